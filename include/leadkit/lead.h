@@ -1,0 +1,54 @@
+// The lead fields of leadkit's data contract (docs/data.md, table `leads`), with their value
+// types. Policies name these fields in rules; batch calls read them as columns.
+//
+// Example:
+//   const LeadFieldInfo* f = FindLeadField("purchase_within_days");
+//   // f->type == FieldType::kNumber, f->personal == false
+//   NearestLeadField("purchase_within_day");  // "purchase_within_days"
+#ifndef LEADKIT_LEAD_H_
+#define LEADKIT_LEAD_H_
+
+#include <span>
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace leadkit {
+
+// How a field's values are typed, whatever the caller's storage (int64 or double for
+// numbers, bytes for booleans, dictionary codes for strings, int64 seconds for instants).
+enum class FieldType {
+  kString,   // categorical or free text
+  kNumber,   // integer or real
+  kBool,     // true / false
+  kInstant,  // a point in time (UTC seconds)
+  kDate,     // a calendar date (days since 1970-01-01)
+};
+
+// Returns "string", "number", "bool", "instant" or "date".
+absl::string_view FieldTypeName(FieldType type);
+
+struct LeadFieldInfo {
+  const char* name;      // column name in the `leads` table
+  FieldType type;        // value type
+  bool personal;         // personal data: masked in every message, explanation and report
+  bool required;         // a required column of the `leads` table
+};
+
+// Every field of the `leads` table, in the order of the data contract.
+std::span<const LeadFieldInfo> LeadFields();
+
+// Returns the field called `name`, or nullptr.
+const LeadFieldInfo* FindLeadField(absl::string_view name);
+
+// Returns the name among `candidates` closest to `name` by edit distance, or "" when none is
+// close enough to be a plausible typo (distance > max(2, |name| / 3)).
+std::string NearestName(absl::string_view name,
+                        std::span<const absl::string_view> candidates);
+
+// NearestName over the lead fields.
+std::string NearestLeadField(absl::string_view name);
+
+}  // namespace leadkit
+
+#endif  // LEADKIT_LEAD_H_

@@ -1,0 +1,117 @@
+#include "leadkit/lead.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace leadkit {
+namespace {
+
+constexpr LeadFieldInfo kFields[] = {
+    {"lead_id", FieldType::kString, false, true},
+    {"created_at", FieldType::kInstant, false, true},
+    {"entered_at", FieldType::kInstant, false, false},
+    {"channel", FieldType::kString, false, true},
+    {"dealer_id", FieldType::kString, false, false},
+    {"consultant_id", FieldType::kString, false, false},
+    {"assigned_at", FieldType::kInstant, false, false},
+    {"model", FieldType::kString, false, false},
+    {"models_considered", FieldType::kNumber, false, false},
+    {"asked_price", FieldType::kBool, false, false},
+    {"asked_config", FieldType::kBool, false, false},
+    {"purchase_within_days", FieldType::kNumber, false, false},
+    {"deposit_paid", FieldType::kBool, false, false},
+    {"test_drive", FieldType::kBool, false, false},
+    {"store_visits", FieldType::kNumber, false, false},
+    {"budget", FieldType::kNumber, false, false},
+    {"name", FieldType::kString, true, false},
+    {"phone", FieldType::kString, true, false},
+    {"wechat", FieldType::kString, true, false},
+    {"email", FieldType::kString, true, false},
+    {"city", FieldType::kString, false, false},
+    {"lat", FieldType::kNumber, false, false},
+    {"lon", FieldType::kNumber, false, false},
+    {"birthday", FieldType::kDate, false, false},
+    {"age", FieldType::kNumber, false, false},
+    {"gender", FieldType::kString, false, false},
+    {"occupation", FieldType::kString, false, false},
+    {"purpose", FieldType::kString, false, false},
+    {"grade", FieldType::kString, false, false},
+    {"funnel_stage", FieldType::kString, false, false},
+    {"sales_stage", FieldType::kString, false, false},
+    {"web_minutes", FieldType::kNumber, false, false},
+    {"configs_viewed", FieldType::kNumber, false, false},
+    {"status", FieldType::kString, false, false},
+    {"won_at", FieldType::kInstant, false, false},
+    {"delivered_at", FieldType::kInstant, false, false},
+    {"lost_at", FieldType::kInstant, false, false},
+    {"lost_reason", FieldType::kString, false, false},
+    {"lost_review", FieldType::kString, false, false},
+    {"reassignments", FieldType::kNumber, false, false},
+};
+
+size_t EditDistance(absl::string_view a, absl::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1,
+                         diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+absl::string_view FieldTypeName(FieldType type) {
+  switch (type) {
+    case FieldType::kString:
+      return "string";
+    case FieldType::kNumber:
+      return "number";
+    case FieldType::kBool:
+      return "bool";
+    case FieldType::kInstant:
+      return "instant";
+    case FieldType::kDate:
+      return "date";
+  }
+  return "unknown";
+}
+
+std::span<const LeadFieldInfo> LeadFields() { return kFields; }
+
+const LeadFieldInfo* FindLeadField(absl::string_view name) {
+  for (const LeadFieldInfo& f : kFields) {
+    if (name == f.name) return &f;
+  }
+  return nullptr;
+}
+
+std::string NearestName(absl::string_view name,
+                        std::span<const absl::string_view> candidates) {
+  const size_t limit = std::max<size_t>(2, name.size() / 3);
+  std::string best;
+  size_t best_distance = limit + 1;
+  for (absl::string_view c : candidates) {
+    const size_t d = EditDistance(name, c);
+    if (d < best_distance) {
+      best_distance = d;
+      best = std::string(c);
+    }
+  }
+  return best;
+}
+
+std::string NearestLeadField(absl::string_view name) {
+  std::vector<absl::string_view> names;
+  names.reserve(std::size(kFields));
+  for (const LeadFieldInfo& f : kFields) names.emplace_back(f.name);
+  return NearestName(name, names);
+}
+
+}  // namespace leadkit

@@ -1,0 +1,1106 @@
+// Loading, validating, compiling and writing policy documents (docs/policy.md).
+#include "leadkit/policy.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "leadkit/lead.h"
+#include "leadkit/tz.h"
+#include "nlohmann/json.hpp"
+#include "policy_internal.h"
+#include "preset_data.h"
+
+namespace leadkit {
+namespace policy_internal {
+namespace {
+
+using Json = nlohmann::json;
+using OrderedJson = nlohmann::ordered_json;
+
+constexpr int kFormat = 1;
+
+// The business calendars a policy may name (the calendar presets).
+constexpr absl::string_view kCalendarNames[] = {"cn_office", "cn_showroom"};
+
+constexpr absl::string_view kOpNames[] = {"==", "!=", "<",       "<=",      ">",
+                                          ">=", "in", "is_null", "not_null"};
+
+std::string PointerToken(absl::string_view key) {
+  std::string out;
+  for (char c : key) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string Child(const std::string& path, absl::string_view key) {
+  return absl::StrCat(path, "/", PointerToken(key));
+}
+
+std::string Child(const std::string& path, size_t index) {
+  return absl::StrCat(path, "/", index);
+}
+
+bool IsValidUtf8(absl::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    size_t extra;
+    uint32_t code_point;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c >> 5) == 0x6) {
+      extra = 1;
+      code_point = c & 0x1F;
+    } else if ((c >> 4) == 0xE) {
+      extra = 2;
+      code_point = c & 0x0F;
+    } else if ((c >> 3) == 0x1E) {
+      extra = 3;
+      code_point = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + extra >= text.size()) return false;
+    for (size_t k = 1; k <= extra; ++k) {
+      const auto d = static_cast<unsigned char>(text[i + k]);
+      if ((d >> 6) != 0x2) return false;
+      code_point = (code_point << 6) | (d & 0x3F);
+    }
+    static constexpr uint32_t kMinimum[] = {0, 0x80, 0x800, 0x10000};
+    if (code_point < kMinimum[extra] || code_point > 0x10FFFF ||
+        (code_point >= 0xD800 && code_point <= 0xDFFF)) {
+      return false;
+    }
+    i += extra + 1;
+  }
+  return true;
+}
+
+std::string JsonKind(const Json& j) {
+  switch (j.type()) {
+    case Json::value_t::null:
+      return "null";
+    case Json::value_t::boolean:
+      return absl::StrCat("the boolean ", j.dump());
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+    case Json::value_t::number_float:
+      return absl::StrCat("the number ", j.dump());
+    case Json::value_t::string:
+      return absl::StrCat("the string ", j.dump());
+    case Json::value_t::array:
+      return "an array";
+    case Json::value_t::object:
+      return "an object";
+    default:
+      return "an unsupported value";
+  }
+}
+
+std::string Quoted(absl::string_view s) { return absl::StrCat("\"", s, "\""); }
+
+std::string Suggestion(absl::string_view name,
+                       std::span<const absl::string_view> candidates) {
+  std::string nearest = NearestName(name, candidates);
+  if (nearest.empty()) {
+    return absl::StrCat(" (expected one of ", absl::StrJoin(candidates, ", "),
+                        ")");
+  }
+  return absl::StrCat("; did you mean \"", nearest, "\"?");
+}
+
+// Walks a document and collects every problem; each Parse* returns what it could read.
+class Loader {
+ public:
+  explicit Loader(std::vector<Issue>& issues) : issues_(issues) {}
+
+  void Error(const std::string& path, const std::string& rule,
+             std::string message) {
+    issues_.push_back(
+        {Severity::kError, path, rule, std::move(message)});
+  }
+  void Warn(const std::string& path, const std::string& rule,
+            std::string message) {
+    issues_.push_back(
+        {Severity::kWarning, path, rule, std::move(message)});
+  }
+
+  bool ExpectObject(const Json& j, const std::string& path,
+                    const std::string& rule = "") {
+    if (j.is_object()) return true;
+    Error(path, rule, absl::StrCat("expected an object, got ", JsonKind(j)));
+    return false;
+  }
+
+  void CheckKeys(const Json& obj, const std::string& path,
+                 std::span<const absl::string_view> allowed,
+                 const std::string& rule = "") {
+    for (const auto& [key, value] : obj.items()) {
+      if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) {
+        continue;
+      }
+      Error(Child(path, key), rule,
+            absl::StrCat("unknown key ", Quoted(key), Suggestion(key, allowed)));
+    }
+  }
+
+  std::optional<std::string> String(const Json& obj, absl::string_view key,
+                                    const std::string& path, bool required,
+                                    const std::string& rule = "") {
+    const std::string k(key);
+    if (!obj.contains(k)) {
+      if (required) {
+        Error(path, rule, absl::StrCat("missing required key ", Quoted(key)));
+      }
+      return std::nullopt;
+    }
+    const Json& v = obj.at(k);
+    if (!v.is_string()) {
+      Error(Child(path, key), rule,
+            absl::StrCat("expected a string, got ", JsonKind(v)));
+      return std::nullopt;
+    }
+    return v.get<std::string>();
+  }
+
+  // A number at obj[key] in [minimum, maximum]; `fallback` when the key is absent or bad.
+  double Number(const Json& obj, absl::string_view key, const std::string& path,
+                double fallback, double minimum, double maximum,
+                bool integer) {
+    const std::string k(key);
+    if (!obj.contains(k)) return fallback;
+    const Json& v = obj.at(k);
+    const std::string where = Child(path, key);
+    if (!v.is_number()) {
+      Error(where, "",
+            absl::StrCat("expected ", integer ? "a whole number" : "a number",
+                         ", got ", JsonKind(v)));
+      return fallback;
+    }
+    const double x = v.get<double>();
+    if (integer && x != std::floor(x)) {
+      Error(where, "", absl::StrCat("expected a whole number, got ", v.dump()));
+      return fallback;
+    }
+    if (!(x >= minimum && x <= maximum)) {
+      Error(where, "",
+            absl::StrCat(v.dump(), " is out of range: expected ", minimum,
+                         " to ", maximum));
+      return fallback;
+    }
+    return x;
+  }
+
+  int Int(const Json& obj, absl::string_view key, const std::string& path,
+          int fallback, int minimum, int maximum = 100000) {
+    return static_cast<int>(
+        Number(obj, key, path, fallback, minimum, maximum, /*integer=*/true));
+  }
+
+  Sla ParseSla(const Json& obj, absl::string_view key, const std::string& path,
+               Sla fallback) {
+    const std::string k(key);
+    if (!obj.contains(k)) return fallback;
+    const std::string where = Child(path, key);
+    const Json& j = obj.at(k);
+    if (!ExpectObject(j, where)) return fallback;
+    static constexpr absl::string_view kKeys[] = {"hours", "minutes",
+                                                  "seconds", "clock"};
+    CheckKeys(j, where, kKeys);
+    Sla sla = fallback;
+    int units = 0;
+    for (const auto& [unit, seconds] :
+         {std::pair<const char*, double>{"hours", 3600.0},
+          {"minutes", 60.0},
+          {"seconds", 1.0}}) {
+      if (!j.contains(unit)) continue;
+      ++units;
+      const double n = Number(j, unit, where, -1, 0, 1e6, /*integer=*/false);
+      if (n < 0) continue;
+      const double total = n * seconds;
+      if (total != std::floor(total)) {
+        Error(Child(where, unit), "",
+              absl::StrCat(n, " ", unit, " is not a whole number of seconds"));
+        continue;
+      }
+      sla.duration = std::chrono::seconds(static_cast<int64_t>(total));
+    }
+    if (units != 1) {
+      Error(where, "",
+            units == 0 ? "a duration needs one of \"hours\", \"minutes\", "
+                         "\"seconds\""
+                       : "a duration takes only one of \"hours\", "
+                         "\"minutes\", \"seconds\"");
+    }
+    if (std::optional<std::string> clock = String(j, "clock", where, false)) {
+      if (*clock == "calendar") {
+        sla.clock = Clock::kCalendar;
+      } else if (*clock == "business") {
+        sla.clock = Clock::kBusiness;
+      } else {
+        static constexpr absl::string_view kClocks[] = {"calendar", "business"};
+        Error(Child(where, "clock"), "",
+              absl::StrCat("unknown clock ", Quoted(*clock),
+                           Suggestion(*clock, kClocks)));
+      }
+    }
+    return sla;
+  }
+
+  // Resolves a grade name used at `path`; -1 (with an error) when it is not declared.
+  int GradeRef(const Json& j, const std::string& path,
+               const std::vector<std::string>& grades,
+               const std::string& rule = "") {
+    if (!j.is_string()) {
+      Error(path, rule, absl::StrCat("expected a grade name, got ", JsonKind(j)));
+      return -1;
+    }
+    const std::string name = j.get<std::string>();
+    for (size_t g = 0; g < grades.size(); ++g) {
+      if (grades[g] == name) return static_cast<int>(g);
+    }
+    std::vector<absl::string_view> names(grades.begin(), grades.end());
+    Error(path, rule,
+          absl::StrCat("grade ", Quoted(name),
+                       " is not declared in /grades (declared: ",
+                       absl::StrJoin(grades, ", "), ")"));
+    return -1;
+  }
+
+  std::vector<std::string> ParseGrades(const Json& doc) {
+    std::vector<std::string> grades;
+    if (!doc.contains("grades")) {
+      Error("", "", "missing required key \"grades\"");
+      return grades;
+    }
+    const Json& j = doc.at("grades");
+    if (!j.is_array() || j.empty()) {
+      Error("/grades", "",
+            absl::StrCat("expected a non-empty array of grade names, got ",
+                         JsonKind(j)));
+      return grades;
+    }
+    for (size_t i = 0; i < j.size(); ++i) {
+      const std::string where = Child("/grades", i);
+      if (!j[i].is_string() || j[i].get<std::string>().empty()) {
+        Error(where, "",
+              absl::StrCat("expected a grade name, got ", JsonKind(j[i])));
+        continue;
+      }
+      std::string g = j[i].get<std::string>();
+      if (std::find(grades.begin(), grades.end(), g) != grades.end()) {
+        Error(where, "", absl::StrCat("grade ", Quoted(g), " is declared twice"));
+        continue;
+      }
+      grades.push_back(std::move(g));
+    }
+    return grades;
+  }
+
+  std::optional<Literal> ParseLiteral(const Json& j, const LeadFieldInfo& field,
+                                      const std::string& path,
+                                      const std::string& rule) {
+    switch (field.type) {
+      case FieldType::kNumber:
+        if (j.is_number()) return Literal(j.get<double>());
+        break;
+      case FieldType::kBool:
+        if (j.is_boolean()) return Literal(j.get<bool>());
+        break;
+      case FieldType::kString:
+        if (j.is_string()) return Literal(j.get<std::string>());
+        break;
+      default:
+        break;
+    }
+    Error(path, rule,
+          absl::StrCat("field ", Quoted(field.name), " is a ",
+                       FieldTypeName(field.type), " field; expected a ",
+                       FieldTypeName(field.type), " value, got ", JsonKind(j)));
+    return std::nullopt;
+  }
+
+  std::optional<Condition> ParseCondition(const Json& j,
+                                          const std::string& path,
+                                          const std::string& rule) {
+    if (!ExpectObject(j, path, rule)) return std::nullopt;
+    for (const char* group : {"all_of", "any_of"}) {
+      if (!j.contains(group)) continue;
+      Condition c;
+      c.kind = group[1] == 'l' ? Condition::Kind::kAllOf
+                               : Condition::Kind::kAnyOf;
+      static constexpr absl::string_view kGroupKeys[] = {"all_of", "any_of"};
+      if (j.size() != 1) {
+        Error(path, rule,
+              absl::StrCat("a group holds only its key \"", group,
+                           "\"; put comparisons inside its list"));
+      }
+      CheckKeys(j, path, kGroupKeys, rule);
+      const Json& members = j.at(group);
+      const std::string where = Child(path, group);
+      if (!members.is_array() || members.empty()) {
+        Error(where, rule,
+              absl::StrCat("expected a non-empty array of conditions, got ",
+                           JsonKind(members)));
+        return std::nullopt;
+      }
+      bool ok = true;
+      for (size_t i = 0; i < members.size(); ++i) {
+        std::optional<Condition> child =
+            ParseCondition(members[i], Child(where, i), rule);
+        if (child) {
+          c.children.push_back(std::move(*child));
+        } else {
+          ok = false;
+        }
+      }
+      if (!ok) return std::nullopt;
+      return c;
+    }
+    static constexpr absl::string_view kKeys[] = {"field", "op", "value",
+                                                  "all_of", "any_of"};
+    CheckKeys(j, path, kKeys, rule);
+    Condition c;
+    std::optional<std::string> field = String(j, "field", path, true, rule);
+    std::optional<std::string> op = String(j, "op", path, true, rule);
+    const LeadFieldInfo* info = nullptr;
+    if (field) {
+      info = FindLeadField(*field);
+      if (info == nullptr) {
+        std::string nearest = NearestLeadField(*field);
+        Error(Child(path, "field"), rule,
+              absl::StrCat("unknown lead field ", Quoted(*field),
+                           nearest.empty()
+                               ? std::string(" (see docs/data.md)")
+                               : absl::StrCat("; did you mean \"", nearest,
+                                              "\"?")));
+      }
+    }
+    std::optional<Op> parsed_op;
+    if (op) {
+      for (size_t k = 0; k < std::size(kOpNames); ++k) {
+        if (*op == kOpNames[k]) parsed_op = static_cast<Op>(k);
+      }
+      if (!parsed_op) {
+        Error(Child(path, "op"), rule,
+              absl::StrCat("unknown operator ", Quoted(*op),
+                           Suggestion(*op, kOpNames)));
+      }
+    }
+    if (info == nullptr || !parsed_op) return std::nullopt;
+    c.field = info->name;
+    c.op = *parsed_op;
+    const bool null_test = c.op == Op::kIsNull || c.op == Op::kNotNull;
+    const std::string value_path = Child(path, "value");
+    if (null_test) {
+      if (j.contains("value")) {
+        Error(value_path, rule,
+              absl::StrCat("operator ", *op, " takes no value"));
+        return std::nullopt;
+      }
+      return c;
+    }
+    const bool ordered = c.op == Op::kLt || c.op == Op::kLe ||
+                         c.op == Op::kGt || c.op == Op::kGe;
+    if (info->type == FieldType::kInstant || info->type == FieldType::kDate) {
+      Error(Child(path, "op"), rule,
+            absl::StrCat("field ", Quoted(info->name), " is a ",
+                         FieldTypeName(info->type),
+                         " field: rules may only test it with is_null or "
+                         "not_null"));
+      return std::nullopt;
+    }
+    if (ordered && info->type != FieldType::kNumber) {
+      Error(Child(path, "op"), rule,
+            absl::StrCat("operator ", *op, " needs a number field; ",
+                         Quoted(info->name), " is a ",
+                         FieldTypeName(info->type), " field"));
+      return std::nullopt;
+    }
+    if (!j.contains("value")) {
+      Error(path, rule, absl::StrCat("operator ", *op, " needs a \"value\""));
+      return std::nullopt;
+    }
+    const Json& value = j.at("value");
+    if (c.op == Op::kIn) {
+      if (!value.is_array() || value.empty()) {
+        Error(value_path, rule,
+              absl::StrCat("operator in needs a non-empty array, got ",
+                           JsonKind(value)));
+        return std::nullopt;
+      }
+      bool ok = true;
+      for (size_t i = 0; i < value.size(); ++i) {
+        std::optional<Literal> lit =
+            ParseLiteral(value[i], *info, Child(value_path, i), rule);
+        if (lit) {
+          c.values.push_back(std::move(*lit));
+        } else {
+          ok = false;
+        }
+      }
+      if (!ok) return std::nullopt;
+      return c;
+    }
+    std::optional<Literal> lit = ParseLiteral(value, *info, value_path, rule);
+    if (!lit) return std::nullopt;
+    c.values.push_back(std::move(*lit));
+    return c;
+  }
+
+  std::vector<Rule> ParseRules(const Json& doc,
+                               const std::vector<std::string>& grades) {
+    std::vector<Rule> rules;
+    if (!doc.contains("rules")) {
+      Error("", "", "missing required key \"rules\"");
+      return rules;
+    }
+    const Json& j = doc.at("rules");
+    if (!j.is_array() || j.empty()) {
+      Error("/rules", "",
+            absl::StrCat("expected a non-empty array of rules, got ",
+                         JsonKind(j)));
+      return rules;
+    }
+    absl::flat_hash_map<std::string, size_t> seen;
+    for (size_t i = 0; i < j.size(); ++i) {
+      const std::string where = Child("/rules", i);
+      const Json& r = j[i];
+      if (!ExpectObject(r, where)) continue;
+      Rule rule;
+      std::optional<std::string> id = String(r, "id", where, true);
+      if (id && id->empty()) {
+        Error(Child(where, "id"), "", "a rule id may not be empty");
+      } else if (id) {
+        rule.id = *id;
+        auto [it, inserted] = seen.emplace(*id, i);
+        if (!inserted) {
+          Error(Child(where, "id"), *id,
+                absl::StrCat("duplicate rule id ", Quoted(*id),
+                             " (first used at /rules/", it->second, ")"));
+        }
+      }
+      static constexpr absl::string_view kKeys[] = {"id", "when", "grade",
+                                                    "note"};
+      CheckKeys(r, where, kKeys, rule.id);
+      if (r.contains("grade")) {
+        rule.grade = GradeRef(r.at("grade"), Child(where, "grade"), grades,
+                              rule.id);
+      } else {
+        Error(where, rule.id, "missing required key \"grade\"");
+        rule.grade = -1;
+      }
+      if (std::optional<std::string> note =
+              String(r, "note", where, false, rule.id)) {
+        rule.note = *note;
+      }
+      if (r.contains("when")) {
+        const Json& when = r.at("when");
+        const std::string when_path = Child(where, "when");
+        if (!when.is_array()) {
+          Error(when_path, rule.id,
+                absl::StrCat("expected an array of conditions, got ",
+                             JsonKind(when)));
+        } else {
+          for (size_t k = 0; k < when.size(); ++k) {
+            std::optional<Condition> c =
+                ParseCondition(when[k], Child(when_path, k), rule.id);
+            if (c) rule.when.push_back(std::move(*c));
+          }
+        }
+      }
+      rules.push_back(std::move(rule));
+    }
+    if (!rules.empty() && !j.back().is_object()) return rules;
+    if (!rules.empty() && j.back().contains("when") &&
+        !(j.back().at("when").is_array() && j.back().at("when").empty())) {
+      Error(Child("/rules", j.size() - 1), rules.back().id,
+            "no default rule: the last rule must have no conditions, so that "
+            "every lead gets a grade");
+    }
+    return rules;
+  }
+
+  CadenceSettings ParseCadence(const Json& doc,
+                               const std::vector<std::string>& grades) {
+    CadenceSettings c;
+    c.follow_up.assign(grades.size(), std::nullopt);
+    if (!doc.contains("cadence")) {
+      for (const std::string& g : grades) {
+        Warn("", "",
+             absl::StrCat("grade ", Quoted(g),
+                          " has no follow-up interval (no \"cadence\" "
+                          "section): no follow_up tasks for it"));
+      }
+      return c;
+    }
+    const std::string path = "/cadence";
+    const Json& j = doc.at("cadence");
+    if (!ExpectObject(j, path)) return c;
+    static constexpr absl::string_view kKeys[] = {
+        "entry_sla",          "first_contact_sla",    "thank_you",
+        "callback",           "follow_up_days",       "order_follow_up_days",
+        "lost_nurture_days",  "first_service_months", "owner_care",
+        "lost_review",        "downgrade_review"};
+    CheckKeys(j, path, kKeys);
+    c.entry = ParseSla(j, "entry_sla", path, c.entry);
+    c.first_contact = ParseSla(j, "first_contact_sla", path, c.first_contact);
+    c.thank_you = ParseSla(j, "thank_you", path, c.thank_you);
+    c.order_follow_up_days = Int(j, "order_follow_up_days", path,
+                                 c.order_follow_up_days, 1);
+    c.lost_nurture_days =
+        Int(j, "lost_nurture_days", path, c.lost_nurture_days, 0);
+    c.first_service_months =
+        Int(j, "first_service_months", path, c.first_service_months, 1, 120);
+    c.lost_review = ParseSla(j, "lost_review", path, c.lost_review);
+    if (j.contains("callback")) {
+      const std::string where = Child(path, "callback");
+      const Json& cb = j.at("callback");
+      if (ExpectObject(cb, where)) {
+        static constexpr absl::string_view kCallbackKeys[] = {"channels",
+                                                              "within"};
+        CheckKeys(cb, where, kCallbackKeys);
+        c.callback = ParseSla(cb, "within", where, c.callback);
+        c.callback_channels = StringList(cb, "channels", where);
+      }
+    }
+    if (j.contains("owner_care")) {
+      const std::string where = Child(path, "owner_care");
+      const Json& oc = j.at("owner_care");
+      if (ExpectObject(oc, where)) {
+        static constexpr absl::string_view kOwnerKeys[] = {
+            "early_days", "early_months", "later_days"};
+        CheckKeys(oc, where, kOwnerKeys);
+        c.owner_care_early_days =
+            Int(oc, "early_days", where, c.owner_care_early_days, 1);
+        c.owner_care_early_months =
+            Int(oc, "early_months", where, c.owner_care_early_months, 0, 120);
+        c.owner_care_later_days =
+            Int(oc, "later_days", where, c.owner_care_later_days, 1);
+      }
+    }
+    if (j.contains("downgrade_review")) {
+      const std::string where = Child(path, "downgrade_review");
+      const Json& dr = j.at("downgrade_review");
+      if (ExpectObject(dr, where)) {
+        static constexpr absl::string_view kDowngradeKeys[] = {
+            "missed_in_a_row", "within"};
+        CheckKeys(dr, where, kDowngradeKeys);
+        c.downgrade_after_missed =
+            Int(dr, "missed_in_a_row", where, c.downgrade_after_missed, 1);
+        c.downgrade_review = ParseSla(dr, "within", where, c.downgrade_review);
+      }
+    }
+    ParseFollowUp(j, path, grades, c);
+    return c;
+  }
+
+  void ParseFollowUp(const Json& cadence, const std::string& path,
+                     const std::vector<std::string>& grades,
+                     CadenceSettings& c) {
+    const std::string where = Child(path, "follow_up_days");
+    if (!cadence.contains("follow_up_days")) {
+      Warn(path, "",
+           "no \"follow_up_days\": no grade gets follow_up tasks");
+      return;
+    }
+    const Json& table = cadence.at("follow_up_days");
+    if (!ExpectObject(table, where)) return;
+    for (const auto& [grade, interval] : table.items()) {
+      const std::string at = Child(where, grade);
+      const int g = GradeRef(Json(grade), at, grades);
+      if (g < 0) continue;
+      FollowUpInterval parsed;
+      if (interval.is_array() && interval.size() == 2 &&
+          interval[0].is_number_integer() && interval[1].is_number_integer()) {
+        parsed.min_days = interval[0].get<int>();
+        parsed.max_days = interval[1].get<int>();
+        if (parsed.min_days > parsed.max_days) {
+          Error(at, "",
+                absl::StrCat("interval bounds are reversed: ", interval.dump(),
+                             " (write [", parsed.max_days, ", ",
+                             parsed.min_days, "])"));
+          continue;
+        }
+      } else if (interval.is_number_integer()) {
+        parsed.min_days = parsed.max_days = interval.get<int>();
+      } else {
+        Error(at, "",
+              absl::StrCat("expected a whole number of days or a range "
+                           "[min, max], got ",
+                           interval.is_array() ? interval.dump()
+                                               : JsonKind(interval)));
+        continue;
+      }
+      if (parsed.min_days < 1) {
+        Error(at, "",
+              absl::StrCat("a follow-up interval is at least 1 day, got ",
+                           interval.dump()));
+        continue;
+      }
+      c.follow_up[static_cast<size_t>(g)] = parsed;
+    }
+    for (size_t g = 0; g < grades.size(); ++g) {
+      if (!c.follow_up[g]) {
+        Warn(where, "",
+             absl::StrCat("grade ", Quoted(grades[g]),
+                          " has no follow-up interval: no follow_up tasks "
+                          "for it"));
+      }
+    }
+  }
+
+  std::vector<std::string> StringList(const Json& obj, absl::string_view key,
+                                      const std::string& path) {
+    std::vector<std::string> out;
+    const std::string k(key);
+    if (!obj.contains(k)) return out;
+    const Json& j = obj.at(k);
+    const std::string where = Child(path, key);
+    if (!j.is_array()) {
+      Error(where, "",
+            absl::StrCat("expected an array of strings, got ", JsonKind(j)));
+      return out;
+    }
+    for (size_t i = 0; i < j.size(); ++i) {
+      if (!j[i].is_string()) {
+        Error(Child(where, i), "",
+              absl::StrCat("expected a string, got ", JsonKind(j[i])));
+        continue;
+      }
+      out.push_back(j[i].get<std::string>());
+    }
+    return out;
+  }
+
+  CalendarRef ParseCalendar(const Json& doc) {
+    CalendarRef cal;
+    if (!doc.contains("calendar")) return cal;
+    const std::string path = "/calendar";
+    const Json& j = doc.at("calendar");
+    if (!ExpectObject(j, path)) return cal;
+    static constexpr absl::string_view kKeys[] = {"name", "time_zone"};
+    CheckKeys(j, path, kKeys);
+    if (std::optional<std::string> name = String(j, "name", path, false)) {
+      if (std::find(std::begin(kCalendarNames), std::end(kCalendarNames),
+                    *name) == std::end(kCalendarNames)) {
+        Error(Child(path, "name"), "",
+              absl::StrCat("unknown calendar ", Quoted(*name),
+                           Suggestion(*name, kCalendarNames)));
+      } else {
+        cal.name = *name;
+      }
+    }
+    if (std::optional<std::string> zone =
+            String(j, "time_zone", path, false)) {
+      absl::StatusOr<const date::time_zone*> found = FindZone(*zone);
+      if (!found.ok()) {
+        Error(Child(path, "time_zone"), "", std::string(found.status().message()));
+      } else {
+        cal.time_zone = *zone;
+      }
+    }
+    return cal;
+  }
+
+  RoutingSettings ParseRouting(const Json& doc,
+                               const std::vector<std::string>& grades) {
+    RoutingSettings r;
+    if (!doc.contains("routing")) return r;
+    const std::string path = "/routing";
+    const Json& j = doc.at("routing");
+    if (!ExpectObject(j, path)) return r;
+    static constexpr absl::string_view kKeys[] = {
+        "duplicate_window_days", "max_distance_km", "high_intent_grades",
+        "experience_years", "reclaim_limit"};
+    CheckKeys(j, path, kKeys);
+    r.duplicate_window_days =
+        Int(j, "duplicate_window_days", path, r.duplicate_window_days, 0);
+    r.max_distance_km = Number(j, "max_distance_km", path, r.max_distance_km,
+                               0, 20038, /*integer=*/false);
+    r.experience_years = Number(j, "experience_years", path,
+                                r.experience_years, 0, 80, /*integer=*/false);
+    r.reclaim_limit = Int(j, "reclaim_limit", path, r.reclaim_limit, 0);
+    if (j.contains("high_intent_grades")) {
+      const std::string where = Child(path, "high_intent_grades");
+      const Json& list = j.at("high_intent_grades");
+      if (!list.is_array()) {
+        Error(where, "",
+              absl::StrCat("expected an array of grade names, got ",
+                           JsonKind(list)));
+      } else {
+        for (size_t i = 0; i < list.size(); ++i) {
+          const int g = GradeRef(list[i], Child(where, i), grades);
+          if (g >= 0) r.high_intent_grades.push_back(g);
+        }
+      }
+    }
+    return r;
+  }
+
+ private:
+  std::vector<Issue>& issues_;
+};
+
+// --- Compiling rules into the evaluator's flat form ---------------------------------------
+
+int CompileNode(const Condition& c, PolicyData& data) {
+  CompiledNode node;
+  if (c.kind == Condition::Kind::kCompare) {
+    CompiledLeaf leaf;
+    leaf.field = FindLeadField(c.field);
+    leaf.op = c.op;
+    leaf.text = ConditionText(c);
+    for (const Literal& v : c.values) {
+      if (const double* d = std::get_if<double>(&v)) leaf.numbers.push_back(*d);
+      if (const bool* b = std::get_if<bool>(&v)) {
+        leaf.numbers.push_back(*b ? 1.0 : 0.0);
+      }
+      if (const std::string* s = std::get_if<std::string>(&v)) {
+        leaf.strings.push_back(*s);
+      }
+    }
+    if (std::find(data.fields.begin(), data.fields.end(), c.field) ==
+        data.fields.end()) {
+      data.fields.push_back(c.field);
+    }
+    node.kind = CompiledNode::Kind::kLeaf;
+    node.leaf = static_cast<int>(data.leaves.size());
+    data.leaves.push_back(std::move(leaf));
+  } else {
+    node.kind = c.kind == Condition::Kind::kAllOf ? CompiledNode::Kind::kAllOf
+                                                  : CompiledNode::Kind::kAnyOf;
+    for (const Condition& child : c.children) {
+      node.children.push_back(CompileNode(child, data));
+    }
+  }
+  data.nodes.push_back(std::move(node));
+  return static_cast<int>(data.nodes.size()) - 1;
+}
+
+void Compile(PolicyData& data) {
+  for (const Rule& rule : data.rules) {
+    CompiledRule compiled{.root = -1, .grade = rule.grade};
+    if (rule.when.size() == 1) {
+      compiled.root = CompileNode(rule.when.front(), data);
+    } else if (!rule.when.empty()) {
+      Condition all{.kind = Condition::Kind::kAllOf, .children = rule.when};
+      compiled.root = CompileNode(all, data);
+    }
+    data.compiled_rules.push_back(compiled);
+  }
+}
+
+// --- Writing the canonical document --------------------------------------------------------
+
+OrderedJson NumberJson(double x) {
+  if (x == std::floor(x) && std::fabs(x) < 9.0e15) {
+    return OrderedJson(static_cast<int64_t>(x));
+  }
+  return OrderedJson(x);
+}
+
+OrderedJson LiteralJson(const Literal& v) {
+  if (const double* d = std::get_if<double>(&v)) return NumberJson(*d);
+  if (const bool* b = std::get_if<bool>(&v)) return OrderedJson(*b);
+  return OrderedJson(std::get<std::string>(v));
+}
+
+OrderedJson ConditionJson(const Condition& c) {
+  OrderedJson out = OrderedJson::object();
+  if (c.kind != Condition::Kind::kCompare) {
+    OrderedJson members = OrderedJson::array();
+    for (const Condition& child : c.children) {
+      members.push_back(ConditionJson(child));
+    }
+    out[c.kind == Condition::Kind::kAllOf ? "all_of" : "any_of"] = members;
+    return out;
+  }
+  out["field"] = c.field;
+  out["op"] = std::string(OpName(c.op));
+  if (c.op == Op::kIn) {
+    OrderedJson values = OrderedJson::array();
+    for (const Literal& v : c.values) values.push_back(LiteralJson(v));
+    out["value"] = values;
+  } else if (!c.values.empty()) {
+    out["value"] = LiteralJson(c.values.front());
+  }
+  return out;
+}
+
+OrderedJson SlaJson(const Sla& sla) {
+  OrderedJson out = OrderedJson::object();
+  const int64_t s = sla.duration.count();
+  if (s % 3600 == 0) {
+    out["hours"] = s / 3600;
+  } else if (s % 60 == 0) {
+    out["minutes"] = s / 60;
+  } else {
+    out["seconds"] = s;
+  }
+  out["clock"] = std::string(ClockName(sla.clock));
+  return out;
+}
+
+std::string ToCanonicalJson(const PolicyData& d) {
+  OrderedJson doc = OrderedJson::object();
+  doc["format"] = kFormat;
+  doc["name"] = d.name;
+  doc["description"] = d.description;
+  doc["grades"] = d.grades;
+  OrderedJson rules = OrderedJson::array();
+  for (const Rule& r : d.rules) {
+    OrderedJson rule = OrderedJson::object();
+    rule["id"] = r.id;
+    if (!r.when.empty()) {
+      OrderedJson when = OrderedJson::array();
+      for (const Condition& c : r.when) when.push_back(ConditionJson(c));
+      rule["when"] = when;
+    }
+    rule["grade"] = d.grades[static_cast<size_t>(r.grade)];
+    if (!r.note.empty()) rule["note"] = r.note;
+    rules.push_back(rule);
+  }
+  doc["rules"] = rules;
+  const CadenceSettings& c = d.cadence;
+  OrderedJson cadence = OrderedJson::object();
+  cadence["entry_sla"] = SlaJson(c.entry);
+  cadence["first_contact_sla"] = SlaJson(c.first_contact);
+  cadence["thank_you"] = SlaJson(c.thank_you);
+  cadence["callback"] = {{"channels", c.callback_channels},
+                         {"within", SlaJson(c.callback)}};
+  OrderedJson follow_up = OrderedJson::object();
+  for (size_t g = 0; g < d.grades.size(); ++g) {
+    if (!c.follow_up[g]) continue;
+    const FollowUpInterval& f = *c.follow_up[g];
+    follow_up[d.grades[g]] =
+        f.is_range() ? OrderedJson::array({f.min_days, f.max_days})
+                     : OrderedJson(f.min_days);
+  }
+  cadence["follow_up_days"] = follow_up;
+  cadence["order_follow_up_days"] = c.order_follow_up_days;
+  cadence["lost_nurture_days"] = c.lost_nurture_days;
+  cadence["first_service_months"] = c.first_service_months;
+  cadence["owner_care"] = {{"early_days", c.owner_care_early_days},
+                           {"early_months", c.owner_care_early_months},
+                           {"later_days", c.owner_care_later_days}};
+  cadence["lost_review"] = SlaJson(c.lost_review);
+  cadence["downgrade_review"] = {{"missed_in_a_row", c.downgrade_after_missed},
+                                 {"within", SlaJson(c.downgrade_review)}};
+  doc["cadence"] = cadence;
+  doc["calendar"] = {{"name", d.calendar.name},
+                     {"time_zone", d.calendar.time_zone}};
+  OrderedJson high = OrderedJson::array();
+  for (int g : d.routing.high_intent_grades) {
+    high.push_back(d.grades[static_cast<size_t>(g)]);
+  }
+  doc["routing"] = {{"duplicate_window_days", d.routing.duplicate_window_days},
+                    {"max_distance_km", NumberJson(d.routing.max_distance_km)},
+                    {"high_intent_grades", high},
+                    {"experience_years", NumberJson(d.routing.experience_years)},
+                    {"reclaim_limit", d.routing.reclaim_limit}};
+  return doc.dump(2) + "\n";
+}
+
+// Line and column (1-based) of byte `offset` in `text`.
+std::pair<size_t, size_t> LineColumn(absl::string_view text, size_t offset) {
+  size_t line = 1;
+  size_t column = 1;
+  for (size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+      ++column;
+    }
+  }
+  return {line, column};
+}
+
+}  // namespace
+
+std::string LiteralText(const Literal& literal) {
+  return LiteralJson(literal).dump();
+}
+
+std::string ConditionText(const Condition& c) {
+  if (c.kind != Condition::Kind::kCompare) {
+    std::vector<std::string> parts;
+    for (const Condition& child : c.children) parts.push_back(ConditionText(child));
+    return absl::StrCat(c.kind == Condition::Kind::kAllOf ? "all_of(" : "any_of(",
+                        absl::StrJoin(parts, ", "), ")");
+  }
+  if (c.op == Op::kIsNull || c.op == Op::kNotNull) {
+    return absl::StrCat(c.field, " ", OpName(c.op));
+  }
+  if (c.op == Op::kIn) {
+    std::vector<std::string> parts;
+    for (const Literal& v : c.values) parts.push_back(LiteralText(v));
+    return absl::StrCat(c.field, " in [", absl::StrJoin(parts, ", "), "]");
+  }
+  return absl::StrCat(c.field, " ", OpName(c.op), " ",
+                      LiteralText(c.values.front()));
+}
+
+
+}  // namespace policy_internal
+
+absl::string_view SeverityName(Severity severity) {
+  return severity == Severity::kError ? "error" : "warning";
+}
+
+std::string FormatIssue(const Issue& issue) {
+  std::string out = absl::StrCat(SeverityName(issue.severity), " at ",
+                                 issue.path.empty() ? "/" : issue.path);
+  if (!issue.rule.empty()) absl::StrAppend(&out, " (rule ", issue.rule, ")");
+  absl::StrAppend(&out, ": ", issue.message);
+  return out;
+}
+
+absl::string_view OpName(Op op) {
+  return policy_internal::kOpNames[static_cast<size_t>(op)];
+}
+
+absl::string_view ClockName(Clock clock) {
+  return clock == Clock::kCalendar ? "calendar" : "business";
+}
+
+absl::StatusOr<PolicyLoad> Policy::FromJson(absl::string_view text) {
+  using policy_internal::Json;
+  if (!policy_internal::IsValidUtf8(text)) {
+    return absl::InvalidArgumentError(
+        "policy document is not valid UTF-8 text");
+  }
+  PolicyLoad load;
+  Json doc;
+  try {
+    doc = Json::parse(text.begin(), text.end());
+  } catch (const Json::parse_error& e) {
+    const auto [line, column] = policy_internal::LineColumn(
+        text, e.byte > 0 ? static_cast<size_t>(e.byte - 1) : 0);
+    std::string what = e.what();
+    // nlohmann's message reads "[json.exception.parse_error.101] parse error at line 1,
+    // column 5: syntax error while parsing value - invalid literal; ..."; keep the reason.
+    const size_t reason = what.find(": ", what.find("parse error"));
+    load.issues_.push_back(
+        {Severity::kError, "", "",
+         absl::StrCat("malformed JSON at line ", line, ", column ", column,
+                      reason == std::string::npos ? std::string()
+                                                  : what.substr(reason))});
+    return load;
+  }
+  policy_internal::Loader loader(load.issues_);
+  if (!loader.ExpectObject(doc, "")) return load;
+  static constexpr absl::string_view kKeys[] = {
+      "format", "name", "description", "grades", "rules",
+      "cadence", "calendar", "routing"};
+  loader.CheckKeys(doc, "", kKeys);
+  auto data = std::make_shared<PolicyData>();
+  const int format = loader.Int(doc, "format", "", policy_internal::kFormat,
+                                policy_internal::kFormat,
+                                policy_internal::kFormat);
+  (void)format;
+  data->name = loader.String(doc, "name", "", false).value_or("");
+  data->description = loader.String(doc, "description", "", false).value_or("");
+  data->grades = loader.ParseGrades(doc);
+  data->rules = loader.ParseRules(doc, data->grades);
+  data->cadence = loader.ParseCadence(doc, data->grades);
+  data->calendar = loader.ParseCalendar(doc);
+  data->routing = loader.ParseRouting(doc, data->grades);
+  if (!load.has_errors()) {
+    policy_internal::CheckReachability(data->rules, load.issues_);
+    for (size_t g = 0; g < data->grades.size(); ++g) {
+      const bool used = std::any_of(
+          data->rules.begin(), data->rules.end(),
+          [&](const Rule& r) { return r.grade == static_cast<int>(g); });
+      if (!used) {
+        load.issues_.push_back(
+            {Severity::kWarning, "/grades/" + std::to_string(g), "",
+             absl::StrCat("grade \"", data->grades[g],
+                          "\" is declared but no rule gives it")});
+      }
+    }
+  }
+  if (load.has_errors()) return load;
+  for (const Issue& issue : load.issues_) data->warnings.push_back(issue);
+  policy_internal::Compile(*data);
+  data->canonical_json = policy_internal::ToCanonicalJson(*data);
+  load.data_ = std::move(data);
+  return load;
+}
+
+absl::StatusOr<Policy> Policy::Preset(absl::string_view name) {
+  std::vector<absl::string_view> names;
+  for (const auto& doc : policy_internal::PresetDocuments()) {
+    names.emplace_back(doc.name);
+    if (name != doc.name) continue;
+    absl::StatusOr<PolicyLoad> load = FromJson(doc.json);
+    if (!load.ok()) return load.status();
+    return load->policy();
+  }
+  return absl::NotFoundError(absl::StrCat(
+      "unknown policy preset \"", name, "\" (presets: ",
+      absl::StrJoin(names, ", "), ")"));
+}
+
+std::vector<std::string> Policy::PresetNames() {
+  std::vector<std::string> names;
+  for (const auto& doc : policy_internal::PresetDocuments()) {
+    names.emplace_back(doc.name);
+  }
+  return names;
+}
+
+std::string Policy::ToJson() const { return data_->canonical_json; }
+const std::string& Policy::name() const { return data_->name; }
+const std::string& Policy::description() const { return data_->description; }
+std::span<const std::string> Policy::grades() const { return data_->grades; }
+std::span<const Rule> Policy::rules() const { return data_->rules; }
+const CadenceSettings& Policy::cadence() const { return data_->cadence; }
+const CalendarRef& Policy::calendar() const { return data_->calendar; }
+const RoutingSettings& Policy::routing() const { return data_->routing; }
+std::span<const Issue> Policy::warnings() const { return data_->warnings; }
+std::span<const std::string> Policy::fields() const { return data_->fields; }
+
+std::optional<int> Policy::GradeIndex(absl::string_view grade) const {
+  for (size_t g = 0; g < data_->grades.size(); ++g) {
+    if (data_->grades[g] == grade) return static_cast<int>(g);
+  }
+  return std::nullopt;
+}
+
+bool Policy::operator==(const Policy& other) const {
+  return data_ == other.data_ ||
+         data_->canonical_json == other.data_->canonical_json;
+}
+
+bool PolicyLoad::has_errors() const {
+  return std::any_of(issues_.begin(), issues_.end(), [](const Issue& i) {
+    return i.severity == Severity::kError;
+  });
+}
+
+absl::StatusOr<Policy> PolicyLoad::policy() const {
+  if (data_ != nullptr) return Policy(data_);
+  std::vector<std::string> errors;
+  for (const Issue& issue : issues_) {
+    if (issue.severity == Severity::kError) errors.push_back(FormatIssue(issue));
+  }
+  return absl::FailedPreconditionError(
+      absl::StrCat("policy has ", errors.size(), " error(s): ",
+                   absl::StrJoin(errors, "; ")));
+}
+
+}  // namespace leadkit

@@ -1,0 +1,69 @@
+// The compiled form of a policy, shared by the loader (policy.cc, policy_check.cc) and the rule
+// evaluator (classify.cc). Not part of the API.
+#ifndef LEADKIT_SRC_POLICY_INTERNAL_H_
+#define LEADKIT_SRC_POLICY_INTERNAL_H_
+
+#include <string>
+#include <vector>
+
+#include "leadkit/lead.h"
+#include "leadkit/policy.h"
+
+namespace leadkit {
+namespace policy_internal {
+
+// A comparison, with its literals converted once for the evaluator.
+struct CompiledLeaf {
+  const LeadFieldInfo* field = nullptr;
+  Op op = Op::kEq;
+  std::vector<double> numbers;      // number and bool fields (bool as 0/1)
+  std::vector<std::string> strings;  // string fields
+  std::string text;                 // "purchase_within_days <= 90", for reasons and traces
+};
+
+// A node of a rule's condition tree, flattened: leaves point into `leaves`, groups list
+// their children's node indices.
+struct CompiledNode {
+  enum class Kind { kLeaf, kAllOf, kAnyOf };
+  Kind kind = Kind::kLeaf;
+  int leaf = -1;
+  std::vector<int> children;
+};
+
+struct CompiledRule {
+  int root = -1;  // node index; -1 = no conditions (always holds)
+  int grade = 0;
+};
+
+// Renders a literal as in a policy document: 90, true, "C200".
+std::string LiteralText(const Literal& literal);
+
+// Renders a condition as in reasons and traces: "purchase_within_days <= 90",
+// "any_of(asked_price == true, asked_config == true)".
+std::string ConditionText(const Condition& condition);
+
+// Appends the warnings about rules that can never fire (docs/policy.md#warnings).
+void CheckReachability(const std::vector<Rule>& rules,
+                       std::vector<Issue>& issues);
+
+}  // namespace policy_internal
+
+struct PolicyData {
+  std::string name;
+  std::string description;
+  std::vector<std::string> grades;
+  std::vector<Rule> rules;
+  CadenceSettings cadence;
+  CalendarRef calendar;
+  RoutingSettings routing;
+  std::vector<Issue> warnings;
+  std::vector<std::string> fields;
+  std::vector<policy_internal::CompiledLeaf> leaves;
+  std::vector<policy_internal::CompiledNode> nodes;
+  std::vector<policy_internal::CompiledRule> compiled_rules;
+  std::string canonical_json;
+};
+
+}  // namespace leadkit
+
+#endif  // LEADKIT_SRC_POLICY_INTERNAL_H_
