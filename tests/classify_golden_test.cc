@@ -1,1 +1,54 @@
+// The four presets over a fixed set of leads (tests/golden/classify_leads.json); the expected
+// grades and rules in tests/golden/classify_expected.json were worked out by hand.
+#include <string>
+
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lead_table.h"
+#include "leadkit/classify.h"
+#include "leadkit/policy.h"
+#include "status_matchers.h"
+
+namespace leadkit {
+namespace {
+
+using ::leadkit::testing::IsOk;
+using ::leadkit::testing::LeadTable;
+using ::leadkit::testing::ReadJsonFile;
+
+class GoldenTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GoldenTest, BatchAndSingleLeadMatchTheHandWorkedGrades) {
+  const nlohmann::json leads =
+      ReadJsonFile(LEADKIT_TEST_DATA_DIR "/golden/classify_leads.json");
+  const nlohmann::json expected =
+      ReadJsonFile(LEADKIT_TEST_DATA_DIR "/golden/classify_expected.json")[GetParam()];
+  absl::StatusOr<Policy> policy = Policy::Preset(GetParam());
+  ASSERT_THAT(policy, IsOk());
+  LeadTable table(leads);
+  const auto n = static_cast<size_t>(table.columns().num_rows());
+  std::vector<int32_t> grades(n), rules(n);
+  ASSERT_THAT(ClassifyBatch(*policy, table.columns(), grades, rules), IsOk());
+  std::string actual;  // printed on mismatch, ready to paste into the golden file
+  bool all_match = true;
+  for (size_t i = 0; i < n; ++i) {
+    const std::string id = leads[i]["lead_id"];
+    const std::string grade = policy->grades()[static_cast<size_t>(grades[i])];
+    const std::string rule = policy->rules()[static_cast<size_t>(rules[i])].id;
+    actual += "\"" + id + "\": [\"" + grade + "\", \"" + rule + "\"], ";
+    all_match &= expected[id][0] == grade && expected[id][1] == rule;
+    absl::StatusOr<Classification> one =
+        Classify(*policy, table.columns(), static_cast<int64_t>(i));
+    ASSERT_THAT(one, IsOk());
+    EXPECT_EQ(one->grade_name, grade) << id;
+    EXPECT_EQ(one->rule_id, rule) << id;
+    EXPECT_FALSE(one->reasons.empty()) << id;
+  }
+  EXPECT_TRUE(all_match) << "actual: " << actual;
+}
+
+INSTANTIATE_TEST_SUITE_P(Presets, GoldenTest,
+                         ::testing::Values("three_level", "abcd", "oabc", "funnel"));
+
+}  // namespace
+}  // namespace leadkit

@@ -1,1 +1,306 @@
+#include "leadkit/policy.h"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "status_matchers.h"
+
+namespace leadkit {
+namespace {
+
+using ::leadkit::testing::IsOk;
+using ::leadkit::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+// A small valid document; cases below break one part of it at a time.
+constexpr char kMinimal[] = R"({
+  "grades": ["hot", "cold"],
+  "rules": [
+    {"id": "hot", "when": [{"field": "purchase_within_days", "op": "<=", "value": 30}],
+     "grade": "hot"},
+    {"id": "default", "grade": "cold"}
+  ],
+  "cadence": {"follow_up_days": {"hot": 3, "cold": [14, 30]}}
+})";
+
+std::vector<Issue> IssuesOf(absl::string_view text) {
+  absl::StatusOr<PolicyLoad> load = Policy::FromJson(text);
+  EXPECT_THAT(load, IsOk());
+  if (!load.ok()) return {};
+  return {load->issues().begin(), load->issues().end()};
+}
+
+TEST(PolicyFromJson, MinimalDocumentLoads) {
+  absl::StatusOr<PolicyLoad> load = Policy::FromJson(kMinimal);
+  ASSERT_THAT(load, IsOk());
+  EXPECT_TRUE(load->issues().empty()) << FormatIssue(load->issues().front());
+  absl::StatusOr<Policy> policy = load->policy();
+  ASSERT_THAT(policy, IsOk());
+  EXPECT_THAT(policy->grades(), ElementsAre("hot", "cold"));
+  ASSERT_EQ(policy->rules().size(), 2u);
+  EXPECT_EQ(policy->rules()[0].id, "hot");
+  EXPECT_EQ(policy->rules()[1].grade, 1);
+  const CadenceSettings& c = policy->cadence();
+  EXPECT_EQ(c.follow_up[0], (FollowUpInterval{3, 3}));
+  EXPECT_EQ(c.follow_up[1], (FollowUpInterval{14, 30}));
+  EXPECT_TRUE(c.follow_up[1]->is_range());
+  // Defaults are the presets' values.
+  EXPECT_EQ(c.first_contact.duration, std::chrono::hours(1));
+  EXPECT_EQ(c.first_contact.clock, Clock::kBusiness);
+  EXPECT_EQ(c.entry.duration, std::chrono::hours(24));
+  EXPECT_EQ(policy->calendar().time_zone, "Asia/Shanghai");
+  EXPECT_THAT(policy->fields(), ElementsAre("purchase_within_days"));
+}
+
+TEST(PolicyFromJson, NonUtf8IsACallError) {
+  EXPECT_THAT(Policy::FromJson("{\"grades\": [\"\xff\"]}"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("UTF-8")));
+}
+
+TEST(PolicyFromJson, PolicyIsFailedPreconditionWhileErrorsExist) {
+  absl::StatusOr<PolicyLoad> load = Policy::FromJson(R"({"grades": []})");
+  ASSERT_THAT(load, IsOk());
+  EXPECT_TRUE(load->has_errors());
+  EXPECT_THAT(load->policy(), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                       HasSubstr("/grades")));
+}
+
+struct ErrorCase {
+  const char* name;
+  std::string text;
+  Severity severity;
+  std::string path;
+  std::string rule;
+  std::string message;  // a substring of the message
+};
+
+std::string Replace(std::string text, const std::string& from,
+                    const std::string& to) {
+  const size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+TEST(PolicyFromJson, ReportsEachProblemWithPathRuleAndMessage) {
+  const std::vector<ErrorCase> cases = {
+      {.name = "malformed JSON",
+       .text = "{\n  \"grades\": [\"a\",]\n}",
+       .severity = Severity::kError,
+       .path = "",
+       .message = "malformed JSON at line 2, column 18"},
+      {.name = "unknown top-level key",
+       .text = Replace(kMinimal, "\"grades\"", "\"grads\": [], \"grades\""),
+       .severity = Severity::kError,
+       .path = "/grads",
+       .message = "unknown key \"grads\"; did you mean \"grades\"?"},
+      {.name = "unknown lead field",
+       .text = Replace(kMinimal, "\"purchase_within_days\"", "\"purchase_in_days\""),
+       .severity = Severity::kError,
+       .path = "/rules/0/when/0/field",
+       .rule = "hot",
+       .message = "unknown lead field \"purchase_in_days\"; did you mean "
+                  "\"purchase_within_days\"?"},
+      {.name = "unknown operator",
+       .text = Replace(kMinimal, "\"<=\"", "\"=<\""),
+       .severity = Severity::kError,
+       .path = "/rules/0/when/0/op",
+       .rule = "hot",
+       .message = "unknown operator \"=<\""},
+      {.name = "wrong literal type",
+       .text = Replace(kMinimal, "\"value\": 30", "\"value\": \"30\""),
+       .severity = Severity::kError,
+       .path = "/rules/0/when/0/value",
+       .rule = "hot",
+       .message = "expected a number value, got the string \"30\""},
+      {.name = "ordering a string field",
+       .text = Replace(kMinimal, "\"purchase_within_days\", \"op\": \"<=\", \"value\": 30",
+                       "\"model\", \"op\": \"<\", \"value\": \"C\""),
+       .severity = Severity::kError,
+       .path = "/rules/0/when/0/op",
+       .rule = "hot",
+       .message = "operator < needs a number field"},
+      {.name = "undeclared grade",
+       .text = Replace(kMinimal, "\"grade\": \"hot\"", "\"grade\": \"warm\""),
+       .severity = Severity::kError,
+       .path = "/rules/0/grade",
+       .rule = "hot",
+       .message = "grade \"warm\" is not declared in /grades"},
+      {.name = "undeclared grade in the cadence",
+       .text = Replace(kMinimal, "\"hot\": 3", "\"hot\": 3, \"warm\": 5"),
+       .severity = Severity::kError,
+       .path = "/cadence/follow_up_days/warm",
+       .message = "grade \"warm\" is not declared"},
+      {.name = "duplicate rule id",
+       .text = Replace(kMinimal, "\"id\": \"default\"", "\"id\": \"hot\""),
+       .severity = Severity::kError,
+       .path = "/rules/1/id",
+       .rule = "hot",
+       .message = "duplicate rule id \"hot\" (first used at /rules/0)"},
+      {.name = "reversed interval",
+       .text = Replace(kMinimal, "[14, 30]", "[30, 14]"),
+       .severity = Severity::kError,
+       .path = "/cadence/follow_up_days/cold",
+       .message = "interval bounds are reversed: [30,14]"},
+      {.name = "no default rule",
+       .text = Replace(kMinimal, "{\"id\": \"default\", \"grade\": \"cold\"}",
+                       "{\"id\": \"last\", \"when\": [{\"field\": \"model\", "
+                       "\"op\": \"is_null\"}], \"grade\": \"cold\"}"),
+       .severity = Severity::kError,
+       .path = "/rules/1",
+       .rule = "last",
+       .message = "no default rule"},
+      {.name = "wrong type of a section",
+       .text = Replace(kMinimal, "\"cadence\": {", "\"routing\": [], \"cadence\": {"),
+       .severity = Severity::kError,
+       .path = "/routing",
+       .message = "expected an object, got an array"},
+      {.name = "unknown time zone",
+       .text = Replace(kMinimal, "\"grades\"",
+                       "\"calendar\": {\"time_zone\": \"Asia/Shangai\"}, \"grades\""),
+       .severity = Severity::kError,
+       .path = "/calendar/time_zone",
+       .message = "unknown time zone \"Asia/Shangai\""},
+      {.name = "unknown clock",
+       .text = Replace(kMinimal, "\"follow_up_days\"",
+                       "\"first_contact_sla\": {\"hours\": 1, \"clock\": \"busines\"}, "
+                       "\"follow_up_days\""),
+       .severity = Severity::kError,
+       .path = "/cadence/first_contact_sla/clock",
+       .message = "unknown clock \"busines\"; did you mean \"business\"?"},
+      {.name = "null test with a value",
+       .text = Replace(kMinimal, "\"op\": \"<=\", \"value\": 30",
+                       "\"op\": \"is_null\", \"value\": 30"),
+       .severity = Severity::kError,
+       .path = "/rules/0/when/0/value",
+       .rule = "hot",
+       .message = "operator is_null takes no value"},
+      {.name = "grade without a follow-up interval",
+       .text = Replace(kMinimal, "\"hot\": 3, ", ""),
+       .severity = Severity::kWarning,
+       .path = "/cadence/follow_up_days",
+       .message = "grade \"hot\" has no follow-up interval"},
+  };
+  for (const ErrorCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::vector<Issue> issues = IssuesOf(c.text);
+    bool found = false;
+    for (const Issue& issue : issues) {
+      if (issue.path == c.path && issue.severity == c.severity &&
+          issue.rule == c.rule &&
+          issue.message.find(c.message) != std::string::npos) {
+        found = true;
+      }
+    }
+    std::string all;
+    for (const Issue& issue : issues) all += FormatIssue(issue) + "\n";
+    EXPECT_TRUE(found) << "wanted " << SeverityName(c.severity) << " at "
+                       << c.path << ": " << c.message << "\ngot:\n"
+                       << all;
+  }
+}
+
+TEST(PolicyFromJson, ReportsEveryProblemAtOnce) {
+  const std::string text = R"({
+    "grades": ["a", "a"],
+    "rules": [
+      {"id": "x", "when": [{"field": "modle", "op": "not_null"}], "grade": "b"},
+      {"id": "x", "grade": "a", "colour": 1}
+    ],
+    "routing": {"max_distance_km": -5}
+  })";
+  std::vector<std::string> paths;
+  for (const Issue& issue : IssuesOf(text)) {
+    if (issue.severity == Severity::kError) paths.push_back(issue.path);
+  }
+  EXPECT_THAT(paths, ::testing::UnorderedElementsAre(
+                         "/grades/1", "/rules/0/when/0/field", "/rules/0/grade",
+                         "/rules/1/id", "/rules/1/colour",
+                         "/routing/max_distance_km"));
+}
+
+TEST(PolicyToJson, RoundTripGivesAnEqualPolicyAndTheSameText) {
+  for (const std::string& name : Policy::PresetNames()) {
+    SCOPED_TRACE(name);
+    absl::StatusOr<Policy> preset = Policy::Preset(name);
+    ASSERT_THAT(preset, IsOk());
+    const std::string text = preset->ToJson();
+    absl::StatusOr<PolicyLoad> again = Policy::FromJson(text);
+    ASSERT_THAT(again, IsOk());
+    absl::StatusOr<Policy> reloaded = again->policy();
+    ASSERT_THAT(reloaded, IsOk());
+    EXPECT_TRUE(*reloaded == *preset);
+    EXPECT_EQ(reloaded->ToJson(), text);
+    EXPECT_TRUE(std::ranges::equal(reloaded->rules(), preset->rules()));
+    EXPECT_EQ(reloaded->cadence(), preset->cadence());
+    EXPECT_EQ(reloaded->routing(), preset->routing());
+  }
+}
+
+TEST(PolicyPreset, UnknownNameIsNotFoundListingThePresets) {
+  EXPECT_THAT(Policy::Preset("three_levels"),
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("three_level, abcd, oabc, funnel")));
+}
+
+TEST(PolicyPreset, PresetsLoadWithoutIssuesAndMatchTheSources) {
+  EXPECT_THAT(Policy::PresetNames(),
+              ElementsAre("three_level", "abcd", "oabc", "funnel"));
+  struct Expected {
+    std::string name;
+    std::vector<std::string> grades;
+    std::vector<std::string> rule_ids;
+    std::vector<FollowUpInterval> follow_up;
+    std::vector<std::string> callback_channels;
+  };
+  const std::vector<Expected> presets = {
+      {"three_level", {"high", "medium", "low"}, {"high", "medium", "default"},
+       {{7, 7}, {14, 14}, {30, 30}}, {}},
+      {"abcd", {"A", "B", "C", "D"}, {"A", "B", "C", "default"},
+       {{3, 3}, {7, 7}, {14, 30}, {30, 90}}, {}},
+      {"oabc", {"O", "A", "B", "C"}, {"O", "A", "B", "default"},
+       {{7, 7}, {2, 2}, {7, 7}, {14, 14}}, {"showroom", "phone"}},
+      {"funnel", {"tofu", "mofu", "bofu"}, {"bofu", "mofu", "default"},
+       {{30, 30}, {7, 7}, {3, 3}}, {}},
+  };
+  for (const Expected& e : presets) {
+    SCOPED_TRACE(e.name);
+    absl::StatusOr<Policy> p = Policy::Preset(e.name);
+    ASSERT_THAT(p, IsOk());
+    EXPECT_TRUE(p->warnings().empty()) << FormatIssue(p->warnings().front());
+    EXPECT_EQ(p->name(), e.name);
+    EXPECT_EQ(std::vector<std::string>(p->grades().begin(), p->grades().end()),
+              e.grades);
+    std::vector<std::string> ids;
+    for (const Rule& r : p->rules()) ids.push_back(r.id);
+    EXPECT_EQ(ids, e.rule_ids);
+    ASSERT_EQ(p->cadence().follow_up.size(), e.follow_up.size());
+    for (size_t g = 0; g < e.follow_up.size(); ++g) {
+      EXPECT_EQ(p->cadence().follow_up[g], e.follow_up[g]) << e.grades[g];
+    }
+    EXPECT_EQ(p->cadence().callback_channels, e.callback_channels);
+    EXPECT_EQ(p->cadence().entry, (Sla{std::chrono::hours(24), Clock::kCalendar}));
+    EXPECT_EQ(p->cadence().first_contact,
+              (Sla{std::chrono::hours(1), Clock::kBusiness}));
+    EXPECT_EQ(p->calendar().name, "cn_showroom");
+    EXPECT_EQ(p->calendar().time_zone, "Asia/Shanghai");
+    EXPECT_EQ(p->routing().duplicate_window_days, 30);
+    EXPECT_EQ(p->routing().max_distance_km, 100);
+    EXPECT_EQ(p->routing().experience_years, 2);
+    ASSERT_EQ(p->routing().high_intent_grades.size(), 1u);
+  }
+}
+
+TEST(FormatIssue, NamesSeverityPathRuleAndMessage) {
+  EXPECT_EQ(FormatIssue({Severity::kWarning, "/rules/2", "B", "can never fire"}),
+            "warning at /rules/2 (rule B): can never fire");
+  EXPECT_EQ(FormatIssue({Severity::kError, "", "", "malformed"}),
+            "error at /: malformed");
+}
+
+}  // namespace
+}  // namespace leadkit
