@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "leadkit/lead.h"
+#include "leadkit/phone.h"
 #include "leadkit/tz.h"
 #include "nlohmann/json.hpp"
 #include "policy_internal.h"
@@ -945,15 +946,19 @@ std::string ConditionText(const Condition& c) {
   if (c.op == Op::kIsNull || c.op == Op::kNotNull) {
     return absl::StrCat(c.field, " ", OpName(c.op));
   }
+  // A literal compared with a personal field is personal data too: masked like the values.
+  const auto shown = [&](const Literal& v) {
+    const std::string* s = std::get_if<std::string>(&v);
+    return s == nullptr ? LiteralText(v)
+                        : absl::StrCat("\"", MaskValue(c.field, *s), "\"");
+  };
   if (c.op == Op::kIn) {
     std::vector<std::string> parts;
-    for (const Literal& v : c.values) parts.push_back(LiteralText(v));
+    for (const Literal& v : c.values) parts.push_back(shown(v));
     return absl::StrCat(c.field, " in [", absl::StrJoin(parts, ", "), "]");
   }
-  return absl::StrCat(c.field, " ", OpName(c.op), " ",
-                      LiteralText(c.values.front()));
+  return absl::StrCat(c.field, " ", OpName(c.op), " ", shown(c.values.front()));
 }
-
 
 }  // namespace policy_internal
 

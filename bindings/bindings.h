@@ -1,0 +1,53 @@
+// Shared declarations of the binding files. Binding policy: bindings are thin. They validate
+// arguments, wrap buffers the Python side prepared (python/leadkit/_frames.py), release the GIL
+// around C++ work, and turn an absl::Status into an exception in one place (ThrowIfError).
+#ifndef LEADKIT_BINDINGS_BINDINGS_H_
+#define LEADKIT_BINDINGS_BINDINGS_H_
+
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "leadkit/columns.h"
+#include "pybind11/numpy.h"
+#include "pybind11/pybind11.h"
+#include "pybind11/stl.h"
+
+namespace leadkit::python {
+
+namespace py = pybind11;
+
+// InvalidArgument -> ValueError, NotFound -> KeyError, OutOfRange -> OverflowError,
+// FailedPrecondition -> RuntimeError, other codes -> RuntimeError; the message verbatim.
+void ThrowIfError(const absl::Status& status);
+
+template <typename T>
+T ValueOrThrow(absl::StatusOr<T> value) {
+  ThrowIfError(value.status());
+  return *std::move(value);
+}
+
+// A Columns batch over numpy buffers, built from the column specs of _frames.py: a list of
+// (name, kind, values, valid, dictionary) tuples. Holds references to the arrays and owns the
+// dictionaries, so it must outlive every use of columns().
+class BatchColumns {
+ public:
+  BatchColumns(int64_t num_rows, const py::list& specs);
+  const Columns& columns() const { return columns_; }
+
+ private:
+  Columns columns_;
+  std::vector<py::array> arrays_;
+  std::deque<std::vector<std::string>> dictionaries_;
+};
+
+void RegisterStatus(py::module_& m);
+void RegisterColumns(py::module_& m);
+void RegisterPolicy(py::module_& m);
+void RegisterClassify(py::module_& m);
+
+}  // namespace leadkit::python
+
+#endif  // LEADKIT_BINDINGS_BINDINGS_H_

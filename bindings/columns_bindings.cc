@@ -1,0 +1,94 @@
+#include <span>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "bindings.h"
+#include "leadkit/lead.h"
+#include "leadkit/phone.h"
+
+namespace leadkit::python {
+namespace {
+
+template <typename T>
+std::span<const T> Values(const py::array& a, int64_t n,
+                          const std::string& name) {
+  if (!py::isinstance<py::array_t<T>>(a) || a.ndim() != 1 ||
+      a.size() != n || !(a.flags() & py::array::c_style)) {
+    throw py::value_error(absl::StrCat(
+        "column \"", name, "\": expected a contiguous 1-d array of ", n,
+        " values of dtype ", std::string(py::str(py::dtype::of<T>()))));
+  }
+  return {static_cast<const T*>(a.data()), static_cast<size_t>(n)};
+}
+
+}  // namespace
+
+BatchColumns::BatchColumns(int64_t num_rows, const py::list& specs)
+    : columns_(num_rows) {
+  for (const py::handle spec : specs) {
+    const auto t = spec.cast<py::tuple>();
+    if (t.size() != 5) throw py::value_error("a column spec has 5 items");
+    const auto name = t[0].cast<std::string>();
+    const auto kind = t[1].cast<std::string>();
+    const uint8_t* valid = nullptr;
+    if (!t[3].is_none()) {
+      arrays_.push_back(t[3].cast<py::array>());
+      valid = Values<uint8_t>(arrays_.back(), num_rows, name).data();
+    }
+    Column column = Column::ValidityOnly(num_rows, valid);
+    if (kind != "validity") {
+      arrays_.push_back(t[2].cast<py::array>());
+      const py::array& values = arrays_.back();
+      if (kind == "double") {
+        column = Column::Doubles(Values<double>(values, num_rows, name), valid);
+      } else if (kind == "int64") {
+        column = Column::Int64s(Values<int64_t>(values, num_rows, name), valid);
+      } else if (kind == "bool") {
+        column = Column::Bools(Values<uint8_t>(values, num_rows, name), valid);
+      } else if (kind == "instant") {
+        column = Column::Instants(Values<int64_t>(values, num_rows, name), valid);
+      } else if (kind == "date") {
+        column = Column::Dates(Values<int64_t>(values, num_rows, name), valid);
+      } else if (kind == "code") {
+        std::vector<std::string>& dictionary = dictionaries_.emplace_back(
+            t[4].cast<std::vector<std::string>>());
+        column = Column::Codes(Values<int32_t>(values, num_rows, name),
+                               dictionary, valid);
+      } else {
+        throw py::value_error(
+            absl::StrCat("column \"", name, "\": unknown kind \"", kind, "\""));
+      }
+    }
+    ThrowIfError(columns_.Add(name, column));
+  }
+}
+
+void RegisterColumns(py::module_& m) {
+  m.def(
+      "lead_fields",
+      [] {
+        py::list out;
+        for (const LeadFieldInfo& f : LeadFields()) {
+          out.append(py::make_tuple(f.name, std::string(FieldTypeName(f.type)),
+                                    f.personal, f.required));
+        }
+        return out;
+      },
+      "The leads table's fields: (name, type, personal, required) tuples.");
+  m.def(
+      "nearest_name",
+      [](const std::string& name, const std::vector<std::string>& candidates) {
+        std::vector<absl::string_view> views(candidates.begin(), candidates.end());
+        return NearestName(name, views);
+      },
+      py::arg("name"), py::arg("candidates"));
+  m.def(
+      "mask_value",
+      [](const std::string& field, const std::string& value) {
+        return MaskValue(field, value);
+      },
+      py::arg("field"), py::arg("value"),
+      "Masks a personal field's value (name, phone, wechat, email).");
+}
+
+}  // namespace leadkit::python

@@ -1,0 +1,9 @@
+#include "bindings.h"
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "leadkit's C++ core. Use the leadkit package, not this module.";
+  leadkit::python::RegisterStatus(m);
+  leadkit::python::RegisterColumns(m);
+  leadkit::python::RegisterPolicy(m);
+  leadkit::python::RegisterClassify(m);
+}

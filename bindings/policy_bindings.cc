@@ -1,0 +1,117 @@
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "bindings.h"
+#include "leadkit/policy.h"
+#include "pybind11/stl.h"
+
+namespace leadkit::python {
+namespace {
+
+std::string IssueRepr(const Issue& i) {
+  return absl::StrCat("Issue(severity='", SeverityName(i.severity), "', path='",
+                      i.path, "', rule='", i.rule, "', message=",
+                      std::string(py::repr(py::str(i.message))), ")");
+}
+
+py::dict FollowUpDict(const Policy& p) {
+  py::dict out;
+  for (size_t g = 0; g < p.grades().size(); ++g) {
+    const auto& f = p.cadence().follow_up[g];
+    if (!f) continue;
+    out[py::str(p.grades()[g])] = py::make_tuple(f->min_days, f->max_days);
+  }
+  return out;
+}
+
+void CollectCompared(const Condition& c, std::vector<std::string>& out) {
+  for (const Condition& child : c.children) CollectCompared(child, out);
+  if (c.kind != Condition::Kind::kCompare || c.op == Op::kIsNull ||
+      c.op == Op::kNotNull) {
+    return;
+  }
+  if (std::find(out.begin(), out.end(), c.field) == out.end()) out.push_back(c.field);
+}
+
+}  // namespace
+
+void RegisterPolicy(py::module_& m) {
+  py::class_<Issue>(m, "Issue", "One problem found in a policy document.")
+      .def_property_readonly(
+          "severity",
+          [](const Issue& i) { return std::string(SeverityName(i.severity)); },
+          "'error' or 'warning'.")
+      .def_readonly("path", &Issue::path, "JSON Pointer into the document.")
+      .def_readonly("rule", &Issue::rule, "Id of the rule concerned, or ''.")
+      .def_readonly("message", &Issue::message)
+      .def("__repr__", &IssueRepr)
+      .def("__str__", &FormatIssue)
+      .def("__eq__", [](const Issue& a, const Issue& b) { return a == b; })
+      .def("__hash__", [](const Issue& i) {
+        return py::hash(py::make_tuple(static_cast<int>(i.severity), i.path,
+                                       i.rule, i.message));
+      });
+
+  py::class_<Policy>(m, "Policy")
+      .def_property_readonly("name", &Policy::name)
+      .def_property_readonly("description", &Policy::description)
+      .def_property_readonly("grades",
+                             [](const Policy& p) {
+                               return std::vector<std::string>(p.grades().begin(),
+                                                               p.grades().end());
+                             })
+      .def_property_readonly("rule_ids",
+                             [](const Policy& p) {
+                               std::vector<std::string> ids;
+                               for (const Rule& r : p.rules()) ids.push_back(r.id);
+                               return ids;
+                             })
+      .def_property_readonly("warnings",
+                             [](const Policy& p) {
+                               return std::vector<Issue>(p.warnings().begin(),
+                                                         p.warnings().end());
+                             })
+      .def_property_readonly("fields",
+                             [](const Policy& p) {
+                               return std::vector<std::string>(p.fields().begin(),
+                                                               p.fields().end());
+                             })
+      .def_property_readonly(
+          "compared_fields",
+          [](const Policy& p) {
+            std::vector<std::string> out;
+            for (const Rule& r : p.rules()) {
+              for (const Condition& c : r.when) CollectCompared(c, out);
+            }
+            return out;
+          },
+          "Fields whose values the rules compare (the others are only tested for null).")
+      .def_property_readonly("time_zone",
+                             [](const Policy& p) { return p.calendar().time_zone; })
+      .def_property_readonly("calendar_name",
+                             [](const Policy& p) { return p.calendar().name; })
+      .def_property_readonly("follow_up_days", &FollowUpDict)
+      .def("to_json", &Policy::ToJson)
+      .def("__eq__", [](const Policy& a, const Policy& b) { return a == b; });
+
+  m.def(
+      "load_policy",
+      [](const std::string& text) {
+        PolicyLoad load = ValueOrThrow(Policy::FromJson(text));
+        std::vector<Issue> issues(load.issues().begin(), load.issues().end());
+        py::object policy = py::none();
+        if (!load.has_errors()) policy = py::cast(ValueOrThrow(load.policy()));
+        return py::make_tuple(policy, issues);
+      },
+      py::arg("text"),
+      "Parses a policy document: (Policy or None, [Issue, ...]).");
+  m.def(
+      "preset_policy",
+      [](const std::string& name) { return ValueOrThrow(Policy::Preset(name)); },
+      py::arg("name"));
+  m.def("preset_names", &Policy::PresetNames);
+}
+
+}  // namespace leadkit::python

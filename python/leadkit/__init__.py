@@ -1,0 +1,14 @@
+"""leadkit: sales-lead rules for car dealers — classify, route, follow-up cadence and KPIs.
+
+    >>> import leadkit
+    >>> policy = leadkit.Policy.preset("three_level")
+    >>> policy.classify({"model": "C200", "asked_price": True, "purchase_within_days": 30}).grade
+    'high'
+"""
+
+from ._classify import classify
+from ._policy import Classification, Issue, Policy, PolicyError
+
+__version__ = "0.1.0"
+
+__all__ = ["Classification", "Issue", "Policy", "PolicyError", "classify", "__version__"]

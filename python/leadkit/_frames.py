@@ -1,0 +1,273 @@
+"""Turning caller tables into the column buffers the C++ engines read.
+
+One converter serves every call: pandas DataFrames, pyarrow Tables and lists of dicts come in;
+out go column specs ``(name, kind, values, valid, dictionary)`` over numpy buffers, with no
+copy where numpy already holds the data in the engine's layout (float64, int64, bool, int32
+codes). Every problem is a ``ValueError`` naming the table, column, row id and value;
+personal data is masked in those messages.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+
+from . import _core
+
+#: field name -> (type, personal, required), from the C++ catalogue (docs/data.md).
+LEAD_FIELDS: dict[str, tuple[str, bool, bool]] = {
+    name: (kind, personal, required) for name, kind, personal, required in _core.lead_fields()
+}
+
+_NUMERIC_INFERRED = {"integer", "floating", "mixed-integer-float", "decimal", "empty"}
+
+
+def as_frame(data: Any, table: str) -> pd.DataFrame:
+    """Accepts a pandas DataFrame, a pyarrow Table or a list of dicts."""
+    if isinstance(data, pd.DataFrame):
+        return data
+    if type(data).__module__.startswith("pyarrow") and hasattr(data, "to_pandas"):
+        return data.to_pandas()
+    if isinstance(data, list) and all(isinstance(row, dict) for row in data):
+        return pd.DataFrame.from_records(data) if data else pd.DataFrame()
+    raise TypeError(
+        f"{table}: expected a pandas DataFrame, a pyarrow Table or a list of dicts, "
+        f"got {type(data).__name__}"
+    )
+
+
+def suggest(name: str, candidates: Iterable[str]) -> str:
+    """'; did you mean "x"?' for a near miss, else ''."""
+    nearest = _core.nearest_name(name, [str(c) for c in candidates])
+    return f'; did you mean "{nearest}"?' if nearest else ""
+
+
+def show(field: str, value: Any) -> str:
+    """A value as an error message may print it: personal data masked."""
+    if LEAD_FIELDS.get(field, ("", False, False))[1]:
+        return repr(_core.mask_value(field, str(value)))
+    return repr(value)
+
+
+class RowLabels:
+    """Names a row in messages by its id (``lead_id="L7"``), or by position without ids."""
+
+    def __init__(self, frame: pd.DataFrame, id_column: str | None):
+        self._ids = frame[id_column].to_numpy() if id_column in frame.columns else None
+        self._id_column = id_column
+
+    def __call__(self, position: int) -> str:
+        if self._ids is None:
+            return f"row {position}"
+        return f"{self._id_column}={self._ids[position]!r} (row {position})"
+
+
+def require_columns(frame: pd.DataFrame, table: str, required: Iterable[str]) -> None:
+    for column in required:
+        if column not in frame.columns:
+            raise ValueError(
+                f'{table}: missing required column "{column}"'
+                f"{suggest(column, frame.columns)}"
+            )
+
+
+def require_ids(frame: pd.DataFrame, table: str, column: str) -> pd.Series:
+    """The id column, checked present and non-null."""
+    require_columns(frame, table, [column])
+    ids = frame[column]
+    missing = ids.isna().to_numpy()
+    if missing.any():
+        position = int(np.flatnonzero(missing)[0])
+        raise ValueError(f"{table}.{column}: row {position} has no id (null)")
+    return ids
+
+
+def _first_bad(values: np.ndarray, ok) -> int:
+    for position, value in enumerate(values):
+        if not _is_null(value) and not ok(value):
+            return position
+    return -1
+
+
+def _is_null(value: Any) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (
+        isinstance(value, float) and np.isnan(value)
+    )
+
+
+def _masked_parts(series: pd.Series):
+    """(values, valid) of a pandas masked extension array (Int64, Float64, boolean)."""
+    array = series.array
+    return np.asarray(array._data), ~np.asarray(array._mask)
+
+
+def _type_error(table, column, labels, position, value, expected, hint=""):
+    return ValueError(
+        f"{table}.{column}: {labels(position)} has {show(column, value)} "
+        f"({type(value).__name__}); expected {expected}{hint}"
+    )
+
+
+def _number_spec(name, series, table, labels):
+    dtype = series.dtype
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype) and hasattr(series.array, "_mask"):
+        values, valid = _masked_parts(series)
+        if values.dtype.kind in "iu":
+            return (name, "int64", values.astype(np.int64, copy=False), valid.view(np.uint8), None)
+        if values.dtype.kind == "f":
+            return (name, "double", values.astype(np.float64, copy=False), valid.view(np.uint8), None)
+    elif dtype.kind == "f":
+        return (name, "double", series.to_numpy(dtype=np.float64, copy=False), None, None)
+    elif dtype.kind in "iu":
+        return (name, "int64", series.to_numpy(dtype=np.int64, copy=False), None, None)
+    elif dtype == object and pd.api.types.infer_dtype(series, skipna=True) in _NUMERIC_INFERRED:
+        values = pd.to_numeric(series).to_numpy(dtype=np.float64, na_value=np.nan)
+        return (name, "double", values, None, None)
+    raw = series.to_numpy(dtype=object)
+    position = _first_bad(
+        raw, lambda v: isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+    )
+    position = max(position, 0)
+    raise _type_error(table, name, labels, position, raw[position], "a number")
+
+
+def _bool_spec(name, series, table, labels):
+    dtype = series.dtype
+    if dtype == bool:
+        return (name, "bool", series.to_numpy(copy=False).view(np.uint8), None, None)
+    if isinstance(dtype, pd.BooleanDtype):
+        values, valid = _masked_parts(series)
+        return (name, "bool", values.view(np.uint8), valid.view(np.uint8), None)
+    raw = series.to_numpy(dtype=object)
+    valid = ~pd.isna(raw)
+    if dtype == object and pd.api.types.infer_dtype(series, skipna=True) in ("boolean", "empty"):
+        values = np.zeros(len(raw), dtype=np.uint8)
+        values[valid] = raw[valid].astype(bool)
+        return (name, "bool", values, valid.view(np.uint8), None)
+    if dtype.kind in "iuf":
+        numbers = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        finite = ~np.isnan(numbers)
+        bad = finite & (numbers != 0) & (numbers != 1)
+        if not bad.any():
+            return (name, "bool", (numbers == 1).view(np.uint8), finite.view(np.uint8), None)
+        position = int(np.flatnonzero(bad)[0])
+    else:
+        position = max(_first_bad(raw, lambda v: isinstance(v, (bool, np.bool_))), 0)
+    raise _type_error(table, name, labels, position, raw[position], "true or false")
+
+
+def _string_spec(name, series, table, labels):
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        categories = dtype.categories
+        if len(categories) and pd.api.types.infer_dtype(categories, skipna=True) != "string":
+            raise ValueError(
+                f"{table}.{name}: categorical column has non-string categories "
+                f"({categories.dtype}); expected strings"
+            )
+        codes = series.cat.codes.to_numpy().astype(np.int32, copy=False)
+        return (name, "code", codes, None, [str(c) for c in categories])
+    inferred = pd.api.types.infer_dtype(series, skipna=True)
+    if inferred not in ("string", "empty"):
+        raw = series.to_numpy(dtype=object)
+        position = max(_first_bad(raw, lambda v: isinstance(v, str)), 0)
+        raise _type_error(
+            table, name, labels, position, raw[position], "a string",
+            " (read the column as text, e.g. dtype=str)",
+        )
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    return (name, "code", codes.astype(np.int32, copy=False), None, [str(u) for u in uniques])
+
+
+def _instant_spec(name, series, table, labels, tz):
+    dtype = series.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        utc = series.dt.tz_convert("UTC").dt.tz_localize(None)
+    elif dtype.kind == "M":
+        if tz is None:
+            raise ValueError(
+                f"{table}.{name}: timestamps without a time zone; pass tz= (for example "
+                f'tz="Asia/Shanghai") or give the column a zone — leadkit never guesses one'
+            )
+        localized = series.dt.tz_localize(
+            tz, ambiguous=np.ones(len(series), dtype=bool), nonexistent="shift_forward"
+        )
+        utc = localized.dt.tz_convert("UTC").dt.tz_localize(None)
+    elif dtype == object and pd.api.types.infer_dtype(series, skipna=True) == "empty":
+        return (name, "instant", np.zeros(len(series), np.int64), np.zeros(len(series), np.uint8), None)
+    elif dtype == object and pd.api.types.infer_dtype(series, skipna=True) == "datetime":
+        raw = series.to_numpy(dtype=object)
+        zoned = [v.tzinfo is not None for v in raw if not _is_null(v)]
+        if all(zoned):
+            return _instant_spec(name, pd.to_datetime(series, utc=True), table, labels, tz)
+        if not any(zoned):
+            return _instant_spec(name, pd.to_datetime(series), table, labels, tz)
+        position = _first_bad(raw, lambda v: v.tzinfo is not None)
+        raise _type_error(
+            table, name, labels, position, raw[position], "a timestamp with a time zone",
+            " (the column mixes zoned and naive timestamps)",
+        )
+    else:
+        raw = series.to_numpy(dtype=object)
+        position = max(_first_bad(raw, lambda v: False), 0)
+        raise _type_error(table, name, labels, position, raw[position], "a timestamp")
+    values = utc.to_numpy()
+    valid = ~np.isnat(values)
+    seconds = values.astype("datetime64[s]").view(np.int64)
+    return (name, "instant", seconds, valid.view(np.uint8), None)
+
+
+def _date_spec(name, series, table, labels):
+    if series.dtype.kind == "M" and not isinstance(series.dtype, pd.DatetimeTZDtype):
+        values = series.to_numpy()
+    else:
+        raw = series.to_numpy(dtype=object)
+        position = _first_bad(raw, lambda v: isinstance(v, (_dt.date, np.datetime64)))
+        if position >= 0:
+            raise _type_error(table, name, labels, position, raw[position], "a date")
+        values = pd.to_datetime(series).to_numpy()
+    valid = ~np.isnat(values)
+    days = values.astype("datetime64[D]").view(np.int64)
+    return (name, "date", days, valid.view(np.uint8), None)
+
+
+def column_spec(frame, name, field_type, *, table, labels, tz=None, validity_only=False):
+    """The spec of one column of `frame` read as a field of `field_type`."""
+    series = frame[name]
+    if validity_only:
+        return (name, "validity", None, series.notna().to_numpy().view(np.uint8), None)
+    if field_type == "number":
+        return _number_spec(name, series, table, labels)
+    if field_type == "bool":
+        return _bool_spec(name, series, table, labels)
+    if field_type == "string":
+        return _string_spec(name, series, table, labels)
+    if field_type == "instant":
+        return _instant_spec(name, series, table, labels, tz)
+    return _date_spec(name, series, table, labels)
+
+
+def lead_specs(frame, fields, *, table="leads", compared=(), tz=None, id_column="lead_id"):
+    """Specs for the lead `fields` present in `frame`; absent fields read as null.
+
+    Fields not in `compared` are only tested for null, so only their validity is converted.
+    """
+    duplicated = frame.columns[frame.columns.duplicated()]
+    if len(duplicated):
+        raise ValueError(f'{table}: column "{duplicated[0]}" appears more than once')
+    labels = RowLabels(frame, id_column)
+    specs = []
+    for name in fields:
+        if name not in frame.columns:
+            continue
+        field_type = LEAD_FIELDS[name][0]
+        specs.append(
+            column_spec(
+                frame, name, field_type, table=table, labels=labels, tz=tz,
+                validity_only=name not in compared,
+            )
+        )
+    return specs

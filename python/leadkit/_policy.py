@@ -1,0 +1,141 @@
+"""Policies: loading, validation errors as data, and single-lead classification."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping
+
+import pandas as pd
+
+from . import _core, _frames
+
+Issue = _core.Issue
+Classification = _core.Classification
+
+
+class PolicyError(ValueError):
+    """A policy document has errors. ``.issues`` lists every issue found, warnings included."""
+
+    def __init__(self, issues: list[Issue], source: str | None = None):
+        self.issues = list(issues)
+        self.source = source
+        errors = [i for i in self.issues if i.severity == "error"]
+        where = f" {source}" if source else ""
+        lines = "\n".join(f"  {i}" for i in errors)
+        super().__init__(f"policy{where} has {len(errors)} error(s):\n{lines}")
+
+
+class Policy:
+    """An immutable, validated policy (docs/policy.md). Build one with :meth:`preset`,
+    :meth:`from_json` or :meth:`load`."""
+
+    __slots__ = ("_impl",)
+
+    def __init__(self, impl: _core.Policy):
+        if not isinstance(impl, _core.Policy):
+            raise TypeError("use Policy.preset(), Policy.from_json() or Policy.load()")
+        self._impl = impl
+
+    @classmethod
+    def presets(cls) -> list[str]:
+        """The preset names: ``['three_level', 'abcd', 'oabc', 'funnel']``."""
+        return list(_core.preset_names())
+
+    @classmethod
+    def preset(cls, name: str) -> "Policy":
+        """A preset policy. ``KeyError`` names an unknown preset and lists the known ones."""
+        return cls(_core.preset_policy(name))
+
+    @classmethod
+    def from_json(cls, text: str | bytes, *, source: str | None = None) -> "Policy":
+        """Parses a policy document; raises :class:`PolicyError` carrying every issue when the
+        document has errors. Warnings stay on the policy (``.warnings``)."""
+        impl, issues = _core.load_policy(text)
+        if impl is None:
+            raise PolicyError(issues, source)
+        return cls(impl)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "Policy":
+        """Reads a policy document from a file (UTF-8)."""
+        with open(path, "rb") as f:
+            data = f.read()
+        return cls.from_json(data, source=os.fspath(path))
+
+    def to_json(self) -> str:
+        """The canonical document; ``Policy.from_json(p.to_json()) == p``."""
+        return self._impl.to_json()
+
+    @property
+    def name(self) -> str:
+        return self._impl.name
+
+    @property
+    def description(self) -> str:
+        return self._impl.description
+
+    @property
+    def grades(self) -> list[str]:
+        """The grade names, in the order the policy declares them."""
+        return list(self._impl.grades)
+
+    @property
+    def rule_ids(self) -> list[str]:
+        return list(self._impl.rule_ids)
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return list(self._impl.warnings)
+
+    @property
+    def fields(self) -> list[str]:
+        """The lead fields the rules read."""
+        return list(self._impl.fields)
+
+    @property
+    def time_zone(self) -> str:
+        return self._impl.time_zone
+
+    @property
+    def calendar_name(self) -> str:
+        return self._impl.calendar_name
+
+    @property
+    def follow_up_days(self) -> dict[str, tuple[int, int]]:
+        """Per grade, the follow-up interval ``(min_days, max_days)``."""
+        return dict(self._impl.follow_up_days)
+
+    def classify(self, lead: Mapping[str, Any]) -> Classification:
+        """Grades one lead given as a dict of lead fields and explains the grade.
+
+        Keys must be lead fields (docs/data.md); an unknown key is a ``ValueError`` with the
+        nearest field name, so a typo in a rule test cannot pass silently.
+        """
+        if not isinstance(lead, Mapping):
+            raise TypeError(f"lead: expected a dict of lead fields, got {type(lead).__name__}")
+        for key in lead:
+            if key not in _frames.LEAD_FIELDS:
+                raise ValueError(
+                    f'lead: unknown field "{key}"{_frames.suggest(str(key), _frames.LEAD_FIELDS)}'
+                )
+        frame = pd.DataFrame({k: pd.Series([v], dtype=object) for k, v in lead.items()})
+        # Strings, numbers and booleans are converted with their values (not only their null
+        # flags), so that reasons can show the values; rules only null-test instants and dates.
+        fields = self._impl.fields
+        shown = [f for f in fields if _frames.LEAD_FIELDS[f][0] not in ("instant", "date")]
+        specs = _frames.lead_specs(frame, fields, table="lead", compared=shown)
+        return _core.explain(self._impl, 1, specs, 0)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Policy):
+            return NotImplemented
+        return self._impl == other._impl
+
+    def __hash__(self) -> int:
+        return hash(self.to_json())
+
+    def __repr__(self) -> str:
+        return (
+            f"Policy(name={self.name!r}, grades={self.grades!r}, rules={len(self.rule_ids)}, "
+            f"warnings={len(self.warnings)})"
+        )

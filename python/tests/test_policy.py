@@ -1,0 +1,141 @@
+import json
+
+import pytest
+
+import leadkit
+from leadkit import Policy, PolicyError
+
+MINIMAL = {
+    "grades": ["hot", "cold"],
+    "rules": [
+        {"id": "hot", "when": [{"field": "purchase_within_days", "op": "<=", "value": 30}],
+         "grade": "hot"},
+        {"id": "default", "grade": "cold"},
+    ],
+    "cadence": {"follow_up_days": {"hot": 3, "cold": [14, 30]}},
+}
+
+
+def test_presets_are_the_contract_names():
+    assert Policy.presets() == ["three_level", "abcd", "oabc", "funnel"]
+    expected = {
+        "three_level": ["high", "medium", "low"],
+        "abcd": ["A", "B", "C", "D"],
+        "oabc": ["O", "A", "B", "C"],
+        "funnel": ["tofu", "mofu", "bofu"],
+    }
+    for name, grades in expected.items():
+        policy = Policy.preset(name)
+        assert policy.name == name
+        assert policy.grades == grades
+        assert policy.warnings == []
+        assert policy.rule_ids[-1] == "default"
+        assert policy.time_zone == "Asia/Shanghai"
+        assert policy.calendar_name == "cn_showroom"
+
+
+def test_preset_follow_up_intervals():
+    assert Policy.preset("abcd").follow_up_days == {
+        "A": (3, 3), "B": (7, 7), "C": (14, 30), "D": (30, 90)}
+    assert Policy.preset("oabc").follow_up_days == {
+        "O": (7, 7), "A": (2, 2), "B": (7, 7), "C": (14, 14)}
+
+
+def test_unknown_preset_is_a_key_error_listing_the_presets():
+    with pytest.raises(KeyError, match="three_level, abcd, oabc, funnel"):
+        Policy.preset("three_levels")
+
+
+def test_round_trip_gives_an_equal_policy_and_the_same_text():
+    for name in Policy.presets():
+        policy = Policy.preset(name)
+        text = policy.to_json()
+        again = Policy.from_json(text)
+        assert again == policy
+        assert hash(again) == hash(policy)
+        assert again.to_json() == text
+
+
+def test_from_json_and_load(tmp_path):
+    policy = Policy.from_json(json.dumps(MINIMAL))
+    assert policy.grades == ["hot", "cold"]
+    assert policy.follow_up_days == {"hot": (3, 3), "cold": (14, 30)}
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(MINIMAL), encoding="utf-8")
+    assert Policy.load(path) == policy
+    assert "Policy(name=''" in repr(policy)
+
+
+def test_policy_error_carries_every_issue():
+    doc = dict(MINIMAL)
+    doc["rules"] = [
+        {"id": "hot", "when": [{"field": "purchase_in_days", "op": "<=", "value": 30}],
+         "grade": "warm"},
+        {"id": "hot", "grade": "cold"},
+    ]
+    with pytest.raises(PolicyError) as caught:
+        Policy.from_json(json.dumps(doc))
+    error = caught.value
+    assert isinstance(error, ValueError)
+    found = {(i.severity, i.path, i.rule) for i in error.issues}
+    assert ("error", "/rules/0/when/0/field", "hot") in found
+    assert ("error", "/rules/0/grade", "hot") in found
+    assert ("error", "/rules/1/id", "hot") in found
+    by_path = {i.path: i for i in error.issues}
+    assert 'did you mean "purchase_within_days"?' in by_path["/rules/0/when/0/field"].message
+    assert "3 error(s)" in str(error)
+    assert "/rules/0/grade" in str(error)
+
+
+def test_malformed_json_reports_line_and_column():
+    with pytest.raises(PolicyError) as caught:
+        Policy.from_json('{\n  "grades": ["a",]\n}')
+    (issue,) = caught.value.issues
+    assert issue.severity == "error"
+    assert issue.path == ""
+    assert "line 2, column 18" in issue.message
+
+
+def test_non_utf8_bytes_are_a_value_error():
+    with pytest.raises(ValueError, match="not valid UTF-8"):
+        Policy.from_json(b'{"grades": ["\xff"]}')
+
+
+def test_warnings_stay_on_the_policy():
+    doc = dict(MINIMAL)
+    doc["rules"] = [
+        {"id": "wide", "when": [{"field": "budget", "op": ">", "value": 1}], "grade": "hot"},
+        {"id": "narrow", "when": [{"field": "budget", "op": ">", "value": 1},
+                                  {"field": "test_drive", "op": "==", "value": True}],
+         "grade": "cold"},
+        {"id": "default", "grade": "cold"},
+    ]
+    policy = Policy.from_json(json.dumps(doc))
+    (warning,) = policy.warnings
+    assert warning.severity == "warning"
+    assert warning.path == "/rules/1"
+    assert warning.rule == "narrow"
+    assert "can never fire" in warning.message
+    assert "warning at /rules/1 (rule narrow)" in str(warning)
+
+
+def test_issue_values_compare_and_hash():
+    with pytest.raises(PolicyError) as first:
+        Policy.from_json('{"grades": []}')
+    with pytest.raises(PolicyError) as second:
+        Policy.from_json('{"grades": []}')
+    assert first.value.issues == second.value.issues
+    assert len({*first.value.issues, *second.value.issues}) == len(first.value.issues)
+    assert "Issue(severity='error'" in repr(first.value.issues[0])
+
+
+def test_status_translation():
+    core = leadkit._core
+    with pytest.raises(ValueError, match="bad value"):
+        core._raise_status(3, "bad value")
+    with pytest.raises(KeyError, match="no such zone"):
+        core._raise_status(5, "no such zone")
+    with pytest.raises(OverflowError, match="outside"):
+        core._raise_status(11, "outside the range")
+    with pytest.raises(RuntimeError, match="not yet"):
+        core._raise_status(9, "not yet")
