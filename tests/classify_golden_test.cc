@@ -4,28 +4,40 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "lead_table.h"
+#include <fstream>
+#include <sstream>
+
 #include "leadkit/classify.h"
+#include "leadkit/lead_json.h"
 #include "leadkit/policy.h"
+#include "nlohmann/json.hpp"
 #include "status_matchers.h"
 
 namespace leadkit {
 namespace {
 
 using ::leadkit::testing::IsOk;
-using ::leadkit::testing::LeadTable;
-using ::leadkit::testing::ReadJsonFile;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  EXPECT_TRUE(in.good()) << "cannot open " << path;
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 class GoldenTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(GoldenTest, BatchAndSingleLeadMatchTheHandWorkedGrades) {
-  const nlohmann::json leads =
-      ReadJsonFile(LEADKIT_TEST_DATA_DIR "/golden/classify_leads.json");
-  const nlohmann::json expected =
-      ReadJsonFile(LEADKIT_TEST_DATA_DIR "/golden/classify_expected.json")[GetParam()];
+  const std::string leads_text = ReadFile(LEADKIT_TEST_DATA_DIR "/golden/classify_leads.json");
+  const nlohmann::json leads = nlohmann::json::parse(leads_text);
+  const nlohmann::json expected = nlohmann::json::parse(
+      ReadFile(LEADKIT_TEST_DATA_DIR "/golden/classify_expected.json"))[GetParam()];
   absl::StatusOr<Policy> policy = Policy::Preset(GetParam());
   ASSERT_THAT(policy, IsOk());
-  LeadTable table(leads);
+  absl::StatusOr<LeadTable> parsed = LeadTable::FromJson(leads_text);
+  ASSERT_THAT(parsed, IsOk());
+  const LeadTable& table = *parsed;
   const auto n = static_cast<size_t>(table.columns().num_rows());
   std::vector<int32_t> grades(n), rules(n);
   ASSERT_THAT(ClassifyBatch(*policy, table.columns(), grades, rules), IsOk());
