@@ -42,39 +42,43 @@ bool TypeFits(const LeadFieldInfo& field, const Column& column) {
 
 inline double Number(double v) { return v; }
 inline double Number(int64_t v) { return static_cast<double>(v); }
-inline double Number(uint8_t v) { return v != 0 ? 1.0 : 0.0; }
+
+// The loops below write bytes; without __restrict the compiler must assume a byte store can
+// change the column it reads, and gives up vectorising.
+template <typename T, typename Predicate>
+void Compare(const T* __restrict v, int n, Predicate predicate,
+             uint8_t* __restrict out) {
+  for (int i = 0; i < n; ++i) out[i] = predicate(Number(v[i]));
+}
 
 template <typename T>
-void CompareNumbers(const T* v, int n, const CompiledLeaf& leaf, uint8_t* out) {
+void CompareNumbers(const T* __restrict v, int n, const CompiledLeaf& leaf,
+                    uint8_t* __restrict out) {
   const double x = leaf.numbers.empty() ? 0.0 : leaf.numbers.front();
   switch (leaf.op) {
     case Op::kEq:
-      for (int i = 0; i < n; ++i) out[i] = Number(v[i]) == x;
+      Compare(v, n, [x](double y) { return y == x; }, out);
       break;
     case Op::kNe:
-      for (int i = 0; i < n; ++i) {
-        const double y = Number(v[i]);
-        out[i] = (y != x) & (y == y);  // NaN is null, and null != x is false
-      }
+      // NaN is null, and a comparison with null is false.
+      Compare(v, n, [x](double y) { return (y != x) & (y == y); }, out);
       break;
     case Op::kLt:
-      for (int i = 0; i < n; ++i) out[i] = Number(v[i]) < x;
+      Compare(v, n, [x](double y) { return y < x; }, out);
       break;
     case Op::kLe:
-      for (int i = 0; i < n; ++i) out[i] = Number(v[i]) <= x;
+      Compare(v, n, [x](double y) { return y <= x; }, out);
       break;
     case Op::kGt:
-      for (int i = 0; i < n; ++i) out[i] = Number(v[i]) > x;
+      Compare(v, n, [x](double y) { return y > x; }, out);
       break;
     case Op::kGe:
-      for (int i = 0; i < n; ++i) out[i] = Number(v[i]) >= x;
+      Compare(v, n, [x](double y) { return y >= x; }, out);
       break;
     case Op::kIn:
-      for (int i = 0; i < n; ++i) {
-        const double y = Number(v[i]);
-        uint8_t hit = 0;
-        for (double candidate : leaf.numbers) hit |= (y == candidate);
-        out[i] = hit;
+      std::memset(out, 0, static_cast<size_t>(n));
+      for (double candidate : leaf.numbers) {
+        for (int i = 0; i < n; ++i) out[i] |= Number(v[i]) == candidate;
       }
       break;
     default:
@@ -82,7 +86,29 @@ void CompareNumbers(const T* v, int n, const CompiledLeaf& leaf, uint8_t* out) {
   }
 }
 
-void NullMask(const Column& column, int64_t begin, int n, uint8_t* out) {
+// Booleans are bytes (0 = false); policies compare them with true or false only.
+void CompareBools(const uint8_t* __restrict v, int n, const CompiledLeaf& leaf,
+                  uint8_t* __restrict out) {
+  const bool want_true = !leaf.numbers.empty() && leaf.numbers.front() != 0;
+  switch (leaf.op) {
+    case Op::kEq:
+    case Op::kNe: {
+      const uint8_t flip = (leaf.op == Op::kEq) == want_true ? 0 : 1;
+      for (int i = 0; i < n; ++i) out[i] = static_cast<uint8_t>(v[i] != 0) ^ flip;
+      break;
+    }
+    case Op::kIn: {
+      uint8_t accept_true = 0, accept_false = 0;
+      for (double c : leaf.numbers) (c != 0 ? accept_true : accept_false) = 1;
+      for (int i = 0; i < n; ++i) out[i] = v[i] != 0 ? accept_true : accept_false;
+      break;
+    }
+    default:
+      std::memset(out, 0, static_cast<size_t>(n));
+  }
+}
+
+void NullMask(const Column& column, int64_t begin, int n, uint8_t* __restrict out) {
   if (column.validity_only() || column.type() == ColumnType::kInt64 ||
       column.type() == ColumnType::kBool ||
       column.type() == ColumnType::kInstant ||
@@ -101,7 +127,7 @@ void NullMask(const Column& column, int64_t begin, int n, uint8_t* out) {
   }
 }
 
-void EvalLeaf(const BoundLeaf& b, int64_t begin, int n, uint8_t* out) {
+void EvalLeaf(const BoundLeaf& b, int64_t begin, int n, uint8_t* __restrict out) {
   const Op op = b.leaf->op;
   if (b.column == nullptr) {
     std::memset(out, op == Op::kIsNull ? 1 : 0, static_cast<size_t>(n));
@@ -123,7 +149,7 @@ void EvalLeaf(const BoundLeaf& b, int64_t begin, int n, uint8_t* out) {
       CompareNumbers(column.data<int64_t>() + begin, n, *b.leaf, out);
       break;
     case ColumnType::kBool:
-      CompareNumbers(column.data<uint8_t>() + begin, n, *b.leaf, out);
+      CompareBools(column.data<uint8_t>() + begin, n, *b.leaf, out);
       break;
     case ColumnType::kCode: {
       const int32_t* codes = column.data<int32_t>() + begin;
@@ -177,6 +203,7 @@ class Evaluator {
       }
     }
     e.results_.assign(policy.nodes.size() * kBlock, 0);
+    for (const auto& rule : policy.compiled_rules) e.rule_grades_.push_back(rule.grade);
     return e;
   }
 
@@ -210,30 +237,22 @@ class Evaluator {
     return leaves_[static_cast<size_t>(index)];
   }
 
-  // Classifies rows [begin, begin + n) into grades/rules (indexed from begin).
-  void ClassifyBlock(int64_t begin, int n, int32_t* grades, int32_t* rules) {
-    std::fill(grades, grades + n, -1);
-    int left = n;
+  // Classifies rows [begin, begin + n) into grades/rules (indexed from begin). The rules
+  // before the first unconditional one are evaluated last to first, each overwriting the rows
+  // it holds for, so the first rule that holds is what remains: a branch-free select per rule.
+  void ClassifyBlock(int64_t begin, int n, int32_t* __restrict grades,
+                     int32_t* __restrict rules) {
     const auto& compiled = policy_->compiled_rules;
-    for (size_t r = 0; r < compiled.size() && left > 0; ++r) {
-      const int32_t grade = compiled[r].grade;
+    size_t last = 0;  // the first rule without conditions; the loader ensures there is one
+    while (last + 1 < compiled.size() && compiled[last].root >= 0) ++last;
+    std::fill(rules, rules + n, static_cast<int32_t>(last));
+    for (size_t r = last; r-- > 0;) {
+      const uint8_t* __restrict hit = Eval(compiled[r].root, begin, n);
       const auto rule = static_cast<int32_t>(r);
-      if (compiled[r].root < 0) {
-        for (int i = 0; i < n; ++i) {
-          if (grades[i] < 0) {
-            grades[i] = grade;
-            rules[i] = rule;
-          }
-        }
-        break;
-      }
-      const uint8_t* hit = Eval(compiled[r].root, begin, n);
-      for (int i = 0; i < n; ++i) {
-        const bool take = hit[i] != 0 && grades[i] < 0;
-        left -= take;
-        grades[i] = take ? grade : grades[i];
-        rules[i] = take ? rule : rules[i];
-      }
+      for (int i = 0; i < n; ++i) rules[i] = hit[i] != 0 ? rule : rules[i];
+    }
+    for (int i = 0; i < n; ++i) {
+      grades[i] = rule_grades_[static_cast<size_t>(rules[i])];
     }
   }
 
@@ -243,6 +262,7 @@ class Evaluator {
   const PolicyData* policy_;
   std::vector<BoundLeaf> leaves_;
   std::vector<uint8_t> results_;  // kBlock bytes per node
+  std::vector<int32_t> rule_grades_;  // grade of each rule
 };
 
 std::string ValueText(const Column* column, const LeadFieldInfo& field,
@@ -324,8 +344,8 @@ absl::StatusOr<Classification> Classify(const Policy& policy,
         rule == 0 ? "the rule has no conditions"
                   : "no earlier rule held; this rule has no conditions");
   } else {
-    // ClassifyBlock evaluated every rule up to the one that fired, that rule last, so the
-    // node results of its tree are this row's.
+    // ClassifyBlock evaluated every rule before the first unconditional one; each rule has
+    // nodes of its own, so the node results of the fired rule's tree are this row's.
     classify_internal::CollectReasons(data, e, root, row, out.reasons);
   }
   return out;

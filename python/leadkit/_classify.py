@@ -30,7 +30,7 @@ def classify(leads: Any, policy: Policy) -> pd.DataFrame:
     grades, rules = _core.classify_batch(impl, len(frame), specs)
     return pd.DataFrame(
         {
-            "lead_id": ids.to_numpy(),
+            "lead_id": ids.array,  # the caller's array: no conversion to Python objects
             "grade": pd.Categorical.from_codes(grades, categories=impl.grades),
             "rule": pd.Categorical.from_codes(rules, categories=impl.rule_ids),
         }

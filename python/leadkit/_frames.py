@@ -56,13 +56,15 @@ class RowLabels:
     """Names a row in messages by its id (``lead_id="L7"``), or by position without ids."""
 
     def __init__(self, frame: pd.DataFrame, id_column: str | None):
-        self._ids = frame[id_column].to_numpy() if id_column in frame.columns else None
+        # Only a reference: ids are looked up when a message needs one, never converted ahead.
+        self._frame = frame
         self._id_column = id_column
 
     def __call__(self, position: int) -> str:
-        if self._ids is None:
+        if self._id_column not in self._frame.columns:
             return f"row {position}"
-        return f"{self._id_column}={self._ids[position]!r} (row {position})"
+        value = self._frame[self._id_column].iloc[position]
+        return f"{self._id_column}={str(value)!r} (row {position})"
 
 
 def require_columns(frame: pd.DataFrame, table: str, required: Iterable[str]) -> None:
