@@ -496,13 +496,6 @@ class Loader {
       static constexpr absl::string_view kKeys[] = {"id", "when", "grade",
                                                     "note"};
       CheckKeys(r, where, kKeys, rule.id);
-      if (r.contains("grade")) {
-        rule.grade = GradeRef(r.at("grade"), Child(where, "grade"), grades,
-                              rule.id);
-      } else {
-        Error(where, rule.id, "missing required key \"grade\"");
-        rule.grade = -1;
-      }
       if (std::optional<std::string> note =
               String(r, "note", where, false, rule.id)) {
         rule.note = *note;
@@ -521,6 +514,14 @@ class Loader {
             if (c) rule.when.push_back(std::move(*c));
           }
         }
+      }
+      // After `when`, so that issues come in the order a rule is read.
+      if (r.contains("grade")) {
+        rule.grade = GradeRef(r.at("grade"), Child(where, "grade"), grades,
+                              rule.id);
+      } else {
+        Error(where, rule.id, "missing required key \"grade\"");
+        rule.grade = -1;
       }
       rules.push_back(std::move(rule));
     }
@@ -619,10 +620,13 @@ class Loader {
     }
     const Json& table = cadence.at("follow_up_days");
     if (!ExpectObject(table, where)) return;
+    // Grades whose interval is given (well or not): only the others are warned about.
+    std::vector<bool> given(grades.size(), false);
     for (const auto& [grade, interval] : table.items()) {
       const std::string at = Child(where, grade);
       const int g = GradeRef(Json(grade), at, grades);
       if (g < 0) continue;
+      given[static_cast<size_t>(g)] = true;
       FollowUpInterval parsed;
       if (interval.is_array() && interval.size() == 2 &&
           interval[0].is_number_integer() && interval[1].is_number_integer()) {
@@ -654,7 +658,7 @@ class Loader {
       c.follow_up[static_cast<size_t>(g)] = parsed;
     }
     for (size_t g = 0; g < grades.size(); ++g) {
-      if (!c.follow_up[g]) {
+      if (!given[g]) {
         Warn(where, "",
              absl::StrCat("grade ", Quoted(grades[g]),
                           " has no follow-up interval: no follow_up tasks "

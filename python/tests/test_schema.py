@@ -1,0 +1,54 @@
+"""docs/policy.schema.json describes the documents leadkit loads."""
+
+import json
+import re
+
+import pytest
+
+import leadkit
+from leadkit import Policy, _frames
+
+from conftest import ROOT
+
+jsonschema = pytest.importorskip("jsonschema")
+
+SCHEMA = json.loads((ROOT / "docs" / "policy.schema.json").read_text(encoding="utf-8"))
+VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
+
+
+def test_schema_is_valid():
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+
+
+@pytest.mark.parametrize("name", Policy.presets())
+def test_presets_and_their_canonical_form_validate(name):
+    source = json.loads((ROOT / "presets" / "policies" / f"{name}.json").read_text("utf-8"))
+    VALIDATOR.validate(source)
+    VALIDATOR.validate(json.loads(Policy.preset(name).to_json()))
+
+
+def test_the_whole_document_of_the_docs_validates_and_loads():
+    text = (ROOT / "docs" / "policy.md").read_text(encoding="utf-8")
+    block = re.search(r"## A whole document\s+```json\n(.*?)```", text, re.S).group(1)
+    VALIDATOR.validate(json.loads(block))
+    assert Policy.from_json(block).grades == ["hot", "cold"]
+
+
+def test_lead_fields_match_the_library():
+    assert SCHEMA["$defs"]["lead_field"]["enum"] == list(_frames.LEAD_FIELDS)
+
+
+@pytest.mark.parametrize("mutation", [
+    lambda d: d.update(grads=[]),
+    lambda d: d["rules"][0].update(when=[{"field": "modle", "op": "not_null"}]),
+    lambda d: d["rules"][0].update(when=[{"field": "model", "op": "is_null", "value": 1}]),
+    lambda d: d["rules"][0].update(when=[{"field": "model", "op": "in", "value": "C200"}]),
+    lambda d: d["cadence"].update(entry_sla={"hours": 1, "minutes": 5}),
+    lambda d: d["cadence"]["follow_up_days"].update(high=0),
+])
+def test_schema_and_loader_both_reject(mutation):
+    doc = json.loads(Policy.preset("three_level").to_json())
+    mutation(doc)
+    assert list(VALIDATOR.iter_errors(doc))
+    with pytest.raises(leadkit.PolicyError):
+        Policy.from_json(json.dumps(doc))
