@@ -34,12 +34,29 @@ def sample_path(name: str = "sample_leads.csv") -> str:
 
 
 def read_table(path: str, table: str) -> pd.DataFrame:
-    """Reads CSV or Parquet by the file's ending."""
+    """Reads CSV or Parquet by the file's ending. CSV has no types: number columns of the
+    leads table that pandas read as text are parsed here, and the first value that is not a
+    number is reported by its row's id."""
     if not os.path.exists(path):
         raise UsageError(f"{table}: no such file: {path}")
     if path.endswith((".parquet", ".pq")):
         return pd.read_parquet(path)
-    return pd.read_csv(path, keep_default_na=True)
+    frame = pd.read_csv(path, keep_default_na=True)
+    labels = _frames.RowLabels(frame, "lead_id")
+    for column in frame.columns:
+        kind = _frames.LEAD_FIELDS.get(column, ("", False, False))[0]
+        if kind != "number" or frame[column].dtype.kind in "iuf":
+            continue
+        parsed = pd.to_numeric(frame[column], errors="coerce")
+        bad = (parsed.isna() & frame[column].notna()).to_numpy()
+        if bad.any():
+            position = int(bad.argmax())
+            raise UsageError(
+                f"{os.path.basename(path)}: {table}.{column}: {labels(position)} has "
+                f"{_frames.show(column, frame[column].iloc[position])}; expected a number"
+            )
+        frame[column] = parsed
+    return frame
 
 
 def resolve_policy(spec: str) -> Policy:
@@ -95,8 +112,8 @@ def cmd_demo(args) -> int:
 
 
 def cmd_classify(args) -> int:
-    leads = read_table(args.leads, "leads")
-    result = classify(leads, resolve_policy(args.policy))
+    policy = resolve_policy(args.policy)
+    result = classify(read_table(args.leads, "leads"), policy)
     if args.out:
         result.to_csv(args.out, index=False)
         print(f"wrote {len(result)} rows to {args.out}")

@@ -1,0 +1,86 @@
+import json
+import shutil
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from leadkit import cli
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "leadkit", *args], capture_output=True,
+                          text=True)
+
+
+def test_demo_grades_the_sample_under_every_preset_with_personal_data_masked(capsys):
+    assert cli.main(["demo"]) == 0
+    out = capsys.readouterr().out
+    sample = pd.read_csv(cli.sample_path())
+    for name in ["three_level", "abcd", "oabc", "funnel"]:
+        assert f"== {name}:" in out
+    # Counts per grade, hand-checked against the sample and the preset rules.
+    assert "-- leads per grade: high: 7, medium: 10, low: 3" in out
+    for phone in sample["phone"]:
+        assert str(phone) not in out
+    for name in sample["name"]:
+        assert name not in out
+    assert "138****8000" in out
+    assert "王**" in out
+    assert out.count("S001 ") == 4
+
+
+def test_console_script_and_module_entry_points():
+    assert run("presets").stdout.splitlines()[0].startswith("three_level:")
+    script = shutil.which("leadkit")
+    assert script is not None
+    out = subprocess.run([script, "presets"], capture_output=True, text=True, check=True).stdout
+    assert "funnel:" in out
+
+
+def test_classify_command_writes_csv(tmp_path):
+    out = tmp_path / "graded.csv"
+    result = run("classify", "--leads", cli.sample_path(), "--policy", "oabc", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    graded = pd.read_csv(out)
+    assert list(graded.columns) == ["lead_id", "grade", "rule"]
+    assert len(graded) == 20
+    assert graded.set_index("lead_id").loc["S003", "grade"] == "O"
+
+
+def test_bad_input_is_exit_2_without_a_traceback(tmp_path):
+    bad = tmp_path / "leads.csv"
+    bad.write_text("lead_id,purchase_within_days\nL1,10\nL2,soon\n", encoding="utf-8")
+    result = run("classify", "--leads", str(bad), "--policy", "abcd")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert ("leads.csv: leads.purchase_within_days: lead_id='L2' (row 1) has 'soon'; "
+            "expected a number") in result.stderr
+    missing = run("classify", "--leads", str(tmp_path / "nope.csv"), "--policy", "abcd")
+    assert missing.returncode == 2
+    assert "no such file" in missing.stderr
+    unknown = run("classify", "--leads", str(bad), "--policy", "abdc")
+    assert unknown.returncode == 2
+    assert "neither a preset" in unknown.stderr
+
+
+def test_policy_check_exit_codes(tmp_path):
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps({"grades": ["a"], "rules": [{"id": "d", "grade": "a"}],
+                                "cadence": {"follow_up_days": {"a": 1}}}), encoding="utf-8")
+    result = run("policy", "check", str(good))
+    assert result.returncode == 0
+    assert "0 error(s), 0 warning(s)" in result.stdout
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"grades": ["a"], "rules": [{"id": "d", "grade": "b"}]}', encoding="utf-8")
+    result = run("policy", "check", str(bad))
+    assert result.returncode == 1
+    assert 'error at /rules/0/grade (rule d): grade "b" is not declared' in result.stdout
+    assert "1 error(s)" in result.stdout
+
+
+def test_policy_show_prints_the_canonical_document():
+    result = run("policy", "show", "abcd")
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["grades"] == ["A", "B", "C", "D"]
