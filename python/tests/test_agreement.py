@@ -58,3 +58,36 @@ def test_cpp_program_matches_python(leads, preset, tmp_path):
     cpp = [line.split(",") for line in out.splitlines()]
     python = leadkit.classify(leads, Policy.preset(preset))
     assert cpp == [[i, g, r] for i, g, r in zip(python["lead_id"], python["grade"], python["rule"])]
+
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_days = st.one_of(st.none(), st.integers(min_value=-5, max_value=200))
+_flag = st.one_of(st.none(), st.booleans())
+_lead = st.fixed_dictionaries({
+    "model": st.one_of(st.none(), st.sampled_from(["C200", "GLC"])),
+    "models_considered": st.one_of(st.none(), st.integers(0, 5)),
+    "asked_price": _flag, "asked_config": _flag, "deposit_paid": _flag, "test_drive": _flag,
+    "purchase_within_days": _days,
+    "store_visits": st.one_of(st.none(), st.integers(0, 3)),
+})
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_lead, min_size=1, max_size=40), st.sampled_from(Policy.presets()))
+def test_any_leads_any_preset_match_numpy(rows, preset):
+    frame = pd.DataFrame({
+        "lead_id": [f"L{i}" for i in range(len(rows))],
+        **{col: pd.array([r[col] for r in rows],
+                         dtype="boolean" if col in ("asked_price", "asked_config",
+                                                    "deposit_paid", "test_drive")
+                         else ("Float64" if col != "model" else object))
+           for col in rows[0]},
+    })
+    result = leadkit.classify(frame, Policy.preset(preset))
+    reference = frame.copy()
+    for col in ("purchase_within_days", "models_considered", "store_visits"):
+        reference[col] = reference[col].astype("float64")
+    np.testing.assert_array_equal(result["grade"].to_numpy(dtype=object),
+                                  numpy_grades(reference, preset).astype(object))
