@@ -2,6 +2,7 @@
 //   build/release/bench/classify_benchmark --benchmark_counters_tabular=true
 // items_per_second is leads per second.
 #include <cmath>
+#include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
