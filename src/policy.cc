@@ -12,6 +12,8 @@
 #include "leadkit/phone.h"
 #include "leadkit/tz.h"
 #include "nlohmann/json.hpp"
+#include "json_reader.h"
+#include "leadkit/internal/status_macros.h"
 #include "policy_internal.h"
 #include "preset_data.h"
 
@@ -19,7 +21,11 @@ namespace leadkit {
 namespace policy_internal {
 namespace {
 
-using Json = nlohmann::json;
+using json_internal::Child;
+using json_internal::Json;
+using json_internal::JsonKind;
+using json_internal::Quoted;
+using json_internal::Suggestion;
 using OrderedJson = nlohmann::ordered_json;
 
 constexpr int kFormat = 1;
@@ -30,185 +36,10 @@ constexpr absl::string_view kCalendarNames[] = {"cn_office", "cn_showroom"};
 constexpr absl::string_view kOpNames[] = {"==", "!=", "<",       "<=",      ">",
                                           ">=", "in", "is_null", "not_null"};
 
-std::string PointerToken(absl::string_view key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
-std::string Child(const std::string& path, absl::string_view key) {
-  return absl::StrCat(path, "/", PointerToken(key));
-}
-
-std::string Child(const std::string& path, size_t index) {
-  return absl::StrCat(path, "/", index);
-}
-
-bool IsValidUtf8(absl::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    size_t extra;
-    uint32_t code_point;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c >> 5) == 0x6) {
-      extra = 1;
-      code_point = c & 0x1F;
-    } else if ((c >> 4) == 0xE) {
-      extra = 2;
-      code_point = c & 0x0F;
-    } else if ((c >> 3) == 0x1E) {
-      extra = 3;
-      code_point = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + extra >= text.size()) return false;
-    for (size_t k = 1; k <= extra; ++k) {
-      const auto d = static_cast<unsigned char>(text[i + k]);
-      if ((d >> 6) != 0x2) return false;
-      code_point = (code_point << 6) | (d & 0x3F);
-    }
-    static constexpr uint32_t kMinimum[] = {0, 0x80, 0x800, 0x10000};
-    if (code_point < kMinimum[extra] || code_point > 0x10FFFF ||
-        (code_point >= 0xD800 && code_point <= 0xDFFF)) {
-      return false;
-    }
-    i += extra + 1;
-  }
-  return true;
-}
-
-std::string JsonKind(const Json& j) {
-  switch (j.type()) {
-    case Json::value_t::null:
-      return "null";
-    case Json::value_t::boolean:
-      return absl::StrCat("the boolean ", j.dump());
-    case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned:
-    case Json::value_t::number_float:
-      return absl::StrCat("the number ", j.dump());
-    case Json::value_t::string:
-      return absl::StrCat("the string ", j.dump());
-    case Json::value_t::array:
-      return "an array";
-    case Json::value_t::object:
-      return "an object";
-    default:
-      return "an unsupported value";
-  }
-}
-
-std::string Quoted(absl::string_view s) { return absl::StrCat("\"", s, "\""); }
-
-std::string Suggestion(absl::string_view name,
-                       std::span<const absl::string_view> candidates) {
-  std::string nearest = NearestName(name, candidates);
-  if (nearest.empty()) {
-    return absl::StrCat(" (expected one of ", absl::StrJoin(candidates, ", "),
-                        ")");
-  }
-  return absl::StrCat("; did you mean \"", nearest, "\"?");
-}
-
 // Walks a document and collects every problem; each Parse* returns what it could read.
-class Loader {
+class Loader : public json_internal::JsonReader {
  public:
-  explicit Loader(std::vector<Issue>& issues) : issues_(issues) {}
-
-  void Error(const std::string& path, const std::string& rule,
-             std::string message) {
-    issues_.push_back(
-        {Severity::kError, path, rule, std::move(message)});
-  }
-  void Warn(const std::string& path, const std::string& rule,
-            std::string message) {
-    issues_.push_back(
-        {Severity::kWarning, path, rule, std::move(message)});
-  }
-
-  bool ExpectObject(const Json& j, const std::string& path,
-                    const std::string& rule = "") {
-    if (j.is_object()) return true;
-    Error(path, rule, absl::StrCat("expected an object, got ", JsonKind(j)));
-    return false;
-  }
-
-  void CheckKeys(const Json& obj, const std::string& path,
-                 std::span<const absl::string_view> allowed,
-                 const std::string& rule = "") {
-    for (const auto& [key, value] : obj.items()) {
-      if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) {
-        continue;
-      }
-      Error(Child(path, key), rule,
-            absl::StrCat("unknown key ", Quoted(key), Suggestion(key, allowed)));
-    }
-  }
-
-  std::optional<std::string> String(const Json& obj, absl::string_view key,
-                                    const std::string& path, bool required,
-                                    const std::string& rule = "") {
-    const std::string k(key);
-    if (!obj.contains(k)) {
-      if (required) {
-        Error(path, rule, absl::StrCat("missing required key ", Quoted(key)));
-      }
-      return std::nullopt;
-    }
-    const Json& v = obj.at(k);
-    if (!v.is_string()) {
-      Error(Child(path, key), rule,
-            absl::StrCat("expected a string, got ", JsonKind(v)));
-      return std::nullopt;
-    }
-    return v.get<std::string>();
-  }
-
-  // A number at obj[key] in [minimum, maximum]; `fallback` when the key is absent or bad.
-  double Number(const Json& obj, absl::string_view key, const std::string& path,
-                double fallback, double minimum, double maximum,
-                bool integer) {
-    const std::string k(key);
-    if (!obj.contains(k)) return fallback;
-    const Json& v = obj.at(k);
-    const std::string where = Child(path, key);
-    if (!v.is_number()) {
-      Error(where, "",
-            absl::StrCat("expected ", integer ? "a whole number" : "a number",
-                         ", got ", JsonKind(v)));
-      return fallback;
-    }
-    const double x = v.get<double>();
-    if (integer && x != std::floor(x)) {
-      Error(where, "", absl::StrCat("expected a whole number, got ", v.dump()));
-      return fallback;
-    }
-    if (!(x >= minimum && x <= maximum)) {
-      Error(where, "",
-            absl::StrCat(v.dump(), " is out of range: expected ", minimum,
-                         " to ", maximum));
-      return fallback;
-    }
-    return x;
-  }
-
-  int Int(const Json& obj, absl::string_view key, const std::string& path,
-          int fallback, int minimum, int maximum = 100000) {
-    return static_cast<int>(
-        Number(obj, key, path, fallback, minimum, maximum, /*integer=*/true));
-  }
+  using JsonReader::JsonReader;
 
   Sla ParseSla(const Json& obj, absl::string_view key, const std::string& path,
                Sla fallback) {
@@ -667,29 +498,6 @@ class Loader {
     }
   }
 
-  std::vector<std::string> StringList(const Json& obj, absl::string_view key,
-                                      const std::string& path) {
-    std::vector<std::string> out;
-    const std::string k(key);
-    if (!obj.contains(k)) return out;
-    const Json& j = obj.at(k);
-    const std::string where = Child(path, key);
-    if (!j.is_array()) {
-      Error(where, "",
-            absl::StrCat("expected an array of strings, got ", JsonKind(j)));
-      return out;
-    }
-    for (size_t i = 0; i < j.size(); ++i) {
-      if (!j[i].is_string()) {
-        Error(Child(where, i), "",
-              absl::StrCat("expected a string, got ", JsonKind(j[i])));
-        continue;
-      }
-      out.push_back(j[i].get<std::string>());
-    }
-    return out;
-  }
-
   CalendarRef ParseCalendar(const Json& doc) {
     CalendarRef cal;
     if (!doc.contains("calendar")) return cal;
@@ -755,8 +563,6 @@ class Loader {
     return r;
   }
 
- private:
-  std::vector<Issue>& issues_;
 };
 
 // --- Compiling rules into the evaluator's flat form ---------------------------------------
@@ -919,21 +725,6 @@ std::string ToCanonicalJson(const PolicyData& d) {
   return doc.dump(2) + "\n";
 }
 
-// Line and column (1-based) of byte `offset` in `text`.
-std::pair<size_t, size_t> LineColumn(absl::string_view text, size_t offset) {
-  size_t line = 1;
-  size_t column = 1;
-  for (size_t i = 0; i < offset && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
-      ++column;
-    }
-  }
-  return {line, column};
-}
-
 }  // namespace
 
 std::string LiteralText(const Literal& literal) {
@@ -966,18 +757,6 @@ std::string ConditionText(const Condition& c) {
 
 }  // namespace policy_internal
 
-absl::string_view SeverityName(Severity severity) {
-  return severity == Severity::kError ? "error" : "warning";
-}
-
-std::string FormatIssue(const Issue& issue) {
-  std::string out = absl::StrCat(SeverityName(issue.severity), " at ",
-                                 issue.path.empty() ? "/" : issue.path);
-  if (!issue.rule.empty()) absl::StrAppend(&out, " (rule ", issue.rule, ")");
-  absl::StrAppend(&out, ": ", issue.message);
-  return out;
-}
-
 absl::string_view OpName(Op op) {
   return policy_internal::kOpNames[static_cast<size_t>(op)];
 }
@@ -988,28 +767,12 @@ absl::string_view ClockName(Clock clock) {
 
 absl::StatusOr<PolicyLoad> Policy::FromJson(absl::string_view text) {
   using policy_internal::Json;
-  if (!policy_internal::IsValidUtf8(text)) {
-    return absl::InvalidArgumentError(
-        "policy document is not valid UTF-8 text");
-  }
   PolicyLoad load;
-  Json doc;
-  try {
-    doc = Json::parse(text.begin(), text.end());
-  } catch (const Json::parse_error& e) {
-    const auto [line, column] = policy_internal::LineColumn(
-        text, e.byte > 0 ? static_cast<size_t>(e.byte - 1) : 0);
-    std::string what = e.what();
-    // nlohmann's message reads "[json.exception.parse_error.101] parse error at line 1,
-    // column 5: syntax error while parsing value - invalid literal; ..."; keep the reason.
-    const size_t reason = what.find(": ", what.find("parse error"));
-    load.issues_.push_back(
-        {Severity::kError, "", "",
-         absl::StrCat("malformed JSON at line ", line, ", column ", column,
-                      reason == std::string::npos ? std::string()
-                                                  : what.substr(reason))});
-    return load;
-  }
+  LEADKIT_ASSIGN_OR_RETURN(
+      std::optional<policy_internal::Json> parsed,
+      json_internal::ParseDocument(text, "policy", load.issues_));
+  if (!parsed) return load;
+  const policy_internal::Json& doc = *parsed;
   policy_internal::Loader loader(load.issues_);
   if (!loader.ExpectObject(doc, "")) return load;
   static constexpr absl::string_view kKeys[] = {
@@ -1095,21 +858,12 @@ bool Policy::operator==(const Policy& other) const {
          data_->canonical_json == other.data_->canonical_json;
 }
 
-bool PolicyLoad::has_errors() const {
-  return std::any_of(issues_.begin(), issues_.end(), [](const Issue& i) {
-    return i.severity == Severity::kError;
-  });
-}
+bool PolicyLoad::has_errors() const { return HasErrors(issues_); }
 
 absl::StatusOr<Policy> PolicyLoad::policy() const {
   if (data_ != nullptr) return Policy(data_);
-  std::vector<std::string> errors;
-  for (const Issue& issue : issues_) {
-    if (issue.severity == Severity::kError) errors.push_back(FormatIssue(issue));
-  }
   return absl::FailedPreconditionError(
-      absl::StrCat("policy has ", errors.size(), " error(s): ",
-                   absl::StrJoin(errors, "; ")));
+      absl::StrCat("policy has ", SummarizeErrors(issues_)));
 }
 
 }  // namespace leadkit

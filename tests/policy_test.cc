@@ -295,12 +295,5 @@ TEST(PolicyPreset, PresetsLoadWithoutIssuesAndMatchTheSources) {
   }
 }
 
-TEST(FormatIssue, NamesSeverityPathRuleAndMessage) {
-  EXPECT_EQ(FormatIssue({Severity::kWarning, "/rules/2", "B", "can never fire"}),
-            "warning at /rules/2 (rule B): can never fire");
-  EXPECT_EQ(FormatIssue({Severity::kError, "", "", "malformed"}),
-            "error at /: malformed");
-}
-
 }  // namespace
 }  // namespace leadkit

@@ -26,26 +26,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "leadkit/issue.h"
 
 namespace leadkit {
-
-enum class Severity { kError, kWarning };
-
-// Returns "error" or "warning".
-absl::string_view SeverityName(Severity severity);
-
-// One problem found in a policy document.
-struct Issue {
-  Severity severity = Severity::kError;
-  std::string path;     // JSON Pointer (RFC 6901) into the document, "" = the whole document
-  std::string rule;     // id of the rule it concerns, or ""
-  std::string message;  // what is wrong, naming the bad value and, where known, a fix
-
-  bool operator==(const Issue&) const = default;
-};
-
-// "error at /rules/2/when/0/field (rule high): unknown lead field ..."
-std::string FormatIssue(const Issue& issue);
 
 // Comparison operators of rule conditions. A comparison with a null value is false.
 enum class Op { kEq, kNe, kLt, kLe, kGt, kGe, kIn, kIsNull, kNotNull };
