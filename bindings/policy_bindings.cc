@@ -38,7 +38,17 @@ void CollectCompared(const Condition& c, std::vector<std::string>& out) {
 }  // namespace
 
 void RegisterPolicy(py::module_& m) {
-  py::class_<Issue>(m, "Issue", "One problem found in a policy document.")
+  py::class_<Issue>(m, "Issue", "One problem found in a document.")
+      .def(py::init([](const std::string& severity, std::string path, std::string rule,
+                       std::string message) {
+             if (severity != "error" && severity != "warning") {
+               throw py::value_error("severity must be 'error' or 'warning', not '" +
+                                     severity + "'");
+             }
+             return Issue{severity == "error" ? Severity::kError : Severity::kWarning,
+                          std::move(path), std::move(rule), std::move(message)};
+           }),
+           py::arg("severity"), py::arg("path"), py::arg("rule"), py::arg("message"))
       .def_property_readonly(
           "severity",
           [](const Issue& i) { return std::string(SeverityName(i.severity)); },

@@ -29,6 +29,8 @@ struct BoundLeaf {
 bool TypeFits(const LeadFieldInfo& field, const Column& column) {
   switch (field.type) {
     case FieldType::kNumber:
+      return column.type() == ColumnType::kDouble ||
+             column.type() == ColumnType::kInt64;
     case FieldType::kBool:
       return column.type() == ColumnType::kDouble ||
              column.type() == ColumnType::kInt64 ||
@@ -269,6 +271,14 @@ std::string ValueText(const Column* column, const LeadFieldInfo& field,
                       int64_t row) {
   if (column == nullptr || column->IsNull(row)) return "null";
   if (column->validity_only()) return "not null";
+  if (field.personal) {
+    // Personal data of any storage type is shown masked, never as stored.
+    return absl::StrCat("\"",
+                        MaskValue(field.name, column->type() == ColumnType::kCode
+                                                  ? column->StringAt(row)
+                                                  : absl::StrFormat("%.0f", column->NumberAt(row))),
+                        "\"");
+  }
   if (column->type() == ColumnType::kCode) {
     return absl::StrCat("\"", MaskValue(field.name, column->StringAt(row)),
                         "\"");

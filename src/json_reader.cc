@@ -4,6 +4,7 @@
 #include <cmath>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -136,8 +137,53 @@ absl::StatusOr<std::optional<Json>> ParseDocument(absl::string_view text,
     return absl::InvalidArgumentError(
         absl::StrCat(what, " document is not valid UTF-8 text"));
   }
+  // nlohmann keeps the last of repeated keys without a word; the callback tracks the JSON
+  // Pointer of every value so that a repeated key is reported where it stands.
+  struct Frame {
+    bool array;
+    size_t index;
+    std::string path;
+    std::string key;
+    absl::flat_hash_set<std::string> keys;
+  };
+  std::vector<Frame> stack;
+  const auto child_path = [&stack]() -> std::string {
+    if (stack.empty()) return "";
+    const Frame& f = stack.back();
+    return f.array ? Child(f.path, f.index) : Child(f.path, f.key);
+  };
+  const auto finish_child = [&stack] {
+    if (!stack.empty() && stack.back().array) ++stack.back().index;
+  };
+  Json::parser_callback_t track = [&](int, Json::parse_event_t event, Json& parsed) {
+    switch (event) {
+      case Json::parse_event_t::object_start:
+      case Json::parse_event_t::array_start:
+        stack.push_back({event == Json::parse_event_t::array_start, 0, child_path(), "", {}});
+        break;
+      case Json::parse_event_t::key: {
+        Frame& f = stack.back();
+        f.key = parsed.get<std::string>();
+        if (!f.keys.insert(f.key).second) {
+          issues.push_back({Severity::kError, Child(f.path, f.key), "",
+                            absl::StrCat("key ", Quoted(f.key),
+                                         " appears more than once in this object")});
+        }
+        break;
+      }
+      case Json::parse_event_t::object_end:
+      case Json::parse_event_t::array_end:
+        stack.pop_back();
+        finish_child();
+        break;
+      case Json::parse_event_t::value:
+        finish_child();
+        break;
+    }
+    return true;
+  };
   try {
-    return std::optional<Json>(Json::parse(text.begin(), text.end()));
+    return std::optional<Json>(Json::parse(text.begin(), text.end(), track));
   } catch (const Json::parse_error& e) {
     const auto [line, column] =
         LineColumn(text, e.byte > 0 ? static_cast<size_t>(e.byte - 1) : 0);
@@ -150,6 +196,15 @@ absl::StatusOr<std::optional<Json>> ParseDocument(absl::string_view text,
          absl::StrCat("malformed JSON at line ", line, ", column ", column,
                       reason == std::string::npos ? std::string()
                                                   : message.substr(reason))});
+    return std::optional<Json>();
+  } catch (const Json::exception& e) {
+    // Not a syntax error but a value nlohmann cannot hold (a number like 1e400).
+    std::string message = e.what();
+    const size_t reason = message.find("] ");
+    issues.push_back({Severity::kError, "", "",
+                      absl::StrCat("malformed JSON: ", reason == std::string::npos
+                                                           ? message
+                                                           : message.substr(reason + 2))});
     return std::optional<Json>();
   }
 }

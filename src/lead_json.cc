@@ -97,8 +97,13 @@ absl::StatusOr<LeadTable> LeadTable::FromJson(absl::string_view text) {
       const LeadFieldInfo* f = FindLeadField(key);
       if (f == nullptr) {
         const std::string nearest = NearestLeadField(key);
+        const std::string id =
+            rows[i].contains("lead_id") && rows[i].at("lead_id").is_string()
+                ? absl::StrCat(" (lead_id \"", rows[i].at("lead_id").get<std::string>(),
+                               "\")")
+                : "";
         return absl::InvalidArgumentError(absl::StrCat(
-            "leads[", i, "]: unknown field \"", key, "\"",
+            "leads[", i, "]", id, ": unknown field \"", key, "\"",
             nearest.empty() ? "" : absl::StrCat("; did you mean \"", nearest, "\"?")));
       }
       present[static_cast<size_t>(f - fields.data())] = f;
@@ -155,7 +160,9 @@ absl::StatusOr<LeadTable> LeadTable::FromJson(absl::string_view text) {
         }
         case FieldType::kInstant:
           expected = "an ISO 8601 time with an offset, or epoch seconds";
-          if (v.is_number_integer()) {
+          if (v.is_number_integer() &&
+              !(v.is_number_unsigned() &&
+                v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))) {
             (*integers)[i] = v.get<int64_t>();
             ok = true;
           } else if (v.is_string()) {

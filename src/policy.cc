@@ -30,6 +30,19 @@ using OrderedJson = nlohmann::ordered_json;
 
 constexpr int kFormat = 1;
 
+// Groups nest at most this deep: deeper is not a rule a person wrote, and every pass over the
+// conditions (compiling, analysing, printing) recurses.
+constexpr int kMaxConditionDepth = 32;
+
+// A JSON value as a message may print it: for a personal field only its kind, never its text.
+std::string Shown(const Json& j, const LeadFieldInfo& field) {
+  if (!field.personal) return JsonKind(j);
+  if (j.is_string()) return "a string";
+  if (j.is_number()) return "a number";
+  if (j.is_boolean()) return "a boolean";
+  return JsonKind(j);
+}
+
 // The business calendars a policy may name (the calendar presets).
 constexpr absl::string_view kCalendarNames[] = {"cn_office", "cn_showroom"};
 
@@ -160,14 +173,22 @@ class Loader : public json_internal::JsonReader {
     Error(path, rule,
           absl::StrCat("field ", Quoted(field.name), " is a ",
                        FieldTypeName(field.type), " field; expected a ",
-                       FieldTypeName(field.type), " value, got ", JsonKind(j)));
+                       FieldTypeName(field.type), " value, got ",
+                       Shown(j, field)));
     return std::nullopt;
   }
 
   std::optional<Condition> ParseCondition(const Json& j,
                                           const std::string& path,
-                                          const std::string& rule) {
+                                          const std::string& rule,
+                                          int depth = 1) {
     if (!ExpectObject(j, path, rule)) return std::nullopt;
+    if (depth > kMaxConditionDepth) {
+      Error(path, rule,
+            absl::StrCat("conditions nested deeper than ", kMaxConditionDepth,
+                         " groups"));
+      return std::nullopt;
+    }
     for (const char* group : {"all_of", "any_of"}) {
       if (!j.contains(group)) continue;
       Condition c;
@@ -191,7 +212,7 @@ class Loader : public json_internal::JsonReader {
       bool ok = true;
       for (size_t i = 0; i < members.size(); ++i) {
         std::optional<Condition> child =
-            ParseCondition(members[i], Child(where, i), rule);
+            ParseCondition(members[i], Child(where, i), rule, depth + 1);
         if (child) {
           c.children.push_back(std::move(*child));
         } else {
@@ -270,7 +291,7 @@ class Loader : public json_internal::JsonReader {
       if (!value.is_array() || value.empty()) {
         Error(value_path, rule,
               absl::StrCat("operator in needs a non-empty array, got ",
-                           JsonKind(value)));
+                           Shown(value, *info)));
         return std::nullopt;
       }
       bool ok = true;
@@ -458,21 +479,22 @@ class Loader : public json_internal::JsonReader {
       const int g = GradeRef(Json(grade), at, grades);
       if (g < 0) continue;
       given[static_cast<size_t>(g)] = true;
-      FollowUpInterval parsed;
-      if (interval.is_array() && interval.size() == 2 &&
-          interval[0].is_number_integer() && interval[1].is_number_integer()) {
-        parsed.min_days = interval[0].get<int>();
-        parsed.max_days = interval[1].get<int>();
-        if (parsed.min_days > parsed.max_days) {
-          Error(at, "",
-                absl::StrCat("interval bounds are reversed: ", interval.dump(),
-                             " (write [", parsed.max_days, ", ",
-                             parsed.min_days, "])"));
-          continue;
+      // Whole days from 1 to kMaxDays; anything else is reported, never truncated.
+      constexpr int64_t kMaxDays = 100000;
+      const auto days = [](const Json& v) -> int64_t {
+        if (!v.is_number_integer()) return -1;
+        if (v.is_number_unsigned()) {
+          return v.get<uint64_t>() > static_cast<uint64_t>(kMaxDays) ? -1
+                                                                    : v.get<int64_t>();
         }
-      } else if (interval.is_number_integer()) {
-        parsed.min_days = parsed.max_days = interval.get<int>();
-      } else {
+        return v.get<int64_t>();
+      };
+      const bool range = interval.is_array() && interval.size() == 2;
+      const int64_t low = range ? days(interval[0]) : days(interval);
+      const int64_t high = range ? days(interval[1]) : low;
+      if ((!range && !interval.is_number_integer()) ||
+          (range && (!interval[0].is_number_integer() ||
+                     !interval[1].is_number_integer()))) {
         Error(at, "",
               absl::StrCat("expected a whole number of days or a range "
                            "[min, max], got ",
@@ -480,12 +502,19 @@ class Loader : public json_internal::JsonReader {
                                                : JsonKind(interval)));
         continue;
       }
-      if (parsed.min_days < 1) {
+      if (low < 1 || high < 1 || low > kMaxDays || high > kMaxDays) {
         Error(at, "",
-              absl::StrCat("a follow-up interval is at least 1 day, got ",
-                           interval.dump()));
+              absl::StrCat("a follow-up interval is 1 to ", kMaxDays,
+                           " days, got ", interval.dump()));
         continue;
       }
+      if (low > high) {
+        Error(at, "",
+              absl::StrCat("interval bounds are reversed: ", interval.dump(),
+                           " (write [", high, ", ", low, "])"));
+        continue;
+      }
+      const FollowUpInterval parsed{static_cast<int>(low), static_cast<int>(high)};
       c.follow_up[static_cast<size_t>(g)] = parsed;
     }
     for (size_t g = 0; g < grades.size(); ++g) {

@@ -141,6 +141,23 @@ TEST(Classify, MasksPersonalDataInReasons) {
   EXPECT_EQ(c->reasons[0], "phone == \"138****8000\" (value: \"138****8000\")");
 }
 
+TEST(Classify, MasksPersonalDataHeldAsNumbers) {
+  Policy policy = OneCondition(R"({"field": "phone", "op": "not_null"})");
+  absl::StatusOr<Classification> c =
+      Classify(policy, LeadRecord().SetNumber("phone", 13800138000).AsColumns());
+  ASSERT_THAT(c, IsOk());
+  ASSERT_EQ(c->reasons.size(), 1u);
+  EXPECT_EQ(c->reasons[0], "phone not_null (value: \"138****8000\")");
+}
+
+TEST(Classify, NumberFieldsDoNotReadBooleanColumns) {
+  absl::StatusOr<Policy> policy = Policy::Preset("abcd");
+  ASSERT_THAT(policy, IsOk());
+  EXPECT_THAT(Classify(*policy, LeadRecord().SetBool("purchase_within_days", true).AsColumns()),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("the column holds bool")));
+}
+
 TEST(Classify, RejectsAColumnOfTheWrongType) {
   absl::StatusOr<Policy> policy = Policy::Preset("abcd");
   ASSERT_THAT(policy, IsOk());

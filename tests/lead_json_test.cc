@@ -42,9 +42,12 @@ TEST(LeadTable, ErrorsNameTheLeadFieldAndValue) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("leads[0] (lead_id \"L2\").purchase_within_days: expected a "
                                  "number, got the string \"soon\"")));
-  EXPECT_THAT(LeadTable::FromJson(R"([{"lead_id": "a"}, {"modle": "C200"}])"),
+  EXPECT_THAT(LeadTable::FromJson(R"([{"lead_id": "a"}, {"lead_id": "b", "modle": "C200"}])"),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("leads[1]: unknown field \"modle\"; did you mean \"model\"?")));
+                       HasSubstr("leads[1] (lead_id \"b\"): unknown field \"modle\"; did you "
+                                 "mean \"model\"?")));
+  EXPECT_THAT(LeadTable::FromJson(R"([{"created_at": 18446744073709551615}])"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("created_at")));
   EXPECT_THAT(LeadTable::FromJson(R"([{"created_at": "2026-03-02T09:15:00"}])"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("created_at: expected an ISO 8601 time with an offset")));

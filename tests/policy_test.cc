@@ -179,6 +179,28 @@ TEST(PolicyFromJson, ReportsEachProblemWithPathRuleAndMessage) {
        .path = "/rules/0/when/0/value",
        .rule = "hot",
        .message = "operator is_null takes no value"},
+      {.name = "number too large for a double",
+       .text = Replace(kMinimal, "\"value\": 30", "\"value\": 1e400"),
+       .severity = Severity::kError,
+       .path = "",
+       .message = "malformed JSON: number overflow"},
+      {.name = "repeated key",
+       .text = Replace(kMinimal, "\"grade\": \"hot\"}", "\"grade\": \"hot\", \"grade\": \"cold\"}"),
+       .severity = Severity::kError,
+       .path = "/rules/0/grade",
+       .message = "key \"grade\" appears more than once"},
+      {.name = "interval too long to hold",
+       .text = Replace(kMinimal, "\"hot\": 3", "\"hot\": 4294967298"),
+       .severity = Severity::kError,
+       .path = "/cadence/follow_up_days/hot",
+       .message = "a follow-up interval is 1 to 100000 days, got 4294967298"},
+      {.name = "personal literal of the wrong type is not printed",
+       .text = Replace(kMinimal, "\"purchase_within_days\", \"op\": \"<=\", \"value\": 30",
+                       "\"phone\", \"op\": \"==\", \"value\": 13800138000"),
+       .severity = Severity::kError,
+       .path = "/rules/0/when/0/value",
+       .rule = "hot",
+       .message = "expected a string value, got a number"},
       {.name = "grade without a follow-up interval",
        .text = Replace(kMinimal, "\"hot\": 3, ", ""),
        .severity = Severity::kWarning,
@@ -221,6 +243,20 @@ TEST(PolicyFromJson, ReportsEveryProblemAtOnce) {
                          "/grades/1", "/rules/0/when/0/field", "/rules/0/grade",
                          "/rules/1/id", "/rules/1/colour",
                          "/routing/max_distance_km"));
+}
+
+TEST(PolicyFromJson, DeepNestingIsAnIssueNotACrash) {
+  std::string when;
+  for (int i = 0; i < 10000; ++i) when += R"({"all_of": [)";
+  when += R"({"field": "age", "op": ">", "value": 1})";
+  for (int i = 0; i < 10000; ++i) when += "]}";
+  const std::string text = R"({"grades": ["a"], "rules": [{"id": "deep", "when": [)" + when +
+                           R"(], "grade": "a"}, {"id": "d", "grade": "a"}]})";
+  bool found = false;
+  for (const Issue& issue : IssuesOf(text)) {
+    found |= issue.message.find("nested deeper than 32") != std::string::npos;
+  }
+  EXPECT_TRUE(found);
 }
 
 TEST(PolicyToJson, RoundTripGivesAnEqualPolicyAndTheSameText) {

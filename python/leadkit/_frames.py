@@ -47,6 +47,8 @@ def suggest(name: str, candidates: Iterable[str]) -> str:
 
 def show(field: str, value: Any) -> str:
     """A value as an error message may print it: personal data masked."""
+    if isinstance(value, np.generic):
+        value = value.item()
     if LEAD_FIELDS.get(field, ("", False, False))[1]:
         return repr(_core.mask_value(field, str(value)))
     return repr(value)
@@ -79,6 +81,8 @@ def require_columns(frame: pd.DataFrame, table: str, required: Iterable[str]) ->
 def require_ids(frame: pd.DataFrame, table: str, column: str) -> pd.Series:
     """The id column, checked present and non-null."""
     require_columns(frame, table, [column])
+    if list(frame.columns).count(column) > 1:
+        raise ValueError(f'{table}: column "{column}" appears more than once')
     ids = frame[column]
     missing = ids.isna().to_numpy()
     if missing.any():
@@ -100,8 +104,15 @@ def _is_null(value: Any) -> bool:
     )
 
 
+def _is_masked(series: pd.Series) -> bool:
+    """A pandas masked extension array (Int64, UInt64, Float64, boolean)."""
+    return isinstance(series.dtype, pd.api.extensions.ExtensionDtype) and hasattr(
+        series.array, "_mask"
+    )
+
+
 def _masked_parts(series: pd.Series):
-    """(values, valid) of a pandas masked extension array (Int64, Float64, boolean)."""
+    """(values, valid) of a pandas masked extension array, without copying the values."""
     array = series.array
     return np.asarray(array._data), ~np.asarray(array._mask)
 
@@ -113,27 +124,61 @@ def _type_error(table, column, labels, position, value, expected, hint=""):
     )
 
 
+def _reject(series, table, column, labels, ok, expected, hint=""):
+    """The error for a column that cannot be read as `expected`: names the first value that is
+    not `ok`, else the first non-null value (its type is the problem), else the dtype."""
+    raw = series.to_numpy(dtype=object)
+    position = _first_bad(raw, ok)
+    if position < 0:
+        position = _first_bad(raw, lambda v: False)
+    if position < 0:
+        return ValueError(f"{table}.{column}: a column of dtype {series.dtype} cannot be read "
+                          f"as {expected}{hint}")
+    return _type_error(table, column, labels, position, raw[position], expected, hint)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_))
+
+
+def _inferred(series) -> str:
+    return pd.api.types.infer_dtype(series, skipna=True)
+
+
 def _number_spec(name, series, table, labels):
     dtype = series.dtype
-    if isinstance(dtype, pd.api.extensions.ExtensionDtype) and hasattr(series.array, "_mask"):
+    if _is_masked(series):
         values, valid = _masked_parts(series)
-        if values.dtype.kind in "iu":
+        if values.dtype.kind == "i":
             return (name, "int64", values.astype(np.int64, copy=False), valid.view(np.uint8), None)
-        if values.dtype.kind == "f":
+        if values.dtype.kind in "uf":  # unsigned as double: large values never wrap
             return (name, "double", values.astype(np.float64, copy=False), valid.view(np.uint8), None)
-    elif dtype.kind == "f":
+    elif isinstance(dtype, np.dtype) and dtype.kind == "f":
         return (name, "double", series.to_numpy(dtype=np.float64, copy=False), None, None)
-    elif dtype.kind in "iu":
+    elif isinstance(dtype, np.dtype) and dtype.kind == "i":
         return (name, "int64", series.to_numpy(dtype=np.int64, copy=False), None, None)
-    elif dtype == object and pd.api.types.infer_dtype(series, skipna=True) in _NUMERIC_INFERRED:
+    elif isinstance(dtype, np.dtype) and dtype.kind == "u":
+        return (name, "double", series.to_numpy(dtype=np.float64), None, None)
+    elif pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        # Arrow-backed and other numeric extension dtypes: through pandas' masked Float64.
+        return _number_spec(name, series.astype("Float64"), table, labels)
+    elif dtype == object and _inferred(series) in _NUMERIC_INFERRED:
         values = pd.to_numeric(series).to_numpy(dtype=np.float64, na_value=np.nan)
         return (name, "double", values, None, None)
-    raw = series.to_numpy(dtype=object)
-    position = _first_bad(
-        raw, lambda v: isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
-    )
-    position = max(position, 0)
-    raise _type_error(table, name, labels, position, raw[position], "a number")
+    raise _reject(series, table, name, labels, _is_number, "a number")
+
+
+def _zero_one(name, series, table, labels):
+    """A numeric column read as booleans: 0 and 1, nulls allowed."""
+    numbers = series.astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
+    finite = ~np.isnan(numbers)
+    bad = finite & (numbers != 0) & (numbers != 1)
+    if bad.any():
+        position = int(np.flatnonzero(bad)[0])
+        raise _type_error(table, name, labels, position, series.iloc[position],
+                          "true or false")
+    return (name, "bool", (numbers == 1).view(np.uint8), finite.view(np.uint8), None)
 
 
 def _bool_spec(name, series, table, labels):
@@ -143,49 +188,51 @@ def _bool_spec(name, series, table, labels):
     if isinstance(dtype, pd.BooleanDtype):
         values, valid = _masked_parts(series)
         return (name, "bool", values.view(np.uint8), valid.view(np.uint8), None)
-    raw = series.to_numpy(dtype=object)
-    valid = ~pd.isna(raw)
-    if dtype == object and pd.api.types.infer_dtype(series, skipna=True) in ("boolean", "empty"):
-        values = np.zeros(len(raw), dtype=np.uint8)
-        values[valid] = raw[valid].astype(bool)
-        return (name, "bool", values, valid.view(np.uint8), None)
-    if dtype.kind in "iuf":
-        numbers = series.to_numpy(dtype=np.float64, na_value=np.nan)
-        finite = ~np.isnan(numbers)
-        bad = finite & (numbers != 0) & (numbers != 1)
-        if not bad.any():
-            return (name, "bool", (numbers == 1).view(np.uint8), finite.view(np.uint8), None)
-        position = int(np.flatnonzero(bad)[0])
-    else:
-        position = max(_first_bad(raw, lambda v: isinstance(v, (bool, np.bool_))), 0)
-    raise _type_error(table, name, labels, position, raw[position], "true or false")
+    if isinstance(dtype, pd.CategoricalDtype):
+        return _bool_spec(name, series.astype(object), table, labels)
+    if pd.api.types.is_bool_dtype(dtype):  # Arrow-backed booleans: through pandas' masked
+        return _bool_spec(name, series.astype("boolean"), table, labels)
+    if pd.api.types.is_numeric_dtype(dtype):
+        return _zero_one(name, series, table, labels)
+    if dtype == object:
+        inferred = _inferred(series)
+        if inferred in ("boolean", "empty"):
+            raw = series.to_numpy(dtype=object)
+            valid = ~pd.isna(raw)
+            values = np.zeros(len(raw), dtype=np.uint8)
+            values[valid] = raw[valid].astype(bool)
+            return (name, "bool", values, valid.view(np.uint8), None)
+        if inferred in _NUMERIC_INFERRED:
+            return _zero_one(name, pd.to_numeric(series), table, labels)
+    raise _reject(series, table, name, labels, lambda v: isinstance(v, (bool, np.bool_)),
+                  "true or false")
 
 
 def _string_spec(name, series, table, labels):
     dtype = series.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         categories = dtype.categories
-        if len(categories) and pd.api.types.infer_dtype(categories, skipna=True) != "string":
+        if len(categories) and _inferred(categories) != "string":
             raise ValueError(
                 f"{table}.{name}: categorical column has non-string categories "
                 f"({categories.dtype}); expected strings"
             )
         codes = series.cat.codes.to_numpy().astype(np.int32, copy=False)
         return (name, "code", codes, None, [str(c) for c in categories])
-    inferred = pd.api.types.infer_dtype(series, skipna=True)
-    if inferred not in ("string", "empty"):
-        raw = series.to_numpy(dtype=object)
-        position = max(_first_bad(raw, lambda v: isinstance(v, str)), 0)
-        raise _type_error(
-            table, name, labels, position, raw[position], "a string",
-            " (read the column as text, e.g. dtype=str)",
-        )
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    return (name, "code", codes.astype(np.int32, copy=False), None, [str(u) for u in uniques])
+    if _inferred(series) in ("string", "empty") or series.isna().all():
+        # An all-null column (CSV gives float NaN for an empty column) is all null.
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        return (name, "code", codes.astype(np.int32, copy=False), None, [str(u) for u in uniques])
+    raise _reject(series, table, name, labels, lambda v: isinstance(v, str), "a string",
+                  " (read the column as text, e.g. dtype=str)")
 
 
 def _instant_spec(name, series, table, labels, tz):
     dtype = series.dtype
+    if isinstance(dtype, pd.ArrowDtype) and dtype.kind == "M":
+        zone = getattr(dtype.pyarrow_dtype, "tz", None)
+        series = series.astype(pd.DatetimeTZDtype("ns", zone) if zone else "datetime64[ns]")
+        dtype = series.dtype
     if isinstance(dtype, pd.DatetimeTZDtype):
         utc = series.dt.tz_convert("UTC").dt.tz_localize(None)
     elif dtype.kind == "M":
@@ -213,9 +260,7 @@ def _instant_spec(name, series, table, labels, tz):
             " (the column mixes zoned and naive timestamps)",
         )
     else:
-        raw = series.to_numpy(dtype=object)
-        position = max(_first_bad(raw, lambda v: False), 0)
-        raise _type_error(table, name, labels, position, raw[position], "a timestamp")
+        raise _reject(series, table, name, labels, lambda v: False, "a timestamp")
     values = utc.to_numpy()
     valid = ~np.isnat(values)
     seconds = values.astype("datetime64[s]").view(np.int64)
@@ -257,9 +302,10 @@ def lead_specs(frame, fields, *, table="leads", compared=(), tz=None, id_column=
 
     Fields not in `compared` are only tested for null, so only their validity is converted.
     """
-    duplicated = frame.columns[frame.columns.duplicated()]
-    if len(duplicated):
-        raise ValueError(f'{table}: column "{duplicated[0]}" appears more than once')
+    columns = list(frame.columns)
+    for name in [*fields, id_column]:
+        if columns.count(name) > 1:
+            raise ValueError(f'{table}: column "{name}" appears more than once')
     labels = RowLabels(frame, id_column)
     specs = []
     for name in fields:

@@ -50,6 +50,9 @@ class Policy:
     def from_json(cls, text: str | bytes, *, source: str | None = None) -> "Policy":
         """Parses a policy document; raises :class:`PolicyError` carrying every issue when the
         document has errors. Warnings stay on the policy (``.warnings``)."""
+        if isinstance(text, str):
+            # Lone surrogates cannot cross into C++ as text; as bytes they fail its UTF-8 check.
+            text = text.encode("utf-8", "surrogatepass")
         impl, issues = _core.load_policy(text)
         if impl is None:
             raise PolicyError(issues, source)
@@ -60,7 +63,14 @@ class Policy:
         """Reads a policy document from a file (UTF-8)."""
         with open(path, "rb") as f:
             data = f.read()
-        return cls.from_json(data, source=os.fspath(path))
+        source = os.fspath(path)
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise PolicyError([Issue("error", "", "", (
+                f"not UTF-8 text: byte 0x{data[e.start]:02x} at offset {e.start} "
+                "(save the file as UTF-8)"))], source) from None
+        return cls.from_json(data, source=source)
 
     def to_json(self) -> str:
         """The canonical document; ``Policy.from_json(p.to_json()) == p``."""

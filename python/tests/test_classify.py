@@ -203,3 +203,54 @@ def test_naive_timestamps_need_a_zone():
     assert kind == "instant"
     assert list(valid) == [1, 0]
     assert seconds[0] == int(pd.Timestamp("2026-01-01 02:00", tz="UTC").timestamp())
+
+
+def test_unsigned_columns_never_wrap():
+    policy = Policy.preset("abcd")
+    frame = pd.DataFrame({"lead_id": ["a", "b"],
+                          "purchase_within_days": np.array([2**63, 10], dtype=np.uint64)})
+    assert list(leadkit.classify(frame, policy)["grade"]) == ["D", "A"]
+    frame["purchase_within_days"] = pd.array([2**64 - 1, None], dtype="UInt64")
+    assert list(leadkit.classify(frame, policy)["grade"]) == ["D", "D"]
+
+
+def test_an_all_null_string_column_is_null_whatever_its_dtype():
+    doc = {"grades": ["yes", "no"],
+           "rules": [{"id": "r", "when": [{"any_of": [
+               {"field": "model", "op": "==", "value": "C200"},
+               {"field": "models_considered", "op": ">=", "value": 2}]}], "grade": "yes"},
+               {"id": "default", "grade": "no"}],
+           "cadence": {"follow_up_days": {"yes": 1, "no": 2}}}
+    frame = pd.DataFrame({"lead_id": ["a", "b"], "model": [np.nan, np.nan],
+                          "models_considered": [3, 0]})
+    result = leadkit.classify(frame, Policy.from_json(json.dumps(doc)))
+    assert list(result["grade"]) == ["yes", "no"]
+
+
+def test_arrow_backed_columns():
+    pa = pytest.importorskip("pyarrow")
+    table = pa.table({
+        "lead_id": ["a", "b", "c"],
+        "purchase_within_days": pa.array([10, None, 40], pa.int64()),
+        "test_drive": pa.array([False, True, None]),
+        "asked_price": pa.array([False, True, True]),
+    })
+    frame = table.to_pandas(types_mapper=pd.ArrowDtype)
+    assert list(leadkit.classify(frame, Policy.preset("abcd"))["grade"]) == ["A", "A", "C"]
+
+
+def test_unrelated_duplicate_columns_are_left_alone():
+    frame = pd.DataFrame([["a", 10, "x", "y"]],
+                         columns=["lead_id", "purchase_within_days", "note", "note"])
+    assert list(leadkit.classify(frame, Policy.preset("abcd"))["grade"]) == ["A"]
+    frame.columns = ["lead_id", "purchase_within_days", "purchase_within_days", "note"]
+    with pytest.raises(ValueError, match='column "purchase_within_days" appears more than once'):
+        leadkit.classify(frame, Policy.preset("abcd"))
+
+
+def test_single_lead_booleans_may_be_zero_or_one():
+    policy = Policy.preset("funnel")
+    assert policy.classify({"asked_price": 1}).grade == "bofu"
+    assert policy.classify({"asked_price": 0}).grade == "tofu"
+    with pytest.raises(ValueError, match="expected true or false"):
+        policy.classify({"asked_price": 2})

@@ -139,3 +139,25 @@ def test_status_translation():
         core._raise_status(11, "outside the range")
     with pytest.raises(RuntimeError, match="not yet"):
         core._raise_status(9, "not yet")
+
+
+def test_a_file_that_is_not_utf8_is_a_policy_error_naming_it(tmp_path):
+    path = tmp_path / "gbk.json"
+    path.write_bytes('{"grades": ["高"], "rules": [{"id": "d", "grade": "高"}]}'.encode("gbk"))
+    with pytest.raises(PolicyError) as caught:
+        Policy.load(path)
+    assert str(path) in str(caught.value)
+    (issue,) = caught.value.issues
+    assert "not UTF-8 text: byte 0xb8 at offset 13" in issue.message
+
+
+def test_lone_surrogates_are_a_value_error():
+    with pytest.raises(ValueError, match="UTF-8"):
+        Policy.from_json('{"grades": ["\ud800"]}')
+
+
+def test_issues_can_be_built():
+    issue = leadkit.Issue("warning", "/rules/1", "B", "can never fire")
+    assert str(issue) == "warning at /rules/1 (rule B): can never fire"
+    with pytest.raises(ValueError, match="severity"):
+        leadkit.Issue("fatal", "", "", "")
