@@ -47,6 +47,7 @@ void RegisterStatus(py::module_& m);
 void RegisterColumns(py::module_& m);
 void RegisterPolicy(py::module_& m);
 void RegisterClassify(py::module_& m);
+void RegisterCalendar(py::module_& m);
 
 }  // namespace leadkit::python
 

@@ -6,4 +6,5 @@ PYBIND11_MODULE(_core, m) {
   leadkit::python::RegisterColumns(m);
   leadkit::python::RegisterPolicy(m);
   leadkit::python::RegisterClassify(m);
+  leadkit::python::RegisterCalendar(m);
 }

@@ -6,7 +6,11 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+// date::parse trips gcc's -Wmaybe-uninitialized inside date.h (a false positive).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include "date/date.h"
+#pragma GCC diagnostic pop
 #include "leadkit/internal/status_macros.h"
 #include "leadkit/lead.h"
 #include "leadkit/phone.h"

@@ -1,4 +1,4 @@
-// The preset policy documents, compiled in from presets/policies/*.json by CMake.
+// The preset documents, compiled in from presets/ by CMake (cmake/LeadkitEmbed.cmake).
 #ifndef LEADKIT_SRC_PRESET_DATA_H_
 #define LEADKIT_SRC_PRESET_DATA_H_
 
@@ -11,7 +11,10 @@ struct PresetDocument {
   const char* json;
 };
 
+// The policy presets (presets/policies/*.json).
 const std::vector<PresetDocument>& PresetDocuments();
+// The calendar presets (presets/calendars/*.json).
+const std::vector<PresetDocument>& CalendarPresetDocuments();
 
 }  // namespace leadkit::policy_internal
 

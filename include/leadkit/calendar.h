@@ -98,6 +98,8 @@ class Calendar {
   const std::array<std::vector<OpenHours>, 7>& weekly() const;
   std::span<const ClosedDates> closed() const;
   std::span<const ExtraWorkday> extra() const;
+  // False for a calendar of weekly hours alone (no "coverage" in its document).
+  bool has_coverage() const;
   date::local_days coverage_from() const;
   date::local_days coverage_to() const;  // inclusive
   OutsideCoverage outside() const;

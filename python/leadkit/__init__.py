@@ -6,9 +6,13 @@
     'high'
 """
 
+from ._calendar import Calendar, CalendarError, CalendarZoneError
 from ._classify import classify
 from ._policy import Classification, Issue, Policy, PolicyError
 
 __version__ = "0.1.0"
 
-__all__ = ["Classification", "Issue", "Policy", "PolicyError", "classify", "__version__"]
+__all__ = [
+    "Calendar", "CalendarError", "CalendarZoneError", "Classification", "Issue", "Policy",
+    "PolicyError", "classify", "__version__",
+]

@@ -1,0 +1,225 @@
+"""Business calendars from Python: aware datetimes in and out, and vectorised forms over
+pandas and numpy columns (docs/calendars.md)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from . import _core, _frames
+from ._policy import Issue
+
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+_EPOCH_DAY = _dt.date(1970, 1, 1)
+_SECOND = _dt.timedelta(seconds=1)
+
+
+class CalendarError(ValueError):
+    """A calendar document has errors. ``.issues`` lists every issue found."""
+
+    def __init__(self, issues: list[Issue], source: str | None = None):
+        self.issues = list(issues)
+        self.source = source
+        errors = [i for i in self.issues if i.severity == "error"]
+        where = f" {source}" if source else ""
+        lines = "\n".join(f"  {i}" for i in errors)
+        super().__init__(f"calendar{where} has {len(errors)} error(s):\n{lines}")
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+class CalendarZoneError(CalendarError, KeyError):
+    """A calendar document names a time zone the tz database does not know."""
+
+
+def _seconds(value: Any, what: str) -> int:
+    """An aware datetime as whole seconds since the epoch (fractions are dropped, rounding
+    down)."""
+    if not isinstance(value, _dt.datetime):
+        raise TypeError(f"{what}: expected an aware datetime, got {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(
+            f"{what}: naive datetime {value.isoformat()}; give it a time zone — leadkit never "
+            "guesses one"
+        )
+    return (value - _EPOCH) // _SECOND
+
+
+def _duration(value: Any, what: str) -> int:
+    if not isinstance(value, _dt.timedelta):
+        raise TypeError(f"{what}: expected a timedelta, got {type(value).__name__}")
+    return value // _SECOND
+
+
+class Calendar:
+    """A validated business calendar. Build one with :meth:`preset`, :meth:`from_json` or
+    :meth:`load`. Every method takes and returns aware datetimes (results in the calendar's
+    zone); instants are whole seconds."""
+
+    __slots__ = ("_impl", "_zone")
+
+    def __init__(self, impl: _core.Calendar):
+        if not isinstance(impl, _core.Calendar):
+            raise TypeError("use Calendar.preset(), Calendar.from_json() or Calendar.load()")
+        self._impl = impl
+        self._zone = ZoneInfo(impl.time_zone)
+
+    @classmethod
+    def presets(cls) -> list[str]:
+        """The preset names: ``['cn_office', 'cn_showroom']``."""
+        return list(_core.calendar_preset_names())
+
+    @classmethod
+    def preset(cls, name: str) -> "Calendar":
+        return cls(_core.preset_calendar(name))
+
+    @classmethod
+    def from_json(cls, text: str | bytes, *, source: str | None = None) -> "Calendar":
+        """Parses a calendar document; raises :class:`CalendarError` with every issue (also a
+        ``KeyError`` when the time zone is unknown)."""
+        if isinstance(text, str):
+            text = text.encode("utf-8", "surrogatepass")
+        impl, issues, unknown_zone = _core.load_calendar(text)
+        if impl is None:
+            raise (CalendarZoneError if unknown_zone else CalendarError)(issues, source)
+        return cls(impl)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "Calendar":
+        with open(path, "rb") as f:
+            return cls.from_json(f.read(), source=os.fspath(path))
+
+    def to_json(self) -> str:
+        return self._impl.to_json()
+
+    @property
+    def name(self) -> str:
+        return self._impl.name
+
+    @property
+    def time_zone(self) -> str:
+        return self._impl.time_zone
+
+    @property
+    def coverage(self) -> tuple[_dt.date, _dt.date] | None:
+        """The first and last day the closed/extra data covers."""
+        coverage = self._impl.coverage
+        if coverage is None:
+            return None
+        first, last = coverage
+        return (_EPOCH_DAY + _dt.timedelta(days=first), _EPOCH_DAY + _dt.timedelta(days=last))
+
+    @property
+    def outside(self) -> str:
+        """``'error'`` or ``'weekly'``: what the calendar does beyond its coverage."""
+        return self._impl.outside
+
+    def _out(self, seconds: int) -> _dt.datetime:
+        return _dt.datetime.fromtimestamp(seconds, tz=self._zone)
+
+    def is_open(self, t: _dt.datetime) -> bool:
+        return self._impl.is_open(_seconds(t, "t"))
+
+    def next_open(self, t: _dt.datetime) -> _dt.datetime:
+        """`t` itself when open, else the next opening."""
+        return self._out(self._impl.next_open(_seconds(t, "t")))
+
+    def roll_to_open(self, t: _dt.datetime) -> _dt.datetime:
+        return self.next_open(t)
+
+    def is_workday(self, day: _dt.date) -> bool:
+        """Does the local day have open hours?"""
+        if isinstance(day, _dt.datetime) or not isinstance(day, _dt.date):
+            raise TypeError(f"day: expected a datetime.date, got {type(day).__name__}")
+        return self._impl.is_workday((day - _EPOCH_DAY).days)
+
+    def add_business(self, t: _dt.datetime, d: _dt.timedelta) -> _dt.datetime:
+        """The earliest instant by which `d` of open time has passed since `t`."""
+        return self._out(self._impl.add_business(_seconds(t, "t"), _duration(d, "d")))
+
+    def business_between(self, a: _dt.datetime, b: _dt.datetime) -> _dt.timedelta:
+        """Open time inside [a, b); negative when b is before a."""
+        return _dt.timedelta(seconds=self._impl.business_between(_seconds(a, "a"),
+                                                                 _seconds(b, "b")))
+
+    def add_days(self, t: _dt.datetime, n: int) -> _dt.datetime:
+        """The same local wall time `n` local days later."""
+        return self._out(self._impl.add_days(_seconds(t, "t"), int(n)))
+
+    def add_months(self, t: _dt.datetime, n: int) -> _dt.datetime:
+        """The same local wall time `n` months later, clamped to the month's end."""
+        return self._out(self._impl.add_months(_seconds(t, "t"), int(n)))
+
+    # Vectorised forms -------------------------------------------------------------------
+
+    def _instants(self, values, what: str):
+        series, index = _as_series(values)
+        frame = pd.DataFrame({what: series.reset_index(drop=True)})
+        _, _, seconds, valid, _ = _frames.column_spec(
+            frame, what, "instant", table="calendar", labels=_frames.RowLabels(frame, None))
+        return np.ascontiguousarray(seconds), np.ascontiguousarray(valid), index
+
+    def _result_times(self, seconds, valid, index) -> pd.Series:
+        times = pd.to_datetime(seconds, unit="s", utc=True).tz_convert(self.time_zone)
+        out = pd.Series(times, index=index)
+        return out.where(valid.astype(bool))
+
+    def add_business_many(self, times, durations) -> pd.Series:
+        """`add_business` over a column of aware timestamps and a column (or one value) of
+        durations. Nulls give nulls; the result keeps the index of `times`."""
+        seconds, valid, index = self._instants(times, "times")
+        d, d_valid = _durations(durations, len(seconds))
+        out, out_valid = self._impl.add_business_many(seconds, valid, d, d_valid)
+        return self._result_times(out, out_valid, index)
+
+    def business_between_many(self, starts, ends) -> pd.Series:
+        """`business_between` row by row: a timedelta column, null where either is null."""
+        a, a_valid, index = self._instants(starts, "starts")
+        b, b_valid, _ = self._instants(ends, "ends")
+        if len(a) != len(b):
+            raise ValueError(f"starts and ends differ in length: {len(a)} and {len(b)}")
+        out, valid = self._impl.business_between_many(a, a_valid, b, b_valid)
+        result = pd.Series(pd.to_timedelta(out, unit="s"), index=index)
+        return result.where(valid.astype(bool))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Calendar):
+            return NotImplemented
+        return self._impl == other._impl
+
+    def __hash__(self) -> int:
+        return hash(self.to_json())
+
+    def __repr__(self) -> str:
+        coverage = self.coverage
+        span = f"{coverage[0]}..{coverage[1]}" if coverage else "none"
+        return (f"Calendar(name={self.name!r}, time_zone={self.time_zone!r}, coverage={span}, "
+                f"outside={self.outside!r})")
+
+
+def _as_series(values):
+    """A Series (and the index to give results) from a Series, Index, array or list."""
+    if isinstance(values, pd.Series):
+        return values, values.index
+    if isinstance(values, pd.Index):
+        return pd.Series(values), pd.RangeIndex(len(values))
+    return pd.Series(list(values) if not isinstance(values, np.ndarray) else values), None
+
+
+def _durations(values, n: int):
+    if isinstance(values, _dt.timedelta):
+        return np.full(n, _duration(values, "durations"), np.int64), np.ones(n, np.uint8)
+    series, _ = _as_series(values)
+    if len(series) != n:
+        raise ValueError(f"durations: {len(series)} values for {n} times")
+    td = pd.to_timedelta(series.reset_index(drop=True))
+    valid = td.notna().to_numpy()
+    seconds = np.zeros(n, np.int64)
+    seconds[valid] = td[valid].to_numpy().astype("timedelta64[s]").astype(np.int64)
+    return seconds, valid.view(np.uint8).copy()

@@ -1,0 +1,123 @@
+import datetime as dt
+import json
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import leadkit
+from leadkit import Calendar, CalendarError, CalendarZoneError
+
+SH = ZoneInfo("Asia/Shanghai")
+
+OFFICE = {
+    "name": "office", "time_zone": "Asia/Shanghai",
+    "weekly": {d: [["09:00", "12:00"], ["13:30", "18:00"]] for d in ["mon", "tue", "wed", "thu", "fri"]},
+    "coverage": {"from": "2024-01-01", "to": "2025-12-31", "outside": "error"},
+    "closed": [{"from": "2024-02-10", "to": "2024-02-17", "note": "Spring Festival"}],
+    "extra": [{"date": "2024-02-04"}, {"date": "2024-02-18"}],
+}
+
+
+def at(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=SH)
+
+
+@pytest.fixture(scope="module")
+def office() -> Calendar:
+    return Calendar.from_json(json.dumps(OFFICE))
+
+
+def test_operations_on_aware_datetimes(office):
+    assert office.is_open(at("2024-05-13 09:00"))
+    assert not office.is_open(at("2024-05-13 12:00"))
+    assert office.next_open(at("2024-05-13 12:15")) == at("2024-05-13 13:30")
+    assert office.roll_to_open(at("2024-02-09 18:30")) == at("2024-02-18 09:00")
+    assert office.add_business(at("2024-05-13 17:00"), dt.timedelta(hours=1)) == at("2024-05-13 18:00")
+    assert office.add_business(at("2024-05-13 22:00"), dt.timedelta(hours=1)) == at("2024-05-14 10:00")
+    assert office.business_between(at("2024-05-10 17:00"), at("2024-05-13 10:00")) == dt.timedelta(hours=2)
+    assert office.add_days(at("2024-01-31 10:00"), 1) == at("2024-02-01 10:00")
+    assert office.add_months(at("2024-01-31 10:00"), 1) == at("2024-02-29 10:00")
+    assert office.is_workday(dt.date(2024, 2, 4))
+    assert not office.is_workday(dt.date(2024, 2, 12))
+    result = office.next_open(at("2024-05-11 10:00"))
+    assert result.tzinfo is not None and result.utcoffset() == dt.timedelta(hours=8)
+    # Any zone in, the calendar's zone out.
+    utc = at("2024-05-13 17:00").astimezone(dt.timezone.utc)
+    assert office.add_business(utc, dt.timedelta(hours=1)) == at("2024-05-13 18:00")
+
+
+def test_naive_datetimes_and_wrong_types_are_rejected(office):
+    with pytest.raises(ValueError, match="naive datetime 2024-05-13T09:00:00"):
+        office.is_open(dt.datetime(2024, 5, 13, 9))
+    with pytest.raises(TypeError, match="expected a datetime.date"):
+        office.is_workday(at("2024-05-13 09:00"))
+    with pytest.raises(TypeError, match="expected a timedelta"):
+        office.add_business(at("2024-05-13 09:00"), 3600)
+    with pytest.raises(ValueError, match="negative"):
+        office.add_business(at("2024-05-13 09:00"), dt.timedelta(hours=-1))
+
+
+def test_outside_the_coverage_is_an_overflow_error(office):
+    with pytest.raises(OverflowError, match=r"2026-01-05 is outside the dates calendar \"office\" covers \(2024-01-01 to 2025-12-31"):
+        office.is_open(at("2026-01-05 10:00"))
+    assert office.coverage == (dt.date(2024, 1, 1), dt.date(2025, 12, 31))
+    assert office.outside == "error"
+
+
+def test_errors_come_all_at_once_with_paths():
+    doc = json.loads(json.dumps(OFFICE))
+    doc["weekly"]["tue"] = [["12:00", "09:00"]]
+    doc["weekly"]["wed"] = [["09:00", "14:00"], ["13:30", "18:00"]]
+    doc["extra"].append({"date": "2024-02-12"})
+    doc["extra"].append({"date": "2027-02-07"})
+    with pytest.raises(CalendarError) as caught:
+        Calendar.from_json(json.dumps(doc))
+    paths = [i.path for i in caught.value.issues]
+    assert paths == ["/weekly/tue/0", "/weekly/wed/1", "/extra/2/date", "/extra/3/date"]
+    assert not isinstance(caught.value, KeyError)
+    with pytest.raises(CalendarError, match="malformed JSON at line 1"):
+        Calendar.from_json("{")
+
+
+def test_unknown_zone_is_a_key_error_naming_it():
+    doc = dict(OFFICE, time_zone="Asia/Shangai")
+    with pytest.raises(KeyError) as caught:
+        Calendar.from_json(json.dumps(doc))
+    assert isinstance(caught.value, CalendarZoneError)
+    assert isinstance(caught.value, ValueError)
+    assert 'unknown time zone "Asia/Shangai"' in str(caught.value)
+
+
+def test_round_trip(office):
+    again = Calendar.from_json(office.to_json())
+    assert again == office
+    assert again.to_json() == office.to_json()
+    assert hash(again) == hash(office)
+    assert "Calendar(name='office'" in repr(office)
+
+
+def test_vectorised_forms_match_the_scalar_ones(office):
+    times = pd.Series(pd.to_datetime(["2024-05-13 17:00", None, "2024-02-09 17:00",
+                                      "2024-05-11 10:00"]).tz_localize("Asia/Shanghai"),
+                      index=[10, 11, 12, 13])
+    durations = pd.to_timedelta(["1h", "1h", "2h", None])
+    out = office.add_business_many(times, durations)
+    assert list(out.index) == [10, 11, 12, 13]
+    assert out[10] == pd.Timestamp("2024-05-13 18:00", tz="Asia/Shanghai")
+    assert pd.isna(out[11]) and pd.isna(out[13])
+    assert out[12] == pd.Timestamp("2024-02-18 10:00", tz="Asia/Shanghai")
+    one = office.add_business_many(times.dropna(), dt.timedelta(hours=1))
+    assert one[13] == pd.Timestamp("2024-05-13 10:00", tz="Asia/Shanghai")
+    between = office.business_between_many(times, times + pd.Timedelta(days=3))
+    assert between[10] == office.business_between(at("2024-05-13 17:00"), at("2024-05-16 17:00"))
+    assert pd.isna(between[11])
+
+
+def test_vectorised_errors_name_the_row(office):
+    times = pd.Series(pd.to_datetime(["2024-05-13 17:00", "2026-01-05 10:00"]).tz_localize("Asia/Shanghai"))
+    with pytest.raises(OverflowError, match="row 1: 2026-01-05"):
+        office.add_business_many(times, dt.timedelta(hours=1))
+    with pytest.raises(ValueError, match="timestamps without a time zone"):
+        office.add_business_many(pd.Series(pd.to_datetime(["2024-05-13 17:00"])), dt.timedelta(hours=1))

@@ -1,0 +1,799 @@
+// Business calendars: loading (docs/calendars.md), the per-day table, and business-time
+// arithmetic.
+#include "leadkit/calendar.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "date/tz.h"
+#include "json_reader.h"
+#include "leadkit/internal/status_macros.h"
+#include "leadkit/tz.h"
+#include "preset_data.h"
+
+namespace leadkit {
+
+struct CalendarData {
+  std::string name;
+  std::string description;
+  std::string time_zone;
+  const date::time_zone* zone = nullptr;
+  std::array<std::vector<OpenHours>, 7> weekly;
+  bool has_coverage = false;
+  date::local_days from;  // coverage, inclusive
+  date::local_days to;
+  OutsideCoverage outside = OutsideCoverage::kError;
+  std::vector<ClosedDates> closed;
+  std::vector<ExtraWorkday> extra;
+
+  // The table over the covered days: open intervals as UTC seconds, in order, with the open
+  // seconds before each (cum has one more entry: the total).
+  std::vector<int64_t> starts;
+  std::vector<int64_t> ends;
+  std::vector<int64_t> cum;
+  std::vector<int32_t> day_first;  // first interval of covered day i; one more entry at the end
+  int64_t table_begin = 0;         // first instant of the first covered day
+  int64_t table_end = 0;           // first instant after the last covered day
+  std::string canonical_json;
+};
+
+namespace calendar_internal {
+namespace {
+
+using json_internal::Child;
+using json_internal::Json;
+using json_internal::JsonKind;
+using json_internal::Quoted;
+using json_internal::Suggestion;
+using OrderedJson = nlohmann::ordered_json;
+using std::chrono::seconds;
+
+constexpr int kFormat = 1;
+constexpr absl::string_view kDayKeys[] = {"mon", "tue", "wed", "thu",
+                                          "fri", "sat", "sun"};
+constexpr int64_t kDay = 86400;
+// A walk outside the table that meets no open time for this many days gives up.
+constexpr int kMaxClosedDays = 3660;
+
+int WeekdayIndex(date::local_days day) {
+  return static_cast<int>(date::weekday{day}.iso_encoding()) - 1;
+}
+
+std::string DayText(date::local_days day) { return date::format("%F", day); }
+
+std::string TimeText(seconds s) {
+  return absl::StrFormat("%02d:%02d", s.count() / 3600, s.count() / 60 % 60) +
+         (s.count() % 60 == 0 ? "" : absl::StrFormat(":%02d", s.count() % 60));
+}
+
+// "HH:MM" or "HH:MM:SS", 00:00 to 24:00.
+std::optional<seconds> ParseTime(const std::string& text) {
+  int h = 0, m = 0, s = 0;
+  char tail = 0;
+  const int n = std::sscanf(text.c_str(), "%2d:%2d:%2d%c", &h, &m, &s, &tail);
+  const bool shape = (n == 2 && text.size() == 5) || (n == 3 && text.size() == 8);
+  if (!shape || h < 0 || m < 0 || m > 59 || s < 0 || s > 59) return std::nullopt;
+  const int64_t total = h * 3600 + m * 60 + s;
+  if (total > kDay) return std::nullopt;
+  return seconds(total);
+}
+
+std::optional<date::local_days> ParseDay(const std::string& text) {
+  int y = 0;
+  unsigned m = 0, d = 0;
+  char tail = 0;
+  if (text.size() != 10 ||
+      std::sscanf(text.c_str(), "%4d-%2u-%2u%c", &y, &m, &d, &tail) != 3) {
+    return std::nullopt;
+  }
+  const date::year_month_day ymd{date::year{y}, date::month{m}, date::day{d}};
+  if (!ymd.ok()) return std::nullopt;
+  return date::local_days{ymd};
+}
+
+class Loader : public json_internal::JsonReader {
+ public:
+  using JsonReader::JsonReader;
+
+  std::optional<date::local_days> Day(const Json& obj, absl::string_view key,
+                                      const std::string& path, bool required) {
+    std::optional<std::string> text = String(obj, key, path, required);
+    if (!text) return std::nullopt;
+    std::optional<date::local_days> day = ParseDay(*text);
+    if (!day) {
+      Error(Child(path, key), "",
+            absl::StrCat("expected a date YYYY-MM-DD, got ", Quoted(*text)));
+    }
+    return day;
+  }
+
+  // An array of ["HH:MM", "HH:MM"] pairs: sorted, each open before its close, none
+  // overlapping. nullopt (with errors) when any is bad.
+  std::optional<std::vector<OpenHours>> Hours(const Json& j,
+                                              const std::string& path) {
+    if (!j.is_array()) {
+      Error(path, "",
+            absl::StrCat("expected an array of [\"HH:MM\", \"HH:MM\"] intervals, got ",
+                         JsonKind(j)));
+      return std::nullopt;
+    }
+    std::vector<OpenHours> hours;
+    bool ok = true;
+    for (size_t i = 0; i < j.size(); ++i) {
+      const std::string at = Child(path, i);
+      const Json& pair = j[i];
+      if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string() ||
+          !pair[1].is_string()) {
+        Error(at, "",
+              absl::StrCat("expected [\"HH:MM\", \"HH:MM\"], got ",
+                           pair.is_array() ? pair.dump() : JsonKind(pair)));
+        ok = false;
+        continue;
+      }
+      std::optional<seconds> open = ParseTime(pair[0].get<std::string>());
+      std::optional<seconds> close = ParseTime(pair[1].get<std::string>());
+      if (!open || !close) {
+        Error(at, "",
+              absl::StrCat("times are HH:MM or HH:MM:SS from 00:00 to 24:00, got ",
+                           pair.dump()));
+        ok = false;
+        continue;
+      }
+      if (*open >= *close) {
+        Error(at, "",
+              absl::StrCat("an opening interval must open before it closes, got ",
+                           pair.dump()));
+        ok = false;
+        continue;
+      }
+      hours.push_back({*open, *close});
+    }
+    if (!ok) return std::nullopt;
+    std::vector<size_t> order(hours.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(),
+              [&](size_t a, size_t b) { return hours[a].open < hours[b].open; });
+    for (size_t k = 1; k < order.size(); ++k) {
+      const OpenHours& prev = hours[order[k - 1]];
+      const OpenHours& next = hours[order[k]];
+      if (next.open < prev.close) {
+        Error(Child(path, order[k]), "",
+              absl::StrCat("opening intervals overlap: ", TimeText(prev.open), "-",
+                           TimeText(prev.close), " and ", TimeText(next.open), "-",
+                           TimeText(next.close)));
+        ok = false;
+      }
+    }
+    if (!ok) return std::nullopt;
+    std::vector<OpenHours> sorted;
+    for (size_t i : order) sorted.push_back(hours[i]);
+    return sorted;
+  }
+
+  void ParseWeekly(const Json& doc, CalendarData& c) {
+    if (!doc.contains("weekly")) {
+      Error("", "", "missing required key \"weekly\"");
+      return;
+    }
+    const Json& j = doc.at("weekly");
+    if (!ExpectObject(j, "/weekly")) return;
+    CheckKeys(j, "/weekly", kDayKeys);
+    for (size_t d = 0; d < 7; ++d) {
+      const std::string key(kDayKeys[d]);
+      if (!j.contains(key)) continue;
+      if (std::optional<std::vector<OpenHours>> hours =
+              Hours(j.at(key), Child("/weekly", key))) {
+        c.weekly[d] = *std::move(hours);
+      }
+    }
+  }
+
+  void ParseCoverage(const Json& doc, CalendarData& c) {
+    if (!doc.contains("coverage")) return;
+    const std::string path = "/coverage";
+    const Json& j = doc.at("coverage");
+    if (!ExpectObject(j, path)) return;
+    static constexpr absl::string_view kKeys[] = {"from", "to", "outside"};
+    CheckKeys(j, path, kKeys);
+    std::optional<date::local_days> from = Day(j, "from", path, true);
+    std::optional<date::local_days> to = Day(j, "to", path, true);
+    if (std::optional<std::string> outside = String(j, "outside", path, false)) {
+      static constexpr absl::string_view kModes[] = {"error", "weekly"};
+      if (*outside == "weekly") {
+        c.outside = OutsideCoverage::kWeekly;
+      } else if (*outside != "error") {
+        Error(Child(path, "outside"), "",
+              absl::StrCat("unknown value ", Quoted(*outside),
+                           Suggestion(*outside, kModes)));
+      }
+    }
+    if (!from || !to) return;
+    if (*from > *to) {
+      Error(path, "",
+            absl::StrCat("the range is reversed: from ", DayText(*from), " to ",
+                         DayText(*to)));
+      return;
+    }
+    if (*to - *from > date::days(366 * 200)) {
+      Error(path, "", "a calendar covers at most 200 years");
+      return;
+    }
+    c.has_coverage = true;
+    c.from = *from;
+    c.to = *to;
+  }
+
+  bool Covered(const CalendarData& c, date::local_days day) const {
+    return c.has_coverage && day >= c.from && day <= c.to;
+  }
+
+  std::string CoverageText(const CalendarData& c) const {
+    return c.has_coverage
+               ? absl::StrCat("the coverage ", DayText(c.from), " to ", DayText(c.to))
+               : std::string("a calendar without \"coverage\"");
+  }
+
+  void ParseClosed(const Json& doc, CalendarData& c) {
+    if (!doc.contains("closed")) return;
+    const Json& j = doc.at("closed");
+    if (!j.is_array()) {
+      Error("/closed", "", absl::StrCat("expected an array, got ", JsonKind(j)));
+      return;
+    }
+    for (size_t i = 0; i < j.size(); ++i) {
+      const std::string at = Child("/closed", i);
+      if (!ExpectObject(j[i], at)) continue;
+      static constexpr absl::string_view kKeys[] = {"date", "from", "to", "note"};
+      CheckKeys(j[i], at, kKeys);
+      std::optional<date::local_days> from, to;
+      if (j[i].contains("date")) {
+        from = to = Day(j[i], "date", at, true);
+        if (j[i].contains("from") || j[i].contains("to")) {
+          Error(at, "", "give either \"date\" or \"from\" and \"to\", not both");
+          continue;
+        }
+      } else {
+        from = Day(j[i], "from", at, true);
+        to = Day(j[i], "to", at, true);
+      }
+      if (!from || !to) continue;
+      if (*from > *to) {
+        Error(at, "",
+              absl::StrCat("the range is reversed: from ", DayText(*from), " to ",
+                           DayText(*to)));
+        continue;
+      }
+      if (!Covered(c, *from) || !Covered(c, *to)) {
+        Error(at, "",
+              absl::StrCat("closed dates ", DayText(*from), " to ", DayText(*to),
+                           " lie outside ", CoverageText(c)));
+        continue;
+      }
+      c.closed.push_back(
+          {*from, *to, String(j[i], "note", at, false).value_or("")});
+    }
+  }
+
+  void ParseExtra(const Json& doc, CalendarData& c) {
+    if (!doc.contains("extra")) return;
+    const Json& j = doc.at("extra");
+    if (!j.is_array()) {
+      Error("/extra", "", absl::StrCat("expected an array, got ", JsonKind(j)));
+      return;
+    }
+    absl::flat_hash_map<int64_t, size_t> seen;
+    for (size_t i = 0; i < j.size(); ++i) {
+      const std::string at = Child("/extra", i);
+      if (!ExpectObject(j[i], at)) continue;
+      static constexpr absl::string_view kKeys[] = {"date", "hours", "like", "note"};
+      CheckKeys(j[i], at, kKeys);
+      std::optional<date::local_days> day = Day(j[i], "date", at, true);
+      if (!day) continue;
+      if (!Covered(c, *day)) {
+        Error(Child(at, "date"), "",
+              absl::StrCat("extra workday ", DayText(*day), " lies outside ",
+                           CoverageText(c)));
+        continue;
+      }
+      auto [it, inserted] = seen.emplace(day->time_since_epoch().count(), i);
+      if (!inserted) {
+        Error(Child(at, "date"), "",
+              absl::StrCat(DayText(*day), " is already an extra workday at /extra/",
+                           it->second));
+        continue;
+      }
+      for (size_t k = 0; k < c.closed.size(); ++k) {
+        if (*day >= c.closed[k].from && *day <= c.closed[k].to) {
+          Error(Child(at, "date"), "",
+                absl::StrCat(DayText(*day), " is both closed (/closed/", k,
+                             ") and an extra workday"));
+        }
+      }
+      ExtraWorkday extra{.day = *day,
+                         .note = String(j[i], "note", at, false).value_or("")};
+      if (j[i].contains("hours")) {
+        std::optional<std::vector<OpenHours>> hours =
+            Hours(j[i].at("hours"), Child(at, "hours"));
+        if (!hours) continue;
+        extra.hours = *std::move(hours);
+      } else if (std::optional<std::string> like = String(j[i], "like", at, false)) {
+        const auto* found = std::find(std::begin(kDayKeys), std::end(kDayKeys), *like);
+        if (found == std::end(kDayKeys)) {
+          Error(Child(at, "like"), "",
+                absl::StrCat("unknown day ", Quoted(*like), Suggestion(*like, kDayKeys)));
+          continue;
+        }
+        extra.hours = c.weekly[static_cast<size_t>(found - std::begin(kDayKeys))];
+      } else {
+        // The hours of the nearest earlier weekday that has any (a Saturday make-up day
+        // works Friday's hours).
+        const int wd = WeekdayIndex(*day);
+        for (int back = 0; back < 7 && extra.hours.empty(); ++back) {
+          extra.hours = c.weekly[static_cast<size_t>((wd - back + 7) % 7)];
+        }
+      }
+      if (extra.hours.empty()) {
+        Error(at, "",
+              absl::StrCat("extra workday ", DayText(*day),
+                           " has no hours: give \"hours\" or \"like\""));
+        continue;
+      }
+      c.extra.push_back(std::move(extra));
+    }
+    std::sort(c.extra.begin(), c.extra.end(),
+              [](const ExtraWorkday& a, const ExtraWorkday& b) { return a.day < b.day; });
+  }
+};
+
+int64_t FromLocalSeconds(const date::time_zone* zone, date::local_seconds local) {
+  // Skipped local times take the offset before the transition, which moves them forward by
+  // the gap; repeated ones take the first (earlier) instant. Both are info.first.
+  const date::local_info info = zone->get_info(local);
+  return (local - info.first.offset).time_since_epoch().count();
+}
+
+// Appends day `day`'s open intervals (UTC seconds) to starts/ends.
+void AppendDay(const CalendarData& c, date::local_days day,
+               const std::vector<OpenHours>& hours, std::vector<int64_t>& starts,
+               std::vector<int64_t>& ends) {
+  for (const OpenHours& h : hours) {
+    int64_t s = FromLocalSeconds(c.zone, day + h.open);
+    const int64_t e = FromLocalSeconds(c.zone, day + h.close);
+    if (!ends.empty()) s = std::max(s, ends.back());
+    if (e <= s) continue;  // wholly inside a skipped hour
+    starts.push_back(s);
+    ends.push_back(e);
+  }
+}
+
+void BuildTable(CalendarData& c) {
+  if (!c.has_coverage) return;
+  const int64_t days = (c.to - c.from).count() + 1;
+  std::vector<const std::vector<OpenHours>*> hours(static_cast<size_t>(days));
+  for (int64_t i = 0; i < days; ++i) {
+    hours[static_cast<size_t>(i)] =
+        &c.weekly[static_cast<size_t>(WeekdayIndex(c.from + date::days(i)))];
+  }
+  static const std::vector<OpenHours> kNone;
+  for (const ClosedDates& closed : c.closed) {
+    for (auto d = closed.from; d <= closed.to; d += date::days(1)) {
+      hours[static_cast<size_t>((d - c.from).count())] = &kNone;
+    }
+  }
+  for (const ExtraWorkday& extra : c.extra) {
+    hours[static_cast<size_t>((extra.day - c.from).count())] = &extra.hours;
+  }
+  c.day_first.reserve(static_cast<size_t>(days) + 1);
+  for (int64_t i = 0; i < days; ++i) {
+    c.day_first.push_back(static_cast<int32_t>(c.starts.size()));
+    AppendDay(c, c.from + date::days(i), *hours[static_cast<size_t>(i)], c.starts,
+              c.ends);
+  }
+  c.day_first.push_back(static_cast<int32_t>(c.starts.size()));
+  c.cum.assign(c.starts.size() + 1, 0);
+  for (size_t k = 0; k < c.starts.size(); ++k) {
+    c.cum[k + 1] = c.cum[k] + (c.ends[k] - c.starts[k]);
+  }
+  c.table_begin = FromLocalSeconds(c.zone, date::local_seconds(c.from));
+  c.table_end = FromLocalSeconds(c.zone, date::local_seconds(c.to + date::days(1)));
+}
+
+OrderedJson HoursJson(const std::vector<OpenHours>& hours) {
+  OrderedJson out = OrderedJson::array();
+  for (const OpenHours& h : hours) {
+    out.push_back(OrderedJson::array({TimeText(h.open), TimeText(h.close)}));
+  }
+  return out;
+}
+
+std::string ToCanonicalJson(const CalendarData& c) {
+  OrderedJson doc = OrderedJson::object();
+  doc["format"] = kFormat;
+  doc["name"] = c.name;
+  doc["description"] = c.description;
+  doc["time_zone"] = c.time_zone;
+  OrderedJson weekly = OrderedJson::object();
+  for (size_t d = 0; d < 7; ++d) weekly[std::string(kDayKeys[d])] = HoursJson(c.weekly[d]);
+  doc["weekly"] = weekly;
+  if (c.has_coverage) {
+    doc["coverage"] = {{"from", DayText(c.from)},
+                       {"to", DayText(c.to)},
+                       {"outside", c.outside == OutsideCoverage::kError ? "error" : "weekly"}};
+  }
+  OrderedJson closed = OrderedJson::array();
+  for (const ClosedDates& d : c.closed) {
+    OrderedJson entry = {{"from", DayText(d.from)}, {"to", DayText(d.to)}};
+    if (!d.note.empty()) entry["note"] = d.note;
+    closed.push_back(entry);
+  }
+  doc["closed"] = closed;
+  OrderedJson extra = OrderedJson::array();
+  for (const ExtraWorkday& e : c.extra) {
+    OrderedJson entry = {{"date", DayText(e.day)}, {"hours", HoursJson(e.hours)}};
+    if (!e.note.empty()) entry["note"] = e.note;
+    extra.push_back(entry);
+  }
+  doc["extra"] = extra;
+  return doc.dump(2) + "\n";
+}
+
+}  // namespace
+
+// The calendar's operations over its table and, outside it, its weekly hours.
+class Engine {
+ public:
+  explicit Engine(const CalendarData& c) : c_(c) {}
+
+  bool InTable(int64_t t) const { return t >= c_.table_begin && t < c_.table_end; }
+
+  date::local_days LocalDay(int64_t t) const {
+    return date::floor<date::days>(c_.zone->to_local(Instant(seconds(t))));
+  }
+
+  absl::Status OutOfRange(int64_t t) const {
+    return OutOfRangeDay(LocalDay(t));
+  }
+
+  absl::Status OutOfRangeDay(date::local_days day) const {
+    return absl::OutOfRangeError(absl::StrCat(
+        DayText(day), " is outside the dates calendar \"", c_.name, "\" covers (",
+        c_.has_coverage ? absl::StrCat(DayText(c_.from), " to ", DayText(c_.to))
+                        : std::string("none"),
+        "; coverage.outside is \"error\")"));
+  }
+
+  // Calls fn(start, end) for every open interval in time order, from the local day of t on,
+  // until fn returns false.
+  absl::Status ForEachInterval(int64_t t,
+                               const std::function<bool(int64_t, int64_t)>& fn) const {
+    std::vector<int64_t> starts, ends;
+    int closed_run = 0;
+    for (date::local_days day = LocalDay(t);; day += date::days(1)) {
+      const bool covered = c_.has_coverage && day >= c_.from && day <= c_.to;
+      if (covered) {
+        const auto i = static_cast<size_t>((day - c_.from).count());
+        const int32_t first = c_.day_first[i];
+        const int32_t last = c_.day_first[i + 1];
+        for (int32_t k = first; k < last; ++k) {
+          if (!fn(c_.starts[static_cast<size_t>(k)], c_.ends[static_cast<size_t>(k)])) {
+            return absl::OkStatus();
+          }
+        }
+        closed_run = first == last ? closed_run + 1 : 0;
+      } else if (c_.outside == OutsideCoverage::kError) {
+        return OutOfRangeDay(day);
+      } else {
+        starts.clear();
+        ends.clear();
+        AppendDay(c_, day, c_.weekly[static_cast<size_t>(WeekdayIndex(day))], starts, ends);
+        for (size_t k = 0; k < starts.size(); ++k) {
+          if (!fn(starts[k], ends[k])) return absl::OkStatus();
+        }
+        closed_run = starts.empty() ? closed_run + 1 : 0;
+      }
+      if (closed_run > kMaxClosedDays) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "calendar \"", c_.name, "\" has no open time for ", kMaxClosedDays,
+            " days after ", DayText(day - date::days(kMaxClosedDays))));
+      }
+    }
+  }
+
+  absl::StatusOr<bool> IsOpen(int64_t t) const {
+    if (InTable(t)) {
+      const auto k = std::upper_bound(c_.starts.begin(), c_.starts.end(), t) -
+                     c_.starts.begin() - 1;
+      return k >= 0 && t < c_.ends[static_cast<size_t>(k)];
+    }
+    bool open = false;
+    LEADKIT_RETURN_IF_ERROR(ForEachInterval(t, [&](int64_t s, int64_t e) {
+      if (e <= t) return true;
+      open = s <= t;
+      return false;
+    }));
+    return open;
+  }
+
+  absl::StatusOr<int64_t> NextOpen(int64_t t) const {
+    if (InTable(t)) {
+      const auto k = static_cast<size_t>(
+          std::upper_bound(c_.ends.begin(), c_.ends.end(), t) - c_.ends.begin());
+      if (k < c_.ends.size()) return std::max(t, c_.starts[k]);
+    }
+    int64_t result = 0;
+    LEADKIT_RETURN_IF_ERROR(ForEachInterval(t, [&](int64_t s, int64_t e) {
+      if (e <= t) return true;
+      result = std::max(s, t);
+      return false;
+    }));
+    return result;
+  }
+
+  // Walks open time from t (which may be closed) until `remaining` seconds have passed.
+  absl::StatusOr<int64_t> Walk(int64_t t, int64_t remaining) const {
+    int64_t result = 0;
+    LEADKIT_RETURN_IF_ERROR(ForEachInterval(t, [&](int64_t s, int64_t e) {
+      if (e <= t) return true;
+      s = std::max(s, t);
+      if (remaining <= e - s) {
+        result = s + remaining;
+        return false;
+      }
+      remaining -= e - s;
+      return true;
+    }));
+    return result;
+  }
+
+  absl::StatusOr<int64_t> AddBusiness(int64_t t, int64_t d) const {
+    if (d < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("add_business: negative duration ", d, " s"));
+    }
+    if (d == 0) return t;
+    if (InTable(t)) {
+      const auto k = static_cast<size_t>(
+          std::upper_bound(c_.ends.begin(), c_.ends.end(), t) - c_.ends.begin());
+      if (k < c_.ends.size()) {
+        const int64_t s = std::max(t, c_.starts[k]);
+        const int64_t target = c_.cum[k] + (s - c_.starts[k]) + d;
+        if (target <= c_.cum.back()) {
+          // The first interval whose end reaches the target: a duration used up at a
+          // closing time ends there.
+          const auto j = static_cast<size_t>(
+              std::lower_bound(c_.cum.begin() + 1, c_.cum.end(), target) -
+              (c_.cum.begin() + 1));
+          return c_.starts[j] + (target - c_.cum[j]);
+        }
+        return Walk(c_.table_end, target - c_.cum.back());
+      }
+      return Walk(c_.table_end, d);
+    }
+    return Walk(t, d);
+  }
+
+  // Open seconds before x, for x in [table_begin, table_end].
+  int64_t Cumulative(int64_t x) const {
+    const auto k = std::upper_bound(c_.starts.begin(), c_.starts.end(), x) -
+                   c_.starts.begin() - 1;
+    if (k < 0) return 0;
+    const auto i = static_cast<size_t>(k);
+    return c_.cum[i] + std::min(x - c_.starts[i], c_.ends[i] - c_.starts[i]);
+  }
+
+  absl::StatusOr<int64_t> BusinessBetween(int64_t a, int64_t b) const {
+    if (b < a) {
+      LEADKIT_ASSIGN_OR_RETURN(int64_t back, BusinessBetween(b, a));
+      return -back;
+    }
+    if (a == b) return 0;
+    const bool a_in = a >= c_.table_begin && a <= c_.table_end;
+    const bool b_in = b >= c_.table_begin && b <= c_.table_end;
+    if (a_in && b_in && c_.has_coverage) return Cumulative(b) - Cumulative(a);
+    int64_t total = 0;
+    LEADKIT_RETURN_IF_ERROR(ForEachInterval(a, [&](int64_t s, int64_t e) {
+      if (s >= b) return false;
+      total += std::max<int64_t>(0, std::min(e, b) - std::max(s, a));
+      return true;
+    }));
+    return total;
+  }
+
+  absl::StatusOr<bool> IsWorkday(date::local_days day) const {
+    if (c_.has_coverage && day >= c_.from && day <= c_.to) {
+      const auto i = static_cast<size_t>((day - c_.from).count());
+      return c_.day_first[i + 1] > c_.day_first[i];
+    }
+    if (c_.outside == OutsideCoverage::kError) return OutOfRangeDay(day);
+    std::vector<int64_t> starts, ends;
+    AppendDay(c_, day, c_.weekly[static_cast<size_t>(WeekdayIndex(day))], starts, ends);
+    return !starts.empty();
+  }
+
+ private:
+  const CalendarData& c_;
+};
+
+}  // namespace calendar_internal
+
+using calendar_internal::Engine;
+
+absl::StatusOr<CalendarLoad> Calendar::FromJson(absl::string_view text) {
+  using calendar_internal::Json;
+  CalendarLoad load;
+  LEADKIT_ASSIGN_OR_RETURN(std::optional<Json> parsed,
+                           json_internal::ParseDocument(text, "calendar", load.issues_));
+  if (!parsed) return load;
+  const Json& doc = *parsed;
+  calendar_internal::Loader loader(load.issues_);
+  if (!loader.ExpectObject(doc, "")) return load;
+  static constexpr absl::string_view kKeys[] = {
+      "format", "name", "description", "time_zone", "weekly", "coverage", "closed", "extra"};
+  loader.CheckKeys(doc, "", kKeys);
+  auto data = std::make_shared<CalendarData>();
+  loader.Int(doc, "format", "", calendar_internal::kFormat, calendar_internal::kFormat,
+             calendar_internal::kFormat);
+  data->name = loader.String(doc, "name", "", false).value_or("");
+  data->description = loader.String(doc, "description", "", false).value_or("");
+  if (std::optional<std::string> zone = loader.String(doc, "time_zone", "", true)) {
+    absl::StatusOr<const date::time_zone*> found = FindZone(*zone);
+    if (found.ok()) {
+      data->time_zone = *zone;
+      data->zone = *found;
+    } else {
+      loader.Error("/time_zone", "", std::string(found.status().message()));
+      load.unknown_zone_ = true;
+    }
+  }
+  loader.ParseWeekly(doc, *data);
+  loader.ParseCoverage(doc, *data);
+  loader.ParseClosed(doc, *data);
+  loader.ParseExtra(doc, *data);
+  const bool any_hours = std::any_of(data->weekly.begin(), data->weekly.end(),
+                                     [](const auto& h) { return !h.empty(); });
+  if (!any_hours && (!data->has_coverage || data->outside == OutsideCoverage::kWeekly)) {
+    loader.Error("/weekly", "",
+                 "no weekly opening hours: the calendar would never open outside its "
+                 "covered dates");
+  }
+  if (load.has_errors()) return load;
+  calendar_internal::BuildTable(*data);
+  data->canonical_json = calendar_internal::ToCanonicalJson(*data);
+  load.data_ = std::move(data);
+  return load;
+}
+
+absl::StatusOr<Calendar> CalendarLoad::calendar() const {
+  if (data_ != nullptr) return Calendar(data_);
+  if (unknown_zone_) {
+    for (const Issue& issue : issues_) {
+      if (issue.path == "/time_zone") {
+        return absl::NotFoundError(absl::StrCat("calendar: ", issue.message));
+      }
+    }
+  }
+  return absl::FailedPreconditionError(
+      absl::StrCat("calendar has ", SummarizeErrors(issues_)));
+}
+
+absl::StatusOr<Calendar> Calendar::Preset(absl::string_view name) {
+  // Presets are loaded once and shared: their tables cover years of days.
+  static std::mutex mu;
+  static auto* cache = new std::map<std::string, Calendar, std::less<>>();
+  std::lock_guard<std::mutex> lock(mu);
+  if (auto it = cache->find(name); it != cache->end()) return it->second;
+  std::vector<absl::string_view> names;
+  for (const auto& doc : policy_internal::CalendarPresetDocuments()) {
+    names.emplace_back(doc.name);
+    if (name != doc.name) continue;
+    LEADKIT_ASSIGN_OR_RETURN(CalendarLoad load, FromJson(doc.json));
+    LEADKIT_ASSIGN_OR_RETURN(Calendar calendar, load.calendar());
+    cache->emplace(std::string(name), calendar);
+    return calendar;
+  }
+  return absl::NotFoundError(absl::StrCat("unknown calendar preset \"", name,
+                                          "\" (presets: ", absl::StrJoin(names, ", "),
+                                          ")"));
+}
+
+std::vector<std::string> Calendar::PresetNames() {
+  std::vector<std::string> names;
+  for (const auto& doc : policy_internal::CalendarPresetDocuments()) {
+    names.emplace_back(doc.name);
+  }
+  return names;
+}
+
+std::string Calendar::ToJson() const { return data_->canonical_json; }
+const std::string& Calendar::name() const { return data_->name; }
+const std::string& Calendar::time_zone() const { return data_->time_zone; }
+const std::array<std::vector<OpenHours>, 7>& Calendar::weekly() const {
+  return data_->weekly;
+}
+std::span<const ClosedDates> Calendar::closed() const { return data_->closed; }
+std::span<const ExtraWorkday> Calendar::extra() const { return data_->extra; }
+bool Calendar::has_coverage() const { return data_->has_coverage; }
+date::local_days Calendar::coverage_from() const { return data_->from; }
+date::local_days Calendar::coverage_to() const { return data_->to; }
+OutsideCoverage Calendar::outside() const { return data_->outside; }
+
+bool Calendar::operator==(const Calendar& other) const {
+  return data_ == other.data_ || data_->canonical_json == other.data_->canonical_json;
+}
+
+absl::StatusOr<bool> Calendar::IsOpen(Instant t) const {
+  return Engine(*data_).IsOpen(t.time_since_epoch().count());
+}
+
+absl::StatusOr<Instant> Calendar::NextOpen(Instant t) const {
+  LEADKIT_ASSIGN_OR_RETURN(int64_t s, Engine(*data_).NextOpen(t.time_since_epoch().count()));
+  return Instant(std::chrono::seconds(s));
+}
+
+absl::StatusOr<Instant> Calendar::RollToOpen(Instant t) const { return NextOpen(t); }
+
+absl::StatusOr<bool> Calendar::IsWorkday(date::local_days day) const {
+  return Engine(*data_).IsWorkday(day);
+}
+
+absl::StatusOr<Instant> Calendar::AddBusiness(Instant t, std::chrono::seconds d) const {
+  LEADKIT_ASSIGN_OR_RETURN(int64_t s,
+                           Engine(*data_).AddBusiness(t.time_since_epoch().count(), d.count()));
+  return Instant(std::chrono::seconds(s));
+}
+
+absl::StatusOr<std::chrono::seconds> Calendar::BusinessBetween(Instant a, Instant b) const {
+  LEADKIT_ASSIGN_OR_RETURN(int64_t s, Engine(*data_).BusinessBetween(
+                                          a.time_since_epoch().count(),
+                                          b.time_since_epoch().count()));
+  return std::chrono::seconds(s);
+}
+
+date::local_seconds Calendar::ToLocal(Instant t) const { return data_->zone->to_local(t); }
+
+Instant Calendar::FromLocal(date::local_seconds local) const {
+  return Instant(std::chrono::seconds(calendar_internal::FromLocalSeconds(data_->zone, local)));
+}
+
+namespace {
+
+// date's civil arithmetic is exact for years 1 to 9999; beyond that leadkit refuses.
+absl::Status CheckYear(date::year y, absl::string_view what) {
+  if (y < date::year{1} || y > date::year{9999}) {
+    return absl::OutOfRangeError(
+        absl::StrCat(what, ": the result falls outside the years 1 to 9999"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Instant> Calendar::AddDays(Instant t, int n) const {
+  const date::local_seconds local = ToLocal(t);
+  const date::local_days day = date::floor<date::days>(local);
+  const date::local_days moved = day + date::days(n);
+  LEADKIT_RETURN_IF_ERROR(CheckYear(date::year_month_day{moved}.year(), "add_days"));
+  return FromLocal(moved + (local - day));
+}
+
+absl::StatusOr<Instant> Calendar::AddMonths(Instant t, int n) const {
+  const date::local_seconds local = ToLocal(t);
+  const date::local_days day = date::floor<date::days>(local);
+  const date::year_month_day ymd{day};
+  const date::year_month ym = date::year_month{ymd.year(), ymd.month()} + date::months(n);
+  LEADKIT_RETURN_IF_ERROR(CheckYear(ym.year(), "add_months"));
+  const date::day last = date::year_month_day_last{ym.year(), date::month_day_last{ym.month()}}.day();
+  const date::local_days moved{ym / std::min(ymd.day(), last)};
+  return FromLocal(moved + (local - day));
+}
+
+}  // namespace leadkit
