@@ -121,3 +121,32 @@ def test_vectorised_errors_name_the_row(office):
         office.add_business_many(times, dt.timedelta(hours=1))
     with pytest.raises(ValueError, match="timestamps without a time zone"):
         office.add_business_many(pd.Series(pd.to_datetime(["2024-05-13 17:00"])), dt.timedelta(hours=1))
+
+
+def test_presets():
+    assert Calendar.presets() == ["cn_office", "cn_showroom"]
+    office = Calendar.preset("cn_office")
+    assert office.coverage == (dt.date(2019, 1, 1), dt.date(2026, 12, 31))
+    assert office.outside == "error"
+    showroom = Calendar.preset("cn_showroom")
+    assert showroom.outside == "weekly"
+    with pytest.raises(KeyError, match="cn_office, cn_showroom"):
+        Calendar.preset("cn_offce")
+
+
+def test_cn_office_matches_chinese_calendar_every_day_2019_to_2026():
+    chinese_calendar = pytest.importorskip("chinese_calendar")
+    office = Calendar.preset("cn_office")
+    day = dt.date(2019, 1, 1)
+    disagreements = []
+    while day <= dt.date(2026, 12, 31):
+        if office.is_workday(day) != chinese_calendar.is_workday(day):
+            disagreements.append(day)
+        day += dt.timedelta(days=1)
+    assert disagreements == []
+
+
+def test_cn_office_notes_cite_the_notices():
+    doc = json.loads(Calendar.preset("cn_office").to_json())
+    for entry in doc["closed"] + doc["extra"]:
+        assert "国办发明电" in entry["note"] or "notice" in entry["note"], entry
