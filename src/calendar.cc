@@ -43,6 +43,11 @@ struct CalendarData {
   std::vector<int32_t> day_first;  // first interval of covered day i; one more entry at the end
   int64_t table_begin = 0;         // first instant of the first covered day
   int64_t table_end = 0;           // first instant after the last covered day
+  // An index by UTC day, so that finding an instant's interval is a lookup, not a search:
+  // utc_day_first[u] is the first interval that ends after the start of UTC day
+  // utc_day_base + u.
+  int64_t utc_day_base = 0;
+  std::vector<int32_t> utc_day_first;
   std::string canonical_json;
 };
 
@@ -354,6 +359,8 @@ class Loader : public json_internal::JsonReader {
   }
 };
 
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
 int64_t FromLocalSeconds(const date::time_zone* zone, date::local_seconds local) {
   // Skipped local times take the offset before the transition, which moves them forward by
   // the gap; repeated ones take the first (earlier) instant. Both are info.first.
@@ -405,6 +412,13 @@ void BuildTable(CalendarData& c) {
   }
   c.table_begin = FromLocalSeconds(c.zone, date::local_seconds(c.from));
   c.table_end = FromLocalSeconds(c.zone, date::local_seconds(c.to + date::days(1)));
+  c.utc_day_base = FloorDiv(c.table_begin, kDay);
+  const int64_t last_day = FloorDiv(c.table_end, kDay);
+  size_t k = 0;
+  for (int64_t u = c.utc_day_base; u <= last_day + 1; ++u) {
+    while (k < c.ends.size() && c.ends[k] <= u * kDay) ++k;
+    c.utc_day_first.push_back(static_cast<int32_t>(k));
+  }
 }
 
 OrderedJson HoursJson(const std::vector<OpenHours>& hours) {
@@ -454,6 +468,32 @@ class Engine {
   explicit Engine(const CalendarData& c) : c_(c) {}
 
   bool InTable(int64_t t) const { return t >= c_.table_begin && t < c_.table_end; }
+
+  // The first interval that ends after t (t in the table): a lookup by UTC day, then a step
+  // over the day's few intervals.
+  size_t FirstEndAfter(int64_t t) const {
+    size_t k = static_cast<size_t>(
+        c_.utc_day_first[static_cast<size_t>(FloorDiv(t, kDay) - c_.utc_day_base)]);
+    while (k < c_.ends.size() && c_.ends[k] <= t) ++k;
+    return k;
+  }
+
+  // The first interval k >= from whose cumulative end cum[k + 1] reaches target
+  // (target <= cum.back()): galloping from `from`, since targets lie mostly near their start.
+  size_t IntervalReaching(size_t from, int64_t target) const {
+    const size_t n = c_.ends.size();
+    size_t step = 1;
+    size_t low = from;  // cum[low + 1] may still fall short
+    while (from + step < n && c_.cum[from + step + 1] < target) {
+      low = from + step;
+      step *= 2;
+    }
+    const size_t high = std::min(from + step, n - 1);
+    return static_cast<size_t>(
+        std::lower_bound(c_.cum.begin() + static_cast<std::ptrdiff_t>(low) + 1,
+                         c_.cum.begin() + static_cast<std::ptrdiff_t>(high) + 2, target) -
+        c_.cum.begin()) - 1;
+  }
 
   date::local_days LocalDay(int64_t t) const {
     return date::floor<date::days>(c_.zone->to_local(Instant(seconds(t))));
@@ -510,9 +550,8 @@ class Engine {
 
   absl::StatusOr<bool> IsOpen(int64_t t) const {
     if (InTable(t)) {
-      const auto k = std::upper_bound(c_.starts.begin(), c_.starts.end(), t) -
-                     c_.starts.begin() - 1;
-      return k >= 0 && t < c_.ends[static_cast<size_t>(k)];
+      const size_t k = FirstEndAfter(t);
+      return k < c_.ends.size() && c_.starts[k] <= t;
     }
     bool open = false;
     LEADKIT_RETURN_IF_ERROR(ForEachInterval(t, [&](int64_t s, int64_t e) {
@@ -525,8 +564,7 @@ class Engine {
 
   absl::StatusOr<int64_t> NextOpen(int64_t t) const {
     if (InTable(t)) {
-      const auto k = static_cast<size_t>(
-          std::upper_bound(c_.ends.begin(), c_.ends.end(), t) - c_.ends.begin());
+      const size_t k = FirstEndAfter(t);
       if (k < c_.ends.size()) return std::max(t, c_.starts[k]);
     }
     int64_t result = 0;
@@ -561,17 +599,14 @@ class Engine {
     }
     if (d == 0) return t;
     if (InTable(t)) {
-      const auto k = static_cast<size_t>(
-          std::upper_bound(c_.ends.begin(), c_.ends.end(), t) - c_.ends.begin());
+      const size_t k = FirstEndAfter(t);
       if (k < c_.ends.size()) {
         const int64_t s = std::max(t, c_.starts[k]);
         const int64_t target = c_.cum[k] + (s - c_.starts[k]) + d;
         if (target <= c_.cum.back()) {
           // The first interval whose end reaches the target: a duration used up at a
           // closing time ends there.
-          const auto j = static_cast<size_t>(
-              std::lower_bound(c_.cum.begin() + 1, c_.cum.end(), target) -
-              (c_.cum.begin() + 1));
+          const size_t j = IntervalReaching(k, target);
           return c_.starts[j] + (target - c_.cum[j]);
         }
         return Walk(c_.table_end, target - c_.cum.back());
@@ -583,11 +618,10 @@ class Engine {
 
   // Open seconds before x, for x in [table_begin, table_end].
   int64_t Cumulative(int64_t x) const {
-    const auto k = std::upper_bound(c_.starts.begin(), c_.starts.end(), x) -
-                   c_.starts.begin() - 1;
-    if (k < 0) return 0;
-    const auto i = static_cast<size_t>(k);
-    return c_.cum[i] + std::min(x - c_.starts[i], c_.ends[i] - c_.starts[i]);
+    if (x >= c_.table_end) return c_.cum.back();
+    const size_t k = FirstEndAfter(x);
+    if (k == c_.ends.size()) return c_.cum.back();
+    return c_.cum[k] + std::max<int64_t>(0, x - c_.starts[k]);
   }
 
   absl::StatusOr<int64_t> BusinessBetween(int64_t a, int64_t b) const {

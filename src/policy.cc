@@ -8,6 +8,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "leadkit/calendar.h"
 #include "leadkit/lead.h"
 #include "leadkit/phone.h"
 #include "leadkit/tz.h"
@@ -43,8 +44,6 @@ std::string Shown(const Json& j, const LeadFieldInfo& field) {
   return JsonKind(j);
 }
 
-// The business calendars a policy may name (the calendar presets).
-constexpr absl::string_view kCalendarNames[] = {"cn_office", "cn_showroom"};
 
 constexpr absl::string_view kOpNames[] = {"==", "!=", "<",       "<=",      ">",
                                           ">=", "in", "is_null", "not_null"};
@@ -536,11 +535,11 @@ class Loader : public json_internal::JsonReader {
     static constexpr absl::string_view kKeys[] = {"name", "time_zone"};
     CheckKeys(j, path, kKeys);
     if (std::optional<std::string> name = String(j, "name", path, false)) {
-      if (std::find(std::begin(kCalendarNames), std::end(kCalendarNames),
-                    *name) == std::end(kCalendarNames)) {
+      const std::vector<std::string> presets = Calendar::PresetNames();
+      if (std::find(presets.begin(), presets.end(), *name) == presets.end()) {
+        const std::vector<absl::string_view> names(presets.begin(), presets.end());
         Error(Child(path, "name"), "",
-              absl::StrCat("unknown calendar ", Quoted(*name),
-                           Suggestion(*name, kCalendarNames)));
+              absl::StrCat("unknown calendar ", Quoted(*name), Suggestion(*name, names)));
       } else {
         cal.name = *name;
       }
