@@ -325,6 +325,10 @@ class Loader : public json_internal::JsonReader {
       }
       ExtraWorkday extra{.day = *day,
                          .note = String(j[i], "note", at, false).value_or("")};
+      if (j[i].contains("hours") && j[i].contains("like")) {
+        Error(at, "", "give either \"hours\" or \"like\", not both");
+        continue;
+      }
       if (j[i].contains("hours")) {
         std::optional<std::vector<OpenHours>> hours =
             Hours(j[i].at("hours"), Child(at, "hours"));
@@ -694,7 +698,11 @@ absl::StatusOr<CalendarLoad> Calendar::FromJson(absl::string_view text) {
   loader.ParseExtra(doc, *data);
   const bool any_hours = std::any_of(data->weekly.begin(), data->weekly.end(),
                                      [](const auto& h) { return !h.empty(); });
-  if (!any_hours && (!data->has_coverage || data->outside == OutsideCoverage::kWeekly)) {
+  const bool weekly_errors =
+      std::any_of(load.issues_.begin(), load.issues_.end(),
+                  [](const Issue& i) { return i.path.rfind("/weekly", 0) == 0; });
+  if (!any_hours && !weekly_errors &&
+      (!data->has_coverage || data->outside == OutsideCoverage::kWeekly)) {
     loader.Error("/weekly", "",
                  "no weekly opening hours: the calendar would never open outside its "
                  "covered dates");

@@ -52,3 +52,36 @@ def test_schema_and_loader_both_reject(mutation):
     assert list(VALIDATOR.iter_errors(doc))
     with pytest.raises(leadkit.PolicyError):
         Policy.from_json(json.dumps(doc))
+
+
+CALENDAR_SCHEMA = json.loads((ROOT / "docs" / "calendar.schema.json").read_text(encoding="utf-8"))
+CALENDAR_VALIDATOR = jsonschema.Draft202012Validator(CALENDAR_SCHEMA)
+
+
+@pytest.mark.parametrize("name", leadkit.Calendar.presets())
+def test_calendar_presets_validate(name):
+    jsonschema.Draft202012Validator.check_schema(CALENDAR_SCHEMA)
+    source = json.loads((ROOT / "presets" / "calendars" / f"{name}.json").read_text("utf-8"))
+    CALENDAR_VALIDATOR.validate(source)
+    CALENDAR_VALIDATOR.validate(json.loads(leadkit.Calendar.preset(name).to_json()))
+
+
+def test_the_calendar_document_of_the_docs_validates_and_loads():
+    text = (ROOT / "docs" / "calendars.md").read_text(encoding="utf-8")
+    block = re.search(r"## The document\s+```json\n(.*?)```", text, re.S).group(1)
+    CALENDAR_VALIDATOR.validate(json.loads(block))
+    assert leadkit.Calendar.from_json(block).name == "my_office"
+
+
+@pytest.mark.parametrize("mutation", [
+    lambda d: d.update(weekly={"monday": []}),
+    lambda d: d["weekly"].update(mon=[["9:00", "12:00"]]),
+    lambda d: d.update(coverage={"from": "2024-01-01"}),
+    lambda d: d.update(extra=[{"date": "2024-02-04", "hours": [["09:00", "18:00"]], "like": "mon"}]),
+])
+def test_calendar_schema_and_loader_both_reject(mutation):
+    doc = json.loads(leadkit.Calendar.preset("cn_office").to_json())
+    mutation(doc)
+    assert list(CALENDAR_VALIDATOR.iter_errors(doc))
+    with pytest.raises(leadkit.CalendarError):
+        leadkit.Calendar.from_json(json.dumps(doc))
