@@ -10,21 +10,15 @@ conversion step (pandas timestamps -> int64 seconds) and its kernel (the C++ loo
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import pandas as pd
 
 from leadkit import Calendar
 
+from _timing import best
 
-def best(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+
 
 
 def main() -> None:

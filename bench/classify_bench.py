@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import pathlib
 import sys
-import time
 
 import numpy as np
 
@@ -21,15 +20,9 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "python" / 
 import leadkit  # noqa: E402
 from leadkit import _core, _frames  # noqa: E402
 from reference import numpy_grades, random_leads  # noqa: E402
+from _timing import best  # noqa: E402
 
 
-def best(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:

@@ -733,26 +733,17 @@ absl::StatusOr<Calendar> Calendar::Preset(absl::string_view name) {
   static auto* cache = new std::map<std::string, Calendar, std::less<>>();
   std::lock_guard<std::mutex> lock(mu);
   if (auto it = cache->find(name); it != cache->end()) return it->second;
-  std::vector<absl::string_view> names;
-  for (const auto& doc : policy_internal::CalendarPresetDocuments()) {
-    names.emplace_back(doc.name);
-    if (name != doc.name) continue;
-    LEADKIT_ASSIGN_OR_RETURN(CalendarLoad load, FromJson(doc.json));
-    LEADKIT_ASSIGN_OR_RETURN(Calendar calendar, load.calendar());
-    cache->emplace(std::string(name), calendar);
-    return calendar;
-  }
-  return absl::NotFoundError(absl::StrCat("unknown calendar preset \"", name,
-                                          "\" (presets: ", absl::StrJoin(names, ", "),
-                                          ")"));
+  LEADKIT_ASSIGN_OR_RETURN(const char* text,
+                           policy_internal::FindPreset(policy_internal::CalendarPresetDocuments(),
+                                                       name, "calendar preset"));
+  LEADKIT_ASSIGN_OR_RETURN(CalendarLoad load, FromJson(text));
+  LEADKIT_ASSIGN_OR_RETURN(Calendar calendar, load.calendar());
+  cache->emplace(std::string(name), calendar);
+  return calendar;
 }
 
 std::vector<std::string> Calendar::PresetNames() {
-  std::vector<std::string> names;
-  for (const auto& doc : policy_internal::CalendarPresetDocuments()) {
-    names.emplace_back(doc.name);
-  }
-  return names;
+  return policy_internal::PresetNames(policy_internal::CalendarPresetDocuments());
 }
 
 std::string Calendar::ToJson() const { return data_->canonical_json; }

@@ -842,25 +842,15 @@ absl::StatusOr<PolicyLoad> Policy::FromJson(absl::string_view text) {
 }
 
 absl::StatusOr<Policy> Policy::Preset(absl::string_view name) {
-  std::vector<absl::string_view> names;
-  for (const auto& doc : policy_internal::PresetDocuments()) {
-    names.emplace_back(doc.name);
-    if (name != doc.name) continue;
-    absl::StatusOr<PolicyLoad> load = FromJson(doc.json);
-    if (!load.ok()) return load.status();
-    return load->policy();
-  }
-  return absl::NotFoundError(absl::StrCat(
-      "unknown policy preset \"", name, "\" (presets: ",
-      absl::StrJoin(names, ", "), ")"));
+  LEADKIT_ASSIGN_OR_RETURN(
+      const char* text,
+      policy_internal::FindPreset(policy_internal::PresetDocuments(), name, "policy preset"));
+  LEADKIT_ASSIGN_OR_RETURN(PolicyLoad load, FromJson(text));
+  return load.policy();
 }
 
 std::vector<std::string> Policy::PresetNames() {
-  std::vector<std::string> names;
-  for (const auto& doc : policy_internal::PresetDocuments()) {
-    names.emplace_back(doc.name);
-  }
-  return names;
+  return policy_internal::PresetNames(policy_internal::PresetDocuments());
 }
 
 std::string Policy::ToJson() const { return data_->canonical_json; }

@@ -2,7 +2,11 @@
 #ifndef LEADKIT_SRC_PRESET_DATA_H_
 #define LEADKIT_SRC_PRESET_DATA_H_
 
+#include <string>
 #include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace leadkit::policy_internal {
 
@@ -15,6 +19,14 @@ struct PresetDocument {
 const std::vector<PresetDocument>& PresetDocuments();
 // The calendar presets (presets/calendars/*.json).
 const std::vector<PresetDocument>& CalendarPresetDocuments();
+
+// The names of `documents`, in order.
+std::vector<std::string> PresetNames(const std::vector<PresetDocument>& documents);
+
+// The text of the document called `name`; NotFound naming it, `what` ("policy preset") and
+// the known names.
+absl::StatusOr<const char*> FindPreset(const std::vector<PresetDocument>& documents,
+                                       absl::string_view name, absl::string_view what);
 
 }  // namespace leadkit::policy_internal
 

@@ -12,26 +12,17 @@ import numpy as np
 import pandas as pd
 
 from . import _core, _frames
-from ._policy import Issue
+from ._errors import DocumentError, as_bytes, read_document
 
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
 _EPOCH_DAY = _dt.date(1970, 1, 1)
 _SECOND = _dt.timedelta(seconds=1)
 
 
-class CalendarError(ValueError):
+class CalendarError(DocumentError):
     """A calendar document has errors. ``.issues`` lists every issue found."""
 
-    def __init__(self, issues: list[Issue], source: str | None = None):
-        self.issues = list(issues)
-        self.source = source
-        errors = [i for i in self.issues if i.severity == "error"]
-        where = f" {source}" if source else ""
-        lines = "\n".join(f"  {i}" for i in errors)
-        super().__init__(f"calendar{where} has {len(errors)} error(s):\n{lines}")
-
-    def __str__(self) -> str:
-        return self.args[0]
+    kind = "calendar"
 
 
 class CalendarZoneError(CalendarError, KeyError):
@@ -83,17 +74,14 @@ class Calendar:
     def from_json(cls, text: str | bytes, *, source: str | None = None) -> "Calendar":
         """Parses a calendar document; raises :class:`CalendarError` with every issue (also a
         ``KeyError`` when the time zone is unknown)."""
-        if isinstance(text, str):
-            text = text.encode("utf-8", "surrogatepass")
-        impl, issues, unknown_zone = _core.load_calendar(text)
+        impl, issues, unknown_zone = _core.load_calendar(as_bytes(text))
         if impl is None:
             raise (CalendarZoneError if unknown_zone else CalendarError)(issues, source)
         return cls(impl)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Calendar":
-        with open(path, "rb") as f:
-            return cls.from_json(f.read(), source=os.fspath(path))
+        return cls.from_json(read_document(path, CalendarError), source=os.fspath(path))
 
     def to_json(self) -> str:
         return self._impl.to_json()

@@ -8,21 +8,16 @@ from typing import Any, Mapping
 import pandas as pd
 
 from . import _core, _frames
+from ._errors import DocumentError, as_bytes, read_document
 
 Issue = _core.Issue
 Classification = _core.Classification
 
 
-class PolicyError(ValueError):
+class PolicyError(DocumentError):
     """A policy document has errors. ``.issues`` lists every issue found, warnings included."""
 
-    def __init__(self, issues: list[Issue], source: str | None = None):
-        self.issues = list(issues)
-        self.source = source
-        errors = [i for i in self.issues if i.severity == "error"]
-        where = f" {source}" if source else ""
-        lines = "\n".join(f"  {i}" for i in errors)
-        super().__init__(f"policy{where} has {len(errors)} error(s):\n{lines}")
+    kind = "policy"
 
 
 class Policy:
@@ -50,10 +45,7 @@ class Policy:
     def from_json(cls, text: str | bytes, *, source: str | None = None) -> "Policy":
         """Parses a policy document; raises :class:`PolicyError` carrying every issue when the
         document has errors. Warnings stay on the policy (``.warnings``)."""
-        if isinstance(text, str):
-            # Lone surrogates cannot cross into C++ as text; as bytes they fail its UTF-8 check.
-            text = text.encode("utf-8", "surrogatepass")
-        impl, issues = _core.load_policy(text)
+        impl, issues = _core.load_policy(as_bytes(text))
         if impl is None:
             raise PolicyError(issues, source)
         return cls(impl)
@@ -61,16 +53,7 @@ class Policy:
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Policy":
         """Reads a policy document from a file (UTF-8)."""
-        with open(path, "rb") as f:
-            data = f.read()
-        source = os.fspath(path)
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as e:
-            raise PolicyError([Issue("error", "", "", (
-                f"not UTF-8 text: byte 0x{data[e.start]:02x} at offset {e.start} "
-                "(save the file as UTF-8)"))], source) from None
-        return cls.from_json(data, source=source)
+        return cls.from_json(read_document(path, PolicyError), source=os.fspath(path))
 
     def to_json(self) -> str:
         """The canonical document; ``Policy.from_json(p.to_json()) == p``."""

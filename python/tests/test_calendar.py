@@ -150,3 +150,14 @@ def test_cn_office_notes_cite_the_notices():
     doc = json.loads(Calendar.preset("cn_office").to_json())
     for entry in doc["closed"] + doc["extra"]:
         assert "国办发明电" in entry["note"] or "notice" in entry["note"], entry
+
+
+def test_load_reads_files_and_names_one_that_is_not_utf8(tmp_path):
+    good = tmp_path / "office.json"
+    good.write_text(json.dumps(OFFICE), encoding="utf-8")
+    assert Calendar.load(good).name == "office"
+    bad = tmp_path / "gbk.json"
+    bad.write_bytes(json.dumps(dict(OFFICE, description="办公"), ensure_ascii=False).encode("gbk"))
+    with pytest.raises(CalendarError, match="not UTF-8 text") as caught:
+        Calendar.load(bad)
+    assert str(bad) in str(caught.value)
