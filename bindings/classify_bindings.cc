@@ -20,6 +20,39 @@ void RegisterClassify(py::module_& m) {
                ", reasons=" + std::string(py::repr(py::cast(c.reasons))) + ")";
       });
 
+  py::class_<TraceEntry>(m, "TraceEntry", "One step of a why-not trace.")
+      .def_readonly("rule", &TraceEntry::rule)
+      .def_readonly("fired", &TraceEntry::fired)
+      .def_readonly("condition", &TraceEntry::condition)
+      .def_readonly("value", &TraceEntry::value)
+      .def_readonly("points", &TraceEntry::points)
+      .def("__repr__", [](const TraceEntry& t) {
+        std::string out = "TraceEntry(rule=" + std::string(py::repr(py::str(t.rule))) +
+                          ", fired=" + (t.fired ? "True" : "False") +
+                          ", condition=" + std::string(py::repr(py::str(t.condition))) +
+                          ", value=" + std::string(py::repr(py::str(t.value)));
+        if (t.points) out += ", points=" + std::string(py::repr(py::float_(*t.points)));
+        return out + ")";
+      });
+
+  py::class_<Explanation, Classification>(
+      m, "Explanation", "A classification with its why-not trace.")
+      .def_readonly("trace", &Explanation::trace)
+      .def_readonly("score", &Explanation::score)
+      .def("__repr__", [](const Explanation& e) {
+        return "Explanation(grade=" + std::string(py::repr(py::str(e.grade_name))) +
+               ", rule=" + std::string(py::repr(py::str(e.rule_id))) + ", trace=[" +
+               std::to_string(e.trace.size()) + " entries])";
+      });
+
+  m.def(
+      "explain_trace",
+      [](const Policy& policy, int64_t num_rows, const py::list& specs, int64_t row) {
+        BatchColumns batch(num_rows, specs);
+        return ValueOrThrow(Explain(policy, batch.columns(), row));
+      },
+      py::arg("policy"), py::arg("num_rows"), py::arg("columns"), py::arg("row"));
+
   m.def(
       "classify_batch",
       [](const Policy& policy, int64_t num_rows, const py::list& specs) {

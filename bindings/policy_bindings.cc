@@ -74,9 +74,8 @@ void RegisterPolicy(py::module_& m) {
                              })
       .def_property_readonly("rule_ids",
                              [](const Policy& p) {
-                               std::vector<std::string> ids;
-                               for (const Rule& r : p.rules()) ids.push_back(r.id);
-                               return ids;
+                               return std::vector<std::string>(p.rule_ids().begin(),
+                                                               p.rule_ids().end());
                              })
       .def_property_readonly("warnings",
                              [](const Policy& p) {
@@ -94,6 +93,11 @@ void RegisterPolicy(py::module_& m) {
             std::vector<std::string> out;
             for (const Rule& r : p.rules()) {
               for (const Condition& c : r.when) CollectCompared(c, out);
+            }
+            if (p.scoring()) {
+              for (const ScoreItem& item : p.scoring()->items) {
+                for (const Condition& c : item.when) CollectCompared(c, out);
+              }
             }
             return out;
           },

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "leadkit/internal/status_macros.h"
 #include "leadkit/phone.h"
 #include "policy_internal.h"
@@ -242,21 +243,57 @@ class Evaluator {
   // Classifies rows [begin, begin + n) into grades/rules (indexed from begin). The rules
   // before the first unconditional one are evaluated last to first, each overwriting the rows
   // it holds for, so the first rule that holds is what remains: a branch-free select per rule.
+  // Rows no rule took (rule index == rules.size()) are graded by the scoring's bands.
   void ClassifyBlock(int64_t begin, int n, int32_t* __restrict grades,
                      int32_t* __restrict rules) {
     const auto& compiled = policy_->compiled_rules;
-    size_t last = 0;  // the first rule without conditions; the loader ensures there is one
-    while (last + 1 < compiled.size() && compiled[last].root >= 0) ++last;
+    // The first rule without conditions, or the scoring (index compiled.size()).
+    size_t last = 0;
+    while (last < compiled.size() && compiled[last].root >= 0) ++last;
     std::fill(rules, rules + n, static_cast<int32_t>(last));
     for (size_t r = last; r-- > 0;) {
       const uint8_t* __restrict hit = Eval(compiled[r].root, begin, n);
       const auto rule = static_cast<int32_t>(r);
       for (int i = 0; i < n; ++i) rules[i] = hit[i] != 0 ? rule : rules[i];
     }
+    const auto scored = static_cast<int32_t>(compiled.size());
+    const bool any_scored =
+        policy_->scoring && std::find(rules, rules + n, scored) != rules + n;
+    if (any_scored) Score(begin, n);
     for (int i = 0; i < n; ++i) {
-      grades[i] = rule_grades_[static_cast<size_t>(rules[i])];
+      grades[i] = rules[i] == scored ? BandGrade(totals_[static_cast<size_t>(i)])
+                                     : rule_grades_[static_cast<size_t>(rules[i])];
     }
   }
+
+  // Point totals of rows [begin, begin + n) into totals_.
+  void Score(int64_t begin, int n) {
+    double* __restrict totals = totals_.data();
+    std::fill(totals, totals + n, 0.0);
+    for (const auto& item : policy_->compiled_score) {
+      if (item.root < 0) {
+        for (int i = 0; i < n; ++i) totals[i] += item.points;
+        continue;
+      }
+      const uint8_t* __restrict hit = Eval(item.root, begin, n);
+      for (int i = 0; i < n; ++i) totals[i] += hit[i] != 0 ? item.points : 0.0;
+    }
+  }
+
+  // The grade of the band holding `total`.
+  int32_t BandGrade(double total) const {
+    return policy_->scoring->bands[Band(total)].grade;
+  }
+
+  // The band holding `total`: bands are sorted and cover every total exactly once.
+  size_t Band(double total) const {
+    const auto& bands = policy_->scoring->bands;
+    size_t b = 0;
+    while (b + 1 < bands.size() && total >= *bands[b + 1].min) ++b;
+    return b;
+  }
+
+  double total(int i) const { return totals_[static_cast<size_t>(i)]; }
 
  private:
   explicit Evaluator(const PolicyData& policy) : policy_(&policy) {}
@@ -265,6 +302,7 @@ class Evaluator {
   std::vector<BoundLeaf> leaves_;
   std::vector<uint8_t> results_;  // kBlock bytes per node
   std::vector<int32_t> rule_grades_;  // grade of each rule
+  std::vector<double> totals_ = std::vector<double>(kBlock);  // scoring totals of a block
 };
 
 std::string ValueText(const Column* column, const LeadFieldInfo& field,
@@ -293,18 +331,69 @@ std::string ValueText(const Column* column, const LeadFieldInfo& field,
   return absl::StrFormat("%g", column->NumberAt(row));
 }
 
+std::string LeafValue(const Evaluator& e, const CompiledNode& node, int64_t row) {
+  const BoundLeaf& b = e.leaf(node.leaf);
+  return ValueText(b.column, *b.leaf->field, row);
+}
+
 void CollectReasons(const PolicyData& policy, const Evaluator& e, int index,
                     int64_t row, std::vector<std::string>& out) {
   const CompiledNode& node = policy.nodes[static_cast<size_t>(index)];
   if (node.kind == CompiledNode::Kind::kLeaf) {
-    const BoundLeaf& b = e.leaf(node.leaf);
-    out.push_back(absl::StrCat(b.leaf->text, " (value: ",
-                               ValueText(b.column, *b.leaf->field, row), ")"));
+    out.push_back(absl::StrCat(e.leaf(node.leaf).leaf->text, " (value: ",
+                               LeafValue(e, node, row), ")"));
     return;
   }
   for (int child : node.children) {
     if (e.Result(child)) CollectReasons(policy, e, child, row, out);
   }
+}
+
+// "field: value" for every field a subtree reads, each once, in order.
+void CollectValues(const PolicyData& policy, const Evaluator& e, int index, int64_t row,
+                   std::vector<std::string>& fields, std::vector<std::string>& out) {
+  const CompiledNode& node = policy.nodes[static_cast<size_t>(index)];
+  if (node.kind != CompiledNode::Kind::kLeaf) {
+    for (int child : node.children) CollectValues(policy, e, child, row, fields, out);
+    return;
+  }
+  const std::string name = e.leaf(node.leaf).leaf->field->name;
+  if (std::find(fields.begin(), fields.end(), name) != fields.end()) return;
+  fields.push_back(name);
+  out.push_back(absl::StrCat(name, ": ", LeafValue(e, node, row)));
+}
+
+std::string NodeText(const PolicyData& policy, int index);
+
+std::string NodeText(const PolicyData& policy, int index) {
+  const CompiledNode& node = policy.nodes[static_cast<size_t>(index)];
+  if (node.kind == CompiledNode::Kind::kLeaf) {
+    return policy.leaves[static_cast<size_t>(node.leaf)].text;
+  }
+  std::vector<std::string> parts;
+  for (int child : node.children) parts.push_back(NodeText(policy, child));
+  return absl::StrCat(node.kind == CompiledNode::Kind::kAllOf ? "all_of(" : "any_of(",
+                      absl::StrJoin(parts, ", "), ")");
+}
+
+// The condition that made a rule fail: the first failed member of an all_of, recursively; an
+// any_of fails as a whole.
+int FirstFailed(const PolicyData& policy, const Evaluator& e, int index) {
+  const CompiledNode& node = policy.nodes[static_cast<size_t>(index)];
+  if (node.kind != CompiledNode::Kind::kAllOf) return index;
+  for (int child : node.children) {
+    if (!e.Result(child)) return FirstFailed(policy, e, child);
+  }
+  return index;
+}
+
+std::string ValuesText(const PolicyData& policy, const Evaluator& e, int index,
+                       int64_t row) {
+  const CompiledNode& node = policy.nodes[static_cast<size_t>(index)];
+  if (node.kind == CompiledNode::Kind::kLeaf) return LeafValue(e, node, row);
+  std::vector<std::string> fields, values;
+  CollectValues(policy, e, index, row, fields, values);
+  return absl::StrJoin(values, ", ");
 }
 
 }  // namespace
@@ -331,8 +420,9 @@ absl::Status ClassifyBatch(const Policy& policy, const Columns& leads,
   return absl::OkStatus();
 }
 
-absl::StatusOr<Classification> Classify(const Policy& policy,
-                                        const Columns& leads, int64_t row) {
+absl::StatusOr<Explanation> Explain(const Policy& policy, const Columns& leads,
+                                    int64_t row) {
+  using classify_internal::ValuesText;
   if (row < 0 || row >= leads.num_rows()) {
     return absl::OutOfRangeError(absl::StrCat(
         "row ", row, " is outside the table of ", leads.num_rows(), " rows"));
@@ -342,23 +432,67 @@ absl::StatusOr<Classification> Classify(const Policy& policy,
                            classify_internal::Evaluator::Bind(data, leads));
   int32_t grade = 0;
   int32_t rule = 0;
+  // Evaluates every rule before the first unconditional one (and the scoring when it
+  // grades); each rule has nodes of its own, so every node result is this row's.
   e.ClassifyBlock(row, 1, &grade, &rule);
-  Classification out;
+  Explanation out;
   out.grade = grade;
   out.rule = rule;
   out.grade_name = data.grades[static_cast<size_t>(grade)];
-  out.rule_id = data.rules[static_cast<size_t>(rule)].id;
-  const int root = data.compiled_rules[static_cast<size_t>(rule)].root;
-  if (root < 0) {
-    out.reasons.push_back(
-        rule == 0 ? "the rule has no conditions"
-                  : "no earlier rule held; this rule has no conditions");
-  } else {
-    // ClassifyBlock evaluated every rule before the first unconditional one; each rule has
-    // nodes of its own, so the node results of the fired rule's tree are this row's.
-    classify_internal::CollectReasons(data, e, root, row, out.reasons);
+  out.rule_id = data.rule_ids[static_cast<size_t>(rule)];
+  for (int32_t r = 0; r < rule; ++r) {
+    const int root = data.compiled_rules[static_cast<size_t>(r)].root;
+    const int failed = classify_internal::FirstFailed(data, e, root);
+    out.trace.push_back({.rule = data.rules[static_cast<size_t>(r)].id,
+                         .fired = false,
+                         .condition = classify_internal::NodeText(data, failed),
+                         .value = ValuesText(data, e, failed, row)});
   }
+  if (static_cast<size_t>(rule) < data.rules.size()) {
+    const int root = data.compiled_rules[static_cast<size_t>(rule)].root;
+    if (root < 0) {
+      out.reasons.push_back(rule == 0 ? "the rule has no conditions"
+                                      : "no earlier rule held; this rule has no conditions");
+    } else {
+      classify_internal::CollectReasons(data, e, root, row, out.reasons);
+    }
+    out.trace.push_back({.rule = out.rule_id,
+                         .fired = true,
+                         .condition = root < 0 ? "" : classify_internal::NodeText(data, root),
+                         .value = root < 0 ? "" : ValuesText(data, e, root, row)});
+    return out;
+  }
+  // Scoring graded the lead: every item, with the points it added.
+  const Scoring& scoring = *data.scoring;
+  for (size_t k = 0; k < scoring.items.size(); ++k) {
+    const int root = data.compiled_score[k].root;
+    const bool held = root < 0 || e.Result(root);
+    const double points = held ? scoring.items[k].points : 0.0;
+    const std::string text =
+        root < 0 ? "(always)" : classify_internal::NodeText(data, root);
+    out.trace.push_back({.rule = scoring.items[k].id,
+                         .fired = held,
+                         .condition = text,
+                         .value = root < 0 ? "" : ValuesText(data, e, root, row),
+                         .points = points});
+    if (held) {
+      out.reasons.push_back(absl::StrCat(scoring.items[k].id, ": ", text, " (",
+                                         points >= 0 ? "+" : "", absl::StrFormat("%g", points),
+                                         ")"));
+    }
+  }
+  out.score = e.total(0);
+  out.reasons.push_back(absl::StrCat(
+      "total ", absl::StrFormat("%g", *out.score), " is in the band ",
+      policy_internal::BandText(scoring.bands[e.Band(*out.score)]), " of grade ",
+      out.grade_name));
   return out;
+}
+
+absl::StatusOr<Classification> Classify(const Policy& policy,
+                                        const Columns& leads, int64_t row) {
+  LEADKIT_ASSIGN_OR_RETURN(Explanation explained, Explain(policy, leads, row));
+  return static_cast<Classification>(std::move(explained));
 }
 
 }  // namespace leadkit

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -312,15 +313,19 @@ class Loader : public json_internal::JsonReader {
     return c;
   }
 
+  // Rules may be absent when the policy has scoring, which then grades every lead.
   std::vector<Rule> ParseRules(const Json& doc,
-                               const std::vector<std::string>& grades) {
+                               const std::vector<std::string>& grades,
+                               bool has_scoring) {
     std::vector<Rule> rules;
     if (!doc.contains("rules")) {
-      Error("", "", "missing required key \"rules\"");
+      if (!has_scoring) {
+        Error("", "", "missing required key \"rules\" (or \"scoring\")");
+      }
       return rules;
     }
     const Json& j = doc.at("rules");
-    if (!j.is_array() || j.empty()) {
+    if (!j.is_array() || (j.empty() && !has_scoring)) {
       Error("/rules", "",
             absl::StrCat("expected a non-empty array of rules, got ",
                          JsonKind(j)));
@@ -351,21 +356,7 @@ class Loader : public json_internal::JsonReader {
               String(r, "note", where, false, rule.id)) {
         rule.note = *note;
       }
-      if (r.contains("when")) {
-        const Json& when = r.at("when");
-        const std::string when_path = Child(where, "when");
-        if (!when.is_array()) {
-          Error(when_path, rule.id,
-                absl::StrCat("expected an array of conditions, got ",
-                             JsonKind(when)));
-        } else {
-          for (size_t k = 0; k < when.size(); ++k) {
-            std::optional<Condition> c =
-                ParseCondition(when[k], Child(when_path, k), rule.id);
-            if (c) rule.when.push_back(std::move(*c));
-          }
-        }
-      }
+      rule.when = When(r, where, rule.id);
       // After `when`, so that issues come in the order a rule is read.
       if (r.contains("grade")) {
         rule.grade = GradeRef(r.at("grade"), Child(where, "grade"), grades,
@@ -376,14 +367,163 @@ class Loader : public json_internal::JsonReader {
       }
       rules.push_back(std::move(rule));
     }
-    if (!rules.empty() && !j.back().is_object()) return rules;
+    if (has_scoring || (!rules.empty() && !j.back().is_object())) return rules;
     if (!rules.empty() && j.back().contains("when") &&
         !(j.back().at("when").is_array() && j.back().at("when").empty())) {
       Error(Child("/rules", j.size() - 1), rules.back().id,
-            "no default rule: the last rule must have no conditions, so that "
-            "every lead gets a grade");
+            "no default rule: the last rule must have no conditions (or the "
+            "policy needs \"scoring\"), so that every lead gets a grade");
     }
     return rules;
+  }
+
+  // The conditions of a rule or scoring item at obj["when"].
+  std::vector<Condition> When(const Json& obj, const std::string& where,
+                              const std::string& id) {
+    std::vector<Condition> out;
+    if (!obj.contains("when")) return out;
+    const Json& when = obj.at("when");
+    const std::string when_path = Child(where, "when");
+    if (!when.is_array()) {
+      Error(when_path, id,
+            absl::StrCat("expected an array of conditions, got ", JsonKind(when)));
+      return out;
+    }
+    for (size_t k = 0; k < when.size(); ++k) {
+      std::optional<Condition> c = ParseCondition(when[k], Child(when_path, k), id);
+      if (c) out.push_back(std::move(*c));
+    }
+    return out;
+  }
+
+  std::optional<Scoring> ParseScoring(const Json& doc,
+                                      const std::vector<std::string>& grades) {
+    if (!doc.contains("scoring")) return std::nullopt;
+    const std::string path = "/scoring";
+    const Json& j = doc.at("scoring");
+    Scoring scoring;
+    if (!ExpectObject(j, path)) return scoring;
+    static constexpr absl::string_view kKeys[] = {"id", "points", "bands"};
+    CheckKeys(j, path, kKeys);
+    if (std::optional<std::string> id = String(j, "id", path, false)) {
+      if (id->empty()) Error(Child(path, "id"), "", "the scoring id may not be empty");
+      scoring.id = *id;
+    }
+    const std::string items_path = Child(path, "points");
+    if (!j.contains("points") || !j.at("points").is_array() || j.at("points").empty()) {
+      Error(j.contains("points") ? items_path : path, scoring.id,
+            "scoring needs a non-empty array \"points\"");
+    } else {
+      absl::flat_hash_map<std::string, size_t> seen;
+      const Json& items = j.at("points");
+      for (size_t i = 0; i < items.size(); ++i) {
+        const std::string where = Child(items_path, i);
+        if (!ExpectObject(items[i], where, scoring.id)) continue;
+        static constexpr absl::string_view kItemKeys[] = {"id", "when", "points", "note"};
+        ScoreItem item;
+        item.id = String(items[i], "id", where, true, scoring.id).value_or("");
+        CheckKeys(items[i], where, kItemKeys, item.id);
+        if (!item.id.empty()) {
+          auto [it, inserted] = seen.emplace(item.id, i);
+          if (!inserted) {
+            Error(Child(where, "id"), item.id,
+                  absl::StrCat("duplicate scoring item id ", Quoted(item.id),
+                               " (first used at ", items_path, "/", it->second, ")"));
+          }
+        }
+        item.note = String(items[i], "note", where, false, item.id).value_or("");
+        item.when = When(items[i], where, item.id);
+        if (!items[i].contains("points")) {
+          Error(where, item.id, "missing required key \"points\"");
+        } else {
+          item.points = Number(items[i], "points", where, 0, -1e9, 1e9, false);
+        }
+        scoring.items.push_back(std::move(item));
+      }
+    }
+    ParseBands(j, path, grades, scoring);
+    return scoring;
+  }
+
+  void ParseBands(const Json& j, const std::string& path,
+                  const std::vector<std::string>& grades, Scoring& scoring) {
+    const std::string bands_path = Child(path, "bands");
+    if (!j.contains("bands") || !j.at("bands").is_array() || j.at("bands").empty()) {
+      Error(j.contains("bands") ? bands_path : path, scoring.id,
+            "scoring needs a non-empty array \"bands\"");
+      return;
+    }
+    const Json& bands = j.at("bands");
+    bool ok = true;
+    std::vector<std::pair<ScoreBand, size_t>> parsed;
+    for (size_t i = 0; i < bands.size(); ++i) {
+      const std::string where = Child(bands_path, i);
+      if (!ExpectObject(bands[i], where, scoring.id)) {
+        ok = false;
+        continue;
+      }
+      static constexpr absl::string_view kBandKeys[] = {"min", "max", "grade"};
+      CheckKeys(bands[i], where, kBandKeys, scoring.id);
+      ScoreBand band;
+      for (const char* key : {"min", "max"}) {
+        if (!bands[i].contains(key)) continue;
+        if (!bands[i].at(key).is_number()) {
+          Error(Child(where, key), scoring.id,
+                absl::StrCat("expected a number, got ", JsonKind(bands[i].at(key))));
+          ok = false;
+          continue;
+        }
+        (key[1] == 'i' ? band.min : band.max) = bands[i].at(key).get<double>();
+      }
+      if (!bands[i].contains("grade")) {
+        Error(where, scoring.id, "missing required key \"grade\"");
+        ok = false;
+      } else {
+        band.grade = GradeRef(bands[i].at("grade"), Child(where, "grade"), grades, scoring.id);
+        ok &= band.grade >= 0;
+      }
+      if (band.min && band.max && *band.min >= *band.max) {
+        Error(where, scoring.id,
+              absl::StrCat("the band ", BandText(band), " holds no total (min must be below max)"));
+        ok = false;
+      }
+      parsed.emplace_back(band, i);
+    }
+    if (!ok) return;
+    const auto low = [](const ScoreBand& b) {
+      return b.min ? *b.min : -std::numeric_limits<double>::infinity();
+    };
+    std::stable_sort(parsed.begin(), parsed.end(), [&](const auto& a, const auto& b) {
+      return low(a.first) < low(b.first);
+    });
+    const auto at = [&](size_t k) { return Child(bands_path, parsed[k].second); };
+    if (parsed.front().first.min) {
+      Error(at(0), scoring.id,
+            absl::StrCat("bands must cover every total: totals below ",
+                         LiteralText(*parsed.front().first.min), " fall in no band"));
+    }
+    for (size_t k = 1; k < parsed.size(); ++k) {
+      const ScoreBand& prev = parsed[k - 1].first;
+      const ScoreBand& next = parsed[k].first;
+      const double prev_high =
+          prev.max ? *prev.max : std::numeric_limits<double>::infinity();
+      if (prev_high < low(next)) {
+        Error(at(k), scoring.id,
+              absl::StrCat("bands must cover every total: totals from ",
+                           LiteralText(prev_high), " to ", LiteralText(low(next)),
+                           " fall in no band"));
+      } else if (prev_high > low(next)) {
+        Error(at(k), scoring.id,
+              absl::StrCat("bands overlap: ", BandText(prev), " and ", BandText(next),
+                           " both hold ", LiteralText(low(next))));
+      }
+    }
+    if (parsed.back().first.max) {
+      Error(at(parsed.size() - 1), scoring.id,
+            absl::StrCat("bands must cover every total: totals from ",
+                         LiteralText(*parsed.back().first.max), " up fall in no band"));
+    }
+    for (const auto& [band, index] : parsed) scoring.bands.push_back(band);
   }
 
   CadenceSettings ParseCadence(const Json& doc,
@@ -629,16 +769,21 @@ int CompileNode(const Condition& c, PolicyData& data) {
   return static_cast<int>(data.nodes.size()) - 1;
 }
 
+// The root node of conditions that must all hold; -1 when there are none.
+int CompileWhen(const std::vector<Condition>& when, PolicyData& data) {
+  if (when.empty()) return -1;
+  if (when.size() == 1) return CompileNode(when.front(), data);
+  return CompileNode(Condition{.kind = Condition::Kind::kAllOf, .children = when}, data);
+}
+
 void Compile(PolicyData& data) {
   for (const Rule& rule : data.rules) {
-    CompiledRule compiled{.root = -1, .grade = rule.grade};
-    if (rule.when.size() == 1) {
-      compiled.root = CompileNode(rule.when.front(), data);
-    } else if (!rule.when.empty()) {
-      Condition all{.kind = Condition::Kind::kAllOf, .children = rule.when};
-      compiled.root = CompileNode(all, data);
-    }
-    data.compiled_rules.push_back(compiled);
+    data.compiled_rules.push_back({.root = CompileWhen(rule.when, data), .grade = rule.grade});
+  }
+  if (!data.scoring) return;
+  for (const ScoreItem& item : data.scoring->items) {
+    data.compiled_score.push_back(
+        {.root = CompileWhen(item.when, data), .points = item.points});
   }
 }
 
@@ -713,6 +858,29 @@ std::string ToCanonicalJson(const PolicyData& d) {
     rules.push_back(rule);
   }
   doc["rules"] = rules;
+  if (d.scoring) {
+    OrderedJson items = OrderedJson::array();
+    for (const ScoreItem& item : d.scoring->items) {
+      OrderedJson entry = {{"id", item.id}};
+      if (!item.when.empty()) {
+        OrderedJson when = OrderedJson::array();
+        for (const Condition& c : item.when) when.push_back(ConditionJson(c));
+        entry["when"] = when;
+      }
+      entry["points"] = NumberJson(item.points);
+      if (!item.note.empty()) entry["note"] = item.note;
+      items.push_back(entry);
+    }
+    OrderedJson bands = OrderedJson::array();
+    for (const ScoreBand& band : d.scoring->bands) {
+      OrderedJson entry = OrderedJson::object();
+      if (band.min) entry["min"] = NumberJson(*band.min);
+      if (band.max) entry["max"] = NumberJson(*band.max);
+      entry["grade"] = d.grades[static_cast<size_t>(band.grade)];
+      bands.push_back(entry);
+    }
+    doc["scoring"] = {{"id", d.scoring->id}, {"points", items}, {"bands", bands}};
+  }
   const CadenceSettings& c = d.cadence;
   OrderedJson cadence = OrderedJson::object();
   cadence["entry_sla"] = SlaJson(c.entry);
@@ -757,6 +925,11 @@ std::string ToCanonicalJson(const PolicyData& d) {
 
 std::string LiteralText(const Literal& literal) {
   return LiteralJson(literal).dump();
+}
+
+std::string BandText(const ScoreBand& band) {
+  return absl::StrCat(band.min ? absl::StrCat("[", LiteralText(*band.min)) : "(-inf", ", ",
+                      band.max ? LiteralText(*band.max) : "inf", ")");
 }
 
 std::string ConditionText(const Condition& c) {
@@ -804,7 +977,7 @@ absl::StatusOr<PolicyLoad> Policy::FromJson(absl::string_view text) {
   policy_internal::Loader loader(load.issues_);
   if (!loader.ExpectObject(doc, "")) return load;
   static constexpr absl::string_view kKeys[] = {
-      "format", "name", "description", "grades", "rules",
+      "format", "name", "description", "grades", "rules", "scoring",
       "cadence", "calendar", "routing"};
   loader.CheckKeys(doc, "", kKeys);
   auto data = std::make_shared<PolicyData>();
@@ -815,21 +988,44 @@ absl::StatusOr<PolicyLoad> Policy::FromJson(absl::string_view text) {
   data->name = loader.String(doc, "name", "", false).value_or("");
   data->description = loader.String(doc, "description", "", false).value_or("");
   data->grades = loader.ParseGrades(doc);
-  data->rules = loader.ParseRules(doc, data->grades);
+  data->scoring = loader.ParseScoring(doc, data->grades);
+  data->rules = loader.ParseRules(doc, data->grades, data->scoring.has_value());
+  for (const Rule& rule : data->rules) data->rule_ids.push_back(rule.id);
+  if (data->scoring) {
+    if (std::find(data->rule_ids.begin(), data->rule_ids.end(), data->scoring->id) !=
+        data->rule_ids.end()) {
+      loader.Error("/scoring/id", data->scoring->id,
+                   absl::StrCat("the scoring id \"", data->scoring->id,
+                                "\" is also a rule's id; results could not tell them apart"));
+    }
+    data->rule_ids.push_back(data->scoring->id);
+  }
   data->cadence = loader.ParseCadence(doc, data->grades);
   data->calendar = loader.ParseCalendar(doc);
   data->routing = loader.ParseRouting(doc, data->grades);
   if (!load.has_errors()) {
     policy_internal::CheckReachability(data->rules, load.issues_);
+    const auto unconditional = std::find_if(data->rules.begin(), data->rules.end(),
+                                            [](const Rule& r) { return r.when.empty(); });
+    if (data->scoring && unconditional != data->rules.end()) {
+      load.issues_.push_back(
+          {Severity::kWarning, "/scoring", data->scoring->id,
+           absl::StrCat("scoring can never grade a lead: rule \"", unconditional->id,
+                        "\" has no conditions and takes every lead")});
+    }
     for (size_t g = 0; g < data->grades.size(); ++g) {
-      const bool used = std::any_of(
-          data->rules.begin(), data->rules.end(),
-          [&](const Rule& r) { return r.grade == static_cast<int>(g); });
+      const auto gives = [&](int grade) { return grade == static_cast<int>(g); };
+      const bool used =
+          std::any_of(data->rules.begin(), data->rules.end(),
+                      [&](const Rule& r) { return gives(r.grade); }) ||
+          (data->scoring &&
+           std::any_of(data->scoring->bands.begin(), data->scoring->bands.end(),
+                       [&](const ScoreBand& b) { return gives(b.grade); }));
       if (!used) {
         load.issues_.push_back(
             {Severity::kWarning, "/grades/" + std::to_string(g), "",
              absl::StrCat("grade \"", data->grades[g],
-                          "\" is declared but no rule gives it")});
+                          "\" is declared but no rule or band gives it")});
       }
     }
   }
@@ -858,6 +1054,8 @@ const std::string& Policy::name() const { return data_->name; }
 const std::string& Policy::description() const { return data_->description; }
 std::span<const std::string> Policy::grades() const { return data_->grades; }
 std::span<const Rule> Policy::rules() const { return data_->rules; }
+const std::optional<Scoring>& Policy::scoring() const { return data_->scoring; }
+std::span<const std::string> Policy::rule_ids() const { return data_->rule_ids; }
 const CadenceSettings& Policy::cadence() const { return data_->cadence; }
 const CalendarRef& Policy::calendar() const { return data_->calendar; }
 const RoutingSettings& Policy::routing() const { return data_->routing; }

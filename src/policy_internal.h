@@ -35,6 +35,11 @@ struct CompiledRule {
   int grade = 0;
 };
 
+struct CompiledScoreItem {
+  int root = -1;  // node index; -1 = always holds
+  double points = 0;
+};
+
 // Renders a literal as in a policy document: 90, true, "C200".
 std::string LiteralText(const Literal& literal);
 
@@ -46,6 +51,9 @@ std::string ConditionText(const Condition& condition);
 void CheckReachability(const std::vector<Rule>& rules,
                        std::vector<Issue>& issues);
 
+// Renders a score band as "[50, 80)", "[80, inf)", "(-inf, 50)".
+std::string BandText(const ScoreBand& band);
+
 }  // namespace policy_internal
 
 struct PolicyData {
@@ -53,6 +61,8 @@ struct PolicyData {
   std::string description;
   std::vector<std::string> grades;
   std::vector<Rule> rules;
+  std::optional<Scoring> scoring;
+  std::vector<std::string> rule_ids;  // rules' ids, then the scoring id
   CadenceSettings cadence;
   CalendarRef calendar;
   RoutingSettings routing;
@@ -61,6 +71,7 @@ struct PolicyData {
   std::vector<policy_internal::CompiledLeaf> leaves;
   std::vector<policy_internal::CompiledNode> nodes;
   std::vector<policy_internal::CompiledRule> compiled_rules;
+  std::vector<policy_internal::CompiledScoreItem> compiled_score;
   std::string canonical_json;
 };
 

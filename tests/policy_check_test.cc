@@ -107,7 +107,7 @@ TEST(CheckReachability, WarnsAboutAGradeNoRuleGives) {
   ASSERT_THAT(load, IsOk());
   ASSERT_EQ(load->issues().size(), 1u);
   EXPECT_EQ(load->issues()[0].path, "/grades/1");
-  EXPECT_THAT(load->issues()[0].message, ::testing::HasSubstr("no rule gives it"));
+  EXPECT_THAT(load->issues()[0].message, ::testing::HasSubstr("no rule or band gives it"));
   // Warnings do not stop the policy; they travel with it.
   absl::StatusOr<Policy> policy = load->policy();
   ASSERT_THAT(policy, IsOk());

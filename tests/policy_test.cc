@@ -245,6 +245,90 @@ TEST(PolicyFromJson, ReportsEveryProblemAtOnce) {
                          "/routing/max_distance_km"));
 }
 
+// Scoring alone grades every lead; its bands must cover every total exactly once.
+std::string ScoringPolicy(const std::string& bands, const std::string& rules = "") {
+  return R"({"grades": ["hot", "cold"], )" + rules +
+         R"("scoring": {"points": [{"id": "p", "when": [{"field": "budget", "op": ">", "value": 1}],
+                                 "points": 10}], "bands": )" +
+         bands + R"(}, "cadence": {"follow_up_days": {"hot": 3, "cold": 14}}})";
+}
+
+TEST(PolicyScoring, BandsCoverEveryTotalExactlyOnce) {
+  struct Case {
+    std::string bands;
+    std::string path;
+    std::string message;  // "" = loads without issues
+  };
+  const std::vector<Case> cases = {
+      {R"([{"max": 5, "grade": "cold"}, {"min": 5, "grade": "hot"}])", "", ""},
+      {R"([{"min": 5, "grade": "hot"}, {"max": 5, "grade": "cold"}])", "", ""},  // any order
+      {R"([{"max": 5, "grade": "cold"}, {"min": 6, "grade": "hot"}])", "/scoring/bands/1",
+       "totals from 5 to 6 fall in no band"},
+      {R"([{"max": 7, "grade": "cold"}, {"min": 6, "grade": "hot"}])", "/scoring/bands/1",
+       "bands overlap: (-inf, 7) and [6, inf) both hold 6"},
+      {R"([{"min": 0, "max": 5, "grade": "cold"}, {"min": 5, "grade": "hot"}])",
+       "/scoring/bands/0", "totals below 0 fall in no band"},
+      {R"([{"max": 5, "grade": "cold"}, {"min": 5, "max": 9, "grade": "hot"}])",
+       "/scoring/bands/1", "totals from 9 up fall in no band"},
+      {R"([{"max": 5, "grade": "cold"}, {"min": 9, "max": 5, "grade": "hot"}])",
+       "/scoring/bands/1", "the band [9, 5) holds no total"},
+      {R"([{"grade": "cold"}, {"grade": "hot"}])", "/scoring/bands/1", "bands overlap"},
+      {R"([{"max": 5, "grade": "warm"}, {"min": 5, "grade": "hot"}])",
+       "/scoring/bands/0/grade", "grade \"warm\" is not declared"},
+      {R"([])", "/scoring/bands", "scoring needs a non-empty array \"bands\""},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.bands);
+    std::vector<Issue> issues = IssuesOf(ScoringPolicy(c.bands));
+    if (c.message.empty()) {
+      EXPECT_TRUE(issues.empty()) << FormatIssue(issues.front());
+      continue;
+    }
+    ASSERT_FALSE(issues.empty());
+    EXPECT_EQ(issues[0].path, c.path) << FormatIssue(issues[0]);
+    EXPECT_THAT(issues[0].message, HasSubstr(c.message));
+  }
+}
+
+TEST(PolicyScoring, CombinesWithRulesAndRoundTrips) {
+  const std::string rules =
+      R"("rules": [{"id": "deposit", "when": [{"field": "deposit_paid", "op": "==", "value": true}],
+                    "grade": "hot"}], )";
+  absl::StatusOr<PolicyLoad> load =
+      Policy::FromJson(ScoringPolicy(R"([{"max": 5, "grade": "cold"}, {"min": 5, "grade": "hot"}])", rules));
+  ASSERT_THAT(load, IsOk());
+  EXPECT_TRUE(load->issues().empty());
+  absl::StatusOr<Policy> policy = load->policy();
+  ASSERT_THAT(policy, IsOk());
+  ASSERT_TRUE(policy->scoring().has_value());
+  EXPECT_EQ(policy->scoring()->id, "scoring");
+  EXPECT_THAT(policy->rule_ids(), ElementsAre("deposit", "scoring"));
+  absl::StatusOr<PolicyLoad> again = Policy::FromJson(policy->ToJson());
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->policy()->ToJson(), policy->ToJson());
+  EXPECT_TRUE(*again->policy()->scoring() == *policy->scoring());
+}
+
+TEST(PolicyScoring, ProblemsAroundScoring) {
+  const std::string bands = R"([{"max": 5, "grade": "cold"}, {"min": 5, "grade": "hot"}])";
+  // A rule whose id is the scoring's.
+  std::vector<Issue> issues = IssuesOf(ScoringPolicy(
+      bands, R"("rules": [{"id": "scoring", "when": [{"field": "age", "op": ">", "value": 1}],
+                           "grade": "hot"}], )"));
+  ASSERT_FALSE(issues.empty());
+  EXPECT_EQ(issues[0].path, "/scoring/id");
+  EXPECT_THAT(issues[0].message, HasSubstr("is also a rule's id"));
+  // A default rule before scoring leaves scoring nothing to grade.
+  issues = IssuesOf(ScoringPolicy(bands, R"("rules": [{"id": "d", "grade": "hot"}], )"));
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues[0].severity, Severity::kWarning);
+  EXPECT_THAT(issues[0].message, HasSubstr("scoring can never grade a lead"));
+  // Without scoring, rules need their default.
+  issues = IssuesOf(R"({"grades": ["a"], "rules": []})");
+  ASSERT_FALSE(issues.empty());
+  EXPECT_THAT(issues[0].message, HasSubstr("expected a non-empty array of rules"));
+}
+
 TEST(PolicyFromJson, DeepNestingIsAnIssueNotACrash) {
   std::string when;
   for (int i = 0; i < 10000; ++i) when += R"({"all_of": [)";

@@ -20,6 +20,7 @@
 #define LEADKIT_CLASSIFY_H_
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -34,12 +35,31 @@ namespace leadkit {
 // The grade of one lead and why.
 struct Classification {
   int grade = 0;           // index into Policy::grades()
-  int rule = 0;            // index into Policy::rules()
+  int rule = 0;            // index into Policy::rule_ids() (rules, then the scoring)
   std::string grade_name;  // Policy::grades()[grade]
-  std::string rule_id;     // Policy::rules()[rule].id
+  std::string rule_id;     // Policy::rule_ids()[rule]
   // The conditions that made the rule fire, with the lead's values (personal data masked);
   // for a rule without conditions, one entry saying no earlier rule held.
   std::vector<std::string> reasons;
+};
+
+// One step of a why-not trace.
+struct TraceEntry {
+  std::string rule;       // id of a rule, or of a scoring item
+  bool fired = false;     // the rule fired; for a scoring item, its conditions held
+  // A rule that did not fire: its first failed condition (an any_of fails as a whole). A
+  // rule that fired, or a scoring item: its conditions.
+  std::string condition;
+  std::string value;              // the lead's values of those fields, personal data masked
+  std::optional<double> points;   // scoring items: the points added (0 when not held)
+};
+
+// A classification with its why-not trace: every rule before the one that fired (each with
+// the condition that failed and the lead's value), then the fired rule; when scoring graded
+// the lead, every scoring item with its points, and the total.
+struct Explanation : Classification {
+  std::vector<TraceEntry> trace;
+  std::optional<double> score;  // the scoring total, when scoring graded the lead
 };
 
 // Grades every row of `leads`: grades[i] and rules[i] receive indices into the policy's
@@ -52,6 +72,10 @@ absl::Status ClassifyBatch(const Policy& policy, const Columns& leads,
 // Grades row `row` of `leads` and explains the grade. OutOfRange for a row past the end.
 absl::StatusOr<Classification> Classify(const Policy& policy,
                                         const Columns& leads, int64_t row = 0);
+
+// Classify, with the why-not trace.
+absl::StatusOr<Explanation> Explain(const Policy& policy, const Columns& leads,
+                                    int64_t row = 0);
 
 }  // namespace leadkit
 

@@ -63,6 +63,36 @@ struct Rule {
   bool operator==(const Rule&) const = default;
 };
 
+// Point scoring, a second kind of rule (docs/policy.md#point-scoring): each item whose
+// conditions hold adds its points; the total falls in exactly one band, which gives the grade.
+// When a policy has both, the decision list goes first and scoring grades the leads no rule
+// took.
+struct ScoreItem {
+  std::string id;
+  std::vector<Condition> when;  // implicitly all_of; empty = always holds
+  double points = 0;
+  std::string note;
+
+  bool operator==(const ScoreItem&) const = default;
+};
+
+// A band of totals: [min, max), an absent bound unbounded.
+struct ScoreBand {
+  std::optional<double> min;
+  std::optional<double> max;
+  int grade = 0;  // index into Policy::grades()
+
+  bool operator==(const ScoreBand&) const = default;
+};
+
+struct Scoring {
+  std::string id = "scoring";   // the rule id results name when scoring gave the grade
+  std::vector<ScoreItem> items;
+  std::vector<ScoreBand> bands;  // sorted by min, covering every total exactly once
+
+  bool operator==(const Scoring&) const = default;
+};
+
 // Which clock an SLA counts on: wall time, or the dealer calendar's open hours.
 enum class Clock { kCalendar, kBusiness };
 
@@ -154,6 +184,11 @@ class Policy {
   // Index of `grade` in grades(), or nullopt.
   std::optional<int> GradeIndex(absl::string_view grade) const;
   std::span<const Rule> rules() const;
+  // The point scoring, when the policy has one.
+  const std::optional<Scoring>& scoring() const;
+  // The ids results name: every rule's, then the scoring's when there is one. A
+  // classification's `rule` indexes this list.
+  std::span<const std::string> rule_ids() const;
   const CadenceSettings& cadence() const;
   const CalendarRef& calendar() const;
   const RoutingSettings& routing() const;
