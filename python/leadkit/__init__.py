@@ -8,11 +8,12 @@
 
 from ._calendar import Calendar, CalendarError, CalendarZoneError
 from ._classify import classify
-from ._policy import Classification, Issue, Policy, PolicyError
+from ._policy import Classification, Explanation, Issue, Policy, PolicyError, TraceEntry
+from . import testing
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Calendar", "CalendarError", "CalendarZoneError", "Classification", "Issue", "Policy",
-    "PolicyError", "classify", "__version__",
+    "Calendar", "CalendarError", "CalendarZoneError", "Classification", "Explanation", "Issue",
+    "Policy", "PolicyError", "TraceEntry", "classify", "testing", "__version__",
 ]

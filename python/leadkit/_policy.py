@@ -12,6 +12,8 @@ from ._errors import DocumentError, as_bytes, read_document
 
 Issue = _core.Issue
 Classification = _core.Classification
+Explanation = _core.Explanation
+TraceEntry = _core.TraceEntry
 
 
 class PolicyError(DocumentError):
@@ -98,12 +100,23 @@ class Policy:
         """Per grade, the follow-up interval ``(min_days, max_days)``."""
         return dict(self._impl.follow_up_days)
 
+    def explain(self, lead: Mapping[str, Any]) -> Explanation:
+        """Grades one lead and says why not the other rules: ``.grade``, ``.rule``,
+        ``.reasons`` and ``.trace`` — for every rule before the one that fired, its first failed
+        condition and the lead's value (masked when personal), then the fired rule; when scoring
+        graded the lead, every scoring item with its points (``.score`` is the total)."""
+        return _core.explain_trace(self._impl, 1, self._lead_specs(lead), 0)
+
     def classify(self, lead: Mapping[str, Any]) -> Classification:
         """Grades one lead given as a dict of lead fields and explains the grade.
 
         Keys must be lead fields (docs/data.md); an unknown key is a ``ValueError`` with the
         nearest field name, so a typo in a rule test cannot pass silently.
         """
+        return _core.explain(self._impl, 1, self._lead_specs(lead), 0)
+
+    def _lead_specs(self, lead: Mapping[str, Any]):
+        """One lead as a one-row batch: the same converter as tables."""
         if not isinstance(lead, Mapping):
             raise TypeError(f"lead: expected a dict of lead fields, got {type(lead).__name__}")
         for key in lead:
@@ -116,8 +129,7 @@ class Policy:
         # flags), so that reasons can show the values; rules only null-test instants and dates.
         fields = self._impl.fields
         shown = [f for f in fields if _frames.LEAD_FIELDS[f][0] not in ("instant", "date")]
-        specs = _frames.lead_specs(frame, fields, table="lead", compared=shown)
-        return _core.explain(self._impl, 1, specs, 0)
+        return _frames.lead_specs(frame, fields, table="lead", compared=shown)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Policy):

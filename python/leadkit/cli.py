@@ -4,6 +4,8 @@
     leadkit classify --leads F --policy P [--out F]
     leadkit policy check POLICY          every issue of a policy document; exit 1 on errors
     leadkit policy show POLICY           the canonical document
+    leadkit policy test POLICY CASES     golden cases; exit 0 all pass, 1 failures, 2 bad input
+    leadkit policy diff OLD NEW LEADS    what changing OLD into NEW does to the leads' grades
     leadkit presets                      the preset names
 
 A user mistake (a missing file, a bad column, a policy with errors) prints a message and exits
@@ -20,7 +22,7 @@ from importlib import resources
 
 import pandas as pd
 
-from . import _core, _frames
+from . import _core, _frames, testing
 from ._classify import classify
 from ._policy import Policy, PolicyError
 
@@ -142,6 +144,18 @@ def cmd_policy_show(args) -> int:
     return 0
 
 
+def cmd_policy_test(args) -> int:
+    report = testing.run_cases(resolve_policy(args.policy), args.cases)
+    print(report.format())
+    return 0 if report.ok else 1
+
+
+def cmd_policy_diff(args) -> int:
+    old, new = resolve_policy(args.old), resolve_policy(args.new)
+    print(testing.diff(old, new, read_table(args.leads, "leads")).format(args.examples))
+    return 0
+
+
 def cmd_presets(args) -> int:
     for name in Policy.presets():
         print(f"{name}: {Policy.preset(name).description}")
@@ -170,6 +184,17 @@ def build_parser() -> argparse.ArgumentParser:
     show = pol_sub.add_parser("show", help="print the canonical document")
     show.add_argument("policy")
     show.set_defaults(run=cmd_policy_show)
+
+    test = pol_sub.add_parser("test", help="run golden cases; exit 1 when any fails")
+    test.add_argument("policy")
+    test.add_argument("cases", help="a JSON list of {name, lead, grade, rule}")
+    test.set_defaults(run=cmd_policy_test)
+    diff = pol_sub.add_parser("diff", help="the grade changes a new policy would make")
+    diff.add_argument("old")
+    diff.add_argument("new")
+    diff.add_argument("leads", help="leads CSV or Parquet")
+    diff.add_argument("--examples", type=int, default=3, help="example leads per change")
+    diff.set_defaults(run=cmd_policy_diff)
 
     presets = sub.add_parser("presets", help="list the preset policies")
     presets.set_defaults(run=cmd_presets)

@@ -85,3 +85,12 @@ def test_calendar_schema_and_loader_both_reject(mutation):
     assert list(CALENDAR_VALIDATOR.iter_errors(doc))
     with pytest.raises(leadkit.CalendarError):
         leadkit.Calendar.from_json(json.dumps(doc))
+
+
+def test_a_scoring_policy_validates():
+    from test_testing import SCORED
+    VALIDATOR.validate(SCORED)
+    VALIDATOR.validate(json.loads(Policy.from_json(json.dumps(SCORED)).to_json()))
+    only = {k: v for k, v in SCORED.items() if k != "rules"}
+    VALIDATOR.validate(only)
+    assert Policy.from_json(json.dumps(only)).rule_ids == ["scoring"]
