@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <sstream>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -546,7 +547,8 @@ class Loader : public json_internal::JsonReader {
         "entry_sla",          "first_contact_sla",    "thank_you",
         "callback",           "follow_up_days",       "order_follow_up_days",
         "lost_nurture_days",  "first_service_months", "owner_care",
-        "lost_review",        "downgrade_review"};
+        "lost_review",        "downgrade_review",     "greetings",
+        "campaigns"};
     CheckKeys(j, path, kKeys);
     c.entry = ParseSla(j, "entry_sla", path, c.entry);
     c.first_contact = ParseSla(j, "first_contact_sla", path, c.first_contact);
@@ -597,7 +599,53 @@ class Loader : public json_internal::JsonReader {
       }
     }
     ParseFollowUp(j, path, grades, c);
+    ParseDatedList(j, "greetings", path, false, [&](date::local_days day, std::string name,
+                                                   std::string) {
+      c.greetings.push_back({day, std::move(name)});
+    });
+    ParseDatedList(j, "campaigns", path, true, [&](date::local_days day, std::string name,
+                                                  std::string model) {
+      c.campaigns.push_back({std::move(model), day, std::move(name)});
+    });
+    std::stable_sort(c.greetings.begin(), c.greetings.end(),
+                     [](const Greeting& a, const Greeting& b) { return a.day < b.day; });
+    std::stable_sort(c.campaigns.begin(), c.campaigns.end(),
+                     [](const Campaign& a, const Campaign& b) { return a.day < b.day; });
     return c;
+  }
+
+  // A list of {"date", "name"} (and "model" when `with_model`) entries at obj[key].
+  template <typename Add>
+  void ParseDatedList(const Json& obj, absl::string_view key, const std::string& path,
+                      bool with_model, Add add) {
+    const std::string k(key);
+    if (!obj.contains(k)) return;
+    const std::string where = Child(path, key);
+    const Json& list = obj.at(k);
+    if (!list.is_array()) {
+      Error(where, "", absl::StrCat("expected an array, got ", JsonKind(list)));
+      return;
+    }
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string at = Child(where, i);
+      if (!ExpectObject(list[i], at)) continue;
+      static constexpr absl::string_view kKeys[] = {"date", "name", "model"};
+      CheckKeys(list[i], at, std::span(kKeys).first(with_model ? 3 : 2));
+      std::optional<std::string> text = String(list[i], "date", at, true);
+      std::optional<std::string> name = String(list[i], "name", at, true);
+      std::optional<std::string> model =
+          with_model ? String(list[i], "model", at, true) : std::optional<std::string>("");
+      if (!text || !name || !model) continue;
+      std::istringstream in(*text);
+      date::local_days day;
+      in >> date::parse("%F", day);
+      if (in.fail() || text->size() != 10) {
+        Error(Child(at, "date"), "",
+              absl::StrCat("expected a date YYYY-MM-DD, got ", Quoted(*text)));
+        continue;
+      }
+      add(day, *std::move(name), *std::move(model));
+    }
   }
 
   void ParseFollowUp(const Json& cadence, const std::string& path,
@@ -906,6 +954,17 @@ std::string ToCanonicalJson(const PolicyData& d) {
   cadence["lost_review"] = SlaJson(c.lost_review);
   cadence["downgrade_review"] = {{"missed_in_a_row", c.downgrade_after_missed},
                                  {"within", SlaJson(c.downgrade_review)}};
+  OrderedJson greetings = OrderedJson::array();
+  for (const Greeting& g : c.greetings) {
+    greetings.push_back({{"date", date::format("%F", g.day)}, {"name", g.name}});
+  }
+  cadence["greetings"] = greetings;
+  OrderedJson campaigns = OrderedJson::array();
+  for (const Campaign& g : c.campaigns) {
+    campaigns.push_back(
+        {{"model", g.model}, {"date", date::format("%F", g.day)}, {"name", g.name}});
+  }
+  cadence["campaigns"] = campaigns;
   doc["cadence"] = cadence;
   doc["calendar"] = {{"name", d.calendar.name},
                      {"time_zone", d.calendar.time_zone}};

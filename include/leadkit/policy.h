@@ -26,6 +26,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "date/date.h"
 #include "leadkit/issue.h"
 
 namespace leadkit {
@@ -117,6 +118,23 @@ struct FollowUpInterval {
   bool operator==(const FollowUpInterval&) const = default;
 };
 
+// A day every customer is greeted on (major holidays, 001 §3.1).
+struct Greeting {
+  date::local_days day;
+  std::string name;
+
+  bool operator==(const Greeting&) const = default;
+};
+
+// A promotion or launch of a model: leads interested in it are told on that day (001 §3.1).
+struct Campaign {
+  std::string model;
+  date::local_days day;
+  std::string name;
+
+  bool operator==(const Campaign&) const = default;
+};
+
 // The cadence table (docs/policy.md#cadence). Every default is the presets' value.
 struct CadenceSettings {
   Sla entry{std::chrono::hours(24), Clock::kCalendar};  // collection -> entry (000 §4.2.1)
@@ -135,6 +153,8 @@ struct CadenceSettings {
   Sla lost_review{std::chrono::hours(48), Clock::kBusiness};  // supervisor review of a loss
   int downgrade_after_missed = 2;  // missed follow-up deadlines in a row before a review
   Sla downgrade_review{std::chrono::hours(48), Clock::kBusiness};
+  std::vector<Greeting> greetings;  // holiday greetings, in date order
+  std::vector<Campaign> campaigns;  // model campaigns, in date order
 
   bool operator==(const CadenceSettings&) const = default;
 };

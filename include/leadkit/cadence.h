@@ -1,0 +1,155 @@
+// The follow-up cadence: every task the sources ask for, its deadline on the dealer's
+// calendar, and whether it is open at an instant `as_of` (docs/cadence.md).
+//
+// A task starts at an event (assignment, a touch, a deal, a delivery, a loss, a special day),
+// has a deadline computed by the policy's rule for it, and is closed by a later event (usually
+// a touch). At `as_of`, a task that has started and is not closed is open: `overdue` when its
+// deadline is before `as_of`, else pending. The deadline rules are public so that the KPI
+// engine judges timeliness by the same rules:
+//
+//   first_contact deadline = start + SLA           (calendar clock)
+//                          = add_business(start, SLA)   (business clock)
+//   follow_up deadline     = roll_to_open(add_days(touch, max_days(grade after the touch)))
+//
+// Example:
+//   absl::StatusOr<Cadence> cadence = Cadence::ForPolicy(*Policy::Preset("abcd"));
+//   cadence->FirstContactDeadline(assigned);   // 1 business hour later
+//   cadence->FollowUpDeadline(touch, grade_a);  // {.agenda = nullopt, .due = 3 days later}
+#ifndef LEADKIT_CADENCE_H_
+#define LEADKIT_CADENCE_H_
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "leadkit/calendar.h"
+#include "leadkit/columns.h"
+#include "leadkit/policy.h"
+
+namespace leadkit {
+
+// Task kinds; their names (TaskName) are part of leadkit's contract.
+enum class TaskKind {
+  kFirstContact,     // "first_contact"
+  kCallback,         // "callback"
+  kThankYou,         // "thank_you"
+  kFollowUp,         // "follow_up"
+  kOrderFollowUp,    // "order_follow_up"
+  kPostSale,         // "post_sale"
+  kOwnerCare,        // "owner_care"
+  kNurture,          // "nurture"
+  kBirthday,         // "birthday"
+  kHolidayGreeting,  // "holiday_greeting"
+  kCampaign,         // "campaign"
+  kLostReview,       // "lost_review"
+  kDowngradeReview,  // "downgrade_review"
+};
+inline constexpr int kTaskKinds = 13;
+
+absl::string_view TaskName(TaskKind kind);
+
+enum class LeadStatus { kOpen, kWon, kLost, kInvalid };
+enum class LostReview { kNone, kPending, kApproved, kRejected };
+
+// One lead, as the cadence sees it. Instants are optional where the data may lack them.
+struct LeadFacts {
+  Instant created_at;
+  std::optional<Instant> assigned_at;
+  LeadStatus status = LeadStatus::kOpen;
+  std::optional<Instant> won_at;
+  std::optional<Instant> delivered_at;
+  std::optional<Instant> lost_at;
+  LostReview lost_review = LostReview::kNone;
+  int grade = 0;                 // grade at creation: index into Policy::grades()
+  bool callback_channel = false;  // its channel is one the policy calls back
+  std::optional<date::month_day> birthday;
+  std::vector<int> campaigns;    // indices of the policy's campaigns for the lead's model
+};
+
+// One contact with the customer.
+struct TouchFacts {
+  Instant at;
+  absl::string_view method;  // "phone", "wechat", "visit", ... (a visit does not close a callback)
+  int grade_after = -1;      // grade recorded after the contact; -1 = unchanged
+};
+
+struct Task {
+  TaskKind kind = TaskKind::kFirstContact;
+  Instant start;                  // when the task began
+  Instant due;                    // its deadline
+  std::optional<Instant> agenda;  // range intervals: when it goes on the agenda (lower bound)
+  bool overdue = false;           // due before as_of
+  std::string detail;             // post_sale step, greeting or campaign name
+};
+
+// A follow-up deadline: due at the interval's upper bound; a range also has an agenda date.
+struct FollowUpDue {
+  std::optional<Instant> agenda;
+  Instant due;
+};
+
+// A row of a batch that could not be used, and why. The rest of the batch goes on.
+struct RowError {
+  std::string table;    // "leads" or "touches"
+  int64_t row = 0;      // row position in that table
+  std::string column;   // the column at fault
+  std::string message;  // names the row's lead_id and the value, personal data masked
+};
+
+struct ScheduledTask {
+  int64_t lead_row = 0;  // row of the lead in the leads table
+  Task task;
+};
+
+struct ScheduleOptions {
+  bool collect_errors = false;  // false: the first bad row is an InvalidArgument error;
+                                // true: bad rows go to ScheduleResult::errors
+};
+
+struct ScheduleResult {
+  std::vector<ScheduledTask> tasks;  // in lead order, each lead's tasks by due time
+  std::vector<RowError> errors;      // rejected rows (collect_errors only)
+  std::vector<int32_t> grades;       // per lead: the grade in force at as_of (-1 = rejected)
+};
+
+// A policy with its calendar: the deadline rules and the task engine.
+class Cadence {
+ public:
+  // The policy with its calendar preset. NotFound when the calendar is unknown.
+  static absl::StatusOr<Cadence> ForPolicy(const Policy& policy);
+  Cadence(Policy policy, Calendar calendar);
+
+  const Policy& policy() const { return policy_; }
+  const Calendar& calendar() const { return calendar_; }
+
+  // start + the SLA on its clock.
+  absl::StatusOr<Instant> Deadline(Instant start, const Sla& sla) const;
+  absl::StatusOr<Instant> EntryDeadline(Instant created_at) const;
+  absl::StatusOr<Instant> FirstContactDeadline(Instant start) const;
+  // The follow-up after a touch at `touch` under `grade`; nullopt when the grade has none.
+  absl::StatusOr<std::optional<FollowUpDue>> FollowUpDeadline(Instant touch, int grade) const;
+
+  // The tasks of one lead open at as_of. `touches` are the lead's contacts in any order
+  // (ordered here by time, then method, then grade_after with unchanged first).
+  absl::StatusOr<std::vector<Task>> LeadTasks(const LeadFacts& lead,
+                                              std::span<const TouchFacts> touches,
+                                              Instant as_of) const;
+
+  // Every open task of a batch. `leads` needs lead_id and created_at; the other columns of
+  // docs/data.md are read when present. `touches` needs lead_id, at and method.
+  absl::StatusOr<ScheduleResult> Schedule(const Columns& leads, const Columns& touches,
+                                          Instant as_of,
+                                          const ScheduleOptions& options = {}) const;
+
+ private:
+  Policy policy_;
+  Calendar calendar_;
+};
+
+}  // namespace leadkit
+
+#endif  // LEADKIT_CADENCE_H_

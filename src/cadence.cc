@@ -1,0 +1,663 @@
+// The cadence engine: deadline rules, a lead's open tasks, and the batch schedule
+// (docs/cadence.md).
+#include "leadkit/cadence.h"
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "date/date.h"
+#include "leadkit/classify.h"
+#include "leadkit/internal/status_macros.h"
+#include "leadkit/phone.h"
+
+namespace leadkit {
+namespace cadence_internal {
+namespace {
+
+using std::chrono::seconds;
+
+constexpr absl::string_view kTaskNames[kTaskKinds] = {
+    "first_contact", "callback",    "thank_you",  "follow_up",        "order_follow_up",
+    "post_sale",     "owner_care",  "nurture",    "birthday",         "holiday_greeting",
+    "campaign",      "lost_review", "downgrade_review"};
+
+bool TouchBefore(const TouchFacts& a, const TouchFacts& b) {
+  if (a.at != b.at) return a.at < b.at;
+  if (a.method != b.method) return a.method < b.method;
+  return a.grade_after < b.grade_after;  // unchanged (-1) first
+}
+
+std::string InstantText(Instant t) { return date::format("%FT%TZ", t); }
+
+}  // namespace
+
+// The state of one lead at as_of, and the tasks it has open.
+class LeadSchedule {
+ public:
+  LeadSchedule(const Cadence& cadence, const LeadFacts& lead,
+               std::span<const TouchFacts> touches, Instant as_of)
+      : cadence_(cadence),
+        policy_(cadence.policy()),
+        calendar_(cadence.calendar()),
+        c_(cadence.policy().cadence()),
+        lead_(lead),
+        touches_(touches),
+        as_of_(as_of) {}
+
+  absl::StatusOr<std::vector<Task>> Run() {
+    if (lead_.created_at > as_of_ || lead_.status == LeadStatus::kInvalid) return tasks_;
+    // A close after as_of means the lead was still open at as_of.
+    LeadStatus status = lead_.status;
+    if (status == LeadStatus::kWon && lead_.won_at && *lead_.won_at > as_of_) {
+      status = LeadStatus::kOpen;
+    }
+    if (status == LeadStatus::kLost && lead_.lost_at && *lead_.lost_at > as_of_) {
+      status = LeadStatus::kOpen;
+    }
+    const bool sales = status == LeadStatus::kOpen ||
+                       (status == LeadStatus::kLost && lead_.lost_review == LostReview::kRejected);
+    const bool delivered =
+        status == LeadStatus::kWon && lead_.delivered_at && *lead_.delivered_at <= as_of_;
+    if (sales) {
+      LEADKIT_RETURN_IF_ERROR(FirstContact());
+      LEADKIT_RETURN_IF_ERROR(Callback());
+      LEADKIT_RETURN_IF_ERROR(ThankYou());
+      LEADKIT_RETURN_IF_ERROR(FollowUps());
+    }
+    if (status == LeadStatus::kWon && !delivered) LEADKIT_RETURN_IF_ERROR(OrderFollowUp());
+    if (delivered) {
+      LEADKIT_RETURN_IF_ERROR(PostSale());
+      LEADKIT_RETURN_IF_ERROR(OwnerCare());
+    }
+    if (status == LeadStatus::kLost) {
+      if (lead_.lost_review == LostReview::kPending) LEADKIT_RETURN_IF_ERROR(LostReviewTask());
+      if (lead_.lost_review == LostReview::kApproved || lead_.lost_review == LostReview::kNone) {
+        LEADKIT_RETURN_IF_ERROR(Nurture());
+      }
+    }
+    if (sales || delivered) {
+      LEADKIT_RETURN_IF_ERROR(SpecialDays(sales));
+    }
+    for (Task& t : tasks_) t.overdue = t.due < as_of_;
+    std::stable_sort(tasks_.begin(), tasks_.end(),
+                     [](const Task& a, const Task& b) { return a.due < b.due; });
+    return tasks_;
+  }
+
+  int GradeInForce() const {
+    int grade = lead_.grade;
+    for (const TouchFacts& t : touches_) {
+      if (t.grade_after >= 0) grade = t.grade_after;
+    }
+    return grade;
+  }
+
+ private:
+  void Add(TaskKind kind, Instant start, Instant due, std::optional<Instant> agenda = {},
+           std::string detail = "") {
+    tasks_.push_back({.kind = kind, .start = start, .due = due, .agenda = agenda,
+                      .detail = std::move(detail)});
+  }
+
+  // The last of `since` and the touches after it: where a repeating task restarts.
+  Instant LastEventSince(Instant since) const {
+    Instant last = since;
+    for (const TouchFacts& t : touches_) {
+      if (t.at > since) last = t.at;
+    }
+    return last;
+  }
+
+  absl::StatusOr<Instant> RolledDays(Instant from, int days) const {
+    LEADKIT_ASSIGN_OR_RETURN(Instant moved, calendar_.AddDays(from, days));
+    return calendar_.RollToOpen(moved);
+  }
+
+  absl::Status FirstContact() {
+    const Instant start = lead_.assigned_at.value_or(lead_.created_at);
+    if (!touches_.empty() || start > as_of_) return absl::OkStatus();
+    LEADKIT_ASSIGN_OR_RETURN(Instant due, cadence_.FirstContactDeadline(start));
+    Add(TaskKind::kFirstContact, start, due);
+    return absl::OkStatus();
+  }
+
+  absl::Status Callback() {
+    if (!lead_.callback_channel) return absl::OkStatus();
+    for (const TouchFacts& t : touches_) {
+      if (t.at > lead_.created_at && t.method != "visit") return absl::OkStatus();
+    }
+    LEADKIT_ASSIGN_OR_RETURN(Instant due, cadence_.Deadline(lead_.created_at, c_.callback));
+    Add(TaskKind::kCallback, lead_.created_at, due);
+    return absl::OkStatus();
+  }
+
+  absl::Status ThankYou() {
+    if (touches_.size() != 1) return absl::OkStatus();  // none yet, or closed by a later one
+    LEADKIT_ASSIGN_OR_RETURN(Instant due, cadence_.Deadline(touches_[0].at, c_.thank_you));
+    Add(TaskKind::kThankYou, touches_[0].at, due);
+    return absl::OkStatus();
+  }
+
+  // The open follow-up (from the last touch) and the downgrade review: a review opens when
+  // N follow-up deadlines in a row pass without the next touch, and closes with a touch that
+  // records a grade.
+  absl::Status FollowUps() {
+    if (touches_.empty()) return absl::OkStatus();
+    int grade = lead_.grade;
+    int streak = 0;
+    std::optional<Instant> review;
+    for (size_t i = 0; i < touches_.size(); ++i) {
+      const TouchFacts& t = touches_[i];
+      if (t.grade_after >= 0) {
+        grade = t.grade_after;
+        if (review && t.at >= *review) {
+          review.reset();
+          streak = 0;
+        }
+      }
+      LEADKIT_ASSIGN_OR_RETURN(std::optional<FollowUpDue> due,
+                               cadence_.FollowUpDeadline(t.at, grade));
+      if (!due) continue;
+      const bool last = i + 1 == touches_.size();
+      if (last) {
+        Add(TaskKind::kFollowUp, t.at, due->due, due->agenda);
+      }
+      const bool missed = last ? due->due < as_of_ : touches_[i + 1].at > due->due;
+      if (!missed) {
+        streak = 0;
+        continue;
+      }
+      if (++streak >= c_.downgrade_after_missed && !review) review = due->due;
+    }
+    if (review) {
+      LEADKIT_ASSIGN_OR_RETURN(Instant due, cadence_.Deadline(*review, c_.downgrade_review));
+      Add(TaskKind::kDowngradeReview, *review, due);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status OrderFollowUp() {
+    const Instant start = LastEventSince(lead_.won_at.value_or(lead_.created_at));
+    LEADKIT_ASSIGN_OR_RETURN(Instant due, RolledDays(start, c_.order_follow_up_days));
+    Add(TaskKind::kOrderFollowUp, start, due);
+    return absl::OkStatus();
+  }
+
+  // Visit within 24 h, again within a week, the first-service reminder: each step closed by
+  // the first touch after the previous step closed; the first step still open is the task.
+  absl::Status PostSale() {
+    const Instant delivered = *lead_.delivered_at;
+    LEADKIT_ASSIGN_OR_RETURN(Instant week, RolledDays(delivered, 7));
+    LEADKIT_ASSIGN_OR_RETURN(Instant months,
+                             calendar_.AddMonths(delivered, c_.first_service_months));
+    LEADKIT_ASSIGN_OR_RETURN(Instant service, calendar_.RollToOpen(months));
+    const std::pair<const char*, Instant> steps[] = {
+        {"visit_24h", delivered + std::chrono::hours(24)},
+        {"visit_7d", week},
+        {"first_service", service}};
+    Instant closed = delivered;
+    size_t next = 0;
+    for (const auto& [name, due] : steps) {
+      while (next < touches_.size() && touches_[next].at <= closed) ++next;
+      if (next == touches_.size()) {
+        Add(TaskKind::kPostSale, closed, due, std::nullopt, name);
+        return absl::OkStatus();
+      }
+      closed = touches_[next].at;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status OwnerCare() {
+    const Instant delivered = *lead_.delivered_at;
+    const Instant start = LastEventSince(delivered);
+    LEADKIT_ASSIGN_OR_RETURN(Instant early_end,
+                             calendar_.AddMonths(delivered, c_.owner_care_early_months));
+    const int days = start < early_end ? c_.owner_care_early_days : c_.owner_care_later_days;
+    LEADKIT_ASSIGN_OR_RETURN(Instant due, RolledDays(start, days));
+    Add(TaskKind::kOwnerCare, start, due);
+    return absl::OkStatus();
+  }
+
+  absl::Status Nurture() {
+    if (c_.lost_nurture_days <= 0) return absl::OkStatus();
+    const Instant start = LastEventSince(lead_.lost_at.value_or(lead_.created_at));
+    LEADKIT_ASSIGN_OR_RETURN(Instant due, RolledDays(start, c_.lost_nurture_days));
+    Add(TaskKind::kNurture, start, due);
+    return absl::OkStatus();
+  }
+
+  absl::Status LostReviewTask() {
+    const Instant start = lead_.lost_at.value_or(lead_.created_at);
+    LEADKIT_ASSIGN_OR_RETURN(Instant due, cadence_.Deadline(start, c_.lost_review));
+    Add(TaskKind::kLostReview, start, due);
+    return absl::OkStatus();
+  }
+
+  // A special day's task: from the day's opening to its closing (a day without open hours:
+  // its whole local day), closed by any touch that local day. Only the most recent day that
+  // has begun, on or after the lead's creation, is considered.
+  absl::Status SpecialDay(TaskKind kind, date::local_days day, std::string detail) {
+    const date::local_days created =
+        date::floor<date::days>(calendar_.ToLocal(lead_.created_at));
+    if (day < created) return absl::OkStatus();
+    const Instant midnight = calendar_.FromLocal(date::local_seconds(day));
+    const Instant next_midnight = calendar_.FromLocal(date::local_seconds(day + date::days(1)));
+    Instant start = midnight;
+    Instant due = next_midnight;
+    LEADKIT_ASSIGN_OR_RETURN(bool workday, calendar_.IsWorkday(day));
+    if (workday) {
+      LEADKIT_ASSIGN_OR_RETURN(start, calendar_.NextOpen(midnight));
+      // The day's closing: its open time, counted from its opening.
+      LEADKIT_ASSIGN_OR_RETURN(seconds open, calendar_.BusinessBetween(midnight, next_midnight));
+      LEADKIT_ASSIGN_OR_RETURN(due, calendar_.AddBusiness(start, open));
+    }
+    if (start > as_of_) return absl::OkStatus();
+    for (const TouchFacts& t : touches_) {
+      if (t.at >= midnight && t.at < next_midnight) return absl::OkStatus();
+    }
+    Add(kind, start, due, std::nullopt, std::move(detail));
+    return absl::OkStatus();
+  }
+
+  absl::Status SpecialDays(bool sales) {
+    const date::local_days today = date::floor<date::days>(calendar_.ToLocal(as_of_));
+    if (lead_.birthday) {
+      const date::year_month_day now{today};
+      for (int back = 0; back <= 1; ++back) {
+        const date::year y = now.year() - date::years(back);
+        date::year_month_day day{y / lead_.birthday->month() / lead_.birthday->day()};
+        if (!day.ok()) day = y / lead_.birthday->month() / date::last;  // 29 Feb -> 28 Feb
+        if (date::local_days(day) > today) continue;
+        LEADKIT_RETURN_IF_ERROR(SpecialDay(TaskKind::kBirthday, date::local_days(day), ""));
+        break;
+      }
+    }
+    const Greeting* greeting = nullptr;
+    for (const Greeting& g : c_.greetings) {
+      if (g.day <= today) greeting = &g;
+    }
+    if (greeting != nullptr) {
+      LEADKIT_RETURN_IF_ERROR(SpecialDay(TaskKind::kHolidayGreeting, greeting->day,
+                                         greeting->name));
+    }
+    if (!sales) return absl::OkStatus();
+    const Campaign* campaign = nullptr;
+    for (int index : lead_.campaigns) {
+      const Campaign& c = c_.campaigns[static_cast<size_t>(index)];
+      if (c.day <= today && (campaign == nullptr || c.day >= campaign->day)) campaign = &c;
+    }
+    if (campaign != nullptr) {
+      LEADKIT_RETURN_IF_ERROR(SpecialDay(TaskKind::kCampaign, campaign->day, campaign->name));
+    }
+    return absl::OkStatus();
+  }
+
+  const Cadence& cadence_;
+  const Policy& policy_;
+  const Calendar& calendar_;
+  const CadenceSettings& c_;
+  const LeadFacts& lead_;
+  std::span<const TouchFacts> touches_;  // sorted, at or before as_of
+  Instant as_of_;
+  std::vector<Task> tasks_;
+};
+
+}  // namespace cadence_internal
+
+absl::string_view TaskName(TaskKind kind) {
+  return cadence_internal::kTaskNames[static_cast<size_t>(kind)];
+}
+
+absl::StatusOr<Cadence> Cadence::ForPolicy(const Policy& policy) {
+  LEADKIT_ASSIGN_OR_RETURN(Calendar calendar, Calendar::Preset(policy.calendar().name));
+  return Cadence(policy, std::move(calendar));
+}
+
+Cadence::Cadence(Policy policy, Calendar calendar)
+    : policy_(std::move(policy)), calendar_(std::move(calendar)) {}
+
+absl::StatusOr<Instant> Cadence::Deadline(Instant start, const Sla& sla) const {
+  if (sla.clock == Clock::kCalendar) return start + sla.duration;
+  return calendar_.AddBusiness(start, sla.duration);
+}
+
+absl::StatusOr<Instant> Cadence::EntryDeadline(Instant created_at) const {
+  return Deadline(created_at, policy_.cadence().entry);
+}
+
+absl::StatusOr<Instant> Cadence::FirstContactDeadline(Instant start) const {
+  return Deadline(start, policy_.cadence().first_contact);
+}
+
+absl::StatusOr<std::optional<FollowUpDue>> Cadence::FollowUpDeadline(Instant touch,
+                                                                     int grade) const {
+  const auto& table = policy_.cadence().follow_up;
+  if (grade < 0 || static_cast<size_t>(grade) >= table.size() || !table[grade]) {
+    return std::optional<FollowUpDue>();
+  }
+  const FollowUpInterval& interval = *table[static_cast<size_t>(grade)];
+  FollowUpDue out;
+  LEADKIT_ASSIGN_OR_RETURN(Instant upper, calendar_.AddDays(touch, interval.max_days));
+  LEADKIT_ASSIGN_OR_RETURN(out.due, calendar_.RollToOpen(upper));
+  if (interval.is_range()) {
+    LEADKIT_ASSIGN_OR_RETURN(Instant lower, calendar_.AddDays(touch, interval.min_days));
+    LEADKIT_ASSIGN_OR_RETURN(out.agenda, calendar_.RollToOpen(lower));
+  }
+  return std::optional<FollowUpDue>(out);
+}
+
+absl::StatusOr<std::vector<Task>> Cadence::LeadTasks(const LeadFacts& lead,
+                                                     std::span<const TouchFacts> touches,
+                                                     Instant as_of) const {
+  std::vector<TouchFacts> sorted;
+  for (const TouchFacts& t : touches) {
+    if (t.at > as_of) continue;  // not happened yet at as_of
+    if (t.at < lead.created_at) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "a touch at ", cadence_internal::InstantText(t.at),
+          " is before the lead's created_at ", cadence_internal::InstantText(lead.created_at)));
+    }
+    sorted.push_back(t);
+  }
+  std::stable_sort(sorted.begin(), sorted.end(), cadence_internal::TouchBefore);
+  return cadence_internal::LeadSchedule(*this, lead, sorted, as_of).Run();
+}
+
+}  // namespace leadkit
+
+namespace leadkit {
+namespace cadence_internal {
+namespace {
+
+// A column of `table` that must have `type`: nullptr when absent, InvalidArgument when it
+// holds another type.
+absl::StatusOr<const Column*> Read(const Columns& table, absl::string_view table_name,
+                                   absl::string_view name, ColumnType type, bool required) {
+  const Column* c = table.Find(name);
+  if (c == nullptr) {
+    if (!required) return c;
+    return absl::InvalidArgumentError(
+        absl::StrCat(table_name, ": missing required column \"", name, "\""));
+  }
+  if (c->type() != type || c->validity_only()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        table_name, ".", name, ": expected ", ColumnTypeName(type), " values, got ",
+        c->validity_only() ? "only null flags" : ColumnTypeName(c->type())));
+  }
+  return c;
+}
+
+std::optional<Instant> InstantAt(const Column* c, int64_t row) {
+  if (c == nullptr || c->IsNull(row)) return std::nullopt;
+  return Instant(std::chrono::seconds(c->data<int64_t>()[row]));
+}
+
+// Per dictionary code of a string column: the index of its string in `names`, -1 for none.
+std::vector<int> CodeIndex(const Column* c, std::span<const absl::string_view> names) {
+  std::vector<int> out;
+  if (c == nullptr) return out;
+  for (const std::string& s : c->dictionary()) {
+    const auto it = std::find(names.begin(), names.end(), s);
+    out.push_back(it == names.end() ? -1 : static_cast<int>(it - names.begin()));
+  }
+  return out;
+}
+
+std::string Quote(absl::string_view s) { return absl::StrCat("\"", s, "\""); }
+
+}  // namespace
+}  // namespace cadence_internal
+
+absl::StatusOr<ScheduleResult> Cadence::Schedule(const Columns& leads, const Columns& touches,
+                                                 Instant as_of,
+                                                 const ScheduleOptions& options) const {
+  using cadence_internal::CodeIndex;
+  using cadence_internal::InstantAt;
+  using cadence_internal::Quote;
+  using cadence_internal::Read;
+  ScheduleResult result;
+  const int64_t n = leads.num_rows();
+  result.grades.assign(static_cast<size_t>(n), -1);
+  std::vector<uint8_t> rejected(static_cast<size_t>(n), 0);
+  // A bad row: an error now, or a row of the errors table.
+  const auto reject = [&](absl::string_view table, int64_t row, absl::string_view column,
+                          std::string message) -> absl::Status {
+    if (!options.collect_errors) {
+      return absl::InvalidArgumentError(absl::StrCat(table, " row ", row, ": ", message));
+    }
+    result.errors.push_back({std::string(table), row, std::string(column), std::move(message)});
+    return absl::OkStatus();
+  };
+
+  constexpr ColumnType kCode = ColumnType::kCode;
+  constexpr ColumnType kTime = ColumnType::kInstant;
+  LEADKIT_ASSIGN_OR_RETURN(const Column* ids, Read(leads, "leads", "lead_id", kCode, true));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* created,
+                           Read(leads, "leads", "created_at", kTime, true));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* assigned,
+                           Read(leads, "leads", "assigned_at", kTime, false));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* won_at, Read(leads, "leads", "won_at", kTime, false));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* delivered,
+                           Read(leads, "leads", "delivered_at", kTime, false));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* lost_at, Read(leads, "leads", "lost_at", kTime, false));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* status, Read(leads, "leads", "status", kCode, false));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* review,
+                           Read(leads, "leads", "lost_review", kCode, false));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* grade, Read(leads, "leads", "grade", kCode, false));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* channel, Read(leads, "leads", "channel", kCode, false));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* model, Read(leads, "leads", "model", kCode, false));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* birthday,
+                           Read(leads, "leads", "birthday", ColumnType::kDate, false));
+
+  static constexpr absl::string_view kStatuses[] = {"open", "won", "lost", "invalid"};
+  static constexpr absl::string_view kReviews[] = {"pending", "approved", "rejected"};
+  const std::vector<int> status_of = CodeIndex(status, kStatuses);
+  const std::vector<int> review_of = CodeIndex(review, kReviews);
+  const std::vector<absl::string_view> grade_names(policy_.grades().begin(),
+                                                   policy_.grades().end());
+  const std::vector<int> grade_of = CodeIndex(grade, grade_names);
+  const auto& callback_channels = policy_.cadence().callback_channels;
+  const std::vector<absl::string_view> callback_names(callback_channels.begin(),
+                                                      callback_channels.end());
+  const std::vector<int> callback_of = CodeIndex(channel, callback_names);
+  std::vector<std::vector<int>> campaigns_of;
+  if (model != nullptr) {
+    const auto& campaigns = policy_.cadence().campaigns;
+    for (const std::string& m : model->dictionary()) {
+      std::vector<int>& list = campaigns_of.emplace_back();
+      for (size_t k = 0; k < campaigns.size(); ++k) {
+        if (campaigns[k].model == m) list.push_back(static_cast<int>(k));
+      }
+    }
+  }
+
+  // Grades at creation: the column where given, the policy's classification otherwise.
+  std::vector<int32_t> classified(static_cast<size_t>(n)), rules(static_cast<size_t>(n));
+  LEADKIT_RETURN_IF_ERROR(ClassifyBatch(policy_, leads, classified, rules));
+
+  absl::flat_hash_map<absl::string_view, int64_t> row_of;
+  row_of.reserve(static_cast<size_t>(n));
+  std::vector<LeadFacts> facts(static_cast<size_t>(n));
+  for (int64_t row = 0; row < n; ++row) {
+    const auto r = static_cast<size_t>(row);
+    if (ids->IsNull(row)) {
+      LEADKIT_RETURN_IF_ERROR(reject("leads", row, "lead_id", "lead_id is null"));
+      rejected[r] = 1;
+      continue;
+    }
+    const absl::string_view id = ids->StringAt(row);
+    const std::string who = absl::StrCat("lead_id ", Quote(id));
+    if (!row_of.emplace(id, row).second) {
+      LEADKIT_RETURN_IF_ERROR(reject("leads", row, "lead_id",
+                                     absl::StrCat(who, " is given twice (first at row ",
+                                                  row_of[id], ")")));
+      rejected[r] = 1;
+      continue;
+    }
+    LeadFacts& f = facts[r];
+    std::optional<Instant> created_at = InstantAt(created, row);
+    if (!created_at) {
+      LEADKIT_RETURN_IF_ERROR(reject("leads", row, "created_at", who + ": created_at is null"));
+      rejected[r] = 1;
+      continue;
+    }
+    f.created_at = *created_at;
+    f.assigned_at = InstantAt(assigned, row);
+    f.won_at = InstantAt(won_at, row);
+    f.delivered_at = InstantAt(delivered, row);
+    f.lost_at = InstantAt(lost_at, row);
+    if (status != nullptr && !status->IsNull(row)) {
+      const int s = status_of[static_cast<size_t>(status->data<int32_t>()[row])];
+      if (s < 0) {
+        LEADKIT_RETURN_IF_ERROR(reject(
+            "leads", row, "status",
+            absl::StrCat(who, ": unknown status ", Quote(status->StringAt(row)),
+                         " (open, won, lost, invalid)")));
+        rejected[r] = 1;
+        continue;
+      }
+      f.status = static_cast<LeadStatus>(s);
+    }
+    if (review != nullptr && !review->IsNull(row)) {
+      const int v = review_of[static_cast<size_t>(review->data<int32_t>()[row])];
+      if (v < 0) {
+        LEADKIT_RETURN_IF_ERROR(reject(
+            "leads", row, "lost_review",
+            absl::StrCat(who, ": unknown lost_review ", Quote(review->StringAt(row)),
+                         " (pending, approved, rejected)")));
+        rejected[r] = 1;
+        continue;
+      }
+      f.lost_review = static_cast<LostReview>(v + 1);
+    }
+    f.grade = classified[r];
+    if (grade != nullptr && !grade->IsNull(row)) {
+      const int g = grade_of[static_cast<size_t>(grade->data<int32_t>()[row])];
+      if (g < 0) {
+        LEADKIT_RETURN_IF_ERROR(reject(
+            "leads", row, "grade",
+            absl::StrCat(who, ": grade ", Quote(grade->StringAt(row)),
+                         " is not one of the policy's grades")));
+        rejected[r] = 1;
+        continue;
+      }
+      f.grade = g;
+    }
+    if (channel != nullptr && !channel->IsNull(row)) {
+      f.callback_channel = callback_of[static_cast<size_t>(channel->data<int32_t>()[row])] >= 0;
+    }
+    if (model != nullptr && !model->IsNull(row)) {
+      f.campaigns = campaigns_of[static_cast<size_t>(model->data<int32_t>()[row])];
+    }
+    if (birthday != nullptr && !birthday->IsNull(row)) {
+      const date::year_month_day ymd{
+          date::sys_days(date::days(birthday->data<int64_t>()[row]))};
+      f.birthday = date::month_day(ymd.month(), ymd.day());
+    }
+  }
+
+  // Touches, grouped by lead (a counting sort over lead rows).
+  LEADKIT_ASSIGN_OR_RETURN(const Column* touch_ids,
+                           Read(touches, "touches", "lead_id", kCode, true));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* touch_at, Read(touches, "touches", "at", kTime, true));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* method,
+                           Read(touches, "touches", "method", kCode, true));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* grade_after,
+                           Read(touches, "touches", "grade_after", kCode, false));
+  std::vector<int64_t> lead_of_code;
+  for (const std::string& id : touch_ids->dictionary()) {
+    auto it = row_of.find(id);
+    lead_of_code.push_back(it == row_of.end() ? -1 : it->second);
+  }
+  const std::vector<int> grade_after_of = CodeIndex(grade_after, grade_names);
+  const int64_t m = touches.num_rows();
+  std::vector<int64_t> touch_lead(static_cast<size_t>(m), -1);
+  std::vector<int> touch_grade(static_cast<size_t>(m), -1);
+  std::vector<int64_t> offsets(static_cast<size_t>(n) + 1, 0);
+  for (int64_t t = 0; t < m; ++t) {
+    if (touch_ids->IsNull(t)) {
+      LEADKIT_RETURN_IF_ERROR(reject("touches", t, "lead_id", "lead_id is null"));
+      continue;
+    }
+    const std::string who = absl::StrCat("lead_id ", Quote(touch_ids->StringAt(t)));
+    const int64_t lead = lead_of_code[static_cast<size_t>(touch_ids->data<int32_t>()[t])];
+    if (lead < 0) {
+      LEADKIT_RETURN_IF_ERROR(reject("touches", t, "lead_id", who + " is not in the leads"));
+      continue;
+    }
+    if (rejected[static_cast<size_t>(lead)]) continue;  // the lead's own row was reported
+    std::optional<Instant> at = InstantAt(touch_at, t);
+    if (!at) {
+      LEADKIT_RETURN_IF_ERROR(reject("touches", t, "at", who + ": at is null"));
+      continue;
+    }
+    if (*at < facts[static_cast<size_t>(lead)].created_at) {
+      LEADKIT_RETURN_IF_ERROR(reject(
+          "touches", t, "at",
+          absl::StrCat(who, ": at ", cadence_internal::InstantText(*at),
+                       " is before the lead's created_at ",
+                       cadence_internal::InstantText(facts[static_cast<size_t>(lead)].created_at))));
+      continue;
+    }
+    if (method->IsNull(t)) {
+      LEADKIT_RETURN_IF_ERROR(reject("touches", t, "method", who + ": method is null"));
+      continue;
+    }
+    if (grade_after != nullptr && !grade_after->IsNull(t)) {
+      const int g = grade_after_of[static_cast<size_t>(grade_after->data<int32_t>()[t])];
+      if (g < 0) {
+        LEADKIT_RETURN_IF_ERROR(reject(
+            "touches", t, "grade_after",
+            absl::StrCat(who, ": grade_after ", Quote(grade_after->StringAt(t)),
+                         " is not one of the policy's grades")));
+        continue;
+      }
+      touch_grade[static_cast<size_t>(t)] = g;
+    }
+    touch_lead[static_cast<size_t>(t)] = lead;
+    ++offsets[static_cast<size_t>(lead) + 1];
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    offsets[static_cast<size_t>(i) + 1] += offsets[static_cast<size_t>(i)];
+  }
+  std::vector<TouchFacts> grouped(static_cast<size_t>(offsets.back()));
+  {
+    std::vector<int64_t> next(offsets.begin(), offsets.end() - 1);
+    for (int64_t t = 0; t < m; ++t) {
+      const int64_t lead = touch_lead[static_cast<size_t>(t)];
+      if (lead < 0) continue;
+      grouped[static_cast<size_t>(next[static_cast<size_t>(lead)]++)] = {
+          .at = *InstantAt(touch_at, t),
+          .method = method->StringAt(t),
+          .grade_after = touch_grade[static_cast<size_t>(t)]};
+    }
+  }
+
+  for (int64_t row = 0; row < n; ++row) {
+    const auto r = static_cast<size_t>(row);
+    if (rejected[r]) continue;
+    const std::span<TouchFacts> lead_touches(grouped.data() + offsets[r],
+                                             static_cast<size_t>(offsets[r + 1] - offsets[r]));
+    std::sort(lead_touches.begin(), lead_touches.end(), cadence_internal::TouchBefore);
+    absl::StatusOr<std::vector<Task>> tasks = LeadTasks(facts[r], lead_touches, as_of);
+    if (!tasks.ok()) {
+      LEADKIT_RETURN_IF_ERROR(reject(
+          "leads", row, "",
+          absl::StrCat("lead_id ", Quote(ids->StringAt(row)), ": ", tasks.status().message())));
+      continue;
+    }
+    for (Task& task : *tasks) result.tasks.push_back({row, std::move(task)});
+    int g = facts[r].grade;  // the grade in force at as_of
+    for (const TouchFacts& t : lead_touches) {
+      if (t.at <= as_of && t.grade_after >= 0) g = t.grade_after;
+    }
+    result.grades[r] = g;
+  }
+  return result;
+}
+
+}  // namespace leadkit
