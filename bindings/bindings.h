@@ -48,6 +48,7 @@ void RegisterColumns(py::module_& m);
 void RegisterPolicy(py::module_& m);
 void RegisterClassify(py::module_& m);
 void RegisterCalendar(py::module_& m);
+void RegisterCadence(py::module_& m);
 
 }  // namespace leadkit::python
 

@@ -7,4 +7,5 @@ PYBIND11_MODULE(_core, m) {
   leadkit::python::RegisterPolicy(m);
   leadkit::python::RegisterClassify(m);
   leadkit::python::RegisterCalendar(m);
+  leadkit::python::RegisterCadence(m);
 }

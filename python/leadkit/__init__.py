@@ -9,11 +9,13 @@
 from ._calendar import Calendar, CalendarError, CalendarZoneError
 from ._classify import classify
 from ._policy import Classification, Explanation, Issue, Policy, PolicyError, TraceEntry
+from ._schedule import agenda, schedule
 from . import testing
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Calendar", "CalendarError", "CalendarZoneError", "Classification", "Explanation", "Issue",
-    "Policy", "PolicyError", "TraceEntry", "classify", "testing", "__version__",
+    "Policy", "PolicyError", "TraceEntry", "agenda", "classify", "schedule", "testing",
+    "__version__",
 ]

@@ -297,25 +297,56 @@ def column_spec(frame, name, field_type, *, table, labels, tz=None, validity_onl
     return _date_spec(name, series, table, labels)
 
 
-def lead_specs(frame, fields, *, table="leads", compared=(), tz=None, id_column="lead_id"):
-    """Specs for the lead `fields` present in `frame`; absent fields read as null.
-
-    Fields not in `compared` are only tested for null, so only their validity is converted.
-    """
+def table_specs(frame, fields, *, table, compared=None, tz=None, id_column="lead_id"):
+    """Specs for the columns of `fields` ({name: type}) present in `frame`; absent ones read
+    as null. Fields not in `compared` (None = all) pass only their null flags."""
     columns = list(frame.columns)
     for name in [*fields, id_column]:
         if columns.count(name) > 1:
             raise ValueError(f'{table}: column "{name}" appears more than once')
     labels = RowLabels(frame, id_column)
     specs = []
-    for name in fields:
+    for name, field_type in fields.items():
         if name not in frame.columns:
             continue
-        field_type = LEAD_FIELDS[name][0]
         specs.append(
             column_spec(
                 frame, name, field_type, table=table, labels=labels, tz=tz,
-                validity_only=name not in compared,
+                validity_only=compared is not None and name not in compared,
             )
         )
     return specs
+
+
+def lead_specs(frame, fields, *, table="leads", compared=(), tz=None, id_column="lead_id"):
+    """Specs for the lead `fields` present in `frame`; absent fields read as null.
+
+    Fields not in `compared` are only tested for null, so only their validity is converted.
+    """
+    return table_specs(frame, {name: LEAD_FIELDS[name][0] for name in fields}, table=table,
+                       compared=set(compared), tz=tz, id_column=id_column)
+
+
+def latest_instant(specs) -> int | None:
+    """The latest valid instant among the instant columns of `specs`, as seconds."""
+    latest = None
+    for _, kind, values, valid, _ in specs:
+        if kind != "instant":
+            continue
+        present = values[valid.astype(bool)] if valid is not None else values
+        if len(present):
+            top = int(present.max())
+            latest = top if latest is None else max(latest, top)
+    return latest
+
+
+def instant_seconds(value, what: str, tz=None) -> int:
+    """One instant (aware datetime, pandas Timestamp or ISO text) as seconds; a naive one only
+    with `tz`."""
+    stamp = pd.Timestamp(value)
+    if stamp.tzinfo is None:
+        if tz is None:
+            raise ValueError(f"{what}: naive time {stamp.isoformat()}; pass an aware time or "
+                             "tz= — leadkit never guesses a zone")
+        stamp = stamp.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
+    return int(stamp.tz_convert("UTC").floor("s").timestamp())

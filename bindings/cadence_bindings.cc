@@ -1,0 +1,78 @@
+#include <string>
+#include <vector>
+
+#include "bindings.h"
+#include "leadkit/cadence.h"
+
+namespace leadkit::python {
+
+void RegisterCadence(py::module_& m) {
+  py::class_<Cadence>(m, "Cadence")
+      .def_property_readonly("calendar", [](const Cadence& c) { return c.calendar(); });
+
+  m.def(
+      "cadence_for_policy",
+      [](const Policy& policy) { return ValueOrThrow(Cadence::ForPolicy(policy)); },
+      py::arg("policy"));
+
+  m.def("task_names", [] {
+    std::vector<std::string> names;
+    for (int k = 0; k < kTaskKinds; ++k) {
+      names.emplace_back(TaskName(static_cast<TaskKind>(k)));
+    }
+    return names;
+  });
+
+  m.def(
+      "schedule",
+      [](const Cadence& cadence, int64_t num_leads, const py::list& lead_specs,
+         int64_t num_touches, const py::list& touch_specs, int64_t as_of, bool collect) {
+        BatchColumns leads(num_leads, lead_specs);
+        BatchColumns touches(num_touches, touch_specs);
+        absl::StatusOr<ScheduleResult> result;
+        {
+          py::gil_scoped_release release;
+          result = cadence.Schedule(leads.columns(), touches.columns(),
+                                    Instant(std::chrono::seconds(as_of)),
+                                    ScheduleOptions{.collect_errors = collect});
+        }
+        ThrowIfError(result.status());
+        const auto n = static_cast<py::ssize_t>(result->tasks.size());
+        py::array_t<int64_t> lead_row(n), start(n), due(n), agenda(n);
+        py::array_t<int32_t> kind(n);
+        py::array_t<uint8_t> agenda_valid(n), overdue(n);
+        py::list detail;
+        for (py::ssize_t i = 0; i < n; ++i) {
+          const ScheduledTask& t = result->tasks[static_cast<size_t>(i)];
+          lead_row.mutable_at(i) = t.lead_row;
+          kind.mutable_at(i) = static_cast<int32_t>(t.task.kind);
+          start.mutable_at(i) = t.task.start.time_since_epoch().count();
+          due.mutable_at(i) = t.task.due.time_since_epoch().count();
+          agenda.mutable_at(i) = t.task.agenda ? t.task.agenda->time_since_epoch().count() : 0;
+          agenda_valid.mutable_at(i) = t.task.agenda.has_value();
+          overdue.mutable_at(i) = t.task.overdue;
+          detail.append(t.task.detail);
+        }
+        py::list errors;
+        for (const RowError& e : result->errors) {
+          errors.append(py::make_tuple(e.table, e.row, e.column, e.message));
+        }
+        py::dict out;
+        out["lead_row"] = lead_row;
+        out["kind"] = kind;
+        out["start"] = start;
+        out["due"] = due;
+        out["agenda"] = agenda;
+        out["agenda_valid"] = agenda_valid;
+        out["overdue"] = overdue;
+        out["detail"] = detail;
+        out["errors"] = errors;
+        out["grades"] = py::array_t<int32_t>(static_cast<py::ssize_t>(result->grades.size()),
+                                             result->grades.data());
+        return out;
+      },
+      py::arg("cadence"), py::arg("num_leads"), py::arg("leads"), py::arg("num_touches"),
+      py::arg("touches"), py::arg("as_of"), py::arg("collect"));
+}
+
+}  // namespace leadkit::python

@@ -1,0 +1,116 @@
+"""The follow-up schedule and the daily agenda (docs/cadence.md)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _core, _frames
+from ._policy import Policy
+
+# The lead columns the cadence reads, beside the fields the policy's rules read.
+_LEAD_COLUMNS = ["lead_id", "created_at", "assigned_at", "won_at", "delivered_at", "lost_at",
+                 "status", "lost_review", "grade", "channel", "model", "birthday"]
+_TOUCH_COLUMNS = {"lead_id": "string", "at": "instant", "method": "string",
+                  "grade_after": "string"}
+_TASK_NAMES = list(_core.task_names())
+
+
+def _times(seconds: np.ndarray, zone: str, valid: np.ndarray | None = None) -> pd.Series:
+    times = pd.Series(pd.to_datetime(seconds, unit="s", utc=True).tz_convert(zone))
+    return times if valid is None else times.where(valid.astype(bool))
+
+
+def _run(leads, touches, policy: Policy, as_of, tz, collect: bool):
+    if not isinstance(policy, Policy):
+        raise TypeError(f"policy: expected a leadkit.Policy, got {type(policy).__name__}")
+    lead_frame = _frames.as_frame(leads, "leads")
+    touch_frame = _frames.as_frame(touches, "touches")
+    _frames.require_columns(lead_frame, "leads", ["lead_id", "created_at"])
+    _frames.require_columns(touch_frame, "touches", ["lead_id", "at", "method"])
+    impl = policy._impl
+    fields = list(dict.fromkeys([*_LEAD_COLUMNS, *impl.fields]))
+    compared = set(_LEAD_COLUMNS) | set(impl.compared_fields)
+    lead_specs = _frames.lead_specs(lead_frame, fields, compared=compared, tz=tz)
+    touch_specs = _frames.table_specs(touch_frame, _TOUCH_COLUMNS, table="touches", tz=tz)
+    if as_of is None:
+        latest = [t for t in (_frames.latest_instant(lead_specs),
+                              _frames.latest_instant(touch_specs)) if t is not None]
+        if not latest:
+            raise ValueError("as_of: the inputs hold no timestamp to take it from; pass as_of=")
+        as_of_seconds = max(latest)
+    else:
+        as_of_seconds = _frames.instant_seconds(as_of, "as_of", tz)
+    out = _core.schedule(_core.cadence_for_policy(impl), len(lead_frame), lead_specs,
+                         len(touch_frame), touch_specs, as_of_seconds, collect)
+    zone = policy.time_zone
+    rows = out["lead_row"]
+    lead_ids = lead_frame["lead_id"].reset_index(drop=True)
+    consultants = (lead_frame["consultant_id"].reset_index(drop=True).take(rows)
+                   .reset_index(drop=True)
+                   if "consultant_id" in lead_frame.columns else pd.Series([None] * len(rows),
+                                                                         dtype=object))
+    tasks = pd.DataFrame({
+        "lead_id": lead_ids.take(rows).reset_index(drop=True),
+        "consultant_id": consultants,
+        "task": pd.Categorical.from_codes(out["kind"], categories=_TASK_NAMES),
+        "due_at": _times(out["due"], zone),
+        "agenda_at": _times(out["agenda"], zone, out["agenda_valid"]),
+        "status": pd.Categorical.from_codes(out["overdue"].astype(np.int8),
+                                            categories=["pending", "overdue"]),
+        "started_at": _times(out["start"], zone),
+        "detail": pd.Series([d or None for d in out["detail"]], dtype=object),
+    })
+    errors = pd.DataFrame(
+        [(table, row, (lead_frame if table == "leads" else touch_frame)["lead_id"].iloc[row],
+          column or None, message) for table, row, column, message in out["errors"]],
+        columns=["table", "row", "lead_id", "column", "reason"])
+    return tasks, errors, lead_frame, rows, pd.Timestamp(as_of_seconds, unit="s", tz="UTC")
+
+
+def schedule(leads: Any, touches: Any, policy: Policy, *, as_of=None, tz: str | None = None,
+             errors: str = "raise"):
+    """Every open follow-up task at `as_of` (docs/cadence.md).
+
+    `leads` needs ``lead_id`` and ``created_at``; `touches` needs ``lead_id``, ``at`` and
+    ``method``; the other columns of docs/data.md are read when present. `as_of` defaults to
+    the latest timestamp in the inputs — never the machine's clock. Naive timestamps need
+    `tz`.
+
+    Returns a DataFrame with one row per open task: ``lead_id``, ``consultant_id``, ``task``,
+    ``due_at``, ``agenda_at`` (range intervals, else null), ``status`` (``pending`` or
+    ``overdue``), ``started_at`` and ``detail`` (post-sale step, greeting or campaign), in
+    lead order and by due time within a lead. With ``errors="collect"`` returns
+    ``(tasks, errors)``: one row per rejected input row (``table``, ``row``, ``lead_id``,
+    ``column``, ``reason``) instead of raising; nothing is dropped silently.
+    """
+    if errors not in ("raise", "collect"):
+        raise ValueError(f'errors: expected "raise" or "collect", got {errors!r}')
+    tasks, rejected, *_ = _run(leads, touches, policy, as_of, tz, errors == "collect")
+    return (tasks, rejected) if errors == "collect" else tasks
+
+
+def agenda(leads: Any, touches: Any, policy: Policy, *, day: _dt.date,
+           consultant_id: str | None = None, dealer_id: str | None = None,
+           tz: str | None = None) -> pd.DataFrame:
+    """The daily work log (002 §2.5): at the start of local `day`, every task due that day,
+    on the agenda that day (range intervals), or overdue — optionally for one consultant or
+    one dealer."""
+    if isinstance(day, _dt.datetime) or not isinstance(day, _dt.date):
+        raise TypeError(f"day: expected a datetime.date, got {type(day).__name__}")
+    zone = policy.time_zone
+    start = pd.Timestamp(day).tz_localize(zone)
+    end = pd.Timestamp(day + _dt.timedelta(days=1)).tz_localize(zone)
+    tasks, _, lead_frame, rows, _ = _run(leads, touches, policy, start, tz, False)
+    keep = (tasks["due_at"] < end) | (tasks["agenda_at"].notna() & (tasks["agenda_at"] < end))
+    if consultant_id is not None:
+        keep &= tasks["consultant_id"] == consultant_id
+    if dealer_id is not None:
+        if "dealer_id" not in lead_frame.columns:
+            raise ValueError('leads: dealer_id= needs a "dealer_id" column')
+        dealers = lead_frame["dealer_id"].reset_index(drop=True).take(rows).reset_index(drop=True)
+        keep &= (dealers == dealer_id).to_numpy()
+    return tasks[keep.to_numpy()].reset_index(drop=True)
