@@ -490,10 +490,11 @@ absl::StatusOr<ScheduleResult> Cadence::Schedule(const Columns& leads, const Col
       continue;
     }
     const absl::string_view id = ids->StringAt(row);
-    const std::string who = absl::StrCat("lead_id ", Quote(id));
+    // Built only for a message: most rows need none.
+    const auto who = [&] { return absl::StrCat("lead_id ", Quote(id)); };
     if (!row_of.emplace(id, row).second) {
       LEADKIT_RETURN_IF_ERROR(reject("leads", row, "lead_id",
-                                     absl::StrCat(who, " is given twice (first at row ",
+                                     absl::StrCat(who(), " is given twice (first at row ",
                                                   row_of[id], ")")));
       rejected[r] = 1;
       continue;
@@ -501,7 +502,7 @@ absl::StatusOr<ScheduleResult> Cadence::Schedule(const Columns& leads, const Col
     LeadFacts& f = facts[r];
     std::optional<Instant> created_at = InstantAt(created, row);
     if (!created_at) {
-      LEADKIT_RETURN_IF_ERROR(reject("leads", row, "created_at", who + ": created_at is null"));
+      LEADKIT_RETURN_IF_ERROR(reject("leads", row, "created_at", who() + ": created_at is null"));
       rejected[r] = 1;
       continue;
     }
@@ -515,7 +516,7 @@ absl::StatusOr<ScheduleResult> Cadence::Schedule(const Columns& leads, const Col
       if (s < 0) {
         LEADKIT_RETURN_IF_ERROR(reject(
             "leads", row, "status",
-            absl::StrCat(who, ": unknown status ", Quote(status->StringAt(row)),
+            absl::StrCat(who(), ": unknown status ", Quote(status->StringAt(row)),
                          " (open, won, lost, invalid)")));
         rejected[r] = 1;
         continue;
@@ -527,7 +528,7 @@ absl::StatusOr<ScheduleResult> Cadence::Schedule(const Columns& leads, const Col
       if (v < 0) {
         LEADKIT_RETURN_IF_ERROR(reject(
             "leads", row, "lost_review",
-            absl::StrCat(who, ": unknown lost_review ", Quote(review->StringAt(row)),
+            absl::StrCat(who(), ": unknown lost_review ", Quote(review->StringAt(row)),
                          " (pending, approved, rejected)")));
         rejected[r] = 1;
         continue;
@@ -540,7 +541,7 @@ absl::StatusOr<ScheduleResult> Cadence::Schedule(const Columns& leads, const Col
       if (g < 0) {
         LEADKIT_RETURN_IF_ERROR(reject(
             "leads", row, "grade",
-            absl::StrCat(who, ": grade ", Quote(grade->StringAt(row)),
+            absl::StrCat(who(), ": grade ", Quote(grade->StringAt(row)),
                          " is not one of the policy's grades")));
         rejected[r] = 1;
         continue;
@@ -583,28 +584,20 @@ absl::StatusOr<ScheduleResult> Cadence::Schedule(const Columns& leads, const Col
       LEADKIT_RETURN_IF_ERROR(reject("touches", t, "lead_id", "lead_id is null"));
       continue;
     }
-    const std::string who = absl::StrCat("lead_id ", Quote(touch_ids->StringAt(t)));
+    const auto who = [&] { return absl::StrCat("lead_id ", Quote(touch_ids->StringAt(t))); };
     const int64_t lead = lead_of_code[static_cast<size_t>(touch_ids->data<int32_t>()[t])];
     if (lead < 0) {
-      LEADKIT_RETURN_IF_ERROR(reject("touches", t, "lead_id", who + " is not in the leads"));
+      LEADKIT_RETURN_IF_ERROR(reject("touches", t, "lead_id", who() + " is not in the leads"));
       continue;
     }
     if (rejected[static_cast<size_t>(lead)]) continue;  // the lead's own row was reported
     std::optional<Instant> at = InstantAt(touch_at, t);
     if (!at) {
-      LEADKIT_RETURN_IF_ERROR(reject("touches", t, "at", who + ": at is null"));
-      continue;
-    }
-    if (*at < facts[static_cast<size_t>(lead)].created_at) {
-      LEADKIT_RETURN_IF_ERROR(reject(
-          "touches", t, "at",
-          absl::StrCat(who, ": at ", cadence_internal::InstantText(*at),
-                       " is before the lead's created_at ",
-                       cadence_internal::InstantText(facts[static_cast<size_t>(lead)].created_at))));
+      LEADKIT_RETURN_IF_ERROR(reject("touches", t, "at", who() + ": at is null"));
       continue;
     }
     if (method->IsNull(t)) {
-      LEADKIT_RETURN_IF_ERROR(reject("touches", t, "method", who + ": method is null"));
+      LEADKIT_RETURN_IF_ERROR(reject("touches", t, "method", who() + ": method is null"));
       continue;
     }
     if (grade_after != nullptr && !grade_after->IsNull(t)) {
@@ -612,7 +605,7 @@ absl::StatusOr<ScheduleResult> Cadence::Schedule(const Columns& leads, const Col
       if (g < 0) {
         LEADKIT_RETURN_IF_ERROR(reject(
             "touches", t, "grade_after",
-            absl::StrCat(who, ": grade_after ", Quote(grade_after->StringAt(t)),
+            absl::StrCat(who(), ": grade_after ", Quote(grade_after->StringAt(t)),
                          " is not one of the policy's grades")));
         continue;
       }
@@ -625,25 +618,59 @@ absl::StatusOr<ScheduleResult> Cadence::Schedule(const Columns& leads, const Col
     offsets[static_cast<size_t>(i) + 1] += offsets[static_cast<size_t>(i)];
   }
   std::vector<TouchFacts> grouped(static_cast<size_t>(offsets.back()));
+  std::vector<int64_t> grouped_row(grouped.size());  // each grouped touch's row
   {
     std::vector<int64_t> next(offsets.begin(), offsets.end() - 1);
     for (int64_t t = 0; t < m; ++t) {
       const int64_t lead = touch_lead[static_cast<size_t>(t)];
       if (lead < 0) continue;
-      grouped[static_cast<size_t>(next[static_cast<size_t>(lead)]++)] = {
-          .at = *InstantAt(touch_at, t),
-          .method = method->StringAt(t),
-          .grade_after = touch_grade[static_cast<size_t>(t)]};
+      const auto slot = static_cast<size_t>(next[static_cast<size_t>(lead)]++);
+      grouped[slot] = {.at = *InstantAt(touch_at, t),
+                       .method = method->StringAt(t),
+                       .grade_after = touch_grade[static_cast<size_t>(t)]};
+      grouped_row[slot] = t;
     }
+  }
+  // A touch before its lead's creation is bad input; checked lead by lead, where the lead's
+  // facts are at hand, and in the touches' row order.
+  std::vector<std::pair<int64_t, int64_t>> early;  // (touch row, lead row)
+  for (int64_t row = 0; row < n; ++row) {
+    const auto r = static_cast<size_t>(row);
+    for (int64_t k = offsets[r]; k < offsets[r + 1]; ++k) {
+      if (grouped[static_cast<size_t>(k)].at < facts[r].created_at) {
+        early.emplace_back(grouped_row[static_cast<size_t>(k)], row);
+      }
+    }
+  }
+  std::sort(early.begin(), early.end());
+  for (const auto& [t, lead] : early) {
+    LEADKIT_RETURN_IF_ERROR(reject(
+        "touches", t, "at",
+        absl::StrCat("lead_id ", Quote(touch_ids->StringAt(t)), ": at ",
+                     cadence_internal::InstantText(*InstantAt(touch_at, t)),
+                     " is before the lead's created_at ",
+                     cadence_internal::InstantText(facts[static_cast<size_t>(lead)].created_at))));
   }
 
   for (int64_t row = 0; row < n; ++row) {
     const auto r = static_cast<size_t>(row);
     if (rejected[r]) continue;
-    const std::span<TouchFacts> lead_touches(grouped.data() + offsets[r],
-                                             static_cast<size_t>(offsets[r + 1] - offsets[r]));
+    std::span<TouchFacts> lead_touches(grouped.data() + offsets[r],
+                                       static_cast<size_t>(offsets[r + 1] - offsets[r]));
+    // Rejected early touches (reported above) leave the lead's touches.
+    const Instant created_at = facts[r].created_at;
+    lead_touches = lead_touches.first(static_cast<size_t>(
+        std::partition(lead_touches.begin(), lead_touches.end(),
+                       [created_at](const TouchFacts& t) { return t.at >= created_at; }) -
+        lead_touches.begin()));
     std::sort(lead_touches.begin(), lead_touches.end(), cadence_internal::TouchBefore);
-    absl::StatusOr<std::vector<Task>> tasks = LeadTasks(facts[r], lead_touches, as_of);
+    // Touches after as_of have not happened yet.
+    lead_touches = lead_touches.first(static_cast<size_t>(
+        std::upper_bound(lead_touches.begin(), lead_touches.end(), as_of,
+                         [](Instant t, const TouchFacts& touch) { return t < touch.at; }) -
+        lead_touches.begin()));
+    absl::StatusOr<std::vector<Task>> tasks =
+        cadence_internal::LeadSchedule(*this, facts[r], lead_touches, as_of).Run();
     if (!tasks.ok()) {
       LEADKIT_RETURN_IF_ERROR(reject(
           "leads", row, "",
@@ -653,7 +680,7 @@ absl::StatusOr<ScheduleResult> Cadence::Schedule(const Columns& leads, const Col
     for (Task& task : *tasks) result.tasks.push_back({row, std::move(task)});
     int g = facts[r].grade;  // the grade in force at as_of
     for (const TouchFacts& t : lead_touches) {
-      if (t.at <= as_of && t.grade_after >= 0) g = t.grade_after;
+      if (t.grade_after >= 0) g = t.grade_after;
     }
     result.grades[r] = g;
   }

@@ -48,6 +48,11 @@ struct CalendarData {
   // utc_day_base + u.
   int64_t utc_day_base = 0;
   std::vector<int32_t> utc_day_first;
+  // A span of UTC seconds over which the zone's offset does not change (for Asia/Shanghai,
+  // every year since 1991): local time there is plain arithmetic, no tz database lookup.
+  int64_t fixed_from = 0;
+  int64_t fixed_to = 0;
+  int64_t fixed_offset = 0;
   std::string canonical_json;
 };
 
@@ -365,11 +370,31 @@ class Loader : public json_internal::JsonReader {
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
-int64_t FromLocalSeconds(const date::time_zone* zone, date::local_seconds local) {
+int64_t FromLocalSeconds(const CalendarData& c, date::local_seconds local) {
+  const int64_t guess = local.time_since_epoch().count() - c.fixed_offset;
+  // A day away from the fixed span's ends, no transition can make the local time skipped or
+  // repeated.
+  if (guess >= c.fixed_from + kDay && guess < c.fixed_to - kDay) return guess;
   // Skipped local times take the offset before the transition, which moves them forward by
   // the gap; repeated ones take the first (earlier) instant. Both are info.first.
-  const date::local_info info = zone->get_info(local);
+  const date::local_info info = c.zone->get_info(local);
   return (local - info.first.offset).time_since_epoch().count();
+}
+
+int64_t ToLocalSeconds(const CalendarData& c, int64_t t) {
+  if (t >= c.fixed_from && t < c.fixed_to) return t + c.fixed_offset;
+  return c.zone->to_local(Instant(seconds(t))).time_since_epoch().count();
+}
+
+// The span around the coverage (or 2025) where the zone keeps one offset.
+void FindFixedOffset(CalendarData& c) {
+  const date::local_days probe =
+      c.has_coverage ? c.from + (c.to - c.from) / 2 : date::local_days(date::year{2025} / 1 / 1);
+  const date::sys_info info =
+      c.zone->get_info(date::sys_seconds(probe.time_since_epoch()));
+  c.fixed_offset = info.offset.count();
+  c.fixed_from = info.begin.time_since_epoch().count();
+  c.fixed_to = info.end.time_since_epoch().count();
 }
 
 // Appends day `day`'s open intervals (UTC seconds) to starts/ends.
@@ -377,8 +402,8 @@ void AppendDay(const CalendarData& c, date::local_days day,
                const std::vector<OpenHours>& hours, std::vector<int64_t>& starts,
                std::vector<int64_t>& ends) {
   for (const OpenHours& h : hours) {
-    int64_t s = FromLocalSeconds(c.zone, day + h.open);
-    const int64_t e = FromLocalSeconds(c.zone, day + h.close);
+    int64_t s = FromLocalSeconds(c, day + h.open);
+    const int64_t e = FromLocalSeconds(c, day + h.close);
     if (!ends.empty()) s = std::max(s, ends.back());
     if (e <= s) continue;  // wholly inside a skipped hour
     starts.push_back(s);
@@ -387,6 +412,7 @@ void AppendDay(const CalendarData& c, date::local_days day,
 }
 
 void BuildTable(CalendarData& c) {
+  FindFixedOffset(c);
   if (!c.has_coverage) return;
   const int64_t days = (c.to - c.from).count() + 1;
   std::vector<const std::vector<OpenHours>*> hours(static_cast<size_t>(days));
@@ -414,8 +440,8 @@ void BuildTable(CalendarData& c) {
   for (size_t k = 0; k < c.starts.size(); ++k) {
     c.cum[k + 1] = c.cum[k] + (c.ends[k] - c.starts[k]);
   }
-  c.table_begin = FromLocalSeconds(c.zone, date::local_seconds(c.from));
-  c.table_end = FromLocalSeconds(c.zone, date::local_seconds(c.to + date::days(1)));
+  c.table_begin = FromLocalSeconds(c, date::local_seconds(c.from));
+  c.table_end = FromLocalSeconds(c, date::local_seconds(c.to + date::days(1)));
   c.utc_day_base = FloorDiv(c.table_begin, kDay);
   const int64_t last_day = FloorDiv(c.table_end, kDay);
   size_t k = 0;
@@ -500,7 +526,7 @@ class Engine {
   }
 
   date::local_days LocalDay(int64_t t) const {
-    return date::floor<date::days>(c_.zone->to_local(Instant(seconds(t))));
+    return date::floor<date::days>(date::local_seconds(seconds(ToLocalSeconds(c_, t))));
   }
 
   absl::Status OutOfRange(int64_t t) const {
@@ -791,10 +817,13 @@ absl::StatusOr<std::chrono::seconds> Calendar::BusinessBetween(Instant a, Instan
   return std::chrono::seconds(s);
 }
 
-date::local_seconds Calendar::ToLocal(Instant t) const { return data_->zone->to_local(t); }
+date::local_seconds Calendar::ToLocal(Instant t) const {
+  return date::local_seconds(
+      std::chrono::seconds(calendar_internal::ToLocalSeconds(*data_, t.time_since_epoch().count())));
+}
 
 Instant Calendar::FromLocal(date::local_seconds local) const {
-  return Instant(std::chrono::seconds(calendar_internal::FromLocalSeconds(data_->zone, local)));
+  return Instant(std::chrono::seconds(calendar_internal::FromLocalSeconds(*data_, local)));
 }
 
 namespace {

@@ -236,6 +236,10 @@ def _instant_spec(name, series, table, labels, tz):
     if isinstance(dtype, pd.DatetimeTZDtype):
         utc = series.dt.tz_convert("UTC").dt.tz_localize(None)
     elif dtype.kind == "M":
+        if tz is None and series.isna().all():
+            # No instant to misread: an all-null column needs no zone.
+            n = len(series)
+            return (name, "instant", np.zeros(n, np.int64), np.zeros(n, np.uint8), None)
         if tz is None:
             raise ValueError(
                 f"{table}.{name}: timestamps without a time zone; pass tz= (for example "

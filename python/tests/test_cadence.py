@@ -1,0 +1,213 @@
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import leadkit
+from leadkit import Policy
+
+SH = "Asia/Shanghai"
+OABC = Policy.preset("oabc")
+
+
+def ts(text):
+    return pd.Timestamp(text, tz=SH)
+
+
+def frame_leads():
+    return pd.DataFrame({
+        "lead_id": ["L1", "L2", "L3", "L4", "L5", "L6"],
+        "created_at": pd.to_datetime(["2024-05-13 22:00", "2024-05-13 10:00", "2024-05-01 09:00",
+                                      "2024-05-13 09:00", "2024-05-13 09:00",
+                                      "2024-05-13 09:00"]).tz_localize(SH),
+        "channel": ["website", "showroom", "phone", "website", "website", "website"],
+        "consultant_id": ["C1", "C2", "C3", "C1", "C2", "C3"],
+        "dealer_id": ["D1", "D1", "D2", "D2", "D1", "D1"],
+        "status": ["open", "open", "open", "won", "lost", "invalid"],
+        "won_at": pd.to_datetime([None, None, None, "2024-05-20 10:00", None, None]).tz_localize(SH),
+        "lost_at": pd.to_datetime([None, None, None, None, "2024-05-20 10:00", None]).tz_localize(SH),
+        "lost_review": [None, None, None, None, "pending", None],
+        "purchase_within_days": [None, 10, 20, 5, 25, None],
+    })
+
+
+def frame_touches():
+    return pd.DataFrame({
+        "lead_id": ["L2", "L3", "L3", "L4", "L5"],
+        "at": pd.to_datetime(["2024-05-13 10:30", "2024-05-01 10:00", "2024-05-04 10:00",
+                              "2024-05-22 11:00", "2024-05-14 10:00"]).tz_localize(SH),
+        "method": ["visit", "phone", "phone", "phone", "wechat"],
+        "grade_after": [None, None, "B", None, None],
+        "consultant_id": ["C2", "C3", "C3", "C1", "C2"],
+    })
+
+
+def rows(tasks):
+    return [(r.lead_id, r.task, r.due_at.strftime("%Y-%m-%d %H:%M"), r.status)
+            for r in tasks.itertuples()]
+
+
+def test_schedule_lists_every_open_task_with_the_contract_columns():
+    tasks = leadkit.schedule(frame_leads(), frame_touches(), OABC, as_of=ts("2024-05-23 12:00"))
+    assert list(tasks.columns)[:6] == ["lead_id", "consultant_id", "task", "due_at", "agenda_at",
+                                      "status"]
+    # Worked by hand: L1 first contact 1 business hour after Monday 22:00; L2 a walk-in
+    # (callback 24 h) whose visit opened the thank-you (24 h) and a grade A follow-up (2 days);
+    # L3 re-graded B at its second touch (7 days); L4 won, ordered follow-up 7 days after the
+    # last touch; L5 lost, review pending, 48 business hours; L6 invalid: nothing.
+    assert rows(tasks) == [
+        ("L1", "first_contact", "2024-05-14 10:00", "overdue"),
+        ("L2", "callback", "2024-05-14 10:00", "overdue"),
+        ("L2", "thank_you", "2024-05-14 10:30", "overdue"),
+        ("L2", "follow_up", "2024-05-15 10:30", "overdue"),
+        ("L3", "follow_up", "2024-05-11 10:00", "overdue"),
+        ("L4", "order_follow_up", "2024-05-29 11:00", "pending"),
+        ("L5", "lost_review", "2024-05-25 13:00", "pending"),
+    ]
+    assert str(tasks["due_at"].dt.tz) == SH
+    assert list(tasks["consultant_id"]) == ["C1", "C2", "C2", "C2", "C3", "C1", "C2"]
+
+
+def test_as_of_defaults_to_the_latest_timestamp_in_the_inputs():
+    leads, touches = frame_leads(), frame_touches()
+    default = leadkit.schedule(leads, touches, OABC)
+    explicit = leadkit.schedule(leads, touches, OABC, as_of=ts("2024-05-22 11:00"))
+    pd.testing.assert_frame_equal(default, explicit)
+
+
+def test_range_intervals_have_an_agenda_date():
+    leads = pd.DataFrame({"lead_id": ["a"], "created_at": [ts("2024-05-13 09:00")],
+                          "purchase_within_days": [60]})  # abcd: C, every 14 to 30 days
+    touches = pd.DataFrame({"lead_id": ["a", "a"], "at": [ts("2024-05-13 10:00"), ts("2024-05-13 11:00")],
+                            "method": ["phone", "wechat"]})
+    tasks = leadkit.schedule(leads, touches, Policy.preset("abcd"), as_of=ts("2024-05-14 12:00"))
+    assert len(tasks) == 1
+    assert tasks["agenda_at"][0] == ts("2024-05-27 11:00")
+    assert tasks["due_at"][0] == ts("2024-06-12 11:00")
+
+
+def test_agenda_is_the_day_due_plus_everything_overdue():
+    day = dt.date(2024, 5, 14)
+    agenda = leadkit.agenda(frame_leads(), frame_touches(), OABC, day=day)
+    assert [(r.lead_id, r.task) for r in agenda.itertuples()] == [
+        ("L1", "first_contact"), ("L2", "callback"), ("L2", "thank_you"), ("L3", "follow_up"),
+        ("L4", "first_contact"), ("L5", "first_contact")]
+    mine = leadkit.agenda(frame_leads(), frame_touches(), OABC, day=day, consultant_id="C2")
+    assert set(mine["lead_id"]) == {"L2", "L5"}
+    d2 = leadkit.agenda(frame_leads(), frame_touches(), OABC, day=day, dealer_id="D2")
+    assert set(d2["lead_id"]) == {"L3", "L4"}
+
+
+@pytest.mark.parametrize("change, table, column, reason", [
+    (lambda l, t: t.loc.__setitem__(len(t), ["L9", ts("2024-05-14 10:00"), "phone", None, "C1"]),
+     "touches", "lead_id", 'lead_id "L9" is not in the leads'),
+    (lambda l, t: t.loc.__setitem__(0, ["L2", ts("2024-05-12 10:00"), "visit", None, "C2"]),
+     "touches", "at", "is before the lead's created_at"),
+    (lambda l, t: t.loc.__setitem__(2, ["L3", ts("2024-05-04 10:00"), "phone", "Z", "C3"]),
+     "touches", "grade_after", 'grade_after "Z" is not one of the policy\'s grades'),
+    (lambda l, t: l.loc.__setitem__((1, "status"), "opne"),
+     "leads", "status", 'unknown status "opne"'),
+    (lambda l, t: l.loc.__setitem__((4, "lost_review"), "maybe"),
+     "leads", "lost_review", 'unknown lost_review "maybe"'),
+    (lambda l, t: l.__setitem__("grade", [None, "Q", None, None, None, None]),
+     "leads", "grade", 'grade "Q" is not one of the policy\'s grades'),
+])
+def test_bad_rows_raise_or_are_collected(change, table, column, reason):
+    leads, touches = frame_leads(), frame_touches()
+    change(leads, touches)
+    with pytest.raises(ValueError, match=reason.replace("(", r"\(").replace(")", r"\)")):
+        leadkit.schedule(leads, touches, OABC, as_of=ts("2024-05-23 12:00"))
+    tasks, errors = leadkit.schedule(leads, touches, OABC, as_of=ts("2024-05-23 12:00"),
+                                     errors="collect")
+    assert len(errors) == 1
+    assert (errors["table"][0], errors["column"][0]) == (table, column)
+    assert reason in errors["reason"][0]
+    assert errors["lead_id"][0] in set(leads["lead_id"]) | {"L9"}
+
+
+def test_naive_timestamps_need_a_zone():
+    leads, touches = frame_leads(), frame_touches()
+    touches["at"] = touches["at"].dt.tz_localize(None)
+    with pytest.raises(ValueError, match=r"touches\.at: timestamps without a time zone"):
+        leadkit.schedule(leads, touches, OABC)
+    with_tz = leadkit.schedule(leads, touches, OABC, tz=SH, as_of=ts("2024-05-23 12:00"))
+    assert len(with_tz) == 7
+    with pytest.raises(ValueError, match="as_of: naive time"):
+        leadkit.schedule(frame_leads(), frame_touches(), OABC, as_of=pd.Timestamp("2024-05-23"))
+
+
+def test_errors_argument_is_checked():
+    with pytest.raises(ValueError, match='errors: expected "raise" or "collect"'):
+        leadkit.schedule(frame_leads(), frame_touches(), OABC, errors="ignore")
+
+
+# Properties over random leads and touches ------------------------------------------------
+
+def random_inputs(seed: int, n: int = 40):
+    rng = np.random.default_rng(seed)
+    base = ts("2024-03-01 09:00")
+    created = base + pd.to_timedelta(rng.integers(0, 60 * 24 * 3600, n), unit="s")
+    statuses = rng.choice(["open", "won", "lost", "invalid"], n, p=[0.6, 0.15, 0.2, 0.05])
+    leads = pd.DataFrame({
+        "lead_id": [f"L{i}" for i in range(n)],
+        "created_at": created,
+        "channel": rng.choice(["website", "showroom", "phone"], n),
+        "status": statuses,
+        "won_at": [c + pd.Timedelta(days=int(d)) if s == "won" else pd.NaT
+                   for c, s, d in zip(created, statuses, rng.integers(1, 30, n))],
+        "delivered_at": [c + pd.Timedelta(days=int(d)) if s == "won" and d % 2 else pd.NaT
+                         for c, s, d in zip(created, statuses, rng.integers(31, 60, n))],
+        "lost_at": [c + pd.Timedelta(days=int(d)) if s == "lost" else pd.NaT
+                    for c, s, d in zip(created, statuses, rng.integers(1, 30, n))],
+        "lost_review": [rng.choice(["pending", "approved", "rejected"]) if s == "lost" else None
+                        for s in statuses],
+        "purchase_within_days": rng.integers(0, 120, n).astype(float),
+    })
+    m = n * 3
+    owner = rng.integers(0, n, m)
+    touches = pd.DataFrame({
+        "lead_id": [f"L{i}" for i in owner],
+        "at": created[owner] + pd.to_timedelta(rng.integers(0, 40 * 24 * 3600, m), unit="s"),
+        "method": rng.choice(["phone", "wechat", "visit"], m),
+        "grade_after": [rng.choice(["O", "A", "B", "C"]) if rng.random() < 0.3 else None
+                        for _ in range(m)],
+    })
+    return leads, touches
+
+
+AS_OF = ts("2024-05-15 12:00")
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000))
+def test_deadlines_are_never_before_their_start(seed):
+    tasks = leadkit.schedule(*random_inputs(seed), OABC, as_of=AS_OF)
+    assert (tasks["due_at"] >= tasks["started_at"]).all()
+    assert (tasks["started_at"] <= AS_OF).all()
+    assert ((tasks["status"] == "overdue") == (tasks["due_at"] < AS_OF)).all()
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000), st.integers(0, 10_000))
+def test_reordering_input_rows_changes_nothing(seed, shuffle):
+    leads, touches = random_inputs(seed)
+    key = ["lead_id", "task", "due_at"]
+    whole = leadkit.schedule(leads, touches, OABC, as_of=AS_OF).sort_values(key)
+    shuffled = leadkit.schedule(leads.sample(frac=1, random_state=shuffle),
+                                touches.sample(frac=1, random_state=shuffle + 1), OABC,
+                                as_of=AS_OF).sort_values(key)
+    pd.testing.assert_frame_equal(whole.reset_index(drop=True), shuffled.reset_index(drop=True))
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 39))
+def test_splitting_the_leads_and_concatenating_equals_the_whole(seed, cut):
+    leads, touches = random_inputs(seed)
+    whole = leadkit.schedule(leads, touches, OABC, as_of=AS_OF)
+    parts = []
+    for part in (leads.iloc[:cut], leads.iloc[cut:]):
+        mine = touches[touches["lead_id"].isin(part["lead_id"])]
+        parts.append(leadkit.schedule(part, mine, OABC, as_of=AS_OF))
+    pd.testing.assert_frame_equal(whole, pd.concat(parts, ignore_index=True))
