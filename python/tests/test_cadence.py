@@ -211,3 +211,28 @@ def test_splitting_the_leads_and_concatenating_equals_the_whole(seed, cut):
         mine = touches[touches["lead_id"].isin(part["lead_id"])]
         parts.append(leadkit.schedule(part, mine, OABC, as_of=AS_OF))
     pd.testing.assert_frame_equal(whole, pd.concat(parts, ignore_index=True))
+
+
+@pytest.mark.parametrize("preset", Policy.presets())
+def test_golden_scenario_per_preset(preset, golden_dir):
+    import json
+    scenario = json.loads((golden_dir / "cadence_scenario.json").read_text(encoding="utf-8"))
+    expected = json.loads((golden_dir / "cadence_expected.json").read_text(encoding="utf-8"))[preset]
+    policy = Policy.preset(preset)
+
+    def grade(value):  # '@k' is the policy's k-th grade
+        return policy.grades[int(value[1:])] if isinstance(value, str) else value
+
+    leads = pd.DataFrame.from_records(scenario["leads"])
+    for column in ["created_at", "assigned_at", "won_at", "delivered_at", "lost_at"]:
+        leads[column] = pd.to_datetime(leads[column], utc=True).dt.tz_convert(SH)
+    leads["birthday"] = pd.to_datetime(leads["birthday"])
+    leads["grade"] = leads["grade"].map(grade).astype(object)
+    touches = pd.DataFrame.from_records(scenario["touches"])
+    touches["at"] = pd.to_datetime(touches["at"], utc=True).dt.tz_convert(SH)
+    touches["grade_after"] = touches["grade_after"].map(grade).astype(object)
+    tasks = leadkit.schedule(leads, touches, policy, as_of=pd.Timestamp(scenario["as_of"]))
+    actual = [[r.lead_id, r.task, r.due_at.strftime("%Y-%m-%d %H:%M"),
+               None if pd.isna(r.agenda_at) else r.agenda_at.strftime("%Y-%m-%d %H:%M"),
+               r.status, r.detail] for r in tasks.itertuples()]
+    assert actual == expected, json.dumps(actual, ensure_ascii=False)
