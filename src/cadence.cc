@@ -12,6 +12,7 @@
 #include "leadkit/classify.h"
 #include "leadkit/internal/status_macros.h"
 #include "leadkit/phone.h"
+#include "lead_batch.h"
 
 namespace leadkit {
 namespace cadence_internal {
@@ -410,29 +411,15 @@ std::vector<int> CodeIndex(const Column* c, std::span<const absl::string_view> n
 std::string Quote(absl::string_view s) { return absl::StrCat("\"", s, "\""); }
 
 }  // namespace
-}  // namespace cadence_internal
 
-absl::StatusOr<ScheduleResult> Cadence::Schedule(const Columns& leads, const Columns& touches,
-                                                 Instant as_of,
-                                                 const ScheduleOptions& options) const {
-  using cadence_internal::CodeIndex;
-  using cadence_internal::InstantAt;
-  using cadence_internal::Quote;
-  using cadence_internal::Read;
-  ScheduleResult result;
+absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy, const Columns& leads,
+                                        const Columns& touches, Instant as_of,
+                                        const Reject& reject,
+                                        std::span<const uint8_t> include) {
+  LeadBatch batch;
   const int64_t n = leads.num_rows();
-  result.grades.assign(static_cast<size_t>(n), -1);
-  std::vector<uint8_t> rejected(static_cast<size_t>(n), 0);
-  // A bad row: an error now, or a row of the errors table.
-  const auto reject = [&](absl::string_view table, int64_t row, absl::string_view column,
-                          std::string message) -> absl::Status {
-    if (!options.collect_errors) {
-      return absl::InvalidArgumentError(absl::StrCat(table, " row ", row, ": ", message));
-    }
-    result.errors.push_back({std::string(table), row, std::string(column), std::move(message)});
-    return absl::OkStatus();
-  };
-
+  std::vector<uint8_t>& rejected = batch.rejected;
+  rejected.assign(static_cast<size_t>(n), 0);
   constexpr ColumnType kCode = ColumnType::kCode;
   constexpr ColumnType kTime = ColumnType::kInstant;
   LEADKIT_ASSIGN_OR_RETURN(const Column* ids, Read(leads, "leads", "lead_id", kCode, true));
@@ -457,16 +444,16 @@ absl::StatusOr<ScheduleResult> Cadence::Schedule(const Columns& leads, const Col
   static constexpr absl::string_view kReviews[] = {"pending", "approved", "rejected"};
   const std::vector<int> status_of = CodeIndex(status, kStatuses);
   const std::vector<int> review_of = CodeIndex(review, kReviews);
-  const std::vector<absl::string_view> grade_names(policy_.grades().begin(),
-                                                   policy_.grades().end());
+  const std::vector<absl::string_view> grade_names(policy.grades().begin(),
+                                                   policy.grades().end());
   const std::vector<int> grade_of = CodeIndex(grade, grade_names);
-  const auto& callback_channels = policy_.cadence().callback_channels;
+  const auto& callback_channels = policy.cadence().callback_channels;
   const std::vector<absl::string_view> callback_names(callback_channels.begin(),
                                                       callback_channels.end());
   const std::vector<int> callback_of = CodeIndex(channel, callback_names);
   std::vector<std::vector<int>> campaigns_of;
   if (model != nullptr) {
-    const auto& campaigns = policy_.cadence().campaigns;
+    const auto& campaigns = policy.cadence().campaigns;
     for (const std::string& m : model->dictionary()) {
       std::vector<int>& list = campaigns_of.emplace_back();
       for (size_t k = 0; k < campaigns.size(); ++k) {
@@ -477,13 +464,18 @@ absl::StatusOr<ScheduleResult> Cadence::Schedule(const Columns& leads, const Col
 
   // Grades at creation: the column where given, the policy's classification otherwise.
   std::vector<int32_t> classified(static_cast<size_t>(n)), rules(static_cast<size_t>(n));
-  LEADKIT_RETURN_IF_ERROR(ClassifyBatch(policy_, leads, classified, rules));
+  LEADKIT_RETURN_IF_ERROR(ClassifyBatch(policy, leads, classified, rules));
 
-  absl::flat_hash_map<absl::string_view, int64_t> row_of;
+  auto& row_of = batch.row_of;
   row_of.reserve(static_cast<size_t>(n));
-  std::vector<LeadFacts> facts(static_cast<size_t>(n));
+  std::vector<LeadFacts>& facts = batch.facts;
+  facts.resize(static_cast<size_t>(n));
   for (int64_t row = 0; row < n; ++row) {
     const auto r = static_cast<size_t>(row);
+    if (!include.empty() && !include[r]) {
+      rejected[r] = 1;  // out of scope: neither read nor reported
+      continue;
+    }
     if (ids->IsNull(row)) {
       LEADKIT_RETURN_IF_ERROR(reject("leads", row, "lead_id", "lead_id is null"));
       rejected[r] = 1;
@@ -578,7 +570,8 @@ absl::StatusOr<ScheduleResult> Cadence::Schedule(const Columns& leads, const Col
   const int64_t m = touches.num_rows();
   std::vector<int64_t> touch_lead(static_cast<size_t>(m), -1);
   std::vector<int> touch_grade(static_cast<size_t>(m), -1);
-  std::vector<int64_t> offsets(static_cast<size_t>(n) + 1, 0);
+  std::vector<int64_t>& offsets = batch.offsets;
+  offsets.assign(static_cast<size_t>(n) + 1, 0);
   for (int64_t t = 0; t < m; ++t) {
     if (touch_ids->IsNull(t)) {
       LEADKIT_RETURN_IF_ERROR(reject("touches", t, "lead_id", "lead_id is null"));
@@ -590,7 +583,7 @@ absl::StatusOr<ScheduleResult> Cadence::Schedule(const Columns& leads, const Col
       LEADKIT_RETURN_IF_ERROR(reject("touches", t, "lead_id", who() + " is not in the leads"));
       continue;
     }
-    if (rejected[static_cast<size_t>(lead)]) continue;  // the lead's own row was reported
+    if (rejected[static_cast<size_t>(lead)]) continue;  // out of scope, or reported
     std::optional<Instant> at = InstantAt(touch_at, t);
     if (!at) {
       LEADKIT_RETURN_IF_ERROR(reject("touches", t, "at", who() + ": at is null"));
@@ -617,7 +610,8 @@ absl::StatusOr<ScheduleResult> Cadence::Schedule(const Columns& leads, const Col
   for (int64_t i = 0; i < n; ++i) {
     offsets[static_cast<size_t>(i) + 1] += offsets[static_cast<size_t>(i)];
   }
-  std::vector<TouchFacts> grouped(static_cast<size_t>(offsets.back()));
+  std::vector<TouchFacts>& grouped = batch.touches;
+  grouped.resize(static_cast<size_t>(offsets.back()));
   std::vector<int64_t> grouped_row(grouped.size());  // each grouped touch's row
   {
     std::vector<int64_t> next(offsets.begin(), offsets.end() - 1);
@@ -652,29 +646,66 @@ absl::StatusOr<ScheduleResult> Cadence::Schedule(const Columns& leads, const Col
                      cadence_internal::InstantText(facts[static_cast<size_t>(lead)].created_at))));
   }
 
+  // Each lead's touches: those from its creation on, in order, up to as_of.
+  batch.touch_end.assign(static_cast<size_t>(n), 0);
   for (int64_t row = 0; row < n; ++row) {
     const auto r = static_cast<size_t>(row);
-    if (rejected[r]) continue;
-    std::span<TouchFacts> lead_touches(grouped.data() + offsets[r],
-                                       static_cast<size_t>(offsets[r + 1] - offsets[r]));
-    // Rejected early touches (reported above) leave the lead's touches.
+    std::span<TouchFacts> mine(grouped.data() + offsets[r],
+                               static_cast<size_t>(offsets[r + 1] - offsets[r]));
     const Instant created_at = facts[r].created_at;
-    lead_touches = lead_touches.first(static_cast<size_t>(
-        std::partition(lead_touches.begin(), lead_touches.end(),
+    mine = mine.first(static_cast<size_t>(
+        std::partition(mine.begin(), mine.end(),
                        [created_at](const TouchFacts& t) { return t.at >= created_at; }) -
-        lead_touches.begin()));
-    std::sort(lead_touches.begin(), lead_touches.end(), cadence_internal::TouchBefore);
-    // Touches after as_of have not happened yet.
-    lead_touches = lead_touches.first(static_cast<size_t>(
-        std::upper_bound(lead_touches.begin(), lead_touches.end(), as_of,
+        mine.begin()));
+    std::sort(mine.begin(), mine.end(), TouchBefore);
+    mine = mine.first(static_cast<size_t>(
+        std::upper_bound(mine.begin(), mine.end(), as_of,
                          [](Instant t, const TouchFacts& touch) { return t < touch.at; }) -
-        lead_touches.begin()));
+        mine.begin()));
+    batch.touch_end[r] = offsets[r] + static_cast<int64_t>(mine.size());
+  }
+  batch.ids = ids;
+  LEADKIT_ASSIGN_OR_RETURN(batch.entered,
+                           Read(leads, "leads", "entered_at", ColumnType::kInstant, false));
+  return batch;
+}
+
+}  // namespace cadence_internal
+
+absl::StatusOr<ScheduleResult> Cadence::Schedule(const Columns& leads, const Columns& touches,
+                                                 Instant as_of,
+                                                 const ScheduleOptions& options) const {
+  using cadence_internal::CodeIndex;
+  using cadence_internal::InstantAt;
+  using cadence_internal::Quote;
+  using cadence_internal::Read;
+  ScheduleResult result;
+  const int64_t n = leads.num_rows();
+  result.grades.assign(static_cast<size_t>(n), -1);
+  // A bad row: an error now, or a row of the errors table.
+  const auto reject = [&](absl::string_view table, int64_t row, absl::string_view column,
+                          std::string message) -> absl::Status {
+    if (!options.collect_errors) {
+      return absl::InvalidArgumentError(absl::StrCat(table, " row ", row, ": ", message));
+    }
+    result.errors.push_back({std::string(table), row, std::string(column), std::move(message)});
+    return absl::OkStatus();
+  };
+
+  LEADKIT_ASSIGN_OR_RETURN(cadence_internal::LeadBatch batch,
+                           cadence_internal::ReadLeadBatch(policy_, leads, touches, as_of, reject));
+  const std::vector<LeadFacts>& facts = batch.facts;
+  for (int64_t row = 0; row < n; ++row) {
+    const auto r = static_cast<size_t>(row);
+    if (batch.rejected[r]) continue;
+    const std::span<const TouchFacts> lead_touches = batch.TouchesOf(row);
     absl::StatusOr<std::vector<Task>> tasks =
         cadence_internal::LeadSchedule(*this, facts[r], lead_touches, as_of).Run();
     if (!tasks.ok()) {
       LEADKIT_RETURN_IF_ERROR(reject(
           "leads", row, "",
-          absl::StrCat("lead_id ", Quote(ids->StringAt(row)), ": ", tasks.status().message())));
+          absl::StrCat("lead_id ", Quote(batch.ids->StringAt(row)), ": ",
+                       tasks.status().message())));
       continue;
     }
     for (Task& task : *tasks) result.tasks.push_back({row, std::move(task)});
