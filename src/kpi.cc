@@ -1,0 +1,529 @@
+// The KPI engine (docs/kpis.md): per-lead outcomes on the cadence's deadline rules, summed per
+// group into a mergeable state.
+#include "leadkit/kpi.h"
+
+#include <algorithm>
+#include <cstring>
+#include <thread>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "date/date.h"
+#include "date/iso_week.h"
+#include "lead_batch.h"
+#include "leadkit/internal/status_macros.h"
+
+namespace leadkit {
+namespace kpi_internal {
+namespace {
+
+using cadence_internal::LeadBatch;
+
+// What one lead adds to its group.
+struct Outcome {
+  bool invalid = false;
+  bool won = false;
+  bool lost = false;
+  bool entered_on_time = false;
+  bool first_contact_due = false;
+  bool first_contact_on_time = false;
+  int64_t follow_ups_due = 0;
+  int64_t follow_ups_on_time = 0;
+  bool timely = false;
+  std::optional<int64_t> minutes;  // whole minutes to the earliest touch
+};
+
+absl::StatusOr<Outcome> LeadOutcome(const Cadence& cadence, const LeadFacts& lead,
+                                    std::optional<Instant> entered,
+                                    std::span<const TouchFacts> touches, Instant as_of) {
+  Outcome out;
+  if (lead.status == LeadStatus::kInvalid) {
+    out.invalid = true;
+    return out;
+  }
+  // A close after as_of: still open at as_of. A close without its time: closed by as_of.
+  const bool won =
+      lead.status == LeadStatus::kWon && (!lead.won_at || *lead.won_at <= as_of);
+  const bool lost_at_as_of =
+      lead.status == LeadStatus::kLost && (!lead.lost_at || *lead.lost_at <= as_of);
+  out.won = won;
+  out.lost = lost_at_as_of && (lead.lost_review == LostReview::kApproved ||
+                               lead.lost_review == LostReview::kNone);
+  // The follow-up end E of the lead's life (docs/cadence.md).
+  Instant end = as_of;
+  if (won && lead.won_at) end = *lead.won_at;
+  if (lost_at_as_of && lead.lost_review != LostReview::kRejected && lead.lost_at) {
+    end = *lead.lost_at;
+  }
+
+  LEADKIT_ASSIGN_OR_RETURN(Instant entry_due, cadence.EntryDeadline(lead.created_at));
+  out.entered_on_time = entered.value_or(lead.created_at) <= entry_due;
+
+  const Instant start = lead.assigned_at.value_or(lead.created_at);
+  LEADKIT_ASSIGN_OR_RETURN(Instant contact_due, cadence.FirstContactDeadline(start));
+  if (!touches.empty()) {
+    const Instant first = touches.front().at;
+    out.first_contact_due = true;
+    out.first_contact_on_time = first <= contact_due;
+    out.minutes = std::max<int64_t>(0, (first - start).count() / 60);
+  } else {
+    out.first_contact_due = contact_due <= as_of;
+  }
+
+  int grade = lead.grade;
+  bool all_on_time = true;
+  for (size_t i = 0; i < touches.size(); ++i) {
+    if (touches[i].grade_after >= 0) grade = touches[i].grade_after;
+    LEADKIT_ASSIGN_OR_RETURN(std::optional<FollowUpDue> due,
+                             cadence.FollowUpDeadline(touches[i].at, grade));
+    if (!due || due->due > end) continue;
+    ++out.follow_ups_due;
+    const bool on_time = i + 1 < touches.size() && touches[i + 1].at <= due->due;
+    out.follow_ups_on_time += on_time;
+    all_on_time &= on_time;
+  }
+  out.timely = out.entered_on_time &&
+               (!out.first_contact_due || out.first_contact_on_time) && all_on_time;
+  return out;
+}
+
+// A group key as one string: each part "N" (null) or "S<length>:<text>".
+std::string EncodeKey(const std::vector<std::optional<std::string>>& key) {
+  std::string out;
+  for (const auto& part : key) {
+    if (part) {
+      absl::StrAppend(&out, "S", part->size(), ":", *part);
+    } else {
+      out += "N";
+    }
+  }
+  return out;
+}
+
+enum class KeyKind { kColumn, kGrade, kCurrentGrade, kMonth, kWeek };
+
+struct KeyPart {
+  KeyKind kind = KeyKind::kColumn;
+  const Column* column = nullptr;
+};
+
+// The code of one key part of a lead: a dictionary code, a grade, a month or a week; -1 null.
+int64_t PartCode(const KeyPart& part, const Cadence& cadence, const LeadFacts& lead,
+                 int current_grade, int64_t row) {
+  switch (part.kind) {
+    case KeyKind::kColumn:
+      return part.column == nullptr || part.column->IsNull(row)
+                 ? -1
+                 : part.column->data<int32_t>()[row];
+    case KeyKind::kGrade:
+      return lead.grade;
+    case KeyKind::kCurrentGrade:
+      return current_grade;
+    case KeyKind::kMonth:
+    case KeyKind::kWeek: {
+      const date::local_days day =
+          date::floor<date::days>(cadence.calendar().ToLocal(lead.created_at));
+      if (part.kind == KeyKind::kMonth) {
+        const date::year_month_day ymd{day};
+        return static_cast<int>(ymd.year()) * 12 + static_cast<int>(unsigned(ymd.month())) - 1;
+      }
+      const iso_week::year_weeknum_weekday w{day};
+      return static_cast<int>(w.year()) * 100 + static_cast<int>(unsigned(w.weeknum()));
+    }
+  }
+  return -1;
+}
+
+std::optional<std::string> PartText(const KeyPart& part, const Policy& policy, int64_t code) {
+  if (code < 0) return std::nullopt;
+  switch (part.kind) {
+    case KeyKind::kColumn:
+      return part.column->dictionary()[static_cast<size_t>(code)];
+    case KeyKind::kGrade:
+    case KeyKind::kCurrentGrade:
+      return policy.grades()[static_cast<size_t>(code)];
+    case KeyKind::kMonth:
+      return absl::StrFormat("%04d-%02d", code / 12, code % 12 + 1);
+    case KeyKind::kWeek:
+      return absl::StrFormat("%04d-W%02d", code / 100, code % 100);
+  }
+  return std::nullopt;
+}
+
+using Codes = absl::InlinedVector<int64_t, 4>;
+
+// Adds the counts of lead rows [begin, end) into `local` groups keyed by their codes.
+absl::Status AddRows(const Cadence& cadence, const LeadBatch& batch,
+                     const std::vector<KeyPart>& parts, const std::vector<int8_t>& survey,
+                     Instant as_of, int64_t begin, int64_t end,
+                     absl::flat_hash_map<Codes, KpiCounts>& local) {
+  Codes codes(parts.size());
+  for (int64_t row = begin; row < end; ++row) {
+    const auto r = static_cast<size_t>(row);
+    if (batch.rejected[r]) continue;
+    const LeadFacts& lead = batch.facts[r];
+    if (lead.created_at > as_of) continue;  // does not exist yet
+    const std::span<const TouchFacts> touches = batch.TouchesOf(row);
+    std::optional<Instant> entered;
+    if (batch.entered != nullptr && !batch.entered->IsNull(row)) {
+      entered = Instant(std::chrono::seconds(batch.entered->data<int64_t>()[row]));
+    }
+    absl::StatusOr<Outcome> outcome = LeadOutcome(cadence, lead, entered, touches, as_of);
+    if (!outcome.ok()) {
+      return absl::Status(outcome.status().code(),
+                          absl::StrCat("leads row ", row, " (lead_id \"",
+                                       batch.ids->StringAt(row), "\"): ",
+                                       outcome.status().message()));
+    }
+    int current = lead.grade;
+    for (const TouchFacts& t : touches) {
+      if (t.grade_after >= 0) current = t.grade_after;
+    }
+    for (size_t k = 0; k < parts.size(); ++k) {
+      codes[k] = PartCode(parts[k], cadence, lead, current, row);
+    }
+    KpiCounts& c = local[codes];
+    if (outcome->invalid) {
+      ++c.invalid;
+      continue;
+    }
+    ++c.leads;
+    c.won += outcome->won;
+    c.lost += outcome->lost;
+    c.entered_on_time += outcome->entered_on_time;
+    c.first_contacts_due += outcome->first_contact_due;
+    c.first_contact_on_time += outcome->first_contact_on_time;
+    c.follow_ups_due += outcome->follow_ups_due;
+    c.follow_ups_on_time += outcome->follow_ups_on_time;
+    c.timely_leads += outcome->timely;
+    if (outcome->minutes) ++c.first_contact_minutes[*outcome->minutes];
+    if (survey[r] >= 0) {
+      ++c.surveyed;
+      c.satisfied += survey[r];
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Bytes: "LKKPI1", then int64 little-endian numbers and length-prefixed strings.
+void PutInt(std::string& out, int64_t v) {
+  char bytes[8];
+  for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xFF);
+  out.append(bytes, 8);
+}
+
+void PutString(std::string& out, absl::string_view s) {
+  PutInt(out, static_cast<int64_t>(s.size()));
+  out.append(s.data(), s.size());
+}
+
+class Reader {
+ public:
+  explicit Reader(absl::string_view bytes) : bytes_(bytes) {}
+
+  absl::StatusOr<int64_t> Int() {
+    if (bytes_.size() - pos_ < 8) return Truncated();
+    uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) {
+      v |= static_cast<uint64_t>(static_cast<unsigned char>(bytes_[pos_ + i])) << (8 * i);
+    }
+    pos_ += 8;
+    return static_cast<int64_t>(v);
+  }
+
+  absl::StatusOr<std::string> String() {
+    LEADKIT_ASSIGN_OR_RETURN(int64_t n, Int());
+    if (n < 0 || static_cast<size_t>(n) > bytes_.size() - pos_) return Truncated();
+    std::string s(bytes_.substr(pos_, static_cast<size_t>(n)));
+    pos_ += static_cast<size_t>(n);
+    return s;
+  }
+
+  absl::StatusOr<int64_t> Count() {
+    LEADKIT_ASSIGN_OR_RETURN(int64_t n, Int());
+    if (n < 0 || n > static_cast<int64_t>(bytes_.size())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("KPI state bytes: impossible count ", n, " at byte ", pos_ - 8));
+    }
+    return n;
+  }
+
+  bool done() const { return pos_ == bytes_.size(); }
+
+ private:
+  absl::Status Truncated() const {
+    return absl::InvalidArgumentError(
+        absl::StrCat("KPI state bytes: truncated at byte ", pos_, " of ", bytes_.size()));
+  }
+
+  absl::string_view bytes_;
+  size_t pos_ = 0;
+};
+
+constexpr absl::string_view kMagic = "LKKPI1";
+
+}  // namespace
+}  // namespace kpi_internal
+
+void KpiCounts::Merge(const KpiCounts& o) {
+  leads += o.leads;
+  invalid += o.invalid;
+  won += o.won;
+  lost += o.lost;
+  entered_on_time += o.entered_on_time;
+  first_contacts_due += o.first_contacts_due;
+  first_contact_on_time += o.first_contact_on_time;
+  follow_ups_due += o.follow_ups_due;
+  follow_ups_on_time += o.follow_ups_on_time;
+  timely_leads += o.timely_leads;
+  surveyed += o.surveyed;
+  satisfied += o.satisfied;
+  for (const auto& [minutes, n] : o.first_contact_minutes) first_contact_minutes[minutes] += n;
+}
+
+double NearestRank(const std::map<int64_t, int64_t>& histogram, double q) {
+  int64_t total = 0;
+  for (const auto& [value, n] : histogram) total += n;
+  if (total == 0) return std::numeric_limits<double>::quiet_NaN();
+  // The smallest value with at least q * total values at or below it.
+  const auto rank = static_cast<int64_t>(std::ceil(q * static_cast<double>(total)));
+  int64_t seen = 0;
+  for (const auto& [value, n] : histogram) {
+    seen += n;
+    if (seen >= std::max<int64_t>(rank, 1)) return static_cast<double>(value);
+  }
+  return static_cast<double>(histogram.rbegin()->first);
+}
+
+KpiState::KpiState(std::vector<std::string> by) : by_(std::move(by)) {}
+
+KpiCounts& KpiState::Group(const std::vector<std::optional<std::string>>& key) {
+  auto [it, inserted] = groups_.try_emplace(kpi_internal::EncodeKey(key));
+  if (inserted) it->second.key = key;
+  return it->second.counts;
+}
+
+absl::Status KpiState::Add(const Cadence& cadence, const Columns& leads, const Columns& touches,
+                           const Columns* surveys, Instant as_of,
+                           std::span<const uint8_t> include, int threads) {
+  using kpi_internal::KeyKind;
+  using kpi_internal::KeyPart;
+  const int64_t n = leads.num_rows();
+  if (!include.empty() && static_cast<int64_t>(include.size()) != n) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "include holds ", include.size(), " flags for ", n, " leads"));
+  }
+  const cadence_internal::Reject reject = [](absl::string_view table, int64_t row,
+                                             absl::string_view, std::string message) {
+    return absl::InvalidArgumentError(absl::StrCat(table, " row ", row, ": ", message));
+  };
+  LEADKIT_ASSIGN_OR_RETURN(
+      cadence_internal::LeadBatch batch,
+      cadence_internal::ReadLeadBatch(cadence.policy(), leads, touches, as_of, reject, include));
+
+  std::vector<KeyPart> parts;
+  for (const std::string& name : by_) {
+    KeyPart part;
+    if (name == "grade") {
+      part.kind = KeyKind::kGrade;
+    } else if (name == "current_grade") {
+      part.kind = KeyKind::kCurrentGrade;
+    } else if (name == "month") {
+      part.kind = KeyKind::kMonth;
+    } else if (name == "week") {
+      part.kind = KeyKind::kWeek;
+    } else {
+      part.column = leads.Find(name);
+      if (part.column != nullptr &&
+          (part.column->type() != ColumnType::kCode || part.column->validity_only())) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "leads.", name, ": a group key column holds strings, not ",
+            ColumnTypeName(part.column->type())));
+      }
+    }
+    parts.push_back(part);
+  }
+
+  // Each lead's latest survey by as_of: 1 satisfied, 0 not (at equal times, not satisfied
+  // wins), -1 none.
+  std::vector<int8_t> survey(static_cast<size_t>(n), -1);
+  if (surveys != nullptr && surveys->num_rows() > 0) {
+    const Column* ids = surveys->Find("lead_id");
+    const Column* at = surveys->Find("at");
+    const Column* satisfied = surveys->Find("satisfied");
+    if (ids == nullptr || at == nullptr || satisfied == nullptr ||
+        ids->type() != ColumnType::kCode || at->type() != ColumnType::kInstant) {
+      return absl::InvalidArgumentError(
+          "surveys: needs lead_id (strings), at (instants) and satisfied (booleans)");
+    }
+    std::vector<int64_t> lead_of_code;
+    for (const std::string& id : ids->dictionary()) {
+      auto it = batch.row_of.find(id);
+      lead_of_code.push_back(it == batch.row_of.end() ? -1 : it->second);
+    }
+    std::vector<int64_t> latest(static_cast<size_t>(n), std::numeric_limits<int64_t>::min());
+    for (int64_t s = 0; s < surveys->num_rows(); ++s) {
+      if (ids->IsNull(s) || at->IsNull(s) || satisfied->IsNull(s)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "surveys row ", s, ": lead_id, at and satisfied are required, and one is null"));
+      }
+      const int64_t lead = lead_of_code[static_cast<size_t>(ids->data<int32_t>()[s])];
+      if (lead < 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "surveys row ", s, ": lead_id \"", ids->StringAt(s), "\" is not in the leads"));
+      }
+      const auto r = static_cast<size_t>(lead);
+      if (batch.rejected[r]) continue;  // out of scope
+      const int64_t when = at->data<int64_t>()[s];
+      if (when > as_of.time_since_epoch().count()) continue;
+      const int8_t value = satisfied->NumberAt(s) != 0 ? 1 : 0;
+      if (when > latest[r]) {
+        latest[r] = when;
+        survey[r] = value;
+      } else if (when == latest[r]) {
+        survey[r] = std::min(survey[r], value);
+      }
+    }
+  }
+
+  // Rows split over threads, each into groups of its own, merged in row order.
+  threads = static_cast<int>(std::clamp<int64_t>(threads, 1, std::max<int64_t>(n, 1)));
+  std::vector<absl::flat_hash_map<kpi_internal::Codes, KpiCounts>> locals(
+      static_cast<size_t>(threads));
+  std::vector<absl::Status> statuses(static_cast<size_t>(threads));
+  const int64_t chunk = (n + threads - 1) / threads;
+  const auto work = [&](int k) {
+    const int64_t begin = std::min<int64_t>(n, chunk * k);
+    const int64_t end = std::min<int64_t>(n, begin + chunk);
+    statuses[static_cast<size_t>(k)] = kpi_internal::AddRows(
+        cadence, batch, parts, survey, as_of, begin, end, locals[static_cast<size_t>(k)]);
+  };
+  if (threads == 1) {
+    work(0);
+  } else {
+    std::vector<std::thread> pool;
+    for (int k = 0; k < threads; ++k) pool.emplace_back(work, k);
+    for (std::thread& t : pool) t.join();
+  }
+  for (const absl::Status& s : statuses) LEADKIT_RETURN_IF_ERROR(s);
+  std::vector<std::optional<std::string>> key(parts.size());
+  for (const auto& local : locals) {
+    for (const auto& [codes, counts] : local) {
+      for (size_t p = 0; p < parts.size(); ++p) {
+        key[p] = kpi_internal::PartText(parts[p], cadence.policy(), codes[p]);
+      }
+      Group(key).Merge(counts);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status KpiState::Merge(const KpiState& other) {
+  if (other.by_ != by_) {
+    return absl::FailedPreconditionError(
+        "KPI states grouped by different columns cannot be merged");
+  }
+  for (const auto& [encoded, row] : other.groups_) Group(row.key).Merge(row.counts);
+  return absl::OkStatus();
+}
+
+std::string KpiState::Serialize() const {
+  using kpi_internal::PutInt;
+  using kpi_internal::PutString;
+  std::string out(kpi_internal::kMagic);
+  PutInt(out, static_cast<int64_t>(by_.size()));
+  for (const std::string& name : by_) PutString(out, name);
+  PutInt(out, static_cast<int64_t>(groups_.size()));
+  for (const auto& [encoded, row] : groups_) {
+    for (const auto& part : row.key) {
+      PutInt(out, part ? 1 : 0);
+      if (part) PutString(out, *part);
+    }
+    const KpiCounts& c = row.counts;
+    for (int64_t v : {c.leads, c.invalid, c.won, c.lost, c.entered_on_time,
+                      c.first_contacts_due, c.first_contact_on_time, c.follow_ups_due,
+                      c.follow_ups_on_time, c.timely_leads, c.surveyed, c.satisfied}) {
+      PutInt(out, v);
+    }
+    PutInt(out, static_cast<int64_t>(c.first_contact_minutes.size()));
+    for (const auto& [minutes, n] : c.first_contact_minutes) {
+      PutInt(out, minutes);
+      PutInt(out, n);
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<KpiState> KpiState::Deserialize(absl::string_view bytes) {
+  if (bytes.substr(0, kpi_internal::kMagic.size()) != kpi_internal::kMagic) {
+    return absl::InvalidArgumentError("KPI state bytes: not a leadkit KPI state (bad header)");
+  }
+  kpi_internal::Reader in(bytes.substr(kpi_internal::kMagic.size()));
+  LEADKIT_ASSIGN_OR_RETURN(int64_t columns, in.Count());
+  std::vector<std::string> by;
+  for (int64_t i = 0; i < columns; ++i) {
+    LEADKIT_ASSIGN_OR_RETURN(std::string name, in.String());
+    by.push_back(std::move(name));
+  }
+  KpiState state(std::move(by));
+  LEADKIT_ASSIGN_OR_RETURN(int64_t groups, in.Count());
+  for (int64_t g = 0; g < groups; ++g) {
+    std::vector<std::optional<std::string>> key;
+    for (int64_t p = 0; p < columns; ++p) {
+      LEADKIT_ASSIGN_OR_RETURN(int64_t present, in.Int());
+      if (present == 0) {
+        key.emplace_back(std::nullopt);
+        continue;
+      }
+      LEADKIT_ASSIGN_OR_RETURN(std::string part, in.String());
+      key.emplace_back(std::move(part));
+    }
+    KpiCounts c;
+    for (int64_t* v : {&c.leads, &c.invalid, &c.won, &c.lost, &c.entered_on_time,
+                       &c.first_contacts_due, &c.first_contact_on_time, &c.follow_ups_due,
+                       &c.follow_ups_on_time, &c.timely_leads, &c.surveyed, &c.satisfied}) {
+      LEADKIT_ASSIGN_OR_RETURN(*v, in.Int());
+    }
+    LEADKIT_ASSIGN_OR_RETURN(int64_t bins, in.Count());
+    for (int64_t b = 0; b < bins; ++b) {
+      LEADKIT_ASSIGN_OR_RETURN(int64_t minutes, in.Int());
+      LEADKIT_ASSIGN_OR_RETURN(int64_t n, in.Int());
+      c.first_contact_minutes[minutes] += n;
+    }
+    state.Group(key).Merge(c);
+  }
+  if (!in.done()) return absl::InvalidArgumentError("KPI state bytes: trailing bytes");
+  return state;
+}
+
+std::vector<KpiRow> KpiState::Finalize() const {
+  std::vector<KpiRow> rows;
+  for (const auto& [encoded, row] : groups_) rows.push_back(row);
+  std::sort(rows.begin(), rows.end(), [](const KpiRow& a, const KpiRow& b) {
+    for (size_t p = 0; p < a.key.size(); ++p) {
+      const auto& x = a.key[p];
+      const auto& y = b.key[p];
+      if (x == y) continue;
+      if (!x) return false;  // null last
+      if (!y) return true;
+      return *x < *y;
+    }
+    return false;
+  });
+  if (rows.empty() && by_.empty()) rows.push_back(KpiRow{});  // one row when not grouped
+  return rows;
+}
+
+bool KpiState::operator==(const KpiState& other) const {
+  if (by_ != other.by_ || groups_.size() != other.groups_.size()) return false;
+  for (const auto& [encoded, row] : groups_) {
+    auto it = other.groups_.find(encoded);
+    if (it == other.groups_.end() || !(it->second.counts == row.counts)) return false;
+  }
+  return true;
+}
+
+}  // namespace leadkit
