@@ -49,6 +49,7 @@ void RegisterPolicy(py::module_& m);
 void RegisterClassify(py::module_& m);
 void RegisterCalendar(py::module_& m);
 void RegisterCadence(py::module_& m);
+void RegisterKpi(py::module_& m);
 
 }  // namespace leadkit::python
 

@@ -8,4 +8,5 @@ PYBIND11_MODULE(_core, m) {
   leadkit::python::RegisterClassify(m);
   leadkit::python::RegisterCalendar(m);
   leadkit::python::RegisterCadence(m);
+  leadkit::python::RegisterKpi(m);
 }

@@ -473,7 +473,9 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy, const Columns& lea
   for (int64_t row = 0; row < n; ++row) {
     const auto r = static_cast<size_t>(row);
     if (!include.empty() && !include[r]) {
-      rejected[r] = 1;  // out of scope: neither read nor reported
+      // Out of scope: neither read nor reported, but known, so its touches are not strays.
+      if (!ids->IsNull(row)) row_of.emplace(ids->StringAt(row), row);
+      rejected[r] = 1;
       continue;
     }
     if (ids->IsNull(row)) {

@@ -9,6 +9,7 @@
 from ._calendar import Calendar, CalendarError, CalendarZoneError
 from ._classify import classify
 from ._policy import Classification, Explanation, Issue, Policy, PolicyError, TraceEntry
+from ._kpis import KPI_COLUMNS, Scope, kpis
 from ._schedule import agenda, schedule
 from . import testing
 
@@ -16,6 +17,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Calendar", "CalendarError", "CalendarZoneError", "Classification", "Explanation", "Issue",
-    "Policy", "PolicyError", "TraceEntry", "agenda", "classify", "schedule", "testing",
+    "KPI_COLUMNS", "Policy", "PolicyError", "Scope", "TraceEntry", "agenda", "classify",
+    "kpis", "schedule", "testing",
     "__version__",
 ]

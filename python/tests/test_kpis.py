@@ -1,0 +1,243 @@
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import leadkit
+from leadkit import Policy, Scope, _core, _kpis
+
+from kpi_reference import reference_kpis
+
+SH = "Asia/Shanghai"
+OABC = Policy.preset("oabc")
+
+
+def ts(text):
+    return pd.Timestamp(text, tz=SH)
+
+
+AS_OF = ts("2024-06-20 12:00")
+
+
+def example():
+    """The hand-worked example of docs/kpis.md."""
+    leads = pd.DataFrame({
+        "lead_id": ["K1", "K2", "K3", "K4", "K5", "K6"],
+        "created_at": [ts("2024-06-10 09:00"), ts("2024-06-10 09:00"), ts("2024-06-18 09:00"),
+                       ts("2024-06-20 11:30"), ts("2024-06-01 09:00"), ts("2024-06-21 09:00")],
+        "channel": ["website", "showroom", "website", "website", "website", "website"],
+        "dealer_id": ["D1", "D2", "D1", None, "D1", "D1"],
+        "entered_at": [ts("2024-06-10 10:00"), pd.NaT, ts("2024-06-19 10:00"), pd.NaT, pd.NaT,
+                       pd.NaT],
+        "status": [None, "won", "lost", None, "invalid", None],
+        "won_at": [pd.NaT, ts("2024-06-12 12:00"), pd.NaT, pd.NaT, pd.NaT, pd.NaT],
+        "lost_at": [pd.NaT, pd.NaT, ts("2024-06-19 10:00"), pd.NaT, pd.NaT, pd.NaT],
+        "lost_review": [None, None, "approved", None, None, None],
+        "purchase_within_days": [10, 20, None, None, None, None],
+    })
+    touches = pd.DataFrame({
+        "lead_id": ["K1", "K1", "K1", "K2", "K2"],
+        "at": [ts("2024-06-10 09:30"), ts("2024-06-12 09:00"), ts("2024-06-15 09:00"),
+               ts("2024-06-10 12:00"), ts("2024-06-11 10:00")],
+        "method": ["phone"] * 5})
+    surveys = pd.DataFrame({
+        "lead_id": ["K1", "K1", "K2", "K2", "K3", "K4"],
+        "at": [ts("2024-06-15 10:00"), ts("2024-06-16 10:00"), ts("2024-06-13 10:00"),
+               ts("2024-06-13 10:00"), ts("2024-06-25 10:00"), ts("2024-06-20 11:45")],
+        "satisfied": [True, False, True, False, True, True]})
+    dealers = pd.DataFrame({"dealer_id": ["D1", "D2", "D3"], "region_id": ["R1", "R2", "R1"]})
+    return leads, touches, surveys, dealers
+
+
+def test_the_hand_worked_example():
+    leads, touches, surveys, _ = example()
+    k = leadkit.kpis(leads, touches, OABC, surveys=surveys, as_of=AS_OF)
+    assert list(k.columns) == leadkit.KPI_COLUMNS
+    row = k.iloc[0]
+    assert (row.leads, row.invalid, row.won, row.lost) == (4, 1, 1, 1)
+    assert (row.entered_on_time, row.first_contacts_due, row.first_contact_on_time) == (3, 3, 1)
+    assert (row.follow_ups_due, row.follow_ups_on_time, row.timely_leads) == (3, 1, 1)
+    assert (row.surveyed, row.satisfied) == (3, 1)
+    assert row.conversion_rate == 0.25 and row.timeliness_rate == 0.25
+    assert (row.first_contact_minutes_p50, row.first_contact_minutes_p90) == (30, 180)
+    pd.testing.assert_frame_equal(k, reference_kpis(leads, touches, surveys, OABC, AS_OF),
+                                  check_dtype=False)
+
+
+def test_groups_in_sorted_order_with_null_keys_kept():
+    leads, touches, surveys, dealers = example()
+    k = leadkit.kpis(leads, touches, OABC, surveys=surveys, dealers=dealers,
+                     by=["region_id", "channel"], as_of=AS_OF)
+    assert [tuple(r) for r in k[["region_id", "channel"]].itertuples(index=False)] == [
+        ("R1", "website"), ("R2", "showroom"), (None, "website")]
+    assert list(k["leads"]) == [2, 1, 1]
+    by_dealer = leadkit.kpis(leads, touches, OABC, by="dealer_id", as_of=AS_OF)
+    assert list(by_dealer["dealer_id"]) == ["D1", "D2", None]
+
+
+def test_default_as_of_is_the_latest_timestamp():
+    leads, touches, surveys, _ = example()
+    # The latest timestamp is K6's creation (2024-06-21 09:00) or the 06-25 survey.
+    default = leadkit.kpis(leads, touches, OABC, surveys=surveys)
+    assert default.equals(leadkit.kpis(leads, touches, OABC, surveys=surveys,
+                                       as_of=ts("2024-06-25 10:00")))
+
+
+@pytest.mark.parametrize("by", [None, "channel", "dealer_id", "grade", "current_grade", "month",
+                                "week", "region_id", ["channel", "month"]])
+@pytest.mark.parametrize("scope", [Scope.hq(), Scope.region("R1"), Scope.region("R2"),
+                                   Scope.dealer("D1"), Scope.dealer("D3")])
+def test_a_scope_is_exactly_its_leads(by, scope):
+    leads, touches, surveys, dealers = example()
+    scoped = leadkit.kpis(leads, touches, OABC, surveys=surveys, dealers=dealers, by=by,
+                          scope=scope, as_of=AS_OF)
+    if scope.kind == "hq":
+        mine = leads
+    else:
+        ids = ({scope.id} if scope.kind == "dealer"
+               else set(dealers.loc[dealers["region_id"] == scope.id, "dealer_id"]))
+        mine = leads[leads["dealer_id"].isin(ids)]
+    keep = lambda t: t[t["lead_id"].isin(mine["lead_id"])]  # noqa: E731
+    alone = leadkit.kpis(mine, keep(touches), OABC, surveys=keep(surveys), dealers=dealers,
+                         by=by, as_of=AS_OF)
+    pd.testing.assert_frame_equal(scoped, alone)
+    if scope == Scope.dealer("D3"):  # a dealer with no leads: nothing, never others' data
+        assert scoped["leads"].sum() == 0
+        if by is None:
+            assert np.isnan(scoped["conversion_rate"][0])
+
+
+def test_unknown_scope_ids_are_key_errors():
+    leads, touches, surveys, dealers = example()
+    with pytest.raises(KeyError, match="unknown region 'R9'"):
+        leadkit.kpis(leads, touches, OABC, dealers=dealers, scope=Scope.region("R9"))
+    with pytest.raises(KeyError, match="unknown dealer 'D9'"):
+        leadkit.kpis(leads, touches, OABC, dealers=dealers, scope=Scope.dealer("D9"))
+    with pytest.raises(ValueError, match="needs the dealers table"):
+        leadkit.kpis(leads, touches, OABC, scope=Scope.region("R1"))
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda l, t, s: l.drop(columns="created_at"), 'leads: missing required column "created_at"'),
+    (lambda l, t, s: t.rename(columns={"at": "time"}), 'touches: missing required column "at"'),
+    (lambda l, t, s: l.assign(lead_id=["K1", "K1", "K3", "K4", "K5", "K6"]),
+     'lead_id "K1" is given twice'),
+    (lambda l, t, s: t.assign(lead_id=["K1", "K1", "K1", "K2", "K9"]),
+     'touches row 4: lead_id "K9" is not in the leads'),
+    (lambda l, t, s: t.assign(at=[ts("2024-06-01 09:30")] + list(t["at"][1:])),
+     "is before the lead's created_at"),
+    (lambda l, t, s: l.assign(status=["opne", "won", "lost", None, "invalid", None]),
+     'unknown status "opne"'),
+    (lambda l, t, s: s.assign(lead_id=["K1", "K1", "K2", "K2", "K3", "K8"]),
+     'surveys row 5: lead_id "K8" is not in the leads'),
+])
+def test_bad_input_names_table_row_id_and_value(change, message):
+    leads, touches, surveys, _ = example()
+    changed = change(leads, touches, surveys)
+    if "touches" in message or "is before" in message:
+        touches = changed
+    elif "surveys" in message:
+        surveys = changed
+    else:
+        leads = changed
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        leadkit.kpis(leads, touches, OABC, surveys=surveys, as_of=AS_OF)
+
+
+def test_by_names_are_checked():
+    leads, touches, surveys, _ = example()
+    with pytest.raises(ValueError, match="by: cannot group by 'chanel'; did you mean \"channel\""):
+        leadkit.kpis(leads, touches, OABC, by="chanel")
+    with pytest.raises(ValueError, match="by: cannot group by 'phone'"):
+        leadkit.kpis(leads, touches, OABC, by="phone")
+    with pytest.raises(ValueError, match="region_id needs the dealers table"):
+        leadkit.kpis(leads, touches, OABC, by="region_id")
+
+
+# Random data: the engine against the reference, threads, and any split merged -----------
+
+def random_inputs(seed: int, n: int = 30):
+    rng = np.random.default_rng(seed)
+    created = ts("2024-03-01 09:00") + pd.to_timedelta(rng.integers(0, 80 * 86400, n), unit="s")
+    statuses = rng.choice(["open", "won", "lost", "invalid"], n, p=[0.6, 0.15, 0.2, 0.05])
+    leads = pd.DataFrame({
+        "lead_id": [f"L{i}" for i in range(n)],
+        "created_at": created,
+        "assigned_at": [c + pd.Timedelta(minutes=int(m)) if m % 3 else pd.NaT
+                        for c, m in zip(created, rng.integers(0, 600, n))],
+        "entered_at": [c + pd.Timedelta(hours=int(h)) for c, h in zip(created, rng.integers(0, 40, n))],
+        "channel": rng.choice(["website", "showroom", "phone"], n),
+        "dealer_id": rng.choice(["D1", "D2", None], n),
+        "status": statuses,
+        "won_at": [c + pd.Timedelta(days=int(d)) if s == "won" else pd.NaT
+                   for c, s, d in zip(created, statuses, rng.integers(1, 40, n))],
+        "lost_at": [c + pd.Timedelta(days=int(d)) if s == "lost" else pd.NaT
+                    for c, s, d in zip(created, statuses, rng.integers(1, 40, n))],
+        "lost_review": [rng.choice(["pending", "approved", "rejected"]) if s == "lost" else None
+                        for s in statuses],
+        "purchase_within_days": rng.integers(0, 60, n).astype(float),
+    })
+    m = n * 3
+    owner = rng.integers(0, n, m)
+    touches = pd.DataFrame({
+        "lead_id": [f"L{i}" for i in owner],
+        "at": created[owner] + pd.to_timedelta(rng.integers(0, 30 * 86400, m), unit="s"),
+        "method": rng.choice(["phone", "wechat", "visit"], m),
+        "grade_after": [rng.choice(["O", "A", "B", "C"]) if rng.random() < 0.2 else None
+                        for _ in range(m)],
+    })
+    k = n
+    asked = rng.integers(0, n, k)
+    surveys = pd.DataFrame({
+        "lead_id": [f"L{i}" for i in asked],
+        "at": created[asked] + pd.to_timedelta(rng.integers(0, 30 * 86400, k), unit="s"),
+        "satisfied": rng.random(k) < 0.7,
+    })
+    return leads, touches, surveys
+
+
+RANDOM_AS_OF = ts("2024-05-10 12:00")
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from([(), ("channel",), ("month", "current_grade"),
+                                                ("week",), ("grade", "dealer_id")]))
+def test_the_engine_agrees_with_the_reference(seed, by):
+    leads, touches, surveys = random_inputs(seed)
+    ours = leadkit.kpis(leads, touches, OABC, surveys=surveys, by=list(by) or None,
+                        as_of=RANDOM_AS_OF)
+    theirs = reference_kpis(leads, touches, surveys, OABC, RANDOM_AS_OF, by=list(by))
+    pd.testing.assert_frame_equal(ours, theirs, check_dtype=False)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 10_000), st.lists(st.integers(1, 29), max_size=4, unique=True),
+       st.randoms(use_true_random=False))
+def test_any_split_and_merge_order_gives_the_same_state(seed, cuts, shuffle):
+    leads, touches, surveys = random_inputs(seed)
+    by = ["channel", "month"]
+    whole, _ = _kpis.state_for(leads, touches, OABC, surveys=surveys, by=by, as_of=RANDOM_AS_OF)
+    bounds = [0, *sorted(cuts), len(leads)]
+    parts = []
+    for a, b in zip(bounds, bounds[1:]):
+        mine = leads.iloc[a:b]
+        keep = lambda t: t[t["lead_id"].isin(mine["lead_id"])]  # noqa: E731
+        state, _ = _kpis.state_for(mine, keep(touches), OABC, surveys=keep(surveys), by=by,
+                                   as_of=RANDOM_AS_OF)
+        parts.append(_core.KpiState.from_bytes(state.to_bytes()))  # as a cluster ships them
+    shuffle.shuffle(parts)
+    merged = _core.KpiState(by)
+    for part in parts:
+        merged.merge(part)
+    assert merged == whole
+    pd.testing.assert_frame_equal(_kpis.frame_of(merged), _kpis.frame_of(whole))
+
+
+def test_threads_give_the_same_numbers():
+    leads, touches, surveys = random_inputs(3, n=200)
+    one = leadkit.kpis(leads, touches, OABC, surveys=surveys, by="channel", as_of=RANDOM_AS_OF)
+    two = leadkit.kpis(leads, touches, OABC, surveys=surveys, by="channel", as_of=RANDOM_AS_OF,
+                       threads=2)
+    pd.testing.assert_frame_equal(one, two)
+    with pytest.raises(ValueError, match="threads"):
+        leadkit.kpis(leads, touches, OABC, threads=0)
