@@ -1,0 +1,74 @@
+// KPI state over a batch, rows per second (leads; each with five touches):
+//   build/release/bench/kpi_benchmark
+#include <chrono>
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "benchmark/benchmark.h"
+#include "leadkit/kpi.h"
+
+namespace leadkit {
+namespace {
+
+// A million leads and five million touches, as the Python converter hands them over.
+struct Batch {
+  int64_t n = 1'000'000;
+  std::vector<std::string> ids, channels = {"website", "showroom", "phone", "social"},
+                                methods = {"phone", "wechat", "visit"};
+  std::vector<int32_t> lead_codes, channel, touch_lead, method;
+  std::vector<int64_t> created, at;
+  std::vector<double> days;
+  Columns leads{0}, touches{0};
+
+  Batch() {
+    std::mt19937_64 rng(11);
+    const int64_t from = 1704157200;  // 2024-01-02 01:00 UTC
+    for (int64_t i = 0; i < n; ++i) {
+      ids.push_back("L" + std::to_string(i));
+      lead_codes.push_back(static_cast<int32_t>(i));
+      channel.push_back(static_cast<int32_t>(rng() % channels.size()));
+      created.push_back(from + static_cast<int64_t>(rng() % (300 * 86400)));
+      days.push_back(static_cast<double>(rng() % 120));
+    }
+    for (int64_t k = 0; k < 5 * n; ++k) {
+      const int64_t lead = static_cast<int64_t>(rng() % n);
+      touch_lead.push_back(static_cast<int32_t>(lead));
+      at.push_back(created[static_cast<size_t>(lead)] + static_cast<int64_t>(rng() % (60 * 86400)));
+      method.push_back(static_cast<int32_t>(rng() % methods.size()));
+    }
+    leads = Columns(n);
+    Check(leads.Add("lead_id", Column::Codes(lead_codes, ids)));
+    Check(leads.Add("created_at", Column::Instants(created)));
+    Check(leads.Add("channel", Column::Codes(channel, channels)));
+    Check(leads.Add("purchase_within_days", Column::Doubles(days)));
+    touches = Columns(5 * n);
+    Check(touches.Add("lead_id", Column::Codes(touch_lead, ids)));
+    Check(touches.Add("at", Column::Instants(at)));
+    Check(touches.Add("method", Column::Codes(method, methods)));
+  }
+  static void Check(const absl::Status& s) {
+    if (!s.ok()) std::abort();
+  }
+};
+
+void BM_KpiAdd_ByChannel(benchmark::State& state) {
+  static const Batch* batch = new Batch;
+  static const Cadence* cadence = new Cadence(*Cadence::ForPolicy(*Policy::Preset("abcd")));
+  const Instant as_of(std::chrono::seconds(1735639200));  // 2024-12-31 10:00 UTC
+  for (auto _ : state) {
+    KpiState kpis({"channel"});
+    const absl::Status s = kpis.Add(*cadence, batch->leads, batch->touches, nullptr, as_of, {},
+                                    static_cast<int>(state.range(0)));
+    if (!s.ok()) std::abort();
+    benchmark::DoNotOptimize(kpis);
+  }
+  state.SetItemsProcessed(state.iterations() * batch->n);
+}
+BENCHMARK(BM_KpiAdd_ByChannel)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+}  // namespace leadkit
+
+BENCHMARK_MAIN();
