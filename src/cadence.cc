@@ -659,7 +659,8 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy, const Columns& lea
         std::partition(mine.begin(), mine.end(),
                        [created_at](const TouchFacts& t) { return t.at >= created_at; }) -
         mine.begin()));
-    std::sort(mine.begin(), mine.end(), TouchBefore);
+    std::sort(mine.begin(), mine.end(),
+              [](const TouchFacts& a, const TouchFacts& b) { return TouchBefore(a, b); });
     mine = mine.first(static_cast<size_t>(
         std::upper_bound(mine.begin(), mine.end(), as_of,
                          [](Instant t, const TouchFacts& touch) { return t < touch.at; }) -

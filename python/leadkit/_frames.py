@@ -219,10 +219,14 @@ def _string_spec(name, series, table, labels):
             )
         codes = series.cat.codes.to_numpy().astype(np.int32, copy=False)
         return (name, "code", codes, None, [str(c) for c in categories])
-    if _inferred(series) in ("string", "empty") or series.isna().all():
+    # A pandas string dtype holds only strings: no need to look at every value.
+    if (isinstance(dtype, pd.StringDtype) or _inferred(series) in ("string", "empty")
+            or series.isna().all()):
         # An all-null column (CSV gives float NaN for an empty column) is all null.
         codes, uniques = pd.factorize(series, use_na_sentinel=True)
-        return (name, "code", codes.astype(np.int32, copy=False), None, [str(u) for u in uniques])
+        dictionary = uniques.tolist() if isinstance(dtype, pd.StringDtype) else [
+            str(u) for u in uniques]
+        return (name, "code", codes.astype(np.int32, copy=False), None, dictionary)
     raise _reject(series, table, name, labels, lambda v: isinstance(v, str), "a string",
                   " (read the column as text, e.g. dtype=str)")
 
