@@ -176,6 +176,9 @@ class Calendar:
         result = pd.Series(pd.to_timedelta(out, unit="s"), index=index)
         return result.where(valid.astype(bool))
 
+    def __reduce__(self):
+        return (Calendar.from_json, (self.to_json(),))
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Calendar):
             return NotImplemented

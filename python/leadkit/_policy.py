@@ -131,6 +131,10 @@ class Policy:
         shown = [f for f in fields if _frames.LEAD_FIELDS[f][0] not in ("instant", "date")]
         return _frames.lead_specs(frame, fields, table="lead", compared=shown)
 
+    def __reduce__(self):
+        # Pickled as its canonical document (for process pools and cluster workers).
+        return (Policy.from_json, (self.to_json(),))
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Policy):
             return NotImplemented

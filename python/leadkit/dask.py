@@ -1,0 +1,159 @@
+"""leadkit on Dask: the same numbers as one process, on a cluster (docs/distributed.md).
+
+    import leadkit.dask
+    table = leadkit.dask.kpis(leads_ddf, touches_ddf, policy, by="dealer_id")
+
+Each partition of leads, with the touches and surveys of its leads beside it, becomes a
+partial KPI state (``leadkit._core.KpiState``); only the serialized states travel, merged in a
+tree of `split_every` states, and the merged state is finalized on the client into the same
+DataFrame ``leadkit.kpis`` returns. Whole groups are never shuffled to one worker. Touches and
+surveys are first aligned with their leads: repartitioned by a hash of ``lead_id`` unless all
+three frames already share their ``lead_id`` divisions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dask
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+
+from . import _core, _frames, _kpis, _schedule
+from ._classify import classify as _classify_frame
+from ._kpis import Scope
+from ._policy import Policy
+
+__all__ = ["classify", "kpis", "schedule"]
+
+_PART = "_leadkit_part"
+
+
+def _hash_part(frame: pd.DataFrame, npartitions: int) -> pd.DataFrame:
+    hashed = pd.util.hash_pandas_object(frame["lead_id"].astype(str), index=False)
+    return frame.assign(**{_PART: (hashed % np.uint64(npartitions)).astype(np.int64)})
+
+
+def _aligned(frames: list[dd.DataFrame]) -> bool:
+    """True when every frame is indexed by lead_id with the same known divisions."""
+    first = frames[0]
+    return all(f.index.name == "lead_id" and f.known_divisions
+               and f.divisions == first.divisions for f in frames)
+
+
+def _align(frames: list[dd.DataFrame]) -> list[dd.DataFrame]:
+    """The frames repartitioned alike by a hash of lead_id (a lead's rows in one partition)."""
+    if _aligned(frames):
+        return [f.reset_index() for f in frames]
+    n = max(f.npartitions for f in frames)
+    out = []
+    for f in frames:
+        if f.index.name == "lead_id":
+            f = f.reset_index()
+        keyed = f.map_partitions(_hash_part, n, meta=_hash_part(f._meta, n))
+        shuffled = keyed.shuffle(on=_PART, npartitions=n)
+        out.append(shuffled.map_partitions(lambda p: p.drop(columns=_PART),
+                                           meta=f._meta))
+    return out
+
+
+def _instant_max(frame: dd.DataFrame, tz) -> list:
+    """Delayed maxima of a frame's timestamp columns that leadkit reads."""
+    out = []
+    for column, dtype in frame.dtypes.items():
+        if dtype.kind == "M" or isinstance(dtype, pd.DatetimeTZDtype):
+            out.append(frame[column].max())
+    return out
+
+
+def _resolve_as_of(frames: list[dd.DataFrame], as_of, tz) -> pd.Timestamp:
+    """as_of once for every partition: given, or the latest timestamp of all the inputs."""
+    if as_of is not None:
+        return pd.Timestamp(_frames.instant_seconds(as_of, "as_of", tz), unit="s", tz="UTC")
+    maxima = [m for f in frames for m in _instant_max(f, tz)]
+    values = [v for v in dask.compute(*maxima) if not pd.isna(v)]
+    if not values:
+        raise ValueError("as_of: the inputs hold no timestamp to take it from; pass as_of=")
+    seconds = [_frames.instant_seconds(v, "as_of", tz) for v in values]
+    return pd.Timestamp(max(seconds), unit="s", tz="UTC")
+
+
+def _partial_state(leads, touches, surveys, policy, dealers, by, scope, as_of, tz) -> bytes:
+    state, _ = _kpis.state_for(leads, touches, policy, surveys=surveys, dealers=dealers, by=by,
+                               scope=scope, as_of=as_of, tz=tz)
+    return state.to_bytes()
+
+
+def _merge_states(by, *states: bytes) -> bytes:
+    merged = _core.KpiState(list(by))
+    for state in states:
+        merged.merge(_core.KpiState.from_bytes(state))
+    return merged.to_bytes()
+
+
+def _checked_scope(scope, leads: dd.DataFrame, dealers) -> tuple[Scope | None, Any]:
+    """Validates the scope once, over all partitions, and returns the dealers table every
+    partition checks against (partitions alone cannot tell an unknown dealer)."""
+    if scope is None or scope.kind == "hq":
+        return scope, dealers
+    if dealers is not None or scope.kind == "region":
+        frame = _kpis._dealers_frame(dealers) if dealers is not None else None
+        scope.mask(leads._meta, frame)  # raises for unknown ids (or a missing dealers table)
+        return scope, dealers
+    seen = leads["dealer_id"].eq(scope.id).any().compute() if "dealer_id" in leads.columns else False
+    if not seen:
+        raise KeyError(f"scope: unknown dealer {scope.id!r}")
+    return scope, pd.DataFrame({"dealer_id": [scope.id], "region_id": [None]})
+
+
+def kpis(leads: dd.DataFrame, touches: dd.DataFrame, policy: Policy, *, surveys=None,
+         dealers=None, by=None, scope: Scope | None = None, as_of=None, tz: str | None = None,
+         split_every: int = 8) -> pd.DataFrame:
+    """``leadkit.kpis`` on Dask DataFrames; the same pandas DataFrame, exactly."""
+    if not isinstance(policy, Policy):
+        raise TypeError(f"policy: expected a leadkit.Policy, got {type(policy).__name__}")
+    names = _kpis._by_list(by)
+    if isinstance(dealers, dd.DataFrame):
+        dealers = dealers.compute()
+    if surveys is None:
+        empty = pd.DataFrame({"lead_id": pd.Series([], dtype=object),
+                              "at": pd.Series([], dtype="datetime64[ns, UTC]"),
+                              "satisfied": pd.Series([], dtype=bool)})
+        surveys = dd.from_pandas(empty, npartitions=1)
+    scope, dealers = _checked_scope(scope, leads, dealers)
+    stamp = _resolve_as_of([leads, touches, surveys], as_of, tz)
+    lead_parts, touch_parts, survey_parts = _align([leads, touches, surveys])
+    states = [
+        dask.delayed(_partial_state)(l, t, s, policy, dealers, names, scope, stamp, tz)
+        for l, t, s in zip(lead_parts.to_delayed(), touch_parts.to_delayed(),
+                           survey_parts.to_delayed())
+    ]
+    split_every = max(2, int(split_every))
+    while len(states) > 1:  # a tree of merges; only states travel
+        states = [dask.delayed(_merge_states)(names, *states[i:i + split_every])
+                  for i in range(0, len(states), split_every)]
+    (merged,) = dask.compute(states[0])
+    return _kpis.frame_of(_core.KpiState.from_bytes(merged))
+
+
+def classify(leads: dd.DataFrame, policy: Policy) -> dd.DataFrame:
+    """``leadkit.classify`` partition by partition."""
+    meta = _classify_frame(leads._meta, policy)
+    return leads.map_partitions(_classify_frame, policy, meta=meta)
+
+
+def _schedule_part(leads, touches, policy, as_of, tz):
+    return _schedule.schedule(leads, touches, policy, as_of=as_of, tz=tz)
+
+
+def schedule(leads: dd.DataFrame, touches: dd.DataFrame, policy: Policy, *, as_of=None,
+             tz: str | None = None) -> dd.DataFrame:
+    """``leadkit.schedule`` partition by partition, with one as_of for all, after aligning
+    touches with their leads. Tasks come in partition order."""
+    stamp = _resolve_as_of([leads, touches], as_of, tz)
+    lead_parts, touch_parts = _align([leads, touches])
+    meta = _schedule.schedule(lead_parts._meta, touch_parts._meta, policy, as_of=stamp, tz=tz)
+    parts = [dask.delayed(_schedule_part)(l, t, policy, stamp, tz)
+             for l, t in zip(lead_parts.to_delayed(), touch_parts.to_delayed())]
+    return dd.from_delayed(parts, meta=meta)
