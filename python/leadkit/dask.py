@@ -25,7 +25,7 @@ from ._classify import classify as _classify_frame
 from ._kpis import Scope
 from ._policy import Policy
 
-__all__ = ["classify", "kpis", "schedule"]
+__all__ = ["classify", "kpis", "partial_states", "schedule"]
 
 _PART = "_leadkit_part"
 
@@ -107,10 +107,11 @@ def _checked_scope(scope, leads: dd.DataFrame, dealers) -> tuple[Scope | None, A
     return scope, pd.DataFrame({"dealer_id": [scope.id], "region_id": [None]})
 
 
-def kpis(leads: dd.DataFrame, touches: dd.DataFrame, policy: Policy, *, surveys=None,
-         dealers=None, by=None, scope: Scope | None = None, as_of=None, tz: str | None = None,
-         split_every: int = 8) -> pd.DataFrame:
-    """``leadkit.kpis`` on Dask DataFrames; the same pandas DataFrame, exactly."""
+def partial_states(leads: dd.DataFrame, touches: dd.DataFrame, policy: Policy, *,
+                   surveys=None, dealers=None, by=None, scope: Scope | None = None,
+                   as_of=None, tz: str | None = None) -> tuple[list, list[str]]:
+    """One delayed serialized KPI state per aligned partition, and the `by` names: what
+    ``kpis`` merges (and what a benchmark measures the size of)."""
     if not isinstance(policy, Policy):
         raise TypeError(f"policy: expected a leadkit.Policy, got {type(policy).__name__}")
     names = _kpis._by_list(by)
@@ -129,6 +130,15 @@ def kpis(leads: dd.DataFrame, touches: dd.DataFrame, policy: Policy, *, surveys=
         for l, t, s in zip(lead_parts.to_delayed(), touch_parts.to_delayed(),
                            survey_parts.to_delayed())
     ]
+    return states, names
+
+
+def kpis(leads: dd.DataFrame, touches: dd.DataFrame, policy: Policy, *, surveys=None,
+         dealers=None, by=None, scope: Scope | None = None, as_of=None, tz: str | None = None,
+         split_every: int = 8) -> pd.DataFrame:
+    """``leadkit.kpis`` on Dask DataFrames; the same pandas DataFrame, exactly."""
+    states, names = partial_states(leads, touches, policy, surveys=surveys, dealers=dealers,
+                                   by=by, scope=scope, as_of=as_of, tz=tz)
     split_every = max(2, int(split_every))
     while len(states) > 1:  # a tree of merges; only states travel
         states = [dask.delayed(_merge_states)(names, *states[i:i + split_every])
