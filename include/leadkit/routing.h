@@ -1,0 +1,173 @@
+// Lead routing (000 §5.1): duplicates first, then the dealer nearest the customer, then a
+// consultant who knows the model and has the experience the lead needs, keeping the shares
+// fair — deterministically, and saying why (docs/routing.md).
+//
+//   dealer     = kept (the lead names one) | nearest active dealer selling the model within
+//                max_distance_km (ties: smaller dealer_id) | the city's least-loaded dealer
+//   consultant = argmin over the eligible of (open_leads + routed) / weight
+//                (ties: the smaller Hash64(lead_id, consultant_id))
+//
+// Example:
+//   absl::StatusOr<Network> network = Network::Create(dealers, consultants);
+//   Router router(*network, policy);
+//   absl::StatusOr<Assignment> a = router.Route(lead);
+//   // a->status == RouteStatus::kAssigned, a->consultant_id == "C07", a->file_number ==
+//   // "A07-26-0001", a->reason == "nearest_dealer"
+#ifndef LEADKIT_ROUTING_H_
+#define LEADKIT_ROUTING_H_
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "leadkit/calendar.h"
+#include "leadkit/policy.h"
+
+namespace leadkit {
+
+struct Dealer {
+  std::string dealer_id;
+  std::string region_id;
+  double lat = 0;
+  double lon = 0;
+  std::string city;
+  std::vector<std::string> models;  // empty: sells every model
+  bool active = true;
+};
+
+struct Consultant {
+  std::string consultant_id;
+  std::string dealer_id;
+  std::vector<std::string> models;  // empty: knows every model
+  double experience_years = 0;
+  bool active = true;
+  std::optional<int64_t> max_open_leads;  // nullopt: unlimited
+  int64_t open_leads = 0;
+  double weight = 1;
+  std::string code;  // for file numbers; "" = consultant_id
+};
+
+// The dealers and consultants routing works on, validated and indexed.
+class Network {
+ public:
+  // InvalidArgument naming the table, the row's id, the column and the value for a latitude
+  // outside [-90, 90], a longitude outside [-180, 180] or NaN, a consultant at an unknown
+  // dealer, a duplicate id, a negative capacity or weight, or a zero weight of an active
+  // consultant.
+  static absl::StatusOr<Network> Create(std::vector<Dealer> dealers,
+                                        std::vector<Consultant> consultants);
+
+  const std::vector<Dealer>& dealers() const { return dealers_; }
+  const std::vector<Consultant>& consultants() const { return consultants_; }
+  // Index of a dealer / consultant by id, or -1.
+  int DealerIndex(absl::string_view id) const;
+  int ConsultantIndex(absl::string_view id) const;
+  // The consultants of a dealer, by index.
+  const std::vector<int>& ConsultantsOf(int dealer) const {
+    return by_dealer_[static_cast<size_t>(dealer)];
+  }
+  // Active dealers selling `model` ("" = any) by distance from (lat, lon): the nearest within
+  // max_km, ties by dealer_id; -1 when none. `distance_km` receives its distance.
+  int Nearest(double lat, double lon, absl::string_view model, double max_km,
+              double* distance_km) const;
+
+ private:
+  std::vector<Dealer> dealers_;
+  std::vector<Consultant> consultants_;
+  absl::flat_hash_map<std::string, int> dealer_index_;
+  absl::flat_hash_map<std::string, int> consultant_index_;
+  std::vector<std::vector<int>> by_dealer_;
+  // A grid of 1-degree cells over active dealers: a nearest-dealer query visits rings of
+  // cells outward and stops once no unvisited cell can hold a closer dealer.
+  absl::flat_hash_map<int64_t, std::vector<int>> cells_;
+};
+
+// Great-circle distance on the WGS84 mean sphere (radius 6371.0088 km).
+double HaversineKm(double lat1, double lon1, double lat2, double lon2);
+
+// The stable 64-bit hash that breaks ties between consultants: FNV-1a 64 over the bytes of
+// lead_id, one zero byte, and the bytes of consultant_id. The same on every platform and
+// version.
+uint64_t Hash64(absl::string_view lead_id, absl::string_view consultant_id);
+
+enum class RouteStatus { kAssigned, kDuplicate, kUnassigned };
+absl::string_view RouteStatusName(RouteStatus status);
+
+// A lead as routing sees it.
+struct RouteLead {
+  std::string lead_id;
+  Instant created_at;
+  std::string phone;                 // raw; normalised for duplicate detection
+  std::optional<std::string> dealer_id;  // the lead names its dealer
+  std::string model;                 // "" = none
+  std::string city;
+  std::optional<double> lat;
+  std::optional<double> lon;
+  int grade = -1;                    // index into the policy's grades; -1 = unknown
+};
+
+struct Assignment {
+  RouteStatus status = RouteStatus::kUnassigned;
+  std::string dealer_id;       // "" = none
+  std::string consultant_id;   // "" = none
+  std::optional<double> distance_km;
+  std::string file_number;     // newly assigned leads only
+  std::string duplicate_of;    // duplicates: the first lead of the chain
+  std::string reason;          // the deciding reason code
+  std::vector<std::string> reasons;  // every step's reason code with details
+};
+
+// Routes leads one by one, keeping loads and file-number counters. Thread-safe: concurrent
+// Route calls are serialized, so every lead gets exactly one result and no capacity is
+// exceeded; the order in which concurrent calls are served decides ties between them.
+class Router {
+ public:
+  Router(const Network& network, const Policy& policy);
+
+  // Registers an open lead held before this batch (for duplicates and loads are in the
+  // consultants' open_leads already).
+  void AddOpenLead(const RouteLead& lead, absl::string_view dealer_id,
+                   absl::string_view consultant_id);
+
+  absl::StatusOr<Assignment> Route(const RouteLead& lead);
+
+  // The router's state (loads, file-number counters, leads seen for duplicates) as bytes,
+  // and back. FailedPrecondition when the bytes were saved over another network.
+  std::string Save() const;
+  absl::Status Restore(absl::string_view bytes);
+
+ private:
+  struct Seen {
+    Instant created_at;
+    std::string lead_id;
+    std::string dealer_id;
+    std::string consultant_id;
+  };
+  absl::StatusOr<Assignment> RouteLocked(const RouteLead& lead);
+
+  const Network* network_;
+  Policy policy_;
+  mutable std::mutex mu_;
+  std::vector<int64_t> routed_;         // per consultant: leads routed by this router
+  std::vector<int64_t> dealer_routed_;  // per dealer
+  absl::flat_hash_map<std::string, int64_t> serials_;  // "<code>-<yy>" -> last serial
+  absl::flat_hash_map<std::string, Seen> phones_;      // normalised phone -> first lead
+};
+
+// Parses "A01-26-0001": (code, two-digit year, serial). InvalidArgument naming the text.
+struct FileNumber {
+  std::string code;
+  int year = 0;
+  int serial = 0;
+};
+absl::StatusOr<FileNumber> ParseFileNumber(absl::string_view text);
+
+}  // namespace leadkit
+
+#endif  // LEADKIT_ROUTING_H_

@@ -1,0 +1,449 @@
+// Lead routing: the network's checks and spatial index, the router's steps, file numbers and
+// saved state (docs/routing.md).
+#include "leadkit/routing.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "date/date.h"
+#include "leadkit/internal/status_macros.h"
+#include "leadkit/phone.h"
+
+namespace leadkit {
+namespace routing_internal {
+namespace {
+
+constexpr double kEarthKm = 6371.0088;
+constexpr double kPi = 3.14159265358979323846;
+
+int64_t CellKey(int lat_cell, int lon_cell) {
+  return static_cast<int64_t>(lat_cell) * 1000 + lon_cell;
+}
+
+int LatCell(double lat) { return static_cast<int>(std::floor(lat)); }
+int LonCell(double lon) {
+  int c = static_cast<int>(std::floor(lon));
+  return ((c % 360) + 360 + 180) % 360 - 180;  // wrap to [-180, 180)
+}
+
+bool Sells(const std::vector<std::string>& models, absl::string_view model) {
+  return models.empty() || model.empty() ||
+         std::find(models.begin(), models.end(), model) != models.end();
+}
+
+absl::Status Bad(absl::string_view table, absl::string_view id, absl::string_view column,
+                 std::string message) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(table, ".", column, ": ", table == "dealers" ? "dealer_id" : "consultant_id",
+                   " \"", id, "\": ", message));
+}
+
+}  // namespace
+}  // namespace routing_internal
+
+double HaversineKm(double lat1, double lon1, double lat2, double lon2) {
+  using routing_internal::kPi;
+  const double p1 = lat1 * kPi / 180, p2 = lat2 * kPi / 180;
+  const double dp = p2 - p1, dl = (lon2 - lon1) * kPi / 180;
+  const double a = std::sin(dp / 2) * std::sin(dp / 2) +
+                   std::cos(p1) * std::cos(p2) * std::sin(dl / 2) * std::sin(dl / 2);
+  return 2 * routing_internal::kEarthKm * std::asin(std::min(1.0, std::sqrt(a)));
+}
+
+uint64_t Hash64(absl::string_view lead_id, absl::string_view consultant_id) {
+  uint64_t h = 14695981039346656037ull;  // FNV-1a 64 offset basis
+  const auto mix = [&h](unsigned char byte) {
+    h ^= byte;
+    h *= 1099511628211ull;  // FNV-1a 64 prime
+  };
+  for (char c : lead_id) mix(static_cast<unsigned char>(c));
+  mix(0);
+  for (char c : consultant_id) mix(static_cast<unsigned char>(c));
+  return h;
+}
+
+absl::string_view RouteStatusName(RouteStatus status) {
+  switch (status) {
+    case RouteStatus::kAssigned:
+      return "assigned";
+    case RouteStatus::kDuplicate:
+      return "duplicate";
+    case RouteStatus::kUnassigned:
+      return "unassigned";
+  }
+  return "unassigned";
+}
+
+absl::StatusOr<Network> Network::Create(std::vector<Dealer> dealers,
+                                        std::vector<Consultant> consultants) {
+  using routing_internal::Bad;
+  Network n;
+  for (size_t i = 0; i < dealers.size(); ++i) {
+    const Dealer& d = dealers[i];
+    if (!n.dealer_index_.emplace(d.dealer_id, static_cast<int>(i)).second) {
+      return Bad("dealers", d.dealer_id, "dealer_id", "given twice");
+    }
+    if (!(d.lat >= -90 && d.lat <= 90)) {
+      return Bad("dealers", d.dealer_id, "lat",
+                 absl::StrCat("latitude ", d.lat, " is outside [-90, 90]"));
+    }
+    if (!(d.lon >= -180 && d.lon <= 180)) {
+      return Bad("dealers", d.dealer_id, "lon",
+                 absl::StrCat("longitude ", d.lon, " is outside [-180, 180]"));
+    }
+  }
+  n.by_dealer_.resize(dealers.size());
+  for (size_t i = 0; i < consultants.size(); ++i) {
+    const Consultant& c = consultants[i];
+    if (!n.consultant_index_.emplace(c.consultant_id, static_cast<int>(i)).second) {
+      return Bad("consultants", c.consultant_id, "consultant_id", "given twice");
+    }
+    auto dealer = n.dealer_index_.find(c.dealer_id);
+    if (dealer == n.dealer_index_.end()) {
+      return Bad("consultants", c.consultant_id, "dealer_id",
+                 absl::StrCat("unknown dealer \"", c.dealer_id, "\""));
+    }
+    if (c.max_open_leads && *c.max_open_leads < 0) {
+      return Bad("consultants", c.consultant_id, "max_open_leads",
+                 absl::StrCat("negative capacity ", *c.max_open_leads));
+    }
+    if (c.open_leads < 0) {
+      return Bad("consultants", c.consultant_id, "open_leads",
+                 absl::StrCat("negative count ", c.open_leads));
+    }
+    if (!(c.weight >= 0) || std::isinf(c.weight)) {
+      return Bad("consultants", c.consultant_id, "weight",
+                 absl::StrCat("weight ", c.weight, " is not a non-negative number"));
+    }
+    if (c.active && c.weight == 0) {
+      return Bad("consultants", c.consultant_id, "weight",
+                 "an active consultant's weight is 0: give a positive weight or make them "
+                 "inactive");
+    }
+    n.by_dealer_[static_cast<size_t>(dealer->second)].push_back(static_cast<int>(i));
+  }
+  n.dealers_ = std::move(dealers);
+  n.consultants_ = std::move(consultants);
+  for (size_t i = 0; i < n.dealers_.size(); ++i) {
+    const Dealer& d = n.dealers_[i];
+    if (!d.active) continue;
+    n.cells_[routing_internal::CellKey(routing_internal::LatCell(d.lat),
+                                       routing_internal::LonCell(d.lon))]
+        .push_back(static_cast<int>(i));
+  }
+  return n;
+}
+
+int Network::DealerIndex(absl::string_view id) const {
+  auto it = dealer_index_.find(id);
+  return it == dealer_index_.end() ? -1 : it->second;
+}
+
+int Network::ConsultantIndex(absl::string_view id) const {
+  auto it = consultant_index_.find(id);
+  return it == consultant_index_.end() ? -1 : it->second;
+}
+
+int Network::Nearest(double lat, double lon, absl::string_view model, double max_km,
+                     double* distance_km) const {
+  using namespace routing_internal;  // NOLINT: local helpers only
+  int best = -1;
+  double best_km = std::numeric_limits<double>::infinity();
+  const int lat0 = LatCell(lat), lon0 = LonCell(lon);
+  // One degree of latitude is ~111.2 km; ring r (cells at Chebyshev distance r) is at least
+  // (r - 1) degrees of latitude away, or (r - 1) degrees of longitude at the cell's widest
+  // parallel. Stop when that lower bound passes the best or max_km.
+  const double km_per_degree = kEarthKm * kPi / 180;
+  for (int r = 0; r <= 181; ++r) {
+    const double cos_max = std::cos(std::max(0.0, std::min(89.0, std::fabs(lat) + r)) * kPi / 180);
+    const double bound = std::max(0, r - 1) * km_per_degree * std::max(cos_max, 0.0);
+    if (r > 1 && (bound > best_km || bound > max_km)) break;
+    for (int dl = -r; dl <= r; ++dl) {
+      for (int dn = -r; dn <= r; ++dn) {
+        if (std::max(std::abs(dl), std::abs(dn)) != r) continue;  // the ring only
+        const int la = lat0 + dl;
+        if (la < -90 || la > 89) continue;
+        auto it = cells_.find(CellKey(la, LonCell(lon0 + dn)));
+        if (it == cells_.end()) continue;
+        for (int d : it->second) {
+          const Dealer& dealer = dealers_[static_cast<size_t>(d)];
+          if (!Sells(dealer.models, model)) continue;
+          const double km = HaversineKm(lat, lon, dealer.lat, dealer.lon);
+          if (km > max_km) continue;
+          if (km < best_km || (km == best_km && dealer.dealer_id < dealers_[static_cast<size_t>(best)].dealer_id)) {
+            best = d;
+            best_km = km;
+          }
+        }
+      }
+    }
+    if (2 * r + 1 >= 360) break;  // every longitude visited
+  }
+  if (distance_km != nullptr) *distance_km = best_km;
+  return best;
+}
+
+Router::Router(const Network& network, const Policy& policy)
+    : network_(&network),
+      policy_(policy),
+      routed_(network.consultants().size(), 0),
+      dealer_routed_(network.dealers().size(), 0) {}
+
+void Router::AddOpenLead(const RouteLead& lead, absl::string_view dealer_id,
+                         absl::string_view consultant_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::string phone = NormalizePhone(lead.phone);
+  if (phone.empty()) return;
+  auto [it, inserted] = phones_.try_emplace(
+      phone, Seen{lead.created_at, lead.lead_id, std::string(dealer_id),
+                  std::string(consultant_id)});
+  if (!inserted && lead.created_at < it->second.created_at) {
+    it->second = Seen{lead.created_at, lead.lead_id, std::string(dealer_id),
+                      std::string(consultant_id)};
+  }
+}
+
+absl::StatusOr<Assignment> Router::Route(const RouteLead& lead) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return RouteLocked(lead);
+}
+
+absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead) {
+  const Network& net = *network_;
+  const RoutingSettings& settings = policy_.routing();
+  Assignment out;
+  // 1. Duplicates: the same normalised phone within the window of a lead seen before.
+  const std::string phone = NormalizePhone(lead.phone);
+  if (!phone.empty()) {
+    auto it = phones_.find(phone);
+    const auto window = std::chrono::hours(24 * settings.duplicate_window_days);
+    if (it != phones_.end() && lead.created_at - it->second.created_at <= window &&
+        lead.created_at >= it->second.created_at) {
+      out.status = RouteStatus::kDuplicate;
+      out.dealer_id = it->second.dealer_id;
+      out.consultant_id = it->second.consultant_id;
+      out.duplicate_of = it->second.lead_id;
+      out.reason = "duplicate";
+      out.reasons.push_back(absl::StrCat("duplicate: phone ", MaskPhone(phone),
+                                         " as lead ", it->second.lead_id));
+      return out;
+    }
+  }
+  // 2. Dealer.
+  int dealer = -1;
+  if (lead.dealer_id) {
+    dealer = net.DealerIndex(*lead.dealer_id);
+    if (dealer < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "lead ", lead.lead_id, ": dealer_id \"", *lead.dealer_id, "\" is not in the dealers"));
+    }
+    out.reason = "kept_dealer";
+  } else if (lead.lat && lead.lon) {
+    if (!(*lead.lat >= -90 && *lead.lat <= 90) || !(*lead.lon >= -180 && *lead.lon <= 180)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "lead ", lead.lead_id, ": location (", *lead.lat, ", ", *lead.lon,
+          ") is outside [-90, 90] x [-180, 180]"));
+    }
+    double km = 0;
+    dealer = net.Nearest(*lead.lat, *lead.lon, lead.model, settings.max_distance_km, &km);
+    if (dealer < 0) {
+      double any_km = 0;
+      const bool for_model =
+          !lead.model.empty() &&
+          net.Nearest(*lead.lat, *lead.lon, "", settings.max_distance_km, &any_km) >= 0;
+      out.reason = for_model ? "no_dealer_for_model" : "no_dealer_in_range";
+      out.reasons.push_back(out.reason);
+      return out;
+    }
+    out.distance_km = km;
+    out.reason = "nearest_dealer";
+  } else {
+    int best = -1;
+    for (size_t d = 0; d < net.dealers().size(); ++d) {
+      const Dealer& candidate = net.dealers()[d];
+      if (!candidate.active || lead.city.empty() || candidate.city != lead.city) continue;
+      if (!routing_internal::Sells(candidate.models, lead.model)) continue;
+      if (best < 0 || dealer_routed_[d] < dealer_routed_[static_cast<size_t>(best)] ||
+          (dealer_routed_[d] == dealer_routed_[static_cast<size_t>(best)] &&
+           candidate.dealer_id < net.dealers()[static_cast<size_t>(best)].dealer_id)) {
+        best = static_cast<int>(d);
+      }
+    }
+    if (best < 0) {
+      out.reason = "no_location";
+      out.reasons.push_back(out.reason);
+      return out;
+    }
+    dealer = best;
+    out.reason = "city_dealer";
+  }
+  out.dealer_id = net.dealers()[static_cast<size_t>(dealer)].dealer_id;
+  out.reasons.push_back(absl::StrCat(out.reason, ": ", out.dealer_id));
+
+  // 3. Consultant.
+  const bool high = std::find(settings.high_intent_grades.begin(),
+                              settings.high_intent_grades.end(),
+                              lead.grade) != settings.high_intent_grades.end();
+  std::vector<int> eligible;
+  for (int c : net.ConsultantsOf(dealer)) {
+    const Consultant& k = net.consultants()[static_cast<size_t>(c)];
+    const int64_t load = k.open_leads + routed_[static_cast<size_t>(c)];
+    if (!k.active || (k.max_open_leads && load >= *k.max_open_leads)) continue;
+    if (!routing_internal::Sells(k.models, lead.model)) continue;
+    eligible.push_back(c);
+  }
+  std::string step = "least_loaded";
+  if (high && !eligible.empty()) {
+    std::vector<int> experienced;
+    for (int c : eligible) {
+      if (net.consultants()[static_cast<size_t>(c)].experience_years >= settings.experience_years) {
+        experienced.push_back(c);
+      }
+    }
+    if (experienced.empty()) {
+      double most = -1;
+      for (int c : eligible) most = std::max(most, net.consultants()[static_cast<size_t>(c)].experience_years);
+      for (int c : eligible) {
+        if (net.consultants()[static_cast<size_t>(c)].experience_years == most) experienced.push_back(c);
+      }
+      step = "experience_fallback";
+    }
+    eligible = std::move(experienced);
+  }
+  if (eligible.empty()) {
+    out.status = RouteStatus::kUnassigned;
+    out.reason = "no_eligible_consultant";
+    out.reasons.push_back(out.reason);
+    return out;
+  }
+  int chosen = -1;
+  double chosen_share = 0;
+  uint64_t chosen_hash = 0;
+  for (int c : eligible) {
+    const Consultant& k = net.consultants()[static_cast<size_t>(c)];
+    const double share =
+        static_cast<double>(k.open_leads + routed_[static_cast<size_t>(c)]) / k.weight;
+    const uint64_t hash = Hash64(lead.lead_id, k.consultant_id);
+    if (chosen < 0 || share < chosen_share || (share == chosen_share && hash < chosen_hash)) {
+      chosen = c;
+      chosen_share = share;
+      chosen_hash = hash;
+    }
+  }
+  const Consultant& k = net.consultants()[static_cast<size_t>(chosen)];
+  ++routed_[static_cast<size_t>(chosen)];
+  ++dealer_routed_[static_cast<size_t>(dealer)];
+  out.status = RouteStatus::kAssigned;
+  out.consultant_id = k.consultant_id;
+  out.reasons.push_back(absl::StrCat(step, ": ", k.consultant_id));
+  if (step == "experience_fallback") out.reason = step;
+
+  // File number: <code>-<yy>-<serial>, serial per consultant code and year.
+  const date::year_month_day ymd{date::floor<date::days>(lead.created_at)};
+  const int yy = static_cast<int>(ymd.year()) % 100;
+  const std::string code = k.code.empty() ? k.consultant_id : k.code;
+  const int64_t serial = ++serials_[absl::StrCat(code, "-", absl::StrFormat("%02d", yy))];
+  out.file_number = absl::StrFormat("%s-%02d-%04d", code, yy, serial);
+
+  if (!phone.empty()) {
+    phones_[phone] = Seen{lead.created_at, lead.lead_id, out.dealer_id, out.consultant_id};
+  }
+  return out;
+}
+
+std::string Router::Save() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  // Text lines, so that a saved state can be read and diffed: "R <consultant> <routed>",
+  // "D <dealer> <routed>", "S <code-yy> <serial>", "P <phone> <seconds> <lead> <dealer> <consultant>".
+  std::string out = "leadkit-router 1\n";
+  const Network& net = *network_;
+  for (size_t c = 0; c < routed_.size(); ++c) {
+    absl::StrAppend(&out, "R\t", net.consultants()[c].consultant_id, "\t", routed_[c], "\n");
+  }
+  for (size_t d = 0; d < dealer_routed_.size(); ++d) {
+    absl::StrAppend(&out, "D\t", net.dealers()[d].dealer_id, "\t", dealer_routed_[d], "\n");
+  }
+  std::map<std::string, int64_t> serials(serials_.begin(), serials_.end());
+  for (const auto& [key, serial] : serials) absl::StrAppend(&out, "S\t", key, "\t", serial, "\n");
+  std::map<std::string, Seen> phones(phones_.begin(), phones_.end());
+  for (const auto& [phone, seen] : phones) {
+    absl::StrAppend(&out, "P\t", phone, "\t", seen.created_at.time_since_epoch().count(), "\t",
+                    seen.lead_id, "\t", seen.dealer_id, "\t", seen.consultant_id, "\n");
+  }
+  return out;
+}
+
+absl::Status Router::Restore(absl::string_view bytes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<absl::string_view> lines = absl::StrSplit(bytes, '\n', absl::SkipEmpty());
+  if (lines.empty() || lines[0] != "leadkit-router 1") {
+    return absl::InvalidArgumentError("router state: not a leadkit router state");
+  }
+  std::vector<int64_t> routed(routed_.size(), 0), dealer_routed(dealer_routed_.size(), 0);
+  absl::flat_hash_map<std::string, int64_t> serials;
+  absl::flat_hash_map<std::string, Seen> phones;
+  for (size_t i = 1; i < lines.size(); ++i) {
+    std::vector<std::string> f = absl::StrSplit(lines[i], '\t');
+    const auto bad = [&] {
+      return absl::InvalidArgumentError(absl::StrCat("router state: bad line ", i + 1));
+    };
+    int64_t v = 0;
+    if ((f[0] == "R" || f[0] == "D" || f[0] == "S") && f.size() == 3) {
+      if (!absl::SimpleAtoi(f[2], &v)) return bad();
+      if (f[0] == "S") {
+        serials[f[1]] = v;
+        continue;
+      }
+      const int index = f[0] == "R" ? network_->ConsultantIndex(f[1]) : network_->DealerIndex(f[1]);
+      if (index < 0) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "router state: \"", f[1], "\" is not in this network (saved over another one)"));
+      }
+      (f[0] == "R" ? routed : dealer_routed)[static_cast<size_t>(index)] = v;
+    } else if (f[0] == "P" && f.size() == 6) {
+      if (!absl::SimpleAtoi(f[2], &v)) return bad();
+      phones[f[1]] = Seen{Instant(std::chrono::seconds(v)), f[3], f[4], f[5]};
+    } else {
+      return bad();
+    }
+  }
+  routed_ = std::move(routed);
+  dealer_routed_ = std::move(dealer_routed);
+  serials_ = std::move(serials);
+  phones_ = std::move(phones);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<FileNumber> ParseFileNumber(absl::string_view text) {
+  std::vector<absl::string_view> parts = absl::StrSplit(text, '-');
+  FileNumber out;
+  const auto bad = [&](absl::string_view why) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("file number \"", text, "\": ", why, " (expected like A01-26-0001)"));
+  };
+  if (parts.size() < 3) return bad("needs code, year and serial separated by '-'");
+  const absl::string_view serial = parts.back();
+  const absl::string_view year = parts[parts.size() - 2];
+  const std::string code(text.substr(0, text.size() - serial.size() - year.size() - 2));
+  if (code.empty()) return bad("the consultant code is empty");
+  if (year.size() != 2 || !absl::SimpleAtoi(year, &out.year) || out.year < 0) {
+    return bad("the year is not two digits");
+  }
+  if (serial.size() < 4 || !absl::SimpleAtoi(serial, &out.serial) || out.serial < 1) {
+    return bad("the serial is not a number of at least four digits from 0001");
+  }
+  for (char c : serial) {
+    if (c < '0' || c > '9') return bad("the serial is not a number");
+  }
+  out.code = code;
+  return out;
+}
+
+}  // namespace leadkit
