@@ -50,6 +50,7 @@ void RegisterClassify(py::module_& m);
 void RegisterCalendar(py::module_& m);
 void RegisterCadence(py::module_& m);
 void RegisterKpi(py::module_& m);
+void RegisterRouting(py::module_& m);
 
 }  // namespace leadkit::python
 

@@ -9,4 +9,5 @@ PYBIND11_MODULE(_core, m) {
   leadkit::python::RegisterCalendar(m);
   leadkit::python::RegisterCadence(m);
   leadkit::python::RegisterKpi(m);
+  leadkit::python::RegisterRouting(m);
 }

@@ -1,0 +1,131 @@
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bindings.h"
+#include "leadkit/phone.h"
+#include "leadkit/routing.h"
+
+namespace leadkit::python {
+
+void RegisterRouting(py::module_& m) {
+  py::class_<Network, std::shared_ptr<Network>>(m, "Network")
+      .def_static(
+          "create",
+          [](const py::list& dealers, const py::list& consultants) {
+            // Rows as prepared by leadkit/_routing.py.
+            std::vector<Dealer> ds;
+            for (const py::handle row : dealers) {
+              const auto t = row.cast<py::tuple>();
+              ds.push_back({.dealer_id = t[0].cast<std::string>(),
+                            .region_id = t[1].cast<std::string>(),
+                            .lat = t[2].cast<double>(),
+                            .lon = t[3].cast<double>(),
+                            .city = t[4].cast<std::string>(),
+                            .models = t[5].cast<std::vector<std::string>>(),
+                            .active = t[6].cast<bool>()});
+            }
+            std::vector<Consultant> cs;
+            for (const py::handle row : consultants) {
+              const auto t = row.cast<py::tuple>();
+              cs.push_back({.consultant_id = t[0].cast<std::string>(),
+                            .dealer_id = t[1].cast<std::string>(),
+                            .models = t[2].cast<std::vector<std::string>>(),
+                            .experience_years = t[3].cast<double>(),
+                            .active = t[4].cast<bool>(),
+                            .max_open_leads = t[5].cast<std::optional<int64_t>>(),
+                            .open_leads = t[6].cast<int64_t>(),
+                            .weight = t[7].cast<double>(),
+                            .code = t[8].cast<std::string>()});
+            }
+            return std::make_shared<Network>(
+                ValueOrThrow(Network::Create(std::move(ds), std::move(cs))));
+          },
+          py::arg("dealers"), py::arg("consultants"));
+
+  py::class_<Assignment>(m, "Assignment", "Where a lead was routed, and why.")
+      .def_property_readonly("status",
+                             [](const Assignment& a) { return std::string(RouteStatusName(a.status)); })
+      .def_property_readonly("dealer_id", [](const Assignment& a) -> py::object {
+        return a.dealer_id.empty() ? py::none() : py::object(py::str(a.dealer_id));
+      })
+      .def_property_readonly("consultant_id", [](const Assignment& a) -> py::object {
+        return a.consultant_id.empty() ? py::none() : py::object(py::str(a.consultant_id));
+      })
+      .def_readonly("distance_km", &Assignment::distance_km)
+      .def_property_readonly("file_number", [](const Assignment& a) -> py::object {
+        return a.file_number.empty() ? py::none() : py::object(py::str(a.file_number));
+      })
+      .def_property_readonly("duplicate_of", [](const Assignment& a) -> py::object {
+        return a.duplicate_of.empty() ? py::none() : py::object(py::str(a.duplicate_of));
+      })
+      .def_readonly("reason", &Assignment::reason)
+      .def_readonly("reasons", &Assignment::reasons)
+      .def("__repr__", [](const Assignment& a) {
+        return "Assignment(status='" + std::string(RouteStatusName(a.status)) + "', dealer_id='" +
+               a.dealer_id + "', consultant_id='" + a.consultant_id + "', reason='" + a.reason +
+               "')";
+      });
+
+  // The router keeps its network alive.
+  struct PyRouter {
+    std::shared_ptr<Network> network;
+    std::unique_ptr<Router> router;
+  };
+  py::class_<PyRouter>(m, "Router")
+      .def(py::init([](std::shared_ptr<Network> network, const Policy& policy) {
+             auto r = std::make_unique<Router>(*network, policy);
+             return PyRouter{std::move(network), std::move(r)};
+           }),
+           py::arg("network"), py::arg("policy"))
+      .def(
+          "route",
+          [](PyRouter& self, const std::string& lead_id, int64_t created_at,
+             const std::string& phone, const std::optional<std::string>& dealer_id,
+             const std::string& model, const std::string& city, std::optional<double> lat,
+             std::optional<double> lon, int grade) {
+            RouteLead lead{.lead_id = lead_id,
+                           .created_at = Instant(std::chrono::seconds(created_at)),
+                           .phone = phone,
+                           .dealer_id = dealer_id,
+                           .model = model,
+                           .city = city,
+                           .lat = lat,
+                           .lon = lon,
+                           .grade = grade};
+            absl::StatusOr<Assignment> out;
+            {
+              py::gil_scoped_release release;
+              out = self.router->Route(lead);
+            }
+            return ValueOrThrow(std::move(out));
+          },
+          py::arg("lead_id"), py::arg("created_at"), py::arg("phone"), py::arg("dealer_id"),
+          py::arg("model"), py::arg("city"), py::arg("lat"), py::arg("lon"), py::arg("grade"))
+      .def(
+          "add_open_lead",
+          [](PyRouter& self, const std::string& lead_id, int64_t created_at,
+             const std::string& phone, const std::string& dealer_id,
+             const std::string& consultant_id) {
+            RouteLead lead{.lead_id = lead_id,
+                           .created_at = Instant(std::chrono::seconds(created_at)),
+                           .phone = phone};
+            self.router->AddOpenLead(lead, dealer_id, consultant_id);
+          })
+      .def("save", [](const PyRouter& self) { return py::bytes(self.router->Save()); })
+      .def("restore", [](PyRouter& self, const py::bytes& b) {
+        ThrowIfError(self.router->Restore(std::string(b)));
+      });
+
+  m.def("normalize_phone", [](const std::string& p) { return NormalizePhone(p); });
+  m.def(
+      "parse_file_number",
+      [](const std::string& text) {
+        FileNumber f = ValueOrThrow(ParseFileNumber(text));
+        return py::make_tuple(f.code, f.year, f.serial);
+      },
+      py::arg("text"));
+}
+
+}  // namespace leadkit::python

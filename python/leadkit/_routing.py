@@ -1,0 +1,214 @@
+"""Lead routing from Python (docs/routing.md)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from . import _core, _frames
+from ._classify import classify
+from ._policy import Policy
+
+Assignment = _core.Assignment
+
+
+def _value(row: dict, column: str, default=None):
+    value = row.get(column, default)
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return default
+    return value
+
+
+def _number(table: str, row: dict, id_column: str, column: str, default=None):
+    value = _value(row, column, default)
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{table}.{column}: {id_column} {row[id_column]!r} has {value!r}; "
+                         "expected a number")
+    return float(value)
+
+
+def _models(value) -> list[str]:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return []
+    return [m.strip() for m in str(value).split(";") if m.strip()]
+
+
+def _records(data, table: str, id_column: str, required: list[str]) -> list[dict]:
+    frame = _frames.as_frame(data, table)
+    _frames.require_columns(frame, table, required)
+    _frames.require_ids(frame, table, id_column)
+    return frame.to_dict("records")
+
+
+def network(dealers: Any, consultants: Any) -> _core.Network:
+    """The network routing works on; bad rows are a ValueError naming table, id, column and
+    value."""
+    drows = []
+    for row in _records(dealers, "dealers", "dealer_id", ["dealer_id", "region_id", "lat", "lon"]):
+        drows.append((str(row["dealer_id"]), str(row["region_id"]),
+                      _number("dealers", row, "dealer_id", "lat", float("nan")),
+                      _number("dealers", row, "dealer_id", "lon", float("nan")),
+                      str(_value(row, "city", "")), _models(row.get("models")),
+                      bool(_value(row, "active", True))))
+    crows = []
+    for row in _records(consultants, "consultants", "consultant_id", ["consultant_id", "dealer_id"]):
+        capacity = _number("consultants", row, "consultant_id", "max_open_leads")
+        crows.append((str(row["consultant_id"]), str(row["dealer_id"]), _models(row.get("models")),
+                      _number("consultants", row, "consultant_id", "experience_years", 0.0),
+                      bool(_value(row, "active", True)),
+                      None if capacity is None else int(capacity),
+                      int(_number("consultants", row, "consultant_id", "open_leads", 0.0)),
+                      _number("consultants", row, "consultant_id", "weight", 1.0),
+                      str(_value(row, "code", ""))))
+    return _core.Network.create(drows, crows)
+
+
+def _seconds(value, what: str) -> int:
+    return _frames.instant_seconds(value, what)
+
+
+class Router:
+    """Routes leads one by one (000 §5.1), keeping loads and file-number counters.
+
+    ``Router(dealers, consultants, policy, open_leads=None)``; ``router.route(lead_dict)``
+    returns an :class:`Assignment`; ``router.save()`` gives bytes that
+    ``Router.restore(data, dealers, consultants, policy)`` turns back into a router.
+    """
+
+    def __init__(self, dealers: Any, consultants: Any, policy: Policy, *, open_leads=None):
+        if not isinstance(policy, Policy):
+            raise TypeError(f"policy: expected a leadkit.Policy, got {type(policy).__name__}")
+        self._policy = policy
+        self._impl = _core.Router(network(dealers, consultants), policy._impl)
+        if open_leads is not None:
+            for row in _records(open_leads, "open_leads", "lead_id", ["lead_id", "created_at"]):
+                self._impl.add_open_lead(str(row["lead_id"]), _seconds(row["created_at"], "open_leads.created_at"),
+                                         str(_value(row, "phone", "")),
+                                         str(_value(row, "dealer_id", "")),
+                                         str(_value(row, "consultant_id", "")))
+
+    def _grade(self, lead: Mapping[str, Any]) -> int:
+        grades = self._policy.grades
+        given = _value(dict(lead), "grade")
+        if given is not None:
+            if given not in grades:
+                raise ValueError(f"lead.grade: {given!r} is not one of the policy's grades")
+            return grades.index(given)
+        fields = {k: v for k, v in lead.items() if k in self._policy.fields}
+        return grades.index(self._policy.classify(fields).grade)
+
+    def route(self, lead: Mapping[str, Any], *, _phone: str | None = None) -> Assignment:
+        """Routes one lead given as a dict of lead fields (lead_id and created_at needed)."""
+        row = dict(lead)
+        for column in ("lead_id", "created_at"):
+            if _value(row, column) is None:
+                raise ValueError(f"lead: {column} is required")
+        return self._impl.route(
+            str(row["lead_id"]), _seconds(row["created_at"], "lead.created_at"),
+            str(_value(row, "phone", "")) if _phone is None else _phone,
+            None if _value(row, "dealer_id") is None else str(row["dealer_id"]),
+            str(_value(row, "model", "")), str(_value(row, "city", "")),
+            _number("lead", row, "lead_id", "lat") if "lead_id" in row else _value(row, "lat"),
+            _number("lead", row, "lead_id", "lon") if "lead_id" in row else _value(row, "lon"),
+            self._grade(row))
+
+    def save(self) -> bytes:
+        return self._impl.save()
+
+    @classmethod
+    def restore(cls, data: bytes, dealers: Any, consultants: Any, policy: Policy) -> "Router":
+        router = cls(dealers, consultants, policy)
+        router._impl.restore(data)
+        return router
+
+
+def parse_file_number(text: str) -> tuple[str, int, int]:
+    """``"A01-26-0001"`` -> ``("A01", 26, 1)``; a malformed number is a ValueError naming it."""
+    return _core.parse_file_number(text)
+
+
+def route(leads: Any, dealers: Any, consultants: Any, policy: Policy, *,
+          open_leads=None) -> pd.DataFrame:
+    """Routes every lead, in input order (docs/routing.md): one row per input lead with
+    ``lead_id``, ``status``, ``dealer_id``, ``consultant_id``, ``distance_km``,
+    ``file_number``, ``duplicate_of`` and ``reason``.
+
+    A lead is a duplicate when its normalised phone matches an earlier lead (earlier by
+    ``created_at``, ties by input order; in the batch or in `open_leads`) within the policy's
+    window; it keeps the original's dealer and consultant, and ``duplicate_of`` names the
+    first lead of the chain.
+    """
+    router = Router(dealers, consultants, policy)
+    frame = _frames.as_frame(leads, "leads")
+    ids = _frames.require_ids(frame, "leads", "lead_id")
+    _frames.require_columns(frame, "leads", ["created_at"])
+    rows = frame.to_dict("records")
+    grades = classify(frame, policy)["grade"].astype(str).tolist()
+    seconds = [_seconds(r["created_at"], "leads.created_at") for r in rows]
+    window = policy._impl.duplicate_window_days * 86400
+
+    # Duplicates, in created order: chains of the same phone with gaps within the window.
+    chains: dict[str, tuple[str, int, str | None, str | None]] = {}  # phone -> root, last, dealer, consultant
+    if open_leads is not None:
+        for r in _records(open_leads, "open_leads", "lead_id", ["lead_id", "created_at"]):
+            phone = _core.normalize_phone(str(_value(r, "phone", "")))
+            if phone:
+                chains.setdefault(phone, (str(r["lead_id"]), _seconds(r["created_at"], "open_leads.created_at"),
+                                          _value(r, "dealer_id"), _value(r, "consultant_id")))
+    root_of: dict[int, str] = {}
+    phones = [_core.normalize_phone(str(_value(r, "phone", ""))) for r in rows]
+    for i in sorted(range(len(rows)), key=lambda k: (seconds[k], k)):
+        phone = phones[i]
+        if not phone:
+            continue
+        chain = chains.get(phone)
+        if chain is not None and 0 <= seconds[i] - chain[1] <= window:
+            root_of[i] = chain[0]
+            chains[phone] = (chain[0], seconds[i], chain[2], chain[3])
+        else:
+            chains[phone] = (str(rows[i]["lead_id"]), seconds[i], None, None)
+
+    results: list[Any] = [None] * len(rows)
+    by_id: dict[str, Any] = {}
+    for i, r in enumerate(rows):
+        if i in root_of:
+            continue
+        lead = dict(r, grade=grades[i])
+        results[i] = router.route(lead, _phone="")
+        by_id[str(r["lead_id"])] = results[i]
+    open_by_id = {}
+    if open_leads is not None:
+        for r in _records(open_leads, "open_leads", "lead_id", ["lead_id", "created_at"]):
+            open_by_id[str(r["lead_id"])] = (_value(r, "dealer_id"), _value(r, "consultant_id"))
+    out = []
+    for i, r in enumerate(rows):
+        if i in root_of:
+            root = root_of[i]
+            if root in by_id:
+                a = by_id[root]
+                dealer, consultant = a.dealer_id, a.consultant_id
+            else:
+                dealer, consultant = open_by_id.get(root, (None, None))
+            out.append((r["lead_id"], "duplicate", dealer, consultant, np.nan, None, root,
+                        "duplicate"))
+        else:
+            a = results[i]
+            out.append((r["lead_id"], a.status, a.dealer_id, a.consultant_id,
+                        np.nan if a.distance_km is None else a.distance_km, a.file_number,
+                        None, a.reason))
+    names = ["lead_id", "status", "dealer_id", "consultant_id", "distance_km", "file_number",
+             "duplicate_of", "reason"]
+    columns = list(zip(*out)) if out else [[] for _ in names]
+    result = pd.DataFrame({
+        name: (pd.Series(values, dtype=float) if name == "distance_km"
+               else pd.Series(values, dtype=object))
+        for name, values in zip(names, columns)})
+    result["lead_id"] = ids.reset_index(drop=True)
+    result["status"] = pd.Categorical(result["status"],
+                                      categories=["assigned", "duplicate", "unassigned"])
+    return result

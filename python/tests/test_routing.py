@@ -1,0 +1,98 @@
+import pandas as pd
+import pytest
+
+import leadkit
+from leadkit import Policy, Router
+
+SH = "Asia/Shanghai"
+POLICY = Policy.preset("three_level")
+
+
+def ts(text):
+    return pd.Timestamp(text, tz=SH)
+
+
+def network():
+    dealers = pd.DataFrame({"dealer_id": ["D1", "D2"], "region_id": ["R1", "R1"],
+                            "lat": [31.23, 31.30], "lon": [121.47, 120.62],
+                            "city": ["Shanghai", "Suzhou"], "models": [None, "GLC;EQE"]})
+    consultants = pd.DataFrame({"consultant_id": ["C1", "C2", "C3"],
+                                "dealer_id": ["D1", "D1", "D2"], "code": ["A01", "A02", None],
+                                "experience_years": [3, 0.5, 1], "max_open_leads": [None, 5, None]})
+    return dealers, consultants
+
+
+def test_route_returns_every_lead_in_input_order_with_the_contract_columns():
+    dealers, consultants = network()
+    leads = pd.DataFrame({
+        "lead_id": ["L1", "L2", "L3", "L4", "L5"],
+        "created_at": [ts("2026-01-05 10:00"), ts("2026-01-06 10:00"), ts("2026-01-04 10:00"),
+                       ts("2026-01-07 10:00"), ts("2026-01-07 11:00")],
+        "phone": ["13800138000", "+86 138 0013 8000", "0086-138-0013-8000", None, None],
+        "lat": [31.2, 31.2, 31.3, None, 20.0], "lon": [121.4, 121.4, 120.7, None, 100.0],
+        "model": ["C200", "C200", "GLC", None, None], "city": [None, None, None, "Suzhou", None]})
+    result = leadkit.route(leads, dealers, consultants, POLICY)
+    assert list(result.columns) == ["lead_id", "status", "dealer_id", "consultant_id",
+                                    "distance_km", "file_number", "duplicate_of", "reason"]
+    assert list(result["lead_id"]) == ["L1", "L2", "L3", "L4", "L5"]
+    # L3 was created first, so L1 and L2 (same phone, within 30 days) are its duplicates and
+    # keep its dealer and consultant, whatever the input order.
+    assert list(result["status"]) == ["duplicate", "duplicate", "assigned", "assigned",
+                                      "unassigned"]
+    assert list(result["duplicate_of"]) == ["L3", "L3", None, None, None]
+    assert result["dealer_id"][0] == result["dealer_id"][2] == "D2"
+    assert list(result["reason"]) == ["duplicate", "duplicate", "nearest_dealer", "city_dealer",
+                                      "no_dealer_in_range"]
+    assert result["file_number"][2] == "C3-26-0001" and result["file_number"][3] == "C3-26-0002"
+
+
+def test_open_leads_are_originals_too():
+    dealers, consultants = network()
+    open_leads = pd.DataFrame({"lead_id": ["OLD"], "created_at": [ts("2026-01-01 10:00")],
+                               "phone": ["13800138000"], "dealer_id": ["D1"],
+                               "consultant_id": ["C2"]})
+    leads = pd.DataFrame({"lead_id": ["NEW"], "created_at": [ts("2026-01-10 10:00")],
+                          "phone": ["138 0013 8000"], "lat": [31.3], "lon": [120.7]})
+    result = leadkit.route(leads, dealers, consultants, POLICY, open_leads=open_leads)
+    assert (result["status"][0], result["duplicate_of"][0], result["consultant_id"][0]) == (
+        "duplicate", "OLD", "C2")
+
+
+def test_router_single_leads_save_and_restore():
+    dealers, consultants = network()
+    router = Router(dealers, consultants, POLICY)
+    high = {"lead_id": "X", "created_at": ts("2026-01-05 10:00"), "lat": 31.2, "lon": 121.4,
+            "model": "C200", "asked_price": True, "purchase_within_days": 10}
+    a = router.route(high)
+    # A high-intent lead (grade high) goes to the consultant with 2+ years.
+    assert (a.status, a.dealer_id, a.consultant_id, a.reason) == (
+        "assigned", "D1", "C1", "nearest_dealer")
+    assert a.file_number == "A01-26-0001"
+    assert "Assignment(status='assigned'" in repr(a)
+    again = Router.restore(router.save(), dealers, consultants, POLICY)
+    assert again.route(dict(high, lead_id="Y")).file_number == "A01-26-0002"
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda d, c: d.assign(lat=[95.0, 31.3]), 'dealers.lat: dealer_id "D1": latitude 95 is outside'),
+    (lambda d, c: d.assign(lon=["east", 120.62]), "dealers.lon: dealer_id 'D1' has 'east'"),
+    (lambda d, c: c.assign(dealer_id=["D1", "D1", "D9"]), 'unknown dealer "D9"'),
+    (lambda d, c: c.assign(consultant_id=["C1", "C1", "C3"]), "given twice"),
+    (lambda d, c: c.assign(weight=[0.0, 1.0, 1.0]), "weight is 0"),
+    (lambda d, c: c.assign(max_open_leads=[-1, None, None]), "negative capacity -1"),
+])
+def test_bad_network_rows_name_table_id_column_and_value(change, message):
+    dealers, consultants = network()
+    changed = change(dealers, consultants)
+    if "consultant_id" in changed.columns:
+        consultants = changed
+    else:
+        dealers = changed
+    with pytest.raises(ValueError, match=message.replace("(", r"\(")):
+        Router(dealers, consultants, POLICY)
+
+
+def test_parse_file_number():
+    assert leadkit.parse_file_number("A01-26-0001") == ("A01", 26, 1)
+    with pytest.raises(ValueError, match='file number "A01-2026-0001": the year is not two digits'):
+        leadkit.parse_file_number("A01-2026-0001")
