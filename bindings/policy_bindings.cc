@@ -102,6 +102,8 @@ void RegisterPolicy(py::module_& m) {
             return out;
           },
           "Fields whose values the rules compare (the others are only tested for null).")
+      .def_property_readonly("reclaim_limit",
+                             [](const Policy& p) { return p.routing().reclaim_limit; })
       .def_property_readonly("duplicate_window_days",
                              [](const Policy& p) { return p.routing().duplicate_window_days; })
       .def_property_readonly("time_zone",

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 #include <random>
+#include <set>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -273,6 +275,59 @@ TEST(Network, NearestMatchesBruteForceOnRandomNetworks) {
       EXPECT_EQ(net->Nearest(qlat, qlon, model, 100, &km), want) << trial << "/" << q;
     }
   }
+}
+
+}  // namespace
+}  // namespace leadkit
+
+namespace leadkit {
+namespace {
+
+// Routing from four threads at once: every lead gets exactly one result and no capacity is
+// exceeded. Run also under ThreadSanitizer (scripts/test, LEADKIT_SANITIZE=thread).
+TEST(RoutingThreads, FourThreadsShareOneRouter) {
+  std::vector<Consultant> staff;
+  for (int i = 0; i < 4; ++i) {
+    staff.push_back({.consultant_id = absl::StrCat("C", i), .dealer_id = "D1",
+                     .max_open_leads = 240});
+  }
+  absl::StatusOr<Network> net =
+      Network::Create({{.dealer_id = "D1", .lat = 31.23, .lon = 121.47}}, staff);
+  ASSERT_THAT(net, IsOk());
+  Router router(*net, *Policy::Preset("three_level"));
+  std::vector<std::vector<Assignment>> results(4);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 250; ++i) {
+        RouteLead lead;
+        lead.lead_id = absl::StrCat("T", t, "-", i);
+        lead.created_at = Instant(std::chrono::seconds(1767225600));
+        lead.lat = 31.2;
+        lead.lon = 121.4;
+        results[static_cast<size_t>(t)].push_back(*router.Route(lead));
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  std::map<std::string, int> per_consultant;
+  int assigned = 0, unassigned = 0;
+  std::set<std::string> file_numbers;
+  for (const auto& list : results) {
+    for (const Assignment& a : list) {
+      if (a.status == RouteStatus::kAssigned) {
+        ++assigned;
+        ++per_consultant[a.consultant_id];
+        file_numbers.insert(a.file_number);
+      } else {
+        ++unassigned;
+      }
+    }
+  }
+  EXPECT_EQ(assigned + unassigned, 1000);
+  EXPECT_EQ(assigned, 960);  // four capacities of 240
+  for (const auto& [c, n] : per_consultant) EXPECT_EQ(n, 240) << c;
+  EXPECT_EQ(file_numbers.size(), 960u);  // no number given twice
 }
 
 }  // namespace

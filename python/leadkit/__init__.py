@@ -10,7 +10,7 @@ from ._calendar import Calendar, CalendarError, CalendarZoneError
 from ._classify import classify
 from ._policy import Classification, Explanation, Issue, Policy, PolicyError, TraceEntry
 from ._kpis import KPI_COLUMNS, Scope, kpis
-from ._routing import Assignment, Router, parse_file_number, route
+from ._routing import Assignment, Router, handover, parse_file_number, reclaim, route
 from ._schedule import agenda, schedule
 from . import testing
 
@@ -19,6 +19,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Calendar", "CalendarError", "CalendarZoneError", "Classification", "Explanation", "Issue",
     "Assignment", "KPI_COLUMNS", "Policy", "PolicyError", "Router", "Scope", "TraceEntry",
-    "agenda", "classify", "kpis", "parse_file_number", "route", "schedule", "testing",
+    "agenda", "classify", "handover", "kpis", "parse_file_number", "reclaim", "route",
+    "schedule", "testing",
     "__version__",
 ]

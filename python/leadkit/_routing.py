@@ -212,3 +212,80 @@ def route(leads: Any, dealers: Any, consultants: Any, policy: Policy, *,
     result["status"] = pd.Categorical(result["status"],
                                       categories=["assigned", "duplicate", "unassigned"])
     return result
+
+
+def _moves_frame(rows) -> pd.DataFrame:
+    names = ["lead_id", "from_consultant_id", "to_consultant_id", "status", "reason"]
+    columns = list(zip(*rows)) if rows else [[] for _ in names]
+    frame = pd.DataFrame({n: pd.Series(v, dtype=object) for n, v in zip(names, columns)})
+    frame["status"] = pd.Categorical(frame["status"],
+                                     categories=["moved", "reclaimed", "escalated", "unassigned"])
+    return frame
+
+
+def _reassign(router: Router, lead: dict, dealer_id, grade) -> Assignment:
+    return router.route(dict(lead, dealer_id=dealer_id, grade=grade, lat=None, lon=None),
+                        _phone="")
+
+
+def handover(open_leads: Any, dealers: Any, consultants: Any, policy: Policy, *,
+             leaving) -> pd.DataFrame:
+    """When consultants leave or go on leave (002 §2.3), their open leads are spread over their
+    dealer's remaining eligible consultants by the routing rule. One row per move:
+    ``lead_id``, ``from_consultant_id``, ``to_consultant_id``, ``status`` (``moved`` or
+    ``unassigned`` when nobody is eligible) and ``reason``."""
+    leaving = {leaving} if isinstance(leaving, str) else set(leaving)
+    staff = _frames.as_frame(consultants, "consultants")
+    known = set(staff["consultant_id"])
+    unknown = sorted(leaving - known)
+    if unknown:
+        raise KeyError(f"leaving: unknown consultant {unknown[0]!r}")
+    active = staff["active"] if "active" in staff.columns else pd.Series(True, index=staff.index)
+    staff = staff.assign(active=active.where(~staff["consultant_id"].isin(leaving), False))
+    router = Router(dealers, staff, policy)
+    frame = _frames.as_frame(open_leads, "open_leads")
+    _frames.require_columns(frame, "open_leads", ["lead_id", "created_at", "dealer_id",
+                                                  "consultant_id"])
+    grades = classify(frame, policy)["grade"].astype(str).tolist()
+    rows = []
+    for i, lead in enumerate(frame.to_dict("records")):
+        if lead["consultant_id"] not in leaving:
+            continue
+        a = _reassign(router, lead, lead["dealer_id"], _value(lead, "grade") or grades[i])
+        rows.append((lead["lead_id"], lead["consultant_id"], a.consultant_id,
+                     "moved" if a.status == "assigned" else "unassigned",
+                     "handover" if a.status == "assigned" else a.reason))
+    return _moves_frame(rows)
+
+
+def reclaim(leads: Any, touches: Any, dealers: Any, consultants: Any, policy: Policy, *,
+            as_of) -> pd.DataFrame:
+    """Leads whose first-contact deadline (the cadence's rule) passed by `as_of` without a
+    touch go to another eligible consultant of their dealer (``reclaimed``, their
+    ``reassignments`` rising by one); at the policy's ``reclaim_limit`` they are ``escalated``
+    to the dealer's manager instead. One row per lead concerned."""
+    from ._schedule import schedule
+
+    frame = _frames.as_frame(leads, "leads")
+    tasks = schedule(frame, touches, policy, as_of=as_of)
+    late = set(tasks.loc[(tasks["task"] == "first_contact") & (tasks["status"] == "overdue"),
+                         "lead_id"])
+    staff = _frames.as_frame(consultants, "consultants")
+    limit = policy._impl.reclaim_limit
+    grades = classify(frame, policy)["grade"].astype(str).tolist()
+    rows = []
+    for i, lead in enumerate(frame.to_dict("records")):
+        if lead["lead_id"] not in late or _value(lead, "dealer_id") is None:
+            continue
+        current = _value(lead, "consultant_id")
+        if int(_value(lead, "reassignments", 0)) >= limit:
+            rows.append((lead["lead_id"], current, None, "escalated", "reclaim_limit"))
+            continue
+        others = staff.assign(active=(staff["active"] if "active" in staff.columns else True)
+                              & (staff["consultant_id"] != current))
+        a = _reassign(Router(dealers, others, policy), lead, lead["dealer_id"],
+                      _value(lead, "grade") or grades[i])
+        rows.append((lead["lead_id"], current, a.consultant_id,
+                     "reclaimed" if a.status == "assigned" else "unassigned",
+                     "first_contact_overdue" if a.status == "assigned" else a.reason))
+    return _moves_frame(rows)

@@ -96,3 +96,40 @@ def test_parse_file_number():
     assert leadkit.parse_file_number("A01-26-0001") == ("A01", 26, 1)
     with pytest.raises(ValueError, match='file number "A01-2026-0001": the year is not two digits'):
         leadkit.parse_file_number("A01-2026-0001")
+
+
+def test_handover_spreads_a_leaving_consultants_leads_over_the_others():
+    dealers = pd.DataFrame({"dealer_id": ["D1"], "region_id": ["R1"], "lat": [31.2], "lon": [121.4]})
+    consultants = pd.DataFrame({"consultant_id": ["gone", "a", "b"], "dealer_id": ["D1"] * 3,
+                                "open_leads": [4, 0, 2]})
+    open_leads = pd.DataFrame({
+        "lead_id": ["L1", "L2", "L3", "L4", "L5"],
+        "created_at": [ts("2026-01-05 10:00")] * 5,
+        "dealer_id": ["D1"] * 5,
+        "consultant_id": ["gone", "gone", "gone", "gone", "a"]})
+    moves = leadkit.handover(open_leads, dealers, consultants, POLICY, leaving=["gone"])
+    assert list(moves["lead_id"]) == ["L1", "L2", "L3", "L4"]
+    assert set(moves["from_consultant_id"]) == {"gone"}
+    assert list(moves["status"]) == ["moved"] * 4
+    # Loads a 0, b 2: a takes two first, then they alternate: a 3, b 1.
+    assert moves["to_consultant_id"].value_counts().to_dict() == {"a": 3, "b": 1}
+    with pytest.raises(KeyError, match="unknown consultant 'nobody'"):
+        leadkit.handover(open_leads, dealers, consultants, POLICY, leaving="nobody")
+
+
+def test_reclaim_moves_uncontacted_leads_and_escalates_at_the_limit():
+    dealers = pd.DataFrame({"dealer_id": ["D1"], "region_id": ["R1"], "lat": [31.2], "lon": [121.4]})
+    consultants = pd.DataFrame({"consultant_id": ["slow", "fast"], "dealer_id": ["D1", "D1"]})
+    leads = pd.DataFrame({
+        "lead_id": ["L1", "L2", "L3"],
+        "created_at": [ts("2026-01-05 10:00")] * 3,
+        "dealer_id": ["D1"] * 3,
+        "consultant_id": ["slow"] * 3,
+        "reassignments": [0, 2, 0]})
+    touches = pd.DataFrame({"lead_id": ["L3"], "at": [ts("2026-01-05 10:30")], "method": ["phone"]})
+    # First contact was due at 11:00 (one business hour); at noon L1 and L2 are overdue.
+    moves = leadkit.reclaim(leads, touches, dealers, consultants, POLICY,
+                            as_of=ts("2026-01-05 12:00"))
+    assert [tuple(r) for r in moves.itertuples(index=False)] == [
+        ("L1", "slow", "fast", "reclaimed", "first_contact_overdue"),
+        ("L2", "slow", None, "escalated", "reclaim_limit")]
