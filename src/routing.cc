@@ -57,16 +57,25 @@ double HaversineKm(double lat1, double lon1, double lat2, double lon2) {
   return 2 * routing_internal::kEarthKm * std::asin(std::min(1.0, std::sqrt(a)));
 }
 
-uint64_t Hash64(absl::string_view lead_id, absl::string_view consultant_id) {
-  uint64_t h = 14695981039346656037ull;  // FNV-1a 64 offset basis
-  const auto mix = [&h](unsigned char byte) {
-    h ^= byte;
+namespace routing_internal {
+
+// FNV-1a 64 over `bytes`, from state `h`.
+uint64_t Fnv(uint64_t h, absl::string_view bytes) {
+  for (char c : bytes) {
+    h ^= static_cast<unsigned char>(c);
     h *= 1099511628211ull;  // FNV-1a 64 prime
-  };
-  for (char c : lead_id) mix(static_cast<unsigned char>(c));
-  mix(0);
-  for (char c : consultant_id) mix(static_cast<unsigned char>(c));
+  }
   return h;
+}
+
+constexpr uint64_t kFnvBasis = 14695981039346656037ull;  // FNV-1a 64 offset basis
+
+}  // namespace routing_internal
+
+uint64_t Hash64(absl::string_view lead_id, absl::string_view consultant_id) {
+  using routing_internal::Fnv;
+  return Fnv(Fnv(Fnv(routing_internal::kFnvBasis, lead_id), absl::string_view("\0", 1)),
+             consultant_id);
 }
 
 absl::string_view RouteStatusName(RouteStatus status) {
@@ -174,6 +183,9 @@ int Network::Nearest(double lat, double lon, absl::string_view model, double max
         if (it == cells_.end()) continue;
         for (int d : it->second) {
           const Dealer& dealer = dealers_[static_cast<size_t>(d)];
+          // A cheap lower bound first: the distance is at least the latitude difference.
+          const double lat_km = std::fabs(lat - dealer.lat) * km_per_degree;
+          if (lat_km > max_km || lat_km > best_km) continue;
           if (!Sells(dealer.models, model)) continue;
           const double km = HaversineKm(lat, lon, dealer.lat, dealer.lon);
           if (km > max_km) continue;
@@ -291,7 +303,8 @@ absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead) {
   const bool high = std::find(settings.high_intent_grades.begin(),
                               settings.high_intent_grades.end(),
                               lead.grade) != settings.high_intent_grades.end();
-  std::vector<int> eligible;
+  std::vector<int>& eligible = eligible_;  // scratch kept between calls (under mu_)
+  eligible.clear();
   for (int c : net.ConsultantsOf(dealer)) {
     const Consultant& k = net.consultants()[static_cast<size_t>(c)];
     const int64_t load = k.open_leads + routed_[static_cast<size_t>(c)];
@@ -315,7 +328,7 @@ absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead) {
       }
       step = "experience_fallback";
     }
-    eligible = std::move(experienced);
+    eligible.swap(experienced);
   }
   if (eligible.empty()) {
     out.status = RouteStatus::kUnassigned;
@@ -325,17 +338,33 @@ absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead) {
   }
   int chosen = -1;
   double chosen_share = 0;
-  uint64_t chosen_hash = 0;
+  uint64_t chosen_hash = 0;  // computed only when a tie needs it
+  uint64_t lead_state = 0;
   for (int c : eligible) {
     const Consultant& k = net.consultants()[static_cast<size_t>(c)];
     const double share =
         static_cast<double>(k.open_leads + routed_[static_cast<size_t>(c)]) / k.weight;
-    const uint64_t hash = Hash64(lead.lead_id, k.consultant_id);
-    if (chosen < 0 || share < chosen_share || (share == chosen_share && hash < chosen_hash)) {
+    if (chosen >= 0 && share > chosen_share) continue;
+    if (chosen >= 0 && share == chosen_share) {
+      // Hash64(lead_id, consultant_id), the lead's part hashed once.
+      if (lead_state == 0) {
+        lead_state = routing_internal::Fnv(
+            routing_internal::Fnv(routing_internal::kFnvBasis, lead.lead_id),
+            absl::string_view("\0", 1));
+      }
+      if (chosen_hash == 0) {
+        chosen_hash = routing_internal::Fnv(
+            lead_state, net.consultants()[static_cast<size_t>(chosen)].consultant_id);
+      }
+      const uint64_t hash = routing_internal::Fnv(lead_state, k.consultant_id);
+      if (hash >= chosen_hash) continue;
       chosen = c;
-      chosen_share = share;
       chosen_hash = hash;
+      continue;
     }
+    chosen = c;
+    chosen_share = share;
+    chosen_hash = 0;
   }
   const Consultant& k = net.consultants()[static_cast<size_t>(chosen)];
   ++routed_[static_cast<size_t>(chosen)];
@@ -349,8 +378,9 @@ absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead) {
   const date::year_month_day ymd{date::floor<date::days>(lead.created_at)};
   const int yy = static_cast<int>(ymd.year()) % 100;
   const std::string code = k.code.empty() ? k.consultant_id : k.code;
-  const int64_t serial = ++serials_[absl::StrCat(code, "-", absl::StrFormat("%02d", yy))];
-  out.file_number = absl::StrFormat("%s-%02d-%04d", code, yy, serial);
+  const int64_t serial = ++serials_[{chosen, yy}];
+  out.file_number = absl::StrCat(code, "-", absl::Dec(yy, absl::kZeroPad2), "-",
+                                 absl::Dec(serial, absl::kZeroPad4));
 
   if (!phone.empty()) {
     phones_[phone] = Seen{lead.created_at, lead.lead_id, out.dealer_id, out.consultant_id};
@@ -361,7 +391,8 @@ absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead) {
 std::string Router::Save() const {
   std::lock_guard<std::mutex> lock(mu_);
   // Text lines, so that a saved state can be read and diffed: "R <consultant> <routed>",
-  // "D <dealer> <routed>", "S <code-yy> <serial>", "P <phone> <seconds> <lead> <dealer> <consultant>".
+  // "D <dealer> <routed>", "S <consultant> <yy> <serial>",
+  // "P <phone> <seconds> <lead> <dealer> <consultant>".
   std::string out = "leadkit-router 1\n";
   const Network& net = *network_;
   for (size_t c = 0; c < routed_.size(); ++c) {
@@ -370,7 +401,11 @@ std::string Router::Save() const {
   for (size_t d = 0; d < dealer_routed_.size(); ++d) {
     absl::StrAppend(&out, "D\t", net.dealers()[d].dealer_id, "\t", dealer_routed_[d], "\n");
   }
-  std::map<std::string, int64_t> serials(serials_.begin(), serials_.end());
+  std::map<std::string, int64_t> serials;
+  for (const auto& [key, serial] : serials_) {
+    serials[absl::StrCat(net.consultants()[static_cast<size_t>(key.first)].consultant_id, "\t",
+                         key.second)] = serial;
+  }
   for (const auto& [key, serial] : serials) absl::StrAppend(&out, "S\t", key, "\t", serial, "\n");
   std::map<std::string, Seen> phones(phones_.begin(), phones_.end());
   for (const auto& [phone, seen] : phones) {
@@ -387,7 +422,7 @@ absl::Status Router::Restore(absl::string_view bytes) {
     return absl::InvalidArgumentError("router state: not a leadkit router state");
   }
   std::vector<int64_t> routed(routed_.size(), 0), dealer_routed(dealer_routed_.size(), 0);
-  absl::flat_hash_map<std::string, int64_t> serials;
+  absl::flat_hash_map<std::pair<int, int>, int64_t> serials;
   absl::flat_hash_map<std::string, Seen> phones;
   for (size_t i = 1; i < lines.size(); ++i) {
     std::vector<std::string> f = absl::StrSplit(lines[i], '\t');
@@ -395,12 +430,17 @@ absl::Status Router::Restore(absl::string_view bytes) {
       return absl::InvalidArgumentError(absl::StrCat("router state: bad line ", i + 1));
     };
     int64_t v = 0;
-    if ((f[0] == "R" || f[0] == "D" || f[0] == "S") && f.size() == 3) {
-      if (!absl::SimpleAtoi(f[2], &v)) return bad();
-      if (f[0] == "S") {
-        serials[f[1]] = v;
-        continue;
+    if (f[0] == "S" && f.size() == 4) {
+      int year = 0;
+      if (!absl::SimpleAtoi(f[2], &year) || !absl::SimpleAtoi(f[3], &v)) return bad();
+      const int consultant = network_->ConsultantIndex(f[1]);
+      if (consultant < 0) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "router state: \"", f[1], "\" is not in this network (saved over another one)"));
       }
+      serials[{consultant, year}] = v;
+    } else if ((f[0] == "R" || f[0] == "D") && f.size() == 3) {
+      if (!absl::SimpleAtoi(f[2], &v)) return bad();
       const int index = f[0] == "R" ? network_->ConsultantIndex(f[1]) : network_->DealerIndex(f[1]);
       if (index < 0) {
         return absl::FailedPreconditionError(absl::StrCat(

@@ -21,6 +21,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -156,8 +157,10 @@ class Router {
   mutable std::mutex mu_;
   std::vector<int64_t> routed_;         // per consultant: leads routed by this router
   std::vector<int64_t> dealer_routed_;  // per dealer
-  absl::flat_hash_map<std::string, int64_t> serials_;  // "<code>-<yy>" -> last serial
+  // (consultant, two-digit year) -> the last serial given (per consultant, so per code).
+  absl::flat_hash_map<std::pair<int, int>, int64_t> serials_;
   absl::flat_hash_map<std::string, Seen> phones_;      // normalised phone -> first lead
+  std::vector<int> eligible_;  // scratch of RouteLocked
 };
 
 // Parses "A01-26-0001": (code, two-digit year, serial). InvalidArgument naming the text.
