@@ -1,3 +1,4 @@
+#include <cmath>
 #include <memory>
 #include <optional>
 #include <string>
@@ -113,6 +114,46 @@ void RegisterRouting(py::module_& m) {
                            .phone = phone};
             self.router->AddOpenLead(lead, dealer_id, consultant_id);
           })
+      .def(
+          "route_batch",
+          [](PyRouter& self, int64_t num_rows, const py::list& specs,
+             const py::array_t<int32_t, py::array::c_style>& grades) {
+            BatchColumns leads(num_rows, specs);
+            absl::StatusOr<std::vector<Assignment>> result;
+            {
+              py::gil_scoped_release release;
+              result = self.router->RouteBatch(
+                  leads.columns(), {grades.data(), static_cast<size_t>(grades.size())});
+            }
+            ThrowIfError(result.status());
+            const auto n = static_cast<py::ssize_t>(result->size());
+            py::array_t<int8_t> status(n);
+            py::array_t<double> distance(n);
+            py::list dealer, consultant, file_number, duplicate_of, reason;
+            for (py::ssize_t i = 0; i < n; ++i) {
+              const Assignment& a = (*result)[static_cast<size_t>(i)];
+              status.mutable_at(i) = static_cast<int8_t>(a.status);
+              distance.mutable_at(i) = a.distance_km.value_or(std::nan(""));
+              const auto text = [](const std::string& s) -> py::object {
+                return s.empty() ? py::none() : py::object(py::str(s));
+              };
+              dealer.append(text(a.dealer_id));
+              consultant.append(text(a.consultant_id));
+              file_number.append(text(a.file_number));
+              duplicate_of.append(text(a.duplicate_of));
+              reason.append(py::str(a.reason));
+            }
+            py::dict out;
+            out["status"] = status;
+            out["distance_km"] = distance;
+            out["dealer_id"] = dealer;
+            out["consultant_id"] = consultant;
+            out["file_number"] = file_number;
+            out["duplicate_of"] = duplicate_of;
+            out["reason"] = reason;
+            return out;
+          },
+          py::arg("num_rows"), py::arg("leads"), py::arg("grades"))
       .def("save", [](const PyRouter& self) { return py::bytes(self.router->Save()); })
       .def("restore", [](PyRouter& self, const py::bytes& b) {
         ThrowIfError(self.router->Restore(std::string(b)));

@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "date/date.h"
 #include "leadkit/internal/status_macros.h"
+#include "leadkit/columns.h"
 #include "leadkit/phone.h"
 
 namespace leadkit {
@@ -245,6 +246,7 @@ absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead) {
       out.reason = "duplicate";
       out.reasons.push_back(absl::StrCat("duplicate: phone ", MaskPhone(phone),
                                          " as lead ", it->second.lead_id));
+      it->second.created_at = lead.created_at;  // the chain goes on from its latest lead
       return out;
     }
   }
@@ -384,6 +386,141 @@ absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead) {
 
   if (!phone.empty()) {
     phones_[phone] = Seen{lead.created_at, lead.lead_id, out.dealer_id, out.consultant_id};
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<Assignment>> Router::RouteBatch(const Columns& leads,
+                                                           std::span<const int32_t> grades) {
+  const int64_t n = leads.num_rows();
+  if (static_cast<int64_t>(grades.size()) != n) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("RouteBatch: ", grades.size(), " grades for ", n, " leads"));
+  }
+  const auto column = [&](absl::string_view name, ColumnType type,
+                          bool required) -> absl::StatusOr<const Column*> {
+    const Column* c = leads.Find(name);
+    if (c == nullptr) {
+      if (!required) return c;
+      return absl::InvalidArgumentError(
+          absl::StrCat("leads: missing required column \"", name, "\""));
+    }
+    if (c->type() != type || c->validity_only()) {
+      return absl::InvalidArgumentError(absl::StrCat("leads.", name, ": expected ",
+                                                     ColumnTypeName(type), " values"));
+    }
+    return c;
+  };
+  LEADKIT_ASSIGN_OR_RETURN(const Column* ids, column("lead_id", ColumnType::kCode, true));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* created, column("created_at", ColumnType::kInstant, true));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* phones, column("phone", ColumnType::kCode, false));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* dealers, column("dealer_id", ColumnType::kCode, false));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* models, column("model", ColumnType::kCode, false));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* cities, column("city", ColumnType::kCode, false));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* lats, column("lat", ColumnType::kDouble, false));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* lons, column("lon", ColumnType::kDouble, false));
+  const auto text = [](const Column* c, int64_t row) -> std::string {
+    return c == nullptr || c->IsNull(row) ? std::string() : c->StringAt(row);
+  };
+  for (int64_t row = 0; row < n; ++row) {
+    if (ids->IsNull(row) || created->IsNull(row)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("leads row ", row, ": lead_id and created_at are required"));
+    }
+  }
+  // Normalised phones, once per distinct value.
+  std::vector<std::string> normal;
+  if (phones != nullptr) {
+    for (const std::string& p : phones->dictionary()) normal.push_back(NormalizePhone(p));
+  }
+  const auto phone_of = [&](int64_t row) -> const std::string* {
+    if (phones == nullptr || phones->IsNull(row)) return nullptr;
+    const std::string& p = normal[static_cast<size_t>(phones->data<int32_t>()[row])];
+    return p.empty() ? nullptr : &p;
+  };
+  const auto at = [&](int64_t row) {
+    return Instant(std::chrono::seconds(created->data<int64_t>()[row]));
+  };
+
+  std::lock_guard<std::mutex> lock(mu_);
+  // Duplicates in created order: a chain goes on while each lead is within the window of the
+  // chain's previous one.
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int64_t a, int64_t b) { return at(a) < at(b); });
+  struct Chain {
+    int64_t root_row = -1;  // -1: an open lead or a lead of an earlier call (in phones_)
+    Instant last;
+  };
+  absl::flat_hash_map<std::string, Chain> chains;
+  std::vector<int64_t> root_of(static_cast<size_t>(n), -2);  // -2: not a duplicate
+  const auto window = std::chrono::hours(24 * policy_.routing().duplicate_window_days);
+  for (int64_t i : order) {
+    const std::string* phone = phone_of(i);
+    if (phone == nullptr) continue;
+    auto it = chains.find(*phone);
+    if (it == chains.end()) {
+      auto seen = phones_.find(*phone);
+      if (seen != phones_.end()) it = chains.emplace(*phone, Chain{-1, seen->second.created_at}).first;
+    }
+    if (it != chains.end() && at(i) >= it->second.last && at(i) - it->second.last <= window) {
+      root_of[static_cast<size_t>(i)] = it->second.root_row;
+      it->second.last = at(i);
+    } else {
+      chains[*phone] = Chain{i, at(i)};
+    }
+  }
+
+  std::vector<Assignment> out(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    if (root_of[static_cast<size_t>(i)] != -2) continue;
+    RouteLead lead{.lead_id = ids->StringAt(i),
+                   .created_at = at(i),
+                   .dealer_id = dealers == nullptr || dealers->IsNull(i)
+                                    ? std::nullopt
+                                    : std::optional<std::string>(dealers->StringAt(i)),
+                   .model = text(models, i),
+                   .city = text(cities, i),
+                   .lat = lats == nullptr || lats->IsNull(i) ? std::nullopt
+                                                             : std::optional<double>(lats->NumberAt(i)),
+                   .lon = lons == nullptr || lons->IsNull(i) ? std::nullopt
+                                                             : std::optional<double>(lons->NumberAt(i)),
+                   .grade = grades[static_cast<size_t>(i)]};
+    absl::StatusOr<Assignment> a = RouteLocked(lead);  // no phone: duplicates are settled
+    if (!a.ok()) {
+      return absl::Status(a.status().code(),
+                          absl::StrCat("leads row ", i, ": ", a.status().message()));
+    }
+    out[static_cast<size_t>(i)] = *std::move(a);
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t root = root_of[static_cast<size_t>(i)];
+    if (root == -2) continue;
+    Assignment& a = out[static_cast<size_t>(i)];
+    a.status = RouteStatus::kDuplicate;
+    a.reason = "duplicate";
+    if (root >= 0) {
+      a.dealer_id = out[static_cast<size_t>(root)].dealer_id;
+      a.consultant_id = out[static_cast<size_t>(root)].consultant_id;
+      a.duplicate_of = ids->StringAt(root);
+    } else {
+      const Seen& seen = phones_.at(*phone_of(i));
+      a.dealer_id = seen.dealer_id;
+      a.consultant_id = seen.consultant_id;
+      a.duplicate_of = seen.lead_id;
+    }
+    a.reasons.push_back(absl::StrCat("duplicate: phone ", MaskPhone(*phone_of(i)), " as lead ",
+                                     a.duplicate_of));
+  }
+  // Later calls see this batch's phones.
+  for (const auto& [phone, chain] : chains) {
+    if (chain.root_row < 0) {
+      phones_.at(phone).created_at = chain.last;
+      continue;
+    }
+    const Assignment& a = out[static_cast<size_t>(chain.root_row)];
+    phones_[phone] = Seen{chain.last, ids->StringAt(chain.root_row), a.dealer_id, a.consultant_id};
   }
   return out;
 }

@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,6 +29,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "leadkit/calendar.h"
+#include "leadkit/columns.h"
 #include "leadkit/policy.h"
 
 namespace leadkit {
@@ -137,6 +139,14 @@ class Router {
                    absl::string_view consultant_id);
 
   absl::StatusOr<Assignment> Route(const RouteLead& lead);
+
+  // Routes a batch in input order; one Assignment per row. `leads` needs lead_id (strings)
+  // and created_at (instants); phone, dealer_id, model, city (strings) and lat, lon (numbers)
+  // are read when present. `grades` holds each lead's grade index (-1 unknown). Duplicates
+  // are found in created_at order (ties: input order), so an input order that is not the
+  // time order does not change which lead is the original.
+  absl::StatusOr<std::vector<Assignment>> RouteBatch(const Columns& leads,
+                                                     std::span<const int32_t> grades);
 
   // The router's state (loads, file-number counters, leads seen for duplicates) as bytes,
   // and back. FailedPrecondition when the bytes were saved over another network.

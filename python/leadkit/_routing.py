@@ -132,6 +132,11 @@ def parse_file_number(text: str) -> tuple[str, int, int]:
     return _core.parse_file_number(text)
 
 
+_ROUTE_COLUMNS = {"lead_id": "string", "created_at": "instant", "phone": "string",
+                  "dealer_id": "string", "model": "string", "city": "string",
+                  "lat": "number", "lon": "number"}
+
+
 def route(leads: Any, dealers: Any, consultants: Any, policy: Policy, *,
           open_leads=None) -> pd.DataFrame:
     """Routes every lead, in input order (docs/routing.md): one row per input lead with
@@ -143,74 +148,34 @@ def route(leads: Any, dealers: Any, consultants: Any, policy: Policy, *,
     window; it keeps the original's dealer and consultant, and ``duplicate_of`` names the
     first lead of the chain.
     """
-    router = Router(dealers, consultants, policy)
+    router = Router(dealers, consultants, policy, open_leads=open_leads)
     frame = _frames.as_frame(leads, "leads")
     ids = _frames.require_ids(frame, "leads", "lead_id")
     _frames.require_columns(frame, "leads", ["created_at"])
-    rows = frame.to_dict("records")
-    grades = classify(frame, policy)["grade"].astype(str).tolist()
-    seconds = [_seconds(r["created_at"], "leads.created_at") for r in rows]
-    window = policy._impl.duplicate_window_days * 86400
-
-    # Duplicates, in created order: chains of the same phone with gaps within the window.
-    chains: dict[str, tuple[str, int, str | None, str | None]] = {}  # phone -> root, last, dealer, consultant
-    if open_leads is not None:
-        for r in _records(open_leads, "open_leads", "lead_id", ["lead_id", "created_at"]):
-            phone = _core.normalize_phone(str(_value(r, "phone", "")))
-            if phone:
-                chains.setdefault(phone, (str(r["lead_id"]), _seconds(r["created_at"], "open_leads.created_at"),
-                                          _value(r, "dealer_id"), _value(r, "consultant_id")))
-    root_of: dict[int, str] = {}
-    phones = [_core.normalize_phone(str(_value(r, "phone", ""))) for r in rows]
-    for i in sorted(range(len(rows)), key=lambda k: (seconds[k], k)):
-        phone = phones[i]
-        if not phone:
-            continue
-        chain = chains.get(phone)
-        if chain is not None and 0 <= seconds[i] - chain[1] <= window:
-            root_of[i] = chain[0]
-            chains[phone] = (chain[0], seconds[i], chain[2], chain[3])
-        else:
-            chains[phone] = (str(rows[i]["lead_id"]), seconds[i], None, None)
-
-    results: list[Any] = [None] * len(rows)
-    by_id: dict[str, Any] = {}
-    for i, r in enumerate(rows):
-        if i in root_of:
-            continue
-        lead = dict(r, grade=grades[i])
-        results[i] = router.route(lead, _phone="")
-        by_id[str(r["lead_id"])] = results[i]
-    open_by_id = {}
-    if open_leads is not None:
-        for r in _records(open_leads, "open_leads", "lead_id", ["lead_id", "created_at"]):
-            open_by_id[str(r["lead_id"])] = (_value(r, "dealer_id"), _value(r, "consultant_id"))
-    out = []
-    for i, r in enumerate(rows):
-        if i in root_of:
-            root = root_of[i]
-            if root in by_id:
-                a = by_id[root]
-                dealer, consultant = a.dealer_id, a.consultant_id
-            else:
-                dealer, consultant = open_by_id.get(root, (None, None))
-            out.append((r["lead_id"], "duplicate", dealer, consultant, np.nan, None, root,
-                        "duplicate"))
-        else:
-            a = results[i]
-            out.append((r["lead_id"], a.status, a.dealer_id, a.consultant_id,
-                        np.nan if a.distance_km is None else a.distance_km, a.file_number,
-                        None, a.reason))
-    names = ["lead_id", "status", "dealer_id", "consultant_id", "distance_km", "file_number",
-             "duplicate_of", "reason"]
-    columns = list(zip(*out)) if out else [[] for _ in names]
+    specs = _frames.table_specs(frame, _ROUTE_COLUMNS, table="leads")
+    grades = policy.grades
+    given = frame["grade"] if "grade" in frame.columns else None
+    codes = classify(frame, policy)["grade"].cat.codes.to_numpy().astype(np.int32)
+    if given is not None:
+        known = given.map({g: i for i, g in enumerate(grades)})
+        bad = given.notna() & known.isna()
+        if bad.any():
+            position = int(np.flatnonzero(bad.to_numpy())[0])
+            raise ValueError(f"leads.grade: lead_id {ids.iloc[position]!r} (row {position}) has "
+                             f"{given.iloc[position]!r}, not one of the policy's grades")
+        codes = np.where(given.notna(), known.fillna(-1), codes).astype(np.int32)
+    out = router._impl.route_batch(len(frame), specs, np.ascontiguousarray(codes))
     result = pd.DataFrame({
-        name: (pd.Series(values, dtype=float) if name == "distance_km"
-               else pd.Series(values, dtype=object))
-        for name, values in zip(names, columns)})
-    result["lead_id"] = ids.reset_index(drop=True)
-    result["status"] = pd.Categorical(result["status"],
-                                      categories=["assigned", "duplicate", "unassigned"])
+        "lead_id": ids.reset_index(drop=True),
+        "status": pd.Categorical.from_codes(out["status"],
+                                            categories=["assigned", "duplicate", "unassigned"]),
+        "dealer_id": pd.Series(out["dealer_id"], dtype=object),
+        "consultant_id": pd.Series(out["consultant_id"], dtype=object),
+        "distance_km": out["distance_km"],
+        "file_number": pd.Series(out["file_number"], dtype=object),
+        "duplicate_of": pd.Series(out["duplicate_of"], dtype=object),
+        "reason": pd.Series(out["reason"], dtype=object),
+    })
     return result
 
 
