@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
+#include "leadkit/columns.h"
 #include "leadkit/routing.h"
 
 namespace leadkit {
@@ -53,6 +54,41 @@ void BM_Route_NearestDealer(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_Route_NearestDealer);
+
+// The batch path: 100,000 leads at random locations per iteration.
+void BM_RouteBatch_NearestDealer(benchmark::State& state) {
+  const Network& net = BigNetwork();
+  const Policy policy = *Policy::Preset("three_level");
+  const int64_t n = 100000;
+  std::mt19937_64 rng(4);
+  std::uniform_real_distribution<double> lat(20, 45), lon(100, 125);
+  std::vector<std::string> ids;
+  std::vector<int32_t> codes;
+  std::vector<int64_t> created(static_cast<size_t>(n), 1767225600);
+  std::vector<double> lats, lons;
+  std::vector<int32_t> grades;
+  for (int64_t i = 0; i < n; ++i) {
+    ids.push_back(absl::StrCat("L", i));
+    codes.push_back(static_cast<int32_t>(i));
+    lats.push_back(lat(rng));
+    lons.push_back(lon(rng));
+    grades.push_back(static_cast<int32_t>(i % 3));
+  }
+  Columns leads(n);
+  if (!leads.Add("lead_id", Column::Codes(codes, ids)).ok() ||
+      !leads.Add("created_at", Column::Instants(created)).ok() ||
+      !leads.Add("lat", Column::Doubles(lats)).ok() || !leads.Add("lon", Column::Doubles(lons)).ok()) {
+    std::abort();
+  }
+  for (auto _ : state) {
+    Router router(net, policy);
+    absl::StatusOr<std::vector<Assignment>> out = router.RouteBatch(leads, grades);
+    if (!out.ok()) std::abort();
+    benchmark::DoNotOptimize(out->data());
+  }
+  state.SetItemsProcessed(state.iterations() * n);
+}
+BENCHMARK(BM_RouteBatch_NearestDealer)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace leadkit

@@ -225,10 +225,10 @@ void Router::AddOpenLead(const RouteLead& lead, absl::string_view dealer_id,
 
 absl::StatusOr<Assignment> Router::Route(const RouteLead& lead) {
   std::lock_guard<std::mutex> lock(mu_);
-  return RouteLocked(lead);
+  return RouteLocked(lead, /*with_reasons=*/true);
 }
 
-absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead) {
+absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead, bool with_reasons) {
   const Network& net = *network_;
   const RoutingSettings& settings = policy_.routing();
   Assignment out;
@@ -299,7 +299,7 @@ absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead) {
     out.reason = "city_dealer";
   }
   out.dealer_id = net.dealers()[static_cast<size_t>(dealer)].dealer_id;
-  out.reasons.push_back(absl::StrCat(out.reason, ": ", out.dealer_id));
+  if (with_reasons) out.reasons.push_back(absl::StrCat(out.reason, ": ", out.dealer_id));
 
   // 3. Consultant.
   const bool high = std::find(settings.high_intent_grades.begin(),
@@ -373,7 +373,7 @@ absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead) {
   ++dealer_routed_[static_cast<size_t>(dealer)];
   out.status = RouteStatus::kAssigned;
   out.consultant_id = k.consultant_id;
-  out.reasons.push_back(absl::StrCat(step, ": ", k.consultant_id));
+  if (with_reasons) out.reasons.push_back(absl::StrCat(step, ": ", k.consultant_id));
   if (step == "experience_fallback") out.reason = step;
 
   // File number: <code>-<yy>-<serial>, serial per consultant code and year.
@@ -487,7 +487,8 @@ absl::StatusOr<std::vector<Assignment>> Router::RouteBatch(const Columns& leads,
                    .lon = lons == nullptr || lons->IsNull(i) ? std::nullopt
                                                              : std::optional<double>(lons->NumberAt(i)),
                    .grade = grades[static_cast<size_t>(i)]};
-    absl::StatusOr<Assignment> a = RouteLocked(lead);  // no phone: duplicates are settled
+    // No phone: duplicates are settled. No reason texts: the codes say it for a batch.
+    absl::StatusOr<Assignment> a = RouteLocked(lead, /*with_reasons=*/false);
     if (!a.ok()) {
       return absl::Status(a.status().code(),
                           absl::StrCat("leads row ", i, ": ", a.status().message()));

@@ -181,8 +181,12 @@ TEST(Routing, DuplicatesKeepTheOriginalsAssignment) {
   EXPECT_EQ(b->dealer_id, a->dealer_id);
   EXPECT_EQ(b->consultant_id, a->consultant_id);
   EXPECT_THAT(b->reasons[0], HasSubstr("138****8000"));
+  // 31 days after the original but 11 after L2: the chain goes on.
   again.lead_id = "L3";
-  again.created_at = Day(31);  // past the 30-day window
+  again.created_at = Day(31);
+  EXPECT_EQ(router.Route(again)->duplicate_of, "L1");
+  again.lead_id = "L4";
+  again.created_at = Day(62);  // more than 30 days after the chain's last lead
   EXPECT_EQ(router.Route(again)->status, RouteStatus::kAssigned);
 }
 

@@ -160,7 +160,7 @@ class Router {
     std::string dealer_id;
     std::string consultant_id;
   };
-  absl::StatusOr<Assignment> RouteLocked(const RouteLead& lead);
+  absl::StatusOr<Assignment> RouteLocked(const RouteLead& lead, bool with_reasons);
 
   const Network* network_;
   Policy policy_;
