@@ -24,11 +24,10 @@ namespace {
 constexpr double kEarthKm = 6371.0088;
 constexpr double kPi = 3.14159265358979323846;
 
-int64_t CellKey(int lat_cell, int lon_cell) {
-  return static_cast<int64_t>(lat_cell) * 1000 + lon_cell;
-}
+// Index of the one-degree cell at (lat_cell, lon_cell), lat_cell in [-90, 89].
+int CellIndex(int lat_cell, int lon_cell) { return (lat_cell + 90) * 360 + (lon_cell + 180); }
 
-int LatCell(double lat) { return static_cast<int>(std::floor(lat)); }
+int LatCell(double lat) { return std::min(89, static_cast<int>(std::floor(lat))); }
 int LonCell(double lon) {
   int c = static_cast<int>(std::floor(lon));
   return ((c % 360) + 360 + 180) % 360 - 180;  // wrap to [-180, 180)
@@ -73,10 +72,24 @@ constexpr uint64_t kFnvBasis = 14695981039346656037ull;  // FNV-1a 64 offset bas
 
 }  // namespace routing_internal
 
+namespace routing_internal {
+
+uint64_t Mix(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebull;
+  x ^= x >> 31;
+  return x;
+}
+
+}  // namespace routing_internal
+
 uint64_t Hash64(absl::string_view lead_id, absl::string_view consultant_id) {
   using routing_internal::Fnv;
-  return Fnv(Fnv(Fnv(routing_internal::kFnvBasis, lead_id), absl::string_view("\0", 1)),
-             consultant_id);
+  using routing_internal::kFnvBasis;
+  using routing_internal::Mix;
+  return Mix(Fnv(kFnvBasis, lead_id) ^ Mix(Fnv(kFnvBasis, consultant_id)));
 }
 
 absl::string_view RouteStatusName(RouteStatus status) {
@@ -141,12 +154,32 @@ absl::StatusOr<Network> Network::Create(std::vector<Dealer> dealers,
   }
   n.dealers_ = std::move(dealers);
   n.consultants_ = std::move(consultants);
+  // A counting sort of the active dealers into their cells.
+  std::vector<int> cell_of(n.dealers_.size(), -1);
+  n.cell_start_.assign(180 * 360 + 1, 0);
   for (size_t i = 0; i < n.dealers_.size(); ++i) {
     const Dealer& d = n.dealers_[i];
     if (!d.active) continue;
-    n.cells_[routing_internal::CellKey(routing_internal::LatCell(d.lat),
-                                       routing_internal::LonCell(d.lon))]
-        .push_back(static_cast<int>(i));
+    cell_of[i] = routing_internal::CellIndex(routing_internal::LatCell(d.lat),
+                                             routing_internal::LonCell(d.lon));
+    ++n.cell_start_[static_cast<size_t>(cell_of[i]) + 1];
+  }
+  for (size_t k = 0; k + 1 < n.cell_start_.size(); ++k) n.cell_start_[k + 1] += n.cell_start_[k];
+  n.cell_dealers_.resize(static_cast<size_t>(n.cell_start_.back()));
+  std::vector<int32_t> next(n.cell_start_.begin(), n.cell_start_.end() - 1);
+  for (size_t i = 0; i < n.dealers_.size(); ++i) {
+    if (cell_of[i] < 0) continue;
+    const Dealer& d = n.dealers_[i];
+    const double lat_rad = d.lat * routing_internal::kPi / 180;
+    n.cell_dealers_[static_cast<size_t>(next[static_cast<size_t>(cell_of[i])]++)] = {
+        d.lat, d.lon, lat_rad, d.lon * routing_internal::kPi / 180, std::cos(lat_rad),
+        static_cast<int>(i), d.models.empty()};
+  }
+  for (const Consultant& c : n.consultants_) {
+    n.facts_.push_back({c.active, c.models.empty(), c.max_open_leads.value_or(-1), c.open_leads,
+                        c.weight, c.experience_years,
+                        routing_internal::Mix(routing_internal::Fnv(routing_internal::kFnvBasis,
+                                                                    c.consultant_id))});
   }
   return n;
 }
@@ -171,27 +204,40 @@ int Network::Nearest(double lat, double lon, absl::string_view model, double max
   // (r - 1) degrees of latitude away, or (r - 1) degrees of longitude at the cell's widest
   // parallel. Stop when that lower bound passes the best or max_km.
   const double km_per_degree = kEarthKm * kPi / 180;
+  // The haversine, with the query's part computed once and each dealer's stored.
+  const double qlat = lat * kPi / 180, qlon = lon * kPi / 180, qcos = std::cos(qlat);
+  const auto km_to = [&](const CellDealer& c) {
+    const double sp = std::sin((c.lat_rad - qlat) / 2), sl = std::sin((c.lon_rad - qlon) / 2);
+    const double a = sp * sp + qcos * c.cos_lat * sl * sl;
+    return 2 * kEarthKm * std::asin(std::min(1.0, std::sqrt(a)));
+  };
   for (int r = 0; r <= 181; ++r) {
-    const double cos_max = std::cos(std::max(0.0, std::min(89.0, std::fabs(lat) + r)) * kPi / 180);
-    const double bound = std::max(0, r - 1) * km_per_degree * std::max(cos_max, 0.0);
-    if (r > 1 && (bound > best_km || bound > max_km)) break;
+    if (r > 1) {
+      const double cos_max =
+          std::cos(std::max(0.0, std::min(89.0, std::fabs(lat) + r)) * kPi / 180);
+      const double bound = (r - 1) * km_per_degree * std::max(cos_max, 0.0);
+      if (bound > best_km || bound > max_km) break;
+    }
     for (int dl = -r; dl <= r; ++dl) {
       for (int dn = -r; dn <= r; ++dn) {
         if (std::max(std::abs(dl), std::abs(dn)) != r) continue;  // the ring only
         const int la = lat0 + dl;
         if (la < -90 || la > 89) continue;
-        auto it = cells_.find(CellKey(la, LonCell(lon0 + dn)));
-        if (it == cells_.end()) continue;
-        for (int d : it->second) {
-          const Dealer& dealer = dealers_[static_cast<size_t>(d)];
+        const auto k = static_cast<size_t>(CellIndex(la, LonCell(lon0 + dn)));
+        for (int32_t p = cell_start_[k]; p < cell_start_[k + 1]; ++p) {
+          const CellDealer& cell = cell_dealers_[static_cast<size_t>(p)];
           // A cheap lower bound first: the distance is at least the latitude difference.
-          const double lat_km = std::fabs(lat - dealer.lat) * km_per_degree;
+          const double lat_km = std::fabs(lat - cell.lat) * km_per_degree;
           if (lat_km > max_km || lat_km > best_km) continue;
-          if (!Sells(dealer.models, model)) continue;
-          const double km = HaversineKm(lat, lon, dealer.lat, dealer.lon);
+          if (!cell.all_models && !Sells(dealers_[static_cast<size_t>(cell.index)].models, model)) {
+            continue;
+          }
+          const double km = km_to(cell);
           if (km > max_km) continue;
-          if (km < best_km || (km == best_km && dealer.dealer_id < dealers_[static_cast<size_t>(best)].dealer_id)) {
-            best = d;
+          if (km < best_km ||
+              (km == best_km && dealers_[static_cast<size_t>(cell.index)].dealer_id <
+                                    dealers_[static_cast<size_t>(best)].dealer_id)) {
+            best = cell.index;
             best_km = km;
           }
         }
@@ -305,28 +351,32 @@ absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead, bool with_
   const bool high = std::find(settings.high_intent_grades.begin(),
                               settings.high_intent_grades.end(),
                               lead.grade) != settings.high_intent_grades.end();
+  const auto& facts = net.consultant_facts();
   std::vector<int>& eligible = eligible_;  // scratch kept between calls (under mu_)
   eligible.clear();
   for (int c : net.ConsultantsOf(dealer)) {
-    const Consultant& k = net.consultants()[static_cast<size_t>(c)];
+    const Network::ConsultantFacts& k = facts[static_cast<size_t>(c)];
     const int64_t load = k.open_leads + routed_[static_cast<size_t>(c)];
-    if (!k.active || (k.max_open_leads && load >= *k.max_open_leads)) continue;
-    if (!routing_internal::Sells(k.models, lead.model)) continue;
+    if (!k.active || (k.capacity >= 0 && load >= k.capacity)) continue;
+    if (!k.all_models &&
+        !routing_internal::Sells(net.consultants()[static_cast<size_t>(c)].models, lead.model)) {
+      continue;
+    }
     eligible.push_back(c);
   }
   std::string step = "least_loaded";
   if (high && !eligible.empty()) {
     std::vector<int> experienced;
     for (int c : eligible) {
-      if (net.consultants()[static_cast<size_t>(c)].experience_years >= settings.experience_years) {
+      if (facts[static_cast<size_t>(c)].experience_years >= settings.experience_years) {
         experienced.push_back(c);
       }
     }
     if (experienced.empty()) {
       double most = -1;
-      for (int c : eligible) most = std::max(most, net.consultants()[static_cast<size_t>(c)].experience_years);
+      for (int c : eligible) most = std::max(most, facts[static_cast<size_t>(c)].experience_years);
       for (int c : eligible) {
-        if (net.consultants()[static_cast<size_t>(c)].experience_years == most) experienced.push_back(c);
+        if (facts[static_cast<size_t>(c)].experience_years == most) experienced.push_back(c);
       }
       step = "experience_fallback";
     }
@@ -343,22 +393,19 @@ absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead, bool with_
   uint64_t chosen_hash = 0;  // computed only when a tie needs it
   uint64_t lead_state = 0;
   for (int c : eligible) {
-    const Consultant& k = net.consultants()[static_cast<size_t>(c)];
+    const Network::ConsultantFacts& f = facts[static_cast<size_t>(c)];
     const double share =
-        static_cast<double>(k.open_leads + routed_[static_cast<size_t>(c)]) / k.weight;
+        static_cast<double>(f.open_leads + routed_[static_cast<size_t>(c)]) / f.weight;
     if (chosen >= 0 && share > chosen_share) continue;
     if (chosen >= 0 && share == chosen_share) {
-      // Hash64(lead_id, consultant_id), the lead's part hashed once.
+      // Hash64(lead_id, consultant_id): the lead's part once, the consultant's precomputed.
       if (lead_state == 0) {
-        lead_state = routing_internal::Fnv(
-            routing_internal::Fnv(routing_internal::kFnvBasis, lead.lead_id),
-            absl::string_view("\0", 1));
+        lead_state = routing_internal::Fnv(routing_internal::kFnvBasis, lead.lead_id);
       }
       if (chosen_hash == 0) {
-        chosen_hash = routing_internal::Fnv(
-            lead_state, net.consultants()[static_cast<size_t>(chosen)].consultant_id);
+        chosen_hash = routing_internal::Mix(lead_state ^ facts[static_cast<size_t>(chosen)].id_hash);
       }
-      const uint64_t hash = routing_internal::Fnv(lead_state, k.consultant_id);
+      const uint64_t hash = routing_internal::Mix(lead_state ^ f.id_hash);
       if (hash >= chosen_hash) continue;
       chosen = c;
       chosen_hash = hash;

@@ -87,16 +87,48 @@ class Network {
   absl::flat_hash_map<std::string, int> consultant_index_;
   std::vector<std::vector<int>> by_dealer_;
   // A grid of 1-degree cells over active dealers: a nearest-dealer query visits rings of
-  // cells outward and stops once no unvisited cell can hold a closer dealer.
-  absl::flat_hash_map<int64_t, std::vector<int>> cells_;
+  // cells outward and stops once no unvisited cell can hold a closer dealer. Cells hold what
+  // the query reads, packed, so that it does not walk the dealers' strings.
+  struct CellDealer {
+    double lat;      // degrees
+    double lon;      // degrees
+    double lat_rad;  // radians
+    double lon_rad;
+    double cos_lat;  // cos(lat), for the haversine
+    int index;
+    bool all_models;
+  };
+  // Cells in one array, 180 rows of 360 one-degree cells from (-90, -180); cell k's dealers
+  // are cell_dealers_[cell_start_[k] .. cell_start_[k + 1]).
+  std::vector<int32_t> cell_start_;
+  std::vector<CellDealer> cell_dealers_;
+
+ public:
+  // What choosing a consultant reads, packed (see Consultant).
+  struct ConsultantFacts {
+    bool active;
+    bool all_models;
+    int64_t capacity;  // -1: unlimited
+    int64_t open_leads;
+    double weight;
+    double experience_years;
+    uint64_t id_hash;  // Mix(Fnv(consultant_id)), for Hash64
+  };
+  const std::vector<ConsultantFacts>& consultant_facts() const { return facts_; }
+
+ private:
+  std::vector<ConsultantFacts> facts_;
 };
 
 // Great-circle distance on the WGS84 mean sphere (radius 6371.0088 km).
 double HaversineKm(double lat1, double lon1, double lat2, double lon2);
 
-// The stable 64-bit hash that breaks ties between consultants: FNV-1a 64 over the bytes of
-// lead_id, one zero byte, and the bytes of consultant_id. The same on every platform and
-// version.
+// The stable 64-bit hash that breaks ties between consultants, the same on every platform
+// and version:
+//   Hash64(lead, consultant) = Mix(Fnv(lead) ^ Mix(Fnv(consultant)))
+// where Fnv is FNV-1a 64 over the string's bytes and Mix is SplitMix64's finalizer
+// (x ^= x >> 30; x *= 0xbf58476d1ce4e5b9; x ^= x >> 27; x *= 0x94d049bb133111eb;
+// x ^= x >> 31). The consultant's part is computed once per network.
 uint64_t Hash64(absl::string_view lead_id, absl::string_view consultant_id);
 
 enum class RouteStatus { kAssigned, kDuplicate, kUnassigned };
