@@ -366,7 +366,8 @@ absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead, bool with_
   }
   std::string step = "least_loaded";
   if (high && !eligible.empty()) {
-    std::vector<int> experienced;
+    std::vector<int>& experienced = experienced_;  // scratch kept between calls
+    experienced.clear();
     for (int c : eligible) {
       if (facts[static_cast<size_t>(c)].experience_years >= settings.experience_years) {
         experienced.push_back(c);

@@ -202,7 +202,8 @@ class Router {
   // (consultant, two-digit year) -> the last serial given (per consultant, so per code).
   absl::flat_hash_map<std::pair<int, int>, int64_t> serials_;
   absl::flat_hash_map<std::string, Seen> phones_;      // normalised phone -> first lead
-  std::vector<int> eligible_;  // scratch of RouteLocked
+  std::vector<int> eligible_;     // scratch of RouteLocked
+  std::vector<int> experienced_;  // scratch of RouteLocked
 };
 
 // Parses "A01-26-0001": (code, two-digit year, serial). InvalidArgument naming the text.

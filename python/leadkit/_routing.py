@@ -179,8 +179,8 @@ def route(leads: Any, dealers: Any, consultants: Any, policy: Policy, *,
     return result
 
 
-def _moves_frame(rows) -> pd.DataFrame:
-    names = ["lead_id", "from_consultant_id", "to_consultant_id", "status", "reason"]
+def _moves_frame(rows, extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    names = ["lead_id", "from_consultant_id", "to_consultant_id", "status", "reason", *extra]
     columns = list(zip(*rows)) if rows else [[] for _ in names]
     frame = pd.DataFrame({n: pd.Series(v, dtype=object) for n, v in zip(names, columns)})
     frame["status"] = pd.Categorical(frame["status"],
@@ -228,7 +228,8 @@ def reclaim(leads: Any, touches: Any, dealers: Any, consultants: Any, policy: Po
     """Leads whose first-contact deadline (the cadence's rule) passed by `as_of` without a
     touch go to another eligible consultant of their dealer (``reclaimed``, their
     ``reassignments`` rising by one); at the policy's ``reclaim_limit`` they are ``escalated``
-    to the dealer's manager instead. One row per lead concerned."""
+    to the dealer's manager instead. One row per lead concerned, with the moves' columns and
+    the lead's ``reassignments`` after it."""
     from ._schedule import schedule
 
     frame = _frames.as_frame(leads, "leads")
@@ -243,14 +244,17 @@ def reclaim(leads: Any, touches: Any, dealers: Any, consultants: Any, policy: Po
         if lead["lead_id"] not in late or _value(lead, "dealer_id") is None:
             continue
         current = _value(lead, "consultant_id")
-        if int(_value(lead, "reassignments", 0)) >= limit:
-            rows.append((lead["lead_id"], current, None, "escalated", "reclaim_limit"))
+        count = int(_value(lead, "reassignments", 0))
+        if count >= limit:
+            rows.append((lead["lead_id"], current, None, "escalated", "reclaim_limit", count))
             continue
         others = staff.assign(active=(staff["active"] if "active" in staff.columns else True)
                               & (staff["consultant_id"] != current))
         a = _reassign(Router(dealers, others, policy), lead, lead["dealer_id"],
                       _value(lead, "grade") or grades[i])
+        moved = a.status == "assigned"
         rows.append((lead["lead_id"], current, a.consultant_id,
-                     "reclaimed" if a.status == "assigned" else "unassigned",
-                     "first_contact_overdue" if a.status == "assigned" else a.reason))
-    return _moves_frame(rows)
+                     "reclaimed" if moved else "unassigned",
+                     "first_contact_overdue" if moved else a.reason, count + moved))
+    # `reassignments`: the lead's count after this reclaim.
+    return _moves_frame(rows, ("reassignments",))

@@ -131,5 +131,5 @@ def test_reclaim_moves_uncontacted_leads_and_escalates_at_the_limit():
     moves = leadkit.reclaim(leads, touches, dealers, consultants, POLICY,
                             as_of=ts("2026-01-05 12:00"))
     assert [tuple(r) for r in moves.itertuples(index=False)] == [
-        ("L1", "slow", "fast", "reclaimed", "first_contact_overdue"),
-        ("L2", "slow", None, "escalated", "reclaim_limit")]
+        ("L1", "slow", "fast", "reclaimed", "first_contact_overdue", 1),
+        ("L2", "slow", None, "escalated", "reclaim_limit", 2)]
