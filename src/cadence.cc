@@ -204,7 +204,7 @@ class LeadSchedule {
     for (const auto& [name, due] : steps) {
       while (next < touches_.size() && touches_[next].at <= closed) ++next;
       if (next == touches_.size()) {
-        Add(TaskKind::kPostSale, closed, due, std::nullopt, name);
+        Add(TaskKind::kPostSale, delivered, due, std::nullopt, name);  // every step starts at delivery
         return absl::OkStatus();
       }
       closed = touches_[next].at;
