@@ -6,6 +6,7 @@
     leadkit policy show POLICY           the canonical document
     leadkit policy test POLICY CASES     golden cases; exit 0 all pass, 1 failures, 2 bad input
     leadkit policy diff OLD NEW LEADS    what changing OLD into NEW does to the leads' grades
+    leadkit synth --leads N --out DIR    realistic sample tables (CSV or Parquet)
     leadkit presets                      the preset names
 
 A user mistake (a missing file, a bad column, a policy with errors) prints a message and exits
@@ -156,6 +157,22 @@ def cmd_policy_diff(args) -> int:
     return 0
 
 
+def cmd_synth(args) -> int:
+    from . import synth
+
+    grades = tuple(resolve_policy(args.policy).grades) if args.policy else ("A", "B", "C", "D")
+    data = synth.generate(leads=args.leads, dealers=args.dealers, seed=args.seed, grades=grades)
+    os.makedirs(args.out, exist_ok=True)
+    for name, frame in data.tables().items():
+        path = os.path.join(args.out, f"{name}.{args.format}")
+        if args.format == "parquet":
+            frame.to_parquet(path, index=False)
+        else:
+            frame.to_csv(path, index=False)
+        print(f"wrote {len(frame):,} rows to {path}")
+    return 0
+
+
 def cmd_presets(args) -> int:
     for name in Policy.presets():
         print(f"{name}: {Policy.preset(name).description}")
@@ -195,6 +212,15 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("leads", help="leads CSV or Parquet")
     diff.add_argument("--examples", type=int, default=3, help="example leads per change")
     diff.set_defaults(run=cmd_policy_diff)
+
+    syn = sub.add_parser("synth", help="write realistic sample tables (leadkit.synth)")
+    syn.add_argument("--leads", type=int, default=10_000)
+    syn.add_argument("--dealers", type=int, default=20)
+    syn.add_argument("--seed", type=int, default=0)
+    syn.add_argument("--policy", help="a preset or policy file whose grades touches record")
+    syn.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    syn.add_argument("--out", required=True, help="a folder for the tables")
+    syn.set_defaults(run=cmd_synth)
 
     presets = sub.add_parser("presets", help="list the preset policies")
     presets.set_defaults(run=cmd_presets)
