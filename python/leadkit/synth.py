@@ -64,8 +64,14 @@ class Synth:
 
 
 def _instants(base: pd.Timestamp, seconds: np.ndarray) -> pd.Series:
-    values = base.value + seconds.astype(np.int64) * 10**9
-    return pd.Series(pd.to_datetime(values, utc=True).tz_convert(ZONE))
+    values = (base.value + np.asarray(seconds).astype(np.int64) * 10**9).astype("datetime64[ns]")
+    return pd.Series(pd.DatetimeIndex(values).tz_localize("UTC").tz_convert(ZONE))
+
+
+def _pick(rng, values: np.ndarray, n: int, p=None) -> pd.Categorical:
+    """n draws from `values` as a categorical (cheap to build, small to hold)."""
+    return pd.Categorical.from_codes(rng.choice(len(values), n, p=p),
+                                     categories=list(values))
 
 
 def _maybe(rng, n: int, p_null: float, values: np.ndarray) -> np.ndarray:
@@ -135,7 +141,7 @@ def generate(leads: int = 10_000, dealers: int = 20, seed: int = 0, *,
                        float)
     hour = rng.choice(np.arange(24), n, p=weights / weights.sum())
     created_s = day * 86400 + hour * 3600 + rng.integers(0, 3600, n)
-    channel = rng.choice(_CHANNELS, n, p=_CHANNEL_SHARES)
+    channel = _pick(rng, _CHANNELS, n, _CHANNEL_SHARES)
     dealer_index = rng.integers(0, dealers, n)
     dealer_id = dealer_frame["dealer_id"].to_numpy()[dealer_index]
     # A consultant of the lead's dealer (consultants are listed dealer by dealer).
@@ -192,9 +198,9 @@ def generate(leads: int = 10_000, dealers: int = 20, seed: int = 0, *,
         "lat": np.where(has_location, lat, np.nan),
         "lon": np.where(has_location, lon, np.nan),
         "age": rng.integers(22, 65, n),
-        "gender": rng.choice(["male", "female"], n, p=[0.62, 0.38]),
-        "occupation": rng.choice(_OCCUPATIONS, n),
-        "purpose": rng.choice(_PURPOSES, n),
+        "gender": _pick(rng, np.array(["male", "female"]), n, [0.62, 0.38]),
+        "occupation": _pick(rng, _OCCUPATIONS, n),
+        "purpose": _pick(rng, _PURPOSES, n),
         "status": status,
         "won_at": _instants(base, close_s).where(won),
         "delivered_at": _instants(base, close_s + rng.integers(3, 30, n) * 86400).where(delivered),
@@ -229,7 +235,7 @@ def generate(leads: int = 10_000, dealers: int = 20, seed: int = 0, *,
     touch_frame = pd.DataFrame({
         "lead_id": lead_frame["lead_id"].to_numpy()[owner],
         "at": _instants(base, at_s),
-        "method": rng.choice(_METHODS, m, p=_METHOD_SHARES),
+        "method": _pick(rng, _METHODS, m, _METHOD_SHARES),
         "consultant_id": np.where(assigned[owner], consultant_id[owner], None),
         "grade_after": np.where(grade_change, rng.choice(np.array(grades, dtype=object), m), None),
     })
