@@ -1,12 +1,15 @@
 """The ``leadkit`` command (also ``python -m leadkit``).
 
-    leadkit demo                         classify the bundled sample under every preset
+    leadkit demo                         classify the bundled sample under every preset, then
+                                         generate data, route, schedule, KPIs, report
     leadkit classify --leads F --policy P [--out F]
     leadkit policy check POLICY          every issue of a policy document; exit 1 on errors
     leadkit policy show POLICY           the canonical document
     leadkit policy test POLICY CASES     golden cases; exit 0 all pass, 1 failures, 2 bad input
     leadkit policy diff OLD NEW LEADS    what changing OLD into NEW does to the leads' grades
     leadkit synth --leads N --out DIR    realistic sample tables (CSV or Parquet)
+    leadkit report --leads F --touches F --policy P --out report.html [--json F] ...
+                                         KPIs, tables, overdue follow-ups and charts
     leadkit presets                      the preset names
 
 A user mistake (a missing file, a bad column, a policy with errors) prints a message and exits
@@ -111,7 +114,45 @@ def cmd_demo(args) -> int:
         counts = Counter(graded["grade"])
         summary = ", ".join(f"{g}: {counts.get(g, 0)}" for g in policy.grades)
         out.write(f"-- leads per grade: {summary}\n")
+    if args.leads > 0:
+        _demo_pipeline(args, out)
     return 0
+
+
+def _demo_pipeline(args, out) -> None:
+    """Generated data through every engine: classify, route, schedule, KPIs, report."""
+    import leadkit
+    from . import report, synth
+
+    policy = Policy.preset("abcd")
+    out.write(f"\n== the whole job on {args.leads:,} generated leads (policy abcd)\n")
+    data = synth.generate(leads=args.leads, seed=args.seed)
+    graded = classify(data.leads, policy)
+    counts = Counter(graded["grade"])
+    out.write("grades at creation: "
+              + ", ".join(f"{g}: {counts.get(g, 0):,}" for g in policy.grades) + "\n")
+    fresh = data.leads.drop(columns=["dealer_id", "consultant_id", "assigned_at"])
+    routed = leadkit.route(fresh, data.dealers, data.consultants, policy)
+    statuses = Counter(routed["status"])
+    out.write("routing: " + ", ".join(f"{k}: {v:,}" for k, v in sorted(statuses.items())) + "\n")
+    built = report.build(data.leads, data.touches, policy, surveys=data.surveys,
+                         visits=data.visits, dealers=data.dealers, progress=sys.stderr)
+    out.write(f"open follow-up tasks overdue at {built.as_of:%Y-%m-%d %H:%M}: "
+              f"{built.overdue_total:,}\n\n")
+    channel = built.tables["channel"]
+    out.write(f"{'channel':<16}{'leads':>8}{'won':>7}{'conv':>8}{'1st contact':>13}"
+              f"{'timely':>8}\n")
+    for row in channel.itertuples(index=False):
+        out.write(f"{str(row.channel):<16}{row.leads:>8,}{row.won:>7,}"
+                  f"{row.conversion_rate:>8.1%}{row.first_contact_timeliness_rate:>13.1%}"
+                  f"{row.timeliness_rate:>8.1%}\n")
+    head = built.headline.iloc[0]
+    out.write(f"{'all':<16}{int(head['leads']):>8,}{int(head['won']):>7,}{head['conversion_rate']:>8.1%}"
+              f"{head['first_contact_timeliness_rate']:>13.1%}{head['timeliness_rate']:>8.1%}\n")
+    folder = args.out
+    built.write_html(os.path.join(folder, "report.html"))
+    built.write_json(os.path.join(folder, "report.json"))
+    out.write(f"\nwrote {os.path.join(folder, 'report.html')} and report.json\n")
 
 
 def cmd_classify(args) -> int:
@@ -173,6 +214,46 @@ def cmd_synth(args) -> int:
     return 0
 
 
+def _read_optional(path, table):
+    return read_table(path, table) if path else None
+
+
+def parse_scope(spec: str | None):
+    from ._kpis import Scope
+
+    if spec is None:
+        return None
+    kind, _, ident = spec.partition(":")
+    if kind == "hq" and not ident:
+        return Scope.hq()
+    if kind in ("region", "dealer") and ident:
+        return Scope(kind, ident)
+    raise UsageError(f'--scope: expected hq, region:ID or dealer:ID, got "{spec}"')
+
+
+def cmd_report(args) -> int:
+    from . import report
+
+    policy = resolve_policy(args.policy)
+    scope = parse_scope(args.scope)
+    if not args.out.endswith((".html", ".htm")):
+        raise UsageError(f"--out: expected a .html file, got {args.out}")
+    leads = read_table(args.leads, "leads")
+    touches = read_table(args.touches, "touches")
+    surveys = _read_optional(args.surveys, "surveys")
+    visits = _read_optional(args.visits, "visits")
+    dealers = _read_optional(args.dealers, "dealers")
+    _read_optional(args.consultants, "consultants")
+    built = report.build(leads, touches, policy, surveys=surveys, visits=visits,
+                         dealers=dealers, as_of=args.as_of, tz=args.tz, scope=scope,
+                         progress=None if args.quiet else sys.stderr)
+    built.write_html(args.out)
+    if args.json:
+        built.write_json(args.json)
+    print(f"wrote {args.out}" + (f" and {args.json}" if args.json else ""))
+    return 0
+
+
 def cmd_presets(args) -> int:
     for name in Policy.presets():
         print(f"{name}: {Policy.preset(name).description}")
@@ -185,6 +266,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="classify the bundled sample leads under every preset")
     demo.add_argument("--data", help="a leads CSV or Parquet file instead of the bundled sample")
+    demo.add_argument("--leads", type=int, default=20_000,
+                      help="generated leads for the whole job (0: only the bundled sample)")
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--out", default="leadkit-demo", help="folder for report.html and .json")
     demo.set_defaults(run=cmd_demo)
 
     cl = sub.add_parser("classify", help="grade the leads of a file")
@@ -221,6 +306,22 @@ def build_parser() -> argparse.ArgumentParser:
     syn.add_argument("--format", choices=["csv", "parquet"], default="csv")
     syn.add_argument("--out", required=True, help="a folder for the tables")
     syn.set_defaults(run=cmd_synth)
+
+    rep = sub.add_parser("report", help="KPIs, breakdowns, overdue follow-ups and charts as HTML")
+    rep.add_argument("--leads", required=True, help="leads CSV or Parquet")
+    rep.add_argument("--touches", required=True, help="touches CSV or Parquet")
+    rep.add_argument("--surveys")
+    rep.add_argument("--visits")
+    rep.add_argument("--dealers", help="needed for --scope region:ID")
+    rep.add_argument("--consultants")
+    rep.add_argument("--policy", required=True, help="a preset name or a policy JSON file")
+    rep.add_argument("--as-of", help="the report's instant (default: the latest in the data)")
+    rep.add_argument("--tz", help="the zone of naive timestamps")
+    rep.add_argument("--scope", help="hq, region:ID or dealer:ID")
+    rep.add_argument("--out", required=True, help="the HTML file to write")
+    rep.add_argument("--json", help="also write the numbers as JSON here")
+    rep.add_argument("--quiet", action="store_true", help="no step lines on standard error")
+    rep.set_defaults(run=cmd_report)
 
     presets = sub.add_parser("presets", help="list the preset policies")
     presets.set_defaults(run=cmd_presets)

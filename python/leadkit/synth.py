@@ -254,8 +254,10 @@ def generate(leads: int = 10_000, dealers: int = 20, seed: int = 0, *,
     visitors = np.flatnonzero(lead_frame["store_visits"].to_numpy() > 0)
     walk_ins = max(1, n // 4)
     arrive_s = np.concatenate([
-        created_s[visitors] + rng.integers(0, 20, len(visitors)) * 86400,
-        rng.integers(0, days, walk_ins) * 86400 + rng.integers(9 * 3600, 18 * 3600, walk_ins)])
+        # In opening hours, a day or more after the lead came in.
+        (created_s[visitors] // 86400 + rng.integers(1, 20, len(visitors))) * 86400
+        + rng.integers(9 * 3600, 19 * 3600, len(visitors)),
+        rng.integers(0, days, walk_ins) * 86400 + rng.integers(9 * 3600, 19 * 3600, walk_ins)])
     k = len(arrive_s)
     stay = rng.lognormal(3.6, 0.5, k) * 60
     visit_frame = pd.DataFrame({

@@ -1,0 +1,274 @@
+"""The analyst's report: headline KPIs, breakdown tables, overdue follow-ups and charts, as one
+self-contained HTML file (charts embedded as PNG; no network needed to view it) and as JSON
+with the same numbers.
+
+    report = leadkit.report.build(leads, touches, policy, surveys=..., visits=...)
+    report.write_html("report.html"); report.write_json("report.json")
+
+The ``leadkit report`` command wraps this (docs/report.md).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import pandas as pd
+
+from . import plot
+from ._kpis import Scope, kpis
+from ._policy import Policy
+from ._schedule import schedule
+
+_BREAKDOWNS = {"channel": "channel", "consultant": "consultant_id", "dealer": "dealer_id",
+               "month": "month"}
+_TABLE_COLUMNS = ["leads", "won", "lost", "conversion_rate", "first_contact_timeliness_rate",
+                  "follow_up_timeliness_rate", "timeliness_rate", "satisfaction_rate",
+                  "first_contact_minutes_p50"]
+_OVERDUE_ROWS = 50
+
+
+class Steps:
+    """Reports each step on a stream (stderr by default): a line when it starts and how long
+    it took, so a long run is never silent. ``Steps(None)`` is quiet."""
+
+    def __init__(self, total: int, stream=sys.stderr):
+        self.total, self.done, self.stream = total, 0, stream
+
+    def run(self, label: str, fn: Callable[[], Any]) -> Any:
+        self.done += 1
+        began = time.perf_counter()
+        if self.stream is not None:
+            self.stream.write(f"[{self.done}/{self.total}] {label} ...")
+            self.stream.flush()
+        result = fn()
+        if self.stream is not None:
+            self.stream.write(f" {time.perf_counter() - began:.1f} s\n")
+            self.stream.flush()
+        return result
+
+
+@dataclass
+class Report:
+    """What :func:`build` computed. ``headline`` is the one-row KPI table; ``tables`` the
+    breakdowns by channel, consultant, dealer and month; ``overdue`` the overdue follow-ups,
+    most overdue first; ``charts`` the data behind each chart; ``figures`` the matplotlib
+    figures."""
+
+    policy: str
+    as_of: pd.Timestamp
+    scope: str
+    headline: pd.DataFrame
+    tables: dict[str, pd.DataFrame]
+    overdue: pd.DataFrame
+    overdue_total: int
+    charts: dict[str, Any]
+    figures: dict[str, Any] = field(repr=False)
+
+    def to_dict(self) -> dict:
+        return {
+            "policy": self.policy,
+            "as_of": self.as_of.isoformat(),
+            "scope": self.scope,
+            "headline": _records(self.headline)[0],
+            "tables": {name: _records(t) for name, t in self.tables.items()},
+            "overdue_total": self.overdue_total,
+            "overdue": _records(self.overdue),
+            "charts": {name: _chart_json(data) for name, data in self.charts.items()},
+        }
+
+    def write_json(self, path: str) -> None:
+        _write_atomically(path, json.dumps(self.to_dict(), ensure_ascii=False, indent=1))
+
+    def write_html(self, path: str) -> None:
+        _write_atomically(path, self.html())
+
+    def html(self) -> str:
+        head = self.headline.iloc[0]
+        cards = "".join(
+            f'<div class="card"><div class="v">{_cell(head[c], c)}</div>'
+            f'<div class="k">{html.escape(c.replace("_", " "))}</div></div>'
+            for c in ["leads", "won", "conversion_rate", "first_contact_timeliness_rate",
+                      "follow_up_timeliness_rate", "timeliness_rate", "satisfaction_rate",
+                      "first_contact_minutes_p50"])
+        charts = "".join(
+            f'<figure><img alt="{html.escape(name)}" src="data:image/png;base64,{_png(fig)}">'
+            f"</figure>" for name, fig in self.figures.items())
+        tables = "".join(
+            f"<h2>By {html.escape(name)}</h2>{_table(t)}" for name, t in self.tables.items())
+        overdue = (f"<h2>Overdue follow-ups ({self.overdue_total:,}; the "
+                   f"{len(self.overdue)} most overdue)</h2>{_table(self.overdue)}")
+        return (
+            "<!doctype html><html><head><meta charset='utf-8'><title>leadkit report</title>"
+            f"<style>{_CSS}</style></head><body><h1>leadkit report</h1>"
+            f"<p class='meta'>policy {html.escape(self.policy)} · as of "
+            f"{html.escape(self.as_of.isoformat())} · scope {html.escape(self.scope)}</p>"
+            f"<div class='cards'>{cards}</div><div class='charts'>{charts}</div>{tables}"
+            f"{overdue}</body></html>")
+
+
+_CSS = ("body{font:14px system-ui,sans-serif;margin:24px;color:#222}"
+        ".cards{display:flex;flex-wrap:wrap;gap:10px}.card{border:1px solid #ccd;"
+        "border-radius:6px;padding:8px 14px;min-width:120px}.v{font-size:22px;font-weight:600}"
+        ".k{color:#667;font-size:12px}.charts{display:flex;flex-wrap:wrap;gap:8px}"
+        "img{max-width:640px}table{border-collapse:collapse;font-size:12px}"
+        "td,th{border-bottom:1px solid #dde;padding:3px 8px;text-align:right}"
+        "th{background:#f3f4f8}.meta{color:#667}")
+
+
+def _cell(value, column: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return "–"
+    if column.endswith("_rate"):
+        return f"{float(value):.1%}"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    if isinstance(value, int) or hasattr(value, "item") and isinstance(value.item(), int):
+        return f"{int(value):,}"
+    return html.escape(str(value))
+
+
+def _table(frame: pd.DataFrame) -> str:
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{_cell(v, c)}</td>" for c, v in zip(frame.columns, row)) + "</tr>"
+        for row in frame.itertuples(index=False))
+    return f"<table><tr>{head}</tr>{rows}</table>"
+
+
+def _png(fig) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=96)
+    plot._pyplot().close(fig)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _plain(value):
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return [{c: _plain(v) for c, v in zip(frame.columns, row)}
+            for row in frame.itertuples(index=False)]
+
+
+def _chart_json(data):
+    if isinstance(data, pd.Series):
+        return {str(k): _plain(v) for k, v in data.items()}
+    if isinstance(data, pd.DataFrame):
+        return _records(data)
+    return data
+
+
+def _write_atomically(path: str, text: str) -> None:
+    """Writes beside `path` and renames, so a failure leaves no partial file."""
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".leadkit-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def _first_contact_summary(minutes: pd.DataFrame) -> dict:
+    values = minutes["business_minutes"]
+    sla = int(minutes["sla_minutes"].iloc[0]) if len(minutes) else None
+    bins = [0, 15, 30, 60, 120, 240, 480, 1440]
+    counts = pd.cut(values, bins=[-1, *bins[1:], float("inf")], labels=[
+        f"<= {b}" for b in bins[1:]] + [f"> {bins[-1]}"]).value_counts(sort=False)
+    return {"sla_minutes": sla, "leads": int(len(values)),
+            "after_sla": int((values > sla).sum()) if sla is not None else 0,
+            "histogram": {str(k): int(v) for k, v in counts.items()}}
+
+
+def build(leads: Any, touches: Any, policy: Policy, *, surveys=None, visits=None,
+          dealers=None, as_of=None, tz: str | None = None, scope: Scope | None = None,
+          progress=None) -> Report:
+    """Computes everything the report shows. `progress` is a stream for step lines (None:
+    quiet). A `scope` keeps the leads (and their touches and visits) it covers."""
+    steps = Steps(6, progress)
+    leads = _scoped(leads, dealers, scope)
+    if scope is not None:
+        keep = set(leads["lead_id"])
+        touches = touches[touches["lead_id"].isin(keep)]
+        if visits is not None and "lead_id" in visits.columns:
+            visits = visits[visits["lead_id"].isin(keep)]
+        if surveys is not None:
+            surveys = surveys[surveys["lead_id"].isin(keep)]
+    common = dict(surveys=surveys, dealers=dealers, as_of=as_of, tz=tz)
+    headline = steps.run("headline KPIs", lambda: kpis(leads, touches, policy, **common))
+    tables = steps.run("KPIs by channel, consultant, dealer and month", lambda: {
+        name: kpis(leads, touches, policy, by=column, **common)[[column, *_TABLE_COLUMNS]]
+        for name, column in _BREAKDOWNS.items()
+        if column == "month" or column in leads.columns})
+    by_grade = steps.run("pipeline by current grade", lambda: kpis(
+        leads, touches, policy, by="current_grade", **common))
+    tasks = steps.run("follow-up schedule", lambda: schedule(leads, touches, policy,
+                                                              as_of=as_of, tz=tz))
+    overdue = tasks[tasks["status"] == "overdue"].sort_values("due_at", kind="stable")
+    minutes = steps.run("time to first contact", lambda: plot.first_contact_minutes(
+        leads, touches, policy))
+    charts = {
+        "funnel": plot.funnel_counts(leads, touches, visits),
+        "channels": tables.get("channel", pd.DataFrame())[["channel", "leads", "conversion_rate"]]
+        if "channel" in tables else [],
+        "first_contact": _first_contact_summary(minutes),
+        "pipeline": plot.pipeline_counts(by_grade),
+        "lost_reasons": plot.lost_reason_counts(leads),
+    }
+    if visits is not None:
+        charts["traffic"] = plot.traffic_counts(visits, policy.time_zone)
+
+    def draw():
+        figures = {"funnel": plot.funnel(leads, touches, visits)}
+        if "channel" in tables:
+            figures["channels"] = plot.channels(tables["channel"])
+        figures["first_contact"] = plot.first_contact(leads, touches, policy)
+        figures["pipeline"] = plot.pipeline(by_grade)
+        figures["lost_reasons"] = plot.lost_reasons(leads)
+        if visits is not None:
+            figures["traffic"] = plot.traffic(visits, policy.time_zone)
+        return figures
+
+    figures = steps.run("charts", draw)
+    stamp = pd.Timestamp(as_of) if as_of is not None else _latest(leads, touches)
+    return Report(
+        policy=policy.name, as_of=stamp, scope=repr(scope) if scope is not None else "all",
+        headline=headline, tables=tables, overdue=overdue.head(_OVERDUE_ROWS).reset_index(drop=True),
+        overdue_total=int(len(overdue)), charts=charts, figures=figures)
+
+
+def _latest(leads: pd.DataFrame, touches: pd.DataFrame) -> pd.Timestamp:
+    stamps = [pd.to_datetime(frame[c]).max() for frame, cols in
+              ((leads, ["created_at", "entered_at", "assigned_at", "won_at", "lost_at"]),
+               (touches, ["at"])) for c in cols if c in frame.columns]
+    stamps = [s for s in stamps if s is not pd.NaT and not pd.isna(s)]
+    return max(stamps) if stamps else pd.Timestamp(0, tz="UTC")
+
+
+def _scoped(leads: pd.DataFrame, dealers, scope: Scope | None) -> pd.DataFrame:
+    if scope is None:
+        return leads
+    mask = scope.mask(leads, dealers)
+    return leads if mask is None else leads[mask.astype(bool)].reset_index(drop=True)
