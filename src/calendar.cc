@@ -720,6 +720,8 @@ absl::StatusOr<CalendarLoad> Calendar::FromJson(absl::string_view text) {
   }
   loader.ParseWeekly(doc, *data);
   loader.ParseCoverage(doc, *data);
+  // Without a table of dates, the weekly hours hold on every day.
+  if (!data->has_coverage) data->outside = OutsideCoverage::kWeekly;
   loader.ParseClosed(doc, *data);
   loader.ParseExtra(doc, *data);
   const bool any_hours = std::any_of(data->weekly.begin(), data->weekly.end(),

@@ -83,6 +83,17 @@ TEST(Calendar, IsOpenHonoursHalfOpenIntervalsHolidaysAndMakeUpDays) {
   }
 }
 
+TEST(Calendar, WithoutCoverageTheWeeklyHoursHoldOnEveryDay) {
+  const Calendar cal = Load(R"({"name": "plain", "time_zone": "Asia/Shanghai",
+                                "weekly": {"mon": [["09:00", "18:00"]]}})");
+  EXPECT_TRUE(*cal.IsOpen(At(cal, "2024-05-13 10:00")));
+  EXPECT_TRUE(*cal.IsOpen(At(cal, "1999-05-17 10:00")));
+  EXPECT_FALSE(*cal.IsOpen(At(cal, "2024-05-14 10:00")));
+  EXPECT_TRUE(*cal.IsWorkday(Day(2031, 6, 2)));
+  EXPECT_EQ(Show(cal, *cal.AddBusiness(At(cal, "2024-05-13 17:00"), hours(2))),
+            "2024-05-20 10:00");
+}
+
 TEST(Calendar, NextOpenAndRollToOpen) {
   const Calendar cal = Load(kOffice);
   struct Case {
