@@ -32,6 +32,16 @@ def _number(table: str, row: dict, id_column: str, column: str, default=None):
     return float(value)
 
 
+def _flag(table: str, row: dict, id_column: str, column: str) -> bool:
+    """A true/false column (default true); text such as "false" is an error, not true."""
+    value = _value(row, column, True)
+    if isinstance(value, (bool, np.bool_)) or (
+            isinstance(value, (int, float, np.integer, np.floating)) and value in (0, 1)):
+        return bool(value)
+    raise ValueError(f"{table}.{column}: {id_column} {row[id_column]!r} has {value!r}; "
+                     "expected true or false")
+
+
 def _models(value) -> list[str]:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return []
@@ -54,13 +64,13 @@ def network(dealers: Any, consultants: Any) -> _core.Network:
                       _number("dealers", row, "dealer_id", "lat", float("nan")),
                       _number("dealers", row, "dealer_id", "lon", float("nan")),
                       str(_value(row, "city", "")), _models(row.get("models")),
-                      bool(_value(row, "active", True))))
+                      _flag("dealers", row, "dealer_id", "active")))
     crows = []
     for row in _records(consultants, "consultants", "consultant_id", ["consultant_id", "dealer_id"]):
         capacity = _number("consultants", row, "consultant_id", "max_open_leads")
         crows.append((str(row["consultant_id"]), str(row["dealer_id"]), _models(row.get("models")),
                       _number("consultants", row, "consultant_id", "experience_years", 0.0),
-                      bool(_value(row, "active", True)),
+                      _flag("consultants", row, "consultant_id", "active"),
                       None if capacity is None else int(capacity),
                       int(_number("consultants", row, "consultant_id", "open_leads", 0.0)),
                       _number("consultants", row, "consultant_id", "weight", 1.0),
@@ -212,11 +222,14 @@ def handover(open_leads: Any, dealers: Any, consultants: Any, policy: Policy, *,
     _frames.require_columns(frame, "open_leads", ["lead_id", "created_at", "dealer_id",
                                                   "consultant_id"])
     grades = classify(frame, policy)["grade"].astype(str).tolist()
+    dealer_of = dict(zip(staff["consultant_id"], staff["dealer_id"]))
     rows = []
     for i, lead in enumerate(frame.to_dict("records")):
         if lead["consultant_id"] not in leaving:
             continue
-        a = _reassign(router, lead, lead["dealer_id"], _value(lead, "grade") or grades[i])
+        # The lead stays with its dealer: the leaving consultant's when the lead names none.
+        dealer = _value(lead, "dealer_id") or dealer_of[lead["consultant_id"]]
+        a = _reassign(router, lead, dealer, _value(lead, "grade") or grades[i])
         rows.append((lead["lead_id"], lead["consultant_id"], a.consultant_id,
                      "moved" if a.status == "assigned" else "unassigned",
                      "handover" if a.status == "assigned" else a.reason))
@@ -237,22 +250,37 @@ def reclaim(leads: Any, touches: Any, dealers: Any, consultants: Any, policy: Po
     late = set(tasks.loc[(tasks["task"] == "first_contact") & (tasks["status"] == "overdue"),
                          "lead_id"])
     staff = _frames.as_frame(consultants, "consultants")
+    _frames.require_columns(staff, "consultants", ["consultant_id"])
+    active = (staff["active"] if "active" in staff.columns
+              else pd.Series(True, index=staff.index))
+    # Loads move with each reclaimed lead, so later leads see the consultants' new loads.
+    loads = (pd.to_numeric(staff["open_leads"], errors="raise").fillna(0).astype(int)
+             if "open_leads" in staff.columns else pd.Series(0, index=staff.index))
+    position = {c: k for k, c in enumerate(staff["consultant_id"])}
+    load = loads.to_numpy().copy()
     limit = policy._impl.reclaim_limit
     grades = classify(frame, policy)["grade"].astype(str).tolist()
     rows = []
     for i, lead in enumerate(frame.to_dict("records")):
-        if lead["lead_id"] not in late or _value(lead, "dealer_id") is None:
+        if lead["lead_id"] not in late:
             continue
         current = _value(lead, "consultant_id")
         count = int(_value(lead, "reassignments", 0))
+        if _value(lead, "dealer_id") is None:
+            rows.append((lead["lead_id"], current, None, "unassigned", "no_dealer", count))
+            continue
         if count >= limit:
             rows.append((lead["lead_id"], current, None, "escalated", "reclaim_limit", count))
             continue
-        others = staff.assign(active=(staff["active"] if "active" in staff.columns else True)
-                              & (staff["consultant_id"] != current))
+        others = staff.assign(active=active & (staff["consultant_id"] != current),
+                              open_leads=load)
         a = _reassign(Router(dealers, others, policy), lead, lead["dealer_id"],
                       _value(lead, "grade") or grades[i])
         moved = a.status == "assigned"
+        if moved:
+            load[position[a.consultant_id]] += 1
+            if current in position:
+                load[position[current]] = max(0, load[position[current]] - 1)
         rows.append((lead["lead_id"], current, a.consultant_id,
                      "reclaimed" if moved else "unassigned",
                      "first_contact_overdue" if moved else a.reason, count + moved))

@@ -133,3 +133,44 @@ def test_reclaim_moves_uncontacted_leads_and_escalates_at_the_limit():
     assert [tuple(r) for r in moves.itertuples(index=False)] == [
         ("L1", "slow", "fast", "reclaimed", "first_contact_overdue", 1),
         ("L2", "slow", None, "escalated", "reclaim_limit", 2)]
+
+
+def test_reclaim_respects_capacity_as_loads_move_and_reports_leads_without_a_dealer():
+    dealers = pd.DataFrame({"dealer_id": ["D1"], "region_id": ["R1"], "lat": [31.2], "lon": [121.4]})
+    consultants = pd.DataFrame({"consultant_id": ["C1", "C2", "C3"], "dealer_id": ["D1"] * 3,
+                                "max_open_leads": [None, 1, 5], "open_leads": [3, 0, 0]})
+    leads = pd.DataFrame({
+        "lead_id": ["L1", "L2", "L3", "L4"],
+        "created_at": [ts("2026-01-05 10:00")] * 4,
+        "dealer_id": ["D1", "D1", "D1", None],
+        "consultant_id": ["C1"] * 4})
+    touches = pd.DataFrame({"lead_id": pd.Series([], dtype=object),
+                            "at": pd.Series([], dtype=f"datetime64[ns, {SH}]"),
+                            "method": pd.Series([], dtype=object)})
+    moves = leadkit.reclaim(leads, touches, dealers, consultants, POLICY,
+                            as_of=ts("2026-01-05 12:00"))
+    assert list(moves["lead_id"]) == ["L1", "L2", "L3", "L4"]
+    got = moves.set_index("lead_id")
+    # C2 holds at most one lead (its capacity); the rest go to C3.
+    assert got["to_consultant_id"].iloc[:3].value_counts().to_dict() == {"C3": 2, "C2": 1}
+    assert tuple(got.loc["L4", ["status", "reason"]]) == ("unassigned", "no_dealer")
+
+
+def test_handover_keeps_a_lead_without_a_dealer_at_the_leaving_consultants_dealer():
+    dealers = pd.DataFrame({"dealer_id": ["D1", "D2"], "region_id": ["R1", "R1"],
+                            "lat": [31.2, 31.3], "lon": [121.4, 121.5],
+                            "city": ["Shanghai", "SH"]})
+    consultants = pd.DataFrame({"consultant_id": ["C1", "C2", "C4"],
+                                "dealer_id": ["D1", "D1", "D2"]})
+    open_leads = pd.DataFrame({"lead_id": ["L2"], "created_at": [ts("2026-01-05 10:00")],
+                               "dealer_id": [None], "consultant_id": ["C1"], "city": ["SH"]})
+    moves = leadkit.handover(open_leads, dealers, consultants, POLICY, leaving="C1")
+    assert moves["to_consultant_id"].tolist() == ["C2"]
+
+
+def test_text_in_the_active_column_is_an_error_not_true():
+    dealers, consultants = network()
+    consultants = consultants.assign(active=["true", "false", "false"])
+    leads = pd.DataFrame({"lead_id": ["L1"], "created_at": [ts("2026-01-05 10:00")]})
+    with pytest.raises(ValueError, match=r"consultants.active: consultant_id 'C1' has 'true'"):
+        leadkit.route(leads, dealers, consultants, POLICY)
