@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
@@ -16,6 +17,7 @@
 #include "leadkit/internal/status_macros.h"
 #include "leadkit/columns.h"
 #include "leadkit/phone.h"
+#include "leadkit/tz.h"
 
 namespace leadkit {
 namespace routing_internal {
@@ -123,10 +125,18 @@ absl::StatusOr<Network> Network::Create(std::vector<Dealer> dealers,
     }
   }
   n.by_dealer_.resize(dealers.size());
+  // File numbers are <code>-<yy>-<serial>: two consultants with one code would share numbers.
+  absl::flat_hash_map<std::string, std::string> code_owner;
   for (size_t i = 0; i < consultants.size(); ++i) {
     const Consultant& c = consultants[i];
     if (!n.consultant_index_.emplace(c.consultant_id, static_cast<int>(i)).second) {
       return Bad("consultants", c.consultant_id, "consultant_id", "given twice");
+    }
+    const std::string& code = c.code.empty() ? c.consultant_id : c.code;
+    if (auto [it, fresh] = code_owner.emplace(code, c.consultant_id); !fresh) {
+      return Bad("consultants", c.consultant_id, "code",
+                 absl::StrCat("file-number code \"", code, "\" is already consultant \"",
+                              it->second, "\"'s"));
     }
     auto dealer = n.dealer_index_.find(c.dealer_id);
     if (dealer == n.dealer_index_.end()) {
@@ -253,7 +263,12 @@ Router::Router(const Network& network, const Policy& policy)
     : network_(&network),
       policy_(policy),
       routed_(network.consultants().size(), 0),
-      dealer_routed_(network.dealers().size(), 0) {}
+      dealer_routed_(network.dealers().size(), 0) {
+  // File-number years are local years of the policy's calendar zone (UTC if it is unknown,
+  // which a loaded policy never is).
+  absl::StatusOr<const date::time_zone*> zone = FindZone(policy_.calendar().time_zone);
+  if (zone.ok()) zone_ = *zone;
+}
 
 void Router::AddOpenLead(const RouteLead& lead, absl::string_view dealer_id,
                          absl::string_view consultant_id) {
@@ -425,7 +440,10 @@ absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead, bool with_
   if (step == "experience_fallback") out.reason = step;
 
   // File number: <code>-<yy>-<serial>, serial per consultant code and year.
-  const date::year_month_day ymd{date::floor<date::days>(lead.created_at)};
+  const date::year_month_day ymd{
+      zone_ != nullptr
+          ? date::year_month_day{date::floor<date::days>(zone_->to_local(lead.created_at))}
+          : date::year_month_day{date::floor<date::days>(lead.created_at)}};
   const int yy = static_cast<int>(ymd.year()) % 100;
   const std::string code = k.code.empty() ? k.consultant_id : k.code;
   const int64_t serial = ++serials_[{chosen, yy}];
@@ -659,7 +677,8 @@ absl::StatusOr<FileNumber> ParseFileNumber(absl::string_view text) {
   const absl::string_view year = parts[parts.size() - 2];
   const std::string code(text.substr(0, text.size() - serial.size() - year.size() - 2));
   if (code.empty()) return bad("the consultant code is empty");
-  if (year.size() != 2 || !absl::SimpleAtoi(year, &out.year) || out.year < 0) {
+  if (year.size() != 2 || !absl::ascii_isdigit(year[0]) || !absl::ascii_isdigit(year[1]) ||
+      !absl::SimpleAtoi(year, &out.year)) {
     return bad("the year is not two digits");
   }
   if (serial.size() < 4 || !absl::SimpleAtoi(serial, &out.serial) || out.serial < 1) {

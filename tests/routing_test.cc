@@ -212,6 +212,22 @@ TEST(Routing, FileNumbersPerConsultantAndYear) {
                                                 HasSubstr("not in this network")));
 }
 
+TEST(Routing, FileNumberYearIsTheLocalYearAndCodesAreUnique) {
+  absl::StatusOr<Network> net = Network::Create({Dealers()[0]}, {
+      {.consultant_id = "C1", .dealer_id = "D1", .code = "A01"}});
+  ASSERT_THAT(net, IsOk());
+  Router router(*net, ThreeLevel());
+  // 2025-12-31 23:30 UTC is 2026-01-01 07:30 in Shanghai, the policy calendar's zone.
+  RouteLead new_year = Lead("L1", 31.2, 121.4);
+  new_year.created_at = date::sys_days{date::year{2025} / 12 / 31} + std::chrono::hours(23) + std::chrono::minutes(30);
+  EXPECT_EQ(router.Route(new_year)->file_number, "A01-26-0001");
+  EXPECT_THAT(Network::Create({Dealers()[0]},
+                              {{.consultant_id = "C1", .dealer_id = "D1", .code = "A01"},
+                               {.consultant_id = "C2", .dealer_id = "D1", .code = "A01"}}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("file-number code \"A01\" is already consultant \"C1\"'s")));
+}
+
 TEST(ParseFileNumber, ValidatesEveryPart) {
   absl::StatusOr<FileNumber> f = ParseFileNumber("A01-26-0001");
   ASSERT_THAT(f, IsOk());
@@ -219,7 +235,8 @@ TEST(ParseFileNumber, ValidatesEveryPart) {
   EXPECT_EQ(f->year, 26);
   EXPECT_EQ(f->serial, 1);
   EXPECT_EQ(ParseFileNumber("C-7-26-12345")->code, "C-7");
-  for (const char* bad : {"A01-2026-0001", "A01-26-01", "-26-0001", "A01-26-00x1", "A01"}) {
+  for (const char* bad : {"A01-2026-0001", "A01-26-01", "-26-0001", "A01-26-00x1", "A01",
+                          "A-+1-0001", "A- 1-0001"}) {
     EXPECT_THAT(ParseFileNumber(bad), StatusIs(absl::StatusCode::kInvalidArgument,
                                                HasSubstr(bad)));
   }

@@ -28,6 +28,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "date/tz.h"
 #include "leadkit/calendar.h"
 #include "leadkit/columns.h"
 #include "leadkit/policy.h"
@@ -199,6 +200,7 @@ class Router {
   mutable std::mutex mu_;
   std::vector<int64_t> routed_;         // per consultant: leads routed by this router
   std::vector<int64_t> dealer_routed_;  // per dealer
+  const date::time_zone* zone_ = nullptr;  // the calendar's zone, for file-number years
   // (consultant, two-digit year) -> the last serial given (per consultant, so per code).
   absl::flat_hash_map<std::pair<int, int>, int64_t> serials_;
   absl::flat_hash_map<std::string, Seen> phones_;      // normalised phone -> first lead
