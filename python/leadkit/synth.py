@@ -101,6 +101,11 @@ def _dealers(rng, count: int) -> pd.DataFrame:
     })
 
 
+def _code(dealer_number: int, serial: int) -> str:
+    rounds = dealer_number // 26
+    return f"{chr(65 + dealer_number % 26)}{rounds if rounds else ''}{serial:02d}"
+
+
 def _consultants(rng, dealers: pd.DataFrame) -> pd.DataFrame:
     per = rng.integers(5, 16, len(dealers))
     dealer = np.repeat(dealers["dealer_id"].to_numpy(), per)
@@ -117,7 +122,8 @@ def _consultants(rng, dealers: pd.DataFrame) -> pd.DataFrame:
         "max_open_leads": capacity,
         "open_leads": rng.integers(0, 30, n),
         "weight": rng.choice([1.0, 1.0, 1.0, 0.5, 2.0], n),
-        "code": [f"{chr(65 + int(d[1:]) % 26)}{s:02d}" for d, s in zip(dealer, serial)],
+        # A letter per dealer (and, past 25 dealers, the round), then the serial: unique codes.
+        "code": [_code(int(d[1:]), s) for d, s in zip(dealer, serial)],
     })
 
 

@@ -58,3 +58,14 @@ def test_the_synth_command_writes_every_table(tmp_path):
         assert (tmp_path / f"{name}.csv").exists()
     touches = pd.read_csv(tmp_path / "touches.csv")
     assert set(touches["grade_after"].dropna()) <= {"O", "A", "B", "C"}
+
+
+def test_consultant_codes_stay_unique_past_26_dealers():
+    many = synth.generate(leads=2000, dealers=60, seed=5)
+    codes = many.consultants["code"]
+    assert not codes.duplicated().any()
+    assert codes.str.fullmatch(r"[A-Z]\d*\d\d").all()
+    routed = leadkit.route(many.leads.drop(columns=["dealer_id", "consultant_id"]),
+                           many.dealers, many.consultants, leadkit.Policy.preset("abcd"))
+    numbers = routed["file_number"].dropna()
+    assert not numbers.duplicated().any()
