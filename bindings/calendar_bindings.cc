@@ -5,7 +5,9 @@
 #include "absl/strings/str_cat.h"
 #include "bindings.h"
 #include "date/date.h"
+#include "leadkit/cadence.h"
 #include "leadkit/calendar.h"
+#include "leadkit/policy.h"
 
 namespace leadkit::python {
 namespace {
@@ -135,6 +137,10 @@ void RegisterCalendar(py::module_& m) {
         return py::make_tuple(calendar, issues, load.unknown_zone());
       },
       py::arg("text"), "Parses a calendar document: (Calendar or None, [Issue], unknown_zone).");
+  m.def(
+      "calendar_for_policy",
+      [](const Policy& policy) { return ValueOrThrow(CalendarForPolicy(policy)); },
+      py::arg("policy"), "The policy's calendar preset in the policy's calendar time zone.");
   m.def(
       "preset_calendar",
       [](const std::string& name) { return ValueOrThrow(Calendar::Preset(name)); },

@@ -9,6 +9,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "date/date.h"
+#include "nlohmann/json.hpp"
 #include "leadkit/classify.h"
 #include "leadkit/internal/status_macros.h"
 #include "leadkit/phone.h"
@@ -313,8 +314,18 @@ absl::string_view TaskName(TaskKind kind) {
   return cadence_internal::kTaskNames[static_cast<size_t>(kind)];
 }
 
-absl::StatusOr<Cadence> Cadence::ForPolicy(const Policy& policy) {
+absl::StatusOr<Calendar> CalendarForPolicy(const Policy& policy) {
   LEADKIT_ASSIGN_OR_RETURN(Calendar calendar, Calendar::Preset(policy.calendar().name));
+  if (calendar.time_zone() == policy.calendar().time_zone) return calendar;
+  // The preset's hours and dates, read as wall times of the policy's zone.
+  nlohmann::json doc = nlohmann::json::parse(calendar.ToJson());
+  doc["time_zone"] = policy.calendar().time_zone;
+  LEADKIT_ASSIGN_OR_RETURN(CalendarLoad load, Calendar::FromJson(doc.dump()));
+  return load.calendar();
+}
+
+absl::StatusOr<Cadence> Cadence::ForPolicy(const Policy& policy) {
+  LEADKIT_ASSIGN_OR_RETURN(Calendar calendar, CalendarForPolicy(policy));
   return Cadence(policy, std::move(calendar));
 }
 

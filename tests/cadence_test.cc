@@ -88,6 +88,27 @@ TEST(Cadence, FirstContactOnTheBusinessClock) {
   EXPECT_THAT(Tasks(c, lead, {}, "2024-05-14 12:00"), ElementsAre());
 }
 
+TEST(Cadence, ThePolicysCalendarZoneHoldsTheWallTimes) {
+  absl::StatusOr<Policy> base = Policy::Preset("oabc");
+  ASSERT_THAT(base, IsOk());
+  std::string text = base->ToJson();
+  const std::string from = "\"Asia/Shanghai\"";
+  ASSERT_NE(text.find(from), std::string::npos);
+  text.replace(text.find(from), from.size(), "\"Europe/Berlin\"");
+  absl::StatusOr<PolicyLoad> load = Policy::FromJson(text);
+  ASSERT_THAT(load, IsOk());
+  absl::StatusOr<Cadence> made = Cadence::ForPolicy(*load->policy());
+  ASSERT_THAT(made, IsOk());
+  const Cadence& c = *made;
+  EXPECT_EQ(c.calendar().time_zone(), "Europe/Berlin");
+  // Created Monday 22:00 in Berlin: due 10:00 Berlin the next day, not 10:00 in Shanghai.
+  EXPECT_THAT(Tasks(c, Lead(c, "2024-05-13 22:00", kC), {}, "2024-05-13 23:00"),
+              ElementsAre("first_contact 2024-05-14 10:00 pending"));
+  EXPECT_EQ(date::format("%F %R", date::floor<std::chrono::minutes>(
+                                      *c.FirstContactDeadline(At(c, "2024-05-13 22:00")))),
+            "2024-05-14 08:00");  // 10:00 CEST is 08:00 UTC
+}
+
 TEST(Cadence, CallbackThankYouAndTheFirstFollowUp) {
   const Cadence c = Make("oabc");
   LeadFacts lead = Lead(c, "2024-05-13 10:00", kC);

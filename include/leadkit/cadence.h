@@ -117,9 +117,13 @@ struct ScheduleResult {
 };
 
 // A policy with its calendar: the deadline rules and the task engine.
+// The policy's calendar: its preset, in the policy's calendar time zone (the preset's hours and
+// dates read as wall times there). NotFound when the calendar is unknown.
+absl::StatusOr<Calendar> CalendarForPolicy(const Policy& policy);
+
 class Cadence {
  public:
-  // The policy with its calendar preset. NotFound when the calendar is unknown.
+  // The policy with CalendarForPolicy(policy). NotFound when the calendar is unknown.
   static absl::StatusOr<Cadence> ForPolicy(const Policy& policy);
   Cadence(Policy policy, Calendar calendar);
 

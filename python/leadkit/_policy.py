@@ -95,6 +95,13 @@ class Policy:
     def calendar_name(self) -> str:
         return self._impl.calendar_name
 
+    def calendar(self):
+        """The :class:`leadkit.Calendar` deadlines count on: the preset `calendar_name` with
+        its hours and dates read as wall times of the policy's `time_zone`."""
+        from ._calendar import Calendar
+
+        return Calendar(_core.calendar_for_policy(self._impl))
+
     @property
     def follow_up_days(self) -> dict[str, tuple[int, int]]:
         """Per grade, the follow-up interval ``(min_days, max_days)``."""

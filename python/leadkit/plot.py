@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 
 from . import _frames
-from ._calendar import Calendar
 from ._policy import Policy
 
 _STAGES = ["leads", "contacted", "visited", "test_drive", "won"]
@@ -123,7 +122,7 @@ def first_contact_minutes(leads: Any, touches: Any, policy: Policy) -> pd.DataFr
                            "start": _aware(start, zone)})
     joined["first"] = _aware(joined["lead_id"].map(first), zone)
     joined = joined[joined["first"].notna() & joined["start"].notna()].reset_index(drop=True)
-    calendar = Calendar.preset(policy.calendar_name)
+    calendar = policy.calendar()
     ends = joined["first"].where(joined["first"] > joined["start"], joined["start"])
     spent = calendar.business_between_many(joined["start"], ends)
     minutes = (pd.to_timedelta(spent).dt.total_seconds() // 60).astype("int64")

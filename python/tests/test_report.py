@@ -176,3 +176,26 @@ def test_demo_runs_the_whole_job_and_writes_the_report(tmp_path):
     assert (tmp_path / "out" / "report.html").stat().st_size > 10_000
     summary = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
     assert summary["charts"]["funnel"]["leads"] == 2000
+
+
+def test_policy_calendar_takes_the_policys_zone():
+    doc = json.loads(ABCD.to_json())
+    doc["calendar"]["time_zone"] = "Europe/Berlin"
+    berlin = leadkit.Policy.from_json(json.dumps(doc))
+    assert berlin.calendar().time_zone == "Europe/Berlin"
+    assert ABCD.calendar().time_zone == "Asia/Shanghai"
+    leads = pd.DataFrame({"lead_id": ["L1"],
+                          "created_at": [pd.Timestamp("2024-05-13 22:00", tz="Europe/Berlin")]})
+    tasks = leadkit.schedule(leads, pd.DataFrame({
+        "lead_id": pd.Series([], dtype=object),
+        "at": pd.Series([], dtype="datetime64[ns, Europe/Berlin]"),
+        "method": pd.Series([], dtype=object)}), berlin,
+        as_of=pd.Timestamp("2024-05-13 23:00", tz="Europe/Berlin"))
+    first = tasks.loc[tasks["task"] == "first_contact", "due_at"].iloc[0]
+    assert first == pd.Timestamp("2024-05-14 10:00", tz="Europe/Berlin")
+    month = leadkit.kpis(pd.DataFrame({
+        "lead_id": ["L1"], "created_at": [pd.Timestamp("2024-05-31 20:00", tz="Europe/Berlin")]}),
+        pd.DataFrame({"lead_id": pd.Series([], dtype=object),
+                      "at": pd.Series([], dtype="datetime64[ns, Europe/Berlin]"),
+                      "method": pd.Series([], dtype=object)}), berlin, by="month")
+    assert month["month"].tolist() == ["2024-05"]
