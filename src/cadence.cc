@@ -362,6 +362,22 @@ absl::StatusOr<std::optional<FollowUpDue>> Cadence::FollowUpDeadline(Instant tou
   return std::optional<FollowUpDue>(out);
 }
 
+absl::StatusOr<std::optional<Instant>> Cadence::FollowUpDueBy(Instant touch, int grade,
+                                                               Instant end) const {
+  const auto& table = policy_.cadence().follow_up;
+  if (grade < 0 || static_cast<size_t>(grade) >= table.size() || !table[grade]) {
+    return std::optional<Instant>();
+  }
+  LEADKIT_ASSIGN_OR_RETURN(Instant upper,
+                           calendar_.AddDays(touch, table[static_cast<size_t>(grade)]->max_days));
+  // Rolling to open time only moves the deadline later: past `end` it is not due, and the
+  // calendar need not cover it.
+  if (upper > end) return std::optional<Instant>();
+  LEADKIT_ASSIGN_OR_RETURN(Instant due, calendar_.RollToOpen(upper));
+  if (due > end) return std::optional<Instant>();
+  return std::optional<Instant>(due);
+}
+
 absl::StatusOr<std::vector<Task>> Cadence::LeadTasks(const LeadFacts& lead,
                                                      std::span<const TouchFacts> touches,
                                                      Instant as_of) const {

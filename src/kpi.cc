@@ -77,11 +77,11 @@ absl::StatusOr<Outcome> LeadOutcome(const Cadence& cadence, const LeadFacts& lea
   bool all_on_time = true;
   for (size_t i = 0; i < touches.size(); ++i) {
     if (touches[i].grade_after >= 0) grade = touches[i].grade_after;
-    LEADKIT_ASSIGN_OR_RETURN(std::optional<FollowUpDue> due,
-                             cadence.FollowUpDeadline(touches[i].at, grade));
-    if (!due || due->due > end) continue;
+    LEADKIT_ASSIGN_OR_RETURN(std::optional<Instant> due,
+                             cadence.FollowUpDueBy(touches[i].at, grade, end));
+    if (!due) continue;
     ++out.follow_ups_due;
-    const bool on_time = i + 1 < touches.size() && touches[i + 1].at <= due->due;
+    const bool on_time = i + 1 < touches.size() && touches[i + 1].at <= *due;
     out.follow_ups_on_time += on_time;
     all_on_time &= on_time;
   }

@@ -134,6 +134,10 @@ class Cadence {
   absl::StatusOr<Instant> Deadline(Instant start, const Sla& sla) const;
   absl::StatusOr<Instant> EntryDeadline(Instant created_at) const;
   absl::StatusOr<Instant> FirstContactDeadline(Instant start) const;
+  // The follow-up deadline after a touch when it is at or before `end`; nullopt when the
+  // grade has no follow-up or the deadline is later (then the calendar need not cover it).
+  absl::StatusOr<std::optional<Instant>> FollowUpDueBy(Instant touch, int grade,
+                                                       Instant end) const;
   // The follow-up after a touch at `touch` under `grade`; nullopt when the grade has none.
   absl::StatusOr<std::optional<FollowUpDue>> FollowUpDeadline(Instant touch, int grade) const;
 

@@ -199,3 +199,15 @@ def test_policy_calendar_takes_the_policys_zone():
                       "at": pd.Series([], dtype="datetime64[ns, Europe/Berlin]"),
                       "method": pd.Series([], dtype=object)}), berlin, by="month")
     assert month["month"].tolist() == ["2024-05"]
+
+
+def test_kpis_need_no_calendar_past_as_of_for_follow_ups_not_yet_due():
+    doc = json.loads(ABCD.to_json())
+    doc["calendar"]["name"] = "cn_office"  # its table ends with 2026
+    office = leadkit.Policy.from_json(json.dumps(doc))
+    leads = pd.DataFrame({"lead_id": ["L1"], "created_at": [ts("2026-12-28 09:30")]})
+    touches = pd.DataFrame({"lead_id": ["L1"], "at": [ts("2026-12-28 10:00")],
+                            "method": ["phone"], "grade_after": ["C"]})
+    k = leadkit.kpis(leads, touches, office, as_of=ts("2026-12-29 12:00"))
+    # The C follow-up (14-30 days) is due in 2027: not due yet, and no error for it.
+    assert k[["leads", "follow_ups_due", "first_contact_on_time"]].iloc[0].tolist() == [1, 0, 1]
