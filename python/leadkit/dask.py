@@ -58,20 +58,23 @@ def _align(frames: list[dd.DataFrame]) -> list[dd.DataFrame]:
     return out
 
 
-def _instant_max(frame: dd.DataFrame, tz) -> list:
-    """Delayed maxima of a frame's timestamp columns that leadkit reads."""
-    out = []
-    for column, dtype in frame.dtypes.items():
-        if dtype.kind == "M" or isinstance(dtype, pd.DatetimeTZDtype):
-            out.append(frame[column].max())
-    return out
+def _lead_instants(policy: Policy, extra=()) -> set[str]:
+    """The lead columns read as instants by the pandas path (so the same as_of is found)."""
+    names = [*_schedule._LEAD_COLUMNS, *policy._impl.fields, *extra]
+    return {n for n in names if _frames.LEAD_FIELDS.get(n, ("",))[0] == "instant"}
 
 
-def _resolve_as_of(frames: list[dd.DataFrame], as_of, tz) -> pd.Timestamp:
-    """as_of once for every partition: given, or the latest timestamp of all the inputs."""
+def _instant_max(frame: dd.DataFrame, read: set[str]) -> list:
+    """Delayed maxima of the frame's columns in `read`: only what leadkit reads counts."""
+    return [frame[c].max() for c in frame.columns if c in read]
+
+
+def _resolve_as_of(frames: list[tuple[dd.DataFrame, set[str]]], as_of, tz) -> pd.Timestamp:
+    """as_of once for every partition: given, or the latest timestamp of the instant columns
+    leadkit reads, as in pandas."""
     if as_of is not None:
         return pd.Timestamp(_frames.instant_seconds(as_of, "as_of", tz), unit="s", tz="UTC")
-    maxima = [m for f in frames for m in _instant_max(f, tz)]
+    maxima = [m for f, read in frames for m in _instant_max(f, read)]
     values = [v for v in dask.compute(*maxima) if not pd.isna(v)]
     if not values:
         raise ValueError("as_of: the inputs hold no timestamp to take it from; pass as_of=")
@@ -123,7 +126,8 @@ def partial_states(leads: dd.DataFrame, touches: dd.DataFrame, policy: Policy, *
                               "satisfied": pd.Series([], dtype=bool)})
         surveys = dd.from_pandas(empty, npartitions=1)
     scope, dealers = _checked_scope(scope, leads, dealers)
-    stamp = _resolve_as_of([leads, touches, surveys], as_of, tz)
+    stamp = _resolve_as_of([(leads, _lead_instants(policy, ["entered_at", *names])),
+                            (touches, {"at"}), (surveys, {"at"})], as_of, tz)
     lead_parts, touch_parts, survey_parts = _align([leads, touches, surveys])
     states = [
         dask.delayed(_partial_state)(l, t, s, policy, dealers, names, scope, stamp, tz)
@@ -161,7 +165,7 @@ def schedule(leads: dd.DataFrame, touches: dd.DataFrame, policy: Policy, *, as_o
              tz: str | None = None) -> dd.DataFrame:
     """``leadkit.schedule`` partition by partition, with one as_of for all, after aligning
     touches with their leads. Tasks come in partition order."""
-    stamp = _resolve_as_of([leads, touches], as_of, tz)
+    stamp = _resolve_as_of([(leads, _lead_instants(policy)), (touches, {"at"})], as_of, tz)
     lead_parts, touch_parts = _align([leads, touches])
     meta = _schedule.schedule(lead_parts._meta, touch_parts._meta, policy, as_of=stamp, tz=tz)
     parts = [dask.delayed(_schedule_part)(l, t, policy, stamp, tz)

@@ -125,3 +125,17 @@ def test_policies_and_calendars_pickle():
     cal = leadkit.Calendar.preset("cn_office")
     assert pickle.loads(pickle.dumps(cal)) == cal
     assert np.isnan(np.nan)
+
+
+def test_the_default_as_of_reads_only_the_columns_leadkit_reads(client, data):
+    leads, touches, surveys = data
+    # A later export stamp and a naive datetime column leadkit does not read change nothing.
+    extra = leads.assign(exported_at=pd.Timestamp("2031-01-01", tz="UTC"),
+                         registered=pd.Timestamp("1990-05-05"))
+    expected = leadkit.kpis(extra, touches, OABC, surveys=surveys)
+    got = ld.kpis(dd.from_pandas(extra, npartitions=3), dd.from_pandas(touches, npartitions=2),
+                  OABC, surveys=dd.from_pandas(surveys, npartitions=2))
+    pd.testing.assert_frame_equal(got, expected)
+    tasks = ld.schedule(dd.from_pandas(extra, npartitions=3),
+                        dd.from_pandas(touches, npartitions=2), OABC).compute()
+    assert len(tasks) == len(leadkit.schedule(extra, touches, OABC))
