@@ -275,13 +275,24 @@ void Router::AddOpenLead(const RouteLead& lead, absl::string_view dealer_id,
   std::lock_guard<std::mutex> lock(mu_);
   const std::string phone = NormalizePhone(lead.phone);
   if (phone.empty()) return;
-  auto [it, inserted] = phones_.try_emplace(
-      phone, Seen{lead.created_at, lead.lead_id, std::string(dealer_id),
-                  std::string(consultant_id)});
-  if (!inserted && lead.created_at < it->second.created_at) {
-    it->second = Seen{lead.created_at, lead.lead_id, std::string(dealer_id),
-                      std::string(consultant_id)};
+  // The open leads of a phone, in created order, form chains (each lead within the window
+  // of the one before); the newest chain decides: its first lead's id and assignment, and its
+  // latest lead's time, from which the window runs.
+  std::vector<Seen>& all = open_by_phone_[phone];
+  all.push_back(Seen{lead.created_at, lead.lead_id, std::string(dealer_id),
+                     std::string(consultant_id)});
+  std::stable_sort(all.begin(), all.end(),
+                   [](const Seen& a, const Seen& b) { return a.created_at < b.created_at; });
+  const auto window = std::chrono::hours(24 * policy_.routing().duplicate_window_days);
+  Seen chain = all.front();
+  for (size_t i = 1; i < all.size(); ++i) {
+    if (all[i].created_at - chain.created_at <= window) {
+      chain.created_at = all[i].created_at;
+    } else {
+      chain = all[i];
+    }
   }
+  phones_[phone] = std::move(chain);
 }
 
 absl::StatusOr<Assignment> Router::Route(const RouteLead& lead) {

@@ -203,7 +203,8 @@ class Router {
   const date::time_zone* zone_ = nullptr;  // the calendar's zone, for file-number years
   // (consultant, two-digit year) -> the last serial given (per consultant, so per code).
   absl::flat_hash_map<std::pair<int, int>, int64_t> serials_;
-  absl::flat_hash_map<std::string, Seen> phones_;      // normalised phone -> first lead
+  absl::flat_hash_map<std::string, Seen> phones_;  // phone -> chain's first lead, latest time
+  absl::flat_hash_map<std::string, std::vector<Seen>> open_by_phone_;  // AddOpenLead's leads
   std::vector<int> eligible_;     // scratch of RouteLocked
   std::vector<int> experienced_;  // scratch of RouteLocked
 };

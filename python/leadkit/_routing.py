@@ -97,8 +97,15 @@ class Router:
         self._impl = _core.Router(network(dealers, consultants), policy._impl)
         if open_leads is not None:
             for row in _records(open_leads, "open_leads", "lead_id", ["lead_id", "created_at"]):
+                phone = _value(row, "phone", "")
+                if not isinstance(phone, str):
+                    # A number loses leading zeros and gains ".0": phones must be text.
+                    raise ValueError(
+                        f"open_leads.phone: lead_id {row['lead_id']!r} has "
+                        f"{_core.mask_value('phone', str(phone))} ({type(phone).__name__}); "
+                        "expected text")
                 self._impl.add_open_lead(str(row["lead_id"]), _seconds(row["created_at"], "open_leads.created_at"),
-                                         str(_value(row, "phone", "")),
+                                         phone,
                                          str(_value(row, "dealer_id", "")),
                                          str(_value(row, "consultant_id", "")))
 

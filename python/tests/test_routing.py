@@ -174,3 +174,24 @@ def test_text_in_the_active_column_is_an_error_not_true():
     leads = pd.DataFrame({"lead_id": ["L1"], "created_at": [ts("2026-01-05 10:00")]})
     with pytest.raises(ValueError, match=r"consultants.active: consultant_id 'C1' has 'true'"):
         leadkit.route(leads, dealers, consultants, POLICY)
+
+
+def test_open_leads_chain_from_their_latest_lead_and_phones_must_be_text():
+    dealers, consultants = network()
+    open_leads = pd.DataFrame({
+        "lead_id": ["O2", "O1"], "created_at": [ts("2026-06-26 10:00"), ts("2026-06-01 10:00")],
+        "phone": ["13800001111", "13800001111"], "dealer_id": ["D1", "D1"],
+        "consultant_id": ["C2", "C1"]})
+    lead = {"lead_id": "N1", "created_at": ts("2026-07-10 10:00"), "phone": "13800001111",
+            "lat": 31.2, "lon": 121.4}
+    a = Router(dealers, consultants, POLICY, open_leads=open_leads).route(lead)
+    # 39 days after O1 but 14 after O2, the chain's latest lead: a duplicate of the chain's
+    # first lead, with its consultant.
+    assert (a.status, a.duplicate_of, a.consultant_id) == ("duplicate", "O1", "C1")
+    # A gap wider than the window starts a new chain.
+    apart = open_leads.assign(created_at=[ts("2026-06-26 10:00"), ts("2026-04-01 10:00")])
+    b = Router(dealers, consultants, POLICY, open_leads=apart).route(lead)
+    assert (b.status, b.duplicate_of, b.consultant_id) == ("duplicate", "O2", "C2")
+    numbers = open_leads.assign(phone=[13800001111.0, 13800001111.0])
+    with pytest.raises(ValueError, match=r"open_leads.phone: lead_id 'O2' has 138\*+"):
+        Router(dealers, consultants, POLICY, open_leads=numbers)
