@@ -367,8 +367,11 @@ absl::Status KpiState::Add(const Cadence& cadence, const Columns& leads, const C
     std::vector<int64_t> latest(static_cast<size_t>(n), std::numeric_limits<int64_t>::min());
     for (int64_t s = 0; s < surveys->num_rows(); ++s) {
       if (ids->IsNull(s) || at->IsNull(s) || satisfied->IsNull(s)) {
+        const char* column = ids->IsNull(s) ? "lead_id" : at->IsNull(s) ? "at" : "satisfied";
         return absl::InvalidArgumentError(absl::StrCat(
-            "surveys row ", s, ": lead_id, at and satisfied are required, and one is null"));
+            "surveys.", column, ": row ", s,
+            ids->IsNull(s) ? "" : absl::StrCat(" (lead_id \"", ids->StringAt(s), "\")"),
+            " is null; lead_id, at and satisfied are required"));
       }
       const int64_t lead = lead_of_code[static_cast<size_t>(ids->data<int32_t>()[s])];
       if (lead < 0) {

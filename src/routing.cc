@@ -333,9 +333,11 @@ absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead, bool with_
     out.reason = "kept_dealer";
   } else if (lead.lat && lead.lon) {
     if (!(*lead.lat >= -90 && *lead.lat <= 90) || !(*lead.lon >= -180 && *lead.lon <= 180)) {
+      const bool bad_lat = !(*lead.lat >= -90 && *lead.lat <= 90);
       return absl::InvalidArgumentError(absl::StrCat(
-          "lead ", lead.lead_id, ": location (", *lead.lat, ", ", *lead.lon,
-          ") is outside [-90, 90] x [-180, 180]"));
+          "leads.", bad_lat ? "lat" : "lon", ": lead ", lead.lead_id, " has ",
+          bad_lat ? *lead.lat : *lead.lon, ", outside ",
+          bad_lat ? "[-90, 90]" : "[-180, 180]"));
     }
     double km = 0;
     dealer = net.Nearest(*lead.lat, *lead.lon, lead.model, settings.max_distance_km, &km);

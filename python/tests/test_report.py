@@ -211,3 +211,13 @@ def test_kpis_need_no_calendar_past_as_of_for_follow_ups_not_yet_due():
     k = leadkit.kpis(leads, touches, office, as_of=ts("2026-12-29 12:00"))
     # The C follow-up (14-30 days) is due in 2027: not due yet, and no error for it.
     assert k[["leads", "follow_ups_due", "first_contact_on_time"]].iloc[0].tolist() == [1, 0, 1]
+
+
+def test_a_null_survey_value_names_column_row_and_lead():
+    leads = pd.DataFrame({"lead_id": ["L1"], "created_at": [ts("2026-01-05 10:00")]})
+    touches = pd.DataFrame({"lead_id": ["L1"], "at": [ts("2026-01-05 10:30")],
+                            "method": ["phone"]})
+    surveys = pd.DataFrame({"lead_id": ["L1"], "at": [ts("2026-01-06 10:00")],
+                            "satisfied": [None]})
+    with pytest.raises(ValueError, match=r'surveys.satisfied: row 0 \(lead_id "L1"\) is null'):
+        leadkit.kpis(leads, touches, ABCD, surveys=surveys)

@@ -195,3 +195,11 @@ def test_open_leads_chain_from_their_latest_lead_and_phones_must_be_text():
     numbers = open_leads.assign(phone=[13800001111.0, 13800001111.0])
     with pytest.raises(ValueError, match=r"open_leads.phone: lead_id 'O2' has 138\*+"):
         Router(dealers, consultants, POLICY, open_leads=numbers)
+
+
+def test_an_impossible_location_names_the_column_and_value():
+    dealers, consultants = network()
+    leads = pd.DataFrame({"lead_id": ["L1"], "created_at": [ts("2026-01-05 10:00")],
+                          "lat": [31.0], "lon": [190.5]})
+    with pytest.raises(ValueError, match=r"leads.lon: lead L1 has 190.5, outside \[-180, 180\]"):
+        leadkit.route(leads, dealers, consultants, POLICY)
