@@ -297,7 +297,15 @@ void Router::AddOpenLead(const RouteLead& lead, absl::string_view dealer_id,
 
 absl::StatusOr<Assignment> Router::Route(const RouteLead& lead) {
   std::lock_guard<std::mutex> lock(mu_);
-  return RouteLocked(lead, /*with_reasons=*/true);
+  absl::StatusOr<Assignment> a = RouteLocked(lead, /*with_reasons=*/true);
+  // As in RouteBatch, a lead left unassigned still starts a chain: later leads of its phone
+  // are its duplicates (with its dealer, if any, and no consultant).
+  if (a.ok() && a->status == RouteStatus::kUnassigned) {
+    if (std::string phone = NormalizePhone(lead.phone); !phone.empty()) {
+      phones_[phone] = Seen{lead.created_at, lead.lead_id, a->dealer_id, a->consultant_id};
+    }
+  }
+  return a;
 }
 
 absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead, bool with_reasons) {

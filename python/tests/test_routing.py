@@ -203,3 +203,15 @@ def test_an_impossible_location_names_the_column_and_value():
                           "lat": [31.0], "lon": [190.5]})
     with pytest.raises(ValueError, match=r"leads.lon: lead L1 has 190.5, outside \[-180, 180\]"):
         leadkit.route(leads, dealers, consultants, POLICY)
+
+
+def test_one_by_one_and_batch_agree_when_the_original_is_unassigned():
+    dealers, consultants = network()
+    leads = pd.DataFrame({"lead_id": ["U1", "U2"],
+                          "created_at": [ts("2026-01-05 10:00"), ts("2026-01-06 10:00")],
+                          "phone": ["13900002222"] * 2, "lat": [None, None], "lon": [None, None]})
+    batch = leadkit.route(leads, dealers, consultants, POLICY)
+    router = Router(dealers, consultants, POLICY)
+    single = [router.route(row) for row in leads.to_dict("records")]
+    assert batch["status"].tolist() == [a.status for a in single] == ["unassigned", "duplicate"]
+    assert batch["duplicate_of"].tolist()[1] == single[1].duplicate_of == "U1"
