@@ -249,10 +249,7 @@ def _instant_spec(name, series, table, labels, tz):
                 f"{table}.{name}: timestamps without a time zone; pass tz= (for example "
                 f'tz="Asia/Shanghai") or give the column a zone — leadkit never guesses one'
             )
-        localized = series.dt.tz_localize(
-            tz, ambiguous=np.ones(len(series), dtype=bool), nonexistent="shift_forward"
-        )
-        utc = localized.dt.tz_convert("UTC").dt.tz_localize(None)
+        utc = localize_wall(series, tz).dt.tz_convert("UTC").dt.tz_localize(None)
     elif dtype == object and pd.api.types.infer_dtype(series, skipna=True) == "empty":
         return (name, "instant", np.zeros(len(series), np.int64), np.zeros(len(series), np.uint8), None)
     elif dtype == object and pd.api.types.infer_dtype(series, skipna=True) == "datetime":
@@ -348,6 +345,22 @@ def latest_instant(specs) -> int | None:
     return latest
 
 
+def localize_wall(series: pd.Series, tz) -> pd.Series:
+    """Naive wall times read in zone `tz` by the calendars' rule (docs/calendars.md): a
+    repeated time is its earlier instant; a skipped time moves forward by the gap (it is read
+    with the offset in force before the gap)."""
+    earlier = np.ones(len(series), dtype=bool)
+    out = series.dt.tz_localize(tz, ambiguous=earlier, nonexistent="NaT")
+    skipped = (out.isna() & series.notna()).to_numpy()
+    if skipped.any():
+        wall = series[skipped]
+        before = (wall - pd.Timedelta(days=1)).dt.tz_localize(
+            tz, ambiguous=np.ones(len(wall), dtype=bool), nonexistent="shift_forward")
+        offset = before.dt.tz_localize(None) - before.dt.tz_convert("UTC").dt.tz_localize(None)
+        out[skipped] = (wall - offset).dt.tz_localize("UTC").dt.tz_convert(tz)
+    return out
+
+
 def instant_seconds(value, what: str, tz=None) -> int:
     """One instant (aware datetime, pandas Timestamp or ISO text) as seconds; a naive one only
     with `tz`."""
@@ -356,5 +369,5 @@ def instant_seconds(value, what: str, tz=None) -> int:
         if tz is None:
             raise ValueError(f"{what}: naive time {stamp.isoformat()}; pass an aware time or "
                              "tz= — leadkit never guesses a zone")
-        stamp = stamp.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
+        stamp = localize_wall(pd.Series([stamp]), tz).iloc[0]
     return int(stamp.tz_convert("UTC").floor("s").timestamp())

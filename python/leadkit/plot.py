@@ -134,7 +134,7 @@ def first_contact_minutes(leads: Any, touches: Any, policy: Policy) -> pd.DataFr
 def _aware(values: pd.Series, zone: str) -> pd.Series:
     times = pd.to_datetime(values, errors="raise", utc=False)
     if getattr(times.dt, "tz", None) is None:
-        return times.dt.tz_localize(zone)
+        return _frames.localize_wall(times, zone)
     return times
 
 

@@ -161,3 +161,17 @@ def test_load_reads_files_and_names_one_that_is_not_utf8(tmp_path):
     with pytest.raises(CalendarError, match="not UTF-8 text") as caught:
         Calendar.load(bad)
     assert str(bad) in str(caught.value)
+
+
+def test_naive_times_with_tz_follow_the_calendars_daylight_saving_rule():
+    from leadkit import _frames
+
+    wall = pd.Series(pd.to_datetime(["2025-03-30 02:30", "2025-10-26 02:30",
+                                     "2025-06-01 12:00", None]))
+    got = _frames.localize_wall(wall, "Europe/Berlin")
+    # Skipped 02:30 moves forward by the gap (03:30 CEST); the repeated one is the earlier.
+    assert got.dt.tz_convert("UTC").dt.strftime("%Y-%m-%d %H:%M").tolist()[:3] == [
+        "2025-03-30 01:30", "2025-10-26 00:30", "2025-06-01 10:00"]
+    assert pd.isna(got.iloc[3])
+    assert _frames.instant_seconds("2025-03-30 02:30", "as_of", "Europe/Berlin") == int(
+        pd.Timestamp("2025-03-30 01:30", tz="UTC").timestamp())
