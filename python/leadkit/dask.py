@@ -125,6 +125,8 @@ def partial_states(leads: dd.DataFrame, touches: dd.DataFrame, policy: Policy, *
                               "at": pd.Series([], dtype="datetime64[ns, UTC]"),
                               "satisfied": pd.Series([], dtype=bool)})
         surveys = dd.from_pandas(empty, npartitions=1)
+    if "region_id" in names and dealers is None:
+        raise ValueError("by: region_id needs the dealers table (dealers=)")
     scope, dealers = _checked_scope(scope, leads, dealers)
     stamp = _resolve_as_of([(leads, _lead_instants(policy, ["entered_at", *names])),
                             (touches, {"at"}), (surveys, {"at"})], as_of, tz)

@@ -76,6 +76,9 @@ def test_scopes_and_dealers(client):
     with pytest.raises(KeyError, match="unknown dealer 'D9'"):
         ld.kpis(dd.from_pandas(leads, npartitions=3), dd.from_pandas(touches, npartitions=2),
                 OABC, scope=Scope.dealer("D9"))
+    with pytest.raises(ValueError, match=r"by: region_id needs the dealers table"):
+        ld.kpis(dd.from_pandas(leads, npartitions=3), dd.from_pandas(touches, npartitions=2),
+                OABC, by="region_id", scope=Scope.dealer("D2"))
 
 
 def _die_once(frame, marker):
