@@ -397,15 +397,25 @@ void FindFixedOffset(CalendarData& c) {
   c.fixed_to = info.end.time_since_epoch().count();
 }
 
+// True when local time `local` does not exist (a spring-forward gap skips it).
+bool Skipped(const CalendarData& c, date::local_seconds local) {
+  const int64_t guess = local.time_since_epoch().count() - c.fixed_offset;
+  if (guess >= c.fixed_from + kDay && guess < c.fixed_to - kDay) return false;
+  return c.zone->get_info(local).result == date::local_info::nonexistent;
+}
+
 // Appends day `day`'s open intervals (UTC seconds) to starts/ends.
 void AppendDay(const CalendarData& c, date::local_days day,
                const std::vector<OpenHours>& hours, std::vector<int64_t>& starts,
                std::vector<int64_t>& ends) {
   for (const OpenHours& h : hours) {
+    // An interval wholly inside a skipped hour has no open time that day (both its ends would
+    // otherwise move forward by the gap and keep their length).
+    if (Skipped(c, day + h.open) && Skipped(c, day + h.close)) continue;
     int64_t s = FromLocalSeconds(c, day + h.open);
     const int64_t e = FromLocalSeconds(c, day + h.close);
     if (!ends.empty()) s = std::max(s, ends.back());
-    if (e <= s) continue;  // wholly inside a skipped hour
+    if (e <= s) continue;
     starts.push_back(s);
     ends.push_back(e);
   }

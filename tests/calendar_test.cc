@@ -222,6 +222,18 @@ constexpr char kBerlin[] = R"({
   "coverage": {"from": "2025-01-01", "to": "2025-12-31", "outside": "weekly"}
 })";
 
+TEST(Calendar, AnIntervalInsideTheSkippedHourHasNoOpenTime) {
+  for (const char* coverage : {R"(, "coverage": {"from": "2025-01-01", "to": "2025-12-31"})", ""}) {
+    const Calendar cal = Load(absl::StrCat(
+        R"({"name": "gap", "time_zone": "Europe/Berlin", "weekly": {"sun": [["02:15", "02:45"]],
+            "mon": [["09:00", "10:00"]]})", coverage, "}"));
+    // 2025-03-30 is a Sunday whose 02:00-03:00 is skipped; a week later it opens as usual.
+    EXPECT_FALSE(*cal.IsWorkday(Day(2025, 3, 30))) << coverage;
+    EXPECT_TRUE(*cal.IsWorkday(Day(2025, 4, 6))) << coverage;
+    EXPECT_EQ(Show(cal, *cal.NextOpen(At(cal, "2025-03-30 00:00"))), "2025-03-31 09:00");
+  }
+}
+
 TEST(Calendar, DaylightSavingTransitions) {
   const Calendar cal = Load(kBerlin);
   const auto utc = [](const char* text) {
