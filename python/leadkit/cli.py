@@ -47,9 +47,18 @@ def read_table(path: str, table: str) -> pd.DataFrame:
         raise UsageError(f"{table}: no such file: {path}")
     if path.endswith((".parquet", ".pq")):
         return pd.read_parquet(path)
-    frame = pd.read_csv(path, keep_default_na=True)
+    try:
+        frame = pd.read_csv(path, keep_default_na=True)
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as e:
+        raise UsageError(f"{table}: cannot read {path} as CSV: {str(e).splitlines()[0]}")
+    if len(frame.columns) == 1 and any(sep in str(frame.columns[0]) for sep in ";\t|"):
+        raise UsageError(f"{table}: {path} has one column {str(frame.columns[0])[:60]!r}; "
+                         "expected comma-separated columns")
     labels = _frames.RowLabels(frame, "lead_id")
     for column in frame.columns:
+        if _is_instant_column(column) and (frame[column].dtype == object
+                                           or pd.api.types.is_string_dtype(frame[column])):
+            frame[column] = _parse_instants(frame[column], path, table, column, labels)
         kind = _frames.LEAD_FIELDS.get(column, ("", False, False))[0]
         if kind != "number" or frame[column].dtype.kind in "iuf":
             continue
@@ -63,6 +72,36 @@ def read_table(path: str, table: str) -> pd.DataFrame:
             )
         frame[column] = parsed
     return frame
+
+
+def _is_instant_column(column: str) -> bool:
+    kind = _frames.LEAD_FIELDS.get(column, ("", False, False))[0]
+    return kind == "instant" or column == "at" or column.endswith("_at")
+
+
+def _parse_instants(values: pd.Series, path: str, table: str, column: str, labels):
+    """ISO timestamps from CSV text. All with an offset: instants (offsets may differ). All
+    without: naive wall times (the engines then need --tz). A mix of both, or text that is no
+    timestamp, is an error naming the row."""
+    present = values.dropna().astype(str)
+    if present.empty:
+        return pd.to_datetime(values, utc=True)
+    aware = present.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True)
+    name = os.path.basename(path)
+    if aware.any() and not aware.all():
+        odd = aware.index[(~aware).to_numpy()][0] if aware.iloc[0] else aware.index[aware.to_numpy()][0]
+        position = values.index.get_loc(odd)
+        raise UsageError(
+            f"{name}: {table}.{column}: {labels(position)} has {values.iloc[position]!r}, but "
+            f"{values.loc[present.index[0]]!r} came before: mixed time zones (give every "
+            "timestamp an offset, or none and pass --tz)")
+    parsed = pd.to_datetime(values, utc=bool(aware.all()), format="ISO8601", errors="coerce")
+    bad = (parsed.isna() & values.notna()).to_numpy()
+    if bad.any():
+        position = int(bad.argmax())
+        raise UsageError(f"{name}: {table}.{column}: {labels(position)} has "
+                         f"{values.iloc[position]!r}; expected an ISO timestamp")
+    return parsed
 
 
 def resolve_policy(spec: str) -> Policy:

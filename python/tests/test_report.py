@@ -221,3 +221,42 @@ def test_a_null_survey_value_names_column_row_and_lead():
                             "satisfied": [None]})
     with pytest.raises(ValueError, match=r'surveys.satisfied: row 0 \(lead_id "L1"\) is null'):
         leadkit.kpis(leads, touches, ABCD, surveys=surveys)
+
+
+def test_report_reads_csv_like_parquet(files, tmp_path, sample):
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    for name, frame in sample.tables().items():
+        frame.to_csv(folder / f"{name}.csv", index=False)
+    out = {}
+    for ending, where in (("csv", folder), ("parquet", files)):
+        result = run("report", "--leads", str(where / f"leads.{ending}"),
+                     "--touches", str(where / f"touches.{ending}"),
+                     "--surveys", str(where / f"surveys.{ending}"),
+                     "--visits", str(where / f"visits.{ending}"), "--policy", "abcd",
+                     "--out", str(tmp_path / f"{ending}.html"),
+                     "--json", str(tmp_path / f"{ending}.json"), "--quiet")
+        assert result.returncode == 0, result.stderr
+        out[ending] = json.loads((tmp_path / f"{ending}.json").read_text(encoding="utf-8"))
+    assert out["csv"]["headline"] == out["parquet"]["headline"]
+    assert out["csv"]["charts"]["traffic"] == out["parquet"]["charts"]["traffic"]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("lead_id,created_at\nL1,2026-01-05 10:00\nL2,2026-01-05T10:00:00+01:00\n",
+     "leads.created_at: lead_id='L2' (row 1) has '2026-01-05T10:00:00+01:00', but "
+     "'2026-01-05 10:00' came before: mixed time zones"),
+    ("lead_id,created_at\nL1,2026-01-05 10:00\nL2,soon\n",
+     "leads.created_at: lead_id='L2' (row 1) has 'soon'; expected an ISO timestamp"),
+    ("lead_id;created_at\nL1;2026-01-05 10:00\n",
+     "has one column 'lead_id;created_at'; expected comma-separated columns"),
+])
+def test_bad_csv_timestamps_and_delimiters_are_exit_2(tmp_path, files, text, message):
+    leads = tmp_path / "leads.csv"
+    leads.write_text(text, encoding="utf-8")
+    result = run("report", "--leads", str(leads), "--touches", str(files / "touches.parquet"),
+                 "--policy", "abcd", "--out", str(tmp_path / "r.html"), "--quiet")
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "r.html").exists()
