@@ -38,21 +38,40 @@ _OVERDUE_ROWS = 50
 
 
 class Steps:
-    """Reports each step on a stream (stderr by default): a line when it starts and how long
-    it took, so a long run is never silent. ``Steps(None)`` is quiet."""
+    """Reports each step on a stream (stderr by default), so a long run is never silent: on a
+    terminal, one progress bar redrawn in place; elsewhere (a log file, a pipe), one line per
+    step with the time it took. ``Steps(None)`` is quiet."""
+
+    WIDTH = 24
 
     def __init__(self, total: int, stream=sys.stderr):
         self.total, self.done, self.stream = total, 0, stream
+        self.began = time.perf_counter()
+        self.live = stream is not None and getattr(stream, "isatty", lambda: False)()
+
+    def _bar(self, finished: int, label: str) -> str:
+        filled = self.WIDTH * finished // self.total
+        elapsed = time.perf_counter() - self.began
+        return (f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] {finished}/{self.total} "
+                f"{elapsed:5.1f} s  {label:<48.48}")
 
     def run(self, label: str, fn: Callable[[], Any]) -> Any:
         self.done += 1
         began = time.perf_counter()
-        if self.stream is not None:
+        if self.live:
+            self.stream.write(self._bar(self.done - 1, label + " ..."))
+        elif self.stream is not None:
             self.stream.write(f"[{self.done}/{self.total}] {label} ...")
+        if self.stream is not None:
             self.stream.flush()
         result = fn()
-        if self.stream is not None:
+        if self.live:
+            last = self.done == self.total
+            self.stream.write(self._bar(self.done, "done" if last else label)
+                              + ("\n" if last else ""))
+        elif self.stream is not None:
             self.stream.write(f" {time.perf_counter() - began:.1f} s\n")
+        if self.stream is not None:
             self.stream.flush()
         return result
 

@@ -260,3 +260,35 @@ def test_bad_csv_timestamps_and_delimiters_are_exit_2(tmp_path, files, text, mes
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "r.html").exists()
+
+
+class _Terminal:
+    def __init__(self):
+        self.text = ""
+
+    def write(self, text):
+        self.text += text
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return True
+
+
+def test_steps_draw_a_bar_on_a_terminal_and_lines_elsewhere():
+    import io
+
+    terminal = _Terminal()
+    steps = report.Steps(2, terminal)
+    assert steps.run("one", lambda: 1) == 1
+    steps.run("two", lambda: None)
+    assert "\r[" + "#" * 12 + "." * 12 + "] 1/2" in terminal.text
+    assert terminal.text.endswith("\n") and "] 2/2" in terminal.text
+    assert terminal.text.count("\n") == 1
+    log = io.StringIO()
+    lines = report.Steps(2, log)
+    lines.run("one", lambda: None)
+    lines.run("two", lambda: None)
+    assert [line.split(" ...")[0] for line in log.getvalue().splitlines()] == [
+        "[1/2] one", "[2/2] two"]
