@@ -12,7 +12,8 @@ namespace leadkit {
 namespace {
 
 const Cadence& Abcd() {
-  static const Cadence* cadence = new Cadence(*Cadence::ForPolicy(*Policy::Preset("abcd")));
+  static const Cadence* cadence =
+      new Cadence(*Cadence::ForPolicy(*Policy::Preset("abcd")));
   return *cadence;
 }
 
@@ -21,7 +22,8 @@ std::vector<Instant> RandomInstants(size_t n, uint64_t seed) {
   std::vector<Instant> out;
   const int64_t from = 1546300800;  // 2019-01-01T00:00:00Z
   for (size_t i = 0; i < n; ++i) {
-    out.push_back(Instant(std::chrono::seconds(from + static_cast<int64_t>(rng() % (7 * 365 * 86400LL)))));
+    out.push_back(Instant(std::chrono::seconds(
+        from + static_cast<int64_t>(rng() % (7 * 365 * 86400LL)))));
   }
   return out;
 }
@@ -32,7 +34,8 @@ void BM_FollowUpDeadline_Abcd(benchmark::State& state) {
   size_t i = 0;
   for (auto _ : state) {
     const size_t k = i++ & (times.size() - 1);
-    absl::StatusOr<std::optional<FollowUpDue>> d = c.FollowUpDeadline(times[k], static_cast<int>(k & 3));
+    absl::StatusOr<std::optional<FollowUpDue>> d =
+        c.FollowUpDeadline(times[k], static_cast<int>(k & 3));
     if (!d.ok()) std::abort();
     benchmark::DoNotOptimize(*d);
   }
@@ -52,12 +55,13 @@ void BM_LeadTasks_FiveTouches(benchmark::State& state) {
     lead.grade = 1;
     lead.callback_channel = true;
     for (size_t t = 0; t < touches.size(); ++t) {
-      touches[t] = {.at = lead.created_at + std::chrono::hours(30 * static_cast<int>(t + 1)),
+      touches[t] = {.at = lead.created_at +
+                          std::chrono::hours(30 * static_cast<int>(t + 1)),
                     .method = t == 0 ? "visit" : "phone",
                     .grade_after = t == 2 ? 2 : -1};
     }
-    absl::StatusOr<std::vector<Task>> tasks =
-        c.LeadTasks(lead, touches, lead.created_at + std::chrono::hours(24 * 20));
+    absl::StatusOr<std::vector<Task>> tasks = c.LeadTasks(
+        lead, touches, lead.created_at + std::chrono::hours(24 * 20));
     if (!tasks.ok()) std::abort();
     benchmark::DoNotOptimize(tasks->data());
   }

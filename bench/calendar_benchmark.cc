@@ -25,7 +25,8 @@ const Inputs& RandomInputs() {
     const int64_t from = 1546300800;  // 2019-01-01T00:00:00Z
     const int64_t span = 7 * 365 * 86400LL;
     for (int i = 0; i < 1 << 16; ++i) {
-      in->times.push_back(Instant(std::chrono::seconds(from + static_cast<int64_t>(rng() % span))));
+      in->times.push_back(Instant(
+          std::chrono::seconds(from + static_cast<int64_t>(rng() % span))));
       in->durations.push_back(std::chrono::seconds(rng() % (30 * 8 * 3600)));
     }
     return in;
@@ -59,7 +60,8 @@ void BM_BusinessBetween(benchmark::State& state, const char* name) {
   for (auto _ : state) {
     const size_t k = i++ & (in.times.size() - 1);
     const size_t j = (k * 7919 + 1) & (in.times.size() - 1);
-    absl::StatusOr<std::chrono::seconds> r = cal.BusinessBetween(in.times[k], in.times[j]);
+    absl::StatusOr<std::chrono::seconds> r =
+        cal.BusinessBetween(in.times[k], in.times[j]);
     if (!r.ok()) std::abort();
     benchmark::DoNotOptimize(*r);
   }

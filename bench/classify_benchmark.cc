@@ -15,8 +15,9 @@
 namespace leadkit {
 namespace {
 
-// One million leads with the classification fields, nulls included, held as the Python
-// converter would hand them over (doubles with NaN, bytes with validity, string codes).
+// One million leads with the classification fields, nulls included, held as the
+// Python converter would hand them over (doubles with NaN, bytes with validity,
+// string codes).
 class Leads {
  public:
   explicit Leads(size_t n) : columns_(static_cast<int64_t>(n)) {
@@ -26,8 +27,10 @@ class Leads {
     considered_.resize(n);
     visits_.resize(n);
     model_.resize(n);
-    for (auto* flags : {&price_, &config_, &deposit_, &drive_}) flags->resize(n);
-    for (auto* valid : {&price_valid_, &config_valid_, &deposit_valid_, &drive_valid_}) {
+    for (auto* flags : {&price_, &config_, &deposit_, &drive_})
+      flags->resize(n);
+    for (auto* valid :
+         {&price_valid_, &config_valid_, &deposit_valid_, &drive_valid_}) {
       valid->resize(n);
     }
     for (size_t i = 0; i < n; ++i) {
@@ -46,10 +49,14 @@ class Leads {
     Check(columns_.Add("models_considered", Column::Doubles(considered_)));
     Check(columns_.Add("store_visits", Column::Doubles(visits_)));
     Check(columns_.Add("model", Column::Codes(model_, models_)));
-    Check(columns_.Add("asked_price", Column::Bools(price_, price_valid_.data())));
-    Check(columns_.Add("asked_config", Column::Bools(config_, config_valid_.data())));
-    Check(columns_.Add("deposit_paid", Column::Bools(deposit_, deposit_valid_.data())));
-    Check(columns_.Add("test_drive", Column::Bools(drive_, drive_valid_.data())));
+    Check(columns_.Add("asked_price",
+                       Column::Bools(price_, price_valid_.data())));
+    Check(columns_.Add("asked_config",
+                       Column::Bools(config_, config_valid_.data())));
+    Check(columns_.Add("deposit_paid",
+                       Column::Bools(deposit_, deposit_valid_.data())));
+    Check(
+        columns_.Add("test_drive", Column::Bools(drive_, drive_valid_.data())));
   }
 
   const Columns& columns() const { return columns_; }
@@ -62,9 +69,11 @@ class Leads {
   Columns columns_;
   std::vector<double> days_, considered_, visits_;
   std::vector<int32_t> model_;
-  std::vector<std::string> models_ = {"A200", "C200", "E300", "GLC", "GLE", "EQE"};
+  std::vector<std::string> models_ = {"A200", "C200", "E300",
+                                      "GLC",  "GLE",  "EQE"};
   std::vector<uint8_t> price_, config_, deposit_, drive_;
-  std::vector<uint8_t> price_valid_, config_valid_, deposit_valid_, drive_valid_;
+  std::vector<uint8_t> price_valid_, config_valid_, deposit_valid_,
+      drive_valid_;
 };
 
 void BM_Classify(benchmark::State& state, const char* preset) {
@@ -84,7 +93,8 @@ void BM_Classify(benchmark::State& state, const char* preset) {
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(n));
 }
 
-BENCHMARK_CAPTURE(BM_Classify, three_level, "three_level")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Classify, three_level, "three_level")
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Classify, abcd, "abcd")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Classify, oabc, "oabc")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Classify, funnel, "funnel")->Unit(benchmark::kMillisecond);

@@ -12,11 +12,13 @@
 namespace leadkit {
 namespace {
 
-// A million leads and five million touches, as the Python converter hands them over.
+// A million leads and five million touches, as the Python converter hands them
+// over.
 struct Batch {
   int64_t n = 1'000'000;
-  std::vector<std::string> ids, channels = {"website", "showroom", "phone", "social"},
-                                methods = {"phone", "wechat", "visit"};
+  std::vector<std::string> ids,
+      channels = {"website", "showroom", "phone", "social"},
+      methods = {"phone", "wechat", "visit"};
   std::vector<int32_t> lead_codes, channel, touch_lead, method;
   std::vector<int64_t> created, at;
   std::vector<double> days;
@@ -35,7 +37,8 @@ struct Batch {
     for (int64_t k = 0; k < 5 * n; ++k) {
       const int64_t lead = static_cast<int64_t>(rng() % n);
       touch_lead.push_back(static_cast<int32_t>(lead));
-      at.push_back(created[static_cast<size_t>(lead)] + static_cast<int64_t>(rng() % (60 * 86400)));
+      at.push_back(created[static_cast<size_t>(lead)] +
+                   static_cast<int64_t>(rng() % (60 * 86400)));
       method.push_back(static_cast<int32_t>(rng() % methods.size()));
     }
     leads = Columns(n);
@@ -55,18 +58,25 @@ struct Batch {
 
 void BM_KpiAdd_ByChannel(benchmark::State& state) {
   static const Batch* batch = new Batch;
-  static const Cadence* cadence = new Cadence(*Cadence::ForPolicy(*Policy::Preset("abcd")));
-  const Instant as_of(std::chrono::seconds(1735639200));  // 2024-12-31 10:00 UTC
+  static const Cadence* cadence =
+      new Cadence(*Cadence::ForPolicy(*Policy::Preset("abcd")));
+  const Instant as_of(
+      std::chrono::seconds(1735639200));  // 2024-12-31 10:00 UTC
   for (auto _ : state) {
     KpiState kpis({"channel"});
-    const absl::Status s = kpis.Add(*cadence, batch->leads, batch->touches, nullptr, as_of, {},
-                                    static_cast<int>(state.range(0)));
+    const absl::Status s =
+        kpis.Add(*cadence, batch->leads, batch->touches, nullptr, as_of, {},
+                 static_cast<int>(state.range(0)));
     if (!s.ok()) std::abort();
     benchmark::DoNotOptimize(kpis);
   }
   state.SetItemsProcessed(state.iterations() * batch->n);
 }
-BENCHMARK(BM_KpiAdd_ByChannel)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_KpiAdd_ByChannel)
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace leadkit

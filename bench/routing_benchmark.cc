@@ -1,4 +1,5 @@
-// Leads routed per second on one core, on 1,000 dealers with 20 consultants each:
+// Leads routed per second on one core, on 1,000 dealers with 20 consultants
+// each:
 //   build/release/bench/routing_benchmark
 #include <chrono>
 #include <cstdlib>
@@ -17,14 +18,18 @@ namespace {
 const Network& BigNetwork() {
   static const Network* network = [] {
     std::mt19937_64 rng(9);
-    std::uniform_real_distribution<double> lat(20, 45), lon(100, 125), years(0, 8);
+    std::uniform_real_distribution<double> lat(20, 45), lon(100, 125),
+        years(0, 8);
     std::vector<Dealer> dealers;
     std::vector<Consultant> staff;
     for (int d = 0; d < 1000; ++d) {
-      dealers.push_back({.dealer_id = absl::StrCat("D", d), .lat = lat(rng), .lon = lon(rng)});
+      dealers.push_back({.dealer_id = absl::StrCat("D", d),
+                         .lat = lat(rng),
+                         .lon = lon(rng)});
       for (int c = 0; c < 20; ++c) {
         staff.push_back({.consultant_id = absl::StrCat("D", d, "-C", c),
-                         .dealer_id = absl::StrCat("D", d), .experience_years = years(rng)});
+                         .dealer_id = absl::StrCat("D", d),
+                         .experience_years = years(rng)});
       }
     }
     return new Network(*Network::Create(std::move(dealers), std::move(staff)));
@@ -47,7 +52,8 @@ void BM_Route_NearestDealer(benchmark::State& state) {
   }
   size_t i = 0;
   for (auto _ : state) {
-    absl::StatusOr<Assignment> a = router.Route(leads[i++ & (leads.size() - 1)]);
+    absl::StatusOr<Assignment> a =
+        router.Route(leads[i++ & (leads.size() - 1)]);
     if (!a.ok()) std::abort();
     benchmark::DoNotOptimize(*a);
   }
@@ -77,12 +83,14 @@ void BM_RouteBatch_NearestDealer(benchmark::State& state) {
   Columns leads(n);
   if (!leads.Add("lead_id", Column::Codes(codes, ids)).ok() ||
       !leads.Add("created_at", Column::Instants(created)).ok() ||
-      !leads.Add("lat", Column::Doubles(lats)).ok() || !leads.Add("lon", Column::Doubles(lons)).ok()) {
+      !leads.Add("lat", Column::Doubles(lats)).ok() ||
+      !leads.Add("lon", Column::Doubles(lons)).ok()) {
     std::abort();
   }
   for (auto _ : state) {
     Router router(net, policy);
-    absl::StatusOr<std::vector<Assignment>> out = router.RouteBatch(leads, grades);
+    absl::StatusOr<std::vector<Assignment>> out =
+        router.RouteBatch(leads, grades);
     if (!out.ok()) std::abort();
     benchmark::DoNotOptimize(out->data());
   }

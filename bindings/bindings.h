@@ -1,6 +1,7 @@
-// Shared declarations of the binding files. Binding policy: bindings are thin. They validate
-// arguments, wrap buffers the Python side prepared (python/leadkit/_frames.py), release the GIL
-// around C++ work, and turn an absl::Status into an exception in one place (ThrowIfError).
+// Shared declarations of the binding files. Binding policy: bindings are thin.
+// They validate arguments, wrap buffers the Python side prepared
+// (python/leadkit/_frames.py), release the GIL around C++ work, and turn an
+// absl::Status into an exception in one place (ThrowIfError).
 #ifndef LEADKIT_BINDINGS_BINDINGS_H_
 #define LEADKIT_BINDINGS_BINDINGS_H_
 
@@ -19,8 +20,9 @@ namespace leadkit::python {
 
 namespace py = pybind11;
 
-// InvalidArgument -> ValueError, NotFound -> KeyError, OutOfRange -> OverflowError,
-// FailedPrecondition -> RuntimeError, other codes -> RuntimeError; the message verbatim.
+// InvalidArgument -> ValueError, NotFound -> KeyError, OutOfRange ->
+// OverflowError, FailedPrecondition -> RuntimeError, other codes ->
+// RuntimeError; the message verbatim.
 void ThrowIfError(const absl::Status& status);
 
 template <typename T>
@@ -29,9 +31,10 @@ T ValueOrThrow(absl::StatusOr<T> value) {
   return *std::move(value);
 }
 
-// A Columns batch over numpy buffers, built from the column specs of _frames.py: a list of
-// (name, kind, values, valid, dictionary) tuples. Holds references to the arrays and owns the
-// dictionaries, so it must outlive every use of columns().
+// A Columns batch over numpy buffers, built from the column specs of
+// _frames.py: a list of (name, kind, values, valid, dictionary) tuples. Holds
+// references to the arrays and owns the dictionaries, so it must outlive every
+// use of columns().
 class BatchColumns {
  public:
   BatchColumns(int64_t num_rows, const py::list& specs);

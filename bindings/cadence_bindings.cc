@@ -8,11 +8,14 @@ namespace leadkit::python {
 
 void RegisterCadence(py::module_& m) {
   py::class_<Cadence>(m, "Cadence")
-      .def_property_readonly("calendar", [](const Cadence& c) { return c.calendar(); });
+      .def_property_readonly("calendar",
+                             [](const Cadence& c) { return c.calendar(); });
 
   m.def(
       "cadence_for_policy",
-      [](const Policy& policy) { return ValueOrThrow(Cadence::ForPolicy(policy)); },
+      [](const Policy& policy) {
+        return ValueOrThrow(Cadence::ForPolicy(policy));
+      },
       py::arg("policy"));
 
   m.def("task_names", [] {
@@ -26,7 +29,8 @@ void RegisterCadence(py::module_& m) {
   m.def(
       "schedule",
       [](const Cadence& cadence, int64_t num_leads, const py::list& lead_specs,
-         int64_t num_touches, const py::list& touch_specs, int64_t as_of, bool collect) {
+         int64_t num_touches, const py::list& touch_specs, int64_t as_of,
+         bool collect) {
         BatchColumns leads(num_leads, lead_specs);
         BatchColumns touches(num_touches, touch_specs);
         absl::StatusOr<ScheduleResult> result;
@@ -48,7 +52,8 @@ void RegisterCadence(py::module_& m) {
           kind.mutable_at(i) = static_cast<int32_t>(t.task.kind);
           start.mutable_at(i) = t.task.start.time_since_epoch().count();
           due.mutable_at(i) = t.task.due.time_since_epoch().count();
-          agenda.mutable_at(i) = t.task.agenda ? t.task.agenda->time_since_epoch().count() : 0;
+          agenda.mutable_at(i) =
+              t.task.agenda ? t.task.agenda->time_since_epoch().count() : 0;
           agenda_valid.mutable_at(i) = t.task.agenda.has_value();
           overdue.mutable_at(i) = t.task.overdue;
           detail.append(t.task.detail);
@@ -67,12 +72,14 @@ void RegisterCadence(py::module_& m) {
         out["overdue"] = overdue;
         out["detail"] = detail;
         out["errors"] = errors;
-        out["grades"] = py::array_t<int32_t>(static_cast<py::ssize_t>(result->grades.size()),
-                                             result->grades.data());
+        out["grades"] = py::array_t<int32_t>(
+            static_cast<py::ssize_t>(result->grades.size()),
+            result->grades.data());
         return out;
       },
-      py::arg("cadence"), py::arg("num_leads"), py::arg("leads"), py::arg("num_touches"),
-      py::arg("touches"), py::arg("as_of"), py::arg("collect"));
+      py::arg("cadence"), py::arg("num_leads"), py::arg("leads"),
+      py::arg("num_touches"), py::arg("touches"), py::arg("as_of"),
+      py::arg("collect"));
 }
 
 }  // namespace leadkit::python

@@ -17,8 +17,9 @@ using std::chrono::seconds;
 Instant ToInstant(int64_t s) { return Instant(seconds(s)); }
 int64_t FromInstant(Instant t) { return t.time_since_epoch().count(); }
 
-// Applies `op(a[i], b[i])` over two int64 arrays with validity (1 = valid); a null in
-// either gives a null. The GIL is released; the first error names its row.
+// Applies `op(a[i], b[i])` over two int64 arrays with validity (1 = valid); a
+// null in either gives a null. The GIL is released; the first error names its
+// row.
 template <typename Op>
 py::tuple Many(const py::array_t<int64_t, py::array::c_style>& a,
                const py::array_t<uint8_t, py::array::c_style>& a_valid,
@@ -45,8 +46,9 @@ py::tuple Many(const py::array_t<int64_t, py::array::c_style>& a,
       if (!vo[i]) continue;
       absl::StatusOr<int64_t> r = op(pa[i], pb[i]);
       if (!r.ok()) {
-        status = absl::Status(r.status().code(),
-                              absl::StrCat("row ", i, ": ", r.status().message()));
+        status =
+            absl::Status(r.status().code(),
+                         absl::StrCat("row ", i, ": ", r.status().message()));
         break;
       }
       po[i] = *r;
@@ -62,11 +64,11 @@ void RegisterCalendar(py::module_& m) {
   py::class_<Calendar>(m, "Calendar")
       .def_property_readonly("name", &Calendar::name)
       .def_property_readonly("time_zone", &Calendar::time_zone)
-      .def_property_readonly("outside",
-                             [](const Calendar& c) {
-                               return c.outside() == OutsideCoverage::kError ? "error"
-                                                                             : "weekly";
-                             })
+      .def_property_readonly(
+          "outside",
+          [](const Calendar& c) {
+            return c.outside() == OutsideCoverage::kError ? "error" : "weekly";
+          })
       .def_property_readonly("coverage",
                              [](const Calendar& c) -> py::object {
                                if (!c.has_coverage()) return py::none();
@@ -76,22 +78,27 @@ void RegisterCalendar(py::module_& m) {
                              })
       .def("to_json", &Calendar::ToJson)
       .def("is_open",
-           [](const Calendar& c, int64_t t) { return ValueOrThrow(c.IsOpen(ToInstant(t))); })
+           [](const Calendar& c, int64_t t) {
+             return ValueOrThrow(c.IsOpen(ToInstant(t)));
+           })
       .def("next_open",
            [](const Calendar& c, int64_t t) {
              return FromInstant(ValueOrThrow(c.NextOpen(ToInstant(t))));
            })
       .def("is_workday",
            [](const Calendar& c, int64_t days) {
-             return ValueOrThrow(c.IsWorkday(date::local_days(date::days(days))));
+             return ValueOrThrow(
+                 c.IsWorkday(date::local_days(date::days(days))));
            })
       .def("add_business",
            [](const Calendar& c, int64_t t, int64_t d) {
-             return FromInstant(ValueOrThrow(c.AddBusiness(ToInstant(t), seconds(d))));
+             return FromInstant(
+                 ValueOrThrow(c.AddBusiness(ToInstant(t), seconds(d))));
            })
       .def("business_between",
            [](const Calendar& c, int64_t a, int64_t b) {
-             return ValueOrThrow(c.BusinessBetween(ToInstant(a), ToInstant(b))).count();
+             return ValueOrThrow(c.BusinessBetween(ToInstant(a), ToInstant(b)))
+                 .count();
            })
       .def("add_days",
            [](const Calendar& c, int64_t t, int n) {
@@ -102,30 +109,35 @@ void RegisterCalendar(py::module_& m) {
              return FromInstant(ValueOrThrow(c.AddMonths(ToInstant(t), n)));
            })
       .def("add_business_many",
-           [](const Calendar& c, const py::array_t<int64_t, py::array::c_style>& t,
+           [](const Calendar& c,
+              const py::array_t<int64_t, py::array::c_style>& t,
               const py::array_t<uint8_t, py::array::c_style>& t_valid,
               const py::array_t<int64_t, py::array::c_style>& d,
               const py::array_t<uint8_t, py::array::c_style>& d_valid) {
              return Many(t, t_valid, d, d_valid,
                          [&c](int64_t a, int64_t b) -> absl::StatusOr<int64_t> {
-                           absl::StatusOr<Instant> r = c.AddBusiness(ToInstant(a), seconds(b));
+                           absl::StatusOr<Instant> r =
+                               c.AddBusiness(ToInstant(a), seconds(b));
                            if (!r.ok()) return r.status();
                            return FromInstant(*r);
                          });
            })
       .def("business_between_many",
-           [](const Calendar& c, const py::array_t<int64_t, py::array::c_style>& a,
+           [](const Calendar& c,
+              const py::array_t<int64_t, py::array::c_style>& a,
               const py::array_t<uint8_t, py::array::c_style>& a_valid,
               const py::array_t<int64_t, py::array::c_style>& b,
               const py::array_t<uint8_t, py::array::c_style>& b_valid) {
              return Many(a, a_valid, b, b_valid,
                          [&c](int64_t x, int64_t y) -> absl::StatusOr<int64_t> {
-                           absl::StatusOr<seconds> r = c.BusinessBetween(ToInstant(x), ToInstant(y));
+                           absl::StatusOr<seconds> r =
+                               c.BusinessBetween(ToInstant(x), ToInstant(y));
                            if (!r.ok()) return r.status();
                            return r->count();
                          });
            })
-      .def("__eq__", [](const Calendar& a, const Calendar& b) { return a == b; });
+      .def("__eq__",
+           [](const Calendar& a, const Calendar& b) { return a == b; });
 
   m.def(
       "load_calendar",
@@ -133,17 +145,24 @@ void RegisterCalendar(py::module_& m) {
         CalendarLoad load = ValueOrThrow(Calendar::FromJson(text));
         std::vector<Issue> issues(load.issues().begin(), load.issues().end());
         py::object calendar = py::none();
-        if (!load.has_errors()) calendar = py::cast(ValueOrThrow(load.calendar()));
+        if (!load.has_errors())
+          calendar = py::cast(ValueOrThrow(load.calendar()));
         return py::make_tuple(calendar, issues, load.unknown_zone());
       },
-      py::arg("text"), "Parses a calendar document: (Calendar or None, [Issue], unknown_zone).");
+      py::arg("text"),
+      "Parses a calendar document: (Calendar or None, [Issue], unknown_zone).");
   m.def(
       "calendar_for_policy",
-      [](const Policy& policy) { return ValueOrThrow(CalendarForPolicy(policy)); },
-      py::arg("policy"), "The policy's calendar preset in the policy's calendar time zone.");
+      [](const Policy& policy) {
+        return ValueOrThrow(CalendarForPolicy(policy));
+      },
+      py::arg("policy"),
+      "The policy's calendar preset in the policy's calendar time zone.");
   m.def(
       "preset_calendar",
-      [](const std::string& name) { return ValueOrThrow(Calendar::Preset(name)); },
+      [](const std::string& name) {
+        return ValueOrThrow(Calendar::Preset(name));
+      },
       py::arg("name"));
   m.def("calendar_preset_names", &Calendar::PresetNames);
 }

@@ -9,13 +9,15 @@
 namespace leadkit::python {
 
 void RegisterClassify(py::module_& m) {
-  py::class_<Classification>(m, "Classification",
-                             "The grade of one lead, the rule that gave it, and why.")
+  py::class_<Classification>(
+      m, "Classification",
+      "The grade of one lead, the rule that gave it, and why.")
       .def_readonly("grade", &Classification::grade_name)
       .def_readonly("rule", &Classification::rule_id)
       .def_readonly("reasons", &Classification::reasons)
       .def("__repr__", [](const Classification& c) {
-        return "Classification(grade=" + std::string(py::repr(py::str(c.grade_name))) +
+        return "Classification(grade=" +
+               std::string(py::repr(py::str(c.grade_name))) +
                ", rule=" + std::string(py::repr(py::str(c.rule_id))) +
                ", reasons=" + std::string(py::repr(py::cast(c.reasons))) + ")";
       });
@@ -27,11 +29,13 @@ void RegisterClassify(py::module_& m) {
       .def_readonly("value", &TraceEntry::value)
       .def_readonly("points", &TraceEntry::points)
       .def("__repr__", [](const TraceEntry& t) {
-        std::string out = "TraceEntry(rule=" + std::string(py::repr(py::str(t.rule))) +
-                          ", fired=" + (t.fired ? "True" : "False") +
-                          ", condition=" + std::string(py::repr(py::str(t.condition))) +
-                          ", value=" + std::string(py::repr(py::str(t.value)));
-        if (t.points) out += ", points=" + std::string(py::repr(py::float_(*t.points)));
+        std::string out =
+            "TraceEntry(rule=" + std::string(py::repr(py::str(t.rule))) +
+            ", fired=" + (t.fired ? "True" : "False") +
+            ", condition=" + std::string(py::repr(py::str(t.condition))) +
+            ", value=" + std::string(py::repr(py::str(t.value)));
+        if (t.points)
+          out += ", points=" + std::string(py::repr(py::float_(*t.points)));
         return out + ")";
       });
 
@@ -40,18 +44,21 @@ void RegisterClassify(py::module_& m) {
       .def_readonly("trace", &Explanation::trace)
       .def_readonly("score", &Explanation::score)
       .def("__repr__", [](const Explanation& e) {
-        return "Explanation(grade=" + std::string(py::repr(py::str(e.grade_name))) +
-               ", rule=" + std::string(py::repr(py::str(e.rule_id))) + ", trace=[" +
-               std::to_string(e.trace.size()) + " entries])";
+        return "Explanation(grade=" +
+               std::string(py::repr(py::str(e.grade_name))) +
+               ", rule=" + std::string(py::repr(py::str(e.rule_id))) +
+               ", trace=[" + std::to_string(e.trace.size()) + " entries])";
       });
 
   m.def(
       "explain_trace",
-      [](const Policy& policy, int64_t num_rows, const py::list& specs, int64_t row) {
+      [](const Policy& policy, int64_t num_rows, const py::list& specs,
+         int64_t row) {
         BatchColumns batch(num_rows, specs);
         return ValueOrThrow(Explain(policy, batch.columns(), row));
       },
-      py::arg("policy"), py::arg("num_rows"), py::arg("columns"), py::arg("row"));
+      py::arg("policy"), py::arg("num_rows"), py::arg("columns"),
+      py::arg("row"));
 
   m.def(
       "classify_batch",
@@ -59,8 +66,10 @@ void RegisterClassify(py::module_& m) {
         BatchColumns batch(num_rows, specs);
         py::array_t<int32_t> grades(num_rows);
         py::array_t<int32_t> rules(num_rows);
-        std::span<int32_t> g(grades.mutable_data(), static_cast<size_t>(num_rows));
-        std::span<int32_t> r(rules.mutable_data(), static_cast<size_t>(num_rows));
+        std::span<int32_t> g(grades.mutable_data(),
+                             static_cast<size_t>(num_rows));
+        std::span<int32_t> r(rules.mutable_data(),
+                             static_cast<size_t>(num_rows));
         absl::Status status;
         {
           py::gil_scoped_release release;
@@ -73,11 +82,13 @@ void RegisterClassify(py::module_& m) {
       "Grades every row: (grade codes, rule codes) as int32 arrays.");
   m.def(
       "explain",
-      [](const Policy& policy, int64_t num_rows, const py::list& specs, int64_t row) {
+      [](const Policy& policy, int64_t num_rows, const py::list& specs,
+         int64_t row) {
         BatchColumns batch(num_rows, specs);
         return ValueOrThrow(Classify(policy, batch.columns(), row));
       },
-      py::arg("policy"), py::arg("num_rows"), py::arg("columns"), py::arg("row"));
+      py::arg("policy"), py::arg("num_rows"), py::arg("columns"),
+      py::arg("row"));
 }
 
 }  // namespace leadkit::python

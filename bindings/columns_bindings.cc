@@ -12,8 +12,8 @@ namespace {
 template <typename T>
 std::span<const T> Values(const py::array& a, int64_t n,
                           const std::string& name) {
-  if (!py::isinstance<py::array_t<T>>(a) || a.ndim() != 1 ||
-      a.size() != n || !(a.flags() & py::array::c_style)) {
+  if (!py::isinstance<py::array_t<T>>(a) || a.ndim() != 1 || a.size() != n ||
+      !(a.flags() & py::array::c_style)) {
     throw py::value_error(absl::StrCat(
         "column \"", name, "\": expected a contiguous 1-d array of ", n,
         " values of dtype ", std::string(py::str(py::dtype::of<T>()))));
@@ -46,12 +46,13 @@ BatchColumns::BatchColumns(int64_t num_rows, const py::list& specs)
       } else if (kind == "bool") {
         column = Column::Bools(Values<uint8_t>(values, num_rows, name), valid);
       } else if (kind == "instant") {
-        column = Column::Instants(Values<int64_t>(values, num_rows, name), valid);
+        column =
+            Column::Instants(Values<int64_t>(values, num_rows, name), valid);
       } else if (kind == "date") {
         column = Column::Dates(Values<int64_t>(values, num_rows, name), valid);
       } else if (kind == "code") {
-        std::vector<std::string>& dictionary = dictionaries_.emplace_back(
-            t[4].cast<std::vector<std::string>>());
+        std::vector<std::string>& dictionary =
+            dictionaries_.emplace_back(t[4].cast<std::vector<std::string>>());
         column = Column::Codes(Values<int32_t>(values, num_rows, name),
                                dictionary, valid);
       } else {
@@ -78,7 +79,8 @@ void RegisterColumns(py::module_& m) {
   m.def(
       "nearest_name",
       [](const std::string& name, const std::vector<std::string>& candidates) {
-        std::vector<absl::string_view> views(candidates.begin(), candidates.end());
+        std::vector<absl::string_view> views(candidates.begin(),
+                                             candidates.end());
         return NearestName(name, views);
       },
       py::arg("name"), py::arg("candidates"));

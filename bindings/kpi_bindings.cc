@@ -12,15 +12,28 @@ py::dict FinalizeToDict(const KpiState& state) {
   const auto n = static_cast<py::ssize_t>(rows.size());
   py::list keys;
   py::dict out;
-  const char* names[] = {"leads", "invalid", "won", "lost", "entered_on_time",
-                         "first_contacts_due", "first_contact_on_time", "follow_ups_due",
-                         "follow_ups_on_time", "timely_leads", "surveyed", "satisfied"};
+  const char* names[] = {"leads",
+                         "invalid",
+                         "won",
+                         "lost",
+                         "entered_on_time",
+                         "first_contacts_due",
+                         "first_contact_on_time",
+                         "follow_ups_due",
+                         "follow_ups_on_time",
+                         "timely_leads",
+                         "surveyed",
+                         "satisfied"};
   std::vector<py::array_t<int64_t>> counts;
   for (size_t k = 0; k < std::size(names); ++k) counts.emplace_back(n);
-  const char* rate_names[] = {"conversion_rate", "entry_timeliness_rate",
-                              "first_contact_timeliness_rate", "follow_up_timeliness_rate",
-                              "timeliness_rate", "satisfaction_rate",
-                              "first_contact_minutes_p50", "first_contact_minutes_p90"};
+  const char* rate_names[] = {"conversion_rate",
+                              "entry_timeliness_rate",
+                              "first_contact_timeliness_rate",
+                              "follow_up_timeliness_rate",
+                              "timeliness_rate",
+                              "satisfaction_rate",
+                              "first_contact_minutes_p50",
+                              "first_contact_minutes_p90"};
   std::vector<py::array_t<double>> rates;
   for (size_t k = 0; k < std::size(rate_names); ++k) rates.emplace_back(n);
   for (py::ssize_t i = 0; i < n; ++i) {
@@ -31,34 +44,53 @@ py::dict FinalizeToDict(const KpiState& state) {
     }
     keys.append(py::tuple(key));
     const KpiCounts& c = row.counts;
-    const int64_t values[] = {c.leads, c.invalid, c.won, c.lost, c.entered_on_time,
-                              c.first_contacts_due, c.first_contact_on_time, c.follow_ups_due,
-                              c.follow_ups_on_time, c.timely_leads, c.surveyed, c.satisfied};
-    for (size_t k = 0; k < std::size(names); ++k) counts[k].mutable_at(i) = values[k];
-    const double r[] = {row.conversion_rate(), row.entry_timeliness_rate(),
-                        row.first_contact_timeliness_rate(), row.follow_up_timeliness_rate(),
-                        row.timeliness_rate(), row.satisfaction_rate(),
-                        row.first_contact_minutes_p50(), row.first_contact_minutes_p90()};
-    for (size_t k = 0; k < std::size(rate_names); ++k) rates[k].mutable_at(i) = r[k];
+    const int64_t values[] = {c.leads,
+                              c.invalid,
+                              c.won,
+                              c.lost,
+                              c.entered_on_time,
+                              c.first_contacts_due,
+                              c.first_contact_on_time,
+                              c.follow_ups_due,
+                              c.follow_ups_on_time,
+                              c.timely_leads,
+                              c.surveyed,
+                              c.satisfied};
+    for (size_t k = 0; k < std::size(names); ++k)
+      counts[k].mutable_at(i) = values[k];
+    const double r[] = {row.conversion_rate(),
+                        row.entry_timeliness_rate(),
+                        row.first_contact_timeliness_rate(),
+                        row.follow_up_timeliness_rate(),
+                        row.timeliness_rate(),
+                        row.satisfaction_rate(),
+                        row.first_contact_minutes_p50(),
+                        row.first_contact_minutes_p90()};
+    for (size_t k = 0; k < std::size(rate_names); ++k)
+      rates[k].mutable_at(i) = r[k];
   }
   out["keys"] = keys;
   for (size_t k = 0; k < std::size(names); ++k) out[names[k]] = counts[k];
-  for (size_t k = 0; k < std::size(rate_names); ++k) out[rate_names[k]] = rates[k];
+  for (size_t k = 0; k < std::size(rate_names); ++k)
+    out[rate_names[k]] = rates[k];
   return out;
 }
 
 }  // namespace
 
 void RegisterKpi(py::module_& m) {
-  py::class_<KpiState>(m, "KpiState", "Mergeable KPI counts per group (docs/kpis.md).")
+  py::class_<KpiState>(m, "KpiState",
+                       "Mergeable KPI counts per group (docs/kpis.md).")
       .def(py::init<std::vector<std::string>>(), py::arg("by"))
       .def_property_readonly("by", &KpiState::by)
       .def(
           "add",
-          [](KpiState& state, const Cadence& cadence, int64_t num_leads, const py::list& leads,
-             int64_t num_touches, const py::list& touches, int64_t num_surveys,
+          [](KpiState& state, const Cadence& cadence, int64_t num_leads,
+             const py::list& leads, int64_t num_touches,
+             const py::list& touches, int64_t num_surveys,
              const py::list& surveys, int64_t as_of,
-             const std::optional<py::array_t<uint8_t, py::array::c_style>>& include,
+             const std::optional<py::array_t<uint8_t, py::array::c_style>>&
+                 include,
              int threads) {
             BatchColumns lead_columns(num_leads, leads);
             BatchColumns touch_columns(num_touches, touches);
@@ -70,23 +102,28 @@ void RegisterKpi(py::module_& m) {
             absl::Status status;
             {
               py::gil_scoped_release release;
-              status = state.Add(cadence, lead_columns.columns(), touch_columns.columns(),
-                                 &survey_columns.columns(), Instant(std::chrono::seconds(as_of)),
-                                 mask, threads);
+              status = state.Add(
+                  cadence, lead_columns.columns(), touch_columns.columns(),
+                  &survey_columns.columns(),
+                  Instant(std::chrono::seconds(as_of)), mask, threads);
             }
             ThrowIfError(status);
           },
-          py::arg("cadence"), py::arg("num_leads"), py::arg("leads"), py::arg("num_touches"),
-          py::arg("touches"), py::arg("num_surveys"), py::arg("surveys"), py::arg("as_of"),
-          py::arg("include"), py::arg("threads") = 1)
-      .def("merge", [](KpiState& a, const KpiState& b) { ThrowIfError(a.Merge(b)); })
-      .def("to_bytes", [](const KpiState& s) { return py::bytes(s.Serialize()); })
+          py::arg("cadence"), py::arg("num_leads"), py::arg("leads"),
+          py::arg("num_touches"), py::arg("touches"), py::arg("num_surveys"),
+          py::arg("surveys"), py::arg("as_of"), py::arg("include"),
+          py::arg("threads") = 1)
+      .def("merge",
+           [](KpiState& a, const KpiState& b) { ThrowIfError(a.Merge(b)); })
+      .def("to_bytes",
+           [](const KpiState& s) { return py::bytes(s.Serialize()); })
       .def_static("from_bytes",
                   [](const py::bytes& b) {
                     return ValueOrThrow(KpiState::Deserialize(std::string(b)));
                   })
       .def("finalize", &FinalizeToDict)
-      .def("__eq__", [](const KpiState& a, const KpiState& b) { return a == b; });
+      .def("__eq__",
+           [](const KpiState& a, const KpiState& b) { return a == b; });
 }
 
 }  // namespace leadkit::python

@@ -12,8 +12,9 @@ namespace {
 
 std::string IssueRepr(const Issue& i) {
   return absl::StrCat("Issue(severity='", SeverityName(i.severity), "', path='",
-                      i.path, "', rule='", i.rule, "', message=",
-                      std::string(py::repr(py::str(i.message))), ")");
+                      i.path, "', rule='", i.rule,
+                      "', message=", std::string(py::repr(py::str(i.message))),
+                      ")");
 }
 
 py::dict FollowUpDict(const Policy& p) {
@@ -32,23 +33,27 @@ void CollectCompared(const Condition& c, std::vector<std::string>& out) {
       c.op == Op::kNotNull) {
     return;
   }
-  if (std::find(out.begin(), out.end(), c.field) == out.end()) out.push_back(c.field);
+  if (std::find(out.begin(), out.end(), c.field) == out.end())
+    out.push_back(c.field);
 }
 
 }  // namespace
 
 void RegisterPolicy(py::module_& m) {
   py::class_<Issue>(m, "Issue", "One problem found in a document.")
-      .def(py::init([](const std::string& severity, std::string path, std::string rule,
-                       std::string message) {
+      .def(py::init([](const std::string& severity, std::string path,
+                       std::string rule, std::string message) {
              if (severity != "error" && severity != "warning") {
-               throw py::value_error("severity must be 'error' or 'warning', not '" +
-                                     severity + "'");
+               throw py::value_error(
+                   "severity must be 'error' or 'warning', not '" + severity +
+                   "'");
              }
-             return Issue{severity == "error" ? Severity::kError : Severity::kWarning,
-                          std::move(path), std::move(rule), std::move(message)};
+             return Issue{
+                 severity == "error" ? Severity::kError : Severity::kWarning,
+                 std::move(path), std::move(rule), std::move(message)};
            }),
-           py::arg("severity"), py::arg("path"), py::arg("rule"), py::arg("message"))
+           py::arg("severity"), py::arg("path"), py::arg("rule"),
+           py::arg("message"))
       .def_property_readonly(
           "severity",
           [](const Issue& i) { return std::string(SeverityName(i.severity)); },
@@ -69,13 +74,13 @@ void RegisterPolicy(py::module_& m) {
       .def_property_readonly("description", &Policy::description)
       .def_property_readonly("grades",
                              [](const Policy& p) {
-                               return std::vector<std::string>(p.grades().begin(),
-                                                               p.grades().end());
+                               return std::vector<std::string>(
+                                   p.grades().begin(), p.grades().end());
                              })
       .def_property_readonly("rule_ids",
                              [](const Policy& p) {
-                               return std::vector<std::string>(p.rule_ids().begin(),
-                                                               p.rule_ids().end());
+                               return std::vector<std::string>(
+                                   p.rule_ids().begin(), p.rule_ids().end());
                              })
       .def_property_readonly("warnings",
                              [](const Policy& p) {
@@ -84,8 +89,8 @@ void RegisterPolicy(py::module_& m) {
                              })
       .def_property_readonly("fields",
                              [](const Policy& p) {
-                               return std::vector<std::string>(p.fields().begin(),
-                                                               p.fields().end());
+                               return std::vector<std::string>(
+                                   p.fields().begin(), p.fields().end());
                              })
       .def_property_readonly(
           "compared_fields",
@@ -101,13 +106,16 @@ void RegisterPolicy(py::module_& m) {
             }
             return out;
           },
-          "Fields whose values the rules compare (the others are only tested for null).")
-      .def_property_readonly("reclaim_limit",
-                             [](const Policy& p) { return p.routing().reclaim_limit; })
-      .def_property_readonly("duplicate_window_days",
-                             [](const Policy& p) { return p.routing().duplicate_window_days; })
-      .def_property_readonly("time_zone",
-                             [](const Policy& p) { return p.calendar().time_zone; })
+          "Fields whose values the rules compare (the others are only tested "
+          "for null).")
+      .def_property_readonly(
+          "reclaim_limit",
+          [](const Policy& p) { return p.routing().reclaim_limit; })
+      .def_property_readonly(
+          "duplicate_window_days",
+          [](const Policy& p) { return p.routing().duplicate_window_days; })
+      .def_property_readonly(
+          "time_zone", [](const Policy& p) { return p.calendar().time_zone; })
       .def_property_readonly("calendar_name",
                              [](const Policy& p) { return p.calendar().name; })
       .def_property_readonly("follow_up_days", &FollowUpDict)
@@ -127,7 +135,9 @@ void RegisterPolicy(py::module_& m) {
       "Parses a policy document: (Policy or None, [Issue, ...]).");
   m.def(
       "preset_policy",
-      [](const std::string& name) { return ValueOrThrow(Policy::Preset(name)); },
+      [](const std::string& name) {
+        return ValueOrThrow(Policy::Preset(name));
+      },
       py::arg("name"));
   m.def("preset_names", &Policy::PresetNames);
 }

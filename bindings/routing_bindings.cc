@@ -30,15 +30,16 @@ void RegisterRouting(py::module_& m) {
             std::vector<Consultant> cs;
             for (const py::handle row : consultants) {
               const auto t = row.cast<py::tuple>();
-              cs.push_back({.consultant_id = t[0].cast<std::string>(),
-                            .dealer_id = t[1].cast<std::string>(),
-                            .models = t[2].cast<std::vector<std::string>>(),
-                            .experience_years = t[3].cast<double>(),
-                            .active = t[4].cast<bool>(),
-                            .max_open_leads = t[5].cast<std::optional<int64_t>>(),
-                            .open_leads = t[6].cast<int64_t>(),
-                            .weight = t[7].cast<double>(),
-                            .code = t[8].cast<std::string>()});
+              cs.push_back(
+                  {.consultant_id = t[0].cast<std::string>(),
+                   .dealer_id = t[1].cast<std::string>(),
+                   .models = t[2].cast<std::vector<std::string>>(),
+                   .experience_years = t[3].cast<double>(),
+                   .active = t[4].cast<bool>(),
+                   .max_open_leads = t[5].cast<std::optional<int64_t>>(),
+                   .open_leads = t[6].cast<int64_t>(),
+                   .weight = t[7].cast<double>(),
+                   .code = t[8].cast<std::string>()});
             }
             return std::make_shared<Network>(
                 ValueOrThrow(Network::Create(std::move(ds), std::move(cs))));
@@ -47,26 +48,41 @@ void RegisterRouting(py::module_& m) {
 
   py::class_<Assignment>(m, "Assignment", "Where a lead was routed, and why.")
       .def_property_readonly("status",
-                             [](const Assignment& a) { return std::string(RouteStatusName(a.status)); })
-      .def_property_readonly("dealer_id", [](const Assignment& a) -> py::object {
-        return a.dealer_id.empty() ? py::none() : py::object(py::str(a.dealer_id));
-      })
-      .def_property_readonly("consultant_id", [](const Assignment& a) -> py::object {
-        return a.consultant_id.empty() ? py::none() : py::object(py::str(a.consultant_id));
-      })
+                             [](const Assignment& a) {
+                               return std::string(RouteStatusName(a.status));
+                             })
+      .def_property_readonly("dealer_id",
+                             [](const Assignment& a) -> py::object {
+                               return a.dealer_id.empty()
+                                          ? py::none()
+                                          : py::object(py::str(a.dealer_id));
+                             })
+      .def_property_readonly(
+          "consultant_id",
+          [](const Assignment& a) -> py::object {
+            return a.consultant_id.empty()
+                       ? py::none()
+                       : py::object(py::str(a.consultant_id));
+          })
       .def_readonly("distance_km", &Assignment::distance_km)
-      .def_property_readonly("file_number", [](const Assignment& a) -> py::object {
-        return a.file_number.empty() ? py::none() : py::object(py::str(a.file_number));
-      })
-      .def_property_readonly("duplicate_of", [](const Assignment& a) -> py::object {
-        return a.duplicate_of.empty() ? py::none() : py::object(py::str(a.duplicate_of));
-      })
+      .def_property_readonly("file_number",
+                             [](const Assignment& a) -> py::object {
+                               return a.file_number.empty()
+                                          ? py::none()
+                                          : py::object(py::str(a.file_number));
+                             })
+      .def_property_readonly("duplicate_of",
+                             [](const Assignment& a) -> py::object {
+                               return a.duplicate_of.empty()
+                                          ? py::none()
+                                          : py::object(py::str(a.duplicate_of));
+                             })
       .def_readonly("reason", &Assignment::reason)
       .def_readonly("reasons", &Assignment::reasons)
       .def("__repr__", [](const Assignment& a) {
-        return "Assignment(status='" + std::string(RouteStatusName(a.status)) + "', dealer_id='" +
-               a.dealer_id + "', consultant_id='" + a.consultant_id + "', reason='" + a.reason +
-               "')";
+        return "Assignment(status='" + std::string(RouteStatusName(a.status)) +
+               "', dealer_id='" + a.dealer_id + "', consultant_id='" +
+               a.consultant_id + "', reason='" + a.reason + "')";
       });
 
   // The router keeps its network alive.
@@ -83,18 +99,20 @@ void RegisterRouting(py::module_& m) {
       .def(
           "route",
           [](PyRouter& self, const std::string& lead_id, int64_t created_at,
-             const std::string& phone, const std::optional<std::string>& dealer_id,
-             const std::string& model, const std::string& city, std::optional<double> lat,
-             std::optional<double> lon, int grade) {
-            RouteLead lead{.lead_id = lead_id,
-                           .created_at = Instant(std::chrono::seconds(created_at)),
-                           .phone = phone,
-                           .dealer_id = dealer_id,
-                           .model = model,
-                           .city = city,
-                           .lat = lat,
-                           .lon = lon,
-                           .grade = grade};
+             const std::string& phone,
+             const std::optional<std::string>& dealer_id,
+             const std::string& model, const std::string& city,
+             std::optional<double> lat, std::optional<double> lon, int grade) {
+            RouteLead lead{
+                .lead_id = lead_id,
+                .created_at = Instant(std::chrono::seconds(created_at)),
+                .phone = phone,
+                .dealer_id = dealer_id,
+                .model = model,
+                .city = city,
+                .lat = lat,
+                .lon = lon,
+                .grade = grade};
             absl::StatusOr<Assignment> out;
             {
               py::gil_scoped_release release;
@@ -102,18 +120,19 @@ void RegisterRouting(py::module_& m) {
             }
             return ValueOrThrow(std::move(out));
           },
-          py::arg("lead_id"), py::arg("created_at"), py::arg("phone"), py::arg("dealer_id"),
-          py::arg("model"), py::arg("city"), py::arg("lat"), py::arg("lon"), py::arg("grade"))
-      .def(
-          "add_open_lead",
-          [](PyRouter& self, const std::string& lead_id, int64_t created_at,
-             const std::string& phone, const std::string& dealer_id,
-             const std::string& consultant_id) {
-            RouteLead lead{.lead_id = lead_id,
-                           .created_at = Instant(std::chrono::seconds(created_at)),
-                           .phone = phone};
-            self.router->AddOpenLead(lead, dealer_id, consultant_id);
-          })
+          py::arg("lead_id"), py::arg("created_at"), py::arg("phone"),
+          py::arg("dealer_id"), py::arg("model"), py::arg("city"),
+          py::arg("lat"), py::arg("lon"), py::arg("grade"))
+      .def("add_open_lead",
+           [](PyRouter& self, const std::string& lead_id, int64_t created_at,
+              const std::string& phone, const std::string& dealer_id,
+              const std::string& consultant_id) {
+             RouteLead lead{
+                 .lead_id = lead_id,
+                 .created_at = Instant(std::chrono::seconds(created_at)),
+                 .phone = phone};
+             self.router->AddOpenLead(lead, dealer_id, consultant_id);
+           })
       .def(
           "route_batch",
           [](PyRouter& self, int64_t num_rows, const py::list& specs,
@@ -123,7 +142,8 @@ void RegisterRouting(py::module_& m) {
             {
               py::gil_scoped_release release;
               result = self.router->RouteBatch(
-                  leads.columns(), {grades.data(), static_cast<size_t>(grades.size())});
+                  leads.columns(),
+                  {grades.data(), static_cast<size_t>(grades.size())});
             }
             ThrowIfError(result.status());
             const auto n = static_cast<py::ssize_t>(result->size());
@@ -154,12 +174,14 @@ void RegisterRouting(py::module_& m) {
             return out;
           },
           py::arg("num_rows"), py::arg("leads"), py::arg("grades"))
-      .def("save", [](const PyRouter& self) { return py::bytes(self.router->Save()); })
+      .def("save",
+           [](const PyRouter& self) { return py::bytes(self.router->Save()); })
       .def("restore", [](PyRouter& self, const py::bytes& b) {
         ThrowIfError(self.router->Restore(std::string(b)));
       });
 
-  m.def("normalize_phone", [](const std::string& p) { return NormalizePhone(p); });
+  m.def("normalize_phone",
+        [](const std::string& p) { return NormalizePhone(p); });
   m.def(
       "parse_file_number",
       [](const std::string& text) {

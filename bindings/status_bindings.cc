@@ -25,7 +25,8 @@ void RegisterStatus(py::module_& m) {
   m.def(
       "_raise_status",
       [](int code, const std::string& message) {
-        ThrowIfError(absl::Status(static_cast<absl::StatusCode>(code), message));
+        ThrowIfError(
+            absl::Status(static_cast<absl::StatusCode>(code), message));
       },
       py::arg("code"), py::arg("message"));
 }

@@ -1,5 +1,5 @@
-// The cadence engine: deadline rules, a lead's open tasks, and the batch schedule
-// (docs/cadence.md).
+// The cadence engine: deadline rules, a lead's open tasks, and the batch
+// schedule (docs/cadence.md).
 #include "leadkit/cadence.h"
 
 #include <algorithm>
@@ -9,11 +9,11 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "date/date.h"
-#include "nlohmann/json.hpp"
+#include "lead_batch.h"
 #include "leadkit/classify.h"
 #include "leadkit/internal/status_macros.h"
 #include "leadkit/phone.h"
-#include "lead_batch.h"
+#include "nlohmann/json.hpp"
 
 namespace leadkit {
 namespace cadence_internal {
@@ -22,9 +22,10 @@ namespace {
 using std::chrono::seconds;
 
 constexpr absl::string_view kTaskNames[kTaskKinds] = {
-    "first_contact", "callback",    "thank_you",  "follow_up",        "order_follow_up",
-    "post_sale",     "owner_care",  "nurture",    "birthday",         "holiday_greeting",
-    "campaign",      "lost_review", "downgrade_review"};
+    "first_contact",   "callback",         "thank_you",  "follow_up",
+    "order_follow_up", "post_sale",        "owner_care", "nurture",
+    "birthday",        "holiday_greeting", "campaign",   "lost_review",
+    "downgrade_review"};
 
 bool TouchBefore(const TouchFacts& a, const TouchFacts& b) {
   if (a.at != b.at) return a.at < b.at;
@@ -50,33 +51,39 @@ class LeadSchedule {
         as_of_(as_of) {}
 
   absl::StatusOr<std::vector<Task>> Run() {
-    if (lead_.created_at > as_of_ || lead_.status == LeadStatus::kInvalid) return tasks_;
+    if (lead_.created_at > as_of_ || lead_.status == LeadStatus::kInvalid)
+      return tasks_;
     // A close after as_of means the lead was still open at as_of.
     LeadStatus status = lead_.status;
     if (status == LeadStatus::kWon && lead_.won_at && *lead_.won_at > as_of_) {
       status = LeadStatus::kOpen;
     }
-    if (status == LeadStatus::kLost && lead_.lost_at && *lead_.lost_at > as_of_) {
+    if (status == LeadStatus::kLost && lead_.lost_at &&
+        *lead_.lost_at > as_of_) {
       status = LeadStatus::kOpen;
     }
     const bool sales = status == LeadStatus::kOpen ||
-                       (status == LeadStatus::kLost && lead_.lost_review == LostReview::kRejected);
-    const bool delivered =
-        status == LeadStatus::kWon && lead_.delivered_at && *lead_.delivered_at <= as_of_;
+                       (status == LeadStatus::kLost &&
+                        lead_.lost_review == LostReview::kRejected);
+    const bool delivered = status == LeadStatus::kWon && lead_.delivered_at &&
+                           *lead_.delivered_at <= as_of_;
     if (sales) {
       LEADKIT_RETURN_IF_ERROR(FirstContact());
       LEADKIT_RETURN_IF_ERROR(Callback());
       LEADKIT_RETURN_IF_ERROR(ThankYou());
       LEADKIT_RETURN_IF_ERROR(FollowUps());
     }
-    if (status == LeadStatus::kWon && !delivered) LEADKIT_RETURN_IF_ERROR(OrderFollowUp());
+    if (status == LeadStatus::kWon && !delivered)
+      LEADKIT_RETURN_IF_ERROR(OrderFollowUp());
     if (delivered) {
       LEADKIT_RETURN_IF_ERROR(PostSale());
       LEADKIT_RETURN_IF_ERROR(OwnerCare());
     }
     if (status == LeadStatus::kLost) {
-      if (lead_.lost_review == LostReview::kPending) LEADKIT_RETURN_IF_ERROR(LostReviewTask());
-      if (lead_.lost_review == LostReview::kApproved || lead_.lost_review == LostReview::kNone) {
+      if (lead_.lost_review == LostReview::kPending)
+        LEADKIT_RETURN_IF_ERROR(LostReviewTask());
+      if (lead_.lost_review == LostReview::kApproved ||
+          lead_.lost_review == LostReview::kNone) {
         LEADKIT_RETURN_IF_ERROR(Nurture());
       }
     }
@@ -84,8 +91,9 @@ class LeadSchedule {
       LEADKIT_RETURN_IF_ERROR(SpecialDays(sales));
     }
     for (Task& t : tasks_) t.overdue = t.due < as_of_;
-    std::stable_sort(tasks_.begin(), tasks_.end(),
-                     [](const Task& a, const Task& b) { return a.due < b.due; });
+    std::stable_sort(
+        tasks_.begin(), tasks_.end(),
+        [](const Task& a, const Task& b) { return a.due < b.due; });
     return tasks_;
   }
 
@@ -98,13 +106,17 @@ class LeadSchedule {
   }
 
  private:
-  void Add(TaskKind kind, Instant start, Instant due, std::optional<Instant> agenda = {},
-           std::string detail = "") {
-    tasks_.push_back({.kind = kind, .start = start, .due = due, .agenda = agenda,
+  void Add(TaskKind kind, Instant start, Instant due,
+           std::optional<Instant> agenda = {}, std::string detail = "") {
+    tasks_.push_back({.kind = kind,
+                      .start = start,
+                      .due = due,
+                      .agenda = agenda,
                       .detail = std::move(detail)});
   }
 
-  // The last of `since` and the touches after it: where a repeating task restarts.
+  // The last of `since` and the touches after it: where a repeating task
+  // restarts.
   Instant LastEventSince(Instant since) const {
     Instant last = since;
     for (const TouchFacts& t : touches_) {
@@ -129,23 +141,27 @@ class LeadSchedule {
   absl::Status Callback() {
     if (!lead_.callback_channel) return absl::OkStatus();
     for (const TouchFacts& t : touches_) {
-      if (t.at > lead_.created_at && t.method != "visit") return absl::OkStatus();
+      if (t.at > lead_.created_at && t.method != "visit")
+        return absl::OkStatus();
     }
-    LEADKIT_ASSIGN_OR_RETURN(Instant due, cadence_.Deadline(lead_.created_at, c_.callback));
+    LEADKIT_ASSIGN_OR_RETURN(Instant due,
+                             cadence_.Deadline(lead_.created_at, c_.callback));
     Add(TaskKind::kCallback, lead_.created_at, due);
     return absl::OkStatus();
   }
 
   absl::Status ThankYou() {
-    if (touches_.size() != 1) return absl::OkStatus();  // none yet, or closed by a later one
-    LEADKIT_ASSIGN_OR_RETURN(Instant due, cadence_.Deadline(touches_[0].at, c_.thank_you));
+    if (touches_.size() != 1)
+      return absl::OkStatus();  // none yet, or closed by a later one
+    LEADKIT_ASSIGN_OR_RETURN(Instant due,
+                             cadence_.Deadline(touches_[0].at, c_.thank_you));
     Add(TaskKind::kThankYou, touches_[0].at, due);
     return absl::OkStatus();
   }
 
-  // The open follow-up (from the last touch) and the downgrade review: a review opens when
-  // N follow-up deadlines in a row pass without the next touch, and closes with a touch that
-  // records a grade.
+  // The open follow-up (from the last touch) and the downgrade review: a review
+  // opens when N follow-up deadlines in a row pass without the next touch, and
+  // closes with a touch that records a grade.
   absl::Status FollowUps() {
     if (touches_.empty()) return absl::OkStatus();
     int grade = lead_.grade;
@@ -167,7 +183,8 @@ class LeadSchedule {
       if (last) {
         Add(TaskKind::kFollowUp, t.at, due->due, due->agenda);
       }
-      const bool missed = last ? due->due < as_of_ : touches_[i + 1].at > due->due;
+      const bool missed =
+          last ? due->due < as_of_ : touches_[i + 1].at > due->due;
       if (!missed) {
         streak = 0;
         continue;
@@ -175,26 +192,31 @@ class LeadSchedule {
       if (++streak >= c_.downgrade_after_missed && !review) review = due->due;
     }
     if (review) {
-      LEADKIT_ASSIGN_OR_RETURN(Instant due, cadence_.Deadline(*review, c_.downgrade_review));
+      LEADKIT_ASSIGN_OR_RETURN(Instant due,
+                               cadence_.Deadline(*review, c_.downgrade_review));
       Add(TaskKind::kDowngradeReview, *review, due);
     }
     return absl::OkStatus();
   }
 
   absl::Status OrderFollowUp() {
-    const Instant start = LastEventSince(lead_.won_at.value_or(lead_.created_at));
-    LEADKIT_ASSIGN_OR_RETURN(Instant due, RolledDays(start, c_.order_follow_up_days));
+    const Instant start =
+        LastEventSince(lead_.won_at.value_or(lead_.created_at));
+    LEADKIT_ASSIGN_OR_RETURN(Instant due,
+                             RolledDays(start, c_.order_follow_up_days));
     Add(TaskKind::kOrderFollowUp, start, due);
     return absl::OkStatus();
   }
 
-  // Visit within 24 h, again within a week, the first-service reminder: each step closed by
-  // the first touch after the previous step closed; the first step still open is the task.
+  // Visit within 24 h, again within a week, the first-service reminder: each
+  // step closed by the first touch after the previous step closed; the first
+  // step still open is the task.
   absl::Status PostSale() {
     const Instant delivered = *lead_.delivered_at;
     LEADKIT_ASSIGN_OR_RETURN(Instant week, RolledDays(delivered, 7));
-    LEADKIT_ASSIGN_OR_RETURN(Instant months,
-                             calendar_.AddMonths(delivered, c_.first_service_months));
+    LEADKIT_ASSIGN_OR_RETURN(
+        Instant months,
+        calendar_.AddMonths(delivered, c_.first_service_months));
     LEADKIT_ASSIGN_OR_RETURN(Instant service, calendar_.RollToOpen(months));
     const std::pair<const char*, Instant> steps[] = {
         {"visit_24h", delivered + std::chrono::hours(24)},
@@ -205,7 +227,8 @@ class LeadSchedule {
     for (const auto& [name, due] : steps) {
       while (next < touches_.size() && touches_[next].at <= closed) ++next;
       if (next == touches_.size()) {
-        Add(TaskKind::kPostSale, delivered, due, std::nullopt, name);  // every step starts at delivery
+        Add(TaskKind::kPostSale, delivered, due, std::nullopt,
+            name);  // every step starts at delivery
         return absl::OkStatus();
       }
       closed = touches_[next].at;
@@ -216,9 +239,11 @@ class LeadSchedule {
   absl::Status OwnerCare() {
     const Instant delivered = *lead_.delivered_at;
     const Instant start = LastEventSince(delivered);
-    LEADKIT_ASSIGN_OR_RETURN(Instant early_end,
-                             calendar_.AddMonths(delivered, c_.owner_care_early_months));
-    const int days = start < early_end ? c_.owner_care_early_days : c_.owner_care_later_days;
+    LEADKIT_ASSIGN_OR_RETURN(
+        Instant early_end,
+        calendar_.AddMonths(delivered, c_.owner_care_early_months));
+    const int days =
+        start < early_end ? c_.owner_care_early_days : c_.owner_care_later_days;
     LEADKIT_ASSIGN_OR_RETURN(Instant due, RolledDays(start, days));
     Add(TaskKind::kOwnerCare, start, due);
     return absl::OkStatus();
@@ -226,35 +251,42 @@ class LeadSchedule {
 
   absl::Status Nurture() {
     if (c_.lost_nurture_days <= 0) return absl::OkStatus();
-    const Instant start = LastEventSince(lead_.lost_at.value_or(lead_.created_at));
-    LEADKIT_ASSIGN_OR_RETURN(Instant due, RolledDays(start, c_.lost_nurture_days));
+    const Instant start =
+        LastEventSince(lead_.lost_at.value_or(lead_.created_at));
+    LEADKIT_ASSIGN_OR_RETURN(Instant due,
+                             RolledDays(start, c_.lost_nurture_days));
     Add(TaskKind::kNurture, start, due);
     return absl::OkStatus();
   }
 
   absl::Status LostReviewTask() {
     const Instant start = lead_.lost_at.value_or(lead_.created_at);
-    LEADKIT_ASSIGN_OR_RETURN(Instant due, cadence_.Deadline(start, c_.lost_review));
+    LEADKIT_ASSIGN_OR_RETURN(Instant due,
+                             cadence_.Deadline(start, c_.lost_review));
     Add(TaskKind::kLostReview, start, due);
     return absl::OkStatus();
   }
 
-  // A special day's task: from the day's opening to its closing (a day without open hours:
-  // its whole local day), closed by any touch that local day. Only the most recent day that
-  // has begun, on or after the lead's creation, is considered.
-  absl::Status SpecialDay(TaskKind kind, date::local_days day, std::string detail) {
+  // A special day's task: from the day's opening to its closing (a day without
+  // open hours: its whole local day), closed by any touch that local day. Only
+  // the most recent day that has begun, on or after the lead's creation, is
+  // considered.
+  absl::Status SpecialDay(TaskKind kind, date::local_days day,
+                          std::string detail) {
     const date::local_days created =
         date::floor<date::days>(calendar_.ToLocal(lead_.created_at));
     if (day < created) return absl::OkStatus();
     const Instant midnight = calendar_.FromLocal(date::local_seconds(day));
-    const Instant next_midnight = calendar_.FromLocal(date::local_seconds(day + date::days(1)));
+    const Instant next_midnight =
+        calendar_.FromLocal(date::local_seconds(day + date::days(1)));
     Instant start = midnight;
     Instant due = next_midnight;
     LEADKIT_ASSIGN_OR_RETURN(bool workday, calendar_.IsWorkday(day));
     if (workday) {
       LEADKIT_ASSIGN_OR_RETURN(start, calendar_.NextOpen(midnight));
       // The day's closing: its open time, counted from its opening.
-      LEADKIT_ASSIGN_OR_RETURN(seconds open, calendar_.BusinessBetween(midnight, next_midnight));
+      LEADKIT_ASSIGN_OR_RETURN(
+          seconds open, calendar_.BusinessBetween(midnight, next_midnight));
       LEADKIT_ASSIGN_OR_RETURN(due, calendar_.AddBusiness(start, open));
     }
     if (start > as_of_) return absl::OkStatus();
@@ -266,15 +298,19 @@ class LeadSchedule {
   }
 
   absl::Status SpecialDays(bool sales) {
-    const date::local_days today = date::floor<date::days>(calendar_.ToLocal(as_of_));
+    const date::local_days today =
+        date::floor<date::days>(calendar_.ToLocal(as_of_));
     if (lead_.birthday) {
       const date::year_month_day now{today};
       for (int back = 0; back <= 1; ++back) {
         const date::year y = now.year() - date::years(back);
-        date::year_month_day day{y / lead_.birthday->month() / lead_.birthday->day()};
-        if (!day.ok()) day = y / lead_.birthday->month() / date::last;  // 29 Feb -> 28 Feb
+        date::year_month_day day{y / lead_.birthday->month() /
+                                 lead_.birthday->day()};
+        if (!day.ok())
+          day = y / lead_.birthday->month() / date::last;  // 29 Feb -> 28 Feb
         if (date::local_days(day) > today) continue;
-        LEADKIT_RETURN_IF_ERROR(SpecialDay(TaskKind::kBirthday, date::local_days(day), ""));
+        LEADKIT_RETURN_IF_ERROR(
+            SpecialDay(TaskKind::kBirthday, date::local_days(day), ""));
         break;
       }
     }
@@ -283,17 +319,19 @@ class LeadSchedule {
       if (g.day <= today) greeting = &g;
     }
     if (greeting != nullptr) {
-      LEADKIT_RETURN_IF_ERROR(SpecialDay(TaskKind::kHolidayGreeting, greeting->day,
-                                         greeting->name));
+      LEADKIT_RETURN_IF_ERROR(SpecialDay(TaskKind::kHolidayGreeting,
+                                         greeting->day, greeting->name));
     }
     if (!sales) return absl::OkStatus();
     const Campaign* campaign = nullptr;
     for (int index : lead_.campaigns) {
       const Campaign& c = c_.campaigns[static_cast<size_t>(index)];
-      if (c.day <= today && (campaign == nullptr || c.day >= campaign->day)) campaign = &c;
+      if (c.day <= today && (campaign == nullptr || c.day >= campaign->day))
+        campaign = &c;
     }
     if (campaign != nullptr) {
-      LEADKIT_RETURN_IF_ERROR(SpecialDay(TaskKind::kCampaign, campaign->day, campaign->name));
+      LEADKIT_RETURN_IF_ERROR(
+          SpecialDay(TaskKind::kCampaign, campaign->day, campaign->name));
     }
     return absl::OkStatus();
   }
@@ -315,7 +353,8 @@ absl::string_view TaskName(TaskKind kind) {
 }
 
 absl::StatusOr<Calendar> CalendarForPolicy(const Policy& policy) {
-  LEADKIT_ASSIGN_OR_RETURN(Calendar calendar, Calendar::Preset(policy.calendar().name));
+  LEADKIT_ASSIGN_OR_RETURN(Calendar calendar,
+                           Calendar::Preset(policy.calendar().name));
   if (calendar.time_zone() == policy.calendar().time_zone) return calendar;
   // The preset's hours and dates, read as wall times of the policy's zone.
   nlohmann::json doc = nlohmann::json::parse(calendar.ToJson());
@@ -345,49 +384,55 @@ absl::StatusOr<Instant> Cadence::FirstContactDeadline(Instant start) const {
   return Deadline(start, policy_.cadence().first_contact);
 }
 
-absl::StatusOr<std::optional<FollowUpDue>> Cadence::FollowUpDeadline(Instant touch,
-                                                                     int grade) const {
+absl::StatusOr<std::optional<FollowUpDue>> Cadence::FollowUpDeadline(
+    Instant touch, int grade) const {
   const auto& table = policy_.cadence().follow_up;
-  if (grade < 0 || static_cast<size_t>(grade) >= table.size() || !table[grade]) {
+  if (grade < 0 || static_cast<size_t>(grade) >= table.size() ||
+      !table[grade]) {
     return std::optional<FollowUpDue>();
   }
   const FollowUpInterval& interval = *table[static_cast<size_t>(grade)];
   FollowUpDue out;
-  LEADKIT_ASSIGN_OR_RETURN(Instant upper, calendar_.AddDays(touch, interval.max_days));
+  LEADKIT_ASSIGN_OR_RETURN(Instant upper,
+                           calendar_.AddDays(touch, interval.max_days));
   LEADKIT_ASSIGN_OR_RETURN(out.due, calendar_.RollToOpen(upper));
   if (interval.is_range()) {
-    LEADKIT_ASSIGN_OR_RETURN(Instant lower, calendar_.AddDays(touch, interval.min_days));
+    LEADKIT_ASSIGN_OR_RETURN(Instant lower,
+                             calendar_.AddDays(touch, interval.min_days));
     LEADKIT_ASSIGN_OR_RETURN(out.agenda, calendar_.RollToOpen(lower));
   }
   return std::optional<FollowUpDue>(out);
 }
 
-absl::StatusOr<std::optional<Instant>> Cadence::FollowUpDueBy(Instant touch, int grade,
-                                                               Instant end) const {
+absl::StatusOr<std::optional<Instant>> Cadence::FollowUpDueBy(
+    Instant touch, int grade, Instant end) const {
   const auto& table = policy_.cadence().follow_up;
-  if (grade < 0 || static_cast<size_t>(grade) >= table.size() || !table[grade]) {
+  if (grade < 0 || static_cast<size_t>(grade) >= table.size() ||
+      !table[grade]) {
     return std::optional<Instant>();
   }
-  LEADKIT_ASSIGN_OR_RETURN(Instant upper,
-                           calendar_.AddDays(touch, table[static_cast<size_t>(grade)]->max_days));
-  // Rolling to open time only moves the deadline later: past `end` it is not due, and the
-  // calendar need not cover it.
+  LEADKIT_ASSIGN_OR_RETURN(
+      Instant upper,
+      calendar_.AddDays(touch, table[static_cast<size_t>(grade)]->max_days));
+  // Rolling to open time only moves the deadline later: past `end` it is not
+  // due, and the calendar need not cover it.
   if (upper > end) return std::optional<Instant>();
   LEADKIT_ASSIGN_OR_RETURN(Instant due, calendar_.RollToOpen(upper));
   if (due > end) return std::optional<Instant>();
   return std::optional<Instant>(due);
 }
 
-absl::StatusOr<std::vector<Task>> Cadence::LeadTasks(const LeadFacts& lead,
-                                                     std::span<const TouchFacts> touches,
-                                                     Instant as_of) const {
+absl::StatusOr<std::vector<Task>> Cadence::LeadTasks(
+    const LeadFacts& lead, std::span<const TouchFacts> touches,
+    Instant as_of) const {
   std::vector<TouchFacts> sorted;
   for (const TouchFacts& t : touches) {
     if (t.at > as_of) continue;  // not happened yet at as_of
     if (t.at < lead.created_at) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "a touch at ", cadence_internal::InstantText(t.at),
-          " is before the lead's created_at ", cadence_internal::InstantText(lead.created_at)));
+      return absl::InvalidArgumentError(
+          absl::StrCat("a touch at ", cadence_internal::InstantText(t.at),
+                       " is before the lead's created_at ",
+                       cadence_internal::InstantText(lead.created_at)));
     }
     sorted.push_back(t);
   }
@@ -401,10 +446,12 @@ namespace leadkit {
 namespace cadence_internal {
 namespace {
 
-// A column of `table` that must have `type`: nullptr when absent, InvalidArgument when it
-// holds another type.
-absl::StatusOr<const Column*> Read(const Columns& table, absl::string_view table_name,
-                                   absl::string_view name, ColumnType type, bool required) {
+// A column of `table` that must have `type`: nullptr when absent,
+// InvalidArgument when it holds another type.
+absl::StatusOr<const Column*> Read(const Columns& table,
+                                   absl::string_view table_name,
+                                   absl::string_view name, ColumnType type,
+                                   bool required) {
   const Column* c = table.Find(name);
   if (c == nullptr) {
     if (!required) return c;
@@ -413,7 +460,8 @@ absl::StatusOr<const Column*> Read(const Columns& table, absl::string_view table
   }
   if (c->type() != type || c->validity_only()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        table_name, ".", name, ": expected ", ColumnTypeName(type), " values, got ",
+        table_name, ".", name, ": expected ", ColumnTypeName(type),
+        " values, got ",
         c->validity_only() ? "only null flags" : ColumnTypeName(c->type())));
   }
   return c;
@@ -424,13 +472,16 @@ std::optional<Instant> InstantAt(const Column* c, int64_t row) {
   return Instant(std::chrono::seconds(c->data<int64_t>()[row]));
 }
 
-// Per dictionary code of a string column: the index of its string in `names`, -1 for none.
-std::vector<int> CodeIndex(const Column* c, std::span<const absl::string_view> names) {
+// Per dictionary code of a string column: the index of its string in `names`,
+// -1 for none.
+std::vector<int> CodeIndex(const Column* c,
+                           std::span<const absl::string_view> names) {
   std::vector<int> out;
   if (c == nullptr) return out;
   for (const std::string& s : c->dictionary()) {
     const auto it = std::find(names.begin(), names.end(), s);
-    out.push_back(it == names.end() ? -1 : static_cast<int>(it - names.begin()));
+    out.push_back(it == names.end() ? -1
+                                    : static_cast<int>(it - names.begin()));
   }
   return out;
 }
@@ -439,7 +490,8 @@ std::string Quote(absl::string_view s) { return absl::StrCat("\"", s, "\""); }
 
 }  // namespace
 
-absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy, const Columns& leads,
+absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
+                                        const Columns& leads,
                                         const Columns& touches, Instant as_of,
                                         const Reject& reject,
                                         std::span<const uint8_t> include) {
@@ -449,26 +501,36 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy, const Columns& lea
   rejected.assign(static_cast<size_t>(n), 0);
   constexpr ColumnType kCode = ColumnType::kCode;
   constexpr ColumnType kTime = ColumnType::kInstant;
-  LEADKIT_ASSIGN_OR_RETURN(const Column* ids, Read(leads, "leads", "lead_id", kCode, true));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* ids,
+                           Read(leads, "leads", "lead_id", kCode, true));
   LEADKIT_ASSIGN_OR_RETURN(const Column* created,
                            Read(leads, "leads", "created_at", kTime, true));
   LEADKIT_ASSIGN_OR_RETURN(const Column* assigned,
                            Read(leads, "leads", "assigned_at", kTime, false));
-  LEADKIT_ASSIGN_OR_RETURN(const Column* won_at, Read(leads, "leads", "won_at", kTime, false));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* won_at,
+                           Read(leads, "leads", "won_at", kTime, false));
   LEADKIT_ASSIGN_OR_RETURN(const Column* delivered,
                            Read(leads, "leads", "delivered_at", kTime, false));
-  LEADKIT_ASSIGN_OR_RETURN(const Column* lost_at, Read(leads, "leads", "lost_at", kTime, false));
-  LEADKIT_ASSIGN_OR_RETURN(const Column* status, Read(leads, "leads", "status", kCode, false));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* lost_at,
+                           Read(leads, "leads", "lost_at", kTime, false));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* status,
+                           Read(leads, "leads", "status", kCode, false));
   LEADKIT_ASSIGN_OR_RETURN(const Column* review,
                            Read(leads, "leads", "lost_review", kCode, false));
-  LEADKIT_ASSIGN_OR_RETURN(const Column* grade, Read(leads, "leads", "grade", kCode, false));
-  LEADKIT_ASSIGN_OR_RETURN(const Column* channel, Read(leads, "leads", "channel", kCode, false));
-  LEADKIT_ASSIGN_OR_RETURN(const Column* model, Read(leads, "leads", "model", kCode, false));
-  LEADKIT_ASSIGN_OR_RETURN(const Column* birthday,
-                           Read(leads, "leads", "birthday", ColumnType::kDate, false));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* grade,
+                           Read(leads, "leads", "grade", kCode, false));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* channel,
+                           Read(leads, "leads", "channel", kCode, false));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* model,
+                           Read(leads, "leads", "model", kCode, false));
+  LEADKIT_ASSIGN_OR_RETURN(
+      const Column* birthday,
+      Read(leads, "leads", "birthday", ColumnType::kDate, false));
 
-  static constexpr absl::string_view kStatuses[] = {"open", "won", "lost", "invalid"};
-  static constexpr absl::string_view kReviews[] = {"pending", "approved", "rejected"};
+  static constexpr absl::string_view kStatuses[] = {"open", "won", "lost",
+                                                    "invalid"};
+  static constexpr absl::string_view kReviews[] = {"pending", "approved",
+                                                   "rejected"};
   const std::vector<int> status_of = CodeIndex(status, kStatuses);
   const std::vector<int> review_of = CodeIndex(review, kReviews);
   const std::vector<absl::string_view> grade_names(policy.grades().begin(),
@@ -489,8 +551,10 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy, const Columns& lea
     }
   }
 
-  // Grades at creation: the column where given, the policy's classification otherwise.
-  std::vector<int32_t> classified(static_cast<size_t>(n)), rules(static_cast<size_t>(n));
+  // Grades at creation: the column where given, the policy's classification
+  // otherwise.
+  std::vector<int32_t> classified(static_cast<size_t>(n)),
+      rules(static_cast<size_t>(n));
   LEADKIT_RETURN_IF_ERROR(ClassifyBatch(policy, leads, classified, rules));
 
   auto& row_of = batch.row_of;
@@ -500,13 +564,15 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy, const Columns& lea
   for (int64_t row = 0; row < n; ++row) {
     const auto r = static_cast<size_t>(row);
     if (!include.empty() && !include[r]) {
-      // Out of scope: neither read nor reported, but known, so its touches are not strays.
+      // Out of scope: neither read nor reported, but known, so its touches are
+      // not strays.
       if (!ids->IsNull(row)) row_of.emplace(ids->StringAt(row), row);
       rejected[r] = 1;
       continue;
     }
     if (ids->IsNull(row)) {
-      LEADKIT_RETURN_IF_ERROR(reject("leads", row, "lead_id", "lead_id is null"));
+      LEADKIT_RETURN_IF_ERROR(
+          reject("leads", row, "lead_id", "lead_id is null"));
       rejected[r] = 1;
       continue;
     }
@@ -514,16 +580,18 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy, const Columns& lea
     // Built only for a message: most rows need none.
     const auto who = [&] { return absl::StrCat("lead_id ", Quote(id)); };
     if (!row_of.emplace(id, row).second) {
-      LEADKIT_RETURN_IF_ERROR(reject("leads", row, "lead_id",
-                                     absl::StrCat(who(), " is given twice (first at row ",
-                                                  row_of[id], ")")));
+      LEADKIT_RETURN_IF_ERROR(
+          reject("leads", row, "lead_id",
+                 absl::StrCat(who(), " is given twice (first at row ",
+                              row_of[id], ")")));
       rejected[r] = 1;
       continue;
     }
     LeadFacts& f = facts[r];
     std::optional<Instant> created_at = InstantAt(created, row);
     if (!created_at) {
-      LEADKIT_RETURN_IF_ERROR(reject("leads", row, "created_at", who() + ": created_at is null"));
+      LEADKIT_RETURN_IF_ERROR(
+          reject("leads", row, "created_at", who() + ": created_at is null"));
       rejected[r] = 1;
       continue;
     }
@@ -533,24 +601,28 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy, const Columns& lea
     f.delivered_at = InstantAt(delivered, row);
     f.lost_at = InstantAt(lost_at, row);
     if (status != nullptr && !status->IsNull(row)) {
-      const int s = status_of[static_cast<size_t>(status->data<int32_t>()[row])];
+      const int s =
+          status_of[static_cast<size_t>(status->data<int32_t>()[row])];
       if (s < 0) {
-        LEADKIT_RETURN_IF_ERROR(reject(
-            "leads", row, "status",
-            absl::StrCat(who(), ": unknown status ", Quote(status->StringAt(row)),
-                         " (open, won, lost, invalid)")));
+        LEADKIT_RETURN_IF_ERROR(
+            reject("leads", row, "status",
+                   absl::StrCat(who(), ": unknown status ",
+                                Quote(status->StringAt(row)),
+                                " (open, won, lost, invalid)")));
         rejected[r] = 1;
         continue;
       }
       f.status = static_cast<LeadStatus>(s);
     }
     if (review != nullptr && !review->IsNull(row)) {
-      const int v = review_of[static_cast<size_t>(review->data<int32_t>()[row])];
+      const int v =
+          review_of[static_cast<size_t>(review->data<int32_t>()[row])];
       if (v < 0) {
-        LEADKIT_RETURN_IF_ERROR(reject(
-            "leads", row, "lost_review",
-            absl::StrCat(who(), ": unknown lost_review ", Quote(review->StringAt(row)),
-                         " (pending, approved, rejected)")));
+        LEADKIT_RETURN_IF_ERROR(
+            reject("leads", row, "lost_review",
+                   absl::StrCat(who(), ": unknown lost_review ",
+                                Quote(review->StringAt(row)),
+                                " (pending, approved, rejected)")));
         rejected[r] = 1;
         continue;
       }
@@ -560,20 +632,22 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy, const Columns& lea
     if (grade != nullptr && !grade->IsNull(row)) {
       const int g = grade_of[static_cast<size_t>(grade->data<int32_t>()[row])];
       if (g < 0) {
-        LEADKIT_RETURN_IF_ERROR(reject(
-            "leads", row, "grade",
-            absl::StrCat(who(), ": grade ", Quote(grade->StringAt(row)),
-                         " is not one of the policy's grades")));
+        LEADKIT_RETURN_IF_ERROR(
+            reject("leads", row, "grade",
+                   absl::StrCat(who(), ": grade ", Quote(grade->StringAt(row)),
+                                " is not one of the policy's grades")));
         rejected[r] = 1;
         continue;
       }
       f.grade = g;
     }
     if (channel != nullptr && !channel->IsNull(row)) {
-      f.callback_channel = callback_of[static_cast<size_t>(channel->data<int32_t>()[row])] >= 0;
+      f.callback_channel =
+          callback_of[static_cast<size_t>(channel->data<int32_t>()[row])] >= 0;
     }
     if (model != nullptr && !model->IsNull(row)) {
-      f.campaigns = campaigns_of[static_cast<size_t>(model->data<int32_t>()[row])];
+      f.campaigns =
+          campaigns_of[static_cast<size_t>(model->data<int32_t>()[row])];
     }
     if (birthday != nullptr && !birthday->IsNull(row)) {
       const date::year_month_day ymd{
@@ -585,11 +659,13 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy, const Columns& lea
   // Touches, grouped by lead (a counting sort over lead rows).
   LEADKIT_ASSIGN_OR_RETURN(const Column* touch_ids,
                            Read(touches, "touches", "lead_id", kCode, true));
-  LEADKIT_ASSIGN_OR_RETURN(const Column* touch_at, Read(touches, "touches", "at", kTime, true));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* touch_at,
+                           Read(touches, "touches", "at", kTime, true));
   LEADKIT_ASSIGN_OR_RETURN(const Column* method,
                            Read(touches, "touches", "method", kCode, true));
-  LEADKIT_ASSIGN_OR_RETURN(const Column* grade_after,
-                           Read(touches, "touches", "grade_after", kCode, false));
+  LEADKIT_ASSIGN_OR_RETURN(
+      const Column* grade_after,
+      Read(touches, "touches", "grade_after", kCode, false));
   std::vector<int64_t> lead_of_code;
   for (const std::string& id : touch_ids->dictionary()) {
     auto it = row_of.find(id);
@@ -603,32 +679,42 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy, const Columns& lea
   offsets.assign(static_cast<size_t>(n) + 1, 0);
   for (int64_t t = 0; t < m; ++t) {
     if (touch_ids->IsNull(t)) {
-      LEADKIT_RETURN_IF_ERROR(reject("touches", t, "lead_id", "lead_id is null"));
+      LEADKIT_RETURN_IF_ERROR(
+          reject("touches", t, "lead_id", "lead_id is null"));
       continue;
     }
-    const auto who = [&] { return absl::StrCat("lead_id ", Quote(touch_ids->StringAt(t))); };
-    const int64_t lead = lead_of_code[static_cast<size_t>(touch_ids->data<int32_t>()[t])];
+    const auto who = [&] {
+      return absl::StrCat("lead_id ", Quote(touch_ids->StringAt(t)));
+    };
+    const int64_t lead =
+        lead_of_code[static_cast<size_t>(touch_ids->data<int32_t>()[t])];
     if (lead < 0) {
-      LEADKIT_RETURN_IF_ERROR(reject("touches", t, "lead_id", who() + " is not in the leads"));
+      LEADKIT_RETURN_IF_ERROR(
+          reject("touches", t, "lead_id", who() + " is not in the leads"));
       continue;
     }
-    if (rejected[static_cast<size_t>(lead)]) continue;  // out of scope, or reported
+    if (rejected[static_cast<size_t>(lead)])
+      continue;  // out of scope, or reported
     std::optional<Instant> at = InstantAt(touch_at, t);
     if (!at) {
-      LEADKIT_RETURN_IF_ERROR(reject("touches", t, "at", who() + ": at is null"));
+      LEADKIT_RETURN_IF_ERROR(
+          reject("touches", t, "at", who() + ": at is null"));
       continue;
     }
     if (method->IsNull(t)) {
-      LEADKIT_RETURN_IF_ERROR(reject("touches", t, "method", who() + ": method is null"));
+      LEADKIT_RETURN_IF_ERROR(
+          reject("touches", t, "method", who() + ": method is null"));
       continue;
     }
     if (grade_after != nullptr && !grade_after->IsNull(t)) {
-      const int g = grade_after_of[static_cast<size_t>(grade_after->data<int32_t>()[t])];
+      const int g =
+          grade_after_of[static_cast<size_t>(grade_after->data<int32_t>()[t])];
       if (g < 0) {
-        LEADKIT_RETURN_IF_ERROR(reject(
-            "touches", t, "grade_after",
-            absl::StrCat(who(), ": grade_after ", Quote(grade_after->StringAt(t)),
-                         " is not one of the policy's grades")));
+        LEADKIT_RETURN_IF_ERROR(
+            reject("touches", t, "grade_after",
+                   absl::StrCat(who(), ": grade_after ",
+                                Quote(grade_after->StringAt(t)),
+                                " is not one of the policy's grades")));
         continue;
       }
       touch_grade[static_cast<size_t>(t)] = g;
@@ -654,8 +740,8 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy, const Columns& lea
       grouped_row[slot] = t;
     }
   }
-  // A touch before its lead's creation is bad input; checked lead by lead, where the lead's
-  // facts are at hand, and in the touches' row order.
+  // A touch before its lead's creation is bad input; checked lead by lead,
+  // where the lead's facts are at hand, and in the touches' row order.
   std::vector<std::pair<int64_t, int64_t>> early;  // (touch row, lead row)
   for (int64_t row = 0; row < n; ++row) {
     const auto r = static_cast<size_t>(row);
@@ -672,39 +758,46 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy, const Columns& lea
         absl::StrCat("lead_id ", Quote(touch_ids->StringAt(t)), ": at ",
                      cadence_internal::InstantText(*InstantAt(touch_at, t)),
                      " is before the lead's created_at ",
-                     cadence_internal::InstantText(facts[static_cast<size_t>(lead)].created_at))));
+                     cadence_internal::InstantText(
+                         facts[static_cast<size_t>(lead)].created_at))));
   }
 
   // Each lead's touches: those from its creation on, in order, up to as_of.
   batch.touch_end.assign(static_cast<size_t>(n), 0);
   for (int64_t row = 0; row < n; ++row) {
     const auto r = static_cast<size_t>(row);
-    std::span<TouchFacts> mine(grouped.data() + offsets[r],
-                               static_cast<size_t>(offsets[r + 1] - offsets[r]));
+    std::span<TouchFacts> mine(
+        grouped.data() + offsets[r],
+        static_cast<size_t>(offsets[r + 1] - offsets[r]));
     const Instant created_at = facts[r].created_at;
-    mine = mine.first(static_cast<size_t>(
-        std::partition(mine.begin(), mine.end(),
-                       [created_at](const TouchFacts& t) { return t.at >= created_at; }) -
-        mine.begin()));
+    mine = mine.first(
+        static_cast<size_t>(std::partition(mine.begin(), mine.end(),
+                                           [created_at](const TouchFacts& t) {
+                                             return t.at >= created_at;
+                                           }) -
+                            mine.begin()));
     std::sort(mine.begin(), mine.end(),
-              [](const TouchFacts& a, const TouchFacts& b) { return TouchBefore(a, b); });
+              [](const TouchFacts& a, const TouchFacts& b) {
+                return TouchBefore(a, b);
+              });
     mine = mine.first(static_cast<size_t>(
-        std::upper_bound(mine.begin(), mine.end(), as_of,
-                         [](Instant t, const TouchFacts& touch) { return t < touch.at; }) -
+        std::upper_bound(
+            mine.begin(), mine.end(), as_of,
+            [](Instant t, const TouchFacts& touch) { return t < touch.at; }) -
         mine.begin()));
     batch.touch_end[r] = offsets[r] + static_cast<int64_t>(mine.size());
   }
   batch.ids = ids;
-  LEADKIT_ASSIGN_OR_RETURN(batch.entered,
-                           Read(leads, "leads", "entered_at", ColumnType::kInstant, false));
+  LEADKIT_ASSIGN_OR_RETURN(batch.entered, Read(leads, "leads", "entered_at",
+                                               ColumnType::kInstant, false));
   return batch;
 }
 
 }  // namespace cadence_internal
 
-absl::StatusOr<ScheduleResult> Cadence::Schedule(const Columns& leads, const Columns& touches,
-                                                 Instant as_of,
-                                                 const ScheduleOptions& options) const {
+absl::StatusOr<ScheduleResult> Cadence::Schedule(
+    const Columns& leads, const Columns& touches, Instant as_of,
+    const ScheduleOptions& options) const {
   using cadence_internal::CodeIndex;
   using cadence_internal::InstantAt;
   using cadence_internal::Quote;
@@ -713,29 +806,34 @@ absl::StatusOr<ScheduleResult> Cadence::Schedule(const Columns& leads, const Col
   const int64_t n = leads.num_rows();
   result.grades.assign(static_cast<size_t>(n), -1);
   // A bad row: an error now, or a row of the errors table.
-  const auto reject = [&](absl::string_view table, int64_t row, absl::string_view column,
+  const auto reject = [&](absl::string_view table, int64_t row,
+                          absl::string_view column,
                           std::string message) -> absl::Status {
     if (!options.collect_errors) {
-      return absl::InvalidArgumentError(absl::StrCat(table, " row ", row, ": ", message));
+      return absl::InvalidArgumentError(
+          absl::StrCat(table, " row ", row, ": ", message));
     }
-    result.errors.push_back({std::string(table), row, std::string(column), std::move(message)});
+    result.errors.push_back(
+        {std::string(table), row, std::string(column), std::move(message)});
     return absl::OkStatus();
   };
 
-  LEADKIT_ASSIGN_OR_RETURN(cadence_internal::LeadBatch batch,
-                           cadence_internal::ReadLeadBatch(policy_, leads, touches, as_of, reject));
+  LEADKIT_ASSIGN_OR_RETURN(
+      cadence_internal::LeadBatch batch,
+      cadence_internal::ReadLeadBatch(policy_, leads, touches, as_of, reject));
   const std::vector<LeadFacts>& facts = batch.facts;
   for (int64_t row = 0; row < n; ++row) {
     const auto r = static_cast<size_t>(row);
     if (batch.rejected[r]) continue;
     const std::span<const TouchFacts> lead_touches = batch.TouchesOf(row);
     absl::StatusOr<std::vector<Task>> tasks =
-        cadence_internal::LeadSchedule(*this, facts[r], lead_touches, as_of).Run();
+        cadence_internal::LeadSchedule(*this, facts[r], lead_touches, as_of)
+            .Run();
     if (!tasks.ok()) {
-      LEADKIT_RETURN_IF_ERROR(reject(
-          "leads", row, "",
-          absl::StrCat("lead_id ", Quote(batch.ids->StringAt(row)), ": ",
-                       tasks.status().message())));
+      LEADKIT_RETURN_IF_ERROR(
+          reject("leads", row, "",
+                 absl::StrCat("lead_id ", Quote(batch.ids->StringAt(row)), ": ",
+                              tasks.status().message())));
       continue;
     }
     for (Task& task : *tasks) result.tasks.push_back({row, std::move(task)});

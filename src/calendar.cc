@@ -1,5 +1,5 @@
-// Business calendars: loading (docs/calendars.md), the per-day table, and business-time
-// arithmetic.
+// Business calendars: loading (docs/calendars.md), the per-day table, and
+// business-time arithmetic.
 #include "leadkit/calendar.h"
 
 #include <algorithm>
@@ -35,21 +35,23 @@ struct CalendarData {
   std::vector<ClosedDates> closed;
   std::vector<ExtraWorkday> extra;
 
-  // The table over the covered days: open intervals as UTC seconds, in order, with the open
-  // seconds before each (cum has one more entry: the total).
+  // The table over the covered days: open intervals as UTC seconds, in order,
+  // with the open seconds before each (cum has one more entry: the total).
   std::vector<int64_t> starts;
   std::vector<int64_t> ends;
   std::vector<int64_t> cum;
-  std::vector<int32_t> day_first;  // first interval of covered day i; one more entry at the end
-  int64_t table_begin = 0;         // first instant of the first covered day
-  int64_t table_end = 0;           // first instant after the last covered day
-  // An index by UTC day, so that finding an instant's interval is a lookup, not a search:
-  // utc_day_first[u] is the first interval that ends after the start of UTC day
-  // utc_day_base + u.
+  std::vector<int32_t>
+      day_first;  // first interval of covered day i; one more entry at the end
+  int64_t table_begin = 0;  // first instant of the first covered day
+  int64_t table_end = 0;    // first instant after the last covered day
+  // An index by UTC day, so that finding an instant's interval is a lookup, not
+  // a search: utc_day_first[u] is the first interval that ends after the start
+  // of UTC day utc_day_base + u.
   int64_t utc_day_base = 0;
   std::vector<int32_t> utc_day_first;
-  // A span of UTC seconds over which the zone's offset does not change (for Asia/Shanghai,
-  // every year since 1991): local time there is plain arithmetic, no tz database lookup.
+  // A span of UTC seconds over which the zone's offset does not change (for
+  // Asia/Shanghai, every year since 1991): local time there is plain
+  // arithmetic, no tz database lookup.
   int64_t fixed_from = 0;
   int64_t fixed_to = 0;
   int64_t fixed_offset = 0;
@@ -90,8 +92,10 @@ std::optional<seconds> ParseTime(const std::string& text) {
   int h = 0, m = 0, s = 0;
   char tail = 0;
   const int n = std::sscanf(text.c_str(), "%2d:%2d:%2d%c", &h, &m, &s, &tail);
-  const bool shape = (n == 2 && text.size() == 5) || (n == 3 && text.size() == 8);
-  if (!shape || h < 0 || m < 0 || m > 59 || s < 0 || s > 59) return std::nullopt;
+  const bool shape =
+      (n == 2 && text.size() == 5) || (n == 3 && text.size() == 8);
+  if (!shape || h < 0 || m < 0 || m > 59 || s < 0 || s > 59)
+    return std::nullopt;
   const int64_t total = h * 3600 + m * 60 + s;
   if (total > kDay) return std::nullopt;
   return seconds(total);
@@ -126,14 +130,15 @@ class Loader : public json_internal::JsonReader {
     return day;
   }
 
-  // An array of ["HH:MM", "HH:MM"] pairs: sorted, each open before its close, none
-  // overlapping. nullopt (with errors) when any is bad.
+  // An array of ["HH:MM", "HH:MM"] pairs: sorted, each open before its close,
+  // none overlapping. nullopt (with errors) when any is bad.
   std::optional<std::vector<OpenHours>> Hours(const Json& j,
                                               const std::string& path) {
     if (!j.is_array()) {
       Error(path, "",
-            absl::StrCat("expected an array of [\"HH:MM\", \"HH:MM\"] intervals, got ",
-                         JsonKind(j)));
+            absl::StrCat(
+                "expected an array of [\"HH:MM\", \"HH:MM\"] intervals, got ",
+                JsonKind(j)));
       return std::nullopt;
     }
     std::vector<OpenHours> hours;
@@ -153,15 +158,17 @@ class Loader : public json_internal::JsonReader {
       std::optional<seconds> close = ParseTime(pair[1].get<std::string>());
       if (!open || !close) {
         Error(at, "",
-              absl::StrCat("times are HH:MM or HH:MM:SS from 00:00 to 24:00, got ",
-                           pair.dump()));
+              absl::StrCat(
+                  "times are HH:MM or HH:MM:SS from 00:00 to 24:00, got ",
+                  pair.dump()));
         ok = false;
         continue;
       }
       if (*open >= *close) {
-        Error(at, "",
-              absl::StrCat("an opening interval must open before it closes, got ",
-                           pair.dump()));
+        Error(
+            at, "",
+            absl::StrCat("an opening interval must open before it closes, got ",
+                         pair.dump()));
         ok = false;
         continue;
       }
@@ -170,16 +177,17 @@ class Loader : public json_internal::JsonReader {
     if (!ok) return std::nullopt;
     std::vector<size_t> order(hours.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(),
-              [&](size_t a, size_t b) { return hours[a].open < hours[b].open; });
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return hours[a].open < hours[b].open;
+    });
     for (size_t k = 1; k < order.size(); ++k) {
       const OpenHours& prev = hours[order[k - 1]];
       const OpenHours& next = hours[order[k]];
       if (next.open < prev.close) {
         Error(Child(path, order[k]), "",
-              absl::StrCat("opening intervals overlap: ", TimeText(prev.open), "-",
-                           TimeText(prev.close), " and ", TimeText(next.open), "-",
-                           TimeText(next.close)));
+              absl::StrCat("opening intervals overlap: ", TimeText(prev.open),
+                           "-", TimeText(prev.close), " and ",
+                           TimeText(next.open), "-", TimeText(next.close)));
         ok = false;
       }
     }
@@ -216,7 +224,8 @@ class Loader : public json_internal::JsonReader {
     CheckKeys(j, path, kKeys);
     std::optional<date::local_days> from = Day(j, "from", path, true);
     std::optional<date::local_days> to = Day(j, "to", path, true);
-    if (std::optional<std::string> outside = String(j, "outside", path, false)) {
+    if (std::optional<std::string> outside =
+            String(j, "outside", path, false)) {
       static constexpr absl::string_view kModes[] = {"error", "weekly"};
       if (*outside == "weekly") {
         c.outside = OutsideCoverage::kWeekly;
@@ -247,28 +256,31 @@ class Loader : public json_internal::JsonReader {
   }
 
   std::string CoverageText(const CalendarData& c) const {
-    return c.has_coverage
-               ? absl::StrCat("the coverage ", DayText(c.from), " to ", DayText(c.to))
-               : std::string("a calendar without \"coverage\"");
+    return c.has_coverage ? absl::StrCat("the coverage ", DayText(c.from),
+                                         " to ", DayText(c.to))
+                          : std::string("a calendar without \"coverage\"");
   }
 
   void ParseClosed(const Json& doc, CalendarData& c) {
     if (!doc.contains("closed")) return;
     const Json& j = doc.at("closed");
     if (!j.is_array()) {
-      Error("/closed", "", absl::StrCat("expected an array, got ", JsonKind(j)));
+      Error("/closed", "",
+            absl::StrCat("expected an array, got ", JsonKind(j)));
       return;
     }
     for (size_t i = 0; i < j.size(); ++i) {
       const std::string at = Child("/closed", i);
       if (!ExpectObject(j[i], at)) continue;
-      static constexpr absl::string_view kKeys[] = {"date", "from", "to", "note"};
+      static constexpr absl::string_view kKeys[] = {"date", "from", "to",
+                                                    "note"};
       CheckKeys(j[i], at, kKeys);
       std::optional<date::local_days> from, to;
       if (j[i].contains("date")) {
         from = to = Day(j[i], "date", at, true);
         if (j[i].contains("from") || j[i].contains("to")) {
-          Error(at, "", "give either \"date\" or \"from\" and \"to\", not both");
+          Error(at, "",
+                "give either \"date\" or \"from\" and \"to\", not both");
           continue;
         }
       } else {
@@ -278,14 +290,14 @@ class Loader : public json_internal::JsonReader {
       if (!from || !to) continue;
       if (*from > *to) {
         Error(at, "",
-              absl::StrCat("the range is reversed: from ", DayText(*from), " to ",
-                           DayText(*to)));
+              absl::StrCat("the range is reversed: from ", DayText(*from),
+                           " to ", DayText(*to)));
         continue;
       }
       if (!Covered(c, *from) || !Covered(c, *to)) {
         Error(at, "",
-              absl::StrCat("closed dates ", DayText(*from), " to ", DayText(*to),
-                           " lie outside ", CoverageText(c)));
+              absl::StrCat("closed dates ", DayText(*from), " to ",
+                           DayText(*to), " lie outside ", CoverageText(c)));
         continue;
       }
       c.closed.push_back(
@@ -304,7 +316,8 @@ class Loader : public json_internal::JsonReader {
     for (size_t i = 0; i < j.size(); ++i) {
       const std::string at = Child("/extra", i);
       if (!ExpectObject(j[i], at)) continue;
-      static constexpr absl::string_view kKeys[] = {"date", "hours", "like", "note"};
+      static constexpr absl::string_view kKeys[] = {"date", "hours", "like",
+                                                    "note"};
       CheckKeys(j[i], at, kKeys);
       std::optional<date::local_days> day = Day(j[i], "date", at, true);
       if (!day) continue;
@@ -317,7 +330,8 @@ class Loader : public json_internal::JsonReader {
       auto [it, inserted] = seen.emplace(day->time_since_epoch().count(), i);
       if (!inserted) {
         Error(Child(at, "date"), "",
-              absl::StrCat(DayText(*day), " is already an extra workday at /extra/",
+              absl::StrCat(DayText(*day),
+                           " is already an extra workday at /extra/",
                            it->second));
         continue;
       }
@@ -339,17 +353,21 @@ class Loader : public json_internal::JsonReader {
             Hours(j[i].at("hours"), Child(at, "hours"));
         if (!hours) continue;
         extra.hours = *std::move(hours);
-      } else if (std::optional<std::string> like = String(j[i], "like", at, false)) {
-        const auto* found = std::find(std::begin(kDayKeys), std::end(kDayKeys), *like);
+      } else if (std::optional<std::string> like =
+                     String(j[i], "like", at, false)) {
+        const auto* found =
+            std::find(std::begin(kDayKeys), std::end(kDayKeys), *like);
         if (found == std::end(kDayKeys)) {
           Error(Child(at, "like"), "",
-                absl::StrCat("unknown day ", Quoted(*like), Suggestion(*like, kDayKeys)));
+                absl::StrCat("unknown day ", Quoted(*like),
+                             Suggestion(*like, kDayKeys)));
           continue;
         }
-        extra.hours = c.weekly[static_cast<size_t>(found - std::begin(kDayKeys))];
+        extra.hours =
+            c.weekly[static_cast<size_t>(found - std::begin(kDayKeys))];
       } else {
-        // The hours of the nearest earlier weekday that has any (a Saturday make-up day
-        // works Friday's hours).
+        // The hours of the nearest earlier weekday that has any (a Saturday
+        // make-up day works Friday's hours).
         const int wd = WeekdayIndex(*day);
         for (int back = 0; back < 7 && extra.hours.empty(); ++back) {
           extra.hours = c.weekly[static_cast<size_t>((wd - back + 7) % 7)];
@@ -364,19 +382,24 @@ class Loader : public json_internal::JsonReader {
       c.extra.push_back(std::move(extra));
     }
     std::sort(c.extra.begin(), c.extra.end(),
-              [](const ExtraWorkday& a, const ExtraWorkday& b) { return a.day < b.day; });
+              [](const ExtraWorkday& a, const ExtraWorkday& b) {
+                return a.day < b.day;
+              });
   }
 };
 
-int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+int64_t FloorDiv(int64_t a, int64_t b) {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
 
 int64_t FromLocalSeconds(const CalendarData& c, date::local_seconds local) {
   const int64_t guess = local.time_since_epoch().count() - c.fixed_offset;
-  // A day away from the fixed span's ends, no transition can make the local time skipped or
-  // repeated.
+  // A day away from the fixed span's ends, no transition can make the local
+  // time skipped or repeated.
   if (guess >= c.fixed_from + kDay && guess < c.fixed_to - kDay) return guess;
-  // Skipped local times take the offset before the transition, which moves them forward by
-  // the gap; repeated ones take the first (earlier) instant. Both are info.first.
+  // Skipped local times take the offset before the transition, which moves them
+  // forward by the gap; repeated ones take the first (earlier) instant. Both
+  // are info.first.
   const date::local_info info = c.zone->get_info(local);
   return (local - info.first.offset).time_since_epoch().count();
 }
@@ -389,7 +412,8 @@ int64_t ToLocalSeconds(const CalendarData& c, int64_t t) {
 // The span around the coverage (or 2025) where the zone keeps one offset.
 void FindFixedOffset(CalendarData& c) {
   const date::local_days probe =
-      c.has_coverage ? c.from + (c.to - c.from) / 2 : date::local_days(date::year{2025} / 1 / 1);
+      c.has_coverage ? c.from + (c.to - c.from) / 2
+                     : date::local_days(date::year{2025} / 1 / 1);
   const date::sys_info info =
       c.zone->get_info(date::sys_seconds(probe.time_since_epoch()));
   c.fixed_offset = info.offset.count();
@@ -406,11 +430,11 @@ bool Skipped(const CalendarData& c, date::local_seconds local) {
 
 // Appends day `day`'s open intervals (UTC seconds) to starts/ends.
 void AppendDay(const CalendarData& c, date::local_days day,
-               const std::vector<OpenHours>& hours, std::vector<int64_t>& starts,
-               std::vector<int64_t>& ends) {
+               const std::vector<OpenHours>& hours,
+               std::vector<int64_t>& starts, std::vector<int64_t>& ends) {
   for (const OpenHours& h : hours) {
-    // An interval wholly inside a skipped hour has no open time that day (both its ends would
-    // otherwise move forward by the gap and keep their length).
+    // An interval wholly inside a skipped hour has no open time that day (both
+    // its ends would otherwise move forward by the gap and keep their length).
     if (Skipped(c, day + h.open) && Skipped(c, day + h.close)) continue;
     int64_t s = FromLocalSeconds(c, day + h.open);
     const int64_t e = FromLocalSeconds(c, day + h.close);
@@ -442,8 +466,8 @@ void BuildTable(CalendarData& c) {
   c.day_first.reserve(static_cast<size_t>(days) + 1);
   for (int64_t i = 0; i < days; ++i) {
     c.day_first.push_back(static_cast<int32_t>(c.starts.size()));
-    AppendDay(c, c.from + date::days(i), *hours[static_cast<size_t>(i)], c.starts,
-              c.ends);
+    AppendDay(c, c.from + date::days(i), *hours[static_cast<size_t>(i)],
+              c.starts, c.ends);
   }
   c.day_first.push_back(static_cast<int32_t>(c.starts.size()));
   c.cum.assign(c.starts.size() + 1, 0);
@@ -476,12 +500,14 @@ std::string ToCanonicalJson(const CalendarData& c) {
   doc["description"] = c.description;
   doc["time_zone"] = c.time_zone;
   OrderedJson weekly = OrderedJson::object();
-  for (size_t d = 0; d < 7; ++d) weekly[std::string(kDayKeys[d])] = HoursJson(c.weekly[d]);
+  for (size_t d = 0; d < 7; ++d)
+    weekly[std::string(kDayKeys[d])] = HoursJson(c.weekly[d]);
   doc["weekly"] = weekly;
   if (c.has_coverage) {
-    doc["coverage"] = {{"from", DayText(c.from)},
-                       {"to", DayText(c.to)},
-                       {"outside", c.outside == OutsideCoverage::kError ? "error" : "weekly"}};
+    doc["coverage"] = {
+        {"from", DayText(c.from)},
+        {"to", DayText(c.to)},
+        {"outside", c.outside == OutsideCoverage::kError ? "error" : "weekly"}};
   }
   OrderedJson closed = OrderedJson::array();
   for (const ClosedDates& d : c.closed) {
@@ -492,7 +518,8 @@ std::string ToCanonicalJson(const CalendarData& c) {
   doc["closed"] = closed;
   OrderedJson extra = OrderedJson::array();
   for (const ExtraWorkday& e : c.extra) {
-    OrderedJson entry = {{"date", DayText(e.day)}, {"hours", HoursJson(e.hours)}};
+    OrderedJson entry = {{"date", DayText(e.day)},
+                         {"hours", HoursJson(e.hours)}};
     if (!e.note.empty()) entry["note"] = e.note;
     extra.push_back(entry);
   }
@@ -507,19 +534,22 @@ class Engine {
  public:
   explicit Engine(const CalendarData& c) : c_(c) {}
 
-  bool InTable(int64_t t) const { return t >= c_.table_begin && t < c_.table_end; }
+  bool InTable(int64_t t) const {
+    return t >= c_.table_begin && t < c_.table_end;
+  }
 
-  // The first interval that ends after t (t in the table): a lookup by UTC day, then a step
-  // over the day's few intervals.
+  // The first interval that ends after t (t in the table): a lookup by UTC day,
+  // then a step over the day's few intervals.
   size_t FirstEndAfter(int64_t t) const {
-    size_t k = static_cast<size_t>(
-        c_.utc_day_first[static_cast<size_t>(FloorDiv(t, kDay) - c_.utc_day_base)]);
+    size_t k = static_cast<size_t>(c_.utc_day_first[static_cast<size_t>(
+        FloorDiv(t, kDay) - c_.utc_day_base)]);
     while (k < c_.ends.size() && c_.ends[k] <= t) ++k;
     return k;
   }
 
   // The first interval k >= from whose cumulative end cum[k + 1] reaches target
-  // (target <= cum.back()): galloping from `from`, since targets lie mostly near their start.
+  // (target <= cum.back()): galloping from `from`, since targets lie mostly
+  // near their start.
   size_t IntervalReaching(size_t from, int64_t target) const {
     const size_t n = c_.ends.size();
     size_t step = 1;
@@ -530,13 +560,17 @@ class Engine {
     }
     const size_t high = std::min(from + step, n - 1);
     return static_cast<size_t>(
-        std::lower_bound(c_.cum.begin() + static_cast<std::ptrdiff_t>(low) + 1,
-                         c_.cum.begin() + static_cast<std::ptrdiff_t>(high) + 2, target) -
-        c_.cum.begin()) - 1;
+               std::lower_bound(
+                   c_.cum.begin() + static_cast<std::ptrdiff_t>(low) + 1,
+                   c_.cum.begin() + static_cast<std::ptrdiff_t>(high) + 2,
+                   target) -
+               c_.cum.begin()) -
+           1;
   }
 
   date::local_days LocalDay(int64_t t) const {
-    return date::floor<date::days>(date::local_seconds(seconds(ToLocalSeconds(c_, t))));
+    return date::floor<date::days>(
+        date::local_seconds(seconds(ToLocalSeconds(c_, t))));
   }
 
   absl::Status OutOfRange(int64_t t) const {
@@ -545,16 +579,17 @@ class Engine {
 
   absl::Status OutOfRangeDay(date::local_days day) const {
     return absl::OutOfRangeError(absl::StrCat(
-        DayText(day), " is outside the dates calendar \"", c_.name, "\" covers (",
+        DayText(day), " is outside the dates calendar \"", c_.name,
+        "\" covers (",
         c_.has_coverage ? absl::StrCat(DayText(c_.from), " to ", DayText(c_.to))
                         : std::string("none"),
         "; coverage.outside is \"error\")"));
   }
 
-  // Calls fn(start, end) for every open interval in time order, from the local day of t on,
-  // until fn returns false.
-  absl::Status ForEachInterval(int64_t t,
-                               const std::function<bool(int64_t, int64_t)>& fn) const {
+  // Calls fn(start, end) for every open interval in time order, from the local
+  // day of t on, until fn returns false.
+  absl::Status ForEachInterval(
+      int64_t t, const std::function<bool(int64_t, int64_t)>& fn) const {
     std::vector<int64_t> starts, ends;
     int closed_run = 0;
     for (date::local_days day = LocalDay(t);; day += date::days(1)) {
@@ -564,7 +599,8 @@ class Engine {
         const int32_t first = c_.day_first[i];
         const int32_t last = c_.day_first[i + 1];
         for (int32_t k = first; k < last; ++k) {
-          if (!fn(c_.starts[static_cast<size_t>(k)], c_.ends[static_cast<size_t>(k)])) {
+          if (!fn(c_.starts[static_cast<size_t>(k)],
+                  c_.ends[static_cast<size_t>(k)])) {
             return absl::OkStatus();
           }
         }
@@ -574,7 +610,8 @@ class Engine {
       } else {
         starts.clear();
         ends.clear();
-        AppendDay(c_, day, c_.weekly[static_cast<size_t>(WeekdayIndex(day))], starts, ends);
+        AppendDay(c_, day, c_.weekly[static_cast<size_t>(WeekdayIndex(day))],
+                  starts, ends);
         for (size_t k = 0; k < starts.size(); ++k) {
           if (!fn(starts[k], ends[k])) return absl::OkStatus();
         }
@@ -616,7 +653,8 @@ class Engine {
     return result;
   }
 
-  // Walks open time from t (which may be closed) until `remaining` seconds have passed.
+  // Walks open time from t (which may be closed) until `remaining` seconds have
+  // passed.
   absl::StatusOr<int64_t> Walk(int64_t t, int64_t remaining) const {
     int64_t result = 0;
     LEADKIT_RETURN_IF_ERROR(ForEachInterval(t, [&](int64_t s, int64_t e) {
@@ -644,8 +682,8 @@ class Engine {
         const int64_t s = std::max(t, c_.starts[k]);
         const int64_t target = c_.cum[k] + (s - c_.starts[k]) + d;
         if (target <= c_.cum.back()) {
-          // The first interval whose end reaches the target: a duration used up at a
-          // closing time ends there.
+          // The first interval whose end reaches the target: a duration used up
+          // at a closing time ends there.
           const size_t j = IntervalReaching(k, target);
           return c_.starts[j] + (target - c_.cum[j]);
         }
@@ -689,7 +727,8 @@ class Engine {
     }
     if (c_.outside == OutsideCoverage::kError) return OutOfRangeDay(day);
     std::vector<int64_t> starts, ends;
-    AppendDay(c_, day, c_.weekly[static_cast<size_t>(WeekdayIndex(day))], starts, ends);
+    AppendDay(c_, day, c_.weekly[static_cast<size_t>(WeekdayIndex(day))],
+              starts, ends);
     return !starts.empty();
   }
 
@@ -704,21 +743,24 @@ using calendar_internal::Engine;
 absl::StatusOr<CalendarLoad> Calendar::FromJson(absl::string_view text) {
   using calendar_internal::Json;
   CalendarLoad load;
-  LEADKIT_ASSIGN_OR_RETURN(std::optional<Json> parsed,
-                           json_internal::ParseDocument(text, "calendar", load.issues_));
+  LEADKIT_ASSIGN_OR_RETURN(
+      std::optional<Json> parsed,
+      json_internal::ParseDocument(text, "calendar", load.issues_));
   if (!parsed) return load;
   const Json& doc = *parsed;
   calendar_internal::Loader loader(load.issues_);
   if (!loader.ExpectObject(doc, "")) return load;
   static constexpr absl::string_view kKeys[] = {
-      "format", "name", "description", "time_zone", "weekly", "coverage", "closed", "extra"};
+      "format", "name",     "description", "time_zone",
+      "weekly", "coverage", "closed",      "extra"};
   loader.CheckKeys(doc, "", kKeys);
   auto data = std::make_shared<CalendarData>();
-  loader.Int(doc, "format", "", calendar_internal::kFormat, calendar_internal::kFormat,
-             calendar_internal::kFormat);
+  loader.Int(doc, "format", "", calendar_internal::kFormat,
+             calendar_internal::kFormat, calendar_internal::kFormat);
   data->name = loader.String(doc, "name", "", false).value_or("");
   data->description = loader.String(doc, "description", "", false).value_or("");
-  if (std::optional<std::string> zone = loader.String(doc, "time_zone", "", true)) {
+  if (std::optional<std::string> zone =
+          loader.String(doc, "time_zone", "", true)) {
     absl::StatusOr<const date::time_zone*> found = FindZone(*zone);
     if (found.ok()) {
       data->time_zone = *zone;
@@ -736,14 +778,15 @@ absl::StatusOr<CalendarLoad> Calendar::FromJson(absl::string_view text) {
   loader.ParseExtra(doc, *data);
   const bool any_hours = std::any_of(data->weekly.begin(), data->weekly.end(),
                                      [](const auto& h) { return !h.empty(); });
-  const bool weekly_errors =
-      std::any_of(load.issues_.begin(), load.issues_.end(),
-                  [](const Issue& i) { return i.path.rfind("/weekly", 0) == 0; });
+  const bool weekly_errors = std::any_of(
+      load.issues_.begin(), load.issues_.end(),
+      [](const Issue& i) { return i.path.rfind("/weekly", 0) == 0; });
   if (!any_hours && !weekly_errors &&
       (!data->has_coverage || data->outside == OutsideCoverage::kWeekly)) {
-    loader.Error("/weekly", "",
-                 "no weekly opening hours: the calendar would never open outside its "
-                 "covered dates");
+    loader.Error(
+        "/weekly", "",
+        "no weekly opening hours: the calendar would never open outside its "
+        "covered dates");
   }
   if (load.has_errors()) return load;
   calendar_internal::BuildTable(*data);
@@ -771,9 +814,10 @@ absl::StatusOr<Calendar> Calendar::Preset(absl::string_view name) {
   static auto* cache = new std::map<std::string, Calendar, std::less<>>();
   std::lock_guard<std::mutex> lock(mu);
   if (auto it = cache->find(name); it != cache->end()) return it->second;
-  LEADKIT_ASSIGN_OR_RETURN(const char* text,
-                           policy_internal::FindPreset(policy_internal::CalendarPresetDocuments(),
-                                                       name, "calendar preset"));
+  LEADKIT_ASSIGN_OR_RETURN(
+      const char* text,
+      policy_internal::FindPreset(policy_internal::CalendarPresetDocuments(),
+                                  name, "calendar preset"));
   LEADKIT_ASSIGN_OR_RETURN(CalendarLoad load, FromJson(text));
   LEADKIT_ASSIGN_OR_RETURN(Calendar calendar, load.calendar());
   cache->emplace(std::string(name), calendar);
@@ -781,7 +825,8 @@ absl::StatusOr<Calendar> Calendar::Preset(absl::string_view name) {
 }
 
 std::vector<std::string> Calendar::PresetNames() {
-  return policy_internal::PresetNames(policy_internal::CalendarPresetDocuments());
+  return policy_internal::PresetNames(
+      policy_internal::CalendarPresetDocuments());
 }
 
 std::string Calendar::ToJson() const { return data_->canonical_json; }
@@ -798,7 +843,8 @@ date::local_days Calendar::coverage_to() const { return data_->to; }
 OutsideCoverage Calendar::outside() const { return data_->outside; }
 
 bool Calendar::operator==(const Calendar& other) const {
-  return data_ == other.data_ || data_->canonical_json == other.data_->canonical_json;
+  return data_ == other.data_ ||
+         data_->canonical_json == other.data_->canonical_json;
 }
 
 absl::StatusOr<bool> Calendar::IsOpen(Instant t) const {
@@ -806,41 +852,49 @@ absl::StatusOr<bool> Calendar::IsOpen(Instant t) const {
 }
 
 absl::StatusOr<Instant> Calendar::NextOpen(Instant t) const {
-  LEADKIT_ASSIGN_OR_RETURN(int64_t s, Engine(*data_).NextOpen(t.time_since_epoch().count()));
+  LEADKIT_ASSIGN_OR_RETURN(
+      int64_t s, Engine(*data_).NextOpen(t.time_since_epoch().count()));
   return Instant(std::chrono::seconds(s));
 }
 
-absl::StatusOr<Instant> Calendar::RollToOpen(Instant t) const { return NextOpen(t); }
+absl::StatusOr<Instant> Calendar::RollToOpen(Instant t) const {
+  return NextOpen(t);
+}
 
 absl::StatusOr<bool> Calendar::IsWorkday(date::local_days day) const {
   return Engine(*data_).IsWorkday(day);
 }
 
-absl::StatusOr<Instant> Calendar::AddBusiness(Instant t, std::chrono::seconds d) const {
-  LEADKIT_ASSIGN_OR_RETURN(int64_t s,
-                           Engine(*data_).AddBusiness(t.time_since_epoch().count(), d.count()));
+absl::StatusOr<Instant> Calendar::AddBusiness(Instant t,
+                                              std::chrono::seconds d) const {
+  LEADKIT_ASSIGN_OR_RETURN(
+      int64_t s,
+      Engine(*data_).AddBusiness(t.time_since_epoch().count(), d.count()));
   return Instant(std::chrono::seconds(s));
 }
 
-absl::StatusOr<std::chrono::seconds> Calendar::BusinessBetween(Instant a, Instant b) const {
-  LEADKIT_ASSIGN_OR_RETURN(int64_t s, Engine(*data_).BusinessBetween(
-                                          a.time_since_epoch().count(),
-                                          b.time_since_epoch().count()));
+absl::StatusOr<std::chrono::seconds> Calendar::BusinessBetween(
+    Instant a, Instant b) const {
+  LEADKIT_ASSIGN_OR_RETURN(
+      int64_t s, Engine(*data_).BusinessBetween(a.time_since_epoch().count(),
+                                                b.time_since_epoch().count()));
   return std::chrono::seconds(s);
 }
 
 date::local_seconds Calendar::ToLocal(Instant t) const {
-  return date::local_seconds(
-      std::chrono::seconds(calendar_internal::ToLocalSeconds(*data_, t.time_since_epoch().count())));
+  return date::local_seconds(std::chrono::seconds(
+      calendar_internal::ToLocalSeconds(*data_, t.time_since_epoch().count())));
 }
 
 Instant Calendar::FromLocal(date::local_seconds local) const {
-  return Instant(std::chrono::seconds(calendar_internal::FromLocalSeconds(*data_, local)));
+  return Instant(
+      std::chrono::seconds(calendar_internal::FromLocalSeconds(*data_, local)));
 }
 
 namespace {
 
-// date's civil arithmetic is exact for years 1 to 9999; beyond that leadkit refuses.
+// date's civil arithmetic is exact for years 1 to 9999; beyond that leadkit
+// refuses.
 absl::Status CheckYear(date::year y, absl::string_view what) {
   if (y < date::year{1} || y > date::year{9999}) {
     return absl::OutOfRangeError(
@@ -855,7 +909,8 @@ absl::StatusOr<Instant> Calendar::AddDays(Instant t, int n) const {
   const date::local_seconds local = ToLocal(t);
   const date::local_days day = date::floor<date::days>(local);
   const date::local_days moved = day + date::days(n);
-  LEADKIT_RETURN_IF_ERROR(CheckYear(date::year_month_day{moved}.year(), "add_days"));
+  LEADKIT_RETURN_IF_ERROR(
+      CheckYear(date::year_month_day{moved}.year(), "add_days"));
   return FromLocal(moved + (local - day));
 }
 
@@ -863,9 +918,13 @@ absl::StatusOr<Instant> Calendar::AddMonths(Instant t, int n) const {
   const date::local_seconds local = ToLocal(t);
   const date::local_days day = date::floor<date::days>(local);
   const date::year_month_day ymd{day};
-  const date::year_month ym = date::year_month{ymd.year(), ymd.month()} + date::months(n);
+  const date::year_month ym =
+      date::year_month{ymd.year(), ymd.month()} + date::months(n);
   LEADKIT_RETURN_IF_ERROR(CheckYear(ym.year(), "add_months"));
-  const date::day last = date::year_month_day_last{ym.year(), date::month_day_last{ym.month()}}.day();
+  const date::day last = date::year_month_day_last{
+      ym.year(),
+      date::month_day_last{
+          ym.month()}}.day();
   const date::local_days moved{ym / std::min(ymd.day(), last)};
   return FromLocal(moved + (local - day));
 }

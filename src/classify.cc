@@ -20,11 +20,14 @@ using policy_internal::CompiledNode;
 
 constexpr int kBlock = 512;
 
-// A leaf resolved against one batch: its column and, for strings, which dictionary codes match.
+// A leaf resolved against one batch: its column and, for strings, which
+// dictionary codes match.
 struct BoundLeaf {
   const CompiledLeaf* leaf = nullptr;
-  const Column* column = nullptr;  // nullptr: the batch lacks the field, so it is all null
-  std::vector<uint8_t> code_match;  // string comparisons: 1 for codes equal to a literal
+  const Column* column =
+      nullptr;  // nullptr: the batch lacks the field, so it is all null
+  std::vector<uint8_t>
+      code_match;  // string comparisons: 1 for codes equal to a literal
 };
 
 bool TypeFits(const LeadFieldInfo& field, const Column& column) {
@@ -46,8 +49,8 @@ bool TypeFits(const LeadFieldInfo& field, const Column& column) {
 inline double Number(double v) { return v; }
 inline double Number(int64_t v) { return static_cast<double>(v); }
 
-// The loops below write bytes; without __restrict the compiler must assume a byte store can
-// change the column it reads, and gives up vectorising.
+// The loops below write bytes; without __restrict the compiler must assume a
+// byte store can change the column it reads, and gives up vectorising.
 template <typename T, typename Predicate>
 void Compare(const T* __restrict v, int n, Predicate predicate,
              uint8_t* __restrict out) {
@@ -60,23 +63,29 @@ void CompareNumbers(const T* __restrict v, int n, const CompiledLeaf& leaf,
   const double x = leaf.numbers.empty() ? 0.0 : leaf.numbers.front();
   switch (leaf.op) {
     case Op::kEq:
-      Compare(v, n, [x](double y) { return y == x; }, out);
+      Compare(
+          v, n, [x](double y) { return y == x; }, out);
       break;
     case Op::kNe:
       // NaN is null, and a comparison with null is false.
-      Compare(v, n, [x](double y) { return (y != x) & (y == y); }, out);
+      Compare(
+          v, n, [x](double y) { return (y != x) & (y == y); }, out);
       break;
     case Op::kLt:
-      Compare(v, n, [x](double y) { return y < x; }, out);
+      Compare(
+          v, n, [x](double y) { return y < x; }, out);
       break;
     case Op::kLe:
-      Compare(v, n, [x](double y) { return y <= x; }, out);
+      Compare(
+          v, n, [x](double y) { return y <= x; }, out);
       break;
     case Op::kGt:
-      Compare(v, n, [x](double y) { return y > x; }, out);
+      Compare(
+          v, n, [x](double y) { return y > x; }, out);
       break;
     case Op::kGe:
-      Compare(v, n, [x](double y) { return y >= x; }, out);
+      Compare(
+          v, n, [x](double y) { return y >= x; }, out);
       break;
     case Op::kIn:
       std::memset(out, 0, static_cast<size_t>(n));
@@ -89,7 +98,8 @@ void CompareNumbers(const T* __restrict v, int n, const CompiledLeaf& leaf,
   }
 }
 
-// Booleans are bytes (0 = false); policies compare them with true or false only.
+// Booleans are bytes (0 = false); policies compare them with true or false
+// only.
 void CompareBools(const uint8_t* __restrict v, int n, const CompiledLeaf& leaf,
                   uint8_t* __restrict out) {
   const bool want_true = !leaf.numbers.empty() && leaf.numbers.front() != 0;
@@ -97,13 +107,15 @@ void CompareBools(const uint8_t* __restrict v, int n, const CompiledLeaf& leaf,
     case Op::kEq:
     case Op::kNe: {
       const uint8_t flip = (leaf.op == Op::kEq) == want_true ? 0 : 1;
-      for (int i = 0; i < n; ++i) out[i] = static_cast<uint8_t>(v[i] != 0) ^ flip;
+      for (int i = 0; i < n; ++i)
+        out[i] = static_cast<uint8_t>(v[i] != 0) ^ flip;
       break;
     }
     case Op::kIn: {
       uint8_t accept_true = 0, accept_false = 0;
       for (double c : leaf.numbers) (c != 0 ? accept_true : accept_false) = 1;
-      for (int i = 0; i < n; ++i) out[i] = v[i] != 0 ? accept_true : accept_false;
+      for (int i = 0; i < n; ++i)
+        out[i] = v[i] != 0 ? accept_true : accept_false;
       break;
     }
     default:
@@ -111,7 +123,8 @@ void CompareBools(const uint8_t* __restrict v, int n, const CompiledLeaf& leaf,
   }
 }
 
-void NullMask(const Column& column, int64_t begin, int n, uint8_t* __restrict out) {
+void NullMask(const Column& column, int64_t begin, int n,
+              uint8_t* __restrict out) {
   if (column.validity_only() || column.type() == ColumnType::kInt64 ||
       column.type() == ColumnType::kBool ||
       column.type() == ColumnType::kInstant ||
@@ -130,7 +143,8 @@ void NullMask(const Column& column, int64_t begin, int n, uint8_t* __restrict ou
   }
 }
 
-void EvalLeaf(const BoundLeaf& b, int64_t begin, int n, uint8_t* __restrict out) {
+void EvalLeaf(const BoundLeaf& b, int64_t begin, int n,
+              uint8_t* __restrict out) {
   const Op op = b.leaf->op;
   if (b.column == nullptr) {
     std::memset(out, op == Op::kIsNull ? 1 : 0, static_cast<size_t>(n));
@@ -206,7 +220,8 @@ class Evaluator {
       }
     }
     e.results_.assign(policy.nodes.size() * kBlock, 0);
-    for (const auto& rule : policy.compiled_rules) e.rule_grades_.push_back(rule.grade);
+    for (const auto& rule : policy.compiled_rules)
+      e.rule_grades_.push_back(rule.grade);
     return e;
   }
 
@@ -231,7 +246,8 @@ class Evaluator {
     return out;
   }
 
-  // The result of node `index` for the first row of the last block it was evaluated on.
+  // The result of node `index` for the first row of the last block it was
+  // evaluated on.
   bool Result(int index) const {
     return results_[static_cast<size_t>(index) * kBlock] != 0;
   }
@@ -240,14 +256,16 @@ class Evaluator {
     return leaves_[static_cast<size_t>(index)];
   }
 
-  // Classifies rows [begin, begin + n) into grades/rules (indexed from begin). The rules
-  // before the first unconditional one are evaluated last to first, each overwriting the rows
-  // it holds for, so the first rule that holds is what remains: a branch-free select per rule.
-  // Rows no rule took (rule index == rules.size()) are graded by the scoring's bands.
+  // Classifies rows [begin, begin + n) into grades/rules (indexed from begin).
+  // The rules before the first unconditional one are evaluated last to first,
+  // each overwriting the rows it holds for, so the first rule that holds is
+  // what remains: a branch-free select per rule. Rows no rule took (rule index
+  // == rules.size()) are graded by the scoring's bands.
   void ClassifyBlock(int64_t begin, int n, int32_t* __restrict grades,
                      int32_t* __restrict rules) {
     const auto& compiled = policy_->compiled_rules;
-    // The first rule without conditions, or the scoring (index compiled.size()).
+    // The first rule without conditions, or the scoring (index
+    // compiled.size()).
     size_t last = 0;
     while (last < compiled.size() && compiled[last].root >= 0) ++last;
     std::fill(rules, rules + n, static_cast<int32_t>(last));
@@ -261,8 +279,9 @@ class Evaluator {
         policy_->scoring && std::find(rules, rules + n, scored) != rules + n;
     if (any_scored) Score(begin, n);
     for (int i = 0; i < n; ++i) {
-      grades[i] = rules[i] == scored ? BandGrade(totals_[static_cast<size_t>(i)])
-                                     : rule_grades_[static_cast<size_t>(rules[i])];
+      grades[i] = rules[i] == scored
+                      ? BandGrade(totals_[static_cast<size_t>(i)])
+                      : rule_grades_[static_cast<size_t>(rules[i])];
     }
   }
 
@@ -285,7 +304,8 @@ class Evaluator {
     return policy_->scoring->bands[Band(total)].grade;
   }
 
-  // The band holding `total`: bands are sorted and cover every total exactly once.
+  // The band holding `total`: bands are sorted and cover every total exactly
+  // once.
   size_t Band(double total) const {
     const auto& bands = policy_->scoring->bands;
     size_t b = 0;
@@ -300,9 +320,10 @@ class Evaluator {
 
   const PolicyData* policy_;
   std::vector<BoundLeaf> leaves_;
-  std::vector<uint8_t> results_;  // kBlock bytes per node
+  std::vector<uint8_t> results_;      // kBlock bytes per node
   std::vector<int32_t> rule_grades_;  // grade of each rule
-  std::vector<double> totals_ = std::vector<double>(kBlock);  // scoring totals of a block
+  std::vector<double> totals_ =
+      std::vector<double>(kBlock);  // scoring totals of a block
 };
 
 std::string ValueText(const Column* column, const LeadFieldInfo& field,
@@ -311,11 +332,13 @@ std::string ValueText(const Column* column, const LeadFieldInfo& field,
   if (column->validity_only()) return "not null";
   if (field.personal) {
     // Personal data of any storage type is shown masked, never as stored.
-    return absl::StrCat("\"",
-                        MaskValue(field.name, column->type() == ColumnType::kCode
-                                                  ? column->StringAt(row)
-                                                  : absl::StrFormat("%.0f", column->NumberAt(row))),
-                        "\"");
+    return absl::StrCat(
+        "\"",
+        MaskValue(field.name,
+                  column->type() == ColumnType::kCode
+                      ? column->StringAt(row)
+                      : absl::StrFormat("%.0f", column->NumberAt(row))),
+        "\"");
   }
   if (column->type() == ColumnType::kCode) {
     return absl::StrCat("\"", MaskValue(field.name, column->StringAt(row)),
@@ -331,7 +354,8 @@ std::string ValueText(const Column* column, const LeadFieldInfo& field,
   return absl::StrFormat("%g", column->NumberAt(row));
 }
 
-std::string LeafValue(const Evaluator& e, const CompiledNode& node, int64_t row) {
+std::string LeafValue(const Evaluator& e, const CompiledNode& node,
+                      int64_t row) {
   const BoundLeaf& b = e.leaf(node.leaf);
   return ValueText(b.column, *b.leaf->field, row);
 }
@@ -340,8 +364,8 @@ void CollectReasons(const PolicyData& policy, const Evaluator& e, int index,
                     int64_t row, std::vector<std::string>& out) {
   const CompiledNode& node = policy.nodes[static_cast<size_t>(index)];
   if (node.kind == CompiledNode::Kind::kLeaf) {
-    out.push_back(absl::StrCat(e.leaf(node.leaf).leaf->text, " (value: ",
-                               LeafValue(e, node, row), ")"));
+    out.push_back(absl::StrCat(e.leaf(node.leaf).leaf->text,
+                               " (value: ", LeafValue(e, node, row), ")"));
     return;
   }
   for (int child : node.children) {
@@ -350,11 +374,13 @@ void CollectReasons(const PolicyData& policy, const Evaluator& e, int index,
 }
 
 // "field: value" for every field a subtree reads, each once, in order.
-void CollectValues(const PolicyData& policy, const Evaluator& e, int index, int64_t row,
-                   std::vector<std::string>& fields, std::vector<std::string>& out) {
+void CollectValues(const PolicyData& policy, const Evaluator& e, int index,
+                   int64_t row, std::vector<std::string>& fields,
+                   std::vector<std::string>& out) {
   const CompiledNode& node = policy.nodes[static_cast<size_t>(index)];
   if (node.kind != CompiledNode::Kind::kLeaf) {
-    for (int child : node.children) CollectValues(policy, e, child, row, fields, out);
+    for (int child : node.children)
+      CollectValues(policy, e, child, row, fields, out);
     return;
   }
   const std::string name = e.leaf(node.leaf).leaf->field->name;
@@ -372,12 +398,13 @@ std::string NodeText(const PolicyData& policy, int index) {
   }
   std::vector<std::string> parts;
   for (int child : node.children) parts.push_back(NodeText(policy, child));
-  return absl::StrCat(node.kind == CompiledNode::Kind::kAllOf ? "all_of(" : "any_of(",
-                      absl::StrJoin(parts, ", "), ")");
+  return absl::StrCat(
+      node.kind == CompiledNode::Kind::kAllOf ? "all_of(" : "any_of(",
+      absl::StrJoin(parts, ", "), ")");
 }
 
-// The condition that made a rule fail: the first failed member of an all_of, recursively; an
-// any_of fails as a whole.
+// The condition that made a rule fail: the first failed member of an all_of,
+// recursively; an any_of fails as a whole.
 int FirstFailed(const PolicyData& policy, const Evaluator& e, int index) {
   const CompiledNode& node = policy.nodes[static_cast<size_t>(index)];
   if (node.kind != CompiledNode::Kind::kAllOf) return index;
@@ -405,9 +432,9 @@ absl::Status ClassifyBatch(const Policy& policy, const Columns& leads,
   const int64_t n = leads.num_rows();
   if (static_cast<int64_t>(grades.size()) != n ||
       static_cast<int64_t>(rules.size()) != n) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "ClassifyBatch: output spans hold ", grades.size(), " and ",
-        rules.size(), " values for ", n, " rows"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("ClassifyBatch: output spans hold ", grades.size(),
+                     " and ", rules.size(), " values for ", n, " rows"));
   }
   LEADKIT_ASSIGN_OR_RETURN(
       classify_internal::Evaluator e,
@@ -432,8 +459,9 @@ absl::StatusOr<Explanation> Explain(const Policy& policy, const Columns& leads,
                            classify_internal::Evaluator::Bind(data, leads));
   int32_t grade = 0;
   int32_t rule = 0;
-  // Evaluates every rule before the first unconditional one (and the scoring when it
-  // grades); each rule has nodes of its own, so every node result is this row's.
+  // Evaluates every rule before the first unconditional one (and the scoring
+  // when it grades); each rule has nodes of its own, so every node result is
+  // this row's.
   e.ClassifyBlock(row, 1, &grade, &rule);
   Explanation out;
   out.grade = grade;
@@ -451,15 +479,17 @@ absl::StatusOr<Explanation> Explain(const Policy& policy, const Columns& leads,
   if (static_cast<size_t>(rule) < data.rules.size()) {
     const int root = data.compiled_rules[static_cast<size_t>(rule)].root;
     if (root < 0) {
-      out.reasons.push_back(rule == 0 ? "the rule has no conditions"
-                                      : "no earlier rule held; this rule has no conditions");
+      out.reasons.push_back(
+          rule == 0 ? "the rule has no conditions"
+                    : "no earlier rule held; this rule has no conditions");
     } else {
       classify_internal::CollectReasons(data, e, root, row, out.reasons);
     }
-    out.trace.push_back({.rule = out.rule_id,
-                         .fired = true,
-                         .condition = root < 0 ? "" : classify_internal::NodeText(data, root),
-                         .value = root < 0 ? "" : ValuesText(data, e, root, row)});
+    out.trace.push_back(
+        {.rule = out.rule_id,
+         .fired = true,
+         .condition = root < 0 ? "" : classify_internal::NodeText(data, root),
+         .value = root < 0 ? "" : ValuesText(data, e, root, row)});
     return out;
   }
   // Scoring graded the lead: every item, with the points it added.
@@ -470,22 +500,23 @@ absl::StatusOr<Explanation> Explain(const Policy& policy, const Columns& leads,
     const double points = held ? scoring.items[k].points : 0.0;
     const std::string text =
         root < 0 ? "(always)" : classify_internal::NodeText(data, root);
-    out.trace.push_back({.rule = scoring.items[k].id,
-                         .fired = held,
-                         .condition = text,
-                         .value = root < 0 ? "" : ValuesText(data, e, root, row),
-                         .points = points});
+    out.trace.push_back(
+        {.rule = scoring.items[k].id,
+         .fired = held,
+         .condition = text,
+         .value = root < 0 ? "" : ValuesText(data, e, root, row),
+         .points = points});
     if (held) {
       out.reasons.push_back(absl::StrCat(scoring.items[k].id, ": ", text, " (",
-                                         points >= 0 ? "+" : "", absl::StrFormat("%g", points),
-                                         ")"));
+                                         points >= 0 ? "+" : "",
+                                         absl::StrFormat("%g", points), ")"));
     }
   }
   out.score = e.total(0);
   out.reasons.push_back(absl::StrCat(
       "total ", absl::StrFormat("%g", *out.score), " is in the band ",
-      policy_internal::BandText(scoring.bands[e.Band(*out.score)]), " of grade ",
-      out.grade_name));
+      policy_internal::BandText(scoring.bands[e.Band(*out.score)]),
+      " of grade ", out.grade_name));
   return out;
 }
 

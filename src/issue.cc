@@ -29,9 +29,11 @@ bool HasErrors(std::span<const Issue> issues) {
 std::string SummarizeErrors(std::span<const Issue> issues) {
   std::vector<std::string> errors;
   for (const Issue& issue : issues) {
-    if (issue.severity == Severity::kError) errors.push_back(FormatIssue(issue));
+    if (issue.severity == Severity::kError)
+      errors.push_back(FormatIssue(issue));
   }
-  return absl::StrCat(errors.size(), " error(s): ", absl::StrJoin(errors, "; "));
+  return absl::StrCat(errors.size(),
+                      " error(s): ", absl::StrJoin(errors, "; "));
 }
 
 }  // namespace leadkit

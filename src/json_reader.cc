@@ -137,8 +137,9 @@ absl::StatusOr<std::optional<Json>> ParseDocument(absl::string_view text,
     return absl::InvalidArgumentError(
         absl::StrCat(what, " document is not valid UTF-8 text"));
   }
-  // nlohmann keeps the last of repeated keys without a word; the callback tracks the JSON
-  // Pointer of every value so that a repeated key is reported where it stands.
+  // nlohmann keeps the last of repeated keys without a word; the callback
+  // tracks the JSON Pointer of every value so that a repeated key is reported
+  // where it stands.
   struct Frame {
     bool array;
     size_t index;
@@ -155,19 +156,25 @@ absl::StatusOr<std::optional<Json>> ParseDocument(absl::string_view text,
   const auto finish_child = [&stack] {
     if (!stack.empty() && stack.back().array) ++stack.back().index;
   };
-  Json::parser_callback_t track = [&](int, Json::parse_event_t event, Json& parsed) {
+  Json::parser_callback_t track = [&](int, Json::parse_event_t event,
+                                      Json& parsed) {
     switch (event) {
       case Json::parse_event_t::object_start:
       case Json::parse_event_t::array_start:
-        stack.push_back({event == Json::parse_event_t::array_start, 0, child_path(), "", {}});
+        stack.push_back({event == Json::parse_event_t::array_start,
+                         0,
+                         child_path(),
+                         "",
+                         {}});
         break;
       case Json::parse_event_t::key: {
         Frame& f = stack.back();
         f.key = parsed.get<std::string>();
         if (!f.keys.insert(f.key).second) {
-          issues.push_back({Severity::kError, Child(f.path, f.key), "",
-                            absl::StrCat("key ", Quoted(f.key),
-                                         " appears more than once in this object")});
+          issues.push_back(
+              {Severity::kError, Child(f.path, f.key), "",
+               absl::StrCat("key ", Quoted(f.key),
+                            " appears more than once in this object")});
         }
         break;
       }
@@ -188,8 +195,9 @@ absl::StatusOr<std::optional<Json>> ParseDocument(absl::string_view text,
     const auto [line, column] =
         LineColumn(text, e.byte > 0 ? static_cast<size_t>(e.byte - 1) : 0);
     std::string message = e.what();
-    // nlohmann's message reads "[json.exception.parse_error.101] parse error at line 1,
-    // column 5: syntax error while parsing value - ..."; keep the reason.
+    // nlohmann's message reads "[json.exception.parse_error.101] parse error at
+    // line 1, column 5: syntax error while parsing value - ..."; keep the
+    // reason.
     const size_t reason = message.find(": ", message.find("parse error"));
     issues.push_back(
         {Severity::kError, "", "",
@@ -198,120 +206,124 @@ absl::StatusOr<std::optional<Json>> ParseDocument(absl::string_view text,
                                                   : message.substr(reason))});
     return std::optional<Json>();
   } catch (const Json::exception& e) {
-    // Not a syntax error but a value nlohmann cannot hold (a number like 1e400).
+    // Not a syntax error but a value nlohmann cannot hold (a number like
+    // 1e400).
     std::string message = e.what();
     const size_t reason = message.find("] ");
-    issues.push_back({Severity::kError, "", "",
-                      absl::StrCat("malformed JSON: ", reason == std::string::npos
-                                                           ? message
-                                                           : message.substr(reason + 2))});
+    issues.push_back(
+        {Severity::kError, "", "",
+         absl::StrCat("malformed JSON: ", reason == std::string::npos
+                                              ? message
+                                              : message.substr(reason + 2))});
     return std::optional<Json>();
   }
 }
 
 void JsonReader::Error(const std::string& path, const std::string& rule,
                        std::string message) {
-    issues_.push_back(
-        {Severity::kError, path, rule, std::move(message)});
-  }
+  issues_.push_back({Severity::kError, path, rule, std::move(message)});
+}
 void JsonReader::Warn(const std::string& path, const std::string& rule,
                       std::string message) {
-    issues_.push_back(
-        {Severity::kWarning, path, rule, std::move(message)});
-  }
+  issues_.push_back({Severity::kWarning, path, rule, std::move(message)});
+}
 
 bool JsonReader::ExpectObject(const Json& j, const std::string& path,
                               const std::string& rule) {
-    if (j.is_object()) return true;
-    Error(path, rule, absl::StrCat("expected an object, got ", JsonKind(j)));
-    return false;
-  }
+  if (j.is_object()) return true;
+  Error(path, rule, absl::StrCat("expected an object, got ", JsonKind(j)));
+  return false;
+}
 
 void JsonReader::CheckKeys(const Json& obj, const std::string& path,
                            std::span<const absl::string_view> allowed,
                            const std::string& rule) {
-    for (const auto& [key, value] : obj.items()) {
-      if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) {
-        continue;
-      }
-      Error(Child(path, key), rule,
-            absl::StrCat("unknown key ", Quoted(key), Suggestion(key, allowed)));
+  for (const auto& [key, value] : obj.items()) {
+    if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) {
+      continue;
     }
+    Error(Child(path, key), rule,
+          absl::StrCat("unknown key ", Quoted(key), Suggestion(key, allowed)));
   }
+}
 
-std::optional<std::string> JsonReader::String(const Json& obj, absl::string_view key,
-                                              const std::string& path, bool required,
+std::optional<std::string> JsonReader::String(const Json& obj,
+                                              absl::string_view key,
+                                              const std::string& path,
+                                              bool required,
                                               const std::string& rule) {
-    const std::string k(key);
-    if (!obj.contains(k)) {
-      if (required) {
-        Error(path, rule, absl::StrCat("missing required key ", Quoted(key)));
-      }
-      return std::nullopt;
+  const std::string k(key);
+  if (!obj.contains(k)) {
+    if (required) {
+      Error(path, rule, absl::StrCat("missing required key ", Quoted(key)));
     }
-    const Json& v = obj.at(k);
-    if (!v.is_string()) {
-      Error(Child(path, key), rule,
-            absl::StrCat("expected a string, got ", JsonKind(v)));
-      return std::nullopt;
-    }
-    return v.get<std::string>();
+    return std::nullopt;
   }
-
-double JsonReader::Number(const Json& obj, absl::string_view key, const std::string& path,
-                double fallback, double minimum, double maximum,
-                bool integer) {
-    const std::string k(key);
-    if (!obj.contains(k)) return fallback;
-    const Json& v = obj.at(k);
-    const std::string where = Child(path, key);
-    if (!v.is_number()) {
-      Error(where, "",
-            absl::StrCat("expected ", integer ? "a whole number" : "a number",
-                         ", got ", JsonKind(v)));
-      return fallback;
-    }
-    const double x = v.get<double>();
-    if (integer && x != std::floor(x)) {
-      Error(where, "", absl::StrCat("expected a whole number, got ", v.dump()));
-      return fallback;
-    }
-    if (!(x >= minimum && x <= maximum)) {
-      Error(where, "",
-            absl::StrCat(v.dump(), " is out of range: expected ", minimum,
-                         " to ", maximum));
-      return fallback;
-    }
-    return x;
+  const Json& v = obj.at(k);
+  if (!v.is_string()) {
+    Error(Child(path, key), rule,
+          absl::StrCat("expected a string, got ", JsonKind(v)));
+    return std::nullopt;
   }
+  return v.get<std::string>();
+}
 
-int JsonReader::Int(const Json& obj, absl::string_view key, const std::string& path,
-                    int fallback, int minimum, int maximum) {
-    return static_cast<int>(
-        Number(obj, key, path, fallback, minimum, maximum, /*integer=*/true));
+double JsonReader::Number(const Json& obj, absl::string_view key,
+                          const std::string& path, double fallback,
+                          double minimum, double maximum, bool integer) {
+  const std::string k(key);
+  if (!obj.contains(k)) return fallback;
+  const Json& v = obj.at(k);
+  const std::string where = Child(path, key);
+  if (!v.is_number()) {
+    Error(where, "",
+          absl::StrCat("expected ", integer ? "a whole number" : "a number",
+                       ", got ", JsonKind(v)));
+    return fallback;
   }
+  const double x = v.get<double>();
+  if (integer && x != std::floor(x)) {
+    Error(where, "", absl::StrCat("expected a whole number, got ", v.dump()));
+    return fallback;
+  }
+  if (!(x >= minimum && x <= maximum)) {
+    Error(where, "",
+          absl::StrCat(v.dump(), " is out of range: expected ", minimum, " to ",
+                       maximum));
+    return fallback;
+  }
+  return x;
+}
 
-std::vector<std::string> JsonReader::StringList(const Json& obj, absl::string_view key,
+int JsonReader::Int(const Json& obj, absl::string_view key,
+                    const std::string& path, int fallback, int minimum,
+                    int maximum) {
+  return static_cast<int>(
+      Number(obj, key, path, fallback, minimum, maximum, /*integer=*/true));
+}
+
+std::vector<std::string> JsonReader::StringList(const Json& obj,
+                                                absl::string_view key,
                                                 const std::string& path) {
-    std::vector<std::string> out;
-    const std::string k(key);
-    if (!obj.contains(k)) return out;
-    const Json& j = obj.at(k);
-    const std::string where = Child(path, key);
-    if (!j.is_array()) {
-      Error(where, "",
-            absl::StrCat("expected an array of strings, got ", JsonKind(j)));
-      return out;
-    }
-    for (size_t i = 0; i < j.size(); ++i) {
-      if (!j[i].is_string()) {
-        Error(Child(where, i), "",
-              absl::StrCat("expected a string, got ", JsonKind(j[i])));
-        continue;
-      }
-      out.push_back(j[i].get<std::string>());
-    }
+  std::vector<std::string> out;
+  const std::string k(key);
+  if (!obj.contains(k)) return out;
+  const Json& j = obj.at(k);
+  const std::string where = Child(path, key);
+  if (!j.is_array()) {
+    Error(where, "",
+          absl::StrCat("expected an array of strings, got ", JsonKind(j)));
     return out;
   }
+  for (size_t i = 0; i < j.size(); ++i) {
+    if (!j[i].is_string()) {
+      Error(Child(where, i), "",
+            absl::StrCat("expected a string, got ", JsonKind(j[i])));
+      continue;
+    }
+    out.push_back(j[i].get<std::string>());
+  }
+  return out;
+}
 
 }  // namespace leadkit::json_internal

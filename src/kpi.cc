@@ -1,5 +1,5 @@
-// The KPI engine (docs/kpis.md): per-lead outcomes on the cadence's deadline rules, summed per
-// group into a mergeable state.
+// The KPI engine (docs/kpis.md): per-lead outcomes on the cadence's deadline
+// rules, summed per group into a mergeable state.
 #include "leadkit/kpi.h"
 
 #include <algorithm>
@@ -36,34 +36,40 @@ struct Outcome {
   std::optional<int64_t> minutes;  // whole minutes to the earliest touch
 };
 
-absl::StatusOr<Outcome> LeadOutcome(const Cadence& cadence, const LeadFacts& lead,
+absl::StatusOr<Outcome> LeadOutcome(const Cadence& cadence,
+                                    const LeadFacts& lead,
                                     std::optional<Instant> entered,
-                                    std::span<const TouchFacts> touches, Instant as_of) {
+                                    std::span<const TouchFacts> touches,
+                                    Instant as_of) {
   Outcome out;
   if (lead.status == LeadStatus::kInvalid) {
     out.invalid = true;
     return out;
   }
-  // A close after as_of: still open at as_of. A close without its time: closed by as_of.
-  const bool won =
-      lead.status == LeadStatus::kWon && (!lead.won_at || *lead.won_at <= as_of);
-  const bool lost_at_as_of =
-      lead.status == LeadStatus::kLost && (!lead.lost_at || *lead.lost_at <= as_of);
+  // A close after as_of: still open at as_of. A close without its time: closed
+  // by as_of.
+  const bool won = lead.status == LeadStatus::kWon &&
+                   (!lead.won_at || *lead.won_at <= as_of);
+  const bool lost_at_as_of = lead.status == LeadStatus::kLost &&
+                             (!lead.lost_at || *lead.lost_at <= as_of);
   out.won = won;
   out.lost = lost_at_as_of && (lead.lost_review == LostReview::kApproved ||
                                lead.lost_review == LostReview::kNone);
   // The follow-up end E of the lead's life (docs/cadence.md).
   Instant end = as_of;
   if (won && lead.won_at) end = *lead.won_at;
-  if (lost_at_as_of && lead.lost_review != LostReview::kRejected && lead.lost_at) {
+  if (lost_at_as_of && lead.lost_review != LostReview::kRejected &&
+      lead.lost_at) {
     end = *lead.lost_at;
   }
 
-  LEADKIT_ASSIGN_OR_RETURN(Instant entry_due, cadence.EntryDeadline(lead.created_at));
+  LEADKIT_ASSIGN_OR_RETURN(Instant entry_due,
+                           cadence.EntryDeadline(lead.created_at));
   out.entered_on_time = entered.value_or(lead.created_at) <= entry_due;
 
   const Instant start = lead.assigned_at.value_or(lead.created_at);
-  LEADKIT_ASSIGN_OR_RETURN(Instant contact_due, cadence.FirstContactDeadline(start));
+  LEADKIT_ASSIGN_OR_RETURN(Instant contact_due,
+                           cadence.FirstContactDeadline(start));
   if (!touches.empty()) {
     const Instant first = touches.front().at;
     out.first_contact_due = true;
@@ -86,7 +92,8 @@ absl::StatusOr<Outcome> LeadOutcome(const Cadence& cadence, const LeadFacts& lea
     all_on_time &= on_time;
   }
   out.timely = out.entered_on_time &&
-               (!out.first_contact_due || out.first_contact_on_time) && all_on_time;
+               (!out.first_contact_due || out.first_contact_on_time) &&
+               all_on_time;
   return out;
 }
 
@@ -110,9 +117,10 @@ struct KeyPart {
   const Column* column = nullptr;
 };
 
-// The code of one key part of a lead: a dictionary code, a grade, a month or a week; -1 null.
-int64_t PartCode(const KeyPart& part, const Cadence& cadence, const LeadFacts& lead,
-                 int current_grade, int64_t row) {
+// The code of one key part of a lead: a dictionary code, a grade, a month or a
+// week; -1 null.
+int64_t PartCode(const KeyPart& part, const Cadence& cadence,
+                 const LeadFacts& lead, int current_grade, int64_t row) {
   switch (part.kind) {
     case KeyKind::kColumn:
       return part.column == nullptr || part.column->IsNull(row)
@@ -128,16 +136,19 @@ int64_t PartCode(const KeyPart& part, const Cadence& cadence, const LeadFacts& l
           date::floor<date::days>(cadence.calendar().ToLocal(lead.created_at));
       if (part.kind == KeyKind::kMonth) {
         const date::year_month_day ymd{day};
-        return static_cast<int>(ymd.year()) * 12 + static_cast<int>(unsigned(ymd.month())) - 1;
+        return static_cast<int>(ymd.year()) * 12 +
+               static_cast<int>(unsigned(ymd.month())) - 1;
       }
       const iso_week::year_weeknum_weekday w{day};
-      return static_cast<int>(w.year()) * 100 + static_cast<int>(unsigned(w.weeknum()));
+      return static_cast<int>(w.year()) * 100 +
+             static_cast<int>(unsigned(w.weeknum()));
     }
   }
   return -1;
 }
 
-std::optional<std::string> PartText(const KeyPart& part, const Policy& policy, int64_t code) {
+std::optional<std::string> PartText(const KeyPart& part, const Policy& policy,
+                                    int64_t code) {
   if (code < 0) return std::nullopt;
   switch (part.kind) {
     case KeyKind::kColumn:
@@ -155,10 +166,12 @@ std::optional<std::string> PartText(const KeyPart& part, const Policy& policy, i
 
 using Codes = absl::InlinedVector<int64_t, 4>;
 
-// Adds the counts of lead rows [begin, end) into `local` groups keyed by their codes.
+// Adds the counts of lead rows [begin, end) into `local` groups keyed by their
+// codes.
 absl::Status AddRows(const Cadence& cadence, const LeadBatch& batch,
-                     const std::vector<KeyPart>& parts, const std::vector<int8_t>& survey,
-                     Instant as_of, int64_t begin, int64_t end,
+                     const std::vector<KeyPart>& parts,
+                     const std::vector<int8_t>& survey, Instant as_of,
+                     int64_t begin, int64_t end,
                      absl::flat_hash_map<Codes, KpiCounts>& local) {
   Codes codes(parts.size());
   for (int64_t row = begin; row < end; ++row) {
@@ -169,14 +182,16 @@ absl::Status AddRows(const Cadence& cadence, const LeadBatch& batch,
     const std::span<const TouchFacts> touches = batch.TouchesOf(row);
     std::optional<Instant> entered;
     if (batch.entered != nullptr && !batch.entered->IsNull(row)) {
-      entered = Instant(std::chrono::seconds(batch.entered->data<int64_t>()[row]));
+      entered =
+          Instant(std::chrono::seconds(batch.entered->data<int64_t>()[row]));
     }
-    absl::StatusOr<Outcome> outcome = LeadOutcome(cadence, lead, entered, touches, as_of);
+    absl::StatusOr<Outcome> outcome =
+        LeadOutcome(cadence, lead, entered, touches, as_of);
     if (!outcome.ok()) {
       return absl::Status(outcome.status().code(),
                           absl::StrCat("leads row ", row, " (lead_id \"",
-                                       batch.ids->StringAt(row), "\"): ",
-                                       outcome.status().message()));
+                                       batch.ids->StringAt(row),
+                                       "\"): ", outcome.status().message()));
     }
     int current = lead.grade;
     for (const TouchFacts& t : touches) {
@@ -208,10 +223,12 @@ absl::Status AddRows(const Cadence& cadence, const LeadBatch& batch,
   return absl::OkStatus();
 }
 
-// Bytes: "LKKPI1", then int64 little-endian numbers and length-prefixed strings.
+// Bytes: "LKKPI1", then int64 little-endian numbers and length-prefixed
+// strings.
 void PutInt(std::string& out, int64_t v) {
   char bytes[8];
-  for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xFF);
+  for (int i = 0; i < 8; ++i)
+    bytes[i] = static_cast<char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xFF);
   out.append(bytes, 8);
 }
 
@@ -228,7 +245,8 @@ class Reader {
     if (bytes_.size() - pos_ < 8) return Truncated();
     uint64_t v = 0;
     for (int i = 0; i < 8; ++i) {
-      v |= static_cast<uint64_t>(static_cast<unsigned char>(bytes_[pos_ + i])) << (8 * i);
+      v |= static_cast<uint64_t>(static_cast<unsigned char>(bytes_[pos_ + i]))
+           << (8 * i);
     }
     pos_ += 8;
     return static_cast<int64_t>(v);
@@ -236,7 +254,8 @@ class Reader {
 
   absl::StatusOr<std::string> String() {
     LEADKIT_ASSIGN_OR_RETURN(int64_t n, Int());
-    if (n < 0 || static_cast<size_t>(n) > bytes_.size() - pos_) return Truncated();
+    if (n < 0 || static_cast<size_t>(n) > bytes_.size() - pos_)
+      return Truncated();
     std::string s(bytes_.substr(pos_, static_cast<size_t>(n)));
     pos_ += static_cast<size_t>(n);
     return s;
@@ -245,8 +264,8 @@ class Reader {
   absl::StatusOr<int64_t> Count() {
     LEADKIT_ASSIGN_OR_RETURN(int64_t n, Int());
     if (n < 0 || n > static_cast<int64_t>(bytes_.size())) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("KPI state bytes: impossible count ", n, " at byte ", pos_ - 8));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "KPI state bytes: impossible count ", n, " at byte ", pos_ - 8));
     }
     return n;
   }
@@ -255,8 +274,8 @@ class Reader {
 
  private:
   absl::Status Truncated() const {
-    return absl::InvalidArgumentError(
-        absl::StrCat("KPI state bytes: truncated at byte ", pos_, " of ", bytes_.size()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "KPI state bytes: truncated at byte ", pos_, " of ", bytes_.size()));
   }
 
   absl::string_view bytes_;
@@ -281,7 +300,8 @@ void KpiCounts::Merge(const KpiCounts& o) {
   timely_leads += o.timely_leads;
   surveyed += o.surveyed;
   satisfied += o.satisfied;
-  for (const auto& [minutes, n] : o.first_contact_minutes) first_contact_minutes[minutes] += n;
+  for (const auto& [minutes, n] : o.first_contact_minutes)
+    first_contact_minutes[minutes] += n;
 }
 
 double NearestRank(const std::map<int64_t, int64_t>& histogram, double q) {
@@ -289,7 +309,8 @@ double NearestRank(const std::map<int64_t, int64_t>& histogram, double q) {
   for (const auto& [value, n] : histogram) total += n;
   if (total == 0) return std::numeric_limits<double>::quiet_NaN();
   // The smallest value with at least q * total values at or below it.
-  const auto rank = static_cast<int64_t>(std::ceil(q * static_cast<double>(total)));
+  const auto rank =
+      static_cast<int64_t>(std::ceil(q * static_cast<double>(total)));
   int64_t seen = 0;
   for (const auto& [value, n] : histogram) {
     seen += n;
@@ -306,9 +327,10 @@ KpiCounts& KpiState::Group(const std::vector<std::optional<std::string>>& key) {
   return it->second.counts;
 }
 
-absl::Status KpiState::Add(const Cadence& cadence, const Columns& leads, const Columns& touches,
-                           const Columns* surveys, Instant as_of,
-                           std::span<const uint8_t> include, int threads) {
+absl::Status KpiState::Add(const Cadence& cadence, const Columns& leads,
+                           const Columns& touches, const Columns* surveys,
+                           Instant as_of, std::span<const uint8_t> include,
+                           int threads) {
   using kpi_internal::KeyKind;
   using kpi_internal::KeyPart;
   const int64_t n = leads.num_rows();
@@ -316,13 +338,16 @@ absl::Status KpiState::Add(const Cadence& cadence, const Columns& leads, const C
     return absl::InvalidArgumentError(absl::StrCat(
         "include holds ", include.size(), " flags for ", n, " leads"));
   }
-  const cadence_internal::Reject reject = [](absl::string_view table, int64_t row,
-                                             absl::string_view, std::string message) {
-    return absl::InvalidArgumentError(absl::StrCat(table, " row ", row, ": ", message));
+  const cadence_internal::Reject reject = [](absl::string_view table,
+                                             int64_t row, absl::string_view,
+                                             std::string message) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(table, " row ", row, ": ", message));
   };
   LEADKIT_ASSIGN_OR_RETURN(
       cadence_internal::LeadBatch batch,
-      cadence_internal::ReadLeadBatch(cadence.policy(), leads, touches, as_of, reject, include));
+      cadence_internal::ReadLeadBatch(cadence.policy(), leads, touches, as_of,
+                                      reject, include));
 
   std::vector<KeyPart> parts;
   for (const std::string& name : by_) {
@@ -337,8 +362,8 @@ absl::Status KpiState::Add(const Cadence& cadence, const Columns& leads, const C
       part.kind = KeyKind::kWeek;
     } else {
       part.column = leads.Find(name);
-      if (part.column != nullptr &&
-          (part.column->type() != ColumnType::kCode || part.column->validity_only())) {
+      if (part.column != nullptr && (part.column->type() != ColumnType::kCode ||
+                                     part.column->validity_only())) {
         return absl::InvalidArgumentError(absl::StrCat(
             "leads.", name, ": a group key column holds strings, not ",
             ColumnTypeName(part.column->type())));
@@ -347,36 +372,45 @@ absl::Status KpiState::Add(const Cadence& cadence, const Columns& leads, const C
     parts.push_back(part);
   }
 
-  // Each lead's latest survey by as_of: 1 satisfied, 0 not (at equal times, not satisfied
-  // wins), -1 none.
+  // Each lead's latest survey by as_of: 1 satisfied, 0 not (at equal times, not
+  // satisfied wins), -1 none.
   std::vector<int8_t> survey(static_cast<size_t>(n), -1);
   if (surveys != nullptr && surveys->num_rows() > 0) {
     const Column* ids = surveys->Find("lead_id");
     const Column* at = surveys->Find("at");
     const Column* satisfied = surveys->Find("satisfied");
     if (ids == nullptr || at == nullptr || satisfied == nullptr ||
-        ids->type() != ColumnType::kCode || at->type() != ColumnType::kInstant) {
+        ids->type() != ColumnType::kCode ||
+        at->type() != ColumnType::kInstant) {
       return absl::InvalidArgumentError(
-          "surveys: needs lead_id (strings), at (instants) and satisfied (booleans)");
+          "surveys: needs lead_id (strings), at (instants) and satisfied "
+          "(booleans)");
     }
     std::vector<int64_t> lead_of_code;
     for (const std::string& id : ids->dictionary()) {
       auto it = batch.row_of.find(id);
       lead_of_code.push_back(it == batch.row_of.end() ? -1 : it->second);
     }
-    std::vector<int64_t> latest(static_cast<size_t>(n), std::numeric_limits<int64_t>::min());
+    std::vector<int64_t> latest(static_cast<size_t>(n),
+                                std::numeric_limits<int64_t>::min());
     for (int64_t s = 0; s < surveys->num_rows(); ++s) {
       if (ids->IsNull(s) || at->IsNull(s) || satisfied->IsNull(s)) {
-        const char* column = ids->IsNull(s) ? "lead_id" : at->IsNull(s) ? "at" : "satisfied";
+        const char* column = ids->IsNull(s)  ? "lead_id"
+                             : at->IsNull(s) ? "at"
+                                             : "satisfied";
         return absl::InvalidArgumentError(absl::StrCat(
             "surveys.", column, ": row ", s,
-            ids->IsNull(s) ? "" : absl::StrCat(" (lead_id \"", ids->StringAt(s), "\")"),
+            ids->IsNull(s)
+                ? ""
+                : absl::StrCat(" (lead_id \"", ids->StringAt(s), "\")"),
             " is null; lead_id, at and satisfied are required"));
       }
-      const int64_t lead = lead_of_code[static_cast<size_t>(ids->data<int32_t>()[s])];
+      const int64_t lead =
+          lead_of_code[static_cast<size_t>(ids->data<int32_t>()[s])];
       if (lead < 0) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "surveys row ", s, ": lead_id \"", ids->StringAt(s), "\" is not in the leads"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("surveys row ", s, ": lead_id \"", ids->StringAt(s),
+                         "\" is not in the leads"));
       }
       const auto r = static_cast<size_t>(lead);
       if (batch.rejected[r]) continue;  // out of scope
@@ -393,7 +427,8 @@ absl::Status KpiState::Add(const Cadence& cadence, const Columns& leads, const C
   }
 
   // Rows split over threads, each into groups of its own, merged in row order.
-  threads = static_cast<int>(std::clamp<int64_t>(threads, 1, std::max<int64_t>(n, 1)));
+  threads = static_cast<int>(
+      std::clamp<int64_t>(threads, 1, std::max<int64_t>(n, 1)));
   std::vector<absl::flat_hash_map<kpi_internal::Codes, KpiCounts>> locals(
       static_cast<size_t>(threads));
   std::vector<absl::Status> statuses(static_cast<size_t>(threads));
@@ -401,8 +436,9 @@ absl::Status KpiState::Add(const Cadence& cadence, const Columns& leads, const C
   const auto work = [&](int k) {
     const int64_t begin = std::min<int64_t>(n, chunk * k);
     const int64_t end = std::min<int64_t>(n, begin + chunk);
-    statuses[static_cast<size_t>(k)] = kpi_internal::AddRows(
-        cadence, batch, parts, survey, as_of, begin, end, locals[static_cast<size_t>(k)]);
+    statuses[static_cast<size_t>(k)] =
+        kpi_internal::AddRows(cadence, batch, parts, survey, as_of, begin, end,
+                              locals[static_cast<size_t>(k)]);
   };
   if (threads == 1) {
     work(0);
@@ -429,7 +465,8 @@ absl::Status KpiState::Merge(const KpiState& other) {
     return absl::FailedPreconditionError(
         "KPI states grouped by different columns cannot be merged");
   }
-  for (const auto& [encoded, row] : other.groups_) Group(row.key).Merge(row.counts);
+  for (const auto& [encoded, row] : other.groups_)
+    Group(row.key).Merge(row.counts);
   return absl::OkStatus();
 }
 
@@ -446,9 +483,10 @@ std::string KpiState::Serialize() const {
       if (part) PutString(out, *part);
     }
     const KpiCounts& c = row.counts;
-    for (int64_t v : {c.leads, c.invalid, c.won, c.lost, c.entered_on_time,
-                      c.first_contacts_due, c.first_contact_on_time, c.follow_ups_due,
-                      c.follow_ups_on_time, c.timely_leads, c.surveyed, c.satisfied}) {
+    for (int64_t v :
+         {c.leads, c.invalid, c.won, c.lost, c.entered_on_time,
+          c.first_contacts_due, c.first_contact_on_time, c.follow_ups_due,
+          c.follow_ups_on_time, c.timely_leads, c.surveyed, c.satisfied}) {
       PutInt(out, v);
     }
     PutInt(out, static_cast<int64_t>(c.first_contact_minutes.size()));
@@ -462,7 +500,8 @@ std::string KpiState::Serialize() const {
 
 absl::StatusOr<KpiState> KpiState::Deserialize(absl::string_view bytes) {
   if (bytes.substr(0, kpi_internal::kMagic.size()) != kpi_internal::kMagic) {
-    return absl::InvalidArgumentError("KPI state bytes: not a leadkit KPI state (bad header)");
+    return absl::InvalidArgumentError(
+        "KPI state bytes: not a leadkit KPI state (bad header)");
   }
   kpi_internal::Reader in(bytes.substr(kpi_internal::kMagic.size()));
   LEADKIT_ASSIGN_OR_RETURN(int64_t columns, in.Count());
@@ -485,9 +524,10 @@ absl::StatusOr<KpiState> KpiState::Deserialize(absl::string_view bytes) {
       key.emplace_back(std::move(part));
     }
     KpiCounts c;
-    for (int64_t* v : {&c.leads, &c.invalid, &c.won, &c.lost, &c.entered_on_time,
-                       &c.first_contacts_due, &c.first_contact_on_time, &c.follow_ups_due,
-                       &c.follow_ups_on_time, &c.timely_leads, &c.surveyed, &c.satisfied}) {
+    for (int64_t* v :
+         {&c.leads, &c.invalid, &c.won, &c.lost, &c.entered_on_time,
+          &c.first_contacts_due, &c.first_contact_on_time, &c.follow_ups_due,
+          &c.follow_ups_on_time, &c.timely_leads, &c.surveyed, &c.satisfied}) {
       LEADKIT_ASSIGN_OR_RETURN(*v, in.Int());
     }
     LEADKIT_ASSIGN_OR_RETURN(int64_t bins, in.Count());
@@ -498,7 +538,8 @@ absl::StatusOr<KpiState> KpiState::Deserialize(absl::string_view bytes) {
     }
     state.Group(key).Merge(c);
   }
-  if (!in.done()) return absl::InvalidArgumentError("KPI state bytes: trailing bytes");
+  if (!in.done())
+    return absl::InvalidArgumentError("KPI state bytes: trailing bytes");
   return state;
 }
 
@@ -516,7 +557,8 @@ std::vector<KpiRow> KpiState::Finalize() const {
     }
     return false;
   });
-  if (rows.empty() && by_.empty()) rows.push_back(KpiRow{});  // one row when not grouped
+  if (rows.empty() && by_.empty())
+    rows.push_back(KpiRow{});  // one row when not grouped
   return rows;
 }
 
@@ -524,7 +566,8 @@ bool KpiState::operator==(const KpiState& other) const {
   if (by_ != other.by_ || groups_.size() != other.groups_.size()) return false;
   for (const auto& [encoded, row] : groups_) {
     auto it = other.groups_.find(encoded);
-    if (it == other.groups_.end() || !(it->second.counts == row.counts)) return false;
+    if (it == other.groups_.end() || !(it->second.counts == row.counts))
+      return false;
   }
   return true;
 }

@@ -6,7 +6,8 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
-// date::parse trips gcc's -Wmaybe-uninitialized inside date.h (a false positive).
+// date::parse trips gcc's -Wmaybe-uninitialized inside date.h (a false
+// positive).
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include "date/date.h"
@@ -25,22 +26,25 @@ using Json = nlohmann::json;
 std::string Shown(const LeadFieldInfo& field, const Json& v) {
   if (field.personal && !v.is_string()) return MaskValue(field.name, v.dump());
   if (v.is_string()) {
-    return absl::StrCat("the string \"", MaskValue(field.name, v.get<std::string>()),
-                        "\"");
+    return absl::StrCat("the string \"",
+                        MaskValue(field.name, v.get<std::string>()), "\"");
   }
   if (v.is_boolean()) return absl::StrCat("the boolean ", v.dump());
   if (v.is_number()) return absl::StrCat("the number ", v.dump());
   return v.is_array() ? "an array" : "an object";
 }
 
-// Parses "2026-03-02T09:15:00+08:00", "2026-03-02 09:15:00Z" and fractional seconds.
+// Parses "2026-03-02T09:15:00+08:00", "2026-03-02 09:15:00Z" and fractional
+// seconds.
 bool ParseInstant(const std::string& text, int64_t& seconds) {
   for (const char* format : {"%FT%T%Ez", "%F %T%Ez", "%FT%T%z", "%F %T%z"}) {
     std::istringstream in(text);
     date::sys_time<std::chrono::milliseconds> t;
     in >> date::parse(format, t);
     if (!in.fail() && in.peek() == std::char_traits<char>::eof()) {
-      seconds = std::chrono::floor<std::chrono::seconds>(t).time_since_epoch().count();
+      seconds = std::chrono::floor<std::chrono::seconds>(t)
+                    .time_since_epoch()
+                    .count();
       return true;
     }
   }
@@ -84,10 +88,12 @@ absl::StatusOr<LeadTable> LeadTable::FromJson(absl::string_view text) {
   try {
     rows = Json::parse(text.begin(), text.end());
   } catch (const Json::exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat("leads: malformed JSON: ", e.what()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("leads: malformed JSON: ", e.what()));
   }
   if (!rows.is_array()) {
-    return absl::InvalidArgumentError("leads: expected a JSON array of lead objects");
+    return absl::InvalidArgumentError(
+        "leads: expected a JSON array of lead objects");
   }
   // Fields in the order of the data contract, whatever order the objects use.
   std::map<size_t, const LeadFieldInfo*> present;
@@ -103,12 +109,14 @@ absl::StatusOr<LeadTable> LeadTable::FromJson(absl::string_view text) {
         const std::string nearest = NearestLeadField(key);
         const std::string id =
             rows[i].contains("lead_id") && rows[i].at("lead_id").is_string()
-                ? absl::StrCat(" (lead_id \"", rows[i].at("lead_id").get<std::string>(),
-                               "\")")
+                ? absl::StrCat(" (lead_id \"",
+                               rows[i].at("lead_id").get<std::string>(), "\")")
                 : "";
         return absl::InvalidArgumentError(absl::StrCat(
             "leads[", i, "]", id, ": unknown field \"", key, "\"",
-            nearest.empty() ? "" : absl::StrCat("; did you mean \"", nearest, "\"?")));
+            nearest.empty()
+                ? ""
+                : absl::StrCat("; did you mean \"", nearest, "\"?")));
       }
       present[static_cast<size_t>(f - fields.data())] = f;
     }
@@ -170,23 +178,25 @@ absl::StatusOr<LeadTable> LeadTable::FromJson(absl::string_view text) {
             (*integers)[i] = v.get<int64_t>();
             ok = true;
           } else if (v.is_string()) {
-            ok = lead_json_internal::ParseInstant(v.get<std::string>(), (*integers)[i]);
+            ok = lead_json_internal::ParseInstant(v.get<std::string>(),
+                                                  (*integers)[i]);
           }
           break;
         case FieldType::kDate:
           expected = "a date YYYY-MM-DD";
-          ok = v.is_string() &&
-               lead_json_internal::ParseDate(v.get<std::string>(), (*integers)[i]);
+          ok = v.is_string() && lead_json_internal::ParseDate(
+                                    v.get<std::string>(), (*integers)[i]);
           break;
       }
       if (!ok) {
         std::string id;
         if (row.contains("lead_id") && row.at("lead_id").is_string()) {
-          id = absl::StrCat(" (lead_id \"", row.at("lead_id").get<std::string>(), "\")");
+          id = absl::StrCat(" (lead_id \"",
+                            row.at("lead_id").get<std::string>(), "\")");
         }
-        return absl::InvalidArgumentError(
-            absl::StrCat("leads[", i, "]", id, ".", field->name, ": expected ", expected,
-                         ", got ", lead_json_internal::Shown(*field, v)));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "leads[", i, "]", id, ".", field->name, ": expected ", expected,
+            ", got ", lead_json_internal::Shown(*field, v)));
       }
       valid[i] = 1;
     }

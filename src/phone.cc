@@ -40,15 +40,17 @@ std::string MaskPhone(absl::string_view phone) {
     return std::string(std::max<size_t>(phone.size(), 1), '*');
   }
   const size_t keep_front = digits.size() >= 11 ? 3 : 0;
-  const size_t keep_back = digits.size() >= 11 ? 4 : std::min<size_t>(2, digits.size() / 2);
-  for (size_t i = keep_front; i + keep_back < digits.size(); ++i) digits[i] = '*';
+  const size_t keep_back =
+      digits.size() >= 11 ? 4 : std::min<size_t>(2, digits.size() / 2);
+  for (size_t i = keep_front; i + keep_back < digits.size(); ++i)
+    digits[i] = '*';
   return digits;
 }
 
 std::string MaskName(absl::string_view name) {
   if (name.empty()) return "*";
-  const size_t first =
-      std::min(CodePointLength(static_cast<unsigned char>(name[0])), name.size());
+  const size_t first = std::min(
+      CodePointLength(static_cast<unsigned char>(name[0])), name.size());
   std::string out(name.substr(0, first));
   size_t masked = 0;
   for (size_t i = first; i < name.size();

@@ -10,13 +10,13 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "json_reader.h"
 #include "leadkit/calendar.h"
+#include "leadkit/internal/status_macros.h"
 #include "leadkit/lead.h"
 #include "leadkit/phone.h"
 #include "leadkit/tz.h"
 #include "nlohmann/json.hpp"
-#include "json_reader.h"
-#include "leadkit/internal/status_macros.h"
 #include "policy_internal.h"
 #include "preset_data.h"
 
@@ -33,11 +33,12 @@ using OrderedJson = nlohmann::ordered_json;
 
 constexpr int kFormat = 1;
 
-// Groups nest at most this deep: deeper is not a rule a person wrote, and every pass over the
-// conditions (compiling, analysing, printing) recurses.
+// Groups nest at most this deep: deeper is not a rule a person wrote, and every
+// pass over the conditions (compiling, analysing, printing) recurses.
 constexpr int kMaxConditionDepth = 32;
 
-// A JSON value as a message may print it: for a personal field only its kind, never its text.
+// A JSON value as a message may print it: for a personal field only its kind,
+// never its text.
 std::string Shown(const Json& j, const LeadFieldInfo& field) {
   if (!field.personal) return JsonKind(j);
   if (j.is_string()) return "a string";
@@ -46,11 +47,11 @@ std::string Shown(const Json& j, const LeadFieldInfo& field) {
   return JsonKind(j);
 }
 
-
 constexpr absl::string_view kOpNames[] = {"==", "!=", "<",       "<=",      ">",
                                           ">=", "in", "is_null", "not_null"};
 
-// Walks a document and collects every problem; each Parse* returns what it could read.
+// Walks a document and collects every problem; each Parse* returns what it
+// could read.
 class Loader : public json_internal::JsonReader {
  public:
   using JsonReader::JsonReader;
@@ -62,8 +63,8 @@ class Loader : public json_internal::JsonReader {
     const std::string where = Child(path, key);
     const Json& j = obj.at(k);
     if (!ExpectObject(j, where)) return fallback;
-    static constexpr absl::string_view kKeys[] = {"hours", "minutes",
-                                                  "seconds", "clock"};
+    static constexpr absl::string_view kKeys[] = {"hours", "minutes", "seconds",
+                                                  "clock"};
     CheckKeys(j, where, kKeys);
     Sla sla = fallback;
     int units = 0;
@@ -105,12 +106,14 @@ class Loader : public json_internal::JsonReader {
     return sla;
   }
 
-  // Resolves a grade name used at `path`; -1 (with an error) when it is not declared.
+  // Resolves a grade name used at `path`; -1 (with an error) when it is not
+  // declared.
   int GradeRef(const Json& j, const std::string& path,
                const std::vector<std::string>& grades,
                const std::string& rule = "") {
     if (!j.is_string()) {
-      Error(path, rule, absl::StrCat("expected a grade name, got ", JsonKind(j)));
+      Error(path, rule,
+            absl::StrCat("expected a grade name, got ", JsonKind(j)));
       return -1;
     }
     const std::string name = j.get<std::string>();
@@ -147,7 +150,8 @@ class Loader : public json_internal::JsonReader {
       }
       std::string g = j[i].get<std::string>();
       if (std::find(grades.begin(), grades.end(), g) != grades.end()) {
-        Error(where, "", absl::StrCat("grade ", Quoted(g), " is declared twice"));
+        Error(where, "",
+              absl::StrCat("grade ", Quoted(g), " is declared twice"));
         continue;
       }
       grades.push_back(std::move(g));
@@ -193,8 +197,8 @@ class Loader : public json_internal::JsonReader {
     for (const char* group : {"all_of", "any_of"}) {
       if (!j.contains(group)) continue;
       Condition c;
-      c.kind = group[1] == 'l' ? Condition::Kind::kAllOf
-                               : Condition::Kind::kAnyOf;
+      c.kind =
+          group[1] == 'l' ? Condition::Kind::kAllOf : Condition::Kind::kAnyOf;
       static constexpr absl::string_view kGroupKeys[] = {"all_of", "any_of"};
       if (j.size() != 1) {
         Error(path, rule,
@@ -236,10 +240,9 @@ class Loader : public json_internal::JsonReader {
         std::string nearest = NearestLeadField(*field);
         Error(Child(path, "field"), rule,
               absl::StrCat("unknown lead field ", Quoted(*field),
-                           nearest.empty()
-                               ? std::string(" (see docs/data.md)")
-                               : absl::StrCat("; did you mean \"", nearest,
-                                              "\"?")));
+                           nearest.empty() ? std::string(" (see docs/data.md)")
+                                           : absl::StrCat("; did you mean \"",
+                                                          nearest, "\"?")));
       }
     }
     std::optional<Op> parsed_op;
@@ -314,7 +317,8 @@ class Loader : public json_internal::JsonReader {
     return c;
   }
 
-  // Rules may be absent when the policy has scoring, which then grades every lead.
+  // Rules may be absent when the policy has scoring, which then grades every
+  // lead.
   std::vector<Rule> ParseRules(const Json& doc,
                                const std::vector<std::string>& grades,
                                bool has_scoring) {
@@ -360,8 +364,8 @@ class Loader : public json_internal::JsonReader {
       rule.when = When(r, where, rule.id);
       // After `when`, so that issues come in the order a rule is read.
       if (r.contains("grade")) {
-        rule.grade = GradeRef(r.at("grade"), Child(where, "grade"), grades,
-                              rule.id);
+        rule.grade =
+            GradeRef(r.at("grade"), Child(where, "grade"), grades, rule.id);
       } else {
         Error(where, rule.id, "missing required key \"grade\"");
         rule.grade = -1;
@@ -387,11 +391,13 @@ class Loader : public json_internal::JsonReader {
     const std::string when_path = Child(where, "when");
     if (!when.is_array()) {
       Error(when_path, id,
-            absl::StrCat("expected an array of conditions, got ", JsonKind(when)));
+            absl::StrCat("expected an array of conditions, got ",
+                         JsonKind(when)));
       return out;
     }
     for (size_t k = 0; k < when.size(); ++k) {
-      std::optional<Condition> c = ParseCondition(when[k], Child(when_path, k), id);
+      std::optional<Condition> c =
+          ParseCondition(when[k], Child(when_path, k), id);
       if (c) out.push_back(std::move(*c));
     }
     return out;
@@ -407,11 +413,13 @@ class Loader : public json_internal::JsonReader {
     static constexpr absl::string_view kKeys[] = {"id", "points", "bands"};
     CheckKeys(j, path, kKeys);
     if (std::optional<std::string> id = String(j, "id", path, false)) {
-      if (id->empty()) Error(Child(path, "id"), "", "the scoring id may not be empty");
+      if (id->empty())
+        Error(Child(path, "id"), "", "the scoring id may not be empty");
       scoring.id = *id;
     }
     const std::string items_path = Child(path, "points");
-    if (!j.contains("points") || !j.at("points").is_array() || j.at("points").empty()) {
+    if (!j.contains("points") || !j.at("points").is_array() ||
+        j.at("points").empty()) {
       Error(j.contains("points") ? items_path : path, scoring.id,
             "scoring needs a non-empty array \"points\"");
     } else {
@@ -420,7 +428,8 @@ class Loader : public json_internal::JsonReader {
       for (size_t i = 0; i < items.size(); ++i) {
         const std::string where = Child(items_path, i);
         if (!ExpectObject(items[i], where, scoring.id)) continue;
-        static constexpr absl::string_view kItemKeys[] = {"id", "when", "points", "note"};
+        static constexpr absl::string_view kItemKeys[] = {"id", "when",
+                                                          "points", "note"};
         ScoreItem item;
         item.id = String(items[i], "id", where, true, scoring.id).value_or("");
         CheckKeys(items[i], where, kItemKeys, item.id);
@@ -429,10 +438,12 @@ class Loader : public json_internal::JsonReader {
           if (!inserted) {
             Error(Child(where, "id"), item.id,
                   absl::StrCat("duplicate scoring item id ", Quoted(item.id),
-                               " (first used at ", items_path, "/", it->second, ")"));
+                               " (first used at ", items_path, "/", it->second,
+                               ")"));
           }
         }
-        item.note = String(items[i], "note", where, false, item.id).value_or("");
+        item.note =
+            String(items[i], "note", where, false, item.id).value_or("");
         item.when = When(items[i], where, item.id);
         if (!items[i].contains("points")) {
           Error(where, item.id, "missing required key \"points\"");
@@ -449,7 +460,8 @@ class Loader : public json_internal::JsonReader {
   void ParseBands(const Json& j, const std::string& path,
                   const std::vector<std::string>& grades, Scoring& scoring) {
     const std::string bands_path = Child(path, "bands");
-    if (!j.contains("bands") || !j.at("bands").is_array() || j.at("bands").empty()) {
+    if (!j.contains("bands") || !j.at("bands").is_array() ||
+        j.at("bands").empty()) {
       Error(j.contains("bands") ? bands_path : path, scoring.id,
             "scoring needs a non-empty array \"bands\"");
       return;
@@ -470,7 +482,8 @@ class Loader : public json_internal::JsonReader {
         if (!bands[i].contains(key)) continue;
         if (!bands[i].at(key).is_number()) {
           Error(Child(where, key), scoring.id,
-                absl::StrCat("expected a number, got ", JsonKind(bands[i].at(key))));
+                absl::StrCat("expected a number, got ",
+                             JsonKind(bands[i].at(key))));
           ok = false;
           continue;
         }
@@ -480,12 +493,14 @@ class Loader : public json_internal::JsonReader {
         Error(where, scoring.id, "missing required key \"grade\"");
         ok = false;
       } else {
-        band.grade = GradeRef(bands[i].at("grade"), Child(where, "grade"), grades, scoring.id);
+        band.grade = GradeRef(bands[i].at("grade"), Child(where, "grade"),
+                              grades, scoring.id);
         ok &= band.grade >= 0;
       }
       if (band.min && band.max && *band.min >= *band.max) {
         Error(where, scoring.id,
-              absl::StrCat("the band ", BandText(band), " holds no total (min must be below max)"));
+              absl::StrCat("the band ", BandText(band),
+                           " holds no total (min must be below max)"));
         ok = false;
       }
       parsed.emplace_back(band, i);
@@ -494,14 +509,18 @@ class Loader : public json_internal::JsonReader {
     const auto low = [](const ScoreBand& b) {
       return b.min ? *b.min : -std::numeric_limits<double>::infinity();
     };
-    std::stable_sort(parsed.begin(), parsed.end(), [&](const auto& a, const auto& b) {
-      return low(a.first) < low(b.first);
-    });
-    const auto at = [&](size_t k) { return Child(bands_path, parsed[k].second); };
+    std::stable_sort(parsed.begin(), parsed.end(),
+                     [&](const auto& a, const auto& b) {
+                       return low(a.first) < low(b.first);
+                     });
+    const auto at = [&](size_t k) {
+      return Child(bands_path, parsed[k].second);
+    };
     if (parsed.front().first.min) {
       Error(at(0), scoring.id,
             absl::StrCat("bands must cover every total: totals below ",
-                         LiteralText(*parsed.front().first.min), " fall in no band"));
+                         LiteralText(*parsed.front().first.min),
+                         " fall in no band"));
     }
     for (size_t k = 1; k < parsed.size(); ++k) {
       const ScoreBand& prev = parsed[k - 1].first;
@@ -511,18 +530,20 @@ class Loader : public json_internal::JsonReader {
       if (prev_high < low(next)) {
         Error(at(k), scoring.id,
               absl::StrCat("bands must cover every total: totals from ",
-                           LiteralText(prev_high), " to ", LiteralText(low(next)),
-                           " fall in no band"));
+                           LiteralText(prev_high), " to ",
+                           LiteralText(low(next)), " fall in no band"));
       } else if (prev_high > low(next)) {
         Error(at(k), scoring.id,
-              absl::StrCat("bands overlap: ", BandText(prev), " and ", BandText(next),
-                           " both hold ", LiteralText(low(next))));
+              absl::StrCat("bands overlap: ", BandText(prev), " and ",
+                           BandText(next), " both hold ",
+                           LiteralText(low(next))));
       }
     }
     if (parsed.back().first.max) {
       Error(at(parsed.size() - 1), scoring.id,
             absl::StrCat("bands must cover every total: totals from ",
-                         LiteralText(*parsed.back().first.max), " up fall in no band"));
+                         LiteralText(*parsed.back().first.max),
+                         " up fall in no band"));
     }
     for (const auto& [band, index] : parsed) scoring.bands.push_back(band);
   }
@@ -544,17 +565,17 @@ class Loader : public json_internal::JsonReader {
     const Json& j = doc.at("cadence");
     if (!ExpectObject(j, path)) return c;
     static constexpr absl::string_view kKeys[] = {
-        "entry_sla",          "first_contact_sla",    "thank_you",
-        "callback",           "follow_up_days",       "order_follow_up_days",
-        "lost_nurture_days",  "first_service_months", "owner_care",
-        "lost_review",        "downgrade_review",     "greetings",
+        "entry_sla",         "first_contact_sla",    "thank_you",
+        "callback",          "follow_up_days",       "order_follow_up_days",
+        "lost_nurture_days", "first_service_months", "owner_care",
+        "lost_review",       "downgrade_review",     "greetings",
         "campaigns"};
     CheckKeys(j, path, kKeys);
     c.entry = ParseSla(j, "entry_sla", path, c.entry);
     c.first_contact = ParseSla(j, "first_contact_sla", path, c.first_contact);
     c.thank_you = ParseSla(j, "thank_you", path, c.thank_you);
-    c.order_follow_up_days = Int(j, "order_follow_up_days", path,
-                                 c.order_follow_up_days, 1);
+    c.order_follow_up_days =
+        Int(j, "order_follow_up_days", path, c.order_follow_up_days, 1);
     c.lost_nurture_days =
         Int(j, "lost_nurture_days", path, c.lost_nurture_days, 0);
     c.first_service_months =
@@ -599,25 +620,29 @@ class Loader : public json_internal::JsonReader {
       }
     }
     ParseFollowUp(j, path, grades, c);
-    ParseDatedList(j, "greetings", path, false, [&](date::local_days day, std::string name,
-                                                   std::string) {
-      c.greetings.push_back({day, std::move(name)});
-    });
-    ParseDatedList(j, "campaigns", path, true, [&](date::local_days day, std::string name,
-                                                  std::string model) {
-      c.campaigns.push_back({std::move(model), day, std::move(name)});
-    });
-    std::stable_sort(c.greetings.begin(), c.greetings.end(),
-                     [](const Greeting& a, const Greeting& b) { return a.day < b.day; });
-    std::stable_sort(c.campaigns.begin(), c.campaigns.end(),
-                     [](const Campaign& a, const Campaign& b) { return a.day < b.day; });
+    ParseDatedList(j, "greetings", path, false,
+                   [&](date::local_days day, std::string name, std::string) {
+                     c.greetings.push_back({day, std::move(name)});
+                   });
+    ParseDatedList(
+        j, "campaigns", path, true,
+        [&](date::local_days day, std::string name, std::string model) {
+          c.campaigns.push_back({std::move(model), day, std::move(name)});
+        });
+    std::stable_sort(
+        c.greetings.begin(), c.greetings.end(),
+        [](const Greeting& a, const Greeting& b) { return a.day < b.day; });
+    std::stable_sort(
+        c.campaigns.begin(), c.campaigns.end(),
+        [](const Campaign& a, const Campaign& b) { return a.day < b.day; });
     return c;
   }
 
-  // A list of {"date", "name"} (and "model" when `with_model`) entries at obj[key].
+  // A list of {"date", "name"} (and "model" when `with_model`) entries at
+  // obj[key].
   template <typename Add>
-  void ParseDatedList(const Json& obj, absl::string_view key, const std::string& path,
-                      bool with_model, Add add) {
+  void ParseDatedList(const Json& obj, absl::string_view key,
+                      const std::string& path, bool with_model, Add add) {
     const std::string k(key);
     if (!obj.contains(k)) return;
     const std::string where = Child(path, key);
@@ -634,7 +659,8 @@ class Loader : public json_internal::JsonReader {
       std::optional<std::string> text = String(list[i], "date", at, true);
       std::optional<std::string> name = String(list[i], "name", at, true);
       std::optional<std::string> model =
-          with_model ? String(list[i], "model", at, true) : std::optional<std::string>("");
+          with_model ? String(list[i], "model", at, true)
+                     : std::optional<std::string>("");
       if (!text || !name || !model) continue;
       std::istringstream in(*text);
       date::local_days day;
@@ -653,26 +679,28 @@ class Loader : public json_internal::JsonReader {
                      CadenceSettings& c) {
     const std::string where = Child(path, "follow_up_days");
     if (!cadence.contains("follow_up_days")) {
-      Warn(path, "",
-           "no \"follow_up_days\": no grade gets follow_up tasks");
+      Warn(path, "", "no \"follow_up_days\": no grade gets follow_up tasks");
       return;
     }
     const Json& table = cadence.at("follow_up_days");
     if (!ExpectObject(table, where)) return;
-    // Grades whose interval is given (well or not): only the others are warned about.
+    // Grades whose interval is given (well or not): only the others are warned
+    // about.
     std::vector<bool> given(grades.size(), false);
     for (const auto& [grade, interval] : table.items()) {
       const std::string at = Child(where, grade);
       const int g = GradeRef(Json(grade), at, grades);
       if (g < 0) continue;
       given[static_cast<size_t>(g)] = true;
-      // Whole days from 1 to kMaxDays; anything else is reported, never truncated.
+      // Whole days from 1 to kMaxDays; anything else is reported, never
+      // truncated.
       constexpr int64_t kMaxDays = 100000;
       const auto days = [](const Json& v) -> int64_t {
         if (!v.is_number_integer()) return -1;
         if (v.is_number_unsigned()) {
-          return v.get<uint64_t>() > static_cast<uint64_t>(kMaxDays) ? -1
-                                                                    : v.get<int64_t>();
+          return v.get<uint64_t>() > static_cast<uint64_t>(kMaxDays)
+                     ? -1
+                     : v.get<int64_t>();
         }
         return v.get<int64_t>();
       };
@@ -683,10 +711,10 @@ class Loader : public json_internal::JsonReader {
           (range && (!interval[0].is_number_integer() ||
                      !interval[1].is_number_integer()))) {
         Error(at, "",
-              absl::StrCat("expected a whole number of days or a range "
-                           "[min, max], got ",
-                           interval.is_array() ? interval.dump()
-                                               : JsonKind(interval)));
+              absl::StrCat(
+                  "expected a whole number of days or a range "
+                  "[min, max], got ",
+                  interval.is_array() ? interval.dump() : JsonKind(interval)));
         continue;
       }
       if (low < 1 || high < 1 || low > kMaxDays || high > kMaxDays) {
@@ -701,7 +729,8 @@ class Loader : public json_internal::JsonReader {
                            " (write [", high, ", ", low, "])"));
         continue;
       }
-      const FollowUpInterval parsed{static_cast<int>(low), static_cast<int>(high)};
+      const FollowUpInterval parsed{static_cast<int>(low),
+                                    static_cast<int>(high)};
       c.follow_up[static_cast<size_t>(g)] = parsed;
     }
     for (size_t g = 0; g < grades.size(); ++g) {
@@ -725,18 +754,20 @@ class Loader : public json_internal::JsonReader {
     if (std::optional<std::string> name = String(j, "name", path, false)) {
       const std::vector<std::string> presets = Calendar::PresetNames();
       if (std::find(presets.begin(), presets.end(), *name) == presets.end()) {
-        const std::vector<absl::string_view> names(presets.begin(), presets.end());
+        const std::vector<absl::string_view> names(presets.begin(),
+                                                   presets.end());
         Error(Child(path, "name"), "",
-              absl::StrCat("unknown calendar ", Quoted(*name), Suggestion(*name, names)));
+              absl::StrCat("unknown calendar ", Quoted(*name),
+                           Suggestion(*name, names)));
       } else {
         cal.name = *name;
       }
     }
-    if (std::optional<std::string> zone =
-            String(j, "time_zone", path, false)) {
+    if (std::optional<std::string> zone = String(j, "time_zone", path, false)) {
       absl::StatusOr<const date::time_zone*> found = FindZone(*zone);
       if (!found.ok()) {
-        Error(Child(path, "time_zone"), "", std::string(found.status().message()));
+        Error(Child(path, "time_zone"), "",
+              std::string(found.status().message()));
       } else {
         cal.time_zone = *zone;
       }
@@ -757,10 +788,10 @@ class Loader : public json_internal::JsonReader {
     CheckKeys(j, path, kKeys);
     r.duplicate_window_days =
         Int(j, "duplicate_window_days", path, r.duplicate_window_days, 0);
-    r.max_distance_km = Number(j, "max_distance_km", path, r.max_distance_km,
-                               0, 20038, /*integer=*/false);
-    r.experience_years = Number(j, "experience_years", path,
-                                r.experience_years, 0, 80, /*integer=*/false);
+    r.max_distance_km = Number(j, "max_distance_km", path, r.max_distance_km, 0,
+                               20038, /*integer=*/false);
+    r.experience_years = Number(j, "experience_years", path, r.experience_years,
+                                0, 80, /*integer=*/false);
     r.reclaim_limit = Int(j, "reclaim_limit", path, r.reclaim_limit, 0);
     if (j.contains("high_intent_grades")) {
       const std::string where = Child(path, "high_intent_grades");
@@ -778,10 +809,10 @@ class Loader : public json_internal::JsonReader {
     }
     return r;
   }
-
 };
 
-// --- Compiling rules into the evaluator's flat form ---------------------------------------
+// --- Compiling rules into the evaluator's flat form
+// ---------------------------------------
 
 int CompileNode(const Condition& c, PolicyData& data) {
   CompiledNode node;
@@ -821,12 +852,14 @@ int CompileNode(const Condition& c, PolicyData& data) {
 int CompileWhen(const std::vector<Condition>& when, PolicyData& data) {
   if (when.empty()) return -1;
   if (when.size() == 1) return CompileNode(when.front(), data);
-  return CompileNode(Condition{.kind = Condition::Kind::kAllOf, .children = when}, data);
+  return CompileNode(
+      Condition{.kind = Condition::Kind::kAllOf, .children = when}, data);
 }
 
 void Compile(PolicyData& data) {
   for (const Rule& rule : data.rules) {
-    data.compiled_rules.push_back({.root = CompileWhen(rule.when, data), .grade = rule.grade});
+    data.compiled_rules.push_back(
+        {.root = CompileWhen(rule.when, data), .grade = rule.grade});
   }
   if (!data.scoring) return;
   for (const ScoreItem& item : data.scoring->items) {
@@ -835,7 +868,8 @@ void Compile(PolicyData& data) {
   }
 }
 
-// --- Writing the canonical document --------------------------------------------------------
+// --- Writing the canonical document
+// --------------------------------------------------------
 
 OrderedJson NumberJson(double x) {
   if (x == std::floor(x) && std::fabs(x) < 9.0e15) {
@@ -927,7 +961,8 @@ std::string ToCanonicalJson(const PolicyData& d) {
       entry["grade"] = d.grades[static_cast<size_t>(band.grade)];
       bands.push_back(entry);
     }
-    doc["scoring"] = {{"id", d.scoring->id}, {"points", items}, {"bands", bands}};
+    doc["scoring"] = {
+        {"id", d.scoring->id}, {"points", items}, {"bands", bands}};
   }
   const CadenceSettings& c = d.cadence;
   OrderedJson cadence = OrderedJson::object();
@@ -940,9 +975,9 @@ std::string ToCanonicalJson(const PolicyData& d) {
   for (size_t g = 0; g < d.grades.size(); ++g) {
     if (!c.follow_up[g]) continue;
     const FollowUpInterval& f = *c.follow_up[g];
-    follow_up[d.grades[g]] =
-        f.is_range() ? OrderedJson::array({f.min_days, f.max_days})
-                     : OrderedJson(f.min_days);
+    follow_up[d.grades[g]] = f.is_range()
+                                 ? OrderedJson::array({f.min_days, f.max_days})
+                                 : OrderedJson(f.min_days);
   }
   cadence["follow_up_days"] = follow_up;
   cadence["order_follow_up_days"] = c.order_follow_up_days;
@@ -956,13 +991,15 @@ std::string ToCanonicalJson(const PolicyData& d) {
                                  {"within", SlaJson(c.downgrade_review)}};
   OrderedJson greetings = OrderedJson::array();
   for (const Greeting& g : c.greetings) {
-    greetings.push_back({{"date", date::format("%F", g.day)}, {"name", g.name}});
+    greetings.push_back(
+        {{"date", date::format("%F", g.day)}, {"name", g.name}});
   }
   cadence["greetings"] = greetings;
   OrderedJson campaigns = OrderedJson::array();
   for (const Campaign& g : c.campaigns) {
-    campaigns.push_back(
-        {{"model", g.model}, {"date", date::format("%F", g.day)}, {"name", g.name}});
+    campaigns.push_back({{"model", g.model},
+                         {"date", date::format("%F", g.day)},
+                         {"name", g.name}});
   }
   cadence["campaigns"] = campaigns;
   doc["cadence"] = cadence;
@@ -972,11 +1009,12 @@ std::string ToCanonicalJson(const PolicyData& d) {
   for (int g : d.routing.high_intent_grades) {
     high.push_back(d.grades[static_cast<size_t>(g)]);
   }
-  doc["routing"] = {{"duplicate_window_days", d.routing.duplicate_window_days},
-                    {"max_distance_km", NumberJson(d.routing.max_distance_km)},
-                    {"high_intent_grades", high},
-                    {"experience_years", NumberJson(d.routing.experience_years)},
-                    {"reclaim_limit", d.routing.reclaim_limit}};
+  doc["routing"] = {
+      {"duplicate_window_days", d.routing.duplicate_window_days},
+      {"max_distance_km", NumberJson(d.routing.max_distance_km)},
+      {"high_intent_grades", high},
+      {"experience_years", NumberJson(d.routing.experience_years)},
+      {"reclaim_limit", d.routing.reclaim_limit}};
   return doc.dump(2) + "\n";
 }
 
@@ -987,21 +1025,25 @@ std::string LiteralText(const Literal& literal) {
 }
 
 std::string BandText(const ScoreBand& band) {
-  return absl::StrCat(band.min ? absl::StrCat("[", LiteralText(*band.min)) : "(-inf", ", ",
-                      band.max ? LiteralText(*band.max) : "inf", ")");
+  return absl::StrCat(
+      band.min ? absl::StrCat("[", LiteralText(*band.min)) : "(-inf", ", ",
+      band.max ? LiteralText(*band.max) : "inf", ")");
 }
 
 std::string ConditionText(const Condition& c) {
   if (c.kind != Condition::Kind::kCompare) {
     std::vector<std::string> parts;
-    for (const Condition& child : c.children) parts.push_back(ConditionText(child));
-    return absl::StrCat(c.kind == Condition::Kind::kAllOf ? "all_of(" : "any_of(",
-                        absl::StrJoin(parts, ", "), ")");
+    for (const Condition& child : c.children)
+      parts.push_back(ConditionText(child));
+    return absl::StrCat(
+        c.kind == Condition::Kind::kAllOf ? "all_of(" : "any_of(",
+        absl::StrJoin(parts, ", "), ")");
   }
   if (c.op == Op::kIsNull || c.op == Op::kNotNull) {
     return absl::StrCat(c.field, " ", OpName(c.op));
   }
-  // A literal compared with a personal field is personal data too: masked like the values.
+  // A literal compared with a personal field is personal data too: masked like
+  // the values.
   const auto shown = [&](const Literal& v) {
     const std::string* s = std::get_if<std::string>(&v);
     return s == nullptr ? LiteralText(v)
@@ -1036,13 +1078,13 @@ absl::StatusOr<PolicyLoad> Policy::FromJson(absl::string_view text) {
   policy_internal::Loader loader(load.issues_);
   if (!loader.ExpectObject(doc, "")) return load;
   static constexpr absl::string_view kKeys[] = {
-      "format", "name", "description", "grades", "rules", "scoring",
-      "cadence", "calendar", "routing"};
+      "format",  "name",    "description", "grades", "rules",
+      "scoring", "cadence", "calendar",    "routing"};
   loader.CheckKeys(doc, "", kKeys);
   auto data = std::make_shared<PolicyData>();
-  const int format = loader.Int(doc, "format", "", policy_internal::kFormat,
-                                policy_internal::kFormat,
-                                policy_internal::kFormat);
+  const int format =
+      loader.Int(doc, "format", "", policy_internal::kFormat,
+                 policy_internal::kFormat, policy_internal::kFormat);
   (void)format;
   data->name = loader.String(doc, "name", "", false).value_or("");
   data->description = loader.String(doc, "description", "", false).value_or("");
@@ -1051,11 +1093,13 @@ absl::StatusOr<PolicyLoad> Policy::FromJson(absl::string_view text) {
   data->rules = loader.ParseRules(doc, data->grades, data->scoring.has_value());
   for (const Rule& rule : data->rules) data->rule_ids.push_back(rule.id);
   if (data->scoring) {
-    if (std::find(data->rule_ids.begin(), data->rule_ids.end(), data->scoring->id) !=
-        data->rule_ids.end()) {
-      loader.Error("/scoring/id", data->scoring->id,
-                   absl::StrCat("the scoring id \"", data->scoring->id,
-                                "\" is also a rule's id; results could not tell them apart"));
+    if (std::find(data->rule_ids.begin(), data->rule_ids.end(),
+                  data->scoring->id) != data->rule_ids.end()) {
+      loader.Error(
+          "/scoring/id", data->scoring->id,
+          absl::StrCat(
+              "the scoring id \"", data->scoring->id,
+              "\" is also a rule's id; results could not tell them apart"));
     }
     data->rule_ids.push_back(data->scoring->id);
   }
@@ -1064,16 +1108,20 @@ absl::StatusOr<PolicyLoad> Policy::FromJson(absl::string_view text) {
   data->routing = loader.ParseRouting(doc, data->grades);
   if (!load.has_errors()) {
     policy_internal::CheckReachability(data->rules, load.issues_);
-    const auto unconditional = std::find_if(data->rules.begin(), data->rules.end(),
-                                            [](const Rule& r) { return r.when.empty(); });
+    const auto unconditional =
+        std::find_if(data->rules.begin(), data->rules.end(),
+                     [](const Rule& r) { return r.when.empty(); });
     if (data->scoring && unconditional != data->rules.end()) {
       load.issues_.push_back(
           {Severity::kWarning, "/scoring", data->scoring->id,
-           absl::StrCat("scoring can never grade a lead: rule \"", unconditional->id,
+           absl::StrCat("scoring can never grade a lead: rule \"",
+                        unconditional->id,
                         "\" has no conditions and takes every lead")});
     }
     for (size_t g = 0; g < data->grades.size(); ++g) {
-      const auto gives = [&](int grade) { return grade == static_cast<int>(g); };
+      const auto gives = [&](int grade) {
+        return grade == static_cast<int>(g);
+      };
       const bool used =
           std::any_of(data->rules.begin(), data->rules.end(),
                       [&](const Rule& r) { return gives(r.grade); }) ||
@@ -1099,7 +1147,8 @@ absl::StatusOr<PolicyLoad> Policy::FromJson(absl::string_view text) {
 absl::StatusOr<Policy> Policy::Preset(absl::string_view name) {
   LEADKIT_ASSIGN_OR_RETURN(
       const char* text,
-      policy_internal::FindPreset(policy_internal::PresetDocuments(), name, "policy preset"));
+      policy_internal::FindPreset(policy_internal::PresetDocuments(), name,
+                                  "policy preset"));
   LEADKIT_ASSIGN_OR_RETURN(PolicyLoad load, FromJson(text));
   return load.policy();
 }
@@ -1114,7 +1163,9 @@ const std::string& Policy::description() const { return data_->description; }
 std::span<const std::string> Policy::grades() const { return data_->grades; }
 std::span<const Rule> Policy::rules() const { return data_->rules; }
 const std::optional<Scoring>& Policy::scoring() const { return data_->scoring; }
-std::span<const std::string> Policy::rule_ids() const { return data_->rule_ids; }
+std::span<const std::string> Policy::rule_ids() const {
+  return data_->rule_ids;
+}
 const CadenceSettings& Policy::cadence() const { return data_->cadence; }
 const CalendarRef& Policy::calendar() const { return data_->calendar; }
 const RoutingSettings& Policy::routing() const { return data_->routing; }

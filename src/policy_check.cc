@@ -1,6 +1,7 @@
 // Warnings about rules that can never fire (docs/policy.md#warnings):
 //   (a) an earlier rule has no conditions, so it takes every lead;
-//   (b) every condition of an earlier rule is also one of this rule's, so the earlier rule
+//   (b) every condition of an earlier rule is also one of this rule's, so the
+//   earlier rule
 //       takes every lead this one would;
 //   (c) this rule's own conditions contradict each other (x <= 10 and x > 20).
 #include <algorithm>
@@ -76,7 +77,8 @@ void Add(const Condition& c,
     for (const Condition& child : c.children) Add(child, fields, order);
     return;
   }
-  if (c.kind == Condition::Kind::kAnyOf) return;  // disjunctions are not analysed
+  if (c.kind == Condition::Kind::kAnyOf)
+    return;  // disjunctions are not analysed
   if (!fields.contains(c.field)) order.push_back(c.field);
   FieldConstraint& f = fields[c.field];
   f.texts.push_back(ConditionText(c));
@@ -144,7 +146,8 @@ void CheckReachability(const std::vector<Rule>& rules,
     }
     if (!reason) {
       absl::flat_hash_map<std::string, FieldConstraint> fields;
-      std::vector<std::string> order;  // fields in the order the rule names them
+      std::vector<std::string>
+          order;  // fields in the order the rule names them
       for (const Condition& c : rule.when) Add(c, fields, order);
       for (const std::string& field : order) {
         const FieldConstraint& f = fields[field];
@@ -157,9 +160,9 @@ void CheckReachability(const std::vector<Rule>& rules,
       }
     }
     if (reason) {
-      issues.push_back({Severity::kWarning, path, rule.id,
-                        absl::StrCat("rule \"", rule.id,
-                                     "\" can never fire: ", *reason)});
+      issues.push_back(
+          {Severity::kWarning, path, rule.id,
+           absl::StrCat("rule \"", rule.id, "\" can never fire: ", *reason)});
     }
   }
 }

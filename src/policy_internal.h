@@ -1,5 +1,5 @@
-// The compiled form of a policy, shared by the loader (policy.cc, policy_check.cc) and the rule
-// evaluator (classify.cc). Not part of the API.
+// The compiled form of a policy, shared by the loader (policy.cc,
+// policy_check.cc) and the rule evaluator (classify.cc). Not part of the API.
 #ifndef LEADKIT_SRC_POLICY_INTERNAL_H_
 #define LEADKIT_SRC_POLICY_INTERNAL_H_
 
@@ -16,13 +16,13 @@ namespace policy_internal {
 struct CompiledLeaf {
   const LeadFieldInfo* field = nullptr;
   Op op = Op::kEq;
-  std::vector<double> numbers;      // number and bool fields (bool as 0/1)
+  std::vector<double> numbers;       // number and bool fields (bool as 0/1)
   std::vector<std::string> strings;  // string fields
-  std::string text;                 // "purchase_within_days <= 90", for reasons and traces
+  std::string text;  // "purchase_within_days <= 90", for reasons and traces
 };
 
-// A node of a rule's condition tree, flattened: leaves point into `leaves`, groups list
-// their children's node indices.
+// A node of a rule's condition tree, flattened: leaves point into `leaves`,
+// groups list their children's node indices.
 struct CompiledNode {
   enum class Kind { kLeaf, kAllOf, kAnyOf };
   Kind kind = Kind::kLeaf;
@@ -47,7 +47,8 @@ std::string LiteralText(const Literal& literal);
 // "any_of(asked_price == true, asked_config == true)".
 std::string ConditionText(const Condition& condition);
 
-// Appends the warnings about rules that can never fire (docs/policy.md#warnings).
+// Appends the warnings about rules that can never fire
+// (docs/policy.md#warnings).
 void CheckReachability(const std::vector<Rule>& rules,
                        std::vector<Issue>& issues);
 

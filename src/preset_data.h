@@ -1,4 +1,5 @@
-// The preset documents, compiled in from presets/ by CMake (cmake/LeadkitEmbed.cmake).
+// The preset documents, compiled in from presets/ by CMake
+// (cmake/LeadkitEmbed.cmake).
 #ifndef LEADKIT_SRC_PRESET_DATA_H_
 #define LEADKIT_SRC_PRESET_DATA_H_
 
@@ -21,12 +22,14 @@ const std::vector<PresetDocument>& PresetDocuments();
 const std::vector<PresetDocument>& CalendarPresetDocuments();
 
 // The names of `documents`, in order.
-std::vector<std::string> PresetNames(const std::vector<PresetDocument>& documents);
+std::vector<std::string> PresetNames(
+    const std::vector<PresetDocument>& documents);
 
-// The text of the document called `name`; NotFound naming it, `what` ("policy preset") and
-// the known names.
-absl::StatusOr<const char*> FindPreset(const std::vector<PresetDocument>& documents,
-                                       absl::string_view name, absl::string_view what);
+// The text of the document called `name`; NotFound naming it, `what` ("policy
+// preset") and the known names.
+absl::StatusOr<const char*> FindPreset(
+    const std::vector<PresetDocument>& documents, absl::string_view name,
+    absl::string_view what);
 
 }  // namespace leadkit::policy_internal
 

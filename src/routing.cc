@@ -1,5 +1,5 @@
-// Lead routing: the network's checks and spatial index, the router's steps, file numbers and
-// saved state (docs/routing.md).
+// Lead routing: the network's checks and spatial index, the router's steps,
+// file numbers and saved state (docs/routing.md).
 #include "leadkit/routing.h"
 
 #include <algorithm>
@@ -8,14 +8,14 @@
 #include <map>
 #include <utility>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "date/date.h"
-#include "leadkit/internal/status_macros.h"
 #include "leadkit/columns.h"
+#include "leadkit/internal/status_macros.h"
 #include "leadkit/phone.h"
 #include "leadkit/tz.h"
 
@@ -27,9 +27,13 @@ constexpr double kEarthKm = 6371.0088;
 constexpr double kPi = 3.14159265358979323846;
 
 // Index of the one-degree cell at (lat_cell, lon_cell), lat_cell in [-90, 89].
-int CellIndex(int lat_cell, int lon_cell) { return (lat_cell + 90) * 360 + (lon_cell + 180); }
+int CellIndex(int lat_cell, int lon_cell) {
+  return (lat_cell + 90) * 360 + (lon_cell + 180);
+}
 
-int LatCell(double lat) { return std::min(89, static_cast<int>(std::floor(lat))); }
+int LatCell(double lat) {
+  return std::min(89, static_cast<int>(std::floor(lat)));
+}
 int LonCell(double lon) {
   int c = static_cast<int>(std::floor(lon));
   return ((c % 360) + 360 + 180) % 360 - 180;  // wrap to [-180, 180)
@@ -40,11 +44,12 @@ bool Sells(const std::vector<std::string>& models, absl::string_view model) {
          std::find(models.begin(), models.end(), model) != models.end();
 }
 
-absl::Status Bad(absl::string_view table, absl::string_view id, absl::string_view column,
-                 std::string message) {
+absl::Status Bad(absl::string_view table, absl::string_view id,
+                 absl::string_view column, std::string message) {
   return absl::InvalidArgumentError(
-      absl::StrCat(table, ".", column, ": ", table == "dealers" ? "dealer_id" : "consultant_id",
-                   " \"", id, "\": ", message));
+      absl::StrCat(table, ".", column, ": ",
+                   table == "dealers" ? "dealer_id" : "consultant_id", " \"",
+                   id, "\": ", message));
 }
 
 }  // namespace
@@ -54,9 +59,11 @@ double HaversineKm(double lat1, double lon1, double lat2, double lon2) {
   using routing_internal::kPi;
   const double p1 = lat1 * kPi / 180, p2 = lat2 * kPi / 180;
   const double dp = p2 - p1, dl = (lon2 - lon1) * kPi / 180;
-  const double a = std::sin(dp / 2) * std::sin(dp / 2) +
-                   std::cos(p1) * std::cos(p2) * std::sin(dl / 2) * std::sin(dl / 2);
-  return 2 * routing_internal::kEarthKm * std::asin(std::min(1.0, std::sqrt(a)));
+  const double a =
+      std::sin(dp / 2) * std::sin(dp / 2) +
+      std::cos(p1) * std::cos(p2) * std::sin(dl / 2) * std::sin(dl / 2);
+  return 2 * routing_internal::kEarthKm *
+         std::asin(std::min(1.0, std::sqrt(a)));
 }
 
 namespace routing_internal {
@@ -70,7 +77,8 @@ uint64_t Fnv(uint64_t h, absl::string_view bytes) {
   return h;
 }
 
-constexpr uint64_t kFnvBasis = 14695981039346656037ull;  // FNV-1a 64 offset basis
+constexpr uint64_t kFnvBasis =
+    14695981039346656037ull;  // FNV-1a 64 offset basis
 
 }  // namespace routing_internal
 
@@ -125,18 +133,22 @@ absl::StatusOr<Network> Network::Create(std::vector<Dealer> dealers,
     }
   }
   n.by_dealer_.resize(dealers.size());
-  // File numbers are <code>-<yy>-<serial>: two consultants with one code would share numbers.
+  // File numbers are <code>-<yy>-<serial>: two consultants with one code would
+  // share numbers.
   absl::flat_hash_map<std::string, std::string> code_owner;
   for (size_t i = 0; i < consultants.size(); ++i) {
     const Consultant& c = consultants[i];
-    if (!n.consultant_index_.emplace(c.consultant_id, static_cast<int>(i)).second) {
-      return Bad("consultants", c.consultant_id, "consultant_id", "given twice");
+    if (!n.consultant_index_.emplace(c.consultant_id, static_cast<int>(i))
+             .second) {
+      return Bad("consultants", c.consultant_id, "consultant_id",
+                 "given twice");
     }
     const std::string& code = c.code.empty() ? c.consultant_id : c.code;
     if (auto [it, fresh] = code_owner.emplace(code, c.consultant_id); !fresh) {
-      return Bad("consultants", c.consultant_id, "code",
-                 absl::StrCat("file-number code \"", code, "\" is already consultant \"",
-                              it->second, "\"'s"));
+      return Bad(
+          "consultants", c.consultant_id, "code",
+          absl::StrCat("file-number code \"", code,
+                       "\" is already consultant \"", it->second, "\"'s"));
     }
     auto dealer = n.dealer_index_.find(c.dealer_id);
     if (dealer == n.dealer_index_.end()) {
@@ -152,15 +164,18 @@ absl::StatusOr<Network> Network::Create(std::vector<Dealer> dealers,
                  absl::StrCat("negative count ", c.open_leads));
     }
     if (!(c.weight >= 0) || std::isinf(c.weight)) {
-      return Bad("consultants", c.consultant_id, "weight",
-                 absl::StrCat("weight ", c.weight, " is not a non-negative number"));
+      return Bad(
+          "consultants", c.consultant_id, "weight",
+          absl::StrCat("weight ", c.weight, " is not a non-negative number"));
     }
     if (c.active && c.weight == 0) {
       return Bad("consultants", c.consultant_id, "weight",
-                 "an active consultant's weight is 0: give a positive weight or make them "
+                 "an active consultant's weight is 0: give a positive weight "
+                 "or make them "
                  "inactive");
     }
-    n.by_dealer_[static_cast<size_t>(dealer->second)].push_back(static_cast<int>(i));
+    n.by_dealer_[static_cast<size_t>(dealer->second)].push_back(
+        static_cast<int>(i));
   }
   n.dealers_ = std::move(dealers);
   n.consultants_ = std::move(consultants);
@@ -174,22 +189,30 @@ absl::StatusOr<Network> Network::Create(std::vector<Dealer> dealers,
                                              routing_internal::LonCell(d.lon));
     ++n.cell_start_[static_cast<size_t>(cell_of[i]) + 1];
   }
-  for (size_t k = 0; k + 1 < n.cell_start_.size(); ++k) n.cell_start_[k + 1] += n.cell_start_[k];
+  for (size_t k = 0; k + 1 < n.cell_start_.size(); ++k)
+    n.cell_start_[k + 1] += n.cell_start_[k];
   n.cell_dealers_.resize(static_cast<size_t>(n.cell_start_.back()));
   std::vector<int32_t> next(n.cell_start_.begin(), n.cell_start_.end() - 1);
   for (size_t i = 0; i < n.dealers_.size(); ++i) {
     if (cell_of[i] < 0) continue;
     const Dealer& d = n.dealers_[i];
     const double lat_rad = d.lat * routing_internal::kPi / 180;
-    n.cell_dealers_[static_cast<size_t>(next[static_cast<size_t>(cell_of[i])]++)] = {
-        d.lat, d.lon, lat_rad, d.lon * routing_internal::kPi / 180, std::cos(lat_rad),
-        static_cast<int>(i), d.models.empty()};
+    n.cell_dealers_[static_cast<size_t>(
+        next[static_cast<size_t>(cell_of[i])]++)] = {
+        d.lat,
+        d.lon,
+        lat_rad,
+        d.lon * routing_internal::kPi / 180,
+        std::cos(lat_rad),
+        static_cast<int>(i),
+        d.models.empty()};
   }
   for (const Consultant& c : n.consultants_) {
-    n.facts_.push_back({c.active, c.models.empty(), c.max_open_leads.value_or(-1), c.open_leads,
-                        c.weight, c.experience_years,
-                        routing_internal::Mix(routing_internal::Fnv(routing_internal::kFnvBasis,
-                                                                    c.consultant_id))});
+    n.facts_.push_back({c.active, c.models.empty(),
+                        c.max_open_leads.value_or(-1), c.open_leads, c.weight,
+                        c.experience_years,
+                        routing_internal::Mix(routing_internal::Fnv(
+                            routing_internal::kFnvBasis, c.consultant_id))});
   }
   return n;
 }
@@ -204,49 +227,57 @@ int Network::ConsultantIndex(absl::string_view id) const {
   return it == consultant_index_.end() ? -1 : it->second;
 }
 
-int Network::Nearest(double lat, double lon, absl::string_view model, double max_km,
-                     double* distance_km) const {
+int Network::Nearest(double lat, double lon, absl::string_view model,
+                     double max_km, double* distance_km) const {
   using namespace routing_internal;  // NOLINT: local helpers only
   int best = -1;
   double best_km = std::numeric_limits<double>::infinity();
   const int lat0 = LatCell(lat), lon0 = LonCell(lon);
-  // One degree of latitude is ~111.2 km; ring r (cells at Chebyshev distance r) is at least
-  // (r - 1) degrees of latitude away, or (r - 1) degrees of longitude at the cell's widest
-  // parallel. Stop when that lower bound passes the best or max_km.
+  // One degree of latitude is ~111.2 km; ring r (cells at Chebyshev distance r)
+  // is at least (r - 1) degrees of latitude away, or (r - 1) degrees of
+  // longitude at the cell's widest parallel. Stop when that lower bound passes
+  // the best or max_km.
   const double km_per_degree = kEarthKm * kPi / 180;
-  // The haversine, with the query's part computed once and each dealer's stored.
-  const double qlat = lat * kPi / 180, qlon = lon * kPi / 180, qcos = std::cos(qlat);
+  // The haversine, with the query's part computed once and each dealer's
+  // stored.
+  const double qlat = lat * kPi / 180, qlon = lon * kPi / 180,
+               qcos = std::cos(qlat);
   const auto km_to = [&](const CellDealer& c) {
-    const double sp = std::sin((c.lat_rad - qlat) / 2), sl = std::sin((c.lon_rad - qlon) / 2);
+    const double sp = std::sin((c.lat_rad - qlat) / 2),
+                 sl = std::sin((c.lon_rad - qlon) / 2);
     const double a = sp * sp + qcos * c.cos_lat * sl * sl;
     return 2 * kEarthKm * std::asin(std::min(1.0, std::sqrt(a)));
   };
   for (int r = 0; r <= 181; ++r) {
     if (r > 1) {
-      const double cos_max =
-          std::cos(std::max(0.0, std::min(89.0, std::fabs(lat) + r)) * kPi / 180);
+      const double cos_max = std::cos(
+          std::max(0.0, std::min(89.0, std::fabs(lat) + r)) * kPi / 180);
       const double bound = (r - 1) * km_per_degree * std::max(cos_max, 0.0);
       if (bound > best_km || bound > max_km) break;
     }
     for (int dl = -r; dl <= r; ++dl) {
       for (int dn = -r; dn <= r; ++dn) {
-        if (std::max(std::abs(dl), std::abs(dn)) != r) continue;  // the ring only
+        if (std::max(std::abs(dl), std::abs(dn)) != r)
+          continue;  // the ring only
         const int la = lat0 + dl;
         if (la < -90 || la > 89) continue;
         const auto k = static_cast<size_t>(CellIndex(la, LonCell(lon0 + dn)));
         for (int32_t p = cell_start_[k]; p < cell_start_[k + 1]; ++p) {
           const CellDealer& cell = cell_dealers_[static_cast<size_t>(p)];
-          // A cheap lower bound first: the distance is at least the latitude difference.
+          // A cheap lower bound first: the distance is at least the latitude
+          // difference.
           const double lat_km = std::fabs(lat - cell.lat) * km_per_degree;
           if (lat_km > max_km || lat_km > best_km) continue;
-          if (!cell.all_models && !Sells(dealers_[static_cast<size_t>(cell.index)].models, model)) {
+          if (!cell.all_models &&
+              !Sells(dealers_[static_cast<size_t>(cell.index)].models, model)) {
             continue;
           }
           const double km = km_to(cell);
           if (km > max_km) continue;
           if (km < best_km ||
-              (km == best_km && dealers_[static_cast<size_t>(cell.index)].dealer_id <
-                                    dealers_[static_cast<size_t>(best)].dealer_id)) {
+              (km == best_km &&
+               dealers_[static_cast<size_t>(cell.index)].dealer_id <
+                   dealers_[static_cast<size_t>(best)].dealer_id)) {
             best = cell.index;
             best_km = km;
           }
@@ -264,9 +295,10 @@ Router::Router(const Network& network, const Policy& policy)
       policy_(policy),
       routed_(network.consultants().size(), 0),
       dealer_routed_(network.dealers().size(), 0) {
-  // File-number years are local years of the policy's calendar zone (UTC if it is unknown,
-  // which a loaded policy never is).
-  absl::StatusOr<const date::time_zone*> zone = FindZone(policy_.calendar().time_zone);
+  // File-number years are local years of the policy's calendar zone (UTC if it
+  // is unknown, which a loaded policy never is).
+  absl::StatusOr<const date::time_zone*> zone =
+      FindZone(policy_.calendar().time_zone);
   if (zone.ok()) zone_ = *zone;
 }
 
@@ -275,15 +307,17 @@ void Router::AddOpenLead(const RouteLead& lead, absl::string_view dealer_id,
   std::lock_guard<std::mutex> lock(mu_);
   const std::string phone = NormalizePhone(lead.phone);
   if (phone.empty()) return;
-  // The open leads of a phone, in created order, form chains (each lead within the window
-  // of the one before); the newest chain decides: its first lead's id and assignment, and its
-  // latest lead's time, from which the window runs.
+  // The open leads of a phone, in created order, form chains (each lead within
+  // the window of the one before); the newest chain decides: its first lead's
+  // id and assignment, and its latest lead's time, from which the window runs.
   std::vector<Seen>& all = open_by_phone_[phone];
   all.push_back(Seen{lead.created_at, lead.lead_id, std::string(dealer_id),
                      std::string(consultant_id)});
-  std::stable_sort(all.begin(), all.end(),
-                   [](const Seen& a, const Seen& b) { return a.created_at < b.created_at; });
-  const auto window = std::chrono::hours(24 * policy_.routing().duplicate_window_days);
+  std::stable_sort(all.begin(), all.end(), [](const Seen& a, const Seen& b) {
+    return a.created_at < b.created_at;
+  });
+  const auto window =
+      std::chrono::hours(24 * policy_.routing().duplicate_window_days);
   Seen chain = all.front();
   for (size_t i = 1; i < all.size(); ++i) {
     if (all[i].created_at - chain.created_at <= window) {
@@ -298,26 +332,31 @@ void Router::AddOpenLead(const RouteLead& lead, absl::string_view dealer_id,
 absl::StatusOr<Assignment> Router::Route(const RouteLead& lead) {
   std::lock_guard<std::mutex> lock(mu_);
   absl::StatusOr<Assignment> a = RouteLocked(lead, /*with_reasons=*/true);
-  // As in RouteBatch, a lead left unassigned still starts a chain: later leads of its phone
-  // are its duplicates (with its dealer, if any, and no consultant).
+  // As in RouteBatch, a lead left unassigned still starts a chain: later leads
+  // of its phone are its duplicates (with its dealer, if any, and no
+  // consultant).
   if (a.ok() && a->status == RouteStatus::kUnassigned) {
     if (std::string phone = NormalizePhone(lead.phone); !phone.empty()) {
-      phones_[phone] = Seen{lead.created_at, lead.lead_id, a->dealer_id, a->consultant_id};
+      phones_[phone] =
+          Seen{lead.created_at, lead.lead_id, a->dealer_id, a->consultant_id};
     }
   }
   return a;
 }
 
-absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead, bool with_reasons) {
+absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead,
+                                               bool with_reasons) {
   const Network& net = *network_;
   const RoutingSettings& settings = policy_.routing();
   Assignment out;
-  // 1. Duplicates: the same normalised phone within the window of a lead seen before.
+  // 1. Duplicates: the same normalised phone within the window of a lead seen
+  // before.
   const std::string phone = NormalizePhone(lead.phone);
   if (!phone.empty()) {
     auto it = phones_.find(phone);
     const auto window = std::chrono::hours(24 * settings.duplicate_window_days);
-    if (it != phones_.end() && lead.created_at - it->second.created_at <= window &&
+    if (it != phones_.end() &&
+        lead.created_at - it->second.created_at <= window &&
         lead.created_at >= it->second.created_at) {
       out.status = RouteStatus::kDuplicate;
       out.dealer_id = it->second.dealer_id;
@@ -326,7 +365,8 @@ absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead, bool with_
       out.reason = "duplicate";
       out.reasons.push_back(absl::StrCat("duplicate: phone ", MaskPhone(phone),
                                          " as lead ", it->second.lead_id));
-      it->second.created_at = lead.created_at;  // the chain goes on from its latest lead
+      it->second.created_at =
+          lead.created_at;  // the chain goes on from its latest lead
       return out;
     }
   }
@@ -335,25 +375,29 @@ absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead, bool with_
   if (lead.dealer_id) {
     dealer = net.DealerIndex(*lead.dealer_id);
     if (dealer < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "lead ", lead.lead_id, ": dealer_id \"", *lead.dealer_id, "\" is not in the dealers"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("lead ", lead.lead_id, ": dealer_id \"", *lead.dealer_id,
+                       "\" is not in the dealers"));
     }
     out.reason = "kept_dealer";
   } else if (lead.lat && lead.lon) {
-    if (!(*lead.lat >= -90 && *lead.lat <= 90) || !(*lead.lon >= -180 && *lead.lon <= 180)) {
+    if (!(*lead.lat >= -90 && *lead.lat <= 90) ||
+        !(*lead.lon >= -180 && *lead.lon <= 180)) {
       const bool bad_lat = !(*lead.lat >= -90 && *lead.lat <= 90);
-      return absl::InvalidArgumentError(absl::StrCat(
-          "leads.", bad_lat ? "lat" : "lon", ": lead ", lead.lead_id, " has ",
-          bad_lat ? *lead.lat : *lead.lon, ", outside ",
-          bad_lat ? "[-90, 90]" : "[-180, 180]"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("leads.", bad_lat ? "lat" : "lon", ": lead ",
+                       lead.lead_id, " has ", bad_lat ? *lead.lat : *lead.lon,
+                       ", outside ", bad_lat ? "[-90, 90]" : "[-180, 180]"));
     }
     double km = 0;
-    dealer = net.Nearest(*lead.lat, *lead.lon, lead.model, settings.max_distance_km, &km);
+    dealer = net.Nearest(*lead.lat, *lead.lon, lead.model,
+                         settings.max_distance_km, &km);
     if (dealer < 0) {
       double any_km = 0;
       const bool for_model =
           !lead.model.empty() &&
-          net.Nearest(*lead.lat, *lead.lon, "", settings.max_distance_km, &any_km) >= 0;
+          net.Nearest(*lead.lat, *lead.lon, "", settings.max_distance_km,
+                      &any_km) >= 0;
       out.reason = for_model ? "no_dealer_for_model" : "no_dealer_in_range";
       out.reasons.push_back(out.reason);
       return out;
@@ -364,11 +408,14 @@ absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead, bool with_
     int best = -1;
     for (size_t d = 0; d < net.dealers().size(); ++d) {
       const Dealer& candidate = net.dealers()[d];
-      if (!candidate.active || lead.city.empty() || candidate.city != lead.city) continue;
+      if (!candidate.active || lead.city.empty() || candidate.city != lead.city)
+        continue;
       if (!routing_internal::Sells(candidate.models, lead.model)) continue;
-      if (best < 0 || dealer_routed_[d] < dealer_routed_[static_cast<size_t>(best)] ||
+      if (best < 0 ||
+          dealer_routed_[d] < dealer_routed_[static_cast<size_t>(best)] ||
           (dealer_routed_[d] == dealer_routed_[static_cast<size_t>(best)] &&
-           candidate.dealer_id < net.dealers()[static_cast<size_t>(best)].dealer_id)) {
+           candidate.dealer_id <
+               net.dealers()[static_cast<size_t>(best)].dealer_id)) {
         best = static_cast<int>(d);
       }
     }
@@ -381,21 +428,24 @@ absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead, bool with_
     out.reason = "city_dealer";
   }
   out.dealer_id = net.dealers()[static_cast<size_t>(dealer)].dealer_id;
-  if (with_reasons) out.reasons.push_back(absl::StrCat(out.reason, ": ", out.dealer_id));
+  if (with_reasons)
+    out.reasons.push_back(absl::StrCat(out.reason, ": ", out.dealer_id));
 
   // 3. Consultant.
   const bool high = std::find(settings.high_intent_grades.begin(),
                               settings.high_intent_grades.end(),
                               lead.grade) != settings.high_intent_grades.end();
   const auto& facts = net.consultant_facts();
-  std::vector<int>& eligible = eligible_;  // scratch kept between calls (under mu_)
+  std::vector<int>& eligible =
+      eligible_;  // scratch kept between calls (under mu_)
   eligible.clear();
   for (int c : net.ConsultantsOf(dealer)) {
     const Network::ConsultantFacts& k = facts[static_cast<size_t>(c)];
     const int64_t load = k.open_leads + routed_[static_cast<size_t>(c)];
     if (!k.active || (k.capacity >= 0 && load >= k.capacity)) continue;
     if (!k.all_models &&
-        !routing_internal::Sells(net.consultants()[static_cast<size_t>(c)].models, lead.model)) {
+        !routing_internal::Sells(
+            net.consultants()[static_cast<size_t>(c)].models, lead.model)) {
       continue;
     }
     eligible.push_back(c);
@@ -405,15 +455,18 @@ absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead, bool with_
     std::vector<int>& experienced = experienced_;  // scratch kept between calls
     experienced.clear();
     for (int c : eligible) {
-      if (facts[static_cast<size_t>(c)].experience_years >= settings.experience_years) {
+      if (facts[static_cast<size_t>(c)].experience_years >=
+          settings.experience_years) {
         experienced.push_back(c);
       }
     }
     if (experienced.empty()) {
       double most = -1;
-      for (int c : eligible) most = std::max(most, facts[static_cast<size_t>(c)].experience_years);
+      for (int c : eligible)
+        most = std::max(most, facts[static_cast<size_t>(c)].experience_years);
       for (int c : eligible) {
-        if (facts[static_cast<size_t>(c)].experience_years == most) experienced.push_back(c);
+        if (facts[static_cast<size_t>(c)].experience_years == most)
+          experienced.push_back(c);
       }
       step = "experience_fallback";
     }
@@ -432,15 +485,19 @@ absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead, bool with_
   for (int c : eligible) {
     const Network::ConsultantFacts& f = facts[static_cast<size_t>(c)];
     const double share =
-        static_cast<double>(f.open_leads + routed_[static_cast<size_t>(c)]) / f.weight;
+        static_cast<double>(f.open_leads + routed_[static_cast<size_t>(c)]) /
+        f.weight;
     if (chosen >= 0 && share > chosen_share) continue;
     if (chosen >= 0 && share == chosen_share) {
-      // Hash64(lead_id, consultant_id): the lead's part once, the consultant's precomputed.
+      // Hash64(lead_id, consultant_id): the lead's part once, the consultant's
+      // precomputed.
       if (lead_state == 0) {
-        lead_state = routing_internal::Fnv(routing_internal::kFnvBasis, lead.lead_id);
+        lead_state =
+            routing_internal::Fnv(routing_internal::kFnvBasis, lead.lead_id);
       }
       if (chosen_hash == 0) {
-        chosen_hash = routing_internal::Mix(lead_state ^ facts[static_cast<size_t>(chosen)].id_hash);
+        chosen_hash = routing_internal::Mix(
+            lead_state ^ facts[static_cast<size_t>(chosen)].id_hash);
       }
       const uint64_t hash = routing_internal::Mix(lead_state ^ f.id_hash);
       if (hash >= chosen_hash) continue;
@@ -457,13 +514,15 @@ absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead, bool with_
   ++dealer_routed_[static_cast<size_t>(dealer)];
   out.status = RouteStatus::kAssigned;
   out.consultant_id = k.consultant_id;
-  if (with_reasons) out.reasons.push_back(absl::StrCat(step, ": ", k.consultant_id));
+  if (with_reasons)
+    out.reasons.push_back(absl::StrCat(step, ": ", k.consultant_id));
   if (step == "experience_fallback") out.reason = step;
 
   // File number: <code>-<yy>-<serial>, serial per consultant code and year.
   const date::year_month_day ymd{
       zone_ != nullptr
-          ? date::year_month_day{date::floor<date::days>(zone_->to_local(lead.created_at))}
+          ? date::year_month_day{date::floor<date::days>(
+                zone_->to_local(lead.created_at))}
           : date::year_month_day{date::floor<date::days>(lead.created_at)}};
   const int yy = static_cast<int>(ymd.year()) % 100;
   const std::string code = k.code.empty() ? k.consultant_id : k.code;
@@ -472,17 +531,18 @@ absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead, bool with_
                                  absl::Dec(serial, absl::kZeroPad4));
 
   if (!phone.empty()) {
-    phones_[phone] = Seen{lead.created_at, lead.lead_id, out.dealer_id, out.consultant_id};
+    phones_[phone] =
+        Seen{lead.created_at, lead.lead_id, out.dealer_id, out.consultant_id};
   }
   return out;
 }
 
-absl::StatusOr<std::vector<Assignment>> Router::RouteBatch(const Columns& leads,
-                                                           std::span<const int32_t> grades) {
+absl::StatusOr<std::vector<Assignment>> Router::RouteBatch(
+    const Columns& leads, std::span<const int32_t> grades) {
   const int64_t n = leads.num_rows();
   if (static_cast<int64_t>(grades.size()) != n) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("RouteBatch: ", grades.size(), " grades for ", n, " leads"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "RouteBatch: ", grades.size(), " grades for ", n, " leads"));
   }
   const auto column = [&](absl::string_view name, ColumnType type,
                           bool required) -> absl::StatusOr<const Column*> {
@@ -493,36 +553,46 @@ absl::StatusOr<std::vector<Assignment>> Router::RouteBatch(const Columns& leads,
           absl::StrCat("leads: missing required column \"", name, "\""));
     }
     if (c->type() != type || c->validity_only()) {
-      return absl::InvalidArgumentError(absl::StrCat("leads.", name, ": expected ",
-                                                     ColumnTypeName(type), " values"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "leads.", name, ": expected ", ColumnTypeName(type), " values"));
     }
     return c;
   };
-  LEADKIT_ASSIGN_OR_RETURN(const Column* ids, column("lead_id", ColumnType::kCode, true));
-  LEADKIT_ASSIGN_OR_RETURN(const Column* created, column("created_at", ColumnType::kInstant, true));
-  LEADKIT_ASSIGN_OR_RETURN(const Column* phones, column("phone", ColumnType::kCode, false));
-  LEADKIT_ASSIGN_OR_RETURN(const Column* dealers, column("dealer_id", ColumnType::kCode, false));
-  LEADKIT_ASSIGN_OR_RETURN(const Column* models, column("model", ColumnType::kCode, false));
-  LEADKIT_ASSIGN_OR_RETURN(const Column* cities, column("city", ColumnType::kCode, false));
-  LEADKIT_ASSIGN_OR_RETURN(const Column* lats, column("lat", ColumnType::kDouble, false));
-  LEADKIT_ASSIGN_OR_RETURN(const Column* lons, column("lon", ColumnType::kDouble, false));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* ids,
+                           column("lead_id", ColumnType::kCode, true));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* created,
+                           column("created_at", ColumnType::kInstant, true));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* phones,
+                           column("phone", ColumnType::kCode, false));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* dealers,
+                           column("dealer_id", ColumnType::kCode, false));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* models,
+                           column("model", ColumnType::kCode, false));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* cities,
+                           column("city", ColumnType::kCode, false));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* lats,
+                           column("lat", ColumnType::kDouble, false));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* lons,
+                           column("lon", ColumnType::kDouble, false));
   const auto text = [](const Column* c, int64_t row) -> std::string {
     return c == nullptr || c->IsNull(row) ? std::string() : c->StringAt(row);
   };
   for (int64_t row = 0; row < n; ++row) {
     if (ids->IsNull(row) || created->IsNull(row)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("leads row ", row, ": lead_id and created_at are required"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "leads row ", row, ": lead_id and created_at are required"));
     }
   }
   // Normalised phones, once per distinct value.
   std::vector<std::string> normal;
   if (phones != nullptr) {
-    for (const std::string& p : phones->dictionary()) normal.push_back(NormalizePhone(p));
+    for (const std::string& p : phones->dictionary())
+      normal.push_back(NormalizePhone(p));
   }
   const auto phone_of = [&](int64_t row) -> const std::string* {
     if (phones == nullptr || phones->IsNull(row)) return nullptr;
-    const std::string& p = normal[static_cast<size_t>(phones->data<int32_t>()[row])];
+    const std::string& p =
+        normal[static_cast<size_t>(phones->data<int32_t>()[row])];
     return p.empty() ? nullptr : &p;
   };
   const auto at = [&](int64_t row) {
@@ -530,28 +600,33 @@ absl::StatusOr<std::vector<Assignment>> Router::RouteBatch(const Columns& leads,
   };
 
   std::lock_guard<std::mutex> lock(mu_);
-  // Duplicates in created order: a chain goes on while each lead is within the window of the
-  // chain's previous one.
+  // Duplicates in created order: a chain goes on while each lead is within the
+  // window of the chain's previous one.
   std::vector<int64_t> order(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
   std::stable_sort(order.begin(), order.end(),
                    [&](int64_t a, int64_t b) { return at(a) < at(b); });
   struct Chain {
-    int64_t root_row = -1;  // -1: an open lead or a lead of an earlier call (in phones_)
+    int64_t root_row =
+        -1;  // -1: an open lead or a lead of an earlier call (in phones_)
     Instant last;
   };
   absl::flat_hash_map<std::string, Chain> chains;
-  std::vector<int64_t> root_of(static_cast<size_t>(n), -2);  // -2: not a duplicate
-  const auto window = std::chrono::hours(24 * policy_.routing().duplicate_window_days);
+  std::vector<int64_t> root_of(static_cast<size_t>(n),
+                               -2);  // -2: not a duplicate
+  const auto window =
+      std::chrono::hours(24 * policy_.routing().duplicate_window_days);
   for (int64_t i : order) {
     const std::string* phone = phone_of(i);
     if (phone == nullptr) continue;
     auto it = chains.find(*phone);
     if (it == chains.end()) {
       auto seen = phones_.find(*phone);
-      if (seen != phones_.end()) it = chains.emplace(*phone, Chain{-1, seen->second.created_at}).first;
+      if (seen != phones_.end())
+        it = chains.emplace(*phone, Chain{-1, seen->second.created_at}).first;
     }
-    if (it != chains.end() && at(i) >= it->second.last && at(i) - it->second.last <= window) {
+    if (it != chains.end() && at(i) >= it->second.last &&
+        at(i) - it->second.last <= window) {
       root_of[static_cast<size_t>(i)] = it->second.root_row;
       it->second.last = at(i);
     } else {
@@ -562,23 +637,28 @@ absl::StatusOr<std::vector<Assignment>> Router::RouteBatch(const Columns& leads,
   std::vector<Assignment> out(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
     if (root_of[static_cast<size_t>(i)] != -2) continue;
-    RouteLead lead{.lead_id = ids->StringAt(i),
-                   .created_at = at(i),
-                   .dealer_id = dealers == nullptr || dealers->IsNull(i)
-                                    ? std::nullopt
-                                    : std::optional<std::string>(dealers->StringAt(i)),
-                   .model = text(models, i),
-                   .city = text(cities, i),
-                   .lat = lats == nullptr || lats->IsNull(i) ? std::nullopt
-                                                             : std::optional<double>(lats->NumberAt(i)),
-                   .lon = lons == nullptr || lons->IsNull(i) ? std::nullopt
-                                                             : std::optional<double>(lons->NumberAt(i)),
-                   .grade = grades[static_cast<size_t>(i)]};
-    // No phone: duplicates are settled. No reason texts: the codes say it for a batch.
+    RouteLead lead{
+        .lead_id = ids->StringAt(i),
+        .created_at = at(i),
+        .dealer_id = dealers == nullptr || dealers->IsNull(i)
+                         ? std::nullopt
+                         : std::optional<std::string>(dealers->StringAt(i)),
+        .model = text(models, i),
+        .city = text(cities, i),
+        .lat = lats == nullptr || lats->IsNull(i)
+                   ? std::nullopt
+                   : std::optional<double>(lats->NumberAt(i)),
+        .lon = lons == nullptr || lons->IsNull(i)
+                   ? std::nullopt
+                   : std::optional<double>(lons->NumberAt(i)),
+        .grade = grades[static_cast<size_t>(i)]};
+    // No phone: duplicates are settled. No reason texts: the codes say it for a
+    // batch.
     absl::StatusOr<Assignment> a = RouteLocked(lead, /*with_reasons=*/false);
     if (!a.ok()) {
-      return absl::Status(a.status().code(),
-                          absl::StrCat("leads row ", i, ": ", a.status().message()));
+      return absl::Status(
+          a.status().code(),
+          absl::StrCat("leads row ", i, ": ", a.status().message()));
     }
     out[static_cast<size_t>(i)] = *std::move(a);
   }
@@ -598,7 +678,8 @@ absl::StatusOr<std::vector<Assignment>> Router::RouteBatch(const Columns& leads,
       a.consultant_id = seen.consultant_id;
       a.duplicate_of = seen.lead_id;
     }
-    a.reasons.push_back(absl::StrCat("duplicate: phone ", MaskPhone(*phone_of(i)), " as lead ",
+    a.reasons.push_back(absl::StrCat("duplicate: phone ",
+                                     MaskPhone(*phone_of(i)), " as lead ",
                                      a.duplicate_of));
   }
   // Later calls see this batch's phones.
@@ -608,68 +689,83 @@ absl::StatusOr<std::vector<Assignment>> Router::RouteBatch(const Columns& leads,
       continue;
     }
     const Assignment& a = out[static_cast<size_t>(chain.root_row)];
-    phones_[phone] = Seen{chain.last, ids->StringAt(chain.root_row), a.dealer_id, a.consultant_id};
+    phones_[phone] = Seen{chain.last, ids->StringAt(chain.root_row),
+                          a.dealer_id, a.consultant_id};
   }
   return out;
 }
 
 std::string Router::Save() const {
   std::lock_guard<std::mutex> lock(mu_);
-  // Text lines, so that a saved state can be read and diffed: "R <consultant> <routed>",
-  // "D <dealer> <routed>", "S <consultant> <yy> <serial>",
-  // "P <phone> <seconds> <lead> <dealer> <consultant>".
+  // Text lines, so that a saved state can be read and diffed: "R <consultant>
+  // <routed>", "D <dealer> <routed>", "S <consultant> <yy> <serial>", "P
+  // <phone> <seconds> <lead> <dealer> <consultant>".
   std::string out = "leadkit-router 1\n";
   const Network& net = *network_;
   for (size_t c = 0; c < routed_.size(); ++c) {
-    absl::StrAppend(&out, "R\t", net.consultants()[c].consultant_id, "\t", routed_[c], "\n");
+    absl::StrAppend(&out, "R\t", net.consultants()[c].consultant_id, "\t",
+                    routed_[c], "\n");
   }
   for (size_t d = 0; d < dealer_routed_.size(); ++d) {
-    absl::StrAppend(&out, "D\t", net.dealers()[d].dealer_id, "\t", dealer_routed_[d], "\n");
+    absl::StrAppend(&out, "D\t", net.dealers()[d].dealer_id, "\t",
+                    dealer_routed_[d], "\n");
   }
   std::map<std::string, int64_t> serials;
   for (const auto& [key, serial] : serials_) {
-    serials[absl::StrCat(net.consultants()[static_cast<size_t>(key.first)].consultant_id, "\t",
-                         key.second)] = serial;
+    serials[absl::StrCat(
+        net.consultants()[static_cast<size_t>(key.first)].consultant_id, "\t",
+        key.second)] = serial;
   }
-  for (const auto& [key, serial] : serials) absl::StrAppend(&out, "S\t", key, "\t", serial, "\n");
+  for (const auto& [key, serial] : serials)
+    absl::StrAppend(&out, "S\t", key, "\t", serial, "\n");
   std::map<std::string, Seen> phones(phones_.begin(), phones_.end());
   for (const auto& [phone, seen] : phones) {
-    absl::StrAppend(&out, "P\t", phone, "\t", seen.created_at.time_since_epoch().count(), "\t",
-                    seen.lead_id, "\t", seen.dealer_id, "\t", seen.consultant_id, "\n");
+    absl::StrAppend(&out, "P\t", phone, "\t",
+                    seen.created_at.time_since_epoch().count(), "\t",
+                    seen.lead_id, "\t", seen.dealer_id, "\t",
+                    seen.consultant_id, "\n");
   }
   return out;
 }
 
 absl::Status Router::Restore(absl::string_view bytes) {
   std::lock_guard<std::mutex> lock(mu_);
-  std::vector<absl::string_view> lines = absl::StrSplit(bytes, '\n', absl::SkipEmpty());
+  std::vector<absl::string_view> lines =
+      absl::StrSplit(bytes, '\n', absl::SkipEmpty());
   if (lines.empty() || lines[0] != "leadkit-router 1") {
-    return absl::InvalidArgumentError("router state: not a leadkit router state");
+    return absl::InvalidArgumentError(
+        "router state: not a leadkit router state");
   }
-  std::vector<int64_t> routed(routed_.size(), 0), dealer_routed(dealer_routed_.size(), 0);
+  std::vector<int64_t> routed(routed_.size(), 0),
+      dealer_routed(dealer_routed_.size(), 0);
   absl::flat_hash_map<std::pair<int, int>, int64_t> serials;
   absl::flat_hash_map<std::string, Seen> phones;
   for (size_t i = 1; i < lines.size(); ++i) {
     std::vector<std::string> f = absl::StrSplit(lines[i], '\t');
     const auto bad = [&] {
-      return absl::InvalidArgumentError(absl::StrCat("router state: bad line ", i + 1));
+      return absl::InvalidArgumentError(
+          absl::StrCat("router state: bad line ", i + 1));
     };
     int64_t v = 0;
     if (f[0] == "S" && f.size() == 4) {
       int year = 0;
-      if (!absl::SimpleAtoi(f[2], &year) || !absl::SimpleAtoi(f[3], &v)) return bad();
+      if (!absl::SimpleAtoi(f[2], &year) || !absl::SimpleAtoi(f[3], &v))
+        return bad();
       const int consultant = network_->ConsultantIndex(f[1]);
       if (consultant < 0) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "router state: \"", f[1], "\" is not in this network (saved over another one)"));
+        return absl::FailedPreconditionError(
+            absl::StrCat("router state: \"", f[1],
+                         "\" is not in this network (saved over another one)"));
       }
       serials[{consultant, year}] = v;
     } else if ((f[0] == "R" || f[0] == "D") && f.size() == 3) {
       if (!absl::SimpleAtoi(f[2], &v)) return bad();
-      const int index = f[0] == "R" ? network_->ConsultantIndex(f[1]) : network_->DealerIndex(f[1]);
+      const int index = f[0] == "R" ? network_->ConsultantIndex(f[1])
+                                    : network_->DealerIndex(f[1]);
       if (index < 0) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "router state: \"", f[1], "\" is not in this network (saved over another one)"));
+        return absl::FailedPreconditionError(
+            absl::StrCat("router state: \"", f[1],
+                         "\" is not in this network (saved over another one)"));
       }
       (f[0] == "R" ? routed : dealer_routed)[static_cast<size_t>(index)] = v;
     } else if (f[0] == "P" && f.size() == 6) {
@@ -690,19 +786,22 @@ absl::StatusOr<FileNumber> ParseFileNumber(absl::string_view text) {
   std::vector<absl::string_view> parts = absl::StrSplit(text, '-');
   FileNumber out;
   const auto bad = [&](absl::string_view why) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("file number \"", text, "\": ", why, " (expected like A01-26-0001)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "file number \"", text, "\": ", why, " (expected like A01-26-0001)"));
   };
-  if (parts.size() < 3) return bad("needs code, year and serial separated by '-'");
+  if (parts.size() < 3)
+    return bad("needs code, year and serial separated by '-'");
   const absl::string_view serial = parts.back();
   const absl::string_view year = parts[parts.size() - 2];
-  const std::string code(text.substr(0, text.size() - serial.size() - year.size() - 2));
+  const std::string code(
+      text.substr(0, text.size() - serial.size() - year.size() - 2));
   if (code.empty()) return bad("the consultant code is empty");
-  if (year.size() != 2 || !absl::ascii_isdigit(year[0]) || !absl::ascii_isdigit(year[1]) ||
-      !absl::SimpleAtoi(year, &out.year)) {
+  if (year.size() != 2 || !absl::ascii_isdigit(year[0]) ||
+      !absl::ascii_isdigit(year[1]) || !absl::SimpleAtoi(year, &out.year)) {
     return bad("the year is not two digits");
   }
-  if (serial.size() < 4 || !absl::SimpleAtoi(serial, &out.serial) || out.serial < 1) {
+  if (serial.size() < 4 || !absl::SimpleAtoi(serial, &out.serial) ||
+      out.serial < 1) {
     return bad("the serial is not a number of at least four digits from 0001");
   }
   for (char c : serial) {

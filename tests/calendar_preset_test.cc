@@ -1,5 +1,6 @@
-// The calendar presets against the State Council's holiday notices (cn_office) and the lunar
-// new year (cn_showroom); the expected dates are the notices', written here by hand.
+// The calendar presets against the State Council's holiday notices (cn_office)
+// and the lunar new year (cn_showroom); the expected dates are the notices',
+// written here by hand.
 #include <sstream>
 #include <string>
 #include <vector>
@@ -15,8 +16,8 @@ namespace {
 
 using ::leadkit::testing::IsOk;
 using ::leadkit::testing::StatusIs;
-using ::testing::HasSubstr;
 using std::chrono::hours;
+using ::testing::HasSubstr;
 
 Calendar Preset(const char* name) {
   absl::StatusOr<Calendar> cal = Calendar::Preset(name);
@@ -66,13 +67,15 @@ TEST(CnOffice, HolidaysAndMakeUpWorkdays) {
            {"2025-01-28", false, "Spring Festival 2025 (eve), first day"},
            {"2025-02-04", false, "Spring Festival 2025, last day"},
            {"2025-02-05", true, "first workday after the Spring Festival 2025"},
-           {"2025-02-08", true, "Saturday make-up workday, Spring Festival 2025"},
+           {"2025-02-08", true,
+            "Saturday make-up workday, Spring Festival 2025"},
            {"2025-09-28", true, "Sunday make-up workday, National Day 2025"},
            {"2025-10-08", false, "National Day and Mid-Autumn 2025, last day"},
            {"2025-10-11", true, "Saturday make-up workday, National Day 2025"},
            {"2025-10-12", false, "an ordinary Sunday"},
            {"2019-05-04", false, "Labour Day 2019 as amended: May 1 to 4"},
-           {"2019-05-05", true, "Sunday make-up workday, Labour Day 2019 as amended"},
+           {"2019-05-05", true,
+            "Sunday make-up workday, Labour Day 2019 as amended"},
            {"2020-01-31", false, "Spring Festival 2020 as extended"},
            {"2020-02-01", false, "the cancelled make-up Saturday of 2020"},
        }) {
@@ -94,8 +97,10 @@ TEST(CnOffice, BusinessTime) {
            {"2024-05-13 17:30", hours(1), "2024-05-14 09:30"},
            {"2024-05-13 22:00", hours(1), "2024-05-14 10:00"},
            {"2024-02-08 17:30", hours(1), "2024-02-09 09:30"},
-           {"2024-02-09 17:30", hours(1), "2024-02-18 09:30"},  // over the festival
-           {"2024-02-03 17:30", hours(1), "2024-02-04 10:00"},  // closed Saturday -> make-up Sunday
+           {"2024-02-09 17:30", hours(1),
+            "2024-02-18 09:30"},  // over the festival
+           {"2024-02-03 17:30", hours(1),
+            "2024-02-04 10:00"},  // closed Saturday -> make-up Sunday
            {"2024-12-31 17:30", hours(1), "2025-01-02 09:30"},  // year end
            {"2024-09-30 17:30", hours(1), "2024-10-08 09:30"},  // National Day
            {"2025-01-27 17:00", hours(2), "2025-02-05 10:00"},
@@ -110,10 +115,12 @@ TEST(CnOffice, CoverageEndsWith2026) {
   const Calendar cal = Preset("cn_office");
   EXPECT_EQ(cal.coverage_from(), Day("2019-01-01"));
   EXPECT_EQ(cal.coverage_to(), Day("2026-12-31"));
-  EXPECT_THAT(cal.IsOpen(At(cal, "2027-01-04 10:00")),
-              StatusIs(absl::StatusCode::kOutOfRange,
-                       HasSubstr("2027-01-04 is outside the dates calendar \"cn_office\" "
-                                 "covers (2019-01-01 to 2026-12-31")));
+  EXPECT_THAT(
+      cal.IsOpen(At(cal, "2027-01-04 10:00")),
+      StatusIs(
+          absl::StatusCode::kOutOfRange,
+          HasSubstr("2027-01-04 is outside the dates calendar \"cn_office\" "
+                    "covers (2019-01-01 to 2026-12-31")));
   EXPECT_THAT(cal.AddBusiness(At(cal, "2026-12-31 17:00"), hours(2)),
               StatusIs(absl::StatusCode::kOutOfRange, HasSubstr("2027-01-01")));
   EXPECT_THAT(cal.IsWorkday(Day("2018-12-31")),
@@ -122,15 +129,17 @@ TEST(CnOffice, CoverageEndsWith2026) {
 
 TEST(CnShowroom, OpenEveryDayButNewYearsEveAndTheFirstThreeDays) {
   const Calendar cal = Preset("cn_showroom");
-  for (const char* closed : {"2024-02-09", "2024-02-10", "2024-02-12", "2025-01-28",
-                             "2025-01-31", "2026-02-16", "2026-02-19", "2035-02-07"}) {
+  for (const char* closed :
+       {"2024-02-09", "2024-02-10", "2024-02-12", "2025-01-28", "2025-01-31",
+        "2026-02-16", "2026-02-19", "2035-02-07"}) {
     EXPECT_FALSE(*cal.IsWorkday(Day(closed))) << closed;
   }
-  for (const char* open : {"2024-02-08", "2024-02-13", "2024-10-01", "2025-02-01",
-                           "2024-05-11", "2035-02-11"}) {
+  for (const char* open : {"2024-02-08", "2024-02-13", "2024-10-01",
+                           "2025-02-01", "2024-05-11", "2035-02-11"}) {
     EXPECT_TRUE(*cal.IsWorkday(Day(open))) << open;
   }
-  // A lead assigned at 22:00 is due at 10:00 the next morning on the 1-hour business clock.
+  // A lead assigned at 22:00 is due at 10:00 the next morning on the 1-hour
+  // business clock.
   EXPECT_EQ(Show(cal, *cal.AddBusiness(At(cal, "2024-05-11 22:00"), hours(1))),
             "2024-05-12 10:00");
   EXPECT_EQ(Show(cal, *cal.AddBusiness(At(cal, "2024-02-08 17:30"), hours(1))),
@@ -141,9 +150,11 @@ TEST(CnShowroom, OpenEveryDayButNewYearsEveAndTheFirstThreeDays) {
 }
 
 TEST(CalendarPreset, NamesAndRoundTrip) {
-  EXPECT_THAT(Calendar::PresetNames(), ::testing::ElementsAre("cn_office", "cn_showroom"));
+  EXPECT_THAT(Calendar::PresetNames(),
+              ::testing::ElementsAre("cn_office", "cn_showroom"));
   EXPECT_THAT(Calendar::Preset("cn_offce"),
-              StatusIs(absl::StatusCode::kNotFound, HasSubstr("cn_office, cn_showroom")));
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("cn_office, cn_showroom")));
   for (const char* name : {"cn_office", "cn_showroom"}) {
     const Calendar cal = Preset(name);
     absl::StatusOr<CalendarLoad> again = Calendar::FromJson(cal.ToJson());

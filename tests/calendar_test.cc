@@ -15,12 +15,13 @@ namespace {
 
 using ::leadkit::testing::IsOk;
 using ::leadkit::testing::StatusIs;
-using ::testing::HasSubstr;
 using std::chrono::hours;
 using std::chrono::minutes;
+using ::testing::HasSubstr;
 
-// Mon-Fri 09:00-12:00 and 13:30-18:00 in Shanghai, with the 2024 Spring Festival: closed
-// 2024-02-10 to 2024-02-17, make-up workdays Sunday 2024-02-04 and Sunday 2024-02-18.
+// Mon-Fri 09:00-12:00 and 13:30-18:00 in Shanghai, with the 2024 Spring
+// Festival: closed 2024-02-10 to 2024-02-17, make-up workdays Sunday 2024-02-04
+// and Sunday 2024-02-18.
 constexpr char kOffice[] = R"({
   "name": "office", "time_zone": "Asia/Shanghai",
   "weekly": {"mon": [["09:00", "12:00"], ["13:30", "18:00"]],
@@ -66,16 +67,16 @@ TEST(Calendar, IsOpenHonoursHalfOpenIntervalsHolidaysAndMakeUpDays) {
     bool open;
   };
   for (const Case& c : std::vector<Case>{
-           {"2024-05-13 09:00", true},           // Monday opening
+           {"2024-05-13 09:00", true},  // Monday opening
            {"2024-05-13 08:59:59", false},
            {"2024-05-13 11:59:59", true},
-           {"2024-05-13 12:00", false},          // lunch break: closed at 12:00:00
+           {"2024-05-13 12:00", false},  // lunch break: closed at 12:00:00
            {"2024-05-13 13:30", true},
-           {"2024-05-13 18:00", false},          // closed at 18:00:00
-           {"2024-05-11 10:00", false},          // Saturday
-           {"2024-02-04 10:00", true},           // Sunday make-up workday
-           {"2024-02-12 10:00", false},          // Monday in the Spring Festival
-           {"2024-02-18 13:45", true},           // make-up Sunday, Monday's hours
+           {"2024-05-13 18:00", false},  // closed at 18:00:00
+           {"2024-05-11 10:00", false},  // Saturday
+           {"2024-02-04 10:00", true},   // Sunday make-up workday
+           {"2024-02-12 10:00", false},  // Monday in the Spring Festival
+           {"2024-02-18 13:45", true},   // make-up Sunday, Monday's hours
        }) {
     absl::StatusOr<bool> open = cal.IsOpen(At(cal, c.at));
     ASSERT_THAT(open, IsOk());
@@ -103,9 +104,12 @@ TEST(Calendar, NextOpenAndRollToOpen) {
   for (const Case& c : std::vector<Case>{
            {"2024-05-13 10:00", "2024-05-13 10:00"},  // open: t itself
            {"2024-05-13 12:15", "2024-05-13 13:30"},
-           {"2024-05-10 18:00", "2024-05-13 09:00"},  // Friday evening -> Monday
-           {"2024-02-09 18:30", "2024-02-18 09:00"},  // across the Spring Festival
-           {"2024-02-03 12:00", "2024-02-04 09:00"},  // Saturday -> make-up Sunday
+           {"2024-05-10 18:00",
+            "2024-05-13 09:00"},  // Friday evening -> Monday
+           {"2024-02-09 18:30",
+            "2024-02-18 09:00"},  // across the Spring Festival
+           {"2024-02-03 12:00",
+            "2024-02-04 09:00"},  // Saturday -> make-up Sunday
        }) {
     absl::StatusOr<Instant> next = cal.NextOpen(At(cal, c.at));
     ASSERT_THAT(next, IsOk());
@@ -124,24 +128,32 @@ TEST(Calendar, AddBusiness) {
     const char* result;
   };
   for (const Case& c : std::vector<Case>{
-           {"2024-05-13 17:00", hours(1), "2024-05-13 18:00"},  // used up at closing
+           {"2024-05-13 17:00", hours(1),
+            "2024-05-13 18:00"},  // used up at closing
            {"2024-05-13 17:30", hours(1), "2024-05-14 09:30"},
-           {"2024-05-13 22:00", hours(1), "2024-05-14 10:00"},  // the clock starts at opening
+           {"2024-05-13 22:00", hours(1),
+            "2024-05-14 10:00"},  // the clock starts at opening
            {"2024-05-13 11:30", hours(1), "2024-05-13 14:00"},  // over lunch
-           {"2024-05-10 17:30", hours(1), "2024-05-13 09:30"},  // over the weekend
-           {"2024-05-11 10:00", hours(0), "2024-05-11 10:00"},  // zero: t itself, even closed
-           {"2024-02-09 17:00", hours(2), "2024-02-18 10:00"},  // over the holiday
-           {"2024-05-13 09:00", minutes(450), "2024-05-13 18:00"},  // one whole day
+           {"2024-05-10 17:30", hours(1),
+            "2024-05-13 09:30"},  // over the weekend
+           {"2024-05-11 10:00", hours(0),
+            "2024-05-11 10:00"},  // zero: t itself, even closed
+           {"2024-02-09 17:00", hours(2),
+            "2024-02-18 10:00"},  // over the holiday
+           {"2024-05-13 09:00", minutes(450),
+            "2024-05-13 18:00"},  // one whole day
            {"2024-05-13 09:00", minutes(451), "2024-05-14 09:01"},
-           // 1 h on Tuesday, 7.5 h each Wednesday to Friday, the last 0.5 h on Monday.
+           // 1 h on Tuesday, 7.5 h each Wednesday to Friday, the last 0.5 h on
+           // Monday.
            {"2024-12-31 17:00", hours(24), "2025-01-06 09:30"},
        }) {
     absl::StatusOr<Instant> r = cal.AddBusiness(At(cal, c.at), c.d);
     ASSERT_THAT(r, IsOk()) << c.at;
     EXPECT_EQ(Show(cal, *r), c.result) << c.at << " + " << c.d.count() << " s";
   }
-  EXPECT_THAT(cal.AddBusiness(At(cal, "2024-05-13 10:00"), -hours(1)),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("negative")));
+  EXPECT_THAT(
+      cal.AddBusiness(At(cal, "2024-05-13 10:00"), -hours(1)),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("negative")));
 }
 
 TEST(Calendar, BusinessBetween) {
@@ -158,7 +170,8 @@ TEST(Calendar, BusinessBetween) {
            {"2024-05-14 09:00", "2024-05-13 09:00", -minutes(450)},  // signed
            {"2024-02-09 17:00", "2024-02-18 10:00", hours(2)},
        }) {
-    absl::StatusOr<std::chrono::seconds> r = cal.BusinessBetween(At(cal, c.a), At(cal, c.b));
+    absl::StatusOr<std::chrono::seconds> r =
+        cal.BusinessBetween(At(cal, c.a), At(cal, c.b));
     ASSERT_THAT(r, IsOk());
     EXPECT_EQ(r->count(), c.open.count()) << c.a << " .. " << c.b;
   }
@@ -176,22 +189,31 @@ TEST(Calendar, IsWorkday) {
 
 TEST(Calendar, AddDaysAndMonths) {
   const Calendar cal = Load(kOffice);
-  EXPECT_EQ(Show(cal, *cal.AddDays(At(cal, "2024-01-31 10:00"), 1)), "2024-02-01 10:00");
-  EXPECT_EQ(Show(cal, *cal.AddDays(At(cal, "2024-03-01 22:15"), -1)), "2024-02-29 22:15");
-  EXPECT_EQ(Show(cal, *cal.AddMonths(At(cal, "2024-01-31 10:00"), 1)), "2024-02-29 10:00");
-  EXPECT_EQ(Show(cal, *cal.AddMonths(At(cal, "2025-01-31 10:00"), 1)), "2025-02-28 10:00");
-  EXPECT_EQ(Show(cal, *cal.AddMonths(At(cal, "2024-03-31 08:00"), -1)), "2024-02-29 08:00");
-  EXPECT_EQ(Show(cal, *cal.AddMonths(At(cal, "2024-11-30 08:00"), 3)), "2025-02-28 08:00");
-  EXPECT_THAT(cal.AddMonths(At(cal, "2024-11-30 08:00"), 12 * 9000),
-              StatusIs(absl::StatusCode::kOutOfRange, HasSubstr("years 1 to 9999")));
+  EXPECT_EQ(Show(cal, *cal.AddDays(At(cal, "2024-01-31 10:00"), 1)),
+            "2024-02-01 10:00");
+  EXPECT_EQ(Show(cal, *cal.AddDays(At(cal, "2024-03-01 22:15"), -1)),
+            "2024-02-29 22:15");
+  EXPECT_EQ(Show(cal, *cal.AddMonths(At(cal, "2024-01-31 10:00"), 1)),
+            "2024-02-29 10:00");
+  EXPECT_EQ(Show(cal, *cal.AddMonths(At(cal, "2025-01-31 10:00"), 1)),
+            "2025-02-28 10:00");
+  EXPECT_EQ(Show(cal, *cal.AddMonths(At(cal, "2024-03-31 08:00"), -1)),
+            "2024-02-29 08:00");
+  EXPECT_EQ(Show(cal, *cal.AddMonths(At(cal, "2024-11-30 08:00"), 3)),
+            "2025-02-28 08:00");
+  EXPECT_THAT(
+      cal.AddMonths(At(cal, "2024-11-30 08:00"), 12 * 9000),
+      StatusIs(absl::StatusCode::kOutOfRange, HasSubstr("years 1 to 9999")));
 }
 
 TEST(Calendar, OutsideTheCoverageIsAnErrorNamingDateAndRange) {
   const Calendar cal = Load(kOffice);
-  EXPECT_THAT(cal.IsOpen(At(cal, "2026-01-05 10:00")),
-              StatusIs(absl::StatusCode::kOutOfRange,
-                       HasSubstr("2026-01-05 is outside the dates calendar \"office\" covers "
-                                 "(2024-01-01 to 2025-12-31")));
+  EXPECT_THAT(
+      cal.IsOpen(At(cal, "2026-01-05 10:00")),
+      StatusIs(absl::StatusCode::kOutOfRange,
+               HasSubstr(
+                   "2026-01-05 is outside the dates calendar \"office\" covers "
+                   "(2024-01-01 to 2025-12-31")));
   EXPECT_THAT(cal.AddBusiness(At(cal, "2025-12-31 17:00"), hours(2)),
               StatusIs(absl::StatusCode::kOutOfRange, HasSubstr("2026-01-01")));
   EXPECT_THAT(cal.NextOpen(At(cal, "2023-12-31 10:00")),
@@ -200,20 +222,25 @@ TEST(Calendar, OutsideTheCoverageIsAnErrorNamingDateAndRange) {
 
 TEST(Calendar, WeeklyOutsideTheCoverage) {
   std::string text = kOffice;
-  text.replace(text.find("\"outside\": \"error\""), 18, "\"outside\": \"weekly\"");
+  text.replace(text.find("\"outside\": \"error\""), 18,
+               "\"outside\": \"weekly\"");
   const Calendar cal = Load(text);
   EXPECT_TRUE(*cal.IsOpen(At(cal, "2026-01-05 10:00")));
-  EXPECT_EQ(Show(cal, *cal.AddBusiness(At(cal, "2025-12-31 17:00"), hours(2))),
-            "2026-01-01 10:00");  // weekly hours alone: no holiday data for 2026
-  EXPECT_EQ(Show(cal, *cal.NextOpen(At(cal, "2023-12-30 10:00"))), "2024-01-01 09:00");
-  EXPECT_EQ(cal.BusinessBetween(At(cal, "2023-12-29 17:00"), At(cal, "2024-01-01 10:00"))
+  EXPECT_EQ(
+      Show(cal, *cal.AddBusiness(At(cal, "2025-12-31 17:00"), hours(2))),
+      "2026-01-01 10:00");  // weekly hours alone: no holiday data for 2026
+  EXPECT_EQ(Show(cal, *cal.NextOpen(At(cal, "2023-12-30 10:00"))),
+            "2024-01-01 09:00");
+  EXPECT_EQ(cal.BusinessBetween(At(cal, "2023-12-29 17:00"),
+                                At(cal, "2024-01-01 10:00"))
                 ->count(),
             2 * 3600);
   EXPECT_TRUE(*cal.IsWorkday(Day(2030, 6, 3)));
 }
 
-// Europe/Berlin: open every day 01:00-05:00 local. On 2025-03-30 02:00-03:00 does not exist
-// (3 h open); on 2025-10-26 02:00-03:00 happens twice (5 h open).
+// Europe/Berlin: open every day 01:00-05:00 local. On 2025-03-30 02:00-03:00
+// does not exist (3 h open); on 2025-10-26 02:00-03:00 happens twice (5 h
+// open).
 constexpr char kBerlin[] = R"({
   "name": "berlin", "time_zone": "Europe/Berlin",
   "weekly": {"mon": [["01:00", "05:00"]], "tue": [["01:00", "05:00"]], "wed": [["01:00", "05:00"]],
@@ -223,14 +250,18 @@ constexpr char kBerlin[] = R"({
 })";
 
 TEST(Calendar, AnIntervalInsideTheSkippedHourHasNoOpenTime) {
-  for (const char* coverage : {R"(, "coverage": {"from": "2025-01-01", "to": "2025-12-31"})", ""}) {
+  for (const char* coverage :
+       {R"(, "coverage": {"from": "2025-01-01", "to": "2025-12-31"})", ""}) {
     const Calendar cal = Load(absl::StrCat(
         R"({"name": "gap", "time_zone": "Europe/Berlin", "weekly": {"sun": [["02:15", "02:45"]],
-            "mon": [["09:00", "10:00"]]})", coverage, "}"));
-    // 2025-03-30 is a Sunday whose 02:00-03:00 is skipped; a week later it opens as usual.
+            "mon": [["09:00", "10:00"]]})",
+        coverage, "}"));
+    // 2025-03-30 is a Sunday whose 02:00-03:00 is skipped; a week later it
+    // opens as usual.
     EXPECT_FALSE(*cal.IsWorkday(Day(2025, 3, 30))) << coverage;
     EXPECT_TRUE(*cal.IsWorkday(Day(2025, 4, 6))) << coverage;
-    EXPECT_EQ(Show(cal, *cal.NextOpen(At(cal, "2025-03-30 00:00"))), "2025-03-31 09:00");
+    EXPECT_EQ(Show(cal, *cal.NextOpen(At(cal, "2025-03-30 00:00"))),
+              "2025-03-31 09:00");
   }
 }
 
@@ -246,11 +277,16 @@ TEST(Calendar, DaylightSavingTransitions) {
   EXPECT_EQ(At(cal, "2025-03-30 02:30"), utc("2025-03-30 01:30"));
   // The repeated 02:30 takes the earlier instant: 02:30 CEST = 00:30 UTC.
   EXPECT_EQ(At(cal, "2025-10-26 02:30"), utc("2025-10-26 00:30"));
-  EXPECT_EQ(cal.BusinessBetween(utc("2025-03-29 12:00"), utc("2025-03-30 12:00"))->count(),
-            3 * 3600);
-  EXPECT_EQ(cal.BusinessBetween(utc("2025-10-25 12:00"), utc("2025-10-26 12:00"))->count(),
-            5 * 3600);
-  // 4 hours of open time from the opening on the short day end at the next day's 02:00.
+  EXPECT_EQ(
+      cal.BusinessBetween(utc("2025-03-29 12:00"), utc("2025-03-30 12:00"))
+          ->count(),
+      3 * 3600);
+  EXPECT_EQ(
+      cal.BusinessBetween(utc("2025-10-25 12:00"), utc("2025-10-26 12:00"))
+          ->count(),
+      5 * 3600);
+  // 4 hours of open time from the opening on the short day end at the next
+  // day's 02:00.
   EXPECT_EQ(Show(cal, *cal.AddBusiness(At(cal, "2025-03-30 01:00"), hours(4))),
             "2025-03-31 02:00");
   // add_days keeps the wall time across the change: 23 hours later.
@@ -259,8 +295,10 @@ TEST(Calendar, DaylightSavingTransitions) {
   EXPECT_EQ(Show(cal, after), "2025-03-30 10:00");
   EXPECT_EQ(after - before, hours(23));
   // Outside the coverage, the weekly hours and the same rule.
-  EXPECT_EQ(cal.BusinessBetween(utc("2026-03-28 12:00"), utc("2026-03-29 12:00"))->count(),
-            3 * 3600);
+  EXPECT_EQ(
+      cal.BusinessBetween(utc("2026-03-28 12:00"), utc("2026-03-29 12:00"))
+          ->count(),
+      3 * 3600);
 }
 
 struct BadCase {
@@ -278,21 +316,33 @@ TEST(CalendarFromJson, ReportsEveryProblemWithItsPath) {
     return t;
   };
   const std::vector<BadCase> cases = {
-      {"malformed JSON", "{\"name\": }", "", "malformed JSON at line 1, column 10"},
-      {"reversed interval", replace(R"("tue": [["09:00", "12:00"])", R"("tue": [["12:00", "09:00"])"),
+      {"malformed JSON", "{\"name\": }", "",
+       "malformed JSON at line 1, column 10"},
+      {"reversed interval",
+       replace(R"("tue": [["09:00", "12:00"])",
+               R"("tue": [["12:00", "09:00"])"),
        "/weekly/tue/0", "must open before it closes"},
-      {"overlapping intervals", replace(R"("wed": [["09:00", "12:00"])", R"("wed": [["09:00", "14:00"])"),
-       "/weekly/wed/1", "opening intervals overlap: 09:00-14:00 and 13:30-18:00"},
-      {"bad time", replace(R"("thu": [["09:00")", R"("thu": [["9am")"), "/weekly/thu/0",
-       "times are HH:MM"},
-      {"closed and extra", replace(R"({"date": "2024-02-04"})", R"({"date": "2024-02-12"})"),
-       "/extra/0/date", "2024-02-12 is both closed (/closed/0) and an extra workday"},
-      {"extra outside coverage", replace(R"({"date": "2024-02-04"})", R"({"date": "2027-02-07"})"),
-       "/extra/0/date", "extra workday 2027-02-07 lies outside the coverage 2024-01-01 to 2025-12-31"},
+      {"overlapping intervals",
+       replace(R"("wed": [["09:00", "12:00"])",
+               R"("wed": [["09:00", "14:00"])"),
+       "/weekly/wed/1",
+       "opening intervals overlap: 09:00-14:00 and 13:30-18:00"},
+      {"bad time", replace(R"("thu": [["09:00")", R"("thu": [["9am")"),
+       "/weekly/thu/0", "times are HH:MM"},
+      {"closed and extra",
+       replace(R"({"date": "2024-02-04"})", R"({"date": "2024-02-12"})"),
+       "/extra/0/date",
+       "2024-02-12 is both closed (/closed/0) and an extra workday"},
+      {"extra outside coverage",
+       replace(R"({"date": "2024-02-04"})", R"({"date": "2027-02-07"})"),
+       "/extra/0/date",
+       "extra workday 2027-02-07 lies outside the coverage 2024-01-01 to "
+       "2025-12-31"},
       {"unknown day key", replace(R"("mon":)", R"("mo":)"), "/weekly/mo",
        "unknown key \"mo\"; did you mean \"mon\"?"},
-      {"reversed coverage", replace(R"("from": "2024-01-01", "to": "2025-12-31")",
-                                    R"("from": "2025-01-01", "to": "2024-12-31")"),
+      {"reversed coverage",
+       replace(R"("from": "2024-01-01", "to": "2025-12-31")",
+               R"("from": "2025-01-01", "to": "2024-12-31")"),
        "/coverage", "the range is reversed"},
   };
   for (const BadCase& c : cases) {
@@ -303,10 +353,14 @@ TEST(CalendarFromJson, ReportsEveryProblemWithItsPath) {
     std::string all;
     for (const Issue& i : load->issues()) {
       all += FormatIssue(i) + "\n";
-      found |= i.path == c.path && i.message.find(c.message) != std::string::npos;
+      found |=
+          i.path == c.path && i.message.find(c.message) != std::string::npos;
     }
-    EXPECT_TRUE(found) << "wanted " << c.path << ": " << c.message << "\ngot:\n" << all;
-    EXPECT_THAT(load->calendar(), StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("error")));
+    EXPECT_TRUE(found) << "wanted " << c.path << ": " << c.message << "\ngot:\n"
+                       << all;
+    EXPECT_THAT(
+        load->calendar(),
+        StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("error")));
   }
 }
 
@@ -318,8 +372,8 @@ TEST(CalendarFromJson, UnknownZoneIsNotFoundAndOtherProblemsStillReported) {
   ASSERT_THAT(load, IsOk());
   EXPECT_TRUE(load->unknown_zone());
   EXPECT_EQ(load->issues().size(), 2u);
-  EXPECT_THAT(load->calendar(),
-              StatusIs(absl::StatusCode::kNotFound, HasSubstr("\"Asia/Shangai\"")));
+  EXPECT_THAT(load->calendar(), StatusIs(absl::StatusCode::kNotFound,
+                                         HasSubstr("\"Asia/Shangai\"")));
 }
 
 TEST(CalendarToJson, RoundTrip) {
@@ -330,7 +384,8 @@ TEST(CalendarToJson, RoundTrip) {
   ASSERT_THAT(reloaded, IsOk());
   EXPECT_TRUE(*reloaded == cal);
   EXPECT_EQ(reloaded->ToJson(), cal.ToJson());
-  // The make-up Sunday without hours took Friday's (the nearest earlier weekday with any).
+  // The make-up Sunday without hours took Friday's (the nearest earlier weekday
+  // with any).
   ASSERT_EQ(cal.extra().size(), 2u);
   EXPECT_EQ(cal.extra()[0].hours, cal.weekly()[4]);
 }

@@ -1,12 +1,12 @@
-// The four presets over a fixed set of leads (tests/golden/classify_leads.json); the expected
-// grades and rules in tests/golden/classify_expected.json were worked out by hand.
+// The four presets over a fixed set of leads
+// (tests/golden/classify_leads.json); the expected grades and rules in
+// tests/golden/classify_expected.json were worked out by hand.
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include <fstream>
-#include <sstream>
-
 #include "leadkit/classify.h"
 #include "leadkit/lead_json.h"
 #include "leadkit/policy.h"
@@ -29,10 +29,11 @@ std::string ReadFile(const std::string& path) {
 class GoldenTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(GoldenTest, BatchAndSingleLeadMatchTheHandWorkedGrades) {
-  const std::string leads_text = ReadFile(LEADKIT_TEST_DATA_DIR "/golden/classify_leads.json");
+  const std::string leads_text =
+      ReadFile(LEADKIT_TEST_DATA_DIR "/golden/classify_leads.json");
   const nlohmann::json leads = nlohmann::json::parse(leads_text);
-  const nlohmann::json expected = nlohmann::json::parse(
-      ReadFile(LEADKIT_TEST_DATA_DIR "/golden/classify_expected.json"))[GetParam()];
+  const nlohmann::json expected = nlohmann::json::parse(ReadFile(
+      LEADKIT_TEST_DATA_DIR "/golden/classify_expected.json"))[GetParam()];
   absl::StatusOr<Policy> policy = Policy::Preset(GetParam());
   ASSERT_THAT(policy, IsOk());
   absl::StatusOr<LeadTable> parsed = LeadTable::FromJson(leads_text);
@@ -41,7 +42,8 @@ TEST_P(GoldenTest, BatchAndSingleLeadMatchTheHandWorkedGrades) {
   const auto n = static_cast<size_t>(table.columns().num_rows());
   std::vector<int32_t> grades(n), rules(n);
   ASSERT_THAT(ClassifyBatch(*policy, table.columns(), grades, rules), IsOk());
-  std::string actual;  // printed on mismatch, ready to paste into the golden file
+  std::string
+      actual;  // printed on mismatch, ready to paste into the golden file
   bool all_match = true;
   for (size_t i = 0; i < n; ++i) {
     const std::string id = leads[i]["lead_id"];
@@ -60,7 +62,8 @@ TEST_P(GoldenTest, BatchAndSingleLeadMatchTheHandWorkedGrades) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Presets, GoldenTest,
-                         ::testing::Values("three_level", "abcd", "oabc", "funnel"));
+                         ::testing::Values("three_level", "abcd", "oabc",
+                                           "funnel"));
 
 }  // namespace
 }  // namespace leadkit

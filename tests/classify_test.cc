@@ -28,7 +28,8 @@ Policy MustLoad(const std::string& text) {
   return *policy;
 }
 
-// A policy whose first rule is `condition` (grade "yes"), then the default (grade "no").
+// A policy whose first rule is `condition` (grade "yes"), then the default
+// (grade "no").
 Policy OneCondition(const std::string& condition) {
   return MustLoad(absl::StrCat(
       R"({"grades": ["yes", "no"], "rules": [{"id": "r", "when": [)", condition,
@@ -54,19 +55,31 @@ TEST(Classify, OperatorsAndNulls) {
     return LeadRecord().SetNumber("purchase_within_days", d);
   };
   const std::vector<OperatorCase> cases = {
-      {absl::StrCat("{", days, R"(, "op": "<=", "value": 30})"), with_days(30), "yes"},
-      {absl::StrCat("{", days, R"(, "op": "<=", "value": 30})"), with_days(31), "no"},
-      {absl::StrCat("{", days, R"(, "op": "<", "value": 30})"), with_days(30), "no"},
-      {absl::StrCat("{", days, R"(, "op": ">", "value": 30})"), with_days(31), "yes"},
-      {absl::StrCat("{", days, R"(, "op": ">=", "value": 30})"), with_days(30), "yes"},
-      {absl::StrCat("{", days, R"(, "op": "==", "value": 30})"), with_days(30), "yes"},
-      {absl::StrCat("{", days, R"(, "op": "!=", "value": 30})"), with_days(29), "yes"},
-      {absl::StrCat("{", days, R"(, "op": "in", "value": [1, 2, 3]})"), with_days(2), "yes"},
-      {absl::StrCat("{", days, R"(, "op": "in", "value": [1, 2, 3]})"), with_days(4), "no"},
+      {absl::StrCat("{", days, R"(, "op": "<=", "value": 30})"), with_days(30),
+       "yes"},
+      {absl::StrCat("{", days, R"(, "op": "<=", "value": 30})"), with_days(31),
+       "no"},
+      {absl::StrCat("{", days, R"(, "op": "<", "value": 30})"), with_days(30),
+       "no"},
+      {absl::StrCat("{", days, R"(, "op": ">", "value": 30})"), with_days(31),
+       "yes"},
+      {absl::StrCat("{", days, R"(, "op": ">=", "value": 30})"), with_days(30),
+       "yes"},
+      {absl::StrCat("{", days, R"(, "op": "==", "value": 30})"), with_days(30),
+       "yes"},
+      {absl::StrCat("{", days, R"(, "op": "!=", "value": 30})"), with_days(29),
+       "yes"},
+      {absl::StrCat("{", days, R"(, "op": "in", "value": [1, 2, 3]})"),
+       with_days(2), "yes"},
+      {absl::StrCat("{", days, R"(, "op": "in", "value": [1, 2, 3]})"),
+       with_days(4), "no"},
       // A comparison with a null value is false, != included.
-      {absl::StrCat("{", days, R"(, "op": "!=", "value": 30})"), LeadRecord(), "no"},
-      {absl::StrCat("{", days, R"(, "op": "<=", "value": 30})"), with_days(NAN), "no"},
-      {absl::StrCat("{", days, R"(, "op": "!=", "value": 30})"), with_days(NAN), "no"},
+      {absl::StrCat("{", days, R"(, "op": "!=", "value": 30})"), LeadRecord(),
+       "no"},
+      {absl::StrCat("{", days, R"(, "op": "<=", "value": 30})"), with_days(NAN),
+       "no"},
+      {absl::StrCat("{", days, R"(, "op": "!=", "value": 30})"), with_days(NAN),
+       "no"},
       {absl::StrCat("{", days, R"(, "op": "is_null"})"), LeadRecord(), "yes"},
       {absl::StrCat("{", days, R"(, "op": "is_null"})"), with_days(NAN), "yes"},
       {absl::StrCat("{", days, R"(, "op": "not_null"})"), with_days(0), "yes"},
@@ -76,14 +89,16 @@ TEST(Classify, OperatorsAndNulls) {
        LeadRecord().SetString("channel", "website"), "yes"},
       {R"({"field": "channel", "op": "!=", "value": "phone"})",
        LeadRecord().SetString("channel", "phone"), "no"},
-      {R"({"field": "channel", "op": "!=", "value": "phone"})", LeadRecord(), "no"},
+      {R"({"field": "channel", "op": "!=", "value": "phone"})", LeadRecord(),
+       "no"},
       {R"({"field": "channel", "op": "in", "value": ["social", "website"]})",
        LeadRecord().SetString("channel", "website"), "yes"},
       {R"({"field": "test_drive", "op": "==", "value": true})",
        LeadRecord().SetBool("test_drive", true), "yes"},
       {R"({"field": "test_drive", "op": "==", "value": false})",
        LeadRecord().SetBool("test_drive", false), "yes"},
-      {R"({"field": "test_drive", "op": "==", "value": false})", LeadRecord(), "no"},
+      {R"({"field": "test_drive", "op": "==", "value": false})", LeadRecord(),
+       "no"},
       {R"({"field": "created_at", "op": "not_null"})",
        LeadRecord().SetInstant("created_at", 1700000000), "yes"},
       {R"({"any_of": [{"field": "test_drive", "op": "==", "value": true},
@@ -124,7 +139,8 @@ TEST(Classify, ExplainsWithTheConditionsThatFired) {
 TEST(Classify, DefaultRuleSaysNoEarlierRuleHeld) {
   absl::StatusOr<Policy> policy = Policy::Preset("abcd");
   ASSERT_THAT(policy, IsOk());
-  absl::StatusOr<Classification> c = Classify(*policy, LeadRecord().AsColumns());
+  absl::StatusOr<Classification> c =
+      Classify(*policy, LeadRecord().AsColumns());
   ASSERT_THAT(c, IsOk());
   EXPECT_EQ(c->grade_name, "D");
   EXPECT_EQ(c->rule_id, "default");
@@ -132,9 +148,10 @@ TEST(Classify, DefaultRuleSaysNoEarlierRuleHeld) {
 }
 
 TEST(Classify, MasksPersonalDataInReasons) {
-  Policy policy = OneCondition(R"({"field": "phone", "op": "==", "value": "13800138000"})");
-  absl::StatusOr<Classification> c =
-      Classify(policy, LeadRecord().SetString("phone", "13800138000").AsColumns());
+  Policy policy =
+      OneCondition(R"({"field": "phone", "op": "==", "value": "13800138000"})");
+  absl::StatusOr<Classification> c = Classify(
+      policy, LeadRecord().SetString("phone", "13800138000").AsColumns());
   ASSERT_THAT(c, IsOk());
   EXPECT_EQ(c->grade_name, "yes");
   ASSERT_EQ(c->reasons.size(), 1u);
@@ -143,8 +160,8 @@ TEST(Classify, MasksPersonalDataInReasons) {
 
 TEST(Classify, MasksPersonalDataHeldAsNumbers) {
   Policy policy = OneCondition(R"({"field": "phone", "op": "not_null"})");
-  absl::StatusOr<Classification> c =
-      Classify(policy, LeadRecord().SetNumber("phone", 13800138000).AsColumns());
+  absl::StatusOr<Classification> c = Classify(
+      policy, LeadRecord().SetNumber("phone", 13800138000).AsColumns());
   ASSERT_THAT(c, IsOk());
   ASSERT_EQ(c->reasons.size(), 1u);
   EXPECT_EQ(c->reasons[0], "phone not_null (value: \"138****8000\")");
@@ -153,9 +170,11 @@ TEST(Classify, MasksPersonalDataHeldAsNumbers) {
 TEST(Classify, NumberFieldsDoNotReadBooleanColumns) {
   absl::StatusOr<Policy> policy = Policy::Preset("abcd");
   ASSERT_THAT(policy, IsOk());
-  EXPECT_THAT(Classify(*policy, LeadRecord().SetBool("purchase_within_days", true).AsColumns()),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("the column holds bool")));
+  EXPECT_THAT(
+      Classify(*policy,
+               LeadRecord().SetBool("purchase_within_days", true).AsColumns()),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("the column holds bool")));
 }
 
 TEST(Classify, RejectsAColumnOfTheWrongType) {
@@ -164,12 +183,15 @@ TEST(Classify, RejectsAColumnOfTheWrongType) {
   std::vector<int32_t> codes = {0};
   std::vector<std::string> dictionary = {"soon"};
   Columns leads(1);
-  ASSERT_THAT(leads.Add("purchase_within_days", Column::Codes(codes, dictionary)), IsOk());
+  ASSERT_THAT(
+      leads.Add("purchase_within_days", Column::Codes(codes, dictionary)),
+      IsOk());
   std::vector<int32_t> grades(1), rules(1);
-  EXPECT_THAT(ClassifyBatch(*policy, leads, grades, rules),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("leads.purchase_within_days: the policy reads it as a "
-                                 "number field")));
+  EXPECT_THAT(
+      ClassifyBatch(*policy, leads, grades, rules),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("leads.purchase_within_days: the policy reads it as a "
+                         "number field")));
 }
 
 TEST(Classify, RowOutsideTheTableIsOutOfRange) {
@@ -183,19 +205,22 @@ TEST(ClassifyBatch, OutputSpansMustFitTheTable) {
   absl::StatusOr<Policy> policy = Policy::Preset("abcd");
   ASSERT_THAT(policy, IsOk());
   std::vector<int32_t> grades(1), rules(2);
-  EXPECT_THAT(ClassifyBatch(*policy, Columns(2), grades, rules),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("2 rows")));
+  EXPECT_THAT(
+      ClassifyBatch(*policy, Columns(2), grades, rules),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("2 rows")));
 }
 
-// Many rows across several blocks, with int64, bool and validity storage: the batch path gives
-// what the rules say row by row, computed here independently of the evaluator.
+// Many rows across several blocks, with int64, bool and validity storage: the
+// batch path gives what the rules say row by row, computed here independently
+// of the evaluator.
 TEST(ClassifyBatch, AgreesWithTheRulesAcrossBlocksAndStorageTypes) {
   absl::StatusOr<Policy> policy = Policy::Preset("abcd");
   ASSERT_THAT(policy, IsOk());
   const size_t n = 5000;
   std::mt19937 rng(7);
   std::vector<int64_t> days(n);
-  std::vector<uint8_t> days_valid(n), test_drive(n), asked_price(n), price_valid(n);
+  std::vector<uint8_t> days_valid(n), test_drive(n), asked_price(n),
+      price_valid(n);
   for (size_t i = 0; i < n; ++i) {
     days[i] = static_cast<int64_t>(rng() % 120);
     days_valid[i] = rng() % 5 != 0;
@@ -204,11 +229,13 @@ TEST(ClassifyBatch, AgreesWithTheRulesAcrossBlocksAndStorageTypes) {
     price_valid[i] = rng() % 4 != 0;
   }
   Columns leads(static_cast<int64_t>(n));
-  ASSERT_THAT(leads.Add("purchase_within_days", Column::Int64s(days, days_valid.data())),
+  ASSERT_THAT(leads.Add("purchase_within_days",
+                        Column::Int64s(days, days_valid.data())),
               IsOk());
   ASSERT_THAT(leads.Add("test_drive", Column::Bools(test_drive)), IsOk());
-  ASSERT_THAT(leads.Add("asked_price", Column::Bools(asked_price, price_valid.data())),
-              IsOk());
+  ASSERT_THAT(
+      leads.Add("asked_price", Column::Bools(asked_price, price_valid.data())),
+      IsOk());
   std::vector<int32_t> grades(n), rules(n);
   ASSERT_THAT(ClassifyBatch(*policy, leads, grades, rules), IsOk());
   for (size_t i = 0; i < n; ++i) {
@@ -222,7 +249,8 @@ TEST(ClassifyBatch, AgreesWithTheRulesAcrossBlocksAndStorageTypes) {
     } else if (has_days && days[i] <= 90) {
       want = "C";
     }
-    ASSERT_EQ(policy->grades()[static_cast<size_t>(grades[i])], want) << "row " << i;
+    ASSERT_EQ(policy->grades()[static_cast<size_t>(grades[i])], want)
+        << "row " << i;
     ASSERT_EQ(policy->rules()[static_cast<size_t>(rules[i])].id,
               want == "D" ? "default" : want);
   }

@@ -21,7 +21,9 @@ TEST(Columns, NullsComeFromValidityNanAndNegativeCodes) {
   std::vector<int32_t> codes = {0, -1, 1};
   std::vector<std::string> models = {"C200", "GLC"};
   Columns leads(3);
-  ASSERT_THAT(leads.Add("purchase_within_days", Column::Doubles(days, valid.data())), IsOk());
+  ASSERT_THAT(
+      leads.Add("purchase_within_days", Column::Doubles(days, valid.data())),
+      IsOk());
   ASSERT_THAT(leads.Add("model", Column::Codes(codes, models)), IsOk());
   const Column* d = leads.Find("purchase_within_days");
   ASSERT_NE(d, nullptr);
@@ -41,8 +43,9 @@ TEST(Columns, RejectsDuplicatesWrongLengthsAndCodesPastTheDictionary) {
   std::vector<std::string> dictionary = {"a", "b"};
   Columns t(2);
   ASSERT_THAT(t.Add("budget", Column::Doubles(two)), IsOk());
-  EXPECT_THAT(t.Add("budget", Column::Doubles(two)),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("given twice")));
+  EXPECT_THAT(
+      t.Add("budget", Column::Doubles(two)),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("given twice")));
   Columns three(3);
   EXPECT_THAT(three.Add("budget", Column::Doubles(two)),
               StatusIs(absl::StatusCode::kInvalidArgument,
@@ -54,7 +57,9 @@ TEST(Columns, RejectsDuplicatesWrongLengthsAndCodesPastTheDictionary) {
 
 TEST(LeadRecord, OneRowWithEachTypeAndNullByRemoval) {
   LeadRecord lead;
-  lead.SetString("model", "C200").SetBool("test_drive", true).SetNumber("budget", 3e5);
+  lead.SetString("model", "C200")
+      .SetBool("test_drive", true)
+      .SetNumber("budget", 3e5);
   lead.SetInstant("created_at", 1700000000).SetNumber("age", 30).SetNull("age");
   Columns row = lead.AsColumns();
   EXPECT_EQ(row.num_rows(), 1);

@@ -54,8 +54,8 @@ Explanation ExplainJson(const Policy& policy, const std::string& lead) {
 }
 
 std::string Line(const TraceEntry& t) {
-  std::string out = t.rule + (t.fired ? " fired: " : " failed: ") + t.condition + " [" +
-                    t.value + "]";
+  std::string out = t.rule + (t.fired ? " fired: " : " failed: ") +
+                    t.condition + " [" + t.value + "]";
   if (t.points) out += " " + std::to_string(static_cast<int>(*t.points));
   return out;
 }
@@ -70,7 +70,8 @@ TEST(Explain, TheRuleThatFiredEndsTheTrace) {
   const Explanation e = ExplainJson(Mixed(), R"({"deposit_paid": true})");
   EXPECT_EQ(e.grade_name, "A");
   EXPECT_EQ(e.rule_id, "deposit");
-  EXPECT_THAT(Lines(e), ElementsAre("deposit fired: deposit_paid == true [true]"));
+  EXPECT_THAT(Lines(e),
+              ElementsAre("deposit fired: deposit_paid == true [true]"));
   EXPECT_FALSE(e.score.has_value());
 }
 
@@ -84,7 +85,8 @@ TEST(Explain, WhyNotTracesNameTheFirstFailedConditionAndTheValue) {
        {"deposit failed: deposit_paid == true [null]",
         "hot failed: purchase_within_days <= 30 [60]"}},
       {R"({"asked_price": true, "purchase_within_days": 10, "deposit_paid": false})",
-       {"deposit failed: deposit_paid == true [false]", "hot failed: model not_null [null]"}},
+       {"deposit failed: deposit_paid == true [false]",
+        "hot failed: model not_null [null]"}},
       {R"({"model": "GLC", "asked_price": false, "purchase_within_days": 10})",
        {"deposit failed: deposit_paid == true [null]",
         "hot failed: any_of(asked_price == true, asked_config == true) "
@@ -95,15 +97,18 @@ TEST(Explain, WhyNotTracesNameTheFirstFailedConditionAndTheValue) {
     const Explanation e = ExplainJson(Mixed(), c.lead);
     const std::vector<std::string> lines = Lines(e);
     ASSERT_GE(lines.size(), 2u);
-    EXPECT_EQ(std::vector<std::string>(lines.begin(), lines.begin() + 2), c.trace_start);
+    EXPECT_EQ(std::vector<std::string>(lines.begin(), lines.begin() + 2),
+              c.trace_start);
     EXPECT_EQ(e.rule_id, "score");
   }
 }
 
 TEST(Explain, ScoringTracesEveryItemWithItsPoints) {
-  // 30 (price) + 0 (no test drive) + 20 (within 90 days) = 50: the band [30, 60) of grade B.
+  // 30 (price) + 0 (no test drive) + 20 (within 90 days) = 50: the band [30,
+  // 60) of grade B.
   const Explanation e = ExplainJson(
-      Mixed(), R"({"model": "C200", "asked_price": true, "purchase_within_days": 60})");
+      Mixed(),
+      R"({"model": "C200", "asked_price": true, "purchase_within_days": 60})");
   EXPECT_EQ(e.grade_name, "B");
   EXPECT_EQ(e.rule_id, "score");
   EXPECT_EQ(e.rule, 2);
@@ -115,17 +120,22 @@ TEST(Explain, ScoringTracesEveryItemWithItsPoints) {
                           "price fired: asked_price == true [true] 30",
                           "drive failed: test_drive == true [null] 0",
                           "soon fired: purchase_within_days <= 90 [60] 20"));
-  EXPECT_THAT(e.reasons, ElementsAre("price: asked_price == true (+30)",
-                                     "soon: purchase_within_days <= 90 (+20)",
-                                     "total 50 is in the band [30, 60) of grade B"));
+  EXPECT_THAT(e.reasons,
+              ElementsAre("price: asked_price == true (+30)",
+                          "soon: purchase_within_days <= 90 (+20)",
+                          "total 50 is in the band [30, 60) of grade B"));
 }
 
 TEST(Explain, BandEdgesAreHalfOpen) {
   // 30 + 40 = 70 -> A; 30 alone -> B (30 is in [30, 60)); nothing -> C.
-  EXPECT_EQ(ExplainJson(Mixed(), R"({"asked_price": true, "test_drive": true})").grade_name, "A");
+  EXPECT_EQ(ExplainJson(Mixed(), R"({"asked_price": true, "test_drive": true})")
+                .grade_name,
+            "A");
   EXPECT_EQ(ExplainJson(Mixed(), R"({"asked_price": true})").grade_name, "B");
   EXPECT_EQ(ExplainJson(Mixed(), R"({})").grade_name, "C");
-  EXPECT_EQ(ExplainJson(Mixed(), R"({"test_drive": true, "purchase_within_days": 100})").grade_name,
+  EXPECT_EQ(ExplainJson(Mixed(),
+                        R"({"test_drive": true, "purchase_within_days": 100})")
+                .grade_name,
             "B");  // 40
 }
 

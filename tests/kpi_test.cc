@@ -1,4 +1,5 @@
-// The core KPIs on a hand-worked example (docs/kpis.md), and the state's merge and bytes.
+// The core KPIs on a hand-worked example (docs/kpis.md), and the state's merge
+// and bytes.
 #include "leadkit/kpi.h"
 
 #include <cmath>
@@ -19,7 +20,8 @@ using ::leadkit::testing::IsOk;
 using ::leadkit::testing::StatusIs;
 using ::testing::HasSubstr;
 
-// Six leads under oabc (calendar cn_showroom, every day 09:00-18:00), as of 2024-06-20 12:00.
+// Six leads under oabc (calendar cn_showroom, every day 09:00-18:00), as of
+// 2024-06-20 12:00.
 constexpr char kLeads[] = R"([
   {"lead_id": "K1", "created_at": "2024-06-10T09:00:00+08:00", "channel": "website",
    "entered_at": "2024-06-10T10:00:00+08:00", "purchase_within_days": 10},
@@ -46,8 +48,9 @@ struct Table {
   void Add(const std::string& id, const std::string& local, bool flag = false) {
     auto it = std::find(dictionary.begin(), dictionary.end(), id);
     if (it == dictionary.end()) dictionary.push_back(id);
-    ids.push_back(static_cast<int32_t>(std::find(dictionary.begin(), dictionary.end(), id) -
-                                       dictionary.begin()));
+    ids.push_back(static_cast<int32_t>(
+        std::find(dictionary.begin(), dictionary.end(), id) -
+        dictionary.begin()));
     std::istringstream in(local);
     date::local_seconds t;
     in >> date::parse("%F %R", t);
@@ -87,10 +90,12 @@ struct Example {
     touches.Add("K2", "2024-06-10 12:00");
     touches.Add("K2", "2024-06-11 10:00");
     surveys.Add("K1", "2024-06-15 10:00", true);
-    surveys.Add("K1", "2024-06-16 10:00", false);  // the latest says not satisfied
+    surveys.Add("K1", "2024-06-16 10:00",
+                false);  // the latest says not satisfied
     surveys.Add("K2", "2024-06-13 10:00", true);
-    surveys.Add("K2", "2024-06-13 10:00", false);  // same time: not satisfied wins
-    surveys.Add("K3", "2024-06-25 10:00", true);   // after as_of: ignored
+    surveys.Add("K2", "2024-06-13 10:00",
+                false);  // same time: not satisfied wins
+    surveys.Add("K3", "2024-06-25 10:00", true);  // after as_of: ignored
     surveys.Add("K4", "2024-06-20 11:45", true);
     as_of = cadence.calendar().FromLocal(
         date::local_days{date::year{2024} / 6 / 20} + std::chrono::hours(12));
@@ -100,7 +105,8 @@ struct Example {
     KpiState state(std::move(by));
     const Columns t = touches.Touches();
     const Columns s = surveys.Surveys();
-    EXPECT_THAT(state.Add(cadence, leads.columns(), t, &s, as_of, {}, threads), IsOk());
+    EXPECT_THAT(state.Add(cadence, leads.columns(), t, &s, as_of, {}, threads),
+                IsOk());
     return state;
   }
 };
@@ -113,19 +119,22 @@ TEST(Kpi, HandWorkedTotals) {
   // K1-K4 exist at as_of and are valid; K5 is invalid; K6 is created later.
   EXPECT_EQ(c.leads, 4);
   EXPECT_EQ(c.invalid, 1);
-  EXPECT_EQ(c.won, 1);                    // K2
-  EXPECT_EQ(c.lost, 1);                   // K3, review approved
-  EXPECT_EQ(c.entered_on_time, 3);        // K3 entered 25 h after collection
-  EXPECT_EQ(c.first_contacts_due, 3);     // K1, K2 touched; K3's deadline passed; K4 not yet
-  EXPECT_EQ(c.first_contact_on_time, 1);  // K1 after 30 min; K2 after 3 h (due 10:00)
-  // K1's follow-ups (A: 2 days): from 06-10 09:30 met by 06-12 09:00; from 06-12 09:00 due
-  // 06-14 09:00, missed; from 06-15 09:00 due 06-17 09:00, no touch since. K2's fall after
-  // its win (the end of its follow-ups) and are not due.
+  EXPECT_EQ(c.won, 1);              // K2
+  EXPECT_EQ(c.lost, 1);             // K3, review approved
+  EXPECT_EQ(c.entered_on_time, 3);  // K3 entered 25 h after collection
+  EXPECT_EQ(c.first_contacts_due,
+            3);  // K1, K2 touched; K3's deadline passed; K4 not yet
+  EXPECT_EQ(c.first_contact_on_time,
+            1);  // K1 after 30 min; K2 after 3 h (due 10:00)
+  // K1's follow-ups (A: 2 days): from 06-10 09:30 met by 06-12 09:00; from
+  // 06-12 09:00 due 06-14 09:00, missed; from 06-15 09:00 due 06-17 09:00, no
+  // touch since. K2's fall after its win (the end of its follow-ups) and are
+  // not due.
   EXPECT_EQ(c.follow_ups_due, 3);
   EXPECT_EQ(c.follow_ups_on_time, 1);
-  EXPECT_EQ(c.timely_leads, 1);           // K4: entered on time, nothing due yet
+  EXPECT_EQ(c.timely_leads, 1);  // K4: entered on time, nothing due yet
   EXPECT_EQ(c.surveyed, 3);
-  EXPECT_EQ(c.satisfied, 1);              // K4
+  EXPECT_EQ(c.satisfied, 1);  // K4
   EXPECT_EQ(rows[0].conversion_rate(), 0.25);
   EXPECT_EQ(rows[0].entry_timeliness_rate(), 0.75);
   EXPECT_DOUBLE_EQ(rows[0].first_contact_timeliness_rate(), 1.0 / 3);
@@ -149,7 +158,8 @@ TEST(Kpi, GroupsAreSortedWithTheNullGroupLast) {
   EXPECT_EQ(rows[1].counts.leads, 3);
   EXPECT_EQ(rows[1].counts.invalid, 1);
   EXPECT_TRUE(std::isnan(KpiRow{}.conversion_rate()));
-  const std::vector<KpiRow> weeks = ex.Run({"week", "current_grade"}).Finalize();
+  const std::vector<KpiRow> weeks =
+      ex.Run({"week", "current_grade"}).Finalize();
   EXPECT_EQ(*weeks[0].key[0], "2024-W22");  // K5, created Saturday 2024-06-01
   EXPECT_EQ(*weeks[1].key[0], "2024-W24");
 }
@@ -167,17 +177,21 @@ TEST(Kpi, ThreadsSplitsMergesAndBytesGiveTheSameState) {
   ASSERT_THAT(merged.Merge(KpiState({"channel", "grade"})), IsOk());
   EXPECT_TRUE(merged == one);
   EXPECT_THAT(merged.Merge(KpiState({"channel"})),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("different columns")));
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("different columns")));
 }
 
 TEST(Kpi, BadBytesAreAnError) {
-  EXPECT_THAT(KpiState::Deserialize("nonsense"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("bad header")));
+  EXPECT_THAT(
+      KpiState::Deserialize("nonsense"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("bad header")));
   const std::string bytes = Example().Run({"channel"}).Serialize();
-  EXPECT_THAT(KpiState::Deserialize(bytes.substr(0, bytes.size() - 3)),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("truncated")));
-  EXPECT_THAT(KpiState::Deserialize(bytes + "x"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("trailing")));
+  EXPECT_THAT(
+      KpiState::Deserialize(bytes.substr(0, bytes.size() - 3)),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("truncated")));
+  EXPECT_THAT(
+      KpiState::Deserialize(bytes + "x"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("trailing")));
 }
 
 TEST(Kpi, UnknownLeadsInSurveysAreAnError) {
@@ -186,9 +200,10 @@ TEST(Kpi, UnknownLeadsInSurveysAreAnError) {
   KpiState state;
   const Columns t = ex.touches.Touches();
   const Columns s = ex.surveys.Surveys();
-  EXPECT_THAT(state.Add(ex.cadence, ex.leads.columns(), t, &s, ex.as_of),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("surveys row 6: lead_id \"K9\" is not in the leads")));
+  EXPECT_THAT(
+      state.Add(ex.cadence, ex.leads.columns(), t, &s, ex.as_of),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("surveys row 6: lead_id \"K9\" is not in the leads")));
 }
 
 TEST(NearestRank, SmallestValueWithAtLeastQAtOrBelow) {

@@ -38,29 +38,42 @@ TEST(LeadTable, ReadsEveryFieldType) {
 }
 
 TEST(LeadTable, ErrorsNameTheLeadFieldAndValue) {
-  EXPECT_THAT(LeadTable::FromJson(R"([{"lead_id": "L2", "purchase_within_days": "soon"}])"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("leads[0] (lead_id \"L2\").purchase_within_days: expected a "
-                                 "number, got the string \"soon\"")));
-  EXPECT_THAT(LeadTable::FromJson(R"([{"lead_id": "a"}, {"lead_id": "b", "modle": "C200"}])"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("leads[1] (lead_id \"b\"): unknown field \"modle\"; did you "
-                                 "mean \"model\"?")));
-  EXPECT_THAT(LeadTable::FromJson(R"([{"created_at": 18446744073709551615}])"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("created_at")));
-  EXPECT_THAT(LeadTable::FromJson(R"([{"created_at": "2026-03-02T09:15:00"}])"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("created_at: expected an ISO 8601 time with an offset")));
-  EXPECT_THAT(LeadTable::FromJson(R"({"lead_id": "a"})"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("JSON array")));
+  EXPECT_THAT(
+      LeadTable::FromJson(
+          R"([{"lead_id": "L2", "purchase_within_days": "soon"}])"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr(
+                   "leads[0] (lead_id \"L2\").purchase_within_days: expected a "
+                   "number, got the string \"soon\"")));
+  EXPECT_THAT(
+      LeadTable::FromJson(
+          R"([{"lead_id": "a"}, {"lead_id": "b", "modle": "C200"}])"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr(
+                   "leads[1] (lead_id \"b\"): unknown field \"modle\"; did you "
+                   "mean \"model\"?")));
+  EXPECT_THAT(
+      LeadTable::FromJson(R"([{"created_at": 18446744073709551615}])"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("created_at")));
+  EXPECT_THAT(
+      LeadTable::FromJson(R"([{"created_at": "2026-03-02T09:15:00"}])"),
+      StatusIs(
+          absl::StatusCode::kInvalidArgument,
+          HasSubstr("created_at: expected an ISO 8601 time with an offset")));
+  EXPECT_THAT(
+      LeadTable::FromJson(R"({"lead_id": "a"})"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("JSON array")));
   EXPECT_THAT(LeadTable::FromJson("[{"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("malformed JSON")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("malformed JSON")));
 }
 
 TEST(LeadTable, MasksPersonalValuesInErrors) {
-  absl::StatusOr<LeadTable> t = LeadTable::FromJson(R"([{"phone": 13800138000}])");
-  EXPECT_THAT(t, StatusIs(absl::StatusCode::kInvalidArgument,
-                          HasSubstr("phone: expected a string, got 138****8000")));
+  absl::StatusOr<LeadTable> t =
+      LeadTable::FromJson(R"([{"phone": 13800138000}])");
+  EXPECT_THAT(t,
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("phone: expected a string, got 138****8000")));
   EXPECT_THAT(t.status().message(), ::testing::Not(HasSubstr("13800138000")));
 }
 

@@ -13,7 +13,8 @@ namespace {
 
 using ::leadkit::testing::IsOk;
 
-// A policy with grades a, b whose rules are `rules` (JSON array items) plus a default.
+// A policy with grades a, b whose rules are `rules` (JSON array items) plus a
+// default.
 std::vector<Issue> WarningsFor(const std::string& rules) {
   const std::string text = absl::StrCat(
       R"({"grades": ["a", "b"], "rules": [)", rules,
@@ -31,7 +32,7 @@ std::vector<Issue> WarningsFor(const std::string& rules) {
 struct Case {
   const char* name;
   std::string rules;
-  std::string path;     // "" = no warning expected
+  std::string path;  // "" = no warning expected
   std::string rule;
   std::string message;  // substring
 };
@@ -89,8 +90,8 @@ TEST(CheckReachability, FindsRulesThatCanNeverFire) {
       EXPECT_TRUE(warnings.empty()) << FormatIssue(warnings.front());
       continue;
     }
-    // The first warning is the rule under test; a rule without conditions also hides the
-    // default rule after it, which is warned about too.
+    // The first warning is the rule under test; a rule without conditions also
+    // hides the default rule after it, which is warned about too.
     ASSERT_GE(warnings.size(), 1u);
     EXPECT_EQ(warnings.size(), c.rule == "late" ? 2u : 1u);
     EXPECT_EQ(warnings[0].path, c.path);
@@ -107,7 +108,8 @@ TEST(CheckReachability, WarnsAboutAGradeNoRuleGives) {
   ASSERT_THAT(load, IsOk());
   ASSERT_EQ(load->issues().size(), 1u);
   EXPECT_EQ(load->issues()[0].path, "/grades/1");
-  EXPECT_THAT(load->issues()[0].message, ::testing::HasSubstr("no rule or band gives it"));
+  EXPECT_THAT(load->issues()[0].message,
+              ::testing::HasSubstr("no rule or band gives it"));
   // Warnings do not stop the policy; they travel with it.
   absl::StatusOr<Policy> policy = load->policy();
   ASSERT_THAT(policy, IsOk());

@@ -99,7 +99,8 @@ TEST(PolicyFromJson, ReportsEachProblemWithPathRuleAndMessage) {
        .path = "/grads",
        .message = "unknown key \"grads\"; did you mean \"grades\"?"},
       {.name = "unknown lead field",
-       .text = Replace(kMinimal, "\"purchase_within_days\"", "\"purchase_in_days\""),
+       .text = Replace(kMinimal, "\"purchase_within_days\"",
+                       "\"purchase_in_days\""),
        .severity = Severity::kError,
        .path = "/rules/0/when/0/field",
        .rule = "hot",
@@ -118,8 +119,9 @@ TEST(PolicyFromJson, ReportsEachProblemWithPathRuleAndMessage) {
        .rule = "hot",
        .message = "expected a number value, got the string \"30\""},
       {.name = "ordering a string field",
-       .text = Replace(kMinimal, "\"purchase_within_days\", \"op\": \"<=\", \"value\": 30",
-                       "\"model\", \"op\": \"<\", \"value\": \"C\""),
+       .text = Replace(
+           kMinimal, "\"purchase_within_days\", \"op\": \"<=\", \"value\": 30",
+           "\"model\", \"op\": \"<\", \"value\": \"C\""),
        .severity = Severity::kError,
        .path = "/rules/0/when/0/op",
        .rule = "hot",
@@ -155,20 +157,23 @@ TEST(PolicyFromJson, ReportsEachProblemWithPathRuleAndMessage) {
        .rule = "last",
        .message = "no default rule"},
       {.name = "wrong type of a section",
-       .text = Replace(kMinimal, "\"cadence\": {", "\"routing\": [], \"cadence\": {"),
+       .text = Replace(kMinimal, "\"cadence\": {",
+                       "\"routing\": [], \"cadence\": {"),
        .severity = Severity::kError,
        .path = "/routing",
        .message = "expected an object, got an array"},
       {.name = "unknown time zone",
-       .text = Replace(kMinimal, "\"grades\"",
-                       "\"calendar\": {\"time_zone\": \"Asia/Shangai\"}, \"grades\""),
+       .text = Replace(
+           kMinimal, "\"grades\"",
+           "\"calendar\": {\"time_zone\": \"Asia/Shangai\"}, \"grades\""),
        .severity = Severity::kError,
        .path = "/calendar/time_zone",
        .message = "unknown time zone \"Asia/Shangai\""},
       {.name = "unknown clock",
-       .text = Replace(kMinimal, "\"follow_up_days\"",
-                       "\"first_contact_sla\": {\"hours\": 1, \"clock\": \"busines\"}, "
-                       "\"follow_up_days\""),
+       .text = Replace(
+           kMinimal, "\"follow_up_days\"",
+           "\"first_contact_sla\": {\"hours\": 1, \"clock\": \"busines\"}, "
+           "\"follow_up_days\""),
        .severity = Severity::kError,
        .path = "/cadence/first_contact_sla/clock",
        .message = "unknown clock \"busines\"; did you mean \"business\"?"},
@@ -185,7 +190,8 @@ TEST(PolicyFromJson, ReportsEachProblemWithPathRuleAndMessage) {
        .path = "",
        .message = "malformed JSON: number overflow"},
       {.name = "repeated key",
-       .text = Replace(kMinimal, "\"grade\": \"hot\"}", "\"grade\": \"hot\", \"grade\": \"cold\"}"),
+       .text = Replace(kMinimal, "\"grade\": \"hot\"}",
+                       "\"grade\": \"hot\", \"grade\": \"cold\"}"),
        .severity = Severity::kError,
        .path = "/rules/0/grade",
        .message = "key \"grade\" appears more than once"},
@@ -195,8 +201,9 @@ TEST(PolicyFromJson, ReportsEachProblemWithPathRuleAndMessage) {
        .path = "/cadence/follow_up_days/hot",
        .message = "a follow-up interval is 1 to 100000 days, got 4294967298"},
       {.name = "personal literal of the wrong type is not printed",
-       .text = Replace(kMinimal, "\"purchase_within_days\", \"op\": \"<=\", \"value\": 30",
-                       "\"phone\", \"op\": \"==\", \"value\": 13800138000"),
+       .text = Replace(
+           kMinimal, "\"purchase_within_days\", \"op\": \"<=\", \"value\": 30",
+           "\"phone\", \"op\": \"==\", \"value\": 13800138000"),
        .severity = Severity::kError,
        .path = "/rules/0/when/0/value",
        .rule = "hot",
@@ -239,14 +246,16 @@ TEST(PolicyFromJson, ReportsEveryProblemAtOnce) {
   for (const Issue& issue : IssuesOf(text)) {
     if (issue.severity == Severity::kError) paths.push_back(issue.path);
   }
-  EXPECT_THAT(paths, ::testing::UnorderedElementsAre(
-                         "/grades/1", "/rules/0/when/0/field", "/rules/0/grade",
-                         "/rules/1/id", "/rules/1/colour",
-                         "/routing/max_distance_km"));
+  EXPECT_THAT(
+      paths, ::testing::UnorderedElementsAre(
+                 "/grades/1", "/rules/0/when/0/field", "/rules/0/grade",
+                 "/rules/1/id", "/rules/1/colour", "/routing/max_distance_km"));
 }
 
-// Scoring alone grades every lead; its bands must cover every total exactly once.
-std::string ScoringPolicy(const std::string& bands, const std::string& rules = "") {
+// Scoring alone grades every lead; its bands must cover every total exactly
+// once.
+std::string ScoringPolicy(const std::string& bands,
+                          const std::string& rules = "") {
   return R"({"grades": ["hot", "cold"], )" + rules +
          R"("scoring": {"points": [{"id": "p", "when": [{"field": "budget", "op": ">", "value": 1}],
                                  "points": 10}], "bands": )" +
@@ -261,18 +270,20 @@ TEST(PolicyScoring, BandsCoverEveryTotalExactlyOnce) {
   };
   const std::vector<Case> cases = {
       {R"([{"max": 5, "grade": "cold"}, {"min": 5, "grade": "hot"}])", "", ""},
-      {R"([{"min": 5, "grade": "hot"}, {"max": 5, "grade": "cold"}])", "", ""},  // any order
-      {R"([{"max": 5, "grade": "cold"}, {"min": 6, "grade": "hot"}])", "/scoring/bands/1",
-       "totals from 5 to 6 fall in no band"},
-      {R"([{"max": 7, "grade": "cold"}, {"min": 6, "grade": "hot"}])", "/scoring/bands/1",
-       "bands overlap: (-inf, 7) and [6, inf) both hold 6"},
+      {R"([{"min": 5, "grade": "hot"}, {"max": 5, "grade": "cold"}])", "",
+       ""},  // any order
+      {R"([{"max": 5, "grade": "cold"}, {"min": 6, "grade": "hot"}])",
+       "/scoring/bands/1", "totals from 5 to 6 fall in no band"},
+      {R"([{"max": 7, "grade": "cold"}, {"min": 6, "grade": "hot"}])",
+       "/scoring/bands/1", "bands overlap: (-inf, 7) and [6, inf) both hold 6"},
       {R"([{"min": 0, "max": 5, "grade": "cold"}, {"min": 5, "grade": "hot"}])",
        "/scoring/bands/0", "totals below 0 fall in no band"},
       {R"([{"max": 5, "grade": "cold"}, {"min": 5, "max": 9, "grade": "hot"}])",
        "/scoring/bands/1", "totals from 9 up fall in no band"},
       {R"([{"max": 5, "grade": "cold"}, {"min": 9, "max": 5, "grade": "hot"}])",
        "/scoring/bands/1", "the band [9, 5) holds no total"},
-      {R"([{"grade": "cold"}, {"grade": "hot"}])", "/scoring/bands/1", "bands overlap"},
+      {R"([{"grade": "cold"}, {"grade": "hot"}])", "/scoring/bands/1",
+       "bands overlap"},
       {R"([{"max": 5, "grade": "warm"}, {"min": 5, "grade": "hot"}])",
        "/scoring/bands/0/grade", "grade \"warm\" is not declared"},
       {R"([])", "/scoring/bands", "scoring needs a non-empty array \"bands\""},
@@ -294,8 +305,8 @@ TEST(PolicyScoring, CombinesWithRulesAndRoundTrips) {
   const std::string rules =
       R"("rules": [{"id": "deposit", "when": [{"field": "deposit_paid", "op": "==", "value": true}],
                     "grade": "hot"}], )";
-  absl::StatusOr<PolicyLoad> load =
-      Policy::FromJson(ScoringPolicy(R"([{"max": 5, "grade": "cold"}, {"min": 5, "grade": "hot"}])", rules));
+  absl::StatusOr<PolicyLoad> load = Policy::FromJson(ScoringPolicy(
+      R"([{"max": 5, "grade": "cold"}, {"min": 5, "grade": "hot"}])", rules));
   ASSERT_THAT(load, IsOk());
   EXPECT_TRUE(load->issues().empty());
   absl::StatusOr<Policy> policy = load->policy();
@@ -310,23 +321,27 @@ TEST(PolicyScoring, CombinesWithRulesAndRoundTrips) {
 }
 
 TEST(PolicyScoring, ProblemsAroundScoring) {
-  const std::string bands = R"([{"max": 5, "grade": "cold"}, {"min": 5, "grade": "hot"}])";
+  const std::string bands =
+      R"([{"max": 5, "grade": "cold"}, {"min": 5, "grade": "hot"}])";
   // A rule whose id is the scoring's.
   std::vector<Issue> issues = IssuesOf(ScoringPolicy(
-      bands, R"("rules": [{"id": "scoring", "when": [{"field": "age", "op": ">", "value": 1}],
+      bands,
+      R"("rules": [{"id": "scoring", "when": [{"field": "age", "op": ">", "value": 1}],
                            "grade": "hot"}], )"));
   ASSERT_FALSE(issues.empty());
   EXPECT_EQ(issues[0].path, "/scoring/id");
   EXPECT_THAT(issues[0].message, HasSubstr("is also a rule's id"));
   // A default rule before scoring leaves scoring nothing to grade.
-  issues = IssuesOf(ScoringPolicy(bands, R"("rules": [{"id": "d", "grade": "hot"}], )"));
+  issues = IssuesOf(
+      ScoringPolicy(bands, R"("rules": [{"id": "d", "grade": "hot"}], )"));
   ASSERT_EQ(issues.size(), 1u);
   EXPECT_EQ(issues[0].severity, Severity::kWarning);
   EXPECT_THAT(issues[0].message, HasSubstr("scoring can never grade a lead"));
   // Without scoring, rules need their default.
   issues = IssuesOf(R"({"grades": ["a"], "rules": []})");
   ASSERT_FALSE(issues.empty());
-  EXPECT_THAT(issues[0].message, HasSubstr("expected a non-empty array of rules"));
+  EXPECT_THAT(issues[0].message,
+              HasSubstr("expected a non-empty array of rules"));
 }
 
 TEST(PolicyFromJson, DeepNestingIsAnIssueNotACrash) {
@@ -334,8 +349,9 @@ TEST(PolicyFromJson, DeepNestingIsAnIssueNotACrash) {
   for (int i = 0; i < 10000; ++i) when += R"({"all_of": [)";
   when += R"({"field": "age", "op": ">", "value": 1})";
   for (int i = 0; i < 10000; ++i) when += "]}";
-  const std::string text = R"({"grades": ["a"], "rules": [{"id": "deep", "when": [)" + when +
-                           R"(], "grade": "a"}, {"id": "d", "grade": "a"}]})";
+  const std::string text =
+      R"({"grades": ["a"], "rules": [{"id": "deep", "when": [)" + when +
+      R"(], "grade": "a"}, {"id": "d", "grade": "a"}]})";
   bool found = false;
   for (const Issue& issue : IssuesOf(text)) {
     found |= issue.message.find("nested deeper than 32") != std::string::npos;
@@ -378,14 +394,26 @@ TEST(PolicyPreset, PresetsLoadWithoutIssuesAndMatchTheSources) {
     std::vector<std::string> callback_channels;
   };
   const std::vector<Expected> presets = {
-      {"three_level", {"high", "medium", "low"}, {"high", "medium", "default"},
-       {{7, 7}, {14, 14}, {30, 30}}, {}},
-      {"abcd", {"A", "B", "C", "D"}, {"A", "B", "C", "default"},
-       {{3, 3}, {7, 7}, {14, 30}, {30, 90}}, {}},
-      {"oabc", {"O", "A", "B", "C"}, {"O", "A", "B", "default"},
-       {{7, 7}, {2, 2}, {7, 7}, {14, 14}}, {"showroom", "phone"}},
-      {"funnel", {"tofu", "mofu", "bofu"}, {"bofu", "mofu", "default"},
-       {{30, 30}, {7, 7}, {3, 3}}, {}},
+      {"three_level",
+       {"high", "medium", "low"},
+       {"high", "medium", "default"},
+       {{7, 7}, {14, 14}, {30, 30}},
+       {}},
+      {"abcd",
+       {"A", "B", "C", "D"},
+       {"A", "B", "C", "default"},
+       {{3, 3}, {7, 7}, {14, 30}, {30, 90}},
+       {}},
+      {"oabc",
+       {"O", "A", "B", "C"},
+       {"O", "A", "B", "default"},
+       {{7, 7}, {2, 2}, {7, 7}, {14, 14}},
+       {"showroom", "phone"}},
+      {"funnel",
+       {"tofu", "mofu", "bofu"},
+       {"bofu", "mofu", "default"},
+       {{30, 30}, {7, 7}, {3, 3}},
+       {}},
   };
   for (const Expected& e : presets) {
     SCOPED_TRACE(e.name);
@@ -403,7 +431,8 @@ TEST(PolicyPreset, PresetsLoadWithoutIssuesAndMatchTheSources) {
       EXPECT_EQ(p->cadence().follow_up[g], e.follow_up[g]) << e.grades[g];
     }
     EXPECT_EQ(p->cadence().callback_channels, e.callback_channels);
-    EXPECT_EQ(p->cadence().entry, (Sla{std::chrono::hours(24), Clock::kCalendar}));
+    EXPECT_EQ(p->cadence().entry,
+              (Sla{std::chrono::hours(24), Clock::kCalendar}));
     EXPECT_EQ(p->cadence().first_contact,
               (Sla{std::chrono::hours(1), Clock::kBusiness}));
     EXPECT_EQ(p->calendar().name, "cn_showroom");

@@ -4,8 +4,8 @@
 #include <map>
 #include <random>
 #include <set>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -22,9 +22,12 @@ using ::testing::HasSubstr;
 
 Policy ThreeLevel() { return *Policy::Preset("three_level"); }
 
-Instant Day(int d) { return Instant(std::chrono::seconds(1767225600 + 86400LL * d)); }  // 2026-01-01
+Instant Day(int d) {
+  return Instant(std::chrono::seconds(1767225600 + 86400LL * d));
+}  // 2026-01-01
 
-RouteLead Lead(const std::string& id, double lat, double lon, const std::string& model = "") {
+RouteLead Lead(const std::string& id, double lat, double lon,
+               const std::string& model = "") {
   RouteLead lead;
   lead.lead_id = id;
   lead.created_at = Day(0);
@@ -37,17 +40,30 @@ RouteLead Lead(const std::string& id, double lat, double lon, const std::string&
 
 // Shanghai (D1) and Suzhou (D2, ~85 km west), and Beijing (D3) far away.
 std::vector<Dealer> Dealers() {
-  return {{.dealer_id = "D1", .region_id = "R1", .lat = 31.23, .lon = 121.47, .city = "Shanghai"},
-          {.dealer_id = "D2", .region_id = "R1", .lat = 31.30, .lon = 120.62, .city = "Suzhou",
+  return {{.dealer_id = "D1",
+           .region_id = "R1",
+           .lat = 31.23,
+           .lon = 121.47,
+           .city = "Shanghai"},
+          {.dealer_id = "D2",
+           .region_id = "R1",
+           .lat = 31.30,
+           .lon = 120.62,
+           .city = "Suzhou",
            .models = {"GLC"}},
-          {.dealer_id = "D3", .region_id = "R2", .lat = 39.90, .lon = 116.40, .city = "Beijing"}};
+          {.dealer_id = "D3",
+           .region_id = "R2",
+           .lat = 39.90,
+           .lon = 116.40,
+           .city = "Beijing"}};
 }
 
 std::vector<Consultant> Staff(int per_dealer) {
   std::vector<Consultant> out;
   for (const char* d : {"D1", "D2", "D3"}) {
     for (int i = 0; i < per_dealer; ++i) {
-      out.push_back({.consultant_id = absl::StrCat(d, "-C", i), .dealer_id = d,
+      out.push_back({.consultant_id = absl::StrCat(d, "-C", i),
+                     .dealer_id = d,
                      .experience_years = static_cast<double>(i)});
     }
   }
@@ -68,11 +84,13 @@ TEST(Routing, NearestDealerAndReasons) {
   EXPECT_EQ(router.Route(Lead("L2", 31.30, 120.70, "C200"))->dealer_id, "D1");
   EXPECT_EQ(router.Route(Lead("L3", 31.30, 120.70, "GLC"))->dealer_id, "D2");
   // Out of range (100 km): no dealer.
-  EXPECT_EQ(router.Route(Lead("L4", 25.0, 110.0))->reason, "no_dealer_in_range");
+  EXPECT_EQ(router.Route(Lead("L4", 25.0, 110.0))->reason,
+            "no_dealer_in_range");
   // Within range of a dealer that lacks the model, of none that has it.
   absl::StatusOr<Network> suzhou_only = Network::Create({Dealers()[1]}, {});
   Router r2(*suzhou_only, ThreeLevel());
-  EXPECT_EQ(r2.Route(Lead("L5", 31.30, 120.70, "C200"))->reason, "no_dealer_for_model");
+  EXPECT_EQ(r2.Route(Lead("L5", 31.30, 120.70, "C200"))->reason,
+            "no_dealer_for_model");
 }
 
 TEST(Routing, KeptDealerCityDealerAndNoLocation) {
@@ -93,35 +111,42 @@ TEST(Routing, KeptDealerCityDealerAndNoLocation) {
   city.city = "Hangzhou";
   EXPECT_EQ(router.Route(city)->reason, "no_location");
   kept.dealer_id = "D9";
-  EXPECT_THAT(router.Route(kept), StatusIs(absl::StatusCode::kInvalidArgument,
-                                           HasSubstr("dealer_id \"D9\" is not in the dealers")));
+  EXPECT_THAT(router.Route(kept),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("dealer_id \"D9\" is not in the dealers")));
 }
 
 TEST(Routing, FairSharesWithWeightsAndNoTableOrder) {
   std::vector<Dealer> one = {Dealers()[0]};
   std::vector<Consultant> ten;
-  for (int i = 0; i < 10; ++i) ten.push_back({.consultant_id = absl::StrCat("C", i), .dealer_id = "D1"});
+  for (int i = 0; i < 10; ++i)
+    ten.push_back({.consultant_id = absl::StrCat("C", i), .dealer_id = "D1"});
   absl::StatusOr<Network> net = Network::Create(one, ten);
   ASSERT_THAT(net, IsOk());
   Router router(*net, ThreeLevel());
   std::map<std::string, int> count;
-  for (int i = 0; i < 1000; ++i) ++count[router.Route(Lead(absl::StrCat("L", i), 31.2, 121.4))->consultant_id];
+  for (int i = 0; i < 1000; ++i)
+    ++count[router.Route(Lead(absl::StrCat("L", i), 31.2, 121.4))
+                ->consultant_id];
   for (const auto& [c, n] : count) EXPECT_EQ(n, 100) << c;
 
-  std::vector<Consultant> weighted = {{.consultant_id = "A", .dealer_id = "D1", .weight = 2},
-                                      {.consultant_id = "B", .dealer_id = "D1"},
-                                      {.consultant_id = "C", .dealer_id = "D1"}};
+  std::vector<Consultant> weighted = {
+      {.consultant_id = "A", .dealer_id = "D1", .weight = 2},
+      {.consultant_id = "B", .dealer_id = "D1"},
+      {.consultant_id = "C", .dealer_id = "D1"}};
   std::map<std::string, int> before;
   for (int shuffle = 0; shuffle < 3; ++shuffle) {
     std::rotate(weighted.begin(), weighted.begin() + 1, weighted.end());
     absl::StatusOr<Network> w = Network::Create(one, weighted);
     Router r(*w, ThreeLevel());
     std::map<std::string, int> got;
-    for (int i = 0; i < 1000; ++i) ++got[r.Route(Lead(absl::StrCat("L", i), 31.2, 121.4))->consultant_id];
+    for (int i = 0; i < 1000; ++i)
+      ++got[r.Route(Lead(absl::StrCat("L", i), 31.2, 121.4))->consultant_id];
     EXPECT_NEAR(got["A"], 500, 1);
     EXPECT_NEAR(got["B"], 250, 1);
     EXPECT_NEAR(got["C"], 250, 1);
-    if (shuffle > 0) EXPECT_EQ(got, before);  // the consultant table's order changes nothing
+    if (shuffle > 0)
+      EXPECT_EQ(got, before);  // the consultant table's order changes nothing
     before = got;
   }
 }
@@ -129,13 +154,17 @@ TEST(Routing, FairSharesWithWeightsAndNoTableOrder) {
 TEST(Routing, InactiveAndFullConsultantsNeverGetALead) {
   std::vector<Consultant> staff = {
       {.consultant_id = "off", .dealer_id = "D1", .active = false, .weight = 0},
-      {.consultant_id = "full", .dealer_id = "D1", .max_open_leads = 3, .open_leads = 1},
+      {.consultant_id = "full",
+       .dealer_id = "D1",
+       .max_open_leads = 3,
+       .open_leads = 1},
       {.consultant_id = "free", .dealer_id = "D1", .open_leads = 50}};
   absl::StatusOr<Network> net = Network::Create({Dealers()[0]}, staff);
   ASSERT_THAT(net, IsOk());
   Router router(*net, ThreeLevel());
   std::map<std::string, int> got;
-  for (int i = 0; i < 30; ++i) ++got[router.Route(Lead(absl::StrCat("L", i), 31.2, 121.4))->consultant_id];
+  for (int i = 0; i < 30; ++i)
+    ++got[router.Route(Lead(absl::StrCat("L", i), 31.2, 121.4))->consultant_id];
   EXPECT_EQ(got["off"], 0);
   EXPECT_EQ(got["full"], 2);  // up to its capacity of 3 with the 1 it held
   EXPECT_EQ(got["free"], 28);
@@ -148,17 +177,25 @@ TEST(Routing, InactiveAndFullConsultantsNeverGetALead) {
 }
 
 TEST(Routing, HighIntentLeadsNeedExperience) {
-  absl::StatusOr<Network> net = Network::Create({Dealers()[0]}, {
-      {.consultant_id = "new", .dealer_id = "D1", .experience_years = 0.5},
-      {.consultant_id = "old", .dealer_id = "D1", .experience_years = 3, .open_leads = 40}});
+  absl::StatusOr<Network> net = Network::Create(
+      {Dealers()[0]},
+      {{.consultant_id = "new", .dealer_id = "D1", .experience_years = 0.5},
+       {.consultant_id = "old",
+        .dealer_id = "D1",
+        .experience_years = 3,
+        .open_leads = 40}});
   ASSERT_THAT(net, IsOk());
   Router router(*net, ThreeLevel());
   RouteLead high = Lead("H", 31.2, 121.4);
   high.grade = 0;  // "high", a high-intent grade of the preset
   EXPECT_EQ(router.Route(high)->consultant_id, "old");
-  absl::StatusOr<Network> juniors = Network::Create({Dealers()[0]}, {
-      {.consultant_id = "a", .dealer_id = "D1", .experience_years = 0.5},
-      {.consultant_id = "b", .dealer_id = "D1", .experience_years = 1.5, .open_leads = 9}});
+  absl::StatusOr<Network> juniors = Network::Create(
+      {Dealers()[0]},
+      {{.consultant_id = "a", .dealer_id = "D1", .experience_years = 0.5},
+       {.consultant_id = "b",
+        .dealer_id = "D1",
+        .experience_years = 1.5,
+        .open_leads = 9}});
   Router r(*juniors, ThreeLevel());
   absl::StatusOr<Assignment> a = r.Route(high);
   EXPECT_EQ(a->consultant_id, "b");
@@ -191,8 +228,9 @@ TEST(Routing, DuplicatesKeepTheOriginalsAssignment) {
 }
 
 TEST(Routing, FileNumbersPerConsultantAndYear) {
-  absl::StatusOr<Network> net = Network::Create({Dealers()[0]}, {
-      {.consultant_id = "C1", .dealer_id = "D1", .code = "A01"}});
+  absl::StatusOr<Network> net = Network::Create(
+      {Dealers()[0]},
+      {{.consultant_id = "C1", .dealer_id = "D1", .code = "A01"}});
   ASSERT_THAT(net, IsOk());
   Router router(*net, ThreeLevel());
   EXPECT_EQ(router.Route(Lead("L1", 31.2, 121.4))->file_number, "A01-26-0001");
@@ -208,24 +246,31 @@ TEST(Routing, FileNumbersPerConsultantAndYear) {
   EXPECT_EQ(other.Save().substr(0, 16), "leadkit-router 1");
   absl::StatusOr<Network> elsewhere = Network::Create({Dealers()[2]}, {});
   Router stranger(*elsewhere, ThreeLevel());
-  EXPECT_THAT(stranger.Restore(saved), StatusIs(absl::StatusCode::kFailedPrecondition,
-                                                HasSubstr("not in this network")));
+  EXPECT_THAT(stranger.Restore(saved),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("not in this network")));
 }
 
 TEST(Routing, FileNumberYearIsTheLocalYearAndCodesAreUnique) {
-  absl::StatusOr<Network> net = Network::Create({Dealers()[0]}, {
-      {.consultant_id = "C1", .dealer_id = "D1", .code = "A01"}});
+  absl::StatusOr<Network> net = Network::Create(
+      {Dealers()[0]},
+      {{.consultant_id = "C1", .dealer_id = "D1", .code = "A01"}});
   ASSERT_THAT(net, IsOk());
   Router router(*net, ThreeLevel());
-  // 2025-12-31 23:30 UTC is 2026-01-01 07:30 in Shanghai, the policy calendar's zone.
+  // 2025-12-31 23:30 UTC is 2026-01-01 07:30 in Shanghai, the policy calendar's
+  // zone.
   RouteLead new_year = Lead("L1", 31.2, 121.4);
-  new_year.created_at = date::sys_days{date::year{2025} / 12 / 31} + std::chrono::hours(23) + std::chrono::minutes(30);
+  new_year.created_at = date::sys_days{date::year{2025} / 12 / 31} +
+                        std::chrono::hours(23) + std::chrono::minutes(30);
   EXPECT_EQ(router.Route(new_year)->file_number, "A01-26-0001");
-  EXPECT_THAT(Network::Create({Dealers()[0]},
-                              {{.consultant_id = "C1", .dealer_id = "D1", .code = "A01"},
-                               {.consultant_id = "C2", .dealer_id = "D1", .code = "A01"}}),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("file-number code \"A01\" is already consultant \"C1\"'s")));
+  EXPECT_THAT(
+      Network::Create(
+          {Dealers()[0]},
+          {{.consultant_id = "C1", .dealer_id = "D1", .code = "A01"},
+           {.consultant_id = "C2", .dealer_id = "D1", .code = "A01"}}),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr(
+                   "file-number code \"A01\" is already consultant \"C1\"'s")));
 }
 
 TEST(ParseFileNumber, ValidatesEveryPart) {
@@ -235,40 +280,54 @@ TEST(ParseFileNumber, ValidatesEveryPart) {
   EXPECT_EQ(f->year, 26);
   EXPECT_EQ(f->serial, 1);
   EXPECT_EQ(ParseFileNumber("C-7-26-12345")->code, "C-7");
-  for (const char* bad : {"A01-2026-0001", "A01-26-01", "-26-0001", "A01-26-00x1", "A01",
-                          "A-+1-0001", "A- 1-0001"}) {
-    EXPECT_THAT(ParseFileNumber(bad), StatusIs(absl::StatusCode::kInvalidArgument,
-                                               HasSubstr(bad)));
+  for (const char* bad : {"A01-2026-0001", "A01-26-01", "-26-0001",
+                          "A01-26-00x1", "A01", "A-+1-0001", "A- 1-0001"}) {
+    EXPECT_THAT(ParseFileNumber(bad),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(bad)));
   }
 }
 
 TEST(Network, BadRowsNameTableIdColumnAndValue) {
   std::vector<Dealer> dealers = Dealers();
   dealers[1].lat = 95;
-  EXPECT_THAT(Network::Create(dealers, {}),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("dealers.lat: dealer_id \"D2\": latitude 95 is outside")));
-  EXPECT_THAT(Network::Create(Dealers(), {{.consultant_id = "C", .dealer_id = "D9"}}),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("consultants.dealer_id: consultant_id \"C\": unknown dealer")));
-  EXPECT_THAT(Network::Create(Dealers(), {{.consultant_id = "C", .dealer_id = "D1", .weight = 0}}),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("weight is 0")));
-  EXPECT_THAT(Network::Create(Dealers(), {{.consultant_id = "C", .dealer_id = "D1",
-                                           .max_open_leads = -1}}),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("negative capacity -1")));
+  EXPECT_THAT(
+      Network::Create(dealers, {}),
+      StatusIs(
+          absl::StatusCode::kInvalidArgument,
+          HasSubstr("dealers.lat: dealer_id \"D2\": latitude 95 is outside")));
+  EXPECT_THAT(
+      Network::Create(Dealers(), {{.consultant_id = "C", .dealer_id = "D9"}}),
+      StatusIs(
+          absl::StatusCode::kInvalidArgument,
+          HasSubstr(
+              "consultants.dealer_id: consultant_id \"C\": unknown dealer")));
+  EXPECT_THAT(
+      Network::Create(Dealers(),
+                      {{.consultant_id = "C", .dealer_id = "D1", .weight = 0}}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("weight is 0")));
+  EXPECT_THAT(
+      Network::Create(
+          Dealers(),
+          {{.consultant_id = "C", .dealer_id = "D1", .max_open_leads = -1}}),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("negative capacity -1")));
   std::vector<Dealer> twice = Dealers();
   twice[2].dealer_id = "D1";
-  EXPECT_THAT(Network::Create(twice, {}),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("given twice")));
+  EXPECT_THAT(
+      Network::Create(twice, {}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("given twice")));
 }
 
 TEST(Network, NearestMatchesBruteForceOnRandomNetworks) {
   std::mt19937_64 rng(5);
-  std::uniform_real_distribution<double> lat(18, 50), lon(75, 134), near(-1.5, 1.5);
+  std::uniform_real_distribution<double> lat(18, 50), lon(75, 134),
+      near(-1.5, 1.5);
   for (int trial = 0; trial < 20; ++trial) {
     std::vector<Dealer> dealers;
     for (int d = 0; d < 300; ++d) {
-      dealers.push_back({.dealer_id = absl::StrCat("D", d), .lat = lat(rng), .lon = lon(rng),
+      dealers.push_back({.dealer_id = absl::StrCat("D", d),
+                         .lat = lat(rng),
+                         .lon = lon(rng),
                          .models = d % 3 == 0 ? std::vector<std::string>{"GLC"}
                                               : std::vector<std::string>{},
                          .active = d % 7 != 0});
@@ -285,15 +344,20 @@ TEST(Network, NearestMatchesBruteForceOnRandomNetworks) {
       for (size_t d = 0; d < dealers.size(); ++d) {
         if (!dealers[d].active) continue;
         if (!model.empty() && !dealers[d].models.empty()) continue;
-        const double km = HaversineKm(qlat, qlon, dealers[d].lat, dealers[d].lon);
+        const double km =
+            HaversineKm(qlat, qlon, dealers[d].lat, dealers[d].lon);
         if (km > 100) continue;
-        if (km < want_km || (km == want_km && dealers[d].dealer_id < dealers[static_cast<size_t>(want)].dealer_id)) {
+        if (km < want_km ||
+            (km == want_km &&
+             dealers[d].dealer_id <
+                 dealers[static_cast<size_t>(want)].dealer_id)) {
           want = static_cast<int>(d);
           want_km = km;
         }
       }
       double km = 0;
-      EXPECT_EQ(net->Nearest(qlat, qlon, model, 100, &km), want) << trial << "/" << q;
+      EXPECT_EQ(net->Nearest(qlat, qlon, model, 100, &km), want)
+          << trial << "/" << q;
     }
   }
 }
@@ -304,16 +368,18 @@ TEST(Network, NearestMatchesBruteForceOnRandomNetworks) {
 namespace leadkit {
 namespace {
 
-// Routing from four threads at once: every lead gets exactly one result and no capacity is
-// exceeded. Run also under ThreadSanitizer (scripts/test, LEADKIT_SANITIZE=thread).
+// Routing from four threads at once: every lead gets exactly one result and no
+// capacity is exceeded. Run also under ThreadSanitizer (scripts/test,
+// LEADKIT_SANITIZE=thread).
 TEST(RoutingThreads, FourThreadsShareOneRouter) {
   std::vector<Consultant> staff;
   for (int i = 0; i < 4; ++i) {
-    staff.push_back({.consultant_id = absl::StrCat("C", i), .dealer_id = "D1",
+    staff.push_back({.consultant_id = absl::StrCat("C", i),
+                     .dealer_id = "D1",
                      .max_open_leads = 240});
   }
-  absl::StatusOr<Network> net =
-      Network::Create({{.dealer_id = "D1", .lat = 31.23, .lon = 121.47}}, staff);
+  absl::StatusOr<Network> net = Network::Create(
+      {{.dealer_id = "D1", .lat = 31.23, .lon = 121.47}}, staff);
   ASSERT_THAT(net, IsOk());
   Router router(*net, *Policy::Preset("three_level"));
   std::vector<std::vector<Assignment>> results(4);

@@ -19,8 +19,9 @@ TEST(FindZone, FindsShanghai) {
 }
 
 TEST(FindZone, UnknownZoneIsNotFoundNamingIt) {
-  EXPECT_THAT(FindZone("Asia/Shangai"),
-              StatusIs(absl::StatusCode::kNotFound, HasSubstr("\"Asia/Shangai\"")));
+  EXPECT_THAT(
+      FindZone("Asia/Shangai"),
+      StatusIs(absl::StatusCode::kNotFound, HasSubstr("\"Asia/Shangai\"")));
 }
 
 }  // namespace

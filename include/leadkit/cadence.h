@@ -1,20 +1,25 @@
-// The follow-up cadence: every task the sources ask for, its deadline on the dealer's
-// calendar, and whether it is open at an instant `as_of` (docs/cadence.md).
+// The follow-up cadence: every task the sources ask for, its deadline on the
+// dealer's calendar, and whether it is open at an instant `as_of`
+// (docs/cadence.md).
 //
-// A task starts at an event (assignment, a touch, a deal, a delivery, a loss, a special day),
-// has a deadline computed by the policy's rule for it, and is closed by a later event (usually
-// a touch). At `as_of`, a task that has started and is not closed is open: `overdue` when its
-// deadline is before `as_of`, else pending. The deadline rules are public so that the KPI
-// engine judges timeliness by the same rules:
+// A task starts at an event (assignment, a touch, a deal, a delivery, a loss, a
+// special day), has a deadline computed by the policy's rule for it, and is
+// closed by a later event (usually a touch). At `as_of`, a task that has
+// started and is not closed is open: `overdue` when its deadline is before
+// `as_of`, else pending. The deadline rules are public so that the KPI engine
+// judges timeliness by the same rules:
 //
 //   first_contact deadline = start + SLA           (calendar clock)
 //                          = add_business(start, SLA)   (business clock)
-//   follow_up deadline     = roll_to_open(add_days(touch, max_days(grade after the touch)))
+//   follow_up deadline     = roll_to_open(add_days(touch, max_days(grade after
+//   the touch)))
 //
 // Example:
-//   absl::StatusOr<Cadence> cadence = Cadence::ForPolicy(*Policy::Preset("abcd"));
+//   absl::StatusOr<Cadence> cadence =
+//   Cadence::ForPolicy(*Policy::Preset("abcd"));
 //   cadence->FirstContactDeadline(assigned);   // 1 business hour later
-//   cadence->FollowUpDeadline(touch, grade_a);  // {.agenda = nullopt, .due = 3 days later}
+//   cadence->FollowUpDeadline(touch, grade_a);  // {.agenda = nullopt, .due = 3
+//   days later}
 #ifndef LEADKIT_CADENCE_H_
 #define LEADKIT_CADENCE_H_
 
@@ -55,7 +60,8 @@ absl::string_view TaskName(TaskKind kind);
 enum class LeadStatus { kOpen, kWon, kLost, kInvalid };
 enum class LostReview { kNone, kPending, kApproved, kRejected };
 
-// One lead, as the cadence sees it. Instants are optional where the data may lack them.
+// One lead, as the cadence sees it. Instants are optional where the data may
+// lack them.
 struct LeadFacts {
   Instant created_at;
   std::optional<Instant> assigned_at;
@@ -64,40 +70,46 @@ struct LeadFacts {
   std::optional<Instant> delivered_at;
   std::optional<Instant> lost_at;
   LostReview lost_review = LostReview::kNone;
-  int grade = 0;                 // grade at creation: index into Policy::grades()
+  int grade = 0;  // grade at creation: index into Policy::grades()
   bool callback_channel = false;  // its channel is one the policy calls back
   std::optional<date::month_day> birthday;
-  std::vector<int> campaigns;    // indices of the policy's campaigns for the lead's model
+  std::vector<int>
+      campaigns;  // indices of the policy's campaigns for the lead's model
 };
 
 // One contact with the customer.
 struct TouchFacts {
   Instant at;
-  absl::string_view method;  // "phone", "wechat", "visit", ... (a visit does not close a callback)
+  absl::string_view method;  // "phone", "wechat", "visit", ... (a visit does
+                             // not close a callback)
   int grade_after = -1;      // grade recorded after the contact; -1 = unchanged
 };
 
 struct Task {
   TaskKind kind = TaskKind::kFirstContact;
-  Instant start;                  // when the task began
-  Instant due;                    // its deadline
-  std::optional<Instant> agenda;  // range intervals: when it goes on the agenda (lower bound)
-  bool overdue = false;           // due before as_of
-  std::string detail;             // post_sale step, greeting or campaign name
+  Instant start;  // when the task began
+  Instant due;    // its deadline
+  std::optional<Instant>
+      agenda;  // range intervals: when it goes on the agenda (lower bound)
+  bool overdue = false;  // due before as_of
+  std::string detail;    // post_sale step, greeting or campaign name
 };
 
-// A follow-up deadline: due at the interval's upper bound; a range also has an agenda date.
+// A follow-up deadline: due at the interval's upper bound; a range also has an
+// agenda date.
 struct FollowUpDue {
   std::optional<Instant> agenda;
   Instant due;
 };
 
-// A row of a batch that could not be used, and why. The rest of the batch goes on.
+// A row of a batch that could not be used, and why. The rest of the batch goes
+// on.
 struct RowError {
-  std::string table;    // "leads" or "touches"
-  int64_t row = 0;      // row position in that table
-  std::string column;   // the column at fault
-  std::string message;  // names the row's lead_id and the value, personal data masked
+  std::string table;   // "leads" or "touches"
+  int64_t row = 0;     // row position in that table
+  std::string column;  // the column at fault
+  std::string
+      message;  // names the row's lead_id and the value, personal data masked
 };
 
 struct ScheduledTask {
@@ -106,24 +118,29 @@ struct ScheduledTask {
 };
 
 struct ScheduleOptions {
-  bool collect_errors = false;  // false: the first bad row is an InvalidArgument error;
-                                // true: bad rows go to ScheduleResult::errors
+  bool collect_errors =
+      false;  // false: the first bad row is an InvalidArgument error;
+              // true: bad rows go to ScheduleResult::errors
 };
 
 struct ScheduleResult {
-  std::vector<ScheduledTask> tasks;  // in lead order, each lead's tasks by due time
-  std::vector<RowError> errors;      // rejected rows (collect_errors only)
-  std::vector<int32_t> grades;       // per lead: the grade in force at as_of (-1 = rejected)
+  std::vector<ScheduledTask>
+      tasks;                     // in lead order, each lead's tasks by due time
+  std::vector<RowError> errors;  // rejected rows (collect_errors only)
+  std::vector<int32_t>
+      grades;  // per lead: the grade in force at as_of (-1 = rejected)
 };
 
 // A policy with its calendar: the deadline rules and the task engine.
-// The policy's calendar: its preset, in the policy's calendar time zone (the preset's hours and
-// dates read as wall times there). NotFound when the calendar is unknown.
+// The policy's calendar: its preset, in the policy's calendar time zone (the
+// preset's hours and dates read as wall times there). NotFound when the
+// calendar is unknown.
 absl::StatusOr<Calendar> CalendarForPolicy(const Policy& policy);
 
 class Cadence {
  public:
-  // The policy with CalendarForPolicy(policy). NotFound when the calendar is unknown.
+  // The policy with CalendarForPolicy(policy). NotFound when the calendar is
+  // unknown.
   static absl::StatusOr<Cadence> ForPolicy(const Policy& policy);
   Cadence(Policy policy, Calendar calendar);
 
@@ -134,24 +151,29 @@ class Cadence {
   absl::StatusOr<Instant> Deadline(Instant start, const Sla& sla) const;
   absl::StatusOr<Instant> EntryDeadline(Instant created_at) const;
   absl::StatusOr<Instant> FirstContactDeadline(Instant start) const;
-  // The follow-up deadline after a touch when it is at or before `end`; nullopt when the
-  // grade has no follow-up or the deadline is later (then the calendar need not cover it).
+  // The follow-up deadline after a touch when it is at or before `end`; nullopt
+  // when the grade has no follow-up or the deadline is later (then the calendar
+  // need not cover it).
   absl::StatusOr<std::optional<Instant>> FollowUpDueBy(Instant touch, int grade,
                                                        Instant end) const;
-  // The follow-up after a touch at `touch` under `grade`; nullopt when the grade has none.
-  absl::StatusOr<std::optional<FollowUpDue>> FollowUpDeadline(Instant touch, int grade) const;
+  // The follow-up after a touch at `touch` under `grade`; nullopt when the
+  // grade has none.
+  absl::StatusOr<std::optional<FollowUpDue>> FollowUpDeadline(Instant touch,
+                                                              int grade) const;
 
-  // The tasks of one lead open at as_of. `touches` are the lead's contacts in any order
-  // (ordered here by time, then method, then grade_after with unchanged first).
-  absl::StatusOr<std::vector<Task>> LeadTasks(const LeadFacts& lead,
-                                              std::span<const TouchFacts> touches,
-                                              Instant as_of) const;
+  // The tasks of one lead open at as_of. `touches` are the lead's contacts in
+  // any order (ordered here by time, then method, then grade_after with
+  // unchanged first).
+  absl::StatusOr<std::vector<Task>> LeadTasks(
+      const LeadFacts& lead, std::span<const TouchFacts> touches,
+      Instant as_of) const;
 
-  // Every open task of a batch. `leads` needs lead_id and created_at; the other columns of
-  // docs/data.md are read when present. `touches` needs lead_id, at and method.
-  absl::StatusOr<ScheduleResult> Schedule(const Columns& leads, const Columns& touches,
-                                          Instant as_of,
-                                          const ScheduleOptions& options = {}) const;
+  // Every open task of a batch. `leads` needs lead_id and created_at; the other
+  // columns of docs/data.md are read when present. `touches` needs lead_id, at
+  // and method.
+  absl::StatusOr<ScheduleResult> Schedule(
+      const Columns& leads, const Columns& touches, Instant as_of,
+      const ScheduleOptions& options = {}) const;
 
  private:
   Policy policy_;

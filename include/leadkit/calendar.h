@@ -1,27 +1,32 @@
-// Business calendars: a dealer's time zone, weekly opening hours (several intervals a day, for
-// lunch breaks), closed dates, extra working dates (China's make-up workdays, 调休), and the
-// date range that data covers. Every SLA and follow-up date of leadkit lands on one.
+// Business calendars: a dealer's time zone, weekly opening hours (several
+// intervals a day, for lunch breaks), closed dates, extra working dates
+// (China's make-up workdays, 调休), and the date range that data covers. Every
+// SLA and follow-up date of leadkit lands on one.
 //
-// Open time is a set of half-open UTC intervals [open, close). With C(t) the open seconds
-// before instant t (from an origin fixed per calendar):
+// Open time is a set of half-open UTC intervals [open, close). With C(t) the
+// open seconds before instant t (from an origin fixed per calendar):
 //
 //   business_between(a, b) = C(b) - C(a)
-//   add_business(t, d)     = the earliest u >= next_open(t) with C(u) - C(next_open(t)) = d
-//                            (so a duration used up at a closing time ends at that closing time)
+//   add_business(t, d)     = the earliest u >= next_open(t) with C(u) -
+//   C(next_open(t)) = d
+//                            (so a duration used up at a closing time ends at
+//                            that closing time)
 //
-// Loading precomputes, per covered local day, its open intervals as UTC instants and the
-// cumulative open seconds, so within the covered range every operation is a binary search.
-// Outside the range a calendar either refuses (OutOfRange, the default) or continues with
-// its weekly hours alone (`"outside": "weekly"`).
+// Loading precomputes, per covered local day, its open intervals as UTC
+// instants and the cumulative open seconds, so within the covered range every
+// operation is a binary search. Outside the range a calendar either refuses
+// (OutOfRange, the default) or continues with its weekly hours alone
+// (`"outside": "weekly"`).
 //
-// Local wall time to instant (the DST rule, used for opening hours, add_days and add_months):
-// a local time skipped by a transition moves forward by the gap (02:30 -> 03:30 on a
-// spring-forward night); a repeated local time takes the earlier instant.
+// Local wall time to instant (the DST rule, used for opening hours, add_days
+// and add_months): a local time skipped by a transition moves forward by the
+// gap (02:30 -> 03:30 on a spring-forward night); a repeated local time takes
+// the earlier instant.
 //
 // Example (cn_office: Mon-Fri 09:00-12:00 and 13:30-18:00, Asia/Shanghai):
 //   Calendar cal = *Calendar::Preset("cn_office");
-//   // Friday 2024-05-10 17:30 + 1 h of business time -> Monday 2024-05-13 09:30
-//   cal.AddBusiness(t, std::chrono::hours(1));
+//   // Friday 2024-05-10 17:30 + 1 h of business time -> Monday 2024-05-13
+//   09:30 cal.AddBusiness(t, std::chrono::hours(1));
 //   // 2024-02-04 (a Sunday) is a make-up workday for the Spring Festival
 //   cal.IsWorkday(date::local_days{date::year{2024} / 2 / 4});  // true
 #ifndef LEADKIT_CALENDAR_H_
@@ -44,7 +49,8 @@ namespace leadkit {
 
 using Instant = std::chrono::sys_seconds;
 
-// An opening interval of a local day, as times of day: [open, close), close <= 24:00.
+// An opening interval of a local day, as times of day: [open, close), close <=
+// 24:00.
 struct OpenHours {
   std::chrono::seconds open{0};
   std::chrono::seconds close{0};
@@ -52,7 +58,8 @@ struct OpenHours {
   bool operator==(const OpenHours&) const = default;
 };
 
-// What a calendar does with a day outside the range its closed/extra data covers.
+// What a calendar does with a day outside the range its closed/extra data
+// covers.
 enum class OutsideCoverage {
   kError,   // OutOfRange naming the date and the range
   kWeekly,  // the weekly hours alone
@@ -69,7 +76,8 @@ struct ClosedDates {
 
 struct ExtraWorkday {
   date::local_days day;
-  std::vector<OpenHours> hours;  // the day's hours (resolved at load; see docs/calendars.md)
+  std::vector<OpenHours>
+      hours;  // the day's hours (resolved at load; see docs/calendars.md)
   std::string note;
 
   bool operator==(const ExtraWorkday&) const = default;
@@ -77,19 +85,21 @@ struct ExtraWorkday {
 
 struct CalendarData;  // defined in src/
 
-// An immutable, validated calendar. Copies share one precomputed table; every const method
-// is thread-safe.
+// An immutable, validated calendar. Copies share one precomputed table; every
+// const method is thread-safe.
 class Calendar {
  public:
-  // Parses and validates a calendar document (docs/calendars.md). The status is an error only
-  // for text that is not UTF-8; problems in the document are issues of the CalendarLoad.
+  // Parses and validates a calendar document (docs/calendars.md). The status is
+  // an error only for text that is not UTF-8; problems in the document are
+  // issues of the CalendarLoad.
   static absl::StatusOr<class CalendarLoad> FromJson(absl::string_view text);
 
   // "cn_office" or "cn_showroom". NotFound for another name.
   static absl::StatusOr<Calendar> Preset(absl::string_view name);
   static std::vector<std::string> PresetNames();
 
-  // The canonical document; FromJson(ToJson()) gives an equal calendar and the same text.
+  // The canonical document; FromJson(ToJson()) gives an equal calendar and the
+  // same text.
   std::string ToJson() const;
 
   const std::string& name() const;
@@ -110,19 +120,24 @@ class Calendar {
   absl::StatusOr<Instant> NextOpen(Instant t) const;
   // Does the local day have any open hours?
   absl::StatusOr<bool> IsWorkday(date::local_days day) const;
-  // The earliest instant by which `d` of open time has passed since t (the clock starts at
-  // NextOpen(t)); AddBusiness(t, 0s) == t. InvalidArgument for a negative d.
+  // The earliest instant by which `d` of open time has passed since t (the
+  // clock starts at NextOpen(t)); AddBusiness(t, 0s) == t. InvalidArgument for
+  // a negative d.
   absl::StatusOr<Instant> AddBusiness(Instant t, std::chrono::seconds d) const;
-  // Open time inside [a, b); negative when b < a (the signed difference C(b) - C(a)).
-  absl::StatusOr<std::chrono::seconds> BusinessBetween(Instant a, Instant b) const;
+  // Open time inside [a, b); negative when b < a (the signed difference C(b) -
+  // C(a)).
+  absl::StatusOr<std::chrono::seconds> BusinessBetween(Instant a,
+                                                       Instant b) const;
   // The same local wall time n local days later (n may be negative).
   absl::StatusOr<Instant> AddDays(Instant t, int n) const;
-  // The same local wall time n months later, the day clamped to the month's end.
+  // The same local wall time n months later, the day clamped to the month's
+  // end.
   absl::StatusOr<Instant> AddMonths(Instant t, int n) const;
   // t if open, else NextOpen(t).
   absl::StatusOr<Instant> RollToOpen(Instant t) const;
 
-  // Local civil time of an instant in the calendar's zone, and back (with the DST rule above).
+  // Local civil time of an instant in the calendar's zone, and back (with the
+  // DST rule above).
   date::local_seconds ToLocal(Instant t) const;
   Instant FromLocal(date::local_seconds local) const;
 
@@ -130,11 +145,13 @@ class Calendar {
 
  private:
   friend class CalendarLoad;
-  explicit Calendar(std::shared_ptr<const CalendarData> data) : data_(std::move(data)) {}
+  explicit Calendar(std::shared_ptr<const CalendarData> data)
+      : data_(std::move(data)) {}
   std::shared_ptr<const CalendarData> data_;
 };
 
-// What loading a calendar document found: every issue, and the calendar when none is an error.
+// What loading a calendar document found: every issue, and the calendar when
+// none is an error.
 class CalendarLoad {
  public:
   // The calendar; NotFound naming the zone when the time zone is unknown, else

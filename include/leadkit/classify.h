@@ -1,12 +1,14 @@
-// Classification: grading leads by intent under a policy's decision list. The first rule
-// whose conditions all hold gives the grade; a comparison with a null value is false; the
-// last rule has no conditions, so every lead gets a grade.
+// Classification: grading leads by intent under a policy's decision list. The
+// first rule whose conditions all hold gives the grade; a comparison with a
+// null value is false; the last rule has no conditions, so every lead gets a
+// grade.
 //
 //   grade(lead) = rules[min { r : when_r(lead) }].grade
 //
-// The batch path resolves columns and string literals once per call, then evaluates the rules
-// over blocks of rows with no allocation and no string comparison per row. Both calls are
-// const on the policy and safe to run from many threads at once.
+// The batch path resolves columns and string literals once per call, then
+// evaluates the rules over blocks of rows with no allocation and no string
+// comparison per row. Both calls are const on the policy and safe to run from
+// many threads at once.
 //
 // Example (three_level preset):
 //   LeadRecord lead;
@@ -14,7 +16,8 @@
 //       .SetNumber("purchase_within_days", 30);
 //   absl::StatusOr<Classification> c = Classify(policy, lead.AsColumns());
 //   // c->grade_name == "high", c->rule_id == "high",
-//   // c->reasons == {"model not_null (value: \"C200\")", "asked_price == true (value: true)",
+//   // c->reasons == {"model not_null (value: \"C200\")", "asked_price == true
+//   (value: true)",
 //   //                "purchase_within_days <= 90 (value: 30)"}
 #ifndef LEADKIT_CLASSIFY_H_
 #define LEADKIT_CLASSIFY_H_
@@ -34,42 +37,49 @@ namespace leadkit {
 
 // The grade of one lead and why.
 struct Classification {
-  int grade = 0;           // index into Policy::grades()
-  int rule = 0;            // index into Policy::rule_ids() (rules, then the scoring)
+  int grade = 0;  // index into Policy::grades()
+  int rule = 0;   // index into Policy::rule_ids() (rules, then the scoring)
   std::string grade_name;  // Policy::grades()[grade]
   std::string rule_id;     // Policy::rule_ids()[rule]
-  // The conditions that made the rule fire, with the lead's values (personal data masked);
-  // for a rule without conditions, one entry saying no earlier rule held.
+  // The conditions that made the rule fire, with the lead's values (personal
+  // data masked); for a rule without conditions, one entry saying no earlier
+  // rule held.
   std::vector<std::string> reasons;
 };
 
 // One step of a why-not trace.
 struct TraceEntry {
-  std::string rule;       // id of a rule, or of a scoring item
-  bool fired = false;     // the rule fired; for a scoring item, its conditions held
-  // A rule that did not fire: its first failed condition (an any_of fails as a whole). A
-  // rule that fired, or a scoring item: its conditions.
+  std::string rule;  // id of a rule, or of a scoring item
+  bool fired =
+      false;  // the rule fired; for a scoring item, its conditions held
+  // A rule that did not fire: its first failed condition (an any_of fails as a
+  // whole). A rule that fired, or a scoring item: its conditions.
   std::string condition;
-  std::string value;              // the lead's values of those fields, personal data masked
-  std::optional<double> points;   // scoring items: the points added (0 when not held)
+  std::string value;  // the lead's values of those fields, personal data masked
+  std::optional<double>
+      points;  // scoring items: the points added (0 when not held)
 };
 
-// A classification with its why-not trace: every rule before the one that fired (each with
-// the condition that failed and the lead's value), then the fired rule; when scoring graded
-// the lead, every scoring item with its points, and the total.
+// A classification with its why-not trace: every rule before the one that fired
+// (each with the condition that failed and the lead's value), then the fired
+// rule; when scoring graded the lead, every scoring item with its points, and
+// the total.
 struct Explanation : Classification {
   std::vector<TraceEntry> trace;
-  std::optional<double> score;  // the scoring total, when scoring graded the lead
+  std::optional<double>
+      score;  // the scoring total, when scoring graded the lead
 };
 
-// Grades every row of `leads`: grades[i] and rules[i] receive indices into the policy's
-// grades() and rules(). Both spans hold leads.num_rows() values. A column the rules do not read
-// is ignored; a field the rules read but `leads` lacks is null in every row. InvalidArgument
-// when a column's type does not fit its field (a string column for purchase_within_days).
+// Grades every row of `leads`: grades[i] and rules[i] receive indices into the
+// policy's grades() and rules(). Both spans hold leads.num_rows() values. A
+// column the rules do not read is ignored; a field the rules read but `leads`
+// lacks is null in every row. InvalidArgument when a column's type does not fit
+// its field (a string column for purchase_within_days).
 absl::Status ClassifyBatch(const Policy& policy, const Columns& leads,
                            std::span<int32_t> grades, std::span<int32_t> rules);
 
-// Grades row `row` of `leads` and explains the grade. OutOfRange for a row past the end.
+// Grades row `row` of `leads` and explains the grade. OutOfRange for a row past
+// the end.
 absl::StatusOr<Classification> Classify(const Policy& policy,
                                         const Columns& leads, int64_t row = 0);
 

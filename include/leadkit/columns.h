@@ -1,18 +1,20 @@
-// The batch view: typed, nullable columns over caller-owned memory. It is the one way data
-// enters every leadkit engine. Nothing is copied: a Column points at the caller's buffers, which
-// must outlive every call that reads the Columns.
+// The batch view: typed, nullable columns over caller-owned memory. It is the
+// one way data enters every leadkit engine. Nothing is copied: a Column points
+// at the caller's buffers, which must outlive every call that reads the
+// Columns.
 //
-// A value at row i is null when the validity bytes say 0 at i, when a double is NaN, or when a
-// dictionary code is negative. A column without validity bytes has no other nulls.
+// A value at row i is null when the validity bytes say 0 at i, when a double is
+// NaN, or when a dictionary code is negative. A column without validity bytes
+// has no other nulls.
 //
 // Example:
 //   std::vector<double> days = {10, NAN, 120};
 //   std::vector<int32_t> codes = {0, -1, 1};
 //   std::vector<std::string> models = {"C200", "GLC"};
 //   Columns leads(3);
-//   LEADKIT_RETURN_IF_ERROR(leads.Add("purchase_within_days", Column::Doubles(days)));
-//   LEADKIT_RETURN_IF_ERROR(leads.Add("model", Column::Codes(codes, models)));
-//   leads.Find("model")->IsNull(1);  // true
+//   LEADKIT_RETURN_IF_ERROR(leads.Add("purchase_within_days",
+//   Column::Doubles(days))); LEADKIT_RETURN_IF_ERROR(leads.Add("model",
+//   Column::Codes(codes, models))); leads.Find("model")->IsNull(1);  // true
 #ifndef LEADKIT_COLUMNS_H_
 #define LEADKIT_COLUMNS_H_
 
@@ -40,7 +42,8 @@ enum class ColumnType {
 // Returns "double", "int64", "bool", "string codes", "instant" or "date".
 absl::string_view ColumnTypeName(ColumnType type);
 
-// One column: a pointer to `size` values of `type` plus optional validity bytes.
+// One column: a pointer to `size` values of `type` plus optional validity
+// bytes.
 class Column {
  public:
   static Column Doubles(std::span<const double> values,
@@ -56,8 +59,9 @@ class Column {
                          const uint8_t* valid = nullptr);
   static Column Dates(std::span<const int64_t> days,
                       const uint8_t* valid = nullptr);
-  // A column known only by which rows are null (values never read): what a rule that only
-  // tests a string field for null needs, without building a dictionary.
+  // A column known only by which rows are null (values never read): what a rule
+  // that only tests a string field for null needs, without building a
+  // dictionary.
   static Column ValidityOnly(int64_t size, const uint8_t* valid);
 
   ColumnType type() const { return type_; }
@@ -84,7 +88,8 @@ class Column {
     }
   }
 
-  // The value at `row` as a number (bool as 0/1). Undefined for a null or a code column.
+  // The value at `row` as a number (bool as 0/1). Undefined for a null or a
+  // code column.
   double NumberAt(int64_t row) const {
     switch (type_) {
       case ColumnType::kDouble:
@@ -113,13 +118,14 @@ class Column {
   bool validity_only_ = false;
 };
 
-// A table: named columns of equal length. Columns missing from a table read as all null.
+// A table: named columns of equal length. Columns missing from a table read as
+// all null.
 class Columns {
  public:
   explicit Columns(int64_t num_rows) : num_rows_(num_rows) {}
 
-  // Adds a column. InvalidArgument when the name is taken, the length differs from
-  // num_rows(), or a code is at or past the end of its dictionary.
+  // Adds a column. InvalidArgument when the name is taken, the length differs
+  // from num_rows(), or a code is at or past the end of its dictionary.
   absl::Status Add(absl::string_view name, Column column);
 
   // Returns the column called `name`, or nullptr.
@@ -135,13 +141,15 @@ class Columns {
   std::vector<std::pair<std::string, Column>> columns_;
 };
 
-// A single lead held by value: what a dealer system that handles one lead at a time builds, and
-// what the single-lead calls turn into a one-row Columns (one code path for one row or many).
+// A single lead held by value: what a dealer system that handles one lead at a
+// time builds, and what the single-lead calls turn into a one-row Columns (one
+// code path for one row or many).
 //
 // Example:
 //   LeadRecord lead;
-//   lead.SetString("model", "C200").SetBool("asked_price", true).SetNumber("purchase_within_days", 30);
-//   Columns row = lead.AsColumns();
+//   lead.SetString("model", "C200").SetBool("asked_price",
+//   true).SetNumber("purchase_within_days", 30); Columns row =
+//   lead.AsColumns();
 class LeadRecord {
  public:
   LeadRecord& SetNumber(absl::string_view field, double value);
@@ -150,7 +158,8 @@ class LeadRecord {
   LeadRecord& SetInstant(absl::string_view field, int64_t seconds);
   LeadRecord& SetNull(absl::string_view field);  // removes the field: null
 
-  // A one-row view of the record; valid while the record lives and is not changed.
+  // A one-row view of the record; valid while the record lives and is not
+  // changed.
   Columns AsColumns() const;
 
  private:

@@ -1,5 +1,6 @@
-// Problems found in a document (a policy, a calendar), reported as data: every one at once,
-// each with a severity, a JSON Pointer into the document and, where there is one, the rule.
+// Problems found in a document (a policy, a calendar), reported as data: every
+// one at once, each with a severity, a JSON Pointer into the document and,
+// where there is one, the rule.
 //
 // Example:
 //   FormatIssue({Severity::kWarning, "/rules/2", "B", "can never fire"});
@@ -22,9 +23,11 @@ absl::string_view SeverityName(Severity severity);
 // One problem found in a document.
 struct Issue {
   Severity severity = Severity::kError;
-  std::string path;     // JSON Pointer (RFC 6901) into the document, "" = the whole document
-  std::string rule;     // id of the rule it concerns, or ""
-  std::string message;  // what is wrong, naming the bad value and, where known, a fix
+  std::string path;  // JSON Pointer (RFC 6901) into the document, "" = the
+                     // whole document
+  std::string rule;  // id of the rule it concerns, or ""
+  std::string
+      message;  // what is wrong, naming the bad value and, where known, a fix
 
   bool operator==(const Issue&) const = default;
 };

@@ -1,7 +1,8 @@
-// The core KPIs (docs/kpis.md), as a mergeable state: add batches of leads, merge states
-// computed apart (threads, processes, cluster workers), serialize to bytes and back, and
-// finalize to one row per group. Any split of the leads (with each lead's touches and surveys
-// beside it) and any merge order give the same numbers.
+// The core KPIs (docs/kpis.md), as a mergeable state: add batches of leads,
+// merge states computed apart (threads, processes, cluster workers), serialize
+// to bytes and back, and finalize to one row per group. Any split of the leads
+// (with each lead's touches and surveys beside it) and any merge order give the
+// same numbers.
 //
 //   conversion_rate            = won / leads
 //   entry_timeliness_rate      = entered_on_time / leads
@@ -9,12 +10,13 @@
 //   follow_up_timeliness_rate  = follow_ups_on_time / follow_ups_due
 //   timeliness_rate            = timely_leads / leads
 //   satisfaction_rate          = satisfied / surveyed
-// A rate whose denominator is 0 is NaN. Deadlines are the cadence's (cadence.h).
+// A rate whose denominator is 0 is NaN. Deadlines are the cadence's
+// (cadence.h).
 //
 // Example:
 //   KpiState state({"channel"});
-//   LEADKIT_RETURN_IF_ERROR(state.Add(cadence, leads, touches, &surveys, as_of));
-//   for (const KpiRow& row : state.Finalize()) row.conversion_rate();
+//   LEADKIT_RETURN_IF_ERROR(state.Add(cadence, leads, touches, &surveys,
+//   as_of)); for (const KpiRow& row : state.Finalize()) row.conversion_rate();
 #ifndef LEADKIT_KPI_H_
 #define LEADKIT_KPI_H_
 
@@ -40,7 +42,7 @@ struct KpiCounts {
   int64_t leads = 0;    // created by as_of, not invalid
   int64_t invalid = 0;  // status invalid, created by as_of
   int64_t won = 0;
-  int64_t lost = 0;     // lost at as_of with lost_review approved or null
+  int64_t lost = 0;  // lost at as_of with lost_review approved or null
   int64_t entered_on_time = 0;
   int64_t first_contacts_due = 0;
   int64_t first_contact_on_time = 0;
@@ -49,8 +51,8 @@ struct KpiCounts {
   int64_t timely_leads = 0;
   int64_t surveyed = 0;
   int64_t satisfied = 0;
-  // Whole minutes from the first-contact start to the earliest touch -> number of leads: an
-  // exact histogram, so percentiles merge exactly.
+  // Whole minutes from the first-contact start to the earliest touch -> number
+  // of leads: an exact histogram, so percentiles merge exactly.
   std::map<int64_t, int64_t> first_contact_minutes;
 
   void Merge(const KpiCounts& other);
@@ -63,25 +65,32 @@ inline double Rate(int64_t a, int64_t b) {
                 : static_cast<double>(a) / static_cast<double>(b);
 }
 
-// The nearest-rank percentile of a histogram: the smallest value with at least q of the
-// values at or below it. NaN for an empty histogram.
+// The nearest-rank percentile of a histogram: the smallest value with at least
+// q of the values at or below it. NaN for an empty histogram.
 double NearestRank(const std::map<int64_t, int64_t>& histogram, double q);
 
-// One group: its key (one value per `by` column; nullopt = the null group) and its counts.
+// One group: its key (one value per `by` column; nullopt = the null group) and
+// its counts.
 struct KpiRow {
   std::vector<std::optional<std::string>> key;
   KpiCounts counts;
 
   double conversion_rate() const { return Rate(counts.won, counts.leads); }
-  double entry_timeliness_rate() const { return Rate(counts.entered_on_time, counts.leads); }
+  double entry_timeliness_rate() const {
+    return Rate(counts.entered_on_time, counts.leads);
+  }
   double first_contact_timeliness_rate() const {
     return Rate(counts.first_contact_on_time, counts.first_contacts_due);
   }
   double follow_up_timeliness_rate() const {
     return Rate(counts.follow_ups_on_time, counts.follow_ups_due);
   }
-  double timeliness_rate() const { return Rate(counts.timely_leads, counts.leads); }
-  double satisfaction_rate() const { return Rate(counts.satisfied, counts.surveyed); }
+  double timeliness_rate() const {
+    return Rate(counts.timely_leads, counts.leads);
+  }
+  double satisfaction_rate() const {
+    return Rate(counts.satisfied, counts.surveyed);
+  }
   double first_contact_minutes_p50() const {
     return NearestRank(counts.first_contact_minutes, 0.5);
   }
@@ -90,23 +99,26 @@ struct KpiRow {
   }
 };
 
-// Group keys: a string column of the leads (channel, dealer_id, consultant_id, model, and a
-// `region_id` column the caller derives through the dealers table), or a derived key:
-// "grade" (at creation), "current_grade" (in force at as_of), "month" (YYYY-MM of created_at)
-// or "week" (ISO YYYY-Www) in the policy's zone.
+// Group keys: a string column of the leads (channel, dealer_id, consultant_id,
+// model, and a `region_id` column the caller derives through the dealers
+// table), or a derived key: "grade" (at creation), "current_grade" (in force at
+// as_of), "month" (YYYY-MM of created_at) or "week" (ISO YYYY-Www) in the
+// policy's zone.
 class KpiState {
  public:
   explicit KpiState(std::vector<std::string> by = {});
 
   const std::vector<std::string>& by() const { return by_; }
 
-  // Adds the leads of a batch created by as_of, with their touches and surveys (may be null).
-  // Rows with a zero in `include` (when given) are out of scope and ignored, with their
-  // touches and surveys. Bad input is InvalidArgument naming the table, row, lead_id and
-  // value. `threads` > 1 splits the leads over threads, each with a state of its own, merged.
-  absl::Status Add(const Cadence& cadence, const Columns& leads, const Columns& touches,
-                   const Columns* surveys, Instant as_of,
-                   std::span<const uint8_t> include = {}, int threads = 1);
+  // Adds the leads of a batch created by as_of, with their touches and surveys
+  // (may be null). Rows with a zero in `include` (when given) are out of scope
+  // and ignored, with their touches and surveys. Bad input is InvalidArgument
+  // naming the table, row, lead_id and value. `threads` > 1 splits the leads
+  // over threads, each with a state of its own, merged.
+  absl::Status Add(const Cadence& cadence, const Columns& leads,
+                   const Columns& touches, const Columns* surveys,
+                   Instant as_of, std::span<const uint8_t> include = {},
+                   int threads = 1);
 
   // Adds another state's groups. FailedPrecondition when its `by` differs.
   absl::Status Merge(const KpiState& other);

@@ -1,5 +1,6 @@
-// The lead fields of leadkit's data contract (docs/data.md, table `leads`), with their value
-// types. Policies name these fields in rules; batch calls read them as columns.
+// The lead fields of leadkit's data contract (docs/data.md, table `leads`),
+// with their value types. Policies name these fields in rules; batch calls read
+// them as columns.
 //
 // Example:
 //   const LeadFieldInfo* f = FindLeadField("purchase_within_days");
@@ -15,8 +16,9 @@
 
 namespace leadkit {
 
-// How a field's values are typed, whatever the caller's storage (int64 or double for
-// numbers, bytes for booleans, dictionary codes for strings, int64 seconds for instants).
+// How a field's values are typed, whatever the caller's storage (int64 or
+// double for numbers, bytes for booleans, dictionary codes for strings, int64
+// seconds for instants).
 enum class FieldType {
   kString,   // categorical or free text
   kNumber,   // integer or real
@@ -29,10 +31,11 @@ enum class FieldType {
 absl::string_view FieldTypeName(FieldType type);
 
 struct LeadFieldInfo {
-  const char* name;      // column name in the `leads` table
-  FieldType type;        // value type
-  bool personal;         // personal data: masked in every message, explanation and report
-  bool required;         // a required column of the `leads` table
+  const char* name;  // column name in the `leads` table
+  FieldType type;    // value type
+  bool personal;     // personal data: masked in every message, explanation and
+                     // report
+  bool required;     // a required column of the `leads` table
 };
 
 // Every field of the `leads` table, in the order of the data contract.
@@ -41,8 +44,9 @@ std::span<const LeadFieldInfo> LeadFields();
 // Returns the field called `name`, or nullptr.
 const LeadFieldInfo* FindLeadField(absl::string_view name);
 
-// Returns the name among `candidates` closest to `name` by edit distance, or "" when none is
-// close enough to be a plausible typo (distance > max(2, |name| / 3)).
+// Returns the name among `candidates` closest to `name` by edit distance, or ""
+// when none is close enough to be a plausible typo (distance > max(2, |name| /
+// 3)).
 std::string NearestName(absl::string_view name,
                         std::span<const absl::string_view> candidates);
 

@@ -1,6 +1,7 @@
-// Personal data: phone normalisation and masking. Names, phone numbers, WeChat ids and e-mail
-// addresses never appear unmasked in an error, log line, explanation or report; every place
-// that prints a lead's value goes through MaskValue.
+// Personal data: phone normalisation and masking. Names, phone numbers, WeChat
+// ids and e-mail addresses never appear unmasked in an error, log line,
+// explanation or report; every place that prints a lead's value goes through
+// MaskValue.
 //
 // Example:
 //   MaskPhone("+86 138-0013-8000");   // "138****8000"
@@ -17,24 +18,24 @@
 
 namespace leadkit {
 
-// Digits of a phone number with `+86` / `0086` and separators (spaces, dashes, dots,
-// parentheses) removed: "+86 (138) 0013-8000" -> "13800138000". Returns "" when what is left
-// is not all digits.
+// Digits of a phone number with `+86` / `0086` and separators (spaces, dashes,
+// dots, parentheses) removed: "+86 (138) 0013-8000" -> "13800138000". Returns
+// "" when what is left is not all digits.
 std::string NormalizePhone(absl::string_view phone);
 
-// Keeps the first three and last four digits of a normalised number of 11 or more digits,
-// the last two of a shorter one; other characters become '*'.
+// Keeps the first three and last four digits of a normalised number of 11 or
+// more digits, the last two of a shorter one; other characters become '*'.
 std::string MaskPhone(absl::string_view phone);
 
-// Keeps the first character (a whole UTF-8 code point) and masks the rest, one '*' per code
-// point (at least one).
+// Keeps the first character (a whole UTF-8 code point) and masks the rest, one
+// '*' per code point (at least one).
 std::string MaskName(absl::string_view name);
 
 // Keeps the first character of the local part and the domain.
 std::string MaskEmail(absl::string_view email);
 
-// Masks `value` when `field` is a personal lead field (name, phone, wechat, email); returns it
-// unchanged otherwise.
+// Masks `value` when `field` is a personal lead field (name, phone, wechat,
+// email); returns it unchanged otherwise.
 std::string MaskValue(absl::string_view field, absl::string_view value);
 
 }  // namespace leadkit

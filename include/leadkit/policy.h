@@ -1,16 +1,18 @@
-// A dealer's policy: the grading scheme, the classification rules, the follow-up cadence, the
-// calendar and the routing settings, loaded from a JSON document (docs/policy.md) once and then
-// shared, immutable, by every engine.
+// A dealer's policy: the grading scheme, the classification rules, the
+// follow-up cadence, the calendar and the routing settings, loaded from a JSON
+// document (docs/policy.md) once and then shared, immutable, by every engine.
 //
-// Loading never stops at the first problem: it returns every issue it finds, each with a
-// severity, a JSON Pointer into the document and, where there is one, the rule id (the
-// cel-cpp validation pattern). The policy is usable only when no issue is an error.
+// Loading never stops at the first problem: it returns every issue it finds,
+// each with a severity, a JSON Pointer into the document and, where there is
+// one, the rule id (the cel-cpp validation pattern). The policy is usable only
+// when no issue is an error.
 //
 // Example:
-//   absl::StatusOr<PolicyLoad> load = Policy::FromJson(text);  // error only for non-UTF-8
-//   for (const Issue& issue : load->issues()) std::cerr << FormatIssue(issue) << "\n";
-//   absl::StatusOr<Policy> policy = load->policy();  // FailedPrecondition while errors exist
-//   policy->grades();  // {"high", "medium", "low"}
+//   absl::StatusOr<PolicyLoad> load = Policy::FromJson(text);  // error only
+//   for non-UTF-8 for (const Issue& issue : load->issues()) std::cerr <<
+//   FormatIssue(issue) << "\n"; absl::StatusOr<Policy> policy = load->policy();
+//   // FailedPrecondition while errors exist policy->grades();  // {"high",
+//   "medium", "low"}
 #ifndef LEADKIT_POLICY_H_
 #define LEADKIT_POLICY_H_
 
@@ -31,43 +33,47 @@
 
 namespace leadkit {
 
-// Comparison operators of rule conditions. A comparison with a null value is false.
+// Comparison operators of rule conditions. A comparison with a null value is
+// false.
 enum class Op { kEq, kNe, kLt, kLe, kGt, kGe, kIn, kIsNull, kNotNull };
 
-// Returns the operator's spelling in policy documents: "==", "!=", "<", "<=", ">", ">=", "in",
-// "is_null", "not_null".
+// Returns the operator's spelling in policy documents: "==", "!=", "<", "<=",
+// ">", ">=", "in", "is_null", "not_null".
 absl::string_view OpName(Op op);
 
-// A literal in a condition: a number, a boolean or a string, matching the field's type.
+// A literal in a condition: a number, a boolean or a string, matching the
+// field's type.
 using Literal = std::variant<double, bool, std::string>;
 
-// A condition: a comparison of one lead field, or a group (`all_of` / `any_of`) of conditions.
+// A condition: a comparison of one lead field, or a group (`all_of` / `any_of`)
+// of conditions.
 struct Condition {
   enum class Kind { kCompare, kAllOf, kAnyOf };
   Kind kind = Kind::kCompare;
-  std::string field;              // kCompare: the lead field
-  Op op = Op::kEq;                // kCompare: the operator
-  std::vector<Literal> values;    // kCompare: one literal, several for `in`, none for null tests
+  std::string field;  // kCompare: the lead field
+  Op op = Op::kEq;    // kCompare: the operator
+  std::vector<Literal>
+      values;  // kCompare: one literal, several for `in`, none for null tests
   std::vector<Condition> children;  // groups: the members
 
   bool operator==(const Condition&) const = default;
 };
 
-// A rule of the decision list: when every condition of `when` holds (an empty `when` always
-// holds), the lead gets `grade`. The first rule that holds wins.
+// A rule of the decision list: when every condition of `when` holds (an empty
+// `when` always holds), the lead gets `grade`. The first rule that holds wins.
 struct Rule {
   std::string id;
   std::vector<Condition> when;  // implicitly all_of
   int grade = 0;                // index into Policy::grades()
-  std::string note;             // free text: where the rule comes from, why it reads so
+  std::string note;  // free text: where the rule comes from, why it reads so
 
   bool operator==(const Rule&) const = default;
 };
 
-// Point scoring, a second kind of rule (docs/policy.md#point-scoring): each item whose
-// conditions hold adds its points; the total falls in exactly one band, which gives the grade.
-// When a policy has both, the decision list goes first and scoring grades the leads no rule
-// took.
+// Point scoring, a second kind of rule (docs/policy.md#point-scoring): each
+// item whose conditions hold adds its points; the total falls in exactly one
+// band, which gives the grade. When a policy has both, the decision list goes
+// first and scoring grades the leads no rule took.
 struct ScoreItem {
   std::string id;
   std::vector<Condition> when;  // implicitly all_of; empty = always holds
@@ -87,9 +93,11 @@ struct ScoreBand {
 };
 
 struct Scoring {
-  std::string id = "scoring";   // the rule id results name when scoring gave the grade
+  std::string id =
+      "scoring";  // the rule id results name when scoring gave the grade
   std::vector<ScoreItem> items;
-  std::vector<ScoreBand> bands;  // sorted by min, covering every total exactly once
+  std::vector<ScoreBand>
+      bands;  // sorted by min, covering every total exactly once
 
   bool operator==(const Scoring&) const = default;
 };
@@ -108,8 +116,9 @@ struct Sla {
   bool operator==(const Sla&) const = default;
 };
 
-// A follow-up interval in days. A single number has min_days == max_days; a range ("every 2
-// weeks to 1 month") puts the task on the agenda at min_days and makes it due at max_days.
+// A follow-up interval in days. A single number has min_days == max_days; a
+// range ("every 2 weeks to 1 month") puts the task on the agenda at min_days
+// and makes it due at max_days.
 struct FollowUpInterval {
   int min_days = 0;
   int max_days = 0;
@@ -126,7 +135,8 @@ struct Greeting {
   bool operator==(const Greeting&) const = default;
 };
 
-// A promotion or launch of a model: leads interested in it are told on that day (001 §3.1).
+// A promotion or launch of a model: leads interested in it are told on that day
+// (001 §3.1).
 struct Campaign {
   std::string model;
   date::local_days day;
@@ -135,23 +145,36 @@ struct Campaign {
   bool operator==(const Campaign&) const = default;
 };
 
-// The cadence table (docs/policy.md#cadence). Every default is the presets' value.
+// The cadence table (docs/policy.md#cadence). Every default is the presets'
+// value.
 struct CadenceSettings {
-  Sla entry{std::chrono::hours(24), Clock::kCalendar};  // collection -> entry (000 §4.2.1)
-  Sla first_contact{std::chrono::hours(1), Clock::kBusiness};  // assignment -> first touch
-  Sla thank_you{std::chrono::hours(24), Clock::kCalendar};  // first touch -> thank-you
-  std::vector<std::string> callback_channels;  // channels called back to confirm the grade
-  Sla callback{std::chrono::hours(24), Clock::kCalendar};   // creation -> callback
-  // Per grade (indexed like Policy::grades()); nullopt = no follow-up tasks for that grade.
+  Sla entry{std::chrono::hours(24),
+            Clock::kCalendar};  // collection -> entry (000 §4.2.1)
+  Sla first_contact{std::chrono::hours(1),
+                    Clock::kBusiness};  // assignment -> first touch
+  Sla thank_you{std::chrono::hours(24),
+                Clock::kCalendar};  // first touch -> thank-you
+  std::vector<std::string>
+      callback_channels;  // channels called back to confirm the grade
+  Sla callback{std::chrono::hours(24),
+               Clock::kCalendar};  // creation -> callback
+  // Per grade (indexed like Policy::grades()); nullopt = no follow-up tasks for
+  // that grade.
   std::vector<std::optional<FollowUpInterval>> follow_up;
-  int order_follow_up_days = 7;   // won, not yet delivered: follow up every N days
-  int lost_nurture_days = 90;     // lost and approved: keep in touch every N days; 0 = never
-  int first_service_months = 3;   // after delivery: first-service reminder after N months
-  int owner_care_early_days = 14;    // owners: every N days ...
-  int owner_care_early_months = 3;   // ... during the first N months after delivery ...
-  int owner_care_later_days = 90;    // ... then every N days (002 §2.3)
-  Sla lost_review{std::chrono::hours(48), Clock::kBusiness};  // supervisor review of a loss
-  int downgrade_after_missed = 2;  // missed follow-up deadlines in a row before a review
+  int order_follow_up_days =
+      7;  // won, not yet delivered: follow up every N days
+  int lost_nurture_days =
+      90;  // lost and approved: keep in touch every N days; 0 = never
+  int first_service_months =
+      3;  // after delivery: first-service reminder after N months
+  int owner_care_early_days = 14;  // owners: every N days ...
+  int owner_care_early_months =
+      3;  // ... during the first N months after delivery ...
+  int owner_care_later_days = 90;  // ... then every N days (002 §2.3)
+  Sla lost_review{std::chrono::hours(48),
+                  Clock::kBusiness};  // supervisor review of a loss
+  int downgrade_after_missed =
+      2;  // missed follow-up deadlines in a row before a review
   Sla downgrade_review{std::chrono::hours(48), Clock::kBusiness};
   std::vector<Greeting> greetings;  // holiday greetings, in date order
   std::vector<Campaign> campaigns;  // model campaigns, in date order
@@ -169,23 +192,26 @@ struct CalendarRef {
 
 // Routing settings (docs/policy.md#routing).
 struct RoutingSettings {
-  int duplicate_window_days = 30;  // same normalised phone within N days = duplicate
-  double max_distance_km = 100;    // nearest dealer only within this distance
-  std::vector<int> high_intent_grades;  // grades that need an experienced consultant
-  double experience_years = 2;     // experience a high-intent lead needs
-  int reclaim_limit = 2;           // reclaims before a lead is escalated to the manager
+  int duplicate_window_days =
+      30;  // same normalised phone within N days = duplicate
+  double max_distance_km = 100;  // nearest dealer only within this distance
+  std::vector<int>
+      high_intent_grades;       // grades that need an experienced consultant
+  double experience_years = 2;  // experience a high-intent lead needs
+  int reclaim_limit = 2;  // reclaims before a lead is escalated to the manager
 
   bool operator==(const RoutingSettings&) const = default;
 };
 
 struct PolicyData;  // defined in src/
 
-// An immutable, validated policy. Copies share one compiled representation; every const
-// method is thread-safe.
+// An immutable, validated policy. Copies share one compiled representation;
+// every const method is thread-safe.
 class Policy {
  public:
-  // Parses and validates a policy document. The status is an error only when the call itself
-  // is wrong (the text is not UTF-8); problems in the document are issues of the PolicyLoad.
+  // Parses and validates a policy document. The status is an error only when
+  // the call itself is wrong (the text is not UTF-8); problems in the document
+  // are issues of the PolicyLoad.
   static absl::StatusOr<class PolicyLoad> FromJson(absl::string_view text);
 
   // One of the presets (PresetNames()). NotFound for another name.
@@ -194,8 +220,8 @@ class Policy {
   // "three_level", "abcd", "oabc", "funnel".
   static std::vector<std::string> PresetNames();
 
-  // The canonical document: every field written out, in a fixed order. FromJson(ToJson())
-  // gives an equal policy whose ToJson() is the same text.
+  // The canonical document: every field written out, in a fixed order.
+  // FromJson(ToJson()) gives an equal policy whose ToJson() is the same text.
   std::string ToJson() const;
 
   const std::string& name() const;
@@ -224,14 +250,17 @@ class Policy {
 
  private:
   friend class PolicyLoad;
-  explicit Policy(std::shared_ptr<const PolicyData> data) : data_(std::move(data)) {}
+  explicit Policy(std::shared_ptr<const PolicyData> data)
+      : data_(std::move(data)) {}
   std::shared_ptr<const PolicyData> data_;
 };
 
-// What loading a policy document found: every issue, and the policy when none is an error.
+// What loading a policy document found: every issue, and the policy when none
+// is an error.
 class PolicyLoad {
  public:
-  // The policy, or FailedPrecondition naming the first errors while any error exists.
+  // The policy, or FailedPrecondition naming the first errors while any error
+  // exists.
   absl::StatusOr<Policy> policy() const;
   std::span<const Issue> issues() const { return issues_; }
   bool has_errors() const;

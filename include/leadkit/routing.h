@@ -1,9 +1,12 @@
-// Lead routing (000 §5.1): duplicates first, then the dealer nearest the customer, then a
-// consultant who knows the model and has the experience the lead needs, keeping the shares
-// fair — deterministically, and saying why (docs/routing.md).
+// Lead routing (000 §5.1): duplicates first, then the dealer nearest the
+// customer, then a consultant who knows the model and has the experience the
+// lead needs, keeping the shares fair — deterministically, and saying why
+// (docs/routing.md).
 //
-//   dealer     = kept (the lead names one) | nearest active dealer selling the model within
-//                max_distance_km (ties: smaller dealer_id) | the city's least-loaded dealer
+//   dealer     = kept (the lead names one) | nearest active dealer selling the
+//   model within
+//                max_distance_km (ties: smaller dealer_id) | the city's
+//                least-loaded dealer
 //   consultant = argmin over the eligible of (open_leads + routed) / weight
 //                (ties: the smaller Hash64(lead_id, consultant_id))
 //
@@ -11,7 +14,8 @@
 //   absl::StatusOr<Network> network = Network::Create(dealers, consultants);
 //   Router router(*network, policy);
 //   absl::StatusOr<Assignment> a = router.Route(lead);
-//   // a->status == RouteStatus::kAssigned, a->consultant_id == "C07", a->file_number ==
+//   // a->status == RouteStatus::kAssigned, a->consultant_id == "C07",
+//   a->file_number ==
 //   // "A07-26-0001", a->reason == "nearest_dealer"
 #ifndef LEADKIT_ROUTING_H_
 #define LEADKIT_ROUTING_H_
@@ -60,10 +64,10 @@ struct Consultant {
 // The dealers and consultants routing works on, validated and indexed.
 class Network {
  public:
-  // InvalidArgument naming the table, the row's id, the column and the value for a latitude
-  // outside [-90, 90], a longitude outside [-180, 180] or NaN, a consultant at an unknown
-  // dealer, a duplicate id, a negative capacity or weight, or a zero weight of an active
-  // consultant.
+  // InvalidArgument naming the table, the row's id, the column and the value
+  // for a latitude outside [-90, 90], a longitude outside [-180, 180] or NaN, a
+  // consultant at an unknown dealer, a duplicate id, a negative capacity or
+  // weight, or a zero weight of an active consultant.
   static absl::StatusOr<Network> Create(std::vector<Dealer> dealers,
                                         std::vector<Consultant> consultants);
 
@@ -76,8 +80,9 @@ class Network {
   const std::vector<int>& ConsultantsOf(int dealer) const {
     return by_dealer_[static_cast<size_t>(dealer)];
   }
-  // Active dealers selling `model` ("" = any) by distance from (lat, lon): the nearest within
-  // max_km, ties by dealer_id; -1 when none. `distance_km` receives its distance.
+  // Active dealers selling `model` ("" = any) by distance from (lat, lon): the
+  // nearest within max_km, ties by dealer_id; -1 when none. `distance_km`
+  // receives its distance.
   int Nearest(double lat, double lon, absl::string_view model, double max_km,
               double* distance_km) const;
 
@@ -87,9 +92,10 @@ class Network {
   absl::flat_hash_map<std::string, int> dealer_index_;
   absl::flat_hash_map<std::string, int> consultant_index_;
   std::vector<std::vector<int>> by_dealer_;
-  // A grid of 1-degree cells over active dealers: a nearest-dealer query visits rings of
-  // cells outward and stops once no unvisited cell can hold a closer dealer. Cells hold what
-  // the query reads, packed, so that it does not walk the dealers' strings.
+  // A grid of 1-degree cells over active dealers: a nearest-dealer query visits
+  // rings of cells outward and stops once no unvisited cell can hold a closer
+  // dealer. Cells hold what the query reads, packed, so that it does not walk
+  // the dealers' strings.
   struct CellDealer {
     double lat;      // degrees
     double lon;      // degrees
@@ -99,8 +105,8 @@ class Network {
     int index;
     bool all_models;
   };
-  // Cells in one array, 180 rows of 360 one-degree cells from (-90, -180); cell k's dealers
-  // are cell_dealers_[cell_start_[k] .. cell_start_[k + 1]).
+  // Cells in one array, 180 rows of 360 one-degree cells from (-90, -180); cell
+  // k's dealers are cell_dealers_[cell_start_[k] .. cell_start_[k + 1]).
   std::vector<int32_t> cell_start_;
   std::vector<CellDealer> cell_dealers_;
 
@@ -115,7 +121,9 @@ class Network {
     double experience_years;
     uint64_t id_hash;  // Mix(Fnv(consultant_id)), for Hash64
   };
-  const std::vector<ConsultantFacts>& consultant_facts() const { return facts_; }
+  const std::vector<ConsultantFacts>& consultant_facts() const {
+    return facts_;
+  }
 
  private:
   std::vector<ConsultantFacts> facts_;
@@ -124,12 +132,13 @@ class Network {
 // Great-circle distance on the WGS84 mean sphere (radius 6371.0088 km).
 double HaversineKm(double lat1, double lon1, double lat2, double lon2);
 
-// The stable 64-bit hash that breaks ties between consultants, the same on every platform
-// and version:
+// The stable 64-bit hash that breaks ties between consultants, the same on
+// every platform and version:
 //   Hash64(lead, consultant) = Mix(Fnv(lead) ^ Mix(Fnv(consultant)))
-// where Fnv is FNV-1a 64 over the string's bytes and Mix is SplitMix64's finalizer
-// (x ^= x >> 30; x *= 0xbf58476d1ce4e5b9; x ^= x >> 27; x *= 0x94d049bb133111eb;
-// x ^= x >> 31). The consultant's part is computed once per network.
+// where Fnv is FNV-1a 64 over the string's bytes and Mix is SplitMix64's
+// finalizer (x ^= x >> 30; x *= 0xbf58476d1ce4e5b9; x ^= x >> 27; x *=
+// 0x94d049bb133111eb; x ^= x >> 31). The consultant's part is computed once per
+// network.
 uint64_t Hash64(absl::string_view lead_id, absl::string_view consultant_id);
 
 enum class RouteStatus { kAssigned, kDuplicate, kUnassigned };
@@ -139,50 +148,53 @@ absl::string_view RouteStatusName(RouteStatus status);
 struct RouteLead {
   std::string lead_id;
   Instant created_at;
-  std::string phone;                 // raw; normalised for duplicate detection
+  std::string phone;  // raw; normalised for duplicate detection
   std::optional<std::string> dealer_id;  // the lead names its dealer
-  std::string model;                 // "" = none
+  std::string model;                     // "" = none
   std::string city;
   std::optional<double> lat;
   std::optional<double> lon;
-  int grade = -1;                    // index into the policy's grades; -1 = unknown
+  int grade = -1;  // index into the policy's grades; -1 = unknown
 };
 
 struct Assignment {
   RouteStatus status = RouteStatus::kUnassigned;
-  std::string dealer_id;       // "" = none
-  std::string consultant_id;   // "" = none
+  std::string dealer_id;      // "" = none
+  std::string consultant_id;  // "" = none
   std::optional<double> distance_km;
-  std::string file_number;     // newly assigned leads only
-  std::string duplicate_of;    // duplicates: the first lead of the chain
-  std::string reason;          // the deciding reason code
+  std::string file_number;           // newly assigned leads only
+  std::string duplicate_of;          // duplicates: the first lead of the chain
+  std::string reason;                // the deciding reason code
   std::vector<std::string> reasons;  // every step's reason code with details
 };
 
-// Routes leads one by one, keeping loads and file-number counters. Thread-safe: concurrent
-// Route calls are serialized, so every lead gets exactly one result and no capacity is
-// exceeded; the order in which concurrent calls are served decides ties between them.
+// Routes leads one by one, keeping loads and file-number counters. Thread-safe:
+// concurrent Route calls are serialized, so every lead gets exactly one result
+// and no capacity is exceeded; the order in which concurrent calls are served
+// decides ties between them.
 class Router {
  public:
   Router(const Network& network, const Policy& policy);
 
-  // Registers an open lead held before this batch (for duplicates and loads are in the
-  // consultants' open_leads already).
+  // Registers an open lead held before this batch (for duplicates and loads are
+  // in the consultants' open_leads already).
   void AddOpenLead(const RouteLead& lead, absl::string_view dealer_id,
                    absl::string_view consultant_id);
 
   absl::StatusOr<Assignment> Route(const RouteLead& lead);
 
-  // Routes a batch in input order; one Assignment per row. `leads` needs lead_id (strings)
-  // and created_at (instants); phone, dealer_id, model, city (strings) and lat, lon (numbers)
-  // are read when present. `grades` holds each lead's grade index (-1 unknown). Duplicates
-  // are found in created_at order (ties: input order), so an input order that is not the
-  // time order does not change which lead is the original.
-  absl::StatusOr<std::vector<Assignment>> RouteBatch(const Columns& leads,
-                                                     std::span<const int32_t> grades);
+  // Routes a batch in input order; one Assignment per row. `leads` needs
+  // lead_id (strings) and created_at (instants); phone, dealer_id, model, city
+  // (strings) and lat, lon (numbers) are read when present. `grades` holds each
+  // lead's grade index (-1 unknown). Duplicates are found in created_at order
+  // (ties: input order), so an input order that is not the time order does not
+  // change which lead is the original.
+  absl::StatusOr<std::vector<Assignment>> RouteBatch(
+      const Columns& leads, std::span<const int32_t> grades);
 
-  // The router's state (loads, file-number counters, leads seen for duplicates) as bytes,
-  // and back. FailedPrecondition when the bytes were saved over another network.
+  // The router's state (loads, file-number counters, leads seen for duplicates)
+  // as bytes, and back. FailedPrecondition when the bytes were saved over
+  // another network.
   std::string Save() const;
   absl::Status Restore(absl::string_view bytes);
 
@@ -193,23 +205,29 @@ class Router {
     std::string dealer_id;
     std::string consultant_id;
   };
-  absl::StatusOr<Assignment> RouteLocked(const RouteLead& lead, bool with_reasons);
+  absl::StatusOr<Assignment> RouteLocked(const RouteLead& lead,
+                                         bool with_reasons);
 
   const Network* network_;
   Policy policy_;
   mutable std::mutex mu_;
-  std::vector<int64_t> routed_;         // per consultant: leads routed by this router
+  std::vector<int64_t> routed_;  // per consultant: leads routed by this router
   std::vector<int64_t> dealer_routed_;  // per dealer
-  const date::time_zone* zone_ = nullptr;  // the calendar's zone, for file-number years
-  // (consultant, two-digit year) -> the last serial given (per consultant, so per code).
+  const date::time_zone* zone_ =
+      nullptr;  // the calendar's zone, for file-number years
+  // (consultant, two-digit year) -> the last serial given (per consultant, so
+  // per code).
   absl::flat_hash_map<std::pair<int, int>, int64_t> serials_;
-  absl::flat_hash_map<std::string, Seen> phones_;  // phone -> chain's first lead, latest time
-  absl::flat_hash_map<std::string, std::vector<Seen>> open_by_phone_;  // AddOpenLead's leads
+  absl::flat_hash_map<std::string, Seen>
+      phones_;  // phone -> chain's first lead, latest time
+  absl::flat_hash_map<std::string, std::vector<Seen>>
+      open_by_phone_;             // AddOpenLead's leads
   std::vector<int> eligible_;     // scratch of RouteLocked
   std::vector<int> experienced_;  // scratch of RouteLocked
 };
 
-// Parses "A01-26-0001": (code, two-digit year, serial). InvalidArgument naming the text.
+// Parses "A01-26-0001": (code, two-digit year, serial). InvalidArgument naming
+// the text.
 struct FileNumber {
   std::string code;
   int year = 0;

@@ -1,9 +1,10 @@
-// Time zones from the system tz database (Debian's tzdata), through Howard Hinnant's date.
-// date's lookup throws; this is the one place that calls it.
+// Time zones from the system tz database (Debian's tzdata), through Howard
+// Hinnant's date. date's lookup throws; this is the one place that calls it.
 //
 // Example:
 //   absl::StatusOr<const date::time_zone*> zone = FindZone("Asia/Shanghai");
-//   FindZone("Asia/Shangai").status();  // NotFound: unknown time zone "Asia/Shangai"
+//   FindZone("Asia/Shangai").status();  // NotFound: unknown time zone
+//   "Asia/Shangai"
 #ifndef LEADKIT_TZ_H_
 #define LEADKIT_TZ_H_
 
@@ -16,7 +17,8 @@ class time_zone;
 
 namespace leadkit {
 
-// The zone called `name` (an IANA name). NotFound naming it when the database has no such zone.
+// The zone called `name` (an IANA name). NotFound naming it when the database
+// has no such zone.
 absl::StatusOr<const date::time_zone*> FindZone(absl::string_view name);
 
 }  // namespace leadkit

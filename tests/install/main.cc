@@ -1,4 +1,5 @@
-// Reads a JSON array of leads and prints "lead_id,grade,rule" per lead under a preset:
+// Reads a JSON array of leads and prints "lead_id,grade,rule" per lead under a
+// preset:
 //   leadkit_consumer three_level leads.json
 // Exit status 0 on success, 2 on bad input (the message on standard error).
 #include <fstream>
@@ -24,14 +25,16 @@ int main(int argc, char** argv) {
   std::ifstream in(argv[2]);
   std::stringstream text;
   text << in.rdbuf();
-  absl::StatusOr<leadkit::LeadTable> leads = leadkit::LeadTable::FromJson(text.str());
+  absl::StatusOr<leadkit::LeadTable> leads =
+      leadkit::LeadTable::FromJson(text.str());
   if (!leads.ok()) {
     std::cerr << leads.status() << "\n";
     return 2;
   }
   const auto n = static_cast<size_t>(leads->num_rows());
   std::vector<int32_t> grades(n), rules(n);
-  if (absl::Status s = leadkit::ClassifyBatch(*policy, leads->columns(), grades, rules);
+  if (absl::Status s =
+          leadkit::ClassifyBatch(*policy, leads->columns(), grades, rules);
       !s.ok()) {
     std::cerr << s << "\n";
     return 2;
@@ -39,8 +42,8 @@ int main(int argc, char** argv) {
   const leadkit::Column* ids = leads->columns().Find("lead_id");
   for (size_t i = 0; i < n; ++i) {
     const auto row = static_cast<int64_t>(i);
-    std::cout << (ids == nullptr || ids->IsNull(row) ? "" : ids->StringAt(row)) << ","
-              << policy->grades()[static_cast<size_t>(grades[i])] << ","
+    std::cout << (ids == nullptr || ids->IsNull(row) ? "" : ids->StringAt(row))
+              << "," << policy->grades()[static_cast<size_t>(grades[i])] << ","
               << policy->rules()[static_cast<size_t>(rules[i])].id << "\n";
   }
   return 0;
