@@ -89,8 +89,8 @@ def _parse_instants(values: pd.Series, path: str, table: str, column: str, label
     aware = present.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True)
     name = os.path.basename(path)
     if aware.any() and not aware.all():
-        odd = aware.index[(~aware).to_numpy()][0] if aware.iloc[0] else aware.index[aware.to_numpy()][0]
-        position = values.index.get_loc(odd)
+        # The first value whose kind (with or without an offset) differs from the first's.
+        position = values.index.get_loc(aware.index[(aware != aware.iloc[0]).to_numpy()][0])
         raise UsageError(
             f"{name}: {table}.{column}: {labels(position)} has {values.iloc[position]!r}, but "
             f"{values.loc[present.index[0]]!r} came before: mixed time zones (give every "
