@@ -241,7 +241,8 @@ def cmd_synth(args) -> int:
     from . import synth
 
     grades = tuple(resolve_policy(args.policy).grades) if args.policy else ("A", "B", "C", "D")
-    data = synth.generate(leads=args.leads, dealers=args.dealers, seed=args.seed, grades=grades)
+    data = synth.generate(leads=args.leads, dealers=args.dealers, seed=args.seed, grades=grades,
+                          touches_per_lead=args.touches_per_lead)
     os.makedirs(args.out, exist_ok=True)
     for name, frame in data.tables().items():
         path = os.path.join(args.out, f"{name}.{args.format}")
@@ -342,6 +343,8 @@ def build_parser() -> argparse.ArgumentParser:
     syn.add_argument("--dealers", type=int, default=20)
     syn.add_argument("--seed", type=int, default=0)
     syn.add_argument("--policy", help="a preset or policy file whose grades touches record")
+    syn.add_argument("--touches-per-lead", type=float, metavar="X",
+                     help="average touches per lead (default: about 2.4)")
     syn.add_argument("--format", choices=["csv", "parquet"], default="csv")
     syn.add_argument("--out", required=True, help="a folder for the tables")
     syn.set_defaults(run=cmd_synth)

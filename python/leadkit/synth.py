@@ -127,14 +127,48 @@ def _consultants(rng, dealers: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+def _check_touches_per_lead(value) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"generate: touches_per_lead must be a number or None, got "
+                        f"{type(value).__name__} {value!r}")
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"generate: touches_per_lead must be a finite number >= 0, got {value!r}")
+
+
+def _other_touch_rate(touches_per_lead: float | None, leads: int, won_touches: int,
+                      others: int) -> float:
+    """The Poisson mean of touches per open or lost lead: 2.2 by default, else the one that
+    brings the average over all leads to `touches_per_lead` beside the won leads' touches."""
+    if touches_per_lead is None:
+        return 2.2
+    wanted = touches_per_lead * leads
+    if wanted < won_touches:
+        raise ValueError(f"generate: touches_per_lead={touches_per_lead!r} is below "
+                         f"{won_touches / leads:.3f}, what the won leads' 5-10 touches alone give "
+                         f"in this sample")
+    return (wanted - won_touches) / others if others else 0.0
+
+
 def generate(leads: int = 10_000, dealers: int = 20, seed: int = 0, *,
              start: str = "2025-01-01", days: int = 365,
-             grades: tuple[str, ...] = ("A", "B", "C", "D")) -> Synth:
+             grades: tuple[str, ...] = ("A", "B", "C", "D"),
+             touches_per_lead: float | None = None) -> Synth:
     """Generates the tables; the same arguments give the same tables. `grades` are the names
     touches record in ``grade_after`` (those of the policy the data is meant for; the default
-    fits the ``abcd`` preset)."""
+    fits the ``abcd`` preset).
+
+    `touches_per_lead` sets the average number of touches per lead (None: about 2.4, the
+    tables of earlier releases for the same seed). Won leads keep their 5–10 touches and
+    invalid leads none; the open and lost leads' counts are scaled to reach the average, so it
+    cannot be below what the won leads alone give (about 0.5 per lead: a ValueError names the
+    floor). The leads, dealers and consultants do not depend on it; touches, surveys and
+    visits are drawn afresh.
+    """
     if leads < 0 or dealers < 1 or days < 1:
         raise ValueError("generate: leads >= 0, dealers >= 1 and days >= 1 are required")
+    _check_touches_per_lead(touches_per_lead)
     rng = np.random.default_rng(seed)
     base = pd.Timestamp(start, tz=ZONE)
     dealer_frame = _dealers(rng, dealers)
@@ -217,7 +251,10 @@ def generate(leads: int = 10_000, dealers: int = 20, seed: int = 0, *,
     })
 
     # Touches: 5-10 before a won deal (003), fewer for the others; gaps of days, some late.
-    per_lead = np.where(won, rng.integers(5, 11, n), rng.poisson(2.2, n))
+    won_touches = rng.integers(5, 11, n)
+    other = (status != "invalid") & ~won
+    rate = _other_touch_rate(touches_per_lead, n, won_touches[won].sum(), int(other.sum()))
+    per_lead = np.where(won, won_touches, rng.poisson(rate, n))
     per_lead[status == "invalid"] = 0
     owner = np.repeat(np.arange(n), per_lead)
     m = len(owner)

@@ -69,3 +69,77 @@ def test_consultant_codes_stay_unique_past_26_dealers():
                            many.dealers, many.consultants, leadkit.Policy.preset("abcd"))
     numbers = routed["file_number"].dropna()
     assert not numbers.duplicated().any()
+
+
+# --- touches_per_lead -------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def five():
+    return synth.generate(leads=20_000, dealers=12, seed=3, touches_per_lead=5)
+
+
+def test_touches_per_lead_reaches_the_average(data):
+    for wanted in [1.0, 5.0, 8.0]:
+        got = synth.generate(leads=20_000, dealers=12, seed=3, touches_per_lead=wanted)
+        # Poisson counts over ~18,000 open and lost leads: the standard error of the mean is
+        # about sqrt(wanted) / 134 < 0.025, so 0.1 is four standard errors or more.
+        assert abs(len(got.touches) / len(got.leads) - wanted) < 0.1, wanted
+    # Without it, the average is the one of earlier releases (about 2.4).
+    assert 2.2 < len(data.touches) / len(data.leads) < 2.6
+
+
+def test_touches_per_lead_leaves_the_leads_and_is_deterministic(data, five):
+    pd.testing.assert_frame_equal(five.leads, data.leads)
+    pd.testing.assert_frame_equal(five.dealers, data.dealers)
+    pd.testing.assert_frame_equal(five.consultants, data.consultants)
+    again = synth.generate(leads=20_000, dealers=12, seed=3, touches_per_lead=5)
+    for name, frame in five.tables().items():
+        pd.testing.assert_frame_equal(frame, again.tables()[name], obj=name)
+    assert not synth.generate(leads=20_000, dealers=12, seed=3,
+                              touches_per_lead=6).touches.equals(five.touches)
+
+
+def test_touches_per_lead_keeps_the_shape(five):
+    leads = five.leads.set_index("lead_id")
+    count = five.touches.groupby("lead_id").size().reindex(leads.index, fill_value=0)
+    status = leads["status"]
+    assert count[status == "won"].between(5, 10).all()  # 003: 5-10 touches before a deal
+    assert (count[status == "invalid"] == 0).all()
+    assert count[status.isin(["open", "lost"])].mean() > 4  # scaled up from about 2.2
+    owner = leads.loc[five.touches["lead_id"]]
+    at = five.touches["at"].to_numpy()
+    assert (at >= owner["created_at"].to_numpy()).all()  # never before the lead
+    closed = owner["status"].isin(["won", "lost"]).to_numpy()
+    close = owner["won_at"].fillna(owner["lost_at"]).to_numpy()
+    assert (at[closed] < close[closed]).all()  # closed leads stop being followed up
+    assert set(five.touches["grade_after"].dropna()) == {"A", "B", "C", "D"}
+    k = leadkit.kpis(five.leads, five.touches, leadkit.Policy.preset("abcd"),
+                     surveys=five.surveys)
+    assert k["leads"].iloc[0] == (status != "invalid").sum()
+    assert k["follow_ups_due"].iloc[0] > 0
+
+
+def test_touches_per_lead_rejects_what_it_cannot_give():
+    with pytest.raises(ValueError, match=r"touches_per_lead=0\.1 is below 0\.\d+, what the won"):
+        synth.generate(leads=5000, seed=1, touches_per_lead=0.1)
+    with pytest.raises(ValueError, match="finite number >= 0, got -1"):
+        synth.generate(leads=10, touches_per_lead=-1)
+    with pytest.raises(ValueError, match="got nan"):
+        synth.generate(leads=10, touches_per_lead=float("nan"))
+    with pytest.raises(TypeError, match="got str '5'"):
+        synth.generate(leads=10, touches_per_lead="5")
+
+
+def test_the_synth_command_takes_touches_per_lead(tmp_path):
+    run = [sys.executable, "-m", "leadkit", "synth", "--leads", "2000", "--seed", "2",
+           "--touches-per-lead", "6", "--out", str(tmp_path)]
+    out = subprocess.run(run, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    touches = pd.read_csv(tmp_path / "touches.csv")
+    # Its own mean within Poisson noise: the standard error is about sqrt(6) / 42 = 0.06.
+    assert abs(len(touches) / 2000 - 6) < 0.3
+    bad = subprocess.run(run[:-2] + ["--touches-per-lead", "0.01", "--out",
+                                     str(tmp_path / "bad")], capture_output=True, text=True)
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("leadkit: generate: touches_per_lead=0.01 is below")
+    assert not (tmp_path / "bad").exists()
