@@ -1,0 +1,349 @@
+"""A lead's history as the pipeline reports read it (docs/kpis.md, "Pipeline reports").
+
+One checked, scoped view of the leads and touches — :class:`History` — and three questions
+asked of it at an instant t:
+
+- the grade in force: the lead's grade at creation (its ``grade`` column, null = the
+  policy's classification), then each touch's non-null ``grade_after`` in touch time order
+  (equal times: input order); the latest change at or before t holds;
+- the state: not yet created, open with a grade, or closed as ``won``, ``lost`` or
+  ``invalid`` (the close rules are in :func:`read`);
+- the grades ever in force by t.
+
+Everything is numpy over whole columns: instants are whole UTC seconds, grades are codes into
+the policy's grade list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import _frames
+from ._policy import Policy
+
+STATUSES = ("open", "won", "lost", "invalid")
+REVIEWS = ("pending", "approved", "rejected")
+#: The sales stages a lead passes through, in order (001 §3.3); ``lost`` is not one of them.
+SALES_STAGES = ("first_contact", "needs_analysis", "presentation", "objection_handling",
+                "negotiation", "won")
+#: Every value the ``sales_stage`` column may hold.
+SALES_STAGE_VALUES = (*SALES_STAGES, "lost")
+#: The closed states, after the grades, in the order reports list them.
+CLOSED = ("won", "lost", "invalid")
+
+#: ``closed`` of a lead that never closes.
+NEVER = np.iinfo(np.int64).max
+
+# Outcome codes: how a lead ends (or OPEN: it stays open whatever the instant).
+OPEN, WON, LOST, INVALID = 0, 1, 2, 3
+
+_INSTANTS = ("created_at", "entered_at", "assigned_at", "won_at", "delivered_at", "lost_at")
+
+
+@dataclass(frozen=True, eq=False)
+class History:
+    """The in-scope leads (one entry per lead, input order) and their touches."""
+
+    grades: tuple[str, ...]
+    lead_ids: np.ndarray        # object
+    created: np.ndarray         # int64 seconds
+    closed: np.ndarray          # int64 seconds the lead closes at; NEVER when it stays open
+    outcome: np.ndarray         # int8: OPEN, WON, LOST, INVALID
+    won_at: np.ndarray          # int64 seconds, or NEVER when unknown
+    sales_stage: np.ndarray     # int8 index into SALES_STAGES; -1 for null and ``lost``
+    keys: pd.DataFrame          # the group columns (object, None for null), one row per lead
+    change_lead: np.ndarray     # grade changes, by lead, then time, then input order:
+    change_time: np.ndarray     #   the creation grade (at created) first, then the touches'
+    change_grade: np.ndarray    #   grade_after
+    touch_lead: np.ndarray      # every touch of an in-scope lead: lead position and time
+    touch_time: np.ndarray
+    latest: int | None          # the latest instant in the inputs (before scoping)
+
+    def __len__(self) -> int:
+        return len(self.lead_ids)
+
+
+def utc_text(seconds: int) -> str:
+    return pd.Timestamp(int(seconds), unit="s", tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _row(table: str, position: int, lead_id: Any) -> str:
+    return f'{table} row {position}: lead_id "{lead_id}"'
+
+
+def _decode(spec, n: int) -> np.ndarray:
+    """A string column spec as an object array (None for null)."""
+    if spec is None:
+        return np.full(n, None, dtype=object)
+    _, _, codes, _, dictionary = spec
+    values = np.array([*dictionary, None], dtype=object)
+    return values[np.where(codes < 0, len(dictionary), codes)]
+
+
+def _instants(spec, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(seconds, valid) of an instant column spec; an absent column is all null."""
+    if spec is None:
+        return np.zeros(n, np.int64), np.zeros(n, bool)
+    _, _, values, valid, _ = spec
+    return values, (np.ones(n, bool) if valid is None else valid.astype(bool))
+
+
+def _check_values(values: np.ndarray, allowed: Sequence[str], column: str, ids, table: str,
+                  unknown: str) -> None:
+    """Every non-null value is one of `allowed`, else a ValueError naming the first other."""
+    given = pd.Series(values, dtype=object)
+    bad = np.flatnonzero((given.notna() & ~given.isin(list(allowed))).to_numpy())
+    if len(bad):
+        position = int(bad[0])
+        value = values[position]
+        raise ValueError(f"{_row(table, position, ids[position])}: " +
+                         unknown.format(column=column, value=value,
+                                        allowed=", ".join(allowed),
+                                        hint=_frames.suggest(str(value), allowed)))
+
+
+def _grade_codes(values: np.ndarray, grades: Sequence[str], column: str, ids,
+                 table: str) -> np.ndarray:
+    """Codes into `grades` (-1 for null); a value outside the policy's grades is an error."""
+    _check_values(values, grades, column, ids, table,
+                  '{column} "{value}" is not one of the policy\'s grades ({allowed}){hint}')
+    index = pd.Index(list(grades), dtype=object)
+    return index.get_indexer(pd.Index(values, dtype=object)).astype(np.int64)
+
+
+def by_names(by, *, allow_region: bool = True) -> list[str]:
+    """The group columns: non-personal string lead columns (not ``lead_id`` or ``grade``),
+    and ``region_id`` through the dealers table."""
+    if by is None:
+        return []
+    names = [by] if isinstance(by, str) else list(by)
+    allowed = [name for name, (kind, personal, _) in _frames.LEAD_FIELDS.items()
+               if kind == "string" and not personal and name not in ("lead_id", "grade")]
+    if allow_region:
+        allowed.append("region_id")
+    for name in names:
+        if not isinstance(name, str) or name not in allowed:
+            raise ValueError(f"by: cannot group by {name!r}"
+                             f"{_frames.suggest(str(name), allowed)}")
+    if len(set(names)) != len(names):
+        raise ValueError(f"by: a column is named twice in {names!r}")
+    return names
+
+
+def dealers_frame(dealers) -> pd.DataFrame | None:
+    """The dealers table, checked: ``dealer_id`` unique and present, ``region_id`` present."""
+    if dealers is None:
+        return None
+    frame = _frames.as_frame(dealers, "dealers")
+    _frames.require_columns(frame, "dealers", ["dealer_id", "region_id"])
+    ids = _frames.require_ids(frame, "dealers", "dealer_id")
+    twice = ids[ids.duplicated()]
+    if len(twice):
+        raise ValueError(f"dealers.dealer_id: {twice.iloc[0]!r} is given twice")
+    return frame
+
+
+def _initial_grades(frame: pd.DataFrame, given: np.ndarray, policy: Policy) -> np.ndarray:
+    """The grade at creation: the given code, else the policy's classification."""
+    from ._classify import classify
+
+    codes = given.copy()
+    missing = np.flatnonzero(codes < 0)
+    if len(missing):
+        graded = classify(frame.iloc[missing].reset_index(drop=True), policy)["grade"]
+        codes[missing] = pd.Categorical(graded, categories=policy.grades).codes
+    return codes
+
+
+def read(leads: Any, touches: Any, policy: Policy | None, *, tz=None, scope=None,
+         dealers=None, by=None, sales_stage: bool = False) -> History:
+    """Checks the leads and touches and returns the in-scope :class:`History`.
+
+    Close rules (the point-in-time rules of ``leadkit.kpis``): status ``invalid`` closes at
+    creation; ``won`` closes at ``won_at`` (null: at creation); ``lost`` closes at ``lost_at``
+    (null: at creation) unless its ``lost_review`` is ``rejected`` (then it stays open); a
+    close time before ``created_at`` counts as ``created_at``. ``open`` or null never closes.
+
+    Without a policy the grades are neither read nor checked. `sales_stage` reads and checks
+    that column. Every error names the table, the row, its ``lead_id`` and the value.
+    """
+    if policy is not None and not isinstance(policy, Policy):
+        raise TypeError(f"policy: expected a leadkit.Policy, got {type(policy).__name__}")
+    from ._kpis import Scope
+
+    if scope is not None and not isinstance(scope, Scope):
+        raise TypeError(f"scope: expected a leadkit.Scope, got {type(scope).__name__}")
+    names = by_names(by)
+    lead_frame = _frames.as_frame(leads, "leads")
+    touch_frame = _frames.as_frame(touches, "touches")
+    _frames.require_columns(lead_frame, "leads", ["lead_id", "created_at"])
+    _frames.require_columns(touch_frame, "touches", ["lead_id", "at"])
+    dealer_frame = dealers_frame(dealers)
+    if "region_id" in names and dealer_frame is None:
+        raise ValueError("by: region_id needs the dealers table (dealers=)")
+
+    # Conversion checks every value's type and names the row on failure.
+    fields = {"lead_id": "string", **{name: "instant" for name in _INSTANTS},
+              "status": "string", "lost_review": "string", "dealer_id": "string"}
+    if policy is not None:
+        fields["grade"] = "string"
+    if sales_stage:
+        fields["sales_stage"] = "string"
+    fields.update({name: "string" for name in names if name != "region_id"})
+    specs = {s[0]: s for s in _frames.table_specs(lead_frame, fields, table="leads", tz=tz)}
+    touch_fields = {"lead_id": "string", "at": "instant"}
+    if policy is not None:
+        touch_fields["grade_after"] = "string"
+    touch_specs = {s[0]: s for s in _frames.table_specs(touch_frame, touch_fields,
+                                                        table="touches", tz=tz)}
+    n = len(lead_frame)
+
+    _frames.require_ids(lead_frame, "leads", "lead_id")
+    ids = _decode(specs["lead_id"], n)
+    twice = pd.Index(ids).duplicated()
+    if twice.any():
+        position = int(np.flatnonzero(twice)[0])
+        first = int(np.flatnonzero(ids == ids[position])[0])
+        raise ValueError(f'leads row {position}: lead_id "{ids[position]}" is given twice '
+                         f"(first at row {first})")
+    created, created_valid = _instants(specs["created_at"], n)
+    if not created_valid.all():
+        position = int(np.flatnonzero(~created_valid)[0])
+        raise ValueError(f"{_row('leads', position, ids[position])}: created_at is null")
+    status = _decode(specs.get("status"), n)
+    _check_values(status, STATUSES, "status", ids, "leads",
+                  'unknown {column} "{value}" ({allowed}){hint}')
+    review = _decode(specs.get("lost_review"), n)
+    _check_values(review, REVIEWS, "lost_review", ids, "leads",
+                  'unknown {column} "{value}" ({allowed}){hint}')
+    stage = np.full(n, -1, np.int8)
+    if sales_stage:
+        stages = _decode(specs.get("sales_stage"), n)
+        _check_values(stages, SALES_STAGE_VALUES, "sales_stage", ids, "leads",
+                      'unknown {column} "{value}" ({allowed}){hint}')
+        stage = pd.Index(list(SALES_STAGES), dtype=object).get_indexer(
+            pd.Index(stages, dtype=object)).astype(np.int8)
+
+    # How and when each lead closes.
+    won_at, won_valid = _instants(specs.get("won_at"), n)
+    lost_at, lost_valid = _instants(specs.get("lost_at"), n)
+    outcome = np.full(n, OPEN, np.int8)
+    outcome[status == "won"] = WON
+    outcome[(status == "lost") & (review != "rejected")] = LOST
+    outcome[status == "invalid"] = INVALID
+    closed = np.full(n, NEVER, np.int64)
+    won_time = np.where(won_valid, np.maximum(won_at, created), created)
+    lost_time = np.where(lost_valid, np.maximum(lost_at, created), created)
+    closed = np.where(outcome == WON, won_time, closed)
+    closed = np.where(outcome == LOST, lost_time, closed)
+    closed = np.where(outcome == INVALID, created, closed)
+
+    # Touches: known leads, a time, not before their lead's creation.
+    touch_ids = _frames.require_ids(touch_frame, "touches", "lead_id")
+    m = len(touch_frame)
+    touch_lead = pd.Index(ids, dtype=object).get_indexer(
+        pd.Index(_decode(touch_specs["lead_id"], m), dtype=object))
+    unknown = np.flatnonzero(touch_lead < 0)
+    if len(unknown):
+        position = int(unknown[0])
+        raise ValueError(f'touches row {position}: lead_id "{touch_ids.iloc[position]}" is not '
+                         "in the leads")
+    touch_time, touch_valid = _instants(touch_specs["at"], m)
+    if not touch_valid.all():
+        position = int(np.flatnonzero(~touch_valid)[0])
+        raise ValueError(f"{_row('touches', position, ids[touch_lead[position]])}: at is null")
+    early = np.flatnonzero(touch_time < created[touch_lead])
+    if len(early):
+        position = int(early[0])
+        lead = int(touch_lead[position])
+        raise ValueError(f"{_row('touches', position, ids[lead])}: at "
+                         f"{utc_text(touch_time[position])} is before the lead's created_at "
+                         f"{utc_text(created[lead])}")
+    latest = _frames.latest_instant([*specs.values(), *touch_specs.values()])
+
+    # Grades: at creation, then the touches' changes.
+    grades: tuple[str, ...] = ()
+    change_lead = change_time = change_grade = np.zeros(0, np.int64)
+    if policy is not None:
+        grades = tuple(policy.grades)
+        given = _grade_codes(_decode(specs.get("grade"), n), grades, "grade", ids, "leads")
+        after = _grade_codes(_decode(touch_specs.get("grade_after"), m), grades,
+                             "grade_after", ids[touch_lead], "touches")
+        initial = _initial_grades(lead_frame, given, policy)
+        changed = np.flatnonzero(after >= 0)
+        lead_all = np.concatenate([np.arange(n), touch_lead[changed]])
+        time_all = np.concatenate([created, touch_time[changed]])
+        order_all = np.concatenate([np.full(n, -1), changed])  # creation first at equal times
+        grade_all = np.concatenate([initial, after[changed]])
+        order = np.lexsort((order_all, time_all, lead_all))
+        change_lead, change_time, change_grade = (lead_all[order], time_all[order],
+                                                  grade_all[order])
+
+    # Group columns, then the scope.
+    columns = {name: pd.Series(_decode(specs.get(name), n), dtype=object)
+               for name in names if name != "region_id"}
+    if "region_id" in names:
+        region_of = dict(zip(dealer_frame["dealer_id"], dealer_frame["region_id"]))
+        regions = pd.Series(_decode(specs.get("dealer_id"), n), dtype=object).map(region_of)
+        columns["region_id"] = regions.astype(object).where(regions.notna(), None)
+    keys = pd.DataFrame({name: columns[name] for name in names}, index=pd.RangeIndex(n))
+    mask = (scope or Scope.hq()).mask(lead_frame, dealer_frame)
+    history = History(grades, ids, created, closed, outcome,
+                      np.where(won_valid, won_at, NEVER), stage, keys, change_lead,
+                      change_time, change_grade, touch_lead, touch_time, latest)
+    return history if mask is None else _subset(history, mask.astype(bool))
+
+
+def _subset(h: History, keep: np.ndarray) -> History:
+    """The leads where `keep` holds, with their touches and grade changes."""
+    new_position = np.cumsum(keep) - 1
+    changes = keep[h.change_lead] if len(h.change_lead) else np.zeros(0, bool)
+    touches = keep[h.touch_lead] if len(h.touch_lead) else np.zeros(0, bool)
+    return History(
+        h.grades, h.lead_ids[keep], h.created[keep], h.closed[keep], h.outcome[keep],
+        h.won_at[keep], h.sales_stage[keep], h.keys[keep].reset_index(drop=True),
+        new_position[h.change_lead[changes]], h.change_time[changes],
+        h.change_grade[changes], new_position[h.touch_lead[touches]], h.touch_time[touches],
+        h.latest)
+
+
+def grade_at(h: History, t: int) -> np.ndarray:
+    """Per lead, the code of the grade in force at `t`; -1 for leads created after `t`."""
+    out = np.full(len(h), -1, np.int64)
+    kept = np.flatnonzero(h.change_time <= t)
+    if len(kept):
+        leads = h.change_lead[kept]
+        last = kept[np.r_[leads[1:] != leads[:-1], True]]  # changes are sorted by lead, time
+        out[h.change_lead[last]] = h.change_grade[last]
+    return out
+
+
+def state_at(h: History, t: int) -> np.ndarray:
+    """Per lead, its state at `t` as a code: -1 not created yet; 0..G-1 open with that grade
+    in force; G won, G+1 lost, G+2 invalid (G = number of grades)."""
+    g = len(h.grades)
+    state = grade_at(h, t)
+    created = h.created <= t
+    closed = created & (h.closed <= t)
+    state[closed] = g + h.outcome[closed].astype(np.int64) - 1
+    state[~created] = -1
+    return state
+
+
+def grades_reached(h: History, t: int) -> np.ndarray:
+    """(leads × grades) booleans: the grade was in force at some instant by `t`."""
+    out = np.zeros((len(h), len(h.grades)), bool)
+    kept = h.change_time <= t
+    out[h.change_lead[kept], h.change_grade[kept]] = True
+    return out
+
+
+def default_instant(h: History, what: str) -> int:
+    """The latest timestamp in the inputs — never the machine's clock."""
+    if h.latest is None:
+        raise ValueError(f"{what}: the inputs hold no timestamp to take it from; pass {what}=")
+    return int(h.latest)
