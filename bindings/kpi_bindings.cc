@@ -76,6 +76,80 @@ py::dict FinalizeToDict(const KpiState& state) {
   return out;
 }
 
+// LeadKpis as numpy columns; instants are seconds with a validity array.
+py::dict LeadKpisToDict(const Cadence& cadence, int64_t num_leads,
+                        const py::list& leads, int64_t num_touches,
+                        const py::list& touches, int64_t num_surveys,
+                        const py::list& surveys, int64_t as_of) {
+  BatchColumns lead_columns(num_leads, leads);
+  BatchColumns touch_columns(num_touches, touches);
+  BatchColumns survey_columns(num_surveys, surveys);
+  absl::StatusOr<std::vector<LeadKpi>> result;
+  {
+    py::gil_scoped_release release;
+    result = LeadKpis(cadence, lead_columns.columns(), touch_columns.columns(),
+                      &survey_columns.columns(),
+                      Instant(std::chrono::seconds(as_of)));
+  }
+  const std::vector<LeadKpi>& rows = ValueOrThrow(std::move(result));
+  const auto n = static_cast<py::ssize_t>(rows.size());
+  const auto seconds = [](Instant t) { return t.time_since_epoch().count(); };
+  py::array_t<uint8_t> counted(n), invalid(n), won(n), lost(n), entered(n),
+      contact_due(n), contact_on_time(n), timely(n), contacted(n);
+  py::array_t<int32_t> grade(n), current(n), survey(n);
+  py::array_t<int64_t> entry_due(n), start(n), due_at(n), first_at(n),
+      minutes(n), follow_due(n), follow_on_time(n);
+  py::list method;
+  for (py::ssize_t i = 0; i < n; ++i) {
+    const LeadKpi& r = rows[static_cast<size_t>(i)];
+    counted.mutable_at(i) = r.counted;
+    invalid.mutable_at(i) = r.invalid;
+    grade.mutable_at(i) = r.grade;
+    current.mutable_at(i) = r.current_grade;
+    survey.mutable_at(i) = r.survey;
+    won.mutable_at(i) = r.won;
+    lost.mutable_at(i) = r.lost;
+    entry_due.mutable_at(i) = seconds(r.entry_due);
+    entered.mutable_at(i) = r.entered_on_time;
+    start.mutable_at(i) = seconds(r.first_contact_start);
+    due_at.mutable_at(i) = seconds(r.first_contact_due_at);
+    contacted.mutable_at(i) = r.first_contact_at.has_value();
+    first_at.mutable_at(i) =
+        r.first_contact_at ? seconds(*r.first_contact_at) : 0;
+    method.append(r.first_contact_at
+                      ? py::object(py::str(std::string(r.first_contact_method)))
+                      : py::object(py::none()));
+    contact_due.mutable_at(i) = r.first_contact_due;
+    contact_on_time.mutable_at(i) = r.first_contact_on_time;
+    minutes.mutable_at(i) = r.first_contact_minutes.value_or(-1);
+    follow_due.mutable_at(i) = r.follow_ups_due;
+    follow_on_time.mutable_at(i) = r.follow_ups_on_time;
+    timely.mutable_at(i) = r.timely;
+  }
+  py::dict out;
+  out["counted"] = counted;
+  out["invalid"] = invalid;
+  out["grade"] = grade;
+  out["current_grade"] = current;
+  out["survey"] = survey;
+  out["won"] = won;
+  out["lost"] = lost;
+  out["entry_due_at"] = entry_due;
+  out["entered_on_time"] = entered;
+  out["first_contact_start"] = start;
+  out["first_contact_due_at"] = due_at;
+  out["contacted"] = contacted;
+  out["first_contact_at"] = first_at;
+  out["first_contact_method"] = method;
+  out["first_contact_due"] = contact_due;
+  out["first_contact_on_time"] = contact_on_time;
+  out["first_contact_minutes"] = minutes;
+  out["follow_ups_due"] = follow_due;
+  out["follow_ups_on_time"] = follow_on_time;
+  out["timely"] = timely;
+  return out;
+}
+
 }  // namespace
 
 void RegisterKpi(py::module_& m) {
@@ -124,6 +198,10 @@ void RegisterKpi(py::module_& m) {
       .def("finalize", &FinalizeToDict)
       .def("__eq__",
            [](const KpiState& a, const KpiState& b) { return a == b; });
+  m.def("lead_kpis", &LeadKpisToDict, py::arg("cadence"), py::arg("num_leads"),
+        py::arg("leads"), py::arg("num_touches"), py::arg("touches"),
+        py::arg("num_surveys"), py::arg("surveys"), py::arg("as_of"),
+        "Each lead's part in the KPIs at as_of (docs/kpis.md).");
 }
 
 }  // namespace leadkit::python

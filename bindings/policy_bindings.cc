@@ -119,6 +119,16 @@ void RegisterPolicy(py::module_& m) {
       .def_property_readonly("calendar_name",
                              [](const Policy& p) { return p.calendar().name; })
       .def_property_readonly("follow_up_days", &FollowUpDict)
+      .def_property_readonly(
+          "scorecard_weights",
+          [](const Policy& p) {
+            py::dict out;
+            for (const auto& [name, weight] : p.scorecard().weights) {
+              out[py::str(name)] = weight;
+            }
+            return out;
+          },
+          "KPI rate name -> appraisal weight (empty without a scorecard).")
       .def("to_json", &Policy::ToJson)
       .def("__eq__", [](const Policy& a, const Policy& b) { return a == b; });
 

@@ -22,29 +22,27 @@ namespace {
 
 using cadence_internal::LeadBatch;
 
-// What one lead adds to its group.
-struct Outcome {
-  bool invalid = false;
-  bool won = false;
-  bool lost = false;
-  bool entered_on_time = false;
-  bool first_contact_due = false;
-  bool first_contact_on_time = false;
-  int64_t follow_ups_due = 0;
-  int64_t follow_ups_on_time = 0;
-  bool timely = false;
-  std::optional<int64_t> minutes;  // whole minutes to the earliest touch
-};
+// Bad rows stop the KPIs: the error names the table and row.
+absl::Status RejectRow(absl::string_view table, int64_t row, absl::string_view,
+                       std::string message) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(table, " row ", row, ": ", message));
+}
 
-absl::StatusOr<Outcome> LeadOutcome(const Cadence& cadence,
-                                    const LeadFacts& lead,
-                                    std::optional<Instant> entered,
-                                    std::span<const TouchFacts> touches,
-                                    Instant as_of) {
-  Outcome out;
+// Fills `out` (its `counted` already set) with what the lead adds to its
+// group at as_of.
+absl::Status EvaluateLead(const Cadence& cadence, const LeadFacts& lead,
+                          std::optional<Instant> entered,
+                          std::span<const TouchFacts> touches, Instant as_of,
+                          LeadKpi& out) {
+  out.grade = lead.grade;
+  out.current_grade = lead.grade;
+  for (const TouchFacts& t : touches) {
+    if (t.grade_after >= 0) out.current_grade = t.grade_after;
+  }
   if (lead.status == LeadStatus::kInvalid) {
     out.invalid = true;
-    return out;
+    return absl::OkStatus();
   }
   // A close after as_of: still open at as_of. A close without its time: closed
   // by as_of.
@@ -63,20 +61,24 @@ absl::StatusOr<Outcome> LeadOutcome(const Cadence& cadence,
     end = *lead.lost_at;
   }
 
-  LEADKIT_ASSIGN_OR_RETURN(Instant entry_due,
+  LEADKIT_ASSIGN_OR_RETURN(out.entry_due,
                            cadence.EntryDeadline(lead.created_at));
-  out.entered_on_time = entered.value_or(lead.created_at) <= entry_due;
+  out.entered_on_time = entered.value_or(lead.created_at) <= out.entry_due;
 
-  const Instant start = lead.assigned_at.value_or(lead.created_at);
-  LEADKIT_ASSIGN_OR_RETURN(Instant contact_due,
-                           cadence.FirstContactDeadline(start));
+  out.first_contact_start = lead.assigned_at.value_or(lead.created_at);
+  LEADKIT_ASSIGN_OR_RETURN(
+      out.first_contact_due_at,
+      cadence.FirstContactDeadline(out.first_contact_start));
   if (!touches.empty()) {
     const Instant first = touches.front().at;
+    out.first_contact_at = first;
+    out.first_contact_method = touches.front().method;
     out.first_contact_due = true;
-    out.first_contact_on_time = first <= contact_due;
-    out.minutes = std::max<int64_t>(0, (first - start).count() / 60);
+    out.first_contact_on_time = first <= out.first_contact_due_at;
+    out.first_contact_minutes =
+        std::max<int64_t>(0, (first - out.first_contact_start).count() / 60);
   } else {
-    out.first_contact_due = contact_due <= as_of;
+    out.first_contact_due = out.first_contact_due_at <= as_of;
   }
 
   int grade = lead.grade;
@@ -94,7 +96,94 @@ absl::StatusOr<Outcome> LeadOutcome(const Cadence& cadence,
   out.timely = out.entered_on_time &&
                (!out.first_contact_due || out.first_contact_on_time) &&
                all_on_time;
+  return absl::OkStatus();
+}
+
+// Evaluates lead row `row` of the batch at as_of; errors name the row.
+absl::StatusOr<LeadKpi> LeadRow(const Cadence& cadence, const LeadBatch& batch,
+                                const std::vector<int8_t>& survey,
+                                Instant as_of, int64_t row) {
+  LeadKpi out;
+  const auto r = static_cast<size_t>(row);
+  const LeadFacts& lead = batch.facts[r];
+  if (batch.rejected[r] || lead.created_at > as_of) return out;
+  out.counted = true;
+  out.survey = survey[r];
+  std::optional<Instant> entered;
+  if (batch.entered != nullptr && !batch.entered->IsNull(row)) {
+    entered =
+        Instant(std::chrono::seconds(batch.entered->data<int64_t>()[row]));
+  }
+  const absl::Status status =
+      EvaluateLead(cadence, lead, entered, batch.TouchesOf(row), as_of, out);
+  if (!status.ok()) {
+    return absl::Status(
+        status.code(),
+        absl::StrCat("leads row ", row, " (lead_id \"",
+                     batch.ids->StringAt(row), "\"): ", status.message()));
+  }
   return out;
+}
+
+// Each lead's latest survey by as_of: 1 satisfied, 0 not (at equal times, not
+// satisfied wins), -1 none.
+absl::StatusOr<std::vector<int8_t>> LatestSurveys(const LeadBatch& batch,
+                                                  const Columns* surveys,
+                                                  Instant as_of) {
+  const int64_t n = static_cast<int64_t>(batch.facts.size());
+  std::vector<int8_t> survey(static_cast<size_t>(n), -1);
+  if (surveys != nullptr && surveys->num_rows() > 0) {
+    const Column* ids = surveys->Find("lead_id");
+    const Column* at = surveys->Find("at");
+    const Column* satisfied = surveys->Find("satisfied");
+    if (ids == nullptr || at == nullptr || satisfied == nullptr ||
+        ids->type() != ColumnType::kCode ||
+        at->type() != ColumnType::kInstant) {
+      return absl::InvalidArgumentError(
+          "surveys: needs lead_id (strings), at (instants) and satisfied "
+          "(booleans)");
+    }
+    std::vector<int64_t> lead_of_code;
+    for (const std::string& id : ids->dictionary()) {
+      auto it = batch.row_of.find(id);
+      lead_of_code.push_back(it == batch.row_of.end() ? -1 : it->second);
+    }
+    std::vector<int64_t> latest(static_cast<size_t>(n),
+                                std::numeric_limits<int64_t>::min());
+    for (int64_t s = 0; s < surveys->num_rows(); ++s) {
+      if (ids->IsNull(s) || at->IsNull(s) || satisfied->IsNull(s)) {
+        const char* column = ids->IsNull(s)  ? "lead_id"
+                             : at->IsNull(s) ? "at"
+                                             : "satisfied";
+        return absl::InvalidArgumentError(absl::StrCat(
+            "surveys.", column, ": row ", s,
+            ids->IsNull(s)
+                ? ""
+                : absl::StrCat(" (lead_id \"", ids->StringAt(s), "\")"),
+            " is null; lead_id, at and satisfied are required"));
+      }
+      const int64_t lead =
+          lead_of_code[static_cast<size_t>(ids->data<int32_t>()[s])];
+      if (lead < 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("surveys row ", s, ": lead_id \"", ids->StringAt(s),
+                         "\" is not in the leads"));
+      }
+      const auto r = static_cast<size_t>(lead);
+      if (batch.rejected[r]) continue;  // out of scope
+      const int64_t when = at->data<int64_t>()[s];
+      if (when > as_of.time_since_epoch().count()) continue;
+      const int8_t value = satisfied->NumberAt(s) != 0 ? 1 : 0;
+      if (when > latest[r]) {
+        latest[r] = when;
+        survey[r] = value;
+      } else if (when == latest[r]) {
+        survey[r] = std::min(survey[r], value);
+      }
+    }
+  }
+
+  return survey;
 }
 
 // A group key as one string: each part "N" (null) or "S<length>:<text>".
@@ -175,49 +264,34 @@ absl::Status AddRows(const Cadence& cadence, const LeadBatch& batch,
                      absl::flat_hash_map<Codes, KpiCounts>& local) {
   Codes codes(parts.size());
   for (int64_t row = begin; row < end; ++row) {
-    const auto r = static_cast<size_t>(row);
-    if (batch.rejected[r]) continue;
-    const LeadFacts& lead = batch.facts[r];
-    if (lead.created_at > as_of) continue;  // does not exist yet
-    const std::span<const TouchFacts> touches = batch.TouchesOf(row);
-    std::optional<Instant> entered;
-    if (batch.entered != nullptr && !batch.entered->IsNull(row)) {
-      entered =
-          Instant(std::chrono::seconds(batch.entered->data<int64_t>()[row]));
-    }
-    absl::StatusOr<Outcome> outcome =
-        LeadOutcome(cadence, lead, entered, touches, as_of);
-    if (!outcome.ok()) {
-      return absl::Status(outcome.status().code(),
-                          absl::StrCat("leads row ", row, " (lead_id \"",
-                                       batch.ids->StringAt(row),
-                                       "\"): ", outcome.status().message()));
-    }
-    int current = lead.grade;
-    for (const TouchFacts& t : touches) {
-      if (t.grade_after >= 0) current = t.grade_after;
-    }
+    LEADKIT_ASSIGN_OR_RETURN(const LeadKpi lead,
+                             LeadRow(cadence, batch, survey, as_of, row));
+    if (!lead.counted) continue;  // out of scope, or does not exist yet
     for (size_t k = 0; k < parts.size(); ++k) {
-      codes[k] = PartCode(parts[k], cadence, lead, current, row);
+      codes[k] =
+          PartCode(parts[k], cadence, batch.facts[static_cast<size_t>(row)],
+                   lead.current_grade, row);
     }
     KpiCounts& c = local[codes];
-    if (outcome->invalid) {
+    if (lead.invalid) {
       ++c.invalid;
       continue;
     }
     ++c.leads;
-    c.won += outcome->won;
-    c.lost += outcome->lost;
-    c.entered_on_time += outcome->entered_on_time;
-    c.first_contacts_due += outcome->first_contact_due;
-    c.first_contact_on_time += outcome->first_contact_on_time;
-    c.follow_ups_due += outcome->follow_ups_due;
-    c.follow_ups_on_time += outcome->follow_ups_on_time;
-    c.timely_leads += outcome->timely;
-    if (outcome->minutes) ++c.first_contact_minutes[*outcome->minutes];
-    if (survey[r] >= 0) {
+    c.won += lead.won;
+    c.lost += lead.lost;
+    c.entered_on_time += lead.entered_on_time;
+    c.first_contacts_due += lead.first_contact_due;
+    c.first_contact_on_time += lead.first_contact_on_time;
+    c.follow_ups_due += lead.follow_ups_due;
+    c.follow_ups_on_time += lead.follow_ups_on_time;
+    c.timely_leads += lead.timely;
+    if (lead.first_contact_minutes) {
+      ++c.first_contact_minutes[*lead.first_contact_minutes];
+    }
+    if (lead.survey >= 0) {
       ++c.surveyed;
-      c.satisfied += survey[r];
+      c.satisfied += lead.survey;
     }
   }
   return absl::OkStatus();
@@ -338,16 +412,10 @@ absl::Status KpiState::Add(const Cadence& cadence, const Columns& leads,
     return absl::InvalidArgumentError(absl::StrCat(
         "include holds ", include.size(), " flags for ", n, " leads"));
   }
-  const cadence_internal::Reject reject = [](absl::string_view table,
-                                             int64_t row, absl::string_view,
-                                             std::string message) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(table, " row ", row, ": ", message));
-  };
   LEADKIT_ASSIGN_OR_RETURN(
       cadence_internal::LeadBatch batch,
       cadence_internal::ReadLeadBatch(cadence.policy(), leads, touches, as_of,
-                                      reject, include));
+                                      kpi_internal::RejectRow, include));
 
   std::vector<KeyPart> parts;
   for (const std::string& name : by_) {
@@ -372,59 +440,8 @@ absl::Status KpiState::Add(const Cadence& cadence, const Columns& leads,
     parts.push_back(part);
   }
 
-  // Each lead's latest survey by as_of: 1 satisfied, 0 not (at equal times, not
-  // satisfied wins), -1 none.
-  std::vector<int8_t> survey(static_cast<size_t>(n), -1);
-  if (surveys != nullptr && surveys->num_rows() > 0) {
-    const Column* ids = surveys->Find("lead_id");
-    const Column* at = surveys->Find("at");
-    const Column* satisfied = surveys->Find("satisfied");
-    if (ids == nullptr || at == nullptr || satisfied == nullptr ||
-        ids->type() != ColumnType::kCode ||
-        at->type() != ColumnType::kInstant) {
-      return absl::InvalidArgumentError(
-          "surveys: needs lead_id (strings), at (instants) and satisfied "
-          "(booleans)");
-    }
-    std::vector<int64_t> lead_of_code;
-    for (const std::string& id : ids->dictionary()) {
-      auto it = batch.row_of.find(id);
-      lead_of_code.push_back(it == batch.row_of.end() ? -1 : it->second);
-    }
-    std::vector<int64_t> latest(static_cast<size_t>(n),
-                                std::numeric_limits<int64_t>::min());
-    for (int64_t s = 0; s < surveys->num_rows(); ++s) {
-      if (ids->IsNull(s) || at->IsNull(s) || satisfied->IsNull(s)) {
-        const char* column = ids->IsNull(s)  ? "lead_id"
-                             : at->IsNull(s) ? "at"
-                                             : "satisfied";
-        return absl::InvalidArgumentError(absl::StrCat(
-            "surveys.", column, ": row ", s,
-            ids->IsNull(s)
-                ? ""
-                : absl::StrCat(" (lead_id \"", ids->StringAt(s), "\")"),
-            " is null; lead_id, at and satisfied are required"));
-      }
-      const int64_t lead =
-          lead_of_code[static_cast<size_t>(ids->data<int32_t>()[s])];
-      if (lead < 0) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("surveys row ", s, ": lead_id \"", ids->StringAt(s),
-                         "\" is not in the leads"));
-      }
-      const auto r = static_cast<size_t>(lead);
-      if (batch.rejected[r]) continue;  // out of scope
-      const int64_t when = at->data<int64_t>()[s];
-      if (when > as_of.time_since_epoch().count()) continue;
-      const int8_t value = satisfied->NumberAt(s) != 0 ? 1 : 0;
-      if (when > latest[r]) {
-        latest[r] = when;
-        survey[r] = value;
-      } else if (when == latest[r]) {
-        survey[r] = std::min(survey[r], value);
-      }
-    }
-  }
+  LEADKIT_ASSIGN_OR_RETURN(const std::vector<int8_t> survey,
+                           kpi_internal::LatestSurveys(batch, surveys, as_of));
 
   // Rows split over threads, each into groups of its own, merged in row order.
   threads = static_cast<int>(
@@ -458,6 +475,28 @@ absl::Status KpiState::Add(const Cadence& cadence, const Columns& leads,
     }
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<LeadKpi>> LeadKpis(const Cadence& cadence,
+                                              const Columns& leads,
+                                              const Columns& touches,
+                                              const Columns* surveys,
+                                              Instant as_of) {
+  LEADKIT_ASSIGN_OR_RETURN(
+      const cadence_internal::LeadBatch batch,
+      cadence_internal::ReadLeadBatch(cadence.policy(), leads, touches, as_of,
+                                      kpi_internal::RejectRow));
+  LEADKIT_ASSIGN_OR_RETURN(const std::vector<int8_t> survey,
+                           kpi_internal::LatestSurveys(batch, surveys, as_of));
+  std::vector<LeadKpi> out;
+  out.reserve(batch.facts.size());
+  for (int64_t row = 0; row < leads.num_rows(); ++row) {
+    LEADKIT_ASSIGN_OR_RETURN(
+        LeadKpi lead,
+        kpi_internal::LeadRow(cadence, batch, survey, as_of, row));
+    out.push_back(lead);
+  }
+  return out;
 }
 
 absl::Status KpiState::Merge(const KpiState& other) {

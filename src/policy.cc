@@ -809,6 +809,32 @@ class Loader : public json_internal::JsonReader {
     }
     return r;
   }
+
+  ScorecardSettings ParseScorecard(const Json& doc) {
+    ScorecardSettings s;
+    if (!doc.contains("scorecard")) return s;
+    const std::string path = "/scorecard";
+    const Json& j = doc.at("scorecard");
+    if (!ExpectObject(j, path)) return s;
+    static constexpr absl::string_view kKeys[] = {"weights"};
+    CheckKeys(j, path, kKeys);
+    if (!j.contains("weights")) return s;
+    const std::string where = Child(path, "weights");
+    const Json& weights = j.at("weights");
+    if (!ExpectObject(weights, where)) return s;
+    const std::span<const absl::string_view> rates = ScorecardRates();
+    for (const auto& [name, value] : weights.items()) {
+      if (std::find(rates.begin(), rates.end(), name) == rates.end()) {
+        Error(Child(where, name), "",
+              absl::StrCat("unknown KPI rate ", Quoted(name),
+                           Suggestion(name, rates)));
+        continue;
+      }
+      s.weights.emplace_back(name, Number(weights, name, where, 0, 0, 1e6,
+                                          /*integer=*/false));
+    }
+    return s;
+  }
 };
 
 // --- Compiling rules into the evaluator's flat form
@@ -1015,6 +1041,13 @@ std::string ToCanonicalJson(const PolicyData& d) {
       {"high_intent_grades", high},
       {"experience_years", NumberJson(d.routing.experience_years)},
       {"reclaim_limit", d.routing.reclaim_limit}};
+  if (!d.scorecard.weights.empty()) {
+    OrderedJson weights = OrderedJson::object();
+    for (const auto& [name, weight] : d.scorecard.weights) {
+      weights[name] = NumberJson(weight);
+    }
+    doc["scorecard"] = {{"weights", weights}};
+  }
   return doc.dump(2) + "\n";
 }
 
@@ -1078,8 +1111,8 @@ absl::StatusOr<PolicyLoad> Policy::FromJson(absl::string_view text) {
   policy_internal::Loader loader(load.issues_);
   if (!loader.ExpectObject(doc, "")) return load;
   static constexpr absl::string_view kKeys[] = {
-      "format",  "name",    "description", "grades", "rules",
-      "scoring", "cadence", "calendar",    "routing"};
+      "format",  "name",    "description", "grades",  "rules",
+      "scoring", "cadence", "calendar",    "routing", "scorecard"};
   loader.CheckKeys(doc, "", kKeys);
   auto data = std::make_shared<PolicyData>();
   const int format =
@@ -1106,6 +1139,7 @@ absl::StatusOr<PolicyLoad> Policy::FromJson(absl::string_view text) {
   data->cadence = loader.ParseCadence(doc, data->grades);
   data->calendar = loader.ParseCalendar(doc);
   data->routing = loader.ParseRouting(doc, data->grades);
+  data->scorecard = loader.ParseScorecard(doc);
   if (!load.has_errors()) {
     policy_internal::CheckReachability(data->rules, load.issues_);
     const auto unconditional =
@@ -1169,6 +1203,18 @@ std::span<const std::string> Policy::rule_ids() const {
 const CadenceSettings& Policy::cadence() const { return data_->cadence; }
 const CalendarRef& Policy::calendar() const { return data_->calendar; }
 const RoutingSettings& Policy::routing() const { return data_->routing; }
+const ScorecardSettings& Policy::scorecard() const { return data_->scorecard; }
+
+std::span<const absl::string_view> ScorecardRates() {
+  static constexpr absl::string_view kRates[] = {
+      "conversion_rate",
+      "entry_timeliness_rate",
+      "first_contact_timeliness_rate",
+      "follow_up_timeliness_rate",
+      "timeliness_rate",
+      "satisfaction_rate"};
+  return kRates;
+}
 std::span<const Issue> Policy::warnings() const { return data_->warnings; }
 std::span<const std::string> Policy::fields() const { return data_->fields; }
 

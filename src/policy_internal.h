@@ -67,6 +67,7 @@ struct PolicyData {
   CadenceSettings cadence;
   CalendarRef calendar;
   RoutingSettings routing;
+  ScorecardSettings scorecard;
   std::vector<Issue> warnings;
   std::vector<std::string> fields;
   std::vector<policy_internal::CompiledLeaf> leaves;

@@ -146,6 +146,46 @@ TEST(Kpi, HandWorkedTotals) {
   EXPECT_EQ(rows[0].first_contact_minutes_p90(), 180);
 }
 
+TEST(Kpi, LeadByLeadFactsAreWhatTheTotalsCount) {
+  const Example ex;
+  const Columns t = ex.touches.Touches();
+  const Columns s = ex.surveys.Surveys();
+  absl::StatusOr<std::vector<LeadKpi>> facts =
+      LeadKpis(ex.cadence, ex.leads.columns(), t, &s, ex.as_of);
+  ASSERT_THAT(facts, IsOk());
+  ASSERT_EQ(facts->size(), 6u);  // K1..K6 in row order
+  const auto local = [&](int day, int hour, int minute) {
+    return ex.cadence.calendar().FromLocal(
+        date::local_days{date::year{2024} / 6 / day} +
+        std::chrono::hours(hour) + std::chrono::minutes(minute));
+  };
+  const LeadKpi& k1 = (*facts)[0];
+  EXPECT_TRUE(k1.counted);
+  EXPECT_EQ(k1.first_contact_due_at, local(10, 10, 0));  // 1 business hour
+  ASSERT_TRUE(k1.first_contact_at.has_value());
+  EXPECT_EQ(*k1.first_contact_at, local(10, 9, 30));
+  EXPECT_EQ(k1.first_contact_method, "phone");
+  EXPECT_EQ(k1.first_contact_minutes, 30);
+  EXPECT_EQ(k1.follow_ups_due, 3);
+  EXPECT_EQ(k1.follow_ups_on_time, 1);
+  EXPECT_EQ(k1.survey, 0);  // the latest says not satisfied
+  const LeadKpi& k2 = (*facts)[1];
+  EXPECT_TRUE(k2.won);
+  EXPECT_FALSE(k2.first_contact_on_time);  // 3 hours after the start
+  EXPECT_EQ(k2.survey, 0);                 // equal times: not satisfied wins
+  const LeadKpi& k3 = (*facts)[2];
+  EXPECT_TRUE(k3.lost);
+  EXPECT_FALSE(k3.entered_on_time);  // entered 25 hours after collection
+  EXPECT_TRUE(k3.first_contact_due);
+  EXPECT_FALSE(k3.first_contact_at.has_value());
+  const LeadKpi& k4 = (*facts)[3];
+  EXPECT_EQ(k4.first_contact_due_at, local(20, 12, 30));
+  EXPECT_FALSE(k4.first_contact_due);  // not yet at as_of
+  EXPECT_TRUE(k4.timely);
+  EXPECT_TRUE((*facts)[4].invalid);
+  EXPECT_FALSE((*facts)[5].counted);  // created after as_of
+}
+
 TEST(Kpi, GroupsAreSortedWithTheNullGroupLast) {
   const Example ex;
   const std::vector<KpiRow> rows = ex.Run({"channel", "month"}).Finalize();

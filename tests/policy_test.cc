@@ -344,6 +344,39 @@ TEST(PolicyScoring, ProblemsAroundScoring) {
               HasSubstr("expected a non-empty array of rules"));
 }
 
+TEST(PolicyScorecard, WeightsLoadRoundTripAndAreChecked) {
+  std::string doc = kMinimal;
+  doc.insert(doc.rfind('}'),
+             R"(, "scorecard": {"weights": {"timeliness_rate": 0.6,
+                                             "conversion_rate": 0.4}})");
+  absl::StatusOr<PolicyLoad> load = Policy::FromJson(doc);
+  ASSERT_THAT(load, IsOk());
+  absl::StatusOr<Policy> policy = load->policy();
+  ASSERT_THAT(policy, IsOk());
+  using Weight = std::pair<std::string, double>;
+  EXPECT_THAT(policy->scorecard().weights,
+              ElementsAre(Weight{"conversion_rate", 0.4},
+                          Weight{"timeliness_rate", 0.6}));
+  absl::StatusOr<PolicyLoad> again = Policy::FromJson(policy->ToJson());
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->policy()->scorecard(), policy->scorecard());
+  // Without the section there are no weights, and the canonical text has none.
+  absl::StatusOr<Policy> plain = Policy::FromJson(kMinimal)->policy();
+  ASSERT_THAT(plain, IsOk());
+  EXPECT_TRUE(plain->scorecard().weights.empty());
+  EXPECT_EQ(plain->ToJson().find("scorecard"), std::string::npos);
+
+  std::string bad = kMinimal;
+  bad.insert(bad.rfind('}'),
+             R"(, "scorecard": {"weights": {"conversion_rte": 1,
+                                             "timeliness_rate": -1}})");
+  const std::vector<Issue> issues = IssuesOf(bad);
+  ASSERT_EQ(issues.size(), 2u);
+  EXPECT_EQ(issues[0].path, "/scorecard/weights/conversion_rte");
+  EXPECT_THAT(issues[0].message, HasSubstr("did you mean \"conversion_rate\""));
+  EXPECT_EQ(issues[1].path, "/scorecard/weights/timeliness_rate");
+}
+
 TEST(PolicyFromJson, DeepNestingIsAnIssueNotACrash) {
   std::string when;
   for (int i = 0; i < 10000; ++i) when += R"({"all_of": [)";

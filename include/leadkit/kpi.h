@@ -99,6 +99,39 @@ struct KpiRow {
   }
 };
 
+// One lead's part in the KPIs at as_of, with the deadlines behind it
+// (docs/kpis.md, "Lead by lead"). Fields past `counted` hold only for a counted
+// lead; past `invalid`, only for a counted lead that is not invalid.
+struct LeadKpi {
+  bool counted = false;    // created by as_of: in the KPIs
+  bool invalid = false;    // status invalid (counted apart)
+  int grade = -1;          // at creation (index into Policy::grades())
+  int current_grade = -1;  // in force at as_of
+  int survey = -1;  // latest survey by as_of: 1 satisfied, 0 not, -1 none
+  bool won = false;
+  bool lost = false;
+  Instant entry_due{};
+  bool entered_on_time = false;
+  Instant first_contact_start{};   // assigned_at, else created_at
+  Instant first_contact_due_at{};  // the cadence's first_contact deadline
+  std::optional<Instant> first_contact_at;  // the earliest touch by as_of
+  absl::string_view first_contact_method;   // views the touches' column
+  bool first_contact_due = false;
+  bool first_contact_on_time = false;
+  std::optional<int64_t> first_contact_minutes;
+  int64_t follow_ups_due = 0;
+  int64_t follow_ups_on_time = 0;
+  bool timely = false;
+};
+
+// Every lead row's LeadKpi at as_of, in row order: what KpiState::Add counts,
+// lead by lead. Bad input is InvalidArgument as in KpiState::Add.
+absl::StatusOr<std::vector<LeadKpi>> LeadKpis(const Cadence& cadence,
+                                              const Columns& leads,
+                                              const Columns& touches,
+                                              const Columns* surveys,
+                                              Instant as_of);
+
 // Group keys: a string column of the leads (channel, dealer_id, consultant_id,
 // model, and a `region_id` column the caller derives through the dealers
 // table), or a derived key: "grade" (at creation), "current_grade" (in force at

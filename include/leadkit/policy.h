@@ -22,6 +22,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -203,6 +204,17 @@ struct RoutingSettings {
   bool operator==(const RoutingSettings&) const = default;
 };
 
+// Appraisal weights (docs/policy.md#scorecard, 000 §8.2.1): KPI rate name ->
+// weight, by rate name. Empty when the policy has no scorecard.
+struct ScorecardSettings {
+  std::vector<std::pair<std::string, double>> weights;
+
+  bool operator==(const ScorecardSettings&) const = default;
+};
+
+// The KPI rates a scorecard may weigh (kpi.h).
+std::span<const absl::string_view> ScorecardRates();
+
 struct PolicyData;  // defined in src/
 
 // An immutable, validated policy. Copies share one compiled representation;
@@ -238,6 +250,7 @@ class Policy {
   const CadenceSettings& cadence() const;
   const CalendarRef& calendar() const;
   const RoutingSettings& routing() const;
+  const ScorecardSettings& scorecard() const;
   // Warning-severity issues found at load.
   std::span<const Issue> warnings() const;
   // The lead fields the rules read, in order of first use.

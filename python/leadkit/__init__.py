@@ -9,17 +9,21 @@
 from ._calendar import Calendar, CalendarError, CalendarZoneError
 from ._classify import classify
 from ._policy import Classification, Explanation, Issue, Policy, PolicyError, TraceEntry
-from ._kpis import KPI_COLUMNS, Scope, kpis
+from ._kpis import KPI_COLUMNS, LEAD_KPI_COLUMNS, Scope, kpis, lead_kpis
 from ._routing import Assignment, Router, handover, parse_file_number, reclaim, route
 from ._schedule import agenda, schedule
+from ._effectiveness import (effectiveness, effectiveness_finalize, effectiveness_merge,
+                             effectiveness_state)
 from . import testing
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Calendar", "CalendarError", "CalendarZoneError", "Classification", "Explanation", "Issue",
-    "Assignment", "KPI_COLUMNS", "Policy", "PolicyError", "Router", "Scope", "TraceEntry",
-    "agenda", "classify", "handover", "kpis", "parse_file_number", "reclaim", "route",
+    "Assignment", "KPI_COLUMNS", "LEAD_KPI_COLUMNS", "Policy", "PolicyError", "Router", "Scope",
+    "TraceEntry", "agenda", "classify", "handover", "kpis", "lead_kpis", "parse_file_number",
+    "reclaim", "route",
     "schedule", "testing",
+    "effectiveness", "effectiveness_finalize", "effectiveness_merge", "effectiveness_state",
     "__version__",
 ]

@@ -102,57 +102,76 @@ def _dealers_frame(dealers) -> pd.DataFrame | None:
     return frame
 
 
+class _Inputs:
+    """The tables of a KPI call, checked and turned into column specs once."""
+
+    def __init__(self, leads, touches, policy, surveys, dealers, names, tz, as_of):
+        if not isinstance(policy, Policy):
+            raise TypeError(f"policy: expected a leadkit.Policy, got {type(policy).__name__}")
+        lead_frame = _frames.as_frame(leads, "leads")
+        touch_frame = _frames.as_frame(touches, "touches")
+        survey_frame = (_frames.as_frame(surveys, "surveys") if surveys is not None
+                        else pd.DataFrame({"lead_id": pd.Series([], dtype=object),
+                                           "at": pd.Series([], dtype="datetime64[ns, UTC]"),
+                                           "satisfied": pd.Series([], dtype=bool)}))
+        _frames.require_columns(lead_frame, "leads", ["lead_id", "created_at"])
+        _frames.require_columns(touch_frame, "touches", ["lead_id", "at", "method"])
+        _frames.require_columns(survey_frame, "surveys", ["lead_id", "at", "satisfied"])
+        self.dealers = _dealers_frame(dealers)
+        if "region_id" in names:
+            if self.dealers is None:
+                raise ValueError("by: region_id needs the dealers table (dealers=)")
+            region_of = dict(zip(self.dealers["dealer_id"], self.dealers["region_id"]))
+            lead_dealers = (lead_frame["dealer_id"] if "dealer_id" in lead_frame.columns
+                            else pd.Series([None] * len(lead_frame), dtype=object))
+            lead_frame = lead_frame.assign(region_id=lead_dealers.map(region_of).astype(object))
+        impl = policy._impl
+        fields = {name: _frames.LEAD_FIELDS[name][0] for name in dict.fromkeys(
+            [*_schedule._LEAD_COLUMNS, "entered_at", *impl.fields,
+             *[n for n in names if n in _frames.LEAD_FIELDS]])}
+        if "region_id" in names:
+            fields["region_id"] = "string"
+        compared = set(fields) - (set(impl.fields) - set(impl.compared_fields))
+        self.leads = lead_frame
+        self.lead_specs = _frames.table_specs(lead_frame, fields, table="leads",
+                                              compared=compared, tz=tz)
+        self.num_touches = len(touch_frame)
+        self.touch_specs = _frames.table_specs(touch_frame, _schedule._TOUCH_COLUMNS,
+                                               table="touches", tz=tz)
+        self.num_surveys = len(survey_frame)
+        self.survey_specs = _frames.table_specs(survey_frame, _SURVEY_COLUMNS, table="surveys",
+                                                tz=tz)
+        if as_of is None:
+            latest = [t for t in map(_frames.latest_instant,
+                                     (self.lead_specs, self.touch_specs, self.survey_specs))
+                      if t is not None]
+            if not latest:
+                raise ValueError("as_of: the inputs hold no timestamp to take it from; "
+                                 "pass as_of=")
+            self.as_of = max(latest)
+        else:
+            self.as_of = _frames.instant_seconds(as_of, "as_of", tz)
+        self.cadence = _core.cadence_for_policy(impl)
+
+    def tables(self) -> tuple:
+        """The leads, touches and surveys as the core's (rows, specs) arguments."""
+        return (len(self.leads), self.lead_specs, self.num_touches, self.touch_specs,
+                self.num_surveys, self.survey_specs)
+
+
 def state_for(leads: Any, touches: Any, policy: Policy, *, surveys=None, dealers=None,
               by=None, scope=None, as_of=None, tz=None, threads: int = 1,
               state: _core.KpiState | None = None):
     """Adds a batch to a KPI state (a new one unless given): the one path of ``kpis`` and of
     distributed runs. Returns (state, as_of seconds)."""
-    if not isinstance(policy, Policy):
-        raise TypeError(f"policy: expected a leadkit.Policy, got {type(policy).__name__}")
     names = _by_list(by)
-    lead_frame = _frames.as_frame(leads, "leads")
-    touch_frame = _frames.as_frame(touches, "touches")
-    survey_frame = (_frames.as_frame(surveys, "surveys") if surveys is not None
-                    else pd.DataFrame({"lead_id": pd.Series([], dtype=object),
-                                       "at": pd.Series([], dtype="datetime64[ns, UTC]"),
-                                       "satisfied": pd.Series([], dtype=bool)}))
-    _frames.require_columns(lead_frame, "leads", ["lead_id", "created_at"])
-    _frames.require_columns(touch_frame, "touches", ["lead_id", "at", "method"])
-    _frames.require_columns(survey_frame, "surveys", ["lead_id", "at", "satisfied"])
-    dealer_frame = _dealers_frame(dealers)
-    if "region_id" in names:
-        if dealer_frame is None:
-            raise ValueError("by: region_id needs the dealers table (dealers=)")
-        region_of = dict(zip(dealer_frame["dealer_id"], dealer_frame["region_id"]))
-        lead_dealers = (lead_frame["dealer_id"] if "dealer_id" in lead_frame.columns
-                        else pd.Series([None] * len(lead_frame), dtype=object))
-        lead_frame = lead_frame.assign(region_id=lead_dealers.map(region_of).astype(object))
-    mask = (scope or Scope.hq()).mask(lead_frame, dealer_frame)
-    impl = policy._impl
-    fields = {name: _frames.LEAD_FIELDS[name][0] for name in dict.fromkeys(
-        [*_schedule._LEAD_COLUMNS, "entered_at", *impl.fields,
-         *[n for n in names if n in _frames.LEAD_FIELDS]])}
-    if "region_id" in names:
-        fields["region_id"] = "string"
-    compared = set(fields) - (set(impl.fields) - set(impl.compared_fields))
-    lead_specs = _frames.table_specs(lead_frame, fields, table="leads", compared=compared, tz=tz)
-    touch_specs = _frames.table_specs(touch_frame, _schedule._TOUCH_COLUMNS, table="touches",
-                                      tz=tz)
-    survey_specs = _frames.table_specs(survey_frame, _SURVEY_COLUMNS, table="surveys", tz=tz)
-    if as_of is None:
-        latest = [t for t in map(_frames.latest_instant, (lead_specs, touch_specs, survey_specs))
-                  if t is not None]
-        if not latest:
-            raise ValueError("as_of: the inputs hold no timestamp to take it from; pass as_of=")
-        as_of_seconds = max(latest)
-    else:
-        as_of_seconds = _frames.instant_seconds(as_of, "as_of", tz)
+    inputs = _Inputs(leads, touches, policy, surveys, dealers, names, tz, as_of)
+    mask = (scope or Scope.hq()).mask(inputs.leads, inputs.dealers)
     state = state if state is not None else _core.KpiState(names)
     if list(state.by) != names:
         raise ValueError(f"by: the state groups by {list(state.by)!r}, not {names!r}")
-    state.add(_core.cadence_for_policy(impl), len(lead_frame), lead_specs, len(touch_frame),
-              touch_specs, len(survey_frame), survey_specs, as_of_seconds, mask, int(threads))
-    return state, as_of_seconds
+    state.add(inputs.cadence, *inputs.tables(), inputs.as_of, mask, int(threads))
+    return state, inputs.as_of
 
 
 def frame_of(state: _core.KpiState) -> pd.DataFrame:
@@ -183,3 +202,67 @@ def kpis(leads: Any, touches: Any, policy: Policy, *, surveys=None, dealers=None
     state, _ = state_for(leads, touches, policy, surveys=surveys, dealers=dealers, by=by,
                          scope=scope, as_of=as_of, tz=tz, threads=threads)
     return frame_of(state)
+
+
+#: The columns of ``lead_kpis()`` (part of the contract).
+LEAD_KPI_COLUMNS = [
+    "lead_id", "counted", "invalid", "grade", "current_grade", "won", "lost", "entry_due_at",
+    "entered_on_time", "first_contact_start", "first_contact_due_at", "first_contact_at",
+    "first_contact_method", "first_contact_due", "first_contact_on_time",
+    "first_contact_minutes", "follow_ups_due", "follow_ups_on_time", "timely", "surveyed",
+    "satisfied",
+]
+
+
+def lead_kpis(leads: Any, touches: Any, policy: Policy, *, surveys=None, as_of=None,
+              tz: str | None = None) -> pd.DataFrame:
+    """Each lead's part in :func:`kpis` at `as_of`, with the deadlines behind it: one row per
+    input lead, in input order (docs/kpis.md, "Lead by lead"). ``counted`` is False for leads
+    created after `as_of`; the deadlines and flags hold for counted leads that are not
+    invalid (NaT / False / 0 otherwise). Times are in the policy's zone."""
+    inputs = _Inputs(leads, touches, policy, surveys, None, [], tz, as_of)
+    out = _core.lead_kpis(inputs.cadence, *inputs.tables(), inputs.as_of)
+    counted = out["counted"].astype(bool)
+    valid = counted & ~out["invalid"].astype(bool)
+    zone = policy.time_zone
+    grades = np.array([*policy.grades, None], dtype=object)
+
+    def times(name: str, present: np.ndarray) -> pd.Series:
+        return _schedule._times(out[name], zone, present)
+
+    def grade(name: str) -> pd.Series:
+        codes = np.where(counted, out[name], -1)
+        return pd.Series(grades[codes], dtype=object)
+
+    def flag(name: str) -> np.ndarray:
+        return out[name].astype(bool) & valid
+
+    contacted = out["contacted"].astype(bool) & valid
+    minutes = pd.array(np.where(contacted, out["first_contact_minutes"], 0), dtype="Int64")
+    minutes[~contacted] = pd.NA
+    survey = np.where(counted, out["survey"], -1)
+    methods = pd.Series(out["first_contact_method"], dtype=object)
+    frame = pd.DataFrame({
+        "lead_id": inputs.leads["lead_id"].to_numpy(dtype=object),
+        "counted": counted,
+        "invalid": out["invalid"].astype(bool) & counted,
+        "grade": grade("grade"),
+        "current_grade": grade("current_grade"),
+        "won": flag("won"),
+        "lost": flag("lost"),
+        "entry_due_at": times("entry_due_at", valid),
+        "entered_on_time": flag("entered_on_time"),
+        "first_contact_start": times("first_contact_start", valid),
+        "first_contact_due_at": times("first_contact_due_at", valid),
+        "first_contact_at": times("first_contact_at", contacted),
+        "first_contact_method": methods.where(contacted, None),
+        "first_contact_due": flag("first_contact_due"),
+        "first_contact_on_time": flag("first_contact_on_time"),
+        "first_contact_minutes": minutes,
+        "follow_ups_due": np.where(valid, out["follow_ups_due"], 0),
+        "follow_ups_on_time": np.where(valid, out["follow_ups_on_time"], 0),
+        "timely": flag("timely"),
+        "surveyed": (survey >= 0) & valid,
+        "satisfied": (survey == 1) & valid,
+    })
+    return frame[LEAD_KPI_COLUMNS]

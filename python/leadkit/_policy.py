@@ -107,6 +107,13 @@ class Policy:
         """Per grade, the follow-up interval ``(min_days, max_days)``."""
         return dict(self._impl.follow_up_days)
 
+    @property
+    def scorecard_weights(self) -> dict[str, float]:
+        """The appraisal weights of the document's ``scorecard`` section (000 §8.2.1): KPI rate
+        name (a ``*_rate`` column of :data:`leadkit.KPI_COLUMNS`) -> weight; empty when the
+        policy has none. :func:`leadkit.scorecard` reads them."""
+        return dict(self._impl.scorecard_weights)
+
     def explain(self, lead: Mapping[str, Any]) -> Explanation:
         """Grades one lead and says why not the other rules: ``.grade``, ``.rule``,
         ``.reasons`` and ``.trace`` — for every rule before the one that fired, its first failed

@@ -241,3 +241,46 @@ def test_threads_give_the_same_numbers():
     pd.testing.assert_frame_equal(one, two)
     with pytest.raises(ValueError, match="threads"):
         leadkit.kpis(leads, touches, OABC, threads=0)
+
+
+# Lead by lead ----------------------------------------------------------------------------
+
+SUMMED = {"won": "won", "lost": "lost", "entered_on_time": "entered_on_time",
+          "first_contacts_due": "first_contact_due",
+          "first_contact_on_time": "first_contact_on_time", "follow_ups_due": "follow_ups_due",
+          "follow_ups_on_time": "follow_ups_on_time", "timely_leads": "timely",
+          "surveyed": "surveyed", "satisfied": "satisfied"}
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.integers(0, 10_000))
+def test_lead_facts_sum_to_the_kpis(seed):
+    leads, touches, surveys = random_inputs(seed)
+    facts = leadkit.lead_kpis(leads, touches, OABC, surveys=surveys, as_of=RANDOM_AS_OF)
+    assert list(facts["lead_id"]) == list(leads["lead_id"])
+    assert list(facts.columns) == leadkit.LEAD_KPI_COLUMNS
+    counted = facts[facts["counted"]]
+    valid = counted[~counted["invalid"]]
+    expected = leadkit.kpis(leads, touches, OABC, surveys=surveys, by="channel",
+                            as_of=RANDOM_AS_OF)
+    for row in expected.itertuples():
+        mine = valid[leads.loc[valid.index, "channel"] == row.channel]
+        assert len(mine) == row.leads
+        assert counted["invalid"][leads.loc[counted.index, "channel"] == row.channel].sum() \
+            == row.invalid
+        for kpi, flag in SUMMED.items():
+            assert mine[flag].sum() == getattr(row, kpi), (kpi, row.channel)
+    # Leads created after as_of are not counted; the earliest touch is the first contact.
+    later = leads["created_at"] > RANDOM_AS_OF
+    assert (~facts["counted"] == later).all()
+    firsts = (touches[touches["at"] <= RANDOM_AS_OF].groupby("lead_id")["at"].min())
+    touched = valid[valid["first_contact_at"].notna()]
+    assert (touched["first_contact_at"].to_numpy()
+            == firsts.reindex(touched["lead_id"]).to_numpy()).all()
+
+
+def test_lead_facts_name_bad_rows():
+    leads, touches, surveys, _ = example()
+    with pytest.raises(ValueError, match='touches row 4: lead_id "K9" is not in the leads'):
+        leadkit.lead_kpis(leads, touches.assign(lead_id=["K1", "K1", "K1", "K2", "K9"]), OABC,
+                          as_of=AS_OF)
