@@ -14,6 +14,8 @@ from ._routing import Assignment, Router, handover, parse_file_number, reclaim, 
 from ._schedule import agenda, schedule
 from ._effectiveness import (effectiveness, effectiveness_finalize, effectiveness_merge,
                              effectiveness_state)
+from ._pipeline import (PipelineState, funnel, grade_migration, monthly, pipeline,
+                        touches_per_won_lead)
 from . import testing
 
 __version__ = "0.1.0"
@@ -25,5 +27,6 @@ __all__ = [
     "reclaim", "route",
     "schedule", "testing",
     "effectiveness", "effectiveness_finalize", "effectiveness_merge", "effectiveness_state",
+    "PipelineState", "funnel", "grade_migration", "monthly", "pipeline", "touches_per_won_lead",
     "__version__",
 ]
