@@ -263,6 +263,16 @@ def merge_states(states: Iterable[pd.DataFrame]) -> pd.DataFrame:
     return sum_by(combined, keys, counts)
 
 
+def group_ids(frame: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
+    """Per row, a number naming its group of `keys` (null keys a group of their own); all
+    zeros with no keys."""
+    keys = list(keys)
+    if not keys:
+        return np.zeros(len(frame), dtype=np.int64)
+    filled = frame[keys].astype(object).where(frame[keys].notna(), _NULL)
+    return filled.groupby(keys, sort=False).ngroup().to_numpy()
+
+
 def ratio(numerator, denominator) -> np.ndarray:
     """numerator / denominator as floats; NaN where the denominator is 0."""
     num = np.asarray(numerator, dtype=np.float64)
