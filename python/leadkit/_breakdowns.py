@@ -3,14 +3,14 @@
 
 ``lost_analysis`` and ``profile`` count in mergeable states, as the traffic reports do
 (``_traffic``): a state of additive counts per group from one batch of leads, merged by
-:func:`leadkit._traffic.merge_states`, finalized into rates. ``scorecard`` reads a finished
+:func:`lost_analysis_merge` / :func:`profile_merge`, finalized into rates. ``scorecard`` reads a finished
 ``kpis`` table.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -19,8 +19,8 @@ from . import _frames
 from ._kpis import KPI_COLUMNS, Scope, _dealers_frame
 from ._policy import Policy
 from ._traffic import (REVIEWS, by_names, check_scope, check_zone, group_ids, lead_frame,
-                       local_times, one_of, period, ratio, scope_mask, state_keys, status_of,
-                       strings, sum_by)
+                       local_times, merge_kind, merge_states, one_of, period, ratio, scope_mask,
+                       state_keys, status_of, strings, sum_by)
 
 # --- lost sales (002 §2.7) -------------------------------------------------------------------
 
@@ -28,7 +28,7 @@ LOST_KEYS = ("month", "week", "dealer_id", "consultant_id", "channel", "model")
 _LOST_COUNTS = ["lost", "approved", "rejected", "pending", "review_null"]
 
 
-def lost_state(leads: Any, *, by: Any = "month", policy: Policy | None = None, tz=None,
+def lost_analysis_state(leads: Any, *, by: Any = "month", policy: Policy | None = None, tz=None,
                scope: Scope | None = None, dealers: Any = None) -> pd.DataFrame:
     """The additive state of :func:`lost_analysis` for one batch of leads: per group of `by`
     and ``lost_reason``, the counts ``lost``, ``approved``, ``rejected``, ``pending`` and
@@ -66,7 +66,12 @@ def lost_state(leads: Any, *, by: Any = "month", policy: Policy | None = None, t
     return sum_by(rows[keep], [*names, "lost_reason"], _LOST_COUNTS)
 
 
-def lost_finalize(state: pd.DataFrame) -> pd.DataFrame:
+def lost_analysis_merge(states: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """One lost-sales state from the states of disjoint batches of leads."""
+    return merge_states(merge_kind(states, "review_null", "lost_analysis"))
+
+
+def lost_analysis_finalize(state: pd.DataFrame) -> pd.DataFrame:
     """The :func:`lost_analysis` table of a (merged) state."""
     keys = state_keys(state)
     out = sum_by(state, keys, _LOST_COUNTS)
@@ -91,7 +96,7 @@ def lost_analysis(leads: Any, *, by: Any = "month", policy: Policy | None = None
     ``share`` (of the lost leads of the same `by` group), the review counts ``approved``,
     ``rejected``, ``pending``, ``review_null``, and ``rejection_rate`` = rejected ÷
     (approved + rejected + pending)."""
-    return lost_finalize(lost_state(leads, by=by, policy=policy, tz=tz, scope=scope,
+    return lost_analysis_finalize(lost_analysis_state(leads, by=by, policy=policy, tz=tz, scope=scope,
                                     dealers=dealers))
 
 
@@ -175,6 +180,14 @@ def profile_state(leads: Any, *, by: Any, scope: Scope | None = None, dealers: A
     dealer_ids = pd.DataFrame({"dealer_id": strings(frame, "dealer_id", "leads", "lead_id")})
     keep = scope_mask(scope, dealer_ids, dealer_frame)
     return sum_by(rows[keep], names, _PROFILE_COUNTS, {"age_band": band_labels(edges)})
+
+
+def profile_merge(states: Iterable[pd.DataFrame], *, age_bands: Any = None) -> pd.DataFrame:
+    """One profile state from the states of disjoint batches of leads; `age_bands` as given to
+    the states (it orders the bands)."""
+    merged = merge_states(merge_kind(states, "invalid", "profile"))
+    return sum_by(merged, state_keys(merged), _PROFILE_COUNTS,
+                  {"age_band": band_labels(age_bands)})
 
 
 def profile_finalize(state: pd.DataFrame, *, age_bands: Any = None) -> pd.DataFrame:

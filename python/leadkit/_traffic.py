@@ -249,12 +249,12 @@ def merge_states(states: Iterable[pd.DataFrame]) -> pd.DataFrame:
     one state lacks (a contact method it never saw) is 0 there."""
     states = list(states)
     if not states:
-        raise ValueError("merge_states: no state to merge")
+        raise ValueError("states: nothing to merge (an empty list)")
     keys = state_keys(states[0])
     counts = [c for c in states[0].columns if is_count(c)]
     for state in states[1:]:
         if state_keys(state) != keys:
-            raise ValueError(f"merge_states: states grouped by {keys!r} and "
+            raise ValueError(f"states: grouped by {keys!r} and by "
                              f"{state_keys(state)!r}")
         counts += [c for c in state.columns if is_count(c) and c not in counts]
     filled = [s.reindex(columns=[*keys, *counts]) for s in states]
@@ -271,6 +271,17 @@ def group_ids(frame: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
         return np.zeros(len(frame), dtype=np.int64)
     filled = frame[keys].astype(object).where(frame[keys].notna(), _NULL)
     return filled.groupby(keys, sort=False).ngroup().to_numpy()
+
+
+def merge_kind(states: Iterable[pd.DataFrame], marker: str, report: str) -> list[pd.DataFrame]:
+    """The states, each checked to be a DataFrame state of `report` (it has `marker`)."""
+    if isinstance(states, pd.DataFrame):
+        raise TypeError(f"{report}: expected a list of states, got one DataFrame")
+    states = list(states)
+    for position, state in enumerate(states):
+        if not isinstance(state, pd.DataFrame) or marker not in state.columns:
+            raise ValueError(f"states[{position}]: not a {report} state")
+    return states
 
 
 def ratio(numerator, denominator) -> np.ndarray:
@@ -334,7 +345,7 @@ def showroom_state(visits: Any, *, leads: Any = None, by: Any = None, scope: Sco
     """The additive state of :func:`showroom` for one batch of visits (with the leads they
     name): per group of `by` and model asked about (``visit_model``), the counts ``visits``,
     ``with_contact``, ``effective``, ``stayed``, ``stay_seconds`` and, with `leads`, ``won``.
-    Merge states with :func:`merge_states`, turn them into the report with
+    Merge states with :func:`showroom_merge`, turn them into the report with
     :func:`showroom_finalize`."""
     names = by_names(by, SHOWROOM_KEYS)
     scope = check_scope(scope)
@@ -372,6 +383,11 @@ def showroom_state(visits: Any, *, leads: Any = None, by: Any = None, scope: Sco
     table = pd.DataFrame({**keys, "visit_model": values["model"], **rows})
     inside = scope_mask(scope, pd.DataFrame({"dealer_id": values["dealer_id"]}), dealer_frame)
     return sum_by(table[inside], [*names, "visit_model"], counts)
+
+
+def showroom_merge(states: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """One showroom state from the states of disjoint batches of visits."""
+    return merge_states(merge_kind(states, "visits", "showroom"))
 
 
 def showroom_finalize(state: pd.DataFrame, *, top_models: int = 3) -> pd.DataFrame:
@@ -552,6 +568,12 @@ def _new_leads(table: pd.DataFrame, names: list[str], zone, tz) -> pd.DataFrame:
         else:
             keys[name] = period(received, name)
     return pd.DataFrame({**keys, "new_leads": np.ones(len(table), dtype=np.int64)})
+
+
+def activity_merge(states: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """One activity state from the states of disjoint batches (each lead's touches in one
+    batch)."""
+    return merge_states(merge_kind(states, "contacts", "activity"))
 
 
 def activity_finalize(state: pd.DataFrame) -> pd.DataFrame:
