@@ -199,7 +199,8 @@ def test_unknown_scope_ids_are_key_errors():
 # --- bad input -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("table, change, message", [
-    ("leads", lambda l: l.drop(columns="created_at"), 'leads: missing required column "created_at"'),
+    ("leads", lambda l: l.drop(columns="created_at"),
+     'leads: missing required column "created_at"'),
     ("leads", lambda l: l.assign(status=["won", "open", "won", "lost", None, "invalid", "wonn",
                                          None]),
      'leads row 6: lead_id "E7": unknown status "wonn" (open, won, lost, invalid)'),
