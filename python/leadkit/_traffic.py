@@ -298,7 +298,7 @@ def period(local: pd.Series, kind: str) -> pd.Series:
     ``hour`` (0-23) or ``weekday`` (ISO 1 = Monday ... 7 = Sunday); null stays null."""
     present = local.notna().to_numpy()
     if kind in ("hour", "weekday"):
-        values = local.dt.hour if kind == "hour" else local.dt.dayofweek + 1
+        values = local.dt.hour if kind == "hour" else local.dt.day_of_week + 1
         return values.astype("Int64") if not present.all() else values.astype(np.int64)
     if kind == "week":
         iso = local.dt.isocalendar()
@@ -406,7 +406,8 @@ def showroom_finalize(state: pd.DataFrame, *, top_models: int = 3) -> pd.DataFra
         out["won"] = totals["won"]
         out["visit_to_deal_rate"] = ratio(totals["won"], totals["visits"])
     out["avg_stay_minutes"] = ratio(totals["stay_seconds"], totals["stayed"] * 60)
-    out["top_models"] = _top_models(state, keys, totals, top_models)
+    out["top_models"] = pd.Series(_top_models(state, keys, totals, top_models), dtype=object,
+                                  index=out.index)
     return out
 
 
