@@ -4,8 +4,9 @@ One checked, scoped view of the leads and touches — :class:`History` — and t
 asked of it at an instant t:
 
 - the grade in force: the lead's grade at creation (its ``grade`` column, null = the
-  policy's classification), then each touch's non-null ``grade_after`` in touch time order
-  (equal times: input order); the latest change at or before t holds;
+  policy's classification), then each touch's non-null ``grade_after`` in the cadence's
+  touch order — by time, at equal times by method name, then by grade in the policy's order
+  (so the result never depends on row order); the latest change at or before t holds;
 - the state: not yet created, open with a grade, or closed as ``won``, ``lost`` or
   ``invalid`` (the close rules are in :func:`read`);
 - the grades ever in force by t.
@@ -56,7 +57,7 @@ class History:
     won_at: np.ndarray          # int64 seconds, or NEVER when unknown
     sales_stage: np.ndarray     # int8 index into SALES_STAGES; -1 for null and ``lost``
     keys: pd.DataFrame          # the group columns (object, None for null), one row per lead
-    change_lead: np.ndarray     # grade changes, by lead, then time, then input order:
+    change_lead: np.ndarray     # grade changes, by lead, then the cadence's touch order:
     change_time: np.ndarray     #   the creation grade (at created) first, then the touches'
     change_grade: np.ndarray    #   grade_after
     touch_lead: np.ndarray      # every touch of an in-scope lead: lead position and time
@@ -181,7 +182,7 @@ def read(leads: Any, touches: Any, policy: Policy | None, *, tz=None, scope=None
     lead_frame = _frames.as_frame(leads, "leads")
     touch_frame = _frames.as_frame(touches, "touches")
     _frames.require_columns(lead_frame, "leads", ["lead_id", "created_at"])
-    _frames.require_columns(touch_frame, "touches", ["lead_id", "at"])
+    _frames.require_columns(touch_frame, "touches", ["lead_id", "at", "method"])
     dealer_frame = dealers_frame(dealers)
     if "region_id" in names and dealer_frame is None:
         raise ValueError("by: region_id needs the dealers table (dealers=)")
@@ -195,7 +196,7 @@ def read(leads: Any, touches: Any, policy: Policy | None, *, tz=None, scope=None
         fields["sales_stage"] = "string"
     fields.update({name: "string" for name in names if name != "region_id"})
     specs = {s[0]: s for s in _frames.table_specs(lead_frame, fields, table="leads", tz=tz)}
-    touch_fields = {"lead_id": "string", "at": "instant"}
+    touch_fields = {"lead_id": "string", "at": "instant", "method": "string"}
     if policy is not None:
         touch_fields["grade_after"] = "string"
     touch_specs = {s[0]: s for s in _frames.table_specs(touch_frame, touch_fields,
@@ -256,6 +257,12 @@ def read(leads: Any, touches: Any, policy: Policy | None, *, tz=None, scope=None
     if not touch_valid.all():
         position = int(np.flatnonzero(~touch_valid)[0])
         raise ValueError(f"{_row('touches', position, ids[touch_lead[position]])}: at is null")
+    method = _decode(touch_specs["method"], m)
+    unnamed = np.flatnonzero(pd.isna(method))
+    if len(unnamed):
+        position = int(unnamed[0])
+        raise ValueError(f"{_row('touches', position, ids[touch_lead[position]])}: method is "
+                         "null")
     early = np.flatnonzero(touch_time < created[touch_lead])
     if len(early):
         position = int(early[0])
@@ -277,9 +284,11 @@ def read(leads: Any, touches: Any, policy: Policy | None, *, tz=None, scope=None
         changed = np.flatnonzero(after >= 0)
         lead_all = np.concatenate([np.arange(n), touch_lead[changed]])
         time_all = np.concatenate([created, touch_time[changed]])
-        order_all = np.concatenate([np.full(n, -1), changed])  # creation first at equal times
+        # At equal times: the creation first, then touches by method name, then by grade.
+        method_rank = pd.factorize(method[changed], sort=True)[0]
+        method_all = np.concatenate([np.full(n, -1), method_rank])
         grade_all = np.concatenate([initial, after[changed]])
-        order = np.lexsort((order_all, time_all, lead_all))
+        order = np.lexsort((grade_all, method_all, time_all, lead_all))
         change_lead, change_time, change_grade = (lead_all[order], time_all[order],
                                                   grade_all[order])
 

@@ -93,13 +93,16 @@ def _sum_groups(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return out
 
 
-def _matrix(counts: pd.DataFrame, by: list[str], label: str, labels: list[str],
+def _matrix(counts: pd.DataFrame, by: list[str], label: list[str], labels: list[tuple],
             value: str) -> tuple[pd.DataFrame, np.ndarray]:
-    """Summed counts as (groups, groups × labels matrix); rows with other labels are skipped."""
+    """Summed counts as (groups, groups × labels matrix): `labels` are tuples of values of
+    the `label` columns; rows with other labels are skipped."""
     group, first = _group_index(counts, by)
     out = np.zeros((len(first), len(labels)), np.int64)
-    code = pd.Index(labels, dtype=object).get_indexer(
-        pd.Index(counts[label].to_numpy(dtype=object), dtype=object))
+    wanted = pd.MultiIndex.from_tuples(labels, names=label)
+    given = pd.MultiIndex.from_arrays([counts[c].to_numpy(dtype=object) for c in label],
+                                      names=label)
+    code = wanted.get_indexer(given) if len(counts) else np.zeros(0, np.intp)
     ok = code >= 0
     np.add.at(out, (group[ok], code[ok]), counts[value].to_numpy(dtype=np.int64)[ok])
     return _groups(counts, by, first), out
@@ -368,7 +371,7 @@ def _need_policy(policy) -> None:
 
 
 def _finalize_pipeline(counts: pd.DataFrame, by: list[str], grades: list[str]) -> pd.DataFrame:
-    groups, open_leads = _matrix(counts, by, "state", grades, "leads")
+    groups, open_leads = _matrix(counts, by, ["state"], [(g,) for g in grades], "leads")
     share = _rate(open_leads, open_leads.sum(axis=1, keepdims=True))
     return _with_groups(groups, len(grades), {
         "grade": np.tile(np.array(grades, dtype=object), len(groups)),
@@ -377,8 +380,8 @@ def _finalize_pipeline(counts: pd.DataFrame, by: list[str], grades: list[str]) -
 
 def _finalize_migration(counts: pd.DataFrame, grades: list[str], long: bool) -> pd.DataFrame:
     sources, targets = [*grades, NEW], [*grades, *CLOSED]
-    _, matrix = _matrix(counts.assign(pair=counts["from"] + "\x00" + counts["to"]), [],
-                        "pair", [f"{a}\x00{b}" for a in sources for b in targets], "leads")
+    _, matrix = _matrix(counts, [], ["from", "to"],
+                        [(a, b) for a in sources for b in targets], "leads")
     values = matrix.reshape(len(sources), len(targets))
     if long:
         return pd.DataFrame({"from": np.repeat(sources, len(targets)),
@@ -404,9 +407,8 @@ def _finalize_monthly(counts: pd.DataFrame, months: list[str]) -> pd.DataFrame:
 def _finalize_funnel(counts: pd.DataFrame, by: list[str], grades: list[str]) -> pd.DataFrame:
     kinds = ["grade"] * len(grades) + ["sales_stage"] * len(SALES_STAGES)
     stages = [*grades, *SALES_STAGES]
-    labels = ["leads\x00leads", *[f"{k}\x00{s}" for k, s in zip(kinds, stages)]]
-    groups, sums = _matrix(counts.assign(label=counts["kind"] + "\x00" + counts["stage"]), by,
-                           "label", labels, "leads")
+    labels = [("leads", "leads"), *zip(kinds, stages)]
+    groups, sums = _matrix(counts, by, ["kind", "stage"], labels, "leads")
     leads, reached = sums[:, :1], sums[:, 1:]
     previous = np.full(reached.shape, -1, np.int64)  # -1: no previous stage
     previous[:, 1:] = reached[:, :-1]
