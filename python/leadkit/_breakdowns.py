@@ -153,7 +153,7 @@ def _age_bands(frame: pd.DataFrame, edges: list[int]) -> pd.Series:
     bad = present & ((ages < 0) | ~np.isfinite(ages))
     if bad.any():
         position = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"leads.age: {labels(position)} has {frame['age'].iloc[position]!r}; "
+        raise ValueError(f"leads.age: {labels(position)} has {_frames.show('age', frame['age'].iloc[position])}; "
                          "expected an age of 0 or more")
     names = np.array([*band_labels(edges), None], dtype=object)
     index = np.searchsorted(np.asarray(edges, dtype=np.float64), ages, side="right")
@@ -278,7 +278,7 @@ def _rate_values(frame: pd.DataFrame, rate: str, keys: list[str]) -> np.ndarray:
     if bad.any():
         position = int(np.flatnonzero(bad)[0])
         raise ValueError(f"kpis_frame.{rate}: {_row_name(frame, keys, position)} has "
-                         f"{values[position]!r}; expected a rate from 0 to 1")
+                         f"{float(values[position])!r}; expected a rate from 0 to 1")
     return values
 
 
