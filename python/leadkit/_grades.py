@@ -351,6 +351,22 @@ def grades_reached(h: History, t: int) -> np.ndarray:
     return out
 
 
+def instant(value, what: str, tz=None) -> int:
+    """An instant argument (aware datetime, Timestamp or ISO text; naive only with `tz`) as
+    seconds; anything else is an error naming the argument."""
+    if value is None or value is pd.NaT:
+        raise ValueError(f"{what}: expected a time, got {value!r}")
+    if isinstance(value, (bool, int, float, np.number)):
+        raise TypeError(f"{what}: expected a time (datetime, Timestamp or ISO text), got "
+                        f"{type(value).__name__} {value!r}")
+    try:
+        return _frames.instant_seconds(value, what, tz)
+    except (TypeError, ValueError) as error:
+        if str(error).startswith(f"{what}:"):
+            raise
+        raise ValueError(f"{what}: cannot read {value!r} as a time ({error})") from None
+
+
 def default_instant(h: History, what: str) -> int:
     """The latest timestamp in the inputs — never the machine's clock."""
     if h.latest is None:

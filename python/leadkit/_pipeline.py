@@ -200,7 +200,7 @@ class PipelineState:
         force, or won, lost, invalid): columns ``*by``, ``state``, ``leads``."""
         _need_policy(policy)
         h = _grades.read(leads, touches, policy, tz=tz, scope=scope, dealers=dealers, by=by)
-        t = _frames.instant_seconds(at, "at", tz)
+        t = _grades.instant(at, "at", tz)
         names = list(h.keys.columns)
         state = _grades.state_at(h, t)
         exists = state >= 0
@@ -219,8 +219,8 @@ class PipelineState:
         every pair present."""
         _need_policy(policy)
         h = _grades.read(leads, touches, policy, tz=tz, scope=scope, dealers=dealers)
-        t0 = _frames.instant_seconds(start, "start", tz)
-        t1 = _frames.instant_seconds(end, "end", tz)
+        t0 = _grades.instant(start, "start", tz)
+        t1 = _grades.instant(end, "end", tz)
         if t0 >= t1:
             raise ValueError(f"start: {_grades.utc_text(t0)} is not before end "
                              f"{_grades.utc_text(t1)}")
@@ -247,7 +247,7 @@ class PipelineState:
         ``open_at_end``."""
         _need_policy(policy)
         periods = _months(months)
-        h = _grades.read(leads, touches, None, tz=tz, scope=scope, dealers=dealers)
+        h = _grades.read(leads, touches, policy, tz=tz, scope=scope, dealers=dealers)
         bounds = _month_starts(periods, policy.time_zone)
         start, end = bounds[:len(periods)], bounds[len(periods):]
         valid = h.outcome != INVALID
@@ -280,7 +280,7 @@ class PipelineState:
         h = _grades.read(leads, touches, policy, tz=tz, scope=scope, dealers=dealers, by=by,
                          sales_stage=True)
         t = (_grades.default_instant(h, "as_of") if as_of is None
-             else _frames.instant_seconds(as_of, "as_of", tz))
+             else _grades.instant(as_of, "as_of", tz))
         names = list(h.keys.columns)
         exists = h.created <= t
         counted = exists & (h.outcome != INVALID)
@@ -306,7 +306,7 @@ class PipelineState:
         """Per group: ``won_leads`` and their ``touches`` up to the win."""
         h = _grades.read(leads, touches, None, tz=tz, scope=scope, dealers=dealers, by=by)
         t = (_grades.default_instant(h, "as_of") if as_of is None
-             else _frames.instant_seconds(as_of, "as_of", tz))
+             else _grades.instant(as_of, "as_of", tz))
         names = list(h.keys.columns)
         exists = h.created <= t
         won_now = exists & (h.outcome == WON) & (h.closed <= t)
