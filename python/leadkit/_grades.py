@@ -170,12 +170,13 @@ def read(leads: Any, touches: Any, policy: Policy | None, *, tz=None, scope=None
     close time before ``created_at`` counts as ``created_at``. ``open`` or null never closes.
 
     Without a policy the grades are neither read nor checked. `sales_stage` reads and checks
-    that column. Every error names the table, the row, its ``lead_id`` and the value.
+    that column. Every error names the table, the row, its ``lead_id`` and the value; the
+    whole tables are checked before the scope applies.
     """
-    if policy is not None and not isinstance(policy, Policy):
-        raise TypeError(f"policy: expected a leadkit.Policy, got {type(policy).__name__}")
     from ._kpis import Scope
 
+    if policy is not None and not isinstance(policy, Policy):
+        raise TypeError(f"policy: expected a leadkit.Policy, got {type(policy).__name__}")
     if scope is not None and not isinstance(scope, Scope):
         raise TypeError(f"scope: expected a leadkit.Scope, got {type(scope).__name__}")
     names = by_names(by)
@@ -187,23 +188,44 @@ def read(leads: Any, touches: Any, policy: Policy | None, *, tz=None, scope=None
     if "region_id" in names and dealer_frame is None:
         raise ValueError("by: region_id needs the dealers table (dealers=)")
 
-    # Conversion checks every value's type and names the row on failure.
+    # Converting checks every value's type and names the row on failure.
     fields = {"lead_id": "string", **{name: "instant" for name in _INSTANTS},
-              "status": "string", "lost_review": "string", "dealer_id": "string"}
-    if policy is not None:
-        fields["grade"] = "string"
-    if sales_stage:
-        fields["sales_stage"] = "string"
-    fields.update({name: "string" for name in names if name != "region_id"})
+              "status": "string", "lost_review": "string", "dealer_id": "string",
+              **({"grade": "string"} if policy is not None else {}),
+              **({"sales_stage": "string"} if sales_stage else {}),
+              **{name: "string" for name in names if name != "region_id"}}
     specs = {s[0]: s for s in _frames.table_specs(lead_frame, fields, table="leads", tz=tz)}
-    touch_fields = {"lead_id": "string", "at": "instant", "method": "string"}
-    if policy is not None:
-        touch_fields["grade_after"] = "string"
+    touch_fields = {"lead_id": "string", "at": "instant", "method": "string",
+                    **({"grade_after": "string"} if policy is not None else {})}
     touch_specs = {s[0]: s for s in _frames.table_specs(touch_frame, touch_fields,
                                                         table="touches", tz=tz)}
-    n = len(lead_frame)
-
     _frames.require_ids(lead_frame, "leads", "lead_id")
+    _frames.require_ids(touch_frame, "touches", "lead_id")
+    n, m = len(lead_frame), len(touch_frame)
+
+    ids, created = _lead_ids_and_creation(specs, n)
+    outcome, closed, won_at = _closing(specs, ids, created)
+    stage = _sales_stages(specs, ids) if sales_stage else np.full(n, -1, np.int8)
+    touch_lead, touch_time, method = _touches(touch_specs, ids, created, m)
+    grades: tuple[str, ...] = ()
+    changes = (np.zeros(0, np.int64),) * 3
+    if policy is not None:
+        grades = tuple(policy.grades)
+        given = _grade_codes(_decode(specs.get("grade"), n), grades, "grade", ids, "leads")
+        after = _grade_codes(_decode(touch_specs.get("grade_after"), m), grades,
+                             "grade_after", ids[touch_lead], "touches")
+        changes = _grade_changes(created, _initial_grades(lead_frame, given, policy),
+                                 touch_lead, touch_time, method, after)
+    keys = _group_keys(specs, names, dealer_frame, n)
+    latest = _frames.latest_instant([*specs.values(), *touch_specs.values()])
+    history = History(grades, ids, created, closed, outcome, won_at, stage, keys, *changes,
+                      touch_lead, touch_time, latest)
+    mask = (scope or Scope.hq()).mask(lead_frame, dealer_frame)
+    return history if mask is None else _subset(history, mask.astype(bool))
+
+
+def _lead_ids_and_creation(specs, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The lead ids (unique) and creation times (never null)."""
     ids = _decode(specs["lead_id"], n)
     twice = pd.Index(ids).duplicated()
     if twice.any():
@@ -215,21 +237,20 @@ def read(leads: Any, touches: Any, policy: Policy | None, *, tz=None, scope=None
     if not created_valid.all():
         position = int(np.flatnonzero(~created_valid)[0])
         raise ValueError(f"{_row('leads', position, ids[position])}: created_at is null")
+    return ids, created
+
+
+def _closing(specs, ids: np.ndarray, created: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(outcome, closed, won_at) of each lead by the close rules of :func:`read`; won_at is
+    NEVER where unknown."""
+    n = len(ids)
     status = _decode(specs.get("status"), n)
     _check_values(status, STATUSES, "status", ids, "leads",
                   'unknown {column} "{value}" ({allowed}){hint}')
     review = _decode(specs.get("lost_review"), n)
     _check_values(review, REVIEWS, "lost_review", ids, "leads",
                   'unknown {column} "{value}" ({allowed}){hint}')
-    stage = np.full(n, -1, np.int8)
-    if sales_stage:
-        stages = _decode(specs.get("sales_stage"), n)
-        _check_values(stages, SALES_STAGE_VALUES, "sales_stage", ids, "leads",
-                      'unknown {column} "{value}" ({allowed}){hint}')
-        stage = pd.Index(list(SALES_STAGES), dtype=object).get_indexer(
-            pd.Index(stages, dtype=object)).astype(np.int8)
-
-    # How and when each lead closes.
     won_at, won_valid = _instants(specs.get("won_at"), n)
     lost_at, lost_valid = _instants(specs.get("lost_at"), n)
     outcome = np.full(n, OPEN, np.int8)
@@ -237,74 +258,77 @@ def read(leads: Any, touches: Any, policy: Policy | None, *, tz=None, scope=None
     outcome[(status == "lost") & (review != "rejected")] = LOST
     outcome[status == "invalid"] = INVALID
     closed = np.full(n, NEVER, np.int64)
-    won_time = np.where(won_valid, np.maximum(won_at, created), created)
-    lost_time = np.where(lost_valid, np.maximum(lost_at, created), created)
-    closed = np.where(outcome == WON, won_time, closed)
-    closed = np.where(outcome == LOST, lost_time, closed)
+    closed = np.where(outcome == WON, np.where(won_valid, np.maximum(won_at, created), created),
+                      closed)
+    closed = np.where(outcome == LOST,
+                      np.where(lost_valid, np.maximum(lost_at, created), created), closed)
     closed = np.where(outcome == INVALID, created, closed)
+    return outcome, closed, np.where(won_valid, won_at, NEVER)
 
-    # Touches: known leads, a time, not before their lead's creation.
-    touch_ids = _frames.require_ids(touch_frame, "touches", "lead_id")
-    m = len(touch_frame)
-    touch_lead = pd.Index(ids, dtype=object).get_indexer(
-        pd.Index(_decode(touch_specs["lead_id"], m), dtype=object))
-    unknown = np.flatnonzero(touch_lead < 0)
+
+def _sales_stages(specs, ids: np.ndarray) -> np.ndarray:
+    """Each lead's index in SALES_STAGES; -1 for null and ``lost``."""
+    stages = _decode(specs.get("sales_stage"), len(ids))
+    _check_values(stages, SALES_STAGE_VALUES, "sales_stage", ids, "leads",
+                  'unknown {column} "{value}" ({allowed}){hint}')
+    return pd.Index(list(SALES_STAGES), dtype=object).get_indexer(
+        pd.Index(stages, dtype=object)).astype(np.int8)
+
+
+def _touches(specs, ids: np.ndarray, created: np.ndarray, m: int
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(lead position, time, method) of each touch: of a known lead, with a time and a method,
+    not before its lead's creation."""
+    touch_ids = _decode(specs["lead_id"], m)
+    lead = pd.Index(ids, dtype=object).get_indexer(pd.Index(touch_ids, dtype=object))
+    unknown = np.flatnonzero(lead < 0)
     if len(unknown):
         position = int(unknown[0])
-        raise ValueError(f'touches row {position}: lead_id "{touch_ids.iloc[position]}" is not '
-                         "in the leads")
-    touch_time, touch_valid = _instants(touch_specs["at"], m)
-    if not touch_valid.all():
-        position = int(np.flatnonzero(~touch_valid)[0])
-        raise ValueError(f"{_row('touches', position, ids[touch_lead[position]])}: at is null")
-    method = _decode(touch_specs["method"], m)
+        raise ValueError(f'touches row {position}: lead_id "{touch_ids[position]}" is not in '
+                         "the leads")
+    time, valid = _instants(specs["at"], m)
+    if not valid.all():
+        position = int(np.flatnonzero(~valid)[0])
+        raise ValueError(f"{_row('touches', position, touch_ids[position])}: at is null")
+    method = _decode(specs["method"], m)
     unnamed = np.flatnonzero(pd.isna(method))
     if len(unnamed):
         position = int(unnamed[0])
-        raise ValueError(f"{_row('touches', position, ids[touch_lead[position]])}: method is "
-                         "null")
-    early = np.flatnonzero(touch_time < created[touch_lead])
+        raise ValueError(f"{_row('touches', position, touch_ids[position])}: method is null")
+    early = np.flatnonzero(time < created[lead])
     if len(early):
         position = int(early[0])
-        lead = int(touch_lead[position])
-        raise ValueError(f"{_row('touches', position, ids[lead])}: at "
-                         f"{utc_text(touch_time[position])} is before the lead's created_at "
-                         f"{utc_text(created[lead])}")
-    latest = _frames.latest_instant([*specs.values(), *touch_specs.values()])
+        raise ValueError(f"{_row('touches', position, touch_ids[position])}: at "
+                         f"{utc_text(time[position])} is before the lead's created_at "
+                         f"{utc_text(created[lead[position]])}")
+    return lead, time, method
 
-    # Grades: at creation, then the touches' changes.
-    grades: tuple[str, ...] = ()
-    change_lead = change_time = change_grade = np.zeros(0, np.int64)
-    if policy is not None:
-        grades = tuple(policy.grades)
-        given = _grade_codes(_decode(specs.get("grade"), n), grades, "grade", ids, "leads")
-        after = _grade_codes(_decode(touch_specs.get("grade_after"), m), grades,
-                             "grade_after", ids[touch_lead], "touches")
-        initial = _initial_grades(lead_frame, given, policy)
-        changed = np.flatnonzero(after >= 0)
-        lead_all = np.concatenate([np.arange(n), touch_lead[changed]])
-        time_all = np.concatenate([created, touch_time[changed]])
-        # At equal times: the creation first, then touches by method name, then by grade.
-        method_rank = pd.factorize(method[changed], sort=True)[0]
-        method_all = np.concatenate([np.full(n, -1), method_rank])
-        grade_all = np.concatenate([initial, after[changed]])
-        order = np.lexsort((grade_all, method_all, time_all, lead_all))
-        change_lead, change_time, change_grade = (lead_all[order], time_all[order],
-                                                  grade_all[order])
 
-    # Group columns, then the scope.
+def _grade_changes(created, initial, touch_lead, touch_time, method, after
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(lead, time, grade) of every grade change — the creation grade, then each touch's
+    grade_after — sorted by lead, then the cadence's touch order: time; at equal times the
+    creation first, then touches by method name, then by grade."""
+    changed = np.flatnonzero(after >= 0)
+    lead = np.concatenate([np.arange(len(created)), touch_lead[changed]])
+    time = np.concatenate([created, touch_time[changed]])
+    method_rank = np.concatenate([np.full(len(created), -1),
+                                  pd.factorize(method[changed], sort=True)[0]])
+    grade = np.concatenate([initial, after[changed]])
+    order = np.lexsort((grade, method_rank, time, lead))
+    return lead[order], time[order], grade[order]
+
+
+def _group_keys(specs, names: list[str], dealer_frame, n: int) -> pd.DataFrame:
+    """The group columns of each lead as objects (None for null); ``region_id`` through the
+    dealers table (a dealer it lacks: null)."""
     columns = {name: pd.Series(_decode(specs.get(name), n), dtype=object)
                for name in names if name != "region_id"}
     if "region_id" in names:
         region_of = dict(zip(dealer_frame["dealer_id"], dealer_frame["region_id"]))
         regions = pd.Series(_decode(specs.get("dealer_id"), n), dtype=object).map(region_of)
         columns["region_id"] = regions.astype(object).where(regions.notna(), None)
-    keys = pd.DataFrame({name: columns[name] for name in names}, index=pd.RangeIndex(n))
-    mask = (scope or Scope.hq()).mask(lead_frame, dealer_frame)
-    history = History(grades, ids, created, closed, outcome,
-                      np.where(won_valid, won_at, NEVER), stage, keys, change_lead,
-                      change_time, change_grade, touch_lead, touch_time, latest)
-    return history if mask is None else _subset(history, mask.astype(bool))
+    return pd.DataFrame({name: columns[name] for name in names}, index=pd.RangeIndex(n))
 
 
 def _subset(h: History, keep: np.ndarray) -> History:
