@@ -3,8 +3,8 @@
 
 ``lost_analysis`` and ``profile`` count in mergeable states, as the traffic reports do
 (``_traffic``): a state of additive counts per group from one batch of leads, merged by
-:func:`lost_analysis_merge` / :func:`profile_merge`, finalized into rates. ``scorecard`` reads a finished
-``kpis`` table.
+:func:`lost_analysis_merge` / :func:`profile_merge`, finalized into rates. ``scorecard``
+reads a finished ``kpis`` table.
 """
 
 from __future__ import annotations
@@ -96,8 +96,9 @@ def lost_analysis(leads: Any, *, by: Any = "month", policy: Policy | None = None
     ``share`` (of the lost leads of the same `by` group), the review counts ``approved``,
     ``rejected``, ``pending``, ``review_null``, and ``rejection_rate`` = rejected ÷
     (approved + rejected + pending)."""
-    return lost_analysis_finalize(lost_analysis_state(leads, by=by, policy=policy, tz=tz, scope=scope,
-                                    dealers=dealers))
+    state = lost_analysis_state(leads, by=by, policy=policy, tz=tz, scope=scope,
+                                dealers=dealers)
+    return lost_analysis_finalize(state)
 
 
 # --- customer profile (000 §7.1.2) -----------------------------------------------------------
@@ -153,8 +154,9 @@ def _age_bands(frame: pd.DataFrame, edges: list[int]) -> pd.Series:
     bad = present & ((ages < 0) | ~np.isfinite(ages))
     if bad.any():
         position = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"leads.age: {labels(position)} has {_frames.show('age', frame['age'].iloc[position])}; "
-                         "expected an age of 0 or more")
+        shown = _frames.show("age", frame["age"].iloc[position])
+        raise ValueError(f"leads.age: {labels(position)} has {shown}; expected an age of 0 "
+                         "or more")
     names = np.array([*band_labels(edges), None], dtype=object)
     index = np.searchsorted(np.asarray(edges, dtype=np.float64), ages, side="right")
     return pd.Series(names[np.where(present, index, len(names) - 1)], dtype=object)

@@ -295,19 +295,29 @@ def ratio(numerator, denominator) -> np.ndarray:
 
 def period(local: pd.Series, kind: str) -> pd.Series:
     """Local times as ``day`` (YYYY-MM-DD), ``week`` (ISO YYYY-Www), ``month`` (YYYY-MM),
-    ``hour`` (0-23) or ``weekday`` (ISO 1 = Monday ... 7 = Sunday); null stays null."""
+    ``hour`` (0-23) or ``weekday`` (ISO 1 = Monday ... 7 = Sunday); null stays null. Labels
+    are formatted once per distinct day or month, not per row."""
     present = local.notna().to_numpy()
+    wall = local.dt.tz_localize(None).to_numpy()       # local wall times, NaT for null
     if kind in ("hour", "weekday"):
-        values = local.dt.hour if kind == "hour" else local.dt.day_of_week + 1
-        return values.astype("Int64") if not present.all() else values.astype(np.int64)
+        if kind == "hour":
+            values = wall.astype("datetime64[h]").astype(np.int64) % 24
+        else:  # 1970-01-01 was a Thursday (ISO 4)
+            values = (wall.astype("datetime64[D]").astype(np.int64) + 3) % 7 + 1
+        if present.all():
+            return pd.Series(values, dtype=np.int64)
+        return pd.Series(pd.arrays.IntegerArray(values, ~present))
+    unit = "M" if kind == "month" else "D"
+    uniques, inverse = np.unique(wall[present].astype(f"datetime64[{unit}]"),
+                                 return_inverse=True)
     if kind == "week":
-        iso = local.dt.isocalendar()
-        text = (iso["year"].astype("string") + "-W"
-                + iso["week"].astype("string").str.zfill(2))
+        iso = pd.DatetimeIndex(uniques).isocalendar()
+        labels = np.array([f"{y}-W{w:02d}" for y, w in zip(iso["year"], iso["week"])],
+                          dtype=object)
     else:
-        text = local.dt.strftime("%Y-%m-%d" if kind == "day" else "%Y-%m")
-    values = np.array(text.astype(object).to_numpy(), dtype=object)
-    values[~present] = None
+        labels = np.datetime_as_string(uniques, unit=unit).astype(object)
+    values = np.full(len(local), None, dtype=object)
+    values[present] = labels[inverse] if len(uniques) else []
     return pd.Series(values, dtype=object)
 
 
