@@ -50,6 +50,27 @@ BatchColumns::BatchColumns(int64_t num_rows, const py::list& specs)
             Column::Instants(Values<int64_t>(values, num_rows, name), valid);
       } else if (kind == "date") {
         column = Column::Dates(Values<int64_t>(values, num_rows, name), valid);
+      } else if (kind == "strings") {
+        // Offsets (num_rows + 1) into a character buffer, as Arrow lays them.
+        const std::span<const int64_t> offsets =
+            Values<int64_t>(values, num_rows + 1, name);
+        arrays_.push_back(t[4].cast<py::array>());  // `values` dangles now
+        const py::array& chars = arrays_.back();
+        const std::span<const uint8_t> bytes =
+            Values<uint8_t>(chars, chars.size(), name);
+        for (int64_t i = 0; i < num_rows; ++i) {
+          if (offsets[static_cast<size_t>(i)] < 0 ||
+              offsets[static_cast<size_t>(i)] >
+                  offsets[static_cast<size_t>(i) + 1] ||
+              offsets[static_cast<size_t>(i) + 1] >
+                  static_cast<int64_t>(bytes.size())) {
+            throw py::value_error(
+                absl::StrCat("column \"", name,
+                             "\": string offsets out of order at row ", i));
+          }
+        }
+        column = Column::Strings(
+            offsets, reinterpret_cast<const char*>(bytes.data()), valid);
       } else if (kind == "code") {
         std::vector<std::string>& dictionary =
             dictionaries_.emplace_back(t[4].cast<std::vector<std::string>>());

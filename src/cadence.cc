@@ -467,6 +467,14 @@ absl::StatusOr<const Column*> Read(const Columns& table,
   return c;
 }
 
+// An id column: strings, with or without a dictionary.
+absl::StatusOr<const Column*> ReadIds(const Columns& table,
+                                      absl::string_view table_name) {
+  const Column* c = table.Find("lead_id");
+  if (c != nullptr && c->type() == ColumnType::kString) return c;
+  return Read(table, table_name, "lead_id", ColumnType::kCode, true);
+}
+
 std::optional<Instant> InstantAt(const Column* c, int64_t row) {
   if (c == nullptr || c->IsNull(row)) return std::nullopt;
   return Instant(std::chrono::seconds(c->data<int64_t>()[row]));
@@ -490,6 +498,23 @@ std::string Quote(absl::string_view s) { return absl::StrCat("\"", s, "\""); }
 
 }  // namespace
 
+LeadRows::LeadRows(const LeadBatch& batch, const Column& ids)
+    : batch_(batch), ids_(ids) {
+  if (ids.type() != ColumnType::kCode) return;
+  for (const std::string& id : ids.dictionary()) {
+    auto it = batch.row_of.find(id);
+    of_code_.push_back(it == batch.row_of.end() ? -1 : it->second);
+  }
+}
+
+int64_t LeadRows::operator()(int64_t row) const {
+  if (ids_.type() == ColumnType::kCode) {
+    return of_code_[static_cast<size_t>(ids_.data<int32_t>()[row])];
+  }
+  auto it = batch_.row_of.find(ids_.ViewAt(row));
+  return it == batch_.row_of.end() ? -1 : it->second;
+}
+
 absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
                                         const Columns& leads,
                                         const Columns& touches, Instant as_of,
@@ -501,8 +526,7 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
   rejected.assign(static_cast<size_t>(n), 0);
   constexpr ColumnType kCode = ColumnType::kCode;
   constexpr ColumnType kTime = ColumnType::kInstant;
-  LEADKIT_ASSIGN_OR_RETURN(const Column* ids,
-                           Read(leads, "leads", "lead_id", kCode, true));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* ids, ReadIds(leads, "leads"));
   LEADKIT_ASSIGN_OR_RETURN(const Column* created,
                            Read(leads, "leads", "created_at", kTime, true));
   LEADKIT_ASSIGN_OR_RETURN(const Column* assigned,
@@ -566,7 +590,7 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
     if (!include.empty() && !include[r]) {
       // Out of scope: neither read nor reported, but known, so its touches are
       // not strays.
-      if (!ids->IsNull(row)) row_of.emplace(ids->StringAt(row), row);
+      if (!ids->IsNull(row)) row_of.emplace(ids->ViewAt(row), row);
       rejected[r] = 1;
       continue;
     }
@@ -576,7 +600,7 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
       rejected[r] = 1;
       continue;
     }
-    const absl::string_view id = ids->StringAt(row);
+    const absl::string_view id = ids->ViewAt(row);
     // Built only for a message: most rows need none.
     const auto who = [&] { return absl::StrCat("lead_id ", Quote(id)); };
     if (!row_of.emplace(id, row).second) {
@@ -658,7 +682,7 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
 
   // Touches, grouped by lead (a counting sort over lead rows).
   LEADKIT_ASSIGN_OR_RETURN(const Column* touch_ids,
-                           Read(touches, "touches", "lead_id", kCode, true));
+                           ReadIds(touches, "touches"));
   LEADKIT_ASSIGN_OR_RETURN(const Column* touch_at,
                            Read(touches, "touches", "at", kTime, true));
   LEADKIT_ASSIGN_OR_RETURN(const Column* method,
@@ -666,11 +690,7 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
   LEADKIT_ASSIGN_OR_RETURN(
       const Column* grade_after,
       Read(touches, "touches", "grade_after", kCode, false));
-  std::vector<int64_t> lead_of_code;
-  for (const std::string& id : touch_ids->dictionary()) {
-    auto it = row_of.find(id);
-    lead_of_code.push_back(it == row_of.end() ? -1 : it->second);
-  }
+  const LeadRows lead_of(batch, *touch_ids);
   const std::vector<int> grade_after_of = CodeIndex(grade_after, grade_names);
   const int64_t m = touches.num_rows();
   std::vector<int64_t> touch_lead(static_cast<size_t>(m), -1);
@@ -684,10 +704,9 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
       continue;
     }
     const auto who = [&] {
-      return absl::StrCat("lead_id ", Quote(touch_ids->StringAt(t)));
+      return absl::StrCat("lead_id ", Quote(touch_ids->ViewAt(t)));
     };
-    const int64_t lead =
-        lead_of_code[static_cast<size_t>(touch_ids->data<int32_t>()[t])];
+    const int64_t lead = lead_of(t);
     if (lead < 0) {
       LEADKIT_RETURN_IF_ERROR(
           reject("touches", t, "lead_id", who() + " is not in the leads"));
@@ -755,7 +774,7 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
   for (const auto& [t, lead] : early) {
     LEADKIT_RETURN_IF_ERROR(reject(
         "touches", t, "at",
-        absl::StrCat("lead_id ", Quote(touch_ids->StringAt(t)), ": at ",
+        absl::StrCat("lead_id ", Quote(touch_ids->ViewAt(t)), ": at ",
                      cadence_internal::InstantText(*InstantAt(touch_at, t)),
                      " is before the lead's created_at ",
                      cadence_internal::InstantText(
@@ -832,7 +851,7 @@ absl::StatusOr<ScheduleResult> Cadence::Schedule(
     if (!tasks.ok()) {
       LEADKIT_RETURN_IF_ERROR(
           reject("leads", row, "",
-                 absl::StrCat("lead_id ", Quote(batch.ids->StringAt(row)), ": ",
+                 absl::StrCat("lead_id ", Quote(batch.ids->ViewAt(row)), ": ",
                               tasks.status().message())));
       continue;
     }

@@ -18,6 +18,8 @@ absl::string_view ColumnTypeName(ColumnType type) {
       return "instant";
     case ColumnType::kDate:
       return "date";
+    case ColumnType::kString:
+      return "strings";
   }
   return "unknown";
 }
@@ -55,6 +57,15 @@ Column Column::Instants(std::span<const int64_t> seconds,
 Column Column::Dates(std::span<const int64_t> days, const uint8_t* valid) {
   return Column(ColumnType::kDate, days.data(),
                 static_cast<int64_t>(days.size()), valid);
+}
+
+Column Column::Strings(std::span<const int64_t> offsets, const char* chars,
+                       const uint8_t* valid) {
+  Column c(ColumnType::kString, offsets.data(),
+           offsets.empty() ? 0 : static_cast<int64_t>(offsets.size()) - 1,
+           valid);
+  c.chars_ = chars;
+  return c;
 }
 
 Column Column::ValidityOnly(int64_t size, const uint8_t* valid) {

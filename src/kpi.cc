@@ -119,8 +119,8 @@ absl::StatusOr<LeadKpi> LeadRow(const Cadence& cadence, const LeadBatch& batch,
   if (!status.ok()) {
     return absl::Status(
         status.code(),
-        absl::StrCat("leads row ", row, " (lead_id \"",
-                     batch.ids->StringAt(row), "\"): ", status.message()));
+        absl::StrCat("leads row ", row, " (lead_id \"", batch.ids->ViewAt(row),
+                     "\"): ", status.message()));
   }
   return out;
 }
@@ -137,17 +137,14 @@ absl::StatusOr<std::vector<int8_t>> LatestSurveys(const LeadBatch& batch,
     const Column* at = surveys->Find("at");
     const Column* satisfied = surveys->Find("satisfied");
     if (ids == nullptr || at == nullptr || satisfied == nullptr ||
-        ids->type() != ColumnType::kCode ||
+        (ids->type() != ColumnType::kCode &&
+         ids->type() != ColumnType::kString) ||
         at->type() != ColumnType::kInstant) {
       return absl::InvalidArgumentError(
           "surveys: needs lead_id (strings), at (instants) and satisfied "
           "(booleans)");
     }
-    std::vector<int64_t> lead_of_code;
-    for (const std::string& id : ids->dictionary()) {
-      auto it = batch.row_of.find(id);
-      lead_of_code.push_back(it == batch.row_of.end() ? -1 : it->second);
-    }
+    const cadence_internal::LeadRows lead_of(batch, *ids);
     std::vector<int64_t> latest(static_cast<size_t>(n),
                                 std::numeric_limits<int64_t>::min());
     for (int64_t s = 0; s < surveys->num_rows(); ++s) {
@@ -159,14 +156,13 @@ absl::StatusOr<std::vector<int8_t>> LatestSurveys(const LeadBatch& batch,
             "surveys.", column, ": row ", s,
             ids->IsNull(s)
                 ? ""
-                : absl::StrCat(" (lead_id \"", ids->StringAt(s), "\")"),
+                : absl::StrCat(" (lead_id \"", ids->ViewAt(s), "\")"),
             " is null; lead_id, at and satisfied are required"));
       }
-      const int64_t lead =
-          lead_of_code[static_cast<size_t>(ids->data<int32_t>()[s])];
+      const int64_t lead = lead_of(s);
       if (lead < 0) {
         return absl::InvalidArgumentError(
-            absl::StrCat("surveys row ", s, ": lead_id \"", ids->StringAt(s),
+            absl::StrCat("surveys row ", s, ": lead_id \"", ids->ViewAt(s),
                          "\" is not in the leads"));
       }
       const auto r = static_cast<size_t>(lead);

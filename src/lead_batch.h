@@ -42,6 +42,19 @@ struct LeadBatch {
   }
 };
 
+// The lead row of each row of another table's lead_id column (not null), -1
+// for an id not in the batch.
+class LeadRows {
+ public:
+  LeadRows(const LeadBatch& batch, const Column& ids);
+  int64_t operator()(int64_t row) const;
+
+ private:
+  const LeadBatch& batch_;
+  const Column& ids_;
+  std::vector<int64_t> of_code_;  // per dictionary code, for code columns
+};
+
 // Reads `leads` (lead_id, created_at and the optional columns of docs/data.md)
 // and `touches` (lead_id, at, method, grade_after). Rows with a zero in
 // `include` (when given) are left out without a word, and so are their touches.

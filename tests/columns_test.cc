@@ -37,6 +37,24 @@ TEST(Columns, NullsComeFromValidityNanAndNegativeCodes) {
   EXPECT_EQ(leads.Find("budget"), nullptr);
 }
 
+TEST(Columns, StringsAreViewedWhereTheyLie) {
+  const std::string chars = "L1L22L333";
+  const std::vector<int64_t> offsets = {0, 2, 5, 5, 9};
+  const std::vector<uint8_t> valid = {1, 1, 0, 1};
+  Columns leads(4);
+  ASSERT_THAT(leads.Add("lead_id",
+                        Column::Strings(offsets, chars.data(), valid.data())),
+              IsOk());
+  const Column* ids = leads.Find("lead_id");
+  EXPECT_EQ(ids->type(), ColumnType::kString);
+  EXPECT_EQ(ids->size(), 4);
+  EXPECT_EQ(ids->ViewAt(0), "L1");
+  EXPECT_EQ(ids->ViewAt(1), "L22");
+  EXPECT_TRUE(ids->IsNull(2));
+  EXPECT_EQ(ids->ViewAt(3), "L333");
+  EXPECT_EQ(ColumnTypeName(ids->type()), "strings");
+}
+
 TEST(Columns, RejectsDuplicatesWrongLengthsAndCodesPastTheDictionary) {
   std::vector<double> two = {1, 2};
   std::vector<int32_t> codes = {0, 2};

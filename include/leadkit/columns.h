@@ -37,9 +37,11 @@ enum class ColumnType {
   kCode,     // int32 codes into a dictionary of strings; negative = null
   kInstant,  // int64 seconds since 1970-01-01T00:00:00Z
   kDate,     // int64 days since 1970-01-01
+  kString,  // UTF-8 strings: int64 offsets (size + 1) into one character buffer
 };
 
-// Returns "double", "int64", "bool", "string codes", "instant" or "date".
+// Returns "double", "int64", "bool", "string codes", "instant", "date" or
+// "strings".
 absl::string_view ColumnTypeName(ColumnType type);
 
 // One column: a pointer to `size` values of `type` plus optional validity
@@ -59,6 +61,12 @@ class Column {
                          const uint8_t* valid = nullptr);
   static Column Dates(std::span<const int64_t> days,
                       const uint8_t* valid = nullptr);
+  // Strings without a dictionary, viewed where they lie (an Arrow string
+  // array's offsets and characters): row i is chars[offsets[i], offsets[i+1]).
+  // Id columns (lead_id) come this way: every value differs, so a dictionary
+  // would only copy them.
+  static Column Strings(std::span<const int64_t> offsets, const char* chars,
+                        const uint8_t* valid = nullptr);
   // A column known only by which rows are null (values never read): what a rule
   // that only tests a string field for null needs, without building a
   // dictionary.
@@ -106,6 +114,16 @@ class Column {
     return dictionary_[static_cast<size_t>(data<int32_t>()[row])];
   }
 
+  // The string at `row` of a code or string column. Undefined for a null.
+  absl::string_view ViewAt(int64_t row) const {
+    if (type_ == ColumnType::kString) {
+      const int64_t* offsets = data<int64_t>();
+      return {chars_ + offsets[row],
+              static_cast<size_t>(offsets[row + 1] - offsets[row])};
+    }
+    return StringAt(row);
+  }
+
  private:
   Column(ColumnType type, const void* data, int64_t size, const uint8_t* valid)
       : type_(type), data_(data), size_(size), valid_(valid) {}
@@ -115,6 +133,7 @@ class Column {
   int64_t size_;
   const uint8_t* valid_;
   std::span<const std::string> dictionary_;
+  const char* chars_ = nullptr;  // kString
   bool validity_only_ = false;
 };
 

@@ -14,6 +14,7 @@ from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from . import _core
 
@@ -231,6 +232,41 @@ def _string_spec(name, series, table, labels):
                   " (read the column as text, e.g. dtype=str)")
 
 
+def _arrow_strings(series: pd.Series):
+    """The one Arrow string array behind `series`, or None when it is not Arrow-backed."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.StringDtype):
+        arrow_backed = dtype.storage == "pyarrow"
+    elif isinstance(dtype, pd.ArrowDtype):
+        arrow_backed = (pa.types.is_string(dtype.pyarrow_dtype)
+                        or pa.types.is_large_string(dtype.pyarrow_dtype))
+    else:
+        arrow_backed = False
+    if not arrow_backed:
+        return None
+    chunked = pa.array(series.array)
+    if isinstance(chunked, pa.Array):
+        return chunked
+    return chunked.combine_chunks() if chunked.num_chunks != 1 else chunked.chunk(0)
+
+
+def id_spec(name, series, table, labels):
+    """An id column (every value differs): Arrow strings go to the core as they lie, offsets
+    and characters without a copy or a dictionary; other columns as string codes."""
+    array = _arrow_strings(series)
+    if array is None:
+        return _string_spec(name, series, table, labels)
+    n = len(array)
+    _, offsets_buffer, chars_buffer = array.buffers()
+    wide = pa.types.is_large_string(array.type)
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int64 if wide else np.int32,
+                            count=n + 1, offset=array.offset * (8 if wide else 4))
+    chars = (np.frombuffer(chars_buffer, dtype=np.uint8) if chars_buffer is not None
+             else np.zeros(0, np.uint8))
+    valid = None if array.null_count == 0 else series.notna().to_numpy().view(np.uint8)
+    return (name, "strings", offsets.astype(np.int64, copy=False), valid, chars)
+
+
 def _instant_spec(name, series, table, labels, tz):
     dtype = series.dtype
     if isinstance(dtype, pd.ArrowDtype) and dtype.kind == "M":
@@ -302,9 +338,12 @@ def column_spec(frame, name, field_type, *, table, labels, tz=None, validity_onl
     return _date_spec(name, series, table, labels)
 
 
-def table_specs(frame, fields, *, table, compared=None, tz=None, id_column="lead_id"):
+def table_specs(frame, fields, *, table, compared=None, tz=None, id_column="lead_id",
+                ids_as_strings=False):
     """Specs for the columns of `fields` ({name: type}) present in `frame`; absent ones read
-    as null. Fields not in `compared` (None = all) pass only their null flags."""
+    as null. Fields not in `compared` (None = all) pass only their null flags. With
+    `ids_as_strings`, the id column goes as strings (:func:`id_spec`) for engines that read
+    it so."""
     columns = list(frame.columns)
     for name in [*fields, id_column]:
         if columns.count(name) > 1:
@@ -313,6 +352,9 @@ def table_specs(frame, fields, *, table, compared=None, tz=None, id_column="lead
     specs = []
     for name, field_type in fields.items():
         if name not in frame.columns:
+            continue
+        if ids_as_strings and name == id_column:
+            specs.append(id_spec(name, frame[name], table, labels))
             continue
         specs.append(
             column_spec(
@@ -323,13 +365,15 @@ def table_specs(frame, fields, *, table, compared=None, tz=None, id_column="lead
     return specs
 
 
-def lead_specs(frame, fields, *, table="leads", compared=(), tz=None, id_column="lead_id"):
+def lead_specs(frame, fields, *, table="leads", compared=(), tz=None, id_column="lead_id",
+               ids_as_strings=False):
     """Specs for the lead `fields` present in `frame`; absent fields read as null.
 
     Fields not in `compared` are only tested for null, so only their validity is converted.
     """
     return table_specs(frame, {name: LEAD_FIELDS[name][0] for name in fields}, table=table,
-                       compared=set(compared), tz=tz, id_column=id_column)
+                       compared=set(compared), tz=tz, id_column=id_column,
+                       ids_as_strings=ids_as_strings)
 
 
 def latest_instant(specs) -> int | None:

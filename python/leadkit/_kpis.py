@@ -134,13 +134,13 @@ class _Inputs:
         compared = set(fields) - (set(impl.fields) - set(impl.compared_fields))
         self.leads = lead_frame
         self.lead_specs = _frames.table_specs(lead_frame, fields, table="leads",
-                                              compared=compared, tz=tz)
+                                              compared=compared, tz=tz, ids_as_strings=True)
         self.num_touches = len(touch_frame)
         self.touch_specs = _frames.table_specs(touch_frame, _schedule._TOUCH_COLUMNS,
-                                               table="touches", tz=tz)
+                                               table="touches", tz=tz, ids_as_strings=True)
         self.num_surveys = len(survey_frame)
         self.survey_specs = _frames.table_specs(survey_frame, _SURVEY_COLUMNS, table="surveys",
-                                                tz=tz)
+                                                tz=tz, ids_as_strings=True)
         if as_of is None:
             latest = [t for t in map(_frames.latest_instant,
                                      (self.lead_specs, self.touch_specs, self.survey_specs))

@@ -34,8 +34,10 @@ def _run(leads, touches, policy: Policy, as_of, tz, collect: bool):
     impl = policy._impl
     fields = list(dict.fromkeys([*_LEAD_COLUMNS, *impl.fields]))
     compared = set(_LEAD_COLUMNS) | set(impl.compared_fields)
-    lead_specs = _frames.lead_specs(lead_frame, fields, compared=compared, tz=tz)
-    touch_specs = _frames.table_specs(touch_frame, _TOUCH_COLUMNS, table="touches", tz=tz)
+    lead_specs = _frames.lead_specs(lead_frame, fields, compared=compared, tz=tz,
+                                    ids_as_strings=True)
+    touch_specs = _frames.table_specs(touch_frame, _TOUCH_COLUMNS, table="touches", tz=tz,
+                                      ids_as_strings=True)
     if as_of is None:
         latest = [t for t in (_frames.latest_instant(lead_specs),
                               _frames.latest_instant(touch_specs)) if t is not None]

@@ -284,3 +284,41 @@ def test_lead_facts_name_bad_rows():
     with pytest.raises(ValueError, match='touches row 4: lead_id "K9" is not in the leads'):
         leadkit.lead_kpis(leads, touches.assign(lead_id=["K1", "K1", "K1", "K2", "K9"]), OABC,
                           as_of=AS_OF)
+
+
+# Ids reach the core as Arrow strings (no dictionary), in any of pandas' string layouts ----
+
+def _id_layouts(series: pd.Series):
+    import pyarrow as pa
+    yield series.astype(object)
+    yield series.astype(pd.StringDtype("python"))
+    yield series.astype(pd.StringDtype("pyarrow"))
+    yield series.astype(pd.ArrowDtype(pa.string()))
+    yield series.astype(pd.ArrowDtype(pa.large_string()))
+    # Several chunks, and a slice that starts inside the Arrow buffers.
+    half = len(series) // 2
+    chunked = pa.chunked_array([pa.array(series[:half].tolist()),
+                                pa.array(series[half:].tolist())])
+    yield pd.Series(pd.arrays.ArrowExtensionArray(chunked))
+    padded = pa.array(["pad", *series.tolist()], type=pa.large_string()).slice(1)
+    yield pd.Series(pd.arrays.ArrowExtensionArray(padded))
+
+
+def test_every_string_layout_of_the_ids_gives_the_same_kpis():
+    leads, touches, surveys, _ = example()
+    expected = leadkit.kpis(leads, touches, OABC, surveys=surveys, as_of=AS_OF)
+    for lead_ids, touch_ids, survey_ids in zip(*map(_id_layouts, (
+            leads["lead_id"], touches["lead_id"], surveys["lead_id"]))):
+        got = leadkit.kpis(leads.assign(lead_id=lead_ids), touches.assign(lead_id=touch_ids),
+                           OABC, surveys=surveys.assign(lead_id=survey_ids), as_of=AS_OF)
+        pd.testing.assert_frame_equal(got, expected)
+
+
+def test_null_and_unknown_arrow_ids_are_named():
+    leads, touches, surveys, _ = example()
+    ids = pd.Series(["K1", "K2", None, "K4", "K5", "K6"], dtype=pd.StringDtype("pyarrow"))
+    with pytest.raises(ValueError, match="leads row 2: lead_id is null"):
+        leadkit.kpis(leads.assign(lead_id=ids), touches, OABC, as_of=AS_OF)
+    stray = pd.Series(["K1", "K1", "K1", "K2", "K7"], dtype=pd.StringDtype("pyarrow"))
+    with pytest.raises(ValueError, match='touches row 4: lead_id "K7" is not in the leads'):
+        leadkit.kpis(leads, touches.assign(lead_id=stray), OABC, as_of=AS_OF)
