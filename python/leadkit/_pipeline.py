@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from . import _frames, _grades
-from ._grades import CLOSED, INVALID, LOST, SALES_STAGES, WON, History
+from ._grades import CLOSED, INVALID, LOST, SALES_STAGES, WON
 from ._policy import Policy
 
 #: The from-state of a lead created between ``start`` and ``end`` in ``grade_migration``.
@@ -171,9 +171,6 @@ def _count_before(sorted_values: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 
 # The state -------------------------------------------------------------------------------
-
-_REPORTS = ("pipeline", "grade_migration", "monthly", "funnel", "touches_per_won_lead")
-
 
 @dataclass(frozen=True, eq=False)
 class PipelineState:
