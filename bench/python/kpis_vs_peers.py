@@ -168,7 +168,9 @@ def _run(impl: str, threads: int, by: str, args, data: Path, out: Path) -> dict:
                "--as-of", args.as_of, "--repeat", str(args.repeat)]
     done = subprocess.run(command, env=env, capture_output=True, text=True)
     if done.returncode != 0:
-        raise SystemExit(f"{impl} threads={threads} by={by} failed:\n{done.stderr}")
+        how = (f"signal {-done.returncode}" if done.returncode < 0
+               else f"exit code {done.returncode}")
+        raise SystemExit(f"{impl} threads={threads} by={by} failed ({how}):\n{done.stderr}")
     stats = json.loads(done.stdout.strip().splitlines()[-1])
     stats["result"] = result
     print(f"  {impl:8} threads={threads} by={by:14} {stats['seconds']:7.2f} s  "
