@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import time
 
 import numpy as np
 import pandas as pd
 
 import leadkit
+from _timing import peak, reset_peak
 
 ZONE = "Asia/Shanghai"
 OFFSET = 8 * 3600
@@ -208,10 +208,6 @@ def pandas_kpis(leads, touches, surveys, as_of: int) -> pd.DataFrame:
     return out[["channel", *leadkit.KPI_COLUMNS]]
 
 
-def peak_rss() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--leads", type=int, default=1_000_000)
@@ -224,12 +220,12 @@ def main() -> None:
     as_of = as_of_ts.value // 10**9
     inputs = sum(f.memory_usage(deep=True).sum() for f in (leads, touches, surveys))
 
-    # Peak memory first, on a fresh process high-water mark.
-    before = peak_rss()
+    # Peak memory growth: the peak during the call above the memory in use before it.
+    before = reset_peak()
     start = time.perf_counter()
     ours = leadkit.kpis(leads, touches, policy, surveys=surveys, by="channel", as_of=as_of_ts)
     one = time.perf_counter() - start
-    growth = max(0, peak_rss() - before)
+    growth = max(0, peak() - before)
 
     start = time.perf_counter()
     ours2 = leadkit.kpis(leads, touches, policy, surveys=surveys, by="channel", as_of=as_of_ts,

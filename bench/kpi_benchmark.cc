@@ -13,13 +13,15 @@ namespace leadkit {
 namespace {
 
 // A million leads and five million touches, as the Python converter hands them
-// over.
+// over: ids as strings (offsets into one buffer), categories as codes.
 struct Batch {
   int64_t n = 1'000'000;
-  std::vector<std::string> ids,
-      channels = {"website", "showroom", "phone", "social"},
-      methods = {"phone", "wechat", "visit"};
-  std::vector<int32_t> lead_codes, channel, touch_lead, method;
+  std::string lead_chars, touch_chars;
+  std::vector<int64_t> lead_offsets{0}, touch_offsets{0};
+  std::vector<std::string> channels = {"website", "showroom", "phone",
+                                       "social"},
+                           methods = {"phone", "wechat", "visit"};
+  std::vector<int32_t> channel, method;
   std::vector<int64_t> created, at;
   std::vector<double> days;
   Columns leads{0}, touches{0};
@@ -28,26 +30,29 @@ struct Batch {
     std::mt19937_64 rng(11);
     const int64_t from = 1704157200;  // 2024-01-02 01:00 UTC
     for (int64_t i = 0; i < n; ++i) {
-      ids.push_back("L" + std::to_string(i));
-      lead_codes.push_back(static_cast<int32_t>(i));
+      lead_chars += "L" + std::to_string(i);
+      lead_offsets.push_back(static_cast<int64_t>(lead_chars.size()));
       channel.push_back(static_cast<int32_t>(rng() % channels.size()));
       created.push_back(from + static_cast<int64_t>(rng() % (300 * 86400)));
       days.push_back(static_cast<double>(rng() % 120));
     }
     for (int64_t k = 0; k < 5 * n; ++k) {
       const int64_t lead = static_cast<int64_t>(rng() % n);
-      touch_lead.push_back(static_cast<int32_t>(lead));
+      touch_chars += "L" + std::to_string(lead);
+      touch_offsets.push_back(static_cast<int64_t>(touch_chars.size()));
       at.push_back(created[static_cast<size_t>(lead)] +
                    static_cast<int64_t>(rng() % (60 * 86400)));
       method.push_back(static_cast<int32_t>(rng() % methods.size()));
     }
     leads = Columns(n);
-    Check(leads.Add("lead_id", Column::Codes(lead_codes, ids)));
+    Check(
+        leads.Add("lead_id", Column::Strings(lead_offsets, lead_chars.data())));
     Check(leads.Add("created_at", Column::Instants(created)));
     Check(leads.Add("channel", Column::Codes(channel, channels)));
     Check(leads.Add("purchase_within_days", Column::Doubles(days)));
     touches = Columns(5 * n);
-    Check(touches.Add("lead_id", Column::Codes(touch_lead, ids)));
+    Check(touches.Add("lead_id",
+                      Column::Strings(touch_offsets, touch_chars.data())));
     Check(touches.Add("at", Column::Instants(at)));
     Check(touches.Add("method", Column::Codes(method, methods)));
   }

@@ -467,6 +467,13 @@ absl::StatusOr<const Column*> Read(const Columns& table,
   return c;
 }
 
+// A bad row found while reading, reported later in row order.
+struct Problem {
+  int64_t row;
+  absl::string_view column;
+  std::string message;
+};
+
 // An id column: strings, with or without a dictionary.
 absl::StatusOr<const Column*> ReadIds(const Columns& table,
                                       absl::string_view table_name) {
@@ -519,7 +526,9 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
                                         const Columns& leads,
                                         const Columns& touches, Instant as_of,
                                         const Reject& reject,
-                                        std::span<const uint8_t> include) {
+                                        std::span<const uint8_t> include,
+                                        int threads) {
+  threads = std::max(threads, 1);
   LeadBatch batch;
   const int64_t n = leads.num_rows();
   std::vector<uint8_t>& rejected = batch.rejected;
@@ -581,10 +590,11 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
       rules(static_cast<size_t>(n));
   LEADKIT_RETURN_IF_ERROR(ClassifyBatch(policy, leads, classified, rules));
 
+  // Ids first, in row order (the first of a repeated id keeps it).
+  std::vector<Problem> id_problems;
   auto& row_of = batch.row_of;
   row_of.reserve(static_cast<size_t>(n));
-  std::vector<LeadFacts>& facts = batch.facts;
-  facts.resize(static_cast<size_t>(n));
+  std::vector<uint8_t> skip(static_cast<size_t>(n), 0);
   for (int64_t row = 0; row < n; ++row) {
     const auto r = static_cast<size_t>(row);
     if (!include.empty() && !include[r]) {
@@ -592,95 +602,120 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
       // not strays.
       if (!ids->IsNull(row)) row_of.emplace(ids->ViewAt(row), row);
       rejected[r] = 1;
+      skip[r] = 1;
       continue;
     }
     if (ids->IsNull(row)) {
-      LEADKIT_RETURN_IF_ERROR(
-          reject("leads", row, "lead_id", "lead_id is null"));
-      rejected[r] = 1;
+      id_problems.push_back({row, "lead_id", "lead_id is null"});
+      skip[r] = 1;
       continue;
     }
     const absl::string_view id = ids->ViewAt(row);
-    // Built only for a message: most rows need none.
-    const auto who = [&] { return absl::StrCat("lead_id ", Quote(id)); };
-    if (!row_of.emplace(id, row).second) {
-      LEADKIT_RETURN_IF_ERROR(
-          reject("leads", row, "lead_id",
-                 absl::StrCat(who(), " is given twice (first at row ",
-                              row_of[id], ")")));
-      rejected[r] = 1;
-      continue;
-    }
-    LeadFacts& f = facts[r];
-    std::optional<Instant> created_at = InstantAt(created, row);
-    if (!created_at) {
-      LEADKIT_RETURN_IF_ERROR(
-          reject("leads", row, "created_at", who() + ": created_at is null"));
-      rejected[r] = 1;
-      continue;
-    }
-    f.created_at = *created_at;
-    f.assigned_at = InstantAt(assigned, row);
-    f.won_at = InstantAt(won_at, row);
-    f.delivered_at = InstantAt(delivered, row);
-    f.lost_at = InstantAt(lost_at, row);
-    if (status != nullptr && !status->IsNull(row)) {
-      const int s =
-          status_of[static_cast<size_t>(status->data<int32_t>()[row])];
-      if (s < 0) {
-        LEADKIT_RETURN_IF_ERROR(
-            reject("leads", row, "status",
-                   absl::StrCat(who(), ": unknown status ",
-                                Quote(status->StringAt(row)),
-                                " (open, won, lost, invalid)")));
-        rejected[r] = 1;
-        continue;
-      }
-      f.status = static_cast<LeadStatus>(s);
-    }
-    if (review != nullptr && !review->IsNull(row)) {
-      const int v =
-          review_of[static_cast<size_t>(review->data<int32_t>()[row])];
-      if (v < 0) {
-        LEADKIT_RETURN_IF_ERROR(
-            reject("leads", row, "lost_review",
-                   absl::StrCat(who(), ": unknown lost_review ",
-                                Quote(review->StringAt(row)),
-                                " (pending, approved, rejected)")));
-        rejected[r] = 1;
-        continue;
-      }
-      f.lost_review = static_cast<LostReview>(v + 1);
-    }
-    f.grade = classified[r];
-    if (grade != nullptr && !grade->IsNull(row)) {
-      const int g = grade_of[static_cast<size_t>(grade->data<int32_t>()[row])];
-      if (g < 0) {
-        LEADKIT_RETURN_IF_ERROR(
-            reject("leads", row, "grade",
-                   absl::StrCat(who(), ": grade ", Quote(grade->StringAt(row)),
-                                " is not one of the policy's grades")));
-        rejected[r] = 1;
-        continue;
-      }
-      f.grade = g;
-    }
-    if (channel != nullptr && !channel->IsNull(row)) {
-      f.callback_channel =
-          callback_of[static_cast<size_t>(channel->data<int32_t>()[row])] >= 0;
-    }
-    if (model != nullptr && !model->IsNull(row)) {
-      f.campaigns =
-          campaigns_of[static_cast<size_t>(model->data<int32_t>()[row])];
-    }
-    if (birthday != nullptr && !birthday->IsNull(row)) {
-      const date::year_month_day ymd{
-          date::sys_days(date::days(birthday->data<int64_t>()[row]))};
-      f.birthday = date::month_day(ymd.month(), ymd.day());
+    const auto [it, inserted] = row_of.emplace(id, row);
+    if (!inserted) {
+      id_problems.push_back(
+          {row, "lead_id",
+           absl::StrCat("lead_id ", Quote(id), " is given twice (first at row ",
+                        it->second, ")")});
+      skip[r] = 1;
     }
   }
 
-  // Touches, grouped by lead (a counting sort over lead rows).
+  // Each lead's facts, rows split over threads; a row's first problem only.
+  std::vector<LeadFacts>& facts = batch.facts;
+  facts.resize(static_cast<size_t>(n));
+  std::vector<std::vector<Problem>> fact_problems(static_cast<size_t>(threads));
+  RunChunks(n, threads, [&](int k, int64_t begin, int64_t end) {
+    std::vector<Problem>& problems = fact_problems[static_cast<size_t>(k)];
+    for (int64_t row = begin; row < end; ++row) {
+      const auto r = static_cast<size_t>(row);
+      if (skip[r]) continue;
+      // Built only for a message: most rows need none.
+      const auto who = [&] {
+        return absl::StrCat("lead_id ", Quote(ids->ViewAt(row)));
+      };
+      LeadFacts& f = facts[r];
+      std::optional<Instant> created_at = InstantAt(created, row);
+      if (!created_at) {
+        problems.push_back({row, "created_at", who() + ": created_at is null"});
+        continue;
+      }
+      f.created_at = *created_at;
+      f.assigned_at = InstantAt(assigned, row);
+      f.won_at = InstantAt(won_at, row);
+      f.delivered_at = InstantAt(delivered, row);
+      f.lost_at = InstantAt(lost_at, row);
+      if (status != nullptr && !status->IsNull(row)) {
+        const int s =
+            status_of[static_cast<size_t>(status->data<int32_t>()[row])];
+        if (s < 0) {
+          problems.push_back({row, "status",
+                              absl::StrCat(who(), ": unknown status ",
+                                           Quote(status->StringAt(row)),
+                                           " (open, won, lost, invalid)")});
+          continue;
+        }
+        f.status = static_cast<LeadStatus>(s);
+      }
+      if (review != nullptr && !review->IsNull(row)) {
+        const int v =
+            review_of[static_cast<size_t>(review->data<int32_t>()[row])];
+        if (v < 0) {
+          problems.push_back({row, "lost_review",
+                              absl::StrCat(who(), ": unknown lost_review ",
+                                           Quote(review->StringAt(row)),
+                                           " (pending, approved, rejected)")});
+          continue;
+        }
+        f.lost_review = static_cast<LostReview>(v + 1);
+      }
+      f.grade = classified[r];
+      if (grade != nullptr && !grade->IsNull(row)) {
+        const int g =
+            grade_of[static_cast<size_t>(grade->data<int32_t>()[row])];
+        if (g < 0) {
+          problems.push_back(
+              {row, "grade",
+               absl::StrCat(who(), ": grade ", Quote(grade->StringAt(row)),
+                            " is not one of the policy's grades")});
+          continue;
+        }
+        f.grade = g;
+      }
+      if (channel != nullptr && !channel->IsNull(row)) {
+        f.callback_channel =
+            callback_of[static_cast<size_t>(channel->data<int32_t>()[row])] >=
+            0;
+      }
+      if (model != nullptr && !model->IsNull(row)) {
+        f.campaigns =
+            campaigns_of[static_cast<size_t>(model->data<int32_t>()[row])];
+      }
+      if (birthday != nullptr && !birthday->IsNull(row)) {
+        const date::year_month_day ymd{
+            date::sys_days(date::days(birthday->data<int64_t>()[row]))};
+        f.birthday = date::month_day(ymd.month(), ymd.day());
+      }
+    }
+  });
+  // Reported in row order: each bad row once, its first problem.
+  {
+    std::vector<Problem> all = std::move(id_problems);
+    for (std::vector<Problem>& part : fact_problems) {
+      all.insert(all.end(), std::make_move_iterator(part.begin()),
+                 std::make_move_iterator(part.end()));
+    }
+    std::sort(all.begin(), all.end(),
+              [](const Problem& a, const Problem& b) { return a.row < b.row; });
+    for (Problem& p : all) {
+      LEADKIT_RETURN_IF_ERROR(
+          reject("leads", p.row, p.column, std::move(p.message)));
+      rejected[static_cast<size_t>(p.row)] = 1;
+    }
+  }
+
+  // Touches, grouped by lead: a counting sort over lead rows, the touches
+  // split over threads, each counting its own part.
   LEADKIT_ASSIGN_OR_RETURN(const Column* touch_ids,
                            ReadIds(touches, "touches"));
   LEADKIT_ASSIGN_OR_RETURN(const Column* touch_at,
@@ -695,83 +730,133 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
   const int64_t m = touches.num_rows();
   std::vector<int64_t> touch_lead(static_cast<size_t>(m), -1);
   std::vector<int> touch_grade(static_cast<size_t>(m), -1);
-  std::vector<int64_t>& offsets = batch.offsets;
-  offsets.assign(static_cast<size_t>(n) + 1, 0);
-  for (int64_t t = 0; t < m; ++t) {
-    if (touch_ids->IsNull(t)) {
-      LEADKIT_RETURN_IF_ERROR(
-          reject("touches", t, "lead_id", "lead_id is null"));
-      continue;
-    }
-    const auto who = [&] {
-      return absl::StrCat("lead_id ", Quote(touch_ids->ViewAt(t)));
-    };
-    const int64_t lead = lead_of(t);
-    if (lead < 0) {
-      LEADKIT_RETURN_IF_ERROR(
-          reject("touches", t, "lead_id", who() + " is not in the leads"));
-      continue;
-    }
-    if (rejected[static_cast<size_t>(lead)])
-      continue;  // out of scope, or reported
-    std::optional<Instant> at = InstantAt(touch_at, t);
-    if (!at) {
-      LEADKIT_RETURN_IF_ERROR(
-          reject("touches", t, "at", who() + ": at is null"));
-      continue;
-    }
-    if (method->IsNull(t)) {
-      LEADKIT_RETURN_IF_ERROR(
-          reject("touches", t, "method", who() + ": method is null"));
-      continue;
-    }
-    if (grade_after != nullptr && !grade_after->IsNull(t)) {
-      const int g =
-          grade_after_of[static_cast<size_t>(grade_after->data<int32_t>()[t])];
-      if (g < 0) {
-        LEADKIT_RETURN_IF_ERROR(
-            reject("touches", t, "grade_after",
-                   absl::StrCat(who(), ": grade_after ",
-                                Quote(grade_after->StringAt(t)),
-                                " is not one of the policy's grades")));
+  std::vector<std::vector<int64_t>> counts(static_cast<size_t>(threads));
+  std::vector<std::vector<Problem>> touch_problems(
+      static_cast<size_t>(threads));
+  RunChunks(m, threads, [&](int k, int64_t begin, int64_t end) {
+    std::vector<int64_t>& count = counts[static_cast<size_t>(k)];
+    count.assign(static_cast<size_t>(n), 0);
+    std::vector<Problem>& problems = touch_problems[static_cast<size_t>(k)];
+    for (int64_t t = begin; t < end; ++t) {
+      if (touch_ids->IsNull(t)) {
+        problems.push_back({t, "lead_id", "lead_id is null"});
         continue;
       }
-      touch_grade[static_cast<size_t>(t)] = g;
+      const auto who = [&] {
+        return absl::StrCat("lead_id ", Quote(touch_ids->ViewAt(t)));
+      };
+      const int64_t lead = lead_of(t);
+      if (lead < 0) {
+        problems.push_back({t, "lead_id", who() + " is not in the leads"});
+        continue;
+      }
+      if (rejected[static_cast<size_t>(lead)])
+        continue;  // out of scope, or reported
+      if (touch_at->IsNull(t)) {
+        problems.push_back({t, "at", who() + ": at is null"});
+        continue;
+      }
+      if (method->IsNull(t)) {
+        problems.push_back({t, "method", who() + ": method is null"});
+        continue;
+      }
+      if (grade_after != nullptr && !grade_after->IsNull(t)) {
+        const int g = grade_after_of[static_cast<size_t>(
+            grade_after->data<int32_t>()[t])];
+        if (g < 0) {
+          problems.push_back(
+              {t, "grade_after",
+               absl::StrCat(who(), ": grade_after ",
+                            Quote(grade_after->StringAt(t)),
+                            " is not one of the policy's grades")});
+          continue;
+        }
+        touch_grade[static_cast<size_t>(t)] = g;
+      }
+      touch_lead[static_cast<size_t>(t)] = lead;
+      ++count[static_cast<size_t>(lead)];
     }
-    touch_lead[static_cast<size_t>(t)] = lead;
-    ++offsets[static_cast<size_t>(lead) + 1];
+  });
+  for (std::vector<Problem>& part : touch_problems) {
+    for (Problem& p : part) {
+      LEADKIT_RETURN_IF_ERROR(
+          reject("touches", p.row, p.column, std::move(p.message)));
+    }
   }
+  // Lead r's touches start at offsets[r]; thread k writes its own after those
+  // of threads before it, so each lead's touches keep their row order.
+  std::vector<int64_t>& offsets = batch.offsets;
+  offsets.assign(static_cast<size_t>(n) + 1, 0);
   for (int64_t i = 0; i < n; ++i) {
-    offsets[static_cast<size_t>(i) + 1] += offsets[static_cast<size_t>(i)];
+    const auto r = static_cast<size_t>(i);
+    int64_t next = offsets[r];
+    for (std::vector<int64_t>& count : counts) {
+      const int64_t c = count[r];
+      count[r] = next;
+      next += c;
+    }
+    offsets[r + 1] = next;
   }
   std::vector<TouchFacts>& grouped = batch.touches;
   grouped.resize(static_cast<size_t>(offsets.back()));
   std::vector<int64_t> grouped_row(grouped.size());  // each grouped touch's row
-  {
-    std::vector<int64_t> next(offsets.begin(), offsets.end() - 1);
-    for (int64_t t = 0; t < m; ++t) {
+  RunChunks(m, threads, [&](int k, int64_t begin, int64_t end) {
+    std::vector<int64_t>& next = counts[static_cast<size_t>(k)];
+    for (int64_t t = begin; t < end; ++t) {
       const int64_t lead = touch_lead[static_cast<size_t>(t)];
       if (lead < 0) continue;
       const auto slot = static_cast<size_t>(next[static_cast<size_t>(lead)]++);
-      grouped[slot] = {.at = *InstantAt(touch_at, t),
-                       .method = method->StringAt(t),
-                       .grade_after = touch_grade[static_cast<size_t>(t)]};
+      grouped[slot] = {
+          .at = Instant(std::chrono::seconds(touch_at->data<int64_t>()[t])),
+          .method = method->StringAt(t),
+          .grade_after = touch_grade[static_cast<size_t>(t)]};
       grouped_row[slot] = t;
     }
-  }
-  // A touch before its lead's creation is bad input; checked lead by lead,
-  // where the lead's facts are at hand, and in the touches' row order.
-  std::vector<std::pair<int64_t, int64_t>> early;  // (touch row, lead row)
-  for (int64_t row = 0; row < n; ++row) {
-    const auto r = static_cast<size_t>(row);
-    for (int64_t k = offsets[r]; k < offsets[r + 1]; ++k) {
-      if (grouped[static_cast<size_t>(k)].at < facts[r].created_at) {
-        early.emplace_back(grouped_row[static_cast<size_t>(k)], row);
+  });
+
+  // Each lead's touches: those from its creation on, in order, up to as_of. A
+  // touch before its lead's creation is bad input, reported in the touches'
+  // row order.
+  batch.touch_end.assign(static_cast<size_t>(n), 0);
+  std::vector<std::vector<std::pair<int64_t, int64_t>>> early(
+      static_cast<size_t>(threads));  // (touch row, lead row)
+  RunChunks(n, threads, [&](int k, int64_t begin, int64_t end) {
+    for (int64_t row = begin; row < end; ++row) {
+      const auto r = static_cast<size_t>(row);
+      std::span<TouchFacts> mine(
+          grouped.data() + offsets[r],
+          static_cast<size_t>(offsets[r + 1] - offsets[r]));
+      const Instant created_at = facts[r].created_at;
+      for (size_t i = 0; i < mine.size(); ++i) {
+        if (mine[i].at < created_at) {
+          early[static_cast<size_t>(k)].emplace_back(
+              grouped_row[static_cast<size_t>(offsets[r]) + i], row);
+        }
       }
+      mine = mine.first(
+          static_cast<size_t>(std::partition(mine.begin(), mine.end(),
+                                             [created_at](const TouchFacts& t) {
+                                               return t.at >= created_at;
+                                             }) -
+                              mine.begin()));
+      std::sort(mine.begin(), mine.end(),
+                [](const TouchFacts& a, const TouchFacts& b) {
+                  return TouchBefore(a, b);
+                });
+      mine = mine.first(static_cast<size_t>(
+          std::upper_bound(
+              mine.begin(), mine.end(), as_of,
+              [](Instant t, const TouchFacts& touch) { return t < touch.at; }) -
+          mine.begin()));
+      batch.touch_end[r] = offsets[r] + static_cast<int64_t>(mine.size());
     }
+  });
+  std::vector<std::pair<int64_t, int64_t>> all_early;
+  for (const auto& part : early) {
+    all_early.insert(all_early.end(), part.begin(), part.end());
   }
-  std::sort(early.begin(), early.end());
-  for (const auto& [t, lead] : early) {
+  std::sort(all_early.begin(), all_early.end());
+  for (const auto& [t, lead] : all_early) {
     LEADKIT_RETURN_IF_ERROR(reject(
         "touches", t, "at",
         absl::StrCat("lead_id ", Quote(touch_ids->ViewAt(t)), ": at ",
@@ -779,32 +864,6 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
                      " is before the lead's created_at ",
                      cadence_internal::InstantText(
                          facts[static_cast<size_t>(lead)].created_at))));
-  }
-
-  // Each lead's touches: those from its creation on, in order, up to as_of.
-  batch.touch_end.assign(static_cast<size_t>(n), 0);
-  for (int64_t row = 0; row < n; ++row) {
-    const auto r = static_cast<size_t>(row);
-    std::span<TouchFacts> mine(
-        grouped.data() + offsets[r],
-        static_cast<size_t>(offsets[r + 1] - offsets[r]));
-    const Instant created_at = facts[r].created_at;
-    mine = mine.first(
-        static_cast<size_t>(std::partition(mine.begin(), mine.end(),
-                                           [created_at](const TouchFacts& t) {
-                                             return t.at >= created_at;
-                                           }) -
-                            mine.begin()));
-    std::sort(mine.begin(), mine.end(),
-              [](const TouchFacts& a, const TouchFacts& b) {
-                return TouchBefore(a, b);
-              });
-    mine = mine.first(static_cast<size_t>(
-        std::upper_bound(
-            mine.begin(), mine.end(), as_of,
-            [](Instant t, const TouchFacts& touch) { return t < touch.at; }) -
-        mine.begin()));
-    batch.touch_end[r] = offsets[r] + static_cast<int64_t>(mine.size());
   }
   batch.ids = ids;
   LEADKIT_ASSIGN_OR_RETURN(batch.entered, Read(leads, "leads", "entered_at",

@@ -404,14 +404,16 @@ absl::Status KpiState::Add(const Cadence& cadence, const Columns& leads,
   using kpi_internal::KeyKind;
   using kpi_internal::KeyPart;
   const int64_t n = leads.num_rows();
+  threads = static_cast<int>(
+      std::clamp<int64_t>(threads, 1, std::max<int64_t>(n, 1)));
   if (!include.empty() && static_cast<int64_t>(include.size()) != n) {
     return absl::InvalidArgumentError(absl::StrCat(
         "include holds ", include.size(), " flags for ", n, " leads"));
   }
-  LEADKIT_ASSIGN_OR_RETURN(
-      cadence_internal::LeadBatch batch,
-      cadence_internal::ReadLeadBatch(cadence.policy(), leads, touches, as_of,
-                                      kpi_internal::RejectRow, include));
+  LEADKIT_ASSIGN_OR_RETURN(cadence_internal::LeadBatch batch,
+                           cadence_internal::ReadLeadBatch(
+                               cadence.policy(), leads, touches, as_of,
+                               kpi_internal::RejectRow, include, threads));
 
   std::vector<KeyPart> parts;
   for (const std::string& name : by_) {
@@ -440,26 +442,15 @@ absl::Status KpiState::Add(const Cadence& cadence, const Columns& leads,
                            kpi_internal::LatestSurveys(batch, surveys, as_of));
 
   // Rows split over threads, each into groups of its own, merged in row order.
-  threads = static_cast<int>(
-      std::clamp<int64_t>(threads, 1, std::max<int64_t>(n, 1)));
   std::vector<absl::flat_hash_map<kpi_internal::Codes, KpiCounts>> locals(
       static_cast<size_t>(threads));
   std::vector<absl::Status> statuses(static_cast<size_t>(threads));
-  const int64_t chunk = (n + threads - 1) / threads;
-  const auto work = [&](int k) {
-    const int64_t begin = std::min<int64_t>(n, chunk * k);
-    const int64_t end = std::min<int64_t>(n, begin + chunk);
-    statuses[static_cast<size_t>(k)] =
-        kpi_internal::AddRows(cadence, batch, parts, survey, as_of, begin, end,
-                              locals[static_cast<size_t>(k)]);
-  };
-  if (threads == 1) {
-    work(0);
-  } else {
-    std::vector<std::thread> pool;
-    for (int k = 0; k < threads; ++k) pool.emplace_back(work, k);
-    for (std::thread& t : pool) t.join();
-  }
+  cadence_internal::RunChunks(
+      n, threads, [&](int k, int64_t begin, int64_t end) {
+        statuses[static_cast<size_t>(k)] =
+            kpi_internal::AddRows(cadence, batch, parts, survey, as_of, begin,
+                                  end, locals[static_cast<size_t>(k)]);
+      });
   for (const absl::Status& s : statuses) LEADKIT_RETURN_IF_ERROR(s);
   std::vector<std::optional<std::string>> key(parts.size());
   for (const auto& local : locals) {

@@ -4,9 +4,11 @@
 #ifndef LEADKIT_SRC_LEAD_BATCH_H_
 #define LEADKIT_SRC_LEAD_BATCH_H_
 
+#include <algorithm>
 #include <functional>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -58,11 +60,34 @@ class LeadRows {
 // Reads `leads` (lead_id, created_at and the optional columns of docs/data.md)
 // and `touches` (lead_id, at, method, grade_after). Rows with a zero in
 // `include` (when given) are left out without a word, and so are their touches.
+// `threads` > 1 splits the work over threads; the batch and the order of the
+// reports are the same for any number.
 absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
                                         const Columns& leads,
                                         const Columns& touches, Instant as_of,
                                         const Reject& reject,
-                                        std::span<const uint8_t> include = {});
+                                        std::span<const uint8_t> include = {},
+                                        int threads = 1);
+
+// Splits rows [0, n) into `threads` contiguous chunks, the same for the same n
+// and threads, and runs fn(k, begin, end) for each chunk k (also an empty one)
+// on threads of its own when there is more than one.
+template <typename Fn>
+void RunChunks(int64_t n, int threads, const Fn& fn) {
+  const int64_t chunk = (n + threads - 1) / std::max(threads, 1);
+  const auto run = [&](int k) {
+    const int64_t begin = std::min<int64_t>(n, chunk * k);
+    fn(k, begin, std::min<int64_t>(n, begin + chunk));
+  };
+  if (threads <= 1) {
+    run(0);
+    return;
+  }
+  std::vector<std::thread> pool;
+  pool.reserve(static_cast<size_t>(threads));
+  for (int k = 0; k < threads; ++k) pool.emplace_back(run, k);
+  for (std::thread& t : pool) t.join();
+}
 
 }  // namespace leadkit::cadence_internal
 
