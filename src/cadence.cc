@@ -467,13 +467,6 @@ absl::StatusOr<const Column*> Read(const Columns& table,
   return c;
 }
 
-// A bad row found while reading, reported later in row order.
-struct Problem {
-  int64_t row;
-  absl::string_view column;
-  std::string message;
-};
-
 // An id column: strings, with or without a dictionary.
 absl::StatusOr<const Column*> ReadIds(const Columns& table,
                                       absl::string_view table_name) {
@@ -522,6 +515,164 @@ int64_t LeadRows::operator()(int64_t row) const {
   return it == batch_.row_of.end() ? -1 : it->second;
 }
 
+absl::StatusOr<LeadRowReader> LeadRowReader::Make(const Policy& policy,
+                                                  const Columns& leads,
+                                                  const Columns& touches) {
+  constexpr ColumnType kCode = ColumnType::kCode;
+  constexpr ColumnType kTime = ColumnType::kInstant;
+  LeadRowReader r;
+  LEADKIT_ASSIGN_OR_RETURN(r.ids_, ReadIds(leads, "leads"));
+  LEADKIT_ASSIGN_OR_RETURN(r.created_,
+                           Read(leads, "leads", "created_at", kTime, true));
+  LEADKIT_ASSIGN_OR_RETURN(r.assigned_,
+                           Read(leads, "leads", "assigned_at", kTime, false));
+  LEADKIT_ASSIGN_OR_RETURN(r.won_at_,
+                           Read(leads, "leads", "won_at", kTime, false));
+  LEADKIT_ASSIGN_OR_RETURN(r.delivered_,
+                           Read(leads, "leads", "delivered_at", kTime, false));
+  LEADKIT_ASSIGN_OR_RETURN(r.lost_at_,
+                           Read(leads, "leads", "lost_at", kTime, false));
+  LEADKIT_ASSIGN_OR_RETURN(r.status_,
+                           Read(leads, "leads", "status", kCode, false));
+  LEADKIT_ASSIGN_OR_RETURN(r.review_,
+                           Read(leads, "leads", "lost_review", kCode, false));
+  LEADKIT_ASSIGN_OR_RETURN(r.grade_,
+                           Read(leads, "leads", "grade", kCode, false));
+  LEADKIT_ASSIGN_OR_RETURN(r.channel_,
+                           Read(leads, "leads", "channel", kCode, false));
+  LEADKIT_ASSIGN_OR_RETURN(r.model_,
+                           Read(leads, "leads", "model", kCode, false));
+  LEADKIT_ASSIGN_OR_RETURN(
+      r.birthday_, Read(leads, "leads", "birthday", ColumnType::kDate, false));
+  LEADKIT_ASSIGN_OR_RETURN(r.touch_ids_, ReadIds(touches, "touches"));
+  LEADKIT_ASSIGN_OR_RETURN(r.touch_at_,
+                           Read(touches, "touches", "at", kTime, true));
+  LEADKIT_ASSIGN_OR_RETURN(r.method_,
+                           Read(touches, "touches", "method", kCode, true));
+  LEADKIT_ASSIGN_OR_RETURN(
+      r.grade_after_, Read(touches, "touches", "grade_after", kCode, false));
+
+  static constexpr absl::string_view kStatuses[] = {"open", "won", "lost",
+                                                    "invalid"};
+  static constexpr absl::string_view kReviews[] = {"pending", "approved",
+                                                   "rejected"};
+  r.status_of_ = CodeIndex(r.status_, kStatuses);
+  r.review_of_ = CodeIndex(r.review_, kReviews);
+  const std::vector<absl::string_view> grade_names(policy.grades().begin(),
+                                                   policy.grades().end());
+  r.grade_of_ = CodeIndex(r.grade_, grade_names);
+  r.grade_after_of_ = CodeIndex(r.grade_after_, grade_names);
+  const auto& callback_channels = policy.cadence().callback_channels;
+  const std::vector<absl::string_view> callback_names(callback_channels.begin(),
+                                                      callback_channels.end());
+  r.callback_of_ = CodeIndex(r.channel_, callback_names);
+  if (r.model_ != nullptr) {
+    const auto& campaigns = policy.cadence().campaigns;
+    for (const std::string& m : r.model_->dictionary()) {
+      std::vector<int>& list = r.campaigns_of_.emplace_back();
+      for (size_t k = 0; k < campaigns.size(); ++k) {
+        if (campaigns[k].model == m) list.push_back(static_cast<int>(k));
+      }
+    }
+  }
+  // Grades at creation: the column where given, the policy's classification
+  // otherwise.
+  const auto n = static_cast<size_t>(leads.num_rows());
+  r.classified_.resize(n);
+  std::vector<int32_t> rules(n);
+  LEADKIT_RETURN_IF_ERROR(ClassifyBatch(policy, leads, r.classified_, rules));
+  return r;
+}
+
+std::optional<Problem> LeadRowReader::Lead(int64_t row, LeadFacts& f) const {
+  const auto r = static_cast<size_t>(row);
+  // Built only for a message: most rows need none.
+  const auto who = [&] {
+    return absl::StrCat("lead_id ", Quote(ids_->ViewAt(row)));
+  };
+  std::optional<Instant> created_at = InstantAt(created_, row);
+  if (!created_at) {
+    return Problem{row, "created_at", who() + ": created_at is null"};
+  }
+  f.created_at = *created_at;
+  f.assigned_at = InstantAt(assigned_, row);
+  f.won_at = InstantAt(won_at_, row);
+  f.delivered_at = InstantAt(delivered_, row);
+  f.lost_at = InstantAt(lost_at_, row);
+  if (status_ != nullptr && !status_->IsNull(row)) {
+    const int s =
+        status_of_[static_cast<size_t>(status_->data<int32_t>()[row])];
+    if (s < 0) {
+      return Problem{row, "status",
+                     absl::StrCat(who(), ": unknown status ",
+                                  Quote(status_->StringAt(row)),
+                                  " (open, won, lost, invalid)")};
+    }
+    f.status = static_cast<LeadStatus>(s);
+  }
+  if (review_ != nullptr && !review_->IsNull(row)) {
+    const int v =
+        review_of_[static_cast<size_t>(review_->data<int32_t>()[row])];
+    if (v < 0) {
+      return Problem{row, "lost_review",
+                     absl::StrCat(who(), ": unknown lost_review ",
+                                  Quote(review_->StringAt(row)),
+                                  " (pending, approved, rejected)")};
+    }
+    f.lost_review = static_cast<LostReview>(v + 1);
+  }
+  f.grade = classified_[r];
+  if (grade_ != nullptr && !grade_->IsNull(row)) {
+    const int g = grade_of_[static_cast<size_t>(grade_->data<int32_t>()[row])];
+    if (g < 0) {
+      return Problem{
+          row, "grade",
+          absl::StrCat(who(), ": grade ", Quote(grade_->StringAt(row)),
+                       " is not one of the policy's grades")};
+    }
+    f.grade = g;
+  }
+  if (channel_ != nullptr && !channel_->IsNull(row)) {
+    f.callback_channel =
+        callback_of_[static_cast<size_t>(channel_->data<int32_t>()[row])] >= 0;
+  }
+  if (model_ != nullptr && !model_->IsNull(row)) {
+    f.campaigns =
+        campaigns_of_[static_cast<size_t>(model_->data<int32_t>()[row])];
+  }
+  if (birthday_ != nullptr && !birthday_->IsNull(row)) {
+    const date::year_month_day ymd{
+        date::sys_days(date::days(birthday_->data<int64_t>()[row]))};
+    f.birthday = date::month_day(ymd.month(), ymd.day());
+  }
+  return std::nullopt;
+}
+
+TouchFacts LeadRowReader::Touch(int64_t t) const {
+  int grade = -1;
+  if (grade_after_ != nullptr && !grade_after_->IsNull(t)) {
+    grade =
+        grade_after_of_[static_cast<size_t>(grade_after_->data<int32_t>()[t])];
+  }
+  return {.at = Instant(std::chrono::seconds(touch_at_->data<int64_t>()[t])),
+          .method = method_->StringAt(t),
+          .grade_after = grade};
+}
+
+LeadFacts LeadBatch::Facts(int64_t row) const {
+  LeadFacts f;
+  reader.Lead(row, f);
+  return f;
+}
+
+void LeadBatch::TouchesOf(int64_t row, std::vector<TouchFacts>& out) const {
+  const auto r = static_cast<size_t>(row);
+  out.clear();
+  for (int64_t k = offsets[r]; k < touch_end[r]; ++k) {
+    out.push_back(reader.Touch(order[static_cast<size_t>(k)]));
+  }
+}
+
 absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
                                         const Columns& leads,
                                         const Columns& touches, Instant as_of,
@@ -529,66 +680,22 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
                                         std::span<const uint8_t> include,
                                         int threads) {
   threads = std::max(threads, 1);
-  LeadBatch batch;
   const int64_t n = leads.num_rows();
+  const int64_t m = touches.num_rows();
+  if (n >= std::numeric_limits<int32_t>::max() ||
+      m >= std::numeric_limits<uint32_t>::max()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a batch holds at most 2^31 - 1 leads and 2^32 - 1 "
+                     "touches; split it (got ",
+                     n, " leads, ", m, " touches)"));
+  }
+  LeadBatch batch;
+  LEADKIT_ASSIGN_OR_RETURN(batch.reader,
+                           LeadRowReader::Make(policy, leads, touches));
+  const LeadRowReader& reader = batch.reader;
+  const Column* ids = reader.ids();
   std::vector<uint8_t>& rejected = batch.rejected;
   rejected.assign(static_cast<size_t>(n), 0);
-  constexpr ColumnType kCode = ColumnType::kCode;
-  constexpr ColumnType kTime = ColumnType::kInstant;
-  LEADKIT_ASSIGN_OR_RETURN(const Column* ids, ReadIds(leads, "leads"));
-  LEADKIT_ASSIGN_OR_RETURN(const Column* created,
-                           Read(leads, "leads", "created_at", kTime, true));
-  LEADKIT_ASSIGN_OR_RETURN(const Column* assigned,
-                           Read(leads, "leads", "assigned_at", kTime, false));
-  LEADKIT_ASSIGN_OR_RETURN(const Column* won_at,
-                           Read(leads, "leads", "won_at", kTime, false));
-  LEADKIT_ASSIGN_OR_RETURN(const Column* delivered,
-                           Read(leads, "leads", "delivered_at", kTime, false));
-  LEADKIT_ASSIGN_OR_RETURN(const Column* lost_at,
-                           Read(leads, "leads", "lost_at", kTime, false));
-  LEADKIT_ASSIGN_OR_RETURN(const Column* status,
-                           Read(leads, "leads", "status", kCode, false));
-  LEADKIT_ASSIGN_OR_RETURN(const Column* review,
-                           Read(leads, "leads", "lost_review", kCode, false));
-  LEADKIT_ASSIGN_OR_RETURN(const Column* grade,
-                           Read(leads, "leads", "grade", kCode, false));
-  LEADKIT_ASSIGN_OR_RETURN(const Column* channel,
-                           Read(leads, "leads", "channel", kCode, false));
-  LEADKIT_ASSIGN_OR_RETURN(const Column* model,
-                           Read(leads, "leads", "model", kCode, false));
-  LEADKIT_ASSIGN_OR_RETURN(
-      const Column* birthday,
-      Read(leads, "leads", "birthday", ColumnType::kDate, false));
-
-  static constexpr absl::string_view kStatuses[] = {"open", "won", "lost",
-                                                    "invalid"};
-  static constexpr absl::string_view kReviews[] = {"pending", "approved",
-                                                   "rejected"};
-  const std::vector<int> status_of = CodeIndex(status, kStatuses);
-  const std::vector<int> review_of = CodeIndex(review, kReviews);
-  const std::vector<absl::string_view> grade_names(policy.grades().begin(),
-                                                   policy.grades().end());
-  const std::vector<int> grade_of = CodeIndex(grade, grade_names);
-  const auto& callback_channels = policy.cadence().callback_channels;
-  const std::vector<absl::string_view> callback_names(callback_channels.begin(),
-                                                      callback_channels.end());
-  const std::vector<int> callback_of = CodeIndex(channel, callback_names);
-  std::vector<std::vector<int>> campaigns_of;
-  if (model != nullptr) {
-    const auto& campaigns = policy.cadence().campaigns;
-    for (const std::string& m : model->dictionary()) {
-      std::vector<int>& list = campaigns_of.emplace_back();
-      for (size_t k = 0; k < campaigns.size(); ++k) {
-        if (campaigns[k].model == m) list.push_back(static_cast<int>(k));
-      }
-    }
-  }
-
-  // Grades at creation: the column where given, the policy's classification
-  // otherwise.
-  std::vector<int32_t> classified(static_cast<size_t>(n)),
-      rules(static_cast<size_t>(n));
-  LEADKIT_RETURN_IF_ERROR(ClassifyBatch(policy, leads, classified, rules));
 
   // Ids first, in row order (the first of a repeated id keeps it).
   std::vector<Problem> id_problems;
@@ -621,80 +728,16 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
     }
   }
 
-  // Each lead's facts, rows split over threads; a row's first problem only.
-  std::vector<LeadFacts>& facts = batch.facts;
-  facts.resize(static_cast<size_t>(n));
+  // Each lead's values checked, rows split over threads; a row's first problem
+  // only. Facts are built again where they are used: a batch holds no copy.
   std::vector<std::vector<Problem>> fact_problems(static_cast<size_t>(threads));
   RunChunks(n, threads, [&](int k, int64_t begin, int64_t end) {
-    std::vector<Problem>& problems = fact_problems[static_cast<size_t>(k)];
+    LeadFacts f;
     for (int64_t row = begin; row < end; ++row) {
-      const auto r = static_cast<size_t>(row);
-      if (skip[r]) continue;
-      // Built only for a message: most rows need none.
-      const auto who = [&] {
-        return absl::StrCat("lead_id ", Quote(ids->ViewAt(row)));
-      };
-      LeadFacts& f = facts[r];
-      std::optional<Instant> created_at = InstantAt(created, row);
-      if (!created_at) {
-        problems.push_back({row, "created_at", who() + ": created_at is null"});
-        continue;
-      }
-      f.created_at = *created_at;
-      f.assigned_at = InstantAt(assigned, row);
-      f.won_at = InstantAt(won_at, row);
-      f.delivered_at = InstantAt(delivered, row);
-      f.lost_at = InstantAt(lost_at, row);
-      if (status != nullptr && !status->IsNull(row)) {
-        const int s =
-            status_of[static_cast<size_t>(status->data<int32_t>()[row])];
-        if (s < 0) {
-          problems.push_back({row, "status",
-                              absl::StrCat(who(), ": unknown status ",
-                                           Quote(status->StringAt(row)),
-                                           " (open, won, lost, invalid)")});
-          continue;
-        }
-        f.status = static_cast<LeadStatus>(s);
-      }
-      if (review != nullptr && !review->IsNull(row)) {
-        const int v =
-            review_of[static_cast<size_t>(review->data<int32_t>()[row])];
-        if (v < 0) {
-          problems.push_back({row, "lost_review",
-                              absl::StrCat(who(), ": unknown lost_review ",
-                                           Quote(review->StringAt(row)),
-                                           " (pending, approved, rejected)")});
-          continue;
-        }
-        f.lost_review = static_cast<LostReview>(v + 1);
-      }
-      f.grade = classified[r];
-      if (grade != nullptr && !grade->IsNull(row)) {
-        const int g =
-            grade_of[static_cast<size_t>(grade->data<int32_t>()[row])];
-        if (g < 0) {
-          problems.push_back(
-              {row, "grade",
-               absl::StrCat(who(), ": grade ", Quote(grade->StringAt(row)),
-                            " is not one of the policy's grades")});
-          continue;
-        }
-        f.grade = g;
-      }
-      if (channel != nullptr && !channel->IsNull(row)) {
-        f.callback_channel =
-            callback_of[static_cast<size_t>(channel->data<int32_t>()[row])] >=
-            0;
-      }
-      if (model != nullptr && !model->IsNull(row)) {
-        f.campaigns =
-            campaigns_of[static_cast<size_t>(model->data<int32_t>()[row])];
-      }
-      if (birthday != nullptr && !birthday->IsNull(row)) {
-        const date::year_month_day ymd{
-            date::sys_days(date::days(birthday->data<int64_t>()[row]))};
-        f.birthday = date::month_day(ymd.month(), ymd.day());
+      if (skip[static_cast<size_t>(row)]) continue;
+      f.campaigns.clear();
+      if (std::optional<Problem> p = reader.Lead(row, f)) {
+        fact_problems[static_cast<size_t>(k)].push_back(std::move(*p));
       }
     }
   });
@@ -716,22 +759,16 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
 
   // Touches, grouped by lead: a counting sort over lead rows, the touches
   // split over threads, each counting its own part.
-  LEADKIT_ASSIGN_OR_RETURN(const Column* touch_ids,
-                           ReadIds(touches, "touches"));
-  LEADKIT_ASSIGN_OR_RETURN(const Column* touch_at,
-                           Read(touches, "touches", "at", kTime, true));
-  LEADKIT_ASSIGN_OR_RETURN(const Column* method,
-                           Read(touches, "touches", "method", kCode, true));
-  LEADKIT_ASSIGN_OR_RETURN(
-      const Column* grade_after,
-      Read(touches, "touches", "grade_after", kCode, false));
+  const Column* touch_ids = reader.touch_ids();
+  const Column* touch_at = reader.touch_at();
+  const Column* created = reader.created();
   const LeadRows lead_of(batch, *touch_ids);
-  const std::vector<int> grade_after_of = CodeIndex(grade_after, grade_names);
-  const int64_t m = touches.num_rows();
-  std::vector<int64_t> touch_lead(static_cast<size_t>(m), -1);
-  std::vector<int> touch_grade(static_cast<size_t>(m), -1);
+  std::vector<int32_t> touch_lead(static_cast<size_t>(m), -1);
   std::vector<std::vector<int64_t>> counts(static_cast<size_t>(threads));
   std::vector<std::vector<Problem>> touch_problems(
+      static_cast<size_t>(threads));
+  // A touch before its lead's creation: (touch row, lead row).
+  std::vector<std::vector<std::pair<int64_t, int64_t>>> early(
       static_cast<size_t>(threads));
   RunChunks(m, threads, [&](int k, int64_t begin, int64_t end) {
     std::vector<int64_t>& count = counts[static_cast<size_t>(k)];
@@ -756,24 +793,23 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
         problems.push_back({t, "at", who() + ": at is null"});
         continue;
       }
-      if (method->IsNull(t)) {
+      if (reader.method()->IsNull(t)) {
         problems.push_back({t, "method", who() + ": method is null"});
         continue;
       }
-      if (grade_after != nullptr && !grade_after->IsNull(t)) {
-        const int g = grade_after_of[static_cast<size_t>(
-            grade_after->data<int32_t>()[t])];
-        if (g < 0) {
-          problems.push_back(
-              {t, "grade_after",
-               absl::StrCat(who(), ": grade_after ",
-                            Quote(grade_after->StringAt(t)),
-                            " is not one of the policy's grades")});
-          continue;
-        }
-        touch_grade[static_cast<size_t>(t)] = g;
+      if (const Column* g = reader.grade_after();
+          g != nullptr && !g->IsNull(t) && reader.Touch(t).grade_after < 0) {
+        problems.push_back(
+            {t, "grade_after",
+             absl::StrCat(who(), ": grade_after ", Quote(g->StringAt(t)),
+                          " is not one of the policy's grades")});
+        continue;
       }
-      touch_lead[static_cast<size_t>(t)] = lead;
+      if (touch_at->data<int64_t>()[t] < created->data<int64_t>()[lead]) {
+        early[static_cast<size_t>(k)].emplace_back(t, lead);
+        continue;
+      }
+      touch_lead[static_cast<size_t>(t)] = static_cast<int32_t>(lead);
       ++count[static_cast<size_t>(lead)];
     }
   });
@@ -783,8 +819,18 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
           reject("touches", p.row, p.column, std::move(p.message)));
     }
   }
+  for (const auto& part : early) {  // each part in row order, parts in order
+    for (const auto& [t, lead] : part) {
+      LEADKIT_RETURN_IF_ERROR(
+          reject("touches", t, "at",
+                 absl::StrCat("lead_id ", Quote(touch_ids->ViewAt(t)), ": at ",
+                              InstantText(*InstantAt(touch_at, t)),
+                              " is before the lead's created_at ",
+                              InstantText(*InstantAt(created, lead)))));
+    }
+  }
   // Lead r's touches start at offsets[r]; thread k writes its own after those
-  // of threads before it, so each lead's touches keep their row order.
+  // of threads before it.
   std::vector<int64_t>& offsets = batch.offsets;
   offsets.assign(static_cast<size_t>(n) + 1, 0);
   for (int64_t i = 0; i < n; ++i) {
@@ -797,74 +843,44 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
     }
     offsets[r + 1] = next;
   }
-  std::vector<TouchFacts>& grouped = batch.touches;
-  grouped.resize(static_cast<size_t>(offsets.back()));
-  std::vector<int64_t> grouped_row(grouped.size());  // each grouped touch's row
+  std::vector<uint32_t>& order = batch.order;
+  order.resize(static_cast<size_t>(offsets.back()));
   RunChunks(m, threads, [&](int k, int64_t begin, int64_t end) {
     std::vector<int64_t>& next = counts[static_cast<size_t>(k)];
     for (int64_t t = begin; t < end; ++t) {
-      const int64_t lead = touch_lead[static_cast<size_t>(t)];
+      const int32_t lead = touch_lead[static_cast<size_t>(t)];
       if (lead < 0) continue;
-      const auto slot = static_cast<size_t>(next[static_cast<size_t>(lead)]++);
-      grouped[slot] = {
-          .at = Instant(std::chrono::seconds(touch_at->data<int64_t>()[t])),
-          .method = method->StringAt(t),
-          .grade_after = touch_grade[static_cast<size_t>(t)]};
-      grouped_row[slot] = t;
+      order[static_cast<size_t>(next[static_cast<size_t>(lead)]++)] =
+          static_cast<uint32_t>(t);
     }
   });
+  counts.clear();
+  counts.shrink_to_fit();
+  touch_lead.clear();
+  touch_lead.shrink_to_fit();
 
-  // Each lead's touches: those from its creation on, in order, up to as_of. A
-  // touch before its lead's creation is bad input, reported in the touches'
-  // row order.
+  // Each lead's touches in order, up to as_of.
   batch.touch_end.assign(static_cast<size_t>(n), 0);
-  std::vector<std::vector<std::pair<int64_t, int64_t>>> early(
-      static_cast<size_t>(threads));  // (touch row, lead row)
-  RunChunks(n, threads, [&](int k, int64_t begin, int64_t end) {
+  RunChunks(n, threads, [&](int, int64_t begin, int64_t end) {
+    std::vector<std::pair<TouchFacts, uint32_t>> sorted;  // read once each
     for (int64_t row = begin; row < end; ++row) {
       const auto r = static_cast<size_t>(row);
-      std::span<TouchFacts> mine(
-          grouped.data() + offsets[r],
+      const std::span<uint32_t> mine(
+          order.data() + offsets[r],
           static_cast<size_t>(offsets[r + 1] - offsets[r]));
-      const Instant created_at = facts[r].created_at;
-      for (size_t i = 0; i < mine.size(); ++i) {
-        if (mine[i].at < created_at) {
-          early[static_cast<size_t>(k)].emplace_back(
-              grouped_row[static_cast<size_t>(offsets[r]) + i], row);
-        }
+      sorted.clear();
+      for (const uint32_t t : mine) sorted.emplace_back(reader.Touch(t), t);
+      std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
+        return TouchBefore(a.first, b.first);
+      });
+      int64_t usable = 0;
+      for (size_t i = 0; i < sorted.size(); ++i) {
+        mine[i] = sorted[i].second;
+        usable += sorted[i].first.at <= as_of;
       }
-      mine = mine.first(
-          static_cast<size_t>(std::partition(mine.begin(), mine.end(),
-                                             [created_at](const TouchFacts& t) {
-                                               return t.at >= created_at;
-                                             }) -
-                              mine.begin()));
-      std::sort(mine.begin(), mine.end(),
-                [](const TouchFacts& a, const TouchFacts& b) {
-                  return TouchBefore(a, b);
-                });
-      mine = mine.first(static_cast<size_t>(
-          std::upper_bound(
-              mine.begin(), mine.end(), as_of,
-              [](Instant t, const TouchFacts& touch) { return t < touch.at; }) -
-          mine.begin()));
-      batch.touch_end[r] = offsets[r] + static_cast<int64_t>(mine.size());
+      batch.touch_end[r] = offsets[r] + usable;
     }
   });
-  std::vector<std::pair<int64_t, int64_t>> all_early;
-  for (const auto& part : early) {
-    all_early.insert(all_early.end(), part.begin(), part.end());
-  }
-  std::sort(all_early.begin(), all_early.end());
-  for (const auto& [t, lead] : all_early) {
-    LEADKIT_RETURN_IF_ERROR(reject(
-        "touches", t, "at",
-        absl::StrCat("lead_id ", Quote(touch_ids->ViewAt(t)), ": at ",
-                     cadence_internal::InstantText(*InstantAt(touch_at, t)),
-                     " is before the lead's created_at ",
-                     cadence_internal::InstantText(
-                         facts[static_cast<size_t>(lead)].created_at))));
-  }
   batch.ids = ids;
   LEADKIT_ASSIGN_OR_RETURN(batch.entered, Read(leads, "leads", "entered_at",
                                                ColumnType::kInstant, false));
@@ -899,14 +915,14 @@ absl::StatusOr<ScheduleResult> Cadence::Schedule(
   LEADKIT_ASSIGN_OR_RETURN(
       cadence_internal::LeadBatch batch,
       cadence_internal::ReadLeadBatch(policy_, leads, touches, as_of, reject));
-  const std::vector<LeadFacts>& facts = batch.facts;
+  std::vector<TouchFacts> lead_touches;
   for (int64_t row = 0; row < n; ++row) {
     const auto r = static_cast<size_t>(row);
     if (batch.rejected[r]) continue;
-    const std::span<const TouchFacts> lead_touches = batch.TouchesOf(row);
+    const LeadFacts facts = batch.Facts(row);
+    batch.TouchesOf(row, lead_touches);
     absl::StatusOr<std::vector<Task>> tasks =
-        cadence_internal::LeadSchedule(*this, facts[r], lead_touches, as_of)
-            .Run();
+        cadence_internal::LeadSchedule(*this, facts, lead_touches, as_of).Run();
     if (!tasks.ok()) {
       LEADKIT_RETURN_IF_ERROR(
           reject("leads", row, "",
@@ -915,7 +931,7 @@ absl::StatusOr<ScheduleResult> Cadence::Schedule(
       continue;
     }
     for (Task& task : *tasks) result.tasks.push_back({row, std::move(task)});
-    int g = facts[r].grade;  // the grade in force at as_of
+    int g = facts.grade;  // the grade in force at as_of
     for (const TouchFacts& t : lead_touches) {
       if (t.grade_after >= 0) g = t.grade_after;
     }

@@ -99,14 +99,25 @@ absl::Status EvaluateLead(const Cadence& cadence, const LeadFacts& lead,
   return absl::OkStatus();
 }
 
-// Evaluates lead row `row` of the batch at as_of; errors name the row.
+// Scratch space for evaluating leads one after another.
+struct LeadScratch {
+  LeadFacts facts;
+  std::vector<TouchFacts> touches;
+};
+
+// Evaluates lead row `row` of the batch at as_of, its facts left in `scratch`;
+// errors name the row.
 absl::StatusOr<LeadKpi> LeadRow(const Cadence& cadence, const LeadBatch& batch,
                                 const std::vector<int8_t>& survey,
-                                Instant as_of, int64_t row) {
+                                Instant as_of, int64_t row,
+                                LeadScratch& scratch) {
   LeadKpi out;
   const auto r = static_cast<size_t>(row);
-  const LeadFacts& lead = batch.facts[r];
-  if (batch.rejected[r] || lead.created_at > as_of) return out;
+  if (batch.rejected[r]) return out;
+  scratch.facts = LeadFacts();
+  batch.reader.Lead(row, scratch.facts);
+  const LeadFacts& lead = scratch.facts;
+  if (lead.created_at > as_of) return out;
   out.counted = true;
   out.survey = survey[r];
   std::optional<Instant> entered;
@@ -114,8 +125,9 @@ absl::StatusOr<LeadKpi> LeadRow(const Cadence& cadence, const LeadBatch& batch,
     entered =
         Instant(std::chrono::seconds(batch.entered->data<int64_t>()[row]));
   }
+  batch.TouchesOf(row, scratch.touches);
   const absl::Status status =
-      EvaluateLead(cadence, lead, entered, batch.TouchesOf(row), as_of, out);
+      EvaluateLead(cadence, lead, entered, scratch.touches, as_of, out);
   if (!status.ok()) {
     return absl::Status(
         status.code(),
@@ -130,7 +142,7 @@ absl::StatusOr<LeadKpi> LeadRow(const Cadence& cadence, const LeadBatch& batch,
 absl::StatusOr<std::vector<int8_t>> LatestSurveys(const LeadBatch& batch,
                                                   const Columns* surveys,
                                                   Instant as_of) {
-  const int64_t n = static_cast<int64_t>(batch.facts.size());
+  const int64_t n = static_cast<int64_t>(batch.rejected.size());
   std::vector<int8_t> survey(static_cast<size_t>(n), -1);
   if (surveys != nullptr && surveys->num_rows() > 0) {
     const Column* ids = surveys->Find("lead_id");
@@ -259,14 +271,14 @@ absl::Status AddRows(const Cadence& cadence, const LeadBatch& batch,
                      int64_t begin, int64_t end,
                      absl::flat_hash_map<Codes, KpiCounts>& local) {
   Codes codes(parts.size());
+  LeadScratch scratch;
   for (int64_t row = begin; row < end; ++row) {
-    LEADKIT_ASSIGN_OR_RETURN(const LeadKpi lead,
-                             LeadRow(cadence, batch, survey, as_of, row));
+    LEADKIT_ASSIGN_OR_RETURN(const LeadKpi lead, LeadRow(cadence, batch, survey,
+                                                         as_of, row, scratch));
     if (!lead.counted) continue;  // out of scope, or does not exist yet
     for (size_t k = 0; k < parts.size(); ++k) {
       codes[k] =
-          PartCode(parts[k], cadence, batch.facts[static_cast<size_t>(row)],
-                   lead.current_grade, row);
+          PartCode(parts[k], cadence, scratch.facts, lead.current_grade, row);
     }
     KpiCounts& c = local[codes];
     if (lead.invalid) {
@@ -476,11 +488,12 @@ absl::StatusOr<std::vector<LeadKpi>> LeadKpis(const Cadence& cadence,
   LEADKIT_ASSIGN_OR_RETURN(const std::vector<int8_t> survey,
                            kpi_internal::LatestSurveys(batch, surveys, as_of));
   std::vector<LeadKpi> out;
-  out.reserve(batch.facts.size());
+  out.reserve(static_cast<size_t>(leads.num_rows()));
+  kpi_internal::LeadScratch scratch;
   for (int64_t row = 0; row < leads.num_rows(); ++row) {
     LEADKIT_ASSIGN_OR_RETURN(
         LeadKpi lead,
-        kpi_internal::LeadRow(cadence, batch, survey, as_of, row));
+        kpi_internal::LeadRow(cadence, batch, survey, as_of, row, scratch));
     out.push_back(lead);
   }
   return out;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <thread>
@@ -25,23 +26,65 @@ using Reject =
     std::function<absl::Status(absl::string_view table, int64_t row,
                                absl::string_view column, std::string message)>;
 
+// A bad row found while reading, reported later in row order.
+struct Problem {
+  int64_t row;
+  absl::string_view column;
+  std::string message;
+};
+
+// Reads lead rows and touch rows of a batch from their columns: what a batch
+// keeps instead of a copy of every lead's facts.
+class LeadRowReader {
+ public:
+  // Resolves the columns and their dictionaries and classifies the leads.
+  static absl::StatusOr<LeadRowReader> Make(const Policy& policy,
+                                            const Columns& leads,
+                                            const Columns& touches);
+
+  // Fills `f` (campaigns empty) with lead `row`'s facts; the first problem of
+  // a bad row.
+  std::optional<Problem> Lead(int64_t row, LeadFacts& f) const;
+  // Touch row `t` (at and method not null); grade_after -1 when unchanged or
+  // not one of the policy's grades.
+  TouchFacts Touch(int64_t t) const;
+
+  const Column* ids() const { return ids_; }
+  const Column* created() const { return created_; }
+  const Column* touch_ids() const { return touch_ids_; }
+  const Column* touch_at() const { return touch_at_; }
+  const Column* method() const { return method_; }
+  const Column* grade_after() const { return grade_after_; }
+
+ private:
+  const Column *ids_ = nullptr, *created_ = nullptr, *assigned_ = nullptr,
+               *won_at_ = nullptr, *delivered_ = nullptr, *lost_at_ = nullptr,
+               *status_ = nullptr, *review_ = nullptr, *grade_ = nullptr,
+               *channel_ = nullptr, *model_ = nullptr, *birthday_ = nullptr;
+  const Column *touch_ids_ = nullptr, *touch_at_ = nullptr, *method_ = nullptr,
+               *grade_after_ = nullptr;
+  std::vector<int> status_of_, review_of_, grade_of_, grade_after_of_,
+      callback_of_;                             // per dictionary code
+  std::vector<std::vector<int>> campaigns_of_;  // per model code
+  std::vector<int32_t> classified_;             // per lead row
+};
+
 struct LeadBatch {
   const Column* ids = nullptr;      // leads.lead_id
   const Column* entered = nullptr;  // leads.entered_at, when present
-  std::vector<LeadFacts> facts;     // per lead row
+  LeadRowReader reader;
   std::vector<uint8_t>
-      rejected;  // per lead row: left out (bad, or out of scope)
-  std::vector<TouchFacts> touches;  // grouped by lead
-  std::vector<int64_t> offsets;     // lead r's touches start at offsets[r] ...
+      rejected;                 // per lead row: left out (bad, or out of scope)
+  std::vector<uint32_t> order;  // touch rows, grouped by lead
+  std::vector<int64_t> offsets;    // lead r's touches start at offsets[r] ...
   std::vector<int64_t> touch_end;  // ... and its usable ones (ordered, from its
                                    // creation to as_of) end at touch_end[r]
   absl::flat_hash_map<absl::string_view, int64_t> row_of;  // lead_id -> row
 
-  std::span<const TouchFacts> TouchesOf(int64_t row) const {
-    const auto r = static_cast<size_t>(row);
-    return {touches.data() + offsets[r],
-            static_cast<size_t>(touch_end[r] - offsets[r])};
-  }
+  // Lead `row`'s facts (a row not rejected).
+  LeadFacts Facts(int64_t row) const;
+  // Lead `row`'s usable touches, in order, into `out`.
+  void TouchesOf(int64_t row, std::vector<TouchFacts>& out) const;
 };
 
 // The lead row of each row of another table's lead_id column (not null), -1
