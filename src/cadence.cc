@@ -508,11 +508,20 @@ LeadRows::LeadRows(const LeadBatch& batch, const Column& ids)
 }
 
 int64_t LeadRows::operator()(int64_t row) const {
+  Cursor cursor;
+  return (*this)(row, cursor);
+}
+
+int64_t LeadRows::operator()(int64_t row, Cursor& cursor) const {
   if (ids_.type() == ColumnType::kCode) {
     return of_code_[static_cast<size_t>(ids_.data<int32_t>()[row])];
   }
-  auto it = batch_.row_of.find(ids_.ViewAt(row));
-  return it == batch_.row_of.end() ? -1 : it->second;
+  const absl::string_view id = ids_.ViewAt(row);
+  if (cursor.lead >= 0 && id == cursor.id) return cursor.lead;
+  auto it = batch_.row_of.find(id);
+  const int64_t lead = it == batch_.row_of.end() ? -1 : it->second;
+  if (lead >= 0) cursor = {id, lead};
+  return lead;
 }
 
 absl::StatusOr<LeadRowReader> LeadRowReader::Make(const Policy& policy,
@@ -774,6 +783,7 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
     std::vector<int64_t>& count = counts[static_cast<size_t>(k)];
     count.assign(static_cast<size_t>(n), 0);
     std::vector<Problem>& problems = touch_problems[static_cast<size_t>(k)];
+    LeadRows::Cursor cursor;
     for (int64_t t = begin; t < end; ++t) {
       if (touch_ids->IsNull(t)) {
         problems.push_back({t, "lead_id", "lead_id is null"});
@@ -782,7 +792,7 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
       const auto who = [&] {
         return absl::StrCat("lead_id ", Quote(touch_ids->ViewAt(t)));
       };
-      const int64_t lead = lead_of(t);
+      const int64_t lead = lead_of(t, cursor);
       if (lead < 0) {
         problems.push_back({t, "lead_id", who() + " is not in the leads"});
         continue;

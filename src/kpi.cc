@@ -157,6 +157,7 @@ absl::StatusOr<std::vector<int8_t>> LatestSurveys(const LeadBatch& batch,
           "(booleans)");
     }
     const cadence_internal::LeadRows lead_of(batch, *ids);
+    cadence_internal::LeadRows::Cursor cursor;
     std::vector<int64_t> latest(static_cast<size_t>(n),
                                 std::numeric_limits<int64_t>::min());
     for (int64_t s = 0; s < surveys->num_rows(); ++s) {
@@ -171,7 +172,7 @@ absl::StatusOr<std::vector<int8_t>> LatestSurveys(const LeadBatch& batch,
                 : absl::StrCat(" (lead_id \"", ids->ViewAt(s), "\")"),
             " is null; lead_id, at and satisfied are required"));
       }
-      const int64_t lead = lead_of(s);
+      const int64_t lead = lead_of(s, cursor);
       if (lead < 0) {
         return absl::InvalidArgumentError(
             absl::StrCat("surveys row ", s, ": lead_id \"", ids->ViewAt(s),

@@ -94,6 +94,14 @@ class LeadRows {
   LeadRows(const LeadBatch& batch, const Column& ids);
   int64_t operator()(int64_t row) const;
 
+  // The last id found: rows of one lead side by side (a table sorted or
+  // grouped by lead) skip the hash lookup.
+  struct Cursor {
+    absl::string_view id;
+    int64_t lead = -1;
+  };
+  int64_t operator()(int64_t row, Cursor& cursor) const;
+
  private:
   const LeadBatch& batch_;
   const Column& ids_;
