@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core, _frames
-from ._kpis import Scope, _dealers_frame, lead_kpis
+from ._kpis import Scope, lead_kpis
 from ._policy import Policy
 
 #: The finding codes, in the order findings of one lead are listed (part of the contract).
@@ -37,14 +37,6 @@ _TEXT_FIELDS = ["lead_id", "name", "phone", "model", "grade", "consultant_id", "
 _TOUCH_FIELDS = {"lead_id": "string", "at": "instant", "consultant_id": "string"}
 _TIME_FORMAT = "%Y-%m-%d %H:%M"
 _MAX_LISTED = 10
-
-
-def _strings(spec, n: int) -> np.ndarray:
-    """A string column as an object array (None for null); all None when absent."""
-    if spec is None:
-        return np.full(n, None, dtype=object)
-    _, _, codes, _, dictionary = spec
-    return np.array([*dictionary, None], dtype=object)[codes]
 
 
 def _blank(values: np.ndarray) -> np.ndarray:
@@ -149,10 +141,8 @@ def _entry_findings(per_lead: pd.DataFrame, lead_specs: dict, valid: np.ndarray,
     """``entered_late`` (after the cadence's entry deadline) and ``entered_next_day`` (on a
     later local day than collected). A null ``entered_at`` reads as ``created_at``."""
     created = lead_specs["created_at"][2]
-    spec = lead_specs.get("entered_at")
-    known = np.zeros(len(created), bool) if spec is None else (
-        np.ones(len(created), bool) if spec[3] is None else spec[3].astype(bool))
-    entered = created if spec is None else np.where(known, spec[2], created)
+    given, known = _frames.instant_values(lead_specs.get("entered_at"), len(created))
+    entered = np.where(known, given, created)
     late = valid & ~per_lead["entered_on_time"].to_numpy(dtype=bool)
     entered_late = _rows(np.flatnonzero(late), "entered_late", [
         f"entered {e}, due by {d}" for e, d in zip(_text(_local(entered[late], zone)),
@@ -197,34 +187,22 @@ def audit(leads: Any, touches: Any, policy: Policy, *, as_of: Any = None,
     findings (RECORD_FINDINGS). Touches after `as_of` are ignored. Deadlines are the cadence's
     (:func:`leadkit.lead_kpis`). `as_of` defaults to the latest timestamp in the inputs.
     """
-    if not isinstance(policy, Policy):
-        raise TypeError(f"policy: expected a leadkit.Policy, got {type(policy).__name__}")
-    lead_frame = _frames.as_frame(leads, "leads")
-    touch_frame = _frames.as_frame(touches, "touches")
-    _frames.require_columns(lead_frame, "leads", ["lead_id", "created_at"])
-    _frames.require_columns(touch_frame, "touches", ["lead_id", "at", "method"])
+    _frames.check_policy(policy)
+    lead_frame, touch_frame = _frames.lead_and_touch_frames(leads, touches)
     fields = {name: _frames.LEAD_FIELDS[name][0] for name in [*_INSTANT_FIELDS, *_TEXT_FIELDS]}
     lead_specs = {s[0]: s for s in _frames.table_specs(lead_frame, fields, table="leads", tz=tz)}
     touch_specs = {s[0]: s for s in _frames.table_specs(touch_frame, _TOUCH_FIELDS,
                                                         table="touches", tz=tz)}
-    if as_of is None:
-        latest = [t for t in (_frames.latest_instant(lead_specs.values()),
-                              _frames.latest_instant(touch_specs.values())) if t is not None]
-        if not latest:
-            raise ValueError("as_of: the inputs hold no timestamp to take it from; pass as_of=")
-        as_of_seconds = max(latest)
-    else:
-        as_of_seconds = _frames.instant_seconds(as_of, "as_of", tz)
+    as_of_seconds = _frames.as_of_seconds(as_of, [*lead_specs.values(), *touch_specs.values()],
+                                          tz)
     per_lead = lead_kpis(lead_frame, touch_frame, policy,
                          as_of=pd.Timestamp(as_of_seconds, unit="s", tz="UTC"), tz=tz)
-    mask = (scope or Scope.hq()).mask(lead_frame, _dealers_frame(dealers))
+    inside = _frames.scope_mask(scope or Scope.hq(), lead_frame, _frames.dealers_frame(dealers))
     n = len(lead_frame)
-    audited = per_lead["counted"].to_numpy(dtype=bool)
-    if mask is not None:
-        audited = audited & mask.astype(bool)
+    audited = per_lead["counted"].to_numpy(dtype=bool) & inside
     valid = audited & ~per_lead["invalid"].to_numpy(dtype=bool)
     zone = policy.time_zone
-    text = {name: _strings(lead_specs.get(name), n) for name in _TEXT_FIELDS}
+    text = {name: _frames.string_values(lead_specs.get(name), n) for name in _TEXT_FIELDS}
     ids = text["lead_id"]
 
     grades = per_lead["grade"].to_numpy(dtype=object)
@@ -238,10 +216,11 @@ def audit(leads: Any, touches: Any, policy: Policy, *, as_of: Any = None,
     found += _entry_findings(per_lead, lead_specs, valid, zone)
     found += _contact_findings(per_lead, valid, as_of_seconds, zone)
     found.append(_duplicates(ids, normal, valid & phone_ok, text["phone"]))
-    lead_row = pd.Index(ids).get_indexer(_strings(touch_specs["lead_id"], len(touch_frame)))
+    m = len(touch_frame)
+    lead_row = pd.Index(ids).get_indexer(_frames.string_values(touch_specs["lead_id"], m))
     found.append(_other_consultants(
         lead_row, touch_specs["at"][2],
-        _strings(touch_specs.get("consultant_id"), len(touch_frame)), text["consultant_id"],
+        _frames.string_values(touch_specs.get("consultant_id"), m), text["consultant_id"],
         valid, as_of_seconds, zone))
 
     rows = pd.concat(found, ignore_index=True)

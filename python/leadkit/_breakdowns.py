@@ -16,11 +16,12 @@ import numpy as np
 import pandas as pd
 
 from . import _frames
-from ._kpis import KPI_COLUMNS, Scope, _dealers_frame
+from ._frames import by_names, check_scope, scope_mask
+from ._kpis import KPI_COLUMNS, Scope
 from ._policy import Policy
-from ._traffic import (REVIEWS, by_names, check_scope, check_zone, group_ids, lead_frame,
-                       local_times, merge_kind, merge_states, one_of, period, ratio, scope_mask,
-                       state_keys, status_of, strings, sum_by)
+from ._traffic import (REVIEWS, check_zone, group_ids, lead_frame, local_times, merge_kind,
+                       merge_states, one_of, period, ratio, state_keys, status_of, strings,
+                       sum_by)
 
 # --- lost sales (002 §2.7) -------------------------------------------------------------------
 
@@ -33,13 +34,13 @@ def lost_analysis_state(leads: Any, *, by: Any = "month", policy: Policy | None 
     """The additive state of :func:`lost_analysis` for one batch of leads: per group of `by`
     and ``lost_reason``, the counts ``lost``, ``approved``, ``rejected``, ``pending`` and
     ``review_null``."""
-    names = by_names(by, LOST_KEYS)
+    names = by_names(by, LOST_KEYS, strict=True)
     scope = check_scope(scope)
-    if policy is not None and not isinstance(policy, Policy):
-        raise TypeError(f"policy: expected a leadkit.Policy, got {type(policy).__name__}")
+    if policy is not None:
+        _frames.check_policy(policy)
     if tz is not None:
         tz = check_zone(tz)
-    dealer_frame = _dealers_frame(dealers)
+    dealer_frame = _frames.dealers_frame(dealers)
     frame = lead_frame(leads)
     review = strings(frame, "lost_review", "leads", "lead_id")
     one_of(review, REVIEWS, "leads", "lost_review", frame, "lead_id")
@@ -166,10 +167,10 @@ def profile_state(leads: Any, *, by: Any, scope: Scope | None = None, dealers: A
                   age_bands: Any = None) -> pd.DataFrame:
     """The additive state of :func:`profile` for one batch of leads: per group, ``leads``
     (not invalid), ``won`` and ``invalid``."""
-    names = by_names(by, _profile_keys(), personal=_personal())
+    names = by_names(by, _profile_keys(), personal=_personal(), strict=True)
     scope = check_scope(scope)
     edges = _band_edges(age_bands)
-    dealer_frame = _dealers_frame(dealers)
+    dealer_frame = _frames.dealers_frame(dealers)
     frame = lead_frame(leads)
     status = status_of(frame)
     keys = {name: (_age_bands(frame, edges) if name == "age_band"

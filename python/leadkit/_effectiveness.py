@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import _frames
-from ._kpis import Scope, _dealers_frame
+from ._kpis import Scope
 
 #: The views `effectiveness` offers; the group column of each is named after it.
 VIEWS = ("method_mix", "interval")
@@ -86,28 +86,6 @@ def interval_labels(bounds: Sequence[float]) -> list[str]:
 # Reading the tables
 
 
-def _strings(spec) -> np.ndarray:
-    """A string column's values as an object array, None for null."""
-    _, _, codes, _, dictionary = spec
-    return np.array([*dictionary, None], dtype=object)[codes]
-
-
-def _instants(spec, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """(seconds, valid) of an instant column; all invalid when the column is absent."""
-    if spec is None:
-        return np.zeros(n, np.int64), np.zeros(n, bool)
-    _, _, seconds, valid, _ = spec
-    return seconds, (np.ones(n, bool) if valid is None else valid.astype(bool))
-
-
-def _iso(seconds: int) -> str:
-    return pd.Timestamp(int(seconds), unit="s", tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _row(table: str, position: int, lead_id: Any) -> str:
-    return f'{table} row {position}: lead_id "{lead_id}"'
-
-
 def _read_leads(leads: Any, tz: str | None) -> pd.DataFrame:
     """The lead columns effectiveness reads, checked: one row per input lead."""
     frame = _frames.as_frame(leads, "leads")
@@ -115,66 +93,35 @@ def _read_leads(leads: Any, tz: str | None) -> pd.DataFrame:
     _frames.require_ids(frame, "leads", "lead_id")
     specs = {s[0]: s for s in _frames.table_specs(frame, _LEAD_TYPES, table="leads", tz=tz)}
     n = len(frame)
-    ids = _strings(specs["lead_id"])
-    repeated = pd.Series(ids).duplicated(keep="first").to_numpy()
-    if repeated.any():
-        position = int(np.flatnonzero(repeated)[0])
-        first = int(np.flatnonzero(ids == ids[position])[0])
-        raise ValueError(f'leads row {position}: lead_id "{ids[position]}" is given twice '
-                         f"(first at row {first})")
-    created, created_valid = _instants(specs["created_at"], n)
-    if not created_valid.all():
-        position = int(np.flatnonzero(~created_valid)[0])
-        raise ValueError(f"{_row('leads', position, ids[position])}: created_at is null")
-    status = (_strings(specs["status"]) if "status" in specs
-              else np.full(n, None, dtype=object))
+    ids, created = _frames.lead_ids_and_creation(specs, n)
+    status = _frames.string_values(specs.get("status"), n)
     unknown = pd.notna(status) & ~np.isin(status.astype(str), _STATUSES)
     if unknown.any():
         position = int(np.flatnonzero(unknown)[0])
-        raise ValueError(f'{_row("leads", position, ids[position])}: unknown status '
-                         f'"{status[position]}" ({", ".join(_STATUSES)})')
-    won_at, won_valid = _instants(specs.get("won_at"), n)
-    dealer = (_strings(specs["dealer_id"]) if "dealer_id" in specs
-              else np.full(n, None, dtype=object))
+        raise ValueError(f'{_frames.lead_row("leads", position, ids[position])}: unknown '
+                         f'status "{status[position]}" ({", ".join(_STATUSES)})')
+    won_at, won_valid = _frames.instant_values(specs.get("won_at"), n)
+    dealer = _frames.string_values(specs.get("dealer_id"), n)
     return pd.DataFrame({"lead_id": ids, "created": created, "status": status,
                          "won_at": won_at, "won_known": won_valid, "dealer_id": dealer})
 
 
 def _read_touches(touches: Any, lead_table: pd.DataFrame, tz: str | None) -> pd.DataFrame:
     """The touch columns effectiveness reads, checked against the leads."""
-    frame = _frames.as_frame(touches, "touches")
-    _frames.require_columns(frame, "touches", ["lead_id", "at", "method"])
-    _frames.require_ids(frame, "touches", "lead_id")
+    frame = _frames.touch_frame(touches)
     specs = {s[0]: s for s in _frames.table_specs(frame, _TOUCH_TYPES, table="touches", tz=tz)}
-    n = len(frame)
-    ids = _strings(specs["lead_id"])
-    lead_row = pd.Index(lead_table["lead_id"]).get_indexer(ids)
-    if (lead_row < 0).any():
-        position = int(np.flatnonzero(lead_row < 0)[0])
-        raise ValueError(f'touches row {position}: lead_id "{ids[position]}" is not in the leads')
-    at, at_valid = _instants(specs["at"], n)
-    if not at_valid.all():
-        position = int(np.flatnonzero(~at_valid)[0])
-        raise ValueError(f"{_row('touches', position, ids[position])}: at is null")
+    ids, lead_row, at, text = _frames.touch_leads(
+        specs, lead_table["lead_id"].to_numpy(dtype=object), len(frame))
     _, _, codes, _, dictionary = specs["method"]
-    if (codes < 0).any():
-        position = int(np.flatnonzero(codes < 0)[0])
-        raise ValueError(f"{_row('touches', position, ids[position])}: method is null")
     reserved = [code for code, name in enumerate(dictionary)
                 if name == _UNTOUCHED_MIX or "+" in name]
     bad = np.isin(codes, reserved)
     if bad.any():
         position = int(np.flatnonzero(bad)[0])
-        raise ValueError(f'{_row("touches", position, ids[position])}: method '
+        raise ValueError(f'{_frames.lead_row("touches", position, ids[position])}: method '
                          f'"{dictionary[codes[position]]}" cannot name a method ("none" and "+" '
                          "spell method mixes)")
-    text = np.asarray(dictionary, dtype=object)[codes]
-    created = lead_table["created"].to_numpy()[lead_row]
-    early = at < created
-    if early.any():
-        position = int(np.flatnonzero(early)[0])
-        raise ValueError(f"{_row('touches', position, ids[position])}: at {_iso(at[position])} "
-                         f"is before the lead's created_at {_iso(created[position])}")
+    _frames.check_touch_times(ids, at, lead_table["created"].to_numpy()[lead_row])
     return pd.DataFrame({"lead_row": lead_row, "at": at, "method": text})
 
 
@@ -196,11 +143,11 @@ def _default_as_of(lead_table: pd.DataFrame, touch_table: pd.DataFrame) -> int:
 def _in_report(lead_table: pd.DataFrame, as_of: int, scope: Scope | None,
                dealers: Any) -> np.ndarray:
     """Leads the report counts: in scope, created by `as_of`, not invalid."""
-    dealer_frame = _dealers_frame(dealers)
-    mask = (scope or Scope.hq()).mask(lead_table[["dealer_id"]], dealer_frame)
+    inside = _frames.scope_mask(scope or Scope.hq(), lead_table[["dealer_id"]],
+                                _frames.dealers_frame(dealers))
     keep = ((lead_table["created"].to_numpy() <= as_of)
             & (lead_table["status"] != "invalid").to_numpy())
-    return keep if mask is None else keep & mask.astype(bool)
+    return keep & inside
 
 
 def _won(lead_table: pd.DataFrame, as_of: int) -> np.ndarray:

@@ -5,18 +5,25 @@ out go column specs ``(name, kind, values, valid, dictionary)`` over numpy buffe
 copy where numpy already holds the data in the engine's layout (float64, int64, bool, int32
 codes). Every problem is a ``ValueError`` naming the table, column, row id and value;
 personal data is masked in those messages.
+
+The checks the reports share live here too, written once: the leads and touches tables and
+their rules (unique lead ids, a creation time, touches of known leads), group names (`by`),
+the dealers table, the scope and the policy argument.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from . import _core
+
+if TYPE_CHECKING:
+    from ._kpis import Scope
 
 #: field name -> (type, personal, required), from the C++ catalogue (docs/data.md).
 LEAD_FIELDS: dict[str, tuple[str, bool, bool]] = {
@@ -415,3 +422,188 @@ def instant_seconds(value, what: str, tz=None) -> int:
                              "tz= — leadkit never guesses a zone")
         stamp = localize_wall(pd.Series([stamp]), tz).iloc[0]
     return int(stamp.tz_convert("UTC").floor("s").timestamp())
+
+
+# --- Reading specs back ----------------------------------------------------------------------
+
+
+def utc_text(seconds: int) -> str:
+    """An instant in seconds as ISO text in UTC, as error messages print it."""
+    return pd.Timestamp(int(seconds), unit="s", tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def lead_row(table: str, position: int, lead_id: Any) -> str:
+    """A row named in messages by its position and lead id: ``leads row 3: lead_id "L7"``."""
+    return f'{table} row {position}: lead_id "{lead_id}"'
+
+
+def string_values(spec, n: int) -> np.ndarray:
+    """A string column spec as an object array (None for null); all None when absent."""
+    if spec is None:
+        return np.full(n, None, dtype=object)
+    _, _, codes, _, dictionary = spec
+    values = np.array([*dictionary, None], dtype=object)
+    return values[np.where(codes < 0, len(dictionary), codes)]
+
+
+def instant_values(spec, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(seconds, valid) of an instant column spec; an absent column is all null."""
+    if spec is None:
+        return np.zeros(n, np.int64), np.zeros(n, bool)
+    _, _, seconds, valid, _ = spec
+    return seconds, (np.ones(n, bool) if valid is None else valid.astype(bool))
+
+
+def as_of_seconds(as_of, specs, tz=None) -> int:
+    """`as_of` as seconds; when None, the latest instant of `specs` — never the machine's
+    clock."""
+    if as_of is not None:
+        return instant_seconds(as_of, "as_of", tz)
+    latest = latest_instant(specs)
+    if latest is None:
+        raise ValueError("as_of: the inputs hold no timestamp to take it from; pass as_of=")
+    return latest
+
+
+# --- Leads and touches -----------------------------------------------------------------------
+
+
+def lead_and_touch_frames(leads: Any, touches: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The leads and touches tables with their required columns (ids not yet checked)."""
+    lead_frame = as_frame(leads, "leads")
+    touch_frame = as_frame(touches, "touches")
+    require_columns(lead_frame, "leads", ["lead_id", "created_at"])
+    require_columns(touch_frame, "touches", ["lead_id", "at", "method"])
+    return lead_frame, touch_frame
+
+
+def touch_frame(touches: Any) -> pd.DataFrame:
+    """The touches table with its required columns and a lead id on every row."""
+    frame = as_frame(touches, "touches")
+    require_columns(frame, "touches", ["lead_id", "at", "method"])
+    require_ids(frame, "touches", "lead_id")
+    return frame
+
+
+def lead_ids_and_creation(specs, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The lead ids (unique) and creation times (never null) of the leads' specs."""
+    ids = string_values(specs["lead_id"], n)
+    twice = pd.Index(ids).duplicated()
+    if twice.any():
+        position = int(np.flatnonzero(twice)[0])
+        first = int(np.flatnonzero(ids == ids[position])[0])
+        raise ValueError(f'leads row {position}: lead_id "{ids[position]}" is given twice '
+                         f"(first at row {first})")
+    created, created_valid = instant_values(specs["created_at"], n)
+    if not created_valid.all():
+        position = int(np.flatnonzero(~created_valid)[0])
+        raise ValueError(f"{lead_row('leads', position, ids[position])}: created_at is null")
+    return ids, created
+
+
+def touch_leads(specs, lead_ids: np.ndarray, m: int
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(lead id, lead position, time, method) of each touch of the touches' specs, checked:
+    its lead is one of `lead_ids`, and ``at`` and ``method`` are set."""
+    touch_ids = string_values(specs["lead_id"], m)
+    lead = pd.Index(lead_ids, dtype=object).get_indexer(pd.Index(touch_ids, dtype=object))
+    unknown = np.flatnonzero(lead < 0)
+    if len(unknown):
+        position = int(unknown[0])
+        raise ValueError(f'touches row {position}: lead_id "{touch_ids[position]}" is not in '
+                         "the leads")
+    time, valid = instant_values(specs["at"], m)
+    if not valid.all():
+        position = int(np.flatnonzero(~valid)[0])
+        raise ValueError(f"{lead_row('touches', position, touch_ids[position])}: at is null")
+    method = string_values(specs["method"], m)
+    unnamed = np.flatnonzero(pd.isna(method))
+    if len(unnamed):
+        position = int(unnamed[0])
+        raise ValueError(f"{lead_row('touches', position, touch_ids[position])}: method is "
+                         "null")
+    return touch_ids, lead, time, method
+
+
+def check_touch_times(touch_ids: np.ndarray, time: np.ndarray, created: np.ndarray) -> None:
+    """No touch is before its lead's creation (`created`: the lead's, per touch)."""
+    early = np.flatnonzero(time < created)
+    if len(early):
+        position = int(early[0])
+        raise ValueError(f"{lead_row('touches', position, touch_ids[position])}: at "
+                         f"{utc_text(time[position])} is before the lead's created_at "
+                         f"{utc_text(created[position])}")
+
+
+# --- Report arguments ------------------------------------------------------------------------
+# Scope and Policy are imported where they are used: their modules import this one.
+
+#: The lead columns a report can group by: the non-personal string fields, but for the id
+#: and the grade (reports add their own keys to these).
+GROUP_FIELDS = [name for name, (kind, personal, _) in LEAD_FIELDS.items()
+                if kind == "string" and not personal and name not in ("lead_id", "grade")]
+
+
+def by_names(by: Any, allowed: Sequence[str], *, personal: Iterable[str] = (),
+             strict: bool = False) -> list[str]:
+    """`by` (None, a name or a collection of names) as a list of group names, each one of
+    `allowed`, none twice. A name in `personal` is refused as personal data. `strict` takes
+    only a name, a list or a tuple of strings, and raises TypeError for anything else."""
+    if by is None:
+        return []
+    if isinstance(by, str):
+        names = [by]
+    elif strict and not isinstance(by, (list, tuple)):
+        raise TypeError(f"by: expected a column name or a list of names, got {type(by).__name__}")
+    else:
+        names = list(by)
+    personal = set(personal)
+    for name in names:
+        if not isinstance(name, str):
+            if strict:
+                raise TypeError(f"by: expected column names, got {name!r}")
+        elif name in personal:
+            raise ValueError(f"by: {name!r} is personal data and cannot be a group")
+        if not isinstance(name, str) or name not in allowed:
+            raise ValueError(f"by: cannot group by {name!r}{suggest(str(name), allowed)}")
+    if len(set(names)) != len(names):
+        raise ValueError(f"by: a column is named twice in {names!r}")
+    return names
+
+
+def dealers_frame(dealers: Any) -> pd.DataFrame | None:
+    """The dealers table, checked: ``dealer_id`` unique and present, ``region_id`` present."""
+    if dealers is None:
+        return None
+    frame = as_frame(dealers, "dealers")
+    require_columns(frame, "dealers", ["dealer_id", "region_id"])
+    ids = require_ids(frame, "dealers", "dealer_id")
+    twice = ids[ids.duplicated()]
+    if len(twice):
+        raise ValueError(f"dealers.dealer_id: {twice.iloc[0]!r} is given twice")
+    return frame
+
+
+def check_scope(scope: Any) -> Scope:
+    """The scope to apply: headquarters when None."""
+    from ._kpis import Scope
+
+    if scope is None:
+        return Scope.hq()
+    if not isinstance(scope, Scope):
+        raise TypeError(f"scope: expected a leadkit.Scope, got {type(scope).__name__}")
+    return scope
+
+
+def scope_mask(scope: Scope, rows: pd.DataFrame, dealers: pd.DataFrame | None) -> np.ndarray:
+    """Per row of `rows` (with a ``dealer_id`` column), True when in scope."""
+    mask = scope.mask(rows, dealers)
+    return np.ones(len(rows), dtype=bool) if mask is None else mask.astype(bool)
+
+
+def check_policy(policy: Any) -> None:
+    """A TypeError unless `policy` is a leadkit.Policy."""
+    from ._policy import Policy
+
+    if not isinstance(policy, Policy):
+        raise TypeError(f"policy: expected a leadkit.Policy, got {type(policy).__name__}")

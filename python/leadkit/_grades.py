@@ -68,31 +68,6 @@ class History:
         return len(self.lead_ids)
 
 
-def utc_text(seconds: int) -> str:
-    return pd.Timestamp(int(seconds), unit="s", tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _row(table: str, position: int, lead_id: Any) -> str:
-    return f'{table} row {position}: lead_id "{lead_id}"'
-
-
-def _decode(spec, n: int) -> np.ndarray:
-    """A string column spec as an object array (None for null)."""
-    if spec is None:
-        return np.full(n, None, dtype=object)
-    _, _, codes, _, dictionary = spec
-    values = np.array([*dictionary, None], dtype=object)
-    return values[np.where(codes < 0, len(dictionary), codes)]
-
-
-def _instants(spec, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """(seconds, valid) of an instant column spec; an absent column is all null."""
-    if spec is None:
-        return np.zeros(n, np.int64), np.zeros(n, bool)
-    _, _, values, valid, _ = spec
-    return values, (np.ones(n, bool) if valid is None else valid.astype(bool))
-
-
 def _check_values(values: np.ndarray, allowed: Sequence[str], column: str, ids, table: str,
                   unknown: str) -> None:
     """Every non-null value is one of `allowed`, else a ValueError naming the first other."""
@@ -101,7 +76,7 @@ def _check_values(values: np.ndarray, allowed: Sequence[str], column: str, ids, 
     if len(bad):
         position = int(bad[0])
         value = values[position]
-        raise ValueError(f"{_row(table, position, ids[position])}: " +
+        raise ValueError(f"{_frames.lead_row(table, position, ids[position])}: " +
                          unknown.format(column=column, value=value,
                                         allowed=", ".join(allowed),
                                         hint=_frames.suggest(str(value), allowed)))
@@ -114,38 +89,6 @@ def _grade_codes(values: np.ndarray, grades: Sequence[str], column: str, ids,
                   '{column} "{value}" is not one of the policy\'s grades ({allowed}){hint}')
     index = pd.Index(list(grades), dtype=object)
     return index.get_indexer(pd.Index(values, dtype=object)).astype(np.int64)
-
-
-def by_names(by, *, allow_region: bool = True) -> list[str]:
-    """The group columns: non-personal string lead columns (not ``lead_id`` or ``grade``),
-    and ``region_id`` through the dealers table."""
-    if by is None:
-        return []
-    names = [by] if isinstance(by, str) else list(by)
-    allowed = [name for name, (kind, personal, _) in _frames.LEAD_FIELDS.items()
-               if kind == "string" and not personal and name not in ("lead_id", "grade")]
-    if allow_region:
-        allowed.append("region_id")
-    for name in names:
-        if not isinstance(name, str) or name not in allowed:
-            raise ValueError(f"by: cannot group by {name!r}"
-                             f"{_frames.suggest(str(name), allowed)}")
-    if len(set(names)) != len(names):
-        raise ValueError(f"by: a column is named twice in {names!r}")
-    return names
-
-
-def dealers_frame(dealers) -> pd.DataFrame | None:
-    """The dealers table, checked: ``dealer_id`` unique and present, ``region_id`` present."""
-    if dealers is None:
-        return None
-    frame = _frames.as_frame(dealers, "dealers")
-    _frames.require_columns(frame, "dealers", ["dealer_id", "region_id"])
-    ids = _frames.require_ids(frame, "dealers", "dealer_id")
-    twice = ids[ids.duplicated()]
-    if len(twice):
-        raise ValueError(f"dealers.dealer_id: {twice.iloc[0]!r} is given twice")
-    return frame
 
 
 def _initial_grades(frame: pd.DataFrame, given: np.ndarray, policy: Policy) -> np.ndarray:
@@ -173,18 +116,13 @@ def read(leads: Any, touches: Any, policy: Policy | None, *, tz=None, scope=None
     that column. Every error names the table, the row, its ``lead_id`` and the value; the
     whole tables are checked before the scope applies.
     """
-    from ._kpis import Scope
-
-    if policy is not None and not isinstance(policy, Policy):
-        raise TypeError(f"policy: expected a leadkit.Policy, got {type(policy).__name__}")
-    if scope is not None and not isinstance(scope, Scope):
-        raise TypeError(f"scope: expected a leadkit.Scope, got {type(scope).__name__}")
-    names = by_names(by)
-    lead_frame = _frames.as_frame(leads, "leads")
-    touch_frame = _frames.as_frame(touches, "touches")
-    _frames.require_columns(lead_frame, "leads", ["lead_id", "created_at"])
-    _frames.require_columns(touch_frame, "touches", ["lead_id", "at", "method"])
-    dealer_frame = dealers_frame(dealers)
+    if policy is not None:
+        _frames.check_policy(policy)
+    scope = _frames.check_scope(scope)
+    # Group columns: the lead columns, and region_id through the dealers table.
+    names = _frames.by_names(by, [*_frames.GROUP_FIELDS, "region_id"])
+    lead_frame, touch_frame = _frames.lead_and_touch_frames(leads, touches)
+    dealer_frame = _frames.dealers_frame(dealers)
     if "region_id" in names and dealer_frame is None:
         raise ValueError("by: region_id needs the dealers table (dealers=)")
 
@@ -203,7 +141,7 @@ def read(leads: Any, touches: Any, policy: Policy | None, *, tz=None, scope=None
     _frames.require_ids(touch_frame, "touches", "lead_id")
     n, m = len(lead_frame), len(touch_frame)
 
-    ids, created = _lead_ids_and_creation(specs, n)
+    ids, created = _frames.lead_ids_and_creation(specs, n)
     outcome, closed, won_at = _closing(specs, ids, created)
     stage = _sales_stages(specs, ids) if sales_stage else np.full(n, -1, np.int8)
     touch_lead, touch_time, method = _touches(touch_specs, ids, created, m)
@@ -211,8 +149,9 @@ def read(leads: Any, touches: Any, policy: Policy | None, *, tz=None, scope=None
     changes = (np.zeros(0, np.int64),) * 3
     if policy is not None:
         grades = tuple(policy.grades)
-        given = _grade_codes(_decode(specs.get("grade"), n), grades, "grade", ids, "leads")
-        after = _grade_codes(_decode(touch_specs.get("grade_after"), m), grades,
+        given = _grade_codes(_frames.string_values(specs.get("grade"), n), grades, "grade",
+                             ids, "leads")
+        after = _grade_codes(_frames.string_values(touch_specs.get("grade_after"), m), grades,
                              "grade_after", ids[touch_lead], "touches")
         changes = _grade_changes(created, _initial_grades(lead_frame, given, policy),
                                  touch_lead, touch_time, method, after)
@@ -220,24 +159,8 @@ def read(leads: Any, touches: Any, policy: Policy | None, *, tz=None, scope=None
     latest = _frames.latest_instant([*specs.values(), *touch_specs.values()])
     history = History(grades, ids, created, closed, outcome, won_at, stage, keys, *changes,
                       touch_lead, touch_time, latest)
-    mask = (scope or Scope.hq()).mask(lead_frame, dealer_frame)
+    mask = scope.mask(lead_frame, dealer_frame)
     return history if mask is None else _subset(history, mask.astype(bool))
-
-
-def _lead_ids_and_creation(specs, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The lead ids (unique) and creation times (never null)."""
-    ids = _decode(specs["lead_id"], n)
-    twice = pd.Index(ids).duplicated()
-    if twice.any():
-        position = int(np.flatnonzero(twice)[0])
-        first = int(np.flatnonzero(ids == ids[position])[0])
-        raise ValueError(f'leads row {position}: lead_id "{ids[position]}" is given twice '
-                         f"(first at row {first})")
-    created, created_valid = _instants(specs["created_at"], n)
-    if not created_valid.all():
-        position = int(np.flatnonzero(~created_valid)[0])
-        raise ValueError(f"{_row('leads', position, ids[position])}: created_at is null")
-    return ids, created
 
 
 def _closing(specs, ids: np.ndarray, created: np.ndarray
@@ -245,14 +168,14 @@ def _closing(specs, ids: np.ndarray, created: np.ndarray
     """(outcome, closed, won_at) of each lead by the close rules of :func:`read`; won_at is
     NEVER where unknown."""
     n = len(ids)
-    status = _decode(specs.get("status"), n)
+    status = _frames.string_values(specs.get("status"), n)
     _check_values(status, STATUSES, "status", ids, "leads",
                   'unknown {column} "{value}" ({allowed}){hint}')
-    review = _decode(specs.get("lost_review"), n)
+    review = _frames.string_values(specs.get("lost_review"), n)
     _check_values(review, REVIEWS, "lost_review", ids, "leads",
                   'unknown {column} "{value}" ({allowed}){hint}')
-    won_at, won_valid = _instants(specs.get("won_at"), n)
-    lost_at, lost_valid = _instants(specs.get("lost_at"), n)
+    won_at, won_valid = _frames.instant_values(specs.get("won_at"), n)
+    lost_at, lost_valid = _frames.instant_values(specs.get("lost_at"), n)
     outcome = np.full(n, OPEN, np.int8)
     outcome[status == "won"] = WON
     outcome[(status == "lost") & (review != "rejected")] = LOST
@@ -268,7 +191,7 @@ def _closing(specs, ids: np.ndarray, created: np.ndarray
 
 def _sales_stages(specs, ids: np.ndarray) -> np.ndarray:
     """Each lead's index in SALES_STAGES; -1 for null and ``lost``."""
-    stages = _decode(specs.get("sales_stage"), len(ids))
+    stages = _frames.string_values(specs.get("sales_stage"), len(ids))
     _check_values(stages, SALES_STAGE_VALUES, "sales_stage", ids, "leads",
                   'unknown {column} "{value}" ({allowed}){hint}')
     return pd.Index(list(SALES_STAGES), dtype=object).get_indexer(
@@ -279,28 +202,8 @@ def _touches(specs, ids: np.ndarray, created: np.ndarray, m: int
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(lead position, time, method) of each touch: of a known lead, with a time and a method,
     not before its lead's creation."""
-    touch_ids = _decode(specs["lead_id"], m)
-    lead = pd.Index(ids, dtype=object).get_indexer(pd.Index(touch_ids, dtype=object))
-    unknown = np.flatnonzero(lead < 0)
-    if len(unknown):
-        position = int(unknown[0])
-        raise ValueError(f'touches row {position}: lead_id "{touch_ids[position]}" is not in '
-                         "the leads")
-    time, valid = _instants(specs["at"], m)
-    if not valid.all():
-        position = int(np.flatnonzero(~valid)[0])
-        raise ValueError(f"{_row('touches', position, touch_ids[position])}: at is null")
-    method = _decode(specs["method"], m)
-    unnamed = np.flatnonzero(pd.isna(method))
-    if len(unnamed):
-        position = int(unnamed[0])
-        raise ValueError(f"{_row('touches', position, touch_ids[position])}: method is null")
-    early = np.flatnonzero(time < created[lead])
-    if len(early):
-        position = int(early[0])
-        raise ValueError(f"{_row('touches', position, touch_ids[position])}: at "
-                         f"{utc_text(time[position])} is before the lead's created_at "
-                         f"{utc_text(created[lead[position]])}")
+    touch_ids, lead, time, method = _frames.touch_leads(specs, ids, m)
+    _frames.check_touch_times(touch_ids, time, created[lead])
     return lead, time, method
 
 
@@ -322,11 +225,12 @@ def _grade_changes(created, initial, touch_lead, touch_time, method, after
 def _group_keys(specs, names: list[str], dealer_frame, n: int) -> pd.DataFrame:
     """The group columns of each lead as objects (None for null); ``region_id`` through the
     dealers table (a dealer it lacks: null)."""
-    columns = {name: pd.Series(_decode(specs.get(name), n), dtype=object)
+    columns = {name: pd.Series(_frames.string_values(specs.get(name), n), dtype=object)
                for name in names if name != "region_id"}
     if "region_id" in names:
         region_of = dict(zip(dealer_frame["dealer_id"], dealer_frame["region_id"]))
-        regions = pd.Series(_decode(specs.get("dealer_id"), n), dtype=object).map(region_of)
+        regions = pd.Series(_frames.string_values(specs.get("dealer_id"), n),
+                            dtype=object).map(region_of)
         columns["region_id"] = regions.astype(object).where(regions.notna(), None)
     return pd.DataFrame({name: columns[name] for name in names}, index=pd.RangeIndex(n))
 

@@ -76,30 +76,12 @@ class Scope:
 
 
 def _by_list(by) -> list[str]:
-    if by is None:
-        return []
-    names = [by] if isinstance(by, str) else list(by)
-    allowed = [f for f, (kind, personal, _) in _frames.LEAD_FIELDS.items()
-               if kind == "string" and not personal and f not in ("lead_id", "grade")]
-    allowed += _DERIVED_KEYS
-    for name in names:
-        if name not in allowed:
-            raise ValueError(f"by: cannot group by {name!r}{_frames.suggest(name, allowed)}")
-    if len(set(names)) != len(names):
-        raise ValueError(f"by: a column is named twice in {names!r}")
-    return names
+    """The group columns: lead columns, then the keys derived here (_DERIVED_KEYS)."""
+    return _frames.by_names(by, [*_frames.GROUP_FIELDS, *_DERIVED_KEYS])
 
 
-def _dealers_frame(dealers) -> pd.DataFrame | None:
-    if dealers is None:
-        return None
-    frame = _frames.as_frame(dealers, "dealers")
-    _frames.require_columns(frame, "dealers", ["dealer_id", "region_id"])
-    ids = _frames.require_ids(frame, "dealers", "dealer_id")
-    duplicated = ids[ids.duplicated()]
-    if len(duplicated):
-        raise ValueError(f"dealers.dealer_id: {duplicated.iloc[0]!r} is given twice")
-    return frame
+#: The dealers table, checked (leadkit.dask reads it through this name).
+_dealers_frame = _frames.dealers_frame
 
 
 class _Inputs:

@@ -195,7 +195,7 @@ class PipelineState:
                  scope=None, dealers=None) -> "PipelineState":
         """Per group of `by`, leads created by `at` by their state at `at` (a grade in
         force, or won, lost, invalid): columns ``*by``, ``state``, ``leads``."""
-        _need_policy(policy)
+        _frames.check_policy(policy)
         h = _grades.read(leads, touches, policy, tz=tz, scope=scope, dealers=dealers, by=by)
         t = _grades.instant(at, "at", tz)
         names = list(h.keys.columns)
@@ -214,13 +214,13 @@ class PipelineState:
                         tz=None, scope=None, dealers=None) -> "PipelineState":
         """Leads by (state at `start`, state at `end`): columns ``from``, ``to``, ``leads``,
         every pair present."""
-        _need_policy(policy)
+        _frames.check_policy(policy)
         h = _grades.read(leads, touches, policy, tz=tz, scope=scope, dealers=dealers)
         t0 = _grades.instant(start, "start", tz)
         t1 = _grades.instant(end, "end", tz)
         if t0 >= t1:
-            raise ValueError(f"start: {_grades.utc_text(t0)} is not before end "
-                             f"{_grades.utc_text(t1)}")
+            raise ValueError(f"start: {_frames.utc_text(t0)} is not before end "
+                             f"{_frames.utc_text(t1)}")
         g = len(h.grades)
         before, after = _grades.state_at(h, t0), _grades.state_at(h, t1)
         created_between = (h.created > t0) & (h.created <= t1)
@@ -242,7 +242,7 @@ class PipelineState:
                 scope=None, dealers=None) -> "PipelineState":
         """Per month: ``carried_over``, ``new``, ``invalid``, ``won``, ``lost``,
         ``open_at_end``."""
-        _need_policy(policy)
+        _frames.check_policy(policy)
         periods = _months(months)
         h = _grades.read(leads, touches, policy, tz=tz, scope=scope, dealers=dealers)
         bounds = _month_starts(periods, policy.time_zone)
@@ -273,7 +273,7 @@ class PipelineState:
                tz=None, scope=None, dealers=None) -> "PipelineState":
         """Per group: ``kind`` (``leads``, ``grade``, ``sales_stage``), ``stage``,
         ``leads`` reaching it."""
-        _need_policy(policy)
+        _frames.check_policy(policy)
         h = _grades.read(leads, touches, policy, tz=tz, scope=scope, dealers=dealers, by=by,
                          sales_stage=True)
         t = (_grades.default_instant(h, "as_of") if as_of is None
@@ -360,11 +360,6 @@ class PipelineState:
 
     def __repr__(self) -> str:
         return f"PipelineState({self.report}, {dict(self.params)!r}, {len(self.counts)} rows)"
-
-
-def _need_policy(policy) -> None:
-    if not isinstance(policy, Policy):
-        raise TypeError(f"policy: expected a leadkit.Policy, got {type(policy).__name__}")
 
 
 def _finalize_pipeline(counts: pd.DataFrame, by: list[str], grades: list[str]) -> pd.DataFrame:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from . import _frames
-from ._kpis import Scope, _dealers_frame
+from ._kpis import Scope
 
 #: Lead statuses and lost-review values (docs/data.md).
 STATUSES = ("open", "won", "lost", "invalid")
@@ -35,38 +35,6 @@ _NULL = "\U0010ffff"
 
 
 # --- shared helpers -------------------------------------------------------------------------
-
-def check_scope(scope: Any) -> Scope:
-    """The scope to apply: headquarters when None."""
-    if scope is None:
-        return Scope.hq()
-    if not isinstance(scope, Scope):
-        raise TypeError(f"scope: expected a leadkit.Scope, got {type(scope).__name__}")
-    return scope
-
-
-def by_names(by: Any, allowed: Sequence[str], *, personal: Iterable[str] = ()) -> list[str]:
-    """`by` as a list of group names, each one of `allowed`, none twice."""
-    if by is None:
-        return []
-    if isinstance(by, str):
-        names = [by]
-    elif isinstance(by, (list, tuple)):
-        names = list(by)
-    else:
-        raise TypeError(f"by: expected a column name or a list of names, got {type(by).__name__}")
-    personal = set(personal)
-    for name in names:
-        if not isinstance(name, str):
-            raise TypeError(f"by: expected column names, got {name!r}")
-        if name in personal:
-            raise ValueError(f"by: {name!r} is personal data and cannot be a group")
-        if name not in allowed:
-            raise ValueError(f"by: cannot group by {name!r}{_frames.suggest(name, allowed)}")
-    if len(set(names)) != len(names):
-        raise ValueError(f"by: a column is named twice in {names!r}")
-    return names
-
 
 def check_zone(zone: Any, what: str = "tz"):
     """A time zone name (or tzinfo) that exists; KeyError otherwise."""
@@ -181,12 +149,6 @@ def lead_frame(leads: Any, required: Sequence[str] = ("lead_id",)) -> pd.DataFra
 def status_of(frame: pd.DataFrame) -> pd.Series:
     """Each lead's status, null read as ``open``."""
     return strings(frame, "status", "leads", "lead_id").fillna("open")
-
-
-def scope_mask(scope: Scope, rows: pd.DataFrame, dealers) -> np.ndarray:
-    """Per row of `rows` (with a ``dealer_id`` column), True when in scope."""
-    mask = scope.mask(rows, dealers)
-    return np.ones(len(rows), dtype=bool) if mask is None else mask.astype(bool)
 
 
 def ordering(keys: Sequence[str], orders: Mapping[str, Sequence[str]] | None):
@@ -357,9 +319,9 @@ def showroom_state(visits: Any, *, leads: Any = None, by: Any = None, scope: Sco
     ``with_contact``, ``effective``, ``stayed``, ``stay_seconds`` and, with `leads`, ``won``.
     Merge states with :func:`showroom_merge`, turn them into the report with
     :func:`showroom_finalize`."""
-    names = by_names(by, SHOWROOM_KEYS)
-    scope = check_scope(scope)
-    dealer_frame = _dealers_frame(dealers)
+    names = _frames.by_names(by, SHOWROOM_KEYS, strict=True)
+    scope = _frames.check_scope(scope)
+    dealer_frame = _frames.dealers_frame(dealers)
     if tz is not None:
         tz = check_zone(tz)
     frame = _visit_frame(visits)
@@ -391,7 +353,8 @@ def showroom_state(visits: Any, *, leads: Any = None, by: Any = None, scope: Sco
     keys = {name: (period(arrived, name) if name in ("hour", "weekday", "day")
                    else values[name]) for name in names}
     table = pd.DataFrame({**keys, "visit_model": values["model"], **rows})
-    inside = scope_mask(scope, pd.DataFrame({"dealer_id": values["dealer_id"]}), dealer_frame)
+    inside = _frames.scope_mask(scope, pd.DataFrame({"dealer_id": values["dealer_id"]}),
+                                dealer_frame)
     return sum_by(table[inside], [*names, "visit_model"], counts)
 
 
@@ -483,21 +446,14 @@ def showroom(visits: Any, *, leads: Any = None, by: Any = None, scope: Scope | N
 ACTIVITY_KEYS = ("consultant_id", "dealer_id", "day", "week", "month")
 
 
-def _touch_frame(touches: Any) -> pd.DataFrame:
-    frame = _frames.as_frame(touches, "touches")
-    _frames.require_columns(frame, "touches", ["lead_id", "at", "method"])
-    _frames.require_ids(frame, "touches", "lead_id")
-    return frame
-
-
 def activity_state(touches: Any, *, leads: Any = None, by: Any = ("consultant_id", "day"),
                    tz=None, scope: Scope | None = None, dealers: Any = None) -> pd.DataFrame:
     """The additive state of :func:`activity` for one batch of touches and the leads they
     belong to (each lead's touches in one batch): per group, ``contacts``, one
     ``contacts_<method>`` per method, ``leads_touched`` and, with `leads`, ``new_leads``."""
-    names = by_names(by, ACTIVITY_KEYS)
-    scope = check_scope(scope)
-    dealer_frame = _dealers_frame(dealers)
+    names = _frames.by_names(by, ACTIVITY_KEYS, strict=True)
+    scope = _frames.check_scope(scope)
+    dealer_frame = _frames.dealers_frame(dealers)
     if tz is not None:
         tz = check_zone(tz)
     if leads is None and scope.kind != "hq":
@@ -506,7 +462,7 @@ def activity_state(touches: Any, *, leads: Any = None, by: Any = ("consultant_id
     if leads is None and "dealer_id" in names:
         raise ValueError("by: dealer_id needs the leads table (leads=): touches carry no "
                          "dealer_id")
-    frame = _touch_frame(touches)
+    frame = _frames.touch_frame(touches)
     lead_ids = strings(frame, "lead_id", "touches", "lead_id")
     methods = strings(frame, "method", "touches", "lead_id")
     if methods.isna().any():
@@ -535,7 +491,8 @@ def activity_state(touches: Any, *, leads: Any = None, by: Any = ("consultant_id
             raise ValueError(f"touches.lead_id: row {first} has {lead_ids.iloc[first]!r}, "
                              "which is not in leads")
         position = position.to_numpy(dtype=np.int64)
-        lead_inside = scope_mask(scope, pd.DataFrame({"dealer_id": lead_dealers}), dealer_frame)
+        lead_inside = _frames.scope_mask(scope, pd.DataFrame({"dealer_id": lead_dealers}),
+                                         dealer_frame)
         inside = lead_inside[position]
         if "dealer_id" in names:
             touch_keys["dealer_id"] = pd.Series(lead_dealers.to_numpy()[position], dtype=object)
