@@ -197,7 +197,8 @@ def audit(leads: Any, touches: Any, policy: Policy, *, as_of: Any = None,
                                           tz)
     per_lead = lead_kpis(lead_frame, touch_frame, policy,
                          as_of=pd.Timestamp(as_of_seconds, unit="s", tz="UTC"), tz=tz)
-    inside = _frames.scope_mask(scope or Scope.hq(), lead_frame, _frames.dealers_frame(dealers))
+    inside = _frames.scope_mask(_frames.check_scope(scope), lead_frame,
+                                _frames.dealers_frame(dealers))
     n = len(lead_frame)
     audited = per_lead["counted"].to_numpy(dtype=bool) & inside
     valid = audited & ~per_lead["invalid"].to_numpy(dtype=bool)

@@ -143,7 +143,7 @@ def _default_as_of(lead_table: pd.DataFrame, touch_table: pd.DataFrame) -> int:
 def _in_report(lead_table: pd.DataFrame, as_of: int, scope: Scope | None,
                dealers: Any) -> np.ndarray:
     """Leads the report counts: in scope, created by `as_of`, not invalid."""
-    inside = _frames.scope_mask(scope or Scope.hq(), lead_table[["dealer_id"]],
+    inside = _frames.scope_mask(_frames.check_scope(scope), lead_table[["dealer_id"]],
                                 _frames.dealers_frame(dealers))
     keep = ((lead_table["created"].to_numpy() <= as_of)
             & (lead_table["status"] != "invalid").to_numpy())

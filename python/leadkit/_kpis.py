@@ -148,7 +148,7 @@ def state_for(leads: Any, touches: Any, policy: Policy, *, surveys=None, dealers
     distributed runs. Returns (state, as_of seconds)."""
     names = _by_list(by)
     inputs = _Inputs(leads, touches, policy, surveys, dealers, names, tz, as_of)
-    mask = (scope or Scope.hq()).mask(inputs.leads, inputs.dealers)
+    mask = _frames.check_scope(scope).mask(inputs.leads, inputs.dealers)
     state = state if state is not None else _core.KpiState(names)
     if list(state.by) != names:
         raise ValueError(f"by: the state groups by {list(state.by)!r}, not {names!r}")

@@ -322,3 +322,12 @@ def test_null_and_unknown_arrow_ids_are_named():
     stray = pd.Series(["K1", "K1", "K1", "K2", "K7"], dtype=pd.StringDtype("pyarrow"))
     with pytest.raises(ValueError, match='touches row 4: lead_id "K7" is not in the leads'):
         leadkit.kpis(leads, touches.assign(lead_id=stray), OABC, as_of=AS_OF)
+
+
+def test_a_scope_that_is_not_a_scope_is_a_type_error():
+    leads, touches, _, _ = example()
+    for call in (leadkit.kpis, leadkit.audit):
+        with pytest.raises(TypeError, match="scope: expected a leadkit.Scope, got str"):
+            call(leads, touches, OABC, scope="D1", as_of=AS_OF)
+    with pytest.raises(TypeError, match="scope: expected a leadkit.Scope, got str"):
+        leadkit.effectiveness(leads, touches, scope="D1", as_of=AS_OF)
