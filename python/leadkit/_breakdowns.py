@@ -163,25 +163,53 @@ def _age_bands(frame: pd.DataFrame, edges: list[int]) -> pd.Series:
     return pd.Series(names[np.where(present, index, len(names) - 1)], dtype=object)
 
 
+_PROFILE_TIMES = {"created_at": "instant", "won_at": "instant", "lost_at": "instant",
+                  "entered_at": "instant", "assigned_at": "instant"}
+
+
+def _profile_as_of(frame: pd.DataFrame, as_of: Any, tz: str | None):
+    """Creation and win times as seconds (win: -1 when null) and `as_of` as seconds (the
+    latest timestamp of the leads when None)."""
+    _frames.require_columns(frame, "leads", ["created_at"])
+    specs = _frames.table_specs(frame, _PROFILE_TIMES, table="leads", tz=tz)
+    at = _frames.as_of_seconds(as_of, specs, tz)
+    by_name = {spec[0]: spec for spec in specs}
+    created, created_valid = _frames.instant_values(by_name["created_at"], len(frame))
+    if not created_valid.all():
+        position = int(np.flatnonzero(~created_valid)[0])
+        raise ValueError(f"{_frames.lead_row('leads', position, frame['lead_id'].iloc[position])}"
+                         ": created_at is null")
+    won_at = np.full(len(frame), -1, np.int64)
+    if "won_at" in by_name:
+        values, valid = _frames.instant_values(by_name["won_at"], len(frame))
+        won_at = np.where(valid, values, -1)
+    return created, won_at, at
+
+
 def profile_state(leads: Any, *, by: Any, scope: Scope | None = None, dealers: Any = None,
-                  age_bands: Any = None) -> pd.DataFrame:
+                  age_bands: Any = None, as_of: Any = None, tz: str | None = None
+                  ) -> pd.DataFrame:
     """The additive state of :func:`profile` for one batch of leads: per group, ``leads``
-    (not invalid), ``won`` and ``invalid``."""
+    (not invalid), ``won`` and ``invalid``. Batches of one report need one `as_of`: pass it
+    (the default is the batch's own latest timestamp)."""
     names = by_names(by, _profile_keys(), personal=_personal(), strict=True)
     scope = check_scope(scope)
     edges = _band_edges(age_bands)
     dealer_frame = _frames.dealers_frame(dealers)
     frame = lead_frame(leads)
     status = status_of(frame)
+    created, won_at, at = _profile_as_of(frame, as_of, tz)
     keys = {name: (_age_bands(frame, edges) if name == "age_band"
                    else strings(frame, name, "leads", "lead_id")) for name in names}
-    invalid = (status == "invalid").to_numpy()
+    exists = created <= at
+    invalid = (status == "invalid").to_numpy() & exists
+    won = (status == "won").to_numpy() & (won_at <= at) & exists
     rows = pd.DataFrame({**keys,
-                         "leads": (~invalid).astype(np.int64),
-                         "won": (status == "won").to_numpy().astype(np.int64),
+                         "leads": (exists & ~invalid).astype(np.int64),
+                         "won": won.astype(np.int64),
                          "invalid": invalid.astype(np.int64)})
     dealer_ids = pd.DataFrame({"dealer_id": strings(frame, "dealer_id", "leads", "lead_id")})
-    keep = scope_mask(scope, dealer_ids, dealer_frame)
+    keep = scope_mask(scope, dealer_ids, dealer_frame) & exists
     return sum_by(rows[keep], names, _PROFILE_COUNTS, {"age_band": band_labels(edges)})
 
 
@@ -208,7 +236,7 @@ def profile_finalize(state: pd.DataFrame, *, age_bands: Any = None) -> pd.DataFr
 
 
 def profile(leads: Any, *, by: Any, scope: Scope | None = None, dealers: Any = None,
-            age_bands: Any = None) -> pd.DataFrame:
+            age_bands: Any = None, as_of: Any = None, tz: str | None = None) -> pd.DataFrame:
     """The customer profile (000 §7.1.2, docs/kpis.md): one row per group of `by`, sorted
     (age bands youngest first), null keys last.
 
@@ -216,9 +244,12 @@ def profile(leads: Any, *, by: Any, scope: Scope | None = None, dealers: Any = N
     ``25-34``, ``35-44``, ``45-54``, ``55+``), ``gender``, ``occupation``, ``purpose``,
     ``model`` (preference) or any other non-personal lead string column, or a list of these.
     Columns: ``leads`` (not invalid), ``share`` (of all such leads in scope), ``won``,
-    ``conversion_rate`` = won ÷ leads, ``invalid``."""
+    ``conversion_rate`` = won ÷ leads, ``invalid``. Point in time as in :func:`leadkit.kpis`:
+    leads created after `as_of` are left out and a win after it is not yet a win; `as_of`
+    defaults to the latest timestamp of the leads."""
     return profile_finalize(profile_state(leads, by=by, scope=scope, dealers=dealers,
-                                          age_bands=age_bands), age_bands=age_bands)
+                                          age_bands=age_bands, as_of=as_of, tz=tz),
+                            age_bands=age_bands)
 
 
 # --- scorecard (000 §8.2.1) ------------------------------------------------------------------
@@ -233,11 +264,7 @@ def _weights(weights: Any) -> dict[str, float]:
         raise ValueError("weights: pass a mapping {rate column: weight} or a leadkit.Policy "
                          "with a scorecard section")
     if isinstance(weights, Policy):
-        try:
-            given = weights.scorecard_weights
-        except AttributeError:
-            raise ValueError("weights: this build of leadkit reads no scorecard weights from "
-                             "policies; pass a mapping {rate column: weight}") from None
+        given = weights.scorecard_weights
         if not given:
             raise ValueError(f"weights: policy {weights.name!r} has no scorecard section; "
                              "pass a mapping {rate column: weight}")

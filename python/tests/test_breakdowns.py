@@ -165,6 +165,25 @@ def test_profile_by_age_band_by_hand():
     np.testing.assert_allclose(out["conversion_rate"], [1, 1 / 2, 0, 1, 0])
 
 
+def test_profile_is_a_point_in_time():
+    leads = profile_leads().assign(
+        created_at=[ts("2024-05-01 10:00")] * 6 + [ts("2024-06-01 10:00")],
+        won_at=[ts("2024-05-03 10:00"), pd.NaT, ts("2024-05-20 10:00"), pd.NaT, pd.NaT,
+                pd.NaT, ts("2024-06-02 10:00")])
+    # As of 05-10: P7 does not exist yet; P3's win (05-20) is still ahead; P1's counts.
+    # Valid leads: P1-P5 (P6 invalid).
+    out = leadkit.profile(leads, by="gender", as_of=ts("2024-05-10 00:00"))
+    assert out[["gender", "leads", "won", "invalid"]].values.tolist() == [
+        ["female", 2, 1, 1], ["male", 3, 0, 0]]
+    # By default as_of is the latest timestamp (06-02 10:00): every win has happened.
+    later = leadkit.profile(leads, by="gender")
+    assert later[["gender", "leads", "won"]].values.tolist() == [["female", 2, 1],
+                                                                 ["male", 4, 2]]
+    with pytest.raises(ValueError, match="timestamps without a time zone"):
+        leadkit.profile(leads.assign(created_at=leads["created_at"].dt.tz_localize(None)),
+                        by="gender")
+
+
 def test_profile_custom_bands_and_two_keys():
     out = leadkit.profile(profile_leads(), by=["gender", "age_band"], age_bands=[30, 50])
     # female: P1 (<30), P4 (30-49), P6 invalid (50+).  male: P2 (<30), P3 (30-49), P7 (50+),
