@@ -2,12 +2,28 @@
 
     >>> import leadkit, leadkit.plot, leadkit.synth
     >>> data = leadkit.synth.generate(leads=500, seed=3)
-    >>> fig = leadkit.plot.funnel(data.leads, data.touches, data.visits)
+    >>> policy = leadkit.Policy.preset("abcd")
+    >>> fig = leadkit.plot.sales_funnel(leadkit.funnel(data.leads, data.touches, policy))
     >>> fig.axes[0].get_title()
-    'Funnel'
+    'grade ever in force'
 
-The numbers behind each chart come from the ``*_counts`` functions beside it, so a report's
-JSON and its pictures cannot disagree.
+A chart draws the numbers of one of the library's reports (docs/kpis.md), never its own
+version of them; the ``*_counts`` function beside it returns those numbers, so a chart, the
+report's JSON and the report function cannot disagree:
+
+=====================================  ==========================  ============================
+chart                                  numbers                     from
+=====================================  ==========================  ============================
+``sales_funnel(table)``                the table                   ``leadkit.funnel``
+``pipeline(table)``                    ``pipeline_counts``         ``leadkit.pipeline``
+``lost_reasons(leads)``                ``lost_reason_counts``      ``leadkit.lost_analysis``
+``traffic(visits, tz)``                ``traffic_counts``          ``leadkit.showroom``
+``first_contact(leads, touches, p)``   ``first_contact_minutes``   ``leadkit.lead_kpis``
+``activity_funnel(...)``               ``activity_funnel_counts``  ``leadkit.lead_kpis``
+``channels(table)``                    the table                   ``leadkit.kpis``
+=====================================  ==========================  ============================
+
+``funnel`` and ``funnel_counts`` are the activity funnel under its first names.
 """
 
 from __future__ import annotations
@@ -17,10 +33,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _frames
+from . import _frames, lead_kpis, lost_analysis, showroom
 from ._policy import Policy
 
 _STAGES = ["leads", "contacted", "visited", "test_drive", "won"]
+_NONE = "(none)"
 
 
 def _pyplot():
@@ -40,39 +57,115 @@ def _figure(title: str, size=(6.4, 3.6)):
     return fig, ax
 
 
-def funnel_counts(leads: Any, touches: Any = None, visits: Any = None) -> pd.Series:
-    """Leads at each stage: all, contacted (a touch), visited the showroom (a visit with the
-    lead's id, or ``store_visits`` > 0), took a test drive, won (``won_at`` set or ``status``
-    ``won``)."""
+def _aware(values: pd.Series, table: str, column: str, tz: str | None) -> pd.Series:
+    """Instants of a time column; naive values are wall times of `tz`, and an error without
+    it (leadkit never guesses a zone)."""
+    times = pd.to_datetime(values, errors="raise")
+    if times.dt.tz is not None:
+        return times
+    if tz is None:
+        raise ValueError(f"{table}.{column}: naive times; pass tz= to name their zone")
+    return _frames.localize_wall(times, tz)
+
+
+def _instant(value, tz: str | None) -> pd.Timestamp:
+    stamp = pd.Timestamp(value)
+    if stamp.tzinfo is None:
+        if tz is None:
+            raise ValueError(f"as_of: naive time {stamp.isoformat()}; pass an aware time or tz=")
+        stamp = _frames.localize_wall(pd.Series([stamp]), tz).iloc[0]
+    return stamp
+
+
+# --- Funnels ---------------------------------------------------------------------------------
+
+
+def sales_funnel(table: pd.DataFrame):
+    """How far leads got, from ``leadkit.funnel(...)`` (docs/kpis.md): one panel per kind in
+    the table — ``grade`` (leads that had each grade in force at some instant, in the policy's
+    order), then ``sales_stage`` (leads that reached each stage) — with each bar labelled by
+    its ``reached`` count and its share of the leads. Groups of ``by`` are added up. Draw a
+    table without its ``sales_stage`` rows when the leads record no ``sales_stage``: there
+    the stages reached are only the won leads'."""
+    if not {"kind", "stage", "leads", "reached"} <= set(table.columns):
+        raise ValueError("sales_funnel: expected the table of leadkit.funnel(...)")
+    sums = table.groupby(["kind", "stage"], sort=False)[["leads", "reached"]].sum()
+    kinds = list(dict.fromkeys(sums.index.get_level_values("kind")))
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, max(len(kinds), 1), figsize=(3.6 * max(len(kinds), 1) + 1, 3.6),
+                             layout="constrained", squeeze=False)
+    fig.suptitle("Funnel")
+    titles = {"grade": "grade ever in force", "sales_stage": "sales stage reached"}
+    for ax, kind in zip(axes[0], kinds):
+        part = sums.loc[kind]
+        reached = part["reached"].to_numpy()
+        total = max(int(part["leads"].iloc[0]), 1)
+        y = np.arange(len(part))[::-1]
+        ax.barh(y, reached, color="#3b6ea8" if kind == "grade" else "#5a9a5a")
+        ax.set_yticks(y, [str(s).replace("_", " ") for s in part.index], fontsize=8)
+        for yi, value in zip(y, reached):
+            ax.text(value, yi, f" {value:,} ({value / total:.0%})", va="center", fontsize=8)
+        ax.set_xlim(0, total * 1.35)
+        ax.set_title(titles.get(kind, str(kind)))
+        ax.set_xlabel(f"of {total:,} leads")
+    if not kinds:
+        axes[0][0].set_title("no leads")
+    return fig
+
+
+def activity_funnel_counts(leads: Any, touches: Any = None, visits: Any = None, *,
+                           policy: Policy | None = None, as_of=None,
+                           tz: str | None = None) -> pd.Series:
+    """Leads at each step of their activity: ``leads``; ``contacted`` (a touch); ``visited``
+    (a visit naming the lead, or ``store_visits`` > 0); ``test_drive`` (``test_drive`` true);
+    ``won``.
+
+    With `policy` (it needs `touches`), the leads are those :func:`leadkit.kpis` counts at
+    `as_of` (created by then, not invalid), and ``contacted`` and ``won`` are
+    :func:`leadkit.lead_kpis`' (a touch by `as_of`; won at `as_of`): at the same `as_of`,
+    ``leads`` and ``won`` are the ``kpis()`` headline's. Visits arriving after `as_of`, when
+    given, are ignored. Without a policy, every row of `leads` counts as given: any touch,
+    won when ``won_at`` is set or ``status`` is ``won``."""
     frame = _frames.as_frame(leads, "leads")
     ids = _frames.require_ids(frame, "leads", "lead_id")
-    contacted = np.zeros(len(frame), bool)
-    if touches is not None:
-        t = _frames.as_frame(touches, "touches")
-        _frames.require_columns(t, "touches", ["lead_id"])
-        contacted = ids.isin(t["lead_id"]).to_numpy()
-    visited = np.zeros(len(frame), bool)
+    n = len(frame)
+    if policy is not None:
+        if touches is None:
+            raise ValueError("activity_funnel_counts: policy= needs the touches")
+        facts = lead_kpis(frame, touches, policy, as_of=as_of, tz=tz)
+        kept = (facts["counted"] & ~facts["invalid"]).to_numpy(dtype=bool)
+        contacted = facts["first_contact_at"].notna().to_numpy()
+        won = facts["won"].to_numpy(dtype=bool)
+    else:
+        kept = np.ones(n, bool)
+        contacted = np.zeros(n, bool)
+        if touches is not None:
+            t = _frames.as_frame(touches, "touches")
+            _frames.require_columns(t, "touches", ["lead_id"])
+            contacted = ids.isin(t["lead_id"]).to_numpy()
+        won = np.zeros(n, bool)
+        if "won_at" in frame.columns:
+            won |= frame["won_at"].notna().to_numpy()
+        if "status" in frame.columns:
+            won |= (frame["status"] == "won").to_numpy()
+    visited = np.zeros(n, bool)
     if "store_visits" in frame.columns:
         visited |= (pd.to_numeric(frame["store_visits"], errors="coerce").fillna(0) > 0).to_numpy()
     if visits is not None:
         v = _frames.as_frame(visits, "visits")
         if "lead_id" in v.columns:
+            if policy is not None and as_of is not None and "arrived_at" in v.columns:
+                arrived = _aware(v["arrived_at"], "visits", "arrived_at", tz)
+                v = v[(arrived <= _instant(as_of, tz)).to_numpy()]
             visited |= ids.isin(v["lead_id"].dropna()).to_numpy()
     test_drive = (frame["test_drive"].fillna(False).astype(bool).to_numpy()
-                  if "test_drive" in frame.columns else np.zeros(len(frame), bool))
-    won = np.zeros(len(frame), bool)
-    if "won_at" in frame.columns:
-        won |= frame["won_at"].notna().to_numpy()
-    if "status" in frame.columns:
-        won |= (frame["status"] == "won").to_numpy()
-    counts = [len(frame), contacted.sum(), visited.sum(), test_drive.sum(), won.sum()]
-    return pd.Series([int(c) for c in counts], index=_STAGES, name="leads")
+                  if "test_drive" in frame.columns else np.zeros(n, bool))
+    counts = [kept, contacted & kept, visited & kept, test_drive & kept, won & kept]
+    return pd.Series([int(c.sum()) for c in counts], index=_STAGES, name="leads")
 
 
-def funnel(leads: Any, touches: Any = None, visits: Any = None):
-    """Horizontal bars of :func:`funnel_counts`, each labelled with its share of all leads."""
-    counts = funnel_counts(leads, touches, visits)
-    fig, ax = _figure("Funnel")
+def _activity_funnel_figure(counts: pd.Series, title: str):
+    fig, ax = _figure(title)
     y = np.arange(len(counts))[::-1]
     ax.barh(y, counts.to_numpy(), color="#3b6ea8")
     ax.set_yticks(y, [s.replace("_", " ") for s in counts.index])
@@ -84,12 +177,37 @@ def funnel(leads: Any, touches: Any = None, visits: Any = None):
     return fig
 
 
+def activity_funnel(leads: Any, touches: Any = None, visits: Any = None, *,
+                    policy: Policy | None = None, as_of=None, tz: str | None = None):
+    """Horizontal bars of :func:`activity_funnel_counts`, each labelled with its share of the
+    leads."""
+    counts = activity_funnel_counts(leads, touches, visits, policy=policy, as_of=as_of, tz=tz)
+    return _activity_funnel_figure(counts, "Activity funnel")
+
+
+def funnel_counts(leads: Any, touches: Any = None, visits: Any = None, *,
+                  policy: Policy | None = None, as_of=None, tz: str | None = None) -> pd.Series:
+    """The activity funnel's first name: :func:`activity_funnel_counts`."""
+    return activity_funnel_counts(leads, touches, visits, policy=policy, as_of=as_of, tz=tz)
+
+
+def funnel(leads: Any, touches: Any = None, visits: Any = None, *,
+           policy: Policy | None = None, as_of=None, tz: str | None = None):
+    """The activity funnel's first name: :func:`activity_funnel`, titled "Funnel". The
+    grade and sales-stage funnel of ``leadkit.funnel`` is :func:`sales_funnel`."""
+    counts = activity_funnel_counts(leads, touches, visits, policy=policy, as_of=as_of, tz=tz)
+    return _activity_funnel_figure(counts, "Funnel")
+
+
+# --- Channels --------------------------------------------------------------------------------
+
+
 def channels(table: pd.DataFrame):
     """Leads and conversion rate per channel, from ``leadkit.kpis(..., by="channel")``."""
     if "channel" not in table.columns or "leads" not in table.columns:
         raise ValueError('channels: expected the table of leadkit.kpis(..., by="channel")')
     t = table.sort_values("leads", ascending=False)
-    labels = t["channel"].fillna("(none)").astype(str).to_numpy()
+    labels = t["channel"].fillna(_NONE).astype(str).to_numpy()
     fig, ax = _figure("Leads and conversion by channel", size=(7.2, 3.8))
     x = np.arange(len(t))
     ax.bar(x, t["leads"].to_numpy(), color="#3b6ea8", label="leads")
@@ -103,94 +221,118 @@ def channels(table: pd.DataFrame):
     return fig
 
 
-def first_contact_minutes(leads: Any, touches: Any, policy: Policy) -> pd.DataFrame:
-    """Per lead with a touch: ``lead_id`` and ``business_minutes`` from the first-contact
-    start (``assigned_at``, else ``created_at``) to the earliest touch on the policy's
-    calendar (0 when the touch came first), and ``sla_minutes`` (the policy's first-contact
-    SLA in business minutes)."""
-    frame = _frames.as_frame(leads, "leads")
-    _frames.require_ids(frame, "leads", "lead_id")
-    _frames.require_columns(frame, "leads", ["created_at"])
-    t = _frames.as_frame(touches, "touches")
-    _frames.require_columns(t, "touches", ["lead_id", "at"])
-    zone = policy.time_zone
-    first = t.groupby("lead_id", sort=False)["at"].min()
-    start = frame["created_at"]
-    if "assigned_at" in frame.columns:
-        start = frame["assigned_at"].where(frame["assigned_at"].notna(), start)
-    joined = pd.DataFrame({"lead_id": frame["lead_id"].to_numpy(),
-                           "start": _aware(start, zone)})
-    joined["first"] = _aware(joined["lead_id"].map(first), zone)
-    joined = joined[joined["first"].notna() & joined["start"].notna()].reset_index(drop=True)
+# --- First contact ---------------------------------------------------------------------------
+
+
+def _whole_minutes(spans: pd.Series) -> np.ndarray:
+    return (pd.to_timedelta(spans).dt.total_seconds().to_numpy() // 60).astype("int64")
+
+
+def first_contact_minutes(leads: Any, touches: Any, policy: Policy, *, as_of=None,
+                          tz: str | None = None) -> pd.DataFrame:
+    """Per lead contacted by `as_of`, as :func:`leadkit.lead_kpis` gives it (created by
+    `as_of`, not invalid, with a touch by then), in input order:
+
+    - ``lead_id``;
+    - ``business_minutes``: whole minutes of the policy calendar's open time from the lead's
+      ``first_contact_start`` to its ``first_contact_at`` (0 when the touch came first);
+    - ``sla_minutes``: the same measure from the start to the lead's ``first_contact_due_at``,
+      the cadence's deadline (60 for every lead under the presets' one business hour);
+    - ``on_time``: ``first_contact_on_time``, the earliest touch at or before the deadline.
+    """
+    facts = lead_kpis(leads, touches, policy, as_of=as_of, tz=tz)
+    facts = facts[facts["first_contact_at"].notna()].reset_index(drop=True)
+    start, first = facts["first_contact_start"], facts["first_contact_at"]
     calendar = policy.calendar()
-    ends = joined["first"].where(joined["first"] > joined["start"], joined["start"])
-    spent = calendar.business_between_many(joined["start"], ends)
-    minutes = (pd.to_timedelta(spent).dt.total_seconds() // 60).astype("int64")
-    sla = _first_contact_sla_minutes(policy)
-    return pd.DataFrame({"lead_id": joined["lead_id"], "business_minutes": minutes.to_numpy(),
-                         "sla_minutes": sla})
+    spent = calendar.business_between_many(start, first.where(first > start, start))
+    allowed = calendar.business_between_many(start, facts["first_contact_due_at"])
+    return pd.DataFrame({"lead_id": facts["lead_id"].to_numpy(dtype=object),
+                         "business_minutes": _whole_minutes(spent),
+                         "sla_minutes": _whole_minutes(allowed),
+                         "on_time": facts["first_contact_on_time"].to_numpy(dtype=bool)})
 
 
-def _aware(values: pd.Series, zone: str) -> pd.Series:
-    times = pd.to_datetime(values, errors="raise", utc=False)
-    if getattr(times.dt, "tz", None) is None:
-        return _frames.localize_wall(times, zone)
-    return times
+def _sla_line(minutes: pd.DataFrame) -> int | None:
+    """The SLA to mark on the chart, in business minutes: the median (nearest rank) of
+    ``sla_minutes`` — the SLA itself when it runs on the business clock, as in the presets,
+    where every lead has the same value. None without a contacted lead."""
+    values = np.sort(minutes["sla_minutes"].to_numpy())
+    return int(values[(len(values) - 1) // 2]) if len(values) else None
 
 
-def _first_contact_sla_minutes(policy: Policy) -> int:
-    import json
-
-    sla = json.loads(policy.to_json()).get("cadence", {}).get("first_contact_sla", {})
-    return int(sla.get("hours", 0) * 60 + sla.get("minutes", 0))
-
-
-def first_contact(leads: Any, touches: Any, policy: Policy):
-    """Distribution of business minutes to first contact, with the SLA marked."""
-    data = first_contact_minutes(leads, touches, policy)
-    sla = _first_contact_sla_minutes(policy)
+def first_contact(leads: Any, touches: Any, policy: Policy, *, as_of=None,
+                  tz: str | None = None):
+    """Distribution of :func:`first_contact_minutes`, with the SLA marked and the share of
+    contacted leads reached after their deadline."""
+    data = first_contact_minutes(leads, touches, policy, as_of=as_of, tz=tz)
+    sla = _sla_line(data)
     fig, ax = _figure("Time to first contact (business minutes)")
     values = data["business_minutes"].to_numpy()
-    top = max(sla * 4, 1) if len(values) == 0 else max(sla * 4, int(np.percentile(values, 95)), 1)
+    floor = max(sla or 0, 1) * 4
+    top = floor if len(values) == 0 else max(floor, int(np.percentile(values, 95)), 1)
     bins = np.linspace(0, top, 41)
     ax.hist(np.clip(values, 0, top), bins=bins, color="#3b6ea8")
-    ax.axvline(sla, color="#c23b22", linestyle="--", label=f"SLA {sla} min")
-    late = float((values > sla).mean()) if len(values) else 0.0
-    ax.legend(title=f"{late:.1%} after the SLA", fontsize=8)
+    late = float((~data["on_time"]).mean()) if len(data) else 0.0
+    if sla is not None:
+        ax.axvline(sla, color="#c23b22", linestyle="--", label=f"SLA {sla} min")
+        ax.legend(title=f"{late:.1%} after the SLA", fontsize=8)
     ax.set_xlabel(f"business minutes (values above {top} drawn at {top})")
     ax.set_ylabel("leads")
     return fig
 
 
+# --- Pipeline --------------------------------------------------------------------------------
+
+
+def pipeline_counts(table: pd.DataFrame) -> pd.Series:
+    """Open leads per grade, from the table of ``leadkit.pipeline(...)``: its ``open_leads``,
+    every grade in the policy's order (groups of ``by`` added up).
+
+    The table of ``leadkit.kpis(..., by="current_grade")`` is still read, as before, as
+    ``leads − won − lost`` per current grade; that counts leads lost with their review
+    pending as open, where ``leadkit.pipeline`` closes them (docs/kpis.md, "Compared with
+    kpis")."""
+    if {"grade", "open_leads"} <= set(table.columns):
+        sums = table.groupby("grade", sort=False)["open_leads"].sum()
+        return pd.Series(sums.to_numpy(dtype="int64"),
+                         index=pd.Index(sums.index, dtype=object, name="grade"),
+                         name="open_leads")
+    if {"current_grade", "leads", "won", "lost"} <= set(table.columns):
+        open_ = table["leads"] - table["won"] - table["lost"]
+        return pd.Series(open_.to_numpy(), index=table["current_grade"].fillna(_NONE),
+                         name="open_leads")
+    raise ValueError("pipeline: expected the table of leadkit.pipeline(...) "
+                     '(or of leadkit.kpis(..., by="current_grade"))')
+
+
 def pipeline(table: pd.DataFrame):
-    """Open leads by current grade, from ``leadkit.kpis(..., by="current_grade")``."""
-    if "current_grade" not in table.columns:
-        raise ValueError('pipeline: expected the table of leadkit.kpis(..., by="current_grade")')
+    """Open leads by grade: bars of :func:`pipeline_counts`."""
     counts = pipeline_counts(table)
-    fig, ax = _figure("Open pipeline by current grade")
+    fig, ax = _figure("Open pipeline by grade")
     ax.bar(counts.index.astype(str), counts.to_numpy(), color="#5a9a5a")
     ax.set_ylabel("open leads")
     return fig
 
 
-def pipeline_counts(table: pd.DataFrame) -> pd.Series:
-    """Open leads per current grade: ``leads`` (which already leaves out invalid ones) less
-    ``won`` and ``lost``."""
-    open_ = table["leads"] - table["won"] - table["lost"]
-    return pd.Series(open_.to_numpy(), index=table["current_grade"].fillna("(none)"),
-                     name="open_leads")
+# --- Lost reasons ----------------------------------------------------------------------------
 
 
-def lost_reason_counts(leads: Any) -> pd.Series:
-    frame = _frames.as_frame(leads, "leads")
-    if "lost_reason" not in frame.columns:
-        return pd.Series([], dtype="int64", name="lost_leads")
-    return frame["lost_reason"].dropna().astype(str).value_counts().rename("lost_leads")
+def lost_reason_counts(leads: Any, *, scope=None, dealers: Any = None) -> pd.Series:
+    """Lost leads per ``lost_reason``: the ``lost`` column of
+    ``leadkit.lost_analysis(leads, by=None)`` — leads with status ``lost``, whatever their
+    review; a null reason is labelled ``(none)``. Most first; equal counts in the report's
+    order (by reason, ``(none)`` last)."""
+    table = lost_analysis(leads, by=None, scope=scope, dealers=dealers)
+    reasons = table["lost_reason"].astype(object).where(table["lost_reason"].notna(), _NONE)
+    counts = pd.Series(table["lost"].to_numpy(dtype="int64"),
+                       index=pd.Index(reasons, dtype=object, name="lost_reason"),
+                       name="lost_leads")
+    return counts.sort_values(ascending=False, kind="stable")
 
 
-def lost_reasons(leads: Any):
-    """Lost leads per reason."""
-    counts = lost_reason_counts(leads)
+def lost_reasons(leads: Any, *, scope=None, dealers: Any = None):
+    """Lost leads per reason: bars of :func:`lost_reason_counts`."""
+    counts = lost_reason_counts(leads, scope=scope, dealers=dealers)
     fig, ax = _figure("Lost reasons")
     y = np.arange(len(counts))[::-1]
     ax.barh(y, counts.to_numpy(), color="#a84b3b")
@@ -199,29 +341,33 @@ def lost_reasons(leads: Any):
     return fig
 
 
-def traffic_counts(visits: Any, tz: str | None = None) -> pd.DataFrame:
-    """Showroom visits per local hour of arrival: ``hour``, ``with_lead`` (visits with a lead
-    id) and ``walk_in`` (without)."""
-    frame = _frames.as_frame(visits, "visits")
-    _frames.require_columns(frame, "visits", ["arrived_at"])
-    arrived = pd.to_datetime(frame["arrived_at"], errors="raise")
-    if tz is not None and arrived.dt.tz is not None:
-        arrived = arrived.dt.tz_convert(tz)
-    hour = arrived.dt.hour
-    has_lead = frame["lead_id"].notna() if "lead_id" in frame.columns else pd.Series(False, frame.index)
-    out = pd.DataFrame({"hour": np.arange(24)})
-    out["with_lead"] = hour[has_lead].value_counts().reindex(out["hour"], fill_value=0).to_numpy()
-    out["walk_in"] = hour[~has_lead].value_counts().reindex(out["hour"], fill_value=0).to_numpy()
+# --- Showroom traffic ------------------------------------------------------------------------
+
+
+def traffic_counts(visits: Any, tz: str | None = None, *, scope=None,
+                   dealers: Any = None) -> pd.DataFrame:
+    """Showroom visits per local hour of arrival, every hour 0–23: ``visits`` and
+    ``with_contact`` of ``leadkit.showroom(visits, by="hour", tz=tz)``, then ``with_lead``
+    (the same as ``with_contact``: visits naming a lead) and ``walk_in`` (the others).
+    Hours are local to `tz`, else to the zone of ``arrived_at``; naive times need `tz`."""
+    table = showroom(visits, by="hour", tz=tz, scope=scope, dealers=dealers)
+    hours = pd.RangeIndex(24, name="hour")
+    per_hour = table.set_index("hour")[["visits", "with_contact"]].reindex(hours, fill_value=0)
+    out = pd.DataFrame({"hour": np.arange(24),
+                        "visits": per_hour["visits"].to_numpy(dtype="int64"),
+                        "with_contact": per_hour["with_contact"].to_numpy(dtype="int64")})
+    out["with_lead"] = out["with_contact"]
+    out["walk_in"] = out["visits"] - out["with_contact"]
     return out
 
 
-def traffic(visits: Any, tz: str | None = None):
+def traffic(visits: Any, tz: str | None = None, *, scope=None, dealers: Any = None):
     """Showroom traffic by hour of arrival, split by whether the visitor left contact details
-    (a lead id) or not."""
-    counts = traffic_counts(visits, tz)
+    (:func:`traffic_counts`)."""
+    counts = traffic_counts(visits, tz, scope=scope, dealers=dealers)
     fig, ax = _figure("Showroom traffic by hour")
-    ax.bar(counts["hour"], counts["with_lead"], color="#3b6ea8", label="with contact details")
-    ax.bar(counts["hour"], counts["walk_in"], bottom=counts["with_lead"], color="#b0b8c4",
+    ax.bar(counts["hour"], counts["with_contact"], color="#3b6ea8", label="with contact details")
+    ax.bar(counts["hour"], counts["walk_in"], bottom=counts["with_contact"], color="#b0b8c4",
            label="without")
     ax.set_xticks(range(0, 24, 2))
     ax.set_xlabel("hour of arrival")

@@ -24,8 +24,8 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from . import plot
-from ._kpis import Scope, kpis
+from . import funnel, pipeline, plot
+from ._kpis import Scope, frame_of, kpis, state_for
 from ._policy import Policy
 from ._schedule import schedule
 
@@ -211,79 +211,104 @@ def _write_atomically(path: str, text: str) -> None:
 
 
 def _first_contact_summary(minutes: pd.DataFrame) -> dict:
+    """The first-contact chart's numbers: contacted leads, how many were reached after their
+    deadline (``on_time`` false: the KPI engine's ``first_contact_on_time``), the SLA line
+    and a histogram of business minutes."""
     values = minutes["business_minutes"]
-    sla = int(minutes["sla_minutes"].iloc[0]) if len(minutes) else None
     bins = [0, 15, 30, 60, 120, 240, 480, 1440]
     counts = pd.cut(values, bins=[-1, *bins[1:], float("inf")], labels=[
         f"<= {b}" for b in bins[1:]] + [f"> {bins[-1]}"]).value_counts(sort=False)
-    return {"sla_minutes": sla, "leads": int(len(values)),
-            "after_sla": int((values > sla).sum()) if sla is not None else 0,
+    return {"sla_minutes": plot._sla_line(minutes), "leads": int(len(values)),
+            "after_sla": int((~minutes["on_time"]).sum()),
             "histogram": {str(k): int(v) for k, v in counts.items()}}
+
+
+def _records_sales_stage(leads: pd.DataFrame) -> bool:
+    return "sales_stage" in leads.columns and bool(leads["sales_stage"].notna().any())
+
+
+def _visit_dealers(dealers, scope: Scope | None):
+    """The dealers table for scoping visits. A dealer scope has been checked against the
+    leads already; without a dealers table, that dealer is named here, so that a dealer
+    without visits has no traffic rather than being an unknown dealer to the visits."""
+    if dealers is not None or scope is None or scope.kind != "dealer":
+        return dealers
+    return pd.DataFrame({"dealer_id": [scope.id], "region_id": [None]})
 
 
 def build(leads: Any, touches: Any, policy: Policy, *, surveys=None, visits=None,
           dealers=None, as_of=None, tz: str | None = None, scope: Scope | None = None,
           progress=None) -> Report:
     """Computes everything the report shows. `progress` is a stream for step lines (None:
-    quiet). A `scope` keeps the leads (and their touches and visits) it covers."""
+    quiet). A `scope` keeps the leads it covers with their touches and surveys, and the
+    visits to its dealers.
+
+    One instant, `as_of` or by default the one the KPI engine takes (the latest timestamp of
+    the leads, touches and surveys it reads), is passed to every report function that takes
+    one; ``lost_analysis`` and ``showroom`` read the statuses and visits as they stand."""
     steps = Steps(6, progress)
     leads = _scoped(leads, dealers, scope)
     if scope is not None:
         keep = set(leads["lead_id"])
         touches = touches[touches["lead_id"].isin(keep)]
-        if visits is not None and "lead_id" in visits.columns:
-            visits = visits[visits["lead_id"].isin(keep)]
         if surveys is not None:
             surveys = surveys[surveys["lead_id"].isin(keep)]
-    common = dict(surveys=surveys, dealers=dealers, as_of=as_of, tz=tz)
-    headline = steps.run("headline KPIs", lambda: kpis(leads, touches, policy, **common))
+
+    def headline_kpis():
+        state, seconds = state_for(leads, touches, policy, surveys=surveys, dealers=dealers,
+                                   as_of=as_of, tz=tz)
+        instant = pd.Timestamp(seconds, unit="s", tz="UTC").tz_convert(policy.time_zone)
+        return frame_of(state), instant
+
+    headline, instant = steps.run("headline KPIs", headline_kpis)
+    common = dict(surveys=surveys, dealers=dealers, as_of=instant, tz=tz)
     tables = steps.run("KPIs by channel, consultant, dealer and month", lambda: {
         name: kpis(leads, touches, policy, by=column, **common)[[column, *_TABLE_COLUMNS]]
         for name, column in _BREAKDOWNS.items()
         if column == "month" or column in leads.columns})
-    by_grade = steps.run("pipeline by current grade", lambda: kpis(
-        leads, touches, policy, by="current_grade", **common))
+    open_leads, stages = steps.run("pipeline and funnel", lambda: (
+        pipeline(leads, touches, policy, at=instant, tz=tz),
+        funnel(leads, touches, policy, as_of=instant, tz=tz)))
     tasks = steps.run("follow-up schedule", lambda: schedule(leads, touches, policy,
-                                                              as_of=as_of, tz=tz))
+                                                              as_of=instant, tz=tz))
     overdue = tasks[tasks["status"] == "overdue"].sort_values("due_at", kind="stable")
+    at = dict(as_of=instant, tz=tz)
     minutes = steps.run("time to first contact", lambda: plot.first_contact_minutes(
-        leads, touches, policy))
+        leads, touches, policy, **at))
+    visit_scope = dict(scope=scope, dealers=_visit_dealers(dealers, scope))
+    activity = plot.activity_funnel_counts(leads, touches, visits, policy=policy, **at)
     charts = {
-        "funnel": plot.funnel_counts(leads, touches, visits),
+        "funnel": activity,
+        "sales_funnel": stages,
+        "activity_funnel": activity,
         "channels": tables.get("channel", pd.DataFrame())[["channel", "leads", "conversion_rate"]]
         if "channel" in tables else [],
         "first_contact": _first_contact_summary(minutes),
-        "pipeline": plot.pipeline_counts(by_grade),
+        "pipeline": plot.pipeline_counts(open_leads),
         "lost_reasons": plot.lost_reason_counts(leads),
     }
     if visits is not None:
-        charts["traffic"] = plot.traffic_counts(visits, policy.time_zone)
+        charts["traffic"] = plot.traffic_counts(visits, policy.time_zone, **visit_scope)
 
     def draw():
-        figures = {"funnel": plot.funnel(leads, touches, visits)}
+        drawn = stages if _records_sales_stage(leads) else stages[stages["kind"] == "grade"]
+        figures = {"sales_funnel": plot.sales_funnel(drawn),
+                   "activity_funnel": plot.activity_funnel(leads, touches, visits,
+                                                           policy=policy, **at)}
         if "channel" in tables:
             figures["channels"] = plot.channels(tables["channel"])
-        figures["first_contact"] = plot.first_contact(leads, touches, policy)
-        figures["pipeline"] = plot.pipeline(by_grade)
+        figures["first_contact"] = plot.first_contact(leads, touches, policy, **at)
+        figures["pipeline"] = plot.pipeline(open_leads)
         figures["lost_reasons"] = plot.lost_reasons(leads)
         if visits is not None:
-            figures["traffic"] = plot.traffic(visits, policy.time_zone)
+            figures["traffic"] = plot.traffic(visits, policy.time_zone, **visit_scope)
         return figures
 
     figures = steps.run("charts", draw)
-    stamp = pd.Timestamp(as_of) if as_of is not None else _latest(leads, touches)
     return Report(
-        policy=policy.name, as_of=stamp, scope=repr(scope) if scope is not None else "all",
+        policy=policy.name, as_of=instant, scope=repr(scope) if scope is not None else "all",
         headline=headline, tables=tables, overdue=overdue.head(_OVERDUE_ROWS).reset_index(drop=True),
         overdue_total=int(len(overdue)), charts=charts, figures=figures)
-
-
-def _latest(leads: pd.DataFrame, touches: pd.DataFrame) -> pd.Timestamp:
-    stamps = [pd.to_datetime(frame[c]).max() for frame, cols in
-              ((leads, ["created_at", "entered_at", "assigned_at", "won_at", "lost_at"]),
-               (touches, ["at"])) for c in cols if c in frame.columns]
-    stamps = [s for s in stamps if s is not pd.NaT and not pd.isna(s)]
-    return max(stamps) if stamps else pd.Timestamp(0, tz="UTC")
 
 
 def _scoped(leads: pd.DataFrame, dealers, scope: Scope | None) -> pd.DataFrame:

@@ -35,40 +35,164 @@ def test_funnel_counts_by_hand():
                                 "won": 1}
 
 
-def test_first_contact_minutes_count_business_time_on_the_policy_calendar():
-    # cn_showroom opens 09:00-18:00 every day.
+def test_activity_funnel_with_a_policy_counts_the_kpi_engines_leads():
     leads = pd.DataFrame({
-        "lead_id": ["L1", "L2", "L3", "L4"],
-        "created_at": [ts("2025-03-04 10:00"), ts("2025-03-04 17:30"), ts("2025-03-04 12:00"),
-                       ts("2025-03-04 12:00")],
-        "assigned_at": [ts("2025-03-04 10:15"), None, None, None],
+        "lead_id": ["F1", "F2", "F3", "F4", "F5", "F6"],
+        "created_at": [ts("2025-03-01 10:00"), ts("2025-03-02 10:00"), ts("2025-03-02 10:00"),
+                       ts("2025-03-02 10:00"), ts("2025-03-11 10:00"), ts("2025-03-01 10:00")],
+        "store_visits": [1, 0, 0, 1, 0, 0],
+        "test_drive": [True, False, False, True, True, False],
+        "status": ["won", "open", "won", "invalid", "open", "won"],
+        "won_at": [ts("2025-03-05 10:00"), pd.NaT, ts("2025-03-12 10:00"), pd.NaT, pd.NaT,
+                   pd.NaT],
     })
     touches = pd.DataFrame({
-        "lead_id": ["L1", "L1", "L2", "L3"],
-        "at": [ts("2025-03-04 11:00"), ts("2025-03-04 10:45"), ts("2025-03-05 09:20"),
-               ts("2025-03-04 11:00")],
+        "lead_id": ["F1", "F3", "F4", "F6"],
+        "at": [ts("2025-03-01 10:30"), ts("2025-03-11 09:00"), ts("2025-03-02 11:00"),
+               ts("2025-03-02 10:00")],
+        "method": ["phone"] * 4,
     })
-    got = plot.first_contact_minutes(leads, touches, ABCD)
-    # L1: 10:15 -> 10:45 (earliest touch); L2: 30 min before closing + 20 after opening;
-    # L3 touched before its creation: 0; L4 has no touch and is left out.
-    assert got["lead_id"].tolist() == ["L1", "L2", "L3"]
-    assert got["business_minutes"].tolist() == [30, 50, 0]
-    assert got["sla_minutes"].tolist() == [60, 60, 60]
+    visits = pd.DataFrame({"lead_id": ["F2", "F3", None],
+                           "arrived_at": [ts("2025-03-03 10:00"), ts("2025-03-11 10:00"),
+                                          ts("2025-03-04 10:00")]})
+    as_of = ts("2025-03-10 12:00")
+    counts = plot.activity_funnel_counts(leads, touches, visits, policy=ABCD, as_of=as_of)
+    # F4 is invalid and F5 created after as_of: 4 leads. F3's touch, visit and win come after
+    # as_of. Contacted: F1, F6; visited: F1 (store_visits), F2 (a visit); test drive: F1;
+    # won: F1, and F6 (won, won_at unknown).
+    assert counts.to_dict() == {"leads": 4, "contacted": 2, "visited": 2, "test_drive": 1,
+                                "won": 2}
+    headline = leadkit.kpis(leads, touches, ABCD, as_of=as_of)
+    assert [counts["leads"], counts["won"]] == headline[["leads", "won"]].iloc[0].tolist()
+    assert plot.funnel_counts(leads, touches, visits, policy=ABCD, as_of=as_of).equals(counts)
 
 
-def test_traffic_and_pipeline_and_lost_reason_counts():
-    visits = pd.DataFrame({"arrived_at": [ts("2025-03-04 10:05"), ts("2025-03-04 10:55"),
-                                          ts("2025-03-04 15:00")],
-                           "lead_id": ["L1", None, None]})
+def test_first_contact_minutes_take_the_kpi_engines_start_touch_and_deadline():
+    # abcd: cn_showroom opens 09:00-18:00 every day; first contact within 1 business hour.
+    leads = pd.DataFrame({
+        "lead_id": ["L1", "L2", "L3", "L4", "L5", "L6", "L7", "L8"],
+        "created_at": [ts("2025-03-04 10:00"), ts("2025-03-04 17:30"), ts("2025-03-04 10:00"),
+                       ts("2025-03-04 12:00"), ts("2025-03-04 12:00"), ts("2025-03-05 12:30"),
+                       ts("2025-03-04 16:30"), ts("2025-03-04 17:00")],
+        "assigned_at": [ts("2025-03-04 10:15"), None, ts("2025-03-04 12:00"), None, None, None,
+                        None, None],
+        "status": [None, None, None, None, "invalid", None, None, None],
+    })
+    touches = pd.DataFrame({
+        "lead_id": ["L1", "L1", "L2", "L3", "L5", "L6", "L7", "L8"],
+        "at": [ts("2025-03-04 11:00"), ts("2025-03-04 10:45"), ts("2025-03-05 09:20"),
+               ts("2025-03-04 11:00"), ts("2025-03-04 12:10"), ts("2025-03-05 12:40"),
+               ts("2025-03-05 10:00"), ts("2025-03-04 18:30")],
+        "method": ["phone"] * 8,
+    })
+    got = plot.first_contact_minutes(leads, touches, ABCD, as_of=ts("2025-03-05 12:00"))
+    # L1: from its assignment 10:15 to the earliest touch 10:45. L2: 30 minutes before
+    # closing and 20 after opening; due 09:30. L3 was touched at 11:00, before its
+    # assignment at 12:00: 0. L7: 90 minutes before closing, 60 after opening; due 17:30,
+    # late. L8: the hour ends at closing, 18:00; the touch at 18:30 is late although only
+    # those 60 open minutes passed. L4 has no touch, L5 is invalid, L6 comes after as_of.
+    assert got["lead_id"].tolist() == ["L1", "L2", "L3", "L7", "L8"]
+    assert got["business_minutes"].tolist() == [30, 50, 0, 150, 60]
+    assert got["sla_minutes"].tolist() == [60, 60, 60, 60, 60]
+    assert got["on_time"].tolist() == [True, True, True, False, False]
+    summary = report._first_contact_summary(got)
+    assert (summary["leads"], summary["after_sla"], summary["sla_minutes"]) == (5, 2, 60)
+
+
+def test_first_contact_sla_minutes_on_a_calendar_clock_are_each_leads_deadline():
+    doc = json.loads(ABCD.to_json())
+    doc["cadence"]["first_contact_sla"] = {"hours": 2, "clock": "calendar"}
+    policy = leadkit.Policy.from_json(json.dumps(doc))
+    leads = pd.DataFrame({"lead_id": ["L1", "L2"],
+                          "created_at": [ts("2025-03-04 10:00"), ts("2025-03-04 17:00")]})
+    touches = pd.DataFrame({"lead_id": ["L1", "L2"],
+                            "at": [ts("2025-03-04 11:00"), ts("2025-03-05 09:30")],
+                            "method": ["phone", "phone"]})
+    got = plot.first_contact_minutes(leads, touches, policy)
+    # L1 is due at 12:00: 120 open minutes. L2 is due at 19:00, of which 17:00-18:00 is
+    # open: 60; touched after 60 + 30 open minutes, late.
+    assert got["sla_minutes"].tolist() == [120, 60]
+    assert got["business_minutes"].tolist() == [60, 90]
+    assert got["on_time"].tolist() == [True, False]
+    assert plot._sla_line(got) == 60  # nearest-rank median of 60 and 120
+
+
+def test_traffic_counts_are_showroom_by_hour():
+    visits = pd.DataFrame({
+        "visit_id": ["V1", "V2", "V3", "V4"],
+        "dealer_id": ["D1", "D1", "D2", "D1"],
+        "arrived_at": pd.to_datetime(["2025-03-04 02:05", "2025-03-04 02:55",
+                                      "2025-03-04 07:00", "2025-03-04 02:30"]).tz_localize("UTC"),
+        "lead_id": ["L1", None, None, "L2"]})
     traffic = plot.traffic_counts(visits, "Asia/Shanghai").set_index("hour")
-    assert traffic.loc[10].tolist() == [1, 1]
-    assert traffic.loc[15].tolist() == [0, 1]
-    assert int(traffic.to_numpy().sum()) == 3
-    table = pd.DataFrame({"current_grade": ["A", "B"], "leads": [10, 5], "won": [2, 0],
-                          "lost": [1, 1], "invalid": [3, 0]})
-    assert plot.pipeline_counts(table).to_dict() == {"A": 7, "B": 4}
-    leads = pd.DataFrame({"lost_reason": ["price", None, "price", "financing"]})
-    assert plot.lost_reason_counts(leads).to_dict() == {"price": 2, "financing": 1}
+    # In Shanghai (UTC+8) V1, V2 and V4 arrived in the 10 o'clock hour, V3 at 15:00.
+    assert traffic.loc[10].to_dict() == {"visits": 3, "with_contact": 2, "with_lead": 2,
+                                         "walk_in": 1}
+    assert traffic.loc[15].to_dict() == {"visits": 1, "with_contact": 0, "with_lead": 0,
+                                         "walk_in": 1}
+    assert traffic.index.tolist() == list(range(24))
+    assert int(traffic["visits"].sum()) == 4
+    d2 = plot.traffic_counts(visits, "Asia/Shanghai", scope=leadkit.Scope.dealer("D2"))
+    assert d2.loc[d2["visits"] > 0, ["hour", "visits", "walk_in"]].to_numpy().tolist() == [
+        [15, 1, 1]]
+
+
+def test_pipeline_counts_are_the_pipeline_report_at_as_of():
+    leads = pd.DataFrame({
+        "lead_id": ["Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "Q7", "Q8"],
+        "created_at": [ts("2025-03-01 10:00")] * 6 + [ts("2025-03-11 10:00"),
+                                                      ts("2025-03-01 10:00")],
+        "grade": ["A", "B", "C", "C", "D", "D", "B", "D"],
+        "status": ["open", "open", "lost", "lost", "won", "invalid", "open", "won"],
+        "won_at": [pd.NaT] * 4 + [ts("2025-03-08 10:00"), pd.NaT, pd.NaT,
+                                  ts("2025-03-12 10:00")],
+        "lost_at": [pd.NaT, pd.NaT, ts("2025-03-06 10:00"), ts("2025-03-07 10:00")]
+        + [pd.NaT] * 4,
+        "lost_review": [None, None, "pending", "rejected", None, None, None, None],
+    })
+    touches = pd.DataFrame({"lead_id": ["Q2"], "at": [ts("2025-03-05 10:00")],
+                            "method": ["phone"], "grade_after": ["A"]})
+    at = ts("2025-03-10 12:00")
+    table = leadkit.pipeline(leads, touches, ABCD, at=at)
+    # Open at 03-10 12:00: Q1 (A), Q2 (B, then A from 03-05), Q4 (its loss was rejected: C)
+    # and Q8 (won only on 03-12: D). Q3 was lost with its review pending: closed. Q5 was won,
+    # Q6 is invalid, Q7 comes later. Every grade, in the policy's order.
+    assert list(plot.pipeline_counts(table).items()) == [("A", 2), ("B", 0), ("C", 1),
+                                                         ("D", 1)]
+    # A kpis table by current grade is still read as leads - won - lost, which keeps Q3 open.
+    by_grade = leadkit.kpis(leads, touches, ABCD, by="current_grade", as_of=at)
+    assert plot.pipeline_counts(by_grade).to_dict() == {"A": 2, "C": 2, "D": 1}
+    legacy = pd.DataFrame({"current_grade": ["A", "B"], "leads": [10, 5], "won": [2, 0],
+                           "lost": [1, 1], "invalid": [3, 0]})
+    assert plot.pipeline_counts(legacy).to_dict() == {"A": 7, "B": 4}
+    with pytest.raises(ValueError, match=r"expected the table of leadkit.pipeline"):
+        plot.pipeline_counts(pd.DataFrame({"grade": ["A"]}))
+
+
+def test_lost_reason_counts_are_lost_analysis_by_reason():
+    leads = pd.DataFrame({
+        "lead_id": ["A", "B", "C", "D", "E", "F"],
+        "status": ["lost", "lost", "lost", "lost", "open", "won"],
+        "lost_reason": ["price", "price", None, "financing", "price", None],
+        "lost_review": ["approved", "rejected", "pending", None, None, None]})
+    # Every lead with status lost, whatever its review; C has no reason; E is open again.
+    assert list(plot.lost_reason_counts(leads).items()) == [("price", 2), ("financing", 1),
+                                                            ("(none)", 1)]
+
+
+def test_sales_funnel_draws_the_funnel_report_and_adds_groups_up():
+    table = pd.DataFrame({
+        "dealer_id": ["D1", "D1", "D2", "D2"],
+        "kind": ["grade", "sales_stage", "grade", "sales_stage"],
+        "stage": ["A", "won", "A", "won"],
+        "leads": [4, 4, 6, 6], "reached": [3, 1, 2, 2]})
+    fig = plot.sales_funnel(table)
+    assert [ax.get_title() for ax in fig.axes] == ["grade ever in force", "sales stage reached"]
+    labels = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert labels == [" 5 (50%)", " 3 (30%)"]
+    plot._pyplot().close(fig)
+    with pytest.raises(ValueError, match=r"expected the table of leadkit.funnel"):
+        plot.sales_funnel(pd.DataFrame({"stage": ["A"]}))
 
 
 @pytest.fixture(scope="module")
@@ -88,23 +212,55 @@ def test_report_numbers_are_the_engines_numbers(sample):
     tasks = leadkit.schedule(sample.leads, sample.touches, ABCD)
     assert built.overdue_total == int((tasks["status"] == "overdue").sum())
     assert built.overdue["due_at"].is_monotonic_increasing
-    assert set(built.figures) == {"funnel", "channels", "first_contact", "pipeline",
-                                  "lost_reasons", "traffic"}
+    assert set(built.figures) == {"sales_funnel", "activity_funnel", "channels",
+                                  "first_contact", "pipeline", "lost_reasons", "traffic"}
+    # One instant for every number: the KPI engine's default, the latest timestamp read.
+    latest = max([sample.leads[c].max() for c in sample.leads.columns if c.endswith("_at")]
+                 + [sample.touches["at"].max(), sample.surveys["at"].max()])
+    assert built.as_of == latest
     data = built.to_dict()
     assert data["headline"]["leads"] == int(direct["leads"].iloc[0])
-    assert data["charts"]["funnel"]["leads"] == len(sample.leads)
+    for name in ("funnel", "activity_funnel"):
+        assert data["charts"][name]["leads"] == int(direct["leads"].iloc[0])
+        assert data["charts"][name]["won"] == int(direct["won"].iloc[0])
+    stages = leadkit.funnel(sample.leads, sample.touches, ABCD, as_of=built.as_of)
+    assert data["charts"]["sales_funnel"] == report._records(stages)
+    # The open pipeline closes the leads lost with their review pending, which kpis' lost
+    # leaves out.
+    open_leads = leadkit.pipeline(sample.leads, sample.touches, ABCD, at=built.as_of)
+    assert data["charts"]["pipeline"] == dict(zip(open_leads["grade"], open_leads["open_leads"]))
+    assert list(data["charts"]["pipeline"]) == ABCD.grades
+    leads = sample.leads
+    pending = int(((leads["status"] == "lost") & (leads["lost_review"] == "pending")).sum())
+    assert pending > 0
     assert sum(data["charts"]["pipeline"].values()) == int(
-        (direct["leads"] - direct["won"] - direct["lost"]).iloc[0])
+        (direct["leads"] - direct["won"] - direct["lost"]).iloc[0]) - pending
+    lost = leadkit.lost_analysis(sample.leads, by=None)
+    assert data["charts"]["lost_reasons"] == dict(zip(lost["lost_reason"], lost["lost"]))
+    hours = leadkit.showroom(sample.visits, by="hour", tz=ABCD.time_zone)
+    traffic = {row["hour"]: row for row in data["charts"]["traffic"]}
+    assert {h: traffic[h]["visits"] for h in hours["hour"]} == dict(
+        zip(hours["hour"], hours["visits"]))
+    assert sum(row["with_contact"] for row in traffic.values()) == int(
+        hours["with_contact"].sum())
+    first = data["charts"]["first_contact"]
+    assert first["sla_minutes"] == 60
+    assert first["leads"] - first["after_sla"] == int(direct["first_contact_on_time"].iloc[0])
 
 
 def test_report_scope_keeps_one_dealers_leads(sample):
     dealer = sample.dealers["dealer_id"].iloc[0]
-    built = report.build(sample.leads, sample.touches, ABCD, dealers=sample.dealers,
-                         scope=leadkit.Scope.dealer(dealer))
+    built = report.build(sample.leads, sample.touches, ABCD, visits=sample.visits,
+                         dealers=sample.dealers, scope=leadkit.Scope.dealer(dealer))
     expected = leadkit.kpis(sample.leads, sample.touches, ABCD, dealers=sample.dealers,
                             scope=leadkit.Scope.dealer(dealer))
     assert built.headline["leads"].tolist() == expected["leads"].tolist()
     assert built.tables["dealer"]["dealer_id"].tolist() == [dealer]
+    # The traffic is the dealer's visits, walk-ins without contact details included.
+    at_dealer = sample.visits[sample.visits["dealer_id"] == dealer]
+    traffic = built.charts["traffic"]
+    assert int(traffic["visits"].sum()) == len(at_dealer)
+    assert int(traffic["walk_in"].sum()) == int(at_dealer["lead_id"].isna().sum()) > 0
 
 
 def run(*args, cwd=None):
@@ -130,7 +286,7 @@ def test_report_command_writes_self_contained_html_and_json(files, tmp_path, sam
     assert result.returncode == 0, result.stderr
     assert "[6/6] charts" in result.stderr
     page = html_path.read_text(encoding="utf-8")
-    assert page.count('src="data:image/png;base64,') == 6
+    assert page.count('src="data:image/png;base64,') == 7
     assert "http://" not in page and "https://" not in page
     for phone in sample.leads["phone"].dropna().astype(str).head(200):
         assert phone not in page
@@ -175,7 +331,8 @@ def test_demo_runs_the_whole_job_and_writes_the_report(tmp_path):
     assert "routing: assigned:" in result.stdout
     assert (tmp_path / "out" / "report.html").stat().st_size > 10_000
     summary = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
-    assert summary["charts"]["funnel"]["leads"] == 2000
+    assert summary["charts"]["funnel"]["leads"] == summary["headline"]["leads"]
+    assert summary["charts"]["sales_funnel"][0]["leads"] == summary["headline"]["leads"]
 
 
 def test_policy_calendar_takes_the_policys_zone():
