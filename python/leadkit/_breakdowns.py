@@ -30,10 +30,12 @@ _LOST_COUNTS = ["lost", "approved", "rejected", "pending", "review_null"]
 
 
 def lost_analysis_state(leads: Any, *, by: Any = "month", policy: Policy | None = None, tz=None,
-               scope: Scope | None = None, dealers: Any = None) -> pd.DataFrame:
+                        scope: Scope | None = None, dealers: Any = None,
+                        as_of: Any = None) -> pd.DataFrame:
     """The additive state of :func:`lost_analysis` for one batch of leads: per group of `by`
     and ``lost_reason``, the counts ``lost``, ``approved``, ``rejected``, ``pending`` and
-    ``review_null``."""
+    ``review_null``. Batches of one report need one `as_of`: pass it (the default is the
+    batch's own latest timestamp)."""
     names = by_names(by, LOST_KEYS, strict=True)
     scope = check_scope(scope)
     if policy is not None:
@@ -63,7 +65,9 @@ def lost_analysis_state(leads: Any, *, by: Any = "month", policy: Policy | None 
         "review_null": review.isna().to_numpy().astype(np.int64),
     })
     dealer_ids = pd.DataFrame({"dealer_id": strings(frame, "dealer_id", "leads", "lead_id")})
-    keep = (status_of(frame) == "lost").to_numpy() & scope_mask(scope, dealer_ids, dealer_frame)
+    exists, closes, at = _point_in_time(frame, as_of, tz, created_required=False)
+    keep = ((status_of(frame) == "lost").to_numpy() & exists & (closes["lost_at"] <= at)
+            & scope_mask(scope, dealer_ids, dealer_frame))
     return sum_by(rows[keep], [*names, "lost_reason"], _LOST_COUNTS)
 
 
@@ -86,7 +90,8 @@ def lost_analysis_finalize(state: pd.DataFrame) -> pd.DataFrame:
 
 
 def lost_analysis(leads: Any, *, by: Any = "month", policy: Policy | None = None, tz=None,
-                  scope: Scope | None = None, dealers: Any = None) -> pd.DataFrame:
+                  scope: Scope | None = None, dealers: Any = None,
+                  as_of: Any = None) -> pd.DataFrame:
     """Lost sales by reason (002 §2.7, docs/kpis.md): one row per group of `by` and
     ``lost_reason`` (null reason its own group), sorted, null keys last.
 
@@ -96,9 +101,11 @@ def lost_analysis(leads: Any, *, by: Any = "month", policy: Policy | None = None
     ``consultant_id``, ``channel``, ``model``, a list of these, or None. Columns: ``lost``,
     ``share`` (of the lost leads of the same `by` group), the review counts ``approved``,
     ``rejected``, ``pending``, ``review_null``, and ``rejection_rate`` = rejected ÷
-    (approved + rejected + pending)."""
+    (approved + rejected + pending). Point in time as in :func:`leadkit.kpis`: a lead lost
+    after `as_of` (or created after it) is not lost yet; `as_of` defaults to the latest
+    timestamp of the leads."""
     state = lost_analysis_state(leads, by=by, policy=policy, tz=tz, scope=scope,
-                                dealers=dealers)
+                                dealers=dealers, as_of=as_of)
     return lost_analysis_finalize(state)
 
 
@@ -163,27 +170,39 @@ def _age_bands(frame: pd.DataFrame, edges: list[int]) -> pd.Series:
     return pd.Series(names[np.where(present, index, len(names) - 1)], dtype=object)
 
 
-_PROFILE_TIMES = {"created_at": "instant", "won_at": "instant", "lost_at": "instant",
-                  "entered_at": "instant", "assigned_at": "instant"}
+_LEAD_TIMES = {"created_at": "instant", "won_at": "instant", "lost_at": "instant",
+               "entered_at": "instant", "assigned_at": "instant"}
 
 
-def _profile_as_of(frame: pd.DataFrame, as_of: Any, tz: str | None):
-    """Creation and win times as seconds (win: -1 when null) and `as_of` as seconds (the
-    latest timestamp of the leads when None)."""
-    _frames.require_columns(frame, "leads", ["created_at"])
-    specs = _frames.table_specs(frame, _PROFILE_TIMES, table="leads", tz=tz)
-    at = _frames.as_of_seconds(as_of, specs, tz)
+def _point_in_time(frame: pd.DataFrame, as_of: Any, tz: str | None, *,
+                   created_required: bool = True):
+    """The rows that exist at `as_of` (created by then; all when the table has no
+    ``created_at`` and `created_required` is False), each one's close times as seconds
+    (won_at, lost_at; -1 when null: closed by any as_of, as in kpis) and `as_of` as seconds:
+    when None, the latest timestamp of the leads (no limit when they hold none)."""
+    if created_required:
+        _frames.require_columns(frame, "leads", ["created_at"])
+    specs = _frames.table_specs(frame, _LEAD_TIMES, table="leads", tz=tz)
+    latest = _frames.latest_instant(specs)
+    if as_of is not None or latest is not None:
+        at = _frames.as_of_seconds(as_of, specs, tz)
+    else:
+        at = np.iinfo(np.int64).max
     by_name = {spec[0]: spec for spec in specs}
-    created, created_valid = _frames.instant_values(by_name["created_at"], len(frame))
-    if not created_valid.all():
-        position = int(np.flatnonzero(~created_valid)[0])
-        raise ValueError(f"{_frames.lead_row('leads', position, frame['lead_id'].iloc[position])}"
-                         ": created_at is null")
-    won_at = np.full(len(frame), -1, np.int64)
-    if "won_at" in by_name:
-        values, valid = _frames.instant_values(by_name["won_at"], len(frame))
-        won_at = np.where(valid, values, -1)
-    return created, won_at, at
+    exists = np.ones(len(frame), bool)
+    if "created_at" in by_name:
+        created, created_valid = _frames.instant_values(by_name["created_at"], len(frame))
+        if not created_valid.all():
+            position = int(np.flatnonzero(~created_valid)[0])
+            raise ValueError(
+                f"{_frames.lead_row('leads', position, frame['lead_id'].iloc[position])}"
+                ": created_at is null")
+        exists = created <= at
+    closes = {}
+    for name in ("won_at", "lost_at"):
+        values, valid = _frames.instant_values(by_name.get(name), len(frame))
+        closes[name] = np.where(valid, values, -1)
+    return exists, closes, at
 
 
 def profile_state(leads: Any, *, by: Any, scope: Scope | None = None, dealers: Any = None,
@@ -198,12 +217,11 @@ def profile_state(leads: Any, *, by: Any, scope: Scope | None = None, dealers: A
     dealer_frame = _frames.dealers_frame(dealers)
     frame = lead_frame(leads)
     status = status_of(frame)
-    created, won_at, at = _profile_as_of(frame, as_of, tz)
+    exists, closes, at = _point_in_time(frame, as_of, tz)
     keys = {name: (_age_bands(frame, edges) if name == "age_band"
                    else strings(frame, name, "leads", "lead_id")) for name in names}
-    exists = created <= at
     invalid = (status == "invalid").to_numpy() & exists
-    won = (status == "won").to_numpy() & (won_at <= at) & exists
+    won = (status == "won").to_numpy() & (closes["won_at"] <= at) & exists
     rows = pd.DataFrame({**keys,
                          "leads": (exists & ~invalid).astype(np.int64),
                          "won": won.astype(np.int64),

@@ -58,6 +58,16 @@ def test_lost_by_month_by_hand():
     np.testing.assert_allclose(out["rejection_rate"], [1 / 2, 0, 0])
 
 
+def test_lost_is_a_point_in_time():
+    # As of 06-12: D (lost 06-15) is not lost yet; E has no lost_at, so it is lost by any
+    # as_of (as in kpis). Lost: A, B, C, E — by reason: price A, B, E; none C.
+    out = leadkit.lost_analysis(lost_leads(), by=None, as_of=ts("2024-06-12 00:00"))
+    assert out[["lost_reason", "lost"]].values.tolist() == [["price", 3], [None, 1]]
+    # Before any lead was created nothing is lost, not even E.
+    early = leadkit.lost_analysis(lost_leads(), by=None, as_of=ts("2024-04-01 00:00"))
+    assert len(early) == 0
+
+
 def test_lost_period_zone_policy_then_tz():
     leads = lost_leads()
     in_utc = leadkit.lost_analysis(leads, tz="UTC")
