@@ -65,8 +65,9 @@ def lost_analysis_state(leads: Any, *, by: Any = "month", policy: Policy | None 
         "review_null": review.isna().to_numpy().astype(np.int64),
     })
     dealer_ids = pd.DataFrame({"dealer_id": strings(frame, "dealer_id", "leads", "lead_id")})
-    exists, closes, at = _point_in_time(frame, as_of, tz, created_required=False)
-    keep = ((status_of(frame) == "lost").to_numpy() & exists & (closes["lost_at"] <= at)
+    times = _frames.LeadTimes(frame, tz, created_required=False)
+    at = _frames.resolve_as_of(as_of, tz, times.latest())
+    keep = ((status_of(frame) == "lost").to_numpy() & times.exists(at) & (times.lost_at <= at)
             & scope_mask(scope, dealer_ids, dealer_frame))
     return sum_by(rows[keep], [*names, "lost_reason"], _LOST_COUNTS)
 
@@ -170,41 +171,6 @@ def _age_bands(frame: pd.DataFrame, edges: list[int]) -> pd.Series:
     return pd.Series(names[np.where(present, index, len(names) - 1)], dtype=object)
 
 
-_LEAD_TIMES = {"created_at": "instant", "won_at": "instant", "lost_at": "instant",
-               "entered_at": "instant", "assigned_at": "instant"}
-
-
-def _point_in_time(frame: pd.DataFrame, as_of: Any, tz: str | None, *,
-                   created_required: bool = True):
-    """The rows that exist at `as_of` (created by then; all when the table has no
-    ``created_at`` and `created_required` is False), each one's close times as seconds
-    (won_at, lost_at; -1 when null: closed by any as_of, as in kpis) and `as_of` as seconds:
-    when None, the latest timestamp of the leads (no limit when they hold none)."""
-    if created_required:
-        _frames.require_columns(frame, "leads", ["created_at"])
-    specs = _frames.table_specs(frame, _LEAD_TIMES, table="leads", tz=tz)
-    latest = _frames.latest_instant(specs)
-    if as_of is not None or latest is not None:
-        at = _frames.as_of_seconds(as_of, specs, tz)
-    else:
-        at = np.iinfo(np.int64).max
-    by_name = {spec[0]: spec for spec in specs}
-    exists = np.ones(len(frame), bool)
-    if "created_at" in by_name:
-        created, created_valid = _frames.instant_values(by_name["created_at"], len(frame))
-        if not created_valid.all():
-            position = int(np.flatnonzero(~created_valid)[0])
-            raise ValueError(
-                f"{_frames.lead_row('leads', position, frame['lead_id'].iloc[position])}"
-                ": created_at is null")
-        exists = created <= at
-    closes = {}
-    for name in ("won_at", "lost_at"):
-        values, valid = _frames.instant_values(by_name.get(name), len(frame))
-        closes[name] = np.where(valid, values, -1)
-    return exists, closes, at
-
-
 def profile_state(leads: Any, *, by: Any, scope: Scope | None = None, dealers: Any = None,
                   age_bands: Any = None, as_of: Any = None, tz: str | None = None
                   ) -> pd.DataFrame:
@@ -217,11 +183,13 @@ def profile_state(leads: Any, *, by: Any, scope: Scope | None = None, dealers: A
     dealer_frame = _frames.dealers_frame(dealers)
     frame = lead_frame(leads)
     status = status_of(frame)
-    exists, closes, at = _point_in_time(frame, as_of, tz)
+    times = _frames.LeadTimes(frame, tz)
+    at = _frames.resolve_as_of(as_of, tz, times.latest())
+    exists = times.exists(at)
     keys = {name: (_age_bands(frame, edges) if name == "age_band"
                    else strings(frame, name, "leads", "lead_id")) for name in names}
     invalid = (status == "invalid").to_numpy() & exists
-    won = (status == "won").to_numpy() & (closes["won_at"] <= at) & exists
+    won = (status == "won").to_numpy() & (times.won_at <= at) & exists
     rows = pd.DataFrame({**keys,
                          "leads": (exists & ~invalid).astype(np.int64),
                          "won": won.astype(np.int64),

@@ -465,6 +465,62 @@ def as_of_seconds(as_of, specs, tz=None) -> int:
     return latest
 
 
+# --- Points in time --------------------------------------------------------------------------
+
+_LEAD_TIMES = {"created_at": "instant", "won_at": "instant", "lost_at": "instant",
+               "entered_at": "instant", "assigned_at": "instant"}
+
+
+class LeadTimes:
+    """The leads' timestamps as seconds, for reports that follow the point-in-time rules of
+    ``kpis()``: a lead exists from ``created_at``; a close (``won_at``, ``lost_at``) after
+    `as_of` has not happened yet; a close without its time has happened by any `as_of`."""
+
+    def __init__(self, frame: pd.DataFrame, tz=None, *, created_required: bool = True):
+        if created_required:
+            require_columns(frame, "leads", ["created_at"])
+        self.specs = table_specs(frame, _LEAD_TIMES, table="leads", tz=tz)
+        by_name = {spec[0]: spec for spec in self.specs}
+        n = len(frame)
+        self.created = None
+        if "created_at" in by_name:
+            created, valid = instant_values(by_name["created_at"], n)
+            if not valid.all():
+                position = int(np.flatnonzero(~valid)[0])
+                raise ValueError(f"{lead_row('leads', position, frame['lead_id'].iloc[position])}"
+                                 ": created_at is null")
+            self.created = created
+        closes = {}
+        for name in ("won_at", "lost_at"):
+            values, valid = instant_values(by_name.get(name), n)
+            closes[name] = np.where(valid, values, np.iinfo(np.int64).min)
+        self.won_at, self.lost_at = closes["won_at"], closes["lost_at"]
+        self._n = n
+
+    def latest(self) -> int | None:
+        return latest_instant(self.specs)
+
+    def exists(self, at: int) -> np.ndarray:
+        return np.ones(self._n, bool) if self.created is None else self.created <= at
+
+
+def resolve_as_of(as_of, tz, *latest: int | None) -> int:
+    """`as_of` as seconds; when None, the latest of the inputs' `latest` instants (no limit
+    when they hold none) — never the machine's clock."""
+    if as_of is not None:
+        return instant_seconds(as_of, "as_of", tz)
+    known = [t for t in latest if t is not None]
+    return max(known) if known else np.iinfo(np.int64).max
+
+
+def series_seconds(times: pd.Series) -> np.ndarray:
+    """Seconds of an aware timestamp series; NaT as the smallest int64."""
+    utc = times.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+    seconds = utc.astype("datetime64[s]").view(np.int64).copy()
+    seconds[np.isnat(utc)] = np.iinfo(np.int64).min
+    return seconds
+
+
 # --- Leads and touches -----------------------------------------------------------------------
 
 

@@ -313,12 +313,13 @@ def _visit_leads(frame: pd.DataFrame, lead_ids: pd.Series, leads: pd.DataFrame) 
 
 
 def showroom_state(visits: Any, *, leads: Any = None, by: Any = None, scope: Scope | None = None,
-                   dealers: Any = None, tz=None) -> pd.DataFrame:
+                   dealers: Any = None, tz=None, as_of: Any = None) -> pd.DataFrame:
     """The additive state of :func:`showroom` for one batch of visits (with the leads they
     name): per group of `by` and model asked about (``visit_model``), the counts ``visits``,
     ``with_contact``, ``effective``, ``stayed``, ``stay_seconds`` and, with `leads`, ``won``.
     Merge states with :func:`showroom_merge`, turn them into the report with
-    :func:`showroom_finalize`."""
+    :func:`showroom_finalize`. Batches of one report need one `as_of`: pass it (the default
+    is the batch's own latest timestamp)."""
     names = _frames.by_names(by, SHOWROOM_KEYS, strict=True)
     scope = _frames.check_scope(scope)
     dealer_frame = _frames.dealers_frame(dealers)
@@ -329,6 +330,18 @@ def showroom_state(visits: Any, *, leads: Any = None, by: Any = None, scope: Sco
     arrived = local_times(frame, "arrived_at", "visits", id_column="visit_id", tz=tz,
                           required=True)
     left = local_times(frame, "left_at", "visits", id_column="visit_id", tz=tz)
+    lead_table = lead_frame(leads) if leads is not None else None
+    lead_times = (_frames.LeadTimes(lead_table, tz, created_required=False)
+                  if lead_table is not None else None)
+    arrived_s, left_s = _frames.series_seconds(arrived), _frames.series_seconds(left)
+    visit_latest = max(int(arrived_s.max(initial=np.iinfo(np.int64).min)),
+                       int(left_s.max(initial=np.iinfo(np.int64).min)))
+    at = _frames.resolve_as_of(
+        as_of, tz, visit_latest if visit_latest > np.iinfo(np.int64).min else None,
+        lead_times.latest() if lead_times is not None else None)
+    # A visit after as_of has not happened; a departure after it is not known yet.
+    happened = arrived_s <= at
+    left = left.where(left_s <= at)
     stay = (left - arrived).dt.total_seconds().to_numpy()
     early = stay < 0
     if early.any():
@@ -345,16 +358,18 @@ def showroom_state(visits: Any, *, leads: Any = None, by: Any = None, scope: Sco
         "stay_seconds": np.where(stayed, stay, 0).astype(np.int64),
     }
     counts = list(_SHOWROOM_COUNTS)
-    if leads is not None:
-        lead_table = lead_frame(leads)
+    if lead_table is not None:
         status = _visit_leads(frame, values["lead_id"], lead_table)
-        rows["won"] = (status == "won").to_numpy().astype(np.int64)
+        won_at = pd.Series(lead_times.won_at.astype(float),
+                           index=strings(lead_table, "lead_id", "leads", "lead_id"))
+        won_by_then = values["lead_id"].map(won_at).to_numpy(dtype=float) <= at
+        rows["won"] = ((status == "won").to_numpy() & won_by_then).astype(np.int64)
         counts.append("won")
     keys = {name: (period(arrived, name) if name in ("hour", "weekday", "day")
                    else values[name]) for name in names}
     table = pd.DataFrame({**keys, "visit_model": values["model"], **rows})
     inside = _frames.scope_mask(scope, pd.DataFrame({"dealer_id": values["dealer_id"]}),
-                                dealer_frame)
+                                dealer_frame) & happened
     return sum_by(table[inside], [*names, "visit_model"], counts)
 
 
@@ -425,7 +440,8 @@ def _group_positions(groups: pd.DataFrame, rows: pd.DataFrame, keys: list[str]) 
 
 
 def showroom(visits: Any, *, leads: Any = None, by: Any = None, scope: Scope | None = None,
-             dealers: Any = None, tz=None, top_models: int = 3) -> pd.DataFrame:
+             dealers: Any = None, tz=None, top_models: int = 3, as_of: Any = None
+             ) -> pd.DataFrame:
     """Showroom traffic (002 §2.6, docs/kpis.md): one row per group of `by` (one row when
     None) in sorted group order, null keys last.
 
@@ -435,9 +451,13 @@ def showroom(visits: Any, *, leads: Any = None, by: Any = None, scope: Scope | N
     naive times need `tz`. Columns: ``visits``, ``with_contact``, ``contact_share``,
     ``effective``, ``effective_share``, with `leads` ``won`` and ``visit_to_deal_rate``,
     ``avg_stay_minutes`` and ``top_models`` (the `top_models` most-asked models, ``;``-joined).
-    `scope` keeps the visits of the dealers it sees (a region needs `dealers`)."""
+    `scope` keeps the visits of the dealers it sees (a region needs `dealers`). Point in time
+    as in :func:`leadkit.kpis`: visits after `as_of` are left out, a departure after it is not
+    known yet, a lead won after it is not won yet; `as_of` defaults to the latest timestamp of
+    the visits and leads."""
     top_models = _top_count(top_models)
-    state = showroom_state(visits, leads=leads, by=by, scope=scope, dealers=dealers, tz=tz)
+    state = showroom_state(visits, leads=leads, by=by, scope=scope, dealers=dealers, tz=tz,
+                           as_of=as_of)
     return showroom_finalize(state, top_models=top_models)
 
 

@@ -93,6 +93,24 @@ def test_showroom_by_dealer_and_top_models_count():
     assert out["top_models"].tolist() == ["C200", "GLC"]
 
 
+def test_showroom_is_a_point_in_time():
+    leads = visit_leads().assign(won_at=[ts("2024-06-01 12:00"), pd.NaT, pd.NaT,
+                                         ts("2024-06-03 09:00")])
+    out = leadkit.showroom(visits_table(), leads=leads, by="dealer_id",
+                           as_of=ts("2024-06-02 10:25"))
+    # D1: V1-V3 all before as_of; L1 won at 06-01 12:00: V1 counts as a deal. Stays 30, 50.
+    # D2: only V4 has arrived (V5 at 15:00 is later); its departure (10:30) is after as_of,
+    # so its stay is unknown; L3 is open. L4's win (06-03) is still ahead anyway.
+    assert out["dealer_id"].tolist() == ["D1", "D2"]
+    assert out["visits"].tolist() == [3, 1]
+    assert out["won"].tolist() == [1, 0]
+    assert out["avg_stay_minutes"].iloc[0] == 40
+    assert np.isnan(out["avg_stay_minutes"].iloc[1])
+    # By default as_of is the latest timestamp (the win at 06-03 09:00): all as before.
+    assert leadkit.showroom(visits_table(), leads=leads, by="dealer_id")["won"].tolist() \
+        == [1, 1]
+
+
 def test_showroom_without_leads_has_no_deal_columns():
     out = leadkit.showroom(visits_table(), by="consultant_id")
     assert "won" not in out.columns and "visit_to_deal_rate" not in out.columns
