@@ -467,10 +467,13 @@ ACTIVITY_KEYS = ("consultant_id", "dealer_id", "day", "week", "month")
 
 
 def activity_state(touches: Any, *, leads: Any = None, by: Any = ("consultant_id", "day"),
-                   tz=None, scope: Scope | None = None, dealers: Any = None) -> pd.DataFrame:
+                   tz=None, scope: Scope | None = None, dealers: Any = None,
+                   as_of: Any = None) -> pd.DataFrame:
     """The additive state of :func:`activity` for one batch of touches and the leads they
     belong to (each lead's touches in one batch): per group, ``contacts``, one
-    ``contacts_<method>`` per method, ``leads_touched`` and, with `leads`, ``new_leads``."""
+    ``contacts_<method>`` per method, ``leads_touched`` and, with `leads`, ``new_leads``.
+    Batches of one report need one `as_of`: pass it (the default is the batch's own latest
+    timestamp)."""
     names = _frames.by_names(by, ACTIVITY_KEYS, strict=True)
     scope = _frames.check_scope(scope)
     dealer_frame = _frames.dealers_frame(dealers)
@@ -497,10 +500,14 @@ def activity_state(touches: Any, *, leads: Any = None, by: Any = ("consultant_id
     for name in ("day", "week", "month"):
         if name in names:
             touch_keys[name] = period(at, name)
-    inside = np.ones(len(frame), dtype=bool)
+    at_seconds = _frames.series_seconds(at)
+    table = lead_frame(leads, ("lead_id", "created_at")) if leads is not None else None
+    cut = _frames.resolve_as_of(
+        as_of, tz, int(at_seconds.max()) if len(at_seconds) else None,
+        _frames.LeadTimes(table, tz).latest() if table is not None else None)
+    inside = at_seconds <= cut  # a touch after as_of has not happened yet
     new = None
-    if leads is not None:
-        table = lead_frame(leads, ("lead_id", "created_at"))
+    if table is not None:
         ids = strings(table, "lead_id", "leads", "lead_id")
         lead_dealers = strings(table, "dealer_id", "leads", "lead_id")
         row_of = pd.Series(np.arange(len(table)), index=ids)
@@ -513,10 +520,11 @@ def activity_state(touches: Any, *, leads: Any = None, by: Any = ("consultant_id
         position = position.to_numpy(dtype=np.int64)
         lead_inside = _frames.scope_mask(scope, pd.DataFrame({"dealer_id": lead_dealers}),
                                          dealer_frame)
-        inside = lead_inside[position]
+        inside &= lead_inside[position]
         if "dealer_id" in names:
             touch_keys["dealer_id"] = pd.Series(lead_dealers.to_numpy()[position], dtype=object)
-        new = _new_leads(table, names, zone, tz)[lead_inside]
+        new, received = _new_leads(table, names, zone, tz)
+        new = new[lead_inside & (received <= cut)]
     method_columns = _method_columns(methods)
     rows = pd.DataFrame({**{n: touch_keys[n] for n in names}, "_lead": lead_ids,
                          "_method": methods})[inside]
@@ -542,9 +550,11 @@ def _method_columns(methods: pd.Series) -> list[str]:
     return [*METHODS, *others]
 
 
-def _new_leads(table: pd.DataFrame, names: list[str], zone, tz) -> pd.DataFrame:
-    """Per lead, its group keys for ``new_leads``: the lead's consultant and dealer, and the
-    local day of ``assigned_at`` (null: ``created_at``)."""
+def _new_leads(table: pd.DataFrame, names: list[str], zone, tz
+               ) -> tuple[pd.DataFrame, np.ndarray]:
+    """Per lead, its group keys for ``new_leads`` (the lead's consultant and dealer, and the
+    local day of ``assigned_at``, null: ``created_at``) and when it was received, as
+    seconds."""
     assigned = local_times(table, "assigned_at", "leads", id_column="lead_id", tz=tz, zone=zone)
     created = local_times(table, "created_at", "leads", id_column="lead_id", tz=tz, zone=zone,
                           required=True)
@@ -555,7 +565,8 @@ def _new_leads(table: pd.DataFrame, names: list[str], zone, tz) -> pd.DataFrame:
             keys[name] = strings(table, name, "leads", "lead_id")
         else:
             keys[name] = period(received, name)
-    return pd.DataFrame({**keys, "new_leads": np.ones(len(table), dtype=np.int64)})
+    return (pd.DataFrame({**keys, "new_leads": np.ones(len(table), dtype=np.int64)}),
+            _frames.series_seconds(received))
 
 
 def activity_merge(states: Iterable[pd.DataFrame]) -> pd.DataFrame:
@@ -575,7 +586,8 @@ def activity_finalize(state: pd.DataFrame) -> pd.DataFrame:
 
 
 def activity(touches: Any, *, leads: Any = None, by: Any = ("consultant_id", "day"), tz=None,
-             scope: Scope | None = None, dealers: Any = None) -> pd.DataFrame:
+             scope: Scope | None = None, dealers: Any = None, as_of: Any = None
+             ) -> pd.DataFrame:
     """Each consultant's daily work (002 §2.4, docs/kpis.md): one row per group of `by`
     (default consultant and local day), sorted, null keys last.
 
@@ -585,6 +597,8 @@ def activity(touches: Any, *, leads: Any = None, by: Any = ("consultant_id", "da
     ``contacts_<method>`` per method (``phone``, ``wechat``, ``sms``, ``email``, ``visit``,
     ``event``, then any other method in the data), ``leads_touched`` (distinct leads) and,
     with `leads`, ``new_leads`` (leads whose ``assigned_at``, null: ``created_at``, falls in
-    the group, counted for the lead's consultant). A non-HQ `scope` needs `leads`."""
+    the group, counted for the lead's consultant). A non-HQ `scope` needs `leads`. Touches
+    and leads received after `as_of` are left out; `as_of` defaults to the latest timestamp
+    of the touches and leads."""
     return activity_finalize(activity_state(touches, leads=leads, by=by, tz=tz, scope=scope,
-                                            dealers=dealers))
+                                            dealers=dealers, as_of=as_of))

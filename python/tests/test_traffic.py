@@ -292,6 +292,19 @@ def test_activity_by_hand():
     pd.testing.assert_frame_equal(out, expected)
 
 
+def test_activity_is_a_point_in_time():
+    out = leadkit.activity(activity_touches(), leads=activity_leads(), by="consultant_id",
+                           as_of=ts("2024-06-04 10:45"))
+    # By 06-04 10:45: C1 touched L1 twice (06-03) and L2 (10:30); the fax at 16:00 is later.
+    # C2 touched L3 at 09:00. L4's SMS (12:00) and L4 itself (11:00) are later.
+    # New leads: L1 (06-03 09:00), L2 (06-04 10:00) for C1; L3 (06-03 20:00) for C2.
+    assert out["consultant_id"].tolist() == ["C1", "C2"]
+    assert out["contacts"].tolist() == [3, 1]
+    assert out["contacts_fax"].tolist() == [0, 0]
+    assert out["leads_touched"].tolist() == [2, 1]
+    assert out["new_leads"].tolist() == [2, 1]
+
+
 def test_activity_without_leads_and_totals():
     out = leadkit.activity(activity_touches(), by=None)
     assert "new_leads" not in out.columns
