@@ -317,12 +317,13 @@ def pipeline(table: pd.DataFrame):
 # --- Lost reasons ----------------------------------------------------------------------------
 
 
-def lost_reason_counts(leads: Any, *, scope=None, dealers: Any = None) -> pd.Series:
+def lost_reason_counts(leads: Any, *, scope=None, dealers: Any = None,
+                       as_of=None) -> pd.Series:
     """Lost leads per ``lost_reason``: the ``lost`` column of
     ``leadkit.lost_analysis(leads, by=None)`` — leads with status ``lost``, whatever their
     review; a null reason is labelled ``(none)``. Most first; equal counts in the report's
-    order (by reason, ``(none)`` last)."""
-    table = lost_analysis(leads, by=None, scope=scope, dealers=dealers)
+    order (by reason, ``(none)`` last). Lost by `as_of` (default: the latest timestamp)."""
+    table = lost_analysis(leads, by=None, scope=scope, dealers=dealers, as_of=as_of)
     reasons = table["lost_reason"].astype(object).where(table["lost_reason"].notna(), _NONE)
     counts = pd.Series(table["lost"].to_numpy(dtype="int64"),
                        index=pd.Index(reasons, dtype=object, name="lost_reason"),
@@ -330,9 +331,9 @@ def lost_reason_counts(leads: Any, *, scope=None, dealers: Any = None) -> pd.Ser
     return counts.sort_values(ascending=False, kind="stable")
 
 
-def lost_reasons(leads: Any, *, scope=None, dealers: Any = None):
+def lost_reasons(leads: Any, *, scope=None, dealers: Any = None, as_of=None):
     """Lost leads per reason: bars of :func:`lost_reason_counts`."""
-    counts = lost_reason_counts(leads, scope=scope, dealers=dealers)
+    counts = lost_reason_counts(leads, scope=scope, dealers=dealers, as_of=as_of)
     fig, ax = _figure("Lost reasons")
     y = np.arange(len(counts))[::-1]
     ax.barh(y, counts.to_numpy(), color="#a84b3b")
@@ -345,12 +346,13 @@ def lost_reasons(leads: Any, *, scope=None, dealers: Any = None):
 
 
 def traffic_counts(visits: Any, tz: str | None = None, *, scope=None,
-                   dealers: Any = None) -> pd.DataFrame:
+                   dealers: Any = None, as_of=None) -> pd.DataFrame:
     """Showroom visits per local hour of arrival, every hour 0–23: ``visits`` and
     ``with_contact`` of ``leadkit.showroom(visits, by="hour", tz=tz)``, then ``with_lead``
     (the same as ``with_contact``: visits naming a lead) and ``walk_in`` (the others).
-    Hours are local to `tz`, else to the zone of ``arrived_at``; naive times need `tz`."""
-    table = showroom(visits, by="hour", tz=tz, scope=scope, dealers=dealers)
+    Hours are local to `tz`, else to the zone of ``arrived_at``; naive times need `tz`.
+    Visits by `as_of` (default: the latest timestamp)."""
+    table = showroom(visits, by="hour", tz=tz, scope=scope, dealers=dealers, as_of=as_of)
     hours = pd.RangeIndex(24, name="hour")
     per_hour = table.set_index("hour")[["visits", "with_contact"]].reindex(hours, fill_value=0)
     out = pd.DataFrame({"hour": np.arange(24),
@@ -361,10 +363,11 @@ def traffic_counts(visits: Any, tz: str | None = None, *, scope=None,
     return out
 
 
-def traffic(visits: Any, tz: str | None = None, *, scope=None, dealers: Any = None):
+def traffic(visits: Any, tz: str | None = None, *, scope=None, dealers: Any = None,
+            as_of=None):
     """Showroom traffic by hour of arrival, split by whether the visitor left contact details
     (:func:`traffic_counts`)."""
-    counts = traffic_counts(visits, tz, scope=scope, dealers=dealers)
+    counts = traffic_counts(visits, tz, scope=scope, dealers=dealers, as_of=as_of)
     fig, ax = _figure("Showroom traffic by hour")
     ax.bar(counts["hour"], counts["with_contact"], color="#3b6ea8", label="with contact details")
     ax.bar(counts["hour"], counts["walk_in"], bottom=counts["with_contact"], color="#b0b8c4",

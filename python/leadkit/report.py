@@ -245,7 +245,7 @@ def build(leads: Any, touches: Any, policy: Policy, *, surveys=None, visits=None
 
     One instant, `as_of` or by default the one the KPI engine takes (the latest timestamp of
     the leads, touches and surveys it reads), is passed to every report function that takes
-    one; ``lost_analysis`` and ``showroom`` read the statuses and visits as they stand."""
+    one."""
     steps = Steps(6, progress)
     leads = _scoped(leads, dealers, scope)
     if scope is not None:
@@ -275,7 +275,7 @@ def build(leads: Any, touches: Any, policy: Policy, *, surveys=None, visits=None
     at = dict(as_of=instant, tz=tz)
     minutes = steps.run("time to first contact", lambda: plot.first_contact_minutes(
         leads, touches, policy, **at))
-    visit_scope = dict(scope=scope, dealers=_visit_dealers(dealers, scope))
+    visit_scope = dict(scope=scope, dealers=_visit_dealers(dealers, scope), as_of=instant)
     activity = plot.activity_funnel_counts(leads, touches, visits, policy=policy, **at)
     charts = {
         "funnel": activity,
@@ -285,7 +285,7 @@ def build(leads: Any, touches: Any, policy: Policy, *, surveys=None, visits=None
         if "channel" in tables else [],
         "first_contact": _first_contact_summary(minutes),
         "pipeline": plot.pipeline_counts(open_leads),
-        "lost_reasons": plot.lost_reason_counts(leads),
+        "lost_reasons": plot.lost_reason_counts(leads, as_of=instant),
     }
     if visits is not None:
         charts["traffic"] = plot.traffic_counts(visits, policy.time_zone, **visit_scope)
@@ -299,7 +299,7 @@ def build(leads: Any, touches: Any, policy: Policy, *, surveys=None, visits=None
             figures["channels"] = plot.channels(tables["channel"])
         figures["first_contact"] = plot.first_contact(leads, touches, policy, **at)
         figures["pipeline"] = plot.pipeline(open_leads)
-        figures["lost_reasons"] = plot.lost_reasons(leads)
+        figures["lost_reasons"] = plot.lost_reasons(leads, as_of=instant)
         if visits is not None:
             figures["traffic"] = plot.traffic(visits, policy.time_zone, **visit_scope)
         return figures
