@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "date/date.h"
 #include "lead_batch.h"
@@ -498,12 +500,56 @@ std::string Quote(absl::string_view s) { return absl::StrCat("\"", s, "\""); }
 
 }  // namespace
 
+uint64_t IdIndex::HashOf(absl::string_view id) {
+  return absl::Hash<absl::string_view>{}(id);
+}
+
+void IdIndex::Reset(int64_t capacity, const Column* ids) {
+  size_t size = 16;
+  while (size < 2 * static_cast<size_t>(std::max<int64_t>(capacity, 1))) {
+    size *= 2;
+  }
+  slots_.assign(size, Slot());
+  mask_ = size - 1;
+  ids_ = ids;
+}
+
+bool IdIndex::Holds(const Slot& slot, absl::string_view id,
+                    uint64_t hash) const {
+  if (slot.hash != hash || slot.size != id.size()) return false;
+  if (id.size() <= sizeof(slot.key)) {
+    return std::memcmp(slot.key, id.data(), id.size()) == 0;
+  }
+  return ids_->ViewAt(slot.row) == id;
+}
+
+int64_t IdIndex::Insert(absl::string_view id, uint64_t hash, int64_t row) {
+  for (uint64_t i = hash & mask_;; i = (i + 1) & mask_) {
+    Slot& slot = slots_[static_cast<size_t>(i)];
+    if (slot.row < 0) {
+      slot.hash = hash;
+      slot.row = static_cast<int32_t>(row);
+      slot.size = static_cast<uint32_t>(id.size());
+      std::memcpy(slot.key, id.data(), std::min(id.size(), sizeof(slot.key)));
+      return -1;
+    }
+    if (Holds(slot, id, hash)) return slot.row;
+  }
+}
+
+int64_t IdIndex::Find(absl::string_view id, uint64_t hash) const {
+  for (uint64_t i = hash & mask_;; i = (i + 1) & mask_) {
+    const Slot& slot = slots_[static_cast<size_t>(i)];
+    if (slot.row < 0) return -1;
+    if (Holds(slot, id, hash)) return slot.row;
+  }
+}
+
 LeadRows::LeadRows(const LeadBatch& batch, const Column& ids)
     : batch_(batch), ids_(ids) {
   if (ids.type() != ColumnType::kCode) return;
   for (const std::string& id : ids.dictionary()) {
-    auto it = batch.row_of.find(id);
-    of_code_.push_back(it == batch.row_of.end() ? -1 : it->second);
+    of_code_.push_back(batch.row_of.Find(id));
   }
 }
 
@@ -516,11 +562,22 @@ int64_t LeadRows::operator()(int64_t row, Cursor& cursor) const {
   if (ids_.type() == ColumnType::kCode) {
     return of_code_[static_cast<size_t>(ids_.data<int32_t>()[row])];
   }
+  // Prefetch the slots of the rows a few ahead while this one is looked up.
+  constexpr int64_t kAhead = 8;
+  const int64_t last = std::min(row + kAhead, ids_.size() - 1);
+  for (int64_t next = std::max(cursor.ahead, row + 1); next <= last; ++next) {
+    if (!ids_.IsNull(next)) {
+      batch_.row_of.Prefetch(IdIndex::HashOf(ids_.ViewAt(next)));
+    }
+  }
+  cursor.ahead = last + 1;
   const absl::string_view id = ids_.ViewAt(row);
   if (cursor.lead >= 0 && id == cursor.id) return cursor.lead;
-  auto it = batch_.row_of.find(id);
-  const int64_t lead = it == batch_.row_of.end() ? -1 : it->second;
-  if (lead >= 0) cursor = {id, lead};
+  const int64_t lead = batch_.row_of.Find(id);
+  if (lead >= 0) {
+    cursor.id = id;
+    cursor.lead = lead;
+  }
   return lead;
 }
 
@@ -677,9 +734,11 @@ LeadFacts LeadBatch::Facts(int64_t row) const {
 void LeadBatch::TouchesOf(int64_t row, std::vector<TouchFacts>& out) const {
   const auto r = static_cast<size_t>(row);
   out.clear();
-  for (int64_t k = offsets[r]; k < touch_end[r]; ++k) {
-    out.push_back(reader.Touch(order[static_cast<size_t>(k)]));
+  for (int64_t k = offsets[r]; k < offsets[r + 1]; ++k) {
+    TouchFacts touch = reader.Touch(order[static_cast<size_t>(k)]);
+    if (touch.at <= as_of) out.push_back(touch);
   }
+  std::sort(out.begin(), out.end(), TouchBefore);
 }
 
 absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
@@ -708,15 +767,18 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
 
   // Ids first, in row order (the first of a repeated id keeps it).
   std::vector<Problem> id_problems;
-  auto& row_of = batch.row_of;
-  row_of.reserve(static_cast<size_t>(n));
+  IdIndex& row_of = batch.row_of;
+  row_of.Reset(n, ids);
   std::vector<uint8_t> skip(static_cast<size_t>(n), 0);
   for (int64_t row = 0; row < n; ++row) {
     const auto r = static_cast<size_t>(row);
     if (!include.empty() && !include[r]) {
       // Out of scope: neither read nor reported, but known, so its touches are
       // not strays.
-      if (!ids->IsNull(row)) row_of.emplace(ids->ViewAt(row), row);
+      if (!ids->IsNull(row)) {
+        const absl::string_view id = ids->ViewAt(row);
+        row_of.Insert(id, IdIndex::HashOf(id), row);
+      }
       rejected[r] = 1;
       skip[r] = 1;
       continue;
@@ -727,12 +789,12 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
       continue;
     }
     const absl::string_view id = ids->ViewAt(row);
-    const auto [it, inserted] = row_of.emplace(id, row);
-    if (!inserted) {
+    const int64_t first = row_of.Insert(id, IdIndex::HashOf(id), row);
+    if (first >= 0) {
       id_problems.push_back(
           {row, "lead_id",
            absl::StrCat("lead_id ", Quote(id), " is given twice (first at row ",
-                        it->second, ")")});
+                        first, ")")});
       skip[r] = 1;
     }
   }
@@ -869,28 +931,7 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
   touch_lead.clear();
   touch_lead.shrink_to_fit();
 
-  // Each lead's touches in order, up to as_of.
-  batch.touch_end.assign(static_cast<size_t>(n), 0);
-  RunChunks(n, threads, [&](int, int64_t begin, int64_t end) {
-    std::vector<std::pair<TouchFacts, uint32_t>> sorted;  // read once each
-    for (int64_t row = begin; row < end; ++row) {
-      const auto r = static_cast<size_t>(row);
-      const std::span<uint32_t> mine(
-          order.data() + offsets[r],
-          static_cast<size_t>(offsets[r + 1] - offsets[r]));
-      sorted.clear();
-      for (const uint32_t t : mine) sorted.emplace_back(reader.Touch(t), t);
-      std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
-        return TouchBefore(a.first, b.first);
-      });
-      int64_t usable = 0;
-      for (size_t i = 0; i < sorted.size(); ++i) {
-        mine[i] = sorted[i].second;
-        usable += sorted[i].first.at <= as_of;
-      }
-      batch.touch_end[r] = offsets[r] + usable;
-    }
-  });
+  batch.as_of = as_of;
   batch.ids = ids;
   LEADKIT_ASSIGN_OR_RETURN(batch.entered, Read(leads, "leads", "entered_at",
                                                ColumnType::kInstant, false));

@@ -69,21 +69,55 @@ class LeadRowReader {
   std::vector<int32_t> classified_;             // per lead row
 };
 
+// lead_id -> lead row: open addressing over a power of two of slots (at most
+// half full). A slot holds the id's hash, its row and, for ids of up to 16
+// bytes, the id itself: a lookup reads one slot, which a caller can prefetch.
+class IdIndex {
+ public:
+  static uint64_t HashOf(absl::string_view id);
+
+  // Empties the index for up to `capacity` ids of column `ids`.
+  void Reset(int64_t capacity, const Column* ids);
+  // Adds `id` (hash `hash`) at `row`; when it is there already, its row
+  // instead.
+  int64_t Insert(absl::string_view id, uint64_t hash, int64_t row);
+  // The row of `id`, -1 when absent.
+  int64_t Find(absl::string_view id, uint64_t hash) const;
+  int64_t Find(absl::string_view id) const { return Find(id, HashOf(id)); }
+  void Prefetch(uint64_t hash) const {
+    __builtin_prefetch(&slots_[static_cast<size_t>(hash & mask_)]);
+  }
+
+ private:
+  struct Slot {
+    uint64_t hash = 0;
+    int32_t row = -1;  // -1: empty
+    uint32_t size = 0;
+    char key[16];
+  };
+  bool Holds(const Slot& slot, absl::string_view id, uint64_t hash) const;
+
+  std::vector<Slot> slots_;
+  uint64_t mask_ = 0;
+  const Column* ids_ = nullptr;
+};
+
 struct LeadBatch {
   const Column* ids = nullptr;      // leads.lead_id
   const Column* entered = nullptr;  // leads.entered_at, when present
   LeadRowReader reader;
   std::vector<uint8_t>
-      rejected;                 // per lead row: left out (bad, or out of scope)
-  std::vector<uint32_t> order;  // touch rows, grouped by lead
-  std::vector<int64_t> offsets;    // lead r's touches start at offsets[r] ...
-  std::vector<int64_t> touch_end;  // ... and its usable ones (ordered, from its
-                                   // creation to as_of) end at touch_end[r]
-  absl::flat_hash_map<absl::string_view, int64_t> row_of;  // lead_id -> row
+      rejected;  // per lead row: left out (bad, or out of scope)
+  // Touch rows grouped by lead, in row order: lead r's are
+  // order[offsets[r], offsets[r + 1]) (none before its creation).
+  std::vector<uint32_t> order;
+  std::vector<int64_t> offsets;
+  Instant as_of{};  // touches after it are not read
+  IdIndex row_of;   // lead_id -> row
 
   // Lead `row`'s facts (a row not rejected).
   LeadFacts Facts(int64_t row) const;
-  // Lead `row`'s usable touches, in order, into `out`.
+  // Lead `row`'s touches by as_of, ordered (TouchBefore), into `out`.
   void TouchesOf(int64_t row, std::vector<TouchFacts>& out) const;
 };
 
@@ -95,10 +129,12 @@ class LeadRows {
   int64_t operator()(int64_t row) const;
 
   // The last id found: rows of one lead side by side (a table sorted or
-  // grouped by lead) skip the hash lookup.
+  // grouped by lead) skip the hash lookup. Rows looked up in order prefetch
+  // the index a few rows ahead.
   struct Cursor {
     absl::string_view id;
     int64_t lead = -1;
+    int64_t ahead = -1;  // rows before this one are prefetched
   };
   int64_t operator()(int64_t row, Cursor& cursor) const;
 
