@@ -331,3 +331,28 @@ def test_a_scope_that_is_not_a_scope_is_a_type_error():
             call(leads, touches, OABC, scope="D1", as_of=AS_OF)
     with pytest.raises(TypeError, match="scope: expected a leadkit.Scope, got str"):
         leadkit.effectiveness(leads, touches, scope="D1", as_of=AS_OF)
+
+
+def test_long_ids_and_near_misses_find_their_leads():
+    # Ids longer than the index keeps inline, ids that differ only in their last byte, and
+    # ids of different lengths sharing a prefix all find their own lead.
+    leads, touches, surveys, _ = example()
+    long = {k: f"6f1c2b9e-4d2a-4f7e-9b1a-0000000000{k[1:]}" for k in leads["lead_id"]}
+    prefix = {k: "K" * int(k[1:]) for k in leads["lead_id"]}  # K, KK, KKK, ...
+    expected = leadkit.kpis(leads, touches, OABC, surveys=surveys, by="channel", as_of=AS_OF)
+    for mapping in (long, prefix):
+        def ids(frame):
+            return frame["lead_id"].map(mapping).astype(pd.StringDtype("pyarrow"))
+        got = leadkit.kpis(leads.assign(lead_id=ids(leads)), touches.assign(lead_id=ids(touches)),
+                           OABC, surveys=surveys.assign(lead_id=ids(surveys)), by="channel",
+                           as_of=AS_OF)
+        pd.testing.assert_frame_equal(got, expected)
+    twice = leads.assign(lead_id=leads["lead_id"].map(long)).astype({"lead_id": "str"})
+    twice.loc[3, "lead_id"] = twice.loc[1, "lead_id"]
+    with pytest.raises(ValueError, match="leads row 3: lead_id .* is given twice"):
+        leadkit.kpis(twice, touches.assign(lead_id=touches["lead_id"].map(long)), OABC,
+                     as_of=AS_OF)
+    stray = touches.assign(lead_id=touches["lead_id"].map(long))
+    stray.loc[4, "lead_id"] = stray.loc[4, "lead_id"][:-1] + "9"
+    with pytest.raises(ValueError, match="touches row 4: lead_id .* is not in the leads"):
+        leadkit.kpis(leads.assign(lead_id=leads["lead_id"].map(long)), stray, OABC, as_of=AS_OF)
