@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import hashlib
 import json
 import os
 import resource
@@ -123,13 +124,20 @@ def worker(args) -> int:
     by = None if args.by == "none" else args.by
     as_of = int(pd.Timestamp(args.as_of, tz=ZONE).timestamp())
     compute = _load(args.worker, Path(args.data), args.threads)
+    import pyarrow
+
+    pyarrow.set_cpu_count(args.threads)  # pandas' Arrow-backed strings work on Arrow's pool
     result, seconds, peak = _peak_growth(lambda: compute(by, as_of))
     for _ in range(args.repeat - 1):
         start = time.perf_counter()
         compute(by, as_of)
         seconds = min(seconds, time.perf_counter() - start)
     result.to_pickle(args.result)
-    print(json.dumps({"seconds": seconds, "peak": peak}))
+    import leadkit
+
+    with open(leadkit._core.__file__, "rb") as fh:  # to notice a reinstall mid-run
+        build = hashlib.sha256(fh.read()).hexdigest()
+    print(json.dumps({"seconds": seconds, "peak": peak, "build": build}))
     return 0
 
 
@@ -180,8 +188,8 @@ def _run(impl: str, threads: int, by: str, args, data: Path, out: Path) -> dict:
 
 def _table(runs: dict, bys: list[str], threads: list[int], impls: list[str]) -> str:
     """The markdown table: time, ratio to leadkit at the same threads, peak growth."""
-    lines = ["| by | implementation | threads | time | ÷ leadkit | peak memory growth | same numbers |",
-             "| --- | --- | --- | --- | --- | --- | --- |"]
+    lines = ["| by | implementation | threads | time | ÷ leadkit | peak memory growth "
+             "| same numbers |", "| --- | --- | --- | --- | --- | --- | --- |"]
     for by in bys:
         for impl in impls:
             for t in ([1] if impl in SINGLE else threads):
@@ -194,6 +202,29 @@ def _table(runs: dict, bys: list[str], threads: list[int], impls: list[str]) -> 
                 lines.append(f"| {by} | {impl} | {t} | "
                              f"{stats['seconds']:.2f} s | {ratio} | "
                              f"{stats['peak'] / 2**20:,.0f} MiB | {stats['same']} |")
+    return "\n".join(lines)
+
+
+def _pivot(runs: dict, bys: list[str], threads: list[int], impls: list[str]) -> str:
+    """The compact table for docs: one row per implementation and thread count, per `by`
+    the time and its ratio to leadkit at the same thread count, and the largest peak."""
+    lines = ["| implementation | threads | " + " | ".join(f"by {b}" for b in bys)
+             + " | peak memory growth |",
+             "| --- | --- " + "| --- " * len(bys) + "| --- |"]
+    for impl in impls:
+        for t in ([1] if impl in SINGLE else threads):
+            cells, peaks = [], []
+            for by in bys:
+                stats, base = runs.get((impl, t, by)), runs.get(("leadkit", t, by))
+                if stats is None:
+                    cells.append("")
+                    continue
+                peaks.append(stats["peak"])
+                ratio = (f" ({stats['seconds'] / base['seconds']:.1f}×)"
+                         if base and impl != "leadkit" else "")
+                cells.append(f"{stats['seconds']:.2f} s{ratio}")
+            peak = f"{max(peaks) / 2**20:,.0f} MiB" if peaks else ""
+            lines.append(f"| {impl} | {t} | " + " | ".join(cells) + f" | {peak} |")
     return "\n".join(lines)
 
 
@@ -243,6 +274,10 @@ def main(argv: list[str] | None = None) -> int:
                 for t in ([1] if impl in SINGLE else threads):
                     runs[(impl, t, by)] = _run(impl, t, by, args, data, out)
         failed = False
+        if len({stats["build"] for stats in runs.values()}) > 1:
+            failed = True
+            print("leadkit was reinstalled during the run: the runs are not comparable",
+                  file=sys.stderr)
         for (impl, t, by), stats in runs.items():
             reference = runs.get(("leadkit", 1, by)) or runs.get((impls[0], 1, by))
             if reference is None or reference is stats:
@@ -264,6 +299,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{args.leads:,} leads (5 touches per lead), seed {args.seed}, as of "
               f"{args.as_of} {ZONE}; {os.cpu_count()} cores; {', '.join(versions)}\n")
         print(_table(runs, bys, threads, impls))
+        print("\nper implementation: time (÷ leadkit at the same thread count)\n")
+        print(_pivot(runs, bys, threads, impls))
         return 1 if failed else 0
     finally:
         shutil.rmtree(out, ignore_errors=True)

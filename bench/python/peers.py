@@ -594,7 +594,8 @@ def polars_kpis(leads, touches, surveys, policy: leadkit.Policy, by: str | None,
                       ).fill_null(False),
             contact_start=pl.coalesce("assigned", "created"))
         .with_columns(
-            lost=pl.col("lost_now") & (pl.col("review").is_null() | (pl.col("review") == "approved")),
+            lost=pl.col("lost_now")
+            & (pl.col("review").is_null() | (pl.col("review") == "approved")),
             end=pl.when(pl.col("won") & pl.col("won_at").is_not_null()).then("won_at")
             .when(pl.col("lost_now") & (pl.col("review") != "rejected").fill_null(True)
                   & pl.col("lost_at").is_not_null()).then("lost_at")
@@ -625,7 +626,8 @@ def polars_kpis(leads, touches, surveys, policy: leadkit.Policy, by: str | None,
             grade_now=pl.when(pl.col("last_change") >= pl.col("run_start"))
             .then(pl.col("g").gather(pl.col("last_change").fill_null(0)))
             .otherwise(pl.col("grade0")))
-        .with_columns(due_at=roll_to_open(pl.col("at") + pl.lit(max_days).gather("grade_now") * DAY))
+        .with_columns(
+            due_at=roll_to_open(pl.col("at") + pl.lit(max_days).gather("grade_now") * DAY))
         .with_columns(is_due=pl.col("due_at") <= pl.col("end"))
         .with_columns(on_time=(pl.col("is_due") & (pl.col("next_at") <= pl.col("due_at")))
                       .fill_null(False))
@@ -736,7 +738,8 @@ def duckdb_kpis(con, policy: leadkit.Policy, by: str | None, as_of: int) -> pd.D
     if by is None:
         key = "NULL::VARCHAR"
     elif by == "month":
-        key = f"strftime(make_timestamp((epoch_ns(created_at) // 1000000000 + {f.offset}) * 1000000), '%Y-%m')"
+        local = f"(epoch_ns(created_at) // 1000000000 + {f.offset}) * 1000000"
+        key = f"strftime(make_timestamp({local}), '%Y-%m')"
     else:
         key = f"CAST({by} AS VARCHAR)"
     sec = "epoch_ns({}) // 1000000000"
@@ -886,8 +889,8 @@ def differences(ours: pd.DataFrame, theirs: pd.DataFrame, by: str | None,
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             label = ours[by].iloc[i] if by else "all"
-            problems.append(f"{name} in group {label!r}: {float(x[i])!r} against {float(y[i])!r} "
-                            f"({int(bad.sum())} groups differ)")
+            problems.append(f"{name} in group {label!r}: {float(x[i])!r} against "
+                            f"{float(y[i])!r} ({int(bad.sum())} groups differ)")
     return problems
 
 
