@@ -306,13 +306,17 @@ absl::Status AddRows(const Cadence& cadence, const LeadBatch& batch,
   return absl::OkStatus();
 }
 
-// Bytes: "LKKPI1", then int64 little-endian numbers and length-prefixed
-// strings.
+// Bytes: "LKKPI2", then numbers as zigzag LEB128 varints and length-prefixed
+// strings; a histogram's minutes as differences from the one before. States
+// written as "LKKPI1" (numbers as 8 bytes little-endian, minutes as they are)
+// are still read.
 void PutInt(std::string& out, int64_t v) {
-  char bytes[8];
-  for (int i = 0; i < 8; ++i)
-    bytes[i] = static_cast<char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xFF);
-  out.append(bytes, 8);
+  uint64_t z = (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+  while (z >= 0x80) {
+    out.push_back(static_cast<char>((z & 0x7F) | 0x80));
+    z >>= 7;
+  }
+  out.push_back(static_cast<char>(z));
 }
 
 void PutString(std::string& out, absl::string_view s) {
@@ -322,18 +326,12 @@ void PutString(std::string& out, absl::string_view s) {
 
 class Reader {
  public:
-  explicit Reader(absl::string_view bytes) : bytes_(bytes) {}
+  Reader(absl::string_view bytes, bool varints)
+      : bytes_(bytes), varints_(varints) {}
 
-  absl::StatusOr<int64_t> Int() {
-    if (bytes_.size() - pos_ < 8) return Truncated();
-    uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) {
-      v |= static_cast<uint64_t>(static_cast<unsigned char>(bytes_[pos_ + i]))
-           << (8 * i);
-    }
-    pos_ += 8;
-    return static_cast<int64_t>(v);
-  }
+  bool varints() const { return varints_; }
+
+  absl::StatusOr<int64_t> Int() { return varints_ ? Varint() : Fixed(); }
 
   absl::StatusOr<std::string> String() {
     LEADKIT_ASSIGN_OR_RETURN(int64_t n, Int());
@@ -345,10 +343,11 @@ class Reader {
   }
 
   absl::StatusOr<int64_t> Count() {
+    const size_t at = pos_;
     LEADKIT_ASSIGN_OR_RETURN(int64_t n, Int());
     if (n < 0 || n > static_cast<int64_t>(bytes_.size())) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "KPI state bytes: impossible count ", n, " at byte ", pos_ - 8));
+          "KPI state bytes: impossible count ", n, " at byte ", at));
     }
     return n;
   }
@@ -356,16 +355,43 @@ class Reader {
   bool done() const { return pos_ == bytes_.size(); }
 
  private:
+  absl::StatusOr<int64_t> Fixed() {
+    if (bytes_.size() - pos_ < 8) return Truncated();
+    uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) {
+      v |= static_cast<uint64_t>(static_cast<unsigned char>(bytes_[pos_ + i]))
+           << (8 * i);
+    }
+    pos_ += 8;
+    return static_cast<int64_t>(v);
+  }
+
+  absl::StatusOr<int64_t> Varint() {
+    uint64_t z = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (pos_ >= bytes_.size()) return Truncated();
+      const auto byte = static_cast<unsigned char>(bytes_[pos_++]);
+      z |= static_cast<uint64_t>(byte & 0x7F) << shift;
+      if ((byte & 0x80) == 0) {
+        return static_cast<int64_t>((z >> 1) ^ (~(z & 1) + 1));
+      }
+    }
+    return absl::InvalidArgumentError(absl::StrCat(
+        "KPI state bytes: a number runs past 10 bytes at byte ", pos_));
+  }
+
   absl::Status Truncated() const {
     return absl::InvalidArgumentError(absl::StrCat(
         "KPI state bytes: truncated at byte ", pos_, " of ", bytes_.size()));
   }
 
   absl::string_view bytes_;
+  bool varints_;
   size_t pos_ = 0;
 };
 
-constexpr absl::string_view kMagic = "LKKPI1";
+constexpr absl::string_view kMagic = "LKKPI2";
+constexpr absl::string_view kFixedMagic = "LKKPI1";
 
 }  // namespace
 }  // namespace kpi_internal
@@ -530,20 +556,24 @@ std::string KpiState::Serialize() const {
       PutInt(out, v);
     }
     PutInt(out, static_cast<int64_t>(c.first_contact_minutes.size()));
+    int64_t previous = 0;
     for (const auto& [minutes, n] : c.first_contact_minutes) {
-      PutInt(out, minutes);
+      PutInt(out, minutes - previous);
       PutInt(out, n);
+      previous = minutes;
     }
   }
   return out;
 }
 
 absl::StatusOr<KpiState> KpiState::Deserialize(absl::string_view bytes) {
-  if (bytes.substr(0, kpi_internal::kMagic.size()) != kpi_internal::kMagic) {
+  const absl::string_view magic = bytes.substr(0, kpi_internal::kMagic.size());
+  if (magic != kpi_internal::kMagic && magic != kpi_internal::kFixedMagic) {
     return absl::InvalidArgumentError(
         "KPI state bytes: not a leadkit KPI state (bad header)");
   }
-  kpi_internal::Reader in(bytes.substr(kpi_internal::kMagic.size()));
+  kpi_internal::Reader in(bytes.substr(kpi_internal::kMagic.size()),
+                          magic == kpi_internal::kMagic);
   LEADKIT_ASSIGN_OR_RETURN(int64_t columns, in.Count());
   std::vector<std::string> by;
   for (int64_t i = 0; i < columns; ++i) {
@@ -571,8 +601,10 @@ absl::StatusOr<KpiState> KpiState::Deserialize(absl::string_view bytes) {
       LEADKIT_ASSIGN_OR_RETURN(*v, in.Int());
     }
     LEADKIT_ASSIGN_OR_RETURN(int64_t bins, in.Count());
+    int64_t minutes = 0;
     for (int64_t b = 0; b < bins; ++b) {
-      LEADKIT_ASSIGN_OR_RETURN(int64_t minutes, in.Int());
+      LEADKIT_ASSIGN_OR_RETURN(int64_t value, in.Int());
+      minutes = in.varints() ? minutes + value : value;
       LEADKIT_ASSIGN_OR_RETURN(int64_t n, in.Int());
       c.first_contact_minutes[minutes] += n;
     }

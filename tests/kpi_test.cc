@@ -234,6 +234,48 @@ TEST(Kpi, BadBytesAreAnError) {
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("trailing")));
 }
 
+TEST(Kpi, StatesWrittenInTheFirstFormatAreStillRead) {
+  // "LKKPI1": 8-byte little-endian numbers, the histogram's minutes as they
+  // are. One column (channel), one group "web" with counts 1..12 and minutes
+  // {30: 2, 180: 1}.
+  std::string bytes = "LKKPI1";
+  const auto put = [&](int64_t v) {
+    for (int i = 0; i < 8; ++i) {
+      bytes.push_back(
+          static_cast<char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xFF));
+    }
+  };
+  put(1);
+  put(7);
+  bytes += "channel";
+  put(1);  // groups
+  put(1);  // the key part is present
+  put(3);
+  bytes += "web";
+  for (int64_t v = 1; v <= 12; ++v) put(v);
+  put(2);
+  put(30);
+  put(2);
+  put(180);
+  put(1);
+  absl::StatusOr<KpiState> state = KpiState::Deserialize(bytes);
+  ASSERT_THAT(state, IsOk());
+  const std::vector<KpiRow> rows = state->Finalize();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].key[0], "web");
+  EXPECT_EQ(rows[0].counts.leads, 1);
+  EXPECT_EQ(rows[0].counts.satisfied, 12);
+  EXPECT_EQ(rows[0].counts.first_contact_minutes,
+            (std::map<int64_t, int64_t>{{30, 2}, {180, 1}}));
+  // Written again, it is the newer, smaller form, and reads back equal.
+  const std::string again = state->Serialize();
+  EXPECT_EQ(again.substr(0, 6), "LKKPI2");
+  EXPECT_LT(again.size(), bytes.size() / 3);
+  absl::StatusOr<KpiState> back = KpiState::Deserialize(again);
+  ASSERT_THAT(back, IsOk());
+  EXPECT_TRUE(*back == *state);
+}
+
 TEST(Kpi, UnknownLeadsInSurveysAreAnError) {
   Example ex;
   ex.surveys.Add("K9", "2024-06-15 10:00", true);
