@@ -505,10 +505,11 @@ uint64_t IdIndex::HashOf(absl::string_view id) {
 }
 
 void IdIndex::Reset(int64_t capacity, const Column* ids) {
+  // At most two thirds full: short probes, and a quarter of the memory that
+  // "at most half full" rounded up to a power of two can cost.
+  const auto wanted = static_cast<size_t>(std::max<int64_t>(capacity, 1));
   size_t size = 16;
-  while (size < 2 * static_cast<size_t>(std::max<int64_t>(capacity, 1))) {
-    size *= 2;
-  }
+  while (size < wanted + wanted / 2) size *= 2;
   slots_.assign(size, Slot());
   mask_ = size - 1;
   ids_ = ids;

@@ -70,8 +70,9 @@ class LeadRowReader {
 };
 
 // lead_id -> lead row: open addressing over a power of two of slots (at most
-// half full). A slot holds the id's hash, its row and, for ids of up to 16
-// bytes, the id itself: a lookup reads one slot, which a caller can prefetch.
+// two thirds full). A slot holds the id's hash, its row and, for ids of up to
+// 16 bytes, the id itself: a lookup reads one slot, which a caller can
+// prefetch.
 class IdIndex {
  public:
   static uint64_t HashOf(absl::string_view id);
