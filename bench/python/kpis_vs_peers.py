@@ -9,11 +9,12 @@ give the same numbers.
 The data is ``leadkit.synth.generate(leads=N, touches_per_lead=5, seed=...)`` (the abcd
 preset's grades), written once as Parquet (the columns the KPIs read) by a child process.
 Then every implementation, thread count and ``by`` runs in a fresh process: it loads the
-tables into its own in-memory form (pandas DataFrames for leadkit and pandas, Polars
-DataFrames, DuckDB tables) untimed, then times the KPI call — everything from those tables to
-the finished pandas table, including building the calendar table the peers need. Peak memory
-is the growth of the process's resident high-water mark during the call (the mark is reset
-through /proc/self/clear_refs just before it), so runs never share a peak.
+tables into its own in-memory form (pandas DataFrames for leadkit, pandas and numpy; Polars
+DataFrames; DuckDB tables) untimed, then times the KPI call — everything from those tables to
+the finished pandas table, including building the calendar table the peers need; the best of
+``--repeat`` calls. Peak memory is the growth of the process's resident high-water mark during
+the first call (the mark is reset through /proc/self/clear_refs just before it), so runs never
+share a peak. A run notices when leadkit is reinstalled while it goes on.
 
 Threads: leadkit ``threads=``, Polars ``POLARS_MAX_THREADS``, DuckDB ``SET threads``; pandas
 and numpy run on one thread and are compared with leadkit at threads=1. Each result is
