@@ -166,8 +166,9 @@ def generate(leads: int = 10_000, dealers: int = 20, seed: int = 0, *,
     floor). The leads, dealers and consultants do not depend on it; touches, surveys and
     visits are drawn afresh.
     """
-    if leads < 0 or dealers < 1 or days < 1:
-        raise ValueError("generate: leads >= 0, dealers >= 1 and days >= 1 are required")
+    if leads < 1 or dealers < 1 or days < 1:
+        raise ValueError(f"generate: leads >= 1, dealers >= 1 and days >= 1 are required (got "
+                         f"leads={leads!r}, dealers={dealers!r}, days={days!r})")
     _check_touches_per_lead(touches_per_lead)
     rng = np.random.default_rng(seed)
     base = pd.Timestamp(start, tz=ZONE)

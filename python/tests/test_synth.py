@@ -143,3 +143,9 @@ def test_the_synth_command_takes_touches_per_lead(tmp_path):
     assert bad.returncode == 2
     assert bad.stderr.startswith("leadkit: generate: touches_per_lead=0.01 is below")
     assert not (tmp_path / "bad").exists()
+
+
+def test_sizes_below_one_are_a_clear_error():
+    for kwargs in ({"leads": 0}, {"leads": -5}, {"dealers": 0}, {"days": 0}):
+        with pytest.raises(ValueError, match="leads >= 1, dealers >= 1 and days >= 1"):
+            synth.generate(seed=1, **kwargs)
