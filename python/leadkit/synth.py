@@ -19,6 +19,7 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 __all__ = ["Synth", "generate"]
 
@@ -72,6 +73,14 @@ def _pick(rng, values: np.ndarray, n: int, p=None) -> pd.Categorical:
     """n draws from `values` as a categorical (cheap to build, small to hold)."""
     return pd.Categorical.from_codes(rng.choice(len(values), n, p=p),
                                      categories=list(values))
+
+
+def _taken(source: pa.Array, index: np.ndarray, keep: np.ndarray | None = None) -> pd.Series:
+    """``source[index]`` as pandas' default string column, gathered by Arrow without a Python
+    string per row; rows where `keep` is False are null."""
+    index = pa.array(np.asarray(index, dtype=np.int64),
+                     mask=None if keep is None else ~np.asarray(keep, dtype=bool))
+    return pa.chunked_array([source.take(index)]).to_pandas()
 
 
 def _maybe(rng, n: int, p_null: float, values: np.ndarray) -> np.ndarray:
@@ -215,13 +224,17 @@ def generate(leads: int = 10_000, dealers: int = 20, seed: int = 0, *,
     review = np.full(n, None, dtype=object)
     review[lost] = rng.choice(["pending", "approved", "rejected"], int(lost.sum()),
                               p=[0.2, 0.7, 0.1])
+    lead_ids = pa.array([f"L{i + 1:08d}" for i in range(n)], type=pa.large_string())
+    every = np.arange(n)
+    dealer_ids = pa.array(dealer_id, type=pa.large_string())
+    consultant_ids = pa.array(consultant_id, type=pa.large_string())
     lead_frame = pd.DataFrame({
-        "lead_id": [f"L{i + 1:08d}" for i in range(n)],
+        "lead_id": _taken(lead_ids, every),
         "created_at": _instants(base, created_s),
         "entered_at": _instants(base, created_s + entered_delay),
         "channel": channel,
-        "dealer_id": np.where(assigned, dealer_id, None),
-        "consultant_id": np.where(assigned, consultant_id, None),
+        "dealer_id": _taken(dealer_ids, every, assigned),
+        "consultant_id": _taken(consultant_ids, every, assigned),
         "assigned_at": _instants(base, created_s + assign_delay * 60).where(assigned),
         "model": _maybe(rng, n, 0.25, model),
         "models_considered": rng.integers(1, 5, n),
@@ -277,18 +290,19 @@ def generate(leads: int = 10_000, dealers: int = 20, seed: int = 0, *,
     at_s = np.maximum(at_s, created_s[owner] + 60)
     grade_change = rng.random(m) < 0.08
     touch_frame = pd.DataFrame({
-        "lead_id": lead_frame["lead_id"].to_numpy()[owner],
+        "lead_id": _taken(lead_ids, owner),
         "at": _instants(base, at_s),
         "method": _pick(rng, _METHODS, m, _METHOD_SHARES),
-        "consultant_id": np.where(assigned[owner], consultant_id[owner], None),
-        "grade_after": np.where(grade_change, rng.choice(np.array(grades, dtype=object), m), None),
+        "consultant_id": _taken(consultant_ids, owner, assigned[owner]),
+        "grade_after": _taken(pa.array(list(grades), type=pa.large_string()),
+                              rng.choice(len(grades), m), grade_change),
     })
 
     # Surveys: most owners, some others.
     asked = won | (rng.random(n) < 0.05)
     asked &= status != "invalid"
     survey_frame = pd.DataFrame({
-        "lead_id": lead_frame["lead_id"].to_numpy()[asked],
+        "lead_id": _taken(lead_ids, np.flatnonzero(asked)),
         "at": _instants(base, np.maximum(close_s, created_s + 86400)[asked]
                         + rng.integers(1, 10, int(asked.sum())) * 86400),
         "satisfied": rng.random(int(asked.sum())) < 0.86,
