@@ -21,7 +21,8 @@ def test_the_conversion_metrics_notebook_runs_and_draws_its_charts(tmp_path):
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     images = [o for o in outputs if "image/png" in o.get("data", {})]
-    assert len(images) >= 4  # channels, by month, funnel, first contact
+    # channels, by month, grade funnel, activity funnel, first contact, pipeline, lost reasons
+    assert len(images) == 7
     text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     assert "grades: ['A', 'B', 'C', 'D']" in text
     assert "won " in text
