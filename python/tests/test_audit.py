@@ -8,15 +8,9 @@ import pytest
 import leadkit
 import leadkit.synth
 from leadkit import Policy, Scope, _audit
+from times import SH, ts
 
-SH = "Asia/Shanghai"
 OABC = Policy.preset("oabc")
-
-
-def ts(text):
-    return pd.Timestamp(text, tz=SH)
-
-
 AS_OF = ts("2024-06-20 12:00")
 
 

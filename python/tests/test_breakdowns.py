@@ -16,13 +16,9 @@ from hypothesis import given, settings, strategies as st
 import leadkit
 from leadkit import Policy, Scope
 from leadkit.synth import generate
+from times import SH, ts
 
-SH = "Asia/Shanghai"
 DEALERS = pd.DataFrame({"dealer_id": ["D1", "D2", "D3"], "region_id": ["R1", "R2", "R1"]})
-
-
-def ts(text: str, tz: str = SH) -> pd.Timestamp:
-    return pd.Timestamp(text, tz=tz)
 
 
 # --- lost_analysis -------------------------------------------------------------------------

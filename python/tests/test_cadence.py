@@ -7,13 +7,9 @@ from hypothesis import given, settings, strategies as st
 
 import leadkit
 from leadkit import Policy
+from times import SH, ts
 
-SH = "Asia/Shanghai"
 OABC = Policy.preset("oabc")
-
-
-def ts(text):
-    return pd.Timestamp(text, tz=SH)
 
 
 def frame_leads():

@@ -10,12 +10,7 @@ from hypothesis import given, settings, strategies as st
 import leadkit
 import leadkit.synth
 from leadkit import Scope
-
-SH = "Asia/Shanghai"
-
-
-def ts(text):
-    return pd.Timestamp(text, tz=SH)
+from times import SH, ts
 
 
 AS_OF = ts("2024-06-20 12:00")

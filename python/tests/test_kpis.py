@@ -7,15 +7,9 @@ import leadkit
 from leadkit import Policy, Scope, _core, _kpis
 
 from kpi_reference import reference_kpis
+from times import ts
 
-SH = "Asia/Shanghai"
 OABC = Policy.preset("oabc")
-
-
-def ts(text):
-    return pd.Timestamp(text, tz=SH)
-
-
 AS_OF = ts("2024-06-20 12:00")
 
 

@@ -14,17 +14,13 @@ from hypothesis import given, settings, strategies as st
 
 import leadkit
 from leadkit import PipelineState, Policy, Scope
+from times import SH, ts
 
-SH = "Asia/Shanghai"
 OABC = Policy.preset("oabc")
 GRADES = ["O", "A", "B", "C"]
 TARGETS = [*GRADES, "won", "lost", "invalid"]
 STAGES = ["first_contact", "needs_analysis", "presentation", "objection_handling",
           "negotiation", "won"]
-
-
-def ts(text):
-    return pd.Timestamp(text, tz=SH)
 
 
 AT = ts("2024-06-20 12:00")

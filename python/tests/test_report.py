@@ -9,14 +9,11 @@ import pytest
 
 import leadkit
 from leadkit import cli, plot, report, synth
+from times import ts
 
 pytest.importorskip("matplotlib")
 
 ABCD = leadkit.Policy.preset("abcd")
-
-
-def ts(text):
-    return pd.Timestamp(text, tz="Asia/Shanghai")
 
 
 def test_funnel_counts_by_hand():

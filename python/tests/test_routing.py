@@ -3,13 +3,9 @@ import pytest
 
 import leadkit
 from leadkit import Policy, Router
+from times import SH, ts
 
-SH = "Asia/Shanghai"
 POLICY = Policy.preset("three_level")
-
-
-def ts(text):
-    return pd.Timestamp(text, tz=SH)
 
 
 def network():

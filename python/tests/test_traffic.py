@@ -15,12 +15,7 @@ from hypothesis import given, settings, strategies as st
 import leadkit
 from leadkit import Scope
 from leadkit.synth import generate
-
-SH = "Asia/Shanghai"
-
-
-def ts(text: str, tz: str = SH) -> pd.Timestamp:
-    return pd.Timestamp(text, tz=tz)
+from times import SH, ts
 
 
 def visits_table() -> pd.DataFrame:
