@@ -498,6 +498,15 @@ std::vector<int> CodeIndex(const Column* c,
 
 std::string Quote(absl::string_view s) { return absl::StrCat("\"", s, "\""); }
 
+// What the value at `row` of code column `c` maps to through `of` (per
+// dictionary code, from CodeIndex): nullopt when absent or null, -1 when the
+// value is not one of the names.
+std::optional<int> Mapped(const Column* c, const std::vector<int>& of,
+                          int64_t row) {
+  if (c == nullptr || c->IsNull(row)) return std::nullopt;
+  return of[static_cast<size_t>(c->data<int32_t>()[row])];
+}
+
 }  // namespace
 
 uint64_t IdIndex::HashOf(absl::string_view id) {
@@ -554,27 +563,24 @@ LeadRows::LeadRows(const LeadBatch& batch, const Column& ids)
   }
 }
 
-int64_t LeadRows::operator()(int64_t row) const {
-  Cursor cursor;
-  return (*this)(row, cursor);
-}
-
 int64_t LeadRows::operator()(int64_t row, Cursor& cursor) const {
   if (ids_.type() == ColumnType::kCode) {
     return of_code_[static_cast<size_t>(ids_.data<int32_t>()[row])];
   }
-  // Prefetch the slots of the rows a few ahead while this one is looked up.
-  constexpr int64_t kAhead = 8;
-  const int64_t last = std::min(row + kAhead, ids_.size() - 1);
-  for (int64_t next = std::max(cursor.ahead, row + 1); next <= last; ++next) {
-    if (!ids_.IsNull(next)) {
-      batch_.row_of.Prefetch(IdIndex::HashOf(ids_.ViewAt(next)));
-    }
+  // Hash this row and the few ahead once, prefetching their slots while this
+  // one is looked up.
+  const int64_t last = std::min(row + Cursor::kAhead, ids_.size() - 1);
+  for (int64_t next = std::max(cursor.ahead, row); next <= last; ++next) {
+    if (ids_.IsNull(next)) continue;
+    const uint64_t hash = IdIndex::HashOf(ids_.ViewAt(next));
+    cursor.hashes[static_cast<size_t>(next) % cursor.hashes.size()] = hash;
+    batch_.row_of.Prefetch(hash);
   }
-  cursor.ahead = last + 1;
+  cursor.ahead = std::max(cursor.ahead, last + 1);
   const absl::string_view id = ids_.ViewAt(row);
   if (cursor.lead >= 0 && id == cursor.id) return cursor.lead;
-  const int64_t lead = batch_.row_of.Find(id);
+  const int64_t lead = batch_.row_of.Find(
+      id, cursor.hashes[static_cast<size_t>(row) % cursor.hashes.size()]);
   if (lead >= 0) {
     cursor.id = id;
     cursor.lead = lead;
@@ -666,43 +672,35 @@ std::optional<Problem> LeadRowReader::Lead(int64_t row, LeadFacts& f) const {
   f.won_at = InstantAt(won_at_, row);
   f.delivered_at = InstantAt(delivered_, row);
   f.lost_at = InstantAt(lost_at_, row);
-  if (status_ != nullptr && !status_->IsNull(row)) {
-    const int s =
-        status_of_[static_cast<size_t>(status_->data<int32_t>()[row])];
-    if (s < 0) {
+  if (const std::optional<int> s = Mapped(status_, status_of_, row)) {
+    if (*s < 0) {
       return Problem{row, "status",
                      absl::StrCat(who(), ": unknown status ",
                                   Quote(status_->StringAt(row)),
                                   " (open, won, lost, invalid)")};
     }
-    f.status = static_cast<LeadStatus>(s);
+    f.status = static_cast<LeadStatus>(*s);
   }
-  if (review_ != nullptr && !review_->IsNull(row)) {
-    const int v =
-        review_of_[static_cast<size_t>(review_->data<int32_t>()[row])];
-    if (v < 0) {
+  if (const std::optional<int> v = Mapped(review_, review_of_, row)) {
+    if (*v < 0) {
       return Problem{row, "lost_review",
                      absl::StrCat(who(), ": unknown lost_review ",
                                   Quote(review_->StringAt(row)),
                                   " (pending, approved, rejected)")};
     }
-    f.lost_review = static_cast<LostReview>(v + 1);
+    f.lost_review = static_cast<LostReview>(*v + 1);
   }
   f.grade = classified_[r];
-  if (grade_ != nullptr && !grade_->IsNull(row)) {
-    const int g = grade_of_[static_cast<size_t>(grade_->data<int32_t>()[row])];
-    if (g < 0) {
+  if (const std::optional<int> g = Mapped(grade_, grade_of_, row)) {
+    if (*g < 0) {
       return Problem{
           row, "grade",
           absl::StrCat(who(), ": grade ", Quote(grade_->StringAt(row)),
                        " is not one of the policy's grades")};
     }
-    f.grade = g;
+    f.grade = *g;
   }
-  if (channel_ != nullptr && !channel_->IsNull(row)) {
-    f.callback_channel =
-        callback_of_[static_cast<size_t>(channel_->data<int32_t>()[row])] >= 0;
-  }
+  f.callback_channel = Mapped(channel_, callback_of_, row).value_or(-1) >= 0;
   if (model_ != nullptr && !model_->IsNull(row)) {
     f.campaigns =
         campaigns_of_[static_cast<size_t>(model_->data<int32_t>()[row])];
@@ -715,15 +713,14 @@ std::optional<Problem> LeadRowReader::Lead(int64_t row, LeadFacts& f) const {
   return std::nullopt;
 }
 
+std::optional<int> LeadRowReader::GradeAfter(int64_t t) const {
+  return Mapped(grade_after_, grade_after_of_, t);
+}
+
 TouchFacts LeadRowReader::Touch(int64_t t) const {
-  int grade = -1;
-  if (grade_after_ != nullptr && !grade_after_->IsNull(t)) {
-    grade =
-        grade_after_of_[static_cast<size_t>(grade_after_->data<int32_t>()[t])];
-  }
   return {.at = Instant(std::chrono::seconds(touch_at_->data<int64_t>()[t])),
           .method = method_->StringAt(t),
-          .grade_after = grade};
+          .grade_after = GradeAfter(t).value_or(-1)};
 }
 
 LeadFacts LeadBatch::Facts(int64_t row) const {
@@ -882,11 +879,11 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
         problems.push_back({t, "method", who() + ": method is null"});
         continue;
       }
-      if (const Column* g = reader.grade_after();
-          g != nullptr && !g->IsNull(t) && reader.Touch(t).grade_after < 0) {
+      if (reader.GradeAfter(t).value_or(0) < 0) {
         problems.push_back(
             {t, "grade_after",
-             absl::StrCat(who(), ": grade_after ", Quote(g->StringAt(t)),
+             absl::StrCat(who(), ": grade_after ",
+                          Quote(reader.grade_after()->StringAt(t)),
                           " is not one of the policy's grades")});
         continue;
       }

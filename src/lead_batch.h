@@ -5,6 +5,7 @@
 #define LEADKIT_SRC_LEAD_BATCH_H_
 
 #include <algorithm>
+#include <array>
 #include <functional>
 #include <optional>
 #include <span>
@@ -48,6 +49,9 @@ class LeadRowReader {
   // Touch row `t` (at and method not null); grade_after -1 when unchanged or
   // not one of the policy's grades.
   TouchFacts Touch(int64_t t) const;
+  // Touch row `t`'s grade_after: nullopt when null, -1 when not one of the
+  // policy's grades.
+  std::optional<int> GradeAfter(int64_t t) const;
 
   const Column* ids() const { return ids_; }
   const Column* created() const { return created_; }
@@ -127,16 +131,19 @@ struct LeadBatch {
 class LeadRows {
  public:
   LeadRows(const LeadBatch& batch, const Column& ids);
-  int64_t operator()(int64_t row) const;
 
-  // The last id found: rows of one lead side by side (a table sorted or
-  // grouped by lead) skip the hash lookup. Rows looked up in order prefetch
-  // the index a few rows ahead.
+  // Where a walk over the rows, in increasing order, has got to: the last id
+  // found (rows of one lead side by side, as in a table sorted or grouped by
+  // lead, skip the hash lookup) and the hashes of the rows just ahead, whose
+  // index slots are prefetched.
   struct Cursor {
+    static constexpr int64_t kAhead = 8;
     absl::string_view id;
     int64_t lead = -1;
-    int64_t ahead = -1;  // rows before this one are prefetched
+    int64_t ahead = 0;  // rows before this one are hashed
+    std::array<uint64_t, 2 * kAhead> hashes{};  // by row, modulo the size
   };
+  // Lookups of one cursor go in increasing row order.
   int64_t operator()(int64_t row, Cursor& cursor) const;
 
  private:
