@@ -350,3 +350,13 @@ def test_long_ids_and_near_misses_find_their_leads():
     stray.loc[4, "lead_id"] = stray.loc[4, "lead_id"][:-1] + "9"
     with pytest.raises(ValueError, match="touches row 4: lead_id .* is not in the leads"):
         leadkit.kpis(leads.assign(lead_id=leads["lead_id"].map(long)), stray, OABC, as_of=AS_OF)
+
+
+def test_a_grade_after_outside_the_policy_is_named():
+    leads, touches, _, _ = example()
+    touches = touches.assign(grade_after=[None, "Z", None, None, None])
+    with pytest.raises(ValueError, match='touches row 1: lead_id "K1": grade_after "Z" is not '
+                                         "one of the policy's grades"):
+        leadkit.kpis(leads, touches, OABC, as_of=AS_OF)
+    with pytest.raises(ValueError, match='touches row 1: lead_id "K1": grade_after "Z"'):
+        leadkit.lead_kpis(leads, touches, OABC, as_of=AS_OF)
