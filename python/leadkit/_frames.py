@@ -504,13 +504,16 @@ class LeadTimes:
         return np.ones(self._n, bool) if self.created is None else self.created <= at
 
 
-def resolve_as_of(as_of, tz, *latest: int | None) -> int:
-    """`as_of` as seconds; when None, the latest of the inputs' `latest` instants (no limit
-    when they hold none) — never the machine's clock."""
+def resolve_as_of(as_of, tz, *latest) -> int:
+    """`as_of` as seconds; when None, the latest of `latest` — instants as seconds or arrays of
+    them (the smallest int64 or None: no instant) — and no limit when they hold none; never the
+    machine's clock."""
     if as_of is not None:
         return instant_seconds(as_of, "as_of", tz)
-    known = [t for t in latest if t is not None]
-    return max(known) if known else np.iinfo(np.int64).max
+    null = np.iinfo(np.int64).min
+    top = max((int(np.max(value, initial=null)) for value in latest if value is not None),
+              default=null)
+    return top if top > null else np.iinfo(np.int64).max
 
 
 def series_seconds(times: pd.Series) -> np.ndarray:

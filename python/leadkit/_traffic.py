@@ -334,11 +334,8 @@ def showroom_state(visits: Any, *, leads: Any = None, by: Any = None, scope: Sco
     lead_times = (_frames.LeadTimes(lead_table, tz, created_required=False)
                   if lead_table is not None else None)
     arrived_s, left_s = _frames.series_seconds(arrived), _frames.series_seconds(left)
-    visit_latest = max(int(arrived_s.max(initial=np.iinfo(np.int64).min)),
-                       int(left_s.max(initial=np.iinfo(np.int64).min)))
-    at = _frames.resolve_as_of(
-        as_of, tz, visit_latest if visit_latest > np.iinfo(np.int64).min else None,
-        lead_times.latest() if lead_times is not None else None)
+    at = _frames.resolve_as_of(as_of, tz, arrived_s, left_s,
+                               lead_times.latest() if lead_times is not None else None)
     # A visit after as_of has not happened; a departure after it is not known yet.
     happened = arrived_s <= at
     left = left.where(left_s <= at)
@@ -503,8 +500,7 @@ def activity_state(touches: Any, *, leads: Any = None, by: Any = ("consultant_id
     at_seconds = _frames.series_seconds(at)
     table = lead_frame(leads, ("lead_id", "created_at")) if leads is not None else None
     cut = _frames.resolve_as_of(
-        as_of, tz, int(at_seconds.max()) if len(at_seconds) else None,
-        _frames.LeadTimes(table, tz).latest() if table is not None else None)
+        as_of, tz, at_seconds, _frames.LeadTimes(table, tz).latest() if table is not None else None)
     inside = at_seconds <= cut  # a touch after as_of has not happened yet
     new = None
     if table is not None:
