@@ -49,6 +49,8 @@ class LeadRowReader {
   // Touch row `t` (at and method not null); grade_after -1 when unchanged or
   // not one of the policy's grades.
   TouchFacts Touch(int64_t t) const;
+  // Starts fetching touch row `t`'s values into the cache.
+  void PrefetchTouch(int64_t t) const;
   // Touch row `t`'s grade_after: nullopt when null, -1 when not one of the
   // policy's grades.
   std::optional<int> GradeAfter(int64_t t) const;
