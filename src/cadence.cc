@@ -7,6 +7,10 @@
 #include <cstring>
 #include <utility>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
@@ -509,6 +513,21 @@ std::optional<int> Mapped(const Column* c, const std::vector<int>& of,
 
 }  // namespace
 
+void AdviseHugePages(const void* data, size_t bytes) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  const auto begin = reinterpret_cast<uintptr_t>(data);
+  const uintptr_t from = (begin + kHuge - 1) & ~(kHuge - 1);
+  const uintptr_t to = (begin + bytes) & ~(kHuge - 1);
+  if (from < to) {
+    madvise(reinterpret_cast<void*>(from), to - from, MADV_HUGEPAGE);
+  }
+#else
+  (void)data;
+  (void)bytes;
+#endif
+}
+
 uint64_t IdIndex::HashOf(absl::string_view id) {
   return absl::Hash<absl::string_view>{}(id);
 }
@@ -519,18 +538,47 @@ void IdIndex::Reset(int64_t capacity, const Column* ids) {
   const auto wanted = static_cast<size_t>(std::max<int64_t>(capacity, 1));
   size_t size = 16;
   while (size < wanted + wanted / 2) size *= 2;
+  slots_.clear();
+  slots_.shrink_to_fit();
+  ReserveHuge(slots_, size);
   slots_.assign(size, Slot());
   mask_ = size - 1;
   ids_ = ids;
 }
 
+namespace {
+
+// a == b for n <= 16 bytes, in a few word compares (the first and last words
+// overlap when n is not a multiple).
+bool SameShort(const char* a, const char* b, size_t n) {
+  const auto same = [&](auto word, size_t at) {
+    decltype(word) x, y;
+    std::memcpy(&x, a + at, sizeof x);
+    std::memcpy(&y, b + at, sizeof y);
+    return x == y;
+  };
+  if (n >= 8) return same(uint64_t{}, 0) && same(uint64_t{}, n - 8);
+  if (n >= 4) return same(uint32_t{}, 0) && same(uint32_t{}, n - 4);
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 bool IdIndex::Holds(const Slot& slot, absl::string_view id,
                     uint64_t hash) const {
   if (slot.hash != hash || slot.size != id.size()) return false;
   if (id.size() <= sizeof(slot.key)) {
-    return std::memcmp(slot.key, id.data(), id.size()) == 0;
+    return SameShort(slot.key, id.data(), id.size());
   }
   return ids_->ViewAt(slot.row) == id;
+}
+
+bool IdIndex::Same(absl::string_view a, absl::string_view b) {
+  if (a.size() != b.size()) return false;
+  return a.size() <= 16 ? SameShort(a.data(), b.data(), a.size()) : a == b;
 }
 
 int64_t IdIndex::Insert(absl::string_view id, uint64_t hash, int64_t row) {
@@ -578,7 +626,7 @@ int64_t LeadRows::operator()(int64_t row, Cursor& cursor) const {
   }
   cursor.ahead = std::max(cursor.ahead, last + 1);
   const absl::string_view id = ids_.ViewAt(row);
-  if (cursor.lead >= 0 && id == cursor.id) return cursor.lead;
+  if (cursor.lead >= 0 && IdIndex::Same(id, cursor.id)) return cursor.lead;
   const int64_t lead = batch_.row_of.Find(
       id, cursor.hashes[static_cast<size_t>(row) % cursor.hashes.size()]);
   if (lead >= 0) {
@@ -870,6 +918,7 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
       static_cast<size_t>(threads));
   RunChunks(m, threads, [&](int k, int64_t begin, int64_t end) {
     std::vector<int64_t>& count = counts[static_cast<size_t>(k)];
+    ReserveHuge(count, static_cast<size_t>(n));
     count.assign(static_cast<size_t>(n), 0);
     std::vector<Problem>& problems = touch_problems[static_cast<size_t>(k)];
     LeadRows::Cursor cursor;
@@ -959,6 +1008,7 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
     offsets[r + 1] = next;
   }
   std::vector<uint32_t>& order = batch.order;
+  ReserveHuge(order, static_cast<size_t>(offsets.back()));
   order.resize(static_cast<size_t>(offsets.back()));
   RunChunks(m, threads, [&](int k, int64_t begin, int64_t end) {
     std::vector<int64_t>& next = counts[static_cast<size_t>(k)];

@@ -909,8 +909,12 @@ absl::StatusOr<Instant> Calendar::AddDays(Instant t, int n) const {
   const date::local_seconds local = ToLocal(t);
   const date::local_days day = date::floor<date::days>(local);
   const date::local_days moved = day + date::days(n);
-  LEADKIT_RETURN_IF_ERROR(
-      CheckYear(date::year_month_day{moved}.year(), "add_days"));
+  // The years' bounds as days: no calendar arithmetic per call.
+  static constexpr date::local_days kFirst{date::year{1} / 1 / 1};
+  static constexpr date::local_days kLast{date::year{9999} / 12 / 31};
+  if (moved < kFirst || moved > kLast) {
+    return CheckYear(date::year_month_day{moved}.year(), "add_days");
+  }
   return FromLocal(moved + (local - day));
 }
 
