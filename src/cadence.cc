@@ -611,29 +611,46 @@ LeadRows::LeadRows(const LeadBatch& batch, const Column& ids)
   }
 }
 
-int64_t LeadRows::operator()(int64_t row, Cursor& cursor) const {
+void LeadRows::Find(int64_t begin, int64_t end, int64_t* out) const {
   if (ids_.type() == ColumnType::kCode) {
-    return of_code_[static_cast<size_t>(ids_.data<int32_t>()[row])];
+    for (int64_t row = begin; row < end; ++row) {
+      out[row - begin] =
+          ids_.IsNull(row)
+              ? -1
+              : of_code_[static_cast<size_t>(ids_.data<int32_t>()[row])];
+    }
+    return;
   }
-  // Hash this row and the few ahead once, prefetching their slots while this
-  // one is looked up.
-  const int64_t last = std::min(row + Cursor::kAhead, ids_.size() - 1);
-  for (int64_t next = std::max(cursor.ahead, row); next <= last; ++next) {
-    if (ids_.IsNull(next)) continue;
-    const uint64_t hash = IdIndex::HashOf(ids_.ViewAt(next));
-    cursor.hashes[static_cast<size_t>(next) % cursor.hashes.size()] = hash;
+  // Every id of the block hashed and its slot requested first: the lookups
+  // then find their slots in the cache, the misses taken side by side.
+  std::array<uint64_t, kBlock> hashes;
+  for (int64_t row = begin; row < end; ++row) {
+    if (ids_.IsNull(row)) continue;
+    const uint64_t hash = IdIndex::HashOf(ids_.ViewAt(row));
+    hashes[static_cast<size_t>(row - begin)] = hash;
     batch_.row_of.Prefetch(hash);
   }
-  cursor.ahead = std::max(cursor.ahead, last + 1);
-  const absl::string_view id = ids_.ViewAt(row);
-  if (cursor.lead >= 0 && IdIndex::Same(id, cursor.id)) return cursor.lead;
-  const int64_t lead = batch_.row_of.Find(
-      id, cursor.hashes[static_cast<size_t>(row) % cursor.hashes.size()]);
-  if (lead >= 0) {
-    cursor.id = id;
-    cursor.lead = lead;
+  // A row with the id of the one before (a table grouped by lead) skips the
+  // lookup.
+  absl::string_view last_id;
+  int64_t last = -1;
+  for (int64_t row = begin; row < end; ++row) {
+    int64_t& lead = out[row - begin];
+    if (ids_.IsNull(row)) {
+      lead = -1;
+      continue;
+    }
+    const absl::string_view id = ids_.ViewAt(row);
+    if (last >= 0 && IdIndex::Same(id, last_id)) {
+      lead = last;
+      continue;
+    }
+    lead = batch_.row_of.Find(id, hashes[static_cast<size_t>(row - begin)]);
+    if (lead >= 0) {
+      last_id = id;
+      last = lead;
+    }
   }
-  return lead;
 }
 
 absl::StatusOr<LeadRowReader> LeadRowReader::Make(const Policy& policy,
@@ -921,45 +938,34 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
     ReserveHuge(count, static_cast<size_t>(n));
     count.assign(static_cast<size_t>(n), 0);
     std::vector<Problem>& problems = touch_problems[static_cast<size_t>(k)];
-    LeadRows::Cursor cursor;
-    // Touches go in blocks: the block's leads are found first and their
-    // created_at and count fetched together, so the cache misses overlap.
-    constexpr int64_t kBlock = 64;
-    std::array<int64_t, kBlock> block_leads;
     const int64_t* created_at = created->data<int64_t>();
-    for (int64_t t = begin; t < end; ++t) {
-      const int64_t slot = (t - begin) % kBlock;
-      if (slot == 0) {
-        for (int64_t u = t; u < std::min(end, t + kBlock); ++u) {
-          const int64_t lead = touch_ids->IsNull(u) ? -1 : lead_of(u, cursor);
-          block_leads[static_cast<size_t>(u - t)] = lead;
-          if (lead >= 0) {
-            __builtin_prefetch(&created_at[lead]);
-            __builtin_prefetch(&count[static_cast<size_t>(lead)], 1);
-          }
-        }
-      }
+    // Each block's leads have their created_at and count fetched together
+    // before any is read, so the cache misses overlap.
+    const auto fetch = [&](int64_t lead) {
+      __builtin_prefetch(&created_at[lead]);
+      __builtin_prefetch(&count[static_cast<size_t>(lead)], 1);
+    };
+    lead_of.Walk(begin, end, fetch, [&](int64_t t, int64_t lead) {
       if (touch_ids->IsNull(t)) {
         problems.push_back({t, "lead_id", "lead_id is null"});
-        continue;
+        return true;
       }
       const auto who = [&] {
         return absl::StrCat("lead_id ", Quote(touch_ids->ViewAt(t)));
       };
-      const int64_t lead = block_leads[static_cast<size_t>(slot)];
       if (lead < 0) {
         problems.push_back({t, "lead_id", who() + " is not in the leads"});
-        continue;
+        return true;
       }
       if (rejected[static_cast<size_t>(lead)])
-        continue;  // out of scope, or reported
+        return true;  // out of scope, or reported
       if (touch_at->IsNull(t)) {
         problems.push_back({t, "at", who() + ": at is null"});
-        continue;
+        return true;
       }
       if (reader.method()->IsNull(t)) {
         problems.push_back({t, "method", who() + ": method is null"});
-        continue;
+        return true;
       }
       if (reader.GradeAfter(t).value_or(0) < 0) {
         problems.push_back(
@@ -967,15 +973,16 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
              absl::StrCat(who(), ": grade_after ",
                           Quote(reader.grade_after()->StringAt(t)),
                           " is not one of the policy's grades")});
-        continue;
+        return true;
       }
       if (touch_at->data<int64_t>()[t] < created_at[lead]) {
         early[static_cast<size_t>(k)].emplace_back(t, lead);
-        continue;
+        return true;
       }
       touch_lead[static_cast<size_t>(t)] = static_cast<int32_t>(lead);
       ++count[static_cast<size_t>(lead)];
-    }
+      return true;
+    });
   });
   for (std::vector<Problem>& part : touch_problems) {
     for (Problem& p : part) {

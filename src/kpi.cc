@@ -157,31 +157,35 @@ absl::StatusOr<std::vector<int8_t>> LatestSurveys(const LeadBatch& batch,
           "(booleans)");
     }
     const cadence_internal::LeadRows lead_of(batch, *ids);
-    cadence_internal::LeadRows::Cursor cursor;
     std::vector<int64_t> latest(static_cast<size_t>(n),
                                 std::numeric_limits<int64_t>::min());
-    for (int64_t s = 0; s < surveys->num_rows(); ++s) {
+    absl::Status status;
+    const auto fetch = [&](int64_t lead) {
+      __builtin_prefetch(&latest[static_cast<size_t>(lead)]);
+    };
+    lead_of.Walk(0, surveys->num_rows(), fetch, [&](int64_t s, int64_t lead) {
       if (ids->IsNull(s) || at->IsNull(s) || satisfied->IsNull(s)) {
         const char* column = ids->IsNull(s)  ? "lead_id"
                              : at->IsNull(s) ? "at"
                                              : "satisfied";
-        return absl::InvalidArgumentError(absl::StrCat(
+        status = absl::InvalidArgumentError(absl::StrCat(
             "surveys.", column, ": row ", s,
             ids->IsNull(s)
                 ? ""
                 : absl::StrCat(" (lead_id \"", ids->ViewAt(s), "\")"),
             " is null; lead_id, at and satisfied are required"));
+        return false;
       }
-      const int64_t lead = lead_of(s, cursor);
       if (lead < 0) {
-        return absl::InvalidArgumentError(
+        status = absl::InvalidArgumentError(
             absl::StrCat("surveys row ", s, ": lead_id \"", ids->ViewAt(s),
                          "\" is not in the leads"));
+        return false;
       }
       const auto r = static_cast<size_t>(lead);
-      if (batch.rejected[r]) continue;  // out of scope
+      if (batch.rejected[r]) return true;  // out of scope
       const int64_t when = at->data<int64_t>()[s];
-      if (when > as_of.time_since_epoch().count()) continue;
+      if (when > as_of.time_since_epoch().count()) return true;
       const int8_t value = satisfied->NumberAt(s) != 0 ? 1 : 0;
       if (when > latest[r]) {
         latest[r] = when;
@@ -189,7 +193,9 @@ absl::StatusOr<std::vector<int8_t>> LatestSurveys(const LeadBatch& batch,
       } else if (when == latest[r]) {
         survey[r] = std::min(survey[r], value);
       }
-    }
+      return true;
+    });
+    LEADKIT_RETURN_IF_ERROR(status);
   }
 
   return survey;

@@ -93,12 +93,16 @@ class IdIndex {
   // The row of `id`, -1 when absent.
   int64_t Find(absl::string_view id, uint64_t hash) const;
   int64_t Find(absl::string_view id) const { return Find(id, HashOf(id)); }
+  // Fetches the slot a lookup of `hash` starts at and the one after it (a
+  // probe goes on to it about half the time; it may be on the next line).
   void Prefetch(uint64_t hash) const {
-    __builtin_prefetch(&slots_[static_cast<size_t>(hash & mask_)]);
+    const Slot* slot = &slots_[static_cast<size_t>(hash & mask_)];
+    __builtin_prefetch(slot);
+    __builtin_prefetch(slot + 1);
   }
 
  private:
-  struct Slot {
+  struct alignas(32) Slot {  // never across two cache lines
     uint64_t hash = 0;
     int32_t row = -1;  // -1: empty
     uint32_t size = 0;
@@ -136,19 +140,32 @@ class LeadRows {
  public:
   LeadRows(const LeadBatch& batch, const Column& ids);
 
-  // Where a walk over the rows, in increasing order, has got to: the last id
-  // found (rows of one lead side by side, as in a table sorted or grouped by
-  // lead, skip the hash lookup) and the hashes of the rows just ahead, whose
-  // index slots are prefetched.
-  struct Cursor {
-    static constexpr int64_t kAhead = 8;
-    absl::string_view id;
-    int64_t lead = -1;
-    int64_t ahead = 0;  // rows before this one are hashed
-    std::array<uint64_t, 2 * kAhead> hashes{};  // by row, modulo the size
-  };
-  // Lookups of one cursor go in increasing row order.
-  int64_t operator()(int64_t row, Cursor& cursor) const;
+  static constexpr int64_t kBlock = 64;
+
+  // The lead rows of rows [begin, end) (at most kBlock of them) into `out`:
+  // -1 for a null id or one not in the batch.
+  void Find(int64_t begin, int64_t end, int64_t* out) const;
+
+  // Calls fn(row, lead) for rows [begin, end) in order until it returns
+  // false; rows go in blocks whose leads are found, and passed to
+  // prefetch(lead) (for what fn will read of them), before fn sees any.
+  template <typename Prefetch, typename Fn>
+  void Walk(int64_t begin, int64_t end, const Prefetch& prefetch,
+            const Fn& fn) const {
+    std::array<int64_t, kBlock> leads;
+    for (int64_t from = begin; from < end; from += kBlock) {
+      const int64_t to = std::min(end, from + kBlock);
+      Find(from, to, leads.data());
+      for (int64_t row = from; row < to; ++row) {
+        if (leads[static_cast<size_t>(row - from)] >= 0) {
+          prefetch(leads[static_cast<size_t>(row - from)]);
+        }
+      }
+      for (int64_t row = from; row < to; ++row) {
+        if (!fn(row, leads[static_cast<size_t>(row - from)])) return;
+      }
+    }
+  }
 
  private:
   const LeadBatch& batch_;
