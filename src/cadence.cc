@@ -546,41 +546,6 @@ void IdIndex::Reset(int64_t capacity, const Column* ids) {
   ids_ = ids;
 }
 
-namespace {
-
-// a == b for n <= 16 bytes, in a few word compares (the first and last words
-// overlap when n is not a multiple).
-bool SameShort(const char* a, const char* b, size_t n) {
-  const auto same = [&](auto word, size_t at) {
-    decltype(word) x, y;
-    std::memcpy(&x, a + at, sizeof x);
-    std::memcpy(&y, b + at, sizeof y);
-    return x == y;
-  };
-  if (n >= 8) return same(uint64_t{}, 0) && same(uint64_t{}, n - 8);
-  if (n >= 4) return same(uint32_t{}, 0) && same(uint32_t{}, n - 4);
-  for (size_t i = 0; i < n; ++i) {
-    if (a[i] != b[i]) return false;
-  }
-  return true;
-}
-
-}  // namespace
-
-bool IdIndex::Holds(const Slot& slot, absl::string_view id,
-                    uint64_t hash) const {
-  if (slot.hash != hash || slot.size != id.size()) return false;
-  if (id.size() <= sizeof(slot.key)) {
-    return SameShort(slot.key, id.data(), id.size());
-  }
-  return ids_->ViewAt(slot.row) == id;
-}
-
-bool IdIndex::Same(absl::string_view a, absl::string_view b) {
-  if (a.size() != b.size()) return false;
-  return a.size() <= 16 ? SameShort(a.data(), b.data(), a.size()) : a == b;
-}
-
 int64_t IdIndex::Insert(absl::string_view id, uint64_t hash, int64_t row) {
   for (uint64_t i = hash & mask_;; i = (i + 1) & mask_) {
     Slot& slot = slots_[static_cast<size_t>(i)];
@@ -591,14 +556,6 @@ int64_t IdIndex::Insert(absl::string_view id, uint64_t hash, int64_t row) {
       std::memcpy(slot.key, id.data(), std::min(id.size(), sizeof(slot.key)));
       return -1;
     }
-    if (Holds(slot, id, hash)) return slot.row;
-  }
-}
-
-int64_t IdIndex::Find(absl::string_view id, uint64_t hash) const {
-  for (uint64_t i = hash & mask_;; i = (i + 1) & mask_) {
-    const Slot& slot = slots_[static_cast<size_t>(i)];
-    if (slot.row < 0) return -1;
     if (Holds(slot, id, hash)) return slot.row;
   }
 }
@@ -807,7 +764,7 @@ void LeadBatch::TouchesOf(int64_t row, std::vector<TouchFacts>& out) const {
   const auto r = static_cast<size_t>(row);
   // Touches of a lead a few rows on are fetched now: in a table not grouped
   // by lead, each is a cache miss.
-  constexpr size_t kAhead = 4;
+  constexpr size_t kAhead = 8;
   if (r + kAhead + 1 < offsets.size()) {
     for (int64_t k = offsets[r + kAhead]; k < offsets[r + kAhead + 1]; ++k) {
       reader.PrefetchTouch(order[static_cast<size_t>(k)]);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <functional>
 #include <optional>
 #include <span>
@@ -75,6 +76,23 @@ class LeadRowReader {
   std::vector<int32_t> classified_;             // per lead row
 };
 
+// a == b for n <= 16 bytes, in a few word compares (the first and last words
+// overlap when n is not a multiple).
+inline bool SameShort(const char* a, const char* b, size_t n) {
+  const auto same = [&](auto word, size_t at) {
+    decltype(word) x, y;
+    std::memcpy(&x, a + at, sizeof x);
+    std::memcpy(&y, b + at, sizeof y);
+    return x == y;
+  };
+  if (n >= 8) return same(uint64_t{}, 0) && same(uint64_t{}, n - 8);
+  if (n >= 4) return same(uint32_t{}, 0) && same(uint32_t{}, n - 4);
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
 // lead_id -> lead row: open addressing over a power of two of slots (at most
 // two thirds full). A slot holds the id's hash, its row and, for ids of up to
 // 16 bytes, the id itself: a lookup reads one slot, which a caller can
@@ -83,7 +101,10 @@ class IdIndex {
  public:
   static uint64_t HashOf(absl::string_view id);
   // a == b, quick for short ids.
-  static bool Same(absl::string_view a, absl::string_view b);
+  static bool Same(absl::string_view a, absl::string_view b) {
+    if (a.size() != b.size()) return false;
+    return a.size() <= 16 ? SameShort(a.data(), b.data(), a.size()) : a == b;
+  }
 
   // Empties the index for up to `capacity` ids of column `ids`.
   void Reset(int64_t capacity, const Column* ids);
@@ -91,7 +112,13 @@ class IdIndex {
   // instead.
   int64_t Insert(absl::string_view id, uint64_t hash, int64_t row);
   // The row of `id`, -1 when absent.
-  int64_t Find(absl::string_view id, uint64_t hash) const;
+  int64_t Find(absl::string_view id, uint64_t hash) const {
+    for (uint64_t i = hash & mask_;; i = (i + 1) & mask_) {
+      const Slot& slot = slots_[static_cast<size_t>(i)];
+      if (slot.row < 0) return -1;
+      if (Holds(slot, id, hash)) return slot.row;
+    }
+  }
   int64_t Find(absl::string_view id) const { return Find(id, HashOf(id)); }
   // Fetches the slot a lookup of `hash` starts at and the one after it (a
   // probe goes on to it about half the time; it may be on the next line).
@@ -108,7 +135,13 @@ class IdIndex {
     uint32_t size = 0;
     char key[16];
   };
-  bool Holds(const Slot& slot, absl::string_view id, uint64_t hash) const;
+  bool Holds(const Slot& slot, absl::string_view id, uint64_t hash) const {
+    if (slot.hash != hash || slot.size != id.size()) return false;
+    if (id.size() <= sizeof(slot.key)) {
+      return SameShort(slot.key, id.data(), id.size());
+    }
+    return ids_->ViewAt(slot.row) == id;
+  }
 
   std::vector<Slot> slots_;
   uint64_t mask_ = 0;
