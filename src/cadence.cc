@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <memory>
 #include <utility>
 
 #if defined(__linux__)
@@ -778,6 +779,96 @@ void LeadBatch::TouchesOf(int64_t row, std::vector<TouchFacts>& out) const {
   std::sort(out.begin(), out.end(), TouchBefore);
 }
 
+void GroupByLead(std::span<const int32_t> lead_of_row, int64_t n, int threads,
+                 std::vector<uint32_t>& order, std::vector<int64_t>& offsets) {
+  offsets.assign(static_cast<size_t>(n) + 1, 0);
+  order.clear();
+  if (n == 0) return;
+  const auto m = static_cast<int64_t>(lead_of_row.size());
+  // Buckets of 2^shift consecutive leads, at most 2048 of them.
+  int bits = 0;
+  while ((int64_t{1} << bits) < n) ++bits;
+  const int shift = std::max(0, bits - 11);
+  const auto buckets = static_cast<size_t>(((n - 1) >> shift) + 1);
+  const auto bucket_of = [&](int32_t lead) {
+    return static_cast<size_t>(lead >> shift);
+  };
+
+  // Rows per bucket and thread; then where each thread's slice of each bucket
+  // starts: buckets in lead order, a bucket's slices in thread (row) order.
+  std::vector<std::vector<int64_t>> next(static_cast<size_t>(threads),
+                                         std::vector<int64_t>(buckets, 0));
+  RunChunks(m, threads, [&](int k, int64_t begin, int64_t end) {
+    std::vector<int64_t>& count = next[static_cast<size_t>(k)];
+    for (int64_t t = begin; t < end; ++t) {
+      const int32_t lead = lead_of_row[static_cast<size_t>(t)];
+      if (lead >= 0) ++count[bucket_of(lead)];
+    }
+  });
+  std::vector<int64_t> bucket_begin(buckets + 1, 0);
+  int64_t total = 0;
+  for (size_t b = 0; b < buckets; ++b) {
+    bucket_begin[b] = total;
+    for (std::vector<int64_t>& count : next) {
+      const int64_t c = count[b];
+      count[b] = total;
+      total += c;
+    }
+  }
+  bucket_begin[buckets] = total;
+
+  // Rows into their buckets: each thread writes a run per bucket.
+  struct Pair {
+    uint32_t lead;
+    uint32_t row;
+  };
+  const auto size = static_cast<size_t>(total);
+  std::unique_ptr<Pair[]> pairs(new Pair[size]);
+  AdviseHugePages(pairs.get(), size * sizeof(Pair));
+  RunChunks(m, threads, [&](int k, int64_t begin, int64_t end) {
+    std::vector<int64_t>& at = next[static_cast<size_t>(k)];
+    for (int64_t t = begin; t < end; ++t) {
+      const int32_t lead = lead_of_row[static_cast<size_t>(t)];
+      if (lead < 0) continue;
+      pairs[static_cast<size_t>(at[bucket_of(lead)]++)] = {
+          static_cast<uint32_t>(lead), static_cast<uint32_t>(t)};
+    }
+  });
+
+  // Each bucket, small enough for the cache, counting-sorted by lead; its rows
+  // stay in row order.
+  ReserveHuge(order, size);
+  order.resize(size);
+  const int64_t per_bucket = int64_t{1} << shift;
+  RunChunks(static_cast<int64_t>(buckets), threads,
+            [&](int, int64_t first_bucket, int64_t last_bucket) {
+              std::vector<int64_t> place(static_cast<size_t>(per_bucket));
+              for (int64_t b = first_bucket; b < last_bucket; ++b) {
+                const int64_t first = b * per_bucket;
+                const int64_t leads = std::min(n - first, per_bucket);
+                std::fill_n(place.begin(), leads, 0);
+                const auto from = static_cast<size_t>(bucket_begin[b]);
+                const auto to = static_cast<size_t>(bucket_begin[b + 1]);
+                for (size_t i = from; i < to; ++i) {
+                  ++place[pairs[i].lead - static_cast<uint32_t>(first)];
+                }
+                int64_t position = bucket_begin[b];
+                for (int64_t l = 0; l < leads; ++l) {
+                  offsets[static_cast<size_t>(first + l)] = position;
+                  const int64_t c = place[static_cast<size_t>(l)];
+                  place[static_cast<size_t>(l)] = position;
+                  position += c;
+                }
+                for (size_t i = from; i < to; ++i) {
+                  order[static_cast<size_t>(
+                      place[pairs[i].lead - static_cast<uint32_t>(first)]++)] =
+                      pairs[i].row;
+                }
+              }
+            });
+  offsets[static_cast<size_t>(n)] = total;
+}
+
 absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
                                         const Columns& leads,
                                         const Columns& touches, Instant as_of,
@@ -877,30 +968,25 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
     }
   }
 
-  // Touches, grouped by lead: a counting sort over lead rows, the touches
-  // split over threads, each counting its own part.
+  // Each touch's lead, the touches split over threads; then the touches
+  // grouped by lead.
   const Column* touch_ids = reader.touch_ids();
   const Column* touch_at = reader.touch_at();
   const Column* created = reader.created();
   const LeadRows lead_of(batch, *touch_ids);
   std::vector<int32_t> touch_lead(static_cast<size_t>(m), -1);
-  std::vector<std::vector<int64_t>> counts(static_cast<size_t>(threads));
   std::vector<std::vector<Problem>> touch_problems(
       static_cast<size_t>(threads));
   // A touch before its lead's creation: (touch row, lead row).
   std::vector<std::vector<std::pair<int64_t, int64_t>>> early(
       static_cast<size_t>(threads));
   RunChunks(m, threads, [&](int k, int64_t begin, int64_t end) {
-    std::vector<int64_t>& count = counts[static_cast<size_t>(k)];
-    ReserveHuge(count, static_cast<size_t>(n));
-    count.assign(static_cast<size_t>(n), 0);
     std::vector<Problem>& problems = touch_problems[static_cast<size_t>(k)];
     const int64_t* created_at = created->data<int64_t>();
-    // Each block's leads have their created_at and count fetched together
-    // before any is read, so the cache misses overlap.
+    // Each block's leads have their created_at fetched together before any
+    // is read, so the cache misses overlap.
     const auto fetch = [&](int64_t lead) {
       __builtin_prefetch(&created_at[lead]);
-      __builtin_prefetch(&count[static_cast<size_t>(lead)], 1);
     };
     lead_of.Walk(begin, end, fetch, [&](int64_t t, int64_t lead) {
       if (touch_ids->IsNull(t)) {
@@ -937,7 +1023,6 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
         return true;
       }
       touch_lead[static_cast<size_t>(t)] = static_cast<int32_t>(lead);
-      ++count[static_cast<size_t>(lead)];
       return true;
     });
   });
@@ -957,49 +1042,8 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
                               InstantText(*InstantAt(created, lead)))));
     }
   }
-  // Lead r's touches start at offsets[r]; thread k writes its own after those
-  // of threads before it.
-  std::vector<int64_t>& offsets = batch.offsets;
-  offsets.assign(static_cast<size_t>(n) + 1, 0);
-  for (int64_t i = 0; i < n; ++i) {
-    const auto r = static_cast<size_t>(i);
-    int64_t next = offsets[r];
-    for (std::vector<int64_t>& count : counts) {
-      const int64_t c = count[r];
-      count[r] = next;
-      next += c;
-    }
-    offsets[r + 1] = next;
-  }
-  std::vector<uint32_t>& order = batch.order;
-  ReserveHuge(order, static_cast<size_t>(offsets.back()));
-  order.resize(static_cast<size_t>(offsets.back()));
-  RunChunks(m, threads, [&](int k, int64_t begin, int64_t end) {
-    std::vector<int64_t>& next = counts[static_cast<size_t>(k)];
-    // A lead's next position is fetched well ahead, then the place it points
-    // to: both are cache misses in a table not grouped by lead.
-    constexpr int64_t kFar = 32, kNear = 12;
-    for (int64_t t = begin; t < end; ++t) {
-      if (t + kFar < end) {
-        const int32_t far = touch_lead[static_cast<size_t>(t + kFar)];
-        if (far >= 0) __builtin_prefetch(&next[static_cast<size_t>(far)]);
-      }
-      if (t + kNear < end) {
-        const int32_t near = touch_lead[static_cast<size_t>(t + kNear)];
-        if (near >= 0) {
-          __builtin_prefetch(order.data() + next[static_cast<size_t>(near)], 1);
-        }
-      }
-      const int32_t lead = touch_lead[static_cast<size_t>(t)];
-      if (lead < 0) continue;
-      order[static_cast<size_t>(next[static_cast<size_t>(lead)]++)] =
-          static_cast<uint32_t>(t);
-    }
-  });
-  counts.clear();
-  counts.shrink_to_fit();
-  touch_lead.clear();
-  touch_lead.shrink_to_fit();
+  GroupByLead(touch_lead, n, threads, batch.order, batch.offsets);
+  touch_lead = {};
 
   batch.as_of = as_of;
   batch.ids = ids;

@@ -206,6 +206,13 @@ class LeadRows {
   std::vector<int64_t> of_code_;  // per dictionary code, for code columns
 };
 
+// Groups rows by lead: lead r's rows, in row order, are order[offsets[r],
+// offsets[r + 1]) for r < n; rows whose lead is -1 are left out. Rows first go
+// to buckets of consecutive leads, then each bucket, small enough for the
+// cache, is sorted by lead: no pass writes all over the output.
+void GroupByLead(std::span<const int32_t> lead_of_row, int64_t n, int threads,
+                 std::vector<uint32_t>& order, std::vector<int64_t>& offsets);
+
 // Reads `leads` (lead_id, created_at and the optional columns of docs/data.md)
 // and `touches` (lead_id, at, method, grade_after). Rows with a zero in
 // `include` (when given) are left out without a word, and so are their touches.
