@@ -658,6 +658,26 @@ absl::StatusOr<LeadRowReader> LeadRowReader::Make(const Policy& policy,
                                                    policy.grades().end());
   r.grade_of_ = CodeIndex(r.grade_, grade_names);
   r.grade_after_of_ = CodeIndex(r.grade_after_, grade_names);
+  // Grouped touches keep method codes and grades in 16 bits.
+  constexpr size_t kMost = std::numeric_limits<int16_t>::max();
+  const std::span<const std::string> methods = r.method_->dictionary();
+  if (methods.size() > kMost || grade_names.size() > kMost) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        methods.size() > kMost ? "touches.method" : "policy grades", ": ",
+        std::max(methods.size(), grade_names.size()),
+        " distinct values; a batch takes at most ", kMost));
+  }
+  std::vector<int32_t> by_name(methods.size());
+  for (size_t i = 0; i < by_name.size(); ++i) {
+    by_name[i] = static_cast<int32_t>(i);
+  }
+  std::sort(by_name.begin(), by_name.end(),
+            [&](int32_t a, int32_t b) { return methods[a] < methods[b]; });
+  r.method_rank_.resize(methods.size());
+  for (size_t place = 0; place < by_name.size(); ++place) {
+    r.method_rank_[static_cast<size_t>(by_name[place])] =
+        static_cast<int32_t>(place);
+  }
   const auto& callback_channels = policy.cadence().callback_channels;
   const std::vector<absl::string_view> callback_names(callback_channels.begin(),
                                                       callback_channels.end());
@@ -740,133 +760,21 @@ std::optional<int> LeadRowReader::GradeAfter(int64_t t) const {
   return Mapped(grade_after_, grade_after_of_, t);
 }
 
-TouchFacts LeadRowReader::Touch(int64_t t) const {
-  return {.at = Instant(std::chrono::seconds(touch_at_->data<int64_t>()[t])),
-          .method = method_->StringAt(t),
-          .grade_after = GradeAfter(t).value_or(-1)};
-}
-
 LeadFacts LeadBatch::Facts(int64_t row) const {
   LeadFacts f;
   reader.Lead(row, f);
   return f;
 }
 
-void LeadRowReader::PrefetchTouch(int64_t t) const {
-  for (const Column* column : {touch_at_, method_, grade_after_}) {
-    // Instants are 8 bytes, codes 4; a column of nulls may hold no values.
-    if (column == nullptr || column->data<char>() == nullptr) continue;
-    const size_t width = column->type() == ColumnType::kInstant ? 8 : 4;
-    __builtin_prefetch(column->data<char>() + static_cast<size_t>(t) * width);
-  }
-}
-
 void LeadBatch::TouchesOf(int64_t row, std::vector<TouchFacts>& out) const {
   const auto r = static_cast<size_t>(row);
-  // Touches of a lead a few rows on are fetched now: in a table not grouped
-  // by lead, each is a cache miss.
-  constexpr size_t kAhead = 8;
-  if (r + kAhead + 1 < offsets.size()) {
-    for (int64_t k = offsets[r + kAhead]; k < offsets[r + kAhead + 1]; ++k) {
-      reader.PrefetchTouch(order[static_cast<size_t>(k)]);
-    }
-  }
   out.clear();
+  const int64_t last = as_of.time_since_epoch().count();
   for (int64_t k = offsets[r]; k < offsets[r + 1]; ++k) {
-    TouchFacts touch = reader.Touch(order[static_cast<size_t>(k)]);
-    if (touch.at <= as_of) out.push_back(touch);
+    const GroupedTouch& g = touches[static_cast<size_t>(k)];
+    if (g.at > last) break;  // in time order: the rest are later
+    out.push_back(reader.Facts(g));
   }
-  std::sort(out.begin(), out.end(), TouchBefore);
-}
-
-void GroupByLead(std::span<const int32_t> lead_of_row, int64_t n, int threads,
-                 std::vector<uint32_t>& order, std::vector<int64_t>& offsets) {
-  offsets.assign(static_cast<size_t>(n) + 1, 0);
-  order.clear();
-  if (n == 0) return;
-  const auto m = static_cast<int64_t>(lead_of_row.size());
-  // Buckets of 2^shift consecutive leads, at most 2048 of them.
-  int bits = 0;
-  while ((int64_t{1} << bits) < n) ++bits;
-  const int shift = std::max(0, bits - 11);
-  const auto buckets = static_cast<size_t>(((n - 1) >> shift) + 1);
-  const auto bucket_of = [&](int32_t lead) {
-    return static_cast<size_t>(lead >> shift);
-  };
-
-  // Rows per bucket and thread; then where each thread's slice of each bucket
-  // starts: buckets in lead order, a bucket's slices in thread (row) order.
-  std::vector<std::vector<int64_t>> next(static_cast<size_t>(threads),
-                                         std::vector<int64_t>(buckets, 0));
-  RunChunks(m, threads, [&](int k, int64_t begin, int64_t end) {
-    std::vector<int64_t>& count = next[static_cast<size_t>(k)];
-    for (int64_t t = begin; t < end; ++t) {
-      const int32_t lead = lead_of_row[static_cast<size_t>(t)];
-      if (lead >= 0) ++count[bucket_of(lead)];
-    }
-  });
-  std::vector<int64_t> bucket_begin(buckets + 1, 0);
-  int64_t total = 0;
-  for (size_t b = 0; b < buckets; ++b) {
-    bucket_begin[b] = total;
-    for (std::vector<int64_t>& count : next) {
-      const int64_t c = count[b];
-      count[b] = total;
-      total += c;
-    }
-  }
-  bucket_begin[buckets] = total;
-
-  // Rows into their buckets: each thread writes a run per bucket.
-  struct Pair {
-    uint32_t lead;
-    uint32_t row;
-  };
-  const auto size = static_cast<size_t>(total);
-  std::unique_ptr<Pair[]> pairs(new Pair[size]);
-  AdviseHugePages(pairs.get(), size * sizeof(Pair));
-  RunChunks(m, threads, [&](int k, int64_t begin, int64_t end) {
-    std::vector<int64_t>& at = next[static_cast<size_t>(k)];
-    for (int64_t t = begin; t < end; ++t) {
-      const int32_t lead = lead_of_row[static_cast<size_t>(t)];
-      if (lead < 0) continue;
-      pairs[static_cast<size_t>(at[bucket_of(lead)]++)] = {
-          static_cast<uint32_t>(lead), static_cast<uint32_t>(t)};
-    }
-  });
-
-  // Each bucket, small enough for the cache, counting-sorted by lead; its rows
-  // stay in row order.
-  ReserveHuge(order, size);
-  order.resize(size);
-  const int64_t per_bucket = int64_t{1} << shift;
-  RunChunks(static_cast<int64_t>(buckets), threads,
-            [&](int, int64_t first_bucket, int64_t last_bucket) {
-              std::vector<int64_t> place(static_cast<size_t>(per_bucket));
-              for (int64_t b = first_bucket; b < last_bucket; ++b) {
-                const int64_t first = b * per_bucket;
-                const int64_t leads = std::min(n - first, per_bucket);
-                std::fill_n(place.begin(), leads, 0);
-                const auto from = static_cast<size_t>(bucket_begin[b]);
-                const auto to = static_cast<size_t>(bucket_begin[b + 1]);
-                for (size_t i = from; i < to; ++i) {
-                  ++place[pairs[i].lead - static_cast<uint32_t>(first)];
-                }
-                int64_t position = bucket_begin[b];
-                for (int64_t l = 0; l < leads; ++l) {
-                  offsets[static_cast<size_t>(first + l)] = position;
-                  const int64_t c = place[static_cast<size_t>(l)];
-                  place[static_cast<size_t>(l)] = position;
-                  position += c;
-                }
-                for (size_t i = from; i < to; ++i) {
-                  order[static_cast<size_t>(
-                      place[pairs[i].lead - static_cast<uint32_t>(first)]++)] =
-                      pairs[i].row;
-                }
-              }
-            });
-  offsets[static_cast<size_t>(n)] = total;
 }
 
 absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
@@ -1042,7 +950,13 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
                               InstantText(*InstantAt(created, lead)))));
     }
   }
-  GroupByLead(touch_lead, n, threads, batch.order, batch.offsets);
+  GroupByLead(
+      touch_lead, n, threads,
+      [&](int64_t t, int64_t lead) { return reader.Grouped(t, lead); },
+      [&](const GroupedTouch& a, const GroupedTouch& b) {
+        return reader.Before(a, b);
+      },
+      batch.touches, batch.offsets);
   touch_lead = {};
 
   batch.as_of = as_of;

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -35,6 +36,15 @@ struct Problem {
   std::string message;
 };
 
+// A touch as a batch keeps it, beside its lead's other touches.
+struct GroupedTouch {
+  int64_t at;           // seconds since the epoch
+  uint32_t lead;        // lead row
+  int16_t method;       // code in touches.method's dictionary
+  int16_t grade_after;  // the policy's grade index; -1 when unchanged
+};
+static_assert(sizeof(GroupedTouch) == 16);
+
 // Reads lead rows and touch rows of a batch from their columns: what a batch
 // keeps instead of a copy of every lead's facts.
 class LeadRowReader {
@@ -47,11 +57,30 @@ class LeadRowReader {
   // Fills `f` (campaigns empty) with lead `row`'s facts; the first problem of
   // a bad row.
   std::optional<Problem> Lead(int64_t row, LeadFacts& f) const;
-  // Touch row `t` (at and method not null); grade_after -1 when unchanged or
-  // not one of the policy's grades.
-  TouchFacts Touch(int64_t t) const;
-  // Starts fetching touch row `t`'s values into the cache.
-  void PrefetchTouch(int64_t t) const;
+  // Touch row `t` of lead row `lead` (at and method not null, grade_after
+  // null or one of the policy's grades).
+  GroupedTouch Grouped(int64_t t, int64_t lead) const {
+    return {.at = touch_at_->data<int64_t>()[t],
+            .lead = static_cast<uint32_t>(lead),
+            .method = static_cast<int16_t>(method_->data<int32_t>()[t]),
+            .grade_after = static_cast<int16_t>(GradeAfter(t).value_or(-1))};
+  }
+  // What the cadence reads of a grouped touch.
+  TouchFacts Facts(const GroupedTouch& g) const {
+    return {.at = Instant(std::chrono::seconds(g.at)),
+            .method = method_->dictionary()[static_cast<size_t>(g.method)],
+            .grade_after = g.grade_after};
+  }
+  // The order of a lead's touches (TouchBefore): by time, then method name,
+  // then grade_after (unchanged first).
+  bool Before(const GroupedTouch& a, const GroupedTouch& b) const {
+    if (a.at != b.at) return a.at < b.at;
+    if (a.method != b.method) {
+      return method_rank_[static_cast<size_t>(a.method)] <
+             method_rank_[static_cast<size_t>(b.method)];
+    }
+    return a.grade_after < b.grade_after;
+  }
   // Touch row `t`'s grade_after: nullopt when null, -1 when not one of the
   // policy's grades.
   std::optional<int> GradeAfter(int64_t t) const;
@@ -73,6 +102,7 @@ class LeadRowReader {
   std::vector<int> status_of_, review_of_, grade_of_, grade_after_of_,
       callback_of_;                             // per dictionary code
   std::vector<std::vector<int>> campaigns_of_;  // per model code
+  std::vector<int32_t> method_rank_;  // per method code: its name's place
   std::vector<int32_t> classified_;             // per lead row
 };
 
@@ -154,9 +184,9 @@ struct LeadBatch {
   LeadRowReader reader;
   std::vector<uint8_t>
       rejected;  // per lead row: left out (bad, or out of scope)
-  // Touch rows grouped by lead, in row order: lead r's are
-  // order[offsets[r], offsets[r + 1]) (none before its creation).
-  std::vector<uint32_t> order;
+  // Touches grouped by lead and ordered (LeadRowReader::Before): lead r's
+  // are touches[offsets[r], offsets[r + 1]) (none before its creation).
+  std::unique_ptr<GroupedTouch[]> touches;
   std::vector<int64_t> offsets;
   Instant as_of{};  // touches after it are not read
   IdIndex row_of;   // lead_id -> row
@@ -206,38 +236,6 @@ class LeadRows {
   std::vector<int64_t> of_code_;  // per dictionary code, for code columns
 };
 
-// Groups rows by lead: lead r's rows, in row order, are order[offsets[r],
-// offsets[r + 1]) for r < n; rows whose lead is -1 are left out. Rows first go
-// to buckets of consecutive leads, then each bucket, small enough for the
-// cache, is sorted by lead: no pass writes all over the output.
-void GroupByLead(std::span<const int32_t> lead_of_row, int64_t n, int threads,
-                 std::vector<uint32_t>& order, std::vector<int64_t>& offsets);
-
-// Reads `leads` (lead_id, created_at and the optional columns of docs/data.md)
-// and `touches` (lead_id, at, method, grade_after). Rows with a zero in
-// `include` (when given) are left out without a word, and so are their touches.
-// `threads` > 1 splits the work over threads; the batch and the order of the
-// reports are the same for any number.
-absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
-                                        const Columns& leads,
-                                        const Columns& touches, Instant as_of,
-                                        const Reject& reject,
-                                        std::span<const uint8_t> include = {},
-                                        int threads = 1);
-
-// Asks the system to back [data, data + bytes) with huge pages where it can
-// (Linux): tables read in random order then miss the TLB far less. A hint;
-// nothing changes where it is not taken.
-void AdviseHugePages(const void* data, size_t bytes);
-
-// Gives `v` room for `n` elements, in huge pages where the system allows,
-// before anything is written to it.
-template <typename T>
-void ReserveHuge(std::vector<T>& v, size_t n) {
-  v.reserve(n);
-  AdviseHugePages(v.data(), n * sizeof(T));
-}
-
 // Splits rows [0, n) into `threads` contiguous chunks, the same for the same n
 // and threads, and runs fn(k, begin, end) for each chunk k (also an empty one)
 // on threads of its own when there is more than one.
@@ -257,6 +255,132 @@ void RunChunks(int64_t n, int threads, const Fn& fn) {
   for (int k = 0; k < threads; ++k) pool.emplace_back(run, k);
   for (std::thread& t : pool) t.join();
 }
+
+// Asks the system to back [data, data + bytes) with huge pages where it can
+// (Linux): tables read in random order then miss the TLB far less. A hint;
+// nothing changes where it is not taken.
+void AdviseHugePages(const void* data, size_t bytes);
+
+// Gives `v` room for `n` elements, in huge pages where the system allows,
+// before anything is written to it.
+template <typename T>
+void ReserveHuge(std::vector<T>& v, size_t n) {
+  v.reserve(n);
+  AdviseHugePages(v.data(), n * sizeof(T));
+}
+
+// Groups rows by lead: make(row, lead) of each row whose lead (in
+// lead_of_row) is not -1, into `out`; lead r's are out[offsets[r],
+// offsets[r + 1]) for r < n, ordered by `before` (rows in row order where it
+// finds none first). Rows first go to buckets of consecutive leads; each
+// bucket, small enough for the cache, is then sorted: no pass writes all over
+// memory. `threads` > 1 splits each pass over threads.
+template <typename Make, typename Before>
+void GroupByLead(std::span<const int32_t> lead_of_row, int64_t n, int threads,
+                 const Make& make, const Before& before,
+                 std::unique_ptr<GroupedTouch[]>& out,
+                 std::vector<int64_t>& offsets) {
+  offsets.assign(static_cast<size_t>(n) + 1, 0);
+  out.reset();
+  if (n == 0) return;
+  const auto m = static_cast<int64_t>(lead_of_row.size());
+  // Buckets of 2^shift consecutive leads, at most 2048 of them.
+  int bits = 0;
+  while ((int64_t{1} << bits) < n) ++bits;
+  const int shift = std::max(0, bits - 11);
+  const auto buckets = static_cast<size_t>(((n - 1) >> shift) + 1);
+
+  // Rows per bucket and thread; then where each thread's slice of each bucket
+  // starts: buckets in lead order, a bucket's slices in thread (row) order.
+  std::vector<std::vector<int64_t>> next(static_cast<size_t>(threads),
+                                         std::vector<int64_t>(buckets, 0));
+  RunChunks(m, threads, [&](int k, int64_t begin, int64_t end) {
+    std::vector<int64_t>& count = next[static_cast<size_t>(k)];
+    for (int64_t t = begin; t < end; ++t) {
+      const int32_t lead = lead_of_row[static_cast<size_t>(t)];
+      if (lead >= 0) ++count[static_cast<size_t>(lead >> shift)];
+    }
+  });
+  std::vector<int64_t> bucket_begin(buckets + 1, 0);
+  int64_t total = 0;
+  for (size_t b = 0; b < buckets; ++b) {
+    bucket_begin[b] = total;
+    for (std::vector<int64_t>& count : next) {
+      const int64_t c = count[b];
+      count[b] = total;
+      total += c;
+    }
+  }
+  bucket_begin[buckets] = total;
+
+  // Rows into their buckets: each thread writes a run per bucket.
+  const auto size = static_cast<size_t>(total);
+  out.reset(new GroupedTouch[size]);
+  AdviseHugePages(out.get(), size * sizeof(GroupedTouch));
+  RunChunks(m, threads, [&](int k, int64_t begin, int64_t end) {
+    std::vector<int64_t>& at = next[static_cast<size_t>(k)];
+    for (int64_t t = begin; t < end; ++t) {
+      const int32_t lead = lead_of_row[static_cast<size_t>(t)];
+      if (lead < 0) continue;
+      out[static_cast<size_t>(at[static_cast<size_t>(lead >> shift)]++)] =
+          make(t, lead);
+    }
+  });
+
+  // Each bucket sorted in the cache: by lead (counting), then each lead's few
+  // touches by `before` (insertion, which keeps row order among equals).
+  const int64_t per_bucket = int64_t{1} << shift;
+  RunChunks(static_cast<int64_t>(buckets), threads,
+            [&](int, int64_t first_bucket, int64_t last_bucket) {
+    std::vector<int64_t> place(static_cast<size_t>(per_bucket));
+    std::vector<GroupedTouch> copy;
+    for (int64_t b = first_bucket; b < last_bucket; ++b) {
+      const int64_t first = b * per_bucket;
+      const int64_t leads = std::min(n - first, per_bucket);
+      const int64_t from = bucket_begin[static_cast<size_t>(b)];
+      const int64_t to = bucket_begin[static_cast<size_t>(b) + 1];
+      copy.assign(&out[static_cast<size_t>(from)],
+                  &out[static_cast<size_t>(from)] + (to - from));
+      std::fill_n(place.begin(), leads, 0);
+      for (const GroupedTouch& g : copy) ++place[g.lead - first];
+      int64_t position = from;
+      for (int64_t l = 0; l < leads; ++l) {
+        offsets[static_cast<size_t>(first + l)] = position;
+        const int64_t c = place[static_cast<size_t>(l)];
+        place[static_cast<size_t>(l)] = position;
+        position += c;
+      }
+      for (const GroupedTouch& g : copy) {
+        out[static_cast<size_t>(place[g.lead - first]++)] = g;
+      }
+      for (int64_t l = 0; l < leads; ++l) {
+        GroupedTouch* run = &out[static_cast<size_t>(
+            offsets[static_cast<size_t>(first + l)])];
+        const int64_t count = place[static_cast<size_t>(l)] -
+                              offsets[static_cast<size_t>(first + l)];
+        for (int64_t i = 1; i < count; ++i) {
+          const GroupedTouch g = run[i];
+          int64_t j = i;
+          for (; j > 0 && before(g, run[j - 1]); --j) run[j] = run[j - 1];
+          run[j] = g;
+        }
+      }
+    }
+  });
+  offsets[static_cast<size_t>(n)] = total;
+}
+
+// Reads `leads` (lead_id, created_at and the optional columns of docs/data.md)
+// and `touches` (lead_id, at, method, grade_after). Rows with a zero in
+// `include` (when given) are left out without a word, and so are their touches.
+// `threads` > 1 splits the work over threads; the batch and the order of the
+// reports are the same for any number.
+absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
+                                        const Columns& leads,
+                                        const Columns& touches, Instant as_of,
+                                        const Reject& reject,
+                                        std::span<const uint8_t> include = {},
+                                        int threads = 1);
 
 }  // namespace leadkit::cadence_internal
 

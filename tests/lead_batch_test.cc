@@ -1,6 +1,7 @@
-// The batch reader's grouping of touch rows by lead (src/lead_batch.h).
+// The batch reader's grouping of touches by lead (src/lead_batch.h).
 #include "lead_batch.h"
 
+#include <algorithm>
 #include <random>
 #include <vector>
 
@@ -9,32 +10,60 @@
 namespace leadkit::cadence_internal {
 namespace {
 
+// Touch row t as its record: `at` from `times` (the row itself when empty).
+GroupedTouch Record(int64_t t, int64_t lead,
+                    const std::vector<int64_t>& times) {
+  return {.at = times.empty() ? t : times[static_cast<size_t>(t)],
+          .lead = static_cast<uint32_t>(lead),
+          .method = static_cast<int16_t>(t % 3),
+          .grade_after = -1};
+}
+
+bool Earlier(const GroupedTouch& a, const GroupedTouch& b) {
+  return a.at < b.at;
+}
+
+struct Grouped {
+  std::unique_ptr<GroupedTouch[]> touches;
+  std::vector<int64_t> offsets;
+
+  std::vector<GroupedTouch> Of(int64_t lead) const {
+    return {&touches[static_cast<size_t>(offsets[lead])],
+            &touches[static_cast<size_t>(offsets[lead + 1])]};
+  }
+};
+
+Grouped Group(const std::vector<int32_t>& lead, int64_t n, int threads,
+              const std::vector<int64_t>& times = {}) {
+  Grouped g;
+  GroupByLead(
+      lead, n, threads,
+      [&](int64_t t, int64_t l) { return Record(t, l, times); }, Earlier,
+      g.touches, g.offsets);
+  return g;
+}
+
 // Lead r's rows in row order, rows of lead -1 left out: the grouping written
 // the plain way.
-std::vector<std::vector<uint32_t>> RowsByLead(const std::vector<int32_t>& lead,
-                                              int64_t n) {
-  std::vector<std::vector<uint32_t>> rows(static_cast<size_t>(n));
+std::vector<std::vector<int64_t>> RowsByLead(const std::vector<int32_t>& lead,
+                                             int64_t n) {
+  std::vector<std::vector<int64_t>> rows(static_cast<size_t>(n));
   for (size_t t = 0; t < lead.size(); ++t) {
-    if (lead[t] >= 0) rows[static_cast<size_t>(lead[t])].push_back(t);
+    if (lead[t] >= 0) {
+      rows[static_cast<size_t>(lead[t])].push_back(static_cast<int64_t>(t));
+    }
   }
   return rows;
 }
 
-void ExpectGrouped(const std::vector<int32_t>& lead, int64_t n, int threads) {
-  std::vector<uint32_t> order;
-  std::vector<int64_t> offsets;
-  GroupByLead(lead, n, threads, order, offsets);
-  const auto expected = RowsByLead(lead, n);
-  ASSERT_EQ(offsets.size(), static_cast<size_t>(n) + 1);
-  EXPECT_EQ(offsets.front(), 0);
-  EXPECT_EQ(static_cast<size_t>(offsets.back()), order.size());
-  for (int64_t r = 0; r < n; ++r) {
-    const std::vector<uint32_t> got(
-        order.begin() + offsets[static_cast<size_t>(r)],
-        order.begin() + offsets[static_cast<size_t>(r) + 1]);
-    ASSERT_EQ(got, expected[static_cast<size_t>(r)])
-        << "lead " << r << " of " << n << ", " << threads << " threads";
+std::vector<int32_t> RandomLeads(std::mt19937_64& rng, int64_t n,
+                                 int64_t rows) {
+  std::vector<int32_t> lead(static_cast<size_t>(rows));
+  for (int32_t& l : lead) {
+    // About one row in ten left out.
+    l = rng() % 10 == 0 ? -1 : static_cast<int32_t>(rng() % n);
   }
+  return lead;
 }
 
 TEST(GroupByLead, EveryLeadsRowsInRowOrder) {
@@ -43,31 +72,63 @@ TEST(GroupByLead, EveryLeadsRowsInRowOrder) {
   // full, one lead over, many leads per bucket.
   for (int64_t n : {1, 2, 5, 2047, 2048, 2049, 5000, 70000}) {
     for (int64_t per_lead : {0, 1, 4}) {
-      std::vector<int32_t> lead(static_cast<size_t>(n * per_lead + 3));
-      for (int32_t& l : lead) {
-        // About one row in ten left out.
-        l = rng() % 10 == 0 ? -1 : static_cast<int32_t>(rng() % n);
+      const std::vector<int32_t> lead = RandomLeads(rng, n, n * per_lead + 3);
+      const auto expected = RowsByLead(lead, n);
+      for (int threads : {1, 2, 3}) {
+        const Grouped g = Group(lead, n, threads);
+        ASSERT_EQ(g.offsets.size(), static_cast<size_t>(n) + 1);
+        EXPECT_EQ(g.offsets.front(), 0);
+        int64_t kept = 0;
+        for (int64_t r = 0; r < n; ++r) {
+          std::vector<int64_t> rows;
+          for (const GroupedTouch& t : g.Of(r)) {
+            EXPECT_EQ(t.lead, static_cast<uint32_t>(r));
+            rows.push_back(t.at);  // the row, as Record made it
+          }
+          kept += static_cast<int64_t>(rows.size());
+          ASSERT_EQ(rows, expected[static_cast<size_t>(r)])
+              << "lead " << r << " of " << n << ", " << threads << " threads";
+        }
+        EXPECT_EQ(g.offsets.back(), kept);
       }
-      for (int threads : {1, 2, 3}) ExpectGrouped(lead, n, threads);
+    }
+  }
+}
+
+TEST(GroupByLead, EachLeadsTouchesInOrderWithTiesInRowOrder) {
+  std::mt19937_64 rng(11);
+  const int64_t n = 3000;
+  const std::vector<int32_t> lead = RandomLeads(rng, n, 6 * n);
+  std::vector<int64_t> times(lead.size());
+  for (int64_t& t : times) t = static_cast<int64_t>(rng() % 50);  // many ties
+  const auto rows = RowsByLead(lead, n);
+  const Grouped g = Group(lead, n, 2, times);
+  for (int64_t r = 0; r < n; ++r) {
+    // The plain answer: the lead's rows stably sorted by time.
+    std::vector<int64_t> expected = rows[static_cast<size_t>(r)];
+    std::stable_sort(expected.begin(), expected.end(),
+                     [&](int64_t a, int64_t b) {
+                       return times[static_cast<size_t>(a)] <
+                              times[static_cast<size_t>(b)];
+                     });
+    const std::vector<GroupedTouch> got = g.Of(r);
+    ASSERT_EQ(got.size(), expected.size()) << "lead " << r;
+    for (size_t i = 0; i < got.size(); ++i) {
+      const auto row = static_cast<size_t>(expected[i]);
+      EXPECT_EQ(got[i].at, times[row]) << "lead " << r << ", touch " << i;
+      EXPECT_EQ(got[i].method, static_cast<int16_t>(row % 3))
+          << "lead " << r << ", touch " << i;
     }
   }
 }
 
 TEST(GroupByLead, NoLeadsNoRows) {
-  ExpectGrouped({}, 0, 1);
-  ExpectGrouped({-1, -1}, 0, 2);
-  ExpectGrouped({-1, -1}, 3, 2);
-}
-
-TEST(GroupByLead, RowsAlreadyGroupedStayAsTheyAre) {
-  std::vector<int32_t> lead;
-  for (int32_t r = 0; r < 3000; ++r) {
-    for (int k = 0; k < 3; ++k) lead.push_back(r);
+  for (const auto& [lead, n] :
+       std::vector<std::pair<std::vector<int32_t>, int64_t>>{
+           {{}, 0}, {{-1, -1}, 0}, {{-1, -1}, 3}}) {
+    const Grouped g = Group(lead, n, 2);
+    EXPECT_EQ(g.offsets, std::vector<int64_t>(static_cast<size_t>(n) + 1, 0));
   }
-  std::vector<uint32_t> order;
-  std::vector<int64_t> offsets;
-  GroupByLead(lead, 3000, 2, order, offsets);
-  for (size_t i = 0; i < order.size(); ++i) EXPECT_EQ(order[i], i);
 }
 
 }  // namespace
