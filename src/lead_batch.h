@@ -103,7 +103,7 @@ class LeadRowReader {
       callback_of_;                             // per dictionary code
   std::vector<std::vector<int>> campaigns_of_;  // per model code
   std::vector<int32_t> method_rank_;  // per method code: its name's place
-  std::vector<int32_t> classified_;             // per lead row
+  std::vector<int32_t> classified_;   // per lead row
 };
 
 // a == b for n <= 16 bytes, in a few word compares (the first and last words
@@ -284,10 +284,12 @@ void GroupByLead(std::span<const int32_t> lead_of_row, int64_t n, int threads,
   out.reset();
   if (n == 0) return;
   const auto m = static_cast<int64_t>(lead_of_row.size());
-  // Buckets of 2^shift consecutive leads, at most 2048 of them.
+  // Buckets of 2^shift consecutive leads: at most 512 of them (fewer places
+  // to write to at once), unless that would put more than 8192 leads (some
+  // 40,000 touches) in one, which would no longer fit in the cache.
   int bits = 0;
   while ((int64_t{1} << bits) < n) ++bits;
-  const int shift = std::max(0, bits - 11);
+  const int shift = std::clamp(bits - 9, 0, 13);
   const auto buckets = static_cast<size_t>(((n - 1) >> shift) + 1);
 
   // Rows per bucket and thread; then where each thread's slice of each bucket
@@ -332,41 +334,42 @@ void GroupByLead(std::span<const int32_t> lead_of_row, int64_t n, int threads,
   const int64_t per_bucket = int64_t{1} << shift;
   RunChunks(static_cast<int64_t>(buckets), threads,
             [&](int, int64_t first_bucket, int64_t last_bucket) {
-    std::vector<int64_t> place(static_cast<size_t>(per_bucket));
-    std::vector<GroupedTouch> copy;
-    for (int64_t b = first_bucket; b < last_bucket; ++b) {
-      const int64_t first = b * per_bucket;
-      const int64_t leads = std::min(n - first, per_bucket);
-      const int64_t from = bucket_begin[static_cast<size_t>(b)];
-      const int64_t to = bucket_begin[static_cast<size_t>(b) + 1];
-      copy.assign(&out[static_cast<size_t>(from)],
-                  &out[static_cast<size_t>(from)] + (to - from));
-      std::fill_n(place.begin(), leads, 0);
-      for (const GroupedTouch& g : copy) ++place[g.lead - first];
-      int64_t position = from;
-      for (int64_t l = 0; l < leads; ++l) {
-        offsets[static_cast<size_t>(first + l)] = position;
-        const int64_t c = place[static_cast<size_t>(l)];
-        place[static_cast<size_t>(l)] = position;
-        position += c;
-      }
-      for (const GroupedTouch& g : copy) {
-        out[static_cast<size_t>(place[g.lead - first]++)] = g;
-      }
-      for (int64_t l = 0; l < leads; ++l) {
-        GroupedTouch* run = &out[static_cast<size_t>(
-            offsets[static_cast<size_t>(first + l)])];
-        const int64_t count = place[static_cast<size_t>(l)] -
-                              offsets[static_cast<size_t>(first + l)];
-        for (int64_t i = 1; i < count; ++i) {
-          const GroupedTouch g = run[i];
-          int64_t j = i;
-          for (; j > 0 && before(g, run[j - 1]); --j) run[j] = run[j - 1];
-          run[j] = g;
-        }
-      }
-    }
-  });
+              std::vector<int64_t> place(static_cast<size_t>(per_bucket));
+              std::vector<GroupedTouch> copy;
+              for (int64_t b = first_bucket; b < last_bucket; ++b) {
+                const int64_t first = b * per_bucket;
+                const int64_t leads = std::min(n - first, per_bucket);
+                const int64_t from = bucket_begin[static_cast<size_t>(b)];
+                const int64_t to = bucket_begin[static_cast<size_t>(b) + 1];
+                copy.assign(&out[static_cast<size_t>(from)],
+                            &out[static_cast<size_t>(from)] + (to - from));
+                std::fill_n(place.begin(), leads, 0);
+                for (const GroupedTouch& g : copy) ++place[g.lead - first];
+                int64_t position = from;
+                for (int64_t l = 0; l < leads; ++l) {
+                  offsets[static_cast<size_t>(first + l)] = position;
+                  const int64_t c = place[static_cast<size_t>(l)];
+                  place[static_cast<size_t>(l)] = position;
+                  position += c;
+                }
+                for (const GroupedTouch& g : copy) {
+                  out[static_cast<size_t>(place[g.lead - first]++)] = g;
+                }
+                for (int64_t l = 0; l < leads; ++l) {
+                  GroupedTouch* run = &out[static_cast<size_t>(
+                      offsets[static_cast<size_t>(first + l)])];
+                  const int64_t count = place[static_cast<size_t>(l)] -
+                                        offsets[static_cast<size_t>(first + l)];
+                  for (int64_t i = 1; i < count; ++i) {
+                    const GroupedTouch g = run[i];
+                    int64_t j = i;
+                    for (; j > 0 && before(g, run[j - 1]); --j)
+                      run[j] = run[j - 1];
+                    run[j] = g;
+                  }
+                }
+              }
+            });
   offsets[static_cast<size_t>(n)] = total;
 }
 

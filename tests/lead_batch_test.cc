@@ -68,13 +68,16 @@ std::vector<int32_t> RandomLeads(std::mt19937_64& rng, int64_t n,
 
 TEST(GroupByLead, EveryLeadsRowsInRowOrder) {
   std::mt19937_64 rng(7);
-  // Sizes around the bucket width (2048 buckets at most): one bucket, exactly
-  // full, one lead over, many leads per bucket.
-  for (int64_t n : {1, 2, 5, 2047, 2048, 2049, 5000, 70000}) {
+  // Sizes around the bucket widths (512 buckets until a bucket would hold
+  // more than 8192 leads): a lead per bucket, two, many, and past the cap.
+  for (int64_t n : {1, 2, 5, 511, 512, 513, 5000, 70000, (1 << 22) + 5}) {
+    const bool large = n > 70000;
     for (int64_t per_lead : {0, 1, 4}) {
+      if (large && per_lead > 1) continue;
       const std::vector<int32_t> lead = RandomLeads(rng, n, n * per_lead + 3);
       const auto expected = RowsByLead(lead, n);
       for (int threads : {1, 2, 3}) {
+        if (large && threads != 2) continue;
         const Grouped g = Group(lead, n, threads);
         ASSERT_EQ(g.offsets.size(), static_cast<size_t>(n) + 1);
         EXPECT_EQ(g.offsets.front(), 0);
@@ -106,11 +109,10 @@ TEST(GroupByLead, EachLeadsTouchesInOrderWithTiesInRowOrder) {
   for (int64_t r = 0; r < n; ++r) {
     // The plain answer: the lead's rows stably sorted by time.
     std::vector<int64_t> expected = rows[static_cast<size_t>(r)];
-    std::stable_sort(expected.begin(), expected.end(),
-                     [&](int64_t a, int64_t b) {
-                       return times[static_cast<size_t>(a)] <
-                              times[static_cast<size_t>(b)];
-                     });
+    std::stable_sort(
+        expected.begin(), expected.end(), [&](int64_t a, int64_t b) {
+          return times[static_cast<size_t>(a)] < times[static_cast<size_t>(b)];
+        });
     const std::vector<GroupedTouch> got = g.Of(r);
     ASSERT_EQ(got.size(), expected.size()) << "lead " << r;
     for (size_t i = 0; i < got.size(); ++i) {
