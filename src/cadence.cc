@@ -782,7 +782,7 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
                                         const Columns& touches, Instant as_of,
                                         const Reject& reject,
                                         std::span<const uint8_t> include,
-                                        int threads) {
+                                        int threads, const WithIds& with_ids) {
   threads = std::max(threads, 1);
   const int64_t n = leads.num_rows();
   const int64_t m = touches.num_rows();
@@ -950,6 +950,9 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
                               InstantText(*InstantAt(created, lead)))));
     }
   }
+  if (with_ids) LEADKIT_RETURN_IF_ERROR(with_ids(batch));
+  batch.row_of.Release();  // the largest table here, not needed from now on
+
   GroupByLead(
       touch_lead, n, threads,
       [&](int64_t t, int64_t lead) { return reader.Grouped(t, lead); },

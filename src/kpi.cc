@@ -201,6 +201,16 @@ absl::StatusOr<std::vector<int8_t>> LatestSurveys(const LeadBatch& batch,
   return survey;
 }
 
+// Reads the surveys into `survey` (LatestSurveys) while the batch's ids are
+// known.
+cadence_internal::WithIds SurveysInto(std::vector<int8_t>& survey,
+                                      const Columns* surveys, Instant as_of) {
+  return [&survey, surveys, as_of](const LeadBatch& batch) -> absl::Status {
+    LEADKIT_ASSIGN_OR_RETURN(survey, LatestSurveys(batch, surveys, as_of));
+    return absl::OkStatus();
+  };
+}
+
 // A group key as one string: each part "N" (null) or "S<length>:<text>".
 std::string EncodeKey(const std::vector<std::optional<std::string>>& key) {
   std::string out;
@@ -484,10 +494,12 @@ absl::Status KpiState::Add(const Cadence& cadence, const Columns& leads,
     return absl::InvalidArgumentError(absl::StrCat(
         "include holds ", include.size(), " flags for ", n, " leads"));
   }
-  LEADKIT_ASSIGN_OR_RETURN(cadence_internal::LeadBatch batch,
-                           cadence_internal::ReadLeadBatch(
-                               cadence.policy(), leads, touches, as_of,
-                               kpi_internal::RejectRow, include, threads));
+  std::vector<int8_t> survey;
+  LEADKIT_ASSIGN_OR_RETURN(
+      cadence_internal::LeadBatch batch,
+      cadence_internal::ReadLeadBatch(
+          cadence.policy(), leads, touches, as_of, kpi_internal::RejectRow,
+          include, threads, kpi_internal::SurveysInto(survey, surveys, as_of)));
 
   std::vector<KeyPart> parts;
   for (const std::string& name : by_) {
@@ -511,9 +523,6 @@ absl::Status KpiState::Add(const Cadence& cadence, const Columns& leads,
     }
     parts.push_back(part);
   }
-
-  LEADKIT_ASSIGN_OR_RETURN(const std::vector<int8_t> survey,
-                           kpi_internal::LatestSurveys(batch, surveys, as_of));
 
   // Rows split over threads, each into groups of its own, merged in row order.
   std::vector<absl::flat_hash_map<kpi_internal::Codes, kpi_internal::Tally>>
@@ -546,12 +555,12 @@ absl::StatusOr<std::vector<LeadKpi>> LeadKpis(const Cadence& cadence,
                                               const Columns& touches,
                                               const Columns* surveys,
                                               Instant as_of) {
+  std::vector<int8_t> survey;
   LEADKIT_ASSIGN_OR_RETURN(
       const cadence_internal::LeadBatch batch,
-      cadence_internal::ReadLeadBatch(cadence.policy(), leads, touches, as_of,
-                                      kpi_internal::RejectRow));
-  LEADKIT_ASSIGN_OR_RETURN(const std::vector<int8_t> survey,
-                           kpi_internal::LatestSurveys(batch, surveys, as_of));
+      cadence_internal::ReadLeadBatch(
+          cadence.policy(), leads, touches, as_of, kpi_internal::RejectRow, {},
+          1, kpi_internal::SurveysInto(survey, surveys, as_of)));
   std::vector<LeadKpi> out;
   out.reserve(static_cast<size_t>(leads.num_rows()));
   kpi_internal::LeadScratch scratch;

@@ -138,6 +138,11 @@ class IdIndex {
 
   // Empties the index for up to `capacity` ids of column `ids`.
   void Reset(int64_t capacity, const Column* ids);
+  // Lets the slots' memory go: the index is empty.
+  void Release() {
+    slots_ = {};
+    mask_ = 0;
+  }
   // Adds `id` (hash `hash`) at `row`; when it is there already, its row
   // instead.
   int64_t Insert(absl::string_view id, uint64_t hash, int64_t row);
@@ -189,7 +194,7 @@ struct LeadBatch {
   std::unique_ptr<GroupedTouch[]> touches;
   std::vector<int64_t> offsets;
   Instant as_of{};  // touches after it are not read
-  IdIndex row_of;   // lead_id -> row
+  IdIndex row_of;   // lead_id -> row, while the batch is read
 
   // Lead `row`'s facts (a row not rejected).
   LeadFacts Facts(int64_t row) const;
@@ -373,17 +378,20 @@ void GroupByLead(std::span<const int32_t> lead_of_row, int64_t n, int threads,
   offsets[static_cast<size_t>(n)] = total;
 }
 
+// Called once every lead id is known and the touches are checked, before the
+// id index is let go: where other tables' lead ids are looked up.
+using WithIds = std::function<absl::Status(const LeadBatch&)>;
+
 // Reads `leads` (lead_id, created_at and the optional columns of docs/data.md)
 // and `touches` (lead_id, at, method, grade_after). Rows with a zero in
 // `include` (when given) are left out without a word, and so are their touches.
 // `threads` > 1 splits the work over threads; the batch and the order of the
-// reports are the same for any number.
-absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
-                                        const Columns& leads,
-                                        const Columns& touches, Instant as_of,
-                                        const Reject& reject,
-                                        std::span<const uint8_t> include = {},
-                                        int threads = 1);
+// reports are the same for any number. The batch returned has no id index:
+// lookups go in `with_ids`.
+absl::StatusOr<LeadBatch> ReadLeadBatch(
+    const Policy& policy, const Columns& leads, const Columns& touches,
+    Instant as_of, const Reject& reject, std::span<const uint8_t> include = {},
+    int threads = 1, const WithIds& with_ids = {});
 
 }  // namespace leadkit::cadence_internal
 
