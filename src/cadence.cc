@@ -845,7 +845,7 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
       skip[r] = 1;
     }
   }
-  hashes = {};
+  FreeMemory(hashes);
 
   // Each lead's values checked, rows split over threads; a row's first problem
   // only. Facts are built again where they are used: a batch holds no copy.
@@ -960,7 +960,7 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
         return reader.Before(a, b);
       },
       batch.touches, batch.offsets);
-  touch_lead = {};
+  FreeMemory(touch_lead);
 
   batch.as_of = as_of;
   batch.ids = ids;

@@ -298,7 +298,7 @@ struct Tally {
           static_cast<int64_t>(j - i);
       i = j;
     }
-    minutes = {};
+    cadence_internal::FreeMemory(minutes);
   }
 };
 

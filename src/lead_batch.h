@@ -123,6 +123,12 @@ inline bool SameShort(const char* a, const char* b, size_t n) {
   return true;
 }
 
+// Empties `v` and gives its memory back (`v = {}` would keep it).
+template <typename T>
+void FreeMemory(std::vector<T>& v) {
+  std::vector<T>().swap(v);
+}
+
 // lead_id -> lead row: open addressing over a power of two of slots (at most
 // two thirds full). A slot holds the id's hash, its row and, for ids of up to
 // 16 bytes, the id itself: a lookup reads one slot, which a caller can
@@ -140,7 +146,7 @@ class IdIndex {
   void Reset(int64_t capacity, const Column* ids);
   // Lets the slots' memory go: the index is empty.
   void Release() {
-    slots_ = {};
+    FreeMemory(slots_);
     mask_ = 0;
   }
   // Adds `id` (hash `hash`) at `row`; when it is there already, its row
