@@ -290,7 +290,7 @@ struct Tally {
   // Puts the gathered minutes into counts.first_contact_minutes.
   void Fold() {
     std::sort(minutes.begin(), minutes.end());
-    std::map<int64_t, int64_t>& histogram = counts.first_contact_minutes;
+    MinuteHistogram& histogram = counts.first_contact_minutes;
     for (size_t i = 0; i < minutes.size();) {
       size_t j = i;
       while (j < minutes.size() && minutes[j] == minutes[i]) ++j;
@@ -458,7 +458,7 @@ void KpiCounts::Merge(const KpiCounts& o) {
   }
 }
 
-double NearestRank(const std::map<int64_t, int64_t>& histogram, double q) {
+double NearestRank(const MinuteHistogram& histogram, double q) {
   int64_t total = 0;
   for (const auto& [value, n] : histogram) total += n;
   if (total == 0) return std::numeric_limits<double>::quiet_NaN();

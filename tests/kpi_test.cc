@@ -266,7 +266,7 @@ TEST(Kpi, StatesWrittenInTheFirstFormatAreStillRead) {
   EXPECT_EQ(rows[0].counts.leads, 1);
   EXPECT_EQ(rows[0].counts.satisfied, 12);
   EXPECT_EQ(rows[0].counts.first_contact_minutes,
-            (std::map<int64_t, int64_t>{{30, 2}, {180, 1}}));
+            (MinuteHistogram{{30, 2}, {180, 1}}));
   // Written again, it is the newer, smaller form, and reads back equal.
   const std::string again = state->Serialize();
   EXPECT_EQ(again.substr(0, 6), "LKKPI2");
@@ -289,7 +289,7 @@ TEST(Kpi, UnknownLeadsInSurveysAreAnError) {
 }
 
 TEST(NearestRank, SmallestValueWithAtLeastQAtOrBelow) {
-  std::map<int64_t, int64_t> h = {{1, 1}, {2, 1}, {3, 1}, {4, 1}};
+  MinuteHistogram h = {{1, 1}, {2, 1}, {3, 1}, {4, 1}};
   EXPECT_EQ(NearestRank(h, 0.5), 2);
   EXPECT_EQ(NearestRank(h, 0.9), 4);
   EXPECT_EQ(NearestRank({{7, 3}}, 0.9), 7);
