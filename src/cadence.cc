@@ -547,13 +547,15 @@ void IdIndex::Reset(int64_t capacity, const Column* ids) {
   ids_ = ids;
 }
 
-int64_t IdIndex::Insert(absl::string_view id, uint64_t hash, int64_t row) {
+int64_t IdIndex::Insert(absl::string_view id, uint64_t hash, int64_t row,
+                        int64_t created) {
   for (uint64_t i = hash & mask_;; i = (i + 1) & mask_) {
     Slot& slot = slots_[static_cast<size_t>(i)];
     if (slot.row < 0) {
-      slot.hash = hash;
+      slot.tag = TagOf(hash);
       slot.row = static_cast<int32_t>(row);
-      slot.size = static_cast<uint32_t>(id.size());
+      slot.created = created;
+      slot.size = SizeOf(id);
       std::memcpy(slot.key, id.data(), std::min(id.size(), sizeof(slot.key)));
       return -1;
     }
@@ -565,16 +567,16 @@ LeadRows::LeadRows(const LeadBatch& batch, const Column& ids)
     : batch_(batch), ids_(ids) {
   if (ids.type() != ColumnType::kCode) return;
   for (const std::string& id : ids.dictionary()) {
-    of_code_.push_back(batch.row_of.Find(id));
+    of_code_.push_back(batch.row_of.Lookup(id, IdIndex::HashOf(id)));
   }
 }
 
-void LeadRows::Find(int64_t begin, int64_t end, int64_t* out) const {
+void LeadRows::Find(int64_t begin, int64_t end, IdIndex::Entry* out) const {
   if (ids_.type() == ColumnType::kCode) {
     for (int64_t row = begin; row < end; ++row) {
       out[row - begin] =
           ids_.IsNull(row)
-              ? -1
+              ? IdIndex::Entry()
               : of_code_[static_cast<size_t>(ids_.data<int32_t>()[row])];
     }
     return;
@@ -591,20 +593,20 @@ void LeadRows::Find(int64_t begin, int64_t end, int64_t* out) const {
   // A row with the id of the one before (a table grouped by lead) skips the
   // lookup.
   absl::string_view last_id;
-  int64_t last = -1;
+  IdIndex::Entry last;
   for (int64_t row = begin; row < end; ++row) {
-    int64_t& lead = out[row - begin];
+    IdIndex::Entry& lead = out[row - begin];
     if (ids_.IsNull(row)) {
-      lead = -1;
+      lead = IdIndex::Entry();
       continue;
     }
     const absl::string_view id = ids_.ViewAt(row);
-    if (last >= 0 && IdIndex::Same(id, last_id)) {
+    if (last.row >= 0 && IdIndex::Same(id, last_id)) {
       lead = last;
       continue;
     }
-    lead = batch_.row_of.Find(id, hashes[static_cast<size_t>(row - begin)]);
-    if (lead >= 0) {
+    lead = batch_.row_of.Lookup(id, hashes[static_cast<size_t>(row - begin)]);
+    if (lead.row >= 0) {
       last_id = id;
       last = lead;
     }
@@ -804,6 +806,11 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
   // Ids first, in row order (the first of a repeated id keeps it).
   std::vector<Problem> id_problems;
   IdIndex& row_of = batch.row_of;
+  // Each id goes in with its created_at value (a null one is reported below).
+  const int64_t* created_values = reader.created()->data<int64_t>();
+  const auto created_at = [&](int64_t row) {
+    return created_values == nullptr ? 0 : created_values[row];
+  };
   row_of.Reset(n, ids);
   // The ids' hashes on the call's threads; then the inserts, in row order, with
   // the slots of the rows a few ahead prefetched.
@@ -825,7 +832,9 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
     if (!include.empty() && !include[r]) {
       // Out of scope: neither read nor reported, but known, so its touches are
       // not strays.
-      if (!ids->IsNull(row)) row_of.Insert(ids->ViewAt(row), hashes[r], row);
+      if (!ids->IsNull(row)) {
+        row_of.Insert(ids->ViewAt(row), hashes[r], row, created_at(row));
+      }
       rejected[r] = 1;
       skip[r] = 1;
       continue;
@@ -836,7 +845,7 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
       continue;
     }
     const absl::string_view id = ids->ViewAt(row);
-    const int64_t first = row_of.Insert(id, hashes[r], row);
+    const int64_t first = row_of.Insert(id, hashes[r], row, created_at(row));
     if (first >= 0) {
       id_problems.push_back(
           {row, "lead_id",
@@ -890,13 +899,13 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
       static_cast<size_t>(threads));
   RunChunks(m, threads, [&](int k, int64_t begin, int64_t end) {
     std::vector<Problem>& problems = touch_problems[static_cast<size_t>(k)];
-    const int64_t* created_at = created->data<int64_t>();
-    // Each block's leads have their created_at fetched together before any
-    // is read, so the cache misses overlap.
+    // A lead's created_at comes with it from the id index; whether it was
+    // left out is fetched for the whole block first.
     const auto fetch = [&](int64_t lead) {
-      __builtin_prefetch(&created_at[lead]);
+      __builtin_prefetch(&rejected[static_cast<size_t>(lead)]);
     };
-    lead_of.Walk(begin, end, fetch, [&](int64_t t, int64_t lead) {
+    lead_of.Walk(begin, end, fetch, [&](int64_t t, IdIndex::Entry entry) {
+      const int64_t lead = entry.row;
       if (touch_ids->IsNull(t)) {
         problems.push_back({t, "lead_id", "lead_id is null"});
         return true;
@@ -926,7 +935,7 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
                           " is not one of the policy's grades")});
         return true;
       }
-      if (touch_at->data<int64_t>()[t] < created_at[lead]) {
+      if (touch_at->data<int64_t>()[t] < entry.created) {
         early[static_cast<size_t>(k)].emplace_back(t, lead);
         return true;
       }

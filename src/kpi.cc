@@ -163,38 +163,41 @@ absl::StatusOr<std::vector<int8_t>> LatestSurveys(const LeadBatch& batch,
     const auto fetch = [&](int64_t lead) {
       __builtin_prefetch(&latest[static_cast<size_t>(lead)]);
     };
-    lead_of.Walk(0, surveys->num_rows(), fetch, [&](int64_t s, int64_t lead) {
-      if (ids->IsNull(s) || at->IsNull(s) || satisfied->IsNull(s)) {
-        const char* column = ids->IsNull(s)  ? "lead_id"
-                             : at->IsNull(s) ? "at"
-                                             : "satisfied";
-        status = absl::InvalidArgumentError(absl::StrCat(
-            "surveys.", column, ": row ", s,
-            ids->IsNull(s)
-                ? ""
-                : absl::StrCat(" (lead_id \"", ids->ViewAt(s), "\")"),
-            " is null; lead_id, at and satisfied are required"));
-        return false;
-      }
-      if (lead < 0) {
-        status = absl::InvalidArgumentError(
-            absl::StrCat("surveys row ", s, ": lead_id \"", ids->ViewAt(s),
-                         "\" is not in the leads"));
-        return false;
-      }
-      const auto r = static_cast<size_t>(lead);
-      if (batch.rejected[r]) return true;  // out of scope
-      const int64_t when = at->data<int64_t>()[s];
-      if (when > as_of.time_since_epoch().count()) return true;
-      const int8_t value = satisfied->NumberAt(s) != 0 ? 1 : 0;
-      if (when > latest[r]) {
-        latest[r] = when;
-        survey[r] = value;
-      } else if (when == latest[r]) {
-        survey[r] = std::min(survey[r], value);
-      }
-      return true;
-    });
+    lead_of.Walk(
+        0, surveys->num_rows(), fetch,
+        [&](int64_t s, cadence_internal::IdIndex::Entry entry) {
+          const int64_t lead = entry.row;
+          if (ids->IsNull(s) || at->IsNull(s) || satisfied->IsNull(s)) {
+            const char* column = ids->IsNull(s)  ? "lead_id"
+                                 : at->IsNull(s) ? "at"
+                                                 : "satisfied";
+            status = absl::InvalidArgumentError(absl::StrCat(
+                "surveys.", column, ": row ", s,
+                ids->IsNull(s)
+                    ? ""
+                    : absl::StrCat(" (lead_id \"", ids->ViewAt(s), "\")"),
+                " is null; lead_id, at and satisfied are required"));
+            return false;
+          }
+          if (lead < 0) {
+            status = absl::InvalidArgumentError(
+                absl::StrCat("surveys row ", s, ": lead_id \"", ids->ViewAt(s),
+                             "\" is not in the leads"));
+            return false;
+          }
+          const auto r = static_cast<size_t>(lead);
+          if (batch.rejected[r]) return true;  // out of scope
+          const int64_t when = at->data<int64_t>()[s];
+          if (when > as_of.time_since_epoch().count()) return true;
+          const int8_t value = satisfied->NumberAt(s) != 0 ? 1 : 0;
+          if (when > latest[r]) {
+            latest[r] = when;
+            survey[r] = value;
+          } else if (when == latest[r]) {
+            survey[r] = std::min(survey[r], value);
+          }
+          return true;
+        });
     LEADKIT_RETURN_IF_ERROR(status);
   }
 

@@ -149,16 +149,26 @@ class IdIndex {
     FreeMemory(slots_);
     mask_ = 0;
   }
-  // Adds `id` (hash `hash`) at `row`; when it is there already, its row
-  // instead.
-  int64_t Insert(absl::string_view id, uint64_t hash, int64_t row);
-  // The row of `id`, -1 when absent.
-  int64_t Find(absl::string_view id, uint64_t hash) const {
+  // A lead as the index holds it.
+  struct Entry {
+    int64_t row = -1;     // -1: absent
+    int64_t created = 0;  // the created_at value given with it
+  };
+  // Adds `id` (hash `hash`) at `row`, with its created_at value; when it is
+  // there already, its row instead.
+  int64_t Insert(absl::string_view id, uint64_t hash, int64_t row,
+                 int64_t created);
+  // The lead of `id`: its row -1 when absent.
+  Entry Lookup(absl::string_view id, uint64_t hash) const {
     for (uint64_t i = hash & mask_;; i = (i + 1) & mask_) {
       const Slot& slot = slots_[static_cast<size_t>(i)];
-      if (slot.row < 0) return -1;
-      if (Holds(slot, id, hash)) return slot.row;
+      if (slot.row < 0) return {};
+      if (Holds(slot, id, hash)) return {slot.row, slot.created};
     }
+  }
+  // The row of `id`, -1 when absent.
+  int64_t Find(absl::string_view id, uint64_t hash) const {
+    return Lookup(id, hash).row;
   }
   int64_t Find(absl::string_view id) const { return Find(id, HashOf(id)); }
   // Fetches the slot a lookup of `hash` starts at and the one after it (a
@@ -170,14 +180,24 @@ class IdIndex {
   }
 
  private:
+  // A slot holds what a lookup reads, in one cache line: the hash's top half,
+  // the row, its created_at (a touch is checked against it) and ids of up to
+  // 15 bytes.
   struct alignas(32) Slot {  // never across two cache lines
-    uint64_t hash = 0;
+    uint32_t tag = 0;
     int32_t row = -1;  // -1: empty
-    uint32_t size = 0;
-    char key[16];
+    int64_t created = 0;
+    uint8_t size = 0;  // 255: 255 bytes or more
+    char key[15];
   };
+  static uint32_t TagOf(uint64_t hash) {
+    return static_cast<uint32_t>(hash >> 32);
+  }
+  static uint8_t SizeOf(absl::string_view id) {
+    return static_cast<uint8_t>(std::min<size_t>(id.size(), 255));
+  }
   bool Holds(const Slot& slot, absl::string_view id, uint64_t hash) const {
-    if (slot.hash != hash || slot.size != id.size()) return false;
+    if (slot.tag != TagOf(hash) || slot.size != SizeOf(id)) return false;
     if (id.size() <= sizeof(slot.key)) {
       return SameShort(slot.key, id.data(), id.size());
     }
@@ -216,24 +236,24 @@ class LeadRows {
 
   static constexpr int64_t kBlock = 64;
 
-  // The lead rows of rows [begin, end) (at most kBlock of them) into `out`:
+  // The leads of rows [begin, end) (at most kBlock of them) into `out`: row
   // -1 for a null id or one not in the batch.
-  void Find(int64_t begin, int64_t end, int64_t* out) const;
+  void Find(int64_t begin, int64_t end, IdIndex::Entry* out) const;
 
-  // Calls fn(row, lead) for rows [begin, end) in order until it returns
-  // false; rows go in blocks whose leads are found, and passed to
-  // prefetch(lead) (for what fn will read of them), before fn sees any.
+  // Calls fn(row, lead) (an IdIndex::Entry) for rows [begin, end) in order
+  // until it returns false; rows go in blocks whose leads are found, and their
+  // rows passed to prefetch(row) (for what fn will read of them), before fn
+  // sees any.
   template <typename Prefetch, typename Fn>
   void Walk(int64_t begin, int64_t end, const Prefetch& prefetch,
             const Fn& fn) const {
-    std::array<int64_t, kBlock> leads;
+    std::array<IdIndex::Entry, kBlock> leads;
     for (int64_t from = begin; from < end; from += kBlock) {
       const int64_t to = std::min(end, from + kBlock);
       Find(from, to, leads.data());
       for (int64_t row = from; row < to; ++row) {
-        if (leads[static_cast<size_t>(row - from)] >= 0) {
-          prefetch(leads[static_cast<size_t>(row - from)]);
-        }
+        const int64_t lead = leads[static_cast<size_t>(row - from)].row;
+        if (lead >= 0) prefetch(lead);
       }
       for (int64_t row = from; row < to; ++row) {
         if (!fn(row, leads[static_cast<size_t>(row - from)])) return;
@@ -244,7 +264,7 @@ class LeadRows {
  private:
   const LeadBatch& batch_;
   const Column& ids_;
-  std::vector<int64_t> of_code_;  // per dictionary code, for code columns
+  std::vector<IdIndex::Entry> of_code_;  // per dictionary code (code ids)
 };
 
 // Splits rows [0, n) into `threads` contiguous chunks, the same for the same n

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -130,6 +131,50 @@ TEST(GroupByLead, NoLeadsNoRows) {
            {{}, 0}, {{-1, -1}, 0}, {{-1, -1}, 3}}) {
     const Grouped g = Group(lead, n, 2);
     EXPECT_EQ(g.offsets, std::vector<int64_t>(static_cast<size_t>(n) + 1, 0));
+  }
+}
+
+// Ids of every length up to past the 15 bytes a slot holds, and very long
+// ones: each found with its created_at, near misses not found, a repeat
+// answered with the first row.
+TEST(IdIndex, FindsIdsOfEveryLength) {
+  std::vector<std::string> ids;
+  for (size_t length = 0; length <= 40; ++length) {
+    ids.push_back(std::string(length, 'x'));
+    if (length > 0) ids.push_back(std::string(length - 1, 'x') + "y");
+  }
+  ids.push_back(std::string(300, 'z'));
+  ids.push_back(std::string(299, 'z') + "q");
+  std::string chars;
+  std::vector<int64_t> offsets = {0};
+  for (const std::string& id : ids) {
+    chars += id;
+    offsets.push_back(static_cast<int64_t>(chars.size()));
+  }
+  const Column column = Column::Strings(offsets, chars.data());
+  IdIndex index;
+  index.Reset(static_cast<int64_t>(ids.size()), &column);
+  for (size_t row = 0; row < ids.size(); ++row) {
+    const absl::string_view id = column.ViewAt(static_cast<int64_t>(row));
+    ASSERT_EQ(index.Insert(id, IdIndex::HashOf(id), static_cast<int64_t>(row),
+                           1000 + static_cast<int64_t>(row)),
+              -1)
+        << "row " << row;
+  }
+  for (size_t row = 0; row < ids.size(); ++row) {
+    const IdIndex::Entry entry =
+        index.Lookup(ids[row], IdIndex::HashOf(ids[row]));
+    EXPECT_EQ(entry.row, static_cast<int64_t>(row))
+        << "id of " << ids[row].size();
+    EXPECT_EQ(entry.created, 1000 + static_cast<int64_t>(row));
+    // The same id again keeps its first row.
+    EXPECT_EQ(index.Insert(ids[row], IdIndex::HashOf(ids[row]), 9999, 0),
+              static_cast<int64_t>(row));
+  }
+  for (const std::string& absent :
+       {std::string(41, 'x'), std::string(15, 'x') + "q", std::string(300, 'q'),
+        std::string("yx")}) {
+    EXPECT_EQ(index.Find(absent), -1) << absent.size() << " bytes";
   }
 }
 
