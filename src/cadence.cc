@@ -533,16 +533,19 @@ uint64_t IdIndex::HashOf(absl::string_view id) {
   return absl::Hash<absl::string_view>{}(id);
 }
 
-void IdIndex::Reset(int64_t capacity, const Column* ids) {
+void IdIndex::Reset(int64_t capacity, const Column* ids, int threads) {
   // At most two thirds full: short probes, and a quarter of the memory that
   // "at most half full" rounded up to a power of two can cost.
   const auto wanted = static_cast<size_t>(std::max<int64_t>(capacity, 1));
   size_t size = 16;
   while (size < wanted + wanted / 2) size *= 2;
-  slots_.clear();
-  slots_.shrink_to_fit();
-  ReserveHuge(slots_, size);
-  slots_.assign(size, Slot());
+  slots_.reset(new Slot[size]);  // not cleared: the threads do that below
+  AdviseHugePages(slots_.get(), size * sizeof(Slot));
+  RunChunks(static_cast<int64_t>(size), threads,
+            [&](int, int64_t begin, int64_t end) {
+              std::memset(static_cast<void*>(&slots_[begin]), 0xFF,
+                          static_cast<size_t>(end - begin) * sizeof(Slot));
+            });
   mask_ = size - 1;
   ids_ = ids;
 }
@@ -811,7 +814,7 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
   const auto created_at = [&](int64_t row) {
     return created_values == nullptr ? 0 : created_values[row];
   };
-  row_of.Reset(n, ids);
+  row_of.Reset(n, ids, threads);
   // The ids' hashes on the call's threads; then the inserts, in row order, with
   // the slots of the rows a few ahead prefetched.
   std::vector<uint64_t> hashes(static_cast<size_t>(n));

@@ -142,11 +142,12 @@ class IdIndex {
     return a.size() <= 16 ? SameShort(a.data(), b.data(), a.size()) : a == b;
   }
 
-  // Empties the index for up to `capacity` ids of column `ids`.
-  void Reset(int64_t capacity, const Column* ids);
+  // Empties the index for up to `capacity` ids of column `ids`, clearing its
+  // memory on `threads` threads.
+  void Reset(int64_t capacity, const Column* ids, int threads = 1);
   // Lets the slots' memory go: the index is empty.
   void Release() {
-    FreeMemory(slots_);
+    slots_.reset();
     mask_ = 0;
   }
   // A lead as the index holds it.
@@ -183,11 +184,12 @@ class IdIndex {
   // A slot holds what a lookup reads, in one cache line: the hash's top half,
   // the row, its created_at (a touch is checked against it) and ids of up to
   // 15 bytes.
+  // All bytes 0xFF: empty.
   struct alignas(32) Slot {  // never across two cache lines
-    uint32_t tag = 0;
-    int32_t row = -1;  // -1: empty
-    int64_t created = 0;
-    uint8_t size = 0;  // 255: 255 bytes or more
+    uint32_t tag;
+    int32_t row;  // -1: empty
+    int64_t created;
+    uint8_t size;  // 255: 255 bytes or more
     char key[15];
   };
   static uint32_t TagOf(uint64_t hash) {
@@ -204,7 +206,7 @@ class IdIndex {
     return ids_->ViewAt(slot.row) == id;
   }
 
-  std::vector<Slot> slots_;
+  std::unique_ptr<Slot[]> slots_;
   uint64_t mask_ = 0;
   const Column* ids_ = nullptr;
 };
