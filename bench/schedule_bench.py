@@ -56,9 +56,10 @@ def main() -> None:
     fields = list(dict.fromkeys([*_schedule._LEAD_COLUMNS, *impl.fields]))
     compared = set(_schedule._LEAD_COLUMNS) | set(impl.compared_fields)
 
-    def convert():
-        return (_frames.lead_specs(leads, fields, compared=compared),
-                _frames.table_specs(touches, _schedule._TOUCH_COLUMNS, table="touches"))
+    def convert():  # as leadkit.schedule converts its inputs
+        return (_frames.lead_specs(leads, fields, compared=compared, ids_as_strings=True),
+                _frames.table_specs(touches, _schedule._TOUCH_COLUMNS, table="touches",
+                                    ids_as_strings=True))
 
     lead_specs, touch_specs = convert()
     cadence = _core.cadence_for_policy(impl)
