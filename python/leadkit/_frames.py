@@ -302,6 +302,15 @@ def id_spec(name, series, table, labels):
 _PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
 
 
+def _whole_seconds(values: np.ndarray) -> np.ndarray:
+    """Whole seconds (rounded down) of a datetime64 array, as int64; NaT gives some number."""
+    unit, count = np.datetime_data(values.dtype)
+    if unit in _PER_SECOND and count == 1:
+        # As a cast to datetime64[s] rounds, at half its cost.
+        return values.view(np.int64) // _PER_SECOND[unit]
+    return values.astype("datetime64[s]").view(np.int64)
+
+
 def _instant_spec(name, series, table, labels, tz):
     dtype = series.dtype
     if isinstance(dtype, pd.ArrowDtype) and dtype.kind == "M":
@@ -339,13 +348,7 @@ def _instant_spec(name, series, table, labels, tz):
         raise _reject(series, table, name, labels, lambda v: False, "a timestamp")
     values = utc.to_numpy()
     valid = ~np.isnat(values)
-    unit, count = np.datetime_data(values.dtype)
-    if unit in _PER_SECOND and count == 1:
-        # Whole seconds, rounded down as a cast to datetime64[s] does, at half its cost.
-        seconds = values.view(np.int64) // _PER_SECOND[unit]
-    else:
-        seconds = values.astype("datetime64[s]").view(np.int64)
-    return (name, "instant", seconds, valid.view(np.uint8), None)
+    return (name, "instant", _whole_seconds(values), valid.view(np.uint8), None)
 
 
 def _date_spec(name, series, table, labels):
@@ -551,8 +554,8 @@ def resolve_as_of(as_of, tz, *latest) -> int:
 
 def series_seconds(times: pd.Series) -> np.ndarray:
     """Seconds of an aware timestamp series; NaT as the smallest int64."""
-    utc = times.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
-    seconds = utc.astype("datetime64[s]").view(np.int64).copy()
+    utc = times.dt.tz_convert(None).to_numpy()
+    seconds = _whole_seconds(utc)  # a new array: safe to write to
     seconds[np.isnat(utc)] = np.iinfo(np.int64).min
     return seconds
 
