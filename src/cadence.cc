@@ -720,34 +720,31 @@ std::optional<Problem> LeadRowReader::Lead(int64_t row, LeadFacts& f) const {
   f.won_at = InstantAt(won_at_, row);
   f.delivered_at = InstantAt(delivered_, row);
   f.lost_at = InstantAt(lost_at_, row);
-  if (const std::optional<int> s = Mapped(status_, status_of_, row)) {
-    if (*s < 0) {
-      return Problem{row, "status",
-                     absl::StrCat(who(), ": unknown status ",
-                                  Quote(status_->StringAt(row)),
-                                  " (open, won, lost, invalid)")};
-    }
-    f.status = static_cast<LeadStatus>(*s);
+  // Code columns: null is absent; a value outside their names is the problem.
+  const std::optional<int> status = Mapped(status_, status_of_, row);
+  const std::optional<int> review = Mapped(review_, review_of_, row);
+  const std::optional<int> grade = Mapped(grade_, grade_of_, row);
+  const auto bad = [&](const Column* column, absl::string_view name,
+                       absl::string_view before, absl::string_view after) {
+    return Problem{
+        row, name,
+        absl::StrCat(who(), before, Quote(column->StringAt(row)), after)};
+  };
+  if (status.value_or(0) < 0) {
+    return bad(status_, "status", ": unknown status ",
+               " (open, won, lost, invalid)");
   }
-  if (const std::optional<int> v = Mapped(review_, review_of_, row)) {
-    if (*v < 0) {
-      return Problem{row, "lost_review",
-                     absl::StrCat(who(), ": unknown lost_review ",
-                                  Quote(review_->StringAt(row)),
-                                  " (pending, approved, rejected)")};
-    }
-    f.lost_review = static_cast<LostReview>(*v + 1);
+  if (review.value_or(0) < 0) {
+    return bad(review_, "lost_review", ": unknown lost_review ",
+               " (pending, approved, rejected)");
   }
-  f.grade = classified_[r];
-  if (const std::optional<int> g = Mapped(grade_, grade_of_, row)) {
-    if (*g < 0) {
-      return Problem{
-          row, "grade",
-          absl::StrCat(who(), ": grade ", Quote(grade_->StringAt(row)),
-                       " is not one of the policy's grades")};
-    }
-    f.grade = *g;
+  if (grade.value_or(0) < 0) {
+    return bad(grade_, "grade", ": grade ",
+               " is not one of the policy's grades");
   }
+  if (status) f.status = static_cast<LeadStatus>(*status);
+  if (review) f.lost_review = static_cast<LostReview>(*review + 1);
+  f.grade = grade.value_or(classified_[r]);
   f.callback_channel = Mapped(channel_, callback_of_, row).value_or(-1) >= 0;
   if (model_ != nullptr && !model_->IsNull(row)) {
     f.campaigns =
