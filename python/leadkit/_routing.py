@@ -267,6 +267,14 @@ def reclaim(leads: Any, touches: Any, dealers: Any, consultants: Any, policy: Po
     load = loads.to_numpy().copy()
     limit = policy._impl.reclaim_limit
     grades = classify(frame, policy)["grade"].astype(str).tolist()
+    dealer_frame = _frames.as_frame(dealers, "dealers")
+    network(dealer_frame, staff)  # every row checked once, whichever leads are late
+    # A lead is routed within its dealer: each move's router holds that dealer and its staff
+    # only (a dealer missing from the tables is left to the whole network to explain).
+    dealer_rows = (dealer_frame.groupby("dealer_id", sort=False).indices
+                   if "dealer_id" in dealer_frame.columns else {})
+    staff_rows = (staff.groupby("dealer_id", sort=False).indices
+                  if "dealer_id" in staff.columns else {})
     rows = []
     for i, lead in enumerate(frame.to_dict("records")):
         if lead["lead_id"] not in late:
@@ -279,9 +287,16 @@ def reclaim(leads: Any, touches: Any, dealers: Any, consultants: Any, policy: Po
         if count >= limit:
             rows.append((lead["lead_id"], current, None, "escalated", "reclaim_limit", count))
             continue
-        others = staff.assign(active=active & (staff["consultant_id"] != current),
-                              open_leads=load)
-        a = _reassign(Router(dealers, others, policy), lead, lead["dealer_id"],
+        dealer = lead["dealer_id"]
+        if dealer in dealer_rows:
+            mine = staff_rows.get(dealer, np.zeros(0, dtype=np.intp))
+            team, desk = staff.iloc[mine], dealer_frame.iloc[dealer_rows[dealer]]
+        else:
+            mine, team, desk = np.arange(len(staff)), staff, dealer_frame
+        others = team.assign(
+            active=active.iloc[mine].to_numpy() & (team["consultant_id"] != current).to_numpy(),
+            open_leads=load[mine])
+        a = _reassign(Router(desk, others, policy), lead, dealer,
                       _value(lead, "grade") or grades[i])
         moved = a.status == "assigned"
         if moved:

@@ -3,6 +3,8 @@ import pytest
 
 import leadkit
 from leadkit import Policy, Router
+from leadkit import synth
+from leadkit._routing import _reassign
 from times import SH, ts
 
 POLICY = Policy.preset("three_level")
@@ -150,6 +152,69 @@ def test_reclaim_respects_capacity_as_loads_move_and_reports_leads_without_a_dea
     # C2 holds at most one lead (its capacity); the rest go to C3.
     assert got["to_consultant_id"].iloc[:3].value_counts().to_dict() == {"C3": 2, "C2": 1}
     assert tuple(got.loc["L4", ["status", "reason"]]) == ("unassigned", "no_dealer")
+
+
+def _reclaim_on_the_whole_network(leads, touches, dealers, consultants, policy, as_of):
+    """reclaim written the plain way: every move routed by a router over the whole network,
+    loads carried from move to move. (lead_id, from, to, status, reason, reassignments)."""
+    tasks = leadkit.schedule(leads, touches, policy, as_of=as_of)
+    late = set(tasks.loc[(tasks["task"] == "first_contact") & (tasks["status"] == "overdue"),
+                         "lead_id"])
+    load = dict(zip(consultants["consultant_id"],
+                    consultants.get("open_leads", pd.Series(0, index=consultants.index))
+                    .fillna(0).astype(int)))
+    grades = leadkit.classify(leads, policy)["grade"].astype(str).tolist()
+    out = []
+    for i, lead in enumerate(leads.to_dict("records")):
+        if lead["lead_id"] not in late:
+            continue
+        # Missing values come as None or NaN.
+        current = None if pd.isna(lead["consultant_id"]) else lead["consultant_id"]
+        count = int(lead.get("reassignments") or 0)
+        if pd.isna(lead["dealer_id"]):
+            out.append((lead["lead_id"], current, None, "unassigned", "no_dealer", count))
+            continue
+        if count >= policy._impl.reclaim_limit:
+            out.append((lead["lead_id"], current, None, "escalated", "reclaim_limit", count))
+            continue
+        others = consultants.assign(
+            active=consultants.get("active", True) & (consultants["consultant_id"] != current),
+            open_leads=consultants["consultant_id"].map(load))
+        a = _reassign(Router(dealers, others, policy), lead, lead["dealer_id"], grades[i])
+        moved = a.status == "assigned"
+        if moved:
+            load[a.consultant_id] += 1
+            if current in load:
+                load[current] = max(0, load[current] - 1)
+        out.append((lead["lead_id"], current, a.consultant_id,
+                    "reclaimed" if moved else "unassigned",
+                    "first_contact_overdue" if moved else a.reason, count + moved))
+    return out
+
+
+def test_reclaim_moves_like_a_router_over_the_whole_network():
+    # Many dealers, loads that move between leads and leads without a dealer: each move's
+    # router holds only the lead's dealer, and the moves are the ones a router over the whole
+    # network makes.
+    data = synth.generate(leads=1500, dealers=12, seed=5, grades=tuple(POLICY.grades))
+    leads = data.leads.copy()
+    leads["reassignments"] = leads["reassignments"].astype(int)
+    leads = leads.astype({"dealer_id": object, "consultant_id": object})
+    leads.loc[leads.index[::97], "dealer_id"] = None
+    consultants = data.consultants
+    as_of = data.touches["at"].max()
+    moves = leadkit.reclaim(leads, data.touches, data.dealers, consultants, POLICY, as_of=as_of)
+    expected = _reclaim_on_the_whole_network(leads, data.touches, data.dealers, consultants,
+                                             POLICY, as_of)
+    assert len(expected) > 50
+    assert {e[3] for e in expected} >= {"reclaimed", "unassigned"}
+    assert [tuple(r) for r in moves.itertuples(index=False)] == expected
+
+    # A late lead of a dealer missing from the dealers table is an error naming it.
+    late = moves.loc[moves["status"] == "reclaimed", "lead_id"].iloc[0]
+    leads.loc[leads["lead_id"] == late, "dealer_id"] = "D-gone"
+    with pytest.raises(ValueError, match=f'{late}: dealer_id "D-gone" is not in the dealers'):
+        leadkit.reclaim(leads, data.touches, data.dealers, consultants, POLICY, as_of=as_of)
 
 
 def test_handover_keeps_a_lead_without_a_dealer_at_the_leaving_consultants_dealer():
