@@ -374,8 +374,7 @@ void GroupByLead(std::span<const int32_t> lead_of_row, int64_t n, int threads,
                 const int64_t leads = std::min(n - first, per_bucket);
                 const int64_t from = bucket_begin[static_cast<size_t>(b)];
                 const int64_t to = bucket_begin[static_cast<size_t>(b) + 1];
-                copy.assign(&out[static_cast<size_t>(from)],
-                            &out[static_cast<size_t>(from)] + (to - from));
+                copy.assign(out.get() + from, out.get() + to);
                 std::fill_n(place.begin(), leads, 0);
                 for (const GroupedTouch& g : copy) ++place[g.lead - first];
                 int64_t position = from;

@@ -288,6 +288,22 @@ TEST(Kpi, UnknownLeadsInSurveysAreAnError) {
                HasSubstr("surveys row 6: lead_id \"K9\" is not in the leads")));
 }
 
+TEST(Kpi, TooManyMethodsAreAnError) {
+  // A batch keeps a touch's method code in 16 bits.
+  Example ex;
+  ex.touches.methods.clear();
+  for (int k = 0; k < 40000; ++k) {
+    ex.touches.methods.push_back("m" + std::to_string(k));
+  }
+  KpiState state;
+  const Columns t = ex.touches.Touches();
+  const Columns s = ex.surveys.Surveys();
+  EXPECT_THAT(state.Add(ex.cadence, ex.leads.columns(), t, &s, ex.as_of),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("touches.method: 40000 distinct values; a "
+                                 "batch takes at most 32767")));
+}
+
 TEST(NearestRank, SmallestValueWithAtLeastQAtOrBelow) {
   MinuteHistogram h = {{1, 1}, {2, 1}, {3, 1}, {4, 1}};
   EXPECT_EQ(NearestRank(h, 0.5), 2);
