@@ -129,10 +129,10 @@ void FreeMemory(std::vector<T>& v) {
   std::vector<T>().swap(v);
 }
 
-// lead_id -> lead row: open addressing over a power of two of slots (at most
-// two thirds full). A slot holds the id's hash, its row and, for ids of up to
-// 16 bytes, the id itself: a lookup reads one slot, which a caller can
-// prefetch.
+// lead_id -> lead row and created_at: open addressing over a power of two of
+// slots (at most two thirds full). A lookup mostly reads one slot, which a
+// caller can prefetch; ids longer than a slot holds are compared with the
+// leads' id column.
 class IdIndex {
  public:
   static uint64_t HashOf(absl::string_view id);
@@ -183,8 +183,7 @@ class IdIndex {
  private:
   // A slot holds what a lookup reads, in one cache line: the hash's top half,
   // the row, its created_at (a touch is checked against it) and ids of up to
-  // 15 bytes.
-  // All bytes 0xFF: empty.
+  // 15 bytes. All bytes 0xFF: empty.
   struct alignas(32) Slot {  // never across two cache lines
     uint32_t tag;
     int32_t row;  // -1: empty
