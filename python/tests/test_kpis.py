@@ -227,6 +227,27 @@ def test_any_split_and_merge_order_gives_the_same_state(seed, cuts, shuffle):
     pd.testing.assert_frame_equal(_kpis.frame_of(merged), _kpis.frame_of(whole))
 
 
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 10_000), st.randoms(use_true_random=False))
+def test_the_order_of_the_touch_rows_does_not_matter(seed, rnd):
+    leads, touches, surveys = random_inputs(seed)
+    # Many touches of one lead at the same time: they are taken by method name, then
+    # grade_after (unchanged first), whatever their rows' order or their codes' order.
+    touches = touches.assign(at=touches["at"].dt.ceil("2D"))
+    rows = list(range(len(touches)))
+    rnd.shuffle(rows)
+    methods = sorted(set(touches["method"]), reverse=True)  # codes against name order
+    shuffled = touches.iloc[rows].reset_index(drop=True).assign(
+        method=lambda t: pd.Categorical(t["method"], categories=methods))
+    one = leadkit.lead_kpis(leads, touches, OABC, surveys=surveys, as_of=RANDOM_AS_OF)
+    two = leadkit.lead_kpis(leads, shuffled, OABC, surveys=surveys, as_of=RANDOM_AS_OF)
+    pd.testing.assert_frame_equal(one, two)
+    ours = leadkit.kpis(leads, shuffled, OABC, surveys=surveys, by="channel",
+                        as_of=RANDOM_AS_OF, threads=2)
+    theirs = reference_kpis(leads, touches, surveys, OABC, RANDOM_AS_OF, by=["channel"])
+    pd.testing.assert_frame_equal(ours, theirs, check_dtype=False)
+
+
 def test_threads_give_the_same_numbers():
     leads, touches, surveys = random_inputs(3, n=200)
     one = leadkit.kpis(leads, touches, OABC, surveys=surveys, by="channel", as_of=RANDOM_AS_OF)
