@@ -1,5 +1,8 @@
 // KPI state over a batch, rows per second (leads; each with five touches):
 //   build/release/bench/kpi_benchmark
+//   LEADKIT_BENCH_LEADS=10000000 build/release/bench/kpi_benchmark  # other
+//   sizes
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <random>
@@ -12,10 +15,14 @@
 namespace leadkit {
 namespace {
 
-// A million leads and five million touches, as the Python converter hands them
-// over: ids as strings (offsets into one buffer), categories as codes.
+// A million leads (LEADKIT_BENCH_LEADS) and five touches each, as the Python
+// converter hands them over: ids as strings (offsets into one buffer),
+// categories as codes.
 struct Batch {
-  int64_t n = 1'000'000;
+  int64_t n =
+      std::getenv("LEADKIT_BENCH_LEADS") != nullptr
+          ? std::max<int64_t>(1, std::atoll(std::getenv("LEADKIT_BENCH_LEADS")))
+          : 1'000'000;
   std::string lead_chars, touch_chars;
   std::vector<int64_t> lead_offsets{0}, touch_offsets{0};
   std::vector<std::string> channels = {"website", "showroom", "phone",
