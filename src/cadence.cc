@@ -8,10 +8,6 @@
 #include <memory>
 #include <utility>
 
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
-
 #include "absl/container/flat_hash_map.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
@@ -514,21 +510,6 @@ std::optional<int> Mapped(const Column* c, const std::vector<int>& of,
 
 }  // namespace
 
-void AdviseHugePages(const void* data, size_t bytes) {
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
-  const auto begin = reinterpret_cast<uintptr_t>(data);
-  const uintptr_t from = (begin + kHuge - 1) & ~(kHuge - 1);
-  const uintptr_t to = (begin + bytes) & ~(kHuge - 1);
-  if (from < to) {
-    madvise(reinterpret_cast<void*>(from), to - from, MADV_HUGEPAGE);
-  }
-#else
-  (void)data;
-  (void)bytes;
-#endif
-}
-
 uint64_t IdIndex::HashOf(absl::string_view id) {
   return absl::Hash<absl::string_view>{}(id);
 }
@@ -540,7 +521,6 @@ void IdIndex::Reset(int64_t capacity, const Column* ids, int threads) {
   size_t size = 16;
   while (size < wanted + wanted / 2) size *= 2;
   slots_.reset(new Slot[size]);  // not cleared: the threads do that below
-  AdviseHugePages(slots_.get(), size * sizeof(Slot));
   RunChunks(static_cast<int64_t>(size), threads,
             [&](int, int64_t begin, int64_t end) {
               std::memset(static_cast<void*>(&slots_[begin]), 0xFF,

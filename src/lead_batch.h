@@ -288,19 +288,6 @@ void RunChunks(int64_t n, int threads, const Fn& fn) {
   for (std::thread& t : pool) t.join();
 }
 
-// Asks the system to back [data, data + bytes) with huge pages where it can
-// (Linux): tables read in random order then miss the TLB far less. A hint;
-// nothing changes where it is not taken.
-void AdviseHugePages(const void* data, size_t bytes);
-
-// Gives `v` room for `n` elements, in huge pages where the system allows,
-// before anything is written to it.
-template <typename T>
-void ReserveHuge(std::vector<T>& v, size_t n) {
-  v.reserve(n);
-  AdviseHugePages(v.data(), n * sizeof(T));
-}
-
 // Groups rows by lead: make(row, lead) of each row whose lead (in
 // lead_of_row) is not -1, into `out`; lead r's are out[offsets[r],
 // offsets[r + 1]) for r < n, ordered by `before` (rows in row order where it
@@ -350,7 +337,6 @@ void GroupByLead(std::span<const int32_t> lead_of_row, int64_t n, int threads,
   // Rows into their buckets: each thread writes a run per bucket.
   const auto size = static_cast<size_t>(total);
   out.reset(new GroupedTouch[size]);
-  AdviseHugePages(out.get(), size * sizeof(GroupedTouch));
   RunChunks(m, threads, [&](int k, int64_t begin, int64_t end) {
     std::vector<int64_t>& at = next[static_cast<size_t>(k)];
     for (int64_t t = begin; t < end; ++t) {
