@@ -36,8 +36,12 @@ def reference_kpis(leads: pd.DataFrame, touches: pd.DataFrame, surveys: pd.DataF
             continue
         grade = _get(row, "grade") or initial[row["lead_id"]]
         mine = touches[(touches["lead_id"] == row["lead_id"]) & (touches["at"] <= as_of)]
-        mine = mine.assign(_g=mine["grade_after"].isna() if "grade_after" in mine else True)
-        mine = mine.sort_values(["at", "method"], kind="stable")
+        # The cadence's touch order (docs/kpis.md): by time; at equal times by method name,
+        # then by grade_after in the policy's order, unchanged first.
+        rank = (mine["grade_after"].map(lambda g: policy.grades.index(g) if isinstance(g, str)
+                                        else -1)
+                if "grade_after" in mine else -1)
+        mine = mine.assign(_rank=rank).sort_values(["at", "method", "_rank"], kind="stable")
         current = grade
         for g in (mine["grade_after"] if "grade_after" in mine else []):
             if isinstance(g, str):
