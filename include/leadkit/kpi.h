@@ -38,12 +38,12 @@
 
 namespace leadkit {
 
-// The counts behind the KPIs of one group. Merging adds them.
 // Value -> how many times it occurs, in value order (a B-tree: tens of
 // thousands of distinct minutes are walked and merged without a cache miss per
 // entry).
 using MinuteHistogram = absl::btree_map<int64_t, int64_t>;
 
+// The counts behind the KPIs of one group. Merging adds them.
 struct KpiCounts {
   int64_t leads = 0;    // created by as_of, not invalid
   int64_t invalid = 0;  // status invalid, created by as_of
