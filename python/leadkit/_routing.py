@@ -271,10 +271,8 @@ def reclaim(leads: Any, touches: Any, dealers: Any, consultants: Any, policy: Po
     network(dealer_frame, staff)  # every row checked once, whichever leads are late
     # A lead is routed within its dealer: each move's router holds that dealer and its staff
     # only (a dealer missing from the tables is left to the whole network to explain).
-    dealer_rows = (dealer_frame.groupby("dealer_id", sort=False).indices
-                   if "dealer_id" in dealer_frame.columns else {})
-    staff_rows = (staff.groupby("dealer_id", sort=False).indices
-                  if "dealer_id" in staff.columns else {})
+    dealer_rows = dealer_frame.groupby("dealer_id", sort=False).indices
+    staff_rows = staff.groupby("dealer_id", sort=False).indices
     rows = []
     for i, lead in enumerate(frame.to_dict("records")):
         if lead["lead_id"] not in late:
