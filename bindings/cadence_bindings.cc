@@ -18,6 +18,15 @@ void RegisterCadence(py::module_& m) {
       },
       py::arg("policy"));
 
+  m.def(
+      "cadence_lead_columns",
+      [] {
+        return std::vector<std::string>(std::begin(kCadenceLeadColumns),
+                                        std::end(kCadenceLeadColumns));
+      },
+      "The leads columns the cadence and the KPIs read beside the rules' "
+      "fields.");
+
   m.def("task_names", [] {
     std::vector<std::string> names;
     for (int k = 0; k < kTaskKinds; ++k) {

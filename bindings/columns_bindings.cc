@@ -21,6 +21,20 @@ std::span<const T> Values(const py::array& a, int64_t n,
   return {static_cast<const T*>(a.data()), static_cast<size_t>(n)};
 }
 
+// `obj` as a C-contiguous array of its own dtype: the caller's buffer when it
+// is one already, else a copy (a reversed or sliced view, as `df.iloc[::-1]`
+// gives). The dtype is checked where the values are read.
+py::array Contiguous(const py::handle obj, const std::string& name) {
+  py::array out = py::array::ensure(obj, py::array::c_style);
+  if (!out) {
+    PyErr_Clear();
+    throw py::value_error(absl::StrCat("column \"", name,
+                                       "\": expected an array, got ",
+                                       std::string(py::str(obj.get_type()))));
+  }
+  return out;
+}
+
 }  // namespace
 
 BatchColumns::BatchColumns(int64_t num_rows, const py::list& specs)
@@ -32,12 +46,12 @@ BatchColumns::BatchColumns(int64_t num_rows, const py::list& specs)
     const auto kind = t[1].cast<std::string>();
     const uint8_t* valid = nullptr;
     if (!t[3].is_none()) {
-      arrays_.push_back(t[3].cast<py::array>());
+      arrays_.push_back(Contiguous(t[3], name));
       valid = Values<uint8_t>(arrays_.back(), num_rows, name).data();
     }
     Column column = Column::ValidityOnly(num_rows, valid);
     if (kind != "validity") {
-      arrays_.push_back(t[2].cast<py::array>());
+      arrays_.push_back(Contiguous(t[2], name));
       const py::array& values = arrays_.back();
       if (kind == "double") {
         column = Column::Doubles(Values<double>(values, num_rows, name), valid);
@@ -54,7 +68,7 @@ BatchColumns::BatchColumns(int64_t num_rows, const py::list& specs)
         // Offsets (num_rows + 1) into a character buffer, as Arrow lays them.
         const std::span<const int64_t> offsets =
             Values<int64_t>(values, num_rows + 1, name);
-        arrays_.push_back(t[4].cast<py::array>());  // `values` dangles now
+        arrays_.push_back(Contiguous(t[4], name));  // `values` dangles now
         const py::array& chars = arrays_.back();
         const std::span<const uint8_t> bytes =
             Values<uint8_t>(chars, chars.size(), name);

@@ -131,6 +131,15 @@ struct ScheduleResult {
       grades;  // per lead: the grade in force at as_of (-1 = rejected)
 };
 
+// The columns of the leads table the cadence reads (and so the KPIs, which
+// judge deadlines with it), beside the fields the policy's rules read. Each
+// needs its values, not only its null flags: a converter passes all of them
+// in full (python/leadkit/_frames.py, `engine_fields`).
+inline constexpr absl::string_view kCadenceLeadColumns[] = {
+    "lead_id",  "created_at", "assigned_at", "won_at",  "delivered_at",
+    "lost_at",  "status",     "lost_review", "grade",   "channel",
+    "model",    "birthday",   "entered_at"};
+
 // A policy with its calendar: the deadline rules and the task engine.
 // The policy's calendar: its preset, in the policy's calendar time zone (the
 // preset's hours and dates read as wall times there). NotFound when the

@@ -66,7 +66,7 @@ def _phones(values: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, np.nda
     ok = {p: bool(_MOBILE.fullmatch(d) or _LANDLINE.fullmatch(d)) for p, d in digits.items()}
     texts = pd.Series(values, dtype=object).where(present, None)
     normal = texts.map(digits).to_numpy(dtype=object)
-    valid = texts.map(ok).fillna(False).to_numpy(dtype=bool)
+    valid = texts.map(ok).eq(True).to_numpy(dtype=bool)  # no text at all maps to NaN
     return np.where(present, normal, None), valid & present
 
 

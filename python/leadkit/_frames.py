@@ -372,6 +372,14 @@ def column_spec(frame, name, field_type, *, table, labels, tz=None, validity_onl
         return (name, "validity", None, series.notna().to_numpy().view(np.uint8), None)
     if field_type == "number":
         return _number_spec(name, series, table, labels)
+    if field_type == "double":  # a number an engine reads as double only (coordinates)
+        spec = _number_spec(name, series, table, labels)
+        if spec[1] == "int64":
+            values, valid = spec[2].astype(np.float64), spec[3]
+            if valid is not None:
+                values[~valid.astype(bool)] = np.nan
+            spec = (name, "double", values, None, None)
+        return spec
     if field_type == "bool":
         return _bool_spec(name, series, table, labels)
     if field_type == "string":
@@ -417,6 +425,26 @@ def lead_specs(frame, fields, *, table="leads", compared=(), tz=None, id_column=
     return table_specs(frame, {name: LEAD_FIELDS[name][0] for name in fields}, table=table,
                        compared=set(compared), tz=tz, id_column=id_column,
                        ids_as_strings=ids_as_strings)
+
+
+#: The leads columns the cadence and the KPIs read beside the policy's rule fields (C++
+#: ``kCadenceLeadColumns``): always passed with their values.
+CADENCE_LEAD_COLUMNS = list(_core.cadence_lead_columns())
+
+
+def engine_fields(impl, *, cadence: bool, extra: Iterable[str] = ()
+                  ) -> tuple[dict[str, str], set[str]]:
+    """What an engine reads of the leads table, in one place: ``({field: type}, compared)``.
+
+    The policy's rule fields are read for their null flags only, unless a rule compares their
+    values; with `cadence`, the columns the cadence (and so the KPIs) read are read in full, as
+    are the `extra` lead fields (group keys). A field in both lists is read in full.
+    """
+    full = [*(CADENCE_LEAD_COLUMNS if cadence else ["lead_id"]),
+            *[name for name in extra if name in LEAD_FIELDS]]
+    names = list(dict.fromkeys([*full, *impl.fields]))
+    compared = set(full) | set(impl.compared_fields)
+    return {name: LEAD_FIELDS[name][0] for name in names}, compared
 
 
 def latest_instant(specs) -> int | None:

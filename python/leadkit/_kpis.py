@@ -108,12 +108,10 @@ class _Inputs:
                             else pd.Series([None] * len(lead_frame), dtype=object))
             lead_frame = lead_frame.assign(region_id=lead_dealers.map(region_of).astype(object))
         impl = policy._impl
-        fields = {name: _frames.LEAD_FIELDS[name][0] for name in dict.fromkeys(
-            [*_schedule._LEAD_COLUMNS, "entered_at", *impl.fields,
-             *[n for n in names if n in _frames.LEAD_FIELDS]])}
+        fields, compared = _frames.engine_fields(impl, cadence=True, extra=names)
         if "region_id" in names:
             fields["region_id"] = "string"
-        compared = set(fields) - (set(impl.fields) - set(impl.compared_fields))
+            compared.add("region_id")
         self.leads = lead_frame
         self.lead_specs = _frames.table_specs(lead_frame, fields, table="leads",
                                               compared=compared, tz=tz, ids_as_strings=True)

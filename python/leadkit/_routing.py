@@ -151,7 +151,7 @@ def parse_file_number(text: str) -> tuple[str, int, int]:
 
 _ROUTE_COLUMNS = {"lead_id": "string", "created_at": "instant", "phone": "string",
                   "dealer_id": "string", "model": "string", "city": "string",
-                  "lat": "number", "lon": "number"}
+                  "lat": "double", "lon": "double"}
 
 
 def route(leads: Any, dealers: Any, consultants: Any, policy: Policy, *,

@@ -11,9 +11,6 @@ import pandas as pd
 from . import _core, _frames
 from ._policy import Policy
 
-# The lead columns the cadence reads, beside the fields the policy's rules read.
-_LEAD_COLUMNS = ["lead_id", "created_at", "assigned_at", "won_at", "delivered_at", "lost_at",
-                 "status", "lost_review", "grade", "channel", "model", "birthday"]
 _TOUCH_COLUMNS = {"lead_id": "string", "at": "instant", "method": "string",
                   "grade_after": "string"}
 _TASK_NAMES = list(_core.task_names())
@@ -32,10 +29,9 @@ def _run(leads, touches, policy: Policy, as_of, tz, collect: bool):
     _frames.require_columns(lead_frame, "leads", ["lead_id", "created_at"])
     _frames.require_columns(touch_frame, "touches", ["lead_id", "at", "method"])
     impl = policy._impl
-    fields = list(dict.fromkeys([*_LEAD_COLUMNS, *impl.fields]))
-    compared = set(_LEAD_COLUMNS) | set(impl.compared_fields)
-    lead_specs = _frames.lead_specs(lead_frame, fields, compared=compared, tz=tz,
-                                    ids_as_strings=True)
+    fields, compared = _frames.engine_fields(impl, cadence=True)
+    lead_specs = _frames.table_specs(lead_frame, fields, table="leads", compared=compared,
+                                     tz=tz, ids_as_strings=True)
     touch_specs = _frames.table_specs(touch_frame, _TOUCH_COLUMNS, table="touches", tz=tz,
                                       ids_as_strings=True)
     if as_of is None:

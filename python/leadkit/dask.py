@@ -60,8 +60,8 @@ def _align(frames: list[dd.DataFrame]) -> list[dd.DataFrame]:
 
 def _lead_instants(policy: Policy, extra=()) -> set[str]:
     """The lead columns read as instants by the pandas path (so the same as_of is found)."""
-    names = [*_schedule._LEAD_COLUMNS, *policy._impl.fields, *extra]
-    return {n for n in names if _frames.LEAD_FIELDS.get(n, ("",))[0] == "instant"}
+    fields, _ = _frames.engine_fields(policy._impl, cadence=True, extra=extra)
+    return {n for n, kind in fields.items() if kind == "instant"}
 
 
 def _instant_max(frame: dd.DataFrame, read: set[str]) -> list:
