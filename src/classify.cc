@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <span>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -187,12 +189,38 @@ void EvalLeaf(const BoundLeaf& b, int64_t begin, int n,
   }
 }
 
+// The dictionaries of a batch's personal columns in the form rules compare
+// them (NormalizeValue), each entry normalised once per batch however many
+// leaves read the column; the literals were normalised when the policy was
+// compiled.
+class NormalizedDictionaries {
+ public:
+  std::span<const std::string> Of(const Column& column,
+                                  const LeadFieldInfo& field) {
+    for (const auto& [seen, entries] : done_) {
+      if (seen == &column) return entries;
+    }
+    std::vector<std::string> entries;
+    entries.reserve(column.dictionary().size());
+    for (const std::string& entry : column.dictionary()) {
+      entries.push_back(NormalizeValue(field.name, entry));
+    }
+    done_.emplace_back(&column, std::move(entries));
+    return done_.back().second;
+  }
+
+ private:
+  // A batch has four personal fields at most: a list is enough.
+  std::vector<std::pair<const Column*, std::vector<std::string>>> done_;
+};
+
 // Evaluates a policy's condition trees over blocks of one batch.
 class Evaluator {
  public:
   static absl::StatusOr<Evaluator> Bind(const PolicyData& policy,
                                         const Columns& leads) {
     Evaluator e(policy);
+    NormalizedDictionaries normalized;
     e.leaves_.resize(policy.leaves.size());
     for (size_t k = 0; k < policy.leaves.size(); ++k) {
       const CompiledLeaf& leaf = policy.leaves[k];
@@ -210,7 +238,9 @@ class Evaluator {
                                       : ColumnTypeName(b.column->type())));
       }
       if (!null_test && b.column->type() == ColumnType::kCode) {
-        const auto dictionary = b.column->dictionary();
+        const std::span<const std::string> dictionary =
+            leaf.field->personal ? normalized.Of(*b.column, *leaf.field)
+                                 : b.column->dictionary();
         b.code_match.assign(dictionary.size(), 0);
         for (size_t c = 0; c < dictionary.size(); ++c) {
           for (const std::string& s : leaf.strings) {
@@ -331,14 +361,14 @@ std::string ValueText(const Column* column, const LeadFieldInfo& field,
   if (column == nullptr || column->IsNull(row)) return "null";
   if (column->validity_only()) return "not null";
   if (field.personal) {
-    // Personal data of any storage type is shown masked, never as stored.
+    // Personal data of any storage type is shown as rules compare it
+    // (normalised), masked, never as stored.
+    const std::string stored =
+        column->type() == ColumnType::kCode
+            ? column->StringAt(row)
+            : absl::StrFormat("%.0f", column->NumberAt(row));
     return absl::StrCat(
-        "\"",
-        MaskValue(field.name,
-                  column->type() == ColumnType::kCode
-                      ? column->StringAt(row)
-                      : absl::StrFormat("%.0f", column->NumberAt(row))),
-        "\"");
+        "\"", MaskValue(field.name, NormalizeValue(field.name, stored)), "\"");
   }
   if (column->type() == ColumnType::kCode) {
     return absl::StrCat("\"", MaskValue(field.name, column->StringAt(row)),

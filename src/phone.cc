@@ -71,6 +71,18 @@ std::string MaskEmail(absl::string_view email) {
          std::string(email.substr(at));
 }
 
+std::string NormalizeValue(absl::string_view field, absl::string_view value) {
+  const LeadFieldInfo* info = FindLeadField(field);
+  if (info == nullptr || !info->personal) return std::string(value);
+  const absl::string_view trimmed = absl::StripAsciiWhitespace(value);
+  if (field == "phone") {
+    std::string digits = NormalizePhone(trimmed);
+    return digits.empty() ? std::string(trimmed) : digits;
+  }
+  if (field == "email") return absl::AsciiStrToLower(trimmed);
+  return std::string(trimmed);
+}
+
 std::string MaskValue(absl::string_view field, absl::string_view value) {
   const LeadFieldInfo* info = FindLeadField(field);
   if (info == nullptr || !info->personal) return std::string(value);

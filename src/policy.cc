@@ -853,7 +853,7 @@ int CompileNode(const Condition& c, PolicyData& data) {
         leaf.numbers.push_back(*b ? 1.0 : 0.0);
       }
       if (const std::string* s = std::get_if<std::string>(&v)) {
-        leaf.strings.push_back(*s);
+        leaf.strings.push_back(NormalizeValue(c.field, *s));
       }
     }
     if (std::find(data.fields.begin(), data.fields.end(), c.field) ==
@@ -1063,6 +1063,17 @@ std::string BandText(const ScoreBand& band) {
       band.max ? LiteralText(*band.max) : "inf", ")");
 }
 
+Condition NormalizedCondition(const Condition& condition) {
+  Condition out = condition;
+  for (Condition& child : out.children) child = NormalizedCondition(child);
+  for (Literal& v : out.values) {
+    if (std::string* s = std::get_if<std::string>(&v)) {
+      *s = NormalizeValue(out.field, *s);
+    }
+  }
+  return out;
+}
+
 std::string ConditionText(const Condition& c) {
   if (c.kind != Condition::Kind::kCompare) {
     std::vector<std::string> parts;
@@ -1075,12 +1086,13 @@ std::string ConditionText(const Condition& c) {
   if (c.op == Op::kIsNull || c.op == Op::kNotNull) {
     return absl::StrCat(c.field, " ", OpName(c.op));
   }
-  // A literal compared with a personal field is personal data too: masked like
-  // the values.
+  // A literal compared with a personal field is personal data too: shown as
+  // the rule compares it, masked like the values.
   const auto shown = [&](const Literal& v) {
     const std::string* s = std::get_if<std::string>(&v);
-    return s == nullptr ? LiteralText(v)
-                        : absl::StrCat("\"", MaskValue(c.field, *s), "\"");
+    if (s == nullptr) return LiteralText(v);
+    return absl::StrCat("\"", MaskValue(c.field, NormalizeValue(c.field, *s)),
+                        "\"");
   };
   if (c.op == Op::kIn) {
     std::vector<std::string> parts;

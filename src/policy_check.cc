@@ -4,6 +4,8 @@
 //   earlier rule
 //       takes every lead this one would;
 //   (c) this rule's own conditions contradict each other (x <= 10 and x > 20).
+// Literals of personal fields are compared in normalised form, as the evaluator
+// compares them.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -123,8 +125,14 @@ bool Contains(const std::vector<Condition>& set, const Condition& c) {
 
 }  // namespace
 
-void CheckReachability(const std::vector<Rule>& rules,
+void CheckReachability(const std::vector<Rule>& written,
                        std::vector<Issue>& issues) {
+  // Personal fields compare normalised, so the analysis does too:
+  // phone == "+86 138-0013-8000" and phone == "13800138000" are one condition.
+  std::vector<Rule> rules = written;
+  for (Rule& rule : rules) {
+    for (Condition& c : rule.when) c = NormalizedCondition(c);
+  }
   for (size_t j = 0; j < rules.size(); ++j) {
     const Rule& rule = rules[j];
     const std::string path = absl::StrCat("/rules/", j);

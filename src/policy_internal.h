@@ -17,7 +17,8 @@ struct CompiledLeaf {
   const LeadFieldInfo* field = nullptr;
   Op op = Op::kEq;
   std::vector<double> numbers;       // number and bool fields (bool as 0/1)
-  std::vector<std::string> strings;  // string fields
+  std::vector<std::string> strings;  // string fields; personal ones
+                                     // normalised (NormalizeValue)
   std::string text;  // "purchase_within_days <= 90", for reasons and traces
 };
 
@@ -46,6 +47,12 @@ std::string LiteralText(const Literal& literal);
 // Renders a condition as in reasons and traces: "purchase_within_days <= 90",
 // "any_of(asked_price == true, asked_config == true)".
 std::string ConditionText(const Condition& condition);
+
+// `condition` with every string literal of a personal field in the form rules
+// compare it (NormalizeValue: "+86 138-0013-8000" -> "13800138000"), in groups
+// too. The policy keeps the literals as written; the evaluator and the
+// reachability analysis use this form.
+Condition NormalizedCondition(const Condition& condition);
 
 // Appends the warnings about rules that can never fire
 // (docs/policy.md#warnings).

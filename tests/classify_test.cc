@@ -19,6 +19,7 @@ using ::leadkit::testing::IsOk;
 using ::leadkit::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 Policy MustLoad(const std::string& text) {
   absl::StatusOr<PolicyLoad> load = Policy::FromJson(text);
@@ -165,6 +166,153 @@ TEST(Classify, MasksPersonalDataHeldAsNumbers) {
   ASSERT_THAT(c, IsOk());
   ASSERT_EQ(c->reasons.size(), 1u);
   EXPECT_EQ(c->reasons[0], "phone not_null (value: \"138****8000\")");
+}
+
+// Regression: `phone == "13800000000"` did not hold for a lead whose phone was
+// "+86 138-0000-0000", while the reason printed both sides alike. Personal
+// fields compare normalised (docs/policy.md#personal-fields).
+TEST(Classify, PersonalFieldsCompareNormalised) {
+  const auto lead = [](const char* field, const char* value) {
+    return LeadRecord().SetString(field, value);
+  };
+  const std::vector<OperatorCase> cases = {
+      // Phone: +86 / 0086 and separators go, on either side.
+      {R"({"field": "phone", "op": "==", "value": "13800000000"})",
+       lead("phone", "+86 138-0000-0000"), "yes"},
+      {R"({"field": "phone", "op": "==", "value": "+86 138 0000 0000"})",
+       lead("phone", "13800000000"), "yes"},
+      {R"({"field": "phone", "op": "==", "value": "13800000000"})",
+       lead("phone", "0086 13800000000"), "yes"},
+      {R"({"field": "phone", "op": "==", "value": "13800000000"})",
+       lead("phone", " (138) 0000.0000 "), "yes"},
+      // Another number stays another number.
+      {R"({"field": "phone", "op": "==", "value": "13800000000"})",
+       lead("phone", "+86 138-0000-0001"), "no"},
+      {R"({"field": "phone", "op": "!=", "value": "13800000000"})",
+       lead("phone", "+86 138-0000-0000"), "no"},
+      {R"({"field": "phone", "op": "!=", "value": "13800000000"})",
+       lead("phone", "139 0000 0000"), "yes"},
+      {R"({"field": "phone", "op": "in", "value": ["13900000000", "+86 13800000000"]})",
+       lead("phone", "138-0000-0000"), "yes"},
+      {R"({"field": "phone", "op": "in", "value": ["13900000000", "+86 13800000000"]})",
+       lead("phone", "13700000000"), "no"},
+      // Text that is not a phone number is compared trimmed: it never equals a
+      // number, even one whose digits it holds.
+      {R"({"field": "phone", "op": "==", "value": "13800000000"})",
+       lead("phone", "call 13800000000"), "no"},
+      {R"({"field": "phone", "op": "==", "value": "unknown"})",
+       lead("phone", " unknown "), "yes"},
+      // E-mail: trimmed, case-insensitive.
+      {R"({"field": "email", "op": "==", "value": "li.lei@example.com"})",
+       lead("email", " Li.Lei@Example.COM "), "yes"},
+      {R"({"field": "email", "op": "==", "value": "LI.LEI@example.com"})",
+       lead("email", "li.lei@example.com"), "yes"},
+      {R"({"field": "email", "op": "==", "value": "li.lei@example.com"})",
+       lead("email", "li.lei@example.org"), "no"},
+      // WeChat ids and names: trimmed only; case is kept.
+      {R"({"field": "wechat", "op": "==", "value": "wxid_abc"})",
+       lead("wechat", "\twxid_abc "), "yes"},
+      {R"({"field": "wechat", "op": "==", "value": "wxid_abc"})",
+       lead("wechat", "WXID_ABC"), "no"},
+      {R"({"field": "name", "op": "in", "value": ["王小明 "]})",
+       lead("name", " 王小明"), "yes"},
+      // Fields that are not personal compare as written.
+      {R"({"field": "channel", "op": "==", "value": "phone"})",
+       lead("channel", " phone"), "no"},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    SCOPED_TRACE(absl::StrCat("case ", i, ": ", cases[i].condition));
+    EXPECT_EQ(GradeOf(OneCondition(cases[i].condition), cases[i].lead),
+              cases[i].grade);
+  }
+}
+
+TEST(Classify, PersonalFieldsCompareNormalisedWithMaskedReasons) {
+  Policy policy =
+      OneCondition(R"({"field": "phone", "op": "==", "value": "13800000000"})");
+  absl::StatusOr<Classification> c = Classify(
+      policy, LeadRecord().SetString("phone", "+86 138-0000-0000").AsColumns());
+  ASSERT_THAT(c, IsOk());
+  EXPECT_EQ(c->grade_name, "yes");
+  EXPECT_THAT(c->reasons,
+              ElementsAre("phone == \"138****0000\" (value: \"138****0000\")"));
+
+  policy = OneCondition(
+      R"({"field": "email", "op": "==", "value": "LI.LEI@EXAMPLE.COM"})");
+  c = Classify(
+      policy,
+      LeadRecord().SetString("email", "  Li.Lei@Example.com").AsColumns());
+  ASSERT_THAT(c, IsOk());
+  EXPECT_EQ(c->grade_name, "yes");
+  EXPECT_THAT(c->reasons, ElementsAre("email == \"l***@example.com\" "
+                                      "(value: \"l***@example.com\")"));
+}
+
+// A phone held as numbers cannot be compared with text; the error names the
+// column and shows the rule's literal masked.
+TEST(Classify, PersonalFieldsCompareNormalisedErrorsAreMasked) {
+  Policy policy = OneCondition(
+      R"({"field": "phone", "op": "==", "value": "+86 138-0000-0000"})");
+  absl::StatusOr<Classification> c = Classify(
+      policy, LeadRecord().SetNumber("phone", 13800000000).AsColumns());
+  EXPECT_THAT(c,
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("leads.phone: the policy reads it as a string "
+                                 "field (phone == \"138****0000\")")));
+  EXPECT_THAT(c.status().message(), Not(HasSubstr("13800000000")));
+}
+
+// The batch path normalises each dictionary entry once and agrees with the
+// single-lead path row by row; a column read by several conditions, and codes
+// repeated across rows, included.
+TEST(ClassifyBatch, PersonalFieldsCompareNormalised) {
+  const Policy policy = MustLoad(R"({
+    "grades": ["vip", "mail", "other"],
+    "rules": [
+      {"id": "vip", "when": [{"any_of": [
+          {"field": "phone", "op": "==", "value": "+86 138 0000 0000"},
+          {"field": "phone", "op": "in", "value": ["13900000000"]}]}],
+       "grade": "vip"},
+      {"id": "mail", "when": [{"field": "email", "op": "==", "value": "vip@example.com"},
+                              {"field": "phone", "op": "!=", "value": "13700000000"}],
+       "grade": "mail"},
+      {"id": "default", "grade": "other"}],
+    "cadence": {"follow_up_days": {"vip": 1, "mail": 2, "other": 3}}})");
+  const std::vector<std::string> phones = {
+      "13800000000", "+86 138-0000-0000", "0086 139 0000 0000", "13700000000",
+      "15000000000"};
+  const std::vector<std::string> emails = {" VIP@Example.com", "x@example.com"};
+  // Row i: phone code, email code (-1 = null), expected rule.
+  struct Row {
+    int32_t phone;
+    int32_t email;
+    const char* rule;
+  };
+  const std::vector<Row> rows = {
+      {0, -1, "vip"},     {1, 1, "vip"},      {2, -1, "vip"},
+      {3, 0, "default"},  {4, 0, "mail"},     {-1, 0, "default"},
+      {1, 0, "vip"},      {4, 1, "default"},  {3, -1, "default"},
+  };
+  std::vector<int32_t> phone_codes, email_codes;
+  for (const Row& r : rows) {
+    phone_codes.push_back(r.phone);
+    email_codes.push_back(r.email);
+  }
+  const auto n = static_cast<int64_t>(rows.size());
+  Columns leads(n);
+  ASSERT_THAT(leads.Add("phone", Column::Codes(phone_codes, phones)), IsOk());
+  ASSERT_THAT(leads.Add("email", Column::Codes(email_codes, emails)), IsOk());
+  std::vector<int32_t> grades(rows.size()), rules(rows.size());
+  ASSERT_THAT(ClassifyBatch(policy, leads, grades, rules), IsOk());
+  for (int64_t i = 0; i < n; ++i) {
+    SCOPED_TRACE(absl::StrCat("row ", i));
+    const auto k = static_cast<size_t>(i);
+    EXPECT_EQ(policy.rule_ids()[static_cast<size_t>(rules[k])], rows[k].rule);
+    absl::StatusOr<Classification> one = Classify(policy, leads, i);
+    ASSERT_THAT(one, IsOk());
+    EXPECT_EQ(one->rule, rules[k]);
+    EXPECT_EQ(one->grade, grades[k]);
+  }
 }
 
 TEST(Classify, NumberFieldsDoNotReadBooleanColumns) {

@@ -139,6 +139,60 @@ TEST(Explain, BandEdgesAreHalfOpen) {
             "B");  // 40
 }
 
+// Regression: the trace printed `phone == "138****0000" ["138****0000"]` as
+// failed for "+86 138-0000-0000" against "13800000000". Personal fields compare
+// normalised; both sides are shown normalised and masked, and no personal value
+// appears unmasked anywhere in the explanation.
+TEST(Explain, PersonalFieldsCompareNormalised) {
+  absl::StatusOr<PolicyLoad> load = Policy::FromJson(R"({
+    "grades": ["A", "B", "C"],
+    "rules": [
+      {"id": "vip", "when": [{"field": "phone", "op": "==", "value": "13800000000"}], "grade": "A"},
+      {"id": "mail", "when": [{"field": "email", "op": "==", "value": "LI.LEI@example.com "},
+                              {"field": "name", "op": "not_null"}], "grade": "B"},
+      {"id": "default", "grade": "C"}],
+    "cadence": {"follow_up_days": {"A": 1, "B": 2, "C": 3}}})");
+  ASSERT_THAT(load, IsOk());
+  const Policy policy = *load->policy();
+  struct Case {
+    const char* lead;
+    std::vector<std::string> trace;
+    std::vector<std::string> reasons;
+  };
+  const std::vector<Case> cases = {
+      {R"({"phone": "+86 138-0000-0000"})",
+       {R"(vip fired: phone == "138****0000" ["138****0000"])"},
+       {R"(phone == "138****0000" (value: "138****0000"))"}},
+      {R"({"phone": "0086 13800000000", "email": "x@example.com"})",
+       {R"(vip fired: phone == "138****0000" ["138****0000"])"},
+       {R"(phone == "138****0000" (value: "138****0000"))"}},
+      {R"({"phone": "+86 139-0000-0000", "email": " Li.Lei@Example.COM",
+           "name": " 王小明 "})",
+       {R"(vip failed: phone == "138****0000" ["139****0000"])",
+        R"(mail fired: all_of(email == "l***@example.com", name not_null) )"
+        R"([email: "l***@example.com", name: "王**"])"},
+       {R"(email == "l***@example.com" (value: "l***@example.com"))",
+        R"(name not_null (value: "王**"))"}},
+      {R"({"phone": "13900000000", "email": "li.lei@example.org"})",
+       {R"(vip failed: phone == "138****0000" ["139****0000"])",
+        R"(mail failed: email == "l***@example.com" ["l***@example.org"])",
+        "default fired:  []"},
+       {"no earlier rule held; this rule has no conditions"}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.lead);
+    const Explanation e = ExplainJson(policy, c.lead);
+    EXPECT_EQ(Lines(e), c.trace);
+    EXPECT_EQ(e.reasons, c.reasons);
+    for (const std::string& text : Lines(e)) {
+      for (const char* raw : {"13800000000", "13900000000", "Li.Lei",
+                              "li.lei", "王小明"}) {
+        EXPECT_EQ(text.find(raw), std::string::npos) << text;
+      }
+    }
+  }
+}
+
 TEST(ClassifyBatch, ScoringRowsAgreeWithExplain) {
   const Policy policy = Mixed();
   const std::string leads = R"([

@@ -12,6 +12,18 @@ TEST(NormalizePhone, StripsCountryCodeAndSeparators) {
   EXPECT_EQ(NormalizePhone("call me"), "");
 }
 
+// The form rules compare personal fields in (docs/policy.md#personal-fields).
+TEST(NormalizeValue, PersonalFieldsCompareNormalised) {
+  EXPECT_EQ(NormalizeValue("phone", "+86 138-0013-8000"), "13800138000");
+  EXPECT_EQ(NormalizeValue("phone", " 0086 (138) 0013.8000 "), "13800138000");
+  EXPECT_EQ(NormalizeValue("phone", " call me "), "call me");
+  EXPECT_EQ(NormalizeValue("email", " Li.Lei@Example.COM\t"),
+            "li.lei@example.com");
+  EXPECT_EQ(NormalizeValue("wechat", " WXID_abc "), "WXID_abc");
+  EXPECT_EQ(NormalizeValue("name", "\n王小明 "), "王小明");
+  EXPECT_EQ(NormalizeValue("model", " C200 "), " C200 ");
+}
+
 TEST(Mask, NeverShowsTheWholeValue) {
   EXPECT_EQ(MaskPhone("+86 138-0013-8000"), "138****8000");
   EXPECT_EQ(MaskPhone("6552998"), "*****98");

@@ -101,6 +101,42 @@ TEST(CheckReachability, FindsRulesThatCanNeverFire) {
   }
 }
 
+// Personal fields compare normalised, and so does the analysis: two spellings
+// of one phone number are one value, shown masked in the warning.
+TEST(CheckReachability, PersonalFieldsCompareNormalised) {
+  const std::vector<Case> cases = {
+      {"one number spelled twice is no contradiction",
+       R"({"id": "ok", "when": [{"field": "phone", "op": "==", "value": "13800000000"},
+                                {"field": "phone", "op": "in", "value": ["+86 138-0000-0000"]}], "grade": "a"})",
+       "", "", ""},
+      {"equal and not equal to one number",
+       R"({"id": "never", "when": [{"field": "phone", "op": "==", "value": "+86 138-0000-0000"},
+                                   {"field": "phone", "op": "!=", "value": "13800000000"}], "grade": "a"})",
+       "/rules/0", "never",
+       R"(phone == "138****0000" and phone != "138****0000")"},
+      {"an earlier rule with the same number spelled otherwise",
+       R"({"id": "wide", "when": [{"field": "email", "op": "==", "value": "li.lei@example.com"}], "grade": "a"},
+          {"id": "narrow", "when": [{"field": "email", "op": "==", "value": " Li.Lei@Example.com"},
+                                    {"field": "test_drive", "op": "==", "value": true}], "grade": "b"})",
+       "/rules/1", "narrow", "every condition of the earlier rule \"wide\""},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::vector<Issue> warnings = WarningsFor(c.rules);
+    if (c.path.empty()) {
+      EXPECT_TRUE(warnings.empty()) << FormatIssue(warnings.front());
+      continue;
+    }
+    ASSERT_EQ(warnings.size(), 1u);
+    EXPECT_EQ(warnings[0].path, c.path);
+    EXPECT_EQ(warnings[0].rule, c.rule);
+    EXPECT_THAT(warnings[0].message, ::testing::HasSubstr("can never fire"));
+    EXPECT_THAT(warnings[0].message, ::testing::HasSubstr(c.message));
+    EXPECT_THAT(warnings[0].message,
+                ::testing::Not(::testing::HasSubstr("13800000000")));
+  }
+}
+
 TEST(CheckReachability, WarnsAboutAGradeNoRuleGives) {
   absl::StatusOr<PolicyLoad> load = Policy::FromJson(
       R"({"grades": ["a", "b"], "rules": [{"id": "d", "grade": "a"}],

@@ -10,6 +10,12 @@
 // comparison per row. Both calls are const on the policy and safe to run from
 // many threads at once.
 //
+// Personal fields (name, phone, wechat, email) compare in normalised form
+// (NormalizeValue in phone.h): the policy's literals when it is compiled, a
+// batch's dictionary entries once per call. `phone == "13800138000"` holds for
+// "+86 138-0013-8000"; reasons and traces show both sides normalised and
+// masked: `phone == "138****8000" (value: "138****8000")`.
+//
 // Example (three_level preset):
 //   LeadRecord lead;
 //   lead.SetString("model", "C200").SetBool("asked_price", true)

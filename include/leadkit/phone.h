@@ -1,9 +1,12 @@
 // Personal data: phone normalisation and masking. Names, phone numbers, WeChat
 // ids and e-mail addresses never appear unmasked in an error, log line,
 // explanation or report; every place that prints a lead's value goes through
-// MaskValue.
+// MaskValue. Rules compare personal fields in the form NormalizeValue gives
+// (docs/policy.md#personal-fields), so two spellings of one number are equal.
 //
 // Example:
+//   NormalizeValue("phone", "+86 138-0013-8000");      // "13800138000"
+//   NormalizeValue("email", " Li.Lei@Example.com ");   // "li.lei@example.com"
 //   MaskPhone("+86 138-0013-8000");   // "138****8000"
 //   MaskName("王小明");                // "王**"
 //   MaskEmail("li.lei@example.com");  // "l***@example.com"
@@ -33,6 +36,13 @@ std::string MaskName(absl::string_view name);
 
 // Keeps the first character of the local part and the domain.
 std::string MaskEmail(absl::string_view email);
+
+// The form in which rules compare a value of a personal lead field: a phone
+// number by NormalizePhone (the trimmed text when it is not a phone number, so
+// it never equals one), an e-mail address trimmed of ASCII whitespace with its
+// ASCII letters lower-cased, a name or WeChat id trimmed of ASCII whitespace.
+// Returns `value` unchanged when `field` is not personal.
+std::string NormalizeValue(absl::string_view field, absl::string_view value);
 
 // Masks `value` when `field` is a personal lead field (name, phone, wechat,
 // email); returns it unchanged otherwise.

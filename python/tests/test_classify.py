@@ -254,3 +254,47 @@ def test_single_lead_booleans_may_be_zero_or_one():
     assert policy.classify({"asked_price": 0}).grade == "tofu"
     with pytest.raises(ValueError, match="expected true or false"):
         policy.classify({"asked_price": 2})
+
+
+def test_personal_fields_compare_normalised():
+    # Regression: a phone rule compared raw text, so "+86 138-0000-0000" missed
+    # "13800000000" while the reason showed both masked alike.
+    doc = {
+        "grades": ["vip", "mail", "other"],
+        "rules": [
+            {"id": "vip", "when": [{"field": "phone", "op": "==", "value": "13800000000"}],
+             "grade": "vip"},
+            {"id": "mail", "when": [{"field": "email", "op": "in",
+                                     "value": ["Li.Lei@Example.com"]}],
+             "grade": "mail"},
+            {"id": "default", "grade": "other"},
+        ],
+        "cadence": {"follow_up_days": {"vip": 1, "mail": 2, "other": 3}},
+    }
+    policy = Policy.from_json(json.dumps(doc))
+    leads = pd.DataFrame({
+        "lead_id": ["L1", "L2", "L3", "L4", "L5", "L6"],
+        "phone": ["+86 138-0000-0000", "0086 13800000000", "13800000001", None,
+                  "+86 138-0000-0000", "138 0000 0001"],
+        "email": [None, None, None, " LI.LEI@example.com ", None, "li.lei@example.org"],
+    })
+    result = leadkit.classify(leads, policy)
+    assert list(result["rule"]) == ["vip", "vip", "default", "mail", "vip", "default"]
+    assert list(result["grade"]) == ["vip", "vip", "other", "mail", "vip", "other"]
+    # The single-lead path agrees with the batch, row by row.
+    for row, want in zip(leads.to_dict("records"), result["rule"]):
+        lead = {k: v for k, v in row.items() if k != "lead_id" and v is not None}
+        assert policy.classify(lead).rule == want
+
+    c = policy.classify({"phone": "+86 138-0000-0000"})
+    assert (c.grade, c.rule) == ("vip", "vip")
+    assert c.reasons == ['phone == "138****0000" (value: "138****0000")']
+
+    e = policy.explain({"phone": "13800000001", "email": " LI.LEI@example.com "})
+    assert [(t.rule, t.fired, t.condition, t.value) for t in e.trace] == [
+        ("vip", False, 'phone == "138****0000"', '"138****0001"'),
+        ("mail", True, 'email in ["l***@example.com"]', '"l***@example.com"'),
+    ]
+    shown = " ".join([*e.reasons, *(t.condition + t.value for t in e.trace)])
+    for raw in ("13800000000", "13800000001", "LI.LEI", "li.lei"):
+        assert raw not in shown
