@@ -35,17 +35,61 @@ _NUMERIC_INFERRED = {"integer", "floating", "mixed-integer-float", "decimal", "e
 
 
 def as_frame(data: Any, table: str) -> pd.DataFrame:
-    """Accepts a pandas DataFrame, a pyarrow Table or a list of dicts."""
+    """The caller's table as a pandas DataFrame: a DataFrame as it is; a pyarrow Table or
+    RecordBatch, a RecordBatchReader, or any object with ``__arrow_c_stream__`` (a Polars
+    DataFrame, a DuckDB relation) read through Arrow, its columns wrapped, not converted
+    (:func:`arrow_frame`); a list of dicts as records."""
     if isinstance(data, pd.DataFrame):
         return data
-    if type(data).__module__.startswith("pyarrow") and hasattr(data, "to_pandas"):
-        return data.to_pandas()
+    arrow = _arrow_table(data)
+    if arrow is not None:
+        return arrow_frame(arrow)
     if isinstance(data, list) and all(isinstance(row, dict) for row in data):
         return pd.DataFrame.from_records(data) if data else pd.DataFrame()
     raise TypeError(
-        f"{table}: expected a pandas DataFrame, a pyarrow Table or a list of dicts, "
-        f"got {type(data).__name__}"
+        f"{table}: expected a pandas DataFrame, a pyarrow Table or RecordBatchReader, an object "
+        f"with __arrow_c_stream__ (Polars, DuckDB) or a list of dicts, got {type(data).__name__}"
     )
+
+
+def _arrow_table(data: Any) -> pa.Table | None:
+    """`data` as one Arrow table when it is Arrow data, else None."""
+    if isinstance(data, pa.Table):
+        return data
+    if isinstance(data, pa.RecordBatch):
+        return pa.Table.from_batches([data])
+    if isinstance(data, pa.RecordBatchReader):
+        return data.read_all()
+    if hasattr(data, "__arrow_c_stream__"):
+        return pa.RecordBatchReader.from_stream(data).read_all()
+    return None
+
+
+def _arrow_column_type(kind: pa.DataType) -> pa.DataType | None:
+    """The type an Arrow column is cast to before pandas wraps it, or None to keep it: string
+    views (Polars) become strings; dictionaries of string views, dictionaries of strings."""
+    if pa.types.is_string_view(kind):
+        return pa.large_string()
+    if pa.types.is_dictionary(kind) and pa.types.is_string_view(kind.value_type):
+        return pa.dictionary(kind.index_type, pa.large_string())
+    return None
+
+
+def arrow_frame(table: pa.Table) -> pd.DataFrame:
+    """An Arrow table as a DataFrame whose columns are the Arrow arrays (``pd.ArrowDtype``):
+    no values copied, so the engines read the Arrow buffers (ids and strings as they lie,
+    :func:`id_spec`). Dictionary-encoded columns become categoricals over their codes."""
+    casts = {name: _arrow_column_type(field.type) for name, field in zip(table.column_names,
+                                                                        table.schema)}
+    for name, kind in casts.items():
+        if kind is not None:
+            table = table.set_column(table.column_names.index(name), name,
+                                     table[name].cast(kind))
+
+    def wrap(kind: pa.DataType):
+        return None if pa.types.is_dictionary(kind) else pd.ArrowDtype(kind)
+
+    return table.to_pandas(types_mapper=wrap, ignore_metadata=True)
 
 
 def suggest(name: str, candidates: Iterable[str]) -> str:

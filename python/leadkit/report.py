@@ -24,7 +24,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from . import funnel, pipeline, plot
+from . import _frames, funnel, pipeline, plot
 from ._kpis import Scope, frame_of, kpis, state_for
 from ._policy import Policy
 from ._schedule import schedule
@@ -172,7 +172,7 @@ def _png(fig) -> str:
 
 
 def _plain(value):
-    if value is None or value is pd.NaT:
+    if value is None or value is pd.NaT or value is pd.NA:
         return None
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
@@ -247,6 +247,11 @@ def build(leads: Any, touches: Any, policy: Policy, *, surveys=None, visits=None
     the leads, touches and surveys it reads), is passed to every report function that takes
     one."""
     steps = Steps(6, progress)
+    # Each table is read by several reports: Arrow streams and readers are read once, here.
+    leads, touches = _frames.as_frame(leads, "leads"), _frames.as_frame(touches, "touches")
+    surveys, visits, dealers = (None if table is None else _frames.as_frame(table, name)
+                                for table, name in ((surveys, "surveys"), (visits, "visits"),
+                                                    (dealers, "dealers")))
     leads = _scoped(leads, dealers, scope)
     if scope is not None:
         keep = set(leads["lead_id"])
@@ -302,6 +307,10 @@ def build(leads: Any, touches: Any, policy: Policy, *, surveys=None, visits=None
         figures["lost_reasons"] = plot.lost_reasons(leads, as_of=instant)
         if visits is not None:
             figures["traffic"] = plot.traffic(visits, policy.time_zone, **visit_scope)
+        # The report keeps its figures, not pyplot: reports built in a loop never fill pyplot's
+        # list of open figures (a closed figure still draws and saves).
+        for fig in figures.values():
+            plot._pyplot().close(fig)
         return figures
 
     figures = steps.run("charts", draw)

@@ -114,3 +114,38 @@ def test_defect_route_nullable_int_coordinates():
     routed = leadkit.route(leads, dealers, consultants, THREE_LEVEL)
     assert routed["dealer_id"].tolist()[:2] == ["D1", "D2"]
     assert routed["distance_km"].tolist()[:2] == [0.0, 0.0]
+
+
+def test_defect_package_imports_only_declared_dependencies():
+    # `import leadkit` in a new environment failed: pyarrow was imported at import time but was
+    # only an extra. Every module imported at the top of a leadkit module is the standard
+    # library's, leadkit's own, or a declared dependency (scripts/fresh-install runs it too).
+    import ast
+    import pathlib
+    import re
+    import sys
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11 and later
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    declared = {re.split(r"[<>=\[ ]", spec)[0].replace("-", "_")
+                for spec in project["dependencies"]}
+    seen = {}
+    for path in sorted((root / "python" / "leadkit").glob("*.py")):
+        for node in ast.parse(path.read_text()).body:  # module level only: lazy imports are fine
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                seen.setdefault(name.split(".")[0], path.name)
+    third_party = {name: where for name, where in seen.items()
+                   if name not in sys.stdlib_module_names and name not in ("leadkit", "__future__")}
+    # leadkit.dask is the Dask extra's module: it is imported only by those who use it.
+    third_party = {n: w for n, w in third_party.items() if not (n in ("dask", "distributed")
+                                                                   and w == "dask.py")}
+    assert "pyarrow" in third_party
+    missing = {name: where for name, where in third_party.items() if name not in declared}
+    assert not missing, f"imported at module level but not in dependencies: {missing}"

@@ -1,0 +1,100 @@
+"""Every public table function of leadkit, called on one set of tables: the list the
+conformance matrix (test_conformance.py) and the fresh-install check (scripts/fresh-install)
+run. It needs leadkit, numpy and pandas only.
+
+A call takes a `Tables` (each table in whatever form the caller chose) and a policy, and
+returns a pandas DataFrame (or a tuple of them). `ROWS` names the calls that return one row per
+input lead, in input order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any, Callable
+
+import pandas as pd
+
+import leadkit
+import leadkit.plot
+import leadkit.report
+import leadkit.synth
+
+#: Every point in time the calls are judged at: after the generated year (2025).
+ZONE = "Asia/Shanghai"  # the generated dealers' zone
+AS_OF = pd.Timestamp("2026-01-01 00:00", tz=ZONE)
+START = pd.Timestamp("2025-03-01 00:00", tz=ZONE)
+
+
+@dataclasses.dataclass
+class Tables:
+    leads: Any
+    touches: Any
+    surveys: Any
+    visits: Any
+    dealers: Any
+    consultants: Any
+
+
+def generate(policy: leadkit.Policy, leads: int = 40, seed: int = 1) -> Tables:
+    """Generated tables whose grades are the policy's."""
+    data = leadkit.synth.generate(leads=leads, dealers=3, seed=seed,
+                                  grades=tuple(policy.grades))
+    return Tables(**data.tables())
+
+
+#: A consultant of every generated network (the first of the first dealer).
+LEAVING = "D001-C01"
+
+
+Call = Callable[[Tables, leadkit.Policy], Any]
+
+CALLS: dict[str, Call] = {
+    "classify": lambda t, p: leadkit.classify(t.leads, p),
+    "route": lambda t, p: leadkit.route(t.leads, t.dealers, t.consultants, p),
+    "handover": lambda t, p: leadkit.handover(t.leads, t.dealers, t.consultants, p,
+                                              leaving=LEAVING),
+    "reclaim": lambda t, p: leadkit.reclaim(t.leads, t.touches, t.dealers, t.consultants, p,
+                                            as_of=AS_OF),
+    "schedule": lambda t, p: leadkit.schedule(t.leads, t.touches, p, as_of=AS_OF),
+    "agenda": lambda t, p: leadkit.agenda(t.leads, t.touches, p, day=dt.date(2025, 12, 30)),
+    "kpis": lambda t, p: leadkit.kpis(t.leads, t.touches, p, surveys=t.surveys,
+                                      dealers=t.dealers, by=["channel", "region_id"],
+                                      as_of=AS_OF),
+    "lead_kpis": lambda t, p: leadkit.lead_kpis(t.leads, t.touches, p, surveys=t.surveys,
+                                                as_of=AS_OF),
+    "audit": lambda t, p: leadkit.audit(t.leads, t.touches, p, as_of=AS_OF),
+    "effectiveness": lambda t, p: leadkit.effectiveness(t.leads, t.touches, as_of=AS_OF),
+    "funnel": lambda t, p: leadkit.funnel(t.leads, t.touches, p, as_of=AS_OF),
+    "grade_migration": lambda t, p: leadkit.grade_migration(t.leads, t.touches, p, start=START,
+                                                            end=AS_OF),
+    "monthly": lambda t, p: leadkit.monthly(t.leads, t.touches, p,
+                                            months=["2025-06", "2025-07"]),
+    "pipeline": lambda t, p: leadkit.pipeline(t.leads, t.touches, p, at=AS_OF,
+                                              by="channel"),
+    "touches_per_won_lead": lambda t, p: leadkit.touches_per_won_lead(t.leads, t.touches,
+                                                                      as_of=AS_OF),
+    # Reports of local days and hours name the zone: a DuckDB relation gives times in UTC.
+    "activity": lambda t, p: leadkit.activity(t.touches, leads=t.leads, as_of=AS_OF, tz=ZONE),
+    "showroom": lambda t, p: leadkit.showroom(t.visits, leads=t.leads, as_of=AS_OF, tz=ZONE),
+    "lost_analysis": lambda t, p: leadkit.lost_analysis(t.leads, policy=p, as_of=AS_OF),
+    "profile": lambda t, p: leadkit.profile(t.leads, by="channel", as_of=AS_OF),
+    "scorecard": lambda t, p: leadkit.scorecard(
+        leadkit.kpis(t.leads, t.touches, p, by="consultant_id", as_of=AS_OF),
+        {"first_contact_timeliness_rate": 0.5, "conversion_rate": 0.5}),
+    "report": lambda t, p: leadkit.report.build(
+        t.leads, t.touches, p, surveys=t.surveys, visits=t.visits, dealers=t.dealers,
+        as_of=AS_OF).to_dict(),
+    "plot.first_contact_minutes": lambda t, p: leadkit.plot.first_contact_minutes(
+        t.leads, t.touches, p, as_of=AS_OF),
+    "plot.traffic_counts": lambda t, p: leadkit.plot.traffic_counts(t.visits, ZONE,
+                                                                      as_of=AS_OF),
+    "plot.funnel_counts": lambda t, p: leadkit.plot.funnel_counts(t.leads, t.touches,
+                                                                  t.visits, policy=p,
+                                                                  as_of=AS_OF),
+    "plot.lost_reason_counts": lambda t, p: leadkit.plot.lost_reason_counts(t.leads,
+                                                                            as_of=AS_OF),
+}
+
+#: Calls that return one row per input lead, in input order.
+ROWS = {"classify", "route", "lead_kpis"}
