@@ -1,3 +1,4 @@
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -276,3 +277,140 @@ def test_one_by_one_and_batch_agree_when_the_original_is_unassigned():
     single = [router.route(row) for row in leads.to_dict("records")]
     assert batch["status"].tolist() == [a.status for a in single] == ["unassigned", "duplicate"]
     assert batch["duplicate_of"].tolist()[1] == single[1].duplicate_of == "U1"
+
+
+# --- models: lists, tuples, arrays, Arrow lists and separated text ---------------------------
+
+def _lead(lead_id, model, **more):
+    return {"lead_id": lead_id, "created_at": ts("2026-01-05 10:00"), "lat": 31.2, "lon": 121.4,
+            "model": model, **more}
+
+
+def test_models_given_as_a_list_are_not_read_as_text():
+    """Regression: ``models`` as a Python list became the text "['C200']", so the C200
+    consultant seemed to know no model of ours (a high-intent C200 buyer fell back on the
+    junior who knows every model, reason experience_fallback) and the near dealer seemed not to
+    sell the GLC (a GLC buyer went to the dealer 75 km away); a list of two raised "truth value
+    of an array is ambiguous"."""
+    dealers = pd.DataFrame({"dealer_id": ["NEAR", "FAR"], "region_id": ["R1", "R1"],
+                            "lat": [31.23, 31.30], "lon": [121.47, 120.62],
+                            "models": [["C200", "GLC"], None]})
+    consultants = pd.DataFrame({
+        "consultant_id": ["K_C200", "K_GLC", "K_NEW", "F1"],
+        "dealer_id": ["NEAR", "NEAR", "NEAR", "FAR"],
+        "models": [["C200"], ["GLC"], None, None],
+        "experience_years": [5, 4, 0.5, 9]})
+    leads = pd.DataFrame([
+        _lead("BUY_C200", "C200", asked_price=True, purchase_within_days=10),
+        _lead("BUY_GLC", "GLC", asked_price=True, purchase_within_days=10)])
+    result = leadkit.route(leads, dealers, consultants, POLICY)
+    # Both are high-intent (three_level: model, asked price, buying within 90 days): at NEAR
+    # (7.4 km) the consultant who knows the model and has 2+ years takes each.
+    assert list(result["dealer_id"]) == ["NEAR", "NEAR"]
+    assert list(result["consultant_id"]) == ["K_C200", "K_GLC"]
+    assert list(result["reason"]) == ["nearest_dealer", "nearest_dealer"]
+    assert result["distance_km"][1] == pytest.approx(7.446, abs=0.001)
+    # One model a row, as one-element lists (silently misread before, not an error): the same.
+    single = dealers.assign(models=[["GLC"], None])
+    glc = leadkit.route(leads.iloc[[1]], single, consultants, POLICY)
+    assert (glc["dealer_id"][0], glc["consultant_id"][0]) == ("NEAR", "K_GLC")
+    c200 = leadkit.route(leads.iloc[[0]], dealers.assign(models="C200;GLC"), consultants, POLICY)
+    assert (c200["consultant_id"][0], c200["reason"][0]) == ("K_C200", "nearest_dealer")
+
+
+def _one_dealer(models_of_k1):
+    dealers = pd.DataFrame({"dealer_id": ["D1"], "region_id": ["R1"], "lat": [31.23],
+                            "lon": [121.47]})
+    consultants = pd.DataFrame({"consultant_id": ["K1", "K2"], "dealer_id": ["D1", "D1"],
+                                "models": pd.Series([models_of_k1, "EQE"], dtype=object)})
+    return dealers, consultants
+
+
+def _who_takes(dealers, consultants, models=("C200", "GLC", "EQE", "X5")):
+    """Who takes a low-intent lead of each model, routed alone (so loads do not matter):
+    K1 when it knows the model; K2 knows only the EQE."""
+    out = {}
+    for model in models:
+        result = leadkit.route(pd.DataFrame([_lead("L", model)]), dealers, consultants, POLICY)
+        taken = result["consultant_id"][0]
+        out[model] = taken if taken is not None else result["reason"][0]
+    return out
+
+
+# K1 knows C200 and GLC: C200 and GLC leads are K1's, EQE leads go to whoever is less loaded
+# of the two (alone: the hash decides, so they are left out), X5 has nobody.
+KNOWS_C200_AND_GLC = {"C200": "K1", "GLC": "K1", "X5": "no_eligible_consultant"}
+
+
+@pytest.mark.parametrize("models", [
+    ["C200", "GLC"],
+    ("C200", "GLC"),
+    np.array(["C200", "GLC"], dtype=object),
+    np.array(["C200", "GLC"]),
+    [" C200 ", "GLC", ""],
+    "C200;GLC",
+    "C200,GLC",
+    " C200 ; GLC ",
+    "C200, GLC;",
+], ids=["list", "tuple", "object-array", "str-array", "list-with-spaces", "semicolons", "commas",
+        "spaces", "mixed-separators"])
+def test_models_cells_in_every_accepted_form(models):
+    dealers, consultants = _one_dealer(models)
+    assert _who_takes(dealers, consultants, ("C200", "GLC", "X5")) == KNOWS_C200_AND_GLC
+
+
+@pytest.mark.parametrize("models", [None, float("nan"), pd.NA, [], "", " ; ", ()],
+                         ids=["None", "NaN", "NA", "empty-list", "empty-text", "separators-only",
+                              "empty-tuple"])
+def test_null_or_empty_models_mean_every_model(models):
+    dealers, consultants = _one_dealer(models)
+    # K1 knows every model: C200, GLC and X5 leads are K1's (K2 knows only the EQE).
+    assert _who_takes(dealers, consultants, ("C200", "GLC", "X5")) == {
+        "C200": "K1", "GLC": "K1", "X5": "K1"}
+
+
+def test_models_as_arrow_list_columns():
+    pa = pytest.importorskip("pyarrow")
+    dealers, consultants = _one_dealer(None)
+    arrow = consultants.assign(models=pd.Series(
+        [["C200", "GLC"], ["EQE"]], dtype=pd.ArrowDtype(pa.list_(pa.string()))))
+    assert _who_takes(dealers, arrow, ("C200", "GLC", "X5")) == KNOWS_C200_AND_GLC
+    table = pa.table({"consultant_id": ["K1", "K2"], "dealer_id": ["D1", "D1"],
+                      "models": pa.array([["C200", "GLC"], ["EQE"]], pa.list_(pa.string()))})
+    assert _who_takes(dealers, table, ("C200", "GLC", "X5")) == KNOWS_C200_AND_GLC
+    # Null and empty lists in an Arrow column: every model, so two X5 leads go one to each.
+    everything = pa.table({"consultant_id": ["K1", "K2"], "dealer_id": ["D1", "D1"],
+                           "models": pa.array([None, []], pa.list_(pa.string()))})
+    two = pd.DataFrame([_lead("A", "X5"), _lead("B", "X5")])
+    assert set(leadkit.route(two, dealers, everything, POLICY)["consultant_id"]) == {"K1", "K2"}
+    # Dealers' models as an Arrow list column: D1 sells only the EQE.
+    sells = pa.table({"dealer_id": ["D1"], "region_id": ["R1"], "lat": [31.23],
+                      "lon": [121.47], "models": pa.array([["EQE"]], pa.list_(pa.string()))})
+    result = leadkit.route(pd.DataFrame([_lead("A", "C200"), _lead("B", "EQE")]), sells,
+                           consultants.assign(models=[None, None]), POLICY)
+    assert list(result["reason"]) == ["no_dealer_for_model", "nearest_dealer"]
+    assert list(result["dealer_id"]) == [None, "D1"]
+
+
+@pytest.mark.parametrize("table, models, shown", [
+    ("consultants", 5, "5"),
+    ("consultants", {"C200": True}, "{'C200': True}"),
+    ("consultants", ["C200", 5], "['C200', 5]"),
+    ("consultants", ["C200", None], "['C200', None]"),
+    ("consultants", np.array([1.0, 2.0]), "[1.0, 2.0]"),
+    ("dealers", 3.5, "3.5"),
+    ("dealers", ["GLC", ["C200"]], "['GLC', ['C200']]"),
+])
+def test_models_of_another_kind_name_table_id_column_and_value(table, models, shown):
+    dealers, consultants = _one_dealer(None)
+    if table == "dealers":
+        dealers = dealers.assign(models=pd.Series([models], dtype=object))
+        where = "dealers.models: dealer_id 'D1'"
+    else:
+        consultants = consultants.assign(models=pd.Series([models, None], dtype=object))
+        where = "consultants.models: consultant_id 'K1'"
+    with pytest.raises(ValueError) as error:
+        Router(dealers, consultants, POLICY)
+    assert str(error.value) == (
+        f"{where} has {shown}; expected model names: a list of strings, or text separated by "
+        "';' or ','; null or empty for every model")
