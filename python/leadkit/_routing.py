@@ -188,7 +188,13 @@ def route(leads: Any, dealers: Any, consultants: Any, policy: Policy, *,
           open_leads=None) -> pd.DataFrame:
     """Routes every lead, in input order (docs/routing.md): one row per input lead with
     ``lead_id``, ``status``, ``dealer_id``, ``consultant_id``, ``distance_km``,
-    ``file_number``, ``duplicate_of`` and ``reason``.
+    ``file_number``, ``duplicate_of``, ``reason`` and ``passed_over``.
+
+    With the policy's ``routing.overflow`` ``"next_dealer"`` (the presets' and the default), a
+    lead whose nearest dealer cannot serve it goes to the next nearest dealer within
+    ``max_distance_km`` that can; its ``reason`` says why the nearest was passed over
+    (``no_model_at_nearest``, ``nearest_full``) and ``passed_over`` lists the dealers passed,
+    nearest first, as ``"D1:nearest_full;D2:no_model_at_nearest"`` (None when none was).
 
     A lead is a duplicate when its normalised phone matches an earlier lead (earlier by
     ``created_at``, ties by input order; in the batch or in `open_leads`) within the policy's
@@ -222,6 +228,7 @@ def route(leads: Any, dealers: Any, consultants: Any, policy: Policy, *,
         "file_number": pd.Series(out["file_number"], dtype=object),
         "duplicate_of": pd.Series(out["duplicate_of"], dtype=object),
         "reason": pd.Series(out["reason"], dtype=object),
+        "passed_over": pd.Series(out["passed_over"], dtype=object),
     })
     return result
 
