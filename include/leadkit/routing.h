@@ -89,8 +89,9 @@ class Network {
   // Every active dealer selling `model` ("" = any) within max_km of (lat, lon),
   // as (distance_km, index) in distance order, ties by dealer_id: the order in
   // which overflow tries them. Its first is Nearest's, at the same distance.
-  // Example: a lead between Shanghai (7 km) and Suzhou (75 km), max_km 100:
-  //   {{7.4, D1}, {75.0, D2}}
+  // Example: with dealers D1 in Shanghai (31.23, 121.47) and D2 in Suzhou
+  // (31.30, 120.62), InRange(31.2, 121.4, "", 100) gives
+  //   {{7.45, index of D1}, {74.98, index of D2}}
   std::vector<std::pair<double, int>> InRange(double lat, double lon,
                                               absl::string_view model,
                                               double max_km) const;
