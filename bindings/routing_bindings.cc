@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "bindings.h"
 #include "leadkit/phone.h"
 #include "leadkit/routing.h"
@@ -79,6 +80,17 @@ void RegisterRouting(py::module_& m) {
                              })
       .def_readonly("reason", &Assignment::reason)
       .def_readonly("reasons", &Assignment::reasons)
+      .def_property_readonly(
+          "passed_over",
+          [](const Assignment& a) {
+            py::list out;
+            for (const PassedOver& p : a.passed_over) {
+              out.append(py::make_tuple(p.dealer_id, p.reason, p.distance_km));
+            }
+            return out;
+          },
+          "Nearer dealers that could not serve the lead, in distance order: "
+          "(dealer_id, reason, distance_km).")
       .def("__repr__", [](const Assignment& a) {
         return "Assignment(status='" + std::string(RouteStatusName(a.status)) +
                "', dealer_id='" + a.dealer_id + "', consultant_id='" +
@@ -149,7 +161,8 @@ void RegisterRouting(py::module_& m) {
             const auto n = static_cast<py::ssize_t>(result->size());
             py::array_t<int8_t> status(n);
             py::array_t<double> distance(n);
-            py::list dealer, consultant, file_number, duplicate_of, reason;
+            py::list dealer, consultant, file_number, duplicate_of, reason,
+                passed_over;
             for (py::ssize_t i = 0; i < n; ++i) {
               const Assignment& a = (*result)[static_cast<size_t>(i)];
               status.mutable_at(i) = static_cast<int8_t>(a.status);
@@ -162,6 +175,13 @@ void RegisterRouting(py::module_& m) {
               file_number.append(text(a.file_number));
               duplicate_of.append(text(a.duplicate_of));
               reason.append(py::str(a.reason));
+              // "D1:nearest_full;D2:no_model_at_nearest"; None when none.
+              std::string passed;
+              for (const PassedOver& p : a.passed_over) {
+                absl::StrAppend(&passed, passed.empty() ? "" : ";", p.dealer_id,
+                                ":", p.reason);
+              }
+              passed_over.append(text(passed));
             }
             py::dict out;
             out["status"] = status;
@@ -171,6 +191,7 @@ void RegisterRouting(py::module_& m) {
             out["file_number"] = file_number;
             out["duplicate_of"] = duplicate_of;
             out["reason"] = reason;
+            out["passed_over"] = passed_over;
             return out;
           },
           py::arg("num_rows"), py::arg("leads"), py::arg("grades"))

@@ -784,7 +784,7 @@ class Loader : public json_internal::JsonReader {
     if (!ExpectObject(j, path)) return r;
     static constexpr absl::string_view kKeys[] = {
         "duplicate_window_days", "max_distance_km", "high_intent_grades",
-        "experience_years", "reclaim_limit"};
+        "experience_years", "reclaim_limit", "overflow"};
     CheckKeys(j, path, kKeys);
     r.duplicate_window_days =
         Int(j, "duplicate_window_days", path, r.duplicate_window_days, 0);
@@ -793,6 +793,19 @@ class Loader : public json_internal::JsonReader {
     r.experience_years = Number(j, "experience_years", path, r.experience_years,
                                 0, 80, /*integer=*/false);
     r.reclaim_limit = Int(j, "reclaim_limit", path, r.reclaim_limit, 0);
+    if (std::optional<std::string> overflow =
+            String(j, "overflow", path, false)) {
+      static constexpr absl::string_view kOverflows[] = {"next_dealer", "none"};
+      if (*overflow == "next_dealer") {
+        r.overflow = Overflow::kNextDealer;
+      } else if (*overflow == "none") {
+        r.overflow = Overflow::kNone;
+      } else {
+        Error(Child(path, "overflow"), "",
+              absl::StrCat("unknown overflow ", Quoted(*overflow),
+                           Suggestion(*overflow, kOverflows)));
+      }
+    }
     if (j.contains("high_intent_grades")) {
       const std::string where = Child(path, "high_intent_grades");
       const Json& list = j.at("high_intent_grades");
@@ -1040,7 +1053,8 @@ std::string ToCanonicalJson(const PolicyData& d) {
       {"max_distance_km", NumberJson(d.routing.max_distance_km)},
       {"high_intent_grades", high},
       {"experience_years", NumberJson(d.routing.experience_years)},
-      {"reclaim_limit", d.routing.reclaim_limit}};
+      {"reclaim_limit", d.routing.reclaim_limit},
+      {"overflow", std::string(OverflowName(d.routing.overflow))}};
   if (!d.scorecard.weights.empty()) {
     OrderedJson weights = OrderedJson::object();
     for (const auto& [name, weight] : d.scorecard.weights) {
@@ -1110,6 +1124,10 @@ absl::string_view OpName(Op op) {
 
 absl::string_view ClockName(Clock clock) {
   return clock == Clock::kCalendar ? "calendar" : "business";
+}
+
+absl::string_view OverflowName(Overflow overflow) {
+  return overflow == Overflow::kNextDealer ? "next_dealer" : "none";
 }
 
 absl::StatusOr<PolicyLoad> Policy::FromJson(absl::string_view text) {

@@ -227,16 +227,15 @@ int Network::ConsultantIndex(absl::string_view id) const {
   return it == consultant_index_.end() ? -1 : it->second;
 }
 
-int Network::Nearest(double lat, double lon, absl::string_view model,
-                     double max_km, double* distance_km) const {
+template <typename Visit>
+void Network::Walk(double lat, double lon, absl::string_view model,
+                   double max_km, const double& bound, Visit visit) const {
   using namespace routing_internal;  // NOLINT: local helpers only
-  int best = -1;
-  double best_km = std::numeric_limits<double>::infinity();
   const int lat0 = LatCell(lat), lon0 = LonCell(lon);
   // One degree of latitude is ~111.2 km; ring r (cells at Chebyshev distance r)
   // is at least (r - 1) degrees of latitude away, or (r - 1) degrees of
   // longitude at the cell's widest parallel. Stop when that lower bound passes
-  // the best or max_km.
+  // the bound or max_km.
   const double km_per_degree = kEarthKm * kPi / 180;
   // The haversine, with the query's part computed once and each dealer's
   // stored.
@@ -252,8 +251,8 @@ int Network::Nearest(double lat, double lon, absl::string_view model,
     if (r > 1) {
       const double cos_max = std::cos(
           std::max(0.0, std::min(89.0, std::fabs(lat) + r)) * kPi / 180);
-      const double bound = (r - 1) * km_per_degree * std::max(cos_max, 0.0);
-      if (bound > best_km || bound > max_km) break;
+      const double ring_km = (r - 1) * km_per_degree * std::max(cos_max, 0.0);
+      if (ring_km > bound || ring_km > max_km) break;
     }
     for (int dl = -r; dl <= r; ++dl) {
       for (int dn = -r; dn <= r; ++dn) {
@@ -267,27 +266,50 @@ int Network::Nearest(double lat, double lon, absl::string_view model,
           // A cheap lower bound first: the distance is at least the latitude
           // difference.
           const double lat_km = std::fabs(lat - cell.lat) * km_per_degree;
-          if (lat_km > max_km || lat_km > best_km) continue;
+          if (lat_km > max_km || lat_km > bound) continue;
           if (!cell.all_models &&
               !Sells(dealers_[static_cast<size_t>(cell.index)].models, model)) {
             continue;
           }
           const double km = km_to(cell);
           if (km > max_km) continue;
-          if (km < best_km ||
-              (km == best_km &&
-               dealers_[static_cast<size_t>(cell.index)].dealer_id <
-                   dealers_[static_cast<size_t>(best)].dealer_id)) {
-            best = cell.index;
-            best_km = km;
-          }
+          visit(cell.index, km);
         }
       }
     }
     if (2 * r + 1 >= 360) break;  // every longitude visited
   }
+}
+
+int Network::Nearest(double lat, double lon, absl::string_view model,
+                     double max_km, double* distance_km) const {
+  int best = -1;
+  double best_km = std::numeric_limits<double>::infinity();
+  Walk(lat, lon, model, max_km, best_km, [&](int index, double km) {
+    if (km < best_km ||
+        (km == best_km && dealers_[static_cast<size_t>(index)].dealer_id <
+                              dealers_[static_cast<size_t>(best)].dealer_id)) {
+      best = index;
+      best_km = km;
+    }
+  });
   if (distance_km != nullptr) *distance_km = best_km;
   return best;
+}
+
+std::vector<std::pair<double, int>> Network::InRange(double lat, double lon,
+                                                     absl::string_view model,
+                                                     double max_km) const {
+  std::vector<std::pair<double, int>> out;
+  const double unbounded = std::numeric_limits<double>::infinity();
+  Walk(lat, lon, model, max_km, unbounded,
+       [&](int index, double km) { out.emplace_back(km, index); });
+  std::sort(out.begin(), out.end(), [&](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first < b.first;
+    return dealers_[static_cast<size_t>(a.second)].dealer_id <
+           dealers_[static_cast<size_t>(b.second)].dealer_id;
+  });
+  return out;
 }
 
 Router::Router(const Network& network, const Policy& policy)
@@ -372,6 +394,7 @@ absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead,
   }
   // 2. Dealer.
   int dealer = -1;
+  bool by_distance = false;  // the nearest dealer: overflow may pass it over
   if (lead.dealer_id) {
     dealer = net.DealerIndex(*lead.dealer_id);
     if (dealer < 0) {
@@ -404,6 +427,7 @@ absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead,
     }
     out.distance_km = km;
     out.reason = "nearest_dealer";
+    by_distance = true;
   } else {
     int best = -1;
     for (size_t d = 0; d < net.dealers().size(); ++d) {
@@ -431,26 +455,110 @@ absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead,
   if (with_reasons)
     out.reasons.push_back(absl::StrCat(out.reason, ": ", out.dealer_id));
 
-  // 3. Consultant.
+  // 3. Consultant: at the dealer or, when it cannot serve the lead and the
+  // policy lets it overflow, at the next nearest dealer in range that can.
   const bool high = std::find(settings.high_intent_grades.begin(),
                               settings.high_intent_grades.end(),
                               lead.grade) != settings.high_intent_grades.end();
+  std::string step;
+  bool full = false;
+  int chosen = ChooseConsultant(dealer, lead, high, &step, &full);
+  if (chosen < 0 && by_distance &&
+      settings.overflow == Overflow::kNextDealer) {
+    const std::vector<std::pair<double, int>> next = net.InRange(
+        *lead.lat, *lead.lon, lead.model, settings.max_distance_km);
+    // The dealers after the nearest one, in the same order (it comes first).
+    size_t i = 0;
+    while (i < next.size() && next[i].second != dealer) ++i;
+    i = i < next.size() ? i + 1 : 0;
+    int at = dealer;
+    double at_km = *out.distance_km;
+    while (true) {
+      PassedOver& passed = out.passed_over.emplace_back(PassedOver{
+          .dealer_id = net.dealers()[static_cast<size_t>(at)].dealer_id,
+          .reason = full ? "nearest_full" : "no_model_at_nearest",
+          .distance_km = at_km});
+      if (with_reasons)
+        out.reasons.push_back(
+            absl::StrCat(passed.reason, ": ", passed.dealer_id));
+      if (i >= next.size()) break;
+      at = next[i].second;
+      at_km = next[i].first;
+      ++i;
+      full = false;
+      chosen = ChooseConsultant(at, lead, high, &step, &full);
+      if (chosen >= 0) {
+        dealer = at;
+        out.dealer_id = net.dealers()[static_cast<size_t>(dealer)].dealer_id;
+        out.distance_km = at_km;
+        // Why the lead is not at its nearest dealer.
+        out.reason = out.passed_over.front().reason;
+        if (with_reasons)
+          out.reasons.push_back(absl::StrCat("next_dealer: ", out.dealer_id));
+        break;
+      }
+    }
+  }
+  if (chosen < 0) {
+    // The nearest dealer's (the lead's own, or the city's) id and distance
+    // stay.
+    out.status = RouteStatus::kUnassigned;
+    out.reason = "no_eligible_consultant";
+    out.reasons.push_back(out.reason);
+    return out;
+  }
+  const Consultant& k = net.consultants()[static_cast<size_t>(chosen)];
+  ++routed_[static_cast<size_t>(chosen)];
+  ++dealer_routed_[static_cast<size_t>(dealer)];
+  out.status = RouteStatus::kAssigned;
+  out.consultant_id = k.consultant_id;
+  if (with_reasons)
+    out.reasons.push_back(absl::StrCat(step, ": ", k.consultant_id));
+  if (step == "experience_fallback") out.reason = step;
+
+  // File number: <code>-<yy>-<serial>, serial per consultant code and year.
+  const date::year_month_day ymd{
+      zone_ != nullptr
+          ? date::year_month_day{date::floor<date::days>(
+                zone_->to_local(lead.created_at))}
+          : date::year_month_day{date::floor<date::days>(lead.created_at)}};
+  const int yy = static_cast<int>(ymd.year()) % 100;
+  const std::string code = k.code.empty() ? k.consultant_id : k.code;
+  const int64_t serial = ++serials_[{chosen, yy}];
+  out.file_number = absl::StrCat(code, "-", absl::Dec(yy, absl::kZeroPad2), "-",
+                                 absl::Dec(serial, absl::kZeroPad4));
+
+  if (!phone.empty()) {
+    phones_[phone] =
+        Seen{lead.created_at, lead.lead_id, out.dealer_id, out.consultant_id};
+  }
+  return out;
+}
+
+int Router::ChooseConsultant(int dealer, const RouteLead& lead, bool high,
+                             std::string* step, bool* full) {
+  const Network& net = *network_;
+  const RoutingSettings& settings = policy_.routing();
   const auto& facts = net.consultant_facts();
   std::vector<int>& eligible =
       eligible_;  // scratch kept between calls (under mu_)
   eligible.clear();
   for (int c : net.ConsultantsOf(dealer)) {
     const Network::ConsultantFacts& k = facts[static_cast<size_t>(c)];
-    const int64_t load = k.open_leads + routed_[static_cast<size_t>(c)];
-    if (!k.active || (k.capacity >= 0 && load >= k.capacity)) continue;
+    if (!k.active) continue;
     if (!k.all_models &&
         !routing_internal::Sells(
             net.consultants()[static_cast<size_t>(c)].models, lead.model)) {
       continue;
     }
+    const int64_t load = k.open_leads + routed_[static_cast<size_t>(c)];
+    if (k.capacity >= 0 && load >= k.capacity) {
+      *full = true;
+      continue;
+    }
     eligible.push_back(c);
   }
-  std::string step = "least_loaded";
+  *step = "least_loaded";
   if (high && !eligible.empty()) {
     std::vector<int>& experienced = experienced_;  // scratch kept between calls
     experienced.clear();
@@ -468,15 +576,9 @@ absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead,
         if (facts[static_cast<size_t>(c)].experience_years == most)
           experienced.push_back(c);
       }
-      step = "experience_fallback";
+      *step = "experience_fallback";
     }
     eligible.swap(experienced);
-  }
-  if (eligible.empty()) {
-    out.status = RouteStatus::kUnassigned;
-    out.reason = "no_eligible_consultant";
-    out.reasons.push_back(out.reason);
-    return out;
   }
   int chosen = -1;
   double chosen_share = 0;
@@ -509,32 +611,7 @@ absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead,
     chosen_share = share;
     chosen_hash = 0;
   }
-  const Consultant& k = net.consultants()[static_cast<size_t>(chosen)];
-  ++routed_[static_cast<size_t>(chosen)];
-  ++dealer_routed_[static_cast<size_t>(dealer)];
-  out.status = RouteStatus::kAssigned;
-  out.consultant_id = k.consultant_id;
-  if (with_reasons)
-    out.reasons.push_back(absl::StrCat(step, ": ", k.consultant_id));
-  if (step == "experience_fallback") out.reason = step;
-
-  // File number: <code>-<yy>-<serial>, serial per consultant code and year.
-  const date::year_month_day ymd{
-      zone_ != nullptr
-          ? date::year_month_day{date::floor<date::days>(
-                zone_->to_local(lead.created_at))}
-          : date::year_month_day{date::floor<date::days>(lead.created_at)}};
-  const int yy = static_cast<int>(ymd.year()) % 100;
-  const std::string code = k.code.empty() ? k.consultant_id : k.code;
-  const int64_t serial = ++serials_[{chosen, yy}];
-  out.file_number = absl::StrCat(code, "-", absl::Dec(yy, absl::kZeroPad2), "-",
-                                 absl::Dec(serial, absl::kZeroPad4));
-
-  if (!phone.empty()) {
-    phones_[phone] =
-        Seen{lead.created_at, lead.lead_id, out.dealer_id, out.consultant_id};
-  }
-  return out;
+  return chosen;
 }
 
 absl::StatusOr<std::vector<Assignment>> Router::RouteBatch(

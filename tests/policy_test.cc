@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "status_matchers.h"
@@ -53,6 +54,8 @@ TEST(PolicyFromJson, MinimalDocumentLoads) {
   EXPECT_EQ(c.first_contact.clock, Clock::kBusiness);
   EXPECT_EQ(c.entry.duration, std::chrono::hours(24));
   EXPECT_EQ(policy->calendar().time_zone, "Asia/Shanghai");
+  // A document without routing.overflow lets leads overflow, as the presets.
+  EXPECT_EQ(policy->routing().overflow, Overflow::kNextDealer);
   EXPECT_THAT(policy->fields(), ElementsAre("purchase_within_days"));
 }
 
@@ -169,6 +172,28 @@ TEST(PolicyFromJson, ReportsEachProblemWithPathRuleAndMessage) {
        .severity = Severity::kError,
        .path = "/calendar/time_zone",
        .message = "unknown time zone \"Asia/Shangai\""},
+      {.name = "unknown overflow",
+       .text = Replace(kMinimal, "\"cadence\": {",
+                       "\"routing\": {\"overflow\": \"next_dealr\"}, "
+                       "\"cadence\": {"),
+       .severity = Severity::kError,
+       .path = "/routing/overflow",
+       .message =
+           "unknown overflow \"next_dealr\"; did you mean \"next_dealer\"?"},
+      {.name = "overflow far from every choice",
+       .text = Replace(kMinimal, "\"cadence\": {",
+                       "\"routing\": {\"overflow\": \"region\"}, "
+                       "\"cadence\": {"),
+       .severity = Severity::kError,
+       .path = "/routing/overflow",
+       .message = "unknown overflow \"region\" (expected one of next_dealer, "
+                  "none)"},
+      {.name = "overflow not a string",
+       .text = Replace(kMinimal, "\"cadence\": {",
+                       "\"routing\": {\"overflow\": false}, \"cadence\": {"),
+       .severity = Severity::kError,
+       .path = "/routing/overflow",
+       .message = "expected a string, got the boolean false"},
       {.name = "unknown clock",
        .text = Replace(
            kMinimal, "\"follow_up_days\"",
@@ -410,6 +435,29 @@ TEST(PolicyToJson, RoundTripGivesAnEqualPolicyAndTheSameText) {
   }
 }
 
+TEST(PolicyToJson, OverflowIsWrittenAndReadBack) {
+  for (const char* overflow : {"next_dealer", "none"}) {
+    SCOPED_TRACE(overflow);
+    const std::string text = Replace(
+        kMinimal, "\"cadence\": {",
+        absl::StrCat("\"routing\": {\"overflow\": \"", overflow,
+                     "\"}, \"cadence\": {"));
+    absl::StatusOr<PolicyLoad> load = Policy::FromJson(text);
+    ASSERT_THAT(load, IsOk());
+    absl::StatusOr<Policy> policy = load->policy();
+    ASSERT_THAT(policy, IsOk());
+    EXPECT_EQ(OverflowName(policy->routing().overflow), overflow);
+    const std::string canonical = policy->ToJson();
+    EXPECT_NE(canonical.find(absl::StrCat("\"overflow\": \"", overflow, "\"")),
+              std::string::npos)
+        << canonical;
+    absl::StatusOr<Policy> again = Policy::FromJson(canonical)->policy();
+    ASSERT_THAT(again, IsOk());
+    EXPECT_EQ(again->routing(), policy->routing());
+    EXPECT_EQ(again->ToJson(), canonical);
+  }
+}
+
 TEST(PolicyPreset, UnknownNameIsNotFoundListingThePresets) {
   EXPECT_THAT(Policy::Preset("three_levels"),
               StatusIs(absl::StatusCode::kNotFound,
@@ -473,6 +521,7 @@ TEST(PolicyPreset, PresetsLoadWithoutIssuesAndMatchTheSources) {
     EXPECT_EQ(p->routing().duplicate_window_days, 30);
     EXPECT_EQ(p->routing().max_distance_km, 100);
     EXPECT_EQ(p->routing().experience_years, 2);
+    EXPECT_EQ(p->routing().overflow, Overflow::kNextDealer);
     ASSERT_EQ(p->routing().high_intent_grades.size(), 1u);
   }
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -11,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "leadkit/lead_json.h"
 #include "status_matchers.h"
 
 namespace leadkit {
@@ -318,7 +320,7 @@ TEST(Network, BadRowsNameTableIdColumnAndValue) {
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("given twice")));
 }
 
-TEST(Network, NearestMatchesBruteForceOnRandomNetworks) {
+TEST(Network, NearestAndInRangeMatchBruteForceOnRandomNetworks) {
   std::mt19937_64 rng(5);
   std::uniform_real_distribution<double> lat(18, 50), lon(75, 134),
       near(-1.5, 1.5);
@@ -358,6 +360,28 @@ TEST(Network, NearestMatchesBruteForceOnRandomNetworks) {
       double km = 0;
       EXPECT_EQ(net->Nearest(qlat, qlon, model, 100, &km), want)
           << trial << "/" << q;
+      // InRange: the same dealers as a scan of all within 100 km, nearest
+      // first, in distance order.
+      std::set<int> in_range;
+      for (size_t d = 0; d < dealers.size(); ++d) {
+        if (!dealers[d].active) continue;
+        if (!model.empty() && !dealers[d].models.empty()) continue;
+        if (HaversineKm(qlat, qlon, dealers[d].lat, dealers[d].lon) <= 100)
+          in_range.insert(static_cast<int>(d));
+      }
+      const std::vector<std::pair<double, int>> all =
+          net->InRange(qlat, qlon, model, 100);
+      std::set<int> got;
+      for (size_t i = 0; i < all.size(); ++i) {
+        got.insert(all[i].second);
+        if (i > 0) EXPECT_LE(all[i - 1].first, all[i].first);
+      }
+      EXPECT_EQ(got, in_range) << trial << "/" << q;
+      if (want >= 0) {
+        ASSERT_FALSE(all.empty());
+        EXPECT_EQ(all.front().second, want);
+        EXPECT_EQ(all.front().first, km);
+      }
     }
   }
 }
@@ -415,6 +439,297 @@ TEST(RoutingThreads, FourThreadsShareOneRouter) {
   EXPECT_EQ(assigned, 960);  // four capacities of 240
   for (const auto& [c, n] : per_consultant) EXPECT_EQ(n, 240) << c;
   EXPECT_EQ(file_numbers.size(), 960u);  // no number given twice
+}
+
+// --- Overflow: what the nearest dealer cannot serve --------------------------
+
+// The three_level preset with routing.overflow set to `overflow`.
+Policy WithOverflow(absl::string_view overflow) {
+  std::string text = ThreeLevel().ToJson();
+  const std::string from = "\"overflow\": \"next_dealer\"";
+  const size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos);
+  text.replace(at, from.size(),
+               absl::StrCat("\"overflow\": \"", overflow, "\""));
+  absl::StatusOr<PolicyLoad> load = Policy::FromJson(text);
+  EXPECT_THAT(load, IsOk());
+  absl::StatusOr<Policy> policy = load->policy();
+  EXPECT_THAT(policy, IsOk());
+  EXPECT_EQ(policy->routing().overflow, overflow == "none"
+                                            ? Overflow::kNone
+                                            : Overflow::kNextDealer);
+  return *policy;
+}
+
+// Dealers due north of the lead at (30, 120): along a meridian the distance is
+// R * dlat in radians = 111.19508 km per degree (R = 6371.0088 km).
+constexpr double kKmPerDegree = 6371.0088 * 3.14159265358979323846 / 180;
+Dealer North(const std::string& id, double degrees, bool active = true,
+             std::vector<std::string> models = {}) {
+  return {.dealer_id = id,
+          .region_id = "R1",
+          .lat = 30 + degrees,
+          .lon = 120,
+          .models = std::move(models),
+          .active = active};
+}
+
+Consultant Knows(const std::string& id, const std::string& dealer,
+                 std::vector<std::string> models = {}) {
+  return {
+      .consultant_id = id, .dealer_id = dealer, .models = std::move(models)};
+}
+
+Consultant Full(const std::string& id, const std::string& dealer) {
+  return {.consultant_id = id,
+          .dealer_id = dealer,
+          .max_open_leads = 2,
+          .open_leads = 2};
+}
+
+TEST(RoutingOverflow, PassesOverTheNearerDealersThatCannotServeALead) {
+  struct Case {
+    std::string name;
+    std::vector<Dealer> dealers;
+    std::vector<Consultant> staff;
+    std::string overflow = "next_dealer";
+    std::optional<std::string> kept_dealer;  // the lead names its dealer
+    int grade = 2;                           // low
+    // Expected, worked out by hand.
+    RouteStatus status;
+    std::string dealer_id;
+    std::string consultant_id;
+    double degrees;  // the distance of dealer_id, in degrees of latitude
+    std::string reason;
+    std::vector<std::pair<std::string, std::string>> passed_over;
+  };
+  // A at 11.1 km, B at 33.4 km, C at 55.6 km, F at 111.2 km (beyond the
+  // preset's 100 km); the lead wants the C200.
+  const std::vector<Case> cases = {
+      {.name = "served by the nearest: nothing passed over",
+       .dealers = {North("A", 0.1), North("B", 0.3)},
+       .staff = {Knows("a1", "A"), Knows("b1", "B")},
+       .status = RouteStatus::kAssigned,
+       .dealer_id = "A",
+       .consultant_id = "a1",
+       .degrees = 0.1,
+       .reason = "nearest_dealer"},
+      {.name = "nobody at the nearest knows the model: the next dealer",
+       .dealers = {North("A", 0.1), North("B", 0.3)},
+       .staff = {Knows("a1", "A", {"GLC"}), Knows("b1", "B")},
+       .status = RouteStatus::kAssigned,
+       .dealer_id = "B",
+       .consultant_id = "b1",
+       .degrees = 0.3,
+       .reason = "no_model_at_nearest",
+       .passed_over = {{"A", "no_model_at_nearest"}}},
+      {.name = "the nearest's consultants for the model are full: the next",
+       .dealers = {North("A", 0.1), North("B", 0.3)},
+       .staff = {Full("a1", "A"), Knows("a2", "A", {"GLC"}), Knows("b1", "B")},
+       .status = RouteStatus::kAssigned,
+       .dealer_id = "B",
+       .consultant_id = "b1",
+       .degrees = 0.3,
+       .reason = "nearest_full",
+       .passed_over = {{"A", "nearest_full"}}},
+      {.name = "only inactive consultants at the nearest: no_model_at_nearest",
+       .dealers = {North("A", 0.1), North("B", 0.3)},
+       .staff = {{.consultant_id = "a1",
+                  .dealer_id = "A",
+                  .active = false,
+                  .weight = 0},
+                 Knows("b1", "B")},
+       .status = RouteStatus::kAssigned,
+       .dealer_id = "B",
+       .consultant_id = "b1",
+       .degrees = 0.3,
+       .reason = "no_model_at_nearest",
+       .passed_over = {{"A", "no_model_at_nearest"}}},
+      {.name = "the next able dealer is beyond max_distance_km: unassigned",
+       .dealers = {North("A", 0.1), North("F", 1.0)},
+       .staff = {Full("a1", "A"), Knows("f1", "F")},
+       .status = RouteStatus::kUnassigned,
+       .dealer_id = "A",
+       .degrees = 0.1,
+       .reason = "no_eligible_consultant",
+       .passed_over = {{"A", "nearest_full"}}},
+      {.name = "overflow none: unassigned at the nearest, as before",
+       .dealers = {North("A", 0.1), North("B", 0.3)},
+       .staff = {Knows("a1", "A", {"GLC"}), Knows("b1", "B")},
+       .overflow = "none",
+       .status = RouteStatus::kUnassigned,
+       .dealer_id = "A",
+       .degrees = 0.1,
+       .reason = "no_eligible_consultant"},
+      {.name = "inactive dealers are skipped",
+       .dealers = {North("X", 0.05, /*active=*/false), North("A", 0.1),
+                   North("B", 0.3)},
+       .staff = {Knows("x1", "X"), Knows("a1", "A", {"GLC"}), Knows("b1", "B")},
+       .status = RouteStatus::kAssigned,
+       .dealer_id = "B",
+       .consultant_id = "b1",
+       .degrees = 0.3,
+       .reason = "no_model_at_nearest",
+       .passed_over = {{"A", "no_model_at_nearest"}}},
+      {.name = "three dealers passed in distance order, not table order",
+       .dealers = {North("C", 0.5), North("D", 0.7), North("B", 0.3),
+                   North("A", 0.1)},
+       .staff = {Knows("d1", "D"), Knows("c1", "C", {"GLC", "EQE"}),
+                 Full("b1", "B"), Full("a1", "A"), Knows("c2", "C", {"EQE"})},
+       .status = RouteStatus::kAssigned,
+       .dealer_id = "D",
+       .consultant_id = "d1",
+       .degrees = 0.7,
+       .reason = "nearest_full",
+       .passed_over = {{"A", "nearest_full"},
+                       {"B", "nearest_full"},
+                       {"C", "no_model_at_nearest"}}},
+      {.name = "a dealer that does not sell the model is not tried",
+       .dealers = {North("A", 0.1, true, {"GLC"}), North("B", 0.3),
+                   North("C", 0.5)},
+       .staff = {Knows("a1", "A"), Full("b1", "B"), Knows("c1", "C")},
+       .status = RouteStatus::kAssigned,
+       .dealer_id = "C",
+       .consultant_id = "c1",
+       .degrees = 0.5,
+       .reason = "nearest_full",
+       .passed_over = {{"B", "nearest_full"}}},
+      {.name = "every dealer in range passed: all listed, the nearest kept",
+       .dealers = {North("A", 0.1), North("B", 0.3), North("F", 1.0)},
+       .staff = {Full("a1", "A"), Knows("b1", "B", {"GLC"}), Knows("f1", "F")},
+       .status = RouteStatus::kUnassigned,
+       .dealer_id = "A",
+       .degrees = 0.1,
+       .reason = "no_eligible_consultant",
+       .passed_over = {{"A", "nearest_full"}, {"B", "no_model_at_nearest"}}},
+      {.name = "a lead that names its dealer stays with it",
+       .dealers = {North("A", 0.1), North("B", 0.3)},
+       .staff = {Full("a1", "A"), Knows("b1", "B")},
+       .kept_dealer = "A",
+       .status = RouteStatus::kUnassigned,
+       .dealer_id = "A",
+       .degrees = -1,
+       .reason = "no_eligible_consultant"},
+      {.name = "a high-intent lead at the next dealer may fall back on "
+               "experience",
+       .dealers = {North("A", 0.1), North("B", 0.3)},
+       .staff = {{.consultant_id = "a1",
+                  .dealer_id = "A",
+                  .models = {"GLC"},
+                  .experience_years = 9},
+                 {.consultant_id = "b1",
+                  .dealer_id = "B",
+                  .experience_years = 1}},
+       .grade = 0,  // high: needs 2 years
+       .status = RouteStatus::kAssigned,
+       .dealer_id = "B",
+       .consultant_id = "b1",
+       .degrees = 0.3,
+       .reason = "experience_fallback",
+       .passed_over = {{"A", "no_model_at_nearest"}}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    absl::StatusOr<Network> net = Network::Create(c.dealers, c.staff);
+    ASSERT_THAT(net, IsOk());
+    const Policy policy = WithOverflow(c.overflow);
+    // One by one (with reasons) and as a batch: the same answer.
+    Router one(*net, policy);
+    RouteLead lead = Lead("L1", 30, 120, "C200");
+    lead.dealer_id = c.kept_dealer;
+    lead.grade = c.grade;
+    absl::StatusOr<Assignment> a = one.Route(lead);
+    ASSERT_THAT(a, IsOk());
+    EXPECT_EQ(a->status, c.status);
+    EXPECT_EQ(a->dealer_id, c.dealer_id);
+    EXPECT_EQ(a->consultant_id, c.consultant_id);
+    EXPECT_EQ(a->reason, c.reason);
+    if (c.degrees < 0) {
+      EXPECT_FALSE(a->distance_km.has_value());
+    } else {
+      ASSERT_TRUE(a->distance_km.has_value());
+      EXPECT_NEAR(*a->distance_km, c.degrees * kKmPerDegree, 1e-6);
+    }
+    std::vector<std::pair<std::string, std::string>> passed;
+    for (const PassedOver& p : a->passed_over) {
+      passed.emplace_back(p.dealer_id, p.reason);
+      const double degrees = net->dealers()[static_cast<size_t>(
+                                                net->DealerIndex(p.dealer_id))]
+                                 .lat -
+                             30;
+      EXPECT_NEAR(p.distance_km, degrees * kKmPerDegree, 1e-6) << p.dealer_id;
+    }
+    EXPECT_EQ(passed, c.passed_over);
+
+    Router batch(*net, policy);
+    std::string json = absl::StrCat(
+        R"([{"lead_id": "L1", "created_at": "2026-01-01T00:00:00Z", )",
+        R"("channel": "website", "model": "C200", "lat": 30, "lon": 120)",
+        c.kept_dealer
+            ? absl::StrCat(R"(, "dealer_id": ")", *c.kept_dealer, "\"")
+            : "",
+        "}]");
+    absl::StatusOr<LeadTable> rows = LeadTable::FromJson(json);
+    ASSERT_THAT(rows, IsOk());
+    const std::vector<int32_t> grades = {c.grade};
+    absl::StatusOr<std::vector<Assignment>> b =
+        batch.RouteBatch(rows->columns(), grades);
+    ASSERT_THAT(b, IsOk());
+    ASSERT_EQ(b->size(), 1u);
+    EXPECT_EQ((*b)[0].dealer_id, a->dealer_id);
+    EXPECT_EQ((*b)[0].consultant_id, a->consultant_id);
+    EXPECT_EQ((*b)[0].reason, a->reason);
+    EXPECT_EQ((*b)[0].passed_over, a->passed_over);
+  }
+}
+
+TEST(RoutingOverflow, ReasonsNameEveryStepAndLoadsMoveWithTheLeads) {
+  // A's only C200 consultant takes one lead more (capacity 2, holding 1), then
+  // is full: the second lead goes to B.
+  absl::StatusOr<Network> net = Network::Create(
+      {North("A", 0.1), North("B", 0.3)},
+      {{.consultant_id = "a1",
+        .dealer_id = "A",
+        .max_open_leads = 2,
+        .open_leads = 1},
+       Knows("b1", "B")});
+  ASSERT_THAT(net, IsOk());
+  Router router(*net, ThreeLevel());
+  absl::StatusOr<Assignment> first = router.Route(Lead("L1", 30, 120, "C200"));
+  ASSERT_THAT(first, IsOk());
+  EXPECT_EQ(first->consultant_id, "a1");
+  EXPECT_THAT(first->reasons,
+              ::testing::ElementsAre("nearest_dealer: A", "least_loaded: a1"));
+  absl::StatusOr<Assignment> second = router.Route(Lead("L2", 30, 120, "C200"));
+  ASSERT_THAT(second, IsOk());
+  EXPECT_EQ(second->consultant_id, "b1");
+  EXPECT_EQ(second->file_number, "b1-26-0001");
+  EXPECT_THAT(second->reasons,
+              ::testing::ElementsAre("nearest_dealer: A", "nearest_full: A",
+                                     "next_dealer: B", "least_loaded: b1"));
+  // A saved router goes on with the same loads: A is still full.
+  Router again(*net, ThreeLevel());
+  ASSERT_THAT(again.Restore(router.Save()), IsOk());
+  EXPECT_EQ(again.Route(Lead("L3", 30, 120, "C200"))->reason, "nearest_full");
+}
+
+TEST(Network, InRangeListsDealersInDistanceOrderFromTheNearest) {
+  absl::StatusOr<Network> net = Network::Create(
+      {North("C", 0.5), North("B2", 0.3), North("A", 0.1), North("B1", 0.3),
+       North("F", 1.0), North("X", 0.2, /*active=*/false),
+       North("G", 0.4, true, {"GLC"})},
+      {});
+  ASSERT_THAT(net, IsOk());
+  std::vector<std::string> ids;
+  for (const auto& [km, index] : net->InRange(30, 120, "C200", 100)) {
+    ids.push_back(net->dealers()[static_cast<size_t>(index)].dealer_id);
+  }
+  // Ties (B1 and B2 at 0.3 degrees) by dealer_id; X is inactive, G sells only
+  // the GLC, F is 111 km away.
+  EXPECT_THAT(ids, ::testing::ElementsAre("A", "B1", "B2", "C"));
+  double km = 0;
+  EXPECT_EQ(net->Nearest(30, 120, "C200", 100, &km), net->DealerIndex("A"));
+  EXPECT_EQ(km, net->InRange(30, 120, "C200", 100).front().first);
 }
 
 }  // namespace

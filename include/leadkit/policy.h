@@ -191,6 +191,18 @@ struct CalendarRef {
   bool operator==(const CalendarRef&) const = default;
 };
 
+// What routing does with a lead whose nearest dealer cannot serve it: no
+// active consultant there knows the model, or all who do are at capacity
+// (docs/routing.md#overflow).
+enum class Overflow {
+  kNextDealer,  // "next_dealer": the next nearest dealers within
+                // max_distance_km, in distance order
+  kNone,        // "none": the lead stays unassigned at its nearest dealer
+};
+
+// Returns "next_dealer" or "none".
+absl::string_view OverflowName(Overflow overflow);
+
 // Routing settings (docs/policy.md#routing).
 struct RoutingSettings {
   int duplicate_window_days =
@@ -200,6 +212,8 @@ struct RoutingSettings {
       high_intent_grades;       // grades that need an experienced consultant
   double experience_years = 2;  // experience a high-intent lead needs
   int reclaim_limit = 2;  // reclaims before a lead is escalated to the manager
+  Overflow overflow =
+      Overflow::kNextDealer;  // when the nearest dealer cannot serve a lead
 
   bool operator==(const RoutingSettings&) const = default;
 };

@@ -4,9 +4,10 @@
 // (docs/routing.md).
 //
 //   dealer     = kept (the lead names one) | nearest active dealer selling the
-//   model within
-//                max_distance_km (ties: smaller dealer_id) | the city's
-//                least-loaded dealer
+//                model within max_distance_km (ties: smaller dealer_id) |
+//                the city's least-loaded dealer; with overflow "next_dealer",
+//                a nearest dealer that cannot serve the lead gives way to the
+//                next nearest within max_distance_km
 //   consultant = argmin over the eligible of (open_leads + routed) / weight
 //                (ties: the smaller Hash64(lead_id, consultant_id))
 //
@@ -85,8 +86,25 @@ class Network {
   // receives its distance.
   int Nearest(double lat, double lon, absl::string_view model, double max_km,
               double* distance_km) const;
+  // Every active dealer selling `model` ("" = any) within max_km of (lat, lon),
+  // as (distance_km, index) in distance order, ties by dealer_id: the order in
+  // which overflow tries them. Its first is Nearest's, at the same distance.
+  // Example: with dealers D1 in Shanghai (31.23, 121.47) and D2 in Suzhou
+  // (31.30, 120.62), InRange(31.2, 121.4, "", 100) gives
+  //   {{7.45, index of D1}, {74.98, index of D2}}
+  std::vector<std::pair<double, int>> InRange(double lat, double lon,
+                                              absl::string_view model,
+                                              double max_km) const;
 
  private:
+  // Calls visit(index, km) for active dealers selling `model` within max_km
+  // of (lat, lon), ring of cells by ring, skipping those farther than `bound`
+  // (read at each dealer: Nearest lowers it as it finds closer ones) and
+  // stopping once no unvisited cell can hold a dealer within it.
+  template <typename Visit>
+  void Walk(double lat, double lon, absl::string_view model, double max_km,
+            const double& bound, Visit visit) const;
+
   std::vector<Dealer> dealers_;
   std::vector<Consultant> consultants_;
   absl::flat_hash_map<std::string, int> dealer_index_;
@@ -157,6 +175,18 @@ struct RouteLead {
   int grade = -1;  // index into the policy's grades; -1 = unknown
 };
 
+// A dealer that overflow passed over (policy routing.overflow "next_dealer"):
+// a nearer dealer than the one a lead went to, and why it could not serve it.
+struct PassedOver {
+  std::string dealer_id;
+  // "no_model_at_nearest": no active consultant there knows the lead's model;
+  // "nearest_full": those who do are all at capacity.
+  std::string reason;
+  double distance_km = 0;
+
+  bool operator==(const PassedOver&) const = default;
+};
+
 struct Assignment {
   RouteStatus status = RouteStatus::kUnassigned;
   std::string dealer_id;      // "" = none
@@ -166,6 +196,11 @@ struct Assignment {
   std::string duplicate_of;          // duplicates: the first lead of the chain
   std::string reason;                // the deciding reason code
   std::vector<std::string> reasons;  // every step's reason code with details
+  // Dealers nearer than dealer_id that could not serve the lead, in distance
+  // order; empty for a lead served by its nearest dealer (and with overflow
+  // "none"). A lead that no dealer in range could serve keeps its nearest
+  // dealer's id, with reason "no_eligible_consultant", and lists them all.
+  std::vector<PassedOver> passed_over;
 };
 
 // Routes leads one by one, keeping loads and file-number counters. Thread-safe:
@@ -207,6 +242,11 @@ class Router {
   };
   absl::StatusOr<Assignment> RouteLocked(const RouteLead& lead,
                                          bool with_reasons);
+  // The consultant of `dealer` who gets `lead`, or -1 when nobody there is
+  // eligible. `step` receives "least_loaded" or "experience_fallback"; `full`
+  // whether someone who knows the model was passed only for capacity.
+  int ChooseConsultant(int dealer, const RouteLead& lead, bool high,
+                       std::string* step, bool* full);
 
   const Network* network_;
   Policy policy_;

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from typing import Any, Mapping
 
 import numpy as np
@@ -42,10 +43,38 @@ def _flag(table: str, row: dict, id_column: str, column: str) -> bool:
                      "expected true or false")
 
 
-def _models(value) -> list[str]:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+_MODELS_EXPECTED = ("expected model names: a list of strings, or text separated by ';' or ','; "
+                    "null or empty for every model")
+
+
+def _models(table: str, row: dict, id_column: str) -> list[str]:
+    """A dealer's or consultant's ``models`` cell as a list of names; [] = every model.
+
+    Accepted: null (None, NaN, pd.NA: every model), text separated by ``;`` or ``,`` (``"C200; GLC"``), or
+    a list-like of strings (list, tuple, 1-d numpy array: what pandas gives for
+    ``pd.ArrowDtype(pa.list_(pa.string()))`` columns and pyarrow list columns). Names are
+    trimmed and empty ones dropped. Anything else is a ValueError naming the table, the row's
+    id, the column and the value.
+    """
+    value = row.get("models")
+
+    def bad(shown) -> ValueError:
+        return ValueError(f"{table}.models: {id_column} {row[id_column]!r} has {shown!r}; "
+                          f"{_MODELS_EXPECTED}")
+
+    if isinstance(value, str):
+        names = re.split(r"[;,]", value)
+    elif isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim == 1):
+        names = list(value)
+        for name in names:
+            if not isinstance(name, str):
+                raise bad(value.tolist() if isinstance(value, np.ndarray) else value)
+    elif value is None or value is pd.NA or value is pd.NaT or (
+            isinstance(value, (float, np.floating)) and np.isnan(value)):
         return []
-    return [m.strip() for m in str(value).split(";") if m.strip()]
+    else:
+        raise bad(value)
+    return [name.strip() for name in names if name.strip()]
 
 
 def _records(data, table: str, id_column: str, required: list[str]) -> list[dict]:
@@ -63,12 +92,13 @@ def network(dealers: Any, consultants: Any) -> _core.Network:
         drows.append((str(row["dealer_id"]), str(row["region_id"]),
                       _number("dealers", row, "dealer_id", "lat", float("nan")),
                       _number("dealers", row, "dealer_id", "lon", float("nan")),
-                      str(_value(row, "city", "")), _models(row.get("models")),
+                      str(_value(row, "city", "")), _models("dealers", row, "dealer_id"),
                       _flag("dealers", row, "dealer_id", "active")))
     crows = []
     for row in _records(consultants, "consultants", "consultant_id", ["consultant_id", "dealer_id"]):
         capacity = _number("consultants", row, "consultant_id", "max_open_leads")
-        crows.append((str(row["consultant_id"]), str(row["dealer_id"]), _models(row.get("models")),
+        crows.append((str(row["consultant_id"]), str(row["dealer_id"]),
+                      _models("consultants", row, "consultant_id"),
                       _number("consultants", row, "consultant_id", "experience_years", 0.0),
                       _flag("consultants", row, "consultant_id", "active"),
                       None if capacity is None else int(capacity),
@@ -158,7 +188,13 @@ def route(leads: Any, dealers: Any, consultants: Any, policy: Policy, *,
           open_leads=None) -> pd.DataFrame:
     """Routes every lead, in input order (docs/routing.md): one row per input lead with
     ``lead_id``, ``status``, ``dealer_id``, ``consultant_id``, ``distance_km``,
-    ``file_number``, ``duplicate_of`` and ``reason``.
+    ``file_number``, ``duplicate_of``, ``reason`` and ``passed_over``.
+
+    With the policy's ``routing.overflow`` ``"next_dealer"`` (the presets' and the default), a
+    lead whose nearest dealer cannot serve it goes to the next nearest dealer within
+    ``max_distance_km`` that can; its ``reason`` says why the nearest was passed over
+    (``no_model_at_nearest``, ``nearest_full``) and ``passed_over`` lists the dealers passed,
+    nearest first, as ``"D1:nearest_full;D2:no_model_at_nearest"`` (None when none was).
 
     A lead is a duplicate when its normalised phone matches an earlier lead (earlier by
     ``created_at``, ties by input order; in the batch or in `open_leads`) within the policy's
@@ -192,6 +228,7 @@ def route(leads: Any, dealers: Any, consultants: Any, policy: Policy, *,
         "file_number": pd.Series(out["file_number"], dtype=object),
         "duplicate_of": pd.Series(out["duplicate_of"], dtype=object),
         "reason": pd.Series(out["reason"], dtype=object),
+        "passed_over": pd.Series(out["passed_over"], dtype=object),
     })
     return result
 

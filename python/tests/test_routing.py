@@ -1,3 +1,6 @@
+import json
+
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -31,7 +34,8 @@ def test_route_returns_every_lead_in_input_order_with_the_contract_columns():
         "model": ["C200", "C200", "GLC", None, None], "city": [None, None, None, "Suzhou", None]})
     result = leadkit.route(leads, dealers, consultants, POLICY)
     assert list(result.columns) == ["lead_id", "status", "dealer_id", "consultant_id",
-                                    "distance_km", "file_number", "duplicate_of", "reason"]
+                                    "distance_km", "file_number", "duplicate_of", "reason",
+                                    "passed_over"]
     assert list(result["lead_id"]) == ["L1", "L2", "L3", "L4", "L5"]
     # L3 was created first, so L1 and L2 (same phone, within 30 days) are its duplicates and
     # keep its dealer and consultant, whatever the input order.
@@ -42,6 +46,7 @@ def test_route_returns_every_lead_in_input_order_with_the_contract_columns():
     assert list(result["reason"]) == ["duplicate", "duplicate", "nearest_dealer", "city_dealer",
                                       "no_dealer_in_range"]
     assert result["file_number"][2] == "C3-26-0001" and result["file_number"][3] == "C3-26-0002"
+    assert list(result["passed_over"]) == [None] * 5
 
 
 def test_open_leads_are_originals_too():
@@ -276,3 +281,243 @@ def test_one_by_one_and_batch_agree_when_the_original_is_unassigned():
     single = [router.route(row) for row in leads.to_dict("records")]
     assert batch["status"].tolist() == [a.status for a in single] == ["unassigned", "duplicate"]
     assert batch["duplicate_of"].tolist()[1] == single[1].duplicate_of == "U1"
+
+
+# --- models: lists, tuples, arrays, Arrow lists and separated text ---------------------------
+
+def _lead(lead_id, model, **more):
+    return {"lead_id": lead_id, "created_at": ts("2026-01-05 10:00"), "lat": 31.2, "lon": 121.4,
+            "model": model, **more}
+
+
+def test_models_given_as_a_list_are_not_read_as_text():
+    """Regression: ``models`` as a Python list became the text "['C200']", so the C200
+    consultant seemed to know no model of ours (a high-intent C200 buyer fell back on the
+    junior who knows every model, reason experience_fallback) and the near dealer seemed not to
+    sell the GLC (a GLC buyer went to the dealer 75 km away); a list of two raised "truth value
+    of an array is ambiguous"."""
+    dealers = pd.DataFrame({"dealer_id": ["NEAR", "FAR"], "region_id": ["R1", "R1"],
+                            "lat": [31.23, 31.30], "lon": [121.47, 120.62],
+                            "models": [["C200", "GLC"], None]})
+    consultants = pd.DataFrame({
+        "consultant_id": ["K_C200", "K_GLC", "K_NEW", "F1"],
+        "dealer_id": ["NEAR", "NEAR", "NEAR", "FAR"],
+        "models": [["C200"], ["GLC"], None, None],
+        "experience_years": [5, 4, 0.5, 9]})
+    leads = pd.DataFrame([
+        _lead("BUY_C200", "C200", asked_price=True, purchase_within_days=10),
+        _lead("BUY_GLC", "GLC", asked_price=True, purchase_within_days=10)])
+    result = leadkit.route(leads, dealers, consultants, POLICY)
+    # Both are high-intent (three_level: model, asked price, buying within 90 days): at NEAR
+    # (7.4 km) the consultant who knows the model and has 2+ years takes each.
+    assert list(result["dealer_id"]) == ["NEAR", "NEAR"]
+    assert list(result["consultant_id"]) == ["K_C200", "K_GLC"]
+    assert list(result["reason"]) == ["nearest_dealer", "nearest_dealer"]
+    assert result["distance_km"][1] == pytest.approx(7.446, abs=0.001)
+    # One model a row, as one-element lists (silently misread before, not an error): the same.
+    single = dealers.assign(models=[["GLC"], None])
+    glc = leadkit.route(leads.iloc[[1]], single, consultants, POLICY)
+    assert (glc["dealer_id"][0], glc["consultant_id"][0]) == ("NEAR", "K_GLC")
+    c200 = leadkit.route(leads.iloc[[0]], dealers.assign(models="C200;GLC"), consultants, POLICY)
+    assert (c200["consultant_id"][0], c200["reason"][0]) == ("K_C200", "nearest_dealer")
+
+
+def _one_dealer(models_of_k1):
+    dealers = pd.DataFrame({"dealer_id": ["D1"], "region_id": ["R1"], "lat": [31.23],
+                            "lon": [121.47]})
+    consultants = pd.DataFrame({"consultant_id": ["K1", "K2"], "dealer_id": ["D1", "D1"],
+                                "models": pd.Series([models_of_k1, "EQE"], dtype=object)})
+    return dealers, consultants
+
+
+def _who_takes(dealers, consultants, models=("C200", "GLC", "EQE", "X5")):
+    """Who takes a low-intent lead of each model, routed alone (so loads do not matter):
+    K1 when it knows the model; K2 knows only the EQE."""
+    out = {}
+    for model in models:
+        result = leadkit.route(pd.DataFrame([_lead("L", model)]), dealers, consultants, POLICY)
+        taken = result["consultant_id"][0]
+        out[model] = taken if taken is not None else result["reason"][0]
+    return out
+
+
+# K1 knows C200 and GLC: C200 and GLC leads are K1's, EQE leads go to whoever is less loaded
+# of the two (alone: the hash decides, so they are left out), X5 has nobody.
+KNOWS_C200_AND_GLC = {"C200": "K1", "GLC": "K1", "X5": "no_eligible_consultant"}
+
+
+@pytest.mark.parametrize("models", [
+    ["C200", "GLC"],
+    ("C200", "GLC"),
+    np.array(["C200", "GLC"], dtype=object),
+    np.array(["C200", "GLC"]),
+    [" C200 ", "GLC", ""],
+    "C200;GLC",
+    "C200,GLC",
+    " C200 ; GLC ",
+    "C200, GLC;",
+], ids=["list", "tuple", "object-array", "str-array", "list-with-spaces", "semicolons", "commas",
+        "spaces", "mixed-separators"])
+def test_models_cells_in_every_accepted_form(models):
+    dealers, consultants = _one_dealer(models)
+    assert _who_takes(dealers, consultants, ("C200", "GLC", "X5")) == KNOWS_C200_AND_GLC
+
+
+@pytest.mark.parametrize("models", [None, float("nan"), pd.NA, [], "", " ; ", ()],
+                         ids=["None", "NaN", "NA", "empty-list", "empty-text", "separators-only",
+                              "empty-tuple"])
+def test_null_or_empty_models_mean_every_model(models):
+    dealers, consultants = _one_dealer(models)
+    # K1 knows every model: C200, GLC and X5 leads are K1's (K2 knows only the EQE).
+    assert _who_takes(dealers, consultants, ("C200", "GLC", "X5")) == {
+        "C200": "K1", "GLC": "K1", "X5": "K1"}
+
+
+def test_models_as_arrow_list_columns():
+    pa = pytest.importorskip("pyarrow")
+    dealers, consultants = _one_dealer(None)
+    arrow = consultants.assign(models=pd.Series(
+        [["C200", "GLC"], ["EQE"]], dtype=pd.ArrowDtype(pa.list_(pa.string()))))
+    assert _who_takes(dealers, arrow, ("C200", "GLC", "X5")) == KNOWS_C200_AND_GLC
+    table = pa.table({"consultant_id": ["K1", "K2"], "dealer_id": ["D1", "D1"],
+                      "models": pa.array([["C200", "GLC"], ["EQE"]], pa.list_(pa.string()))})
+    assert _who_takes(dealers, table, ("C200", "GLC", "X5")) == KNOWS_C200_AND_GLC
+    # Null and empty lists in an Arrow column: every model, so two X5 leads go one to each.
+    everything = pa.table({"consultant_id": ["K1", "K2"], "dealer_id": ["D1", "D1"],
+                           "models": pa.array([None, []], pa.list_(pa.string()))})
+    two = pd.DataFrame([_lead("A", "X5"), _lead("B", "X5")])
+    assert set(leadkit.route(two, dealers, everything, POLICY)["consultant_id"]) == {"K1", "K2"}
+    # Dealers' models as an Arrow list column: D1 sells only the EQE.
+    sells = pa.table({"dealer_id": ["D1"], "region_id": ["R1"], "lat": [31.23],
+                      "lon": [121.47], "models": pa.array([["EQE"]], pa.list_(pa.string()))})
+    result = leadkit.route(pd.DataFrame([_lead("A", "C200"), _lead("B", "EQE")]), sells,
+                           consultants.assign(models=[None, None]), POLICY)
+    assert list(result["reason"]) == ["no_dealer_for_model", "nearest_dealer"]
+    assert list(result["dealer_id"]) == [None, "D1"]
+
+
+@pytest.mark.parametrize("table, models, shown", [
+    ("consultants", 5, "5"),
+    ("consultants", {"C200": True}, "{'C200': True}"),
+    ("consultants", ["C200", 5], "['C200', 5]"),
+    ("consultants", ["C200", None], "['C200', None]"),
+    ("consultants", np.array([1.0, 2.0]), "[1.0, 2.0]"),
+    ("dealers", 3.5, "3.5"),
+    ("dealers", ["GLC", ["C200"]], "['GLC', ['C200']]"),
+])
+def test_models_of_another_kind_name_table_id_column_and_value(table, models, shown):
+    dealers, consultants = _one_dealer(None)
+    if table == "dealers":
+        dealers = dealers.assign(models=pd.Series([models], dtype=object))
+        where = "dealers.models: dealer_id 'D1'"
+    else:
+        consultants = consultants.assign(models=pd.Series([models, None], dtype=object))
+        where = "consultants.models: consultant_id 'K1'"
+    with pytest.raises(ValueError) as error:
+        Router(dealers, consultants, POLICY)
+    assert str(error.value) == (
+        f"{where} has {shown}; expected model names: a list of strings, or text separated by "
+        "';' or ','; null or empty for every model")
+
+
+# --- overflow: what the nearest dealer cannot serve -------------------------------------------
+
+KM_PER_DEGREE = 6371.0088 * np.pi / 180  # along a meridian
+
+
+def _north(*dealers):
+    """Dealers due north of the leads at (30, 120): (dealer_id, degrees, active)."""
+    return pd.DataFrame({"dealer_id": [d[0] for d in dealers], "region_id": "R1",
+                         "lat": [30 + d[1] for d in dealers], "lon": 120.0,
+                         "active": [d[2] if len(d) > 2 else True for d in dealers]})
+
+
+def _overflow_policy(value):
+    doc = json.loads(POLICY.to_json())
+    doc["routing"]["overflow"] = value
+    return Policy.from_json(json.dumps(doc))
+
+
+def _at_30_120(*ids, model="C200"):
+    return pd.DataFrame({"lead_id": list(ids), "created_at": ts("2026-01-05 10:00"),
+                         "lat": 30.0, "lon": 120.0, "model": model})
+
+
+def test_overflow_goes_to_the_next_nearest_dealer_that_can_serve_and_says_why():
+    # A 11.1 km, B 33.4 km, C 55.6 km away; X nearer still but inactive; F 111.2 km, beyond
+    # the preset's 100 km.
+    dealers = _north(("X", 0.05, False), ("A", 0.1), ("B", 0.3), ("C", 0.5), ("F", 1.0))
+    consultants = pd.DataFrame({
+        "consultant_id": ["x1", "a_glc", "a_c200", "b_eqe", "c1", "f1"],
+        "dealer_id": ["X", "A", "A", "B", "C", "F"],
+        "models": ["", "GLC", "C200", "EQE", None, None],
+        # A's C200 consultant holds 1 of 2: one more lead, then A is full for the C200.
+        "max_open_leads": [None, None, 2, None, 1, None],
+        "open_leads": [0, 0, 1, 0, 0, 0]})
+    leads = _at_30_120("L1", "L2", "L3", "L4").assign(model=["C200", "C200", "C200", "GLC"])
+    result = leadkit.route(leads, dealers, consultants, POLICY)
+    # L1: A serves it. L2: A is full for the C200, B knows only the EQE, C takes it (its
+    # capacity of 1). L3: A full, B no model, C now full, F out of range: unassigned at A.
+    # L4 (GLC): A's GLC consultant.
+    assert list(result["status"]) == ["assigned", "assigned", "unassigned", "assigned"]
+    assert list(result["dealer_id"]) == ["A", "C", "A", "A"]
+    assert list(result["consultant_id"]) == ["a_c200", "c1", None, "a_glc"]
+    assert list(result["reason"]) == ["nearest_dealer", "nearest_full",
+                                      "no_eligible_consultant", "nearest_dealer"]
+    assert list(result["passed_over"]) == [
+        None, "A:nearest_full;B:no_model_at_nearest",
+        "A:nearest_full;B:no_model_at_nearest;C:nearest_full", None]
+    assert result["distance_km"].tolist() == pytest.approx(
+        [0.1 * KM_PER_DEGREE, 0.5 * KM_PER_DEGREE, 0.1 * KM_PER_DEGREE, 0.1 * KM_PER_DEGREE])
+    assert result["file_number"][1] == "c1-26-0001"
+
+
+def test_overflow_none_keeps_a_lead_unassigned_at_its_nearest_dealer():
+    dealers = _north(("A", 0.1), ("B", 0.3))
+    consultants = pd.DataFrame({"consultant_id": ["a1", "b1"], "dealer_id": ["A", "B"],
+                                "models": ["GLC", None]})
+    leads = _at_30_120("L1")
+    moved = leadkit.route(leads, dealers, consultants, _overflow_policy("next_dealer"))
+    assert (moved["dealer_id"][0], moved["consultant_id"][0], moved["reason"][0],
+            moved["passed_over"][0]) == ("B", "b1", "no_model_at_nearest",
+                                         "A:no_model_at_nearest")
+    stay = leadkit.route(leads, dealers, consultants, _overflow_policy("none"))
+    assert (stay["status"][0], stay["dealer_id"][0], stay["consultant_id"][0],
+            stay["reason"][0], stay["passed_over"][0]) == (
+        "unassigned", "A", None, "no_eligible_consultant", None)
+    assert stay["distance_km"][0] == pytest.approx(0.1 * KM_PER_DEGREE)
+
+
+def test_router_route_lists_the_dealers_passed_over():
+    dealers = _north(("A", 0.1), ("B", 0.3))
+    consultants = pd.DataFrame({"consultant_id": ["a1", "b1"], "dealer_id": ["A", "B"],
+                                "max_open_leads": [0, None]})
+    a = Router(dealers, consultants, POLICY).route(
+        {"lead_id": "L1", "created_at": ts("2026-01-05 10:00"), "lat": 30.0, "lon": 120.0})
+    assert (a.status, a.dealer_id, a.consultant_id, a.reason) == (
+        "assigned", "B", "b1", "nearest_full")
+    assert [(d, r) for d, r, _ in a.passed_over] == [("A", "nearest_full")]
+    assert a.passed_over[0][2] == pytest.approx(0.1 * KM_PER_DEGREE)
+    assert a.reasons == ["nearest_dealer: A", "nearest_full: A", "next_dealer: B",
+                         "least_loaded: b1"]
+
+
+def test_handover_and_reclaim_keep_leads_at_their_dealer_whatever_the_overflow():
+    # D2 is 7 km from D1 and has a free consultant; a lead of D1 still stays with D1.
+    dealers = pd.DataFrame({"dealer_id": ["D1", "D2"], "region_id": ["R1", "R1"],
+                            "lat": [31.23, 31.25], "lon": [121.47, 121.40]})
+    consultants = pd.DataFrame({"consultant_id": ["gone", "d2"], "dealer_id": ["D1", "D2"]})
+    open_leads = pd.DataFrame({"lead_id": ["L1"], "created_at": [ts("2026-01-05 10:00")],
+                               "dealer_id": ["D1"], "consultant_id": ["gone"],
+                               "lat": [31.23], "lon": [121.47]})
+    moves = leadkit.handover(open_leads, dealers, consultants, POLICY, leaving=["gone"])
+    assert (moves["status"][0], moves["to_consultant_id"][0], moves["reason"][0]) == (
+        "unassigned", None, "no_eligible_consultant")
+    leads = open_leads.assign(channel="website", assigned_at=[ts("2026-01-05 10:00")])
+    touches = pd.DataFrame({"lead_id": pd.Series([], dtype=object),
+                            "at": pd.Series([], dtype="datetime64[ns, Asia/Shanghai]"),
+                            "method": pd.Series([], dtype=object)})
+    reclaimed = leadkit.reclaim(leads, touches, dealers, consultants, POLICY,
+                                as_of=ts("2026-01-07 10:00"))
+    assert (reclaimed["status"][0], reclaimed["to_consultant_id"][0],
+            reclaimed["reason"][0]) == ("unassigned", None, "no_eligible_consultant")

@@ -45,6 +45,8 @@ def test_lead_fields_match_the_library():
     lambda d: d["rules"][0].update(when=[{"field": "model", "op": "in", "value": "C200"}]),
     lambda d: d["cadence"].update(entry_sla={"hours": 1, "minutes": 5}),
     lambda d: d["cadence"]["follow_up_days"].update(high=0),
+    lambda d: d["routing"].update(overflow="next_dealr"),
+    lambda d: d["routing"].update(overflow=True),
 ])
 def test_schema_and_loader_both_reject(mutation):
     doc = json.loads(Policy.preset("three_level").to_json())
