@@ -16,6 +16,14 @@ pytest.importorskip("matplotlib")
 ABCD = leadkit.Policy.preset("abcd")
 
 
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """A built report holds its figures open until written; each test's are closed after it
+    (pyplot warns past 20 open figures, and warnings are errors here)."""
+    yield
+    plot._pyplot().close("all")
+
+
 def test_funnel_counts_by_hand():
     leads = pd.DataFrame({
         "lead_id": ["L1", "L2", "L3", "L4"],
@@ -470,11 +478,8 @@ def _small_tables():
 
 
 def _build(tables):
-    built = report.build(tables["leads"], tables["touches"], ABCD, surveys=tables["surveys"],
-                         visits=tables["visits"])
-    for figure in built.figures.values():  # not drawn here: closed, as write_html would
-        plot._pyplot().close(figure)
-    return built
+    return report.build(tables["leads"], tables["touches"], ABCD, surveys=tables["surveys"],
+                        visits=tables["visits"])
 
 
 @pytest.mark.parametrize("table, name, misnamed, message", [
