@@ -89,6 +89,48 @@ void RegisterCadence(py::module_& m) {
       py::arg("cadence"), py::arg("num_leads"), py::arg("leads"),
       py::arg("num_touches"), py::arg("touches"), py::arg("as_of"),
       py::arg("collect"));
+
+  m.def(
+      "agenda_day",
+      [](const Cadence& cadence, int64_t day) {
+        const AgendaDay d = cadence.Day(date::local_days(date::days(day)));
+        return py::make_tuple(d.begin.time_since_epoch().count(),
+                              d.end.time_since_epoch().count(),
+                              d.as_of().time_since_epoch().count());
+      },
+      py::arg("cadence"), py::arg("day"),
+      "Local day `day` (days since 1970-01-01) of the cadence's calendar: "
+      "(begin, end, as_of) in seconds since the epoch.");
+
+  m.def(
+      "agenda_status",
+      [](int64_t begin, int64_t end, const py::array_t<int64_t>& start,
+         const py::array_t<int64_t>& due, const py::array_t<int64_t>& agenda,
+         const py::array_t<uint8_t>& agenda_valid) {
+        const py::ssize_t n = due.size();
+        if (start.size() != n || agenda.size() != n ||
+            agenda_valid.size() != n) {
+          throw py::value_error(
+              "agenda_status: start, due, agenda and agenda_valid differ in "
+              "length");
+        }
+        const AgendaDay day{.begin = Instant(std::chrono::seconds(begin)),
+                            .end = Instant(std::chrono::seconds(end))};
+        py::array_t<int8_t> out(n);
+        for (py::ssize_t i = 0; i < n; ++i) {
+          Task task{.start = Instant(std::chrono::seconds(start.at(i))),
+                    .due = Instant(std::chrono::seconds(due.at(i)))};
+          if (agenda_valid.at(i)) {
+            task.agenda = Instant(std::chrono::seconds(agenda.at(i)));
+          }
+          out.mutable_at(i) = static_cast<int8_t>(OnAgenda(task, day));
+        }
+        return out;
+      },
+      py::arg("begin"), py::arg("end"), py::arg("start"), py::arg("due"),
+      py::arg("agenda"), py::arg("agenda_valid"),
+      "Per task, OnAgenda on the day [begin, end): 0 off, 1 pending, "
+      "2 overdue.");
 }
 
 }  // namespace leadkit::python

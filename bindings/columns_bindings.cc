@@ -1,3 +1,4 @@
+#include <optional>
 #include <span>
 #include <string>
 
@@ -113,12 +114,17 @@ void RegisterColumns(py::module_& m) {
       "The leads table's fields: (name, type, personal, required) tuples.");
   m.def(
       "nearest_name",
-      [](const std::string& name, const std::vector<std::string>& candidates) {
+      [](const std::string& name, const std::vector<std::string>& candidates,
+         std::optional<size_t> max_distance) {
         std::vector<absl::string_view> views(candidates.begin(),
                                              candidates.end());
-        return NearestName(name, views);
+        return max_distance ? NearestName(name, views, *max_distance)
+                            : NearestName(name, views);
       },
-      py::arg("name"), py::arg("candidates"));
+      py::arg("name"), py::arg("candidates"),
+      py::arg("max_distance") = py::none(),
+      "The candidate nearest to `name` by edit distance, or \"\": within "
+      "`max_distance` edits, by default within max(2, len(name) // 3).");
   m.def(
       "mask_value",
       [](const std::string& field, const std::string& value) {

@@ -443,6 +443,54 @@ absl::StatusOr<std::vector<Task>> Cadence::LeadTasks(
   return cadence_internal::LeadSchedule(*this, lead, sorted, as_of).Run();
 }
 
+AgendaStatus OnAgenda(const Task& task, const AgendaDay& day) {
+  if (task.due <= day.begin) return AgendaStatus::kOverdue;
+  if (task.due <= day.end) return AgendaStatus::kPending;  // due that day
+  // A range follow-up is on the agenda from its agenda date on; any other task
+  // on the day its window opens.
+  const bool listed = task.agenda ? *task.agenda < day.end
+                                  : task.start >= day.begin &&
+                                        task.start < day.end;
+  return listed ? AgendaStatus::kPending : AgendaStatus::kOff;
+}
+
+AgendaDay Cadence::Day(date::local_days day) const {
+  // The calendar the deadlines are judged in; with per-dealer calendars, the
+  // lead's.
+  return {.day = day,
+          .begin = calendar_.FromLocal(date::local_seconds(day)),
+          .end = calendar_.FromLocal(date::local_seconds(day + date::days(1)))};
+}
+
+namespace cadence_internal {
+namespace {
+
+// Keeps the tasks on the agenda of `day`, each marked as it stands there.
+template <typename T, typename TaskOf>
+void KeepOnAgenda(std::vector<T>& tasks, const AgendaDay& day,
+                  TaskOf task_of) {
+  std::erase_if(tasks, [&](T& item) {
+    Task& task = task_of(item);
+    const AgendaStatus status = OnAgenda(task, day);
+    task.overdue = status == AgendaStatus::kOverdue;
+    return status == AgendaStatus::kOff;
+  });
+}
+
+}  // namespace
+}  // namespace cadence_internal
+
+absl::StatusOr<std::vector<Task>> Cadence::LeadAgenda(
+    const LeadFacts& lead, std::span<const TouchFacts> touches,
+    date::local_days day) const {
+  const AgendaDay bounds = Day(day);
+  LEADKIT_ASSIGN_OR_RETURN(std::vector<Task> tasks,
+                           LeadTasks(lead, touches, bounds.as_of()));
+  cadence_internal::KeepOnAgenda(tasks, bounds,
+                                 [](Task& t) -> Task& { return t; });
+  return tasks;
+}
+
 }  // namespace leadkit
 
 namespace leadkit {
@@ -1008,6 +1056,18 @@ absl::StatusOr<ScheduleResult> Cadence::Schedule(
     }
     result.grades[r] = g;
   }
+  return result;
+}
+
+absl::StatusOr<ScheduleResult> Cadence::Agenda(
+    const Columns& leads, const Columns& touches, date::local_days day,
+    const ScheduleOptions& options) const {
+  const AgendaDay bounds = Day(day);
+  LEADKIT_ASSIGN_OR_RETURN(ScheduleResult result,
+                           Schedule(leads, touches, bounds.as_of(), options));
+  cadence_internal::KeepOnAgenda(
+      result.tasks, bounds,
+      [](ScheduledTask& t) -> Task& { return t.task; });
   return result;
 }
 

@@ -94,9 +94,14 @@ const LeadFieldInfo* FindLeadField(absl::string_view name) {
 
 std::string NearestName(absl::string_view name,
                         std::span<const absl::string_view> candidates) {
-  const size_t limit = std::max<size_t>(2, name.size() / 3);
+  return NearestName(name, candidates, std::max<size_t>(2, name.size() / 3));
+}
+
+std::string NearestName(absl::string_view name,
+                        std::span<const absl::string_view> candidates,
+                        size_t max_distance) {
   std::string best;
-  size_t best_distance = limit + 1;
+  size_t best_distance = max_distance + 1;
   for (absl::string_view c : candidates) {
     const size_t d = EditDistance(name, c);
     if (d < best_distance) {

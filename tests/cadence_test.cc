@@ -11,6 +11,7 @@
 #include "date/date.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "leadkit/lead_json.h"
 #include "status_matchers.h"
 
 namespace leadkit {
@@ -340,6 +341,196 @@ TEST(Cadence, DeadlineRules) {
   // D: 30 to 90 days; 22:00 is after closing, so both roll to the next morning.
   EXPECT_EQ(Show(c, (*d)->due), "2024-08-12 09:00");
   EXPECT_EQ(Show(c, *(*d)->agenda), "2024-06-13 09:00");
+}
+
+// oabc with the policy document's "greetings" and "campaigns" set to these
+// JSON arrays.
+Cadence WithSpecialDays(const std::string& greetings,
+                        const std::string& campaigns) {
+  absl::StatusOr<Policy> base = Policy::Preset("oabc");
+  EXPECT_THAT(base, IsOk());
+  std::string text = base->ToJson();
+  for (const auto& [key, value] : {std::pair<std::string, std::string>{
+                                       "\"greetings\": ", greetings},
+                                   {"\"campaigns\": ", campaigns}}) {
+    const std::string from = key + "[]";
+    EXPECT_NE(text.find(from), std::string::npos) << from;
+    text.replace(text.find(from), from.size(), key + value);
+  }
+  absl::StatusOr<PolicyLoad> load = Policy::FromJson(text);
+  EXPECT_THAT(load, IsOk());
+  absl::StatusOr<Cadence> made = Cadence::ForPolicy(*load->policy());
+  EXPECT_THAT(made, IsOk());
+  return *made;
+}
+
+date::local_days Day(const std::string& text) {
+  std::istringstream in(text);
+  date::local_days day;
+  in >> date::parse("%F", day);
+  EXPECT_FALSE(in.fail()) << text;
+  return day;
+}
+
+// "task due status detail" per task on the agenda of local `day`.
+std::vector<std::string> AgendaOf(const Cadence& c, const LeadFacts& lead,
+                                  const std::vector<TouchFacts>& touches,
+                                  const std::string& day) {
+  absl::StatusOr<std::vector<Task>> tasks =
+      c.LeadAgenda(lead, touches, Day(day));
+  EXPECT_THAT(tasks, IsOk());
+  std::vector<std::string> out;
+  if (!tasks.ok()) return out;
+  for (const Task& t : *tasks) {
+    std::string line = absl::StrCat(TaskName(t.kind), " ", Show(c, t.due));
+    absl::StrAppend(&line, t.overdue ? " overdue" : " pending");
+    if (!t.detail.empty()) absl::StrAppend(&line, " ", t.detail);
+    out.push_back(line);
+  }
+  return out;
+}
+
+// Regression: day tasks start at the day's opening, and the agenda judged its
+// day at midnight, so a birthday was missing on its day and overdue the next.
+TEST(CadenceAgenda, AgendaMissesDayTasksOnTheirDay) {
+  const Cadence c = WithSpecialDays(
+      R"([{"date": "2024-02-10", "name": "Spring Festival"},
+          {"date": "2024-06-10", "name": "Dragon Boat Festival"}])",
+      R"([{"model": "C200", "date": "2024-06-05", "name": "C200 launch"}])");
+
+  // Birthday 12 June. Created and touched twice on 10 June (the greeting of
+  // that day is done; the thank-you closed by the second touch); grade B: the
+  // follow-up is due 7 days after 11:00.
+  LeadFacts born = Lead(c, "2024-06-10 09:00", kB);
+  born.birthday = date::month_day(date::June, date::day(12));
+  std::vector<TouchFacts> touches = {Touch(c, "2024-06-10 10:00"),
+                                     Touch(c, "2024-06-10 11:00", "wechat")};
+  // At midnight the birthday has not begun (it opens at 09:00).
+  EXPECT_THAT(Tasks(c, born, touches, "2024-06-12 00:00"),
+              ElementsAre("follow_up 2024-06-17 11:00 pending"));
+  EXPECT_THAT(AgendaOf(c, born, touches, "2024-06-11"), ElementsAre());
+  EXPECT_THAT(AgendaOf(c, born, touches, "2024-06-12"),
+              ElementsAre("birthday 2024-06-12 18:00 pending"));
+  // Closed at 18:00 on the 12th: overdue from the next day on.
+  EXPECT_THAT(AgendaOf(c, born, touches, "2024-06-13"),
+              ElementsAre("birthday 2024-06-12 18:00 overdue"));
+  // Greeted at 15:00: done, so off the agenda; the touch opens the next
+  // follow-up (due 7 days later), whose window opens that day.
+  touches.push_back(Touch(c, "2024-06-12 15:00"));
+  EXPECT_THAT(AgendaOf(c, born, touches, "2024-06-12"),
+              ElementsAre("follow_up 2024-06-19 15:00 pending"));
+  EXPECT_THAT(AgendaOf(c, born, touches, "2024-06-13"), ElementsAre());
+
+  // A greeting on a closed day (Spring Festival, 9-12 February closed): open
+  // from its midnight to the next, so due at midnight ending the 10th.
+  const LeadFacts greeted = Lead(c, "2024-02-08 09:00", kB);
+  const std::vector<TouchFacts> twice = {Touch(c, "2024-02-08 10:00"),
+                                         Touch(c, "2024-02-08 11:00")};
+  EXPECT_THAT(AgendaOf(c, greeted, twice, "2024-02-09"), ElementsAre());
+  EXPECT_THAT(AgendaOf(c, greeted, twice, "2024-02-10"),
+              ElementsAre("holiday_greeting 2024-02-11 00:00 pending "
+                          "Spring Festival"));
+  EXPECT_THAT(AgendaOf(c, greeted, twice, "2024-02-11"),
+              ElementsAre("holiday_greeting 2024-02-11 00:00 overdue "
+                          "Spring Festival"));
+
+  // A campaign for the lead's model (C200), 5 June, 09:00 to 18:00.
+  LeadFacts interested = Lead(c, "2024-06-03 09:00", kB);
+  interested.campaigns = {0};
+  const std::vector<TouchFacts> early = {Touch(c, "2024-06-03 10:00"),
+                                         Touch(c, "2024-06-03 11:00")};
+  EXPECT_THAT(AgendaOf(c, interested, early, "2024-06-04"), ElementsAre());
+  EXPECT_THAT(AgendaOf(c, interested, early, "2024-06-05"),
+              ElementsAre("campaign 2024-06-05 18:00 pending C200 launch"));
+  EXPECT_THAT(AgendaOf(c, interested, early, "2024-06-06"),
+              ElementsAre("campaign 2024-06-05 18:00 overdue C200 launch"));
+}
+
+TEST(CadenceAgenda, OnAgendaJudgesTheDayFromMidnightToMidnight) {
+  const Cadence c = Make("oabc");
+  const AgendaDay day = c.Day(Day("2024-06-10"));
+  EXPECT_EQ(Show(c, day.begin), "2024-06-10 00:00");
+  EXPECT_EQ(Show(c, day.end), "2024-06-11 00:00");
+  EXPECT_EQ(date::format("%F %T", c.calendar().ToLocal(day.as_of())),
+            "2024-06-10 23:59:59");
+  struct Case {
+    const char* start;
+    const char* due;
+    const char* agenda;  // "" = none
+    AgendaStatus status;
+  };
+  const Case cases[] = {
+      // Due before the day, or at its first instant: overdue.
+      {"2024-06-01 10:00", "2024-06-09 18:00", "", AgendaStatus::kOverdue},
+      {"2024-06-09 00:00", "2024-06-10 00:00", "", AgendaStatus::kOverdue},
+      // Due during the day, up to the midnight that ends it.
+      {"2024-06-01 10:00", "2024-06-10 00:01", "", AgendaStatus::kPending},
+      {"2024-06-10 00:00", "2024-06-11 00:00", "", AgendaStatus::kPending},
+      // Due later: listed the day it opens, not before or after.
+      {"2024-06-10 15:00", "2024-06-12 15:00", "", AgendaStatus::kPending},
+      {"2024-06-09 23:59", "2024-06-12 15:00", "", AgendaStatus::kOff},
+      // A range: from its agenda date on, whenever it started.
+      {"2024-05-27 10:00", "2024-06-25 10:00", "2024-06-10 17:00",
+       AgendaStatus::kPending},
+      {"2024-05-27 10:00", "2024-06-25 10:00", "2024-06-02 10:00",
+       AgendaStatus::kPending},
+      {"2024-06-10 10:00", "2024-07-09 10:00", "2024-06-24 10:00",
+       AgendaStatus::kOff},
+  };
+  for (const Case& k : cases) {
+    Task task{.start = At(c, k.start), .due = At(c, k.due)};
+    if (*k.agenda) task.agenda = At(c, k.agenda);
+    EXPECT_EQ(OnAgenda(task, day), k.status)
+        << k.start << " " << k.due << " " << k.agenda;
+  }
+}
+
+TEST(CadenceAgenda, TheBatchAgendaIsEachLeadsAgenda) {
+  const Cadence c = Make("oabc");
+  // A (20 days: grade B) touched twice on 3 June: follow-up due 10 June 11:00;
+  // birthday 10 June. B created 10 June 10:00: first contact by 11:00.
+  absl::StatusOr<LeadTable> leads = LeadTable::FromJson(R"([
+    {"lead_id": "A", "created_at": "2024-06-03T09:00:00+08:00",
+     "channel": "website", "purchase_within_days": 20,
+     "birthday": "1990-06-10"},
+    {"lead_id": "B", "created_at": "2024-06-10T10:00:00+08:00",
+     "channel": "website"}
+  ])");
+  ASSERT_THAT(leads, IsOk());
+  const std::vector<std::string> ids = {"A"};
+  const std::vector<int32_t> id_codes = {0, 0};
+  const std::vector<int64_t> at = {
+      At(c, "2024-06-03 10:00").time_since_epoch().count(),
+      At(c, "2024-06-03 11:00").time_since_epoch().count()};
+  const std::vector<std::string> methods = {"phone"};
+  const std::vector<int32_t> method_codes = {0, 0};
+  Columns touches(2);
+  ASSERT_THAT(touches.Add("lead_id", Column::Codes(id_codes, ids)), IsOk());
+  ASSERT_THAT(touches.Add("at", Column::Instants(at)), IsOk());
+  ASSERT_THAT(touches.Add("method", Column::Codes(method_codes, methods)),
+              IsOk());
+  const auto lines = [&](const std::string& day) {
+    absl::StatusOr<ScheduleResult> result =
+        c.Agenda(leads->columns(), touches, Day(day));
+    EXPECT_THAT(result, IsOk());
+    std::vector<std::string> out;
+    if (!result.ok()) return out;
+    for (const ScheduledTask& t : result->tasks) {
+      out.push_back(absl::StrCat(t.lead_row, " ", TaskName(t.task.kind), " ",
+                                 Show(c, t.task.due),
+                                 t.task.overdue ? " overdue" : " pending"));
+    }
+    return out;
+  };
+  EXPECT_THAT(lines("2024-06-09"), ElementsAre());
+  EXPECT_THAT(lines("2024-06-10"),
+              ElementsAre("0 follow_up 2024-06-10 11:00 pending",
+                          "0 birthday 2024-06-10 18:00 pending",
+                          "1 first_contact 2024-06-10 11:00 pending"));
+  EXPECT_THAT(lines("2024-06-11"),
+              ElementsAre("0 follow_up 2024-06-10 11:00 overdue",
+                          "0 birthday 2024-06-10 18:00 overdue",
+                          "1 first_contact 2024-06-10 11:00 overdue"));
 }
 
 }  // namespace

@@ -1,5 +1,8 @@
 #include "leadkit/lead.h"
 
+#include <vector>
+
+#include "absl/strings/string_view.h"
 #include "gtest/gtest.h"
 
 namespace leadkit {
@@ -25,6 +28,18 @@ TEST(NearestLeadField, SuggestsPlausibleTyposOnly) {
   EXPECT_EQ(NearestLeadField("modle"), "model");
   EXPECT_EQ(NearestLeadField("asked_prise"), "asked_price");
   EXPECT_EQ(NearestLeadField("zzzzzzzzzzzzzz"), "");
+}
+
+TEST(NearestName, AnExplicitLimitCountsEdits) {
+  const std::vector<absl::string_view> columns = {"consultant", "chanel"};
+  // "consultant" is 3 edits from "consultant_id": within the default limit
+  // (max(2, 13 / 3) = 4), not within 2.
+  EXPECT_EQ(NearestName("consultant_id", columns), "consultant");
+  EXPECT_EQ(NearestName("consultant_id", columns, 2), "");
+  EXPECT_EQ(NearestName("consultant_id", columns, 3), "consultant");
+  EXPECT_EQ(NearestName("channel", columns, 2), "chanel");  // 1 edit
+  EXPECT_EQ(NearestName("channel", columns, 0), "");
+  EXPECT_EQ(NearestName("chanel", columns, 0), "chanel");
 }
 
 }  // namespace

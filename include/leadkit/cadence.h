@@ -14,6 +14,10 @@
 //   follow_up deadline     = roll_to_open(add_days(touch, max_days(grade after
 //   the touch)))
 //
+// The daily agenda of local day D [begin, end) is the schedule at D's last
+// second, keeping each task overdue (due <= begin), due during D, opening
+// during D, or with an agenda date before end (OnAgenda).
+//
 // Example:
 //   absl::StatusOr<Cadence> cadence =
 //   Cadence::ForPolicy(*Policy::Preset("abcd"));
@@ -23,6 +27,7 @@
 #ifndef LEADKIT_CADENCE_H_
 #define LEADKIT_CADENCE_H_
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -31,6 +36,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "date/date.h"
 #include "leadkit/calendar.h"
 #include "leadkit/columns.h"
 #include "leadkit/policy.h"
@@ -140,6 +146,34 @@ inline constexpr absl::string_view kCadenceLeadColumns[] = {
     "lost_at",  "status",     "lost_review", "grade",   "channel",
     "model",    "birthday",   "entered_at"};
 
+// A local day of the calendar the deadlines are judged in, as the daily agenda
+// sees it (docs/cadence.md, "The daily agenda"): from its local midnight to
+// the next one, each by the calendar's DST rule.
+struct AgendaDay {
+  date::local_days day;
+  Instant begin;  // the day's first instant
+  Instant end;    // the next day's first instant
+  // The instant the agenda's schedule is evaluated at: the day's last second.
+  Instant as_of() const { return end - std::chrono::seconds(1); }
+};
+
+// How a task stands on the agenda of a day.
+enum class AgendaStatus {
+  kOff,      // not on that day's agenda
+  kPending,  // opens, is due, or is on the agenda that day
+  kOverdue,  // its deadline was at or before the day's start
+};
+
+// Where `task`, open at day.as_of(), stands on the agenda of `day`:
+//   overdue  when due <= begin;
+//   pending  when begin < due <= end (due that day), when its window opens
+//            that day (its agenda date when it has one, else its start, in
+//            [begin, end)), or when its agenda date is before `end`;
+//   off      otherwise.
+// Example (a birthday task of 10 June, 09:00 to 18:00): on the agenda of
+// 10 June it is pending; of 11 June, overdue; of 9 June, off.
+AgendaStatus OnAgenda(const Task& task, const AgendaDay& day);
+
 // A policy with its calendar: the deadline rules and the task engine.
 // The policy's calendar: its preset, in the policy's calendar time zone (the
 // preset's hours and dates read as wall times there). NotFound when the
@@ -182,6 +216,24 @@ class Cadence {
   // and method.
   absl::StatusOr<ScheduleResult> Schedule(
       const Columns& leads, const Columns& touches, Instant as_of,
+      const ScheduleOptions& options = {}) const;
+
+  // Local day `day` of the calendar the deadlines are judged in (the policy's
+  // calendar; the day's midnights by its DST rule).
+  AgendaDay Day(date::local_days day) const;
+
+  // The daily agenda of one lead: the tasks open at the end of local `day`
+  // (LeadTasks at Day(day).as_of()) that OnAgenda lists, each task's `overdue`
+  // as it stands on that day (due at or before the day's start).
+  absl::StatusOr<std::vector<Task>> LeadAgenda(
+      const LeadFacts& lead, std::span<const TouchFacts> touches,
+      date::local_days day) const;
+
+  // The daily agenda of a batch: Schedule at Day(day).as_of(), keeping the
+  // tasks OnAgenda lists, each `overdue` as it stands on that day. `grades`
+  // and `errors` are the schedule's.
+  absl::StatusOr<ScheduleResult> Agenda(
+      const Columns& leads, const Columns& touches, date::local_days day,
       const ScheduleOptions& options = {}) const;
 
  private:

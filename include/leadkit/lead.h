@@ -50,6 +50,12 @@ const LeadFieldInfo* FindLeadField(absl::string_view name);
 std::string NearestName(absl::string_view name,
                         std::span<const absl::string_view> candidates);
 
+// The name among `candidates` closest to `name` within `max_distance` edits
+// (insertions, deletions, substitutions), or "" when none is that close.
+std::string NearestName(absl::string_view name,
+                        std::span<const absl::string_view> candidates,
+                        size_t max_distance);
+
 // NearestName over the lead fields.
 std::string NearestLeadField(absl::string_view name);
 

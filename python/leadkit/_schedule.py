@@ -91,24 +91,44 @@ def schedule(leads: Any, touches: Any, policy: Policy, *, as_of=None, tz: str | 
     return (tasks, rejected) if errors == "collect" else tasks
 
 
+def _agenda_seconds(times: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Instants of a task column as int64 seconds, and which are present."""
+    present = times.notna().to_numpy()
+    utc = pd.DatetimeIndex(times).tz_convert("UTC").tz_localize(None)
+    seconds = utc.to_numpy(dtype="datetime64[s]").astype(np.int64)
+    return np.where(present, seconds, 0), present.astype(np.uint8)
+
+
 def agenda(leads: Any, touches: Any, policy: Policy, *, day: _dt.date,
            consultant_id: str | None = None, dealer_id: str | None = None,
            tz: str | None = None) -> pd.DataFrame:
-    """The daily work log (002 §2.5): at the start of local `day`, every task due that day,
-    on the agenda that day (range intervals), or overdue — optionally for one consultant or
-    one dealer."""
+    """The daily work log (002 §2.5) of local `day` in the policy's calendar: the schedule
+    at the day's last second, keeping every task that opens that day, is due that day, is on
+    the agenda (range intervals), or is overdue; ``status`` is as the task stands on that
+    day (``overdue``: due at or before the day's start) — optionally for one consultant or
+    one dealer (docs/cadence.md, "The daily agenda")."""
     if isinstance(day, _dt.datetime) or not isinstance(day, _dt.date):
         raise TypeError(f"day: expected a datetime.date, got {type(day).__name__}")
-    zone = policy.time_zone
-    start = pd.Timestamp(day).tz_localize(zone)
-    end = pd.Timestamp(day + _dt.timedelta(days=1)).tz_localize(zone)
-    tasks, _, lead_frame, rows, _ = _run(leads, touches, policy, start, tz, False)
-    keep = (tasks["due_at"] < end) | (tasks["agenda_at"].notna() & (tasks["agenda_at"] < end))
+    if not isinstance(policy, Policy):
+        raise TypeError(f"policy: expected a leadkit.Policy, got {type(policy).__name__}")
+    # The day's bounds and its rule come from the cadence, in the calendar its deadlines use.
+    cadence = _core.cadence_for_policy(policy._impl)
+    begin, end, as_of = _core.agenda_day(cadence, (day - _dt.date(1970, 1, 1)).days)
+    tasks, _, lead_frame, rows, _ = _run(leads, touches, policy,
+                                         pd.Timestamp(as_of, unit="s", tz="UTC"), tz, False)
+    start, _ = _agenda_seconds(tasks["started_at"])
+    due, _ = _agenda_seconds(tasks["due_at"])
+    on_agenda, on_agenda_valid = _agenda_seconds(tasks["agenda_at"])
+    standing = _core.agenda_status(begin, end, start, due, on_agenda, on_agenda_valid)
+    keep = standing > 0
     if consultant_id is not None:
-        keep &= tasks["consultant_id"] == consultant_id
+        keep &= (tasks["consultant_id"] == consultant_id).to_numpy()
     if dealer_id is not None:
         if "dealer_id" not in lead_frame.columns:
             raise ValueError('leads: dealer_id= needs a "dealer_id" column')
         dealers = lead_frame["dealer_id"].reset_index(drop=True).take(rows).reset_index(drop=True)
         keep &= (dealers == dealer_id).to_numpy()
-    return tasks[keep.to_numpy()].reset_index(drop=True)
+    out = tasks[keep].reset_index(drop=True)
+    out["status"] = pd.Categorical.from_codes(standing[keep] - 1,
+                                              categories=["pending", "overdue"])
+    return out

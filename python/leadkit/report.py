@@ -24,7 +24,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from . import _frames, funnel, pipeline, plot
+from . import _core, _frames, funnel, pipeline, plot
 from ._kpis import Scope, frame_of, kpis, state_for
 from ._policy import Policy
 from ._schedule import schedule
@@ -35,6 +35,27 @@ _TABLE_COLUMNS = ["leads", "won", "lost", "conversion_rate", "first_contact_time
                   "follow_up_timeliness_rate", "timeliness_rate", "satisfaction_rate",
                   "first_contact_minutes_p50"]
 _OVERDUE_ROWS = 50
+
+# Per table: the columns of docs/data.md it has, and those the report reads (required, then
+# optional; the leads' also the fields the policy's rules read). A column the report reads
+# that is missing while an unknown column is within two edits of its name is a mistake.
+_CONTRACT = {
+    "touches": ["lead_id", "at", "method", "consultant_id", "grade_after"],
+    "surveys": ["lead_id", "at", "satisfied"],
+    "visits": ["visit_id", "dealer_id", "arrived_at", "left_at", "lead_id", "consultant_id",
+               "effective", "model"],
+}
+_READS = {
+    "leads": (["lead_id", "created_at", "channel"],
+              ["entered_at", "dealer_id", "consultant_id", "assigned_at", "model",
+               "birthday", "grade", "status", "won_at", "delivered_at", "lost_at",
+               "lost_reason", "lost_review", "sales_stage", "store_visits", "test_drive"]),
+    "touches": (["lead_id", "at", "method"], ["consultant_id", "grade_after"]),
+    "surveys": (["lead_id", "at", "satisfied"], []),
+    "visits": (["visit_id", "dealer_id", "arrived_at"],
+               ["left_at", "lead_id", "consultant_id", "effective", "model"]),
+}
+_NEAR_MISS_EDITS = 2
 
 
 class Steps:
@@ -236,22 +257,52 @@ def _visit_dealers(dealers, scope: Scope | None):
     return pd.DataFrame({"dealer_id": [scope.id], "region_id": [None]})
 
 
+def _checked(data: Any, table: str, policy: Policy) -> pd.DataFrame:
+    """`data` as a pandas frame (a pyarrow Table or a list of dicts converted here, once),
+    with every column the report reads from it present or absent by design: a missing one
+    that an unknown column is within two edits of (``chanel`` for ``channel``) is an error
+    naming both, and a missing required one is an error naming it."""
+    frame = _frames.as_frame(data, table)
+    required, optional = _READS[table]
+    reads = [*required, *optional]
+    known = set(_CONTRACT.get(table, ()))
+    if table == "leads":
+        reads += [f for f in policy.fields if f not in reads]
+        known = set(_frames.LEAD_FIELDS)
+    present = {str(c) for c in frame.columns}
+    unknown = [c for c in present if c not in known and c not in reads]
+    for column in reads:
+        if column in present:
+            continue
+        near = _core.nearest_name(column, sorted(unknown), max_distance=_NEAR_MISS_EDITS)
+        if near:
+            raise ValueError(f'{table}: no column "{column}", but a column "{near}"; '
+                             f'did you mean "{column}"?')
+    _frames.require_columns(frame, table, required)
+    return frame
+
+
 def build(leads: Any, touches: Any, policy: Policy, *, surveys=None, visits=None,
           dealers=None, as_of=None, tz: str | None = None, scope: Scope | None = None,
           progress=None) -> Report:
-    """Computes everything the report shows. `progress` is a stream for step lines (None:
+    """Computes everything the report shows. Each table may be a pandas DataFrame, a pyarrow
+    Table or a list of dicts (converted once, here). A missing required column, or a column the
+    report reads that is missing while an unknown column is within two edits of its name, is a
+    ValueError naming them (docs/report.md). `progress` is a stream for step lines (None:
     quiet). A `scope` keeps the leads it covers with their touches and surveys, and the
     visits to its dealers.
 
     One instant, `as_of` or by default the one the KPI engine takes (the latest timestamp of
     the leads, touches and surveys it reads), is passed to every report function that takes
     one."""
+    if not isinstance(policy, Policy):
+        raise TypeError(f"policy: expected a leadkit.Policy, got {type(policy).__name__}")
+    leads = _checked(leads, "leads", policy)
+    touches = _checked(touches, "touches", policy)
+    surveys = _checked(surveys, "surveys", policy) if surveys is not None else None
+    visits = _checked(visits, "visits", policy) if visits is not None else None
+    dealers = _frames.as_frame(dealers, "dealers") if dealers is not None else None
     steps = Steps(6, progress)
-    # Each table is read by several reports: Arrow streams and readers are read once, here.
-    leads, touches = _frames.as_frame(leads, "leads"), _frames.as_frame(touches, "touches")
-    surveys, visits, dealers = (None if table is None else _frames.as_frame(table, name)
-                                for table, name in ((surveys, "surveys"), (visits, "visits"),
-                                                    (dealers, "dealers")))
     leads = _scoped(leads, dealers, scope)
     if scope is not None:
         keep = set(leads["lead_id"])

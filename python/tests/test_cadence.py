@@ -87,13 +87,107 @@ def test_range_intervals_have_an_agenda_date():
 def test_agenda_is_the_day_due_plus_everything_overdue():
     day = dt.date(2024, 5, 14)
     agenda = leadkit.agenda(frame_leads(), frame_touches(), OABC, day=day)
-    assert [(r.lead_id, r.task) for r in agenda.itertuples()] == [
-        ("L1", "first_contact"), ("L2", "callback"), ("L2", "thank_you"), ("L3", "follow_up"),
-        ("L4", "first_contact"), ("L5", "first_contact")]
+    # As of the day's end: L1's first contact and L2's callback and thank-you are due that
+    # day; L3's follow-up and L4's first contact are overdue from before. L5 was first
+    # contacted that day at 10:00 (done), which opened its thank-you (by 05-15 10:00) and
+    # its next follow-up (grade B, 7 days).
+    assert [(r.lead_id, r.task, r.due_at.strftime("%m-%d %H:%M"), r.status)
+            for r in agenda.itertuples()] == [
+        ("L1", "first_contact", "05-14 10:00", "pending"),
+        ("L2", "callback", "05-14 10:00", "pending"),
+        ("L2", "thank_you", "05-14 10:30", "pending"),
+        ("L3", "follow_up", "05-11 10:00", "overdue"),
+        ("L4", "first_contact", "05-13 10:00", "overdue"),
+        ("L5", "thank_you", "05-15 10:00", "pending"),
+        ("L5", "follow_up", "05-21 10:00", "pending")]
     mine = leadkit.agenda(frame_leads(), frame_touches(), OABC, day=day, consultant_id="C2")
     assert set(mine["lead_id"]) == {"L2", "L5"}
     d2 = leadkit.agenda(frame_leads(), frame_touches(), OABC, day=day, dealer_id="D2")
     assert set(d2["lead_id"]) == {"L3", "L4"}
+
+
+def _with_special_days(greetings=(), campaigns=()):
+    import json
+    document = json.loads(OABC.to_json())
+    document["cadence"]["greetings"] = list(greetings)
+    document["cadence"]["campaigns"] = list(campaigns)
+    return Policy.from_json(json.dumps(document))
+
+
+def _day_leads(ids, **columns):
+    """Leads created 2024-06-03 09:00, grade B (20 days), touched that day at 10:00 and
+    again on 06-08 at 10:00: the first contact and thank-you are closed and the next
+    follow-up is due 06-15 10:00, so only special days come on the agenda of 06-09 to
+    06-14."""
+    n = len(ids)
+    leads = pd.DataFrame({"lead_id": ids, "created_at": [ts("2024-06-03 09:00")] * n,
+                          "channel": ["website"] * n, "purchase_within_days": [20] * n,
+                          **columns})
+    touches = pd.DataFrame({"lead_id": [i for i in ids for _ in range(2)],
+                            "at": [ts("2024-06-03 10:00"), ts("2024-06-08 10:00")] * n,
+                            "method": ["phone"] * (2 * n)})
+    return leads, touches
+
+
+def _agenda_rows(leads, touches, policy, day, **filters):
+    agenda = leadkit.agenda(leads, touches, policy, day=day, **filters)
+    return [(r.lead_id, r.task, r.due_at.strftime("%m-%d %H:%M"), r.status, r.detail)
+            for r in agenda.itertuples()]
+
+
+def test_regression_agenda_misses_day_tasks_on_their_day():
+    policy = _with_special_days(
+        campaigns=[{"model": "C200", "date": "2024-06-12", "name": "C200 launch"}])
+    leads, touches = _day_leads(
+        ["B1", "K1", "N1"], consultant_id=["C1", "C2", "C1"], dealer_id=["D1", "D2", "D2"],
+        model=["X5", "C200", "X5"],
+        birthday=pd.to_datetime(["1990-06-10", None, None]))
+    # The birthday opens at 09:00 on 10 June: at midnight it has not begun.
+    at_midnight = leadkit.schedule(leads, touches, policy, as_of=ts("2024-06-10 00:00"))
+    assert "birthday" not in set(at_midnight["task"])
+    # B1's birthday (open 09:00-18:00) on its day, then overdue; K1's campaign likewise on
+    # 12 June; N1 has neither, and nothing else is due.
+    assert _agenda_rows(leads, touches, policy, dt.date(2024, 6, 9)) == []
+    assert _agenda_rows(leads, touches, policy, dt.date(2024, 6, 10)) == [
+        ("B1", "birthday", "06-10 18:00", "pending", None)]
+    assert _agenda_rows(leads, touches, policy, dt.date(2024, 6, 11)) == [
+        ("B1", "birthday", "06-10 18:00", "overdue", None)]
+    assert _agenda_rows(leads, touches, policy, dt.date(2024, 6, 12)) == [
+        ("B1", "birthday", "06-10 18:00", "overdue", None),
+        ("K1", "campaign", "06-12 18:00", "pending", "C200 launch")]
+    assert _agenda_rows(leads, touches, policy, dt.date(2024, 6, 13)) == [
+        ("B1", "birthday", "06-10 18:00", "overdue", None),
+        ("K1", "campaign", "06-12 18:00", "overdue", "C200 launch")]
+    # The filters keep one consultant's or one dealer's rows.
+    day = dt.date(2024, 6, 12)
+    assert _agenda_rows(leads, touches, policy, day, consultant_id="C2") == [
+        ("K1", "campaign", "06-12 18:00", "pending", "C200 launch")]
+    assert _agenda_rows(leads, touches, policy, day, consultant_id="C1") == [
+        ("B1", "birthday", "06-10 18:00", "overdue", None)]
+    assert _agenda_rows(leads, touches, policy, day, dealer_id="D2") == [
+        ("K1", "campaign", "06-12 18:00", "pending", "C200 launch")]
+    # Greeted on the day at 15:00: done, off the agenda; the touch opens the next
+    # follow-up (7 days), listed the day it opens.
+    greeted = pd.concat([touches, pd.DataFrame({"lead_id": ["B1"], "at": [ts("2024-06-10 15:00")],
+                                                "method": ["wechat"]})], ignore_index=True)
+    assert _agenda_rows(leads, greeted, policy, dt.date(2024, 6, 10)) == [
+        ("B1", "follow_up", "06-17 15:00", "pending", None)]
+    assert _agenda_rows(leads, greeted, policy, dt.date(2024, 6, 11)) == []
+
+
+def test_regression_agenda_lists_a_holiday_greeting_on_its_day():
+    policy = _with_special_days(greetings=[{"date": "2024-06-10",
+                                            "name": "Dragon Boat Festival"}])
+    # G1 is open; W1 won on 06-05 and is not delivered yet: no greetings (docs/cadence.md),
+    # its order follow-up due 7 days after its last touch, 06-15 10:00.
+    leads, touches = _day_leads(
+        ["G1", "W1"], status=["open", "won"],
+        won_at=[pd.NaT, ts("2024-06-05 10:00")])
+    assert _agenda_rows(leads, touches, policy, dt.date(2024, 6, 9)) == []
+    assert _agenda_rows(leads, touches, policy, dt.date(2024, 6, 10)) == [
+        ("G1", "holiday_greeting", "06-10 18:00", "pending", "Dragon Boat Festival")]
+    assert _agenda_rows(leads, touches, policy, dt.date(2024, 6, 11)) == [
+        ("G1", "holiday_greeting", "06-10 18:00", "overdue", "Dragon Boat Festival")]
 
 
 @pytest.mark.parametrize("change, table, column, reason", [

@@ -84,3 +84,30 @@ def test_policy_show_prints_the_canonical_document():
     result = run("policy", "show", "abcd")
     assert result.returncode == 0
     assert json.loads(result.stdout)["grades"] == ["A", "B", "C", "D"]
+
+
+def _report_files(tmp_path, leads_header):
+    leads = tmp_path / "leads.csv"
+    leads.write_text(f"{leads_header}\nL1,2026-01-05T10:00:00+08:00,website\n", encoding="utf-8")
+    touches = tmp_path / "touches.csv"
+    touches.write_text("lead_id,at,method\nL1,2026-01-05T10:30:00+08:00,phone\n",
+                       encoding="utf-8")
+    return ["report", "--leads", str(leads), "--touches", str(touches), "--policy", "abcd",
+            "--out", str(tmp_path / "r.html"), "--quiet"]
+
+
+def test_regression_report_command_ignores_a_misnamed_column(tmp_path):
+    result = run(*_report_files(tmp_path, "lead_id,created_at,chanel"))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip() == (
+        'leadkit: leads: no column "channel", but a column "chanel"; did you mean "channel"?')
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_report_command_needs_the_channel_column(tmp_path):
+    result = run(*_report_files(tmp_path, "lead_id,created_at,model"))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip() == 'leadkit: leads: missing required column "channel"'
+    assert not (tmp_path / "r.html").exists()

@@ -16,6 +16,14 @@ pytest.importorskip("matplotlib")
 ABCD = leadkit.Policy.preset("abcd")
 
 
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """A built report holds its figures open until written; each test's are closed after it
+    (pyplot warns past 20 open figures, and warnings are errors here)."""
+    yield
+    plot._pyplot().close("all")
+
+
 def test_funnel_counts_by_hand():
     leads = pd.DataFrame({
         "lead_id": ["L1", "L2", "L3", "L4"],
@@ -455,3 +463,80 @@ def test_steps_draw_a_bar_on_a_terminal_and_lines_elsewhere():
     lines.run("two", lambda: None)
     assert [line.split(" ...")[0] for line in log.getvalue().splitlines()] == [
         "[1/2] one", "[2/2] two"]
+
+
+def _small_tables():
+    """Two leads, one touch each, one survey, one visit: enough for every step of the report."""
+    leads = pd.DataFrame({
+        "lead_id": ["R1", "R2"],
+        "created_at": [ts("2025-03-03 10:00"), ts("2025-03-04 10:00")],
+        "channel": ["website", "showroom"],
+        "consultant_id": ["C1", "C2"],
+        "dealer_id": ["D1", "D1"],
+        "purchase_within_days": [20, 60],
+    })
+    touches = pd.DataFrame({"lead_id": ["R1", "R2"],
+                            "at": [ts("2025-03-03 10:30"), ts("2025-03-04 15:00")],
+                            "method": ["phone", "wechat"], "grade_after": [None, None]})
+    surveys = pd.DataFrame({"lead_id": ["R1"], "at": [ts("2025-03-05 10:00")],
+                            "satisfied": [True]})
+    visits = pd.DataFrame({"visit_id": ["V1"], "dealer_id": ["D1"],
+                           "arrived_at": [ts("2025-03-04 10:00")],
+                           "left_at": [ts("2025-03-04 10:40")], "lead_id": ["R2"]})
+    return {"leads": leads, "touches": touches, "surveys": surveys, "visits": visits}
+
+
+def _build(tables):
+    return report.build(tables["leads"], tables["touches"], ABCD, surveys=tables["surveys"],
+                        visits=tables["visits"])
+
+
+@pytest.mark.parametrize("table, name, misnamed, message", [
+    ("leads", "channel", "chanel",
+     'leads: no column "channel", but a column "chanel"; did you mean "channel"?'),
+    ("leads", "consultant_id", "consultantid",
+     'leads: no column "consultant_id", but a column "consultantid"; '
+     'did you mean "consultant_id"?'),
+    ("touches", "grade_after", "grade_aftr",
+     'touches: no column "grade_after", but a column "grade_aftr"; '
+     'did you mean "grade_after"?'),
+    ("surveys", "satisfied", "satisifed",
+     'surveys: no column "satisfied", but a column "satisifed"; did you mean "satisfied"?'),
+    ("visits", "left_at", "leftat",
+     'visits: no column "left_at", but a column "leftat"; did you mean "left_at"?'),
+])
+def test_regression_report_ignores_a_misnamed_column(table, name, misnamed, message):
+    tables = _small_tables()
+    tables[table] = tables[table].rename(columns={name: misnamed})
+    with pytest.raises(ValueError) as raised:
+        _build(tables)
+    assert str(raised.value) == message
+
+
+def test_report_misnamed_column_further_than_two_edits_is_another_column():
+    # "consultant" is three edits from "consultant_id": an extra column of the caller's, so
+    # the report has no consultant breakdown but is no error.
+    tables = _small_tables()
+    tables["leads"] = tables["leads"].rename(columns={"consultant_id": "consultant"})
+    built = _build(tables)
+    assert set(built.tables) == {"channel", "dealer", "month"}
+
+
+def test_report_needs_the_channel_column():
+    tables = _small_tables()
+    tables["leads"] = tables["leads"].drop(columns=["channel"])
+    with pytest.raises(ValueError, match='^leads: missing required column "channel"$'):
+        _build(tables)
+
+
+def test_report_of_pyarrow_tables_equals_the_report_of_pandas_frames():
+    pa = pytest.importorskip("pyarrow")
+    tables = _small_tables()
+    from_pandas = _build(tables)
+    from_arrow = _build({name: pa.Table.from_pandas(frame, preserve_index=False)
+                         for name, frame in tables.items()})
+    assert set(from_arrow.tables) == {"channel", "consultant", "dealer", "month"}
+    assert from_arrow.tables["channel"]["channel"].tolist() == ["showroom", "website"]
+    assert from_arrow.tables["consultant"]["consultant_id"].tolist() == ["C1", "C2"]
+    assert from_arrow.tables["dealer"]["dealer_id"].tolist() == ["D1"]
+    assert from_arrow.to_dict() == from_pandas.to_dict()
