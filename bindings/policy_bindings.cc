@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "bindings.h"
+#include "leadkit/lead.h"
 #include "leadkit/policy.h"
 #include "pybind11/stl.h"
 
@@ -129,6 +130,23 @@ void RegisterPolicy(py::module_& m) {
             return out;
           },
           "KPI rate name -> appraisal weight (empty without a scorecard).")
+      .def(
+          "field_values",
+          [](const Policy& p, const std::string& field) {
+            if (FindLeadField(field) == nullptr) {
+              const std::string nearest = NearestLeadField(field);
+              throw py::key_error(absl::StrCat(
+                  "unknown lead field \"", field, "\"",
+                  nearest.empty() ? std::string()
+                                  : absl::StrCat("; did you mean \"", nearest,
+                                                 "\"?")));
+            }
+            return p.FieldValues(field);
+          },
+          py::arg("field"),
+          "The values rules may compare a categorical lead field with: its "
+          "documented set, then the policy's extra_values ([] for a field "
+          "without a fixed set).")
       .def("to_json", &Policy::ToJson)
       .def("__eq__", [](const Policy& a, const Policy& b) { return a == b; });
 

@@ -6,11 +6,25 @@
 namespace leadkit {
 namespace {
 
+// The value sets of docs/data.md, table `leads`.
+constexpr absl::string_view kChannels[] = {
+    "website",  "social",    "vertical_media",   "ecommerce",
+    "showroom", "phone",     "auto_show",        "test_drive_event",
+    "marketing_event", "referral"};
+constexpr absl::string_view kFunnelStages[] = {"tofu", "mofu", "bofu"};
+constexpr absl::string_view kSalesStages[] = {
+    "first_contact",      "needs_analysis", "presentation",
+    "objection_handling", "negotiation",    "won",
+    "lost"};
+constexpr absl::string_view kStatuses[] = {"open", "won", "lost", "invalid"};
+constexpr absl::string_view kLostReviews[] = {"pending", "approved",
+                                              "rejected"};
+
 constexpr LeadFieldInfo kFields[] = {
     {"lead_id", FieldType::kString, false, true},
     {"created_at", FieldType::kInstant, false, true},
     {"entered_at", FieldType::kInstant, false, false},
-    {"channel", FieldType::kString, false, true},
+    {"channel", FieldType::kString, false, true, kChannels},
     {"dealer_id", FieldType::kString, false, false},
     {"consultant_id", FieldType::kString, false, false},
     {"assigned_at", FieldType::kInstant, false, false},
@@ -36,16 +50,16 @@ constexpr LeadFieldInfo kFields[] = {
     {"occupation", FieldType::kString, false, false},
     {"purpose", FieldType::kString, false, false},
     {"grade", FieldType::kString, false, false},
-    {"funnel_stage", FieldType::kString, false, false},
-    {"sales_stage", FieldType::kString, false, false},
+    {"funnel_stage", FieldType::kString, false, false, kFunnelStages},
+    {"sales_stage", FieldType::kString, false, false, kSalesStages},
     {"web_minutes", FieldType::kNumber, false, false},
     {"configs_viewed", FieldType::kNumber, false, false},
-    {"status", FieldType::kString, false, false},
+    {"status", FieldType::kString, false, false, kStatuses},
     {"won_at", FieldType::kInstant, false, false},
     {"delivered_at", FieldType::kInstant, false, false},
     {"lost_at", FieldType::kInstant, false, false},
     {"lost_reason", FieldType::kString, false, false},
-    {"lost_review", FieldType::kString, false, false},
+    {"lost_review", FieldType::kString, false, false, kLostReviews},
     {"reassignments", FieldType::kNumber, false, false},
 };
 

@@ -56,6 +56,103 @@ class Loader : public json_internal::JsonReader {
  public:
   using JsonReader::JsonReader;
 
+  // The fields a policy may declare extra values for under "extra_values".
+  // The engines read the other value sets (a lead's status, its review, its
+  // sales stage) by their documented values, so those sets are closed.
+  static constexpr absl::string_view kExtensibleFields[] = {"channel"};
+
+  // Reads "extra_values": {field: [value, ...]}; must run before the rules,
+  // whose literals it extends.
+  std::vector<std::pair<std::string, std::vector<std::string>>>
+  ParseExtraValues(const Json& doc) {
+    std::vector<std::pair<std::string, std::vector<std::string>>> out;
+    if (!doc.contains("extra_values")) return out;
+    const std::string path = "/extra_values";
+    const Json& j = doc.at("extra_values");
+    if (!ExpectObject(j, path)) return out;
+    for (const auto& [name, list] : j.items()) {
+      const std::string where = Child(path, name);
+      const LeadFieldInfo* field = FindLeadField(name);
+      if (field != nullptr && !field->values.empty() &&
+          std::find(std::begin(kExtensibleFields), std::end(kExtensibleFields),
+                    name) == std::end(kExtensibleFields)) {
+        Error(where, "",
+              absl::StrCat("field ", Quoted(name),
+                           " takes only its documented values (",
+                           absl::StrJoin(field->values, ", "),
+                           "): leadkit's engines read them"));
+        continue;
+      }
+      if (field == nullptr || field->values.empty()) {
+        Error(where, "",
+              absl::StrCat("no extra values for ", Quoted(name),
+                           ": only these fields take them",
+                           Suggestion(name, kExtensibleFields)));
+        continue;
+      }
+      if (!list.is_array()) {
+        Error(where, "",
+              absl::StrCat("expected an array of values, got ",
+                           JsonKind(list)));
+        continue;
+      }
+      std::vector<std::string> values;
+      for (size_t i = 0; i < list.size(); ++i) {
+        const std::string at = Child(where, i);
+        if (!list[i].is_string() || list[i].get<std::string>().empty()) {
+          Error(at, "",
+                absl::StrCat("expected a non-empty string, got ",
+                             JsonKind(list[i])));
+          continue;
+        }
+        std::string value = list[i].get<std::string>();
+        if (std::find(field->values.begin(), field->values.end(), value) !=
+            field->values.end()) {
+          Warn(at, "",
+               absl::StrCat(Quoted(value), " is already a documented ", name,
+                            " value (docs/data.md)"));
+          continue;
+        }
+        if (std::find(values.begin(), values.end(), value) != values.end()) {
+          Error(at, "",
+                absl::StrCat(name, " value ", Quoted(value),
+                             " is declared twice"));
+          continue;
+        }
+        values.push_back(std::move(value));
+      }
+      out.emplace_back(name, values);
+      extra_values_[name] = std::move(values);
+    }
+    return out;
+  }
+
+  // An error, with the nearest valid value, when `value` is outside the value
+  // set of `field`: its documented values and the policy's extra ones; for
+  // `grade`, the policy's grades.
+  void CheckValue(const LeadFieldInfo& field, const std::string& value,
+                  const std::string& path, const std::string& rule) {
+    std::vector<absl::string_view> valid(field.values.begin(),
+                                         field.values.end());
+    if (absl::string_view(field.name) == "grade") {
+      valid.assign(grades_.begin(), grades_.end());
+    }
+    if (valid.empty()) return;
+    if (const auto it = extra_values_.find(field.name);
+        it != extra_values_.end()) {
+      valid.insert(valid.end(), it->second.begin(), it->second.end());
+    }
+    if (std::find(valid.begin(), valid.end(), value) != valid.end()) return;
+    const std::string nearest = NearestName(value, valid);
+    Error(path, rule,
+          absl::StrCat(
+              "unknown ", field.name, " ", Quoted(value),
+              nearest.empty()
+                  ? absl::StrCat(" (expected one of ",
+                                 absl::StrJoin(valid, ", "), ")")
+                  : absl::StrCat("; did you mean ", Quoted(nearest), "?")));
+  }
+
   Sla ParseSla(const Json& obj, absl::string_view key, const std::string& path,
                Sla fallback) {
     const std::string k(key);
@@ -156,6 +253,7 @@ class Loader : public json_internal::JsonReader {
       }
       grades.push_back(std::move(g));
     }
+    grades_ = grades;
     return grades;
   }
 
@@ -170,7 +268,10 @@ class Loader : public json_internal::JsonReader {
         if (j.is_boolean()) return Literal(j.get<bool>());
         break;
       case FieldType::kString:
-        if (j.is_string()) return Literal(j.get<std::string>());
+        if (j.is_string()) {
+          CheckValue(field, j.get<std::string>(), path, rule);
+          return Literal(j.get<std::string>());
+        }
         break;
       default:
         break;
@@ -590,6 +691,16 @@ class Loader : public json_internal::JsonReader {
         CheckKeys(cb, where, kCallbackKeys);
         c.callback = ParseSla(cb, "within", where, c.callback);
         c.callback_channels = StringList(cb, "channels", where);
+        const Json* channels =
+            cb.contains("channels") ? &cb.at("channels") : nullptr;
+        for (size_t i = 0; channels != nullptr && channels->is_array() &&
+                           i < channels->size();
+             ++i) {
+          if (!(*channels)[i].is_string()) continue;  // StringList said so
+          CheckValue(*FindLeadField("channel"),
+                     (*channels)[i].get<std::string>(),
+                     Child(Child(where, "channels"), i), "");
+        }
       }
     }
     if (j.contains("owner_care")) {
@@ -848,6 +959,12 @@ class Loader : public json_internal::JsonReader {
     }
     return s;
   }
+
+ private:
+  // Declared under "extra_values": field name -> values.
+  absl::flat_hash_map<std::string, std::vector<std::string>> extra_values_;
+  std::vector<std::string> grades_;  // as ParseGrades read them
+
 };
 
 // --- Compiling rules into the evaluator's flat form
@@ -1062,6 +1179,11 @@ std::string ToCanonicalJson(const PolicyData& d) {
     }
     doc["scorecard"] = {{"weights", weights}};
   }
+  if (!d.extra_values.empty()) {
+    OrderedJson extra = OrderedJson::object();
+    for (const auto& [field, values] : d.extra_values) extra[field] = values;
+    doc["extra_values"] = extra;
+  }
   return doc.dump(2) + "\n";
 }
 
@@ -1141,8 +1263,9 @@ absl::StatusOr<PolicyLoad> Policy::FromJson(absl::string_view text) {
   policy_internal::Loader loader(load.issues_);
   if (!loader.ExpectObject(doc, "")) return load;
   static constexpr absl::string_view kKeys[] = {
-      "format",  "name",    "description", "grades",  "rules",
-      "scoring", "cadence", "calendar",    "routing", "scorecard"};
+      "format",  "name",     "description", "grades",
+      "rules",   "scoring",  "cadence",     "calendar",
+      "routing", "scorecard", "extra_values"};
   loader.CheckKeys(doc, "", kKeys);
   auto data = std::make_shared<PolicyData>();
   const int format =
@@ -1152,6 +1275,7 @@ absl::StatusOr<PolicyLoad> Policy::FromJson(absl::string_view text) {
   data->name = loader.String(doc, "name", "", false).value_or("");
   data->description = loader.String(doc, "description", "", false).value_or("");
   data->grades = loader.ParseGrades(doc);
+  data->extra_values = loader.ParseExtraValues(doc);
   data->scoring = loader.ParseScoring(doc, data->grades);
   data->rules = loader.ParseRules(doc, data->grades, data->scoring.has_value());
   for (const Rule& rule : data->rules) data->rule_ids.push_back(rule.id);
@@ -1246,6 +1370,17 @@ std::span<const absl::string_view> ScorecardRates() {
   return kRates;
 }
 std::span<const Issue> Policy::warnings() const { return data_->warnings; }
+
+std::vector<std::string> Policy::FieldValues(absl::string_view field) const {
+  std::vector<std::string> out;
+  const LeadFieldInfo* info = FindLeadField(field);
+  if (info == nullptr) return out;
+  for (absl::string_view v : info->values) out.emplace_back(v);
+  for (const auto& [name, values] : data_->extra_values) {
+    if (name == field) out.insert(out.end(), values.begin(), values.end());
+  }
+  return out;
+}
 std::span<const std::string> Policy::fields() const { return data_->fields; }
 
 std::optional<int> Policy::GradeIndex(absl::string_view grade) const {

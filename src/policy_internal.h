@@ -4,6 +4,7 @@
 #define LEADKIT_SRC_POLICY_INTERNAL_H_
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "leadkit/lead.h"
@@ -75,6 +76,9 @@ struct PolicyData {
   CalendarRef calendar;
   RoutingSettings routing;
   ScorecardSettings scorecard;
+  // "extra_values": field -> values beyond its documented set, in document
+  // order.
+  std::vector<std::pair<std::string, std::vector<std::string>>> extra_values;
   std::vector<Issue> warnings;
   std::vector<std::string> fields;
   std::vector<policy_internal::CompiledLeaf> leaves;

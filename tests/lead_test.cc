@@ -1,12 +1,16 @@
 #include "leadkit/lead.h"
 
+#include <string>
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace leadkit {
 namespace {
+
+using ::testing::ElementsAre;
 
 TEST(LeadFields, CatalogueFollowsTheDataContract) {
   const LeadFieldInfo* f = FindLeadField("purchase_within_days");
@@ -21,6 +25,35 @@ TEST(LeadFields, CatalogueFollowsTheDataContract) {
   }
   EXPECT_EQ(FindLeadField("nonsense"), nullptr);
   EXPECT_EQ(LeadFields().size(), 40u);
+}
+
+std::vector<std::string> ValuesOf(const char* field) {
+  const LeadFieldInfo* f = FindLeadField(field);
+  EXPECT_NE(f, nullptr) << field;
+  if (f == nullptr) return {};
+  return {f->values.begin(), f->values.end()};
+}
+
+// The value sets of docs/data.md, in its order: LeadStatus and LostReview
+// (cadence.h) follow it.
+TEST(LeadFields, CategoricalFieldsListTheirDocumentedValues) {
+  EXPECT_THAT(ValuesOf("channel"),
+              ElementsAre("website", "social", "vertical_media", "ecommerce",
+                          "showroom", "phone", "auto_show", "test_drive_event",
+                          "marketing_event", "referral"));
+  EXPECT_THAT(ValuesOf("status"), ElementsAre("open", "won", "lost", "invalid"));
+  EXPECT_THAT(ValuesOf("sales_stage"),
+              ElementsAre("first_contact", "needs_analysis", "presentation",
+                          "objection_handling", "negotiation", "won", "lost"));
+  EXPECT_THAT(ValuesOf("funnel_stage"), ElementsAre("tofu", "mofu", "bofu"));
+  EXPECT_THAT(ValuesOf("lost_review"),
+              ElementsAre("pending", "approved", "rejected"));
+  // Free text and the grade (named by the policy) have no fixed set.
+  for (const char* open : {"model", "city", "lost_reason", "grade", "phone"}) {
+    EXPECT_TRUE(ValuesOf(open).empty()) << open;
+  }
+  EXPECT_EQ(NearestName("webiste", FindLeadField("channel")->values),
+            "website");
 }
 
 TEST(NearestLeadField, SuggestsPlausibleTyposOnly) {

@@ -417,6 +417,163 @@ TEST(PolicyFromJson, DeepNestingIsAnIssueNotACrash) {
   EXPECT_TRUE(found);
 }
 
+// kMinimal with the condition of rule "hot" replaced by `condition`.
+std::string WithCondition(const std::string& condition) {
+  return Replace(
+      kMinimal,
+      R"({"field": "purchase_within_days", "op": "<=", "value": 30})",
+      condition);
+}
+
+// A literal outside a field's value set (docs/data.md) is an error at the
+// literal, naming the field and the nearest valid value.
+TEST(PolicyFromJson, LiteralOutsideValueSet) {
+  const std::string kAt = "/rules/0/when/0/value";
+  const std::vector<ErrorCase> cases = {
+      {.name = "channel",
+       .text = WithCondition(
+           R"({"field": "channel", "op": "==", "value": "webiste"})"),
+       .path = kAt,
+       .rule = "hot",
+       .message = "unknown channel \"webiste\"; did you mean \"website\"?"},
+      {.name = "status",
+       .text =
+           WithCondition(R"({"field": "status", "op": "!=", "value": "wonn"})"),
+       .path = kAt,
+       .rule = "hot",
+       .message = "unknown status \"wonn\"; did you mean \"won\"?"},
+      {.name = "sales_stage",
+       .text = WithCondition(
+           R"({"field": "sales_stage", "op": "==", "value": "negociation"})"),
+       .path = kAt,
+       .rule = "hot",
+       .message =
+           "unknown sales_stage \"negociation\"; did you mean \"negotiation\"?"},
+      {.name = "funnel_stage",
+       .text = WithCondition(
+           R"({"field": "funnel_stage", "op": "==", "value": "mofo"})"),
+       .path = kAt,
+       .rule = "hot",
+       .message = "unknown funnel_stage \"mofo\"; did you mean \"mofu\"?"},
+      {.name = "lost_review",
+       .text = WithCondition(
+           R"({"field": "lost_review", "op": "==", "value": "aproved"})"),
+       .path = kAt,
+       .rule = "hot",
+       .message = "unknown lost_review \"aproved\"; did you mean \"approved\"?"},
+      {.name = "the second value of an in",
+       .text = WithCondition(
+           R"({"field": "channel", "op": "in", "value": ["website", "showrom"]})"),
+       .path = kAt + "/1",
+       .rule = "hot",
+       .message = "unknown channel \"showrom\"; did you mean \"showroom\"?"},
+      {.name = "no value near it: the whole set",
+       .text = WithCondition(
+           R"({"field": "channel", "op": "==", "value": "tiktok"})"),
+       .path = kAt,
+       .rule = "hot",
+       .message = "unknown channel \"tiktok\" (expected one of website, "
+                  "social, vertical_media, ecommerce, showroom, phone, "
+                  "auto_show, test_drive_event, marketing_event, referral)"},
+      {.name = "inside a group",
+       .text = WithCondition(
+           R"({"any_of": [{"field": "test_drive", "op": "==", "value": true},
+                          {"field": "status", "op": "==", "value": "lots"}]})"),
+       .path = "/rules/0/when/0/any_of/1/value",
+       .rule = "hot",
+       .message = "unknown status \"lots\"; did you mean \"lost\"?"},
+      {.name = "a scoring item's literal",
+       .text = Replace(
+           ScoringPolicy(R"([{"min": 0, "grade": "hot"}, {"max": 0, "grade": "cold"}])"),
+           R"({"field": "budget", "op": ">", "value": 1})",
+           R"({"field": "channel", "op": "==", "value": "referal"})"),
+       .path = "/scoring/points/0/when/0/value",
+       .rule = "p",
+       .message = "unknown channel \"referal\"; did you mean \"referral\"?"},
+      {.name = "a lead's grade compared with an undeclared one",
+       .text = WithCondition(R"({"field": "grade", "op": "==", "value": "hott"})"),
+       .path = kAt,
+       .rule = "hot",
+       .message = "unknown grade \"hott\"; did you mean \"hot\"?"},
+      {.name = "a callback channel",
+       .text = Replace(kMinimal, "\"cadence\": {",
+                       R"("cadence": {"callback": {"channels": ["showroom", "phnoe"]}, )"),
+       .path = "/cadence/callback/channels/1",
+       .message = "unknown channel \"phnoe\"; did you mean \"phone\"?"},
+      {.name = "near a declared extra channel",
+       .text = Replace(WithCondition(R"({"field": "channel", "op": "==", "value": "douyni"})"),
+                       "\"grades\"",
+                       R"("extra_values": {"channel": ["douyin"]}, "grades")"),
+       .path = kAt,
+       .rule = "hot",
+       .message = "unknown channel \"douyni\"; did you mean \"douyin\"?"},
+      {.name = "extra values of a closed set",
+       .text = Replace(kMinimal, "\"grades\"",
+                       R"("extra_values": {"status": ["paused"]}, "grades")"),
+       .path = "/extra_values/status",
+       .message = "field \"status\" takes only its documented values (open, "
+                  "won, lost, invalid): leadkit's engines read them"},
+      {.name = "extra values of an unknown field",
+       .text = Replace(kMinimal, "\"grades\"",
+                       R"("extra_values": {"chanel": ["douyin"]}, "grades")"),
+       .path = "/extra_values/chanel",
+       .message = "no extra values for \"chanel\": only these fields take "
+                  "them; did you mean \"channel\"?"},
+      {.name = "an extra value declared twice",
+       .text = Replace(
+           kMinimal, "\"grades\"",
+           R"("extra_values": {"channel": ["douyin", "douyin"]}, "grades")"),
+       .path = "/extra_values/channel/1",
+       .message = "channel value \"douyin\" is declared twice"},
+      {.name = "an extra value that is documented already",
+       .text = Replace(kMinimal, "\"grades\"",
+                       R"("extra_values": {"channel": ["phone"]}, "grades")"),
+       .severity = Severity::kWarning,
+       .path = "/extra_values/channel/0",
+       .message = "\"phone\" is already a documented channel value "
+                  "(docs/data.md)"},
+  };
+  for (const ErrorCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    const std::vector<Issue> issues = IssuesOf(c.text);
+    std::string all;
+    for (const Issue& issue : issues) all += FormatIssue(issue) + "\n";
+    ASSERT_EQ(issues.size(), 1u) << all;
+    EXPECT_EQ(issues[0].severity, c.severity);
+    EXPECT_EQ(issues[0].path, c.path);
+    EXPECT_EQ(issues[0].rule, c.rule);
+    EXPECT_EQ(issues[0].message, c.message);
+  }
+}
+
+TEST(PolicyFromJson, DeclaredExtraChannelsExtendTheValueSet) {
+  const std::string text = Replace(
+      WithCondition(R"({"field": "channel", "op": "in", "value": ["douyin", "phone"]})"),
+      "\"grades\"", R"("extra_values": {"channel": ["douyin", "dealer_app"]}, "grades")");
+  absl::StatusOr<PolicyLoad> load = Policy::FromJson(text);
+  ASSERT_THAT(load, IsOk());
+  EXPECT_TRUE(load->issues().empty()) << FormatIssue(load->issues().front());
+  absl::StatusOr<Policy> policy = load->policy();
+  ASSERT_THAT(policy, IsOk());
+  EXPECT_THAT(policy->FieldValues("channel"),
+              ElementsAre("website", "social", "vertical_media", "ecommerce",
+                          "showroom", "phone", "auto_show", "test_drive_event",
+                          "marketing_event", "referral", "douyin",
+                          "dealer_app"));
+  EXPECT_THAT(policy->FieldValues("lost_review"),
+              ElementsAre("pending", "approved", "rejected"));
+  EXPECT_TRUE(policy->FieldValues("model").empty());
+  // The declaration is part of the canonical document.
+  EXPECT_THAT(policy->ToJson(),
+              HasSubstr("\"extra_values\": {\n    \"channel\": [\n      "
+                        "\"douyin\",\n      \"dealer_app\"\n    ]\n  }"));
+  absl::StatusOr<PolicyLoad> again = Policy::FromJson(policy->ToJson());
+  ASSERT_THAT(again, IsOk());
+  ASSERT_THAT(again->policy(), IsOk());
+  EXPECT_TRUE(*again->policy() == *policy);
+  EXPECT_EQ(again->policy()->ToJson(), policy->ToJson());
+}
+
 TEST(PolicyToJson, RoundTripGivesAnEqualPolicyAndTheSameText) {
   for (const std::string& name : Policy::PresetNames()) {
     SCOPED_TRACE(name);

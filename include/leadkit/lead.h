@@ -6,6 +6,7 @@
 //   const LeadFieldInfo* f = FindLeadField("purchase_within_days");
 //   // f->type == FieldType::kNumber, f->personal == false
 //   NearestLeadField("purchase_within_day");  // "purchase_within_days"
+//   FindLeadField("status")->values;  // {"open", "won", "lost", "invalid"}
 #ifndef LEADKIT_LEAD_H_
 #define LEADKIT_LEAD_H_
 
@@ -36,6 +37,10 @@ struct LeadFieldInfo {
   bool personal;     // personal data: masked in every message, explanation and
                      // report
   bool required;     // a required column of the `leads` table
+  // The documented values of a categorical field (docs/data.md), in the
+  // contract's order; empty = any value. A policy may declare more
+  // (docs/policy.md, "extra_values"). The one list of them in leadkit.
+  std::span<const absl::string_view> values = {};
 };
 
 // Every field of the `leads` table, in the order of the data contract.

@@ -114,6 +114,12 @@ class Policy:
         policy has none. :func:`leadkit.scorecard` reads them."""
         return dict(self._impl.scorecard_weights)
 
+    def field_values(self, field: str) -> list[str]:
+        """The values rules may compare the categorical lead field `field` with: its documented
+        set (docs/data.md), then the channels the document declares under ``extra_values``;
+        ``[]`` for a field without a fixed set. KeyError for a field leads do not have."""
+        return list(self._impl.field_values(field))
+
     def explain(self, lead: Mapping[str, Any]) -> Explanation:
         """Grades one lead and says why not the other rules: ``.grade``, ``.rule``,
         ``.reasons`` and ``.trace`` — for every rule before the one that fired, its first failed

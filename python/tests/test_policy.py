@@ -161,3 +161,80 @@ def test_issues_can_be_built():
     assert str(issue) == "warning at /rules/1 (rule B): can never fire"
     with pytest.raises(ValueError, match="severity"):
         leadkit.Issue("fatal", "", "", "")
+
+
+def test_literal_outside_value_set_is_a_policy_error_with_the_nearest_value():
+    cases = [
+        ({"field": "channel", "op": "==", "value": "webiste"}, "/rules/0/when/0/value",
+         'unknown channel "webiste"; did you mean "website"?'),
+        ({"field": "status", "op": "==", "value": "wonn"}, "/rules/0/when/0/value",
+         'unknown status "wonn"; did you mean "won"?'),
+        ({"field": "sales_stage", "op": "in", "value": ["won", "negociation"]},
+         "/rules/0/when/0/value/1",
+         'unknown sales_stage "negociation"; did you mean "negotiation"?'),
+        ({"field": "funnel_stage", "op": "!=", "value": "bofo"}, "/rules/0/when/0/value",
+         'unknown funnel_stage "bofo"; did you mean "bofu"?'),
+        ({"field": "lost_review", "op": "==", "value": "rejectd"}, "/rules/0/when/0/value",
+         'unknown lost_review "rejectd"; did you mean "rejected"?'),
+    ]
+    for condition, path, message in cases:
+        doc = json.loads(json.dumps(MINIMAL))
+        doc["rules"][0]["when"] = [condition]
+        with pytest.raises(PolicyError, match="did you mean") as caught:
+            Policy.from_json(json.dumps(doc))
+        (issue,) = caught.value.issues
+        assert (issue.severity, issue.path, issue.rule, issue.message) == (
+            "error", path, "hot", message)
+
+
+def test_declared_extra_channels_extend_the_value_set():
+    doc = json.loads(json.dumps(MINIMAL))
+    doc["rules"][0]["when"] = [{"field": "channel", "op": "==", "value": "douyin"}]
+    with pytest.raises(PolicyError, match='unknown channel "douyin"'):
+        Policy.from_json(json.dumps(doc))
+    doc["extra_values"] = {"channel": ["douyin"]}
+    policy = Policy.from_json(json.dumps(doc))
+    assert policy.field_values("channel") == [
+        "website", "social", "vertical_media", "ecommerce", "showroom", "phone", "auto_show",
+        "test_drive_event", "marketing_event", "referral", "douyin"]
+    assert policy.field_values("status") == ["open", "won", "lost", "invalid"]
+    assert policy.field_values("model") == []
+    with pytest.raises(KeyError, match='did you mean "channel"'):
+        policy.field_values("chanel")
+    assert policy.classify({"channel": "douyin"}).rule == "hot"
+    assert Policy.from_json(policy.to_json()) == policy
+
+
+SHADOWED = {
+    "grades": ["hot", "cold"],
+    "rules": [
+        {"id": "B", "when": [{"field": "purchase_within_days", "op": "<=", "value": 30}],
+         "grade": "hot"},
+        {"id": "A", "when": [{"field": "purchase_within_days", "op": "<=", "value": 15}],
+         "grade": "hot"},
+        {"id": "default", "grade": "cold"},
+    ],
+    "cadence": {"follow_up_days": {"hot": 3, "cold": 14}},
+}
+
+
+def test_shadowed_rule_by_range_is_a_warning_naming_both_rules():
+    (warning,) = Policy.from_json(json.dumps(SHADOWED)).warnings
+    assert (warning.severity, warning.path, warning.rule) == ("warning", "/rules/1", "A")
+    assert warning.message == (
+        'rule "A" can never fire: the earlier rule "B" (/rules/0) takes every lead it would '
+        "(purchase_within_days <= 15 implies purchase_within_days <= 30)")
+
+
+def test_policy_check_prints_the_shadow_warning(tmp_path, capsys):
+    from leadkit import cli
+
+    path = tmp_path / "shadowed.json"
+    path.write_text(json.dumps(SHADOWED), encoding="utf-8")
+    assert cli.main(["policy", "check", str(path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        'warning at /rules/1 (rule A): rule "A" can never fire: the earlier rule "B" (/rules/0) '
+        "takes every lead it would (purchase_within_days <= 15 implies purchase_within_days <= 30)",
+        "0 error(s), 1 warning(s)",
+    ]
