@@ -113,6 +113,22 @@ void RegisterColumns(py::module_& m) {
       },
       "The leads table's fields: (name, type, personal, required) tuples.");
   m.def(
+      "lead_field_values",
+      [] {
+        py::dict out;
+        for (const LeadFieldInfo& f : LeadFields()) {
+          if (f.values.empty()) continue;
+          py::list values;
+          for (absl::string_view v : f.values) {
+            values.append(py::str(v.data(), v.size()));
+          }
+          out[py::str(f.name)] = values;
+        }
+        return out;
+      },
+      "The documented value sets of the categorical lead fields: field -> "
+      "values, in docs/data.md's order.");
+  m.def(
       "nearest_name",
       [](const std::string& name, const std::vector<std::string>& candidates,
          std::optional<size_t> max_distance) {

@@ -11,10 +11,12 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "date/date.h"
 #include "lead_batch.h"
 #include "leadkit/classify.h"
 #include "leadkit/internal/status_macros.h"
+#include "leadkit/lead.h"
 #include "leadkit/phone.h"
 #include "nlohmann/json.hpp"
 
@@ -681,12 +683,9 @@ absl::StatusOr<LeadRowReader> LeadRowReader::Make(const Policy& policy,
   LEADKIT_ASSIGN_OR_RETURN(
       r.grade_after_, Read(touches, "touches", "grade_after", kCode, false));
 
-  static constexpr absl::string_view kStatuses[] = {"open", "won", "lost",
-                                                    "invalid"};
-  static constexpr absl::string_view kReviews[] = {"pending", "approved",
-                                                   "rejected"};
-  r.status_of_ = CodeIndex(r.status_, kStatuses);
-  r.review_of_ = CodeIndex(r.review_, kReviews);
+  // LeadStatus and LostReview (after kNone) follow the catalogue's order.
+  r.status_of_ = CodeIndex(r.status_, FindLeadField("status")->values);
+  r.review_of_ = CodeIndex(r.review_, FindLeadField("lost_review")->values);
   const std::vector<absl::string_view> grade_names(policy.grades().begin(),
                                                    policy.grades().end());
   r.grade_of_ = CodeIndex(r.grade_, grade_names);
@@ -760,11 +759,16 @@ std::optional<Problem> LeadRowReader::Lead(int64_t row, LeadFacts& f) const {
   };
   if (status.value_or(0) < 0) {
     return bad(status_, "status", ": unknown status ",
-               " (open, won, lost, invalid)");
+               absl::StrCat(" (", absl::StrJoin(FindLeadField("status")->values,
+                                                ", "),
+                            ")"));
   }
   if (review.value_or(0) < 0) {
     return bad(review_, "lost_review", ": unknown lost_review ",
-               " (pending, approved, rejected)");
+               absl::StrCat(" (",
+                            absl::StrJoin(FindLeadField("lost_review")->values,
+                                          ", "),
+                            ")"));
   }
   if (grade.value_or(0) < 0) {
     return bad(grade_, "grade", ": grade ",

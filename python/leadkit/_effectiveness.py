@@ -29,7 +29,7 @@ STATE_COLUMNS = ["leads", "won", "touches"]
 #: The columns of `effectiveness` after its group column.
 EFFECTIVENESS_COLUMNS = ["leads", "won", "conversion_rate", "touches", "touches_per_lead"]
 
-_STATUSES = ("open", "won", "lost", "invalid")
+_STATUSES = _frames.LEAD_FIELD_VALUES["status"]
 _NO_TOUCH = "no_touch"
 _SINGLE_TOUCH = "single_touch"
 _UNTOUCHED_MIX = "none"

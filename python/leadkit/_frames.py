@@ -31,6 +31,11 @@ LEAD_FIELDS: dict[str, tuple[str, bool, bool]] = {
     name: (kind, personal, required) for name, kind, personal, required in _core.lead_fields()
 }
 
+#: categorical field name -> its documented values, from the C++ catalogue (docs/data.md).
+LEAD_FIELD_VALUES: dict[str, tuple[str, ...]] = {
+    name: tuple(values) for name, values in _core.lead_field_values().items()
+}
+
 _NUMERIC_INFERRED = {"integer", "floating", "mixed-integer-float", "decimal", "empty"}
 
 

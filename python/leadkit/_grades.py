@@ -26,13 +26,12 @@ import pandas as pd
 from . import _frames
 from ._policy import Policy
 
-STATUSES = ("open", "won", "lost", "invalid")
-REVIEWS = ("pending", "approved", "rejected")
-#: The sales stages a lead passes through, in order (001 §3.3); ``lost`` is not one of them.
-SALES_STAGES = ("first_contact", "needs_analysis", "presentation", "objection_handling",
-                "negotiation", "won")
+STATUSES = _frames.LEAD_FIELD_VALUES["status"]
+REVIEWS = _frames.LEAD_FIELD_VALUES["lost_review"]
 #: Every value the ``sales_stage`` column may hold.
-SALES_STAGE_VALUES = (*SALES_STAGES, "lost")
+SALES_STAGE_VALUES = _frames.LEAD_FIELD_VALUES["sales_stage"]
+#: The sales stages a lead passes through, in order (001 §3.3); ``lost`` is not one of them.
+SALES_STAGES = tuple(stage for stage in SALES_STAGE_VALUES if stage != "lost")
 #: The closed states, after the grades, in the order reports list them.
 CLOSED = ("won", "lost", "invalid")
 

@@ -24,8 +24,8 @@ from . import _frames
 from ._kpis import Scope
 
 #: Lead statuses and lost-review values (docs/data.md).
-STATUSES = ("open", "won", "lost", "invalid")
-REVIEWS = ("pending", "approved", "rejected")
+STATUSES = _frames.LEAD_FIELD_VALUES["status"]
+REVIEWS = _frames.LEAD_FIELD_VALUES["lost_review"]
 #: The contact methods that always get a ``contacts_<method>`` column (001 §3.2).
 METHODS = ("phone", "wechat", "sms", "email", "visit", "event")
 
