@@ -8,8 +8,8 @@ namespace {
 
 // The value sets of docs/data.md, table `leads`.
 constexpr absl::string_view kChannels[] = {
-    "website",  "social",    "vertical_media",   "ecommerce",
-    "showroom", "phone",     "auto_show",        "test_drive_event",
+    "website",         "social",   "vertical_media", "ecommerce",
+    "showroom",        "phone",    "auto_show",      "test_drive_event",
     "marketing_event", "referral"};
 constexpr absl::string_view kFunnelStages[] = {"tofu", "mofu", "bofu"};
 constexpr absl::string_view kSalesStages[] = {

@@ -1263,8 +1263,8 @@ absl::StatusOr<PolicyLoad> Policy::FromJson(absl::string_view text) {
   policy_internal::Loader loader(load.issues_);
   if (!loader.ExpectObject(doc, "")) return load;
   static constexpr absl::string_view kKeys[] = {
-      "format",  "name",     "description", "grades",
-      "rules",   "scoring",  "cadence",     "calendar",
+      "format",  "name",      "description", "grades",
+      "rules",   "scoring",   "cadence",     "calendar",
       "routing", "scorecard", "extra_values"};
   loader.CheckKeys(doc, "", kKeys);
   auto data = std::make_shared<PolicyData>();

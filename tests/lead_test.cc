@@ -41,7 +41,8 @@ TEST(LeadFields, CategoricalFieldsListTheirDocumentedValues) {
               ElementsAre("website", "social", "vertical_media", "ecommerce",
                           "showroom", "phone", "auto_show", "test_drive_event",
                           "marketing_event", "referral"));
-  EXPECT_THAT(ValuesOf("status"), ElementsAre("open", "won", "lost", "invalid"));
+  EXPECT_THAT(ValuesOf("status"),
+              ElementsAre("open", "won", "lost", "invalid"));
   EXPECT_THAT(ValuesOf("sales_stage"),
               ElementsAre("first_contact", "needs_analysis", "presentation",
                           "objection_handling", "negotiation", "won", "lost"));

@@ -268,7 +268,8 @@ class Policy {
   // The values rules may compare a categorical lead field with: its
   // documented set (LeadFieldInfo::values), then the values the policy
   // declares under "extra_values". Empty for a field without a value set.
-  // Example: Preset("abcd")->FieldValues("status");  // open, won, lost, invalid
+  // Example:
+  //   Preset("abcd")->FieldValues("status");  // open, won, lost, invalid
   std::vector<std::string> FieldValues(absl::string_view field) const;
   // Warning-severity issues found at load.
   std::span<const Issue> warnings() const;
