@@ -176,6 +176,7 @@ def _contact_findings(per_lead: pd.DataFrame, valid: np.ndarray, as_of: int,
     return [late_rows, other_rows]
 
 
+@_frames.keeps_key_dtypes("leads", "touches", "dealers")
 def audit(leads: Any, touches: Any, policy: Policy, *, as_of: Any = None,
           tz: str | None = None, scope: Scope | None = None,
           dealers: Any = None) -> pd.DataFrame:

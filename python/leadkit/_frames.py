@@ -14,7 +14,9 @@ the dealers table, the scope and the policy argument.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+import functools
+import inspect
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -95,6 +97,67 @@ def arrow_frame(table: pa.Table) -> pd.DataFrame:
         return None if pa.types.is_dictionary(kind) else pd.ArrowDtype(kind)
 
     return table.to_pandas(types_mapper=wrap, ignore_metadata=True)
+
+
+def _key_dtype(column: pd.Series):
+    """The dtype a result column of the same name keeps: the input's categorical, pandas
+    string or Arrow string dtype; None for any other."""
+    dtype = column.dtype
+    if isinstance(dtype, (pd.CategoricalDtype, pd.StringDtype)):
+        return dtype
+    if isinstance(dtype, pd.ArrowDtype) and (pa.types.is_string(dtype.pyarrow_dtype)
+                                             or pa.types.is_large_string(dtype.pyarrow_dtype)):
+        return dtype
+    return None
+
+
+def restore_key_dtypes(result: Any, sources: Sequence[pd.DataFrame | None]) -> Any:
+    """`result` with each text column that an input table also has (a group key such as
+    ``channel``, an id) in that input's dtype instead of ``object``: categoricals stay
+    categoricals over the same categories, Arrow strings stay Arrow strings. A column holding a
+    value the input's dtype cannot (a label of leadkit's own) is left as it is."""
+    if not isinstance(result, pd.DataFrame):
+        return result
+    changed = {}
+    for name in result.columns:
+        values = result[name]
+        if not isinstance(name, str) or values.dtype != object:
+            continue
+        source = next((f for f in sources if f is not None and name in f.columns), None)
+        dtype = None if source is None else _key_dtype(source[name])
+        if dtype is None or pd.api.types.infer_dtype(values, skipna=True) not in ("string",
+                                                                                   "empty"):
+            continue
+        if isinstance(dtype, pd.CategoricalDtype) and not (
+                values.isna() | values.isin(dtype.categories)).all():
+            continue
+        changed[name] = values.astype(dtype)
+    return result.assign(**changed) if changed else result
+
+
+def keeps_key_dtypes(*tables: str) -> Callable:
+    """A public function's decorator: its tables named `tables` are read once (an Arrow stream
+    can be read only once) and the text columns of its result come back in their dtype in
+    those tables (:func:`restore_key_dtypes`)."""
+
+    def decorate(function):
+        signature = inspect.signature(function)
+
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            bound = signature.bind(*args, **kwargs)
+            sources = []
+            for name in tables:
+                value = bound.arguments.get(name)
+                if value is not None and not isinstance(value, pd.DataFrame):
+                    value = as_frame(value, name)
+                    bound.arguments[name] = value
+                sources.append(value)
+            return restore_key_dtypes(function(*bound.args, **bound.kwargs), sources)
+
+        return wrapper
+
+    return decorate
 
 
 def suggest(name: str, candidates: Iterable[str]) -> str:

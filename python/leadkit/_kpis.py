@@ -165,6 +165,7 @@ def frame_of(state: _core.KpiState) -> pd.DataFrame:
     return pd.DataFrame(data, columns=[*names, *KPI_COLUMNS])
 
 
+@_frames.keeps_key_dtypes("leads", "touches", "surveys", "dealers")
 def kpis(leads: Any, touches: Any, policy: Policy, *, surveys=None, dealers=None, by=None,
          scope: Scope | None = None, as_of=None, tz: str | None = None,
          threads: int = 1) -> pd.DataFrame:
@@ -194,6 +195,7 @@ LEAD_KPI_COLUMNS = [
 ]
 
 
+@_frames.keeps_key_dtypes("leads", "touches", "surveys")
 def lead_kpis(leads: Any, touches: Any, policy: Policy, *, surveys=None, as_of=None,
               tz: str | None = None) -> pd.DataFrame:
     """Each lead's part in :func:`kpis` at `as_of`, with the deadlines behind it: one row per

@@ -423,6 +423,7 @@ def _finalize_touches(counts: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 
 # The reports -----------------------------------------------------------------------------
 
+@_frames.keeps_key_dtypes("leads", "touches", "dealers")
 def pipeline(leads: Any, touches: Any, policy: Policy, *, at, by=None, tz: str | None = None,
              scope=None, dealers=None) -> pd.DataFrame:
     """Open leads by the grade in force at `at` (002 §2.5; docs/kpis.md).
@@ -438,6 +439,7 @@ def pipeline(leads: Any, touches: Any, policy: Policy, *, at, by=None, tz: str |
                                   dealers=dealers).finalize()
 
 
+@_frames.keeps_key_dtypes("leads", "touches", "dealers")
 def grade_migration(leads: Any, touches: Any, policy: Policy, *, start, end,
                     tz: str | None = None, scope=None, dealers=None,
                     long: bool = False) -> pd.DataFrame:
@@ -453,6 +455,7 @@ def grade_migration(leads: Any, touches: Any, policy: Policy, *, start, end,
                                          scope=scope, dealers=dealers).finalize(long=long)
 
 
+@_frames.keeps_key_dtypes("leads", "touches", "dealers")
 def monthly(leads: Any, touches: Any, policy: Policy, *, months, tz: str | None = None,
             scope=None, dealers=None) -> pd.DataFrame:
     """The monthly roll-over (002 §2.5; docs/kpis.md): one row per month of `months` (a list
@@ -468,6 +471,7 @@ def monthly(leads: Any, touches: Any, policy: Policy, *, months, tz: str | None 
                                  dealers=dealers).finalize()
 
 
+@_frames.keeps_key_dtypes("leads", "touches", "dealers")
 def funnel(leads: Any, touches: Any, policy: Policy, *, as_of=None, by=None,
            tz: str | None = None, scope=None, dealers=None) -> pd.DataFrame:
     """Leads reaching each grade and each sales stage by `as_of` (003; 001 §3.3;
@@ -485,6 +489,7 @@ def funnel(leads: Any, touches: Any, policy: Policy, *, as_of=None, by=None,
                                 scope=scope, dealers=dealers).finalize()
 
 
+@_frames.keeps_key_dtypes("leads", "touches", "dealers")
 def touches_per_won_lead(leads: Any, touches: Any, *, as_of=None, by=None,
                          tz: str | None = None, scope=None, dealers=None) -> pd.DataFrame:
     """Touches it took to win a lead (003: 5–10 on average; docs/kpis.md).

@@ -150,7 +150,12 @@ def kpis(leads: dd.DataFrame, touches: dd.DataFrame, policy: Policy, *, surveys=
         states = [dask.delayed(_merge_states)(names, *states[i:i + split_every])
                   for i in range(0, len(states), split_every)]
     (merged,) = dask.compute(states[0])
-    return _kpis.frame_of(_core.KpiState.from_bytes(merged))
+    # Group keys in their dtype in the inputs, as leadkit.kpis gives them (a categorical whose
+    # categories Dask does not know stays text).
+    sources = [getattr(t, "_meta", t) for t in (leads, touches, surveys, dealers)]
+    sources = [t if isinstance(t, pd.DataFrame) else None for t in sources]
+    return _frames.restore_key_dtypes(_kpis.frame_of(_core.KpiState.from_bytes(merged)),
+                                      sources)
 
 
 def classify(leads: dd.DataFrame, policy: Policy) -> dd.DataFrame:

@@ -149,3 +149,23 @@ def test_defect_package_imports_only_declared_dependencies():
     assert "pyarrow" in third_party
     missing = {name: where for name, where in third_party.items() if name not in declared}
     assert not missing, f"imported at module level but not in dependencies: {missing}"
+
+
+@pytest.mark.parametrize("form", ["category", "str", "arrow"])
+def test_group_keys_keep_the_dtype_they_came_in(form):
+    leads, touches = _two_leads_with_models()
+    if form == "arrow":
+        import pyarrow as pa
+
+        table = pa.Table.from_pandas(leads, preserve_index=False)
+        want = pd.ArrowDtype(table.schema.field("channel").type)
+        leads = table
+    else:
+        leads = leads.astype({"channel": form})
+        want = leads["channel"].dtype
+    as_of = ts("2024-06-10 18:00")
+    out = leadkit.kpis(leads, touches, THREE_LEVEL, by="channel", as_of=as_of)
+    assert out["channel"].dtype == want
+    assert out["channel"].astype(object).tolist() == ["website"]
+    funnel = leadkit.funnel(leads, touches, THREE_LEVEL, by="channel", as_of=as_of)
+    assert funnel["channel"].dtype == want
