@@ -53,7 +53,7 @@ void RegisterCadence(py::module_& m) {
         const auto n = static_cast<py::ssize_t>(result->tasks.size());
         py::array_t<int64_t> lead_row(n), start(n), due(n), agenda(n);
         py::array_t<int32_t> kind(n);
-        py::array_t<uint8_t> agenda_valid(n), overdue(n);
+        py::array_t<uint8_t> agenda_valid(n), overdue(n), estimated(n);
         py::list detail;
         for (py::ssize_t i = 0; i < n; ++i) {
           const ScheduledTask& t = result->tasks[static_cast<size_t>(i)];
@@ -65,6 +65,7 @@ void RegisterCadence(py::module_& m) {
               t.task.agenda ? t.task.agenda->time_since_epoch().count() : 0;
           agenda_valid.mutable_at(i) = t.task.agenda.has_value();
           overdue.mutable_at(i) = t.task.overdue;
+          estimated.mutable_at(i) = t.task.estimated;
           detail.append(t.task.detail);
         }
         py::list errors;
@@ -79,6 +80,7 @@ void RegisterCadence(py::module_& m) {
         out["agenda"] = agenda;
         out["agenda_valid"] = agenda_valid;
         out["overdue"] = overdue;
+        out["estimated"] = estimated;
         out["detail"] = detail;
         out["errors"] = errors;
         out["grades"] = py::array_t<int32_t>(

@@ -67,7 +67,15 @@ void RegisterCalendar(py::module_& m) {
       .def_property_readonly(
           "outside",
           [](const Calendar& c) {
-            return c.outside() == OutsideCoverage::kError ? "error" : "weekly";
+            switch (c.outside()) {
+              case OutsideCoverage::kWeekly:
+                return "weekly";
+              case OutsideCoverage::kEstimate:
+                return "estimate";
+              case OutsideCoverage::kError:
+                break;
+            }
+            return "error";
           })
       .def_property_readonly("coverage",
                              [](const Calendar& c) -> py::object {

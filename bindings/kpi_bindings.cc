@@ -95,7 +95,7 @@ py::dict LeadKpisToDict(const Cadence& cadence, int64_t num_leads,
   const auto n = static_cast<py::ssize_t>(rows.size());
   const auto seconds = [](Instant t) { return t.time_since_epoch().count(); };
   py::array_t<uint8_t> counted(n), invalid(n), won(n), lost(n), entered(n),
-      contact_due(n), contact_on_time(n), timely(n), contacted(n);
+      contact_due(n), contact_on_time(n), timely(n), contacted(n), estimated(n);
   py::array_t<int32_t> grade(n), current(n), survey(n);
   py::array_t<int64_t> entry_due(n), start(n), due_at(n), first_at(n),
       minutes(n), follow_due(n), follow_on_time(n);
@@ -125,6 +125,7 @@ py::dict LeadKpisToDict(const Cadence& cadence, int64_t num_leads,
     follow_due.mutable_at(i) = r.follow_ups_due;
     follow_on_time.mutable_at(i) = r.follow_ups_on_time;
     timely.mutable_at(i) = r.timely;
+    estimated.mutable_at(i) = r.estimated;
   }
   py::dict out;
   out["counted"] = counted;
@@ -147,6 +148,7 @@ py::dict LeadKpisToDict(const Cadence& cadence, int64_t num_leads,
   out["follow_ups_due"] = follow_due;
   out["follow_ups_on_time"] = follow_on_time;
   out["timely"] = timely;
+  out["estimated"] = estimated;
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <tuple>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -45,15 +46,19 @@ std::string InstantText(Instant t) { return date::format("%FT%TZ", t); }
 // The state of one lead at as_of, and the tasks it has open.
 class LeadSchedule {
  public:
+  // With `task_errors`, a task whose deadline cannot be computed goes there
+  // (its lead's other tasks are still computed); without, it is the error.
   LeadSchedule(const Cadence& cadence, const LeadFacts& lead,
-               std::span<const TouchFacts> touches, Instant as_of)
+               std::span<const TouchFacts> touches, Instant as_of,
+               std::vector<absl::Status>* task_errors = nullptr)
       : cadence_(cadence),
         policy_(cadence.policy()),
         calendar_(cadence.calendar()),
         c_(cadence.policy().cadence()),
         lead_(lead),
         touches_(touches),
-        as_of_(as_of) {}
+        as_of_(as_of),
+        task_errors_(task_errors) {}
 
   absl::StatusOr<std::vector<Task>> Run() {
     if (lead_.created_at > as_of_ || lead_.status == LeadStatus::kInvalid)
@@ -73,23 +78,25 @@ class LeadSchedule {
     const bool delivered = status == LeadStatus::kWon && lead_.delivered_at &&
                            *lead_.delivered_at <= as_of_;
     if (sales) {
-      LEADKIT_RETURN_IF_ERROR(FirstContact());
-      LEADKIT_RETURN_IF_ERROR(Callback());
-      LEADKIT_RETURN_IF_ERROR(ThankYou());
-      LEADKIT_RETURN_IF_ERROR(FollowUps());
+      LEADKIT_RETURN_IF_ERROR(Step(TaskKind::kFirstContact, FirstContact()));
+      LEADKIT_RETURN_IF_ERROR(Step(TaskKind::kCallback, Callback()));
+      LEADKIT_RETURN_IF_ERROR(Step(TaskKind::kThankYou, ThankYou()));
+      LEADKIT_RETURN_IF_ERROR(Step(TaskKind::kFollowUp, FollowUps()));
     }
     if (status == LeadStatus::kWon && !delivered)
-      LEADKIT_RETURN_IF_ERROR(OrderFollowUp());
+      LEADKIT_RETURN_IF_ERROR(
+          Step(TaskKind::kOrderFollowUp, OrderFollowUp()));
     if (delivered) {
-      LEADKIT_RETURN_IF_ERROR(PostSale());
-      LEADKIT_RETURN_IF_ERROR(OwnerCare());
+      LEADKIT_RETURN_IF_ERROR(Step(TaskKind::kPostSale, PostSale()));
+      LEADKIT_RETURN_IF_ERROR(Step(TaskKind::kOwnerCare, OwnerCare()));
     }
     if (status == LeadStatus::kLost) {
       if (lead_.lost_review == LostReview::kPending)
-        LEADKIT_RETURN_IF_ERROR(LostReviewTask());
+        LEADKIT_RETURN_IF_ERROR(
+            Step(TaskKind::kLostReview, LostReviewTask()));
       if (lead_.lost_review == LostReview::kApproved ||
           lead_.lost_review == LostReview::kNone) {
-        LEADKIT_RETURN_IF_ERROR(Nurture());
+        LEADKIT_RETURN_IF_ERROR(Step(TaskKind::kNurture, Nurture()));
       }
     }
     if (sales || delivered) {
@@ -111,13 +118,26 @@ class LeadSchedule {
   }
 
  private:
+  // A task's failure, named after the task: the lead's error, or (collecting)
+  // one of task_errors_ while the lead's other tasks go on.
+  absl::Status Step(TaskKind kind, absl::Status status) {
+    if (status.ok()) return status;
+    absl::Status named(status.code(), absl::StrCat(TaskName(kind), ": ",
+                                                   status.message()));
+    if (task_errors_ == nullptr) return named;
+    task_errors_->push_back(std::move(named));
+    return absl::OkStatus();
+  }
+
   void Add(TaskKind kind, Instant start, Instant due,
-           std::optional<Instant> agenda = {}, std::string detail = "") {
+           std::optional<Instant> agenda = {}, std::string detail = "",
+           bool estimated = false) {
     tasks_.push_back({.kind = kind,
                       .start = start,
                       .due = due,
                       .agenda = agenda,
-                      .detail = std::move(detail)});
+                      .detail = std::move(detail),
+                      .estimated = estimated});
   }
 
   // The last of `since` and the touches after it: where a repeating task
@@ -130,16 +150,19 @@ class LeadSchedule {
     return last;
   }
 
-  absl::StatusOr<Instant> RolledDays(Instant from, int days) const {
+  absl::StatusOr<Instant> RolledDays(Instant from, int days,
+                                     bool* estimated) const {
     LEADKIT_ASSIGN_OR_RETURN(Instant moved, calendar_.AddDays(from, days));
-    return calendar_.RollToOpen(moved);
+    return calendar_.RollToOpen(moved, estimated);
   }
 
   absl::Status FirstContact() {
     const Instant start = lead_.assigned_at.value_or(lead_.created_at);
     if (!touches_.empty() || start > as_of_) return absl::OkStatus();
-    LEADKIT_ASSIGN_OR_RETURN(Instant due, cadence_.FirstContactDeadline(start));
-    Add(TaskKind::kFirstContact, start, due);
+    bool estimated = false;
+    LEADKIT_ASSIGN_OR_RETURN(Instant due,
+                             cadence_.FirstContactDeadline(start, &estimated));
+    Add(TaskKind::kFirstContact, start, due, std::nullopt, "", estimated);
     return absl::OkStatus();
   }
 
@@ -149,18 +172,22 @@ class LeadSchedule {
       if (t.at > lead_.created_at && t.method != "visit")
         return absl::OkStatus();
     }
-    LEADKIT_ASSIGN_OR_RETURN(Instant due,
-                             cadence_.Deadline(lead_.created_at, c_.callback));
-    Add(TaskKind::kCallback, lead_.created_at, due);
+    bool estimated = false;
+    LEADKIT_ASSIGN_OR_RETURN(
+        Instant due, cadence_.Deadline(lead_.created_at, c_.callback, &estimated));
+    Add(TaskKind::kCallback, lead_.created_at, due, std::nullopt, "",
+        estimated);
     return absl::OkStatus();
   }
 
   absl::Status ThankYou() {
     if (touches_.size() != 1)
       return absl::OkStatus();  // none yet, or closed by a later one
-    LEADKIT_ASSIGN_OR_RETURN(Instant due,
-                             cadence_.Deadline(touches_[0].at, c_.thank_you));
-    Add(TaskKind::kThankYou, touches_[0].at, due);
+    bool estimated = false;
+    LEADKIT_ASSIGN_OR_RETURN(
+        Instant due,
+        cadence_.Deadline(touches_[0].at, c_.thank_you, &estimated));
+    Add(TaskKind::kThankYou, touches_[0].at, due, std::nullopt, "", estimated);
     return absl::OkStatus();
   }
 
@@ -172,6 +199,7 @@ class LeadSchedule {
     int grade = lead_.grade;
     int streak = 0;
     std::optional<Instant> review;
+    bool review_estimated = false;
     for (size_t i = 0; i < touches_.size(); ++i) {
       const TouchFacts& t = touches_[i];
       if (t.grade_after >= 0) {
@@ -181,12 +209,14 @@ class LeadSchedule {
           streak = 0;
         }
       }
-      LEADKIT_ASSIGN_OR_RETURN(std::optional<FollowUpDue> due,
-                               cadence_.FollowUpDeadline(t.at, grade));
+      bool estimated = false;
+      LEADKIT_ASSIGN_OR_RETURN(
+          std::optional<FollowUpDue> due,
+          cadence_.FollowUpDeadline(t.at, grade, &estimated));
       if (!due) continue;
       const bool last = i + 1 == touches_.size();
       if (last) {
-        Add(TaskKind::kFollowUp, t.at, due->due, due->agenda);
+        Add(TaskKind::kFollowUp, t.at, due->due, due->agenda, "", estimated);
       }
       const bool missed =
           last ? due->due < as_of_ : touches_[i + 1].at > due->due;
@@ -194,12 +224,17 @@ class LeadSchedule {
         streak = 0;
         continue;
       }
-      if (++streak >= c_.downgrade_after_missed && !review) review = due->due;
+      if (++streak >= c_.downgrade_after_missed && !review) {
+        review = due->due;
+        review_estimated = estimated;
+      }
     }
     if (review) {
-      LEADKIT_ASSIGN_OR_RETURN(Instant due,
-                               cadence_.Deadline(*review, c_.downgrade_review));
-      Add(TaskKind::kDowngradeReview, *review, due);
+      LEADKIT_ASSIGN_OR_RETURN(
+          Instant due,
+          cadence_.Deadline(*review, c_.downgrade_review, &review_estimated));
+      Add(TaskKind::kDowngradeReview, *review, due, std::nullopt, "",
+          review_estimated);
     }
     return absl::OkStatus();
   }
@@ -207,9 +242,10 @@ class LeadSchedule {
   absl::Status OrderFollowUp() {
     const Instant start =
         LastEventSince(lead_.won_at.value_or(lead_.created_at));
-    LEADKIT_ASSIGN_OR_RETURN(Instant due,
-                             RolledDays(start, c_.order_follow_up_days));
-    Add(TaskKind::kOrderFollowUp, start, due);
+    bool estimated = false;
+    LEADKIT_ASSIGN_OR_RETURN(
+        Instant due, RolledDays(start, c_.order_follow_up_days, &estimated));
+    Add(TaskKind::kOrderFollowUp, start, due, std::nullopt, "", estimated);
     return absl::OkStatus();
   }
 
@@ -218,22 +254,26 @@ class LeadSchedule {
   // step still open is the task.
   absl::Status PostSale() {
     const Instant delivered = *lead_.delivered_at;
-    LEADKIT_ASSIGN_OR_RETURN(Instant week, RolledDays(delivered, 7));
+    bool week_estimated = false;
+    bool service_estimated = false;
+    LEADKIT_ASSIGN_OR_RETURN(Instant week,
+                             RolledDays(delivered, 7, &week_estimated));
     LEADKIT_ASSIGN_OR_RETURN(
         Instant months,
         calendar_.AddMonths(delivered, c_.first_service_months));
-    LEADKIT_ASSIGN_OR_RETURN(Instant service, calendar_.RollToOpen(months));
-    const std::pair<const char*, Instant> steps[] = {
-        {"visit_24h", delivered + std::chrono::hours(24)},
-        {"visit_7d", week},
-        {"first_service", service}};
+    LEADKIT_ASSIGN_OR_RETURN(Instant service,
+                             calendar_.RollToOpen(months, &service_estimated));
+    const std::tuple<const char*, Instant, bool> steps[] = {
+        {"visit_24h", delivered + std::chrono::hours(24), false},
+        {"visit_7d", week, week_estimated},
+        {"first_service", service, service_estimated}};
     Instant closed = delivered;
     size_t next = 0;
-    for (const auto& [name, due] : steps) {
+    for (const auto& [name, due, estimated] : steps) {
       while (next < touches_.size() && touches_[next].at <= closed) ++next;
       if (next == touches_.size()) {
-        Add(TaskKind::kPostSale, delivered, due, std::nullopt,
-            name);  // every step starts at delivery
+        Add(TaskKind::kPostSale, delivered, due, std::nullopt, name,
+            estimated);  // every step starts at delivery
         return absl::OkStatus();
       }
       closed = touches_[next].at;
@@ -249,8 +289,9 @@ class LeadSchedule {
         calendar_.AddMonths(delivered, c_.owner_care_early_months));
     const int days =
         start < early_end ? c_.owner_care_early_days : c_.owner_care_later_days;
-    LEADKIT_ASSIGN_OR_RETURN(Instant due, RolledDays(start, days));
-    Add(TaskKind::kOwnerCare, start, due);
+    bool estimated = false;
+    LEADKIT_ASSIGN_OR_RETURN(Instant due, RolledDays(start, days, &estimated));
+    Add(TaskKind::kOwnerCare, start, due, std::nullopt, "", estimated);
     return absl::OkStatus();
   }
 
@@ -258,17 +299,19 @@ class LeadSchedule {
     if (c_.lost_nurture_days <= 0) return absl::OkStatus();
     const Instant start =
         LastEventSince(lead_.lost_at.value_or(lead_.created_at));
-    LEADKIT_ASSIGN_OR_RETURN(Instant due,
-                             RolledDays(start, c_.lost_nurture_days));
-    Add(TaskKind::kNurture, start, due);
+    bool estimated = false;
+    LEADKIT_ASSIGN_OR_RETURN(
+        Instant due, RolledDays(start, c_.lost_nurture_days, &estimated));
+    Add(TaskKind::kNurture, start, due, std::nullopt, "", estimated);
     return absl::OkStatus();
   }
 
   absl::Status LostReviewTask() {
     const Instant start = lead_.lost_at.value_or(lead_.created_at);
-    LEADKIT_ASSIGN_OR_RETURN(Instant due,
-                             cadence_.Deadline(start, c_.lost_review));
-    Add(TaskKind::kLostReview, start, due);
+    bool estimated = false;
+    LEADKIT_ASSIGN_OR_RETURN(
+        Instant due, cadence_.Deadline(start, c_.lost_review, &estimated));
+    Add(TaskKind::kLostReview, start, due, std::nullopt, "", estimated);
     return absl::OkStatus();
   }
 
@@ -286,19 +329,23 @@ class LeadSchedule {
         calendar_.FromLocal(date::local_seconds(day + date::days(1)));
     Instant start = midnight;
     Instant due = next_midnight;
-    LEADKIT_ASSIGN_OR_RETURN(bool workday, calendar_.IsWorkday(day));
+    bool estimated = false;
+    LEADKIT_ASSIGN_OR_RETURN(bool workday,
+                             calendar_.IsWorkday(day, &estimated));
     if (workday) {
-      LEADKIT_ASSIGN_OR_RETURN(start, calendar_.NextOpen(midnight));
+      LEADKIT_ASSIGN_OR_RETURN(start, calendar_.NextOpen(midnight, &estimated));
       // The day's closing: its open time, counted from its opening.
       LEADKIT_ASSIGN_OR_RETURN(
-          seconds open, calendar_.BusinessBetween(midnight, next_midnight));
-      LEADKIT_ASSIGN_OR_RETURN(due, calendar_.AddBusiness(start, open));
+          seconds open,
+          calendar_.BusinessBetween(midnight, next_midnight, &estimated));
+      LEADKIT_ASSIGN_OR_RETURN(due,
+                               calendar_.AddBusiness(start, open, &estimated));
     }
     if (start > as_of_) return absl::OkStatus();
     for (const TouchFacts& t : touches_) {
       if (t.at >= midnight && t.at < next_midnight) return absl::OkStatus();
     }
-    Add(kind, start, due, std::nullopt, std::move(detail));
+    Add(kind, start, due, std::nullopt, std::move(detail), estimated);
     return absl::OkStatus();
   }
 
@@ -315,7 +362,8 @@ class LeadSchedule {
           day = y / lead_.birthday->month() / date::last;  // 29 Feb -> 28 Feb
         if (date::local_days(day) > today) continue;
         LEADKIT_RETURN_IF_ERROR(
-            SpecialDay(TaskKind::kBirthday, date::local_days(day), ""));
+            Step(TaskKind::kBirthday,
+                 SpecialDay(TaskKind::kBirthday, date::local_days(day), "")));
         break;
       }
     }
@@ -324,8 +372,10 @@ class LeadSchedule {
       if (g.day <= today) greeting = &g;
     }
     if (greeting != nullptr) {
-      LEADKIT_RETURN_IF_ERROR(SpecialDay(TaskKind::kHolidayGreeting,
-                                         greeting->day, greeting->name));
+      LEADKIT_RETURN_IF_ERROR(
+          Step(TaskKind::kHolidayGreeting,
+               SpecialDay(TaskKind::kHolidayGreeting, greeting->day,
+                          greeting->name)));
     }
     if (!sales) return absl::OkStatus();
     const Campaign* campaign = nullptr;
@@ -336,7 +386,8 @@ class LeadSchedule {
     }
     if (campaign != nullptr) {
       LEADKIT_RETURN_IF_ERROR(
-          SpecialDay(TaskKind::kCampaign, campaign->day, campaign->name));
+          Step(TaskKind::kCampaign, SpecialDay(TaskKind::kCampaign,
+                                               campaign->day, campaign->name)));
     }
     return absl::OkStatus();
   }
@@ -348,6 +399,7 @@ class LeadSchedule {
   const LeadFacts& lead_;
   std::span<const TouchFacts> touches_;  // sorted, at or before as_of
   Instant as_of_;
+  std::vector<absl::Status>* task_errors_;
   std::vector<Task> tasks_;
 };
 
@@ -376,21 +428,24 @@ absl::StatusOr<Cadence> Cadence::ForPolicy(const Policy& policy) {
 Cadence::Cadence(Policy policy, Calendar calendar)
     : policy_(std::move(policy)), calendar_(std::move(calendar)) {}
 
-absl::StatusOr<Instant> Cadence::Deadline(Instant start, const Sla& sla) const {
+absl::StatusOr<Instant> Cadence::Deadline(Instant start, const Sla& sla,
+                                          bool* estimated) const {
   if (sla.clock == Clock::kCalendar) return start + sla.duration;
-  return calendar_.AddBusiness(start, sla.duration);
+  return calendar_.AddBusiness(start, sla.duration, estimated);
 }
 
-absl::StatusOr<Instant> Cadence::EntryDeadline(Instant created_at) const {
-  return Deadline(created_at, policy_.cadence().entry);
+absl::StatusOr<Instant> Cadence::EntryDeadline(Instant created_at,
+                                               bool* estimated) const {
+  return Deadline(created_at, policy_.cadence().entry, estimated);
 }
 
-absl::StatusOr<Instant> Cadence::FirstContactDeadline(Instant start) const {
-  return Deadline(start, policy_.cadence().first_contact);
+absl::StatusOr<Instant> Cadence::FirstContactDeadline(Instant start,
+                                                      bool* estimated) const {
+  return Deadline(start, policy_.cadence().first_contact, estimated);
 }
 
 absl::StatusOr<std::optional<FollowUpDue>> Cadence::FollowUpDeadline(
-    Instant touch, int grade) const {
+    Instant touch, int grade, bool* estimated) const {
   const auto& table = policy_.cadence().follow_up;
   if (grade < 0 || static_cast<size_t>(grade) >= table.size() ||
       !table[grade]) {
@@ -400,17 +455,18 @@ absl::StatusOr<std::optional<FollowUpDue>> Cadence::FollowUpDeadline(
   FollowUpDue out;
   LEADKIT_ASSIGN_OR_RETURN(Instant upper,
                            calendar_.AddDays(touch, interval.max_days));
-  LEADKIT_ASSIGN_OR_RETURN(out.due, calendar_.RollToOpen(upper));
+  LEADKIT_ASSIGN_OR_RETURN(out.due, calendar_.RollToOpen(upper, estimated));
   if (interval.is_range()) {
     LEADKIT_ASSIGN_OR_RETURN(Instant lower,
                              calendar_.AddDays(touch, interval.min_days));
-    LEADKIT_ASSIGN_OR_RETURN(out.agenda, calendar_.RollToOpen(lower));
+    LEADKIT_ASSIGN_OR_RETURN(out.agenda,
+                             calendar_.RollToOpen(lower, estimated));
   }
   return std::optional<FollowUpDue>(out);
 }
 
 absl::StatusOr<std::optional<Instant>> Cadence::FollowUpDueBy(
-    Instant touch, int grade, Instant end) const {
+    Instant touch, int grade, Instant end, bool* estimated) const {
   const auto& table = policy_.cadence().follow_up;
   if (grade < 0 || static_cast<size_t>(grade) >= table.size() ||
       !table[grade]) {
@@ -422,8 +478,11 @@ absl::StatusOr<std::optional<Instant>> Cadence::FollowUpDueBy(
   // Rolling to open time only moves the deadline later: past `end` it is not
   // due, and the calendar need not cover it.
   if (upper > end) return std::optional<Instant>();
-  LEADKIT_ASSIGN_OR_RETURN(Instant due, calendar_.RollToOpen(upper));
+  bool rolled_estimated = false;
+  LEADKIT_ASSIGN_OR_RETURN(Instant due,
+                           calendar_.RollToOpen(upper, &rolled_estimated));
   if (due > end) return std::optional<Instant>();
+  if (rolled_estimated && estimated != nullptr) *estimated = true;
   return std::optional<Instant>(due);
 }
 
@@ -1039,18 +1098,30 @@ absl::StatusOr<ScheduleResult> Cadence::Schedule(
       cadence_internal::LeadBatch batch,
       cadence_internal::ReadLeadBatch(policy_, leads, touches, as_of, reject));
   std::vector<TouchFacts> lead_touches;
+  std::vector<absl::Status> task_errors;
   for (int64_t row = 0; row < n; ++row) {
     const auto r = static_cast<size_t>(row);
     if (batch.rejected[r]) continue;
     const LeadFacts facts = batch.Facts(row);
     batch.TouchesOf(row, lead_touches);
+    task_errors.clear();
+    // Collecting, a task that fails is a row of the errors and the lead's
+    // other tasks stay.
     absl::StatusOr<std::vector<Task>> tasks =
-        cadence_internal::LeadSchedule(*this, facts, lead_touches, as_of).Run();
-    if (!tasks.ok()) {
+        cadence_internal::LeadSchedule(
+            *this, facts, lead_touches, as_of,
+            options.collect_errors ? &task_errors : nullptr)
+            .Run();
+    const auto who = [&] {
+      return absl::StrCat("lead_id ", Quote(batch.ids->ViewAt(row)), ": ");
+    };
+    for (const absl::Status& error : task_errors) {
       LEADKIT_RETURN_IF_ERROR(
-          reject("leads", row, "",
-                 absl::StrCat("lead_id ", Quote(batch.ids->ViewAt(row)), ": ",
-                              tasks.status().message())));
+          reject("leads", row, "", absl::StrCat(who(), error.message())));
+    }
+    if (!tasks.ok()) {
+      LEADKIT_RETURN_IF_ERROR(reject(
+          "leads", row, "", absl::StrCat(who(), tasks.status().message())));
       continue;
     }
     for (Task& task : *tasks) result.tasks.push_back({row, std::move(task)});

@@ -82,6 +82,18 @@ int WeekdayIndex(date::local_days day) {
 
 std::string DayText(date::local_days day) { return date::format("%F", day); }
 
+const char* OutsideName(OutsideCoverage outside) {
+  switch (outside) {
+    case OutsideCoverage::kError:
+      return "error";
+    case OutsideCoverage::kWeekly:
+      return "weekly";
+    case OutsideCoverage::kEstimate:
+      return "estimate";
+  }
+  return "error";
+}
+
 std::string TimeText(seconds s) {
   return absl::StrFormat("%02d:%02d", s.count() / 3600, s.count() / 60 % 60) +
          (s.count() % 60 == 0 ? "" : absl::StrFormat(":%02d", s.count() % 60));
@@ -226,9 +238,12 @@ class Loader : public json_internal::JsonReader {
     std::optional<date::local_days> to = Day(j, "to", path, true);
     if (std::optional<std::string> outside =
             String(j, "outside", path, false)) {
-      static constexpr absl::string_view kModes[] = {"error", "weekly"};
+      static constexpr absl::string_view kModes[] = {"error", "weekly",
+                                                     "estimate"};
       if (*outside == "weekly") {
         c.outside = OutsideCoverage::kWeekly;
+      } else if (*outside == "estimate") {
+        c.outside = OutsideCoverage::kEstimate;
       } else if (*outside != "error") {
         Error(Child(path, "outside"), "",
               absl::StrCat("unknown value ", Quoted(*outside),
@@ -507,7 +522,7 @@ std::string ToCanonicalJson(const CalendarData& c) {
     doc["coverage"] = {
         {"from", DayText(c.from)},
         {"to", DayText(c.to)},
-        {"outside", c.outside == OutsideCoverage::kError ? "error" : "weekly"}};
+        {"outside", OutsideName(c.outside)}};
   }
   OrderedJson closed = OrderedJson::array();
   for (const ClosedDates& d : c.closed) {
@@ -532,7 +547,10 @@ std::string ToCanonicalJson(const CalendarData& c) {
 // The calendar's operations over its table and, outside it, its weekly hours.
 class Engine {
  public:
-  explicit Engine(const CalendarData& c) : c_(c) {}
+  // `estimated`, when given, is set when an operation reads the weekly hours of
+  // a day outside the coverage under "outside": "estimate".
+  explicit Engine(const CalendarData& c, bool* estimated = nullptr)
+      : c_(c), estimated_(estimated) {}
 
   bool InTable(int64_t t) const {
     return t >= c_.table_begin && t < c_.table_end;
@@ -608,6 +626,7 @@ class Engine {
       } else if (c_.outside == OutsideCoverage::kError) {
         return OutOfRangeDay(day);
       } else {
+        MarkEstimated();
         starts.clear();
         ends.clear();
         AppendDay(c_, day, c_.weekly[static_cast<size_t>(WeekdayIndex(day))],
@@ -726,6 +745,7 @@ class Engine {
       return c_.day_first[i + 1] > c_.day_first[i];
     }
     if (c_.outside == OutsideCoverage::kError) return OutOfRangeDay(day);
+    MarkEstimated();
     std::vector<int64_t> starts, ends;
     AppendDay(c_, day, c_.weekly[static_cast<size_t>(WeekdayIndex(day))],
               starts, ends);
@@ -733,7 +753,16 @@ class Engine {
   }
 
  private:
+  // A day outside the coverage was read with its weekly hours.
+  void MarkEstimated() const {
+    if (estimated_ != nullptr && c_.outside == OutsideCoverage::kEstimate &&
+        c_.has_coverage) {
+      *estimated_ = true;
+    }
+  }
+
   const CalendarData& c_;
+  bool* estimated_;
 };
 
 }  // namespace calendar_internal
@@ -782,7 +811,7 @@ absl::StatusOr<CalendarLoad> Calendar::FromJson(absl::string_view text) {
       load.issues_.begin(), load.issues_.end(),
       [](const Issue& i) { return i.path.rfind("/weekly", 0) == 0; });
   if (!any_hours && !weekly_errors &&
-      (!data->has_coverage || data->outside == OutsideCoverage::kWeekly)) {
+      (!data->has_coverage || data->outside != OutsideCoverage::kError)) {
     loader.Error(
         "/weekly", "",
         "no weekly opening hours: the calendar would never open outside its "
@@ -840,6 +869,10 @@ std::span<const ExtraWorkday> Calendar::extra() const { return data_->extra; }
 bool Calendar::has_coverage() const { return data_->has_coverage; }
 date::local_days Calendar::coverage_from() const { return data_->from; }
 date::local_days Calendar::coverage_to() const { return data_->to; }
+std::optional<CoverageRange> Calendar::coverage() const {
+  if (!data_->has_coverage) return std::nullopt;
+  return CoverageRange{.from = data_->from, .to = data_->to};
+}
 OutsideCoverage Calendar::outside() const { return data_->outside; }
 
 bool Calendar::operator==(const Calendar& other) const {
@@ -847,36 +880,38 @@ bool Calendar::operator==(const Calendar& other) const {
          data_->canonical_json == other.data_->canonical_json;
 }
 
-absl::StatusOr<bool> Calendar::IsOpen(Instant t) const {
-  return Engine(*data_).IsOpen(t.time_since_epoch().count());
+absl::StatusOr<bool> Calendar::IsOpen(Instant t, bool* estimated) const {
+  return Engine(*data_, estimated).IsOpen(t.time_since_epoch().count());
 }
 
-absl::StatusOr<Instant> Calendar::NextOpen(Instant t) const {
-  LEADKIT_ASSIGN_OR_RETURN(
-      int64_t s, Engine(*data_).NextOpen(t.time_since_epoch().count()));
+absl::StatusOr<Instant> Calendar::NextOpen(Instant t, bool* estimated) const {
+  LEADKIT_ASSIGN_OR_RETURN(int64_t s, Engine(*data_, estimated)
+                                          .NextOpen(t.time_since_epoch().count()));
   return Instant(std::chrono::seconds(s));
 }
 
-absl::StatusOr<Instant> Calendar::RollToOpen(Instant t) const {
-  return NextOpen(t);
+absl::StatusOr<Instant> Calendar::RollToOpen(Instant t,
+                                             bool* estimated) const {
+  return NextOpen(t, estimated);
 }
 
-absl::StatusOr<bool> Calendar::IsWorkday(date::local_days day) const {
-  return Engine(*data_).IsWorkday(day);
+absl::StatusOr<bool> Calendar::IsWorkday(date::local_days day,
+                                          bool* estimated) const {
+  return Engine(*data_, estimated).IsWorkday(day);
 }
 
-absl::StatusOr<Instant> Calendar::AddBusiness(Instant t,
-                                              std::chrono::seconds d) const {
+absl::StatusOr<Instant> Calendar::AddBusiness(Instant t, std::chrono::seconds d,
+                                              bool* estimated) const {
   LEADKIT_ASSIGN_OR_RETURN(
       int64_t s,
-      Engine(*data_).AddBusiness(t.time_since_epoch().count(), d.count()));
+      Engine(*data_, estimated).AddBusiness(t.time_since_epoch().count(), d.count()));
   return Instant(std::chrono::seconds(s));
 }
 
 absl::StatusOr<std::chrono::seconds> Calendar::BusinessBetween(
-    Instant a, Instant b) const {
+    Instant a, Instant b, bool* estimated) const {
   LEADKIT_ASSIGN_OR_RETURN(
-      int64_t s, Engine(*data_).BusinessBetween(a.time_since_epoch().count(),
+      int64_t s, Engine(*data_, estimated).BusinessBetween(a.time_since_epoch().count(),
                                                 b.time_since_epoch().count()));
   return std::chrono::seconds(s);
 }

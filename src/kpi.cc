@@ -29,6 +29,19 @@ absl::Status RejectRow(absl::string_view table, int64_t row, absl::string_view,
       absl::StrCat(table, " row ", row, ": ", message));
 }
 
+// An estimated deadline past the calendar's coverage cannot have passed while
+// as_of lies inside the coverage: not missed (docs/kpis.md).
+bool NotYetPassed(const Cadence& cadence, bool estimated, Instant due,
+                  Instant as_of) {
+  if (!estimated) return false;  // the common case: no calendar lookup
+  const Calendar& calendar = cadence.calendar();
+  const std::optional<CoverageRange> coverage = calendar.coverage();
+  const auto day = [&](Instant t) {
+    return date::floor<date::days>(calendar.ToLocal(t));
+  };
+  return coverage && day(as_of) <= coverage->to && day(due) > coverage->to;
+}
+
 // Fills `out` (its `counted` already set) with what the lead adds to its
 // group at as_of.
 absl::Status EvaluateLead(const Cadence& cadence, const LeadFacts& lead,
@@ -61,20 +74,28 @@ absl::Status EvaluateLead(const Cadence& cadence, const LeadFacts& lead,
     end = *lead.lost_at;
   }
 
-  LEADKIT_ASSIGN_OR_RETURN(out.entry_due,
-                           cadence.EntryDeadline(lead.created_at));
-  out.entered_on_time = entered.value_or(lead.created_at) <= out.entry_due;
+  bool entry_estimated = false;
+  LEADKIT_ASSIGN_OR_RETURN(
+      out.entry_due, cadence.EntryDeadline(lead.created_at, &entry_estimated));
+  out.entered_on_time = entered.value_or(lead.created_at) <= out.entry_due ||
+                        NotYetPassed(cadence, entry_estimated, out.entry_due, as_of);
 
   out.first_contact_start = lead.assigned_at.value_or(lead.created_at);
+  bool first_contact_estimated = false;
   LEADKIT_ASSIGN_OR_RETURN(
       out.first_contact_due_at,
-      cadence.FirstContactDeadline(out.first_contact_start));
+      cadence.FirstContactDeadline(out.first_contact_start,
+                                   &first_contact_estimated));
+  out.estimated = entry_estimated || first_contact_estimated;
   if (!touches.empty()) {
     const Instant first = touches.front().at;
     out.first_contact_at = first;
     out.first_contact_method = touches.front().method;
     out.first_contact_due = true;
-    out.first_contact_on_time = first <= out.first_contact_due_at;
+    out.first_contact_on_time =
+        first <= out.first_contact_due_at ||
+        NotYetPassed(cadence, first_contact_estimated, out.first_contact_due_at,
+                     as_of);
     out.first_contact_minutes =
         std::max<int64_t>(0, (first - out.first_contact_start).count() / 60);
   } else {
@@ -85,8 +106,9 @@ absl::Status EvaluateLead(const Cadence& cadence, const LeadFacts& lead,
   bool all_on_time = true;
   for (size_t i = 0; i < touches.size(); ++i) {
     if (touches[i].grade_after >= 0) grade = touches[i].grade_after;
-    LEADKIT_ASSIGN_OR_RETURN(std::optional<Instant> due,
-                             cadence.FollowUpDueBy(touches[i].at, grade, end));
+    LEADKIT_ASSIGN_OR_RETURN(
+        std::optional<Instant> due,
+        cadence.FollowUpDueBy(touches[i].at, grade, end, &out.estimated));
     if (!due) continue;
     ++out.follow_ups_due;
     const bool on_time = i + 1 < touches.size() && touches[i + 1].at <= *due;

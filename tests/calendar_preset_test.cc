@@ -111,20 +111,30 @@ TEST(CnOffice, BusinessTime) {
   }
 }
 
-TEST(CnOffice, CoverageEndsWith2026) {
+// Past 2026 the preset estimates on its weekly hours and says so.
+TEST(CnOffice, CoverageEndsWith2026AndEstimatesPastIt) {
   const Calendar cal = Preset("cn_office");
   EXPECT_EQ(cal.coverage_from(), Day("2019-01-01"));
   EXPECT_EQ(cal.coverage_to(), Day("2026-12-31"));
-  EXPECT_THAT(
-      cal.IsOpen(At(cal, "2027-01-04 10:00")),
-      StatusIs(
-          absl::StatusCode::kOutOfRange,
-          HasSubstr("2027-01-04 is outside the dates calendar \"cn_office\" "
-                    "covers (2019-01-01 to 2026-12-31")));
-  EXPECT_THAT(cal.AddBusiness(At(cal, "2026-12-31 17:00"), hours(2)),
-              StatusIs(absl::StatusCode::kOutOfRange, HasSubstr("2027-01-01")));
-  EXPECT_THAT(cal.IsWorkday(Day("2018-12-31")),
-              StatusIs(absl::StatusCode::kOutOfRange, HasSubstr("2018-12-31")));
+  EXPECT_EQ(cal.coverage(), (CoverageRange{.from = Day("2019-01-01"),
+                                           .to = Day("2026-12-31")}));
+  EXPECT_EQ(cal.outside(), OutsideCoverage::kEstimate);
+  bool estimated = false;
+  EXPECT_TRUE(*cal.IsOpen(At(cal, "2027-01-04 10:00"), &estimated));
+  EXPECT_TRUE(estimated);
+  // Thursday 17:00: one hour to the closing, then Friday 2027-01-01 (New
+  // Year's Day, which the weekly hours do not know) from 09:00.
+  estimated = false;
+  EXPECT_EQ(Show(cal, *cal.AddBusiness(At(cal, "2026-12-31 17:00"), hours(2),
+                                       &estimated)),
+            "2027-01-01 10:00");
+  EXPECT_TRUE(estimated);
+  estimated = false;
+  EXPECT_TRUE(*cal.IsWorkday(Day("2018-12-31"), &estimated));  // a Monday
+  EXPECT_TRUE(estimated);
+  estimated = false;
+  EXPECT_FALSE(*cal.IsWorkday(Day("2026-10-01"), &estimated));  // National Day
+  EXPECT_FALSE(estimated);
 }
 
 TEST(CnShowroom, OpenEveryDayButNewYearsEveAndTheFirstThreeDays) {
@@ -144,9 +154,11 @@ TEST(CnShowroom, OpenEveryDayButNewYearsEveAndTheFirstThreeDays) {
             "2024-05-12 10:00");
   EXPECT_EQ(Show(cal, *cal.AddBusiness(At(cal, "2024-02-08 17:30"), hours(1))),
             "2024-02-13 09:30");
-  // Outside 2019-2035 the weekly hours alone hold.
-  EXPECT_TRUE(*cal.IsWorkday(Day("2036-01-27")));
-  EXPECT_EQ(cal.outside(), OutsideCoverage::kWeekly);
+  // Outside 2019-2035 the weekly hours alone hold, as an estimate.
+  bool estimated = false;
+  EXPECT_TRUE(*cal.IsWorkday(Day("2036-01-27"), &estimated));
+  EXPECT_TRUE(estimated);
+  EXPECT_EQ(cal.outside(), OutsideCoverage::kEstimate);
 }
 
 TEST(CalendarPreset, NamesAndRoundTrip) {

@@ -1,5 +1,7 @@
 #include "leadkit/calendar.h"
 
+#include <functional>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -236,6 +238,146 @@ TEST(Calendar, WeeklyOutsideTheCoverage) {
                 ->count(),
             2 * 3600);
   EXPECT_TRUE(*cal.IsWorkday(Day(2030, 6, 3)));
+}
+
+// Each operation past (or before) the coverage of kOffice, under "weekly" and
+// "estimate": the same results, and only "estimate" says which used weekly
+// hours of an uncovered day.
+TEST(Calendar, EstimateMarksEveryResultThatUsedWeeklyHoursOutsideTheCoverage) {
+  using Op = std::function<absl::StatusOr<std::string>(const Calendar&, bool*)>;
+  const auto show = [](const Calendar& cal, absl::StatusOr<Instant> t)
+      -> absl::StatusOr<std::string> {
+    if (!t.ok()) return t.status();
+    return Show(cal, *t);
+  };
+  struct Case {
+    const char* what;
+    Op op;
+    std::string result;
+    bool estimated;  // under "estimate"
+  };
+  const Case cases[] = {
+      {.what = "2 h from the last covered evening",
+       .op = [&](const Calendar& c, bool* e) {
+         return show(c, c.AddBusiness(At(c, "2025-12-31 17:00"), hours(2), e));
+       },
+       .result = "2026-01-01 10:00",  // New Year's Day open on weekly hours
+       .estimated = true},
+      {.what = "1 h ending at the last covered closing",
+       .op = [&](const Calendar& c, bool* e) {
+         return show(c, c.AddBusiness(At(c, "2025-12-31 17:00"), hours(1), e));
+       },
+       .result = "2025-12-31 18:00",
+       .estimated = false},
+      {.what = "inside the coverage",
+       .op = [&](const Calendar& c, bool* e) {
+         return show(c, c.AddBusiness(At(c, "2025-06-02 10:00"), hours(1), e));
+       },
+       .result = "2025-06-02 11:00",
+       .estimated = false},
+      {.what = "next opening after the last covered closing",
+       .op = [&](const Calendar& c, bool* e) {
+         return show(c, c.NextOpen(At(c, "2025-12-31 18:30"), e));
+       },
+       .result = "2026-01-01 09:00",
+       .estimated = true},
+      {.what = "roll to open from before the coverage",
+       .op = [&](const Calendar& c, bool* e) {
+         return show(c, c.RollToOpen(At(c, "2023-12-30 10:00"), e));
+       },
+       .result = "2024-01-01 09:00",  // walked Sat and Sun 2023-12-30/31
+       .estimated = true},
+      {.what = "open time across the coverage's start",
+       .op = [&](const Calendar& c, bool* e) -> absl::StatusOr<std::string> {
+         absl::StatusOr<std::chrono::seconds> d = c.BusinessBetween(
+             At(c, "2023-12-29 17:00"), At(c, "2024-01-01 10:00"), e);
+         if (!d.ok()) return d.status();
+         return absl::StrCat(d->count(), " s");
+       },
+       .result = "7200 s",
+       .estimated = true},
+      {.what = "a workday past the coverage",
+       .op = [&](const Calendar& c, bool* e) -> absl::StatusOr<std::string> {
+         absl::StatusOr<bool> w = c.IsWorkday(Day(2030, 6, 3), e);
+         if (!w.ok()) return w.status();
+         return std::string(*w ? "workday" : "closed");
+       },
+       .result = "workday",
+       .estimated = true},
+      {.what = "open past the coverage",
+       .op = [&](const Calendar& c, bool* e) -> absl::StatusOr<std::string> {
+         absl::StatusOr<bool> open = c.IsOpen(At(c, "2026-01-05 10:00"), e);
+         if (!open.ok()) return open.status();
+         return std::string(*open ? "open" : "closed");
+       },
+       .result = "open",
+       .estimated = true},
+  };
+  for (const char* mode : {"weekly", "estimate"}) {
+    std::string text = kOffice;
+    text.replace(text.find("\"outside\": \"error\""), 18,
+                 absl::StrCat("\"outside\": \"", mode, "\""));
+    const Calendar cal = Load(text);
+    const bool estimating = std::string(mode) == "estimate";
+    EXPECT_EQ(cal.outside(), estimating ? OutsideCoverage::kEstimate
+                                        : OutsideCoverage::kWeekly);
+    for (const Case& c : cases) {
+      bool estimated = false;
+      absl::StatusOr<std::string> result = c.op(cal, &estimated);
+      ASSERT_THAT(result, IsOk()) << mode << ": " << c.what;
+      EXPECT_EQ(*result, c.result) << mode << ": " << c.what;
+      EXPECT_EQ(estimated, estimating && c.estimated) << mode << ": " << c.what;
+      // Without a flag to set, the same result.
+      EXPECT_EQ(*c.op(cal, nullptr), c.result) << mode << ": " << c.what;
+    }
+  }
+}
+
+TEST(Calendar, EstimatedGathersStepsAndIsNeverReset) {
+  std::string text = kOffice;
+  text.replace(text.find("\"outside\": \"error\""), 18,
+               "\"outside\": \"estimate\"");
+  const Calendar cal = Load(text);
+  bool estimated = false;
+  ASSERT_THAT(cal.NextOpen(At(cal, "2025-12-31 18:30"), &estimated), IsOk());
+  ASSERT_TRUE(estimated);
+  ASSERT_THAT(cal.NextOpen(At(cal, "2025-06-02 10:00"), &estimated), IsOk());
+  EXPECT_TRUE(estimated);  // a later step inside the coverage leaves it set
+}
+
+TEST(Calendar, CoverageIsTheCoveredDatesOrNone) {
+  const Calendar office = Load(kOffice);
+  ASSERT_TRUE(office.coverage().has_value());
+  EXPECT_EQ(*office.coverage(),
+            (CoverageRange{.from = Day(2024, 1, 1), .to = Day(2025, 12, 31)}));
+  EXPECT_EQ(office.coverage()->from, office.coverage_from());
+  EXPECT_EQ(office.coverage()->to, office.coverage_to());
+  const Calendar weekly = Load(
+      R"({"time_zone": "Asia/Shanghai", "weekly": {"mon": [["09:00", "18:00"]]}})");
+  EXPECT_EQ(weekly.coverage(), std::nullopt);
+}
+
+TEST(CalendarFromJson, OutsideTakesErrorWeeklyOrEstimate) {
+  absl::StatusOr<CalendarLoad> load = Calendar::FromJson(R"({
+    "time_zone": "Asia/Shanghai", "weekly": {"mon": [["09:00", "18:00"]]},
+    "coverage": {"from": "2024-01-01", "to": "2024-12-31", "outside": "estimated"}})");
+  ASSERT_THAT(load, IsOk());
+  ASSERT_EQ(load->issues().size(), 1u);
+  EXPECT_EQ(load->issues()[0].path, "/coverage/outside");
+  EXPECT_THAT(load->issues()[0].message,
+              HasSubstr("unknown value \"estimated\""));
+  // Left out, "outside" is "error".
+  const Calendar strict = Load(R"({
+    "time_zone": "Asia/Shanghai", "weekly": {"mon": [["09:00", "18:00"]]},
+    "coverage": {"from": "2024-01-01", "to": "2024-12-31"}})");
+  EXPECT_EQ(strict.outside(), OutsideCoverage::kError);
+  // "estimate" survives the canonical document.
+  std::string text = kOffice;
+  text.replace(text.find("\"outside\": \"error\""), 18,
+               "\"outside\": \"estimate\"");
+  const Calendar cal = Load(text);
+  EXPECT_THAT(cal.ToJson(), HasSubstr("\"outside\": \"estimate\""));
+  EXPECT_EQ(Load(cal.ToJson()), cal);
 }
 
 // Europe/Berlin: open every day 01:00-05:00 local. On 2025-03-30 02:00-03:00

@@ -99,6 +99,9 @@ struct Task {
       agenda;  // range intervals: when it goes on the agenda (lower bound)
   bool overdue = false;  // due before as_of
   std::string detail;    // post_sale step, greeting or campaign name
+  // Its due or agenda date rests on the weekly hours of days past the
+  // calendar's coverage ("outside": "estimate"; Calendar, `estimated`).
+  bool estimated = false;
 };
 
 // A follow-up deadline: due at the interval's upper bound; a range also has an
@@ -190,19 +193,26 @@ class Cadence {
   const Policy& policy() const { return policy_; }
   const Calendar& calendar() const { return calendar_; }
 
+  // The deadline rules take an optional `estimated`, set to true (never reset)
+  // when the deadline rests on the weekly hours of days outside the calendar's
+  // coverage under "outside": "estimate" (Calendar, `estimated`).
+  //
   // start + the SLA on its clock.
-  absl::StatusOr<Instant> Deadline(Instant start, const Sla& sla) const;
-  absl::StatusOr<Instant> EntryDeadline(Instant created_at) const;
-  absl::StatusOr<Instant> FirstContactDeadline(Instant start) const;
+  absl::StatusOr<Instant> Deadline(Instant start, const Sla& sla,
+                                   bool* estimated = nullptr) const;
+  absl::StatusOr<Instant> EntryDeadline(Instant created_at,
+                                        bool* estimated = nullptr) const;
+  absl::StatusOr<Instant> FirstContactDeadline(Instant start,
+                                               bool* estimated = nullptr) const;
   // The follow-up deadline after a touch when it is at or before `end`; nullopt
   // when the grade has no follow-up or the deadline is later (then the calendar
   // need not cover it).
-  absl::StatusOr<std::optional<Instant>> FollowUpDueBy(Instant touch, int grade,
-                                                       Instant end) const;
+  absl::StatusOr<std::optional<Instant>> FollowUpDueBy(
+      Instant touch, int grade, Instant end, bool* estimated = nullptr) const;
   // The follow-up after a touch at `touch` under `grade`; nullopt when the
   // grade has none.
-  absl::StatusOr<std::optional<FollowUpDue>> FollowUpDeadline(Instant touch,
-                                                              int grade) const;
+  absl::StatusOr<std::optional<FollowUpDue>> FollowUpDeadline(
+      Instant touch, int grade, bool* estimated = nullptr) const;
 
   // The tasks of one lead open at as_of. `touches` are the lead's contacts in
   // any order (ordered here by time, then method, then grade_after with
@@ -213,7 +223,10 @@ class Cadence {
 
   // Every open task of a batch. `leads` needs lead_id and created_at; the other
   // columns of docs/data.md are read when present. `touches` needs lead_id, at
-  // and method.
+  // and method. A task whose deadline cannot be computed (a date outside the
+  // calendar's coverage under "outside": "error") is an InvalidArgument naming
+  // the lead, the task and the date; with collect_errors, a row of `errors`
+  // (table "leads"), and the lead's other tasks are kept.
   absl::StatusOr<ScheduleResult> Schedule(
       const Columns& leads, const Columns& touches, Instant as_of,
       const ScheduleOptions& options = {}) const;

@@ -16,7 +16,8 @@
 // instants and the cumulative open seconds, so within the covered range every
 // operation is a binary search. Outside the range a calendar either refuses
 // (OutOfRange, the default) or continues with its weekly hours alone
-// (`"outside": "weekly"`).
+// (`"outside": "weekly"`), or does so and says it did (`"outside":
+// "estimate"`: the operations' `estimated` flag is set).
 //
 // Local wall time to instant (the DST rule, used for opening hours, add_days
 // and add_months): a local time skipped by a transition moves forward by the
@@ -35,6 +36,7 @@
 #include <array>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -61,8 +63,17 @@ struct OpenHours {
 // What a calendar does with a day outside the range its closed/extra data
 // covers.
 enum class OutsideCoverage {
-  kError,   // OutOfRange naming the date and the range
-  kWeekly,  // the weekly hours alone
+  kError,     // OutOfRange naming the date and the range
+  kWeekly,    // the weekly hours alone
+  kEstimate,  // the weekly hours alone, and the result says it is an estimate
+};
+
+// The dates a calendar's closed/extra data covers, both inclusive.
+struct CoverageRange {
+  date::local_days from;
+  date::local_days to;
+
+  bool operator==(const CoverageRange&) const = default;
 };
 
 // A dated entry of a calendar document.
@@ -112,29 +123,46 @@ class Calendar {
   bool has_coverage() const;
   date::local_days coverage_from() const;
   date::local_days coverage_to() const;  // inclusive
+  // The covered dates; nullopt for a calendar without coverage.
+  // Example: Preset("cn_office")->coverage() -> {2019-01-01, 2026-12-31}.
+  std::optional<CoverageRange> coverage() const;
   OutsideCoverage outside() const;
 
+  // The operations below that read opening hours take an optional `estimated`:
+  // under `"outside": "estimate"`, *estimated is set to true when the result
+  // rests on the weekly hours of a day outside the coverage, and left as it is
+  // otherwise (so one flag can gather the steps of a computation). Under
+  // "error" and "weekly", and without coverage, it is never set.
+  // Example (cn_office with "outside": "estimate", covered to 2026-12-31):
+  //   bool estimated = false;
+  //   // Thursday 2026-12-31 17:30 + 1 h -> Friday 2027-01-01 09:30 on the
+  //   // weekly hours (a public holiday the data does not hold yet): estimated
+  //   cal.AddBusiness(t, std::chrono::hours(1), &estimated);
+
   // Is the dealer open at t?
-  absl::StatusOr<bool> IsOpen(Instant t) const;
+  absl::StatusOr<bool> IsOpen(Instant t, bool* estimated = nullptr) const;
   // t itself when open, else the next opening instant.
-  absl::StatusOr<Instant> NextOpen(Instant t) const;
+  absl::StatusOr<Instant> NextOpen(Instant t, bool* estimated = nullptr) const;
   // Does the local day have any open hours?
-  absl::StatusOr<bool> IsWorkday(date::local_days day) const;
+  absl::StatusOr<bool> IsWorkday(date::local_days day,
+                                 bool* estimated = nullptr) const;
   // The earliest instant by which `d` of open time has passed since t (the
   // clock starts at NextOpen(t)); AddBusiness(t, 0s) == t. InvalidArgument for
   // a negative d.
-  absl::StatusOr<Instant> AddBusiness(Instant t, std::chrono::seconds d) const;
+  absl::StatusOr<Instant> AddBusiness(Instant t, std::chrono::seconds d,
+                                      bool* estimated = nullptr) const;
   // Open time inside [a, b); negative when b < a (the signed difference C(b) -
   // C(a)).
-  absl::StatusOr<std::chrono::seconds> BusinessBetween(Instant a,
-                                                       Instant b) const;
+  absl::StatusOr<std::chrono::seconds> BusinessBetween(
+      Instant a, Instant b, bool* estimated = nullptr) const;
   // The same local wall time n local days later (n may be negative).
   absl::StatusOr<Instant> AddDays(Instant t, int n) const;
   // The same local wall time n months later, the day clamped to the month's
   // end.
   absl::StatusOr<Instant> AddMonths(Instant t, int n) const;
   // t if open, else NextOpen(t).
-  absl::StatusOr<Instant> RollToOpen(Instant t) const;
+  absl::StatusOr<Instant> RollToOpen(Instant t,
+                                     bool* estimated = nullptr) const;
 
   // Local civil time of an instant in the calendar's zone, and back (with the
   // DST rule above).

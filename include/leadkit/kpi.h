@@ -128,6 +128,11 @@ struct LeadKpi {
   int64_t follow_ups_due = 0;
   int64_t follow_ups_on_time = 0;
   bool timely = false;
+  // Any of the deadlines above rests on the weekly hours of days past the
+  // calendar's coverage ("outside": "estimate"). While as_of lies inside the
+  // coverage no such deadline counts as missed (docs/kpis.md, "Past the
+  // calendar's coverage").
+  bool estimated = false;
 };
 
 // Every lead row's LeadKpi at as_of, in row order: what KpiState::Add counts,

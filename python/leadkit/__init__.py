@@ -6,7 +6,7 @@
     'high'
 """
 
-from ._calendar import Calendar, CalendarError, CalendarZoneError
+from ._calendar import Calendar, CalendarError, CalendarZoneError, CoverageWarning
 from ._classify import classify
 from ._policy import Classification, Explanation, Issue, Policy, PolicyError, TraceEntry
 from ._kpis import KPI_COLUMNS, LEAD_KPI_COLUMNS, Scope, kpis, lead_kpis
@@ -27,7 +27,8 @@ from . import testing
 __version__ = "0.1.0"
 
 __all__ = [
-    "Calendar", "CalendarError", "CalendarZoneError", "Classification", "Explanation", "Issue",
+    "Calendar", "CalendarError", "CalendarZoneError", "Classification", "CoverageWarning",
+    "Explanation", "Issue",
     "Assignment", "KPI_COLUMNS", "LEAD_KPI_COLUMNS", "Policy", "PolicyError", "Router", "Scope",
     "TraceEntry", "agenda", "classify", "handover", "kpis", "lead_kpis", "parse_file_number",
     "reclaim", "route",

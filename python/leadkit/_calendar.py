@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import warnings
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,6 +28,40 @@ class CalendarError(DocumentError):
 
 class CalendarZoneError(CalendarError, KeyError):
     """A calendar document names a time zone the tz database does not know."""
+
+
+class CoverageWarning(UserWarning):
+    """Some results rest on a calendar's weekly hours past the dates it covers (its
+    ``"outside": "estimate"``): public holidays and make-up workdays there are not known yet.
+    The rows concerned carry ``estimated = True`` (docs/calendars.md, "Past the coverage")."""
+
+
+def warn_estimated(calendar: _core.Calendar, count: int, what: str) -> None:
+    """One :class:`CoverageWarning` for a call whose `count` rows (`what`) are estimated;
+    nothing when none is."""
+    if count <= 0:
+        return
+    _, last = calendar.coverage
+    last_day = _EPOCH_DAY + _dt.timedelta(days=last)
+    warnings.warn(CoverageWarning(
+        f'calendar "{calendar.name}" covers dates up to {last_day}: {count} {what} past it '
+        "rest on its weekly hours alone (estimated = True); its public holidays and make-up "
+        "workdays there are not known yet"), stacklevel=3)
+
+
+def warn_as_of_past(calendar: _core.Calendar, as_of_day: _dt.date, what: str) -> None:
+    """One :class:`CoverageWarning` when `as_of_day` lies past an estimating calendar's
+    coverage: `what` then rests on estimated deadlines."""
+    coverage = calendar.coverage
+    if calendar.outside != "estimate" or coverage is None:
+        return
+    last_day = _EPOCH_DAY + _dt.timedelta(days=coverage[1])
+    if as_of_day <= last_day:
+        return
+    warnings.warn(CoverageWarning(
+        f'as_of {as_of_day} lies past the dates calendar "{calendar.name}" covers (up to '
+        f"{last_day}): {what} judge deadlines past {last_day} on its weekly hours alone, "
+        "estimated (lead_kpis() marks the leads concerned, column estimated)"), stacklevel=3)
 
 
 def _seconds(value: Any, what: str) -> int:
@@ -96,7 +131,8 @@ class Calendar:
 
     @property
     def coverage(self) -> tuple[_dt.date, _dt.date] | None:
-        """The first and last day the closed/extra data covers."""
+        """The first and last day the closed/extra data covers; None for a calendar without
+        coverage (weekly hours everywhere)."""
         coverage = self._impl.coverage
         if coverage is None:
             return None
@@ -105,7 +141,8 @@ class Calendar:
 
     @property
     def outside(self) -> str:
-        """``'error'`` or ``'weekly'``: what the calendar does beyond its coverage."""
+        """``'error'``, ``'weekly'`` or ``'estimate'``: what the calendar does beyond its
+        coverage."""
         return self._impl.outside
 
     def _out(self, seconds: int) -> _dt.datetime:

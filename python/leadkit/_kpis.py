@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
 
 from . import _core, _frames, _schedule
+from ._calendar import warn_as_of_past, warn_estimated
 from ._policy import Policy
 
 #: The columns of ``kpis()`` after the group columns, in order (part of the contract).
@@ -180,9 +182,15 @@ def kpis(leads: Any, touches: Any, policy: Policy, *, surveys=None, dealers=None
     """
     if int(threads) < 1:
         raise ValueError(f"threads: expected 1 or more, got {threads!r}")
-    state, _ = state_for(leads, touches, policy, surveys=surveys, dealers=dealers, by=by,
-                         scope=scope, as_of=as_of, tz=tz, threads=threads)
+    state, as_of_seconds = state_for(leads, touches, policy, surveys=surveys, dealers=dealers,
+                                     by=by, scope=scope, as_of=as_of, tz=tz, threads=threads)
+    calendar = _core.calendar_for_policy(policy._impl)
+    warn_as_of_past(calendar, _local_day(as_of_seconds, calendar.time_zone), "the KPIs")
     return frame_of(state)
+
+
+def _local_day(seconds: int, zone: str) -> _dt.date:
+    return pd.Timestamp(seconds, unit="s", tz="UTC").tz_convert(zone).date()
 
 
 #: The columns of ``lead_kpis()`` (part of the contract).
@@ -191,7 +199,7 @@ LEAD_KPI_COLUMNS = [
     "entered_on_time", "first_contact_start", "first_contact_due_at", "first_contact_at",
     "first_contact_method", "first_contact_due", "first_contact_on_time",
     "first_contact_minutes", "follow_ups_due", "follow_ups_on_time", "timely", "surveyed",
-    "satisfied",
+    "satisfied", "estimated",
 ]
 
 
@@ -201,7 +209,10 @@ def lead_kpis(leads: Any, touches: Any, policy: Policy, *, surveys=None, as_of=N
     """Each lead's part in :func:`kpis` at `as_of`, with the deadlines behind it: one row per
     input lead, in input order (docs/kpis.md, "Lead by lead"). ``counted`` is False for leads
     created after `as_of`; the deadlines and flags hold for counted leads that are not
-    invalid (NaT / False / 0 otherwise). Times are in the policy's zone."""
+    invalid (NaT / False / 0 otherwise). Times are in the policy's zone. ``estimated`` is True
+    when any of the lead's deadlines lies past the calendar's coverage and rests on its weekly
+    hours (the call then warns once, :class:`leadkit.CoverageWarning`; docs/kpis.md, "Past the
+    calendar's coverage")."""
     inputs = _Inputs(leads, touches, policy, surveys, None, [], tz, as_of)
     out = _core.lead_kpis(inputs.cadence, *inputs.tables(), inputs.as_of)
     counted = out["counted"].astype(bool)
@@ -246,5 +257,8 @@ def lead_kpis(leads: Any, touches: Any, policy: Policy, *, surveys=None, as_of=N
         "timely": flag("timely"),
         "surveyed": (survey >= 0) & valid,
         "satisfied": (survey == 1) & valid,
+        "estimated": flag("estimated"),
     })
+    calendar = _core.calendar_for_policy(policy._impl)
+    warn_estimated(calendar, int(frame["estimated"].sum()), "leads' deadlines")
     return frame[LEAD_KPI_COLUMNS]

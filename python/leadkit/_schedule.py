@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core, _frames
+from ._calendar import warn_estimated
 from ._policy import Policy
 
 _TOUCH_COLUMNS = {"lead_id": "string", "at": "instant", "method": "string",
@@ -61,6 +62,7 @@ def _run(leads, touches, policy: Policy, as_of, tz, collect: bool):
                                             categories=["pending", "overdue"]),
         "started_at": _times(out["start"], zone),
         "detail": pd.Series([d or None for d in out["detail"]], dtype=object),
+        "estimated": out["estimated"].astype(bool),
     })
     errors = pd.DataFrame(
         [(table, row, (lead_frame if table == "leads" else touch_frame)["lead_id"].iloc[row],
@@ -80,14 +82,19 @@ def schedule(leads: Any, touches: Any, policy: Policy, *, as_of=None, tz: str | 
 
     Returns a DataFrame with one row per open task: ``lead_id``, ``consultant_id``, ``task``,
     ``due_at``, ``agenda_at`` (range intervals, else null), ``status`` (``pending`` or
-    ``overdue``), ``started_at`` and ``detail`` (post-sale step, greeting or campaign), in
-    lead order and by due time within a lead. With ``errors="collect"`` returns
-    ``(tasks, errors)``: one row per rejected input row (``table``, ``row``, ``lead_id``,
-    ``column``, ``reason``) instead of raising; nothing is dropped silently.
+    ``overdue``), ``started_at``, ``detail`` (post-sale step, greeting or campaign) and
+    ``estimated`` (the due or agenda date lies past the calendar's coverage and rests on its
+    weekly hours; the call then warns once, :class:`leadkit.CoverageWarning`), in lead order
+    and by due time within a lead. With ``errors="collect"`` returns ``(tasks, errors)``: one
+    row per rejected input row (``table``, ``row``, ``lead_id``, ``column``, ``reason``)
+    instead of raising — a task whose deadline cannot be computed is such a row, and the
+    lead's other tasks are kept; nothing is dropped silently.
     """
     if errors not in ("raise", "collect"):
         raise ValueError(f'errors: expected "raise" or "collect", got {errors!r}')
     tasks, rejected, *_ = _run(leads, touches, policy, as_of, tz, errors == "collect")
+    warn_estimated(_core.calendar_for_policy(policy._impl), int(tasks["estimated"].sum()),
+                   "tasks' deadlines")
     return (tasks, rejected) if errors == "collect" else tasks
 
 
@@ -131,4 +138,6 @@ def agenda(leads: Any, touches: Any, policy: Policy, *, day: _dt.date,
     out = tasks[keep].reset_index(drop=True)
     out["status"] = pd.Categorical.from_codes(standing[keep] - 1,
                                               categories=["pending", "overdue"])
+    warn_estimated(_core.calendar_for_policy(policy._impl), int(out["estimated"].sum()),
+                   "tasks' deadlines or agenda dates")
     return out

@@ -127,9 +127,10 @@ def test_presets():
     assert Calendar.presets() == ["cn_office", "cn_showroom"]
     office = Calendar.preset("cn_office")
     assert office.coverage == (dt.date(2019, 1, 1), dt.date(2026, 12, 31))
-    assert office.outside == "error"
+    assert office.outside == "estimate"
     showroom = Calendar.preset("cn_showroom")
-    assert showroom.outside == "weekly"
+    assert showroom.coverage == (dt.date(2019, 1, 1), dt.date(2035, 12, 31))
+    assert showroom.outside == "estimate"
     with pytest.raises(KeyError, match="cn_office, cn_showroom"):
         Calendar.preset("cn_offce")
 
@@ -175,3 +176,35 @@ def test_naive_times_with_tz_follow_the_calendars_daylight_saving_rule():
     assert pd.isna(got.iloc[3])
     assert _frames.instant_seconds("2025-03-30 02:30", "as_of", "Europe/Berlin") == int(
         pd.Timestamp("2025-03-30 01:30", tz="UTC").timestamp())
+
+
+def test_coverage_is_the_first_and_last_covered_date_or_none(office):
+    assert office.coverage == (dt.date(2024, 1, 1), dt.date(2025, 12, 31))
+    weekly = Calendar.from_json(json.dumps({"time_zone": "Asia/Shanghai",
+                                            "weekly": {"mon": [["09:00", "18:00"]]}}))
+    assert weekly.coverage is None
+    assert weekly.outside == "weekly"
+
+
+@pytest.mark.parametrize("outside, expected", [
+    (None, "error"),  # left out: the default
+    ("error", "error"),
+    ("weekly", "weekly"),
+    ("estimate", "estimate"),
+])
+def test_outside_modes_load_and_round_trip(outside, expected):
+    doc = json.loads(json.dumps(OFFICE))
+    if outside is None:
+        del doc["coverage"]["outside"]
+    else:
+        doc["coverage"]["outside"] = outside
+    cal = Calendar.from_json(json.dumps(doc))
+    assert cal.outside == expected
+    assert Calendar.from_json(cal.to_json()) == cal
+
+
+def test_an_unknown_outside_mode_is_named():
+    doc = json.loads(json.dumps(OFFICE))
+    doc["coverage"]["outside"] = "estimated"
+    with pytest.raises(CalendarError, match=r'/coverage/outside: unknown value "estimated"'):
+        Calendar.from_json(json.dumps(doc))
