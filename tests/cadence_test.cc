@@ -533,5 +533,166 @@ TEST(CadenceAgenda, TheBatchAgendaIsEachLeadsAgenda) {
                           "1 first_contact 2024-06-10 11:00 overdue"));
 }
 
+// The cn_office preset (covered to 2026-12-31) with `outside` set, under a
+// policy preset.
+Cadence OfficeCadence(const std::string& preset, const std::string& outside) {
+  absl::StatusOr<Calendar> office = Calendar::Preset("cn_office");
+  EXPECT_THAT(office, IsOk());
+  std::string text = office->ToJson();
+  const std::string mode = "\"outside\": \"estimate\"";
+  text.replace(text.find(mode), mode.size(),
+               absl::StrCat("\"outside\": \"", outside, "\""));
+  absl::StatusOr<CalendarLoad> load = Calendar::FromJson(text);
+  EXPECT_THAT(load, IsOk());
+  absl::StatusOr<Policy> policy = Policy::Preset(preset);
+  EXPECT_THAT(policy, IsOk());
+  return Cadence(*policy, *load->calendar());
+}
+
+// The defect: on 6 December 2026 a D lead touched on 2 November 2026 (abcd: 30
+// to 90 days) has its follow-up due on 31 January 2027, past cn_office's
+// coverage, and the whole batch failed. L2 (grade A, 3 days) lies inside the
+// coverage. Worked by hand on cn_office's weekly hours (Mon-Fri 09:00-12:00,
+// 13:30-18:00):
+//   L1 thank_you  2026-11-02 10:00 + 24 h             = 2026-11-03 10:00
+//   L1 follow_up  2026-11-02 10:00 + 90 days           = Sun 2027-01-31 10:00
+//                 -> next opening                      = Mon 2027-02-01 09:00
+//                 agenda + 30 days = Wed 2026-12-02 10:00 (open, covered)
+//   L2 thank_you  2026-12-01 10:00 + 24 h             = 2026-12-02 10:00
+//   L2 follow_up  2026-12-01 10:00 + 3 days           = Fri 2026-12-04 10:00
+TEST(Cadence, ScheduleNeverFailsBatchPastCoverage) {
+  absl::StatusOr<LeadTable> leads = LeadTable::FromJson(R"([
+    {"lead_id": "L1", "created_at": "2026-11-02T09:00:00+08:00", "grade": "D"},
+    {"lead_id": "L2", "created_at": "2026-12-01T09:00:00+08:00", "grade": "A"}
+  ])");
+  ASSERT_THAT(leads, IsOk());
+  const Cadence probe = OfficeCadence("abcd", "error");
+  const std::vector<std::string> ids = {"L1", "L2"};
+  const std::vector<int32_t> id_codes = {0, 1};
+  const std::vector<int64_t> at = {
+      At(probe, "2026-11-02 10:00").time_since_epoch().count(),
+      At(probe, "2026-12-01 10:00").time_since_epoch().count()};
+  const std::vector<std::string> methods = {"phone"};
+  const std::vector<int32_t> method_codes = {0, 0};
+  Columns touches(2);
+  ASSERT_THAT(touches.Add("lead_id", Column::Codes(id_codes, ids)), IsOk());
+  ASSERT_THAT(touches.Add("at", Column::Instants(at)), IsOk());
+  ASSERT_THAT(touches.Add("method", Column::Codes(method_codes, methods)),
+              IsOk());
+  const std::string past_coverage =
+      "2027-01-31 is outside the dates calendar \"cn_office\" covers "
+      "(2019-01-01 to 2026-12-31";
+  struct Case {
+    std::string outside;
+    bool collect;
+    std::string error;                // the call's error; empty: none
+    std::vector<std::string> tasks;   // "row task due [agenda] [estimated]"
+    std::vector<std::string> errors;  // "table row: message"
+  };
+  const std::vector<std::string> computed = {
+      "0 thank_you 2026-11-03 10:00", "1 thank_you 2026-12-02 10:00",
+      "1 follow_up 2026-12-04 10:00"};
+  const Case cases[] = {
+      {.outside = "error",
+       .collect = false,
+       .error = "leads row 0: lead_id \"L1\": follow_up: " + past_coverage},
+      {.outside = "error",
+       .collect = true,
+       .tasks = computed,
+       .errors = {"leads 0: lead_id \"L1\": follow_up: " + past_coverage +
+                  "; coverage.outside is \"error\")"}},
+      {.outside = "weekly",
+       .collect = false,
+       .tasks = {"0 thank_you 2026-11-03 10:00",
+                 "0 follow_up 2027-02-01 09:00 agenda 2026-12-02 10:00",
+                 "1 thank_you 2026-12-02 10:00",
+                 "1 follow_up 2026-12-04 10:00"}},
+      {.outside = "estimate",
+       .collect = false,
+       .tasks = {"0 thank_you 2026-11-03 10:00",
+                 "0 follow_up 2027-02-01 09:00 agenda 2026-12-02 10:00 "
+                 "estimated",
+                 "1 thank_you 2026-12-02 10:00",
+                 "1 follow_up 2026-12-04 10:00"}},
+  };
+  for (const Case& c : cases) {
+    const std::string name =
+        absl::StrCat(c.outside, c.collect ? " collecting" : "");
+    const Cadence cadence = OfficeCadence("abcd", c.outside);
+    absl::StatusOr<ScheduleResult> result =
+        cadence.Schedule(leads->columns(), touches,
+                         At(cadence, "2026-12-06 12:00"),
+                         ScheduleOptions{.collect_errors = c.collect});
+    if (!c.error.empty()) {
+      EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument,
+                                   HasSubstr(c.error)))
+          << name;
+      continue;
+    }
+    ASSERT_THAT(result, IsOk()) << name;
+    std::vector<std::string> tasks, errors;
+    for (const ScheduledTask& t : result->tasks) {
+      std::string line = absl::StrCat(t.lead_row, " ", TaskName(t.task.kind),
+                                      " ", Show(cadence, t.task.due));
+      if (t.task.agenda) {
+        absl::StrAppend(&line, " agenda ", Show(cadence, *t.task.agenda));
+      }
+      if (t.task.estimated) absl::StrAppend(&line, " estimated");
+      tasks.push_back(line);
+    }
+    for (const RowError& e : result->errors) {
+      errors.push_back(absl::StrCat(e.table, " ", e.row, ": ", e.message));
+    }
+    EXPECT_EQ(tasks, c.tasks) << name;
+    EXPECT_EQ(errors, c.errors) << name;
+    // Both leads' grades in force are known, the failing one's too.
+    EXPECT_EQ(result->grades, (std::vector<int32_t>{3, 0})) << name;
+  }
+}
+
+// Every task kind that reads the calendar marks an estimate past the
+// coverage: the deadline rules report it through `estimated`.
+TEST(Cadence, DeadlineRulesReportEstimates) {
+  const Cadence c = OfficeCadence("abcd", "estimate");
+  // Thursday 2026-12-31 17:30 + 1 business hour: 30 min to 18:00, then Friday
+  // 2027-01-01 (New Year's Day, unknown to the weekly hours) 09:00-09:30.
+  bool estimated = false;
+  absl::StatusOr<Instant> due =
+      c.FirstContactDeadline(At(c, "2026-12-31 17:30"), &estimated);
+  ASSERT_THAT(due, IsOk());
+  EXPECT_EQ(Show(c, *due), "2027-01-01 09:30");
+  EXPECT_TRUE(estimated);
+  estimated = false;
+  due = c.FirstContactDeadline(At(c, "2026-12-31 16:30"), &estimated);
+  EXPECT_EQ(Show(c, *due), "2026-12-31 17:30");
+  EXPECT_FALSE(estimated);
+  // The entry SLA runs on the calendar clock: no calendar, no estimate.
+  estimated = false;
+  due = c.EntryDeadline(At(c, "2026-12-31 17:30"), &estimated);
+  EXPECT_EQ(Show(c, *due), "2027-01-01 17:30");
+  EXPECT_FALSE(estimated);
+  // A follow-up (A: 3 days) from Tuesday 2026-12-29 10:00: Friday 2027-01-01
+  // 10:00, open on the weekly hours.
+  estimated = false;
+  absl::StatusOr<std::optional<FollowUpDue>> follow =
+      c.FollowUpDeadline(At(c, "2026-12-29 10:00"), 0, &estimated);
+  ASSERT_THAT(follow, IsOk());
+  EXPECT_EQ(Show(c, (*follow)->due), "2027-01-01 10:00");
+  EXPECT_TRUE(estimated);
+  // Due by a later end, it is estimated; past the end it is not due at all.
+  estimated = false;
+  absl::StatusOr<std::optional<Instant>> by = c.FollowUpDueBy(
+      At(c, "2026-12-29 10:00"), 0, At(c, "2027-01-02 00:00"), &estimated);
+  ASSERT_THAT(by, IsOk());
+  EXPECT_TRUE(by->has_value());
+  EXPECT_TRUE(estimated);
+  estimated = false;
+  by = c.FollowUpDueBy(At(c, "2026-12-29 10:00"), 0, At(c, "2026-12-31 23:00"),
+                       &estimated);
+  ASSERT_THAT(by, IsOk());
+  EXPECT_FALSE(by->has_value());
+  EXPECT_FALSE(estimated);
+}
+
 }  // namespace
 }  // namespace leadkit

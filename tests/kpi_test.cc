@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "date/date.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -302,6 +303,64 @@ TEST(Kpi, TooManyMethodsAreAnError) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("touches.method: 40000 distinct values; a "
                                  "batch takes at most 32767")));
+}
+
+// abcd on cn_office (covered to 2026-12-31) estimating past its coverage. A
+// lead created Thursday 2026-12-31 17:30 has its first contact due after 1
+// business hour: 30 min to 18:00, then Friday 2027-01-01 (New Year's Day, not
+// known to the weekly hours) 09:00-09:30 -- estimated. E3's deadline (2026-12-01
+// 10:00 + 1 h = 11:00) is covered. Grade D: no follow-up is due by either
+// as_of (30 to 90 days).
+TEST(Kpi, EstimatedDeadlinesAreNotMissedWhileAsOfIsCovered) {
+  absl::StatusOr<Calendar> office = Calendar::Preset("cn_office");
+  ASSERT_THAT(office, IsOk());
+  ASSERT_EQ(office->outside(), OutsideCoverage::kEstimate);
+  const Cadence cadence(*Policy::Preset("abcd"), *office);
+  absl::StatusOr<LeadTable> leads = LeadTable::FromJson(R"([
+    {"lead_id": "E1", "created_at": "2026-12-31T17:30:00+08:00", "grade": "D"},
+    {"lead_id": "E2", "created_at": "2026-12-31T17:30:00+08:00", "grade": "D"},
+    {"lead_id": "E3", "created_at": "2026-12-01T10:00:00+08:00", "grade": "D"},
+    {"lead_id": "E4", "created_at": "2026-12-31T17:30:00+08:00", "grade": "D"}
+  ])");
+  ASSERT_THAT(leads, IsOk());
+  Table touches;
+  touches.Add("E2", "2026-12-31 17:50");
+  touches.Add("E3", "2026-12-01 10:30");
+  touches.Add("E4", "2027-01-04 10:00");  // after the estimated 09:30 on 01-01
+  const Columns t = touches.Touches();
+  const Columns none = Table().Surveys();
+  struct Case {
+    std::string as_of;
+    // Per lead: "id first_contact_due first_contact_on_time timely estimated"
+    // (1/0).
+    std::vector<std::string> leads;
+  };
+  const Case cases[] = {
+      // Inside the coverage: the estimated 09:30 on 01-01 lies ahead; nothing
+      // estimated is missed (E4's touch has not happened yet).
+      {.as_of = "2026-12-31 23:00",
+       .leads = {"E1 0 0 1 1", "E2 1 1 1 1", "E3 1 1 1 0", "E4 0 0 1 1"}},
+      // Past the coverage: the estimated deadlines are judged like any other.
+      {.as_of = "2027-01-04 12:00",
+       .leads = {"E1 1 0 0 1", "E2 1 1 1 1", "E3 1 1 1 0", "E4 1 0 0 1"}},
+  };
+  for (const Case& c : cases) {
+    std::istringstream in(c.as_of);
+    date::local_seconds local;
+    in >> date::parse("%F %R", local);
+    const Instant as_of = cadence.calendar().FromLocal(local);
+    absl::StatusOr<std::vector<LeadKpi>> rows =
+        LeadKpis(cadence, leads->columns(), t, &none, as_of);
+    ASSERT_THAT(rows, IsOk()) << c.as_of;
+    std::vector<std::string> got;
+    for (size_t i = 0; i < rows->size(); ++i) {
+      const LeadKpi& r = (*rows)[i];
+      got.push_back(absl::StrCat("E", i + 1, " ", r.first_contact_due, " ",
+                                 r.first_contact_on_time, " ", r.timely, " ",
+                                 r.estimated));
+    }
+    EXPECT_EQ(got, c.leads) << c.as_of;
+  }
 }
 
 TEST(NearestRank, SmallestValueWithAtLeastQAtOrBelow) {
