@@ -36,17 +36,19 @@ class CoverageWarning(UserWarning):
     The rows concerned carry ``estimated = True`` (docs/calendars.md, "Past the coverage")."""
 
 
-def warn_estimated(calendar: _core.Calendar, count: int, what: str) -> None:
-    """One :class:`CoverageWarning` for a call whose `count` rows (`what`) are estimated;
+def warn_estimated(calendar: _core.Calendar, count: int, call: str) -> None:
+    """One :class:`CoverageWarning` for a call (`call`) that returned `count` estimated rows;
     nothing when none is."""
     if count <= 0:
         return
     _, last = calendar.coverage
     last_day = _EPOCH_DAY + _dt.timedelta(days=last)
+    rows = "1 row" if count == 1 else f"{count} rows"
     warnings.warn(CoverageWarning(
-        f'calendar "{calendar.name}" covers dates up to {last_day}: {count} {what} past it '
-        "rest on its weekly hours alone (estimated = True); its public holidays and make-up "
-        "workdays there are not known yet"), stacklevel=3)
+        f"{call}: {rows} estimated (estimated = True): their deadlines lie past {last_day}, "
+        f'the last date calendar "{calendar.name}" covers, and rest on its weekly hours '
+        "alone; public holidays and make-up workdays after it are not known yet"),
+        stacklevel=3)
 
 
 def warn_as_of_past(calendar: _core.Calendar, as_of_day: _dt.date, what: str) -> None:
@@ -59,9 +61,10 @@ def warn_as_of_past(calendar: _core.Calendar, as_of_day: _dt.date, what: str) ->
     if as_of_day <= last_day:
         return
     warnings.warn(CoverageWarning(
-        f'as_of {as_of_day} lies past the dates calendar "{calendar.name}" covers (up to '
-        f"{last_day}): {what} judge deadlines past {last_day} on its weekly hours alone, "
-        "estimated (lead_kpis() marks the leads concerned, column estimated)"), stacklevel=3)
+        f'{what}: as_of {as_of_day} lies past {last_day}, the last date calendar '
+        f'"{calendar.name}" covers: deadlines after it rest on its weekly hours alone and are '
+        "judged like any other (lead_kpis() marks the leads concerned, column estimated)"),
+        stacklevel=3)
 
 
 def _seconds(value: Any, what: str) -> int:

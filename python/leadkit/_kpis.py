@@ -185,7 +185,7 @@ def kpis(leads: Any, touches: Any, policy: Policy, *, surveys=None, dealers=None
     state, as_of_seconds = state_for(leads, touches, policy, surveys=surveys, dealers=dealers,
                                      by=by, scope=scope, as_of=as_of, tz=tz, threads=threads)
     calendar = _core.calendar_for_policy(policy._impl)
-    warn_as_of_past(calendar, _local_day(as_of_seconds, calendar.time_zone), "the KPIs")
+    warn_as_of_past(calendar, _local_day(as_of_seconds, calendar.time_zone), "kpis")
     return frame_of(state)
 
 
@@ -260,5 +260,5 @@ def lead_kpis(leads: Any, touches: Any, policy: Policy, *, surveys=None, as_of=N
         "estimated": flag("estimated"),
     })
     calendar = _core.calendar_for_policy(policy._impl)
-    warn_estimated(calendar, int(frame["estimated"].sum()), "leads' deadlines")
+    warn_estimated(calendar, int(frame["estimated"].sum()), "lead_kpis")
     return frame[LEAD_KPI_COLUMNS]

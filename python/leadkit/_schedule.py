@@ -94,7 +94,7 @@ def schedule(leads: Any, touches: Any, policy: Policy, *, as_of=None, tz: str | 
         raise ValueError(f'errors: expected "raise" or "collect", got {errors!r}')
     tasks, rejected, *_ = _run(leads, touches, policy, as_of, tz, errors == "collect")
     warn_estimated(_core.calendar_for_policy(policy._impl), int(tasks["estimated"].sum()),
-                   "tasks' deadlines")
+                   "schedule")
     return (tasks, rejected) if errors == "collect" else tasks
 
 
@@ -139,5 +139,5 @@ def agenda(leads: Any, touches: Any, policy: Policy, *, day: _dt.date,
     out["status"] = pd.Categorical.from_codes(standing[keep] - 1,
                                               categories=["pending", "overdue"])
     warn_estimated(_core.calendar_for_policy(policy._impl), int(out["estimated"].sum()),
-                   "tasks' deadlines or agenda dates")
+                   "agenda")
     return out

@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 
 import numpy as np
 import pandas as pd
@@ -326,3 +327,113 @@ def test_golden_scenario_per_preset(preset, golden_dir):
                None if pd.isna(r.agenda_at) else r.agenda_at.strftime("%Y-%m-%d %H:%M"),
                r.status, r.detail] for r in tasks.itertuples()]
     assert actual == expected, json.dumps(actual, ensure_ascii=False)
+
+
+# --- Past the calendar's coverage -------------------------------------------------------------
+
+def on_cn_office(preset: str) -> Policy:
+    """A preset policy whose deadlines count on cn_office (covered to 2026-12-31)."""
+    doc = json.loads(Policy.preset(preset).to_json())
+    doc["calendar"]["name"] = "cn_office"
+    return Policy.from_json(json.dumps(doc))
+
+
+def december_2026(grades: tuple[str, str]):
+    """L1 touched on 2 November 2026, L2 on 1 December, L3 on Saturday 5 December; L2 has the
+    first (most urgent) grade, L1 and L3 the last."""
+    top, bottom = grades
+    leads = pd.DataFrame({
+        "lead_id": ["L1", "L2", "L3"],
+        "created_at": [ts("2026-11-02 09:00"), ts("2026-12-01 09:00"), ts("2026-12-05 09:00")],
+        "grade": [bottom, top, bottom],
+    })
+    touches = pd.DataFrame({
+        "lead_id": ["L1", "L2", "L3"],
+        "at": [ts("2026-11-02 10:00"), ts("2026-12-01 10:00"), ts("2026-12-05 10:00")],
+        "method": ["phone", "phone", "phone"],
+    })
+    return leads, touches
+
+
+def estimated_rows(tasks):
+    return [(r.lead_id, r.task, r.due_at.strftime("%Y-%m-%d %H:%M"), r.status, r.estimated)
+            for r in tasks.itertuples()]
+
+
+# As of Sunday 2026-12-06 12:00, worked by hand on cn_office's weekly hours past 2026 (Mon-Fri
+# 09:00-12:00, 13:30-18:00). Thank-yous are due 24 h after the touch.
+# abcd (A 3 days, D 30 to 90 days): L1's follow-up 2026-11-02 + 90 days = Sunday 2027-01-31
+# 10:00, rolled to Monday 2027-02-01 09:00 (the defect: it made the batch fail); L3's
+# 2026-12-05 + 90 days = Friday 2027-03-05 10:00. three_level (high 7, low 30 days): L1's
+# 2026-12-02 10:00 is covered, L3's 2026-12-05 + 30 days = Monday 2027-01-04 10:00 is not.
+PAST_COVERAGE = {
+    "abcd": (("A", "D"), [
+        ("L1", "thank_you", "2026-11-03 10:00", "overdue", False),
+        ("L1", "follow_up", "2027-02-01 09:00", "pending", True),
+        ("L2", "thank_you", "2026-12-02 10:00", "overdue", False),
+        ("L2", "follow_up", "2026-12-04 10:00", "overdue", False),
+        ("L3", "thank_you", "2026-12-06 10:00", "overdue", False),
+        ("L3", "follow_up", "2027-03-05 10:00", "pending", True),
+    ]),
+    "three_level": (("high", "low"), [
+        ("L1", "thank_you", "2026-11-03 10:00", "overdue", False),
+        ("L1", "follow_up", "2026-12-02 10:00", "overdue", False),
+        ("L2", "thank_you", "2026-12-02 10:00", "overdue", False),
+        ("L2", "follow_up", "2026-12-08 10:00", "pending", False),
+        ("L3", "thank_you", "2026-12-06 10:00", "overdue", False),
+        ("L3", "follow_up", "2027-01-04 10:00", "pending", True),
+    ]),
+}
+
+
+@pytest.mark.parametrize("preset", sorted(PAST_COVERAGE))
+def test_schedule_never_fails_batch_past_coverage(preset):
+    grades, expected = PAST_COVERAGE[preset]
+    leads, touches = december_2026(grades)
+    policy = on_cn_office(preset)
+    count = sum(row[-1] for row in expected)
+    with pytest.warns(leadkit.CoverageWarning) as caught:
+        tasks = leadkit.schedule(leads, touches, policy, as_of=ts("2026-12-06 12:00"))
+    assert estimated_rows(tasks) == expected
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    rows_text = "1 row" if count == 1 else f"{count} rows"
+    assert message.startswith(f"schedule: {rows_text} estimated (estimated = True)")
+    assert 'past 2026-12-31, the last date calendar "cn_office" covers' in message
+    assert list(tasks.columns) == ["lead_id", "consultant_id", "task", "due_at", "agenda_at",
+                                   "status", "started_at", "detail", "estimated"]
+    assert tasks["estimated"].dtype == bool
+
+
+@pytest.mark.parametrize("preset", sorted(PAST_COVERAGE))
+def test_the_presets_own_calendar_covers_december_2026_without_estimates(preset):
+    # The presets count on cn_showroom, covered to 2035: nothing estimated, nothing warned
+    # (pytest turns a warning into an error).
+    grades, expected = PAST_COVERAGE[preset]
+    leads, touches = december_2026(grades)
+    tasks = leadkit.schedule(leads, touches, Policy.preset(preset),
+                             as_of=ts("2026-12-06 12:00"))
+    assert not tasks["estimated"].any()
+    assert len(tasks) == len(expected)
+
+
+def test_agenda_marks_and_counts_estimated_rows():
+    leads, touches = december_2026(("high", "low"))
+    policy = on_cn_office("three_level")
+    # Monday 2027-01-04: L3's follow-up is due that day (estimated); every other task is
+    # overdue from 2026 (covered).
+    with pytest.warns(leadkit.CoverageWarning, match="^agenda: 1 row estimated"):
+        day = leadkit.agenda(leads, touches, policy, day=dt.date(2027, 1, 4))
+    assert estimated_rows(day) == [
+        ("L1", "thank_you", "2026-11-03 10:00", "overdue", False),
+        ("L1", "follow_up", "2026-12-02 10:00", "overdue", False),
+        ("L2", "thank_you", "2026-12-02 10:00", "overdue", False),
+        ("L2", "follow_up", "2026-12-08 10:00", "overdue", False),
+        ("L3", "thank_you", "2026-12-06 10:00", "overdue", False),
+        ("L3", "follow_up", "2027-01-04 10:00", "pending", True),
+    ]
+
+
+def test_covered_schedules_do_not_warn():
+    tasks = leadkit.schedule(frame_leads(), frame_touches(), OABC, as_of=ts("2024-05-15 12:00"))
+    assert not tasks["estimated"].any()

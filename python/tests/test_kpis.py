@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -385,3 +387,67 @@ def test_a_grade_after_outside_the_policy_is_named():
         leadkit.kpis(leads, touches, OABC, as_of=AS_OF)
     with pytest.raises(ValueError, match='touches row 1: lead_id "K1": grade_after "Z"'):
         leadkit.lead_kpis(leads, touches, OABC, as_of=AS_OF)
+
+
+# --- Past the calendar's coverage -------------------------------------------------------------
+
+def _abcd_on_cn_office() -> Policy:
+    doc = json.loads(Policy.preset("abcd").to_json())
+    doc["calendar"]["name"] = "cn_office"  # covered to 2026-12-31, estimating past it
+    return Policy.from_json(json.dumps(doc))
+
+
+def _year_end_leads():
+    """E1, E2 and E4 created Thursday 2026-12-31 17:30: first contact due after 1 business hour,
+    30 min to 18:00 then Friday 2027-01-01 09:00-09:30 on cn_office's weekly hours (New Year's
+    Day is not known past 2026): estimated. E3's 2026-12-01 10:00 + 1 h = 11:00 is covered.
+    Grade D: no follow-up falls due by either as_of (30 to 90 days)."""
+    leads = pd.DataFrame({
+        "lead_id": ["E1", "E2", "E3", "E4"],
+        "created_at": [ts("2026-12-31 17:30"), ts("2026-12-31 17:30"), ts("2026-12-01 10:00"),
+                       ts("2026-12-31 17:30")],
+        "grade": ["D", "D", "D", "D"],
+    })
+    touches = pd.DataFrame({
+        "lead_id": ["E2", "E3", "E4"],
+        "at": [ts("2026-12-31 17:50"), ts("2026-12-01 10:30"), ts("2027-01-04 10:00")],
+        "method": ["phone", "phone", "phone"],
+    })
+    return leads, touches
+
+
+@pytest.mark.parametrize("as_of, due, on_time, timely, warned", [
+    # Inside the coverage the estimated 09:30 on 2027-01-01 lies ahead: nothing estimated
+    # is missed (E4's touch has not happened yet); the rows are still marked and counted.
+    ("2026-12-31 23:00", [False, True, True, False], [False, True, True, False],
+     [True, True, True, True], 3),
+    # Past the coverage the estimated deadlines are judged like any other.
+    ("2027-01-04 12:00", [True, True, True, True], [False, True, True, False],
+     [False, True, True, False], 3),
+])
+def test_lead_kpis_mark_estimated_deadlines(as_of, due, on_time, timely, warned):
+    leads, touches = _year_end_leads()
+    with pytest.warns(leadkit.CoverageWarning, match=f"^lead_kpis: {warned} rows estimated"):
+        facts = leadkit.lead_kpis(leads, touches, _abcd_on_cn_office(), as_of=ts(as_of))
+    assert list(facts.columns) == leadkit.LEAD_KPI_COLUMNS
+    assert leadkit.LEAD_KPI_COLUMNS[-1] == "estimated"
+    assert facts["estimated"].tolist() == [True, True, False, True]
+    assert facts["first_contact_due"].tolist() == due
+    assert facts["first_contact_on_time"].tolist() == on_time
+    assert facts["timely"].tolist() == timely
+
+
+def test_kpis_warn_only_when_as_of_lies_past_the_coverage():
+    leads, touches = _year_end_leads()
+    policy = _abcd_on_cn_office()
+    inside = leadkit.kpis(leads, touches, policy, as_of=ts("2026-12-31 23:00"))  # no warning
+    # 4 leads; first contacts due: E2, E3 (touched), both on time.
+    assert inside[["leads", "first_contacts_due", "first_contact_on_time", "timely_leads"]
+                  ].iloc[0].tolist() == [4, 2, 2, 4]
+    with pytest.warns(leadkit.CoverageWarning,
+                      match='^kpis: as_of 2027-01-04 lies past 2026-12-31, the last date '
+                            'calendar "cn_office" covers'):
+        past = leadkit.kpis(leads, touches, policy, as_of=ts("2027-01-04 12:00"))
+    # All four due; E1 (no touch) and E4 (10:00 on 01-04) missed the estimated 09:30 on 01-01.
+    assert past[["leads", "first_contacts_due", "first_contact_on_time", "timely_leads"]
+                ].iloc[0].tolist() == [4, 4, 2, 2]
