@@ -174,7 +174,8 @@ class LeadSchedule {
     }
     bool estimated = false;
     LEADKIT_ASSIGN_OR_RETURN(
-        Instant due, cadence_.Deadline(lead_.created_at, c_.callback, &estimated));
+        Instant due,
+        cadence_.Deadline(lead_.created_at, c_.callback, &estimated));
     Add(TaskKind::kCallback, lead_.created_at, due, std::nullopt, "",
         estimated);
     return absl::OkStatus();

@@ -885,8 +885,9 @@ absl::StatusOr<bool> Calendar::IsOpen(Instant t, bool* estimated) const {
 }
 
 absl::StatusOr<Instant> Calendar::NextOpen(Instant t, bool* estimated) const {
-  LEADKIT_ASSIGN_OR_RETURN(int64_t s, Engine(*data_, estimated)
-                                          .NextOpen(t.time_since_epoch().count()));
+  LEADKIT_ASSIGN_OR_RETURN(
+      int64_t s,
+      Engine(*data_, estimated).NextOpen(t.time_since_epoch().count()));
   return Instant(std::chrono::seconds(s));
 }
 
@@ -904,15 +905,18 @@ absl::StatusOr<Instant> Calendar::AddBusiness(Instant t, std::chrono::seconds d,
                                               bool* estimated) const {
   LEADKIT_ASSIGN_OR_RETURN(
       int64_t s,
-      Engine(*data_, estimated).AddBusiness(t.time_since_epoch().count(), d.count()));
+      Engine(*data_, estimated)
+          .AddBusiness(t.time_since_epoch().count(), d.count()));
   return Instant(std::chrono::seconds(s));
 }
 
 absl::StatusOr<std::chrono::seconds> Calendar::BusinessBetween(
     Instant a, Instant b, bool* estimated) const {
   LEADKIT_ASSIGN_OR_RETURN(
-      int64_t s, Engine(*data_, estimated).BusinessBetween(a.time_since_epoch().count(),
-                                                b.time_since_epoch().count()));
+      int64_t s,
+      Engine(*data_, estimated)
+          .BusinessBetween(a.time_since_epoch().count(),
+                           b.time_since_epoch().count()));
   return std::chrono::seconds(s);
 }
 

@@ -77,8 +77,9 @@ absl::Status EvaluateLead(const Cadence& cadence, const LeadFacts& lead,
   bool entry_estimated = false;
   LEADKIT_ASSIGN_OR_RETURN(
       out.entry_due, cadence.EntryDeadline(lead.created_at, &entry_estimated));
-  out.entered_on_time = entered.value_or(lead.created_at) <= out.entry_due ||
-                        NotYetPassed(cadence, entry_estimated, out.entry_due, as_of);
+  out.entered_on_time =
+      entered.value_or(lead.created_at) <= out.entry_due ||
+      NotYetPassed(cadence, entry_estimated, out.entry_due, as_of);
 
   out.first_contact_start = lead.assigned_at.value_or(lead.created_at);
   bool first_contact_estimated = false;

@@ -352,15 +352,16 @@ TEST(Calendar, CoverageIsTheCoveredDatesOrNone) {
             (CoverageRange{.from = Day(2024, 1, 1), .to = Day(2025, 12, 31)}));
   EXPECT_EQ(office.coverage()->from, office.coverage_from());
   EXPECT_EQ(office.coverage()->to, office.coverage_to());
-  const Calendar weekly = Load(
-      R"({"time_zone": "Asia/Shanghai", "weekly": {"mon": [["09:00", "18:00"]]}})");
+  const Calendar weekly = Load(R"({"time_zone": "Asia/Shanghai",
+                                   "weekly": {"mon": [["09:00", "18:00"]]}})");
   EXPECT_EQ(weekly.coverage(), std::nullopt);
 }
 
 TEST(CalendarFromJson, OutsideTakesErrorWeeklyOrEstimate) {
   absl::StatusOr<CalendarLoad> load = Calendar::FromJson(R"({
     "time_zone": "Asia/Shanghai", "weekly": {"mon": [["09:00", "18:00"]]},
-    "coverage": {"from": "2024-01-01", "to": "2024-12-31", "outside": "estimated"}})");
+    "coverage": {"from": "2024-01-01", "to": "2024-12-31",
+                 "outside": "estimated"}})");
   ASSERT_THAT(load, IsOk());
   ASSERT_EQ(load->issues().size(), 1u);
   EXPECT_EQ(load->issues()[0].path, "/coverage/outside");

@@ -308,9 +308,9 @@ TEST(Kpi, TooManyMethodsAreAnError) {
 // abcd on cn_office (covered to 2026-12-31) estimating past its coverage. A
 // lead created Thursday 2026-12-31 17:30 has its first contact due after 1
 // business hour: 30 min to 18:00, then Friday 2027-01-01 (New Year's Day, not
-// known to the weekly hours) 09:00-09:30 -- estimated. E3's deadline (2026-12-01
-// 10:00 + 1 h = 11:00) is covered. Grade D: no follow-up is due by either
-// as_of (30 to 90 days).
+// known to the weekly hours) 09:00-09:30 -- estimated. E3's deadline
+// (2026-12-01 10:00 + 1 h = 11:00) is covered. Grade D: no follow-up is due
+// by either as_of (30 to 90 days).
 TEST(Kpi, EstimatedDeadlinesAreNotMissedWhileAsOfIsCovered) {
   absl::StatusOr<Calendar> office = Calendar::Preset("cn_office");
   ASSERT_THAT(office, IsOk());
