@@ -207,7 +207,7 @@ def channels(table: pd.DataFrame):
     if "channel" not in table.columns or "leads" not in table.columns:
         raise ValueError('channels: expected the table of leadkit.kpis(..., by="channel")')
     t = table.sort_values("leads", ascending=False)
-    labels = t["channel"].fillna(_NONE).astype(str).to_numpy()
+    labels = t["channel"].astype(object).fillna(_NONE).astype(str).to_numpy()  # any key dtype
     fig, ax = _figure("Leads and conversion by channel", size=(7.2, 3.8))
     x = np.arange(len(t))
     ax.bar(x, t["leads"].to_numpy(), color="#3b6ea8", label="leads")
