@@ -376,9 +376,70 @@ absl::StatusOr<Cadence> Cadence::ForPolicy(const Policy& policy) {
 Cadence::Cadence(Policy policy, Calendar calendar)
     : policy_(std::move(policy)), calendar_(std::move(calendar)) {}
 
+namespace cadence_internal {
+namespace {
+
+// The closing time of the day of `open`, an open instant that is on local day
+// `day` or later: the end of that day's last open interval (its open time from
+// `open` on, used up). Most often `open` is on `day`, and no zone lookup is
+// needed to find its day.
+absl::StatusOr<Instant> ClosingOfDay(const Calendar& calendar, Instant open,
+                                     date::local_days day) {
+  Instant end = calendar.FromLocal(date::local_seconds(day + date::days(1)));
+  if (open >= end) {
+    const date::local_days on = date::floor<date::days>(calendar.ToLocal(open));
+    end = calendar.FromLocal(date::local_seconds(on + date::days(1)));
+  }
+  LEADKIT_ASSIGN_OR_RETURN(std::chrono::seconds left,
+                           calendar.BusinessBetween(open, end));
+  return calendar.AddBusiness(open, left);
+}
+
+// The closing time of the first open day on or after local day `day`, whose
+// first instant is `begin`.
+absl::StatusOr<Instant> ClosingOfOpenDay(const Calendar& calendar,
+                                         date::local_days day, Instant begin) {
+  LEADKIT_ASSIGN_OR_RETURN(Instant open, calendar.NextOpen(begin));
+  return ClosingOfDay(calendar, open, day);
+}
+
+// The local day `days` after the touch's.
+date::local_days DueDay(const Calendar& calendar, Instant touch, int days) {
+  return date::floor<date::days>(calendar.ToLocal(touch)) + date::days(days);
+}
+
+// A follow-up interval's deadline `days` after `touch`, by its `due` rule.
+absl::StatusOr<Instant> IntervalDeadline(const Calendar& calendar,
+                                         Instant touch, int days,
+                                         IntervalDue due) {
+  if (due == IntervalDue::kExact) {
+    LEADKIT_ASSIGN_OR_RETURN(Instant moved, calendar.AddDays(touch, days));
+    return calendar.RollToOpen(moved);
+  }
+  const date::local_days day = DueDay(calendar, touch, days);
+  return ClosingOfOpenDay(calendar, day,
+                          calendar.FromLocal(date::local_seconds(day)));
+}
+
+}  // namespace
+}  // namespace cadence_internal
+
 absl::StatusOr<Instant> Cadence::Deadline(Instant start, const Sla& sla) const {
-  if (sla.clock == Clock::kCalendar) return start + sla.duration;
-  return calendar_.AddBusiness(start, sla.duration);
+  if (sla.clock == Clock::kBusiness) {
+    return calendar_.AddBusiness(start, sla.duration);
+  }
+  const Instant at = start + sla.duration;
+  if (sla.closed_deadline == ClosedDeadline::kKeep) return at;
+  LEADKIT_ASSIGN_OR_RETURN(bool open, calendar_.IsOpen(at));
+  if (open) return at;
+  // At a closing time (open the second before) the deadline can be met.
+  LEADKIT_ASSIGN_OR_RETURN(bool closing,
+                           calendar_.IsOpen(at - std::chrono::seconds(1)));
+  if (closing) return at;
+  LEADKIT_ASSIGN_OR_RETURN(Instant next, calendar_.NextOpen(at));
+  if (sla.closed_deadline == ClosedDeadline::kNextOpen) return next;
+  return cadence_internal::ClosingOfDay(
+      calendar_, next, date::floor<date::days>(calendar_.ToLocal(at)));
 }
 
 absl::StatusOr<Instant> Cadence::EntryDeadline(Instant created_at) const {
@@ -398,9 +459,10 @@ absl::StatusOr<std::optional<FollowUpDue>> Cadence::FollowUpDeadline(
   }
   const FollowUpInterval& interval = *table[static_cast<size_t>(grade)];
   FollowUpDue out;
-  LEADKIT_ASSIGN_OR_RETURN(Instant upper,
-                           calendar_.AddDays(touch, interval.max_days));
-  LEADKIT_ASSIGN_OR_RETURN(out.due, calendar_.RollToOpen(upper));
+  LEADKIT_ASSIGN_OR_RETURN(
+      out.due, cadence_internal::IntervalDeadline(calendar_, touch,
+                                                  interval.max_days,
+                                                  interval.due));
   if (interval.is_range()) {
     LEADKIT_ASSIGN_OR_RETURN(Instant lower,
                              calendar_.AddDays(touch, interval.min_days));
@@ -416,13 +478,24 @@ absl::StatusOr<std::optional<Instant>> Cadence::FollowUpDueBy(
       !table[grade]) {
     return std::optional<Instant>();
   }
-  LEADKIT_ASSIGN_OR_RETURN(
-      Instant upper,
-      calendar_.AddDays(touch, table[static_cast<size_t>(grade)]->max_days));
-  // Rolling to open time only moves the deadline later: past `end` it is not
-  // due, and the calendar need not cover it.
-  if (upper > end) return std::optional<Instant>();
-  LEADKIT_ASSIGN_OR_RETURN(Instant due, calendar_.RollToOpen(upper));
+  const FollowUpInterval& interval = *table[static_cast<size_t>(grade)];
+  // Either rule's deadline is at or after an instant found without the
+  // calendar's open hours (the exact instant, or the midnight that starts the
+  // due day): past `end` it is not due, and the calendar need not cover it.
+  Instant due;
+  if (interval.due == IntervalDue::kExact) {
+    LEADKIT_ASSIGN_OR_RETURN(Instant upper,
+                             calendar_.AddDays(touch, interval.max_days));
+    if (upper > end) return std::optional<Instant>();
+    LEADKIT_ASSIGN_OR_RETURN(due, calendar_.RollToOpen(upper));
+  } else {
+    const date::local_days day =
+        cadence_internal::DueDay(calendar_, touch, interval.max_days);
+    const Instant begin = calendar_.FromLocal(date::local_seconds(day));
+    if (begin > end) return std::optional<Instant>();
+    LEADKIT_ASSIGN_OR_RETURN(
+        due, cadence_internal::ClosingOfOpenDay(calendar_, day, begin));
+  }
   if (due > end) return std::optional<Instant>();
   return std::optional<Instant>(due);
 }
