@@ -368,14 +368,6 @@ absl::StatusOr<Calendar> CalendarForPolicy(const Policy& policy) {
   return load.calendar();
 }
 
-absl::StatusOr<Cadence> Cadence::ForPolicy(const Policy& policy) {
-  LEADKIT_ASSIGN_OR_RETURN(Calendar calendar, CalendarForPolicy(policy));
-  return Cadence(policy, std::move(calendar));
-}
-
-Cadence::Cadence(Policy policy, Calendar calendar)
-    : policy_(std::move(policy)), calendar_(std::move(calendar)) {}
-
 namespace cadence_internal {
 namespace {
 
@@ -408,21 +400,53 @@ date::local_days DueDay(const Calendar& calendar, Instant touch, int days) {
   return date::floor<date::days>(calendar.ToLocal(touch)) + date::days(days);
 }
 
-// A follow-up interval's deadline `days` after `touch`, by its `due` rule.
-absl::StatusOr<Instant> IntervalDeadline(const Calendar& calendar,
-                                         Instant touch, int days,
-                                         IntervalDue due) {
-  if (due == IntervalDue::kExact) {
-    LEADKIT_ASSIGN_OR_RETURN(Instant moved, calendar.AddDays(touch, days));
-    return calendar.RollToOpen(moved);
-  }
-  const date::local_days day = DueDay(calendar, touch, days);
-  return ClosingOfOpenDay(calendar, day,
-                          calendar.FromLocal(date::local_seconds(day)));
-}
-
 }  // namespace
 }  // namespace cadence_internal
+
+absl::StatusOr<Cadence> Cadence::ForPolicy(const Policy& policy) {
+  LEADKIT_ASSIGN_OR_RETURN(Calendar calendar, CalendarForPolicy(policy));
+  return Cadence(policy, std::move(calendar));
+}
+
+Cadence::Cadence(Policy policy, Calendar calendar)
+    : policy_(std::move(policy)), calendar_(std::move(calendar)) {
+  // Day deadlines are looked up, not searched for: one pass over the covered
+  // days when a follow-up interval is due at the end of its day.
+  bool by_day = false;
+  for (const auto& interval : policy_.cadence().follow_up) {
+    by_day |= interval && interval->due == IntervalDue::kEndOfDay;
+  }
+  if (!by_day || !calendar_.has_coverage()) return;
+  const date::local_days from = calendar_.coverage_from();
+  const date::local_days to = calendar_.coverage_to();
+  auto closing = std::make_shared<std::vector<Instant>>(
+      static_cast<size_t>((to - from).count() + 1), Instant::max());
+  for (date::local_days day = to; day >= from; day -= date::days(1)) {
+    const size_t k = static_cast<size_t>((day - from).count());
+    absl::StatusOr<bool> workday = calendar_.IsWorkday(day);
+    if (!workday.ok()) continue;
+    if (!*workday) {  // the next day's answer, when there is one
+      if (day < to) (*closing)[k] = (*closing)[k + 1];
+      continue;
+    }
+    absl::StatusOr<Instant> at = cadence_internal::ClosingOfOpenDay(
+        calendar_, day, calendar_.FromLocal(date::local_seconds(day)));
+    if (at.ok()) (*closing)[k] = *at;
+  }
+  day_closing_ = std::move(closing);
+}
+
+absl::StatusOr<Instant> Cadence::DayDeadline(date::local_days day) const {
+  if (day_closing_ != nullptr) {
+    const auto k = (day - calendar_.coverage_from()).count();
+    if (k >= 0 && static_cast<size_t>(k) < day_closing_->size() &&
+        (*day_closing_)[static_cast<size_t>(k)] != Instant::max()) {
+      return (*day_closing_)[static_cast<size_t>(k)];
+    }
+  }
+  return cadence_internal::ClosingOfOpenDay(
+      calendar_, day, calendar_.FromLocal(date::local_seconds(day)));
+}
 
 absl::StatusOr<Instant> Cadence::Deadline(Instant start, const Sla& sla) const {
   if (sla.clock == Clock::kBusiness) {
@@ -459,10 +483,15 @@ absl::StatusOr<std::optional<FollowUpDue>> Cadence::FollowUpDeadline(
   }
   const FollowUpInterval& interval = *table[static_cast<size_t>(grade)];
   FollowUpDue out;
-  LEADKIT_ASSIGN_OR_RETURN(
-      out.due, cadence_internal::IntervalDeadline(calendar_, touch,
-                                                  interval.max_days,
-                                                  interval.due));
+  if (interval.due == IntervalDue::kEndOfDay) {
+    LEADKIT_ASSIGN_OR_RETURN(
+        out.due, DayDeadline(cadence_internal::DueDay(calendar_, touch,
+                                                      interval.max_days)));
+  } else {
+    LEADKIT_ASSIGN_OR_RETURN(Instant upper,
+                             calendar_.AddDays(touch, interval.max_days));
+    LEADKIT_ASSIGN_OR_RETURN(out.due, calendar_.RollToOpen(upper));
+  }
   if (interval.is_range()) {
     LEADKIT_ASSIGN_OR_RETURN(Instant lower,
                              calendar_.AddDays(touch, interval.min_days));
@@ -491,10 +520,10 @@ absl::StatusOr<std::optional<Instant>> Cadence::FollowUpDueBy(
   } else {
     const date::local_days day =
         cadence_internal::DueDay(calendar_, touch, interval.max_days);
-    const Instant begin = calendar_.FromLocal(date::local_seconds(day));
-    if (begin > end) return std::optional<Instant>();
-    LEADKIT_ASSIGN_OR_RETURN(
-        due, cadence_internal::ClosingOfOpenDay(calendar_, day, begin));
+    if (calendar_.FromLocal(date::local_seconds(day)) > end) {
+      return std::optional<Instant>();
+    }
+    LEADKIT_ASSIGN_OR_RETURN(due, DayDeadline(day));
   }
   if (due > end) return std::optional<Instant>();
   return std::optional<Instant>(due);

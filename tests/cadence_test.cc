@@ -690,6 +690,11 @@ TEST(CadenceDeadlines, FollowUpDueOnItsDay) {
       {"a touch at 20:00: the day's closing comes before the exact instant",
        "cn_showroom", "2024-05-13 20:00", "2024-05-16 18:00",
        "2024-05-17 09:00"},
+      {"due on the last covered day of cn_showroom", "cn_showroom",
+       "2035-12-28 10:00", "2035-12-31 18:00", "2035-12-31 10:00"},
+      {"due past cn_showroom's coverage (2035-12-31): its weekly hours",
+       "cn_showroom", "2035-12-30 17:55", "2036-01-02 18:00",
+       "2036-01-02 17:55"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);

@@ -36,6 +36,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -248,8 +249,16 @@ class Cadence {
       const ScheduleOptions& options = {}) const;
 
  private:
+  // The closing time of the first open day on or after local `day`.
+  absl::StatusOr<Instant> DayDeadline(date::local_days day) const;
+
   Policy policy_;
   Calendar calendar_;
+  // Per local day of the calendar's coverage (index: day - coverage_from()),
+  // the closing time of the first open day on or after it, when the policy has
+  // an "end_of_day" interval and the calendar can tell (Instant::max() where
+  // not). Copies share it.
+  std::shared_ptr<const std::vector<Instant>> day_closing_;
 };
 
 }  // namespace leadkit
