@@ -421,18 +421,108 @@ absl::StatusOr<Calendar> CalendarForPolicy(const Policy& policy) {
   return load.calendar();
 }
 
+namespace cadence_internal {
+namespace {
+
+// The closing time of the day of `open`, an open instant that is on local day
+// `day` or later: the end of that day's last open interval (its open time from
+// `open` on, used up). Most often `open` is on `day`, and no zone lookup is
+// needed to find its day.
+absl::StatusOr<Instant> ClosingOfDay(const Calendar& calendar, Instant open,
+                                     date::local_days day,
+                                     bool* estimated = nullptr) {
+  Instant end = calendar.FromLocal(date::local_seconds(day + date::days(1)));
+  if (open >= end) {
+    const date::local_days on = date::floor<date::days>(calendar.ToLocal(open));
+    end = calendar.FromLocal(date::local_seconds(on + date::days(1)));
+  }
+  LEADKIT_ASSIGN_OR_RETURN(std::chrono::seconds left,
+                           calendar.BusinessBetween(open, end, estimated));
+  return calendar.AddBusiness(open, left, estimated);
+}
+
+// The closing time of the first open day on or after local day `day`, whose
+// first instant is `begin`.
+absl::StatusOr<Instant> ClosingOfOpenDay(const Calendar& calendar,
+                                         date::local_days day, Instant begin,
+                                         bool* estimated = nullptr) {
+  LEADKIT_ASSIGN_OR_RETURN(Instant open, calendar.NextOpen(begin, estimated));
+  return ClosingOfDay(calendar, open, day, estimated);
+}
+
+// The local day `days` after the touch's.
+date::local_days DueDay(const Calendar& calendar, Instant touch, int days) {
+  return date::floor<date::days>(calendar.ToLocal(touch)) + date::days(days);
+}
+
+}  // namespace
+}  // namespace cadence_internal
+
 absl::StatusOr<Cadence> Cadence::ForPolicy(const Policy& policy) {
   LEADKIT_ASSIGN_OR_RETURN(Calendar calendar, CalendarForPolicy(policy));
   return Cadence(policy, std::move(calendar));
 }
 
 Cadence::Cadence(Policy policy, Calendar calendar)
-    : policy_(std::move(policy)), calendar_(std::move(calendar)) {}
+    : policy_(std::move(policy)), calendar_(std::move(calendar)) {
+  // Day deadlines are looked up, not searched for: one pass over the covered
+  // days when a follow-up interval is due at the end of its day.
+  bool by_day = false;
+  for (const auto& interval : policy_.cadence().follow_up) {
+    by_day |= interval && interval->due == IntervalDue::kEndOfDay;
+  }
+  if (!by_day || !calendar_.has_coverage()) return;
+  const date::local_days from = calendar_.coverage_from();
+  const date::local_days to = calendar_.coverage_to();
+  auto closing = std::make_shared<std::vector<Instant>>(
+      static_cast<size_t>((to - from).count() + 1), Instant::max());
+  for (date::local_days day = to; day >= from; day -= date::days(1)) {
+    const size_t k = static_cast<size_t>((day - from).count());
+    absl::StatusOr<bool> workday = calendar_.IsWorkday(day);
+    if (!workday.ok()) continue;
+    if (!*workday) {  // the next day's answer, when there is one
+      if (day < to) (*closing)[k] = (*closing)[k + 1];
+      continue;
+    }
+    absl::StatusOr<Instant> at = cadence_internal::ClosingOfOpenDay(
+        calendar_, day, calendar_.FromLocal(date::local_seconds(day)));
+    if (at.ok()) (*closing)[k] = *at;
+  }
+  day_closing_ = std::move(closing);
+}
+
+absl::StatusOr<Instant> Cadence::DayDeadline(date::local_days day,
+                                             bool* estimated) const {
+  if (day_closing_ != nullptr) {
+    const auto k = (day - calendar_.coverage_from()).count();
+    if (k >= 0 && static_cast<size_t>(k) < day_closing_->size() &&
+        (*day_closing_)[static_cast<size_t>(k)] != Instant::max()) {
+      return (*day_closing_)[static_cast<size_t>(k)];
+    }
+  }
+  // Past the table (outside the coverage): the calendar's own rule for it.
+  return cadence_internal::ClosingOfOpenDay(
+      calendar_, day, calendar_.FromLocal(date::local_seconds(day)), estimated);
+}
 
 absl::StatusOr<Instant> Cadence::Deadline(Instant start, const Sla& sla,
                                           bool* estimated) const {
-  if (sla.clock == Clock::kCalendar) return start + sla.duration;
-  return calendar_.AddBusiness(start, sla.duration, estimated);
+  if (sla.clock == Clock::kBusiness) {
+    return calendar_.AddBusiness(start, sla.duration, estimated);
+  }
+  const Instant at = start + sla.duration;
+  if (sla.closed_deadline == ClosedDeadline::kKeep) return at;
+  LEADKIT_ASSIGN_OR_RETURN(bool open, calendar_.IsOpen(at, estimated));
+  if (open) return at;
+  // At a closing time (open the second before) the deadline can be met.
+  LEADKIT_ASSIGN_OR_RETURN(
+      bool closing, calendar_.IsOpen(at - std::chrono::seconds(1), estimated));
+  if (closing) return at;
+  LEADKIT_ASSIGN_OR_RETURN(Instant next, calendar_.NextOpen(at, estimated));
+  if (sla.closed_deadline == ClosedDeadline::kNextOpen) return next;
+  return cadence_internal::ClosingOfDay(
+      calendar_, next, date::floor<date::days>(calendar_.ToLocal(at)),
+      estimated);
 }
 
 absl::StatusOr<Instant> Cadence::EntryDeadline(Instant created_at,
@@ -454,9 +544,17 @@ absl::StatusOr<std::optional<FollowUpDue>> Cadence::FollowUpDeadline(
   }
   const FollowUpInterval& interval = *table[static_cast<size_t>(grade)];
   FollowUpDue out;
-  LEADKIT_ASSIGN_OR_RETURN(Instant upper,
-                           calendar_.AddDays(touch, interval.max_days));
-  LEADKIT_ASSIGN_OR_RETURN(out.due, calendar_.RollToOpen(upper, estimated));
+  if (interval.due == IntervalDue::kEndOfDay) {
+    LEADKIT_ASSIGN_OR_RETURN(
+        out.due,
+        DayDeadline(
+            cadence_internal::DueDay(calendar_, touch, interval.max_days),
+            estimated));
+  } else {
+    LEADKIT_ASSIGN_OR_RETURN(Instant upper,
+                             calendar_.AddDays(touch, interval.max_days));
+    LEADKIT_ASSIGN_OR_RETURN(out.due, calendar_.RollToOpen(upper, estimated));
+  }
   if (interval.is_range()) {
     LEADKIT_ASSIGN_OR_RETURN(Instant lower,
                              calendar_.AddDays(touch, interval.min_days));
@@ -473,15 +571,26 @@ absl::StatusOr<std::optional<Instant>> Cadence::FollowUpDueBy(
       !table[grade]) {
     return std::optional<Instant>();
   }
-  LEADKIT_ASSIGN_OR_RETURN(
-      Instant upper,
-      calendar_.AddDays(touch, table[static_cast<size_t>(grade)]->max_days));
-  // Rolling to open time only moves the deadline later: past `end` it is not
-  // due, and the calendar need not cover it.
-  if (upper > end) return std::optional<Instant>();
+  const FollowUpInterval& interval = *table[static_cast<size_t>(grade)];
+  // Either rule's deadline is at or after an instant found without the
+  // calendar's open hours (the exact instant, or the midnight that starts the
+  // due day): past `end` it is not due, and the calendar need not cover it.
   bool rolled_estimated = false;
-  LEADKIT_ASSIGN_OR_RETURN(Instant due,
-                           calendar_.RollToOpen(upper, &rolled_estimated));
+  Instant due;
+  if (interval.due == IntervalDue::kExact) {
+    LEADKIT_ASSIGN_OR_RETURN(Instant upper,
+                             calendar_.AddDays(touch, interval.max_days));
+    if (upper > end) return std::optional<Instant>();
+    LEADKIT_ASSIGN_OR_RETURN(due,
+                             calendar_.RollToOpen(upper, &rolled_estimated));
+  } else {
+    const date::local_days day =
+        cadence_internal::DueDay(calendar_, touch, interval.max_days);
+    if (calendar_.FromLocal(date::local_seconds(day)) > end) {
+      return std::optional<Instant>();
+    }
+    LEADKIT_ASSIGN_OR_RETURN(due, DayDeadline(day, &rolled_estimated));
+  }
   if (due > end) return std::optional<Instant>();
   if (rolled_estimated && estimated != nullptr) *estimated = true;
   return std::optional<Instant>(due);

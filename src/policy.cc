@@ -161,7 +161,7 @@ class Loader : public json_internal::JsonReader {
     const Json& j = obj.at(k);
     if (!ExpectObject(j, where)) return fallback;
     static constexpr absl::string_view kKeys[] = {"hours", "minutes", "seconds",
-                                                  "clock"};
+                                                  "clock", "closed_deadline"};
     CheckKeys(j, where, kKeys);
     Sla sla = fallback;
     int units = 0;
@@ -198,6 +198,30 @@ class Loader : public json_internal::JsonReader {
         Error(Child(where, "clock"), "",
               absl::StrCat("unknown clock ", Quoted(*clock),
                            Suggestion(*clock, kClocks)));
+      }
+    }
+    if (std::optional<std::string> rule =
+            String(j, "closed_deadline", where, false)) {
+      static constexpr ClosedDeadline kRules[] = {
+          ClosedDeadline::kKeep, ClosedDeadline::kNextOpen,
+          ClosedDeadline::kEndOfNextOpenDay};
+      const std::string at = Child(where, "closed_deadline");
+      std::optional<ClosedDeadline> parsed;
+      for (ClosedDeadline r : kRules) {
+        if (*rule == ClosedDeadlineName(r)) parsed = r;
+      }
+      if (!parsed) {
+        static constexpr absl::string_view kNames[] = {
+            "keep", "next_open", "end_of_next_open_day"};
+        Error(at, "",
+              absl::StrCat("unknown closed_deadline ", Quoted(*rule),
+                           Suggestion(*rule, kNames)));
+      } else if (sla.clock != Clock::kCalendar) {
+        Error(at, "",
+              "closed_deadline applies to the calendar clock only (a "
+              "business-clock deadline ends in open time or at a closing)");
+      } else {
+        sla.closed_deadline = *parsed;
       }
     }
     return sla;
@@ -815,33 +839,60 @@ class Loader : public json_internal::JsonReader {
         }
         return v.get<int64_t>();
       };
-      const bool range = interval.is_array() && interval.size() == 2;
-      const int64_t low = range ? days(interval[0]) : days(interval);
-      const int64_t high = range ? days(interval[1]) : low;
-      if ((!range && !interval.is_number_integer()) ||
-          (range && (!interval[0].is_number_integer() ||
-                     !interval[1].is_number_integer()))) {
-        Error(at, "",
-              absl::StrCat(
-                  "expected a whole number of days or a range "
-                  "[min, max], got ",
-                  interval.is_array() ? interval.dump() : JsonKind(interval)));
+      // The days alone, or {"days": ..., "due": ...}.
+      IntervalDue due = IntervalDue::kEndOfDay;
+      std::string days_at = at;
+      const Json* value = &interval;
+      if (interval.is_object()) {
+        static constexpr absl::string_view kIntervalKeys[] = {"days", "due"};
+        CheckKeys(interval, at, kIntervalKeys);
+        if (std::optional<std::string> text =
+                String(interval, "due", at, false)) {
+          if (*text == IntervalDueName(IntervalDue::kExact)) {
+            due = IntervalDue::kExact;
+          } else if (*text != IntervalDueName(IntervalDue::kEndOfDay)) {
+            static constexpr absl::string_view kDues[] = {"end_of_day",
+                                                          "exact"};
+            Error(Child(at, "due"), "",
+                  absl::StrCat("unknown due ", Quoted(*text),
+                               Suggestion(*text, kDues)));
+          }
+        }
+        if (!interval.contains("days")) {
+          Error(at, "", "missing required key \"days\"");
+          continue;
+        }
+        days_at = Child(at, "days");
+        value = &interval.at("days");
+      }
+      const Json& v = *value;
+      const bool range = v.is_array() && v.size() == 2;
+      const int64_t low = range ? days(v[0]) : days(v);
+      const int64_t high = range ? days(v[1]) : low;
+      if ((!range && !v.is_number_integer()) ||
+          (range &&
+           (!v[0].is_number_integer() || !v[1].is_number_integer()))) {
+        Error(days_at, "",
+              absl::StrCat("expected a whole number of days or a range "
+                           "[min, max], got ",
+                           v.is_array() ? v.dump() : JsonKind(v)));
         continue;
       }
       if (low < 1 || high < 1 || low > kMaxDays || high > kMaxDays) {
-        Error(at, "",
+        Error(days_at, "",
               absl::StrCat("a follow-up interval is 1 to ", kMaxDays,
-                           " days, got ", interval.dump()));
+                           " days, got ", v.dump()));
         continue;
       }
       if (low > high) {
-        Error(at, "",
-              absl::StrCat("interval bounds are reversed: ", interval.dump(),
+        Error(days_at, "",
+              absl::StrCat("interval bounds are reversed: ", v.dump(),
                            " (write [", high, ", ", low, "])"));
         continue;
       }
-      const FollowUpInterval parsed{static_cast<int>(low),
-                                    static_cast<int>(high)};
+      const FollowUpInterval parsed{.min_days = static_cast<int>(low),
+                                    .max_days = static_cast<int>(high),
+                                    .due = due};
       c.follow_up[static_cast<size_t>(g)] = parsed;
     }
     for (size_t g = 0; g < grades.size(); ++g) {
@@ -1073,6 +1124,10 @@ OrderedJson SlaJson(const Sla& sla) {
     out["seconds"] = s;
   }
   out["clock"] = std::string(ClockName(sla.clock));
+  if (sla.clock == Clock::kCalendar) {
+    out["closed_deadline"] =
+        std::string(ClosedDeadlineName(sla.closed_deadline));
+  }
   return out;
 }
 
@@ -1131,9 +1186,10 @@ std::string ToCanonicalJson(const PolicyData& d) {
   for (size_t g = 0; g < d.grades.size(); ++g) {
     if (!c.follow_up[g]) continue;
     const FollowUpInterval& f = *c.follow_up[g];
-    follow_up[d.grades[g]] = f.is_range()
-                                 ? OrderedJson::array({f.min_days, f.max_days})
-                                 : OrderedJson(f.min_days);
+    follow_up[d.grades[g]] = {
+        {"days", f.is_range() ? OrderedJson::array({f.min_days, f.max_days})
+                              : OrderedJson(f.min_days)},
+        {"due", std::string(IntervalDueName(f.due))}};
   }
   cadence["follow_up_days"] = follow_up;
   cadence["order_follow_up_days"] = c.order_follow_up_days;
@@ -1246,6 +1302,22 @@ absl::string_view OpName(Op op) {
 
 absl::string_view ClockName(Clock clock) {
   return clock == Clock::kCalendar ? "calendar" : "business";
+}
+
+absl::string_view ClosedDeadlineName(ClosedDeadline rule) {
+  switch (rule) {
+    case ClosedDeadline::kKeep:
+      return "keep";
+    case ClosedDeadline::kNextOpen:
+      return "next_open";
+    case ClosedDeadline::kEndOfNextOpenDay:
+      break;
+  }
+  return "end_of_next_open_day";
+}
+
+absl::string_view IntervalDueName(IntervalDue due) {
+  return due == IntervalDue::kExact ? "exact" : "end_of_day";
 }
 
 absl::string_view OverflowName(Overflow overflow) {

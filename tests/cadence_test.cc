@@ -121,44 +121,45 @@ TEST(Cadence, CallbackThankYouAndTheFirstFollowUp) {
   LeadFacts lead = Lead(c, "2024-05-13 10:00", kC);
   lead.callback_channel = true;  // a showroom walk-in who left details
   // A visit does not close the callback; the first touch opens the thank-you
-  // (24 h) and the follow-up (grade C: 14 days).
+  // (24 h) and the follow-up (grade C: 14 days, due at the closing of 05-27).
   EXPECT_THAT(Tasks(c, lead, {Touch(c, "2024-05-13 10:30", "visit")},
                     "2024-05-13 12:00"),
               ElementsAre("callback 2024-05-14 10:00 pending",
                           "thank_you 2024-05-14 10:30 pending",
-                          "follow_up 2024-05-27 10:30 pending"));
+                          "follow_up 2024-05-27 18:00 pending"));
   // A phone call the next day closes both the callback and the thank-you.
   EXPECT_THAT(Tasks(c, lead,
                     {Touch(c, "2024-05-13 10:30", "visit"),
                      Touch(c, "2024-05-14 09:15")},
                     "2024-05-14 12:00"),
-              ElementsAre("follow_up 2024-05-28 09:15 pending"));
+              ElementsAre("follow_up 2024-05-28 18:00 pending"));
 }
 
 TEST(Cadence, FollowUpsFollowTheGradeInForceAndRollToOpenHours) {
   const Cadence c = Make("oabc");
   LeadFacts lead = Lead(c, "2024-05-13 09:00", kC);
-  // grade_after A then B: the open follow-up is B's, 7 days after the last
-  // touch.
+  // grade_after A then B: the open follow-up is B's, due on the day 7 days
+  // after the last touch, by its closing at 18:00.
   EXPECT_THAT(Tasks(c, lead,
                     {Touch(c, "2024-05-13 10:00", "phone", kA),
                      Touch(c, "2024-05-14 10:00", "wechat", kB)},
                     "2024-05-15 12:00"),
-              ElementsAre("follow_up 2024-05-21 10:00 pending"));
-  // A touch at 19:00 under grade O (7 days) lands on Chinese New Year's Eve
-  // 2024 at 19:00: rolled to the next opening after the closed days, 2024-02-13
-  // 09:00.
+              ElementsAre("follow_up 2024-05-21 18:00 pending"));
+  // A touch at 19:00 under grade O (7 days) falls due on Chinese New Year's
+  // Eve 2024, closed (to 02-12): the first open day after it is 02-13, due at
+  // its closing, 18:00.
   LeadFacts cny = Lead(c, "2024-02-01 09:00", kO);
-  // (The thank-you, on the calendar clock, is due 24 hours after the touch.)
+  // (The thank-you, on the calendar clock, lands 24 hours after the touch, at
+  // 02-03 19:00, after closing: the closing of the next open day, 02-04.)
   EXPECT_THAT(Tasks(c, cny, {Touch(c, "2024-02-02 19:00")}, "2024-02-03 12:00"),
-              ElementsAre("thank_you 2024-02-03 19:00 pending",
-                          "follow_up 2024-02-13 09:00 pending"));
+              ElementsAre("thank_you 2024-02-04 18:00 pending",
+                          "follow_up 2024-02-13 18:00 pending"));
   // Touches are ordered by time whatever the input order.
   EXPECT_THAT(Tasks(c, lead,
                     {Touch(c, "2024-05-14 10:00", "wechat", kB),
                      Touch(c, "2024-05-13 10:00", "phone", kA)},
                     "2024-05-15 12:00"),
-              ElementsAre("follow_up 2024-05-21 10:00 pending"));
+              ElementsAre("follow_up 2024-05-21 18:00 pending"));
 }
 
 TEST(Cadence, RangeIntervalsHaveAnAgendaDate) {
@@ -169,27 +170,27 @@ TEST(Cadence, RangeIntervalsHaveAnAgendaDate) {
             {Touch(c, "2024-05-13 10:00"), Touch(c, "2024-05-13 11:00")},
             "2024-05-14 12:00"),
       ElementsAre(
-          "follow_up 2024-06-12 11:00 agenda 2024-05-27 11:00 pending"));
+          "follow_up 2024-06-12 18:00 agenda 2024-05-27 11:00 pending"));
 }
 
 TEST(Cadence, DowngradeReviewAfterTwoMissedFollowUpsInARow) {
   const Cadence c = Make("oabc");
   LeadFacts lead = Lead(c, "2024-05-01 09:00", kA);  // grade A: every 2 days
-  // 05-01 -> due 05-03 10:00, next touch 05-04: missed; 05-04 -> due 05-06
-  // 10:00, next 05-07: missed again. The review starts 05-06 10:00 and is due
-  // 48 business hours later: 8 h on Monday, 9 h Tuesday to Friday (36 h), 4 h
-  // on Saturday: 2024-05-11 13:00.
+  // 05-01 -> due 05-03 18:00, next touch 05-04: missed; 05-04 -> due 05-06
+  // 18:00, next 05-07: missed again. The review starts 05-06 18:00, a closing,
+  // and is due 48 business hours later: 9 h a day Tuesday 05-07 to Saturday
+  // 05-11 (45 h), 3 h on Sunday: 2024-05-12 12:00.
   const std::vector<TouchFacts> touches = {Touch(c, "2024-05-01 10:00"),
                                            Touch(c, "2024-05-04 10:00"),
                                            Touch(c, "2024-05-07 10:00")};
   EXPECT_THAT(Tasks(c, lead, touches, "2024-05-08 09:00"),
-              ElementsAre("follow_up 2024-05-09 10:00 pending",
-                          "downgrade_review 2024-05-11 13:00 pending"));
+              ElementsAre("follow_up 2024-05-09 18:00 pending",
+                          "downgrade_review 2024-05-12 12:00 pending"));
   // A touch that records a grade closes the review.
   std::vector<TouchFacts> reviewed = touches;
   reviewed.push_back(Touch(c, "2024-05-08 09:30", "phone", kB));
   EXPECT_THAT(Tasks(c, lead, reviewed, "2024-05-08 12:00"),
-              ElementsAre("follow_up 2024-05-15 09:30 pending"));
+              ElementsAre("follow_up 2024-05-15 18:00 pending"));
 }
 
 TEST(Cadence, WonLeadsGetOrderFollowUpsThenAfterSale) {
@@ -204,7 +205,7 @@ TEST(Cadence, WonLeadsGetOrderFollowUpsThenAfterSale) {
   EXPECT_THAT(
       Tasks(c, lead, {Touch(c, "2024-05-14 11:00")}, "2024-05-15 12:00"),
       ElementsAre("thank_you 2024-05-15 11:00 overdue",
-                  "follow_up 2024-05-21 11:00 pending"));
+                  "follow_up 2024-05-21 18:00 pending"));
   // Delivered 06-01 10:00: visit within 24 h, owner care every 14 days.
   lead.delivered_at = At(c, "2024-06-01 10:00");
   EXPECT_THAT(Tasks(c, lead, {}, "2024-06-01 12:00"),
@@ -249,12 +250,13 @@ TEST(Cadence, LostLeads) {
   lead.lost_review = LostReview::kNone;
   EXPECT_THAT(Tasks(c, lead, {}, "2024-05-21 12:00"),
               ElementsAre("nurture 2024-08-18 10:00 pending"));
-  // Rejected: sales follow-ups by grade again, from the last touch (B: 7 days).
+  // Rejected: sales follow-ups by grade again, from the last touch (B: 7 days,
+  // due 05-21 by 18:00, so still pending at 12:00).
   lead.lost_review = LostReview::kRejected;
   EXPECT_THAT(
       Tasks(c, lead, {Touch(c, "2024-05-14 10:00")}, "2024-05-21 12:00"),
       ElementsAre("thank_you 2024-05-15 10:00 overdue",
-                  "follow_up 2024-05-21 10:00 overdue"));
+                  "follow_up 2024-05-21 18:00 pending"));
 }
 
 TEST(Cadence, InvalidAndNotYetCreatedLeadsHaveNoTasks) {
@@ -301,45 +303,48 @@ TEST(Cadence, SpecialDays) {
   // The birthday runs from the day's opening to its closing.
   EXPECT_THAT(Tasks(c, lead, touches, "2024-05-13 12:00"),
               ElementsAre("thank_you 2024-05-02 10:00 overdue",
-                          "follow_up 2024-05-08 10:00 overdue",
+                          "follow_up 2024-05-08 18:00 overdue",
                           "birthday 2024-05-13 18:00 pending"));
   // A touch that day closes it; missed, it stays overdue until the next
   // birthday.
   std::vector<TouchFacts> greeted = touches;
   greeted.push_back(Touch(c, "2024-05-13 16:00", "wechat"));
   EXPECT_THAT(Tasks(c, lead, greeted, "2024-05-13 17:00"),
-              ElementsAre("follow_up 2024-05-20 16:00 pending"));
+              ElementsAre("follow_up 2024-05-20 18:00 pending"));
   EXPECT_THAT(Tasks(c, lead, touches, "2024-05-14 12:00"),
               ElementsAre("thank_you 2024-05-02 10:00 overdue",
-                          "follow_up 2024-05-08 10:00 overdue",
+                          "follow_up 2024-05-08 18:00 overdue",
                           "birthday 2024-05-13 18:00 overdue"));
   // The greeting, and the campaign of the model of interest.
   lead.birthday.reset();
   lead.campaigns = {0};
-  // Two follow-ups missed in a row (due 05-08 and 05-20 16:00): a downgrade
-  // review from 05-20 16:00, 48 business hours: 2 h Monday, 36 h to Friday, 9 h
-  // Saturday, 1 h Sunday.
+  // Two follow-ups missed in a row (due 05-08 and 05-20 18:00): a downgrade
+  // review from 05-20 18:00, a closing, 48 business hours: 9 h a day Tuesday
+  // 05-21 to Saturday 05-25 (45 h), 3 h Sunday.
   EXPECT_THAT(
       Tasks(c, lead, greeted, "2024-06-10 12:00"),
       ElementsAre(
-          "follow_up 2024-05-20 16:00 overdue",
-          "downgrade_review 2024-05-26 10:00 overdue",
+          "follow_up 2024-05-20 18:00 overdue",
+          "downgrade_review 2024-05-26 12:00 overdue",
           "campaign 2024-06-05 18:00 overdue C200 launch",
           "holiday_greeting 2024-06-10 18:00 pending Dragon Boat Festival"));
 }
 
 TEST(Cadence, DeadlineRules) {
   const Cadence c = Make("abcd");
+  // 24 h later is 22:00, after closing: the closing of the next open day.
   EXPECT_EQ(Show(c, *c.EntryDeadline(At(c, "2024-05-13 22:00"))),
-            "2024-05-14 22:00");
+            "2024-05-15 18:00");
   EXPECT_EQ(Show(c, *c.FirstContactDeadline(At(c, "2024-05-13 22:00"))),
             "2024-05-14 10:00");
   absl::StatusOr<std::optional<FollowUpDue>> d =
       c.FollowUpDeadline(At(c, "2024-05-13 22:00"), 3);
   ASSERT_THAT(d, IsOk());
   ASSERT_TRUE(d->has_value());
-  // D: 30 to 90 days; 22:00 is after closing, so both roll to the next morning.
-  EXPECT_EQ(Show(c, (*d)->due), "2024-08-12 09:00");
+  // D: 30 to 90 days. Due on the 90th day, 08-11 (18 days to the end of May,
+  // 30 in June, 31 in July, 11 in August), by its closing; the agenda date is
+  // the 30th day's 22:00, after closing, rolled to the next morning.
+  EXPECT_EQ(Show(c, (*d)->due), "2024-08-11 18:00");
   EXPECT_EQ(Show(c, *(*d)->agenda), "2024-06-13 09:00");
 }
 
@@ -400,14 +405,14 @@ TEST(CadenceAgenda, AgendaMissesDayTasksOnTheirDay) {
 
   // Birthday 12 June. Created and touched twice on 10 June (the greeting of
   // that day is done; the thank-you closed by the second touch); grade B: the
-  // follow-up is due 7 days after 11:00.
+  // follow-up is due 7 days later, on 17 June by 18:00.
   LeadFacts born = Lead(c, "2024-06-10 09:00", kB);
   born.birthday = date::month_day(date::June, date::day(12));
   std::vector<TouchFacts> touches = {Touch(c, "2024-06-10 10:00"),
                                      Touch(c, "2024-06-10 11:00", "wechat")};
   // At midnight the birthday has not begun (it opens at 09:00).
   EXPECT_THAT(Tasks(c, born, touches, "2024-06-12 00:00"),
-              ElementsAre("follow_up 2024-06-17 11:00 pending"));
+              ElementsAre("follow_up 2024-06-17 18:00 pending"));
   EXPECT_THAT(AgendaOf(c, born, touches, "2024-06-11"), ElementsAre());
   EXPECT_THAT(AgendaOf(c, born, touches, "2024-06-12"),
               ElementsAre("birthday 2024-06-12 18:00 pending"));
@@ -418,7 +423,7 @@ TEST(CadenceAgenda, AgendaMissesDayTasksOnTheirDay) {
   // follow-up (due 7 days later), whose window opens that day.
   touches.push_back(Touch(c, "2024-06-12 15:00"));
   EXPECT_THAT(AgendaOf(c, born, touches, "2024-06-12"),
-              ElementsAre("follow_up 2024-06-19 15:00 pending"));
+              ElementsAre("follow_up 2024-06-19 18:00 pending"));
   EXPECT_THAT(AgendaOf(c, born, touches, "2024-06-13"), ElementsAre());
 
   // A greeting on a closed day (Spring Festival, 9-12 February closed): open
@@ -487,8 +492,9 @@ TEST(CadenceAgenda, OnAgendaJudgesTheDayFromMidnightToMidnight) {
 
 TEST(CadenceAgenda, TheBatchAgendaIsEachLeadsAgenda) {
   const Cadence c = Make("oabc");
-  // A (20 days: grade B) touched twice on 3 June: follow-up due 10 June 11:00;
-  // birthday 10 June. B created 10 June 10:00: first contact by 11:00.
+  // A (20 days: grade B) touched twice on 3 June: follow-up due 10 June by
+  // 18:00, as is its birthday (at equal due times the follow-up, scheduled
+  // first, is listed first). B created 10 June 10:00: first contact by 11:00.
   absl::StatusOr<LeadTable> leads = LeadTable::FromJson(R"([
     {"lead_id": "A", "created_at": "2024-06-03T09:00:00+08:00",
      "channel": "website", "purchase_within_days": 20,
@@ -524,11 +530,11 @@ TEST(CadenceAgenda, TheBatchAgendaIsEachLeadsAgenda) {
   };
   EXPECT_THAT(lines("2024-06-09"), ElementsAre());
   EXPECT_THAT(lines("2024-06-10"),
-              ElementsAre("0 follow_up 2024-06-10 11:00 pending",
+              ElementsAre("0 follow_up 2024-06-10 18:00 pending",
                           "0 birthday 2024-06-10 18:00 pending",
                           "1 first_contact 2024-06-10 11:00 pending"));
   EXPECT_THAT(lines("2024-06-11"),
-              ElementsAre("0 follow_up 2024-06-10 11:00 overdue",
+              ElementsAre("0 follow_up 2024-06-10 18:00 overdue",
                           "0 birthday 2024-06-10 18:00 overdue",
                           "1 first_contact 2024-06-10 11:00 overdue"));
 }
@@ -692,6 +698,197 @@ TEST(Cadence, DeadlineRulesReportEstimates) {
   ASSERT_THAT(by, IsOk());
   EXPECT_FALSE(by->has_value());
   EXPECT_FALSE(estimated);
+
+// A one-grade policy on `calendar` whose thank-you, callback and entry SLAs
+// (24 h, calendar clock) use `closed` and whose 3-day follow-up uses `due`.
+Cadence WithDeadlineRules(const std::string& calendar,
+                          const std::string& closed, const std::string& due) {
+  const std::string sla =
+      absl::StrCat(R"({"hours": 24, "clock": "calendar", "closed_deadline": ")",
+                   closed, R"("})");
+  const std::string text = absl::StrCat(
+      R"({"grades": ["hot"], "rules": [{"id": "default", "grade": "hot"}],
+          "calendar": {"name": ")",
+      calendar, R"("}, "cadence": {"entry_sla": )", sla,
+      R"(, "thank_you": )", sla, R"(, "callback": {"within": )", sla,
+      R"(}, "follow_up_days": {"hot": {"days": 3, "due": ")", due,
+      R"("}}}})");
+  absl::StatusOr<PolicyLoad> load = Policy::FromJson(text);
+  EXPECT_THAT(load, IsOk());
+  EXPECT_TRUE(load->issues().empty()) << FormatIssue(load->issues().front());
+  absl::StatusOr<Cadence> cadence = Cadence::ForPolicy(*load->policy());
+  EXPECT_THAT(cadence, IsOk());
+  return *cadence;
+}
+
+// cn_showroom: every day 09:00-18:00, closed Chinese New Year's Eve to day 3
+// (2024-02-09 to 02-12, 2025-01-28 to 01-31). cn_office: Monday to Friday
+// 09:00-12:00 and 13:30-18:00, closed on the public holidays, open on the
+// make-up days with Friday's hours (Spring Festival 2024: closed 02-10 to
+// 02-17, Sunday 02-18 worked; 2025: closed 01-28 to 02-04; National Day 2024:
+// closed 10-01 to 10-07, Sunday 09-29 worked; 2025: closed 10-01 to 10-08,
+// Sunday 09-28 worked).
+TEST(CadenceDeadlines, ClosedDeadlineOfEachCalendarClockSla) {
+  struct Case {
+    const char* name;
+    const char* calendar;
+    const char* start;  // the SLA starts; it ends 24 h later
+    const char* keep;
+    const char* next_open;
+    const char* end_of_next_open_day;
+  };
+  const Case cases[] = {
+      {"Spring Festival 2024, showroom: lands on New Year's Eve 02-09 10:00",
+       "cn_showroom", "2024-02-08 10:00", "2024-02-09 10:00",
+       "2024-02-13 09:00", "2024-02-13 18:00"},
+      {"Spring Festival 2025, showroom: lands on New Year's Eve 01-28 10:00",
+       "cn_showroom", "2025-01-27 10:00", "2025-01-28 10:00",
+       "2025-02-01 09:00", "2025-02-01 18:00"},
+      {"Spring Festival 2024, office: lands on Saturday 02-10, the make-up "
+       "Sunday 02-18 is the next open day",
+       "cn_office", "2024-02-09 10:00", "2024-02-10 10:00", "2024-02-18 09:00",
+       "2024-02-18 18:00"},
+      {"Spring Festival 2025, office: lands on 01-28, open again Wednesday "
+       "02-05",
+       "cn_office", "2025-01-27 10:00", "2025-01-28 10:00", "2025-02-05 09:00",
+       "2025-02-05 18:00"},
+      {"National Day 2024, office: lands on 10-01, open again Tuesday 10-08",
+       "cn_office", "2024-09-30 10:00", "2024-10-01 10:00", "2024-10-08 09:00",
+       "2024-10-08 18:00"},
+      {"National Day 2025, office: lands on 10-01, open again Thursday 10-09",
+       "cn_office", "2025-09-30 10:00", "2025-10-01 10:00", "2025-10-09 09:00",
+       "2025-10-09 18:00"},
+      {"National Day 2024, showroom: open on 10-01, nothing moves",
+       "cn_showroom", "2024-09-30 10:00", "2024-10-01 10:00",
+       "2024-10-01 10:00", "2024-10-01 10:00"},
+      {"03:00: the same day's opening and closing", "cn_showroom",
+       "2024-05-13 03:00", "2024-05-14 03:00", "2024-05-14 09:00",
+       "2024-05-14 18:00"},
+      {"20:00, after closing: the next day", "cn_showroom", "2024-05-13 20:00",
+       "2024-05-14 20:00", "2024-05-15 09:00", "2024-05-15 18:00"},
+      {"the lunch break: the afternoon opening, the day's closing", "cn_office",
+       "2024-05-13 12:30", "2024-05-14 12:30", "2024-05-14 13:30",
+       "2024-05-14 18:00"},
+      {"a closing time can be met: it stays", "cn_showroom", "2024-05-13 18:00",
+       "2024-05-14 18:00", "2024-05-14 18:00", "2024-05-14 18:00"},
+      {"open time: it stays", "cn_office", "2024-05-13 10:00",
+       "2024-05-14 10:00", "2024-05-14 10:00", "2024-05-14 10:00"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    for (const auto& [mode, expected] :
+         {std::pair<const char*, const char*>{"keep", c.keep},
+          {"next_open", c.next_open},
+          {"end_of_next_open_day", c.end_of_next_open_day}}) {
+      SCOPED_TRACE(mode);
+      const Cadence cadence = WithDeadlineRules(c.calendar, mode, "end_of_day");
+      const Instant start = At(cadence, c.start);
+      const CadenceSettings& s = cadence.policy().cadence();
+      for (const Sla* sla : {&s.thank_you, &s.callback, &s.entry}) {
+        absl::StatusOr<Instant> due = cadence.Deadline(start, *sla);
+        ASSERT_THAT(due, IsOk());
+        EXPECT_EQ(Show(cadence, *due), expected);
+      }
+      EXPECT_EQ(Show(cadence, *cadence.EntryDeadline(start)), expected);
+      // The thank-you task of a lead touched first at `start`.
+      LeadFacts lead = Lead(cadence, c.start, 0);
+      EXPECT_THAT(Tasks(cadence, lead, {Touch(cadence, c.start)}, c.start),
+                  ::testing::Contains(absl::StrCat("thank_you ", expected,
+                                                   " pending")));
+    }
+  }
+}
+
+TEST(CadenceDeadlines, BusinessClockSlasIgnoreTheClosedDeadlineRule) {
+  // 1 business hour from Monday 17:30 on cn_office: 30 min Monday, 30 min
+  // Tuesday morning; a deadline that ends at a closing stays there.
+  const Cadence c = WithDeadlineRules("cn_office", "next_open", "end_of_day");
+  EXPECT_EQ(Show(c, *c.FirstContactDeadline(At(c, "2024-05-13 17:30"))),
+            "2024-05-14 09:30");
+  EXPECT_EQ(Show(c, *c.FirstContactDeadline(At(c, "2024-05-13 17:00"))),
+            "2024-05-13 18:00");
+}
+
+TEST(CadenceDeadlines, FollowUpDueOnItsDay) {
+  struct Case {
+    const char* name;
+    const char* calendar;
+    const char* touch;       // the last touch; the interval is 3 days
+    const char* end_of_day;  // due "end_of_day"
+    const char* exact;       // due "exact"
+  };
+  const Case cases[] = {
+      {"Thursday 17:55 before the Spring Festival 2024, showroom: Sunday "
+       "02-11 is closed, Tuesday 02-13 the first open day",
+       "cn_showroom", "2024-02-08 17:55", "2024-02-13 18:00",
+       "2024-02-13 09:00"},
+      {"Thursday 17:55 before the Mid-Autumn Festival 2024, office: Sunday "
+       "09-15 to Tuesday 09-17 closed, Wednesday 09-18 the first open day",
+       "cn_office", "2024-09-12 17:55", "2024-09-18 18:00", "2024-09-18 09:00"},
+      {"Thursday 17:55 before National Day 2024, office: Sunday 09-29 is a "
+       "make-up workday",
+       "cn_office", "2024-09-26 17:55", "2024-09-29 18:00", "2024-09-29 17:55"},
+      {"National Day 2024, office: Thursday 10-03 closed, Tuesday 10-08 open",
+       "cn_office", "2024-09-30 10:00", "2024-10-08 18:00", "2024-10-08 09:00"},
+      {"Thursday 17:55 before National Day 2025, office: Sunday 09-28 is a "
+       "make-up workday",
+       "cn_office", "2025-09-25 17:55", "2025-09-28 18:00", "2025-09-28 17:55"},
+      {"National Day 2025, office: Friday 10-03 closed, Thursday 10-09 open",
+       "cn_office", "2025-09-30 17:55", "2025-10-09 18:00", "2025-10-09 09:00"},
+      {"Spring Festival 2024, office: Saturday 02-10 closed to 02-17, the "
+       "make-up Sunday 02-18 open",
+       "cn_office", "2024-02-07 10:00", "2024-02-18 18:00", "2024-02-18 09:00"},
+      {"Spring Festival 2025, showroom: Tuesday 01-28 closed to 01-31, "
+       "Saturday 02-01 open",
+       "cn_showroom", "2025-01-25 17:55", "2025-02-01 18:00",
+       "2025-02-01 09:00"},
+      {"Spring Festival 2025, office: Thursday 01-30 closed to 02-04, "
+       "Wednesday 02-05 open",
+       "cn_office", "2025-01-27 10:00", "2025-02-05 18:00", "2025-02-05 09:00"},
+      {"a touch at 03:00: Thursday's closing, or its opening", "cn_showroom",
+       "2024-05-13 03:00", "2024-05-16 18:00", "2024-05-16 09:00"},
+      {"a touch at 20:00: the day's closing comes before the exact instant",
+       "cn_showroom", "2024-05-13 20:00", "2024-05-16 18:00",
+       "2024-05-17 09:00"},
+      {"due on the last covered day of cn_showroom", "cn_showroom",
+       "2035-12-28 10:00", "2035-12-31 18:00", "2035-12-31 10:00"},
+      {"due past cn_showroom's coverage (2035-12-31): its weekly hours",
+       "cn_showroom", "2035-12-30 17:55", "2036-01-02 18:00",
+       "2036-01-02 17:55"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    for (const auto& [mode, expected] :
+         {std::pair<const char*, const char*>{"end_of_day", c.end_of_day},
+          {"exact", c.exact}}) {
+      SCOPED_TRACE(mode);
+      const Cadence cadence =
+          WithDeadlineRules(c.calendar, "end_of_next_open_day", mode);
+      const Instant touch = At(cadence, c.touch);
+      absl::StatusOr<std::optional<FollowUpDue>> due =
+          cadence.FollowUpDeadline(touch, 0);
+      ASSERT_THAT(due, IsOk());
+      ASSERT_TRUE(due->has_value());
+      EXPECT_EQ(Show(cadence, (*due)->due), expected);
+      EXPECT_FALSE((*due)->agenda.has_value());
+      // The KPI engine's rule gives the same deadline, and none when the
+      // lead's follow-ups ended before it.
+      const Instant at = At(cadence, expected);
+      absl::StatusOr<std::optional<Instant>> by =
+          cadence.FollowUpDueBy(touch, 0, at);
+      ASSERT_THAT(by, IsOk());
+      ASSERT_TRUE(by->has_value());
+      EXPECT_EQ(Show(cadence, **by), expected);
+      by = cadence.FollowUpDueBy(touch, 0, at - std::chrono::seconds(1));
+      ASSERT_THAT(by, IsOk());
+      EXPECT_FALSE(by->has_value());
+      // The task a lead has open after that touch.
+      LeadFacts lead = Lead(cadence, c.touch, 0);
+      EXPECT_THAT(Tasks(cadence, lead, {Touch(cadence, c.touch)}, c.touch),
+                  ::testing::Contains(
+                      absl::StrCat("follow_up ", expected, " pending")));
+    }
+  }
 }
 
 }  // namespace

@@ -53,6 +53,12 @@ TEST(PolicyFromJson, MinimalDocumentLoads) {
   EXPECT_EQ(c.first_contact.duration, std::chrono::hours(1));
   EXPECT_EQ(c.first_contact.clock, Clock::kBusiness);
   EXPECT_EQ(c.entry.duration, std::chrono::hours(24));
+  // A document that omits them gets the presets' deadline rules.
+  EXPECT_EQ(c.entry.closed_deadline, ClosedDeadline::kEndOfNextOpenDay);
+  EXPECT_EQ(c.thank_you.closed_deadline, ClosedDeadline::kEndOfNextOpenDay);
+  EXPECT_EQ(c.callback.closed_deadline, ClosedDeadline::kEndOfNextOpenDay);
+  EXPECT_EQ(c.follow_up[0]->due, IntervalDue::kEndOfDay);
+  EXPECT_EQ(c.follow_up[1]->due, IntervalDue::kEndOfDay);
   EXPECT_EQ(policy->calendar().time_zone, "Asia/Shanghai");
   // A document without routing.overflow lets leads overflow, as the presets.
   EXPECT_EQ(policy->routing().overflow, Overflow::kNextDealer);
@@ -233,6 +239,61 @@ TEST(PolicyFromJson, ReportsEachProblemWithPathRuleAndMessage) {
        .path = "/rules/0/when/0/value",
        .rule = "hot",
        .message = "expected a string value, got a number"},
+      {.name = "unknown closed_deadline",
+       .text = Replace(kMinimal, "\"follow_up_days\"",
+                       "\"thank_you\": {\"hours\": 24, \"clock\": "
+                       "\"calendar\", \"closed_deadline\": \"next_opne\"}, "
+                       "\"follow_up_days\""),
+       .severity = Severity::kError,
+       .path = "/cadence/thank_you/closed_deadline",
+       .message = "unknown closed_deadline \"next_opne\"; did you mean "
+                  "\"next_open\"?"},
+      {.name = "closed_deadline far from every choice",
+       .text = Replace(kMinimal, "\"follow_up_days\"",
+                       "\"callback\": {\"within\": {\"hours\": 24, "
+                       "\"closed_deadline\": \"later\"}}, \"follow_up_days\""),
+       .severity = Severity::kError,
+       .path = "/cadence/callback/within/closed_deadline",
+       .message = "unknown closed_deadline \"later\" (expected one of keep, "
+                  "next_open, end_of_next_open_day)"},
+      {.name = "closed_deadline not a string",
+       .text = Replace(kMinimal, "\"follow_up_days\"",
+                       "\"entry_sla\": {\"hours\": 24, \"closed_deadline\": "
+                       "1}, \"follow_up_days\""),
+       .severity = Severity::kError,
+       .path = "/cadence/entry_sla/closed_deadline",
+       .message = "expected a string, got the number 1"},
+      {.name = "closed_deadline on the business clock",
+       .text = Replace(kMinimal, "\"follow_up_days\"",
+                       "\"first_contact_sla\": {\"hours\": 1, \"clock\": "
+                       "\"business\", \"closed_deadline\": \"keep\"}, "
+                       "\"follow_up_days\""),
+       .severity = Severity::kError,
+       .path = "/cadence/first_contact_sla/closed_deadline",
+       .message = "closed_deadline applies to the calendar clock only"},
+      {.name = "unknown due",
+       .text = Replace(kMinimal, "\"hot\": 3",
+                       "\"hot\": {\"days\": 3, \"due\": \"end_of_dya\"}"),
+       .severity = Severity::kError,
+       .path = "/cadence/follow_up_days/hot/due",
+       .message = "unknown due \"end_of_dya\"; did you mean \"end_of_day\"?"},
+      {.name = "interval object without days",
+       .text = Replace(kMinimal, "\"hot\": 3", "\"hot\": {\"due\": \"exact\"}"),
+       .severity = Severity::kError,
+       .path = "/cadence/follow_up_days/hot",
+       .message = "missing required key \"days\""},
+      {.name = "unknown key of an interval object",
+       .text = Replace(kMinimal, "\"hot\": 3",
+                       "\"hot\": {\"days\": 3, \"dues\": \"exact\"}"),
+       .severity = Severity::kError,
+       .path = "/cadence/follow_up_days/hot/dues",
+       .message = "did you mean \"due\"?"},
+      {.name = "reversed interval in an object",
+       .text = Replace(kMinimal, "[14, 30]",
+                       "{\"days\": [30, 14], \"due\": \"exact\"}"),
+       .severity = Severity::kError,
+       .path = "/cadence/follow_up_days/cold/days",
+       .message = "interval bounds are reversed: [30,14]"},
       {.name = "grade without a follow-up interval",
        .text = Replace(kMinimal, "\"hot\": 3, ", ""),
        .severity = Severity::kWarning,
@@ -615,6 +676,67 @@ TEST(PolicyToJson, OverflowIsWrittenAndReadBack) {
   }
 }
 
+TEST(PolicyToJson, DeadlineRulesAreWrittenAndReadBack) {
+  struct Case {
+    const char* closed;  // closed_deadline of thank_you, callback and entry
+    const char* due;     // due of both intervals
+    ClosedDeadline closed_rule;
+    IntervalDue due_rule;
+  };
+  const Case cases[] = {
+      {"keep", "exact", ClosedDeadline::kKeep, IntervalDue::kExact},
+      {"next_open", "end_of_day", ClosedDeadline::kNextOpen,
+       IntervalDue::kEndOfDay},
+      {"end_of_next_open_day", "exact", ClosedDeadline::kEndOfNextOpenDay,
+       IntervalDue::kExact},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(absl::StrCat(c.closed, " ", c.due));
+    const std::string sla = absl::StrCat(
+        "{\"hours\": 24, \"clock\": \"calendar\", \"closed_deadline\": \"",
+        c.closed, "\"}");
+    const std::string text = Replace(
+        kMinimal, "\"follow_up_days\": {\"hot\": 3, \"cold\": [14, 30]}",
+        absl::StrCat("\"entry_sla\": ", sla, ", \"thank_you\": ", sla,
+                     ", \"callback\": {\"within\": ", sla,
+                     "}, \"follow_up_days\": {\"hot\": {\"days\": 3, "
+                     "\"due\": \"",
+                     c.due, "\"}, \"cold\": {\"days\": [14, 30], \"due\": \"",
+                     c.due, "\"}}"));
+    std::vector<Issue> issues = IssuesOf(text);
+    EXPECT_TRUE(issues.empty()) << FormatIssue(issues.front());
+    absl::StatusOr<Policy> policy = Policy::FromJson(text)->policy();
+    ASSERT_THAT(policy, IsOk());
+    const CadenceSettings& cadence = policy->cadence();
+    EXPECT_EQ(cadence.entry.closed_deadline, c.closed_rule);
+    EXPECT_EQ(cadence.thank_you.closed_deadline, c.closed_rule);
+    EXPECT_EQ(cadence.callback.closed_deadline, c.closed_rule);
+    EXPECT_EQ(cadence.follow_up[0],
+              (FollowUpInterval{
+                  .min_days = 3, .max_days = 3, .due = c.due_rule}));
+    EXPECT_EQ(cadence.follow_up[1], (FollowUpInterval{.min_days = 14,
+                                                      .max_days = 30,
+                                                      .due = c.due_rule}));
+    const std::string canonical = policy->ToJson();
+    EXPECT_NE(canonical.find(absl::StrCat(
+                  "\"clock\": \"calendar\",\n      \"closed_deadline\": \"",
+                  c.closed, "\"")),
+              std::string::npos)
+        << canonical;
+    EXPECT_NE(canonical.find(absl::StrCat("\"days\": 3,\n        \"due\": \"",
+                                          c.due, "\"")),
+              std::string::npos)
+        << canonical;
+    // A business-clock SLA has no closed_deadline to write.
+    EXPECT_NE(canonical.find("\"clock\": \"business\"\n"), std::string::npos)
+        << canonical;
+    absl::StatusOr<Policy> again = Policy::FromJson(canonical)->policy();
+    ASSERT_THAT(again, IsOk());
+    EXPECT_EQ(again->cadence(), policy->cadence());
+    EXPECT_EQ(again->ToJson(), canonical);
+  }
+}
+
 TEST(PolicyPreset, UnknownNameIsNotFoundListingThePresets) {
   EXPECT_THAT(Policy::Preset("three_levels"),
               StatusIs(absl::StatusCode::kNotFound,
@@ -673,6 +795,14 @@ TEST(PolicyPreset, PresetsLoadWithoutIssuesAndMatchTheSources) {
               (Sla{std::chrono::hours(24), Clock::kCalendar}));
     EXPECT_EQ(p->cadence().first_contact,
               (Sla{std::chrono::hours(1), Clock::kBusiness}));
+    // The presets state their deadline rules.
+    for (const Sla* sla : {&p->cadence().entry, &p->cadence().thank_you,
+                           &p->cadence().callback}) {
+      EXPECT_EQ(sla->closed_deadline, ClosedDeadline::kEndOfNextOpenDay);
+    }
+    for (const std::optional<FollowUpInterval>& f : p->cadence().follow_up) {
+      EXPECT_EQ(f->due, IntervalDue::kEndOfDay);
+    }
     EXPECT_EQ(p->calendar().name, "cn_showroom");
     EXPECT_EQ(p->calendar().time_zone, "Asia/Shanghai");
     EXPECT_EQ(p->routing().duplicate_window_days, 30);

@@ -9,10 +9,15 @@
 // `as_of`, else pending. The deadline rules are public so that the KPI engine
 // judges timeliness by the same rules:
 //
-//   first_contact deadline = start + SLA           (calendar clock)
-//                          = add_business(start, SLA)   (business clock)
-//   follow_up deadline     = roll_to_open(add_days(touch, max_days(grade after
-//   the touch)))
+//   SLA deadline       = start + SLA                  (calendar clock; in
+//                        closed time, moved by the SLA's closed_deadline:
+//                        kept, next_open(t), or the closing of the day of
+//                        next_open(t))
+//                      = add_business(start, SLA)     (business clock)
+//   follow_up deadline = closing of the first open day on or after
+//                        local_date(touch) + max_days  (due "end_of_day")
+//                      = roll_to_open(add_days(touch, max_days))  ("exact")
+//   (max_days of the grade in force after the touch)
 //
 // The daily agenda of local day D [begin, end) is the schedule at D's last
 // second, keeping each task overdue (due <= begin), due during D, opening
@@ -22,13 +27,16 @@
 //   absl::StatusOr<Cadence> cadence =
 //   Cadence::ForPolicy(*Policy::Preset("abcd"));
 //   cadence->FirstContactDeadline(assigned);   // 1 business hour later
-//   cadence->FollowUpDeadline(touch, grade_a);  // {.agenda = nullopt, .due = 3
-//   days later}
+//   // A touch on Thursday 2024-02-08 17:55, grade A (3 days): Sunday 02-11
+//   // is closed for the Spring Festival, so {.agenda = nullopt, .due =
+//   // Tuesday 2024-02-13 18:00}, the closing of the first open day.
+//   cadence->FollowUpDeadline(touch, grade_a);
 #ifndef LEADKIT_CADENCE_H_
 #define LEADKIT_CADENCE_H_
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -197,7 +205,11 @@ class Cadence {
   // when the deadline rests on the weekly hours of days outside the calendar's
   // coverage under "outside": "estimate" (Calendar, `estimated`).
   //
-  // start + the SLA on its clock.
+  // start + the SLA on its clock; on the calendar clock, a deadline in closed
+  // time moved by sla.closed_deadline (docs/cadence.md).
+  // Example (cn_showroom, 24 h): from 2024-02-08 10:00, Chinese New Year's Eve
+  // 10:00 under kKeep, 2024-02-13 09:00 under kNextOpen, 2024-02-13 18:00
+  // under kEndOfNextOpenDay.
   absl::StatusOr<Instant> Deadline(Instant start, const Sla& sla,
                                    bool* estimated = nullptr) const;
   absl::StatusOr<Instant> EntryDeadline(Instant created_at,
@@ -209,8 +221,8 @@ class Cadence {
   // need not cover it).
   absl::StatusOr<std::optional<Instant>> FollowUpDueBy(
       Instant touch, int grade, Instant end, bool* estimated = nullptr) const;
-  // The follow-up after a touch at `touch` under `grade`; nullopt when the
-  // grade has none.
+  // The follow-up after a touch at `touch` under `grade`, by the interval's
+  // `due` rule; nullopt when the grade has none.
   absl::StatusOr<std::optional<FollowUpDue>> FollowUpDeadline(
       Instant touch, int grade, bool* estimated = nullptr) const;
 
@@ -250,8 +262,17 @@ class Cadence {
       const ScheduleOptions& options = {}) const;
 
  private:
+  // The closing time of the first open day on or after local `day`.
+  absl::StatusOr<Instant> DayDeadline(date::local_days day,
+                                      bool* estimated = nullptr) const;
+
   Policy policy_;
   Calendar calendar_;
+  // Per local day of the calendar's coverage (index: day - coverage_from()),
+  // the closing time of the first open day on or after it, when the policy has
+  // an "end_of_day" interval and the calendar can tell (Instant::max() where
+  // not). Copies share it.
+  std::shared_ptr<const std::vector<Instant>> day_closing_;
 };
 
 }  // namespace leadkit

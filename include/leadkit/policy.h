@@ -109,13 +109,43 @@ enum class Clock { kCalendar, kBusiness };
 // Returns "calendar" or "business".
 absl::string_view ClockName(Clock clock);
 
+// Where a calendar-clock deadline that lands in closed time goes
+// (docs/cadence.md#deadlines-in-closed-time). A deadline lands in closed time
+// when the calendar is closed at it and the second before it (a deadline at a
+// closing time, 18:00, is met by a touch before it).
+enum class ClosedDeadline {
+  kKeep,              // "keep": the instant itself
+  kNextOpen,          // "next_open": the next opening instant
+  kEndOfNextOpenDay,  // "end_of_next_open_day": the closing time of the day
+                      // of that next opening (the first open day at or after
+                      // the instant)
+};
+
+// Returns "keep", "next_open" or "end_of_next_open_day".
+absl::string_view ClosedDeadlineName(ClosedDeadline rule);
+
 // A deadline relative to a start: `duration` counted on `clock`.
 struct Sla {
   std::chrono::seconds duration{0};
   Clock clock = Clock::kCalendar;
+  // Calendar clock only (a business-clock deadline ends in or at the close of
+  // open time): where a deadline in closed time goes. Default: the presets'.
+  ClosedDeadline closed_deadline = ClosedDeadline::kEndOfNextOpenDay;
 
   bool operator==(const Sla&) const = default;
 };
+
+// When a follow-up interval's day falls due (docs/cadence.md). Its day is the
+// local date of the touch plus the interval's days, or the first open day
+// after that date when the date has no open hours.
+enum class IntervalDue {
+  kEndOfDay,  // "end_of_day": the closing time of that open day
+  kExact,     // "exact": the touch's wall time that many days later, rolled
+              // to the next opening when closed
+};
+
+// Returns "end_of_day" or "exact".
+absl::string_view IntervalDueName(IntervalDue due);
 
 // A follow-up interval in days. A single number has min_days == max_days; a
 // range ("every 2 weeks to 1 month") puts the task on the agenda at min_days
@@ -123,6 +153,7 @@ struct Sla {
 struct FollowUpInterval {
   int min_days = 0;
   int max_days = 0;
+  IntervalDue due = IntervalDue::kEndOfDay;  // when max_days falls due
 
   bool is_range() const { return min_days != max_days; }
   bool operator==(const FollowUpInterval&) const = default;

@@ -1,7 +1,8 @@
 """A plain, readable implementation of docs/kpis.md for the presets, lead by lead in Python:
 the test oracle beside the hand-worked examples. Deadlines use leadkit.Calendar (tested on its
-own) and the presets' SLAs: entry within 24 h (calendar clock), first contact within 1 hour
-(business clock)."""
+own) and the presets' SLAs: entry within 24 h (calendar clock; landing in closed time, the
+closing of the next open day), first contact within 1 hour (business clock), follow-ups due by
+the closing of the first open day on or after the touch's date + the interval."""
 
 from __future__ import annotations
 
@@ -20,6 +21,23 @@ def _get(row, column):
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     return value
+
+
+def _closing_of_open_day(cal, day: dt.date, zone: str) -> pd.Timestamp:
+    """The closing time of the first day on or after `day` with open hours."""
+    while not cal.is_workday(day):
+        day += DAY
+    midnight = pd.Timestamp(day).tz_localize(zone).to_pydatetime()
+    open_time = cal.business_between(midnight, midnight + DAY)  # zones without DST here
+    return cal.add_business(cal.next_open(midnight), open_time)
+
+
+def _entry_due(cal, created: pd.Timestamp, zone: str) -> pd.Timestamp:
+    due = created + DAY
+    if cal.is_open(due.to_pydatetime()) or cal.is_open((due - dt.timedelta(seconds=1)).to_pydatetime()):
+        return due
+    reopens = pd.Timestamp(cal.next_open(due.to_pydatetime())).tz_convert(zone)
+    return _closing_of_open_day(cal, reopens.date(), zone)
 
 
 def reference_kpis(leads: pd.DataFrame, touches: pd.DataFrame, surveys: pd.DataFrame | None,
@@ -82,7 +100,7 @@ def reference_kpis(leads: pd.DataFrame, touches: pd.DataFrame, surveys: pd.DataF
             end = lost_at
 
         entered = _get(row, "entered_at") or created
-        entered_ok = entered <= created + DAY
+        entered_ok = entered <= _entry_due(cal, created, zone)
         g["entered_on_time"] += entered_ok
 
         start = _get(row, "assigned_at") or created
@@ -104,8 +122,8 @@ def reference_kpis(leads: pd.DataFrame, touches: pd.DataFrame, surveys: pd.DataF
                 grade_now = t.grade_after
             if grade_now not in intervals:
                 continue
-            deadline = cal.roll_to_open(cal.add_days(t.at.to_pydatetime(),
-                                                     intervals[grade_now][1]))
+            day = t.at.tz_convert(zone).date() + DAY * intervals[grade_now][1]
+            deadline = _closing_of_open_day(cal, day, zone)
             if deadline > end:
                 continue
             g["follow_ups_due"] += 1

@@ -21,7 +21,7 @@ def example():
         "created_at": [ts("2024-06-10 09:00"), ts("2024-06-10 20:00"), ts("2024-06-18 09:00"),
                        ts("2024-06-19 23:30"), ts("2024-06-12 09:00"), ts("2024-06-21 09:00"),
                        ts("2024-06-15 10:00")],
-        "entered_at": [ts("2024-06-10 10:00"), ts("2024-06-11 21:00"), pd.NaT,
+        "entered_at": [ts("2024-06-10 10:00"), ts("2024-06-12 18:30"), pd.NaT,
                        ts("2024-06-20 00:10"), ts("2024-06-14 09:00"), pd.NaT, pd.NaT],
         "channel": ["website"] * 7,
         "name": ["王伟", None, "李娜", "赵敏", None, None, "周平"],
@@ -46,8 +46,10 @@ def example():
 
 # Worked out by hand from the rules of docs/kpis.md:
 # - A1 is clean but shares its phone (13800138000 once normalised) with A2.
-# - A2: no name, model or grade (no purchase date: the policy's default grade C); entered
-#   25 h after collection (due 06-11 20:00), on the next day; collected at 20:00, after hours,
+# - A2: no name, model or grade (no purchase date: the policy's default grade C); its entry
+#   was due 24 h after collection, 06-11 20:00, after closing, so by the closing of the next
+#   open day, 06-12 18:00: entered 18:30 that day, late, and on a later day; collected at
+#   20:00, after hours,
 #   its first-contact hour starts at 09:00 the next day (due 10:00): the 09:30 WeChat message
 #   is on time but not a phone call; it was made by C2, not the lead's C1.
 # - A3: no touch, and its deadline (06-18 10:00) has passed by as_of.
@@ -59,8 +61,8 @@ EXPECTED = [
     ("A2", "missing_name", "name is empty"),
     ("A2", "missing_model", "model is empty"),
     ("A2", "missing_grade", "grade is empty (the policy classifies it C)"),
-    ("A2", "entered_late", "entered 2024-06-11 21:00, due by 2024-06-11 20:00"),
-    ("A2", "entered_next_day", "collected 2024-06-10 20:00, entered 2024-06-11 21:00"),
+    ("A2", "entered_late", "entered 2024-06-12 18:30, due by 2024-06-12 18:00"),
+    ("A2", "entered_next_day", "collected 2024-06-10 20:00, entered 2024-06-12 18:30"),
     ("A2", "first_contact_not_phone", "first touch by wechat at 2024-06-11 09:30"),
     ("A2", "duplicate_phone", "same phone (138****8000) as A1"),
     ("A2", "touch_by_other_consultant",

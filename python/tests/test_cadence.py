@@ -51,15 +51,16 @@ def test_schedule_lists_every_open_task_with_the_contract_columns():
     assert list(tasks.columns)[:6] == ["lead_id", "consultant_id", "task", "due_at", "agenda_at",
                                       "status"]
     # Worked by hand: L1 first contact 1 business hour after Monday 22:00; L2 a walk-in
-    # (callback 24 h) whose visit opened the thank-you (24 h) and a grade A follow-up (2 days);
-    # L3 re-graded B at its second touch (7 days); L4 won, ordered follow-up 7 days after the
+    # (callback 24 h) whose visit opened the thank-you (24 h) and a grade A follow-up (2 days:
+    # by the closing, 18:00, of 05-15); L3 re-graded B at its second touch (7 days: by 18:00 on
+    # Saturday 05-11, the showroom open); L4 won, ordered follow-up 7 days after the
     # last touch; L5 lost, review pending, 48 business hours; L6 invalid: nothing.
     assert rows(tasks) == [
         ("L1", "first_contact", "2024-05-14 10:00", "overdue"),
         ("L2", "callback", "2024-05-14 10:00", "overdue"),
         ("L2", "thank_you", "2024-05-14 10:30", "overdue"),
-        ("L2", "follow_up", "2024-05-15 10:30", "overdue"),
-        ("L3", "follow_up", "2024-05-11 10:00", "overdue"),
+        ("L2", "follow_up", "2024-05-15 18:00", "overdue"),
+        ("L3", "follow_up", "2024-05-11 18:00", "overdue"),
         ("L4", "order_follow_up", "2024-05-29 11:00", "pending"),
         ("L5", "lost_review", "2024-05-25 13:00", "pending"),
     ]
@@ -82,7 +83,8 @@ def test_range_intervals_have_an_agenda_date():
     tasks = leadkit.schedule(leads, touches, Policy.preset("abcd"), as_of=ts("2024-05-14 12:00"))
     assert len(tasks) == 1
     assert tasks["agenda_at"][0] == ts("2024-05-27 11:00")
-    assert tasks["due_at"][0] == ts("2024-06-12 11:00")
+    # Due on the 30th day, 06-12, by its closing; on the agenda from the 14th day's touch time.
+    assert tasks["due_at"][0] == ts("2024-06-12 18:00")
 
 
 def test_agenda_is_the_day_due_plus_everything_overdue():
@@ -91,16 +93,16 @@ def test_agenda_is_the_day_due_plus_everything_overdue():
     # As of the day's end: L1's first contact and L2's callback and thank-you are due that
     # day; L3's follow-up and L4's first contact are overdue from before. L5 was first
     # contacted that day at 10:00 (done), which opened its thank-you (by 05-15 10:00) and
-    # its next follow-up (grade B, 7 days).
+    # its next follow-up (grade B, 7 days: by 18:00 on 05-21).
     assert [(r.lead_id, r.task, r.due_at.strftime("%m-%d %H:%M"), r.status)
             for r in agenda.itertuples()] == [
         ("L1", "first_contact", "05-14 10:00", "pending"),
         ("L2", "callback", "05-14 10:00", "pending"),
         ("L2", "thank_you", "05-14 10:30", "pending"),
-        ("L3", "follow_up", "05-11 10:00", "overdue"),
+        ("L3", "follow_up", "05-11 18:00", "overdue"),
         ("L4", "first_contact", "05-13 10:00", "overdue"),
         ("L5", "thank_you", "05-15 10:00", "pending"),
-        ("L5", "follow_up", "05-21 10:00", "pending")]
+        ("L5", "follow_up", "05-21 18:00", "pending")]
     mine = leadkit.agenda(frame_leads(), frame_touches(), OABC, day=day, consultant_id="C2")
     assert set(mine["lead_id"]) == {"L2", "L5"}
     d2 = leadkit.agenda(frame_leads(), frame_touches(), OABC, day=day, dealer_id="D2")
@@ -118,7 +120,7 @@ def _with_special_days(greetings=(), campaigns=()):
 def _day_leads(ids, **columns):
     """Leads created 2024-06-03 09:00, grade B (20 days), touched that day at 10:00 and
     again on 06-08 at 10:00: the first contact and thank-you are closed and the next
-    follow-up is due 06-15 10:00, so only special days come on the agenda of 06-09 to
+    follow-up is due 06-15 by 18:00, so only special days come on the agenda of 06-09 to
     06-14."""
     n = len(ids)
     leads = pd.DataFrame({"lead_id": ids, "created_at": [ts("2024-06-03 09:00")] * n,
@@ -168,11 +170,11 @@ def test_regression_agenda_misses_day_tasks_on_their_day():
     assert _agenda_rows(leads, touches, policy, day, dealer_id="D2") == [
         ("K1", "campaign", "06-12 18:00", "pending", "C200 launch")]
     # Greeted on the day at 15:00: done, off the agenda; the touch opens the next
-    # follow-up (7 days), listed the day it opens.
+    # follow-up (7 days: 06-17, by 18:00), listed the day it opens.
     greeted = pd.concat([touches, pd.DataFrame({"lead_id": ["B1"], "at": [ts("2024-06-10 15:00")],
                                                 "method": ["wechat"]})], ignore_index=True)
     assert _agenda_rows(leads, greeted, policy, dt.date(2024, 6, 10)) == [
-        ("B1", "follow_up", "06-17 15:00", "pending", None)]
+        ("B1", "follow_up", "06-17 18:00", "pending", None)]
     assert _agenda_rows(leads, greeted, policy, dt.date(2024, 6, 11)) == []
 
 
@@ -437,3 +439,95 @@ def test_agenda_marks_and_counts_estimated_rows():
 def test_covered_schedules_do_not_warn():
     tasks = leadkit.schedule(frame_leads(), frame_touches(), OABC, as_of=ts("2024-05-15 12:00"))
     assert not tasks["estimated"].any()
+
+
+def _with_rules(base, closed=None, due=None, calendar=None):
+    """`base` with every calendar-clock SLA's closed_deadline, every interval's due and the
+    calendar set as given."""
+    import json
+    doc = json.loads(base.to_json())
+    cadence = doc["cadence"]
+    if closed:
+        for sla in (cadence["entry_sla"], cadence["thank_you"], cadence["callback"]["within"]):
+            sla["closed_deadline"] = closed
+    if due:
+        for interval in cadence["follow_up_days"].values():
+            interval["due"] = due
+    if calendar:
+        doc["calendar"]["name"] = calendar
+    return Policy.from_json(json.dumps(doc))
+
+
+# 24 hours after `start` lands in closed time; the deadline under keep, next_open and
+# end_of_next_open_day, worked out from presets/calendars/*.json (cn_showroom: every day
+# 09:00-18:00, closed New Year's Eve to day 3; cn_office: weekdays 09:00-12:00 and 13:30-18:00,
+# closed on public holidays, make-up days worked).
+CLOSED_CASES = [
+    ("cn_showroom", "2024-02-08 10:00", "2024-02-09 10:00", "2024-02-13 09:00", "2024-02-13 18:00"),
+    ("cn_showroom", "2025-01-27 10:00", "2025-01-28 10:00", "2025-02-01 09:00", "2025-02-01 18:00"),
+    ("cn_office", "2024-02-09 10:00", "2024-02-10 10:00", "2024-02-18 09:00", "2024-02-18 18:00"),
+    ("cn_office", "2025-01-27 10:00", "2025-01-28 10:00", "2025-02-05 09:00", "2025-02-05 18:00"),
+    ("cn_office", "2024-09-30 10:00", "2024-10-01 10:00", "2024-10-08 09:00", "2024-10-08 18:00"),
+    ("cn_office", "2025-09-30 10:00", "2025-10-01 10:00", "2025-10-09 09:00", "2025-10-09 18:00"),
+    ("cn_showroom", "2024-05-13 03:00", "2024-05-14 03:00", "2024-05-14 09:00", "2024-05-14 18:00"),
+]
+
+
+@pytest.mark.parametrize("calendar,start,keep,next_open,end_of_day", CLOSED_CASES)
+def test_calendar_clock_deadlines_in_closed_time(calendar, start, keep, next_open, end_of_day):
+    leads = pd.DataFrame({"lead_id": ["N1"], "created_at": [ts(start)], "channel": ["showroom"],
+                          "grade": ["C"]})
+    touches = pd.DataFrame({"lead_id": ["N1"], "at": [ts(start)], "method": ["visit"]})
+    for rule, expected in [("keep", keep), ("next_open", next_open),
+                           ("end_of_next_open_day", end_of_day)]:
+        policy = _with_rules(OABC, closed=rule, calendar=calendar)
+        tasks = leadkit.schedule(leads, touches, policy, as_of=ts(start))
+        due = {r.task: r.due_at.strftime("%Y-%m-%d %H:%M") for r in tasks.itertuples()}
+        # The showroom walk-in's callback (from created_at) and the visit's thank-you.
+        assert (rule, due["callback"], due["thank_you"]) == (rule, expected, expected)
+        kpi = leadkit.lead_kpis(leads, touches, policy, as_of=ts(start))
+        assert kpi["entry_due_at"][0].strftime("%Y-%m-%d %H:%M") == expected
+
+
+# A touch, then a 3-day interval (abcd's grade A): due under end_of_day and exact.
+DUE_CASES = [
+    # Thursday 17:55 before the Spring Festival: Sunday 02-11 closed, Tuesday 02-13 open.
+    ("cn_showroom", "2024-02-08 17:55", "2024-02-13 18:00", "2024-02-13 09:00"),
+    ("cn_showroom", "2025-01-25 17:55", "2025-02-01 18:00", "2025-02-01 09:00"),
+    ("cn_office", "2024-02-07 10:00", "2024-02-18 18:00", "2024-02-18 09:00"),
+    ("cn_office", "2025-01-27 10:00", "2025-02-05 18:00", "2025-02-05 09:00"),
+    # Thursday 17:55 before National Day: Sunday 09-29 (2024) and 09-28 (2025) are make-up days.
+    ("cn_office", "2024-09-26 17:55", "2024-09-29 18:00", "2024-09-29 17:55"),
+    ("cn_office", "2025-09-25 17:55", "2025-09-28 18:00", "2025-09-28 17:55"),
+    ("cn_office", "2024-09-30 10:00", "2024-10-08 18:00", "2024-10-08 09:00"),
+    ("cn_office", "2025-09-30 17:55", "2025-10-09 18:00", "2025-10-09 09:00"),
+    ("cn_showroom", "2024-05-13 03:00", "2024-05-16 18:00", "2024-05-16 09:00"),
+]
+
+
+@pytest.mark.parametrize("calendar,touch,end_of_day,exact", DUE_CASES)
+def test_follow_up_due_on_its_day(calendar, touch, end_of_day, exact):
+    leads = pd.DataFrame({"lead_id": ["T1"], "created_at": [ts(touch)], "channel": ["website"],
+                          "grade": ["A"]})
+    touches = pd.DataFrame({"lead_id": ["T1"], "at": [ts(touch)], "method": ["phone"]})
+    for due, expected in [("end_of_day", end_of_day), ("exact", exact)]:
+        policy = _with_rules(Policy.preset("abcd"), due=due, calendar=calendar)
+        tasks = leadkit.schedule(leads, touches, policy, as_of=ts(touch))
+        follow_up = tasks[tasks["task"] == "follow_up"]["due_at"]
+        assert (due, follow_up.iloc[0].strftime("%Y-%m-%d %H:%M")) == (due, expected)
+
+
+def test_a_touch_on_the_due_day_after_the_exact_hour_is_on_time():
+    # Thursday 17:55, 3 days: due Tuesday 02-13 by 18:00 (end_of_day). A call on Tuesday at
+    # 15:00 is on time; under exact (due 09:00) it is late.
+    leads = pd.DataFrame({"lead_id": ["T1"], "created_at": [ts("2024-02-08 17:00")],
+                          "channel": ["website"], "grade": ["A"]})
+    touches = pd.DataFrame({"lead_id": ["T1", "T1"], "method": ["phone", "phone"],
+                            "at": [ts("2024-02-08 17:55"), ts("2024-02-13 15:00")]})
+    as_of = ts("2024-02-14 12:00")
+    on_time = {}
+    for due in ["end_of_day", "exact"]:
+        policy = _with_rules(Policy.preset("abcd"), due=due)
+        kpi = leadkit.lead_kpis(leads, touches, policy, as_of=as_of)
+        on_time[due] = (int(kpi["follow_ups_due"][0]), int(kpi["follow_ups_on_time"][0]))
+    assert on_time == {"end_of_day": (1, 1), "exact": (1, 0)}

@@ -238,3 +238,76 @@ def test_policy_check_prints_the_shadow_warning(tmp_path, capsys):
         "takes every lead it would (purchase_within_days <= 15 implies purchase_within_days <= 30)",
         "0 error(s), 1 warning(s)",
     ]
+
+
+@pytest.mark.parametrize("name", Policy.presets())
+def test_presets_state_their_deadline_rules(name):
+    from conftest import ROOT
+    source = json.loads((ROOT / "presets" / "policies" / f"{name}.json").read_text("utf-8"))
+    cadence = source["cadence"]
+    for sla in (cadence["entry_sla"], cadence["thank_you"], cadence["callback"]["within"]):
+        assert sla["clock"] == "calendar"
+        assert sla["closed_deadline"] == "end_of_next_open_day"
+    for sla in (cadence["first_contact_sla"], cadence["lost_review"],
+                cadence["downgrade_review"]["within"]):
+        assert "closed_deadline" not in sla
+    assert {interval["due"] for interval in cadence["follow_up_days"].values()} == {"end_of_day"}
+    # The canonical document writes the same values (and the empty lists the sources omit).
+    written = json.loads(Policy.preset(name).to_json())["cadence"]
+    assert written == {"greetings": [], "campaigns": [], **cadence}
+
+
+def test_a_document_without_the_deadline_rules_gets_the_presets():
+    written = json.loads(Policy.from_json(json.dumps(MINIMAL)).to_json())["cadence"]
+    assert written["thank_you"] == {"hours": 24, "clock": "calendar",
+                                    "closed_deadline": "end_of_next_open_day"}
+    assert written["callback"]["within"]["closed_deadline"] == "end_of_next_open_day"
+    assert written["entry_sla"]["closed_deadline"] == "end_of_next_open_day"
+    assert written["first_contact_sla"] == {"hours": 1, "clock": "business"}
+    assert written["follow_up_days"] == {"hot": {"days": 3, "due": "end_of_day"},
+                                         "cold": {"days": [14, 30], "due": "end_of_day"}}
+
+
+@pytest.mark.parametrize("cadence,path,message", [
+    ({"thank_you": {"hours": 24, "closed_deadline": "next_opne"}},
+     "/cadence/thank_you/closed_deadline",
+     'unknown closed_deadline "next_opne"; did you mean "next_open"?'),
+    ({"callback": {"within": {"hours": 24, "clock": "calendar", "closed_deadline": "soon"}}},
+     "/cadence/callback/within/closed_deadline",
+     'unknown closed_deadline "soon" (expected one of keep, next_open, end_of_next_open_day)'),
+    ({"lost_review": {"hours": 48, "clock": "business", "closed_deadline": "keep"}},
+     "/cadence/lost_review/closed_deadline",
+     "closed_deadline applies to the calendar clock only"),
+    ({"follow_up_days": {"hot": {"days": 3, "due": "exatc"}, "cold": 14}},
+     "/cadence/follow_up_days/hot/due", 'unknown due "exatc"; did you mean "exact"?'),
+    ({"follow_up_days": {"hot": {"dayz": 3}, "cold": 14}},
+     "/cadence/follow_up_days/hot/dayz", 'unknown key "dayz"; did you mean "days"?'),
+])
+def test_deadline_rule_problems_name_their_path(cadence, path, message):
+    doc = json.loads(json.dumps(MINIMAL))
+    doc["cadence"].update(cadence)
+    with pytest.raises(PolicyError) as caught:
+        Policy.from_json(json.dumps(doc))
+    assert any(i.path == path and message in i.message for i in caught.value.issues), \
+        [str(i) for i in caught.value.issues]
+
+
+def test_deadline_rules_round_trip():
+    doc = json.loads(json.dumps(MINIMAL))
+    doc["cadence"].update({
+        "thank_you": {"hours": 24, "clock": "calendar", "closed_deadline": "keep"},
+        "callback": {"channels": [], "within": {"minutes": 90, "clock": "calendar",
+                                                "closed_deadline": "next_open"}},
+        "follow_up_days": {"hot": {"days": 3, "due": "exact"}, "cold": [14, 30]}})
+    policy = Policy.from_json(json.dumps(doc))
+    text = policy.to_json()
+    written = json.loads(text)["cadence"]
+    assert written["thank_you"]["closed_deadline"] == "keep"
+    assert written["callback"]["within"] == {"minutes": 90, "clock": "calendar",
+                                             "closed_deadline": "next_open"}
+    assert written["follow_up_days"] == {"hot": {"days": 3, "due": "exact"},
+                                         "cold": {"days": [14, 30], "due": "end_of_day"}}
+    again = Policy.from_json(text)
+    assert again == policy
+    assert again.to_json() == text
+    assert again != Policy.from_json(json.dumps(MINIMAL))

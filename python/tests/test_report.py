@@ -106,7 +106,8 @@ def test_first_contact_minutes_take_the_kpi_engines_start_touch_and_deadline():
 
 def test_first_contact_sla_minutes_on_a_calendar_clock_are_each_leads_deadline():
     doc = json.loads(ABCD.to_json())
-    doc["cadence"]["first_contact_sla"] = {"hours": 2, "clock": "calendar"}
+    doc["cadence"]["first_contact_sla"] = {"hours": 2, "clock": "calendar",
+                                           "closed_deadline": "keep"}
     policy = leadkit.Policy.from_json(json.dumps(doc))
     leads = pd.DataFrame({"lead_id": ["L1", "L2"],
                           "created_at": [ts("2025-03-04 10:00"), ts("2025-03-04 17:00")]})
@@ -114,12 +115,19 @@ def test_first_contact_sla_minutes_on_a_calendar_clock_are_each_leads_deadline()
                             "at": [ts("2025-03-04 11:00"), ts("2025-03-05 09:30")],
                             "method": ["phone", "phone"]})
     got = plot.first_contact_minutes(leads, touches, policy)
-    # L1 is due at 12:00: 120 open minutes. L2 is due at 19:00, of which 17:00-18:00 is
-    # open: 60; touched after 60 + 30 open minutes, late.
+    # L1 is due at 12:00: 120 open minutes. L2 is due at 19:00 (kept, though closed), of
+    # which 17:00-18:00 is open: 60; touched after 60 + 30 open minutes, late.
     assert got["sla_minutes"].tolist() == [120, 60]
     assert got["business_minutes"].tolist() == [60, 90]
     assert got["on_time"].tolist() == [True, False]
     assert plot._sla_line(got) == 60  # nearest-rank median of 60 and 120
+    # Under the default closed_deadline (end_of_next_open_day) L2's 19:00 moves to the
+    # closing of the next open day, 03-05 18:00: 60 + 540 open minutes; the 09:30 touch is
+    # on time.
+    doc["cadence"]["first_contact_sla"] = {"hours": 2, "clock": "calendar"}
+    got = plot.first_contact_minutes(leads, touches, leadkit.Policy.from_json(json.dumps(doc)))
+    assert got["sla_minutes"].tolist() == [120, 600]
+    assert got["on_time"].tolist() == [True, True]
 
 
 def test_traffic_counts_are_showroom_by_hour():

@@ -45,6 +45,10 @@ def test_lead_fields_match_the_library():
     lambda d: d["rules"][0].update(when=[{"field": "model", "op": "in", "value": "C200"}]),
     lambda d: d["cadence"].update(entry_sla={"hours": 1, "minutes": 5}),
     lambda d: d["cadence"]["follow_up_days"].update(high=0),
+    lambda d: d["cadence"]["thank_you"].update(closed_deadline="next_opne"),
+    lambda d: d["cadence"]["first_contact_sla"].update(closed_deadline="next_open"),
+    lambda d: d["cadence"]["follow_up_days"].update(high={"days": 3, "due": "end_of_dya"}),
+    lambda d: d["cadence"]["follow_up_days"].update(high={"due": "exact"}),
     lambda d: d["routing"].update(overflow="next_dealr"),
     lambda d: d["routing"].update(overflow=True),
 ])
