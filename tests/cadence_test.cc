@@ -595,9 +595,12 @@ TEST(Cadence, ScheduleNeverFailsBatchPastCoverage) {
     std::vector<std::string> tasks;   // "row task due [agenda] [estimated]"
     std::vector<std::string> errors;  // "table row: message"
   };
+  // Follow-ups are due at the end of their day (the presets' `due`): L2's
+  // (A, 3 days) on Friday 2026-12-04 at 18:00; L1's (D, at most 90 days) on
+  // Sunday 2027-01-31, so at the close of Monday 2027-02-01.
   const std::vector<std::string> computed = {
       "0 thank_you 2026-11-03 10:00", "1 thank_you 2026-12-02 10:00",
-      "1 follow_up 2026-12-04 10:00"};
+      "1 follow_up 2026-12-04 18:00"};
   const Case cases[] = {
       {.outside = "error",
        .collect = false,
@@ -610,16 +613,16 @@ TEST(Cadence, ScheduleNeverFailsBatchPastCoverage) {
       {.outside = "weekly",
        .collect = false,
        .tasks = {"0 thank_you 2026-11-03 10:00",
-                 "0 follow_up 2027-02-01 09:00 agenda 2026-12-02 10:00",
+                 "0 follow_up 2027-02-01 18:00 agenda 2026-12-02 10:00",
                  "1 thank_you 2026-12-02 10:00",
-                 "1 follow_up 2026-12-04 10:00"}},
+                 "1 follow_up 2026-12-04 18:00"}},
       {.outside = "estimate",
        .collect = false,
        .tasks = {"0 thank_you 2026-11-03 10:00",
-                 "0 follow_up 2027-02-01 09:00 agenda 2026-12-02 10:00 "
+                 "0 follow_up 2027-02-01 18:00 agenda 2026-12-02 10:00 "
                  "estimated",
                  "1 thank_you 2026-12-02 10:00",
-                 "1 follow_up 2026-12-04 10:00"}},
+                 "1 follow_up 2026-12-04 18:00"}},
   };
   for (const Case& c : cases) {
     const std::string name =
@@ -672,18 +675,20 @@ TEST(Cadence, DeadlineRulesReportEstimates) {
   due = c.FirstContactDeadline(At(c, "2026-12-31 16:30"), &estimated);
   EXPECT_EQ(Show(c, *due), "2026-12-31 17:30");
   EXPECT_FALSE(estimated);
-  // The entry SLA runs on the calendar clock: no calendar, no estimate.
+  // The entry SLA runs on the calendar clock: 24 h later, Friday 2027-01-01
+  // 17:30; whether that instant is open (closed_deadline) is read from the
+  // weekly hours past the coverage, so it is an estimate.
   estimated = false;
   due = c.EntryDeadline(At(c, "2026-12-31 17:30"), &estimated);
   EXPECT_EQ(Show(c, *due), "2027-01-01 17:30");
-  EXPECT_FALSE(estimated);
-  // A follow-up (A: 3 days) from Tuesday 2026-12-29 10:00: Friday 2027-01-01
-  // 10:00, open on the weekly hours.
+  EXPECT_TRUE(estimated);
+  // A follow-up (A: 3 days, due at the end of the day) from Tuesday 2026-12-29
+  // 10:00: Friday 2027-01-01, closing at 18:00 on the weekly hours.
   estimated = false;
   absl::StatusOr<std::optional<FollowUpDue>> follow =
       c.FollowUpDeadline(At(c, "2026-12-29 10:00"), 0, &estimated);
   ASSERT_THAT(follow, IsOk());
-  EXPECT_EQ(Show(c, (*follow)->due), "2027-01-01 10:00");
+  EXPECT_EQ(Show(c, (*follow)->due), "2027-01-01 18:00");
   EXPECT_TRUE(estimated);
   // Due by a later end, it is estimated; past the end it is not due at all.
   estimated = false;
@@ -698,6 +703,7 @@ TEST(Cadence, DeadlineRulesReportEstimates) {
   ASSERT_THAT(by, IsOk());
   EXPECT_FALSE(by->has_value());
   EXPECT_FALSE(estimated);
+}
 
 // A one-grade policy on `calendar` whose thank-you, callback and entry SLAs
 // (24 h, calendar clock) use `closed` and whose 3-day follow-up uses `due`.
