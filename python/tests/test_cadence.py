@@ -364,26 +364,29 @@ def estimated_rows(tasks):
 
 # As of Sunday 2026-12-06 12:00, worked by hand on cn_office's weekly hours past 2026 (Mon-Fri
 # 09:00-12:00, 13:30-18:00). Thank-yous are due 24 h after the touch.
-# abcd (A 3 days, D 30 to 90 days): L1's follow-up 2026-11-02 + 90 days = Sunday 2027-01-31
-# 10:00, rolled to Monday 2027-02-01 09:00 (the defect: it made the batch fail); L3's
-# 2026-12-05 + 90 days = Friday 2027-03-05 10:00. three_level (high 7, low 30 days): L1's
-# 2026-12-02 10:00 is covered, L3's 2026-12-05 + 30 days = Monday 2027-01-04 10:00 is not.
+# abcd (A 3 days, D 30 to 90 days): L1's follow-up 2026-11-02 + 90 days = Sunday 2027-01-31,
+# so due on Monday 2027-02-01 (the defect: it made the batch fail); L3's 2026-12-05 + 90 days =
+# Friday 2027-03-05. three_level (high 7, low 30 days): L1's 2026-12-02 is covered, L3's
+# 2026-12-05 + 30 days = Monday 2027-01-04 is not.
+# Follow-ups are due at the close (18:00) of their due day (the presets' `due`); L3's
+# thank-you (24 h from Saturday 10:00) falls on a closed Sunday, so it is due at the close of
+# Monday 2026-12-07 (the presets' `closed_deadline`).
 PAST_COVERAGE = {
     "abcd": (("A", "D"), [
         ("L1", "thank_you", "2026-11-03 10:00", "overdue", False),
-        ("L1", "follow_up", "2027-02-01 09:00", "pending", True),
+        ("L1", "follow_up", "2027-02-01 18:00", "pending", True),
         ("L2", "thank_you", "2026-12-02 10:00", "overdue", False),
-        ("L2", "follow_up", "2026-12-04 10:00", "overdue", False),
-        ("L3", "thank_you", "2026-12-06 10:00", "overdue", False),
-        ("L3", "follow_up", "2027-03-05 10:00", "pending", True),
+        ("L2", "follow_up", "2026-12-04 18:00", "overdue", False),
+        ("L3", "thank_you", "2026-12-07 18:00", "pending", False),
+        ("L3", "follow_up", "2027-03-05 18:00", "pending", True),
     ]),
     "three_level": (("high", "low"), [
         ("L1", "thank_you", "2026-11-03 10:00", "overdue", False),
-        ("L1", "follow_up", "2026-12-02 10:00", "overdue", False),
+        ("L1", "follow_up", "2026-12-02 18:00", "overdue", False),
         ("L2", "thank_you", "2026-12-02 10:00", "overdue", False),
-        ("L2", "follow_up", "2026-12-08 10:00", "pending", False),
-        ("L3", "thank_you", "2026-12-06 10:00", "overdue", False),
-        ("L3", "follow_up", "2027-01-04 10:00", "pending", True),
+        ("L2", "follow_up", "2026-12-08 18:00", "pending", False),
+        ("L3", "thank_you", "2026-12-07 18:00", "pending", False),
+        ("L3", "follow_up", "2027-01-04 18:00", "pending", True),
     ]),
 }
 
@@ -428,11 +431,11 @@ def test_agenda_marks_and_counts_estimated_rows():
         day = leadkit.agenda(leads, touches, policy, day=dt.date(2027, 1, 4))
     assert estimated_rows(day) == [
         ("L1", "thank_you", "2026-11-03 10:00", "overdue", False),
-        ("L1", "follow_up", "2026-12-02 10:00", "overdue", False),
+        ("L1", "follow_up", "2026-12-02 18:00", "overdue", False),
         ("L2", "thank_you", "2026-12-02 10:00", "overdue", False),
-        ("L2", "follow_up", "2026-12-08 10:00", "overdue", False),
-        ("L3", "thank_you", "2026-12-06 10:00", "overdue", False),
-        ("L3", "follow_up", "2027-01-04 10:00", "pending", True),
+        ("L2", "follow_up", "2026-12-08 18:00", "overdue", False),
+        ("L3", "thank_you", "2026-12-07 18:00", "overdue", False),
+        ("L3", "follow_up", "2027-01-04 18:00", "pending", True),
     ]
 
 
