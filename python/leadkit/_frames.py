@@ -99,16 +99,19 @@ def arrow_frame(table: pa.Table) -> pd.DataFrame:
     return table.to_pandas(types_mapper=wrap, ignore_metadata=True)
 
 
+def _is_arrow_text(dtype) -> bool:
+    """A pandas column dtype holding Arrow strings (``string`` or ``large_string``)."""
+    return isinstance(dtype, pd.ArrowDtype) and (pa.types.is_string(dtype.pyarrow_dtype)
+                                                 or pa.types.is_large_string(dtype.pyarrow_dtype))
+
+
 def _key_dtype(column: pd.Series):
     """The dtype a result column of the same name keeps: the input's categorical, pandas
     string or Arrow string dtype; None for any other."""
     dtype = column.dtype
     if isinstance(dtype, (pd.CategoricalDtype, pd.StringDtype)):
         return dtype
-    if isinstance(dtype, pd.ArrowDtype) and (pa.types.is_string(dtype.pyarrow_dtype)
-                                             or pa.types.is_large_string(dtype.pyarrow_dtype)):
-        return dtype
-    return None
+    return dtype if _is_arrow_text(dtype) else None
 
 
 def restore_key_dtypes(result: Any, sources: Sequence[pd.DataFrame | None]) -> Any:
@@ -362,8 +365,7 @@ def _arrow_strings(series: pd.Series):
     if isinstance(dtype, pd.StringDtype):
         arrow_backed = dtype.storage == "pyarrow"
     elif isinstance(dtype, pd.ArrowDtype):
-        arrow_backed = (pa.types.is_string(dtype.pyarrow_dtype)
-                        or pa.types.is_large_string(dtype.pyarrow_dtype))
+        arrow_backed = _is_arrow_text(dtype)
     else:
         arrow_backed = False
     if not arrow_backed:
