@@ -770,6 +770,24 @@ class Engine {
 using calendar_internal::Engine;
 
 absl::StatusOr<CalendarLoad> Calendar::FromJson(absl::string_view text) {
+  return FromJson(text, CalendarLoadOptions{});
+}
+
+std::vector<std::string> Calendar::FileReferences(absl::string_view text) {
+  std::vector<std::string> refs;
+  const nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
+  if (!doc.is_object() || !doc.contains("extends")) return refs;
+  const nlohmann::json& extends = doc.at("extends");
+  if (extends.is_object() && extends.contains("file") &&
+      extends.at("file").is_string()) {
+    refs.push_back(extends.at("file").get<std::string>());
+  }
+  return refs;
+}
+
+absl::StatusOr<CalendarLoad> Calendar::FromJson(
+    absl::string_view text, const CalendarLoadOptions& options) {
+  (void)options;  // `extends` resolves file references through it
   using calendar_internal::Json;
   CalendarLoad load;
   LEADKIT_ASSIGN_OR_RETURN(

@@ -35,6 +35,8 @@
 
 #include <array>
 #include <chrono>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -95,6 +97,7 @@ struct ExtraWorkday {
 };
 
 struct CalendarData;  // defined in src/
+struct CalendarLoadOptions;
 
 // An immutable, validated calendar. Copies share one precomputed table; every
 // const method is thread-safe.
@@ -104,6 +107,14 @@ class Calendar {
   // an error only for text that is not UTF-8; problems in the document are
   // issues of the CalendarLoad.
   static absl::StatusOr<class CalendarLoad> FromJson(absl::string_view text);
+  // With the calendars the document's file references stand for.
+  static absl::StatusOr<class CalendarLoad> FromJson(
+      absl::string_view text, const CalendarLoadOptions& options);
+
+  // The file references a calendar document names (`extends` with a "file"),
+  // as written, for the caller to read before FromJson. Empty for text that
+  // does not parse (FromJson reports it).
+  static std::vector<std::string> FileReferences(absl::string_view text);
 
   // "cn_office" or "cn_showroom". NotFound for another name.
   static absl::StatusOr<Calendar> Preset(absl::string_view name);
@@ -176,6 +187,15 @@ class Calendar {
   explicit Calendar(std::shared_ptr<const CalendarData> data)
       : data_(std::move(data)) {}
   std::shared_ptr<const CalendarData> data_;
+};
+
+// What a calendar document may name beside itself: the calendars its file
+// references (`"extends": {"file": "base.json"}`) stand for. leadkit never
+// opens a file; the caller reads each reference (Calendar::FileReferences)
+// and supplies the loaded calendar under the reference as written
+// (python/leadkit: Calendar.load resolves them relative to the document).
+struct CalendarLoadOptions {
+  std::map<std::string, Calendar, std::less<>> files;
 };
 
 // What loading a calendar document found: every issue, and the calendar when
