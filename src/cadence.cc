@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "date/date.h"
+#include "json_reader.h"
 #include "lead_batch.h"
 #include "leadkit/classify.h"
 #include "leadkit/internal/status_macros.h"
@@ -411,14 +412,7 @@ absl::string_view TaskName(TaskKind kind) {
 }
 
 absl::StatusOr<Calendar> CalendarForPolicy(const Policy& policy) {
-  LEADKIT_ASSIGN_OR_RETURN(Calendar calendar,
-                           Calendar::Preset(policy.calendar().name));
-  if (calendar.time_zone() == policy.calendar().time_zone) return calendar;
-  // The preset's hours and dates, read as wall times of the policy's zone.
-  nlohmann::json doc = nlohmann::json::parse(calendar.ToJson());
-  doc["time_zone"] = policy.calendar().time_zone;
-  LEADKIT_ASSIGN_OR_RETURN(CalendarLoad load, Calendar::FromJson(doc.dump()));
-  return load.calendar();
+  return policy.business_calendar();
 }
 
 namespace cadence_internal {
@@ -458,13 +452,27 @@ date::local_days DueDay(const Calendar& calendar, Instant touch, int days) {
 }  // namespace
 }  // namespace cadence_internal
 
+struct DealerCalendars {
+  absl::flat_hash_map<std::string, const Cadence*> by_dealer;
+};
+
 absl::StatusOr<Cadence> Cadence::ForPolicy(const Policy& policy) {
   LEADKIT_ASSIGN_OR_RETURN(Calendar calendar, CalendarForPolicy(policy));
   return Cadence(policy, std::move(calendar));
 }
 
 Cadence::Cadence(Policy policy, Calendar calendar)
+    : Cadence(std::move(policy), std::move(calendar), true) {}
+
+Cadence::Cadence(Policy policy, Calendar calendar, bool with_dealer_calendars)
     : policy_(std::move(policy)), calendar_(std::move(calendar)) {
+  if (with_dealer_calendars && !policy_.dealer_calendars().empty()) {
+    auto named = std::make_shared<std::map<std::string, Cadence, std::less<>>>();
+    for (const auto& [name, dealer_calendar] : policy_.dealer_calendars()) {
+      named->emplace(name, Cadence(policy_, dealer_calendar, false));
+    }
+    on_calendar_ = std::move(named);
+  }
   // Day deadlines are looked up, not searched for: one pass over the covered
   // days when a follow-up interval is due at the end of its day.
   bool by_day = false;
@@ -689,12 +697,20 @@ absl::StatusOr<const Column*> Read(const Columns& table,
   return c;
 }
 
+// A column of strings, with or without a dictionary.
+absl::StatusOr<const Column*> ReadStrings(const Columns& table,
+                                          absl::string_view table_name,
+                                          absl::string_view name,
+                                          bool required) {
+  const Column* c = table.Find(name);
+  if (c != nullptr && c->type() == ColumnType::kString) return c;
+  return Read(table, table_name, name, ColumnType::kCode, required);
+}
+
 // An id column: strings, with or without a dictionary.
 absl::StatusOr<const Column*> ReadIds(const Columns& table,
                                       absl::string_view table_name) {
-  const Column* c = table.Find("lead_id");
-  if (c != nullptr && c->type() == ColumnType::kString) return c;
-  return Read(table, table_name, "lead_id", ColumnType::kCode, true);
+  return ReadStrings(table, table_name, "lead_id", true);
 }
 
 std::optional<Instant> InstantAt(const Column* c, int64_t row) {
@@ -844,6 +860,8 @@ absl::StatusOr<LeadRowReader> LeadRowReader::Make(const Policy& policy,
                            Read(leads, "leads", "model", kCode, false));
   LEADKIT_ASSIGN_OR_RETURN(
       r.birthday_, Read(leads, "leads", "birthday", ColumnType::kDate, false));
+  LEADKIT_ASSIGN_OR_RETURN(r.dealer_,
+                           ReadStrings(leads, "leads", "dealer_id", false));
   LEADKIT_ASSIGN_OR_RETURN(r.touch_ids_, ReadIds(touches, "touches"));
   LEADKIT_ASSIGN_OR_RETURN(r.touch_at_,
                            Read(touches, "touches", "at", kTime, true));
@@ -1181,13 +1199,93 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
 
 }  // namespace cadence_internal
 
+const Cadence* Cadence::OnCalendar(absl::string_view name) const {
+  if (on_calendar_ == nullptr) return nullptr;
+  const auto it = on_calendar_->find(name);
+  return it == on_calendar_->end() ? nullptr : &it->second;
+}
+
+absl::StatusOr<Cadence> Cadence::WithDealers(const Columns& dealers) const {
+  using cadence_internal::Quote;
+  using cadence_internal::ReadStrings;
+  LEADKIT_ASSIGN_OR_RETURN(const Column* calendar,
+                           ReadStrings(dealers, "dealers", "calendar", false));
+  Cadence out = *this;
+  out.dealers_ = nullptr;
+  if (calendar == nullptr) return out;
+  LEADKIT_ASSIGN_OR_RETURN(const Column* ids,
+                           ReadStrings(dealers, "dealers", "dealer_id", true));
+  std::vector<absl::string_view> names;
+  if (on_calendar_ != nullptr) {
+    for (const auto& [name, cadence] : *on_calendar_) names.push_back(name);
+  }
+  auto table = std::make_shared<DealerCalendars>();
+  absl::flat_hash_map<std::string, int64_t> row_of;
+  for (int64_t row = 0; row < dealers.num_rows(); ++row) {
+    if (calendar->IsNull(row)) continue;  // the policy's calendar
+    const absl::string_view name = calendar->ViewAt(row);
+    const std::string where = absl::StrCat("dealers row ", row);
+    if (ids->IsNull(row)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": dealer_id is null, but calendar is ", Quote(name)));
+    }
+    const absl::string_view dealer = ids->ViewAt(row);
+    const Cadence* cadence = OnCalendar(name);
+    if (cadence == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": dealer_id ", Quote(dealer), ": unknown calendar ",
+          Quote(name),
+          names.empty()
+              ? std::string("; the policy names no calendars "
+                            "(\"calendars\")")
+              : absl::StrCat(json_internal::Suggestion(name, names),
+                             "; the policy's calendars: ",
+                             absl::StrJoin(names, ", "))));
+    }
+    const auto [it, inserted] =
+        table->by_dealer.emplace(std::string(dealer), cadence);
+    if (!inserted && it->second != cadence) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": dealer_id ", Quote(dealer), " is given calendar ",
+          Quote(name), " and, at row ", row_of[dealer], ", another"));
+    }
+    row_of.emplace(std::string(dealer), row);
+  }
+  if (!table->by_dealer.empty()) out.dealers_ = std::move(table);
+  return out;
+}
+
+const Cadence& Cadence::ForDealer(absl::string_view dealer_id) const {
+  if (dealers_ == nullptr) return *this;
+  const auto it = dealers_->by_dealer.find(dealer_id);
+  return it == dealers_->by_dealer.end() ? *this : *it->second;
+}
+
 absl::StatusOr<ScheduleResult> Cadence::Schedule(
     const Columns& leads, const Columns& touches, Instant as_of,
     const ScheduleOptions& options) const {
-  using cadence_internal::CodeIndex;
-  using cadence_internal::InstantAt;
+  return Run(leads, touches, as_of, nullptr, options);
+}
+
+absl::StatusOr<ScheduleResult> Cadence::Agenda(
+    const Columns& leads, const Columns& touches, date::local_days day,
+    const ScheduleOptions& options) const {
+  // Touches are read up to the latest end of the day among the calendars.
+  Instant as_of = Day(day).as_of();
+  if (dealers_ != nullptr) {
+    for (const auto& [dealer, cadence] : dealers_->by_dealer) {
+      as_of = std::max(as_of, cadence->Day(day).as_of());
+    }
+  }
+  return Run(leads, touches, as_of, &day, options);
+}
+
+absl::StatusOr<ScheduleResult> Cadence::Run(const Columns& leads,
+                                            const Columns& touches,
+                                            Instant as_of,
+                                            const date::local_days* agenda_day,
+                                            const ScheduleOptions& options) const {
   using cadence_internal::Quote;
-  using cadence_internal::Read;
   ScheduleResult result;
   const int64_t n = leads.num_rows();
   result.grades.assign(static_cast<size_t>(n), -1);
@@ -1212,14 +1310,25 @@ absl::StatusOr<ScheduleResult> Cadence::Schedule(
   for (int64_t row = 0; row < n; ++row) {
     const auto r = static_cast<size_t>(row);
     if (batch.rejected[r]) continue;
+    const Cadence& cadence = cadence_internal::LeadCadence(*this, batch, row);
     const LeadFacts facts = batch.Facts(row);
     batch.TouchesOf(row, lead_touches);
+    // The agenda: the end of the day in the lead's calendar.
+    std::optional<AgendaDay> day;
+    Instant lead_as_of = as_of;
+    if (agenda_day != nullptr) {
+      day = cadence.Day(*agenda_day);
+      lead_as_of = day->as_of();
+      while (!lead_touches.empty() && lead_touches.back().at > lead_as_of) {
+        lead_touches.pop_back();
+      }
+    }
     task_errors.clear();
     // Collecting, a task that fails is a row of the errors and the lead's
     // other tasks stay.
     absl::StatusOr<std::vector<Task>> tasks =
         cadence_internal::LeadSchedule(
-            *this, facts, lead_touches, as_of,
+            cadence, facts, lead_touches, lead_as_of,
             options.collect_errors ? &task_errors : nullptr)
             .Run();
     const auto who = [&] {
@@ -1234,6 +1343,10 @@ absl::StatusOr<ScheduleResult> Cadence::Schedule(
           "leads", row, "", absl::StrCat(who(), tasks.status().message())));
       continue;
     }
+    if (day) {
+      cadence_internal::KeepOnAgenda(*tasks, *day,
+                                     [](Task& t) -> Task& { return t; });
+    }
     for (Task& task : *tasks) result.tasks.push_back({row, std::move(task)});
     int g = facts.grade;  // the grade in force at as_of
     for (const TouchFacts& t : lead_touches) {
@@ -1241,18 +1354,6 @@ absl::StatusOr<ScheduleResult> Cadence::Schedule(
     }
     result.grades[r] = g;
   }
-  return result;
-}
-
-absl::StatusOr<ScheduleResult> Cadence::Agenda(
-    const Columns& leads, const Columns& touches, date::local_days day,
-    const ScheduleOptions& options) const {
-  const AgendaDay bounds = Day(day);
-  LEADKIT_ASSIGN_OR_RETURN(ScheduleResult result,
-                           Schedule(leads, touches, bounds.as_of(), options));
-  cadence_internal::KeepOnAgenda(
-      result.tasks, bounds,
-      [](ScheduledTask& t) -> Task& { return t.task; });
   return result;
 }
 

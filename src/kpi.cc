@@ -149,8 +149,10 @@ absl::StatusOr<LeadKpi> LeadRow(const Cadence& cadence, const LeadBatch& batch,
         Instant(std::chrono::seconds(batch.entered->data<int64_t>()[row]));
   }
   batch.TouchesOf(row, scratch.touches);
+  // Its deadlines on its dealer's calendar (Cadence::WithDealers).
   const absl::Status status =
-      EvaluateLead(cadence, lead, entered, scratch.touches, as_of, out);
+      EvaluateLead(cadence_internal::LeadCadence(cadence, batch, row), lead,
+                   entered, scratch.touches, as_of, out);
   if (!status.ok()) {
     return absl::Status(
         status.code(),

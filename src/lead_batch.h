@@ -86,6 +86,7 @@ class LeadRowReader {
   std::optional<int> GradeAfter(int64_t t) const;
 
   const Column* ids() const { return ids_; }
+  const Column* dealer() const { return dealer_; }  // leads.dealer_id
   const Column* created() const { return created_; }
   const Column* touch_ids() const { return touch_ids_; }
   const Column* touch_at() const { return touch_at_; }
@@ -96,7 +97,8 @@ class LeadRowReader {
   const Column *ids_ = nullptr, *created_ = nullptr, *assigned_ = nullptr,
                *won_at_ = nullptr, *delivered_ = nullptr, *lost_at_ = nullptr,
                *status_ = nullptr, *review_ = nullptr, *grade_ = nullptr,
-               *channel_ = nullptr, *model_ = nullptr, *birthday_ = nullptr;
+               *channel_ = nullptr, *model_ = nullptr, *birthday_ = nullptr,
+               *dealer_ = nullptr;
   const Column *touch_ids_ = nullptr, *touch_at_ = nullptr, *method_ = nullptr,
                *grade_after_ = nullptr;
   std::vector<int> status_of_, review_of_, grade_of_, grade_after_of_,
@@ -225,6 +227,18 @@ struct LeadBatch {
   // Lead `row`'s touches by as_of, ordered (TouchBefore), into `out`.
   void TouchesOf(int64_t row, std::vector<TouchFacts>& out) const;
 };
+
+// The cadence lead `row` of the batch is judged by: its dealer's calendar's
+// (Cadence::WithDealers), else `cadence` itself.
+inline const Cadence& LeadCadence(const Cadence& cadence,
+                                  const LeadBatch& batch, int64_t row) {
+  const Column* dealer = batch.reader.dealer();
+  if (!cadence.has_dealer_calendars() || dealer == nullptr ||
+      dealer->IsNull(row)) {
+    return cadence;
+  }
+  return cadence.ForDealer(dealer->ViewAt(row));
+}
 
 // The lead row of each row of another table's lead_id column (not null), -1
 // for an id not in the batch.

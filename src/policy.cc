@@ -905,36 +905,141 @@ class Loader : public json_internal::JsonReader {
     }
   }
 
-  CalendarRef ParseCalendar(const Json& doc) {
-    CalendarRef cal;
-    if (!doc.contains("calendar")) return cal;
-    const std::string path = "/calendar";
-    const Json& j = doc.at("calendar");
-    if (!ExpectObject(j, path)) return cal;
-    static constexpr absl::string_view kKeys[] = {"name", "time_zone"};
-    CheckKeys(j, path, kKeys);
-    if (std::optional<std::string> name = String(j, "name", path, false)) {
-      const std::vector<std::string> presets = Calendar::PresetNames();
-      if (std::find(presets.begin(), presets.end(), *name) == presets.end()) {
-        const std::vector<absl::string_view> names(presets.begin(),
-                                                   presets.end());
-        Error(Child(path, "name"), "",
-              absl::StrCat("unknown calendar ", Quoted(*name),
-                           Suggestion(*name, names)));
-      } else {
-        cal.name = *name;
+  // {"name", "time_zone"} (either may be left out): a preset, possibly read
+  // in another zone — the form the canonical document writes.
+  static bool IsPresetReference(const Json& j) {
+    return j.is_object() &&
+           std::all_of(j.items().begin(), j.items().end(), [](const auto& kv) {
+             return kv.key() == "name" || kv.key() == "time_zone";
+           });
+  }
+
+  // A calendar as a policy names it at `path` (docs/policy.md#calendar): a
+  // preset's name; {"name", "time_zone"}, a preset read in another zone; an
+  // inline calendar document; or {"file": ...}, a calendar the caller
+  // supplied. nullopt after an error issue.
+  std::optional<std::pair<CalendarRef, Calendar>> ResolveCalendar(
+      const Json& j, const std::string& path,
+      const PolicyLoadOptions& options) {
+    if (j.is_string()) return PresetCalendar(j.get<std::string>(), "", path);
+    if (!ExpectObject(j, path)) return std::nullopt;
+    if (j.contains("file")) {
+      static constexpr absl::string_view kKeys[] = {"file"};
+      CheckKeys(j, path, kKeys);
+      std::optional<std::string> file = String(j, "file", path, true);
+      if (!file) return std::nullopt;
+      const auto it = options.calendar_files.find(*file);
+      if (it == options.calendar_files.end()) {
+        Error(Child(path, "file"), "",
+              absl::StrCat("no calendar was loaded for the file reference ",
+                           Quoted(*file),
+                           " (Policy.load reads it relative to the policy "
+                           "file; C++ callers supply it in "
+                           "PolicyLoadOptions::calendar_files)"));
+        return std::nullopt;
+      }
+      return std::make_pair(
+          CalendarRef{it->second.name(), it->second.time_zone()}, it->second);
+    }
+    const bool reference = IsPresetReference(j);
+    if (reference) {
+      std::optional<std::string> name = String(j, "name", path, false);
+      std::optional<std::string> zone = String(j, "time_zone", path, false);
+      if (j.contains("name") && !name) return std::nullopt;
+      if (j.contains("time_zone") && !zone) return std::nullopt;
+      return PresetCalendar(name.value_or(CalendarRef{}.name),
+                            zone.value_or(""), path);
+    }
+    // An inline calendar document: its issues, under `path`.
+    CalendarLoadOptions calendar_options{options.calendar_files};
+    absl::StatusOr<CalendarLoad> load =
+        Calendar::FromJson(j.dump(), calendar_options);
+    if (!load.ok()) {
+      Error(path, "", std::string(load.status().message()));
+      return std::nullopt;
+    }
+    for (const Issue& issue : load->issues()) {
+      Issue moved = issue;
+      moved.path = path + issue.path;
+      issues_.push_back(std::move(moved));
+    }
+    absl::StatusOr<Calendar> calendar = load->calendar();
+    if (!calendar.ok()) return std::nullopt;
+    return std::make_pair(CalendarRef{calendar->name(), calendar->time_zone()},
+                          *calendar);
+  }
+
+  // Preset `name`, its hours and dates read as wall times of `zone` when
+  // that is given and differs.
+  std::optional<std::pair<CalendarRef, Calendar>> PresetCalendar(
+      const std::string& name, const std::string& zone,
+      const std::string& path) {
+    const std::vector<std::string> presets = Calendar::PresetNames();
+    if (std::find(presets.begin(), presets.end(), name) == presets.end()) {
+      const std::vector<absl::string_view> names(presets.begin(),
+                                                 presets.end());
+      Error(json_internal::Child(path, "name"), "",
+            absl::StrCat("unknown calendar ", Quoted(name),
+                         Suggestion(name, names),
+                         "; give a preset's name, a calendar document or "
+                         "{\"file\": ...}"));
+      return std::nullopt;
+    }
+    absl::StatusOr<Calendar> preset = Calendar::Preset(name);
+    if (!preset.ok()) {
+      Error(path, "", std::string(preset.status().message()));
+      return std::nullopt;
+    }
+    if (zone.empty() || zone == preset->time_zone()) {
+      return std::make_pair(CalendarRef{name, preset->time_zone()}, *preset);
+    }
+    absl::StatusOr<const date::time_zone*> found = FindZone(zone);
+    if (!found.ok()) {
+      Error(Child(path, "time_zone"), "", std::string(found.status().message()));
+      return std::nullopt;
+    }
+    nlohmann::json doc = nlohmann::json::parse(preset->ToJson());
+    doc["time_zone"] = zone;
+    absl::StatusOr<CalendarLoad> load = Calendar::FromJson(doc.dump());
+    absl::StatusOr<Calendar> moved =
+        load.ok() ? load->calendar() : absl::StatusOr<Calendar>(load.status());
+    if (!moved.ok()) {
+      Error(Child(path, "time_zone"), "", std::string(moved.status().message()));
+      return std::nullopt;
+    }
+    return std::make_pair(CalendarRef{name, zone}, *moved);
+  }
+
+  // "calendar" and "calendars" into `data`.
+  void ParseCalendars(const Json& doc, const PolicyLoadOptions& options,
+                      PolicyData& data) {
+    if (doc.contains("calendar")) {
+      const Json& j = doc.at("calendar");
+      const bool reference = IsPresetReference(j);
+      if (!reference) data.calendar_doc = j;
+      if (auto resolved = ResolveCalendar(j, "/calendar", options)) {
+        data.calendar = resolved->first;
+        data.business_calendar = resolved->second;
+      }
+    } else if (auto resolved = PresetCalendar(CalendarRef{}.name, "",
+                                              "/calendar")) {
+      data.calendar = resolved->first;
+      data.business_calendar = resolved->second;
+    }
+    if (!doc.contains("calendars")) return;
+    const Json& named = doc.at("calendars");
+    if (!ExpectObject(named, "/calendars")) return;
+    data.calendars_doc = named;
+    for (const auto& [name, spec] : named.items()) {
+      const std::string path = Child("/calendars", name);
+      if (name.empty()) {
+        Error(path, "", "a calendar's name is not empty");
+        continue;
+      }
+      if (auto resolved = ResolveCalendar(spec, path, options)) {
+        data.dealer_calendars.emplace(name, resolved->second);
       }
     }
-    if (std::optional<std::string> zone = String(j, "time_zone", path, false)) {
-      absl::StatusOr<const date::time_zone*> found = FindZone(*zone);
-      if (!found.ok()) {
-        Error(Child(path, "time_zone"), "",
-              std::string(found.status().message()));
-      } else {
-        cal.time_zone = *zone;
-      }
-    }
-    return cal;
   }
 
   RoutingSettings ParseRouting(const Json& doc,
@@ -1215,8 +1320,17 @@ std::string ToCanonicalJson(const PolicyData& d) {
   }
   cadence["campaigns"] = campaigns;
   doc["cadence"] = cadence;
-  doc["calendar"] = {{"name", d.calendar.name},
-                     {"time_zone", d.calendar.time_zone}};
+  // What the document wrote: a preset reference in full, a preset's name, an
+  // inline document or a file reference (never the file's contents).
+  if (d.calendar_doc.is_null()) {
+    doc["calendar"] = {{"name", d.calendar.name},
+                       {"time_zone", d.calendar.time_zone}};
+  } else {
+    doc["calendar"] = OrderedJson::parse(d.calendar_doc.dump());
+  }
+  if (!d.calendars_doc.is_null()) {
+    doc["calendars"] = OrderedJson::parse(d.calendars_doc.dump());
+  }
   OrderedJson high = OrderedJson::array();
   for (int g : d.routing.high_intent_grades) {
     high.push_back(d.grades[static_cast<size_t>(g)]);
@@ -1325,6 +1439,38 @@ absl::string_view OverflowName(Overflow overflow) {
 }
 
 absl::StatusOr<PolicyLoad> Policy::FromJson(absl::string_view text) {
+  return FromJson(text, PolicyLoadOptions{});
+}
+
+std::vector<std::string> Policy::FileReferences(absl::string_view text) {
+  std::vector<std::string> refs;
+  const nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
+  if (!doc.is_object()) return refs;
+  const auto add = [&refs](const nlohmann::json& spec) {
+    if (!spec.is_object()) return;
+    if (spec.contains("file") && spec.at("file").is_string()) {
+      refs.push_back(spec.at("file").get<std::string>());
+    }
+    // An inline calendar document's own references (its `extends`).
+    for (std::string& ref : Calendar::FileReferences(spec.dump())) {
+      refs.push_back(std::move(ref));
+    }
+  };
+  if (doc.contains("calendar")) add(doc.at("calendar"));
+  if (doc.contains("calendars") && doc.at("calendars").is_object()) {
+    for (const auto& [name, spec] : doc.at("calendars").items()) add(spec);
+  }
+  std::vector<std::string> unique;
+  for (std::string& ref : refs) {
+    if (std::find(unique.begin(), unique.end(), ref) == unique.end()) {
+      unique.push_back(std::move(ref));
+    }
+  }
+  return unique;
+}
+
+absl::StatusOr<PolicyLoad> Policy::FromJson(absl::string_view text,
+                                           const PolicyLoadOptions& options) {
   using policy_internal::Json;
   PolicyLoad load;
   LEADKIT_ASSIGN_OR_RETURN(
@@ -1337,7 +1483,7 @@ absl::StatusOr<PolicyLoad> Policy::FromJson(absl::string_view text) {
   static constexpr absl::string_view kKeys[] = {
       "format",  "name",      "description", "grades",
       "rules",   "scoring",   "cadence",     "calendar",
-      "routing", "scorecard", "extra_values"};
+      "routing", "scorecard", "extra_values", "calendars"};
   loader.CheckKeys(doc, "", kKeys);
   auto data = std::make_shared<PolicyData>();
   const int format =
@@ -1363,7 +1509,7 @@ absl::StatusOr<PolicyLoad> Policy::FromJson(absl::string_view text) {
     data->rule_ids.push_back(data->scoring->id);
   }
   data->cadence = loader.ParseCadence(doc, data->grades);
-  data->calendar = loader.ParseCalendar(doc);
+  loader.ParseCalendars(doc, options, *data);
   data->routing = loader.ParseRouting(doc, data->grades);
   data->scorecard = loader.ParseScorecard(doc);
   if (!load.has_errors()) {
@@ -1428,6 +1574,13 @@ std::span<const std::string> Policy::rule_ids() const {
 }
 const CadenceSettings& Policy::cadence() const { return data_->cadence; }
 const CalendarRef& Policy::calendar() const { return data_->calendar; }
+const Calendar& Policy::business_calendar() const {
+  return *data_->business_calendar;
+}
+const std::map<std::string, Calendar, std::less<>>& Policy::dealer_calendars()
+    const {
+  return data_->dealer_calendars;
+}
 const RoutingSettings& Policy::routing() const { return data_->routing; }
 const ScorecardSettings& Policy::scorecard() const { return data_->scorecard; }
 
@@ -1464,7 +1617,9 @@ std::optional<int> Policy::GradeIndex(absl::string_view grade) const {
 
 bool Policy::operator==(const Policy& other) const {
   return data_ == other.data_ ||
-         data_->canonical_json == other.data_->canonical_json;
+         (data_->canonical_json == other.data_->canonical_json &&
+          data_->business_calendar == other.data_->business_calendar &&
+          data_->dealer_calendars == other.data_->dealer_calendars);
 }
 
 bool PolicyLoad::has_errors() const { return HasErrors(issues_); }

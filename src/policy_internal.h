@@ -3,10 +3,14 @@
 #ifndef LEADKIT_SRC_POLICY_INTERNAL_H_
 #define LEADKIT_SRC_POLICY_INTERNAL_H_
 
+#include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "json_reader.h"
+#include "leadkit/calendar.h"
 #include "leadkit/lead.h"
 #include "leadkit/policy.h"
 
@@ -74,6 +78,12 @@ struct PolicyData {
   std::vector<std::string> rule_ids;  // rules' ids, then the scoring id
   CadenceSettings cadence;
   CalendarRef calendar;
+  // The calendars, resolved; and `calendar` and `calendars` as the document
+  // wrote them (null when absent), which ToJson writes back.
+  std::optional<Calendar> business_calendar;
+  std::map<std::string, Calendar, std::less<>> dealer_calendars;
+  json_internal::Json calendar_doc;
+  json_internal::Json calendars_doc;
   RoutingSettings routing;
   ScorecardSettings scorecard;
   // "extra_values": field -> values beyond its documented set, in document

@@ -36,6 +36,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -155,7 +157,7 @@ struct ScheduleResult {
 inline constexpr absl::string_view kCadenceLeadColumns[] = {
     "lead_id",  "created_at", "assigned_at", "won_at",  "delivered_at",
     "lost_at",  "status",     "lost_review", "grade",   "channel",
-    "model",    "birthday",   "entered_at"};
+    "model",    "birthday",   "entered_at", "dealer_id"};
 
 // A local day of the calendar the deadlines are judged in, as the daily agenda
 // sees it (docs/cadence.md, "The daily agenda"): from its local midnight to
@@ -185,21 +187,52 @@ enum class AgendaStatus {
 // 10 June it is pending; of 11 June, overdue; of 9 June, off.
 AgendaStatus OnAgenda(const Task& task, const AgendaDay& day);
 
-// A policy with its calendar: the deadline rules and the task engine.
-// The policy's calendar: its preset, in the policy's calendar time zone (the
-// preset's hours and dates read as wall times there). NotFound when the
-// calendar is unknown.
+// The policy's calendar: Policy::business_calendar() (a preset read in the
+// policy's calendar time zone, an inline document or a file).
 absl::StatusOr<Calendar> CalendarForPolicy(const Policy& policy);
 
+struct DealerCalendars;  // defined in src/
+
+// A policy with its calendar: the deadline rules and the task engine.
+//
+// Per-dealer calendars (docs/policy.md#calendar): the policy may name
+// calendars (`"calendars": {"sh_office": ..., "berlin": ...}`) and a dealers
+// table give each dealer one (column `calendar`). WithDealers gives the
+// cadence that judges each lead of a batch by its dealer's calendar, in that
+// calendar's zone — Schedule, Agenda, and the KPIs (kpi.h) alike:
+//   LEADKIT_ASSIGN_OR_RETURN(Cadence cadence, Cadence::ForPolicy(policy));
+//   LEADKIT_ASSIGN_OR_RETURN(cadence, cadence.WithDealers(dealers));
+//   cadence.Schedule(leads, touches, as_of);  // each lead on its dealer's
 class Cadence {
  public:
-  // The policy with CalendarForPolicy(policy). NotFound when the calendar is
-  // unknown.
+  // The policy with CalendarForPolicy(policy), and a cadence for each of its
+  // dealer calendars.
   static absl::StatusOr<Cadence> ForPolicy(const Policy& policy);
+  // The policy judged on `calendar` (its dealer calendars as ForPolicy's).
   Cadence(Policy policy, Calendar calendar);
 
   const Policy& policy() const { return policy_; }
+  // The calendar the deadlines are judged on when no dealer says otherwise
+  // (and the zone of month and week keys).
   const Calendar& calendar() const { return calendar_; }
+
+  // The cadence judging on the policy's dealer calendar `name`; nullptr for a
+  // name the policy's `calendars` does not give.
+  const Cadence* OnCalendar(absl::string_view name) const;
+
+  // This cadence with the dealers table's calendars: `dealers` needs
+  // dealer_id, and its `calendar` column (strings; null = the policy's
+  // calendar) names one of the policy's `calendars`. A lead (column
+  // dealer_id) of a dealer the table gives a calendar is judged on it; any
+  // other lead on calendar(). InvalidArgument naming the row, the dealer_id
+  // and the name for an unknown calendar, and for a dealer given two
+  // calendars. Without a `calendar` column, *this.
+  absl::StatusOr<Cadence> WithDealers(const Columns& dealers) const;
+  // The cadence a lead of dealer `dealer_id` is judged by (WithDealers): its
+  // dealer's calendar's, else *this.
+  const Cadence& ForDealer(absl::string_view dealer_id) const;
+  // True when WithDealers gave some dealer a calendar of its own.
+  bool has_dealer_calendars() const { return dealers_ != nullptr; }
 
   // The deadline rules take an optional `estimated`, set to true (never reset)
   // when the deadline rests on the weekly hours of days outside the calendar's
@@ -256,7 +289,8 @@ class Cadence {
 
   // The daily agenda of a batch: Schedule at Day(day).as_of(), keeping the
   // tasks OnAgenda lists, each `overdue` as it stands on that day. `grades`
-  // and `errors` are the schedule's.
+  // and `errors` are the schedule's. With dealer calendars, each lead's day
+  // is local day `day` of its dealer's calendar (ForDealer(...).Day(day)).
   absl::StatusOr<ScheduleResult> Agenda(
       const Columns& leads, const Columns& touches, date::local_days day,
       const ScheduleOptions& options = {}) const;
@@ -266,8 +300,23 @@ class Cadence {
   absl::StatusOr<Instant> DayDeadline(date::local_days day,
                                       bool* estimated = nullptr) const;
 
+  Cadence(Policy policy, Calendar calendar, bool with_dealer_calendars);
+
+  // Schedule and Agenda: with `agenda_day`, each lead at the end of that
+  // local day of its calendar, keeping its tasks on that day's agenda.
+  absl::StatusOr<ScheduleResult> Run(const Columns& leads,
+                                     const Columns& touches, Instant as_of,
+                                     const date::local_days* agenda_day,
+                                     const ScheduleOptions& options) const;
+
   Policy policy_;
   Calendar calendar_;
+  // The policy's dealer calendars' cadences, by name (each without dealer
+  // calendars of its own), and after WithDealers the cadence of each dealer
+  // that has one. Copies share them.
+  std::shared_ptr<const std::map<std::string, Cadence, std::less<>>>
+      on_calendar_;
+  std::shared_ptr<const DealerCalendars> dealers_;
   // Per local day of the calendar's coverage (index: day - coverage_from()),
   // the closing time of the first open day on or after it, when the policy has
   // an "end_of_day" interval and the calendar can tell (Instant::max() where

@@ -18,6 +18,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -30,6 +32,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "date/date.h"
+#include "leadkit/calendar.h"
 #include "leadkit/issue.h"
 
 namespace leadkit {
@@ -214,7 +217,10 @@ struct CadenceSettings {
   bool operator==(const CadenceSettings&) const = default;
 };
 
-// Which business calendar the dealer works on, and its time zone (IANA name).
+// Which business calendar the dealer works on, and its time zone (IANA name):
+// a preset's name, or the name of the calendar document the policy gives
+// inline or by file (docs/policy.md#calendar). Policy::business_calendar() is
+// the calendar itself.
 struct CalendarRef {
   std::string name = "cn_showroom";
   std::string time_zone = "Asia/Shanghai";
@@ -262,6 +268,16 @@ std::span<const absl::string_view> ScorecardRates();
 
 struct PolicyData;  // defined in src/
 
+// What a policy document may name beside itself: the calendar files its
+// `calendar`, its `calendars` and their `extends` refer to
+// (`{"file": "calendars/shanghai_2027.json"}`). leadkit never opens a file:
+// the caller reads each reference (Policy::FileReferences) and supplies the
+// loaded calendar under the reference as written (python/leadkit:
+// Policy.load resolves them relative to the policy file).
+struct PolicyLoadOptions {
+  std::map<std::string, Calendar, std::less<>> calendar_files;
+};
+
 // An immutable, validated policy. Copies share one compiled representation;
 // every const method is thread-safe.
 class Policy {
@@ -270,6 +286,16 @@ class Policy {
   // the call itself is wrong (the text is not UTF-8); problems in the document
   // are issues of the PolicyLoad.
   static absl::StatusOr<class PolicyLoad> FromJson(absl::string_view text);
+  // With the calendars the document's file references stand for. A reference
+  // the options lack is an error issue at its path (/calendar/file).
+  static absl::StatusOr<class PolicyLoad> FromJson(
+      absl::string_view text, const PolicyLoadOptions& options);
+
+  // The calendar file references a policy document names, as written, each
+  // once, for the caller to read before FromJson. Empty for text that does
+  // not parse (FromJson reports it).
+  // Example: {"calendar": {"file": "sh_2027.json"}} -> {"sh_2027.json"}
+  static std::vector<std::string> FileReferences(absl::string_view text);
 
   // One of the presets (PresetNames()). NotFound for another name.
   static absl::StatusOr<Policy> Preset(absl::string_view name);
@@ -294,6 +320,12 @@ class Policy {
   std::span<const std::string> rule_ids() const;
   const CadenceSettings& cadence() const;
   const CalendarRef& calendar() const;
+  // The calendar deadlines are judged on: the policy's `calendar` resolved (a
+  // preset read in the policy's zone, an inline document, or a file).
+  const Calendar& business_calendar() const;
+  // The named calendars of `calendars`, by name: a dealer whose `calendar`
+  // column names one has its deadlines judged on it (docs/policy.md#calendar).
+  const std::map<std::string, Calendar, std::less<>>& dealer_calendars() const;
   const RoutingSettings& routing() const;
   const ScorecardSettings& scorecard() const;
   // The values rules may compare a categorical lead field with: its
@@ -307,7 +339,8 @@ class Policy {
   // The lead fields the rules read, in order of first use.
   std::span<const std::string> fields() const;
 
-  // Equal when the canonical documents are equal.
+  // Equal when the canonical documents and the calendars are equal (a file
+  // reference reads the same in two documents whose files differ).
   bool operator==(const Policy& other) const;
 
   const PolicyData& data() const { return *data_; }
