@@ -1239,8 +1239,8 @@ absl::StatusOr<Cadence> Cadence::WithDealers(const Columns& dealers) const {
               ? std::string("; the policy names no calendars "
                             "(\"calendars\")")
               : absl::StrCat(json_internal::Suggestion(name, names),
-                             "; the policy's calendars: ",
-                             absl::StrJoin(names, ", "))));
+                             " The policy's calendars: \"",
+                             absl::StrJoin(names, "\", \""), "\"")));
     }
     const auto [it, inserted] =
         table->by_dealer.emplace(std::string(dealer), cadence);

@@ -981,8 +981,8 @@ class Loader : public json_internal::JsonReader {
       Error(json_internal::Child(path, "name"), "",
             absl::StrCat("unknown calendar ", Quoted(name),
                          Suggestion(name, names),
-                         "; give a preset's name, a calendar document or "
-                         "{\"file\": ...}"));
+                         " A calendar is a preset's name, a calendar "
+                         "document or {\"file\": ...}"));
       return std::nullopt;
     }
     absl::StatusOr<Calendar> preset = Calendar::Preset(name);
