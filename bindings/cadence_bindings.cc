@@ -1,3 +1,4 @@
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,7 +10,20 @@ namespace leadkit::python {
 void RegisterCadence(py::module_& m) {
   py::class_<Cadence>(m, "Cadence")
       .def_property_readonly("calendar",
-                             [](const Cadence& c) { return c.calendar(); });
+                             [](const Cadence& c) { return c.calendar(); })
+      .def_property_readonly("has_dealer_calendars",
+                             &Cadence::has_dealer_calendars);
+
+  m.def(
+      "cadence_with_dealers",
+      [](const Cadence& cadence, int64_t num_dealers,
+         const py::list& dealer_specs) {
+        BatchColumns dealers(num_dealers, dealer_specs);
+        return ValueOrThrow(cadence.WithDealers(dealers.columns()));
+      },
+      py::arg("cadence"), py::arg("num_dealers"), py::arg("dealer_specs"),
+      "The cadence judging each lead on its dealer's calendar (the dealers "
+      "table's `calendar` column).");
 
   m.def(
       "cadence_for_policy",
@@ -39,15 +53,19 @@ void RegisterCadence(py::module_& m) {
       "schedule",
       [](const Cadence& cadence, int64_t num_leads, const py::list& lead_specs,
          int64_t num_touches, const py::list& touch_specs, int64_t as_of,
-         bool collect) {
+         bool collect, std::optional<int64_t> day) {
         BatchColumns leads(num_leads, lead_specs);
         BatchColumns touches(num_touches, touch_specs);
         absl::StatusOr<ScheduleResult> result;
         {
           py::gil_scoped_release release;
-          result = cadence.Schedule(leads.columns(), touches.columns(),
-                                    Instant(std::chrono::seconds(as_of)),
-                                    ScheduleOptions{.collect_errors = collect});
+          const ScheduleOptions options{.collect_errors = collect};
+          result =
+              day ? cadence.Agenda(leads.columns(), touches.columns(),
+                                   date::local_days(date::days(*day)), options)
+                  : cadence.Schedule(leads.columns(), touches.columns(),
+                                     Instant(std::chrono::seconds(as_of)),
+                                     options);
         }
         ThrowIfError(result.status());
         const auto n = static_cast<py::ssize_t>(result->tasks.size());
@@ -90,7 +108,10 @@ void RegisterCadence(py::module_& m) {
       },
       py::arg("cadence"), py::arg("num_leads"), py::arg("leads"),
       py::arg("num_touches"), py::arg("touches"), py::arg("as_of"),
-      py::arg("collect"));
+      py::arg("collect"), py::arg("day") = py::none(),
+      "The open tasks at `as_of`; with `day` (days since 1970-01-01), that "
+      "local day's agenda (Cadence::Agenda; `as_of` unused), `overdue` as "
+      "each task stands on it.");
 
   m.def(
       "agenda_day",
@@ -104,35 +125,6 @@ void RegisterCadence(py::module_& m) {
       "Local day `day` (days since 1970-01-01) of the cadence's calendar: "
       "(begin, end, as_of) in seconds since the epoch.");
 
-  m.def(
-      "agenda_status",
-      [](int64_t begin, int64_t end, const py::array_t<int64_t>& start,
-         const py::array_t<int64_t>& due, const py::array_t<int64_t>& agenda,
-         const py::array_t<uint8_t>& agenda_valid) {
-        const py::ssize_t n = due.size();
-        if (start.size() != n || agenda.size() != n ||
-            agenda_valid.size() != n) {
-          throw py::value_error(
-              "agenda_status: start, due, agenda and agenda_valid differ in "
-              "length");
-        }
-        const AgendaDay day{.begin = Instant(std::chrono::seconds(begin)),
-                            .end = Instant(std::chrono::seconds(end))};
-        py::array_t<int8_t> out(n);
-        for (py::ssize_t i = 0; i < n; ++i) {
-          Task task{.start = Instant(std::chrono::seconds(start.at(i))),
-                    .due = Instant(std::chrono::seconds(due.at(i)))};
-          if (agenda_valid.at(i)) {
-            task.agenda = Instant(std::chrono::seconds(agenda.at(i)));
-          }
-          out.mutable_at(i) = static_cast<int8_t>(OnAgenda(task, day));
-        }
-        return out;
-      },
-      py::arg("begin"), py::arg("end"), py::arg("start"), py::arg("due"),
-      py::arg("agenda"), py::arg("agenda_valid"),
-      "Per task, OnAgenda on the day [begin, end): 0 off, 1 pending, "
-      "2 overdue.");
 }
 
 }  // namespace leadkit::python

@@ -98,7 +98,7 @@ py::dict LeadKpisToDict(const Cadence& cadence, int64_t num_leads,
       contact_due(n), contact_on_time(n), timely(n), contacted(n), estimated(n);
   py::array_t<int32_t> grade(n), current(n), survey(n);
   py::array_t<int64_t> entry_due(n), start(n), due_at(n), first_at(n),
-      minutes(n), follow_due(n), follow_on_time(n);
+      minutes(n), follow_due(n), follow_on_time(n), business(n), allowed(n);
   py::list method;
   for (py::ssize_t i = 0; i < n; ++i) {
     const LeadKpi& r = rows[static_cast<size_t>(i)];
@@ -122,6 +122,8 @@ py::dict LeadKpisToDict(const Cadence& cadence, int64_t num_leads,
     contact_due.mutable_at(i) = r.first_contact_due;
     contact_on_time.mutable_at(i) = r.first_contact_on_time;
     minutes.mutable_at(i) = r.first_contact_minutes.value_or(-1);
+    business.mutable_at(i) = r.first_contact_business.count();
+    allowed.mutable_at(i) = r.first_contact_allowed.count();
     follow_due.mutable_at(i) = r.follow_ups_due;
     follow_on_time.mutable_at(i) = r.follow_ups_on_time;
     timely.mutable_at(i) = r.timely;
@@ -145,6 +147,8 @@ py::dict LeadKpisToDict(const Cadence& cadence, int64_t num_leads,
   out["first_contact_due"] = contact_due;
   out["first_contact_on_time"] = contact_on_time;
   out["first_contact_minutes"] = minutes;
+  out["first_contact_business"] = business;
+  out["first_contact_allowed"] = allowed;
   out["follow_ups_due"] = follow_due;
   out["follow_ups_on_time"] = follow_on_time;
   out["timely"] = timely;

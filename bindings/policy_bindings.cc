@@ -119,6 +119,20 @@ void RegisterPolicy(py::module_& m) {
           "time_zone", [](const Policy& p) { return p.calendar().time_zone; })
       .def_property_readonly("calendar_name",
                              [](const Policy& p) { return p.calendar().name; })
+      .def_property_readonly(
+          "business_calendar",
+          [](const Policy& p) { return p.business_calendar(); },
+          "The calendar deadlines are judged on (the policy's `calendar`).")
+      .def_property_readonly(
+          "dealer_calendars",
+          [](const Policy& p) {
+            py::dict out;
+            for (const auto& [name, calendar] : p.dealer_calendars()) {
+              out[py::str(name)] = calendar;
+            }
+            return out;
+          },
+          "The named calendars of `calendars`: name -> Calendar.")
       .def_property_readonly("follow_up_days", &FollowUpDict)
       .def_property_readonly(
           "scorecard_weights",
@@ -151,16 +165,27 @@ void RegisterPolicy(py::module_& m) {
       .def("__eq__", [](const Policy& a, const Policy& b) { return a == b; });
 
   m.def(
+      "policy_file_references",
+      [](const std::string& text) { return Policy::FileReferences(text); },
+      py::arg("text"),
+      "The calendar file references a policy document names, as written.");
+  m.def(
       "load_policy",
-      [](const std::string& text) {
-        PolicyLoad load = ValueOrThrow(Policy::FromJson(text));
+      [](const std::string& text, const py::dict& files) {
+        PolicyLoadOptions options;
+        for (const auto& [ref, calendar] : files) {
+          options.calendar_files.emplace(py::cast<std::string>(ref),
+                                         py::cast<Calendar>(calendar));
+        }
+        PolicyLoad load = ValueOrThrow(Policy::FromJson(text, options));
         std::vector<Issue> issues(load.issues().begin(), load.issues().end());
         py::object policy = py::none();
         if (!load.has_errors()) policy = py::cast(ValueOrThrow(load.policy()));
         return py::make_tuple(policy, issues);
       },
-      py::arg("text"),
-      "Parses a policy document: (Policy or None, [Issue, ...]).");
+      py::arg("text"), py::arg("files") = py::dict(),
+      "Parses a policy document: (Policy or None, [Issue, ...]). `files`: "
+      "file reference -> Calendar.");
   m.def(
       "preset_policy",
       [](const std::string& name) {

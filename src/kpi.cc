@@ -596,6 +596,19 @@ absl::StatusOr<std::vector<LeadKpi>> LeadKpis(const Cadence& cadence,
     LEADKIT_ASSIGN_OR_RETURN(
         LeadKpi lead,
         kpi_internal::LeadRow(cadence, batch, survey, as_of, row, scratch));
+    if (lead.first_contact_at && !lead.invalid) {
+      // On the clock of the lead's own calendar.
+      const Calendar& calendar =
+          cadence_internal::LeadCadence(cadence, batch, row).calendar();
+      const Instant start = lead.first_contact_start;
+      LEADKIT_ASSIGN_OR_RETURN(
+          lead.first_contact_business,
+          calendar.BusinessBetween(start,
+                                   std::max(start, *lead.first_contact_at)));
+      LEADKIT_ASSIGN_OR_RETURN(
+          lead.first_contact_allowed,
+          calendar.BusinessBetween(start, lead.first_contact_due_at));
+    }
     out.push_back(lead);
   }
   return out;

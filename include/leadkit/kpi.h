@@ -125,6 +125,11 @@ struct LeadKpi {
   bool first_contact_due = false;
   bool first_contact_on_time = false;
   std::optional<int64_t> first_contact_minutes;
+  // LeadKpis only, for a lead contacted by as_of: open time of the lead's
+  // calendar from first_contact_start to the first touch (0 when the touch
+  // came first), and to first_contact_due_at (the deadline on that clock).
+  std::chrono::seconds first_contact_business{0};
+  std::chrono::seconds first_contact_allowed{0};
   int64_t follow_ups_due = 0;
   int64_t follow_ups_on_time = 0;
   bool timely = false;

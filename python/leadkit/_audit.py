@@ -197,7 +197,8 @@ def audit(leads: Any, touches: Any, policy: Policy, *, as_of: Any = None,
     as_of_seconds = _frames.as_of_seconds(as_of, [*lead_specs.values(), *touch_specs.values()],
                                           tz)
     per_lead = lead_kpis(lead_frame, touch_frame, policy,
-                         as_of=pd.Timestamp(as_of_seconds, unit="s", tz="UTC"), tz=tz)
+                         as_of=pd.Timestamp(as_of_seconds, unit="s", tz="UTC"), tz=tz,
+                         dealers=dealers)
     inside = _frames.scope_mask(_frames.check_scope(scope), lead_frame,
                                 _frames.dealers_frame(dealers))
     n = len(lead_frame)

@@ -821,6 +821,23 @@ def dealers_frame(dealers: Any) -> pd.DataFrame | None:
     return frame
 
 
+#: What the cadence reads of the dealers table: each dealer's calendar (docs/policy.md).
+DEALER_CALENDAR_COLUMNS = {"dealer_id": "string", "calendar": "string"}
+
+
+def cadence_for(impl: _core.Policy, dealers: pd.DataFrame | None) -> _core.Cadence:
+    """The policy's cadence; with a (checked) dealers table that has a ``calendar`` column,
+    the one judging each lead on its dealer's calendar, one of the policy's ``calendars``
+    (docs/policy.md, "Calendars per dealer"). An unknown name is a ValueError naming the
+    dealer and the name."""
+    cadence = _core.cadence_for_policy(impl)
+    if dealers is None or "calendar" not in dealers.columns:
+        return cadence
+    specs = table_specs(dealers, DEALER_CALENDAR_COLUMNS, table="dealers",
+                        id_column="dealer_id")
+    return _core.cadence_with_dealers(cadence, len(dealers), specs)
+
+
 def check_scope(scope: Any) -> Scope:
     """The scope to apply: headquarters when None."""
     from ._kpis import Scope

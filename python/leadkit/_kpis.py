@@ -133,7 +133,8 @@ class _Inputs:
             self.as_of = max(latest)
         else:
             self.as_of = _frames.instant_seconds(as_of, "as_of", tz)
-        self.cadence = _core.cadence_for_policy(impl)
+        # Each lead's deadlines on its dealer's calendar when the dealers table gives one.
+        self.cadence = _frames.cadence_for(impl, self.dealers)
 
     def tables(self) -> tuple:
         """The leads, touches and surveys as the core's (rows, specs) arguments."""
@@ -177,7 +178,9 @@ def kpis(leads: Any, touches: Any, policy: Policy, *, surveys=None, dealers=None
     `by` takes lead columns (``channel``, ``dealer_id``, ``consultant_id``, ``model``, ...),
     ``grade`` (at creation), ``current_grade`` (at `as_of`), ``region_id`` (needs `dealers`),
     ``month`` (``YYYY-MM``) and ``week`` (ISO ``YYYY-Www``) of ``created_at`` in the policy's
-    zone. `scope` is a :class:`Scope`. `as_of` defaults to the latest timestamp of the inputs.
+    zone — whatever the dealers' calendars. `scope` is a :class:`Scope`. With `dealers` and
+    its ``calendar`` column, each lead's deadlines are judged on its dealer's calendar
+    (docs/policy.md, "Calendars per dealer"). `as_of` defaults to the latest timestamp of the inputs.
     `threads` splits the leads over threads whose states are merged.
     """
     if int(threads) < 1:
@@ -203,17 +206,28 @@ LEAD_KPI_COLUMNS = [
 ]
 
 
-@_frames.keeps_key_dtypes("leads", "touches", "surveys")
+@_frames.keeps_key_dtypes("leads", "touches", "surveys", "dealers")
 def lead_kpis(leads: Any, touches: Any, policy: Policy, *, surveys=None, as_of=None,
-              tz: str | None = None) -> pd.DataFrame:
+              tz: str | None = None, dealers=None) -> pd.DataFrame:
     """Each lead's part in :func:`kpis` at `as_of`, with the deadlines behind it: one row per
     input lead, in input order (docs/kpis.md, "Lead by lead"). ``counted`` is False for leads
     created after `as_of`; the deadlines and flags hold for counted leads that are not
     invalid (NaT / False / 0 otherwise). Times are in the policy's zone. ``estimated`` is True
     when any of the lead's deadlines lies past the calendar's coverage and rests on its weekly
     hours (the call then warns once, :class:`leadkit.CoverageWarning`; docs/kpis.md, "Past the
-    calendar's coverage")."""
-    inputs = _Inputs(leads, touches, policy, surveys, None, [], tz, as_of)
+    calendar's coverage"). With `dealers` and its ``calendar`` column, each lead's deadlines
+    are judged on its dealer's calendar (docs/policy.md, "Calendars per dealer")."""
+    return _lead_kpis(leads, touches, policy, surveys=surveys, as_of=as_of, tz=tz,
+                      dealers=dealers)[LEAD_KPI_COLUMNS]
+
+
+def _lead_kpis(leads: Any, touches: Any, policy: Policy, *, surveys=None, as_of=None,
+               tz: str | None = None, dealers=None) -> pd.DataFrame:
+    """:func:`lead_kpis`, with two more columns for a contacted lead (0 for the others):
+    ``business_minutes``, whole minutes of its calendar's open time from
+    ``first_contact_start`` to ``first_contact_at``, and ``sla_minutes``, the same to
+    ``first_contact_due_at``."""
+    inputs = _Inputs(leads, touches, policy, surveys, dealers, [], tz, as_of)
     out = _core.lead_kpis(inputs.cadence, *inputs.tables(), inputs.as_of)
     counted = out["counted"].astype(bool)
     valid = counted & ~out["invalid"].astype(bool)
@@ -258,7 +272,9 @@ def lead_kpis(leads: Any, touches: Any, policy: Policy, *, surveys=None, as_of=N
         "surveyed": (survey >= 0) & valid,
         "satisfied": (survey == 1) & valid,
         "estimated": flag("estimated"),
+        "business_minutes": np.where(contacted, out["first_contact_business"] // 60, 0),
+        "sla_minutes": np.where(contacted, out["first_contact_allowed"] // 60, 0),
     })
     calendar = _core.calendar_for_policy(policy._impl)
     warn_estimated(calendar, int(frame["estimated"].sum()), "lead_kpis")
-    return frame[LEAD_KPI_COLUMNS]
+    return frame

@@ -26,12 +26,14 @@ class Policy:
     """An immutable, validated policy (docs/policy.md). Build one with :meth:`preset`,
     :meth:`from_json` or :meth:`load`."""
 
-    __slots__ = ("_impl",)
+    __slots__ = ("_impl", "_files")
 
-    def __init__(self, impl: _core.Policy):
+    def __init__(self, impl: _core.Policy, files: Mapping[str, _core.Calendar] | None = None):
         if not isinstance(impl, _core.Policy):
             raise TypeError("use Policy.preset(), Policy.from_json() or Policy.load()")
         self._impl = impl
+        # The calendars its file references stood for: pickling sends them along.
+        self._files = dict(files or {})
 
     @classmethod
     def presets(cls) -> list[str]:
@@ -44,18 +46,61 @@ class Policy:
         return cls(_core.preset_policy(name))
 
     @classmethod
-    def from_json(cls, text: str | bytes, *, source: str | None = None) -> "Policy":
+    def from_json(cls, text: str | bytes, *, source: str | None = None,
+                  files: Mapping[str, Any] | None = None) -> "Policy":
         """Parses a policy document; raises :class:`PolicyError` carrying every issue when the
-        document has errors. Warnings stay on the policy (``.warnings``)."""
-        impl, issues = _core.load_policy(as_bytes(text))
+        document has errors. Warnings stay on the policy (``.warnings``).
+
+        `files` maps each calendar file reference the document names
+        (``{"file": "calendars/shanghai_2027.json"}``, as written) to its
+        :class:`leadkit.Calendar`; :meth:`load` reads them for you."""
+        supplied = {}
+        for ref, calendar in (files or {}).items():
+            impl = getattr(calendar, "_impl", calendar)
+            if not isinstance(impl, _core.Calendar):
+                raise TypeError(f"files[{ref!r}]: expected a leadkit.Calendar, got "
+                                f"{type(calendar).__name__}")
+            supplied[str(ref)] = impl
+        impl, issues = _core.load_policy(as_bytes(text), supplied)
         if impl is None:
             raise PolicyError(issues, source)
-        return cls(impl)
+        used = _core.policy_file_references(as_bytes(text))
+        return cls(impl, {ref: supplied[ref] for ref in used if ref in supplied})
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Policy":
-        """Reads a policy document from a file (UTF-8)."""
-        return cls.from_json(read_document(path, PolicyError), source=os.fspath(path))
+        """Reads a policy document from a file (UTF-8), and each calendar file it references
+        (``"calendar": {"file": ...}``, in ``calendars`` and in an inline calendar's
+        ``extends``) relative to the policy file's directory (:meth:`Calendar.load`)."""
+        from ._calendar import Calendar, CalendarError
+
+        source = os.fspath(path)
+        text = read_document(path, PolicyError)
+        base = os.path.dirname(os.path.abspath(source))
+        files, failed = {}, {}
+        for ref in _core.policy_file_references(text):
+            resolved = os.path.join(base, ref)
+            try:
+                files[ref] = Calendar.load(resolved)
+            except CalendarError as e:
+                errors = "; ".join(str(i) for i in e.issues if i.severity == "error")
+                failed[ref] = f'calendar file "{resolved}" has errors: {errors}'
+            except OSError as e:
+                failed[ref] = f'calendar file "{resolved}": {e.strerror or e}'
+        try:
+            return cls.from_json(text, source=source, files=files)
+        except PolicyError as e:
+            if not failed:
+                raise
+            # Say why a reference was not loaded where the document names it.
+            issues = []
+            for issue in e.issues:
+                reason = next((why for ref, why in failed.items()
+                               if issue.path.endswith("/file") and f'"{ref}"' in issue.message),
+                              None)
+                issues.append(issue if reason is None else
+                              _core.Issue(issue.severity, issue.path, issue.rule, reason))
+            raise PolicyError(issues, source) from None
 
     def to_json(self) -> str:
         """The canonical document; ``Policy.from_json(p.to_json()) == p``."""
@@ -96,11 +141,21 @@ class Policy:
         return self._impl.calendar_name
 
     def calendar(self):
-        """The :class:`leadkit.Calendar` deadlines count on: the preset `calendar_name` with
-        its hours and dates read as wall times of the policy's `time_zone`."""
+        """The :class:`leadkit.Calendar` deadlines count on: the policy's ``calendar`` — a
+        preset (its hours and dates read as wall times of the policy's `time_zone`), an inline
+        document or a file."""
         from ._calendar import Calendar
 
-        return Calendar(_core.calendar_for_policy(self._impl))
+        return Calendar(self._impl.business_calendar)
+
+    @property
+    def calendars(self) -> dict[str, Any]:
+        """The named calendars of the document's ``calendars`` (name -> :class:`leadkit.Calendar`)
+        a dealers table's ``calendar`` column may name (docs/policy.md, "Calendars per
+        dealer")."""
+        from ._calendar import Calendar
+
+        return {name: Calendar(c) for name, c in self._impl.dealer_calendars.items()}
 
     @property
     def follow_up_days(self) -> dict[str, tuple[int, int]]:
@@ -152,8 +207,9 @@ class Policy:
         return _frames.lead_specs(frame, fields, table="lead", compared=shown)
 
     def __reduce__(self):
-        # Pickled as its canonical document (for process pools and cluster workers).
-        return (Policy.from_json, (self.to_json(),))
+        # Pickled as its canonical document and the calendars its file references stand for
+        # (for process pools and cluster workers).
+        return (_restore, (self.to_json(), {ref: c.to_json() for ref, c in self._files.items()}))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Policy):
@@ -168,3 +224,9 @@ class Policy:
             f"Policy(name={self.name!r}, grades={self.grades!r}, rules={len(self.rule_ids)}, "
             f"warnings={len(self.warnings)})"
         )
+
+
+def _restore(text: str, files: dict[str, str]) -> Policy:
+    """A pickled policy: its document, and its calendar files as their documents."""
+    calendars = {ref: _core.load_calendar(doc)[0] for ref, doc in files.items()}
+    return Policy.from_json(text, files=calendars)

@@ -22,7 +22,10 @@ def _times(seconds: np.ndarray, zone: str, valid: np.ndarray | None = None) -> p
     return times if valid is None else times.where(valid.astype(bool))
 
 
-def _run(leads, touches, policy: Policy, as_of, tz, collect: bool):
+def _run(leads, touches, policy: Policy, as_of, tz, collect: bool, dealers=None,
+         day: _dt.date | None = None):
+    """The schedule at `as_of`, or with `day` that local day's agenda (each lead in its
+    dealer's calendar)."""
     if not isinstance(policy, Policy):
         raise TypeError(f"policy: expected a leadkit.Policy, got {type(policy).__name__}")
     lead_frame = _frames.as_frame(leads, "leads")
@@ -35,7 +38,10 @@ def _run(leads, touches, policy: Policy, as_of, tz, collect: bool):
                                      tz=tz, ids_as_strings=True)
     touch_specs = _frames.table_specs(touch_frame, _TOUCH_COLUMNS, table="touches", tz=tz,
                                       ids_as_strings=True)
-    if as_of is None:
+    cadence = _frames.cadence_for(impl, _frames.dealers_frame(dealers))
+    if day is not None:
+        as_of_seconds = _core.agenda_day(cadence, (day - _dt.date(1970, 1, 1)).days)[2]
+    elif as_of is None:
         latest = [t for t in (_frames.latest_instant(lead_specs),
                               _frames.latest_instant(touch_specs)) if t is not None]
         if not latest:
@@ -43,8 +49,9 @@ def _run(leads, touches, policy: Policy, as_of, tz, collect: bool):
         as_of_seconds = max(latest)
     else:
         as_of_seconds = _frames.instant_seconds(as_of, "as_of", tz)
-    out = _core.schedule(_core.cadence_for_policy(impl), len(lead_frame), lead_specs,
-                         len(touch_frame), touch_specs, as_of_seconds, collect)
+    out = _core.schedule(cadence, len(lead_frame), lead_specs, len(touch_frame), touch_specs,
+                         as_of_seconds, collect,
+                         None if day is None else (day - _dt.date(1970, 1, 1)).days)
     zone = policy.time_zone
     rows = out["lead_row"]
     lead_ids = lead_frame["lead_id"].reset_index(drop=True)
@@ -72,7 +79,7 @@ def _run(leads, touches, policy: Policy, as_of, tz, collect: bool):
 
 
 def schedule(leads: Any, touches: Any, policy: Policy, *, as_of=None, tz: str | None = None,
-             errors: str = "raise"):
+             errors: str = "raise", dealers: Any = None):
     """Every open follow-up task at `as_of` (docs/cadence.md).
 
     `leads` needs ``lead_id`` and ``created_at``; `touches` needs ``lead_id``, ``at`` and
@@ -89,55 +96,45 @@ def schedule(leads: Any, touches: Any, policy: Policy, *, as_of=None, tz: str | 
     row per rejected input row (``table``, ``row``, ``lead_id``, ``column``, ``reason``)
     instead of raising — a task whose deadline cannot be computed is such a row, and the
     lead's other tasks are kept; nothing is dropped silently.
+
+    `dealers` (the dealers table, docs/data.md): when it has a ``calendar`` column, each
+    lead's deadlines are judged on its dealer's calendar — one of the policy's
+    ``calendars`` — in that calendar's zone (docs/policy.md, "Calendars per dealer").
+    Instants are shown in the policy's zone whatever the calendar.
     """
     if errors not in ("raise", "collect"):
         raise ValueError(f'errors: expected "raise" or "collect", got {errors!r}')
-    tasks, rejected, *_ = _run(leads, touches, policy, as_of, tz, errors == "collect")
+    tasks, rejected, *_ = _run(leads, touches, policy, as_of, tz, errors == "collect",
+                               dealers)
     warn_estimated(_core.calendar_for_policy(policy._impl), int(tasks["estimated"].sum()),
                    "schedule")
     return (tasks, rejected) if errors == "collect" else tasks
 
 
-def _agenda_seconds(times: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Instants of a task column as int64 seconds, and which are present."""
-    present = times.notna().to_numpy()
-    utc = pd.DatetimeIndex(times).tz_convert("UTC").tz_localize(None)
-    seconds = utc.to_numpy(dtype="datetime64[s]").astype(np.int64)
-    return np.where(present, seconds, 0), present.astype(np.uint8)
-
-
 def agenda(leads: Any, touches: Any, policy: Policy, *, day: _dt.date,
            consultant_id: str | None = None, dealer_id: str | None = None,
-           tz: str | None = None) -> pd.DataFrame:
+           tz: str | None = None, dealers: Any = None) -> pd.DataFrame:
     """The daily work log (002 §2.5) of local `day` in the policy's calendar: the schedule
     at the day's last second, keeping every task that opens that day, is due that day, is on
     the agenda (range intervals), or is overdue; ``status`` is as the task stands on that
     day (``overdue``: due at or before the day's start) — optionally for one consultant or
-    one dealer (docs/cadence.md, "The daily agenda")."""
+    one dealer (docs/cadence.md, "The daily agenda"). With `dealers` and its ``calendar``
+    column, each lead's day is `day` in its dealer's calendar (as :func:`schedule`)."""
     if isinstance(day, _dt.datetime) or not isinstance(day, _dt.date):
         raise TypeError(f"day: expected a datetime.date, got {type(day).__name__}")
-    if not isinstance(policy, Policy):
-        raise TypeError(f"policy: expected a leadkit.Policy, got {type(policy).__name__}")
-    # The day's bounds and its rule come from the cadence, in the calendar its deadlines use.
-    cadence = _core.cadence_for_policy(policy._impl)
-    begin, end, as_of = _core.agenda_day(cadence, (day - _dt.date(1970, 1, 1)).days)
-    tasks, _, lead_frame, rows, _ = _run(leads, touches, policy,
-                                         pd.Timestamp(as_of, unit="s", tz="UTC"), tz, False)
-    start, _ = _agenda_seconds(tasks["started_at"])
-    due, _ = _agenda_seconds(tasks["due_at"])
-    on_agenda, on_agenda_valid = _agenda_seconds(tasks["agenda_at"])
-    standing = _core.agenda_status(begin, end, start, due, on_agenda, on_agenda_valid)
-    keep = standing > 0
+    # The day's bounds and its rule are the cadence's (Cadence::Agenda), lead by lead.
+    tasks, _, lead_frame, rows, _ = _run(leads, touches, policy, None, tz, False, dealers,
+                                         day)
+    keep = np.ones(len(tasks), dtype=bool)
     if consultant_id is not None:
         keep &= (tasks["consultant_id"] == consultant_id).to_numpy()
     if dealer_id is not None:
         if "dealer_id" not in lead_frame.columns:
             raise ValueError('leads: dealer_id= needs a "dealer_id" column')
-        dealers = lead_frame["dealer_id"].reset_index(drop=True).take(rows).reset_index(drop=True)
-        keep &= (dealers == dealer_id).to_numpy()
+        lead_dealers = (lead_frame["dealer_id"].reset_index(drop=True).take(rows)
+                        .reset_index(drop=True))
+        keep &= (lead_dealers == dealer_id).to_numpy()
     out = tasks[keep].reset_index(drop=True)
-    out["status"] = pd.Categorical.from_codes(standing[keep] - 1,
-                                              categories=["pending", "overdue"])
     warn_estimated(_core.calendar_for_policy(policy._impl), int(out["estimated"].sum()),
                    "agenda")
     return out

@@ -164,17 +164,22 @@ def classify(leads: dd.DataFrame, policy: Policy) -> dd.DataFrame:
     return leads.map_partitions(_classify_frame, policy, meta=meta)
 
 
-def _schedule_part(leads, touches, policy, as_of, tz):
-    return _schedule.schedule(leads, touches, policy, as_of=as_of, tz=tz)
+def _schedule_part(leads, touches, policy, as_of, tz, dealers):
+    return _schedule.schedule(leads, touches, policy, as_of=as_of, tz=tz, dealers=dealers)
 
 
 def schedule(leads: dd.DataFrame, touches: dd.DataFrame, policy: Policy, *, as_of=None,
-             tz: str | None = None) -> dd.DataFrame:
+             tz: str | None = None, dealers=None) -> dd.DataFrame:
     """``leadkit.schedule`` partition by partition, with one as_of for all, after aligning
-    touches with their leads. Tasks come in partition order."""
+    touches with their leads. Tasks come in partition order. `dealers` (a pandas table, sent
+    whole to every partition) gives each dealer's calendar as in ``leadkit.schedule``."""
     stamp = _resolve_as_of([(leads, _lead_instants(policy)), (touches, {"at"})], as_of, tz)
     lead_parts, touch_parts = _align([leads, touches])
-    meta = _schedule.schedule(lead_parts._meta, touch_parts._meta, policy, as_of=stamp, tz=tz)
-    parts = [dask.delayed(_schedule_part)(l, t, policy, stamp, tz)
+    if dealers is not None:
+        dealers = _kpis._dealers_frame(dealers.compute() if hasattr(dealers, "dask")
+                                       else dealers)
+    meta = _schedule.schedule(lead_parts._meta, touch_parts._meta, policy, as_of=stamp, tz=tz,
+                              dealers=dealers)
+    parts = [dask.delayed(_schedule_part)(l, t, policy, stamp, tz, dealers)
              for l, t in zip(lead_parts.to_delayed(), touch_parts.to_delayed())]
     return dd.from_delayed(parts, meta=meta)

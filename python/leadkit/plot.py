@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _frames, lead_kpis, lost_analysis, showroom
+from . import _frames, _kpis, lead_kpis, lost_analysis, showroom
 from ._policy import Policy
 
 _STAGES = ["leads", "contacted", "visited", "test_drive", "won"]
@@ -224,31 +224,25 @@ def channels(table: pd.DataFrame):
 # --- First contact ---------------------------------------------------------------------------
 
 
-def _whole_minutes(spans: pd.Series) -> np.ndarray:
-    return (pd.to_timedelta(spans).dt.total_seconds().to_numpy() // 60).astype("int64")
-
-
 def first_contact_minutes(leads: Any, touches: Any, policy: Policy, *, as_of=None,
-                          tz: str | None = None) -> pd.DataFrame:
+                          tz: str | None = None, dealers: Any = None) -> pd.DataFrame:
     """Per lead contacted by `as_of`, as :func:`leadkit.lead_kpis` gives it (created by
     `as_of`, not invalid, with a touch by then), in input order:
 
     - ``lead_id``;
-    - ``business_minutes``: whole minutes of the policy calendar's open time from the lead's
+    - ``business_minutes``: whole minutes of the lead's calendar's open time from its
       ``first_contact_start`` to its ``first_contact_at`` (0 when the touch came first);
     - ``sla_minutes``: the same measure from the start to the lead's ``first_contact_due_at``,
       the cadence's deadline (60 for every lead under the presets' one business hour);
     - ``on_time``: ``first_contact_on_time``, the earliest touch at or before the deadline.
-    """
-    facts = lead_kpis(leads, touches, policy, as_of=as_of, tz=tz)
+
+    The lead's calendar is the policy's, or with `dealers` and its ``calendar`` column its
+    dealer's (docs/policy.md, "Calendars per dealer")."""
+    facts = _kpis._lead_kpis(leads, touches, policy, as_of=as_of, tz=tz, dealers=dealers)
     facts = facts[facts["first_contact_at"].notna()].reset_index(drop=True)
-    start, first = facts["first_contact_start"], facts["first_contact_at"]
-    calendar = policy.calendar()
-    spent = calendar.business_between_many(start, first.where(first > start, start))
-    allowed = calendar.business_between_many(start, facts["first_contact_due_at"])
     return pd.DataFrame({"lead_id": facts["lead_id"].to_numpy(dtype=object),
-                         "business_minutes": _whole_minutes(spent),
-                         "sla_minutes": _whole_minutes(allowed),
+                         "business_minutes": facts["business_minutes"].to_numpy(dtype=np.int64),
+                         "sla_minutes": facts["sla_minutes"].to_numpy(dtype=np.int64),
                          "on_time": facts["first_contact_on_time"].to_numpy(dtype=bool)})
 
 
@@ -261,10 +255,10 @@ def _sla_line(minutes: pd.DataFrame) -> int | None:
 
 
 def first_contact(leads: Any, touches: Any, policy: Policy, *, as_of=None,
-                  tz: str | None = None):
+                  tz: str | None = None, dealers: Any = None):
     """Distribution of :func:`first_contact_minutes`, with the SLA marked and the share of
     contacted leads reached after their deadline."""
-    data = first_contact_minutes(leads, touches, policy, as_of=as_of, tz=tz)
+    data = first_contact_minutes(leads, touches, policy, as_of=as_of, tz=tz, dealers=dealers)
     sla = _sla_line(data)
     fig, ax = _figure("Time to first contact (business minutes)")
     values = data["business_minutes"].to_numpy()

@@ -326,11 +326,12 @@ def build(leads: Any, touches: Any, policy: Policy, *, surveys=None, visits=None
         pipeline(leads, touches, policy, at=instant, tz=tz),
         funnel(leads, touches, policy, as_of=instant, tz=tz)))
     tasks = steps.run("follow-up schedule", lambda: schedule(leads, touches, policy,
-                                                              as_of=instant, tz=tz))
+                                                              as_of=instant, tz=tz,
+                                                              dealers=dealers))
     overdue = tasks[tasks["status"] == "overdue"].sort_values("due_at", kind="stable")
     at = dict(as_of=instant, tz=tz)
     minutes = steps.run("time to first contact", lambda: plot.first_contact_minutes(
-        leads, touches, policy, **at))
+        leads, touches, policy, dealers=dealers, **at))
     visit_scope = dict(scope=scope, dealers=_visit_dealers(dealers, scope), as_of=instant)
     activity = plot.activity_funnel_counts(leads, touches, visits, policy=policy, **at)
     charts = {
@@ -353,7 +354,8 @@ def build(leads: Any, touches: Any, policy: Policy, *, surveys=None, visits=None
                                                            policy=policy, **at)}
         if "channel" in tables:
             figures["channels"] = plot.channels(tables["channel"])
-        figures["first_contact"] = plot.first_contact(leads, touches, policy, **at)
+        figures["first_contact"] = plot.first_contact(leads, touches, policy, dealers=dealers,
+                                                      **at)
         figures["pipeline"] = plot.pipeline(open_leads)
         figures["lost_reasons"] = plot.lost_reasons(leads, as_of=instant)
         if visits is not None:
