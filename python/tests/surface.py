@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from typing import Any, Callable
 
 import pandas as pd
@@ -36,11 +37,37 @@ class Tables:
     consultants: Any
 
 
+#: A dealer calendar in another zone: Monday to Friday, 09:00-18:00 in Berlin.
+BERLIN = {"name": "berlin_office", "time_zone": "Europe/Berlin",
+          "weekly": {day: [["09:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}}
+
+#: The policies every call runs under: the presets, and abcd with dealer calendars (the
+#: generated dealers D001 on cn_office in Shanghai, D002 in Berlin, D003 on the policy's).
+DEALER_CALENDARS = "abcd+dealer_calendars"
+POLICIES = [*leadkit.Policy.presets(), DEALER_CALENDARS]
+
+
+def policy(name: str) -> leadkit.Policy:
+    if name != DEALER_CALENDARS:
+        return leadkit.Policy.preset(name)
+    document = json.loads(leadkit.Policy.preset("abcd").to_json())
+    document["calendars"] = {"sh_office": "cn_office", "berlin": BERLIN}
+    return leadkit.Policy.from_json(json.dumps(document))
+
+
 def generate(policy: leadkit.Policy, leads: int = 40, seed: int = 1) -> Tables:
-    """Generated tables whose grades are the policy's."""
+    """Generated tables whose grades are the policy's; when the policy names calendars, the
+    dealers table gives the first dealers one each (in name order) and the last none."""
     data = leadkit.synth.generate(leads=leads, dealers=3, seed=seed,
                                   grades=tuple(policy.grades))
-    return Tables(**data.tables())
+    tables = Tables(**data.tables())
+    names = sorted(policy.calendars)
+    if names:
+        dealers = tables.dealers.copy()
+        given = [*names, *[None] * len(dealers)][: len(dealers) - 1] + [None]
+        dealers["calendar"] = pd.Series(given, dtype=object)
+        tables.dealers = dealers
+    return tables
 
 
 #: A consultant of every generated network (the first of the first dealer).
@@ -56,14 +83,16 @@ CALLS: dict[str, Call] = {
                                               leaving=LEAVING),
     "reclaim": lambda t, p: leadkit.reclaim(t.leads, t.touches, t.dealers, t.consultants, p,
                                             as_of=AS_OF),
-    "schedule": lambda t, p: leadkit.schedule(t.leads, t.touches, p, as_of=AS_OF),
-    "agenda": lambda t, p: leadkit.agenda(t.leads, t.touches, p, day=dt.date(2025, 12, 30)),
+    "schedule": lambda t, p: leadkit.schedule(t.leads, t.touches, p, as_of=AS_OF,
+                                              dealers=t.dealers),
+    "agenda": lambda t, p: leadkit.agenda(t.leads, t.touches, p, day=dt.date(2025, 12, 30),
+                                          dealers=t.dealers),
     "kpis": lambda t, p: leadkit.kpis(t.leads, t.touches, p, surveys=t.surveys,
                                       dealers=t.dealers, by=["channel", "region_id"],
                                       as_of=AS_OF),
     "lead_kpis": lambda t, p: leadkit.lead_kpis(t.leads, t.touches, p, surveys=t.surveys,
-                                                as_of=AS_OF),
-    "audit": lambda t, p: leadkit.audit(t.leads, t.touches, p, as_of=AS_OF),
+                                                as_of=AS_OF, dealers=t.dealers),
+    "audit": lambda t, p: leadkit.audit(t.leads, t.touches, p, as_of=AS_OF, dealers=t.dealers),
     "effectiveness": lambda t, p: leadkit.effectiveness(t.leads, t.touches, as_of=AS_OF),
     "funnel": lambda t, p: leadkit.funnel(t.leads, t.touches, p, as_of=AS_OF),
     "grade_migration": lambda t, p: leadkit.grade_migration(t.leads, t.touches, p, start=START,
@@ -86,7 +115,7 @@ CALLS: dict[str, Call] = {
         t.leads, t.touches, p, surveys=t.surveys, visits=t.visits, dealers=t.dealers,
         as_of=AS_OF).to_dict(),
     "plot.first_contact_minutes": lambda t, p: leadkit.plot.first_contact_minutes(
-        t.leads, t.touches, p, as_of=AS_OF),
+        t.leads, t.touches, p, as_of=AS_OF, dealers=t.dealers),
     "plot.traffic_counts": lambda t, p: leadkit.plot.traffic_counts(t.visits, ZONE,
                                                                       as_of=AS_OF),
     "plot.funnel_counts": lambda t, p: leadkit.plot.funnel_counts(t.leads, t.touches,

@@ -20,7 +20,8 @@ import leadkit
 
 import surface
 
-PRESETS = leadkit.Policy.presets()
+#: The presets, and abcd with dealer calendars in two zones (surface.POLICIES).
+PRESETS = surface.POLICIES
 TABLES = ["leads", "touches", "surveys", "visits", "dealers", "consultants"]
 #: Tables whose rows belong to leads: a view of the leads keeps only their rows.
 OF_LEADS = ["touches", "surveys", "visits"]
@@ -43,7 +44,7 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
 
 def data(preset: str) -> surface.Tables:
     if preset not in _DATA:
-        tables = surface.generate(leadkit.Policy.preset(preset))
+        tables = surface.generate(surface.policy(preset))
         _DATA[preset] = surface.Tables(**{n: _plain(getattr(tables, n)) for n in TABLES})
     return _DATA[preset]
 
@@ -194,7 +195,7 @@ _EXPECTED: dict[tuple, object] = {}
 def expected(call: str, preset: str, view: str):
     key = (call, preset, view)
     if key not in _EXPECTED:
-        policy = leadkit.Policy.preset(preset)
+        policy = surface.policy(preset)
         tables = _viewed(data(preset), view, pandas_form="numpy")
         try:
             _EXPECTED[key] = canon(surface.CALLS[call](tables, policy))
@@ -207,7 +208,7 @@ def expected(call: str, preset: str, view: str):
 @pytest.mark.parametrize("preset", PRESETS)
 @pytest.mark.parametrize("call", list(surface.CALLS))
 def test_conformance(call, preset, form):
-    policy = leadkit.Policy.preset(preset)
+    policy = surface.policy(preset)
     for view in VIEWS:
         want = expected(call, preset, view)
         if form in PANDAS_FORMS:
