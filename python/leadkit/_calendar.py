@@ -36,18 +36,31 @@ class CoverageWarning(UserWarning):
     The rows concerned carry ``estimated = True`` (docs/calendars.md, "Past the coverage")."""
 
 
-def warn_estimated(calendar: _core.Calendar, count: int, call: str) -> None:
+def warn_estimated(calendars: _core.Calendar | list[_core.Calendar], count: int,
+                   call: str) -> None:
     """One :class:`CoverageWarning` for a call (`call`) that returned `count` estimated rows;
-    nothing when none is."""
+    nothing when none is. `calendars`: the calendar the deadlines were judged on, or with
+    dealer calendars each one the call judged on (those that estimate are named)."""
     if count <= 0:
         return
-    _, last = calendar.coverage
-    last_day = _EPOCH_DAY + _dt.timedelta(days=last)
+    if isinstance(calendars, _core.Calendar):
+        calendars = [calendars]
+    estimating = [c for c in calendars if c.outside == "estimate" and c.coverage is not None]
     rows = "1 row" if count == 1 else f"{count} rows"
+    if len(estimating) == 1:
+        calendar = estimating[0]
+        last_day = _EPOCH_DAY + _dt.timedelta(days=calendar.coverage[1])
+        where = (f'their deadlines lie past {last_day}, the last date calendar '
+                 f'"{calendar.name}" covers, and rest on its weekly hours alone')
+    else:
+        covered = ", ".join(
+            f'"{c.name}" to {_EPOCH_DAY + _dt.timedelta(days=c.coverage[1])}'
+            for c in estimating)
+        where = (f"their deadlines lie past the last date their calendar covers ({covered}) "
+                 "and rest on its weekly hours alone")
     warnings.warn(CoverageWarning(
-        f"{call}: {rows} estimated (estimated = True): their deadlines lie past {last_day}, "
-        f'the last date calendar "{calendar.name}" covers, and rest on its weekly hours '
-        "alone; public holidays and make-up workdays after it are not known yet"),
+        f"{call}: {rows} estimated (estimated = True): {where}; public holidays and make-up "
+        "workdays after it are not known yet"),
         stacklevel=3)
 
 

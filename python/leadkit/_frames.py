@@ -838,6 +838,18 @@ def cadence_for(impl: _core.Policy, dealers: pd.DataFrame | None) -> _core.Caden
     return _core.cadence_with_dealers(cadence, len(dealers), specs)
 
 
+def judging_calendars(impl: _core.Policy, dealers: pd.DataFrame | None) -> list:
+    """The calendars a call judges deadlines on: the policy's, and each of its ``calendars``
+    a (checked) dealers table names."""
+    calendars = [impl.business_calendar]
+    if dealers is not None and "calendar" in dealers.columns:
+        named = impl.dealer_calendars
+        for name in pd.unique(dealers["calendar"].dropna().astype(object)):
+            if name in named:
+                calendars.append(named[name])
+    return calendars
+
+
 def check_scope(scope: Any) -> Scope:
     """The scope to apply: headquarters when None."""
     from ._kpis import Scope

@@ -180,15 +180,15 @@ def kpis(leads: Any, touches: Any, policy: Policy, *, surveys=None, dealers=None
     ``month`` (``YYYY-MM``) and ``week`` (ISO ``YYYY-Www``) of ``created_at`` in the policy's
     zone — whatever the dealers' calendars. `scope` is a :class:`Scope`. With `dealers` and
     its ``calendar`` column, each lead's deadlines are judged on its dealer's calendar
-    (docs/policy.md, "Calendars per dealer"). `as_of` defaults to the latest timestamp of the inputs.
-    `threads` splits the leads over threads whose states are merged.
+    (docs/policy.md, "Calendars per dealer"). `as_of` defaults to the latest timestamp of the
+    inputs. `threads` splits the leads over threads whose states are merged.
     """
     if int(threads) < 1:
         raise ValueError(f"threads: expected 1 or more, got {threads!r}")
     state, as_of_seconds = state_for(leads, touches, policy, surveys=surveys, dealers=dealers,
                                      by=by, scope=scope, as_of=as_of, tz=tz, threads=threads)
-    calendar = _core.calendar_for_policy(policy._impl)
-    warn_as_of_past(calendar, _local_day(as_of_seconds, calendar.time_zone), "kpis")
+    for calendar in _frames.judging_calendars(policy._impl, _dealers_frame(dealers)):
+        warn_as_of_past(calendar, _local_day(as_of_seconds, calendar.time_zone), "kpis")
     return frame_of(state)
 
 
@@ -275,6 +275,6 @@ def _lead_kpis(leads: Any, touches: Any, policy: Policy, *, surveys=None, as_of=
         "business_minutes": np.where(contacted, out["first_contact_business"] // 60, 0),
         "sla_minutes": np.where(contacted, out["first_contact_allowed"] // 60, 0),
     })
-    calendar = _core.calendar_for_policy(policy._impl)
-    warn_estimated(calendar, int(frame["estimated"].sum()), "lead_kpis")
+    warn_estimated(_frames.judging_calendars(policy._impl, inputs.dealers),
+                   int(frame["estimated"].sum()), "lead_kpis")
     return frame

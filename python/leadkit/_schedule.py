@@ -106,8 +106,8 @@ def schedule(leads: Any, touches: Any, policy: Policy, *, as_of=None, tz: str | 
         raise ValueError(f'errors: expected "raise" or "collect", got {errors!r}')
     tasks, rejected, *_ = _run(leads, touches, policy, as_of, tz, errors == "collect",
                                dealers)
-    warn_estimated(_core.calendar_for_policy(policy._impl), int(tasks["estimated"].sum()),
-                   "schedule")
+    warn_estimated(_frames.judging_calendars(policy._impl, _frames.dealers_frame(dealers)),
+                   int(tasks["estimated"].sum()), "schedule")
     return (tasks, rejected) if errors == "collect" else tasks
 
 
@@ -135,6 +135,6 @@ def agenda(leads: Any, touches: Any, policy: Policy, *, day: _dt.date,
                         .reset_index(drop=True))
         keep &= (lead_dealers == dealer_id).to_numpy()
     out = tasks[keep].reset_index(drop=True)
-    warn_estimated(_core.calendar_for_policy(policy._impl), int(out["estimated"].sum()),
-                   "agenda")
+    warn_estimated(_frames.judging_calendars(policy._impl, _frames.dealers_frame(dealers)),
+                   int(out["estimated"].sum()), "agenda")
     return out

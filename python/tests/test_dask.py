@@ -150,3 +150,30 @@ def test_the_default_as_of_reads_only_the_columns_leadkit_reads(client, data):
     tasks = ld.schedule(dd.from_pandas(extra, npartitions=3),
                         dd.from_pandas(touches, npartitions=2), OABC).compute()
     assert len(tasks) == len(leadkit.schedule(extra, touches, OABC))
+
+
+def test_dealer_calendars_on_the_cluster(client):
+    """Each lead judged on its dealer's calendar (two zones) gives the single-process numbers."""
+    import surface
+
+    policy = surface.policy(surface.DEALER_CALENDARS)
+    tables = surface.generate(policy, leads=80, seed=3)
+    leads = dd.from_pandas(tables.leads, npartitions=3)
+    touches = dd.from_pandas(tables.touches, npartitions=2)
+    got = ld.kpis(leads, touches, policy, dealers=tables.dealers, by="dealer_id",
+                  as_of=surface.AS_OF)
+    want = leadkit.kpis(tables.leads, tables.touches, policy, dealers=tables.dealers,
+                        by="dealer_id", as_of=surface.AS_OF)
+    assert_same_table(got, want)
+    assert not want.equals(leadkit.kpis(tables.leads, tables.touches, policy, by="dealer_id",
+                                        as_of=surface.AS_OF))
+    tasks = ld.schedule(leads, touches, policy, dealers=tables.dealers,
+                        as_of=surface.AS_OF).compute()
+    expected = leadkit.schedule(tables.leads, tables.touches, policy, dealers=tables.dealers,
+                                as_of=surface.AS_OF)
+
+    def plain(frame):
+        frame = frame.sort_values(["lead_id", "task", "due_at"]).reset_index(drop=True)
+        return frame.astype(object).where(frame.notna(), None)
+
+    pd.testing.assert_frame_equal(plain(tasks), plain(expected))
