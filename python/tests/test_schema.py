@@ -13,7 +13,17 @@ from conftest import ROOT
 jsonschema = pytest.importorskip("jsonschema")
 
 SCHEMA = json.loads((ROOT / "docs" / "policy.schema.json").read_text(encoding="utf-8"))
-VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
+
+
+def _registry():
+    """The calendar schema, which the policy schema's inline calendars refer to."""
+    referencing = pytest.importorskip("referencing")
+    calendar = json.loads((ROOT / "docs" / "calendar.schema.json").read_text(encoding="utf-8"))
+    return referencing.Registry().with_resource(
+        calendar["$id"], referencing.Resource.from_contents(calendar))
+
+
+VALIDATOR = jsonschema.Draft202012Validator(SCHEMA, registry=_registry())
 
 
 def test_schema_is_valid():
@@ -58,6 +68,41 @@ def test_schema_and_loader_both_reject(mutation):
     assert list(VALIDATOR.iter_errors(doc))
     with pytest.raises(leadkit.PolicyError):
         Policy.from_json(json.dumps(doc))
+
+
+BERLIN = {"name": "berlin_office", "time_zone": "Europe/Berlin",
+          "weekly": {"mon": [["09:00", "18:00"]], "fri": [["09:00", "17:00"]]}}
+
+
+@pytest.mark.parametrize("calendar", [
+    "cn_office",
+    {"name": "cn_office", "time_zone": "Asia/Tokyo"},
+    {"file": "calendars/berlin.json"},
+    BERLIN,
+])
+def test_each_form_of_calendar_validates_and_loads(calendar):
+    doc = json.loads(Policy.preset("abcd").to_json())
+    doc["calendar"] = calendar
+    doc["calendars"] = {"berlin": BERLIN, "office": "cn_office"}
+    VALIDATOR.validate(doc)
+    files = {"calendars/berlin.json": leadkit.Calendar.from_json(json.dumps(BERLIN))}
+    loaded = Policy.from_json(json.dumps(doc), files=files)
+    VALIDATOR.validate(json.loads(loaded.to_json()))
+
+
+@pytest.mark.parametrize("calendar", [
+    "cn_ofice",
+    {"file": ""},
+    {"file": "a.json", "name": "x"},
+    {**BERLIN, "weekly": {"monday": []}},
+    {"weekly": {"mon": []}},
+])
+def test_schema_and_loader_both_reject_a_calendar(calendar):
+    doc = json.loads(Policy.preset("abcd").to_json())
+    doc["calendars"] = {"x": calendar}
+    assert list(VALIDATOR.iter_errors(doc))
+    with pytest.raises(leadkit.PolicyError):
+        Policy.from_json(json.dumps(doc), files={"a.json": leadkit.Calendar.preset("cn_office")})
 
 
 CALENDAR_SCHEMA = json.loads((ROOT / "docs" / "calendar.schema.json").read_text(encoding="utf-8"))
