@@ -23,7 +23,8 @@ py::dict FinalizeToDict(const KpiState& state) {
                          "follow_ups_on_time",
                          "timely_leads",
                          "surveyed",
-                         "satisfied"};
+                         "satisfied",
+                         "estimated"};
   std::vector<py::array_t<int64_t>> counts;
   for (size_t k = 0; k < std::size(names); ++k) counts.emplace_back(n);
   const char* rate_names[] = {"conversion_rate",
@@ -55,7 +56,8 @@ py::dict FinalizeToDict(const KpiState& state) {
                               c.follow_ups_on_time,
                               c.timely_leads,
                               c.surveyed,
-                              c.satisfied};
+                              c.satisfied,
+                              c.estimated};
     for (size_t k = 0; k < std::size(names); ++k)
       counts[k].mutable_at(i) = values[k];
     const double r[] = {row.conversion_rate(),

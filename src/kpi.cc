@@ -362,6 +362,7 @@ absl::Status AddRows(const Cadence& cadence, const LeadBatch& batch,
     c.follow_ups_due += lead.follow_ups_due;
     c.follow_ups_on_time += lead.follow_ups_on_time;
     c.timely_leads += lead.timely;
+    c.estimated += lead.estimated;
     if (lead.first_contact_minutes) {
       tally.minutes.push_back(*lead.first_contact_minutes);
     }
@@ -457,7 +458,10 @@ class Reader {
   size_t pos_ = 0;
 };
 
-constexpr absl::string_view kMagic = "LKKPI2";
+// The format's versions: 3 adds KpiCounts::estimated; 2 writes varints; 1,
+// fixed-width numbers. Every version is read.
+constexpr absl::string_view kMagic = "LKKPI3";
+constexpr absl::string_view kVarintMagic = "LKKPI2";
 constexpr absl::string_view kFixedMagic = "LKKPI1";
 
 }  // namespace
@@ -476,6 +480,7 @@ void KpiCounts::Merge(const KpiCounts& o) {
   timely_leads += o.timely_leads;
   surveyed += o.surveyed;
   satisfied += o.satisfied;
+  estimated += o.estimated;
   // In order, each insert hinted just past the one before: constant time
   // where the histograms do not interleave, a tree search where they do.
   auto hint = first_contact_minutes.begin();
@@ -640,7 +645,8 @@ std::string KpiState::Serialize() const {
     for (int64_t v :
          {c.leads, c.invalid, c.won, c.lost, c.entered_on_time,
           c.first_contacts_due, c.first_contact_on_time, c.follow_ups_due,
-          c.follow_ups_on_time, c.timely_leads, c.surveyed, c.satisfied}) {
+          c.follow_ups_on_time, c.timely_leads, c.surveyed, c.satisfied,
+          c.estimated}) {
       PutInt(out, v);
     }
     PutInt(out, static_cast<int64_t>(c.first_contact_minutes.size()));
@@ -656,12 +662,14 @@ std::string KpiState::Serialize() const {
 
 absl::StatusOr<KpiState> KpiState::Deserialize(absl::string_view bytes) {
   const absl::string_view magic = bytes.substr(0, kpi_internal::kMagic.size());
-  if (magic != kpi_internal::kMagic && magic != kpi_internal::kFixedMagic) {
+  const bool current = magic == kpi_internal::kMagic;
+  if (!current && magic != kpi_internal::kVarintMagic &&
+      magic != kpi_internal::kFixedMagic) {
     return absl::InvalidArgumentError(
         "KPI state bytes: not a leadkit KPI state (bad header)");
   }
   kpi_internal::Reader in(bytes.substr(kpi_internal::kMagic.size()),
-                          magic == kpi_internal::kMagic);
+                          magic != kpi_internal::kFixedMagic);
   LEADKIT_ASSIGN_OR_RETURN(int64_t columns, in.Count());
   std::vector<std::string> by;
   for (int64_t i = 0; i < columns; ++i) {
@@ -687,6 +695,9 @@ absl::StatusOr<KpiState> KpiState::Deserialize(absl::string_view bytes) {
           &c.first_contacts_due, &c.first_contact_on_time, &c.follow_ups_due,
           &c.follow_ups_on_time, &c.timely_leads, &c.surveyed, &c.satisfied}) {
       LEADKIT_ASSIGN_OR_RETURN(*v, in.Int());
+    }
+    if (current) {
+      LEADKIT_ASSIGN_OR_RETURN(c.estimated, in.Int());
     }
     LEADKIT_ASSIGN_OR_RETURN(int64_t bins, in.Count());
     int64_t minutes = 0;

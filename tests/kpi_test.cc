@@ -270,8 +270,42 @@ TEST(Kpi, StatesWrittenInTheFirstFormatAreStillRead) {
             (MinuteHistogram{{30, 2}, {180, 1}}));
   // Written again, it is the newer, smaller form, and reads back equal.
   const std::string again = state->Serialize();
-  EXPECT_EQ(again.substr(0, 6), "LKKPI2");
+  EXPECT_EQ(again.substr(0, 6), "LKKPI3");
   EXPECT_LT(again.size(), bytes.size() / 3);
+  absl::StatusOr<KpiState> back = KpiState::Deserialize(again);
+  ASSERT_THAT(back, IsOk());
+  EXPECT_TRUE(*back == *state);
+}
+
+TEST(Kpi, StatesWrittenInTheVarintFormatAreStillRead) {
+  // "LKKPI2": zigzag varints (a value v below 64 is the byte 2v), the
+  // histogram's minutes as differences, no `estimated` count. One column
+  // (channel), one group "web" with counts 1..12 and minutes {30: 2}.
+  std::string bytes = "LKKPI2";
+  const auto put = [&](int v) { bytes.push_back(static_cast<char>(2 * v)); };
+  put(1);
+  put(7);
+  bytes += "channel";
+  put(1);  // groups
+  put(1);  // the key part is present
+  put(3);
+  bytes += "web";
+  for (int v = 1; v <= 12; ++v) put(v);
+  put(1);   // histogram bins
+  put(30);  // minutes
+  put(2);   // leads
+  absl::StatusOr<KpiState> state = KpiState::Deserialize(bytes);
+  ASSERT_THAT(state, IsOk());
+  const std::vector<KpiRow> rows = state->Finalize();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].counts.leads, 1);
+  EXPECT_EQ(rows[0].counts.satisfied, 12);
+  EXPECT_EQ(rows[0].counts.estimated, 0);
+  EXPECT_EQ(rows[0].counts.first_contact_minutes, (MinuteHistogram{{30, 2}}));
+  // Written again: the current form, one more number per group (estimated).
+  const std::string again = state->Serialize();
+  EXPECT_EQ(again.substr(0, 6), "LKKPI3");
+  EXPECT_EQ(again.size(), bytes.size() + 1);
   absl::StatusOr<KpiState> back = KpiState::Deserialize(again);
   ASSERT_THAT(back, IsOk());
   EXPECT_TRUE(*back == *state);

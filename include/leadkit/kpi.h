@@ -57,6 +57,10 @@ struct KpiCounts {
   int64_t timely_leads = 0;
   int64_t surveyed = 0;
   int64_t satisfied = 0;
+  // Leads (counted, not invalid) with a deadline resting on the weekly hours
+  // past their calendar's coverage (LeadKpi::estimated): for the caller to
+  // say so, not a KPI.
+  int64_t estimated = 0;
   // Whole minutes from the first-contact start to the earliest touch -> number
   // of leads: an exact histogram, so percentiles merge exactly.
   MinuteHistogram first_contact_minutes;

@@ -37,7 +37,7 @@ class CoverageWarning(UserWarning):
 
 
 def warn_estimated(calendars: _core.Calendar | list[_core.Calendar], count: int,
-                   call: str) -> None:
+                   call: str, unit: str = "row") -> None:
     """One :class:`CoverageWarning` for a call (`call`) that returned `count` estimated rows;
     nothing when none is. `calendars`: the calendar the deadlines were judged on, or with
     dealer calendars each one the call judged on (those that estimate are named)."""
@@ -46,7 +46,7 @@ def warn_estimated(calendars: _core.Calendar | list[_core.Calendar], count: int,
     if isinstance(calendars, _core.Calendar):
         calendars = [calendars]
     estimating = [c for c in calendars if c.outside == "estimate" and c.coverage is not None]
-    rows = "1 row" if count == 1 else f"{count} rows"
+    rows = f"1 {unit}" if count == 1 else f"{count} {unit}s"
     if len(estimating) == 1:
         calendar = estimating[0]
         last_day = _EPOCH_DAY + _dt.timedelta(days=calendar.coverage[1])
@@ -64,20 +64,21 @@ def warn_estimated(calendars: _core.Calendar | list[_core.Calendar], count: int,
         stacklevel=3)
 
 
-def warn_as_of_past(calendar: _core.Calendar, as_of_day: _dt.date, what: str) -> None:
+def warn_as_of_past(calendar: _core.Calendar, as_of_day: _dt.date, what: str) -> bool:
     """One :class:`CoverageWarning` when `as_of_day` lies past an estimating calendar's
-    coverage: `what` then rests on estimated deadlines."""
+    coverage: `what` then rests on estimated deadlines. True when it warned."""
     coverage = calendar.coverage
     if calendar.outside != "estimate" or coverage is None:
-        return
+        return False
     last_day = _EPOCH_DAY + _dt.timedelta(days=coverage[1])
     if as_of_day <= last_day:
-        return
+        return False
     warnings.warn(CoverageWarning(
         f'{what}: as_of {as_of_day} lies past {last_day}, the last date calendar '
         f'"{calendar.name}" covers: deadlines after it rest on its weekly hours alone and are '
         "judged like any other (lead_kpis() marks the leads concerned, column estimated)"),
         stacklevel=3)
+    return True
 
 
 def _seconds(value: Any, what: str) -> int:

@@ -187,8 +187,12 @@ def kpis(leads: Any, touches: Any, policy: Policy, *, surveys=None, dealers=None
         raise ValueError(f"threads: expected 1 or more, got {threads!r}")
     state, as_of_seconds = state_for(leads, touches, policy, surveys=surveys, dealers=dealers,
                                      by=by, scope=scope, as_of=as_of, tz=tz, threads=threads)
-    for calendar in _frames.judging_calendars(policy._impl, _dealers_frame(dealers)):
-        warn_as_of_past(calendar, _local_day(as_of_seconds, calendar.time_zone), "kpis")
+    # One warning: as_of past a calendar's coverage, else how many leads rest on estimates.
+    calendars = _frames.judging_calendars(policy._impl, _dealers_frame(dealers))
+    if not any(warn_as_of_past(c, _local_day(as_of_seconds, c.time_zone), "kpis")
+               for c in calendars):
+        warn_estimated(calendars, int(np.sum(state.finalize()["estimated"])), "kpis",
+                       unit="lead")
     return frame_of(state)
 
 

@@ -437,17 +437,22 @@ def test_lead_kpis_mark_estimated_deadlines(as_of, due, on_time, timely, warned)
     assert facts["timely"].tolist() == timely
 
 
-def test_kpis_warn_only_when_as_of_lies_past_the_coverage():
+def test_kpis_warn_once_counting_the_estimates_or_naming_as_of_past_the_coverage():
     leads, touches = _year_end_leads()
     policy = _abcd_on_cn_office()
-    inside = leadkit.kpis(leads, touches, policy, as_of=ts("2026-12-31 23:00"))  # no warning
+    # Inside the coverage: how many leads rest on estimated deadlines (E1, E2, E4).
+    with pytest.warns(leadkit.CoverageWarning,
+                      match='^kpis: 3 leads estimated .*"cn_office" covers') as caught:
+        inside = leadkit.kpis(leads, touches, policy, as_of=ts("2026-12-31 23:00"))
+    assert len(caught) == 1
     # 4 leads; first contacts due: E2, E3 (touched), both on time.
     assert inside[["leads", "first_contacts_due", "first_contact_on_time", "timely_leads"]
                   ].iloc[0].tolist() == [4, 2, 2, 4]
     with pytest.warns(leadkit.CoverageWarning,
                       match='^kpis: as_of 2027-01-04 lies past 2026-12-31, the last date '
-                            'calendar "cn_office" covers'):
+                            'calendar "cn_office" covers') as caught:
         past = leadkit.kpis(leads, touches, policy, as_of=ts("2027-01-04 12:00"))
+    assert len(caught) == 1
     # All four due; E1 (no touch) and E4 (10:00 on 01-04) missed the estimated 09:30 on 01-01.
     assert past[["leads", "first_contacts_due", "first_contact_on_time", "timely_leads"]
                 ].iloc[0].tolist() == [4, 4, 2, 2]
