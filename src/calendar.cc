@@ -331,7 +331,7 @@ class Loader : public json_internal::JsonReader {
   }
 
   // Whether dated entries are checked against the range they must lie in
-  // (off while an "extends" that did not resolve leaves that range unknown).
+  // (off while that range is unknown: see Calendar::FromJson).
   bool check_coverage = true;
 
   bool Covered(const CalendarData& c, date::local_days day) const {
@@ -1002,7 +1002,10 @@ absl::StatusOr<CalendarLoad> Calendar::FromJson(
     entries.from = range->from;
     entries.to = range->to;
   }
-  loader.check_coverage = !(base_unknown && !own.range);
+  // When that range is unknown (an extends that did not resolve, an own
+  // coverage with errors), entries are not checked against a wrong one.
+  loader.check_coverage =
+      own.range || !(base_unknown || (extends && doc.contains("coverage")));
   loader.ParseClosed(doc, entries);
   loader.ParseExtra(doc, entries);
   if (base) {

@@ -893,6 +893,16 @@ TEST(CalendarExtends, ProblemsAreReportedWithTheirPaths) {
             "\"gone.json\" (Python: Calendar.load reads it relative to this "
             "document, or pass it in files=; C++: "
             "CalendarLoadOptions::files)\n");
+  // Nor for an own coverage with errors: its entries are not measured against
+  // the base's range instead.
+  load = LoadWith(
+      R"({"extends": "cn_office",
+          "coverage": {"from": "2027-12-31", "to": "2027-01-01"},
+          "closed": [{"date": "2027-01-01"}]})");
+  ASSERT_THAT(load, IsOk());
+  EXPECT_EQ(ErrorsOf(*load),
+            "/coverage: the range is reversed: from 2027-12-31 to "
+            "2027-01-01\n");
 }
 
 TEST(CalendarExtends, ADocumentMayExtendOneThatExtends) {
