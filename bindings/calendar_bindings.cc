@@ -1,4 +1,5 @@
 #include <chrono>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -149,16 +150,26 @@ void RegisterCalendar(py::module_& m) {
 
   m.def(
       "load_calendar",
-      [](const std::string& text) {
-        CalendarLoad load = ValueOrThrow(Calendar::FromJson(text));
+      [](const std::string& text,
+         const std::map<std::string, Calendar>& files) {
+        CalendarLoadOptions options;
+        options.files.insert(files.begin(), files.end());
+        CalendarLoad load = ValueOrThrow(Calendar::FromJson(text, options));
         std::vector<Issue> issues(load.issues().begin(), load.issues().end());
         py::object calendar = py::none();
         if (!load.has_errors())
           calendar = py::cast(ValueOrThrow(load.calendar()));
         return py::make_tuple(calendar, issues, load.unknown_zone());
       },
+      py::arg("text"), py::arg("files") = std::map<std::string, Calendar>{},
+      "Parses a calendar document, `files` standing for its file references "
+      "(as written): (Calendar or None, [Issue], unknown_zone).");
+  m.def(
+      "calendar_file_references",
+      [](const std::string& text) { return Calendar::FileReferences(text); },
       py::arg("text"),
-      "Parses a calendar document: (Calendar or None, [Issue], unknown_zone).");
+      "The file references a calendar document names (`extends` with a "
+      "\"file\"), as written; [] for text that does not parse.");
   m.def(
       "calendar_for_policy",
       [](const Policy& policy) {

@@ -209,9 +209,11 @@ class Loader : public json_internal::JsonReader {
     return sorted;
   }
 
-  void ParseWeekly(const Json& doc, CalendarData& c) {
+  // The day keys given replace those days' hours in c.weekly (a document that
+  // extends another keeps the base's hours on the days it leaves out).
+  void ParseWeekly(const Json& doc, CalendarData& c, bool required) {
     if (!doc.contains("weekly")) {
-      Error("", "", "missing required key \"weekly\"");
+      if (required) Error("", "", "missing required key \"weekly\"");
       return;
     }
     const Json& j = doc.at("weekly");
@@ -227,11 +229,19 @@ class Loader : public json_internal::JsonReader {
     }
   }
 
-  void ParseCoverage(const Json& doc, CalendarData& c) {
-    if (!doc.contains("coverage")) return;
+  // The document's own "coverage": its range (nullopt when absent or bad) and
+  // its "outside" when given.
+  struct OwnCoverage {
+    std::optional<CoverageRange> range;
+    std::optional<OutsideCoverage> outside;
+  };
+
+  OwnCoverage ParseCoverage(const Json& doc) {
+    OwnCoverage own;
+    if (!doc.contains("coverage")) return own;
     const std::string path = "/coverage";
     const Json& j = doc.at("coverage");
-    if (!ExpectObject(j, path)) return;
+    if (!ExpectObject(j, path)) return own;
     static constexpr absl::string_view kKeys[] = {"from", "to", "outside"};
     CheckKeys(j, path, kKeys);
     std::optional<date::local_days> from = Day(j, "from", path, true);
@@ -241,30 +251,88 @@ class Loader : public json_internal::JsonReader {
       static constexpr absl::string_view kModes[] = {"error", "weekly",
                                                      "estimate"};
       if (*outside == "weekly") {
-        c.outside = OutsideCoverage::kWeekly;
+        own.outside = OutsideCoverage::kWeekly;
       } else if (*outside == "estimate") {
-        c.outside = OutsideCoverage::kEstimate;
-      } else if (*outside != "error") {
+        own.outside = OutsideCoverage::kEstimate;
+      } else if (*outside == "error") {
+        own.outside = OutsideCoverage::kError;
+      } else {
         Error(Child(path, "outside"), "",
               absl::StrCat("unknown value ", Quoted(*outside),
                            Suggestion(*outside, kModes)));
       }
     }
-    if (!from || !to) return;
+    if (!from || !to) return own;
     if (*from > *to) {
       Error(path, "",
             absl::StrCat("the range is reversed: from ", DayText(*from), " to ",
                          DayText(*to)));
-      return;
+      return own;
     }
-    if (*to - *from > date::days(366 * 200)) {
-      Error(path, "", "a calendar covers at most 200 years");
-      return;
-    }
-    c.has_coverage = true;
-    c.from = *from;
-    c.to = *to;
+    if (!WithinYearLimit(*from, *to, path)) return own;
+    own.range = CoverageRange{.from = *from, .to = *to};
+    return own;
   }
+
+  bool WithinYearLimit(date::local_days from, date::local_days to,
+                       const std::string& path) {
+    if (to - from > date::days(366 * 200)) {
+      Error(path, "", "a calendar covers at most 200 years");
+      return false;
+    }
+    return true;
+  }
+
+  // The calendar an "extends" names: a preset by name, or a file reference
+  // the caller supplied in options.files. nullopt, with an error, when it does
+  // not resolve.
+  std::optional<Calendar> ParseExtends(const Json& j,
+                                       const CalendarLoadOptions& options) {
+    const std::string path = "/extends";
+    if (j.is_string()) {
+      const std::string name = j.get<std::string>();
+      absl::StatusOr<Calendar> preset = Calendar::Preset(name);
+      if (preset.ok()) return *std::move(preset);
+      if (preset.status().code() != absl::StatusCode::kNotFound) {
+        Error(path, "", std::string(preset.status().message()));
+        return std::nullopt;
+      }
+      const std::vector<std::string> presets = Calendar::PresetNames();
+      const std::vector<absl::string_view> names(presets.begin(),
+                                                 presets.end());
+      Error(path, "",
+            absl::StrCat("unknown calendar preset ", Quoted(name),
+                         Suggestion(name, names),
+                         " (a calendar file of your own is named as "
+                         "{\"file\": \"base.json\"})"));
+      return std::nullopt;
+    }
+    if (!j.is_object()) {
+      Error(path, "",
+            absl::StrCat("expected a preset name or {\"file\": \"...\"}, got ",
+                         JsonKind(j)));
+      return std::nullopt;
+    }
+    static constexpr absl::string_view kKeys[] = {"file"};
+    CheckKeys(j, path, kKeys);
+    std::optional<std::string> file = String(j, "file", path, true);
+    if (!file) return std::nullopt;
+    const auto found = options.files.find(*file);
+    if (found == options.files.end()) {
+      Error(Child(path, "file"), "",
+            absl::StrCat("no calendar was loaded for the file reference ",
+                         Quoted(*file),
+                         " (Python: Calendar.load reads it relative to this "
+                         "document, or pass it in files=; C++: "
+                         "CalendarLoadOptions::files)"));
+      return std::nullopt;
+    }
+    return found->second;
+  }
+
+  // Whether dated entries are checked against the range they must lie in
+  // (off while that range is unknown: see Calendar::FromJson).
+  bool check_coverage = true;
 
   bool Covered(const CalendarData& c, date::local_days day) const {
     return c.has_coverage && day >= c.from && day <= c.to;
@@ -309,7 +377,7 @@ class Loader : public json_internal::JsonReader {
                            " to ", DayText(*to)));
         continue;
       }
-      if (!Covered(c, *from) || !Covered(c, *to)) {
+      if (check_coverage && (!Covered(c, *from) || !Covered(c, *to))) {
         Error(at, "",
               absl::StrCat("closed dates ", DayText(*from), " to ",
                            DayText(*to), " lie outside ", CoverageText(c)));
@@ -336,7 +404,7 @@ class Loader : public json_internal::JsonReader {
       CheckKeys(j[i], at, kKeys);
       std::optional<date::local_days> day = Day(j[i], "date", at, true);
       if (!day) continue;
-      if (!Covered(c, *day)) {
+      if (check_coverage && !Covered(c, *day)) {
         Error(Child(at, "date"), "",
               absl::StrCat("extra workday ", DayText(*day), " lies outside ",
                            CoverageText(c)));
@@ -402,6 +470,64 @@ class Loader : public json_internal::JsonReader {
               });
   }
 };
+
+// The document part of a calendar (what its canonical JSON holds), without
+// the table: what a document that extends it starts from.
+void CopyDocument(const CalendarData& from, CalendarData& to) {
+  to.name = from.name;
+  to.description = from.description;
+  to.time_zone = from.time_zone;
+  to.zone = from.zone;
+  to.weekly = from.weekly;
+  to.has_coverage = from.has_coverage;
+  to.from = from.from;
+  to.to = from.to;
+  to.outside = from.outside;
+  to.closed = from.closed;
+  to.extra = from.extra;
+}
+
+// Takes the days [from, to] out of c's dated entries: a closed range that
+// crosses an edge is cut there (its pieces keep the note), extra workdays on
+// those days go.
+void RemoveDays(CalendarData& c, date::local_days from, date::local_days to) {
+  std::vector<ClosedDates> kept;
+  for (ClosedDates& d : c.closed) {
+    if (d.to < from || d.from > to) {
+      kept.push_back(std::move(d));
+      continue;
+    }
+    if (d.from < from) kept.push_back({d.from, from - date::days(1), d.note});
+    if (d.to > to) kept.push_back({to + date::days(1), d.to, d.note});
+  }
+  c.closed = std::move(kept);
+  std::erase_if(c.extra, [&](const ExtraWorkday& e) {
+    return e.day >= from && e.day <= to;
+  });
+}
+
+// Lays a document's own dated entries (`own`) over those inherited from its
+// base (already in c). With its own coverage, the document speaks for every
+// day of that range; without, for the days of its entries alone.
+void MergeEntries(CalendarData& c, CalendarData own,
+                  const std::optional<CoverageRange>& own_range) {
+  if (own_range) {
+    RemoveDays(c, own_range->from, own_range->to);
+  } else {
+    for (const ClosedDates& d : own.closed) RemoveDays(c, d.from, d.to);
+    for (const ExtraWorkday& e : own.extra) RemoveDays(c, e.day, e.day);
+  }
+  for (ClosedDates& d : own.closed) c.closed.push_back(std::move(d));
+  for (ExtraWorkday& e : own.extra) c.extra.push_back(std::move(e));
+  std::stable_sort(c.closed.begin(), c.closed.end(),
+                   [](const ClosedDates& a, const ClosedDates& b) {
+                     return a.from < b.from;
+                   });
+  std::stable_sort(c.extra.begin(), c.extra.end(),
+                   [](const ExtraWorkday& a, const ExtraWorkday& b) {
+                     return a.day < b.day;
+                   });
+}
 
 int64_t FloorDiv(int64_t a, int64_t b) {
   return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
@@ -787,7 +913,6 @@ std::vector<std::string> Calendar::FileReferences(absl::string_view text) {
 
 absl::StatusOr<CalendarLoad> Calendar::FromJson(
     absl::string_view text, const CalendarLoadOptions& options) {
-  (void)options;  // `extends` resolves file references through it
   using calendar_internal::Json;
   CalendarLoad load;
   LEADKIT_ASSIGN_OR_RETURN(
@@ -798,16 +923,31 @@ absl::StatusOr<CalendarLoad> Calendar::FromJson(
   calendar_internal::Loader loader(load.issues_);
   if (!loader.ExpectObject(doc, "")) return load;
   static constexpr absl::string_view kKeys[] = {
-      "format", "name",     "description", "time_zone",
-      "weekly", "coverage", "closed",      "extra"};
+      "format", "extends",  "name",   "description", "time_zone",
+      "weekly", "coverage", "closed", "extra"};
   loader.CheckKeys(doc, "", kKeys);
   auto data = std::make_shared<CalendarData>();
+  // A document that extends another starts from the base's (flattened)
+  // document and lays its own keys over it (docs/calendars.md, "Extending a
+  // calendar").
+  const bool extends = doc.contains("extends");
+  std::optional<Calendar> base;
+  if (extends) base = loader.ParseExtends(doc.at("extends"), options);
+  if (base) calendar_internal::CopyDocument(*base->data_, *data);
+  const bool base_unknown = extends && !base;
+  const std::optional<CoverageRange> base_range =
+      base ? base->coverage() : std::nullopt;
   loader.Int(doc, "format", "", calendar_internal::kFormat,
              calendar_internal::kFormat, calendar_internal::kFormat);
-  data->name = loader.String(doc, "name", "", false).value_or("");
-  data->description = loader.String(doc, "description", "", false).value_or("");
+  if (std::optional<std::string> name = loader.String(doc, "name", "", false)) {
+    data->name = *name;
+  }
+  if (std::optional<std::string> description =
+          loader.String(doc, "description", "", false)) {
+    data->description = *description;
+  }
   if (std::optional<std::string> zone =
-          loader.String(doc, "time_zone", "", true)) {
+          loader.String(doc, "time_zone", "", !extends)) {
     absl::StatusOr<const date::time_zone*> found = FindZone(*zone);
     if (found.ok()) {
       data->time_zone = *zone;
@@ -817,18 +957,82 @@ absl::StatusOr<CalendarLoad> Calendar::FromJson(
       load.unknown_zone_ = true;
     }
   }
-  loader.ParseWeekly(doc, *data);
-  loader.ParseCoverage(doc, *data);
+  loader.ParseWeekly(doc, *data, /*required=*/!extends);
+  const calendar_internal::Loader::OwnCoverage own =
+      loader.ParseCoverage(doc);
+  if (own.range && base_range) {
+    // The two ranges must meet or overlap: the days between would be covered
+    // by neither.
+    const date::local_days gap_from = base_range->to + date::days(1);
+    const date::local_days gap_to = base_range->from - date::days(1);
+    const auto range_text = [](date::local_days a, date::local_days b) {
+      return absl::StrCat(calendar_internal::DayText(a), " to ",
+                          calendar_internal::DayText(b));
+    };
+    std::optional<std::string> uncovered;
+    if (own.range->from > gap_from) {
+      uncovered = range_text(gap_from, own.range->from - date::days(1));
+    } else if (own.range->to < gap_to) {
+      uncovered = range_text(own.range->to + date::days(1), gap_to);
+    }
+    if (uncovered) {
+      loader.Error(
+          "/coverage", "",
+          absl::StrCat("the coverage ",
+                       range_text(own.range->from, own.range->to),
+                       " does not meet the base calendar's coverage ",
+                       range_text(base_range->from, base_range->to), ": ",
+                       *uncovered,
+                       " would be covered by neither (extend this coverage "
+                       "to meet the base's)"));
+    } else {
+      loader.WithinYearLimit(std::min(own.range->from, base_range->from),
+                             std::max(own.range->to, base_range->to),
+                             "/coverage");
+    }
+  }
+  // The document's own dated entries lie inside its own coverage, or, without
+  // one, inside the base's; an extra workday without hours takes them from the
+  // weekly hours as merged above.
+  CalendarData entries;
+  entries.weekly = data->weekly;
+  if (const std::optional<CoverageRange> range = own.range ? own.range
+                                                           : base_range) {
+    entries.has_coverage = true;
+    entries.from = range->from;
+    entries.to = range->to;
+  }
+  // When that range is unknown (an extends that did not resolve, an own
+  // coverage with errors), entries are not checked against a wrong one.
+  loader.check_coverage =
+      own.range || !(base_unknown || (extends && doc.contains("coverage")));
+  loader.ParseClosed(doc, entries);
+  loader.ParseExtra(doc, entries);
+  if (base) {
+    calendar_internal::MergeEntries(*data, std::move(entries), own.range);
+  } else {
+    data->closed = std::move(entries.closed);
+    data->extra = std::move(entries.extra);
+  }
+  if (own.range) {
+    data->from = base_range ? std::min(own.range->from, base_range->from)
+                            : own.range->from;
+    data->to =
+        base_range ? std::max(own.range->to, base_range->to) : own.range->to;
+    data->has_coverage = true;
+    // Without an "outside" of its own, a document keeps its base's, or the
+    // default ("error") when the base had no coverage.
+    if (!base_range) data->outside = OutsideCoverage::kError;
+  }
+  if (own.outside) data->outside = *own.outside;
   // Without a table of dates, the weekly hours hold on every day.
   if (!data->has_coverage) data->outside = OutsideCoverage::kWeekly;
-  loader.ParseClosed(doc, *data);
-  loader.ParseExtra(doc, *data);
   const bool any_hours = std::any_of(data->weekly.begin(), data->weekly.end(),
                                      [](const auto& h) { return !h.empty(); });
   const bool weekly_errors = std::any_of(
       load.issues_.begin(), load.issues_.end(),
       [](const Issue& i) { return i.path.rfind("/weekly", 0) == 0; });
-  if (!any_hours && !weekly_errors &&
+  if (!any_hours && !weekly_errors && !base_unknown &&
       (!data->has_coverage || data->outside != OutsideCoverage::kError)) {
     loader.Error(
         "/weekly", "",
@@ -857,18 +1061,23 @@ absl::StatusOr<Calendar> CalendarLoad::calendar() const {
 
 absl::StatusOr<Calendar> Calendar::Preset(absl::string_view name) {
   // Presets are loaded once and shared: their tables cover years of days.
+  // The lock is not held while a preset loads: a document that extends a
+  // preset loads it from inside FromJson.
   static std::mutex mu;
   static auto* cache = new std::map<std::string, Calendar, std::less<>>();
-  std::lock_guard<std::mutex> lock(mu);
-  if (auto it = cache->find(name); it != cache->end()) return it->second;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (auto it = cache->find(name); it != cache->end()) return it->second;
+  }
   LEADKIT_ASSIGN_OR_RETURN(
       const char* text,
       policy_internal::FindPreset(policy_internal::CalendarPresetDocuments(),
                                   name, "calendar preset"));
   LEADKIT_ASSIGN_OR_RETURN(CalendarLoad load, FromJson(text));
   LEADKIT_ASSIGN_OR_RETURN(Calendar calendar, load.calendar());
-  cache->emplace(std::string(name), calendar);
-  return calendar;
+  std::lock_guard<std::mutex> lock(mu);
+  // A thread that loaded the same preset meanwhile keeps its copy.
+  return cache->try_emplace(std::string(name), calendar).first->second;
 }
 
 std::vector<std::string> Calendar::PresetNames() {

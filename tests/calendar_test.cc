@@ -1,6 +1,7 @@
 #include "leadkit/calendar.h"
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -531,6 +532,428 @@ TEST(CalendarToJson, RoundTrip) {
   // with any).
   ASSERT_EQ(cal.extra().size(), 2u);
   EXPECT_EQ(cal.extra()[0].hours, cal.weekly()[4]);
+}
+
+// --- Documents that extend another calendar ---------------------------------
+
+// Loads `text` with `files` as the calendars its file references stand for.
+absl::StatusOr<CalendarLoad> LoadWith(
+    const std::string& text,
+    std::map<std::string, Calendar, std::less<>> files = {}) {
+  return Calendar::FromJson(text,
+                            CalendarLoadOptions{.files = std::move(files)});
+}
+
+Calendar LoadExtending(const std::string& text,
+                       std::map<std::string, Calendar, std::less<>> files) {
+  absl::StatusOr<CalendarLoad> load = LoadWith(text, std::move(files));
+  EXPECT_THAT(load, IsOk());
+  for (const Issue& i : load->issues()) ADD_FAILURE() << FormatIssue(i);
+  absl::StatusOr<Calendar> cal = load->calendar();
+  EXPECT_THAT(cal, IsOk());
+  return *cal;
+}
+
+// The error issues of a load, one "path: message" a line.
+std::string ErrorsOf(const CalendarLoad& load) {
+  std::string all;
+  for (const Issue& i : load.issues()) {
+    if (i.severity == Severity::kError) {
+      absl::StrAppend(&all, i.path, ": ", i.message, "\n");
+    }
+  }
+  return all;
+}
+
+// A year the preset does not hold, from a notice made up for this test (the
+// real 2027 notice is not known here). 2027-01-01 is a Friday, 2027-02-05 a
+// Friday, 2027-02-20 a Saturday.
+constexpr char kMadeUp2027[] = R"({
+  "extends": "cn_office", "name": "cn_office_2027",
+  "coverage": {"from": "2027-01-01", "to": "2027-12-31"},
+  "closed": [
+    {"from": "2027-01-01", "to": "2027-01-03", "note": "New Year's Day 2027 [made-up notice]"},
+    {"from": "2027-02-05", "to": "2027-02-13", "note": "Spring Festival 2027 [made-up notice]"}],
+  "extra": [{"date": "2027-02-20", "note": "make-up workday 2027 [made-up notice]"}]
+})";
+
+TEST(CalendarExtends, APresetGainsAYearFromAMadeUpNotice) {
+  const Calendar base = *Calendar::Preset("cn_office");
+  const Calendar cal = LoadExtending(kMadeUp2027, {});
+  EXPECT_EQ(cal.name(), "cn_office_2027");
+  EXPECT_EQ(cal.time_zone(), "Asia/Shanghai");
+  EXPECT_EQ(cal.weekly(), base.weekly());
+  EXPECT_EQ(cal.outside(), OutsideCoverage::kEstimate);  // the base's
+  EXPECT_EQ(cal.coverage(),
+            (CoverageRange{.from = Day(2019, 1, 1), .to = Day(2027, 12, 31)}));
+  EXPECT_EQ(cal.closed().size(), base.closed().size() + 2);
+  EXPECT_EQ(cal.extra().size(), base.extra().size() + 1);
+  ASSERT_FALSE(cal.extra().empty());
+  // The make-up Saturday works Friday's hours.
+  EXPECT_EQ(cal.extra().back().day, Day(2027, 2, 20));
+  EXPECT_EQ(cal.extra().back().hours, base.weekly()[4]);
+
+  struct Case {
+    date::local_days day;
+    bool workday;
+    bool estimated;
+  };
+  for (const Case& c : std::vector<Case>{
+           {Day(2024, 2, 4), true, false},    // the base's make-up Sunday
+           {Day(2026, 10, 1), false, false},  // the base's National Day
+           {Day(2027, 1, 1), false, false},   // the new year: known now
+           {Day(2027, 1, 4), true, false},
+           {Day(2027, 2, 12), false, false},
+           {Day(2027, 2, 15), true, false},
+           {Day(2027, 2, 20), true, false},  // make-up Saturday
+           {Day(2027, 2, 27), false, false},
+           {Day(2028, 1, 3), true, true},  // past the new coverage: estimated
+       }) {
+    bool estimated = false;
+    absl::StatusOr<bool> workday = cal.IsWorkday(c.day, &estimated);
+    ASSERT_THAT(workday, IsOk());
+    EXPECT_EQ(*workday, c.workday) << date::format("%F", c.day);
+    EXPECT_EQ(estimated, c.estimated) << date::format("%F", c.day);
+  }
+  // Thursday 17:00 + 2 h: 1 h on Thursday, then closed Friday 01-01 to
+  // Sunday 01-03, the second hour on Monday.
+  bool estimated = false;
+  absl::StatusOr<Instant> due =
+      cal.AddBusiness(At(cal, "2026-12-31 17:00"), hours(2), &estimated);
+  ASSERT_THAT(due, IsOk());
+  EXPECT_EQ(Show(cal, *due), "2027-01-04 10:00");
+  EXPECT_FALSE(estimated);
+  // The preset alone estimated the same deadline on the weekly hours.
+  estimated = false;
+  EXPECT_EQ(Show(base, *base.AddBusiness(At(base, "2026-12-31 17:00"),
+                                         hours(2), &estimated)),
+            "2027-01-01 10:00");
+  EXPECT_TRUE(estimated);
+
+  // An own "outside" overrides the base's.
+  std::string strict = kMadeUp2027;
+  strict.replace(strict.find(R"("to": "2027-12-31")"), 18,
+                 R"("to": "2027-12-31", "outside": "error")");
+  EXPECT_EQ(LoadExtending(strict, {}).outside(), OutsideCoverage::kError);
+}
+
+TEST(CalendarExtends, AFileReferenceIsLookedUpAsWritten) {
+  const Calendar office = Load(kOffice);
+  const std::string doc = R"({"extends": {"file": "office.json"},
+                              "weekly": {"sat": [["10:00", "16:00"]]}})";
+  ASSERT_EQ(Calendar::FileReferences(doc),
+            std::vector<std::string>{"office.json"});
+  const Calendar cal = LoadExtending(doc, {{"office.json", office}});
+  EXPECT_EQ(cal.name(), "office");
+  EXPECT_EQ(cal.coverage(), office.coverage());
+  struct Case {
+    const char* at;
+    bool open;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"2024-05-11 10:30", true},   // Saturday: its own hours
+           {"2024-05-11 16:00", false},
+           {"2024-05-13 12:30", false},  // Monday's lunch break: the base's
+           {"2024-05-13 13:30", true},
+           {"2024-02-10 10:30", false},  // a Saturday in the base's holiday
+           {"2024-02-04 09:30", true},   // the base's make-up Sunday
+       }) {
+    absl::StatusOr<bool> open = cal.IsOpen(At(cal, c.at));
+    ASSERT_THAT(open, IsOk());
+    EXPECT_EQ(*open, c.open) << c.at;
+  }
+
+  struct Missing {
+    const char* name;
+    std::map<std::string, Calendar, std::less<>> files;
+  };
+  for (Missing& m : std::vector<Missing>{
+           {"nothing supplied", {}},
+           {"another spelling", {{"./office.json", office}}},
+       }) {
+    SCOPED_TRACE(m.name);
+    absl::StatusOr<CalendarLoad> load = LoadWith(doc, std::move(m.files));
+    ASSERT_THAT(load, IsOk());
+    EXPECT_EQ(ErrorsOf(*load),
+              "/extends/file: no calendar was loaded for the file reference "
+              "\"office.json\" (Python: Calendar.load reads it relative to "
+              "this document, or pass it in files=; C++: "
+              "CalendarLoadOptions::files)\n");
+    EXPECT_THAT(load->calendar(),
+                StatusIs(absl::StatusCode::kFailedPrecondition,
+                         HasSubstr("office.json")));
+  }
+}
+
+TEST(CalendarExtends, AnExtraWorkdayWithoutHoursTakesTheMergedWeeklyHours) {
+  // 2025-03-01 is a Saturday: the nearest earlier day with hours is Friday,
+  // whose hours the document shortens to 09:00-15:00.
+  const Calendar cal = LoadExtending(
+      R"({"extends": {"file": "office.json"},
+          "weekly": {"fri": [["09:00", "15:00"]]},
+          "extra": [{"date": "2025-03-01"}]})",
+      {{"office.json", Load(kOffice)}});
+  EXPECT_EQ(cal.weekly()[4],
+            (std::vector<OpenHours>{{hours(9), hours(15)}}));
+  EXPECT_EQ(cal.weekly()[0].size(), 2u);  // Monday keeps the base's two
+  const ExtraWorkday* extra = nullptr;
+  for (const ExtraWorkday& e : cal.extra()) {
+    if (e.day == Day(2025, 3, 1)) extra = &e;
+  }
+  ASSERT_NE(extra, nullptr);
+  EXPECT_EQ(extra->hours, (std::vector<OpenHours>{{hours(9), hours(15)}}));
+  EXPECT_TRUE(*cal.IsOpen(At(cal, "2025-03-01 14:30")));
+  EXPECT_FALSE(*cal.IsOpen(At(cal, "2025-03-01 15:00")));
+  EXPECT_FALSE(*cal.IsOpen(At(cal, "2025-02-28 16:00")));  // Friday
+  // The base's make-up Sunday keeps the hours it had in the base (Friday's
+  // there): a base is a loaded calendar, its extra days' hours resolved.
+  ASSERT_EQ(cal.extra().front().day, Day(2024, 2, 4));
+  EXPECT_EQ(cal.extra().front().hours, Load(kOffice).weekly()[4]);
+}
+
+TEST(CalendarExtends, OwnCoverageReplacesTheBaseEntriesInsideIt) {
+  // kOffice: closed 2024-02-10 to 2024-02-17 ("Spring Festival"), make-up
+  // days 2024-02-04 and 2024-02-18, coverage 2024-01-01 to 2025-12-31.
+  struct Case {
+    const char* name;
+    std::string doc;
+    CoverageRange coverage;
+    std::vector<ClosedDates> closed;
+    std::vector<date::local_days> extra;
+  };
+  const std::vector<Case> cases = {
+      {"the range cut at the start of the own coverage",
+       R"({"extends": {"file": "office.json"},
+           "coverage": {"from": "2024-02-14", "to": "2025-12-31"},
+           "closed": [{"date": "2024-03-01", "note": "stocktaking"}]})",
+       {Day(2024, 1, 1), Day(2025, 12, 31)},
+       {{Day(2024, 2, 10), Day(2024, 2, 13), "Spring Festival"},
+        {Day(2024, 3, 1), Day(2024, 3, 1), "stocktaking"}},
+       {Day(2024, 2, 4)}},
+      {"the range cut at the end of an earlier own coverage",
+       R"({"extends": {"file": "office.json"},
+           "coverage": {"from": "2023-06-01", "to": "2024-02-12"}})",
+       {Day(2023, 6, 1), Day(2025, 12, 31)},
+       {{Day(2024, 2, 13), Day(2024, 2, 17), "Spring Festival"}},
+       {Day(2024, 2, 18)}},
+      {"an own coverage inside the base's, empty",
+       R"({"extends": {"file": "office.json"},
+           "coverage": {"from": "2024-02-01", "to": "2024-02-29"}})",
+       {Day(2024, 1, 1), Day(2025, 12, 31)},
+       {},
+       {}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const Calendar cal = LoadExtending(c.doc, {{"office.json", Load(kOffice)}});
+    EXPECT_EQ(cal.coverage(), c.coverage);
+    EXPECT_EQ(
+        std::vector<ClosedDates>(cal.closed().begin(), cal.closed().end()),
+        c.closed);
+    std::vector<date::local_days> days;
+    for (const ExtraWorkday& e : cal.extra()) days.push_back(e.day);
+    EXPECT_EQ(days, c.extra);
+    EXPECT_EQ(cal.outside(), OutsideCoverage::kError);  // the base's
+  }
+  // The first case, day by day.
+  const Calendar cal =
+      LoadExtending(cases[0].doc, {{"office.json", Load(kOffice)}});
+  EXPECT_FALSE(*cal.IsWorkday(Day(2024, 2, 12)));  // Monday, still closed
+  EXPECT_TRUE(*cal.IsWorkday(Day(2024, 2, 14)));   // Wednesday, open now
+  EXPECT_FALSE(*cal.IsWorkday(Day(2024, 2, 18)));  // a plain Sunday now
+  EXPECT_FALSE(*cal.IsWorkday(Day(2024, 3, 1)));   // stocktaking Friday
+}
+
+TEST(CalendarExtends, AGapBetweenTheCoveragesIsAnError) {
+  struct Case {
+    const char* own;
+    std::string message;  // "" when the document loads
+  };
+  for (const Case& c : std::vector<Case>{
+           {R"("from": "2027-01-01", "to": "2027-12-31")",
+            "the coverage 2027-01-01 to 2027-12-31 does not meet the base "
+            "calendar's coverage 2024-01-01 to 2025-12-31: 2026-01-01 to "
+            "2026-12-31 would be covered by neither"},
+           {R"("from": "2022-01-01", "to": "2022-12-31")",
+            "the coverage 2022-01-01 to 2022-12-31 does not meet the base "
+            "calendar's coverage 2024-01-01 to 2025-12-31: 2023-01-01 to "
+            "2023-12-31 would be covered by neither"},
+           {R"("from": "2026-01-01", "to": "2026-12-31")", ""},  // adjacent
+           {R"("from": "2023-01-01", "to": "2023-12-31")", ""},  // adjacent
+       }) {
+    SCOPED_TRACE(c.own);
+    absl::StatusOr<CalendarLoad> load = LoadWith(
+        absl::StrCat(R"({"extends": {"file": "office.json"}, "coverage": {)",
+                     c.own, "}}"),
+        {{"office.json", Load(kOffice)}});
+    ASSERT_THAT(load, IsOk());
+    if (c.message.empty()) {
+      EXPECT_EQ(ErrorsOf(*load), "");
+    } else {
+      EXPECT_THAT(ErrorsOf(*load), HasSubstr("/coverage: " + c.message));
+    }
+  }
+}
+
+TEST(CalendarExtends, AnEntryWithoutOwnCoverageOverridesTheBaseOnItsDate) {
+  struct Case {
+    const char* name;
+    const char* entries;
+    std::vector<ClosedDates> closed;
+    std::vector<date::local_days> extra;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"an extra workday inside a base closed range splits it",
+            R"("extra": [{"date": "2024-02-14", "note": "a launch"}])",
+            {{Day(2024, 2, 10), Day(2024, 2, 13), "Spring Festival"},
+             {Day(2024, 2, 15), Day(2024, 2, 17), "Spring Festival"}},
+            {Day(2024, 2, 4), Day(2024, 2, 14), Day(2024, 2, 18)}},
+           {"a closed date on a base extra workday replaces it",
+            R"("closed": [{"date": "2024-02-04", "note": "no make-up day"}])",
+            {{Day(2024, 2, 4), Day(2024, 2, 4), "no make-up day"},
+             {Day(2024, 2, 10), Day(2024, 2, 17), "Spring Festival"}},
+            {Day(2024, 2, 18)}},
+           {"a closed range over a base closed range: the own note",
+            R"("closed": [{"from": "2024-02-16", "to": "2024-02-19",
+                           "note": "longer"}])",
+            {{Day(2024, 2, 10), Day(2024, 2, 15), "Spring Festival"},
+             {Day(2024, 2, 16), Day(2024, 2, 19), "longer"}},
+            {Day(2024, 2, 4)}},
+       }) {
+    SCOPED_TRACE(c.name);
+    const Calendar cal = LoadExtending(
+        absl::StrCat(R"({"extends": {"file": "office.json"}, )", c.entries,
+                     "}"),
+        {{"office.json", Load(kOffice)}});
+    EXPECT_EQ(
+        std::vector<ClosedDates>(cal.closed().begin(), cal.closed().end()),
+        c.closed);
+    std::vector<date::local_days> days;
+    for (const ExtraWorkday& e : cal.extra()) days.push_back(e.day);
+    EXPECT_EQ(days, c.extra);
+  }
+  const Calendar cal = LoadExtending(
+      R"({"extends": {"file": "office.json"}, "extra": [{"date": "2024-02-14"}]})",
+      {{"office.json", Load(kOffice)}});
+  EXPECT_TRUE(*cal.IsOpen(At(cal, "2024-02-14 13:30")));  // Wednesday's hours
+  EXPECT_FALSE(*cal.IsOpen(At(cal, "2024-02-15 13:30")));
+}
+
+TEST(CalendarExtends, ProblemsAreReportedWithTheirPaths) {
+  const std::string office = "office.json";
+  const std::vector<BadCase> cases = {
+      {"unknown preset", R"({"extends": "cn_ofice"})", "/extends",
+       "unknown calendar preset \"cn_ofice\"; did you mean \"cn_office\"?"},
+      {"neither a name nor a file", R"({"extends": 3})", "/extends",
+       "expected a preset name or {\"file\": \"...\"}, got the number 3"},
+      {"unknown key under extends",
+       R"({"extends": {"file": "office.json", "fiel": "x"}})", "/extends/fiel",
+       "unknown key \"fiel\""},
+      {"an entry outside the base's coverage",
+       R"({"extends": {"file": "office.json"}, "extra": [{"date": "2026-01-03"}]})",
+       "/extra/0/date",
+       "extra workday 2026-01-03 lies outside the coverage 2024-01-01 to "
+       "2025-12-31"},
+      {"an entry outside the own coverage",
+       R"({"extends": {"file": "office.json"},
+           "coverage": {"from": "2026-01-01", "to": "2026-12-31"},
+           "closed": [{"date": "2025-05-06"}]})",
+       "/closed/0",
+       "closed dates 2025-05-06 to 2025-05-06 lie outside the coverage "
+       "2026-01-01 to 2026-12-31"},
+      {"closed and extra in the own document",
+       R"({"extends": {"file": "office.json"},
+           "closed": [{"date": "2025-05-06"}], "extra": [{"date": "2025-05-06"}]})",
+       "/extra/0/date",
+       "2025-05-06 is both closed (/closed/0) and an extra workday"},
+      {"a bad own weekly day", R"({"extends": "cn_office",
+           "weekly": {"sat": [["16:00", "10:00"]]}})",
+       "/weekly/sat/0", "an opening interval must open before it closes"},
+      {"without extends the zone is required",
+       R"({"weekly": {"mon": [["09:00", "18:00"]]}})", "",
+       "missing required key \"time_zone\""},
+  };
+  for (const BadCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    absl::StatusOr<CalendarLoad> load =
+        LoadWith(c.text, {{office, Load(kOffice)}});
+    ASSERT_THAT(load, IsOk());
+    EXPECT_THAT(ErrorsOf(*load), HasSubstr(c.path + ": " + c.message));
+    EXPECT_THAT(load->calendar(),
+                StatusIs(absl::StatusCode::kFailedPrecondition,
+                         HasSubstr("error")));
+  }
+  // An extends that does not resolve reports no spurious problem for what the
+  // base would have given (zone, weekly hours, coverage).
+  absl::StatusOr<CalendarLoad> load = LoadWith(
+      R"({"extends": {"file": "gone.json"}, "closed": [{"date": "2025-05-06"}]})");
+  ASSERT_THAT(load, IsOk());
+  EXPECT_EQ(ErrorsOf(*load),
+            "/extends/file: no calendar was loaded for the file reference "
+            "\"gone.json\" (Python: Calendar.load reads it relative to this "
+            "document, or pass it in files=; C++: "
+            "CalendarLoadOptions::files)\n");
+  // Nor for an own coverage with errors: its entries are not measured against
+  // the base's range instead.
+  load = LoadWith(
+      R"({"extends": "cn_office",
+          "coverage": {"from": "2027-12-31", "to": "2027-01-01"},
+          "closed": [{"date": "2027-01-01"}]})");
+  ASSERT_THAT(load, IsOk());
+  EXPECT_EQ(ErrorsOf(*load),
+            "/coverage: the range is reversed: from 2027-12-31 to "
+            "2027-01-01\n");
+}
+
+TEST(CalendarExtends, ADocumentMayExtendOneThatExtends) {
+  const Calendar office = Load(kOffice);
+  const Calendar middle = LoadExtending(
+      R"({"extends": {"file": "office.json"}, "name": "office_2026",
+          "coverage": {"from": "2026-01-01", "to": "2026-12-31"},
+          "closed": [{"from": "2026-01-01", "to": "2026-01-03",
+                      "note": "New Year 2026 [made-up notice]"}]})",
+      {{"office.json", office}});
+  const Calendar cal = LoadExtending(
+      R"({"extends": {"file": "../shared/office_2026.json"},
+          "weekly": {"sat": [["10:00", "14:00"]]}})",
+      {{"../shared/office_2026.json", middle}});
+  EXPECT_EQ(cal.name(), "office_2026");
+  EXPECT_EQ(cal.coverage(),
+            (CoverageRange{.from = Day(2024, 1, 1), .to = Day(2026, 12, 31)}));
+  EXPECT_TRUE(*cal.IsOpen(At(cal, "2026-01-10 10:30")));   // a Saturday
+  EXPECT_FALSE(*cal.IsOpen(At(cal, "2026-01-03 10:30")));  // closed Saturday
+  EXPECT_FALSE(*cal.IsOpen(At(cal, "2024-02-12 10:30")));  // the first base
+  EXPECT_TRUE(*cal.IsOpen(At(cal, "2024-02-04 10:30")));
+}
+
+TEST(CalendarExtends, ToJsonIsTheFlattenedDocumentAndRoundTrips) {
+  for (const std::string& text : std::vector<std::string>{
+           kMadeUp2027,
+           R"({"extends": "cn_showroom", "weekly": {"sun": []},
+               "extra": [{"date": "2025-01-29", "like": "mon"}]})",
+       }) {
+    SCOPED_TRACE(text);
+    const Calendar cal = LoadExtending(text, {});
+    EXPECT_EQ(cal.ToJson().find("extends"), std::string::npos);
+    absl::StatusOr<CalendarLoad> again = Calendar::FromJson(cal.ToJson());
+    ASSERT_THAT(again, IsOk());
+    absl::StatusOr<Calendar> reloaded = again->calendar();
+    ASSERT_THAT(reloaded, IsOk());
+    EXPECT_TRUE(*reloaded == cal);
+    EXPECT_EQ(reloaded->ToJson(), cal.ToJson());
+  }
+  // Extending kOffice with other Wednesday hours gives the calendar of kOffice
+  // written out with them (its make-up days keep Friday's and Monday's hours).
+  std::string written = kOffice;
+  const std::string wednesday =
+      R"("wed": [["09:00", "12:00"], ["13:30", "18:00"]])";
+  written.replace(written.find(wednesday), wednesday.size(),
+                  R"("wed": [["09:00", "17:00"]])");
+  const Calendar extended = LoadExtending(
+      R"({"extends": {"file": "office.json"},
+          "weekly": {"wed": [["09:00", "17:00"]]}})",
+      {{"office.json", Load(kOffice)}});
+  EXPECT_EQ(extended.ToJson(), Load(written).ToJson());
 }
 
 }  // namespace

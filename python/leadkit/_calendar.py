@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import warnings
+from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -123,17 +124,31 @@ class Calendar:
         return cls(_core.preset_calendar(name))
 
     @classmethod
-    def from_json(cls, text: str | bytes, *, source: str | None = None) -> "Calendar":
+    def from_json(cls, text: str | bytes, *, source: str | None = None,
+                  files: Mapping[str, "Calendar"] | None = None) -> "Calendar":
         """Parses a calendar document; raises :class:`CalendarError` with every issue (also a
-        ``KeyError`` when the time zone is unknown)."""
-        impl, issues, unknown_zone = _core.load_calendar(as_bytes(text))
+        ``KeyError`` when the time zone is unknown).
+
+        `files` maps each file reference the document names (``"extends": {"file": ...}``,
+        see :meth:`file_references`), as written, to the loaded calendar it stands for; a
+        reference it lacks is an issue at ``/extends/file``. :meth:`load` reads them for
+        you."""
+        impl, issues, unknown_zone = _core.load_calendar(as_bytes(text), _impls(files))
         if impl is None:
             raise (CalendarZoneError if unknown_zone else CalendarError)(issues, source)
         return cls(impl)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Calendar":
-        return cls.from_json(read_document(path, CalendarError), source=os.fspath(path))
+        """Reads a calendar file, and the files it extends, each found relative to the
+        directory of the file that names it (docs/calendars.md, "Extending a calendar")."""
+        return load_calendar_file(path)
+
+    @staticmethod
+    def file_references(text: str | bytes) -> list[str]:
+        """The file references a calendar document names, as written (``[]`` for text that
+        does not parse: loading it reports why)."""
+        return list(_core.calendar_file_references(as_bytes(text)))
 
     def to_json(self) -> str:
         return self._impl.to_json()
@@ -246,6 +261,54 @@ class Calendar:
         span = f"{coverage[0]}..{coverage[1]}" if coverage else "none"
         return (f"Calendar(name={self.name!r}, time_zone={self.time_zone!r}, coverage={span}, "
                 f"outside={self.outside!r})")
+
+
+def _impls(files: Mapping[str, Calendar] | None) -> dict[str, _core.Calendar]:
+    if files is None:
+        return {}
+    if not isinstance(files, Mapping):
+        raise TypeError(f"files: expected a mapping of file reference to Calendar, got "
+                        f"{type(files).__name__}")
+    impls = {}
+    for ref, calendar in files.items():
+        if not isinstance(ref, str) or not isinstance(calendar, Calendar):
+            raise TypeError(f"files: expected file reference (str) -> leadkit.Calendar, got "
+                            f"{type(ref).__name__} -> {type(calendar).__name__}")
+        impls[ref] = calendar._impl
+    return impls
+
+
+def _reference_error(message: str, source: str) -> CalendarError:
+    return CalendarError([_core.Issue("error", "/extends/file", "", message)], source)
+
+
+def load_calendar_file(path: str | os.PathLike, *, chain: tuple[str, ...] = ()) -> Calendar:
+    """A calendar file, with the files it extends read first: each file reference is a path
+    relative to the directory of the file that names it (a base may itself extend a file).
+
+    `chain` lists the files that led here, outermost first (a policy file that names this
+    calendar may start it): a file met again is a cycle, a :class:`CalendarError` naming the
+    chain. A referenced file that cannot be read is a :class:`CalendarError` naming the
+    document that references it, the path ``/extends/file`` and the resolved path; the file
+    `path` itself that cannot be read raises the ``OSError``."""
+    source = os.fspath(path)
+    real = os.path.realpath(source)
+    seen = [os.path.realpath(p) for p in chain]
+    if real in seen:
+        cycle = " -> ".join([*chain[seen.index(real):], source])
+        raise _reference_error(f"calendar files extend one another in a cycle: {cycle}",
+                               chain[-1])
+    text = read_document(source, CalendarError)
+    files = {}
+    for ref in Calendar.file_references(text):
+        target = os.path.normpath(os.path.join(os.path.dirname(source), ref))
+        try:
+            files[ref] = load_calendar_file(target, chain=(*chain, source))
+        except OSError as e:
+            raise _reference_error(
+                f'cannot read calendar file "{target}" (file reference "{ref}"): '
+                f"{e.strerror or e}", source) from None
+    return Calendar.from_json(text, source=source, files=files)
 
 
 def _as_series(values):

@@ -208,3 +208,106 @@ def test_an_unknown_outside_mode_is_named():
     doc["coverage"]["outside"] = "estimated"
     with pytest.raises(CalendarError, match=r'/coverage/outside: unknown value "estimated"'):
         Calendar.from_json(json.dumps(doc))
+
+
+# Documents that extend another calendar ---------------------------------------------------
+
+def _write(path, doc) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc), encoding="utf-8")
+
+
+SATURDAYS = {"extends": {"file": "../shared/office.json"}, "name": "north",
+             "weekly": {"sat": [["10:00", "16:00"]]}}
+
+
+def test_load_reads_an_extended_file_relative_to_the_file_that_names_it(tmp_path, monkeypatch):
+    _write(tmp_path / "shared" / "office.json", OFFICE)
+    _write(tmp_path / "dealers" / "north.json", SATURDAYS)
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")  # not relative to the working directory
+    north = Calendar.load(tmp_path / "dealers" / "north.json")
+    assert north.name == "north"
+    assert north.coverage == (dt.date(2024, 1, 1), dt.date(2025, 12, 31))
+    assert north.is_open(at("2024-05-11 10:30"))  # Saturday: its own hours
+    assert not north.is_open(at("2024-05-13 12:30"))  # Monday's lunch break: the base's
+    assert not north.is_workday(dt.date(2024, 2, 12))  # the base's Spring Festival
+    assert "extends" not in json.loads(north.to_json())
+    assert Calendar.from_json(north.to_json()) == north
+
+
+def test_load_follows_a_chain_of_two_files(tmp_path):
+    _write(tmp_path / "shared" / "office.json", OFFICE)
+    _write(tmp_path / "shared" / "office_2026.json", {
+        "extends": {"file": "office.json"}, "name": "office_2026",
+        "coverage": {"from": "2026-01-01", "to": "2026-12-31"},
+        "closed": [{"from": "2026-01-01", "to": "2026-01-03", "note": "made-up notice"}]})
+    _write(tmp_path / "dealers" / "north.json",
+           dict(SATURDAYS, extends={"file": "../shared/office_2026.json"}))
+    north = Calendar.load(tmp_path / "dealers" / "north.json")
+    assert north.coverage == (dt.date(2024, 1, 1), dt.date(2026, 12, 31))
+    assert not north.is_workday(dt.date(2026, 1, 2))  # Friday, closed by the middle file
+    assert north.is_open(at("2026-01-10 10:30"))  # a Saturday, north's own hours
+    assert not north.is_workday(dt.date(2024, 2, 12))  # the first file's holiday
+
+
+def test_a_missing_extended_file_names_the_referencing_document_and_the_path(tmp_path):
+    north = tmp_path / "dealers" / "north.json"
+    _write(north, SATURDAYS)
+    with pytest.raises(CalendarError) as caught:
+        Calendar.load(north)
+    [issue] = caught.value.issues
+    resolved = str(tmp_path / "shared" / "office.json")
+    assert issue.path == "/extends/file"
+    assert f'cannot read calendar file "{resolved}" (file reference "../shared/office.json")' \
+        in issue.message
+    assert caught.value.source == str(north)
+    assert str(north) in str(caught.value)
+
+
+def test_files_that_extend_one_another_are_a_cycle_named_by_its_chain(tmp_path):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    _write(a, {"extends": {"file": "b.json"}})
+    _write(b, {"extends": {"file": "a.json"}})
+    with pytest.raises(CalendarError) as caught:
+        Calendar.load(a)
+    [issue] = caught.value.issues
+    assert issue.path == "/extends/file"
+    assert issue.message == f"calendar files extend one another in a cycle: {a} -> {b} -> {a}"
+    assert caught.value.source == str(b)
+    _write(a, {"extends": {"file": "./a.json"}})
+    with pytest.raises(CalendarError, match="in a cycle: .*a.json -> .*a.json"):
+        Calendar.load(a)
+
+
+def test_load_calendar_file_takes_the_chain_that_led_to_it(tmp_path):
+    from leadkit._calendar import load_calendar_file
+
+    _write(tmp_path / "office.json", OFFICE)
+    policy = str(tmp_path / "policy.json")
+    assert load_calendar_file(tmp_path / "office.json", chain=(policy,)).name == "office"
+
+
+def test_from_json_takes_the_extended_calendars_in_files(office):
+    doc = json.dumps({"extends": {"file": "office.json"}, "weekly": {"sat": [["10:00", "16:00"]]}})
+    assert Calendar.file_references(doc) == ["office.json"]
+    assert Calendar.file_references("{") == []
+    cal = Calendar.from_json(doc, files={"office.json": office})
+    assert cal.is_open(at("2024-05-11 10:30"))
+    assert cal.coverage == office.coverage
+
+
+def test_a_reference_files_lacks_is_an_issue_naming_it(office):
+    doc = json.dumps({"extends": {"file": "office.json"}})
+    for files in (None, {"./office.json": office}):
+        with pytest.raises(CalendarError) as caught:
+            Calendar.from_json(doc, files=files)
+        [issue] = caught.value.issues
+        assert issue.path == "/extends/file"
+        assert issue.message.startswith(
+            'no calendar was loaded for the file reference "office.json"')
+    with pytest.raises(TypeError, match="file reference \\(str\\) -> leadkit.Calendar"):
+        Calendar.from_json(doc, files={"office.json": office.to_json()})
+    with pytest.raises(CalendarError, match='/extends: unknown calendar preset "cn_ofice"; '
+                                            'did you mean "cn_office"'):
+        Calendar.from_json(json.dumps({"extends": "cn_ofice"}))

@@ -124,6 +124,37 @@ def test_the_calendar_document_of_the_docs_validates_and_loads():
     assert leadkit.Calendar.from_json(block).name == "my_office"
 
 
+def test_the_extending_document_of_the_docs_validates_and_loads():
+    text = (ROOT / "docs" / "calendars.md").read_text(encoding="utf-8")
+    block = re.search(r"## Extending a calendar: next year's holidays.*?```json\n(.*?)```",
+                      text, re.S).group(1)
+    doc = json.loads(block)
+    assert "time_zone" not in doc and "weekly" not in doc
+    CALENDAR_VALIDATOR.validate(doc)
+    CALENDAR_VALIDATOR.validate({"extends": {"file": "../shared/cn_office_2027.json"},
+                                 "weekly": {"sat": [["10:00", "16:00"]]}})
+    calendar = leadkit.Calendar.from_json(block)
+    assert calendar.name == "cn_office_2027"
+    assert calendar.coverage[1].isoformat() == "2027-12-31"
+    # The flattened form is an ordinary document again.
+    CALENDAR_VALIDATOR.validate(json.loads(calendar.to_json()))
+
+
+@pytest.mark.parametrize("mutation", [
+    lambda d: d.pop("time_zone"),  # required without "extends"
+    lambda d: d.update(extends=3),
+    lambda d: d.update(extends={"file": "base.json", "fiel": "x"}),
+    lambda d: d.update(extends={"path": "base.json"}),
+])
+def test_calendar_schema_and_loader_both_reject_a_bad_extends(mutation):
+    doc = json.loads(leadkit.Calendar.preset("cn_office").to_json())
+    mutation(doc)
+    assert list(CALENDAR_VALIDATOR.iter_errors(doc))
+    with pytest.raises(leadkit.CalendarError):
+        leadkit.Calendar.from_json(json.dumps(doc), files={
+            "base.json": leadkit.Calendar.preset("cn_office")})
+
+
 @pytest.mark.parametrize("mutation", [
     lambda d: d.update(weekly={"monday": []}),
     lambda d: d["weekly"].update(mon=[["9:00", "12:00"]]),
