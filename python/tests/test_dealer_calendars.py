@@ -268,3 +268,40 @@ def test_estimates_are_counted_per_call_whatever_the_calendar():
                                  as_of=pd.Timestamp("2026-12-06T12:00", tz="Asia/Shanghai"))
     assert tasks.loc[tasks["task"] == "follow_up", "estimated"].tolist() == [True]
     assert np.asarray(tasks["estimated"]).dtype == bool
+
+
+def test_a_dealer_adds_2027_in_a_file_of_its_own(tmp_path):
+    """The 2027 file a dealer writes (its dates made up for this test, not a notice) extends
+    cn_office; the policy names it by file, and 2027 deadlines are no longer estimates."""
+    (tmp_path / "calendars").mkdir()
+    (tmp_path / "calendars" / "sh_2027.json").write_text(json.dumps({
+        "extends": "cn_office",
+        "coverage": {"from": "2027-01-01", "to": "2027-12-31", "outside": "estimate"},
+        "closed": [{"from": "2027-01-01", "to": "2027-01-03",
+                    "note": "made up for this test: New Year's Day 2027"}],
+    }))
+    (tmp_path / "dealer.json").write_text(json.dumps(
+        {"extends": {"file": "calendars/sh_2027.json"}, "name": "sh_dealer"}))
+    (tmp_path / "policy.json").write_text(document(
+        calendar={"file": "calendars/sh_2027.json"},
+        calendars={"dealer": {"file": "dealer.json"}}))
+    policy = Policy.load(tmp_path / "policy.json")
+    assert policy.calendar().coverage == (dt.date(2019, 1, 1), dt.date(2027, 12, 31))
+    assert policy.calendars["dealer"].name == "sh_dealer"
+    # Grade A (3 days) touched Thursday 2026-12-31 17:00: its day is Sunday 2027-01-03, closed;
+    # the first open day after it, Monday 01-04, closes at 18:00 — known, not estimated.
+    leads = pd.DataFrame({"lead_id": ["N1"], "channel": ["website"], "grade": ["A"],
+                          "created_at": [pd.Timestamp("2026-12-31 16:00", tz="Asia/Shanghai")]})
+    touches = pd.DataFrame({"lead_id": ["N1"], "method": ["phone"],
+                            "at": [pd.Timestamp("2026-12-31 17:00", tz="Asia/Shanghai")]})
+    as_of = pd.Timestamp("2027-01-02 12:00", tz="Asia/Shanghai")
+    tasks = leadkit.schedule(leads, touches, policy, as_of=as_of)  # no CoverageWarning
+    follow_up = tasks[tasks["task"] == "follow_up"].iloc[0]
+    assert follow_up["due_at"] == pd.Timestamp("2027-01-04 18:00", tz="Asia/Shanghai")
+    assert not tasks["estimated"].any()
+    # The same lead on cn_office alone rests on an estimate.
+    with pytest.warns(leadkit.CoverageWarning, match="2026-12-31"):
+        alone = leadkit.schedule(leads, touches, Policy.from_json(document(calendar="cn_office")),
+                                 as_of=as_of)
+    assert alone["estimated"].any()
+    assert pickle.loads(pickle.dumps(policy)) == policy
