@@ -167,6 +167,30 @@ TEST(PolicyCalendar, BadCalendarsAreIssuesAtTheirPaths) {
   }
 }
 
+TEST(PolicyCalendar, AnInlineCalendarExtendsASuppliedFile) {
+  // Berlin with a made-up closed day (not a real holiday), on top of the file.
+  const nlohmann::json inline_doc = {
+      {"extends", {{"file", "calendars/berlin.json"}}},
+      {"coverage", {{"from", "2024-05-01"}, {"to", "2024-05-31"}}},
+      {"closed", {{{"date", "2024-05-14"}, {"note", "made up for this test"}}}}};
+  const std::string text = AbcdWith(inline_doc, nullptr);
+  EXPECT_THAT(Policy::FileReferences(text), ElementsAre("calendars/berlin.json"));
+  EXPECT_THAT(Errors(text),
+              ElementsAre(HasSubstr("/calendar/extends/file: no calendar was "
+                                    "loaded for the file reference")));
+  PolicyLoadOptions files;
+  files.calendar_files.emplace("calendars/berlin.json", BerlinCalendar());
+  const Policy policy = Load(text, files);
+  const Calendar& calendar = policy.business_calendar();
+  EXPECT_EQ(calendar.time_zone(), "Europe/Berlin");
+  const date::local_days tuesday{date::year{2024} / 5 / 14};
+  EXPECT_FALSE(*calendar.IsWorkday(tuesday));
+  EXPECT_TRUE(*calendar.IsWorkday(tuesday + date::days(1)));
+  // Written as read: the inline document with its reference.
+  EXPECT_EQ(nlohmann::json::parse(policy.ToJson()).at("calendar"), inline_doc);
+  EXPECT_EQ(Load(policy.ToJson(), files).ToJson(), policy.ToJson());
+}
+
 TEST(PolicyCalendar, FileReferencesListsEachReferenceOnce) {
   const std::string text = AbcdWith(
       {{"file", "sh_2027.json"}},
