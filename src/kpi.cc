@@ -14,6 +14,7 @@
 #include "date/date.h"
 #include "date/iso_week.h"
 #include "lead_batch.h"
+#include "state_bytes.h"
 #include "leadkit/internal/status_macros.h"
 
 namespace leadkit {
@@ -374,92 +375,11 @@ absl::Status AddRows(const Cadence& cadence, const LeadBatch& batch,
   return absl::OkStatus();
 }
 
-// Bytes: "LKKPI2", then numbers as zigzag LEB128 varints and length-prefixed
-// strings; a histogram's minutes as differences from the one before. States
-// written as "LKKPI1" (numbers as 8 bytes little-endian, minutes as they are)
-// are still read.
-void PutInt(std::string& out, int64_t v) {
-  uint64_t z = (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
-  while (z >= 0x80) {
-    out.push_back(static_cast<char>((z & 0x7F) | 0x80));
-    z >>= 7;
-  }
-  out.push_back(static_cast<char>(z));
-}
-
-void PutString(std::string& out, absl::string_view s) {
-  PutInt(out, static_cast<int64_t>(s.size()));
-  out.append(s.data(), s.size());
-}
-
-class Reader {
- public:
-  Reader(absl::string_view bytes, bool varints)
-      : bytes_(bytes), varints_(varints) {}
-
-  bool varints() const { return varints_; }
-
-  absl::StatusOr<int64_t> Int() { return varints_ ? Varint() : Fixed(); }
-
-  absl::StatusOr<std::string> String() {
-    LEADKIT_ASSIGN_OR_RETURN(int64_t n, Int());
-    if (n < 0 || static_cast<size_t>(n) > bytes_.size() - pos_)
-      return Truncated();
-    std::string s(bytes_.substr(pos_, static_cast<size_t>(n)));
-    pos_ += static_cast<size_t>(n);
-    return s;
-  }
-
-  absl::StatusOr<int64_t> Count() {
-    const size_t at = pos_;
-    LEADKIT_ASSIGN_OR_RETURN(int64_t n, Int());
-    if (n < 0 || n > static_cast<int64_t>(bytes_.size())) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "KPI state bytes: impossible count ", n, " at byte ", at));
-    }
-    return n;
-  }
-
-  bool done() const { return pos_ == bytes_.size(); }
-
- private:
-  absl::StatusOr<int64_t> Fixed() {
-    if (bytes_.size() - pos_ < 8) return Truncated();
-    uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) {
-      v |= static_cast<uint64_t>(static_cast<unsigned char>(bytes_[pos_ + i]))
-           << (8 * i);
-    }
-    pos_ += 8;
-    return static_cast<int64_t>(v);
-  }
-
-  absl::StatusOr<int64_t> Varint() {
-    uint64_t z = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (pos_ >= bytes_.size()) return Truncated();
-      const auto byte = static_cast<unsigned char>(bytes_[pos_++]);
-      z |= static_cast<uint64_t>(byte & 0x7F) << shift;
-      if ((byte & 0x80) == 0) {
-        return static_cast<int64_t>((z >> 1) ^ (~(z & 1) + 1));
-      }
-    }
-    return absl::InvalidArgumentError(absl::StrCat(
-        "KPI state bytes: a number runs past 10 bytes at byte ", pos_));
-  }
-
-  absl::Status Truncated() const {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "KPI state bytes: truncated at byte ", pos_, " of ", bytes_.size()));
-  }
-
-  absl::string_view bytes_;
-  bool varints_;
-  size_t pos_ = 0;
-};
-
-// The format's versions: 3 adds KpiCounts::estimated; 2 writes varints; 1,
-// fixed-width numbers. Every version is read.
+// The format's versions: 3, framed (src/state_bytes.h) with
+// KpiCounts::estimated; 2, varints and length-prefixed strings, a histogram's
+// minutes as differences from the one before, unframed; 1, numbers as 8 bytes
+// little-endian, minutes as they are. Every version is read.
+constexpr absl::string_view kWhat = "KPI state bytes";
 constexpr absl::string_view kMagic = "LKKPI3";
 constexpr absl::string_view kVarintMagic = "LKKPI2";
 constexpr absl::string_view kFixedMagic = "LKKPI1";
@@ -630,9 +550,9 @@ absl::Status KpiState::Merge(const KpiState& other) {
 }
 
 std::string KpiState::Serialize() const {
-  using kpi_internal::PutInt;
-  using kpi_internal::PutString;
-  std::string out(kpi_internal::kMagic);
+  using state_internal::PutInt;
+  using state_internal::PutString;
+  std::string out;
   PutInt(out, static_cast<int64_t>(by_.size()));
   for (const std::string& name : by_) PutString(out, name);
   PutInt(out, static_cast<int64_t>(groups_.size()));
@@ -657,19 +577,24 @@ std::string KpiState::Serialize() const {
       previous = minutes;
     }
   }
-  return out;
+  return state_internal::Frame(kpi_internal::kMagic, out);
 }
 
 absl::StatusOr<KpiState> KpiState::Deserialize(absl::string_view bytes) {
   const absl::string_view magic = bytes.substr(0, kpi_internal::kMagic.size());
   const bool current = magic == kpi_internal::kMagic;
-  if (!current && magic != kpi_internal::kVarintMagic &&
-      magic != kpi_internal::kFixedMagic) {
+  absl::string_view payload = bytes.substr(kpi_internal::kMagic.size());
+  if (current) {
+    LEADKIT_ASSIGN_OR_RETURN(
+        payload, state_internal::Unframe(bytes, kpi_internal::kMagic,
+                                         kpi_internal::kWhat));
+  } else if (magic != kpi_internal::kVarintMagic &&
+             magic != kpi_internal::kFixedMagic) {
     return absl::InvalidArgumentError(
         "KPI state bytes: not a leadkit KPI state (bad header)");
   }
-  kpi_internal::Reader in(bytes.substr(kpi_internal::kMagic.size()),
-                          magic != kpi_internal::kFixedMagic);
+  state_internal::Reader in(payload, kpi_internal::kWhat,
+                            magic != kpi_internal::kFixedMagic);
   LEADKIT_ASSIGN_OR_RETURN(int64_t columns, in.Count());
   std::vector<std::string> by;
   for (int64_t i = 0; i < columns; ++i) {
@@ -709,8 +634,7 @@ absl::StatusOr<KpiState> KpiState::Deserialize(absl::string_view bytes) {
     }
     state.Group(key).Merge(c);
   }
-  if (!in.done())
-    return absl::InvalidArgumentError("KPI state bytes: trailing bytes");
+  LEADKIT_RETURN_IF_ERROR(in.Done());
   return state;
 }
 

@@ -233,6 +233,18 @@ TEST(Kpi, BadBytesAreAnError) {
   EXPECT_THAT(
       KpiState::Deserialize(bytes + "x"),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("trailing")));
+  // Every single changed byte past the header is caught: by the framing (a
+  // length that no longer fits) or by the checksum — never a wrong state.
+  for (size_t i = 6; i < bytes.size(); ++i) {
+    for (const unsigned char flip : {0x01, 0x80, 0xFF}) {
+      std::string changed = bytes;
+      changed[i] = static_cast<char>(static_cast<unsigned char>(changed[i]) ^ flip);
+      EXPECT_THAT(KpiState::Deserialize(changed),
+                  StatusIs(absl::StatusCode::kInvalidArgument,
+                           HasSubstr("KPI state bytes")))
+          << "byte " << i;
+    }
+  }
 }
 
 TEST(Kpi, StatesWrittenInTheFirstFormatAreStillRead) {
@@ -302,10 +314,11 @@ TEST(Kpi, StatesWrittenInTheVarintFormatAreStillRead) {
   EXPECT_EQ(rows[0].counts.satisfied, 12);
   EXPECT_EQ(rows[0].counts.estimated, 0);
   EXPECT_EQ(rows[0].counts.first_contact_minutes, (MinuteHistogram{{30, 2}}));
-  // Written again: the current form, one more number per group (estimated).
+  // Written again: the current form, one more number per group (estimated),
+  // framed: a one-byte length and an 8-byte checksum.
   const std::string again = state->Serialize();
   EXPECT_EQ(again.substr(0, 6), "LKKPI3");
-  EXPECT_EQ(again.size(), bytes.size() + 1);
+  EXPECT_EQ(again.size(), bytes.size() + 1 + 1 + 8);
   absl::StatusOr<KpiState> back = KpiState::Deserialize(again);
   ASSERT_THAT(back, IsOk());
   EXPECT_TRUE(*back == *state);

@@ -1,0 +1,70 @@
+// The bytes of a mergeable report state (KpiState and the report states of
+// docs/kpis.md): one framing for all, so that a bad header, truncated bytes or
+// a changed byte are a clear InvalidArgument, never a crash or a wrong table.
+// Not part of the API.
+//
+//   magic     6 bytes naming the state and its format version ("LKKPI3")
+//   length    the payload's length, a varint
+//   payload   numbers as zigzag LEB128 varints, strings length-prefixed
+//   checksum  8 bytes, little-endian: FNV-1a 64 of everything before it (a
+//             single changed byte always changes it)
+#ifndef LEADKIT_SRC_STATE_BYTES_H_
+#define LEADKIT_SRC_STATE_BYTES_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace leadkit::state_internal {
+
+// Appends v as a zigzag LEB128 varint.
+void PutInt(std::string& out, int64_t v);
+// Appends a length-prefixed string.
+void PutString(std::string& out, absl::string_view s);
+
+// FNV-1a 64 of `bytes`.
+uint64_t Checksum(absl::string_view bytes);
+
+// `magic` (6 bytes), the payload's length, the payload and the checksum.
+std::string Frame(absl::string_view magic, absl::string_view payload);
+
+// The payload of bytes Frame wrote with `magic`. InvalidArgument beginning
+// with `what` ("KPI state bytes") for another header, bytes cut short, bytes
+// past the end, or a checksum that does not match.
+absl::StatusOr<absl::string_view> Unframe(absl::string_view bytes,
+                                          absl::string_view magic,
+                                          absl::string_view what);
+
+// Reads what PutInt and PutString wrote (or, for states written before the
+// varint format, 8-byte little-endian numbers). Errors begin with `what`.
+class Reader {
+ public:
+  Reader(absl::string_view bytes, absl::string_view what, bool varints = true)
+      : bytes_(bytes), what_(what), varints_(varints) {}
+
+  bool varints() const { return varints_; }
+  absl::StatusOr<int64_t> Int();
+  absl::StatusOr<std::string> String();
+  // A count of things that follow: not negative, not more than bytes left.
+  absl::StatusOr<int64_t> Count();
+  // OK when every byte was read, else InvalidArgument ("trailing bytes").
+  absl::Status Done() const;
+  bool done() const { return pos_ == bytes_.size(); }
+
+ private:
+  absl::StatusOr<int64_t> Fixed();
+  absl::StatusOr<int64_t> Varint();
+  absl::Status Truncated() const;
+
+  absl::string_view bytes_;
+  std::string what_;
+  bool varints_;
+  size_t pos_ = 0;
+};
+
+}  // namespace leadkit::state_internal
+
+#endif  // LEADKIT_SRC_STATE_BYTES_H_
