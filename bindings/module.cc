@@ -10,4 +10,5 @@ PYBIND11_MODULE(_core, m) {
   leadkit::python::RegisterCadence(m);
   leadkit::python::RegisterKpi(m);
   leadkit::python::RegisterRouting(m);
+  leadkit::python::RegisterScope(m);
 }

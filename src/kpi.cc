@@ -50,10 +50,7 @@ absl::Status EvaluateLead(const Cadence& cadence, const LeadFacts& lead,
                           std::span<const TouchFacts> touches, Instant as_of,
                           LeadKpi& out) {
   out.grade = lead.grade;
-  out.current_grade = lead.grade;
-  for (const TouchFacts& t : touches) {
-    if (t.grade_after >= 0) out.current_grade = t.grade_after;
-  }
+  out.current_grade = GradeAt(lead, touches, as_of);
   if (lead.status == LeadStatus::kInvalid) {
     out.invalid = true;
     return absl::OkStatus();

@@ -29,6 +29,37 @@ using Reject =
     std::function<absl::Status(absl::string_view table, int64_t row,
                                absl::string_view column, std::string message)>;
 
+// A column of `table` that must have `type`: nullptr when absent and not
+// required, InvalidArgument when it holds another type (or is missing and
+// required).
+absl::StatusOr<const Column*> Read(const Columns& table,
+                                   absl::string_view table_name,
+                                   absl::string_view name, ColumnType type,
+                                   bool required);
+// A column of strings, with or without a dictionary.
+absl::StatusOr<const Column*> ReadStrings(const Columns& table,
+                                          absl::string_view table_name,
+                                          absl::string_view name,
+                                          bool required);
+// The lead_id column of `table` (required).
+absl::StatusOr<const Column*> ReadIds(const Columns& table,
+                                      absl::string_view table_name);
+// The instant at `row`, nullopt when the column is absent or the value null.
+std::optional<Instant> InstantAt(const Column* c, int64_t row);
+// Per dictionary code of a string column: the index of its string in `names`,
+// -1 for none.
+std::vector<int> CodeIndex(const Column* c,
+                           std::span<const absl::string_view> names);
+// `s` in double quotes, for messages.
+std::string Quote(absl::string_view s);
+// An instant as UTC text, for messages: 2024-06-01T02:00:00Z.
+std::string InstantText(Instant t);
+// What the value at `row` of code column `c` maps to through `of` (per
+// dictionary code, from CodeIndex): nullopt when absent or null, -1 when the
+// value is not one of the names.
+std::optional<int> Mapped(const Column* c, const std::vector<int>& of,
+                          int64_t row);
+
 // A bad row found while reading, reported later in row order.
 struct Problem {
   int64_t row;

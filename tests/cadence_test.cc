@@ -899,3 +899,28 @@ TEST(CadenceDeadlines, FollowUpDueOnItsDay) {
 
 }  // namespace
 }  // namespace leadkit
+
+namespace leadkit {
+namespace {
+
+TEST(GradeHistory, TheGradeInForceAtAnInstant) {
+  const Cadence c = Make("oabc");
+  // Created 2024-06-01 with grade B; touched 06-03 (grade_after A), 06-05 by a
+  // visit (unchanged), 06-05 by phone at the same minute (grade_after C: after
+  // the unchanged one, methods in name order: "phone" < "visit").
+  const LeadFacts lead = Lead(c, "2024-06-01 10:00", kB);
+  std::vector<TouchFacts> touches = {
+      Touch(c, "2024-06-05 10:00", "visit"),
+      Touch(c, "2024-06-05 10:00", "phone", kC),
+      Touch(c, "2024-06-03 10:00", "phone", kA)};
+  std::stable_sort(touches.begin(), touches.end(), TouchBefore);
+  EXPECT_EQ(touches[1].method, "phone");
+  EXPECT_EQ(GradeAt(lead, touches, At(c, "2024-06-01 12:00")), kB);
+  EXPECT_EQ(GradeAt(lead, touches, At(c, "2024-06-03 09:59")), kB);
+  EXPECT_EQ(GradeAt(lead, touches, At(c, "2024-06-03 10:00")), kA);
+  EXPECT_EQ(GradeAt(lead, touches, At(c, "2024-06-05 10:00")), kC);
+  EXPECT_EQ(GradeAt(lead, {}, At(c, "2024-06-09 10:00")), kB);
+}
+
+}  // namespace
+}  // namespace leadkit

@@ -114,6 +114,18 @@ struct Task {
   bool estimated = false;
 };
 
+// The grade history: the grade in force at `at` — the grade at creation,
+// changed by each touch at or before `at` that records a grade_after, in the
+// touch order (TouchBefore). `touches` are the lead's, in that order.
+// Example: created B; touches 06-01 (grade_after A), 06-05 (unchanged):
+//   GradeAt(lead, touches, 06-03) == A; GradeAt(lead, touches, 05-31) == B.
+int GradeAt(const LeadFacts& lead, std::span<const TouchFacts> touches,
+            Instant at);
+
+// The order of a lead's touches everywhere in leadkit: by time, then method,
+// then grade_after (unchanged first).
+bool TouchBefore(const TouchFacts& a, const TouchFacts& b);
+
 // A follow-up deadline: due at the interval's upper bound; a range also has an
 // agenda date.
 struct FollowUpDue {

@@ -58,23 +58,21 @@ class Scope:
         return "Scope.hq()" if self.kind == "hq" else f"Scope.{self.kind}({self.id!r})"
 
     def mask(self, leads: pd.DataFrame, dealers: pd.DataFrame | None) -> np.ndarray | None:
-        """Per lead, 1 when in scope; None for headquarters (everything)."""
+        """Per lead (its ``dealer_id``), 1 when in scope (C++ ``ScopeMask``); None for
+        headquarters (everything)."""
         if self.kind == "hq":
             return None
-        lead_dealers = (leads["dealer_id"] if "dealer_id" in leads.columns
-                        else pd.Series([None] * len(leads), dtype=object))
-        if self.kind == "dealer":
-            known = (set(dealers["dealer_id"]) if dealers is not None
-                     else set(lead_dealers.dropna()))
-            if self.id not in known:
-                raise KeyError(f"scope: unknown dealer {self.id!r}")
-            return (lead_dealers == self.id).fillna(False).to_numpy(dtype=np.uint8)
-        if dealers is None:
-            raise ValueError("scope: Scope.region needs the dealers table (dealers=)")
-        if self.id not in set(dealers["region_id"]):
-            raise KeyError(f"scope: unknown region {self.id!r}")
-        mine = set(dealers.loc[dealers["region_id"] == self.id, "dealer_id"])
-        return lead_dealers.isin(mine).to_numpy(dtype=np.uint8)
+        rows = _frames.table_specs(leads, {"dealer_id": "string"}, table="leads",
+                                   id_column="dealer_id")
+        dealer_specs = ([] if dealers is None else
+                        _frames.table_specs(dealers, _SCOPE_DEALER_COLUMNS, table="dealers",
+                                            id_column="dealer_id"))
+        return _core.scope_mask(self.kind, self.id, len(leads), rows,
+                                None if dealers is None else len(dealers), dealer_specs)
+
+
+#: What a scope reads of the dealers table.
+_SCOPE_DEALER_COLUMNS = {"dealer_id": "string", "region_id": "string"}
 
 
 def _by_list(by) -> list[str]:
