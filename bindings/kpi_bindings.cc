@@ -11,70 +11,31 @@ py::dict FinalizeToDict(const KpiState& state) {
   const std::vector<KpiRow> rows = state.Finalize();
   const auto n = static_cast<py::ssize_t>(rows.size());
   py::list keys;
-  py::dict out;
-  const char* names[] = {"leads",
-                         "invalid",
-                         "won",
-                         "lost",
-                         "entered_on_time",
-                         "first_contacts_due",
-                         "first_contact_on_time",
-                         "follow_ups_due",
-                         "follow_ups_on_time",
-                         "timely_leads",
-                         "surveyed",
-                         "satisfied",
-                         "estimated"};
-  std::vector<py::array_t<int64_t>> counts;
-  for (size_t k = 0; k < std::size(names); ++k) counts.emplace_back(n);
-  const char* rate_names[] = {"conversion_rate",
-                              "entry_timeliness_rate",
-                              "first_contact_timeliness_rate",
-                              "follow_up_timeliness_rate",
-                              "timeliness_rate",
-                              "satisfaction_rate",
-                              "first_contact_minutes_p50",
-                              "first_contact_minutes_p90"};
-  std::vector<py::array_t<double>> rates;
-  for (size_t k = 0; k < std::size(rate_names); ++k) rates.emplace_back(n);
-  for (py::ssize_t i = 0; i < n; ++i) {
-    const KpiRow& row = rows[static_cast<size_t>(i)];
+  for (const KpiRow& row : rows) {
     py::list key;
     for (const auto& part : row.key) {
       key.append(part ? py::object(py::str(*part)) : py::object(py::none()));
     }
     keys.append(py::tuple(key));
-    const KpiCounts& c = row.counts;
-    const int64_t values[] = {c.leads,
-                              c.invalid,
-                              c.won,
-                              c.lost,
-                              c.entered_on_time,
-                              c.first_contacts_due,
-                              c.first_contact_on_time,
-                              c.follow_ups_due,
-                              c.follow_ups_on_time,
-                              c.timely_leads,
-                              c.surveyed,
-                              c.satisfied,
-                              c.estimated};
-    for (size_t k = 0; k < std::size(names); ++k)
-      counts[k].mutable_at(i) = values[k];
-    const double r[] = {row.conversion_rate(),
-                        row.entry_timeliness_rate(),
-                        row.first_contact_timeliness_rate(),
-                        row.follow_up_timeliness_rate(),
-                        row.timeliness_rate(),
-                        row.satisfaction_rate(),
-                        row.first_contact_minutes_p50(),
-                        row.first_contact_minutes_p90()};
-    for (size_t k = 0; k < std::size(rate_names); ++k)
-      rates[k].mutable_at(i) = r[k];
   }
+  py::dict out;
   out["keys"] = keys;
-  for (size_t k = 0; k < std::size(names); ++k) out[names[k]] = counts[k];
-  for (size_t k = 0; k < std::size(rate_names); ++k)
-    out[rate_names[k]] = rates[k];
+  // Every field of KpiFields: counts as int64, computed values as float64.
+  for (const KpiField& field : KpiFields()) {
+    if (field.count != nullptr) {
+      py::array_t<int64_t> values(n);
+      for (py::ssize_t i = 0; i < n; ++i) {
+        values.mutable_at(i) = rows[static_cast<size_t>(i)].counts.*field.count;
+      }
+      out[py::str(std::string(field.name))] = values;
+    } else {
+      py::array_t<double> values(n);
+      for (py::ssize_t i = 0; i < n; ++i) {
+        values.mutable_at(i) = (rows[static_cast<size_t>(i)].*field.value)();
+      }
+      out[py::str(std::string(field.name))] = values;
+    }
+  }
   return out;
 }
 
@@ -206,6 +167,16 @@ void RegisterKpi(py::module_& m) {
       .def("finalize", &FinalizeToDict)
       .def("__eq__",
            [](const KpiState& a, const KpiState& b) { return a == b; });
+  m.def(
+      "kpi_columns",
+      [] {
+        std::vector<std::string> names;
+        for (const KpiField& field : KpiFields()) {
+          if (field.column) names.emplace_back(field.name);
+        }
+        return names;
+      },
+      "The columns of a KPI table, in order (KpiFields).");
   m.def("lead_kpis", &LeadKpisToDict, py::arg("cadence"), py::arg("num_leads"),
         py::arg("leads"), py::arg("num_touches"), py::arg("touches"),
         py::arg("num_surveys"), py::arg("surveys"), py::arg("as_of"),

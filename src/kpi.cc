@@ -384,20 +384,41 @@ constexpr absl::string_view kFixedMagic = "LKKPI1";
 }  // namespace
 }  // namespace kpi_internal
 
+std::span<const KpiField> KpiFields() {
+  static constexpr KpiField kFields[] = {
+      {"leads", &KpiCounts::leads},
+      {"invalid", &KpiCounts::invalid},
+      {"won", &KpiCounts::won},
+      {"lost", &KpiCounts::lost},
+      {"conversion_rate", nullptr, &KpiRow::conversion_rate},
+      {"entered_on_time", &KpiCounts::entered_on_time},
+      {"entry_timeliness_rate", nullptr, &KpiRow::entry_timeliness_rate},
+      {"first_contacts_due", &KpiCounts::first_contacts_due},
+      {"first_contact_on_time", &KpiCounts::first_contact_on_time},
+      {"first_contact_timeliness_rate", nullptr,
+       &KpiRow::first_contact_timeliness_rate},
+      {"follow_ups_due", &KpiCounts::follow_ups_due},
+      {"follow_ups_on_time", &KpiCounts::follow_ups_on_time},
+      {"follow_up_timeliness_rate", nullptr,
+       &KpiRow::follow_up_timeliness_rate},
+      {"timely_leads", &KpiCounts::timely_leads},
+      {"timeliness_rate", nullptr, &KpiRow::timeliness_rate},
+      {"surveyed", &KpiCounts::surveyed},
+      {"satisfied", &KpiCounts::satisfied},
+      {"satisfaction_rate", nullptr, &KpiRow::satisfaction_rate},
+      {"first_contact_minutes_p50", nullptr,
+       &KpiRow::first_contact_minutes_p50},
+      {"first_contact_minutes_p90", nullptr,
+       &KpiRow::first_contact_minutes_p90},
+      {"estimated", &KpiCounts::estimated, nullptr, false, 3},
+  };
+  return kFields;
+}
+
 void KpiCounts::Merge(const KpiCounts& o) {
-  leads += o.leads;
-  invalid += o.invalid;
-  won += o.won;
-  lost += o.lost;
-  entered_on_time += o.entered_on_time;
-  first_contacts_due += o.first_contacts_due;
-  first_contact_on_time += o.first_contact_on_time;
-  follow_ups_due += o.follow_ups_due;
-  follow_ups_on_time += o.follow_ups_on_time;
-  timely_leads += o.timely_leads;
-  surveyed += o.surveyed;
-  satisfied += o.satisfied;
-  estimated += o.estimated;
+  for (const KpiField& field : KpiFields()) {
+    if (field.count != nullptr) this->*field.count += o.*field.count;
+  }
   // In order, each insert hinted just past the one before: constant time
   // where the histograms do not interleave, a tree search where they do.
   auto hint = first_contact_minutes.begin();
@@ -559,12 +580,8 @@ std::string KpiState::Serialize() const {
       if (part) PutString(out, *part);
     }
     const KpiCounts& c = row.counts;
-    for (int64_t v :
-         {c.leads, c.invalid, c.won, c.lost, c.entered_on_time,
-          c.first_contacts_due, c.first_contact_on_time, c.follow_ups_due,
-          c.follow_ups_on_time, c.timely_leads, c.surveyed, c.satisfied,
-          c.estimated}) {
-      PutInt(out, v);
+    for (const KpiField& field : KpiFields()) {
+      if (field.count != nullptr) PutInt(out, c.*field.count);
     }
     PutInt(out, static_cast<int64_t>(c.first_contact_minutes.size()));
     int64_t previous = 0;
@@ -580,6 +597,7 @@ std::string KpiState::Serialize() const {
 absl::StatusOr<KpiState> KpiState::Deserialize(absl::string_view bytes) {
   const absl::string_view magic = bytes.substr(0, kpi_internal::kMagic.size());
   const bool current = magic == kpi_internal::kMagic;
+  const int version = current ? 3 : magic == kpi_internal::kVarintMagic ? 2 : 1;
   absl::string_view payload = bytes.substr(kpi_internal::kMagic.size());
   if (current) {
     LEADKIT_ASSIGN_OR_RETURN(
@@ -612,14 +630,9 @@ absl::StatusOr<KpiState> KpiState::Deserialize(absl::string_view bytes) {
       key.emplace_back(std::move(part));
     }
     KpiCounts c;
-    for (int64_t* v :
-         {&c.leads, &c.invalid, &c.won, &c.lost, &c.entered_on_time,
-          &c.first_contacts_due, &c.first_contact_on_time, &c.follow_ups_due,
-          &c.follow_ups_on_time, &c.timely_leads, &c.surveyed, &c.satisfied}) {
-      LEADKIT_ASSIGN_OR_RETURN(*v, in.Int());
-    }
-    if (current) {
-      LEADKIT_ASSIGN_OR_RETURN(c.estimated, in.Int());
+    for (const KpiField& field : KpiFields()) {
+      if (field.count == nullptr || field.since > version) continue;
+      LEADKIT_ASSIGN_OR_RETURN(c.*field.count, in.Int());
     }
     LEADKIT_ASSIGN_OR_RETURN(int64_t bins, in.Count());
     int64_t minutes = 0;

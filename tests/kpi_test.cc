@@ -420,3 +420,38 @@ TEST(NearestRank, SmallestValueWithAtLeastQAtOrBelow) {
 
 }  // namespace
 }  // namespace leadkit
+
+namespace leadkit {
+namespace {
+
+TEST(KpiFieldsTable, ListsEachCountAndValueOnce) {
+  std::vector<std::string> columns;
+  int counts = 0;
+  for (const KpiField& field : KpiFields()) {
+    EXPECT_NE(field.count == nullptr, field.value == nullptr) << field.name;
+    if (field.column) columns.emplace_back(field.name);
+    counts += field.count != nullptr;
+  }
+  // The columns of leadkit.KPI_COLUMNS (docs/kpis.md), and every count of
+  // KpiCounts (13, estimated the one that is not a column).
+  EXPECT_THAT(columns,
+              ::testing::ElementsAre(
+                  "leads", "invalid", "won", "lost", "conversion_rate",
+                  "entered_on_time", "entry_timeliness_rate",
+                  "first_contacts_due", "first_contact_on_time",
+                  "first_contact_timeliness_rate", "follow_ups_due",
+                  "follow_ups_on_time", "follow_up_timeliness_rate",
+                  "timely_leads", "timeliness_rate", "surveyed", "satisfied",
+                  "satisfaction_rate", "first_contact_minutes_p50",
+                  "first_contact_minutes_p90"));
+  EXPECT_EQ(counts, 13);
+  // A row's values through the table: won / leads.
+  KpiRow row;
+  row.counts.leads = 4;
+  row.counts.won = 1;
+  EXPECT_DOUBLE_EQ((row.*KpiFields()[4].value)(), 0.25);
+  EXPECT_EQ(row.counts.*KpiFields()[0].count, 4);
+}
+
+}  // namespace
+}  // namespace leadkit

@@ -109,6 +109,25 @@ struct KpiRow {
   }
 };
 
+// One field of a KPI group, by the name results give it: a count of
+// KpiCounts, or a value computed from the row (a rate, a percentile). The
+// fields are listed once (KpiFields); merging, the state's bytes, Finalize's
+// rows as the bindings give them, and Python's leadkit.KPI_COLUMNS all walk
+// that list.
+struct KpiField {
+  absl::string_view name;
+  int64_t KpiCounts::*count = nullptr;        // a count, or
+  double (KpiRow::*value)() const = nullptr;  // a computed value
+  bool column = true;  // a column of the KPI table (leadkit.KPI_COLUMNS)
+  int since = 1;       // the state bytes' version that first holds the count
+};
+
+// Every field, the columns in leadkit.KPI_COLUMNS's order; the counts in this
+// order are the state bytes' order.
+// Example: KpiFields()[0].name == "leads"; KpiFields()[4].name ==
+// "conversion_rate" (won / leads).
+std::span<const KpiField> KpiFields();
+
 // One lead's part in the KPIs at as_of, with the deadlines behind it
 // (docs/kpis.md, "Lead by lead"). Fields past `counted` hold only for a counted
 // lead; past `invalid`, only for a counted lead that is not invalid.

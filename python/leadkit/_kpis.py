@@ -12,14 +12,9 @@ from . import _core, _frames, _schedule
 from ._calendar import warn_as_of_past, warn_estimated
 from ._policy import Policy
 
-#: The columns of ``kpis()`` after the group columns, in order (part of the contract).
-KPI_COLUMNS = [
-    "leads", "invalid", "won", "lost", "conversion_rate", "entered_on_time",
-    "entry_timeliness_rate", "first_contacts_due", "first_contact_on_time",
-    "first_contact_timeliness_rate", "follow_ups_due", "follow_ups_on_time",
-    "follow_up_timeliness_rate", "timely_leads", "timeliness_rate", "surveyed", "satisfied",
-    "satisfaction_rate", "first_contact_minutes_p50", "first_contact_minutes_p90",
-]
+#: The columns of ``kpis()`` after the group columns, in order (part of the contract; listed
+#: once, by C++ ``KpiFields``).
+KPI_COLUMNS = list(_core.kpi_columns())
 _DERIVED_KEYS = ["grade", "current_grade", "month", "week", "region_id"]
 _SURVEY_COLUMNS = {"lead_id": "string", "at": "instant", "satisfied": "bool"}
 
