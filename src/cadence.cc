@@ -58,15 +58,7 @@ class LeadSchedule {
   absl::StatusOr<std::vector<Task>> Run() {
     if (lead_.created_at > as_of_ || lead_.status == LeadStatus::kInvalid)
       return tasks_;
-    // A close after as_of means the lead was still open at as_of.
-    LeadStatus status = lead_.status;
-    if (status == LeadStatus::kWon && lead_.won_at && *lead_.won_at > as_of_) {
-      status = LeadStatus::kOpen;
-    }
-    if (status == LeadStatus::kLost && lead_.lost_at &&
-        *lead_.lost_at > as_of_) {
-      status = LeadStatus::kOpen;
-    }
+    const LeadStatus status = StatusAt(lead_, as_of_);
     const bool sales = status == LeadStatus::kOpen ||
                        (status == LeadStatus::kLost &&
                         lead_.lost_review == LostReview::kRejected);
@@ -399,6 +391,17 @@ bool TouchBefore(const TouchFacts& a, const TouchFacts& b) {
   if (a.at != b.at) return a.at < b.at;
   if (a.method != b.method) return a.method < b.method;
   return a.grade_after < b.grade_after;  // unchanged (-1) first
+}
+
+LeadStatus StatusAt(const LeadFacts& lead, Instant as_of) {
+  if (lead.status == LeadStatus::kWon && lead.won_at && *lead.won_at > as_of) {
+    return LeadStatus::kOpen;
+  }
+  if (lead.status == LeadStatus::kLost && lead.lost_at &&
+      *lead.lost_at > as_of) {
+    return LeadStatus::kOpen;
+  }
+  return lead.status;
 }
 
 int GradeAt(const LeadFacts& lead, std::span<const TouchFacts> touches,

@@ -55,12 +55,9 @@ absl::Status EvaluateLead(const Cadence& cadence, const LeadFacts& lead,
     out.invalid = true;
     return absl::OkStatus();
   }
-  // A close after as_of: still open at as_of. A close without its time: closed
-  // by as_of.
-  const bool won = lead.status == LeadStatus::kWon &&
-                   (!lead.won_at || *lead.won_at <= as_of);
-  const bool lost_at_as_of = lead.status == LeadStatus::kLost &&
-                             (!lead.lost_at || *lead.lost_at <= as_of);
+  const LeadStatus status = StatusAt(lead, as_of);
+  const bool won = status == LeadStatus::kWon;
+  const bool lost_at_as_of = status == LeadStatus::kLost;
   out.won = won;
   out.lost = lost_at_as_of && (lead.lost_review == LostReview::kApproved ||
                                lead.lost_review == LostReview::kNone);

@@ -924,3 +924,28 @@ TEST(GradeHistory, TheGradeInForceAtAnInstant) {
 
 }  // namespace
 }  // namespace leadkit
+
+namespace leadkit {
+namespace {
+
+TEST(LeadStatusAt, AClosesOnlyByItsTime) {
+  const Cadence c = Make("oabc");
+  LeadFacts won = Lead(c, "2024-06-01 10:00", kB);
+  won.status = LeadStatus::kWon;
+  won.won_at = At(c, "2024-06-10 10:00");
+  EXPECT_EQ(StatusAt(won, At(c, "2024-06-10 09:59")), LeadStatus::kOpen);
+  EXPECT_EQ(StatusAt(won, At(c, "2024-06-10 10:00")), LeadStatus::kWon);
+  won.won_at.reset();  // no time: closed by any as_of
+  EXPECT_EQ(StatusAt(won, At(c, "2024-06-02 10:00")), LeadStatus::kWon);
+  LeadFacts lost = Lead(c, "2024-06-01 10:00", kB);
+  lost.status = LeadStatus::kLost;
+  lost.lost_at = At(c, "2024-06-05 10:00");
+  EXPECT_EQ(StatusAt(lost, At(c, "2024-06-04 10:00")), LeadStatus::kOpen);
+  EXPECT_EQ(StatusAt(lost, At(c, "2024-06-06 10:00")), LeadStatus::kLost);
+  LeadFacts invalid = Lead(c, "2024-06-01 10:00", kB);
+  invalid.status = LeadStatus::kInvalid;
+  EXPECT_EQ(StatusAt(invalid, At(c, "2024-06-01 10:00")), LeadStatus::kInvalid);
+}
+
+}  // namespace
+}  // namespace leadkit

@@ -122,6 +122,12 @@ struct Task {
 int GradeAt(const LeadFacts& lead, std::span<const TouchFacts> touches,
             Instant at);
 
+// The lead's status at `as_of`: won or lost only when the close happened by
+// then (a close without its time counts as by then); a close after as_of
+// leaves the lead open at as_of. Invalid stays invalid. "Won by as_of"
+// everywhere in leadkit is StatusAt(lead, as_of) == LeadStatus::kWon.
+LeadStatus StatusAt(const LeadFacts& lead, Instant as_of);
+
 // The order of a lead's touches everywhere in leadkit: by time, then method,
 // then grade_after (unchanged first).
 bool TouchBefore(const TouchFacts& a, const TouchFacts& b);
