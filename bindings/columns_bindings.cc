@@ -1,3 +1,4 @@
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -101,6 +102,23 @@ BatchColumns::BatchColumns(int64_t num_rows, const py::list& specs)
 }
 
 void RegisterColumns(py::module_& m) {
+  m.def(
+      "default_as_of",
+      [](const py::list& tables) {
+        // Each (num_rows, specs) a table of its own.
+        std::vector<std::unique_ptr<BatchColumns>> held;
+        std::vector<const Columns*> views;
+        for (const py::handle& table : tables) {
+          const auto pair = py::cast<py::tuple>(table);
+          held.push_back(std::make_unique<BatchColumns>(
+              py::cast<int64_t>(pair[0]), py::cast<py::list>(pair[1])));
+          views.push_back(&held.back()->columns());
+        }
+        return ValueOrThrow(DefaultAsOfSeconds(views));
+      },
+      py::arg("tables"),
+      "The default as_of (DefaultAsOfSeconds) of [(num_rows, specs), ...], "
+      "in seconds.");
   m.def(
       "lead_fields",
       [] {

@@ -172,4 +172,29 @@ Columns LeadRecord::AsColumns() const {
   return out;
 }
 
+absl::StatusOr<int64_t> DefaultAsOfSeconds(
+    std::span<const Columns* const> tables) {
+  bool any = false;
+  int64_t latest = 0;
+  for (const Columns* table : tables) {
+    if (table == nullptr) continue;
+    for (const auto& [name, column] : table->columns()) {
+      if (column.type() != ColumnType::kInstant || column.validity_only()) {
+        continue;
+      }
+      const int64_t* values = column.data<int64_t>();
+      for (int64_t row = 0; row < column.size(); ++row) {
+        if (column.IsNull(row)) continue;
+        if (!any || values[row] > latest) latest = values[row];
+        any = true;
+      }
+    }
+  }
+  if (!any) {
+    return absl::InvalidArgumentError(
+        "as_of: the inputs hold no timestamp to take it from; pass as_of=");
+  }
+  return latest;
+}
+
 }  // namespace leadkit

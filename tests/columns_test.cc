@@ -93,3 +93,34 @@ TEST(LeadRecord, OneRowWithEachTypeAndNullByRemoval) {
 
 }  // namespace
 }  // namespace leadkit
+
+namespace leadkit {
+namespace {
+
+TEST(DefaultAsOf, TheLatestInstantOfEveryTable) {
+  // Leads created at 100 and 300 (a null between); touches at 250; a number
+  // column of 999 is not an instant and does not count.
+  const std::vector<int64_t> created = {100, 0, 300};
+  const std::vector<uint8_t> valid = {1, 0, 1};
+  const std::vector<int64_t> at = {250};
+  const std::vector<double> budget = {999, 999, 999};
+  Columns leads(3);
+  ASSERT_TRUE(leads.Add("created_at", Column::Instants(created, valid.data())).ok());
+  ASSERT_TRUE(leads.Add("budget", Column::Doubles(budget)).ok());
+  Columns touches(1);
+  ASSERT_TRUE(touches.Add("at", Column::Instants(at)).ok());
+  const Columns* both[] = {&leads, &touches};
+  absl::StatusOr<int64_t> latest = DefaultAsOfSeconds(both);
+  ASSERT_TRUE(latest.ok());
+  EXPECT_EQ(*latest, 300);
+  const Columns* touches_only[] = {&touches, nullptr};
+  EXPECT_EQ(*DefaultAsOfSeconds(touches_only), 250);
+  Columns none(0);
+  const Columns* empty[] = {&none};
+  absl::StatusOr<int64_t> missing = DefaultAsOfSeconds(empty);
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(missing.status().message().find("pass as_of="), absl::string_view::npos);
+}
+
+}  // namespace
+}  // namespace leadkit

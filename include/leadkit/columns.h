@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 namespace leadkit {
@@ -159,6 +160,15 @@ class Columns {
   int64_t num_rows_;
   std::vector<std::pair<std::string, Column>> columns_;
 };
+
+// The instant every report is judged at when the caller gives none: the
+// latest non-null value of every instant column of `tables` (the columns the
+// call reads) — never the machine's clock. InvalidArgument when no table holds
+// one ("pass as_of=").
+// Example: leads created up to 06-30 10:00 and touched up to 07-01 09:00 ->
+// 07-01 09:00.
+absl::StatusOr<int64_t> DefaultAsOfSeconds(
+    std::span<const Columns* const> tables);
 
 // A single lead held by value: what a dealer system that handles one lead at a
 // time builds, and what the single-lead calls turn into a one-row Columns (one

@@ -562,16 +562,13 @@ def engine_fields(impl, *, cadence: bool, extra: Iterable[str] = ()
 
 
 def latest_instant(specs) -> int | None:
-    """The latest valid instant among the instant columns of `specs`, as seconds."""
-    latest = None
-    for _, kind, values, valid, _ in specs:
-        if kind != "instant":
-            continue
-        present = values[valid.astype(bool)] if valid is not None else values
-        if len(present):
-            top = int(present.max())
-            latest = top if latest is None else max(latest, top)
-    return latest
+    """The latest valid instant among the instant columns of `specs`, as seconds (C++
+    ``DefaultAsOfSeconds``, the one rule); None when there is none."""
+    instants = [(len(spec[2]), [spec]) for spec in specs if spec[1] == "instant"]
+    try:
+        return _core.default_as_of(instants)
+    except ValueError:
+        return None
 
 
 def localize_wall(series: pd.Series, tz) -> pd.Series:

@@ -116,16 +116,8 @@ class _Inputs:
         self.num_surveys = len(survey_frame)
         self.survey_specs = _frames.table_specs(survey_frame, _SURVEY_COLUMNS, table="surveys",
                                                 tz=tz, ids_as_strings=True)
-        if as_of is None:
-            latest = [t for t in map(_frames.latest_instant,
-                                     (self.lead_specs, self.touch_specs, self.survey_specs))
-                      if t is not None]
-            if not latest:
-                raise ValueError("as_of: the inputs hold no timestamp to take it from; "
-                                 "pass as_of=")
-            self.as_of = max(latest)
-        else:
-            self.as_of = _frames.instant_seconds(as_of, "as_of", tz)
+        self.as_of = _frames.as_of_seconds(
+            as_of, [*self.lead_specs, *self.touch_specs, *self.survey_specs], tz)
         # Each lead's deadlines on its dealer's calendar when the dealers table gives one.
         self.cadence = _frames.cadence_for(impl, self.dealers)
 

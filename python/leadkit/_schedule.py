@@ -41,14 +41,8 @@ def _run(leads, touches, policy: Policy, as_of, tz, collect: bool, dealers=None,
     cadence = _frames.cadence_for(impl, _frames.dealers_frame(dealers))
     if day is not None:
         as_of_seconds = _core.agenda_day(cadence, (day - _dt.date(1970, 1, 1)).days)[2]
-    elif as_of is None:
-        latest = [t for t in (_frames.latest_instant(lead_specs),
-                              _frames.latest_instant(touch_specs)) if t is not None]
-        if not latest:
-            raise ValueError("as_of: the inputs hold no timestamp to take it from; pass as_of=")
-        as_of_seconds = max(latest)
     else:
-        as_of_seconds = _frames.instant_seconds(as_of, "as_of", tz)
+        as_of_seconds = _frames.as_of_seconds(as_of, [*lead_specs, *touch_specs], tz)
     out = _core.schedule(cadence, len(lead_frame), lead_specs, len(touch_frame), touch_specs,
                          as_of_seconds, collect,
                          None if day is None else (day - _dt.date(1970, 1, 1)).days)
