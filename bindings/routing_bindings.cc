@@ -11,6 +11,31 @@
 
 namespace leadkit::python {
 
+// Moves as columns: lists of ids (None for none), status names, reasons,
+// reassignments.
+py::dict MovesToDict(const std::vector<Move>& moves) {
+  py::list lead, from, to, status, reason, count;
+  const auto text = [](const std::string& s) -> py::object {
+    return s.empty() ? py::none() : py::object(py::str(s));
+  };
+  for (const Move& m : moves) {
+    lead.append(py::str(m.lead_id));
+    from.append(text(m.from_consultant_id));
+    to.append(text(m.to_consultant_id));
+    status.append(py::str(std::string(MoveStatusName(m.status))));
+    reason.append(text(m.reason));
+    count.append(m.reassignments);
+  }
+  py::dict out;
+  out["lead_id"] = lead;
+  out["from_consultant_id"] = from;
+  out["to_consultant_id"] = to;
+  out["status"] = status;
+  out["reason"] = reason;
+  out["reassignments"] = count;
+  return out;
+}
+
 void RegisterRouting(py::module_& m) {
   py::class_<Network, std::shared_ptr<Network>>(m, "Network")
       .def_static(
@@ -195,6 +220,42 @@ void RegisterRouting(py::module_& m) {
             return out;
           },
           py::arg("num_rows"), py::arg("leads"), py::arg("grades"))
+      .def(
+          "handover",
+          [](PyRouter& self, int64_t num_rows, const py::list& specs,
+             const py::array_t<int32_t, py::array::c_style>& grades,
+             const std::vector<std::string>& leaving) {
+            BatchColumns leads(num_rows, specs);
+            absl::StatusOr<std::vector<Move>> result;
+            {
+              py::gil_scoped_release release;
+              result = self.router->Handover(
+                  leads.columns(),
+                  {grades.data(), static_cast<size_t>(grades.size())},
+                  leaving);
+            }
+            return MovesToDict(ValueOrThrow(std::move(result)));
+          },
+          py::arg("num_rows"), py::arg("open_leads"), py::arg("grades"),
+          py::arg("leaving"))
+      .def(
+          "reclaim",
+          [](PyRouter& self, int64_t num_rows, const py::list& specs,
+             const py::array_t<int32_t, py::array::c_style>& grades,
+             const py::array_t<uint8_t, py::array::c_style>& late) {
+            BatchColumns leads(num_rows, specs);
+            absl::StatusOr<std::vector<Move>> result;
+            {
+              py::gil_scoped_release release;
+              result = self.router->Reclaim(
+                  leads.columns(),
+                  {grades.data(), static_cast<size_t>(grades.size())},
+                  {late.data(), static_cast<size_t>(late.size())});
+            }
+            return MovesToDict(ValueOrThrow(std::move(result)));
+          },
+          py::arg("num_rows"), py::arg("leads"), py::arg("grades"),
+          py::arg("late"))
       .def("save",
            [](const PyRouter& self) { return py::bytes(self.router->Save()); })
       .def("restore", [](PyRouter& self, const py::bytes& b) {

@@ -316,7 +316,8 @@ Router::Router(const Network& network, const Policy& policy)
     : network_(&network),
       policy_(policy),
       routed_(network.consultants().size(), 0),
-      dealer_routed_(network.dealers().size(), 0) {
+      dealer_routed_(network.dealers().size(), 0),
+      excluded_(network.consultants().size(), 0) {
   // File-number years are local years of the policy's calendar zone (UTC if it
   // is unknown, which a loaded policy never is).
   absl::StatusOr<const date::time_zone*> zone =
@@ -545,7 +546,7 @@ int Router::ChooseConsultant(int dealer, const RouteLead& lead, bool high,
   eligible.clear();
   for (int c : net.ConsultantsOf(dealer)) {
     const Network::ConsultantFacts& k = facts[static_cast<size_t>(c)];
-    if (!k.active) continue;
+    if (!k.active || excluded_[static_cast<size_t>(c)]) continue;
     if (!k.all_models &&
         !routing_internal::Sells(
             net.consultants()[static_cast<size_t>(c)].models, lead.model)) {
@@ -885,6 +886,240 @@ absl::StatusOr<FileNumber> ParseFileNumber(absl::string_view text) {
     if (c < '0' || c > '9') return bad("the serial is not a number");
   }
   out.code = code;
+  return out;
+}
+
+absl::string_view MoveStatusName(MoveStatus status) {
+  switch (status) {
+    case MoveStatus::kMoved:
+      return "moved";
+    case MoveStatus::kReclaimed:
+      return "reclaimed";
+    case MoveStatus::kEscalated:
+      return "escalated";
+    case MoveStatus::kUnassigned:
+      break;
+  }
+  return "unassigned";
+}
+
+namespace routing_internal {
+namespace {
+
+// The columns a hand-over or reclaim reads of its table.
+struct MoveColumns {
+  const Column* ids = nullptr;
+  const Column* created = nullptr;
+  const Column* consultant = nullptr;
+  const Column* dealer = nullptr;
+  const Column* model = nullptr;
+  const Column* reassignments = nullptr;
+
+  static std::string Text(const Column* c, int64_t row) {
+    return c == nullptr || c->IsNull(row) ? std::string()
+                                          : std::string(c->ViewAt(row));
+  }
+};
+
+absl::StatusOr<const Column*> MoveColumn(const Columns& table,
+                                         absl::string_view table_name,
+                                         absl::string_view name,
+                                         bool strings, bool required) {
+  const Column* c = table.Find(name);
+  if (c == nullptr) {
+    if (!required) return c;
+    return absl::InvalidArgumentError(absl::StrCat(
+        table_name, ": missing required column \"", name, "\""));
+  }
+  const bool fits =
+      strings ? c->type() == ColumnType::kCode ||
+                    c->type() == ColumnType::kString
+              : c->type() == ColumnType::kInstant;
+  if (!fits || c->validity_only()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(table_name, ".", name, ": expected ",
+                     strings ? "strings" : "instants", ", got ",
+                     ColumnTypeName(c->type())));
+  }
+  return c;
+}
+
+absl::StatusOr<MoveColumns> ReadMoveColumns(const Columns& table,
+                                            absl::string_view table_name,
+                                            bool consultant_required,
+                                            std::span<const int32_t> grades) {
+  if (static_cast<int64_t>(grades.size()) != table.num_rows()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        table_name, ": ", grades.size(), " grades for ", table.num_rows(),
+        " rows"));
+  }
+  MoveColumns c;
+  LEADKIT_ASSIGN_OR_RETURN(
+      c.ids, MoveColumn(table, table_name, "lead_id", true, true));
+  LEADKIT_ASSIGN_OR_RETURN(
+      c.created, MoveColumn(table, table_name, "created_at", false, true));
+  LEADKIT_ASSIGN_OR_RETURN(
+      c.consultant, MoveColumn(table, table_name, "consultant_id", true,
+                               consultant_required));
+  LEADKIT_ASSIGN_OR_RETURN(
+      c.dealer, MoveColumn(table, table_name, "dealer_id", true, false));
+  LEADKIT_ASSIGN_OR_RETURN(
+      c.model, MoveColumn(table, table_name, "model", true, false));
+  c.reassignments = table.Find("reassignments");
+  if (c.reassignments != nullptr &&
+      (c.reassignments->type() == ColumnType::kCode ||
+       c.reassignments->type() == ColumnType::kString ||
+       c.reassignments->validity_only())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        table_name, ".reassignments: expected a count, got ",
+        ColumnTypeName(c.reassignments->type())));
+  }
+  for (int64_t row = 0; row < table.num_rows(); ++row) {
+    if (c.ids->IsNull(row) || c.created->IsNull(row)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          table_name, " row ", row, ": lead_id and created_at are required"));
+    }
+  }
+  return c;
+}
+
+}  // namespace
+}  // namespace routing_internal
+
+absl::StatusOr<Assignment> Router::Reassign(const RouteLead& lead) {
+  // No phone: a lead already in the books is nobody's duplicate.
+  RouteLead moved = lead;
+  moved.phone.clear();
+  moved.lat.reset();
+  moved.lon.reset();
+  return RouteLocked(moved, /*with_reasons=*/false);
+}
+
+absl::StatusOr<std::vector<Move>> Router::Handover(
+    const Columns& open_leads, std::span<const int32_t> grades,
+    std::span<const std::string> leaving) {
+  using routing_internal::MoveColumns;
+  const Network& net = *network_;
+  LEADKIT_ASSIGN_OR_RETURN(
+      const MoveColumns c,
+      routing_internal::ReadMoveColumns(open_leads, "open_leads", true, grades));
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<uint8_t> leaves(net.consultants().size(), 0);
+  for (const std::string& id : leaving) {
+    const int k = net.ConsultantIndex(id);
+    if (k < 0) {
+      return absl::NotFoundError(
+          absl::StrCat("leaving: unknown consultant '", id, "'"));
+    }
+    leaves[static_cast<size_t>(k)] = 1;
+  }
+  // The leaving give no leads while their leads are handed over.
+  for (size_t k = 0; k < leaves.size(); ++k) excluded_[k] |= leaves[k];
+  std::vector<Move> out;
+  absl::Status status;
+  for (int64_t row = 0; row < open_leads.num_rows() && status.ok(); ++row) {
+    const std::string from = MoveColumns::Text(c.consultant, row);
+    const int k = from.empty() ? -1 : net.ConsultantIndex(from);
+    if (k < 0 || !leaves[static_cast<size_t>(k)]) continue;
+    std::string dealer = MoveColumns::Text(c.dealer, row);
+    if (dealer.empty()) dealer = net.consultants()[static_cast<size_t>(k)].dealer_id;
+    const RouteLead lead{
+        .lead_id = std::string(c.ids->ViewAt(row)),
+        .created_at =
+            Instant(std::chrono::seconds(c.created->data<int64_t>()[row])),
+        .dealer_id = dealer,
+        .model = MoveColumns::Text(c.model, row),
+        .grade = grades[static_cast<size_t>(row)]};
+    absl::StatusOr<Assignment> a = Reassign(lead);
+    if (!a.ok()) {
+      status = a.status();
+      break;
+    }
+    const bool moved = a->status == RouteStatus::kAssigned;
+    out.push_back({.lead_id = lead.lead_id,
+                   .from_consultant_id = from,
+                   .to_consultant_id = a->consultant_id,
+                   .status = moved ? MoveStatus::kMoved : MoveStatus::kUnassigned,
+                   .reason = moved ? std::string("handover") : a->reason});
+  }
+  for (size_t k = 0; k < leaves.size(); ++k) {
+    if (leaves[k]) excluded_[k] = 0;
+  }
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::StatusOr<std::vector<Move>> Router::Reclaim(
+    const Columns& leads, std::span<const int32_t> grades,
+    std::span<const uint8_t> late) {
+  using routing_internal::MoveColumns;
+  const Network& net = *network_;
+  if (static_cast<int64_t>(late.size()) != leads.num_rows()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "leads: ", late.size(), " late flags for ", leads.num_rows(), " rows"));
+  }
+  LEADKIT_ASSIGN_OR_RETURN(
+      const MoveColumns c,
+      routing_internal::ReadMoveColumns(leads, "leads", false, grades));
+  const int64_t limit = policy_.routing().reclaim_limit;
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<Move> out;
+  for (int64_t row = 0; row < leads.num_rows(); ++row) {
+    if (!late[static_cast<size_t>(row)]) continue;
+    Move move{.lead_id = std::string(c.ids->ViewAt(row)),
+              .from_consultant_id = MoveColumns::Text(c.consultant, row)};
+    int64_t count = 0;
+    if (c.reassignments != nullptr && !c.reassignments->IsNull(row)) {
+      const double n = c.reassignments->NumberAt(row);
+      if (!(n >= 0) || n != std::floor(n)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "leads row ", row, ": lead_id \"", move.lead_id,
+            "\": reassignments must be a count, got ", n));
+      }
+      count = static_cast<int64_t>(n);
+    }
+    move.reassignments = count;
+    const std::string dealer = MoveColumns::Text(c.dealer, row);
+    if (dealer.empty()) {
+      move.status = MoveStatus::kUnassigned;
+      move.reason = "no_dealer";
+    } else if (count >= limit) {
+      move.status = MoveStatus::kEscalated;
+      move.reason = "reclaim_limit";
+    } else {
+      // Another consultant of the lead's dealer: not its own.
+      const int own = move.from_consultant_id.empty()
+                          ? -1
+                          : net.ConsultantIndex(move.from_consultant_id);
+      if (own >= 0) excluded_[static_cast<size_t>(own)] = 1;
+      absl::StatusOr<Assignment> a = Reassign(RouteLead{
+          .lead_id = move.lead_id,
+          .created_at =
+              Instant(std::chrono::seconds(c.created->data<int64_t>()[row])),
+          .dealer_id = dealer,
+          .model = MoveColumns::Text(c.model, row),
+          .grade = grades[static_cast<size_t>(row)]});
+      if (own >= 0) excluded_[static_cast<size_t>(own)] = 0;
+      if (!a.ok()) return a.status();
+      if (a->status == RouteStatus::kAssigned) {
+        move.status = MoveStatus::kReclaimed;
+        move.reason = "first_contact_overdue";
+        move.to_consultant_id = a->consultant_id;
+        move.reassignments = count + 1;
+        // The lead leaves its consultant's load (never below nothing).
+        if (own >= 0) {
+          const auto k = static_cast<size_t>(own);
+          if (net.consultant_facts()[k].open_leads + routed_[k] > 0) {
+            --routed_[k];
+          }
+        }
+      } else {
+        move.status = MoveStatus::kUnassigned;
+        move.reason = a->reason;
+      }
+    }
+    out.push_back(std::move(move));
+  }
   return out;
 }
 

@@ -734,3 +734,113 @@ TEST(Network, InRangeListsDealersInDistanceOrderFromTheNearest) {
 
 }  // namespace
 }  // namespace leadkit
+
+namespace leadkit {
+namespace {
+
+// Shanghai's D1 with three consultants holding 3, 0 and 1 open leads, and
+// Suzhou's D2 with one.
+std::vector<Consultant> MoveStaff() {
+  return {{.consultant_id = "D1-C0", .dealer_id = "D1", .open_leads = 3},
+          {.consultant_id = "D1-C1", .dealer_id = "D1", .open_leads = 0},
+          {.consultant_id = "D1-C2", .dealer_id = "D1", .open_leads = 1},
+          {.consultant_id = "D2-C0", .dealer_id = "D2"}};
+}
+
+struct MoveTable {
+  std::vector<std::string> ids, consultants, dealers;
+  std::vector<int32_t> id_codes, consultant_codes, dealer_codes;
+  std::vector<int64_t> created;
+  std::vector<double> reassignments;
+  Columns Table() const {
+    Columns c(static_cast<int64_t>(ids.size()));
+    EXPECT_THAT(c.Add("lead_id", Column::Codes(id_codes, ids)), IsOk());
+    EXPECT_THAT(c.Add("created_at", Column::Instants(created)), IsOk());
+    EXPECT_THAT(c.Add("consultant_id",
+                      Column::Codes(consultant_codes, consultants)),
+                IsOk());
+    EXPECT_THAT(c.Add("dealer_id", Column::Codes(dealer_codes, dealers)),
+                IsOk());
+    if (!reassignments.empty()) {
+      EXPECT_THAT(c.Add("reassignments", Column::Doubles(reassignments)),
+                  IsOk());
+    }
+    return c;
+  }
+};
+
+std::string Show(const Move& m) {
+  return absl::StrCat(m.lead_id, " ", m.from_consultant_id, "->",
+                      m.to_consultant_id, " ", MoveStatusName(m.status), " ",
+                      m.reason, " ", m.reassignments);
+}
+
+TEST(Moves, HandoverSpreadsTheLeavingConsultantsLeads) {
+  absl::StatusOr<Network> net = Network::Create(Dealers(), MoveStaff());
+  ASSERT_THAT(net, IsOk());
+  Router router(*net, ThreeLevel());
+  // L1 and L2 (no dealer: its consultant's, D1) of D1-C1, who leaves; L3 of
+  // D1-C0 stays; L5 of D2-C0, who leaves too — nobody is left at D2.
+  // Loads: C0 3, C2 1 -> L1 to C2 (2), L2 to C2 (3 would tie C0: 2 < 3 first).
+  const MoveTable t{.ids = {"L1", "L2", "L3", "L5"},
+                    .consultants = {"D1-C0", "D1-C1", "D2-C0"},
+                    .dealers = {"D1", "D2"},
+                    .id_codes = {0, 1, 2, 3},
+                    .consultant_codes = {1, 1, 0, 2},
+                    .dealer_codes = {0, -1, 0, 1},
+                    .created = {0, 0, 0, 0}};
+  const std::vector<int32_t> grades = {2, 2, 2, 2};  // low: no experience needed
+  const std::vector<std::string> leaving = {"D1-C1", "D2-C0"};
+  absl::StatusOr<std::vector<Move>> moves =
+      router.Handover(t.Table(), grades, leaving);
+  ASSERT_THAT(moves, IsOk());
+  std::vector<std::string> lines;
+  for (const Move& m : *moves) lines.push_back(Show(m));
+  EXPECT_THAT(lines, ::testing::ElementsAre(
+                         "L1 D1-C1->D1-C2 moved handover 0",
+                         "L2 D1-C1->D1-C2 moved handover 0",
+                         "L5 D2-C0-> unassigned no_eligible_consultant 0"));
+  const std::vector<std::string> stranger = {"X9"};
+  EXPECT_THAT(router.Handover(t.Table(), grades, stranger),
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("leaving: unknown consultant 'X9'")));
+}
+
+TEST(Moves, ReclaimMovesOverdueLeadsWithinTheLimit) {
+  absl::StatusOr<Network> net = Network::Create(Dealers(), MoveStaff());
+  ASSERT_THAT(net, IsOk());
+  Router router(*net, ThreeLevel());  // reclaim_limit 2
+  // R1 (C2's, never moved): C0 3, C1 0 -> C1; C2's load falls to 0.
+  // R2 (C0's, moved twice): escalated. R3: no dealer. R4: not late.
+  // R5 (C1's, moved once): C0 3, C2 0 -> C2, its second move.
+  const MoveTable t{.ids = {"R1", "R2", "R3", "R4", "R5"},
+                    .consultants = {"D1-C0", "D1-C1", "D1-C2"},
+                    .dealers = {"D1"},
+                    .id_codes = {0, 1, 2, 3, 4},
+                    .consultant_codes = {2, 0, 1, 1, 1},
+                    .dealer_codes = {0, 0, -1, 0, 0},
+                    .created = {0, 0, 0, 0, 0},
+                    .reassignments = {0, 2, 0, 0, 1}};
+  const std::vector<int32_t> grades = {2, 2, 2, 2, 2};
+  const std::vector<uint8_t> late = {1, 1, 1, 0, 1};
+  absl::StatusOr<std::vector<Move>> moves =
+      router.Reclaim(t.Table(), grades, late);
+  ASSERT_THAT(moves, IsOk());
+  std::vector<std::string> lines;
+  for (const Move& m : *moves) lines.push_back(Show(m));
+  EXPECT_THAT(lines,
+              ::testing::ElementsAre(
+                  "R1 D1-C2->D1-C1 reclaimed first_contact_overdue 1",
+                  "R2 D1-C0-> escalated reclaim_limit 2",
+                  "R3 D1-C1-> unassigned no_dealer 0",
+                  "R5 D1-C1->D1-C2 reclaimed first_contact_overdue 2"));
+  MoveTable bad = t;
+  bad.reassignments = {0, -1, 0, 0, 0};
+  EXPECT_THAT(router.Reclaim(bad.Table(), grades, late),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("leads row 1: lead_id \"R2\": reassignments "
+                                 "must be a count, got -1")));
+}
+
+}  // namespace
+}  // namespace leadkit

@@ -203,6 +203,25 @@ struct Assignment {
   std::vector<PassedOver> passed_over;
 };
 
+// A move of an open lead to another consultant (docs/routing.md, "Hand-over
+// and reclaim").
+enum class MoveStatus { kMoved, kReclaimed, kEscalated, kUnassigned };
+// Returns "moved", "reclaimed", "escalated" or "unassigned".
+absl::string_view MoveStatusName(MoveStatus status);
+
+struct Move {
+  std::string lead_id;
+  std::string from_consultant_id;  // "" = none
+  std::string to_consultant_id;    // "" = none
+  MoveStatus status = MoveStatus::kUnassigned;
+  // "handover", "first_contact_overdue", "reclaim_limit", "no_dealer", or,
+  // for a lead nobody can take, routing's reason ("no_eligible_consultant").
+  std::string reason;
+  int64_t reassignments = 0;  // Reclaim: the lead's count after the move
+
+  bool operator==(const Move&) const = default;
+};
+
 // Routes leads one by one, keeping loads and file-number counters. Thread-safe:
 // concurrent Route calls are serialized, so every lead gets exactly one result
 // and no capacity is exceeded; the order in which concurrent calls are served
@@ -226,6 +245,31 @@ class Router {
   // change which lead is the original.
   absl::StatusOr<std::vector<Assignment>> RouteBatch(
       const Columns& leads, std::span<const int32_t> grades);
+
+  // Hand-over (002 §2.3): consultants leave or go on leave, and their open
+  // leads are spread over their dealer's remaining eligible consultants by the
+  // routing rule (models, experience, capacity, fair shares; loads rising as
+  // leads move). `open_leads` needs lead_id and consultant_id (strings) and
+  // created_at; dealer_id and model are read when present (a lead naming no
+  // dealer stays with its consultant's). `grades`: each row's grade index.
+  // One Move per lead of a leaving consultant, in row order: "moved"
+  // ("handover") or "unassigned" (routing's reason). NotFound naming a leaving
+  // consultant the network does not have.
+  absl::StatusOr<std::vector<Move>> Handover(
+      const Columns& open_leads, std::span<const int32_t> grades,
+      std::span<const std::string> leaving);
+
+  // Reclaim: each lead with `late` set (its first contact overdue; the
+  // cadence's rule) goes to another eligible consultant of its dealer
+  // ("reclaimed", "first_contact_overdue", reassignments + 1), loads moving
+  // with it; a lead already reassigned the policy's reclaim_limit times is
+  // "escalated" to the dealer's manager ("reclaim_limit"); a lead without a
+  // dealer, or whom nobody can take, is "unassigned". `leads` needs lead_id
+  // and created_at; consultant_id, dealer_id, model and reassignments (a
+  // count) are read when present. One Move per late lead, in row order.
+  absl::StatusOr<std::vector<Move>> Reclaim(const Columns& leads,
+                                            std::span<const int32_t> grades,
+                                            std::span<const uint8_t> late);
 
   // The router's state (loads, file-number counters, leads seen for duplicates)
   // as bytes, and back. FailedPrecondition when the bytes were saved over
@@ -262,6 +306,12 @@ class Router {
       phones_;  // phone -> chain's first lead, latest time
   absl::flat_hash_map<std::string, std::vector<Seen>>
       open_by_phone_;             // AddOpenLead's leads
+  // The lead of a hand-over or reclaim routed within its dealer, no
+  // duplicates looked for.
+  absl::StatusOr<Assignment> Reassign(const RouteLead& lead);
+
+  // Per consultant: not to be given leads now (leaving, or the lead's own).
+  std::vector<uint8_t> excluded_;
   std::vector<int> eligible_;     // scratch of RouteLocked
   std::vector<int> experienced_;  // scratch of RouteLocked
 };

@@ -206,18 +206,8 @@ def route(leads: Any, dealers: Any, consultants: Any, policy: Policy, *,
     ids = _frames.require_ids(frame, "leads", "lead_id")
     _frames.require_columns(frame, "leads", ["created_at"])
     specs = _frames.table_specs(frame, _ROUTE_COLUMNS, table="leads")
-    grades = policy.grades
-    given = frame["grade"] if "grade" in frame.columns else None
-    codes = classify(frame, policy)["grade"].cat.codes.to_numpy().astype(np.int32)
-    if given is not None:
-        known = given.map({g: i for i, g in enumerate(grades)})
-        bad = given.notna() & known.isna()
-        if bad.any():
-            position = int(np.flatnonzero(bad.to_numpy())[0])
-            raise ValueError(f"leads.grade: lead_id {ids.iloc[position]!r} (row {position}) has "
-                             f"{given.iloc[position]!r}, not one of the policy's grades")
-        codes = np.where(given.notna(), known.fillna(-1), codes).astype(np.int32)
-    out = router._impl.route_batch(len(frame), specs, np.ascontiguousarray(codes))
+    codes = _grade_codes(frame, ids, policy, "leads")
+    out = router._impl.route_batch(len(frame), specs, codes)
     result = pd.DataFrame({
         "lead_id": ids.reset_index(drop=True),
         "status": pd.Categorical.from_codes(out["status"],
@@ -233,51 +223,52 @@ def route(leads: Any, dealers: Any, consultants: Any, policy: Policy, *,
     return result
 
 
-def _moves_frame(rows, extra: tuple[str, ...] = ()) -> pd.DataFrame:
+def _grade_codes(frame: pd.DataFrame, ids: pd.Series, policy: Policy, table: str) -> np.ndarray:
+    """Each row's grade index: its ``grade`` when given (one of the policy's, else a
+    ValueError naming the row), else the policy's classification."""
+    grades = policy.grades
+    codes = classify(frame, policy)["grade"].cat.codes.to_numpy().astype(np.int32)
+    if "grade" in frame.columns:
+        given = frame["grade"]
+        known = given.map({g: i for i, g in enumerate(grades)})
+        bad = given.notna() & known.isna()
+        if bad.any():
+            position = int(np.flatnonzero(bad.to_numpy())[0])
+            raise ValueError(f"{table}.grade: lead_id {ids.iloc[position]!r} (row {position}) "
+                             f"has {given.iloc[position]!r}, not one of the policy's grades")
+        codes = np.where(given.notna(), known.fillna(-1), codes).astype(np.int32)
+    return np.ascontiguousarray(codes)
+
+
+#: What hand-over and reclaim read of their leads.
+_MOVE_COLUMNS = {"lead_id": "string", "created_at": "instant", "consultant_id": "string",
+                 "dealer_id": "string", "model": "string", "reassignments": "number"}
+
+
+def _moves_frame(out: dict, extra: tuple[str, ...] = ()) -> pd.DataFrame:
     names = ["lead_id", "from_consultant_id", "to_consultant_id", "status", "reason", *extra]
-    columns = list(zip(*rows)) if rows else [[] for _ in names]
-    frame = pd.DataFrame({n: pd.Series(v, dtype=object) for n, v in zip(names, columns)})
+    frame = pd.DataFrame({n: pd.Series(out[n], dtype=object) for n in names})
     frame["status"] = pd.Categorical(frame["status"],
                                      categories=["moved", "reclaimed", "escalated", "unassigned"])
     return frame
 
 
-def _reassign(router: Router, lead: dict, dealer_id, grade) -> Assignment:
-    return router.route(dict(lead, dealer_id=dealer_id, grade=grade, lat=None, lon=None),
-                        _phone="")
-
-
 def handover(open_leads: Any, dealers: Any, consultants: Any, policy: Policy, *,
              leaving) -> pd.DataFrame:
     """When consultants leave or go on leave (002 §2.3), their open leads are spread over their
-    dealer's remaining eligible consultants by the routing rule. One row per move:
-    ``lead_id``, ``from_consultant_id``, ``to_consultant_id``, ``status`` (``moved`` or
-    ``unassigned`` when nobody is eligible) and ``reason``."""
-    leaving = {leaving} if isinstance(leaving, str) else set(leaving)
-    staff = _frames.as_frame(consultants, "consultants")
-    known = set(staff["consultant_id"])
-    unknown = sorted(leaving - known)
-    if unknown:
-        raise KeyError(f"leaving: unknown consultant {unknown[0]!r}")
-    active = staff["active"] if "active" in staff.columns else pd.Series(True, index=staff.index)
-    staff = staff.assign(active=active.where(~staff["consultant_id"].isin(leaving), False))
-    router = Router(dealers, staff, policy)
+    dealer's remaining eligible consultants by the routing rule (C++ ``Router::Handover``).
+    One row per move: ``lead_id``, ``from_consultant_id``, ``to_consultant_id``, ``status``
+    (``moved`` or ``unassigned`` when nobody is eligible) and ``reason``."""
+    leaving = [leaving] if isinstance(leaving, str) else [str(c) for c in leaving]
+    router = Router(dealers, consultants, policy)
     frame = _frames.as_frame(open_leads, "open_leads")
     _frames.require_columns(frame, "open_leads", ["lead_id", "created_at", "dealer_id",
                                                   "consultant_id"])
-    grades = classify(frame, policy)["grade"].astype(str).tolist()
-    dealer_of = dict(zip(staff["consultant_id"], staff["dealer_id"]))
-    rows = []
-    for i, lead in enumerate(frame.to_dict("records")):
-        if lead["consultant_id"] not in leaving:
-            continue
-        # The lead stays with its dealer: the leaving consultant's when the lead names none.
-        dealer = _value(lead, "dealer_id") or dealer_of[lead["consultant_id"]]
-        a = _reassign(router, lead, dealer, _value(lead, "grade") or grades[i])
-        rows.append((lead["lead_id"], lead["consultant_id"], a.consultant_id,
-                     "moved" if a.status == "assigned" else "unassigned",
-                     "handover" if a.status == "assigned" else a.reason))
-    return _moves_frame(rows)
+    ids = _frames.require_ids(frame, "open_leads", "lead_id")
+    specs = _frames.table_specs(frame, _MOVE_COLUMNS, table="open_leads")
+    out = router._impl.handover(len(frame), specs, _grade_codes(frame, ids, policy,
+                                                                "open_leads"), leaving)
+    return _moves_frame(out)
 
 
 def reclaim(leads: Any, touches: Any, dealers: Any, consultants: Any, policy: Policy, *,
@@ -285,61 +276,21 @@ def reclaim(leads: Any, touches: Any, dealers: Any, consultants: Any, policy: Po
     """Leads whose first-contact deadline (the cadence's rule) passed by `as_of` without a
     touch go to another eligible consultant of their dealer (``reclaimed``, their
     ``reassignments`` rising by one); at the policy's ``reclaim_limit`` they are ``escalated``
-    to the dealer's manager instead. One row per lead concerned, with the moves' columns and
-    the lead's ``reassignments`` after it."""
+    to the dealer's manager instead (C++ ``Router::Reclaim``). One row per lead concerned,
+    with the moves' columns and the lead's ``reassignments`` after it."""
     from ._schedule import schedule
 
     frame = _frames.as_frame(leads, "leads")
     tasks = schedule(frame, touches, policy, as_of=as_of)
-    late = set(tasks.loc[(tasks["task"] == "first_contact") & (tasks["status"] == "overdue"),
-                         "lead_id"])
+    late_ids = set(tasks.loc[(tasks["task"] == "first_contact") & (tasks["status"] == "overdue"),
+                             "lead_id"])
+    ids = _frames.require_ids(frame, "leads", "lead_id")
+    late = np.ascontiguousarray(ids.isin(late_ids).to_numpy(dtype=np.uint8))
     staff = _frames.as_frame(consultants, "consultants")
     _frames.require_columns(staff, "consultants", ["consultant_id"])
-    active = (staff["active"] if "active" in staff.columns
-              else pd.Series(True, index=staff.index))
-    # Loads move with each reclaimed lead, so later leads see the consultants' new loads.
-    loads = (pd.to_numeric(staff["open_leads"], errors="raise").fillna(0).astype(int)
-             if "open_leads" in staff.columns else pd.Series(0, index=staff.index))
-    position = {c: k for k, c in enumerate(staff["consultant_id"])}
-    load = loads.to_numpy().copy()
-    limit = policy._impl.reclaim_limit
-    grades = classify(frame, policy)["grade"].astype(str).tolist()
-    dealer_frame = _frames.as_frame(dealers, "dealers")
-    network(dealer_frame, staff)  # every row checked once, whichever leads are late
-    # A lead is routed within its dealer: each move's router holds that dealer and its staff
-    # only (a dealer missing from the tables is left to the whole network to explain).
-    dealer_rows = dealer_frame.groupby("dealer_id", sort=False).indices
-    staff_rows = staff.groupby("dealer_id", sort=False).indices
-    rows = []
-    for i, lead in enumerate(frame.to_dict("records")):
-        if lead["lead_id"] not in late:
-            continue
-        current = _value(lead, "consultant_id")
-        count = int(_value(lead, "reassignments", 0))
-        if _value(lead, "dealer_id") is None:
-            rows.append((lead["lead_id"], current, None, "unassigned", "no_dealer", count))
-            continue
-        if count >= limit:
-            rows.append((lead["lead_id"], current, None, "escalated", "reclaim_limit", count))
-            continue
-        dealer = lead["dealer_id"]
-        if dealer in dealer_rows:
-            mine = staff_rows.get(dealer, np.zeros(0, dtype=np.intp))
-            team, desk = staff.iloc[mine], dealer_frame.iloc[dealer_rows[dealer]]
-        else:
-            mine, team, desk = np.arange(len(staff)), staff, dealer_frame
-        others = team.assign(
-            active=active.iloc[mine].to_numpy() & (team["consultant_id"] != current).to_numpy(),
-            open_leads=load[mine])
-        a = _reassign(Router(desk, others, policy), lead, dealer,
-                      _value(lead, "grade") or grades[i])
-        moved = a.status == "assigned"
-        if moved:
-            load[position[a.consultant_id]] += 1
-            if current in position:
-                load[position[current]] = max(0, load[position[current]] - 1)
-        rows.append((lead["lead_id"], current, a.consultant_id,
-                     "reclaimed" if moved else "unassigned",
-                     "first_contact_overdue" if moved else a.reason, count + moved))
+    router = Router(dealers, staff, policy)
+    specs = _frames.table_specs(frame, _MOVE_COLUMNS, table="leads")
+    out = router._impl.reclaim(len(frame), specs, _grade_codes(frame, ids, policy, "leads"),
+                               late)
     # `reassignments`: the lead's count after this reclaim.
-    return _moves_frame(rows, ("reassignments",))
+    return _moves_frame(out, ("reassignments",))
