@@ -571,6 +571,12 @@ def latest_instant(specs) -> int | None:
         return None
 
 
+def zoned_times(seconds: np.ndarray, zone: str, valid: np.ndarray | None = None) -> pd.Series:
+    """Seconds since the epoch as aware timestamps in `zone`; NaT where `valid` is 0."""
+    times = pd.Series(pd.to_datetime(seconds, unit="s", utc=True).tz_convert(zone))
+    return times if valid is None else times.where(valid.astype(bool))
+
+
 def localize_wall(series: pd.Series, tz) -> pd.Series:
     """Naive wall times read in zone `tz` by the calendars' rule (docs/calendars.md): a
     repeated time is its earlier instant; a skipped time moves forward by the gap (it is read
@@ -816,6 +822,11 @@ def dealers_frame(dealers: Any) -> pd.DataFrame | None:
     if len(twice):
         raise ValueError(f"dealers.dealer_id: {twice.iloc[0]!r} is given twice")
     return frame
+
+
+#: What the cadence (and the KPIs) read of the touches.
+CADENCE_TOUCH_COLUMNS = {"lead_id": "string", "at": "instant", "method": "string",
+                         "grade_after": "string"}
 
 
 #: What the cadence reads of the dealers table: each dealer's calendar (docs/policy.md).

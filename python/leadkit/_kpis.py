@@ -8,7 +8,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from . import _core, _frames, _schedule
+from . import _core, _frames
 from ._calendar import warn_as_of_past, warn_estimated
 from ._policy import Policy
 
@@ -70,13 +70,11 @@ class Scope:
 _SCOPE_DEALER_COLUMNS = {"dealer_id": "string", "region_id": "string"}
 
 
-def _by_list(by) -> list[str]:
+def by_list(by) -> list[str]:
     """The group columns: lead columns, then the keys derived here (_DERIVED_KEYS)."""
     return _frames.by_names(by, [*_frames.GROUP_FIELDS, *_DERIVED_KEYS])
 
 
-#: The dealers table, checked (leadkit.dask reads it through this name).
-_dealers_frame = _frames.dealers_frame
 
 
 class _Inputs:
@@ -94,7 +92,7 @@ class _Inputs:
         _frames.require_columns(lead_frame, "leads", ["lead_id", "created_at"])
         _frames.require_columns(touch_frame, "touches", ["lead_id", "at", "method"])
         _frames.require_columns(survey_frame, "surveys", ["lead_id", "at", "satisfied"])
-        self.dealers = _dealers_frame(dealers)
+        self.dealers = _frames.dealers_frame(dealers)
         if "region_id" in names:
             if self.dealers is None:
                 raise ValueError("by: region_id needs the dealers table (dealers=)")
@@ -111,7 +109,7 @@ class _Inputs:
         self.lead_specs = _frames.table_specs(lead_frame, fields, table="leads",
                                               compared=compared, tz=tz, ids_as_strings=True)
         self.num_touches = len(touch_frame)
-        self.touch_specs = _frames.table_specs(touch_frame, _schedule._TOUCH_COLUMNS,
+        self.touch_specs = _frames.table_specs(touch_frame, _frames.CADENCE_TOUCH_COLUMNS,
                                                table="touches", tz=tz, ids_as_strings=True)
         self.num_surveys = len(survey_frame)
         self.survey_specs = _frames.table_specs(survey_frame, _SURVEY_COLUMNS, table="surveys",
@@ -132,7 +130,7 @@ def state_for(leads: Any, touches: Any, policy: Policy, *, surveys=None, dealers
               state: _core.KpiState | None = None):
     """Adds a batch to a KPI state (a new one unless given): the one path of ``kpis`` and of
     distributed runs. Returns (state, as_of seconds)."""
-    names = _by_list(by)
+    names = by_list(by)
     inputs = _Inputs(leads, touches, policy, surveys, dealers, names, tz, as_of)
     mask = _frames.check_scope(scope).mask(inputs.leads, inputs.dealers)
     state = state if state is not None else _core.KpiState(names)
@@ -173,7 +171,7 @@ def kpis(leads: Any, touches: Any, policy: Policy, *, surveys=None, dealers=None
     state, as_of_seconds = state_for(leads, touches, policy, surveys=surveys, dealers=dealers,
                                      by=by, scope=scope, as_of=as_of, tz=tz, threads=threads)
     # One warning: as_of past a calendar's coverage, else how many leads rest on estimates.
-    calendars = _frames.judging_calendars(policy._impl, _dealers_frame(dealers))
+    calendars = _frames.judging_calendars(policy._impl, _frames.dealers_frame(dealers))
     if not any(warn_as_of_past(c, _local_day(as_of_seconds, c.time_zone), "kpis")
                for c in calendars):
         warn_estimated(calendars, int(np.sum(state.finalize()["estimated"])), "kpis",
@@ -206,11 +204,11 @@ def lead_kpis(leads: Any, touches: Any, policy: Policy, *, surveys=None, as_of=N
     hours (the call then warns once, :class:`leadkit.CoverageWarning`; docs/kpis.md, "Past the
     calendar's coverage"). With `dealers` and its ``calendar`` column, each lead's deadlines
     are judged on its dealer's calendar (docs/policy.md, "Calendars per dealer")."""
-    return _lead_kpis(leads, touches, policy, surveys=surveys, as_of=as_of, tz=tz,
+    return lead_kpis_with_minutes(leads, touches, policy, surveys=surveys, as_of=as_of, tz=tz,
                       dealers=dealers)[LEAD_KPI_COLUMNS]
 
 
-def _lead_kpis(leads: Any, touches: Any, policy: Policy, *, surveys=None, as_of=None,
+def lead_kpis_with_minutes(leads: Any, touches: Any, policy: Policy, *, surveys=None, as_of=None,
                tz: str | None = None, dealers=None) -> pd.DataFrame:
     """:func:`lead_kpis`, with two more columns for a contacted lead (0 for the others):
     ``business_minutes``, whole minutes of its calendar's open time from
@@ -224,7 +222,7 @@ def _lead_kpis(leads: Any, touches: Any, policy: Policy, *, surveys=None, as_of=
     grades = np.array([*policy.grades, None], dtype=object)
 
     def times(name: str, present: np.ndarray) -> pd.Series:
-        return _schedule._times(out[name], zone, present)
+        return _frames.zoned_times(out[name], zone, present)
 
     def grade(name: str) -> pd.Series:
         codes = np.where(counted, out[name], -1)

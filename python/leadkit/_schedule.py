@@ -12,14 +12,7 @@ from . import _core, _frames
 from ._calendar import warn_estimated
 from ._policy import Policy
 
-_TOUCH_COLUMNS = {"lead_id": "string", "at": "instant", "method": "string",
-                  "grade_after": "string"}
 _TASK_NAMES = list(_core.task_names())
-
-
-def _times(seconds: np.ndarray, zone: str, valid: np.ndarray | None = None) -> pd.Series:
-    times = pd.Series(pd.to_datetime(seconds, unit="s", utc=True).tz_convert(zone))
-    return times if valid is None else times.where(valid.astype(bool))
 
 
 def _run(leads, touches, policy: Policy, as_of, tz, collect: bool, dealers=None,
@@ -36,7 +29,7 @@ def _run(leads, touches, policy: Policy, as_of, tz, collect: bool, dealers=None,
     fields, compared = _frames.engine_fields(impl, cadence=True)
     lead_specs = _frames.table_specs(lead_frame, fields, table="leads", compared=compared,
                                      tz=tz, ids_as_strings=True)
-    touch_specs = _frames.table_specs(touch_frame, _TOUCH_COLUMNS, table="touches", tz=tz,
+    touch_specs = _frames.table_specs(touch_frame, _frames.CADENCE_TOUCH_COLUMNS, table="touches", tz=tz,
                                       ids_as_strings=True)
     cadence = _frames.cadence_for(impl, _frames.dealers_frame(dealers))
     if day is not None:
@@ -57,11 +50,11 @@ def _run(leads, touches, policy: Policy, as_of, tz, collect: bool, dealers=None,
         "lead_id": lead_ids.take(rows).reset_index(drop=True),
         "consultant_id": consultants,
         "task": pd.Categorical.from_codes(out["kind"], categories=_TASK_NAMES),
-        "due_at": _times(out["due"], zone),
-        "agenda_at": _times(out["agenda"], zone, out["agenda_valid"]),
+        "due_at": _frames.zoned_times(out["due"], zone),
+        "agenda_at": _frames.zoned_times(out["agenda"], zone, out["agenda_valid"]),
         "status": pd.Categorical.from_codes(out["overdue"].astype(np.int8),
                                             categories=["pending", "overdue"]),
-        "started_at": _times(out["start"], zone),
+        "started_at": _frames.zoned_times(out["start"], zone),
         "detail": pd.Series([d or None for d in out["detail"]], dtype=object),
         "estimated": out["estimated"].astype(bool),
     })

@@ -101,7 +101,7 @@ def _checked_scope(scope, leads: dd.DataFrame, dealers) -> tuple[Scope | None, A
     if scope is None or scope.kind == "hq":
         return scope, dealers
     if dealers is not None or scope.kind == "region":
-        frame = _kpis._dealers_frame(dealers) if dealers is not None else None
+        frame = _frames.dealers_frame(dealers) if dealers is not None else None
         scope.mask(leads._meta, frame)  # raises for unknown ids (or a missing dealers table)
         return scope, dealers
     seen = leads["dealer_id"].eq(scope.id).any().compute() if "dealer_id" in leads.columns else False
@@ -117,7 +117,7 @@ def partial_states(leads: dd.DataFrame, touches: dd.DataFrame, policy: Policy, *
     ``kpis`` merges (and what a benchmark measures the size of)."""
     if not isinstance(policy, Policy):
         raise TypeError(f"policy: expected a leadkit.Policy, got {type(policy).__name__}")
-    names = _kpis._by_list(by)
+    names = _kpis.by_list(by)
     if isinstance(dealers, dd.DataFrame):
         dealers = dealers.compute()
     if surveys is None:
@@ -176,7 +176,7 @@ def schedule(leads: dd.DataFrame, touches: dd.DataFrame, policy: Policy, *, as_o
     stamp = _resolve_as_of([(leads, _lead_instants(policy)), (touches, {"at"})], as_of, tz)
     lead_parts, touch_parts = _align([leads, touches])
     if dealers is not None:
-        dealers = _kpis._dealers_frame(dealers.compute() if hasattr(dealers, "dask")
+        dealers = _frames.dealers_frame(dealers.compute() if hasattr(dealers, "dask")
                                        else dealers)
     meta = _schedule.schedule(lead_parts._meta, touch_parts._meta, policy, as_of=stamp, tz=tz,
                               dealers=dealers)

@@ -238,7 +238,7 @@ def first_contact_minutes(leads: Any, touches: Any, policy: Policy, *, as_of=Non
 
     The lead's calendar is the policy's, or with `dealers` and its ``calendar`` column its
     dealer's (docs/policy.md, "Calendars per dealer")."""
-    facts = _kpis._lead_kpis(leads, touches, policy, as_of=as_of, tz=tz, dealers=dealers)
+    facts = _kpis.lead_kpis_with_minutes(leads, touches, policy, as_of=as_of, tz=tz, dealers=dealers)
     facts = facts[facts["first_contact_at"].notna()].reset_index(drop=True)
     return pd.DataFrame({"lead_id": facts["lead_id"].to_numpy(dtype=object),
                          "business_minutes": facts["business_minutes"].to_numpy(dtype=np.int64),
