@@ -1,0 +1,331 @@
+// The lost-sales analysis (docs/kpis.md, `lost_analysis`): lost leads counted
+// per group and reason into a mergeable state.
+#include "leadkit/lost_analysis.h"
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "breakdowns_internal.h"
+#include "lead_batch.h"
+#include "leadkit/internal/status_macros.h"
+#include "leadkit/lead.h"
+#include "leadkit/tz.h"
+#include "state_bytes.h"
+
+namespace leadkit {
+namespace lost_internal {
+namespace {
+
+using breakdowns_internal::Codes;
+
+constexpr std::array<absl::string_view, 6> kKeys = {
+    "month", "week", "dealer_id", "consultant_id", "channel", "model"};
+constexpr absl::string_view kWhat = "lost analysis state bytes";
+constexpr absl::string_view kMagic = "LKLST1";
+
+enum class PartKind { kMonth, kWeek, kColumn };
+
+struct Part {
+  PartKind kind = PartKind::kColumn;
+  const Column* column = nullptr;  // kColumn; nullptr: all null
+};
+
+absl::Status CheckBy(const std::vector<std::string>& by) {
+  for (size_t i = 0; i < by.size(); ++i) {
+    if (std::find(kKeys.begin(), kKeys.end(), by[i]) == kKeys.end()) {
+      const std::string nearest = NearestName(by[i], kKeys);
+      return absl::InvalidArgumentError(absl::StrCat(
+          "by: cannot group by ", breakdowns_internal::Quoted(by[i]),
+          nearest.empty() ? "" : absl::StrCat("; did you mean \"", nearest,
+                                              "\"?")));
+    }
+    if (std::find(by.begin(), by.begin() + static_cast<int64_t>(i), by[i]) !=
+        by.begin() + static_cast<int64_t>(i)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("by: ", by[i], " is named twice"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Counts lead rows [begin, end) into `local`, keyed by their codes (the `by`
+// parts, then the reason's code).
+void AddRows(const breakdowns_internal::LeadColumns& leads,
+             const std::vector<Part>& parts, const Column* reason,
+             const date::time_zone* zone, int64_t as_of,
+             std::span<const uint8_t> include, int64_t begin, int64_t end,
+             absl::flat_hash_map<Codes, LostCounts>& local) {
+  breakdowns_internal::LocalDays days(zone);
+  Codes codes(parts.size() + 1);
+  for (int64_t row = begin; row < end; ++row) {
+    if (!include.empty() && include[static_cast<size_t>(row)] == 0) continue;
+    if (leads.Status(row) != LeadStatus::kLost || !leads.Exists(row, as_of) ||
+        !breakdowns_internal::ClosedBy(leads.lost_at, row, as_of)) {
+      continue;
+    }
+    for (size_t k = 0; k < parts.size(); ++k) {
+      const Part& part = parts[k];
+      if (part.kind == PartKind::kColumn) {
+        codes[k] = part.column == nullptr || part.column->IsNull(row)
+                       ? -1
+                       : part.column->data<int32_t>()[row];
+      } else if (leads.lost_at == nullptr || leads.lost_at->IsNull(row)) {
+        codes[k] = -1;  // lost without a lost_at: a null period
+      } else {
+        const date::local_days day =
+            days.Day(leads.lost_at->data<int64_t>()[row]);
+        codes[k] = part.kind == PartKind::kMonth
+                       ? breakdowns_internal::MonthCode(day)
+                       : breakdowns_internal::WeekCode(day);
+      }
+    }
+    codes[parts.size()] = reason == nullptr || reason->IsNull(row)
+                              ? -1
+                              : reason->data<int32_t>()[row];
+    LostCounts& c = local[codes];
+    ++c.lost;
+    switch (leads.Review(row)) {
+      case LostReview::kApproved:
+        ++c.approved;
+        break;
+      case LostReview::kRejected:
+        ++c.rejected;
+        break;
+      case LostReview::kPending:
+        ++c.pending;
+        break;
+      case LostReview::kNone:
+        ++c.review_null;
+        break;
+    }
+  }
+}
+
+std::optional<std::string> PartText(const Part& part, int64_t code) {
+  if (code < 0) return std::nullopt;
+  switch (part.kind) {
+    case PartKind::kMonth:
+      return breakdowns_internal::MonthText(code);
+    case PartKind::kWeek:
+      return breakdowns_internal::WeekText(code);
+    case PartKind::kColumn:
+      return part.column->dictionary()[static_cast<size_t>(code)];
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+}  // namespace lost_internal
+
+std::span<const absl::string_view> LostAnalysisKeys() {
+  return lost_internal::kKeys;
+}
+
+void LostCounts::Merge(const LostCounts& o) {
+  lost += o.lost;
+  approved += o.approved;
+  rejected += o.rejected;
+  pending += o.pending;
+  review_null += o.review_null;
+}
+
+LostAnalysisState::LostAnalysisState(LostAnalysisOptions options)
+    : options_(std::move(options)) {}
+
+LostCounts& LostAnalysisState::Group(
+    const std::vector<std::optional<std::string>>& key) {
+  auto [it, inserted] =
+      groups_.try_emplace(breakdowns_internal::EncodeKey(key));
+  if (inserted) it->second.first = key;
+  return it->second.second;
+}
+
+absl::Status LostAnalysisState::Add(const Columns& leads, Instant as_of,
+                                    std::span<const uint8_t> include,
+                                    int threads) {
+  using lost_internal::Part;
+  using lost_internal::PartKind;
+  LEADKIT_RETURN_IF_ERROR(lost_internal::CheckBy(options_.by));
+  LEADKIT_ASSIGN_OR_RETURN(const date::time_zone* zone,
+                           FindZone(options_.time_zone));
+  const int64_t n = leads.num_rows();
+  LEADKIT_RETURN_IF_ERROR(breakdowns_internal::CheckInclude(include, n));
+  LEADKIT_ASSIGN_OR_RETURN(const breakdowns_internal::LeadColumns lead_columns,
+                           breakdowns_internal::ReadLeads(leads, false));
+  std::vector<Part> parts;
+  for (const std::string& name : options_.by) {
+    Part part;
+    if (name == "month") {
+      part.kind = PartKind::kMonth;
+    } else if (name == "week") {
+      part.kind = PartKind::kWeek;
+    } else {
+      LEADKIT_ASSIGN_OR_RETURN(part.column,
+                               breakdowns_internal::KeyColumn(leads, name));
+    }
+    parts.push_back(part);
+  }
+  LEADKIT_ASSIGN_OR_RETURN(const Column* reason,
+                           breakdowns_internal::KeyColumn(leads, "lost_reason"));
+
+  threads = breakdowns_internal::Threads(threads, n);
+  const int64_t at = as_of.time_since_epoch().count();
+  std::vector<absl::flat_hash_map<breakdowns_internal::Codes, LostCounts>>
+      locals(static_cast<size_t>(threads));
+  cadence_internal::RunChunks(n, threads, [&](int k, int64_t begin,
+                                              int64_t end) {
+    lost_internal::AddRows(lead_columns, parts, reason, zone, at, include,
+                           begin, end, locals[static_cast<size_t>(k)]);
+  });
+  std::vector<std::optional<std::string>> key(parts.size() + 1);
+  for (const auto& local : locals) {
+    for (const auto& [codes, counts] : local) {
+      for (size_t p = 0; p < parts.size(); ++p) {
+        key[p] = lost_internal::PartText(parts[p], codes[p]);
+      }
+      const int64_t r = codes[parts.size()];
+      key[parts.size()] =
+          r < 0 ? std::nullopt
+                : std::optional<std::string>(
+                      reason->dictionary()[static_cast<size_t>(r)]);
+      Group(key).Merge(counts);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LostAnalysisState::Merge(const LostAnalysisState& other) {
+  if (!(other.options_ == options_)) {
+    return absl::FailedPreconditionError(
+        "lost analysis states with different options (by, time zone) cannot "
+        "be merged");
+  }
+  for (const auto& [encoded, group] : other.groups_) {
+    Group(group.first).Merge(group.second);
+  }
+  return absl::OkStatus();
+}
+
+std::string LostAnalysisState::Serialize() const {
+  using state_internal::PutInt;
+  using state_internal::PutString;
+  std::string out;
+  PutInt(out, static_cast<int64_t>(options_.by.size()));
+  for (const std::string& name : options_.by) PutString(out, name);
+  PutString(out, options_.time_zone);
+  PutInt(out, static_cast<int64_t>(groups_.size()));
+  for (const auto& [encoded, group] : groups_) {
+    for (const auto& part : group.first) {
+      PutInt(out, part ? 1 : 0);
+      if (part) PutString(out, *part);
+    }
+    const LostCounts& c = group.second;
+    for (int64_t v :
+         {c.lost, c.approved, c.rejected, c.pending, c.review_null}) {
+      PutInt(out, v);
+    }
+  }
+  return state_internal::Frame(lost_internal::kMagic, out);
+}
+
+absl::StatusOr<LostAnalysisState> LostAnalysisState::Deserialize(
+    absl::string_view bytes) {
+  using lost_internal::kWhat;
+  LEADKIT_ASSIGN_OR_RETURN(
+      const absl::string_view payload,
+      state_internal::Unframe(bytes, lost_internal::kMagic, kWhat));
+  state_internal::Reader in(payload, kWhat);
+  LostAnalysisOptions options;
+  options.by.clear();
+  LEADKIT_ASSIGN_OR_RETURN(const int64_t columns, in.Count());
+  for (int64_t i = 0; i < columns; ++i) {
+    LEADKIT_ASSIGN_OR_RETURN(std::string name, in.String());
+    options.by.push_back(std::move(name));
+  }
+  const absl::Status by_ok = lost_internal::CheckBy(options.by);
+  if (!by_ok.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(kWhat, ": ", by_ok.message()));
+  }
+  LEADKIT_ASSIGN_OR_RETURN(options.time_zone, in.String());
+  LostAnalysisState state(std::move(options));
+  LEADKIT_ASSIGN_OR_RETURN(const int64_t groups, in.Count());
+  for (int64_t g = 0; g < groups; ++g) {
+    std::vector<std::optional<std::string>> key;
+    for (int64_t p = 0; p <= columns; ++p) {
+      LEADKIT_ASSIGN_OR_RETURN(const int64_t present, in.Int());
+      if (present != 0 && present != 1) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(kWhat, ": a key part marked ", present));
+      }
+      if (present == 0) {
+        key.emplace_back(std::nullopt);
+        continue;
+      }
+      LEADKIT_ASSIGN_OR_RETURN(std::string part, in.String());
+      key.emplace_back(std::move(part));
+    }
+    LostCounts c;
+    for (int64_t* v :
+         {&c.lost, &c.approved, &c.rejected, &c.pending, &c.review_null}) {
+      LEADKIT_ASSIGN_OR_RETURN(*v, in.Int());
+      if (*v < 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(kWhat, ": a negative count ", *v));
+      }
+    }
+    state.Group(key).Merge(c);
+  }
+  LEADKIT_RETURN_IF_ERROR(in.Done());
+  return state;
+}
+
+std::vector<LostAnalysisRow> LostAnalysisState::Finalize() const {
+  std::vector<LostAnalysisRow> rows;
+  rows.reserve(groups_.size());
+  for (const auto& [encoded, group] : groups_) {
+    rows.push_back({.key = group.first, .counts = group.second});
+  }
+  const auto no_rank = [](size_t, const std::string&) { return int64_t{0}; };
+  std::sort(rows.begin(), rows.end(),
+            [&](const LostAnalysisRow& a, const LostAnalysisRow& b) {
+              return breakdowns_internal::KeyBefore(a.key, b.key, no_rank);
+            });
+  // Shares within each run of rows with the same `by` values (adjacent once
+  // sorted).
+  const size_t by = options_.by.size();
+  const auto same_by = [by](const LostAnalysisRow& a,
+                            const LostAnalysisRow& b) {
+    return std::equal(a.key.begin(), a.key.begin() + static_cast<int64_t>(by),
+                      b.key.begin());
+  };
+  for (size_t i = 0; i < rows.size();) {
+    size_t j = i;
+    int64_t total = 0;
+    while (j < rows.size() && same_by(rows[i], rows[j])) {
+      total += rows[j++].counts.lost;
+    }
+    for (size_t k = i; k < j; ++k) {
+      rows[k].share = Rate(rows[k].counts.lost, total);
+    }
+    i = j;
+  }
+  return rows;
+}
+
+bool LostAnalysisState::operator==(const LostAnalysisState& other) const {
+  if (!(options_ == other.options_) || groups_.size() != other.groups_.size()) {
+    return false;
+  }
+  for (const auto& [encoded, group] : groups_) {
+    const auto it = other.groups_.find(encoded);
+    if (it == other.groups_.end() || !(it->second.second == group.second)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace leadkit
