@@ -55,6 +55,9 @@ void RegisterCadence(py::module_& m);
 void RegisterKpi(py::module_& m);
 void RegisterRouting(py::module_& m);
 void RegisterScope(py::module_& m);
+void RegisterLostAnalysis(py::module_& m);
+void RegisterProfile(py::module_& m);
+void RegisterScorecard(py::module_& m);
 
 }  // namespace leadkit::python
 

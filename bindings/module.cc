@@ -11,4 +11,7 @@ PYBIND11_MODULE(_core, m) {
   leadkit::python::RegisterKpi(m);
   leadkit::python::RegisterRouting(m);
   leadkit::python::RegisterScope(m);
+  leadkit::python::RegisterLostAnalysis(m);
+  leadkit::python::RegisterProfile(m);
+  leadkit::python::RegisterScorecard(m);
 }

@@ -19,9 +19,9 @@ from ._pipeline import (PipelineState, funnel, grade_migration, monthly, pipelin
                         touches_per_won_lead)
 from ._traffic import (activity, activity_finalize, activity_merge, activity_state, showroom,
                        showroom_finalize, showroom_merge, showroom_state)
-from ._breakdowns import (lost_analysis, lost_analysis_finalize, lost_analysis_merge,
-                          lost_analysis_state, profile, profile_finalize, profile_merge,
-                          profile_state, scorecard)
+from ._breakdowns import (LostAnalysisState, ProfileState, lost_analysis,
+                          lost_analysis_finalize, lost_analysis_merge, lost_analysis_state,
+                          profile, profile_finalize, profile_merge, profile_state, scorecard)
 from . import testing
 
 __version__ = "0.1.0"
@@ -37,8 +37,9 @@ __all__ = [
     "effectiveness", "effectiveness_finalize", "effectiveness_merge", "effectiveness_state",
     "PipelineState", "funnel", "grade_migration", "monthly", "pipeline", "touches_per_won_lead",
     "activity", "activity_finalize", "activity_merge", "activity_state", "showroom",
-    "showroom_finalize", "showroom_merge", "showroom_state", "lost_analysis",
-    "lost_analysis_finalize", "lost_analysis_merge", "lost_analysis_state", "profile",
+    "showroom_finalize", "showroom_merge", "showroom_state", "LostAnalysisState", "lost_analysis",
+    "lost_analysis_finalize", "lost_analysis_merge", "lost_analysis_state", "ProfileState",
+    "profile",
     "profile_finalize", "profile_merge", "profile_state", "scorecard",
     "__version__",
 ]

@@ -1,98 +1,282 @@
 """Breakdowns of leads: lost sales, customer profile, and the consultant scorecard
 (docs/kpis.md).
 
-``lost_analysis`` and ``profile`` count in mergeable states, as the traffic reports do
-(``_traffic``): a state of additive counts per group from one batch of leads, merged by
-:func:`lost_analysis_merge` / :func:`profile_merge`, finalized into rates. ``scorecard``
-reads a finished ``kpis`` table.
+The counting is the C++ engine's (``lost_analysis.h``, ``profile.h``, ``scorecard.h``): this
+module checks the Python arguments, converts the tables (``_frames``), computes the scope mask,
+calls the engine and builds the DataFrames. :class:`LostAnalysisState` and
+:class:`ProfileState` are the mergeable states of the first two reports.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
+import warnings
+import zoneinfo
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from . import _frames
-from ._frames import by_names, check_scope, scope_mask
+from . import _core, _frames
+from ._frames import by_names, check_scope
 from ._kpis import KPI_COLUMNS, Scope
 from ._policy import Policy
-from ._traffic import (REVIEWS, check_zone, group_ids, lead_frame, local_times, merge_kind,
-                       merge_states, one_of, period, ratio, state_keys, status_of, strings,
-                       sum_by)
+
+#: The leads' instants a report reads: the point in time and the default ``as_of`` (the
+#: latest of them).
+_LEAD_TIMES = ("created_at", "won_at", "lost_at", "entered_at", "assigned_at")
+
+
+# --- shared: zones, leads, as_of ------------------------------------------------------------
+
+def _zone_name(zone: Any, what: str) -> str:
+    """An IANA name for `zone` (a name or a tzinfo), checked; KeyError for an unknown name."""
+    if isinstance(zone, str):
+        name = zone
+    elif isinstance(zone, _dt.tzinfo):
+        name = next((n for n in (getattr(zone, "key", None), getattr(zone, "zone", None),
+                                 str(zone)) if isinstance(n, str) and _known_zone(n)), None)
+        if name is None:
+            # A fixed offset of whole hours: the Etc/GMT zone of that offset (its sign flipped,
+            # as the tz database writes them).
+            offset = zone.utcoffset(None)
+            if offset is None or offset % _dt.timedelta(hours=1):
+                raise ValueError(f"{what}: cannot read {zone!r} as a time zone; pass an IANA "
+                                 "name such as 'Asia/Shanghai'")
+            hours = offset // _dt.timedelta(hours=1)
+            return f"Etc/GMT{-hours:+d}" if hours else "Etc/GMT"
+        return name
+    else:
+        raise TypeError(f"{what}: expected a time zone name, got {type(zone).__name__}")
+    if not _known_zone(name):
+        raise KeyError(f"{what}: unknown time zone {zone!r}")
+    return name
+
+
+def _known_zone(name: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _own_zone(series: pd.Series, column: str):
+    """The zone aware values carry (None when the column holds no aware value)."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return dtype.tz
+    if isinstance(dtype, pd.ArrowDtype) and dtype.kind == "M":
+        return getattr(dtype.pyarrow_dtype, "tz", None)
+    if dtype == object:
+        zones = {str(v.tzinfo) for v in series.dropna() if getattr(v, "tzinfo", None) is not None}
+        if len(zones) > 1:
+            raise ValueError(f"leads.{column}: values in more than one time zone "
+                             f"({', '.join(sorted(zones))}); pass tz= to name the local zone")
+        if zones:
+            return next(iter(zones))
+    return None
+
+
+class _Leads:
+    """A leads table converted once for the engine: its specs, the scope mask and `as_of`."""
+
+    def __init__(self, leads: Any, strings: Iterable[str], *, scope, dealers, as_of, tz,
+                 numbers: Iterable[str] = ()):
+        self.scope = check_scope(scope)
+        dealer_frame = _frames.dealers_frame(dealers)
+        frame = _frames.as_frame(leads, "leads")
+        _frames.require_columns(frame, "leads", ["lead_id"])
+        fields = {"lead_id": "string", "status": "string",
+                  **{name: "string" for name in strings}, "dealer_id": "string",
+                  **{name: "number" for name in numbers},
+                  **{name: "instant" for name in _LEAD_TIMES}}
+        self.frame = frame
+        self.specs = _frames.table_specs(frame, fields, table="leads", tz=tz,
+                                         ids_as_strings=True)
+        self.as_of = _frames.resolve_as_of(as_of, tz, _frames.latest_instant(self.specs))
+        mask = self.scope.mask(frame, dealer_frame)
+        self.include = None if mask is None else np.ascontiguousarray(mask, dtype=np.uint8)
+
+
+def _threads(threads: Any) -> int:
+    if isinstance(threads, (bool, np.bool_)) or not isinstance(threads, (int, np.integer)):
+        raise TypeError(f"threads: expected a whole number, got {threads!r}")
+    if threads < 1:
+        raise ValueError(f"threads: expected 1 or more, got {threads!r}")
+    return int(threads)
+
+
+def _keys_frame(names: Sequence[str], keys: list) -> dict[str, pd.Series]:
+    return {name: pd.Series([k[i] for k in keys], dtype=object) for i, name in enumerate(names)}
+
+
+def _deprecated(old: str, new: str) -> None:
+    warnings.warn(f"leadkit.{old} is deprecated; use {new}", DeprecationWarning, stacklevel=3)
+
+
+def _states(states: Iterable, kind: type, report: str) -> list:
+    """The states of a deprecated ``*_merge`` call, each checked to be a `kind`."""
+    if isinstance(states, (pd.DataFrame, kind)):
+        raise TypeError(f"{report}: expected a list of states, got one "
+                        f"{type(states).__name__}")
+    states = list(states)
+    if not states:
+        raise ValueError("states: nothing to merge (an empty list)")
+    for position, state in enumerate(states):
+        if not isinstance(state, kind):
+            raise ValueError(f"states[{position}]: not a {report} state")
+    return states
+
 
 # --- lost sales (002 §2.7) -------------------------------------------------------------------
 
-LOST_KEYS = ("month", "week", "dealer_id", "consultant_id", "channel", "model")
-_LOST_COUNTS = ["lost", "approved", "rejected", "pending", "review_null"]
+LOST_KEYS = tuple(_core.lost_analysis_keys())
+_LOST_COUNTS = ["lost", "share", "approved", "rejected", "pending", "review_null",
+                "rejection_rate"]
+
+
+class LostAnalysisState:
+    """The mergeable state of :func:`lost_analysis` (C++ ``leadkit::LostAnalysisState``): per
+    group of `by` and ``lost_reason``, the counts ``lost``, ``approved``, ``rejected``,
+    ``pending`` and ``review_null``.
+
+    ``add`` takes a batch of leads with the arguments of :func:`lost_analysis` (the first batch
+    fixes `by` and the zone of the periods; batches of one report need one `as_of`: pass it).
+    States of disjoint batches merge (``merge``, ``+``) in any order into the state of the
+    whole; ``finalize()`` gives the table; ``to_bytes()`` / ``from_bytes()`` and pickling carry
+    a state between processes."""
+
+    __slots__ = ("_state",)
+
+    def __init__(self):
+        self._state: _core.LostAnalysisState | None = None
+
+    def add(self, leads: Any, *, by: Any = "month", policy: Policy | None = None, tz=None,
+            scope: Scope | None = None, dealers: Any = None, as_of: Any = None,
+            threads: int = 1) -> "LostAnalysisState":
+        """Adds a batch of leads; returns the state."""
+        names = by_names(by, LOST_KEYS, strict=True)
+        threads = _threads(threads)
+        if policy is not None:
+            _frames.check_policy(policy)
+        if tz is not None:
+            tz_name = _zone_name(tz, "tz")
+        frame = _frames.as_frame(leads, "leads")
+        zone = "UTC"
+        if {"month", "week"} & set(names):
+            if policy is not None:
+                zone = policy.time_zone
+            elif tz is not None:
+                zone = tz_name
+            elif "lost_at" in frame.columns:
+                own = _own_zone(frame["lost_at"], "lost_at")
+                zone = "UTC" if own is None else _zone_name(own, "leads.lost_at")
+        batch = _Leads(frame, ["lost_review", "lost_reason",
+                               *[n for n in names if n not in ("month", "week", "dealer_id")]],
+                       scope=scope, dealers=dealers, as_of=as_of, tz=tz)
+        state = _core.LostAnalysisState(names, zone)
+        state.add(len(batch.frame), batch.specs, batch.as_of, batch.include, threads)
+        self._fold(state)
+        return self
+
+    def _fold(self, state: _core.LostAnalysisState) -> None:
+        if self._state is None:
+            self._state = state
+            return
+        if list(state.by) != list(self._state.by) or state.time_zone != self._state.time_zone:
+            raise ValueError(f"by: the state groups by {list(self._state.by)!r} in "
+                             f"{self._state.time_zone}, not by {list(state.by)!r} in "
+                             f"{state.time_zone}")
+        self._state.merge(state)
+
+    def merge(self, other: "LostAnalysisState") -> "LostAnalysisState":
+        """Adds another state's counts (of other leads) to this one; returns this state."""
+        if not isinstance(other, LostAnalysisState):
+            raise TypeError(f"other: expected a leadkit.LostAnalysisState, got "
+                            f"{type(other).__name__}")
+        if other._state is not None:
+            self._fold(_core.LostAnalysisState.from_bytes(other._state.to_bytes())
+                       if self._state is None else other._state)
+        return self
+
+    def __add__(self, other: "LostAnalysisState") -> "LostAnalysisState":
+        if not isinstance(other, LostAnalysisState):
+            return NotImplemented
+        return LostAnalysisState.from_bytes(self.to_bytes()).merge(other)
+
+    def to_bytes(self) -> bytes:
+        return self._core().to_bytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "LostAnalysisState":
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"data: expected bytes, got {type(data).__name__}")
+        state = cls()
+        state._state = _core.LostAnalysisState.from_bytes(bytes(data))
+        return state
+
+    def __reduce__(self):
+        return (LostAnalysisState.from_bytes, (self.to_bytes(),))
+
+    def __eq__(self, other):
+        return isinstance(other, LostAnalysisState) and self._core() == other._core()
+
+    __hash__ = None
+
+    def __repr__(self):
+        state = self._core()
+        return (f"LostAnalysisState(by={list(state.by)!r}, time_zone={state.time_zone!r}, "
+                f"groups={len(state.finalize()['keys'])})")
+
+    def _core(self) -> _core.LostAnalysisState:
+        # A state no batch was added to: by month, in UTC, empty.
+        return self._state if self._state is not None else _core.LostAnalysisState(
+            ["month"], "UTC")
+
+    def finalize(self) -> pd.DataFrame:
+        """The :func:`lost_analysis` table of the state."""
+        state = self._core()
+        out = state.finalize()
+        names = [*state.by, "lost_reason"]
+        data = _keys_frame(names, out["keys"])
+        for column in _LOST_COUNTS:
+            data[column] = pd.Series(out[column])
+        return pd.DataFrame(data, columns=[*names, *_LOST_COUNTS])
 
 
 def lost_analysis_state(leads: Any, *, by: Any = "month", policy: Policy | None = None, tz=None,
                         scope: Scope | None = None, dealers: Any = None,
-                        as_of: Any = None) -> pd.DataFrame:
-    """The additive state of :func:`lost_analysis` for one batch of leads: per group of `by`
-    and ``lost_reason``, the counts ``lost``, ``approved``, ``rejected``, ``pending`` and
-    ``review_null``. Batches of one report need one `as_of`: pass it (the default is the
-    batch's own latest timestamp)."""
-    names = by_names(by, LOST_KEYS, strict=True)
-    scope = check_scope(scope)
-    if policy is not None:
-        _frames.check_policy(policy)
-    if tz is not None:
-        tz = check_zone(tz)
-    dealer_frame = _frames.dealers_frame(dealers)
-    frame = lead_frame(leads)
-    review = strings(frame, "lost_review", "leads", "lead_id")
-    one_of(review, REVIEWS, "leads", "lost_review", frame, "lead_id")
-    keys = {}
-    if {"month", "week"} & set(names):
-        zone = policy.time_zone if policy is not None else None
-        lost_at = local_times(frame, "lost_at", "leads", id_column="lead_id", tz=tz, zone=zone)
-        for name in ("month", "week"):
-            if name in names:
-                keys[name] = period(lost_at, name)
-    for name in names:
-        if name not in keys:
-            keys[name] = strings(frame, name, "leads", "lead_id")
-    rows = pd.DataFrame({
-        **{name: keys[name] for name in names},
-        "lost_reason": strings(frame, "lost_reason", "leads", "lead_id"),
-        "lost": np.ones(len(frame), dtype=np.int64),
-        **{value: (review == value).to_numpy().astype(np.int64) for value in
-           ("approved", "rejected", "pending")},
-        "review_null": review.isna().to_numpy().astype(np.int64),
-    })
-    dealer_ids = pd.DataFrame({"dealer_id": strings(frame, "dealer_id", "leads", "lead_id")})
-    times = _frames.LeadTimes(frame, tz, created_required=False)
-    at = _frames.resolve_as_of(as_of, tz, times.latest())
-    keep = ((status_of(frame) == "lost").to_numpy() & times.exists(at) & (times.lost_at <= at)
-            & scope_mask(scope, dealer_ids, dealer_frame))
-    return sum_by(rows[keep], [*names, "lost_reason"], _LOST_COUNTS)
+                        as_of: Any = None) -> LostAnalysisState:
+    """Deprecated: ``leadkit.LostAnalysisState().add(...)``."""
+    _deprecated("lost_analysis_state", "leadkit.LostAnalysisState().add(...)")
+    return LostAnalysisState().add(leads, by=by, policy=policy, tz=tz, scope=scope,
+                                   dealers=dealers, as_of=as_of)
 
 
-def lost_analysis_merge(states: Iterable[pd.DataFrame]) -> pd.DataFrame:
-    """One lost-sales state from the states of disjoint batches of leads."""
-    return merge_states(merge_kind(states, "review_null", "lost_analysis"))
+def lost_analysis_merge(states: Iterable[LostAnalysisState]) -> LostAnalysisState:
+    """Deprecated: ``LostAnalysisState.merge`` (or ``+``)."""
+    _deprecated("lost_analysis_merge", "LostAnalysisState.merge or +")
+    states = _states(states, LostAnalysisState, "lost_analysis")
+    merged = LostAnalysisState()
+    for state in states:
+        merged.merge(state)
+    return merged
 
 
-def lost_analysis_finalize(state: pd.DataFrame) -> pd.DataFrame:
-    """The :func:`lost_analysis` table of a (merged) state."""
-    keys = state_keys(state)
-    out = sum_by(state, keys, _LOST_COUNTS)
-    names = [k for k in keys if k != "lost_reason"]
-    period_lost = out.groupby(group_ids(out, names))["lost"].transform("sum")
-    share = ratio(out["lost"], period_lost)
-    out.insert(len(keys) + 1, "share", share)
-    reviewed = out["approved"] + out["rejected"] + out["pending"]
-    out["rejection_rate"] = ratio(out["rejected"], reviewed)
-    return out
+def lost_analysis_finalize(state: LostAnalysisState) -> pd.DataFrame:
+    """Deprecated: ``LostAnalysisState.finalize()``."""
+    _deprecated("lost_analysis_finalize", "LostAnalysisState.finalize()")
+    if not isinstance(state, LostAnalysisState):
+        raise TypeError(f"state: expected a leadkit.LostAnalysisState, got "
+                        f"{type(state).__name__}")
+    return state.finalize()
 
 
 def lost_analysis(leads: Any, *, by: Any = "month", policy: Policy | None = None, tz=None,
                   scope: Scope | None = None, dealers: Any = None,
-                  as_of: Any = None) -> pd.DataFrame:
+                  as_of: Any = None, threads: int = 1) -> pd.DataFrame:
     """Lost sales by reason (002 §2.7, docs/kpis.md): one row per group of `by` and
     ``lost_reason`` (null reason its own group), sorted, null keys last.
 
@@ -104,17 +288,16 @@ def lost_analysis(leads: Any, *, by: Any = "month", policy: Policy | None = None
     ``rejected``, ``pending``, ``review_null``, and ``rejection_rate`` = rejected ÷
     (approved + rejected + pending). Point in time as in :func:`leadkit.kpis`: a lead lost
     after `as_of` (or created after it) is not lost yet; `as_of` defaults to the latest
-    timestamp of the leads."""
-    state = lost_analysis_state(leads, by=by, policy=policy, tz=tz, scope=scope,
-                                dealers=dealers, as_of=as_of)
-    return lost_analysis_finalize(state)
+    timestamp of the leads. `threads` splits the leads over threads."""
+    return LostAnalysisState().add(leads, by=by, policy=policy, tz=tz, scope=scope,
+                                   dealers=dealers, as_of=as_of, threads=threads).finalize()
 
 
 # --- customer profile (000 §7.1.2) -----------------------------------------------------------
 
 #: Default age bands: the lower edges of the bands after the first (``<25`` ... ``55+``).
 AGE_BANDS = (25, 35, 45, 55)
-_PROFILE_COUNTS = ["leads", "won", "invalid"]
+_PROFILE_COUNTS = ["leads", "share", "won", "conversion_rate", "invalid"]
 
 
 def _profile_keys() -> list[str]:
@@ -129,100 +312,163 @@ def _personal() -> list[str]:
 def band_labels(edges: Any = None) -> list[str]:
     """The labels of the age bands cut at `edges` (whole years, strictly increasing):
     ``<e0``, ``e0-(e1-1)``, ..., ``eN+``."""
-    edges = _band_edges(edges)
-    inner = [f"{lo}-{hi - 1}" for lo, hi in zip(edges, edges[1:])]
-    return [f"<{edges[0]}", *inner, f"{edges[-1]}+"]
+    return list(_core.age_band_labels(_band_edges(edges)))
 
 
 def _band_edges(edges: Any) -> list[int]:
+    """The band edges as whole years (TypeError otherwise); their values are the engine's to
+    check."""
     if edges is None:
         return list(AGE_BANDS)
     if isinstance(edges, (str, bytes)) or not isinstance(edges, Sequence):
         raise TypeError(f"age_bands: expected a list of whole-year ages, got {edges!r}")
-    if not edges:
-        raise ValueError("age_bands: expected at least one edge")
     for edge in edges:
         if isinstance(edge, (bool, np.bool_)) or not isinstance(edge, (int, np.integer)):
             raise TypeError(f"age_bands: expected whole years, got {edge!r}")
-        if edge < 1:
-            raise ValueError(f"age_bands: edges must be 1 or more, got {edge}")
-    if any(b <= a for a, b in zip(edges, edges[1:])):
-        raise ValueError(f"age_bands: edges must increase strictly, got {list(edges)!r}")
     return [int(e) for e in edges]
 
 
-def _age_bands(frame: pd.DataFrame, edges: list[int]) -> pd.Series:
-    """Each lead's age band label; null age is a null band."""
-    if "age" not in frame.columns:
-        return pd.Series([None] * len(frame), dtype=object)
-    labels = _frames.RowLabels(frame, "lead_id")
-    _, _, values, valid, _ = _frames.column_spec(frame, "age", "number", table="leads",
-                                                 labels=labels)
-    ages = values.astype(np.float64)
-    present = ~np.isnan(ages) if valid is None else valid.astype(bool) & ~np.isnan(ages)
-    bad = present & ((ages < 0) | ~np.isfinite(ages))
-    if bad.any():
-        position = int(np.flatnonzero(bad)[0])
-        shown = _frames.show("age", frame["age"].iloc[position])
-        raise ValueError(f"leads.age: {labels(position)} has {shown}; expected an age of 0 "
-                         "or more")
-    names = np.array([*band_labels(edges), None], dtype=object)
-    index = np.searchsorted(np.asarray(edges, dtype=np.float64), ages, side="right")
-    return pd.Series(names[np.where(present, index, len(names) - 1)], dtype=object)
+class ProfileState:
+    """The mergeable state of :func:`profile` (C++ ``leadkit::ProfileState``): per group,
+    ``leads`` (not invalid), ``won`` and ``invalid``.
+
+    ``add`` takes a batch of leads with the arguments of :func:`profile` (the first batch fixes
+    `by` and `age_bands`; batches of one report need one `as_of`: pass it). States of disjoint
+    batches merge (``merge``, ``+``) in any order into the state of the whole; ``finalize()``
+    gives the table; ``to_bytes()`` / ``from_bytes()`` and pickling carry a state between
+    processes."""
+
+    __slots__ = ("_state",)
+
+    def __init__(self):
+        self._state: _core.ProfileState | None = None
+
+    def add(self, leads: Any, *, by: Any, scope: Scope | None = None, dealers: Any = None,
+            age_bands: Any = None, as_of: Any = None, tz: str | None = None,
+            threads: int = 1) -> "ProfileState":
+        """Adds a batch of leads; returns the state."""
+        names = by_names(by, _profile_keys(), personal=_personal(), strict=True)
+        threads = _threads(threads)
+        edges = _band_edges(age_bands)
+        if tz is not None:
+            _zone_name(tz, "tz")
+        batch = _Leads(leads, [n for n in names if n not in ("age_band", "dealer_id")],
+                       scope=scope, dealers=dealers, as_of=as_of, tz=tz,
+                       numbers=["age"] if "age_band" in names else [])
+        _frames.require_columns(batch.frame, "leads", ["created_at"])
+        state = _core.ProfileState(names, edges)
+        state.add(len(batch.frame), batch.specs, batch.as_of, batch.include, threads)
+        self._fold(state)
+        return self
+
+    def _fold(self, state: _core.ProfileState) -> None:
+        if self._state is None:
+            self._state = state
+            return
+        if list(state.by) != list(self._state.by) or list(state.age_bands) != list(
+                self._state.age_bands):
+            raise ValueError(f"by: the state groups by {list(self._state.by)!r} with age bands "
+                             f"{list(self._state.age_bands)!r}, not by {list(state.by)!r} with "
+                             f"{list(state.age_bands)!r}")
+        self._state.merge(state)
+
+    def merge(self, other: "ProfileState") -> "ProfileState":
+        """Adds another state's counts (of other leads) to this one; returns this state."""
+        if not isinstance(other, ProfileState):
+            raise TypeError(f"other: expected a leadkit.ProfileState, got "
+                            f"{type(other).__name__}")
+        if other._state is not None:
+            self._fold(_core.ProfileState.from_bytes(other._state.to_bytes())
+                       if self._state is None else other._state)
+        return self
+
+    def __add__(self, other: "ProfileState") -> "ProfileState":
+        if not isinstance(other, ProfileState):
+            return NotImplemented
+        return ProfileState.from_bytes(self.to_bytes()).merge(other)
+
+    def to_bytes(self) -> bytes:
+        return self._core().to_bytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "ProfileState":
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"data: expected bytes, got {type(data).__name__}")
+        state = cls()
+        state._state = _core.ProfileState.from_bytes(bytes(data))
+        return state
+
+    def __reduce__(self):
+        return (ProfileState.from_bytes, (self.to_bytes(),))
+
+    def __eq__(self, other):
+        return isinstance(other, ProfileState) and self._core() == other._core()
+
+    __hash__ = None
+
+    def __repr__(self):
+        state = self._core()
+        return (f"ProfileState(by={list(state.by)!r}, age_bands={list(state.age_bands)!r}, "
+                f"groups={len(state.finalize()['keys'])})")
+
+    def _core(self) -> _core.ProfileState:
+        # A state no batch was added to: ungrouped, default bands, empty.
+        return self._state if self._state is not None else _core.ProfileState(
+            [], list(AGE_BANDS))
+
+    @property
+    def age_bands(self) -> list[int]:
+        return list(self._core().age_bands)
+
+    def finalize(self) -> pd.DataFrame:
+        """The :func:`profile` table of the state."""
+        state = self._core()
+        out = state.finalize()
+        names = list(state.by)
+        data = _keys_frame(names, out["keys"])
+        for column in _PROFILE_COUNTS:
+            data[column] = pd.Series(out[column])
+        return pd.DataFrame(data, columns=[*names, *_PROFILE_COUNTS])
+
+
+def _check_bands(state: ProfileState, age_bands: Any) -> None:
+    if age_bands is not None and _band_edges(age_bands) != state.age_bands:
+        raise ValueError(f"age_bands: the state cuts at {state.age_bands!r}, not "
+                         f"{list(age_bands)!r}")
 
 
 def profile_state(leads: Any, *, by: Any, scope: Scope | None = None, dealers: Any = None,
                   age_bands: Any = None, as_of: Any = None, tz: str | None = None
-                  ) -> pd.DataFrame:
-    """The additive state of :func:`profile` for one batch of leads: per group, ``leads``
-    (not invalid), ``won`` and ``invalid``. Batches of one report need one `as_of`: pass it
-    (the default is the batch's own latest timestamp)."""
-    names = by_names(by, _profile_keys(), personal=_personal(), strict=True)
-    scope = check_scope(scope)
-    edges = _band_edges(age_bands)
-    dealer_frame = _frames.dealers_frame(dealers)
-    frame = lead_frame(leads)
-    status = status_of(frame)
-    times = _frames.LeadTimes(frame, tz)
-    at = _frames.resolve_as_of(as_of, tz, times.latest())
-    exists = times.exists(at)
-    keys = {name: (_age_bands(frame, edges) if name == "age_band"
-                   else strings(frame, name, "leads", "lead_id")) for name in names}
-    invalid = (status == "invalid").to_numpy() & exists
-    won = (status == "won").to_numpy() & (times.won_at <= at) & exists
-    rows = pd.DataFrame({**keys,
-                         "leads": (exists & ~invalid).astype(np.int64),
-                         "won": won.astype(np.int64),
-                         "invalid": invalid.astype(np.int64)})
-    dealer_ids = pd.DataFrame({"dealer_id": strings(frame, "dealer_id", "leads", "lead_id")})
-    keep = scope_mask(scope, dealer_ids, dealer_frame) & exists
-    return sum_by(rows[keep], names, _PROFILE_COUNTS, {"age_band": band_labels(edges)})
+                  ) -> ProfileState:
+    """Deprecated: ``leadkit.ProfileState().add(...)``."""
+    _deprecated("profile_state", "leadkit.ProfileState().add(...)")
+    return ProfileState().add(leads, by=by, scope=scope, dealers=dealers, age_bands=age_bands,
+                              as_of=as_of, tz=tz)
 
 
-def profile_merge(states: Iterable[pd.DataFrame], *, age_bands: Any = None) -> pd.DataFrame:
-    """One profile state from the states of disjoint batches of leads; `age_bands` as given to
-    the states (it orders the bands)."""
-    merged = merge_states(merge_kind(states, "invalid", "profile"))
-    return sum_by(merged, state_keys(merged), _PROFILE_COUNTS,
-                  {"age_band": band_labels(age_bands)})
+def profile_merge(states: Iterable[ProfileState], *, age_bands: Any = None) -> ProfileState:
+    """Deprecated: ``ProfileState.merge`` (or ``+``); `age_bands` as given to the states."""
+    _deprecated("profile_merge", "ProfileState.merge or +")
+    states = _states(states, ProfileState, "profile")
+    merged = ProfileState()
+    for state in states:
+        merged.merge(state)
+    _check_bands(merged, age_bands)
+    return merged
 
 
-def profile_finalize(state: pd.DataFrame, *, age_bands: Any = None) -> pd.DataFrame:
-    """The :func:`profile` table of a (merged) state; `age_bands` as given to the states."""
-    keys = state_keys(state)
-    out = sum_by(state, keys, _PROFILE_COUNTS, {"age_band": band_labels(age_bands)})
-    total = out["leads"].sum()
-    result = out[keys].copy()
-    result["leads"] = out["leads"]
-    result["share"] = ratio(out["leads"], np.full(len(out), total))
-    result["won"] = out["won"]
-    result["conversion_rate"] = ratio(out["won"], out["leads"])
-    result["invalid"] = out["invalid"]
-    return result
+def profile_finalize(state: ProfileState, *, age_bands: Any = None) -> pd.DataFrame:
+    """Deprecated: ``ProfileState.finalize()``; `age_bands` as given to the states."""
+    _deprecated("profile_finalize", "ProfileState.finalize()")
+    if not isinstance(state, ProfileState):
+        raise TypeError(f"state: expected a leadkit.ProfileState, got {type(state).__name__}")
+    _check_bands(state, age_bands)
+    return state.finalize()
 
 
 def profile(leads: Any, *, by: Any, scope: Scope | None = None, dealers: Any = None,
-            age_bands: Any = None, as_of: Any = None, tz: str | None = None) -> pd.DataFrame:
+            age_bands: Any = None, as_of: Any = None, tz: str | None = None,
+            threads: int = 1) -> pd.DataFrame:
     """The customer profile (000 §7.1.2, docs/kpis.md): one row per group of `by`, sorted
     (age bands youngest first), null keys last.
 
@@ -232,20 +478,20 @@ def profile(leads: Any, *, by: Any, scope: Scope | None = None, dealers: Any = N
     Columns: ``leads`` (not invalid), ``share`` (of all such leads in scope), ``won``,
     ``conversion_rate`` = won ÷ leads, ``invalid``. Point in time as in :func:`leadkit.kpis`:
     leads created after `as_of` are left out and a win after it is not yet a win; `as_of`
-    defaults to the latest timestamp of the leads."""
-    return profile_finalize(profile_state(leads, by=by, scope=scope, dealers=dealers,
-                                          age_bands=age_bands, as_of=as_of, tz=tz),
-                            age_bands=age_bands)
+    defaults to the latest timestamp of the leads. `threads` splits the leads over threads."""
+    return ProfileState().add(leads, by=by, scope=scope, dealers=dealers, age_bands=age_bands,
+                              as_of=as_of, tz=tz, threads=threads).finalize()
 
 
 # --- scorecard (000 §8.2.1) ------------------------------------------------------------------
 
-#: The rates a scorecard can weigh.
-RATES = [c for c in KPI_COLUMNS if c.endswith("_rate")]
+#: The rates a scorecard can weigh (C++ ``ScorecardRates()``).
+RATES = list(_core.scorecard_rates())
 
 
-def _weights(weights: Any) -> dict[str, float]:
-    """{rate: weight} from a mapping or a policy's scorecard section, checked."""
+def _weights(weights: Any) -> list[tuple[str, float]]:
+    """(rate, weight) pairs from a mapping or a policy's scorecard section; the Python types
+    checked here, the values by the engine."""
     if weights is None:
         raise ValueError("weights: pass a mapping {rate column: weight} or a leadkit.Policy "
                          "with a scorecard section")
@@ -258,31 +504,19 @@ def _weights(weights: Any) -> dict[str, float]:
     if not isinstance(weights, Mapping):
         raise TypeError(f"weights: expected a mapping or a leadkit.Policy, got "
                         f"{type(weights).__name__}")
-    if not weights:
-        raise ValueError("weights: no rate is weighted")
-    out = {}
+    out = []
     for rate, weight in weights.items():
-        if rate not in RATES:
-            raise ValueError(f"weights: {rate!r} is not a rate of leadkit.kpis"
-                             f"{_frames.suggest(str(rate), RATES)}")
+        if not isinstance(rate, str):
+            raise ValueError(f"weights: {rate!r} is not a rate of leadkit.kpis")
         if (isinstance(weight, (bool, np.bool_))
-                or not isinstance(weight, (int, float, np.integer, np.floating))
-                or not math.isfinite(weight)):
+                or not isinstance(weight, (int, float, np.integer, np.floating))):
             raise ValueError(f"weights: {rate} has weight {weight!r}; expected a finite number")
-        if weight < 0:
-            raise ValueError(f"weights: {rate} has weight {weight!r}; weights must be 0 or more")
-        out[rate] = float(weight)
-    return {rate: out[rate] for rate in RATES if rate in out}
+        out.append((rate, float(weight)))
+    return out
 
 
-def _row_name(frame: pd.DataFrame, keys: list[str], position: int) -> str:
-    if not keys:
-        return f"row {position}"
-    parts = ", ".join(f"{k}={frame[k].iloc[position]!r}" for k in keys)
-    return f"row {position} ({parts})"
-
-
-def _rate_values(frame: pd.DataFrame, rate: str, keys: list[str]) -> np.ndarray:
+def _rate_spec(frame: pd.DataFrame, rate: str):
+    """A rate column as doubles (NaN = no rate); a column that is not numbers is an error."""
     column = frame[rate]
     if pd.api.types.is_bool_dtype(column.dtype) or not (
             pd.api.types.is_numeric_dtype(column.dtype) or column.isna().all()):
@@ -290,12 +524,17 @@ def _rate_values(frame: pd.DataFrame, rate: str, keys: list[str]) -> np.ndarray:
                          "(numbers from 0 to 1)")
     values = pd.to_numeric(column).astype("Float64").to_numpy(dtype=np.float64,
                                                               na_value=np.nan)
-    bad = ~np.isnan(values) & ((values < 0) | (values > 1))
-    if bad.any():
-        position = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"kpis_frame.{rate}: {_row_name(frame, keys, position)} has "
-                         f"{float(values[position])!r}; expected a rate from 0 to 1")
-    return values
+    return (rate, "double", np.ascontiguousarray(values), None, None)
+
+
+def _key_spec(frame: pd.DataFrame, key: str):
+    """A group column as strings, to name rows in messages; None when it holds other values."""
+    column = frame[key]
+    if not isinstance(key, str) or pd.api.types.infer_dtype(column, skipna=True) not in (
+            "string", "empty"):
+        return None
+    codes, uniques = pd.factorize(column.astype(object), use_na_sentinel=True)
+    return (key, "code", codes.astype(np.int32), None, [str(u) for u in uniques])
 
 
 def scorecard(kpis_frame: Any, weights: Any = None) -> pd.DataFrame:
@@ -308,26 +547,22 @@ def scorecard(kpis_frame: Any, weights: Any = None) -> pd.DataFrame:
     ``score`` = the sum of the points (a NaN rate adds 0), ``missing`` (the ``;``-joined
     weighted rates that were NaN, ``""`` when none) and ``rank`` (1 = best; equal scores share
     the better rank), sorted by score, best first, ties in the input's order."""
-    weights_table = _weights(weights)
+    pairs = _weights(weights)
     if not isinstance(kpis_frame, pd.DataFrame):
         raise TypeError(f"kpis_frame: expected the DataFrame of leadkit.kpis, got "
                         f"{type(kpis_frame).__name__}")
-    _frames.require_columns(kpis_frame, "kpis_frame", list(weights_table))
-    keys = [c for c in kpis_frame.columns if c not in KPI_COLUMNS]
     frame = kpis_frame.reset_index(drop=True)
-    out = frame[keys].copy()
-    points = {}
-    missing = np.full(len(frame), "", dtype=object)
-    for rate, weight in weights_table.items():
-        values = _rate_values(frame, rate, keys)
-        points[rate] = weight * values
-        absent = np.isnan(values)
-        missing = np.where(absent, np.where(missing == "", rate, missing + ";" + rate), missing)
-    for rate, values in points.items():
-        out[f"{rate}_points"] = values
-    stacked = np.vstack(list(points.values())) if len(frame) else np.zeros((len(points), 0))
-    out["score"] = np.nansum(stacked, axis=0) if len(frame) else np.zeros(0)
-    out["missing"] = pd.Series(missing, dtype=object)
-    out = out.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
-    out["rank"] = out["score"].rank(method="min", ascending=False).astype(np.int64)
-    return out
+    weighted = [rate for rate, _ in pairs if rate in RATES]
+    _frames.require_columns(frame, "kpis_frame", [r for r in RATES if r in weighted])
+    keys = [c for c in frame.columns if c not in KPI_COLUMNS]
+    specs = [spec for spec in (_key_spec(frame, k) for k in keys) if spec is not None]
+    specs += [_rate_spec(frame, rate) for rate in RATES if rate in weighted]
+    out = _core.scorecard(len(frame), specs, pairs, "kpis_frame")
+    order = out["row"]
+    result = frame[keys].iloc[order].reset_index(drop=True)
+    for rate, points in zip(out["rates"], out["points"]):
+        result[f"{rate}_points"] = points
+    result["score"] = out["score"]
+    result["missing"] = pd.Series(out["missing"], dtype=object)
+    result["rank"] = out["rank"]
+    return result

@@ -434,8 +434,11 @@ def test_lost_states_merge_to_the_whole(by, parts, seed):
     kwargs = dict(by=by, policy=Policy.preset("abcd"), scope=Scope.region("R1"),
                   dealers=data.dealers)
     whole = leadkit.lost_analysis(data.leads, **kwargs)
-    states = [leadkit.lost_analysis_state(b, **kwargs) for b in batches(data.leads, parts, seed)]
-    merged = leadkit.lost_analysis_finalize(leadkit.lost_analysis_merge(states[::-1]))
+    with pytest.deprecated_call():
+        states = [leadkit.lost_analysis_state(b, **kwargs)
+                  for b in batches(data.leads, parts, seed)]
+    with pytest.deprecated_call():
+        merged = leadkit.lost_analysis_finalize(leadkit.lost_analysis_merge(states[::-1]))
     pd.testing.assert_frame_equal(merged, whole)
 
 
@@ -445,16 +448,22 @@ def test_lost_states_merge_to_the_whole(by, parts, seed):
 def test_profile_states_merge_to_the_whole(by, bands, parts, seed):
     data = sample()
     whole = leadkit.profile(data.leads, by=by, age_bands=bands)
-    states = [leadkit.profile_state(b, by=by, age_bands=bands)
-              for b in batches(data.leads, parts, seed)]
-    merged = leadkit.profile_merge(states[::-1], age_bands=bands)
-    pd.testing.assert_frame_equal(leadkit.profile_finalize(merged, age_bands=bands), whole)
+    with pytest.deprecated_call():
+        states = [leadkit.profile_state(b, by=by, age_bands=bands)
+                  for b in batches(data.leads, parts, seed)]
+    with pytest.deprecated_call():
+        merged = leadkit.profile_merge(states[::-1], age_bands=bands)
+    with pytest.deprecated_call():
+        pd.testing.assert_frame_equal(leadkit.profile_finalize(merged, age_bands=bands), whole)
 
 
 def test_merge_rejects_other_states():
-    lost = leadkit.lost_analysis_state(lost_leads())
-    profile = leadkit.profile_state(profile_leads(), by="gender")
-    with pytest.raises(ValueError, match=r"states\[0\]: not a profile state"):
+    with pytest.deprecated_call():
+        lost = leadkit.lost_analysis_state(lost_leads())
+    with pytest.deprecated_call():
+        profile = leadkit.profile_state(profile_leads(), by="gender")
+    with pytest.raises(ValueError, match=r"states\[0\]: not a profile state"), \
+            pytest.deprecated_call():
         leadkit.profile_merge([lost, profile])
-    with pytest.raises(TypeError, match="expected a list of states"):
+    with pytest.raises(TypeError, match="expected a list of states"), pytest.deprecated_call():
         leadkit.lost_analysis_merge(lost)
