@@ -13,6 +13,7 @@
 #include "leadkit/internal/status_macros.h"
 #include "leadkit/lead.h"
 #include "leadkit/phone.h"
+#include "lead_batch.h"
 
 namespace leadkit::breakdowns_internal {
 namespace {
@@ -45,6 +46,71 @@ std::vector<int8_t> Places(const Column* column, absl::string_view field) {
                       : static_cast<int8_t>(it - values.begin()));
   }
   return out;
+}
+
+// An id that is null, or given twice: the first such row.
+absl::Status CheckIds(const Column& ids, int64_t n, int threads) {
+  const auto twice = [&](int64_t row) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("leads.lead_id: ", Shown("lead_id", ids, row),
+                     " is given twice (row ", row, ")"));
+  };
+  for (int64_t row = 0; row < n; ++row) {
+    if (ids.IsNull(row)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("leads.lead_id: row ", row, " has no id (null)"));
+    }
+  }
+  if (ids.type() == ColumnType::kCode) {
+    // A dictionary's codes stand for its texts: compared as codes.
+    std::vector<uint8_t> seen(ids.dictionary().size(), 0);
+    for (int64_t row = 0; row < n; ++row) {
+      if (std::exchange(seen[static_cast<size_t>(ids.data<int32_t>()[row])],
+                        1) != 0) {
+        return twice(row);
+      }
+    }
+    return absl::OkStatus();
+  }
+  // Strings: hashed on the threads, then one index per part of the hashes
+  // (a repeated id falls in one part), the parts filled side by side.
+  using cadence_internal::IdIndex;
+  threads = Threads(threads, n);
+  std::vector<uint64_t> hashes(static_cast<size_t>(n));
+  cadence_internal::RunChunks(n, threads, [&](int, int64_t begin, int64_t end) {
+    for (int64_t row = begin; row < end; ++row) {
+      hashes[static_cast<size_t>(row)] = IdIndex::HashOf(ids.ViewAt(row));
+    }
+  });
+  const auto part_of = [threads](uint64_t hash) {
+    return static_cast<int>(((hash >> 32) * static_cast<uint64_t>(threads)) >>
+                            32);
+  };
+  std::vector<int64_t> first(static_cast<size_t>(threads), n);
+  cadence_internal::RunChunks(
+      threads, threads, [&](int, int64_t begin, int64_t end) {
+        for (int64_t part = begin; part < end; ++part) {
+          int64_t count = 0;
+          for (const uint64_t hash : hashes) count += part_of(hash) == part;
+          IdIndex index;
+          index.Reset(count, &ids);
+          constexpr int64_t kAhead = 16;  // slots requested before they are read
+          for (int64_t row = 0; row < n; ++row) {
+            if (row + kAhead < n) {
+              const uint64_t later = hashes[static_cast<size_t>(row + kAhead)];
+              if (part_of(later) == part) index.Prefetch(later);
+            }
+            const uint64_t hash = hashes[static_cast<size_t>(row)];
+            if (part_of(hash) != part) continue;
+            if (index.Insert(ids.ViewAt(row), hash, row, 0) >= 0) {
+              first[static_cast<size_t>(part)] = row;
+              break;
+            }
+          }
+        }
+      });
+  const int64_t row = *std::min_element(first.begin(), first.end());
+  return row < n ? twice(row) : absl::OkStatus();
 }
 
 absl::Status Unknown(const LeadColumns& leads, const Column& column,
@@ -88,7 +154,7 @@ std::string LeadColumns::RowName(int64_t row) const {
 }
 
 absl::StatusOr<LeadColumns> ReadLeads(const Columns& leads,
-                                      bool created_required) {
+                                      bool created_required, int threads) {
   LeadColumns out;
   out.ids = leads.Find("lead_id");
   if (out.ids == nullptr) {
@@ -120,33 +186,9 @@ absl::StatusOr<LeadColumns> ReadLeads(const Columns& leads,
     if (place >= 0) ++place;
   }
 
-  // Ids: present and given once. Codes of a dictionary are compared as codes.
+  LEADKIT_RETURN_IF_ERROR(CheckIds(*out.ids, leads.num_rows(), threads));
   const Column& ids = *out.ids;
   const int64_t n = leads.num_rows();
-  std::vector<uint8_t> seen_code;
-  absl::flat_hash_set<absl::string_view> seen;
-  if (ids.type() == ColumnType::kCode) {
-    seen_code.assign(ids.dictionary().size(), 0);
-  } else {
-    seen.reserve(static_cast<size_t>(n));
-  }
-  for (int64_t row = 0; row < n; ++row) {
-    if (ids.IsNull(row)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("leads.lead_id: row ", row, " has no id (null)"));
-    }
-    const bool again =
-        ids.type() == ColumnType::kCode
-            ? std::exchange(
-                  seen_code[static_cast<size_t>(ids.data<int32_t>()[row])],
-                  1) != 0
-            : !seen.insert(ids.ViewAt(row)).second;
-    if (again) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("leads.lead_id: ", Shown("lead_id", ids, row),
-                       " is given twice (row ", row, ")"));
-    }
-  }
   // Values: the first bad row, column by column.
   for (int64_t row = 0; row < n; ++row) {
     if (out.status != nullptr && !out.status->IsNull(row) &&

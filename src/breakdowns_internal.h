@@ -84,9 +84,10 @@ struct LeadColumns {
 // Reads and checks the leads: a lead_id on every row, none twice; statuses
 // and reviews among the documented values; created_at (required when
 // `created_required`) never null; times as instants. InvalidArgument naming
-// the table, column, row, lead_id and value for the first bad row.
+// the table, column, row, lead_id and value for the first bad row. `threads`
+// share the check of the ids (the same answer for any number).
 absl::StatusOr<LeadColumns> ReadLeads(const Columns& leads,
-                                      bool created_required);
+                                      bool created_required, int threads = 1);
 
 // A string column of the leads used as a group key: dictionary codes (or
 // absent: all null). InvalidArgument for another type.

@@ -154,7 +154,7 @@ absl::Status LostAnalysisState::Add(const Columns& leads, Instant as_of,
   const int64_t n = leads.num_rows();
   LEADKIT_RETURN_IF_ERROR(breakdowns_internal::CheckInclude(include, n));
   LEADKIT_ASSIGN_OR_RETURN(const breakdowns_internal::LeadColumns lead_columns,
-                           breakdowns_internal::ReadLeads(leads, false));
+                           breakdowns_internal::ReadLeads(leads, false, threads));
   std::vector<Part> parts;
   for (const std::string& name : options_.by) {
     Part part;

@@ -194,7 +194,7 @@ absl::Status ProfileState::Add(const Columns& leads, Instant as_of,
   const int64_t n = leads.num_rows();
   LEADKIT_RETURN_IF_ERROR(breakdowns_internal::CheckInclude(include, n));
   LEADKIT_ASSIGN_OR_RETURN(const breakdowns_internal::LeadColumns lead_columns,
-                           breakdowns_internal::ReadLeads(leads, true));
+                           breakdowns_internal::ReadLeads(leads, true, threads));
   std::vector<Part> parts;
   const Column* age = nullptr;
   for (const std::string& name : options_.by) {

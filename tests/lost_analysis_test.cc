@@ -236,6 +236,21 @@ TEST(LostAnalysis, BadInputNamesTheRow) {
                        HasSubstr("leads.lost_reason: a group key column holds "
                                  "strings, not double")));
 
+  // Ids as strings without a dictionary (Arrow): "B" comes back at row 3, the
+  // first repeat, whatever the threads.
+  const std::string chars = "ABCBA";
+  const std::vector<int64_t> offsets = {0, 1, 2, 3, 4, 5};
+  Columns strings(5);
+  ASSERT_THAT(strings.Add("lead_id", Column::Strings(offsets, chars.data())),
+              IsOk());
+  for (int threads : {1, 2, 3}) {
+    LostAnalysisState twice;
+    EXPECT_THAT(twice.Add(strings, kAsOf, {}, threads),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr("leads.lead_id: 'B' is given twice (row 3)")))
+        << threads;
+  }
+
   const LeadTable leads = *LeadTable::FromJson(kLeads);
   LostAnalysisState state;
   EXPECT_THAT(state.Add(leads.columns(), kAsOf, std::vector<uint8_t>(2, 1)),
