@@ -94,7 +94,8 @@ absl::Status CheckIds(const Column& ids, int64_t n, int threads) {
           for (const uint64_t hash : hashes) count += part_of(hash) == part;
           IdIndex index;
           index.Reset(count, &ids);
-          constexpr int64_t kAhead = 16;  // slots requested before they are read
+          // Slots requested this many rows before they are read.
+          constexpr int64_t kAhead = 16;
           for (int64_t row = 0; row < n; ++row) {
             if (row + kAhead < n) {
               const uint64_t later = hashes[static_cast<size_t>(row + kAhead)];

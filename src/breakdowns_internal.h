@@ -42,12 +42,6 @@ std::string FloatText(double value);
 // data masked (MaskValue).
 std::string Shown(absl::string_view field, const Column& column, int64_t row);
 
-// A close (won_at, lost_at) has happened by as_of when its time is unknown or
-// at or before as_of (docs/kpis.md, "Point in time").
-inline bool ClosedBy(const Column* at, int64_t row, int64_t as_of) {
-  return at == nullptr || at->IsNull(row) || at->data<int64_t>()[row] <= as_of;
-}
-
 // The leads columns both reports read, checked.
 struct LeadColumns {
   const Column* ids = nullptr;      // lead_id: codes or strings
@@ -74,6 +68,18 @@ struct LeadColumns {
                : static_cast<LostReview>(
                      review_of[static_cast<size_t>(
                          review->data<int32_t>()[row])]);
+  }
+  // The lead's status at as_of by the cadence's rule (StatusAt: a close after
+  // as_of leaves it open), through `scratch`, which holds the facts it reads.
+  LeadStatus StatusAt(int64_t row, Instant as_of, LeadFacts& scratch) const {
+    scratch.status = Status(row);
+    scratch.won_at = At(won_at, row);
+    scratch.lost_at = At(lost_at, row);
+    return leadkit::StatusAt(scratch, as_of);
+  }
+  static std::optional<Instant> At(const Column* column, int64_t row) {
+    if (column == nullptr || column->IsNull(row)) return std::nullopt;
+    return Instant(std::chrono::seconds(column->data<int64_t>()[row]));
   }
   // created_at at or before as_of (always, without the column).
   bool Exists(int64_t row, int64_t as_of) const {

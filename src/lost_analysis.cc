@@ -59,11 +59,13 @@ void AddRows(const breakdowns_internal::LeadColumns& leads,
              std::span<const uint8_t> include, int64_t begin, int64_t end,
              absl::flat_hash_map<Codes, LostCounts>& local) {
   breakdowns_internal::LocalDays days(zone);
+  const Instant at{std::chrono::seconds(as_of)};
+  LeadFacts facts;
   Codes codes(parts.size() + 1);
   for (int64_t row = begin; row < end; ++row) {
     if (!include.empty() && include[static_cast<size_t>(row)] == 0) continue;
     if (leads.Status(row) != LeadStatus::kLost || !leads.Exists(row, as_of) ||
-        !breakdowns_internal::ClosedBy(leads.lost_at, row, as_of)) {
+        leads.StatusAt(row, at, facts) != LeadStatus::kLost) {
       continue;
     }
     for (size_t k = 0; k < parts.size(); ++k) {
@@ -153,8 +155,9 @@ absl::Status LostAnalysisState::Add(const Columns& leads, Instant as_of,
                            FindZone(options_.time_zone));
   const int64_t n = leads.num_rows();
   LEADKIT_RETURN_IF_ERROR(breakdowns_internal::CheckInclude(include, n));
-  LEADKIT_ASSIGN_OR_RETURN(const breakdowns_internal::LeadColumns lead_columns,
-                           breakdowns_internal::ReadLeads(leads, false, threads));
+  LEADKIT_ASSIGN_OR_RETURN(
+      const breakdowns_internal::LeadColumns lead_columns,
+      breakdowns_internal::ReadLeads(leads, false, threads));
   std::vector<Part> parts;
   for (const std::string& name : options_.by) {
     Part part;
@@ -168,8 +171,9 @@ absl::Status LostAnalysisState::Add(const Columns& leads, Instant as_of,
     }
     parts.push_back(part);
   }
-  LEADKIT_ASSIGN_OR_RETURN(const Column* reason,
-                           breakdowns_internal::KeyColumn(leads, "lost_reason"));
+  LEADKIT_ASSIGN_OR_RETURN(
+      const Column* reason,
+      breakdowns_internal::KeyColumn(leads, "lost_reason"));
 
   threads = breakdowns_internal::Threads(threads, n);
   const int64_t at = as_of.time_since_epoch().count();
@@ -247,7 +251,8 @@ absl::StatusOr<LostAnalysisState> LostAnalysisState::Deserialize(
   }
   const absl::Status by_ok = lost_internal::CheckBy(options.by);
   if (!by_ok.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(kWhat, ": ", by_ok.message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(kWhat, ": ", by_ok.message()));
   }
   LEADKIT_ASSIGN_OR_RETURN(options.time_zone, in.String());
   LostAnalysisState state(std::move(options));

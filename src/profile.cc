@@ -124,6 +124,8 @@ void AddRows(const breakdowns_internal::LeadColumns& leads,
              const std::vector<double>& edges, int64_t as_of,
              std::span<const uint8_t> include, int64_t begin, int64_t end,
              absl::flat_hash_map<Codes, ProfileCounts>& local) {
+  const Instant at{std::chrono::seconds(as_of)};
+  LeadFacts facts;
   Codes codes(parts.size());
   for (int64_t row = begin; row < end; ++row) {
     if (!include.empty() && include[static_cast<size_t>(row)] == 0) continue;
@@ -151,7 +153,7 @@ void AddRows(const breakdowns_internal::LeadColumns& leads,
     }
     ++c.leads;
     c.won += status == LeadStatus::kWon &&
-             breakdowns_internal::ClosedBy(leads.won_at, row, as_of);
+             leads.StatusAt(row, at, facts) == LeadStatus::kWon;
   }
 }
 
@@ -193,8 +195,9 @@ absl::Status ProfileState::Add(const Columns& leads, Instant as_of,
   LEADKIT_RETURN_IF_ERROR(profile_internal::CheckOptions(options_));
   const int64_t n = leads.num_rows();
   LEADKIT_RETURN_IF_ERROR(breakdowns_internal::CheckInclude(include, n));
-  LEADKIT_ASSIGN_OR_RETURN(const breakdowns_internal::LeadColumns lead_columns,
-                           breakdowns_internal::ReadLeads(leads, true, threads));
+  LEADKIT_ASSIGN_OR_RETURN(
+      const breakdowns_internal::LeadColumns lead_columns,
+      breakdowns_internal::ReadLeads(leads, true, threads));
   std::vector<Part> parts;
   const Column* age = nullptr;
   for (const std::string& name : options_.by) {

@@ -65,7 +65,8 @@ absl::StatusOr<std::vector<ScoreWeight>> CheckScoreWeights(
     if (!std::isfinite(weight)) {
       return absl::InvalidArgumentError(absl::StrCat(
           "weights: ", rate, " has weight ",
-          breakdowns_internal::FloatText(weight), "; expected a finite number"));
+          breakdowns_internal::FloatText(weight),
+          "; expected a finite number"));
     }
     if (weight < 0) {
       return absl::InvalidArgumentError(

@@ -117,7 +117,8 @@ TEST(LostAnalysis, PointInTimeAndScope) {
   // As of 06-12 00:00 Shanghai: D (lost 06-15) is not lost yet; E (no
   // lost_at) is. Price: A, B, E.
   const Instant june12 = Instant(std::chrono::seconds(1718121600));
-  const std::vector<LostAnalysisRow> rows = Count({.by = {}}, june12).Finalize();
+  const std::vector<LostAnalysisRow> rows =
+      Count({.by = {}}, june12).Finalize();
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0].counts.lost, 3);
   // Before any lead was created nothing is lost, not even E.
@@ -247,7 +248,8 @@ TEST(LostAnalysis, BadInputNamesTheRow) {
     LostAnalysisState twice;
     EXPECT_THAT(twice.Add(strings, kAsOf, {}, threads),
                 StatusIs(absl::StatusCode::kInvalidArgument,
-                         HasSubstr("leads.lead_id: 'B' is given twice (row 3)")))
+                         HasSubstr("leads.lead_id: 'B' is given twice "
+                                   "(row 3)")))
         << threads;
   }
 

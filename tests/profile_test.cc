@@ -68,7 +68,8 @@ TEST(Profile, ByAgeBandByHand) {
   EXPECT_THAT(keys, ElementsAre(Key{"<25"}, Key{"25-34"}, Key{"35-44"},
                                 Key{"55+"}, Key{std::nullopt}));
   EXPECT_EQ(rows[1].counts, (ProfileCounts{.leads = 2, .won = 1}));
-  EXPECT_EQ(rows[3].counts, (ProfileCounts{.leads = 1, .won = 1, .invalid = 1}));
+  EXPECT_EQ(rows[3].counts,
+            (ProfileCounts{.leads = 1, .won = 1, .invalid = 1}));
   EXPECT_EQ(rows[4].counts, (ProfileCounts{.leads = 1}));
   EXPECT_DOUBLE_EQ(rows[1].share, 2.0 / 6);
   EXPECT_DOUBLE_EQ(rows[1].conversion_rate(), 0.5);
@@ -102,7 +103,8 @@ TEST(Profile, PointInTimeAndScope) {
   // P7 created 06-01; P1 won 05-03, P3 won 05-20, P7 won 06-02.
   constexpr char kLater[] = R"([
     {"lead_id": "P1", "created_at": "2024-05-01T10:00:00+08:00",
-     "gender": "female", "status": "won", "won_at": "2024-05-03T10:00:00+08:00"},
+     "gender": "female", "status": "won",
+     "won_at": "2024-05-03T10:00:00+08:00"},
     {"lead_id": "P3", "created_at": "2024-05-01T10:00:00+08:00",
      "gender": "male", "status": "won", "won_at": "2024-05-20T10:00:00+08:00"},
     {"lead_id": "P6", "created_at": "2024-05-01T10:00:00+08:00",
@@ -115,7 +117,8 @@ TEST(Profile, PointInTimeAndScope) {
   const std::vector<ProfileRow> rows =
       Count({.by = {"gender"}}, kLater, may10).Finalize();
   ASSERT_EQ(rows.size(), 2u);
-  EXPECT_EQ(rows[0].counts, (ProfileCounts{.leads = 1, .won = 1, .invalid = 1}));
+  EXPECT_EQ(rows[0].counts,
+            (ProfileCounts{.leads = 1, .won = 1, .invalid = 1}));
   EXPECT_EQ(rows[1].counts, (ProfileCounts{.leads = 1, .won = 0}));
   // In scope: P3 and P4 (dealer D2): a man who won and a woman.
   const std::vector<ProfileRow> d2 =

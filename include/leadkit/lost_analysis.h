@@ -80,11 +80,12 @@ class LostAnalysisState {
 
   // Adds the leads of a batch lost by as_of (leads: lead_id, status,
   // lost_review, lost_reason, lost_at, created_at when given, and the `by`
-  // columns). Rows with a zero in `include` (when given) are out of scope.
-  // Every row is checked: bad input is InvalidArgument naming the table,
-  // column, row, lead_id and value; an unknown `by` name InvalidArgument, an
-  // unknown zone NotFound. `threads` > 1 splits the rows over threads, each
-  // with a state of its own, merged (the same state for any number).
+  // columns). Rows with a zero in `include` (when given; ScopeMask of
+  // scope.h) are out of scope. Every row is checked: bad input is
+  // InvalidArgument naming the table, column, row, lead_id and value; an
+  // unknown `by` name InvalidArgument, an unknown zone NotFound. `threads`
+  // > 1 splits the rows over threads, each with a state of its own, merged
+  // (the same state for any number).
   absl::Status Add(const Columns& leads, Instant as_of,
                    std::span<const uint8_t> include = {}, int threads = 1);
 

@@ -74,11 +74,12 @@ class ProfileState {
 
   // Adds the leads of a batch created by as_of (lead_id, created_at, status,
   // won_at, age and the `by` columns). Rows with a zero in `include` (when
-  // given) are out of scope. Every row is checked: bad input (a negative or
-  // infinite age, an unknown status, ...) is InvalidArgument naming the
-  // table, column, row, lead_id and value; a personal, unknown or repeated
-  // `by` name or bad band edges InvalidArgument. `threads` > 1 splits the rows
-  // over threads (the same state for any number).
+  // given; ScopeMask of scope.h) are out of scope. Every row is checked: bad
+  // input (a negative or infinite age, an unknown status, ...) is
+  // InvalidArgument naming the table, column, row, lead_id and value; a
+  // personal, unknown or repeated `by` name or bad band edges
+  // InvalidArgument. `threads` > 1 splits the rows over threads (the same
+  // state for any number).
   absl::Status Add(const Columns& leads, Instant as_of,
                    std::span<const uint8_t> include = {}, int threads = 1);
 

@@ -8,8 +8,8 @@
 // The rates a scorecard may weigh are ScorecardRates() (policy.h).
 //
 // Example:
-//   ASSIGN_OR_RETURN(std::vector<ScoreRow> card,
-//                    Scorecard(kpi_state.Finalize(), policy));
+//   LEADKIT_ASSIGN_OR_RETURN(std::vector<ScoreRow> card,
+//                            Scorecard(kpi_state.Finalize(), policy));
 //   card[0].row;    // the best row's place in the input
 //   card[0].score;  // e.g. 0.5 × 0.25 + 0.3 × 1.0 + 0.2 × 1.0 = 0.625
 #ifndef LEADKIT_SCORECARD_H_
