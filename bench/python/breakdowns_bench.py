@@ -41,7 +41,8 @@ def main() -> None:
             lambda: reference.scorecard(kpis, weights),
             lambda t: leadkit.scorecard(kpis, weights)),
     }
-    print(f"{args.leads:,} leads; best of {args.repeat}, seconds")
+    print(f"{args.leads:,} leads; best of {args.repeat}, seconds; for scale, kpis() by "
+          f"consultant: {best(lambda: leadkit.kpis(data.leads, data.touches, policy, by='consultant_id'), args.repeat):.3f}")
     print(f"{'report':34} {'pandas':>8} {'1 thread':>9} {'2 threads':>10}")
     for name, (pandas_fn, engine_fn) in reports.items():
         slow = best(pandas_fn, args.repeat)
