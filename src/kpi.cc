@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "date/date.h"
 #include "date/iso_week.h"
+#include "audit_internal.h"
 #include "lead_batch.h"
 #include "state_bytes.h"
 #include "leadkit/internal/status_macros.h"
@@ -126,7 +127,7 @@ struct LeadScratch {
 // Evaluates lead row `row` of the batch at as_of, its facts left in `scratch`;
 // errors name the row.
 absl::StatusOr<LeadKpi> LeadRow(const Cadence& cadence, const LeadBatch& batch,
-                                const std::vector<int8_t>& survey,
+                                std::span<const int8_t> survey,
                                 Instant as_of, int64_t row,
                                 LeadScratch& scratch) {
   LeadKpi out;
@@ -137,7 +138,7 @@ absl::StatusOr<LeadKpi> LeadRow(const Cadence& cadence, const LeadBatch& batch,
   const LeadFacts& lead = scratch.facts;
   if (lead.created_at > as_of) return out;
   out.counted = true;
-  out.survey = survey[r];
+  out.survey = survey.empty() ? -1 : survey[r];
   std::optional<Instant> entered;
   if (batch.entered != nullptr && !batch.entered->IsNull(row)) {
     entered =
@@ -379,6 +380,19 @@ constexpr absl::string_view kVarintMagic = "LKKPI2";
 constexpr absl::string_view kFixedMagic = "LKKPI1";
 
 }  // namespace
+
+absl::StatusOr<LeadKpi> EvaluateBatchLead(const Cadence& cadence,
+                                          const LeadBatch& batch, Instant as_of,
+                                          int64_t row, LeadFacts& facts,
+                                          std::vector<TouchFacts>& touches) {
+  LeadScratch scratch;
+  std::swap(scratch.touches, touches);  // keeps the caller's capacity
+  absl::StatusOr<LeadKpi> out = LeadRow(cadence, batch, {}, as_of, row, scratch);
+  facts = std::move(scratch.facts);
+  std::swap(scratch.touches, touches);
+  return out;
+}
+
 }  // namespace kpi_internal
 
 std::span<const KpiField> KpiFields() {

@@ -34,6 +34,34 @@ std::string NormalizePhone(absl::string_view phone) {
   return digits;
 }
 
+bool NormalizedPhoneIsValid(absl::string_view d) {
+  const auto in = [&](size_t i, char lo, char hi) {
+    return d[i] >= lo && d[i] <= hi;
+  };
+  for (char c : d) {
+    if (c < '0' || c > '9') return false;
+  }
+  if (d.size() == 11 && d[0] == '1' && in(1, '3', '9')) return true;  // mobile
+  if (d.size() < 2 || d[0] != '0') return false;
+  // The area code's length follows from its first digit: 10, 2x, or 3-9xx.
+  size_t area;
+  if (d[1] == '1') {
+    if (d.size() < 3 || d[2] != '0') return false;
+    area = 2;
+  } else if (d[1] == '2') {
+    area = 2;
+  } else {
+    area = 3;
+  }
+  if (d.size() < 1 + area + 7) return false;
+  const size_t subscriber = d.size() - 1 - area;
+  return (subscriber == 7 || subscriber == 8) && in(1 + area, '2', '9');
+}
+
+bool PhoneIsValid(absl::string_view phone) {
+  return NormalizedPhoneIsValid(NormalizePhone(phone));
+}
+
 std::string MaskPhone(absl::string_view phone) {
   std::string digits = NormalizePhone(phone);
   if (digits.empty()) {

@@ -24,6 +24,43 @@ TEST(NormalizeValue, PersonalFieldsCompareNormalised) {
   EXPECT_EQ(NormalizeValue("model", " C200 "), " C200 ");
 }
 
+// The audit's rule (docs/kpis.md, invalid_phone), case by case.
+TEST(PhoneIsValid, ChinaMobilesAndLandlines) {
+  struct Case {
+    const char* phone;
+    bool valid;
+  };
+  const Case cases[] = {
+      {"13800138000", true},             // mobile
+      {"+86 138 0013 8000", true},       // country code and spaces
+      {"0086-199-1234-5678", true},      // 199: mobiles start 13-19
+      {"12800138000", false},            // no mobile starts 12
+      {"1380013800", false},             // 10 digits
+      {"138001380001", false},           // 12 digits
+      {"8613800138000", false},          // 86 without + or 00
+      {"010-6552 8888", true},           // Beijing: 10 + 8 digits
+      {"010-6552888", true},             // 10 + 7 digits
+      {"(021) 5012-3456", true},         // Shanghai: 21
+      {"0755-2345678", true},            // Shenzhen, 7-digit subscriber
+      {"0755-23456789", true},           // 8 digits
+      {"010-12345678", false},           // a subscriber never starts with 1
+      {"010-02345678", false},           // ... nor with 0
+      {"011-62345678", false},           // 11 is no area code
+      {"65528888", false},               // no area code
+      {"0755-234567890", false},         // 9-digit subscriber
+      {"0755-234567", false},            // 6-digit subscriber
+      {"138 0013 8000 ext 1", false},    // letters
+      {"0", false},
+      {"01", false},
+      {"", false},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(PhoneIsValid(c.phone), c.valid) << c.phone;
+  }
+  EXPECT_TRUE(NormalizedPhoneIsValid("13800138000"));
+  EXPECT_FALSE(NormalizedPhoneIsValid("1380013800a"));
+}
+
 TEST(Mask, NeverShowsTheWholeValue) {
   EXPECT_EQ(MaskPhone("+86 138-0013-8000"), "138****8000");
   EXPECT_EQ(MaskPhone("6552998"), "*****98");

@@ -12,6 +12,8 @@
 //   MaskEmail("li.lei@example.com");  // "l***@example.com"
 //   MaskValue("phone", "13800138000");  // "138****8000"
 //   MaskValue("model", "C200");         // "C200" (not personal)
+//   PhoneIsValid("010-6552 8888");     // true (a Beijing landline)
+//   PhoneIsValid("8613800138000");     // false (86 without + or 00)
 #ifndef LEADKIT_PHONE_H_
 #define LEADKIT_PHONE_H_
 
@@ -25,6 +27,14 @@ namespace leadkit {
 // dots, parentheses) removed: "+86 (138) 0013-8000" -> "13800138000". Returns
 // "" when what is left is not all digits.
 std::string NormalizePhone(absl::string_view phone);
+
+// A China mobile or landline number once normalised (NormalizePhone): a
+// mobile is 11 digits starting 13-19; a landline is 0, an area code (10, 20-29,
+// or three digits starting 3-9), then a 7-8 digit subscriber number starting
+// 2-9. The audit's rule (docs/kpis.md, `invalid_phone`).
+bool PhoneIsValid(absl::string_view phone);
+// The same for digits NormalizePhone already gave.
+bool NormalizedPhoneIsValid(absl::string_view digits);
 
 // Keeps the first three and last four digits of a normalised number of 11 or
 // more digits, the last two of a shorter one; other characters become '*'.

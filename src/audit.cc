@@ -1,0 +1,504 @@
+// The supervisor's audit (docs/kpis.md): each lead's findings from its record,
+// its KPI evaluation (the cadence's deadlines) and its touches; duplicates by
+// normalised phone once every lead of the state is known.
+#include "leadkit/audit.h"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <iterator>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "audit_internal.h"
+#include "date/date.h"
+#include "date/tz.h"
+#include "lead_batch.h"
+#include "leadkit/internal/status_macros.h"
+#include "leadkit/kpi.h"
+#include "leadkit/phone.h"
+#include "leadkit/tz.h"
+#include "state_bytes.h"
+
+namespace leadkit {
+namespace audit_internal {
+namespace {
+
+using cadence_internal::LeadBatch;
+
+constexpr std::array<absl::string_view, kAuditFindingCount> kNames = {
+    "missing_name",
+    "missing_phone",
+    "missing_model",
+    "missing_grade",
+    "invalid_phone",
+    "entered_late",
+    "entered_next_day",
+    "first_contact_late",
+    "first_contact_not_phone",
+    "duplicate_phone",
+    "touch_by_other_consultant",
+};
+
+constexpr absl::string_view kWhat = "audit state bytes";
+constexpr absl::string_view kMagic = "LKAUD1";
+// At most this many other lead ids are listed in a duplicate_phone detail.
+constexpr size_t kMaxListed = 10;
+
+// Bad rows stop the audit: the error names the table and row.
+absl::Status RejectRow(absl::string_view table, int64_t row, absl::string_view,
+                       std::string message) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(table, " row ", row, ": ", message));
+}
+
+// Length of the whitespace character (Python's str.isspace) at the start of
+// `s`, 0 when it starts with something else.
+size_t SpaceLength(absl::string_view s) {
+  const auto b = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+  const unsigned char c = b(0);
+  if ((c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x20)) return 1;
+  if (c == 0xc2 && s.size() >= 2 && (b(1) == 0x85 || b(1) == 0xa0)) return 2;
+  if (s.size() < 3) return 0;
+  if (c == 0xe1 && b(1) == 0x9a && b(2) == 0x80) return 3;  // U+1680
+  if (c == 0xe2 && b(1) == 0x80 &&
+      (b(2) <= 0x8a || b(2) == 0xa8 || b(2) == 0xa9 || b(2) == 0xaf)) {
+    return 3;  // U+2000-200A, U+2028, U+2029, U+202F
+  }
+  if (c == 0xe2 && b(1) == 0x81 && b(2) == 0x9f) return 3;  // U+205F
+  if (c == 0xe3 && b(1) == 0x80 && b(2) == 0x80) return 3;  // U+3000
+  return 0;
+}
+
+// Null, empty or only whitespace (an absent column is null throughout).
+bool Blank(const Column* c, int64_t row) {
+  if (c == nullptr || c->IsNull(row)) return true;
+  absl::string_view s = c->ViewAt(row);
+  while (!s.empty()) {
+    const size_t n = SpaceLength(s);
+    if (n == 0) return false;
+    s.remove_prefix(n);
+  }
+  return true;
+}
+
+// Wall time in the policy's zone.
+struct Clock {
+  const date::time_zone* zone;
+
+  date::local_seconds Local(Instant t) const { return zone->to_local(t); }
+  date::local_days Day(Instant t) const {
+    return date::floor<date::days>(Local(t));
+  }
+  // "2024-06-12 18:30".
+  std::string Text(Instant t) const {
+    const date::local_seconds local = Local(t);
+    const date::local_days day = date::floor<date::days>(local);
+    const date::year_month_day ymd(day);
+    const auto minutes =
+        std::chrono::duration_cast<std::chrono::minutes>(local - day).count();
+    char out[32];
+    const int n = std::snprintf(out, sizeof out, "%04d-%02u-%02u %02d:%02d",
+                                static_cast<int>(ymd.year()),
+                                static_cast<unsigned>(ymd.month()),
+                                static_cast<unsigned>(ymd.day()),
+                                static_cast<int>(minutes / 60),
+                                static_cast<int>(minutes % 60));
+    return std::string(out, static_cast<size_t>(n));
+  }
+};
+
+// A touch by someone other than its lead's consultant, by as_of.
+struct OtherTouch {
+  int64_t lead;
+  int64_t at;
+  int64_t row;  // touch row
+  auto operator<=>(const OtherTouch&) const = default;
+};
+
+// The columns the audit reads beside the batch's.
+struct Text {
+  const Column* name = nullptr;
+  const Column* phone = nullptr;
+  const Column* model = nullptr;
+  const Column* grade = nullptr;
+  const Column* consultant = nullptr;        // leads.consultant_id
+  const Column* touch_consultant = nullptr;  // touches.consultant_id
+};
+
+absl::StatusOr<const Column*> ReadText(const Columns& table,
+                                       absl::string_view table_name,
+                                       absl::string_view name) {
+  LEADKIT_ASSIGN_OR_RETURN(
+      const Column* c,
+      cadence_internal::ReadStrings(table, table_name, name, false));
+  if (c != nullptr && c->validity_only()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(table_name, ".", name,
+                     ": the audit reads its values, not only its nulls"));
+  }
+  return c;
+}
+
+bool RowLess(const AuditRow& a, const AuditRow& b) {
+  if (a.lead_id != b.lead_id) return a.lead_id < b.lead_id;
+  if (a.finding != b.finding) return a.finding < b.finding;
+  return a.detail < b.detail;
+}
+
+// What one chunk of lead rows adds.
+struct Part {
+  std::vector<AuditRow> rows;
+  std::vector<AuditState::Phone> phones;
+  int64_t estimated = 0;
+  absl::Status status;
+};
+
+// Audits lead rows [begin, end) of the batch into `part`. `others` holds the
+// touches by other consultants, sorted by lead row.
+absl::Status AuditRows(const Cadence& cadence, const LeadBatch& batch,
+                       const Text& text, const Clock& clock, Instant as_of,
+                       std::span<const OtherTouch> others, int64_t begin,
+                       int64_t end, Part& part) {
+  const std::span<const std::string> grades = cadence.policy().grades();
+  const Column* ids = batch.reader.ids();
+  LeadFacts facts;
+  std::vector<TouchFacts> touches;
+  auto other = std::lower_bound(
+      others.begin(), others.end(), begin,
+      [](const OtherTouch& o, int64_t row) { return o.lead < row; });
+  std::vector<absl::string_view> by;
+  for (int64_t row = begin; row < end; ++row) {
+    LEADKIT_ASSIGN_OR_RETURN(
+        const LeadKpi lead, kpi_internal::EvaluateBatchLead(
+                                cadence, batch, as_of, row, facts, touches));
+    while (other != others.end() && other->lead < row) ++other;
+    if (!lead.counted) continue;  // out of scope, or does not exist yet
+    const absl::string_view id = ids->ViewAt(row);
+    const auto add = [&](AuditFinding finding, std::string detail) {
+      part.rows.push_back({std::string(id), finding, std::move(detail)});
+    };
+    // The record.
+    if (Blank(text.name, row)) add(AuditFinding::kMissingName, "name is empty");
+    const bool has_phone = !Blank(text.phone, row);
+    if (!has_phone) add(AuditFinding::kMissingPhone, "phone is empty");
+    if (Blank(text.model, row)) {
+      add(AuditFinding::kMissingModel, "model is empty");
+    }
+    if (Blank(text.grade, row)) {
+      add(AuditFinding::kMissingGrade,
+          lead.grade >= 0 && static_cast<size_t>(lead.grade) < grades.size()
+              ? absl::StrCat("grade is empty (the policy classifies it ",
+                             grades[static_cast<size_t>(lead.grade)], ")")
+              : std::string("grade is empty"));
+    }
+    std::string digits;
+    bool phone_ok = false;
+    if (has_phone) {
+      const absl::string_view phone = text.phone->ViewAt(row);
+      digits = NormalizePhone(phone);
+      phone_ok = NormalizedPhoneIsValid(digits);
+      if (!phone_ok) {
+        add(AuditFinding::kInvalidPhone,
+            absl::StrCat("phone ", MaskValue("phone", phone),
+                         " is not a China mobile or landline number"));
+      }
+    }
+    if (lead.invalid) continue;  // only the record findings
+    part.estimated += lead.estimated;
+
+    // The entry.
+    const std::optional<Instant> given =
+        cadence_internal::InstantAt(batch.entered, row);
+    const Instant entered = given.value_or(facts.created_at);
+    if (!lead.entered_on_time) {
+      add(AuditFinding::kEnteredLate,
+          absl::StrCat("entered ", clock.Text(entered), ", due by ",
+                       clock.Text(lead.entry_due)));
+    }
+    if (given && clock.Day(*given) > clock.Day(facts.created_at)) {
+      add(AuditFinding::kEnteredNextDay,
+          absl::StrCat("collected ", clock.Text(facts.created_at), ", entered ",
+                       clock.Text(*given)));
+    }
+    // The first contact.
+    if (lead.first_contact_due && !lead.first_contact_on_time) {
+      add(AuditFinding::kFirstContactLate,
+          lead.first_contact_at
+              ? absl::StrCat("first touch ", clock.Text(*lead.first_contact_at),
+                             ", due by ", clock.Text(lead.first_contact_due_at))
+              : absl::StrCat("no touch by ", clock.Text(as_of), ", due by ",
+                             clock.Text(lead.first_contact_due_at)));
+    }
+    if (lead.first_contact_at && lead.first_contact_method != "phone") {
+      add(AuditFinding::kFirstContactNotPhone,
+          absl::StrCat("first touch by ", lead.first_contact_method, " at ",
+                       clock.Text(*lead.first_contact_at)));
+    }
+    if (phone_ok) part.phones.push_back({std::move(digits), std::string(id)});
+    // Touches by other consultants.
+    if (other != others.end() && other->lead == row) {
+      int64_t count = 0;
+      int64_t first = other->at;
+      by.clear();
+      for (; other != others.end() && other->lead == row; ++other) {
+        ++count;
+        first = std::min(first, other->at);
+        by.push_back(text.touch_consultant->ViewAt(other->row));
+      }
+      std::sort(by.begin(), by.end());
+      by.erase(std::unique(by.begin(), by.end()), by.end());
+      add(AuditFinding::kTouchByOtherConsultant,
+          absl::StrCat(count, count > 1 ? " touches" : " touch", " by ",
+                       absl::StrJoin(by, ", "), " (the lead's consultant is ",
+                       text.consultant->ViewAt(row), "); first at ",
+                       clock.Text(Instant(std::chrono::seconds(first)))));
+    }
+  }
+  return absl::OkStatus();
+}
+
+template <typename T, typename Less>
+void MergeSorted(std::vector<T>& into, std::vector<T> more, const Less& less) {
+  if (more.empty()) return;
+  if (into.empty()) {
+    into = std::move(more);
+    return;
+  }
+  std::vector<T> out;
+  out.reserve(into.size() + more.size());
+  std::merge(std::make_move_iterator(into.begin()),
+             std::make_move_iterator(into.end()),
+             std::make_move_iterator(more.begin()),
+             std::make_move_iterator(more.end()), std::back_inserter(out),
+             less);
+  into = std::move(out);
+}
+
+}  // namespace
+}  // namespace audit_internal
+
+absl::string_view AuditFindingName(AuditFinding finding) {
+  return audit_internal::kNames[static_cast<size_t>(finding)];
+}
+
+absl::Status AuditState::Add(const Cadence& cadence, const Columns& leads,
+                             const Columns& touches, Instant as_of,
+                             std::span<const uint8_t> include, int threads) {
+  using audit_internal::OtherTouch;
+  const int64_t n = leads.num_rows();
+  const int64_t m = touches.num_rows();
+  threads = static_cast<int>(
+      std::clamp<int64_t>(threads, 1, std::max<int64_t>(n, 1)));
+  if (!include.empty() && static_cast<int64_t>(include.size()) != n) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "include holds ", include.size(), " flags for ", n, " leads"));
+  }
+  audit_internal::Text text;
+  LEADKIT_ASSIGN_OR_RETURN(text.name,
+                           audit_internal::ReadText(leads, "leads", "name"));
+  LEADKIT_ASSIGN_OR_RETURN(text.phone,
+                           audit_internal::ReadText(leads, "leads", "phone"));
+  LEADKIT_ASSIGN_OR_RETURN(text.model,
+                           audit_internal::ReadText(leads, "leads", "model"));
+  LEADKIT_ASSIGN_OR_RETURN(text.grade,
+                           audit_internal::ReadText(leads, "leads", "grade"));
+  LEADKIT_ASSIGN_OR_RETURN(
+      text.consultant,
+      audit_internal::ReadText(leads, "leads", "consultant_id"));
+  LEADKIT_ASSIGN_OR_RETURN(
+      text.touch_consultant,
+      audit_internal::ReadText(touches, "touches", "consultant_id"));
+  LEADKIT_ASSIGN_OR_RETURN(const date::time_zone* zone,
+                           FindZone(cadence.policy().calendar().time_zone));
+  const audit_internal::Clock clock{zone};
+
+  // Touches by as_of whose consultant is set and differs from their lead's
+  // (set) one, found while the lead ids are indexed.
+  std::vector<std::vector<OtherTouch>> found(static_cast<size_t>(threads));
+  const auto with_ids = [&](const cadence_internal::LeadBatch& batch) {
+    if (text.consultant == nullptr || text.touch_consultant == nullptr) {
+      return absl::OkStatus();
+    }
+    const Column* by = text.touch_consultant;
+    const Column* owner = text.consultant;
+    const int64_t* at = batch.reader.touch_at()->data<int64_t>();
+    const int64_t limit = as_of.time_since_epoch().count();
+    const cadence_internal::LeadRows lead_of(batch, *batch.reader.touch_ids());
+    cadence_internal::RunChunks(
+        m, threads, [&](int k, int64_t begin, int64_t end) {
+          std::vector<OtherTouch>& out = found[static_cast<size_t>(k)];
+          lead_of.Walk(
+              begin, end, [](int64_t) {},
+              [&](int64_t t, cadence_internal::IdIndex::Entry entry) {
+                const int64_t lead = entry.row;
+                if (lead < 0 || batch.rejected[static_cast<size_t>(lead)] ||
+                    by->IsNull(t) || owner->IsNull(lead) || at[t] > limit) {
+                  return true;
+                }
+                if (by->ViewAt(t) != owner->ViewAt(lead)) {
+                  out.push_back({lead, at[t], t});
+                }
+                return true;
+              });
+        });
+    return absl::OkStatus();
+  };
+  LEADKIT_ASSIGN_OR_RETURN(
+      cadence_internal::LeadBatch batch,
+      cadence_internal::ReadLeadBatch(cadence.policy(), leads, touches, as_of,
+                                      audit_internal::RejectRow, include,
+                                      threads, with_ids));
+  std::vector<OtherTouch> others;
+  for (std::vector<OtherTouch>& part : found) {
+    others.insert(others.end(), part.begin(), part.end());
+    cadence_internal::FreeMemory(part);
+  }
+  std::sort(others.begin(), others.end());
+
+  std::vector<audit_internal::Part> parts(static_cast<size_t>(threads));
+  cadence_internal::RunChunks(n, threads, [&](int k, int64_t begin,
+                                              int64_t end) {
+    audit_internal::Part& part = parts[static_cast<size_t>(k)];
+    part.status = audit_internal::AuditRows(cadence, batch, text, clock, as_of,
+                                            others, begin, end, part);
+    std::sort(part.rows.begin(), part.rows.end(), audit_internal::RowLess);
+    std::sort(part.phones.begin(), part.phones.end());
+  });
+  for (const audit_internal::Part& part : parts) {
+    LEADKIT_RETURN_IF_ERROR(part.status);
+  }
+  for (audit_internal::Part& part : parts) {
+    audit_internal::MergeSorted(rows_, std::move(part.rows),
+                                audit_internal::RowLess);
+    audit_internal::MergeSorted(phones_, std::move(part.phones),
+                                std::less<Phone>());
+    estimated_ += part.estimated;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AuditState::Merge(const AuditState& other) {
+  audit_internal::MergeSorted(rows_, other.rows_, audit_internal::RowLess);
+  audit_internal::MergeSorted(phones_, other.phones_, std::less<Phone>());
+  estimated_ += other.estimated_;
+  return absl::OkStatus();
+}
+
+std::string AuditState::Serialize() const {
+  using state_internal::PutInt;
+  using state_internal::PutString;
+  std::string payload;
+  PutInt(payload, estimated_);
+  PutInt(payload, static_cast<int64_t>(rows_.size()));
+  for (const AuditRow& row : rows_) {
+    PutString(payload, row.lead_id);
+    PutInt(payload, static_cast<int64_t>(row.finding));
+    PutString(payload, row.detail);
+  }
+  PutInt(payload, static_cast<int64_t>(phones_.size()));
+  for (const Phone& phone : phones_) {
+    PutString(payload, phone.digits);
+    PutString(payload, phone.lead_id);
+  }
+  return state_internal::Frame(audit_internal::kMagic, payload);
+}
+
+absl::StatusOr<AuditState> AuditState::Deserialize(absl::string_view bytes) {
+  using audit_internal::kWhat;
+  LEADKIT_ASSIGN_OR_RETURN(
+      const absl::string_view payload,
+      state_internal::Unframe(bytes, audit_internal::kMagic, kWhat));
+  state_internal::Reader in(payload, kWhat);
+  const auto bad = [&](absl::string_view what) {
+    return absl::InvalidArgumentError(absl::StrCat(kWhat, ": ", what));
+  };
+  AuditState state;
+  LEADKIT_ASSIGN_OR_RETURN(state.estimated_, in.Int());
+  if (state.estimated_ < 0) return bad("a negative count");
+  LEADKIT_ASSIGN_OR_RETURN(const int64_t rows, in.Count());
+  state.rows_.reserve(static_cast<size_t>(rows));
+  for (int64_t i = 0; i < rows; ++i) {
+    AuditRow row;
+    LEADKIT_ASSIGN_OR_RETURN(row.lead_id, in.String());
+    LEADKIT_ASSIGN_OR_RETURN(const int64_t code, in.Int());
+    if (code < 0 || code >= kAuditFindingCount ||
+        code == static_cast<int64_t>(AuditFinding::kDuplicatePhone)) {
+      return bad(absl::StrCat("unknown finding code ", code));
+    }
+    row.finding = static_cast<AuditFinding>(code);
+    LEADKIT_ASSIGN_OR_RETURN(row.detail, in.String());
+    if (!state.rows_.empty() &&
+        !audit_internal::RowLess(state.rows_.back(), row)) {
+      return bad("findings out of order");
+    }
+    state.rows_.push_back(std::move(row));
+  }
+  LEADKIT_ASSIGN_OR_RETURN(const int64_t phones, in.Count());
+  state.phones_.reserve(static_cast<size_t>(phones));
+  for (int64_t i = 0; i < phones; ++i) {
+    Phone phone;
+    LEADKIT_ASSIGN_OR_RETURN(phone.digits, in.String());
+    LEADKIT_ASSIGN_OR_RETURN(phone.lead_id, in.String());
+    if (!NormalizedPhoneIsValid(phone.digits)) return bad("not a phone number");
+    if (!state.phones_.empty() && phone < state.phones_.back()) {
+      return bad("phones out of order");
+    }
+    state.phones_.push_back(std::move(phone));
+  }
+  LEADKIT_RETURN_IF_ERROR(in.Done());
+  return state;
+}
+
+std::vector<AuditRow> AuditState::Finalize() const {
+  // duplicate_phone: each lead of a number's group, the group in lead_id
+  // order, lists the others (ten at most, then how many more).
+  std::vector<AuditRow> duplicates;
+  for (size_t i = 0; i < phones_.size();) {
+    size_t j = i + 1;
+    while (j < phones_.size() && phones_[j].digits == phones_[i].digits) ++j;
+    if (j - i > 1) {
+      const std::string masked = MaskPhone(phones_[i].digits);
+      std::vector<absl::string_view> listed;
+      for (size_t k = i; k < j; ++k) {
+        listed.clear();
+        for (size_t g = i; g < std::min(j, i + audit_internal::kMaxListed + 1);
+             ++g) {
+          if (phones_[g].lead_id != phones_[k].lead_id) {
+            listed.push_back(phones_[g].lead_id);
+          }
+        }
+        if (listed.size() > audit_internal::kMaxListed) {
+          listed.resize(audit_internal::kMaxListed);
+        }
+        const size_t more = j - i - 1 - listed.size();
+        duplicates.push_back(
+            {phones_[k].lead_id, AuditFinding::kDuplicatePhone,
+             absl::StrCat("same phone (", masked, ") as ",
+                          absl::StrJoin(listed, ", "),
+                          more > 0 ? absl::StrCat(" and ", more, " more")
+                                   : std::string())});
+      }
+    }
+    i = j;
+  }
+  std::stable_sort(duplicates.begin(), duplicates.end(),
+                   [](const AuditRow& a, const AuditRow& b) {
+                     return a.lead_id < b.lead_id;
+                   });
+  std::vector<AuditRow> out;
+  out.reserve(rows_.size() + duplicates.size());
+  std::merge(rows_.begin(), rows_.end(),
+             std::make_move_iterator(duplicates.begin()),
+             std::make_move_iterator(duplicates.end()), std::back_inserter(out),
+             [](const AuditRow& a, const AuditRow& b) {
+               if (a.lead_id != b.lead_id) return a.lead_id < b.lead_id;
+               return a.finding < b.finding;
+             });
+  return out;
+}
+
+}  // namespace leadkit

@@ -1,0 +1,30 @@
+// What the audit reads of the KPI engine: one lead of a batch evaluated as
+// LeadKpis evaluates it, so that the audit's deadlines are the KPIs'. Not part
+// of the API.
+#ifndef LEADKIT_SRC_AUDIT_INTERNAL_H_
+#define LEADKIT_SRC_AUDIT_INTERNAL_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "lead_batch.h"
+#include "leadkit/cadence.h"
+#include "leadkit/kpi.h"
+
+namespace leadkit::kpi_internal {
+
+// Lead `row` of `batch` at as_of, as KpiState::Add and LeadKpis count it
+// (its survey not read: -1). `counted` is false for a row left out or
+// created after as_of. The lead's facts are left in `facts` and its touches
+// by as_of, in the cadence's order, in `touches`. Errors name the row and its
+// lead_id.
+absl::StatusOr<LeadKpi> EvaluateBatchLead(const Cadence& cadence,
+                                          const cadence_internal::LeadBatch& batch,
+                                          Instant as_of, int64_t row,
+                                          LeadFacts& facts,
+                                          std::vector<TouchFacts>& touches);
+
+}  // namespace leadkit::kpi_internal
+
+#endif  // LEADKIT_SRC_AUDIT_INTERNAL_H_

@@ -1,0 +1,344 @@
+// The supervisor's audit on the hand-worked example of docs/kpis.md, its
+// scopes and thread counts, the state's merge and bytes, and bad input.
+#include "leadkit/audit.h"
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "date/date.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "leadkit/lead_json.h"
+#include "status_matchers.h"
+
+namespace leadkit {
+namespace {
+
+using ::leadkit::testing::IsOk;
+using ::leadkit::testing::StatusIs;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// docs/kpis.md: seven leads under oabc (open 09:00-18:00 every day; entry
+// within 24 hours, first contact within one business hour), Shanghai time.
+constexpr char kLeads[] = R"([
+  {"lead_id": "A1", "created_at": "2024-06-10T09:00:00+08:00",
+   "entered_at": "2024-06-10T10:00:00+08:00", "channel": "website", "name": "王伟",
+   "phone": "138 0013 8000", "model": "C200", "grade": "A", "dealer_id": "D1",
+   "consultant_id": "C1"},
+  {"lead_id": "A2", "created_at": "2024-06-10T20:00:00+08:00",
+   "entered_at": "2024-06-12T18:30:00+08:00", "channel": "website",
+   "phone": "+86 138-0013-8000", "dealer_id": "D1", "consultant_id": "C1"},
+  {"lead_id": "A3", "created_at": "2024-06-18T09:00:00+08:00", "channel": "website",
+   "name": "李娜", "phone": "010-6552 8888", "model": "GLC", "grade": "B",
+   "dealer_id": "D2", "consultant_id": "C2"},
+  {"lead_id": "A4", "created_at": "2024-06-19T23:30:00+08:00",
+   "entered_at": "2024-06-20T00:10:00+08:00", "channel": "website", "name": "赵敏",
+   "phone": "12345", "model": "EQE", "grade": "C", "dealer_id": "D2",
+   "consultant_id": "C2"},
+  {"lead_id": "A5", "created_at": "2024-06-12T09:00:00+08:00",
+   "entered_at": "2024-06-14T09:00:00+08:00", "channel": "website",
+   "phone": "13800138000", "model": "C200", "grade": "A", "status": "invalid",
+   "dealer_id": "D1", "consultant_id": "C1"},
+  {"lead_id": "A6", "created_at": "2024-06-21T09:00:00+08:00", "channel": "website",
+   "model": "GLA", "dealer_id": "D1", "consultant_id": "C1"},
+  {"lead_id": "A7", "created_at": "2024-06-15T10:00:00+08:00", "channel": "website",
+   "name": "周平", "phone": "0755 2345 6789", "grade": "C", "consultant_id": "C3"}
+])";
+
+Instant Shanghai(const std::string& local) {
+  std::istringstream in(local);
+  date::local_seconds t;
+  in >> date::parse("%F %R", t);
+  return Instant(t.time_since_epoch() - std::chrono::hours(8));
+}
+
+// Touches: lead_id, at, method, consultant_id, each a column of its own.
+struct Touches {
+  std::vector<std::string> ids_dict, methods = {"phone", "sms", "wechat"},
+                                     by_dict;
+  std::vector<int32_t> ids, method, by;
+  std::vector<int64_t> at;
+
+  static int32_t Code(std::vector<std::string>& dict, const std::string& s) {
+    auto it = std::find(dict.begin(), dict.end(), s);
+    if (it == dict.end()) {
+      dict.push_back(s);
+      return static_cast<int32_t>(dict.size() - 1);
+    }
+    return static_cast<int32_t>(it - dict.begin());
+  }
+  void Add(const std::string& id, const std::string& local,
+           const std::string& how, const std::string& who) {
+    ids.push_back(Code(ids_dict, id));
+    at.push_back(Shanghai(local).time_since_epoch().count());
+    method.push_back(Code(methods, how));
+    by.push_back(who.empty() ? -1 : Code(by_dict, who));
+  }
+  Columns Table() const {
+    Columns c(static_cast<int64_t>(ids.size()));
+    EXPECT_THAT(c.Add("lead_id", Column::Codes(ids, ids_dict)), IsOk());
+    EXPECT_THAT(c.Add("at", Column::Instants(at)), IsOk());
+    EXPECT_THAT(c.Add("method", Column::Codes(method, methods)), IsOk());
+    EXPECT_THAT(c.Add("consultant_id", Column::Codes(by, by_dict)), IsOk());
+    return c;
+  }
+};
+
+struct Example {
+  Cadence cadence = *Cadence::ForPolicy(*Policy::Preset("oabc"));
+  LeadTable leads = *LeadTable::FromJson(kLeads);
+  Touches touches;
+  Instant as_of = Shanghai("2024-06-20 12:00");
+
+  Example() {
+    touches.Add("A1", "2024-06-10 09:30", "phone", "C1");
+    touches.Add("A2", "2024-06-11 09:30", "wechat", "C2");
+    touches.Add("A4", "2024-06-20 09:05", "phone", "C2");
+    touches.Add("A5", "2024-06-12 09:10", "phone", "C9");
+    touches.Add("A7", "2024-06-15 10:30", "phone", "C3");
+    touches.Add("A7", "2024-06-21 10:00", "phone", "C4");
+  }
+
+  AuditState Run(std::span<const uint8_t> include = {}, int threads = 1) const {
+    AuditState state;
+    EXPECT_THAT(state.Add(cadence, leads.columns(), touches.Table(), as_of,
+                          include, threads),
+                IsOk());
+    return state;
+  }
+};
+
+using Finding = std::tuple<std::string, std::string, std::string>;
+
+std::vector<Finding> Rows(const AuditState& state) {
+  std::vector<Finding> out;
+  for (const AuditRow& r : state.Finalize()) {
+    out.emplace_back(r.lead_id, std::string(AuditFindingName(r.finding)),
+                     r.detail);
+  }
+  return out;
+}
+
+// Worked out by hand (docs/kpis.md, "By hand"):
+// - A1 and A2 share 13800138000 once normalised.
+// - A2 lacks name, model and grade (oabc classifies a lead without a purchase
+//   date C); entry due 06-11 20:00, after closing, so by 06-12 18:00: entered
+//   18:30, late and two days after collection; first contact due 06-11 10:00
+//   (collected after hours), the 09:30 WeChat message is on time but no call,
+//   and by C2, not A2's C1.
+// - A3: no touch, due 06-18 10:00, passed by as_of.
+// - A4: 12345 is no China number (masked ***45); entered 00:10 the next day.
+// - A5 is invalid: only its missing name, not its late entry, its touch by C9
+//   or its number (A1's).
+// - A6 is created after as_of; A7 lacks a model, its 06-21 touch is later.
+const std::vector<Finding> kExpected = {
+    {"A1", "duplicate_phone", "same phone (138****8000) as A2"},
+    {"A2", "missing_name", "name is empty"},
+    {"A2", "missing_model", "model is empty"},
+    {"A2", "missing_grade", "grade is empty (the policy classifies it C)"},
+    {"A2", "entered_late", "entered 2024-06-12 18:30, due by 2024-06-12 18:00"},
+    {"A2", "entered_next_day",
+     "collected 2024-06-10 20:00, entered 2024-06-12 18:30"},
+    {"A2", "first_contact_not_phone", "first touch by wechat at 2024-06-11 09:30"},
+    {"A2", "duplicate_phone", "same phone (138****8000) as A1"},
+    {"A2", "touch_by_other_consultant",
+     "1 touch by C2 (the lead's consultant is C1); first at 2024-06-11 09:30"},
+    {"A3", "first_contact_late",
+     "no touch by 2024-06-20 12:00, due by 2024-06-18 10:00"},
+    {"A4", "invalid_phone",
+     "phone ***45 is not a China mobile or landline number"},
+    {"A4", "entered_next_day",
+     "collected 2024-06-19 23:30, entered 2024-06-20 00:10"},
+    {"A5", "missing_name", "name is empty"},
+    {"A7", "missing_model", "model is empty"},
+};
+
+TEST(Audit, HandWorkedExample) {
+  EXPECT_EQ(Rows(Example().Run()), kExpected);
+}
+
+TEST(Audit, FindingNamesAreTheContract) {
+  EXPECT_EQ(AuditFindingName(AuditFinding::kMissingName), "missing_name");
+  EXPECT_EQ(AuditFindingName(AuditFinding::kInvalidPhone), "invalid_phone");
+  EXPECT_EQ(AuditFindingName(AuditFinding::kDuplicatePhone), "duplicate_phone");
+  EXPECT_EQ(AuditFindingName(AuditFinding::kTouchByOtherConsultant),
+            "touch_by_other_consultant");
+}
+
+TEST(Audit, AnyThreadCountGivesTheSameState) {
+  const Example ex;
+  const AuditState one = ex.Run();
+  for (int threads : {2, 3, 7, 16}) {
+    EXPECT_EQ(ex.Run({}, threads), one) << threads << " threads";
+  }
+}
+
+// The scope as the include mask: D2 (A3, A4) sees no duplicate; D1 (A1, A2,
+// A5, A6) keeps A1 and A2's.
+TEST(Audit, ScopeMaskLeavesOtherLeadsOut) {
+  const Example ex;
+  const std::vector<uint8_t> d2 = {0, 0, 1, 1, 0, 0, 0};
+  std::vector<Finding> want;
+  for (const Finding& f : kExpected) {
+    if (std::get<0>(f) == "A3" || std::get<0>(f) == "A4") want.push_back(f);
+  }
+  EXPECT_EQ(Rows(ex.Run(d2)), want);
+  // A2 alone: its record and follow-up findings, but no duplicate.
+  const std::vector<uint8_t> a2 = {0, 1, 0, 0, 0, 0, 0};
+  const std::vector<Finding> rows = Rows(ex.Run(a2));
+  ASSERT_EQ(rows.size(), 7u);
+  for (const Finding& f : rows) EXPECT_NE(std::get<1>(f), "duplicate_phone");
+}
+
+// Leads split over two states (A1 in one, A2 in the other) find their
+// duplicate once merged, in either order.
+TEST(Audit, MergedStatesEqualTheWhole) {
+  const Example ex;
+  const std::vector<uint8_t> first = {1, 0, 1, 0, 1, 0, 1};
+  const std::vector<uint8_t> second = {0, 1, 0, 1, 0, 1, 0};
+  AuditState a = ex.Run(first);
+  AuditState b = ex.Run(second);
+  for (const AuditRow& r : a.Finalize()) {
+    EXPECT_NE(r.finding, AuditFinding::kDuplicatePhone) << r.lead_id;
+  }
+  AuditState ab = a, ba = b;
+  ASSERT_THAT(ab.Merge(b), IsOk());
+  ASSERT_THAT(ba.Merge(a), IsOk());
+  EXPECT_EQ(ab, ba);
+  EXPECT_EQ(ab, ex.Run());
+  EXPECT_EQ(Rows(ab), kExpected);
+}
+
+TEST(Audit, BytesRoundTrip) {
+  const AuditState state = Example().Run();
+  absl::StatusOr<AuditState> back = AuditState::Deserialize(state.Serialize());
+  ASSERT_THAT(back.status(), IsOk());
+  EXPECT_EQ(*back, state);
+  absl::StatusOr<AuditState> empty =
+      AuditState::Deserialize(AuditState().Serialize());
+  ASSERT_THAT(empty.status(), IsOk());
+  EXPECT_EQ(*empty, AuditState());
+}
+
+TEST(Audit, BadBytesAreAnError) {
+  EXPECT_THAT(
+      AuditState::Deserialize("nonsense"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("bad header")));
+  const std::string bytes = Example().Run().Serialize();
+  EXPECT_THAT(
+      AuditState::Deserialize(bytes.substr(0, bytes.size() - 3)),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("truncated")));
+  EXPECT_THAT(
+      AuditState::Deserialize(bytes + "x"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("trailing")));
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    for (const unsigned char flip : {0x01, 0x80, 0xFF}) {
+      std::string changed = bytes;
+      changed[i] =
+          static_cast<char>(static_cast<unsigned char>(changed[i]) ^ flip);
+      EXPECT_THAT(AuditState::Deserialize(changed),
+                  StatusIs(absl::StatusCode::kInvalidArgument,
+                           HasSubstr("audit state bytes")))
+          << "byte " << i;
+    }
+  }
+}
+
+// Blank text is missing: spaces, tabs and the ideographic space (U+3000)
+// Chinese input methods type. (A grade must be one of the policy's or null.)
+TEST(Audit, BlankTextIsMissing) {
+  const Cadence cadence = *Cadence::ForPolicy(*Policy::Preset("oabc"));
+  const LeadTable leads = *LeadTable::FromJson(R"([
+    {"lead_id": "B1", "created_at": "2024-06-10T09:00:00+08:00", "channel": "website",
+     "name": "  ", "phone": "13900000000", "model": "\u3000 \t",
+     "entered_at": "2024-06-10T09:00:00+08:00"},
+    {"lead_id": "B2", "created_at": "2024-06-10T09:00:00+08:00", "channel": "website",
+     "name": " 张 ", "phone": "", "model": "C200", "grade": "B",
+     "entered_at": "2024-06-10T09:00:00+08:00"}
+  ])");
+  Touches touches;
+  touches.Add("B1", "2024-06-10 09:10", "phone", "");
+  touches.Add("B2", "2024-06-10 09:10", "phone", "");
+  AuditState state;
+  ASSERT_THAT(state.Add(cadence, leads.columns(), touches.Table(),
+                        Shanghai("2024-06-11 09:00")),
+              IsOk());
+  // B1: no purchase date, so oabc's default grade C.
+  const std::vector<Finding> want = {
+      {"B1", "missing_name", "name is empty"},
+      {"B1", "missing_model", "model is empty"},
+      {"B1", "missing_grade", "grade is empty (the policy classifies it C)"},
+      {"B2", "missing_phone", "phone is empty"},
+  };
+  EXPECT_EQ(Rows(state), want);
+}
+
+// Eleven-plus leads on one number list ten others, then how many more.
+TEST(Audit, ManyDuplicatesListTenThenACount) {
+  std::string json = "[";
+  for (int i = 0; i < 13; ++i) {
+    absl::StrAppend(&json, i ? "," : "", R"({"lead_id": "M)", i < 10 ? "0" : "",
+                    i, R"(", "created_at": "2024-06-10T09:00:00+08:00",
+                    "channel": "website", "name": "张三", "model": "C200",
+                    "grade": "C", "phone": "139-0000-0000"})");
+  }
+  json += "]";
+  const LeadTable leads = *LeadTable::FromJson(json);
+  Touches touches;
+  for (int i = 0; i < 13; ++i) {
+    touches.Add(absl::StrCat("M", i < 10 ? "0" : "", i), "2024-06-10 09:10",
+                "phone", "");
+  }
+  AuditState state;
+  ASSERT_THAT(state.Add(*Cadence::ForPolicy(*Policy::Preset("oabc")),
+                        leads.columns(), touches.Table(),
+                        Shanghai("2024-06-20 12:00")),
+              IsOk());
+  const std::vector<AuditRow> rows = state.Finalize();
+  ASSERT_EQ(rows.size(), 13u);
+  EXPECT_EQ(rows[0].detail,
+            "same phone (139****0000) as M01, M02, M03, M04, M05, M06, M07, "
+            "M08, M09, M10 and 2 more");
+  EXPECT_EQ(rows[5].detail,
+            "same phone (139****0000) as M00, M01, M02, M03, M04, M06, M07, "
+            "M08, M09, M10 and 2 more");
+  EXPECT_EQ(rows[12].detail,
+            "same phone (139****0000) as M00, M01, M02, M03, M04, M05, M06, "
+            "M07, M08, M09 and 2 more");
+}
+
+TEST(Audit, BadInputNamesTableRowAndId) {
+  const Example ex;
+  Touches orphan = ex.touches;
+  orphan.Add("A9", "2024-06-15 10:30", "phone", "C1");
+  AuditState state;
+  EXPECT_THAT(state.Add(ex.cadence, ex.leads.columns(), orphan.Table(),
+                        ex.as_of),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("touches row 6: lead_id \"A9\" is not in "
+                                 "the leads")));
+  // A text column of numbers.
+  Columns leads = ex.leads.columns();
+  const std::vector<int64_t> numbers(7, 13800138000);
+  Columns with_numbers(7);
+  for (const auto& [name, column] : leads.columns()) {
+    if (name != "phone") ASSERT_THAT(with_numbers.Add(name, column), IsOk());
+  }
+  ASSERT_THAT(with_numbers.Add("phone", Column::Int64s(numbers)), IsOk());
+  const absl::Status status =
+      state.Add(ex.cadence, with_numbers, ex.touches.Table(), ex.as_of);
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument,
+                               HasSubstr("leads.phone")));
+  EXPECT_THAT(std::string(status.message()), Not(HasSubstr("13800138000")));
+  const std::vector<uint8_t> short_mask = {1, 1};
+  EXPECT_THAT(state.Add(ex.cadence, ex.leads.columns(), ex.touches.Table(),
+                        ex.as_of, short_mask),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("include holds 2 flags for 7 leads")));
+}
+
+}  // namespace
+}  // namespace leadkit
