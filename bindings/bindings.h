@@ -53,6 +53,7 @@ void RegisterClassify(py::module_& m);
 void RegisterCalendar(py::module_& m);
 void RegisterCadence(py::module_& m);
 void RegisterKpi(py::module_& m);
+void RegisterAudit(py::module_& m);
 void RegisterRouting(py::module_& m);
 void RegisterScope(py::module_& m);
 void RegisterLostAnalysis(py::module_& m);

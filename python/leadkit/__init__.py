@@ -12,7 +12,7 @@ from ._policy import Classification, Explanation, Issue, Policy, PolicyError, Tr
 from ._kpis import KPI_COLUMNS, LEAD_KPI_COLUMNS, Scope, kpis, lead_kpis
 from ._routing import Assignment, Router, handover, parse_file_number, reclaim, route
 from ._schedule import agenda, schedule
-from ._audit import FINDINGS as AUDIT_FINDINGS, audit
+from ._audit import FINDINGS as AUDIT_FINDINGS, AuditState, audit
 from ._effectiveness import (effectiveness, effectiveness_finalize, effectiveness_merge,
                              effectiveness_state)
 from ._pipeline import (PipelineState, funnel, grade_migration, monthly, pipeline,
@@ -33,7 +33,7 @@ __all__ = [
     "TraceEntry", "agenda", "classify", "handover", "kpis", "lead_kpis", "parse_file_number",
     "reclaim", "route",
     "schedule", "testing",
-    "AUDIT_FINDINGS", "audit",
+    "AUDIT_FINDINGS", "AuditState", "audit",
     "effectiveness", "effectiveness_finalize", "effectiveness_merge", "effectiveness_state",
     "PipelineState", "funnel", "grade_migration", "monthly", "pipeline", "touches_per_won_lead",
     "activity", "activity_finalize", "activity_merge", "activity_state", "showroom",
