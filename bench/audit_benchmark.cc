@@ -136,7 +136,7 @@ BENCHMARK(BM_AuditAddFinalize)
 void BM_KpiAdd_SameBatch(benchmark::State& state) {
   const Batch& batch = TheBatch();
   for (auto _ : state) {
-    KpiState kpis({});
+    KpiState kpis(std::vector<std::string>{});
     const absl::Status s =
         kpis.Add(TheCadence(), batch.leads, batch.touches, nullptr, kAsOf, {},
                  static_cast<int>(state.range(0)));

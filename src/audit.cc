@@ -11,11 +11,12 @@
 #include <iterator>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "audit_internal.h"
 #include "date/date.h"
-#include "date/tz.h"
+#include "date/tz.h"  // IWYU pragma: keep (sys_info)
 #include "lead_batch.h"
 #include "leadkit/internal/status_macros.h"
 #include "leadkit/kpi.h"
@@ -85,30 +86,44 @@ bool Blank(const Column* c, int64_t row) {
   return true;
 }
 
-// Wall time in the policy's zone.
-struct Clock {
-  const date::time_zone* zone;
+// Wall time in the policy's zone. The zone's offset is looked up once per
+// span of time it holds for (sys_info), not per call: one Clock per thread.
+class Clock {
+ public:
+  explicit Clock(const date::time_zone* zone) : zone_(zone) {}
 
-  date::local_seconds Local(Instant t) const { return zone->to_local(t); }
-  date::local_days Day(Instant t) const {
-    return date::floor<date::days>(Local(t));
+  date::local_seconds Local(Instant t) {
+    if (t < info_.begin || t >= info_.end) info_ = zone_->get_info(t);
+    return date::local_seconds((t + info_.offset).time_since_epoch());
   }
+  date::local_days Day(Instant t) { return date::floor<date::days>(Local(t)); }
   // "2024-06-12 18:30".
-  std::string Text(Instant t) const {
+  std::string Text(Instant t) {
     const date::local_seconds local = Local(t);
     const date::local_days day = date::floor<date::days>(local);
     const date::year_month_day ymd(day);
     const auto minutes =
         std::chrono::duration_cast<std::chrono::minutes>(local - day).count();
-    char out[32];
-    const int n = std::snprintf(out, sizeof out, "%04d-%02u-%02u %02d:%02d",
-                                static_cast<int>(ymd.year()),
-                                static_cast<unsigned>(ymd.month()),
-                                static_cast<unsigned>(ymd.day()),
-                                static_cast<int>(minutes / 60),
-                                static_cast<int>(minutes % 60));
-    return std::string(out, static_cast<size_t>(n));
+    std::string out(16, ' ');
+    const auto put = [&](size_t at, int width, int64_t v) {
+      for (size_t i = at + static_cast<size_t>(width); i > at; v /= 10) {
+        out[--i] = static_cast<char>('0' + v % 10);
+      }
+    };
+    put(0, 4, static_cast<int>(ymd.year()));
+    out[4] = '-';
+    put(5, 2, static_cast<unsigned>(ymd.month()));
+    out[7] = '-';
+    put(8, 2, static_cast<unsigned>(ymd.day()));
+    put(11, 2, minutes / 60);
+    out[13] = ':';
+    put(14, 2, minutes % 60);
+    return out;
   }
+
+ private:
+  const date::time_zone* zone_;
+  date::sys_info info_{};  // empty until the first lookup
 };
 
 // A touch by someone other than its lead's consultant, by as_of.
@@ -149,6 +164,70 @@ bool RowLess(const AuditRow& a, const AuditRow& b) {
   return a.detail < b.detail;
 }
 
+// The first eight bytes of `s`, big-endian, zero-padded: compares as `s`
+// does, up to ties.
+uint64_t Prefix(absl::string_view s) {
+  uint64_t out = 0;
+  for (size_t i = 0; i < 8; ++i) {
+    out = (out << 8) | (i < s.size() ? static_cast<unsigned char>(s[i]) : 0u);
+  }
+  return out;
+}
+
+// Rows come lead by lead, each lead's in finding order: sorts the leads'
+// runs by lead_id (an 8-byte prefix first), keeping each run's order. Ids
+// already in order (as many systems number them) cost one pass.
+void SortByLead(std::vector<AuditRow>& rows) {
+  struct Run {
+    uint64_t prefix;
+    size_t begin;
+    size_t size;
+  };
+  std::vector<Run> runs;
+  for (size_t i = 0; i < rows.size();) {
+    size_t j = i + 1;
+    while (j < rows.size() && rows[j].lead_id == rows[i].lead_id) ++j;
+    runs.push_back({Prefix(rows[i].lead_id), i, j - i});
+    i = j;
+  }
+  const auto less = [&](const Run& a, const Run& b) {
+    if (a.prefix != b.prefix) return a.prefix < b.prefix;
+    return rows[a.begin].lead_id < rows[b.begin].lead_id;
+  };
+  if (std::is_sorted(runs.begin(), runs.end(), less)) return;
+  std::sort(runs.begin(), runs.end(), less);
+  std::vector<AuditRow> out;
+  out.reserve(rows.size());
+  for (const Run& run : runs) {
+    for (size_t k = 0; k < run.size; ++k) {
+      out.push_back(std::move(rows[run.begin + k]));
+    }
+  }
+  rows = std::move(out);
+}
+
+constexpr int64_t kTwelveDigits = 1'000'000'000'000;
+
+// A valid normalised number (10 to 12 digits) as one number:
+// size * 10^12 + its value, so that numbers with leading zeros stay apart.
+int64_t PhoneNumber(absl::string_view digits) {
+  int64_t value = 0;
+  for (char c : digits) value = value * 10 + (c - '0');
+  return static_cast<int64_t>(digits.size()) * kTwelveDigits + value;
+}
+
+// The digits PhoneNumber was given.
+std::string PhoneDigits(int64_t number) {
+  const int64_t size = number / kTwelveDigits;
+  int64_t value = number % kTwelveDigits;
+  if (size < 1 || size > 12) return "";
+  std::string out(static_cast<size_t>(size), '0');
+  for (size_t i = out.size(); i > 0 && value > 0; value /= 10) {
+    out[--i] = static_cast<char>('0' + value % 10);
+  }
+  return value == 0 ? out : "";
+}
+
 // What one chunk of lead rows adds.
 struct Part {
   std::vector<AuditRow> rows;
@@ -160,7 +239,7 @@ struct Part {
 // Audits lead rows [begin, end) of the batch into `part`. `others` holds the
 // touches by other consultants, sorted by lead row.
 absl::Status AuditRows(const Cadence& cadence, const LeadBatch& batch,
-                       const Text& text, const Clock& clock, Instant as_of,
+                       const Text& text, Clock clock, Instant as_of,
                        std::span<const OtherTouch> others, int64_t begin,
                        int64_t end, Part& part) {
   const std::span<const std::string> grades = cadence.policy().grades();
@@ -238,7 +317,7 @@ absl::Status AuditRows(const Cadence& cadence, const LeadBatch& batch,
           absl::StrCat("first touch by ", lead.first_contact_method, " at ",
                        clock.Text(*lead.first_contact_at)));
     }
-    if (phone_ok) part.phones.push_back({std::move(digits), std::string(id)});
+    if (phone_ok) part.phones.push_back({PhoneNumber(digits), std::string(id)});
     // Touches by other consultants.
     if (other != others.end() && other->lead == row) {
       int64_t count = 0;
@@ -314,7 +393,7 @@ absl::Status AuditState::Add(const Cadence& cadence, const Columns& leads,
       audit_internal::ReadText(touches, "touches", "consultant_id"));
   LEADKIT_ASSIGN_OR_RETURN(const date::time_zone* zone,
                            FindZone(cadence.policy().calendar().time_zone));
-  const audit_internal::Clock clock{zone};
+  const audit_internal::Clock clock(zone);
 
   // Touches by as_of whose consultant is set and differs from their lead's
   // (set) one, found while the lead ids are indexed.
@@ -327,6 +406,27 @@ absl::Status AuditState::Add(const Cadence& cadence, const Columns& leads,
     const Column* owner = text.consultant;
     const int64_t* at = batch.reader.touch_at()->data<int64_t>();
     const int64_t limit = as_of.time_since_epoch().count();
+    // Both as dictionary codes (as Python hands them over): each touch code's
+    // lead code, -1 for a name no lead has, compared as numbers.
+    std::vector<int32_t> owner_code;
+    const bool codes = by->type() == ColumnType::kCode &&
+                       owner->type() == ColumnType::kCode;
+    if (codes) {
+      absl::flat_hash_map<absl::string_view, int32_t> code_of;
+      const std::span<const std::string> names = owner->dictionary();
+      for (size_t k = 0; k < names.size(); ++k) {
+        code_of.try_emplace(names[k], static_cast<int32_t>(k));
+      }
+      for (const std::string& name : by->dictionary()) {
+        const auto it = code_of.find(name);
+        owner_code.push_back(it == code_of.end() ? -1 : it->second);
+      }
+    }
+    const auto differ = [&](int64_t t, int64_t lead) {
+      if (!codes) return by->ViewAt(t) != owner->ViewAt(lead);
+      return owner_code[static_cast<size_t>(by->data<int32_t>()[t])] !=
+             owner->data<int32_t>()[lead];
+    };
     const cadence_internal::LeadRows lead_of(batch, *batch.reader.touch_ids());
     cadence_internal::RunChunks(
         m, threads, [&](int k, int64_t begin, int64_t end) {
@@ -339,7 +439,7 @@ absl::Status AuditState::Add(const Cadence& cadence, const Columns& leads,
                     by->IsNull(t) || owner->IsNull(lead) || at[t] > limit) {
                   return true;
                 }
-                if (by->ViewAt(t) != owner->ViewAt(lead)) {
+                if (differ(t, lead)) {
                   out.push_back({lead, at[t], t});
                 }
                 return true;
@@ -365,7 +465,7 @@ absl::Status AuditState::Add(const Cadence& cadence, const Columns& leads,
     audit_internal::Part& part = parts[static_cast<size_t>(k)];
     part.status = audit_internal::AuditRows(cadence, batch, text, clock, as_of,
                                             others, begin, end, part);
-    std::sort(part.rows.begin(), part.rows.end(), audit_internal::RowLess);
+    audit_internal::SortByLead(part.rows);
     std::sort(part.phones.begin(), part.phones.end());
   });
   for (const audit_internal::Part& part : parts) {
@@ -401,7 +501,7 @@ std::string AuditState::Serialize() const {
   }
   PutInt(payload, static_cast<int64_t>(phones_.size()));
   for (const Phone& phone : phones_) {
-    PutString(payload, phone.digits);
+    PutInt(payload, phone.number);
     PutString(payload, phone.lead_id);
   }
   return state_internal::Frame(audit_internal::kMagic, payload);
@@ -441,9 +541,13 @@ absl::StatusOr<AuditState> AuditState::Deserialize(absl::string_view bytes) {
   state.phones_.reserve(static_cast<size_t>(phones));
   for (int64_t i = 0; i < phones; ++i) {
     Phone phone;
-    LEADKIT_ASSIGN_OR_RETURN(phone.digits, in.String());
+    LEADKIT_ASSIGN_OR_RETURN(phone.number, in.Int());
     LEADKIT_ASSIGN_OR_RETURN(phone.lead_id, in.String());
-    if (!NormalizedPhoneIsValid(phone.digits)) return bad("not a phone number");
+    const std::string digits = audit_internal::PhoneDigits(phone.number);
+    if (!NormalizedPhoneIsValid(digits) ||
+        audit_internal::PhoneNumber(digits) != phone.number) {
+      return bad("not a phone number");
+    }
     if (!state.phones_.empty() && phone < state.phones_.back()) {
       return bad("phones out of order");
     }
@@ -459,9 +563,10 @@ std::vector<AuditRow> AuditState::Finalize() const {
   std::vector<AuditRow> duplicates;
   for (size_t i = 0; i < phones_.size();) {
     size_t j = i + 1;
-    while (j < phones_.size() && phones_[j].digits == phones_[i].digits) ++j;
+    while (j < phones_.size() && phones_[j].number == phones_[i].number) ++j;
     if (j - i > 1) {
-      const std::string masked = MaskPhone(phones_[i].digits);
+      const std::string masked =
+          MaskPhone(audit_internal::PhoneDigits(phones_[i].number));
       std::vector<absl::string_view> listed;
       for (size_t k = i; k < j; ++k) {
         listed.clear();

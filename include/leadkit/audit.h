@@ -113,9 +113,10 @@ class AuditState {
 
   bool operator==(const AuditState& other) const = default;
 
-  // A lead that can be another's duplicate: its normalised valid phone.
+  // A lead that can be another's duplicate: its normalised valid phone, the
+  // digits d (10 to 12 of them) kept as size(d) * 10^12 + d.
   struct Phone {
-    std::string digits;
+    int64_t number = 0;
     std::string lead_id;
     auto operator<=>(const Phone&) const = default;
   };
@@ -123,7 +124,7 @@ class AuditState {
  private:
   // Every finding but duplicate_phone, sorted by (lead_id, finding, detail).
   std::vector<AuditRow> rows_;
-  // Sorted by (digits, lead_id).
+  // Sorted by (number, lead_id).
   std::vector<Phone> phones_;
   int64_t estimated_ = 0;
 };
