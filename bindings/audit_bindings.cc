@@ -9,32 +9,46 @@
 namespace leadkit::python {
 namespace {
 
-// The findings as three lists of str (lead_id, finding, detail); each code's
-// name is one str object shared by its rows.
+// The findings as buffers: lead_id and detail each as (offsets, characters),
+// int64 offsets into UTF-8 bytes (an Arrow large string array's buffers), and
+// each finding's code (AuditFinding) as int8. No Python object per row.
 py::dict FinalizeToDict(const AuditState& state) {
   std::vector<AuditRow> rows;
   {
     py::gil_scoped_release release;
     rows = state.Finalize();
   }
-  std::array<py::str, kAuditFindingCount> names;
-  for (int k = 0; k < kAuditFindingCount; ++k) {
-    names[static_cast<size_t>(k)] =
-        py::str(std::string(AuditFindingName(static_cast<AuditFinding>(k))));
-  }
   const auto n = static_cast<py::ssize_t>(rows.size());
-  py::list ids(n), findings(n), details(n);
-  for (py::ssize_t i = 0; i < n; ++i) {
-    const AuditRow& row = rows[static_cast<size_t>(i)];
-    ids[static_cast<size_t>(i)] = py::str(row.lead_id);
-    findings[static_cast<size_t>(i)] =
-        names[static_cast<size_t>(row.finding)];
-    details[static_cast<size_t>(i)] = py::str(row.detail);
+  size_t id_chars = 0, detail_chars = 0;
+  for (const AuditRow& row : rows) {
+    id_chars += row.lead_id.size();
+    detail_chars += row.detail.size();
+  }
+  py::array_t<int64_t> id_offsets(n + 1), detail_offsets(n + 1);
+  py::array_t<uint8_t> ids(static_cast<py::ssize_t>(id_chars)),
+      details(static_cast<py::ssize_t>(detail_chars));
+  py::array_t<int8_t> codes(n);
+  {
+    int64_t* io = id_offsets.mutable_data();
+    int64_t* dof = detail_offsets.mutable_data();
+    char* ic = reinterpret_cast<char*>(ids.mutable_data());
+    char* dc = reinterpret_cast<char*>(details.mutable_data());
+    int8_t* code = codes.mutable_data();
+    py::gil_scoped_release release;
+    io[0] = dof[0] = 0;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const AuditRow& row = rows[i];
+      std::copy(row.lead_id.begin(), row.lead_id.end(), ic + io[i]);
+      io[i + 1] = io[i] + static_cast<int64_t>(row.lead_id.size());
+      std::copy(row.detail.begin(), row.detail.end(), dc + dof[i]);
+      dof[i + 1] = dof[i] + static_cast<int64_t>(row.detail.size());
+      code[i] = static_cast<int8_t>(row.finding);
+    }
   }
   py::dict out;
-  out["lead_id"] = ids;
-  out["finding"] = findings;
-  out["detail"] = details;
+  out["lead_id"] = py::make_tuple(id_offsets, ids);
+  out["finding"] = codes;
+  out["detail"] = py::make_tuple(detail_offsets, details);
   return out;
 }
 

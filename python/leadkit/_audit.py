@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from . import _core, _frames
 from ._calendar import warn_estimated
@@ -116,8 +117,34 @@ class AuditState:
     def finalize(self) -> pd.DataFrame:
         """The :func:`audit` table of the leads added (and merged) so far."""
         out = self._state.finalize()
-        return pd.DataFrame({column: np.array(out[column], dtype=object)
-                             for column in AUDIT_COLUMNS}, columns=AUDIT_COLUMNS)
+        codes = out["finding"]
+        findings = pa.DictionaryArray.from_arrays(
+            pa.array(codes, pa.int8()), pa.array(FINDINGS, pa.large_string())
+        ).cast(pa.large_string())
+        columns = {"lead_id": _strings(*out["lead_id"]), "finding": findings,
+                   "detail": _strings(*out["detail"])}
+        if len(codes) and _TEXT_DTYPE != object:
+            # The dtype pandas infers for text (Arrow-backed): built from the buffers.
+            data = {name: pd.Series(values, dtype=_TEXT_DTYPE)
+                    for name, values in columns.items()}
+        else:
+            data = {name: np.array(values.to_pylist(), dtype=object)
+                    for name, values in columns.items()}
+        return pd.DataFrame(data, columns=AUDIT_COLUMNS)
+
+
+#: The dtype pandas gives a frame's column of Python strings (object, or with inferred
+#: strings an Arrow-backed ``str``): the audit table's columns have it, as they had before
+#: the engine.
+_TEXT_DTYPE = pd.DataFrame({"text": np.array(["x"], dtype=object)})["text"].dtype
+if _TEXT_DTYPE != object and getattr(_TEXT_DTYPE, "storage", None) != "pyarrow":
+    _TEXT_DTYPE = object  # built from Python strings, as pandas would
+
+
+def _strings(offsets: np.ndarray, chars: np.ndarray) -> pa.Array:
+    """An Arrow string array over the engine's (offsets, UTF-8 bytes) buffers."""
+    return pa.LargeStringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets),
+                                            pa.py_buffer(chars))
 
 
 @_frames.keeps_key_dtypes("leads", "touches", "dealers")
