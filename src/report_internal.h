@@ -1,0 +1,125 @@
+// What the report states (showroom.h, activity.h and those to come) share:
+// group keys, local periods in a zone, rates and row labels for messages.
+// Not part of the API. Keep it small: a rule that only one report needs lives
+// in that report's .cc.
+//
+//   key      one optional string per group column (nullopt: the null group),
+//            sorted column by column, the null group last; numeric parts
+//            (hour, weekday) sort as numbers
+//   period   a local wall time of an instant in a zone, as a number per kind:
+//            day (days since 1970-01-01), week (ISO year * 100 + week), month
+//            (year * 12 + month - 1), hour (0-23), weekday (ISO, 1 = Monday)
+#ifndef LEADKIT_SRC_REPORT_INTERNAL_H_
+#define LEADKIT_SRC_REPORT_INTERNAL_H_
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/inlined_vector.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "leadkit/columns.h"
+
+namespace date {
+class time_zone;
+}  // namespace date
+
+namespace leadkit::report_internal {
+
+// A group's key: one value per group column, nullopt for null.
+using GroupKey = std::vector<std::optional<std::string>>;
+
+// A group's key while rows are added: one number per part (a dictionary code
+// or a period number), -1 for null.
+using Codes = absl::InlinedVector<int64_t, 4>;
+
+// The key as one string, unique per key: each part "N" (null) or
+// "S<length>:<text>".
+std::string EncodeKey(const GroupKey& key);
+
+// a before b: part by part, the null group last; a part whose `numeric` flag
+// is set compares as a non-negative number written without leading zeros.
+bool KeyLess(const GroupKey& a, const GroupKey& b,
+             const std::vector<bool>& numeric);
+
+// The kinds of local period a report groups by.
+enum class Period { kNone, kDay, kWeek, kMonth, kHour, kWeekday };
+
+// "day", "week", "month", "hour", "weekday" -> their kind; kNone otherwise.
+Period PeriodNamed(absl::string_view name);
+// Hour and weekday are numbers (they sort and reach Python as numbers).
+inline bool IsNumericPeriod(Period p) {
+  return p == Period::kHour || p == Period::kWeekday;
+}
+
+// Local wall times of instants in one zone. Remembers the offset of the last
+// instant's span of the zone's rules, so that rows close in time need no
+// lookup. Not thread-safe: one per thread.
+class LocalClock {
+ public:
+  explicit LocalClock(const date::time_zone* zone) : zone_(zone) {}
+
+  // Seconds since 1970-01-01 of the local wall time of `seconds` (UTC).
+  int64_t Local(int64_t seconds);
+  // The period number of `seconds` (UTC) of kind `period` (not kNone).
+  int64_t PeriodOf(int64_t seconds, Period period);
+  // ISO 8601 text of `seconds` as a local time with its offset:
+  // "2024-06-01T10:00:00+08:00".
+  std::string Iso(int64_t seconds);
+
+ private:
+  const date::time_zone* zone_;
+  int64_t begin_ = 1;  // [begin_, end_) has offset_; empty at first
+  int64_t end_ = 0;
+  int64_t offset_ = 0;
+};
+
+// The text of a period number: "2024-06-01", "2024-W22", "2024-06", "10", "6".
+std::string PeriodText(Period period, int64_t number);
+
+// The zone named `name` (tz.h); NotFound naming it when unknown.
+absl::StatusOr<const date::time_zone*> Zone(absl::string_view name);
+
+// numerator / denominator, NaN when the denominator is 0.
+inline double Ratio(double numerator, double denominator) {
+  return denominator == 0 ? std::numeric_limits<double>::quiet_NaN()
+                          : numerator / denominator;
+}
+
+// A row named in messages as the Python reports name it: "visit_id='V2' (row
+// 1)", or "row 1" when the id is null or the table has no such column.
+std::string RowLabel(const Column* ids, absl::string_view id_name,
+                     int64_t row);
+
+// A value quoted as in messages: 'L3'.
+std::string Quoted(absl::string_view value);
+
+// A string column of `table` that a report reads, checked: absent (nullptr),
+// or codes or strings. InvalidArgument naming the table and column otherwise.
+absl::StatusOr<const Column*> StringColumn(const Columns& columns,
+                                           absl::string_view table,
+                                           absl::string_view name,
+                                           bool required = false);
+// A group key column: absent (nullptr) or string codes (Column::Codes).
+absl::StatusOr<const Column*> KeyColumn(const Columns& columns,
+                                        absl::string_view table,
+                                        absl::string_view name);
+// The same for an instant column.
+absl::StatusOr<const Column*> InstantColumn(const Columns& columns,
+                                            absl::string_view table,
+                                            absl::string_view name,
+                                            bool required = false);
+
+// The dictionary code of a code column's row, -1 for null; for a group key
+// read from a kCode column.
+inline int64_t CodeAt(const Column* column, int64_t row) {
+  if (column == nullptr || column->IsNull(row)) return -1;
+  return column->data<int32_t>()[row];
+}
+
+}  // namespace leadkit::report_internal
+
+#endif  // LEADKIT_SRC_REPORT_INTERNAL_H_
