@@ -10,6 +10,8 @@ PYBIND11_MODULE(_core, m) {
   leadkit::python::RegisterCadence(m);
   leadkit::python::RegisterKpi(m);
   leadkit::python::RegisterAudit(m);
+  leadkit::python::RegisterShowroom(m);
+  leadkit::python::RegisterActivity(m);
   leadkit::python::RegisterRouting(m);
   leadkit::python::RegisterScope(m);
   leadkit::python::RegisterLostAnalysis(m);

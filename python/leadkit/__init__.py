@@ -17,8 +17,9 @@ from ._effectiveness import (effectiveness, effectiveness_finalize, effectivenes
                              effectiveness_state)
 from ._pipeline import (PipelineState, funnel, grade_migration, monthly, pipeline,
                         touches_per_won_lead)
-from ._traffic import (activity, activity_finalize, activity_merge, activity_state, showroom,
-                       showroom_finalize, showroom_merge, showroom_state)
+from ._traffic import (ActivityState, ShowroomState, activity, activity_finalize,
+                       activity_merge, activity_state, showroom, showroom_finalize,
+                       showroom_merge, showroom_state)
 from ._breakdowns import (LostAnalysisState, ProfileState, lost_analysis,
                           lost_analysis_finalize, lost_analysis_merge, lost_analysis_state,
                           profile, profile_finalize, profile_merge, profile_state, scorecard)
@@ -36,7 +37,8 @@ __all__ = [
     "AUDIT_FINDINGS", "AuditState", "audit",
     "effectiveness", "effectiveness_finalize", "effectiveness_merge", "effectiveness_state",
     "PipelineState", "funnel", "grade_migration", "monthly", "pipeline", "touches_per_won_lead",
-    "activity", "activity_finalize", "activity_merge", "activity_state", "showroom",
+    "ActivityState", "ShowroomState", "activity", "activity_finalize", "activity_merge",
+    "activity_state", "showroom",
     "showroom_finalize", "showroom_merge", "showroom_state", "LostAnalysisState", "lost_analysis",
     "lost_analysis_finalize", "lost_analysis_merge", "lost_analysis_state", "ProfileState",
     "profile",

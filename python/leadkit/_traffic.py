@@ -1,11 +1,11 @@
-"""Showroom traffic and consultants' daily activity from pandas (docs/kpis.md).
+"""Showroom traffic and consultants' daily activity (docs/kpis.md): a facade over the C++
+states ``ShowroomState`` and ``ActivityState`` (include/leadkit/showroom.h, activity.h).
 
-Both reports are built the same way, so that batches can be counted apart and combined:
-
-1. a *state*: per group, additive counts from one batch of rows (``showroom_state``,
-   ``activity_state``);
-2. *merge*: concatenate states and sum per group (``merge_states``);
-3. *finalize*: the rates from the sums (``showroom_finalize``, ``activity_finalize``).
+Python converts the tables (``_frames``), resolves the default ``as_of`` and the scope mask,
+calls the engine and builds the DataFrame from its columns. The classes :class:`ShowroomState`
+and :class:`ActivityState` add batches, merge (``+``), go to bytes and back, and finalize to
+the report; ``showroom_state / _merge / _finalize`` and ``activity_state / _merge /
+_finalize`` remain as deprecated aliases.
 
 The helpers at the top (local times, string columns, statuses, grouping with null keys) are
 shared with ``_breakdowns``.
@@ -14,13 +14,15 @@ shared with ``_breakdowns``.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
+import warnings
 import zoneinfo
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from . import _frames
+from . import _core, _frames
 from ._kpis import Scope
 
 #: Lead statuses and lost-review values (docs/data.md).
@@ -283,117 +285,234 @@ def period(local: pd.Series, kind: str) -> pd.Series:
     return pd.Series(values, dtype=object)
 
 
+# --- engine calls shared by both reports ----------------------------------------------------
+
+def zone_name(zone: Any) -> str:
+    """The IANA name the engine reads for a zone given by name or as a tzinfo (zoneinfo, pytz,
+    dateutil); a fixed whole-hour offset as its ``Etc/GMT`` zone, UTC as ``UTC``."""
+    if isinstance(zone, str):
+        return zone
+    for attribute in ("key", "zone"):  # zoneinfo, pytz
+        name = getattr(zone, attribute, None)
+        if isinstance(name, str):
+            return name
+    filename = getattr(zone, "_filename", None)  # dateutil's tzfile
+    if isinstance(filename, str) and "zoneinfo/" in filename:
+        return filename.split("zoneinfo/", 1)[1]
+    if isinstance(zone, _dt.tzinfo):
+        offset = zone.utcoffset(None)
+        if offset is not None and offset.total_seconds() % 3600 == 0:
+            hours = int(offset.total_seconds() // 3600)
+            if hours == 0:
+                return "UTC"
+            # Etc/GMT zones count the other way round: Etc/GMT-8 is UTC+08:00.
+            return f"Etc/GMT{'-' if hours > 0 else '+'}{abs(hours)}"
+    raise ValueError(f"tz: cannot name the time zone {zone!r}; pass tz= as a zone name such "
+                     "as 'Asia/Shanghai'")
+
+
+def _as_of(as_of: Any, tz, *specs) -> int:
+    """`as_of` as seconds; when None, the latest instant of the tables' `specs` (no limit when
+    they hold none) — never the machine's clock."""
+    if as_of is not None:
+        return _frames.instant_seconds(as_of, "as_of", tz)
+    latest = [t for t in (_frames.latest_instant(s) for s in specs if s) if t is not None]
+    return max(latest) if latest else int(np.iinfo(np.int64).max)
+
+
+def _threads(threads: Any) -> int:
+    if isinstance(threads, (bool, np.bool_)) or not isinstance(threads, (int, np.integer)):
+        raise TypeError(f"threads: expected an integer, got {threads!r}")
+    if threads < 1:
+        raise ValueError(f"threads: expected 1 or more, got {threads}")
+    return int(threads)
+
+
+def _key_columns(names: Sequence[str], keys: list, numeric: Sequence[str] = ()) -> dict:
+    """The group columns of finalized rows: strings as objects (None for null), the `numeric`
+    ones as int64."""
+    columns = {}
+    for i, name in enumerate(names):
+        values = [key[i] for key in keys]
+        if name in numeric:
+            columns[name] = pd.Series(np.array([int(v) for v in values], dtype=np.int64))
+        else:
+            columns[name] = pd.Series(values, dtype=object)
+    return columns
+
+
+def _deprecated(old: str, new: str) -> None:
+    warnings.warn(f"leadkit.{old} is deprecated; use {new}", DeprecationWarning, stacklevel=3)
+
+
+def _states_of(states: Any, kind: type, report: str) -> list:
+    """The states to merge, each checked to be a `kind`."""
+    if isinstance(states, (pd.DataFrame, kind)):
+        raise TypeError(f"{report}: expected a list of states, got one state")
+    states = list(states)
+    if not states:
+        raise ValueError("states: nothing to merge (an empty list)")
+    for position, state in enumerate(states):
+        if not isinstance(state, kind):
+            raise ValueError(f"states[{position}]: not a {report} state")
+    return states
+
+
+class _State:
+    """What ShowroomState and ActivityState share: a core state (None until a batch is
+    added), merging into a new state, bytes, pickling and equality."""
+
+    _core_class: Any = None
+    _report = ""
+
+    __slots__ = ("_state",)
+
+    def __init__(self) -> None:
+        self._state = None
+
+    @classmethod
+    def _of(cls, core):
+        out = cls()
+        out._state = core
+        return out
+
+    @property
+    def by(self) -> tuple[str, ...] | None:
+        """The group columns (None until a batch is added)."""
+        return None if self._state is None else tuple(self._state.by)
+
+    def _core(self):
+        if self._state is None:
+            raise ValueError(f"{type(self).__name__}: no batch added yet")
+        return self._state
+
+    def _check_options(self, core, names: list[str], zone: str, periods: Sequence[str]) -> None:
+        if list(core.by) != names:
+            raise ValueError(f"states: grouped by {list(core.by)!r} and by {names!r}")
+        if any(n in periods for n in names) and core.time_zone != zone:
+            raise ValueError(f"states: local times in {core.time_zone!r} and in {zone!r}")
+
+    def merge(self, other) -> Any:
+        """A new state holding the sums of this one and `other` (same `by`, same zone for
+        local periods)."""
+        if not isinstance(other, type(self)):
+            raise TypeError(f"merge: expected a {type(self).__name__}, got "
+                            f"{type(other).__name__}")
+        if self._state is None or other._state is None:
+            source = self._state if other._state is None else other._state
+            return type(self)._of(None if source is None else source.copy())
+        self._check_options(self._state, list(other._state.by), other._state.time_zone,
+                            self._periods)
+        merged = self._state.copy()
+        merged.merge(other._state)
+        return type(self)._of(merged)
+
+    def __add__(self, other):
+        return self.merge(other)
+
+    def to_bytes(self) -> bytes:
+        """The state as bytes (versioned, with a checksum); :meth:`from_bytes` reads them."""
+        return self._core().to_bytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes):
+        """The state written by :meth:`to_bytes`; ValueError for bytes that are not one."""
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"from_bytes: expected bytes, got {type(data).__name__}")
+        return cls._of(cls._core_class.from_bytes(bytes(data)))
+
+    def __reduce__(self):
+        if self._state is None:
+            return (type(self), ())
+        return (type(self).from_bytes, (self.to_bytes(),))
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, type(self)):
+            return NotImplemented
+        if self._state is None or other._state is None:
+            return self._state is None and other._state is None
+        return self._state == other._state
+
+    __hash__ = None  # a state grows with add(): not hashable
+
+    def __repr__(self) -> str:
+        if self._state is None:
+            return f"{type(self).__name__}(empty)"
+        return f"{type(self).__name__}(by={self.by!r}, tz={self._state.time_zone!r})"
+
+
 # --- showroom (002 §2.6) ---------------------------------------------------------------------
 
 SHOWROOM_KEYS = ("dealer_id", "consultant_id", "model", "hour", "weekday", "day")
-_SHOWROOM_COUNTS = ["visits", "with_contact", "effective", "stayed", "stay_seconds"]
-_VISIT_STRINGS = ("visit_id", "dealer_id", "lead_id", "consultant_id", "model")
+#: What the engine reads of the visits and of the leads (the leads' times for the default
+#: as_of).
+_VISIT_FIELDS = {"visit_id": "string", "dealer_id": "string", "lead_id": "string",
+                 "consultant_id": "string", "model": "string", "arrived_at": "instant",
+                 "left_at": "instant", "effective": "bool"}
+_SHOWROOM_LEAD_FIELDS = {"lead_id": "string", "status": "string", "created_at": "instant",
+                         "won_at": "instant", "lost_at": "instant", "entered_at": "instant",
+                         "assigned_at": "instant"}
 
 
-def _visit_frame(visits: Any) -> pd.DataFrame:
-    frame = _frames.as_frame(visits, "visits")
-    _frames.require_columns(frame, "visits", ["visit_id", "dealer_id", "arrived_at"])
-    unique_ids(frame, "visits", "visit_id")
-    return frame
+class ShowroomState(_State):
+    """Showroom traffic counted so far (docs/kpis.md, "Showroom traffic"): the C++
+    ``ShowroomState``. :meth:`add` takes the arguments of :func:`showroom`; states of disjoint
+    batches of visits merge with ``+``; :meth:`finalize` gives the table of :func:`showroom`.
+    Batches of one report need one `as_of`: pass it (the default is the batch's own latest
+    timestamp)."""
 
+    _core_class = _core.ShowroomState
+    _report = "showroom"
+    _periods = ("hour", "weekday", "day")
+    __slots__ = ()
 
-def _visit_leads(frame: pd.DataFrame, lead_ids: pd.Series, leads: pd.DataFrame) -> pd.Series:
-    """Each visit's lead status (None without a lead); a visit for an unknown lead is an
-    error."""
-    known = pd.Series(status_of(leads).to_numpy(), index=strings(leads, "lead_id", "leads",
-                                                                  "lead_id"))
-    status = lead_ids.map(known)
-    unknown = (lead_ids.notna() & status.isna()).to_numpy()
-    if unknown.any():
-        position = int(np.flatnonzero(unknown)[0])
-        labels = _frames.RowLabels(frame, "visit_id")
-        raise ValueError(f"visits.lead_id: {labels(position)} has {lead_ids.iloc[position]!r}, "
-                         "which is not in leads")
-    return status
+    def add(self, visits: Any, *, leads: Any = None, by: Any = None,
+            scope: Scope | None = None, dealers: Any = None, tz=None, as_of: Any = None,
+            threads: int = 1) -> "ShowroomState":
+        """Adds a batch of visits (with the leads they name); returns the state."""
+        names = _frames.by_names(by, SHOWROOM_KEYS, strict=True)
+        scope = _frames.check_scope(scope)
+        dealer_frame = _frames.dealers_frame(dealers)
+        if tz is not None:
+            tz = check_zone(tz)
+        threads = _threads(threads)
+        frame = _frames.as_frame(visits, "visits")
+        _frames.require_columns(frame, "visits", ["visit_id", "dealer_id", "arrived_at"])
+        specs = _frames.table_specs(frame, _VISIT_FIELDS, table="visits", tz=tz,
+                                    id_column="visit_id")
+        zone = zone_name(tz if tz is not None else
+                         own_zone(frame["arrived_at"], "visits", "arrived_at") or "UTC")
+        lead_table, lead_specs = None, []
+        if leads is not None:
+            lead_table = _frames.as_frame(leads, "leads")
+            _frames.require_columns(lead_table, "leads", ["lead_id"])
+            lead_specs = _frames.table_specs(lead_table, _SHOWROOM_LEAD_FIELDS, table="leads",
+                                             tz=tz)
+        at = _as_of(as_of, tz, specs, lead_specs)
+        mask = scope.mask(frame, dealer_frame)
+        if self._state is None:
+            self._state = _core.ShowroomState(names, zone)
+        self._check_options(self._state, names, zone, self._periods)
+        self._state.add(len(frame), specs, None if lead_table is None else len(lead_table),
+                        lead_specs, at, mask, threads)
+        return self
 
-
-def showroom_state(visits: Any, *, leads: Any = None, by: Any = None, scope: Scope | None = None,
-                   dealers: Any = None, tz=None, as_of: Any = None) -> pd.DataFrame:
-    """The additive state of :func:`showroom` for one batch of visits (with the leads they
-    name): per group of `by` and model asked about (``visit_model``), the counts ``visits``,
-    ``with_contact``, ``effective``, ``stayed``, ``stay_seconds`` and, with `leads`, ``won``.
-    Merge states with :func:`showroom_merge`, turn them into the report with
-    :func:`showroom_finalize`. Batches of one report need one `as_of`: pass it (the default
-    is the batch's own latest timestamp)."""
-    names = _frames.by_names(by, SHOWROOM_KEYS, strict=True)
-    scope = _frames.check_scope(scope)
-    dealer_frame = _frames.dealers_frame(dealers)
-    if tz is not None:
-        tz = check_zone(tz)
-    frame = _visit_frame(visits)
-    values = {c: strings(frame, c, "visits", "visit_id") for c in _VISIT_STRINGS}
-    arrived = local_times(frame, "arrived_at", "visits", id_column="visit_id", tz=tz,
-                          required=True)
-    left = local_times(frame, "left_at", "visits", id_column="visit_id", tz=tz)
-    lead_table = lead_frame(leads) if leads is not None else None
-    lead_times = (_frames.LeadTimes(lead_table, tz, created_required=False)
-                  if lead_table is not None else None)
-    arrived_s, left_s = _frames.series_seconds(arrived), _frames.series_seconds(left)
-    at = _frames.resolve_as_of(as_of, tz, arrived_s, left_s,
-                               lead_times.latest() if lead_times is not None else None)
-    # A visit after as_of has not happened; a departure after it is not known yet.
-    happened = arrived_s <= at
-    left = left.where(left_s <= at)
-    stay = (left - arrived).dt.total_seconds().to_numpy()
-    early = stay < 0
-    if early.any():
-        position = int(np.flatnonzero(early)[0])
-        raise ValueError(f"visits.left_at: {_frames.RowLabels(frame, 'visit_id')(position)} "
-                         f"left at {left.iloc[position].isoformat()}, before it arrived at "
-                         f"{arrived.iloc[position].isoformat()}")
-    stayed = ~np.isnan(stay)
-    rows = {
-        "visits": np.ones(len(frame), dtype=np.int64),
-        "with_contact": values["lead_id"].notna().to_numpy().astype(np.int64),
-        "effective": booleans(frame, "effective", "visits", "visit_id").astype(np.int64),
-        "stayed": stayed.astype(np.int64),
-        "stay_seconds": np.where(stayed, stay, 0).astype(np.int64),
-    }
-    counts = list(_SHOWROOM_COUNTS)
-    if lead_table is not None:
-        status = _visit_leads(frame, values["lead_id"], lead_table)
-        won_at = pd.Series(lead_times.won_at.astype(float),
-                           index=strings(lead_table, "lead_id", "leads", "lead_id"))
-        won_by_then = values["lead_id"].map(won_at).to_numpy(dtype=float) <= at
-        rows["won"] = ((status == "won").to_numpy() & won_by_then).astype(np.int64)
-        counts.append("won")
-    keys = {name: (period(arrived, name) if name in ("hour", "weekday", "day")
-                   else values[name]) for name in names}
-    table = pd.DataFrame({**keys, "visit_model": values["model"], **rows})
-    inside = _frames.scope_mask(scope, pd.DataFrame({"dealer_id": values["dealer_id"]}),
-                                dealer_frame) & happened
-    return sum_by(table[inside], [*names, "visit_model"], counts)
-
-
-def showroom_merge(states: Iterable[pd.DataFrame]) -> pd.DataFrame:
-    """One showroom state from the states of disjoint batches of visits."""
-    return merge_states(merge_kind(states, "visits", "showroom"))
-
-
-def showroom_finalize(state: pd.DataFrame, *, top_models: int = 3) -> pd.DataFrame:
-    """The :func:`showroom` table of a (merged) state."""
-    top_models = _top_count(top_models)
-    keys = [k for k in state_keys(state) if k != "visit_model"]
-    counts = [c for c in state.columns if is_count(c)]
-    totals = sum_by(state, keys, counts)
-    out = totals[keys].copy()
-    out["visits"] = totals["visits"]
-    out["with_contact"] = totals["with_contact"]
-    out["contact_share"] = ratio(totals["with_contact"], totals["visits"])
-    out["effective"] = totals["effective"]
-    out["effective_share"] = ratio(totals["effective"], totals["visits"])
-    if "won" in counts:
-        out["won"] = totals["won"]
-        out["visit_to_deal_rate"] = ratio(totals["won"], totals["visits"])
-    out["avg_stay_minutes"] = ratio(totals["stay_seconds"], totals["stayed"] * 60)
-    out["top_models"] = pd.Series(_top_models(state, keys, totals, top_models), dtype=object,
-                                  index=out.index)
-    return out
+    def finalize(self, *, top_models: int = 3) -> pd.DataFrame:
+        """The :func:`showroom` table of the visits added (and merged) so far."""
+        top_models = _top_count(top_models)
+        core = self._core()
+        out = core.finalize(top_models)
+        names = list(core.by)
+        data = _key_columns(names, out["keys"], numeric=("hour", "weekday"))
+        for column in ("visits", "with_contact", "contact_share", "effective",
+                       "effective_share"):
+            data[column] = out[column]
+        if core.has_won:
+            data["won"] = out["won"]
+            data["visit_to_deal_rate"] = out["visit_to_deal_rate"]
+        data["avg_stay_minutes"] = out["avg_stay_minutes"]
+        data["top_models"] = pd.Series(out["top_models"], dtype=object)
+        return pd.DataFrame(data)
 
 
 def _top_count(top_models: Any) -> int:
@@ -404,41 +523,31 @@ def _top_count(top_models: Any) -> int:
     return int(top_models)
 
 
-def _top_models(state: pd.DataFrame, keys: list[str], totals: pd.DataFrame, n: int) -> list:
-    """Per row of `totals`, the `n` models with most visits (then by name), joined by ";";
-    None when no visit of the group named a model."""
-    named = state[state["visit_model"].notna()]
-    named = sum_by(named, [*keys, "visit_model"], ["visits"])
-    if not keys:
-        ranked = named.sort_values(["visits", "visit_model"], ascending=[False, True],
-                                   kind="stable")
-        return [";".join(ranked["visit_model"].head(n)) or None]
-    # Group positions: the groups of `totals` are sorted, as are those of `named`.
-    group_of = _group_positions(totals, named, keys)
-    named = named.assign(_group=group_of).sort_values(
-        ["_group", "visits", "visit_model"], ascending=[True, False, True], kind="stable")
-    best = named.groupby("_group", sort=True).head(n)
-    joined = best.groupby("_group", sort=True)["visit_model"].agg(";".join)
-    out = np.full(len(totals), None, dtype=object)
-    out[joined.index.to_numpy()] = joined.to_numpy()
-    return list(out)
+def showroom_state(visits: Any, *, leads: Any = None, by: Any = None, scope: Scope | None = None,
+                   dealers: Any = None, tz=None, as_of: Any = None) -> ShowroomState:
+    """Deprecated: ``ShowroomState().add(visits, ...)``."""
+    _deprecated("showroom_state", "leadkit.ShowroomState().add(...)")
+    return ShowroomState().add(visits, leads=leads, by=by, scope=scope, dealers=dealers, tz=tz,
+                               as_of=as_of)
 
 
-def _group_positions(groups: pd.DataFrame, rows: pd.DataFrame, keys: list[str]) -> np.ndarray:
-    """For each row of `rows`, the position of its group (by `keys`) in `groups`."""
-    def fill(frame):
-        return pd.MultiIndex.from_frame(frame[keys].astype(object).where(frame[keys].notna(),
-                                                                         _NULL))
-    index = fill(groups)
-    positions = index.get_indexer(fill(rows))
-    if (positions < 0).any():  # cannot happen: every row belongs to a total
-        raise AssertionError("showroom: a model row without its group")
-    return positions
+def showroom_merge(states: Iterable[ShowroomState]) -> ShowroomState:
+    """Deprecated: ``a + b`` (ShowroomState.merge)."""
+    _deprecated("showroom_merge", "a + b (leadkit.ShowroomState.merge)")
+    return functools.reduce(ShowroomState.merge, _states_of(states, ShowroomState, "showroom"))
+
+
+def showroom_finalize(state: ShowroomState, *, top_models: int = 3) -> pd.DataFrame:
+    """Deprecated: ``state.finalize(top_models=...)``."""
+    _deprecated("showroom_finalize", "leadkit.ShowroomState.finalize")
+    if not isinstance(state, ShowroomState):
+        raise TypeError(f"state: expected a leadkit.ShowroomState, got {type(state).__name__}")
+    return state.finalize(top_models=top_models)
 
 
 def showroom(visits: Any, *, leads: Any = None, by: Any = None, scope: Scope | None = None,
-             dealers: Any = None, tz=None, top_models: int = 3, as_of: Any = None
-             ) -> pd.DataFrame:
+             dealers: Any = None, tz=None, top_models: int = 3, as_of: Any = None,
+             threads: int = 1) -> pd.DataFrame:
     """Showroom traffic (002 §2.6, docs/kpis.md): one row per group of `by` (one row when
     None) in sorted group order, null keys last.
 
@@ -451,139 +560,113 @@ def showroom(visits: Any, *, leads: Any = None, by: Any = None, scope: Scope | N
     `scope` keeps the visits of the dealers it sees (a region needs `dealers`). Point in time
     as in :func:`leadkit.kpis`: visits after `as_of` are left out, a departure after it is not
     known yet, a lead won after it is not won yet; `as_of` defaults to the latest timestamp of
-    the visits and leads."""
+    the visits and leads. `threads` splits the visits over threads (the same table)."""
     top_models = _top_count(top_models)
-    state = showroom_state(visits, leads=leads, by=by, scope=scope, dealers=dealers, tz=tz,
-                           as_of=as_of)
-    return showroom_finalize(state, top_models=top_models)
+    state = ShowroomState().add(visits, leads=leads, by=by, scope=scope, dealers=dealers, tz=tz,
+                                as_of=as_of, threads=threads)
+    return state.finalize(top_models=top_models)
 
 
 # --- activity (002 §2.4) ---------------------------------------------------------------------
 
 ACTIVITY_KEYS = ("consultant_id", "dealer_id", "day", "week", "month")
+_TOUCH_FIELDS = {"lead_id": "string", "at": "instant", "method": "string",
+                 "consultant_id": "string"}
+_ACTIVITY_LEAD_FIELDS = {"lead_id": "string", "created_at": "instant",
+                         "assigned_at": "instant", "won_at": "instant", "lost_at": "instant",
+                         "entered_at": "instant", "status": "string", "dealer_id": "string",
+                         "consultant_id": "string"}
+
+
+class ActivityState(_State):
+    """Consultants' activity counted so far (docs/kpis.md, "Consultants' activity"): the C++
+    ``ActivityState``. :meth:`add` takes the arguments of :func:`activity`; states of
+    disjoint batches (each lead's touches in one batch) merge with ``+``; :meth:`finalize`
+    gives the table of :func:`activity`. Batches of one report need one `as_of`: pass it (the
+    default is the batch's own latest timestamp)."""
+
+    _core_class = _core.ActivityState
+    _report = "activity"
+    _periods = ("day", "week", "month")
+    __slots__ = ()
+
+    def add(self, touches: Any, *, leads: Any = None, by: Any = ("consultant_id", "day"),
+            tz=None, scope: Scope | None = None, dealers: Any = None, as_of: Any = None,
+            threads: int = 1) -> "ActivityState":
+        """Adds a batch of touches (with the leads they belong to); returns the state."""
+        names = _frames.by_names(by, ACTIVITY_KEYS, strict=True)
+        scope = _frames.check_scope(scope)
+        dealer_frame = _frames.dealers_frame(dealers)
+        if tz is not None:
+            tz = check_zone(tz)
+        threads = _threads(threads)
+        if leads is None and scope.kind != "hq":
+            raise ValueError(f"scope: {scope!r} needs the leads table (leads=): touches carry "
+                             "no dealer_id")
+        if leads is None and "dealer_id" in names:
+            raise ValueError("by: dealer_id needs the leads table (leads=): touches carry no "
+                             "dealer_id")
+        frame = _frames.touch_frame(touches)
+        specs = _frames.table_specs(frame, _TOUCH_FIELDS, table="touches", tz=tz,
+                                    ids_as_strings=True)
+        zone = zone_name(tz if tz is not None else own_zone(frame["at"], "touches", "at")
+                         or "UTC")
+        lead_table, lead_specs, mask = None, [], None
+        if leads is not None:
+            lead_table = _frames.as_frame(leads, "leads")
+            _frames.require_columns(lead_table, "leads", ["lead_id", "created_at"])
+            lead_specs = _frames.table_specs(lead_table, _ACTIVITY_LEAD_FIELDS, table="leads",
+                                             tz=tz, ids_as_strings=True)
+            mask = scope.mask(lead_table, dealer_frame)
+        at = _as_of(as_of, tz, specs, lead_specs)
+        if self._state is None:
+            self._state = _core.ActivityState(names, zone)
+        self._check_options(self._state, names, zone, self._periods)
+        self._state.add(len(frame), specs, None if lead_table is None else len(lead_table),
+                        lead_specs, at, mask, threads)
+        return self
+
+    def finalize(self) -> pd.DataFrame:
+        """The :func:`activity` table of the touches added (and merged) so far: method
+        columns past the six defaults sorted by name."""
+        core = self._core()
+        out = core.finalize()
+        data = _key_columns(list(core.by), out["keys"])
+        data["contacts"] = out["contacts"]
+        for method, counts in zip(out["methods"], out["contacts_by_method"]):
+            data[f"contacts_{method}"] = counts
+        data["leads_touched"] = out["leads_touched"]
+        if core.has_new_leads:
+            data["new_leads"] = out["new_leads"]
+        return pd.DataFrame(data)
 
 
 def activity_state(touches: Any, *, leads: Any = None, by: Any = ("consultant_id", "day"),
                    tz=None, scope: Scope | None = None, dealers: Any = None,
-                   as_of: Any = None) -> pd.DataFrame:
-    """The additive state of :func:`activity` for one batch of touches and the leads they
-    belong to (each lead's touches in one batch): per group, ``contacts``, one
-    ``contacts_<method>`` per method, ``leads_touched`` and, with `leads`, ``new_leads``.
-    Batches of one report need one `as_of`: pass it (the default is the batch's own latest
-    timestamp)."""
-    names = _frames.by_names(by, ACTIVITY_KEYS, strict=True)
-    scope = _frames.check_scope(scope)
-    dealer_frame = _frames.dealers_frame(dealers)
-    if tz is not None:
-        tz = check_zone(tz)
-    if leads is None and scope.kind != "hq":
-        raise ValueError(f"scope: {scope!r} needs the leads table (leads=): touches carry "
-                         "no dealer_id")
-    if leads is None and "dealer_id" in names:
-        raise ValueError("by: dealer_id needs the leads table (leads=): touches carry no "
-                         "dealer_id")
-    frame = _frames.touch_frame(touches)
-    lead_ids = strings(frame, "lead_id", "touches", "lead_id")
-    methods = strings(frame, "method", "touches", "lead_id")
-    if methods.isna().any():
-        position = int(np.flatnonzero(methods.isna().to_numpy())[0])
-        raise ValueError(f"touches.method: {_frames.RowLabels(frame, 'lead_id')(position)} "
-                         "has no method (null)")
-    at = local_times(frame, "at", "touches", id_column="lead_id", tz=tz, required=True)
-    zone = at.dt.tz
-    touch_keys = {}
-    if "consultant_id" in names:
-        touch_keys["consultant_id"] = strings(frame, "consultant_id", "touches", "lead_id")
-    for name in ("day", "week", "month"):
-        if name in names:
-            touch_keys[name] = period(at, name)
-    at_seconds = _frames.series_seconds(at)
-    table = lead_frame(leads, ("lead_id", "created_at")) if leads is not None else None
-    cut = _frames.resolve_as_of(
-        as_of, tz, at_seconds, _frames.LeadTimes(table, tz).latest() if table is not None else None)
-    inside = at_seconds <= cut  # a touch after as_of has not happened yet
-    new = None
-    if table is not None:
-        ids = strings(table, "lead_id", "leads", "lead_id")
-        lead_dealers = strings(table, "dealer_id", "leads", "lead_id")
-        row_of = pd.Series(np.arange(len(table)), index=ids)
-        position = lead_ids.map(row_of)
-        unknown = position.isna().to_numpy()
-        if unknown.any():
-            first = int(np.flatnonzero(unknown)[0])
-            raise ValueError(f"touches.lead_id: row {first} has {lead_ids.iloc[first]!r}, "
-                             "which is not in leads")
-        position = position.to_numpy(dtype=np.int64)
-        lead_inside = _frames.scope_mask(scope, pd.DataFrame({"dealer_id": lead_dealers}),
-                                         dealer_frame)
-        inside &= lead_inside[position]
-        if "dealer_id" in names:
-            touch_keys["dealer_id"] = pd.Series(lead_dealers.to_numpy()[position], dtype=object)
-        new, received = _new_leads(table, names, zone, tz)
-        new = new[lead_inside & (received <= cut)]
-    method_columns = _method_columns(methods)
-    rows = pd.DataFrame({**{n: touch_keys[n] for n in names}, "_lead": lead_ids,
-                         "_method": methods})[inside]
-    counted = pd.get_dummies(rows["_method"]).reindex(columns=method_columns,
-                                                      fill_value=False).astype(np.int64)
-    counted.columns = [f"contacts_{m}" for m in method_columns]
-    counted.insert(0, "contacts", np.ones(len(rows), dtype=np.int64))
-    contacts = sum_by(pd.concat([rows[names], counted], axis=1), names, list(counted.columns))
-    touched = rows.drop_duplicates([*names, "_lead"]).assign(leads_touched=np.int64(1))
-    touched = sum_by(touched, names, ["leads_touched"])
-    parts = [contacts, touched]
-    if new is not None:
-        parts.append(sum_by(new, names, ["new_leads"]))
-    counts = [*counted.columns, "leads_touched", *(["new_leads"] if new is not None else [])]
-    combined = pd.concat(parts, ignore_index=True)
-    combined[counts] = combined[counts].fillna(0).astype(np.int64)
-    return sum_by(combined, names, counts)
+                   as_of: Any = None) -> ActivityState:
+    """Deprecated: ``ActivityState().add(touches, ...)``."""
+    _deprecated("activity_state", "leadkit.ActivityState().add(...)")
+    return ActivityState().add(touches, leads=leads, by=by, tz=tz, scope=scope, dealers=dealers,
+                               as_of=as_of)
 
 
-def _method_columns(methods: pd.Series) -> list[str]:
-    """The six methods, then any other method present, by name."""
-    others = sorted(set(methods.dropna()) - set(METHODS))
-    return [*METHODS, *others]
+def activity_merge(states: Iterable[ActivityState]) -> ActivityState:
+    """Deprecated: ``a + b`` (ActivityState.merge)."""
+    _deprecated("activity_merge", "a + b (leadkit.ActivityState.merge)")
+    return functools.reduce(ActivityState.merge, _states_of(states, ActivityState, "activity"))
 
 
-def _new_leads(table: pd.DataFrame, names: list[str], zone, tz
-               ) -> tuple[pd.DataFrame, np.ndarray]:
-    """Per lead, its group keys for ``new_leads`` (the lead's consultant and dealer, and the
-    local day of ``assigned_at``, null: ``created_at``) and when it was received, as
-    seconds."""
-    assigned = local_times(table, "assigned_at", "leads", id_column="lead_id", tz=tz, zone=zone)
-    created = local_times(table, "created_at", "leads", id_column="lead_id", tz=tz, zone=zone,
-                          required=True)
-    received = assigned.where(assigned.notna(), created)
-    keys = {}
-    for name in names:
-        if name in ("consultant_id", "dealer_id"):
-            keys[name] = strings(table, name, "leads", "lead_id")
-        else:
-            keys[name] = period(received, name)
-    return (pd.DataFrame({**keys, "new_leads": np.ones(len(table), dtype=np.int64)}),
-            _frames.series_seconds(received))
-
-
-def activity_merge(states: Iterable[pd.DataFrame]) -> pd.DataFrame:
-    """One activity state from the states of disjoint batches (each lead's touches in one
-    batch)."""
-    return merge_states(merge_kind(states, "contacts", "activity"))
-
-
-def activity_finalize(state: pd.DataFrame) -> pd.DataFrame:
-    """The :func:`activity` table of a (merged) state: the state's sums; method columns past
-    the six defaults sorted by name."""
-    keys = state_keys(state)
-    methods = [c[len("contacts_"):] for c in state.columns if c.startswith("contacts_")]
-    ordered = [f"contacts_{m}" for m in _method_columns(pd.Series(methods, dtype=object))]
-    tail = [c for c in ("leads_touched", "new_leads") if c in state.columns]
-    return sum_by(state, keys, ["contacts", *ordered, *tail])
+def activity_finalize(state: ActivityState) -> pd.DataFrame:
+    """Deprecated: ``state.finalize()``."""
+    _deprecated("activity_finalize", "leadkit.ActivityState.finalize")
+    if not isinstance(state, ActivityState):
+        raise TypeError(f"state: expected a leadkit.ActivityState, got {type(state).__name__}")
+    return state.finalize()
 
 
 def activity(touches: Any, *, leads: Any = None, by: Any = ("consultant_id", "day"), tz=None,
-             scope: Scope | None = None, dealers: Any = None, as_of: Any = None
-             ) -> pd.DataFrame:
+             scope: Scope | None = None, dealers: Any = None, as_of: Any = None,
+             threads: int = 1) -> pd.DataFrame:
     """Each consultant's daily work (002 §2.4, docs/kpis.md): one row per group of `by`
     (default consultant and local day), sorted, null keys last.
 
@@ -595,6 +678,6 @@ def activity(touches: Any, *, leads: Any = None, by: Any = ("consultant_id", "da
     with `leads`, ``new_leads`` (leads whose ``assigned_at``, null: ``created_at``, falls in
     the group, counted for the lead's consultant). A non-HQ `scope` needs `leads`. Touches
     and leads received after `as_of` are left out; `as_of` defaults to the latest timestamp
-    of the touches and leads."""
-    return activity_finalize(activity_state(touches, leads=leads, by=by, tz=tz, scope=scope,
-                                            dealers=dealers, as_of=as_of))
+    of the touches and leads. `threads` splits the work over threads (the same table)."""
+    return ActivityState().add(touches, leads=leads, by=by, tz=tz, scope=scope, dealers=dealers,
+                               as_of=as_of, threads=threads).finalize()

@@ -461,9 +461,12 @@ def test_showroom_states_merge_to_the_whole(by, parts, seed):
     data = sample()
     kwargs = dict(by=by, scope=Scope.region("R1"), dealers=data.dealers)
     whole = leadkit.showroom(data.visits, leads=data.leads, **kwargs)
-    states = [leadkit.showroom_state(v, leads=l, **kwargs) for l, _, v in split(data, parts, seed)]
+    with pytest.deprecated_call():
+        states = [leadkit.showroom_state(v, leads=l, **kwargs)
+                  for l, _, v in split(data, parts, seed)]
     states.reverse()
-    merged = leadkit.showroom_finalize(leadkit.showroom_merge(states))
+    with pytest.deprecated_call():
+        merged = leadkit.showroom_finalize(leadkit.showroom_merge(states))
     pd.testing.assert_frame_equal(merged, whole)
 
 
@@ -473,26 +476,32 @@ def test_showroom_states_merge_to_the_whole(by, parts, seed):
 def test_activity_states_merge_to_the_whole(by, parts, seed):
     data = sample()
     whole = leadkit.activity(data.touches, leads=data.leads, by=by)
-    states = [leadkit.activity_state(t, leads=l, by=by) for l, t, _ in split(data, parts, seed)]
-    merged = leadkit.activity_finalize(leadkit.activity_merge(states[::-1]))
+    with pytest.deprecated_call():
+        states = [leadkit.activity_state(t, leads=l, by=by)
+                  for l, t, _ in split(data, parts, seed)]
+        merged = leadkit.activity_finalize(leadkit.activity_merge(states[::-1]))
     pd.testing.assert_frame_equal(merged, whole)
 
 
 def test_activity_merge_fills_methods_a_batch_lacks():
     touches = activity_touches()
     l1 = (touches["lead_id"] == "L1").to_numpy()
-    first = leadkit.activity_state(touches[~l1], by="consultant_id")      # no WeChat, no fax
-    second = leadkit.activity_state(touches[l1], by="consultant_id")
-    merged = leadkit.activity_finalize(leadkit.activity_merge([first, second]))
+    with pytest.deprecated_call():
+        first = leadkit.activity_state(touches[~l1], by="consultant_id")  # no WeChat, no fax
+        second = leadkit.activity_state(touches[l1], by="consultant_id")
+        merged = leadkit.activity_finalize(leadkit.activity_merge([first, second]))
     pd.testing.assert_frame_equal(merged, leadkit.activity(touches, by="consultant_id"))
 
 
 def test_merge_rejects_other_states():
-    visits = leadkit.showroom_state(visits_table())
-    touches = leadkit.activity_state(activity_touches())
-    with pytest.raises(ValueError, match=r"states\[1\]: not a showroom state"):
+    with pytest.deprecated_call():
+        visits = leadkit.showroom_state(visits_table())
+        touches = leadkit.activity_state(activity_touches())
+        hours = leadkit.showroom_state(visits_table(), by="hour")
+    with pytest.raises(ValueError, match=r"states\[1\]: not a showroom state"), \
+            pytest.deprecated_call():
         leadkit.showroom_merge([visits, touches])
-    with pytest.raises(ValueError, match="states: grouped by"):
-        leadkit.showroom_merge([visits, leadkit.showroom_state(visits_table(), by="hour")])
-    with pytest.raises(ValueError, match="nothing to merge"):
+    with pytest.raises(ValueError, match="states: grouped by"), pytest.deprecated_call():
+        leadkit.showroom_merge([visits, hours])
+    with pytest.raises(ValueError, match="nothing to merge"), pytest.deprecated_call():
         leadkit.activity_merge([])
