@@ -187,10 +187,8 @@ std::vector<std::string> ActivityState::methods() const {
 }
 
 ActivityCounts& ActivityState::At(
-    const std::vector<std::optional<std::string>>& key) {
-  auto [it, inserted] = groups_.try_emplace(report_internal::EncodeKey(key));
-  if (inserted) it->second.key = key;
-  return it->second.counts;
+    std::vector<std::optional<std::string>> key) {
+  return groups_[std::move(key)];
 }
 
 absl::Status ActivityState::Add(const Columns& touches, const Columns* leads,
@@ -328,6 +326,7 @@ absl::Status ActivityState::Add(const Columns& touches, const Columns* leads,
     auto& local = touched[static_cast<size_t>(k)];
     report_internal::LocalClock clock(zone);
     absl::flat_hash_set<Codes> distinct;
+    distinct.reserve(static_cast<size_t>(m / threads));
     absl::flat_hash_map<absl::string_view, int64_t> interned;
     Codes codes(parts.size());
     Codes with_lead(parts.size() + 1);
@@ -380,7 +379,24 @@ absl::Status ActivityState::Add(const Columns& touches, const Columns* leads,
     });
   }
 
-  // Into the state, keys as text.
+  // The threads' groups by their codes (the same dictionaries), then into the
+  // state with keys as text: each group converted once.
+  for (size_t k = 1; k < touched.size(); ++k) {
+    for (auto& [codes, tally] : touched[k]) {
+      ai::Tally& into = touched[0][codes];
+      if (into.by_method.empty()) into.by_method.assign(num_methods, 0);
+      into.contacts += tally.contacts;
+      into.leads_touched += tally.leads_touched;
+      for (size_t c = 0; c < num_methods; ++c) {
+        into.by_method[c] += tally.by_method[c];
+      }
+    }
+    touched[k] = {};
+  }
+  for (size_t k = 1; k < received.size(); ++k) {
+    for (const auto& [codes, count] : received[k]) received[0][codes] += count;
+    received[k] = {};
+  }
   for (const auto& used : seen) {
     for (size_t c = 0; c < used.size(); ++c) {
       const std::string& name = t.method->dictionary()[c];
@@ -392,6 +408,9 @@ absl::Status ActivityState::Add(const Columns& touches, const Columns* leads,
     }
   }
   has_new_leads_ |= leads != nullptr;
+  // Period texts are formatted once per period, not once per group.
+  std::vector<absl::flat_hash_map<int64_t, std::string>> period_texts(
+      parts.size());
   const auto text = [&](const Codes& codes, const Column* consultant) {
     std::vector<std::optional<std::string>> key(parts.size());
     for (size_t p = 0; p < parts.size(); ++p) {
@@ -404,30 +423,31 @@ absl::Status ActivityState::Add(const Columns& touches, const Columns* leads,
         case ai::Source::kDealer:
           key[p] = l.dealer->dictionary()[code];
           break;
-        case ai::Source::kPeriod:
-          key[p] = report_internal::PeriodText(parts[p].period, codes[p]);
+        case ai::Source::kPeriod: {
+          auto [it, fresh] = period_texts[p].try_emplace(codes[p]);
+          if (fresh) {
+            it->second = report_internal::PeriodText(parts[p].period, codes[p]);
+          }
+          key[p] = it->second;
           break;
+        }
       }
     }
     return key;
   };
-  for (const auto& local : touched) {
-    for (const auto& [codes, tally] : local) {
-      ActivityCounts counts;
-      counts.contacts = tally.contacts;
-      counts.leads_touched = tally.leads_touched;
-      for (size_t c = 0; c < tally.by_method.size(); ++c) {
-        if (tally.by_method[c] != 0) {
-          counts.by_method[t.method->dictionary()[c]] += tally.by_method[c];
-        }
+  groups_.reserve(groups_.size() + touched[0].size());
+  for (const auto& [codes, tally] : touched[0]) {
+    ActivityCounts& into = At(text(codes, t.consultant));
+    into.contacts += tally.contacts;
+    into.leads_touched += tally.leads_touched;
+    for (size_t c = 0; c < tally.by_method.size(); ++c) {
+      if (tally.by_method[c] != 0) {
+        into.by_method[t.method->dictionary()[c]] += tally.by_method[c];
       }
-      At(text(codes, t.consultant)).Merge(counts);
     }
   }
-  for (const auto& local : received) {
-    for (const auto& [codes, count] : local) {
-      At(text(codes, l.consultant)).new_leads += count;
-    }
+  for (const auto& [codes, count] : received[0]) {
+    At(text(codes, l.consultant)).new_leads += count;
   }
   return absl::OkStatus();
 }
@@ -445,9 +465,7 @@ absl::Status ActivityState::Merge(const ActivityState& other) {
   has_new_leads_ |= other.has_new_leads_;
   other_methods_.insert(other.other_methods_.begin(),
                         other.other_methods_.end());
-  for (const auto& [encoded, group] : other.groups_) {
-    At(group.key).Merge(group.counts);
-  }
+  for (const auto& [key, counts] : other.groups_) At(key).Merge(counts);
   return absl::OkStatus();
 }
 
@@ -462,12 +480,13 @@ std::string ActivityState::Serialize() const {
   PutInt(out, static_cast<int64_t>(other_methods_.size()));
   for (const std::string& method : other_methods_) PutString(out, method);
   PutInt(out, static_cast<int64_t>(groups_.size()));
-  for (const auto& [encoded, group] : groups_) {
-    for (const auto& part : group.key) {
+  for (const auto* entry : report_internal::Sorted(groups_)) {
+    const auto& [key, counts] = *entry;
+    for (const auto& part : key) {
       PutInt(out, part ? 1 : 0);
       if (part) PutString(out, *part);
     }
-    const ActivityCounts& c = group.counts;
+    const ActivityCounts& c = counts;
     PutInt(out, c.contacts);
     PutInt(out, c.leads_touched);
     PutInt(out, c.new_leads);
@@ -536,10 +555,10 @@ absl::StatusOr<ActivityState> ActivityState::Deserialize(
 std::vector<ActivityRow> ActivityState::Finalize() const {
   const std::vector<std::string> names = methods();
   std::vector<ActivityRow> rows;
-  for (const auto& [encoded, group] : groups_) {
+  rows.reserve(groups_.size());
+  for (const auto& [key, c] : groups_) {
     ActivityRow row;
-    row.key = group.key;
-    const ActivityCounts& c = group.counts;
+    row.key = key;
     row.contacts = c.contacts;
     row.leads_touched = c.leads_touched;
     row.new_leads = c.new_leads;
@@ -567,9 +586,9 @@ bool ActivityState::operator==(const ActivityState& other) const {
       groups_.size() != other.groups_.size()) {
     return false;
   }
-  for (const auto& [encoded, group] : groups_) {
-    const auto it = other.groups_.find(encoded);
-    if (it == other.groups_.end() || !(it->second.counts == group.counts)) {
+  for (const auto& [key, counts] : groups_) {
+    const auto it = other.groups_.find(key);
+    if (it == other.groups_.end() || !(it->second == counts)) {
       return false;
     }
   }

@@ -11,18 +11,6 @@
 
 namespace leadkit::report_internal {
 
-std::string EncodeKey(const GroupKey& key) {
-  std::string out;
-  for (const auto& part : key) {
-    if (part) {
-      absl::StrAppend(&out, "S", part->size(), ":", *part);
-    } else {
-      out += "N";
-    }
-  }
-  return out;
-}
-
 bool KeyLess(const GroupKey& a, const GroupKey& b,
              const std::vector<bool>& numeric) {
   for (size_t p = 0; p < a.size() && p < b.size(); ++p) {

@@ -12,6 +12,7 @@
 #ifndef LEADKIT_SRC_REPORT_INTERNAL_H_
 #define LEADKIT_SRC_REPORT_INTERNAL_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -36,14 +37,24 @@ using GroupKey = std::vector<std::optional<std::string>>;
 // or a period number), -1 for null.
 using Codes = absl::InlinedVector<int64_t, 4>;
 
-// The key as one string, unique per key: each part "N" (null) or
-// "S<length>:<text>".
-std::string EncodeKey(const GroupKey& key);
-
 // a before b: part by part, the null group last; a part whose `numeric` flag
 // is set compares as a non-negative number written without leading zeros.
 bool KeyLess(const GroupKey& a, const GroupKey& b,
              const std::vector<bool>& numeric);
+
+// The entries of a map keyed by GroupKey, sorted by key (KeyLess, text
+// order): states write their groups in this order, so equal states give equal
+// bytes.
+template <typename Map>
+std::vector<const typename Map::value_type*> Sorted(const Map& groups) {
+  std::vector<const typename Map::value_type*> out;
+  out.reserve(groups.size());
+  for (const auto& entry : groups) out.push_back(&entry);
+  std::sort(out.begin(), out.end(), [](const auto* a, const auto* b) {
+    return KeyLess(a->first, b->first, {});
+  });
+  return out;
+}
 
 // The kinds of local period a report groups by.
 enum class Period { kNone, kDay, kWeek, kMonth, kHour, kWeekday };

@@ -198,10 +198,7 @@ ShowroomState::ShowroomState(ShowroomOptions options)
 
 ShowroomCounts& ShowroomState::At(
     const std::vector<std::optional<std::string>>& key) {
-  auto [it, inserted] =
-      groups_.try_emplace(report_internal::EncodeKey(key));
-  if (inserted) it->second.key = key;
-  return it->second.counts;
+  return groups_[key];
 }
 
 absl::Status ShowroomState::Add(const Columns& visits, const Columns* leads,
@@ -361,9 +358,7 @@ absl::Status ShowroomState::Merge(const ShowroomState& other) {
         other.options_.time_zone, ")"));
   }
   has_won_ |= other.has_won_;
-  for (const auto& [encoded, group] : other.groups_) {
-    At(group.key).Merge(group.counts);
-  }
+  for (const auto& [key, counts] : other.groups_) At(key).Merge(counts);
   return absl::OkStatus();
 }
 
@@ -376,12 +371,13 @@ std::string ShowroomState::Serialize() const {
   PutString(out, options_.time_zone);
   PutInt(out, has_won_ ? 1 : 0);
   PutInt(out, static_cast<int64_t>(groups_.size()));
-  for (const auto& [encoded, group] : groups_) {
-    for (const auto& part : group.key) {
+  for (const auto* entry : report_internal::Sorted(groups_)) {
+    const auto& [key, counts] = *entry;
+    for (const auto& part : key) {
       PutInt(out, part ? 1 : 0);
       if (part) PutString(out, *part);
     }
-    const ShowroomCounts& c = group.counts;
+    const ShowroomCounts& c = counts;
     for (int64_t value : {c.visits, c.with_contact, c.effective, c.stayed,
                           c.stay_seconds, c.won}) {
       PutInt(out, value);
@@ -440,24 +436,22 @@ std::vector<ShowroomRow> ShowroomState::Finalize(int top_models) const {
     ShowroomCounts counts;
     std::vector<std::pair<int64_t, std::string>> models;  // -visits, name
   };
-  std::map<std::string, Total> totals;
-  if (parts == 0) totals.try_emplace("");  // one row when not grouped
-  for (const auto& [encoded, group] : groups_) {
-    std::vector<std::optional<std::string>> key(group.key.begin(),
-                                                group.key.begin() +
-                                                    static_cast<long>(parts));
-    auto [it, inserted] =
-        totals.try_emplace(report_internal::EncodeKey(key));
-    if (inserted) it->second.row.key = std::move(key);
-    it->second.counts.Merge(group.counts);
-    if (group.key.back()) {
-      it->second.models.emplace_back(-group.counts.visits, *group.key.back());
+  absl::flat_hash_map<std::vector<std::optional<std::string>>, Total> totals;
+  if (parts == 0) totals.try_emplace(std::vector<std::optional<std::string>>{});  // one row
+  for (const auto& [group_key, counts] : groups_) {
+    std::vector<std::optional<std::string>> key(
+        group_key.begin(), group_key.begin() + static_cast<long>(parts));
+    Total& total = totals[key];
+    total.counts.Merge(counts);
+    if (group_key.back()) {
+      total.models.emplace_back(-counts.visits, *group_key.back());
     }
   }
   std::vector<ShowroomRow> rows;
   rows.reserve(totals.size());
-  for (auto& [encoded, total] : totals) {
+  for (auto& [key, total] : totals) {
     ShowroomRow& row = total.row;
+    row.key = key;
     const ShowroomCounts& c = total.counts;
     using report_internal::Ratio;
     row.visits = c.visits;
@@ -494,9 +488,9 @@ bool ShowroomState::operator==(const ShowroomState& other) const {
       groups_.size() != other.groups_.size()) {
     return false;
   }
-  for (const auto& [encoded, group] : groups_) {
-    const auto it = other.groups_.find(encoded);
-    if (it == other.groups_.end() || !(it->second.counts == group.counts)) {
+  for (const auto& [key, counts] : groups_) {
+    const auto it = other.groups_.find(key);
+    if (it == other.groups_.end() || !(it->second == counts)) {
       return false;
     }
   }

@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -113,16 +114,14 @@ class ActivityState {
   bool operator==(const ActivityState& other) const;
 
  private:
-  struct Group {
-    std::vector<std::optional<std::string>> key;
-    ActivityCounts counts;
-  };
-  ActivityCounts& At(const std::vector<std::optional<std::string>>& key);
+  ActivityCounts& At(std::vector<std::optional<std::string>> key);
 
   ActivityOptions options_;
   bool has_new_leads_ = false;
   std::set<std::string> other_methods_;  // seen, not in kActivityMethods
-  std::map<std::string, Group> groups_;  // by encoded key
+  // By key (one value per by column).
+  absl::flat_hash_map<std::vector<std::optional<std::string>>, ActivityCounts>
+      groups_;
 };
 
 }  // namespace leadkit

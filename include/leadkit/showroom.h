@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -112,15 +113,13 @@ class ShowroomState {
   bool operator==(const ShowroomState& other) const;
 
  private:
-  struct Group {
-    std::vector<std::optional<std::string>> key;  // by..., then the model
-    ShowroomCounts counts;
-  };
   ShowroomCounts& At(const std::vector<std::optional<std::string>>& key);
 
   ShowroomOptions options_;
   bool has_won_ = false;
-  std::map<std::string, Group> groups_;  // by encoded key
+  // By key (by..., then the model asked about).
+  absl::flat_hash_map<std::vector<std::optional<std::string>>, ShowroomCounts>
+      groups_;
 };
 
 }  // namespace leadkit
