@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "lead_batch.h"
+#include "leadkit/cadence.h"
 #include "leadkit/internal/status_macros.h"
 #include "leadkit/lead.h"
 #include "report_internal.h"
@@ -109,7 +110,6 @@ absl::StatusOr<Leads> ReadLeads(const Columns& leads, Instant as_of) {
   }
   const std::span<const absl::string_view> statuses =
       FindLeadField("status")->values;
-  const int64_t cut = as_of.time_since_epoch().count();
   for (int64_t r = 0; r < n; ++r) {
     if (status == nullptr || status->IsNull(r)) continue;  // null: open
     const absl::string_view value = status->ViewAt(r);
@@ -118,10 +118,14 @@ absl::StatusOr<Leads> ReadLeads(const Columns& leads, Instant as_of) {
           "leads.status: ", RowLabel(ids, "lead_id", r), " has ",
           Quoted(value), "; expected one of ", absl::StrJoin(statuses, ", ")));
     }
-    // A win without its time has happened by any as_of.
-    out.won[static_cast<size_t>(r)] =
-        value == "won" && (won_at == nullptr || won_at->IsNull(r) ||
-                           won_at->data<int64_t>()[r] <= cut);
+    if (value != "won") continue;
+    // Won by as_of: the cadence's rule (StatusAt), from the lead's won_at.
+    LeadFacts lead;
+    lead.status = LeadStatus::kWon;
+    if (won_at != nullptr && !won_at->IsNull(r)) {
+      lead.won_at = Instant(std::chrono::seconds(won_at->data<int64_t>()[r]));
+    }
+    out.won[static_cast<size_t>(r)] = StatusAt(lead, as_of) == LeadStatus::kWon;
   }
   return out;
 }
