@@ -25,19 +25,24 @@ py::dict FinalizeToDict(const ActivityState& state) {
   py::array_t<int64_t> contacts(n), touched(n), new_leads(n);
   std::vector<py::array_t<int64_t>> by_method;
   for (size_t k = 0; k < methods.size(); ++k) by_method.emplace_back(n);
-  py::list keys;
+  py::list keys(n);
+  int64_t* contact = contacts.mutable_data();
+  int64_t* lead = touched.mutable_data();
+  int64_t* fresh = new_leads.mutable_data();
+  std::vector<int64_t*> method;
+  for (auto& a : by_method) method.push_back(a.mutable_data());
   for (py::ssize_t i = 0; i < n; ++i) {
     const ActivityRow& r = rows[static_cast<size_t>(i)];
     py::tuple key(r.key.size());
     for (size_t p = 0; p < r.key.size(); ++p) {
       key[p] = r.key[p] ? py::object(py::str(*r.key[p])) : py::none();
     }
-    keys.append(key);
-    contacts.mutable_at(i) = r.contacts;
-    touched.mutable_at(i) = r.leads_touched;
-    new_leads.mutable_at(i) = r.new_leads;
+    keys[static_cast<size_t>(i)] = std::move(key);
+    contact[i] = r.contacts;
+    lead[i] = r.leads_touched;
+    fresh[i] = r.new_leads;
     for (size_t k = 0; k < methods.size(); ++k) {
-      by_method[k].mutable_at(i) = r.contacts_by_method[k];
+      method[k][i] = r.contacts_by_method[k];
     }
   }
   py::dict out;

@@ -554,29 +554,26 @@ absl::StatusOr<ActivityState> ActivityState::Deserialize(
 
 std::vector<ActivityRow> ActivityState::Finalize() const {
   const std::vector<std::string> names = methods();
+  absl::flat_hash_map<absl::string_view, size_t> column_of;
+  for (size_t k = 0; k < names.size(); ++k) column_of[names[k]] = k;
   std::vector<ActivityRow> rows;
   rows.reserve(groups_.size());
-  for (const auto& [key, c] : groups_) {
-    ActivityRow row;
+  for (const auto* entry : report_internal::Sorted(groups_)) {
+    const auto& [key, c] = *entry;
+    ActivityRow& row = rows.emplace_back();
     row.key = key;
     row.contacts = c.contacts;
     row.leads_touched = c.leads_touched;
     row.new_leads = c.new_leads;
-    for (const std::string& name : names) {
-      const auto it = c.by_method.find(name);
-      row.contacts_by_method.push_back(it == c.by_method.end() ? 0
-                                                               : it->second);
+    row.contacts_by_method.assign(names.size(), 0);
+    for (const auto& [method, n] : c.by_method) {
+      row.contacts_by_method[column_of.at(method)] = n;
     }
-    rows.push_back(std::move(row));
   }
   if (rows.empty() && options_.by.empty()) {  // one row when not grouped
     rows.push_back(ActivityRow{
         .contacts_by_method = std::vector<int64_t>(names.size(), 0)});
   }
-  std::sort(rows.begin(), rows.end(),
-            [](const ActivityRow& a, const ActivityRow& b) {
-              return report_internal::KeyLess(a.key, b.key, {});
-            });
   return rows;
 }
 

@@ -50,8 +50,9 @@ std::vector<const typename Map::value_type*> Sorted(const Map& groups) {
   std::vector<const typename Map::value_type*> out;
   out.reserve(groups.size());
   for (const auto& entry : groups) out.push_back(&entry);
-  std::sort(out.begin(), out.end(), [](const auto* a, const auto* b) {
-    return KeyLess(a->first, b->first, {});
+  const std::vector<bool> text_order;
+  std::sort(out.begin(), out.end(), [&](const auto* a, const auto* b) {
+    return KeyLess(a->first, b->first, text_order);
   });
   return out;
 }
