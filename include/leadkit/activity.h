@@ -91,8 +91,8 @@ class ActivityState {
   // status, dealer_id, consultant_id), each lead's touches all in this batch.
   // A touch of a lead not in `leads` is an error. Touches and leads received
   // after as_of are left out. `include` (when given; one flag per LEAD row:
-  // the scope applies to the leads' dealers) leaves out the leads with a zero
-  // and their touches. Bad input is InvalidArgument naming the table, column,
+  // the scope applies to the leads' dealers, e.g. ScopeMask(scope, leads,
+  // &dealers) of scope.h) leaves out the leads with a zero and their touches. Bad input is InvalidArgument naming the table, column,
   // row, its lead_id and the value. `threads` > 1 splits the work over
   // threads (the same state for any number).
   absl::Status Add(const Columns& touches, const Columns* leads, Instant as_of,

@@ -89,7 +89,8 @@ class ShowroomState {
   // dealer_id, arrived_at (required), left_at, lead_id, consultant_id, model,
   // effective (bools). `leads` (may be null): lead_id (unique), status,
   // won_at; a visit naming a lead not in it is an error. Rows with a zero in
-  // `include` (when given; one flag per visit) are out of scope. Bad input is
+  // `include` (when given; one flag per visit, e.g. ScopeMask(scope, visits,
+  // &dealers) of scope.h) are out of scope. Bad input is
   // InvalidArgument naming the table, column, row, its visit_id and the value.
   // `threads` > 1 splits the visits over threads (the same state for any
   // number).
