@@ -6,9 +6,6 @@ calls the engine and builds the DataFrame from its columns. The classes :class:`
 and :class:`ActivityState` add batches, merge (``+``), go to bytes and back, and finalize to
 the report; ``showroom_state / _merge / _finalize`` and ``activity_state / _merge /
 _finalize`` remain as deprecated aliases.
-
-The helpers at the top (local times, string columns, statuses, grouping with null keys) are
-shared with ``_breakdowns``.
 """
 
 from __future__ import annotations
@@ -17,7 +14,7 @@ import datetime as _dt
 import functools
 import warnings
 import zoneinfo
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -25,15 +22,9 @@ import pandas as pd
 from . import _core, _frames
 from ._kpis import Scope
 
-#: Lead statuses and lost-review values (docs/data.md).
-STATUSES = _frames.LEAD_FIELD_VALUES["status"]
-REVIEWS = _frames.LEAD_FIELD_VALUES["lost_review"]
-#: The contact methods that always get a ``contacts_<method>`` column (001 §3.2).
-METHODS = ("phone", "wechat", "sms", "email", "visit", "event")
-
-# A stand-in for a null key while grouping: sorts after every real string, so the null group
-# comes last; never shown to callers.
-_NULL = "\U0010ffff"
+#: The contact methods that always get a ``contacts_<method>`` column (001 §3.2; C++
+#: ``kActivityMethods``).
+METHODS = tuple(_core.ActivityState([], "UTC").methods)
 
 
 # --- shared helpers -------------------------------------------------------------------------
@@ -68,223 +59,6 @@ def own_zone(series: pd.Series, table: str, column: str):
     return None
 
 
-def local_times(frame: pd.DataFrame, column: str, table: str, *, id_column: str | None,
-                tz=None, zone=None, required: bool = False) -> pd.Series:
-    """`frame[column]` as aware times in the local zone: `zone` if given, else `tz`, else the
-    values' own zone. Naive values are read as wall times of `tz` (required for them). Null
-    stays NaT; with `required`, a null is an error naming the row. An absent column is all
-    NaT."""
-    n = len(frame)
-    if column not in frame.columns:
-        return pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns, UTC]")
-    labels = _frames.RowLabels(frame, id_column)
-    _, _, seconds, valid, _ = _frames.column_spec(frame, column, "instant", table=table,
-                                                  labels=labels, tz=tz)
-    valid = valid.astype(bool)
-    if required and not valid.all():
-        position = int(np.flatnonzero(~valid)[0])
-        raise ValueError(f"{table}.{column}: {labels(position)} has no time (null)")
-    local = zone if zone is not None else tz
-    if local is None:
-        local = own_zone(frame[column], table, column) or "UTC"
-    stamps = pd.Series(pd.to_datetime(np.where(valid, seconds, 0), unit="s", utc=True))
-    return stamps.where(valid).dt.tz_convert(local)
-
-
-def strings(frame: pd.DataFrame, column: str, table: str, id_column: str | None) -> pd.Series:
-    """A string column as object values with None for null, checked to hold only strings;
-    an absent column is all None."""
-    if column not in frame.columns:
-        return pd.Series([None] * len(frame), dtype=object)
-    labels = _frames.RowLabels(frame, id_column)
-    _frames.column_spec(frame, column, "string", table=table, labels=labels)
-    series = frame[column]
-    return pd.Series(series.astype(object).where(series.notna().to_numpy(), None).to_numpy(),
-                     dtype=object)
-
-
-def booleans(frame: pd.DataFrame, column: str, table: str, id_column: str | None) -> np.ndarray:
-    """True where the column says true; null and absent read as false."""
-    if column not in frame.columns:
-        return np.zeros(len(frame), dtype=bool)
-    labels = _frames.RowLabels(frame, id_column)
-    _, _, values, valid, _ = _frames.column_spec(frame, column, "bool", table=table,
-                                                 labels=labels)
-    values = values.astype(bool)
-    return values if valid is None else values & valid.astype(bool)
-
-
-def one_of(values: pd.Series, allowed: Sequence[str], table: str, column: str,
-           frame: pd.DataFrame, id_column: str | None) -> None:
-    """Every non-null value is one of `allowed`; else names the first row that is not."""
-    bad = (values.notna() & ~values.isin(allowed)).to_numpy()
-    if bad.any():
-        position = int(np.flatnonzero(bad)[0])
-        labels = _frames.RowLabels(frame, id_column)
-        raise ValueError(f"{table}.{column}: {labels(position)} has "
-                         f"{_frames.show(column, values.iloc[position])}; expected one of "
-                         f"{', '.join(allowed)}")
-
-
-def unique_ids(frame: pd.DataFrame, table: str, column: str) -> pd.Series:
-    """The id column, present, non-null, string and unique."""
-    ids = _frames.require_ids(frame, table, column)
-    values = strings(frame, column, table, column)
-    duplicated = values.duplicated().to_numpy()
-    if duplicated.any():
-        position = int(np.flatnonzero(duplicated)[0])
-        raise ValueError(f"{table}.{column}: {values.iloc[position]!r} is given twice "
-                         f"(row {position})")
-    return pd.Series(ids.to_numpy(), dtype=object)
-
-
-def lead_frame(leads: Any, required: Sequence[str] = ("lead_id",)) -> pd.DataFrame:
-    """The leads table, with unique ids and known statuses."""
-    frame = _frames.as_frame(leads, "leads")
-    _frames.require_columns(frame, "leads", required)
-    unique_ids(frame, "leads", "lead_id")
-    one_of(strings(frame, "status", "leads", "lead_id"), STATUSES, "leads", "status", frame,
-           "lead_id")
-    return frame
-
-
-def status_of(frame: pd.DataFrame) -> pd.Series:
-    """Each lead's status, null read as ``open``."""
-    return strings(frame, "status", "leads", "lead_id").fillna("open")
-
-
-def ordering(keys: Sequence[str], orders: Mapping[str, Sequence[str]] | None):
-    return {k: list(v) for k, v in (orders or {}).items() if k in keys}
-
-
-def sum_by(frame: pd.DataFrame, keys: Sequence[str], counts: Sequence[str],
-           orders: Mapping[str, Sequence[str]] | None = None) -> pd.DataFrame:
-    """`counts` summed per group of `keys`, in sorted group order; a null key is a group of
-    its own, sorted last. `orders` gives, per key, the order of its values when it is not the
-    natural one (age bands). With no keys: one row of totals."""
-    keys, counts = list(keys), list(counts)
-    if not keys:
-        return pd.DataFrame({c: [frame[c].sum()] for c in counts}).astype(
-            {c: frame[c].dtype for c in counts})
-    orders = ordering(keys, orders)
-    work = frame[keys + counts].copy()
-    for key in keys:
-        column = work[key]
-        if key in orders:
-            position = {label: i for i, label in enumerate(orders[key])}
-            mapped = column.map(position)
-            unknown = column.notna() & mapped.isna()
-            if unknown.any():
-                raise ValueError(f"{key}: value {column[unknown].iloc[0]!r} is not one of "
-                                 f"{orders[key]!r}")
-            work[key] = mapped.fillna(len(position)).astype(np.int64)
-        elif column.dtype == object or isinstance(column.dtype, pd.StringDtype):
-            work[key] = column.astype(object).where(column.notna(), _NULL)
-    out = work.groupby(keys, sort=True)[counts].sum().reset_index()
-    for key in keys:
-        if key in orders:
-            labels = np.array([*orders[key], None], dtype=object)
-            out[key] = pd.Series(labels[out[key].to_numpy()], dtype=object)
-        elif out[key].dtype == object or isinstance(out[key].dtype, pd.StringDtype):
-            out[key] = pd.Series(out[key].astype(object).to_numpy(), dtype=object).where(
-                out[key].to_numpy() != _NULL, None)
-    return out
-
-
-#: The count columns of every report's state; any other state column is a group key.
-_COUNT_COLUMNS = frozenset({
-    "visits", "with_contact", "effective", "stayed", "stay_seconds", "won", "contacts",
-    "leads_touched", "new_leads", "lost", "approved", "rejected", "pending", "review_null",
-    "leads", "invalid"})
-
-
-def is_count(column: str) -> bool:
-    return column in _COUNT_COLUMNS or column.startswith("contacts_")
-
-
-def state_keys(state: pd.DataFrame) -> list[str]:
-    """The group columns of a state, in order."""
-    return [c for c in state.columns if not is_count(c)]
-
-
-def merge_states(states: Iterable[pd.DataFrame]) -> pd.DataFrame:
-    """Merges states of one report, in any order and any grouping of batches: concatenates
-    them and sums the counts per group. The states must group by the same columns; a count
-    one state lacks (a contact method it never saw) is 0 there."""
-    states = list(states)
-    if not states:
-        raise ValueError("states: nothing to merge (an empty list)")
-    keys = state_keys(states[0])
-    counts = [c for c in states[0].columns if is_count(c)]
-    for state in states[1:]:
-        if state_keys(state) != keys:
-            raise ValueError(f"states: grouped by {keys!r} and by "
-                             f"{state_keys(state)!r}")
-        counts += [c for c in state.columns if is_count(c) and c not in counts]
-    filled = [s.reindex(columns=[*keys, *counts]) for s in states]
-    combined = pd.concat(filled, ignore_index=True)
-    combined[counts] = combined[counts].fillna(0).astype(np.int64)
-    return sum_by(combined, keys, counts)
-
-
-def group_ids(frame: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
-    """Per row, a number naming its group of `keys` (null keys a group of their own); all
-    zeros with no keys."""
-    keys = list(keys)
-    if not keys:
-        return np.zeros(len(frame), dtype=np.int64)
-    filled = frame[keys].astype(object).where(frame[keys].notna(), _NULL)
-    return filled.groupby(keys, sort=False).ngroup().to_numpy()
-
-
-def merge_kind(states: Iterable[pd.DataFrame], marker: str, report: str) -> list[pd.DataFrame]:
-    """The states, each checked to be a DataFrame state of `report` (it has `marker`)."""
-    if isinstance(states, pd.DataFrame):
-        raise TypeError(f"{report}: expected a list of states, got one DataFrame")
-    states = list(states)
-    for position, state in enumerate(states):
-        if not isinstance(state, pd.DataFrame) or marker not in state.columns:
-            raise ValueError(f"states[{position}]: not a {report} state")
-    return states
-
-
-def ratio(numerator, denominator) -> np.ndarray:
-    """numerator / denominator as floats; NaN where the denominator is 0."""
-    num = np.asarray(numerator, dtype=np.float64)
-    den = np.asarray(denominator, dtype=np.float64)
-    out = np.full(num.shape, np.nan)
-    np.divide(num, den, out=out, where=den != 0)
-    return out
-
-
-def period(local: pd.Series, kind: str) -> pd.Series:
-    """Local times as ``day`` (YYYY-MM-DD), ``week`` (ISO YYYY-Www), ``month`` (YYYY-MM),
-    ``hour`` (0-23) or ``weekday`` (ISO 1 = Monday ... 7 = Sunday); null stays null. Labels
-    are formatted once per distinct day or month, not per row."""
-    present = local.notna().to_numpy()
-    wall = local.dt.tz_localize(None).to_numpy()       # local wall times, NaT for null
-    if kind in ("hour", "weekday"):
-        if kind == "hour":
-            values = wall.astype("datetime64[h]").astype(np.int64) % 24
-        else:  # 1970-01-01 was a Thursday (ISO 4)
-            values = (wall.astype("datetime64[D]").astype(np.int64) + 3) % 7 + 1
-        if present.all():
-            return pd.Series(values, dtype=np.int64)
-        return pd.Series(pd.arrays.IntegerArray(values, ~present))
-    unit = "M" if kind == "month" else "D"
-    uniques, inverse = np.unique(wall[present].astype(f"datetime64[{unit}]"),
-                                 return_inverse=True)
-    if kind == "week":
-        iso = pd.DatetimeIndex(uniques).isocalendar()
-        labels = np.array([f"{y}-W{w:02d}" for y, w in zip(iso["year"], iso["week"])],
-                          dtype=object)
-    else:
-        labels = np.datetime_as_string(uniques, unit=unit).astype(object)
-    values = np.full(len(local), None, dtype=object)
-    values[present] = labels[inverse] if len(uniques) else []
-    return pd.Series(values, dtype=object)
-
-
 # --- engine calls shared by both reports ----------------------------------------------------
 
 def zone_name(zone: Any) -> str:
@@ -316,8 +90,8 @@ def _as_of(as_of: Any, tz, *specs) -> int:
     they hold none) — never the machine's clock."""
     if as_of is not None:
         return _frames.instant_seconds(as_of, "as_of", tz)
-    latest = [t for t in (_frames.latest_instant(s) for s in specs if s) if t is not None]
-    return max(latest) if latest else int(np.iinfo(np.int64).max)
+    latest = _frames.latest_instant([spec for table in specs for spec in table])
+    return int(np.iinfo(np.int64).max) if latest is None else latest
 
 
 def _threads(threads: Any) -> int:
