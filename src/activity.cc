@@ -310,14 +310,8 @@ absl::Status ActivityState::Add(const Columns& touches, const Columns* leads,
                      Quoted(t.lead->ViewAt(r)), ", which is not in leads"));
   }
 
-  // Touches by as_of of leads in scope, each thread the leads of its share
-  // (so that a lead's touches are all in one thread's distinct count).
+  // Touches by as_of of leads in scope, each thread the groups of its share.
   const int64_t cut = as_of.time_since_epoch().count();
-  const auto share = [&](int64_t r) -> uint64_t {
-    if (leads != nullptr) return static_cast<uint64_t>(lead_of[r]);
-    if (by_code) return static_cast<uint64_t>(t.lead->data<int32_t>()[r]);
-    return absl::Hash<absl::string_view>()(t.lead->ViewAt(r));
-  };
   std::vector<absl::flat_hash_map<Codes, ai::Tally>> touched(
       static_cast<size_t>(threads));
   std::vector<absl::flat_hash_map<Codes, int64_t>> received(
@@ -337,12 +331,15 @@ absl::Status ActivityState::Add(const Columns& touches, const Columns* leads,
       const int64_t lead = leads == nullptr ? -1 : lead_of[static_cast<size_t>(r)];
       if (lead >= 0 && !include.empty() && include[static_cast<size_t>(lead)] == 0)
         continue;
-      if (threads > 1 && share(r) % static_cast<uint64_t>(threads) !=
+      ai::KeyCodes(parts, t.consultant, r, l.dealer, lead, at[r], clock,
+                   codes);
+      // Each thread counts the groups of its share: a group's touches, and
+      // so its distinct leads, all in one thread.
+      if (threads > 1 && absl::Hash<Codes>()(codes) %
+                                 static_cast<uint64_t>(threads) !=
                              static_cast<uint64_t>(k)) {
         continue;
       }
-      ai::KeyCodes(parts, t.consultant, r, l.dealer, lead, at[r], clock,
-                   codes);
       ai::Tally& tally = local[codes];
       if (tally.by_method.empty()) tally.by_method.assign(num_methods, 0);
       ++tally.contacts;
@@ -379,8 +376,9 @@ absl::Status ActivityState::Add(const Columns& touches, const Columns* leads,
     });
   }
 
-  // The threads' groups by their codes (the same dictionaries), then into the
-  // state with keys as text: each group converted once.
+  // The threads' groups by their codes (the same dictionaries; the touches'
+  // groups of two threads never meet), then into the state with keys as
+  // text: each group converted once.
   for (size_t k = 1; k < touched.size(); ++k) {
     for (auto& [codes, tally] : touched[k]) {
       ai::Tally& into = touched[0][codes];
