@@ -81,7 +81,10 @@ static_assert(sizeof(GroupedTouch) == 16);
 class LeadRowReader {
  public:
   // Resolves the columns and their dictionaries and classifies the leads.
-  static absl::StatusOr<LeadRowReader> Make(const Policy& policy,
+  // Without a policy (nullptr: a report that reads no grades) the leads'
+  // grade, channel and model and the touches' grade_after are not read, and
+  // LeadFacts::grade is -1.
+  static absl::StatusOr<LeadRowReader> Make(const Policy* policy,
                                             const Columns& leads,
                                             const Columns& touches);
 
@@ -452,6 +455,17 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(
     const Policy& policy, const Columns& leads, const Columns& touches,
     Instant as_of, const Reject& reject, std::span<const uint8_t> include = {},
     int threads = 1, const WithIds& with_ids = {});
+
+// As above, without a policy, for reports that read no grades (follow-up
+// effectiveness): the leads' grade, channel and model and the touches'
+// grade_after are neither read nor checked; LeadFacts::grade and
+// GroupedTouch::grade_after are -1.
+absl::StatusOr<LeadBatch> ReadLeadBatch(const Columns& leads,
+                                        const Columns& touches, Instant as_of,
+                                        const Reject& reject,
+                                        std::span<const uint8_t> include = {},
+                                        int threads = 1,
+                                        const WithIds& with_ids = {});
 
 }  // namespace leadkit::cadence_internal
 
