@@ -54,6 +54,7 @@ void RegisterCalendar(py::module_& m);
 void RegisterCadence(py::module_& m);
 void RegisterKpi(py::module_& m);
 void RegisterAudit(py::module_& m);
+void RegisterEffectiveness(py::module_& m);
 void RegisterRouting(py::module_& m);
 void RegisterScope(py::module_& m);
 void RegisterLostAnalysis(py::module_& m);

@@ -10,6 +10,7 @@ PYBIND11_MODULE(_core, m) {
   leadkit::python::RegisterCadence(m);
   leadkit::python::RegisterKpi(m);
   leadkit::python::RegisterAudit(m);
+  leadkit::python::RegisterEffectiveness(m);
   leadkit::python::RegisterRouting(m);
   leadkit::python::RegisterScope(m);
   leadkit::python::RegisterLostAnalysis(m);

@@ -102,7 +102,9 @@ class Mixes {
  public:
   explicit Mixes(std::span<const std::string> dictionary) {
     std::vector<int32_t> order(dictionary.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int32_t>(i);
+    for (size_t i = 0; i < order.size(); ++i) {
+      order[i] = static_cast<int32_t>(i);
+    }
     std::sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
       return dictionary[static_cast<size_t>(a)] <
              dictionary[static_cast<size_t>(b)];
@@ -420,7 +422,9 @@ std::vector<EffectivenessRow> EffectivenessState::Finalize() const {
         .group = name, .leads = c.leads, .won = c.won, .touches = c.touches};
   };
   if (options_.view == EffectivenessView::kMethodMix) {
-    for (const auto& [name, counts] : groups_) rows.push_back(row(name, counts));
+    for (const auto& [name, counts] : groups_) {
+      rows.push_back(row(name, counts));
+    }
     return rows;
   }
   for (const std::string& label : IntervalLabels(options_.interval_buckets)) {
