@@ -332,10 +332,6 @@ std::optional<Problem> LeadRowReader::Lead(int64_t row, LeadFacts& f) const {
   return std::nullopt;
 }
 
-std::optional<int> LeadRowReader::GradeAfter(int64_t t) const {
-  return Mapped(grade_after_, grade_after_of_, t);
-}
-
 LeadFacts LeadBatch::Facts(int64_t row) const {
   LeadFacts f;
   reader.Lead(row, f);

@@ -116,8 +116,12 @@ class LeadRowReader {
     return a.grade_after < b.grade_after;
   }
   // Touch row `t`'s grade_after: nullopt when null, -1 when not one of the
-  // policy's grades.
-  std::optional<int> GradeAfter(int64_t t) const;
+  // policy's grades. Inline: called for every touch, mostly of a batch
+  // without the column.
+  std::optional<int> GradeAfter(int64_t t) const {
+    if (grade_after_ == nullptr) return std::nullopt;
+    return Mapped(grade_after_, grade_after_of_, t);
+  }
 
   const Column* ids() const { return ids_; }
   const Column* dealer() const { return dealer_; }  // leads.dealer_id
