@@ -177,7 +177,7 @@ void LeadRows::Find(int64_t begin, int64_t end, IdIndex::Entry* out) const {
   }
 }
 
-absl::StatusOr<LeadRowReader> LeadRowReader::Make(const Policy& policy,
+absl::StatusOr<LeadRowReader> LeadRowReader::Make(const Policy* policy,
                                                   const Columns& leads,
                                                   const Columns& touches) {
   constexpr ColumnType kCode = ColumnType::kCode;
@@ -198,12 +198,16 @@ absl::StatusOr<LeadRowReader> LeadRowReader::Make(const Policy& policy,
                            Read(leads, "leads", "status", kCode, false));
   LEADKIT_ASSIGN_OR_RETURN(r.review_,
                            Read(leads, "leads", "lost_review", kCode, false));
-  LEADKIT_ASSIGN_OR_RETURN(r.grade_,
-                           Read(leads, "leads", "grade", kCode, false));
-  LEADKIT_ASSIGN_OR_RETURN(r.channel_,
-                           Read(leads, "leads", "channel", kCode, false));
-  LEADKIT_ASSIGN_OR_RETURN(r.model_,
-                           Read(leads, "leads", "model", kCode, false));
+  // Grades, the callback channels and the campaigns are the policy's: without
+  // one, their columns are not read.
+  if (policy != nullptr) {
+    LEADKIT_ASSIGN_OR_RETURN(r.grade_,
+                             Read(leads, "leads", "grade", kCode, false));
+    LEADKIT_ASSIGN_OR_RETURN(r.channel_,
+                             Read(leads, "leads", "channel", kCode, false));
+    LEADKIT_ASSIGN_OR_RETURN(r.model_,
+                             Read(leads, "leads", "model", kCode, false));
+  }
   LEADKIT_ASSIGN_OR_RETURN(
       r.birthday_, Read(leads, "leads", "birthday", ColumnType::kDate, false));
   LEADKIT_ASSIGN_OR_RETURN(r.dealer_,
@@ -213,14 +217,18 @@ absl::StatusOr<LeadRowReader> LeadRowReader::Make(const Policy& policy,
                            Read(touches, "touches", "at", kTime, true));
   LEADKIT_ASSIGN_OR_RETURN(r.method_,
                            Read(touches, "touches", "method", kCode, true));
-  LEADKIT_ASSIGN_OR_RETURN(
-      r.grade_after_, Read(touches, "touches", "grade_after", kCode, false));
+  if (policy != nullptr) {
+    LEADKIT_ASSIGN_OR_RETURN(
+        r.grade_after_, Read(touches, "touches", "grade_after", kCode, false));
+  }
 
   // LeadStatus and LostReview (after kNone) follow the catalogue's order.
   r.status_of_ = CodeIndex(r.status_, FindLeadField("status")->values);
   r.review_of_ = CodeIndex(r.review_, FindLeadField("lost_review")->values);
-  const std::vector<absl::string_view> grade_names(policy.grades().begin(),
-                                                   policy.grades().end());
+  std::vector<absl::string_view> grade_names;
+  if (policy != nullptr) {
+    grade_names.assign(policy->grades().begin(), policy->grades().end());
+  }
   r.grade_of_ = CodeIndex(r.grade_, grade_names);
   r.grade_after_of_ = CodeIndex(r.grade_after_, grade_names);
   // Grouped touches keep method codes and grades in 16 bits.
@@ -243,12 +251,13 @@ absl::StatusOr<LeadRowReader> LeadRowReader::Make(const Policy& policy,
     r.method_rank_[static_cast<size_t>(by_name[place])] =
         static_cast<int32_t>(place);
   }
-  const auto& callback_channels = policy.cadence().callback_channels;
+  if (policy == nullptr) return r;  // no grades to classify
+  const auto& callback_channels = policy->cadence().callback_channels;
   const std::vector<absl::string_view> callback_names(callback_channels.begin(),
                                                       callback_channels.end());
   r.callback_of_ = CodeIndex(r.channel_, callback_names);
   if (r.model_ != nullptr) {
-    const auto& campaigns = policy.cadence().campaigns;
+    const auto& campaigns = policy->cadence().campaigns;
     for (const std::string& m : r.model_->dictionary()) {
       std::vector<int>& list = r.campaigns_of_.emplace_back();
       for (size_t k = 0; k < campaigns.size(); ++k) {
@@ -261,7 +270,7 @@ absl::StatusOr<LeadRowReader> LeadRowReader::Make(const Policy& policy,
   const auto n = static_cast<size_t>(leads.num_rows());
   r.classified_.resize(n);
   std::vector<int32_t> rules(n);
-  LEADKIT_RETURN_IF_ERROR(ClassifyBatch(policy, leads, r.classified_, rules));
+  LEADKIT_RETURN_IF_ERROR(ClassifyBatch(*policy, leads, r.classified_, rules));
   return r;
 }
 
@@ -309,7 +318,7 @@ std::optional<Problem> LeadRowReader::Lead(int64_t row, LeadFacts& f) const {
   }
   if (status) f.status = static_cast<LeadStatus>(*status);
   if (review) f.lost_review = static_cast<LostReview>(*review + 1);
-  f.grade = grade.value_or(classified_[r]);
+  f.grade = grade.value_or(classified_.empty() ? -1 : classified_[r]);
   f.callback_channel = Mapped(channel_, callback_of_, row).value_or(-1) >= 0;
   if (model_ != nullptr && !model_->IsNull(row)) {
     f.campaigns =
@@ -321,10 +330,6 @@ std::optional<Problem> LeadRowReader::Lead(int64_t row, LeadFacts& f) const {
     f.birthday = date::month_day(ymd.month(), ymd.day());
   }
   return std::nullopt;
-}
-
-std::optional<int> LeadRowReader::GradeAfter(int64_t t) const {
-  return Mapped(grade_after_, grade_after_of_, t);
 }
 
 LeadFacts LeadBatch::Facts(int64_t row) const {
@@ -344,12 +349,14 @@ void LeadBatch::TouchesOf(int64_t row, std::vector<TouchFacts>& out) const {
   }
 }
 
-absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
-                                        const Columns& leads,
-                                        const Columns& touches, Instant as_of,
-                                        const Reject& reject,
-                                        std::span<const uint8_t> include,
-                                        int threads, const WithIds& with_ids) {
+namespace {
+
+// ReadLeadBatch, with a policy or (nullptr) without.
+absl::StatusOr<LeadBatch> ReadBatch(const Policy* policy, const Columns& leads,
+                                    const Columns& touches, Instant as_of,
+                                    const Reject& reject,
+                                    std::span<const uint8_t> include,
+                                    int threads, const WithIds& with_ids) {
   threads = std::max(threads, 1);
   const int64_t n = leads.num_rows();
   const int64_t m = touches.num_rows();
@@ -541,6 +548,27 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
   LEADKIT_ASSIGN_OR_RETURN(batch.entered, Read(leads, "leads", "entered_at",
                                                ColumnType::kInstant, false));
   return batch;
+}
+
+}  // namespace
+
+absl::StatusOr<LeadBatch> ReadLeadBatch(const Policy& policy,
+                                        const Columns& leads,
+                                        const Columns& touches, Instant as_of,
+                                        const Reject& reject,
+                                        std::span<const uint8_t> include,
+                                        int threads, const WithIds& with_ids) {
+  return ReadBatch(&policy, leads, touches, as_of, reject, include, threads,
+                   with_ids);
+}
+
+absl::StatusOr<LeadBatch> ReadLeadBatch(const Columns& leads,
+                                        const Columns& touches, Instant as_of,
+                                        const Reject& reject,
+                                        std::span<const uint8_t> include,
+                                        int threads, const WithIds& with_ids) {
+  return ReadBatch(nullptr, leads, touches, as_of, reject, include, threads,
+                   with_ids);
 }
 
 }  // namespace cadence_internal

@@ -81,7 +81,10 @@ static_assert(sizeof(GroupedTouch) == 16);
 class LeadRowReader {
  public:
   // Resolves the columns and their dictionaries and classifies the leads.
-  static absl::StatusOr<LeadRowReader> Make(const Policy& policy,
+  // Without a policy (nullptr: a report that reads no grades) the leads'
+  // grade, channel and model and the touches' grade_after are not read, and
+  // LeadFacts::grade is -1.
+  static absl::StatusOr<LeadRowReader> Make(const Policy* policy,
                                             const Columns& leads,
                                             const Columns& touches);
 
@@ -113,8 +116,12 @@ class LeadRowReader {
     return a.grade_after < b.grade_after;
   }
   // Touch row `t`'s grade_after: nullopt when null, -1 when not one of the
-  // policy's grades.
-  std::optional<int> GradeAfter(int64_t t) const;
+  // policy's grades. Inline: called for every touch, mostly of a batch
+  // without the column.
+  std::optional<int> GradeAfter(int64_t t) const {
+    if (grade_after_ == nullptr) return std::nullopt;
+    return Mapped(grade_after_, grade_after_of_, t);
+  }
 
   const Column* ids() const { return ids_; }
   const Column* dealer() const { return dealer_; }  // leads.dealer_id
@@ -452,6 +459,17 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(
     const Policy& policy, const Columns& leads, const Columns& touches,
     Instant as_of, const Reject& reject, std::span<const uint8_t> include = {},
     int threads = 1, const WithIds& with_ids = {});
+
+// As above, without a policy, for reports that read no grades (follow-up
+// effectiveness): the leads' grade, channel and model and the touches'
+// grade_after are neither read nor checked; LeadFacts::grade and
+// GroupedTouch::grade_after are -1.
+absl::StatusOr<LeadBatch> ReadLeadBatch(const Columns& leads,
+                                        const Columns& touches, Instant as_of,
+                                        const Reject& reject,
+                                        std::span<const uint8_t> include = {},
+                                        int threads = 1,
+                                        const WithIds& with_ids = {});
 
 }  // namespace leadkit::cadence_internal
 

@@ -13,8 +13,8 @@ from ._kpis import KPI_COLUMNS, LEAD_KPI_COLUMNS, Scope, kpis, lead_kpis
 from ._routing import Assignment, Router, handover, parse_file_number, reclaim, route
 from ._schedule import agenda, schedule
 from ._audit import FINDINGS as AUDIT_FINDINGS, AuditState, audit
-from ._effectiveness import (effectiveness, effectiveness_finalize, effectiveness_merge,
-                             effectiveness_state)
+from ._effectiveness import (EffectivenessState, effectiveness, effectiveness_finalize,
+                             effectiveness_merge, effectiveness_state)
 from ._pipeline import (PipelineState, funnel, grade_migration, monthly, pipeline,
                         touches_per_won_lead)
 from ._traffic import (ActivityState, ShowroomState, activity, activity_finalize,
@@ -35,7 +35,8 @@ __all__ = [
     "reclaim", "route",
     "schedule", "testing",
     "AUDIT_FINDINGS", "AuditState", "audit",
-    "effectiveness", "effectiveness_finalize", "effectiveness_merge", "effectiveness_state",
+    "EffectivenessState", "effectiveness", "effectiveness_finalize", "effectiveness_merge",
+    "effectiveness_state",
     "PipelineState", "funnel", "grade_migration", "monthly", "pipeline", "touches_per_won_lead",
     "ActivityState", "ShowroomState", "activity", "activity_finalize", "activity_merge",
     "activity_state", "showroom",

@@ -1,41 +1,40 @@
 """Follow-up effectiveness (000 §7.1.3): conversion by the mix of follow-up methods and by the
-average interval between follow-ups (docs/kpis.md).
+average interval between follow-ups (docs/kpis.md), computed by the C++ engine
+(``EffectivenessState``, include/leadkit/effectiveness.h). This module converts the tables,
+checks the arguments that are Python objects and builds the DataFrame.
 
-The numbers are additive per group — leads, won leads, touches — so a batch of leads (each with
+The counts are additive per group — leads, won leads, touches — so a batch of leads (each with
 all of its touches) gives a partial state, states merge by addition, and the rates come last:
 
-    state = effectiveness_state(batch_leads, batch_touches, as_of=..., view=...)
-    merged = effectiveness_merge([state_1, state_2, ...])
-    table = effectiveness_finalize(merged)
+    state = EffectivenessState(view="interval")
+    state.add(batch_leads, batch_touches, as_of=...)
+    table = (state + other_state).finalize()
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable, Sequence
+import warnings
+from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
 
-from . import _frames
+from . import _core, _frames
 from ._kpis import Scope
 
 #: The views `effectiveness` offers; the group column of each is named after it.
 VIEWS = ("method_mix", "interval")
 #: Upper bounds, in days, of the default interval buckets: <1d, 1-3d, 3-7d, 7-14d, 14-30d, 30d+.
 DEFAULT_INTERVAL_BUCKETS = (1, 3, 7, 14, 30)
-#: The columns of a state after its group column: additive counts.
+#: The columns of a state table (the deprecated functions) after its group column.
 STATE_COLUMNS = ["leads", "won", "touches"]
 #: The columns of `effectiveness` after its group column.
 EFFECTIVENESS_COLUMNS = ["leads", "won", "conversion_rate", "touches", "touches_per_lead"]
 
-_STATUSES = _frames.LEAD_FIELD_VALUES["status"]
-_NO_TOUCH = "no_touch"
-_SINGLE_TOUCH = "single_touch"
-_UNTOUCHED_MIX = "none"
-_SECONDS_PER_DAY = 86_400.0
+#: What the engine reads of the leads and the touches.
 _LEAD_TYPES = {"lead_id": "string", "created_at": "instant", "status": "string",
-               "won_at": "instant", "dealer_id": "string"}
+               "won_at": "instant"}
 _TOUCH_TYPES = {"lead_id": "string", "at": "instant", "method": "string"}
 
 
@@ -50,204 +49,184 @@ def _check_view(view: Any) -> str:
     return view
 
 
-def interval_bounds(interval_buckets: Any = None) -> tuple[float, ...]:
-    """The bucket bounds in days: `interval_buckets` checked (finite, > 0, increasing), or the
-    defaults."""
+def interval_bounds(interval_buckets: Any = None) -> list[float]:
+    """The bucket bounds in days as floats (the engine checks that they are finite, above 0
+    and increasing), or the defaults."""
     if interval_buckets is None:
-        return tuple(float(b) for b in DEFAULT_INTERVAL_BUCKETS)
+        return [float(b) for b in DEFAULT_INTERVAL_BUCKETS]
     if isinstance(interval_buckets, (str, bytes)) or not isinstance(interval_buckets, Iterable):
         raise TypeError("interval_buckets: expected a sequence of day bounds such as "
                         f"(1, 3, 7), got {type(interval_buckets).__name__}")
     bounds = list(interval_buckets)
-    if not bounds:
-        raise ValueError("interval_buckets: expected at least one bound in days, got none")
     for bound in bounds:
         if isinstance(bound, (bool, np.bool_)) or not isinstance(
                 bound, (int, float, np.integer, np.floating)):
             raise TypeError(f"interval_buckets: {bound!r} is not a number of days")
-        if not math.isfinite(bound) or bound <= 0:
-            raise ValueError(f"interval_buckets: {bound!r} is not a positive number of days")
-    for lower, upper in zip(bounds, bounds[1:]):
-        if upper <= lower:
-            raise ValueError(f"interval_buckets: bounds must increase, but {upper!r} follows "
-                             f"{lower!r}")
-    return tuple(float(b) for b in bounds)
-
-
-def interval_labels(bounds: Sequence[float]) -> list[str]:
-    """The interval groups in order: ``no_touch``, ``single_touch``, then one bucket per range
-    of average days between touches (``<1d``, ``1-3d``, ..., ``30d+``)."""
-    text = [f"{b:g}" for b in bounds]
-    ranges = [f"<{text[0]}d", *[f"{a}-{b}d" for a, b in zip(text, text[1:])], f"{text[-1]}d+"]
-    return [_NO_TOUCH, _SINGLE_TOUCH, *ranges]
+    return [float(b) for b in bounds]
 
 
 # ---------------------------------------------------------------------------------------------
-# Reading the tables
+# The state
 
 
-def _read_leads(leads: Any, tz: str | None) -> pd.DataFrame:
-    """The lead columns effectiveness reads, checked: one row per input lead."""
-    frame = _frames.as_frame(leads, "leads")
-    _frames.require_columns(frame, "leads", ["lead_id", "created_at"])
-    _frames.require_ids(frame, "leads", "lead_id")
-    specs = {s[0]: s for s in _frames.table_specs(frame, _LEAD_TYPES, table="leads", tz=tz)}
-    n = len(frame)
-    ids, created = _frames.lead_ids_and_creation(specs, n)
-    status = _frames.string_values(specs.get("status"), n)
-    unknown = pd.notna(status) & ~np.isin(status.astype(str), _STATUSES)
-    if unknown.any():
-        position = int(np.flatnonzero(unknown)[0])
-        raise ValueError(f'{_frames.lead_row("leads", position, ids[position])}: unknown '
-                         f'status "{status[position]}" ({", ".join(_STATUSES)})')
-    won_at, won_valid = _frames.instant_values(specs.get("won_at"), n)
-    dealer = _frames.string_values(specs.get("dealer_id"), n)
-    return pd.DataFrame({"lead_id": ids, "created": created, "status": status,
-                         "won_at": won_at, "won_known": won_valid, "dealer_id": dealer})
+class EffectivenessState:
+    """Mergeable counts of :func:`effectiveness` (the C++ ``leadkit::EffectivenessState``):
+    :meth:`add` batches of leads, each with all of its touches; :meth:`merge` (or ``+``)
+    states of other batches; :meth:`finalize` gives the report. ``to_bytes`` /
+    :meth:`from_bytes` carry a state between processes, and states pickle."""
+
+    __slots__ = ("_impl",)
+
+    def __init__(self, view: str = "method_mix", *, interval_buckets: Any = None):
+        self._impl = _core.EffectivenessState(_check_view(view),
+                                              interval_bounds(interval_buckets))
+
+    @classmethod
+    def _wrap(cls, impl: _core.EffectivenessState) -> "EffectivenessState":
+        state = cls.__new__(cls)
+        state._impl = impl
+        return state
+
+    @property
+    def view(self) -> str:
+        return self._impl.view
+
+    @property
+    def interval_buckets(self) -> tuple[float, ...]:
+        return tuple(self._impl.interval_buckets)
+
+    def add(self, leads: Any, touches: Any, *, as_of: Any, tz: str | None = None,
+            scope: Scope | None = None, dealers: Any = None,
+            threads: int = 1) -> "EffectivenessState":
+        """Adds a batch of leads with all of their touches, counted at `as_of` (required: the
+        same for every batch of one report); the tables and parameters as
+        :func:`effectiveness`. Returns the state."""
+        if as_of is None:
+            raise ValueError("as_of: a partial state needs an explicit as_of, the same for "
+                             "every batch")
+        _add(self._impl, leads, touches, as_of=as_of, tz=tz, scope=scope, dealers=dealers,
+             threads=threads)
+        return self
+
+    def merge(self, other: "EffectivenessState") -> "EffectivenessState":
+        """Adds `other`'s counts (a state of the same view and buckets). Returns the state."""
+        if not isinstance(other, EffectivenessState):
+            raise TypeError(f"other: expected a leadkit.EffectivenessState, got "
+                            f"{type(other).__name__}")
+        self._impl.merge(other._impl)
+        return self
+
+    def __add__(self, other: "EffectivenessState") -> "EffectivenessState":
+        if not isinstance(other, EffectivenessState):
+            return NotImplemented
+        return self.copy().merge(other)
+
+    def copy(self) -> "EffectivenessState":
+        return EffectivenessState.from_bytes(self.to_bytes())
+
+    def to_bytes(self) -> bytes:
+        return self._impl.to_bytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "EffectivenessState":
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"data: expected bytes, got {type(data).__name__}")
+        return cls._wrap(_core.EffectivenessState.from_bytes(bytes(data)))
+
+    def finalize(self) -> pd.DataFrame:
+        """The report: the group column (named after the view), then EFFECTIVENESS_COLUMNS."""
+        return _frame(self.view, self._impl.finalize())
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, EffectivenessState):
+            return NotImplemented
+        return self._impl == other._impl
+
+    __hash__ = None  # mutable
+
+    def __reduce__(self):
+        return (EffectivenessState.from_bytes, (self.to_bytes(),))
+
+    def __repr__(self) -> str:
+        buckets = ", ".join(f"{b:g}" for b in self.interval_buckets)
+        return f"EffectivenessState(view={self.view!r}, interval_buckets=({buckets}))"
 
 
-def _read_touches(touches: Any, lead_table: pd.DataFrame, tz: str | None) -> pd.DataFrame:
-    """The touch columns effectiveness reads, checked against the leads."""
-    frame = _frames.touch_frame(touches)
-    specs = {s[0]: s for s in _frames.table_specs(frame, _TOUCH_TYPES, table="touches", tz=tz)}
-    ids, lead_row, at, text = _frames.touch_leads(
-        specs, lead_table["lead_id"].to_numpy(dtype=object), len(frame))
-    _, _, codes, _, dictionary = specs["method"]
-    reserved = [code for code, name in enumerate(dictionary)
-                if name == _UNTOUCHED_MIX or "+" in name]
-    bad = np.isin(codes, reserved)
-    if bad.any():
-        position = int(np.flatnonzero(bad)[0])
-        raise ValueError(f'{_frames.lead_row("touches", position, ids[position])}: method '
-                         f'"{dictionary[codes[position]]}" cannot name a method ("none" and "+" '
-                         "spell method mixes)")
-    _frames.check_touch_times(ids, at, lead_table["created"].to_numpy()[lead_row])
-    return pd.DataFrame({"lead_row": lead_row, "at": at, "method": text})
+def _add(impl: _core.EffectivenessState, leads: Any, touches: Any, *, as_of: Any,
+         tz: str | None, scope: Scope | None, dealers: Any, threads: Any) -> None:
+    """Converts a batch and adds it to `impl`; `as_of` None: the latest timestamp of the
+    inputs (leads' created_at and won_at, touches' at)."""
+    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
+        raise ValueError(f"threads: expected 1 or more, got {threads!r}")
+    lead_frame = _frames.as_frame(leads, "leads")
+    _frames.require_columns(lead_frame, "leads", ["lead_id", "created_at"])
+    _frames.require_ids(lead_frame, "leads", "lead_id")
+    touch_frame = _frames.touch_frame(touches)
+    lead_specs = _frames.table_specs(lead_frame, _LEAD_TYPES, table="leads", tz=tz,
+                                     ids_as_strings=True)
+    touch_specs = _frames.table_specs(touch_frame, _TOUCH_TYPES, table="touches", tz=tz,
+                                      ids_as_strings=True)
+    as_of_seconds = _frames.as_of_seconds(as_of, [*lead_specs, *touch_specs], tz)
+    mask = _frames.check_scope(scope).mask(lead_frame, _frames.dealers_frame(dealers))
+    impl.add(len(lead_frame), lead_specs, len(touch_frame), touch_specs, as_of_seconds, mask,
+             int(threads))
 
 
-def _default_as_of(lead_table: pd.DataFrame, touch_table: pd.DataFrame) -> int:
-    """The latest timestamp of the inputs, in seconds."""
-    candidates = [lead_table["created"].to_numpy(),
-                  lead_table["won_at"].to_numpy()[lead_table["won_known"].to_numpy()],
-                  touch_table["at"].to_numpy()]
-    present = [int(c.max()) for c in candidates if len(c)]
-    if not present:
-        raise ValueError("as_of: the inputs hold no timestamp to take it from; pass as_of=")
-    return max(present)
-
-
-# ---------------------------------------------------------------------------------------------
-# Per lead, then per group
-
-
-def _in_report(lead_table: pd.DataFrame, as_of: int, scope: Scope | None,
-               dealers: Any) -> np.ndarray:
-    """Leads the report counts: in scope, created by `as_of`, not invalid."""
-    inside = _frames.scope_mask(_frames.check_scope(scope), lead_table[["dealer_id"]],
-                                _frames.dealers_frame(dealers))
-    keep = ((lead_table["created"].to_numpy() <= as_of)
-            & (lead_table["status"] != "invalid").to_numpy())
-    return keep & inside
-
-
-def _won(lead_table: pd.DataFrame, as_of: int) -> np.ndarray:
-    """Won at `as_of`: status ``won`` with ``won_at`` by `as_of` or unknown."""
-    by_then = ~lead_table["won_known"].to_numpy() | (lead_table["won_at"].to_numpy() <= as_of)
-    return (lead_table["status"] == "won").to_numpy() & by_then
-
-
-def _method_mix(lead_table: pd.DataFrame, touch_table: pd.DataFrame) -> np.ndarray:
-    """Per lead, its distinct touch methods in alphabetical order joined by ``+``; ``none``
-    without touches."""
-    mix = np.full(len(lead_table), _UNTOUCHED_MIX, dtype=object)
-    codes, methods = pd.factorize(touch_table["method"], sort=True)
-    rows = touch_table["lead_row"].to_numpy()
-    if len(methods) <= 62:
-        # Each method one bit; the distinct (lead, method) pairs summed give the lead's set.
-        pairs = np.unique(rows.astype(np.int64) * 64 + codes)
-        bits = np.left_shift(np.int64(1), pairs % 64)
-        per_lead = pd.Series(bits).groupby(pairs // 64).sum()
-        sets, inverse = np.unique(per_lead.to_numpy(), return_inverse=True)
-        names = np.asarray(methods, dtype=object)
-        labels = np.array(["+".join(names[[(s >> i) & 1 == 1 for i in range(len(names))]])
-                           for s in sets], dtype=object)
-        mix[per_lead.index.to_numpy()] = labels[inverse]
-        return mix
-    pairs = pd.DataFrame({"lead_row": rows, "code": codes}).drop_duplicates().sort_values(
-        ["lead_row", "code"])
-    joined = pairs.assign(method=np.asarray(methods, dtype=object)[pairs["code"]]).groupby(
-        "lead_row", sort=False)["method"].agg("+".join)
-    mix[joined.index.to_numpy()] = joined.to_numpy(dtype=object)
-    return mix
-
-
-def _interval(lead_table: pd.DataFrame, touch_table: pd.DataFrame,
-              bounds: Sequence[float]) -> pd.Categorical:
-    """Per lead, its group of average days between consecutive touches: (last − first) ÷
-    (touches − 1), in a bucket closed below and open above."""
-    labels = interval_labels(bounds)
-    per_lead = touch_table.groupby("lead_row")["at"].agg(["size", "min", "max"])
-    count = np.zeros(len(lead_table), np.int64)
-    span = np.zeros(len(lead_table), np.float64)
-    count[per_lead.index.to_numpy()] = per_lead["size"].to_numpy()
-    span[per_lead.index.to_numpy()] = (per_lead["max"] - per_lead["min"]).to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        days = span / np.maximum(count - 1, 1) / _SECONDS_PER_DAY
-    code = 2 + np.searchsorted(np.asarray(bounds), days, side="right")
-    code = np.where(count == 0, 0, np.where(count == 1, 1, code))
-    return pd.Categorical.from_codes(code, categories=labels, ordered=True)
-
-
-def _state(lead_table: pd.DataFrame, touch_table: pd.DataFrame, as_of: int, view: str,
-           bounds: Sequence[float], keep: np.ndarray) -> pd.DataFrame:
-    """The additive counts per group of the kept leads."""
-    touch_table = touch_table[(touch_table["at"].to_numpy() <= as_of)
-                              & keep[touch_table["lead_row"].to_numpy()]]
-    if view == "method_mix":
-        group = pd.Series(_method_mix(lead_table, touch_table), dtype=object)
+def _frame(view: str, out: dict) -> pd.DataFrame:
+    """The engine's rows as the report's DataFrame: interval groups an ordered categorical of
+    every group, method mixes strings."""
+    groups = list(out["group"])
+    if view == "interval":
+        column = pd.Categorical(groups, categories=groups, ordered=True)
     else:
-        group = pd.Series(_interval(lead_table, touch_table, bounds))
-    touches = np.bincount(touch_table["lead_row"].to_numpy(), minlength=len(lead_table))
-    per_lead = pd.DataFrame({view: group, "leads": np.ones(len(lead_table), np.int64),
-                             "won": _won(lead_table, as_of).astype(np.int64),
-                             "touches": touches.astype(np.int64)})[keep]
-    return _sum_groups(per_lead, view)
-
-
-def _sum_groups(frame: pd.DataFrame, view: str) -> pd.DataFrame:
-    """Counts summed per group in sorted group order (interval groups in bucket order, every
-    bucket present)."""
-    summed = frame.groupby(view, sort=True, observed=False, dropna=False)[STATE_COLUMNS].sum()
-    out = summed.reset_index()
-    if view == "method_mix":
-        out[view] = out[view].astype(object)
-    return out.astype({c: np.int64 for c in STATE_COLUMNS})
+        column = pd.Series(groups, dtype=object)
+    return pd.DataFrame({view: column, **{name: out[name] for name in EFFECTIVENESS_COLUMNS}})
 
 
 # ---------------------------------------------------------------------------------------------
 # Public
 
 
+def effectiveness(leads: Any, touches: Any, *, view: str = "method_mix", as_of: Any = None,
+                  tz: str | None = None, scope: Scope | None = None, dealers: Any = None,
+                  interval_buckets: Any = None, threads: int = 1) -> pd.DataFrame:
+    """Follow-up effectiveness (000 §7.1.3, docs/kpis.md): conversion by follow-up method mix
+    (``view="method_mix"``) or by average follow-up interval (``view="interval"``).
+
+    One row per group, the group column named after the view, then ``leads``, ``won``,
+    ``conversion_rate``, ``touches``, ``touches_per_lead``. Counted: leads created by `as_of`,
+    not invalid, in `scope`; touches by `as_of`; won = status ``won`` with ``won_at`` by `as_of`
+    or unknown. Method mixes are each lead's distinct methods in alphabetical order joined by
+    ``+`` (``none`` for untouched leads), in sorted order. Interval groups are ``no_touch``,
+    ``single_touch`` and the buckets of `interval_buckets` (upper bounds in days, default
+    1, 3, 7, 14, 30), every one listed. `as_of` defaults to the latest timestamp in the inputs.
+    `threads` splits the leads over threads (the same table for any number).
+    """
+    state = EffectivenessState(view, interval_buckets=interval_buckets)
+    _add(state._impl, leads, touches, as_of=as_of, tz=tz, scope=scope, dealers=dealers,
+         threads=threads)
+    return state.finalize()
+
+
+# ---------------------------------------------------------------------------------------------
+# Deprecated: the state as a DataFrame of counts
+
+
+def _deprecated(name: str) -> None:
+    warnings.warn(f"leadkit.{name} is deprecated; use leadkit.EffectivenessState (.add, "
+                  ".merge or +, .finalize)", DeprecationWarning, stacklevel=3)
+
+
 def effectiveness_state(leads: Any, touches: Any, *, as_of: Any, view: str = "method_mix",
                         tz: str | None = None, scope: Scope | None = None, dealers: Any = None,
                         interval_buckets: Any = None) -> pd.DataFrame:
-    """The partial state of `effectiveness` for one batch of leads with all of their touches:
-    the group column, then ``leads``, ``won``, ``touches`` (additive counts).
-
-    `as_of` is required: every batch of one report must use the same instant. States of
-    disjoint batches merge with :func:`effectiveness_merge`; :func:`effectiveness_finalize`
-    turns a state into the report.
-    """
-    if as_of is None:
-        raise ValueError("as_of: a partial state needs an explicit as_of, the same for every "
-                         "batch")
-    view = _check_view(view)
-    bounds = interval_bounds(interval_buckets)
-    lead_table = _read_leads(leads, tz)
-    touch_table = _read_touches(touches, lead_table, tz)
-    as_of_seconds = _frames.instant_seconds(as_of, "as_of", tz)
-    keep = _in_report(lead_table, as_of_seconds, scope, dealers)
-    return _state(lead_table, touch_table, as_of_seconds, view, bounds, keep)
+    """Deprecated (use :class:`EffectivenessState`): a batch's counts as a DataFrame, the
+    group column, then ``leads``, ``won``, ``touches``."""
+    _deprecated("effectiveness_state")
+    state = EffectivenessState(view, interval_buckets=interval_buckets)
+    state.add(leads, touches, as_of=as_of, tz=tz, scope=scope, dealers=dealers)
+    table = state.finalize()
+    return table[[state.view, *STATE_COLUMNS]]
 
 
 def _check_state(state: Any, position: int) -> str:
@@ -263,7 +242,9 @@ def _check_state(state: Any, position: int) -> str:
 
 
 def effectiveness_merge(states: Iterable[pd.DataFrame]) -> pd.DataFrame:
-    """One state from the states of disjoint batches: counts added per group."""
+    """Deprecated (use :class:`EffectivenessState` and ``+``): one table of counts from the
+    tables of disjoint batches, counts added per group."""
+    _deprecated("effectiveness_merge")
     states = list(states)
     if not states:
         raise ValueError("states: nothing to merge (an empty list)")
@@ -279,41 +260,22 @@ def effectiveness_merge(states: Iterable[pd.DataFrame]) -> pd.DataFrame:
             if list(state[view].cat.categories) != labels:
                 raise ValueError(f"states[{position}]: interval buckets "
                                  f"{list(state[view].cat.categories)!r} differ from {labels!r}")
-    return _sum_groups(pd.concat(states, ignore_index=True), view)
+    frame = pd.concat(states, ignore_index=True)
+    summed = frame.groupby(view, sort=True, observed=False, dropna=False)[STATE_COLUMNS].sum()
+    out = summed.reset_index()
+    if view == "method_mix":
+        out[view] = out[view].astype(object)
+    return out.astype({c: np.int64 for c in STATE_COLUMNS})
 
 
 def effectiveness_finalize(state: pd.DataFrame) -> pd.DataFrame:
-    """The report of a state: the group column, then EFFECTIVENESS_COLUMNS. A rate over zero
-    leads is NaN."""
+    """Deprecated (use :meth:`EffectivenessState.finalize`): the report of a table of counts.
+    A rate over zero leads is NaN."""
+    _deprecated("effectiveness_finalize")
     view = _check_state(state, 0)
     leads = state["leads"].to_numpy(dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        conversion = np.where(leads > 0, state["won"].to_numpy() / leads, np.nan)
-        per_lead = np.where(leads > 0, state["touches"].to_numpy() / leads, np.nan)
+        conversion = np.where(leads > 0, state["won"].to_numpy() / leads, math.nan)
+        per_lead = np.where(leads > 0, state["touches"].to_numpy() / leads, math.nan)
     out = state.assign(conversion_rate=conversion, touches_per_lead=per_lead)
     return out[[view, *EFFECTIVENESS_COLUMNS]].reset_index(drop=True)
-
-
-def effectiveness(leads: Any, touches: Any, *, view: str = "method_mix", as_of: Any = None,
-                  tz: str | None = None, scope: Scope | None = None, dealers: Any = None,
-                  interval_buckets: Any = None) -> pd.DataFrame:
-    """Follow-up effectiveness (000 §7.1.3, docs/kpis.md): conversion by follow-up method mix
-    (``view="method_mix"``) or by average follow-up interval (``view="interval"``).
-
-    One row per group, the group column named after the view, then ``leads``, ``won``,
-    ``conversion_rate``, ``touches``, ``touches_per_lead``. Counted: leads created by `as_of`,
-    not invalid, in `scope`; touches by `as_of`; won = status ``won`` with ``won_at`` by `as_of`
-    or unknown. Method mixes are each lead's distinct methods in alphabetical order joined by
-    ``+`` (``none`` for untouched leads), in sorted order. Interval groups are ``no_touch``,
-    ``single_touch`` and the buckets of `interval_buckets` (upper bounds in days, default
-    1, 3, 7, 14, 30), every one listed. `as_of` defaults to the latest timestamp in the inputs.
-    """
-    view = _check_view(view)
-    bounds = interval_bounds(interval_buckets)
-    lead_table = _read_leads(leads, tz)
-    touch_table = _read_touches(touches, lead_table, tz)
-    as_of_seconds = (_default_as_of(lead_table, touch_table) if as_of is None
-                     else _frames.instant_seconds(as_of, "as_of", tz))
-    keep = _in_report(lead_table, as_of_seconds, scope, dealers)
-    return effectiveness_finalize(_state(lead_table, touch_table, as_of_seconds, view, bounds,
-                                         keep))

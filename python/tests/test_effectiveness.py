@@ -360,35 +360,38 @@ def test_any_split_merged_equals_the_whole(specs, as_of_h, view):
     whole = leadkit.effectiveness(leads, touches, view=view, as_of=as_of)
     parts = np.array([s["part"] for s in specs])
     states = []
-    for part in range(4):
-        ids = set(leads["lead_id"][parts == part])
-        states.append(leadkit.effectiveness_state(
-            leads[leads["lead_id"].isin(ids)], touches[touches["lead_id"].isin(ids)],
-            as_of=as_of, view=view))
-    merged = leadkit.effectiveness_finalize(leadkit.effectiveness_merge(states[::-1]))
+    with pytest.warns(DeprecationWarning, match="use leadkit.EffectivenessState"):
+        for part in range(4):
+            ids = set(leads["lead_id"][parts == part])
+            states.append(leadkit.effectiveness_state(
+                leads[leads["lead_id"].isin(ids)], touches[touches["lead_id"].isin(ids)],
+                as_of=as_of, view=view))
+        merged = leadkit.effectiveness_finalize(leadkit.effectiveness_merge(states[::-1]))
     pd.testing.assert_frame_equal(merged, whole)
 
 
 def test_state_helpers():
-    leads, touches, _ = example()
-    state = leadkit.effectiveness_state(leads, touches, as_of=AS_OF, view="interval")
-    assert list(state.columns) == ["interval", "leads", "won", "touches"]
-    assert list(state["leads"]) == [1, 1, 1, 2, 0, 1, 0, 0]
-    with pytest.raises(ValueError, match="needs an explicit as_of"):
-        leadkit.effectiveness_state(leads, touches, as_of=None)
-    mix = leadkit.effectiveness_state(leads, touches, as_of=AS_OF)
-    with pytest.raises(ValueError, match="a method_mix state cannot merge with a interval"):
-        leadkit.effectiveness_merge([state, mix])
-    other = leadkit.effectiveness_state(leads, touches, as_of=AS_OF, view="interval",
-                                        interval_buckets=[2])
-    with pytest.raises(ValueError, match="interval buckets"):
-        leadkit.effectiveness_merge([state, other])
-    with pytest.raises(ValueError, match="nothing to merge"):
-        leadkit.effectiveness_merge([])
-    with pytest.raises(ValueError, match="not an effectiveness state"):
-        leadkit.effectiveness_merge([state.drop(columns="won")])
-    with pytest.raises(TypeError, match="expected a DataFrame"):
-        leadkit.effectiveness_finalize({"leads": 1})
+    # The state functions are deprecated aliases of leadkit.EffectivenessState.
+    with pytest.warns(DeprecationWarning, match="use leadkit.EffectivenessState"):
+        leads, touches, _ = example()
+        state = leadkit.effectiveness_state(leads, touches, as_of=AS_OF, view="interval")
+        assert list(state.columns) == ["interval", "leads", "won", "touches"]
+        assert list(state["leads"]) == [1, 1, 1, 2, 0, 1, 0, 0]
+        with pytest.raises(ValueError, match="needs an explicit as_of"):
+            leadkit.effectiveness_state(leads, touches, as_of=None)
+        mix = leadkit.effectiveness_state(leads, touches, as_of=AS_OF)
+        with pytest.raises(ValueError, match="a method_mix state cannot merge with a interval"):
+            leadkit.effectiveness_merge([state, mix])
+        other = leadkit.effectiveness_state(leads, touches, as_of=AS_OF, view="interval",
+                                            interval_buckets=[2])
+        with pytest.raises(ValueError, match="interval buckets"):
+            leadkit.effectiveness_merge([state, other])
+        with pytest.raises(ValueError, match="nothing to merge"):
+            leadkit.effectiveness_merge([])
+        with pytest.raises(ValueError, match="not an effectiveness state"):
+            leadkit.effectiveness_merge([state.drop(columns="won")])
+        with pytest.raises(TypeError, match="expected a DataFrame"):
+            leadkit.effectiveness_finalize({"leads": 1})
 
 
 def test_synthetic_tables_agree_with_the_reference_counts():

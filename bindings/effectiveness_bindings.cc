@@ -1,0 +1,112 @@
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "bindings.h"
+#include "leadkit/effectiveness.h"
+
+namespace leadkit::python {
+namespace {
+
+EffectivenessView ViewOf(const std::string& name) {
+  if (name == "method_mix") return EffectivenessView::kMethodMix;
+  if (name == "interval") return EffectivenessView::kInterval;
+  throw py::value_error("view: expected method_mix or interval, got \"" +
+                        name + "\"");
+}
+
+// The report's rows as columns: "group" (str), the counts (int64) and the
+// rates (float64).
+py::dict FinalizeToDict(const EffectivenessState& state) {
+  const std::vector<EffectivenessRow> rows = state.Finalize();
+  const auto n = static_cast<py::ssize_t>(rows.size());
+  py::list group;
+  py::array_t<int64_t> leads(n), won(n), touches(n);
+  py::array_t<double> conversion(n), per_lead(n);
+  for (py::ssize_t i = 0; i < n; ++i) {
+    const EffectivenessRow& row = rows[static_cast<size_t>(i)];
+    group.append(py::str(row.group));
+    leads.mutable_at(i) = row.leads;
+    won.mutable_at(i) = row.won;
+    touches.mutable_at(i) = row.touches;
+    conversion.mutable_at(i) = row.conversion_rate();
+    per_lead.mutable_at(i) = row.touches_per_lead();
+  }
+  py::dict out;
+  out["group"] = group;
+  out["leads"] = leads;
+  out["won"] = won;
+  out["conversion_rate"] = conversion;
+  out["touches"] = touches;
+  out["touches_per_lead"] = per_lead;
+  return out;
+}
+
+}  // namespace
+
+void RegisterEffectiveness(py::module_& m) {
+  py::class_<EffectivenessState>(
+      m, "EffectivenessState",
+      "Mergeable follow-up effectiveness counts per group (docs/kpis.md).")
+      .def(py::init([](const std::string& view, std::vector<double> buckets) {
+             EffectivenessOptions options{.view = ViewOf(view),
+                                          .interval_buckets =
+                                              std::move(buckets)};
+             ThrowIfError(ValidateEffectivenessOptions(options));
+             return EffectivenessState(std::move(options));
+           }),
+           py::arg("view"), py::arg("interval_buckets"))
+      .def_property_readonly("view",
+                             [](const EffectivenessState& s) {
+                               return std::string(
+                                   EffectivenessViewName(s.options().view));
+                             })
+      .def_property_readonly("interval_buckets",
+                             [](const EffectivenessState& s) {
+                               return s.options().interval_buckets;
+                             })
+      .def(
+          "add",
+          [](EffectivenessState& state, int64_t num_leads,
+             const py::list& leads, int64_t num_touches,
+             const py::list& touches, int64_t as_of,
+             const std::optional<py::array_t<uint8_t, py::array::c_style>>&
+                 include,
+             int threads) {
+            BatchColumns lead_columns(num_leads, leads);
+            BatchColumns touch_columns(num_touches, touches);
+            std::span<const uint8_t> mask;
+            if (include) {
+              mask = {include->data(), static_cast<size_t>(include->size())};
+            }
+            absl::Status status;
+            {
+              py::gil_scoped_release release;
+              status = state.Add(lead_columns.columns(),
+                                 touch_columns.columns(),
+                                 Instant(std::chrono::seconds(as_of)), mask,
+                                 threads);
+            }
+            ThrowIfError(status);
+          },
+          py::arg("num_leads"), py::arg("leads"), py::arg("num_touches"),
+          py::arg("touches"), py::arg("as_of"), py::arg("include"),
+          py::arg("threads") = 1)
+      .def("merge",
+           [](EffectivenessState& a, const EffectivenessState& b) {
+             ThrowIfError(a.Merge(b));
+           })
+      .def("to_bytes",
+           [](const EffectivenessState& s) { return py::bytes(s.Serialize()); })
+      .def_static("from_bytes",
+                  [](const py::bytes& b) {
+                    return ValueOrThrow(
+                        EffectivenessState::Deserialize(std::string(b)));
+                  })
+      .def("finalize", &FinalizeToDict)
+      .def("__eq__", [](const EffectivenessState& a,
+                        const EffectivenessState& b) { return a == b; });
+}
+
+}  // namespace leadkit::python

@@ -1,0 +1,140 @@
+// Follow-up effectiveness (000 §7.1.3, docs/kpis.md) as a mergeable state:
+// conversion by how leads were followed up — by the mix of touch methods, or by
+// the average interval between touches. The counts add up, so any split of the
+// leads (each with all of its touches) merged in any order gives the same rows.
+//
+//   counted            = leads created by as_of, not invalid, in scope
+//   method mix         = the lead's distinct methods among its touches by
+//                        as_of, in alphabetical order joined by "+"; "none"
+//                        without a touch
+//   interval           = "no_touch", "single_touch", else the bucket of
+//                        (last touch - first touch) / (touches - 1) in days,
+//                        buckets closed below and open above
+//   conversion_rate    = won / leads       (won by as_of: StatusAt, cadence.h)
+//   touches_per_lead   = touches / leads   (touches by as_of)
+// A rate over zero leads is NaN.
+//
+// Example:
+//   EffectivenessState state({.view = EffectivenessView::kInterval});
+//   LEADKIT_RETURN_IF_ERROR(state.Add(leads, touches, as_of));
+//   for (const EffectivenessRow& row : state.Finalize()) {
+//     row.group;              // "no_touch", "single_touch", "<1d", ...
+//     row.conversion_rate();  // won / leads
+//   }
+#ifndef LEADKIT_EFFECTIVENESS_H_
+#define LEADKIT_EFFECTIVENESS_H_
+
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "leadkit/columns.h"
+#include "leadkit/kpi.h"
+
+namespace leadkit {
+
+// How leads are grouped.
+enum class EffectivenessView {
+  kMethodMix,  // "method_mix": by the mix of touch methods
+  kInterval,   // "interval": by the average days between touches
+};
+
+// "method_mix" or "interval": the view's name, and the name of its group
+// column in Python.
+absl::string_view EffectivenessViewName(EffectivenessView view);
+
+struct EffectivenessOptions {
+  // The grouping; default by method mix.
+  EffectivenessView view = EffectivenessView::kMethodMix;
+  // kInterval: the buckets' upper bounds in days, finite, above 0 and
+  // increasing; default 1, 3, 7, 14, 30 (<1d, 1-3d, 3-7d, 7-14d, 14-30d,
+  // 30d+). Kept, and compared by Merge, in the other view too.
+  std::vector<double> interval_buckets = {1, 3, 7, 14, 30};
+
+  bool operator==(const EffectivenessOptions&) const = default;
+};
+
+// InvalidArgument naming `interval_buckets` and the bad bound when the bounds
+// are empty, not finite, not above 0 or not increasing.
+// Example: {3, 1} -> "interval_buckets: bounds must increase, but 1 follows 3".
+absl::Status ValidateEffectivenessOptions(const EffectivenessOptions& options);
+
+// The interval groups in order: "no_touch", "single_touch", then one per
+// bucket, each bound written as printf's %g.
+// Example: {0.5, 5} -> no_touch, single_touch, <0.5d, 0.5-5d, 5d+.
+std::vector<std::string> IntervalLabels(std::span<const double> bounds);
+
+// The counts of one group. Merging adds them.
+struct EffectivenessCounts {
+  int64_t leads = 0;    // counted leads
+  int64_t won = 0;      // of them, won by as_of (StatusAt)
+  int64_t touches = 0;  // their touches by as_of
+
+  void Merge(const EffectivenessCounts& other) {
+    leads += other.leads;
+    won += other.won;
+    touches += other.touches;
+  }
+  bool operator==(const EffectivenessCounts&) const = default;
+};
+
+// One row of the report. `group` is the Python column named after the view
+// (`method_mix` or `interval`); the other fields are its columns.
+struct EffectivenessRow {
+  std::string group;
+  int64_t leads = 0;
+  int64_t won = 0;
+  int64_t touches = 0;
+
+  double conversion_rate() const { return Rate(won, leads); }
+  double touches_per_lead() const { return Rate(touches, leads); }
+};
+
+class EffectivenessState {
+ public:
+  explicit EffectivenessState(EffectivenessOptions options = {});
+
+  const EffectivenessOptions& options() const { return options_; }
+
+  // Adds the leads of a batch (lead_id, created_at, status, won_at; each lead
+  // with all of its touches: lead_id, at, method) at as_of, read as the
+  // cadence and the KPIs read them (src/lead_batch.h, without a policy: no
+  // grades are read). Rows with a zero in `include` (when given) are out of
+  // scope and ignored with their touches. InvalidArgument naming the table,
+  // row, lead_id and value for bad input (as KpiState::Add), for a method
+  // "none" or one with "+" (they spell mixes), and for invalid options.
+  // `threads` > 1 splits the leads over threads, each with a state of its
+  // own, merged: the same rows for any number.
+  absl::Status Add(const Columns& leads, const Columns& touches, Instant as_of,
+                   std::span<const uint8_t> include = {}, int threads = 1);
+
+  // Adds another state's groups. FailedPrecondition when its options (view or
+  // interval buckets) differ.
+  absl::Status Merge(const EffectivenessState& other);
+
+  // Bytes ("LKEFF1", src/state_bytes.h) that Deserialize turns back into an
+  // equal state; bad bytes are InvalidArgument.
+  std::string Serialize() const;
+  static absl::StatusOr<EffectivenessState> Deserialize(
+      absl::string_view bytes);
+
+  // Method mix: one row per mix that occurs, in sorted order. Interval: every
+  // group of IntervalLabels, in that order (an empty one with 0 leads).
+  std::vector<EffectivenessRow> Finalize() const;
+
+  bool operator==(const EffectivenessState& other) const = default;
+
+ private:
+  EffectivenessOptions options_;
+  // By group name; only groups with a lead.
+  std::map<std::string, EffectivenessCounts> groups_;
+};
+
+}  // namespace leadkit
+
+#endif  // LEADKIT_EFFECTIVENESS_H_

@@ -1,0 +1,203 @@
+"""The effectiveness engine (leadkit.EffectivenessState, C++) against the pandas reference it
+replaced (reference_effectiveness.py): the same tables on the hand-worked example of
+docs/kpis.md, on generated data for every preset, for any thread count and any split of the
+leads merged in any order; and the state class itself."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import leadkit
+import leadkit.synth
+import reference_effectiveness as reference
+from leadkit import EffectivenessState, Scope
+from test_effectiveness import AS_OF, METHODS, build, example
+
+PRESETS = ["three_level", "abcd", "oabc", "funnel"]
+VIEWS = ["method_mix", "interval"]
+
+#: A generated lead for test_effectiveness.build: hours from BASE, touches from its creation.
+LEAD = st.fixed_dictionaries({
+    "created_h": st.integers(0, 400),
+    "status": st.sampled_from([None, "open", "won", "lost", "invalid"]),
+    "won_h": st.one_of(st.none(), st.integers(0, 600)),
+    "dealer": st.sampled_from(["D1", "D2", "D3", None]),
+    "touches": st.lists(st.tuples(st.integers(0, 900), st.sampled_from(METHODS)), max_size=5),
+    "part": st.integers(0, 3),
+})
+
+
+def same(engine, expected):
+    pd.testing.assert_frame_equal(engine, expected, check_exact=True)
+
+
+# --- the hand-worked example -----------------------------------------------------------------
+
+@pytest.mark.parametrize("view", VIEWS)
+@pytest.mark.parametrize("kwargs", [
+    {},
+    {"as_of": None},
+    {"as_of": pd.Timestamp("2024-06-04 12:00", tz="Asia/Shanghai")},
+    {"interval_buckets": [0.5, 5]},
+    {"interval_buckets": (2,)},
+    {"scope": Scope.dealer("D2")},
+    {"scope": Scope.region("R1"), "dealers": True},
+    {"scope": Scope.hq(), "dealers": True},
+])
+def test_example_matches_the_reference(view, kwargs):
+    leads, touches, dealers = example()
+    kwargs = {"as_of": AS_OF, **kwargs}
+    if kwargs.get("dealers") is True:
+        kwargs["dealers"] = dealers
+    same(leadkit.effectiveness(leads, touches, view=view, **kwargs),
+         reference.effectiveness(leads, touches, view=view, **kwargs))
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_empty_tables_match_the_reference(view):
+    leads, touches, _ = example()
+    same(leadkit.effectiveness(leads.iloc[:0], touches.iloc[:0], view=view, as_of=AS_OF),
+         reference.effectiveness(leads.iloc[:0], touches.iloc[:0], view=view, as_of=AS_OF))
+
+
+# --- generated data, every preset ------------------------------------------------------------
+
+@pytest.fixture(scope="module", params=PRESETS)
+def generated(request):
+    policy = leadkit.Policy.preset(request.param)
+    return leadkit.synth.generate(leads=3000, dealers=5, seed=7, grades=tuple(policy.grades))
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_generated_data_matches_the_reference(generated, view):
+    leads, touches = generated.leads, generated.touches
+    for as_of in (None, leads["created_at"].quantile(0.5)):
+        expected = reference.effectiveness(leads, touches, view=view, as_of=as_of)
+        for threads in (1, 2, 3):
+            same(leadkit.effectiveness(leads, touches, view=view, as_of=as_of,
+                                       threads=threads), expected)
+    dealer = generated.dealers["dealer_id"].iloc[1]
+    region = generated.dealers["region_id"].iloc[0]
+    for scope in (Scope.dealer(dealer), Scope.region(region)):
+        same(leadkit.effectiveness(leads, touches, view=view, scope=scope,
+                                   dealers=generated.dealers, as_of=as_of, threads=2),
+             reference.effectiveness(leads, touches, view=view, scope=scope,
+                                     dealers=generated.dealers, as_of=as_of))
+
+
+def test_generated_data_as_arrow_matches_the_reference(generated):
+    pa = pytest.importorskip("pyarrow")
+    leads, touches = generated.leads, generated.touches
+    same(leadkit.effectiveness(pa.Table.from_pandas(leads), pa.Table.from_pandas(touches),
+                               view="interval"),
+         reference.effectiveness(leads, touches, view="interval"))
+
+
+# --- any split, merged in any order ----------------------------------------------------------
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(LEAD, min_size=1, max_size=14), st.integers(0, 700),
+       st.sampled_from(VIEWS), st.randoms(use_true_random=False))
+def test_any_split_merged_in_any_order_equals_the_whole(specs, as_of_h, view, random):
+    leads, touches = build(specs)
+    as_of = pd.Timestamp("2024-06-01 00:00", tz="Asia/Shanghai") + pd.Timedelta(hours=as_of_h)
+    whole = EffectivenessState(view).add(leads, touches, as_of=as_of)
+    same(whole.finalize(), reference.effectiveness(leads, touches, view=view, as_of=as_of))
+    parts = np.array([s["part"] for s in specs])
+    states = []
+    for part in range(4):
+        ids = set(leads["lead_id"][parts == part])
+        states.append(EffectivenessState(view).add(
+            leads[leads["lead_id"].isin(ids)], touches[touches["lead_id"].isin(ids)],
+            as_of=as_of))
+    random.shuffle(states)
+    merged = EffectivenessState(view)
+    for state in states:
+        merged = merged + state
+    assert merged == whole
+    same(merged.finalize(), whole.finalize())
+    # Through bytes, merged in another order.
+    again = EffectivenessState.from_bytes(states[-1].to_bytes())
+    for state in states[:-1]:
+        again.merge(EffectivenessState.from_bytes(state.to_bytes()))
+    assert again == whole
+
+
+# --- the state class -------------------------------------------------------------------------
+
+def test_state_class_protocol():
+    leads, touches, dealers = example()
+    state = EffectivenessState("interval", interval_buckets=[0.5, 5])
+    assert state.add(leads, touches, as_of=AS_OF, scope=Scope.region("R1"),
+                     dealers=dealers) is state
+    assert state.view == "interval" and state.interval_buckets == (0.5, 5.0)
+    assert repr(state) == "EffectivenessState(view='interval', interval_buckets=(0.5, 5))"
+    # R1 (D1, D3): E1 (2 d), E2 (10 d), E7 (0.5 d); E6 invalid, E8 too new.
+    table = state.finalize()
+    assert list(table["interval"]) == ["no_touch", "single_touch", "<0.5d", "0.5-5d", "5d+"]
+    assert list(table["leads"]) == [0, 0, 0, 2, 1]
+    assert list(table["won"]) == [0, 0, 0, 2, 0]
+    assert EffectivenessState.from_bytes(state.to_bytes()) == state
+    assert pickle.loads(pickle.dumps(state)) == state
+    assert state.to_bytes()[:6] == b"LKEFF1"
+    assert state != EffectivenessState("interval", interval_buckets=[0.5, 5])
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(state)
+
+
+def test_state_class_errors():
+    leads, touches, _ = example()
+    mix = EffectivenessState().add(leads, touches, as_of=AS_OF)
+    interval = EffectivenessState("interval").add(leads, touches, as_of=AS_OF)
+    with pytest.raises(RuntimeError, match="a interval state cannot merge with a method_mix"):
+        mix.merge(interval)
+    with pytest.raises(RuntimeError, match=r"interval buckets \[no_touch, single_touch, <2d, "):
+        interval + EffectivenessState("interval", interval_buckets=[2])
+    with pytest.raises(TypeError, match="expected a leadkit.EffectivenessState"):
+        mix.merge(mix.finalize())
+    with pytest.raises(ValueError, match="needs an explicit as_of"):
+        EffectivenessState().add(leads, touches, as_of=None)
+    with pytest.raises(ValueError, match='did you mean "interval"'):
+        EffectivenessState("intervals")
+    with pytest.raises(ValueError, match="bounds must increase, but 1 follows 3"):
+        EffectivenessState("interval", interval_buckets=[3, 1])
+    with pytest.raises(ValueError, match="threads: expected 1 or more, got 0"):
+        leadkit.effectiveness(leads, touches, as_of=AS_OF, threads=0)
+    with pytest.raises(ValueError, match="effectiveness state bytes: not a leadkit effectiveness "
+                                         "state"):
+        EffectivenessState.from_bytes(b"LKKPI3 and more")
+    damaged = bytearray(mix.to_bytes())
+    damaged[9] ^= 0x01
+    with pytest.raises(ValueError, match="effectiveness state bytes"):
+        EffectivenessState.from_bytes(bytes(damaged))
+    with pytest.raises(ValueError, match="effectiveness state bytes: truncated"):
+        EffectivenessState.from_bytes(mix.to_bytes()[:-4])
+
+
+def test_a_failed_add_leaves_the_state_as_it_was():
+    leads, touches, _ = example()
+    state = EffectivenessState().add(leads, touches, as_of=AS_OF)
+    before = state.to_bytes()
+    bad = touches.assign(method=touches["method"].replace("visit", "none"))
+    with pytest.raises(ValueError, match='touches row 7: lead_id "E4": method "none" cannot '
+                                         "name a method"):
+        state.add(leads, bad, as_of=AS_OF)
+    assert state.to_bytes() == before
+
+
+def test_deprecated_functions_warn_and_agree_with_the_class():
+    leads, touches, _ = example()
+    with pytest.warns(DeprecationWarning, match="use leadkit.EffectivenessState"):
+        first = leadkit.effectiveness_state(leads[:4], touches[touches["lead_id"] <= "E4"],
+                                            as_of=AS_OF, view="interval")
+    with pytest.warns(DeprecationWarning):
+        rest = leadkit.effectiveness_state(leads[4:], touches[touches["lead_id"] > "E4"],
+                                           as_of=AS_OF, view="interval")
+    with pytest.warns(DeprecationWarning):
+        merged = leadkit.effectiveness_merge([first, rest])
+    with pytest.warns(DeprecationWarning):
+        table = leadkit.effectiveness_finalize(merged)
+    same(table, EffectivenessState("interval").add(leads, touches, as_of=AS_OF).finalize())

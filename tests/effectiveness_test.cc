@@ -1,0 +1,500 @@
+// Follow-up effectiveness on the hand-worked example of docs/kpis.md, the
+// state's merge, threads and bytes, and bad input.
+#include "leadkit/effectiveness.h"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "date/date.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "leadkit/lead_json.h"
+#include "status_matchers.h"
+
+namespace leadkit {
+namespace {
+
+using ::leadkit::testing::IsOk;
+using ::leadkit::testing::StatusIs;
+using ::testing::HasSubstr;
+
+// Seconds of a Shanghai (UTC+8) wall time "YYYY-MM-DD HH:MM".
+int64_t Shanghai(const std::string& local) {
+  std::istringstream in(local);
+  date::local_seconds t;
+  in >> date::parse("%F %R", t);
+  return t.time_since_epoch().count() - 8 * 3600;
+}
+
+Instant At(const std::string& local) {
+  return Instant(std::chrono::seconds(Shanghai(local)));
+}
+
+// The eight leads of docs/kpis.md.
+constexpr char kLeads[] = R"([
+  {"lead_id": "E1", "created_at": "2024-06-01T09:00:00+08:00", "dealer_id": "D1",
+   "status": "won", "won_at": "2024-06-10T10:00:00+08:00"},
+  {"lead_id": "E2", "created_at": "2024-06-02T09:00:00+08:00", "dealer_id": "D1",
+   "status": "open"},
+  {"lead_id": "E3", "created_at": "2024-06-03T09:00:00+08:00", "dealer_id": "D2",
+   "status": "won", "won_at": "2024-06-25T10:00:00+08:00"},
+  {"lead_id": "E4", "created_at": "2024-06-05T09:00:00+08:00", "dealer_id": "D2",
+   "status": "lost"},
+  {"lead_id": "E5", "created_at": "2024-06-06T09:00:00+08:00"},
+  {"lead_id": "E6", "created_at": "2024-06-07T09:00:00+08:00", "dealer_id": "D1",
+   "status": "invalid"},
+  {"lead_id": "E7", "created_at": "2024-06-08T09:00:00+08:00", "dealer_id": "D3",
+   "status": "won"},
+  {"lead_id": "E8", "created_at": "2024-06-21T09:00:00+08:00", "dealer_id": "D1"}
+])";
+
+// A small owned touches table.
+struct Touches {
+  std::vector<std::string> ids_dictionary;
+  std::vector<int32_t> ids;
+  std::vector<int64_t> at;
+  std::vector<uint8_t> at_valid;
+  std::vector<std::string> methods;
+  std::vector<int32_t> method_codes;
+
+  Touches& Add(const std::string& id, const std::string& local,
+               const std::string& method) {
+    ids.push_back(Code(ids_dictionary, id));
+    at.push_back(Shanghai(local));
+    at_valid.push_back(1);
+    method_codes.push_back(Code(methods, method));
+    return *this;
+  }
+
+  static int32_t Code(std::vector<std::string>& dictionary,
+                      const std::string& value) {
+    auto it = std::find(dictionary.begin(), dictionary.end(), value);
+    if (it == dictionary.end()) {
+      dictionary.push_back(value);
+      it = dictionary.end() - 1;
+    }
+    return static_cast<int32_t>(it - dictionary.begin());
+  }
+
+  Columns Table() const {
+    Columns c(static_cast<int64_t>(ids.size()));
+    EXPECT_THAT(c.Add("lead_id", Column::Codes(ids, ids_dictionary)), IsOk());
+    EXPECT_THAT(c.Add("at", Column::Instants(at, at_valid.data())), IsOk());
+    EXPECT_THAT(c.Add("method", Column::Codes(method_codes, methods)), IsOk());
+    return c;
+  }
+};
+
+Touches ExampleTouches() {
+  Touches t;
+  t.Add("E1", "2024-06-01 10:00", "phone")
+      .Add("E1", "2024-06-03 10:00", "wechat")
+      .Add("E1", "2024-06-05 10:00", "phone")
+      .Add("E2", "2024-06-02 10:00", "phone")
+      .Add("E2", "2024-06-12 10:00", "phone")
+      .Add("E3", "2024-06-03 11:00", "wechat")
+      .Add("E3", "2024-06-04 11:00", "phone")
+      .Add("E4", "2024-06-06 10:00", "visit")
+      .Add("E6", "2024-06-07 10:00", "phone")
+      .Add("E7", "2024-06-08 10:00", "phone")
+      .Add("E7", "2024-06-08 22:00", "phone")
+      .Add("E7", "2024-06-21 10:00", "phone");
+  return t;
+}
+
+const Instant kAsOf = At("2024-06-20 12:00");
+
+struct Expected {
+  std::string group;
+  int64_t leads, won, touches;
+};
+
+void ExpectRows(const std::vector<EffectivenessRow>& rows,
+                const std::vector<Expected>& expected) {
+  ASSERT_EQ(rows.size(), expected.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    SCOPED_TRACE(absl::StrCat("row ", i, " (", expected[i].group, ")"));
+    EXPECT_EQ(rows[i].group, expected[i].group);
+    EXPECT_EQ(rows[i].leads, expected[i].leads);
+    EXPECT_EQ(rows[i].won, expected[i].won);
+    EXPECT_EQ(rows[i].touches, expected[i].touches);
+  }
+}
+
+EffectivenessState Count(EffectivenessOptions options,
+                       std::span<const uint8_t> include = {}, int threads = 1,
+                       Instant as_of = kAsOf) {
+  const LeadTable leads = *LeadTable::FromJson(kLeads);
+  const Touches table = ExampleTouches();  // the columns view its vectors
+  const Columns touches = table.Table();
+  EffectivenessState state(std::move(options));
+  EXPECT_THAT(state.Add(leads.columns(), touches, as_of, include, threads),
+              IsOk());
+  return state;
+}
+
+const EffectivenessOptions kInterval{.view = EffectivenessView::kInterval};
+
+TEST(Effectiveness, MethodMixByHand) {
+  // E6 invalid, E8 created after as_of: six leads. E5 untouched: none. E2 and
+  // E7 phone only (E7's 06-21 touch is after as_of; its won_at is unknown:
+  // won): 2 leads, 1 won, 2 + 2 touches. E1 (won 06-10) and E3 (won 06-25,
+  // after as_of): phone+wechat, 1 won, 3 + 2 touches. E4: one visit.
+  const std::vector<EffectivenessRow> rows = Count({}).Finalize();
+  ExpectRows(rows, {{"none", 1, 0, 0},
+                    {"phone", 2, 1, 4},
+                    {"phone+wechat", 2, 1, 5},
+                    {"visit", 1, 0, 1}});
+  EXPECT_DOUBLE_EQ(rows[1].conversion_rate(), 0.5);
+  EXPECT_DOUBLE_EQ(rows[2].touches_per_lead(), 2.5);
+  EXPECT_DOUBLE_EQ(rows[0].touches_per_lead(), 0.0);
+}
+
+TEST(Effectiveness, IntervalByHand) {
+  // E1: 4 days over 2 gaps = 2 d; E3: exactly 1 d (a bucket holds its lower
+  // bound); E7: 12 h = 0.5 d; E2: 10 d; E4 single; E5 none.
+  const std::vector<EffectivenessRow> rows = Count(kInterval).Finalize();
+  ExpectRows(rows, {{"no_touch", 1, 0, 0},
+                    {"single_touch", 1, 0, 1},
+                    {"<1d", 1, 1, 2},
+                    {"1-3d", 2, 1, 5},
+                    {"3-7d", 0, 0, 0},
+                    {"7-14d", 1, 0, 2},
+                    {"14-30d", 0, 0, 0},
+                    {"30d+", 0, 0, 0}});
+  EXPECT_TRUE(std::isnan(rows[4].conversion_rate()));
+  EXPECT_TRUE(std::isnan(rows[4].touches_per_lead()));
+}
+
+TEST(Effectiveness, CustomIntervalBuckets) {
+  // E7's 0.5 d is in 0.5-5d with E1 (2 d) and E3 (1 d); E2's 10 d is 5d+.
+  ExpectRows(Count({.view = EffectivenessView::kInterval,
+                  .interval_buckets = {0.5, 5}})
+                 .Finalize(),
+             {{"no_touch", 1, 0, 0},
+              {"single_touch", 1, 0, 1},
+              {"<0.5d", 0, 0, 0},
+              {"0.5-5d", 3, 2, 7},
+              {"5d+", 1, 0, 2}});
+}
+
+TEST(Effectiveness, LaterAsOfCountsLaterWinsAndTouches) {
+  // As of 06-25 10:00 (E3's win): E3 won, E8 (no touch) and E7's 06-21 touch
+  // come in. E7: 3 touches over 13 days = 6.5 d a gap.
+  const EffectivenessState mix = Count({}, {}, 1, At("2024-06-25 10:00"));
+  ExpectRows(mix.Finalize(), {{"none", 2, 0, 0},
+                              {"phone", 2, 1, 5},
+                              {"phone+wechat", 2, 2, 5},
+                              {"visit", 1, 0, 1}});
+}
+
+TEST(Effectiveness, IncludeIsTheScope) {
+  // Dealer D2: E3 and E4 only.
+  const std::vector<uint8_t> d2 = {0, 0, 1, 1, 0, 0, 0, 0};
+  ExpectRows(Count({}, d2).Finalize(),
+             {{"phone+wechat", 1, 0, 2}, {"visit", 1, 0, 1}});
+  const std::vector<uint8_t> none(8, 0);
+  EXPECT_TRUE(Count({}, none).Finalize().empty());
+  const std::vector<uint8_t> short_mask(3, 1);
+  EffectivenessState state;
+  const LeadTable leads = *LeadTable::FromJson(kLeads);
+  EXPECT_THAT(state.Add(leads.columns(), ExampleTouches().Table(), kAsOf,
+                        short_mask),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("include holds 3 flags for 8 leads")));
+}
+
+TEST(Effectiveness, AnyThreadCountGivesTheSameState) {
+  for (const EffectivenessOptions& options :
+       {EffectivenessOptions{}, kInterval}) {
+    const EffectivenessState one = Count(options);
+    for (int threads : {2, 3, 8, 64}) {
+      EXPECT_EQ(Count(options, {}, threads), one) << threads << " threads";
+    }
+  }
+}
+
+TEST(Effectiveness, SplitsMergedInAnyOrderEqualTheWhole) {
+  const LeadTable leads = *LeadTable::FromJson(kLeads);
+  const Touches all = ExampleTouches();
+  for (const EffectivenessOptions& options :
+       {EffectivenessOptions{}, kInterval}) {
+    const EffectivenessState whole = Count(options);
+    // Two batches by include: E1-E4 and E5-E8 (each with all of its touches).
+    const std::vector<uint8_t> first = {1, 1, 1, 1, 0, 0, 0, 0};
+    const std::vector<uint8_t> rest = {0, 0, 0, 0, 1, 1, 1, 1};
+    const EffectivenessState a = Count(options, first);
+    const EffectivenessState b = Count(options, rest);
+    EffectivenessState ab = a;
+    ASSERT_THAT(ab.Merge(b), IsOk());
+    EffectivenessState ba = b;
+    ASSERT_THAT(ba.Merge(a), IsOk());
+    EXPECT_EQ(ab, whole);
+    EXPECT_EQ(ba, whole);
+    EXPECT_NE(a, whole);
+  }
+}
+
+TEST(Effectiveness, StatesOfOtherOptionsDoNotMerge) {
+  EffectivenessState mix = Count({});
+  EXPECT_THAT(mix.Merge(Count(kInterval)),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("a interval state cannot merge with a "
+                                 "method_mix state")));
+  EffectivenessState interval = Count(kInterval);
+  EXPECT_THAT(
+      interval.Merge(Count({.view = EffectivenessView::kInterval,
+                          .interval_buckets = {2}})),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               HasSubstr("interval buckets [no_touch, single_touch, <2d, "
+                         "2d+] differ")));
+}
+
+TEST(Effectiveness, BytesRoundTrip) {
+  for (const EffectivenessOptions& options :
+       {EffectivenessOptions{}, kInterval,
+        EffectivenessOptions{.view = EffectivenessView::kInterval,
+                             .interval_buckets = {0.1, 2.5}},
+        EffectivenessOptions{.interval_buckets = {4}}}) {
+    const EffectivenessState state = Count(options);
+    const std::string bytes = state.Serialize();
+    EXPECT_EQ(bytes.substr(0, 6), "LKEFF1");
+    absl::StatusOr<EffectivenessState> back =
+        EffectivenessState::Deserialize(bytes);
+    ASSERT_THAT(back, IsOk());
+    EXPECT_EQ(*back, state);
+    EXPECT_EQ(back->options(), options);
+  }
+  // An empty state, too.
+  const EffectivenessState empty(kInterval);
+  EXPECT_EQ(*EffectivenessState::Deserialize(empty.Serialize()), empty);
+  EXPECT_EQ(empty.Finalize().size(), 8u);
+}
+
+TEST(Effectiveness, BadBytesAreAnError) {
+  EXPECT_THAT(
+      EffectivenessState::Deserialize("nonsense"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("bad header")));
+  EXPECT_THAT(
+      EffectivenessState::Deserialize(Count({}).Serialize().replace(0, 6,
+                                                                   "LKKPI3")),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("bad header")));
+  for (const EffectivenessOptions& options :
+       {EffectivenessOptions{}, kInterval}) {
+    const std::string bytes = Count(options).Serialize();
+    EXPECT_THAT(
+        EffectivenessState::Deserialize(bytes.substr(0, bytes.size() - 3)),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("truncated")));
+    EXPECT_THAT(
+        EffectivenessState::Deserialize(bytes + "x"),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("trailing")));
+    // Every single changed byte is caught: the header, the framing or the
+    // checksum — never a wrong state.
+    for (size_t i = 0; i < bytes.size(); ++i) {
+      for (const unsigned char flip : {0x01, 0x80, 0xFF}) {
+        std::string changed = bytes;
+        changed[i] = static_cast<char>(static_cast<unsigned char>(changed[i]) ^
+                                       flip);
+        EXPECT_THAT(EffectivenessState::Deserialize(changed),
+                    StatusIs(absl::StatusCode::kInvalidArgument,
+                             HasSubstr("effectiveness state bytes")))
+            << "byte " << i;
+      }
+    }
+  }
+}
+
+struct BadCase {
+  std::string name;
+  std::string leads;  // replaces kLeads when not empty
+  Touches touches;
+  std::string message;
+};
+
+TEST(Effectiveness, BadInputNamesTableRowIdAndValue) {
+  Touches plus = ExampleTouches();
+  plus.methods[plus.method_codes[7]] = "phone+visit";  // E4's visit
+  Touches none = ExampleTouches();
+  none.methods[none.method_codes[7]] = "none";
+  Touches unknown = ExampleTouches();
+  unknown.Add("E9", "2024-06-10 10:00", "phone");
+  Touches early = ExampleTouches();
+  early.Add("E2", "2024-06-02 08:00", "phone");
+  Touches no_time = ExampleTouches();
+  no_time.at_valid[3] = 0;
+  Touches no_method = ExampleTouches();
+  no_method.method_codes[4] = -1;
+  std::string wonn = kLeads;
+  const std::string won7 = "\"status\": \"won\"}";  // E7's
+  wonn.replace(wonn.find(won7), won7.size(), "\"status\": \"wonn\"}");
+  std::string twice = kLeads;
+  twice.replace(twice.find("\"E8\""), 4, "\"E2\"");
+  std::string no_created = kLeads;
+  no_created.replace(no_created.find("\"2024-06-05T09:00:00+08:00\""), 27,
+                     "null");
+  const std::vector<BadCase> cases = {
+      {"reserved +", "", plus,
+       "touches row 7: lead_id \"E4\": method \"phone+visit\" cannot name a "
+       "method (\"none\" and \"+\" spell method mixes)"},
+      {"reserved none", "", none,
+       "touches row 7: lead_id \"E4\": method \"none\" cannot name a method"},
+      {"unknown lead", "", unknown,
+       "touches row 12: lead_id \"E9\" is not in the leads"},
+      {"before creation", "", early,
+       "touches row 12: lead_id \"E2\": at 2024-06-02T00:00:00Z is before the "
+       "lead's created_at 2024-06-02T01:00:00Z"},
+      {"null at", "", no_time, "touches row 3: lead_id \"E2\": at is null"},
+      {"null method", "", no_method,
+       "touches row 4: lead_id \"E2\": method is null"},
+      {"unknown status", wonn, ExampleTouches(),
+       "leads row 6: lead_id \"E7\": unknown status \"wonn\" (open, won, lost, "
+       "invalid)"},
+      {"duplicate id", twice, ExampleTouches(),
+       "leads row 7: lead_id \"E2\" is given twice (first at row 1)"},
+      {"null created_at", no_created, ExampleTouches(),
+       "leads row 3: lead_id \"E4\": created_at is null"},
+  };
+  for (const BadCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    absl::StatusOr<LeadTable> leads =
+        LeadTable::FromJson(c.leads.empty() ? kLeads : c.leads);
+    ASSERT_THAT(leads, IsOk());
+    const Columns touches = c.touches.Table();
+    for (const EffectivenessOptions& options :
+         {EffectivenessOptions{}, kInterval}) {
+      EffectivenessState state(options);
+      EXPECT_THAT(state.Add(leads->columns(), touches, kAsOf),
+                  StatusIs(absl::StatusCode::kInvalidArgument,
+                           HasSubstr(c.message)));
+      EXPECT_EQ(state, EffectivenessState(options));  // nothing added
+    }
+  }
+}
+
+TEST(Effectiveness, ReservedMethodOfALeadOutOfScopeIsNotRead) {
+  // The scope is applied as rows enter: E4 left out, so its touch's method is
+  // never read.
+  Touches plus = ExampleTouches();
+  plus.methods[plus.method_codes[7]] = "phone+visit";
+  const LeadTable leads = *LeadTable::FromJson(kLeads);
+  const std::vector<uint8_t> without_e4 = {1, 1, 1, 0, 1, 1, 1, 1};
+  EffectivenessState state;
+  ASSERT_THAT(state.Add(leads.columns(), plus.Table(), kAsOf, without_e4),
+              IsOk());
+  ExpectRows(state.Finalize(), {{"none", 1, 0, 0},
+                                {"phone", 2, 1, 4},
+                                {"phone+wechat", 2, 1, 5}});
+}
+
+TEST(Effectiveness, GradesAreNotRead) {
+  // Without a policy, a grade or grade_after no policy declares is no error.
+  const LeadTable leads = *LeadTable::FromJson(R"([
+    {"lead_id": "G1", "created_at": "2024-06-01T09:00:00+08:00", "grade": "Z"}])");
+  Touches t;
+  t.Add("G1", "2024-06-01 10:00", "sms");
+  Columns touches = t.Table();
+  const std::vector<int32_t> grade_codes = {0};
+  const std::vector<std::string> grades = {"Q"};
+  ASSERT_THAT(touches.Add("grade_after", Column::Codes(grade_codes, grades)),
+              IsOk());
+  EffectivenessState state;
+  ASSERT_THAT(state.Add(leads.columns(), touches, kAsOf), IsOk());
+  ExpectRows(state.Finalize(), {{"sms", 1, 0, 1}});
+}
+
+TEST(Effectiveness, MoreThan64MethodsAndRepeatedNames) {
+  // 70 method names m00..m69: the mix of a lead touched by m69 then m00 is
+  // still alphabetical. Codes 70 and 71 both name "phone": one method.
+  Touches t;
+  for (int i = 0; i < 70; ++i) {
+    t.methods.push_back(absl::StrFormat("m%02d", i));
+  }
+  t.methods.push_back("phone");
+  t.methods.push_back("phone");
+  const auto add = [&](const std::string& id, const std::string& local,
+                       int32_t code) {
+    t.ids.push_back(Touches::Code(t.ids_dictionary, id));
+    t.at.push_back(Shanghai(local));
+    t.at_valid.push_back(1);
+    t.method_codes.push_back(code);
+  };
+  add("M1", "2024-06-01 10:00", 69);
+  add("M1", "2024-06-02 10:00", 0);
+  add("M1", "2024-06-03 10:00", 69);
+  add("M2", "2024-06-01 10:00", 70);
+  add("M2", "2024-06-01 11:00", 71);
+  const LeadTable leads = *LeadTable::FromJson(R"([
+    {"lead_id": "M1", "created_at": "2024-06-01T09:00:00+08:00"},
+    {"lead_id": "M2", "created_at": "2024-06-01T09:00:00+08:00", "status": "won"}])");
+  EffectivenessState state;
+  ASSERT_THAT(state.Add(leads.columns(), t.Table(), kAsOf), IsOk());
+  ExpectRows(state.Finalize(), {{"m00+m69", 1, 0, 3}, {"phone", 1, 1, 2}});
+
+  // The same names in a dictionary of two: the same mixes (the narrow path).
+  Touches few;
+  few.Add("M1", "2024-06-01 10:00", "m69")
+      .Add("M1", "2024-06-02 10:00", "m00")
+      .Add("M1", "2024-06-03 10:00", "m69")
+      .Add("M2", "2024-06-01 10:00", "phone")
+      .Add("M2", "2024-06-01 11:00", "phone");
+  EffectivenessState narrow;
+  ASSERT_THAT(narrow.Add(leads.columns(), few.Table(), kAsOf), IsOk());
+  EXPECT_EQ(narrow, state);
+}
+
+TEST(Effectiveness, OptionsAreChecked) {
+  struct Case {
+    std::vector<double> bounds;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{}, "interval_buckets: expected at least one bound in days, got none"},
+      {{3, 1}, "interval_buckets: bounds must increase, but 1 follows 3"},
+      {{0, 1}, "interval_buckets: 0 is not a positive number of days"},
+      {{-2}, "interval_buckets: -2 is not a positive number of days"},
+      {{1, NAN}, "interval_buckets: nan is not a positive number of days"},
+      {{1, INFINITY}, "interval_buckets: inf is not a positive number of days"},
+      {{1, 1.0000001},
+       "interval_buckets: 1 and 1.0000001 are the same bound to 6 significant "
+       "digits (both \"1\")"},
+  };
+  const LeadTable leads = *LeadTable::FromJson(kLeads);
+  const Touches table = ExampleTouches();
+  const Columns touches = table.Table();
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.message);
+    const EffectivenessOptions options{.view = EffectivenessView::kInterval,
+                                       .interval_buckets = c.bounds};
+    EXPECT_THAT(ValidateEffectivenessOptions(options),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr(c.message)));
+    EffectivenessState state(options);
+    EXPECT_THAT(state.Add(leads.columns(), touches, kAsOf),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr(c.message)));
+  }
+  EXPECT_THAT(ValidateEffectivenessOptions({}), IsOk());
+}
+
+TEST(Effectiveness, IntervalLabels) {
+  const std::vector<double> defaults = {1, 3, 7, 14, 30};
+  EXPECT_THAT(IntervalLabels(defaults),
+              ::testing::ElementsAre("no_touch", "single_touch", "<1d", "1-3d",
+                                     "3-7d", "7-14d", "14-30d", "30d+"));
+  const std::vector<double> fine = {0.25, 1, 1234567};
+  EXPECT_THAT(IntervalLabels(fine),
+              ::testing::ElementsAre("no_touch", "single_touch", "<0.25d",
+                                     "0.25-1d", "1-1.23457e+06d",
+                                     "1.23457e+06d+"));
+  EXPECT_EQ(EffectivenessViewName(EffectivenessView::kMethodMix),
+            "method_mix");
+  EXPECT_EQ(EffectivenessViewName(EffectivenessView::kInterval), "interval");
+}
+
+}  // namespace
+}  // namespace leadkit
