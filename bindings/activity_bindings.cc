@@ -60,9 +60,9 @@ py::dict FinalizeToDict(const ActivityState& state) {
 }  // namespace
 
 void RegisterActivity(py::module_& m) {
-  py::class_<ActivityState>(
+  DefineStateProtocol(py::class_<ActivityState>(
       m, "ActivityState",
-      "Mergeable consultants' activity per group (docs/kpis.md).")
+      "Mergeable consultants' activity per group (docs/kpis.md)."))
       .def(py::init([](std::vector<std::string> by, std::string time_zone) {
              return ActivityState(ActivityOptions{
                  .by = std::move(by), .time_zone = std::move(time_zone)});
@@ -103,22 +103,8 @@ void RegisterActivity(py::module_& m) {
           py::arg("num_touches"), py::arg("touches"), py::arg("num_leads"),
           py::arg("leads"), py::arg("as_of"), py::arg("include"),
           py::arg("threads") = 1)
-      .def("merge",
-           [](ActivityState& a, const ActivityState& b) {
-             ThrowIfError(a.Merge(b));
-           })
       .def("copy", [](const ActivityState& s) { return ActivityState(s); })
-      .def("to_bytes",
-           [](const ActivityState& s) { return py::bytes(s.Serialize()); })
-      .def_static("from_bytes",
-                  [](const py::bytes& b) {
-                    return ValueOrThrow(
-                        ActivityState::Deserialize(std::string(b)));
-                  })
-      .def("finalize", &FinalizeToDict)
-      .def("__eq__", [](const ActivityState& a, const ActivityState& b) {
-        return a == b;
-      });
+      .def("finalize", &FinalizeToDict);
 }
 
 }  // namespace leadkit::python

@@ -55,9 +55,9 @@ py::dict FinalizeToDict(const AuditState& state) {
 }  // namespace
 
 void RegisterAudit(py::module_& m) {
-  py::class_<AuditState>(
+  DefineStateProtocol(py::class_<AuditState>(
       m, "AuditState",
-      "Mergeable findings of the supervisor's audit (docs/kpis.md).")
+      "Mergeable findings of the supervisor's audit (docs/kpis.md)."))
       .def(py::init<>())
       .def(
           "add",
@@ -86,19 +86,8 @@ void RegisterAudit(py::module_& m) {
           py::arg("cadence"), py::arg("num_leads"), py::arg("leads"),
           py::arg("num_touches"), py::arg("touches"), py::arg("as_of"),
           py::arg("include"), py::arg("threads") = 1)
-      .def("merge",
-           [](AuditState& a, const AuditState& b) { ThrowIfError(a.Merge(b)); })
-      .def("to_bytes",
-           [](const AuditState& s) { return py::bytes(s.Serialize()); })
-      .def_static("from_bytes",
-                  [](const py::bytes& b) {
-                    return ValueOrThrow(
-                        AuditState::Deserialize(std::string(b)));
-                  })
       .def("finalize", &FinalizeToDict)
-      .def_property_readonly("estimated", &AuditState::estimated)
-      .def("__eq__",
-           [](const AuditState& a, const AuditState& b) { return a == b; });
+      .def_property_readonly("estimated", &AuditState::estimated);
   m.def(
       "phone_is_valid", [](const std::string& p) { return PhoneIsValid(p); },
       py::arg("phone"),

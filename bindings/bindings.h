@@ -46,6 +46,21 @@ class BatchColumns {
   std::deque<std::vector<std::string>> dictionaries_;
 };
 
+// The protocol every mergeable state shares (docs/architecture.md, "One state
+// protocol"): merge, to_bytes, from_bytes and ==, on the class `cls` binds.
+template <typename State>
+py::class_<State> DefineStateProtocol(py::class_<State> cls) {
+  cls.def("merge",
+          [](State& a, const State& b) { ThrowIfError(a.Merge(b)); })
+      .def("to_bytes", [](const State& s) { return py::bytes(s.Serialize()); })
+      .def_static("from_bytes",
+                  [](const py::bytes& b) {
+                    return ValueOrThrow(State::Deserialize(std::string(b)));
+                  })
+      .def("__eq__", [](const State& a, const State& b) { return a == b; });
+  return cls;
+}
+
 void RegisterStatus(py::module_& m);
 void RegisterColumns(py::module_& m);
 void RegisterPolicy(py::module_& m);

@@ -46,9 +46,9 @@ py::dict FinalizeToDict(const EffectivenessState& state) {
 }  // namespace
 
 void RegisterEffectiveness(py::module_& m) {
-  py::class_<EffectivenessState>(
+  DefineStateProtocol(py::class_<EffectivenessState>(
       m, "EffectivenessState",
-      "Mergeable follow-up effectiveness counts per group (docs/kpis.md).")
+      "Mergeable follow-up effectiveness counts per group (docs/kpis.md)."))
       .def(py::init([](const std::string& view, std::vector<double> buckets) {
              EffectivenessOptions options{.view = ViewOf(view),
                                           .interval_buckets =
@@ -93,20 +93,7 @@ void RegisterEffectiveness(py::module_& m) {
           py::arg("num_leads"), py::arg("leads"), py::arg("num_touches"),
           py::arg("touches"), py::arg("as_of"), py::arg("include"),
           py::arg("threads") = 1)
-      .def("merge",
-           [](EffectivenessState& a, const EffectivenessState& b) {
-             ThrowIfError(a.Merge(b));
-           })
-      .def("to_bytes",
-           [](const EffectivenessState& s) { return py::bytes(s.Serialize()); })
-      .def_static("from_bytes",
-                  [](const py::bytes& b) {
-                    return ValueOrThrow(
-                        EffectivenessState::Deserialize(std::string(b)));
-                  })
-      .def("finalize", &FinalizeToDict)
-      .def("__eq__", [](const EffectivenessState& a,
-                        const EffectivenessState& b) { return a == b; });
+      .def("finalize", &FinalizeToDict);
 }
 
 }  // namespace leadkit::python

@@ -122,8 +122,8 @@ py::dict LeadKpisToDict(const Cadence& cadence, int64_t num_leads,
 }  // namespace
 
 void RegisterKpi(py::module_& m) {
-  py::class_<KpiState>(m, "KpiState",
-                       "Mergeable KPI counts per group (docs/kpis.md).")
+  DefineStateProtocol(py::class_<KpiState>(m, "KpiState",
+                       "Mergeable KPI counts per group (docs/kpis.md)."))
       .def(py::init<std::vector<std::string>>(), py::arg("by"))
       .def_property_readonly("by", &KpiState::by)
       .def(
@@ -156,17 +156,7 @@ void RegisterKpi(py::module_& m) {
           py::arg("num_touches"), py::arg("touches"), py::arg("num_surveys"),
           py::arg("surveys"), py::arg("as_of"), py::arg("include"),
           py::arg("threads") = 1)
-      .def("merge",
-           [](KpiState& a, const KpiState& b) { ThrowIfError(a.Merge(b)); })
-      .def("to_bytes",
-           [](const KpiState& s) { return py::bytes(s.Serialize()); })
-      .def_static("from_bytes",
-                  [](const py::bytes& b) {
-                    return ValueOrThrow(KpiState::Deserialize(std::string(b)));
-                  })
-      .def("finalize", &FinalizeToDict)
-      .def("__eq__",
-           [](const KpiState& a, const KpiState& b) { return a == b; });
+      .def("finalize", &FinalizeToDict);
   m.def(
       "kpi_columns",
       [] {

@@ -53,9 +53,9 @@ void RegisterLostAnalysis(py::module_& m) {
         return out;
       },
       "The group names a lost-sales analysis takes before lost_reason.");
-  py::class_<LostAnalysisState>(
+  DefineStateProtocol(py::class_<LostAnalysisState>(
       m, "LostAnalysisState",
-      "Mergeable lost-sales counts per group and reason (docs/kpis.md).")
+      "Mergeable lost-sales counts per group and reason (docs/kpis.md)."))
       .def(py::init([](std::vector<std::string> by, std::string time_zone) {
              return LostAnalysisState(
                  {.by = std::move(by), .time_zone = std::move(time_zone)});
@@ -89,20 +89,7 @@ void RegisterLostAnalysis(py::module_& m) {
           },
           py::arg("num_leads"), py::arg("leads"), py::arg("as_of"),
           py::arg("include"), py::arg("threads") = 1)
-      .def("merge",
-           [](LostAnalysisState& a, const LostAnalysisState& b) {
-             ThrowIfError(a.Merge(b));
-           })
-      .def("to_bytes",
-           [](const LostAnalysisState& s) { return py::bytes(s.Serialize()); })
-      .def_static("from_bytes",
-                  [](const py::bytes& b) {
-                    return ValueOrThrow(
-                        LostAnalysisState::Deserialize(std::string(b)));
-                  })
-      .def("finalize", &Finalize)
-      .def("__eq__", [](const LostAnalysisState& a,
-                        const LostAnalysisState& b) { return a == b; });
+      .def("finalize", &Finalize);
 }
 
 }  // namespace leadkit::python

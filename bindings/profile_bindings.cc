@@ -44,9 +44,9 @@ void RegisterProfile(py::module_& m) {
       "age_band_labels",
       [](const std::vector<int64_t>& edges) { return AgeBandLabels(edges); },
       py::arg("edges"), "The labels of the age bands cut at `edges`.");
-  py::class_<ProfileState>(
+  DefineStateProtocol(py::class_<ProfileState>(
       m, "ProfileState",
-      "Mergeable customer-profile counts per group (docs/kpis.md).")
+      "Mergeable customer-profile counts per group (docs/kpis.md)."))
       .def(py::init([](std::vector<std::string> by,
                        std::vector<int64_t> age_bands) {
              return ProfileState(
@@ -81,21 +81,7 @@ void RegisterProfile(py::module_& m) {
           },
           py::arg("num_leads"), py::arg("leads"), py::arg("as_of"),
           py::arg("include"), py::arg("threads") = 1)
-      .def("merge",
-           [](ProfileState& a, const ProfileState& b) {
-             ThrowIfError(a.Merge(b));
-           })
-      .def("to_bytes",
-           [](const ProfileState& s) { return py::bytes(s.Serialize()); })
-      .def_static("from_bytes",
-                  [](const py::bytes& b) {
-                    return ValueOrThrow(
-                        ProfileState::Deserialize(std::string(b)));
-                  })
-      .def("finalize", &Finalize)
-      .def("__eq__", [](const ProfileState& a, const ProfileState& b) {
-        return a == b;
-      });
+      .def("finalize", &Finalize);
 }
 
 }  // namespace leadkit::python

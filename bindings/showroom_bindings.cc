@@ -57,9 +57,9 @@ py::dict FinalizeToDict(const ShowroomState& state, int top_models) {
 }  // namespace
 
 void RegisterShowroom(py::module_& m) {
-  py::class_<ShowroomState>(
+  DefineStateProtocol(py::class_<ShowroomState>(
       m, "ShowroomState",
-      "Mergeable showroom traffic per group (docs/kpis.md).")
+      "Mergeable showroom traffic per group (docs/kpis.md)."))
       .def(py::init([](std::vector<std::string> by, std::string time_zone) {
              return ShowroomState(ShowroomOptions{
                  .by = std::move(by), .time_zone = std::move(time_zone)});
@@ -99,22 +99,8 @@ void RegisterShowroom(py::module_& m) {
           py::arg("num_visits"), py::arg("visits"), py::arg("num_leads"),
           py::arg("leads"), py::arg("as_of"), py::arg("include"),
           py::arg("threads") = 1)
-      .def("merge",
-           [](ShowroomState& a, const ShowroomState& b) {
-             ThrowIfError(a.Merge(b));
-           })
       .def("copy", [](const ShowroomState& s) { return ShowroomState(s); })
-      .def("to_bytes",
-           [](const ShowroomState& s) { return py::bytes(s.Serialize()); })
-      .def_static("from_bytes",
-                  [](const py::bytes& b) {
-                    return ValueOrThrow(
-                        ShowroomState::Deserialize(std::string(b)));
-                  })
-      .def("finalize", &FinalizeToDict, py::arg("top_models") = 3)
-      .def("__eq__", [](const ShowroomState& a, const ShowroomState& b) {
-        return a == b;
-      });
+      .def("finalize", &FinalizeToDict, py::arg("top_models") = 3);
 }
 
 }  // namespace leadkit::python
