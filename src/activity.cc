@@ -279,7 +279,7 @@ absl::Status ActivityState::Add(const Columns& touches, const Columns* leads,
   const size_t num_methods = t.method->dictionary().size();
   std::vector<std::vector<uint8_t>> seen(static_cast<size_t>(threads));
   std::vector<int64_t> unknown(static_cast<size_t>(threads), -1);
-  cadence_internal::RunChunks(m, threads, [&](int k, int64_t begin,
+  batch_internal::RunChunks(m, threads, [&](int k, int64_t begin,
                                               int64_t end) {
     std::vector<uint8_t>& used = seen[static_cast<size_t>(k)];
     used.assign(num_methods, 0);
@@ -316,7 +316,7 @@ absl::Status ActivityState::Add(const Columns& touches, const Columns* leads,
       static_cast<size_t>(threads));
   std::vector<absl::flat_hash_map<Codes, int64_t>> received(
       static_cast<size_t>(threads));
-  cadence_internal::RunChunks(threads, threads, [&](int k, int64_t, int64_t) {
+  batch_internal::RunChunks(threads, threads, [&](int k, int64_t, int64_t) {
     auto& local = touched[static_cast<size_t>(k)];
     report_internal::LocalClock clock(zone);
     absl::flat_hash_set<Codes> distinct;
@@ -359,7 +359,7 @@ absl::Status ActivityState::Add(const Columns& touches, const Columns* leads,
     }
   });
   if (leads != nullptr) {
-    cadence_internal::RunChunks(n, threads, [&](int k, int64_t begin,
+    batch_internal::RunChunks(n, threads, [&](int k, int64_t begin,
                                                 int64_t end) {
       auto& local = received[static_cast<size_t>(k)];
       report_internal::LocalClock clock(zone);

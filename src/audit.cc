@@ -27,7 +27,7 @@ namespace leadkit {
 namespace audit_internal {
 namespace {
 
-using cadence_internal::LeadBatch;
+using batch_internal::LeadBatch;
 
 constexpr std::array<absl::string_view, kAuditFindingCount> kNames = {
     "missing_name",
@@ -148,7 +148,7 @@ absl::StatusOr<const Column*> ReadText(const Columns& table,
                                        absl::string_view name) {
   LEADKIT_ASSIGN_OR_RETURN(
       const Column* c,
-      cadence_internal::ReadStrings(table, table_name, name, false));
+      batch_internal::ReadStrings(table, table_name, name, false));
   if (c != nullptr && c->validity_only()) {
     return absl::InvalidArgumentError(
         absl::StrCat(table_name, ".", name,
@@ -290,7 +290,7 @@ absl::Status AuditRows(const Cadence& cadence, const LeadBatch& batch,
 
     // The entry.
     const std::optional<Instant> given =
-        cadence_internal::InstantAt(batch.entered, row);
+        batch_internal::InstantAt(batch.entered, row);
     const Instant entered = given.value_or(facts.created_at);
     if (!lead.entered_on_time) {
       add(AuditFinding::kEnteredLate,
@@ -397,7 +397,7 @@ absl::Status AuditState::Add(const Cadence& cadence, const Columns& leads,
   // Touches by as_of whose consultant is set and differs from their lead's
   // (set) one, found while the lead ids are indexed.
   std::vector<std::vector<OtherTouch>> found(static_cast<size_t>(threads));
-  const auto with_ids = [&](const cadence_internal::LeadBatch& batch) {
+  const auto with_ids = [&](const batch_internal::LeadBatch& batch) {
     if (text.consultant == nullptr || text.touch_consultant == nullptr) {
       return absl::OkStatus();
     }
@@ -426,13 +426,13 @@ absl::Status AuditState::Add(const Cadence& cadence, const Columns& leads,
       return owner_code[static_cast<size_t>(by->data<int32_t>()[t])] !=
              owner->data<int32_t>()[lead];
     };
-    const cadence_internal::LeadRows lead_of(batch, *batch.reader.touch_ids());
-    cadence_internal::RunChunks(
+    const batch_internal::LeadRows lead_of(batch, *batch.reader.touch_ids());
+    batch_internal::RunChunks(
         m, threads, [&](int k, int64_t begin, int64_t end) {
           std::vector<OtherTouch>& out = found[static_cast<size_t>(k)];
           lead_of.Walk(
               begin, end, [](int64_t) {},
-              [&](int64_t t, cadence_internal::IdIndex::Entry entry) {
+              [&](int64_t t, batch_internal::IdIndex::Entry entry) {
                 const int64_t lead = entry.row;
                 if (lead < 0 || batch.rejected[static_cast<size_t>(lead)] ||
                     by->IsNull(t) || owner->IsNull(lead) || at[t] > limit) {
@@ -447,19 +447,19 @@ absl::Status AuditState::Add(const Cadence& cadence, const Columns& leads,
     return absl::OkStatus();
   };
   LEADKIT_ASSIGN_OR_RETURN(
-      cadence_internal::LeadBatch batch,
-      cadence_internal::ReadLeadBatch(cadence.policy(), leads, touches, as_of,
+      batch_internal::LeadBatch batch,
+      batch_internal::ReadLeadBatch(cadence.policy(), leads, touches, as_of,
                                       audit_internal::RejectRow, include,
                                       threads, with_ids));
   std::vector<OtherTouch> others;
   for (std::vector<OtherTouch>& part : found) {
     others.insert(others.end(), part.begin(), part.end());
-    cadence_internal::FreeMemory(part);
+    batch_internal::FreeMemory(part);
   }
   std::sort(others.begin(), others.end());
 
   std::vector<audit_internal::Part> parts(static_cast<size_t>(threads));
-  cadence_internal::RunChunks(n, threads, [&](int k, int64_t begin,
+  batch_internal::RunChunks(n, threads, [&](int k, int64_t begin,
                                               int64_t end) {
     audit_internal::Part& part = parts[static_cast<size_t>(k)];
     part.status = audit_internal::AuditRows(cadence, batch, text, clock, as_of,

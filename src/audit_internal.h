@@ -20,7 +20,7 @@ namespace leadkit::kpi_internal {
 // by as_of, in the cadence's order, in `touches`. Errors name the row and its
 // lead_id.
 absl::StatusOr<LeadKpi> EvaluateBatchLead(const Cadence& cadence,
-                                          const cadence_internal::LeadBatch& batch,
+                                          const batch_internal::LeadBatch& batch,
                                           Instant as_of, int64_t row,
                                           LeadFacts& facts,
                                           std::vector<TouchFacts>& touches);

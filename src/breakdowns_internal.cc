@@ -74,10 +74,10 @@ absl::Status CheckIds(const Column& ids, int64_t n, int threads) {
   }
   // Strings: hashed on the threads, then one index per part of the hashes
   // (a repeated id falls in one part), the parts filled side by side.
-  using cadence_internal::IdIndex;
+  using batch_internal::IdIndex;
   threads = Threads(threads, n);
   std::vector<uint64_t> hashes(static_cast<size_t>(n));
-  cadence_internal::RunChunks(n, threads, [&](int, int64_t begin, int64_t end) {
+  batch_internal::RunChunks(n, threads, [&](int, int64_t begin, int64_t end) {
     for (int64_t row = begin; row < end; ++row) {
       hashes[static_cast<size_t>(row)] = IdIndex::HashOf(ids.ViewAt(row));
     }
@@ -87,7 +87,7 @@ absl::Status CheckIds(const Column& ids, int64_t n, int threads) {
                             32);
   };
   std::vector<int64_t> first(static_cast<size_t>(threads), n);
-  cadence_internal::RunChunks(
+  batch_internal::RunChunks(
       threads, threads, [&](int, int64_t begin, int64_t end) {
         for (int64_t part = begin; part < end; ++part) {
           int64_t count = 0;

@@ -619,9 +619,9 @@ absl::StatusOr<std::vector<Task>> Cadence::LeadTasks(
     if (t.at > as_of) continue;  // not happened yet at as_of
     if (t.at < lead.created_at) {
       return absl::InvalidArgumentError(
-          absl::StrCat("a touch at ", cadence_internal::InstantText(t.at),
+          absl::StrCat("a touch at ", batch_internal::InstantText(t.at),
                        " is before the lead's created_at ",
-                       cadence_internal::InstantText(lead.created_at)));
+                       batch_internal::InstantText(lead.created_at)));
     }
     sorted.push_back(t);
   }
@@ -688,8 +688,8 @@ const Cadence* Cadence::OnCalendar(absl::string_view name) const {
 }
 
 absl::StatusOr<Cadence> Cadence::WithDealers(const Columns& dealers) const {
-  using cadence_internal::Quote;
-  using cadence_internal::ReadStrings;
+  using batch_internal::Quote;
+  using batch_internal::ReadStrings;
   LEADKIT_ASSIGN_OR_RETURN(const Column* calendar,
                            ReadStrings(dealers, "dealers", "calendar", false));
   Cadence out = *this;
@@ -767,7 +767,7 @@ absl::StatusOr<ScheduleResult> Cadence::Run(const Columns& leads,
                                             Instant as_of,
                                             const date::local_days* agenda_day,
                                             const ScheduleOptions& options) const {
-  using cadence_internal::Quote;
+  using batch_internal::Quote;
   ScheduleResult result;
   const int64_t n = leads.num_rows();
   result.grades.assign(static_cast<size_t>(n), -1);
@@ -785,14 +785,14 @@ absl::StatusOr<ScheduleResult> Cadence::Run(const Columns& leads,
   };
 
   LEADKIT_ASSIGN_OR_RETURN(
-      cadence_internal::LeadBatch batch,
-      cadence_internal::ReadLeadBatch(policy_, leads, touches, as_of, reject));
+      batch_internal::LeadBatch batch,
+      batch_internal::ReadLeadBatch(policy_, leads, touches, as_of, reject));
   std::vector<TouchFacts> lead_touches;
   std::vector<absl::Status> task_errors;
   for (int64_t row = 0; row < n; ++row) {
     const auto r = static_cast<size_t>(row);
     if (batch.rejected[r]) continue;
-    const Cadence& cadence = cadence_internal::LeadCadence(*this, batch, row);
+    const Cadence& cadence = batch_internal::LeadCadence(*this, batch, row);
     const LeadFacts facts = batch.Facts(row);
     batch.TouchesOf(row, lead_touches);
     // The agenda: the end of the day in the lead's calendar.

@@ -24,7 +24,7 @@ namespace leadkit {
 namespace effectiveness_internal {
 namespace {
 
-using cadence_internal::LeadBatch;
+using batch_internal::LeadBatch;
 
 constexpr absl::string_view kMagic = "LKEFF1";
 constexpr absl::string_view kWhat = "effectiveness state bytes";
@@ -63,7 +63,7 @@ bool Reserved(absl::string_view method) {
 
 // Called by the reader once the leads' ids are known: a touch of a lead in
 // scope whose method is reserved is an error naming the touch row.
-cadence_internal::WithIds CheckMethods() {
+batch_internal::WithIds CheckMethods() {
   return [](const LeadBatch& batch) -> absl::Status {
     const Column* method = batch.reader.method();
     const std::span<const std::string> names = method->dictionary();
@@ -75,13 +75,13 @@ cadence_internal::WithIds CheckMethods() {
     }
     if (!any) return absl::OkStatus();  // the common case: nothing to look up
     const Column* ids = batch.reader.touch_ids();
-    const cadence_internal::LeadRows lead_of(batch, *ids);
+    const batch_internal::LeadRows lead_of(batch, *ids);
     const int32_t* codes = method->data<int32_t>();
     for (int64_t t = 0; t < method->size(); ++t) {
       if (method->IsNull(t) || !reserved[static_cast<size_t>(codes[t])]) {
         continue;
       }
-      cadence_internal::IdIndex::Entry lead;
+      batch_internal::IdIndex::Entry lead;
       lead_of.Find(t, t + 1, &lead);
       if (lead.row < 0 || batch.rejected[static_cast<size_t>(lead.row)]) {
         continue;  // out of scope (an unknown lead was reported already)
@@ -186,12 +186,12 @@ void CountRows(const LeadBatch& batch, const EffectivenessOptions& options,
     }
     // The lead's touches in the touch order (TouchBefore): by time first, so
     // those by as_of come first.
-    const cadence_internal::GroupedTouch* touches = batch.touches.get();
+    const batch_internal::GroupedTouch* touches = batch.touches.get();
     int64_t count = 0;
     uint64_t mask = 0;
     ranks.clear();
     for (int64_t k = batch.offsets[r]; k < batch.offsets[r + 1]; ++k) {
-      const cadence_internal::GroupedTouch& g = touches[k];
+      const batch_internal::GroupedTouch& g = touches[k];
       if (g.at > last_second) break;
       ++count;
       if (!by_mix) continue;
@@ -294,8 +294,8 @@ absl::Status EffectivenessState::Add(const Columns& leads,
         "include holds ", include.size(), " flags for ", n, " leads"));
   }
   LEADKIT_ASSIGN_OR_RETURN(
-      const cadence_internal::LeadBatch batch,
-      cadence_internal::ReadLeadBatch(leads, touches, as_of,
+      const batch_internal::LeadBatch batch,
+      batch_internal::ReadLeadBatch(leads, touches, as_of,
                                       internal::RejectRow, include, threads,
                                       internal::CheckMethods()));
   const internal::Mixes mixes(batch.reader.method()->dictionary());
@@ -306,7 +306,7 @@ absl::Status EffectivenessState::Add(const Columns& leads,
   // any order: counts add up).
   std::vector<internal::Local> locals(static_cast<size_t>(threads));
   for (internal::Local& local : locals) local.intervals.resize(labels.size());
-  cadence_internal::RunChunks(
+  batch_internal::RunChunks(
       n, threads, [&](int k, int64_t begin, int64_t end) {
         internal::CountRows(batch, options_, mixes, as_of, begin, end,
                             locals[static_cast<size_t>(k)]);

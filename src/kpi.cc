@@ -22,7 +22,7 @@ namespace leadkit {
 namespace kpi_internal {
 namespace {
 
-using cadence_internal::LeadBatch;
+using batch_internal::LeadBatch;
 
 // Bad rows stop the KPIs: the error names the table and row.
 absl::Status RejectRow(absl::string_view table, int64_t row, absl::string_view,
@@ -147,7 +147,7 @@ absl::StatusOr<LeadKpi> LeadRow(const Cadence& cadence, const LeadBatch& batch,
   batch.TouchesOf(row, scratch.touches);
   // Its deadlines on its dealer's calendar (Cadence::WithDealers).
   const absl::Status status =
-      EvaluateLead(cadence_internal::LeadCadence(cadence, batch, row), lead,
+      EvaluateLead(batch_internal::LeadCadence(cadence, batch, row), lead,
                    entered, scratch.touches, as_of, out);
   if (!status.ok()) {
     return absl::Status(
@@ -177,7 +177,7 @@ absl::StatusOr<std::vector<int8_t>> LatestSurveys(const LeadBatch& batch,
           "surveys: needs lead_id (strings), at (instants) and satisfied "
           "(booleans)");
     }
-    const cadence_internal::LeadRows lead_of(batch, *ids);
+    const batch_internal::LeadRows lead_of(batch, *ids);
     std::vector<int64_t> latest(static_cast<size_t>(n),
                                 std::numeric_limits<int64_t>::min());
     absl::Status status;
@@ -186,7 +186,7 @@ absl::StatusOr<std::vector<int8_t>> LatestSurveys(const LeadBatch& batch,
     };
     lead_of.Walk(
         0, surveys->num_rows(), fetch,
-        [&](int64_t s, cadence_internal::IdIndex::Entry entry) {
+        [&](int64_t s, batch_internal::IdIndex::Entry entry) {
           const int64_t lead = entry.row;
           if (ids->IsNull(s) || at->IsNull(s) || satisfied->IsNull(s)) {
             const char* column = ids->IsNull(s)  ? "lead_id"
@@ -227,7 +227,7 @@ absl::StatusOr<std::vector<int8_t>> LatestSurveys(const LeadBatch& batch,
 
 // Reads the surveys into `survey` (LatestSurveys) while the batch's ids are
 // known.
-cadence_internal::WithIds SurveysInto(std::vector<int8_t>& survey,
+batch_internal::WithIds SurveysInto(std::vector<int8_t>& survey,
                                       const Columns* surveys, Instant as_of) {
   return [&survey, surveys, as_of](const LeadBatch& batch) -> absl::Status {
     LEADKIT_ASSIGN_OR_RETURN(survey, LatestSurveys(batch, surveys, as_of));
@@ -322,7 +322,7 @@ struct Tally {
           static_cast<int64_t>(j - i);
       i = j;
     }
-    cadence_internal::FreeMemory(minutes);
+    batch_internal::FreeMemory(minutes);
   }
 };
 
@@ -478,8 +478,8 @@ absl::Status KpiState::Add(const Cadence& cadence, const Columns& leads,
   }
   std::vector<int8_t> survey;
   LEADKIT_ASSIGN_OR_RETURN(
-      cadence_internal::LeadBatch batch,
-      cadence_internal::ReadLeadBatch(
+      batch_internal::LeadBatch batch,
+      batch_internal::ReadLeadBatch(
           cadence.policy(), leads, touches, as_of, kpi_internal::RejectRow,
           include, threads, kpi_internal::SurveysInto(survey, surveys, as_of)));
 
@@ -510,7 +510,7 @@ absl::Status KpiState::Add(const Cadence& cadence, const Columns& leads,
   std::vector<absl::flat_hash_map<kpi_internal::Codes, kpi_internal::Tally>>
       locals(static_cast<size_t>(threads));
   std::vector<absl::Status> statuses(static_cast<size_t>(threads));
-  cadence_internal::RunChunks(
+  batch_internal::RunChunks(
       n, threads, [&](int k, int64_t begin, int64_t end) {
         statuses[static_cast<size_t>(k)] =
             kpi_internal::AddRows(cadence, batch, parts, survey, as_of, begin,
@@ -539,8 +539,8 @@ absl::StatusOr<std::vector<LeadKpi>> LeadKpis(const Cadence& cadence,
                                               Instant as_of) {
   std::vector<int8_t> survey;
   LEADKIT_ASSIGN_OR_RETURN(
-      const cadence_internal::LeadBatch batch,
-      cadence_internal::ReadLeadBatch(
+      const batch_internal::LeadBatch batch,
+      batch_internal::ReadLeadBatch(
           cadence.policy(), leads, touches, as_of, kpi_internal::RejectRow, {},
           1, kpi_internal::SurveysInto(survey, surveys, as_of)));
   std::vector<LeadKpi> out;
@@ -553,7 +553,7 @@ absl::StatusOr<std::vector<LeadKpi>> LeadKpis(const Cadence& cadence,
     if (lead.first_contact_at && !lead.invalid) {
       // On the clock of the lead's own calendar.
       const Calendar& calendar =
-          cadence_internal::LeadCadence(cadence, batch, row).calendar();
+          batch_internal::LeadCadence(cadence, batch, row).calendar();
       const Instant start = lead.first_contact_start;
       LEADKIT_ASSIGN_OR_RETURN(
           lead.first_contact_business,

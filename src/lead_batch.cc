@@ -20,7 +20,7 @@
 #include "leadkit/lead.h"
 
 namespace leadkit {
-namespace cadence_internal {
+namespace batch_internal {
 
 // A column of `table` that must have `type`: nullptr when absent,
 // InvalidArgument when it holds another type.
@@ -571,5 +571,5 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Columns& leads,
                    with_ids);
 }
 
-}  // namespace cadence_internal
+}  // namespace batch_internal
 }  // namespace leadkit

@@ -21,7 +21,7 @@
 #include "leadkit/columns.h"
 #include "leadkit/policy.h"
 
-namespace leadkit::cadence_internal {
+namespace leadkit::batch_internal {
 
 // Reports a bad row: returns an error to stop, or OK to leave the row out and
 // go on.
@@ -471,6 +471,6 @@ absl::StatusOr<LeadBatch> ReadLeadBatch(const Columns& leads,
                                         int threads = 1,
                                         const WithIds& with_ids = {});
 
-}  // namespace leadkit::cadence_internal
+}  // namespace leadkit::batch_internal
 
 #endif  // LEADKIT_SRC_LEAD_BATCH_H_

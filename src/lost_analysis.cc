@@ -179,7 +179,7 @@ absl::Status LostAnalysisState::Add(const Columns& leads, Instant as_of,
   const int64_t at = as_of.time_since_epoch().count();
   std::vector<absl::flat_hash_map<breakdowns_internal::Codes, LostCounts>>
       locals(static_cast<size_t>(threads));
-  cadence_internal::RunChunks(n, threads, [&](int k, int64_t begin,
+  batch_internal::RunChunks(n, threads, [&](int k, int64_t begin,
                                               int64_t end) {
     lost_internal::AddRows(lead_columns, parts, reason, zone, at, include,
                            begin, end, locals[static_cast<size_t>(k)]);

@@ -301,7 +301,7 @@ absl::Status ShowroomState::Add(const Columns& visits, const Columns* leads,
   std::vector<si::Local> locals(static_cast<size_t>(threads));
   std::vector<si::Bad> bads(static_cast<size_t>(threads));
   const int64_t cut = as_of.time_since_epoch().count();
-  cadence_internal::RunChunks(
+  batch_internal::RunChunks(
       n, threads, [&](int k, int64_t begin, int64_t end) {
         si::CountRows(v, parts, zone, lead_table ? &*lead_table : nullptr,
                       lead_of_code, include, cut, begin, end,

@@ -8,7 +8,7 @@
 
 #include "gtest/gtest.h"
 
-namespace leadkit::cadence_internal {
+namespace leadkit::batch_internal {
 namespace {
 
 // Touch row t as its record: `at` from `times` (the row itself when empty).
@@ -179,4 +179,4 @@ TEST(IdIndex, FindsIdsOfEveryLength) {
 }
 
 }  // namespace
-}  // namespace leadkit::cadence_internal
+}  // namespace leadkit::batch_internal
