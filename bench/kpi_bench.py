@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 import leadkit
-from leadkit import _core, _kpis
+from leadkit import _core
+from leadkit.reports import _kpis
 from _timing import best, peak, reset_peak
 
 ZONE = "Asia/Shanghai"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import inspect
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -24,9 +24,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import _core
-
-if TYPE_CHECKING:
-    from ._kpis import Scope
 
 #: field name -> (type, personal, required), from the C++ catalogue (docs/data.md).
 LEAD_FIELDS: dict[str, tuple[str, bool, bool]] = {
@@ -776,7 +773,6 @@ def check_touch_times(touch_ids: np.ndarray, time: np.ndarray, created: np.ndarr
 
 
 # --- Report arguments ------------------------------------------------------------------------
-# Scope and Policy are imported where they are used: their modules import this one.
 
 #: The lead columns a report can group by: the non-personal string fields, but for the id
 #: and the grade (reports add their own keys to these).
@@ -856,28 +852,3 @@ def judging_calendars(impl: _core.Policy, dealers: pd.DataFrame | None) -> list:
             if name in named:
                 calendars.append(named[name])
     return calendars
-
-
-def check_scope(scope: Any) -> Scope:
-    """The scope to apply: headquarters when None."""
-    from ._kpis import Scope
-
-    if scope is None:
-        return Scope.hq()
-    if not isinstance(scope, Scope):
-        raise TypeError(f"scope: expected a leadkit.Scope, got {type(scope).__name__}")
-    return scope
-
-
-def scope_mask(scope: Scope, rows: pd.DataFrame, dealers: pd.DataFrame | None) -> np.ndarray:
-    """Per row of `rows` (with a ``dealer_id`` column), True when in scope."""
-    mask = scope.mask(rows, dealers)
-    return np.ones(len(rows), dtype=bool) if mask is None else mask.astype(bool)
-
-
-def check_policy(policy: Any) -> None:
-    """A TypeError unless `policy` is a leadkit.Policy."""
-    from ._policy import Policy
-
-    if not isinstance(policy, Policy):
-        raise TypeError(f"policy: expected a leadkit.Policy, got {type(policy).__name__}")

@@ -8,6 +8,7 @@ from typing import Any, Mapping
 import pandas as pd
 
 from . import _core, _frames
+from ._calendar import Calendar, CalendarError
 from ._errors import DocumentError, as_bytes, read_document
 
 Issue = _core.Issue
@@ -72,8 +73,6 @@ class Policy:
         """Reads a policy document from a file (UTF-8), and each calendar file it references
         (``"calendar": {"file": ...}``, in ``calendars`` and in an inline calendar's
         ``extends``) relative to the policy file's directory (:meth:`Calendar.load`)."""
-        from ._calendar import Calendar, CalendarError
-
         source = os.fspath(path)
         text = read_document(path, PolicyError)
         base = os.path.dirname(os.path.abspath(source))
@@ -144,8 +143,6 @@ class Policy:
         """The :class:`leadkit.Calendar` deadlines count on: the policy's ``calendar`` — a
         preset (its hours and dates read as wall times of the policy's `time_zone`), an inline
         document or a file."""
-        from ._calendar import Calendar
-
         return Calendar(self._impl.business_calendar)
 
     @property
@@ -153,8 +150,6 @@ class Policy:
         """The named calendars of the document's ``calendars`` (name -> :class:`leadkit.Calendar`)
         a dealers table's ``calendar`` column may name (docs/policy.md, "Calendars per
         dealer")."""
-        from ._calendar import Calendar
-
         return {name: Calendar(c) for name, c in self._impl.dealer_calendars.items()}
 
     @property
@@ -230,3 +225,9 @@ def _restore(text: str, files: dict[str, str]) -> Policy:
     """A pickled policy: its document, and its calendar files as their documents."""
     calendars = {ref: _core.load_calendar(doc)[0] for ref, doc in files.items()}
     return Policy.from_json(text, files=calendars)
+
+
+def check_policy(policy: Any) -> None:
+    """A TypeError unless `policy` is a leadkit.Policy."""
+    if not isinstance(policy, Policy):
+        raise TypeError(f"policy: expected a leadkit.Policy, got {type(policy).__name__}")

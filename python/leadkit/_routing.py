@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
 from typing import Any, Mapping
 
@@ -12,6 +11,7 @@ import pandas as pd
 from . import _core, _frames
 from ._classify import classify
 from ._policy import Policy
+from ._schedule import schedule
 
 Assignment = _core.Assignment
 
@@ -278,8 +278,6 @@ def reclaim(leads: Any, touches: Any, dealers: Any, consultants: Any, policy: Po
     ``reassignments`` rising by one); at the policy's ``reclaim_limit`` they are ``escalated``
     to the dealer's manager instead (C++ ``Router::Reclaim``). One row per lead concerned,
     with the moves' columns and the lead's ``reassignments`` after it."""
-    from ._schedule import schedule
-
     frame = _frames.as_frame(leads, "leads")
     tasks = schedule(frame, touches, policy, as_of=as_of)
     late_ids = set(tasks.loc[(tasks["task"] == "first_contact") & (tasks["status"] == "overdue"),

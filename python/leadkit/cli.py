@@ -259,7 +259,7 @@ def _read_optional(path, table):
 
 
 def parse_scope(spec: str | None):
-    from ._kpis import Scope
+    from ._scope import Scope
 
     if spec is None:
         return None

@@ -4,7 +4,7 @@
     table = leadkit.dask.kpis(leads_ddf, touches_ddf, policy, by="dealer_id")
 
 Each partition of leads, with the touches and surveys of its leads beside it, becomes a
-partial KPI state (``leadkit._core.KpiState``); only the serialized states travel, merged in a
+partial KPI state (:class:`leadkit.KpiState`); only the serialized states travel, merged in a
 tree of `split_every` states, and the merged state is finalized on the client into the same
 DataFrame ``leadkit.kpis`` returns. Whole groups are never shuffled to one worker. Touches and
 surveys are first aligned with their leads: repartitioned by a hash of ``lead_id`` unless all
@@ -20,10 +20,11 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 
-from . import _core, _frames, _kpis, _schedule
+from . import _frames, _schedule
 from ._classify import classify as _classify_frame
-from ._kpis import Scope
 from ._policy import Policy
+from ._scope import Scope
+from .reports import KpiState, _kpis
 
 __all__ = ["classify", "kpis", "partial_states", "schedule"]
 
@@ -83,15 +84,15 @@ def _resolve_as_of(frames: list[tuple[dd.DataFrame, set[str]]], as_of, tz) -> pd
 
 
 def _partial_state(leads, touches, surveys, policy, dealers, by, scope, as_of, tz) -> bytes:
-    state, _ = _kpis.state_for(leads, touches, policy, surveys=surveys, dealers=dealers, by=by,
-                               scope=scope, as_of=as_of, tz=tz)
+    state = KpiState(by).add(leads, touches, policy, surveys=surveys, dealers=dealers,
+                             scope=scope, as_of=as_of, tz=tz)
     return state.to_bytes()
 
 
 def _merge_states(by, *states: bytes) -> bytes:
-    merged = _core.KpiState(list(by))
+    merged = KpiState(list(by))
     for state in states:
-        merged.merge(_core.KpiState.from_bytes(state))
+        merged.merge(KpiState.from_bytes(state))
     return merged.to_bytes()
 
 
@@ -154,7 +155,7 @@ def kpis(leads: dd.DataFrame, touches: dd.DataFrame, policy: Policy, *, surveys=
     # categories Dask does not know stays text).
     sources = [getattr(t, "_meta", t) for t in (leads, touches, surveys, dealers)]
     sources = [t if isinstance(t, pd.DataFrame) else None for t in sources]
-    return _frames.restore_key_dtypes(_kpis.frame_of(_core.KpiState.from_bytes(merged)),
+    return _frames.restore_key_dtypes(KpiState.from_bytes(merged).finalize(),
                                       sources)
 
 

@@ -33,14 +33,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _frames, _kpis, lead_kpis, lost_analysis, showroom
+from . import _frames
+from .reports import _kpis, lead_kpis, lost_analysis, showroom
 from ._policy import Policy
 
 _STAGES = ["leads", "contacted", "visited", "test_drive", "won"]
 _NONE = "(none)"
 
 
-def _pyplot():
+def pyplot():
+    """matplotlib.pyplot, drawing without a display (the Agg backend) unless a notebook's
+    inline backend is in use."""
     import matplotlib
 
     if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
@@ -51,7 +54,7 @@ def _pyplot():
 
 
 def _figure(title: str, size=(6.4, 3.6)):
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=size, layout="constrained")
     ax.set_title(title)
     return fig, ax
@@ -91,7 +94,7 @@ def sales_funnel(table: pd.DataFrame):
         raise ValueError("sales_funnel: expected the table of leadkit.funnel(...)")
     sums = table.groupby(["kind", "stage"], sort=False)[["leads", "reached"]].sum()
     kinds = list(dict.fromkeys(sums.index.get_level_values("kind")))
-    plt = _pyplot()
+    plt = pyplot()
     fig, axes = plt.subplots(1, max(len(kinds), 1), figsize=(3.6 * max(len(kinds), 1) + 1, 3.6),
                              layout="constrained", squeeze=False)
     fig.suptitle("Funnel")
@@ -246,7 +249,7 @@ def first_contact_minutes(leads: Any, touches: Any, policy: Policy, *, as_of=Non
                          "on_time": facts["first_contact_on_time"].to_numpy(dtype=bool)})
 
 
-def _sla_line(minutes: pd.DataFrame) -> int | None:
+def sla_line(minutes: pd.DataFrame) -> int | None:
     """The SLA to mark on the chart, in business minutes: the median (nearest rank) of
     ``sla_minutes`` — the SLA itself when it runs on the business clock, as in the presets,
     where every lead has the same value. None without a contacted lead."""
@@ -259,7 +262,7 @@ def first_contact(leads: Any, touches: Any, policy: Policy, *, as_of=None,
     """Distribution of :func:`first_contact_minutes`, with the SLA marked and the share of
     contacted leads reached after their deadline."""
     data = first_contact_minutes(leads, touches, policy, as_of=as_of, tz=tz, dealers=dealers)
-    sla = _sla_line(data)
+    sla = sla_line(data)
     fig, ax = _figure("Time to first contact (business minutes)")
     values = data["business_minutes"].to_numpy()
     floor = max(sla or 0, 1) * 4

@@ -24,10 +24,12 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from . import _core, _frames, funnel, pipeline, plot
-from ._kpis import Scope, frame_of, kpis, state_for
+from . import _core, _frames, plot
 from ._policy import Policy
 from ._schedule import schedule
+from ._scope import Scope
+from .reports import funnel, pipeline
+from .reports._kpis import frame_of, kpis, state_for
 
 _BREAKDOWNS = {"channel": "channel", "consultant": "consultant_id", "dealer": "dealer_id",
                "month": "month"}
@@ -188,7 +190,7 @@ def _table(frame: pd.DataFrame) -> str:
 def _png(fig) -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=96)
-    plot._pyplot().close(fig)
+    plot.pyplot().close(fig)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
@@ -239,7 +241,7 @@ def _first_contact_summary(minutes: pd.DataFrame) -> dict:
     bins = [0, 15, 30, 60, 120, 240, 480, 1440]
     counts = pd.cut(values, bins=[-1, *bins[1:], float("inf")], labels=[
         f"<= {b}" for b in bins[1:]] + [f"> {bins[-1]}"]).value_counts(sort=False)
-    return {"sla_minutes": plot._sla_line(minutes), "leads": int(len(values)),
+    return {"sla_minutes": plot.sla_line(minutes), "leads": int(len(values)),
             "after_sla": int((~minutes["on_time"]).sum()),
             "histogram": {str(k): int(v) for k, v in counts.items()}}
 
@@ -363,7 +365,7 @@ def build(leads: Any, touches: Any, policy: Policy, *, surveys=None, visits=None
         # The report keeps its figures, not pyplot: reports built in a loop never fill pyplot's
         # list of open figures (a closed figure still draws and saves).
         for fig in figures.values():
-            plot._pyplot().close(fig)
+            plot.pyplot().close(fig)
         return figures
 
     figures = steps.run("charts", draw)

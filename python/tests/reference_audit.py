@@ -17,8 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from leadkit._scope import check_scope, scope_mask
+from leadkit._policy import check_policy
 from leadkit import _core, _frames
-from leadkit._kpis import Scope, lead_kpis
+from leadkit import Scope, lead_kpis
 from leadkit._policy import Policy
 
 #: The finding codes, in the order findings of one lead are listed (part of the contract).
@@ -192,7 +194,7 @@ def audit(leads: Any, touches: Any, policy: Policy, *, as_of: Any = None,
     findings (RECORD_FINDINGS). Touches after `as_of` are ignored. Deadlines are the cadence's
     (:func:`leadkit.lead_kpis`). `as_of` defaults to the latest timestamp in the inputs.
     """
-    _frames.check_policy(policy)
+    check_policy(policy)
     lead_frame, touch_frame = _frames.lead_and_touch_frames(leads, touches)
     fields = {name: _frames.LEAD_FIELDS[name][0] for name in [*_INSTANT_FIELDS, *_TEXT_FIELDS]}
     lead_specs = {s[0]: s for s in _frames.table_specs(lead_frame, fields, table="leads", tz=tz)}
@@ -203,7 +205,7 @@ def audit(leads: Any, touches: Any, policy: Policy, *, as_of: Any = None,
     per_lead = lead_kpis(lead_frame, touch_frame, policy,
                          as_of=pd.Timestamp(as_of_seconds, unit="s", tz="UTC"), tz=tz,
                          dealers=dealers)
-    inside = _frames.scope_mask(_frames.check_scope(scope), lead_frame,
+    inside = scope_mask(check_scope(scope), lead_frame,
                                 _frames.dealers_frame(dealers))
     n = len(lead_frame)
     audited = per_lead["counted"].to_numpy(dtype=bool) & inside

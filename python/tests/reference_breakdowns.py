@@ -14,9 +14,11 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from leadkit._policy import check_policy
 from leadkit import _frames
-from leadkit._frames import by_names, check_scope, scope_mask
-from leadkit._kpis import KPI_COLUMNS, Scope
+from leadkit._frames import by_names
+from leadkit._scope import check_scope, scope_mask
+from leadkit import KPI_COLUMNS, Scope
 from leadkit._policy import Policy
 
 #: Lead statuses and lost-review values (docs/data.md).
@@ -42,7 +44,7 @@ def lost_analysis_state(leads: Any, *, by: Any = "month", policy: Policy | None 
     names = by_names(by, LOST_KEYS, strict=True)
     scope = check_scope(scope)
     if policy is not None:
-        _frames.check_policy(policy)
+        check_policy(policy)
     if tz is not None:
         tz = check_zone(tz)
     dealer_frame = _frames.dealers_frame(dealers)

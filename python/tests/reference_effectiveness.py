@@ -18,8 +18,9 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from leadkit._scope import check_scope, scope_mask
 from leadkit import _frames
-from leadkit._kpis import Scope
+from leadkit import Scope
 
 #: The views `effectiveness` offers; the group column of each is named after it.
 VIEWS = ("method_mix", "interval")
@@ -144,7 +145,7 @@ def _default_as_of(lead_table: pd.DataFrame, touch_table: pd.DataFrame) -> int:
 def _in_report(lead_table: pd.DataFrame, as_of: int, scope: Scope | None,
                dealers: Any) -> np.ndarray:
     """Leads the report counts: in scope, created by `as_of`, not invalid."""
-    inside = _frames.scope_mask(_frames.check_scope(scope), lead_table[["dealer_id"]],
+    inside = scope_mask(check_scope(scope), lead_table[["dealer_id"]],
                                 _frames.dealers_frame(dealers))
     keep = ((lead_table["created"].to_numpy() <= as_of)
             & (lead_table["status"] != "invalid").to_numpy())

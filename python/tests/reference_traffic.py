@@ -20,8 +20,9 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from leadkit._scope import check_scope, scope_mask
 from leadkit import _frames
-from leadkit._kpis import Scope
+from leadkit import Scope
 
 #: Lead statuses and lost-review values (docs/data.md).
 STATUSES = _frames.LEAD_FIELD_VALUES["status"]
@@ -321,7 +322,7 @@ def showroom_state(visits: Any, *, leads: Any = None, by: Any = None, scope: Sco
     :func:`showroom_finalize`. Batches of one report need one `as_of`: pass it (the default
     is the batch's own latest timestamp)."""
     names = _frames.by_names(by, SHOWROOM_KEYS, strict=True)
-    scope = _frames.check_scope(scope)
+    scope = check_scope(scope)
     dealer_frame = _frames.dealers_frame(dealers)
     if tz is not None:
         tz = check_zone(tz)
@@ -365,7 +366,7 @@ def showroom_state(visits: Any, *, leads: Any = None, by: Any = None, scope: Sco
     keys = {name: (period(arrived, name) if name in ("hour", "weekday", "day")
                    else values[name]) for name in names}
     table = pd.DataFrame({**keys, "visit_model": values["model"], **rows})
-    inside = _frames.scope_mask(scope, pd.DataFrame({"dealer_id": values["dealer_id"]}),
+    inside = scope_mask(scope, pd.DataFrame({"dealer_id": values["dealer_id"]}),
                                 dealer_frame) & happened
     return sum_by(table[inside], [*names, "visit_model"], counts)
 
@@ -472,7 +473,7 @@ def activity_state(touches: Any, *, leads: Any = None, by: Any = ("consultant_id
     Batches of one report need one `as_of`: pass it (the default is the batch's own latest
     timestamp)."""
     names = _frames.by_names(by, ACTIVITY_KEYS, strict=True)
-    scope = _frames.check_scope(scope)
+    scope = check_scope(scope)
     dealer_frame = _frames.dealers_frame(dealers)
     if tz is not None:
         tz = check_zone(tz)
@@ -514,7 +515,7 @@ def activity_state(touches: Any, *, leads: Any = None, by: Any = ("consultant_id
             raise ValueError(f"touches.lead_id: row {first} has {lead_ids.iloc[first]!r}, "
                              "which is not in leads")
         position = position.to_numpy(dtype=np.int64)
-        lead_inside = _frames.scope_mask(scope, pd.DataFrame({"dealer_id": lead_dealers}),
+        lead_inside = scope_mask(scope, pd.DataFrame({"dealer_id": lead_dealers}),
                                          dealer_frame)
         inside &= lead_inside[position]
         if "dealer_id" in names:

@@ -92,6 +92,8 @@ CALLS: dict[str, Call] = {
                                       as_of=AS_OF),
     "lead_kpis": lambda t, p: leadkit.lead_kpis(t.leads, t.touches, p, surveys=t.surveys,
                                                 as_of=AS_OF, dealers=t.dealers),
+    "KpiState": lambda t, p: leadkit.KpiState(by=["month"]).add(
+        t.leads, t.touches, p, surveys=t.surveys, dealers=t.dealers, as_of=AS_OF).finalize(),
     "audit": lambda t, p: leadkit.audit(t.leads, t.touches, p, as_of=AS_OF, dealers=t.dealers),
     "effectiveness": lambda t, p: leadkit.effectiveness(t.leads, t.touches, as_of=AS_OF),
     "funnel": lambda t, p: leadkit.funnel(t.leads, t.touches, p, as_of=AS_OF),

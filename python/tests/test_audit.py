@@ -7,7 +7,8 @@ import pytest
 
 import leadkit
 import leadkit.synth
-from leadkit import Policy, Scope, _audit
+from leadkit import Policy, Scope
+from leadkit.reports import _audit
 from times import SH, ts
 
 OABC = Policy.preset("oabc")

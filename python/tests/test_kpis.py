@@ -1,4 +1,5 @@
 import json
+import pickle
 
 import numpy as np
 import pandas as pd
@@ -6,7 +7,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import leadkit
-from leadkit import Policy, Scope, _core, _kpis
+from leadkit import Policy, Scope
 
 from kpi_reference import reference_kpis
 from texts import rows, texts
@@ -216,21 +217,56 @@ def test_the_engine_agrees_with_the_reference(seed, by):
 def test_any_split_and_merge_order_gives_the_same_state(seed, cuts, shuffle):
     leads, touches, surveys = random_inputs(seed)
     by = ["channel", "month"]
-    whole, _ = _kpis.state_for(leads, touches, OABC, surveys=surveys, by=by, as_of=RANDOM_AS_OF)
+    whole = leadkit.KpiState(by).add(leads, touches, OABC, surveys=surveys, as_of=RANDOM_AS_OF)
     bounds = [0, *sorted(cuts), len(leads)]
     parts = []
     for a, b in zip(bounds, bounds[1:]):
         mine = leads.iloc[a:b]
         keep = lambda t: t[t["lead_id"].isin(mine["lead_id"])]  # noqa: E731
-        state, _ = _kpis.state_for(mine, keep(touches), OABC, surveys=keep(surveys), by=by,
-                                   as_of=RANDOM_AS_OF)
-        parts.append(_core.KpiState.from_bytes(state.to_bytes()))  # as a cluster ships them
+        state = leadkit.KpiState(by).add(mine, keep(touches), OABC, surveys=keep(surveys),
+                                         as_of=RANDOM_AS_OF)
+        parts.append(leadkit.KpiState.from_bytes(state.to_bytes()))  # as a cluster ships them
     shuffle.shuffle(parts)
-    merged = _core.KpiState(by)
+    merged = leadkit.KpiState(by)
     for part in parts:
         merged.merge(part)
     assert merged == whole
-    pd.testing.assert_frame_equal(_kpis.frame_of(merged), _kpis.frame_of(whole))
+    pd.testing.assert_frame_equal(merged.finalize(), whole.finalize())
+    # The state's keys are objects; kpis() gives them the dtype they have in the leads.
+    pd.testing.assert_frame_equal(whole.finalize(), object_keys(
+        leadkit.kpis(leads, touches, OABC, surveys=surveys, by=by, as_of=RANDOM_AS_OF), by))
+
+
+def object_keys(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """`frame` with its key columns as objects, None for null."""
+    return frame.assign(**{key: pd.Series(texts(frame[key]), dtype=object) for key in by})
+
+
+def test_kpi_state_protocol():
+    leads, touches, surveys, _ = example()
+    first, second = leads.iloc[:2], leads.iloc[2:]
+    keep = lambda t, part: t[t["lead_id"].isin(part["lead_id"])]  # noqa: E731
+    a = leadkit.KpiState(by="channel").add(first, keep(touches, first), OABC,
+                                           surveys=keep(surveys, first), as_of=AS_OF)
+    b = leadkit.KpiState(by="channel").add(second, keep(touches, second), OABC,
+                                           surveys=keep(surveys, second), as_of=AS_OF)
+    before = a.to_bytes()
+    total = a + b
+    assert a.to_bytes() == before  # + makes a new state
+    pd.testing.assert_frame_equal(total.finalize(), object_keys(leadkit.kpis(
+        leads, touches, OABC, surveys=surveys, by="channel", as_of=AS_OF), ["channel"]))
+    assert pickle.loads(pickle.dumps(total)) == total
+    assert leadkit.KpiState.from_bytes(total.to_bytes()) == total
+    assert total.by == ("channel",) and repr(total) == "KpiState(by=['channel'])"
+    assert a.merge(b) is a and a == total  # merge adds in place
+    with pytest.raises(ValueError, match="as_of: a partial state needs an explicit as_of"):
+        leadkit.KpiState().add(leads, touches, OABC, as_of=None)
+    with pytest.raises(ValueError, match=r"merge: a state grouped by \['month'\] cannot"):
+        a.merge(leadkit.KpiState(by="month"))
+    with pytest.raises(TypeError, match="other: expected a leadkit.KpiState, got DataFrame"):
+        a.merge(leads)
+    with pytest.raises(ValueError):
+        leadkit.KpiState.from_bytes(total.to_bytes()[:-1])
 
 
 @settings(max_examples=10, deadline=None)

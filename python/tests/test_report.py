@@ -21,7 +21,7 @@ def _close_figures():
     """A built report holds its figures open until written; each test's are closed after it
     (pyplot warns past 20 open figures, and warnings are errors here)."""
     yield
-    plot._pyplot().close("all")
+    plot.pyplot().close("all")
 
 
 def test_funnel_counts_by_hand():
@@ -120,7 +120,7 @@ def test_first_contact_sla_minutes_on_a_calendar_clock_are_each_leads_deadline()
     assert got["sla_minutes"].tolist() == [120, 60]
     assert got["business_minutes"].tolist() == [60, 90]
     assert got["on_time"].tolist() == [True, False]
-    assert plot._sla_line(got) == 60  # nearest-rank median of 60 and 120
+    assert plot.sla_line(got) == 60  # nearest-rank median of 60 and 120
     # Under the default closed_deadline (end_of_next_open_day) L2's 19:00 moves to the
     # closing of the next open day, 03-05 18:00: 60 + 540 open minutes; the 09:30 touch is
     # on time.

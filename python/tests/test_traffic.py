@@ -426,9 +426,9 @@ def test_activity_matches_plain_count():
     assert len(out) == len(keys)
     for row in out.itertuples():
         key = (row.consultant_id, row.day)
-        for method in leadkit._traffic.METHODS:
+        for method in leadkit.reports._traffic.METHODS:
             assert getattr(row, f"contacts_{method}") == contacts[key + (method,)]
-        assert row.contacts == sum(contacts[key + (m,)] for m in leadkit._traffic.METHODS)
+        assert row.contacts == sum(contacts[key + (m,)] for m in leadkit.reports._traffic.METHODS)
         assert row.leads_touched == len(touched[key])
         assert row.new_leads == new[key]
 

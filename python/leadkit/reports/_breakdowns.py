@@ -10,7 +10,6 @@ calls the engine and builds the DataFrames. :class:`LostAnalysisState` and
 from __future__ import annotations
 
 import datetime as _dt
-import math
 import warnings
 import zoneinfo
 from typing import Any, Iterable, Mapping, Sequence
@@ -18,10 +17,11 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from . import _core, _frames
-from ._frames import by_names, check_scope
-from ._kpis import KPI_COLUMNS, Scope
-from ._policy import Policy
+from .. import _core, _frames
+from .._frames import by_names
+from .._policy import Policy, check_policy
+from .._scope import Scope, check_scope
+from ._kpis import KPI_COLUMNS
 
 #: The leads' instants a report reads: the point in time and the default ``as_of`` (the
 #: latest of them).
@@ -160,7 +160,7 @@ class LostAnalysisState:
         names = by_names(by, LOST_KEYS, strict=True)
         threads = _threads(threads)
         if policy is not None:
-            _frames.check_policy(policy)
+            check_policy(policy)
         if tz is not None:
             tz_name = _zone_name(tz, "tz")
         frame = _frames.as_frame(leads, "leads")

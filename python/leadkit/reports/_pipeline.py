@@ -16,9 +16,10 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from . import _frames, _grades
+from .. import _frames
+from . import _grades
 from ._grades import CLOSED, INVALID, LOST, SALES_STAGES, WON
-from ._policy import Policy
+from .._policy import Policy, check_policy
 
 #: The from-state of a lead created between ``start`` and ``end`` in ``grade_migration``.
 NEW = "new"
@@ -195,7 +196,7 @@ class PipelineState:
                  scope=None, dealers=None) -> "PipelineState":
         """Per group of `by`, leads created by `at` by their state at `at` (a grade in
         force, or won, lost, invalid): columns ``*by``, ``state``, ``leads``."""
-        _frames.check_policy(policy)
+        check_policy(policy)
         h = _grades.read(leads, touches, policy, tz=tz, scope=scope, dealers=dealers, by=by)
         t = _grades.instant(at, "at", tz)
         names = list(h.keys.columns)
@@ -214,7 +215,7 @@ class PipelineState:
                         tz=None, scope=None, dealers=None) -> "PipelineState":
         """Leads by (state at `start`, state at `end`): columns ``from``, ``to``, ``leads``,
         every pair present."""
-        _frames.check_policy(policy)
+        check_policy(policy)
         h = _grades.read(leads, touches, policy, tz=tz, scope=scope, dealers=dealers)
         t0 = _grades.instant(start, "start", tz)
         t1 = _grades.instant(end, "end", tz)
@@ -242,7 +243,7 @@ class PipelineState:
                 scope=None, dealers=None) -> "PipelineState":
         """Per month: ``carried_over``, ``new``, ``invalid``, ``won``, ``lost``,
         ``open_at_end``."""
-        _frames.check_policy(policy)
+        check_policy(policy)
         periods = _months(months)
         h = _grades.read(leads, touches, policy, tz=tz, scope=scope, dealers=dealers)
         bounds = _month_starts(periods, policy.time_zone)
@@ -273,7 +274,7 @@ class PipelineState:
                tz=None, scope=None, dealers=None) -> "PipelineState":
         """Per group: ``kind`` (``leads``, ``grade``, ``sales_stage``), ``stage``,
         ``leads`` reaching it."""
-        _frames.check_policy(policy)
+        check_policy(policy)
         h = _grades.read(leads, touches, policy, tz=tz, scope=scope, dealers=dealers, by=by,
                          sales_stage=True)
         t = (_grades.default_instant(h, "as_of") if as_of is None

@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from . import _core, _frames
-from ._calendar import warn_estimated
-from ._kpis import Scope
-from ._policy import Policy
+from .. import _core, _frames
+from .._calendar import warn_estimated
+from .._policy import Policy, check_policy
+from .._scope import Scope, check_scope
 
 #: The finding codes, in the order findings of one lead are listed (part of the contract).
 FINDINGS: tuple[str, ...] = tuple(_core.AUDIT_FINDINGS)
@@ -61,7 +61,7 @@ class AuditState:
             tz: str | None = None, scope: Scope | None = None, dealers: Any = None,
             threads: int = 1) -> "AuditState":
         """Audits a batch of leads with their touches; returns the state."""
-        _frames.check_policy(policy)
+        check_policy(policy)
         threads = _threads(threads)
         lead_frame, touch_frame = _frames.lead_and_touch_frames(leads, touches)
         dealer_frame = _frames.dealers_frame(dealers)
@@ -72,7 +72,7 @@ class AuditState:
         touch_specs = _frames.table_specs(touch_frame, _TOUCH_FIELDS, table="touches", tz=tz,
                                           ids_as_strings=True)
         at = _frames.as_of_seconds(as_of, [*lead_specs, *touch_specs], tz)
-        mask = _frames.check_scope(scope).mask(lead_frame, dealer_frame)
+        mask = check_scope(scope).mask(lead_frame, dealer_frame)
         cadence = _frames.cadence_for(impl, dealer_frame)
         self._state.add(cadence, len(lead_frame), lead_specs, len(touch_frame), touch_specs,
                         at, mask, threads)

@@ -19,8 +19,8 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from . import _core, _frames
-from ._kpis import Scope
+from .. import _core, _frames
+from .._scope import Scope, check_scope
 
 #: The contact methods that always get a ``contacts_<method>`` column (001 §3.2; C++
 #: ``kActivityMethods``).
@@ -245,7 +245,7 @@ class ShowroomState(_State):
             threads: int = 1) -> "ShowroomState":
         """Adds a batch of visits (with the leads they name); returns the state."""
         names = _frames.by_names(by, SHOWROOM_KEYS, strict=True)
-        scope = _frames.check_scope(scope)
+        scope = check_scope(scope)
         dealer_frame = _frames.dealers_frame(dealers)
         if tz is not None:
             tz = check_zone(tz)
@@ -369,7 +369,7 @@ class ActivityState(_State):
             threads: int = 1) -> "ActivityState":
         """Adds a batch of touches (with the leads they belong to); returns the state."""
         names = _frames.by_names(by, ACTIVITY_KEYS, strict=True)
-        scope = _frames.check_scope(scope)
+        scope = check_scope(scope)
         dealer_frame = _frames.dealers_frame(dealers)
         if tz is not None:
             tz = check_zone(tz)

@@ -3,71 +3,21 @@
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from . import _core, _frames
-from ._calendar import warn_as_of_past, warn_estimated
-from ._policy import Policy
+from .. import _core, _frames
+from .._calendar import warn_as_of_past, warn_estimated
+from .._policy import Policy
+from .._scope import Scope, check_scope
 
 #: The columns of ``kpis()`` after the group columns, in order (part of the contract; listed
 #: once, by C++ ``KpiFields``).
 KPI_COLUMNS = list(_core.kpi_columns())
 _DERIVED_KEYS = ["grade", "current_grade", "month", "week", "region_id"]
 _SURVEY_COLUMNS = {"lead_id": "string", "at": "instant", "satisfied": "bool"}
-
-
-class Scope:
-    """Who sees what (003 §I): headquarters sees every lead, a region its dealers' leads, a
-    dealer its own. Leads without a dealer are seen only at headquarters."""
-
-    __slots__ = ("kind", "id")
-
-    def __init__(self, kind: str, id: str | None = None):
-        if kind not in ("hq", "region", "dealer"):
-            raise ValueError(f"scope: unknown kind {kind!r} (hq, region, dealer)")
-        self.kind = kind
-        self.id = id
-
-    @classmethod
-    def hq(cls) -> "Scope":
-        return cls("hq")
-
-    @classmethod
-    def region(cls, region_id: str) -> "Scope":
-        return cls("region", region_id)
-
-    @classmethod
-    def dealer(cls, dealer_id: str) -> "Scope":
-        return cls("dealer", dealer_id)
-
-    def __eq__(self, other):
-        return isinstance(other, Scope) and (self.kind, self.id) == (other.kind, other.id)
-
-    def __hash__(self):
-        return hash((self.kind, self.id))
-
-    def __repr__(self):
-        return "Scope.hq()" if self.kind == "hq" else f"Scope.{self.kind}({self.id!r})"
-
-    def mask(self, leads: pd.DataFrame, dealers: pd.DataFrame | None) -> np.ndarray | None:
-        """Per lead (its ``dealer_id``), 1 when in scope (C++ ``ScopeMask``); None for
-        headquarters (everything)."""
-        if self.kind == "hq":
-            return None
-        rows = _frames.table_specs(leads, {"dealer_id": "string"}, table="leads",
-                                   id_column="dealer_id")
-        dealer_specs = ([] if dealers is None else
-                        _frames.table_specs(dealers, _SCOPE_DEALER_COLUMNS, table="dealers",
-                                            id_column="dealer_id"))
-        return _core.scope_mask(self.kind, self.id, len(leads), rows,
-                                None if dealers is None else len(dealers), dealer_specs)
-
-
-#: What a scope reads of the dealers table.
-_SCOPE_DEALER_COLUMNS = {"dealer_id": "string", "region_id": "string"}
 
 
 def by_list(by) -> list[str]:
@@ -132,7 +82,7 @@ def state_for(leads: Any, touches: Any, policy: Policy, *, surveys=None, dealers
     distributed runs. Returns (state, as_of seconds)."""
     names = by_list(by)
     inputs = _Inputs(leads, touches, policy, surveys, dealers, names, tz, as_of)
-    mask = _frames.check_scope(scope).mask(inputs.leads, inputs.dealers)
+    mask = check_scope(scope).mask(inputs.leads, inputs.dealers)
     state = state if state is not None else _core.KpiState(names)
     if list(state.by) != names:
         raise ValueError(f"by: the state groups by {list(state.by)!r}, not {names!r}")
@@ -149,6 +99,95 @@ def frame_of(state: _core.KpiState) -> pd.DataFrame:
     for column in KPI_COLUMNS:
         data[column] = out[column]
     return pd.DataFrame(data, columns=[*names, *KPI_COLUMNS])
+
+
+class KpiState:
+    """The core KPIs counted so far (the C++ ``leadkit::KpiState``, docs/kpis.md): :meth:`add`
+    batches of leads, each with all of its touches and surveys; :meth:`merge` (or ``+``)
+    states of other batches; :meth:`finalize` gives the table of :func:`kpis`. ``to_bytes`` /
+    :meth:`from_bytes` carry a state between processes (docs/distributed.md), and states
+    pickle.
+
+        state = leadkit.KpiState(by=["month"])
+        state.add(batch_leads, batch_touches, policy, as_of=as_of)
+        table = (state + other_state).finalize()
+    """
+
+    __slots__ = ("_impl",)
+
+    def __init__(self, by: Any = None):
+        self._impl = _core.KpiState(by_list(by))
+
+    @classmethod
+    def _wrap(cls, impl: _core.KpiState) -> "KpiState":
+        state = cls.__new__(cls)
+        state._impl = impl
+        return state
+
+    @property
+    def by(self) -> tuple[str, ...]:
+        """The group columns."""
+        return tuple(self._impl.by)
+
+    def add(self, leads: Any, touches: Any, policy: Policy, *, as_of: Any, surveys=None,
+            dealers=None, scope: Scope | None = None, tz: str | None = None,
+            threads: int = 1) -> "KpiState":
+        """Adds a batch of leads with all of their touches and surveys, counted at `as_of`
+        (required: the same for every batch of one report); the tables and parameters as
+        :func:`kpis`. Returns the state."""
+        if as_of is None:
+            raise ValueError("as_of: a partial state needs an explicit as_of, the same for "
+                             "every batch")
+        state_for(leads, touches, policy, surveys=surveys, dealers=dealers, by=list(self.by),
+                  scope=scope, as_of=as_of, tz=tz, threads=threads, state=self._impl)
+        return self
+
+    def merge(self, other: "KpiState") -> "KpiState":
+        """Adds `other`'s counts (a state grouped by the same columns). Returns the state."""
+        if not isinstance(other, KpiState):
+            raise TypeError(f"other: expected a leadkit.KpiState, got {type(other).__name__}")
+        if other.by != self.by:
+            raise ValueError(f"merge: a state grouped by {list(other.by)!r} cannot merge into "
+                             f"one grouped by {list(self.by)!r}")
+        self._impl.merge(other._impl)
+        return self
+
+    def __add__(self, other: "KpiState") -> "KpiState":
+        if not isinstance(other, KpiState):
+            return NotImplemented
+        return self.copy().merge(other)
+
+    def copy(self) -> "KpiState":
+        return KpiState.from_bytes(self.to_bytes())
+
+    def to_bytes(self) -> bytes:
+        """The state as bytes (``LKKPI3``: versioned, with its length and a checksum)."""
+        return self._impl.to_bytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "KpiState":
+        """The state :meth:`to_bytes` wrote; ValueError for other bytes."""
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"data: expected bytes, got {type(data).__name__}")
+        return cls._wrap(_core.KpiState.from_bytes(bytes(data)))
+
+    def finalize(self) -> pd.DataFrame:
+        """The :func:`kpis` table of the batches added and merged so far: the group columns,
+        then KPI_COLUMNS."""
+        return frame_of(self._impl)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, KpiState):
+            return NotImplemented
+        return self._impl == other._impl
+
+    __hash__ = None  # mutable
+
+    def __reduce__(self):
+        return (KpiState.from_bytes, (self.to_bytes(),))
+
+    def __repr__(self) -> str:
+        return f"KpiState(by={list(self.by)!r})"
 
 
 @_frames.keeps_key_dtypes("leads", "touches", "surveys", "dealers")

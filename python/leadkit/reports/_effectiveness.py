@@ -20,8 +20,8 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from . import _core, _frames
-from ._kpis import Scope
+from .. import _core, _frames
+from .._scope import Scope, check_scope
 
 #: The views `effectiveness` offers; the group column of each is named after it.
 VIEWS = ("method_mix", "interval")
@@ -167,7 +167,7 @@ def _add(impl: _core.EffectivenessState, leads: Any, touches: Any, *, as_of: Any
     touch_specs = _frames.table_specs(touch_frame, _TOUCH_TYPES, table="touches", tz=tz,
                                       ids_as_strings=True)
     as_of_seconds = _frames.as_of_seconds(as_of, [*lead_specs, *touch_specs], tz)
-    mask = _frames.check_scope(scope).mask(lead_frame, _frames.dealers_frame(dealers))
+    mask = check_scope(scope).mask(lead_frame, _frames.dealers_frame(dealers))
     impl.add(len(lead_frame), lead_specs, len(touch_frame), touch_specs, as_of_seconds, mask,
              int(threads))
 

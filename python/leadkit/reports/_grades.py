@@ -23,8 +23,10 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from . import _frames
-from ._policy import Policy
+from .. import _frames
+from .._classify import classify
+from .._policy import Policy, check_policy
+from .._scope import check_scope
 
 STATUSES = _frames.LEAD_FIELD_VALUES["status"]
 REVIEWS = _frames.LEAD_FIELD_VALUES["lost_review"]
@@ -92,8 +94,6 @@ def _grade_codes(values: np.ndarray, grades: Sequence[str], column: str, ids,
 
 def _initial_grades(frame: pd.DataFrame, given: np.ndarray, policy: Policy) -> np.ndarray:
     """The grade at creation: the given code, else the policy's classification."""
-    from ._classify import classify
-
     codes = given.copy()
     missing = np.flatnonzero(codes < 0)
     if len(missing):
@@ -116,8 +116,8 @@ def read(leads: Any, touches: Any, policy: Policy | None, *, tz=None, scope=None
     whole tables are checked before the scope applies.
     """
     if policy is not None:
-        _frames.check_policy(policy)
-    scope = _frames.check_scope(scope)
+        check_policy(policy)
+    scope = check_scope(scope)
     # Group columns: the lead columns, and region_id through the dealers table.
     names = _frames.by_names(by, [*_frames.GROUP_FIELDS, "region_id"])
     lead_frame, touch_frame = _frames.lead_and_touch_frames(leads, touches)
