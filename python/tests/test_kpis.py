@@ -263,7 +263,7 @@ def test_kpi_state_protocol():
         leadkit.KpiState().add(leads, touches, OABC, as_of=None)
     with pytest.raises(ValueError, match=r"merge: a state grouped by \['month'\] cannot"):
         a.merge(leadkit.KpiState(by="month"))
-    with pytest.raises(TypeError, match="other: expected a leadkit.KpiState, got DataFrame"):
+    with pytest.raises(TypeError, match="merge: expected a leadkit.KpiState, got DataFrame"):
         a.merge(leads)
     with pytest.raises(ValueError):
         leadkit.KpiState.from_bytes(total.to_bytes()[:-1])

@@ -216,7 +216,7 @@ def test_states_merge_bytes_and_equality():
     assert merged != first
     assert first.by == ("dealer_id",)
     assert leadkit.ShowroomState.from_bytes(merged.to_bytes()) == merged
-    # merge leaves its operands as they were.
+    # + leaves its operands as they were.
     assert first.finalize()["visits"].tolist() == [3]
     assert merged.finalize()["visits"].tolist() == [3, 2]
     assert repr(first) == "ShowroomState(by=('dealer_id',), tz='Asia/Shanghai')"
@@ -229,7 +229,7 @@ def test_states_merge_bytes_and_equality():
         first + leadkit.ShowroomState().add(visits, by="hour")
     with pytest.raises(ValueError, match="ActivityState: no batch added yet"):
         leadkit.ActivityState().finalize()
-    with pytest.raises(TypeError, match="merge: expected a ShowroomState"):
+    with pytest.raises(TypeError, match="merge: expected a leadkit.ShowroomState"):
         first.merge(leadkit.ActivityState())
     with pytest.raises(ValueError, match="activity state bytes: not a leadkit activity state"):
         leadkit.ActivityState.from_bytes(merged.to_bytes())

@@ -18,6 +18,7 @@ from .. import _core, _frames
 from .._calendar import warn_estimated
 from .._policy import Policy, check_policy
 from .._scope import Scope, check_scope
+from ._state import EngineState
 
 #: The finding codes, in the order findings of one lead are listed (part of the contract).
 FINDINGS: tuple[str, ...] = tuple(_core.AUDIT_FINDINGS)
@@ -44,7 +45,7 @@ def _threads(threads: Any) -> int:
     return int(threads)
 
 
-class AuditState:
+class AuditState(EngineState):
     """The audit's findings so far (docs/kpis.md, "audit"): the C++ ``AuditState``.
     :meth:`add` takes the arguments of :func:`audit`; states of disjoint batches of leads
     (each lead with its touches) merge with ``+`` or :meth:`merge`, duplicates then found
@@ -52,7 +53,8 @@ class AuditState:
     one `as_of`: pass it (the default is the batch's own latest timestamp). Pickles as its
     bytes, which hold the normalised phone numbers that duplicates are found by."""
 
-    __slots__ = ("_state",)
+    _core_class = _core.AuditState
+    __slots__ = ()
 
     def __init__(self) -> None:
         self._state = _core.AuditState()
@@ -77,37 +79,6 @@ class AuditState:
         self._state.add(cadence, len(lead_frame), lead_specs, len(touch_frame), touch_specs,
                         at, mask, threads)
         return self
-
-    def merge(self, other: "AuditState") -> "AuditState":
-        """Adds `other`'s findings to this state; returns it."""
-        if not isinstance(other, AuditState):
-            raise TypeError(f"merge: expected a leadkit.AuditState, got {type(other).__name__}")
-        self._state.merge(other._state)
-        return self
-
-    def __add__(self, other: "AuditState") -> "AuditState":
-        if not isinstance(other, AuditState):
-            return NotImplemented
-        return AuditState.from_bytes(self.to_bytes()).merge(other)
-
-    def to_bytes(self) -> bytes:
-        """The state as bytes (``LKAUD1``) that :meth:`from_bytes` reads back."""
-        return self._state.to_bytes()
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> "AuditState":
-        """The state :meth:`to_bytes` wrote; a ValueError for bytes that are not one."""
-        state = cls()
-        state._state = _core.AuditState.from_bytes(bytes(data))
-        return state
-
-    def __reduce__(self):
-        return (AuditState.from_bytes, (self.to_bytes(),))
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, AuditState) and self._state == other._state
-
-    __hash__ = None  # type: ignore[assignment]
 
     @property
     def estimated(self) -> int:

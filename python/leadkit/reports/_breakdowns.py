@@ -10,7 +10,6 @@ calls the engine and builds the DataFrames. :class:`LostAnalysisState` and
 from __future__ import annotations
 
 import datetime as _dt
-import warnings
 import zoneinfo
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -22,6 +21,7 @@ from .._frames import by_names
 from .._policy import Policy, check_policy
 from .._scope import Scope, check_scope
 from ._kpis import KPI_COLUMNS
+from ._state import EngineState, deprecated, states_to_merge
 
 #: The leads' instants a report reads: the point in time and the default ``as_of`` (the
 #: latest of them).
@@ -112,24 +112,6 @@ def _keys_frame(names: Sequence[str], keys: list) -> dict[str, pd.Series]:
     return {name: pd.Series([k[i] for k in keys], dtype=object) for i, name in enumerate(names)}
 
 
-def _deprecated(old: str, new: str) -> None:
-    warnings.warn(f"leadkit.{old} is deprecated; use {new}", DeprecationWarning, stacklevel=3)
-
-
-def _states(states: Iterable, kind: type, report: str) -> list:
-    """The states of a deprecated ``*_merge`` call, each checked to be a `kind`."""
-    if isinstance(states, (pd.DataFrame, kind)):
-        raise TypeError(f"{report}: expected a list of states, got one "
-                        f"{type(states).__name__}")
-    states = list(states)
-    if not states:
-        raise ValueError("states: nothing to merge (an empty list)")
-    for position, state in enumerate(states):
-        if not isinstance(state, kind):
-            raise ValueError(f"states[{position}]: not a {report} state")
-    return states
-
-
 # --- lost sales (002 §2.7) -------------------------------------------------------------------
 
 LOST_KEYS = tuple(_core.lost_analysis_keys())
@@ -137,7 +119,7 @@ _LOST_COUNTS = ["lost", "share", "approved", "rejected", "pending", "review_null
                 "rejection_rate"]
 
 
-class LostAnalysisState:
+class LostAnalysisState(EngineState):
     """The mergeable state of :func:`lost_analysis` (C++ ``leadkit::LostAnalysisState``): per
     group of `by` and ``lost_reason``, the counts ``lost``, ``approved``, ``rejected``,
     ``pending`` and ``review_null``.
@@ -148,10 +130,8 @@ class LostAnalysisState:
     whole; ``finalize()`` gives the table; ``to_bytes()`` / ``from_bytes()`` and pickling carry
     a state between processes."""
 
-    __slots__ = ("_state",)
-
-    def __init__(self):
-        self._state: _core.LostAnalysisState | None = None
+    _core_class = _core.LostAnalysisState
+    __slots__ = ()
 
     def add(self, leads: Any, *, by: Any = "month", policy: Policy | None = None, tz=None,
             scope: Scope | None = None, dealers: Any = None, as_of: Any = None,
@@ -181,59 +161,20 @@ class LostAnalysisState:
         self._fold(state)
         return self
 
-    def _fold(self, state: _core.LostAnalysisState) -> None:
-        if self._state is None:
-            self._state = state
-            return
+    def _check(self, state) -> None:
         if list(state.by) != list(self._state.by) or state.time_zone != self._state.time_zone:
             raise ValueError(f"by: the state groups by {list(self._state.by)!r} in "
                              f"{self._state.time_zone}, not by {list(state.by)!r} in "
                              f"{state.time_zone}")
-        self._state.merge(state)
-
-    def merge(self, other: "LostAnalysisState") -> "LostAnalysisState":
-        """Adds another state's counts (of other leads) to this one; returns this state."""
-        if not isinstance(other, LostAnalysisState):
-            raise TypeError(f"other: expected a leadkit.LostAnalysisState, got "
-                            f"{type(other).__name__}")
-        if other._state is not None:
-            self._fold(_core.LostAnalysisState.from_bytes(other._state.to_bytes())
-                       if self._state is None else other._state)
-        return self
-
-    def __add__(self, other: "LostAnalysisState") -> "LostAnalysisState":
-        if not isinstance(other, LostAnalysisState):
-            return NotImplemented
-        return LostAnalysisState.from_bytes(self.to_bytes()).merge(other)
-
-    def to_bytes(self) -> bytes:
-        return self._core().to_bytes()
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> "LostAnalysisState":
-        if not isinstance(data, (bytes, bytearray, memoryview)):
-            raise TypeError(f"data: expected bytes, got {type(data).__name__}")
-        state = cls()
-        state._state = _core.LostAnalysisState.from_bytes(bytes(data))
-        return state
-
-    def __reduce__(self):
-        return (LostAnalysisState.from_bytes, (self.to_bytes(),))
-
-    def __eq__(self, other):
-        return isinstance(other, LostAnalysisState) and self._core() == other._core()
-
-    __hash__ = None
 
     def __repr__(self):
         state = self._core()
         return (f"LostAnalysisState(by={list(state.by)!r}, time_zone={state.time_zone!r}, "
                 f"groups={len(state.finalize()['keys'])})")
 
-    def _core(self) -> _core.LostAnalysisState:
+    def _empty(self):
         # A state no batch was added to: by month, in UTC, empty.
-        return self._state if self._state is not None else _core.LostAnalysisState(
-            ["month"], "UTC")
+        return _core.LostAnalysisState(["month"], "UTC")
 
     def finalize(self) -> pd.DataFrame:
         """The :func:`lost_analysis` table of the state."""
@@ -250,15 +191,15 @@ def lost_analysis_state(leads: Any, *, by: Any = "month", policy: Policy | None 
                         scope: Scope | None = None, dealers: Any = None,
                         as_of: Any = None) -> LostAnalysisState:
     """Deprecated: ``leadkit.LostAnalysisState().add(...)``."""
-    _deprecated("lost_analysis_state", "leadkit.LostAnalysisState().add(...)")
+    deprecated("lost_analysis_state", "leadkit.LostAnalysisState().add(...)")
     return LostAnalysisState().add(leads, by=by, policy=policy, tz=tz, scope=scope,
                                    dealers=dealers, as_of=as_of)
 
 
 def lost_analysis_merge(states: Iterable[LostAnalysisState]) -> LostAnalysisState:
     """Deprecated: ``LostAnalysisState.merge`` (or ``+``)."""
-    _deprecated("lost_analysis_merge", "LostAnalysisState.merge or +")
-    states = _states(states, LostAnalysisState, "lost_analysis")
+    deprecated("lost_analysis_merge", "LostAnalysisState.merge or +")
+    states = states_to_merge(states, LostAnalysisState, "lost_analysis")
     merged = LostAnalysisState()
     for state in states:
         merged.merge(state)
@@ -267,7 +208,7 @@ def lost_analysis_merge(states: Iterable[LostAnalysisState]) -> LostAnalysisStat
 
 def lost_analysis_finalize(state: LostAnalysisState) -> pd.DataFrame:
     """Deprecated: ``LostAnalysisState.finalize()``."""
-    _deprecated("lost_analysis_finalize", "LostAnalysisState.finalize()")
+    deprecated("lost_analysis_finalize", "LostAnalysisState.finalize()")
     if not isinstance(state, LostAnalysisState):
         raise TypeError(f"state: expected a leadkit.LostAnalysisState, got "
                         f"{type(state).__name__}")
@@ -328,7 +269,7 @@ def _band_edges(edges: Any) -> list[int]:
     return [int(e) for e in edges]
 
 
-class ProfileState:
+class ProfileState(EngineState):
     """The mergeable state of :func:`profile` (C++ ``leadkit::ProfileState``): per group,
     ``leads`` (not invalid), ``won`` and ``invalid``.
 
@@ -338,10 +279,8 @@ class ProfileState:
     gives the table; ``to_bytes()`` / ``from_bytes()`` and pickling carry a state between
     processes."""
 
-    __slots__ = ("_state",)
-
-    def __init__(self):
-        self._state: _core.ProfileState | None = None
+    _core_class = _core.ProfileState
+    __slots__ = ()
 
     def add(self, leads: Any, *, by: Any, scope: Scope | None = None, dealers: Any = None,
             age_bands: Any = None, as_of: Any = None, tz: str | None = None,
@@ -361,60 +300,21 @@ class ProfileState:
         self._fold(state)
         return self
 
-    def _fold(self, state: _core.ProfileState) -> None:
-        if self._state is None:
-            self._state = state
-            return
+    def _check(self, state) -> None:
         if list(state.by) != list(self._state.by) or list(state.age_bands) != list(
                 self._state.age_bands):
             raise ValueError(f"by: the state groups by {list(self._state.by)!r} with age bands "
                              f"{list(self._state.age_bands)!r}, not by {list(state.by)!r} with "
                              f"{list(state.age_bands)!r}")
-        self._state.merge(state)
-
-    def merge(self, other: "ProfileState") -> "ProfileState":
-        """Adds another state's counts (of other leads) to this one; returns this state."""
-        if not isinstance(other, ProfileState):
-            raise TypeError(f"other: expected a leadkit.ProfileState, got "
-                            f"{type(other).__name__}")
-        if other._state is not None:
-            self._fold(_core.ProfileState.from_bytes(other._state.to_bytes())
-                       if self._state is None else other._state)
-        return self
-
-    def __add__(self, other: "ProfileState") -> "ProfileState":
-        if not isinstance(other, ProfileState):
-            return NotImplemented
-        return ProfileState.from_bytes(self.to_bytes()).merge(other)
-
-    def to_bytes(self) -> bytes:
-        return self._core().to_bytes()
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> "ProfileState":
-        if not isinstance(data, (bytes, bytearray, memoryview)):
-            raise TypeError(f"data: expected bytes, got {type(data).__name__}")
-        state = cls()
-        state._state = _core.ProfileState.from_bytes(bytes(data))
-        return state
-
-    def __reduce__(self):
-        return (ProfileState.from_bytes, (self.to_bytes(),))
-
-    def __eq__(self, other):
-        return isinstance(other, ProfileState) and self._core() == other._core()
-
-    __hash__ = None
 
     def __repr__(self):
         state = self._core()
         return (f"ProfileState(by={list(state.by)!r}, age_bands={list(state.age_bands)!r}, "
                 f"groups={len(state.finalize()['keys'])})")
 
-    def _core(self) -> _core.ProfileState:
+    def _empty(self):
         # A state no batch was added to: ungrouped, default bands, empty.
-        return self._state if self._state is not None else _core.ProfileState(
-            [], list(AGE_BANDS))
+        return _core.ProfileState([], list(AGE_BANDS))
 
     @property
     def age_bands(self) -> list[int]:
@@ -441,15 +341,15 @@ def profile_state(leads: Any, *, by: Any, scope: Scope | None = None, dealers: A
                   age_bands: Any = None, as_of: Any = None, tz: str | None = None
                   ) -> ProfileState:
     """Deprecated: ``leadkit.ProfileState().add(...)``."""
-    _deprecated("profile_state", "leadkit.ProfileState().add(...)")
+    deprecated("profile_state", "leadkit.ProfileState().add(...)")
     return ProfileState().add(leads, by=by, scope=scope, dealers=dealers, age_bands=age_bands,
                               as_of=as_of, tz=tz)
 
 
 def profile_merge(states: Iterable[ProfileState], *, age_bands: Any = None) -> ProfileState:
     """Deprecated: ``ProfileState.merge`` (or ``+``); `age_bands` as given to the states."""
-    _deprecated("profile_merge", "ProfileState.merge or +")
-    states = _states(states, ProfileState, "profile")
+    deprecated("profile_merge", "ProfileState.merge or +")
+    states = states_to_merge(states, ProfileState, "profile")
     merged = ProfileState()
     for state in states:
         merged.merge(state)
@@ -459,7 +359,7 @@ def profile_merge(states: Iterable[ProfileState], *, age_bands: Any = None) -> P
 
 def profile_finalize(state: ProfileState, *, age_bands: Any = None) -> pd.DataFrame:
     """Deprecated: ``ProfileState.finalize()``; `age_bands` as given to the states."""
-    _deprecated("profile_finalize", "ProfileState.finalize()")
+    deprecated("profile_finalize", "ProfileState.finalize()")
     if not isinstance(state, ProfileState):
         raise TypeError(f"state: expected a leadkit.ProfileState, got {type(state).__name__}")
     _check_bands(state, age_bands)

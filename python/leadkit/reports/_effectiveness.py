@@ -22,6 +22,7 @@ import pandas as pd
 
 from .. import _core, _frames
 from .._scope import Scope, check_scope
+from ._state import EngineState
 
 #: The views `effectiveness` offers; the group column of each is named after it.
 VIEWS = ("method_mix", "interval")
@@ -69,31 +70,26 @@ def interval_bounds(interval_buckets: Any = None) -> list[float]:
 # The state
 
 
-class EffectivenessState:
+class EffectivenessState(EngineState):
     """Mergeable counts of :func:`effectiveness` (the C++ ``leadkit::EffectivenessState``):
     :meth:`add` batches of leads, each with all of its touches; :meth:`merge` (or ``+``)
     states of other batches; :meth:`finalize` gives the report. ``to_bytes`` /
     :meth:`from_bytes` carry a state between processes, and states pickle."""
 
-    __slots__ = ("_impl",)
+    _core_class = _core.EffectivenessState
+    __slots__ = ()
 
     def __init__(self, view: str = "method_mix", *, interval_buckets: Any = None):
-        self._impl = _core.EffectivenessState(_check_view(view),
+        self._state = _core.EffectivenessState(_check_view(view),
                                               interval_bounds(interval_buckets))
-
-    @classmethod
-    def _wrap(cls, impl: _core.EffectivenessState) -> "EffectivenessState":
-        state = cls.__new__(cls)
-        state._impl = impl
-        return state
 
     @property
     def view(self) -> str:
-        return self._impl.view
+        return self._state.view
 
     @property
     def interval_buckets(self) -> tuple[float, ...]:
-        return tuple(self._impl.interval_buckets)
+        return tuple(self._state.interval_buckets)
 
     def add(self, leads: Any, touches: Any, *, as_of: Any, tz: str | None = None,
             scope: Scope | None = None, dealers: Any = None,
@@ -104,48 +100,13 @@ class EffectivenessState:
         if as_of is None:
             raise ValueError("as_of: a partial state needs an explicit as_of, the same for "
                              "every batch")
-        _add(self._impl, leads, touches, as_of=as_of, tz=tz, scope=scope, dealers=dealers,
+        _add(self._state, leads, touches, as_of=as_of, tz=tz, scope=scope, dealers=dealers,
              threads=threads)
         return self
 
-    def merge(self, other: "EffectivenessState") -> "EffectivenessState":
-        """Adds `other`'s counts (a state of the same view and buckets). Returns the state."""
-        if not isinstance(other, EffectivenessState):
-            raise TypeError(f"other: expected a leadkit.EffectivenessState, got "
-                            f"{type(other).__name__}")
-        self._impl.merge(other._impl)
-        return self
-
-    def __add__(self, other: "EffectivenessState") -> "EffectivenessState":
-        if not isinstance(other, EffectivenessState):
-            return NotImplemented
-        return self.copy().merge(other)
-
-    def copy(self) -> "EffectivenessState":
-        return EffectivenessState.from_bytes(self.to_bytes())
-
-    def to_bytes(self) -> bytes:
-        return self._impl.to_bytes()
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> "EffectivenessState":
-        if not isinstance(data, (bytes, bytearray, memoryview)):
-            raise TypeError(f"data: expected bytes, got {type(data).__name__}")
-        return cls._wrap(_core.EffectivenessState.from_bytes(bytes(data)))
-
     def finalize(self) -> pd.DataFrame:
         """The report: the group column (named after the view), then EFFECTIVENESS_COLUMNS."""
-        return _frame(self.view, self._impl.finalize())
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, EffectivenessState):
-            return NotImplemented
-        return self._impl == other._impl
-
-    __hash__ = None  # mutable
-
-    def __reduce__(self):
-        return (EffectivenessState.from_bytes, (self.to_bytes(),))
+        return _frame(self.view, self._state.finalize())
 
     def __repr__(self) -> str:
         buckets = ", ".join(f"{b:g}" for b in self.interval_buckets)
@@ -203,7 +164,7 @@ def effectiveness(leads: Any, touches: Any, *, view: str = "method_mix", as_of: 
     `threads` splits the leads over threads (the same table for any number).
     """
     state = EffectivenessState(view, interval_buckets=interval_buckets)
-    _add(state._impl, leads, touches, as_of=as_of, tz=tz, scope=scope, dealers=dealers,
+    _add(state._state, leads, touches, as_of=as_of, tz=tz, scope=scope, dealers=dealers,
          threads=threads)
     return state.finalize()
 

@@ -12,6 +12,7 @@ from .. import _core, _frames
 from .._calendar import warn_as_of_past, warn_estimated
 from .._policy import Policy
 from .._scope import Scope, check_scope
+from ._state import EngineState
 
 #: The columns of ``kpis()`` after the group columns, in order (part of the contract; listed
 #: once, by C++ ``KpiFields``).
@@ -101,7 +102,7 @@ def frame_of(state: _core.KpiState) -> pd.DataFrame:
     return pd.DataFrame(data, columns=[*names, *KPI_COLUMNS])
 
 
-class KpiState:
+class KpiState(EngineState):
     """The core KPIs counted so far (the C++ ``leadkit::KpiState``, docs/kpis.md): :meth:`add`
     batches of leads, each with all of its touches and surveys; :meth:`merge` (or ``+``)
     states of other batches; :meth:`finalize` gives the table of :func:`kpis`. ``to_bytes`` /
@@ -113,21 +114,16 @@ class KpiState:
         table = (state + other_state).finalize()
     """
 
-    __slots__ = ("_impl",)
+    _core_class = _core.KpiState
+    __slots__ = ()
 
     def __init__(self, by: Any = None):
-        self._impl = _core.KpiState(by_list(by))
-
-    @classmethod
-    def _wrap(cls, impl: _core.KpiState) -> "KpiState":
-        state = cls.__new__(cls)
-        state._impl = impl
-        return state
+        self._state = _core.KpiState(by_list(by))
 
     @property
     def by(self) -> tuple[str, ...]:
         """The group columns."""
-        return tuple(self._impl.by)
+        return tuple(self._state.by)
 
     def add(self, leads: Any, touches: Any, policy: Policy, *, as_of: Any, surveys=None,
             dealers=None, scope: Scope | None = None, tz: str | None = None,
@@ -139,52 +135,18 @@ class KpiState:
             raise ValueError("as_of: a partial state needs an explicit as_of, the same for "
                              "every batch")
         state_for(leads, touches, policy, surveys=surveys, dealers=dealers, by=list(self.by),
-                  scope=scope, as_of=as_of, tz=tz, threads=threads, state=self._impl)
+                  scope=scope, as_of=as_of, tz=tz, threads=threads, state=self._state)
         return self
 
-    def merge(self, other: "KpiState") -> "KpiState":
-        """Adds `other`'s counts (a state grouped by the same columns). Returns the state."""
-        if not isinstance(other, KpiState):
-            raise TypeError(f"other: expected a leadkit.KpiState, got {type(other).__name__}")
-        if other.by != self.by:
-            raise ValueError(f"merge: a state grouped by {list(other.by)!r} cannot merge into "
+    def _check(self, core: _core.KpiState) -> None:
+        if list(core.by) != list(self.by):
+            raise ValueError(f"merge: a state grouped by {list(core.by)!r} cannot merge into "
                              f"one grouped by {list(self.by)!r}")
-        self._impl.merge(other._impl)
-        return self
-
-    def __add__(self, other: "KpiState") -> "KpiState":
-        if not isinstance(other, KpiState):
-            return NotImplemented
-        return self.copy().merge(other)
-
-    def copy(self) -> "KpiState":
-        return KpiState.from_bytes(self.to_bytes())
-
-    def to_bytes(self) -> bytes:
-        """The state as bytes (``LKKPI3``: versioned, with its length and a checksum)."""
-        return self._impl.to_bytes()
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> "KpiState":
-        """The state :meth:`to_bytes` wrote; ValueError for other bytes."""
-        if not isinstance(data, (bytes, bytearray, memoryview)):
-            raise TypeError(f"data: expected bytes, got {type(data).__name__}")
-        return cls._wrap(_core.KpiState.from_bytes(bytes(data)))
 
     def finalize(self) -> pd.DataFrame:
         """The :func:`kpis` table of the batches added and merged so far: the group columns,
         then KPI_COLUMNS."""
-        return frame_of(self._impl)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, KpiState):
-            return NotImplemented
-        return self._impl == other._impl
-
-    __hash__ = None  # mutable
-
-    def __reduce__(self):
-        return (KpiState.from_bytes, (self.to_bytes(),))
+        return frame_of(self._state)
 
     def __repr__(self) -> str:
         return f"KpiState(by={list(self.by)!r})"

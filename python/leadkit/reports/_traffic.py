@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
-import warnings
+import operator
 import zoneinfo
 from typing import Any, Iterable, Sequence
 
@@ -21,6 +21,7 @@ import pandas as pd
 
 from .. import _core, _frames
 from .._scope import Scope, check_scope
+from ._state import EngineState, deprecated, states_to_merge
 
 #: The contact methods that always get a ``contacts_<method>`` column (001 §3.2; C++
 #: ``kActivityMethods``).
@@ -115,50 +116,17 @@ def _key_columns(names: Sequence[str], keys: list, numeric: Sequence[str] = ()) 
     return columns
 
 
-def _deprecated(old: str, new: str) -> None:
-    warnings.warn(f"leadkit.{old} is deprecated; use {new}", DeprecationWarning, stacklevel=3)
+class _State(EngineState):
+    """What ShowroomState and ActivityState share: options (`by`, the zone of local periods)
+    that come with the first batch."""
 
-
-def _states_of(states: Any, kind: type, report: str) -> list:
-    """The states to merge, each checked to be a `kind`."""
-    if isinstance(states, (pd.DataFrame, kind)):
-        raise TypeError(f"{report}: expected a list of states, got one state")
-    states = list(states)
-    if not states:
-        raise ValueError("states: nothing to merge (an empty list)")
-    for position, state in enumerate(states):
-        if not isinstance(state, kind):
-            raise ValueError(f"states[{position}]: not a {report} state")
-    return states
-
-
-class _State:
-    """What ShowroomState and ActivityState share: a core state (None until a batch is
-    added), merging into a new state, bytes, pickling and equality."""
-
-    _core_class: Any = None
-    _report = ""
-
-    __slots__ = ("_state",)
-
-    def __init__(self) -> None:
-        self._state = None
-
-    @classmethod
-    def _of(cls, core):
-        out = cls()
-        out._state = core
-        return out
+    _periods: tuple[str, ...] = ()
+    __slots__ = ()
 
     @property
     def by(self) -> tuple[str, ...] | None:
         """The group columns (None until a batch is added)."""
         return None if self._state is None else tuple(self._state.by)
-
-    def _core(self):
-        if self._state is None:
-            raise ValueError(f"{type(self).__name__}: no batch added yet")
-        return self._state
 
     def _check_options(self, core, names: list[str], zone: str, periods: Sequence[str]) -> None:
         if list(core.by) != names:
@@ -166,48 +134,8 @@ class _State:
         if any(n in periods for n in names) and core.time_zone != zone:
             raise ValueError(f"states: local times in {core.time_zone!r} and in {zone!r}")
 
-    def merge(self, other) -> Any:
-        """A new state holding the sums of this one and `other` (same `by`, same zone for
-        local periods)."""
-        if not isinstance(other, type(self)):
-            raise TypeError(f"merge: expected a {type(self).__name__}, got "
-                            f"{type(other).__name__}")
-        if self._state is None or other._state is None:
-            source = self._state if other._state is None else other._state
-            return type(self)._of(None if source is None else source.copy())
-        self._check_options(self._state, list(other._state.by), other._state.time_zone,
-                            self._periods)
-        merged = self._state.copy()
-        merged.merge(other._state)
-        return type(self)._of(merged)
-
-    def __add__(self, other):
-        return self.merge(other)
-
-    def to_bytes(self) -> bytes:
-        """The state as bytes (versioned, with a checksum); :meth:`from_bytes` reads them."""
-        return self._core().to_bytes()
-
-    @classmethod
-    def from_bytes(cls, data: bytes):
-        """The state written by :meth:`to_bytes`; ValueError for bytes that are not one."""
-        if not isinstance(data, (bytes, bytearray, memoryview)):
-            raise TypeError(f"from_bytes: expected bytes, got {type(data).__name__}")
-        return cls._of(cls._core_class.from_bytes(bytes(data)))
-
-    def __reduce__(self):
-        if self._state is None:
-            return (type(self), ())
-        return (type(self).from_bytes, (self.to_bytes(),))
-
-    def __eq__(self, other) -> bool:
-        if not isinstance(other, type(self)):
-            return NotImplemented
-        if self._state is None or other._state is None:
-            return self._state is None and other._state is None
-        return self._state == other._state
-
-    __hash__ = None  # a state grows with add(): not hashable
+    def _check(self, core) -> None:
+        self._check_options(self._state, list(core.by), core.time_zone, self._periods)
 
     def __repr__(self) -> str:
         if self._state is None:
@@ -236,7 +164,6 @@ class ShowroomState(_State):
     timestamp)."""
 
     _core_class = _core.ShowroomState
-    _report = "showroom"
     _periods = ("hour", "weekday", "day")
     __slots__ = ()
 
@@ -300,20 +227,20 @@ def _top_count(top_models: Any) -> int:
 def showroom_state(visits: Any, *, leads: Any = None, by: Any = None, scope: Scope | None = None,
                    dealers: Any = None, tz=None, as_of: Any = None) -> ShowroomState:
     """Deprecated: ``ShowroomState().add(visits, ...)``."""
-    _deprecated("showroom_state", "leadkit.ShowroomState().add(...)")
+    deprecated("showroom_state", "leadkit.ShowroomState().add(...)")
     return ShowroomState().add(visits, leads=leads, by=by, scope=scope, dealers=dealers, tz=tz,
                                as_of=as_of)
 
 
 def showroom_merge(states: Iterable[ShowroomState]) -> ShowroomState:
     """Deprecated: ``a + b`` (ShowroomState.merge)."""
-    _deprecated("showroom_merge", "a + b (leadkit.ShowroomState.merge)")
-    return functools.reduce(ShowroomState.merge, _states_of(states, ShowroomState, "showroom"))
+    deprecated("showroom_merge", "a + b (leadkit.ShowroomState.merge)")
+    return functools.reduce(operator.add, states_to_merge(states, ShowroomState, "showroom"))
 
 
 def showroom_finalize(state: ShowroomState, *, top_models: int = 3) -> pd.DataFrame:
     """Deprecated: ``state.finalize(top_models=...)``."""
-    _deprecated("showroom_finalize", "leadkit.ShowroomState.finalize")
+    deprecated("showroom_finalize", "leadkit.ShowroomState.finalize")
     if not isinstance(state, ShowroomState):
         raise TypeError(f"state: expected a leadkit.ShowroomState, got {type(state).__name__}")
     return state.finalize(top_models=top_models)
@@ -360,7 +287,6 @@ class ActivityState(_State):
     default is the batch's own latest timestamp)."""
 
     _core_class = _core.ActivityState
-    _report = "activity"
     _periods = ("day", "week", "month")
     __slots__ = ()
 
@@ -419,20 +345,20 @@ def activity_state(touches: Any, *, leads: Any = None, by: Any = ("consultant_id
                    tz=None, scope: Scope | None = None, dealers: Any = None,
                    as_of: Any = None) -> ActivityState:
     """Deprecated: ``ActivityState().add(touches, ...)``."""
-    _deprecated("activity_state", "leadkit.ActivityState().add(...)")
+    deprecated("activity_state", "leadkit.ActivityState().add(...)")
     return ActivityState().add(touches, leads=leads, by=by, tz=tz, scope=scope, dealers=dealers,
                                as_of=as_of)
 
 
 def activity_merge(states: Iterable[ActivityState]) -> ActivityState:
     """Deprecated: ``a + b`` (ActivityState.merge)."""
-    _deprecated("activity_merge", "a + b (leadkit.ActivityState.merge)")
-    return functools.reduce(ActivityState.merge, _states_of(states, ActivityState, "activity"))
+    deprecated("activity_merge", "a + b (leadkit.ActivityState.merge)")
+    return functools.reduce(operator.add, states_to_merge(states, ActivityState, "activity"))
 
 
 def activity_finalize(state: ActivityState) -> pd.DataFrame:
     """Deprecated: ``state.finalize()``."""
-    _deprecated("activity_finalize", "leadkit.ActivityState.finalize")
+    deprecated("activity_finalize", "leadkit.ActivityState.finalize")
     if not isinstance(state, ActivityState):
         raise TypeError(f"state: expected a leadkit.ActivityState, got {type(state).__name__}")
     return state.finalize()
