@@ -114,6 +114,27 @@ void RegisterCadence(py::module_& m) {
       "each task stands on it.");
 
   m.def(
+      "first_contact_overdue",
+      [](const Cadence& cadence, int64_t num_leads, const py::list& lead_specs,
+         int64_t num_touches, const py::list& touch_specs, int64_t as_of) {
+        BatchColumns leads(num_leads, lead_specs);
+        BatchColumns touches(num_touches, touch_specs);
+        absl::StatusOr<std::vector<uint8_t>> late;
+        {
+          py::gil_scoped_release release;
+          late = cadence.FirstContactOverdue(leads.columns(), touches.columns(),
+                                             Instant(std::chrono::seconds(as_of)));
+        }
+        ThrowIfError(late.status());
+        return py::array_t<uint8_t>(static_cast<py::ssize_t>(late->size()),
+                                    late->data());
+      },
+      py::arg("cadence"), py::arg("num_leads"), py::arg("leads"),
+      py::arg("num_touches"), py::arg("touches"), py::arg("as_of"),
+      "Per lead row, 1 when its first contact is overdue at `as_of` "
+      "(Cadence::FirstContactOverdue): the leads reclaim takes back.");
+
+  m.def(
       "agenda_day",
       [](const Cadence& cadence, int64_t day) {
         const AgendaDay d = cadence.Day(date::local_days(date::days(day)));

@@ -749,6 +749,19 @@ absl::StatusOr<ScheduleResult> Cadence::Schedule(
   return Run(leads, touches, as_of, nullptr, options);
 }
 
+absl::StatusOr<std::vector<uint8_t>> Cadence::FirstContactOverdue(
+    const Columns& leads, const Columns& touches, Instant as_of) const {
+  LEADKIT_ASSIGN_OR_RETURN(const ScheduleResult result,
+                           Schedule(leads, touches, as_of));
+  std::vector<uint8_t> late(static_cast<size_t>(leads.num_rows()), 0);
+  for (const ScheduledTask& t : result.tasks) {
+    if (t.task.kind == TaskKind::kFirstContact && t.task.overdue) {
+      late[static_cast<size_t>(t.lead_row)] = 1;
+    }
+  }
+  return late;
+}
+
 absl::StatusOr<ScheduleResult> Cadence::Agenda(
     const Columns& leads, const Columns& touches, date::local_days day,
     const ScheduleOptions& options) const {

@@ -555,6 +555,45 @@ Cadence OfficeCadence(const std::string& preset, const std::string& outside) {
   return Cadence(*policy, *load->calendar());
 }
 
+// The leads reclaim takes back: those whose first contact is overdue. On
+// oabc (one business hour, opening at 09:00), at Tuesday 2024-05-14 11:00:
+//   L1 created Mon 22:00, untouched       -> due Tue 10:00: overdue   -> 1
+//   L2 created Mon 22:00, touched Tue 9:30 -> contacted, no task       -> 0
+//   L3 created Tue 10:30, untouched       -> due Tue 11:30: pending   -> 0
+TEST(Cadence, FirstContactOverdueFlagsTheLeadsReclaimTakes) {
+  const Cadence cadence = Make("oabc");
+  absl::StatusOr<LeadTable> leads = LeadTable::FromJson(R"([
+    {"lead_id": "L1", "created_at": "2024-05-13T22:00:00+08:00"},
+    {"lead_id": "L2", "created_at": "2024-05-13T22:00:00+08:00"},
+    {"lead_id": "L3", "created_at": "2024-05-14T10:30:00+08:00"}
+  ])");
+  ASSERT_THAT(leads, IsOk());
+  const std::vector<std::string> ids = {"L2"};
+  const std::vector<int32_t> id_codes = {0};
+  const std::vector<int64_t> at = {
+      At(cadence, "2024-05-14 09:30").time_since_epoch().count()};
+  const std::vector<std::string> methods = {"phone"};
+  const std::vector<int32_t> method_codes = {0};
+  Columns touches(1);
+  ASSERT_THAT(touches.Add("lead_id", Column::Codes(id_codes, ids)), IsOk());
+  ASSERT_THAT(touches.Add("at", Column::Instants(at)), IsOk());
+  ASSERT_THAT(touches.Add("method", Column::Codes(method_codes, methods)),
+              IsOk());
+  absl::StatusOr<std::vector<uint8_t>> late = cadence.FirstContactOverdue(
+      leads->columns(), touches, At(cadence, "2024-05-14 11:00"));
+  ASSERT_THAT(late, IsOk());
+  EXPECT_THAT(*late, ElementsAre(1, 0, 0));
+  // A touch of an unknown lead is the schedule's error.
+  const std::vector<std::string> stranger = {"X9"};
+  Columns bad(1);
+  ASSERT_THAT(bad.Add("lead_id", Column::Codes(id_codes, stranger)), IsOk());
+  ASSERT_THAT(bad.Add("at", Column::Instants(at)), IsOk());
+  ASSERT_THAT(bad.Add("method", Column::Codes(method_codes, methods)), IsOk());
+  EXPECT_THAT(cadence.FirstContactOverdue(leads->columns(), bad,
+                                          At(cadence, "2024-05-14 11:00")),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("X9")));
+}
+
 // The defect: on 6 December 2026 a D lead touched on 2 November 2026 (abcd: 30
 // to 90 days) has its follow-up due on 31 January 2027, past cn_office's
 // coverage, and the whole batch failed. L2 (grade A, 3 days) lies inside the

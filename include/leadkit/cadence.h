@@ -294,6 +294,12 @@ class Cadence {
       const Columns& leads, const Columns& touches, Instant as_of,
       const ScheduleOptions& options = {}) const;
 
+  // Per row of `leads`, 1 when the lead's first contact is overdue at `as_of`
+  // (Schedule lists its first_contact task as overdue), else 0: the leads
+  // Router::Reclaim takes back (routing.h). Errors as Schedule's.
+  absl::StatusOr<std::vector<uint8_t>> FirstContactOverdue(
+      const Columns& leads, const Columns& touches, Instant as_of) const;
+
   // Local day `day` of the calendar the deadlines are judged in (the policy's
   // calendar; the day's midnights by its DST rule).
   AgendaDay Day(date::local_days day) const;

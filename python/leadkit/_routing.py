@@ -11,7 +11,7 @@ import pandas as pd
 from . import _core, _frames
 from ._classify import classify
 from ._policy import Policy
-from ._schedule import schedule
+from ._schedule import first_contact_overdue
 
 Assignment = _core.Assignment
 
@@ -276,17 +276,18 @@ def reclaim(leads: Any, touches: Any, dealers: Any, consultants: Any, policy: Po
     """Leads whose first-contact deadline (the cadence's rule) passed by `as_of` without a
     touch go to another eligible consultant of their dealer (``reclaimed``, their
     ``reassignments`` rising by one); at the policy's ``reclaim_limit`` they are ``escalated``
-    to the dealer's manager instead (C++ ``Router::Reclaim``). One row per lead concerned,
-    with the moves' columns and the lead's ``reassignments`` after it."""
-    frame = _frames.as_frame(leads, "leads")
-    tasks = schedule(frame, touches, policy, as_of=as_of)
-    late_ids = set(tasks.loc[(tasks["task"] == "first_contact") & (tasks["status"] == "overdue"),
-                             "lead_id"])
+    to the dealer's manager instead (C++ ``Cadence::FirstContactOverdue``, then
+    ``Router::Reclaim``). With a ``calendar`` column in `dealers`, each deadline is judged on
+    the lead's dealer's calendar, as :func:`schedule` does. One row per lead concerned, with
+    the moves' columns and the lead's ``reassignments`` after it."""
+    dealer_frame = _frames.as_frame(dealers, "dealers")
+    # Deadlines on each dealer's calendar when the dealers table names one, as in schedule().
+    calendars = dealer_frame if "calendar" in dealer_frame.columns else None
+    frame, late = first_contact_overdue(leads, touches, policy, as_of=as_of, dealers=calendars)
     ids = _frames.require_ids(frame, "leads", "lead_id")
-    late = np.ascontiguousarray(ids.isin(late_ids).to_numpy(dtype=np.uint8))
     staff = _frames.as_frame(consultants, "consultants")
     _frames.require_columns(staff, "consultants", ["consultant_id"])
-    router = Router(dealers, staff, policy)
+    router = Router(dealer_frame, staff, policy)
     specs = _frames.table_specs(frame, _MOVE_COLUMNS, table="leads")
     out = router._impl.reclaim(len(frame), specs, _grade_codes(frame, ids, policy, "leads"),
                                late)

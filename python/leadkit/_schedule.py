@@ -15,29 +15,54 @@ from ._policy import Policy
 _TASK_NAMES = list(_core.task_names())
 
 
+class _Inputs:
+    """The leads and touches of a cadence call, checked and converted once, and the cadence
+    (each lead on its dealer's calendar when the dealers table names one)."""
+
+    def __init__(self, leads, touches, policy: Policy, tz, dealers):
+        if not isinstance(policy, Policy):
+            raise TypeError(f"policy: expected a leadkit.Policy, got {type(policy).__name__}")
+        self.leads = _frames.as_frame(leads, "leads")
+        self.touches = _frames.as_frame(touches, "touches")
+        _frames.require_columns(self.leads, "leads", ["lead_id", "created_at"])
+        _frames.require_columns(self.touches, "touches", ["lead_id", "at", "method"])
+        impl = policy._impl
+        fields, compared = _frames.engine_fields(impl, cadence=True)
+        self.lead_specs = _frames.table_specs(self.leads, fields, table="leads",
+                                              compared=compared, tz=tz, ids_as_strings=True)
+        self.touch_specs = _frames.table_specs(self.touches, _frames.CADENCE_TOUCH_COLUMNS,
+                                               table="touches", tz=tz, ids_as_strings=True)
+        self.cadence = _frames.cadence_for(impl, _frames.dealers_frame(dealers))
+
+    def tables(self) -> tuple:
+        """The leads and touches as the core's (rows, specs) arguments."""
+        return len(self.leads), self.lead_specs, len(self.touches), self.touch_specs
+
+    def as_of(self, as_of, tz) -> int:
+        return _frames.as_of_seconds(as_of, [*self.lead_specs, *self.touch_specs], tz)
+
+
+def first_contact_overdue(leads, touches, policy: Policy, *, as_of, tz=None,
+                          dealers=None) -> tuple[pd.DataFrame, np.ndarray]:
+    """The leads table as a frame, and per row 1 when its first contact is overdue at `as_of`
+    (C++ ``Cadence::FirstContactOverdue``)."""
+    inputs = _Inputs(leads, touches, policy, tz, dealers)
+    late = _core.first_contact_overdue(inputs.cadence, *inputs.tables(),
+                                       inputs.as_of(as_of, tz))
+    return inputs.leads, late
+
+
 def _run(leads, touches, policy: Policy, as_of, tz, collect: bool, dealers=None,
          day: _dt.date | None = None):
     """The schedule at `as_of`, or with `day` that local day's agenda (each lead in its
     dealer's calendar)."""
-    if not isinstance(policy, Policy):
-        raise TypeError(f"policy: expected a leadkit.Policy, got {type(policy).__name__}")
-    lead_frame = _frames.as_frame(leads, "leads")
-    touch_frame = _frames.as_frame(touches, "touches")
-    _frames.require_columns(lead_frame, "leads", ["lead_id", "created_at"])
-    _frames.require_columns(touch_frame, "touches", ["lead_id", "at", "method"])
-    impl = policy._impl
-    fields, compared = _frames.engine_fields(impl, cadence=True)
-    lead_specs = _frames.table_specs(lead_frame, fields, table="leads", compared=compared,
-                                     tz=tz, ids_as_strings=True)
-    touch_specs = _frames.table_specs(touch_frame, _frames.CADENCE_TOUCH_COLUMNS, table="touches", tz=tz,
-                                      ids_as_strings=True)
-    cadence = _frames.cadence_for(impl, _frames.dealers_frame(dealers))
+    inputs = _Inputs(leads, touches, policy, tz, dealers)
+    lead_frame, touch_frame, cadence = inputs.leads, inputs.touches, inputs.cadence
     if day is not None:
         as_of_seconds = _core.agenda_day(cadence, (day - _dt.date(1970, 1, 1)).days)[2]
     else:
-        as_of_seconds = _frames.as_of_seconds(as_of, [*lead_specs, *touch_specs], tz)
-    out = _core.schedule(cadence, len(lead_frame), lead_specs, len(touch_frame), touch_specs,
-                         as_of_seconds, collect,
+        as_of_seconds = inputs.as_of(as_of, tz)
+    out = _core.schedule(cadence, *inputs.tables(), as_of_seconds, collect,
                          None if day is None else (day - _dt.date(1970, 1, 1)).days)
     zone = policy.time_zone
     rows = out["lead_row"]
