@@ -643,45 +643,6 @@ def as_of_seconds(as_of, specs, tz=None) -> int:
     return latest
 
 
-# --- Points in time --------------------------------------------------------------------------
-
-_LEAD_TIMES = {"created_at": "instant", "won_at": "instant", "lost_at": "instant",
-               "entered_at": "instant", "assigned_at": "instant"}
-
-
-class LeadTimes:
-    """The leads' timestamps as seconds, for reports that follow the point-in-time rules of
-    ``kpis()``: a lead exists from ``created_at``; a close (``won_at``, ``lost_at``) after
-    `as_of` has not happened yet; a close without its time has happened by any `as_of`."""
-
-    def __init__(self, frame: pd.DataFrame, tz=None, *, created_required: bool = True):
-        if created_required:
-            require_columns(frame, "leads", ["created_at"])
-        self.specs = table_specs(frame, _LEAD_TIMES, table="leads", tz=tz)
-        by_name = {spec[0]: spec for spec in self.specs}
-        n = len(frame)
-        self.created = None
-        if "created_at" in by_name:
-            created, valid = instant_values(by_name["created_at"], n)
-            if not valid.all():
-                position = int(np.flatnonzero(~valid)[0])
-                raise ValueError(f"{lead_row('leads', position, frame['lead_id'].iloc[position])}"
-                                 ": created_at is null")
-            self.created = created
-        closes = {}
-        for name in ("won_at", "lost_at"):
-            values, valid = instant_values(by_name.get(name), n)
-            closes[name] = np.where(valid, values, np.iinfo(np.int64).min)
-        self.won_at, self.lost_at = closes["won_at"], closes["lost_at"]
-        self._n = n
-
-    def latest(self) -> int | None:
-        return latest_instant(self.specs)
-
-    def exists(self, at: int) -> np.ndarray:
-        return np.ones(self._n, bool) if self.created is None else self.created <= at
-
-
 def resolve_as_of(as_of, tz, *latest) -> int:
     """`as_of` as seconds; when None, the latest of `latest` — instants as seconds or arrays of
     them (the smallest int64 or None: no instant) — and no limit when they hold none; never the
@@ -692,14 +653,6 @@ def resolve_as_of(as_of, tz, *latest) -> int:
     top = max((int(np.max(value, initial=null)) for value in latest if value is not None),
               default=null)
     return top if top > null else np.iinfo(np.int64).max
-
-
-def series_seconds(times: pd.Series) -> np.ndarray:
-    """Seconds of an aware timestamp series; NaT as the smallest int64."""
-    utc = times.dt.tz_convert(None).to_numpy()
-    seconds = _whole_seconds(utc)  # a new array: safe to write to
-    seconds[np.isnat(utc)] = np.iinfo(np.int64).min
-    return seconds
 
 
 # --- Leads and touches -----------------------------------------------------------------------

@@ -332,9 +332,9 @@ def showroom_state(visits: Any, *, leads: Any = None, by: Any = None, scope: Sco
                           required=True)
     left = local_times(frame, "left_at", "visits", id_column="visit_id", tz=tz)
     lead_table = lead_frame(leads) if leads is not None else None
-    lead_times = (_frames.LeadTimes(lead_table, tz, created_required=False)
+    lead_times = (LeadTimes(lead_table, tz, created_required=False)
                   if lead_table is not None else None)
-    arrived_s, left_s = _frames.series_seconds(arrived), _frames.series_seconds(left)
+    arrived_s, left_s = series_seconds(arrived), series_seconds(left)
     at = _frames.resolve_as_of(as_of, tz, arrived_s, left_s,
                                lead_times.latest() if lead_times is not None else None)
     # A visit after as_of has not happened; a departure after it is not known yet.
@@ -498,10 +498,10 @@ def activity_state(touches: Any, *, leads: Any = None, by: Any = ("consultant_id
     for name in ("day", "week", "month"):
         if name in names:
             touch_keys[name] = period(at, name)
-    at_seconds = _frames.series_seconds(at)
+    at_seconds = series_seconds(at)
     table = lead_frame(leads, ("lead_id", "created_at")) if leads is not None else None
     cut = _frames.resolve_as_of(
-        as_of, tz, at_seconds, _frames.LeadTimes(table, tz).latest() if table is not None else None)
+        as_of, tz, at_seconds, LeadTimes(table, tz).latest() if table is not None else None)
     inside = at_seconds <= cut  # a touch after as_of has not happened yet
     new = None
     if table is not None:
@@ -563,7 +563,7 @@ def _new_leads(table: pd.DataFrame, names: list[str], zone, tz
         else:
             keys[name] = period(received, name)
     return (pd.DataFrame({**keys, "new_leads": np.ones(len(table), dtype=np.int64)}),
-            _frames.series_seconds(received))
+            series_seconds(received))
 
 
 def activity_merge(states: Iterable[pd.DataFrame]) -> pd.DataFrame:
@@ -599,3 +599,50 @@ def activity(touches: Any, *, leads: Any = None, by: Any = ("consultant_id", "da
     of the touches and leads."""
     return activity_finalize(activity_state(touches, leads=leads, by=by, tz=tz, scope=scope,
                                             dealers=dealers, as_of=as_of))
+
+
+# --- What the package once held for these references -------------------------------------
+
+_LEAD_TIMES = {"created_at": "instant", "won_at": "instant", "lost_at": "instant",
+               "entered_at": "instant", "assigned_at": "instant"}
+
+
+class LeadTimes:
+    """The leads' timestamps as seconds, for reports that follow the point-in-time rules of
+    ``kpis()``: a lead exists from ``created_at``; a close (``won_at``, ``lost_at``) after
+    `as_of` has not happened yet; a close without its time has happened by any `as_of`."""
+
+    def __init__(self, frame: pd.DataFrame, tz=None, *, created_required: bool = True):
+        if created_required:
+            _frames.require_columns(frame, "leads", ["created_at"])
+        self.specs = _frames.table_specs(frame, _LEAD_TIMES, table="leads", tz=tz)
+        by_name = {spec[0]: spec for spec in self.specs}
+        n = len(frame)
+        self.created = None
+        if "created_at" in by_name:
+            created, valid = _frames.instant_values(by_name["created_at"], n)
+            if not valid.all():
+                position = int(np.flatnonzero(~valid)[0])
+                raise ValueError(f"{_frames.lead_row('leads', position, frame['lead_id'].iloc[position])}"
+                                 ": created_at is null")
+            self.created = created
+        closes = {}
+        for name in ("won_at", "lost_at"):
+            values, valid = _frames.instant_values(by_name.get(name), n)
+            closes[name] = np.where(valid, values, np.iinfo(np.int64).min)
+        self.won_at, self.lost_at = closes["won_at"], closes["lost_at"]
+        self._n = n
+
+    def latest(self) -> int | None:
+        return _frames.latest_instant(self.specs)
+
+    def exists(self, at: int) -> np.ndarray:
+        return np.ones(self._n, bool) if self.created is None else self.created <= at
+
+
+def series_seconds(times: pd.Series) -> np.ndarray:
+    """Seconds of an aware timestamp series; NaT as the smallest int64."""
+    utc = times.dt.tz_convert(None).to_numpy()
+    seconds = utc.astype("datetime64[s]").view(np.int64).copy()
+    seconds[np.isnat(utc)] = np.iinfo(np.int64).min
+    return seconds
