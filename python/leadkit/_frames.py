@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import inspect
+import zoneinfo
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
@@ -590,6 +591,71 @@ def localize_wall(series: pd.Series, tz) -> pd.Series:
     return out
 
 
+def check_threads(threads: Any) -> int:
+    """`threads=` of a report: a whole number, 1 or more."""
+    if isinstance(threads, (bool, np.bool_)) or not isinstance(threads, (int, np.integer)):
+        raise TypeError(f"threads: expected an integer, got {threads!r}")
+    if threads < 1:
+        raise ValueError(f"threads: expected 1 or more, got {threads}")
+    return int(threads)
+
+
+def _known_zone(name: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def zone_name(zone: Any, what: str = "tz") -> str:
+    """The IANA name the engine reads for a zone given by name or as a tzinfo (zoneinfo,
+    pytz, dateutil, a fixed offset): a name is checked (KeyError when unknown); a fixed
+    whole-hour offset is its ``Etc/GMT`` zone (UTC as ``UTC``)."""
+    if isinstance(zone, str):
+        if not _known_zone(zone):
+            raise KeyError(f"{what}: unknown time zone {zone!r}")
+        return zone
+    if not isinstance(zone, _dt.tzinfo):
+        raise TypeError(f"{what}: expected a time zone name, got {type(zone).__name__}")
+    filename = getattr(zone, "_filename", None)  # dateutil's tzfile
+    names = [getattr(zone, "key", None), getattr(zone, "zone", None),  # zoneinfo, pytz
+             filename.split("zoneinfo/", 1)[1] if isinstance(filename, str)
+             and "zoneinfo/" in filename else None, str(zone)]
+    for name in names:
+        if isinstance(name, str) and _known_zone(name):
+            return name
+    offset = zone.utcoffset(None)
+    if offset is not None and not offset % _dt.timedelta(hours=1):
+        hours = offset // _dt.timedelta(hours=1)
+        # Etc/GMT zones count the other way round: Etc/GMT-8 is UTC+08:00.
+        return f"Etc/GMT{-hours:+d}" if hours else "UTC"
+    raise ValueError(f"{what}: cannot name the time zone {zone!r}; pass an IANA name such as "
+                     "'Asia/Shanghai'")
+
+
+def own_zone(series: pd.Series, table: str, column: str):
+    """The zone the aware values of a column carry (a tzinfo or a name; None when the column
+    holds no aware value); values in more than one zone are a ValueError."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return dtype.tz
+    if isinstance(dtype, pd.ArrowDtype) and dtype.kind == "M":
+        return getattr(dtype.pyarrow_dtype, "tz", None)
+    if dtype == object:
+        zones = {}
+        for value in series.dropna():
+            zone = getattr(value, "tzinfo", None)
+            if zone is not None:
+                zones.setdefault(str(zone), zone)
+        if len(zones) > 1:
+            raise ValueError(f"{table}.{column}: values in more than one time zone "
+                             f"({', '.join(sorted(zones))}); pass tz= to name the local zone")
+        if zones:
+            return next(iter(zones.values()))
+    return None
+
+
 def instant_seconds(value, what: str, tz=None) -> int:
     """One instant (aware datetime, pandas Timestamp or ISO text) as seconds; a naive one only
     with `tz`."""
@@ -632,27 +698,18 @@ def instant_values(spec, n: int) -> tuple[np.ndarray, np.ndarray]:
     return seconds, (np.ones(n, bool) if valid is None else valid.astype(bool))
 
 
-def as_of_seconds(as_of, specs, tz=None) -> int:
-    """`as_of` as seconds; when None, the latest instant of `specs` — never the machine's
-    clock."""
+def as_of_seconds(as_of, specs, tz=None, *, required: bool = True) -> int:
+    """`as_of` as seconds; when None, the latest instant of `specs` (C++
+    ``DefaultAsOfSeconds``) — never the machine's clock. When they hold none: a ValueError, or
+    without `required` no limit (the largest int64)."""
     if as_of is not None:
         return instant_seconds(as_of, "as_of", tz)
     latest = latest_instant(specs)
     if latest is None:
+        if not required:
+            return int(np.iinfo(np.int64).max)
         raise ValueError("as_of: the inputs hold no timestamp to take it from; pass as_of=")
     return latest
-
-
-def resolve_as_of(as_of, tz, *latest) -> int:
-    """`as_of` as seconds; when None, the latest of `latest` — instants as seconds or arrays of
-    them (the smallest int64 or None: no instant) — and no limit when they hold none; never the
-    machine's clock."""
-    if as_of is not None:
-        return instant_seconds(as_of, "as_of", tz)
-    null = np.iinfo(np.int64).min
-    top = max((int(np.max(value, initial=null)) for value in latest if value is not None),
-              default=null)
-    return top if top > null else np.iinfo(np.int64).max
 
 
 # --- Leads and touches -----------------------------------------------------------------------

@@ -24,7 +24,7 @@ from leadkit._policy import Policy
 #: Lead statuses and lost-review values (docs/data.md).
 # The shared pandas helpers, as they stood, from the traffic reports' reference.
 from reference_traffic import (  # noqa: F401
-    LeadTimes, METHODS, REVIEWS, STATUSES, _COUNT_COLUMNS, _NULL, booleans, check_zone, group_ids,
+    LeadTimes, METHODS, REVIEWS, resolve_as_of, STATUSES, _COUNT_COLUMNS, _NULL, booleans, check_zone, group_ids,
     is_count, lead_frame, local_times, merge_kind, merge_states, one_of, ordering, own_zone,
     period, ratio, state_keys, status_of, strings, sum_by, unique_ids)
 
@@ -71,7 +71,7 @@ def lost_analysis_state(leads: Any, *, by: Any = "month", policy: Policy | None 
     })
     dealer_ids = pd.DataFrame({"dealer_id": strings(frame, "dealer_id", "leads", "lead_id")})
     times = LeadTimes(frame, tz, created_required=False)
-    at = _frames.resolve_as_of(as_of, tz, times.latest())
+    at = resolve_as_of(as_of, tz, times.latest())
     keep = ((status_of(frame) == "lost").to_numpy() & times.exists(at) & (times.lost_at <= at)
             & scope_mask(scope, dealer_ids, dealer_frame))
     return sum_by(rows[keep], [*names, "lost_reason"], _LOST_COUNTS)
@@ -189,7 +189,7 @@ def profile_state(leads: Any, *, by: Any, scope: Scope | None = None, dealers: A
     frame = lead_frame(leads)
     status = status_of(frame)
     times = LeadTimes(frame, tz)
-    at = _frames.resolve_as_of(as_of, tz, times.latest())
+    at = resolve_as_of(as_of, tz, times.latest())
     exists = times.exists(at)
     keys = {name: (_age_bands(frame, edges) if name == "age_band"
                    else strings(frame, name, "leads", "lead_id")) for name in names}

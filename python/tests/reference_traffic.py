@@ -335,7 +335,7 @@ def showroom_state(visits: Any, *, leads: Any = None, by: Any = None, scope: Sco
     lead_times = (LeadTimes(lead_table, tz, created_required=False)
                   if lead_table is not None else None)
     arrived_s, left_s = series_seconds(arrived), series_seconds(left)
-    at = _frames.resolve_as_of(as_of, tz, arrived_s, left_s,
+    at = resolve_as_of(as_of, tz, arrived_s, left_s,
                                lead_times.latest() if lead_times is not None else None)
     # A visit after as_of has not happened; a departure after it is not known yet.
     happened = arrived_s <= at
@@ -500,7 +500,7 @@ def activity_state(touches: Any, *, leads: Any = None, by: Any = ("consultant_id
             touch_keys[name] = period(at, name)
     at_seconds = series_seconds(at)
     table = lead_frame(leads, ("lead_id", "created_at")) if leads is not None else None
-    cut = _frames.resolve_as_of(
+    cut = resolve_as_of(
         as_of, tz, at_seconds, LeadTimes(table, tz).latest() if table is not None else None)
     inside = at_seconds <= cut  # a touch after as_of has not happened yet
     new = None
@@ -646,3 +646,15 @@ def series_seconds(times: pd.Series) -> np.ndarray:
     seconds = utc.astype("datetime64[s]").view(np.int64).copy()
     seconds[np.isnat(utc)] = np.iinfo(np.int64).min
     return seconds
+
+
+def resolve_as_of(as_of, tz, *latest) -> int:
+    """`as_of` as seconds; when None, the latest of `latest` — instants as seconds or arrays of
+    them (the smallest int64 or None: no instant) — and no limit when they hold none; never the
+    machine's clock."""
+    if as_of is not None:
+        return _frames.instant_seconds(as_of, "as_of", tz)
+    null = np.iinfo(np.int64).min
+    top = max((int(np.max(value, initial=null)) for value in latest if value is not None),
+              default=null)
+    return top if top > null else np.iinfo(np.int64).max

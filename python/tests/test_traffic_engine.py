@@ -277,4 +277,4 @@ def test_fixed_offset_zones_are_named():
     visits = visits.assign(left_at=visits["left_at"].dt.tz_convert("Etc/GMT-8"))
     pd.testing.assert_frame_equal(leadkit.showroom(visits, by=["day", "hour"]),
                                   reference.showroom(visits, by=["day", "hour"]))
-    assert leadkit.reports._traffic.zone_name(visits["arrived_at"].dt.tz) == "Etc/GMT-8"
+    assert leadkit._frames.zone_name(visits["arrived_at"].dt.tz) == "Etc/GMT-8"

@@ -37,14 +37,6 @@ def phone_is_valid(phone: str) -> bool:
     return bool(_core.phone_is_valid(phone))
 
 
-def _threads(threads: Any) -> int:
-    if isinstance(threads, (bool, np.bool_)) or not isinstance(threads, (int, np.integer)):
-        raise TypeError(f"threads: expected an integer, got {threads!r}")
-    if threads < 1:
-        raise ValueError(f"threads: expected 1 or more, got {threads}")
-    return int(threads)
-
-
 class AuditState(EngineState):
     """The audit's findings so far (docs/kpis.md, "audit"): the C++ ``AuditState``.
     :meth:`add` takes the arguments of :func:`audit`; states of disjoint batches of leads
@@ -64,7 +56,7 @@ class AuditState(EngineState):
             threads: int = 1) -> "AuditState":
         """Audits a batch of leads with their touches; returns the state."""
         check_policy(policy)
-        threads = _threads(threads)
+        threads = _frames.check_threads(threads)
         lead_frame, touch_frame = _frames.lead_and_touch_frames(leads, touches)
         dealer_frame = _frames.dealers_frame(dealers)
         impl = policy._impl

@@ -9,8 +9,6 @@ calls the engine and builds the DataFrames. :class:`LostAnalysisState` and
 
 from __future__ import annotations
 
-import datetime as _dt
-import zoneinfo
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -30,55 +28,6 @@ _LEAD_TIMES = ("created_at", "won_at", "lost_at", "entered_at", "assigned_at")
 
 # --- shared: zones, leads, as_of ------------------------------------------------------------
 
-def _zone_name(zone: Any, what: str) -> str:
-    """An IANA name for `zone` (a name or a tzinfo), checked; KeyError for an unknown name."""
-    if isinstance(zone, str):
-        name = zone
-    elif isinstance(zone, _dt.tzinfo):
-        name = next((n for n in (getattr(zone, "key", None), getattr(zone, "zone", None),
-                                 str(zone)) if isinstance(n, str) and _known_zone(n)), None)
-        if name is None:
-            # A fixed offset of whole hours: the Etc/GMT zone of that offset (its sign flipped,
-            # as the tz database writes them).
-            offset = zone.utcoffset(None)
-            if offset is None or offset % _dt.timedelta(hours=1):
-                raise ValueError(f"{what}: cannot read {zone!r} as a time zone; pass an IANA "
-                                 "name such as 'Asia/Shanghai'")
-            hours = offset // _dt.timedelta(hours=1)
-            return f"Etc/GMT{-hours:+d}" if hours else "Etc/GMT"
-        return name
-    else:
-        raise TypeError(f"{what}: expected a time zone name, got {type(zone).__name__}")
-    if not _known_zone(name):
-        raise KeyError(f"{what}: unknown time zone {zone!r}")
-    return name
-
-
-def _known_zone(name: str) -> bool:
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
-
-
-def _own_zone(series: pd.Series, column: str):
-    """The zone aware values carry (None when the column holds no aware value)."""
-    dtype = series.dtype
-    if isinstance(dtype, pd.DatetimeTZDtype):
-        return dtype.tz
-    if isinstance(dtype, pd.ArrowDtype) and dtype.kind == "M":
-        return getattr(dtype.pyarrow_dtype, "tz", None)
-    if dtype == object:
-        zones = {str(v.tzinfo) for v in series.dropna() if getattr(v, "tzinfo", None) is not None}
-        if len(zones) > 1:
-            raise ValueError(f"leads.{column}: values in more than one time zone "
-                             f"({', '.join(sorted(zones))}); pass tz= to name the local zone")
-        if zones:
-            return next(iter(zones))
-    return None
-
-
 class _Leads:
     """A leads table converted once for the engine: its specs, the scope mask and `as_of`."""
 
@@ -95,17 +44,9 @@ class _Leads:
         self.frame = frame
         self.specs = _frames.table_specs(frame, fields, table="leads", tz=tz,
                                          ids_as_strings=True)
-        self.as_of = _frames.resolve_as_of(as_of, tz, _frames.latest_instant(self.specs))
+        self.as_of = _frames.as_of_seconds(as_of, self.specs, tz, required=False)
         mask = self.scope.mask(frame, dealer_frame)
         self.include = None if mask is None else np.ascontiguousarray(mask, dtype=np.uint8)
-
-
-def _threads(threads: Any) -> int:
-    if isinstance(threads, (bool, np.bool_)) or not isinstance(threads, (int, np.integer)):
-        raise TypeError(f"threads: expected a whole number, got {threads!r}")
-    if threads < 1:
-        raise ValueError(f"threads: expected 1 or more, got {threads!r}")
-    return int(threads)
 
 
 def _keys_frame(names: Sequence[str], keys: list) -> dict[str, pd.Series]:
@@ -138,11 +79,11 @@ class LostAnalysisState(EngineState):
             threads: int = 1) -> "LostAnalysisState":
         """Adds a batch of leads; returns the state."""
         names = by_names(by, LOST_KEYS, strict=True)
-        threads = _threads(threads)
+        threads = _frames.check_threads(threads)
         if policy is not None:
             check_policy(policy)
         if tz is not None:
-            tz_name = _zone_name(tz, "tz")
+            tz_name = _frames.zone_name(tz, "tz")
         frame = _frames.as_frame(leads, "leads")
         zone = "UTC"
         if {"month", "week"} & set(names):
@@ -151,8 +92,8 @@ class LostAnalysisState(EngineState):
             elif tz is not None:
                 zone = tz_name
             elif "lost_at" in frame.columns:
-                own = _own_zone(frame["lost_at"], "lost_at")
-                zone = "UTC" if own is None else _zone_name(own, "leads.lost_at")
+                own = _frames.own_zone(frame["lost_at"], "leads", "lost_at")
+                zone = "UTC" if own is None else _frames.zone_name(own, "leads.lost_at")
         batch = _Leads(frame, ["lost_review", "lost_reason",
                                *[n for n in names if n not in ("month", "week", "dealer_id")]],
                        scope=scope, dealers=dealers, as_of=as_of, tz=tz)
@@ -287,10 +228,10 @@ class ProfileState(EngineState):
             threads: int = 1) -> "ProfileState":
         """Adds a batch of leads; returns the state."""
         names = by_names(by, _profile_keys(), personal=_personal(), strict=True)
-        threads = _threads(threads)
+        threads = _frames.check_threads(threads)
         edges = _band_edges(age_bands)
         if tz is not None:
-            _zone_name(tz, "tz")
+            _frames.zone_name(tz, "tz")
         batch = _Leads(leads, [n for n in names if n not in ("age_band", "dealer_id")],
                        scope=scope, dealers=dealers, as_of=as_of, tz=tz,
                        numbers=["age"] if "age_band" in names else [])

@@ -117,8 +117,7 @@ def _add(impl: _core.EffectivenessState, leads: Any, touches: Any, *, as_of: Any
          tz: str | None, scope: Scope | None, dealers: Any, threads: Any) -> None:
     """Converts a batch and adds it to `impl`; `as_of` None: the latest timestamp of the
     inputs (leads' created_at and won_at, touches' at)."""
-    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
-        raise ValueError(f"threads: expected 1 or more, got {threads!r}")
+    threads = _frames.check_threads(threads)
     lead_frame = _frames.as_frame(leads, "leads")
     _frames.require_columns(lead_frame, "leads", ["lead_id", "created_at"])
     _frames.require_ids(lead_frame, "leads", "lead_id")
@@ -130,7 +129,7 @@ def _add(impl: _core.EffectivenessState, leads: Any, touches: Any, *, as_of: Any
     as_of_seconds = _frames.as_of_seconds(as_of, [*lead_specs, *touch_specs], tz)
     mask = check_scope(scope).mask(lead_frame, _frames.dealers_frame(dealers))
     impl.add(len(lead_frame), lead_specs, len(touch_frame), touch_specs, as_of_seconds, mask,
-             int(threads))
+             threads)
 
 
 def _frame(view: str, out: dict) -> pd.DataFrame:

@@ -87,7 +87,8 @@ def state_for(leads: Any, touches: Any, policy: Policy, *, surveys=None, dealers
     state = state if state is not None else _core.KpiState(names)
     if list(state.by) != names:
         raise ValueError(f"by: the state groups by {list(state.by)!r}, not {names!r}")
-    state.add(inputs.cadence, *inputs.tables(), inputs.as_of, mask, int(threads))
+    state.add(inputs.cadence, *inputs.tables(), inputs.as_of, mask,
+              _frames.check_threads(threads))
     return state, inputs.as_of
 
 
@@ -167,8 +168,6 @@ def kpis(leads: Any, touches: Any, policy: Policy, *, surveys=None, dealers=None
     (docs/policy.md, "Calendars per dealer"). `as_of` defaults to the latest timestamp of the
     inputs. `threads` splits the leads over threads whose states are merged.
     """
-    if int(threads) < 1:
-        raise ValueError(f"threads: expected 1 or more, got {threads!r}")
     state, as_of_seconds = state_for(leads, touches, policy, surveys=surveys, dealers=dealers,
                                      by=by, scope=scope, as_of=as_of, tz=tz, threads=threads)
     # One warning: as_of past a calendar's coverage, else how many leads rest on estimates.

@@ -10,10 +10,8 @@ _finalize`` remain as deprecated aliases.
 
 from __future__ import annotations
 
-import datetime as _dt
 import functools
 import operator
-import zoneinfo
 from typing import Any, Iterable, Sequence
 
 import numpy as np
@@ -29,79 +27,6 @@ METHODS = tuple(_core.ActivityState([], "UTC").methods)
 
 
 # --- shared helpers -------------------------------------------------------------------------
-
-def check_zone(zone: Any, what: str = "tz"):
-    """A time zone name (or tzinfo) that exists; KeyError otherwise."""
-    if isinstance(zone, _dt.tzinfo):
-        return zone
-    if not isinstance(zone, str):
-        raise TypeError(f"{what}: expected a time zone name, got {type(zone).__name__}")
-    try:
-        zoneinfo.ZoneInfo(zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise KeyError(f"{what}: unknown time zone {zone!r}") from None
-    return zone
-
-
-def own_zone(series: pd.Series, table: str, column: str):
-    """The zone aware values carry (None when the column holds no aware value)."""
-    dtype = series.dtype
-    if isinstance(dtype, pd.DatetimeTZDtype):
-        return dtype.tz
-    if isinstance(dtype, pd.ArrowDtype) and dtype.kind == "M":
-        return getattr(dtype.pyarrow_dtype, "tz", None)
-    if dtype == object:
-        zones = {str(v.tzinfo) for v in series.dropna() if getattr(v, "tzinfo", None) is not None}
-        if len(zones) > 1:
-            raise ValueError(f"{table}.{column}: values in more than one time zone "
-                             f"({', '.join(sorted(zones))}); pass tz= to name the local zone")
-        if zones:
-            return next(iter(zones))
-    return None
-
-
-# --- engine calls shared by both reports ----------------------------------------------------
-
-def zone_name(zone: Any) -> str:
-    """The IANA name the engine reads for a zone given by name or as a tzinfo (zoneinfo, pytz,
-    dateutil); a fixed whole-hour offset as its ``Etc/GMT`` zone, UTC as ``UTC``."""
-    if isinstance(zone, str):
-        return zone
-    for attribute in ("key", "zone"):  # zoneinfo, pytz
-        name = getattr(zone, attribute, None)
-        if isinstance(name, str):
-            return name
-    filename = getattr(zone, "_filename", None)  # dateutil's tzfile
-    if isinstance(filename, str) and "zoneinfo/" in filename:
-        return filename.split("zoneinfo/", 1)[1]
-    if isinstance(zone, _dt.tzinfo):
-        offset = zone.utcoffset(None)
-        if offset is not None and offset.total_seconds() % 3600 == 0:
-            hours = int(offset.total_seconds() // 3600)
-            if hours == 0:
-                return "UTC"
-            # Etc/GMT zones count the other way round: Etc/GMT-8 is UTC+08:00.
-            return f"Etc/GMT{'-' if hours > 0 else '+'}{abs(hours)}"
-    raise ValueError(f"tz: cannot name the time zone {zone!r}; pass tz= as a zone name such "
-                     "as 'Asia/Shanghai'")
-
-
-def _as_of(as_of: Any, tz, *specs) -> int:
-    """`as_of` as seconds; when None, the latest instant of the tables' `specs` (no limit when
-    they hold none) — never the machine's clock."""
-    if as_of is not None:
-        return _frames.instant_seconds(as_of, "as_of", tz)
-    latest = _frames.latest_instant([spec for table in specs for spec in table])
-    return int(np.iinfo(np.int64).max) if latest is None else latest
-
-
-def _threads(threads: Any) -> int:
-    if isinstance(threads, (bool, np.bool_)) or not isinstance(threads, (int, np.integer)):
-        raise TypeError(f"threads: expected an integer, got {threads!r}")
-    if threads < 1:
-        raise ValueError(f"threads: expected 1 or more, got {threads}")
-    return int(threads)
-
 
 def _key_columns(names: Sequence[str], keys: list, numeric: Sequence[str] = ()) -> dict:
     """The group columns of finalized rows: strings as objects (None for null), the `numeric`
@@ -175,21 +100,21 @@ class ShowroomState(_State):
         scope = check_scope(scope)
         dealer_frame = _frames.dealers_frame(dealers)
         if tz is not None:
-            tz = check_zone(tz)
-        threads = _threads(threads)
+            tz = _frames.zone_name(tz)
+        threads = _frames.check_threads(threads)
         frame = _frames.as_frame(visits, "visits")
         _frames.require_columns(frame, "visits", ["visit_id", "dealer_id", "arrived_at"])
         specs = _frames.table_specs(frame, _VISIT_FIELDS, table="visits", tz=tz,
                                     id_column="visit_id")
-        zone = zone_name(tz if tz is not None else
-                         own_zone(frame["arrived_at"], "visits", "arrived_at") or "UTC")
+        zone = _frames.zone_name(tz if tz is not None else _frames.own_zone(
+            frame["arrived_at"], "visits", "arrived_at") or "UTC")
         lead_table, lead_specs = None, []
         if leads is not None:
             lead_table = _frames.as_frame(leads, "leads")
             _frames.require_columns(lead_table, "leads", ["lead_id"])
             lead_specs = _frames.table_specs(lead_table, _SHOWROOM_LEAD_FIELDS, table="leads",
                                              tz=tz)
-        at = _as_of(as_of, tz, specs, lead_specs)
+        at = _frames.as_of_seconds(as_of, [*specs, *lead_specs], tz, required=False)
         mask = scope.mask(frame, dealer_frame)
         if self._state is None:
             self._state = _core.ShowroomState(names, zone)
@@ -298,8 +223,8 @@ class ActivityState(_State):
         scope = check_scope(scope)
         dealer_frame = _frames.dealers_frame(dealers)
         if tz is not None:
-            tz = check_zone(tz)
-        threads = _threads(threads)
+            tz = _frames.zone_name(tz)
+        threads = _frames.check_threads(threads)
         if leads is None and scope.kind != "hq":
             raise ValueError(f"scope: {scope!r} needs the leads table (leads=): touches carry "
                              "no dealer_id")
@@ -309,8 +234,8 @@ class ActivityState(_State):
         frame = _frames.touch_frame(touches)
         specs = _frames.table_specs(frame, _TOUCH_FIELDS, table="touches", tz=tz,
                                     ids_as_strings=True)
-        zone = zone_name(tz if tz is not None else own_zone(frame["at"], "touches", "at")
-                         or "UTC")
+        zone = _frames.zone_name(tz if tz is not None else _frames.own_zone(
+            frame["at"], "touches", "at") or "UTC")
         lead_table, lead_specs, mask = None, [], None
         if leads is not None:
             lead_table = _frames.as_frame(leads, "leads")
@@ -318,7 +243,7 @@ class ActivityState(_State):
             lead_specs = _frames.table_specs(lead_table, _ACTIVITY_LEAD_FIELDS, table="leads",
                                              tz=tz, ids_as_strings=True)
             mask = scope.mask(lead_table, dealer_frame)
-        at = _as_of(as_of, tz, specs, lead_specs)
+        at = _frames.as_of_seconds(as_of, [*specs, *lead_specs], tz, required=False)
         if self._state is None:
             self._state = _core.ActivityState(names, zone)
         self._check_options(self._state, names, zone, self._periods)
