@@ -34,6 +34,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 // date::parse trips gcc's -Wmaybe-uninitialized inside date.h (a false
@@ -342,13 +343,10 @@ absl::StatusOr<leadkit::Policy> LoadPolicy(const std::string& name) {
 }
 
 absl::StatusOr<Instant> ParseAsOf(const std::string& text) {
-  std::optional<int64_t> seconds;
-  if (!text.empty() && text.find_first_not_of("-0123456789") ==
-                           std::string::npos) {
-    seconds = InstantOf(Json::parse(text, nullptr, false));
-  } else {
-    seconds = ParseIsoInstant(text);
-  }
+  int64_t epoch = 0;
+  std::optional<int64_t> seconds = absl::SimpleAtoi(text, &epoch)
+                                       ? std::optional<int64_t>(epoch)
+                                       : ParseIsoInstant(text);
   if (!seconds) {
     return absl::InvalidArgumentError(absl::StrCat(
         "AS_OF: expected an ISO 8601 time with an offset or epoch seconds, "
