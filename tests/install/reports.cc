@@ -12,9 +12,10 @@
 // the instant every report is judged at, ISO 8601 text or epoch seconds.
 //
 // Output: one line per report, `report,rows,name=value`: the report's name,
-// how many rows its table has, and one named total over those rows, e.g.
-//   kpis,10,leads=291
-//   effectiveness_method_mix,17,leads=291
+// how many rows its table has, and one named total over those rows; on
+// tests/install/sample (its README works the numbers out), e.g.
+//   kpis,3,leads=3
+//   schedule,4,overdue=2
 // A reader splits a line at its first two commas and the total at its "=".
 // Exit status 0 on success; 2 on bad input (the message on standard error,
 // nothing on standard output).
