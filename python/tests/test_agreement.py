@@ -240,6 +240,17 @@ def test_reports_program_rejects_a_missing_file_and_a_bad_as_of(small_tables):
         in run.stderr
 
 
+@_needs_reports
+def test_reports_program_rejects_a_policy_document_with_errors(small_tables):
+    document = json.loads(Policy.preset("abcd").to_json())
+    document["scorecard"] = {"weights": {"conversion_rte": 1}}
+    path = small_tables / "policy.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    run = _run_reports(str(path), small_tables)
+    assert (run.returncode, run.stdout) == (2, "")
+    assert 'unknown KPI rate "conversion_rte"' in run.stderr
+
+
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
