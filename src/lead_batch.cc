@@ -555,7 +555,7 @@ absl::StatusOr<LeadBatch> ReadBatch(const Policy* policy, const Columns& leads,
                               InstantText(*InstantAt(created, lead)))));
     }
   }
-  if (with_ids) LEADKIT_RETURN_IF_ERROR(with_ids(batch));
+  if (with_ids) LEADKIT_RETURN_IF_ERROR(with_ids(batch, touch_lead));
   batch.row_of.Release();  // the largest table here, not needed from now on
 
   GroupByLead(

@@ -457,7 +457,10 @@ void GroupByLead(std::span<const int32_t> lead_of_row, int64_t n, int threads,
 
 // Called once every lead id is known and the touches are checked, before the
 // id index is let go: where other tables' lead ids are looked up.
-using WithIds = std::function<absl::Status(const LeadBatch&)>;
+// `touch_lead` holds each touch row's lead row, -1 for a touch the batch
+// does not read (its lead left out, or the touch reported as bad).
+using WithIds = std::function<absl::Status(
+    const LeadBatch& batch, std::span<const int32_t> touch_lead)>;
 
 // Reads `leads` (lead_id, created_at and the optional columns of docs/data.md)
 // and `touches` (lead_id, at, method, grade_after). Rows with a zero in
