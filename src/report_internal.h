@@ -27,6 +27,7 @@
 #include "absl/strings/string_view.h"
 #include "leadkit/columns.h"
 #include "leadkit/internal/dictionary.h"
+#include "lead_batch.h"
 
 namespace date {
 class time_zone;
@@ -111,6 +112,49 @@ std::vector<size_t> TextOrder(const std::vector<const Key*>& keys,
         ranked.begin() + static_cast<std::ptrdiff_t>((b + 1) * parts));
   });
   return order;
+}
+
+// A report's groups counted on threads: rows [0, n) split over `threads`
+// threads (batch_internal::RunChunks), chunk k counted by count(k, begin,
+// end, groups) into groups of its own, keyed by Codes. Each() then hands
+// every group to fn(codes, counts), chunk by chunk in row order; a state adds
+// them up, so its groups are the same for any number of threads.
+template <typename Counts>
+class ChunkGroups {
+ public:
+  template <typename Count>
+  ChunkGroups(int64_t n, int threads, const Count& count)
+      : chunks_(static_cast<size_t>(std::max(threads, 1))) {
+    batch_internal::RunChunks(n, std::max(threads, 1),
+                              [&](int k, int64_t begin, int64_t end) {
+                                count(k, begin, end,
+                                      chunks_[static_cast<size_t>(k)]);
+                              });
+  }
+
+  template <typename Fn>
+  void Each(const Fn& fn) const {
+    for (const auto& groups : chunks_) {
+      for (const auto& [codes, counts] : groups) fn(codes, counts);
+    }
+  }
+
+ private:
+  std::vector<absl::flat_hash_map<Codes, Counts>> chunks_;
+};
+
+// The text key of `codes` into `key`: nullopt for a null part (-1), else
+// text(part, code).
+template <typename TextOf>
+void TextKey(const Codes& codes, const TextOf& text, GroupKey& key) {
+  key.resize(codes.size());
+  for (size_t p = 0; p < codes.size(); ++p) {
+    if (codes[p] < 0) {
+      key[p].reset();
+    } else {
+      key[p] = text(p, codes[p]);
+    }
+  }
 }
 
 // The kinds of local period a report groups by.
