@@ -512,8 +512,7 @@ absl::Status ActivityState::Add(const Columns& touches, const Columns* leads,
     uint32_t group = 0;
     const int64_t* at = t.at->data<int64_t>();
     const int32_t* method = t.method->data<int32_t>();
-    const int32_t* lead_code =
-        by_code ? t.lead->data<int32_t>() : static_cast<const int32_t*>(nullptr);
+    const int32_t* lead_code = by_code ? t.lead->data<int32_t>() : nullptr;
     for (int64_t r = 0; r < m; ++r) {
       if (at[r] > cut) continue;  // not happened yet at as_of
       // The lead, one number: its row, its id's code, or its id interned.
@@ -786,7 +785,8 @@ std::vector<ActivityRow> ActivityState::Finalize() const {
   std::vector<size_t> column_of(methods_.size());
   for (size_t c = 0; c < methods_.size(); ++c) {
     column_of[c] = static_cast<size_t>(
-        std::find(names.begin(), names.end(), methods_.Text(static_cast<int64_t>(c))) -
+        std::find(names.begin(), names.end(),
+                  methods_.Text(static_cast<int64_t>(c))) -
         names.begin());
   }
   // Each part's texts written once per code.

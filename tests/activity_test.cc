@@ -273,7 +273,8 @@ TEST(Activity, StatesNumberingNamesApartMergeByName) {
   EXPECT_EQ(rows[2].leads_touched, 2);
   EXPECT_EQ(rows[2].new_leads, 2);
   // The bytes read back to the same state, which merges as the original.
-  absl::StatusOr<ActivityState> back = ActivityState::Deserialize(b.Serialize());
+  absl::StatusOr<ActivityState> back =
+      ActivityState::Deserialize(b.Serialize());
   ASSERT_THAT(back.status(), IsOk());
   ActivityState a_back = a;
   ASSERT_THAT(a_back.Merge(*back), IsOk());
