@@ -5,12 +5,17 @@
 #ifndef LEADKIT_BINDINGS_BINDINGS_H_
 #define LEADKIT_BINDINGS_BINDINGS_H_
 
+#include <chrono>
+#include <cstdint>
 #include <deque>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "leadkit/calendar.h"
 #include "leadkit/columns.h"
 #include "pybind11/numpy.h"
 #include "pybind11/pybind11.h"
@@ -45,6 +50,33 @@ class BatchColumns {
   std::vector<py::array> arrays_;
   std::deque<std::vector<std::string>> dictionaries_;
 };
+
+// A scope mask as Python hands it to a state's add: one flag per row of the
+// main table, None for every row.
+using IncludeArray = std::optional<py::array_t<uint8_t, py::array::c_style>>;
+
+// The flags of `include`, empty for None.
+inline std::span<const uint8_t> MaskFlags(const IncludeArray& include) {
+  if (!include) return {};
+  return {include->data(), static_cast<size_t>(include->size())};
+}
+
+// Seconds since the epoch as an Instant.
+inline Instant SecondsInstant(int64_t seconds) {
+  return Instant(std::chrono::seconds(seconds));
+}
+
+// What every state's add does around its C++ Add: runs add() (returning an
+// absl::Status) with the GIL released, then raises its error.
+template <typename Add>
+void AddWithoutGil(const Add& add) {
+  absl::Status status;
+  {
+    py::gil_scoped_release release;
+    status = add();
+  }
+  ThrowIfError(status);
+}
 
 // The protocol every mergeable state shares (docs/architecture.md, "One state
 // protocol"): merge, to_bytes, from_bytes and ==, on the class `cls` binds.

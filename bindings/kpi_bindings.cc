@@ -132,25 +132,18 @@ void RegisterKpi(py::module_& m) {
              const py::list& leads, int64_t num_touches,
              const py::list& touches, int64_t num_surveys,
              const py::list& surveys, int64_t as_of,
-             const std::optional<py::array_t<uint8_t, py::array::c_style>>&
-                 include,
+             const IncludeArray& include,
              int threads) {
             BatchColumns lead_columns(num_leads, leads);
             BatchColumns touch_columns(num_touches, touches);
             BatchColumns survey_columns(num_surveys, surveys);
-            std::span<const uint8_t> mask;
-            if (include) {
-              mask = {include->data(), static_cast<size_t>(include->size())};
-            }
-            absl::Status status;
-            {
-              py::gil_scoped_release release;
-              status = state.Add(
-                  cadence, lead_columns.columns(), touch_columns.columns(),
-                  &survey_columns.columns(),
-                  Instant(std::chrono::seconds(as_of)), mask, threads);
-            }
-            ThrowIfError(status);
+            AddWithoutGil([&] {
+              return state.Add(cadence, lead_columns.columns(),
+                               touch_columns.columns(),
+                               &survey_columns.columns(),
+                               SecondsInstant(as_of), MaskFlags(include),
+                               threads);
+            });
           },
           py::arg("cadence"), py::arg("num_leads"), py::arg("leads"),
           py::arg("num_touches"), py::arg("touches"), py::arg("num_surveys"),

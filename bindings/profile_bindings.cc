@@ -62,22 +62,13 @@ void RegisterProfile(py::module_& m) {
           "add",
           [](ProfileState& state, int64_t num_leads, const py::list& leads,
              int64_t as_of,
-             const std::optional<py::array_t<uint8_t, py::array::c_style>>&
-                 include,
+             const IncludeArray& include,
              int threads) {
             BatchColumns lead_columns(num_leads, leads);
-            std::span<const uint8_t> mask;
-            if (include) {
-              mask = {include->data(), static_cast<size_t>(include->size())};
-            }
-            absl::Status status;
-            {
-              py::gil_scoped_release release;
-              status = state.Add(lead_columns.columns(),
-                                 Instant(std::chrono::seconds(as_of)), mask,
-                                 threads);
-            }
-            ThrowIfError(status);
+            AddWithoutGil([&] {
+              return state.Add(lead_columns.columns(), SecondsInstant(as_of),
+                               MaskFlags(include), threads);
+            });
           },
           py::arg("num_leads"), py::arg("leads"), py::arg("as_of"),
           py::arg("include"), py::arg("threads") = 1)

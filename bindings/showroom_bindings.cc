@@ -76,25 +76,18 @@ void RegisterShowroom(py::module_& m) {
           [](ShowroomState& state, int64_t num_visits, const py::list& visits,
              std::optional<int64_t> num_leads, const py::list& leads,
              int64_t as_of,
-             const std::optional<py::array_t<uint8_t, py::array::c_style>>&
-                 include,
+             const IncludeArray& include,
              int threads) {
             BatchColumns visit_columns(num_visits, visits);
             std::optional<BatchColumns> lead_columns;
             if (num_leads) lead_columns.emplace(*num_leads, leads);
-            std::span<const uint8_t> mask;
-            if (include) {
-              mask = {include->data(), static_cast<size_t>(include->size())};
-            }
-            absl::Status status;
-            {
-              py::gil_scoped_release release;
-              status = state.Add(
-                  visit_columns.columns(),
-                  lead_columns ? &lead_columns->columns() : nullptr,
-                  Instant(std::chrono::seconds(as_of)), mask, threads);
-            }
-            ThrowIfError(status);
+            AddWithoutGil([&] {
+              return state.Add(visit_columns.columns(),
+                               lead_columns ? &lead_columns->columns()
+                                            : nullptr,
+                               SecondsInstant(as_of), MaskFlags(include),
+                               threads);
+            });
           },
           py::arg("num_visits"), py::arg("visits"), py::arg("num_leads"),
           py::arg("leads"), py::arg("as_of"), py::arg("include"),

@@ -395,9 +395,10 @@ absl::Status AuditState::Add(const Cadence& cadence, const Columns& leads,
   const audit_internal::Clock clock(zone);
 
   // Touches by as_of whose consultant is set and differs from their lead's
-  // (set) one, found while the lead ids are indexed.
+  // (set) one, found with each touch's lead as the reader found it.
   std::vector<std::vector<OtherTouch>> found(static_cast<size_t>(threads));
-  const auto with_ids = [&](const batch_internal::LeadBatch& batch) {
+  const auto with_ids = [&](const batch_internal::LeadBatch& batch,
+                            std::span<const int32_t> touch_lead) {
     if (text.consultant == nullptr || text.touch_consultant == nullptr) {
       return absl::OkStatus();
     }
@@ -426,23 +427,19 @@ absl::Status AuditState::Add(const Cadence& cadence, const Columns& leads,
       return owner_code[static_cast<size_t>(by->data<int32_t>()[t])] !=
              owner->data<int32_t>()[lead];
     };
-    const batch_internal::LeadRows lead_of(batch, *batch.reader.touch_ids());
+    // A touch's lead is -1 when the reader left it out (its lead out of
+    // scope); bad touches stopped the audit before this.
     batch_internal::RunChunks(
         m, threads, [&](int k, int64_t begin, int64_t end) {
           std::vector<OtherTouch>& out = found[static_cast<size_t>(k)];
-          lead_of.Walk(
-              begin, end, [](int64_t) {},
-              [&](int64_t t, batch_internal::IdIndex::Entry entry) {
-                const int64_t lead = entry.row;
-                if (lead < 0 || batch.rejected[static_cast<size_t>(lead)] ||
-                    by->IsNull(t) || owner->IsNull(lead) || at[t] > limit) {
-                  return true;
-                }
-                if (differ(t, lead)) {
-                  out.push_back({lead, at[t], t});
-                }
-                return true;
-              });
+          for (int64_t t = begin; t < end; ++t) {
+            const int64_t lead = touch_lead[static_cast<size_t>(t)];
+            if (lead < 0 || by->IsNull(t) || owner->IsNull(lead) ||
+                at[t] > limit) {
+              continue;
+            }
+            if (differ(t, lead)) out.push_back({lead, at[t], t});
+          }
         });
     return absl::OkStatus();
   };

@@ -64,7 +64,8 @@ bool Reserved(absl::string_view method) {
 // Called by the reader once the leads' ids are known: a touch of a lead in
 // scope whose method is reserved is an error naming the touch row.
 batch_internal::WithIds CheckMethods() {
-  return [](const LeadBatch& batch) -> absl::Status {
+  return [](const LeadBatch& batch,
+            std::span<const int32_t> touch_lead) -> absl::Status {
     const Column* method = batch.reader.method();
     const std::span<const std::string> names = method->dictionary();
     std::vector<uint8_t> reserved(names.size(), 0);
@@ -75,15 +76,12 @@ batch_internal::WithIds CheckMethods() {
     }
     if (!any) return absl::OkStatus();  // the common case: nothing to look up
     const Column* ids = batch.reader.touch_ids();
-    const batch_internal::LeadRows lead_of(batch, *ids);
     const int32_t* codes = method->data<int32_t>();
     for (int64_t t = 0; t < method->size(); ++t) {
       if (method->IsNull(t) || !reserved[static_cast<size_t>(codes[t])]) {
         continue;
       }
-      batch_internal::IdIndex::Entry lead;
-      lead_of.Find(t, t + 1, &lead);
-      if (lead.row < 0 || batch.rejected[static_cast<size_t>(lead.row)]) {
+      if (touch_lead[static_cast<size_t>(t)] < 0) {
         continue;  // out of scope (an unknown lead was reported already)
       }
       return absl::InvalidArgumentError(absl::StrCat(

@@ -229,7 +229,8 @@ absl::StatusOr<std::vector<int8_t>> LatestSurveys(const LeadBatch& batch,
 // known.
 batch_internal::WithIds SurveysInto(std::vector<int8_t>& survey,
                                       const Columns* surveys, Instant as_of) {
-  return [&survey, surveys, as_of](const LeadBatch& batch) -> absl::Status {
+  return [&survey, surveys, as_of](const LeadBatch& batch,
+                                   std::span<const int32_t>) -> absl::Status {
     LEADKIT_ASSIGN_OR_RETURN(survey, LatestSurveys(batch, surveys, as_of));
     return absl::OkStatus();
   };

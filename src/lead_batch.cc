@@ -127,11 +127,35 @@ int64_t IdIndex::Insert(absl::string_view id, uint64_t hash, int64_t row,
   }
 }
 
-LeadRows::LeadRows(const LeadBatch& batch, const Column& ids)
-    : batch_(batch), ids_(ids) {
+std::pair<int64_t, int64_t> IndexIds(const Column& ids, int64_t n,
+                                     const int64_t* created, int threads,
+                                     IdIndex& index) {
+  index.Reset(n, &ids, threads);
+  std::vector<uint64_t> hashes(static_cast<size_t>(n));
+  RunChunks(n, threads, [&](int, int64_t begin, int64_t end) {
+    for (int64_t row = begin; row < end; ++row) {
+      hashes[static_cast<size_t>(row)] = IdIndex::HashOf(ids.ViewAt(row));
+    }
+  });
+  // In row order, the slots of the rows a few ahead prefetched.
+  constexpr int64_t kAhead = 8;
+  for (int64_t row = 0; row < n; ++row) {
+    if (row + kAhead < n) {
+      index.Prefetch(hashes[static_cast<size_t>(row + kAhead)]);
+    }
+    const int64_t first =
+        index.Insert(ids.ViewAt(row), hashes[static_cast<size_t>(row)], row,
+                     created == nullptr ? 0 : created[row]);
+    if (first >= 0) return {row, first};
+  }
+  return {-1, -1};
+}
+
+LeadRows::LeadRows(const IdIndex& index, const Column& ids)
+    : index_(index), ids_(ids) {
   if (ids.type() != ColumnType::kCode) return;
   for (const std::string& id : ids.dictionary()) {
-    of_code_.push_back(batch.row_of.Lookup(id, IdIndex::HashOf(id)));
+    of_code_.push_back(index.Lookup(id, IdIndex::HashOf(id)));
   }
 }
 
@@ -152,7 +176,7 @@ void LeadRows::Find(int64_t begin, int64_t end, IdIndex::Entry* out) const {
     if (ids_.IsNull(row)) continue;
     const uint64_t hash = IdIndex::HashOf(ids_.ViewAt(row));
     hashes[static_cast<size_t>(row - begin)] = hash;
-    batch_.row_of.Prefetch(hash);
+    index_.Prefetch(hash);
   }
   // A row with the id of the one before (a table grouped by lead) skips the
   // lookup.
@@ -169,7 +193,7 @@ void LeadRows::Find(int64_t begin, int64_t end, IdIndex::Entry* out) const {
       lead = last;
       continue;
     }
-    lead = batch_.row_of.Lookup(id, hashes[static_cast<size_t>(row - begin)]);
+    lead = index_.Lookup(id, hashes[static_cast<size_t>(row - begin)]);
     if (lead.row >= 0) {
       last_id = id;
       last = lead;
@@ -531,7 +555,7 @@ absl::StatusOr<LeadBatch> ReadBatch(const Policy* policy, const Columns& leads,
                               InstantText(*InstantAt(created, lead)))));
     }
   }
-  if (with_ids) LEADKIT_RETURN_IF_ERROR(with_ids(batch));
+  if (with_ids) LEADKIT_RETURN_IF_ERROR(with_ids(batch, touch_lead));
   batch.row_of.Release();  // the largest table here, not needed from now on
 
   GroupByLead(

@@ -247,6 +247,14 @@ class IdIndex {
   const Column* ids_ = nullptr;
 };
 
+// Indexes lead ids `ids` (none null) of rows [0, n), with their created_at
+// values (`created`, or 0 when nullptr), hashing on `threads` threads: the
+// first row of an id repeated keeps it. Returns the first repeated row and
+// the row it repeats, or {-1, -1}.
+std::pair<int64_t, int64_t> IndexIds(const Column& ids, int64_t n,
+                                     const int64_t* created, int threads,
+                                     IdIndex& index);
+
 struct LeadBatch {
   const Column* ids = nullptr;      // leads.lead_id
   const Column* entered = nullptr;  // leads.entered_at, when present
@@ -279,10 +287,12 @@ inline const Cadence& LeadCadence(const Cadence& cadence,
 }
 
 // The lead row of each row of another table's lead_id column (not null), -1
-// for an id not in the batch.
+// for an id not in the batch (or not in `index`).
 class LeadRows {
  public:
-  LeadRows(const LeadBatch& batch, const Column& ids);
+  LeadRows(const LeadBatch& batch, const Column& ids)
+      : LeadRows(batch.row_of, ids) {}
+  LeadRows(const IdIndex& index, const Column& ids);
 
   static constexpr int64_t kBlock = 64;
 
@@ -312,7 +322,7 @@ class LeadRows {
   }
 
  private:
-  const LeadBatch& batch_;
+  const IdIndex& index_;
   const Column& ids_;
   std::vector<IdIndex::Entry> of_code_;  // per dictionary code (code ids)
 };
@@ -447,7 +457,10 @@ void GroupByLead(std::span<const int32_t> lead_of_row, int64_t n, int threads,
 
 // Called once every lead id is known and the touches are checked, before the
 // id index is let go: where other tables' lead ids are looked up.
-using WithIds = std::function<absl::Status(const LeadBatch&)>;
+// `touch_lead` holds each touch row's lead row, -1 for a touch the batch
+// does not read (its lead left out, or the touch reported as bad).
+using WithIds = std::function<absl::Status(
+    const LeadBatch& batch, std::span<const int32_t> touch_lead)>;
 
 // Reads `leads` (lead_id, created_at and the optional columns of docs/data.md)
 // and `touches` (lead_id, at, method, grade_after). Rows with a zero in

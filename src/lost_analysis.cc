@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "breakdowns_internal.h"
 #include "lead_batch.h"
+#include "report_internal.h"
 #include "leadkit/internal/status_macros.h"
 #include "leadkit/lead.h"
 #include "leadkit/tz.h"
@@ -175,29 +176,26 @@ absl::Status LostAnalysisState::Add(const Columns& leads, Instant as_of,
       const Column* reason,
       breakdowns_internal::KeyColumn(leads, "lost_reason"));
 
-  threads = breakdowns_internal::Threads(threads, n);
   const int64_t at = as_of.time_since_epoch().count();
-  std::vector<absl::flat_hash_map<breakdowns_internal::Codes, LostCounts>>
-      locals(static_cast<size_t>(threads));
-  batch_internal::RunChunks(n, threads, [&](int k, int64_t begin,
-                                              int64_t end) {
-    lost_internal::AddRows(lead_columns, parts, reason, zone, at, include,
-                           begin, end, locals[static_cast<size_t>(k)]);
-  });
-  std::vector<std::optional<std::string>> key(parts.size() + 1);
-  for (const auto& local : locals) {
-    for (const auto& [codes, counts] : local) {
-      for (size_t p = 0; p < parts.size(); ++p) {
-        key[p] = lost_internal::PartText(parts[p], codes[p]);
-      }
-      const int64_t r = codes[parts.size()];
-      key[parts.size()] =
-          r < 0 ? std::nullopt
-                : std::optional<std::string>(
-                      reason->dictionary()[static_cast<size_t>(r)]);
-      Group(key).Merge(counts);
+  const report_internal::ChunkGroups<LostCounts> counted(
+      n, breakdowns_internal::Threads(threads, n),
+      [&](int, int64_t begin, int64_t end, auto& groups) {
+        lost_internal::AddRows(lead_columns, parts, reason, zone, at, include,
+                               begin, end, groups);
+      });
+  // The last key part is the lost reason.
+  const auto text = [&](size_t p, int64_t code) -> std::string {
+    if (p == parts.size()) {
+      return reason->dictionary()[static_cast<size_t>(code)];
     }
-  }
+    return *lost_internal::PartText(parts[p], code);
+  };
+  report_internal::GroupKey key;
+  counted.Each([&](const breakdowns_internal::Codes& codes,
+                   const LostCounts& counts) {
+    report_internal::TextKey(codes, text, key);
+    Group(key).Merge(counts);
+  });
   return absl::OkStatus();
 }
 

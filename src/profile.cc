@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "breakdowns_internal.h"
 #include "lead_batch.h"
+#include "report_internal.h"
 #include "leadkit/internal/status_macros.h"
 #include "leadkit/lead.h"
 #include "state_bytes.h"
@@ -216,31 +217,24 @@ absl::Status ProfileState::Add(const Columns& leads, Instant as_of,
                                   options_.age_bands.end());
   const std::vector<std::string> labels = AgeBandLabels(options_.age_bands);
 
-  threads = breakdowns_internal::Threads(threads, n);
   const int64_t at = as_of.time_since_epoch().count();
-  std::vector<absl::flat_hash_map<breakdowns_internal::Codes, ProfileCounts>>
-      locals(static_cast<size_t>(threads));
-  batch_internal::RunChunks(n, threads, [&](int k, int64_t begin,
-                                              int64_t end) {
-    profile_internal::AddRows(lead_columns, parts, age, edges, at, include,
-                              begin, end, locals[static_cast<size_t>(k)]);
+  const report_internal::ChunkGroups<ProfileCounts> counted(
+      n, breakdowns_internal::Threads(threads, n),
+      [&](int, int64_t begin, int64_t end, auto& groups) {
+        profile_internal::AddRows(lead_columns, parts, age, edges, at,
+                                  include, begin, end, groups);
+      });
+  const auto text = [&](size_t p, int64_t code) -> std::string {
+    return parts[p].age
+               ? labels[static_cast<size_t>(code)]
+               : parts[p].column->dictionary()[static_cast<size_t>(code)];
+  };
+  report_internal::GroupKey key;
+  counted.Each([&](const breakdowns_internal::Codes& codes,
+                   const ProfileCounts& counts) {
+    report_internal::TextKey(codes, text, key);
+    Group(key).Merge(counts);
   });
-  std::vector<std::optional<std::string>> key(parts.size());
-  for (const auto& local : locals) {
-    for (const auto& [codes, counts] : local) {
-      for (size_t p = 0; p < parts.size(); ++p) {
-        const int64_t code = codes[p];
-        if (code < 0) {
-          key[p] = std::nullopt;
-        } else if (parts[p].age) {
-          key[p] = labels[static_cast<size_t>(code)];
-        } else {
-          key[p] = parts[p].column->dictionary()[static_cast<size_t>(code)];
-        }
-      }
-      Group(key).Merge(counts);
-    }
-  }
   return absl::OkStatus();
 }
 

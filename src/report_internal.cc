@@ -27,6 +27,20 @@ bool KeyLess(const GroupKey& a, const GroupKey& b,
   return false;
 }
 
+int32_t Dictionary::Code(absl::string_view text) {
+  const auto [it, fresh] =
+      code_of_.try_emplace(text, static_cast<int32_t>(texts_.size()));
+  if (fresh) texts_.emplace_back(text);
+  return it->second;
+}
+
+std::vector<int32_t> Dictionary::Codes(std::span<const std::string> names) {
+  std::vector<int32_t> out;
+  out.reserve(names.size());
+  for (const std::string& name : names) out.push_back(Code(name));
+  return out;
+}
+
 Period PeriodNamed(absl::string_view name) {
   if (name == "day") return Period::kDay;
   if (name == "week") return Period::kWeek;

@@ -16,13 +16,18 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "leadkit/columns.h"
+#include "leadkit/internal/dictionary.h"
+#include "lead_batch.h"
 
 namespace date {
 class time_zone;
@@ -55,6 +60,101 @@ std::vector<const typename Map::value_type*> Sorted(const Map& groups) {
     return KeyLess(a->first, b->first, text_order);
   });
   return out;
+}
+
+// The order of `keys` (one code per part, -1 for null) in which their texts
+// sort (KeyLess): text(part, code) gives a part's text (a std::string), and
+// numeric[part] (when set) compares that part as KeyLess does. Each part's
+// distinct codes are written out and sorted once, then the keys as numbers:
+// for many groups over few distinct values. Returns indices into `keys`.
+template <typename Key, typename TextOf>
+std::vector<size_t> TextOrder(const std::vector<const Key*>& keys,
+                              size_t parts, const TextOf& text,
+                              const std::vector<bool>& numeric = {}) {
+  // Per part: code -> its place among the part's distinct texts.
+  std::vector<absl::flat_hash_map<int64_t, int64_t>> place(parts);
+  for (size_t p = 0; p < parts; ++p) {
+    absl::flat_hash_map<int64_t, int64_t>& of = place[p];
+    for (const Key* key : keys) of.try_emplace((*key)[p], 0);
+    std::vector<std::pair<std::string, int64_t>> texts;
+    texts.reserve(of.size());
+    for (const auto& [code, unused] : of) {
+      if (code >= 0) texts.emplace_back(text(p, code), code);
+    }
+    const bool as_number = p < numeric.size() && numeric[p];
+    std::sort(texts.begin(), texts.end(), [&](const auto& a, const auto& b) {
+      if (as_number && a.first.size() != b.first.size()) {
+        return a.first.size() < b.first.size();
+      }
+      return a.first < b.first;
+    });
+    // Equal texts (a dictionary may hold one twice) share a place.
+    int64_t at = -1;
+    for (size_t i = 0; i < texts.size(); ++i) {
+      if (i == 0 || texts[i].first != texts[i - 1].first) ++at;
+      of[texts[i].second] = at;
+    }
+    if (of.contains(-1)) of[-1] = std::numeric_limits<int64_t>::max();  // last
+  }
+  std::vector<int64_t> ranked(keys.size() * parts);
+  for (size_t k = 0; k < keys.size(); ++k) {
+    for (size_t p = 0; p < parts; ++p) {
+      ranked[k * parts + p] = place[p].at((*keys[k])[p]);
+    }
+  }
+  std::vector<size_t> order(keys.size());
+  for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return std::lexicographical_compare(
+        ranked.begin() + static_cast<std::ptrdiff_t>(a * parts),
+        ranked.begin() + static_cast<std::ptrdiff_t>((a + 1) * parts),
+        ranked.begin() + static_cast<std::ptrdiff_t>(b * parts),
+        ranked.begin() + static_cast<std::ptrdiff_t>((b + 1) * parts));
+  });
+  return order;
+}
+
+// A report's groups counted on threads: rows [0, n) split over `threads`
+// threads (batch_internal::RunChunks), chunk k counted by count(k, begin,
+// end, groups) into groups of its own, keyed by Codes. Each() then hands
+// every group to fn(codes, counts), chunk by chunk in row order; a state adds
+// them up, so its groups are the same for any number of threads.
+template <typename Counts>
+class ChunkGroups {
+ public:
+  template <typename Count>
+  ChunkGroups(int64_t n, int threads, const Count& count)
+      : chunks_(static_cast<size_t>(std::max(threads, 1))) {
+    batch_internal::RunChunks(n, std::max(threads, 1),
+                              [&](int k, int64_t begin, int64_t end) {
+                                count(k, begin, end,
+                                      chunks_[static_cast<size_t>(k)]);
+                              });
+  }
+
+  template <typename Fn>
+  void Each(const Fn& fn) const {
+    for (const auto& groups : chunks_) {
+      for (const auto& [codes, counts] : groups) fn(codes, counts);
+    }
+  }
+
+ private:
+  std::vector<absl::flat_hash_map<Codes, Counts>> chunks_;
+};
+
+// The text key of `codes` into `key`: nullopt for a null part (-1), else
+// text(part, code).
+template <typename TextOf>
+void TextKey(const Codes& codes, const TextOf& text, GroupKey& key) {
+  key.resize(codes.size());
+  for (size_t p = 0; p < codes.size(); ++p) {
+    if (codes[p] < 0) {
+      key[p].reset();
+    } else {
+      key[p] = text(p, codes[p]);
+    }
+  }
 }
 
 // The kinds of local period a report groups by.

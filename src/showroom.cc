@@ -298,14 +298,12 @@ absl::Status ShowroomState::Add(const Columns& visits, const Columns* leads,
 
   threads = static_cast<int>(
       std::clamp<int64_t>(threads, 1, std::max<int64_t>(n, 1)));
-  std::vector<si::Local> locals(static_cast<size_t>(threads));
   std::vector<si::Bad> bads(static_cast<size_t>(threads));
   const int64_t cut = as_of.time_since_epoch().count();
-  batch_internal::RunChunks(
-      n, threads, [&](int k, int64_t begin, int64_t end) {
+  const report_internal::ChunkGroups<ShowroomCounts> counted(
+      n, threads, [&](int k, int64_t begin, int64_t end, si::Local& local) {
         si::CountRows(v, parts, zone, lead_table ? &*lead_table : nullptr,
-                      lead_of_code, include, cut, begin, end,
-                      locals[static_cast<size_t>(k)],
+                      lead_of_code, include, cut, begin, end, local,
                       bads[static_cast<size_t>(k)]);
       });
   // Chunks are in row order: the first chunk with a bad row has the first.
@@ -327,27 +325,22 @@ absl::Status ShowroomState::Add(const Columns& visits, const Columns* leads,
   }
 
   has_won_ |= leads != nullptr;
-  std::vector<std::optional<std::string>> key(parts.size() + 1);
-  for (const si::Local& local : locals) {
-    for (const auto& [codes, counts] : local) {
-      for (size_t p = 0; p < parts.size(); ++p) {
-        if (codes[p] < 0) {
-          key[p].reset();
-        } else if (parts[p].period != report_internal::Period::kNone) {
-          key[p] = report_internal::PeriodText(parts[p].period, codes[p]);
-        } else {
-          key[p] = parts[p].column->dictionary()[static_cast<size_t>(codes[p])];
-        }
-      }
-      const int64_t model = codes[parts.size()];
-      if (model < 0) {
-        key.back().reset();
-      } else {
-        key.back() = v.model->dictionary()[static_cast<size_t>(model)];
-      }
-      At(key).Merge(counts);
+  // The last key part is the model.
+  const auto text = [&](size_t p, int64_t code) -> std::string {
+    if (p == parts.size()) {
+      return v.model->dictionary()[static_cast<size_t>(code)];
     }
-  }
+    if (parts[p].period != report_internal::Period::kNone) {
+      return report_internal::PeriodText(parts[p].period, code);
+    }
+    return parts[p].column->dictionary()[static_cast<size_t>(code)];
+  };
+  report_internal::GroupKey key;
+  counted.Each([&](const report_internal::Codes& codes,
+                   const ShowroomCounts& counts) {
+    report_internal::TextKey(codes, text, key);
+    At(key).Merge(counts);
+  });
   return absl::OkStatus();
 }
 

@@ -224,6 +224,91 @@ TEST(Activity, ThreadsAndSplitsGiveTheSameState) {
                        HasSubstr("grouped differently")));
 }
 
+// Each state numbers consultant ids as its batches bring them: here C10 is
+// 0 in one state and C9 is 0 in the other. Merged either way, the groups meet
+// by their ids, rows sort as text (C10 before C9) and the bytes are equal.
+TEST(Activity, StatesNumberingNamesApartMergeByName) {
+  const Instant as_of = Sh("2024-06-04 23:00");
+  TestTable first_leads(2), second_leads(2), first(3), second(3);
+  first_leads.Strings("lead_id", {"A1", "A2"})
+      .Instants("created_at", {Sh("2024-06-03 08:00"), Sh("2024-06-03 08:00")})
+      .Strings("consultant_id", {"C10", "C9"});
+  first.Strings("lead_id", {"A1", "A2", "A1"})
+      .Instants("at", {Sh("2024-06-03 09:00"), Sh("2024-06-03 10:00"),
+                       Sh("2024-06-03 11:00")})
+      .Strings("method", {"phone", "phone", "wechat"})
+      .Strings("consultant_id", {"C10", "C9", "C10"});
+  second_leads.Strings("lead_id", {"B1", "B2"})
+      .Instants("created_at", {Sh("2024-06-03 08:00"), Sh("2024-06-04 08:00")})
+      .Strings("consultant_id", {"C9", "C10"});
+  second.Strings("lead_id", {"B1", "B2", "B1"})
+      .Instants("at", {Sh("2024-06-03 12:00"), Sh("2024-06-04 09:00"),
+                       Sh("2024-06-03 13:00")})
+      .Strings("method", {"sms", "phone", "sms"})
+      .Strings("consultant_id", {"C9", "C10", "C9"});
+  const ActivityOptions options{.by = {"consultant_id", "day"},
+                                .time_zone = kZone};
+  ActivityState a(options), b(options);
+  ASSERT_THAT(a.Add(first.columns(), &first_leads.columns(), as_of), IsOk());
+  ASSERT_THAT(b.Add(second.columns(), &second_leads.columns(), as_of), IsOk());
+  ActivityState ab = a, ba = b;
+  ASSERT_THAT(ab.Merge(b), IsOk());
+  ASSERT_THAT(ba.Merge(a), IsOk());
+  EXPECT_TRUE(ab == ba);
+  EXPECT_EQ(ab.Serialize(), ba.Serialize());
+  const std::vector<ActivityRow> rows = ab.Finalize();
+  ASSERT_EQ(rows.size(), 3u);
+  // C10 on 06-03: A1 by phone and WeChat; A1 received.
+  EXPECT_EQ(rows[0].key, (Key{"C10", "2024-06-03"}));
+  EXPECT_THAT(rows[0].contacts_by_method, ElementsAre(1, 1, 0, 0, 0, 0));
+  EXPECT_EQ(rows[0].leads_touched, 1);
+  EXPECT_EQ(rows[0].new_leads, 1);
+  // C10 on 06-04: B2 by phone; B2 received.
+  EXPECT_EQ(rows[1].key, (Key{"C10", "2024-06-04"}));
+  EXPECT_EQ(rows[1].contacts, 1);
+  EXPECT_EQ(rows[1].new_leads, 1);
+  // C9 on 06-03: A2 by phone, B1 by SMS twice; A2 and B1 received.
+  EXPECT_EQ(rows[2].key, (Key{"C9", "2024-06-03"}));
+  EXPECT_THAT(rows[2].contacts_by_method, ElementsAre(1, 0, 2, 0, 0, 0));
+  EXPECT_EQ(rows[2].leads_touched, 2);
+  EXPECT_EQ(rows[2].new_leads, 2);
+  // The bytes read back to the same state, which merges as the original.
+  absl::StatusOr<ActivityState> back =
+      ActivityState::Deserialize(b.Serialize());
+  ASSERT_THAT(back.status(), IsOk());
+  ActivityState a_back = a;
+  ASSERT_THAT(a_back.Merge(*back), IsOk());
+  EXPECT_TRUE(a_back == ab);
+}
+
+// A lead's touches apart from each other in the table (not grouped by lead)
+// still count the lead once per group: L1 on 06-03 twice, L2 between.
+TEST(Activity, LeadsTouchedWhenTouchesAreNotGroupedByLead) {
+  TestTable leads(2), touches(3);
+  leads.Strings("lead_id", {"L1", "L2"})
+      .Instants("created_at", {Sh("2024-06-03 08:00"), Sh("2024-06-03 08:00")})
+      .Strings("consultant_id", {"C1", "C1"});
+  touches.Strings("lead_id", {"L1", "L2", "L1"})
+      .Instants("at", {Sh("2024-06-03 09:00"), Sh("2024-06-03 10:00"),
+                       Sh("2024-06-03 11:00")})
+      .Strings("method", {"phone", "phone", "phone"})
+      .Strings("consultant_id", {"C1", "C1", "C1"});
+  for (bool with_leads : {true, false}) {
+    for (int threads : {1, 2}) {
+      ActivityState state(ActivityOptions{.by = {"consultant_id"}});
+      ASSERT_THAT(state.Add(touches.columns(),
+                            with_leads ? &leads.columns() : nullptr,
+                            Sh("2024-06-04 00:00"), {}, threads),
+                  IsOk());
+      const std::vector<ActivityRow> rows = state.Finalize();
+      ASSERT_EQ(rows.size(), 1u);
+      EXPECT_EQ(rows[0].contacts, 3);
+      EXPECT_EQ(rows[0].leads_touched, 2)
+          << with_leads << " with leads, " << threads << " threads";
+    }
+  }
+}
+
 TEST(Activity, BytesRoundTripAndBadBytes) {
   const ActivityState state = Example().Run({"consultant_id", "day"});
   const std::string bytes = state.Serialize();

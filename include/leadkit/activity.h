@@ -22,7 +22,6 @@
 #define LEADKIT_ACTIVITY_H_
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <set>
 #include <span>
@@ -30,11 +29,13 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "leadkit/calendar.h"
 #include "leadkit/columns.h"
+#include "leadkit/internal/dictionary.h"
 
 namespace leadkit {
 
@@ -51,17 +52,6 @@ struct ActivityOptions {
   std::string time_zone = "UTC";
 
   bool operator==(const ActivityOptions&) const = default;
-};
-
-// The counts of one group. Merging adds them.
-struct ActivityCounts {
-  int64_t contacts = 0;
-  std::map<std::string, int64_t> by_method;  // method -> touches (not 0)
-  int64_t leads_touched = 0;
-  int64_t new_leads = 0;
-
-  void Merge(const ActivityCounts& other);
-  bool operator==(const ActivityCounts&) const = default;
 };
 
 // One row of the report: its key (one value per `by` column; nullopt = the
@@ -102,7 +92,7 @@ class ActivityState {
   // (the zone only matters when grouping by day, week or month).
   absl::Status Merge(const ActivityState& other);
 
-  // Bytes ("LKACT1", src/state_bytes.h) that Deserialize turns back into an
+  // Bytes ("LKACT2", src/state_bytes.h) that Deserialize turns back into an
   // equal state.
   std::string Serialize() const;
   static absl::StatusOr<ActivityState> Deserialize(absl::string_view bytes);
@@ -114,14 +104,33 @@ class ActivityState {
   bool operator==(const ActivityState& other) const;
 
  private:
-  ActivityCounts& At(std::vector<std::optional<std::string>> key);
+  // A group's counts; contacts per method code (methods_).
+  struct Counts {
+    int64_t contacts = 0;
+    int64_t leads_touched = 0;
+    int64_t new_leads = 0;
+    absl::InlinedVector<int64_t, 8> by_method;
+
+    void Merge(const Counts& other, std::span<const int32_t> method_of);
+  };
+  // A group's key while rows are added: per by column a code in names_
+  // (consultant_id, dealer_id) or a period number (day, week, month); -1 for
+  // null. Texts only when the state is written out (Serialize, Finalize).
+  using Key = absl::InlinedVector<int64_t, 4>;
+
+  // The groups in the order of their texts (KeyLess).
+  std::vector<const std::pair<const Key, Counts>*> SortedGroups() const;
+  // Group key part `part`'s text of `code` (not -1).
+  std::string PartText(size_t part, int64_t code) const;
 
   ActivityOptions options_;
   bool has_new_leads_ = false;
   std::set<std::string> other_methods_;  // seen, not in kActivityMethods
-  // By key (one value per by column).
-  absl::flat_hash_map<std::vector<std::optional<std::string>>, ActivityCounts>
-      groups_;
+  // The state's own dictionaries: group key values and method names. States
+  // of different batches number them differently; Merge maps them.
+  report_internal::Dictionary names_;
+  report_internal::Dictionary methods_;
+  absl::flat_hash_map<Key, Counts> groups_;
 };
 
 }  // namespace leadkit
