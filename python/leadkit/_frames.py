@@ -502,11 +502,12 @@ def column_spec(frame, name, field_type, *, table, labels, tz=None, validity_onl
 
 
 def table_specs(frame, fields, *, table, compared=None, tz=None, id_column="lead_id",
-                ids_as_strings=False):
+                ids_as_strings=False, texts=()):
     """Specs for the columns of `fields` ({name: type}) present in `frame`; absent ones read
     as null. Fields not in `compared` (None = all) pass only their null flags. With
     `ids_as_strings`, the id column goes as strings (:func:`id_spec`) for engines that read
-    it so."""
+    it so; so do the string columns named in `texts` (values that seldom repeat, such as
+    names and phone numbers, which a dictionary would not shrink)."""
     columns = list(frame.columns)
     for name in [*fields, id_column]:
         if columns.count(name) > 1:
@@ -516,7 +517,7 @@ def table_specs(frame, fields, *, table, compared=None, tz=None, id_column="lead
     for name, field_type in fields.items():
         if name not in frame.columns:
             continue
-        if ids_as_strings and name == id_column:
+        if (ids_as_strings and name == id_column) or name in texts:
             specs.append(id_spec(name, frame[name], table, labels))
             continue
         specs.append(

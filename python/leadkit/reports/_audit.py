@@ -28,6 +28,8 @@ AUDIT_COLUMNS = ["lead_id", "finding", "detail"]
 
 # What the audit reads beside the cadence's columns.
 _TEXT_FIELDS = ["name", "phone", "model", "grade", "consultant_id", "dealer_id"]
+#: Text columns whose values seldom repeat: passed as strings, not dictionary codes.
+_TEXTS = ("name", "phone")
 _TOUCH_FIELDS = {**_frames.CADENCE_TOUCH_COLUMNS, "consultant_id": "string"}
 
 
@@ -62,7 +64,7 @@ class AuditState(EngineState):
         impl = policy._impl
         fields, compared = _frames.engine_fields(impl, cadence=True, extra=_TEXT_FIELDS)
         lead_specs = _frames.table_specs(lead_frame, fields, table="leads", compared=compared,
-                                         tz=tz, ids_as_strings=True)
+                                         tz=tz, ids_as_strings=True, texts=_TEXTS)
         touch_specs = _frames.table_specs(touch_frame, _TOUCH_FIELDS, table="touches", tz=tz,
                                           ids_as_strings=True)
         at = _frames.as_of_seconds(as_of, [*lead_specs, *touch_specs], tz)
