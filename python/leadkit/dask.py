@@ -90,17 +90,21 @@ class _Job:
 
 # --- alignment ------------------------------------------------------------------------------
 
+def _text_hash(column: pd.Series) -> np.ndarray:
+    """A hash of each value's text: the same for a lead id in any table, whatever its dtype
+    there (object, pandas' str, Arrow strings, a categorical)."""
+    return pd.util.hash_array(column.astype(str).to_numpy(dtype=object))
+
+
 def _hash_part(frame: pd.DataFrame, npartitions: int, fallback: str | None) -> pd.DataFrame:
     """`frame` with the partition its lead belongs to: a hash of ``lead_id``; rows without
     one (visits of visitors who left no contact details) by a hash of `fallback`."""
     ids = frame["lead_id"]
-    hashed = pd.util.hash_pandas_object(ids.astype(str), index=False).to_numpy()
+    hashed = _text_hash(ids)
     if fallback is not None:
         missing = ids.isna().to_numpy()
         if missing.any():
-            other = pd.util.hash_pandas_object(frame[fallback].astype(str),
-                                               index=False).to_numpy()
-            hashed = np.where(missing, other, hashed)
+            hashed = np.where(missing, _text_hash(frame[fallback]), hashed)
     part = (hashed % np.uint64(npartitions)).astype(np.int64)
     return frame.assign(**{_PART: part})
 
@@ -116,6 +120,13 @@ def _drop_part(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.drop(columns=_PART)
 
 
+def _shuffle_method() -> str:
+    """The user's configured shuffle (``dataframe.shuffle.method``), else the task-based one:
+    Dask's P2P shuffle logs a warning on the scheduler for every shuffle it starts and ends,
+    which a user cannot act on."""
+    return dask.config.get("dataframe.shuffle.method", None) or "tasks"
+
+
 def _align(frames: list[dd.DataFrame], fallbacks: list[str | None] | None = None
            ) -> list[dd.DataFrame]:
     """The frames repartitioned alike by a hash of lead_id (a lead's rows in one partition)."""
@@ -128,7 +139,7 @@ def _align(frames: list[dd.DataFrame], fallbacks: list[str | None] | None = None
         if f.index.name == "lead_id":
             f = f.reset_index()
         keyed = f.map_partitions(_hash_part, n, fallback, meta=_hash_part(f._meta, n, fallback))
-        shuffled = keyed.shuffle(on=_PART, npartitions=n)
+        shuffled = keyed.shuffle(on=_PART, npartitions=n, shuffle_method=_shuffle_method())
         out.append(shuffled.map_partitions(_drop_part, meta=f._meta))
     return out
 
