@@ -62,7 +62,7 @@ def main() -> None:
     as_of = pd.Timestamp("2024-12-31 12:00", tz=ZONE)
     by = "dealer_id"
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None, memory_limit="10GiB") as cluster, Client(cluster):
+                      dashboard_address=":0", memory_limit="10GiB") as cluster, Client(cluster):
         parts = range(args.partitions)
         leads = dd.from_map(part_leads, parts, per_part=per_part)
         touches = dd.from_map(part_touches, parts, per_part=per_part,
