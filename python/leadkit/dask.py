@@ -96,17 +96,18 @@ def _text_hash(column: pd.Series) -> np.ndarray:
     return pd.util.hash_array(column.astype(str).to_numpy(dtype=object))
 
 
-def _hash_part(frame: pd.DataFrame, npartitions: int, fallback: str | None) -> pd.DataFrame:
-    """`frame` with the partition its lead belongs to: a hash of ``lead_id``; rows without
-    one (visits of visitors who left no contact details) by a hash of `fallback`."""
+def _hash_part(frame: pd.DataFrame, fallback: str | None) -> pd.DataFrame:
+    """`frame` with what picks its rows' partition: a hash of ``lead_id``; rows without one
+    (visits of visitors who left no contact details) by a hash of `fallback`."""
     ids = frame["lead_id"]
     hashed = _text_hash(ids)
     if fallback is not None:
         missing = ids.isna().to_numpy()
         if missing.any():
             hashed = np.where(missing, _text_hash(frame[fallback]), hashed)
-    part = (hashed % np.uint64(npartitions)).astype(np.int64)
-    return frame.assign(**{_PART: part})
+    # The whole hash, not its remainder: Dask's shuffle hashes this column again to pick the
+    # partition, and a few distinct values would collide into fewer partitions.
+    return frame.assign(**{_PART: hashed.view(np.int64)})
 
 
 def _aligned(frames: list[dd.DataFrame]) -> bool:
@@ -138,7 +139,7 @@ def _align(frames: list[dd.DataFrame], fallbacks: list[str | None] | None = None
     for f, fallback in zip(frames, fallbacks):
         if f.index.name == "lead_id":
             f = f.reset_index()
-        keyed = f.map_partitions(_hash_part, n, fallback, meta=_hash_part(f._meta, n, fallback))
+        keyed = f.map_partitions(_hash_part, fallback, meta=_hash_part(f._meta, fallback))
         shuffled = keyed.shuffle(on=_PART, npartitions=n, shuffle_method=_shuffle_method())
         out.append(shuffled.map_partitions(_drop_part, meta=f._meta))
     return out
