@@ -4,7 +4,7 @@
     table = leadkit.dask.kpis(leads_ddf, touches_ddf, policy, by="dealer_id")
     lost = leadkit.dask.lost_analysis(leads_ddf, by="month", policy=policy)
 
-Every report with a mergeable state runs on one path (:func:`_run`): the tables a report reads
+Every report with a mergeable state runs on one path (:func:`_merged`): the tables a report reads
 are aligned by ``lead_id`` (a lead's touches, surveys and visits in its partition), each
 partition adds its rows to a fresh public state (``leadkit.KpiState``, ``ShowroomState``, ...)
 at one ``as_of`` resolved on the client, only the state's bytes travel, merged in a tree of
@@ -52,9 +52,10 @@ class _Report:
     `state` is its public state class; `tables` the tables it reads, the first the one rows
     are counted from; `positional` the tables its ``add`` takes by position (the others by
     keyword); `by_lead` whether the tables are aligned by ``lead_id`` (a lead's rows in one
-    partition) — a report of one table of leads needs no alignment; `as_of` the default
-    as_of's rule: "raise" when the inputs hold no timestamp (as the pandas function does), or
-    "open" (no limit); `keys` the tables whose dtypes the result's text keys come back in."""
+    partition: its touches beside it, and a lead id given twice in one partition, where the
+    state's ``add`` refuses it as the pandas function does); `as_of` the default as_of's
+    rule: "raise" when the inputs hold no timestamp (as the pandas function does), or "open"
+    (no limit); `keys` the tables whose dtypes the result's text keys come back in."""
 
     state: type
     tables: tuple[str, ...]
@@ -71,8 +72,8 @@ _REPORTS: dict[str, _Report] = {
     "activity": _Report(ActivityState, ("touches", "leads"), ("touches",), True),
     "effectiveness": _Report(EffectivenessState, ("leads", "touches"), ("leads", "touches"),
                              True, as_of="raise"),
-    "lost_analysis": _Report(LostAnalysisState, ("leads",), ("leads",), False),
-    "profile": _Report(ProfileState, ("leads",), ("leads",), False),
+    "lost_analysis": _Report(LostAnalysisState, ("leads",), ("leads",), True),
+    "profile": _Report(ProfileState, ("leads",), ("leads",), True),
     "audit": _Report(AuditState, ("leads", "touches"), ("leads", "touches"), True,
                      as_of="raise", keys=("leads", "touches")),
 }
@@ -241,9 +242,9 @@ def _plan(report: str, tables: dict[str, Any], options: dict, params: dict) -> _
             raise TypeError(f"{name}: expected a dask DataFrame, got "
                             f"{type(tables[name]).__name__}")
     frames = [tables[n] for n in names]
-    # A table of leads alone is counted lead by lead; activity's touches count distinct
-    # leads, so they are aligned by lead even without the leads table.
-    if spec.by_lead and (len(frames) > 1 or report == "activity"):
+    # Even a table alone is aligned: activity's touches count distinct leads, a lead id (or a
+    # visit id) given twice must meet its twin to be refused.
+    if spec.by_lead:
         fallbacks = ["visit_id" if n == "visits" else None for n in names]
         frames = _align(frames, fallbacks)
     sources = [getattr(tables.get(n), "_meta", None) for n in spec.keys]
@@ -389,8 +390,7 @@ def _plan_lost_analysis(leads, *, by="month", policy=None, tz=None, scope=None, 
 def lost_analysis(leads: dd.DataFrame, *, by="month", policy: Policy | None = None, tz=None,
                   scope: Scope | None = None, dealers=None, as_of=None,
                   split_every: int = 8) -> pd.DataFrame:
-    """``leadkit.lost_analysis`` on Dask DataFrames; the same table (leads counted where they
-    are: no repartitioning)."""
+    """``leadkit.lost_analysis`` on Dask DataFrames; the same table."""
     plan = _plan_lost_analysis(leads, by=by, policy=policy, tz=tz, scope=scope, dealers=dealers,
                                as_of=as_of)
     return _table(plan, split_every)
@@ -409,8 +409,7 @@ def _plan_profile(leads, *, by, scope=None, dealers=None, age_bands=None, as_of=
 def profile(leads: dd.DataFrame, *, by, scope: Scope | None = None, dealers=None,
             age_bands=None, as_of=None, tz: str | None = None,
             split_every: int = 8) -> pd.DataFrame:
-    """``leadkit.profile`` on Dask DataFrames; the same table (leads counted where they are:
-    no repartitioning)."""
+    """``leadkit.profile`` on Dask DataFrames; the same table."""
     plan = _plan_profile(leads, by=by, scope=scope, dealers=dealers, age_bands=age_bands,
                          as_of=as_of, tz=tz)
     return _table(plan, split_every)
@@ -435,10 +434,11 @@ def audit(leads: dd.DataFrame, touches: dd.DataFrame, policy: Policy, *, as_of=N
           split_every: int = 8) -> pd.DataFrame:
     """``leadkit.audit`` on Dask DataFrames; the same table. Duplicate phone numbers are found
     across partitions (the merge of the states compares their normalised numbers)."""
+    dealers = _pandas(dealers)
     plan = _plan_audit(leads, touches, policy, as_of=as_of, tz=tz, scope=scope, dealers=dealers)
     state = _merged(plan, split_every)
-    warn_estimated(_frames.judging_calendars(policy._impl, _frames.dealers_frame(
-        _pandas(dealers))), state.estimated, "audit")
+    warn_estimated(_frames.judging_calendars(policy._impl, _frames.dealers_frame(dealers)),
+                   state.estimated, "audit")
     return _frames.restore_key_dtypes(state.finalize(), [*plan.sources,
                                                          plan.job.params.get("dealers")])
 

@@ -488,3 +488,41 @@ def test_every_report_on_a_local_cluster_without_a_warning(capfd):
         logger.setLevel(level)
     assert [r.getMessage() for r in records.records] == []
     assert "WARNING" not in capfd.readouterr().err
+
+
+@pytest.mark.parametrize("report", ["lost_analysis", "profile", "effectiveness", "audit",
+                                    "kpis"])
+def test_a_lead_given_twice_in_two_partitions_is_refused(sync, report):
+    """As in one process: partitions alone would each see the lead once and count it twice."""
+    policy = Policy.preset("abcd")
+    t = surface.generate(policy, leads=30, seed=9)
+    twice = pd.concat([t.leads, t.leads.iloc[:1]], ignore_index=True)
+    leads = dd.from_pandas(twice, npartitions=3)
+    assert twice["lead_id"].iloc[0] not in set(leads.get_partition(2).compute()["lead_id"][:-1])
+    touches = dd.from_pandas(t.touches, npartitions=2)
+    calls = {
+        "lost_analysis": lambda: ld.lost_analysis(leads, as_of=AS_OF),
+        "profile": lambda: ld.profile(leads, by="gender", as_of=AS_OF),
+        "effectiveness": lambda: ld.effectiveness(leads, touches, as_of=AS_OF),
+        "audit": lambda: ld.audit(leads, touches, policy, as_of=AS_OF),
+        "kpis": lambda: ld.kpis(leads, touches, policy, as_of=AS_OF),
+    }
+    # Messages as the pandas functions word them, naming the table, the column and the id.
+    with pytest.raises(ValueError, match=rf"leads.*lead_id.*{twice['lead_id'].iloc[0]}.* is "
+                                         "given twice"):
+        calls[report]()
+
+
+def test_a_visit_given_twice_in_two_partitions_is_refused(sync):
+    policy = Policy.preset("abcd")
+    t = surface.generate(policy, leads=30, seed=9)
+    visits = t.visits
+    first = visits.iloc[:1]
+    twice = pd.concat([visits, first], ignore_index=True)
+    with pytest.raises(ValueError, match=f"visits.visit_id: '{first['visit_id'].iloc[0]}' is "
+                                         "given twice"):
+        ld.showroom(dd.from_pandas(twice, npartitions=3), as_of=AS_OF)
+    with pytest.raises(ValueError, match=f"visits.visit_id: '{first['visit_id'].iloc[0]}' is "
+                                         "given twice"):
+        ld.showroom(dd.from_pandas(twice, npartitions=3),
+                    leads=dd.from_pandas(t.leads, npartitions=2), as_of=AS_OF)
