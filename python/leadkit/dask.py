@@ -4,8 +4,8 @@
     table = leadkit.dask.kpis(leads_ddf, touches_ddf, policy, by="dealer_id")
     lost = leadkit.dask.lost_analysis(leads_ddf, by="month", policy=policy)
 
-Every report with a mergeable state runs on one path (:func:`_merged`): the tables a report reads
-are aligned by ``lead_id`` (a lead's touches, surveys and visits in its partition), each
+Every report with a mergeable state runs on one path (:func:`_merged`): the tables a report
+reads are aligned by ``lead_id`` (a lead's touches, surveys and visits in its partition), each
 partition adds its rows to a fresh public state (``leadkit.KpiState``, ``ShowroomState``, ...)
 at one ``as_of`` resolved on the client, only the state's bytes travel, merged in a tree of
 `split_every` states, and the merged state is finalized once on the client into the DataFrame
@@ -160,16 +160,17 @@ def _instant_max(frame: dd.DataFrame, read: set[str]) -> list:
 
 
 def _resolve_as_of(frames: list[tuple[dd.DataFrame | None, set[str]]], as_of, tz,
-                   rule: str = "raise") -> pd.Timestamp | None:
+                   report: str | None = None) -> pd.Timestamp | None:
     """as_of once for every partition: given, or the latest timestamp of the instant columns
-    the report reads, as in pandas. None (rule "open") when the inputs hold none: every
-    partition then counts without a limit, as one process does."""
+    the report reads, as in pandas. When the inputs hold none: a ValueError, or None for a
+    `report` whose rule is "open" (every partition then counts without a limit, as one
+    process does)."""
     if as_of is not None:
         return pd.Timestamp(_frames.instant_seconds(as_of, "as_of", tz), unit="s", tz="UTC")
     maxima = [m for f, read in frames if f is not None for m in _instant_max(f, read)]
     values = [v for v in dask.compute(*maxima) if not pd.isna(v)]
     if not values:
-        if rule == "open":
+        if report is not None and _REPORTS[report].as_of == "open":
             return None
         raise ValueError("as_of: the inputs hold no timestamp to take it from; pass as_of=")
     seconds = [_frames.instant_seconds(v, "as_of", tz) for v in values]
@@ -290,7 +291,7 @@ def _plan_kpis(leads, touches, policy, *, surveys=None, dealers=None, by=None, s
         raise ValueError("by: region_id needs the dealers table (dealers=)")
     scope, dealers = _checked_scope(scope, leads, dealers)
     stamp = _resolve_as_of([(leads, _lead_instants(policy, ["entered_at", *names])),
-                            (touches, {"at"}), (surveys, {"at"})], as_of, tz)
+                            (touches, {"at"}), (surveys, {"at"})], as_of, tz, "kpis")
     return _plan("kpis", {"leads": leads, "touches": touches, "surveys": surveys},
                  {"by": names}, {"policy": policy, "dealers": dealers, "scope": scope,
                                  "as_of": stamp, "tz": tz})
@@ -321,7 +322,7 @@ def _plan_showroom(visits, *, leads=None, by=None, scope=None, dealers=None, tz=
     dealers = _pandas(dealers)
     scope, dealers = _checked_scope(scope, visits, dealers)
     stamp = _resolve_as_of([(visits, {"arrived_at", "left_at"}), (leads, set(_LEAD_TIMES))],
-                           as_of, tz, "open")
+                           as_of, tz, "showroom")
     return _plan("showroom", {"visits": visits, "leads": leads}, {},
                  {"by": by, "scope": scope, "dealers": dealers, "tz": tz, "as_of": stamp})
 
@@ -340,7 +341,8 @@ def _plan_activity(touches, *, leads=None, by=("consultant_id", "day"), tz=None,
                    dealers=None, as_of=None) -> _Plan:
     dealers = _pandas(dealers)
     scope, dealers = _checked_scope(scope, leads, dealers)
-    stamp = _resolve_as_of([(touches, {"at"}), (leads, set(_LEAD_TIMES))], as_of, tz, "open")
+    stamp = _resolve_as_of([(touches, {"at"}), (leads, set(_LEAD_TIMES))], as_of, tz,
+                           "activity")
     return _plan("activity", {"touches": touches, "leads": leads}, {},
                  {"by": by, "tz": tz, "scope": scope, "dealers": dealers, "as_of": stamp})
 
@@ -361,7 +363,8 @@ def _plan_effectiveness(leads, touches, *, view="method_mix", as_of=None, tz=Non
     EffectivenessState(**options)  # the arguments checked once, on the client
     dealers = _pandas(dealers)
     scope, dealers = _checked_scope(scope, leads, dealers)
-    stamp = _resolve_as_of([(leads, {"created_at", "won_at"}), (touches, {"at"})], as_of, tz)
+    stamp = _resolve_as_of([(leads, {"created_at", "won_at"}), (touches, {"at"})], as_of, tz,
+                           "effectiveness")
     return _plan("effectiveness", {"leads": leads, "touches": touches}, options,
                  {"as_of": stamp, "tz": tz, "scope": scope, "dealers": dealers})
 
@@ -381,7 +384,7 @@ def _plan_lost_analysis(leads, *, by="month", policy=None, tz=None, scope=None, 
         check_policy(policy)
     dealers = _pandas(dealers)
     scope, dealers = _checked_scope(scope, leads, dealers)
-    stamp = _resolve_as_of([(leads, set(_LEAD_TIMES))], as_of, tz, "open")
+    stamp = _resolve_as_of([(leads, set(_LEAD_TIMES))], as_of, tz, "lost_analysis")
     return _plan("lost_analysis", {"leads": leads}, {},
                  {"by": by, "policy": policy, "tz": tz, "scope": scope, "dealers": dealers,
                   "as_of": stamp})
@@ -400,7 +403,7 @@ def _plan_profile(leads, *, by, scope=None, dealers=None, age_bands=None, as_of=
                   tz=None) -> _Plan:
     dealers = _pandas(dealers)
     scope, dealers = _checked_scope(scope, leads, dealers)
-    stamp = _resolve_as_of([(leads, set(_LEAD_TIMES))], as_of, tz, "open")
+    stamp = _resolve_as_of([(leads, set(_LEAD_TIMES))], as_of, tz, "profile")
     return _plan("profile", {"leads": leads}, {},
                  {"by": by, "scope": scope, "dealers": dealers, "age_bands": age_bands,
                   "as_of": stamp, "tz": tz})
@@ -423,7 +426,7 @@ def _plan_audit(leads, touches, policy, *, as_of=None, tz=None, scope=None,
     touch_instants = {n for n, kind in _frames.CADENCE_TOUCH_COLUMNS.items()
                       if kind == "instant"}
     stamp = _resolve_as_of([(leads, _lead_instants(policy)), (touches, touch_instants)],
-                           as_of, tz)
+                           as_of, tz, "audit")
     return _plan("audit", {"leads": leads, "touches": touches}, {},
                  {"policy": policy, "as_of": stamp, "tz": tz, "scope": scope,
                   "dealers": dealers})
