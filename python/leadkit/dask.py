@@ -10,8 +10,8 @@ partition adds its rows to a fresh public state (``leadkit.KpiState``, ``Showroo
 at one ``as_of`` resolved on the client, only the state's bytes travel, merged in a tree of
 `split_every` states, and the merged state is finalized once on the client into the DataFrame
 the pandas function returns. Whole groups are never shuffled to one worker. A report is one
-entry of ``_REPORTS``: its state class, which tables it reads and how, and which columns its
-default ``as_of`` reads.
+entry of ``_REPORTS`` (its state class, which tables it reads and how, its default as_of's
+rule) and a ``_plan_<report>`` that checks its arguments once on the client.
 """
 
 from __future__ import annotations

@@ -2,9 +2,11 @@
 several partition counts and orders (the synchronous scheduler), and on a local cluster of two
 worker processes without a warning."""
 
+import functools
 import logging
 import os
 import sys
+import types
 
 import numpy as np
 import pandas as pd
@@ -269,6 +271,24 @@ def test_every_report_equals_one_process(sync, preset, split, report):
     call = REPORTS[report]
     got = call(ld, tables, policy, splitter(split))
     pd.testing.assert_frame_equal(got, call(leadkit, tables, policy, read_by_dask))
+
+
+def test_a_tree_of_merges_several_levels_deep(sync):
+    """Seven partitions merged two at a time: states of merged states, three levels."""
+    policy = Policy.preset("oabc")
+    t = surface.generate(policy, leads=120, seed=10)
+
+    def seven(table, first_table=False):
+        return dd.from_pandas(table, npartitions=7)
+
+    # leadkit.dask's functions, each merging two states at a time.
+    two_at_a_time = types.SimpleNamespace(**{
+        name: functools.partial(getattr(ld, name), split_every=2) for name in (
+            "kpis", "showroom", "activity", "effectiveness", "lost_analysis", "profile",
+            "audit")})
+    for report, call in REPORTS.items():
+        got = call(two_at_a_time, t, policy, seven)
+        pd.testing.assert_frame_equal(got, call(leadkit, t, policy, read_by_dask), obj=report)
 
 
 @pytest.mark.parametrize("split", SPLITS)
