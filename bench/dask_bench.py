@@ -1,11 +1,13 @@
-"""leadkit.dask.kpis on a local cluster of two worker processes against single-process
-leadkit.kpis, on the same generated data.
+"""Every report of leadkit.dask on a local cluster of two worker processes against the
+single-process pandas function, on the same generated data.
 
     python bench/dask_bench.py [--leads 10000000] [--touches-per-lead 1] [--partitions 16]
+                               [--reports kpis,showroom,...]
 
-Each partition's leads and touches are generated on the workers (dd.from_map), so the data
-never passes through the client; the single-process run computes the same frames into pandas.
-Reports both times, that the tables are equal, and the bytes of KPI state shipped.
+Each partition's leads, touches and visits are generated on the workers (dd.from_map), so the
+data never passes through the client, and kept there (persist; --no-persist generates them in
+every report's run instead); the single-process run computes the same frames into pandas. Prints per report both times, that the tables are equal, the bytes of state shipped
+(in all, and the largest partial state) and the rows of the table.
 """
 
 from __future__ import annotations
@@ -17,25 +19,45 @@ import dask
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
-from distributed import Client, LocalCluster
+from distributed import Client, LocalCluster, wait
 
 import leadkit
 import leadkit.dask as ld
 
 ZONE = "Asia/Shanghai"
+DEALERS = [f"D{d:03d}" for d in range(200)]
+MODELS = ["C200", "GLC", "EQE", "GLA", "S450"]
+REASONS = ["price", "bought_elsewhere", "no_stock", "lost_contact"]
 
 
 def part_leads(index: int, per_part: int) -> pd.DataFrame:
     rng = np.random.default_rng(1000 + index)
     created = pd.Timestamp("2024-01-02", tz=ZONE) + pd.to_timedelta(
         rng.integers(0, 300 * 86400, per_part), unit="s")
+    status = rng.choice(["open", "won", "lost", "invalid"], per_part, p=[0.6, 0.15, 0.2, 0.05])
+    closed = created + pd.to_timedelta(rng.integers(86400, 60 * 86400, per_part), unit="s")
+    dealer = rng.choice(DEALERS, per_part)
     return pd.DataFrame({
         "lead_id": pd.Series(np.char.add(f"P{index}-", np.arange(per_part).astype(str)),
                              dtype="str"),
         "created_at": created,
+        "entered_at": created + pd.to_timedelta(rng.integers(0, 2 * 86400, per_part), unit="s"),
         "channel": rng.choice(["website", "showroom", "phone", "social"], per_part),
-        "dealer_id": rng.choice([f"D{d:03d}" for d in range(200)], per_part),
+        "dealer_id": dealer,
+        "consultant_id": np.char.add(dealer, np.char.add("-C", rng.integers(
+            0, 8, per_part).astype(str))),
+        "model": rng.choice(MODELS, per_part),
+        "name": rng.choice(["王伟", "李娜", None], per_part),
+        # Numbers from a small range: some leads share one, across partitions too.
+        "phone": np.char.add("138", rng.integers(10**7, 10**7 + 10**6, per_part).astype(str)),
         "purchase_within_days": rng.integers(0, 120, per_part).astype(float),
+        "age": rng.integers(18, 70, per_part),
+        "gender": rng.choice(["male", "female"], per_part),
+        "status": status,
+        "won_at": closed.where(status == "won"),
+        "lost_at": closed.where(status == "lost"),
+        "lost_reason": pd.Series(rng.choice(REASONS, per_part), dtype="str").where(
+            status == "lost"),
     })
 
 
@@ -48,7 +70,59 @@ def part_touches(index: int, per_part: int, per_lead: int) -> pd.DataFrame:
         "lead_id": leads["lead_id"].to_numpy()[owner],
         "at": created + pd.to_timedelta(rng.integers(0, 60 * 86400, len(owner)), unit="s"),
         "method": rng.choice(["phone", "wechat", "visit"], len(owner)),
+        "consultant_id": leads["consultant_id"].to_numpy()[owner],
     })
+
+
+def part_visits(index: int, per_part: int) -> pd.DataFrame:
+    """A visit for every fourth lead's worth of traffic; a third leave no contact details."""
+    leads = part_leads(index, per_part)
+    rng = np.random.default_rng(3000 + index)
+    n = max(1, per_part // 4)
+    owner = rng.integers(0, per_part, n)
+    arrived = leads["created_at"].iloc[owner].reset_index(drop=True) + pd.to_timedelta(
+        rng.integers(0, 30 * 86400, n), unit="s")
+    lead_ids = pd.Series(leads["lead_id"].to_numpy()[owner], dtype="str").where(
+        rng.random(n) > 1 / 3)
+    return pd.DataFrame({
+        "visit_id": pd.Series(np.char.add(f"V{index}-", np.arange(n).astype(str)), dtype="str"),
+        "dealer_id": leads["dealer_id"].to_numpy()[owner],
+        "arrived_at": arrived,
+        "left_at": arrived + pd.to_timedelta(rng.integers(300, 7200, n), unit="s"),
+        "lead_id": lead_ids,
+        "effective": rng.random(n) > 0.3,
+        "model": rng.choice(MODELS, n),
+    })
+
+
+def calls(policy, as_of):
+    """Each report called through a module (leadkit or leadkit.dask) on tables `t`."""
+    return {
+        "kpis": lambda m, t: m.kpis(t["leads"], t["touches"], policy, by="dealer_id",
+                                    as_of=as_of),
+        "showroom": lambda m, t: m.showroom(t["visits"], leads=t["leads"], by="dealer_id",
+                                            as_of=as_of),
+        "activity": lambda m, t: m.activity(t["touches"], leads=t["leads"], as_of=as_of),
+        "effectiveness": lambda m, t: m.effectiveness(t["leads"], t["touches"], as_of=as_of),
+        "lost_analysis": lambda m, t: m.lost_analysis(t["leads"], by=["month", "dealer_id"],
+                                                      policy=policy, as_of=as_of),
+        "profile": lambda m, t: m.profile(t["leads"], by=["age_band", "gender"], as_of=as_of),
+        "audit": lambda m, t: m.audit(t["leads"], t["touches"], policy, as_of=as_of),
+    }
+
+
+def state_args(report, policy, as_of, t):
+    """The arguments of ld.report_states for `report` (as `calls` gives them)."""
+    return {
+        "kpis": ((t["leads"], t["touches"], policy), {"by": "dealer_id", "as_of": as_of}),
+        "showroom": ((t["visits"],), {"leads": t["leads"], "by": "dealer_id", "as_of": as_of}),
+        "activity": ((t["touches"],), {"leads": t["leads"], "as_of": as_of}),
+        "effectiveness": ((t["leads"], t["touches"]), {"as_of": as_of}),
+        "lost_analysis": ((t["leads"],), {"by": ["month", "dealer_id"], "policy": policy,
+                                          "as_of": as_of}),
+        "profile": ((t["leads"],), {"by": ["age_band", "gender"], "as_of": as_of}),
+        "audit": ((t["leads"], t["touches"], policy), {"as_of": as_of}),
+    }[report]
 
 
 def main() -> None:
@@ -56,33 +130,59 @@ def main() -> None:
     parser.add_argument("--leads", type=int, default=10_000_000)
     parser.add_argument("--touches-per-lead", type=int, default=1)
     parser.add_argument("--partitions", type=int, default=16)
+    parser.add_argument("--no-persist", dest="persist", action="store_false",
+                        help="generate the data in every report's run instead of once")
+    parser.add_argument("--reports", default="kpis,showroom,activity,effectiveness,"
+                                              "lost_analysis,profile,audit")
     args = parser.parse_args()
     per_part = args.leads // args.partitions
     policy = leadkit.Policy.preset("abcd")
     as_of = pd.Timestamp("2024-12-31 12:00", tz=ZONE)
-    by = "dealer_id"
+    reports = args.reports.split(",")
+    report_calls = calls(policy, as_of)
+    rows = []
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None, memory_limit="10GiB") as cluster, Client(cluster):
+                      dashboard_address=":0", memory_limit="10GiB") as cluster, Client(cluster):
         parts = range(args.partitions)
-        leads = dd.from_map(part_leads, parts, per_part=per_part)
-        touches = dd.from_map(part_touches, parts, per_part=per_part,
-                              per_lead=args.touches_per_lead)
+        frames = {
+            "leads": dd.from_map(part_leads, parts, per_part=per_part),
+            "touches": dd.from_map(part_touches, parts, per_part=per_part,
+                                   per_lead=args.touches_per_lead),
+            "visits": dd.from_map(part_visits, parts, per_part=per_part),
+        }
         start = time.perf_counter()
-        table = ld.kpis(leads, touches, policy, by=by, as_of=as_of)
-        cluster_time = time.perf_counter() - start
-        states, _ = ld.partial_states(leads, touches, policy, by=by, as_of=as_of)
-        sizes = [len(s) for s in dask.compute(*states)]
-        local_leads, local_touches = dask.compute(leads, touches)
-    start = time.perf_counter()
-    single = leadkit.kpis(local_leads, local_touches, policy, by=by, as_of=as_of)
-    single_time = time.perf_counter() - start
-    pd.testing.assert_frame_equal(table, single)
-    print(f"{len(local_leads):,} leads, {len(local_touches):,} touches, {args.partitions} "
-          f"partitions, {len(table)} groups; same table: yes")
-    print(f"local cluster, 2 workers: {cluster_time:.1f} s (generation included); "
-          f"single process: {single_time:.1f} s (generation excluded)")
-    print(f"KPI state shipped: {sum(sizes):,} bytes in {len(sizes)} partial states "
-          f"({sum(sizes) / len(sizes) / len(table):.0f} bytes per group per state)")
+        if args.persist:  # generated once, kept in the workers' memory
+            frames = dict(zip(frames, dask.persist(*frames.values())))
+            wait(list(frames.values()))
+        generation = time.perf_counter() - start
+        results, sizes = {}, {}
+        for report in reports:
+            start = time.perf_counter()
+            results[report] = report_calls[report](ld, frames)
+            cluster_time = time.perf_counter() - start
+            states_args, kwargs = state_args(report, policy, as_of, frames)
+            states = dask.compute(*ld.report_states(report, *states_args, **kwargs))
+            sizes[report] = [len(s) for s in states if s is not None]
+            rows.append([report, cluster_time])
+        local = dict(zip(frames, dask.compute(*frames.values())))
+    made = (f"generated once in {generation:.1f} s and kept on the workers; times with the "
+            "alignment shuffle" if args.persist else
+            "times with the generation and the alignment shuffle")
+    print(f"{len(local['leads']):,} leads, {len(local['touches']):,} touches, "
+          f"{len(local['visits']):,} visits, {args.partitions} partitions; LocalCluster of 2 "
+          f"workers ({made}) against one process (on the computed frames)")
+    print("| report | cluster | one process | same table | state shipped | states | "
+          "largest state | rows |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for report, cluster_time in rows:
+        start = time.perf_counter()
+        single = report_calls[report](leadkit, local)
+        single_time = time.perf_counter() - start
+        pd.testing.assert_frame_equal(results[report], single)
+        shipped = sum(sizes[report])
+        print(f"| `{report}` | {cluster_time:.1f} s | {single_time:.1f} s | yes | "
+              f"{shipped:,} B | {len(sizes[report])} | {max(sizes[report], default=0):,} B | "
+              f"{len(single):,} |")
 
 
 if __name__ == "__main__":

@@ -1,19 +1,23 @@
-"""leadkit on Dask: the same numbers as one process, on a cluster (docs/distributed.md).
+"""leadkit on Dask: the same tables as one process, on a cluster (docs/distributed.md).
 
     import leadkit.dask
     table = leadkit.dask.kpis(leads_ddf, touches_ddf, policy, by="dealer_id")
+    lost = leadkit.dask.lost_analysis(leads_ddf, by="month", policy=policy)
 
-Each partition of leads, with the touches and surveys of its leads beside it, becomes a
-partial KPI state (:class:`leadkit.KpiState`); only the serialized states travel, merged in a
-tree of `split_every` states, and the merged state is finalized on the client into the same
-DataFrame ``leadkit.kpis`` returns. Whole groups are never shuffled to one worker. Touches and
-surveys are first aligned with their leads: repartitioned by a hash of ``lead_id`` unless all
-three frames already share their ``lead_id`` divisions.
+Every report with a mergeable state runs on one path (:func:`_merged`): the tables a report
+reads are aligned by ``lead_id`` (a lead's touches, surveys and visits in its partition), each
+partition adds its rows to a fresh public state (``leadkit.KpiState``, ``ShowroomState``, ...)
+at one ``as_of`` resolved on the client, only the state's bytes travel, merged in a tree of
+`split_every` states, and the merged state is finalized once on the client into the DataFrame
+the pandas function returns. Whole groups are never shuffled to one worker. A report is one
+entry of ``_REPORTS`` (its state class, which tables it reads and how, its default as_of's
+rule) and a ``_plan_<report>`` that checks its arguments once on the client.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from typing import Any, Callable
 
 import dask
 import dask.dataframe as dd
@@ -21,19 +25,90 @@ import numpy as np
 import pandas as pd
 
 from . import _frames, _schedule
+from ._calendar import warn_estimated
 from ._classify import classify as _classify_frame
-from ._policy import Policy
-from ._scope import Scope
-from .reports import KpiState, _kpis
+from ._policy import Policy, check_policy
+from ._scope import Scope, check_scope
+from .reports import (ActivityState, AuditState, EffectivenessState, KpiState,
+                      LostAnalysisState, ProfileState, ShowroomState, _kpis)
+from .reports import scorecard as _scorecard_frame
 
-__all__ = ["classify", "kpis", "partial_states", "schedule"]
+__all__ = ["activity", "audit", "classify", "effectiveness", "kpis", "lost_analysis",
+           "partial_states", "profile", "report_states", "schedule", "scorecard", "showroom"]
 
 _PART = "_leadkit_part"
 
+#: The leads' instants that the lead-only reports (lost sales, profile) and the showroom's and
+#: activity's leads take their default as_of from (docs/kpis.md, "Point in time").
+_LEAD_TIMES = frozenset({"created_at", "won_at", "lost_at", "entered_at", "assigned_at"})
 
-def _hash_part(frame: pd.DataFrame, npartitions: int) -> pd.DataFrame:
-    hashed = pd.util.hash_pandas_object(frame["lead_id"].astype(str), index=False)
-    return frame.assign(**{_PART: (hashed % np.uint64(npartitions)).astype(np.int64)})
+
+# --- the reports: one entry each ------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class _Report:
+    """How a report runs on partitions.
+
+    `state` is its public state class; `tables` the tables it reads, the first the one rows
+    are counted from; `positional` the tables its ``add`` takes by position (the others by
+    keyword); `by_lead` whether the tables are aligned by ``lead_id`` (a lead's rows in one
+    partition: its touches beside it, and a lead id given twice in one partition, where the
+    state's ``add`` refuses it as the pandas function does); `as_of` the default as_of's
+    rule: "raise" when the inputs hold no timestamp (as the pandas function does), or "open"
+    (no limit); `keys` the tables whose dtypes the result's text keys come back in."""
+
+    state: type
+    tables: tuple[str, ...]
+    positional: tuple[str, ...]
+    by_lead: bool
+    as_of: str = "open"
+    keys: tuple[str, ...] = ()
+
+
+_REPORTS: dict[str, _Report] = {
+    "kpis": _Report(KpiState, ("leads", "touches", "surveys"), ("leads", "touches"), True,
+                    as_of="raise", keys=("leads", "touches", "surveys")),
+    "showroom": _Report(ShowroomState, ("visits", "leads"), ("visits",), True),
+    "activity": _Report(ActivityState, ("touches", "leads"), ("touches",), True),
+    "effectiveness": _Report(EffectivenessState, ("leads", "touches"), ("leads", "touches"),
+                             True, as_of="raise"),
+    "lost_analysis": _Report(LostAnalysisState, ("leads",), ("leads",), True),
+    "profile": _Report(ProfileState, ("leads",), ("leads",), True),
+    "audit": _Report(AuditState, ("leads", "touches"), ("leads", "touches"), True,
+                     as_of="raise", keys=("leads", "touches")),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class _Job:
+    """One call of a report: what every partition runs (pickled to the workers)."""
+
+    report: str
+    options: dict  # the state's constructor arguments
+    params: dict  # the keyword arguments of add() beside the tables (as_of resolved)
+    names: tuple[str, ...]  # the tables given, in the report's order
+
+
+# --- alignment ------------------------------------------------------------------------------
+
+def _text_hash(column: pd.Series) -> np.ndarray:
+    """A hash of each value's text: the same for a lead id in any table, whatever its dtype
+    there (object, pandas' str, Arrow strings, a categorical)."""
+    return pd.util.hash_array(column.astype(str).to_numpy(dtype=object))
+
+
+def _hash_part(frame: pd.DataFrame, fallback: str | None) -> pd.DataFrame:
+    """`frame` with what picks its rows' partition: a hash of ``lead_id``; rows without one
+    (visits of visitors who left no contact details) by a hash of `fallback`."""
+    ids = frame["lead_id"]
+    hashed = _text_hash(ids)
+    if fallback is not None:
+        missing = ids.isna().to_numpy()
+        if missing.any():
+            hashed = np.where(missing, _text_hash(frame[fallback]), hashed)
+    # The whole hash, not its remainder: Dask's shuffle hashes this column again to pick the
+    # partition, and a few distinct values would collide into fewer partitions.
+    return frame.assign(**{_PART: hashed.view(np.int64)})
 
 
 def _aligned(frames: list[dd.DataFrame]) -> bool:
@@ -43,24 +118,38 @@ def _aligned(frames: list[dd.DataFrame]) -> bool:
                and f.divisions == first.divisions for f in frames)
 
 
-def _align(frames: list[dd.DataFrame]) -> list[dd.DataFrame]:
+def _drop_part(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.drop(columns=_PART)
+
+
+def _shuffle_method() -> str:
+    """The user's configured shuffle (``dataframe.shuffle.method``), else the task-based one:
+    Dask's P2P shuffle logs a warning on the scheduler for every shuffle it starts and ends,
+    which a user cannot act on."""
+    return dask.config.get("dataframe.shuffle.method", None) or "tasks"
+
+
+def _align(frames: list[dd.DataFrame], fallbacks: list[str | None] | None = None
+           ) -> list[dd.DataFrame]:
     """The frames repartitioned alike by a hash of lead_id (a lead's rows in one partition)."""
     if _aligned(frames):
         return [f.reset_index() for f in frames]
+    fallbacks = fallbacks or [None] * len(frames)
     n = max(f.npartitions for f in frames)
     out = []
-    for f in frames:
+    for f, fallback in zip(frames, fallbacks):
         if f.index.name == "lead_id":
             f = f.reset_index()
-        keyed = f.map_partitions(_hash_part, n, meta=_hash_part(f._meta, n))
-        shuffled = keyed.shuffle(on=_PART, npartitions=n)
-        out.append(shuffled.map_partitions(lambda p: p.drop(columns=_PART),
-                                           meta=f._meta))
+        keyed = f.map_partitions(_hash_part, fallback, meta=_hash_part(f._meta, fallback))
+        shuffled = keyed.shuffle(on=_PART, npartitions=n, shuffle_method=_shuffle_method())
+        out.append(shuffled.map_partitions(_drop_part, meta=f._meta))
     return out
 
 
+# --- as_of and scope, once on the client ----------------------------------------------------
+
 def _lead_instants(policy: Policy, extra=()) -> set[str]:
-    """The lead columns read as instants by the pandas path (so the same as_of is found)."""
+    """The lead columns the cadence reads as instants (so the same as_of is found)."""
     fields, _ = _frames.engine_fields(policy._impl, cadence=True, extra=extra)
     return {n for n, kind in fields.items() if kind == "instant"}
 
@@ -70,94 +159,322 @@ def _instant_max(frame: dd.DataFrame, read: set[str]) -> list:
     return [frame[c].max() for c in frame.columns if c in read]
 
 
-def _resolve_as_of(frames: list[tuple[dd.DataFrame, set[str]]], as_of, tz) -> pd.Timestamp:
+def _resolve_as_of(frames: list[tuple[dd.DataFrame | None, set[str]]], as_of, tz,
+                   report: str | None = None) -> pd.Timestamp | None:
     """as_of once for every partition: given, or the latest timestamp of the instant columns
-    leadkit reads, as in pandas."""
+    the report reads, as in pandas. When the inputs hold none: a ValueError, or None for a
+    `report` whose rule is "open" (every partition then counts without a limit, as one
+    process does)."""
     if as_of is not None:
         return pd.Timestamp(_frames.instant_seconds(as_of, "as_of", tz), unit="s", tz="UTC")
-    maxima = [m for f, read in frames for m in _instant_max(f, read)]
+    maxima = [m for f, read in frames if f is not None for m in _instant_max(f, read)]
     values = [v for v in dask.compute(*maxima) if not pd.isna(v)]
     if not values:
+        if report is not None and _REPORTS[report].as_of == "open":
+            return None
         raise ValueError("as_of: the inputs hold no timestamp to take it from; pass as_of=")
     seconds = [_frames.instant_seconds(v, "as_of", tz) for v in values]
     return pd.Timestamp(max(seconds), unit="s", tz="UTC")
 
 
-def _partial_state(leads, touches, surveys, policy, dealers, by, scope, as_of, tz) -> bytes:
-    state = KpiState(by).add(leads, touches, policy, surveys=surveys, dealers=dealers,
-                             scope=scope, as_of=as_of, tz=tz)
-    return state.to_bytes()
+def _pandas(table: Any) -> Any:
+    """A small table sent whole to every partition (dealers), as pandas."""
+    return table.compute() if isinstance(table, dd.DataFrame) else table
 
 
-def _merge_states(by, *states: bytes) -> bytes:
-    merged = KpiState(list(by))
-    for state in states:
-        merged.merge(KpiState.from_bytes(state))
-    return merged.to_bytes()
-
-
-def _checked_scope(scope, leads: dd.DataFrame, dealers) -> tuple[Scope | None, Any]:
-    """Validates the scope once, over all partitions, and returns the dealers table every
-    partition checks against (partitions alone cannot tell an unknown dealer)."""
-    if scope is None or scope.kind == "hq":
+def _checked_scope(scope, rows: dd.DataFrame | None, dealers) -> tuple[Scope | None, Any]:
+    """Validates the scope once, over all partitions of `rows` (the table the scope keeps rows
+    of), and returns the dealers table every partition checks against (partitions alone
+    cannot tell an unknown dealer)."""
+    scope = check_scope(scope) if scope is not None else None
+    if scope is None or scope.kind == "hq" or rows is None:
         return scope, dealers
     if dealers is not None or scope.kind == "region":
         frame = _frames.dealers_frame(dealers) if dealers is not None else None
-        scope.mask(leads._meta, frame)  # raises for unknown ids (or a missing dealers table)
+        scope.mask(rows._meta, frame)  # raises for unknown ids (or a missing dealers table)
         return scope, dealers
-    seen = leads["dealer_id"].eq(scope.id).any().compute() if "dealer_id" in leads.columns else False
+    seen = rows["dealer_id"].eq(scope.id).any().compute() if "dealer_id" in rows.columns else False
     if not seen:
         raise KeyError(f"scope: unknown dealer {scope.id!r}")
     return scope, pd.DataFrame({"dealer_id": [scope.id], "region_id": [None]})
+
+
+# --- the one path: partial states, a tree of merges, one finalize ---------------------------
+
+def _add(job: _Job, state: Any, tables: dict[str, pd.DataFrame]) -> Any:
+    report = _REPORTS[job.report]
+    args = [tables[n] for n in report.positional]
+    keywords = {n: tables[n] for n in job.names if n not in report.positional}
+    return state.add(*args, **keywords, **job.params)
+
+
+def _partial(job: _Job, *parts: pd.DataFrame) -> bytes | None:
+    """A partition's state as bytes; None when the partition holds no row of any table."""
+    if all(len(p) == 0 for p in parts):
+        return None
+    state = _REPORTS[job.report].state(**job.options)
+    return _add(job, state, dict(zip(job.names, parts))).to_bytes()
+
+
+def _merge(report: str, *states: bytes | None) -> bytes | None:
+    """States merged into one (read back from their checked bytes)."""
+    kind = _REPORTS[report].state
+    present = [s for s in states if s is not None]
+    if not present:
+        return None
+    merged = kind.from_bytes(present[0])
+    for data in present[1:]:
+        merged.merge(kind.from_bytes(data))
+    return merged.to_bytes()
+
+
+@dataclasses.dataclass
+class _Plan:
+    job: _Job
+    frames: list[dd.DataFrame]  # the tables given, aligned when the report needs it
+    sources: list  # the inputs' meta frames whose key dtypes the result keeps
+
+
+def _plan(report: str, tables: dict[str, Any], options: dict, params: dict) -> _Plan:
+    spec = _REPORTS[report]
+    names = tuple(n for n in spec.tables if tables.get(n) is not None)
+    for name in names:
+        if not isinstance(tables[name], dd.DataFrame):
+            raise TypeError(f"{name}: expected a dask DataFrame, got "
+                            f"{type(tables[name]).__name__}")
+    frames = [tables[n] for n in names]
+    # Even a table alone is aligned: activity's touches count distinct leads, a lead id (or a
+    # visit id) given twice must meet its twin to be refused.
+    if spec.by_lead:
+        fallbacks = ["visit_id" if n == "visits" else None for n in names]
+        frames = _align(frames, fallbacks)
+    sources = [getattr(tables.get(n), "_meta", None) for n in spec.keys]
+    return _Plan(_Job(report, options, params, names), frames, sources)
+
+
+def _states(plan: _Plan) -> list:
+    """One delayed serialized state per partition."""
+    parts = zip(*(f.to_delayed() for f in plan.frames))
+    return [dask.delayed(_partial)(plan.job, *p) for p in parts]
+
+
+def _merged(plan: _Plan, split_every: int) -> Any:
+    """The merged public state (merged on the workers in a tree, read on the client)."""
+    states = _states(plan)
+    split_every = max(2, int(split_every))
+    while len(states) > 1:  # a tree of merges; only states travel
+        states = [dask.delayed(_merge)(plan.job.report, *states[i:i + split_every])
+                  for i in range(0, len(states), split_every)]
+    (merged,) = dask.compute(states[0])
+    kind = _REPORTS[plan.job.report].state
+    if merged is None:  # no rows at all: the state of the empty tables, as pandas gives it
+        state = kind(**plan.job.options)
+        return _add(plan.job, state, {n: f._meta for n, f in zip(plan.job.names, plan.frames)})
+    return kind.from_bytes(merged)
+
+
+def _table(plan: _Plan, split_every: int, **finalize: Any) -> pd.DataFrame:
+    table = _merged(plan, split_every).finalize(**finalize)
+    if not _REPORTS[plan.job.report].keys:  # the pandas function gives object keys too
+        return table
+    return _frames.restore_key_dtypes(table, [*plan.sources, plan.job.params.get("dealers")])
+
+
+# --- the reports ----------------------------------------------------------------------------
+
+def _plan_kpis(leads, touches, policy, *, surveys=None, dealers=None, by=None, scope=None,
+               as_of=None, tz=None) -> _Plan:
+    check_policy(policy)
+    names = _kpis.by_list(by)
+    dealers = _pandas(dealers)
+    if "region_id" in names and dealers is None:
+        raise ValueError("by: region_id needs the dealers table (dealers=)")
+    scope, dealers = _checked_scope(scope, leads, dealers)
+    stamp = _resolve_as_of([(leads, _lead_instants(policy, ["entered_at", *names])),
+                            (touches, {"at"}), (surveys, {"at"})], as_of, tz, "kpis")
+    return _plan("kpis", {"leads": leads, "touches": touches, "surveys": surveys},
+                 {"by": names}, {"policy": policy, "dealers": dealers, "scope": scope,
+                                 "as_of": stamp, "tz": tz})
+
+
+def kpis(leads: dd.DataFrame, touches: dd.DataFrame, policy: Policy, *, surveys=None,
+         dealers=None, by=None, scope: Scope | None = None, as_of=None, tz: str | None = None,
+         split_every: int = 8) -> pd.DataFrame:
+    """``leadkit.kpis`` on Dask DataFrames; the same pandas DataFrame, exactly. `dealers` is
+    a small table sent whole to every partition."""
+    plan = _plan_kpis(leads, touches, policy, surveys=surveys, dealers=dealers, by=by,
+                      scope=scope, as_of=as_of, tz=tz)
+    return _table(plan, split_every)
+
+
+def scorecard(leads: dd.DataFrame, touches: dd.DataFrame, policy: Policy, *, weights=None,
+              surveys=None, dealers=None, by="consultant_id", scope: Scope | None = None,
+              as_of=None, tz: str | None = None, split_every: int = 8) -> pd.DataFrame:
+    """``leadkit.scorecard`` of the merged :func:`kpis` table (by consultant unless `by`
+    says otherwise); `weights` as in ``leadkit.scorecard``, the policy's when None."""
+    table = kpis(leads, touches, policy, surveys=surveys, dealers=dealers, by=by, scope=scope,
+                 as_of=as_of, tz=tz, split_every=split_every)
+    return _scorecard_frame(table, policy if weights is None else weights)
+
+
+def _plan_showroom(visits, *, leads=None, by=None, scope=None, dealers=None, tz=None,
+                   as_of=None) -> _Plan:
+    dealers = _pandas(dealers)
+    scope, dealers = _checked_scope(scope, visits, dealers)
+    stamp = _resolve_as_of([(visits, {"arrived_at", "left_at"}), (leads, set(_LEAD_TIMES))],
+                           as_of, tz, "showroom")
+    return _plan("showroom", {"visits": visits, "leads": leads}, {},
+                 {"by": by, "scope": scope, "dealers": dealers, "tz": tz, "as_of": stamp})
+
+
+def showroom(visits: dd.DataFrame, *, leads: dd.DataFrame | None = None, by=None,
+             scope: Scope | None = None, dealers=None, tz=None, top_models: int = 3,
+             as_of=None, split_every: int = 8) -> pd.DataFrame:
+    """``leadkit.showroom`` on Dask DataFrames; the same table. With `leads`, each visit sits
+    with the lead it names (visits without a lead spread by ``visit_id``)."""
+    plan = _plan_showroom(visits, leads=leads, by=by, scope=scope, dealers=dealers, tz=tz,
+                          as_of=as_of)
+    return _table(plan, split_every, top_models=top_models)
+
+
+def _plan_activity(touches, *, leads=None, by=("consultant_id", "day"), tz=None, scope=None,
+                   dealers=None, as_of=None) -> _Plan:
+    dealers = _pandas(dealers)
+    scope, dealers = _checked_scope(scope, leads, dealers)
+    stamp = _resolve_as_of([(touches, {"at"}), (leads, set(_LEAD_TIMES))], as_of, tz,
+                           "activity")
+    return _plan("activity", {"touches": touches, "leads": leads}, {},
+                 {"by": by, "tz": tz, "scope": scope, "dealers": dealers, "as_of": stamp})
+
+
+def activity(touches: dd.DataFrame, *, leads: dd.DataFrame | None = None,
+             by=("consultant_id", "day"), tz=None, scope: Scope | None = None, dealers=None,
+             as_of=None, split_every: int = 8) -> pd.DataFrame:
+    """``leadkit.activity`` on Dask DataFrames; the same table. Touches sit with their lead
+    (its distinct leads counted once)."""
+    plan = _plan_activity(touches, leads=leads, by=by, tz=tz, scope=scope, dealers=dealers,
+                          as_of=as_of)
+    return _table(plan, split_every)
+
+
+def _plan_effectiveness(leads, touches, *, view="method_mix", as_of=None, tz=None, scope=None,
+                        dealers=None, interval_buckets=None) -> _Plan:
+    options = {"view": view, "interval_buckets": interval_buckets}
+    EffectivenessState(**options)  # the arguments checked once, on the client
+    dealers = _pandas(dealers)
+    scope, dealers = _checked_scope(scope, leads, dealers)
+    stamp = _resolve_as_of([(leads, {"created_at", "won_at"}), (touches, {"at"})], as_of, tz,
+                           "effectiveness")
+    return _plan("effectiveness", {"leads": leads, "touches": touches}, options,
+                 {"as_of": stamp, "tz": tz, "scope": scope, "dealers": dealers})
+
+
+def effectiveness(leads: dd.DataFrame, touches: dd.DataFrame, *, view: str = "method_mix",
+                  as_of=None, tz: str | None = None, scope: Scope | None = None, dealers=None,
+                  interval_buckets=None, split_every: int = 8) -> pd.DataFrame:
+    """``leadkit.effectiveness`` on Dask DataFrames; the same table."""
+    plan = _plan_effectiveness(leads, touches, view=view, as_of=as_of, tz=tz, scope=scope,
+                               dealers=dealers, interval_buckets=interval_buckets)
+    return _table(plan, split_every)
+
+
+def _plan_lost_analysis(leads, *, by="month", policy=None, tz=None, scope=None, dealers=None,
+                        as_of=None) -> _Plan:
+    if policy is not None:
+        check_policy(policy)
+    dealers = _pandas(dealers)
+    scope, dealers = _checked_scope(scope, leads, dealers)
+    stamp = _resolve_as_of([(leads, set(_LEAD_TIMES))], as_of, tz, "lost_analysis")
+    return _plan("lost_analysis", {"leads": leads}, {},
+                 {"by": by, "policy": policy, "tz": tz, "scope": scope, "dealers": dealers,
+                  "as_of": stamp})
+
+
+def lost_analysis(leads: dd.DataFrame, *, by="month", policy: Policy | None = None, tz=None,
+                  scope: Scope | None = None, dealers=None, as_of=None,
+                  split_every: int = 8) -> pd.DataFrame:
+    """``leadkit.lost_analysis`` on Dask DataFrames; the same table."""
+    plan = _plan_lost_analysis(leads, by=by, policy=policy, tz=tz, scope=scope, dealers=dealers,
+                               as_of=as_of)
+    return _table(plan, split_every)
+
+
+def _plan_profile(leads, *, by, scope=None, dealers=None, age_bands=None, as_of=None,
+                  tz=None) -> _Plan:
+    dealers = _pandas(dealers)
+    scope, dealers = _checked_scope(scope, leads, dealers)
+    stamp = _resolve_as_of([(leads, set(_LEAD_TIMES))], as_of, tz, "profile")
+    return _plan("profile", {"leads": leads}, {},
+                 {"by": by, "scope": scope, "dealers": dealers, "age_bands": age_bands,
+                  "as_of": stamp, "tz": tz})
+
+
+def profile(leads: dd.DataFrame, *, by, scope: Scope | None = None, dealers=None,
+            age_bands=None, as_of=None, tz: str | None = None,
+            split_every: int = 8) -> pd.DataFrame:
+    """``leadkit.profile`` on Dask DataFrames; the same table."""
+    plan = _plan_profile(leads, by=by, scope=scope, dealers=dealers, age_bands=age_bands,
+                         as_of=as_of, tz=tz)
+    return _table(plan, split_every)
+
+
+def _plan_audit(leads, touches, policy, *, as_of=None, tz=None, scope=None,
+                dealers=None) -> _Plan:
+    check_policy(policy)
+    dealers = _pandas(dealers)
+    scope, dealers = _checked_scope(scope, leads, dealers)
+    touch_instants = {n for n, kind in _frames.CADENCE_TOUCH_COLUMNS.items()
+                      if kind == "instant"}
+    stamp = _resolve_as_of([(leads, _lead_instants(policy)), (touches, touch_instants)],
+                           as_of, tz, "audit")
+    return _plan("audit", {"leads": leads, "touches": touches}, {},
+                 {"policy": policy, "as_of": stamp, "tz": tz, "scope": scope,
+                  "dealers": dealers})
+
+
+def audit(leads: dd.DataFrame, touches: dd.DataFrame, policy: Policy, *, as_of=None,
+          tz: str | None = None, scope: Scope | None = None, dealers=None,
+          split_every: int = 8) -> pd.DataFrame:
+    """``leadkit.audit`` on Dask DataFrames; the same table. Duplicate phone numbers are found
+    across partitions (the merge of the states compares their normalised numbers)."""
+    dealers = _pandas(dealers)
+    plan = _plan_audit(leads, touches, policy, as_of=as_of, tz=tz, scope=scope, dealers=dealers)
+    state = _merged(plan, split_every)
+    warn_estimated(_frames.judging_calendars(policy._impl, _frames.dealers_frame(dealers)),
+                   state.estimated, "audit")
+    return _frames.restore_key_dtypes(state.finalize(), [*plan.sources,
+                                                         plan.job.params.get("dealers")])
+
+
+_PLANS: dict[str, Callable[..., _Plan]] = {
+    "kpis": _plan_kpis, "showroom": _plan_showroom, "activity": _plan_activity,
+    "effectiveness": _plan_effectiveness, "lost_analysis": _plan_lost_analysis,
+    "profile": _plan_profile, "audit": _plan_audit,
+}
+
+
+def report_states(report: str, *args: Any, **kwargs: Any) -> list:
+    """One delayed serialized state (bytes, or None for a partition without rows) per
+    partition of ``leadkit.dask.<report>(*args, **kwargs)``: what that call merges, and what a
+    benchmark measures the size of. `report` is one of ``kpis``, ``showroom``, ``activity``,
+    ``effectiveness``, ``lost_analysis``, ``profile`` and ``audit``."""
+    if report not in _PLANS:
+        raise ValueError(f"report: expected one of {', '.join(sorted(_PLANS))}, got "
+                         f"{report!r}{_frames.suggest(str(report), _PLANS)}")
+    return _states(_PLANS[report](*args, **kwargs))
 
 
 def partial_states(leads: dd.DataFrame, touches: dd.DataFrame, policy: Policy, *,
                    surveys=None, dealers=None, by=None, scope: Scope | None = None,
                    as_of=None, tz: str | None = None) -> tuple[list, list[str]]:
     """One delayed serialized KPI state per aligned partition, and the `by` names: what
-    ``kpis`` merges (and what a benchmark measures the size of)."""
-    if not isinstance(policy, Policy):
-        raise TypeError(f"policy: expected a leadkit.Policy, got {type(policy).__name__}")
-    names = _kpis.by_list(by)
-    if isinstance(dealers, dd.DataFrame):
-        dealers = dealers.compute()
-    if surveys is None:
-        empty = pd.DataFrame({"lead_id": pd.Series([], dtype=object),
-                              "at": pd.Series([], dtype="datetime64[ns, UTC]"),
-                              "satisfied": pd.Series([], dtype=bool)})
-        surveys = dd.from_pandas(empty, npartitions=1)
-    if "region_id" in names and dealers is None:
-        raise ValueError("by: region_id needs the dealers table (dealers=)")
-    scope, dealers = _checked_scope(scope, leads, dealers)
-    stamp = _resolve_as_of([(leads, _lead_instants(policy, ["entered_at", *names])),
-                            (touches, {"at"}), (surveys, {"at"})], as_of, tz)
-    lead_parts, touch_parts, survey_parts = _align([leads, touches, surveys])
-    states = [
-        dask.delayed(_partial_state)(l, t, s, policy, dealers, names, scope, stamp, tz)
-        for l, t, s in zip(lead_parts.to_delayed(), touch_parts.to_delayed(),
-                           survey_parts.to_delayed())
-    ]
-    return states, names
+    :func:`kpis` merges (``report_states("kpis", ...)``)."""
+    plan = _plan_kpis(leads, touches, policy, surveys=surveys, dealers=dealers, by=by,
+                      scope=scope, as_of=as_of, tz=tz)
+    return _states(plan), list(plan.job.options["by"])
 
 
-def kpis(leads: dd.DataFrame, touches: dd.DataFrame, policy: Policy, *, surveys=None,
-         dealers=None, by=None, scope: Scope | None = None, as_of=None, tz: str | None = None,
-         split_every: int = 8) -> pd.DataFrame:
-    """``leadkit.kpis`` on Dask DataFrames; the same pandas DataFrame, exactly."""
-    states, names = partial_states(leads, touches, policy, surveys=surveys, dealers=dealers,
-                                   by=by, scope=scope, as_of=as_of, tz=tz)
-    split_every = max(2, int(split_every))
-    while len(states) > 1:  # a tree of merges; only states travel
-        states = [dask.delayed(_merge_states)(names, *states[i:i + split_every])
-                  for i in range(0, len(states), split_every)]
-    (merged,) = dask.compute(states[0])
-    # Group keys in their dtype in the inputs, as leadkit.kpis gives them (a categorical whose
-    # categories Dask does not know stays text).
-    sources = [getattr(t, "_meta", t) for t in (leads, touches, surveys, dealers)]
-    sources = [t if isinstance(t, pd.DataFrame) else None for t in sources]
-    return _frames.restore_key_dtypes(KpiState.from_bytes(merged).finalize(),
-                                      sources)
-
+# --- partition by partition (no state) ------------------------------------------------------
 
 def classify(leads: dd.DataFrame, policy: Policy) -> dd.DataFrame:
     """``leadkit.classify`` partition by partition."""
@@ -177,8 +494,7 @@ def schedule(leads: dd.DataFrame, touches: dd.DataFrame, policy: Policy, *, as_o
     stamp = _resolve_as_of([(leads, _lead_instants(policy)), (touches, {"at"})], as_of, tz)
     lead_parts, touch_parts = _align([leads, touches])
     if dealers is not None:
-        dealers = _frames.dealers_frame(dealers.compute() if hasattr(dealers, "dask")
-                                       else dealers)
+        dealers = _frames.dealers_frame(_pandas(dealers))
     meta = _schedule.schedule(lead_parts._meta, touch_parts._meta, policy, as_of=stamp, tz=tz,
                               dealers=dealers)
     parts = [dask.delayed(_schedule_part)(l, t, policy, stamp, tz, dealers)
