@@ -304,7 +304,13 @@ def kpis(leads: dd.DataFrame, touches: dd.DataFrame, policy: Policy, *, surveys=
     a small table sent whole to every partition."""
     plan = _plan_kpis(leads, touches, policy, surveys=surveys, dealers=dealers, by=by,
                       scope=scope, as_of=as_of, tz=tz)
-    return _table(plan, split_every)
+    state = _merged(plan, split_every)
+    # The warning leadkit.kpis gives, once for the whole table.
+    stamp = plan.job.params["as_of"]
+    _kpis.warn_coverage(policy, plan.job.params.get("dealers"),
+                        _frames.instant_seconds(stamp, "as_of", tz), state.estimated)
+    return _frames.restore_key_dtypes(state.finalize(), [*plan.sources,
+                                                         plan.job.params.get("dealers")])
 
 
 def scorecard(leads: dd.DataFrame, touches: dd.DataFrame, policy: Policy, *, weights=None,

@@ -546,3 +546,22 @@ def test_a_visit_given_twice_in_two_partitions_is_refused(sync):
                                          "given twice"):
         ld.showroom(dd.from_pandas(twice, npartitions=3),
                     leads=dd.from_pandas(t.leads, npartitions=2), as_of=AS_OF)
+
+
+def test_kpis_warn_as_one_process_does(sync):
+    """The CoverageWarning of leadkit.kpis, once for the whole table: the estimated count is
+    summed over the partitions (test_kpis: 3 leads of 4 rest on estimated deadlines)."""
+    from test_kpis import _abcd_on_cn_office, _year_end_leads
+    from times import ts
+
+    leads, touches = _year_end_leads()
+    policy = _abcd_on_cn_office()
+    for as_of, message in [("2026-12-31 23:00", '^kpis: 3 leads estimated .*"cn_office" covers'),
+                           ("2027-01-04 12:00", "^kpis: as_of 2027-01-04 lies past 2026-12-31")]:
+        with pytest.warns(leadkit.CoverageWarning, match=message) as one:
+            whole = leadkit.kpis(leads, touches, policy, as_of=ts(as_of))
+        with pytest.warns(leadkit.CoverageWarning, match=message) as many:
+            parts = ld.kpis(dd.from_pandas(leads, npartitions=2),
+                            dd.from_pandas(touches, npartitions=2), policy, as_of=ts(as_of))
+        assert len(one) == len(many) == 1
+        assert_same_table(parts, whole)

@@ -149,8 +149,22 @@ class KpiState(EngineState):
         then KPI_COLUMNS."""
         return frame_of(self._state)
 
+    @property
+    def estimated(self) -> int:
+        """Leads counted so far whose deadlines rest on a calendar past its coverage."""
+        return int(np.sum(self._state.finalize()["estimated"]))
+
     def __repr__(self) -> str:
         return f"KpiState(by={list(self.by)!r})"
+
+
+def warn_coverage(policy: Policy, dealers: Any, as_of_seconds: int, estimated: int) -> None:
+    """The one CoverageWarning of a KPI call: `as_of` past a judging calendar's coverage, else
+    how many leads rest on estimates (docs/calendars.md, "Past the coverage")."""
+    calendars = _frames.judging_calendars(policy._impl, _frames.dealers_frame(dealers))
+    if not any(warn_as_of_past(c, _local_day(as_of_seconds, c.time_zone), "kpis")
+               for c in calendars):
+        warn_estimated(calendars, estimated, "kpis", unit="lead")
 
 
 @_frames.keeps_key_dtypes("leads", "touches", "surveys", "dealers")
@@ -170,12 +184,7 @@ def kpis(leads: Any, touches: Any, policy: Policy, *, surveys=None, dealers=None
     """
     state, as_of_seconds = state_for(leads, touches, policy, surveys=surveys, dealers=dealers,
                                      by=by, scope=scope, as_of=as_of, tz=tz, threads=threads)
-    # One warning: as_of past a calendar's coverage, else how many leads rest on estimates.
-    calendars = _frames.judging_calendars(policy._impl, _frames.dealers_frame(dealers))
-    if not any(warn_as_of_past(c, _local_day(as_of_seconds, c.time_zone), "kpis")
-               for c in calendars):
-        warn_estimated(calendars, int(np.sum(state.finalize()["estimated"])), "kpis",
-                       unit="lead")
+    warn_coverage(policy, dealers, as_of_seconds, int(np.sum(state.finalize()["estimated"])))
     return frame_of(state)
 
 
