@@ -323,6 +323,11 @@ absl::Status ValidatePipelineOptions(const PipelineOptions& o) {
     if (o.by[i].empty()) {
       return absl::InvalidArgumentError("by: an empty column name");
     }
+    if (const LeadFieldInfo* field = FindLeadField(o.by[i]);
+        field != nullptr && field->personal) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "by: ", o.by[i], " is personal data and cannot name a group"));
+    }
     if (std::find(o.by.begin(), o.by.begin() + static_cast<int64_t>(i),
                   o.by[i]) != o.by.begin() + static_cast<int64_t>(i)) {
       return absl::InvalidArgumentError(

@@ -472,6 +472,7 @@ TEST(Pipeline, BadOptionsNameTheOption) {
   PipelineOptions unordered = Monthly();
   unordered.months = {"2024-06", "2024-05"};
   PipelineOptions twice = Pipeline({"dealer_id", "dealer_id"});
+  PipelineOptions personal = Funnel({"phone"});
   PipelineOptions grouped = Migration();
   grouped.by = {"dealer_id"};
   PipelineOptions graded = TouchesPerWonLead();
@@ -482,6 +483,7 @@ TEST(Pipeline, BadOptionsNameTheOption) {
       {bad_month, "months[0]: expected 'YYYY-MM', got '2024-13'"},
       {unordered, "months: '2024-05' does not follow '2024-06'"},
       {twice, "by: dealer_id is named twice"},
+      {personal, "by: phone is personal data and cannot name a group"},
       {grouped, "by: grade_migration has no groups"},
       {graded, "grades: touches_per_won_lead reads no grades"},
   };

@@ -83,7 +83,7 @@ struct PipelineOptions {
 };
 
 // InvalidArgument naming the option and the bad value: a `by` name given
-// twice or empty, `by` outside pipeline, funnel and touches_per_won_lead,
+// twice, empty or personal (name, phone, ...: never a group key), `by` outside pipeline, funnel and touches_per_won_lead,
 // grades empty or given twice (or given for touches_per_won_lead), `start`
 // not before `end`, a month not "YYYY-MM" or out of order; NotFound for an
 // unknown zone.
