@@ -260,7 +260,7 @@ def test_state_class_protocol():
 def test_state_class_errors():
     leads, touches, _ = example()
     state = PipelineState.pipeline(leads, touches, OABC, at=AT)
-    with pytest.raises(ValueError, match=r"merge: states\[1\] is a funnel state"):
+    with pytest.raises(ValueError, match="merge: other is a funnel state"):
         state.merge(PipelineState.funnel(leads, touches, OABC, as_of=AT))
     with pytest.raises(TypeError, match="expected a leadkit.PipelineState"):
         state.merge(state.finalize())

@@ -14,6 +14,7 @@ addition, and ``finalize`` turns the sums into the report (rates last):
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, Iterable
 
@@ -23,6 +24,7 @@ import pandas as pd
 from .. import _core, _frames
 from .._policy import Policy, check_policy
 from .._scope import Scope, check_scope
+from ._state import EngineState
 
 #: The from-state of a lead created between ``start`` and ``end`` in ``grade_migration``.
 NEW = "new"
@@ -93,12 +95,6 @@ def _instant(value, what: str, tz=None) -> int:
         raise ValueError(f"{what}: cannot read {value!r} as a time ({error})") from None
 
 
-def _threads(threads: Any) -> int:
-    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
-        raise ValueError(f"threads: expected 1 or more, got {threads!r}")
-    return int(threads)
-
-
 def _by(by) -> list[str]:
     return _frames.by_names(by, [*_frames.GROUP_FIELDS, "region_id"])
 
@@ -142,8 +138,10 @@ class _Batch:
         self.mask = scope.mask(lead_frame, dealer_frame)
         self.policy = None if policy is None else policy._impl
 
-    def latest(self) -> int:
-        """The default instant: the latest timestamp in the inputs."""
+    def as_of(self, as_of, tz) -> int:
+        """`as_of` as seconds; None: the latest timestamp in the inputs."""
+        if as_of is not None:
+            return _instant(as_of, "as_of", tz)
         return _frames.as_of_seconds(None, [*self.lead_specs, *self.touch_specs])
 
     def add_to(self, impl: _core.PipelineState, threads: int) -> None:
@@ -154,17 +152,30 @@ class _Batch:
 # The state ------------------------------------------------------------------------------------
 
 
+def _params(core: _core.PipelineState) -> tuple[tuple[str, Any], ...]:
+    """A C++ state's report parameters (states merge only with equal ones)."""
+    grades = ("grades", tuple(core.grades))
+    by = ("by", tuple(core.by))
+    return {
+        "pipeline": (grades, by, ("at", core.at)),
+        "grade_migration": (grades, ("start", core.start), ("end", core.end)),
+        "monthly": (("months", tuple(core.months)), ("zone", core.zone)),
+        "funnel": (grades, by, ("as_of", core.as_of)),
+        "touches_per_won_lead": (by, ("as_of", core.as_of)),
+    }[core.report]
+
+
 class _Merge:
-    """``PipelineState.merge(states)`` (a new state of the sums) on the class, and
-    ``state.merge(other)`` (adds `other`, the state protocol) on an instance."""
+    """``PipelineState.merge(states)`` on the class (a new state of the sums, as before the
+    engine), ``state.merge(other)`` on an instance (the state protocol: adds in place)."""
 
     def __get__(self, state, cls):
         if state is None:
             return cls._merge_all
-        return state._merge_one
+        return functools.partial(EngineState.merge, state)
 
 
-class PipelineState:
+class PipelineState(EngineState):
     """Partial counts of one pipeline report over batches of leads (each lead with all of its
     touches), the C++ ``leadkit::PipelineState``. Build one with :meth:`pipeline`,
     :meth:`grade_migration`, :meth:`monthly`, :meth:`funnel` or :meth:`touches_per_won_lead`
@@ -174,13 +185,13 @@ class PipelineState:
     state between processes, and states pickle.
     """
 
-    __slots__ = ("_impl",)
+    _core_class = _core.PipelineState
+    __slots__ = ()
 
-    @classmethod
-    def _wrap(cls, impl: _core.PipelineState) -> "PipelineState":
-        state = cls.__new__(cls)
-        state._impl = impl
-        return state
+    def __init__(self) -> None:
+        raise TypeError("PipelineState: build one with PipelineState.pipeline(...), "
+                        ".grade_migration(...), .monthly(...), .funnel(...) or "
+                        ".touches_per_won_lead(...), or from_bytes")
 
     # Builders ------------------------------------------------------------------------------
 
@@ -191,10 +202,10 @@ class PipelineState:
         check_policy(policy)
         names = _by(by)
         batch = _Batch(leads, touches, policy, by=names, tz=tz, scope=scope, dealers=dealers)
-        impl = _core.PipelineState("pipeline", names, list(policy.grades),
+        core = _core.PipelineState("pipeline", names, list(policy.grades),
                                    at=_instant(at, "at", tz))
-        batch.add_to(impl, _threads(threads))
-        return cls._wrap(impl)
+        batch.add_to(core, _frames.check_threads(threads))
+        return cls._of(core)
 
     @classmethod
     def grade_migration(cls, leads: Any, touches: Any, policy: Policy, *, start, end,
@@ -207,10 +218,10 @@ class PipelineState:
         if t0 >= t1:
             raise ValueError(f"start: {_frames.utc_text(t0)} is not before end "
                              f"{_frames.utc_text(t1)}")
-        impl = _core.PipelineState("grade_migration", [], list(policy.grades), start=t0,
+        core = _core.PipelineState("grade_migration", [], list(policy.grades), start=t0,
                                    end=t1)
-        batch.add_to(impl, _threads(threads))
-        return cls._wrap(impl)
+        batch.add_to(core, _frames.check_threads(threads))
+        return cls._of(core)
 
     @classmethod
     def monthly(cls, leads: Any, touches: Any, policy: Policy, *, months, tz=None,
@@ -219,10 +230,10 @@ class PipelineState:
         check_policy(policy)
         periods = _months(months)
         batch = _Batch(leads, touches, policy, by=[], tz=tz, scope=scope, dealers=dealers)
-        impl = _core.PipelineState("monthly", [], list(policy.grades), months=periods,
+        core = _core.PipelineState("monthly", [], list(policy.grades), months=periods,
                                    zone=policy.time_zone)
-        batch.add_to(impl, _threads(threads))
-        return cls._wrap(impl)
+        batch.add_to(core, _frames.check_threads(threads))
+        return cls._of(core)
 
     @classmethod
     def funnel(cls, leads: Any, touches: Any, policy: Policy, *, as_of=None, by=None,
@@ -232,10 +243,10 @@ class PipelineState:
         names = _by(by)
         batch = _Batch(leads, touches, policy, by=names, tz=tz, scope=scope, dealers=dealers,
                        sales_stage=True)
-        t = batch.latest() if as_of is None else _instant(as_of, "as_of", tz)
-        impl = _core.PipelineState("funnel", names, list(policy.grades), as_of=t)
-        batch.add_to(impl, _threads(threads))
-        return cls._wrap(impl)
+        core = _core.PipelineState("funnel", names, list(policy.grades),
+                                   as_of=batch.as_of(as_of, tz))
+        batch.add_to(core, _frames.check_threads(threads))
+        return cls._of(core)
 
     @classmethod
     def touches_per_won_lead(cls, leads: Any, touches: Any, *, as_of=None, by=None, tz=None,
@@ -243,10 +254,10 @@ class PipelineState:
         """Per group of `by`: the leads won at `as_of` and their touches up to the win."""
         names = _by(by)
         batch = _Batch(leads, touches, None, by=names, tz=tz, scope=scope, dealers=dealers)
-        t = batch.latest() if as_of is None else _instant(as_of, "as_of", tz)
-        impl = _core.PipelineState("touches_per_won_lead", names, [], as_of=t)
-        batch.add_to(impl, _threads(threads))
-        return cls._wrap(impl)
+        core = _core.PipelineState("touches_per_won_lead", names, [],
+                                   as_of=batch.as_of(as_of, tz))
+        batch.add_to(core, _frames.check_threads(threads))
+        return cls._of(core)
 
     # The protocol ---------------------------------------------------------------------------
 
@@ -254,26 +265,17 @@ class PipelineState:
     def report(self) -> str:
         """Which report: ``pipeline``, ``grade_migration``, ``monthly``, ``funnel`` or
         ``touches_per_won_lead``."""
-        return self._impl.report
+        return self._state.report
 
     @property
     def params(self) -> tuple[tuple[str, Any], ...]:
         """The report's parameters (states merge only with equal ones): instants as seconds."""
-        impl = self._impl
-        grades = ("grades", tuple(impl.grades))
-        by = ("by", tuple(impl.by))
-        return {
-            "pipeline": (grades, by, ("at", impl.at)),
-            "grade_migration": (grades, ("start", impl.start), ("end", impl.end)),
-            "monthly": (("months", tuple(impl.months)), ("zone", impl.zone)),
-            "funnel": (grades, by, ("as_of", impl.as_of)),
-            "touches_per_won_lead": (by, ("as_of", impl.as_of)),
-        }[impl.report]
+        return _params(self._state)
 
     @property
     def keys(self) -> tuple[str, ...]:
         """The key columns of :attr:`counts`."""
-        by = tuple(self._impl.by)
+        by = tuple(self._state.by)
         return {"pipeline": (*by, "grade"), "grade_migration": ("from", "to"),
                 "monthly": ("month",), "funnel": (*by, "kind", "stage"),
                 "touches_per_won_lead": by}[self.report]
@@ -287,26 +289,23 @@ class PipelineState:
     def add(self, leads: Any, touches: Any, policy: Policy | None = None, *, tz=None,
             scope: Scope | None = None, dealers=None, threads: int = 1) -> "PipelineState":
         """Adds another batch of leads, each with all of its touches, under this state's
-        parameters (`policy`: the one the state was built with; none for
+        parameters (`policy`: one with the state's grades; none for
         ``touches_per_won_lead``). Returns the state."""
         report = self.report
         if report != "touches_per_won_lead":
             check_policy(policy)
         elif policy is not None:
             raise TypeError("policy: touches_per_won_lead reads no policy")
-        batch = _Batch(leads, touches, policy, by=list(self._impl.by), tz=tz, scope=scope,
+        batch = _Batch(leads, touches, policy, by=list(self._state.by), tz=tz, scope=scope,
                        dealers=dealers, sales_stage=report == "funnel")
-        batch.add_to(self._impl, _threads(threads))
+        batch.add_to(self._state, _frames.check_threads(threads))
         return self
 
-    def _check_mergeable(self, other: Any, position: int, first: "PipelineState") -> None:
-        if not isinstance(other, PipelineState):
-            raise TypeError(f"merge: states[{position}] is a {type(other).__name__}, not "
-                            "a PipelineState")
-        if (other.report, other.params) != (first.report, first.params):
-            raise ValueError(f"merge: states[{position}] is a {other.report} state with "
-                             f"{dict(other.params)!r}; states[0] is a {first.report} "
-                             f"state with {dict(first.params)!r}")
+    def _check(self, core: _core.PipelineState) -> None:
+        if (core.report, _params(core)) != (self.report, self.params):
+            raise ValueError(f"merge: other is a {core.report} state with "
+                             f"{dict(_params(core))!r}; this is a {self.report} state with "
+                             f"{dict(self.params)!r}")
 
     @classmethod
     def _merge_all(cls, states: Iterable["PipelineState"]) -> "PipelineState":
@@ -316,20 +315,17 @@ class PipelineState:
             raise ValueError("merge: no states given")
         first = states[0]
         for position, other in enumerate(states):
-            first._check_mergeable(other, position, first)
+            if not isinstance(other, PipelineState):
+                raise TypeError(f"merge: states[{position}] is a {type(other).__name__}, "
+                                "not a PipelineState")
+            if (other.report, other.params) != (first.report, first.params):
+                raise ValueError(f"merge: states[{position}] is a {other.report} state with "
+                                 f"{dict(other.params)!r}; states[0] is a {first.report} "
+                                 f"state with {dict(first.params)!r}")
         out = first.copy()
         for other in states[1:]:
-            out._impl.merge(other._impl)
+            EngineState.merge(out, other)
         return out
-
-    def _merge_one(self, other: "PipelineState") -> "PipelineState":
-        """Adds `other`'s counts (same report, same parameters). Returns the state."""
-        if not isinstance(other, PipelineState):
-            raise TypeError(f"other: expected a leadkit.PipelineState, got "
-                            f"{type(other).__name__}")
-        self._check_mergeable(other, 1, self)
-        self._impl.merge(other._impl)
-        return self
 
     merge = _Merge()
 
@@ -338,38 +334,16 @@ class PipelineState:
             return NotImplemented
         return PipelineState._merge_all([self, other])
 
-    def copy(self) -> "PipelineState":
-        return PipelineState.from_bytes(self.to_bytes())
-
-    def to_bytes(self) -> bytes:
-        return self._impl.to_bytes()
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> "PipelineState":
-        if not isinstance(data, (bytes, bytearray, memoryview)):
-            raise TypeError(f"data: expected bytes, got {type(data).__name__}")
-        return cls._wrap(_core.PipelineState.from_bytes(bytes(data)))
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, PipelineState):
-            return NotImplemented
-        return self._impl == other._impl
-
-    __hash__ = None  # mutable
-
-    def __reduce__(self):
-        return (PipelineState.from_bytes, (self.to_bytes(),))
-
     def finalize(self, *, long: bool = False) -> pd.DataFrame:
         """The report of these counts (the frame the report function returns). `long` is
         for ``grade_migration`` only: one row per (from, to) pair instead of a matrix."""
         report = self.report
         if long and report != "grade_migration":
             raise ValueError(f"long: only grade_migration has a long form, not {report}")
-        out = self._impl.finalize()
-        by = list(self._impl.by)
+        out = self._state.finalize()
+        by = list(self._state.by)
         if report == "grade_migration":
-            return _migration_frame(out, list(self._impl.grades), long)
+            return _migration_frame(out, list(self._state.grades), long)
         if report == "monthly":
             return _monthly_frame(out)
         if report == "pipeline":
