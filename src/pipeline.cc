@@ -196,22 +196,23 @@ void CountRows(const Inputs& in, int64_t begin, int64_t end, Local& local) {
           }
         }
         // Open as month m starts: created < m <= closed; as it ends:
-        // created <= m < closed.
-        const auto index = [&](auto bound, int64_t month) {
-          return static_cast<size_t>(bound(months.begin(), months.end(),
-                                           month) -
-                                     months.begin());
+        // created <= m < closed, with each instant's local month (LocalClock;
+        // where clocks go back across a 1st's midnight, an instant of the
+        // repeated hour counts in the month its wall time shows).
+        const auto first_after = [&](int64_t month) {
+          return static_cast<size_t>(
+              std::upper_bound(months.begin(), months.end(), month) -
+              months.begin());
         };
-        const auto upper = [](auto a, auto b, int64_t v) {
-          return std::upper_bound(a, b, v);
+        const auto first_from = [&](int64_t month) {
+          return static_cast<size_t>(
+              std::lower_bound(months.begin(), months.end(), month) -
+              months.begin());
         };
-        const auto lower = [](auto a, auto b, int64_t v) {
-          return std::lower_bound(a, b, v);
-        };
-        ++local.carried[index(upper, created)];
-        --local.carried[index(upper, closed)];
-        ++local.open_at_end[index(lower, created)];
-        --local.open_at_end[index(lower, closed)];
+        ++local.carried[first_after(created)];
+        --local.carried[first_after(closed)];
+        ++local.open_at_end[first_from(created)];
+        --local.open_at_end[first_from(closed)];
         break;
       }
       case PipelineReport::kFunnel: {
