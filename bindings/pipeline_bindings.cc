@@ -24,9 +24,6 @@ PipelineReport ReportOf(const std::string& name) {
                         name + "\"");
 }
 
-Instant InstantOf(int64_t seconds) {
-  return Instant(std::chrono::seconds(seconds));
-}
 int64_t SecondsOf(Instant t) { return t.time_since_epoch().count(); }
 
 // The group columns of rows as one Python list per `by` column (None for
@@ -139,10 +136,10 @@ void RegisterPipeline(py::module_& m) {
              PipelineOptions options{.report = ReportOf(report),
                                      .by = std::move(by),
                                      .grades = std::move(grades),
-                                     .at = InstantOf(at),
-                                     .start = InstantOf(start),
-                                     .end = InstantOf(end),
-                                     .as_of = InstantOf(as_of),
+                                     .at = SecondsInstant(at),
+                                     .start = SecondsInstant(start),
+                                     .end = SecondsInstant(end),
+                                     .as_of = SecondsInstant(as_of),
                                      .months = std::move(months),
                                      .zone = std::move(zone)};
              ThrowIfError(ValidatePipelineOptions(options));
@@ -179,23 +176,15 @@ void RegisterPipeline(py::module_& m) {
           "add",
           [](PipelineState& state, const Policy* policy, int64_t num_leads,
              const py::list& leads, int64_t num_touches,
-             const py::list& touches,
-             const std::optional<py::array_t<uint8_t, py::array::c_style>>&
-                 include,
+             const py::list& touches, const IncludeArray& include,
              int threads) {
             BatchColumns lead_columns(num_leads, leads);
             BatchColumns touch_columns(num_touches, touches);
-            std::span<const uint8_t> mask;
-            if (include) {
-              mask = {include->data(), static_cast<size_t>(include->size())};
-            }
-            absl::Status status;
-            {
-              py::gil_scoped_release release;
-              status = state.Add(policy, lead_columns.columns(),
-                                 touch_columns.columns(), mask, threads);
-            }
-            ThrowIfError(status);
+            AddWithoutGil([&] {
+              return state.Add(policy, lead_columns.columns(),
+                               touch_columns.columns(), MaskFlags(include),
+                               threads);
+            });
           },
           py::arg("policy").none(true), py::arg("num_leads"), py::arg("leads"),
           py::arg("num_touches"), py::arg("touches"), py::arg("include"),
