@@ -104,6 +104,7 @@ void RegisterAudit(py::module_& m);
 void RegisterShowroom(py::module_& m);
 void RegisterActivity(py::module_& m);
 void RegisterEffectiveness(py::module_& m);
+void RegisterPipeline(py::module_& m);
 void RegisterRouting(py::module_& m);
 void RegisterScope(py::module_& m);
 void RegisterLostAnalysis(py::module_& m);

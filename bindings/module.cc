@@ -13,6 +13,7 @@ PYBIND11_MODULE(_core, m) {
   leadkit::python::RegisterShowroom(m);
   leadkit::python::RegisterActivity(m);
   leadkit::python::RegisterEffectiveness(m);
+  leadkit::python::RegisterPipeline(m);
   leadkit::python::RegisterRouting(m);
   leadkit::python::RegisterScope(m);
   leadkit::python::RegisterLostAnalysis(m);

@@ -59,9 +59,8 @@ class LeadSchedule {
     if (lead_.created_at > as_of_ || lead_.status == LeadStatus::kInvalid)
       return tasks_;
     const LeadStatus status = StatusAt(lead_, as_of_);
-    const bool sales = status == LeadStatus::kOpen ||
-                       (status == LeadStatus::kLost &&
-                        lead_.lost_review == LostReview::kRejected);
+    const bool sales =
+        PipelineStatusAt(lead_, as_of_) == LeadStatus::kOpen;
     const bool delivered = status == LeadStatus::kWon && lead_.delivered_at &&
                            *lead_.delivered_at <= as_of_;
     if (sales) {
@@ -402,6 +401,33 @@ LeadStatus StatusAt(const LeadFacts& lead, Instant as_of) {
     return LeadStatus::kOpen;
   }
   return lead.status;
+}
+
+LeadStatus PipelineStatusAt(const LeadFacts& lead, Instant as_of) {
+  const LeadStatus status = StatusAt(lead, as_of);
+  if (status == LeadStatus::kLost &&
+      lead.lost_review == LostReview::kRejected) {
+    return LeadStatus::kOpen;
+  }
+  return status;
+}
+
+std::optional<Instant> ClosedAt(const LeadFacts& lead) {
+  std::optional<Instant> at;
+  switch (lead.status) {
+    case LeadStatus::kInvalid:
+      return lead.created_at;
+    case LeadStatus::kWon:
+      at = lead.won_at;
+      break;
+    case LeadStatus::kLost:
+      if (lead.lost_review == LostReview::kRejected) return std::nullopt;
+      at = lead.lost_at;
+      break;
+    case LeadStatus::kOpen:
+      return std::nullopt;
+  }
+  return std::max(at.value_or(lead.created_at), lead.created_at);
 }
 
 int GradeAt(const LeadFacts& lead, std::span<const TouchFacts> touches,

@@ -91,6 +91,20 @@ std::optional<int> Mapped(const Column* c, const std::vector<int>& of,
   return of[static_cast<size_t>(c->data<int32_t>()[row])];
 }
 
+std::string Allowed(absl::string_view value,
+                    std::span<const absl::string_view> names) {
+  const std::string nearest = NearestName(value, names);
+  return absl::StrCat(
+      " (", absl::StrJoin(names, ", "), ")",
+      nearest.empty() ? "" : absl::StrCat("; did you mean ", Quote(nearest), "?"));
+}
+
+std::string LeadRowReader::AllowedGrades(absl::string_view value) const {
+  const std::vector<absl::string_view> names(grade_names_.begin(),
+                                             grade_names_.end());
+  return Allowed(value, names);
+}
+
 uint64_t IdIndex::HashOf(absl::string_view id) {
   return absl::Hash<absl::string_view>{}(id);
 }
@@ -252,6 +266,7 @@ absl::StatusOr<LeadRowReader> LeadRowReader::Make(const Policy* policy,
   std::vector<absl::string_view> grade_names;
   if (policy != nullptr) {
     grade_names.assign(policy->grades().begin(), policy->grades().end());
+    r.grade_names_.assign(policy->grades().begin(), policy->grades().end());
   }
   r.grade_of_ = CodeIndex(r.grade_, grade_names);
   r.grade_after_of_ = CodeIndex(r.grade_after_, grade_names);
@@ -325,20 +340,17 @@ std::optional<Problem> LeadRowReader::Lead(int64_t row, LeadFacts& f) const {
   };
   if (status.value_or(0) < 0) {
     return bad(status_, "status", ": unknown status ",
-               absl::StrCat(" (", absl::StrJoin(FindLeadField("status")->values,
-                                                ", "),
-                            ")"));
+               Allowed(status_->StringAt(row), FindLeadField("status")->values));
   }
   if (review.value_or(0) < 0) {
     return bad(review_, "lost_review", ": unknown lost_review ",
-               absl::StrCat(" (",
-                            absl::StrJoin(FindLeadField("lost_review")->values,
-                                          ", "),
-                            ")"));
+               Allowed(review_->StringAt(row),
+                       FindLeadField("lost_review")->values));
   }
   if (grade.value_or(0) < 0) {
     return bad(grade_, "grade", ": grade ",
-               " is not one of the policy's grades");
+               absl::StrCat(" is not one of the policy's grades",
+                            AllowedGrades(grade_->StringAt(row))));
   }
   if (status) f.status = static_cast<LeadStatus>(*status);
   if (review) f.lost_review = static_cast<LostReview>(*review + 1);
@@ -528,7 +540,9 @@ absl::StatusOr<LeadBatch> ReadBatch(const Policy* policy, const Columns& leads,
             {t, "grade_after",
              absl::StrCat(who(), ": grade_after ",
                           Quote(reader.grade_after()->StringAt(t)),
-                          " is not one of the policy's grades")});
+                          " is not one of the policy's grades",
+                          reader.AllowedGrades(
+                              reader.grade_after()->StringAt(t)))});
         return true;
       }
       if (touch_at->data<int64_t>()[t] < entry.created) {

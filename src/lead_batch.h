@@ -130,6 +130,8 @@ class LeadRowReader {
   const Column* touch_at() const { return touch_at_; }
   const Column* method() const { return method_; }
   const Column* grade_after() const { return grade_after_; }
+  // " (O, A, B, C)" and a near miss's suggestion, for a bad grade `value`.
+  std::string AllowedGrades(absl::string_view value) const;
 
  private:
   const Column *ids_ = nullptr, *created_ = nullptr, *assigned_ = nullptr,
@@ -144,7 +146,13 @@ class LeadRowReader {
   std::vector<std::vector<int>> campaigns_of_;  // per model code
   std::vector<int32_t> method_rank_;  // per method code: its name's place
   std::vector<int32_t> classified_;   // per lead row
+  std::vector<std::string> grade_names_;  // the policy's, for messages
 };
+
+// " (a, b, c)" and, when `value` is a near miss of one of `names`, "; did you
+// mean "b"?": what a message about an unknown value adds.
+std::string Allowed(absl::string_view value,
+                    std::span<const absl::string_view> names);
 
 // a == b for n <= 16 bytes, in a few word compares (the first and last words
 // overlap when n is not a multiple).

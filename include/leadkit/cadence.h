@@ -128,6 +128,22 @@ int GradeAt(const LeadFacts& lead, std::span<const TouchFacts> touches,
 // everywhere in leadkit is StatusAt(lead, as_of) == LeadStatus::kWon.
 LeadStatus StatusAt(const LeadFacts& lead, Instant as_of);
 
+// The lead's status as the sales pipeline sees it at `as_of` (docs/kpis.md,
+// "The lead's history"): StatusAt, except that a lost lead whose lost_review is
+// rejected is open — the supervisor sent it back and it is followed up by
+// grade again (docs/cadence.md, "A lead's life"). The pipeline reports and the
+// cadence's sales follow-ups both read it.
+// Example: lost at 06-03 with review rejected -> kOpen at 06-05; with review
+// pending -> kLost.
+LeadStatus PipelineStatusAt(const LeadFacts& lead, Instant as_of);
+
+// When the lead leaves the pipeline: from that instant on (at or after its
+// creation) PipelineStatusAt is no longer kOpen. Invalid: created_at; won:
+// won_at, lost (review not rejected): lost_at — a missing one, or one before
+// created_at, counts as created_at. nullopt when it stays open.
+// Example: won, won_at 05-01, created 05-03 -> 05-03.
+std::optional<Instant> ClosedAt(const LeadFacts& lead);
+
 // The order of a lead's touches everywhere in leadkit: by time, then method,
 // then grade_after (unchanged first).
 bool TouchBefore(const TouchFacts& a, const TouchFacts& b);
