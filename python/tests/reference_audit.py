@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+import reference_frames
 from leadkit._scope import check_scope, scope_mask
 from leadkit._policy import check_policy
 from leadkit import _core, _frames
@@ -147,7 +148,7 @@ def _entry_findings(per_lead: pd.DataFrame, lead_specs: dict, valid: np.ndarray,
     """``entered_late`` (after the cadence's entry deadline) and ``entered_next_day`` (on a
     later local day than collected). A null ``entered_at`` reads as ``created_at``."""
     created = lead_specs["created_at"][2]
-    given, known = _frames.instant_values(lead_specs.get("entered_at"), len(created))
+    given, known = reference_frames.instant_values(lead_specs.get("entered_at"), len(created))
     entered = np.where(known, given, created)
     late = valid & ~per_lead["entered_on_time"].to_numpy(dtype=bool)
     entered_late = _rows(np.flatnonzero(late), "entered_late", [
@@ -211,7 +212,7 @@ def audit(leads: Any, touches: Any, policy: Policy, *, as_of: Any = None,
     audited = per_lead["counted"].to_numpy(dtype=bool) & inside
     valid = audited & ~per_lead["invalid"].to_numpy(dtype=bool)
     zone = policy.time_zone
-    text = {name: _frames.string_values(lead_specs.get(name), n) for name in _TEXT_FIELDS}
+    text = {name: reference_frames.string_values(lead_specs.get(name), n) for name in _TEXT_FIELDS}
     ids = text["lead_id"]
 
     grades = per_lead["grade"].to_numpy(dtype=object)
@@ -226,10 +227,10 @@ def audit(leads: Any, touches: Any, policy: Policy, *, as_of: Any = None,
     found += _contact_findings(per_lead, valid, as_of_seconds, zone)
     found.append(_duplicates(ids, normal, valid & phone_ok, text["phone"]))
     m = len(touch_frame)
-    lead_row = pd.Index(ids).get_indexer(_frames.string_values(touch_specs["lead_id"], m))
+    lead_row = pd.Index(ids).get_indexer(reference_frames.string_values(touch_specs["lead_id"], m))
     found.append(_other_consultants(
         lead_row, touch_specs["at"][2],
-        _frames.string_values(touch_specs.get("consultant_id"), m), text["consultant_id"],
+        reference_frames.string_values(touch_specs.get("consultant_id"), m), text["consultant_id"],
         valid, as_of_seconds, zone))
 
     rows = pd.concat(found, ignore_index=True)

@@ -18,6 +18,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+import reference_frames
 from leadkit._scope import check_scope, scope_mask
 from leadkit import _frames
 from leadkit import Scope
@@ -95,15 +96,15 @@ def _read_leads(leads: Any, tz: str | None) -> pd.DataFrame:
     _frames.require_ids(frame, "leads", "lead_id")
     specs = {s[0]: s for s in _frames.table_specs(frame, _LEAD_TYPES, table="leads", tz=tz)}
     n = len(frame)
-    ids, created = _frames.lead_ids_and_creation(specs, n)
-    status = _frames.string_values(specs.get("status"), n)
+    ids, created = reference_frames.lead_ids_and_creation(specs, n)
+    status = reference_frames.string_values(specs.get("status"), n)
     unknown = pd.notna(status) & ~np.isin(status.astype(str), _STATUSES)
     if unknown.any():
         position = int(np.flatnonzero(unknown)[0])
         raise ValueError(f'{_frames.lead_row("leads", position, ids[position])}: unknown '
                          f'status "{status[position]}" ({", ".join(_STATUSES)})')
-    won_at, won_valid = _frames.instant_values(specs.get("won_at"), n)
-    dealer = _frames.string_values(specs.get("dealer_id"), n)
+    won_at, won_valid = reference_frames.instant_values(specs.get("won_at"), n)
+    dealer = reference_frames.string_values(specs.get("dealer_id"), n)
     return pd.DataFrame({"lead_id": ids, "created": created, "status": status,
                          "won_at": won_at, "won_known": won_valid, "dealer_id": dealer})
 
@@ -112,7 +113,7 @@ def _read_touches(touches: Any, lead_table: pd.DataFrame, tz: str | None) -> pd.
     """The touch columns effectiveness reads, checked against the leads."""
     frame = _frames.touch_frame(touches)
     specs = {s[0]: s for s in _frames.table_specs(frame, _TOUCH_TYPES, table="touches", tz=tz)}
-    ids, lead_row, at, text = _frames.touch_leads(
+    ids, lead_row, at, text = reference_frames.touch_leads(
         specs, lead_table["lead_id"].to_numpy(dtype=object), len(frame))
     _, _, codes, _, dictionary = specs["method"]
     reserved = [code for code, name in enumerate(dictionary)
@@ -123,7 +124,7 @@ def _read_touches(touches: Any, lead_table: pd.DataFrame, tz: str | None) -> pd.
         raise ValueError(f'{_frames.lead_row("touches", position, ids[position])}: method '
                          f'"{dictionary[codes[position]]}" cannot name a method ("none" and "+" '
                          "spell method mixes)")
-    _frames.check_touch_times(ids, at, lead_table["created"].to_numpy()[lead_row])
+    reference_frames.check_touch_times(ids, at, lead_table["created"].to_numpy()[lead_row])
     return pd.DataFrame({"lead_row": lead_row, "at": at, "method": text})
 
 

@@ -17,6 +17,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+import reference_frames
 from leadkit import _frames
 from leadkit._classify import classify
 from leadkit._policy import Policy, check_policy
@@ -135,7 +136,7 @@ def read(leads: Any, touches: Any, policy: Policy | None, *, tz=None, scope=None
     _frames.require_ids(touch_frame, "touches", "lead_id")
     n, m = len(lead_frame), len(touch_frame)
 
-    ids, created = _frames.lead_ids_and_creation(specs, n)
+    ids, created = reference_frames.lead_ids_and_creation(specs, n)
     outcome, closed, won_at = _closing(specs, ids, created)
     stage = _sales_stages(specs, ids) if sales_stage else np.full(n, -1, np.int8)
     touch_lead, touch_time, method = _touches(touch_specs, ids, created, m)
@@ -143,9 +144,9 @@ def read(leads: Any, touches: Any, policy: Policy | None, *, tz=None, scope=None
     changes = (np.zeros(0, np.int64),) * 3
     if policy is not None:
         grades = tuple(policy.grades)
-        given = _grade_codes(_frames.string_values(specs.get("grade"), n), grades, "grade",
+        given = _grade_codes(reference_frames.string_values(specs.get("grade"), n), grades, "grade",
                              ids, "leads")
-        after = _grade_codes(_frames.string_values(touch_specs.get("grade_after"), m), grades,
+        after = _grade_codes(reference_frames.string_values(touch_specs.get("grade_after"), m), grades,
                              "grade_after", ids[touch_lead], "touches")
         changes = _grade_changes(created, _initial_grades(lead_frame, given, policy),
                                  touch_lead, touch_time, method, after)
@@ -162,14 +163,14 @@ def _closing(specs, ids: np.ndarray, created: np.ndarray
     """(outcome, closed, won_at) of each lead by the close rules of :func:`read`; won_at is
     NEVER where unknown."""
     n = len(ids)
-    status = _frames.string_values(specs.get("status"), n)
+    status = reference_frames.string_values(specs.get("status"), n)
     _check_values(status, STATUSES, "status", ids, "leads",
                   'unknown {column} "{value}" ({allowed}){hint}')
-    review = _frames.string_values(specs.get("lost_review"), n)
+    review = reference_frames.string_values(specs.get("lost_review"), n)
     _check_values(review, REVIEWS, "lost_review", ids, "leads",
                   'unknown {column} "{value}" ({allowed}){hint}')
-    won_at, won_valid = _frames.instant_values(specs.get("won_at"), n)
-    lost_at, lost_valid = _frames.instant_values(specs.get("lost_at"), n)
+    won_at, won_valid = reference_frames.instant_values(specs.get("won_at"), n)
+    lost_at, lost_valid = reference_frames.instant_values(specs.get("lost_at"), n)
     outcome = np.full(n, OPEN, np.int8)
     outcome[status == "won"] = WON
     outcome[(status == "lost") & (review != "rejected")] = LOST
@@ -185,7 +186,7 @@ def _closing(specs, ids: np.ndarray, created: np.ndarray
 
 def _sales_stages(specs, ids: np.ndarray) -> np.ndarray:
     """Each lead's index in SALES_STAGES; -1 for null and ``lost``."""
-    stages = _frames.string_values(specs.get("sales_stage"), len(ids))
+    stages = reference_frames.string_values(specs.get("sales_stage"), len(ids))
     _check_values(stages, SALES_STAGE_VALUES, "sales_stage", ids, "leads",
                   'unknown {column} "{value}" ({allowed}){hint}')
     return pd.Index(list(SALES_STAGES), dtype=object).get_indexer(
@@ -196,8 +197,8 @@ def _touches(specs, ids: np.ndarray, created: np.ndarray, m: int
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(lead position, time, method) of each touch: of a known lead, with a time and a method,
     not before its lead's creation."""
-    touch_ids, lead, time, method = _frames.touch_leads(specs, ids, m)
-    _frames.check_touch_times(touch_ids, time, created[lead])
+    touch_ids, lead, time, method = reference_frames.touch_leads(specs, ids, m)
+    reference_frames.check_touch_times(touch_ids, time, created[lead])
     return lead, time, method
 
 
@@ -219,11 +220,11 @@ def _grade_changes(created, initial, touch_lead, touch_time, method, after
 def _group_keys(specs, names: list[str], dealer_frame, n: int) -> pd.DataFrame:
     """The group columns of each lead as objects (None for null); ``region_id`` through the
     dealers table (a dealer it lacks: null)."""
-    columns = {name: pd.Series(_frames.string_values(specs.get(name), n), dtype=object)
+    columns = {name: pd.Series(reference_frames.string_values(specs.get(name), n), dtype=object)
                for name in names if name != "region_id"}
     if "region_id" in names:
         region_of = dict(zip(dealer_frame["dealer_id"], dealer_frame["region_id"]))
-        regions = pd.Series(_frames.string_values(specs.get("dealer_id"), n),
+        regions = pd.Series(reference_frames.string_values(specs.get("dealer_id"), n),
                             dtype=object).map(region_of)
         columns["region_id"] = regions.astype(object).where(regions.notna(), None)
     return pd.DataFrame({name: columns[name] for name in names}, index=pd.RangeIndex(n))

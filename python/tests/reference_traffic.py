@@ -20,6 +20,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+import reference_frames
 from leadkit._scope import check_scope, scope_mask
 from leadkit import _frames
 from leadkit import Scope
@@ -620,7 +621,7 @@ class LeadTimes:
         n = len(frame)
         self.created = None
         if "created_at" in by_name:
-            created, valid = _frames.instant_values(by_name["created_at"], n)
+            created, valid = reference_frames.instant_values(by_name["created_at"], n)
             if not valid.all():
                 position = int(np.flatnonzero(~valid)[0])
                 raise ValueError(f"{_frames.lead_row('leads', position, frame['lead_id'].iloc[position])}"
@@ -628,7 +629,7 @@ class LeadTimes:
             self.created = created
         closes = {}
         for name in ("won_at", "lost_at"):
-            values, valid = _frames.instant_values(by_name.get(name), n)
+            values, valid = reference_frames.instant_values(by_name.get(name), n)
             closes[name] = np.where(valid, values, np.iinfo(np.int64).min)
         self.won_at, self.lost_at = closes["won_at"], closes["lost_at"]
         self._n = n
