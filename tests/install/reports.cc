@@ -606,9 +606,9 @@ absl::StatusOr<leadkit::PipelineTables> ComputePipeline(
 absl::StatusOr<ReportLine> PipelineReport(const Inputs& in) {
   absl::StatusOr<leadkit::PipelineTables> tables =
       ComputePipeline(in, {.report = leadkit::PipelineReport::kPipeline,
-                          .by = {"dealer_id"},
-                          .grades = Grades(in),
-                          .at = in.as_of});
+                           .by = {"dealer_id"},
+                           .grades = Grades(in),
+                           .at = in.as_of});
   if (!tables.ok()) return tables.status();
   int64_t open = 0;
   for (const leadkit::PipelineRow& row : tables->pipeline) {
@@ -623,9 +623,9 @@ absl::StatusOr<ReportLine> PipelineReport(const Inputs& in) {
 absl::StatusOr<ReportLine> GradeMigrationReport(const Inputs& in) {
   absl::StatusOr<leadkit::PipelineTables> tables =
       ComputePipeline(in, {.report = leadkit::PipelineReport::kGradeMigration,
-                          .grades = Grades(in),
-                          .start = in.as_of - std::chrono::days(30),
-                          .end = in.as_of});
+                           .grades = Grades(in),
+                           .start = in.as_of - std::chrono::days(30),
+                           .end = in.as_of});
   if (!tables.ok()) return tables.status();
   int64_t leads = 0;
   for (const leadkit::MigrationRow& row : tables->grade_migration) {
@@ -636,7 +636,8 @@ absl::StatusOr<ReportLine> GradeMigrationReport(const Inputs& in) {
                     Total("leads", leads)};
 }
 
-// The month of as_of in the policy's zone and the two before it, "YYYY-MM".
+// The month of as_of in the policy's zone (its calendar's, Inputs::zone) and
+// the two before it, "YYYY-MM".
 absl::StatusOr<std::vector<std::string>> LastThreeMonths(const Inputs& in) {
   absl::StatusOr<leadkit::Calendar> calendar =
       leadkit::CalendarForPolicy(in.policy);
@@ -660,9 +661,9 @@ absl::StatusOr<ReportLine> MonthlyReport(const Inputs& in) {
   if (!months.ok()) return months.status();
   absl::StatusOr<leadkit::PipelineTables> tables =
       ComputePipeline(in, {.report = leadkit::PipelineReport::kMonthly,
-                          .grades = Grades(in),
-                          .months = *std::move(months),
-                          .zone = in.zone()});
+                           .grades = Grades(in),
+                           .months = *std::move(months),
+                           .zone = in.zone()});
   if (!tables.ok()) return tables.status();
   int64_t won = 0;
   for (const leadkit::MonthlyRow& row : tables->monthly) won += row.won;
@@ -675,8 +676,8 @@ absl::StatusOr<ReportLine> MonthlyReport(const Inputs& in) {
 absl::StatusOr<ReportLine> FunnelReport(const Inputs& in) {
   absl::StatusOr<leadkit::PipelineTables> tables =
       ComputePipeline(in, {.report = leadkit::PipelineReport::kFunnel,
-                          .grades = Grades(in),
-                          .as_of = in.as_of});
+                           .grades = Grades(in),
+                           .as_of = in.as_of});
   if (!tables.ok()) return tables.status();
   int64_t won = 0;
   for (const leadkit::FunnelRow& row : tables->funnel) {
@@ -745,8 +746,8 @@ int main(int argc, char** argv) {
                  "  DIR     holds leads.json, touches.json, visits.json, "
                  "surveys.json, dealers.json\n"
                  "  AS_OF   ISO 8601 time with an offset, or epoch seconds;\n"
-                 "          grade_migration covers the 30 days up to it, monthly\n"
-                 "          its month and the two before\n";
+                 "          grade_migration covers the 30 days up to it,\n"
+                 "          monthly its month and the two before\n";
     return 2;
   }
   absl::StatusOr<Inputs> inputs = LoadInputs(argv[1], argv[2], argv[3]);
