@@ -109,6 +109,12 @@ def _report_lines(policy: str, directory) -> dict[str, tuple[int, str, int]]:
     return out
 
 
+def _last_three_months(zone: str) -> pd.PeriodIndex:
+    """The month of _AS_OF in `zone` and the two before it, as reports.cc takes them."""
+    month = pd.Timestamp(_AS_OF).tz_convert(zone).tz_localize(None).to_period("M")
+    return pd.period_range(end=month, periods=3, freq="M")
+
+
 def _python_lines(data, policy: Policy) -> dict[str, tuple[int, str, int]]:
     """The same lines from the Python report functions, grouped as reports.cc groups."""
     zone = policy.time_zone
@@ -129,6 +135,14 @@ def _python_lines(data, policy: Policy) -> dict[str, tuple[int, str, int]]:
     lost = leadkit.lost_analysis(leads, by="month", policy=policy, as_of=_AS_OF)
     profile = leadkit.profile(leads, by="age_band", as_of=_AS_OF)
     audit = leadkit.audit(leads, touches, policy, as_of=_AS_OF, dealers=data.dealers)
+    open_leads = leadkit.pipeline(leads, touches, policy, at=_AS_OF, by="dealer_id")
+    migration = leadkit.grade_migration(leads, touches, policy,
+                                        start=pd.Timestamp(_AS_OF) - pd.Timedelta(days=30),
+                                        end=_AS_OF, long=True)
+    months = leadkit.monthly(leads, touches, policy, months=_last_three_months(zone))
+    funnel = leadkit.funnel(leads, touches, policy, as_of=_AS_OF)
+    won_stage = funnel[(funnel["kind"] == "sales_stage") & (funnel["stage"] == "won")]
+    per_won = leadkit.touches_per_won_lead(leads, touches, as_of=_AS_OF, by="channel")
     return {
         "kpis": (len(kpis), "leads", int(kpis["leads"].sum())),
         "scorecard": scorecard,
@@ -140,6 +154,11 @@ def _python_lines(data, policy: Policy) -> dict[str, tuple[int, str, int]]:
         "lost_analysis": (len(lost), "lost", int(lost["lost"].sum())),
         "profile": (len(profile), "leads", int(profile["leads"].sum())),
         "audit": (len(audit), "leads", int(audit["lead_id"].nunique())),
+        "pipeline": (len(open_leads), "open_leads", int(open_leads["open_leads"].sum())),
+        "grade_migration": (len(migration), "leads", int(migration["leads"].sum())),
+        "monthly": (len(months), "won", int(months["won"].sum())),
+        "funnel": (len(funnel), "won", int(won_stage["reached"].sum())),
+        "touches_per_won_lead": (len(per_won), "won_leads", int(per_won["won_leads"].sum())),
     }
 
 
@@ -200,6 +219,15 @@ def test_reports_program_counts_a_single_lead(small_tables):
     # (no_touch, single_touch, <1d, 1-3d, 3-7d, 7-14d, 14-30d, 30d+). No visit, no loss, no
     # scorecard in the preset.
     assert lines["kpis"] == (1, "leads", 1)
+    # The pipeline family, abcd's 4 grades: L1 (grade D: no purchase_within_days) is open at
+    # as_of, in the null dealer group (4 rows); it was open 30 days before as_of too, so the
+    # migration (5 froms x 7 tos = 35 rows) counts it once, D -> D; months 2025-02 to 2025-04
+    # win nothing; the funnel has 4 grade rows and 6 stage rows, nothing won; one channel.
+    assert lines["pipeline"] == (4, "open_leads", 1)
+    assert lines["grade_migration"] == (35, "leads", 1)
+    assert lines["monthly"] == (3, "won", 0)
+    assert lines["funnel"] == (10, "won", 0)
+    assert lines["touches_per_won_lead"] == (1, "won_leads", 0)
     assert lines["scorecard"] == (0, "weights", 0)
     assert lines["activity"] == (1, "contacts", 1)
     assert lines["effectiveness_method_mix"] == (1, "leads", 1)

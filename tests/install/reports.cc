@@ -17,6 +17,8 @@
 //   kpis,3,leads=3
 //   schedule,4,overdue=2
 // A reader splits a line at its first two commas and the total at its "=".
+// Every report is judged at AS_OF; grade_migration covers the 30 days up to
+// it and monthly its month (in the policy's time zone) and the two before.
 // Exit status 0 on success; 2 on bad input (the message on standard error,
 // nothing on standard output).
 #include <cstdint>
@@ -47,11 +49,13 @@
 #include "leadkit/activity.h"
 #include "leadkit/audit.h"
 #include "leadkit/cadence.h"
+#include "leadkit/calendar.h"
 #include "leadkit/columns.h"
 #include "leadkit/effectiveness.h"
 #include "leadkit/kpi.h"
 #include "leadkit/lead_json.h"
 #include "leadkit/lost_analysis.h"
+#include "leadkit/pipeline.h"
 #include "leadkit/policy.h"
 #include "leadkit/profile.h"
 #include "leadkit/scorecard.h"
@@ -578,6 +582,132 @@ absl::StatusOr<ReportLine> AuditReport(const Inputs& in) {
                     Total("leads", static_cast<int64_t>(leads.size()))};
 }
 
+// ---- The pipeline family (leadkit/pipeline.h): one PipelineState per
+// report, its options naming the report and its instants. Every report but
+// touches_per_won_lead reads grades: the policy's, in its order.
+
+std::vector<std::string> Grades(const Inputs& in) {
+  return {in.policy.grades().begin(), in.policy.grades().end()};
+}
+
+// Adds the leads and touches to a state of `options` and returns its tables.
+absl::StatusOr<leadkit::PipelineTables> ComputePipeline(
+    const Inputs& in, leadkit::PipelineOptions options) {
+  leadkit::PipelineState state(std::move(options));
+  if (absl::Status s =
+          state.Add(&in.policy, in.leads.columns(), in.touches->columns());
+      !s.ok()) {
+    return s;
+  }
+  return state.Finalize();
+}
+
+// The open leads at as_of by dealer and grade (the prospect control table).
+absl::StatusOr<ReportLine> PipelineReport(const Inputs& in) {
+  absl::StatusOr<leadkit::PipelineTables> tables =
+      ComputePipeline(in, {.report = leadkit::PipelineReport::kPipeline,
+                           .by = {"dealer_id"},
+                           .grades = Grades(in),
+                           .at = in.as_of});
+  if (!tables.ok()) return tables.status();
+  int64_t open = 0;
+  for (const leadkit::PipelineRow& row : tables->pipeline) {
+    open += row.open_leads;
+  }
+  return ReportLine{"pipeline", static_cast<int64_t>(tables->pipeline.size()),
+                    Total("open_leads", open)};
+}
+
+// Grade changes over the 30 days up to as_of: the leads open 30 days before
+// plus those created since (every from -> to pair is a row, the long form).
+absl::StatusOr<ReportLine> GradeMigrationReport(const Inputs& in) {
+  absl::StatusOr<leadkit::PipelineTables> tables =
+      ComputePipeline(in, {.report = leadkit::PipelineReport::kGradeMigration,
+                           .grades = Grades(in),
+                           .start = in.as_of - std::chrono::days(30),
+                           .end = in.as_of});
+  if (!tables.ok()) return tables.status();
+  int64_t leads = 0;
+  for (const leadkit::MigrationRow& row : tables->grade_migration) {
+    leads += row.leads;
+  }
+  return ReportLine{"grade_migration",
+                    static_cast<int64_t>(tables->grade_migration.size()),
+                    Total("leads", leads)};
+}
+
+// The month of as_of in the policy's zone (its calendar's, Inputs::zone) and
+// the two before it, "YYYY-MM".
+absl::StatusOr<std::vector<std::string>> LastThreeMonths(const Inputs& in) {
+  absl::StatusOr<leadkit::Calendar> calendar =
+      leadkit::CalendarForPolicy(in.policy);
+  if (!calendar.ok()) return calendar.status();
+  const date::year_month_day day{
+      std::chrono::floor<date::days>(calendar->ToLocal(in.as_of))};
+  const date::year_month month = day.year() / day.month();
+  std::vector<std::string> months;
+  for (int back = 2; back >= 0; --back) {
+    const date::year_month m = month - date::months(back);
+    const unsigned number = static_cast<unsigned>(m.month());
+    months.push_back(absl::StrCat(static_cast<int>(m.year()), "-",
+                                  number < 10 ? "0" : "", number));
+  }
+  return months;
+}
+
+// The month-end roll-over of the last three months (LastThreeMonths).
+absl::StatusOr<ReportLine> MonthlyReport(const Inputs& in) {
+  absl::StatusOr<std::vector<std::string>> months = LastThreeMonths(in);
+  if (!months.ok()) return months.status();
+  absl::StatusOr<leadkit::PipelineTables> tables =
+      ComputePipeline(in, {.report = leadkit::PipelineReport::kMonthly,
+                           .grades = Grades(in),
+                           .months = *std::move(months),
+                           .zone = in.zone()});
+  if (!tables.ok()) return tables.status();
+  int64_t won = 0;
+  for (const leadkit::MonthlyRow& row : tables->monthly) won += row.won;
+  return ReportLine{"monthly", static_cast<int64_t>(tables->monthly.size()),
+                    Total("won", won)};
+}
+
+// How far the leads got by as_of: the grades, then the sales stages. The
+// total is the funnel's bottom, the leads that reached the stage "won".
+absl::StatusOr<ReportLine> FunnelReport(const Inputs& in) {
+  absl::StatusOr<leadkit::PipelineTables> tables =
+      ComputePipeline(in, {.report = leadkit::PipelineReport::kFunnel,
+                           .grades = Grades(in),
+                           .as_of = in.as_of});
+  if (!tables.ok()) return tables.status();
+  int64_t won = 0;
+  for (const leadkit::FunnelRow& row : tables->funnel) {
+    if (row.kind == "sales_stage" && row.stage == "won") won += row.reached;
+  }
+  return ReportLine{"funnel", static_cast<int64_t>(tables->funnel.size()),
+                    Total("won", won)};
+}
+
+// Touches per won lead by channel. It reads no grades, so no policy.
+absl::StatusOr<ReportLine> TouchesPerWonLeadReport(const Inputs& in) {
+  leadkit::PipelineState state(
+      {.report = leadkit::PipelineReport::kTouchesPerWonLead,
+       .by = {"channel"},
+       .as_of = in.as_of});
+  if (absl::Status s = state.Add(/*policy=*/nullptr, in.leads.columns(),
+                                 in.touches->columns());
+      !s.ok()) {
+    return s;
+  }
+  const std::vector<leadkit::TouchesPerWonLeadRow> rows =
+      state.Finalize().touches_per_won_lead;
+  int64_t won_leads = 0;
+  for (const leadkit::TouchesPerWonLeadRow& row : rows) {
+    won_leads += row.won_leads;
+  }
+  return ReportLine{"touches_per_won_lead", static_cast<int64_t>(rows.size()),
+                    Total("won_leads", won_leads)};
+}
+
 // Every report, in output order. All are computed before anything is
 // printed, so a failing report leaves no partial output behind.
 absl::StatusOr<std::vector<ReportLine>> AllReports(const Inputs& in) {
@@ -594,11 +724,11 @@ absl::StatusOr<std::vector<ReportLine>> AllReports(const Inputs& in) {
   lines.push_back(LostAnalysisReport(in));
   lines.push_back(ProfileReport(in));
   lines.push_back(AuditReport(in));
-  // ---- The pipeline family goes here (leadkit/pipeline.h): one function
-  // per report — pipeline, grade_migration, monthly, funnel,
-  // touches_per_won_lead — each returning its ReportLine from a
-  // PipelineState's table, pushed here in that order. python/tests/
-  // test_agreement.py then adds one expected line per report.
+  lines.push_back(PipelineReport(in));
+  lines.push_back(GradeMigrationReport(in));
+  lines.push_back(MonthlyReport(in));
+  lines.push_back(FunnelReport(in));
+  lines.push_back(TouchesPerWonLeadReport(in));
   std::vector<ReportLine> out;
   for (absl::StatusOr<ReportLine>& line : lines) {
     if (!line.ok()) return line.status();
@@ -615,7 +745,9 @@ int main(int argc, char** argv) {
                  "  POLICY  a preset name or a policy document (.json)\n"
                  "  DIR     holds leads.json, touches.json, visits.json, "
                  "surveys.json, dealers.json\n"
-                 "  AS_OF   ISO 8601 time with an offset, or epoch seconds\n";
+                 "  AS_OF   ISO 8601 time with an offset, or epoch seconds;\n"
+                 "          grade_migration covers the 30 days up to it,\n"
+                 "          monthly its month and the two before\n";
     return 2;
   }
   absl::StatusOr<Inputs> inputs = LoadInputs(argv[1], argv[2], argv[3]);
