@@ -483,7 +483,7 @@ def audit(leads: dd.DataFrame, touches: dd.DataFrame, policy: Policy, *, as_of=N
 
 
 def _pipeline_by(by, dealers) -> list[str]:
-    names = _pipeline._by(by)
+    names = _frames.by_names(by, [*_frames.GROUP_FIELDS, "region_id"])
     if "region_id" in names and dealers is None:
         raise ValueError("by: region_id needs the dealers table (dealers=)")
     return names
@@ -503,7 +503,7 @@ def _plan_pipeline_family(report: str, leads, touches, policy, options: dict, *,
 
 def _pipeline_instants(policy: Policy | None, names: list[str]) -> set[str]:
     """The lead columns the pipeline reports read as instants (their default as_of's)."""
-    read = {n for n, kind in _pipeline._LEAD_TYPES.items() if kind == "instant"}
+    read = set(_pipeline.LEAD_INSTANTS)
     if policy is not None:
         read |= _lead_instants(policy)
     return read - set(names)
@@ -554,8 +554,7 @@ def _plan_monthly(leads, touches, policy, *, months, tz=None, scope=None,
     dealers = _pandas(dealers)
     scope, dealers = _checked_scope(scope, leads, dealers)
     return _plan_pipeline_family("monthly", leads, touches, policy,
-                                 {"months": _pipeline._months(months)}, tz=tz, scope=scope,
-                                 dealers=dealers)
+                                 {"months": months}, tz=tz, scope=scope, dealers=dealers)
 
 
 def monthly(leads: dd.DataFrame, touches: dd.DataFrame, policy: Policy, *, months,
