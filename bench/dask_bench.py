@@ -108,6 +108,16 @@ def calls(policy, as_of):
                                                       policy=policy, as_of=as_of),
         "profile": lambda m, t: m.profile(t["leads"], by=["age_band", "gender"], as_of=as_of),
         "audit": lambda m, t: m.audit(t["leads"], t["touches"], policy, as_of=as_of),
+        "pipeline": lambda m, t: m.pipeline(t["leads"], t["touches"], policy, at=as_of,
+                                            by="dealer_id"),
+        "grade_migration": lambda m, t: m.grade_migration(
+            t["leads"], t["touches"], policy, start=as_of - pd.Timedelta(days=90), end=as_of),
+        "monthly": lambda m, t: m.monthly(t["leads"], t["touches"], policy,
+                                          months=pd.period_range("2024-01", "2024-12", freq="M")),
+        "funnel": lambda m, t: m.funnel(t["leads"], t["touches"], policy, as_of=as_of,
+                                        by="dealer_id"),
+        "touches_per_won_lead": lambda m, t: m.touches_per_won_lead(
+            t["leads"], t["touches"], as_of=as_of, by="dealer_id"),
     }
 
 
@@ -122,6 +132,14 @@ def state_args(report, policy, as_of, t):
                                           "as_of": as_of}),
         "profile": ((t["leads"],), {"by": ["age_band", "gender"], "as_of": as_of}),
         "audit": ((t["leads"], t["touches"], policy), {"as_of": as_of}),
+        "pipeline": ((t["leads"], t["touches"], policy), {"at": as_of, "by": "dealer_id"}),
+        "grade_migration": ((t["leads"], t["touches"], policy),
+                            {"start": as_of - pd.Timedelta(days=90), "end": as_of}),
+        "monthly": ((t["leads"], t["touches"], policy),
+                    {"months": pd.period_range("2024-01", "2024-12", freq="M")}),
+        "funnel": ((t["leads"], t["touches"], policy), {"as_of": as_of, "by": "dealer_id"}),
+        "touches_per_won_lead": ((t["leads"], t["touches"]),
+                                 {"as_of": as_of, "by": "dealer_id"}),
     }[report]
 
 
@@ -133,7 +151,9 @@ def main() -> None:
     parser.add_argument("--no-persist", dest="persist", action="store_false",
                         help="generate the data in every report's run instead of once")
     parser.add_argument("--reports", default="kpis,showroom,activity,effectiveness,"
-                                              "lost_analysis,profile,audit")
+                                              "lost_analysis,profile,audit,pipeline,"
+                                              "grade_migration,monthly,funnel,"
+                                              "touches_per_won_lead")
     args = parser.parse_args()
     per_part = args.leads // args.partitions
     policy = leadkit.Policy.preset("abcd")

@@ -30,11 +30,13 @@ from ._classify import classify as _classify_frame
 from ._policy import Policy, check_policy
 from ._scope import Scope, check_scope
 from .reports import (ActivityState, AuditState, EffectivenessState, KpiState,
-                      LostAnalysisState, ProfileState, ShowroomState, _kpis)
+                      LostAnalysisState, PipelineState, ProfileState, ShowroomState, _kpis)
+from .reports import _pipeline
 from .reports import scorecard as _scorecard_frame
 
-__all__ = ["activity", "audit", "classify", "effectiveness", "kpis", "lost_analysis",
-           "partial_states", "profile", "report_states", "schedule", "scorecard", "showroom"]
+__all__ = ["activity", "audit", "classify", "effectiveness", "funnel", "grade_migration",
+           "kpis", "lost_analysis", "monthly", "partial_states", "pipeline", "profile",
+           "report_states", "schedule", "scorecard", "showroom", "touches_per_won_lead"]
 
 _PART = "_leadkit_part"
 
@@ -55,7 +57,9 @@ class _Report:
     partition: its touches beside it, and a lead id given twice in one partition, where the
     state's ``add`` refuses it as the pandas function does); `as_of` the default as_of's
     rule: "raise" when the inputs hold no timestamp (as the pandas function does), or "open"
-    (no limit); `keys` the tables whose dtypes the result's text keys come back in."""
+    (no limit); `keys` the tables whose dtypes the result's text keys come back in; `build`
+    the state's class method that builds it from a first batch (for a state without an empty
+    constructor: ``PipelineState.funnel(...)``), None to construct it empty and ``add``."""
 
     state: type
     tables: tuple[str, ...]
@@ -63,6 +67,14 @@ class _Report:
     by_lead: bool
     as_of: str = "open"
     keys: tuple[str, ...] = ()
+    build: str | None = None
+
+
+def _pipeline_report(name: str, as_of: str = "open") -> _Report:
+    """A report of the pipeline family: leads with their touches, built by the
+    ``PipelineState`` class method of its name."""
+    return _Report(PipelineState, ("leads", "touches"), ("leads", "touches"), True,
+                   as_of=as_of, keys=("leads", "touches"), build=name)
 
 
 _REPORTS: dict[str, _Report] = {
@@ -76,6 +88,11 @@ _REPORTS: dict[str, _Report] = {
     "profile": _Report(ProfileState, ("leads",), ("leads",), True),
     "audit": _Report(AuditState, ("leads", "touches"), ("leads", "touches"), True,
                      as_of="raise", keys=("leads", "touches")),
+    "pipeline": _pipeline_report("pipeline"),
+    "grade_migration": _pipeline_report("grade_migration"),
+    "monthly": _pipeline_report("monthly"),
+    "funnel": _pipeline_report("funnel", as_of="raise"),
+    "touches_per_won_lead": _pipeline_report("touches_per_won_lead", as_of="raise"),
 }
 
 
@@ -84,7 +101,7 @@ class _Job:
     """One call of a report: what every partition runs (pickled to the workers)."""
 
     report: str
-    options: dict  # the state's constructor arguments
+    options: dict  # the state's constructor arguments (its builder's report parameters)
     params: dict  # the keyword arguments of add() beside the tables (as_of resolved)
     names: tuple[str, ...]  # the tables given, in the report's order
 
@@ -208,12 +225,22 @@ def _add(job: _Job, state: Any, tables: dict[str, pd.DataFrame]) -> Any:
     return state.add(*args, **keywords, **job.params)
 
 
+def _state_of(job: _Job, tables: dict[str, pd.DataFrame]) -> Any:
+    """The state of `tables` under the job's parameters: constructed empty and added to, or
+    built from them by the report's builder."""
+    report = _REPORTS[job.report]
+    if report.build is None:
+        return _add(job, report.state(**job.options), tables)
+    args = [tables[n] for n in report.positional]
+    keywords = {n: tables[n] for n in job.names if n not in report.positional}
+    return getattr(report.state, report.build)(*args, **keywords, **job.options, **job.params)
+
+
 def _partial(job: _Job, *parts: pd.DataFrame) -> bytes | None:
     """A partition's state as bytes; None when the partition holds no row of any table."""
     if all(len(p) == 0 for p in parts):
         return None
-    state = _REPORTS[job.report].state(**job.options)
-    return _add(job, state, dict(zip(job.names, parts))).to_bytes()
+    return _state_of(job, dict(zip(job.names, parts))).to_bytes()
 
 
 def _merge(report: str, *states: bytes | None) -> bytes | None:
@@ -266,11 +293,14 @@ def _merged(plan: _Plan, split_every: int) -> Any:
         states = [dask.delayed(_merge)(plan.job.report, *states[i:i + split_every])
                   for i in range(0, len(states), split_every)]
     (merged,) = dask.compute(states[0])
-    kind = _REPORTS[plan.job.report].state
     if merged is None:  # no rows at all: the state of the empty tables, as pandas gives it
-        state = kind(**plan.job.options)
-        return _add(plan.job, state, {n: f._meta for n, f in zip(plan.job.names, plan.frames)})
-    return kind.from_bytes(merged)
+        return _empty_state(plan)
+    return _REPORTS[plan.job.report].state.from_bytes(merged)
+
+
+def _empty_state(plan: _Plan) -> Any:
+    """The state of the tables without their rows (their meta frames)."""
+    return _state_of(plan.job, {n: f._meta for n, f in zip(plan.job.names, plan.frames)})
 
 
 def _table(plan: _Plan, split_every: int, **finalize: Any) -> pd.DataFrame:
@@ -452,10 +482,141 @@ def audit(leads: dd.DataFrame, touches: dd.DataFrame, policy: Policy, *, as_of=N
                                                          plan.job.params.get("dealers")])
 
 
+def _pipeline_by(by, dealers) -> list[str]:
+    names = _frames.by_names(by, [*_frames.GROUP_FIELDS, "region_id"])
+    if "region_id" in names and dealers is None:
+        raise ValueError("by: region_id needs the dealers table (dealers=)")
+    return names
+
+
+def _plan_pipeline_family(report: str, leads, touches, policy, options: dict, *, tz, scope,
+                          dealers) -> _Plan:
+    """A pipeline report's plan; its arguments checked once, on the client, by building the
+    state of the tables without their rows."""
+    params = {"tz": tz, "scope": scope, "dealers": dealers}
+    if policy is not None:
+        params["policy"] = policy
+    plan = _plan(report, {"leads": leads, "touches": touches}, options, params)
+    _empty_state(plan)
+    return plan
+
+
+def _pipeline_instants(policy: Policy | None, names: list[str]) -> set[str]:
+    """The lead columns the pipeline reports read as instants (their default as_of's)."""
+    read = set(_pipeline.LEAD_INSTANTS)
+    if policy is not None:
+        read |= _lead_instants(policy)
+    return read - set(names)
+
+
+def _plan_pipeline(leads, touches, policy, *, at, by=None, tz=None, scope=None,
+                   dealers=None) -> _Plan:
+    check_policy(policy)
+    dealers = _pandas(dealers)
+    names = _pipeline_by(by, dealers)
+    scope, dealers = _checked_scope(scope, leads, dealers)
+    return _plan_pipeline_family("pipeline", leads, touches, policy, {"at": at, "by": names},
+                                 tz=tz, scope=scope, dealers=dealers)
+
+
+def pipeline(leads: dd.DataFrame, touches: dd.DataFrame, policy: Policy, *, at, by=None,
+             tz: str | None = None, scope: Scope | None = None, dealers=None,
+             split_every: int = 8) -> pd.DataFrame:
+    """``leadkit.pipeline`` on Dask DataFrames; the same table."""
+    plan = _plan_pipeline(leads, touches, policy, at=at, by=by, tz=tz, scope=scope,
+                          dealers=dealers)
+    return _table(plan, split_every)
+
+
+def _plan_grade_migration(leads, touches, policy, *, start, end, tz=None, scope=None,
+                          dealers=None) -> _Plan:
+    check_policy(policy)
+    dealers = _pandas(dealers)
+    scope, dealers = _checked_scope(scope, leads, dealers)
+    return _plan_pipeline_family("grade_migration", leads, touches, policy,
+                                 {"start": start, "end": end}, tz=tz, scope=scope,
+                                 dealers=dealers)
+
+
+def grade_migration(leads: dd.DataFrame, touches: dd.DataFrame, policy: Policy, *, start, end,
+                    tz: str | None = None, scope: Scope | None = None, dealers=None,
+                    long: bool = False, split_every: int = 8) -> pd.DataFrame:
+    """``leadkit.grade_migration`` on Dask DataFrames; the same table (``long=True``: the
+    same counts as rows)."""
+    plan = _plan_grade_migration(leads, touches, policy, start=start, end=end, tz=tz,
+                                 scope=scope, dealers=dealers)
+    return _table(plan, split_every, long=long)
+
+
+def _plan_monthly(leads, touches, policy, *, months, tz=None, scope=None,
+                  dealers=None) -> _Plan:
+    check_policy(policy)
+    dealers = _pandas(dealers)
+    scope, dealers = _checked_scope(scope, leads, dealers)
+    return _plan_pipeline_family("monthly", leads, touches, policy,
+                                 {"months": months}, tz=tz, scope=scope, dealers=dealers)
+
+
+def monthly(leads: dd.DataFrame, touches: dd.DataFrame, policy: Policy, *, months,
+            tz: str | None = None, scope: Scope | None = None, dealers=None,
+            split_every: int = 8) -> pd.DataFrame:
+    """``leadkit.monthly`` on Dask DataFrames; the same table."""
+    plan = _plan_monthly(leads, touches, policy, months=months, tz=tz, scope=scope,
+                         dealers=dealers)
+    return _table(plan, split_every)
+
+
+def _plan_funnel(leads, touches, policy, *, as_of=None, by=None, tz=None, scope=None,
+                 dealers=None) -> _Plan:
+    check_policy(policy)
+    dealers = _pandas(dealers)
+    names = _pipeline_by(by, dealers)
+    scope, dealers = _checked_scope(scope, leads, dealers)
+    stamp = _resolve_as_of([(leads, _pipeline_instants(policy, names)), (touches, {"at"})],
+                           as_of, tz, "funnel")
+    return _plan_pipeline_family("funnel", leads, touches, policy,
+                                 {"as_of": stamp, "by": names}, tz=tz, scope=scope,
+                                 dealers=dealers)
+
+
+def funnel(leads: dd.DataFrame, touches: dd.DataFrame, policy: Policy, *, as_of=None, by=None,
+           tz: str | None = None, scope: Scope | None = None, dealers=None,
+           split_every: int = 8) -> pd.DataFrame:
+    """``leadkit.funnel`` on Dask DataFrames; the same table (the default as_of found once,
+    over all partitions)."""
+    plan = _plan_funnel(leads, touches, policy, as_of=as_of, by=by, tz=tz, scope=scope,
+                        dealers=dealers)
+    return _table(plan, split_every)
+
+
+def _plan_touches_per_won_lead(leads, touches, *, as_of=None, by=None, tz=None, scope=None,
+                               dealers=None) -> _Plan:
+    dealers = _pandas(dealers)
+    names = _pipeline_by(by, dealers)
+    scope, dealers = _checked_scope(scope, leads, dealers)
+    stamp = _resolve_as_of([(leads, _pipeline_instants(None, names)), (touches, {"at"})],
+                           as_of, tz, "touches_per_won_lead")
+    return _plan_pipeline_family("touches_per_won_lead", leads, touches, None,
+                                 {"as_of": stamp, "by": names}, tz=tz, scope=scope,
+                                 dealers=dealers)
+
+
+def touches_per_won_lead(leads: dd.DataFrame, touches: dd.DataFrame, *, as_of=None, by=None,
+                         tz: str | None = None, scope: Scope | None = None, dealers=None,
+                         split_every: int = 8) -> pd.DataFrame:
+    """``leadkit.touches_per_won_lead`` on Dask DataFrames; the same table (the default as_of
+    found once, over all partitions)."""
+    plan = _plan_touches_per_won_lead(leads, touches, as_of=as_of, by=by, tz=tz, scope=scope,
+                                      dealers=dealers)
+    return _table(plan, split_every)
+
+
 _PLANS: dict[str, Callable[..., _Plan]] = {
     "kpis": _plan_kpis, "showroom": _plan_showroom, "activity": _plan_activity,
     "effectiveness": _plan_effectiveness, "lost_analysis": _plan_lost_analysis,
-    "profile": _plan_profile, "audit": _plan_audit,
+    "profile": _plan_profile, "audit": _plan_audit, "pipeline": _plan_pipeline,
+    "grade_migration": _plan_grade_migration, "monthly": _plan_monthly,
+    "funnel": _plan_funnel, "touches_per_won_lead": _plan_touches_per_won_lead,
 }
 
 
@@ -463,7 +624,8 @@ def report_states(report: str, *args: Any, **kwargs: Any) -> list:
     """One delayed serialized state (bytes, or None for a partition without rows) per
     partition of ``leadkit.dask.<report>(*args, **kwargs)``: what that call merges, and what a
     benchmark measures the size of. `report` is one of ``kpis``, ``showroom``, ``activity``,
-    ``effectiveness``, ``lost_analysis``, ``profile`` and ``audit``."""
+    ``effectiveness``, ``lost_analysis``, ``profile``, ``audit``, ``pipeline``,
+    ``grade_migration``, ``monthly``, ``funnel`` and ``touches_per_won_lead``."""
     if report not in _PLANS:
         raise ValueError(f"report: expected one of {', '.join(sorted(_PLANS))}, got "
                          f"{report!r}{_frames.suggest(str(report), _PLANS)}")

@@ -230,6 +230,10 @@ def read_by_dask(table, first_table=False):
 
 W = {"first_contact_timeliness_rate": 0.6, "conversion_rate": 0.4}
 ZONE, AS_OF = surface.ZONE, surface.AS_OF
+#: The pipeline reports' instants and months, inside the generated leads' dates.
+START, MID = pd.Timestamp("2025-06-01", tz=ZONE), pd.Timestamp("2025-10-15 12:00", tz=ZONE)
+MONTHS = pd.period_range("2025-03", "2025-12", freq="M")
+PIPELINE = ("pipeline", "grade_migration", "monthly", "funnel", "touches_per_won_lead")
 
 #: Each report called through a module (leadkit or leadkit.dask) on tables made by `f`.
 REPORTS = {
@@ -255,6 +259,22 @@ REPORTS = {
                                             as_of=AS_OF),
     "audit": lambda m, t, p, f: m.audit(f(t.leads, True), f(t.touches), p, dealers=t.dealers,
                                         as_of=AS_OF),
+    "pipeline": lambda m, t, p, f: m.pipeline(
+        f(t.leads, True), f(t.touches), p, at=MID, by=["region_id", "channel"],
+        dealers=t.dealers),
+    "grade_migration": lambda m, t, p, f: m.grade_migration(
+        f(t.leads, True), f(t.touches), p, start=START, end=MID),
+    "grade_migration-long": lambda m, t, p, f: m.grade_migration(
+        f(t.leads, True), f(t.touches), p, start=START, end=AS_OF, long=True),
+    "monthly": lambda m, t, p, f: m.monthly(f(t.leads, True), f(t.touches), p, months=MONTHS),
+    "funnel": lambda m, t, p, f: m.funnel(f(t.leads, True), f(t.touches), p, as_of=MID,
+                                          by="dealer_id"),
+    "funnel-default-as-of": lambda m, t, p, f: m.funnel(f(t.leads, True), f(t.touches), p,
+                                                        by=["channel", "model"]),
+    "touches_per_won_lead": lambda m, t, p, f: m.touches_per_won_lead(
+        f(t.leads, True), f(t.touches), by="consultant_id"),
+    "touches_per_won_lead-as-of": lambda m, t, p, f: m.touches_per_won_lead(
+        f(t.leads, True), f(t.touches), as_of=MID, by=["dealer_id", "channel"]),
 }
 
 
@@ -285,7 +305,7 @@ def test_a_tree_of_merges_several_levels_deep(sync):
     two_at_a_time = types.SimpleNamespace(**{
         name: functools.partial(getattr(ld, name), split_every=2) for name in (
             "kpis", "showroom", "activity", "effectiveness", "lost_analysis", "profile",
-            "audit")})
+            "audit", *PIPELINE)})
     for report, call in REPORTS.items():
         got = call(two_at_a_time, t, policy, seven)
         pd.testing.assert_frame_equal(got, call(leadkit, t, policy, read_by_dask), obj=report)
@@ -394,6 +414,16 @@ STATE_CALLS = {
     "profile": (leadkit.ProfileState, lambda t, p, f: (f(t.leads),), {"by": "gender"}),
     "audit": (leadkit.AuditState, lambda t, p, f: (f(t.leads), f(t.touches), p),
               {"as_of": AS_OF}),
+    "pipeline": (leadkit.PipelineState, lambda t, p, f: (f(t.leads), f(t.touches), p),
+                 {"at": MID, "by": "channel"}),
+    "grade_migration": (leadkit.PipelineState, lambda t, p, f: (f(t.leads), f(t.touches), p),
+                        {"start": START, "end": MID}),
+    "monthly": (leadkit.PipelineState, lambda t, p, f: (f(t.leads), f(t.touches), p),
+                {"months": MONTHS}),
+    "funnel": (leadkit.PipelineState, lambda t, p, f: (f(t.leads), f(t.touches), p),
+               {"by": "dealer_id"}),
+    "touches_per_won_lead": (leadkit.PipelineState, lambda t, p, f: (f(t.leads), f(t.touches)),
+                             {"as_of": AS_OF}),
 }
 
 
@@ -433,10 +463,30 @@ def test_no_rows_at_all(sync):
     pd.testing.assert_frame_equal(
         ld.effectiveness(none, dd.from_pandas(t.touches.iloc[:0], npartitions=2), as_of=AS_OF),
         leadkit.effectiveness(empty, t.touches.iloc[:0], as_of=AS_OF))
+    # The pipeline family: every grade, month and stage with zeros, as one process gives them.
+    no_touches = dd.from_pandas(t.touches, npartitions=2)
+    no_touches = no_touches[no_touches["lead_id"] == "nobody"]
+    for report in ("pipeline", "grade_migration", "grade_migration-long", "monthly", "funnel",
+                   "touches_per_won_lead-as-of"):
+        got = REPORTS[report](ld, t, policy, lambda table, first=False: (
+            none if table is t.leads else no_touches))
+        want = REPORTS[report](leadkit, t, policy,
+                               lambda table, first=False: read_by_dask(table).iloc[:0])
+        pd.testing.assert_frame_equal(got, want, obj=report)
+    # By hand: no lead is open, moves, rolls over or is won.
+    assert ld.pipeline(none, no_touches, policy, at=MID)["open_leads"].tolist() == \
+        [0] * len(policy.grades)
+    assert ld.monthly(none, no_touches, policy, months=["2025-05"]).iloc[0][
+        ["carried_over", "new", "won", "lost", "open_at_end"]].tolist() == [0] * 5
+    # No timestamp to take the default as_of from: the error of one process.
+    for call in (lambda: ld.funnel(none, no_touches, policy),
+                 lambda: ld.touches_per_won_lead(none, no_touches)):
+        with pytest.raises(ValueError, match="as_of: the inputs hold no timestamp"):
+            call()
 
 
 @pytest.mark.parametrize("report", ["showroom", "activity", "effectiveness", "lost_analysis",
-                                    "profile", "audit"])
+                                    "profile", "audit", *PIPELINE])
 def test_scopes_of_every_report(sync, report):
     policy = Policy.preset("abcd")
     t = surface.generate(policy, leads=120, seed=7)
@@ -452,6 +502,16 @@ def test_scopes_of_every_report(sync, report):
         "profile": lambda m, f, s, d: m.profile(f(t.leads), by="channel", scope=s, dealers=d),
         "audit": lambda m, f, s, d: m.audit(f(t.leads), f(t.touches), policy, scope=s,
                                             dealers=d),
+        "pipeline": lambda m, f, s, d: m.pipeline(f(t.leads), f(t.touches), policy, at=MID,
+                                                  by="consultant_id", scope=s, dealers=d),
+        "grade_migration": lambda m, f, s, d: m.grade_migration(
+            f(t.leads), f(t.touches), policy, start=START, end=MID, scope=s, dealers=d),
+        "monthly": lambda m, f, s, d: m.monthly(f(t.leads), f(t.touches), policy,
+                                                months=MONTHS, scope=s, dealers=d),
+        "funnel": lambda m, f, s, d: m.funnel(f(t.leads), f(t.touches), policy, by="channel",
+                                              scope=s, dealers=d),
+        "touches_per_won_lead": lambda m, f, s, d: m.touches_per_won_lead(
+            f(t.leads), f(t.touches), scope=s, dealers=d),
     }
     call = calls[report]
     region = t.dealers["region_id"].iloc[0]
@@ -472,6 +532,40 @@ def test_arguments_are_checked():
     with pytest.raises(ValueError, match="view: expected one of method_mix, interval"):
         ld.effectiveness(dd.from_pandas(leads, npartitions=2),
                          dd.from_pandas(touches, npartitions=2), view="mix")
+
+
+def test_pipeline_arguments_are_checked_on_the_client():
+    """The pipeline reports' arguments are refused before anything is computed, with the
+    messages of one process."""
+    leads, touches, _ = random_inputs(7, n=20)
+    lead_frame = dd.from_pandas(leads, npartitions=2)
+    touch_frame = dd.from_pandas(touches, npartitions=2)
+    with dask.config.set(scheduler=_refuse_to_compute):
+        _check_pipeline_arguments(lead_frame, touch_frame)
+
+
+def _refuse_to_compute(*args, **kwargs):
+    raise AssertionError("computed before the arguments were checked")
+
+
+def _check_pipeline_arguments(lead_frame, touch_frame):
+    with pytest.raises(ValueError, match=r"months\[1\]: expected 'YYYY-MM', got '2024-13'"):
+        ld.monthly(lead_frame, touch_frame, OABC, months=["2024-05", "2024-13"])
+    with pytest.raises(ValueError, match="start: .* is not before end"):
+        ld.grade_migration(lead_frame, touch_frame, OABC, start=RANDOM_AS_OF, end=RANDOM_AS_OF)
+    with pytest.raises(ValueError, match="at: expected a time, got None"):
+        ld.pipeline(lead_frame, touch_frame, OABC, at=None)
+    with pytest.raises(TypeError, match="at"):
+        ld.pipeline(lead_frame, touch_frame, OABC)
+    for call in (ld.pipeline, ld.funnel):
+        kwargs = {"at": RANDOM_AS_OF} if call is ld.pipeline else {"as_of": RANDOM_AS_OF}
+        # A dealer scope without the dealers table still has no region to group by.
+        with pytest.raises(ValueError, match="by: region_id needs the dealers table"):
+            call(lead_frame, touch_frame, OABC, by="region_id", scope=Scope.dealer("D1"),
+                 **kwargs)
+    with pytest.raises(ValueError, match="by: region_id needs the dealers table"):
+        ld.touches_per_won_lead(lead_frame, touch_frame, by="region_id",
+                                scope=Scope.dealer("D1"), as_of=RANDOM_AS_OF)
 
 
 # --- on a cluster ----------------------------------------------------------------------------
@@ -511,7 +605,7 @@ def test_every_report_on_a_local_cluster_without_a_warning(capfd):
 
 
 @pytest.mark.parametrize("report", ["lost_analysis", "profile", "effectiveness", "audit",
-                                    "kpis"])
+                                    "kpis", *PIPELINE])
 def test_a_lead_given_twice_in_two_partitions_is_refused(sync, report):
     """As in one process: partitions alone would each see the lead once and count it twice."""
     policy = Policy.preset("abcd")
@@ -526,6 +620,12 @@ def test_a_lead_given_twice_in_two_partitions_is_refused(sync, report):
         "effectiveness": lambda: ld.effectiveness(leads, touches, as_of=AS_OF),
         "audit": lambda: ld.audit(leads, touches, policy, as_of=AS_OF),
         "kpis": lambda: ld.kpis(leads, touches, policy, as_of=AS_OF),
+        "pipeline": lambda: ld.pipeline(leads, touches, policy, at=AS_OF),
+        "grade_migration": lambda: ld.grade_migration(leads, touches, policy, start=START,
+                                                      end=AS_OF),
+        "monthly": lambda: ld.monthly(leads, touches, policy, months=MONTHS),
+        "funnel": lambda: ld.funnel(leads, touches, policy),
+        "touches_per_won_lead": lambda: ld.touches_per_won_lead(leads, touches),
     }
     # Messages as the pandas functions word them, naming the table, the column and the id.
     with pytest.raises(ValueError, match=rf"leads.*lead_id.*{twice['lead_id'].iloc[0]}.* is "

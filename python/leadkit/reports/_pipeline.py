@@ -42,6 +42,9 @@ _LEAD_TYPES = {"lead_id": "string", "created_at": "instant", "entered_at": "inst
                "lost_at": "instant", "status": "string", "lost_review": "string",
                "dealer_id": "string"}
 _TOUCH_TYPES = {"lead_id": "string", "at": "instant", "method": "string"}
+#: The lead columns read as instants besides the policy's (the default as_of is the latest of
+#: them and of the touches' ``at``; leadkit.dask resolves it the same way over partitions).
+LEAD_INSTANTS = frozenset(n for n, kind in _LEAD_TYPES.items() if kind == "instant")
 
 # The columns of each report after its group columns, and the additive ones (a state's
 # ``counts``).
