@@ -632,15 +632,9 @@ absl::Status ActivityState::Add(const Columns& touches, const Columns* leads,
 }
 
 absl::Status ActivityState::Merge(const ActivityState& other) {
-  const bool zoned = activity_internal::UsesPeriod(options_.by);
-  if (other.options_.by != options_.by ||
-      (zoned && other.options_.time_zone != options_.time_zone)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "activity states grouped differently cannot be merged (by ",
-        absl::StrJoin(options_.by, ", "), " in ", options_.time_zone,
-        "; by ", absl::StrJoin(other.options_.by, ", "), " in ",
-        other.options_.time_zone, ")"));
-  }
+  LEADKIT_RETURN_IF_ERROR(report_internal::SameGrouping(
+      "activity", options_.by, options_.time_zone, other.options_.by,
+      other.options_.time_zone, activity_internal::UsesPeriod(options_.by)));
   has_new_leads_ |= other.has_new_leads_;
   other_methods_.insert(other.other_methods_.begin(),
                         other.other_methods_.end());

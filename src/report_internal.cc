@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "date/date.h"
 #include "date/iso_week.h"
 #include "date/tz.h"
@@ -122,6 +123,18 @@ std::string PeriodText(Period period, int64_t number) {
 
 absl::StatusOr<const date::time_zone*> Zone(absl::string_view name) {
   return FindZone(name);
+}
+
+absl::Status SameGrouping(absl::string_view what,
+                          const std::vector<std::string>& by,
+                          absl::string_view zone,
+                          const std::vector<std::string>& other_by,
+                          absl::string_view other_zone, bool zoned) {
+  if (other_by == by && (!zoned || other_zone == zone)) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      what, " states grouped differently cannot be merged (by ",
+      absl::StrJoin(by, ", "), " in ", zone, "; by ",
+      absl::StrJoin(other_by, ", "), " in ", other_zone, ")"));
 }
 
 std::string Quoted(absl::string_view value) {

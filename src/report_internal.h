@@ -23,6 +23,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "leadkit/columns.h"
@@ -208,6 +209,15 @@ std::string RowLabel(const Column* ids, absl::string_view id_name,
 
 // A value quoted as in messages: 'L3'.
 std::string Quoted(absl::string_view value);
+
+// OK when two states of report `what` group alike: the same `by` and, when
+// `zoned` (a local period is among them), the same zone; FailedPrecondition
+// naming both groupings otherwise.
+absl::Status SameGrouping(absl::string_view what,
+                          const std::vector<std::string>& by,
+                          absl::string_view zone,
+                          const std::vector<std::string>& other_by,
+                          absl::string_view other_zone, bool zoned);
 
 // A string column of `table` that a report reads, checked: absent (nullptr),
 // or codes or strings. InvalidArgument naming the table and column otherwise.

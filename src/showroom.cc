@@ -345,15 +345,9 @@ absl::Status ShowroomState::Add(const Columns& visits, const Columns* leads,
 }
 
 absl::Status ShowroomState::Merge(const ShowroomState& other) {
-  const bool zoned = showroom_internal::UsesPeriod(options_.by);
-  if (other.options_.by != options_.by ||
-      (zoned && other.options_.time_zone != options_.time_zone)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "showroom states grouped differently cannot be merged (by ",
-        absl::StrJoin(options_.by, ", "), " in ", options_.time_zone,
-        "; by ", absl::StrJoin(other.options_.by, ", "), " in ",
-        other.options_.time_zone, ")"));
-  }
+  LEADKIT_RETURN_IF_ERROR(report_internal::SameGrouping(
+      "showroom", options_.by, options_.time_zone, other.options_.by,
+      other.options_.time_zone, showroom_internal::UsesPeriod(options_.by)));
   has_won_ |= other.has_won_;
   for (const auto& [key, counts] : other.groups_) At(key).Merge(counts);
   return absl::OkStatus();
