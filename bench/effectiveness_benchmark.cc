@@ -31,8 +31,10 @@ struct Batch {
   std::vector<std::string> channels = {"website", "showroom", "phone",
                                        "social"},
                            methods = {"phone", "wechat", "visit", "sms"},
+                           contents = {"needs", "offer", "buying_guide",
+                                       "nev_models", "greeting"},
                            statuses = {"open", "won", "lost", "invalid"};
-  std::vector<int32_t> channel, method, status;
+  std::vector<int32_t> channel, method, content, status;
   std::vector<int64_t> created, won_at, at;
   std::vector<uint8_t> won_known;
   std::vector<double> days;
@@ -60,6 +62,9 @@ struct Batch {
       at.push_back(created[static_cast<size_t>(lead)] +
                    static_cast<int64_t>(rng() % (60 * 86400)));
       method.push_back(static_cast<int32_t>(rng() % methods.size()));
+      // A sixth of the touches without content.
+      const auto c = static_cast<int32_t>(rng() % (contents.size() + 1));
+      content.push_back(c == static_cast<int32_t>(contents.size()) ? -1 : c);
     }
     leads = Columns(n);
     Check(
@@ -74,6 +79,7 @@ struct Batch {
                       Column::Strings(touch_offsets, touch_chars.data())));
     Check(touches.Add("at", Column::Instants(at)));
     Check(touches.Add("method", Column::Codes(method, methods)));
+    Check(touches.Add("content", Column::Codes(content, contents)));
   }
   static void Check(const absl::Status& s) {
     if (!s.ok()) std::abort();
@@ -107,6 +113,9 @@ void BM_EffectivenessAdd_MethodMix(benchmark::State& state) {
 void BM_EffectivenessAdd_Interval(benchmark::State& state) {
   Effectiveness(state, EffectivenessView::kInterval);
 }
+void BM_EffectivenessAdd_Action(benchmark::State& state) {
+  Effectiveness(state, EffectivenessView::kAction);
+}
 
 // The yardstick: the KPIs of the same batch, not grouped.
 void BM_KpiAdd_Totals(benchmark::State& state) {
@@ -131,6 +140,11 @@ BENCHMARK(BM_EffectivenessAdd_MethodMix)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK(BM_EffectivenessAdd_Interval)
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_EffectivenessAdd_Action)
     ->Arg(1)
     ->Arg(2)
     ->Unit(benchmark::kMillisecond)

@@ -12,21 +12,27 @@ namespace {
 EffectivenessView ViewOf(const std::string& name) {
   if (name == "method_mix") return EffectivenessView::kMethodMix;
   if (name == "interval") return EffectivenessView::kInterval;
-  throw py::value_error("view: expected method_mix or interval, got \"" +
+  if (name == "action") return EffectivenessView::kAction;
+  throw py::value_error("view: expected method_mix, interval or action, got \"" +
                         name + "\"");
 }
 
-// The report's rows as columns: "group" (str), the counts (int64) and the
-// rates (float64).
+// The report's rows as columns: "group" (str), "content" (str or None; the
+// action view's), the counts (int64) and the rates (float64).
 py::dict FinalizeToDict(const EffectivenessState& state) {
   const std::vector<EffectivenessRow> rows = state.Finalize();
   const auto n = static_cast<py::ssize_t>(rows.size());
-  py::list group;
+  py::list group, content;
   py::array_t<int64_t> leads(n), won(n), touches(n);
   py::array_t<double> conversion(n), per_lead(n);
   for (py::ssize_t i = 0; i < n; ++i) {
     const EffectivenessRow& row = rows[static_cast<size_t>(i)];
     group.append(py::str(row.group));
+    if (row.content.has_value()) {
+      content.append(py::str(*row.content));
+    } else {
+      content.append(py::none());
+    }
     leads.mutable_at(i) = row.leads;
     won.mutable_at(i) = row.won;
     touches.mutable_at(i) = row.touches;
@@ -35,6 +41,7 @@ py::dict FinalizeToDict(const EffectivenessState& state) {
   }
   py::dict out;
   out["group"] = group;
+  out["content"] = content;
   out["leads"] = leads;
   out["won"] = won;
   out["conversion_rate"] = conversion;

@@ -29,6 +29,9 @@ using batch_internal::LeadBatch;
 constexpr absl::string_view kMagic = "LKEFF1";
 constexpr absl::string_view kWhat = "effectiveness state bytes";
 constexpr absl::string_view kUntouched = "none";  // the mix of no touch
+// Between an action's method and content in its group name ("phone\x1foffer");
+// an action without content is its method alone.
+constexpr char kActionSeparator = '\x1f';
 constexpr double kSecondsPerDay = 86400.0;
 // Interval groups before the buckets.
 constexpr int kNoTouch = 0;
@@ -56,17 +59,22 @@ std::string Shortest(double b) {
   return std::string(text, end.ptr);
 }
 
-// A method name that would spell a mix: "none", or one with "+".
+// A method name that would spell a mix: "none", or one with "+" (or the
+// control character that separates an action's method from its content).
 bool Reserved(absl::string_view method) {
-  return method == kUntouched || absl::StrContains(method, '+');
+  return method == kUntouched || absl::StrContains(method, '+') ||
+         absl::StrContains(method, kActionSeparator);
 }
 
 // Called by the reader once the leads' ids are known: a touch of a lead in
-// scope whose method is reserved is an error naming the touch row.
-batch_internal::WithIds CheckMethods() {
-  return [](const LeadBatch& batch,
-            std::span<const int32_t> touch_lead) -> absl::Status {
-    const Column* method = batch.reader.method();
+// scope whose method is reserved is an error naming the touch row. `methods`:
+// the touches' own method column when the batch reads another in its place
+// (the action view's), else nullptr.
+batch_internal::WithIds CheckMethods(const Column* methods) {
+  return [methods](const LeadBatch& batch,
+                   std::span<const int32_t> touch_lead) -> absl::Status {
+    const Column* method =
+        methods != nullptr ? methods : batch.reader.method();
     const std::span<const std::string> names = method->dictionary();
     std::vector<uint8_t> reserved(names.size(), 0);
     bool any = false;
@@ -119,6 +127,11 @@ class Mixes {
 
   bool narrow() const { return names_.size() <= 64; }
   int32_t Rank(int16_t code) const { return rank_[static_cast<size_t>(code)]; }
+  // The number of distinct names, and the name of rank `rank`.
+  size_t size() const { return names_.size(); }
+  const std::string& name(int32_t rank) const {
+    return names_[static_cast<size_t>(rank)];
+  }
 
   // The mix of the ranks set in `mask`.
   std::string Name(uint64_t mask) const {
@@ -147,9 +160,12 @@ class Mixes {
 };
 
 // One thread's groups: by interval group, by method mask, or (more than 64
-// methods) by mix name.
+// methods) by mix name; by action rank, and the untouched leads, in the action
+// view.
 struct Local {
   std::vector<EffectivenessCounts> intervals;
+  std::vector<EffectivenessCounts> actions;
+  EffectivenessCounts untouched;
   absl::flat_hash_map<uint64_t, EffectivenessCounts> masks;
   absl::flat_hash_map<std::string, EffectivenessCounts> named;
 };
@@ -172,6 +188,7 @@ void CountRows(const LeadBatch& batch, const EffectivenessOptions& options,
                Local& local) {
   const int64_t last_second = as_of.time_since_epoch().count();
   const bool by_mix = options.view == EffectivenessView::kMethodMix;
+  const bool by_action = options.view == EffectivenessView::kAction;
   std::vector<int32_t> ranks;
   LeadFacts facts;
   for (int64_t row = begin; row < end; ++row) {
@@ -192,6 +209,10 @@ void CountRows(const LeadBatch& batch, const EffectivenessOptions& options,
       const batch_internal::GroupedTouch& g = touches[k];
       if (g.at > last_second) break;
       ++count;
+      if (by_action) {
+        ranks.push_back(mixes.Rank(g.method));
+        continue;
+      }
       if (!by_mix) continue;
       const int32_t rank = mixes.Rank(g.method);
       if (mixes.narrow()) {
@@ -199,6 +220,26 @@ void CountRows(const LeadBatch& batch, const EffectivenessOptions& options,
       } else {
         ranks.push_back(rank);
       }
+    }
+    const bool won = StatusAt(facts, as_of) == LeadStatus::kWon;
+    if (by_action) {
+      if (count == 0) {
+        ++local.untouched.leads;
+        local.untouched.won += won;
+        continue;
+      }
+      // Once per action the lead received, with that action's touches.
+      std::sort(ranks.begin(), ranks.end());
+      for (size_t i = 0; i < ranks.size();) {
+        size_t j = i;
+        while (j < ranks.size() && ranks[j] == ranks[i]) ++j;
+        EffectivenessCounts& c = local.actions[static_cast<size_t>(ranks[i])];
+        ++c.leads;
+        c.won += won;
+        c.touches += static_cast<int64_t>(j - i);
+        i = j;
+      }
+      continue;
     }
     EffectivenessCounts* counts;
     if (!by_mix) {
@@ -215,16 +256,86 @@ void CountRows(const LeadBatch& batch, const EffectivenessOptions& options,
       counts = &local.named[mixes.Name(ranks)];
     }
     ++counts->leads;
-    counts->won += StatusAt(facts, as_of) == LeadStatus::kWon;
+    counts->won += won;
     counts->touches += count;
   }
+}
+
+// The touches with their `method` column replaced by one naming each touch's
+// action: "method\x1fcontent", or the method alone when the touch has no
+// content. Equal strings under different codes name one action. `codes` and
+// `names` hold the new column's data. InvalidArgument naming the row for a
+// content that holds the separator, and for a `content` column of another
+// type than strings.
+absl::StatusOr<Columns> ActionTouches(const Columns& touches,
+                                      std::vector<int32_t>& codes,
+                                      std::vector<std::string>& names) {
+  const Column* method = touches.Find("method");
+  const Column* content = touches.Find("content");
+  if (content != nullptr && content->type() != ColumnType::kCode) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "touches.content: expected strings (a content type such as "
+        "\"offer\"), but the column holds ",
+        content->validity_only() ? "only null flags"
+                                 : ColumnTypeName(content->type())));
+  }
+  if (method == nullptr || method->type() != ColumnType::kCode) {
+    return touches;  // the reader reports the method column
+  }
+  const int64_t n = touches.num_rows();
+  codes.assign(static_cast<size_t>(n), -1);
+  names.clear();
+  absl::flat_hash_map<std::pair<int32_t, int32_t>, int32_t> by_codes;
+  absl::flat_hash_map<std::string, int32_t> by_name;
+  const int32_t* methods = method->data<int32_t>();
+  const int32_t* contents =
+      content != nullptr ? content->data<int32_t>() : nullptr;
+  for (int64_t t = 0; t < n; ++t) {
+    if (method->IsNull(t)) continue;
+    const int32_t c =
+        content != nullptr && !content->IsNull(t) ? contents[t] : -1;
+    const auto [it, added] = by_codes.try_emplace({methods[t], c}, 0);
+    if (added) {
+      std::string name = method->StringAt(t);
+      if (c >= 0) {
+        const std::string& text = content->StringAt(t);
+        if (absl::StrContains(text, kActionSeparator)) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "touches row ", t,
+              ": content holds the control character \\x1f, which cannot "
+              "name a content type"));
+        }
+        absl::StrAppend(&name, std::string(1, kActionSeparator), text);
+      }
+      const auto [named, fresh] = by_name.try_emplace(
+          name, static_cast<int32_t>(names.size()));
+      if (fresh) names.push_back(std::move(name));
+      it->second = named->second;
+    }
+    codes[static_cast<size_t>(t)] = it->second;
+  }
+  Columns out(n);
+  for (const auto& [name, column] : touches.columns()) {
+    if (name != "method") LEADKIT_RETURN_IF_ERROR(out.Add(name, column));
+  }
+  LEADKIT_RETURN_IF_ERROR(
+      out.Add("method", Column::Codes(codes, names, method->validity())));
+  return out;
 }
 
 }  // namespace
 }  // namespace effectiveness_internal
 
 absl::string_view EffectivenessViewName(EffectivenessView view) {
-  return view == EffectivenessView::kMethodMix ? "method_mix" : "interval";
+  switch (view) {
+    case EffectivenessView::kMethodMix:
+      return "method_mix";
+    case EffectivenessView::kInterval:
+      return "interval";
+    case EffectivenessView::kAction:
+      return "action";
+  }
+  return "unknown";
 }
 
 absl::Status ValidateEffectivenessOptions(const EffectivenessOptions& options) {
@@ -256,7 +367,8 @@ absl::Status ValidateEffectivenessOptions(const EffectivenessOptions& options) {
     }
   }
   if (options.view != EffectivenessView::kMethodMix &&
-      options.view != EffectivenessView::kInterval) {
+      options.view != EffectivenessView::kInterval &&
+      options.view != EffectivenessView::kAction) {
     return absl::InvalidArgumentError("view: not an effectiveness view");
   }
   return absl::OkStatus();
@@ -291,11 +403,22 @@ absl::Status EffectivenessState::Add(const Columns& leads,
     return absl::InvalidArgumentError(absl::StrCat(
         "include holds ", include.size(), " flags for ", n, " leads"));
   }
+  // The action view reads each touch's action where the method stands.
+  std::vector<int32_t> action_codes;
+  std::vector<std::string> action_names;
+  std::optional<Columns> actions;
+  if (options_.view == EffectivenessView::kAction) {
+    LEADKIT_ASSIGN_OR_RETURN(
+        actions,
+        internal::ActionTouches(touches, action_codes, action_names));
+  }
   LEADKIT_ASSIGN_OR_RETURN(
       const batch_internal::LeadBatch batch,
-      batch_internal::ReadLeadBatch(leads, touches, as_of,
-                                      internal::RejectRow, include, threads,
-                                      internal::CheckMethods()));
+      batch_internal::ReadLeadBatch(
+          leads, actions.has_value() ? *actions : touches, as_of,
+          internal::RejectRow, include, threads,
+          internal::CheckMethods(actions.has_value() ? touches.Find("method")
+                                                     : nullptr)));
   const internal::Mixes mixes(batch.reader.method()->dictionary());
   const std::vector<std::string> labels =
       IntervalLabels(options_.interval_buckets);
@@ -303,7 +426,10 @@ absl::Status EffectivenessState::Add(const Columns& leads,
   // Rows split over threads, each into groups of its own; then added here (in
   // any order: counts add up).
   std::vector<internal::Local> locals(static_cast<size_t>(threads));
-  for (internal::Local& local : locals) local.intervals.resize(labels.size());
+  for (internal::Local& local : locals) {
+    local.intervals.resize(labels.size());
+    local.actions.resize(mixes.size());
+  }
   batch_internal::RunChunks(
       n, threads, [&](int k, int64_t begin, int64_t end) {
         internal::CountRows(batch, options_, mixes, as_of, begin, end,
@@ -320,6 +446,10 @@ absl::Status EffectivenessState::Add(const Columns& leads,
       put(mixes.Name(mask), counts);
     }
     for (const auto& [name, counts] : local.named) put(name, counts);
+    for (size_t r = 0; r < local.actions.size(); ++r) {
+      put(mixes.name(static_cast<int32_t>(r)), local.actions[r]);
+    }
+    put(std::string(internal::kUntouched), local.untouched);
   }
   return absl::OkStatus();
 }
@@ -375,7 +505,8 @@ absl::StatusOr<EffectivenessState> EffectivenessState::Deserialize(
   EffectivenessOptions options;
   LEADKIT_ASSIGN_OR_RETURN(const int64_t view, in.Int());
   if (view != static_cast<int64_t>(EffectivenessView::kMethodMix) &&
-      view != static_cast<int64_t>(EffectivenessView::kInterval)) {
+      view != static_cast<int64_t>(EffectivenessView::kInterval) &&
+      view != static_cast<int64_t>(EffectivenessView::kAction)) {
     return bad(absl::StrCat("unknown view ", view));
   }
   options.view = static_cast<EffectivenessView>(view);
@@ -422,6 +553,15 @@ std::vector<EffectivenessRow> EffectivenessState::Finalize() const {
   if (options_.view == EffectivenessView::kMethodMix) {
     for (const auto& [name, counts] : groups_) {
       rows.push_back(row(name, counts));
+    }
+    return rows;
+  }
+  if (options_.view == EffectivenessView::kAction) {
+    for (const auto& [name, counts] : groups_) {
+      const size_t cut = name.find(effectiveness_internal::kActionSeparator);
+      EffectivenessRow r = row(name.substr(0, cut), counts);
+      if (cut != std::string::npos) r.content = name.substr(cut + 1);
+      rows.push_back(std::move(r));
     }
     return rows;
   }

@@ -61,13 +61,19 @@ struct Touches {
   std::vector<uint8_t> at_valid;
   std::vector<std::string> methods;
   std::vector<int32_t> method_codes;
+  // The optional `content` column: written when a touch gives one.
+  std::vector<std::string> contents;
+  std::vector<int32_t> content_codes;
+  bool with_content = false;
 
   Touches& Add(const std::string& id, const std::string& local,
-               const std::string& method) {
+               const std::string& method, const std::string& content = "") {
     ids.push_back(Code(ids_dictionary, id));
     at.push_back(Shanghai(local));
     at_valid.push_back(1);
     method_codes.push_back(Code(methods, method));
+    content_codes.push_back(content.empty() ? -1 : Code(contents, content));
+    with_content |= !content.empty();
     return *this;
   }
 
@@ -86,6 +92,10 @@ struct Touches {
     EXPECT_THAT(c.Add("lead_id", Column::Codes(ids, ids_dictionary)), IsOk());
     EXPECT_THAT(c.Add("at", Column::Instants(at, at_valid.data())), IsOk());
     EXPECT_THAT(c.Add("method", Column::Codes(method_codes, methods)), IsOk());
+    if (with_content) {
+      EXPECT_THAT(c.Add("content", Column::Codes(content_codes, contents)),
+                  IsOk());
+    }
     return c;
   }
 };
@@ -126,11 +136,35 @@ void ExpectRows(const std::vector<EffectivenessRow>& rows,
   }
 }
 
+// The example's touches, each with the content it brought (E3's phone call
+// without one).
+Touches ActionTouches() {
+  Touches t;
+  t.Add("E1", "2024-06-01 10:00", "phone", "needs")
+      .Add("E1", "2024-06-03 10:00", "wechat", "brochure")
+      .Add("E1", "2024-06-05 10:00", "phone", "offer")
+      .Add("E2", "2024-06-02 10:00", "phone", "needs")
+      .Add("E2", "2024-06-12 10:00", "phone", "needs")
+      .Add("E3", "2024-06-03 11:00", "wechat", "brochure")
+      .Add("E3", "2024-06-04 11:00", "phone")
+      .Add("E4", "2024-06-06 10:00", "visit", "test_drive")
+      .Add("E6", "2024-06-07 10:00", "phone", "needs")
+      .Add("E7", "2024-06-08 10:00", "phone", "needs")
+      .Add("E7", "2024-06-08 22:00", "phone", "offer")
+      .Add("E7", "2024-06-21 10:00", "phone", "offer");
+  return t;
+}
+
+const EffectivenessOptions kAction{.view = EffectivenessView::kAction};
+
 EffectivenessState Count(EffectivenessOptions options,
                        std::span<const uint8_t> include = {}, int threads = 1,
                        Instant as_of = kAsOf) {
   const LeadTable leads = *LeadTable::FromJson(kLeads);
-  const Touches table = ExampleTouches();  // the columns view its vectors
+  // The columns view the table's vectors.
+  const Touches table = options.view == EffectivenessView::kAction
+                            ? ActionTouches()
+                            : ExampleTouches();
   const Columns touches = table.Table();
   EffectivenessState state(std::move(options));
   EXPECT_THAT(state.Add(leads.columns(), touches, as_of, include, threads),
@@ -169,6 +203,104 @@ TEST(Effectiveness, IntervalByHand) {
                     {"30d+", 0, 0, 0}});
   EXPECT_TRUE(std::isnan(rows[4].conversion_rate()));
   EXPECT_TRUE(std::isnan(rows[4].touches_per_lead()));
+}
+
+// Expected rows of the action view: method, content ("" for none), counts.
+struct ExpectedAction {
+  std::string method, content;
+  int64_t leads, won, touches;
+};
+
+void ExpectActions(const std::vector<EffectivenessRow>& rows,
+                   const std::vector<ExpectedAction>& expected) {
+  ASSERT_EQ(rows.size(), expected.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    SCOPED_TRACE(absl::StrCat("row ", i, " (", expected[i].method, " ",
+                              expected[i].content, ")"));
+    EXPECT_EQ(rows[i].group, expected[i].method);
+    EXPECT_EQ(rows[i].content.value_or(""), expected[i].content);
+    EXPECT_EQ(rows[i].content.has_value(), !expected[i].content.empty());
+    EXPECT_EQ(rows[i].leads, expected[i].leads);
+    EXPECT_EQ(rows[i].won, expected[i].won);
+    EXPECT_EQ(rows[i].touches, expected[i].touches);
+  }
+}
+
+TEST(Effectiveness, ActionByHand) {
+  // Counted: E1 (won), E2, E3 (won after as_of: not won), E4, E5 (untouched),
+  // E7 (won). A lead counts once per action it received: phone/needs reached
+  // E1 (1 touch), E2 (2) and E7 (1); phone/offer E1 and E7 (E7's 06-21 touch
+  // is after as_of); wechat/brochure E1 and E3; E3's phone call without
+  // content is its own row; E4 one visit with a test drive.
+  const std::vector<EffectivenessRow> rows = Count(kAction).Finalize();
+  ExpectActions(rows, {{"none", "", 1, 0, 0},
+                       {"phone", "", 1, 0, 1},
+                       {"phone", "needs", 3, 2, 4},
+                       {"phone", "offer", 2, 2, 2},
+                       {"visit", "test_drive", 1, 0, 1},
+                       {"wechat", "brochure", 2, 1, 2}});
+  EXPECT_DOUBLE_EQ(rows[2].conversion_rate(), 2.0 / 3.0);
+  EXPECT_DOUBLE_EQ(rows[2].touches_per_lead(), 4.0 / 3.0);
+  // Every touch by as_of of a counted lead is in exactly one row.
+  int64_t touches = 0;
+  for (const EffectivenessRow& row : rows) touches += row.touches;
+  EXPECT_EQ(touches, 10);
+}
+
+TEST(Effectiveness, ActionWithoutContentIsTheMethod) {
+  // The touches of the method-mix example, no content column: an action per
+  // method. phone reached E1 (2 touches), E2 (2), E3 (1) and E7 (2).
+  const LeadTable leads = *LeadTable::FromJson(kLeads);
+  const Touches table = ExampleTouches();
+  EffectivenessState state(kAction);
+  ASSERT_THAT(state.Add(leads.columns(), table.Table(), kAsOf), IsOk());
+  ExpectActions(state.Finalize(), {{"none", "", 1, 0, 0},
+                                   {"phone", "", 4, 2, 7},
+                                   {"visit", "", 1, 0, 1},
+                                   {"wechat", "", 2, 1, 2}});
+}
+
+TEST(Effectiveness, ActionNamesRepeatedUnderOtherCodesAreOneAction) {
+  // Dictionaries may hold a value twice (two batches' dictionaries joined):
+  // one action, one row.
+  const LeadTable leads = *LeadTable::FromJson(kLeads);
+  const std::vector<std::string> ids = {"E1", "E2"};
+  const std::vector<int32_t> id_codes = {0, 1, 1};
+  const std::vector<int64_t> at = {Shanghai("2024-06-01 10:00"),
+                                   Shanghai("2024-06-02 10:00"),
+                                   Shanghai("2024-06-03 10:00")};
+  const std::vector<std::string> methods = {"phone", "phone"};
+  const std::vector<int32_t> method_codes = {0, 1, 0};
+  const std::vector<std::string> contents = {"offer", "needs", "offer"};
+  const std::vector<int32_t> content_codes = {0, 2, 1};
+  Columns touches(3);
+  ASSERT_THAT(touches.Add("lead_id", Column::Codes(id_codes, ids)), IsOk());
+  ASSERT_THAT(touches.Add("at", Column::Instants(at)), IsOk());
+  ASSERT_THAT(touches.Add("method", Column::Codes(method_codes, methods)),
+              IsOk());
+  ASSERT_THAT(touches.Add("content", Column::Codes(content_codes, contents)),
+              IsOk());
+  EffectivenessState state(kAction);
+  ASSERT_THAT(state.Add(leads.columns(), touches, kAsOf), IsOk());
+  // E1: phone/offer; E2: phone/offer (codes 1 and 2) and phone/needs.
+  ExpectActions(state.Finalize(), {{"none", "", 4, 1, 0},
+                                   {"phone", "needs", 1, 0, 1},
+                                   {"phone", "offer", 2, 1, 2}});
+}
+
+TEST(Effectiveness, ActionContentMustBeText) {
+  const LeadTable leads = *LeadTable::FromJson(kLeads);
+  const Touches table = ExampleTouches();
+  Columns touches = table.Table();
+  const std::vector<double> numbers(touches.num_rows(), 1.0);
+  ASSERT_THAT(touches.Add("content", Column::Doubles(numbers)), IsOk());
+  EffectivenessState state(kAction);
+  EXPECT_THAT(state.Add(leads.columns(), touches, kAsOf),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("touches.content: expected strings")));
+  // The other views do not read it.
+  EffectivenessState mix;
+  EXPECT_THAT(mix.Add(leads.columns(), touches, kAsOf), IsOk());
 }
 
 TEST(Effectiveness, CustomIntervalBuckets) {
@@ -211,7 +343,7 @@ TEST(Effectiveness, IncludeIsTheScope) {
 
 TEST(Effectiveness, AnyThreadCountGivesTheSameState) {
   for (const EffectivenessOptions& options :
-       {EffectivenessOptions{}, kInterval}) {
+       {EffectivenessOptions{}, kInterval, kAction}) {
     const EffectivenessState one = Count(options);
     for (int threads : {2, 3, 8, 64}) {
       EXPECT_EQ(Count(options, {}, threads), one) << threads << " threads";
@@ -223,7 +355,7 @@ TEST(Effectiveness, SplitsMergedInAnyOrderEqualTheWhole) {
   const LeadTable leads = *LeadTable::FromJson(kLeads);
   const Touches all = ExampleTouches();
   for (const EffectivenessOptions& options :
-       {EffectivenessOptions{}, kInterval}) {
+       {EffectivenessOptions{}, kInterval, kAction}) {
     const EffectivenessState whole = Count(options);
     // Two batches by include: E1-E4 and E5-E8 (each with all of its touches).
     const std::vector<uint8_t> first = {1, 1, 1, 1, 0, 0, 0, 0};
@@ -257,7 +389,7 @@ TEST(Effectiveness, StatesOfOtherOptionsDoNotMerge) {
 
 TEST(Effectiveness, BytesRoundTrip) {
   for (const EffectivenessOptions& options :
-       {EffectivenessOptions{}, kInterval,
+       {EffectivenessOptions{}, kInterval, kAction,
         EffectivenessOptions{.view = EffectivenessView::kInterval,
                              .interval_buckets = {0.1, 2.5}},
         EffectivenessOptions{.interval_buckets = {4}}}) {
@@ -285,7 +417,7 @@ TEST(Effectiveness, BadBytesAreAnError) {
                                                                    "LKKPI3")),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("bad header")));
   for (const EffectivenessOptions& options :
-       {EffectivenessOptions{}, kInterval}) {
+       {EffectivenessOptions{}, kInterval, kAction}) {
     const std::string bytes = Count(options).Serialize();
     EXPECT_THAT(
         EffectivenessState::Deserialize(bytes.substr(0, bytes.size() - 3)),
@@ -366,7 +498,7 @@ TEST(Effectiveness, BadInputNamesTableRowIdAndValue) {
     ASSERT_THAT(leads, IsOk());
     const Columns touches = c.touches.Table();
     for (const EffectivenessOptions& options :
-         {EffectivenessOptions{}, kInterval}) {
+         {EffectivenessOptions{}, kInterval, kAction}) {
       EffectivenessState state(options);
       EXPECT_THAT(state.Add(leads->columns(), touches, kAsOf),
                   StatusIs(absl::StatusCode::kInvalidArgument,

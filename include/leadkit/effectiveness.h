@@ -1,7 +1,8 @@
 // Follow-up effectiveness (000 §7.1.3, docs/kpis.md) as a mergeable state:
-// conversion by how leads were followed up — by the mix of touch methods, or by
-// the average interval between touches. The counts add up, so any split of the
-// leads (each with all of its touches) merged in any order gives the same rows.
+// conversion by how leads were followed up — by the mix of touch methods, by
+// the average interval between touches, or by each action used (method and
+// content). The counts add up, so any split of the leads (each with all of its
+// touches) merged in any order gives the same rows.
 //
 //   counted            = leads created by as_of, not invalid, in scope
 //   method mix         = the lead's distinct methods among its touches by
@@ -10,8 +11,15 @@
 //   interval           = "no_touch", "single_touch", else the bucket of
 //                        (last touch - first touch) / (touches - 1) in days,
 //                        buckets closed below and open above
+//   action             = each (method, content) pair among the lead's touches
+//                        by as_of (content: the touches' optional `content`
+//                        column, null when absent); a lead counts once in
+//                        each action it received, so the groups' leads do
+//                        not add up to the leads counted; method "none",
+//                        content null, without a touch
 //   conversion_rate    = won / leads       (won by as_of: StatusAt, cadence.h)
-//   touches_per_lead   = touches / leads   (touches by as_of)
+//   touches_per_lead   = touches / leads   (touches by as_of; in the action
+//                                           view, those of the action)
 // A rate over zero leads is NaN.
 //
 // Example:
@@ -26,6 +34,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -42,10 +51,12 @@ namespace leadkit {
 enum class EffectivenessView {
   kMethodMix,  // "method_mix": by the mix of touch methods
   kInterval,   // "interval": by the average days between touches
+  kAction,     // "action": by each method and content a lead's touches used
 };
 
-// "method_mix" or "interval": the view's name, and the name of its group
-// column in Python.
+// "method_mix", "interval" or "action": the view's name, and (but for the
+// action view, whose group columns are `method` and `content`) the name of its
+// group column in Python.
 absl::string_view EffectivenessViewName(EffectivenessView view);
 
 struct EffectivenessOptions {
@@ -84,9 +95,12 @@ struct EffectivenessCounts {
 };
 
 // One row of the report. `group` is the Python column named after the view
-// (`method_mix` or `interval`); the other fields are its columns.
+// (`method_mix` or `interval`); in the action view it is the method and
+// `content` the content (nullopt: touches without one). The other fields are
+// its columns.
 struct EffectivenessRow {
   std::string group;
+  std::optional<std::string> content;  // the action view only
   int64_t leads = 0;
   int64_t won = 0;
   int64_t touches = 0;
@@ -105,7 +119,8 @@ class EffectivenessState {
   // with all of its touches: lead_id, at, method) at as_of, read as the
   // cadence and the KPIs read them (src/lead_batch.h, without a policy: no
   // grades are read). Rows with a zero in `include` (when given) are out of
-  // scope and ignored with their touches. InvalidArgument naming the table,
+  // scope and ignored with their touches. The action view also reads the
+  // touches' optional `content` (strings). InvalidArgument naming the table,
   // row, lead_id and value for bad input (as KpiState::Add), for a method
   // "none" or one with "+" (they spell mixes), and for invalid options.
   // `threads` > 1 splits the leads over threads, each with a state of its
@@ -125,6 +140,8 @@ class EffectivenessState {
 
   // Method mix: one row per mix that occurs, in sorted order. Interval: every
   // group of IntervalLabels, in that order (an empty one with 0 leads).
+  // Action: one row per method and content that occur, by method, then
+  // content (null first).
   std::vector<EffectivenessRow> Finalize() const;
 
   bool operator==(const EffectivenessState& other) const = default;

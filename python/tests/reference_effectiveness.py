@@ -39,7 +39,7 @@ _UNTOUCHED_MIX = "none"
 _SECONDS_PER_DAY = 86_400.0
 _LEAD_TYPES = {"lead_id": "string", "created_at": "instant", "status": "string",
                "won_at": "instant", "dealer_id": "string"}
-_TOUCH_TYPES = {"lead_id": "string", "at": "instant", "method": "string"}
+_TOUCH_TYPES = {"lead_id": "string", "at": "instant", "method": "string", "content": "string"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -125,7 +125,9 @@ def _read_touches(touches: Any, lead_table: pd.DataFrame, tz: str | None) -> pd.
                          f'"{dictionary[codes[position]]}" cannot name a method ("none" and "+" '
                          "spell method mixes)")
     reference_frames.check_touch_times(ids, at, lead_table["created"].to_numpy()[lead_row])
-    return pd.DataFrame({"lead_row": lead_row, "at": at, "method": text})
+    content = reference_frames.string_values(specs.get("content"), len(frame))
+    return pd.DataFrame({"lead_row": lead_row, "at": at, "method": text,
+                         "content": pd.Series(content, dtype=object)})
 
 
 def _default_as_of(lead_table: pd.DataFrame, touch_table: pd.DataFrame) -> int:
@@ -297,6 +299,36 @@ def effectiveness_finalize(state: pd.DataFrame) -> pd.DataFrame:
     return out[[view, *EFFECTIVENESS_COLUMNS]].reset_index(drop=True)
 
 
+def _actions(lead_table: pd.DataFrame, touch_table: pd.DataFrame, as_of: int,
+             keep: np.ndarray) -> pd.DataFrame:
+    """The action view: per (method, content) pair the kept leads that received it, their won
+    leads and the pair's touches by `as_of`; ``none`` for the kept leads without a touch. Sorted
+    by method, then content with None first."""
+    touch_table = touch_table[(touch_table["at"].to_numpy() <= as_of)
+                              & keep[touch_table["lead_row"].to_numpy()]]
+    won = _won(lead_table, as_of)
+    rows = []
+    for (method, content), group in touch_table.groupby(["method", "content"], sort=False,
+                                                        dropna=False):
+        received = np.unique(group["lead_row"].to_numpy())
+        rows.append((method, None if pd.isna(content) else content, len(received),
+                     int(won[received].sum()), len(group)))
+    untouched = keep.copy()
+    untouched[touch_table["lead_row"].to_numpy()] = False
+    if untouched.any():
+        rows.append(("none", None, int(untouched.sum()), int(won[untouched].sum()), 0))
+    rows.sort(key=lambda r: (r[0], r[1] is not None, r[1] or ""))
+    leads = np.array([r[2] for r in rows], dtype=np.int64)
+    won_count = np.array([r[3] for r in rows], dtype=np.int64)
+    touches = np.array([r[4] for r in rows], dtype=np.int64)
+    return pd.DataFrame({"method": pd.Series([r[0] for r in rows], dtype=object),
+                         "content": pd.Series([r[1] for r in rows], dtype=object),
+                         "leads": leads, "won": won_count,
+                         "conversion_rate": won_count / leads.astype(np.float64),
+                         "touches": touches,
+                         "touches_per_lead": touches / leads.astype(np.float64)})
+
+
 def effectiveness(leads: Any, touches: Any, *, view: str = "method_mix", as_of: Any = None,
                   tz: str | None = None, scope: Scope | None = None, dealers: Any = None,
                   interval_buckets: Any = None) -> pd.DataFrame:
@@ -311,12 +343,14 @@ def effectiveness(leads: Any, touches: Any, *, view: str = "method_mix", as_of: 
     ``single_touch`` and the buckets of `interval_buckets` (upper bounds in days, default
     1, 3, 7, 14, 30), every one listed. `as_of` defaults to the latest timestamp in the inputs.
     """
-    view = _check_view(view)
+    view = view if view == "action" else _check_view(view)
     bounds = interval_bounds(interval_buckets)
     lead_table = _read_leads(leads, tz)
     touch_table = _read_touches(touches, lead_table, tz)
     as_of_seconds = (_default_as_of(lead_table, touch_table) if as_of is None
                      else _frames.instant_seconds(as_of, "as_of", tz))
     keep = _in_report(lead_table, as_of_seconds, scope, dealers)
+    if view == "action":
+        return _actions(lead_table, touch_table, as_of_seconds, keep)
     return effectiveness_finalize(_state(lead_table, touch_table, as_of_seconds, view, bounds,
                                          keep))

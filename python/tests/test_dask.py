@@ -235,6 +235,14 @@ START, MID = pd.Timestamp("2025-06-01", tz=ZONE), pd.Timestamp("2025-10-15 12:00
 MONTHS = pd.period_range("2025-03", "2025-12", freq="M")
 PIPELINE = ("pipeline", "grade_migration", "monthly", "funnel", "touches_per_won_lead")
 
+
+def with_content(touches: pd.DataFrame) -> pd.DataFrame:
+    """The touches with the optional content column of docs/data.md, some null."""
+    kinds = ["needs", "offer", None, "buying_guide"]
+    return touches.assign(content=pd.Series([kinds[i % 4] for i in range(len(touches))],
+                                            index=touches.index, dtype=object))
+
+
 #: Each report called through a module (leadkit or leadkit.dask) on tables made by `f`.
 REPORTS = {
     "kpis": lambda m, t, p, f: m.kpis(
@@ -251,6 +259,8 @@ REPORTS = {
     "activity-without-leads": lambda m, t, p, f: m.activity(f(t.touches, True), tz=ZONE),
     "effectiveness": lambda m, t, p, f: m.effectiveness(
         f(t.leads, True), f(t.touches), as_of=AS_OF),
+    "effectiveness-action": lambda m, t, p, f: m.effectiveness(
+        f(t.leads, True), f(with_content(t.touches)), view="action", as_of=AS_OF),
     "effectiveness-interval": lambda m, t, p, f: m.effectiveness(
         f(t.leads, True), f(t.touches), view="interval", interval_buckets=(2, 10)),
     "lost_analysis": lambda m, t, p, f: m.lost_analysis(

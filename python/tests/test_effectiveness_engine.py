@@ -17,7 +17,9 @@ from leadkit import EffectivenessState, Scope
 from test_effectiveness import AS_OF, METHODS, build, example
 
 PRESETS = ["three_level", "abcd", "oabc", "funnel"]
-VIEWS = ["method_mix", "interval"]
+VIEWS = ["method_mix", "interval", "action"]
+#: Content types the action view's touches carry (None: a touch without one).
+CONTENTS = ["needs", "offer", None]
 
 #: A generated lead for test_effectiveness.build: hours from BASE, touches from its creation.
 LEAD = st.fixed_dictionaries({
@@ -103,6 +105,7 @@ def test_generated_data_as_arrow_matches_the_reference(generated):
        st.sampled_from(VIEWS), st.randoms(use_true_random=False))
 def test_any_split_merged_in_any_order_equals_the_whole(specs, as_of_h, view, random):
     leads, touches = build(specs)
+    touches["content"] = pd.Series([CONTENTS[i % 3] for i in range(len(touches))], dtype=object)
     as_of = pd.Timestamp("2024-06-01 00:00", tz="Asia/Shanghai") + pd.Timedelta(hours=as_of_h)
     whole = EffectivenessState(view).add(leads, touches, as_of=as_of)
     same(whole.finalize(), reference.effectiveness(leads, touches, view=view, as_of=as_of))
@@ -201,3 +204,41 @@ def test_deprecated_functions_warn_and_agree_with_the_class():
     with pytest.warns(DeprecationWarning):
         table = leadkit.effectiveness_finalize(merged)
     same(table, EffectivenessState("interval").add(leads, touches, as_of=AS_OF).finalize())
+
+
+# --- the action view -------------------------------------------------------------------------
+
+def test_action_view_by_hand():
+    """The example's touches with the content each brought (E3's phone call without any): a
+    lead counts once in each action it received (effectiveness_test.cc, ActionByHand)."""
+    leads, touches, _ = example()
+    touches["content"] = pd.Series(["needs", "brochure", "offer", "needs", "needs", "brochure",
+                                    None, "test_drive", "needs", "needs", "offer", "offer"],
+                                   dtype=object)
+    table = leadkit.effectiveness(leads, touches, view="action", as_of=AS_OF)
+    assert list(table.columns) == ["method", "content", "leads", "won", "conversion_rate",
+                                   "touches", "touches_per_lead"]
+    assert [tuple(r) for r in table[["method", "content", "leads", "won", "touches"]]
+            .itertuples(index=False)] == [
+        ("none", None, 1, 0, 0), ("phone", None, 1, 0, 1), ("phone", "needs", 3, 2, 4),
+        ("phone", "offer", 2, 2, 2), ("visit", "test_drive", 1, 0, 1),
+        ("wechat", "brochure", 2, 1, 2)]
+    assert table["conversion_rate"][2] == pytest.approx(2 / 3)
+    same(table, reference.effectiveness(leads, touches, view="action", as_of=AS_OF))
+    # Without a content column, an action is its method.
+    plain = leadkit.effectiveness(leads, touches.drop(columns="content"), view="action",
+                                  as_of=AS_OF)
+    assert [tuple(r) for r in plain[["method", "content", "leads", "won", "touches"]]
+            .itertuples(index=False)] == [
+        ("none", None, 1, 0, 0), ("phone", None, 4, 2, 7), ("visit", None, 1, 0, 1),
+        ("wechat", None, 2, 1, 2)]
+
+
+def test_action_view_bad_content_names_the_column():
+    leads, touches, _ = example()
+    touches["content"] = 1.5
+    with pytest.raises(ValueError, match="touches.content"):
+        leadkit.effectiveness(leads, touches, view="action", as_of=AS_OF)
+    with pytest.raises(ValueError, match="deprecated effectiveness_state offers method_mix"):
+        with pytest.warns(DeprecationWarning):
+            leadkit.effectiveness_state(leads, touches, as_of=AS_OF, view="action")

@@ -1,5 +1,6 @@
-"""Follow-up effectiveness (000 §7.1.3): conversion by the mix of follow-up methods and by the
-average interval between follow-ups (docs/kpis.md), computed by the C++ engine
+"""Follow-up effectiveness (000 §7.1.3): conversion by the mix of follow-up methods, by the
+average interval between follow-ups and by each action used — method and content
+(docs/kpis.md), computed by the C++ engine
 (``EffectivenessState``, include/leadkit/effectiveness.h). This module converts the tables,
 checks the arguments that are Python objects and builds the DataFrame.
 
@@ -24,8 +25,9 @@ from .. import _core, _frames
 from .._scope import Scope, check_scope
 from ._state import EngineState
 
-#: The views `effectiveness` offers; the group column of each is named after it.
-VIEWS = ("method_mix", "interval")
+#: The views `effectiveness` offers; the group column of each is named after it, but for
+#: ``action``, whose groups are the columns ``method`` and ``content``.
+VIEWS = ("method_mix", "interval", "action")
 #: Upper bounds, in days, of the default interval buckets: <1d, 1-3d, 3-7d, 7-14d, 14-30d, 30d+.
 DEFAULT_INTERVAL_BUCKETS = (1, 3, 7, 14, 30)
 #: The columns of a state table (the deprecated functions) after its group column.
@@ -37,6 +39,8 @@ EFFECTIVENESS_COLUMNS = ["leads", "won", "conversion_rate", "touches", "touches_
 _LEAD_TYPES = {"lead_id": "string", "created_at": "instant", "status": "string",
                "won_at": "instant"}
 _TOUCH_TYPES = {"lead_id": "string", "at": "instant", "method": "string"}
+#: The action view also reads the touches' optional content.
+_ACTION_TOUCH_TYPES = {**_TOUCH_TYPES, "content": "string"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -105,7 +109,8 @@ class EffectivenessState(EngineState):
         return self
 
     def finalize(self) -> pd.DataFrame:
-        """The report: the group column (named after the view), then EFFECTIVENESS_COLUMNS."""
+        """The report: the group column (named after the view; ``method`` and ``content`` in
+        the action view), then EFFECTIVENESS_COLUMNS."""
         return _frame(self.view, self._state.finalize())
 
     def __repr__(self) -> str:
@@ -124,7 +129,8 @@ def _add(impl: _core.EffectivenessState, leads: Any, touches: Any, *, as_of: Any
     touch_frame = _frames.touch_frame(touches)
     lead_specs = _frames.table_specs(lead_frame, _LEAD_TYPES, table="leads", tz=tz,
                                      ids_as_strings=True)
-    touch_specs = _frames.table_specs(touch_frame, _TOUCH_TYPES, table="touches", tz=tz,
+    touch_types = _ACTION_TOUCH_TYPES if impl.view == "action" else _TOUCH_TYPES
+    touch_specs = _frames.table_specs(touch_frame, touch_types, table="touches", tz=tz,
                                       ids_as_strings=True)
     as_of_seconds = _frames.as_of_seconds(as_of, [*lead_specs, *touch_specs], tz)
     mask = check_scope(scope).mask(lead_frame, _frames.dealers_frame(dealers))
@@ -134,13 +140,18 @@ def _add(impl: _core.EffectivenessState, leads: Any, touches: Any, *, as_of: Any
 
 def _frame(view: str, out: dict) -> pd.DataFrame:
     """The engine's rows as the report's DataFrame: interval groups an ordered categorical of
-    every group, method mixes strings."""
+    every group, method mixes strings; actions a method and a content (None without one)."""
     groups = list(out["group"])
+    counts = {name: out[name] for name in EFFECTIVENESS_COLUMNS}
+    if view == "action":
+        return pd.DataFrame({"method": pd.Series(groups, dtype=object),
+                             "content": pd.Series(list(out["content"]), dtype=object),
+                             **counts})
     if view == "interval":
         column = pd.Categorical(groups, categories=groups, ordered=True)
     else:
         column = pd.Series(groups, dtype=object)
-    return pd.DataFrame({view: column, **{name: out[name] for name in EFFECTIVENESS_COLUMNS}})
+    return pd.DataFrame({view: column, **counts})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -151,15 +162,20 @@ def effectiveness(leads: Any, touches: Any, *, view: str = "method_mix", as_of: 
                   tz: str | None = None, scope: Scope | None = None, dealers: Any = None,
                   interval_buckets: Any = None, threads: int = 1) -> pd.DataFrame:
     """Follow-up effectiveness (000 §7.1.3, docs/kpis.md): conversion by follow-up method mix
-    (``view="method_mix"``) or by average follow-up interval (``view="interval"``).
+    (``view="method_mix"``), by average follow-up interval (``view="interval"``) or by each
+    action used (``view="action"``: the touches' ``method`` and optional ``content``).
 
-    One row per group, the group column named after the view, then ``leads``, ``won``,
+    One row per group, the group column named after the view (``method`` and ``content`` for
+    actions), then ``leads``, ``won``,
     ``conversion_rate``, ``touches``, ``touches_per_lead``. Counted: leads created by `as_of`,
     not invalid, in `scope`; touches by `as_of`; won = status ``won`` with ``won_at`` by `as_of`
     or unknown. Method mixes are each lead's distinct methods in alphabetical order joined by
     ``+`` (``none`` for untouched leads), in sorted order. Interval groups are ``no_touch``,
     ``single_touch`` and the buckets of `interval_buckets` (upper bounds in days, default
-    1, 3, 7, 14, 30), every one listed. `as_of` defaults to the latest timestamp in the inputs.
+    1, 3, 7, 14, 30), every one listed. Actions are each (method, content) pair a lead's touches
+    used, by method then content (None, touches without content, first), with ``none`` for
+    untouched leads; a lead counts once in each action it received, so their ``leads`` do not
+    add up to the leads counted. `as_of` defaults to the latest timestamp in the inputs.
     `threads` splits the leads over threads (the same table for any number).
     """
     state = EffectivenessState(view, interval_buckets=interval_buckets)
@@ -183,6 +199,9 @@ def effectiveness_state(leads: Any, touches: Any, *, as_of: Any, view: str = "me
     """Deprecated (use :class:`EffectivenessState`): a batch's counts as a DataFrame, the
     group column, then ``leads``, ``won``, ``touches``."""
     _deprecated("effectiveness_state")
+    if view == "action":
+        raise ValueError("view: the deprecated effectiveness_state offers method_mix and "
+                         "interval; use EffectivenessState(view='action')")
     state = EffectivenessState(view, interval_buckets=interval_buckets)
     state.add(leads, touches, as_of=as_of, tz=tz, scope=scope, dealers=dealers)
     table = state.finalize()
