@@ -140,16 +140,16 @@ void ExpectRows(const std::vector<EffectivenessRow>& rows,
 // without one).
 Touches ActionTouches() {
   Touches t;
-  t.Add("E1", "2024-06-01 10:00", "phone", "needs")
+  t.Add("E1", "2024-06-01 10:00", "phone", "needs_questions")
       .Add("E1", "2024-06-03 10:00", "wechat", "brochure")
       .Add("E1", "2024-06-05 10:00", "phone", "offer")
-      .Add("E2", "2024-06-02 10:00", "phone", "needs")
-      .Add("E2", "2024-06-12 10:00", "phone", "needs")
+      .Add("E2", "2024-06-02 10:00", "phone", "needs_questions")
+      .Add("E2", "2024-06-12 10:00", "phone", "needs_questions")
       .Add("E3", "2024-06-03 11:00", "wechat", "brochure")
       .Add("E3", "2024-06-04 11:00", "phone")
-      .Add("E4", "2024-06-06 10:00", "visit", "test_drive")
-      .Add("E6", "2024-06-07 10:00", "phone", "needs")
-      .Add("E7", "2024-06-08 10:00", "phone", "needs")
+      .Add("E4", "2024-06-06 10:00", "visit", "demonstration")
+      .Add("E6", "2024-06-07 10:00", "phone", "needs_questions")
+      .Add("E7", "2024-06-08 10:00", "phone", "needs_questions")
       .Add("E7", "2024-06-08 22:00", "phone", "offer")
       .Add("E7", "2024-06-21 10:00", "phone", "offer");
   return t;
@@ -228,16 +228,16 @@ void ExpectActions(const std::vector<EffectivenessRow>& rows,
 
 TEST(Effectiveness, ActionByHand) {
   // Counted: E1 (won), E2, E3 (won after as_of: not won), E4, E5 (untouched),
-  // E7 (won). A lead counts once per action it received: phone/needs reached
+  // E7 (won). A lead counts once per action it received: phone/needs_questions reached
   // E1 (1 touch), E2 (2) and E7 (1); phone/offer E1 and E7 (E7's 06-21 touch
   // is after as_of); wechat/brochure E1 and E3; E3's phone call without
   // content is its own row; E4 one visit with a test drive.
   const std::vector<EffectivenessRow> rows = Count(kAction).Finalize();
   ExpectActions(rows, {{"none", "", 1, 0, 0},
                        {"phone", "", 1, 0, 1},
-                       {"phone", "needs", 3, 2, 4},
+                       {"phone", "needs_questions", 3, 2, 4},
                        {"phone", "offer", 2, 2, 2},
-                       {"visit", "test_drive", 1, 0, 1},
+                       {"visit", "demonstration", 1, 0, 1},
                        {"wechat", "brochure", 2, 1, 2}});
   EXPECT_DOUBLE_EQ(rows[2].conversion_rate(), 2.0 / 3.0);
   EXPECT_DOUBLE_EQ(rows[2].touches_per_lead(), 4.0 / 3.0);
@@ -271,7 +271,8 @@ TEST(Effectiveness, ActionNamesRepeatedUnderOtherCodesAreOneAction) {
                                    Shanghai("2024-06-03 10:00")};
   const std::vector<std::string> methods = {"phone", "phone"};
   const std::vector<int32_t> method_codes = {0, 1, 0};
-  const std::vector<std::string> contents = {"offer", "needs", "offer"};
+  const std::vector<std::string> contents = {"offer", "needs_questions",
+                                            "offer"};
   const std::vector<int32_t> content_codes = {0, 2, 1};
   Columns touches(3);
   ASSERT_THAT(touches.Add("lead_id", Column::Codes(id_codes, ids)), IsOk());
@@ -282,9 +283,9 @@ TEST(Effectiveness, ActionNamesRepeatedUnderOtherCodesAreOneAction) {
               IsOk());
   EffectivenessState state(kAction);
   ASSERT_THAT(state.Add(leads.columns(), touches, kAsOf), IsOk());
-  // E1: phone/offer; E2: phone/offer (codes 1 and 2) and phone/needs.
+  // E1: phone/offer; E2: phone/offer (codes 1 and 2) and phone/needs_questions.
   ExpectActions(state.Finalize(), {{"none", "", 4, 1, 0},
-                                   {"phone", "needs", 1, 0, 1},
+                                   {"phone", "needs_questions", 1, 0, 1},
                                    {"phone", "offer", 2, 1, 2}});
 }
 

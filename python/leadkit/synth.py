@@ -40,6 +40,15 @@ _CHANNELS = np.array(["website", "social", "vertical_media", "ecommerce", "showr
 _CHANNEL_SHARES = [0.25, 0.15, 0.20, 0.05, 0.15, 0.10, 0.03, 0.03, 0.02, 0.02]
 _METHODS = np.array(["phone", "wechat", "sms", "email", "visit", "event"], dtype=object)
 _METHOD_SHARES = [0.45, 0.30, 0.08, 0.04, 0.10, 0.03]
+# What a touch of each method brings (docs/playbook.md's content types), in _METHODS' order.
+_CONTENTS_BY_METHOD = [
+    ["needs_questions", "offer", "objection_answers", "updates", "recommendation"],  # phone
+    ["new_models", "nev_models", "offer", "brochure", "updates"],  # wechat
+    ["greeting", "visit_invitation", "thanks"],  # sms
+    ["brochure", "purchase_plan", "buying_guide"],  # email
+    ["demonstration", "product_details", "comparison"],  # visit
+    ["new_models", "demonstration"],  # event
+]
 _LOST_REASONS = np.array(["bought_competitor", "price", "no_longer_interested", "financing",
                           "bought_used", "unreachable"], dtype=object)
 _OCCUPATIONS = np.array(["engineer", "manager", "teacher", "business_owner", "doctor", "civil_servant",
@@ -73,6 +82,21 @@ def _pick(rng, values: np.ndarray, n: int, p=None) -> pd.Categorical:
     """n draws from `values` as a categorical (cheap to build, small to hold)."""
     return pd.Categorical.from_codes(rng.choice(len(values), n, p=p),
                                      categories=list(values))
+
+
+def _contents(rng, method_codes: np.ndarray) -> pd.Categorical:
+    """Per touch, a content type its method brings (one in ten not recorded: null)."""
+    names = sorted({c for options in _CONTENTS_BY_METHOD for c in options})
+    code = {name: i for i, name in enumerate(names)}
+    width = max(len(options) for options in _CONTENTS_BY_METHOD)
+    # Each method's options, repeated to one width: a uniform draw per row of the table.
+    table = np.array([[code[options[i % len(options)]] for i in range(width)]
+                      for options in _CONTENTS_BY_METHOD])
+    pick = rng.integers(0, width, len(method_codes))
+    uneven = np.array([len(options) for options in _CONTENTS_BY_METHOD])[method_codes]
+    codes = table[method_codes, pick % uneven]
+    codes[rng.random(len(method_codes)) < 0.1] = -1
+    return pd.Categorical.from_codes(codes, categories=names)
 
 
 def _taken(source: pa.Array, index: np.ndarray, keep: np.ndarray | None = None) -> pd.Series:
@@ -289,13 +313,16 @@ def generate(leads: int = 10_000, dealers: int = 20, seed: int = 0, *,
     at_s = np.where(closed, np.minimum(at_s, close_s[owner] - 3600 * rng.uniform(1, 48, m)), at_s)
     at_s = np.maximum(at_s, created_s[owner] + 60)
     grade_change = rng.random(m) < 0.08
+    method = _pick(rng, _METHODS, m, _METHOD_SHARES)
     touch_frame = pd.DataFrame({
         "lead_id": _taken(lead_ids, owner),
         "at": _instants(base, at_s),
-        "method": _pick(rng, _METHODS, m, _METHOD_SHARES),
+        "method": method,
         "consultant_id": _taken(consultant_ids, owner, assigned[owner]),
         "grade_after": _taken(pa.array(list(grades), type=pa.large_string()),
                               rng.choice(len(grades), m), grade_change),
+        # Drawn apart (its own stream), so the other columns stay those of earlier versions.
+        "content": _contents(np.random.default_rng([seed, 1]), np.asarray(method.codes)),
     })
 
     # Surveys: most owners, some others.

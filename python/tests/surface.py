@@ -96,6 +96,8 @@ CALLS: dict[str, Call] = {
         t.leads, t.touches, p, surveys=t.surveys, dealers=t.dealers, as_of=AS_OF).finalize(),
     "audit": lambda t, p: leadkit.audit(t.leads, t.touches, p, as_of=AS_OF, dealers=t.dealers),
     "effectiveness": lambda t, p: leadkit.effectiveness(t.leads, t.touches, as_of=AS_OF),
+    "effectiveness_action": lambda t, p: leadkit.effectiveness(t.leads, t.touches,
+                                                               view="action", as_of=AS_OF),
     "funnel": lambda t, p: leadkit.funnel(t.leads, t.touches, p, as_of=AS_OF),
     "grade_migration": lambda t, p: leadkit.grade_migration(t.leads, t.touches, p, start=START,
                                                             end=AS_OF),

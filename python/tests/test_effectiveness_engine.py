@@ -19,7 +19,7 @@ from test_effectiveness import AS_OF, METHODS, build, example
 PRESETS = ["three_level", "abcd", "oabc", "funnel"]
 VIEWS = ["method_mix", "interval", "action"]
 #: Content types the action view's touches carry (None: a touch without one).
-CONTENTS = ["needs", "offer", None]
+CONTENTS = ["needs_questions", "offer", None]
 
 #: A generated lead for test_effectiveness.build: hours from BASE, touches from its creation.
 LEAD = st.fixed_dictionaries({
@@ -212,16 +212,17 @@ def test_action_view_by_hand():
     """The example's touches with the content each brought (E3's phone call without any): a
     lead counts once in each action it received (effectiveness_test.cc, ActionByHand)."""
     leads, touches, _ = example()
-    touches["content"] = pd.Series(["needs", "brochure", "offer", "needs", "needs", "brochure",
-                                    None, "test_drive", "needs", "needs", "offer", "offer"],
-                                   dtype=object)
+    touches["content"] = pd.Series(
+        ["needs_questions", "brochure", "offer", "needs_questions", "needs_questions",
+         "brochure", None, "demonstration", "needs_questions", "needs_questions", "offer",
+         "offer"], dtype=object)
     table = leadkit.effectiveness(leads, touches, view="action", as_of=AS_OF)
     assert list(table.columns) == ["method", "content", "leads", "won", "conversion_rate",
                                    "touches", "touches_per_lead"]
     assert [tuple(r) for r in table[["method", "content", "leads", "won", "touches"]]
             .itertuples(index=False)] == [
-        ("none", None, 1, 0, 0), ("phone", None, 1, 0, 1), ("phone", "needs", 3, 2, 4),
-        ("phone", "offer", 2, 2, 2), ("visit", "test_drive", 1, 0, 1),
+        ("none", None, 1, 0, 0), ("phone", None, 1, 0, 1), ("phone", "needs_questions", 3, 2, 4),
+        ("phone", "offer", 2, 2, 2), ("visit", "demonstration", 1, 0, 1),
         ("wechat", "brochure", 2, 1, 2)]
     assert table["conversion_rate"][2] == pytest.approx(2 / 3)
     same(table, reference.effectiveness(leads, touches, view="action", as_of=AS_OF))
