@@ -13,6 +13,7 @@ every report's run instead); the single-process run computes the same frames int
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
 import dask
@@ -184,6 +185,9 @@ def main() -> None:
             states = dask.compute(*ld.report_states(report, *states_args, **kwargs))
             sizes[report] = [len(s) for s in states if s is not None]
             rows.append([report, cluster_time])
+            # Progress as it goes (a run at ten million leads takes long on two cores).
+            print(f"{report}: {cluster_time:.1f} s on the cluster, {sum(sizes[report]):,} B "
+                  "of state", file=sys.stderr, flush=True)
         local = dict(zip(frames, dask.compute(*frames.values())))
     made = (f"generated once in {generation:.1f} s and kept on the workers; times with the "
             "alignment shuffle" if args.persist else
