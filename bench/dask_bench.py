@@ -149,6 +149,8 @@ def main() -> None:
     parser.add_argument("--leads", type=int, default=10_000_000)
     parser.add_argument("--touches-per-lead", type=int, default=1)
     parser.add_argument("--partitions", type=int, default=16)
+    parser.add_argument("--worker-memory", default="10GiB",
+                        help="each of the two workers' memory limit")
     parser.add_argument("--no-persist", dest="persist", action="store_false",
                         help="generate the data in every report's run instead of once")
     parser.add_argument("--reports", default="kpis,showroom,activity,effectiveness,"
@@ -163,7 +165,8 @@ def main() -> None:
     report_calls = calls(policy, as_of)
     rows = []
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=":0", memory_limit="10GiB") as cluster, Client(cluster):
+                      dashboard_address=":0", memory_limit=args.worker_memory) as cluster, \
+            Client(cluster):
         parts = range(args.partitions)
         frames = {
             "leads": dd.from_map(part_leads, parts, per_part=per_part),
@@ -188,7 +191,13 @@ def main() -> None:
             # Progress as it goes (a run at ten million leads takes long on two cores).
             print(f"{report}: {cluster_time:.1f} s on the cluster, {sum(sizes[report]):,} B "
                   "of state", file=sys.stderr, flush=True)
-        local = dict(zip(frames, dask.compute(*frames.values())))
+    # The same frames made in this process once the cluster is gone (computing them through
+    # the cluster would gather every partition on one worker first), with Dask's dtypes.
+    local = {name: frame.compute(scheduler="threads") for name, frame in {
+        "leads": dd.from_map(part_leads, parts, per_part=per_part),
+        "touches": dd.from_map(part_touches, parts, per_part=per_part,
+                               per_lead=args.touches_per_lead),
+        "visits": dd.from_map(part_visits, parts, per_part=per_part)}.items()}
     made = (f"generated once in {generation:.1f} s and kept on the workers; times with the "
             "alignment shuffle" if args.persist else
             "times with the generation and the alignment shuffle")
