@@ -1610,6 +1610,10 @@ std::string ConditionText(const Condition& c) {
 
 }  // namespace policy_internal
 
+std::string FormatCondition(const Condition& condition) {
+  return policy_internal::ConditionText(condition);
+}
+
 absl::string_view OpName(Op op) {
   return policy_internal::kOpNames[static_cast<size_t>(op)];
 }

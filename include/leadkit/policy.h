@@ -63,6 +63,10 @@ struct Condition {
   bool operator==(const Condition&) const = default;
 };
 
+// A condition as reasons and traces show it, personal literals masked:
+// "purchase_within_days <= 90", "any_of(asked_price == true, ...)".
+std::string FormatCondition(const Condition& condition);
+
 // A rule of the decision list: when every condition of `when` holds (an empty
 // `when` always holds), the lead gets `grade`. The first rule that holds wins.
 struct Rule {
