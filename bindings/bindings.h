@@ -99,6 +99,7 @@ void RegisterPolicy(py::module_& m);
 void RegisterClassify(py::module_& m);
 void RegisterCalendar(py::module_& m);
 void RegisterCadence(py::module_& m);
+void RegisterPlaybook(py::module_& m);
 void RegisterKpi(py::module_& m);
 void RegisterAudit(py::module_& m);
 void RegisterShowroom(py::module_& m);

@@ -4,6 +4,8 @@
 
 #include "bindings.h"
 #include "leadkit/cadence.h"
+#include "leadkit/playbook.h"
+#include "pybind11/stl.h"
 
 namespace leadkit::python {
 
@@ -53,10 +55,13 @@ void RegisterCadence(py::module_& m) {
       "schedule",
       [](const Cadence& cadence, int64_t num_leads, const py::list& lead_specs,
          int64_t num_touches, const py::list& touch_specs, int64_t as_of,
-         bool collect, std::optional<int64_t> day) {
+         bool collect, std::optional<int64_t> day, bool explain) {
         BatchColumns leads(num_leads, lead_specs);
         BatchColumns touches(num_touches, touch_specs);
         absl::StatusOr<ScheduleResult> result;
+        std::vector<int32_t> rules;
+        std::vector<std::vector<std::string>> reasons;
+        absl::Status playbook;
         {
           py::gil_scoped_release release;
           const ScheduleOptions options{.collect_errors = collect};
@@ -66,8 +71,26 @@ void RegisterCadence(py::module_& m) {
                   : cadence.Schedule(leads.columns(), touches.columns(),
                                      Instant(std::chrono::seconds(as_of)),
                                      options);
+          // What to do for each task: the playbook over the schedule.
+          if (result.ok()) {
+            rules.resize(result->tasks.size());
+            playbook = PlaybookBatch(cadence.policy(), leads.columns(),
+                                     *result, rules);
+          }
+          for (size_t k = 0; explain && playbook.ok() && result.ok() &&
+                             k < result->tasks.size();
+               ++k) {
+            absl::StatusOr<NextAction> why =
+                ExplainTask(cadence.policy(), leads.columns(), *result, k);
+            if (!why.ok()) {
+              playbook = why.status();
+              break;
+            }
+            reasons.push_back(std::move(why->reasons));
+          }
         }
         ThrowIfError(result.status());
+        ThrowIfError(playbook);
         const auto n = static_cast<py::ssize_t>(result->tasks.size());
         py::array_t<int64_t> lead_row(n), start(n), due(n), agenda(n);
         py::array_t<int32_t> kind(n);
@@ -104,14 +127,19 @@ void RegisterCadence(py::module_& m) {
         out["grades"] = py::array_t<int32_t>(
             static_cast<py::ssize_t>(result->grades.size()),
             result->grades.data());
+        out["rule"] = py::array_t<int32_t>(n, rules.data());
+        if (explain) out["reasons"] = reasons;
         return out;
       },
       py::arg("cadence"), py::arg("num_leads"), py::arg("leads"),
       py::arg("num_touches"), py::arg("touches"), py::arg("as_of"),
       py::arg("collect"), py::arg("day") = py::none(),
+      py::arg("explain") = false,
       "The open tasks at `as_of`; with `day` (days since 1970-01-01), that "
       "local day's agenda (Cadence::Agenda; `as_of` unused), `overdue` as "
-      "each task stands on it.");
+      "each task stands on it. `rule`: each task's playbook rule "
+      "(PlaybookBatch); with `explain`, `reasons`: each task's conditions "
+      "that held (ExplainTask).");
 
   m.def(
       "first_contact_overdue",

@@ -8,6 +8,7 @@ PYBIND11_MODULE(_core, m) {
   leadkit::python::RegisterClassify(m);
   leadkit::python::RegisterCalendar(m);
   leadkit::python::RegisterCadence(m);
+  leadkit::python::RegisterPlaybook(m);
   leadkit::python::RegisterKpi(m);
   leadkit::python::RegisterAudit(m);
   leadkit::python::RegisterShowroom(m);

@@ -28,11 +28,6 @@ namespace {
 
 using std::chrono::seconds;
 
-constexpr absl::string_view kTaskNames[kTaskKinds] = {
-    "first_contact",   "callback",         "thank_you",  "follow_up",
-    "order_follow_up", "post_sale",        "owner_care", "nurture",
-    "birthday",        "holiday_greeting", "campaign",   "lost_review",
-    "downgrade_review"};
 
 
 
@@ -441,7 +436,7 @@ int GradeAt(const LeadFacts& lead, std::span<const TouchFacts> touches,
 }
 
 absl::string_view TaskName(TaskKind kind) {
-  return cadence_internal::kTaskNames[static_cast<size_t>(kind)];
+  return TaskNames()[static_cast<size_t>(kind)];
 }
 
 absl::StatusOr<Calendar> CalendarForPolicy(const Policy& policy) {
@@ -810,6 +805,7 @@ absl::StatusOr<ScheduleResult> Cadence::Run(const Columns& leads,
   ScheduleResult result;
   const int64_t n = leads.num_rows();
   result.grades.assign(static_cast<size_t>(n), -1);
+  result.touch_counts.assign(static_cast<size_t>(n), 0);
   // A bad row: an error now, or a row of the errors table.
   const auto reject = [&](absl::string_view table, int64_t row,
                           absl::string_view column,
@@ -870,6 +866,7 @@ absl::StatusOr<ScheduleResult> Cadence::Run(const Columns& leads,
     }
     for (Task& task : *tasks) result.tasks.push_back({row, std::move(task)});
     result.grades[r] = GradeAt(facts, lead_touches, lead_as_of);
+    result.touch_counts[r] = static_cast<int32_t>(lead_touches.size());
   }
   return result;
 }

@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "leadkit/internal/status_macros.h"
 #include "leadkit/phone.h"
+#include "classify_internal.h"
 #include "policy_internal.h"
 
 namespace leadkit {
@@ -19,18 +20,6 @@ namespace {
 
 using policy_internal::CompiledLeaf;
 using policy_internal::CompiledNode;
-
-constexpr int kBlock = 512;
-
-// A leaf resolved against one batch: its column and, for strings, which
-// dictionary codes match.
-struct BoundLeaf {
-  const CompiledLeaf* leaf = nullptr;
-  const Column* column =
-      nullptr;  // nullptr: the batch lacks the field, so it is all null
-  std::vector<uint8_t>
-      code_match;  // string comparisons: 1 for codes equal to a literal
-};
 
 bool TypeFits(const LeadFieldInfo& field, const Column& column) {
   switch (field.type) {
@@ -214,147 +203,118 @@ class NormalizedDictionaries {
   std::vector<std::pair<const Column*, std::vector<std::string>>> done_;
 };
 
-// Evaluates a policy's condition trees over blocks of one batch.
-class Evaluator {
- public:
-  static absl::StatusOr<Evaluator> Bind(const PolicyData& policy,
-                                        const Columns& leads) {
-    Evaluator e(policy);
-    NormalizedDictionaries normalized;
-    e.leaves_.resize(policy.leaves.size());
-    for (size_t k = 0; k < policy.leaves.size(); ++k) {
-      const CompiledLeaf& leaf = policy.leaves[k];
-      BoundLeaf& b = e.leaves_[k];
-      b.leaf = &leaf;
-      b.column = leads.Find(leaf.field->name);
-      if (b.column == nullptr) continue;
-      const bool null_test = leaf.op == Op::kIsNull || leaf.op == Op::kNotNull;
-      if (!null_test && !TypeFits(*leaf.field, *b.column)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "leads.", leaf.field->name, ": the policy reads it as a ",
-            FieldTypeName(leaf.field->type), " field (", leaf.text,
-            "), but the column holds ",
-            b.column->validity_only() ? "only null flags"
-                                      : ColumnTypeName(b.column->type())));
-      }
-      if (!null_test && b.column->type() == ColumnType::kCode) {
-        const std::span<const std::string> dictionary =
-            leaf.field->personal ? normalized.Of(*b.column, *leaf.field)
-                                 : b.column->dictionary();
-        b.code_match.assign(dictionary.size(), 0);
-        for (size_t c = 0; c < dictionary.size(); ++c) {
-          for (const std::string& s : leaf.strings) {
-            if (dictionary[c] == s) b.code_match[c] = 1;
-          }
+}  // namespace
+
+absl::StatusOr<Evaluator> Evaluator::Bind(const PolicyData& policy,
+                                          const Columns& leads) {
+  return Bind(policy, leads, 0, policy.playbook_leaves);
+}
+
+absl::StatusOr<Evaluator> Evaluator::Bind(const PolicyData& policy,
+                                          const Columns& leads, int leaf_begin,
+                                          int leaf_end) {
+  Evaluator e(policy);
+  NormalizedDictionaries normalized;
+  e.leaves_.resize(policy.leaves.size());
+  for (size_t k = 0; k < policy.leaves.size(); ++k) {
+    const CompiledLeaf& leaf = policy.leaves[k];
+    BoundLeaf& b = e.leaves_[k];
+    b.leaf = &leaf;
+    if (static_cast<int>(k) < leaf_begin || static_cast<int>(k) >= leaf_end) {
+      continue;  // another decision list's leaf: never evaluated here
+    }
+    b.column = leads.Find(leaf.field->name);
+    if (b.column == nullptr) continue;
+    const bool null_test = leaf.op == Op::kIsNull || leaf.op == Op::kNotNull;
+    if (!null_test && !TypeFits(*leaf.field, *b.column)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "leads.", leaf.field->name, ": the policy reads it as a ",
+          FieldTypeName(leaf.field->type), " field (", leaf.text,
+          "), but the column holds ",
+          b.column->validity_only() ? "only null flags"
+                                    : ColumnTypeName(b.column->type())));
+    }
+    if (!null_test && b.column->type() == ColumnType::kCode) {
+      const std::span<const std::string> dictionary =
+          leaf.field->personal ? normalized.Of(*b.column, *leaf.field)
+                               : b.column->dictionary();
+      b.code_match.assign(dictionary.size(), 0);
+      for (size_t c = 0; c < dictionary.size(); ++c) {
+        for (const std::string& str : leaf.strings) {
+          if (dictionary[c] == str) b.code_match[c] = 1;
         }
       }
     }
-    e.results_.assign(policy.nodes.size() * kBlock, 0);
-    for (const auto& rule : policy.compiled_rules)
-      e.rule_grades_.push_back(rule.grade);
-    return e;
   }
+  e.results_.assign(policy.nodes.size() * kBlock, 0);
+  for (const auto& rule : policy.compiled_rules) {
+    e.rule_grades_.push_back(rule.grade);
+    e.rule_roots_.push_back(rule.root);
+  }
+  return e;
+}
 
-  // Evaluates node `index` (and its subtree) for rows [begin, begin + n).
-  const uint8_t* Eval(int index, int64_t begin, int n) {
-    const CompiledNode& node = policy_->nodes[static_cast<size_t>(index)];
-    uint8_t* out = results_.data() + static_cast<size_t>(index) * kBlock;
-    if (node.kind == CompiledNode::Kind::kLeaf) {
-      EvalLeaf(leaves_[static_cast<size_t>(node.leaf)], begin, n, out);
-      return out;
-    }
-    const bool all = node.kind == CompiledNode::Kind::kAllOf;
-    std::memset(out, all ? 1 : 0, static_cast<size_t>(n));
-    for (int child : node.children) {
-      const uint8_t* r = Eval(child, begin, n);
-      if (all) {
-        for (int i = 0; i < n; ++i) out[i] &= r[i];
-      } else {
-        for (int i = 0; i < n; ++i) out[i] |= r[i];
-      }
-    }
+const uint8_t* Evaluator::Eval(int index, int64_t begin, int n) {
+  const CompiledNode& node = policy_->nodes[static_cast<size_t>(index)];
+  uint8_t* out = results_.data() + static_cast<size_t>(index) * kBlock;
+  if (node.kind == CompiledNode::Kind::kLeaf) {
+    EvalLeaf(leaves_[static_cast<size_t>(node.leaf)], begin, n, out);
     return out;
   }
-
-  // The result of node `index` for the first row of the last block it was
-  // evaluated on.
-  bool Result(int index) const {
-    return results_[static_cast<size_t>(index) * kBlock] != 0;
-  }
-
-  const BoundLeaf& leaf(int index) const {
-    return leaves_[static_cast<size_t>(index)];
-  }
-
-  // Classifies rows [begin, begin + n) into grades/rules (indexed from begin).
-  // The rules before the first unconditional one are evaluated last to first,
-  // each overwriting the rows it holds for, so the first rule that holds is
-  // what remains: a branch-free select per rule. Rows no rule took (rule index
-  // == rules.size()) are graded by the scoring's bands.
-  void ClassifyBlock(int64_t begin, int n, int32_t* __restrict grades,
-                     int32_t* __restrict rules) {
-    const auto& compiled = policy_->compiled_rules;
-    // The first rule without conditions, or the scoring (index
-    // compiled.size()).
-    size_t last = 0;
-    while (last < compiled.size() && compiled[last].root >= 0) ++last;
-    std::fill(rules, rules + n, static_cast<int32_t>(last));
-    for (size_t r = last; r-- > 0;) {
-      const uint8_t* __restrict hit = Eval(compiled[r].root, begin, n);
-      const auto rule = static_cast<int32_t>(r);
-      for (int i = 0; i < n; ++i) rules[i] = hit[i] != 0 ? rule : rules[i];
-    }
-    const auto scored = static_cast<int32_t>(compiled.size());
-    const bool any_scored =
-        policy_->scoring && std::find(rules, rules + n, scored) != rules + n;
-    if (any_scored) Score(begin, n);
-    for (int i = 0; i < n; ++i) {
-      grades[i] = rules[i] == scored
-                      ? BandGrade(totals_[static_cast<size_t>(i)])
-                      : rule_grades_[static_cast<size_t>(rules[i])];
+  const bool all = node.kind == CompiledNode::Kind::kAllOf;
+  std::memset(out, all ? 1 : 0, static_cast<size_t>(n));
+  for (int child : node.children) {
+    const uint8_t* r = Eval(child, begin, n);
+    if (all) {
+      for (int i = 0; i < n; ++i) out[i] &= r[i];
+    } else {
+      for (int i = 0; i < n; ++i) out[i] |= r[i];
     }
   }
+  return out;
+}
 
-  // Point totals of rows [begin, begin + n) into totals_.
-  void Score(int64_t begin, int n) {
-    double* __restrict totals = totals_.data();
-    std::fill(totals, totals + n, 0.0);
-    for (const auto& item : policy_->compiled_score) {
-      if (item.root < 0) {
-        for (int i = 0; i < n; ++i) totals[i] += item.points;
-        continue;
-      }
-      const uint8_t* __restrict hit = Eval(item.root, begin, n);
-      for (int i = 0; i < n; ++i) totals[i] += hit[i] != 0 ? item.points : 0.0;
+void Evaluator::FirstHeld(std::span<const int> roots, int64_t begin, int n,
+                          int32_t* __restrict out) {
+  size_t last = 0;
+  while (last < roots.size() && roots[last] >= 0) ++last;
+  std::fill(out, out + n, static_cast<int32_t>(last));
+  for (size_t r = last; r-- > 0;) {
+    const uint8_t* __restrict hit = Eval(roots[r], begin, n);
+    const auto rule = static_cast<int32_t>(r);
+    for (int i = 0; i < n; ++i) out[i] = hit[i] != 0 ? rule : out[i];
+  }
+}
+
+void Evaluator::ClassifyBlock(int64_t begin, int n, int32_t* __restrict grades,
+                              int32_t* __restrict rules) {
+  const auto& compiled = policy_->compiled_rules;
+  FirstHeld(rule_roots_, begin, n, rules);
+  const auto scored = static_cast<int32_t>(compiled.size());
+  const bool any_scored =
+      policy_->scoring && std::find(rules, rules + n, scored) != rules + n;
+  if (any_scored) Score(begin, n);
+  for (int i = 0; i < n; ++i) {
+    grades[i] = rules[i] == scored
+                    ? BandGrade(totals_[static_cast<size_t>(i)])
+                    : rule_grades_[static_cast<size_t>(rules[i])];
+  }
+}
+
+void Evaluator::Score(int64_t begin, int n) {
+  double* __restrict totals = totals_.data();
+  std::fill(totals, totals + n, 0.0);
+  for (const auto& item : policy_->compiled_score) {
+    if (item.root < 0) {
+      for (int i = 0; i < n; ++i) totals[i] += item.points;
+      continue;
     }
+    const uint8_t* __restrict hit = Eval(item.root, begin, n);
+    for (int i = 0; i < n; ++i) totals[i] += hit[i] != 0 ? item.points : 0.0;
   }
+}
 
-  // The grade of the band holding `total`.
-  int32_t BandGrade(double total) const {
-    return policy_->scoring->bands[Band(total)].grade;
-  }
-
-  // The band holding `total`: bands are sorted and cover every total exactly
-  // once.
-  size_t Band(double total) const {
-    const auto& bands = policy_->scoring->bands;
-    size_t b = 0;
-    while (b + 1 < bands.size() && total >= *bands[b + 1].min) ++b;
-    return b;
-  }
-
-  double total(int i) const { return totals_[static_cast<size_t>(i)]; }
-
- private:
-  explicit Evaluator(const PolicyData& policy) : policy_(&policy) {}
-
-  const PolicyData* policy_;
-  std::vector<BoundLeaf> leaves_;
-  std::vector<uint8_t> results_;      // kBlock bytes per node
-  std::vector<int32_t> rule_grades_;  // grade of each rule
-  std::vector<double> totals_ =
-      std::vector<double>(kBlock);  // scoring totals of a block
-};
+namespace {
 
 std::string ValueText(const Column* column, const LeadFieldInfo& field,
                       int64_t row) {
@@ -390,6 +350,8 @@ std::string LeafValue(const Evaluator& e, const CompiledNode& node,
   return ValueText(b.column, *b.leaf->field, row);
 }
 
+}  // namespace
+
 void CollectReasons(const PolicyData& policy, const Evaluator& e, int index,
                     int64_t row, std::vector<std::string>& out) {
   const CompiledNode& node = policy.nodes[static_cast<size_t>(index)];
@@ -402,6 +364,8 @@ void CollectReasons(const PolicyData& policy, const Evaluator& e, int index,
     if (e.Result(child)) CollectReasons(policy, e, child, row, out);
   }
 }
+
+namespace {
 
 // "field: value" for every field a subtree reads, each once, in order.
 void CollectValues(const PolicyData& policy, const Evaluator& e, int index,
@@ -419,7 +383,7 @@ void CollectValues(const PolicyData& policy, const Evaluator& e, int index,
   out.push_back(absl::StrCat(name, ": ", LeafValue(e, node, row)));
 }
 
-std::string NodeText(const PolicyData& policy, int index);
+}  // namespace
 
 std::string NodeText(const PolicyData& policy, int index) {
   const CompiledNode& node = policy.nodes[static_cast<size_t>(index)];
@@ -453,7 +417,6 @@ std::string ValuesText(const PolicyData& policy, const Evaluator& e, int index,
   return absl::StrJoin(values, ", ");
 }
 
-}  // namespace
 }  // namespace classify_internal
 
 absl::Status ClassifyBatch(const Policy& policy, const Columns& leads,

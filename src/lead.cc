@@ -63,6 +63,18 @@ constexpr LeadFieldInfo kFields[] = {
     {"reassignments", FieldType::kNumber, false, false},
 };
 
+constexpr absl::string_view kTaskNames[] = {
+    "first_contact",   "callback",         "thank_you",  "follow_up",
+    "order_follow_up", "post_sale",        "owner_care", "nurture",
+    "birthday",        "holiday_greeting", "campaign",   "lost_review",
+    "downgrade_review"};
+
+constexpr LeadFieldInfo kTaskFields[] = {
+    {"task", FieldType::kString, false, false, kTaskNames},
+    {"grade_now", FieldType::kString, false, false},
+    {"touches", FieldType::kNumber, false, false},
+};
+
 size_t EditDistance(absl::string_view a, absl::string_view b) {
   std::vector<size_t> row(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
@@ -130,6 +142,25 @@ std::string NearestLeadField(absl::string_view name) {
   std::vector<absl::string_view> names;
   names.reserve(std::size(kFields));
   for (const LeadFieldInfo& f : kFields) names.emplace_back(f.name);
+  return NearestName(name, names);
+}
+
+std::span<const absl::string_view> TaskNames() { return kTaskNames; }
+
+std::span<const LeadFieldInfo> TaskFields() { return kTaskFields; }
+
+const LeadFieldInfo* FindPlaybookField(absl::string_view name) {
+  if (const LeadFieldInfo* f = FindLeadField(name)) return f;
+  for (const LeadFieldInfo& f : kTaskFields) {
+    if (name == f.name) return &f;
+  }
+  return nullptr;
+}
+
+std::string NearestPlaybookField(absl::string_view name) {
+  std::vector<absl::string_view> names;
+  for (const LeadFieldInfo& f : kFields) names.emplace_back(f.name);
+  for (const LeadFieldInfo& f : kTaskFields) names.emplace_back(f.name);
   return NearestName(name, names);
 }
 

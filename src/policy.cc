@@ -134,7 +134,8 @@ class Loader : public json_internal::JsonReader {
                   const std::string& path, const std::string& rule) {
     std::vector<absl::string_view> valid(field.values.begin(),
                                          field.values.end());
-    if (absl::string_view(field.name) == "grade") {
+    if (absl::string_view(field.name) == "grade" ||
+        absl::string_view(field.name) == "grade_now") {
       valid.assign(grades_.begin(), grades_.end());
     }
     if (valid.empty()) return;
@@ -360,14 +361,21 @@ class Loader : public json_internal::JsonReader {
     std::optional<std::string> op = String(j, "op", path, true, rule);
     const LeadFieldInfo* info = nullptr;
     if (field) {
-      info = FindLeadField(*field);
+      info = task_fields_ ? FindPlaybookField(*field) : FindLeadField(*field);
       if (info == nullptr) {
-        std::string nearest = NearestLeadField(*field);
+        std::string nearest = task_fields_ ? NearestPlaybookField(*field)
+                                           : NearestLeadField(*field);
         Error(Child(path, "field"), rule,
-              absl::StrCat("unknown lead field ", Quoted(*field),
-                           nearest.empty() ? std::string(" (see docs/data.md)")
-                                           : absl::StrCat("; did you mean \"",
-                                                          nearest, "\"?")));
+              absl::StrCat(
+                  task_fields_ ? "unknown lead or task field "
+                               : "unknown lead field ",
+                  Quoted(*field),
+                  nearest.empty()
+                      ? std::string(task_fields_
+                                        ? " (see docs/data.md and "
+                                          "docs/playbook.md#fields)"
+                                        : " (see docs/data.md)")
+                      : absl::StrCat("; did you mean \"", nearest, "\"?")));
       }
     }
     std::optional<Op> parsed_op;
@@ -1090,6 +1098,158 @@ class Loader : public json_internal::JsonReader {
     return r;
   }
 
+  // Reads "playbook" (docs/playbook.md); DefaultPlaybook() when absent.
+  Playbook ParsePlaybook(const Json& doc) {
+    if (!doc.contains("playbook")) return DefaultPlaybook();
+    Playbook out;
+    const std::string path = "/playbook";
+    const Json& j = doc.at("playbook");
+    if (!ExpectObject(j, path)) return out;
+    static constexpr absl::string_view kKeys[] = {"content", "goals", "rules"};
+    CheckKeys(j, path, kKeys);
+    out.extra_contents =
+        Vocabulary(j, "content", path, PlaybookContents(), "content type");
+    out.extra_goals = Vocabulary(j, "goals", path, PlaybookGoals(), "goal");
+    std::vector<absl::string_view> contents(PlaybookContents().begin(),
+                                            PlaybookContents().end());
+    contents.insert(contents.end(), out.extra_contents.begin(),
+                    out.extra_contents.end());
+    std::vector<absl::string_view> goals(PlaybookGoals().begin(),
+                                         PlaybookGoals().end());
+    goals.insert(goals.end(), out.extra_goals.begin(), out.extra_goals.end());
+    const std::string rules_path = Child(path, "rules");
+    if (!j.contains("rules") || !j.at("rules").is_array() ||
+        j.at("rules").empty()) {
+      Error(j.contains("rules") ? rules_path : path, "",
+            j.contains("rules")
+                ? absl::StrCat("expected a non-empty array of rules, got ",
+                               JsonKind(j.at("rules")))
+                : std::string("missing required key \"rules\""));
+      return out;
+    }
+    const Json& rules = j.at("rules");
+    absl::flat_hash_map<std::string, size_t> seen;
+    task_fields_ = true;
+    for (size_t i = 0; i < rules.size(); ++i) {
+      const std::string where = Child(rules_path, i);
+      const Json& r = rules[i];
+      if (!ExpectObject(r, where)) continue;
+      PlaybookRule rule;
+      std::optional<std::string> id = String(r, "id", where, true);
+      if (id && id->empty()) {
+        Error(Child(where, "id"), "", "a rule id may not be empty");
+      } else if (id) {
+        rule.id = *id;
+        auto [it, inserted] = seen.emplace(*id, i);
+        if (!inserted) {
+          Error(Child(where, "id"), *id,
+                absl::StrCat("duplicate rule id ", Quoted(*id), " (first used at ",
+                             rules_path, "/", it->second, ")"));
+        }
+      }
+      static constexpr absl::string_view kRuleKeys[] = {"id", "when", "action",
+                                                        "note"};
+      CheckKeys(r, where, kRuleKeys, rule.id);
+      rule.note = String(r, "note", where, false, rule.id).value_or("");
+      rule.when = When(r, where, rule.id);
+      rule.action = ParseAction(r, where, rule.id, contents, goals);
+      out.rules.push_back(std::move(rule));
+    }
+    task_fields_ = false;
+    const Json& last = rules.back();
+    if (last.is_object() && last.contains("when") &&
+        !(last.at("when").is_array() && last.at("when").empty())) {
+      Error(Child(rules_path, rules.size() - 1),
+            out.rules.empty() ? "" : out.rules.back().id,
+            "no default rule: the last playbook rule must have no conditions, "
+            "so that every task gets an action");
+    }
+    return out;
+  }
+
+  // The action at obj["action"]: a method, a content type and a goal, each
+  // from its vocabulary.
+  PlaybookAction ParseAction(const Json& obj, const std::string& where,
+                             const std::string& id,
+                             std::span<const absl::string_view> contents,
+                             std::span<const absl::string_view> goals) {
+    PlaybookAction action;
+    if (!obj.contains("action")) {
+      Error(where, id, "missing required key \"action\"");
+      return action;
+    }
+    const std::string path = Child(where, "action");
+    const Json& a = obj.at("action");
+    if (!ExpectObject(a, path, id)) return action;
+    static constexpr absl::string_view kKeys[] = {"method", "content", "goal"};
+    CheckKeys(a, path, kKeys, id);
+    const auto word = [&](absl::string_view key,
+                          std::span<const absl::string_view> valid,
+                          absl::string_view what, absl::string_view extend) {
+      std::optional<std::string> value = String(a, key, path, true, id);
+      if (!value) return std::string();
+      if (std::find(valid.begin(), valid.end(), *value) == valid.end()) {
+        const std::string nearest = NearestName(*value, valid);
+        Error(Child(path, key), id,
+              absl::StrCat(
+                  "unknown ", what, " ", Quoted(*value),
+                  nearest.empty()
+                      ? absl::StrCat(" (expected one of ",
+                                     absl::StrJoin(valid, ", "), ")")
+                      : absl::StrCat("; did you mean ", Quoted(nearest), "?"),
+                  extend));
+      }
+      return *value;
+    };
+    action.method = word("method", PlaybookMethods(), "method", "");
+    action.content =
+        word("content", contents, "content type",
+             "; a policy may declare more under /playbook/content");
+    action.goal = word("goal", goals, "goal",
+                       "; a policy may declare more under /playbook/goals");
+    return action;
+  }
+
+  // The words a policy adds to a documented vocabulary at obj[key].
+  std::vector<std::string> Vocabulary(const Json& obj, absl::string_view key,
+                                      const std::string& path,
+                                      std::span<const absl::string_view> known,
+                                      absl::string_view what) {
+    std::vector<std::string> out;
+    const std::string k(key);
+    if (!obj.contains(k)) return out;
+    const std::string where = Child(path, key);
+    const Json& list = obj.at(k);
+    if (!list.is_array()) {
+      Error(where, "",
+            absl::StrCat("expected an array of names, got ", JsonKind(list)));
+      return out;
+    }
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string at = Child(where, i);
+      if (!list[i].is_string() || list[i].get<std::string>().empty()) {
+        Error(at, "",
+              absl::StrCat("expected a non-empty string, got ",
+                           JsonKind(list[i])));
+        continue;
+      }
+      std::string value = list[i].get<std::string>();
+      if (std::find(known.begin(), known.end(), value) != known.end()) {
+        Warn(at, "",
+             absl::StrCat(Quoted(value), " is already a documented ", what,
+                          " (docs/playbook.md)"));
+        continue;
+      }
+      if (std::find(out.begin(), out.end(), value) != out.end()) {
+        Error(at, "",
+              absl::StrCat(what, " ", Quoted(value), " is declared twice"));
+        continue;
+      }
+      out.push_back(std::move(value));
+    }
+    return out;
+  }
+
   ScorecardSettings ParseScorecard(const Json& doc) {
     ScorecardSettings s;
     if (!doc.contains("scorecard")) return s;
@@ -1120,17 +1280,22 @@ class Loader : public json_internal::JsonReader {
   // Declared under "extra_values": field name -> values.
   absl::flat_hash_map<std::string, std::vector<std::string>> extra_values_;
   std::vector<std::string> grades_;  // as ParseGrades read them
+  // Conditions may read the task fields (lead.h, TaskFields): the playbook's.
+  bool task_fields_ = false;
 
 };
 
 // --- Compiling rules into the evaluator's flat form
 // ---------------------------------------
 
-int CompileNode(const Condition& c, PolicyData& data) {
+// `fields` collects the lead fields the conditions read (the task fields are
+// not columns of the leads table).
+int CompileNode(const Condition& c, PolicyData& data,
+                std::vector<std::string>& fields) {
   CompiledNode node;
   if (c.kind == Condition::Kind::kCompare) {
     CompiledLeaf leaf;
-    leaf.field = FindLeadField(c.field);
+    leaf.field = FindPlaybookField(c.field);
     leaf.op = c.op;
     leaf.text = ConditionText(c);
     for (const Literal& v : c.values) {
@@ -1142,9 +1307,9 @@ int CompileNode(const Condition& c, PolicyData& data) {
         leaf.strings.push_back(NormalizeValue(c.field, *s));
       }
     }
-    if (std::find(data.fields.begin(), data.fields.end(), c.field) ==
-        data.fields.end()) {
-      data.fields.push_back(c.field);
+    if (FindLeadField(c.field) != nullptr &&
+        std::find(fields.begin(), fields.end(), c.field) == fields.end()) {
+      fields.push_back(c.field);
     }
     node.kind = CompiledNode::Kind::kLeaf;
     node.leaf = static_cast<int>(data.leaves.size());
@@ -1153,7 +1318,7 @@ int CompileNode(const Condition& c, PolicyData& data) {
     node.kind = c.kind == Condition::Kind::kAllOf ? CompiledNode::Kind::kAllOf
                                                   : CompiledNode::Kind::kAnyOf;
     for (const Condition& child : c.children) {
-      node.children.push_back(CompileNode(child, data));
+      node.children.push_back(CompileNode(child, data, fields));
     }
   }
   data.nodes.push_back(std::move(node));
@@ -1161,22 +1326,33 @@ int CompileNode(const Condition& c, PolicyData& data) {
 }
 
 // The root node of conditions that must all hold; -1 when there are none.
-int CompileWhen(const std::vector<Condition>& when, PolicyData& data) {
+int CompileWhen(const std::vector<Condition>& when, PolicyData& data,
+                std::vector<std::string>& fields) {
   if (when.empty()) return -1;
-  if (when.size() == 1) return CompileNode(when.front(), data);
+  if (when.size() == 1) return CompileNode(when.front(), data, fields);
   return CompileNode(
-      Condition{.kind = Condition::Kind::kAllOf, .children = when}, data);
+      Condition{.kind = Condition::Kind::kAllOf, .children = when}, data,
+      fields);
 }
 
 void Compile(PolicyData& data) {
   for (const Rule& rule : data.rules) {
     data.compiled_rules.push_back(
-        {.root = CompileWhen(rule.when, data), .grade = rule.grade});
+        {.root = CompileWhen(rule.when, data, data.fields),
+         .grade = rule.grade});
   }
-  if (!data.scoring) return;
-  for (const ScoreItem& item : data.scoring->items) {
-    data.compiled_score.push_back(
-        {.root = CompileWhen(item.when, data), .points = item.points});
+  if (data.scoring) {
+    for (const ScoreItem& item : data.scoring->items) {
+      data.compiled_score.push_back(
+          {.root = CompileWhen(item.when, data, data.fields),
+           .points = item.points});
+    }
+  }
+  // The playbook's leaves come last (PolicyData::playbook_leaves).
+  data.playbook_leaves = static_cast<int>(data.leaves.size());
+  for (const PlaybookRule& rule : data.playbook.rules) {
+    data.compiled_playbook.push_back(
+        {.root = CompileWhen(rule.when, data, data.playbook_fields)});
   }
 }
 
@@ -1342,6 +1518,30 @@ std::string ToCanonicalJson(const PolicyData& d) {
       {"experience_years", NumberJson(d.routing.experience_years)},
       {"reclaim_limit", d.routing.reclaim_limit},
       {"overflow", std::string(OverflowName(d.routing.overflow))}};
+  OrderedJson playbook = OrderedJson::object();
+  if (!d.playbook.extra_contents.empty()) {
+    playbook["content"] = d.playbook.extra_contents;
+  }
+  if (!d.playbook.extra_goals.empty()) {
+    playbook["goals"] = d.playbook.extra_goals;
+  }
+  OrderedJson playbook_rules = OrderedJson::array();
+  for (const PlaybookRule& r : d.playbook.rules) {
+    OrderedJson rule = OrderedJson::object();
+    rule["id"] = r.id;
+    if (!r.when.empty()) {
+      OrderedJson when = OrderedJson::array();
+      for (const Condition& c : r.when) when.push_back(ConditionJson(c));
+      rule["when"] = when;
+    }
+    rule["action"] = {{"method", r.action.method},
+                      {"content", r.action.content},
+                      {"goal", r.action.goal}};
+    if (!r.note.empty()) rule["note"] = r.note;
+    playbook_rules.push_back(rule);
+  }
+  playbook["rules"] = playbook_rules;
+  doc["playbook"] = playbook;
   if (!d.scorecard.weights.empty()) {
     OrderedJson weights = OrderedJson::object();
     for (const auto& [name, weight] : d.scorecard.weights) {
@@ -1409,6 +1609,10 @@ std::string ConditionText(const Condition& c) {
 }
 
 }  // namespace policy_internal
+
+std::string FormatCondition(const Condition& condition) {
+  return policy_internal::ConditionText(condition);
+}
 
 absl::string_view OpName(Op op) {
   return policy_internal::kOpNames[static_cast<size_t>(op)];
@@ -1483,7 +1687,8 @@ absl::StatusOr<PolicyLoad> Policy::FromJson(absl::string_view text,
   static constexpr absl::string_view kKeys[] = {
       "format",  "name",      "description", "grades",
       "rules",   "scoring",   "cadence",     "calendar",
-      "routing", "scorecard", "extra_values", "calendars"};
+      "routing", "scorecard", "extra_values", "calendars",
+      "playbook"};
   loader.CheckKeys(doc, "", kKeys);
   auto data = std::make_shared<PolicyData>();
   const int format =
@@ -1512,8 +1717,15 @@ absl::StatusOr<PolicyLoad> Policy::FromJson(absl::string_view text,
   loader.ParseCalendars(doc, options, *data);
   data->routing = loader.ParseRouting(doc, data->grades);
   data->scorecard = loader.ParseScorecard(doc);
+  data->playbook = loader.ParsePlaybook(doc);
   if (!load.has_errors()) {
     policy_internal::CheckReachability(data->rules, load.issues_);
+    std::vector<Rule> playbook_rules;
+    for (const PlaybookRule& r : data->playbook.rules) {
+      playbook_rules.push_back({.id = r.id, .when = r.when});
+    }
+    policy_internal::CheckReachability(playbook_rules, load.issues_,
+                                       "/playbook/rules");
     const auto unconditional =
         std::find_if(data->rules.begin(), data->rules.end(),
                      [](const Rule& r) { return r.when.empty(); });
@@ -1548,6 +1760,109 @@ absl::StatusOr<PolicyLoad> Policy::FromJson(absl::string_view text,
   data->canonical_json = policy_internal::ToCanonicalJson(*data);
   load.data_ = std::move(data);
   return load;
+}
+
+namespace {
+
+// The vocabularies of docs/playbook.md, each word with the source it comes
+// from there.
+constexpr absl::string_view kPlaybookMethods[] = {
+    "phone", "sms", "email", "wechat", "visit", "test_drive", "event"};
+
+constexpr absl::string_view kPlaybookContents[] = {
+    "introduction",      "thanks",
+    "needs_questions",   "recommendation",
+    "product_details",   "comparison",
+    "objection_answers", "purchase_plan",
+    "brochure",          "new_models",
+    "brand_news",        "offer",
+    "updates",           "nev_models",
+    "test_drive_invitation", "visit_invitation",
+    "event_invitation",  "greeting",
+    "educational",       "buying_guide",
+    "customer_cases",    "demonstration",
+    "order_status",      "delivery_care",
+    "service_reminder",  "referral_invitation",
+    "care_tips",         "loss_reason"};
+
+constexpr absl::string_view kPlaybookGoals[] = {
+    "make_contact",      "agree_next_contact", "confirm_grade",
+    "discover_needs",    "book_visit",         "book_test_drive",
+    "resolve_objection", "close_deal",         "strengthen_intent",
+    "keep_interest",     "nurture",            "educate",
+    "build_trust",       "prepare_delivery",   "check_satisfaction",
+    "book_service",      "build_loyalty",      "win_referral",
+    "learn_loss_reason", "confirm_loss",       "keep_in_touch"};
+
+// leadkit's default playbook: by task kind only (docs/playbook.md, "The
+// default playbook"; each row leadkit's reading of the cited section).
+struct DefaultRow {
+  const char* task;
+  const char* method;
+  const char* content;
+  const char* goal;
+  const char* note;
+};
+constexpr DefaultRow kDefaultPlaybook[] = {
+    {"first_contact", "phone", "introduction", "make_contact",
+     "000 §5.2.1: first contact by phone."},
+    {"callback", "phone", "needs_questions", "confirm_grade",
+     "002 §2.6: call back within 24 h to confirm the grade."},
+    {"thank_you", "sms", "thanks", "agree_next_contact",
+     "001 §3.3.1, §3.2: thanks within 24 h, by SMS."},
+    {"follow_up", "phone", "updates", "keep_interest",
+     "000 §5.2.2: the latest models, offers and events."},
+    {"order_follow_up", "phone", "order_status", "prepare_delivery",
+     "leadkit's choice: the order until delivery."},
+    {"post_sale", "phone", "delivery_care", "check_satisfaction",
+     "001 §3.3.6: calls after delivery."},
+    {"owner_care", "phone", "care_tips", "build_loyalty",
+     "002 §2.3, 001 §4.2: owners' visits, useful care knowledge."},
+    {"nurture", "wechat", "updates", "keep_in_touch",
+     "001 §3.3.7: keep in touch with the lost customer."},
+    {"birthday", "sms", "greeting", "keep_in_touch",
+     "001 §3.1, §3.2: birthday greetings by SMS."},
+    {"holiday_greeting", "sms", "greeting", "keep_in_touch",
+     "001 §3.1, §3.2: holiday greetings by SMS."},
+    {"campaign", "phone", "offer", "book_visit",
+     "001 §3.1: a big offer or a launch on the model of interest."},
+    {"lost_review", "phone", "loss_reason", "confirm_loss",
+     "002 §2.3: the supervisor re-confirms a loss."},
+    {"downgrade_review", "phone", "needs_questions", "confirm_grade",
+     "leadkit's choice: missed follow-ups, the grade re-confirmed."},
+};
+
+Playbook MakeDefaultPlaybook() {
+  Playbook out;
+  for (const DefaultRow& row : kDefaultPlaybook) {
+    out.rules.push_back(
+        {.id = row.task,
+         .when = {Condition{.field = "task",
+                            .op = Op::kEq,
+                            .values = {Literal(std::string(row.task))}}},
+         .action = {row.method, row.content, row.goal},
+         .note = row.note});
+  }
+  out.rules.push_back({.id = "default",
+                       .action = {"phone", "updates", "keep_interest"},
+                       .note = "000 §5.2.2: every follow-up brings the latest "
+                               "models, offers and events."});
+  return out;
+}
+
+}  // namespace
+
+std::span<const absl::string_view> PlaybookMethods() {
+  return kPlaybookMethods;
+}
+std::span<const absl::string_view> PlaybookContents() {
+  return kPlaybookContents;
+}
+std::span<const absl::string_view> PlaybookGoals() { return kPlaybookGoals; }
+
+const Playbook& DefaultPlaybook() {
+  static const Playbook* const playbook = new Playbook(MakeDefaultPlaybook());
+  return *playbook;
 }
 
 absl::StatusOr<Policy> Policy::Preset(absl::string_view name) {
@@ -1607,6 +1922,25 @@ std::vector<std::string> Policy::FieldValues(absl::string_view field) const {
   return out;
 }
 std::span<const std::string> Policy::fields() const { return data_->fields; }
+const Playbook& Policy::playbook() const { return data_->playbook; }
+std::span<const std::string> Policy::playbook_fields() const {
+  return data_->playbook_fields;
+}
+
+std::vector<std::string> Policy::PlaybookContentValues() const {
+  std::vector<std::string> out(PlaybookContents().begin(),
+                               PlaybookContents().end());
+  out.insert(out.end(), data_->playbook.extra_contents.begin(),
+             data_->playbook.extra_contents.end());
+  return out;
+}
+
+std::vector<std::string> Policy::PlaybookGoalValues() const {
+  std::vector<std::string> out(PlaybookGoals().begin(), PlaybookGoals().end());
+  out.insert(out.end(), data_->playbook.extra_goals.begin(),
+             data_->playbook.extra_goals.end());
+  return out;
+}
 
 std::optional<int> Policy::GradeIndex(absl::string_view grade) const {
   for (size_t g = 0; g < data_->grades.size(); ++g) {

@@ -239,7 +239,7 @@ bool ImpliesComparison(const Constraints& fields, const Condition& q) {
   if (q.op == Op::kIsNull) return f.is_null;
   if (!f.needs_value) return false;  // a null value fails every comparison
   if (q.op == Op::kNotNull) return true;
-  const LeadFieldInfo* info = FindLeadField(q.field);
+  const LeadFieldInfo* info = FindPlaybookField(q.field);
   if (info == nullptr) return false;
   if (std::optional<std::vector<Literal>> values =
           FiniteValues(f, info->type)) {
@@ -306,8 +306,9 @@ std::string WhenText(const std::vector<Condition>& when) {
   return absl::StrJoin(parts, " and ");
 }
 
-std::string RuleRef(const std::vector<Rule>& rules, size_t i) {
-  return absl::StrCat("\"", rules[i].id, "\" (/rules/", i, ")");
+std::string RuleRef(const std::vector<Rule>& rules, size_t i,
+                    absl::string_view section) {
+  return absl::StrCat("\"", rules[i].id, "\" (", section, "/", i, ")");
 }
 
 // The earlier rules that take every lead rule `j` matches, fewest first
@@ -363,7 +364,7 @@ std::vector<size_t> Takers(const std::vector<Rule>& rules, size_t j) {
 }  // namespace
 
 void CheckReachability(const std::vector<Rule>& written,
-                       std::vector<Issue>& issues) {
+                       std::vector<Issue>& issues, absl::string_view section) {
   // Personal fields compare normalised, so the analysis does too:
   // phone == "+86 138-0013-8000" and phone == "13800138000" are one condition.
   std::vector<Rule> rules = written;
@@ -372,7 +373,7 @@ void CheckReachability(const std::vector<Rule>& written,
   }
   for (size_t j = 0; j < rules.size(); ++j) {
     const Rule& rule = rules[j];
-    const std::string path = absl::StrCat("/rules/", j);
+    const std::string path = absl::StrCat(section, "/", j);
     std::optional<std::string> reason;
     for (size_t i = 0; i < j && !reason; ++i) {
       if (rules[i].when.empty()) {
@@ -386,12 +387,12 @@ void CheckReachability(const std::vector<Rule>& written,
       if (takers.size() == 1) {
         const Rule& earlier = rules[takers.front()];
         reason = absl::StrCat(
-            "the earlier rule ", RuleRef(rules, takers.front()),
+            "the earlier rule ", RuleRef(rules, takers.front(), section),
             " takes every lead it would (", WhenText(rule.when), " implies ",
             WhenText(earlier.when), ")");
       } else if (takers.size() > 1) {
         std::vector<std::string> names;
-        for (size_t i : takers) names.push_back(RuleRef(rules, i));
+        for (size_t i : takers) names.push_back(RuleRef(rules, i, section));
         const std::string last = names.back();
         names.pop_back();
         reason = absl::StrCat("the earlier rules ", absl::StrJoin(names, ", "),

@@ -41,6 +41,10 @@ struct CompiledRule {
   int grade = 0;
 };
 
+struct CompiledPlaybookRule {
+  int root = -1;  // node index; -1 = no conditions (always holds)
+};
+
 struct CompiledScoreItem {
   int root = -1;  // node index; -1 = always holds
   double points = 0;
@@ -60,9 +64,11 @@ std::string ConditionText(const Condition& condition);
 Condition NormalizedCondition(const Condition& condition);
 
 // Appends the warnings about rules that can never fire
-// (docs/policy.md#warnings).
+// (docs/policy.md#warnings). `section` is the JSON Pointer of the rules'
+// array ("/rules", "/playbook/rules"); a rule's `grade` is not read.
 void CheckReachability(const std::vector<Rule>& rules,
-                       std::vector<Issue>& issues);
+                       std::vector<Issue>& issues,
+                       absl::string_view section = "/rules");
 
 // Renders a score band as "[50, 80)", "[80, inf)", "(-inf, 50)".
 std::string BandText(const ScoreBand& band);
@@ -95,6 +101,13 @@ struct PolicyData {
   std::vector<policy_internal::CompiledNode> nodes;
   std::vector<policy_internal::CompiledRule> compiled_rules;
   std::vector<policy_internal::CompiledScoreItem> compiled_score;
+  // The playbook, compiled after the rules and the scoring: its leaves are
+  // [playbook_leaves, leaves.size()) of the one pool, so classification binds
+  // only the leaves before them and the playbook only its own.
+  Playbook playbook;
+  std::vector<std::string> playbook_fields;
+  std::vector<policy_internal::CompiledPlaybookRule> compiled_playbook;
+  int playbook_leaves = 0;
   std::string canonical_json;
 };
 

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "leadkit/lead.h"
 #include "status_matchers.h"
 
 namespace leadkit {
@@ -811,6 +812,297 @@ TEST(PolicyPreset, PresetsLoadWithoutIssuesAndMatchTheSources) {
     EXPECT_EQ(p->routing().overflow, Overflow::kNextDealer);
     ASSERT_EQ(p->routing().high_intent_grades.size(), 1u);
   }
+}
+
+// --- The playbook section (docs/playbook.md) ---------------------------------
+
+// kMinimal with a playbook: a rule on a lead field and the task fields, a
+// content type and a goal the policy adds, and the default.
+std::string WithPlaybook(const std::string& rules,
+                         const std::string& extra = "") {
+  return Replace(kMinimal, "\"cadence\"",
+                 absl::StrCat("\"playbook\": {", extra, "\"rules\": [", rules,
+                              "]}, \"cadence\""));
+}
+
+constexpr char kPlaybookRules[] = R"(
+    {"id": "green", "when": [{"field": "task", "op": "==", "value": "follow_up"},
+                             {"field": "purpose", "op": "==", "value": "environment"},
+                             {"field": "grade_now", "op": "==", "value": "hot"},
+                             {"field": "touches", "op": ">=", "value": 2}],
+     "action": {"method": "phone", "content": "ev_range", "goal": "nurture"},
+     "note": "000 §5.2.2"},
+    {"id": "rest", "action": {"method": "sms", "content": "updates",
+                              "goal": "win_back"}})";
+
+constexpr char kPlaybookExtra[] =
+    R"("content": ["ev_range"], "goals": ["win_back"], )";
+
+TEST(PolicyPlaybook, ADocumentWithoutOneGetsTheDefaultPlaybook) {
+  absl::StatusOr<Policy> policy = Policy::FromJson(kMinimal)->policy();
+  ASSERT_THAT(policy, IsOk());
+  EXPECT_EQ(policy->playbook(), DefaultPlaybook());
+  // One rule per task kind in the cadence's order, then the default.
+  const std::vector<PlaybookRule>& rules = policy->playbook().rules;
+  ASSERT_EQ(rules.size(), 14u);
+  EXPECT_EQ(rules[0].id, "first_contact");
+  EXPECT_EQ(rules[0].action,
+            (PlaybookAction{"phone", "introduction", "make_contact"}));
+  EXPECT_EQ(rules[1].action,
+            (PlaybookAction{"phone", "needs_questions", "confirm_grade"}));
+  EXPECT_EQ(rules[2].action, (PlaybookAction{"sms", "thanks",
+                                             "agree_next_contact"}));
+  EXPECT_EQ(rules[11].id, "lost_review");
+  EXPECT_EQ(rules[11].action,
+            (PlaybookAction{"phone", "loss_reason", "confirm_loss"}));
+  EXPECT_EQ(rules[13].id, "default");
+  EXPECT_TRUE(rules[13].when.empty());
+  // The task field only: no lead column is read, nothing is warned.
+  EXPECT_TRUE(policy->playbook_fields().empty());
+  EXPECT_TRUE(policy->warnings().empty());
+  // The canonical document writes it out, and reads back the same.
+  const std::string canonical = policy->ToJson();
+  EXPECT_NE(canonical.find("\"playbook\": {\n    \"rules\": [\n      {\n"
+                           "        \"id\": \"first_contact\""),
+            std::string::npos)
+      << canonical;
+  absl::StatusOr<Policy> again = Policy::FromJson(canonical)->policy();
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(*again, *policy);
+  EXPECT_EQ(again->playbook(), DefaultPlaybook());
+}
+
+TEST(PolicyPlaybook, RulesLoadWithTheirVocabularyAndRoundTrip) {
+  absl::StatusOr<PolicyLoad> load =
+      Policy::FromJson(WithPlaybook(kPlaybookRules, kPlaybookExtra));
+  ASSERT_THAT(load, IsOk());
+  ASSERT_TRUE(load->issues().empty()) << FormatIssue(load->issues().front());
+  absl::StatusOr<Policy> policy = load->policy();
+  ASSERT_THAT(policy, IsOk());
+  const Playbook& book = policy->playbook();
+  EXPECT_THAT(book.extra_contents, ElementsAre("ev_range"));
+  EXPECT_THAT(book.extra_goals, ElementsAre("win_back"));
+  ASSERT_EQ(book.rules.size(), 2u);
+  EXPECT_EQ(book.rules[0].id, "green");
+  EXPECT_EQ(book.rules[0].when.size(), 4u);
+  EXPECT_EQ(book.rules[0].action,
+            (PlaybookAction{"phone", "ev_range", "nurture"}));
+  EXPECT_EQ(book.rules[0].note, "000 §5.2.2");
+  EXPECT_EQ(book.rules[1].action, (PlaybookAction{"sms", "updates",
+                                                  "win_back"}));
+  // Lead fields only: task, grade_now and touches are not lead columns.
+  EXPECT_THAT(policy->playbook_fields(), ElementsAre("purpose"));
+  EXPECT_THAT(policy->fields(), ElementsAre("purchase_within_days"));
+  const std::vector<std::string> contents = policy->PlaybookContentValues();
+  EXPECT_EQ(contents.back(), "ev_range");
+  EXPECT_EQ(contents.size(), PlaybookContents().size() + 1);
+  EXPECT_EQ(policy->PlaybookGoalValues().back(), "win_back");
+  const std::string canonical = policy->ToJson();
+  absl::StatusOr<Policy> again = Policy::FromJson(canonical)->policy();
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->playbook(), book);
+  EXPECT_EQ(again->ToJson(), canonical);
+}
+
+TEST(PolicyPlaybook, ReportsEachProblemWithPathRuleAndMessage) {
+  const std::string rules = kPlaybookRules;
+  const std::string extra = kPlaybookExtra;
+  const std::vector<ErrorCase> cases = {
+      {.name = "not an object",
+       .text = Replace(kMinimal, "\"cadence\"", "\"playbook\": [], \"cadence\""),
+       .severity = Severity::kError,
+       .path = "/playbook",
+       .message = "expected an object"},
+      {.name = "no rules",
+       .text = Replace(kMinimal, "\"cadence\"", "\"playbook\": {}, \"cadence\""),
+       .severity = Severity::kError,
+       .path = "/playbook",
+       .message = "missing required key \"rules\""},
+      {.name = "empty rules",
+       .text = WithPlaybook(""),
+       .severity = Severity::kError,
+       .path = "/playbook/rules",
+       .message = "expected a non-empty array of rules"},
+      {.name = "unknown key of the section",
+       .text = WithPlaybook(rules, extra + "\"goal\": [], "),
+       .severity = Severity::kError,
+       .path = "/playbook/goal",
+       .message = "unknown key \"goal\"; did you mean \"goals\"?"},
+      {.name = "unknown key of a rule",
+       .text = WithPlaybook(Replace(rules, "\"note\"", "\"notes\""), extra),
+       .severity = Severity::kError,
+       .path = "/playbook/rules/0/notes",
+       .rule = "green",
+       .message = "unknown key \"notes\""},
+      {.name = "a rule without an action",
+       .text = WithPlaybook(Replace(rules, "\"action\": {\"method\": \"sms\", "
+                                           "\"content\": \"updates\",\n"
+                                           "                              "
+                                           "\"goal\": \"win_back\"}",
+                                    "\"note\": \"x\""),
+                            extra),
+       .severity = Severity::kError,
+       .path = "/playbook/rules/1",
+       .rule = "rest",
+       .message = "missing required key \"action\""},
+      {.name = "an action without a goal",
+       .text = WithPlaybook(Replace(rules, ", \"goal\": \"nurture\"", ""),
+                            extra),
+       .severity = Severity::kError,
+       .path = "/playbook/rules/0/action",
+       .rule = "green",
+       .message = "missing required key \"goal\""},
+      {.name = "unknown method",
+       .text = WithPlaybook(Replace(rules, "\"phone\"", "\"phnoe\""), extra),
+       .severity = Severity::kError,
+       .path = "/playbook/rules/0/action/method",
+       .rule = "green",
+       .message = "unknown method \"phnoe\"; did you mean \"phone\"?"},
+      {.name = "a method the policy cannot add",
+       .text = WithPlaybook(Replace(rules, "\"phone\"", "\"fax\""), extra),
+       .severity = Severity::kError,
+       .path = "/playbook/rules/0/action/method",
+       .rule = "green",
+       .message = "unknown method \"fax\" (expected one of phone, sms, email, "
+                  "wechat, visit, test_drive, event)"},
+      {.name = "content type not declared",
+       .text = WithPlaybook(rules, "\"goals\": [\"win_back\"], "),
+       .severity = Severity::kError,
+       .path = "/playbook/rules/0/action/content",
+       .rule = "green",
+       .message = "unknown content type \"ev_range\""},
+      {.name = "misspelt content type",
+       .text = WithPlaybook(Replace(rules, "\"updates\"", "\"update\""), extra),
+       .severity = Severity::kError,
+       .path = "/playbook/rules/1/action/content",
+       .rule = "rest",
+       .message = "unknown content type \"update\"; did you mean "
+                  "\"updates\"?; a policy may declare more under "
+                  "/playbook/content"},
+      {.name = "goal not declared",
+       .text = WithPlaybook(rules, "\"content\": [\"ev_range\"], "),
+       .severity = Severity::kError,
+       .path = "/playbook/rules/1/action/goal",
+       .rule = "rest",
+       .message = "unknown goal \"win_back\""},
+      {.name = "a documented content type declared again",
+       .text = WithPlaybook(rules,
+                            "\"content\": [\"ev_range\", \"offer\"], "
+                            "\"goals\": [\"win_back\"], "),
+       .severity = Severity::kWarning,
+       .path = "/playbook/content/1",
+       .message = "\"offer\" is already a documented content type"},
+      {.name = "a goal declared twice",
+       .text = WithPlaybook(rules,
+                            "\"content\": [\"ev_range\"], "
+                            "\"goals\": [\"win_back\", \"win_back\"], "),
+       .severity = Severity::kError,
+       .path = "/playbook/goals/1",
+       .message = "goal \"win_back\" is declared twice"},
+      {.name = "unknown field",
+       .text = WithPlaybook(Replace(rules, "\"grade_now\"", "\"grade_nw\""),
+                            extra),
+       .severity = Severity::kError,
+       .path = "/playbook/rules/0/when/2/field",
+       .rule = "green",
+       .message = "unknown lead or task field \"grade_nw\"; did you mean "
+                  "\"grade_now\"?"},
+      {.name = "unknown task",
+       .text = WithPlaybook(Replace(rules, "\"follow_up\"", "\"folow_up\""),
+                            extra),
+       .severity = Severity::kError,
+       .path = "/playbook/rules/0/when/0/value",
+       .rule = "green",
+       .message = "unknown task \"folow_up\"; did you mean \"follow_up\"?"},
+      {.name = "grade_now names an undeclared grade",
+       .text = WithPlaybook(Replace(rules, "\"value\": \"hot\"",
+                                    "\"value\": \"warm\""),
+                            extra),
+       .severity = Severity::kError,
+       .path = "/playbook/rules/0/when/2/value",
+       .rule = "green",
+       .message = "unknown grade_now \"warm\" (expected one of hot, cold)"},
+      {.name = "touches compared with a string",
+       .text = WithPlaybook(Replace(rules, "\"value\": 2", "\"value\": \"2\""),
+                            extra),
+       .severity = Severity::kError,
+       .path = "/playbook/rules/0/when/3/value",
+       .rule = "green",
+       .message = "field \"touches\" is a number field; expected a number "
+                  "value"},
+      {.name = "duplicate rule id",
+       .text = WithPlaybook(Replace(rules, "\"rest\"", "\"green\""), extra),
+       .severity = Severity::kError,
+       .path = "/playbook/rules/1/id",
+       .rule = "green",
+       .message = "duplicate rule id \"green\" (first used at "
+                  "/playbook/rules/0)"},
+      {.name = "no default rule",
+       .text = WithPlaybook(
+           Replace(rules, "{\"id\": \"rest\", ",
+                   "{\"id\": \"rest\", \"when\": [{\"field\": \"task\", "
+                   "\"op\": \"==\", \"value\": \"callback\"}], "),
+           extra),
+       .severity = Severity::kError,
+       .path = "/playbook/rules/1",
+       .rule = "rest",
+       .message = "no default rule: the last playbook rule must have no "
+                  "conditions"},
+      {.name = "a task field in a classification rule",
+       .text = Replace(kMinimal, "\"purchase_within_days\"", "\"task\""),
+       .severity = Severity::kError,
+       .path = "/rules/0/when/0/field",
+       .rule = "hot",
+       .message = "unknown lead field \"task\""},
+      {.name = "a shadowed rule",
+       .text = WithPlaybook(
+           R"({"id": "calls", "when": [{"field": "task", "op": "in", "value": ["callback", "first_contact"]}],
+                "action": {"method": "phone", "content": "introduction", "goal": "make_contact"}},
+               {"id": "callbacks", "when": [{"field": "task", "op": "==", "value": "callback"}],
+                "action": {"method": "phone", "content": "needs_questions", "goal": "confirm_grade"}},
+               {"id": "rest", "action": {"method": "sms", "content": "updates", "goal": "keep_interest"}})"),
+       .severity = Severity::kWarning,
+       .path = "/playbook/rules/1",
+       .rule = "callbacks",
+       .message = "rule \"callbacks\" can never fire: the earlier rule "
+                  "\"calls\" (/playbook/rules/0) takes every lead it would"},
+      {.name = "a rule after the default",
+       .text = WithPlaybook(
+           R"({"id": "rest", "action": {"method": "sms", "content": "updates", "goal": "keep_interest"}},
+               {"id": "late", "action": {"method": "phone", "content": "updates", "goal": "keep_interest"}})"),
+       .severity = Severity::kWarning,
+       .path = "/playbook/rules/1",
+       .rule = "late",
+       .message = "rule \"rest\" before it has no conditions"},
+  };
+  for (const ErrorCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::vector<Issue> issues = IssuesOf(c.text);
+    bool found = false;
+    for (const Issue& issue : issues) {
+      if (issue.path == c.path && issue.severity == c.severity &&
+          issue.rule == c.rule &&
+          issue.message.find(c.message) != std::string::npos) {
+        found = true;
+      }
+    }
+    std::string all;
+    for (const Issue& issue : issues) all += FormatIssue(issue) + "\n";
+    EXPECT_TRUE(found) << "wanted " << SeverityName(c.severity) << " at "
+                       << c.path << ": " << c.message << "\ngot:\n"
+                       << all;
+  }
+}
+
+TEST(PolicyPlaybook, TaskNamesAreTheCadencesTaskKinds) {
+  // lead.h holds the one list; cadence.h's TaskName reads it.
+  ASSERT_EQ(TaskNames().size(), 13u);
+  EXPECT_EQ(TaskNames().front(), "first_contact");
+  EXPECT_EQ(TaskNames().back(), "downgrade_review");
+  ASSERT_NE(FindPlaybookField("task"), nullptr);
+  EXPECT_EQ(FindPlaybookField("task")->values.size(), 13u);
+  EXPECT_EQ(FindLeadField("grade_now"), nullptr);
+  EXPECT_EQ(FindPlaybookField("touches")->type, FieldType::kNumber);
 }
 
 }  // namespace

@@ -182,6 +182,9 @@ struct ScheduleResult {
   std::vector<RowError> errors;  // rejected rows (collect_errors only)
   std::vector<int32_t>
       grades;  // per lead: the grade in force at as_of (-1 = rejected)
+  // Per lead: its touches at or before as_of (the agenda: the end of its day),
+  // what the playbook's field `touches` reads (playbook.h); 0 when rejected.
+  std::vector<int32_t> touch_counts;
 };
 
 // The columns of the leads table the cadence reads (and so the KPIs, which

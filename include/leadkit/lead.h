@@ -64,6 +64,25 @@ std::string NearestName(absl::string_view name,
 // NearestName over the lead fields.
 std::string NearestLeadField(absl::string_view name);
 
+// The task names of the follow-up cadence (cadence.h, TaskName), in TaskKind
+// order: the one list of them, and the values of the playbook field `task`.
+std::span<const absl::string_view> TaskNames();
+
+// The fields a playbook rule reads beside the lead fields
+// (docs/playbook.md#fields): the task it decides for and the lead's state at
+// the schedule's as_of.
+//   task       string  the task's kind (TaskNames())
+//   grade_now  string  the grade in force at as_of (a grade of the policy;
+//                      `grade` is the grade given at creation)
+//   touches    number  the lead's touches at or before as_of
+std::span<const LeadFieldInfo> TaskFields();
+
+// A lead field or a task field called `name`, or nullptr.
+const LeadFieldInfo* FindPlaybookField(absl::string_view name);
+
+// NearestName over the lead fields and the task fields.
+std::string NearestPlaybookField(absl::string_view name);
+
 }  // namespace leadkit
 
 #endif  // LEADKIT_LEAD_H_

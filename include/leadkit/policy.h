@@ -63,6 +63,10 @@ struct Condition {
   bool operator==(const Condition&) const = default;
 };
 
+// A condition as reasons and traces show it, personal literals masked:
+// "purchase_within_days <= 90", "any_of(asked_price == true, ...)".
+std::string FormatCondition(const Condition& condition);
+
 // A rule of the decision list: when every condition of `when` holds (an empty
 // `when` always holds), the lead gets `grade`. The first rule that holds wins.
 struct Rule {
@@ -266,6 +270,56 @@ struct ScorecardSettings {
 // The KPI rates a scorecard may weigh (kpi.h).
 std::span<const absl::string_view> ScorecardRates();
 
+// The follow-up playbook (docs/playbook.md): what to do for a task — by
+// which method, with what content, to what goal. An ordered decision list in
+// the condition language of the rules; a condition may read every lead field
+// and the task fields (lead.h, TaskFields: task, grade_now, touches). The
+// first rule that holds gives the action; the last rule has no conditions.
+//
+//   action(task) = rules[min { r : when_r(lead, task) }].action
+struct PlaybookAction {
+  std::string method;   // one of PlaybookMethods()
+  std::string content;  // PlaybookContents() or the policy's extra contents
+  std::string goal;     // PlaybookGoals() or the policy's extra goals
+
+  bool operator==(const PlaybookAction&) const = default;
+};
+
+struct PlaybookRule {
+  std::string id;
+  std::vector<Condition> when;  // implicitly all_of; empty = always holds
+  PlaybookAction action;
+  std::string note;  // where the rule comes from (a source section)
+
+  bool operator==(const PlaybookRule&) const = default;
+};
+
+struct Playbook {
+  // Content types and goals beyond the documented vocabularies, in document
+  // order.
+  std::vector<std::string> extra_contents;
+  std::vector<std::string> extra_goals;
+  std::vector<PlaybookRule> rules;  // non-empty; the last has no conditions
+
+  bool operator==(const Playbook&) const = default;
+};
+
+// The methods of contact, documented in docs/playbook.md (001 §3.2):
+// "phone", "sms", "email", "wechat", "visit", "test_drive", "event". Closed:
+// a policy cannot add methods.
+std::span<const absl::string_view> PlaybookMethods();
+// The documented content types a rule may give (docs/playbook.md); a policy
+// may add more under playbook.content.
+std::span<const absl::string_view> PlaybookContents();
+// The documented goals a rule may give (docs/playbook.md); a policy may add
+// more under playbook.goals.
+std::span<const absl::string_view> PlaybookGoals();
+
+// leadkit's default playbook, which a policy document without `playbook`
+// gets: one rule per task kind, then a default (docs/playbook.md, "The
+// default playbook").
+const Playbook& DefaultPlaybook();
+
 struct PolicyData;  // defined in src/
 
 // What a policy document may name beside itself: the calendar files its
@@ -334,6 +388,16 @@ class Policy {
   // Example:
   //   Preset("abcd")->FieldValues("status");  // open, won, lost, invalid
   std::vector<std::string> FieldValues(absl::string_view field) const;
+  // The follow-up playbook: the document's, or DefaultPlaybook() when it has
+  // none.
+  const Playbook& playbook() const;
+  // The lead fields the playbook's rules read, in order of first use (the
+  // task fields not included).
+  std::span<const std::string> playbook_fields() const;
+  // Every content type / goal a playbook rule may give: the documented ones,
+  // then the policy's extra ones.
+  std::vector<std::string> PlaybookContentValues() const;
+  std::vector<std::string> PlaybookGoalValues() const;
   // Warning-severity issues found at load.
   std::span<const Issue> warnings() const;
   // The lead fields the rules read, in order of first use.

@@ -10,7 +10,7 @@ from ._calendar import Calendar, CalendarError, CalendarZoneError, CoverageWarni
 from ._classify import classify
 from ._policy import Classification, Explanation, Issue, Policy, PolicyError, TraceEntry
 from ._routing import Assignment, Router, handover, parse_file_number, reclaim, route
-from ._schedule import agenda, schedule
+from ._schedule import agenda, next_actions, schedule
 from ._scope import Scope
 from . import reports
 from .reports import *  # noqa: F401,F403  (every report, also at the top)
@@ -22,6 +22,6 @@ __version__ = "0.1.0"
 __all__ = [
     "Calendar", "CalendarError", "CalendarZoneError", "Classification", "CoverageWarning",
     "Explanation", "Issue", "Assignment", "Policy", "PolicyError", "Router", "Scope",
-    "TraceEntry", "agenda", "classify", "handover", "parse_file_number", "reclaim", "reports",
-    "route", "schedule", "testing", *_report_names, "__version__",
+    "TraceEntry", "agenda", "classify", "handover", "next_actions", "parse_file_number",
+    "reclaim", "reports", "route", "schedule", "testing", *_report_names, "__version__",
 ]

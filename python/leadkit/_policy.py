@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any, Mapping
 
+import numpy as np
 import pandas as pd
 
 from . import _core, _frames
@@ -132,6 +133,14 @@ class Policy:
         return list(self._impl.fields)
 
     @property
+    def playbook(self) -> tuple:
+        """The follow-up playbook's rules, in order (docs/playbook.md): each a
+        ``PlaybookRule`` with ``id``, ``when`` (its conditions as text), ``method``,
+        ``content``, ``goal`` and ``note``. The first rule whose conditions hold gives a
+        task's action; a document without ``playbook`` has leadkit's default playbook."""
+        return tuple(_core.playbook_rules_of(self._impl))
+
+    @property
     def time_zone(self) -> str:
         return self._impl.time_zone
 
@@ -185,7 +194,30 @@ class Policy:
         """
         return _core.explain(self._impl, 1, self._lead_specs(lead), 0)
 
-    def _lead_specs(self, lead: Mapping[str, Any]):
+    def next_action(self, lead: Mapping[str, Any], *, task: str, grade_now: str | None = None,
+                    touches: int = 0) -> dict[str, Any]:
+        """What the playbook says for one task of one lead (docs/playbook.md): the lead as a
+        dict of lead fields, and the task fields — `task` (a task name), `grade_now` (the
+        grade in force, None when unknown) and `touches` (the lead's touches so far).
+        Returns ``{"rule", "method", "content", "goal", "reasons"}``; the reasons are the
+        conditions that held, with the lead's values (personal data masked)."""
+        names = list(_core.task_names())
+        if task not in names:
+            raise ValueError(f'task: unknown task "{task}"{_frames.suggest(str(task), names)}')
+        grades = self.grades
+        if grade_now is not None and grade_now not in grades:
+            raise ValueError(f'grade_now: "{grade_now}" is not a grade of the policy '
+                             f'({", ".join(grades)})')
+        if isinstance(touches, bool) or not isinstance(touches, (int, np.integer)) or touches < 0:
+            raise ValueError(f"touches: expected a count >= 0, got {touches!r}")
+        _, rule, method, content, goal, reasons = _core.action_for(
+            self._impl, 1, self._lead_specs(lead, _core.playbook_fields(self._impl)), 0,
+            names.index(task), -1 if grade_now is None else grades.index(grade_now),
+            int(touches))
+        return {"rule": rule, "method": method, "content": content, "goal": goal,
+                "reasons": list(reasons)}
+
+    def _lead_specs(self, lead: Mapping[str, Any], fields=None):
         """One lead as a one-row batch: the same converter as tables."""
         if not isinstance(lead, Mapping):
             raise TypeError(f"lead: expected a dict of lead fields, got {type(lead).__name__}")
@@ -197,7 +229,7 @@ class Policy:
         frame = pd.DataFrame({k: pd.Series([v], dtype=object) for k, v in lead.items()})
         # Strings, numbers and booleans are converted with their values (not only their null
         # flags), so that reasons can show the values; rules only null-test instants and dates.
-        fields = self._impl.fields
+        fields = self._impl.fields if fields is None else fields
         shown = [f for f in fields if _frames.LEAD_FIELDS[f][0] not in ("instant", "date")]
         return _frames.lead_specs(frame, fields, table="lead", compared=shown)
 

@@ -27,7 +27,9 @@ class _Inputs:
         _frames.require_columns(self.leads, "leads", ["lead_id", "created_at"])
         _frames.require_columns(self.touches, "touches", ["lead_id", "at", "method"])
         impl = policy._impl
-        fields, compared = _frames.engine_fields(impl, cadence=True)
+        # The playbook's lead fields too: every task's action is read with its schedule.
+        fields, compared = _frames.engine_fields(impl, cadence=True,
+                                                 extra=_core.playbook_fields(impl))
         self.lead_specs = _frames.table_specs(self.leads, fields, table="leads",
                                               compared=compared, tz=tz, ids_as_strings=True)
         self.touch_specs = _frames.table_specs(self.touches, _frames.CADENCE_TOUCH_COLUMNS,
@@ -52,10 +54,33 @@ def first_contact_overdue(leads, touches, policy: Policy, *, as_of, tz=None,
     return inputs.leads, late
 
 
+def _actions(policy: Policy, rules: np.ndarray) -> dict[str, pd.Categorical]:
+    """The playbook's action of each task from its rule index (C++ ``PlaybookBatch``):
+    ``method``, ``content``, ``goal`` and ``rule`` as categoricals over the vocabularies."""
+    impl = policy._impl
+    book = _core.playbook_rules_of(impl)
+    methods = list(_core.playbook_methods())
+    contents = list(_core.playbook_content_values(impl))
+    goals = list(_core.playbook_goal_values(impl))
+    rules = rules.astype(np.int32)
+
+    def column(words, pick):
+        codes = np.array([words.index(pick(r)) for r in book], dtype=np.int32)
+        return pd.Categorical.from_codes(codes[rules], categories=words)
+
+    return {
+        "method": column(methods, lambda r: r.method),
+        "content": column(contents, lambda r: r.content),
+        "goal": column(goals, lambda r: r.goal),
+        "rule": pd.Categorical.from_codes(rules, categories=[r.id for r in book]),
+    }
+
+
 def _run(leads, touches, policy: Policy, as_of, tz, collect: bool, dealers=None,
-         day: _dt.date | None = None):
+         day: _dt.date | None = None, explain: bool = False):
     """The schedule at `as_of`, or with `day` that local day's agenda (each lead in its
-    dealer's calendar)."""
+    dealer's calendar); each task with its playbook action (and, with `explain`, the
+    conditions that held)."""
     inputs = _Inputs(leads, touches, policy, tz, dealers)
     lead_frame, touch_frame, cadence = inputs.leads, inputs.touches, inputs.cadence
     if day is not None:
@@ -63,7 +88,8 @@ def _run(leads, touches, policy: Policy, as_of, tz, collect: bool, dealers=None,
     else:
         as_of_seconds = inputs.as_of(as_of, tz)
     out = _core.schedule(cadence, *inputs.tables(), as_of_seconds, collect,
-                         None if day is None else (day - _dt.date(1970, 1, 1)).days)
+                         None if day is None else (day - _dt.date(1970, 1, 1)).days,
+                         explain)
     zone = policy.time_zone
     rows = out["lead_row"]
     lead_ids = lead_frame["lead_id"].reset_index(drop=True)
@@ -82,7 +108,10 @@ def _run(leads, touches, policy: Policy, as_of, tz, collect: bool, dealers=None,
         "started_at": _frames.zoned_times(out["start"], zone),
         "detail": pd.Series([d or None for d in out["detail"]], dtype=object),
         "estimated": out["estimated"].astype(bool),
+        **_actions(policy, out["rule"]),
     })
+    if explain:
+        tasks["reasons"] = pd.Series(list(out["reasons"]), dtype=object)
     errors = pd.DataFrame(
         [(table, row, (lead_frame if table == "leads" else touch_frame)["lead_id"].iloc[row],
           column or None, message) for table, row, column, message in out["errors"]],
@@ -101,10 +130,11 @@ def schedule(leads: Any, touches: Any, policy: Policy, *, as_of=None, tz: str | 
 
     Returns a DataFrame with one row per open task: ``lead_id``, ``consultant_id``, ``task``,
     ``due_at``, ``agenda_at`` (range intervals, else null), ``status`` (``pending`` or
-    ``overdue``), ``started_at``, ``detail`` (post-sale step, greeting or campaign) and
+    ``overdue``), ``started_at``, ``detail`` (post-sale step, greeting or campaign),
     ``estimated`` (the due or agenda date lies past the calendar's coverage and rests on its
-    weekly hours; the call then warns once, :class:`leadkit.CoverageWarning`), in lead order
-    and by due time within a lead. With ``errors="collect"`` returns ``(tasks, errors)``: one
+    weekly hours; the call then warns once, :class:`leadkit.CoverageWarning`), then what to
+    do, from the policy's playbook (docs/playbook.md): ``method``, ``content``, ``goal`` and
+    the playbook ``rule`` that gave them; in lead order and by due time within a lead. With ``errors="collect"`` returns ``(tasks, errors)``: one
     row per rejected input row (``table``, ``row``, ``lead_id``, ``column``, ``reason``)
     instead of raising — a task whose deadline cannot be computed is such a row, and the
     lead's other tasks are kept; nothing is dropped silently.
@@ -150,3 +180,19 @@ def agenda(leads: Any, touches: Any, policy: Policy, *, day: _dt.date,
     warn_estimated(_frames.judging_calendars(policy._impl, _frames.dealers_frame(dealers)),
                    int(out["estimated"].sum()), "agenda")
     return out
+
+
+def next_actions(leads: Any, touches: Any, policy: Policy, *, as_of=None, tz: str | None = None,
+                 dealers: Any = None, explain: bool = False) -> pd.DataFrame:
+    """What to do next: one row per open task at `as_of` — exactly the tasks of
+    :func:`schedule` — with ``lead_id``, ``task``, ``due_at``, ``method``, ``content``,
+    ``goal`` and ``rule``, from the policy's playbook (docs/playbook.md). With `explain`, a
+    ``reasons`` column lists each task's conditions that held, with the lead's values
+    (personal data masked). Inputs, `as_of`, `tz` and `dealers` as :func:`schedule`."""
+    if not isinstance(explain, bool):
+        raise TypeError(f"explain: expected a bool, got {type(explain).__name__}")
+    tasks, *_ = _run(leads, touches, policy, as_of, tz, False, dealers, explain=explain)
+    warn_estimated(_frames.judging_calendars(policy._impl, _frames.dealers_frame(dealers)),
+                   int(tasks["estimated"].sum()), "next_actions")
+    columns = ["lead_id", "task", "due_at", "method", "content", "goal", "rule"]
+    return tasks[columns + (["reasons"] if explain else [])]

@@ -85,6 +85,8 @@ CALLS: dict[str, Call] = {
                                             as_of=AS_OF),
     "schedule": lambda t, p: leadkit.schedule(t.leads, t.touches, p, as_of=AS_OF,
                                               dealers=t.dealers),
+    "next_actions": lambda t, p: leadkit.next_actions(t.leads, t.touches, p, as_of=AS_OF,
+                                                      dealers=t.dealers, explain=True),
     "agenda": lambda t, p: leadkit.agenda(t.leads, t.touches, p, day=dt.date(2025, 12, 30),
                                           dealers=t.dealers),
     "kpis": lambda t, p: leadkit.kpis(t.leads, t.touches, p, surveys=t.surveys,

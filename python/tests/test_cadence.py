@@ -406,7 +406,8 @@ def test_schedule_never_fails_batch_past_coverage(preset):
     assert message.startswith(f"schedule: {rows_text} estimated (estimated = True)")
     assert 'past 2026-12-31, the last date calendar "cn_office" covers' in message
     assert list(tasks.columns) == ["lead_id", "consultant_id", "task", "due_at", "agenda_at",
-                                   "status", "started_at", "detail", "estimated"]
+                                   "status", "started_at", "detail", "estimated",
+                                   "method", "content", "goal", "rule"]
     assert tasks["estimated"].dtype == bool
 
 
