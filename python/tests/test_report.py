@@ -234,6 +234,14 @@ def test_report_numbers_are_the_engines_numbers(sample):
     tasks = leadkit.schedule(sample.leads, sample.touches, ABCD)
     assert built.overdue_total == int((tasks["status"] == "overdue").sum())
     assert built.overdue["due_at"].is_monotonic_increasing
+    # Each overdue task says what to do, as next_actions does (docs/playbook.md).
+    actions = leadkit.next_actions(sample.leads, sample.touches, ABCD)
+    keys = ["lead_id", "task", "due_at"]
+    joined = built.overdue.merge(actions, on=keys, suffixes=("", "_playbook"))
+    assert len(joined) == len(built.overdue) > 0
+    for column in ("method", "content", "goal", "rule"):
+        assert (joined[column] == joined[f"{column}_playbook"]).all()
+    assert "<th>goal</th>" in built.html()
     assert set(built.figures) == {"sales_funnel", "activity_funnel", "channels",
                                   "first_contact", "pipeline", "lost_reasons", "traffic"}
     # One instant for every number: the KPI engine's default, the latest timestamp read.

@@ -149,3 +149,17 @@ def test_sizes_below_one_are_a_clear_error():
     for kwargs in ({"leads": 0}, {"leads": -5}, {"dealers": 0}, {"days": 0}):
         with pytest.raises(ValueError, match="leads >= 1, dealers >= 1 and days >= 1"):
             synth.generate(seed=1, **kwargs)
+
+
+def test_touch_content_is_of_the_playbook_vocabulary():
+    """Each touch's content type is a word of docs/playbook.md that its method brings; one in
+    ten is not recorded."""
+    data = leadkit.synth.generate(leads=3000, seed=5)
+    content = data.touches["content"]
+    words = set(leadkit._core.playbook_contents())
+    assert set(content.dropna()) <= words
+    assert 0.05 < content.isna().mean() < 0.15
+    recorded = data.touches[content.notna()]
+    pairs = set(zip(recorded["method"].astype(str), recorded["content"].astype(str)))
+    assert ("sms", "greeting") in pairs and ("email", "brochure") in pairs
+    assert not any(method == "sms" and c == "demonstration" for method, c in pairs)
