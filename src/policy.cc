@@ -450,6 +450,27 @@ class Loader : public json_internal::JsonReader {
     return c;
   }
 
+  // The id of rule `r`, the i-th of the list at `list_path`: an error for an
+  // empty one and for one the list gave before (`seen`: id -> index); "" when
+  // absent or not a string (String reports that).
+  std::string RuleId(const Json& r, const std::string& where,
+                     absl::string_view list_path, size_t i,
+                     absl::flat_hash_map<std::string, size_t>& seen) {
+    std::optional<std::string> id = String(r, "id", where, true);
+    if (!id) return "";
+    if (id->empty()) {
+      Error(Child(where, "id"), "", "a rule id may not be empty");
+      return "";
+    }
+    auto [it, inserted] = seen.emplace(*id, i);
+    if (!inserted) {
+      Error(Child(where, "id"), *id,
+            absl::StrCat("duplicate rule id ", Quoted(*id), " (first used at ",
+                         list_path, "/", it->second, ")"));
+    }
+    return *id;
+  }
+
   // Rules may be absent when the policy has scoring, which then grades every
   // lead.
   std::vector<Rule> ParseRules(const Json& doc,
@@ -475,18 +496,7 @@ class Loader : public json_internal::JsonReader {
       const Json& r = j[i];
       if (!ExpectObject(r, where)) continue;
       Rule rule;
-      std::optional<std::string> id = String(r, "id", where, true);
-      if (id && id->empty()) {
-        Error(Child(where, "id"), "", "a rule id may not be empty");
-      } else if (id) {
-        rule.id = *id;
-        auto [it, inserted] = seen.emplace(*id, i);
-        if (!inserted) {
-          Error(Child(where, "id"), *id,
-                absl::StrCat("duplicate rule id ", Quoted(*id),
-                             " (first used at /rules/", it->second, ")"));
-        }
-      }
+      rule.id = RuleId(r, where, "/rules", i, seen);
       static constexpr absl::string_view kKeys[] = {"id", "when", "grade",
                                                     "note"};
       CheckKeys(r, where, kKeys, rule.id);
@@ -1135,18 +1145,7 @@ class Loader : public json_internal::JsonReader {
       const Json& r = rules[i];
       if (!ExpectObject(r, where)) continue;
       PlaybookRule rule;
-      std::optional<std::string> id = String(r, "id", where, true);
-      if (id && id->empty()) {
-        Error(Child(where, "id"), "", "a rule id may not be empty");
-      } else if (id) {
-        rule.id = *id;
-        auto [it, inserted] = seen.emplace(*id, i);
-        if (!inserted) {
-          Error(Child(where, "id"), *id,
-                absl::StrCat("duplicate rule id ", Quoted(*id), " (first used at ",
-                             rules_path, "/", it->second, ")"));
-        }
-      }
+      rule.id = RuleId(r, where, rules_path, i, seen);
       static constexpr absl::string_view kRuleKeys[] = {"id", "when", "action",
                                                         "note"};
       CheckKeys(r, where, kRuleKeys, rule.id);
