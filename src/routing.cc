@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "date/date.h"
+#include "lead_batch.h"
 #include "leadkit/columns.h"
 #include "leadkit/internal/status_macros.h"
 #include "leadkit/phone.h"
@@ -114,6 +115,24 @@ absl::string_view RouteStatusName(RouteStatus status) {
   return "unassigned";
 }
 
+absl::Status CheckLocation(absl::string_view table, absl::string_view id_column,
+                           absl::string_view id, std::optional<double> lat,
+                           std::optional<double> lon) {
+  const auto bad = [&](absl::string_view column, absl::string_view what,
+                       double value, absl::string_view range) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(table, ".", column, ": ", id_column, " \"", id, "\": ",
+                     what, " ", value, " is outside ", range));
+  };
+  if (lat && !(*lat >= -90 && *lat <= 90)) {
+    return bad("lat", "latitude", *lat, "[-90, 90]");
+  }
+  if (lon && !(*lon >= -180 && *lon <= 180)) {
+    return bad("lon", "longitude", *lon, "[-180, 180]");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Network> Network::Create(std::vector<Dealer> dealers,
                                         std::vector<Consultant> consultants) {
   using routing_internal::Bad;
@@ -123,14 +142,8 @@ absl::StatusOr<Network> Network::Create(std::vector<Dealer> dealers,
     if (!n.dealer_index_.emplace(d.dealer_id, static_cast<int>(i)).second) {
       return Bad("dealers", d.dealer_id, "dealer_id", "given twice");
     }
-    if (!(d.lat >= -90 && d.lat <= 90)) {
-      return Bad("dealers", d.dealer_id, "lat",
-                 absl::StrCat("latitude ", d.lat, " is outside [-90, 90]"));
-    }
-    if (!(d.lon >= -180 && d.lon <= 180)) {
-      return Bad("dealers", d.dealer_id, "lon",
-                 absl::StrCat("longitude ", d.lon, " is outside [-180, 180]"));
-    }
+    LEADKIT_RETURN_IF_ERROR(
+        CheckLocation("dealers", "dealer_id", d.dealer_id, d.lat, d.lon));
   }
   n.by_dealer_.resize(dealers.size());
   // File numbers are <code>-<yy>-<serial>: two consultants with one code would
@@ -372,6 +385,10 @@ absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead,
   const Network& net = *network_;
   const RoutingSettings& settings = policy_.routing();
   Assignment out;
+  // An impossible location is an error, even where routing does not read it (a
+  // duplicate, a lead that names its dealer).
+  LEADKIT_RETURN_IF_ERROR(
+      CheckLocation("leads", "lead_id", lead.lead_id, lead.lat, lead.lon));
   // 1. Duplicates: the same normalised phone within the window of a lead seen
   // before.
   const std::string phone = NormalizePhone(lead.phone);
@@ -405,14 +422,6 @@ absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead,
     }
     out.reason = "kept_dealer";
   } else if (lead.lat && lead.lon) {
-    if (!(*lead.lat >= -90 && *lead.lat <= 90) ||
-        !(*lead.lon >= -180 && *lead.lon <= 180)) {
-      const bool bad_lat = !(*lead.lat >= -90 && *lead.lat <= 90);
-      return absl::InvalidArgumentError(
-          absl::StrCat("leads.", bad_lat ? "lat" : "lon", ": lead ",
-                       lead.lead_id, " has ", bad_lat ? *lead.lat : *lead.lon,
-                       ", outside ", bad_lat ? "[-90, 90]" : "[-180, 180]"));
-    }
     double km = 0;
     dealer = net.Nearest(*lead.lat, *lead.lon, lead.model,
                          settings.max_distance_km, &km);
@@ -655,10 +664,29 @@ absl::StatusOr<std::vector<Assignment>> Router::RouteBatch(
   const auto text = [](const Column* c, int64_t row) -> std::string {
     return c == nullptr || c->IsNull(row) ? std::string() : c->StringAt(row);
   };
+  // Every row checked before any is routed, duplicates (whose location routing
+  // does not read) included.
+  absl::flat_hash_map<absl::string_view, int64_t> first_row;
   for (int64_t row = 0; row < n; ++row) {
     if (ids->IsNull(row) || created->IsNull(row)) {
       return absl::InvalidArgumentError(absl::StrCat(
           "leads row ", row, ": lead_id and created_at are required"));
+    }
+    const absl::string_view id = ids->ViewAt(row);
+    if (auto [it, fresh] = first_row.emplace(id, row); !fresh) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("leads row ", row, ": ",
+                       batch_internal::GivenTwice(id, it->second)));
+    }
+    const auto number = [row](const Column* c) -> std::optional<double> {
+      if (c == nullptr || c->IsNull(row)) return std::nullopt;
+      return c->NumberAt(row);
+    };
+    if (absl::Status s =
+            CheckLocation("leads", "lead_id", id, number(lats), number(lons));
+        !s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("leads row ", row, ": ", s.message()));
     }
   }
   // Normalised phones, once per distinct value.
@@ -974,10 +1002,17 @@ absl::StatusOr<MoveColumns> ReadMoveColumns(const Columns& table,
         table_name, ".reassignments: expected a count, got ",
         ColumnTypeName(c.reassignments->type())));
   }
+  absl::flat_hash_map<absl::string_view, int64_t> first_row;
   for (int64_t row = 0; row < table.num_rows(); ++row) {
     if (c.ids->IsNull(row) || c.created->IsNull(row)) {
       return absl::InvalidArgumentError(absl::StrCat(
           table_name, " row ", row, ": lead_id and created_at are required"));
+    }
+    const absl::string_view id = c.ids->ViewAt(row);
+    if (auto [it, fresh] = first_row.emplace(id, row); !fresh) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(table_name, " row ", row, ": ",
+                       batch_internal::GivenTwice(id, it->second)));
     }
   }
   return c;

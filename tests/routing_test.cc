@@ -1,6 +1,7 @@
 #include "leadkit/routing.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <optional>
 #include <random>
@@ -840,6 +841,118 @@ TEST(Moves, ReclaimMovesOverdueLeadsWithinTheLimit) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("leads row 1: lead_id \"R2\": reassignments "
                                  "must be a count, got -1")));
+}
+
+
+// Fault 6 of the hardening issue: the engines' rules agree.
+
+TEST(InconsistentRules, ADuplicatedLeadIdIsRefusedByRouteAsByTheKpis) {
+  absl::StatusOr<Network> net = Network::Create(Dealers(), Staff(1));
+  ASSERT_THAT(net, IsOk());
+  Router router(*net, ThreeLevel());
+  absl::StatusOr<LeadTable> rows = LeadTable::FromJson(R"([
+    {"lead_id": "L1", "created_at": "2026-01-01T00:00:00Z", "lat": 31.2, "lon": 121.4},
+    {"lead_id": "L2", "created_at": "2026-01-01T00:00:00Z", "lat": 31.2, "lon": 121.4},
+    {"lead_id": "L1", "created_at": "2026-01-02T00:00:00Z", "lat": 31.2, "lon": 121.4}
+  ])");
+  ASSERT_THAT(rows, IsOk());
+  const std::vector<int32_t> grades = {2, 2, 2};
+  // The KPIs' words (kpi_test, lead_batch.cc GivenTwice).
+  EXPECT_THAT(router.RouteBatch(rows->columns(), grades),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "leads row 2: lead_id \"L1\" is given twice (first at "
+                       "row 0)"));
+  // Nothing was routed: the first file number is still free.
+  EXPECT_EQ(router.Route(Lead("L9", 31.2, 121.4))->file_number, "D1-C0-26-0001");
+}
+
+TEST(InconsistentRules, ADuplicatedLeadIdIsRefusedByHandoverAndReclaim) {
+  absl::StatusOr<Network> net = Network::Create(Dealers(), MoveStaff());
+  ASSERT_THAT(net, IsOk());
+  Router router(*net, ThreeLevel());
+  // Three rows (a row per dictionary entry), the third naming L1 again.
+  const MoveTable t{.ids = {"L1", "L2", "L3"},
+                    .consultants = {"D1-C1"},
+                    .dealers = {"D1"},
+                    .id_codes = {0, 1, 0},
+                    .consultant_codes = {0, 0, 0},
+                    .dealer_codes = {0, 0, 0},
+                    .created = {0, 0, 0}};
+  const std::vector<int32_t> grades = {2, 2, 2};
+  const std::vector<std::string> leaving = {"D1-C1"};
+  EXPECT_THAT(router.Handover(t.Table(), grades, leaving),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "open_leads row 2: lead_id \"L1\" is given twice (first "
+                       "at row 0)"));
+  const std::vector<uint8_t> late = {1, 1, 1};
+  EXPECT_THAT(router.Reclaim(t.Table(), grades, late),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "leads row 2: lead_id \"L1\" is given twice (first at "
+                       "row 0)"));
+}
+
+TEST(InconsistentRules, AnImpossibleCoordinateIsAnErrorWhereverItAppears) {
+  absl::StatusOr<Network> net = Network::Create(Dealers(), Staff(1));
+  ASSERT_THAT(net, IsOk());
+  Router router(*net, ThreeLevel());
+  RouteLead lon_only;
+  lon_only.lead_id = "N";
+  lon_only.created_at = Day(0);
+  lon_only.lon = -500;  // no lat: routing would not read it
+  EXPECT_THAT(router.Route(lon_only),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "leads.lon: lead_id \"N\": longitude -500 is outside "
+                       "[-180, 180]"));
+  RouteLead lat_only = lon_only;
+  lat_only.lon.reset();
+  lat_only.lat = -91;
+  EXPECT_THAT(router.Route(lat_only),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "leads.lat: lead_id \"N\": latitude -91 is outside "
+                       "[-90, 90]"));
+  // A lead that names its dealer is not routed by location, and still checked.
+  RouteLead kept = Lead("K", 91, 121.4);
+  kept.dealer_id = "D1";
+  EXPECT_THAT(router.Route(kept),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("latitude 91 is outside [-90, 90]")));
+  // A duplicate, whose location routing never reads, one by one and in a
+  // batch.
+  RouteLead first = Lead("F", 31.2, 121.4);
+  first.phone = "13900139000";
+  ASSERT_THAT(router.Route(first), IsOk());
+  RouteLead again = lon_only;
+  again.lead_id = "G";
+  again.phone = "13900139000";
+  EXPECT_THAT(router.Route(again),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("leads.lon: lead_id \"G\": longitude -500")));
+  absl::StatusOr<LeadTable> rows = LeadTable::FromJson(R"([
+    {"lead_id": "A", "created_at": "2026-01-01T00:00:00Z", "phone": "13800138000",
+     "lat": 31.2, "lon": 121.4},
+    {"lead_id": "B", "created_at": "2026-01-02T00:00:00Z", "phone": "13800138000",
+     "lon": -500}
+  ])");
+  ASSERT_THAT(rows, IsOk());
+  const std::vector<int32_t> grades = {2, 2};
+  EXPECT_THAT(router.RouteBatch(rows->columns(), grades),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "leads row 1: leads.lon: lead_id \"B\": longitude -500 "
+                       "is outside [-180, 180]"));
+}
+
+TEST(InconsistentRules, CheckLocationIsTheOneCoordinateCheck) {
+  EXPECT_THAT(CheckLocation("leads", "lead_id", "L", std::nullopt, std::nullopt),
+              IsOk());
+  EXPECT_THAT(CheckLocation("leads", "lead_id", "L", 90, -180), IsOk());
+  EXPECT_THAT(CheckLocation("leads", "lead_id", "L", -90, 180), IsOk());
+  EXPECT_THAT(CheckLocation("dealers", "dealer_id", "D", std::nan(""), 0),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "dealers.lat: dealer_id \"D\": latitude nan is outside "
+                       "[-90, 90]"));
+  EXPECT_THAT(CheckLocation("leads", "lead_id", "L", 0, 180.5),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("longitude 180.5 is outside [-180, 180]")));
 }
 
 }  // namespace

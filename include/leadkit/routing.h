@@ -66,7 +66,7 @@ struct Consultant {
 class Network {
  public:
   // InvalidArgument naming the table, the row's id, the column and the value
-  // for a latitude outside [-90, 90], a longitude outside [-180, 180] or NaN, a
+  // for a location CheckLocation refuses, a
   // consultant at an unknown dealer, a duplicate id, a negative capacity or
   // weight, or a zero weight of an active consultant.
   static absl::StatusOr<Network> Create(std::vector<Dealer> dealers,
@@ -146,6 +146,19 @@ class Network {
  private:
   std::vector<ConsultantFacts> facts_;
 };
+
+// The one check of a location (WGS84 degrees), used wherever lat and lon are
+// read (dealers, and leads routed one by one or in a batch, with or without a
+// dealer of their own): each of `lat` and `lon` that is present (not nullopt)
+// must lie in [-90, 90] and [-180, 180], NaN never, whether or not the other is
+// given. Else InvalidArgument naming the table, the column, the row's id and
+// the value.
+// Example: CheckLocation("leads", "lead_id", "L1", std::nullopt, -500) gives
+//   InvalidArgument(
+//       "leads.lon: lead_id \"L1\": longitude -500 is outside [-180, 180]")
+absl::Status CheckLocation(absl::string_view table, absl::string_view id_column,
+                           absl::string_view id, std::optional<double> lat,
+                           std::optional<double> lon);
 
 // Great-circle distance on the WGS84 mean sphere (radius 6371.0088 km).
 double HaversineKm(double lat1, double lon1, double lat2, double lon2);

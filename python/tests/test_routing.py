@@ -274,7 +274,8 @@ def test_an_impossible_location_names_the_column_and_value():
     dealers, consultants = network()
     leads = pd.DataFrame({"lead_id": ["L1"], "created_at": [ts("2026-01-05 10:00")],
                           "lat": [31.0], "lon": [190.5]})
-    with pytest.raises(ValueError, match=r"leads.lon: lead L1 has 190.5, outside \[-180, 180\]"):
+    with pytest.raises(ValueError, match=r'leads\.lon: lead_id "L1": longitude 190\.5 is outside '
+                                         r'\[-180, 180\]'):
         leadkit.route(leads, dealers, consultants, POLICY)
 
 
@@ -528,3 +529,51 @@ def test_handover_and_reclaim_keep_leads_at_their_dealer_whatever_the_overflow()
                                 as_of=ts("2026-01-07 10:00"))
     assert (reclaimed["status"][0], reclaimed["to_consultant_id"][0],
             reclaimed["reason"][0]) == ("unassigned", None, "no_eligible_consultant")
+
+
+# Fault 6 of the hardening issue: routing's rules are the other engines' rules.
+
+def _leads_with_l1_twice() -> pd.DataFrame:
+    return pd.DataFrame({"lead_id": ["L1", "L2", "L1"],
+                         "created_at": [ts("2026-01-05 10:00")] * 3,
+                         "channel": ["website"] * 3,
+                         "lat": [31.2] * 3, "lon": [121.4] * 3})
+
+
+def test_inconsistent_rules_a_duplicated_lead_id_is_refused_by_route_as_by_kpis():
+    dealers, consultants = network()
+    leads = _leads_with_l1_twice()
+    message = 'leads row 2: lead_id "L1" is given twice (first at row 0)'
+    with pytest.raises(ValueError) as routed:
+        leadkit.route(leads, dealers, consultants, POLICY)
+    touches = pd.DataFrame({"lead_id": pd.Series([], dtype=object),
+                            "at": pd.Series([], dtype="datetime64[ns, UTC]"),
+                            "method": pd.Series([], dtype=object)})
+    with pytest.raises(ValueError) as counted:
+        leadkit.kpis(leads, touches, POLICY, as_of=ts("2026-01-10 10:00"))
+    assert str(routed.value) == message
+    assert str(counted.value) == message
+
+
+def test_inconsistent_rules_a_duplicated_lead_id_is_refused_by_handover():
+    dealers, consultants = network()
+    open_leads = _leads_with_l1_twice().assign(dealer_id="D1", consultant_id="C1")
+    with pytest.raises(ValueError, match=r'^open_leads row 2: lead_id "L1" is given twice '
+                                         r'\(first at row 0\)$'):
+        leadkit.handover(open_leads, dealers, consultants, POLICY, leaving=["C1"])
+
+
+def test_inconsistent_rules_an_impossible_coordinate_is_an_error_wherever_it_appears():
+    dealers, consultants = network()
+    alone = pd.DataFrame({"lead_id": ["L1"], "created_at": [ts("2026-01-05 10:00")],
+                          "lat": [None], "lon": [-500.0]})
+    with pytest.raises(ValueError, match=r'^leads row 0: leads\.lon: lead_id "L1": longitude '
+                                         r'-500 is outside \[-180, 180\]$'):
+        leadkit.route(alone, dealers, consultants, POLICY)
+    router = Router(dealers, consultants, POLICY)
+    with pytest.raises(ValueError, match=r'leads\.lat: lead_id "L2": latitude -91 is outside '
+                                         r'\[-90, 90\]'):
+        router.route({"lead_id": "L2", "created_at": ts("2026-01-05 10:00"), "lat": -91})
+    with pytest.raises(ValueError, match=r'leads\.lon: lead_id "L3": longitude 200 is outside'):
+        router.route({"lead_id": "L3", "created_at": ts("2026-01-05 10:00"), "dealer_id": "D1",
+                      "lat": 31.2, "lon": 200.0})
