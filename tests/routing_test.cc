@@ -1,6 +1,7 @@
 #include "leadkit/routing.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -14,6 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "leadkit/lead_json.h"
+#include "state_bytes.h"
 #include "status_matchers.h"
 
 namespace leadkit {
@@ -242,15 +244,15 @@ TEST(Routing, FileNumbersPerConsultantAndYear) {
   next_year.created_at = Day(400);
   EXPECT_EQ(router.Route(next_year)->file_number, "A01-27-0001");
   // Saved and restored, the counters and loads go on.
-  const std::string saved = router.Save();
+  const std::string saved = router.Save().value();
   Router other(*net, ThreeLevel());
   ASSERT_THAT(other.Restore(saved), IsOk());
   EXPECT_EQ(other.Route(Lead("L4", 31.2, 121.4))->file_number, "A01-26-0003");
-  EXPECT_EQ(other.Save().substr(0, 16), "leadkit-router 1");
+  EXPECT_EQ(other.Save()->substr(0, 6), "LKRTR2");
   absl::StatusOr<Network> elsewhere = Network::Create({Dealers()[2]}, {});
   Router stranger(*elsewhere, ThreeLevel());
   EXPECT_THAT(stranger.Restore(saved),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
+              StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("not in this network")));
 }
 
@@ -386,6 +388,7 @@ TEST(Network, NearestAndInRangeMatchBruteForceOnRandomNetworks) {
     }
   }
 }
+
 
 }  // namespace
 }  // namespace leadkit
@@ -710,7 +713,7 @@ TEST(RoutingOverflow, ReasonsNameEveryStepAndLoadsMoveWithTheLeads) {
                                      "next_dealer: B", "least_loaded: b1"));
   // A saved router goes on with the same loads: A is still full.
   Router again(*net, ThreeLevel());
-  ASSERT_THAT(again.Restore(router.Save()), IsOk());
+  ASSERT_THAT(again.Restore(router.Save().value()), IsOk());
   EXPECT_EQ(again.Route(Lead("L3", 30, 120, "C200"))->reason, "nearest_full");
 }
 
@@ -843,6 +846,11 @@ TEST(Moves, ReclaimMovesOverdueLeadsWithinTheLimit) {
                                  "must be a count, got -1")));
 }
 
+}  // namespace
+}  // namespace leadkit
+
+namespace leadkit {
+namespace {
 
 // Fault 6 of the hardening issue: the engines' rules agree.
 
@@ -953,6 +961,211 @@ TEST(InconsistentRules, CheckLocationIsTheOneCoordinateCheck) {
   EXPECT_THAT(CheckLocation("leads", "lead_id", "L", 0, 180.5),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("longitude 180.5 is outside [-180, 180]")));
+}
+
+// Faults 2 and 3 of the hardening issue: a saved router state cannot lie, and
+// holds no phone number.
+
+std::array<uint8_t, 16> Key(uint8_t seed) {
+  std::array<uint8_t, 16> key;
+  for (size_t i = 0; i < key.size(); ++i) {
+    key[i] = static_cast<uint8_t>(seed + 17 * i);
+  }
+  return key;
+}
+
+// A router with loads, serials over two years and two phone chains.
+std::string SavedState(const Network& net, const RouterOptions& options) {
+  Router router(net, ThreeLevel(), options);
+  RouteLead a = Lead("L1", 31.2, 121.4);
+  a.phone = "+86 138-0013-8000";
+  RouteLead b = Lead("L2", 31.2, 121.4);
+  b.phone = "139 0013 9000";
+  RouteLead c = Lead("L3", 31.2, 121.4);
+  c.created_at = Day(400);
+  EXPECT_THAT(router.Route(a), IsOk());
+  EXPECT_THAT(router.Route(b), IsOk());
+  EXPECT_THAT(router.Route(c), IsOk());
+  absl::StatusOr<std::string> saved = router.Save();
+  EXPECT_THAT(saved, IsOk());
+  return saved.value_or("");
+}
+
+TEST(SavedStateCanLie, EveryChangedCutOrExtendedStateIsRefused) {
+  absl::StatusOr<Network> net = Network::Create(Dealers(), Staff(2));
+  ASSERT_THAT(net, IsOk());
+  const RouterOptions options{.phone_key = Key(1)};
+  const std::string good = SavedState(*net, options);
+  Router router(*net, ThreeLevel(), options);
+  ASSERT_THAT(router.Restore(good), IsOk());
+  for (size_t i = 0; i < good.size(); ++i) {
+    for (const int bit : {0, 3, 7}) {
+      std::string bad = good;
+      bad[i] = static_cast<char>(bad[i] ^ (1 << bit));
+      EXPECT_THAT(router.Restore(bad),
+                  StatusIs(absl::StatusCode::kInvalidArgument,
+                           HasSubstr("router state")))
+          << "byte " << i << " bit " << bit;
+    }
+    EXPECT_THAT(router.Restore(good.substr(0, i)),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr("router state")))
+        << "cut at " << i;
+  }
+  EXPECT_THAT(router.Restore(good + "\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "router state bytes: trailing bytes after the state"));
+  // Every refusal left the restored state as it was.
+  EXPECT_EQ(router.Save().value(), good);
+}
+
+// Payloads written by hand in the documented layout (routing.cc), framed as
+// Save frames them: what a checksum cannot catch, the checks on restore must.
+std::string Framed(const std::string& payload) {
+  return state_internal::Frame("LKRTR2", payload);
+}
+
+TEST(SavedStateCanLie, ImpossibleValuesAreRefusedNamingThem) {
+  absl::StatusOr<Network> net = Network::Create(Dealers(), Staff(1));
+  ASSERT_THAT(net, IsOk());
+  using state_internal::PutInt;
+  using state_internal::PutString;
+  // key check 0, one consultant's load, no dealers, the given serials, no
+  // phones.
+  const auto state = [](int64_t load, const std::string& consultant,
+                        int64_t year, int64_t serial) {
+    std::string p;
+    PutInt(p, 0);
+    PutInt(p, 1);
+    PutString(p, consultant);
+    PutInt(p, load);
+    PutInt(p, 0);
+    PutInt(p, 1);
+    PutString(p, consultant);
+    PutInt(p, year);
+    PutInt(p, serial);
+    PutInt(p, 0);
+    return Framed(p);
+  };
+  Router router(*net, ThreeLevel());
+  EXPECT_THAT(router.Restore(state(3, "D1-C0", 26, 7)), IsOk());
+  EXPECT_EQ(router.Route(Lead("L1", 31.2, 121.4))->file_number,
+            "D1-C0-26-0008");
+  EXPECT_THAT(router.Restore(state(0, "D1-C0", 25, -2)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "router state bytes: consultant \"D1-C0\": file-number "
+                       "serial -2 of year 25 is not positive"));
+  EXPECT_THAT(router.Restore(state(0, "D1-C0", 25, 0)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("serial 0 of year 25 is not positive")));
+  EXPECT_THAT(router.Restore(state(0, "D1-C0", 126, 1)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("file-number year 126 is not two digits")));
+  EXPECT_THAT(router.Restore(state(-1, "D1-C0", 26, 1)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "router state bytes: consultant \"D1-C0\" has routed -1 "
+                       "leads, a negative count"));
+  EXPECT_THAT(router.Restore(state(0, "X9", 26, 1)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "router state bytes: consultant \"X9\" is not in this "
+                       "network (saved over another one?)"));
+  // The refused states changed nothing: the serial goes on from 8.
+  EXPECT_EQ(router.Route(Lead("L2", 31.2, 121.4))->file_number,
+            "D1-C0-26-0009");
+
+  // A phone chain naming a consultant the network does not have.
+  const RouterOptions options{.phone_key = Key(1)};
+  Router keyed(*net, ThreeLevel(), options);
+  Router probe(*net, ThreeLevel(), options);
+  RouteLead a = Lead("P1", 31.2, 121.4);
+  a.phone = "13800138000";
+  ASSERT_THAT(probe.Route(a), IsOk());
+  const std::string real = probe.Save().value();
+  ASSERT_THAT(keyed.Restore(real), IsOk());
+  const std::string renamed = [&] {
+    // The saved consultant ids are length-prefixed "D1-C0"; "D1-C9" has the
+    // same length, so only the checksum must be made right again.
+    std::string p(
+        state_internal::Unframe(real, "LKRTR2", "router state bytes").value());
+    size_t at = p.rfind("D1-C0");
+    p.replace(at, 5, "D1-C9");
+    return Framed(p);
+  }();
+  EXPECT_THAT(keyed.Restore(renamed),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "router state bytes: consultant \"D1-C9\" is not in "
+                       "this network (saved over another one?)"));
+}
+
+TEST(SavedStateCanLie, FormatOneMustBeSavedAnew) {
+  absl::StatusOr<Network> net = Network::Create(Dealers(), Staff(1));
+  ASSERT_THAT(net, IsOk());
+  Router router(*net, ThreeLevel());
+  EXPECT_THAT(
+      router.Restore("leadkit-router 1\nR\tD1-C0\t1\nS\tD1-C0\t25\t-2\n"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("router state bytes: this is a router state of "
+                         "format 1")));
+  EXPECT_THAT(router.Restore("something else"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("not a leadkit router state (bad header)")));
+}
+
+TEST(PersonalDataAtRest, TheSavedStateHoldsNoPhoneNumber) {
+  absl::StatusOr<Network> net = Network::Create(Dealers(), Staff(2));
+  ASSERT_THAT(net, IsOk());
+  const RouterOptions options{.phone_key = Key(1)};
+  const std::string saved = SavedState(*net, options);
+  for (const char* digits :
+       {"13800138000", "13900139000", "138-0013", "139 0013", "0013"}) {
+    EXPECT_EQ(saved.find(digits), std::string::npos) << digits;
+  }
+  // Restored under its key, the state still finds the duplicates.
+  Router router(*net, ThreeLevel(), options);
+  ASSERT_THAT(router.Restore(saved), IsOk());
+  RouteLead again = Lead("L4", 39.9, 116.4);
+  again.phone = "13800138000";
+  again.created_at = Day(10);
+  absl::StatusOr<Assignment> a = router.Route(again);
+  ASSERT_THAT(a, IsOk());
+  EXPECT_EQ(a->status, RouteStatus::kDuplicate);
+  EXPECT_EQ(a->duplicate_of, "L1");
+}
+
+TEST(PersonalDataAtRest, AStateRestoresOnlyUnderItsKey) {
+  absl::StatusOr<Network> net = Network::Create(Dealers(), Staff(2));
+  ASSERT_THAT(net, IsOk());
+  const std::string saved = SavedState(*net, {.phone_key = Key(1)});
+  Router other_key(*net, ThreeLevel(), {.phone_key = Key(2)});
+  EXPECT_THAT(other_key.Restore(saved),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "router state bytes: its 2 phone chain(s) were hashed "
+                       "under another phone_key: restore with the key the "
+                       "state was saved with"));
+  Router no_key(*net, ThreeLevel());
+  EXPECT_THAT(no_key.Restore(saved),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("(this router has none)")));
+}
+
+TEST(PersonalDataAtRest, WithoutAKeyPhonesAreNeverSaved) {
+  absl::StatusOr<Network> net = Network::Create(Dealers(), Staff(1));
+  ASSERT_THAT(net, IsOk());
+  Router router(*net, ThreeLevel());
+  ASSERT_THAT(router.Route(Lead("L1", 31.2, 121.4)), IsOk());
+  // No phone seen yet: loads and serials save without a key.
+  absl::StatusOr<std::string> saved = router.Save();
+  ASSERT_THAT(saved, IsOk());
+  Router copy(*net, ThreeLevel());
+  ASSERT_THAT(copy.Restore(*saved), IsOk());
+  EXPECT_EQ(copy.Route(Lead("L2", 31.2, 121.4))->file_number, "D1-C0-26-0002");
+  RouteLead phoned = Lead("L3", 31.2, 121.4);
+  phoned.phone = "13800138000";
+  ASSERT_THAT(router.Route(phoned), IsOk());
+  EXPECT_THAT(router.Save(),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("has seen 1 phone number(s) for duplicate "
+                                 "detection and has no phone_key")));
 }
 
 }  // namespace
