@@ -33,13 +33,15 @@ std::string Suggestion(absl::string_view name,
 
 // The deepest nesting of arrays and objects a document may have: far above
 // any real policy, calendar or leads document (the deepest preset nests 9
-// levels), low enough that every walk over a document stays shallow. A document is read in memory linear in its size.
-inline constexpr int kMaxDepth = 64;
+// levels; a policy's condition groups, themselves limited to 32, reach about 70
+// levels), low enough that every walk over a document stays shallow. A
+// document of any shape is read in memory linear in its size.
+inline constexpr int kMaxDepth = 100;
 
 // Parses `text`. InvalidArgument when it is not UTF-8 (a wrong call); nullopt,
 // with an error issue giving line and column, when the JSON is malformed, or
 // with an error issue at the JSON Pointer of the first array or object past
-// kMaxDepth levels ("policy document nests arrays and objects deeper than 64
+// kMaxDepth levels ("policy document nests arrays and objects deeper than 100
 // levels"). A repeated key is an error issue at its pointer.
 absl::StatusOr<std::optional<Json>> ParseDocument(absl::string_view text,
                                                   absl::string_view what,
@@ -47,9 +49,9 @@ absl::StatusOr<std::optional<Json>> ParseDocument(absl::string_view text,
 
 // ParseDocument for a call that returns a Status: the first error issue as
 // InvalidArgument "<what>: <pointer>: <message>".
-// Example: ParseOrError("[[[...70 levels...]]]", "leads") gives
+// Example: ParseOrError("[[[...150 levels...]]]", "leads") gives
 //   InvalidArgument("leads: /0/0/.../0: leads document nests arrays and
-//   objects deeper than 64 levels")
+//   objects deeper than 100 levels")
 absl::StatusOr<Json> ParseOrError(absl::string_view text,
                                   absl::string_view what);
 

@@ -53,16 +53,16 @@ constexpr size_t kTwoMegabytes = 2 * 1024 * 1024;
 
 TEST(DeeplyNestedJson, TwoMegabytesOfArraysInAPolicyIsOneErrorWithItsPath) {
   // {"rules": [[[...]]]}: the document is level 1, "rules" level 2, and each
-  // array inside adds one; level 65 is reached 63 steps below /rules.
+  // array inside adds one; level 101 is reached 99 steps below /rules.
   const std::string text =
       "{\"rules\":" + NestedArrays(kTwoMegabytes / 2) + "}";
   absl::StatusOr<PolicyLoad> load = Policy::FromJson(text);
   ASSERT_THAT(load, IsOk());
   const std::vector<Issue> errors = Errors(load->issues());
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0].path, "/rules" + Zeros(63));
+  EXPECT_EQ(errors[0].path, "/rules" + Zeros(99));
   EXPECT_EQ(errors[0].message,
-            "policy document nests arrays and objects deeper than 64 levels");
+            "policy document nests arrays and objects deeper than 100 levels");
   EXPECT_THAT(load->policy(),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("")));
 }
@@ -75,33 +75,33 @@ TEST(DeeplyNestedJson, TwoMegabytesOfObjectsInACalendarIsOneErrorWithItsPath) {
   const std::vector<Issue> errors = Errors(load->issues());
   ASSERT_EQ(errors.size(), 1u);
   std::string path;
-  for (int i = 0; i < 64; ++i) path += "/a";
+  for (int i = 0; i < 100; ++i) path += "/a";
   EXPECT_EQ(errors[0].path, path);
   EXPECT_EQ(errors[0].message,
-            "calendar document nests arrays and objects deeper than 64 levels");
+            "calendar document nests arrays and objects deeper than 100 levels");
 }
 
 TEST(DeeplyNestedJson, TwoMegabytesOfArraysAsLeadsIsInvalidArgumentWithThePath) {
   EXPECT_THAT(
       LeadTable::FromJson(NestedArrays(kTwoMegabytes / 2)),
       StatusIs(absl::StatusCode::kInvalidArgument,
-               HasSubstr("leads: " + Zeros(64) +
+               HasSubstr("leads: " + Zeros(100) +
                          ": leads document nests arrays and objects deeper "
-                         "than 64 levels")));
+                         "than 100 levels")));
 }
 
-TEST(DeeplyNestedJson, SixtyFourLevelsAreRead) {
+TEST(DeeplyNestedJson, AHundredLevelsAreRead) {
   std::vector<Issue> issues;
   absl::StatusOr<std::optional<json_internal::Json>> parsed =
-      json_internal::ParseDocument(NestedArrays(64), "test", issues);
+      json_internal::ParseDocument(NestedArrays(100), "test", issues);
   ASSERT_THAT(parsed, IsOk());
   EXPECT_TRUE(parsed->has_value());
   EXPECT_TRUE(issues.empty());
-  parsed = json_internal::ParseDocument(NestedArrays(65), "test", issues);
+  parsed = json_internal::ParseDocument(NestedArrays(101), "test", issues);
   ASSERT_THAT(parsed, IsOk());
   EXPECT_FALSE(parsed->has_value());
   ASSERT_EQ(issues.size(), 1u);
-  EXPECT_EQ(issues[0].path, Zeros(64));
+  EXPECT_EQ(issues[0].path, Zeros(100));
 }
 
 TEST(DeeplyNestedJson, TheLimitCountsLevelsNotValues) {
