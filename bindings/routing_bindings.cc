@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <optional>
@@ -128,11 +129,25 @@ void RegisterRouting(py::module_& m) {
     std::unique_ptr<Router> router;
   };
   py::class_<PyRouter>(m, "Router")
-      .def(py::init([](std::shared_ptr<Network> network, const Policy& policy) {
-             auto r = std::make_unique<Router>(*network, policy);
+      .def(py::init([](std::shared_ptr<Network> network, const Policy& policy,
+                       const std::optional<py::bytes>& phone_key) {
+             RouterOptions options;
+             if (phone_key) {
+               const std::string key(*phone_key);
+               if (key.size() != 16) {
+                 throw py::value_error(absl::StrCat(
+                     "phone_key: expected 16 bytes (secrets.token_bytes(16)), "
+                     "got ",
+                     key.size()));
+               }
+               options.phone_key.emplace();
+               std::copy(key.begin(), key.end(), options.phone_key->begin());
+             }
+             auto r = std::make_unique<Router>(*network, policy, options);
              return PyRouter{std::move(network), std::move(r)};
            }),
-           py::arg("network"), py::arg("policy"))
+           py::arg("network"), py::arg("policy"),
+           py::arg("phone_key") = py::none())
       .def(
           "route",
           [](PyRouter& self, const std::string& lead_id, int64_t created_at,
@@ -257,7 +272,9 @@ void RegisterRouting(py::module_& m) {
           py::arg("num_rows"), py::arg("leads"), py::arg("grades"),
           py::arg("late"))
       .def("save",
-           [](const PyRouter& self) { return py::bytes(self.router->Save()); })
+           [](const PyRouter& self) {
+             return py::bytes(ValueOrThrow(self.router->Save()));
+           })
       .def("restore", [](PyRouter& self, const py::bytes& b) {
         ThrowIfError(self.router->Restore(std::string(b)));
       });

@@ -760,13 +760,28 @@ absl::StatusOr<ActivityState> ActivityState::Deserialize(
     LEADKIT_ASSIGN_OR_RETURN(c.leads_touched, in.Int());
     LEADKIT_ASSIGN_OR_RETURN(c.new_leads, in.Int());
     LEADKIT_ASSIGN_OR_RETURN(const int64_t entries, in.Count());
+    int64_t by_methods = 0;
     for (int64_t e = 0; e < entries; ++e) {
       LEADKIT_ASSIGN_OR_RETURN(const std::string method, in.String());
       const auto code = static_cast<size_t>(state.methods_.Code(method));
       if (c.by_method.size() <= code) c.by_method.resize(code + 1, 0);
       LEADKIT_ASSIGN_OR_RETURN(const int64_t count, in.Int());
-      c.by_method[code] += count;
+      if (count < 0 || c.by_method[code] != 0) {
+        return bad(absl::StrCat("method \"", method, "\" has ", count,
+                                " contacts, negative or given twice"));
+      }
+      c.by_method[code] = count;
+      by_methods += count;
     }
+    // Each contact is of one method and touches at most one lead more.
+    if (c.contacts < 0 || c.leads_touched < 0 || c.new_leads < 0 ||
+        by_methods != c.contacts || c.leads_touched > c.contacts) {
+      return bad(absl::StrCat("counts that no touches could give: contacts ",
+                              c.contacts, " (by method ", by_methods,
+                              "), leads_touched ", c.leads_touched,
+                              ", new_leads ", c.new_leads));
+    }
+    if (state.groups_.contains(key)) return bad("a group is given twice");
     state.groups_[key].Merge(c, {});
   }
   LEADKIT_RETURN_IF_ERROR(in.Done());

@@ -901,7 +901,7 @@ absl::StatusOr<CalendarLoad> Calendar::FromJson(absl::string_view text) {
 
 std::vector<std::string> Calendar::FileReferences(absl::string_view text) {
   std::vector<std::string> refs;
-  const nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
+  const nlohmann::json doc = json_internal::ParseOrNull(text);
   if (!doc.is_object() || !doc.contains("extends")) return refs;
   const nlohmann::json& extends = doc.at("extends");
   if (extends.is_object() && extends.contains("file") &&

@@ -8,6 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "leadkit/internal/status_macros.h"
 #include "leadkit/lead.h"
 
 namespace leadkit::json_internal {
@@ -138,41 +139,52 @@ absl::StatusOr<std::optional<Json>> ParseDocument(absl::string_view text,
         absl::StrCat(what, " document is not valid UTF-8 text"));
   }
   // nlohmann keeps the last of repeated keys without a word; the callback
-  // tracks the JSON Pointer of every value so that a repeated key is reported
-  // where it stands.
+  // follows where each value stands so that a repeated key is reported there.
+  // A frame holds its own step only (an index or a key), and a JSON Pointer is
+  // built from the steps when an issue needs one, so that memory stays linear
+  // in the document's size; past kMaxDepth levels the parse stops.
   struct Frame {
     bool array;
     size_t index;
-    std::string path;
     std::string key;
     absl::flat_hash_set<std::string> keys;
   };
   std::vector<Frame> stack;
-  const auto child_path = [&stack]() -> std::string {
-    if (stack.empty()) return "";
-    const Frame& f = stack.back();
-    return f.array ? Child(f.path, f.index) : Child(f.path, f.key);
+  // The pointer of the current value of each of the first `levels` frames.
+  const auto pointer = [&stack](size_t levels) {
+    std::string path;
+    for (size_t i = 0; i < levels; ++i) {
+      const Frame& f = stack[i];
+      path = f.array ? Child(path, f.index) : Child(path, f.key);
+    }
+    return path;
   };
   const auto finish_child = [&stack] {
     if (!stack.empty() && stack.back().array) ++stack.back().index;
   };
+  struct TooDeep {};
   Json::parser_callback_t track = [&](int, Json::parse_event_t event,
                                       Json& parsed) {
     switch (event) {
       case Json::parse_event_t::object_start:
       case Json::parse_event_t::array_start:
-        stack.push_back({event == Json::parse_event_t::array_start,
-                         0,
-                         child_path(),
-                         "",
-                         {}});
+        if (stack.size() >= static_cast<size_t>(kMaxDepth)) {
+          issues.push_back(
+              {Severity::kError, pointer(stack.size()), "",
+               absl::StrCat(what, " document nests arrays and objects deeper "
+                                  "than ",
+                            kMaxDepth, " levels")});
+          throw TooDeep{};
+        }
+        stack.push_back(
+            {event == Json::parse_event_t::array_start, 0, "", {}});
         break;
       case Json::parse_event_t::key: {
         Frame& f = stack.back();
         f.key = parsed.get<std::string>();
         if (!f.keys.insert(f.key).second) {
           issues.push_back(
-              {Severity::kError, Child(f.path, f.key), "",
+              {Severity::kError, pointer(stack.size()), "",
                absl::StrCat("key ", Quoted(f.key),
                             " appears more than once in this object")});
         }
@@ -191,6 +203,8 @@ absl::StatusOr<std::optional<Json>> ParseDocument(absl::string_view text,
   };
   try {
     return std::optional<Json>(Json::parse(text.begin(), text.end(), track));
+  } catch (const TooDeep&) {
+    return std::optional<Json>();
   } catch (const Json::parse_error& e) {
     const auto [line, column] =
         LineColumn(text, e.byte > 0 ? static_cast<size_t>(e.byte - 1) : 0);
@@ -217,6 +231,28 @@ absl::StatusOr<std::optional<Json>> ParseDocument(absl::string_view text,
                                               : message.substr(reason + 2))});
     return std::optional<Json>();
   }
+}
+
+absl::StatusOr<Json> ParseOrError(absl::string_view text,
+                                  absl::string_view what) {
+  std::vector<Issue> issues;
+  LEADKIT_ASSIGN_OR_RETURN(std::optional<Json> parsed,
+                           ParseDocument(text, what, issues));
+  for (const Issue& issue : issues) {
+    if (issue.severity != Severity::kError) continue;
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, ": ", issue.path.empty() ? "" : absl::StrCat(issue.path, ": "),
+        issue.message));
+  }
+  return *std::move(parsed);
+}
+
+Json ParseOrNull(absl::string_view text) {
+  std::vector<Issue> issues;
+  absl::StatusOr<std::optional<Json>> parsed =
+      ParseDocument(text, "JSON", issues);
+  if (!parsed.ok() || !parsed->has_value()) return Json();
+  return **std::move(parsed);
 }
 
 void JsonReader::Error(const std::string& path, const std::string& rule,

@@ -31,11 +31,33 @@ std::string Quoted(absl::string_view s);
 std::string Suggestion(absl::string_view name,
                        std::span<const absl::string_view> candidates);
 
+// The deepest nesting of arrays and objects a document may have: far above
+// any real policy, calendar or leads document (the deepest preset nests 9
+// levels; a policy's condition groups, themselves limited to 32, reach about 70
+// levels), low enough that every walk over a document stays shallow. A
+// document of any shape is read in memory linear in its size.
+inline constexpr int kMaxDepth = 100;
+
 // Parses `text`. InvalidArgument when it is not UTF-8 (a wrong call); nullopt,
-// with an error issue giving line and column, when the JSON is malformed.
+// with an error issue giving line and column, when the JSON is malformed, or
+// with an error issue at the JSON Pointer of the first array or object past
+// kMaxDepth levels ("policy document nests arrays and objects deeper than 100
+// levels"). A repeated key is an error issue at its pointer.
 absl::StatusOr<std::optional<Json>> ParseDocument(absl::string_view text,
                                                   absl::string_view what,
                                                   std::vector<Issue>& issues);
+
+// ParseDocument for a call that returns a Status: the first error issue as
+// InvalidArgument "<what>: <pointer>: <message>".
+// Example: ParseOrError("[[[...150 levels...]]]", "leads") gives
+//   InvalidArgument("leads: /0/0/.../0: leads document nests arrays and
+//   objects deeper than 100 levels")
+absl::StatusOr<Json> ParseOrError(absl::string_view text,
+                                  absl::string_view what);
+
+// ParseDocument's value, or null for a document with an error (for a look
+// that reports nothing, such as FileReferences: the load reports it).
+Json ParseOrNull(absl::string_view text);
 
 // Reads values out of a document, appending an issue for each problem and
 // returning what it could read (or the fallback).

@@ -17,6 +17,7 @@
 #include "lead_batch.h"
 #include "state_bytes.h"
 #include "leadkit/internal/status_macros.h"
+#include "leadkit/lead.h"
 
 namespace leadkit {
 namespace kpi_internal {
@@ -606,6 +607,83 @@ std::string KpiState::Serialize() const {
   return state_internal::Frame(kpi_internal::kMagic, out);
 }
 
+namespace kpi_internal {
+namespace {
+
+// What every state Add builds satisfies, and so every state read back must:
+// no count negative; the per-lead counts (won, lost, entered on time, first
+// contact due, timely, surveyed, estimated) at most `leads`; the on-time
+// counts at most their due counts; satisfied at most surveyed; the
+// first-contact histogram's minutes not negative, each bin holding a lead and
+// all of them at most first_contacts_due (a lead has minutes only when it was
+// contacted, which makes its first contact due). InvalidArgument naming the
+// group and the counts.
+absl::Status CheckCounts(const KpiRow& row) {
+  const KpiCounts& c = row.counts;
+  const auto group = [&row] {
+    std::string text = "group (";
+    for (size_t p = 0; p < row.key.size(); ++p) {
+      absl::StrAppend(&text, p == 0 ? "" : ", ",
+                      row.key[p] ? absl::StrCat("\"", *row.key[p], "\"")
+                                 : std::string("null"));
+    }
+    return absl::StrCat(text, ")");
+  };
+  const auto bad = [&](std::string what) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(kWhat, ": ", group(), ": ", what));
+  };
+  for (const KpiField& field : KpiFields()) {
+    if (field.count != nullptr && c.*field.count < 0) {
+      return bad(absl::StrCat(field.name, " is ", c.*field.count,
+                              ", a negative count"));
+    }
+  }
+  const struct {
+    absl::string_view part;
+    int64_t part_count;
+    absl::string_view whole;
+    int64_t whole_count;
+  } kBounds[] = {
+      {"won", c.won, "leads", c.leads},
+      {"lost", c.lost, "leads", c.leads},
+      {"entered_on_time", c.entered_on_time, "leads", c.leads},
+      {"first_contacts_due", c.first_contacts_due, "leads", c.leads},
+      {"timely_leads", c.timely_leads, "leads", c.leads},
+      {"surveyed", c.surveyed, "leads", c.leads},
+      {"estimated", c.estimated, "leads", c.leads},
+      {"first_contact_on_time", c.first_contact_on_time, "first_contacts_due",
+       c.first_contacts_due},
+      {"follow_ups_on_time", c.follow_ups_on_time, "follow_ups_due",
+       c.follow_ups_due},
+      {"satisfied", c.satisfied, "surveyed", c.surveyed},
+  };
+  for (const auto& b : kBounds) {
+    if (b.part_count > b.whole_count) {
+      return bad(absl::StrCat(b.part, " ", b.part_count, " is more than ",
+                              b.whole, " ", b.whole_count));
+    }
+  }
+  int64_t contacted = 0;
+  for (const auto& [minutes, n] : c.first_contact_minutes) {
+    if (minutes < 0 || n < 1) {
+      return bad(absl::StrCat("the first-contact histogram holds ", n,
+                              " lead(s) at ", minutes, " minutes"));
+    }
+    if (n > c.first_contacts_due - contacted) {
+      return bad(absl::StrCat(
+          "the first-contact histogram holds more leads than "
+          "first_contacts_due ",
+          c.first_contacts_due));
+    }
+    contacted += n;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+}  // namespace kpi_internal
+
 absl::StatusOr<KpiState> KpiState::Deserialize(absl::string_view bytes) {
   const absl::string_view magic = bytes.substr(0, kpi_internal::kMagic.size());
   const bool current = magic == kpi_internal::kMagic;
@@ -622,10 +700,24 @@ absl::StatusOr<KpiState> KpiState::Deserialize(absl::string_view bytes) {
   }
   state_internal::Reader in(payload, kpi_internal::kWhat,
                             magic != kpi_internal::kFixedMagic);
+  const auto bad = [](std::string what) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(kpi_internal::kWhat, ": ", what));
+  };
   LEADKIT_ASSIGN_OR_RETURN(int64_t columns, in.Count());
   std::vector<std::string> by;
   for (int64_t i = 0; i < columns; ++i) {
     LEADKIT_ASSIGN_OR_RETURN(std::string name, in.String());
+    // A group column is a named, non-personal column, named once.
+    if (name.empty()) return bad("a group column without a name");
+    if (const LeadFieldInfo* field = FindLeadField(name);
+        field != nullptr && field->personal) {
+      return bad(absl::StrCat("group column \"", name,
+                              "\" is personal data, never a group"));
+    }
+    if (std::find(by.begin(), by.end(), name) != by.end()) {
+      return bad(absl::StrCat("group column \"", name, "\" is named twice"));
+    }
     by.push_back(std::move(name));
   }
   KpiState state(std::move(by));
@@ -638,10 +730,14 @@ absl::StatusOr<KpiState> KpiState::Deserialize(absl::string_view bytes) {
         key.emplace_back(std::nullopt);
         continue;
       }
+      if (present != 1) {
+        return bad(absl::StrCat("a key part's flag is ", present));
+      }
       LEADKIT_ASSIGN_OR_RETURN(std::string part, in.String());
       key.emplace_back(std::move(part));
     }
-    KpiCounts c;
+    KpiRow row{.key = std::move(key)};
+    KpiCounts& c = row.counts;
     for (const KpiField& field : KpiFields()) {
       if (field.count == nullptr || field.since > version) continue;
       LEADKIT_ASSIGN_OR_RETURN(c.*field.count, in.Int());
@@ -652,9 +748,16 @@ absl::StatusOr<KpiState> KpiState::Deserialize(absl::string_view bytes) {
       LEADKIT_ASSIGN_OR_RETURN(int64_t value, in.Int());
       minutes = in.varints() ? minutes + value : value;
       LEADKIT_ASSIGN_OR_RETURN(int64_t n, in.Int());
-      c.first_contact_minutes[minutes] += n;
+      if (!c.first_contact_minutes.emplace(minutes, n).second) {
+        return bad(absl::StrCat("the first-contact histogram holds ", minutes,
+                                " minutes twice"));
+      }
     }
-    state.Group(key).Merge(c);
+    LEADKIT_RETURN_IF_ERROR(kpi_internal::CheckCounts(row));
+    if (state.groups_.count(kpi_internal::EncodeKey(row.key)) != 0) {
+      return bad("a group is given twice");
+    }
+    state.Group(row.key).Merge(c);
   }
   LEADKIT_RETURN_IF_ERROR(in.Done());
   return state;

@@ -80,6 +80,11 @@ std::vector<int> CodeIndex(const Column* c,
 
 std::string Quote(absl::string_view s) { return absl::StrCat("\"", s, "\""); }
 
+std::string GivenTwice(absl::string_view id, int64_t first_row) {
+  return absl::StrCat("lead_id ", Quote(id), " is given twice (first at row ",
+                      first_row, ")");
+}
+
 std::string InstantText(Instant t) { return date::format("%FT%TZ", t); }
 
 // What the value at `row` of code column `c` maps to through `of` (per
@@ -455,10 +460,7 @@ absl::StatusOr<LeadBatch> ReadBatch(const Policy* policy, const Columns& leads,
     const absl::string_view id = ids->ViewAt(row);
     const int64_t first = row_of.Insert(id, hashes[r], row, created_at(row));
     if (first >= 0) {
-      id_problems.push_back(
-          {row, "lead_id",
-           absl::StrCat("lead_id ", Quote(id), " is given twice (first at row ",
-                        first, ")")});
+      id_problems.push_back({row, "lead_id", GivenTwice(id, first)});
       skip[r] = 1;
     }
   }

@@ -52,6 +52,10 @@ std::vector<int> CodeIndex(const Column* c,
                            std::span<const absl::string_view> names);
 // `s` in double quotes, for messages.
 std::string Quote(absl::string_view s);
+// The one message for a lead id given twice in a table, whichever engine reads
+// it (the KPIs and reports, the schedule, routing, hand-over and reclaim):
+// GivenTwice("L1", 0) is `lead_id "L1" is given twice (first at row 0)`.
+std::string GivenTwice(absl::string_view id, int64_t first_row);
 // An instant as UTC text, for messages: 2024-06-01T02:00:00Z.
 std::string InstantText(Instant t);
 // What the value at `row` of code column `c` maps to through `of` (per

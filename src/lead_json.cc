@@ -12,6 +12,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include "date/date.h"
 #pragma GCC diagnostic pop
+#include "json_reader.h"
 #include "leadkit/internal/status_macros.h"
 #include "leadkit/lead.h"
 #include "leadkit/phone.h"
@@ -84,13 +85,10 @@ LeadTable::~LeadTable() = default;
 
 absl::StatusOr<LeadTable> LeadTable::FromJson(absl::string_view text) {
   using lead_json_internal::Json;
-  Json rows;
-  try {
-    rows = Json::parse(text.begin(), text.end());
-  } catch (const Json::exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("leads: malformed JSON: ", e.what()));
-  }
+  // The documents' one reader: malformed JSON, a repeated key or nesting past
+  // json_internal::kMaxDepth is an InvalidArgument naming where.
+  LEADKIT_ASSIGN_OR_RETURN(const Json rows,
+                           json_internal::ParseOrError(text, "leads"));
   if (!rows.is_array()) {
     return absl::InvalidArgumentError(
         "leads: expected a JSON array of lead objects");

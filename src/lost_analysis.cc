@@ -279,6 +279,14 @@ absl::StatusOr<LostAnalysisState> LostAnalysisState::Deserialize(
             absl::StrCat(kWhat, ": a negative count ", *v));
       }
     }
+    // Each lost lead has one review state (approved, rejected, pending or
+    // none).
+    if (c.approved + c.rejected + c.pending + c.review_null != c.lost) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          kWhat, ": lost ", c.lost, " is not approved ", c.approved,
+          " + rejected ", c.rejected, " + pending ", c.pending,
+          " + review null ", c.review_null));
+    }
     state.Group(key).Merge(c);
   }
   LEADKIT_RETURN_IF_ERROR(in.Done());

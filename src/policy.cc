@@ -1647,7 +1647,7 @@ absl::StatusOr<PolicyLoad> Policy::FromJson(absl::string_view text) {
 
 std::vector<std::string> Policy::FileReferences(absl::string_view text) {
   std::vector<std::string> refs;
-  const nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
+  const nlohmann::json doc = json_internal::ParseOrNull(text);
   if (!doc.is_object()) return refs;
   const auto add = [&refs](const nlohmann::json& spec) {
     if (!spec.is_object()) return;

@@ -319,6 +319,11 @@ absl::StatusOr<ProfileState> ProfileState::Deserialize(
             absl::StrCat(kWhat, ": a negative count ", *v));
       }
     }
+    // A won lead is one of the (valid) leads counted.
+    if (c.won > c.leads) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          kWhat, ": won ", c.won, " is more than leads ", c.leads));
+    }
     state.Group(key).Merge(c);
   }
   LEADKIT_RETURN_IF_ERROR(in.Done());

@@ -9,15 +9,19 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "date/date.h"
+#include "lead_batch.h"
 #include "leadkit/columns.h"
+#include "leadkit/internal/siphash.h"
 #include "leadkit/internal/status_macros.h"
 #include "leadkit/phone.h"
 #include "leadkit/tz.h"
+#include "state_bytes.h"
 
 namespace leadkit {
 namespace routing_internal {
@@ -114,6 +118,24 @@ absl::string_view RouteStatusName(RouteStatus status) {
   return "unassigned";
 }
 
+absl::Status CheckLocation(absl::string_view table, absl::string_view id_column,
+                           absl::string_view id, std::optional<double> lat,
+                           std::optional<double> lon) {
+  const auto bad = [&](absl::string_view column, absl::string_view what,
+                       double value, absl::string_view range) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(table, ".", column, ": ", id_column, " \"", id, "\": ",
+                     what, " ", value, " is outside ", range));
+  };
+  if (lat && !(*lat >= -90 && *lat <= 90)) {
+    return bad("lat", "latitude", *lat, "[-90, 90]");
+  }
+  if (lon && !(*lon >= -180 && *lon <= 180)) {
+    return bad("lon", "longitude", *lon, "[-180, 180]");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Network> Network::Create(std::vector<Dealer> dealers,
                                         std::vector<Consultant> consultants) {
   using routing_internal::Bad;
@@ -123,14 +145,8 @@ absl::StatusOr<Network> Network::Create(std::vector<Dealer> dealers,
     if (!n.dealer_index_.emplace(d.dealer_id, static_cast<int>(i)).second) {
       return Bad("dealers", d.dealer_id, "dealer_id", "given twice");
     }
-    if (!(d.lat >= -90 && d.lat <= 90)) {
-      return Bad("dealers", d.dealer_id, "lat",
-                 absl::StrCat("latitude ", d.lat, " is outside [-90, 90]"));
-    }
-    if (!(d.lon >= -180 && d.lon <= 180)) {
-      return Bad("dealers", d.dealer_id, "lon",
-                 absl::StrCat("longitude ", d.lon, " is outside [-180, 180]"));
-    }
+    LEADKIT_RETURN_IF_ERROR(
+        CheckLocation("dealers", "dealer_id", d.dealer_id, d.lat, d.lon));
   }
   n.by_dealer_.resize(dealers.size());
   // File numbers are <code>-<yy>-<serial>: two consultants with one code would
@@ -312,7 +328,8 @@ std::vector<std::pair<double, int>> Network::InRange(double lat, double lon,
   return out;
 }
 
-Router::Router(const Network& network, const Policy& policy)
+Router::Router(const Network& network, const Policy& policy,
+               const RouterOptions& options)
     : network_(&network),
       policy_(policy),
       routed_(network.consultants().size(), 0),
@@ -323,6 +340,14 @@ Router::Router(const Network& network, const Policy& policy)
   absl::StatusOr<const date::time_zone*> zone =
       FindZone(policy_.calendar().time_zone);
   if (zone.ok()) zone_ = *zone;
+  if (options.phone_key) {
+    phone_key_ = *options.phone_key;
+    has_phone_key_ = true;
+  }
+}
+
+uint64_t Router::PhoneDigest(absl::string_view normalised) const {
+  return siphash_internal::SipHash24(phone_key_, normalised);
 }
 
 void Router::AddOpenLead(const RouteLead& lead, absl::string_view dealer_id,
@@ -333,7 +358,7 @@ void Router::AddOpenLead(const RouteLead& lead, absl::string_view dealer_id,
   // The open leads of a phone, in created order, form chains (each lead within
   // the window of the one before); the newest chain decides: its first lead's
   // id and assignment, and its latest lead's time, from which the window runs.
-  std::vector<Seen>& all = open_by_phone_[phone];
+  std::vector<Seen>& all = open_by_phone_[PhoneDigest(phone)];
   all.push_back(Seen{lead.created_at, lead.lead_id, std::string(dealer_id),
                      std::string(consultant_id)});
   std::stable_sort(all.begin(), all.end(), [](const Seen& a, const Seen& b) {
@@ -349,7 +374,7 @@ void Router::AddOpenLead(const RouteLead& lead, absl::string_view dealer_id,
       chain = all[i];
     }
   }
-  phones_[phone] = std::move(chain);
+  phones_[PhoneDigest(phone)] = std::move(chain);
 }
 
 absl::StatusOr<Assignment> Router::Route(const RouteLead& lead) {
@@ -360,7 +385,7 @@ absl::StatusOr<Assignment> Router::Route(const RouteLead& lead) {
   // consultant).
   if (a.ok() && a->status == RouteStatus::kUnassigned) {
     if (std::string phone = NormalizePhone(lead.phone); !phone.empty()) {
-      phones_[phone] =
+      phones_[PhoneDigest(phone)] =
           Seen{lead.created_at, lead.lead_id, a->dealer_id, a->consultant_id};
     }
   }
@@ -372,11 +397,15 @@ absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead,
   const Network& net = *network_;
   const RoutingSettings& settings = policy_.routing();
   Assignment out;
+  // An impossible location is an error, even where routing does not read it (a
+  // duplicate, a lead that names its dealer).
+  LEADKIT_RETURN_IF_ERROR(
+      CheckLocation("leads", "lead_id", lead.lead_id, lead.lat, lead.lon));
   // 1. Duplicates: the same normalised phone within the window of a lead seen
   // before.
   const std::string phone = NormalizePhone(lead.phone);
   if (!phone.empty()) {
-    auto it = phones_.find(phone);
+    auto it = phones_.find(PhoneDigest(phone));
     const auto window = std::chrono::hours(24 * settings.duplicate_window_days);
     if (it != phones_.end() &&
         lead.created_at - it->second.created_at <= window &&
@@ -405,14 +434,6 @@ absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead,
     }
     out.reason = "kept_dealer";
   } else if (lead.lat && lead.lon) {
-    if (!(*lead.lat >= -90 && *lead.lat <= 90) ||
-        !(*lead.lon >= -180 && *lead.lon <= 180)) {
-      const bool bad_lat = !(*lead.lat >= -90 && *lead.lat <= 90);
-      return absl::InvalidArgumentError(
-          absl::StrCat("leads.", bad_lat ? "lat" : "lon", ": lead ",
-                       lead.lead_id, " has ", bad_lat ? *lead.lat : *lead.lon,
-                       ", outside ", bad_lat ? "[-90, 90]" : "[-180, 180]"));
-    }
     double km = 0;
     dealer = net.Nearest(*lead.lat, *lead.lon, lead.model,
                          settings.max_distance_km, &km);
@@ -530,7 +551,7 @@ absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead,
                                  absl::Dec(serial, absl::kZeroPad4));
 
   if (!phone.empty()) {
-    phones_[phone] =
+    phones_[PhoneDigest(phone)] =
         Seen{lead.created_at, lead.lead_id, out.dealer_id, out.consultant_id};
   }
   return out;
@@ -655,23 +676,53 @@ absl::StatusOr<std::vector<Assignment>> Router::RouteBatch(
   const auto text = [](const Column* c, int64_t row) -> std::string {
     return c == nullptr || c->IsNull(row) ? std::string() : c->StringAt(row);
   };
+  // Every row checked before any is routed, duplicates (whose location routing
+  // does not read) included.
+  absl::flat_hash_map<absl::string_view, int64_t> first_row;
   for (int64_t row = 0; row < n; ++row) {
     if (ids->IsNull(row) || created->IsNull(row)) {
       return absl::InvalidArgumentError(absl::StrCat(
           "leads row ", row, ": lead_id and created_at are required"));
     }
+    const absl::string_view id = ids->ViewAt(row);
+    if (auto [it, fresh] = first_row.emplace(id, row); !fresh) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("leads row ", row, ": ",
+                       batch_internal::GivenTwice(id, it->second)));
+    }
+    const auto number = [row](const Column* c) -> std::optional<double> {
+      if (c == nullptr || c->IsNull(row)) return std::nullopt;
+      return c->NumberAt(row);
+    };
+    if (absl::Status s =
+            CheckLocation("leads", "lead_id", id, number(lats), number(lons));
+        !s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("leads row ", row, ": ", s.message()));
+    }
   }
-  // Normalised phones, once per distinct value.
+  // Normalised phones and their digests, once per distinct value.
   std::vector<std::string> normal;
+  std::vector<uint64_t> digests;
   if (phones != nullptr) {
-    for (const std::string& p : phones->dictionary())
+    for (const std::string& p : phones->dictionary()) {
       normal.push_back(NormalizePhone(p));
+      digests.push_back(PhoneDigest(normal.back()));
+    }
   }
+  const auto code_of = [&](int64_t row) -> int {
+    if (phones == nullptr || phones->IsNull(row)) return -1;
+    const int code = phones->data<int32_t>()[row];
+    return normal[static_cast<size_t>(code)].empty() ? -1 : code;
+  };
   const auto phone_of = [&](int64_t row) -> const std::string* {
-    if (phones == nullptr || phones->IsNull(row)) return nullptr;
-    const std::string& p =
-        normal[static_cast<size_t>(phones->data<int32_t>()[row])];
-    return p.empty() ? nullptr : &p;
+    const int code = code_of(row);
+    return code < 0 ? nullptr : &normal[static_cast<size_t>(code)];
+  };
+  const auto digest_of = [&](int64_t row) -> std::optional<uint64_t> {
+    const int code = code_of(row);
+    if (code < 0) return std::nullopt;
+    return digests[static_cast<size_t>(code)];
   };
   const auto at = [&](int64_t row) {
     return Instant(std::chrono::seconds(created->data<int64_t>()[row]));
@@ -689,14 +740,14 @@ absl::StatusOr<std::vector<Assignment>> Router::RouteBatch(
         -1;  // -1: an open lead or a lead of an earlier call (in phones_)
     Instant last;
   };
-  absl::flat_hash_map<std::string, Chain> chains;
+  absl::flat_hash_map<uint64_t, Chain> chains;
   std::vector<int64_t> root_of(static_cast<size_t>(n),
                                -2);  // -2: not a duplicate
   const auto window =
       std::chrono::hours(24 * policy_.routing().duplicate_window_days);
   for (int64_t i : order) {
-    const std::string* phone = phone_of(i);
-    if (phone == nullptr) continue;
+    const std::optional<uint64_t> phone = digest_of(i);
+    if (!phone) continue;
     auto it = chains.find(*phone);
     if (it == chains.end()) {
       auto seen = phones_.find(*phone);
@@ -751,7 +802,7 @@ absl::StatusOr<std::vector<Assignment>> Router::RouteBatch(
       a.consultant_id = out[static_cast<size_t>(root)].consultant_id;
       a.duplicate_of = ids->StringAt(root);
     } else {
-      const Seen& seen = phones_.at(*phone_of(i));
+      const Seen& seen = phones_.at(*digest_of(i));
       a.dealer_id = seen.dealer_id;
       a.consultant_id = seen.consultant_id;
       a.duplicate_of = seen.lead_id;
@@ -773,86 +824,215 @@ absl::StatusOr<std::vector<Assignment>> Router::RouteBatch(
   return out;
 }
 
-std::string Router::Save() const {
+namespace routing_internal {
+namespace {
+
+// The bytes of a router's state (docs/routing.md, "Saved state"), in the
+// report states' framing (src/state_bytes.h):
+//   key check      SipHash-2-4(phone_key, kKeyCheckText), 0 without a key
+//   consultants    count, then per consultant: id, leads routed (>= 0)
+//   dealers        count, then per dealer: id, leads routed (>= 0)
+//   serials        count, then per (consultant, year): id, year 0-99, the
+//                  last serial given (>= 1)
+//   phone chains   count, then per chain: the phone's digest, the latest
+//                  lead's created_at (seconds), the first lead's id, dealer
+//                  and consultant ("" = none)
+constexpr absl::string_view kMagic = "LKRTR2";
+constexpr absl::string_view kWhat = "router state bytes";
+// What the key check hashes: a fixed text, so that the check tells whether two
+// keys are one without telling anything of the key or of a phone.
+constexpr absl::string_view kKeyCheckText = "leadkit router phone key check";
+// Instants a state may hold: the years 0001 to 9999.
+constexpr int64_t kMinSeconds = -62135596800;
+constexpr int64_t kMaxSeconds = 253402300799;
+
+absl::Status Damaged(std::string what) {
+  return absl::InvalidArgumentError(absl::StrCat(kWhat, ": ", what));
+}
+
+}  // namespace
+}  // namespace routing_internal
+
+absl::StatusOr<std::string> Router::Save() const {
+  using state_internal::PutInt;
+  using state_internal::PutString;
   std::lock_guard<std::mutex> lock(mu_);
-  // Text lines, so that a saved state can be read and diffed: "R <consultant>
-  // <routed>", "D <dealer> <routed>", "S <consultant> <yy> <serial>", "P
-  // <phone> <seconds> <lead> <dealer> <consultant>".
-  std::string out = "leadkit-router 1\n";
+  if (!has_phone_key_ && !phones_.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "router state: the router has seen ", phones_.size(),
+        " phone number(s) for duplicate detection and has no phone_key; "
+        "give RouterOptions::phone_key (Python: phone_key=) to save a keyed "
+        "hash of each, never the number"));
+  }
   const Network& net = *network_;
+  std::string payload;
+  PutInt(payload, has_phone_key_
+                      ? static_cast<int64_t>(PhoneDigest(
+                            routing_internal::kKeyCheckText))
+                      : 0);
+  PutInt(payload, static_cast<int64_t>(routed_.size()));
   for (size_t c = 0; c < routed_.size(); ++c) {
-    absl::StrAppend(&out, "R\t", net.consultants()[c].consultant_id, "\t",
-                    routed_[c], "\n");
+    PutString(payload, net.consultants()[c].consultant_id);
+    PutInt(payload, routed_[c]);
   }
+  PutInt(payload, static_cast<int64_t>(dealer_routed_.size()));
   for (size_t d = 0; d < dealer_routed_.size(); ++d) {
-    absl::StrAppend(&out, "D\t", net.dealers()[d].dealer_id, "\t",
-                    dealer_routed_[d], "\n");
+    PutString(payload, net.dealers()[d].dealer_id);
+    PutInt(payload, dealer_routed_[d]);
   }
-  std::map<std::string, int64_t> serials;
+  // In a fixed order, so that one state gives one string of bytes.
+  std::map<std::pair<std::string, int>, int64_t> serials;
   for (const auto& [key, serial] : serials_) {
-    serials[absl::StrCat(
-        net.consultants()[static_cast<size_t>(key.first)].consultant_id, "\t",
-        key.second)] = serial;
+    serials[{net.consultants()[static_cast<size_t>(key.first)].consultant_id,
+             key.second}] = serial;
   }
-  for (const auto& [key, serial] : serials)
-    absl::StrAppend(&out, "S\t", key, "\t", serial, "\n");
-  std::map<std::string, Seen> phones(phones_.begin(), phones_.end());
-  for (const auto& [phone, seen] : phones) {
-    absl::StrAppend(&out, "P\t", phone, "\t",
-                    seen.created_at.time_since_epoch().count(), "\t",
-                    seen.lead_id, "\t", seen.dealer_id, "\t",
-                    seen.consultant_id, "\n");
+  PutInt(payload, static_cast<int64_t>(serials.size()));
+  for (const auto& [key, serial] : serials) {
+    PutString(payload, key.first);
+    PutInt(payload, key.second);
+    PutInt(payload, serial);
   }
-  return out;
+  std::map<uint64_t, const Seen*> phones;
+  for (const auto& [digest, seen] : phones_) phones[digest] = &seen;
+  PutInt(payload, static_cast<int64_t>(phones.size()));
+  for (const auto& [digest, seen] : phones) {
+    PutInt(payload, static_cast<int64_t>(digest));
+    PutInt(payload, seen->created_at.time_since_epoch().count());
+    PutString(payload, seen->lead_id);
+    PutString(payload, seen->dealer_id);
+    PutString(payload, seen->consultant_id);
+  }
+  return state_internal::Frame(routing_internal::kMagic, payload);
 }
 
 absl::Status Router::Restore(absl::string_view bytes) {
-  std::lock_guard<std::mutex> lock(mu_);
-  std::vector<absl::string_view> lines =
-      absl::StrSplit(bytes, '\n', absl::SkipEmpty());
-  if (lines.empty() || lines[0] != "leadkit-router 1") {
-    return absl::InvalidArgumentError(
-        "router state: not a leadkit router state");
+  using routing_internal::Damaged;
+  using routing_internal::kWhat;
+  if (absl::StartsWith(bytes, "leadkit-router 1")) {
+    return Damaged(
+        "this is a router state of format 1 (text holding raw phone numbers, "
+        "without a checksum), which this version no longer reads: build the "
+        "router anew from the open leads (open_leads) and save it again");
   }
-  std::vector<int64_t> routed(routed_.size(), 0),
-      dealer_routed(dealer_routed_.size(), 0);
-  absl::flat_hash_map<std::pair<int, int>, int64_t> serials;
-  absl::flat_hash_map<std::string, Seen> phones;
-  for (size_t i = 1; i < lines.size(); ++i) {
-    std::vector<std::string> f = absl::StrSplit(lines[i], '\t');
-    const auto bad = [&] {
-      return absl::InvalidArgumentError(
-          absl::StrCat("router state: bad line ", i + 1));
-    };
-    int64_t v = 0;
-    if (f[0] == "S" && f.size() == 4) {
-      int year = 0;
-      if (!absl::SimpleAtoi(f[2], &year) || !absl::SimpleAtoi(f[3], &v))
-        return bad();
-      const int consultant = network_->ConsultantIndex(f[1]);
-      if (consultant < 0) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("router state: \"", f[1],
-                         "\" is not in this network (saved over another one)"));
+  LEADKIT_ASSIGN_OR_RETURN(
+      const absl::string_view payload,
+      state_internal::Unframe(bytes, routing_internal::kMagic, kWhat));
+  state_internal::Reader in(payload, kWhat);
+  const Network& net = *network_;
+  const auto known = [&](bool consultant, const std::string& id) -> int {
+    return consultant ? net.ConsultantIndex(id) : net.DealerIndex(id);
+  };
+  const auto unknown = [&](bool consultant, const std::string& id) {
+    return Damaged(absl::StrCat(consultant ? "consultant" : "dealer", " \"",
+                                id,
+                                "\" is not in this network (saved over "
+                                "another one?)"));
+  };
+  LEADKIT_ASSIGN_OR_RETURN(const int64_t key_check, in.Int());
+
+  // Loads, per consultant and per dealer.
+  std::vector<int64_t> routed(routed_.size(), 0);
+  std::vector<int64_t> dealer_routed(dealer_routed_.size(), 0);
+  for (const bool consultant : {true, false}) {
+    std::vector<int64_t>& loads = consultant ? routed : dealer_routed;
+    std::vector<uint8_t> seen(loads.size(), 0);
+    LEADKIT_ASSIGN_OR_RETURN(const int64_t count, in.Count());
+    for (int64_t i = 0; i < count; ++i) {
+      LEADKIT_ASSIGN_OR_RETURN(const std::string id, in.String());
+      LEADKIT_ASSIGN_OR_RETURN(const int64_t load, in.Int());
+      const int index = known(consultant, id);
+      if (index < 0) return unknown(consultant, id);
+      if (seen[static_cast<size_t>(index)]++) {
+        return Damaged(absl::StrCat(consultant ? "consultant" : "dealer",
+                                    " \"", id, "\" is given twice"));
       }
-      serials[{consultant, year}] = v;
-    } else if ((f[0] == "R" || f[0] == "D") && f.size() == 3) {
-      if (!absl::SimpleAtoi(f[2], &v)) return bad();
-      const int index = f[0] == "R" ? network_->ConsultantIndex(f[1])
-                                    : network_->DealerIndex(f[1]);
-      if (index < 0) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("router state: \"", f[1],
-                         "\" is not in this network (saved over another one)"));
+      if (load < 0) {
+        return Damaged(absl::StrCat(consultant ? "consultant" : "dealer",
+                                    " \"", id, "\" has routed ", load,
+                                    " leads, a negative count"));
       }
-      (f[0] == "R" ? routed : dealer_routed)[static_cast<size_t>(index)] = v;
-    } else if (f[0] == "P" && f.size() == 6) {
-      if (!absl::SimpleAtoi(f[2], &v)) return bad();
-      phones[f[1]] = Seen{Instant(std::chrono::seconds(v)), f[3], f[4], f[5]};
-    } else {
-      return bad();
+      loads[static_cast<size_t>(index)] = load;
     }
   }
+
+  // File-number serials.
+  absl::flat_hash_map<std::pair<int, int>, int64_t> serials;
+  {
+    LEADKIT_ASSIGN_OR_RETURN(const int64_t count, in.Count());
+    for (int64_t i = 0; i < count; ++i) {
+      LEADKIT_ASSIGN_OR_RETURN(const std::string id, in.String());
+      LEADKIT_ASSIGN_OR_RETURN(const int64_t year, in.Int());
+      LEADKIT_ASSIGN_OR_RETURN(const int64_t serial, in.Int());
+      const int index = known(true, id);
+      if (index < 0) return unknown(true, id);
+      if (year < 0 || year > 99) {
+        return Damaged(absl::StrCat("consultant \"", id,
+                                    "\": file-number year ", year,
+                                    " is not two digits (00-99)"));
+      }
+      if (serial < 1) {
+        return Damaged(absl::StrCat("consultant \"", id,
+                                    "\": file-number serial ", serial,
+                                    " of year ", absl::Dec(year, absl::kZeroPad2),
+                                    " is not positive"));
+      }
+      if (!serials.emplace(std::pair<int, int>(index, static_cast<int>(year)),
+                           serial)
+               .second) {
+        return Damaged(absl::StrCat("consultant \"", id, "\": year ",
+                                    absl::Dec(year, absl::kZeroPad2),
+                                    " is given twice"));
+      }
+    }
+  }
+
+  // Phone chains.
+  absl::flat_hash_map<uint64_t, Seen> phones;
+  {
+    LEADKIT_ASSIGN_OR_RETURN(const int64_t count, in.Count());
+    if (count > 0 &&
+        (!has_phone_key_ ||
+         key_check != static_cast<int64_t>(
+                          PhoneDigest(routing_internal::kKeyCheckText)))) {
+      return Damaged(absl::StrCat(
+          "its ", count,
+          " phone chain(s) were hashed under another phone_key",
+          has_phone_key_ ? "" : " (this router has none)",
+          ": restore with the key the state was saved with"));
+    }
+    for (int64_t i = 0; i < count; ++i) {
+      LEADKIT_ASSIGN_OR_RETURN(const int64_t digest, in.Int());
+      LEADKIT_ASSIGN_OR_RETURN(const int64_t seconds, in.Int());
+      Seen seen;
+      LEADKIT_ASSIGN_OR_RETURN(seen.lead_id, in.String());
+      LEADKIT_ASSIGN_OR_RETURN(seen.dealer_id, in.String());
+      LEADKIT_ASSIGN_OR_RETURN(seen.consultant_id, in.String());
+      const std::string where =
+          absl::StrCat("the phone chain of lead \"", seen.lead_id, "\"");
+      if (seen.lead_id.empty()) {
+        return Damaged(absl::StrCat("phone chain ", i, " names no lead"));
+      }
+      if (seconds < routing_internal::kMinSeconds ||
+          seconds > routing_internal::kMaxSeconds) {
+        return Damaged(absl::StrCat(where, " has the time ", seconds,
+                                    " s, outside the years 0001-9999"));
+      }
+      if (!seen.dealer_id.empty() && known(false, seen.dealer_id) < 0) {
+        return unknown(false, seen.dealer_id);
+      }
+      if (!seen.consultant_id.empty() && known(true, seen.consultant_id) < 0) {
+        return unknown(true, seen.consultant_id);
+      }
+      seen.created_at = Instant(std::chrono::seconds(seconds));
+      if (!phones.emplace(static_cast<uint64_t>(digest), std::move(seen))
+               .second) {
+        return Damaged(absl::StrCat(where, ": its phone is given twice"));
+      }
+    }
+  }
+  LEADKIT_RETURN_IF_ERROR(in.Done());
+
+  std::lock_guard<std::mutex> lock(mu_);
   routed_ = std::move(routed);
   dealer_routed_ = std::move(dealer_routed);
   serials_ = std::move(serials);
@@ -974,10 +1154,17 @@ absl::StatusOr<MoveColumns> ReadMoveColumns(const Columns& table,
         table_name, ".reassignments: expected a count, got ",
         ColumnTypeName(c.reassignments->type())));
   }
+  absl::flat_hash_map<absl::string_view, int64_t> first_row;
   for (int64_t row = 0; row < table.num_rows(); ++row) {
     if (c.ids->IsNull(row) || c.created->IsNull(row)) {
       return absl::InvalidArgumentError(absl::StrCat(
           table_name, " row ", row, ": lead_id and created_at are required"));
+    }
+    const absl::string_view id = c.ids->ViewAt(row);
+    if (auto [it, fresh] = first_row.emplace(id, row); !fresh) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(table_name, " row ", row, ": ",
+                       batch_internal::GivenTwice(id, it->second)));
     }
   }
   return c;

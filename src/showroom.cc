@@ -389,6 +389,10 @@ absl::StatusOr<ShowroomState> ShowroomState::Deserialize(
     LEADKIT_ASSIGN_OR_RETURN(std::string name, in.String());
     options.by.push_back(std::move(name));
   }
+  if (const absl::Status by_ok = si::CheckBy(options.by); !by_ok.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(si::kWhat, ": ", by_ok.message()));
+  }
   LEADKIT_ASSIGN_OR_RETURN(options.time_zone, in.String());
   LEADKIT_ASSIGN_OR_RETURN(const int64_t has_won, in.Int());
   if (has_won != 0 && has_won != 1) {
@@ -406,6 +410,10 @@ absl::StatusOr<ShowroomState> ShowroomState::Deserialize(
         key.emplace_back(std::nullopt);
         continue;
       }
+      if (present != 1) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(si::kWhat, ": a flag is ", present));
+      }
       LEADKIT_ASSIGN_OR_RETURN(std::string part, in.String());
       key.emplace_back(std::move(part));
     }
@@ -413,6 +421,26 @@ absl::StatusOr<ShowroomState> ShowroomState::Deserialize(
     for (int64_t* value : {&c.visits, &c.with_contact, &c.effective,
                            &c.stayed, &c.stay_seconds, &c.won}) {
       LEADKIT_ASSIGN_OR_RETURN(*value, in.Int());
+    }
+    // What counting visits gives: nothing negative, every count at most the
+    // visits, a won visit one with a lead, and stay only of visits that
+    // stayed.
+    const bool possible =
+        c.visits >= 0 && c.with_contact >= 0 && c.effective >= 0 &&
+        c.stayed >= 0 && c.stay_seconds >= 0 && c.won >= 0 &&
+        c.with_contact <= c.visits && c.effective <= c.visits &&
+        c.stayed <= c.visits && c.won <= c.with_contact &&
+        (c.stayed > 0 || c.stay_seconds == 0);
+    if (!possible) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          si::kWhat, ": counts that no visits could give: visits ", c.visits,
+          ", with_contact ", c.with_contact, ", effective ", c.effective,
+          ", stayed ", c.stayed, ", stay_seconds ", c.stay_seconds, ", won ",
+          c.won));
+    }
+    if (state.groups_.contains(key)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(si::kWhat, ": a group is given twice"));
     }
     state.At(key).Merge(c);
   }

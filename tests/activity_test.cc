@@ -8,6 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "report_tables.h"
+#include "state_bytes.h"
 #include "status_matchers.h"
 
 namespace leadkit {
@@ -390,6 +391,55 @@ TEST(Activity, BadInputNamesTheRow) {
   EXPECT_THAT(consultant.Add(example.touches.columns(), nullptr, example.as_of),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("by: cannot group by 'consultant'")));
+}
+
+// Fault 2 of the hardening issue: bytes with a right checksum whose counts no
+// touches could give are refused. Written by hand in the format's layout: the
+// by columns, the zone, the new-leads flag, the other methods, then per group
+// its key, contacts, leads_touched, new_leads and the contacts per method.
+std::string ActivityBytes(int64_t contacts, int64_t leads_touched,
+                          const std::vector<std::pair<std::string, int64_t>>&
+                              by_method) {
+  using state_internal::PutInt;
+  using state_internal::PutString;
+  std::string p;
+  PutInt(p, 1);
+  PutString(p, "consultant_id");
+  PutString(p, "Asia/Shanghai");
+  PutInt(p, 0);  // no new leads counted
+  PutInt(p, 0);  // no other methods
+  PutInt(p, 1);  // one group
+  PutInt(p, 1);
+  PutString(p, "C1");
+  PutInt(p, contacts);
+  PutInt(p, leads_touched);
+  PutInt(p, 0);
+  PutInt(p, static_cast<int64_t>(by_method.size()));
+  for (const auto& [method, n] : by_method) {
+    PutString(p, method);
+    PutInt(p, n);
+  }
+  return state_internal::Frame("LKACT2", p);
+}
+
+TEST(SavedStateCanLie, ActivityCountsThatNoTouchesCouldGiveAreRefused) {
+  EXPECT_THAT(ActivityState::Deserialize(
+                  ActivityBytes(5, 3, {{"phone", 3}, {"wechat", 2}})),
+              IsOk());
+  EXPECT_THAT(ActivityState::Deserialize(
+                  ActivityBytes(5, 3, {{"phone", 3}, {"wechat", 3}})),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "activity state bytes: counts that no touches could "
+                       "give: contacts 5 (by method 6), leads_touched 3, "
+                       "new_leads 0"));
+  EXPECT_THAT(ActivityState::Deserialize(ActivityBytes(5, 6, {{"phone", 5}})),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("leads_touched 6")));
+  EXPECT_THAT(
+      ActivityState::Deserialize(ActivityBytes(1, 1, {{"phone", 2},
+                                                      {"sms", -1}})),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("method \"sms\" has -1 contacts")));
 }
 
 }  // namespace

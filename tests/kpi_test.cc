@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "leadkit/lead_json.h"
+#include "state_bytes.h"
 #include "status_matchers.h"
 
 namespace leadkit {
@@ -247,10 +248,17 @@ TEST(Kpi, BadBytesAreAnError) {
   }
 }
 
+// The twelve counts of the first formats, in their order (leads, invalid, won,
+// lost, entered_on_time, first_contacts_due, first_contact_on_time,
+// follow_ups_due, follow_ups_on_time, timely_leads, surveyed, satisfied): a
+// group that could exist (each per-lead count at most leads, each on-time
+// count at most its due count, satisfied at most surveyed).
+constexpr int64_t kConsistent[] = {12, 1, 3, 2, 10, 9, 7, 11, 8, 6, 5, 4};
+
 TEST(Kpi, StatesWrittenInTheFirstFormatAreStillRead) {
   // "LKKPI1": 8-byte little-endian numbers, the histogram's minutes as they
-  // are. One column (channel), one group "web" with counts 1..12 and minutes
-  // {30: 2, 180: 1}.
+  // are. One column (channel), one group "web" with the counts of kConsistent
+  // and minutes {30: 2, 180: 1}.
   std::string bytes = "LKKPI1";
   const auto put = [&](int64_t v) {
     for (int i = 0; i < 8; ++i) {
@@ -265,7 +273,7 @@ TEST(Kpi, StatesWrittenInTheFirstFormatAreStillRead) {
   put(1);  // the key part is present
   put(3);
   bytes += "web";
-  for (int64_t v = 1; v <= 12; ++v) put(v);
+  for (const int64_t v : kConsistent) put(v);
   put(2);
   put(30);
   put(2);
@@ -276,8 +284,8 @@ TEST(Kpi, StatesWrittenInTheFirstFormatAreStillRead) {
   const std::vector<KpiRow> rows = state->Finalize();
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].key[0], "web");
-  EXPECT_EQ(rows[0].counts.leads, 1);
-  EXPECT_EQ(rows[0].counts.satisfied, 12);
+  EXPECT_EQ(rows[0].counts.leads, 12);
+  EXPECT_EQ(rows[0].counts.satisfied, 4);
   EXPECT_EQ(rows[0].counts.first_contact_minutes,
             (MinuteHistogram{{30, 2}, {180, 1}}));
   // Written again, it is the newer, smaller form, and reads back equal.
@@ -292,7 +300,8 @@ TEST(Kpi, StatesWrittenInTheFirstFormatAreStillRead) {
 TEST(Kpi, StatesWrittenInTheVarintFormatAreStillRead) {
   // "LKKPI2": zigzag varints (a value v below 64 is the byte 2v), the
   // histogram's minutes as differences, no `estimated` count. One column
-  // (channel), one group "web" with counts 1..12 and minutes {30: 2}.
+  // (channel), one group "web" with the counts of kConsistent and minutes
+  // {30: 2}.
   std::string bytes = "LKKPI2";
   const auto put = [&](int v) { bytes.push_back(static_cast<char>(2 * v)); };
   put(1);
@@ -302,7 +311,7 @@ TEST(Kpi, StatesWrittenInTheVarintFormatAreStillRead) {
   put(1);  // the key part is present
   put(3);
   bytes += "web";
-  for (int v = 1; v <= 12; ++v) put(v);
+  for (const int64_t v : kConsistent) put(static_cast<int>(v));
   put(1);   // histogram bins
   put(30);  // minutes
   put(2);   // leads
@@ -310,8 +319,8 @@ TEST(Kpi, StatesWrittenInTheVarintFormatAreStillRead) {
   ASSERT_THAT(state, IsOk());
   const std::vector<KpiRow> rows = state->Finalize();
   ASSERT_EQ(rows.size(), 1u);
-  EXPECT_EQ(rows[0].counts.leads, 1);
-  EXPECT_EQ(rows[0].counts.satisfied, 12);
+  EXPECT_EQ(rows[0].counts.leads, 12);
+  EXPECT_EQ(rows[0].counts.satisfied, 4);
   EXPECT_EQ(rows[0].counts.estimated, 0);
   EXPECT_EQ(rows[0].counts.first_contact_minutes, (MinuteHistogram{{30, 2}}));
   // Written again: the current form, one more number per group (estimated),
@@ -322,6 +331,80 @@ TEST(Kpi, StatesWrittenInTheVarintFormatAreStillRead) {
   absl::StatusOr<KpiState> back = KpiState::Deserialize(again);
   ASSERT_THAT(back, IsOk());
   EXPECT_TRUE(*back == *state);
+}
+
+// Fault 2 of the hardening issue: a state whose checksum is right but whose
+// counts could never come from leads is refused, naming the group and counts.
+// The bytes are written by hand in the current format ("LKKPI3", framed).
+std::string KpiBytes(const std::vector<std::string>& by,
+                     const std::vector<int64_t>& counts,
+                     const std::vector<std::pair<int64_t, int64_t>>& bins = {}) {
+  using state_internal::PutInt;
+  using state_internal::PutString;
+  std::string p;
+  PutInt(p, static_cast<int64_t>(by.size()));
+  for (const std::string& name : by) PutString(p, name);
+  PutInt(p, 1);  // one group
+  for (size_t i = 0; i < by.size(); ++i) {
+    PutInt(p, 1);
+    PutString(p, "web");
+  }
+  for (const int64_t c : counts) PutInt(p, c);
+  PutInt(p, static_cast<int64_t>(bins.size()));
+  int64_t previous = 0;
+  for (const auto& [minutes, n] : bins) {
+    PutInt(p, minutes - previous);
+    PutInt(p, n);
+    previous = minutes;
+  }
+  return state_internal::Frame("LKKPI3", p);
+}
+
+TEST(SavedStateCanLie, KpiCountsThatNoLeadsCouldGiveAreRefused) {
+  // kConsistent, then estimated 0.
+  std::vector<int64_t> good(std::begin(kConsistent), std::end(kConsistent));
+  good.push_back(0);
+  ASSERT_THAT(KpiState::Deserialize(KpiBytes({"channel"}, good, {{30, 9}})),
+              IsOk());
+  const auto with = [&](size_t index, int64_t value) {
+    std::vector<int64_t> counts = good;
+    counts[index] = value;
+    return KpiBytes({"channel"}, counts);
+  };
+  EXPECT_THAT(KpiState::Deserialize(with(1, -1)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "KPI state bytes: group (\"web\"): invalid is -1, a "
+                       "negative count"));
+  EXPECT_THAT(KpiState::Deserialize(with(2, 13)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "KPI state bytes: group (\"web\"): won 13 is more than "
+                       "leads 12"));
+  // A rate above 1 cannot come back: each rate's numerator is bounded.
+  EXPECT_THAT(KpiState::Deserialize(with(6, 10)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("first_contact_on_time 10 is more than "
+                                 "first_contacts_due 9")));
+  EXPECT_THAT(KpiState::Deserialize(with(11, 6)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("satisfied 6 is more than surveyed 5")));
+  EXPECT_THAT(KpiState::Deserialize(with(12, 13)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("estimated 13 is more than leads 12")));
+  EXPECT_THAT(
+      KpiState::Deserialize(KpiBytes({"channel"}, good, {{30, 9}, {40, 1}})),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("the first-contact histogram holds more leads than "
+                         "first_contacts_due 9")));
+  EXPECT_THAT(KpiState::Deserialize(KpiBytes({"channel"}, good, {{-5, 1}})),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("holds 1 lead(s) at -5 minutes")));
+  EXPECT_THAT(KpiState::Deserialize(KpiBytes({"phone"}, good)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "KPI state bytes: group column \"phone\" is personal "
+                       "data, never a group"));
+  EXPECT_THAT(KpiState::Deserialize(KpiBytes({"model", "model"}, good)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("group column \"model\" is named twice")));
 }
 
 TEST(Kpi, UnknownLeadsInSurveysAreAnError) {

@@ -9,6 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "leadkit/lead_json.h"
+#include "state_bytes.h"
 #include "status_matchers.h"
 
 namespace leadkit {
@@ -258,6 +259,33 @@ TEST(LostAnalysis, BadInputNamesTheRow) {
   EXPECT_THAT(state.Add(leads.columns(), kAsOf, std::vector<uint8_t>(2, 1)),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("include holds 2 flags for 6 leads")));
+}
+
+// Fault 2 of the hardening issue: review counts that do not add up to the
+// lost leads are refused though the checksum is right. Bytes by hand: by
+// (none), the zone, one group (the reason "price") with lost, approved,
+// rejected, pending and review null.
+TEST(SavedStateCanLie, LostReviewsThatDoNotAddUpAreRefused) {
+  using state_internal::PutInt;
+  using state_internal::PutString;
+  const auto bytes = [](int64_t lost, int64_t approved) {
+    std::string p;
+    PutInt(p, 0);
+    PutString(p, "Asia/Shanghai");
+    PutInt(p, 1);
+    PutInt(p, 1);
+    PutString(p, "price");
+    for (const int64_t v : {lost, approved, int64_t{1}, int64_t{1},
+                            int64_t{0}}) {
+      PutInt(p, v);
+    }
+    return state_internal::Frame("LKLST1", p);
+  };
+  EXPECT_THAT(LostAnalysisState::Deserialize(bytes(4, 2)), IsOk());
+  EXPECT_THAT(LostAnalysisState::Deserialize(bytes(4, 3)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("lost 4 is not approved 3 + rejected 1 + "
+                                 "pending 1 + review null 0")));
 }
 
 }  // namespace

@@ -465,18 +465,28 @@ TEST(PolicyScorecard, WeightsLoadRoundTripAndAreChecked) {
 }
 
 TEST(PolicyFromJson, DeepNestingIsAnIssueNotACrash) {
-  std::string when;
-  for (int i = 0; i < 10000; ++i) when += R"({"all_of": [)";
-  when += R"({"field": "age", "op": ">", "value": 1})";
-  for (int i = 0; i < 10000; ++i) when += "]}";
-  const std::string text =
-      R"({"grades": ["a"], "rules": [{"id": "deep", "when": [)" + when +
-      R"(], "grade": "a"}, {"id": "d", "grade": "a"}]})";
-  bool found = false;
-  for (const Issue& issue : IssuesOf(text)) {
-    found |= issue.message.find("nested deeper than 32") != std::string::npos;
-  }
-  EXPECT_TRUE(found);
+  // `groups` condition groups inside a rule's `when`.
+  const auto nested = [](int groups) {
+    std::string when;
+    for (int i = 0; i < groups; ++i) when += R"({"all_of": [)";
+    when += R"({"field": "age", "op": ">", "value": 1})";
+    for (int i = 0; i < groups; ++i) when += "]}";
+    return R"({"grades": ["a"], "rules": [{"id": "deep", "when": [)" + when +
+           R"(], "grade": "a"}, {"id": "d", "grade": "a"}]})";
+  };
+  const auto found = [](const std::string& text, const std::string& message) {
+    bool seen = false;
+    for (const Issue& issue : IssuesOf(text)) {
+      seen |= issue.message.find(message) != std::string::npos;
+    }
+    return seen;
+  };
+  // 33 groups: 71 levels of JSON, within the document's limit; the policy's
+  // own limit on groups speaks.
+  EXPECT_TRUE(found(nested(33), "nested deeper than 32"));
+  // 10,000 groups: the document's limit (json_reader.h, kMaxDepth) speaks
+  // first, and reading stops there.
+  EXPECT_TRUE(found(nested(10000), "nests arrays and objects deeper than 100"));
 }
 
 // kMinimal with the condition of rule "hot" replaced by `condition`.

@@ -10,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "leadkit/lead_json.h"
+#include "state_bytes.h"
 #include "status_matchers.h"
 
 namespace leadkit {
@@ -231,6 +232,29 @@ TEST(Profile, BadInputNamesTheRow) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("leads.age: lead_id='P1' (row 0) has inf; "
                                  "expected an age of 0 or more")));
+}
+
+// Fault 2 of the hardening issue: a won count above the leads is refused
+// though the checksum is right. Bytes by hand: by (none), the age-band edges,
+// one group with leads, won and invalid.
+TEST(SavedStateCanLie, ProfileWonAboveLeadsIsRefused) {
+  using state_internal::PutInt;
+  const auto bytes = [](int64_t leads, int64_t won) {
+    std::string p;
+    PutInt(p, 0);  // by: none
+    PutInt(p, 2);
+    PutInt(p, 25);
+    PutInt(p, 35);
+    PutInt(p, 1);  // one group (no key parts)
+    PutInt(p, leads);
+    PutInt(p, won);
+    PutInt(p, 0);
+    return state_internal::Frame("LKPRF1", p);
+  };
+  EXPECT_THAT(ProfileState::Deserialize(bytes(4, 4)), IsOk());
+  EXPECT_THAT(ProfileState::Deserialize(bytes(4, 5)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("won 5 is more than leads 4")));
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "leadkit/routing.h"
 
 #include <algorithm>
+#include <array>
+#include <cmath>
 #include <map>
 #include <optional>
 #include <random>
@@ -13,6 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "leadkit/lead_json.h"
+#include "state_bytes.h"
 #include "status_matchers.h"
 
 namespace leadkit {
@@ -241,15 +244,15 @@ TEST(Routing, FileNumbersPerConsultantAndYear) {
   next_year.created_at = Day(400);
   EXPECT_EQ(router.Route(next_year)->file_number, "A01-27-0001");
   // Saved and restored, the counters and loads go on.
-  const std::string saved = router.Save();
+  const std::string saved = router.Save().value();
   Router other(*net, ThreeLevel());
   ASSERT_THAT(other.Restore(saved), IsOk());
   EXPECT_EQ(other.Route(Lead("L4", 31.2, 121.4))->file_number, "A01-26-0003");
-  EXPECT_EQ(other.Save().substr(0, 16), "leadkit-router 1");
+  EXPECT_EQ(other.Save()->substr(0, 6), "LKRTR2");
   absl::StatusOr<Network> elsewhere = Network::Create({Dealers()[2]}, {});
   Router stranger(*elsewhere, ThreeLevel());
   EXPECT_THAT(stranger.Restore(saved),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
+              StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("not in this network")));
 }
 
@@ -385,6 +388,7 @@ TEST(Network, NearestAndInRangeMatchBruteForceOnRandomNetworks) {
     }
   }
 }
+
 
 }  // namespace
 }  // namespace leadkit
@@ -709,7 +713,7 @@ TEST(RoutingOverflow, ReasonsNameEveryStepAndLoadsMoveWithTheLeads) {
                                      "next_dealer: B", "least_loaded: b1"));
   // A saved router goes on with the same loads: A is still full.
   Router again(*net, ThreeLevel());
-  ASSERT_THAT(again.Restore(router.Save()), IsOk());
+  ASSERT_THAT(again.Restore(router.Save().value()), IsOk());
   EXPECT_EQ(again.Route(Lead("L3", 30, 120, "C200"))->reason, "nearest_full");
 }
 
@@ -840,6 +844,328 @@ TEST(Moves, ReclaimMovesOverdueLeadsWithinTheLimit) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("leads row 1: lead_id \"R2\": reassignments "
                                  "must be a count, got -1")));
+}
+
+}  // namespace
+}  // namespace leadkit
+
+namespace leadkit {
+namespace {
+
+// Fault 6 of the hardening issue: the engines' rules agree.
+
+TEST(InconsistentRules, ADuplicatedLeadIdIsRefusedByRouteAsByTheKpis) {
+  absl::StatusOr<Network> net = Network::Create(Dealers(), Staff(1));
+  ASSERT_THAT(net, IsOk());
+  Router router(*net, ThreeLevel());
+  absl::StatusOr<LeadTable> rows = LeadTable::FromJson(R"([
+    {"lead_id": "L1", "created_at": "2026-01-01T00:00:00Z", "lat": 31.2, "lon": 121.4},
+    {"lead_id": "L2", "created_at": "2026-01-01T00:00:00Z", "lat": 31.2, "lon": 121.4},
+    {"lead_id": "L1", "created_at": "2026-01-02T00:00:00Z", "lat": 31.2, "lon": 121.4}
+  ])");
+  ASSERT_THAT(rows, IsOk());
+  const std::vector<int32_t> grades = {2, 2, 2};
+  // The KPIs' words (kpi_test, lead_batch.cc GivenTwice).
+  EXPECT_THAT(router.RouteBatch(rows->columns(), grades),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "leads row 2: lead_id \"L1\" is given twice (first at "
+                       "row 0)"));
+  // Nothing was routed: the first file number is still free.
+  EXPECT_EQ(router.Route(Lead("L9", 31.2, 121.4))->file_number, "D1-C0-26-0001");
+}
+
+TEST(InconsistentRules, ADuplicatedLeadIdIsRefusedByHandoverAndReclaim) {
+  absl::StatusOr<Network> net = Network::Create(Dealers(), MoveStaff());
+  ASSERT_THAT(net, IsOk());
+  Router router(*net, ThreeLevel());
+  // Three rows (a row per dictionary entry), the third naming L1 again.
+  const MoveTable t{.ids = {"L1", "L2", "L3"},
+                    .consultants = {"D1-C1"},
+                    .dealers = {"D1"},
+                    .id_codes = {0, 1, 0},
+                    .consultant_codes = {0, 0, 0},
+                    .dealer_codes = {0, 0, 0},
+                    .created = {0, 0, 0}};
+  const std::vector<int32_t> grades = {2, 2, 2};
+  const std::vector<std::string> leaving = {"D1-C1"};
+  EXPECT_THAT(router.Handover(t.Table(), grades, leaving),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "open_leads row 2: lead_id \"L1\" is given twice (first "
+                       "at row 0)"));
+  const std::vector<uint8_t> late = {1, 1, 1};
+  EXPECT_THAT(router.Reclaim(t.Table(), grades, late),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "leads row 2: lead_id \"L1\" is given twice (first at "
+                       "row 0)"));
+}
+
+TEST(InconsistentRules, AnImpossibleCoordinateIsAnErrorWhereverItAppears) {
+  absl::StatusOr<Network> net = Network::Create(Dealers(), Staff(1));
+  ASSERT_THAT(net, IsOk());
+  Router router(*net, ThreeLevel());
+  RouteLead lon_only;
+  lon_only.lead_id = "N";
+  lon_only.created_at = Day(0);
+  lon_only.lon = -500;  // no lat: routing would not read it
+  EXPECT_THAT(router.Route(lon_only),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "leads.lon: lead_id \"N\": longitude -500 is outside "
+                       "[-180, 180]"));
+  RouteLead lat_only = lon_only;
+  lat_only.lon.reset();
+  lat_only.lat = -91;
+  EXPECT_THAT(router.Route(lat_only),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "leads.lat: lead_id \"N\": latitude -91 is outside "
+                       "[-90, 90]"));
+  // A lead that names its dealer is not routed by location, and still checked.
+  RouteLead kept = Lead("K", 91, 121.4);
+  kept.dealer_id = "D1";
+  EXPECT_THAT(router.Route(kept),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("latitude 91 is outside [-90, 90]")));
+  // A duplicate, whose location routing never reads, one by one and in a
+  // batch.
+  RouteLead first = Lead("F", 31.2, 121.4);
+  first.phone = "13900139000";
+  ASSERT_THAT(router.Route(first), IsOk());
+  RouteLead again = lon_only;
+  again.lead_id = "G";
+  again.phone = "13900139000";
+  EXPECT_THAT(router.Route(again),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("leads.lon: lead_id \"G\": longitude -500")));
+  absl::StatusOr<LeadTable> rows = LeadTable::FromJson(R"([
+    {"lead_id": "A", "created_at": "2026-01-01T00:00:00Z", "phone": "13800138000",
+     "lat": 31.2, "lon": 121.4},
+    {"lead_id": "B", "created_at": "2026-01-02T00:00:00Z", "phone": "13800138000",
+     "lon": -500}
+  ])");
+  ASSERT_THAT(rows, IsOk());
+  const std::vector<int32_t> grades = {2, 2};
+  EXPECT_THAT(router.RouteBatch(rows->columns(), grades),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "leads row 1: leads.lon: lead_id \"B\": longitude -500 "
+                       "is outside [-180, 180]"));
+}
+
+TEST(InconsistentRules, CheckLocationIsTheOneCoordinateCheck) {
+  EXPECT_THAT(CheckLocation("leads", "lead_id", "L", std::nullopt, std::nullopt),
+              IsOk());
+  EXPECT_THAT(CheckLocation("leads", "lead_id", "L", 90, -180), IsOk());
+  EXPECT_THAT(CheckLocation("leads", "lead_id", "L", -90, 180), IsOk());
+  EXPECT_THAT(CheckLocation("dealers", "dealer_id", "D", std::nan(""), 0),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "dealers.lat: dealer_id \"D\": latitude nan is outside "
+                       "[-90, 90]"));
+  EXPECT_THAT(CheckLocation("leads", "lead_id", "L", 0, 180.5),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("longitude 180.5 is outside [-180, 180]")));
+}
+
+// Faults 2 and 3 of the hardening issue: a saved router state cannot lie, and
+// holds no phone number.
+
+std::array<uint8_t, 16> Key(uint8_t seed) {
+  std::array<uint8_t, 16> key;
+  for (size_t i = 0; i < key.size(); ++i) {
+    key[i] = static_cast<uint8_t>(seed + 17 * i);
+  }
+  return key;
+}
+
+// A router with loads, serials over two years and two phone chains.
+std::string SavedState(const Network& net, const RouterOptions& options) {
+  Router router(net, ThreeLevel(), options);
+  RouteLead a = Lead("L1", 31.2, 121.4);
+  a.phone = "+86 138-0013-8000";
+  RouteLead b = Lead("L2", 31.2, 121.4);
+  b.phone = "139 0013 9000";
+  RouteLead c = Lead("L3", 31.2, 121.4);
+  c.created_at = Day(400);
+  EXPECT_THAT(router.Route(a), IsOk());
+  EXPECT_THAT(router.Route(b), IsOk());
+  EXPECT_THAT(router.Route(c), IsOk());
+  absl::StatusOr<std::string> saved = router.Save();
+  EXPECT_THAT(saved, IsOk());
+  return saved.value_or("");
+}
+
+TEST(SavedStateCanLie, EveryChangedCutOrExtendedStateIsRefused) {
+  absl::StatusOr<Network> net = Network::Create(Dealers(), Staff(2));
+  ASSERT_THAT(net, IsOk());
+  const RouterOptions options{.phone_key = Key(1)};
+  const std::string good = SavedState(*net, options);
+  Router router(*net, ThreeLevel(), options);
+  ASSERT_THAT(router.Restore(good), IsOk());
+  for (size_t i = 0; i < good.size(); ++i) {
+    for (const int bit : {0, 3, 7}) {
+      std::string bad = good;
+      bad[i] = static_cast<char>(bad[i] ^ (1 << bit));
+      EXPECT_THAT(router.Restore(bad),
+                  StatusIs(absl::StatusCode::kInvalidArgument,
+                           HasSubstr("router state")))
+          << "byte " << i << " bit " << bit;
+    }
+    EXPECT_THAT(router.Restore(good.substr(0, i)),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr("router state")))
+        << "cut at " << i;
+  }
+  EXPECT_THAT(router.Restore(good + "\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "router state bytes: trailing bytes after the state"));
+  // Every refusal left the restored state as it was.
+  EXPECT_EQ(router.Save().value(), good);
+}
+
+// Payloads written by hand in the documented layout (routing.cc), framed as
+// Save frames them: what a checksum cannot catch, the checks on restore must.
+std::string Framed(const std::string& payload) {
+  return state_internal::Frame("LKRTR2", payload);
+}
+
+TEST(SavedStateCanLie, ImpossibleValuesAreRefusedNamingThem) {
+  absl::StatusOr<Network> net = Network::Create(Dealers(), Staff(1));
+  ASSERT_THAT(net, IsOk());
+  using state_internal::PutInt;
+  using state_internal::PutString;
+  // key check 0, one consultant's load, no dealers, the given serials, no
+  // phones.
+  const auto state = [](int64_t load, const std::string& consultant,
+                        int64_t year, int64_t serial) {
+    std::string p;
+    PutInt(p, 0);
+    PutInt(p, 1);
+    PutString(p, consultant);
+    PutInt(p, load);
+    PutInt(p, 0);
+    PutInt(p, 1);
+    PutString(p, consultant);
+    PutInt(p, year);
+    PutInt(p, serial);
+    PutInt(p, 0);
+    return Framed(p);
+  };
+  Router router(*net, ThreeLevel());
+  EXPECT_THAT(router.Restore(state(3, "D1-C0", 26, 7)), IsOk());
+  EXPECT_EQ(router.Route(Lead("L1", 31.2, 121.4))->file_number,
+            "D1-C0-26-0008");
+  EXPECT_THAT(router.Restore(state(0, "D1-C0", 25, -2)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "router state bytes: consultant \"D1-C0\": file-number "
+                       "serial -2 of year 25 is not positive"));
+  EXPECT_THAT(router.Restore(state(0, "D1-C0", 25, 0)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("serial 0 of year 25 is not positive")));
+  EXPECT_THAT(router.Restore(state(0, "D1-C0", 126, 1)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("file-number year 126 is not two digits")));
+  EXPECT_THAT(router.Restore(state(-1, "D1-C0", 26, 1)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "router state bytes: consultant \"D1-C0\" has routed -1 "
+                       "leads, a negative count"));
+  EXPECT_THAT(router.Restore(state(0, "X9", 26, 1)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "router state bytes: consultant \"X9\" is not in this "
+                       "network (saved over another one?)"));
+  // The refused states changed nothing: the serial goes on from 8.
+  EXPECT_EQ(router.Route(Lead("L2", 31.2, 121.4))->file_number,
+            "D1-C0-26-0009");
+
+  // A phone chain naming a consultant the network does not have.
+  const RouterOptions options{.phone_key = Key(1)};
+  Router keyed(*net, ThreeLevel(), options);
+  Router probe(*net, ThreeLevel(), options);
+  RouteLead a = Lead("P1", 31.2, 121.4);
+  a.phone = "13800138000";
+  ASSERT_THAT(probe.Route(a), IsOk());
+  const std::string real = probe.Save().value();
+  ASSERT_THAT(keyed.Restore(real), IsOk());
+  const std::string renamed = [&] {
+    // The saved consultant ids are length-prefixed "D1-C0"; "D1-C9" has the
+    // same length, so only the checksum must be made right again.
+    std::string p(
+        state_internal::Unframe(real, "LKRTR2", "router state bytes").value());
+    size_t at = p.rfind("D1-C0");
+    p.replace(at, 5, "D1-C9");
+    return Framed(p);
+  }();
+  EXPECT_THAT(keyed.Restore(renamed),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "router state bytes: consultant \"D1-C9\" is not in "
+                       "this network (saved over another one?)"));
+}
+
+TEST(SavedStateCanLie, FormatOneMustBeSavedAnew) {
+  absl::StatusOr<Network> net = Network::Create(Dealers(), Staff(1));
+  ASSERT_THAT(net, IsOk());
+  Router router(*net, ThreeLevel());
+  EXPECT_THAT(
+      router.Restore("leadkit-router 1\nR\tD1-C0\t1\nS\tD1-C0\t25\t-2\n"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("router state bytes: this is a router state of "
+                         "format 1")));
+  EXPECT_THAT(router.Restore("something else"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("not a leadkit router state (bad header)")));
+}
+
+TEST(PersonalDataAtRest, TheSavedStateHoldsNoPhoneNumber) {
+  absl::StatusOr<Network> net = Network::Create(Dealers(), Staff(2));
+  ASSERT_THAT(net, IsOk());
+  const RouterOptions options{.phone_key = Key(1)};
+  const std::string saved = SavedState(*net, options);
+  for (const char* digits :
+       {"13800138000", "13900139000", "138-0013", "139 0013", "0013"}) {
+    EXPECT_EQ(saved.find(digits), std::string::npos) << digits;
+  }
+  // Restored under its key, the state still finds the duplicates.
+  Router router(*net, ThreeLevel(), options);
+  ASSERT_THAT(router.Restore(saved), IsOk());
+  RouteLead again = Lead("L4", 39.9, 116.4);
+  again.phone = "13800138000";
+  again.created_at = Day(10);
+  absl::StatusOr<Assignment> a = router.Route(again);
+  ASSERT_THAT(a, IsOk());
+  EXPECT_EQ(a->status, RouteStatus::kDuplicate);
+  EXPECT_EQ(a->duplicate_of, "L1");
+}
+
+TEST(PersonalDataAtRest, AStateRestoresOnlyUnderItsKey) {
+  absl::StatusOr<Network> net = Network::Create(Dealers(), Staff(2));
+  ASSERT_THAT(net, IsOk());
+  const std::string saved = SavedState(*net, {.phone_key = Key(1)});
+  Router other_key(*net, ThreeLevel(), {.phone_key = Key(2)});
+  EXPECT_THAT(other_key.Restore(saved),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "router state bytes: its 2 phone chain(s) were hashed "
+                       "under another phone_key: restore with the key the "
+                       "state was saved with"));
+  Router no_key(*net, ThreeLevel());
+  EXPECT_THAT(no_key.Restore(saved),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("(this router has none)")));
+}
+
+TEST(PersonalDataAtRest, WithoutAKeyPhonesAreNeverSaved) {
+  absl::StatusOr<Network> net = Network::Create(Dealers(), Staff(1));
+  ASSERT_THAT(net, IsOk());
+  Router router(*net, ThreeLevel());
+  ASSERT_THAT(router.Route(Lead("L1", 31.2, 121.4)), IsOk());
+  // No phone seen yet: loads and serials save without a key.
+  absl::StatusOr<std::string> saved = router.Save();
+  ASSERT_THAT(saved, IsOk());
+  Router copy(*net, ThreeLevel());
+  ASSERT_THAT(copy.Restore(*saved), IsOk());
+  EXPECT_EQ(copy.Route(Lead("L2", 31.2, 121.4))->file_number, "D1-C0-26-0002");
+  RouteLead phoned = Lead("L3", 31.2, 121.4);
+  phoned.phone = "13800138000";
+  ASSERT_THAT(router.Route(phoned), IsOk());
+  EXPECT_THAT(router.Save(),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("has seen 1 phone number(s) for duplicate "
+                                 "detection and has no phone_key")));
 }
 
 }  // namespace

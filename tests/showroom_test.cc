@@ -9,6 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "report_tables.h"
+#include "state_bytes.h"
 #include "status_matchers.h"
 
 namespace leadkit {
@@ -228,6 +229,53 @@ TEST(Showroom, BadBytesAreAnError) {
           << "byte " << i;
     }
   }
+}
+
+// Fault 2 of the hardening issue: bytes with a right checksum whose group
+// columns or counts no visits could give are refused. Written by hand in the
+// format's layout: the by columns, the zone, the won flag, then per group the
+// key (by columns and model) and six counts.
+std::string ShowroomBytes(const std::vector<std::string>& by,
+                          const std::vector<int64_t>& counts) {
+  using state_internal::PutInt;
+  using state_internal::PutString;
+  std::string p;
+  PutInt(p, static_cast<int64_t>(by.size()));
+  for (const std::string& name : by) PutString(p, name);
+  PutString(p, "Asia/Shanghai");
+  PutInt(p, 1);  // won counted
+  PutInt(p, 1);  // one group
+  for (size_t i = 0; i <= by.size(); ++i) {
+    PutInt(p, 1);
+    PutString(p, "D1");
+  }
+  for (const int64_t c : counts) PutInt(p, c);
+  return state_internal::Frame("LKSHW1", p);
+}
+
+TEST(SavedStateCanLie, ShowroomCountsAndColumnsThatCannotBeAreRefused) {
+  // visits, with_contact, effective, stayed, stay_seconds, won
+  EXPECT_THAT(ShowroomState::Deserialize(
+                  ShowroomBytes({"dealer_id"}, {10, 6, 5, 4, 3600, 2})),
+              IsOk());
+  for (const std::vector<int64_t>& counts :
+       std::vector<std::vector<int64_t>>{{-1, 0, 0, 0, 0, 0},
+                                         {10, 11, 5, 4, 3600, 2},
+                                         {10, 6, 12, 4, 3600, 2},
+                                         {10, 6, 5, 4, -60, 2},
+                                         {10, 6, 5, 0, 60, 2},
+                                         {10, 6, 5, 4, 3600, 7}}) {
+    EXPECT_THAT(ShowroomState::Deserialize(ShowroomBytes({"dealer_id"}, counts)),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr("showroom state bytes: counts that no "
+                                   "visits could give")))
+        << counts[0] << " " << counts[1] << " " << counts[5];
+  }
+  EXPECT_THAT(ShowroomState::Deserialize(
+                  ShowroomBytes({"dealer_ie"}, {10, 6, 5, 4, 3600, 2})),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("showroom state bytes: by: cannot group by "
+                                 "'dealer_ie'")));
 }
 
 TEST(Showroom, BadInputNamesTheRow) {

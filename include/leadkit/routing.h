@@ -21,6 +21,7 @@
 #ifndef LEADKIT_ROUTING_H_
 #define LEADKIT_ROUTING_H_
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -66,7 +67,7 @@ struct Consultant {
 class Network {
  public:
   // InvalidArgument naming the table, the row's id, the column and the value
-  // for a latitude outside [-90, 90], a longitude outside [-180, 180] or NaN, a
+  // for a location CheckLocation refuses, a
   // consultant at an unknown dealer, a duplicate id, a negative capacity or
   // weight, or a zero weight of an active consultant.
   static absl::StatusOr<Network> Create(std::vector<Dealer> dealers,
@@ -147,6 +148,19 @@ class Network {
   std::vector<ConsultantFacts> facts_;
 };
 
+// The one check of a location (WGS84 degrees), used wherever lat and lon are
+// read (dealers, and leads routed one by one or in a batch, with or without a
+// dealer of their own): each of `lat` and `lon` that is present (not nullopt)
+// must lie in [-90, 90] and [-180, 180], NaN never, whether or not the other is
+// given. Else InvalidArgument naming the table, the column, the row's id and
+// the value.
+// Example: CheckLocation("leads", "lead_id", "L1", std::nullopt, -500) gives
+//   InvalidArgument(
+//       "leads.lon: lead_id \"L1\": longitude -500 is outside [-180, 180]")
+absl::Status CheckLocation(absl::string_view table, absl::string_view id_column,
+                           absl::string_view id, std::optional<double> lat,
+                           std::optional<double> lon);
+
 // Great-circle distance on the WGS84 mean sphere (radius 6371.0088 km).
 double HaversineKm(double lat1, double lon1, double lat2, double lon2);
 
@@ -222,13 +236,27 @@ struct Move {
   bool operator==(const Move&) const = default;
 };
 
+// How a router keeps what duplicate detection needs (docs/routing.md, "Saved
+// state").
+struct RouterOptions {
+  // The secret key of the keyed hash (SipHash-2-4) that stands for each
+  // normalised phone number in the router's memory and saved state: the state
+  // holds no phone number, and without the key nobody can test a number
+  // against it. Keep it outside the state (a secret store); a state restores
+  // only under the key it was saved with. nullopt (the default): phones are
+  // hashed under a fixed key in memory only, and a router that has seen a
+  // phone cannot be saved (Save is FailedPrecondition).
+  std::optional<std::array<uint8_t, 16>> phone_key;
+};
+
 // Routes leads one by one, keeping loads and file-number counters. Thread-safe:
 // concurrent Route calls are serialized, so every lead gets exactly one result
 // and no capacity is exceeded; the order in which concurrent calls are served
 // decides ties between them.
 class Router {
  public:
-  Router(const Network& network, const Policy& policy);
+  Router(const Network& network, const Policy& policy,
+         const RouterOptions& options = {});
 
   // Registers an open lead held before this batch (for duplicates and loads are
   // in the consultants' open_leads already).
@@ -271,10 +299,19 @@ class Router {
                                             std::span<const int32_t> grades,
                                             std::span<const uint8_t> late);
 
-  // The router's state (loads, file-number counters, leads seen for duplicates)
-  // as bytes, and back. FailedPrecondition when the bytes were saved over
-  // another network.
-  std::string Save() const;
+  // The router's state as bytes: loads, file-number counters, and per phone
+  // chain seen for duplicates the keyed hash of the phone, the chain's first
+  // lead and its assignment and its latest time (docs/routing.md, "Saved
+  // state"), framed as report states are (magic "LKRTR2", length, FNV-1a
+  // checksum). FailedPrecondition when the router has seen a phone and has no
+  // phone_key.
+  absl::StatusOr<std::string> Save() const;
+  // Replaces the state by `bytes` from Save, or leaves it unchanged and
+  // returns InvalidArgument saying what is wrong: not a router state (or one
+  // of format 1, which must be saved anew), cut, extended or changed bytes, a
+  // count that is negative or impossible, a file-number serial that is not
+  // positive or a year outside 00-99, a consultant or dealer this network does
+  // not have, an id given twice, or phones hashed under another phone_key.
   absl::Status Restore(absl::string_view bytes);
 
  private:
@@ -302,10 +339,14 @@ class Router {
   // (consultant, two-digit year) -> the last serial given (per consultant, so
   // per code).
   absl::flat_hash_map<std::pair<int, int>, int64_t> serials_;
-  absl::flat_hash_map<std::string, Seen>
-      phones_;  // phone -> chain's first lead, latest time
-  absl::flat_hash_map<std::string, std::vector<Seen>>
-      open_by_phone_;             // AddOpenLead's leads
+  // The keyed hash of a normalised phone (RouterOptions::phone_key).
+  uint64_t PhoneDigest(absl::string_view normalised) const;
+  std::array<uint8_t, 16> phone_key_{};
+  bool has_phone_key_ = false;
+  // Phone digest -> the chain's first lead, latest time.
+  absl::flat_hash_map<uint64_t, Seen> phones_;
+  absl::flat_hash_map<uint64_t, std::vector<Seen>>
+      open_by_phone_;  // AddOpenLead's leads
   // The lead of a hand-over or reclaim routed within its dealer, no
   // duplicates looked for.
   absl::StatusOr<Assignment> Reassign(const RouteLead& lead);

@@ -115,16 +115,26 @@ def _seconds(value, what: str) -> int:
 class Router:
     """Routes leads one by one (000 §5.1), keeping loads and file-number counters.
 
-    ``Router(dealers, consultants, policy, open_leads=None)``; ``router.route(lead_dict)``
-    returns an :class:`Assignment`; ``router.save()`` gives bytes that
-    ``Router.restore(data, dealers, consultants, policy)`` turns back into a router.
+    ``Router(dealers, consultants, policy, open_leads=None, phone_key=None)``;
+    ``router.route(lead_dict)`` returns an :class:`Assignment`; ``router.save()`` gives bytes
+    that ``Router.restore(data, dealers, consultants, policy, phone_key=...)`` turns back into
+    a router.
+
+    `phone_key` (16 secret bytes, e.g. ``secrets.token_bytes(16)``, kept outside the saved
+    state) is the key of the keyed hash that stands for each phone number seen: a saved state
+    holds no phone number (docs/routing.md, "Saved state"). Without it a router that has seen
+    a phone cannot be saved, and a state restores only under the key it was saved with.
     """
 
-    def __init__(self, dealers: Any, consultants: Any, policy: Policy, *, open_leads=None):
+    def __init__(self, dealers: Any, consultants: Any, policy: Policy, *, open_leads=None,
+                 phone_key: bytes | None = None):
         if not isinstance(policy, Policy):
             raise TypeError(f"policy: expected a leadkit.Policy, got {type(policy).__name__}")
+        if phone_key is not None and not isinstance(phone_key, (bytes, bytearray)):
+            raise TypeError(f"phone_key: expected 16 bytes, got {type(phone_key).__name__}")
         self._policy = policy
-        self._impl = _core.Router(network(dealers, consultants), policy._impl)
+        self._impl = _core.Router(network(dealers, consultants), policy._impl,
+                                  None if phone_key is None else bytes(phone_key))
         if open_leads is not None:
             for row in _records(open_leads, "open_leads", "lead_id", ["lead_id", "created_at"]):
                 phone = _value(row, "phone", "")
@@ -165,12 +175,20 @@ class Router:
             self._grade(row))
 
     def save(self) -> bytes:
+        """The router's state (loads, file-number counters, keyed hashes of the phones seen);
+        RuntimeError when it has seen a phone and was made without `phone_key`."""
         return self._impl.save()
 
     @classmethod
-    def restore(cls, data: bytes, dealers: Any, consultants: Any, policy: Policy) -> "Router":
-        router = cls(dealers, consultants, policy)
-        router._impl.restore(data)
+    def restore(cls, data: bytes, dealers: Any, consultants: Any, policy: Policy, *,
+                phone_key: bytes | None = None) -> "Router":
+        """A router over this network with the state `data` from :meth:`save`; damaged bytes,
+        a state of another network or another `phone_key` are a ValueError saying what is
+        wrong."""
+        if not isinstance(data, (bytes, bytearray)):
+            raise TypeError(f"data: expected the bytes of Router.save(), got {type(data).__name__}")
+        router = cls(dealers, consultants, policy, phone_key=phone_key)
+        router._impl.restore(bytes(data))
         return router
 
 

@@ -118,6 +118,11 @@ def load_cases(source: str | os.PathLike | Sequence[Any]) -> list[dict]:
         except json.JSONDecodeError as e:
             raise CaseError(f"{os.fspath(source)}: malformed JSON at line {e.lineno}, "
                             f"column {e.colno}: {e.msg}") from None
+        except RecursionError:
+            # Python's reader recurses once per level: a hostile file must not escape as
+            # RecursionError (the C++ documents' limit is 100 levels).
+            raise CaseError(f"{os.fspath(source)}: malformed JSON: arrays and objects nested "
+                            "too deeply") from None
     else:
         cases = source
     if not isinstance(cases, list):

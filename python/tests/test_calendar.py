@@ -311,3 +311,13 @@ def test_a_reference_files_lacks_is_an_issue_naming_it(office):
     with pytest.raises(CalendarError, match='/extends: unknown calendar preset "cn_ofice"; '
                                             'did you mean "cn_office"'):
         Calendar.from_json(json.dumps({"extends": "cn_ofice"}))
+
+
+def test_deeply_nested_json_a_two_megabyte_calendar_is_one_error_with_its_path():
+    depth = 350_000
+    text = '{"a":' * depth + "{}" + "}" * depth
+    with pytest.raises(CalendarError) as caught:
+        Calendar.from_json(text)
+    (issue,) = caught.value.issues
+    assert issue.path == "/a" * 100
+    assert issue.message == "calendar document nests arrays and objects deeper than 100 levels"

@@ -311,3 +311,22 @@ def test_deadline_rules_round_trip():
     assert again == policy
     assert again.to_json() == text
     assert again != Policy.from_json(json.dumps(MINIMAL))
+
+
+# Fault 1 of the hardening issue: deeply nested documents.
+
+def test_deeply_nested_json_a_two_megabyte_policy_is_one_error_with_its_path(tmp_path):
+    # {"rules": [[[...]]]}: level 101 (the first past the limit) is 99 steps below /rules.
+    depth = 1024 * 1024
+    text = '{"rules": ' + "[" * depth + "]" * depth + "}"
+    with pytest.raises(PolicyError) as caught:
+        Policy.from_json(text)
+    (issue,) = caught.value.issues
+    assert (issue.severity, issue.path) == ("error", "/rules" + "/0" * 99)
+    assert issue.message == "policy document nests arrays and objects deeper than 100 levels"
+    # Loading from a file looks up the calendar files first: the same one error.
+    path = tmp_path / "deep.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PolicyError) as loaded:
+        Policy.load(path)
+    assert [i.path for i in loaded.value.issues] == ["/rules" + "/0" * 99]

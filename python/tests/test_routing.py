@@ -274,7 +274,8 @@ def test_an_impossible_location_names_the_column_and_value():
     dealers, consultants = network()
     leads = pd.DataFrame({"lead_id": ["L1"], "created_at": [ts("2026-01-05 10:00")],
                           "lat": [31.0], "lon": [190.5]})
-    with pytest.raises(ValueError, match=r"leads.lon: lead L1 has 190.5, outside \[-180, 180\]"):
+    with pytest.raises(ValueError, match=r'leads\.lon: lead_id "L1": longitude 190\.5 is outside '
+                                         r'\[-180, 180\]'):
         leadkit.route(leads, dealers, consultants, POLICY)
 
 
@@ -528,3 +529,127 @@ def test_handover_and_reclaim_keep_leads_at_their_dealer_whatever_the_overflow()
                                 as_of=ts("2026-01-07 10:00"))
     assert (reclaimed["status"][0], reclaimed["to_consultant_id"][0],
             reclaimed["reason"][0]) == ("unassigned", None, "no_eligible_consultant")
+
+
+# Fault 6 of the hardening issue: routing's rules are the other engines' rules.
+
+def _leads_with_l1_twice() -> pd.DataFrame:
+    return pd.DataFrame({"lead_id": ["L1", "L2", "L1"],
+                         "created_at": [ts("2026-01-05 10:00")] * 3,
+                         "channel": ["website"] * 3,
+                         "lat": [31.2] * 3, "lon": [121.4] * 3})
+
+
+def test_inconsistent_rules_a_duplicated_lead_id_is_refused_by_route_as_by_kpis():
+    dealers, consultants = network()
+    leads = _leads_with_l1_twice()
+    message = 'leads row 2: lead_id "L1" is given twice (first at row 0)'
+    with pytest.raises(ValueError) as routed:
+        leadkit.route(leads, dealers, consultants, POLICY)
+    touches = pd.DataFrame({"lead_id": pd.Series([], dtype=object),
+                            "at": pd.Series([], dtype="datetime64[ns, UTC]"),
+                            "method": pd.Series([], dtype=object)})
+    with pytest.raises(ValueError) as counted:
+        leadkit.kpis(leads, touches, POLICY, as_of=ts("2026-01-10 10:00"))
+    assert str(routed.value) == message
+    assert str(counted.value) == message
+
+
+def test_inconsistent_rules_a_duplicated_lead_id_is_refused_by_handover():
+    dealers, consultants = network()
+    open_leads = _leads_with_l1_twice().assign(dealer_id="D1", consultant_id="C1")
+    with pytest.raises(ValueError, match=r'^open_leads row 2: lead_id "L1" is given twice '
+                                         r'\(first at row 0\)$'):
+        leadkit.handover(open_leads, dealers, consultants, POLICY, leaving=["C1"])
+
+
+def test_inconsistent_rules_an_impossible_coordinate_is_an_error_wherever_it_appears():
+    dealers, consultants = network()
+    alone = pd.DataFrame({"lead_id": ["L1"], "created_at": [ts("2026-01-05 10:00")],
+                          "lat": [None], "lon": [-500.0]})
+    with pytest.raises(ValueError, match=r'^leads row 0: leads\.lon: lead_id "L1": longitude '
+                                         r'-500 is outside \[-180, 180\]$'):
+        leadkit.route(alone, dealers, consultants, POLICY)
+    router = Router(dealers, consultants, POLICY)
+    with pytest.raises(ValueError, match=r'leads\.lat: lead_id "L2": latitude -91 is outside '
+                                         r'\[-90, 90\]'):
+        router.route({"lead_id": "L2", "created_at": ts("2026-01-05 10:00"), "lat": -91})
+    with pytest.raises(ValueError, match=r'leads\.lon: lead_id "L3": longitude 200 is outside'):
+        router.route({"lead_id": "L3", "created_at": ts("2026-01-05 10:00"), "dealer_id": "D1",
+                      "lat": 31.2, "lon": 200.0})
+
+
+# Faults 2 and 3 of the hardening issue: a saved router state cannot lie and holds no phone.
+
+KEY = bytes(range(16))
+
+
+def _router_with_history(phone_key=KEY):
+    dealers, consultants = network()
+    router = Router(dealers, consultants, POLICY, phone_key=phone_key)
+    for lead_id, phone in (("P1", "+86 138-0013-8000"), ("P2", "139 0013 9000")):
+        router.route({"lead_id": lead_id, "created_at": ts("2026-01-05 10:00"), "lat": 31.2,
+                      "lon": 121.4, "phone": phone})
+    return router, dealers, consultants
+
+
+def test_saved_state_can_lie_every_changed_or_cut_byte_is_a_value_error():
+    router, dealers, consultants = _router_with_history()
+    good = router.save()
+    for position in range(len(good)):
+        bad = bytearray(good)
+        bad[position] ^= 0x04
+        with pytest.raises(ValueError, match="router state bytes"):
+            Router.restore(bytes(bad), dealers, consultants, POLICY, phone_key=KEY)
+        with pytest.raises(ValueError, match="router state bytes"):
+            Router.restore(good[:position], dealers, consultants, POLICY, phone_key=KEY)
+
+
+def test_saved_state_can_lie_another_network_is_a_value_error_not_a_runtime_error():
+    router, dealers, consultants = _router_with_history()
+    with pytest.raises(ValueError, match=r'router state bytes: consultant "C1" is not in this '
+                                         r'network \(saved over another one\?\)'):
+        Router.restore(router.save(), dealers, consultants.assign(consultant_id=["X1", "C2", "C3"]),
+                       POLICY, phone_key=KEY)
+
+
+def test_saved_state_can_lie_format_one_must_be_saved_anew():
+    dealers, consultants = network()
+    old = b"leadkit-router 1\nR\tC1\t1\nS\tC1\t25\t-2\nP\t13800138000\t0\tL1\tD1\tC1\n"
+    with pytest.raises(ValueError, match="router state of format 1"):
+        Router.restore(old, dealers, consultants, POLICY)
+
+
+def test_personal_data_at_rest_the_saved_state_holds_no_phone_number():
+    router, dealers, consultants = _router_with_history()
+    saved = router.save()
+    for digits in (b"13800138000", b"13900139000", b"0013"):
+        assert digits not in saved
+    # Restored under its key, duplicates are still found.
+    again = Router.restore(saved, dealers, consultants, POLICY, phone_key=KEY)
+    a = again.route({"lead_id": "P3", "created_at": ts("2026-01-09 10:00"), "lat": 31.2,
+                     "lon": 121.4, "phone": "13800138000"})
+    assert (a.status, a.duplicate_of) == ("duplicate", "P1")
+
+
+def test_personal_data_at_rest_a_state_restores_only_under_its_key():
+    router, dealers, consultants = _router_with_history()
+    saved = router.save()
+    with pytest.raises(ValueError, match=r"its 2 phone chain\(s\) were hashed under another "
+                                         r"phone_key"):
+        Router.restore(saved, dealers, consultants, POLICY, phone_key=bytes(16))
+    with pytest.raises(ValueError, match=r"\(this router has none\)"):
+        Router.restore(saved, dealers, consultants, POLICY)
+
+
+def test_personal_data_at_rest_without_a_key_phones_are_not_saved():
+    router, _, _ = _router_with_history(phone_key=None)
+    with pytest.raises(RuntimeError, match=r"has seen 2 phone number\(s\) for duplicate "
+                                           r"detection and has no phone_key"):
+        router.save()
+    dealers, consultants = network()
+    with pytest.raises(ValueError, match=r"phone_key: expected 16 bytes \(secrets.token_bytes"
+                                         r"\(16\)\), got 3"):
+        Router(dealers, consultants, POLICY, phone_key=b"abc")
+    with pytest.raises(TypeError, match="phone_key: expected 16 bytes, got str"):
+        Router(dealers, consultants, POLICY, phone_key="0123456789abcdef")

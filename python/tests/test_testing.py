@@ -144,3 +144,11 @@ def test_policy_diff_shows_the_grade_change_matrix(tmp_path):
     assert "C -> B: 2, e.g. b (C -> B), c (C -> B)" in result.stdout
     same = run("policy", "diff", "abcd", "abcd", str(csv))
     assert "no lead changes grade" in same.stdout
+
+
+def test_deeply_nested_json_a_case_file_is_a_case_error(tmp_path):
+    path = tmp_path / "cases.json"
+    path.write_text("[" * 200_000 + "]" * 200_000, encoding="utf-8")
+    with pytest.raises(testing.CaseError, match=r"cases\.json: malformed JSON: arrays and objects "
+                                                 r"nested too deeply"):
+        testing.load_cases(path)
