@@ -88,6 +88,28 @@ struct ErrorCase {
   std::string message;  // a substring of the message
 };
 
+// Each case's document has an issue of its severity at its path, for its
+// rule, whose message holds the case's (other issues may come with it).
+void ExpectEachFound(const std::vector<ErrorCase>& cases) {
+  for (const ErrorCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    const std::vector<Issue> issues = IssuesOf(c.text);
+    bool found = false;
+    for (const Issue& issue : issues) {
+      if (issue.path == c.path && issue.severity == c.severity &&
+          issue.rule == c.rule &&
+          issue.message.find(c.message) != std::string::npos) {
+        found = true;
+      }
+    }
+    std::string all;
+    for (const Issue& issue : issues) all += FormatIssue(issue) + "\n";
+    EXPECT_TRUE(found) << "wanted " << SeverityName(c.severity) << " at "
+                       << c.path << ": " << c.message << "\ngot:\n"
+                       << all;
+  }
+}
+
 std::string Replace(std::string text, const std::string& from,
                     const std::string& to) {
   const size_t at = text.find(from);
@@ -301,23 +323,7 @@ TEST(PolicyFromJson, ReportsEachProblemWithPathRuleAndMessage) {
        .path = "/cadence/follow_up_days",
        .message = "grade \"hot\" has no follow-up interval"},
   };
-  for (const ErrorCase& c : cases) {
-    SCOPED_TRACE(c.name);
-    std::vector<Issue> issues = IssuesOf(c.text);
-    bool found = false;
-    for (const Issue& issue : issues) {
-      if (issue.path == c.path && issue.severity == c.severity &&
-          issue.rule == c.rule &&
-          issue.message.find(c.message) != std::string::npos) {
-        found = true;
-      }
-    }
-    std::string all;
-    for (const Issue& issue : issues) all += FormatIssue(issue) + "\n";
-    EXPECT_TRUE(found) << "wanted " << SeverityName(c.severity) << " at "
-                       << c.path << ": " << c.message << "\ngot:\n"
-                       << all;
-  }
+  ExpectEachFound(cases);
 }
 
 TEST(PolicyFromJson, ReportsEveryProblemAtOnce) {
@@ -1085,23 +1091,7 @@ TEST(PolicyPlaybook, ReportsEachProblemWithPathRuleAndMessage) {
        .rule = "late",
        .message = "rule \"rest\" before it has no conditions"},
   };
-  for (const ErrorCase& c : cases) {
-    SCOPED_TRACE(c.name);
-    std::vector<Issue> issues = IssuesOf(c.text);
-    bool found = false;
-    for (const Issue& issue : issues) {
-      if (issue.path == c.path && issue.severity == c.severity &&
-          issue.rule == c.rule &&
-          issue.message.find(c.message) != std::string::npos) {
-        found = true;
-      }
-    }
-    std::string all;
-    for (const Issue& issue : issues) all += FormatIssue(issue) + "\n";
-    EXPECT_TRUE(found) << "wanted " << SeverityName(c.severity) << " at "
-                       << c.path << ": " << c.message << "\ngot:\n"
-                       << all;
-  }
+  ExpectEachFound(cases);
 }
 
 TEST(PolicyPlaybook, TaskNamesAreTheCadencesTaskKinds) {
