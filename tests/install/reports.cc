@@ -137,7 +137,8 @@ const TableSpec& TouchesSpec() {
                                {"at", ColumnType::kInstant},
                                {"method", ColumnType::kCode},
                                {"consultant_id", ColumnType::kCode},
-                               {"grade_after", ColumnType::kCode}}};
+                               {"grade_after", ColumnType::kCode},
+                               {"content", ColumnType::kCode}}};
   return spec;
 }
 
