@@ -13,6 +13,7 @@
 #include "benchmark/benchmark.h"
 #include "leadkit/effectiveness.h"
 #include "leadkit/kpi.h"
+#include "leadkit/policy.h"
 
 namespace leadkit {
 namespace {
@@ -117,6 +118,24 @@ void BM_EffectivenessAdd_Action(benchmark::State& state) {
   Effectiveness(state, EffectivenessView::kAction);
 }
 
+// The action view next to the abcd preset's playbook: every touch's
+// recommended action evaluated as well.
+void BM_EffectivenessAdd_ActionPlaybook(benchmark::State& state) {
+  const Batch& batch = TheBatch();
+  static const Policy* policy = new Policy(*Policy::Preset("abcd"));
+  for (auto _ : state) {
+    EffectivenessState s(
+        {.view = EffectivenessView::kAction, .playbook = true});
+    if (!s.Add(*policy, batch.leads, batch.touches, kAsOf, {},
+               static_cast<int>(state.range(0)))
+             .ok()) {
+      std::abort();
+    }
+    benchmark::DoNotOptimize(s);
+  }
+  state.SetItemsProcessed(state.iterations() * batch.n);
+}
+
 // The yardstick: the KPIs of the same batch, not grouped.
 void BM_KpiAdd_Totals(benchmark::State& state) {
   const Batch& batch = TheBatch();
@@ -145,6 +164,11 @@ BENCHMARK(BM_EffectivenessAdd_Interval)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK(BM_EffectivenessAdd_Action)
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_EffectivenessAdd_ActionPlaybook)
     ->Arg(1)
     ->Arg(2)
     ->Unit(benchmark::kMillisecond)

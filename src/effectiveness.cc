@@ -1,7 +1,8 @@
 // Follow-up effectiveness (docs/kpis.md): each counted lead's group from its
 // touches by as_of, summed into a mergeable state. Leads and touches are read
 // by the cadence's batch reader (lead_batch.h); "won by as_of" is StatusAt
-// (cadence.h).
+// (cadence.h). Next to the playbook, each touch's recommended action is the
+// playbook's (PlaybookFor, playbook.h) for the task the touch answered.
 #include "leadkit/effectiveness.h"
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -18,6 +20,7 @@
 #include "absl/strings/str_join.h"
 #include "lead_batch.h"
 #include "leadkit/internal/status_macros.h"
+#include "leadkit/playbook.h"
 #include "state_bytes.h"
 
 namespace leadkit {
@@ -26,7 +29,9 @@ namespace {
 
 using batch_internal::LeadBatch;
 
-constexpr absl::string_view kMagic = "LKEFF1";
+constexpr absl::string_view kMagic = "LKEFF2";
+// The bytes of states before the playbook counts (no flag, three counts).
+constexpr absl::string_view kMagicBefore = "LKEFF1";
 constexpr absl::string_view kWhat = "effectiveness state bytes";
 constexpr absl::string_view kUntouched = "none";  // the mix of no touch
 // Between an action's method and content in its group name ("phone\x1foffer");
@@ -132,6 +137,13 @@ class Mixes {
   const std::string& name(int32_t rank) const {
     return names_[static_cast<size_t>(rank)];
   }
+  // The rank of `name`; -1 when no code names it.
+  int32_t Find(const std::string& name) const {
+    const auto it = std::lower_bound(names_.begin(), names_.end(), name);
+    return it != names_.end() && *it == name
+               ? static_cast<int32_t>(it - names_.begin())
+               : -1;
+  }
 
   // The mix of the ranks set in `mask`.
   std::string Name(uint64_t mask) const {
@@ -159,15 +171,33 @@ class Mixes {
   std::vector<std::string> names_;  // distinct, sorted
 };
 
+// Where the action view compares touches with the playbook (null: it does
+// not): the policy and the leads whose columns its rules read, and per
+// playbook rule its action's group name and the action ranks (Mixes) taken as
+// recommended: its method and content, and its method alone (-1: no touch
+// used it).
+struct Advice {
+  const Policy* policy = nullptr;
+  const Columns* leads = nullptr;
+  std::vector<std::string> names;
+  std::vector<int32_t> exact, method_only;
+
+  bool Followed(int32_t rule, int32_t rank) const {
+    const auto r = static_cast<size_t>(rule);
+    return rank == exact[r] || rank == method_only[r];
+  }
+};
+
 // One thread's groups: by interval group, by method mask, or (more than 64
-// methods) by mix name; by action rank, and the untouched leads, in the action
-// view.
+// methods) by mix name; by action rank, the untouched leads and the touches
+// each playbook rule recommended for, in the action view.
 struct Local {
   std::vector<EffectivenessCounts> intervals;
   std::vector<EffectivenessCounts> actions;
   EffectivenessCounts untouched;
   absl::flat_hash_map<uint64_t, EffectivenessCounts> masks;
   absl::flat_hash_map<std::string, EffectivenessCounts> named;
+  std::vector<int64_t> recommended;  // per playbook rule
 };
 
 // The interval group of a lead with `count` touches from `first` to `last`.
@@ -182,83 +212,178 @@ int IntervalGroup(int64_t count, int64_t first, int64_t last,
   return kFirstBucket + static_cast<int>(passed - bounds.begin());
 }
 
+// A counted lead of a block: its row, its touches by as_of
+// (batch.touches[first, first + count)) and whether it was won by as_of.
+struct Counted {
+  int64_t row;
+  int64_t first;
+  int64_t count;
+  bool won;
+};
+
+// Leads counted per block: bounds the per-touch playbook view.
+constexpr int64_t kLeadBlock = 1024;
+
+// Counts a lead of the action view: once per action it received, with that
+// action's touches. `rules`: the playbook rule of each of its touches, when
+// they are compared with the playbook.
+void CountActions(const LeadBatch& batch, const Mixes& mixes,
+                  const Advice* advice, const Counted& lead,
+                  std::span<const int32_t> rules, std::vector<int32_t>& ranks,
+                  std::vector<uint8_t>& followed, Local& local) {
+  if (lead.count == 0) {
+    ++local.untouched.leads;
+    local.untouched.won += lead.won;
+    return;
+  }
+  ranks.clear();
+  const batch_internal::GroupedTouch* touches = batch.touches.get();
+  for (int64_t k = 0; k < lead.count; ++k) {
+    ranks.push_back(mixes.Rank(touches[lead.first + k].method));
+  }
+  if (advice != nullptr) {
+    // The rank of each action with a touch taken as recommended: flagged
+    // after it, once per lead.
+    followed.assign(mixes.size(), 0);
+    for (int64_t k = 0; k < lead.count; ++k) {
+      const int32_t rule = rules[static_cast<size_t>(k)];
+      const int32_t rank = ranks[static_cast<size_t>(k)];
+      ++local.recommended[static_cast<size_t>(rule)];
+      if (advice->Followed(rule, rank)) {
+        ++local.actions[static_cast<size_t>(rank)].touches_as_recommended;
+        followed[static_cast<size_t>(rank)] = 1;
+      }
+    }
+  }
+  std::sort(ranks.begin(), ranks.end());
+  for (size_t i = 0; i < ranks.size();) {
+    size_t j = i;
+    while (j < ranks.size() && ranks[j] == ranks[i]) ++j;
+    EffectivenessCounts& c = local.actions[static_cast<size_t>(ranks[i])];
+    ++c.leads;
+    c.won += lead.won;
+    c.touches += static_cast<int64_t>(j - i);
+    if (advice != nullptr && followed[static_cast<size_t>(ranks[i])]) {
+      ++c.leads_as_recommended;
+      c.won_as_recommended += lead.won;
+    }
+    i = j;
+  }
+}
+
+// The playbook rule of every touch of `counted` (in order): each touch a task
+// — the first contact for a lead's first touch, else a follow-up — with the
+// grade and the touches before it.
+absl::Status RulesOfTouches(const LeadBatch& batch, const Advice& advice,
+                            std::span<const Counted> counted,
+                            std::vector<int64_t>& rows,
+                            std::vector<TaskContext>& contexts,
+                            std::vector<int32_t>& rules) {
+  rows.clear();
+  contexts.clear();
+  LeadFacts facts;
+  for (const Counted& lead : counted) {
+    facts = LeadFacts();
+    batch.reader.Lead(lead.row, facts);
+    int grade = facts.grade;  // in force before each touch, as GradeAt
+    for (int64_t k = 0; k < lead.count; ++k) {
+      rows.push_back(lead.row);
+      contexts.push_back({.task = k == 0 ? TaskKind::kFirstContact
+                                         : TaskKind::kFollowUp,
+                          .grade_now = grade,
+                          .touches = static_cast<int>(k)});
+      const int after = batch.touches[lead.first + k].grade_after;
+      if (after >= 0) grade = after;
+    }
+  }
+  rules.resize(rows.size());
+  return PlaybookFor(*advice.policy, *advice.leads, rows, contexts, rules);
+}
+
 // Counts lead rows [begin, end) of the batch into `local`.
-void CountRows(const LeadBatch& batch, const EffectivenessOptions& options,
-               const Mixes& mixes, Instant as_of, int64_t begin, int64_t end,
-               Local& local) {
+absl::Status CountRows(const LeadBatch& batch,
+                       const EffectivenessOptions& options, const Mixes& mixes,
+                       const Advice* advice, Instant as_of, int64_t begin,
+                       int64_t end, Local& local) {
   const int64_t last_second = as_of.time_since_epoch().count();
   const bool by_mix = options.view == EffectivenessView::kMethodMix;
   const bool by_action = options.view == EffectivenessView::kAction;
+  const batch_internal::GroupedTouch* touches = batch.touches.get();
   std::vector<int32_t> ranks;
+  std::vector<uint8_t> followed;
+  std::vector<Counted> counted;
+  std::vector<int64_t> rows;
+  std::vector<TaskContext> contexts;
+  std::vector<int32_t> rules;
   LeadFacts facts;
-  for (int64_t row = begin; row < end; ++row) {
-    const auto r = static_cast<size_t>(row);
-    if (batch.rejected[r]) continue;  // out of scope
-    facts = LeadFacts();
-    batch.reader.Lead(row, facts);
-    if (facts.created_at > as_of || facts.status == LeadStatus::kInvalid) {
-      continue;
-    }
-    // The lead's touches in the touch order (TouchBefore): by time first, so
-    // those by as_of come first.
-    const batch_internal::GroupedTouch* touches = batch.touches.get();
-    int64_t count = 0;
-    uint64_t mask = 0;
-    ranks.clear();
-    for (int64_t k = batch.offsets[r]; k < batch.offsets[r + 1]; ++k) {
-      const batch_internal::GroupedTouch& g = touches[k];
-      if (g.at > last_second) break;
-      ++count;
-      if (by_action) {
-        ranks.push_back(mixes.Rank(g.method));
+  for (int64_t block = begin; block < end; block += kLeadBlock) {
+    counted.clear();
+    for (int64_t row = block; row < std::min(end, block + kLeadBlock); ++row) {
+      const auto r = static_cast<size_t>(row);
+      if (batch.rejected[r]) continue;  // out of scope
+      facts = LeadFacts();
+      batch.reader.Lead(row, facts);
+      if (facts.created_at > as_of || facts.status == LeadStatus::kInvalid) {
         continue;
       }
-      if (!by_mix) continue;
-      const int32_t rank = mixes.Rank(g.method);
-      if (mixes.narrow()) {
-        mask |= uint64_t{1} << rank;
-      } else {
-        ranks.push_back(rank);
+      // The lead's touches in the touch order (TouchBefore): by time first,
+      // so those by as_of come first.
+      int64_t count = 0;
+      while (batch.offsets[r] + count < batch.offsets[r + 1] &&
+             touches[batch.offsets[r] + count].at <= last_second) {
+        ++count;
       }
+      counted.push_back({.row = row,
+                         .first = batch.offsets[r],
+                         .count = count,
+                         .won = StatusAt(facts, as_of) == LeadStatus::kWon});
     }
-    const bool won = StatusAt(facts, as_of) == LeadStatus::kWon;
     if (by_action) {
-      if (count == 0) {
-        ++local.untouched.leads;
-        local.untouched.won += won;
-        continue;
+      if (advice != nullptr) {
+        LEADKIT_RETURN_IF_ERROR(
+            RulesOfTouches(batch, *advice, counted, rows, contexts, rules));
       }
-      // Once per action the lead received, with that action's touches.
-      std::sort(ranks.begin(), ranks.end());
-      for (size_t i = 0; i < ranks.size();) {
-        size_t j = i;
-        while (j < ranks.size() && ranks[j] == ranks[i]) ++j;
-        EffectivenessCounts& c = local.actions[static_cast<size_t>(ranks[i])];
-        ++c.leads;
-        c.won += won;
-        c.touches += static_cast<int64_t>(j - i);
-        i = j;
+      size_t next = 0;  // the first touch's place in `rules`
+      for (const Counted& lead : counted) {
+        const std::span<const int32_t> own =
+            advice != nullptr
+                ? std::span<const int32_t>(rules).subspan(
+                      next, static_cast<size_t>(lead.count))
+                : std::span<const int32_t>();
+        next += static_cast<size_t>(lead.count);
+        CountActions(batch, mixes, advice, lead, own, ranks, followed, local);
       }
       continue;
     }
-    EffectivenessCounts* counts;
-    if (!by_mix) {
-      const int64_t first = count > 0 ? touches[batch.offsets[r]].at : 0;
-      const int64_t last =
-          count > 0 ? touches[batch.offsets[r] + count - 1].at : 0;
-      counts = &local.intervals[static_cast<size_t>(
-          IntervalGroup(count, first, last, options.interval_buckets))];
-    } else if (mixes.narrow()) {
-      counts = &local.masks[mask];
-    } else {
-      std::sort(ranks.begin(), ranks.end());
-      ranks.erase(std::unique(ranks.begin(), ranks.end()), ranks.end());
-      counts = &local.named[mixes.Name(ranks)];
+    for (const Counted& lead : counted) {
+      EffectivenessCounts* counts;
+      if (!by_mix) {
+        const int64_t first = lead.count > 0 ? touches[lead.first].at : 0;
+        const int64_t last =
+            lead.count > 0 ? touches[lead.first + lead.count - 1].at : 0;
+        counts = &local.intervals[static_cast<size_t>(IntervalGroup(
+            lead.count, first, last, options.interval_buckets))];
+      } else if (mixes.narrow()) {
+        uint64_t mask = 0;
+        for (int64_t k = 0; k < lead.count; ++k) {
+          mask |= uint64_t{1} << mixes.Rank(touches[lead.first + k].method);
+        }
+        counts = &local.masks[mask];
+      } else {
+        ranks.clear();
+        for (int64_t k = 0; k < lead.count; ++k) {
+          ranks.push_back(mixes.Rank(touches[lead.first + k].method));
+        }
+        std::sort(ranks.begin(), ranks.end());
+        ranks.erase(std::unique(ranks.begin(), ranks.end()), ranks.end());
+        counts = &local.named[mixes.Name(ranks)];
+      }
+      ++counts->leads;
+      counts->won += lead.won;
+      counts->touches += lead.count;
     }
-    ++counts->leads;
-    counts->won += won;
-    counts->touches += count;
   }
+  return absl::OkStatus();
 }
 
 // The touches with their `method` column replaced by one naming each touch's
@@ -371,6 +496,11 @@ absl::Status ValidateEffectivenessOptions(const EffectivenessOptions& options) {
       options.view != EffectivenessView::kAction) {
     return absl::InvalidArgumentError("view: not an effectiveness view");
   }
+  if (options.playbook && options.view != EffectivenessView::kAction) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "playbook: only the action view is compared with the playbook, not "
+        "the ", EffectivenessViewName(options.view), " view"));
+  }
   return absl::OkStatus();
 }
 
@@ -394,6 +524,28 @@ absl::Status EffectivenessState::Add(const Columns& leads,
                                      const Columns& touches, Instant as_of,
                                      std::span<const uint8_t> include,
                                      int threads) {
+  if (options_.playbook) {
+    return absl::FailedPreconditionError(
+        "effectiveness: the action view next to the playbook needs the "
+        "policy whose playbook it reads");
+  }
+  return AddBatch(nullptr, leads, touches, as_of, include, threads);
+}
+
+absl::Status EffectivenessState::Add(const Policy& policy,
+                                     const Columns& leads,
+                                     const Columns& touches, Instant as_of,
+                                     std::span<const uint8_t> include,
+                                     int threads) {
+  return AddBatch(&policy, leads, touches, as_of, include, threads);
+}
+
+absl::Status EffectivenessState::AddBatch(const Policy* policy,
+                                          const Columns& leads,
+                                          const Columns& touches,
+                                          Instant as_of,
+                                          std::span<const uint8_t> include,
+                                          int threads) {
   namespace internal = effectiveness_internal;
   LEADKIT_RETURN_IF_ERROR(ValidateEffectivenessOptions(options_));
   const int64_t n = leads.num_rows();
@@ -412,31 +564,61 @@ absl::Status EffectivenessState::Add(const Columns& leads,
         actions,
         internal::ActionTouches(touches, action_codes, action_names));
   }
-  LEADKIT_ASSIGN_OR_RETURN(
-      const batch_internal::LeadBatch batch,
-      batch_internal::ReadLeadBatch(
-          leads, actions.has_value() ? *actions : touches, as_of,
-          internal::RejectRow, include, threads,
-          internal::CheckMethods(actions.has_value() ? touches.Find("method")
-                                                     : nullptr)));
+  const Columns& read = actions.has_value() ? *actions : touches;
+  const batch_internal::WithIds check = internal::CheckMethods(
+      actions.has_value() ? touches.Find("method") : nullptr);
+  absl::StatusOr<batch_internal::LeadBatch> read_batch =
+      policy != nullptr
+          ? batch_internal::ReadLeadBatch(*policy, leads, read, as_of,
+                                          internal::RejectRow, include,
+                                          threads, check)
+          : batch_internal::ReadLeadBatch(leads, read, as_of,
+                                          internal::RejectRow, include,
+                                          threads, check);
+  LEADKIT_RETURN_IF_ERROR(read_batch.status());
+  const batch_internal::LeadBatch& batch = *read_batch;
   const internal::Mixes mixes(batch.reader.method()->dictionary());
   const std::vector<std::string> labels =
       IntervalLabels(options_.interval_buckets);
 
+  std::optional<internal::Advice> advice;
+  if (options_.playbook) {
+    const std::vector<PlaybookRule>& book = policy->playbook().rules;
+    advice.emplace();
+    advice->policy = policy;
+    advice->leads = &leads;
+    for (const PlaybookRule& rule : book) {
+      std::string name = absl::StrCat(
+          rule.action.method, std::string(1, internal::kActionSeparator),
+          rule.action.content);
+      advice->exact.push_back(mixes.Find(name));
+      advice->method_only.push_back(mixes.Find(rule.action.method));
+      advice->names.push_back(std::move(name));
+    }
+    // The lead columns the playbook reads, checked once before the threads.
+    LEADKIT_RETURN_IF_ERROR(PlaybookFor(*policy, leads, {}, {}, {}));
+  }
+
   // Rows split over threads, each into groups of its own; then added here (in
   // any order: counts add up).
   std::vector<internal::Local> locals(static_cast<size_t>(threads));
+  std::vector<absl::Status> statuses(static_cast<size_t>(threads));
   for (internal::Local& local : locals) {
     local.intervals.resize(labels.size());
     local.actions.resize(mixes.size());
+    if (advice.has_value()) local.recommended.resize(advice->names.size());
   }
   batch_internal::RunChunks(
       n, threads, [&](int k, int64_t begin, int64_t end) {
-        internal::CountRows(batch, options_, mixes, as_of, begin, end,
-                            locals[static_cast<size_t>(k)]);
+        statuses[static_cast<size_t>(k)] = internal::CountRows(
+            batch, options_, mixes, advice.has_value() ? &*advice : nullptr,
+            as_of, begin, end, locals[static_cast<size_t>(k)]);
       });
+  for (const absl::Status& status : statuses) LEADKIT_RETURN_IF_ERROR(status);
   const auto put = [&](std::string name, const EffectivenessCounts& counts) {
-    if (counts.leads > 0) groups_[std::move(name)].Merge(counts);
+    if (counts.leads > 0 || counts.recommended_touches > 0) {
+      groups_[std::move(name)].Merge(counts);
+    }
   };
   for (const internal::Local& local : locals) {
     for (size_t g = 0; g < local.intervals.size(); ++g) {
@@ -450,6 +632,10 @@ absl::Status EffectivenessState::Add(const Columns& leads,
       put(mixes.name(static_cast<int32_t>(r)), local.actions[r]);
     }
     put(std::string(internal::kUntouched), local.untouched);
+    for (size_t rule = 0; rule < local.recommended.size(); ++rule) {
+      put(advice->names[rule],
+          {.recommended_touches = local.recommended[rule]});
+    }
   }
   return absl::OkStatus();
 }
@@ -460,6 +646,11 @@ absl::Status EffectivenessState::Merge(const EffectivenessState& other) {
         "effectiveness states: a ", EffectivenessViewName(other.options_.view),
         " state cannot merge with a ", EffectivenessViewName(options_.view),
         " state"));
+  }
+  if (other.options_.playbook != options_.playbook) {
+    return absl::FailedPreconditionError(
+        "effectiveness states: a state next to the playbook cannot merge with "
+        "one without it");
   }
   if (other.options_.interval_buckets != options_.interval_buckets) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -481,12 +672,16 @@ std::string EffectivenessState::Serialize() const {
   for (const double b : options_.interval_buckets) {
     PutInt(out, std::bit_cast<int64_t>(b));  // the exact double
   }
+  PutInt(out, options_.playbook ? 1 : 0);
   PutInt(out, static_cast<int64_t>(groups_.size()));
   for (const auto& [name, c] : groups_) {
     PutString(out, name);
-    PutInt(out, c.leads);
-    PutInt(out, c.won);
-    PutInt(out, c.touches);
+    for (const int64_t count :
+         {c.leads, c.won, c.touches, c.recommended_touches,
+          c.touches_as_recommended, c.leads_as_recommended,
+          c.won_as_recommended}) {
+      PutInt(out, count);
+    }
   }
   return state_internal::Frame(effectiveness_internal::kMagic, out);
 }
@@ -494,9 +689,12 @@ std::string EffectivenessState::Serialize() const {
 absl::StatusOr<EffectivenessState> EffectivenessState::Deserialize(
     absl::string_view bytes) {
   namespace internal = effectiveness_internal;
+  const bool before = absl::StartsWith(bytes, internal::kMagicBefore);
   LEADKIT_ASSIGN_OR_RETURN(
       const absl::string_view payload,
-      state_internal::Unframe(bytes, internal::kMagic, internal::kWhat));
+      state_internal::Unframe(
+          bytes, before ? internal::kMagicBefore : internal::kMagic,
+          internal::kWhat));
   state_internal::Reader in(payload, internal::kWhat);
   const auto bad = [](absl::string_view what) {
     return absl::InvalidArgumentError(
@@ -516,6 +714,13 @@ absl::StatusOr<EffectivenessState> EffectivenessState::Deserialize(
     LEADKIT_ASSIGN_OR_RETURN(const int64_t bits, in.Int());
     options.interval_buckets.push_back(std::bit_cast<double>(bits));
   }
+  if (!before) {
+    LEADKIT_ASSIGN_OR_RETURN(const int64_t playbook, in.Int());
+    if (playbook != 0 && playbook != 1) {
+      return bad(absl::StrCat("playbook flag ", playbook, " is not 0 or 1"));
+    }
+    options.playbook = playbook == 1;
+  }
   if (const absl::Status s = ValidateEffectivenessOptions(options); !s.ok()) {
     return bad(s.message());
   }
@@ -529,7 +734,28 @@ absl::StatusOr<EffectivenessState> EffectivenessState::Deserialize(
     LEADKIT_ASSIGN_OR_RETURN(c.leads, in.Int());
     LEADKIT_ASSIGN_OR_RETURN(c.won, in.Int());
     LEADKIT_ASSIGN_OR_RETURN(c.touches, in.Int());
-    if (c.leads <= 0 || c.won < 0 || c.won > c.leads || c.touches < 0) {
+    if (!before) {
+      LEADKIT_ASSIGN_OR_RETURN(c.recommended_touches, in.Int());
+      LEADKIT_ASSIGN_OR_RETURN(c.touches_as_recommended, in.Int());
+      LEADKIT_ASSIGN_OR_RETURN(c.leads_as_recommended, in.Int());
+      LEADKIT_ASSIGN_OR_RETURN(c.won_as_recommended, in.Int());
+    }
+    if (!state.options_.playbook &&
+        (c.recommended_touches != 0 || c.touches_as_recommended != 0 ||
+         c.leads_as_recommended != 0 || c.won_as_recommended != 0)) {
+      return bad(absl::StrCat("group \"", name,
+                              "\" has playbook counts in a state without "
+                              "the playbook"));
+    }
+    if (c.leads < 0 || c.won < 0 || c.won > c.leads || c.touches < 0 ||
+        (c.leads == 0 && c.recommended_touches == 0) ||
+        c.recommended_touches < 0 || c.touches_as_recommended < 0 ||
+        c.touches_as_recommended > c.touches ||
+        c.leads_as_recommended < 0 || c.leads_as_recommended > c.leads ||
+        c.leads_as_recommended > c.touches_as_recommended ||
+        c.won_as_recommended < 0 ||
+        c.won_as_recommended > c.leads_as_recommended ||
+        c.won_as_recommended > c.won) {
       return bad(absl::StrCat("group \"", name, "\" has impossible counts"));
     }
     if (state.options_.view == EffectivenessView::kInterval &&
@@ -548,7 +774,14 @@ std::vector<EffectivenessRow> EffectivenessState::Finalize() const {
   std::vector<EffectivenessRow> rows;
   const auto row = [](const std::string& name, const EffectivenessCounts& c) {
     return EffectivenessRow{
-        .group = name, .leads = c.leads, .won = c.won, .touches = c.touches};
+        .group = name,
+        .leads = c.leads,
+        .won = c.won,
+        .touches = c.touches,
+        .recommended_touches = c.recommended_touches,
+        .touches_as_recommended = c.touches_as_recommended,
+        .leads_as_recommended = c.leads_as_recommended,
+        .won_as_recommended = c.won_as_recommended};
   };
   if (options_.view == EffectivenessView::kMethodMix) {
     for (const auto& [name, counts] : groups_) {

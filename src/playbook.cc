@@ -226,14 +226,30 @@ TaskContext ContextOf(const ScheduleResult& schedule, size_t k) {
           .touches = schedule.touch_counts[r]};
 }
 
+// The first rule that holds for each of `n` tasks (TaskView::Build's
+// `row_of` and `context_of`) into `rules`.
+template <typename RowOf, typename ContextOf>
+absl::Status FirstRules(const PolicyData& data, const Columns& leads,
+                        int64_t n, RowOf row_of, ContextOf context_of,
+                        std::span<int32_t> rules) {
+  LEADKIT_ASSIGN_OR_RETURN(
+      TaskView view, TaskView::Build(data, leads, n, row_of, context_of));
+  LEADKIT_ASSIGN_OR_RETURN(Evaluator e, BindPlaybook(data, view.columns()));
+  const std::vector<int> roots = PlaybookRoots(data);
+  for (int64_t begin = 0; begin < n; begin += classify_internal::kBlock) {
+    const int count = static_cast<int>(
+        std::min<int64_t>(classify_internal::kBlock, n - begin));
+    e.FirstHeld(roots, begin, count, rules.data() + begin);
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 }  // namespace playbook_internal
 
 absl::Status PlaybookBatch(const Policy& policy, const Columns& leads,
                            const ScheduleResult& schedule,
                            std::span<int32_t> rules) {
-  using playbook_internal::TaskView;
-  const PolicyData& data = policy.data();
   const auto n = static_cast<int64_t>(schedule.tasks.size());
   if (static_cast<int64_t>(rules.size()) != n) {
     return absl::InvalidArgumentError(
@@ -250,18 +266,25 @@ absl::Status PlaybookBatch(const Policy& policy, const Columns& leads,
                ? playbook_internal::ContextOf(schedule, static_cast<size_t>(k))
                : TaskContext{};
   };
-  LEADKIT_ASSIGN_OR_RETURN(
-      TaskView view, TaskView::Build(data, leads, n, row_of, context_of));
-  LEADKIT_ASSIGN_OR_RETURN(
-      classify_internal::Evaluator e,
-      playbook_internal::BindPlaybook(data, view.columns()));
-  const std::vector<int> roots = playbook_internal::PlaybookRoots(data);
-  for (int64_t begin = 0; begin < n; begin += classify_internal::kBlock) {
-    const int count = static_cast<int>(
-        std::min<int64_t>(classify_internal::kBlock, n - begin));
-    e.FirstHeld(roots, begin, count, rules.data() + begin);
+  return playbook_internal::FirstRules(policy.data(), leads, n, row_of,
+                                       context_of, rules);
+}
+
+absl::Status PlaybookFor(const Policy& policy, const Columns& leads,
+                         std::span<const int64_t> rows,
+                         std::span<const TaskContext> contexts,
+                         std::span<int32_t> rules) {
+  const size_t n = rows.size();
+  if (contexts.size() != n || rules.size() != n) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "PlaybookFor: ", n, " lead rows, ", contexts.size(),
+        " task contexts and room for ", rules.size(),
+        " rules: one of each per task"));
   }
-  return absl::OkStatus();
+  return playbook_internal::FirstRules(
+      policy.data(), leads, static_cast<int64_t>(n),
+      [&](int64_t k) { return rows[static_cast<size_t>(k)]; },
+      [&](int64_t k) { return contexts[static_cast<size_t>(k)]; }, rules);
 }
 
 absl::StatusOr<std::vector<int32_t>> PlaybookRules(

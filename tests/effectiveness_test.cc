@@ -3,6 +3,7 @@
 #include "leadkit/effectiveness.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <sstream>
 #include <string>
@@ -14,6 +15,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "leadkit/lead_json.h"
+#include "leadkit/policy.h"
+#include "state_bytes.h"
 #include "status_matchers.h"
 
 namespace leadkit {
@@ -65,6 +68,9 @@ struct Touches {
   std::vector<std::string> contents;
   std::vector<int32_t> content_codes;
   bool with_content = false;
+  // The optional `grade_after` column: written when a touch records one.
+  std::vector<std::string> grades;
+  std::vector<int32_t> grade_codes;
 
   Touches& Add(const std::string& id, const std::string& local,
                const std::string& method, const std::string& content = "") {
@@ -74,6 +80,13 @@ struct Touches {
     method_codes.push_back(Code(methods, method));
     content_codes.push_back(content.empty() ? -1 : Code(contents, content));
     with_content |= !content.empty();
+    grade_codes.push_back(-1);
+    return *this;
+  }
+
+  // The last touch added records `grade` after it.
+  Touches& GradeAfter(const std::string& grade) {
+    grade_codes.back() = Code(grades, grade);
     return *this;
   }
 
@@ -94,6 +107,10 @@ struct Touches {
     EXPECT_THAT(c.Add("method", Column::Codes(method_codes, methods)), IsOk());
     if (with_content) {
       EXPECT_THAT(c.Add("content", Column::Codes(content_codes, contents)),
+                  IsOk());
+    }
+    if (!grades.empty()) {
+      EXPECT_THAT(c.Add("grade_after", Column::Codes(grade_codes, grades)),
                   IsOk());
     }
     return c;
@@ -304,6 +321,200 @@ TEST(Effectiveness, ActionContentMustBeText) {
   EXPECT_THAT(mix.Add(leads.columns(), touches, kAsOf), IsOk());
 }
 
+// A policy grading the leads of dealer D1 hot and the others cold, whose
+// playbook asks for needs questions by phone at first contact, an offer by
+// phone for a hot lead touched before, and updates by phone otherwise.
+Policy HotColdPlaybook() {
+  absl::StatusOr<PolicyLoad> load = Policy::FromJson(R"({
+    "grades": ["hot", "cold"],
+    "rules": [
+      {"id": "d1", "when": [{"field": "dealer_id", "op": "==", "value": "D1"}],
+       "grade": "hot"},
+      {"id": "default", "grade": "cold"}],
+    "cadence": {"follow_up_days": {"hot": 3, "cold": 14}},
+    "playbook": {"rules": [
+      {"id": "first", "when": [{"field": "task", "op": "==", "value": "first_contact"}],
+       "action": {"method": "phone", "content": "needs_questions",
+                  "goal": "discover_needs"}},
+      {"id": "hot_offer", "when": [{"field": "grade_now", "op": "==", "value": "hot"},
+                                   {"field": "touches", "op": ">=", "value": 1}],
+       "action": {"method": "phone", "content": "offer", "goal": "close_deal"}},
+      {"id": "rest", "action": {"method": "phone", "content": "updates",
+                                "goal": "keep_interest"}}]}})");
+  EXPECT_THAT(load, IsOk());
+  absl::StatusOr<Policy> policy = load->policy();
+  EXPECT_THAT(policy, IsOk());
+  return *policy;
+}
+
+const EffectivenessOptions kActionPlaybook{.view = EffectivenessView::kAction,
+                                           .playbook = true};
+
+// The action example's touches, E7's first call recording it hot.
+Touches PlaybookTouches() {
+  Touches t = ActionTouches();
+  t.grade_codes[9] = Touches::Code(t.grades, "hot");  // E7 06-08 10:00
+  return t;
+}
+
+struct ExpectedAdvice {
+  std::string method, content;
+  int64_t leads, won, touches;
+  int64_t recommended, as_recommended, leads_as_recommended,
+      won_as_recommended;
+};
+
+void ExpectAdvice(const std::vector<EffectivenessRow>& rows,
+                  const std::vector<ExpectedAdvice>& expected) {
+  ASSERT_EQ(rows.size(), expected.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const ExpectedAdvice& e = expected[i];
+    SCOPED_TRACE(absl::StrCat("row ", i, " (", e.method, " ", e.content, ")"));
+    EXPECT_EQ(rows[i].group, e.method);
+    EXPECT_EQ(rows[i].content.value_or(""), e.content);
+    EXPECT_EQ(rows[i].leads, e.leads);
+    EXPECT_EQ(rows[i].won, e.won);
+    EXPECT_EQ(rows[i].touches, e.touches);
+    EXPECT_EQ(rows[i].recommended_touches, e.recommended);
+    EXPECT_EQ(rows[i].touches_as_recommended, e.as_recommended);
+    EXPECT_EQ(rows[i].leads_as_recommended, e.leads_as_recommended);
+    EXPECT_EQ(rows[i].won_as_recommended, e.won_as_recommended);
+  }
+}
+
+EffectivenessState CountWithPlaybook(int threads = 1) {
+  const Policy policy = HotColdPlaybook();
+  const LeadTable leads = *LeadTable::FromJson(kLeads);
+  const Touches table = PlaybookTouches();
+  EffectivenessState state(kActionPlaybook);
+  EXPECT_THAT(state.Add(policy, leads.columns(), table.Table(), kAsOf, {},
+                        threads),
+              IsOk());
+  return state;
+}
+
+TEST(Effectiveness, ActionNextToThePlaybookByHand) {
+  // Graded at creation: E1, E2 hot (D1); E3, E4, E5, E7 cold. Each touch by
+  // as_of of a counted lead, the task it answered and the playbook's action:
+  //   E1 (won)  06-01 phone/needs_questions  first contact -> needs_q  yes
+  //             06-03 wechat/brochure        hot, 1 before -> offer    no
+  //             06-05 phone/offer            hot, 2 before -> offer    yes
+  //   E2        06-02 phone/needs_questions  first contact -> needs_q  yes
+  //             06-12 phone/needs_questions  hot, 1 before -> offer    no
+  //   E3        06-03 wechat/brochure        first contact -> needs_q  no
+  //             06-04 phone (no content)     cold          -> updates  yes
+  //                                          (the method; no content to
+  //                                          compare)
+  //   E4        06-06 visit/demonstration    first contact -> needs_q  no
+  //   E7 (won)  06-08 phone/needs_questions  first contact -> needs_q  yes
+  //                                          (records hot)
+  //             22:00 phone/offer            hot since, 1  -> offer    yes
+  // Recommended: needs_questions 5, offer 4, updates 1 (only recommended: a
+  // row with no lead).
+  ExpectAdvice(CountWithPlaybook().Finalize(),
+               {{"none", "", 1, 0, 0, 0, 0, 0, 0},
+                {"phone", "", 1, 0, 1, 0, 1, 1, 0},
+                {"phone", "needs_questions", 3, 2, 4, 5, 3, 3, 2},
+                {"phone", "offer", 2, 2, 2, 4, 2, 2, 2},
+                {"phone", "updates", 0, 0, 0, 1, 0, 0, 0},
+                {"visit", "demonstration", 1, 0, 1, 0, 0, 0, 0},
+                {"wechat", "brochure", 2, 1, 2, 0, 0, 0, 0}});
+  const std::vector<EffectivenessRow> rows = CountWithPlaybook().Finalize();
+  EXPECT_DOUBLE_EQ(rows[2].conversion_rate_as_recommended(), 2.0 / 3.0);
+  EXPECT_TRUE(std::isnan(rows[4].conversion_rate_as_recommended()));
+  EXPECT_TRUE(std::isnan(rows[4].conversion_rate()));
+}
+
+TEST(Effectiveness, ActionNextToThePlaybookReadsTheGradeHistory) {
+  // Without E7's grade_after its second call (cold, 1 before) was owed
+  // updates, not the offer it brought.
+  const Policy policy = HotColdPlaybook();
+  const LeadTable leads = *LeadTable::FromJson(kLeads);
+  const Touches table = ActionTouches();
+  EffectivenessState state(kActionPlaybook);
+  ASSERT_THAT(state.Add(policy, leads.columns(), table.Table(), kAsOf),
+              IsOk());
+  const std::vector<EffectivenessRow> rows = state.Finalize();
+  ASSERT_EQ(rows.size(), 7u);
+  EXPECT_EQ(rows[3].content, "offer");
+  EXPECT_EQ(rows[3].recommended_touches, 3);
+  EXPECT_EQ(rows[3].touches_as_recommended, 1);
+  EXPECT_EQ(rows[3].leads_as_recommended, 1);
+  EXPECT_EQ(rows[4].content, "updates");
+  EXPECT_EQ(rows[4].recommended_touches, 2);
+}
+
+TEST(Effectiveness, ActionNextToThePlaybookMergesAndKeepsItsBytes) {
+  const EffectivenessState whole = CountWithPlaybook();
+  EXPECT_EQ(CountWithPlaybook(3), whole);
+  // Split by lead: E1-E4 and E5-E8, each with its touches.
+  const Policy policy = HotColdPlaybook();
+  const LeadTable leads = *LeadTable::FromJson(kLeads);
+  const Touches table = PlaybookTouches();
+  const std::vector<uint8_t> first = {1, 1, 1, 1, 0, 0, 0, 0};
+  const std::vector<uint8_t> second = {0, 0, 0, 0, 1, 1, 1, 1};
+  EffectivenessState a(kActionPlaybook), b(kActionPlaybook);
+  ASSERT_THAT(a.Add(policy, leads.columns(), table.Table(), kAsOf, first),
+              IsOk());
+  ASSERT_THAT(b.Add(policy, leads.columns(), table.Table(), kAsOf, second),
+              IsOk());
+  ASSERT_THAT(b.Merge(a), IsOk());
+  EXPECT_EQ(b, whole);
+  const std::string bytes = whole.Serialize();
+  absl::StatusOr<EffectivenessState> back =
+      EffectivenessState::Deserialize(bytes);
+  ASSERT_THAT(back, IsOk());
+  EXPECT_EQ(*back, whole);
+  EXPECT_TRUE(back->options().playbook);
+  // With and without the playbook do not merge.
+  EffectivenessState plain(kAction);
+  EXPECT_THAT(plain.Merge(whole),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("next to the playbook")));
+}
+
+TEST(Effectiveness, ActionNextToThePlaybookNeedsThePolicyAndTheActionView) {
+  const LeadTable leads = *LeadTable::FromJson(kLeads);
+  const Touches table = PlaybookTouches();
+  EffectivenessState state(kActionPlaybook);
+  EXPECT_THAT(state.Add(leads.columns(), table.Table(), kAsOf),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("needs the policy")));
+  EXPECT_THAT(
+      ValidateEffectivenessOptions(
+          {.view = EffectivenessView::kInterval, .playbook = true}),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("playbook: only the action view")));
+  // A grade_after that is not the policy's is named with its row.
+  Touches bad = PlaybookTouches();
+  bad.grades[0] = "warm";
+  EXPECT_THAT(state.Add(HotColdPlaybook(), leads.columns(), bad.Table(),
+                        kAsOf),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("grade_after \"warm\"")));
+}
+
+TEST(Effectiveness, StateBytesWithoutThePlaybookCountsAreRead) {
+  // "LKEFF1": view, bounds, then per group its name and three counts.
+  std::string payload;
+  state_internal::PutInt(payload, 2);  // the action view
+  state_internal::PutInt(payload, 1);
+  state_internal::PutInt(payload, std::bit_cast<int64_t>(4.0));
+  state_internal::PutInt(payload, 1);
+  state_internal::PutString(payload, "phone");
+  for (const int64_t count : {3, 1, 5}) state_internal::PutInt(payload, count);
+  absl::StatusOr<EffectivenessState> old =
+      EffectivenessState::Deserialize(state_internal::Frame("LKEFF1", payload));
+  ASSERT_THAT(old, IsOk());
+  EXPECT_FALSE(old->options().playbook);
+  const std::vector<EffectivenessRow> rows = old->Finalize();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].group, "phone");
+  EXPECT_EQ(rows[0].leads, 3);
+  EXPECT_EQ(rows[0].touches, 5);
+  EXPECT_EQ(rows[0].recommended_touches, 0);
+}
+
 TEST(Effectiveness, CustomIntervalBuckets) {
   // E7's 0.5 d is in 0.5-5d with E1 (2 d) and E3 (1 d); E2's 10 d is 5d+.
   ExpectRows(Count({.view = EffectivenessView::kInterval,
@@ -396,7 +607,7 @@ TEST(Effectiveness, BytesRoundTrip) {
         EffectivenessOptions{.interval_buckets = {4}}}) {
     const EffectivenessState state = Count(options);
     const std::string bytes = state.Serialize();
-    EXPECT_EQ(bytes.substr(0, 6), "LKEFF1");
+    EXPECT_EQ(bytes.substr(0, 6), "LKEFF2");
     absl::StatusOr<EffectivenessState> back =
         EffectivenessState::Deserialize(bytes);
     ASSERT_THAT(back, IsOk());

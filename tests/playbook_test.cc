@@ -246,6 +246,47 @@ TEST(PlaybookBatch, ReadsEachTasksLeadAndTaskFields) {
                        HasSubstr("not this table's")));
 }
 
+TEST(PlaybookFor, TasksGivenByLeadRowAndTaskFields) {
+  // The same tasks as above, given as (row, context) pairs, the form for
+  // tasks that are not a schedule's.
+  const Policy abcd = Preset("abcd");
+  absl::StatusOr<LeadTable> leads = LeadTable::FromJson(R"([
+    {"lead_id": "L1", "test_drive": true},
+    {"lead_id": "L2", "sales_stage": "negotiation"}
+  ])");
+  ASSERT_THAT(leads, IsOk());
+  const std::vector<int64_t> rows = {0, 1, 0, 1};
+  const std::vector<TaskContext> contexts = {
+      {.task = TaskKind::kFollowUp, .grade_now = 0, .touches = 3},
+      {.task = TaskKind::kFollowUp, .grade_now = 2, .touches = 1},
+      {.task = TaskKind::kFirstContact, .grade_now = 0, .touches = 0},
+      {.task = TaskKind::kOwnerCare, .grade_now = 2, .touches = 1}};
+  std::vector<int32_t> rules(4, -1);
+  ASSERT_THAT(PlaybookFor(abcd, leads->columns(), rows, contexts, rules),
+              IsOk());
+  for (size_t k = 0; k < rules.size(); ++k) {
+    absl::StatusOr<NextAction> one =
+        ActionFor(abcd, leads->columns(), rows[k], contexts[k]);
+    ASSERT_THAT(one, IsOk());
+    EXPECT_EQ(rules[k], one->rule) << "task " << k;
+  }
+  EXPECT_EQ(abcd.playbook().rules[static_cast<size_t>(rules[0])].id,
+            "a_after_test_drive");
+  EXPECT_EQ(abcd.playbook().rules[static_cast<size_t>(rules[1])].id,
+            "negotiation");
+  // Spans of other lengths, and a row outside the table.
+  EXPECT_THAT(PlaybookFor(abcd, leads->columns(), rows, contexts,
+                          std::span<int32_t>(rules).first(3)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("one of each per task")));
+  const std::vector<int64_t> outside = {0, 1, 2, 0};
+  EXPECT_THAT(PlaybookFor(abcd, leads->columns(), outside, contexts, rules),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("task 2: lead row 2 is outside")));
+  // No task at all is fine.
+  EXPECT_THAT(PlaybookFor(abcd, leads->columns(), {}, {}, {}), IsOk());
+}
+
 TEST(PlaybookBatch, ReadsTheGradeAndTouchesOfARealSchedule) {
   // abcd on cn_showroom. L1 (15 days: A), created Mon 2024-06-03 09:00,
   // touched by phone at 10:00 and graded B by a visit at 11:00; L2 (40 days:

@@ -72,6 +72,16 @@ absl::Status PlaybookBatch(const Policy& policy, const Columns& leads,
                            const ScheduleResult& schedule,
                            std::span<int32_t> rules);
 
+// The playbook rule of tasks that are not a schedule's (the touches a lead
+// received, effectiveness.h): rules[k] for a task of lead row rows[k] of
+// `leads` with the task fields contexts[k]. `rows`, `contexts` and `rules`
+// hold one value per task. InvalidArgument as PlaybookBatch, and naming the
+// task for a row outside `leads` or spans of other lengths.
+absl::Status PlaybookFor(const Policy& policy, const Columns& leads,
+                         std::span<const int64_t> rows,
+                         std::span<const TaskContext> contexts,
+                         std::span<int32_t> rules);
+
 // PlaybookBatch into a new vector.
 absl::StatusOr<std::vector<int32_t>> PlaybookRules(
     const Policy& policy, const Columns& leads, const ScheduleResult& schedule);

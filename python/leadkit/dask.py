@@ -394,23 +394,33 @@ def activity(touches: dd.DataFrame, *, leads: dd.DataFrame | None = None,
 
 
 def _plan_effectiveness(leads, touches, *, view="method_mix", as_of=None, tz=None, scope=None,
-                        dealers=None, interval_buckets=None) -> _Plan:
-    options = {"view": view, "interval_buckets": interval_buckets}
+                        dealers=None, interval_buckets=None, policy=None) -> _Plan:
+    options = {"view": view, "interval_buckets": interval_buckets,
+               "playbook": policy is not None and view == "action"}
     EffectivenessState(**options)  # the arguments checked once, on the client
+    if policy is not None:
+        check_policy(policy)
+        if view != "action":
+            raise ValueError("policy: only the action view is compared with a policy's "
+                             "playbook (view='action')")
     dealers = _pandas(dealers)
     scope, dealers = _checked_scope(scope, leads, dealers)
     stamp = _resolve_as_of([(leads, {"created_at", "won_at"}), (touches, {"at"})], as_of, tz,
                            "effectiveness")
-    return _plan("effectiveness", {"leads": leads, "touches": touches}, options,
-                 {"as_of": stamp, "tz": tz, "scope": scope, "dealers": dealers})
+    params = {"as_of": stamp, "tz": tz, "scope": scope, "dealers": dealers}
+    if policy is not None:
+        params["policy"] = policy
+    return _plan("effectiveness", {"leads": leads, "touches": touches}, options, params)
 
 
 def effectiveness(leads: dd.DataFrame, touches: dd.DataFrame, *, view: str = "method_mix",
                   as_of=None, tz: str | None = None, scope: Scope | None = None, dealers=None,
-                  interval_buckets=None, split_every: int = 8) -> pd.DataFrame:
+                  interval_buckets=None, policy: Policy | None = None,
+                  split_every: int = 8) -> pd.DataFrame:
     """``leadkit.effectiveness`` on Dask DataFrames; the same table."""
     plan = _plan_effectiveness(leads, touches, view=view, as_of=as_of, tz=tz, scope=scope,
-                               dealers=dealers, interval_buckets=interval_buckets)
+                               dealers=dealers, interval_buckets=interval_buckets,
+                               policy=policy)
     return _table(plan, split_every)
 
 

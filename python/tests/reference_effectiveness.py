@@ -21,6 +21,7 @@ import pandas as pd
 import reference_frames
 from leadkit._scope import check_scope, scope_mask
 from leadkit import _frames
+import leadkit
 from leadkit import Scope
 
 #: The views `effectiveness` offers; the group column of each is named after it.
@@ -354,3 +355,90 @@ def effectiveness(leads: Any, touches: Any, *, view: str = "method_mix", as_of: 
         return _actions(lead_table, touch_table, as_of_seconds, keep)
     return effectiveness_finalize(_state(lead_table, touch_table, as_of_seconds, view, bounds,
                                          keep))
+
+
+# ---------------------------------------------------------------------------------------------
+# The action view next to the playbook
+
+
+def _recommended_action(policy: Any, lead: dict, task: str, grade: Any, before: int) -> tuple:
+    """The playbook's (method, content) for one task, by the single-task form
+    (``Policy.next_action``, C++ ActionFor)."""
+    action = policy.next_action(lead, task=task, grade_now=grade, touches=before)
+    return action["method"], action["content"]
+
+
+def effectiveness_next_to_playbook(leads: pd.DataFrame, touches: pd.DataFrame, policy: Any, *,
+                                   as_of: Any) -> pd.DataFrame:
+    """The action view with the playbook's columns, by a plain loop over every counted lead's
+    touches by `as_of` (docs/kpis.md): each touch a task — the first touch the first contact,
+    later ones follow-ups — with the grade (at creation: the leads' ``grade``, else the
+    classification's; then each earlier touch's ``grade_after``) and the touches before it.
+    The touches of one lead must not share a time (their order would be the engine's)."""
+    table = effectiveness(leads, touches, view="action", as_of=as_of)
+    as_of_seconds = _frames.instant_seconds(as_of, "as_of", None)
+    lead_table = _read_leads(leads, None)
+    keep = _in_report(lead_table, as_of_seconds, None, None)
+    won = _won(lead_table, as_of_seconds)
+    grades = list(leadkit.classify(leads, policy)["grade"])
+    if "grade" in leads.columns:
+        grades = [g if pd.notna(g) else c for g, c in zip(leads["grade"], grades)]
+    fields = [c for c in leads.columns if c in _frames.LEAD_FIELDS]
+    records = [{k: v for k, v in zip(fields, row) if not _missing(v)}
+               for row in leads[fields].itertuples(index=False)]
+    row_of = {lead_id: i for i, lead_id in enumerate(leads["lead_id"])}
+    ordered = touches.assign(_row=touches["lead_id"].map(row_of)).sort_values(
+        ["_row", "at"], kind="stable")
+    recommended: dict = {}
+    followed: dict = {}
+    followed_leads: dict = {}
+    for row, own in ordered.groupby("_row", sort=True):
+        row = int(row)
+        if not keep[row]:
+            continue
+        grade = grades[row]
+        own = own[own["at"] <= pd.Timestamp(as_of_seconds, unit="s", tz="UTC")]
+        for before, touch in enumerate(own.itertuples(index=False)):
+            task = "first_contact" if before == 0 else "follow_up"
+            advice = _recommended_action(policy, records[row], task, grade, before)
+            recommended[advice] = recommended.get(advice, 0) + 1
+            content = getattr(touch, "content", None)
+            content = None if _missing(content) else content
+            if touch.method == advice[0] and content in (None, advice[1]):
+                used = (touch.method, content)
+                followed[used] = followed.get(used, 0) + 1
+                followed_leads.setdefault(used, set()).add(row)
+            after = getattr(touch, "grade_after", None)
+            if not _missing(after):
+                grade = after
+    keys = {(m, c) for m, c in zip(table["method"], table["content"])} | set(recommended)
+    rows = []
+    for method, content in sorted(keys, key=lambda k: (k[0], k[1] is not None, k[1] or "")):
+        match = table[(table["method"] == method)
+                      & (table["content"].isna() if content is None
+                         else table["content"] == content)]
+        leads_ = int(match["leads"].iloc[0]) if len(match) else 0
+        won_ = int(match["won"].iloc[0]) if len(match) else 0
+        touches_ = int(match["touches"].iloc[0]) if len(match) else 0
+        with_advice = sorted(followed_leads.get((method, content), ()))
+        rows.append((method, content, leads_, won_, touches_,
+                     recommended.get((method, content), 0), followed.get((method, content), 0),
+                     len(with_advice), int(won[with_advice].sum()) if with_advice else 0))
+    column = lambda i: np.array([r[i] for r in rows], dtype=np.int64)  # noqa: E731
+    leads_n, won_n, touches_n = column(2), column(3), column(4)
+    advised_leads, advised_won = column(7), column(8)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return pd.DataFrame({
+            "method": pd.Series([r[0] for r in rows], dtype=object),
+            "content": pd.Series([r[1] for r in rows], dtype=object),
+            "leads": leads_n, "won": won_n,
+            "conversion_rate": won_n / leads_n.astype(np.float64),
+            "touches": touches_n,
+            "touches_per_lead": touches_n / leads_n.astype(np.float64),
+            "recommended_touches": column(5), "touches_as_recommended": column(6),
+            "leads_as_recommended": advised_leads, "won_as_recommended": advised_won,
+            "conversion_rate_as_recommended": advised_won / advised_leads.astype(np.float64)})
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (not isinstance(value, (str, list, tuple)) and pd.isna(value))

@@ -100,6 +100,8 @@ CALLS: dict[str, Call] = {
     "effectiveness": lambda t, p: leadkit.effectiveness(t.leads, t.touches, as_of=AS_OF),
     "effectiveness_action": lambda t, p: leadkit.effectiveness(t.leads, t.touches,
                                                                view="action", as_of=AS_OF),
+    "effectiveness_playbook": lambda t, p: leadkit.effectiveness(
+        t.leads, t.touches, view="action", as_of=AS_OF, policy=p),
     "funnel": lambda t, p: leadkit.funnel(t.leads, t.touches, p, as_of=AS_OF),
     "grade_migration": lambda t, p: leadkit.grade_migration(t.leads, t.touches, p, start=START,
                                                             end=AS_OF),

@@ -261,6 +261,8 @@ REPORTS = {
         f(t.leads, True), f(t.touches), as_of=AS_OF),
     "effectiveness-action": lambda m, t, p, f: m.effectiveness(
         f(t.leads, True), f(with_content(t.touches)), view="action", as_of=AS_OF),
+    "effectiveness-playbook": lambda m, t, p, f: m.effectiveness(
+        f(t.leads, True), f(with_content(t.touches)), view="action", as_of=AS_OF, policy=p),
     "effectiveness-interval": lambda m, t, p, f: m.effectiveness(
         f(t.leads, True), f(t.touches), view="interval", interval_buckets=(2, 10)),
     "lost_analysis": lambda m, t, p, f: m.lost_analysis(

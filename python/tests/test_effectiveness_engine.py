@@ -3,6 +3,7 @@ replaced (reference_effectiveness.py): the same tables on the hand-worked exampl
 docs/kpis.md, on generated data for every preset, for any thread count and any split of the
 leads merged in any order; and the state class itself."""
 
+import json
 import pickle
 
 import numpy as np
@@ -145,7 +146,7 @@ def test_state_class_protocol():
     assert list(table["won"]) == [0, 0, 0, 2, 0]
     assert EffectivenessState.from_bytes(state.to_bytes()) == state
     assert pickle.loads(pickle.dumps(state)) == state
-    assert state.to_bytes()[:6] == b"LKEFF1"
+    assert state.to_bytes()[:6] == b"LKEFF2"
     assert state != EffectivenessState("interval", interval_buckets=[0.5, 5])
     with pytest.raises(TypeError, match="unhashable"):
         hash(state)
@@ -243,3 +244,106 @@ def test_action_view_bad_content_names_the_column():
     with pytest.raises(ValueError, match="deprecated effectiveness_state offers method_mix"):
         with pytest.warns(DeprecationWarning):
             leadkit.effectiveness_state(leads, touches, as_of=AS_OF, view="action")
+
+
+# --- the action view next to the playbook ----------------------------------------------------
+
+#: The policy of effectiveness_test.cc (HotColdPlaybook): dealer D1's leads hot, the others
+#: cold; needs questions by phone at first contact, an offer by phone for a hot lead touched
+#: before, updates by phone otherwise.
+HOT_COLD = {
+    "grades": ["hot", "cold"],
+    "rules": [{"id": "d1", "when": [{"field": "dealer_id", "op": "==", "value": "D1"}],
+               "grade": "hot"},
+              {"id": "default", "grade": "cold"}],
+    "cadence": {"follow_up_days": {"hot": 3, "cold": 14}},
+    "playbook": {"rules": [
+        {"id": "first", "when": [{"field": "task", "op": "==", "value": "first_contact"}],
+         "action": {"method": "phone", "content": "needs_questions", "goal": "discover_needs"}},
+        {"id": "hot_offer", "when": [{"field": "grade_now", "op": "==", "value": "hot"},
+                                     {"field": "touches", "op": ">=", "value": 1}],
+         "action": {"method": "phone", "content": "offer", "goal": "close_deal"}},
+        {"id": "rest", "action": {"method": "phone", "content": "updates",
+                                  "goal": "keep_interest"}}]},
+}
+
+
+def playbook_example():
+    """The action example's touches, E7's first call recording the lead hot."""
+    leads, touches, _ = example()
+    touches["content"] = pd.Series(
+        ["needs_questions", "brochure", "offer", "needs_questions", "needs_questions",
+         "brochure", None, "demonstration", "needs_questions", "needs_questions", "offer",
+         "offer"], dtype=object)
+    touches["grade_after"] = pd.Series([None] * 9 + ["hot", None, None], dtype=object)
+    return leads, touches, leadkit.Policy.from_json(json.dumps(HOT_COLD))
+
+
+def test_action_view_next_to_the_playbook_by_hand():
+    """effectiveness_test.cc, ActionNextToThePlaybookByHand: every touch by as_of, the task it
+    answered and the action the playbook recommended for it, worked out there."""
+    leads, touches, policy = playbook_example()
+    table = leadkit.effectiveness(leads, touches, view="action", as_of=AS_OF, policy=policy)
+    assert list(table.columns) == [
+        "method", "content", "leads", "won", "conversion_rate", "touches", "touches_per_lead",
+        "recommended_touches", "touches_as_recommended", "leads_as_recommended",
+        "won_as_recommended", "conversion_rate_as_recommended"]
+    counts = ["method", "content", "leads", "won", "touches", "recommended_touches",
+              "touches_as_recommended", "leads_as_recommended", "won_as_recommended"]
+    assert [tuple(r) for r in table[counts].itertuples(index=False)] == [
+        ("none", None, 1, 0, 0, 0, 0, 0, 0),
+        ("phone", None, 1, 0, 1, 0, 1, 1, 0),
+        ("phone", "needs_questions", 3, 2, 4, 5, 3, 3, 2),
+        ("phone", "offer", 2, 2, 2, 4, 2, 2, 2),
+        ("phone", "updates", 0, 0, 0, 1, 0, 0, 0),
+        ("visit", "demonstration", 1, 0, 1, 0, 0, 0, 0),
+        ("wechat", "brochure", 2, 1, 2, 0, 0, 0, 0)]
+    assert table["conversion_rate_as_recommended"][2] == pytest.approx(2 / 3)
+    assert np.isnan(table["conversion_rate"][4])
+    same(table, reference.effectiveness_next_to_playbook(leads, touches, policy, as_of=AS_OF))
+    # The columns without the policy are the plain action view's.
+    same(table[table["leads"] > 0].iloc[:, :7].reset_index(drop=True),
+         leadkit.effectiveness(leads, touches, view="action", as_of=AS_OF))
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_action_view_next_to_the_playbook_matches_the_reference(preset):
+    """Generated data under every preset's playbook, against the single-task form of the
+    playbook called touch by touch; any thread count and any split merged."""
+    policy = leadkit.Policy.preset(preset)
+    data = leadkit.synth.generate(leads=120, dealers=3, seed=11, grades=tuple(policy.grades))
+    leads, touches = data.leads, data.touches
+    touches = touches.drop_duplicates(["lead_id", "at"]).reset_index(drop=True)
+    as_of = leads["created_at"].quantile(0.8)
+    expected = reference.effectiveness_next_to_playbook(leads, touches, policy, as_of=as_of)
+    assert expected["touches_as_recommended"].sum() > 0
+    for threads in (1, 3):
+        same(leadkit.effectiveness(leads, touches, view="action", as_of=as_of, policy=policy,
+                                   threads=threads), expected)
+    half = set(leads["lead_id"][::2])
+    states = [EffectivenessState("action", playbook=True).add(
+        leads[leads["lead_id"].isin(ids)], touches[touches["lead_id"].isin(ids)],
+        as_of=as_of, policy=policy)
+        for ids in (half, set(leads["lead_id"]) - half)]
+    merged = pickle.loads(pickle.dumps(states[1] + states[0]))
+    assert merged.playbook
+    same(merged.finalize(), expected)
+
+
+def test_action_view_next_to_the_playbook_bad_arguments():
+    leads, touches, policy = playbook_example()
+    with pytest.raises(ValueError, match="only the action view"):
+        leadkit.effectiveness(leads, touches, view="interval", as_of=AS_OF, policy=policy)
+    with pytest.raises(ValueError, match="needs the policy"):
+        EffectivenessState("action", playbook=True).add(leads, touches, as_of=AS_OF)
+    with pytest.raises(ValueError, match="only the action view"):
+        EffectivenessState("method_mix", playbook=True)
+    with pytest.raises(TypeError, match="playbook"):
+        EffectivenessState("action", playbook="yes")
+    with pytest.raises(ValueError, match="cannot merge"):
+        EffectivenessState("action") + EffectivenessState("action", playbook=True)
+    # A grade_after that is not the policy's names the touch.
+    bad = touches.assign(grade_after=touches["grade_after"].replace({"hot": "warm"}))
+    with pytest.raises(ValueError, match='touches row 9.*lead_id "E7".*grade_after "warm"'):
+        leadkit.effectiveness(leads, bad, view="action", as_of=AS_OF, policy=policy)
+    assert repr(EffectivenessState("action", playbook=True)).endswith("playbook=True)")

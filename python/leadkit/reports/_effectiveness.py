@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _core, _frames
+from .._policy import Policy, check_policy
 from .._scope import Scope, check_scope
 from ._state import EngineState
 
@@ -34,6 +35,9 @@ DEFAULT_INTERVAL_BUCKETS = (1, 3, 7, 14, 30)
 STATE_COLUMNS = ["leads", "won", "touches"]
 #: The columns of `effectiveness` after its group column.
 EFFECTIVENESS_COLUMNS = ["leads", "won", "conversion_rate", "touches", "touches_per_lead"]
+#: The action view's columns next to the playbook (with a policy), after those.
+PLAYBOOK_COLUMNS = ["recommended_touches", "touches_as_recommended", "leads_as_recommended",
+                    "won_as_recommended", "conversion_rate_as_recommended"]
 
 #: What the engine reads of the leads and the touches.
 _LEAD_TYPES = {"lead_id": "string", "created_at": "instant", "status": "string",
@@ -83,9 +87,12 @@ class EffectivenessState(EngineState):
     _core_class = _core.EffectivenessState
     __slots__ = ()
 
-    def __init__(self, view: str = "method_mix", *, interval_buckets: Any = None):
+    def __init__(self, view: str = "method_mix", *, interval_buckets: Any = None,
+                 playbook: bool = False):
+        if not isinstance(playbook, (bool, np.bool_)):
+            raise TypeError(f"playbook: expected True or False, got {playbook!r}")
         self._state = _core.EffectivenessState(_check_view(view),
-                                              interval_bounds(interval_buckets))
+                                              interval_bounds(interval_buckets), bool(playbook))
 
     @property
     def view(self) -> str:
@@ -95,58 +102,93 @@ class EffectivenessState(EngineState):
     def interval_buckets(self) -> tuple[float, ...]:
         return tuple(self._state.interval_buckets)
 
+    @property
+    def playbook(self) -> bool:
+        """Whether the action view is compared with the policy's playbook (PLAYBOOK_COLUMNS);
+        :meth:`add` then needs the policy."""
+        return self._state.playbook
+
     def add(self, leads: Any, touches: Any, *, as_of: Any, tz: str | None = None,
-            scope: Scope | None = None, dealers: Any = None,
-            threads: int = 1) -> "EffectivenessState":
+            scope: Scope | None = None, dealers: Any = None, threads: int = 1,
+            policy: Policy | None = None) -> "EffectivenessState":
         """Adds a batch of leads with all of their touches, counted at `as_of` (required: the
         same for every batch of one report); the tables and parameters as
-        :func:`effectiveness`. Returns the state."""
+        :func:`effectiveness`. A state made with ``playbook=True`` needs the `policy` whose
+        playbook it reads. Returns the state."""
         if as_of is None:
             raise ValueError("as_of: a partial state needs an explicit as_of, the same for "
                              "every batch")
         _add(self._state, leads, touches, as_of=as_of, tz=tz, scope=scope, dealers=dealers,
-             threads=threads)
+             threads=threads, policy=policy)
         return self
 
     def finalize(self) -> pd.DataFrame:
         """The report: the group column (named after the view; ``method`` and ``content`` in
-        the action view), then EFFECTIVENESS_COLUMNS."""
-        return _frame(self.view, self._state.finalize())
+        the action view), then EFFECTIVENESS_COLUMNS (and PLAYBOOK_COLUMNS next to the
+        playbook)."""
+        return _frame(self.view, self._state.finalize(), self.playbook)
+
+    def _check(self, core: Any) -> None:
+        if core.playbook != self._state.playbook:
+            raise ValueError("merge: a state next to the playbook (playbook=True) cannot merge "
+                             "with one without it")
 
     def __repr__(self) -> str:
         buckets = ", ".join(f"{b:g}" for b in self.interval_buckets)
-        return f"EffectivenessState(view={self.view!r}, interval_buckets=({buckets}))"
+        playbook = ", playbook=True" if self.playbook else ""
+        return (f"EffectivenessState(view={self.view!r}, interval_buckets=({buckets})"
+                f"{playbook})")
 
 
 def _add(impl: _core.EffectivenessState, leads: Any, touches: Any, *, as_of: Any,
-         tz: str | None, scope: Scope | None, dealers: Any, threads: Any) -> None:
+         tz: str | None, scope: Scope | None, dealers: Any, threads: Any,
+         policy: Policy | None = None) -> None:
     """Converts a batch and adds it to `impl`; `as_of` None: the latest timestamp of the
-    inputs (leads' created_at and won_at, touches' at)."""
+    inputs (leads' created_at and won_at, touches' at). With `policy` (a state next to the
+    playbook), the leads are read as the cadence reads them, with the fields the policy's
+    classification and playbook read, and the touches' grade_after."""
     threads = _frames.check_threads(threads)
+    if impl.playbook and policy is None:
+        raise ValueError("policy: the action view next to the playbook needs the policy whose "
+                         "playbook it reads (policy=)")
+    if policy is not None:
+        check_policy(policy)
+        if not impl.playbook:
+            raise ValueError("policy: only the action view is compared with a policy's "
+                             "playbook (view='action'; EffectivenessState(..., "
+                             "playbook=True))")
     lead_frame = _frames.as_frame(leads, "leads")
     _frames.require_columns(lead_frame, "leads", ["lead_id", "created_at"])
     _frames.require_ids(lead_frame, "leads", "lead_id")
     touch_frame = _frames.touch_frame(touches)
-    lead_specs = _frames.table_specs(lead_frame, _LEAD_TYPES, table="leads", tz=tz,
-                                     ids_as_strings=True)
+    lead_types, compared = dict(_LEAD_TYPES), set(_LEAD_TYPES)
     touch_types = _ACTION_TOUCH_TYPES if impl.view == "action" else _TOUCH_TYPES
+    if policy is not None:
+        engine, engine_compared = _frames.engine_fields(
+            policy._impl, cadence=True, extra=_core.playbook_fields(policy._impl))
+        lead_types.update(engine)
+        compared |= engine_compared
+        touch_types = {**touch_types, "grade_after": "string"}
+    lead_specs = _frames.table_specs(lead_frame, lead_types, table="leads", tz=tz,
+                                     compared=compared, ids_as_strings=True)
     touch_specs = _frames.table_specs(touch_frame, touch_types, table="touches", tz=tz,
                                       ids_as_strings=True)
     as_of_seconds = _frames.as_of_seconds(as_of, [*lead_specs, *touch_specs], tz)
     mask = check_scope(scope).mask(lead_frame, _frames.dealers_frame(dealers))
     impl.add(len(lead_frame), lead_specs, len(touch_frame), touch_specs, as_of_seconds, mask,
-             threads)
+             threads, None if policy is None else policy._impl)
 
 
-def _frame(view: str, out: dict) -> pd.DataFrame:
+def _frame(view: str, out: dict, playbook: bool = False) -> pd.DataFrame:
     """The engine's rows as the report's DataFrame: interval groups an ordered categorical of
     every group, method mixes strings; actions a method and a content (None without one)."""
     groups = list(out["group"])
     counts = {name: out[name] for name in EFFECTIVENESS_COLUMNS}
     if view == "action":
+        advice = {name: out[name] for name in PLAYBOOK_COLUMNS} if playbook else {}
         return pd.DataFrame({"method": pd.Series(groups, dtype=object),
                              "content": pd.Series(list(out["content"]), dtype=object),
-                             **counts})
+                             **counts, **advice})
     if view == "interval":
         column = pd.Categorical(groups, categories=groups, ordered=True)
     else:
@@ -160,7 +202,8 @@ def _frame(view: str, out: dict) -> pd.DataFrame:
 
 def effectiveness(leads: Any, touches: Any, *, view: str = "method_mix", as_of: Any = None,
                   tz: str | None = None, scope: Scope | None = None, dealers: Any = None,
-                  interval_buckets: Any = None, threads: int = 1) -> pd.DataFrame:
+                  interval_buckets: Any = None, threads: int = 1,
+                  policy: Policy | None = None) -> pd.DataFrame:
     """Follow-up effectiveness (000 §7.1.3, docs/kpis.md): conversion by follow-up method mix
     (``view="method_mix"``), by average follow-up interval (``view="interval"``) or by each
     action used (``view="action"``: the touches' ``method`` and optional ``content``).
@@ -177,10 +220,23 @@ def effectiveness(leads: Any, touches: Any, *, view: str = "method_mix", as_of: 
     untouched leads; a lead counts once in each action it received, so their ``leads`` do not
     add up to the leads counted. `as_of` defaults to the latest timestamp in the inputs.
     `threads` splits the leads over threads (the same table for any number).
+
+    With `policy` (the action view only), each action is shown next to what the policy's
+    playbook recommended (docs/playbook.md): every touch answers a task — a lead's first
+    touch its first contact, later ones follow-ups — read with the lead's grade and touch count
+    as they stood before it, and was taken as recommended when its method is the recommended
+    one and its content the recommended one or null. PLAYBOOK_COLUMNS follow:
+    ``recommended_touches`` (touches the playbook recommended this action for),
+    ``touches_as_recommended`` (its touches taken as recommended), ``leads_as_recommended``
+    and ``won_as_recommended`` (leads with such a touch, and of them won) and
+    ``conversion_rate_as_recommended``; an action only recommended is a row with 0 leads. The
+    leads are then read as the cadence reads them (grades at creation, the touches'
+    ``grade_after``).
     """
-    state = EffectivenessState(view, interval_buckets=interval_buckets)
+    state = EffectivenessState(view, interval_buckets=interval_buckets,
+                               playbook=policy is not None and view == "action")
     _add(state._state, leads, touches, as_of=as_of, tz=tz, scope=scope, dealers=dealers,
-         threads=threads)
+         threads=threads, policy=policy)
     return state.finalize()
 
 
