@@ -58,7 +58,19 @@ void RegisterAudit(py::module_& m) {
   DefineStateProtocol(py::class_<AuditState>(
       m, "AuditState",
       "Mergeable findings of the supervisor's audit (docs/kpis.md)."))
-      .def(py::init<>())
+      .def(py::init([](const std::optional<py::bytes>& phone_key) {
+             return AuditState({.phone_key = PhoneKeyOf(phone_key)});
+           }),
+           py::arg("phone_key") = py::none())
+      .def_static(
+          "from_bytes_with_key",
+          [](const py::bytes& data, const py::bytes& phone_key) {
+            return ValueOrThrow(
+                AuditState::Deserialize(std::string(data), PhoneKeyOf(phone_key)));
+          },
+          py::arg("data"), py::arg("phone_key"),
+          "The state of bytes written under `phone_key`, with the key (so that "
+          "it can add); ValueError for bytes of another key.")
       .def(
           "add",
           [](AuditState& state, const Cadence& cadence, int64_t num_leads,
@@ -78,7 +90,9 @@ void RegisterAudit(py::module_& m) {
           py::arg("num_touches"), py::arg("touches"), py::arg("as_of"),
           py::arg("include"), py::arg("threads") = 1)
       .def("finalize", &FinalizeToDict)
-      .def_property_readonly("estimated", &AuditState::estimated);
+      .def_property_readonly("estimated", &AuditState::estimated)
+      .def_property_readonly("key_check", &AuditState::key_check)
+      .def_property_readonly("can_add", &AuditState::can_add);
   m.def(
       "phone_is_valid", [](const std::string& p) { return PhoneIsValid(p); },
       py::arg("phone"),

@@ -5,6 +5,8 @@
 #ifndef LEADKIT_BINDINGS_BINDINGS_H_
 #define LEADKIT_BINDINGS_BINDINGS_H_
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -15,6 +17,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "leadkit/calendar.h"
 #include "leadkit/columns.h"
 #include "pybind11/numpy.h"
@@ -62,6 +65,22 @@ inline std::span<const uint8_t> MaskFlags(const IncludeArray& include) {
 }
 
 // Seconds since the epoch as an Instant.
+// A caller's phone_key (16 bytes, e.g. secrets.token_bytes(16)) as the C++
+// options hold it; nullopt for None. ValueError for another length.
+inline std::optional<std::array<uint8_t, 16>> PhoneKeyOf(
+    const std::optional<py::bytes>& phone_key) {
+  if (!phone_key) return std::nullopt;
+  const std::string key(*phone_key);
+  if (key.size() != 16) {
+    throw py::value_error(absl::StrCat(
+        "phone_key: expected 16 bytes (secrets.token_bytes(16)), got ",
+        key.size()));
+  }
+  std::array<uint8_t, 16> out;
+  std::copy(key.begin(), key.end(), out.begin());
+  return out;
+}
+
 inline Instant SecondsInstant(int64_t seconds) {
   return Instant(std::chrono::seconds(seconds));
 }

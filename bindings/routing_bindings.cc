@@ -132,17 +132,7 @@ void RegisterRouting(py::module_& m) {
       .def(py::init([](std::shared_ptr<Network> network, const Policy& policy,
                        const std::optional<py::bytes>& phone_key) {
              RouterOptions options;
-             if (phone_key) {
-               const std::string key(*phone_key);
-               if (key.size() != 16) {
-                 throw py::value_error(absl::StrCat(
-                     "phone_key: expected 16 bytes (secrets.token_bytes(16)), "
-                     "got ",
-                     key.size()));
-               }
-               options.phone_key.emplace();
-               std::copy(key.begin(), key.end(), options.phone_key->begin());
-             }
+             options.phone_key = PhoneKeyOf(phone_key);
              auto r = std::make_unique<Router>(*network, policy, options);
              return PyRouter{std::move(network), std::move(r)};
            }),

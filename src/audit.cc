@@ -17,6 +17,7 @@
 #include "date/date.h"
 #include "date/tz.h"  // IWYU pragma: keep (sys_info)
 #include "lead_batch.h"
+#include "leadkit/internal/siphash.h"
 #include "leadkit/internal/status_macros.h"
 #include "leadkit/kpi.h"
 #include "leadkit/phone.h"
@@ -44,7 +45,16 @@ constexpr std::array<absl::string_view, kAuditFindingCount> kNames = {
 };
 
 constexpr absl::string_view kWhat = "audit state bytes";
-constexpr absl::string_view kMagic = "LKAUD1";
+constexpr absl::string_view kMagic = "LKAUD2";
+// What the key check hashes (AuditState::key_check_).
+constexpr absl::string_view kKeyCheckText = "leadkit audit phone key check";
+// The key without a phone_key: fixed (and so no protection for bytes that
+// leave the process).
+constexpr siphash_internal::SipKey kFixedKey = {};
+
+uint64_t KeyCheck(const siphash_internal::SipKey& key) {
+  return siphash_internal::SipHash24(key, kKeyCheckText);
+}
 // At most this many other lead ids are listed in a duplicate_phone detail.
 constexpr size_t kMaxListed = 10;
 
@@ -205,28 +215,6 @@ void SortByLead(std::vector<AuditRow>& rows) {
   rows = std::move(out);
 }
 
-constexpr int64_t kTwelveDigits = 1'000'000'000'000;
-
-// A valid normalised number (10 to 12 digits) as one number:
-// size * 10^12 + its value, so that numbers with leading zeros stay apart.
-int64_t PhoneNumber(absl::string_view digits) {
-  int64_t value = 0;
-  for (char c : digits) value = value * 10 + (c - '0');
-  return static_cast<int64_t>(digits.size()) * kTwelveDigits + value;
-}
-
-// The digits PhoneNumber was given.
-std::string PhoneDigits(int64_t number) {
-  const int64_t size = number / kTwelveDigits;
-  int64_t value = number % kTwelveDigits;
-  if (size < 1 || size > 12) return "";
-  std::string out(static_cast<size_t>(size), '0');
-  for (size_t i = out.size(); i > 0 && value > 0; value /= 10) {
-    out[--i] = static_cast<char>('0' + value % 10);
-  }
-  return value == 0 ? out : "";
-}
-
 // What one chunk of lead rows adds.
 struct Part {
   std::vector<AuditRow> rows;
@@ -239,6 +227,7 @@ struct Part {
 // touches by other consultants, sorted by lead row.
 absl::Status AuditRows(const Cadence& cadence, const LeadBatch& batch,
                        const Text& text, Clock clock, Instant as_of,
+                       const siphash_internal::SipKey& key,
                        std::span<const OtherTouch> others, int64_t begin,
                        int64_t end, Part& part) {
   const std::span<const std::string> grades = cadence.policy().grades();
@@ -316,7 +305,10 @@ absl::Status AuditRows(const Cadence& cadence, const LeadBatch& batch,
           absl::StrCat("first touch by ", lead.first_contact_method, " at ",
                        clock.Text(*lead.first_contact_at)));
     }
-    if (phone_ok) part.phones.push_back({PhoneNumber(digits), std::string(id)});
+    if (phone_ok) {
+      part.phones.push_back({siphash_internal::SipHash24(key, digits),
+                             MaskPhone(digits), std::string(id)});
+    }
     // Touches by other consultants.
     if (other != others.end() && other->lead == row) {
       int64_t count = 0;
@@ -363,10 +355,25 @@ absl::string_view AuditFindingName(AuditFinding finding) {
   return audit_internal::kNames[static_cast<size_t>(finding)];
 }
 
+AuditState::AuditState(AuditOptions options)
+    : key_check_(audit_internal::KeyCheck(
+          options.phone_key.value_or(audit_internal::kFixedKey))),
+      phone_key_(options.phone_key.value_or(audit_internal::kFixedKey)) {}
+
+bool AuditState::operator==(const AuditState& other) const {
+  return key_check_ == other.key_check_ && rows_ == other.rows_ &&
+         phones_ == other.phones_ && estimated_ == other.estimated_;
+}
+
 absl::Status AuditState::Add(const Cadence& cadence, const Columns& leads,
                              const Columns& touches, Instant as_of,
                              std::span<const uint8_t> include, int threads) {
   using audit_internal::OtherTouch;
+  if (!phone_key_.has_value()) {
+    return absl::FailedPreconditionError(
+        "audit state: restored from bytes whose phones are hashed under a "
+        "phone_key, without the key: restore it with the key to add to it");
+  }
   const int64_t n = leads.num_rows();
   const int64_t m = touches.num_rows();
   threads = static_cast<int>(
@@ -460,7 +467,8 @@ absl::Status AuditState::Add(const Cadence& cadence, const Columns& leads,
                                               int64_t end) {
     audit_internal::Part& part = parts[static_cast<size_t>(k)];
     part.status = audit_internal::AuditRows(cadence, batch, text, clock, as_of,
-                                            others, begin, end, part);
+                                            *phone_key_, others, begin, end,
+                                            part);
     audit_internal::SortByLead(part.rows);
     std::sort(part.phones.begin(), part.phones.end());
   });
@@ -478,32 +486,59 @@ absl::Status AuditState::Add(const Cadence& cadence, const Columns& leads,
 }
 
 absl::Status AuditState::Merge(const AuditState& other) {
+  if (other.key_check_ != key_check_) {
+    return absl::FailedPreconditionError(
+        "audit states: their phones are hashed under different phone_keys "
+        "(or one has a key and the other none); duplicates across them "
+        "could not be found");
+  }
   audit_internal::MergeSorted(rows_, other.rows_, audit_internal::RowLess);
   audit_internal::MergeSorted(phones_, other.phones_, std::less<Phone>());
   estimated_ += other.estimated_;
   return absl::OkStatus();
 }
 
+// The bytes (LKAUD2):
+//   key check   SipHash-2-4 of a fixed text under the phone key (fixed key
+//               without one), as a varint of its bits
+//   estimated   count
+//   findings    count of leads, then per lead: its lead_id, the count of its
+//               findings, then per finding: code, detail
+//   phones      count, then per phone: digest, masked phone, lead_id
 std::string AuditState::Serialize() const {
   using state_internal::PutInt;
   using state_internal::PutString;
   std::string payload;
+  PutInt(payload, static_cast<int64_t>(key_check_));
   PutInt(payload, estimated_);
-  PutInt(payload, static_cast<int64_t>(rows_.size()));
-  for (const AuditRow& row : rows_) {
-    PutString(payload, row.lead_id);
-    PutInt(payload, static_cast<int64_t>(row.finding));
-    PutString(payload, row.detail);
+  int64_t leads = 0;
+  for (size_t i = 0; i < rows_.size(); ++i) {
+    leads += i == 0 || rows_[i].lead_id != rows_[i - 1].lead_id;
+  }
+  PutInt(payload, leads);
+  for (size_t i = 0; i < rows_.size();) {
+    size_t j = i + 1;
+    while (j < rows_.size() && rows_[j].lead_id == rows_[i].lead_id) ++j;
+    PutString(payload, rows_[i].lead_id);
+    PutInt(payload, static_cast<int64_t>(j - i));
+    for (size_t k = i; k < j; ++k) {
+      PutInt(payload, static_cast<int64_t>(rows_[k].finding));
+      PutString(payload, rows_[k].detail);
+    }
+    i = j;
   }
   PutInt(payload, static_cast<int64_t>(phones_.size()));
   for (const Phone& phone : phones_) {
-    PutInt(payload, phone.number);
+    PutInt(payload, static_cast<int64_t>(phone.digest));
+    PutString(payload, phone.masked);
     PutString(payload, phone.lead_id);
   }
   return state_internal::Frame(audit_internal::kMagic, payload);
 }
 
-absl::StatusOr<AuditState> AuditState::Deserialize(absl::string_view bytes) {
+absl::StatusOr<AuditState> AuditState::Deserialize(
+    absl::string_view bytes,
+    std::optional<std::array<uint8_t, 16>> phone_key) {
   using audit_internal::kWhat;
   LEADKIT_ASSIGN_OR_RETURN(
       const absl::string_view payload,
@@ -513,38 +548,52 @@ absl::StatusOr<AuditState> AuditState::Deserialize(absl::string_view bytes) {
     return absl::InvalidArgumentError(absl::StrCat(kWhat, ": ", what));
   };
   AuditState state;
+  LEADKIT_ASSIGN_OR_RETURN(const int64_t check, in.Int());
+  state.key_check_ = static_cast<uint64_t>(check);
+  if (phone_key.has_value() &&
+      audit_internal::KeyCheck(*phone_key) != state.key_check_) {
+    return bad("its phones are hashed under another phone_key");
+  }
+  // A state without a key restores with the fixed one; one with a key keeps
+  // none unless it is given.
+  state.phone_key_ =
+      phone_key.has_value() ? phone_key
+      : state.key_check_ == audit_internal::KeyCheck(audit_internal::kFixedKey)
+          ? std::optional(audit_internal::kFixedKey)
+          : std::nullopt;
   LEADKIT_ASSIGN_OR_RETURN(state.estimated_, in.Int());
   if (state.estimated_ < 0) return bad("a negative count");
-  LEADKIT_ASSIGN_OR_RETURN(const int64_t rows, in.Count());
-  state.rows_.reserve(static_cast<size_t>(rows));
-  for (int64_t i = 0; i < rows; ++i) {
-    AuditRow row;
-    LEADKIT_ASSIGN_OR_RETURN(row.lead_id, in.String());
-    LEADKIT_ASSIGN_OR_RETURN(const int64_t code, in.Int());
-    if (code < 0 || code >= kAuditFindingCount ||
-        code == static_cast<int64_t>(AuditFinding::kDuplicatePhone)) {
-      return bad(absl::StrCat("unknown finding code ", code));
+  LEADKIT_ASSIGN_OR_RETURN(const int64_t leads, in.Count());
+  for (int64_t l = 0; l < leads; ++l) {
+    LEADKIT_ASSIGN_OR_RETURN(const std::string lead_id, in.String());
+    LEADKIT_ASSIGN_OR_RETURN(const int64_t findings, in.Count());
+    if (findings == 0) return bad("a lead without findings");
+    for (int64_t i = 0; i < findings; ++i) {
+      AuditRow row;
+      row.lead_id = lead_id;
+      LEADKIT_ASSIGN_OR_RETURN(const int64_t code, in.Int());
+      if (code < 0 || code >= kAuditFindingCount ||
+          code == static_cast<int64_t>(AuditFinding::kDuplicatePhone)) {
+        return bad(absl::StrCat("unknown finding code ", code));
+      }
+      row.finding = static_cast<AuditFinding>(code);
+      LEADKIT_ASSIGN_OR_RETURN(row.detail, in.String());
+      if (!state.rows_.empty() &&
+          !audit_internal::RowLess(state.rows_.back(), row)) {
+        return bad("findings out of order");
+      }
+      state.rows_.push_back(std::move(row));
     }
-    row.finding = static_cast<AuditFinding>(code);
-    LEADKIT_ASSIGN_OR_RETURN(row.detail, in.String());
-    if (!state.rows_.empty() &&
-        !audit_internal::RowLess(state.rows_.back(), row)) {
-      return bad("findings out of order");
-    }
-    state.rows_.push_back(std::move(row));
   }
   LEADKIT_ASSIGN_OR_RETURN(const int64_t phones, in.Count());
   state.phones_.reserve(static_cast<size_t>(phones));
   for (int64_t i = 0; i < phones; ++i) {
     Phone phone;
-    LEADKIT_ASSIGN_OR_RETURN(phone.number, in.Int());
+    LEADKIT_ASSIGN_OR_RETURN(const int64_t digest, in.Int());
+    phone.digest = static_cast<uint64_t>(digest);
+    LEADKIT_ASSIGN_OR_RETURN(phone.masked, in.String());
     LEADKIT_ASSIGN_OR_RETURN(phone.lead_id, in.String());
-    const std::string digits = audit_internal::PhoneDigits(phone.number);
-    if (!NormalizedPhoneIsValid(digits) ||
-        audit_internal::PhoneNumber(digits) != phone.number) {
-      return bad("not a phone number");
-    }
-    if (!state.phones_.empty() && phone < state.phones_.back()) {
+    if (!state.phones_.empty() && !(state.phones_.back() < phone)) {
       return bad("phones out of order");
     }
     state.phones_.push_back(std::move(phone));
@@ -559,10 +608,9 @@ std::vector<AuditRow> AuditState::Finalize() const {
   std::vector<AuditRow> duplicates;
   for (size_t i = 0; i < phones_.size();) {
     size_t j = i + 1;
-    while (j < phones_.size() && phones_[j].number == phones_[i].number) ++j;
+    while (j < phones_.size() && phones_[j].digest == phones_[i].digest) ++j;
     if (j - i > 1) {
-      const std::string masked =
-          MaskPhone(audit_internal::PhoneDigits(phones_[i].number));
+      const std::string& masked = phones_[i].masked;
       std::vector<absl::string_view> listed;
       for (size_t k = i; k < j; ++k) {
         listed.clear();

@@ -2,6 +2,7 @@
 // scopes and thread counts, the state's merge and bytes, and bad input.
 #include "leadkit/audit.h"
 
+#include <array>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -102,8 +103,9 @@ struct Example {
     touches.Add("A7", "2024-06-21 10:00", "phone", "C4");
   }
 
-  AuditState Run(std::span<const uint8_t> include = {}, int threads = 1) const {
-    AuditState state;
+  AuditState Run(std::span<const uint8_t> include = {}, int threads = 1,
+                 AuditOptions options = {}) const {
+    AuditState state(options);
     EXPECT_THAT(state.Add(cadence, leads.columns(), touches.Table(), as_of,
                           include, threads),
                 IsOk());
@@ -245,6 +247,82 @@ TEST(Audit, BadBytesAreAnError) {
           << "byte " << i;
     }
   }
+}
+
+constexpr std::array<uint8_t, 16> kKey = {1, 2,  3,  4,  5,  6,  7,  8,
+                                          9, 10, 11, 12, 13, 14, 15, 16};
+constexpr std::array<uint8_t, 16> kOtherKey = {16, 15, 14, 13, 12, 11, 10, 9,
+                                               8,  7,  6,  5,  4,  3,  2,  1};
+
+TEST(Audit, StateBytesHoldNoPhoneNumber) {
+  // A1 and A2 share 13800138000; A3 has the landline 01065528888, A6
+  // 075523456789. Under a key or the fixed one, the bytes hold the masked
+  // numbers the details show, never the numbers (nor their hidden digits).
+  const Example ex;
+  for (const AuditOptions& options :
+       {AuditOptions{}, AuditOptions{.phone_key = kKey}}) {
+    const AuditState state = ex.Run({}, 1, options);
+    EXPECT_EQ(Rows(state), kExpected);
+    const std::string bytes = state.Serialize();
+    EXPECT_EQ(bytes.substr(0, 6), "LKAUD2");
+    for (const char* number :
+         {"13800138000", "01065528888", "075523456789", "0013", "6552",
+          "552345"}) {
+      EXPECT_EQ(bytes.find(number), std::string::npos) << number;
+    }
+    EXPECT_NE(bytes.find("138****8000"), std::string::npos);
+  }
+}
+
+TEST(Audit, StatesUnderOtherPhoneKeysDoNotMerge) {
+  const Example ex;
+  const std::vector<uint8_t> first = {1, 0, 1, 0, 1, 0, 1};
+  const std::vector<uint8_t> second = {0, 1, 0, 1, 0, 1, 0};
+  AuditState keyed = ex.Run(first, 1, {.phone_key = kKey});
+  EXPECT_THAT(keyed.Merge(ex.Run(second, 1, {.phone_key = kOtherKey})),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("different phone_keys")));
+  EXPECT_THAT(keyed.Merge(ex.Run(second)),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("different phone_keys")));
+  // Under one key, A1 and A2 (in different states) are found duplicates.
+  ASSERT_THAT(keyed.Merge(ex.Run(second, 1, {.phone_key = kKey})), IsOk());
+  EXPECT_EQ(Rows(keyed), kExpected);
+  EXPECT_EQ(keyed, ex.Run({}, 1, {.phone_key = kKey}));
+  EXPECT_NE(keyed, ex.Run());
+}
+
+TEST(Audit, KeyedBytesRestoreWithOrWithoutTheirKey) {
+  const Example ex;
+  const std::vector<uint8_t> first = {1, 0, 1, 0, 1, 0, 1};
+  const std::vector<uint8_t> second = {0, 1, 0, 1, 0, 1, 0};
+  const std::string bytes = ex.Run(first, 1, {.phone_key = kKey}).Serialize();
+  // Without the key: merges and finalizes, but cannot add.
+  absl::StatusOr<AuditState> restored = AuditState::Deserialize(bytes);
+  ASSERT_THAT(restored, IsOk());
+  ASSERT_THAT(restored->Merge(ex.Run(second, 1, {.phone_key = kKey})), IsOk());
+  EXPECT_EQ(Rows(*restored), kExpected);
+  AuditState cannot = *AuditState::Deserialize(bytes);
+  EXPECT_THAT(cannot.Add(ex.cadence, ex.leads.columns(), ex.touches.Table(),
+                         ex.as_of, second),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("restore it with the key")));
+  // With it: adds too. Under another key: refused.
+  absl::StatusOr<AuditState> with_key = AuditState::Deserialize(bytes, kKey);
+  ASSERT_THAT(with_key, IsOk());
+  ASSERT_THAT(with_key->Add(ex.cadence, ex.leads.columns(), ex.touches.Table(),
+                            ex.as_of, second),
+              IsOk());
+  EXPECT_EQ(Rows(*with_key), kExpected);
+  EXPECT_THAT(AuditState::Deserialize(bytes, kOtherKey),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("another phone_key")));
+  // Bytes of a state without a key add after a restore.
+  AuditState plain = *AuditState::Deserialize(ex.Run(first).Serialize());
+  ASSERT_THAT(plain.Add(ex.cadence, ex.leads.columns(), ex.touches.Table(),
+                        ex.as_of, second),
+              IsOk());
+  EXPECT_EQ(plain, ex.Run());
 }
 
 // Blank text is missing: spaces, tabs and the ideographic space (U+3000)

@@ -17,12 +17,17 @@
 //
 // What the state keeps. Every finding but duplicate_phone depends on one lead
 // and its touches only (a batch holds each lead with its touches), so Add
-// turns it into its row at once and the state keeps the rows. duplicate_phone
-// spans leads that may arrive in different batches: the state keeps, for each
-// audited lead that is not invalid and has a valid phone, its normalised
-// number and lead_id, and Finalize groups them. The state's bytes therefore
-// hold those normalised numbers (personal data, to be kept as the leads are);
-// no finding, error or log shows them unmasked.
+// turns it into its row at once and the state keeps the rows (its bytes name
+// each lead_id once for all of its rows). duplicate_phone spans leads that may
+// arrive in different batches: the state keeps, for each audited lead that is
+// not invalid and has a valid phone, a keyed hash of its normalised number
+// (SipHash-2-4, 64 bits, under AuditOptions::phone_key, as the router's saved
+// state; docs/kpis.md), the number masked as the detail shows it and the
+// lead_id, and Finalize groups equal hashes. No phone number is kept: without
+// the key a hash cannot be tested against a guessed number. Without a key the
+// hashes are under a fixed one, which anyone with leadkit can test guesses
+// against: give a key when states leave the process. Two different numbers
+// share a hash with a chance of about n^2 / 2^65 for n numbers.
 //
 // Example:
 //   AuditState state;
@@ -36,6 +41,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -77,9 +83,15 @@ struct AuditRow {
   bool operator==(const AuditRow&) const = default;
 };
 
+struct AuditOptions {
+  // The secret key (16 bytes, e.g. from a CSPRNG) of the phones' keyed hash;
+  // states merge only with states under the same key. nullopt: a fixed key.
+  std::optional<std::array<uint8_t, 16>> phone_key;
+};
+
 class AuditState {
  public:
-  AuditState() = default;
+  explicit AuditState(AuditOptions options = {});
 
   // Audits the leads of a batch created by as_of, with their touches (read
   // through the cadence's lead-batch reader: each lead's deadlines on its
@@ -90,19 +102,24 @@ class AuditState {
   // cadence's columns, and touches' consultant_id. Bad input is
   // InvalidArgument naming the table, row, lead_id and value (personal data
   // masked). `threads` > 1 splits the leads over threads; the state is the
-  // same for any number.
+  // same for any number. FailedPrecondition for a state restored from bytes
+  // of a keyed state without its key (Deserialize with the key adds).
   absl::Status Add(const Cadence& cadence, const Columns& leads,
                    const Columns& touches, Instant as_of,
                    std::span<const uint8_t> include = {}, int threads = 1);
 
-  // Adds another state's findings. An audit has no options, so any two
-  // states merge.
+  // Adds another state's findings. FailedPrecondition when its phones are
+  // hashed under another phone_key.
   absl::Status Merge(const AuditState& other);
 
-  // Bytes ("LKAUD1", src/state_bytes.h) that Deserialize turns back into an
-  // equal state.
+  // Bytes ("LKAUD2", src/state_bytes.h; they carry a check of the key, never
+  // the key) that Deserialize turns back into an equal state. A state from
+  // bytes merges and finalizes; with `phone_key` (checked against the bytes:
+  // InvalidArgument for another key) it also adds.
   std::string Serialize() const;
-  static absl::StatusOr<AuditState> Deserialize(absl::string_view bytes);
+  static absl::StatusOr<AuditState> Deserialize(
+      absl::string_view bytes,
+      std::optional<std::array<uint8_t, 16>> phone_key = std::nullopt);
 
   // The findings, sorted by lead_id (byte order) and then by code.
   std::vector<AuditRow> Finalize() const;
@@ -111,20 +128,33 @@ class AuditState {
   // hours past its coverage (LeadKpi::estimated): for the caller to warn.
   int64_t estimated() const { return estimated_; }
 
-  bool operator==(const AuditState& other) const = default;
+  // The check of the phone key the state's phones are hashed under (states
+  // merge only with equal checks), and whether the state holds the key
+  // itself and so can add (not so for one restored without its key).
+  uint64_t key_check() const { return key_check_; }
+  bool can_add() const { return phone_key_.has_value(); }
 
-  // A lead that can be another's duplicate: its normalised valid phone, the
-  // digits d (10 to 12 of them) kept as size(d) * 10^12 + d.
+  // Equal findings, phones and key check (whether the key itself is held or
+  // not).
+  bool operator==(const AuditState& other) const;
+
+  // A lead that can be another's duplicate: the keyed hash of its normalised
+  // valid phone, the phone as MaskPhone shows it, and its lead_id.
   struct Phone {
-    int64_t number = 0;
+    uint64_t digest = 0;
+    std::string masked;
     std::string lead_id;
     auto operator<=>(const Phone&) const = default;
   };
 
  private:
+  // The key's check (SipHash-2-4 of a fixed text under it), and the key
+  // itself unless the state came from bytes without it.
+  uint64_t key_check_ = 0;
+  std::optional<std::array<uint8_t, 16>> phone_key_;
   // Every finding but duplicate_phone, sorted by (lead_id, finding, detail).
   std::vector<AuditRow> rows_;
-  // Sorted by (number, lead_id).
+  // Sorted by (digest, masked, lead_id).
   std::vector<Phone> phones_;
   int64_t estimated_ = 0;
 };

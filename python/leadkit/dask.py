@@ -465,26 +465,31 @@ def profile(leads: dd.DataFrame, *, by, scope: Scope | None = None, dealers=None
 
 
 def _plan_audit(leads, touches, policy, *, as_of=None, tz=None, scope=None,
-                dealers=None) -> _Plan:
+                dealers=None, phone_key=None) -> _Plan:
     check_policy(policy)
+    options = {} if phone_key is None else {"phone_key": phone_key}
+    AuditState(**options)  # the key checked once, on the client
     dealers = _pandas(dealers)
     scope, dealers = _checked_scope(scope, leads, dealers)
     touch_instants = {n for n, kind in _frames.CADENCE_TOUCH_COLUMNS.items()
                       if kind == "instant"}
     stamp = _resolve_as_of([(leads, _lead_instants(policy)), (touches, touch_instants)],
                            as_of, tz, "audit")
-    return _plan("audit", {"leads": leads, "touches": touches}, {},
+    return _plan("audit", {"leads": leads, "touches": touches}, options,
                  {"policy": policy, "as_of": stamp, "tz": tz, "scope": scope,
                   "dealers": dealers})
 
 
 def audit(leads: dd.DataFrame, touches: dd.DataFrame, policy: Policy, *, as_of=None,
           tz: str | None = None, scope: Scope | None = None, dealers=None,
-          split_every: int = 8) -> pd.DataFrame:
+          phone_key: bytes | None = None, split_every: int = 8) -> pd.DataFrame:
     """``leadkit.audit`` on Dask DataFrames; the same table. Duplicate phone numbers are found
-    across partitions (the merge of the states compares their normalised numbers)."""
+    across partitions: the merge of the states compares keyed hashes of the normalised
+    numbers, so no phone number is shipped; give `phone_key` (16 secret bytes) so that the
+    shipped hashes cannot be tested against guessed numbers (docs/distributed.md)."""
     dealers = _pandas(dealers)
-    plan = _plan_audit(leads, touches, policy, as_of=as_of, tz=tz, scope=scope, dealers=dealers)
+    plan = _plan_audit(leads, touches, policy, as_of=as_of, tz=tz, scope=scope, dealers=dealers,
+                       phone_key=phone_key)
     state = _merged(plan, split_every)
     warn_estimated(_frames.judging_calendars(policy._impl, _frames.dealers_frame(dealers)),
                    state.estimated, "audit")

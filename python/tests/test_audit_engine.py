@@ -184,3 +184,68 @@ def test_threads_must_be_a_positive_integer():
 def test_merge_takes_only_an_audit_state():
     with pytest.raises(TypeError, match="expected a leadkit.AuditState"):
         AuditState().merge("state")
+
+
+# --- phones at rest: keyed hashes ------------------------------------------------------------
+
+KEY = bytes(range(16))
+OTHER_KEY = bytes(range(16, 32))
+
+
+def _halves(phone_key=None):
+    leads, touches, _ = example()
+    first, second = leads.iloc[[0, 2, 4, 6]], leads.iloc[[1, 3, 5]]
+    return [AuditState(phone_key=phone_key).add(
+        part, touches[touches["lead_id"].isin(part["lead_id"])], OABC, as_of=AS_OF)
+        for part in (first, second)]
+
+
+@pytest.mark.parametrize("phone_key", [None, KEY])
+def test_state_bytes_hold_no_phone_number(phone_key):
+    """The example's phones (docs/kpis.md, audit): A1 and A2 share 138 0013 8000; the bytes
+    hold that number masked, as the detail shows it, and no number."""
+    leads, touches, _ = example()
+    state = AuditState(phone_key=phone_key).add(leads, touches, OABC, as_of=AS_OF)
+    data = state.to_bytes()
+    assert data[:6] == b"LKAUD2"
+    assert b"138****8000" in data
+    for number in leads["phone"].dropna():
+        digits = "".join(c for c in number if c.isdigit())
+        assert digits.encode() not in data, number
+        assert digits[-8:].encode() not in data, number
+    assert rows(state.finalize()) == EXPECTED
+    assert rows(leadkit.audit(leads, touches, OABC, as_of=AS_OF,
+                              phone_key=phone_key)) == EXPECTED
+
+
+def test_states_merge_only_under_one_key():
+    a, b = _halves(KEY)
+    assert rows((a + b).finalize()) == EXPECTED
+    with pytest.raises(ValueError, match="different phone_keys"):
+        a + _halves(OTHER_KEY)[1]
+    with pytest.raises(ValueError, match="different phone_keys"):
+        a + _halves()[1]
+    with pytest.raises(ValueError, match="16 bytes"):
+        AuditState(phone_key=b"short")
+    with pytest.raises(TypeError, match="phone_key"):
+        AuditState(phone_key="0123456789abcdef")
+
+
+def test_keyed_bytes_restore_with_or_without_their_key():
+    a, b = _halves(KEY)
+    data = a.to_bytes()
+    # Without the key: merges and finalizes (pickles the same way), but cannot add.
+    restored = AuditState.from_bytes(data)
+    assert rows((restored + b).finalize()) == EXPECTED
+    assert pickle.loads(pickle.dumps(a)) == a
+    leads, touches, _ = example()
+    second = leads.iloc[[1, 3, 5]]
+    second_touches = touches[touches["lead_id"].isin(second["lead_id"])]
+    with pytest.raises(ValueError, match="restored from bytes made under a phone_key"):
+        AuditState.from_bytes(data).add(second, second_touches, OABC, as_of=AS_OF)
+    # With it: adds too.
+    with_key = AuditState.from_bytes(data, phone_key=KEY).add(second, second_touches, OABC,
+                                                               as_of=AS_OF)
+    assert rows(with_key.finalize()) == EXPECTED
+    with pytest.raises(ValueError, match="another phone_key"):
+        AuditState.from_bytes(data, phone_key=OTHER_KEY)

@@ -271,6 +271,9 @@ REPORTS = {
                                             as_of=AS_OF),
     "audit": lambda m, t, p, f: m.audit(f(t.leads, True), f(t.touches), p, dealers=t.dealers,
                                         as_of=AS_OF),
+    "audit-keyed": lambda m, t, p, f: m.audit(f(t.leads, True), f(t.touches), p,
+                                              dealers=t.dealers, as_of=AS_OF,
+                                              phone_key=bytes(range(16))),
     "pipeline": lambda m, t, p, f: m.pipeline(
         f(t.leads, True), f(t.touches), p, at=MID, by=["region_id", "channel"],
         dealers=t.dealers),

@@ -45,19 +45,45 @@ class AuditState(EngineState):
     (each lead with its touches) merge with ``+`` or :meth:`merge`, duplicates then found
     across them; :meth:`finalize` gives the table of :func:`audit`. Batches of one audit need
     one `as_of`: pass it (the default is the batch's own latest timestamp). Pickles as its
-    bytes, which hold the normalised phone numbers that duplicates are found by."""
+    bytes, which hold no phone number: duplicates are found by a keyed hash of each
+    normalised phone (SipHash-2-4 under `phone_key`, 16 secret bytes such as
+    ``secrets.token_bytes(16)``; without one, a fixed key that offers no protection once the
+    bytes leave the process). States merge only under one key. A state restored from bytes
+    merges and finalizes; to add to it, give the key: ``AuditState.from_bytes(data,
+    phone_key=key)``."""
 
     _core_class = _core.AuditState
     __slots__ = ()
 
-    def __init__(self) -> None:
-        self._state = _core.AuditState()
+    def __init__(self, *, phone_key: bytes | None = None) -> None:
+        self._state = _core.AuditState(_phone_key(phone_key))
+
+    @classmethod
+    def from_bytes(cls, data: bytes, *, phone_key: bytes | None = None) -> "AuditState":
+        """The state :meth:`to_bytes` wrote; with `phone_key` (the key it was made under:
+        a ValueError for another) it can also add."""
+        if phone_key is None:
+            return super().from_bytes(data)
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"data: expected bytes, got {type(data).__name__}")
+        return cls._of(_core.AuditState.from_bytes_with_key(bytes(data),
+                                                             _phone_key(phone_key)))
+
+    def _check(self, core: Any) -> None:
+        if core.key_check != self._state.key_check:
+            raise ValueError("merge: the audit states' phones are hashed under different "
+                             "phone_keys (or one has a key and the other none): duplicates "
+                             "across them could not be found")
 
     def add(self, leads: Any, touches: Any, policy: Policy, *, as_of: Any = None,
             tz: str | None = None, scope: Scope | None = None, dealers: Any = None,
             threads: int = 1) -> "AuditState":
         """Audits a batch of leads with their touches; returns the state."""
         check_policy(policy)
+        if not self._state.can_add:
+            raise ValueError("phone_key: this state was restored from bytes made under a "
+                             "phone_key, without it; restore it with "
+                             "AuditState.from_bytes(data, phone_key=key) to add to it")
         threads = _frames.check_threads(threads)
         lead_frame, touch_frame = _frames.lead_and_touch_frames(leads, touches)
         dealer_frame = _frames.dealers_frame(dealers)
@@ -106,6 +132,12 @@ if _TEXT_DTYPE != object and getattr(_TEXT_DTYPE, "storage", None) != "pyarrow":
     _TEXT_DTYPE = object  # built from Python strings, as pandas would
 
 
+def _phone_key(phone_key: Any) -> bytes | None:
+    if phone_key is not None and not isinstance(phone_key, (bytes, bytearray)):
+        raise TypeError(f"phone_key: expected 16 bytes, got {type(phone_key).__name__}")
+    return None if phone_key is None else bytes(phone_key)
+
+
 def _strings(offsets: np.ndarray, chars: np.ndarray) -> pa.Array:
     """An Arrow string array over the engine's (offsets, UTF-8 bytes) buffers."""
     return pa.LargeStringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets),
@@ -115,7 +147,8 @@ def _strings(offsets: np.ndarray, chars: np.ndarray) -> pa.Array:
 @_frames.keeps_key_dtypes("leads", "touches", "dealers")
 def audit(leads: Any, touches: Any, policy: Policy, *, as_of: Any = None,
           tz: str | None = None, scope: Scope | None = None,
-          dealers: Any = None, threads: int = 1) -> pd.DataFrame:
+          dealers: Any = None, threads: int = 1,
+          phone_key: bytes | None = None) -> pd.DataFrame:
     """The supervisor's check (000 §8.1.1, docs/kpis.md): one row per finding, columns
     ``lead_id``, ``finding`` (a code of :data:`FINDINGS`) and ``detail`` (personal data
     masked), sorted by ``lead_id`` and then by the order of FINDINGS.
@@ -124,8 +157,10 @@ def audit(leads: Any, touches: Any, policy: Policy, *, as_of: Any = None,
     findings (RECORD_FINDINGS). Touches after `as_of` are ignored. Deadlines are the cadence's
     (:func:`leadkit.lead_kpis`). `as_of` defaults to the latest timestamp in the inputs.
     `threads` splits the leads over threads (the table is the same for any number).
+    `phone_key` keys the hash duplicates are found by (:class:`AuditState`); the table is the
+    same under any key.
     """
-    state = AuditState().add(leads, touches, policy, as_of=as_of, tz=tz, scope=scope,
+    state = AuditState(phone_key=phone_key).add(leads, touches, policy, as_of=as_of, tz=tz, scope=scope,
                              dealers=dealers, threads=threads)
     warn_estimated(_frames.judging_calendars(policy._impl, _frames.dealers_frame(dealers)),
                    state.estimated, "audit")
