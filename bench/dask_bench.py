@@ -96,6 +96,10 @@ def part_visits(index: int, per_part: int) -> pd.DataFrame:
     })
 
 
+#: The audit's phone key (16 bytes; a real one is secret, e.g. secrets.token_bytes(16)).
+PHONE_KEY = bytes(range(16))
+
+
 def calls(policy, as_of):
     """Each report called through a module (leadkit or leadkit.dask) on tables `t`."""
     return {
@@ -108,7 +112,8 @@ def calls(policy, as_of):
         "lost_analysis": lambda m, t: m.lost_analysis(t["leads"], by=["month", "dealer_id"],
                                                       policy=policy, as_of=as_of),
         "profile": lambda m, t: m.profile(t["leads"], by=["age_band", "gender"], as_of=as_of),
-        "audit": lambda m, t: m.audit(t["leads"], t["touches"], policy, as_of=as_of),
+        "audit": lambda m, t: m.audit(t["leads"], t["touches"], policy, as_of=as_of,
+                                      phone_key=PHONE_KEY),
         "pipeline": lambda m, t: m.pipeline(t["leads"], t["touches"], policy, at=as_of,
                                             by="dealer_id"),
         "grade_migration": lambda m, t: m.grade_migration(
@@ -132,7 +137,8 @@ def state_args(report, policy, as_of, t):
         "lost_analysis": ((t["leads"],), {"by": ["month", "dealer_id"], "policy": policy,
                                           "as_of": as_of}),
         "profile": ((t["leads"],), {"by": ["age_band", "gender"], "as_of": as_of}),
-        "audit": ((t["leads"], t["touches"], policy), {"as_of": as_of}),
+        "audit": ((t["leads"], t["touches"], policy), {"as_of": as_of,
+                                                       "phone_key": PHONE_KEY}),
         "pipeline": ((t["leads"], t["touches"], policy), {"at": as_of, "by": "dealer_id"}),
         "grade_migration": ((t["leads"], t["touches"], policy),
                             {"start": as_of - pd.Timedelta(days=90), "end": as_of}),

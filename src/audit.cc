@@ -8,9 +8,12 @@
 #include <chrono>
 #include <functional>
 #include <iterator>
+#include <optional>
+#include <span>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "audit_internal.h"
@@ -95,6 +98,124 @@ bool Blank(const Column* c, int64_t row) {
   return true;
 }
 
+constexpr size_t kWallTextSize = 16;  // "2024-06-12 18:30"
+
+// A wall time as the details write it: "2024-06-12 18:30" (years 0-9999).
+std::string WallText(date::local_seconds local) {
+  const date::local_days day = date::floor<date::days>(local);
+  const date::year_month_day ymd(day);
+  const auto minutes =
+      std::chrono::duration_cast<std::chrono::minutes>(local - day).count();
+  std::string out(kWallTextSize, ' ');
+  const auto put = [&](size_t at, int width, int64_t v) {
+    for (size_t i = at + static_cast<size_t>(width); i > at; v /= 10) {
+      out[--i] = static_cast<char>('0' + v % 10);
+    }
+  };
+  put(0, 4, static_cast<int>(ymd.year()));
+  out[4] = '-';
+  put(5, 2, static_cast<unsigned>(ymd.month()));
+  out[7] = '-';
+  put(8, 2, static_cast<unsigned>(ymd.day()));
+  put(11, 2, minutes / 60);
+  out[13] = ':';
+  put(14, 2, minutes % 60);
+  return out;
+}
+
+// The wall time `text` writes (WallText's form), in minutes since
+// 1970-01-01 00:00; nullopt for anything else.
+std::optional<int64_t> WallMinutes(absl::string_view text) {
+  if (text.size() != kWallTextSize) return std::nullopt;
+  int64_t fields[5] = {0, 0, 0, 0, 0};
+  constexpr size_t kAt[5] = {0, 5, 8, 11, 14};
+  constexpr size_t kWidth[5] = {4, 2, 2, 2, 2};
+  for (int f = 0; f < 5; ++f) {
+    for (size_t i = kAt[f]; i < kAt[f] + kWidth[f]; ++i) {
+      if (text[i] < '0' || text[i] > '9') return std::nullopt;
+      fields[f] = fields[f] * 10 + (text[i] - '0');
+    }
+  }
+  if (text[4] != '-' || text[7] != '-' || text[10] != ' ' || text[13] != ':') {
+    return std::nullopt;
+  }
+  const date::year_month_day ymd{date::year(static_cast<int>(fields[0])),
+                                 date::month(static_cast<unsigned>(fields[1])),
+                                 date::day(static_cast<unsigned>(fields[2]))};
+  if (!ymd.ok() || fields[3] > 23 || fields[4] > 59) return std::nullopt;
+  return static_cast<int64_t>(date::sys_days(ymd).time_since_epoch().count()) *
+             1440 +
+         fields[3] * 60 + fields[4];
+}
+
+// A detail as the state's bytes write it: its text with each wall time
+// (WallText) replaced by kTimeMark — the pattern, shared by many details —
+// and those times in minutes. A text that holds kTimeMark itself is its own
+// pattern with no time (kLiteral first).
+constexpr char kTimeMark = '\x01';
+constexpr char kWithTimes = 'T';
+constexpr char kLiteral = 'L';
+
+void SplitTimes(absl::string_view detail, std::string& pattern,
+                std::vector<int64_t>& minutes) {
+  minutes.clear();
+  pattern.clear();
+  if (absl::StrContains(detail, kTimeMark)) {
+    pattern.push_back(kLiteral);
+    pattern.append(detail.data(), detail.size());
+    return;
+  }
+  pattern.push_back(kWithTimes);
+  for (size_t i = 0; i < detail.size();) {
+    if (i + kWallTextSize <= detail.size() && detail[i] >= '0' &&
+        detail[i] <= '9') {
+      if (const std::optional<int64_t> m =
+              WallMinutes(detail.substr(i, kWallTextSize))) {
+        minutes.push_back(*m);
+        pattern.push_back(kTimeMark);
+        i += kWallTextSize;
+        continue;
+      }
+    }
+    pattern.push_back(detail[i++]);
+  }
+}
+
+// The number of times `pattern` takes; -1 for a pattern SplitTimes does not
+// write.
+int64_t TimesIn(absl::string_view pattern) {
+  if (pattern.empty()) return -1;
+  if (pattern[0] == kLiteral) return 0;
+  if (pattern[0] != kWithTimes) return -1;
+  return static_cast<int64_t>(std::count(pattern.begin(), pattern.end(),
+                                         kTimeMark));
+}
+
+// The detail SplitTimes took apart (`minutes` holds TimesIn(pattern)
+// values).
+std::string JoinTimes(absl::string_view pattern,
+                      std::span<const int64_t> minutes) {
+  if (pattern[0] == kLiteral) return std::string(pattern.substr(1));
+  std::string out;
+  size_t next = 0;
+  for (const char c : pattern.substr(1)) {
+    if (c != kTimeMark) {
+      out.push_back(c);
+      continue;
+    }
+    out += WallText(date::local_seconds(
+        std::chrono::minutes(minutes[next++])));
+  }
+  return out;
+}
+
+// The length of the prefix `a` and `b` share.
+size_t SharedPrefix(absl::string_view a, absl::string_view b) {
+  size_t n = 0;
+  while (n < a.size() && n < b.size() && a[n] == b[n]) ++n;
+  return n;
+}
+
 // Wall time in the policy's zone. The zone's offset is looked up once per
 // span of time it holds for (sys_info), not per call: one Clock per thread.
 class Clock {
@@ -107,28 +228,7 @@ class Clock {
   }
   date::local_days Day(Instant t) { return date::floor<date::days>(Local(t)); }
   // "2024-06-12 18:30".
-  std::string Text(Instant t) {
-    const date::local_seconds local = Local(t);
-    const date::local_days day = date::floor<date::days>(local);
-    const date::year_month_day ymd(day);
-    const auto minutes =
-        std::chrono::duration_cast<std::chrono::minutes>(local - day).count();
-    std::string out(16, ' ');
-    const auto put = [&](size_t at, int width, int64_t v) {
-      for (size_t i = at + static_cast<size_t>(width); i > at; v /= 10) {
-        out[--i] = static_cast<char>('0' + v % 10);
-      }
-    };
-    put(0, 4, static_cast<int>(ymd.year()));
-    out[4] = '-';
-    put(5, 2, static_cast<unsigned>(ymd.month()));
-    out[7] = '-';
-    put(8, 2, static_cast<unsigned>(ymd.day()));
-    put(11, 2, minutes / 60);
-    out[13] = ':';
-    put(14, 2, minutes % 60);
-    return out;
-  }
+  std::string Text(Instant t) { return WallText(Local(t)); }
 
  private:
   const date::time_zone* zone_;
@@ -500,36 +600,70 @@ absl::Status AuditState::Merge(const AuditState& other) {
 
 // The bytes (LKAUD2):
 //   key check   SipHash-2-4 of a fixed text under the phone key (fixed key
-//               without one), as a varint of its bits
+//               without one), its bits as a number
 //   estimated   count
-//   findings    count of leads, then per lead: its lead_id, the count of its
-//               findings, then per finding: code, detail
-//   phones      count, then per phone: digest, masked phone, lead_id
+//   patterns    count, then each detail pattern (SplitTimes)
+//   findings    count of leads, then per lead: its lead_id front-coded (the
+//               length it shares with the one before, then the rest), the
+//               count of its findings, then per finding: code, pattern
+//               index, its times in minutes (the first as it is, each other
+//               as the difference from the one before)
+//   phones      count, then per phone (by digest): the digest's difference
+//               from the one before, masked phone, lead_id
 std::string AuditState::Serialize() const {
   using state_internal::PutInt;
   using state_internal::PutString;
   std::string payload;
   PutInt(payload, static_cast<int64_t>(key_check_));
   PutInt(payload, estimated_);
+  // Each row's pattern and times; the patterns numbered as they first come.
+  std::vector<int64_t> pattern_of(rows_.size());
+  std::vector<int64_t> times;
+  std::vector<size_t> time_begin(rows_.size() + 1, 0);
+  absl::flat_hash_map<std::string, int64_t> index;
+  std::vector<std::string> patterns;
+  std::string pattern;
+  std::vector<int64_t> minutes;
+  for (size_t i = 0; i < rows_.size(); ++i) {
+    audit_internal::SplitTimes(rows_[i].detail, pattern, minutes);
+    const auto [it, fresh] =
+        index.try_emplace(pattern, static_cast<int64_t>(index.size()));
+    if (fresh) patterns.push_back(pattern);
+    pattern_of[i] = it->second;
+    times.insert(times.end(), minutes.begin(), minutes.end());
+    time_begin[i + 1] = times.size();
+  }
+  PutInt(payload, static_cast<int64_t>(patterns.size()));
+  for (const std::string& p : patterns) PutString(payload, p);
   int64_t leads = 0;
   for (size_t i = 0; i < rows_.size(); ++i) {
     leads += i == 0 || rows_[i].lead_id != rows_[i - 1].lead_id;
   }
   PutInt(payload, leads);
+  absl::string_view previous;
   for (size_t i = 0; i < rows_.size();) {
     size_t j = i + 1;
     while (j < rows_.size() && rows_[j].lead_id == rows_[i].lead_id) ++j;
-    PutString(payload, rows_[i].lead_id);
+    const absl::string_view id = rows_[i].lead_id;
+    const size_t shared = audit_internal::SharedPrefix(previous, id);
+    PutInt(payload, static_cast<int64_t>(shared));
+    PutString(payload, id.substr(shared));
+    previous = id;
     PutInt(payload, static_cast<int64_t>(j - i));
     for (size_t k = i; k < j; ++k) {
       PutInt(payload, static_cast<int64_t>(rows_[k].finding));
-      PutString(payload, rows_[k].detail);
+      PutInt(payload, pattern_of[k]);
+      for (size_t t = time_begin[k]; t < time_begin[k + 1]; ++t) {
+        PutInt(payload, t == time_begin[k] ? times[t] : times[t] - times[t - 1]);
+      }
     }
     i = j;
   }
   PutInt(payload, static_cast<int64_t>(phones_.size()));
+  uint64_t digest = 0;
   for (const Phone& phone : phones_) {
-    PutInt(payload, static_cast<int64_t>(phone.digest));
+    PutInt(payload, static_cast<int64_t>(phone.digest - digest));
+    digest = phone.digest;
     PutString(payload, phone.masked);
     PutString(payload, phone.lead_id);
   }
@@ -563,9 +697,26 @@ absl::StatusOr<AuditState> AuditState::Deserialize(
           : std::nullopt;
   LEADKIT_ASSIGN_OR_RETURN(state.estimated_, in.Int());
   if (state.estimated_ < 0) return bad("a negative count");
+  LEADKIT_ASSIGN_OR_RETURN(const int64_t pattern_count, in.Count());
+  std::vector<std::string> patterns;
+  std::vector<int64_t> times_in;
+  for (int64_t p = 0; p < pattern_count; ++p) {
+    LEADKIT_ASSIGN_OR_RETURN(std::string pattern, in.String());
+    times_in.push_back(audit_internal::TimesIn(pattern));
+    if (times_in.back() < 0) return bad("not a detail pattern");
+    patterns.push_back(std::move(pattern));
+  }
   LEADKIT_ASSIGN_OR_RETURN(const int64_t leads, in.Count());
+  std::string lead_id;
+  std::vector<int64_t> minutes;
   for (int64_t l = 0; l < leads; ++l) {
-    LEADKIT_ASSIGN_OR_RETURN(const std::string lead_id, in.String());
+    LEADKIT_ASSIGN_OR_RETURN(const int64_t shared, in.Int());
+    if (shared < 0 || static_cast<size_t>(shared) > lead_id.size()) {
+      return bad("a lead_id shares more than the one before holds");
+    }
+    LEADKIT_ASSIGN_OR_RETURN(const std::string rest, in.String());
+    lead_id.resize(static_cast<size_t>(shared));
+    lead_id += rest;
     LEADKIT_ASSIGN_OR_RETURN(const int64_t findings, in.Count());
     if (findings == 0) return bad("a lead without findings");
     for (int64_t i = 0; i < findings; ++i) {
@@ -577,7 +728,25 @@ absl::StatusOr<AuditState> AuditState::Deserialize(
         return bad(absl::StrCat("unknown finding code ", code));
       }
       row.finding = static_cast<AuditFinding>(code);
-      LEADKIT_ASSIGN_OR_RETURN(row.detail, in.String());
+      LEADKIT_ASSIGN_OR_RETURN(const int64_t pattern, in.Int());
+      if (pattern < 0 || pattern >= pattern_count) {
+        return bad(absl::StrCat("unknown detail pattern ", pattern));
+      }
+      minutes.clear();
+      for (int64_t t = 0; t < times_in[static_cast<size_t>(pattern)]; ++t) {
+        LEADKIT_ASSIGN_OR_RETURN(const int64_t m, in.Int());
+        // Years 0-9999, as WallText writes them.
+        constexpr int64_t kLast = 2932896LL * 1440;  // 9999-12-31, in minutes
+        constexpr int64_t kFirst = -719528LL * 1440;  // 0000-01-01
+        const int64_t value = t == 0 ? m : minutes.back() + m;
+        if (m < kFirst - kLast || m > kLast - kFirst || value < kFirst ||
+            value >= kLast + 1440) {
+          return bad("a time out of range");
+        }
+        minutes.push_back(value);
+      }
+      row.detail = audit_internal::JoinTimes(
+          patterns[static_cast<size_t>(pattern)], minutes);
       if (!state.rows_.empty() &&
           !audit_internal::RowLess(state.rows_.back(), row)) {
         return bad("findings out of order");
@@ -587,10 +756,12 @@ absl::StatusOr<AuditState> AuditState::Deserialize(
   }
   LEADKIT_ASSIGN_OR_RETURN(const int64_t phones, in.Count());
   state.phones_.reserve(static_cast<size_t>(phones));
+  uint64_t digest = 0;
   for (int64_t i = 0; i < phones; ++i) {
     Phone phone;
-    LEADKIT_ASSIGN_OR_RETURN(const int64_t digest, in.Int());
-    phone.digest = static_cast<uint64_t>(digest);
+    LEADKIT_ASSIGN_OR_RETURN(const int64_t step, in.Int());
+    digest += static_cast<uint64_t>(step);
+    phone.digest = digest;
     LEADKIT_ASSIGN_OR_RETURN(phone.masked, in.String());
     LEADKIT_ASSIGN_OR_RETURN(phone.lead_id, in.String());
     if (!state.phones_.empty() && !(state.phones_.back() < phone)) {

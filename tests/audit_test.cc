@@ -325,6 +325,32 @@ TEST(Audit, KeyedBytesRestoreWithOrWithoutTheirKey) {
   EXPECT_EQ(plain, ex.Run());
 }
 
+TEST(Audit, BytesKeepEveryDetailExactly) {
+  // The bytes take each wall time out of a detail and write it as a number:
+  // text that only looks like one, or holds the byte that marks a time, must
+  // come back as it was. The consultant ids land in A2's
+  // touch_by_other_consultant detail.
+  for (const std::string& who :
+       {std::string("1999-12-31 23:59"), std::string("2024-02-30 10:00"),
+        std::string("2024-13-01 10:00"), std::string("0000-01-01 00:00"),
+        std::string("9999-12-31 23:59"), std::string("x\x01y"),
+        std::string("2024-06-12 18:3"), std::string("\x01")}) {
+    SCOPED_TRACE(who);
+    Example ex;
+    ex.touches.by[1] = Touches::Code(ex.touches.by_dict, who);
+    const AuditState state = ex.Run();
+    bool shown = false;
+    for (const AuditRow& row : state.Finalize()) {
+      shown |= row.detail.find(who) != std::string::npos;
+    }
+    EXPECT_TRUE(shown);
+    absl::StatusOr<AuditState> back = AuditState::Deserialize(state.Serialize());
+    ASSERT_THAT(back, IsOk());
+    EXPECT_EQ(*back, state);
+    EXPECT_EQ(Rows(*back), Rows(state));
+  }
+}
+
 // Blank text is missing: spaces, tabs and the ideographic space (U+3000)
 // Chinese input methods type. (A grade must be one of the policy's or null.)
 TEST(Audit, BlankTextIsMissing) {
