@@ -179,14 +179,14 @@ class Policy:
         ``[]`` for a field without a fixed set. KeyError for a field leads do not have."""
         return list(self._impl.field_values(field))
 
-    def explain(self, lead: Mapping[str, Any]) -> Explanation:
+    def explain(self, lead: Mapping[Any, Any]) -> Explanation:
         """Grades one lead and says why not the other rules: ``.grade``, ``.rule``,
         ``.reasons`` and ``.trace`` — for every rule before the one that fired, its first failed
         condition and the lead's value (masked when personal), then the fired rule; when scoring
         graded the lead, every scoring item with its points (``.score`` is the total)."""
         return _core.explain_trace(self._impl, 1, self._lead_specs(lead), 0)
 
-    def classify(self, lead: Mapping[str, Any]) -> Classification:
+    def classify(self, lead: Mapping[Any, Any]) -> Classification:
         """Grades one lead given as a dict of lead fields and explains the grade.
 
         Keys must be lead fields (docs/data.md); an unknown key is a ``ValueError`` with the
@@ -194,7 +194,7 @@ class Policy:
         """
         return _core.explain(self._impl, 1, self._lead_specs(lead), 0)
 
-    def next_action(self, lead: Mapping[str, Any], *, task: str, grade_now: str | None = None,
+    def next_action(self, lead: Mapping[Any, Any], *, task: str, grade_now: str | None = None,
                     touches: int = 0) -> dict[str, Any]:
         """What the playbook says for one task of one lead (docs/playbook.md): the lead as a
         dict of lead fields, and the task fields — `task` (a task name), `grade_now` (the
@@ -217,7 +217,7 @@ class Policy:
         return {"rule": rule, "method": method, "content": content, "goal": goal,
                 "reasons": list(reasons)}
 
-    def _lead_specs(self, lead: Mapping[str, Any], fields=None):
+    def _lead_specs(self, lead: Mapping[Any, Any], fields=None):
         """One lead as a one-row batch: the same converter as tables."""
         if not isinstance(lead, Mapping):
             raise TypeError(f"lead: expected a dict of lead fields, got {type(lead).__name__}")

@@ -149,7 +149,7 @@ class Router:
                                          str(_value(row, "dealer_id", "")),
                                          str(_value(row, "consultant_id", "")))
 
-    def _grade(self, lead: Mapping[str, Any]) -> int:
+    def _grade(self, lead: Mapping[Any, Any]) -> int:
         grades = self._policy.grades
         given = _value(dict(lead), "grade")
         if given is not None:
@@ -159,7 +159,7 @@ class Router:
         fields = {k: v for k, v in lead.items() if k in self._policy.fields}
         return grades.index(self._policy.classify(fields).grade)
 
-    def route(self, lead: Mapping[str, Any], *, _phone: str | None = None) -> Assignment:
+    def route(self, lead: Mapping[Any, Any], *, _phone: str | None = None) -> Assignment:
         """Routes one lead given as a dict of lead fields (lead_id and created_at needed)."""
         row = dict(lead)
         for column in ("lead_id", "created_at"):
