@@ -131,7 +131,7 @@ def state_args(report, policy, as_of, t):
     """The arguments of ld.report_states for `report` (as `calls` gives them)."""
     return {
         "kpis": ((t["leads"], t["touches"], policy), {"by": "dealer_id", "as_of": as_of}),
-        "showroom": ((t["visits"],), {"leads": t["leads"], "by": "dealer_id", "as_of": as_of}),
+        "showroom": ((t.get("visits"),), {"leads": t["leads"], "by": "dealer_id", "as_of": as_of}),
         "activity": ((t["touches"],), {"leads": t["leads"], "as_of": as_of}),
         "effectiveness": ((t["leads"], t["touches"]), {"as_of": as_of}),
         "lost_analysis": ((t["leads"],), {"by": ["month", "dealer_id"], "policy": policy,
@@ -180,6 +180,8 @@ def main() -> None:
                                    per_lead=args.touches_per_lead),
             "visits": dd.from_map(part_visits, parts, per_part=per_part),
         }
+        if "showroom" not in reports:  # the only report that reads the visits
+            del frames["visits"]
         start = time.perf_counter()
         if args.persist:  # generated once, kept in the workers' memory
             frames = dict(zip(frames, dask.persist(*frames.values())))
@@ -203,12 +205,14 @@ def main() -> None:
         "leads": dd.from_map(part_leads, parts, per_part=per_part),
         "touches": dd.from_map(part_touches, parts, per_part=per_part,
                                per_lead=args.touches_per_lead),
-        "visits": dd.from_map(part_visits, parts, per_part=per_part)}.items()}
+        "visits": dd.from_map(part_visits, parts, per_part=per_part)}.items()
+        if name in frames}
     made = (f"generated once in {generation:.1f} s and kept on the workers; times with the "
             "alignment shuffle" if args.persist else
             "times with the generation and the alignment shuffle")
+    visits = len(local["visits"]) if "visits" in local else 0
     print(f"{len(local['leads']):,} leads, {len(local['touches']):,} touches, "
-          f"{len(local['visits']):,} visits, {args.partitions} partitions; LocalCluster of 2 "
+          f"{visits:,} visits, {args.partitions} partitions; LocalCluster of 2 "
           f"workers ({made}) against one process (on the computed frames)")
     print("| report | cluster | one process | same table | state shipped | states | "
           "largest state | rows |")
