@@ -425,8 +425,14 @@ absl::StatusOr<Columns> ActionTouches(const Columns& touches,
       if (c >= 0) {
         const std::string& text = content->StringAt(t);
         if (absl::StrContains(text, kActionSeparator)) {
+          const Column* ids = touches.Find("lead_id");
           return absl::InvalidArgumentError(absl::StrCat(
               "touches row ", t,
+              ids != nullptr && !ids->IsNull(t) &&
+                      (ids->type() == ColumnType::kCode ||
+                       ids->type() == ColumnType::kString)
+                  ? absl::StrCat(": lead_id \"", ids->ViewAt(t), "\"")
+                  : std::string(),
               ": content holds the control character \\x1f, which cannot "
               "name a content type"));
         }

@@ -321,6 +321,19 @@ TEST(Effectiveness, ActionContentMustBeText) {
   EXPECT_THAT(mix.Add(leads.columns(), touches, kAsOf), IsOk());
 }
 
+TEST(Effectiveness, ActionContentCannotHoldTheSeparator) {
+  // The byte that separates an action's method from its content in the
+  // state's groups: named with the touch's row and lead.
+  const LeadTable leads = *LeadTable::FromJson(kLeads);
+  Touches table = ActionTouches();
+  table.contents[static_cast<size_t>(table.content_codes[3])] = "needs\x1fquestions";
+  EffectivenessState state(kAction);
+  EXPECT_THAT(state.Add(leads.columns(), table.Table(), kAsOf),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("touches row 0: lead_id \"E1\": content holds "
+                                 "the control character")));
+}
+
 // A policy grading the leads of dealer D1 hot and the others cold, whose
 // playbook asks for needs questions by phone at first contact, an offer by
 // phone for a hot lead touched before, and updates by phone otherwise.
