@@ -39,16 +39,27 @@ def sample_path(name: str = "sample_leads.csv") -> str:
     return str(resources.files("leadkit") / "data" / name)
 
 
+#: Columns of docs/data.md's tables that hold text: a CSV's are read as text, never guessed as
+#: numbers (a phone read as an integer loses its form; an id "007" its zeros).
+TEXT_COLUMNS = frozenset(
+    {name for name, spec in _frames.LEAD_FIELDS.items() if spec[0] == "string"}
+    | {"region_id", "city", "calendar", "code", "visit_id", "method", "grade_after",
+       "content", "models"})
+
+
 def read_table(path: str, table: str) -> pd.DataFrame:
-    """Reads CSV or Parquet by the file's ending. CSV has no types: number columns of the
-    leads table that pandas read as text are parsed here, and the first value that is not a
-    number is reported by its row's id."""
+    """Reads CSV or Parquet by the file's ending. CSV has no types: the text columns of
+    docs/data.md (TEXT_COLUMNS) are read as text; number columns of the leads table that
+    pandas read as text are parsed here, and the first value that is not a number is reported
+    by its row's id."""
     if not os.path.exists(path):
         raise UsageError(f"{table}: no such file: {path}")
     if path.endswith((".parquet", ".pq")):
         return pd.read_parquet(path)
     try:
-        frame = pd.read_csv(path, keep_default_na=True)
+        header = pd.read_csv(path, nrows=0).columns
+        frame = pd.read_csv(path, keep_default_na=True,
+                            dtype={c: str for c in header if c in TEXT_COLUMNS})
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as e:
         raise UsageError(f"{table}: cannot read {path} as CSV: {str(e).splitlines()[0]}")
     if len(frame.columns) == 1 and any(sep in str(frame.columns[0]) for sep in ";\t|"):

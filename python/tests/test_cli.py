@@ -111,3 +111,23 @@ def test_report_command_needs_the_channel_column(tmp_path):
     assert "Traceback" not in result.stderr
     assert result.stderr.strip() == 'leadkit: leads: missing required column "channel"'
     assert not (tmp_path / "r.html").exists()
+
+
+def test_csv_text_columns_are_read_as_text(tmp_path):
+    """A CSV's phones, ids and codes are text (docs/data.md): read as numbers, a phone loses
+    its form and an id its leading zeros, and routing then refuses them."""
+    path = tmp_path / "leads.csv"
+    path.write_text("lead_id,created_at,phone,dealer_id,purchase_within_days\n"
+                    "007,2024-06-01T09:00:00+08:00,13800138000,0101,10\n"
+                    "008,2024-06-01T10:00:00+08:00,,0102,20\n", encoding="utf-8")
+    frame = cli.read_table(str(path), "leads")
+    assert list(frame["lead_id"]) == ["007", "008"]
+    assert frame["phone"].iloc[0] == "13800138000"
+    assert pd.isna(frame["phone"].iloc[1])
+    assert list(frame["dealer_id"]) == ["0101", "0102"]
+    assert frame["purchase_within_days"].dtype.kind in "if"
+    touches = tmp_path / "touches.csv"
+    touches.write_text("lead_id,at,method,grade_after\n007,2024-06-01T10:00:00+08:00,phone,1\n",
+                       encoding="utf-8")
+    read = cli.read_table(str(touches), "touches")
+    assert read["lead_id"].iloc[0] == "007" and read["grade_after"].iloc[0] == "1"
