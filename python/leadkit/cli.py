@@ -313,6 +313,8 @@ def cmd_presets(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="leadkit", description="Sales-lead rules for car dealers.")
+    parser.add_argument("--version", action="version",
+                        version=f"leadkit {__import__('leadkit').__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help="classify the bundled sample leads under every preset")

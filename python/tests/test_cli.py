@@ -131,3 +131,10 @@ def test_csv_text_columns_are_read_as_text(tmp_path):
                        encoding="utf-8")
     read = cli.read_table(str(touches), "touches")
     assert read["lead_id"].iloc[0] == "007" and read["grade_after"].iloc[0] == "1"
+
+
+def test_version():
+    import leadkit
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"leadkit {leadkit.__version__}"
