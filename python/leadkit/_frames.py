@@ -167,13 +167,36 @@ def suggest(name: str, candidates: Iterable[str]) -> str:
     return f'; did you mean "{nearest}"?' if nearest else ""
 
 
+def printable(text: str) -> str:
+    """`text` as UTF-8 can carry it: a lone surrogate (a byte that a CSV read with
+    ``errors="surrogateescape"`` could not decode) becomes its escape, ``\\udcff``."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def scrub(text: Any) -> str:
+    """Free text as a report or a message may show it: the phone numbers, e-mail addresses
+    and WeChat ids typed into it masked (C++ ``ScrubText``, docs/data.md)."""
+    return _core.scrub_text(printable(str(text)))
+
+
+#: The most characters of a value an error message prints.
+SHOWN_CHARACTERS = 80
+
+
 def show(field: str, value: Any) -> str:
-    """A value as an error message may print it: personal data masked."""
+    """A value as an error message may print it: a personal field's masked, any other's
+    scrubbed of personal data typed into it, cut to its first characters when long."""
     if isinstance(value, np.generic):
         value = value.item()
     if LEAD_FIELDS.get(field, ("", False, False))[1]:
-        return repr(_core.mask_value(field, str(value)))
-    return repr(value)
+        text = repr(_core.mask_value(field, printable(str(value))))
+    elif isinstance(value, str):
+        text = repr(scrub(value))
+    else:
+        text = scrub(repr(value))
+    if len(text) > SHOWN_CHARACTERS:
+        text = f"{text[:SHOWN_CHARACTERS - 20]}... ({len(text):,} characters)"
+    return text
 
 
 class RowLabels:
@@ -188,7 +211,7 @@ class RowLabels:
         if self._id_column not in self._frame.columns:
             return f"row {position}"
         value = self._frame[self._id_column].iloc[position]
-        return f"{self._id_column}={str(value)!r} (row {position})"
+        return f"{self._id_column}={show(self._id_column, str(value))} (row {position})"
 
 
 def require_columns(frame: pd.DataFrame, table: str, required: Iterable[str]) -> None:

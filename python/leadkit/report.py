@@ -176,7 +176,7 @@ def _cell(value, column: str) -> str:
         return f"{value:,.1f}"
     if isinstance(value, int) or hasattr(value, "item") and isinstance(value.item(), int):
         return f"{int(value):,}"
-    return html.escape(str(value))
+    return html.escape(_frames.scrub(value))
 
 
 def _table(frame: pd.DataFrame) -> str:
@@ -203,6 +203,8 @@ def _plain(value):
         value = value.item()
     if isinstance(value, float) and math.isnan(value):
         return None
+    if isinstance(value, str):
+        return _frames.scrub(value)
     return value
 
 
@@ -213,7 +215,7 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 def _chart_json(data):
     if isinstance(data, pd.Series):
-        return {str(k): _plain(v) for k, v in data.items()}
+        return {_frames.scrub(k): _plain(v) for k, v in data.items()}
     if isinstance(data, pd.DataFrame):
         return _records(data)
     return data
