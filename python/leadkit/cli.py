@@ -131,7 +131,7 @@ def resolve_policy(spec: str) -> Policy:
 def _masked(field: str, value) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return "-"
-    return _core.mask_value(field, str(value))
+    return _core.mask_value(field, _frames.printable(str(value)))
 
 
 def _lead_dict(row: pd.Series, fields) -> dict:

@@ -283,7 +283,7 @@ def _checked(data: Any, table: str, policy: Policy) -> pd.DataFrame:
     if table == "leads":
         reads += [f for f in policy.fields if f not in reads]
         known = set(_frames.LEAD_FIELDS)
-    present = {str(c) for c in frame.columns}
+    present = {_frames.printable(str(c)) for c in frame.columns}
     unknown = [c for c in present if c not in known and c not in reads]
     for column in reads:
         if column in present:
