@@ -885,7 +885,7 @@ def dealers_frame(dealers: Any) -> pd.DataFrame | None:
     ids = require_ids(frame, "dealers", "dealer_id")
     twice = ids[ids.duplicated()]
     if len(twice):
-        raise ValueError(f"dealers.dealer_id: {twice.iloc[0]!r} is given twice")
+        raise ValueError(f"dealers.dealer_id: {show('dealer_id', twice.iloc[0])} is given twice")
     return frame
 
 

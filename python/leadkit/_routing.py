@@ -192,7 +192,8 @@ class Router:
         given = _value(dict(lead), "grade")
         if given is not None:
             if given not in grades:
-                raise ValueError(f"lead.grade: {given!r} is not one of the policy's grades")
+                raise ValueError(f"lead.grade: {_frames.show('grade', given)} is not one of "
+                                 "the policy's grades")
             return grades.index(given)
         fields = {k: v for k, v in lead.items() if k in self._policy.fields}
         return grades.index(self._policy.classify(fields).grade)
