@@ -165,7 +165,13 @@ void RegisterColumns(py::module_& m) {
         return MaskValue(field, value);
       },
       py::arg("field"), py::arg("value"),
-      "Masks a personal field's value (name, phone, wechat, email).");
+      "Masks a personal field's value (name, phone, wechat, email); scrubs "
+      "any other (scrub_text).");
+  m.def(
+      "scrub_text", [](const std::string& text) { return ScrubText(text); },
+      py::arg("text"),
+      "Free text with the phone numbers, e-mail addresses and WeChat ids in "
+      "it masked (C++ ScrubText).");
 }
 
 }  // namespace leadkit::python

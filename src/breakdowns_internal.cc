@@ -124,9 +124,10 @@ absl::Status Unknown(const LeadColumns& leads, const Column& column,
 
 }  // namespace
 
+// Scrubbed (ScrubText): a quoted value may be text someone typed.
 std::string Quoted(absl::string_view text) {
   std::string out = "'";
-  for (const char c : text) {
+  for (const char c : ScrubText(text)) {
     if (c == '\'' || c == '\\') out += '\\';
     out += c;
   }

@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "leadkit/internal/status_macros.h"
 #include "leadkit/lead.h"
+#include "leadkit/phone.h"
 
 namespace leadkit::json_internal {
 namespace {
@@ -119,7 +120,10 @@ std::string JsonKind(const Json& j) {
   }
 }
 
-std::string Quoted(absl::string_view s) { return absl::StrCat("\"", s, "\""); }
+// Scrubbed (ScrubText): a quoted value may be text someone typed.
+std::string Quoted(absl::string_view s) {
+  return absl::StrCat("\"", ScrubText(s), "\"");
+}
 
 std::string Suggestion(absl::string_view name,
                        std::span<const absl::string_view> candidates) {
@@ -211,13 +215,15 @@ absl::StatusOr<std::optional<Json>> ParseDocument(absl::string_view text,
     std::string message = e.what();
     // nlohmann's message reads "[json.exception.parse_error.101] parse error at
     // line 1, column 5: syntax error while parsing value - ..."; keep the
-    // reason.
+    // reason, scrubbed: its "last read: '...'" quotes the document's text,
+    // which may hold a phone number or an e-mail address.
     const size_t reason = message.find(": ", message.find("parse error"));
     issues.push_back(
         {Severity::kError, "", "",
          absl::StrCat("malformed JSON at line ", line, ", column ", column,
-                      reason == std::string::npos ? std::string()
-                                                  : message.substr(reason))});
+                      reason == std::string::npos
+                          ? std::string()
+                          : ScrubText(message.substr(reason)))});
     return std::optional<Json>();
   } catch (const Json::exception& e) {
     // Not a syntax error but a value nlohmann cannot hold (a number like
@@ -226,9 +232,10 @@ absl::StatusOr<std::optional<Json>> ParseDocument(absl::string_view text,
     const size_t reason = message.find("] ");
     issues.push_back(
         {Severity::kError, "", "",
-         absl::StrCat("malformed JSON: ", reason == std::string::npos
-                                              ? message
-                                              : message.substr(reason + 2))});
+         absl::StrCat("malformed JSON: ",
+                      ScrubText(reason == std::string::npos
+                                    ? message
+                                    : message.substr(reason + 2)))});
     return std::optional<Json>();
   }
 }

@@ -18,6 +18,7 @@
 #include "state_bytes.h"
 #include "leadkit/internal/status_macros.h"
 #include "leadkit/lead.h"
+#include "leadkit/phone.h"
 
 namespace leadkit {
 namespace kpi_internal {
@@ -291,8 +292,8 @@ std::optional<std::string> PartText(const KeyPart& part, const Policy& policy,
                                     int64_t code) {
   if (code < 0) return std::nullopt;
   switch (part.kind) {
-    case KeyKind::kColumn:
-      return part.column->dictionary()[static_cast<size_t>(code)];
+    case KeyKind::kColumn:  // a typed value: scrubbed of personal data
+      return ScrubText(part.column->dictionary()[static_cast<size_t>(code)]);
     case KeyKind::kGrade:
     case KeyKind::kCurrentGrade:
       return policy.grades()[static_cast<size_t>(code)];

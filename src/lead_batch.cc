@@ -18,6 +18,7 @@
 #include "leadkit/classify.h"
 #include "leadkit/internal/status_macros.h"
 #include "leadkit/lead.h"
+#include "leadkit/phone.h"
 
 namespace leadkit {
 namespace batch_internal {
@@ -78,7 +79,10 @@ std::vector<int> CodeIndex(const Column* c,
   return out;
 }
 
-std::string Quote(absl::string_view s) { return absl::StrCat("\"", s, "\""); }
+// Scrubbed (ScrubText): a quoted value may be text someone typed.
+std::string Quote(absl::string_view s) {
+  return absl::StrCat("\"", ScrubText(s), "\"");
+}
 
 std::string GivenTwice(absl::string_view id, int64_t first_row) {
   return absl::StrCat("lead_id ", Quote(id), " is given twice (first at row ",

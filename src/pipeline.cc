@@ -16,6 +16,7 @@
 #include "leadkit/cadence.h"
 #include "leadkit/internal/status_macros.h"
 #include "leadkit/lead.h"
+#include "leadkit/phone.h"
 #include "lead_batch.h"
 #include "report_internal.h"
 #include "state_bytes.h"
@@ -526,7 +527,9 @@ absl::Status PipelineState::Add(const Policy* policy, const Columns& leads,
     Key key(codes.size());
     for (size_t k = 0; k < codes.size(); ++k) {
       if (codes[k] >= 0) {
-        key[k] = in.keys[k]->dictionary()[static_cast<size_t>(codes[k])];
+        // A typed value: scrubbed of personal data (ScrubText).
+        key[k] = ScrubText(
+            in.keys[k]->dictionary()[static_cast<size_t>(codes[k])]);
       }
     }
     std::vector<int64_t>& sum = groups_[std::move(key)];

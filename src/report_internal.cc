@@ -137,8 +137,9 @@ absl::Status SameGrouping(absl::string_view what,
       absl::StrJoin(other_by, ", "), " in ", other_zone, ")"));
 }
 
+// Scrubbed (ScrubText): a quoted value may be text someone typed.
 std::string Quoted(absl::string_view value) {
-  return absl::StrCat("'", value, "'");
+  return absl::StrCat("'", ScrubText(value), "'");
 }
 
 std::string RowLabel(const Column* ids, absl::string_view id_name,

@@ -28,6 +28,7 @@
 #include "absl/strings/string_view.h"
 #include "leadkit/columns.h"
 #include "leadkit/internal/dictionary.h"
+#include "leadkit/phone.h"
 #include "lead_batch.h"
 
 namespace date {
@@ -145,7 +146,8 @@ class ChunkGroups {
 };
 
 // The text key of `codes` into `key`: nullopt for a null part (-1), else
-// text(part, code).
+// text(part, code) scrubbed of personal data (ScrubText: a phone number typed
+// into a lost reason is masked in the report's rows).
 template <typename TextOf>
 void TextKey(const Codes& codes, const TextOf& text, GroupKey& key) {
   key.resize(codes.size());
@@ -153,7 +155,7 @@ void TextKey(const Codes& codes, const TextOf& text, GroupKey& key) {
     if (codes[p] < 0) {
       key[p].reset();
     } else {
-      key[p] = text(p, codes[p]);
+      key[p] = ScrubText(text(p, codes[p]));
     }
   }
 }

@@ -14,6 +14,9 @@
 //   MaskValue("model", "C200");         // "C200" (not personal)
 //   PhoneIsValid("010-6552 8888");     // true (a Beijing landline)
 //   PhoneIsValid("8613800138000");     // false (86 without + or 00)
+//   ScrubText("call 138 0013 8000 or li@example.com");
+//       // "call 138****8000 or l***@example.com"
+//   ScrubText("C200, 2024-05-13, L000123, 268000");  // unchanged
 #ifndef LEADKIT_PHONE_H_
 #define LEADKIT_PHONE_H_
 
@@ -55,8 +58,33 @@ std::string MaskEmail(absl::string_view email);
 std::string NormalizeValue(absl::string_view field, absl::string_view value);
 
 // Masks `value` when `field` is a personal lead field (name, phone, wechat,
-// email); returns it unchanged otherwise.
+// email); any other value is free text or a category someone typed, and is
+// returned scrubbed (ScrubText): unchanged unless personal data hides in it.
 std::string MaskValue(absl::string_view field, absl::string_view value);
+
+// `text` with the personal data typed into it masked as the personal columns
+// are, for every free-text or category value that reaches a report, an error
+// message or a log (a lost reason, a note, a status, a dealer's name, a JSON
+// parser's quote of a document). What counts:
+//  - a phone number: a run of ASCII digits and separators (space, '-', '.',
+//    '(', ')'), optionally after "+86" / "0086", not touching another digit,
+//    that PhoneIsValid accepts (a China mobile or landline), or "86" and a
+//    mobile; masked by MaskPhone ("138****8000"). In a run that is not one
+//    number, each stretch of its space-separated parts that is one is masked
+//    ("13800138000 13900139000").
+//  - an e-mail address: letters, digits and ._%+- then '@' then a domain with
+//    at least one dot; masked by MaskEmail ("l***@example.com").
+//  - a WeChat id: a token starting "wxid_" (any case), or the token after a
+//    label: "微信" / "微信号" (then optionally ':', '：' or '=') followed by an
+//    id of 6 or more letters, digits, '_' or '-'; "WeChat", "weixin", "vx",
+//    "wx" (any case, not inside a word) then ':', '：' or '=' and an id of 5 or
+//    more such characters, or then a space and an id holding a digit, '_' or
+//    '-' (so "WeChat group" stays). The label stays; the id is masked by
+//    MaskName ("w*****"), or by MaskPhone when it is a phone number.
+// Anything else is kept byte for byte: model codes (C200), dates
+// (2024-05-13), ids (L000123), amounts (268000), numbers of other lengths.
+// Full-width digits and numbers spelt out in words are not recognised.
+std::string ScrubText(absl::string_view text);
 
 }  // namespace leadkit
 

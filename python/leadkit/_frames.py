@@ -45,9 +45,11 @@ def as_frame(data: Any, table: str) -> pd.DataFrame:
     DataFrame, a DuckDB relation) read through Arrow, its columns wrapped, not converted
     (:func:`arrow_frame`); a list of dicts as records."""
     if isinstance(data, pd.DataFrame):
-        return data
+        return unique_columns(data, table)
     arrow = _arrow_table(data)
     if arrow is not None:
+        if len(set(arrow.column_names)) != len(arrow.column_names):
+            _duplicate_column(table, [c for c in arrow.column_names if c in CONTRACT_COLUMNS])
         return arrow_frame(arrow)
     if isinstance(data, list) and all(isinstance(row, dict) for row in data):
         return pd.DataFrame.from_records(data) if data else pd.DataFrame()
@@ -55,6 +57,31 @@ def as_frame(data: Any, table: str) -> pd.DataFrame:
         f"{table}: expected a pandas DataFrame, a pyarrow Table or RecordBatchReader, an object "
         f"with __arrow_c_stream__ (Polars, DuckDB) or a list of dicts, got {type(data).__name__}"
     )
+
+
+def _duplicate_column(table: str, columns: Sequence[Any]) -> None:
+    seen = set()
+    for name in columns:
+        if name in seen:
+            raise ValueError(f'{table}: column "{printable(str(name))}" appears more than once')
+        seen.add(name)
+
+
+#: The column names of docs/data.md's tables (leads, touches, surveys, visits, dealers,
+#: consultants).
+CONTRACT_COLUMNS = frozenset([
+    *LEAD_FIELDS, "at", "method", "grade_after", "content", "satisfied", "visit_id",
+    "arrived_at", "left_at", "effective", "region_id", "models", "active", "experience_years",
+    "max_open_leads", "open_leads", "weight", "code", "calendar"])
+
+
+def unique_columns(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """`frame`, checked to name each column of docs/data.md once: with a name twice,
+    ``frame[name]`` is a table, not a column, and no engine could tell which one the caller
+    meant. Other columns (a caller's own notes) are left alone, twice or not."""
+    if frame.columns.has_duplicates:
+        _duplicate_column(table, [c for c in frame.columns if c in CONTRACT_COLUMNS])
+    return frame
 
 
 def _arrow_table(data: Any) -> pa.Table | None:
@@ -163,17 +190,40 @@ def keeps_key_dtypes(*tables: str) -> Callable:
 
 def suggest(name: str, candidates: Iterable[str]) -> str:
     """'; did you mean "x"?' for a near miss, else ''."""
-    nearest = _core.nearest_name(name, [str(c) for c in candidates])
+    nearest = _core.nearest_name(printable(str(name)), [printable(str(c)) for c in candidates])
     return f'; did you mean "{nearest}"?' if nearest else ""
 
 
+def printable(text: str) -> str:
+    """`text` as UTF-8 can carry it: a lone surrogate (a byte that a CSV read with
+    ``errors="surrogateescape"`` could not decode) becomes its escape, ``\\udcff``."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def scrub(text: Any) -> str:
+    """Free text as a report or a message may show it: the phone numbers, e-mail addresses
+    and WeChat ids typed into it masked (C++ ``ScrubText``, docs/data.md)."""
+    return _core.scrub_text(printable(str(text)))
+
+
+#: The most characters of a value an error message prints.
+SHOWN_CHARACTERS = 80
+
+
 def show(field: str, value: Any) -> str:
-    """A value as an error message may print it: personal data masked."""
+    """A value as an error message may print it: a personal field's masked, any other's
+    scrubbed of personal data typed into it, cut to its first characters when long."""
     if isinstance(value, np.generic):
         value = value.item()
     if LEAD_FIELDS.get(field, ("", False, False))[1]:
-        return repr(_core.mask_value(field, str(value)))
-    return repr(value)
+        text = repr(_core.mask_value(field, printable(str(value))))
+    elif isinstance(value, str):
+        text = repr(scrub(value))
+    else:
+        text = scrub(repr(value))
+    if len(text) > SHOWN_CHARACTERS:
+        text = f"{text[:SHOWN_CHARACTERS - 20]}... ({len(text):,} characters)"
+    return text
 
 
 class RowLabels:
@@ -188,7 +238,7 @@ class RowLabels:
         if self._id_column not in self._frame.columns:
             return f"row {position}"
         value = self._frame[self._id_column].iloc[position]
-        return f"{self._id_column}={str(value)!r} (row {position})"
+        return f"{self._id_column}={show(self._id_column, str(value))} (row {position})"
 
 
 def require_columns(frame: pd.DataFrame, table: str, required: Iterable[str]) -> None:
@@ -340,7 +390,7 @@ def _string_spec(name, series, table, labels):
                 f"({categories.dtype}); expected strings"
             )
         codes = series.cat.codes.to_numpy().astype(np.int32, copy=False)
-        return (name, "code", codes, None, [str(c) for c in categories])
+        return _code_spec(name, codes, [str(c) for c in categories], table, labels)
     array = _arrow_strings(series)
     if array is not None:
         codes, dictionary = _arrow_codes(array)
@@ -352,9 +402,43 @@ def _string_spec(name, series, table, labels):
         codes, uniques = pd.factorize(series, use_na_sentinel=True)
         dictionary = uniques.tolist() if isinstance(dtype, pd.StringDtype) else [
             str(u) for u in uniques]
-        return (name, "code", codes.astype(np.int32, copy=False), None, dictionary)
+        return _code_spec(name, codes.astype(np.int32, copy=False), dictionary, table, labels)
     raise _reject(series, table, name, labels, lambda v: isinstance(v, str), "a string",
                   " (read the column as text, e.g. dtype=str)")
+
+
+def first_not_text(values: Sequence[str]) -> int:
+    """The index of the first string of `values` that is not valid text — one holding a lone
+    surrogate, as a byte that a file's encoding could not decode gives when it is read with
+    ``errors="surrogateescape"`` — or -1. Costs one pass over the characters."""
+    joined = "".join(values)
+    if joined.isascii():
+        return -1
+    try:
+        joined.encode("utf-8")
+    except UnicodeEncodeError:
+        for index, value in enumerate(values):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return index
+    return -1
+
+
+def not_text_error(table: str, column: str, where: str, value: str) -> ValueError:
+    return ValueError(
+        f"{table}.{column}: {where} has {show(column, value)}, which is not valid text (a lone "
+        "surrogate: a byte the file's encoding could not decode); read the file in its encoding")
+
+
+def _code_spec(name, codes, dictionary, table, labels):
+    """A column of codes into `dictionary`, its strings checked to be valid text."""
+    bad = first_not_text(dictionary)
+    if bad >= 0:
+        used = np.flatnonzero(codes == bad)
+        where = labels(int(used[0])) if len(used) else "a category of the column"
+        raise not_text_error(table, name, where, dictionary[bad])
+    return (name, "code", codes, None, dictionary)
 
 
 def _arrow_strings(series: pd.Series):
@@ -437,9 +521,11 @@ def _instant_spec(name, series, table, labels, tz):
             n = len(series)
             return (name, "instant", np.zeros(n, np.int64), np.zeros(n, np.uint8), None)
         if tz is None:
+            first = int(np.flatnonzero(series.notna().to_numpy())[0])
             raise ValueError(
                 f"{table}.{name}: timestamps without a time zone; pass tz= (for example "
-                f'tz="Asia/Shanghai") or give the column a zone — leadkit never guesses one'
+                f'tz="Asia/Shanghai") or give the column a zone — leadkit never guesses one '
+                f"(the first: {labels(first)} has {show(name, series.iloc[first])})"
             )
         utc = localize_wall(series, tz).dt.tz_convert("UTC").dt.tz_localize(None)
     elif dtype == object and pd.api.types.infer_dtype(series, skipna=True) == "empty":
@@ -447,20 +533,44 @@ def _instant_spec(name, series, table, labels, tz):
     elif dtype == object and pd.api.types.infer_dtype(series, skipna=True) == "datetime":
         raw = series.to_numpy(dtype=object)
         zoned = [v.tzinfo is not None for v in raw if not _is_null(v)]
-        if all(zoned):
-            return _instant_spec(name, pd.to_datetime(series, utc=True), table, labels, tz)
-        if not any(zoned):
-            return _instant_spec(name, pd.to_datetime(series), table, labels, tz)
+        if all(zoned) or not any(zoned):
+            times = _to_datetime(series, raw, table, name, labels, utc=all(zoned))
+            return _instant_spec(name, times, table, labels, tz)
         position = _first_bad(raw, lambda v: v.tzinfo is not None)
         raise _type_error(
             table, name, labels, position, raw[position], "a timestamp with a time zone",
             " (the column mixes zoned and naive timestamps)",
         )
     else:
-        raise _reject(series, table, name, labels, lambda v: False, "a timestamp")
+        raise _reject(series, table, name, labels, _is_time, "a timestamp")
     values = utc.to_numpy()
     valid = ~np.isnat(values)
     return (name, "instant", _whole_seconds(values), valid.view(np.uint8), None)
+
+
+def _is_time(value) -> bool:
+    return isinstance(value, (_dt.datetime, np.datetime64))
+
+
+#: The instants a pandas column can hold (nanoseconds in 64 bits).
+_TIME_RANGE = f"{pd.Timestamp.min:%Y-%m-%d} to {pd.Timestamp.max:%Y-%m-%d}"
+
+
+def _to_datetime(series, raw, table, name, labels, *, utc=False, date=False):
+    """`pd.to_datetime` of date or time objects; one outside the range pandas holds is a
+    ValueError naming its row."""
+    try:
+        return pd.to_datetime(series, utc=utc)
+    except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError):
+        for position, value in enumerate(raw):
+            if _is_null(value):
+                continue
+            try:
+                pd.Timestamp(value).as_unit("ns")
+            except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError):
+                raise _type_error(table, name, labels, position, value,
+                                  f"a {'date' if date else 'timestamp'} from {_TIME_RANGE}")
+        raise
 
 
 def _date_spec(name, series, table, labels):
@@ -471,7 +581,7 @@ def _date_spec(name, series, table, labels):
         position = _first_bad(raw, lambda v: isinstance(v, (_dt.date, np.datetime64)))
         if position >= 0:
             raise _type_error(table, name, labels, position, raw[position], "a date")
-        values = pd.to_datetime(series).to_numpy()
+        values = _to_datetime(series, raw, table, name, labels, date=True).to_numpy()
     valid = ~np.isnat(values)
     days = values.astype("datetime64[D]").view(np.int64)
     return (name, "date", days, valid.view(np.uint8), None)
@@ -482,6 +592,21 @@ def column_spec(frame, name, field_type, *, table, labels, tz=None, validity_onl
     series = frame[name]
     if validity_only:
         return (name, "validity", None, series.notna().to_numpy().view(np.uint8), None)
+    try:
+        return _typed_spec(name, series, field_type, table, labels, tz)
+    except ValueError:
+        # Any null (None, NaN, NaT, pd.NA) is null in any column (docs/data.md): an object
+        # column whose nulls are of another kind than its values is read again with None for
+        # each. Only on this path, so a column that reads the first time costs nothing more.
+        if series.dtype != object or field_type in ("instant", "date"):
+            raise
+        nulls = series.isna()
+        if not nulls.any():
+            raise
+        return _typed_spec(name, series.where(~nulls, None), field_type, table, labels, tz)
+
+
+def _typed_spec(name, series, field_type, table, labels, tz):
     if field_type == "number":
         return _number_spec(name, series, table, labels)
     if field_type == "double":  # a number an engine reads as double only (coordinates)
@@ -760,7 +885,7 @@ def dealers_frame(dealers: Any) -> pd.DataFrame | None:
     ids = require_ids(frame, "dealers", "dealer_id")
     twice = ids[ids.duplicated()]
     if len(twice):
-        raise ValueError(f"dealers.dealer_id: {twice.iloc[0]!r} is given twice")
+        raise ValueError(f"dealers.dealer_id: {show('dealer_id', twice.iloc[0])} is given twice")
     return frame
 
 

@@ -17,20 +17,49 @@ Assignment = _core.Assignment
 
 
 def _value(row: dict, column: str, default=None):
+    """A cell, or `default` when it is null; a list or other container is returned as it is
+    (the reader of the column names it)."""
     value = row.get(column, default)
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+    if value is None or (np.ndim(value) == 0 and not isinstance(value, str)
+                         and bool(pd.isna(value))):
         return default
     return value
 
 
-def _number(table: str, row: dict, id_column: str, column: str, default=None):
+def _who(row: dict, id_column: str) -> str:
+    return f"{id_column} {_frames.show(id_column, row[id_column])}"
+
+
+def _number(table: str, row: dict, id_column: str, column: str, default=None, *,
+            whole: bool = False):
+    """A finite number (with `whole`, a whole one), or `default` when null."""
     value = _value(row, column, default)
     if value is None:
         return None
+    expected = "a whole number" if whole else "a number"
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{table}.{column}: {id_column} {row[id_column]!r} has {value!r}; "
-                         "expected a number")
-    return float(value)
+        raise ValueError(f"{table}.{column}: {_who(row, id_column)} has "
+                         f"{_frames.show(column, value)}; expected {expected}")
+    number = float(value)
+    if not np.isfinite(number) or (whole and number != int(number)):
+        raise ValueError(f"{table}.{column}: {_who(row, id_column)} has "
+                         f"{_frames.show(column, value)}; expected {expected}")
+    return number
+
+
+def _text(table: str, row: dict, id_column: str, column: str, default: str = "") -> str:
+    """A cell as text for the engine (`default` when null): valid text only."""
+    value = _value(row, column, default)
+    if not isinstance(value, str):
+        # As the other engines read a string column: a number is not an id (a CSV column of
+        # digits read as numbers has lost its leading zeros).
+        raise ValueError(f"{table}.{column}: {_who(row, id_column)} has "
+                         f"{_frames.show(column, value)} ({type(value).__name__}); expected a "
+                         "string (read the column as text, e.g. dtype=str)")
+    text = value
+    if _frames.first_not_text([text]) >= 0:
+        raise _frames.not_text_error(table, column, _who(row, id_column), text)
+    return text
 
 
 def _flag(table: str, row: dict, id_column: str, column: str) -> bool:
@@ -39,8 +68,8 @@ def _flag(table: str, row: dict, id_column: str, column: str) -> bool:
     if isinstance(value, (bool, np.bool_)) or (
             isinstance(value, (int, float, np.integer, np.floating)) and value in (0, 1)):
         return bool(value)
-    raise ValueError(f"{table}.{column}: {id_column} {row[id_column]!r} has {value!r}; "
-                     "expected true or false")
+    raise ValueError(f"{table}.{column}: {_who(row, id_column)} has "
+                     f"{_frames.show(column, value)}; expected true or false")
 
 
 _MODELS_EXPECTED = ("expected model names: a list of strings, or text separated by ';' or ','; "
@@ -59,15 +88,17 @@ def _models(table: str, row: dict, id_column: str) -> list[str]:
     value = row.get("models")
 
     def bad(shown) -> ValueError:
-        return ValueError(f"{table}.models: {id_column} {row[id_column]!r} has {shown!r}; "
-                          f"{_MODELS_EXPECTED}")
+        return ValueError(f"{table}.models: {_who(row, id_column)} has "
+                          f"{_frames.show('models', shown)}; {_MODELS_EXPECTED}")
 
     if isinstance(value, str):
+        if _frames.first_not_text([value]) >= 0:
+            raise _frames.not_text_error(table, "models", _who(row, id_column), value)
         names = re.split(r"[;,]", value)
     elif isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim == 1):
         names = list(value)
         for name in names:
-            if not isinstance(name, str):
+            if not isinstance(name, str) or _frames.first_not_text([name]) >= 0:
                 raise bad(value.tolist() if isinstance(value, np.ndarray) else value)
     elif value is None or value is pd.NA or value is pd.NaT or (
             isinstance(value, (float, np.floating)) and np.isnan(value)):
@@ -89,22 +120,26 @@ def network(dealers: Any, consultants: Any) -> _core.Network:
     value."""
     drows = []
     for row in _records(dealers, "dealers", "dealer_id", ["dealer_id", "region_id", "lat", "lon"]):
-        drows.append((str(row["dealer_id"]), str(row["region_id"]),
+        drows.append((_text("dealers", row, "dealer_id", "dealer_id"),
+                      _text("dealers", row, "dealer_id", "region_id"),
                       _number("dealers", row, "dealer_id", "lat", float("nan")),
                       _number("dealers", row, "dealer_id", "lon", float("nan")),
-                      str(_value(row, "city", "")), _models("dealers", row, "dealer_id"),
+                      _text("dealers", row, "dealer_id", "city"),
+                      _models("dealers", row, "dealer_id"),
                       _flag("dealers", row, "dealer_id", "active")))
     crows = []
     for row in _records(consultants, "consultants", "consultant_id", ["consultant_id", "dealer_id"]):
-        capacity = _number("consultants", row, "consultant_id", "max_open_leads")
-        crows.append((str(row["consultant_id"]), str(row["dealer_id"]),
+        capacity = _number("consultants", row, "consultant_id", "max_open_leads", whole=True)
+        crows.append((_text("consultants", row, "consultant_id", "consultant_id"),
+                      _text("consultants", row, "consultant_id", "dealer_id"),
                       _models("consultants", row, "consultant_id"),
                       _number("consultants", row, "consultant_id", "experience_years", 0.0),
                       _flag("consultants", row, "consultant_id", "active"),
                       None if capacity is None else int(capacity),
-                      int(_number("consultants", row, "consultant_id", "open_leads", 0.0)),
+                      int(_number("consultants", row, "consultant_id", "open_leads", 0.0,
+                                  whole=True)),
                       _number("consultants", row, "consultant_id", "weight", 1.0),
-                      str(_value(row, "code", ""))))
+                      _text("consultants", row, "consultant_id", "code")))
     return _core.Network.create(drows, crows)
 
 
@@ -141,20 +176,24 @@ class Router:
                 if not isinstance(phone, str):
                     # A number loses leading zeros and gains ".0": phones must be text.
                     raise ValueError(
-                        f"open_leads.phone: lead_id {row['lead_id']!r} has "
-                        f"{_core.mask_value('phone', str(phone))} ({type(phone).__name__}); "
+                        f"open_leads.phone: {_who(row, 'lead_id')} has "
+                        f"{_core.mask_value('phone', _frames.printable(str(phone)))} "
+                        f"({type(phone).__name__}); "
                         "expected text")
-                self._impl.add_open_lead(str(row["lead_id"]), _seconds(row["created_at"], "open_leads.created_at"),
-                                         phone,
-                                         str(_value(row, "dealer_id", "")),
-                                         str(_value(row, "consultant_id", "")))
+                self._impl.add_open_lead(
+                    _text("open_leads", row, "lead_id", "lead_id"),
+                    _seconds(row["created_at"], "open_leads.created_at"),
+                    _text("open_leads", row, "lead_id", "phone"),
+                    _text("open_leads", row, "lead_id", "dealer_id"),
+                    _text("open_leads", row, "lead_id", "consultant_id"))
 
     def _grade(self, lead: Mapping[Any, Any]) -> int:
         grades = self._policy.grades
         given = _value(dict(lead), "grade")
         if given is not None:
             if given not in grades:
-                raise ValueError(f"lead.grade: {given!r} is not one of the policy's grades")
+                raise ValueError(f"lead.grade: {_frames.show('grade', given)} is not one of "
+                                 "the policy's grades")
             return grades.index(given)
         fields = {k: v for k, v in lead.items() if k in self._policy.fields}
         return grades.index(self._policy.classify(fields).grade)
@@ -247,14 +286,21 @@ def _grade_codes(frame: pd.DataFrame, ids: pd.Series, policy: Policy, table: str
     grades = policy.grades
     codes = classify(frame, policy)["grade"].cat.codes.to_numpy().astype(np.int32)
     if "grade" in frame.columns:
-        given = frame["grade"]
-        known = given.map({g: i for i, g in enumerate(grades)})
-        bad = given.notna() & known.isna()
+        # Read as every string column is (a list, a number or a lone surrogate is an error
+        # naming the row), then each value looked up among the policy's grades.
+        labels = _frames.RowLabels(frame, "lead_id")
+        _, _, given, _, dictionary = _frames.column_spec(frame, "grade", "string",
+                                                         table=table, labels=labels)
+        index = {g: i for i, g in enumerate(grades)}
+        # The last entry stands for a null (code -1).
+        known = np.array([index.get(v, -1) for v in dictionary] + [-1], dtype=np.int32)[given]
+        bad = (given >= 0) & (known < 0)
         if bad.any():
-            position = int(np.flatnonzero(bad.to_numpy())[0])
-            raise ValueError(f"{table}.grade: lead_id {ids.iloc[position]!r} (row {position}) "
-                             f"has {given.iloc[position]!r}, not one of the policy's grades")
-        codes = np.where(given.notna(), known.fillna(-1), codes).astype(np.int32)
+            position = int(np.flatnonzero(bad)[0])
+            raise ValueError(f"{table}.grade: {labels(position)} has "
+                             f"{_frames.show('grade', dictionary[given[position]])}, not one of "
+                             "the policy's grades")
+        codes = np.where(given >= 0, known, codes).astype(np.int32)
     return np.ascontiguousarray(codes)
 
 

@@ -13,7 +13,9 @@
     leadkit presets                      the preset names
 
 A user mistake (a missing file, a bad column, a policy with errors) prints a message and exits
-with status 2 (1 for ``policy check`` finding errors); it never prints a traceback.
+with status 2 (1 for ``policy check`` finding errors); it never prints a traceback. Ctrl-C
+prints one line and exits with status 130 (128 + SIGINT, as shells report it). Files written
+get the permissions the user's umask gives (0644 under umask 022).
 """
 
 from __future__ import annotations
@@ -129,7 +131,7 @@ def resolve_policy(spec: str) -> Policy:
 def _masked(field: str, value) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return "-"
-    return _core.mask_value(field, str(value))
+    return _core.mask_value(field, _frames.printable(str(value)))
 
 
 def _lead_dict(row: pd.Series, fields) -> dict:
@@ -383,10 +385,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_INTERRUPTED = 130
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)
         return args.run(args)
+    except KeyboardInterrupt:
+        # Ctrl-C: the user stopped the run; one line, no traceback, the shell's status.
+        print("leadkit: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (``leadkit demo | head``): not an error of ours.
         sys.stderr.close()

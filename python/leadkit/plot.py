@@ -60,15 +60,24 @@ def _figure(title: str, size=(6.4, 3.6)):
     return fig, ax
 
 
-def _aware(values: pd.Series, table: str, column: str, tz: str | None) -> pd.Series:
-    """Instants of a time column; naive values are wall times of `tz`, and an error without
-    it (leadkit never guesses a zone)."""
-    times = pd.to_datetime(values, errors="raise")
-    if times.dt.tz is not None:
-        return times
-    if tz is None:
-        raise ValueError(f"{table}.{column}: naive times; pass tz= to name their zone")
-    return _frames.localize_wall(times, tz)
+def _aware(frame: pd.DataFrame, table: str, column: str, id_column: str,
+           tz: str | None) -> pd.Series:
+    """Instants (UTC) of a time column, read as every engine reads one (_frames): naive values
+    are wall times of `tz`, and an error without it (leadkit never guesses a zone); a value
+    that is no time is an error naming its row."""
+    spec = _frames.column_spec(frame, column, "instant", table=table,
+                               labels=_frames.RowLabels(frame, id_column), tz=tz)
+    return _frames.zoned_times(spec[2], "UTC", spec[3])
+
+
+def _lead_column(frame: pd.DataFrame, column: str, kind: str) -> np.ndarray:
+    """A number or true/false column of the leads as the engines read it (_frames): true where
+    the value is > 0 (a number) or true; a value of another type is an error naming its row."""
+    values, valid = _frames.column_spec(frame, column, kind, table="leads",
+                                        labels=_frames.RowLabels(frame, "lead_id"))[2:4]
+    values = np.asarray(values, dtype=np.float64)
+    present = ~np.isnan(values) if valid is None else valid.astype(bool)
+    return present & (np.nan_to_num(values) > 0)
 
 
 def _instant(value, tz: str | None) -> pd.Timestamp:
@@ -153,15 +162,15 @@ def activity_funnel_counts(leads: Any, touches: Any = None, visits: Any = None, 
             won |= (frame["status"] == "won").to_numpy()
     visited = np.zeros(n, bool)
     if "store_visits" in frame.columns:
-        visited |= (pd.to_numeric(frame["store_visits"], errors="coerce").fillna(0) > 0).to_numpy()
+        visited |= _lead_column(frame, "store_visits", "number")
     if visits is not None:
         v = _frames.as_frame(visits, "visits")
         if "lead_id" in v.columns:
             if policy is not None and as_of is not None and "arrived_at" in v.columns:
-                arrived = _aware(v["arrived_at"], "visits", "arrived_at", tz)
+                arrived = _aware(v, "visits", "arrived_at", "visit_id", tz)
                 v = v[(arrived <= _instant(as_of, tz)).to_numpy()]
             visited |= ids.isin(v["lead_id"].dropna()).to_numpy()
-    test_drive = (frame["test_drive"].fillna(False).astype(bool).to_numpy()
+    test_drive = (_lead_column(frame, "test_drive", "bool")
                   if "test_drive" in frame.columns else np.zeros(n, bool))
     counts = [kept, contacted & kept, visited & kept, test_drive & kept, won & kept]
     return pd.Series([int(c.sum()) for c in counts], index=_STAGES, name="leads")

@@ -176,7 +176,7 @@ def _cell(value, column: str) -> str:
         return f"{value:,.1f}"
     if isinstance(value, int) or hasattr(value, "item") and isinstance(value.item(), int):
         return f"{int(value):,}"
-    return html.escape(str(value))
+    return html.escape(_frames.scrub(value))
 
 
 def _table(frame: pd.DataFrame) -> str:
@@ -203,6 +203,8 @@ def _plain(value):
         value = value.item()
     if isinstance(value, float) and math.isnan(value):
         return None
+    if isinstance(value, str):
+        return _frames.scrub(value)
     return value
 
 
@@ -213,18 +215,28 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 def _chart_json(data):
     if isinstance(data, pd.Series):
-        return {str(k): _plain(v) for k, v in data.items()}
+        return {_frames.scrub(k): _plain(v) for k, v in data.items()}
     if isinstance(data, pd.DataFrame):
         return _records(data)
     return data
 
 
+def _umask() -> int:
+    """The process's umask. Reading it means setting it; the two calls are back to back."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _write_atomically(path: str, text: str) -> None:
-    """Writes beside `path` and renames, so a failure leaves no partial file."""
+    """Writes beside `path` and renames, so a failure leaves no partial file. The file gets
+    the permissions an ordinary ``open(path, "w")`` would (0666 less the umask); the private
+    temporary file mkstemp creates is widened to that before the rename."""
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".leadkit-", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)
         os.replace(tmp, path)
@@ -271,7 +283,7 @@ def _checked(data: Any, table: str, policy: Policy) -> pd.DataFrame:
     if table == "leads":
         reads += [f for f in policy.fields if f not in reads]
         known = set(_frames.LEAD_FIELDS)
-    present = {str(c) for c in frame.columns}
+    present = {_frames.printable(str(c)) for c in frame.columns}
     unknown = [c for c in present if c not in known and c not in reads]
     for column in reads:
         if column in present:

@@ -1,5 +1,7 @@
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 
@@ -138,3 +140,31 @@ def test_version():
     result = run("--version")
     assert result.returncode == 0
     assert result.stdout.strip() == f"leadkit {leadkit.__version__}"
+
+
+def test_ctrl_c_is_one_line_and_exit_130_not_a_traceback(monkeypatch, capsys):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "classify", interrupted)
+    assert cli.main(["classify", "--leads", cli.sample_path(), "--policy", "abcd"]) == 130
+    err = capsys.readouterr().err
+    assert err == "leadkit: interrupted\n"
+
+
+def test_ctrl_c_on_a_running_command_exits_130_with_one_line():
+    # The demo prints its first line, then grades and generates for a while: SIGINT then.
+    process = subprocess.Popen([sys.executable, "-m", "leadkit", "demo", "--leads", "2000000"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        assert process.stdout.readline().startswith("leadkit ")
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 130
+    assert err.endswith("leadkit: interrupted\n")
+    assert "Traceback" not in err

@@ -1,6 +1,8 @@
 """The report, its charts' numbers and the ``leadkit report`` / ``leadkit demo`` commands."""
 
 import json
+import os
+import stat
 import subprocess
 import sys
 
@@ -308,12 +310,17 @@ def files(tmp_path_factory, sample):
 
 def test_report_command_writes_self_contained_html_and_json(files, tmp_path, sample):
     html_path, json_path = tmp_path / "r.html", tmp_path / "r.json"
-    result = run("report", "--leads", str(files / "leads.parquet"),
-                 "--touches", str(files / "touches.parquet"),
-                 "--surveys", str(files / "surveys.parquet"),
-                 "--visits", str(files / "visits.parquet"), "--policy", "abcd",
-                 "--out", str(html_path), "--json", str(json_path))
+    result = subprocess.run(
+        [sys.executable, "-m", "leadkit", "report", "--leads", str(files / "leads.parquet"),
+         "--touches", str(files / "touches.parquet"),
+         "--surveys", str(files / "surveys.parquet"),
+         "--visits", str(files / "visits.parquet"), "--policy", "abcd",
+         "--out", str(html_path), "--json", str(json_path)],
+        capture_output=True, text=True, preexec_fn=lambda: os.umask(0o022))
     assert result.returncode == 0, result.stderr
+    # Under umask 022 a written file is 0644, as any program's would be (not mkstemp's 0600).
+    assert stat.S_IMODE(html_path.stat().st_mode) == 0o644
+    assert stat.S_IMODE(json_path.stat().st_mode) == 0o644
     assert "[6/6] charts" in result.stderr
     page = html_path.read_text(encoding="utf-8")
     assert page.count('src="data:image/png;base64,') == 7
@@ -352,6 +359,19 @@ def test_report_bad_input_is_one_line_exit_2_and_no_file(files, tmp_path, change
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "r.html").exists()
     assert not list(tmp_path.glob(".leadkit-*"))
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640), (0o077, 0o600)])
+def test_report_files_honour_the_umask_not_0600(tmp_path, umask, mode):
+    before = os.umask(umask)
+    try:
+        report._write_atomically(str(tmp_path / "r.html"), "<p>x</p>")
+    finally:
+        os.umask(before)
+    assert stat.S_IMODE((tmp_path / "r.html").stat().st_mode) == mode
+    assert (tmp_path / "r.html").read_text(encoding="utf-8") == "<p>x</p>"
+    assert os.umask(before) == before  # the process's umask is as it was
+    os.umask(before)
 
 
 def test_demo_runs_the_whole_job_and_writes_the_report(tmp_path):
