@@ -3,6 +3,12 @@ install(TARGETS leadkit EXPORT leadkitTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+if(LEADKIT_SHARED)
+  # libleadkit.so and its SOVERSION link, as leadkit::shared (the C ABI, leadkit.h).
+  install(TARGETS leadkit_shared EXPORT leadkitTargets
+    LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+    RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
 install(DIRECTORY include/leadkit DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 set(_cfgdir ${CMAKE_INSTALL_LIBDIR}/cmake/leadkit)
 install(EXPORT leadkitTargets NAMESPACE leadkit:: DESTINATION ${_cfgdir})

@@ -1,0 +1,159 @@
+// Not part of the API: the Arrow C data interface on leadkit's side — reading
+// a stream of record batches into the Columns every engine reads, and
+// exporting result batches that own their memory. The C ABI's batch entry
+// points (leadkit.h) use it; the conversion of a table lives here once.
+//
+// Reading: each struct array of the stream becomes one Columns of its length.
+// A column is read by the type its lead field has (lead.h FieldType); a
+// column whose Arrow type cannot hold that type is an InvalidArgument naming
+// the table and the column ("leads.purchase_within_days: expected a number
+// (an integer or float type), got Arrow type utf8"). Strings become
+// dictionary codes, bit-packed booleans and validity become bytes, timestamps
+// of any unit become whole seconds (rounded down), dates become days.
+#ifndef LEADKIT_C_API_ARROW_H_
+#define LEADKIT_C_API_ARROW_H_
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "leadkit/columns.h"
+#include "leadkit/internal/dictionary.h"
+#include "leadkit/lead.h"
+#include "leadkit/leadkit.h"
+
+namespace leadkit::c_api_internal {
+
+// Calls `on_schema` with the stream's schema, then `body` with the schema
+// and each of its batches in order, then releases the stream (also when a
+// call fails or the stream is bad). InvalidArgument naming `table` when the
+// stream fails, its schema is not a struct, or a batch does not match the
+// schema.
+absl::Status ForEachBatch(
+    ArrowArrayStream* stream, absl::string_view table,
+    const std::function<absl::Status(const ArrowSchema&)>& on_schema,
+    const std::function<absl::Status(const ArrowSchema&, const ArrowArray&)>&
+        body);
+
+// The column `name` of a stream's schema. InvalidArgument "<table>: missing
+// required column "<name>"" (with the nearest column's name) when it has none.
+absl::StatusOr<const ArrowSchema*> RequiredColumn(const ArrowSchema& schema,
+                                                  absl::string_view table,
+                                                  absl::string_view name);
+
+// Whether a column of type `schema` holds large_utf8 strings (false: utf8),
+// directly or as a dictionary's values. InvalidArgument "<table>.<name>:
+// expected strings ..." for another type.
+absl::StatusOr<bool> StringsAreLarge(const ArrowSchema& schema,
+                                     absl::string_view table,
+                                     absl::string_view name);
+
+// One column of a batch: its schema and array, and the row offset its
+// parent adds (a struct array's offset applies to its children).
+struct ArrowColumn {
+  const ArrowSchema* schema = nullptr;
+  const ArrowArray* array = nullptr;
+  int64_t parent_offset = 0;
+  int64_t length = 0;  // rows
+
+  // The array's index of row `row`.
+  int64_t Index(int64_t row) const {
+    return array->offset + parent_offset + row;
+  }
+};
+
+// The strings of a utf8, large_utf8 or dictionary-of-either column, row by
+// row; nullopt for a null.
+class ArrowStrings {
+ public:
+  // InvalidArgument "<table>.<column>: expected a string ..." for another
+  // type.
+  static absl::StatusOr<ArrowStrings> Make(const ArrowColumn& column,
+                                           absl::string_view table,
+                                           absl::string_view name);
+  std::optional<absl::string_view> At(int64_t row) const;
+  bool large() const { return large_; }  // large_utf8 values
+
+ private:
+  ArrowColumn column_;
+  bool large_ = false;
+  // Dictionary-encoded: the indices' byte width and signedness.
+  int index_width_ = 0;
+  bool index_signed_ = true;
+};
+
+// A batch of a table read from Arrow: the Columns engines read, over memory
+// it owns or the caller's arrays (which must outlive it).
+class ArrowTable {
+ public:
+  // Reads the columns of `batch` named in `fields` (lead fields, each read as
+  // its FieldType; an absent one is left out: null in every row) and the id
+  // column `id_column` (strings, no nulls; required). `first_row` numbers
+  // the batch's rows in messages ("row 1203"), across the stream's batches.
+  static absl::StatusOr<std::unique_ptr<ArrowTable>> Read(
+      const ArrowSchema& schema, const ArrowArray& batch,
+      absl::string_view table, std::span<const std::string> fields,
+      absl::string_view id_column, int64_t first_row);
+
+  const Columns& columns() const { return *columns_; }
+  int64_t num_rows() const { return columns_->num_rows(); }
+  // The id column's strings.
+  const ArrowStrings& ids() const { return *ids_; }
+
+ private:
+  ArrowTable() = default;
+  absl::Status ReadField(const LeadFieldInfo& field, const ArrowColumn& column,
+                         absl::string_view table);
+
+  std::unique_ptr<Columns> columns_;
+  std::optional<ArrowStrings> ids_;
+  int64_t first_row_ = 0;
+  // Stable addresses for the converted buffers.
+  std::deque<std::vector<uint8_t>> bytes_;
+  std::deque<std::vector<double>> doubles_;
+  std::deque<std::vector<int64_t>> integers_;
+  std::deque<std::vector<int32_t>> codes_;
+  std::deque<report_internal::Dictionary> dictionaries_;
+};
+
+// ---- Export: arrays and schemas that own their memory ---------------------
+
+// A schema node. `children` and `dictionary` move into it.
+ArrowSchema ExportSchema(std::string format, std::string name, int64_t flags,
+                         std::vector<ArrowSchema> children = {},
+                         std::optional<ArrowSchema> dictionary = std::nullopt);
+
+// A utf8 ("u") or large_utf8 ("U") array of `values`, none null.
+ArrowArray ExportStrings(std::span<const std::string> values, bool large);
+// The same, of strings given row by row.
+ArrowArray ExportStrings(int64_t length,
+                         const std::function<absl::string_view(int64_t)>& at,
+                         bool large);
+
+// A dictionary<int32, utf8> array: `codes` (none null) into `dictionary`.
+ArrowArray ExportDictionary(std::vector<int32_t> codes,
+                            std::span<const std::string> dictionary);
+
+// A struct array (a record batch) of `children`, each `length` long.
+ArrowArray ExportStruct(int64_t length, std::vector<ArrowArray> children);
+
+// A stream over `batches` (moved in), each matching the schema `make_schema`
+// gives. The stream owns the batches; its release frees the rest.
+void ExportStream(std::function<ArrowSchema()> make_schema,
+                  std::vector<ArrowArray> batches, ArrowArrayStream* out);
+
+// Releases an array or schema if it is not released yet.
+void Release(ArrowArray& array);
+void Release(ArrowSchema& schema);
+
+}  // namespace leadkit::c_api_internal
+
+#endif  // LEADKIT_C_API_ARROW_H_

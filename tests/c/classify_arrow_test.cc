@@ -1,0 +1,443 @@
+// lk_classify_arrow (the C ABI, libleadkit.so) against the C++ API on the
+// same leads: the golden leads of every preset (whose grades were worked out
+// by hand, tests/golden/classify_expected.json) and a larger generated table
+// in every Arrow type leadkit.h accepts. The Arrow batches are built here,
+// independently of leadkit's own Arrow code.
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <deque>
+#include <optional>
+#include <algorithm>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "leadkit/classify.h"
+#include "leadkit/lead.h"
+#include "leadkit/lead_json.h"
+#include "leadkit/leadkit.h"
+#include "leadkit/policy.h"
+#include "nlohmann/json.hpp"
+
+namespace leadkit {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// One column of a test batch: its format and buffers, owned here.
+struct TestColumn {
+  std::string name;
+  std::string format;
+  int64_t length = 0;
+  int64_t offset = 0;
+  std::vector<uint8_t> validity;  // bits; empty = no nulls
+  std::vector<uint8_t> values;    // fixed-width values, or offsets
+  std::vector<uint8_t> chars;     // utf8 characters
+  std::unique_ptr<TestColumn> dictionary;
+  int64_t null_count = 0;
+
+  // Arrow views, filled by Export.
+  std::vector<const void*> buffers;
+  ArrowSchema schema{};
+  ArrowSchema dictionary_schema{};
+  ArrowArray array{};
+};
+
+void NoRelease(ArrowSchema* s) { s->release = nullptr; }
+void NoRelease(ArrowArray* a) { a->release = nullptr; }
+
+template <typename T>
+void Append(std::vector<uint8_t>& bytes, T value) {
+  const auto* p = reinterpret_cast<const uint8_t*>(&value);
+  bytes.insert(bytes.end(), p, p + sizeof(T));
+}
+
+void SetBit(std::vector<uint8_t>& bits, int64_t i, bool on) {
+  if (bits.size() * 8 <= static_cast<size_t>(i)) bits.resize(static_cast<size_t>(i) / 8 + 1, 0);
+  if (on) bits[static_cast<size_t>(i) / 8] |= static_cast<uint8_t>(1u << (i % 8));
+}
+
+// A column under construction: values appended row by row, nulls with Null().
+class ColumnBuilder {
+ public:
+  ColumnBuilder(std::string name, std::string format) {
+    c_.name = std::move(name);
+    c_.format = std::move(format);
+    if (c_.format == "u") Append<int32_t>(c_.values, 0);
+  }
+  // `leading` rows of padding the array's offset skips, as a slice has.
+  ColumnBuilder& Skip(int64_t leading) {
+    for (int64_t i = 0; i < leading; ++i) Null();
+    c_.offset = leading;
+    c_.null_count = 0;
+    return *this;
+  }
+  template <typename T>
+  void Value(T v) {
+    Valid(true);
+    Append<T>(c_.values, v);
+  }
+  void Bool(bool v) {
+    Valid(true);
+    SetBit(c_.values, c_.length - 1, v);
+  }
+  void String(const std::string& s) {
+    Valid(true);
+    c_.chars.insert(c_.chars.end(), s.begin(), s.end());
+    Append<int32_t>(c_.values, static_cast<int32_t>(c_.chars.size()));
+  }
+  void Null() {
+    Valid(false);
+    ++c_.null_count;
+    if (c_.format == "u") {
+      Append<int32_t>(c_.values, static_cast<int32_t>(c_.chars.size()));
+    } else if (c_.format == "b") {
+      SetBit(c_.values, c_.length - 1, false);
+    } else if (c_.format == "g" || c_.format == "l" || c_.format.starts_with("ts")) {
+      Append<int64_t>(c_.values, 0);
+    } else if (c_.format == "f" || c_.format == "i" || c_.format == "tdD") {
+      Append<int32_t>(c_.values, 0);
+    } else if (c_.format == "s") {
+      Append<int16_t>(c_.values, 0);
+    }
+  }
+  std::unique_ptr<TestColumn> Build() {
+    c_.length -= c_.offset;
+    return std::make_unique<TestColumn>(std::move(c_));
+  }
+  // A dictionary<int16, utf8> column of `strings` (nullopt = null).
+  static std::unique_ptr<TestColumn> Dictionary(
+      std::string name, const std::vector<std::optional<std::string>>& strings) {
+    ColumnBuilder indices(std::move(name), "s");
+    ColumnBuilder values("", "u");
+    std::vector<std::string> seen;
+    for (const auto& s : strings) {
+      if (!s) {
+        indices.Null();
+        continue;
+      }
+      auto it = std::find(seen.begin(), seen.end(), *s);
+      if (it == seen.end()) {
+        seen.push_back(*s);
+        values.String(*s);
+        it = seen.end() - 1;
+      }
+      indices.Value<int16_t>(static_cast<int16_t>(it - seen.begin()));
+    }
+    std::unique_ptr<TestColumn> out = indices.Build();
+    out->dictionary = values.Build();
+    return out;
+  }
+
+ private:
+  void Valid(bool valid) {
+    SetBit(c_.validity, c_.length, valid);
+    ++c_.length;
+  }
+  TestColumn c_;
+};
+
+void Export(TestColumn& c) {
+  const bool has_nulls = c.null_count > 0;
+  c.buffers = {has_nulls ? c.validity.data() : nullptr, c.values.data()};
+  if (c.format == "u") c.buffers.push_back(c.chars.data());
+  c.schema = ArrowSchema{.format = c.format.c_str(),
+                         .name = c.name.c_str(),
+                         .flags = ARROW_FLAG_NULLABLE,
+                         .release = NoRelease};
+  c.array = ArrowArray{.length = c.length,
+                       .null_count = c.null_count,
+                       .offset = c.offset,
+                       .n_buffers = static_cast<int64_t>(c.buffers.size()),
+                       .buffers = c.buffers.data(),
+                       .release = NoRelease};
+  if (c.dictionary != nullptr) {
+    Export(*c.dictionary);
+    c.schema.dictionary = &c.dictionary->schema;
+    c.array.dictionary = &c.dictionary->array;
+  }
+}
+
+// A stream over batches of columns held by the test.
+class TestStream {
+ public:
+  void AddBatch(std::vector<std::unique_ptr<TestColumn>> columns) {
+    batches_.push_back(std::move(columns));
+  }
+  ArrowArrayStream Stream() {
+    for (auto& batch : batches_) {
+      for (auto& c : batch) Export(*c);
+    }
+    ArrowArrayStream s{};
+    s.get_schema = [](ArrowArrayStream* s, ArrowSchema* out) {
+      auto* self = static_cast<TestStream*>(s->private_data);
+      self->schema_children_.clear();
+      for (auto& c : self->batches_.front()) self->schema_children_.push_back(&c->schema);
+      *out = ArrowSchema{.format = "+s",
+                         .name = "",
+                         .n_children = static_cast<int64_t>(self->schema_children_.size()),
+                         .children = self->schema_children_.data(),
+                         .release = NoRelease};
+      return 0;
+    };
+    s.get_next = [](ArrowArrayStream* s, ArrowArray* out) {
+      auto* self = static_cast<TestStream*>(s->private_data);
+      *out = ArrowArray{};
+      if (self->next_ == self->batches_.size()) return 0;
+      auto& batch = self->batches_[self->next_++];
+      auto& children = self->array_children_.emplace_back();
+      for (auto& c : batch) children.push_back(&c->array);
+      *out = ArrowArray{.length = batch.front()->length,
+                        .n_buffers = 1,
+                        .n_children = static_cast<int64_t>(children.size()),
+                        .buffers = self->no_validity_,
+                        .children = children.data(),
+                        .release = NoRelease};
+      return 0;
+    };
+    s.get_last_error = [](ArrowArrayStream*) -> const char* { return nullptr; };
+    s.release = [](ArrowArrayStream* s) {
+      static_cast<TestStream*>(s->private_data)->released_ = true;
+      s->release = nullptr;
+    };
+    s.private_data = this;
+    return s;
+  }
+  bool released() const { return released_; }
+
+ private:
+  std::vector<std::vector<std::unique_ptr<TestColumn>>> batches_;
+  std::vector<ArrowSchema*> schema_children_;
+  std::deque<std::vector<ArrowArray*>> array_children_;
+  const void* no_validity_[1] = {nullptr};
+  size_t next_ = 0;
+  bool released_ = false;
+};
+
+// (lead_id, grade, rule) per row of lk_classify_arrow's result.
+struct Row {
+  std::string lead_id, grade, rule;
+  bool operator==(const Row&) const = default;
+};
+std::ostream& operator<<(std::ostream& os, const Row& r) {
+  return os << r.lead_id << ":" << r.grade << ":" << r.rule;
+}
+
+std::string Utf8At(const ArrowArray& a, int64_t i) {
+  const auto* offsets = static_cast<const int32_t*>(a.buffers[1]);
+  const auto* chars = static_cast<const char*>(a.buffers[2]);
+  return std::string(chars + offsets[a.offset + i],
+                     static_cast<size_t>(offsets[a.offset + i + 1] - offsets[a.offset + i]));
+}
+
+std::vector<Row> ClassifyThroughC(const lk_policy* policy, TestStream& leads) {
+  ArrowArrayStream in = leads.Stream();
+  ArrowArrayStream out;
+  const lk_status status = lk_classify_arrow(policy, &in, &out);
+  EXPECT_EQ(status, LK_OK) << lk_last_error();
+  EXPECT_TRUE(leads.released());
+  std::vector<Row> rows;
+  if (status != LK_OK) return rows;
+  for (;;) {
+    ArrowArray batch;
+    EXPECT_EQ(out.get_next(&out, &batch), 0);
+    if (batch.release == nullptr) break;
+    const ArrowArray& ids = *batch.children[0];
+    const ArrowArray& grades = *batch.children[1];
+    const ArrowArray& rules = *batch.children[2];
+    for (int64_t i = 0; i < batch.length; ++i) {
+      rows.push_back(
+          {Utf8At(ids, i),
+           Utf8At(*grades.dictionary, static_cast<const int32_t*>(grades.buffers[1])[i]),
+           Utf8At(*rules.dictionary, static_cast<const int32_t*>(rules.buffers[1])[i])});
+    }
+    batch.release(&batch);
+  }
+  out.release(&out);
+  return rows;
+}
+
+// The C++ API's answer for the same leads.
+std::vector<Row> ClassifyThroughCpp(const Policy& policy, const LeadTable& leads) {
+  const auto n = static_cast<size_t>(leads.num_rows());
+  std::vector<int32_t> grades(n), rules(n);
+  EXPECT_TRUE(ClassifyBatch(policy, leads.columns(), grades, rules).ok());
+  const Column* ids = leads.columns().Find("lead_id");
+  std::vector<Row> rows;
+  for (size_t i = 0; i < n; ++i) {
+    rows.push_back({std::string(ids->ViewAt(static_cast<int64_t>(i))),
+                    policy.grades()[static_cast<size_t>(grades[i])],
+                    policy.rule_ids()[static_cast<size_t>(rules[i])]});
+  }
+  return rows;
+}
+
+// The leads of `records` as Arrow columns by the type of each lead field:
+// strings utf8, numbers float64, booleans bool.
+std::vector<std::unique_ptr<TestColumn>> ArrowOf(const nlohmann::json& records,
+                                                 size_t begin, size_t end) {
+  std::vector<std::string> names;
+  for (const auto& r : records) {
+    for (const auto& [key, value] : r.items()) {
+      if (std::find(names.begin(), names.end(), key) == names.end()) names.push_back(key);
+    }
+  }
+  std::vector<std::unique_ptr<TestColumn>> columns;
+  for (const std::string& name : names) {
+    const LeadFieldInfo* field = FindLeadField(name);
+    const char* format = field->type == FieldType::kString   ? "u"
+                         : field->type == FieldType::kNumber ? "g"
+                                                             : "b";
+    ColumnBuilder b(name, format);
+    for (size_t i = begin; i < end; ++i) {
+      const auto it = records[i].find(name);
+      if (it == records[i].end() || it->is_null()) {
+        b.Null();
+      } else if (it->is_string()) {
+        b.String(it->get<std::string>());
+      } else if (it->is_boolean()) {
+        b.Bool(it->get<bool>());
+      } else {
+        b.Value<double>(it->get<double>());
+      }
+    }
+    columns.push_back(b.Build());
+  }
+  return columns;
+}
+
+TEST(ClassifyArrow, GoldenLeadsOfEveryPresetAsTheCppApiAndTheHandWorkedGrades) {
+  const std::string text = ReadFile(LEADKIT_TEST_DATA_DIR "/golden/classify_leads.json");
+  const nlohmann::json records = nlohmann::json::parse(text);
+  const nlohmann::json expected =
+      nlohmann::json::parse(ReadFile(LEADKIT_TEST_DATA_DIR "/golden/classify_expected.json"));
+  absl::StatusOr<LeadTable> table = LeadTable::FromJson(text);
+  ASSERT_TRUE(table.ok()) << table.status();
+  for (const std::string& preset : Policy::PresetNames()) {
+    SCOPED_TRACE(preset);
+    lk_policy* handle = nullptr;
+    ASSERT_EQ(lk_policy_from_preset(preset.c_str(), &handle), LK_OK) << lk_last_error();
+    absl::StatusOr<Policy> policy = Policy::Preset(preset);
+    ASSERT_TRUE(policy.ok());
+    // Two batches: the stream's rows in order across them.
+    TestStream leads;
+    leads.AddBatch(ArrowOf(records, 0, 7));
+    leads.AddBatch(ArrowOf(records, 7, records.size()));
+    const std::vector<Row> through_c = ClassifyThroughC(handle, leads);
+    EXPECT_THAT(through_c, ::testing::ElementsAreArray(ClassifyThroughCpp(*policy, *table)));
+    std::vector<Row> by_hand;
+    for (const auto& r : records) {
+      const std::string id = r["lead_id"].get<std::string>();
+      by_hand.push_back({id, expected[preset][id][0].get<std::string>(),
+                         expected[preset][id][1].get<std::string>()});
+    }
+    EXPECT_THAT(through_c, ::testing::ElementsAreArray(by_hand));
+    lk_policy_free(handle);
+  }
+}
+
+// The column `name` of `records` in the Arrow type `format` ("u", "b", "s",
+// "i", "l", "f", "g"), its array starting `skip` rows into its buffers.
+std::unique_ptr<TestColumn> Typed(const nlohmann::json& records,
+                                  const std::string& name,
+                                  const std::string& format, int64_t skip = 0) {
+  ColumnBuilder b(name, format);
+  b.Skip(skip);
+  for (const auto& r : records) {
+    const auto it = r.find(name);
+    if (it == r.end() || it->is_null()) {
+      b.Null();
+    } else if (format == "u") {
+      b.String(it->get<std::string>());
+    } else if (format == "b") {
+      b.Bool(it->get<bool>());
+    } else if (format == "s") {
+      b.Value<int16_t>(it->get<int16_t>());
+    } else if (format == "i") {
+      b.Value<int32_t>(it->get<int32_t>());
+    } else if (format == "l") {
+      b.Value<int64_t>(it->get<int64_t>());
+    } else if (format == "f") {
+      b.Value<float>(it->get<float>());
+    } else {
+      b.Value<double>(it->get<double>());
+    }
+  }
+  return b.Build();
+}
+
+// 1,000 generated leads, the fields in other Arrow types than float64 and
+// utf8 (int32, int16 and int64 numbers, float32, dictionary strings, a sliced
+// column, nulls everywhere), classified by every preset: the same grades as
+// the C++ API over the same values.
+TEST(ClassifyArrow, EveryAcceptedArrowTypeAsTheCppApi) {
+  constexpr int kLeads = 1000;
+  const char* models[] = {"C200", "GLC", "E300", "A180"};
+  nlohmann::json records = nlohmann::json::array();
+  std::vector<std::optional<std::string>> model;
+  uint32_t state = 12345;
+  auto next = [&](uint32_t n) {
+    state = state * 1103515245u + 12345u;
+    return (state >> 8) % n;
+  };
+  for (int i = 0; i < kLeads; ++i) {
+    nlohmann::json r = {{"lead_id", "G" + std::to_string(i)}};
+    if (next(5) == 0) {
+      model.push_back(std::nullopt);
+    } else {
+      model.push_back(models[next(4)]);
+      r["model"] = *model.back();
+    }
+    for (const auto& [name, range] :
+         {std::pair<const char*, uint32_t>{"models_considered", 4},
+          {"purchase_within_days", 200},
+          {"store_visits", 5},
+          {"budget", 500000}}) {
+      if (next(6) != 0) r[name] = next(range);
+    }
+    for (const char* name :
+         {"asked_price", "asked_config", "deposit_paid", "test_drive"}) {
+      if (next(4) != 0) r[name] = next(2) == 1;
+    }
+    records.push_back(r);
+  }
+  absl::StatusOr<LeadTable> table = LeadTable::FromJson(records.dump());
+  ASSERT_TRUE(table.ok()) << table.status();
+  for (const std::string& preset : Policy::PresetNames()) {
+    SCOPED_TRACE(preset);
+    lk_policy* handle = nullptr;
+    ASSERT_EQ(lk_policy_from_preset(preset.c_str(), &handle), LK_OK)
+        << lk_last_error();
+    absl::StatusOr<Policy> policy = Policy::Preset(preset);
+    ASSERT_TRUE(policy.ok());
+    std::vector<std::unique_ptr<TestColumn>> batch;
+    batch.push_back(Typed(records, "lead_id", "u", /*skip=*/3));
+    batch.push_back(Typed(records, "models_considered", "i"));
+    batch.push_back(Typed(records, "purchase_within_days", "f", /*skip=*/2));
+    batch.push_back(Typed(records, "store_visits", "s"));
+    batch.push_back(Typed(records, "budget", "l"));
+    batch.push_back(Typed(records, "asked_price", "b", /*skip=*/5));
+    batch.push_back(Typed(records, "asked_config", "b"));
+    batch.push_back(Typed(records, "deposit_paid", "b"));
+    batch.push_back(Typed(records, "test_drive", "b"));
+    batch.push_back(ColumnBuilder::Dictionary("model", model));
+    TestStream leads;
+    leads.AddBatch(std::move(batch));
+    EXPECT_THAT(ClassifyThroughC(handle, leads),
+                ::testing::ElementsAreArray(ClassifyThroughCpp(*policy, *table)));
+    lk_policy_free(handle);
+  }
+}
+
+}  // namespace
+}  // namespace leadkit

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# libleadkit.so exports the C ABI of leadkit.h and nothing else, and needs no Abseil at run
+# time:
+#   - every defined dynamic symbol is an lk_* function under the version node LEADKIT_<ABI>,
+#     and they are exactly the functions leadkit.h declares (LK_API);
+#   - no symbol of Abseil, date, nlohmann/json or the C++ standard library is exported;
+#   - with ABSL=static, no NEEDED entry names an Abseil library (with ABSL=shared, where
+#     Abseil's archives cannot go into a shared object, cmake/LeadkitShared.cmake says why,
+#     the Abseil libraries needed are listed);
+#   - the SONAME carries the ABI version.
+# Usage: exports_test.sh LIBRARY HEADER ABSL
+set -euo pipefail
+lib=$1
+header=$2
+absl_mode=$3
+fail=0
+problem() { echo "exports_test: $*" >&2; fail=1; }
+
+abi=$(sed -n 's/^#define LK_ABI_VERSION \([0-9][0-9]*\).*/\1/p' "$header")
+[ -n "$abi" ] || problem "no LK_ABI_VERSION in $header"
+
+# Defined dynamic symbols, without the absolute symbol of the version node itself.
+symbols=$(nm -D --defined-only "$lib" | awk '$2 != "A" { print $3 }')
+[ -n "$symbols" ] || problem "$lib exports nothing"
+
+others=$(printf '%s\n' "$symbols" | grep -v '^lk_' || true)
+[ -z "$others" ] || problem "symbols other than lk_*: $(printf '%s\n' "$others" | c++filt | head -20)"
+
+leaked=$(printf '%s\n' "$symbols" | c++filt | grep -E 'absl|date::|nlohmann|std::' || true)
+[ -z "$leaked" ] || problem "dependency symbols exported: $(printf '%s\n' "$leaked" | head -20)"
+
+unversioned=$(printf '%s\n' "$symbols" | grep '^lk_' | grep -v "@@LEADKIT_${abi}\$" || true)
+[ -z "$unversioned" ] || problem "lk_* symbols not under LEADKIT_${abi}: $unversioned"
+
+exported=$(printf '%s\n' "$symbols" | grep '^lk_' | sed 's/@.*//' | sort -u)
+declared=$(grep -E '^LK_API ' "$header" | sed -E 's/^LK_API [^(]*[ *](lk_[a-z0-9_]+)\(.*/\1/' | sort -u)
+if [ "$exported" != "$declared" ]; then
+  problem "exported and declared functions differ (< exported, > declared):
+$(diff <(printf '%s\n' "$exported") <(printf '%s\n' "$declared") || true)"
+fi
+
+needed=$(readelf -d "$lib" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+absl=$(printf '%s\n' "$needed" | grep -i absl || true)
+if [ "$absl_mode" = static ]; then
+  [ -z "$absl" ] || problem "needs Abseil at run time: $absl"
+elif [ -n "$absl" ]; then
+  echo "exports_test: Abseil linked shared: $(printf '%s\n' "$absl" | wc -l) libabsl libraries needed"
+fi
+soname=$(readelf -d "$lib" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+[ "$soname" = "libleadkit.so.${abi}" ] || problem "SONAME is '$soname', not libleadkit.so.${abi}"
+
+if [ "$fail" -ne 0 ]; then
+  exit 1
+fi
+echo "exports_test: $(printf '%s\n' "$exported" | wc -l) lk_* functions under LEADKIT_${abi};" \
+  "NEEDED: $(printf '%s ' $needed)"
