@@ -7,11 +7,15 @@
 
 #include "absl/strings/str_cat.h"
 // date::parse trips gcc's -Wmaybe-uninitialized inside date.h (a false
-// positive).
+// positive). clang has no such warning.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include "date/date.h"
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 #include "json_reader.h"
 #include "leadkit/internal/status_macros.h"
 #include "leadkit/lead.h"
