@@ -248,6 +248,17 @@ TEST(Kpi, BadBytesAreAnError) {
   }
 }
 
+// Found by tests/fuzz/state_fuzz: bytes shorter than a magic threw
+// std::out_of_range from string_view::substr instead of returning an error.
+TEST(KpiStateBytesShorterThanAMagic, AreABadHeaderNotAnException) {
+  for (const absl::string_view bytes : {"", "L", "LKKPI", "LKKP\x03"}) {
+    EXPECT_THAT(
+        KpiState::Deserialize(bytes),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("bad header")))
+        << "bytes \"" << bytes << "\"";
+  }
+}
+
 // The twelve counts of the first formats, in their order (leads, invalid, won,
 // lost, entered_on_time, first_contacts_due, first_contact_on_time,
 // follow_ups_due, follow_ups_on_time, timely_leads, surveyed, satisfied): a
