@@ -1,10 +1,9 @@
 # LEADKIT_SANITIZE=address builds everything with AddressSanitizer and UndefinedBehaviorSanitizer,
 # =thread with ThreadSanitizer. Reports abort the process, so a test with a report fails.
 #
-# LEADKIT_FUZZ adds libFuzzer's coverage instrumentation (-fsanitize=fuzzer-no-link) to every
-# object, the library's and the tests' alike, on top of address+undefined, so that one build tree
-# serves the sanitized unit tests and the fuzz targets of tests/fuzz (which link libFuzzer's
-# driver, -fsanitize=fuzzer). libFuzzer ships with clang only.
+# LEADKIT_FUZZ builds with address+undefined as above and adds the fuzz targets of tests/fuzz
+# (which link libFuzzer's driver, -fsanitize=fuzzer), so that one build tree serves the
+# sanitized unit tests and the targets. libFuzzer ships with clang only.
 if(LEADKIT_FUZZ)
   if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
     message(FATAL_ERROR
@@ -32,8 +31,8 @@ if(_leadkit_san)
   add_compile_options(${_leadkit_san})
   add_link_options(${_leadkit_san})
 endif()
-if(LEADKIT_FUZZ)
-  # -O1, whatever the build type: unoptimised code runs a fuzz target's inputs several times
-  # slower (and the sanitized unit tests with it), and -O1 keeps the sanitizers' reports exact.
-  add_compile_options(-fsanitize=fuzzer-no-link -O1 -gline-tables-only)
-endif()
+# With LEADKIT_FUZZ the library and the fuzz targets (not the unit tests, which need neither)
+# get libFuzzer's coverage instrumentation, and -O1 whatever the build type: unoptimised code
+# runs a target's inputs several times slower, and -O1 keeps the sanitizers' reports exact.
+# The unit tests link the instrumented library; the sanitizer runtime answers its hooks.
+set(LEADKIT_FUZZ_COMPILE_OPTIONS -fsanitize=fuzzer-no-link -O1 -gline-tables-only)

@@ -49,8 +49,8 @@ struct Kind {
 constexpr Kind kKinds[] = {
     {"LKKPI3", &RoundTrip<KpiState>},
     {"LKACT2", &RoundTrip<ActivityState>},
-    {"LKAUD1", &RoundTrip<AuditState>},
-    {"LKEFF1", &RoundTrip<EffectivenessState>},
+    {"LKAUD2", &RoundTrip<AuditState>},
+    {"LKEFF2", &RoundTrip<EffectivenessState>},
     {"LKLST1", &RoundTrip<LostAnalysisState>},
     {"LKPIP1", &RoundTrip<PipelineState>},
     {"LKPRF1", &RoundTrip<ProfileState>},
