@@ -750,7 +750,12 @@ absl::StatusOr<KpiState> KpiState::Deserialize(absl::string_view bytes) {
     int64_t minutes = 0;
     for (int64_t b = 0; b < bins; ++b) {
       LEADKIT_ASSIGN_OR_RETURN(int64_t value, in.Int());
-      minutes = in.varints() ? minutes + value : value;
+      // Differences that add up past int64 are damage, not minutes.
+      if (!in.varints()) {
+        minutes = value;
+      } else if (__builtin_add_overflow(minutes, value, &minutes)) {
+        return bad("the first-contact histogram's minutes overflow");
+      }
       LEADKIT_ASSIGN_OR_RETURN(int64_t n, in.Int());
       if (!c.first_contact_minutes.emplace(minutes, n).second) {
         return bad(absl::StrCat("the first-contact histogram holds ", minutes,

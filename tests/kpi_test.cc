@@ -3,6 +3,7 @@
 #include "leadkit/kpi.h"
 
 #include <cmath>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -369,6 +370,31 @@ std::string KpiBytes(const std::vector<std::string>& by,
     previous = minutes;
   }
   return state_internal::Frame("LKKPI3", p);
+}
+
+// Found by tests/fuzz/state_fuzz: the histogram's minutes are written as
+// differences, and differences whose sum passes int64 overflowed (undefined
+// behaviour) while the state was read.
+TEST(KpiStateHistogramMinutesOverflow, IsAnErrorNotUndefinedBehaviour) {
+  using state_internal::PutInt;
+  using state_internal::PutString;
+  std::string p;
+  PutInt(p, 1);
+  PutString(p, "channel");
+  PutInt(p, 1);  // one group
+  PutInt(p, 1);
+  PutString(p, "web");
+  for (const int64_t c : kConsistent) PutInt(p, c);
+  PutInt(p, 0);  // estimated
+  PutInt(p, 2);  // two bins: the second's minutes pass int64
+  PutInt(p, std::numeric_limits<int64_t>::max());
+  PutInt(p, 1);
+  PutInt(p, 1);
+  PutInt(p, 1);
+  EXPECT_THAT(KpiState::Deserialize(state_internal::Frame("LKKPI3", p)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "KPI state bytes: the first-contact histogram's minutes "
+                       "overflow"));
 }
 
 TEST(SavedStateCanLie, KpiCountsThatNoLeadsCouldGiveAreRefused) {
