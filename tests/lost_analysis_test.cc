@@ -53,6 +53,23 @@ LostAnalysisState Count(LostAnalysisOptions options, Instant as_of = kAsOf,
   return state;
 }
 
+// Found by tests/fuzz/batch_fuzz: a lead_id column of null flags alone
+// (Column::ValidityOnly) passed the type check, and the id check then read
+// its values through a null pointer.
+TEST(LostAnalysisLeadIdsOfNullFlagsOnly, AreATypeError) {
+  const std::vector<uint8_t> valid = {1, 1};
+  const std::vector<int64_t> created = {1717203600, 1717207200};
+  Columns leads(2);
+  ASSERT_THAT(leads.Add("lead_id", Column::ValidityOnly(2, valid.data())),
+              IsOk());
+  ASSERT_THAT(leads.Add("created_at", Column::Instants(created)), IsOk());
+  LostAnalysisState state;
+  EXPECT_THAT(state.Add(leads, Instant(std::chrono::seconds(1717300000))),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "leads.lead_id: expected strings, got only null "
+                       "flags"));
+}
+
 TEST(LostAnalysis, ByMonthInShanghaiByHand) {
   const std::vector<LostAnalysisRow> rows =
       Count({.by = {"month"}, .time_zone = "Asia/Shanghai"}).Finalize();
