@@ -3,6 +3,7 @@
 #include "leadkit/lost_analysis.h"
 
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,27 @@ TEST(LostAnalysisLeadIdsOfNullFlagsOnly, AreATypeError) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "leads.lead_id: expected strings, got only null "
                        "flags"));
+}
+
+// Found by tests/fuzz/state_fuzz: the check that the reviews add up to
+// `lost` summed them without looking for overflow (undefined behaviour for
+// counts near int64's end).
+TEST(LostAnalysisStateReviewsPastInt64, AreAnErrorNotAnOverflow) {
+  using state_internal::PutInt;
+  using state_internal::PutString;
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  std::string p;
+  PutInt(p, 0);  // no group columns
+  PutString(p, "UTC");
+  PutInt(p, 1);  // one group: lost_reason "price"
+  PutInt(p, 1);
+  PutString(p, "price");
+  for (const int64_t v : {int64_t{5}, kMax, kMax, int64_t{0}, int64_t{0}}) {
+    PutInt(p, v);  // lost, approved, rejected, pending, review null
+  }
+  EXPECT_THAT(
+      LostAnalysisState::Deserialize(state_internal::Frame("LKLST1", p)),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("lost 5 is not")));
 }
 
 TEST(LostAnalysis, ByMonthInShanghaiByHand) {
