@@ -163,11 +163,14 @@ absl::StatusOr<LeadColumns> ReadLeads(const Columns& leads,
     return absl::InvalidArgumentError(
         "leads: missing required column \"lead_id\"");
   }
-  if (out.ids->type() != ColumnType::kCode &&
-      out.ids->type() != ColumnType::kString) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("leads.lead_id: expected strings, got ",
-                     ColumnTypeName(out.ids->type())));
+  // A column of null flags alone has no ids to read.
+  if ((out.ids->type() != ColumnType::kCode &&
+       out.ids->type() != ColumnType::kString) ||
+      out.ids->validity_only()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "leads.lead_id: expected strings, got ",
+        out.ids->validity_only() ? "only null flags"
+                                 : ColumnTypeName(out.ids->type())));
   }
   constexpr ColumnType kTime = ColumnType::kInstant;
   LEADKIT_ASSIGN_OR_RETURN(out.created, Typed(leads, "created_at", kTime));

@@ -689,7 +689,10 @@ absl::StatusOr<KpiState> KpiState::Deserialize(absl::string_view bytes) {
   const absl::string_view magic = bytes.substr(0, kpi_internal::kMagic.size());
   const bool current = magic == kpi_internal::kMagic;
   const int version = current ? 3 : magic == kpi_internal::kVarintMagic ? 2 : 1;
-  absl::string_view payload = bytes.substr(kpi_internal::kMagic.size());
+  // Fewer bytes than a magic are a bad header below, not an out-of-range
+  // substr (which throws).
+  absl::string_view payload =
+      bytes.substr(std::min(bytes.size(), kpi_internal::kMagic.size()));
   if (current) {
     LEADKIT_ASSIGN_OR_RETURN(
         payload, state_internal::Unframe(bytes, kpi_internal::kMagic,
@@ -747,7 +750,12 @@ absl::StatusOr<KpiState> KpiState::Deserialize(absl::string_view bytes) {
     int64_t minutes = 0;
     for (int64_t b = 0; b < bins; ++b) {
       LEADKIT_ASSIGN_OR_RETURN(int64_t value, in.Int());
-      minutes = in.varints() ? minutes + value : value;
+      // Differences that add up past int64 are damage, not minutes.
+      if (!in.varints()) {
+        minutes = value;
+      } else if (__builtin_add_overflow(minutes, value, &minutes)) {
+        return bad("the first-contact histogram's minutes overflow");
+      }
       LEADKIT_ASSIGN_OR_RETURN(int64_t n, in.Int());
       if (!c.first_contact_minutes.emplace(minutes, n).second) {
         return bad(absl::StrCat("the first-contact histogram holds ", minutes,

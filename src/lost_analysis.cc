@@ -281,7 +281,14 @@ absl::StatusOr<LostAnalysisState> LostAnalysisState::Deserialize(
     }
     // Each lost lead has one review state (approved, rejected, pending or
     // none).
-    if (c.approved + c.rejected + c.pending + c.review_null != c.lost) {
+    // Summed with overflow checks: counts near int64's end are damage, and a
+    // sum past it cannot equal `lost`.
+    int64_t reviews = 0;
+    const bool overflow =
+        __builtin_add_overflow(c.approved, c.rejected, &reviews) ||
+        __builtin_add_overflow(reviews, c.pending, &reviews) ||
+        __builtin_add_overflow(reviews, c.review_null, &reviews);
+    if (overflow || reviews != c.lost) {
       return absl::InvalidArgumentError(absl::StrCat(
           kWhat, ": lost ", c.lost, " is not approved ", c.approved,
           " + rejected ", c.rejected, " + pending ", c.pending,

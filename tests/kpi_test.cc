@@ -3,6 +3,7 @@
 #include "leadkit/kpi.h"
 
 #include <cmath>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -248,6 +249,17 @@ TEST(Kpi, BadBytesAreAnError) {
   }
 }
 
+// Found by tests/fuzz/state_fuzz: bytes shorter than a magic threw
+// std::out_of_range from string_view::substr instead of returning an error.
+TEST(KpiStateBytesShorterThanAMagic, AreABadHeaderNotAnException) {
+  for (const absl::string_view bytes : {"", "L", "LKKPI", "LKKP\x03"}) {
+    EXPECT_THAT(
+        KpiState::Deserialize(bytes),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("bad header")))
+        << "bytes \"" << bytes << "\"";
+  }
+}
+
 // The twelve counts of the first formats, in their order (leads, invalid, won,
 // lost, entered_on_time, first_contacts_due, first_contact_on_time,
 // follow_ups_due, follow_ups_on_time, timely_leads, surveyed, satisfied): a
@@ -358,6 +370,31 @@ std::string KpiBytes(const std::vector<std::string>& by,
     previous = minutes;
   }
   return state_internal::Frame("LKKPI3", p);
+}
+
+// Found by tests/fuzz/state_fuzz: the histogram's minutes are written as
+// differences, and differences whose sum passes int64 overflowed (undefined
+// behaviour) while the state was read.
+TEST(KpiStateHistogramMinutesOverflow, IsAnErrorNotUndefinedBehaviour) {
+  using state_internal::PutInt;
+  using state_internal::PutString;
+  std::string p;
+  PutInt(p, 1);
+  PutString(p, "channel");
+  PutInt(p, 1);  // one group
+  PutInt(p, 1);
+  PutString(p, "web");
+  for (const int64_t c : kConsistent) PutInt(p, c);
+  PutInt(p, 0);  // estimated
+  PutInt(p, 2);  // two bins: the second's minutes pass int64
+  PutInt(p, std::numeric_limits<int64_t>::max());
+  PutInt(p, 1);
+  PutInt(p, 1);
+  PutInt(p, 1);
+  EXPECT_THAT(KpiState::Deserialize(state_internal::Frame("LKKPI3", p)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "KPI state bytes: the first-contact histogram's minutes "
+                       "overflow"));
 }
 
 TEST(SavedStateCanLie, KpiCountsThatNoLeadsCouldGiveAreRefused) {

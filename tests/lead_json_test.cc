@@ -1,5 +1,8 @@
 #include "leadkit/lead_json.h"
 
+#include <string>
+
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "status_matchers.h"
@@ -66,6 +69,39 @@ TEST(LeadTable, ErrorsNameTheLeadFieldAndValue) {
   EXPECT_THAT(LeadTable::FromJson("[{"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("malformed JSON")));
+}
+
+// Found by tests/fuzz/lead_table_fuzz: a time of day whose hour or minute is
+// not two digits reached date::parse, which then converted an uninitialized
+// long double to an integer (undefined behaviour, reported by
+// UndefinedBehaviorSanitizer only when the stack held a NaN). Such text is now
+// refused before date::parse reads it.
+TEST(LeadTableMalformedTimeOfDay, IsAnErrorNamingTheValue) {
+  for (const std::string time :
+       {"2024-06-01T-9:00:00+08:00", "2024-06-01T9:00:00+08:00",
+        "2024-06-01T09:x0:00Z", "2024-06-01T09:00:-1+08:00",
+        "2024-06-01T09:00", "2024-06-01 09:00:0"}) {
+    EXPECT_THAT(
+        LeadTable::FromJson(absl::StrCat(R"([{"lead_id": "L14", "created_at": ")",
+                                         time, R"("}])")),
+        StatusIs(absl::StatusCode::kInvalidArgument,
+                 HasSubstr(absl::StrCat(
+                     "leads[0] (lead_id \"L14\").created_at: expected an "
+                     "ISO 8601 time with an offset, or epoch seconds, got the "
+                     "string \"",
+                     time, "\""))))
+        << time;
+  }
+  // The forms the header documents still read.
+  for (const std::string time :
+       {"2024-06-01T09:00:00+08:00", "2024-06-01 01:00:00Z",
+        "2024-06-01T01:00:00.250Z", "2024-06-01T09:00:00+0800"}) {
+    absl::StatusOr<LeadTable> t = LeadTable::FromJson(
+        absl::StrCat(R"([{"lead_id": "L1", "created_at": ")", time, R"("}])"));
+    ASSERT_THAT(t.status(), IsOk()) << time;
+    EXPECT_EQ(t->columns().Find("created_at")->data<int64_t>()[0], 1717203600)
+        << time;
+  }
 }
 
 TEST(LeadTable, MasksPersonalValuesInErrors) {

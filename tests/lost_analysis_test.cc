@@ -3,6 +3,7 @@
 #include "leadkit/lost_analysis.h"
 
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,44 @@ LostAnalysisState Count(LostAnalysisOptions options, Instant as_of = kAsOf,
   LostAnalysisState state(std::move(options));
   EXPECT_THAT(state.Add(leads.columns(), as_of, include, threads), IsOk());
   return state;
+}
+
+// Found by tests/fuzz/batch_fuzz: a lead_id column of null flags alone
+// (Column::ValidityOnly) passed the type check, and the id check then read
+// its values through a null pointer.
+TEST(LostAnalysisLeadIdsOfNullFlagsOnly, AreATypeError) {
+  const std::vector<uint8_t> valid = {1, 1};
+  const std::vector<int64_t> created = {1717203600, 1717207200};
+  Columns leads(2);
+  ASSERT_THAT(leads.Add("lead_id", Column::ValidityOnly(2, valid.data())),
+              IsOk());
+  ASSERT_THAT(leads.Add("created_at", Column::Instants(created)), IsOk());
+  LostAnalysisState state;
+  EXPECT_THAT(state.Add(leads, Instant(std::chrono::seconds(1717300000))),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "leads.lead_id: expected strings, got only null "
+                       "flags"));
+}
+
+// Found by tests/fuzz/state_fuzz: the check that the reviews add up to
+// `lost` summed them without looking for overflow (undefined behaviour for
+// counts near int64's end).
+TEST(LostAnalysisStateReviewsPastInt64, AreAnErrorNotAnOverflow) {
+  using state_internal::PutInt;
+  using state_internal::PutString;
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  std::string p;
+  PutInt(p, 0);  // no group columns
+  PutString(p, "UTC");
+  PutInt(p, 1);  // one group: lost_reason "price"
+  PutInt(p, 1);
+  PutString(p, "price");
+  for (const int64_t v : {int64_t{5}, kMax, kMax, int64_t{0}, int64_t{0}}) {
+    PutInt(p, v);  // lost, approved, rejected, pending, review null
+  }
+  EXPECT_THAT(
+      LostAnalysisState::Deserialize(state_internal::Frame("LKLST1", p)),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("lost 5 is not")));
 }
 
 TEST(LostAnalysis, ByMonthInShanghaiByHand) {
