@@ -747,7 +747,9 @@ absl::StatusOr<ActivityState> ActivityState::Deserialize(
       if (present != 1) return bad(absl::StrCat("a flag is ", present));
       if (parts[p].source == ai::Source::kPeriod) {
         LEADKIT_ASSIGN_OR_RETURN(key[p], in.Int());
-        if (!ai::PeriodInRange(parts[p].period, key[p])) {
+        // A key part below 0 stands for null: a day before 1970 cannot be
+        // held (its bytes would restore as another group).
+        if (!ai::PeriodInRange(parts[p].period, key[p]) || key[p] < 0) {
           return bad(absl::StrCat("period ", key[p], " is out of range"));
         }
       } else {

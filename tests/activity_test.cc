@@ -339,6 +339,38 @@ TEST(Activity, BytesRoundTripAndBadBytes) {
   }
 }
 
+// Found by state_fuzz: a key part below 0 stands for null, so a day before
+// 1970 (day -2 is 1969-12-30) restored as a group that its own bytes wrote
+// back as the group without a day.
+TEST(ActivityStateDayBefore1970, IsRefusedNotRestoredAsNull) {
+  const auto bytes = [](int64_t day) {
+    using state_internal::PutInt;
+    using state_internal::PutString;
+    std::string payload;
+    PutInt(payload, 2);
+    PutString(payload, "consultant_id");
+    PutString(payload, "day");
+    PutString(payload, "UTC");
+    PutInt(payload, 0);  // no new leads
+    PutInt(payload, 0);  // no other methods
+    PutInt(payload, 1);  // one group
+    PutInt(payload, 1);
+    PutString(payload, "C1");
+    PutInt(payload, 1);
+    PutInt(payload, day);
+    for (const int64_t count : {1, 1, 0, 1}) PutInt(payload, count);
+    PutString(payload, "phone");
+    PutInt(payload, 1);
+    return state_internal::Frame("LKACT2", payload);
+  };
+  absl::StatusOr<ActivityState> day = ActivityState::Deserialize(bytes(19876));
+  ASSERT_THAT(day, IsOk());
+  EXPECT_EQ(*ActivityState::Deserialize(day->Serialize()), *day);
+  EXPECT_THAT(ActivityState::Deserialize(bytes(-2)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("period -2 is out of range")));
+}
+
 TEST(Activity, BadInputNamesTheRow) {
   const Example example;
   ActivityState state(ActivityOptions{.time_zone = kZone});

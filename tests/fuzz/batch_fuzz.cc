@@ -219,24 +219,11 @@ std::vector<std::string> By(FuzzedDataProvider& in) {
   return by;
 }
 
-// The presets, each with its cadence (built once: building one computes its
-// calendar's table).
-struct Preset {
-  Policy policy;
-  Cadence cadence;
-};
+using fuzz_internal::Preset;
 
 const Preset& PickPreset(FuzzedDataProvider& in) {
-  static const std::vector<Preset>* const presets = [] {
-    auto* out = new std::vector<Preset>;
-    for (const std::string& name : Policy::PresetNames()) {
-      Policy policy = *Policy::Preset(name);
-      Cadence cadence = *Cadence::ForPolicy(policy);
-      out->push_back({std::move(policy), std::move(cadence)});
-    }
-    return out;
-  }();
-  return (*presets)[in.ConsumeIntegralInRange<size_t>(0, presets->size() - 1)];
+  const std::vector<Preset>& presets = fuzz_internal::Presets();
+  return presets[in.ConsumeIntegralInRange<size_t>(0, presets.size() - 1)];
 }
 
 // A state's bytes restore to an equal state; its rows can be computed.

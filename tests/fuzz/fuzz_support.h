@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "leadkit/cadence.h"
+#include "leadkit/policy.h"
 #include "leadkit/routing.h"
 
 // Stops the run when `cond` does not hold: a property the API documents is
@@ -26,6 +28,27 @@
   } while (false)
 
 namespace leadkit::fuzz_internal {
+
+// A preset with its cadence.
+struct Preset {
+  Policy policy;
+  Cadence cadence;
+};
+
+// Every preset, each with its cadence (built once: building one computes its
+// calendar's table).
+inline const std::vector<Preset>& Presets() {
+  static const std::vector<Preset>* const presets = [] {
+    auto* out = new std::vector<Preset>;
+    for (const std::string& name : Policy::PresetNames()) {
+      Policy policy = *Policy::Preset(name);
+      Cadence cadence = *Cadence::ForPolicy(policy);
+      out->push_back({std::move(policy), std::move(cadence)});
+    }
+    return out;
+  }();
+  return *presets;
+}
 
 // A status the API may answer a caller's bad input with. An internal or
 // unknown error is a defect: it says the library lost track of the input.

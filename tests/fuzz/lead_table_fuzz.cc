@@ -18,23 +18,8 @@
 namespace leadkit {
 namespace {
 
-struct Preset {
-  Policy policy;
-  Cadence cadence;
-};
-
-const std::vector<Preset>& Presets() {
-  static const std::vector<Preset>* const presets = [] {
-    auto* out = new std::vector<Preset>;
-    for (const std::string& name : Policy::PresetNames()) {
-      Policy policy = *Policy::Preset(name);
-      Cadence cadence = *Cadence::ForPolicy(policy);
-      out->push_back({std::move(policy), std::move(cadence)});
-    }
-    return out;
-  }();
-  return *presets;
-}
+using fuzz_internal::Preset;
+using fuzz_internal::Presets;
 
 // Rows explained one by one: enough to reach every rule, few enough to keep
 // an input quick.
