@@ -213,12 +213,14 @@ int IntervalGroup(int64_t count, int64_t first, int64_t last,
 }
 
 // A counted lead of a block: its row, its touches by as_of
-// (batch.touches[first, first + count)) and whether it was won by as_of.
+// (batch.touches[first, first + count)), whether it was won by as_of and its
+// grade at creation (-1 without a policy).
 struct Counted {
   int64_t row;
   int64_t first;
   int64_t count;
   bool won;
+  int grade;
 };
 
 // Leads counted per block: bounds the per-touch playbook view.
@@ -281,11 +283,8 @@ absl::Status RulesOfTouches(const LeadBatch& batch, const Advice& advice,
                             std::vector<int32_t>& rules) {
   rows.clear();
   contexts.clear();
-  LeadFacts facts;
   for (const Counted& lead : counted) {
-    facts = LeadFacts();
-    batch.reader.Lead(lead.row, facts);
-    int grade = facts.grade;  // in force before each touch, as GradeAt
+    int grade = lead.grade;  // in force before each touch, as GradeAt
     for (int64_t k = 0; k < lead.count; ++k) {
       rows.push_back(lead.row);
       contexts.push_back({.task = k == 0 ? TaskKind::kFirstContact
@@ -336,7 +335,8 @@ absl::Status CountRows(const LeadBatch& batch,
       counted.push_back({.row = row,
                          .first = batch.offsets[r],
                          .count = count,
-                         .won = StatusAt(facts, as_of) == LeadStatus::kWon});
+                         .won = StatusAt(facts, as_of) == LeadStatus::kWon,
+                         .grade = facts.grade});
     }
     if (by_action) {
       if (advice != nullptr) {
