@@ -1,7 +1,9 @@
 #include <array>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "bindings.h"
 #include "leadkit/audit.h"
 #include "leadkit/phone.h"
@@ -9,46 +11,46 @@
 namespace leadkit::python {
 namespace {
 
+// A numpy array that takes over `values` (no copy).
+template <typename T>
+py::array_t<T> Adopt(std::vector<T>&& values) {
+  if (values.empty()) return py::array_t<T>(0);
+  auto* owned = new std::vector<T>(std::move(values));
+  const py::capsule free(owned, [](void* p) {
+    delete static_cast<std::vector<T>*>(p);
+  });
+  return py::array_t<T>(static_cast<py::ssize_t>(owned->size()),
+                        owned->data(), free);
+}
+
 // The findings as buffers: lead_id and detail each as (offsets, characters),
 // int64 offsets into UTF-8 bytes (an Arrow large string array's buffers), and
-// each finding's code (AuditFinding) as int8. No Python object per row.
+// each finding's code (AuditFinding) as int8. Written row by row as the state
+// streams them: no Python object, and no copy of the table, per row.
 py::dict FinalizeToDict(const AuditState& state) {
-  std::vector<AuditRow> rows;
+  std::vector<int64_t> id_offsets = {0}, detail_offsets = {0};
+  std::vector<uint8_t> ids, details;
+  std::vector<int8_t> codes;
   {
     py::gil_scoped_release release;
-    rows = state.Finalize();
-  }
-  const auto n = static_cast<py::ssize_t>(rows.size());
-  size_t id_chars = 0, detail_chars = 0;
-  for (const AuditRow& row : rows) {
-    id_chars += row.lead_id.size();
-    detail_chars += row.detail.size();
-  }
-  py::array_t<int64_t> id_offsets(n + 1), detail_offsets(n + 1);
-  py::array_t<uint8_t> ids(static_cast<py::ssize_t>(id_chars)),
-      details(static_cast<py::ssize_t>(detail_chars));
-  py::array_t<int8_t> codes(n);
-  {
-    int64_t* io = id_offsets.mutable_data();
-    int64_t* dof = detail_offsets.mutable_data();
-    char* ic = reinterpret_cast<char*>(ids.mutable_data());
-    char* dc = reinterpret_cast<char*>(details.mutable_data());
-    int8_t* code = codes.mutable_data();
-    py::gil_scoped_release release;
-    io[0] = dof[0] = 0;
-    for (size_t i = 0; i < rows.size(); ++i) {
-      const AuditRow& row = rows[i];
-      std::copy(row.lead_id.begin(), row.lead_id.end(), ic + io[i]);
-      io[i + 1] = io[i] + static_cast<int64_t>(row.lead_id.size());
-      std::copy(row.detail.begin(), row.detail.end(), dc + dof[i]);
-      dof[i + 1] = dof[i] + static_cast<int64_t>(row.detail.size());
-      code[i] = static_cast<int8_t>(row.finding);
-    }
+    const auto append = [](std::vector<uint8_t>& chars,
+                           std::vector<int64_t>& offsets, absl::string_view s) {
+      chars.insert(chars.end(), s.begin(), s.end());
+      offsets.push_back(static_cast<int64_t>(chars.size()));
+    };
+    state.Finalize([&](absl::string_view lead_id, AuditFinding finding,
+                       absl::string_view detail) {
+      append(ids, id_offsets, lead_id);
+      append(details, detail_offsets, detail);
+      codes.push_back(static_cast<int8_t>(finding));
+    });
   }
   py::dict out;
-  out["lead_id"] = py::make_tuple(id_offsets, ids);
-  out["finding"] = codes;
-  out["detail"] = py::make_tuple(detail_offsets, details);
+  out["lead_id"] = py::make_tuple(Adopt(std::move(id_offsets)),
+                                  Adopt(std::move(ids)));
+  out["finding"] = Adopt(std::move(codes));
+  out["detail"] = py::make_tuple(Adopt(std::move(detail_offsets)),
+                                 Adopt(std::move(details)));
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <functional>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <span>
 #include <utility>
@@ -319,6 +320,7 @@ void SortByLead(std::vector<AuditRow>& rows) {
 struct Part {
   std::vector<AuditRow> rows;
   std::vector<AuditState::Phone> phones;
+  std::shared_ptr<const Block> block;  // rows and phones, encoded
   int64_t estimated = 0;
   absl::Status status;
 };
@@ -431,21 +433,387 @@ absl::Status AuditRows(const Cadence& cadence, const LeadBatch& batch,
   return absl::OkStatus();
 }
 
-template <typename T, typename Less>
-void MergeSorted(std::vector<T>& into, std::vector<T> more, const Less& less) {
-  if (more.empty()) return;
-  if (into.empty()) {
-    into = std::move(more);
-    return;
+// Reads what PutInt and PutString wrote, in bytes already checked (a
+// block's, written by BlockWriter or checked by Deserialize).
+int64_t TakeInt(absl::string_view& in) {
+  uint64_t z = 0;
+  size_t i = 0;
+  for (int shift = 0; shift < 64 && i < in.size(); shift += 7) {
+    const auto byte = static_cast<unsigned char>(in[i++]);
+    z |= static_cast<uint64_t>(byte & 0x7F) << shift;
+    if ((byte & 0x80) == 0) break;
   }
-  std::vector<T> out;
-  out.reserve(into.size() + more.size());
-  std::merge(std::make_move_iterator(into.begin()),
-             std::make_move_iterator(into.end()),
-             std::make_move_iterator(more.begin()),
-             std::make_move_iterator(more.end()), std::back_inserter(out),
-             less);
-  into = std::move(out);
+  in.remove_prefix(i);
+  return static_cast<int64_t>((z >> 1) ^ (~(z & 1) + 1));
+}
+
+absl::string_view TakeString(absl::string_view& in) {
+  const auto n = static_cast<size_t>(TakeInt(in));
+  const absl::string_view s = in.substr(0, n);
+  in.remove_prefix(s.size());
+  return s;
+}
+
+// `a` + `b`, or OutOfRange naming `what` past int64's end (counts of forged
+// bytes).
+absl::StatusOr<int64_t> Sum(int64_t a, int64_t b, absl::string_view what) {
+  int64_t out = 0;
+  if (__builtin_add_overflow(a, b, &out)) {
+    return absl::OutOfRangeError(
+        absl::StrCat("audit state: the ", what, " count passes 2^63"));
+  }
+  return out;
+}
+
+}  // namespace
+
+// Findings and phones in the form of the state's bytes (AuditState::
+// Serialize): `findings` lead by lead, `phones` phone by phone, each sorted.
+struct Block {
+  std::vector<std::string> patterns;  // SplitTimes's
+  std::vector<int64_t> times_in;      // TimesIn of each pattern
+  int64_t leads = 0;
+  std::string findings;
+  int64_t phone_count = 0;
+  std::string phones;
+
+  size_t weight() const { return findings.size() + phones.size(); }
+};
+
+namespace {
+
+using BlockList = std::span<const std::shared_ptr<const Block>>;
+
+// One finding as a block holds it: the detail's pattern and its times.
+struct RowView {
+  AuditFinding code;
+  absl::string_view pattern;
+  std::span<const int64_t> times;
+};
+
+// The detail a RowView stands for, into `out`.
+void DetailOf(const RowView& row, std::string& out) {
+  out = JoinTimes(row.pattern, row.times);
+}
+
+// Reads a block's findings lead by lead.
+class LeadCursor {
+ public:
+  explicit LeadCursor(const Block& block)
+      : block_(&block), in_(block.findings), left_(block.leads) {}
+
+  // Reads the next lead; false when there is none.
+  bool Next() {
+    if (left_ == 0) return false;
+    --left_;
+    id_.resize(static_cast<size_t>(TakeInt(in_)));
+    const absl::string_view rest = TakeString(in_);
+    id_.append(rest.data(), rest.size());
+    const int64_t n = TakeInt(in_);
+    items_.clear();
+    times_.clear();
+    for (int64_t i = 0; i < n; ++i) {
+      Item item;
+      item.code = static_cast<AuditFinding>(TakeInt(in_));
+      item.pattern = static_cast<size_t>(TakeInt(in_));
+      item.begin = times_.size();
+      for (int64_t t = 0; t < block_->times_in[item.pattern]; ++t) {
+        const int64_t step = TakeInt(in_);
+        times_.push_back(t == 0 ? step : times_.back() + step);
+      }
+      items_.push_back(item);
+    }
+    return true;
+  }
+
+  const std::string& id() const { return id_; }
+
+  // The lead's findings, in order.
+  void AppendRows(std::vector<RowView>& out) const {
+    const std::span<const int64_t> times(times_);
+    for (size_t i = 0; i < items_.size(); ++i) {
+      const size_t end = i + 1 < items_.size() ? items_[i + 1].begin
+                                               : times_.size();
+      out.push_back({items_[i].code, block_->patterns[items_[i].pattern],
+                     times.subspan(items_[i].begin, end - items_[i].begin)});
+    }
+  }
+
+ private:
+  struct Item {
+    AuditFinding code;
+    size_t pattern;
+    size_t begin;  // in times_
+  };
+  const Block* block_;
+  absl::string_view in_;
+  int64_t left_;
+  std::string id_;
+  std::vector<Item> items_;
+  std::vector<int64_t> times_;
+};
+
+// Calls visit(lead_id, rows) for each lead of the blocks in lead_id order,
+// with its findings in RowLess order (a lead in several blocks: all of its
+// findings, sorted together).
+template <typename Visit>
+void ForEachLead(BlockList blocks, Visit&& visit) {
+  std::vector<LeadCursor> cursors;
+  cursors.reserve(blocks.size());
+  for (const auto& block : blocks) cursors.emplace_back(*block);
+  // Cursors holding a lead; the least lead_id on top.
+  std::vector<size_t> heap;
+  const auto later = [&](size_t a, size_t b) {
+    return cursors[a].id() > cursors[b].id();
+  };
+  for (size_t i = 0; i < cursors.size(); ++i) {
+    if (cursors[i].Next()) heap.push_back(i);
+  }
+  std::make_heap(heap.begin(), heap.end(), later);
+  std::vector<size_t> same;
+  std::vector<RowView> rows;
+  std::vector<std::pair<size_t, std::string>> details;
+  std::vector<RowView> sorted;
+  while (!heap.empty()) {
+    same.clear();
+    do {
+      std::pop_heap(heap.begin(), heap.end(), later);
+      same.push_back(heap.back());
+      heap.pop_back();
+    } while (!heap.empty() &&
+             cursors[heap.front()].id() == cursors[same[0]].id());
+    rows.clear();
+    for (const size_t i : same) cursors[i].AppendRows(rows);
+    if (same.size() > 1) {  // one lead in several blocks
+      details.resize(rows.size());
+      for (size_t k = 0; k < rows.size(); ++k) {
+        details[k].first = k;
+        DetailOf(rows[k], details[k].second);
+      }
+      std::stable_sort(details.begin(), details.end(),
+                       [&](const auto& a, const auto& b) {
+                         if (rows[a.first].code != rows[b.first].code) {
+                           return rows[a.first].code < rows[b.first].code;
+                         }
+                         return a.second < b.second;
+                       });
+      sorted.clear();
+      for (const auto& d : details) sorted.push_back(rows[d.first]);
+      rows.swap(sorted);
+    }
+    visit(absl::string_view(cursors[same[0]].id()),
+          std::span<const RowView>(rows));
+    for (const size_t i : same) {
+      if (cursors[i].Next()) {
+        heap.push_back(i);
+        std::push_heap(heap.begin(), heap.end(), later);
+      }
+    }
+  }
+}
+
+// One phone of a block; the views point into the block.
+struct PhoneView {
+  uint64_t digest = 0;
+  absl::string_view masked;
+  absl::string_view lead_id;
+
+  bool operator>(const PhoneView& o) const {
+    if (digest != o.digest) return digest > o.digest;
+    if (masked != o.masked) return masked > o.masked;
+    return lead_id > o.lead_id;
+  }
+};
+
+// Calls visit(phone) for each phone of the blocks in (digest, masked,
+// lead_id) order.
+template <typename Visit>
+void ForEachPhone(BlockList blocks, Visit&& visit) {
+  struct Cursor {
+    absl::string_view in;
+    int64_t left;
+    PhoneView at;
+    bool Next() {
+      if (left == 0) return false;
+      --left;
+      at.digest += static_cast<uint64_t>(TakeInt(in));
+      at.masked = TakeString(in);
+      at.lead_id = TakeString(in);
+      return true;
+    }
+  };
+  std::vector<Cursor> cursors;
+  std::vector<size_t> heap;
+  for (const auto& block : blocks) {
+    cursors.push_back({block->phones, block->phone_count, {}});
+    if (cursors.back().Next()) heap.push_back(cursors.size() - 1);
+  }
+  const auto later = [&](size_t a, size_t b) {
+    return cursors[a].at > cursors[b].at;
+  };
+  std::make_heap(heap.begin(), heap.end(), later);
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), later);
+    const size_t i = heap.back();
+    visit(cursors[i].at);
+    if (cursors[i].Next()) {
+      std::push_heap(heap.begin(), heap.end(), later);
+    } else {
+      heap.pop_back();
+    }
+  }
+}
+
+// Writes a block lead by lead and phone by phone, in order; patterns are
+// numbered as they first come.
+class BlockWriter {
+ public:
+  void Lead(absl::string_view id, std::span<const RowView> rows) {
+    using state_internal::PutInt;
+    std::string& out = block_.findings;
+    const size_t shared = SharedPrefix(previous_, id);
+    PutInt(out, static_cast<int64_t>(shared));
+    state_internal::PutString(out, id.substr(shared));
+    previous_.assign(id.data(), id.size());
+    PutInt(out, static_cast<int64_t>(rows.size()));
+    for (const RowView& row : rows) {
+      PutInt(out, static_cast<int64_t>(row.code));
+      auto it = index_.find(row.pattern);
+      if (it == index_.end()) {
+        it = index_.emplace(std::string(row.pattern),
+                            static_cast<int64_t>(block_.patterns.size()))
+                 .first;
+        block_.patterns.emplace_back(row.pattern);
+        block_.times_in.push_back(static_cast<int64_t>(row.times.size()));
+      }
+      PutInt(out, it->second);
+      for (size_t t = 0; t < row.times.size(); ++t) {
+        PutInt(out, t == 0 ? row.times[t] : row.times[t] - row.times[t - 1]);
+      }
+    }
+    ++block_.leads;
+  }
+
+  void Phone(const PhoneView& phone) {
+    state_internal::PutInt(block_.phones,
+                           static_cast<int64_t>(phone.digest - digest_));
+    digest_ = phone.digest;
+    state_internal::PutString(block_.phones, phone.masked);
+    state_internal::PutString(block_.phones, phone.lead_id);
+    ++block_.phone_count;
+  }
+
+  std::shared_ptr<const Block> Take() {
+    return std::make_shared<const Block>(std::move(block_));
+  }
+
+ private:
+  Block block_;
+  absl::flat_hash_map<std::string, int64_t> index_;
+  std::string previous_;
+  uint64_t digest_ = 0;
+};
+
+// The blocks as one.
+std::shared_ptr<const Block> MergeBlocks(BlockList blocks) {
+  BlockWriter writer;
+  ForEachLead(blocks, [&](absl::string_view id, std::span<const RowView> rows) {
+    writer.Lead(id, rows);
+  });
+  ForEachPhone(blocks, [&](const PhoneView& phone) { writer.Phone(phone); });
+  return writer.Take();
+}
+
+// The block of rows sorted by RowLess and phones sorted by (digest, masked,
+// lead_id).
+std::shared_ptr<const Block> Encode(std::span<const AuditRow> rows,
+                                    std::span<const AuditState::Phone> phones) {
+  BlockWriter writer;
+  std::string patterns;           // the lead's, one after another
+  std::vector<size_t> ends;       // each pattern's end in `patterns`
+  std::vector<int64_t> times;     // the lead's, one after another
+  std::vector<size_t> time_ends;  // each row's end in `times`
+  std::vector<RowView> views;
+  std::string pattern;
+  std::vector<int64_t> minutes;
+  for (size_t i = 0; i < rows.size();) {
+    patterns.clear();
+    ends.clear();
+    times.clear();
+    time_ends.clear();
+    size_t j = i;
+    for (; j < rows.size() && rows[j].lead_id == rows[i].lead_id; ++j) {
+      SplitTimes(rows[j].detail, pattern, minutes);
+      patterns += pattern;
+      ends.push_back(patterns.size());
+      times.insert(times.end(), minutes.begin(), minutes.end());
+      time_ends.push_back(times.size());
+    }
+    views.clear();
+    const absl::string_view text(patterns);
+    const std::span<const int64_t> all(times);
+    for (size_t k = 0; k < j - i; ++k) {
+      const size_t p = k == 0 ? 0 : ends[k - 1];
+      const size_t t = k == 0 ? 0 : time_ends[k - 1];
+      views.push_back({rows[i + k].finding, text.substr(p, ends[k] - p),
+                       all.subspan(t, time_ends[k] - t)});
+    }
+    writer.Lead(rows[i].lead_id, views);
+    i = j;
+  }
+  for (const AuditState::Phone& phone : phones) {
+    writer.Phone({phone.digest, phone.masked, phone.lead_id});
+  }
+  return writer.Take();
+}
+
+// A state merged from more blocks than this is rewritten as one block.
+constexpr size_t kMaxBlocks = 64;
+
+// duplicate_phone: each lead of a number's group, the group in lead_id
+// order, lists the others (ten at most, then how many more); sorted by
+// lead_id (stable). A lead given twice (a state merged with itself) is one
+// lead of its group, with its row twice.
+std::vector<AuditRow> Duplicates(BlockList blocks) {
+  std::vector<AuditRow> out;
+  std::vector<PhoneView> group;
+  std::vector<absl::string_view> leads;  // the group's, each once
+  std::vector<absl::string_view> listed;
+  const auto flush = [&] {
+    leads.clear();
+    for (const PhoneView& phone : group) {
+      if (leads.empty() || leads.back() != phone.lead_id) {
+        leads.push_back(phone.lead_id);
+      }
+    }
+    if (leads.size() > 1) {
+      for (const PhoneView& phone : group) {
+        listed.clear();
+        for (size_t g = 0; g < leads.size() && listed.size() < kMaxListed;
+             ++g) {
+          if (leads[g] != phone.lead_id) listed.push_back(leads[g]);
+        }
+        const size_t more = leads.size() - 1 - listed.size();
+        out.push_back(
+            {std::string(phone.lead_id), AuditFinding::kDuplicatePhone,
+             absl::StrCat("same phone (", group[0].masked, ") as ",
+                          absl::StrJoin(listed, ", "),
+                          more > 0 ? absl::StrCat(" and ", more, " more")
+                                   : std::string())});
+      }
+    }
+    group.clear();
+  };
+  ForEachPhone(blocks, [&](const PhoneView& phone) {
+    if (!group.empty() && group[0].digest != phone.digest) flush();
+    group.push_back(phone);
+  });
+  flush();
+  std::stable_sort(out.begin(), out.end(),
+                   [](const AuditRow& a, const AuditRow& b) {
+                     return a.lead_id < b.lead_id;
+                   });
+  return out;
 }
 
 }  // namespace
@@ -461,10 +829,30 @@ AuditState::AuditState(AuditOptions options)
       phone_key_(options.phone_key.value_or(audit_internal::kFixedKey)) {}
 
 bool AuditState::operator==(const AuditState& other) const {
-  return key_check_ == other.key_check_ && rows_ == other.rows_ &&
-         phones_ == other.phones_ && estimated_ == other.estimated_;
+  if (key_check_ != other.key_check_ || estimated_ != other.estimated_) {
+    return false;
+  }
+  // Each as one block written afresh: equal findings give equal bytes.
+  const auto mine = audit_internal::MergeBlocks(blocks_);
+  const auto theirs = audit_internal::MergeBlocks(other.blocks_);
+  return mine->patterns == theirs->patterns && mine->leads == theirs->leads &&
+         mine->findings == theirs->findings &&
+         mine->phone_count == theirs->phone_count &&
+         mine->phones == theirs->phones;
 }
 
+void AuditState::Push(std::shared_ptr<const audit_internal::Block> block) {
+  if (block->leads == 0 && block->phone_count == 0) return;
+  blocks_.push_back(std::move(block));
+  while (blocks_.size() >= 2 &&
+         blocks_[blocks_.size() - 2]->weight() <=
+             2 * blocks_.back()->weight()) {
+    auto merged = audit_internal::MergeBlocks(
+        audit_internal::BlockList(blocks_).last(2));
+    blocks_.pop_back();
+    blocks_.back() = std::move(merged);
+  }
+}
 absl::Status AuditState::Add(const Cadence& cadence, const Columns& leads,
                              const Columns& touches, Instant as_of,
                              std::span<const uint8_t> include, int threads) {
@@ -571,17 +959,20 @@ absl::Status AuditState::Add(const Cadence& cadence, const Columns& leads,
                                             part);
     audit_internal::SortByLead(part.rows);
     std::sort(part.phones.begin(), part.phones.end());
+    if (part.status.ok()) {
+      part.block = audit_internal::Encode(part.rows, part.phones);
+    }
+    batch_internal::FreeMemory(part.rows);
+    batch_internal::FreeMemory(part.phones);
   });
+  int64_t estimated = estimated_;
   for (const audit_internal::Part& part : parts) {
     LEADKIT_RETURN_IF_ERROR(part.status);
+    LEADKIT_ASSIGN_OR_RETURN(
+        estimated, audit_internal::Sum(estimated, part.estimated, "estimated"));
   }
-  for (audit_internal::Part& part : parts) {
-    audit_internal::MergeSorted(rows_, std::move(part.rows),
-                                audit_internal::RowLess);
-    audit_internal::MergeSorted(phones_, std::move(part.phones),
-                                std::less<Phone>());
-    estimated_ += part.estimated;
-  }
+  estimated_ = estimated;
+  for (audit_internal::Part& part : parts) Push(std::move(part.block));
   return absl::OkStatus();
 }
 
@@ -592,9 +983,16 @@ absl::Status AuditState::Merge(const AuditState& other) {
         "(or one has a key and the other none); duplicates across them "
         "could not be found");
   }
-  audit_internal::MergeSorted(rows_, other.rows_, audit_internal::RowLess);
-  audit_internal::MergeSorted(phones_, other.phones_, std::less<Phone>());
-  estimated_ += other.estimated_;
+  LEADKIT_ASSIGN_OR_RETURN(
+      const int64_t estimated,
+      audit_internal::Sum(estimated_, other.estimated_, "estimated"));
+  estimated_ = estimated;
+  const std::vector<std::shared_ptr<const audit_internal::Block>> more =
+      other.blocks_;  // a copy: `other` may be this state
+  blocks_.insert(blocks_.end(), more.begin(), more.end());
+  if (blocks_.size() > audit_internal::kMaxBlocks) {
+    blocks_ = {audit_internal::MergeBlocks(blocks_)};
+  }
   return absl::OkStatus();
 }
 
@@ -610,63 +1008,22 @@ absl::Status AuditState::Merge(const AuditState& other) {
 //               as the difference from the one before)
 //   phones      count, then per phone (by digest): the digest's difference
 //               from the one before, masked phone, lead_id
+// The findings and phones are a block's (audit_internal::Block) as they are.
 std::string AuditState::Serialize() const {
   using state_internal::PutInt;
   using state_internal::PutString;
+  const std::shared_ptr<const audit_internal::Block> block =
+      blocks_.size() == 1 ? blocks_[0] : audit_internal::MergeBlocks(blocks_);
   std::string payload;
+  payload.reserve(block->weight() + 64);
   PutInt(payload, static_cast<int64_t>(key_check_));
   PutInt(payload, estimated_);
-  // Each row's pattern and times; the patterns numbered as they first come.
-  std::vector<int64_t> pattern_of(rows_.size());
-  std::vector<int64_t> times;
-  std::vector<size_t> time_begin(rows_.size() + 1, 0);
-  absl::flat_hash_map<std::string, int64_t> index;
-  std::vector<std::string> patterns;
-  std::string pattern;
-  std::vector<int64_t> minutes;
-  for (size_t i = 0; i < rows_.size(); ++i) {
-    audit_internal::SplitTimes(rows_[i].detail, pattern, minutes);
-    const auto [it, fresh] =
-        index.try_emplace(pattern, static_cast<int64_t>(index.size()));
-    if (fresh) patterns.push_back(pattern);
-    pattern_of[i] = it->second;
-    times.insert(times.end(), minutes.begin(), minutes.end());
-    time_begin[i + 1] = times.size();
-  }
-  PutInt(payload, static_cast<int64_t>(patterns.size()));
-  for (const std::string& p : patterns) PutString(payload, p);
-  int64_t leads = 0;
-  for (size_t i = 0; i < rows_.size(); ++i) {
-    leads += i == 0 || rows_[i].lead_id != rows_[i - 1].lead_id;
-  }
-  PutInt(payload, leads);
-  absl::string_view previous;
-  for (size_t i = 0; i < rows_.size();) {
-    size_t j = i + 1;
-    while (j < rows_.size() && rows_[j].lead_id == rows_[i].lead_id) ++j;
-    const absl::string_view id = rows_[i].lead_id;
-    const size_t shared = audit_internal::SharedPrefix(previous, id);
-    PutInt(payload, static_cast<int64_t>(shared));
-    PutString(payload, id.substr(shared));
-    previous = id;
-    PutInt(payload, static_cast<int64_t>(j - i));
-    for (size_t k = i; k < j; ++k) {
-      PutInt(payload, static_cast<int64_t>(rows_[k].finding));
-      PutInt(payload, pattern_of[k]);
-      for (size_t t = time_begin[k]; t < time_begin[k + 1]; ++t) {
-        PutInt(payload, t == time_begin[k] ? times[t] : times[t] - times[t - 1]);
-      }
-    }
-    i = j;
-  }
-  PutInt(payload, static_cast<int64_t>(phones_.size()));
-  uint64_t digest = 0;
-  for (const Phone& phone : phones_) {
-    PutInt(payload, static_cast<int64_t>(phone.digest - digest));
-    digest = phone.digest;
-    PutString(payload, phone.masked);
-    PutString(payload, phone.lead_id);
-  }
+  PutInt(payload, static_cast<int64_t>(block->patterns.size()));
+  for (const std::string& p : block->patterns) PutString(payload, p);
+  PutInt(payload, block->leads);
+  payload += block->findings;
+  PutInt(payload, block->phone_count);
+  payload += block->phones;
   return state_internal::Frame(audit_internal::kMagic, payload);
 }
 
@@ -697,31 +1054,34 @@ absl::StatusOr<AuditState> AuditState::Deserialize(
           : std::nullopt;
   LEADKIT_ASSIGN_OR_RETURN(state.estimated_, in.Int());
   if (state.estimated_ < 0) return bad("a negative count");
+  audit_internal::Block block;
   LEADKIT_ASSIGN_OR_RETURN(const int64_t pattern_count, in.Count());
-  std::vector<std::string> patterns;
-  std::vector<int64_t> times_in;
   for (int64_t p = 0; p < pattern_count; ++p) {
     LEADKIT_ASSIGN_OR_RETURN(std::string pattern, in.String());
-    times_in.push_back(audit_internal::TimesIn(pattern));
-    if (times_in.back() < 0) return bad("not a detail pattern");
-    patterns.push_back(std::move(pattern));
+    block.times_in.push_back(audit_internal::TimesIn(pattern));
+    if (block.times_in.back() < 0) return bad("not a detail pattern");
+    block.patterns.push_back(std::move(pattern));
   }
-  LEADKIT_ASSIGN_OR_RETURN(const int64_t leads, in.Count());
-  std::string lead_id;
+  // The findings and phones are checked here and kept as they are.
+  LEADKIT_ASSIGN_OR_RETURN(block.leads, in.Count());
+  const size_t findings_begin = in.position();
+  AuditRow previous;
+  AuditRow row;
   std::vector<int64_t> minutes;
-  for (int64_t l = 0; l < leads; ++l) {
+  for (int64_t l = 0; l < block.leads; ++l) {
     LEADKIT_ASSIGN_OR_RETURN(const int64_t shared, in.Int());
-    if (shared < 0 || static_cast<size_t>(shared) > lead_id.size()) {
+    if (shared < 0 || static_cast<size_t>(shared) > row.lead_id.size()) {
       return bad("a lead_id shares more than the one before holds");
     }
     LEADKIT_ASSIGN_OR_RETURN(const std::string rest, in.String());
-    lead_id.resize(static_cast<size_t>(shared));
-    lead_id += rest;
+    row.lead_id.resize(static_cast<size_t>(shared));
+    row.lead_id += rest;
+    if (l > 0 && !(previous.lead_id < row.lead_id)) {
+      return bad("lead_ids out of order");
+    }
     LEADKIT_ASSIGN_OR_RETURN(const int64_t findings, in.Count());
     if (findings == 0) return bad("a lead without findings");
     for (int64_t i = 0; i < findings; ++i) {
-      AuditRow row;
-      row.lead_id = lead_id;
       LEADKIT_ASSIGN_OR_RETURN(const int64_t code, in.Int());
       if (code < 0 || code >= kAuditFindingCount ||
           code == static_cast<int64_t>(AuditFinding::kDuplicatePhone)) {
@@ -733,7 +1093,8 @@ absl::StatusOr<AuditState> AuditState::Deserialize(
         return bad(absl::StrCat("unknown detail pattern ", pattern));
       }
       minutes.clear();
-      for (int64_t t = 0; t < times_in[static_cast<size_t>(pattern)]; ++t) {
+      for (int64_t t = 0; t < block.times_in[static_cast<size_t>(pattern)];
+           ++t) {
         LEADKIT_ASSIGN_OR_RETURN(const int64_t m, in.Int());
         // Years 0-9999, as WallText writes them.
         constexpr int64_t kLast = 2932896LL * 1440;  // 9999-12-31, in minutes
@@ -746,78 +1107,75 @@ absl::StatusOr<AuditState> AuditState::Deserialize(
         minutes.push_back(value);
       }
       row.detail = audit_internal::JoinTimes(
-          patterns[static_cast<size_t>(pattern)], minutes);
-      if (!state.rows_.empty() &&
-          !audit_internal::RowLess(state.rows_.back(), row)) {
+          block.patterns[static_cast<size_t>(pattern)], minutes);
+      // Equal findings may repeat (a state merged with itself).
+      if (i > 0 && audit_internal::RowLess(row, previous)) {
         return bad("findings out of order");
       }
-      state.rows_.push_back(std::move(row));
+      previous.lead_id = row.lead_id;
+      previous.finding = row.finding;
+      previous.detail.swap(row.detail);
     }
   }
-  LEADKIT_ASSIGN_OR_RETURN(const int64_t phones, in.Count());
-  state.phones_.reserve(static_cast<size_t>(phones));
-  uint64_t digest = 0;
-  for (int64_t i = 0; i < phones; ++i) {
-    Phone phone;
+  block.findings =
+      std::string(payload.substr(findings_begin,
+                                 in.position() - findings_begin));
+  LEADKIT_ASSIGN_OR_RETURN(block.phone_count, in.Count());
+  const size_t phones_begin = in.position();
+  Phone last;
+  Phone phone;
+  for (int64_t i = 0; i < block.phone_count; ++i) {
     LEADKIT_ASSIGN_OR_RETURN(const int64_t step, in.Int());
-    digest += static_cast<uint64_t>(step);
-    phone.digest = digest;
+    phone.digest += static_cast<uint64_t>(step);
     LEADKIT_ASSIGN_OR_RETURN(phone.masked, in.String());
     LEADKIT_ASSIGN_OR_RETURN(phone.lead_id, in.String());
-    if (!state.phones_.empty() && !(state.phones_.back() < phone)) {
-      return bad("phones out of order");
-    }
-    state.phones_.push_back(std::move(phone));
+    if (i > 0 && phone < last) return bad("phones out of order");
+    last = phone;
   }
+  block.phones =
+      std::string(payload.substr(phones_begin, in.position() - phones_begin));
   LEADKIT_RETURN_IF_ERROR(in.Done());
+  state.Push(std::make_shared<const audit_internal::Block>(std::move(block)));
   return state;
 }
 
-std::vector<AuditRow> AuditState::Finalize() const {
-  // duplicate_phone: each lead of a number's group, the group in lead_id
-  // order, lists the others (ten at most, then how many more).
-  std::vector<AuditRow> duplicates;
-  for (size_t i = 0; i < phones_.size();) {
-    size_t j = i + 1;
-    while (j < phones_.size() && phones_[j].digest == phones_[i].digest) ++j;
-    if (j - i > 1) {
-      const std::string& masked = phones_[i].masked;
-      std::vector<absl::string_view> listed;
-      for (size_t k = i; k < j; ++k) {
-        listed.clear();
-        for (size_t g = i; g < std::min(j, i + audit_internal::kMaxListed + 1);
-             ++g) {
-          if (phones_[g].lead_id != phones_[k].lead_id) {
-            listed.push_back(phones_[g].lead_id);
-          }
-        }
-        if (listed.size() > audit_internal::kMaxListed) {
-          listed.resize(audit_internal::kMaxListed);
-        }
-        const size_t more = j - i - 1 - listed.size();
-        duplicates.push_back(
-            {phones_[k].lead_id, AuditFinding::kDuplicatePhone,
-             absl::StrCat("same phone (", masked, ") as ",
-                          absl::StrJoin(listed, ", "),
-                          more > 0 ? absl::StrCat(" and ", more, " more")
-                                   : std::string())});
-      }
+void AuditState::Finalize(
+    absl::FunctionRef<void(absl::string_view, AuditFinding, absl::string_view)>
+        emit) const {
+  using audit_internal::RowView;
+  const std::vector<AuditRow> duplicates = audit_internal::Duplicates(blocks_);
+  size_t d = 0;
+  const auto emit_duplicates = [&](auto before) {
+    for (; d < duplicates.size() && before(duplicates[d].lead_id); ++d) {
+      emit(duplicates[d].lead_id, duplicates[d].finding, duplicates[d].detail);
     }
-    i = j;
-  }
-  std::stable_sort(duplicates.begin(), duplicates.end(),
-                   [](const AuditRow& a, const AuditRow& b) {
-                     return a.lead_id < b.lead_id;
-                   });
+  };
+  std::string detail;
+  audit_internal::ForEachLead(
+      blocks_, [&](absl::string_view id, std::span<const RowView> rows) {
+        emit_duplicates([&](absl::string_view lead) { return lead < id; });
+        size_t r = 0;
+        const auto emit_rows = [&](auto keep) {
+          for (; r < rows.size() && keep(rows[r].code); ++r) {
+            audit_internal::DetailOf(rows[r], detail);
+            emit(id, rows[r].code, detail);
+          }
+        };
+        emit_rows([](AuditFinding code) {
+          return code < AuditFinding::kDuplicatePhone;
+        });
+        emit_duplicates([&](absl::string_view lead) { return lead == id; });
+        emit_rows([](AuditFinding) { return true; });
+      });
+  emit_duplicates([](absl::string_view) { return true; });
+}
+
+std::vector<AuditRow> AuditState::Finalize() const {
   std::vector<AuditRow> out;
-  out.reserve(rows_.size() + duplicates.size());
-  std::merge(rows_.begin(), rows_.end(),
-             std::make_move_iterator(duplicates.begin()),
-             std::make_move_iterator(duplicates.end()), std::back_inserter(out),
-             [](const AuditRow& a, const AuditRow& b) {
-               if (a.lead_id != b.lead_id) return a.lead_id < b.lead_id;
-               return a.finding < b.finding;
-             });
+  Finalize([&](absl::string_view lead_id, AuditFinding finding,
+               absl::string_view detail) {
+    out.push_back({std::string(lead_id), finding, std::string(detail)});
+  });
   return out;
 }
 

@@ -53,6 +53,8 @@ class Reader {
   // OK when every byte was read, else InvalidArgument ("trailing bytes").
   absl::Status Done() const;
   bool done() const { return pos_ == bytes_.size(); }
+  // How many bytes were read.
+  size_t position() const { return pos_; }
 
  private:
   absl::StatusOr<int64_t> Fixed();

@@ -3,6 +3,7 @@
 #include "leadkit/audit.h"
 
 #include <array>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "leadkit/lead_json.h"
+#include "state_bytes.h"
 #include "status_matchers.h"
 
 namespace leadkit {
@@ -349,6 +351,102 @@ TEST(Audit, BytesKeepEveryDetailExactly) {
     EXPECT_EQ(*back, state);
     EXPECT_EQ(Rows(*back), Rows(state));
   }
+}
+
+// A state of many Adds keeps its findings in blocks merged as they come: one
+// lead at a time, in either order, it is the state of one Add, to the byte.
+TEST(Audit, OneLeadAtATimeEqualsTheWhole) {
+  const Example ex;
+  const AuditState whole = ex.Run();
+  for (const bool reversed : {false, true}) {
+    SCOPED_TRACE(reversed ? "last lead first" : "first lead first");
+    AuditState state;
+    for (int i = 0; i < 7; ++i) {
+      std::vector<uint8_t> one(7, 0);
+      one[static_cast<size_t>(reversed ? 6 - i : i)] = 1;
+      ASSERT_THAT(state.Add(ex.cadence, ex.leads.columns(), ex.touches.Table(),
+                            ex.as_of, one),
+                  IsOk());
+    }
+    EXPECT_EQ(Rows(state), kExpected);
+    EXPECT_EQ(state, whole);
+    EXPECT_EQ(state.Serialize(), whole.Serialize());
+  }
+}
+
+// More states than a state keeps blocks (they are then written as one), with
+// duplicates across them: the state of one Add.
+TEST(Audit, ManyMergedStatesEqualTheWhole) {
+  constexpr int kLeads = 150;
+  std::string json = "[";
+  Touches touches;
+  for (int i = 0; i < kLeads; ++i) {
+    const std::string id = absl::StrCat("N", 1000 + (i * 37) % kLeads);
+    // Every third lead lacks a model; leads share a number in fives.
+    absl::StrAppend(&json, i ? "," : "", R"({"lead_id": ")", id,
+                    R"(", "created_at": "2024-06-10T09:00:00+08:00",
+                    "channel": "website", "name": "张三", "grade": "C",)",
+                    i % 3 == 0 ? "" : R"("model": "C200",)",
+                    R"("phone": "1390000)", 1000 + i / 5, R"("})");
+    touches.Add(id, "2024-06-10 09:10", "phone", "");
+  }
+  json += "]";
+  const LeadTable leads = *LeadTable::FromJson(json);
+  const Cadence cadence = *Cadence::ForPolicy(*Policy::Preset("oabc"));
+  const Instant as_of = Shanghai("2024-06-20 12:00");
+  AuditState whole;
+  ASSERT_THAT(whole.Add(cadence, leads.columns(), touches.Table(), as_of),
+              IsOk());
+  AuditState merged;
+  for (int i = 0; i < kLeads; ++i) {
+    std::vector<uint8_t> one(kLeads, 0);
+    one[static_cast<size_t>(i)] = 1;
+    AuditState part;
+    ASSERT_THAT(part.Add(cadence, leads.columns(), touches.Table(), as_of, one),
+                IsOk());
+    ASSERT_THAT(merged.Merge(part), IsOk());
+  }
+  const std::vector<AuditRow> rows = whole.Finalize();
+  // 50 missing models and 150 duplicates.
+  ASSERT_EQ(rows.size(), 200u);
+  EXPECT_EQ(merged.Finalize(), rows);
+  EXPECT_EQ(merged, whole);
+  EXPECT_EQ(merged.Serialize(), whole.Serialize());
+}
+
+// Leads are meant to be added once; a state merged with itself holds each
+// finding twice (a lead is never its own duplicate: A1 and A2 still list
+// only each other), and its bytes restore it.
+TEST(Audit, StateMergedWithItselfHoldsEachFindingTwice) {
+  const Example ex;
+  AuditState twice = ex.Run();
+  ASSERT_THAT(twice.Merge(twice), IsOk());
+  std::vector<Finding> want;
+  for (const Finding& f : kExpected) {
+    want.push_back(f);
+    want.push_back(f);
+  }
+  EXPECT_EQ(Rows(twice), want);
+  absl::StatusOr<AuditState> back = AuditState::Deserialize(twice.Serialize());
+  ASSERT_THAT(back, IsOk());
+  EXPECT_EQ(*back, twice);
+  EXPECT_EQ(Rows(*back), Rows(twice));
+}
+
+// Forged bytes whose count lies near int64's end: a merge that would pass it
+// is OutOfRange, not a signed overflow.
+TEST(Audit, ForgedCountNearInt64EndDoesNotOverflowOnMerge) {
+  std::string payload;
+  state_internal::PutInt(payload, static_cast<int64_t>(AuditState().key_check()));
+  state_internal::PutInt(payload, std::numeric_limits<int64_t>::max() - 1);
+  for (int i = 0; i < 3; ++i) state_internal::PutInt(payload, 0);
+  absl::StatusOr<AuditState> forged =
+      AuditState::Deserialize(state_internal::Frame("LKAUD2", payload));
+  ASSERT_THAT(forged, IsOk());
+  AuditState copy = *forged;
+  EXPECT_THAT(copy.Merge(*forged),
+              StatusIs(absl::StatusCode::kOutOfRange, HasSubstr("estimated")));
+  EXPECT_EQ(copy, *forged);  // unchanged
 }
 
 // Blank text is missing: spaces, tabs and the ideographic space (U+3000)

@@ -2,7 +2,7 @@
 reference_audit.py) and against leadkit.kpis on the same generated tables.
 
     python bench/python/audit_bench.py [--leads 200000] [--touches-per-lead 5] [--repeat 2]
-        [--no-reference] [--policy abcd]
+        [--no-reference] [--policy abcd] [--memory]
 
 Checks that the engine's table equals the reference's (unless --no-reference), then reports
 the best of --repeat calls: the reference, the engine on one and on two threads, and kpis()
@@ -13,6 +13,8 @@ thread; two threads at least 1.6x one).
 from __future__ import annotations
 
 import argparse
+import ctypes
+import gc
 import pathlib
 import sys
 
@@ -33,6 +35,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--policy", default="abcd")
     parser.add_argument("--no-reference", action="store_true")
+    parser.add_argument("--memory", action="store_true")
     args = parser.parse_args()
 
     policy = leadkit.Policy.preset(args.policy)
@@ -42,6 +45,10 @@ def main() -> None:
     leads, touches = data.leads, data.touches
     as_of = leads["created_at"].max()
     print(f"{len(leads):,} leads, {len(touches):,} touches, policy {args.policy}")
+
+    if args.memory:
+        state_memory(leads, touches, policy, as_of)
+        return
 
     def engine(threads: int) -> pd.DataFrame:
         return leadkit.audit(leads, touches, policy, as_of=as_of, threads=threads)
@@ -68,6 +75,47 @@ def main() -> None:
     print(f"  threads=1 / threads=2     {one / two:.2f}x")
     if "pandas reference" in times:
         print(f"  reference / engine (1 thread) {times['pandas reference'] / one:.1f}x")
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+        "fordblks", "keepcost")]
+
+
+def heap_bytes() -> int:
+    """Bytes the C heap has handed out and not taken back (glibc's mallinfo2: in use in
+    its arenas plus its mmapped blocks), which resident memory does not show once freed
+    memory is reused."""
+    libc = ctypes.CDLL(None)
+    libc.mallinfo2.restype = _MallInfo2
+    info = libc.mallinfo2()
+    return int(info.uordblks + info.hblkhd)
+
+
+def state_memory(leads: pd.DataFrame, touches: pd.DataFrame, policy, as_of) -> None:
+    batch = pd.util.hash_pandas_object(leads["lead_id"], index=False) % 8
+    touch_batch = touches["lead_id"].map(dict(zip(leads["lead_id"], batch)))
+    parts = []
+    for k in range(8):
+        state = leadkit.AuditState()
+        state.add(leads[batch.to_numpy() == k], touches[touch_batch.to_numpy() == k], policy,
+                  as_of=as_of)
+        parts.append(state.to_bytes())
+        del state
+    shipped = sum(len(p) for p in parts)
+    gc.collect()
+    before = heap_bytes()
+    merged = leadkit.AuditState.from_bytes(parts[0])
+    for data in parts[1:]:
+        merged.merge(leadkit.AuditState.from_bytes(data))
+    gc.collect()
+    held = heap_bytes() - before
+    n = len(leads)
+    print(f"  bytes of the eight states   {shipped / n:6.1f} B a lead ({shipped / 1e6:.1f} MB)")
+    print(f"  merged state in memory      {held / n:6.1f} B a lead ({held / 1e6:.1f} MB)")
+    out = merged.finalize()
+    print(f"  {len(out):,} findings")
 
 
 if __name__ == "__main__":

@@ -17,10 +17,9 @@
 //
 // What the state keeps. Every finding but duplicate_phone depends on one lead
 // and its touches only (a batch holds each lead with its touches), so Add
-// turns it into its row at once and the state keeps the rows (its bytes name
-// each lead_id once for all of its rows). duplicate_phone spans leads that may
-// arrive in different batches: the state keeps, for each audited lead that is
-// not invalid and has a valid phone, a keyed hash of its normalised number
+// turns it into its row at once. duplicate_phone spans leads that may arrive
+// in different batches: the state keeps, for each audited lead that is not
+// invalid and has a valid phone, a keyed hash of its normalised number
 // (SipHash-2-4, 64 bits, under AuditOptions::phone_key, as the router's saved
 // state; docs/kpis.md), the number masked as the detail shows it and the
 // lead_id, and Finalize groups equal hashes. No phone number is kept: without
@@ -28,6 +27,14 @@
 // hashes are under a fixed one, which anyone with leadkit can test guesses
 // against: give a key when states leave the process. Two different numbers
 // share a hash with a chance of about n^2 / 2^65 for n numbers.
+//
+// Both are held in the compact form of the state's bytes (each lead_id once
+// for all of its findings, front-coded; each detail as a pattern shared by
+// many details and its wall times as numbers; about 40 bytes a lead), in
+// sorted blocks: an Add writes one, a Merge shares the other state's blocks
+// (they never change) and blocks of like size are merged as streams, so that
+// a state of n blocks is read in one pass by Serialize and Finalize. A state
+// of ten million leads takes some 400 MB, and merging states copies nothing.
 //
 // Example:
 //   AuditState state;
@@ -41,11 +48,13 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -53,6 +62,9 @@
 #include "leadkit/columns.h"
 
 namespace leadkit {
+namespace audit_internal {
+struct Block;  // src/audit.cc
+}  // namespace audit_internal
 
 // The finding codes, in the order findings of one lead are listed (part of the
 // contract: leadkit.AUDIT_FINDINGS).
@@ -108,8 +120,9 @@ class AuditState {
                    const Columns& touches, Instant as_of,
                    std::span<const uint8_t> include = {}, int threads = 1);
 
-  // Adds another state's findings. FailedPrecondition when its phones are
-  // hashed under another phone_key.
+  // Adds another state's findings (sharing its blocks, not copying them).
+  // FailedPrecondition when its phones are hashed under another phone_key;
+  // OutOfRange when a count would pass int64's end (forged bytes).
   absl::Status Merge(const AuditState& other);
 
   // Bytes ("LKAUD2", src/state_bytes.h; they carry a check of the key, never
@@ -123,6 +136,11 @@ class AuditState {
 
   // The findings, sorted by lead_id (byte order) and then by code.
   std::vector<AuditRow> Finalize() const;
+  // The same rows one at a time, without holding them all: `emit(lead_id,
+  // finding, detail)`, the views valid during the call.
+  void Finalize(absl::FunctionRef<void(absl::string_view, AuditFinding,
+                                       absl::string_view)>
+                    emit) const;
 
   // Audited leads, not invalid, whose deadlines rest on a calendar's weekly
   // hours past its coverage (LeadKpi::estimated): for the caller to warn.
@@ -148,14 +166,17 @@ class AuditState {
   };
 
  private:
+  // Adds a block and merges the last blocks while the one before is not
+  // more than twice the size of the last (so a state of many small Adds
+  // keeps a few blocks).
+  void Push(std::shared_ptr<const audit_internal::Block> block);
+
   // The key's check (SipHash-2-4 of a fixed text under it), and the key
   // itself unless the state came from bytes without it.
   uint64_t key_check_ = 0;
   std::optional<std::array<uint8_t, 16>> phone_key_;
-  // Every finding but duplicate_phone, sorted by (lead_id, finding, detail).
-  std::vector<AuditRow> rows_;
-  // Sorted by (digest, masked, lead_id).
-  std::vector<Phone> phones_;
+  // Blocks of findings and phones (audit_internal::Block), each sorted.
+  std::vector<std::shared_ptr<const audit_internal::Block>> blocks_;
   int64_t estimated_ = 0;
 };
 
