@@ -132,6 +132,39 @@ BENCHMARK(BM_AuditAddFinalize)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
+// The last merge of a cluster's tree: eight states of an eighth of the leads
+// each, read from their bytes, merged and saved again (the blocks are read
+// once, as streams).
+void BM_AuditMergeEightFromBytes(benchmark::State& state) {
+  const Batch& batch = TheBatch();
+  std::vector<std::string> parts;
+  for (int k = 0; k < 8; ++k) {
+    std::vector<uint8_t> include(static_cast<size_t>(batch.n), 0);
+    for (int64_t i = k; i < batch.n; i += 8) include[static_cast<size_t>(i)] = 1;
+    AuditState part;
+    if (!part.Add(TheCadence(), batch.leads, batch.touches, kAsOf, include)
+             .ok()) {
+      std::abort();
+    }
+    parts.push_back(part.Serialize());
+  }
+  size_t bytes = 0;
+  for (auto _ : state) {
+    AuditState merged;
+    for (const std::string& data : parts) {
+      absl::StatusOr<AuditState> part = AuditState::Deserialize(data);
+      if (!part.ok() || !merged.Merge(*part).ok()) std::abort();
+    }
+    const std::string out = merged.Serialize();
+    bytes = out.size();
+    benchmark::DoNotOptimize(out);
+  }
+  state.counters["bytes_per_lead"] =
+      static_cast<double>(bytes) / static_cast<double>(batch.n);
+  state.SetItemsProcessed(state.iterations() * batch.n);
+}
+BENCHMARK(BM_AuditMergeEightFromBytes)->Unit(benchmark::kMillisecond);
+
 // The KPIs on the same batch: what the audit's speed is measured against.
 void BM_KpiAdd_SameBatch(benchmark::State& state) {
   const Batch& batch = TheBatch();
