@@ -2,7 +2,10 @@
 
     leadkit demo                         classify the bundled sample under every preset, then
                                          generate data, route, schedule, KPIs, report
-    leadkit classify --leads F --policy P [--out F]
+    leadkit classify|route|schedule|agenda|kpis|funnel|pipeline|lost|... --leads F ...
+                                         one subcommand per engine (leadkit._commands):
+                                         its table as CSV, JSON records or Parquet
+    leadkit calendar show CAL --year Y   each day: open or closed, and the hours
     leadkit policy check POLICY          every issue of a policy document; exit 1 on errors
     leadkit policy show POLICY           the canonical document
     leadkit policy test POLICY CASES     golden cases; exit 0 all pass, 1 failures, 2 bad input
@@ -21,10 +24,13 @@ get the permissions the user's umask gives (0644 under umask 022).
 from __future__ import annotations
 
 import argparse
+import io
+import json
 import os
 import sys
 from collections import Counter
 from importlib import resources
+from typing import Any
 
 import pandas as pd
 
@@ -33,8 +39,7 @@ from ._classify import classify
 from ._policy import Policy, PolicyError
 
 
-class UsageError(Exception):
-    """A mistake in what the user asked for: reported in one line, exit status 2."""
+from ._commands import UsageError, add_engine_parsers, add_output_options, write_table
 
 
 def sample_path(name: str = "sample_leads.csv") -> str:
@@ -50,17 +55,24 @@ TEXT_COLUMNS = frozenset(
 
 
 def read_table(path: str, table: str) -> pd.DataFrame:
-    """Reads CSV or Parquet by the file's ending. CSV has no types: the text columns of
+    """Reads CSV or Parquet by the file's ending; ``-`` is standard input (Parquet when it
+    starts with Parquet's magic bytes, else CSV). CSV has no types: the text columns of
     docs/data.md (TEXT_COLUMNS) are read as text; number columns of the leads table that
     pandas read as text are parsed here, and the first value that is not a number is reported
     by its row's id."""
-    if not os.path.exists(path):
+    source: Any = path
+    if path == "-":
+        data = sys.stdin.buffer.read()
+        if data[:4] == b"PAR1":
+            return pd.read_parquet(io.BytesIO(data))
+        source, path = data, "standard input"
+    elif not os.path.exists(path):
         raise UsageError(f"{table}: no such file: {path}")
-    if path.endswith((".parquet", ".pq")):
+    elif path.endswith((".parquet", ".pq")):
         return pd.read_parquet(path)
     try:
-        header = pd.read_csv(path, nrows=0).columns
-        frame = pd.read_csv(path, keep_default_na=True,
+        header = pd.read_csv(_stream(source), nrows=0).columns
+        frame = pd.read_csv(_stream(source), keep_default_na=True,
                             dtype={c: str for c in header if c in TEXT_COLUMNS})
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as e:
         raise UsageError(f"{table}: cannot read {path} as CSV: {str(e).splitlines()[0]}")
@@ -85,6 +97,10 @@ def read_table(path: str, table: str) -> pd.DataFrame:
             )
         frame[column] = parsed
     return frame
+
+
+def _stream(source):
+    return io.BytesIO(source) if isinstance(source, bytes) else source
 
 
 def _is_instant_column(column: str) -> bool:
@@ -207,29 +223,81 @@ def _demo_pipeline(args, out) -> None:
     out.write(f"\nwrote {os.path.join(folder, 'report.html')} and report.json\n")
 
 
-def cmd_classify(args) -> int:
-    policy = resolve_policy(args.policy)
-    result = classify(read_table(args.leads, "leads"), policy)
-    if args.out:
-        result.to_csv(args.out, index=False)
-        print(f"wrote {len(result)} rows to {args.out}")
-    else:
-        result.to_csv(sys.stdout, index=False)
-    return 0
-
-
 def cmd_policy_check(args) -> int:
     try:
         policy = resolve_policy(args.policy)
+        issues, status = list(policy.warnings), 0
     except PolicyError as e:
-        for issue in e.issues:
-            print(issue)
-        errors = sum(1 for i in e.issues if i.severity == "error")
-        print(f"{errors} error(s), {len(e.issues) - errors} warning(s)")
-        return 1
-    for issue in policy.warnings:
+        issues, status = list(e.issues), 1
+    if args.format == "json":
+        rows = [{"severity": i.severity, "path": i.path, "rule": i.rule, "message": i.message}
+                for i in issues]
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False) + "\n")
+        return status
+    for issue in issues:
         print(issue)
-    print(f"0 error(s), {len(policy.warnings)} warning(s)")
+    errors = sum(1 for i in issues if i.severity == "error")
+    print(f"{errors} error(s), {len(issues) - errors} warning(s)")
+    return status
+
+
+def calendar_days(calendar, year: int) -> pd.DataFrame:
+    """A row per local day of `year` on `calendar` (a leadkit.Calendar): ``date``, ``open``
+    (the day has open hours: the calendar's ``is_workday``), ``hours`` (its open spans as
+    ``HH:MM-HH:MM``, ``;``-joined) and ``open_minutes``. The spans are the calendar's own
+    answers: each starts at its ``next_open`` and ends where ``business_between`` stops
+    counting every second as open."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(calendar.time_zone)
+    rows = []
+    day = dt.date(year, 1, 1)
+    while day.year == year:
+        start = dt.datetime.combine(day, dt.time(), zone)
+        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone)
+        spans = []
+        cursor = start
+        while cursor < end:
+            opened = calendar.next_open(cursor)
+            if opened >= end:
+                break
+            low, high = opened, end  # open through low; the span ends by high
+            while (high - low).total_seconds() > 1:
+                middle = low + (high - low) / 2
+                middle = middle.replace(microsecond=0)
+                if calendar.business_between(opened, middle) == middle - opened:
+                    low = middle
+                else:
+                    high = middle
+            closed = low if calendar.business_between(opened, high) != high - opened else high
+            spans.append(f"{opened:%H:%M}-{'24:00' if closed >= end else f'{closed:%H:%M}'}")
+            cursor = closed
+        minutes = int(calendar.business_between(start, end).total_seconds() // 60)
+        rows.append({"date": day.isoformat(), "open": calendar.is_workday(day),
+                     "hours": ";".join(spans), "open_minutes": minutes})
+        day += dt.timedelta(days=1)
+    return pd.DataFrame(rows, columns=["date", "open", "hours", "open_minutes"])
+
+
+def cmd_calendar_show(args) -> int:
+    from ._calendar import Calendar
+
+    spec = args.calendar
+    if spec in Calendar.presets():
+        calendar = Calendar.preset(spec)
+    elif os.path.exists(spec):
+        calendar = Calendar.load(spec)
+    else:
+        raise UsageError(f'calendar: "{spec}" is neither a preset '
+                         f'({", ".join(Calendar.presets())}) nor a file')
+    days = calendar_days(calendar, args.year)
+    if args.format is None and (args.out is None or args.out == "-"):
+        for row in days.itertuples(index=False):
+            state = "open" if row.open else "closed"
+            sys.stdout.write(f"{row.date} {state:<6} {row.hours}\n".rstrip() + "\n")
+        return 0
+    write_table(days, args.format, args.out)
     return 0
 
 
@@ -327,16 +395,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default="leadkit-demo", help="folder for report.html and .json")
     demo.set_defaults(run=cmd_demo)
 
-    cl = sub.add_parser("classify", help="grade the leads of a file")
-    cl.add_argument("--leads", required=True, help="leads CSV or Parquet")
-    cl.add_argument("--policy", required=True, help="a preset name or a policy JSON file")
-    cl.add_argument("--out", help="write CSV here instead of standard output")
-    cl.set_defaults(run=cmd_classify)
+    add_engine_parsers(sub, read_table, resolve_policy, parse_scope)
 
     pol = sub.add_parser("policy", help="work with policy documents")
     pol_sub = pol.add_subparsers(dest="policy_command", required=True)
     check = pol_sub.add_parser("check", help="print every issue; exit 1 on errors")
     check.add_argument("policy")
+    check.add_argument("--format", choices=["text", "json"], default="text",
+                       help="json: the issues as a list of records")
     check.set_defaults(run=cmd_policy_check)
     show = pol_sub.add_parser("show", help="print the canonical document")
     show.add_argument("policy")
@@ -364,7 +430,11 @@ def build_parser() -> argparse.ArgumentParser:
     syn.add_argument("--out", required=True, help="a folder for the tables")
     syn.set_defaults(run=cmd_synth)
 
-    rep = sub.add_parser("report", help="KPIs, breakdowns, overdue follow-ups and charts as HTML")
+    rep = sub.add_parser(
+        "report", help="KPIs, breakdowns, overdue follow-ups and charts as HTML",
+        epilog="example:\n  leadkit report --leads leads.csv --touches touches.csv "
+               "--visits visits.csv --policy abcd --out report.html --quiet",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     rep.add_argument("--leads", required=True, help="leads CSV or Parquet")
     rep.add_argument("--touches", required=True, help="touches CSV or Parquet")
     rep.add_argument("--surveys")
@@ -379,6 +449,17 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--json", help="also write the numbers as JSON here")
     rep.add_argument("--quiet", action="store_true", help="no step lines on standard error")
     rep.set_defaults(run=cmd_report)
+
+    cal = sub.add_parser("calendar", help="work with business calendars")
+    cal_sub = cal.add_subparsers(dest="calendar_command", required=True)
+    cal_show = cal_sub.add_parser(
+        "show", help="each day of a year: open or closed, and the hours",
+        epilog="example:\n  leadkit calendar show cn_office --year 2026 --format json",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    cal_show.add_argument("calendar", help="a preset name or a calendar JSON file")
+    cal_show.add_argument("--year", type=int, required=True)
+    add_output_options(cal_show)
+    cal_show.set_defaults(run=cmd_calendar_show)
 
     presets = sub.add_parser("presets", help="list the preset policies")
     presets.set_defaults(run=cmd_presets)

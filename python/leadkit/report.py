@@ -15,9 +15,7 @@ import html
 import io
 import json
 import math
-import os
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -25,6 +23,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from . import _core, _frames, plot
+from ._files import write_atomically as _write_atomically
 from ._policy import Policy
 from ._schedule import schedule
 from ._scope import Scope
@@ -219,30 +218,6 @@ def _chart_json(data):
     if isinstance(data, pd.DataFrame):
         return _records(data)
     return data
-
-
-def _umask() -> int:
-    """The process's umask. Reading it means setting it; the two calls are back to back."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _write_atomically(path: str, text: str) -> None:
-    """Writes beside `path` and renames, so a failure leaves no partial file. The file gets
-    the permissions an ordinary ``open(path, "w")`` would (0666 less the umask); the private
-    temporary file mkstemp creates is widened to that before the rename."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".leadkit-", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 def _first_contact_summary(minutes: pd.DataFrame) -> dict:
