@@ -34,7 +34,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import _core, _frames, testing
+from . import _core, _frames, _messages, testing
 from ._classify import classify
 from ._policy import Policy, PolicyError
 
@@ -204,7 +204,8 @@ def _demo_pipeline(args, out) -> None:
     statuses = Counter(routed["status"])
     out.write("routing: " + ", ".join(f"{k}: {v:,}" for k, v in sorted(statuses.items())) + "\n")
     built = report.build(data.leads, data.touches, policy, surveys=data.surveys,
-                         visits=data.visits, dealers=data.dealers, progress=sys.stderr)
+                         visits=data.visits, dealers=data.dealers, progress=sys.stderr,
+                         lang=_messages.language())
     out.write(f"open follow-up tasks overdue at {built.as_of:%Y-%m-%d %H:%M}: "
               f"{built.overdue_total:,}\n\n")
     channel = built.tables["channel"]
@@ -357,8 +358,10 @@ def cmd_report(args) -> int:
 
     policy = resolve_policy(args.policy)
     scope = parse_scope(args.scope)
-    if not args.out.endswith((".html", ".htm")):
-        raise UsageError(f"--out: expected a .html file, got {args.out}")
+    if args.out != "-" and not args.out.endswith((".html", ".htm")):
+        raise UsageError(f"--out: expected a .html file (or - for standard output), "
+                         f"got {args.out}")
+    lang = args.lang or _messages.language()
     leads = read_table(args.leads, "leads")
     touches = read_table(args.touches, "touches")
     surveys = _read_optional(args.surveys, "surveys")
@@ -367,10 +370,14 @@ def cmd_report(args) -> int:
     _read_optional(args.consultants, "consultants")
     built = report.build(leads, touches, policy, surveys=surveys, visits=visits,
                          dealers=dealers, as_of=args.as_of, tz=args.tz, scope=scope,
-                         progress=None if args.quiet else sys.stderr)
-    built.write_html(args.out)
+                         progress=None if args.quiet else sys.stderr, lang=lang,
+                         overdue_since=args.overdue_since)
     if args.json:
         built.write_json(args.json)
+    if args.out == "-":
+        sys.stdout.write(built.html())
+        return 0
+    built.write_html(args.out)
     print(f"wrote {args.out}" + (f" and {args.json}" if args.json else ""))
     return 0
 
@@ -433,7 +440,8 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser(
         "report", help="KPIs, breakdowns, overdue follow-ups and charts as HTML",
         epilog="example:\n  leadkit report --leads leads.csv --touches touches.csv "
-               "--visits visits.csv --policy abcd --out report.html --quiet",
+               "--visits visits.csv --policy abcd --lang zh --overdue-since 30d "
+               "--out report.html --quiet",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     rep.add_argument("--leads", required=True, help="leads CSV or Parquet")
     rep.add_argument("--touches", required=True, help="touches CSV or Parquet")
@@ -445,7 +453,13 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--as-of", help="the report's instant (default: the latest in the data)")
     rep.add_argument("--tz", help="the zone of naive timestamps")
     rep.add_argument("--scope", help="hq, region:ID or dealer:ID")
-    rep.add_argument("--out", required=True, help="the HTML file to write")
+    rep.add_argument("--out", required=True, help="the HTML file to write (-: standard output)")
+    rep.add_argument("--lang", choices=list(_messages.LANGUAGES),
+                     help="the report's language (default: zh when LC_ALL, else LANG, "
+                          "starts with zh; else en)")
+    rep.add_argument("--overdue-since", metavar="WHEN",
+                     help="list the overdue tasks due since WHEN: a duration back from "
+                          "--as-of (30d, 12h, 2w) or an ISO time")
     rep.add_argument("--json", help="also write the numbers as JSON here")
     rep.add_argument("--quiet", action="store_true", help="no step lines on standard error")
     rep.set_defaults(run=cmd_report)
