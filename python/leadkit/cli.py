@@ -388,13 +388,20 @@ def cmd_presets(args) -> int:
     return 0
 
 
+def _example(command: str) -> dict:
+    """The keywords of add_parser that end a subcommand's --help with a worked example."""
+    return dict(epilog=f"example:\n  {command}",
+                formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="leadkit", description="Sales-lead rules for car dealers.")
     parser.add_argument("--version", action="version",
                         version=f"leadkit {__import__('leadkit').__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    demo = sub.add_parser("demo", help="classify the bundled sample leads under every preset")
+    demo = sub.add_parser("demo", help="classify the bundled sample leads under every preset",
+                          **_example("leadkit demo --leads 0"))
     demo.add_argument("--data", help="a leads CSV or Parquet file instead of the bundled sample")
     demo.add_argument("--leads", type=int, default=20_000,
                       help="generated leads for the whole job (0: only the bundled sample)")
@@ -406,27 +413,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     pol = sub.add_parser("policy", help="work with policy documents")
     pol_sub = pol.add_subparsers(dest="policy_command", required=True)
-    check = pol_sub.add_parser("check", help="print every issue; exit 1 on errors")
+    check = pol_sub.add_parser("check", help="print every issue; exit 1 on errors",
+                               **_example("leadkit policy check abcd --format json"))
     check.add_argument("policy")
     check.add_argument("--format", choices=["text", "json"], default="text",
                        help="json: the issues as a list of records")
     check.set_defaults(run=cmd_policy_check)
-    show = pol_sub.add_parser("show", help="print the canonical document")
+    show = pol_sub.add_parser("show", help="print the canonical document",
+                              **_example("leadkit policy show three_level"))
     show.add_argument("policy")
     show.set_defaults(run=cmd_policy_show)
 
-    test = pol_sub.add_parser("test", help="run golden cases; exit 1 when any fails")
+    test = pol_sub.add_parser("test", help="run golden cases; exit 1 when any fails",
+                              **_example("leadkit policy test abcd abcd_cases.json"))
     test.add_argument("policy")
     test.add_argument("cases", help="a JSON list of {name, lead, grade, rule}")
     test.set_defaults(run=cmd_policy_test)
-    diff = pol_sub.add_parser("diff", help="the grade changes a new policy would make")
+    diff = pol_sub.add_parser("diff", help="the grade changes a new policy would make",
+                              **_example("leadkit policy diff abcd oabc leads.csv"))
     diff.add_argument("old")
     diff.add_argument("new")
     diff.add_argument("leads", help="leads CSV or Parquet")
     diff.add_argument("--examples", type=int, default=3, help="example leads per change")
     diff.set_defaults(run=cmd_policy_diff)
 
-    syn = sub.add_parser("synth", help="write realistic sample tables (leadkit.synth)")
+    syn = sub.add_parser("synth", help="write realistic sample tables (leadkit.synth)",
+                         **_example("leadkit synth --leads 1000 --format parquet --out data"))
     syn.add_argument("--leads", type=int, default=10_000)
     syn.add_argument("--dealers", type=int, default=20)
     syn.add_argument("--seed", type=int, default=0)
@@ -475,7 +487,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_output_options(cal_show)
     cal_show.set_defaults(run=cmd_calendar_show)
 
-    presets = sub.add_parser("presets", help="list the preset policies")
+    presets = sub.add_parser("presets", help="list the preset policies",
+                             **_example("leadkit presets"))
     presets.set_defaults(run=cmd_presets)
     return parser
 

@@ -185,6 +185,8 @@ def tables(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tables")
     for name, frame in synth.generate(leads=300, dealers=4, seed=5).tables().items():
         frame.to_csv(folder / f"{name}.csv", index=False)
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    shutil.copy(os.path.join(root, "docs", "examples", "abcd_cases.json"), folder)
     return folder
 
 
@@ -213,7 +215,9 @@ def test_every_engine_has_a_subcommand_with_an_example_in_its_help():
     for engine in _commands.engines():
         assert engine.name in examples, engine.name
         assert examples[engine.name].startswith(f"leadkit {engine.name} ")
-    assert "calendar show" in examples
+    for name in ["calendar show", "policy check", "policy show", "policy test", "policy diff",
+                 "demo", "synth", "presets", "report"]:
+        assert name in examples, name
     # The reports the package exports each have one (their subcommand names the function).
     for name in ["classify", "route", "schedule", "agenda", "kpis", "lead-kpis", "funnel",
                  "pipeline", "grade-migration", "monthly", "touches-per-won-lead", "lost",
@@ -337,3 +341,19 @@ def test_calendar_show_cn_office_2026():
                           "hours": "09:00-12:00;13:30-18:00", "open_minutes": 450}
     unknown = run("calendar", "show", "cn_ofice", "--year", "2026")
     assert unknown.returncode == 2 and "neither a preset" in unknown.stderr
+
+
+def test_parquet_to_standard_output(tables):
+    result = subprocess.run([sys.executable, "-m", "leadkit", "lost", "--leads",
+                             str(tables / "leads.csv"), "--by", "channel", "--format",
+                             "parquet"], capture_output=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout[:4] == b"PAR1"
+    import io
+    import leadkit
+
+    read = pd.read_parquet(io.BytesIO(result.stdout))
+    expected = leadkit.lost_analysis(cli.read_table(str(tables / "leads.csv"), "leads"),
+                                     by="channel")
+    assert read["lost"].tolist() == expected["lost"].tolist()
+    assert read["channel"].tolist() == expected["channel"].tolist()
