@@ -62,10 +62,7 @@ def engines() -> list[Engine]:
         Engine("classify", "grade each lead (leadkit.classify)", lk.classify, ("leads",),
                "leadkit classify --leads leads.csv --policy abcd --format json"),
         Engine("route", "assign each lead to a dealer and consultant (leadkit.route)",
-               lambda leads, dealers, consultants, policy: lk.route(
-                   leads.drop(columns=[c for c in ("dealer_id", "consultant_id", "assigned_at")
-                                       if c in leads.columns]), dealers, consultants, policy),
-               ("leads", "dealers", "consultants"),
+               lk.route, ("leads", "dealers", "consultants"),
                "leadkit route --leads leads.csv --dealers dealers.csv "
                "--consultants consultants.csv --policy abcd --out routed.csv"),
         Engine("schedule", "the open follow-up tasks (leadkit.schedule)", lk.schedule,
