@@ -656,6 +656,8 @@ def test_the_catalogue_has_every_word_the_code_asks_for_in_both_languages():
         for name in ("report.py", "plot.py"))
     keys = set(re.findall(r'_(?:t|text)\(\s*"([a-z_.]+)"', source))
     keys |= {f"column.{c}" for c in report._CARDS}
+    keys |= {f"column.first_contact_{clock}_{p}" for clock in ("business", "minutes")
+             for p in ("p50", "p90")}
     assert len(keys) > 30
     assert keys <= set(catalogue["text"]["en"]), keys - set(catalogue["text"]["en"])
     # Every documented channel, status and sales stage (docs/data.md) has a Chinese name.
