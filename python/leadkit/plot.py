@@ -158,8 +158,10 @@ def sales_funnel(table: pd.DataFrame, *, lang: str = "en", grades_as: str = "fun
         total = max(int(part["leads"].iloc[0]), 1)
         y = np.arange(len(part))[::-1]
         ax.barh(y, reached, color="#3b6ea8" if kind == "grade" else "#5a9a5a")
-        names = [_value("sales_stage", s, lang) if kind == "sales_stage" and lang != "en"
-                 else str(s).replace("_", " ") for s in part.index]
+        # Stages by their names in `lang`; a funnel policy's grades are the funnel stages.
+        field = "sales_stage" if kind == "sales_stage" else "funnel_stage"
+        names = [_value(field, s, lang) if lang != "en" else str(s).replace("_", " ")
+                 for s in part.index]
         ax.set_yticks(y, names, fontsize=8)
         for yi, value in zip(y, reached):
             label = (f" {value:,}" if distribution and kind == "grade"
@@ -367,7 +369,8 @@ def pipeline(table: pd.DataFrame, *, lang: str = "en"):
     """Open leads by grade: bars of :func:`pipeline_counts`."""
     counts = pipeline_counts(table)
     fig, ax = _figure(_text("chart.pipeline", lang))
-    ax.bar(counts.index.astype(str), counts.to_numpy(), color="#5a9a5a")
+    ax.bar([_value("funnel_stage", g, lang) for g in counts.index.astype(str)],
+           counts.to_numpy(), color="#5a9a5a")
     ax.set_ylabel(_text("chart.open_leads", lang))
     return fig
 

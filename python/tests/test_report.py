@@ -721,6 +721,13 @@ def test_grades_are_a_distribution_and_stages_a_funnel():
     assert [t.get_text() for t in stages.axes[0].get_yticklabels()] == ["初次接触", "成交"]
     funnel = leadkit.Policy.preset("funnel")
     assert report._ordered_grades(funnel) and not report._ordered_grades(ABCD)
+    # A funnel policy's grades are the stages of 003 §II, named as it names them under zh.
+    tofu = pd.DataFrame({"kind": ["grade"] * 3, "stage": ["tofu", "mofu", "bofu"],
+                         "leads": [10] * 3, "reached": [9, 5, 2]})
+    drawn = plot.sales_funnel(tofu, lang="zh")
+    assert [t.get_text() for t in drawn.axes[0].get_yticklabels()] == [
+        "认知阶段", "考虑阶段", "偏好阶段"]
+    assert [t.get_text() for t in drawn.axes[0].texts] == [" 9 (90%)", " 5 (50%)", " 2 (20%)"]
 
 
 def test_consultants_top_and_bottom_ten_by_the_most_weighted_kpi(sample):
