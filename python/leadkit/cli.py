@@ -251,30 +251,38 @@ def calendar_days(calendar, year: int) -> pd.DataFrame:
     import datetime as dt
     from zoneinfo import ZoneInfo
 
-    zone = ZoneInfo(calendar.time_zone)
+    zone, utc = ZoneInfo(calendar.time_zone), dt.timezone.utc
     rows = []
     day = dt.date(year, 1, 1)
     while day.year == year:
-        start = dt.datetime.combine(day, dt.time(), zone)
-        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone)
+        # Arithmetic on UTC times: the difference of two times in one zone is their wall
+        # clocks', an hour off across a change of daylight saving time.
+        start = dt.datetime.combine(day, dt.time(), zone).astimezone(utc)
+        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone).astimezone(utc)
+        # Every question stays inside the day (up to its last second), so the last day a
+        # calendar covers is answered without asking about the day after.
+        last = end - dt.timedelta(seconds=1)
         spans = []
         cursor = start
-        while cursor < end:
-            opened = calendar.next_open(cursor)
-            if opened >= end:
-                break
-            low, high = opened, end  # open through low; the span ends by high
+        while calendar.business_between(cursor, last) > dt.timedelta(0):
+            opened = calendar.next_open(cursor).astimezone(utc)
+            low, high = opened, last  # open through low
+            if calendar.business_between(opened, last) == last - opened:
+                low = high
             while (high - low).total_seconds() > 1:
-                middle = low + (high - low) / 2
-                middle = middle.replace(microsecond=0)
+                middle = (low + (high - low) / 2).replace(microsecond=0)
                 if calendar.business_between(opened, middle) == middle - opened:
                     low = middle
                 else:
                     high = middle
-            closed = low if calendar.business_between(opened, high) != high - opened else high
-            spans.append(f"{opened:%H:%M}-{'24:00' if closed >= end else f'{closed:%H:%M}'}")
+            closed = end if low == last else low
+            until = "24:00" if closed >= end else f"{closed.astimezone(zone):%H:%M}"
+            spans.append(f"{opened.astimezone(zone):%H:%M}-{until}")
+            if closed >= end:
+                break
             cursor = closed
-        minutes = int(calendar.business_between(start, end).total_seconds() // 60)
+        seconds = calendar.business_between(start, last).total_seconds()
+        minutes = int((seconds + calendar.is_open(last)) // 60)
         rows.append({"date": day.isoformat(), "open": calendar.is_workday(day),
                      "hours": ";".join(spans), "open_minutes": minutes})
         day += dt.timedelta(days=1)
@@ -292,7 +300,10 @@ def cmd_calendar_show(args) -> int:
     else:
         raise UsageError(f'calendar: "{spec}" is neither a preset '
                          f'({", ".join(Calendar.presets())}) nor a file')
-    days = calendar_days(calendar, args.year)
+    try:
+        days = calendar_days(calendar, args.year)
+    except OverflowError as e:  # a year past the coverage of a calendar that refuses it
+        raise UsageError(f"calendar {calendar.name}: {e}") from None
     if args.format is None and (args.out is None or args.out == "-"):
         for row in days.itertuples(index=False):
             state = "open" if row.open else "closed"

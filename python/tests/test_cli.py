@@ -357,3 +357,39 @@ def test_parquet_to_standard_output(tables):
                                      by="channel")
     assert read["lost"].tolist() == expected["lost"].tolist()
     assert read["channel"].tolist() == expected["channel"].tolist()
+
+
+def test_calendar_show_across_a_change_of_daylight_saving_time(tmp_path):
+    """Europe/Berlin moves from 02:00 to 03:00 on Sunday 2026-03-29 and back from 03:00 to
+    02:00 on Sunday 2026-10-25: Sunday's 01:00-05:00 wall hours are 3 hours of open time on
+    the first, 5 on the second, 4 on an ordinary Sunday."""
+    path = tmp_path / "berlin.json"
+    path.write_text(json.dumps({
+        "format": 1, "name": "berlin_sundays", "time_zone": "Europe/Berlin",
+        "weekly": {"mon": [], "tue": [], "wed": [], "thu": [], "fri": [], "sat": [],
+                   "sun": [["01:00", "05:00"]]}}), encoding="utf-8")
+    result = run("calendar", "show", str(path), "--year", "2026", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    days = {row["date"]: row for row in json.loads(result.stdout)}
+    assert days["2026-03-29"] == {"date": "2026-03-29", "open": True, "hours": "01:00-05:00",
+                                  "open_minutes": 180}
+    assert days["2026-10-25"]["hours"] == "01:00-05:00"
+    assert days["2026-10-25"]["open_minutes"] == 300
+    assert days["2026-03-22"]["open_minutes"] == 240
+    assert days["2026-03-23"] == {"date": "2026-03-23", "open": False, "hours": "",
+                                  "open_minutes": 0}
+
+
+def test_calendar_show_past_a_refusing_coverage_is_exit_2(tmp_path):
+    path = tmp_path / "short.json"
+    path.write_text(json.dumps({
+        "format": 1, "name": "short", "time_zone": "Asia/Shanghai",
+        "weekly": {d: [["09:00", "18:00"]] for d in ["mon", "tue", "wed", "thu", "fri"]}
+        | {"sat": [], "sun": []},
+        "coverage": {"from": "2024-01-01", "to": "2024-12-31", "outside": "error"}}),
+        encoding="utf-8")
+    assert run("calendar", "show", str(path), "--year", "2024").returncode == 0
+    result = run("calendar", "show", str(path), "--year", "2026")
+    assert result.returncode == 2
+    assert result.stderr.startswith("leadkit: calendar short: ") and "Traceback" not in \
+        result.stderr
