@@ -393,3 +393,37 @@ def test_calendar_show_past_a_refusing_coverage_is_exit_2(tmp_path):
     assert result.returncode == 2
     assert result.stderr.startswith("leadkit: calendar short: ") and "Traceback" not in \
         result.stderr
+
+
+def test_engine_options_reach_the_engine(tables, monkeypatch, capsys):
+    """--scope, a --by of two columns, --as-of, --day and --consultant are passed on as the
+    Python API takes them: the same tables come back."""
+    import datetime as dt
+
+    import leadkit
+
+    monkeypatch.chdir(tables)
+    leads = cli.read_table("leads.csv", "leads")
+    touches = cli.read_table("touches.csv", "touches")
+    abcd = leadkit.Policy.preset("abcd")
+    dealer = str(leads["dealer_id"].dropna().iloc[0])
+    as_of = "2025-11-30T18:00:00+08:00"
+    expected = leadkit.kpis(leads, touches, abcd, by=["channel", "month"],
+                            scope=leadkit.Scope.dealer(dealer), as_of=as_of)
+    assert cli.main(["kpis", "--leads", "leads.csv", "--touches", "touches.csv", "--policy",
+                     "abcd", "--by", "channel,month", "--scope", f"dealer:{dealer}",
+                     "--as-of", as_of, "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) > 1
+    assert [(r["channel"], r["month"], r["leads"]) for r in rows] == list(
+        zip(expected["channel"], expected["month"].astype(str), expected["leads"]))
+    consultant = str(leads["consultant_id"].dropna().iloc[0])
+    day = dt.date(2025, 12, 30)
+    tasks = leadkit.agenda(leads, touches, abcd, day=day, consultant_id=consultant)
+    assert cli.main(["agenda", "--leads", "leads.csv", "--touches", "touches.csv", "--policy",
+                     "abcd", "--day", "2025-12-30", "--consultant", consultant,
+                     "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["lead_id"], r["task"]) for r in rows] == list(zip(tasks["lead_id"],
+                                                                 tasks["task"]))
+    assert len(rows) > 0 and {r["consultant_id"] for r in rows} == {consultant}
