@@ -147,11 +147,13 @@ def sales_funnel(table: pd.DataFrame, *, lang: str = "en", grades_as: str = "fun
     fig, axes = plt.subplots(1, max(len(kinds), 1), figsize=(3.6 * max(len(kinds), 1) + 1, 3.6),
                              layout="constrained", squeeze=False)
     distribution = grades_as == "distribution"
-    fig.suptitle(_text("chart.grade_distribution" if distribution and kinds == ["grade"]
-                       else "chart.funnel", lang))
     titles = {"grade": _text("chart.grade_distribution" if distribution else
                              "chart.grade_ever", lang),
               "sales_stage": _text("chart.sales_stage", lang)}
+    if len(kinds) > 1:
+        fig.suptitle(_text("chart.funnel", lang))
+    else:  # one panel: its title is the chart's
+        titles["sales_stage"] = _text("chart.sales_funnel", lang)
     for ax, kind in zip(axes[0], kinds):
         part = sums.loc[kind]
         reached = part["reached"].to_numpy()

@@ -717,6 +717,7 @@ def test_grades_are_a_distribution_and_stages_a_funnel():
     assert [t.get_text() for t in grades.axes[0].texts] == [" 4", " 7"]
     assert grades.axes[0].get_title() == "Leads by grade ever in force"
     stages = plot.sales_funnel(table[table["kind"] == "sales_stage"], lang="zh")
+    assert stages.axes[0].get_title() == "销售阶段漏斗" and stages._suptitle is None
     assert [t.get_text() for t in stages.axes[0].texts] == [" 9 (90%)", " 2 (20%)"]
     assert [t.get_text() for t in stages.axes[0].get_yticklabels()] == ["初次接触", "成交"]
     funnel = leadkit.Policy.preset("funnel")
