@@ -171,8 +171,7 @@ class Report:
         for p in ("p50", "p90"):
             # On the SLA's business clock, with the KPI engine's wall-clock figure beside it.
             if fc.get(f"business_minutes_{p}") is not None:
-                cards += _card(_t("report.first_contact_business", lang,
-                                  value=_duration(fc[f"business_minutes_{p}"], lang)),
+                cards += _card(_duration(fc[f"business_minutes_{p}"], lang),
                                _t(f"column.first_contact_business_{p}", lang))
             wall = f"first_contact_minutes_{p}"
             if wall in head.index:
@@ -235,7 +234,7 @@ _CSS = ("body{font:14px system-ui,'PingFang SC','Microsoft YaHei','Noto Sans CJK
         "figure{margin:0;max-width:100%}figure svg{max-width:100%;height:auto}"
         "table{border-collapse:collapse;font-size:12px;max-width:100%}"
         "td,th{border-bottom:1px solid #dde;padding:3px 6px;text-align:right;"
-        "overflow-wrap:anywhere}th{background:#f3f4f8}tr.gap td{border-bottom:2px dashed #99a}"
+        "overflow-wrap:anywhere}td.t{text-align:left}th{background:#f3f4f8}tr.gap td{border-bottom:2px dashed #99a}"
         ".meta,.note{color:#667}")
 
 
@@ -271,8 +270,8 @@ def _cell(value, column: str, lang: str = "en", zone: str = "UTC") -> str:
         return "✓" if value else ""
     if column.endswith("_rate"):
         return f"{float(value):.1%}"
-    if column in _WALL_MINUTES:
-        return html.escape(_t("report.first_contact_wall", lang, value=_duration(value, lang)))
+    if column in _WALL_MINUTES:  # the header names the clock
+        return html.escape(_duration(value, lang))
     if isinstance(value, (pd.Timestamp, np.datetime64)):
         return _when(value, zone)
     if column in _COUNTS or isinstance(value, (int, np.integer)):
@@ -296,8 +295,9 @@ def _table(frame: pd.DataFrame, lang: str = "en", zone: str = "UTC",
     rows = []
     for i, row in enumerate(frame.itertuples(index=False)):
         gap = " class='gap'" if gap_after is not None and i == gap_after - 1 else ""
-        rows.append(f"<tr{gap}>" + "".join(f"<td>{_cell(v, str(c), lang, zone)}</td>"
-                                           for c, v in zip(frame.columns, row)) + "</tr>")
+        rows.append(f"<tr{gap}>" + "".join(
+            f"<td{' class=t' if isinstance(v, str) else ''}>{_cell(v, str(c), lang, zone)}</td>"
+            for c, v in zip(frame.columns, row)) + "</tr>")
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 
 
