@@ -2,7 +2,10 @@
 
     leadkit demo                         classify the bundled sample under every preset, then
                                          generate data, route, schedule, KPIs, report
-    leadkit classify --leads F --policy P [--out F]
+    leadkit classify|route|schedule|agenda|kpis|funnel|pipeline|lost|... --leads F ...
+                                         one subcommand per engine (leadkit._commands):
+                                         its table as CSV, JSON records or Parquet
+    leadkit calendar show CAL --year Y   each day: open or closed, and the hours
     leadkit policy check POLICY          every issue of a policy document; exit 1 on errors
     leadkit policy show POLICY           the canonical document
     leadkit policy test POLICY CASES     golden cases; exit 0 all pass, 1 failures, 2 bad input
@@ -21,20 +24,22 @@ get the permissions the user's umask gives (0644 under umask 022).
 from __future__ import annotations
 
 import argparse
+import io
+import json
 import os
 import sys
 from collections import Counter
 from importlib import resources
+from typing import Any
 
 import pandas as pd
 
-from . import _core, _frames, testing
+from . import _core, _frames, _messages, testing
 from ._classify import classify
 from ._policy import Policy, PolicyError
 
 
-class UsageError(Exception):
-    """A mistake in what the user asked for: reported in one line, exit status 2."""
+from ._commands import UsageError, add_engine_parsers, add_output_options, write_table
 
 
 def sample_path(name: str = "sample_leads.csv") -> str:
@@ -50,17 +55,24 @@ TEXT_COLUMNS = frozenset(
 
 
 def read_table(path: str, table: str) -> pd.DataFrame:
-    """Reads CSV or Parquet by the file's ending. CSV has no types: the text columns of
+    """Reads CSV or Parquet by the file's ending; ``-`` is standard input (Parquet when it
+    starts with Parquet's magic bytes, else CSV). CSV has no types: the text columns of
     docs/data.md (TEXT_COLUMNS) are read as text; number columns of the leads table that
     pandas read as text are parsed here, and the first value that is not a number is reported
     by its row's id."""
-    if not os.path.exists(path):
+    source: Any = path
+    if path == "-":
+        data = sys.stdin.buffer.read()
+        if data[:4] == b"PAR1":
+            return pd.read_parquet(io.BytesIO(data))
+        source, path = data, "standard input"
+    elif not os.path.exists(path):
         raise UsageError(f"{table}: no such file: {path}")
-    if path.endswith((".parquet", ".pq")):
+    elif path.endswith((".parquet", ".pq")):
         return pd.read_parquet(path)
     try:
-        header = pd.read_csv(path, nrows=0).columns
-        frame = pd.read_csv(path, keep_default_na=True,
+        header = pd.read_csv(_stream(source), nrows=0).columns
+        frame = pd.read_csv(_stream(source), keep_default_na=True,
                             dtype={c: str for c in header if c in TEXT_COLUMNS})
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as e:
         raise UsageError(f"{table}: cannot read {path} as CSV: {str(e).splitlines()[0]}")
@@ -85,6 +97,10 @@ def read_table(path: str, table: str) -> pd.DataFrame:
             )
         frame[column] = parsed
     return frame
+
+
+def _stream(source):
+    return io.BytesIO(source) if isinstance(source, bytes) else source
 
 
 def _is_instant_column(column: str) -> bool:
@@ -188,7 +204,8 @@ def _demo_pipeline(args, out) -> None:
     statuses = Counter(routed["status"])
     out.write("routing: " + ", ".join(f"{k}: {v:,}" for k, v in sorted(statuses.items())) + "\n")
     built = report.build(data.leads, data.touches, policy, surveys=data.surveys,
-                         visits=data.visits, dealers=data.dealers, progress=sys.stderr)
+                         visits=data.visits, dealers=data.dealers, progress=sys.stderr,
+                         lang=_messages.language())
     out.write(f"open follow-up tasks overdue at {built.as_of:%Y-%m-%d %H:%M}: "
               f"{built.overdue_total:,}\n\n")
     channel = built.tables["channel"]
@@ -207,29 +224,92 @@ def _demo_pipeline(args, out) -> None:
     out.write(f"\nwrote {os.path.join(folder, 'report.html')} and report.json\n")
 
 
-def cmd_classify(args) -> int:
-    policy = resolve_policy(args.policy)
-    result = classify(read_table(args.leads, "leads"), policy)
-    if args.out:
-        result.to_csv(args.out, index=False)
-        print(f"wrote {len(result)} rows to {args.out}")
-    else:
-        result.to_csv(sys.stdout, index=False)
-    return 0
-
-
 def cmd_policy_check(args) -> int:
     try:
         policy = resolve_policy(args.policy)
+        issues, status = list(policy.warnings), 0
     except PolicyError as e:
-        for issue in e.issues:
-            print(issue)
-        errors = sum(1 for i in e.issues if i.severity == "error")
-        print(f"{errors} error(s), {len(e.issues) - errors} warning(s)")
-        return 1
-    for issue in policy.warnings:
+        issues, status = list(e.issues), 1
+    if args.format == "json":
+        rows = [{"severity": i.severity, "path": i.path, "rule": i.rule, "message": i.message}
+                for i in issues]
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False) + "\n")
+        return status
+    for issue in issues:
         print(issue)
-    print(f"0 error(s), {len(policy.warnings)} warning(s)")
+    errors = sum(1 for i in issues if i.severity == "error")
+    print(f"{errors} error(s), {len(issues) - errors} warning(s)")
+    return status
+
+
+def calendar_days(calendar, year: int) -> pd.DataFrame:
+    """A row per local day of `year` on `calendar` (a leadkit.Calendar): ``date``, ``open``
+    (the day has open hours: the calendar's ``is_workday``), ``hours`` (its open spans as
+    ``HH:MM-HH:MM``, ``;``-joined) and ``open_minutes``. The spans are the calendar's own
+    answers: each starts at its ``next_open`` and ends where ``business_between`` stops
+    counting every second as open."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    zone, utc = ZoneInfo(calendar.time_zone), dt.timezone.utc
+    rows = []
+    day = dt.date(year, 1, 1)
+    while day.year == year:
+        # Arithmetic on UTC times: the difference of two times in one zone is their wall
+        # clocks', an hour off across a change of daylight saving time.
+        start = dt.datetime.combine(day, dt.time(), zone).astimezone(utc)
+        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone).astimezone(utc)
+        # Every question stays inside the day (up to its last second), so the last day a
+        # calendar covers is answered without asking about the day after.
+        last = end - dt.timedelta(seconds=1)
+        spans = []
+        cursor = start
+        while calendar.business_between(cursor, last) > dt.timedelta(0):
+            opened = calendar.next_open(cursor).astimezone(utc)
+            low, high = opened, last  # open through low
+            if calendar.business_between(opened, last) == last - opened:
+                low = high
+            while (high - low).total_seconds() > 1:
+                middle = (low + (high - low) / 2).replace(microsecond=0)
+                if calendar.business_between(opened, middle) == middle - opened:
+                    low = middle
+                else:
+                    high = middle
+            closed = end if low == last else low
+            until = "24:00" if closed >= end else f"{closed.astimezone(zone):%H:%M}"
+            spans.append(f"{opened.astimezone(zone):%H:%M}-{until}")
+            if closed >= end:
+                break
+            cursor = closed
+        seconds = calendar.business_between(start, last).total_seconds()
+        minutes = int((seconds + calendar.is_open(last)) // 60)
+        rows.append({"date": day.isoformat(), "open": calendar.is_workday(day),
+                     "hours": ";".join(spans), "open_minutes": minutes})
+        day += dt.timedelta(days=1)
+    return pd.DataFrame(rows, columns=["date", "open", "hours", "open_minutes"])
+
+
+def cmd_calendar_show(args) -> int:
+    from ._calendar import Calendar
+
+    spec = args.calendar
+    if spec in Calendar.presets():
+        calendar = Calendar.preset(spec)
+    elif os.path.exists(spec):
+        calendar = Calendar.load(spec)
+    else:
+        raise UsageError(f'calendar: "{spec}" is neither a preset '
+                         f'({", ".join(Calendar.presets())}) nor a file')
+    try:
+        days = calendar_days(calendar, args.year)
+    except OverflowError as e:  # a year past the coverage of a calendar that refuses it
+        raise UsageError(f"calendar {calendar.name}: {e}") from None
+    if args.format is None and (args.out is None or args.out == "-"):
+        for row in days.itertuples(index=False):
+            state = "open" if row.open else "closed"
+            sys.stdout.write(f"{row.date} {state:<6} {row.hours}\n".rstrip() + "\n")
+        return 0
+    write_table(days, args.format, args.out)
     return 0
 
 
@@ -289,8 +369,10 @@ def cmd_report(args) -> int:
 
     policy = resolve_policy(args.policy)
     scope = parse_scope(args.scope)
-    if not args.out.endswith((".html", ".htm")):
-        raise UsageError(f"--out: expected a .html file, got {args.out}")
+    if args.out != "-" and not args.out.endswith((".html", ".htm")):
+        raise UsageError(f"--out: expected a .html file (or - for standard output), "
+                         f"got {args.out}")
+    lang = args.lang or _messages.language()
     leads = read_table(args.leads, "leads")
     touches = read_table(args.touches, "touches")
     surveys = _read_optional(args.surveys, "surveys")
@@ -299,10 +381,14 @@ def cmd_report(args) -> int:
     _read_optional(args.consultants, "consultants")
     built = report.build(leads, touches, policy, surveys=surveys, visits=visits,
                          dealers=dealers, as_of=args.as_of, tz=args.tz, scope=scope,
-                         progress=None if args.quiet else sys.stderr)
-    built.write_html(args.out)
+                         progress=None if args.quiet else sys.stderr, lang=lang,
+                         overdue_since=args.overdue_since)
     if args.json:
         built.write_json(args.json)
+    if args.out == "-":
+        sys.stdout.write(built.html())
+        return 0
+    built.write_html(args.out)
     print(f"wrote {args.out}" + (f" and {args.json}" if args.json else ""))
     return 0
 
@@ -313,13 +399,20 @@ def cmd_presets(args) -> int:
     return 0
 
 
+def _example(command: str) -> dict:
+    """The keywords of add_parser that end a subcommand's --help with a worked example."""
+    return dict(epilog=f"example:\n  {command}",
+                formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="leadkit", description="Sales-lead rules for car dealers.")
     parser.add_argument("--version", action="version",
                         version=f"leadkit {__import__('leadkit').__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    demo = sub.add_parser("demo", help="classify the bundled sample leads under every preset")
+    demo = sub.add_parser("demo", help="classify the bundled sample leads under every preset",
+                          **_example("leadkit demo --leads 0"))
     demo.add_argument("--data", help="a leads CSV or Parquet file instead of the bundled sample")
     demo.add_argument("--leads", type=int, default=20_000,
                       help="generated leads for the whole job (0: only the bundled sample)")
@@ -327,33 +420,36 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default="leadkit-demo", help="folder for report.html and .json")
     demo.set_defaults(run=cmd_demo)
 
-    cl = sub.add_parser("classify", help="grade the leads of a file")
-    cl.add_argument("--leads", required=True, help="leads CSV or Parquet")
-    cl.add_argument("--policy", required=True, help="a preset name or a policy JSON file")
-    cl.add_argument("--out", help="write CSV here instead of standard output")
-    cl.set_defaults(run=cmd_classify)
+    add_engine_parsers(sub, read_table, resolve_policy, parse_scope)
 
     pol = sub.add_parser("policy", help="work with policy documents")
     pol_sub = pol.add_subparsers(dest="policy_command", required=True)
-    check = pol_sub.add_parser("check", help="print every issue; exit 1 on errors")
+    check = pol_sub.add_parser("check", help="print every issue; exit 1 on errors",
+                               **_example("leadkit policy check abcd --format json"))
     check.add_argument("policy")
+    check.add_argument("--format", choices=["text", "json"], default="text",
+                       help="json: the issues as a list of records")
     check.set_defaults(run=cmd_policy_check)
-    show = pol_sub.add_parser("show", help="print the canonical document")
+    show = pol_sub.add_parser("show", help="print the canonical document",
+                              **_example("leadkit policy show three_level"))
     show.add_argument("policy")
     show.set_defaults(run=cmd_policy_show)
 
-    test = pol_sub.add_parser("test", help="run golden cases; exit 1 when any fails")
+    test = pol_sub.add_parser("test", help="run golden cases; exit 1 when any fails",
+                              **_example("leadkit policy test abcd abcd_cases.json"))
     test.add_argument("policy")
     test.add_argument("cases", help="a JSON list of {name, lead, grade, rule}")
     test.set_defaults(run=cmd_policy_test)
-    diff = pol_sub.add_parser("diff", help="the grade changes a new policy would make")
+    diff = pol_sub.add_parser("diff", help="the grade changes a new policy would make",
+                              **_example("leadkit policy diff abcd oabc leads.csv"))
     diff.add_argument("old")
     diff.add_argument("new")
     diff.add_argument("leads", help="leads CSV or Parquet")
     diff.add_argument("--examples", type=int, default=3, help="example leads per change")
     diff.set_defaults(run=cmd_policy_diff)
 
-    syn = sub.add_parser("synth", help="write realistic sample tables (leadkit.synth)")
+    syn = sub.add_parser("synth", help="write realistic sample tables (leadkit.synth)",
+                         **_example("leadkit synth --leads 1000 --format parquet --out data"))
     syn.add_argument("--leads", type=int, default=10_000)
     syn.add_argument("--dealers", type=int, default=20)
     syn.add_argument("--seed", type=int, default=0)
@@ -364,7 +460,12 @@ def build_parser() -> argparse.ArgumentParser:
     syn.add_argument("--out", required=True, help="a folder for the tables")
     syn.set_defaults(run=cmd_synth)
 
-    rep = sub.add_parser("report", help="KPIs, breakdowns, overdue follow-ups and charts as HTML")
+    rep = sub.add_parser(
+        "report", help="KPIs, breakdowns, overdue follow-ups and charts as HTML",
+        epilog="example:\n  leadkit report --leads leads.csv --touches touches.csv "
+               "--visits visits.csv --policy abcd --lang zh --overdue-since 30d "
+               "--out report.html --quiet",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     rep.add_argument("--leads", required=True, help="leads CSV or Parquet")
     rep.add_argument("--touches", required=True, help="touches CSV or Parquet")
     rep.add_argument("--surveys")
@@ -375,12 +476,30 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--as-of", help="the report's instant (default: the latest in the data)")
     rep.add_argument("--tz", help="the zone of naive timestamps")
     rep.add_argument("--scope", help="hq, region:ID or dealer:ID")
-    rep.add_argument("--out", required=True, help="the HTML file to write")
+    rep.add_argument("--out", required=True, help="the HTML file to write (-: standard output)")
+    rep.add_argument("--lang", choices=list(_messages.LANGUAGES),
+                     help="the report's language (default: zh when LC_ALL, else LANG, "
+                          "starts with zh; else en)")
+    rep.add_argument("--overdue-since", metavar="WHEN",
+                     help="list the overdue tasks due since WHEN: a duration back from "
+                          "--as-of (30d, 12h, 2w) or an ISO time")
     rep.add_argument("--json", help="also write the numbers as JSON here")
     rep.add_argument("--quiet", action="store_true", help="no step lines on standard error")
     rep.set_defaults(run=cmd_report)
 
-    presets = sub.add_parser("presets", help="list the preset policies")
+    cal = sub.add_parser("calendar", help="work with business calendars")
+    cal_sub = cal.add_subparsers(dest="calendar_command", required=True)
+    cal_show = cal_sub.add_parser(
+        "show", help="each day of a year: open or closed, and the hours",
+        epilog="example:\n  leadkit calendar show cn_office --year 2026 --format json",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    cal_show.add_argument("calendar", help="a preset name or a calendar JSON file")
+    cal_show.add_argument("--year", type=int, required=True)
+    add_output_options(cal_show)
+    cal_show.set_defaults(run=cmd_calendar_show)
+
+    presets = sub.add_parser("presets", help="list the preset policies",
+                             **_example("leadkit presets"))
     presets.set_defaults(run=cmd_presets)
     return parser
 

@@ -28,12 +28,14 @@ chart                                  numbers                     from
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from . import _frames
+from ._messages import text as _text, value as _value
 from .reports import _kpis, lead_kpis, lost_analysis, showroom
 from ._policy import Policy
 
@@ -51,6 +53,40 @@ def pyplot():
     import matplotlib.pyplot as plt
 
     return plt
+
+
+#: Families with Chinese glyphs, in order of preference; those installed follow DejaVu Sans in
+#: the font list the charts are drawn with (text_style), so Chinese labels are measured with
+#: real glyphs. Their text is kept as text in the report's SVG, drawn by the browser's fonts.
+CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
+                "WenQuanYi Zen Hei", "Microsoft YaHei", "PingFang SC", "Heiti SC", "SimHei",
+                "Droid Sans Fallback", "AR PL UMing CN")
+
+
+@lru_cache(maxsize=1)
+def cjk_families() -> tuple[str, ...]:
+    """The families of CJK_FAMILIES matplotlib can use here. A font installed after
+    matplotlib built its font cache is not in it: when none is known, the system's fonts not
+    in the cache are added once."""
+    from matplotlib import font_manager
+
+    manager = font_manager.fontManager
+    if not any(f.name in CJK_FAMILIES for f in manager.ttflist):
+        known = {f.fname for f in manager.ttflist}
+        for path in font_manager.findSystemFonts():
+            if path not in known:
+                try:
+                    manager.addfont(path)
+                except (OSError, RuntimeError, ValueError):
+                    continue  # a file FreeType cannot read is no font for the charts
+    names = {f.name for f in manager.ttflist}
+    return tuple(f for f in CJK_FAMILIES if f in names)
+
+
+def text_style() -> dict[str, Any]:
+    """matplotlib settings for charts whose text may be Chinese: DejaVu Sans, then the CJK
+    families installed (cjk_families), and SVG text kept as text."""
+    return {"font.family": ["DejaVu Sans", *cjk_families()], "svg.fonttype": "none"}
 
 
 def _figure(title: str, size=(6.4, 3.6)):
@@ -92,13 +128,17 @@ def _instant(value, tz: str | None) -> pd.Timestamp:
 # --- Funnels ---------------------------------------------------------------------------------
 
 
-def sales_funnel(table: pd.DataFrame):
+def sales_funnel(table: pd.DataFrame, *, lang: str = "en", grades_as: str = "funnel"):
     """How far leads got, from ``leadkit.funnel(...)`` (docs/kpis.md): one panel per kind in
     the table — ``grade`` (leads that had each grade in force at some instant, in the policy's
     order), then ``sales_stage`` (leads that reached each stage) — with each bar labelled by
     its ``reached`` count and its share of the leads. Groups of ``by`` are added up. Draw a
     table without its ``sales_stage`` rows when the leads record no ``sales_stage``: there
-    the stages reached are only the won leads'."""
+    the stages reached are only the won leads'.
+
+    `lang` is the language of the words (docs/report.md); ``grades_as="distribution"`` draws
+    the ``grade`` panel as a distribution — a grade scheme is no ordered sequence of stages,
+    so its bars carry their counts and no share of a funnel's top."""
     if not {"kind", "stage", "leads", "reached"} <= set(table.columns):
         raise ValueError("sales_funnel: expected the table of leadkit.funnel(...)")
     sums = table.groupby(["kind", "stage"], sort=False)[["leads", "reached"]].sum()
@@ -106,22 +146,34 @@ def sales_funnel(table: pd.DataFrame):
     plt = pyplot()
     fig, axes = plt.subplots(1, max(len(kinds), 1), figsize=(3.6 * max(len(kinds), 1) + 1, 3.6),
                              layout="constrained", squeeze=False)
-    fig.suptitle("Funnel")
-    titles = {"grade": "grade ever in force", "sales_stage": "sales stage reached"}
+    distribution = grades_as == "distribution"
+    titles = {"grade": _text("chart.grade_distribution" if distribution else
+                             "chart.grade_ever", lang),
+              "sales_stage": _text("chart.sales_stage", lang)}
+    if len(kinds) > 1:
+        fig.suptitle(_text("chart.funnel", lang))
+    else:  # one panel: its title is the chart's
+        titles["sales_stage"] = _text("chart.sales_funnel", lang)
     for ax, kind in zip(axes[0], kinds):
         part = sums.loc[kind]
         reached = part["reached"].to_numpy()
         total = max(int(part["leads"].iloc[0]), 1)
         y = np.arange(len(part))[::-1]
         ax.barh(y, reached, color="#3b6ea8" if kind == "grade" else "#5a9a5a")
-        ax.set_yticks(y, [str(s).replace("_", " ") for s in part.index], fontsize=8)
+        # Stages by their names in `lang`; a funnel policy's grades are the funnel stages.
+        field = "sales_stage" if kind == "sales_stage" else "funnel_stage"
+        names = [_value(field, s, lang) if lang != "en" else str(s).replace("_", " ")
+                 for s in part.index]
+        ax.set_yticks(y, names, fontsize=8)
         for yi, value in zip(y, reached):
-            ax.text(value, yi, f" {value:,} ({value / total:.0%})", va="center", fontsize=8)
+            label = (f" {value:,}" if distribution and kind == "grade"
+                     else f" {value:,} ({value / total:.0%})")
+            ax.text(value, yi, label, va="center", fontsize=8)
         ax.set_xlim(0, total * 1.35)
         ax.set_title(titles.get(kind, str(kind)))
-        ax.set_xlabel(f"of {total:,} leads")
+        ax.set_xlabel(_text("chart.of_leads", lang, total=f"{total:,}"))
     if not kinds:
-        axes[0][0].set_title("no leads")
+        axes[0][0].set_title(_text("chart.no_leads", lang))
     return fig
 
 
@@ -176,25 +228,26 @@ def activity_funnel_counts(leads: Any, touches: Any = None, visits: Any = None, 
     return pd.Series([int(c.sum()) for c in counts], index=_STAGES, name="leads")
 
 
-def _activity_funnel_figure(counts: pd.Series, title: str):
+def _activity_funnel_figure(counts: pd.Series, title: str, lang: str = "en"):
     fig, ax = _figure(title)
     y = np.arange(len(counts))[::-1]
     ax.barh(y, counts.to_numpy(), color="#3b6ea8")
-    ax.set_yticks(y, [s.replace("_", " ") for s in counts.index])
+    ax.set_yticks(y, [_value("activity", s, lang) for s in counts.index])
     total = max(int(counts.iloc[0]), 1)
     for yi, value in zip(y, counts.to_numpy()):
         ax.text(value, yi, f" {value:,} ({value / total:.1%})", va="center", fontsize=8)
     ax.set_xlim(0, total * 1.3)
-    ax.set_xlabel("leads")
+    ax.set_xlabel(_text("chart.leads", lang))
     return fig
 
 
 def activity_funnel(leads: Any, touches: Any = None, visits: Any = None, *,
-                    policy: Policy | None = None, as_of=None, tz: str | None = None):
+                    policy: Policy | None = None, as_of=None, tz: str | None = None,
+                    lang: str = "en"):
     """Horizontal bars of :func:`activity_funnel_counts`, each labelled with its share of the
     leads."""
     counts = activity_funnel_counts(leads, touches, visits, policy=policy, as_of=as_of, tz=tz)
-    return _activity_funnel_figure(counts, "Activity funnel")
+    return _activity_funnel_figure(counts, _text("chart.activity_funnel", lang), lang)
 
 
 def funnel_counts(leads: Any, touches: Any = None, visits: Any = None, *,
@@ -208,27 +261,29 @@ def funnel(leads: Any, touches: Any = None, visits: Any = None, *,
     """The activity funnel's first name: :func:`activity_funnel`, titled "Funnel". The
     grade and sales-stage funnel of ``leadkit.funnel`` is :func:`sales_funnel`."""
     counts = activity_funnel_counts(leads, touches, visits, policy=policy, as_of=as_of, tz=tz)
-    return _activity_funnel_figure(counts, "Funnel")
+    return _activity_funnel_figure(counts, _text("chart.funnel"))
 
 
 # --- Channels --------------------------------------------------------------------------------
 
 
-def channels(table: pd.DataFrame):
+def channels(table: pd.DataFrame, *, lang: str = "en"):
     """Leads and conversion rate per channel, from ``leadkit.kpis(..., by="channel")``."""
     if "channel" not in table.columns or "leads" not in table.columns:
         raise ValueError('channels: expected the table of leadkit.kpis(..., by="channel")')
     t = table.sort_values("leads", ascending=False)
-    labels = t["channel"].astype(object).fillna(_NONE).astype(str).to_numpy()  # any key dtype
-    fig, ax = _figure("Leads and conversion by channel", size=(7.2, 3.8))
+    labels = [_value("channel", _frames.scrub(c), lang) if c is not None else
+              _text("report.none", lang)
+              for c in t["channel"].astype(object).where(t["channel"].notna(), None)]
+    fig, ax = _figure(_text("chart.channels", lang), size=(7.2, 3.8))
     x = np.arange(len(t))
-    ax.bar(x, t["leads"].to_numpy(), color="#3b6ea8", label="leads")
+    ax.bar(x, t["leads"].to_numpy(), color="#3b6ea8", label=_text("chart.leads", lang))
     ax.set_xticks(x, labels, rotation=35, ha="right", fontsize=8)
-    ax.set_ylabel("leads")
+    ax.set_ylabel(_text("chart.leads", lang))
     rate = ax.twinx()
     rate.plot(x, 100 * t["conversion_rate"].astype(float).to_numpy(), "o-", color="#d9822b",
-              label="conversion %")
-    rate.set_ylabel("conversion %")
+              label=_text("chart.conversion_pct", lang))
+    rate.set_ylabel(_text("chart.conversion_pct", lang))
     rate.set_ylim(bottom=0)
     return fig
 
@@ -267,12 +322,12 @@ def sla_line(minutes: pd.DataFrame) -> int | None:
 
 
 def first_contact(leads: Any, touches: Any, policy: Policy, *, as_of=None,
-                  tz: str | None = None, dealers: Any = None):
+                  tz: str | None = None, dealers: Any = None, lang: str = "en"):
     """Distribution of :func:`first_contact_minutes`, with the SLA marked and the share of
     contacted leads reached after their deadline."""
     data = first_contact_minutes(leads, touches, policy, as_of=as_of, tz=tz, dealers=dealers)
     sla = sla_line(data)
-    fig, ax = _figure("Time to first contact (business minutes)")
+    fig, ax = _figure(_text("chart.first_contact", lang))
     values = data["business_minutes"].to_numpy()
     floor = max(sla or 0, 1) * 4
     top = floor if len(values) == 0 else max(floor, int(np.percentile(values, 95)), 1)
@@ -280,10 +335,11 @@ def first_contact(leads: Any, touches: Any, policy: Policy, *, as_of=None,
     ax.hist(np.clip(values, 0, top), bins=bins, color="#3b6ea8")
     late = float((~data["on_time"]).mean()) if len(data) else 0.0
     if sla is not None:
-        ax.axvline(sla, color="#c23b22", linestyle="--", label=f"SLA {sla} min")
-        ax.legend(title=f"{late:.1%} after the SLA", fontsize=8)
-    ax.set_xlabel(f"business minutes (values above {top} drawn at {top})")
-    ax.set_ylabel("leads")
+        ax.axvline(sla, color="#c23b22", linestyle="--",
+                   label=_text("chart.sla", lang, sla=f"{sla:,}"))
+        ax.legend(title=_text("chart.after_sla", lang, share=f"{late:.1%}"), fontsize=8)
+    ax.set_xlabel(_text("chart.first_contact_x", lang, top=f"{top:,}"))
+    ax.set_ylabel(_text("chart.leads", lang))
     return fig
 
 
@@ -311,12 +367,13 @@ def pipeline_counts(table: pd.DataFrame) -> pd.Series:
                      '(or of leadkit.kpis(..., by="current_grade"))')
 
 
-def pipeline(table: pd.DataFrame):
+def pipeline(table: pd.DataFrame, *, lang: str = "en"):
     """Open leads by grade: bars of :func:`pipeline_counts`."""
     counts = pipeline_counts(table)
-    fig, ax = _figure("Open pipeline by grade")
-    ax.bar(counts.index.astype(str), counts.to_numpy(), color="#5a9a5a")
-    ax.set_ylabel("open leads")
+    fig, ax = _figure(_text("chart.pipeline", lang))
+    ax.bar([_value("funnel_stage", g, lang) for g in counts.index.astype(str)],
+           counts.to_numpy(), color="#5a9a5a")
+    ax.set_ylabel(_text("chart.open_leads", lang))
     return fig
 
 
@@ -337,14 +394,18 @@ def lost_reason_counts(leads: Any, *, scope=None, dealers: Any = None,
     return counts.sort_values(ascending=False, kind="stable")
 
 
-def lost_reasons(leads: Any, *, scope=None, dealers: Any = None, as_of=None):
-    """Lost leads per reason: bars of :func:`lost_reason_counts`."""
+def lost_reasons(leads: Any, *, scope=None, dealers: Any = None, as_of=None,
+                 lang: str = "en"):
+    """Lost leads per reason: bars of :func:`lost_reason_counts`, each reason scrubbed of the
+    personal data typed into it (docs/report.md)."""
     counts = lost_reason_counts(leads, scope=scope, dealers=dealers, as_of=as_of)
-    fig, ax = _figure("Lost reasons")
+    fig, ax = _figure(_text("chart.lost_reasons", lang))
     y = np.arange(len(counts))[::-1]
     ax.barh(y, counts.to_numpy(), color="#a84b3b")
-    ax.set_yticks(y, [s.replace("_", " ") for s in counts.index], fontsize=8)
-    ax.set_xlabel("lost leads")
+    names = [_text("report.none", lang) if s == _NONE else _frames.scrub(s).replace("_", " ")
+             for s in counts.index]
+    ax.set_yticks(y, names, fontsize=8)
+    ax.set_xlabel(_text("chart.lost_leads", lang))
     return fig
 
 
@@ -370,16 +431,17 @@ def traffic_counts(visits: Any, tz: str | None = None, *, scope=None,
 
 
 def traffic(visits: Any, tz: str | None = None, *, scope=None, dealers: Any = None,
-            as_of=None):
+            as_of=None, lang: str = "en"):
     """Showroom traffic by hour of arrival, split by whether the visitor left contact details
     (:func:`traffic_counts`)."""
     counts = traffic_counts(visits, tz, scope=scope, dealers=dealers, as_of=as_of)
-    fig, ax = _figure("Showroom traffic by hour")
-    ax.bar(counts["hour"], counts["with_contact"], color="#3b6ea8", label="with contact details")
+    fig, ax = _figure(_text("chart.traffic", lang))
+    ax.bar(counts["hour"], counts["with_contact"], color="#3b6ea8",
+           label=_text("chart.with_contact", lang))
     ax.bar(counts["hour"], counts["walk_in"], bottom=counts["with_contact"], color="#b0b8c4",
-           label="without")
+           label=_text("chart.without", lang))
     ax.set_xticks(range(0, 24, 2))
-    ax.set_xlabel("hour of arrival")
-    ax.set_ylabel("visits")
+    ax.set_xlabel(_text("chart.hour", lang))
+    ax.set_ylabel(_text("chart.visits", lang))
     ax.legend(fontsize=8)
     return fig

@@ -1,30 +1,33 @@
 """The analyst's report: headline KPIs, breakdown tables, overdue follow-ups and charts, as one
-self-contained HTML file (charts embedded as PNG; no network needed to view it) and as JSON
-with the same numbers.
+self-contained HTML file (charts embedded as SVG, their text kept as text; no network needed to
+view it), in English or Chinese, and as JSON with the same numbers.
 
-    report = leadkit.report.build(leads, touches, policy, surveys=..., visits=...)
+    report = leadkit.report.build(leads, touches, policy, surveys=..., visits=..., lang="zh")
     report.write_html("report.html"); report.write_json("report.json")
+
+Every word the HTML shows comes from the message catalogue, data/messages.json (_messages).
 
 The ``leadkit report`` command wraps this (docs/report.md).
 """
 
 from __future__ import annotations
 
-import base64
+import datetime as _dt
 import html
 import io
 import json
 import math
-import os
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import numpy as np
 import pandas as pd
 
-from . import _core, _frames, plot
+from . import _core, _frames, _messages, plot
+from ._files import write_atomically as _write_atomically
+from ._messages import text as _t
 from ._policy import Policy
 from ._schedule import schedule
 from ._scope import Scope
@@ -37,6 +40,19 @@ _TABLE_COLUMNS = ["leads", "won", "lost", "conversion_rate", "first_contact_time
                   "follow_up_timeliness_rate", "timeliness_rate", "satisfaction_rate",
                   "first_contact_minutes_p50"]
 _OVERDUE_ROWS = 50
+#: The consultants shown at each end of the ranking (the JSON has them all).
+_RANK_ROWS = 10
+#: The KPI consultants are ranked by when the policy's scorecard weights none.
+_DEFAULT_RANKING = "conversion_rate"
+_CARDS = ["leads", "won", "conversion_rate", "first_contact_timeliness_rate",
+          "follow_up_timeliness_rate", "timeliness_rate", "satisfaction_rate"]
+#: Columns that count something: shown as integers with separators.
+_COUNTS = {"leads", "won", "lost", "open_leads", "reached", "visits", "rank"}
+#: Columns whose values have a name in the catalogue (_messages.value).
+_NAMED_VALUES = {"channel": "channel", "status": "status", "sales_stage": "sales_stage",
+                 "method": "method", "task": "task"}
+#: Columns of wall-clock minutes.
+_WALL_MINUTES = {"first_contact_minutes_p50", "first_contact_minutes_p90"}
 
 # Per table: the columns of docs/data.md it has, and those the report reads (required, then
 # optional; the leads' also the fields the policy's rules read). A column the report reads
@@ -115,6 +131,12 @@ class Report:
     overdue_total: int
     charts: dict[str, Any]
     figures: dict[str, Any] = field(repr=False)
+    lang: str = "en"
+    #: the rate consultants are ranked by: the one the policy's scorecard weights most
+    ranking: str = _DEFAULT_RANKING
+    #: the earliest due time of the overdue tasks listed (None: every overdue task)
+    overdue_since: pd.Timestamp | None = None
+    draw: Callable[[str], dict[str, Any]] | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict:
         return {
@@ -123,6 +145,9 @@ class Report:
             "scope": self.scope,
             "headline": _records(self.headline)[0],
             "tables": {name: _records(t) for name, t in self.tables.items()},
+            "consultant_ranking": self.ranking,
+            "overdue_since": (self.overdue_since.isoformat()
+                              if self.overdue_since is not None else None),
             "overdue_total": self.overdue_total,
             "overdue": _records(self.overdue),
             "charts": {name: _chart_json(data) for name, data in self.charts.items()},
@@ -131,67 +156,190 @@ class Report:
     def write_json(self, path: str) -> None:
         _write_atomically(path, json.dumps(self.to_dict(), ensure_ascii=False, indent=1))
 
-    def write_html(self, path: str) -> None:
-        _write_atomically(path, self.html())
+    def write_html(self, path: str, lang: str | None = None) -> None:
+        _write_atomically(path, self.html(lang))
 
-    def html(self) -> str:
+    def html(self, lang: str | None = None) -> str:
+        """The report as one HTML page in `lang` (default: the language it was built in)."""
+        lang = _messages.check_language(lang or self.lang)
+        figures = self.figures if lang == self.lang or self.draw is None else self.draw(lang)
+        zone = str(self.as_of.tz)
         head = self.headline.iloc[0]
-        cards = "".join(
-            f'<div class="card"><div class="v">{_cell(head[c], c)}</div>'
-            f'<div class="k">{html.escape(c.replace("_", " "))}</div></div>'
-            for c in ["leads", "won", "conversion_rate", "first_contact_timeliness_rate",
-                      "follow_up_timeliness_rate", "timeliness_rate", "satisfaction_rate",
-                      "first_contact_minutes_p50"])
-        charts = "".join(
-            f'<figure><img alt="{html.escape(name)}" src="data:image/png;base64,{_png(fig)}">'
-            f"</figure>" for name, fig in self.figures.items())
-        tables = "".join(
-            f"<h2>By {html.escape(name)}</h2>{_table(t)}" for name, t in self.tables.items())
-        overdue = (f"<h2>Overdue follow-ups ({self.overdue_total:,}; the "
-                   f"{len(self.overdue)} most overdue)</h2>{_table(self.overdue)}")
+        cards = "".join(_card(_cell(head[c], c, lang, zone), _t(f"column.{c}", lang))
+                        for c in _CARDS)
+        fc = self.charts.get("first_contact", {})
+        for p in ("p50", "p90"):
+            # On the SLA's business clock, with the KPI engine's wall-clock figure beside it.
+            if fc.get(f"business_minutes_{p}") is not None:
+                cards += _card(_duration(fc[f"business_minutes_{p}"], lang),
+                               _t(f"column.first_contact_business_{p}", lang))
+            wall = f"first_contact_minutes_{p}"
+            if wall in head.index:
+                cards += _card(_cell(head[wall], wall, lang, zone), _t(f"column.{wall}", lang))
+        charts = "".join(_svg_figure(name, fig) for name, fig in figures.items())
+        tables = ""
+        for name, table in self.tables.items():
+            if name == "consultant":
+                tables += self._consultants(table, lang, zone)
+                continue
+            heading = _t("report.by", lang, name=_t(f"breakdown.{name}", lang))
+            tables += f"<h2>{html.escape(heading)}</h2>{_table(table, lang, zone)}"
+        fields = dict(total=f"{self.overdue_total:,}", shown=f"{len(self.overdue):,}")
+        heading = (_t("report.overdue", lang, **fields) if self.overdue_since is None else
+                   _t("report.overdue_since", lang, since=_when(self.overdue_since, zone),
+                      **fields))
+        overdue = f"<h2>{html.escape(heading)}</h2>{_table(self.overdue, lang, zone)}"
+        scope = _t("report.scope_all", lang) if self.scope == "all" else self.scope
+        meta = _t("report.meta", lang, policy=self.policy,
+                  as_of=f"{_when(self.as_of, zone)} ({zone})", scope=scope)
+        title = html.escape(_t("report.title", lang))
         return (
-            "<!doctype html><html><head><meta charset='utf-8'><title>leadkit report</title>"
-            f"<style>{_CSS}</style></head><body><h1>leadkit report</h1>"
-            f"<p class='meta'>policy {html.escape(self.policy)} · as of "
-            f"{html.escape(self.as_of.isoformat())} · scope {html.escape(self.scope)}</p>"
+            f"<!doctype html><html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head>"
+            f"<meta charset='utf-8'><meta name='viewport' content='width=device-width'>"
+            f"<title>{title}</title><style>{_CSS}</style></head><body><h1>{title}</h1>"
+            f"<p class='meta'>{html.escape(meta)}</p>"
             f"<div class='cards'>{cards}</div><div class='charts'>{charts}</div>{tables}"
             f"{overdue}</body></html>")
 
+    def _consultants(self, table: pd.DataFrame, lang: str, zone: str) -> str:
+        """The consultants ranked by `ranking` (leadkit.scorecard with that rate alone): the
+        top and bottom _RANK_ROWS, best first; those without the rate are left out here."""
+        from .reports import scorecard
 
-_CSS = ("body{font:14px system-ui,sans-serif;margin:24px;color:#222}"
+        kpi = _t(f"column.{self.ranking}", lang)
+        ranked = scorecard(table, {self.ranking: 1.0})
+        ranked = ranked[ranked["missing"] == ""].reset_index(drop=True)
+        keys = table["consultant_id"].astype(object).where(table["consultant_id"].notna(), None)
+        position = {key: i for i, key in enumerate(keys)}
+        order = [position[k if pd.notna(k) else None] for k in ranked["consultant_id"]]
+        rows = table.iloc[order].reset_index(drop=True)
+        rows.insert(0, "rank", ranked["rank"].to_numpy())
+        total = f"{len(table):,}"
+        if len(rows) <= 2 * _RANK_ROWS:
+            heading = _t("report.consultants_all", lang, total=total, kpi=kpi)
+            body = _table(rows, lang, zone)
+        else:
+            heading = _t("report.consultants", lang, n=_RANK_ROWS, total=total, kpi=kpi)
+            body = _table(pd.concat([rows.head(_RANK_ROWS), rows.tail(_RANK_ROWS)]), lang, zone,
+                          gap_after=_RANK_ROWS)
+        return (f"<h2>{html.escape(heading)}</h2>{body}"
+                f"<p class='note'>{html.escape(_t('report.consultants_note', lang))}</p>")
+
+
+_CSS = ("body{font:14px system-ui,'PingFang SC','Microsoft YaHei','Noto Sans CJK SC',"
+        "'WenQuanYi Micro Hei',sans-serif;margin:24px;color:#222;max-width:1200px}"
         ".cards{display:flex;flex-wrap:wrap;gap:10px}.card{border:1px solid #ccd;"
         "border-radius:6px;padding:8px 14px;min-width:120px}.v{font-size:22px;font-weight:600}"
         ".k{color:#667;font-size:12px}.charts{display:flex;flex-wrap:wrap;gap:8px}"
-        "img{max-width:640px}table{border-collapse:collapse;font-size:12px}"
-        "td,th{border-bottom:1px solid #dde;padding:3px 8px;text-align:right}"
-        "th{background:#f3f4f8}.meta{color:#667}")
+        "figure{margin:0;max-width:100%}figure svg{max-width:100%;height:auto}"
+        "table{border-collapse:collapse;font-size:12px;max-width:100%}"
+        "td,th{border-bottom:1px solid #dde;padding:3px 6px;text-align:right;"
+        "overflow-wrap:anywhere}td.t{text-align:left}th{background:#f3f4f8}tr.gap td{border-bottom:2px dashed #99a}"
+        ".meta,.note{color:#667}")
 
 
-def _cell(value, column: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+def _missing(value) -> bool:
+    return (value is None or value is pd.NaT or value is pd.NA
+            or (isinstance(value, float) and math.isnan(value)))
+
+
+def _duration(minutes, lang: str) -> str:
+    """Whole minutes as people write a duration: minutes under an hour, else hours and
+    minutes."""
+    minutes = int(minutes)
+    if minutes < 60:
+        return _t("report.minutes", lang, minutes=f"{minutes:,}")
+    return _t("report.hours_minutes", lang, hours=f"{minutes // 60:,}",
+              minutes=f"{minutes % 60:02d}")
+
+
+def _when(value, zone: str) -> str:
+    stamp = pd.Timestamp(value)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert(zone)
+    return f"{stamp:%Y-%m-%d %H:%M}"
+
+
+def _cell(value, column: str, lang: str = "en", zone: str = "UTC") -> str:
+    """A table cell as people write it: counts as integers with separators, rates as
+    percentages with one decimal, minutes as a duration, instants as local date and time,
+    named values in `lang`, free text scrubbed of personal data."""
+    if _missing(value):
         return "–"
+    if isinstance(value, (bool, np.bool_)):
+        return "✓" if value else ""
     if column.endswith("_rate"):
         return f"{float(value):.1%}"
-    if isinstance(value, float):
-        return f"{value:,.1f}"
-    if isinstance(value, int) or hasattr(value, "item") and isinstance(value.item(), int):
+    if column in _WALL_MINUTES:  # the header names the clock
+        return html.escape(_duration(value, lang))
+    if isinstance(value, (pd.Timestamp, np.datetime64)):
+        return _when(value, zone)
+    if column in _COUNTS or isinstance(value, (int, np.integer)):
         return f"{int(value):,}"
-    return html.escape(_frames.scrub(value))
+    if isinstance(value, (float, np.floating)):
+        return f"{int(value):,}" if float(value).is_integer() else f"{float(value):,.1f}"
+    shown = _frames.scrub(value)
+    if column in _NAMED_VALUES:
+        shown = _messages.value(_NAMED_VALUES[column], shown, lang)
+    return html.escape(shown)
 
 
-def _table(frame: pd.DataFrame) -> str:
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-    rows = "".join(
-        "<tr>" + "".join(f"<td>{_cell(v, c)}</td>" for c, v in zip(frame.columns, row)) + "</tr>"
-        for row in frame.itertuples(index=False))
-    return f"<table><tr>{head}</tr>{rows}</table>"
+def _header(column: str, lang: str) -> str:
+    key = f"column.{column}"
+    return html.escape(_t(key, lang) if _messages.has_text(key, lang) else column)
 
 
-def _png(fig) -> str:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=96)
+def _table(frame: pd.DataFrame, lang: str = "en", zone: str = "UTC",
+           gap_after: int | None = None) -> str:
+    head = "".join(f"<th>{_header(str(c), lang)}</th>" for c in frame.columns)
+    rows = []
+    for i, row in enumerate(frame.itertuples(index=False)):
+        gap = " class='gap'" if gap_after is not None and i == gap_after - 1 else ""
+        rows.append(f"<tr{gap}>" + "".join(
+            f"<td{' class=t' if isinstance(v, str) else ''}>{_cell(v, str(c), lang, zone)}</td>"
+            for c, v in zip(frame.columns, row)) + "</tr>")
+    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+
+
+def _card(value: str, label: str) -> str:
+    return (f'<div class="card"><div class="v">{value}</div>'
+            f'<div class="k">{html.escape(label)}</div></div>')
+
+
+#: matplotlib's default SVG metadata (None leaves each out), and the namespace declarations it
+#: writes.
+_SVG_METADATA = ("Creator", "Date", "Format", "Type")
+_SVG_NAMESPACES = (' xmlns:xlink="http://www.w3.org/1999/xlink"',
+                   ' xmlns="http://www.w3.org/2000/svg"')
+
+
+def _figure_title(fig) -> str:
+    suptitle = getattr(fig, "_suptitle", None)
+    if suptitle is not None and suptitle.get_text():
+        return suptitle.get_text()
+    return fig.axes[0].get_title() if fig.axes else ""
+
+
+def _svg_figure(name: str, fig) -> str:
+    """`fig` as inline SVG, its text kept as text (the browser draws it with its own fonts,
+    Chinese included), titled for readers of the page's structure. The salt keeps the ids of
+    one chart's clip paths apart from another's in the same page."""
+    import matplotlib
+
+    buffer = io.StringIO()
+    with matplotlib.rc_context({**plot.text_style(), "svg.hashsalt": f"leadkit-{name}"}):
+        fig.savefig(buffer, format="svg", metadata=dict.fromkeys(_SVG_METADATA))
     plot.pyplot().close(fig)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
+    svg = buffer.getvalue()
+    # Inline in HTML, the SVG needs neither its XML prologue nor its namespace declarations
+    # (the HTML parser knows svg and xlink): the page names no address.
+    svg = svg[svg.index("<svg"):]
+    for declaration in _SVG_NAMESPACES:
+        svg = svg.replace(declaration, "", 1)
+    title = html.escape(_figure_title(fig))
+    opening = svg.index(">") + 1
+    svg = f"{svg[:opening]}<title>{title}</title>{svg[opening:]}"
+    return f'<figure data-chart="{html.escape(name)}" aria-label="{title}">{svg}</figure>'
 
 
 def _plain(value):
@@ -221,30 +369,6 @@ def _chart_json(data):
     return data
 
 
-def _umask() -> int:
-    """The process's umask. Reading it means setting it; the two calls are back to back."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _write_atomically(path: str, text: str) -> None:
-    """Writes beside `path` and renames, so a failure leaves no partial file. The file gets
-    the permissions an ordinary ``open(path, "w")`` would (0666 less the umask); the private
-    temporary file mkstemp creates is widened to that before the rename."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".leadkit-", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 def _first_contact_summary(minutes: pd.DataFrame) -> dict:
     """The first-contact chart's numbers: contacted leads, how many were reached after their
     deadline (``on_time`` false: the KPI engine's ``first_contact_on_time``), the SLA line
@@ -255,7 +379,48 @@ def _first_contact_summary(minutes: pd.DataFrame) -> dict:
         f"<= {b}" for b in bins[1:]] + [f"> {bins[-1]}"]).value_counts(sort=False)
     return {"sla_minutes": plot.sla_line(minutes), "leads": int(len(values)),
             "after_sla": int((~minutes["on_time"]).sum()),
+            "business_minutes_p50": _nearest_rank(values, 0.5),
+            "business_minutes_p90": _nearest_rank(values, 0.9),
             "histogram": {str(k): int(v) for k, v in counts.items()}}
+
+
+def _nearest_rank(values: pd.Series, share: float) -> int | None:
+    """The nearest-rank percentile, as the KPI engine takes first_contact_minutes_p50 and _p90
+    (docs/kpis.md): the smallest value with at least `share` of the values at or below it."""
+    ordered = np.sort(values.to_numpy())
+    if len(ordered) == 0:
+        return None
+    return int(ordered[max(math.ceil(share * len(ordered)), 1) - 1])
+
+
+def _ranking(policy: Policy) -> str:
+    """The rate the policy's scorecard weights most (the first of equal weights), else
+    conversion_rate."""
+    weights = policy.scorecard_weights
+    if not weights:
+        return _DEFAULT_RANKING
+    return max(weights.items(), key=lambda item: item[1])[0]
+
+
+def _overdue_since(since, instant: pd.Timestamp, zone: str) -> pd.Timestamp | None:
+    """overdue_since: a duration back from the report's instant (a pandas.Timedelta, or text
+    such as ``30d``, ``12h`` or ``2w``), or an instant (naive: a wall time of `zone`)."""
+    if since is None:
+        return None
+    if isinstance(since, str) and since[:1].isdigit() and since[-1:] in ("d", "h", "w"):
+        try:
+            since = pd.Timedelta(int(since[:-1]), unit={"d": "D", "h": "h", "w": "W"}[since[-1]])
+        except ValueError:
+            raise ValueError(f"overdue_since: expected a duration such as 30d or an ISO "
+                             f"time, got {since!r}") from None
+    if isinstance(since, (pd.Timedelta, _dt.timedelta)):
+        return instant - pd.Timedelta(since)
+    try:
+        stamp = pd.Timestamp(since)
+    except (ValueError, TypeError):
+        raise ValueError(f"overdue_since: expected a duration such as 30d or an ISO time, "
+                         f"got {since!r}") from None
+    return stamp.tz_localize(zone) if stamp.tzinfo is None else stamp
 
 
 def _records_sales_stage(leads: pd.DataFrame) -> bool:
@@ -298,7 +463,7 @@ def _checked(data: Any, table: str, policy: Policy) -> pd.DataFrame:
 
 def build(leads: Any, touches: Any, policy: Policy, *, surveys=None, visits=None,
           dealers=None, as_of=None, tz: str | None = None, scope: Scope | None = None,
-          progress=None) -> Report:
+          progress=None, lang: str = "en", overdue_since=None) -> Report:
     """Computes everything the report shows. Each table may be a pandas DataFrame, a pyarrow
     Table or a list of dicts (converted once, here). A missing required column, or a column the
     report reads that is missing while an unknown column is within two edits of its name, is a
@@ -308,7 +473,12 @@ def build(leads: Any, touches: Any, policy: Policy, *, surveys=None, visits=None
 
     One instant, `as_of` or by default the one the KPI engine takes (the latest timestamp of
     the leads, touches and surveys it reads), is passed to every report function that takes
-    one."""
+    one.
+
+    `lang` (``en`` or ``zh``) is the language of the HTML and the charts; `overdue_since`
+    keeps the overdue tasks due since then (a duration back from `as_of` such as ``"30d"``,
+    or an instant)."""
+    _messages.check_language(lang)
     if not isinstance(policy, Policy):
         raise TypeError(f"policy: expected a leadkit.Policy, got {type(policy).__name__}")
     leads = _checked(leads, "leads", policy)
@@ -343,6 +513,9 @@ def build(leads: Any, touches: Any, policy: Policy, *, surveys=None, visits=None
                                                               as_of=instant, tz=tz,
                                                               dealers=dealers))
     overdue = tasks[tasks["status"] == "overdue"].sort_values("due_at", kind="stable")
+    since = _overdue_since(overdue_since, instant, policy.time_zone)
+    if since is not None:
+        overdue = overdue[overdue["due_at"] >= since]
     at = dict(as_of=instant, tz=tz)
     minutes = steps.run("time to first contact", lambda: plot.first_contact_minutes(
         leads, touches, policy, dealers=dealers, **at))
@@ -361,30 +534,47 @@ def build(leads: Any, touches: Any, policy: Policy, *, surveys=None, visits=None
     if visits is not None:
         charts["traffic"] = plot.traffic_counts(visits, policy.time_zone, **visit_scope)
 
-    def draw():
-        drawn = stages if _records_sales_stage(leads) else stages[stages["kind"] == "grade"]
-        figures = {"sales_funnel": plot.sales_funnel(drawn),
-                   "activity_funnel": plot.activity_funnel(leads, touches, visits,
-                                                           policy=policy, **at)}
-        if "channel" in tables:
-            figures["channels"] = plot.channels(tables["channel"])
-        figures["first_contact"] = plot.first_contact(leads, touches, policy, dealers=dealers,
-                                                      **at)
-        figures["pipeline"] = plot.pipeline(open_leads)
-        figures["lost_reasons"] = plot.lost_reasons(leads, as_of=instant)
-        if visits is not None:
-            figures["traffic"] = plot.traffic(visits, policy.time_zone, **visit_scope)
+    def draw(language: str) -> dict[str, Any]:
+        import matplotlib
+
+        # The grades are no ordered stages (a lead may skip or go back): their panel is a
+        # distribution; the sales stages (001 §3.3), and a funnel policy's stages, a funnel.
+        grades_as = "funnel" if _ordered_grades(policy) else "distribution"
+        with matplotlib.rc_context(plot.text_style()):
+            figures = {"grades": plot.sales_funnel(stages[stages["kind"] == "grade"],
+                                                   lang=language, grades_as=grades_as)}
+            if _records_sales_stage(leads):
+                figures["sales_funnel"] = plot.sales_funnel(
+                    stages[stages["kind"] == "sales_stage"], lang=language)
+            figures["activity_funnel"] = plot.activity_funnel(
+                leads, touches, visits, policy=policy, lang=language, **at)
+            if "channel" in tables:
+                figures["channels"] = plot.channels(tables["channel"], lang=language)
+            figures["first_contact"] = plot.first_contact(leads, touches, policy,
+                                                          dealers=dealers, lang=language, **at)
+            figures["pipeline"] = plot.pipeline(open_leads, lang=language)
+            figures["lost_reasons"] = plot.lost_reasons(leads, as_of=instant, lang=language)
+            if visits is not None:
+                figures["traffic"] = plot.traffic(visits, policy.time_zone, lang=language,
+                                                  **visit_scope)
         # The report keeps its figures, not pyplot: reports built in a loop never fill pyplot's
         # list of open figures (a closed figure still draws and saves).
         for fig in figures.values():
             plot.pyplot().close(fig)
         return figures
 
-    figures = steps.run("charts", draw)
+    figures = steps.run("charts", lambda: draw(lang))
     return Report(
         policy=policy.name, as_of=instant, scope=repr(scope) if scope is not None else "all",
         headline=headline, tables=tables, overdue=overdue.head(_OVERDUE_ROWS).reset_index(drop=True),
-        overdue_total=int(len(overdue)), charts=charts, figures=figures)
+        overdue_total=int(len(overdue)), charts=charts, figures=figures, lang=lang,
+        ranking=_ranking(policy), overdue_since=since, draw=draw)
+
+
+def _ordered_grades(policy: Policy) -> bool:
+    """A policy whose grades are the funnel stages of 003 §II (tofu, mofu, bofu, in order):
+    those are stages a lead goes through, so they are drawn as a funnel."""
+    return list(policy.grades) == ["tofu", "mofu", "bofu"]
 
 
 def _scoped(leads: pd.DataFrame, dealers, scope: Scope | None) -> pd.DataFrame:

@@ -221,7 +221,8 @@ def test_report_figures_are_not_left_open_in_pyplot(sample):
     before = plt.get_fignums()
     built = report.build(sample.leads.head(50), sample.touches.head(0), ABCD)
     assert plt.get_fignums() == before
-    assert built.html().count("data:image/png;base64,") == len(built.figures)
+    page = built.html()
+    assert page.count("<figure") == page.count("<svg") == len(built.figures)
 
 
 def test_report_numbers_are_the_engines_numbers(sample):
@@ -244,7 +245,9 @@ def test_report_numbers_are_the_engines_numbers(sample):
     for column in ("method", "content", "goal", "rule"):
         assert (joined[column] == joined[f"{column}_playbook"]).all()
     assert "<th>goal</th>" in built.html()
-    assert set(built.figures) == {"sales_funnel", "activity_funnel", "channels",
+    # The generated leads record no sales_stage: no sales-stage funnel, the grades' distribution.
+    assert "sales_stage" not in sample.leads.columns
+    assert set(built.figures) == {"grades", "activity_funnel", "channels",
                                   "first_contact", "pipeline", "lost_reasons", "traffic"}
     # One instant for every number: the KPI engine's default, the latest timestamp read.
     latest = max([sample.leads[c].max() for c in sample.leads.columns if c.endswith("_at")]
@@ -323,7 +326,7 @@ def test_report_command_writes_self_contained_html_and_json(files, tmp_path, sam
     assert stat.S_IMODE(json_path.stat().st_mode) == 0o644
     assert "[6/6] charts" in result.stderr
     page = html_path.read_text(encoding="utf-8")
-    assert page.count('src="data:image/png;base64,') == 7
+    assert page.count("<figure") == page.count("</svg>") == 7
     assert "http://" not in page and "https://" not in page
     for phone in sample.leads["phone"].dropna().astype(str).head(200):
         assert phone not in page
@@ -576,3 +579,202 @@ def test_report_of_pyarrow_tables_equals_the_report_of_pandas_frames():
     assert from_arrow.tables["consultant"]["consultant_id"].tolist() == ["C1", "C2"]
     assert from_arrow.tables["dealer"]["dealer_id"].tolist() == ["D1"]
     assert from_arrow.to_dict() == from_pandas.to_dict()
+
+
+# --- Languages, readable numbers, the consultants' ranking, the overdue window ---------------
+
+import re  # noqa: E402
+import warnings  # noqa: E402
+
+from leadkit import _messages  # noqa: E402
+
+
+def _chinese_data():
+    """Leads with Chinese lost reasons and dealer names, a consultant and touches."""
+    created = [ts(f"2025-03-0{d} 10:00") for d in range(1, 7)]
+    leads = pd.DataFrame({
+        "lead_id": [f"L{i}" for i in range(1, 7)],
+        "created_at": created,
+        "channel": ["website", "auto_show", "showroom", "referral", "website", "phone"],
+        "dealer_id": ["北京东方之星", "北京东方之星", "上海浦东汽车城", "上海浦东汽车城",
+                      "北京东方之星", "上海浦东汽车城"],
+        "consultant_id": ["C1", "C1", "C2", "C2", "C1", "C2"],
+        "status": ["lost", "lost", "won", "open", "lost", "open"],
+        "lost_reason": ["价格太高", "已购买竞品", None, None, "价格太高", None],
+        "lost_at": [ts("2025-03-08 10:00"), ts("2025-03-09 10:00"), pd.NaT, pd.NaT,
+                    ts("2025-03-09 11:00"), pd.NaT],
+        "won_at": [pd.NaT, pd.NaT, ts("2025-03-07 10:00"), pd.NaT, pd.NaT, pd.NaT],
+    })
+    touches = pd.DataFrame({"lead_id": ["L1", "L2", "L3", "L4", "L5"],
+                            "at": [c + pd.Timedelta(minutes=30) for c in created[:5]],
+                            "method": ["phone"] * 5})
+    return leads, touches
+
+
+def test_chinese_report_draws_chinese_text_as_text_without_missing_glyphs():
+    leads, touches = _chinese_data()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        built = report.build(leads, touches, ABCD, lang="zh", as_of=ts("2025-03-10 12:00"))
+        page = built.html()
+    glyphs = [str(w.message) for w in caught if "Glyph" in str(w.message)]
+    assert glyphs == []
+    assert "<html lang='zh-CN'>" in page
+    svgs = "".join(re.findall(r"<svg.*?</svg>", page, flags=re.S))
+    # The chart text is SVG text (the browser's fonts draw it), in Chinese.
+    assert ">价格太高<" in svgs and ">已购买竞品<" in svgs
+    assert "战败原因" in svgs and "车展" in svgs
+    # Tables and headings: the dealer names, the channels' Chinese names, the catalogue's words.
+    for words in ["北京东方之星", "上海浦东汽车城", "销售线索报告", "按渠道", "官方网站",
+                  "客户转介绍", "成交率", "逾期跟进任务"]:
+        assert words in page, words
+    assert "conversion rate" not in page and "By channel" not in page
+    # Every chart has its title, from the catalogue.
+    titles = re.findall(r"<figure[^>]*aria-label=\"([^\"]*)\"", page)
+    assert len(titles) == len(built.figures) and all(titles)
+    assert "战败原因" in titles and "各渠道线索数与成交率" in titles
+
+
+def test_the_same_report_in_english_and_chinese():
+    leads, touches = _chinese_data()
+    built = report.build(leads, touches, ABCD, as_of=ts("2025-03-10 12:00"))
+    english, chinese = built.html(), built.html("zh")
+    assert "<html lang='en'>" in english and "By channel" in english
+    assert "Lost reasons" in english and "战败原因" not in english
+    assert "按渠道" in chinese and "战败原因" in chinese and "Lost reasons" not in chinese
+    # Free text is the data's in both: the lost reasons stay as written.
+    assert "价格太高" in english and "价格太高" in chinese
+
+
+def test_the_catalogue_has_every_word_the_code_asks_for_in_both_languages():
+    import pathlib
+
+    catalogue = _messages.catalogue()
+    assert set(catalogue["text"]["en"]) == set(catalogue["text"]["zh"])
+    source = "".join(
+        (pathlib.Path(report.__file__).parent / name).read_text(encoding="utf-8")
+        for name in ("report.py", "plot.py"))
+    keys = set(re.findall(r'_(?:t|text)\(\s*"([a-z_.]+)"', source))
+    keys |= {f"column.{c}" for c in report._CARDS}
+    keys |= {f"column.first_contact_{clock}_{p}" for clock in ("business", "minutes")
+             for p in ("p50", "p90")}
+    assert len(keys) > 30
+    assert keys <= set(catalogue["text"]["en"]), keys - set(catalogue["text"]["en"])
+    # Every documented channel, status and sales stage (docs/data.md) has a Chinese name.
+    values = catalogue["values"]["zh"]
+    assert set(values["channel"]) == set(ABCD.field_values("channel"))
+    assert set(values["sales_stage"]) == {"first_contact", "needs_analysis", "presentation",
+                                          "objection_handling", "negotiation", "won", "lost"}
+    assert {"open", "won", "lost", "invalid"} <= set(values["status"])
+
+
+@pytest.mark.parametrize("environ, lang", [
+    ({"LC_ALL": "zh_CN.UTF-8"}, "zh"), ({"LANG": "zh_TW.UTF-8"}, "zh"),
+    ({"LC_ALL": "", "LANG": "zh_CN.UTF-8"}, "zh"), ({"LC_ALL": "C", "LANG": "zh_CN"}, "en"),
+    ({"LANG": "en_US.UTF-8"}, "en"), ({}, "en")])
+def test_the_language_from_the_locale(environ, lang):
+    assert _messages.language(environ) == lang
+
+
+def test_numbers_as_people_write_them():
+    assert report._cell(19385.0, "leads") == "19,385"
+    assert report._cell(1234567, "won") == "1,234,567"
+    assert report._cell(0.06234, "conversion_rate") == "6.2%"
+    assert report._cell(float("nan"), "conversion_rate") == "–"
+    assert report._duration(45, "en") == "45 min"
+    assert report._duration(65, "en") == "1 h 05 min"
+    assert report._duration(125, "zh") == "2 小时 05 分钟"
+    assert report._cell(75.0, "first_contact_minutes_p50") == "1 h 15 min"
+    assert report._cell(pd.Timestamp("2025-03-10 04:00", tz="UTC"), "due_at", "en",
+                        "Asia/Shanghai") == \
+        "2025-03-10 12:00"
+    assert report._cell("auto_show", "channel", "zh") == "车展"
+    assert report._cell("auto_show", "channel", "en") == "auto_show"
+    assert report._cell("negotiation", "sales_stage", "zh") == "成交谈判"
+
+
+def test_first_contact_percentiles_on_the_business_clock_by_hand():
+    # Nearest rank: of 1..10, the median is the 5th value and the 90th percentile the 9th.
+    values = pd.Series([7, 1, 3, 10, 2, 9, 4, 8, 6, 5])
+    assert report._nearest_rank(values, 0.5) == 5
+    assert report._nearest_rank(values, 0.9) == 9
+    assert report._nearest_rank(pd.Series([42]), 0.5) == 42
+    assert report._nearest_rank(pd.Series([], dtype="int64"), 0.5) is None
+    leads, touches = _chinese_data()
+    built = report.build(leads, touches, ABCD, as_of=ts("2025-03-10 12:00"))
+    page = built.html()
+    first = built.charts["first_contact"]
+    # abcd's cn_showroom is open 09:00-18:00 daily; each lead touched 30 minutes after creation.
+    assert first["business_minutes_p50"] == 30 and first["business_minutes_p90"] == 30
+    # The business clock's figures, each labelled with its clock, the wall clock's beside them.
+    assert ('<div class="v">30 min</div><div class="k">median time to first contact '
+            '(business clock)</div>') in page
+    assert ('<div class="k">90th percentile of time to first contact (business clock)</div>'
+            in page)
+    assert "median time to first contact (wall clock)" in page
+
+
+def test_grades_are_a_distribution_and_stages_a_funnel():
+    table = pd.DataFrame({"kind": ["grade", "grade", "sales_stage", "sales_stage"],
+                          "stage": ["A", "B", "first_contact", "won"],
+                          "leads": [10, 10, 10, 10], "reached": [4, 7, 9, 2]})
+    grades = plot.sales_funnel(table[table["kind"] == "grade"], grades_as="distribution")
+    assert [t.get_text() for t in grades.axes[0].texts] == [" 4", " 7"]
+    assert grades.axes[0].get_title() == "Leads by grade ever in force"
+    stages = plot.sales_funnel(table[table["kind"] == "sales_stage"], lang="zh")
+    assert stages.axes[0].get_title() == "销售阶段漏斗" and stages._suptitle is None
+    assert [t.get_text() for t in stages.axes[0].texts] == [" 9 (90%)", " 2 (20%)"]
+    assert [t.get_text() for t in stages.axes[0].get_yticklabels()] == ["初次接触", "成交"]
+    funnel = leadkit.Policy.preset("funnel")
+    assert report._ordered_grades(funnel) and not report._ordered_grades(ABCD)
+    # A funnel policy's grades are the stages of 003 §II, named as it names them under zh.
+    tofu = pd.DataFrame({"kind": ["grade"] * 3, "stage": ["tofu", "mofu", "bofu"],
+                         "leads": [10] * 3, "reached": [9, 5, 2]})
+    drawn = plot.sales_funnel(tofu, lang="zh")
+    assert [t.get_text() for t in drawn.axes[0].get_yticklabels()] == [
+        "认知阶段", "考虑阶段", "偏好阶段"]
+    assert [t.get_text() for t in drawn.axes[0].texts] == [" 9 (90%)", " 5 (50%)", " 2 (20%)"]
+
+
+def test_consultants_top_and_bottom_ten_by_the_most_weighted_kpi(sample):
+    built = report.build(sample.leads, sample.touches, ABCD)
+    weights = ABCD.scorecard_weights
+    kpi = max(weights, key=weights.get) if weights else "conversion_rate"
+    assert built.ranking == kpi
+    table = built.tables["consultant"]
+    assert len(table) > 20  # the full table stays in the report's tables and JSON
+    assert len(built.to_dict()["tables"]["consultant"]) == len(table)
+    ranked = table[table[kpi].notna()].sort_values(kpi, ascending=False, kind="stable")
+    section = built.html().split("<h2>Consultants")[1].split("</table>")[0]
+    shown = re.findall(r"<tr[^>]*><td>[0-9,]+</td><td class=t>([^<]*)</td>", section)
+    assert shown == (ranked["consultant_id"].head(10).tolist()
+                     + ranked["consultant_id"].tail(10).tolist())
+
+
+def test_overdue_tasks_within_the_window_oldest_first(sample):
+    built = report.build(sample.leads, sample.touches, ABCD, overdue_since="30d")
+    tasks = leadkit.schedule(sample.leads, sample.touches, ABCD, as_of=built.as_of)
+    window = tasks[(tasks["status"] == "overdue")
+                   & (tasks["due_at"] >= built.as_of - pd.Timedelta(days=30))]
+    assert 0 < built.overdue_total == len(window)
+    assert built.overdue["due_at"].is_monotonic_increasing
+    assert built.overdue["due_at"].iloc[0] == window["due_at"].min()
+    assert built.to_dict()["overdue_since"] == (built.as_of - pd.Timedelta(days=30)).isoformat()
+    everything = report.build(sample.leads, sample.touches, ABCD)
+    assert everything.overdue_total > built.overdue_total
+    with pytest.raises(ValueError, match="overdue_since: expected a duration such as 30d"):
+        report.build(sample.leads, sample.touches, ABCD, overdue_since="lately")
+
+
+def test_report_command_language_from_the_locale(files, tmp_path):
+    args = ["report", "--leads", str(files / "leads.parquet"),
+            "--touches", str(files / "touches.parquet"), "--policy", "abcd", "--quiet"]
+    env = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LANG")}
+    chinese = subprocess.run([sys.executable, "-m", "leadkit", *args, "--out", "-"],
+                             capture_output=True, text=True, env={**env, "LANG": "zh_CN.UTF-8"})
+    assert chinese.returncode == 0, chinese.stderr
+    assert chinese.stdout.startswith("<!doctype html><html lang='zh-CN'>")
+    english = subprocess.run([sys.executable, "-m", "leadkit", *args, "--out", "-",
+                              "--lang", "en"], capture_output=True, text=True,
+                             env={**env, "LANG": "zh_CN.UTF-8"})
+    assert english.stdout.startswith("<!doctype html><html lang='en'>")
