@@ -1,4 +1,4 @@
-// What the audit reads of the KPI engine: one lead of a batch evaluated as
+// What the audit and the backtest read of the KPI engine: one lead of a batch evaluated as
 // LeadKpis evaluates it, so that the audit's deadlines are the KPIs'. Not part
 // of the API.
 #ifndef LEADKIT_SRC_AUDIT_INTERNAL_H_
@@ -18,12 +18,14 @@ namespace leadkit::kpi_internal {
 // (its survey not read: -1). `counted` is false for a row left out or
 // created after as_of. The lead's facts are left in `facts` and its touches
 // by as_of, in the cadence's order, in `touches`. Errors name the row and its
-// lead_id.
-absl::StatusOr<LeadKpi> EvaluateBatchLead(const Cadence& cadence,
-                                          const batch_internal::LeadBatch& batch,
-                                          Instant as_of, int64_t row,
-                                          LeadFacts& facts,
-                                          std::vector<TouchFacts>& touches);
+// lead_id. With `follow_up_dues`, the deadline of each follow-up counted in
+// LeadKpi::follow_ups_due is appended to it, in the touches' order (the
+// backtest's task load).
+absl::StatusOr<LeadKpi> EvaluateBatchLead(
+    const Cadence& cadence, const batch_internal::LeadBatch& batch,
+    Instant as_of, int64_t row, LeadFacts& facts,
+    std::vector<TouchFacts>& touches,
+    std::vector<Instant>* follow_up_dues = nullptr);
 
 }  // namespace leadkit::kpi_internal
 

@@ -51,7 +51,8 @@ bool NotYetPassed(const Cadence& cadence, bool estimated, Instant due,
 absl::Status EvaluateLead(const Cadence& cadence, const LeadFacts& lead,
                           std::optional<Instant> entered,
                           std::span<const TouchFacts> touches, Instant as_of,
-                          LeadKpi& out) {
+                          LeadKpi& out,
+                          std::vector<Instant>* follow_up_dues = nullptr) {
   out.grade = lead.grade;
   out.current_grade = GradeAt(lead, touches, as_of);
   if (lead.status == LeadStatus::kInvalid) {
@@ -110,6 +111,7 @@ absl::Status EvaluateLead(const Cadence& cadence, const LeadFacts& lead,
         cadence.FollowUpDueBy(touches[i].at, grade, end, &out.estimated));
     if (!due) continue;
     ++out.follow_ups_due;
+    if (follow_up_dues != nullptr) follow_up_dues->push_back(*due);
     const bool on_time = i + 1 < touches.size() && touches[i + 1].at <= *due;
     out.follow_ups_on_time += on_time;
     all_on_time &= on_time;
@@ -131,7 +133,8 @@ struct LeadScratch {
 absl::StatusOr<LeadKpi> LeadRow(const Cadence& cadence, const LeadBatch& batch,
                                 std::span<const int8_t> survey,
                                 Instant as_of, int64_t row,
-                                LeadScratch& scratch) {
+                                LeadScratch& scratch,
+                                std::vector<Instant>* follow_up_dues = nullptr) {
   LeadKpi out;
   const auto r = static_cast<size_t>(row);
   if (batch.rejected[r]) return out;
@@ -150,7 +153,7 @@ absl::StatusOr<LeadKpi> LeadRow(const Cadence& cadence, const LeadBatch& batch,
   // Its deadlines on its dealer's calendar (Cadence::WithDealers).
   const absl::Status status =
       EvaluateLead(batch_internal::LeadCadence(cadence, batch, row), lead,
-                   entered, scratch.touches, as_of, out);
+                   entered, scratch.touches, as_of, out, follow_up_dues);
   if (!status.ok()) {
     return absl::Status(
         status.code(),
@@ -387,10 +390,12 @@ constexpr absl::string_view kFixedMagic = "LKKPI1";
 absl::StatusOr<LeadKpi> EvaluateBatchLead(const Cadence& cadence,
                                           const LeadBatch& batch, Instant as_of,
                                           int64_t row, LeadFacts& facts,
-                                          std::vector<TouchFacts>& touches) {
+                                          std::vector<TouchFacts>& touches,
+                                          std::vector<Instant>* follow_up_dues) {
   LeadScratch scratch;
   std::swap(scratch.touches, touches);  // keeps the caller's capacity
-  absl::StatusOr<LeadKpi> out = LeadRow(cadence, batch, {}, as_of, row, scratch);
+  absl::StatusOr<LeadKpi> out =
+      LeadRow(cadence, batch, {}, as_of, row, scratch, follow_up_dues);
   facts = std::move(scratch.facts);
   std::swap(scratch.touches, touches);
   return out;
