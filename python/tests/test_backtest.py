@@ -238,3 +238,40 @@ def test_generated_crosstab_against_classify(generated):
             expected = int(want.loc[g, h]) if g in want.index and h in want.columns else 0
             assert result.grades.loc[g, h] == expected, (g, h)
 
+
+# --- Command line -------------------------------------------------------------------------------
+
+
+def test_command_line_writes_html_and_json(tmp_path, capsys):
+    from leadkit import cli
+
+    leads, touches = example()
+    leads.to_csv(tmp_path / "leads.csv", index=False)
+    touches.to_csv(tmp_path / "touches.csv", index=False)
+    (tmp_path / "map.json").write_text('{"O": "A"}', encoding="utf-8")
+    (tmp_path / "proposed.json").write_text(ABCD.to_json(), encoding="utf-8")
+    out, js = tmp_path / "backtest.html", tmp_path / "backtest.json"
+    status = cli.main(["policy", "backtest", "--leads", str(tmp_path / "leads.csv"),
+                       "--touches", str(tmp_path / "touches.csv"), "oabc",
+                       str(tmp_path / "proposed.json"), "--grade-map",
+                       f"proposed={tmp_path / 'map.json'}", "--as-of",
+                       "2024-06-30T12:00:00+08:00", "--out", str(out), "--json", str(js)])
+    assert status == 0, capsys.readouterr().err
+    data = json.loads(js.read_text(encoding="utf-8"))
+    assert [row["policy"] for row in data["summary"]] == ["oabc", "proposed"]
+    assert [row["grade_auc"] for row in data["summary"]] == [0.625, 0.75]
+    assert "<h1>Policy backtest" in out.read_text(encoding="utf-8")
+
+
+def test_command_line_refuses_a_bad_grade_map(tmp_path, capsys):
+    from leadkit import cli
+
+    leads, touches = example()
+    leads.to_csv(tmp_path / "leads.csv", index=False)
+    touches.to_csv(tmp_path / "touches.csv", index=False)
+    status = cli.main(["policy", "backtest", "--leads", str(tmp_path / "leads.csv"),
+                       "--touches", str(tmp_path / "touches.csv"), "oabc", "abcd",
+                       "--grade-map", "abdc=x.json", "--out", str(tmp_path / "b.html")])
+    assert status == 2
+    assert ('--grade-map: "abdc" is not one of the policies (oabc, abcd)'
+            in capsys.readouterr().err)
