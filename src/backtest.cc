@@ -1,7 +1,8 @@
-// The policy backtest (docs/backtest.md): each policy's KPIs through
-// KpiState, each lead's grade, outcome and tasks through the KPI engine's
-// per-lead evaluation (audit_internal.h), on the leads without their recorded
-// grade and the touches with grade_after read through the policy's map.
+// The policy backtest (docs/backtest.md): per policy, one read of the batch
+// (the leads without their recorded grade, the touches with grade_after read
+// through the policy's map) and each lead evaluated and counted by the KPI
+// engine's own per-lead code (audit_internal.h): its KPIs, grade, outcome and
+// the deadlines of its tasks.
 #include "leadkit/backtest.h"
 
 #include <algorithm>
@@ -129,6 +130,8 @@ int64_t LocalDay(const Cadence& cadence, Instant t) {
 
 // What one thread gathers of one policy.
 struct Local {
+  KpiCounts kpis;
+  std::vector<int64_t> minutes;  // first-contact minutes, not yet folded
   std::vector<GradeOutcome> grades;
   absl::flat_hash_map<std::pair<absl::string_view, int64_t>, int64_t> tasks;
   int64_t tasks_without_consultant = 0;
@@ -138,8 +141,9 @@ struct Local {
 // or invalid), outcomes and tasks into `local`.
 absl::Status AddRows(const Cadence& cadence,
                      const batch_internal::LeadBatch& batch,
-                     const Column* consultant, Instant as_of, int64_t begin,
-                     int64_t end, std::span<int32_t> grade_of, Local& local) {
+                     std::span<const int8_t> survey, const Column* consultant,
+                     Instant as_of, int64_t begin, int64_t end,
+                     std::span<int32_t> grade_of, Local& local) {
   LeadFacts facts;
   std::vector<TouchFacts> touches;
   std::vector<Instant> dues;
@@ -148,8 +152,10 @@ absl::Status AddRows(const Cadence& cadence,
     LEADKIT_ASSIGN_OR_RETURN(
         const LeadKpi lead,
         kpi_internal::EvaluateBatchLead(cadence, batch, as_of, row, facts,
-                                        touches, &dues));
-    if (!lead.counted || lead.invalid) continue;
+                                        touches, &dues, survey));
+    if (!lead.counted) continue;
+    kpi_internal::CountLead(lead, local.kpis, local.minutes);
+    if (lead.invalid) continue;
     grade_of[static_cast<size_t>(row)] = lead.grade;
     GradeOutcome& outcome = local.grades[static_cast<size_t>(lead.grade)];
     ++outcome.leads;
@@ -228,6 +234,10 @@ absl::Status BacktestState::Add(std::span<const BacktestPolicy> policies,
         "before");
   }
   const int64_t n = leads.num_rows();
+  if (!include.empty() && static_cast<int64_t>(include.size()) != n) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "include holds ", include.size(), " flags for ", n, " leads"));
+  }
   threads = static_cast<int>(
       std::clamp<int64_t>(threads, 1, std::max<int64_t>(n, 1)));
   LEADKIT_ASSIGN_OR_RETURN(const Columns regraded, RegradedLeads(leads));
@@ -252,17 +262,15 @@ absl::Status BacktestState::Add(std::span<const BacktestPolicy> policies,
     counts.unmapped_grades = policy_touches.unmapped;
     counts.grade_changes_left_out = policy_touches.left_out;
 
-    KpiState kpis;
-    LEADKIT_RETURN_IF_ERROR(kpis.Add(policy.cadence, regraded,
-                                     policy_touches.columns, surveys, as_of,
-                                     include, threads));
-    for (const KpiRow& row : kpis.Finalize()) counts.kpis.Merge(row.counts);
-
+    // One read of the batch per policy, as KpiState::Add reads it; each lead
+    // evaluated and counted as the KPIs do (src/audit_internal.h).
+    std::vector<int8_t> survey;
     LEADKIT_ASSIGN_OR_RETURN(
         const batch_internal::LeadBatch batch,
-        batch_internal::ReadLeadBatch(policy.cadence.policy(), regraded,
-                                      policy_touches.columns, as_of, RejectRow,
-                                      include, threads));
+        batch_internal::ReadLeadBatch(
+            policy.cadence.policy(), regraded, policy_touches.columns, as_of,
+            RejectRow, include, threads,
+            kpi_internal::SurveysInto(survey, surveys, as_of)));
     grade_of[p].assign(static_cast<size_t>(n), -1);
     const size_t num_grades = grade_names[p].size();
     std::vector<Local> locals(static_cast<size_t>(threads));
@@ -271,12 +279,14 @@ absl::Status BacktestState::Add(std::span<const BacktestPolicy> policies,
     batch_internal::RunChunks(n, threads, [&](int k, int64_t begin,
                                               int64_t end) {
       statuses[static_cast<size_t>(k)] =
-          AddRows(policy.cadence, batch, consultant, as_of, begin, end,
-                  grade_of[p], locals[static_cast<size_t>(k)]);
+          AddRows(policy.cadence, batch, survey, consultant, as_of, begin,
+                  end, grade_of[p], locals[static_cast<size_t>(k)]);
     });
     for (const absl::Status& status : statuses) LEADKIT_RETURN_IF_ERROR(status);
     counts.grades.resize(num_grades);
-    for (const Local& local : locals) {
+    for (Local& local : locals) {
+      kpi_internal::FoldMinutes(local.minutes, local.kpis.first_contact_minutes);
+      counts.kpis.Merge(local.kpis);
       for (size_t g = 0; g < num_grades; ++g) {
         counts.grades[g].leads += local.grades[g].leads;
         counts.grades[g].won += local.grades[g].won;
