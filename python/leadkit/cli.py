@@ -338,8 +338,6 @@ def _policy_name(spec: str) -> str:
 
 
 def _grade_maps(specs: list[str], names: list[str]) -> dict | None:
-    import json
-
     maps = {}
     for spec in specs:
         name, sep, path = spec.partition("=")
@@ -371,18 +369,21 @@ def cmd_policy_backtest(args) -> int:
                       grade_map=_grade_maps(args.grade_map, names),
                       surveys=_read_optional(args.surveys, "surveys"),
                       dealers=_read_optional(args.dealers, "dealers"))
-    with open(args.out, "w", encoding="utf-8") as f:
-        f.write(result.to_html())
+    from ._files import write_atomically
+
+    write_atomically(args.out, result.to_html())
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            f.write(result.to_json(indent=2))
+        write_atomically(args.json, result.to_json(indent=2))
     print(f"wrote {args.out}" + (f" and {args.json}" if args.json else ""))
     return 0
 
 
 def add_backtest_parser(pol_sub) -> None:
     """``leadkit policy backtest`` (docs/backtest.md)."""
-    bt = pol_sub.add_parser("backtest", help="the history replayed under each policy")
+    bt = pol_sub.add_parser(
+        "backtest", help="the history replayed under each policy",
+        **_example("leadkit policy backtest abcd oabc --leads leads.csv --touches touches.csv "
+                   "--out backtest.html --json backtest.json"))
     bt.add_argument("policies", nargs="+", help="presets or policy files (first: current)")
     bt.add_argument("--leads", required=True, help="leads CSV or Parquet")
     bt.add_argument("--touches", required=True, help="touches CSV or Parquet")
