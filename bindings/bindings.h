@@ -120,6 +120,7 @@ void RegisterCalendar(py::module_& m);
 void RegisterCadence(py::module_& m);
 void RegisterPlaybook(py::module_& m);
 void RegisterKpi(py::module_& m);
+void RegisterBacktest(py::module_& m);
 void RegisterAudit(py::module_& m);
 void RegisterShowroom(py::module_& m);
 void RegisterActivity(py::module_& m);

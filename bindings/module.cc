@@ -10,6 +10,7 @@ PYBIND11_MODULE(_core, m) {
   leadkit::python::RegisterCadence(m);
   leadkit::python::RegisterPlaybook(m);
   leadkit::python::RegisterKpi(m);
+  leadkit::python::RegisterBacktest(m);
   leadkit::python::RegisterAudit(m);
   leadkit::python::RegisterShowroom(m);
   leadkit::python::RegisterActivity(m);

@@ -1,10 +1,12 @@
-// What the audit reads of the KPI engine: one lead of a batch evaluated as
-// LeadKpis evaluates it, so that the audit's deadlines are the KPIs'. Not part
-// of the API.
+// What the audit and the backtest read of the KPI engine: one lead of a batch evaluated as
+// LeadKpis evaluates it, so that the audit's deadlines are the KPIs', and the
+// KPIs' counting, so that the backtest's KPIs are kpis()'s. Not part of the
+// API.
 #ifndef LEADKIT_SRC_AUDIT_INTERNAL_H_
 #define LEADKIT_SRC_AUDIT_INTERNAL_H_
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -15,15 +17,32 @@
 namespace leadkit::kpi_internal {
 
 // Lead `row` of `batch` at as_of, as KpiState::Add and LeadKpis count it
-// (its survey not read: -1). `counted` is false for a row left out or
+// (its survey read from `survey`, per lead row, when given; else -1). `counted` is false for a row left out or
 // created after as_of. The lead's facts are left in `facts` and its touches
 // by as_of, in the cadence's order, in `touches`. Errors name the row and its
-// lead_id.
-absl::StatusOr<LeadKpi> EvaluateBatchLead(const Cadence& cadence,
-                                          const batch_internal::LeadBatch& batch,
-                                          Instant as_of, int64_t row,
-                                          LeadFacts& facts,
-                                          std::vector<TouchFacts>& touches);
+// lead_id. With `follow_up_dues`, the deadline of each follow-up counted in
+// LeadKpi::follow_ups_due is appended to it, in the touches' order (the
+// backtest's task load).
+absl::StatusOr<LeadKpi> EvaluateBatchLead(
+    const Cadence& cadence, const batch_internal::LeadBatch& batch,
+    Instant as_of, int64_t row, LeadFacts& facts,
+    std::vector<TouchFacts>& touches,
+    std::vector<Instant>* follow_up_dues = nullptr,
+    std::span<const int8_t> survey = {});
+
+// What a counted lead adds to its group's counts (KpiState::Add): its
+// first-contact minutes gathered in `minutes`, for FoldMinutes.
+void CountLead(const LeadKpi& lead, KpiCounts& counts,
+               std::vector<int64_t>& minutes);
+
+// Puts gathered minutes into a histogram, and lets their memory go.
+void FoldMinutes(std::vector<int64_t>& minutes, MinuteHistogram& histogram);
+
+// Reads each lead's latest survey by as_of into `survey` (1 satisfied, 0 not,
+// -1 none; per lead row) while the batch's ids are known: ReadLeadBatch's
+// `with_ids`. `surveys` may be null.
+batch_internal::WithIds SurveysInto(std::vector<int8_t>& survey,
+                                    const Columns* surveys, Instant as_of);
 
 }  // namespace leadkit::kpi_internal
 

@@ -22,6 +22,44 @@
 
 namespace leadkit {
 namespace kpi_internal {
+
+void CountLead(const LeadKpi& lead, KpiCounts& c,
+               std::vector<int64_t>& minutes) {
+  if (lead.invalid) {
+    ++c.invalid;
+    return;
+  }
+  ++c.leads;
+  c.won += lead.won;
+  c.lost += lead.lost;
+  c.entered_on_time += lead.entered_on_time;
+  c.first_contacts_due += lead.first_contact_due;
+  c.first_contact_on_time += lead.first_contact_on_time;
+  c.follow_ups_due += lead.follow_ups_due;
+  c.follow_ups_on_time += lead.follow_ups_on_time;
+  c.timely_leads += lead.timely;
+  c.estimated += lead.estimated;
+  if (lead.first_contact_minutes) {
+    minutes.push_back(*lead.first_contact_minutes);
+  }
+  if (lead.survey >= 0) {
+    ++c.surveyed;
+    c.satisfied += lead.survey;
+  }
+}
+
+void FoldMinutes(std::vector<int64_t>& minutes, MinuteHistogram& histogram) {
+  std::sort(minutes.begin(), minutes.end());
+  for (size_t i = 0; i < minutes.size();) {
+    size_t j = i;
+    while (j < minutes.size() && minutes[j] == minutes[i]) ++j;
+    histogram.emplace_hint(histogram.end(), minutes[i], 0)->second +=
+        static_cast<int64_t>(j - i);
+    i = j;
+  }
+  batch_internal::FreeMemory(minutes);
+}
+
 namespace {
 
 using batch_internal::LeadBatch;
@@ -51,7 +89,8 @@ bool NotYetPassed(const Cadence& cadence, bool estimated, Instant due,
 absl::Status EvaluateLead(const Cadence& cadence, const LeadFacts& lead,
                           std::optional<Instant> entered,
                           std::span<const TouchFacts> touches, Instant as_of,
-                          LeadKpi& out) {
+                          LeadKpi& out,
+                          std::vector<Instant>* follow_up_dues = nullptr) {
   out.grade = lead.grade;
   out.current_grade = GradeAt(lead, touches, as_of);
   if (lead.status == LeadStatus::kInvalid) {
@@ -110,6 +149,7 @@ absl::Status EvaluateLead(const Cadence& cadence, const LeadFacts& lead,
         cadence.FollowUpDueBy(touches[i].at, grade, end, &out.estimated));
     if (!due) continue;
     ++out.follow_ups_due;
+    if (follow_up_dues != nullptr) follow_up_dues->push_back(*due);
     const bool on_time = i + 1 < touches.size() && touches[i + 1].at <= *due;
     out.follow_ups_on_time += on_time;
     all_on_time &= on_time;
@@ -131,7 +171,8 @@ struct LeadScratch {
 absl::StatusOr<LeadKpi> LeadRow(const Cadence& cadence, const LeadBatch& batch,
                                 std::span<const int8_t> survey,
                                 Instant as_of, int64_t row,
-                                LeadScratch& scratch) {
+                                LeadScratch& scratch,
+                                std::vector<Instant>* follow_up_dues = nullptr) {
   LeadKpi out;
   const auto r = static_cast<size_t>(row);
   if (batch.rejected[r]) return out;
@@ -150,7 +191,7 @@ absl::StatusOr<LeadKpi> LeadRow(const Cadence& cadence, const LeadBatch& batch,
   // Its deadlines on its dealer's calendar (Cadence::WithDealers).
   const absl::Status status =
       EvaluateLead(batch_internal::LeadCadence(cadence, batch, row), lead,
-                   entered, scratch.touches, as_of, out);
+                   entered, scratch.touches, as_of, out, follow_up_dues);
   if (!status.ok()) {
     return absl::Status(
         status.code(),
@@ -227,6 +268,8 @@ absl::StatusOr<std::vector<int8_t>> LatestSurveys(const LeadBatch& batch,
   return survey;
 }
 
+}  // namespace
+
 // Reads the surveys into `survey` (LatestSurveys) while the batch's ids are
 // known.
 batch_internal::WithIds SurveysInto(std::vector<int8_t>& survey,
@@ -237,6 +280,8 @@ batch_internal::WithIds SurveysInto(std::vector<int8_t>& survey,
     return absl::OkStatus();
   };
 }
+
+namespace {
 
 // A group key as one string: each part "N" (null) or "S<length>:<text>".
 std::string EncodeKey(const std::vector<std::optional<std::string>>& key) {
@@ -315,18 +360,7 @@ struct Tally {
   std::vector<int64_t> minutes;
 
   // Puts the gathered minutes into counts.first_contact_minutes.
-  void Fold() {
-    std::sort(minutes.begin(), minutes.end());
-    MinuteHistogram& histogram = counts.first_contact_minutes;
-    for (size_t i = 0; i < minutes.size();) {
-      size_t j = i;
-      while (j < minutes.size() && minutes[j] == minutes[i]) ++j;
-      histogram.emplace_hint(histogram.end(), minutes[i], 0)->second +=
-          static_cast<int64_t>(j - i);
-      i = j;
-    }
-    batch_internal::FreeMemory(minutes);
-  }
+  void Fold() { FoldMinutes(minutes, counts.first_contact_minutes); }
 };
 
 // Adds the counts of lead rows [begin, end) into `local` groups keyed by their
@@ -347,28 +381,7 @@ absl::Status AddRows(const Cadence& cadence, const LeadBatch& batch,
           PartCode(parts[k], cadence, scratch.facts, lead.current_grade, row);
     }
     Tally& tally = local[codes];
-    KpiCounts& c = tally.counts;
-    if (lead.invalid) {
-      ++c.invalid;
-      continue;
-    }
-    ++c.leads;
-    c.won += lead.won;
-    c.lost += lead.lost;
-    c.entered_on_time += lead.entered_on_time;
-    c.first_contacts_due += lead.first_contact_due;
-    c.first_contact_on_time += lead.first_contact_on_time;
-    c.follow_ups_due += lead.follow_ups_due;
-    c.follow_ups_on_time += lead.follow_ups_on_time;
-    c.timely_leads += lead.timely;
-    c.estimated += lead.estimated;
-    if (lead.first_contact_minutes) {
-      tally.minutes.push_back(*lead.first_contact_minutes);
-    }
-    if (lead.survey >= 0) {
-      ++c.surveyed;
-      c.satisfied += lead.survey;
-    }
+    CountLead(lead, tally.counts, tally.minutes);
   }
   return absl::OkStatus();
 }
@@ -387,10 +400,13 @@ constexpr absl::string_view kFixedMagic = "LKKPI1";
 absl::StatusOr<LeadKpi> EvaluateBatchLead(const Cadence& cadence,
                                           const LeadBatch& batch, Instant as_of,
                                           int64_t row, LeadFacts& facts,
-                                          std::vector<TouchFacts>& touches) {
+                                          std::vector<TouchFacts>& touches,
+                                          std::vector<Instant>* follow_up_dues,
+                                          std::span<const int8_t> survey) {
   LeadScratch scratch;
   std::swap(scratch.touches, touches);  // keeps the caller's capacity
-  absl::StatusOr<LeadKpi> out = LeadRow(cadence, batch, {}, as_of, row, scratch);
+  absl::StatusOr<LeadKpi> out =
+      LeadRow(cadence, batch, survey, as_of, row, scratch, follow_up_dues);
   facts = std::move(scratch.facts);
   std::swap(scratch.touches, touches);
   return out;

@@ -10,6 +10,8 @@
     leadkit policy show POLICY           the canonical document
     leadkit policy test POLICY CASES     golden cases; exit 0 all pass, 1 failures, 2 bad input
     leadkit policy diff OLD NEW LEADS    what changing OLD into NEW does to the leads' grades
+    leadkit policy backtest --leads F --touches F POLICY... --out backtest.html [--json F]
+                                         the history replayed under each policy
     leadkit synth --leads N --out DIR    realistic sample tables (CSV or Parquet)
     leadkit report --leads F --touches F --policy P --out report.html [--json F] ...
                                          KPIs, tables, overdue follow-ups and charts
@@ -330,6 +332,72 @@ def cmd_policy_diff(args) -> int:
     return 0
 
 
+def _policy_name(spec: str) -> str:
+    """A policy's name in a backtest: a preset's name, a file's name without its extension."""
+    return spec if spec in Policy.presets() else os.path.splitext(os.path.basename(spec))[0]
+
+
+def _grade_maps(specs: list[str], names: list[str]) -> dict | None:
+    maps = {}
+    for spec in specs:
+        name, sep, path = spec.partition("=")
+        if not sep or not name or not path:
+            raise UsageError(f'--grade-map: expected NAME=FILE.json, got "{spec}"')
+        if name not in names:
+            raise UsageError(f'--grade-map: "{name}" is not one of the policies '
+                             f"({', '.join(names)})")
+        with open(path, encoding="utf-8") as f:
+            try:
+                maps[name] = json.load(f)
+            except json.JSONDecodeError as e:
+                raise UsageError(f"--grade-map {path}: not JSON ({e})") from None
+    return maps or None
+
+
+def cmd_policy_backtest(args) -> int:
+    from .reports import backtest
+
+    if not args.out.endswith((".html", ".htm")):
+        raise UsageError(f"--out: expected a .html file, got {args.out}")
+    names = [_policy_name(spec) for spec in args.policies]
+    twice = [name for name, n in Counter(names).items() if n > 1]
+    if twice:
+        raise UsageError(f'policies: two are named "{twice[0]}"; give files distinct names')
+    policies = {name: resolve_policy(spec) for name, spec in zip(names, args.policies)}
+    result = backtest(read_table(args.leads, "leads"), read_table(args.touches, "touches"),
+                      policies, as_of=args.as_of, tz=args.tz,
+                      grade_map=_grade_maps(args.grade_map, names),
+                      surveys=_read_optional(args.surveys, "surveys"),
+                      dealers=_read_optional(args.dealers, "dealers"))
+    from ._files import write_atomically
+
+    write_atomically(args.out, result.to_html())
+    if args.json:
+        write_atomically(args.json, result.to_json(indent=2))
+    print(f"wrote {args.out}" + (f" and {args.json}" if args.json else ""))
+    return 0
+
+
+def add_backtest_parser(pol_sub) -> None:
+    """``leadkit policy backtest`` (docs/backtest.md)."""
+    bt = pol_sub.add_parser(
+        "backtest", help="the history replayed under each policy",
+        **_example("leadkit policy backtest abcd oabc --leads leads.csv --touches touches.csv "
+                   "--out backtest.html --json backtest.json"))
+    bt.add_argument("policies", nargs="+", help="presets or policy files (first: current)")
+    bt.add_argument("--leads", required=True, help="leads CSV or Parquet")
+    bt.add_argument("--touches", required=True, help="touches CSV or Parquet")
+    bt.add_argument("--surveys")
+    bt.add_argument("--dealers", help="each dealer's calendar, when the policies name some")
+    bt.add_argument("--grade-map", action="append", default=[], metavar="NAME=FILE",
+                    help="a JSON object mapping the history's grades to policy NAME's")
+    bt.add_argument("--as-of", help="the instant judged at (default: the latest in the data)")
+    bt.add_argument("--tz", help="the zone of naive timestamps")
+    bt.add_argument("--out", required=True, help="the HTML file to write")
+    bt.add_argument("--json", help="also write the numbers as JSON here")
+    bt.set_defaults(run=cmd_policy_backtest)
+
+
 def cmd_synth(args) -> int:
     from . import synth
 
@@ -447,6 +515,7 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("leads", help="leads CSV or Parquet")
     diff.add_argument("--examples", type=int, default=3, help="example leads per change")
     diff.set_defaults(run=cmd_policy_diff)
+    add_backtest_parser(pol_sub)
 
     syn = sub.add_parser("synth", help="write realistic sample tables (leadkit.synth)",
                          **_example("leadkit synth --leads 1000 --format parquet --out data"))

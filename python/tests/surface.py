@@ -76,6 +76,14 @@ LEAVING = "D001-C01"
 
 Call = Callable[[Tables, leadkit.Policy], Any]
 
+#: Each preset's grades as three_level's, for the backtest's grade changes.
+BACKTEST_MAPS = {
+    "abcd": {"A": "high", "B": "medium", "C": "low", "D": "low"},
+    "oabc": {"O": "high", "A": "high", "B": "medium", "C": "low"},
+    "three_level": {"high": "high", "medium": "medium", "low": "low"},
+    "funnel": None,  # no map: its grade changes are left out, and the notes say so
+}
+
 CALLS: dict[str, Call] = {
     "classify": lambda t, p: leadkit.classify(t.leads, p),
     "route": lambda t, p: leadkit.route(t.leads, t.dealers, t.consultants, p),
@@ -96,6 +104,11 @@ CALLS: dict[str, Call] = {
                                                 as_of=AS_OF, dealers=t.dealers),
     "KpiState": lambda t, p: leadkit.KpiState(by=["month"]).add(
         t.leads, t.touches, p, surveys=t.surveys, dealers=t.dealers, as_of=AS_OF).finalize(),
+    # The preset against three_level: grade changes mapped where the names differ.
+    "backtest": lambda t, p: leadkit.backtest(
+        t.leads, t.touches, {"history": p, "three_level": leadkit.Policy.preset("three_level")},
+        grade_map={"three_level": BACKTEST_MAPS[p.name]}, surveys=t.surveys,
+        as_of=AS_OF).to_dict(),
     "audit": lambda t, p: leadkit.audit(t.leads, t.touches, p, as_of=AS_OF, dealers=t.dealers),
     "effectiveness": lambda t, p: leadkit.effectiveness(t.leads, t.touches, as_of=AS_OF),
     "effectiveness_action": lambda t, p: leadkit.effectiveness(t.leads, t.touches,

@@ -1,0 +1,272 @@
+// The policy backtest on the hand-worked example of docs/backtest.md, its
+// merge, the grade map's errors and notes, and GradeAuc against a count of
+// pairs.
+#include "leadkit/backtest.h"
+
+#include <cmath>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "date/date.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "leadkit/lead_json.h"
+#include "status_matchers.h"
+
+namespace leadkit {
+namespace {
+
+using ::leadkit::testing::IsOk;
+using ::leadkit::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+// Five leads, recorded under oabc (docs/backtest.md); cn_showroom is open
+// every day 09:00-18:00 in Asia/Shanghai.
+constexpr char kLeads[] = R"([
+  {"lead_id": "L1", "created_at": "2024-06-10T09:00:00+08:00", "consultant_id": "c1",
+   "deposit_paid": true, "purchase_within_days": 10, "grade": "C",
+   "status": "won", "won_at": "2024-06-20T12:00:00+08:00"},
+  {"lead_id": "L2", "created_at": "2024-06-10T09:00:00+08:00", "consultant_id": "c1",
+   "purchase_within_days": 20, "status": "lost",
+   "lost_at": "2024-06-15T10:00:00+08:00", "lost_review": "approved"},
+  {"lead_id": "L3", "created_at": "2024-06-11T09:00:00+08:00", "consultant_id": "c2",
+   "purchase_within_days": 60, "status": "won", "won_at": "2024-06-25T10:00:00+08:00"},
+  {"lead_id": "L4", "created_at": "2024-06-11T09:00:00+08:00", "consultant_id": "c2",
+   "status": "lost", "lost_at": "2024-06-20T10:00:00+08:00", "lost_review": "approved"},
+  {"lead_id": "L5", "created_at": "2024-06-12T09:00:00+08:00", "purchase_within_days": 10}
+])";
+
+// Shanghai local "YYYY-MM-DD HH:MM" as UTC seconds.
+int64_t Local(const std::string& text) {
+  std::istringstream in(text);
+  date::local_seconds t;
+  in >> date::parse("%F %R", t);
+  return t.time_since_epoch().count() - 8 * 3600;
+}
+
+struct Touches {
+  std::vector<std::string> ids = {"L1", "L2", "L3", "L5"};
+  std::vector<int32_t> lead = {0, 0, 1, 2, 3};
+  std::vector<int64_t> at = {Local("2024-06-10 09:30"), Local("2024-06-12 10:00"),
+                             Local("2024-06-10 09:30"), Local("2024-06-11 10:30"),
+                             Local("2024-06-12 09:10")};
+  std::vector<std::string> methods = {"phone"};
+  std::vector<int32_t> method = {0, 0, 0, 0, 0};
+  std::vector<std::string> grades = {"O"};
+  std::vector<int32_t> grade_after = {0, 0, 0, 0, 0};
+  std::vector<uint8_t> grade_valid = {0, 1, 0, 0, 0};
+
+  Columns columns() const {
+    Columns c(static_cast<int64_t>(lead.size()));
+    EXPECT_THAT(c.Add("lead_id", Column::Codes(lead, ids)), IsOk());
+    EXPECT_THAT(c.Add("at", Column::Instants(at)), IsOk());
+    EXPECT_THAT(c.Add("method", Column::Codes(method, methods)), IsOk());
+    EXPECT_THAT(c.Add("grade_after",
+                      Column::Codes(grade_after, grades, grade_valid.data())),
+                IsOk());
+    return c;
+  }
+};
+
+using GradeMap = std::map<std::string, std::string, std::less<>>;
+
+const Instant kAsOf{std::chrono::seconds(Local("2024-06-30 12:00"))};
+
+std::vector<BacktestPolicy> Policies(bool with_map) {
+  std::vector<BacktestPolicy> out;
+  out.push_back({.name = "current",
+                 .cadence = *Cadence::ForPolicy(*Policy::Preset("oabc"))});
+  out.push_back({.name = "proposed",
+                 .cadence = *Cadence::ForPolicy(*Policy::Preset("abcd"))});
+  if (with_map) out[1].grade_map = GradeMap{{"O", "A"}};
+  return out;
+}
+
+TEST(Backtest, HandWorkedExample) {
+  const LeadTable leads = *LeadTable::FromJson(kLeads);
+  const Touches touches;
+  BacktestState state({"current", "proposed"});
+  ASSERT_THAT(state.Add(Policies(true), leads.columns(), touches.columns(),
+                        nullptr, kAsOf),
+              IsOk());
+  const BacktestResult r = state.Finalize();
+  ASSERT_EQ(r.summary.size(), 2u);
+
+  // current (oabc): L1 O (deposit paid; its recorded grade C is not read),
+  // L2 B, L3 C, L4 C, L5 A.
+  const BacktestRow& current = r.summary[0];
+  EXPECT_EQ(current.policy, "current");
+  const KpiCounts& c = current.kpis.counts;
+  EXPECT_EQ(c.leads, 5);
+  EXPECT_EQ(c.won, 2);
+  EXPECT_EQ(c.lost, 2);
+  EXPECT_EQ(c.first_contacts_due, 5);
+  EXPECT_EQ(c.first_contact_on_time, 3);  // L3 at 10:30, L4 never: late
+  // L1: O 7 days -> 06-17 18:00 (met 06-12), then 06-19 18:00 (missed);
+  // L2: B 7 days -> 06-17 past its loss; L3: C 14 days -> 06-25 18:00 past
+  // its win at 10:00; L5: A 2 days -> 06-14 18:00 (missed).
+  EXPECT_EQ(c.follow_ups_due, 3);
+  EXPECT_EQ(c.follow_ups_on_time, 1);
+  EXPECT_EQ(c.timely_leads, 1);  // L2
+  // Tasks: c1 06-10 (L1, L2 first contacts), 06-17, 06-19; c2 06-11 (L3,
+  // L4); days {06-10, 06-11, 06-17, 06-19} x 2 consultants = 8 cells
+  // 2,0,1,1 / 0,2,0,0; L5's 2 tasks have no consultant.
+  EXPECT_EQ(current.tasks, 6);
+  EXPECT_EQ(current.consultant_days, 8);
+  EXPECT_DOUBLE_EQ(current.tasks_per_consultant_day_mean, 0.75);
+  EXPECT_DOUBLE_EQ(current.tasks_per_consultant_day_p90, 2);
+  EXPECT_DOUBLE_EQ(current.tasks_per_consultant_day_max, 2);
+  // Won L1 (O), L3 (C) against lost L2 (B), L4 (C): 1 + 1 + 0 + 0.5 of 4.
+  EXPECT_DOUBLE_EQ(current.grade_auc, 0.625);
+  EXPECT_DOUBLE_EQ(current.top_grade_lift, 2.0);  // O: 1 of 1; all: 2 of 4
+  EXPECT_THAT(current.notes,
+              ElementsAre("2 tasks of leads without consultant_id not in the "
+                          "task load"));
+
+  // proposed (abcd, O -> A): L1 A, L2 B, L3 C, L4 D, L5 A.
+  const BacktestRow& proposed = r.summary[1];
+  const KpiCounts& p = proposed.kpis.counts;
+  EXPECT_EQ(p.leads, 5);
+  EXPECT_EQ(p.first_contact_on_time, 3);
+  // L1: A 3 days -> 06-13 18:00 (met), 06-15 18:00 (missed); L3: C's range
+  // is due after 30 days, past its win; L5: 06-15 18:00 (missed).
+  EXPECT_EQ(p.follow_ups_due, 3);
+  EXPECT_EQ(p.follow_ups_on_time, 1);
+  // c1 06-10 x2, 06-13, 06-15; c2 06-11 x2.
+  EXPECT_EQ(proposed.tasks, 6);
+  EXPECT_EQ(proposed.consultant_days, 8);
+  EXPECT_DOUBLE_EQ(proposed.tasks_per_consultant_day_mean, 0.75);
+  // Won L1 (A), L3 (C) against lost L2 (B), L4 (D): 1 + 1 + 0 + 1 of 4.
+  EXPECT_DOUBLE_EQ(proposed.grade_auc, 0.75);
+  EXPECT_DOUBLE_EQ(proposed.top_grade_lift, 2.0);
+
+  ASSERT_EQ(r.grades.size(), 8u);
+  EXPECT_EQ(r.grades[0].grade, "O");
+  EXPECT_EQ(r.grades[0].outcome, (GradeOutcome{.leads = 1, .won = 1}));
+  EXPECT_EQ(r.grades[3].grade, "C");
+  EXPECT_EQ(r.grades[3].outcome, (GradeOutcome{.leads = 2, .won = 1, .lost = 1}));
+  EXPECT_EQ(r.grades[4].policy, "proposed");
+  EXPECT_EQ(r.grades[4].outcome, (GradeOutcome{.leads = 2, .won = 1}));
+  EXPECT_EQ(r.grades[7].outcome, (GradeOutcome{.leads = 1, .lost = 1}));
+
+  // (oabc, abcd): L1 (O, A), L5 (A, A), L2 (B, B), L3 (C, C), L4 (C, D).
+  using Combo = std::pair<std::vector<int>, int64_t>;
+  EXPECT_THAT(r.combinations,
+              ElementsAre(Combo{{0, 0}, 1}, Combo{{1, 0}, 1}, Combo{{2, 1}, 1},
+                          Combo{{3, 2}, 1}, Combo{{3, 3}, 1}));
+}
+
+TEST(Backtest, WithoutAMapTheGradeChangesAreLeftOutAndSaid) {
+  const LeadTable leads = *LeadTable::FromJson(kLeads);
+  const Touches touches;
+  BacktestState state({"current", "proposed"});
+  ASSERT_THAT(state.Add(Policies(false), leads.columns(), touches.columns(),
+                        nullptr, kAsOf),
+              IsOk());
+  const BacktestResult r = state.Finalize();
+  // oabc has O: read as it is, no note about it.
+  EXPECT_THAT(r.summary[0].notes, ElementsAre(HasSubstr("without consultant_id")));
+  EXPECT_THAT(r.summary[1].notes,
+              ElementsAre("1 grade changes left out: grade_after \"O\" not "
+                          "among the policy's grades and no grade_map given",
+                          HasSubstr("without consultant_id")));
+  // L1 stays A without its change: the same follow-ups as mapped O -> A.
+  EXPECT_EQ(r.summary[1].kpis.counts.follow_ups_due, 3);
+}
+
+TEST(Backtest, SplitBatchesMergeToTheWhole) {
+  const LeadTable leads = *LeadTable::FromJson(kLeads);
+  const Touches touches;
+  BacktestState whole({"current", "proposed"});
+  ASSERT_THAT(whole.Add(Policies(true), leads.columns(), touches.columns(),
+                        nullptr, kAsOf, {}, 2),
+              IsOk());
+  BacktestState first({"current", "proposed"}), second({"current", "proposed"});
+  const std::vector<uint8_t> a = {1, 1, 0, 0, 1}, b = {0, 0, 1, 1, 0};
+  ASSERT_THAT(first.Add(Policies(true), leads.columns(), touches.columns(),
+                        nullptr, kAsOf, a),
+              IsOk());
+  ASSERT_THAT(second.Add(Policies(true), leads.columns(), touches.columns(),
+                         nullptr, kAsOf, b),
+              IsOk());
+  ASSERT_THAT(second.Merge(first), IsOk());
+  EXPECT_EQ(second, whole);
+  EXPECT_DOUBLE_EQ(second.Finalize().summary[1].grade_auc, 0.75);
+
+  BacktestState other({"current"});
+  EXPECT_THAT(whole.Merge(other),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("(current) cannot merge into one of "
+                                 "(current, proposed)")));
+}
+
+TEST(Backtest, BadGradeMapsAndPoliciesAreNamed) {
+  const LeadTable leads = *LeadTable::FromJson(kLeads);
+  const Touches touches;
+  std::vector<BacktestPolicy> policies = Policies(false);
+  policies[1].grade_map = GradeMap{{"O", "E"}};
+  BacktestState state({"current", "proposed"});
+  EXPECT_THAT(state.Add(policies, leads.columns(), touches.columns(), nullptr,
+                        kAsOf),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("grade_map[\"proposed\"]: \"O\" maps to "
+                                 "\"E\", which is not one of the policy's "
+                                 "grades (A, B, C, D)")));
+  policies[1].grade_map = GradeMap{{"A", "A"}};
+  EXPECT_THAT(state.Add(policies, leads.columns(), touches.columns(), nullptr,
+                        kAsOf),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("grade_map[\"proposed\"]: no entry for "
+                                 "grade_after \"O\"")));
+  BacktestState renamed({"current", "other"});
+  EXPECT_THAT(renamed.Add(Policies(true), leads.columns(), touches.columns(),
+                          nullptr, kAsOf),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("the state holds (current, other), not "
+                                 "(current, proposed)")));
+  BacktestState none({});
+  EXPECT_THAT(none.Add({}, leads.columns(), touches.columns(), nullptr, kAsOf),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("policies: none given")));
+  // Nothing was added by the failing calls.
+  EXPECT_EQ(state, BacktestState({"current", "proposed"}));
+}
+
+TEST(Backtest, NoLeadInScope) {
+  const LeadTable leads = *LeadTable::FromJson(kLeads);
+  const Touches touches;
+  const std::vector<uint8_t> none(5, 0);
+  BacktestState state({"current", "proposed"});
+  ASSERT_THAT(state.Add(Policies(true), leads.columns(), touches.columns(),
+                        nullptr, kAsOf, none),
+              IsOk());
+  const BacktestResult r = state.Finalize();
+  EXPECT_EQ(r.summary[0].kpis.counts.leads, 0);
+  EXPECT_TRUE(std::isnan(r.summary[0].grade_auc));
+  EXPECT_TRUE(std::isnan(r.summary[0].tasks_per_consultant_day_mean));
+  EXPECT_THAT(r.combinations, IsEmpty());
+}
+
+// GradeAuc against every won-lost pair counted one by one.
+TEST(Backtest, GradeAucIsTheShareOfPairsRankedRight) {
+  const std::vector<GradeOutcome> grades = {
+      {.won = 2, .lost = 1}, {.won = 0, .lost = 0}, {.won = 1, .lost = 2}};
+  std::vector<int> won, lost;  // the grade of each won and each lost lead
+  for (int g = 0; g < 3; ++g) {
+    for (int i = 0; i < grades[g].won; ++i) won.push_back(g);
+    for (int i = 0; i < grades[g].lost; ++i) lost.push_back(g);
+  }
+  double score = 0;
+  for (int w : won) {
+    for (int l : lost) score += w < l ? 1.0 : w == l ? 0.5 : 0.0;
+  }
+  EXPECT_DOUBLE_EQ(GradeAuc(grades), score / 9);
+  EXPECT_DOUBLE_EQ(GradeAuc(grades), 6.0 / 9);  // (4 + 4 / 2) / 9
+  EXPECT_TRUE(std::isnan(GradeAuc(std::vector<GradeOutcome>{{.won = 3}})));
+}
+
+}  // namespace
+}  // namespace leadkit
