@@ -320,7 +320,7 @@ void SortByLead(std::vector<AuditRow>& rows) {
 struct Part {
   std::vector<AuditRow> rows;
   std::vector<AuditState::Phone> phones;
-  std::shared_ptr<const Block> block;  // rows and phones, encoded
+  std::vector<std::shared_ptr<const Block>> blocks;  // rows and phones, encoded
   int64_t estimated = 0;
   absl::Status status;
 };
@@ -767,8 +767,12 @@ std::shared_ptr<const Block> Encode(std::span<const AuditRow> rows,
   return writer.Take();
 }
 
-// A state merged from more blocks than this is rewritten as one block.
-constexpr size_t kMaxBlocks = 64;
+// A state of more blocks than this merges its last ones (AuditState::Push).
+constexpr size_t kSpareBlocks = 16;
+// An Add writes the leads of each thread as about kChunks blocks of at least
+// kChunkLeads leads.
+constexpr int64_t kChunks = 8;
+constexpr int64_t kChunkLeads = 65536;
 
 // duplicate_phone: each lead of a number's group, the group in lead_id
 // order, lists the others (ten at most, then how many more); sorted by
@@ -841,18 +845,31 @@ bool AuditState::operator==(const AuditState& other) const {
          mine->phones == theirs->phones;
 }
 
-void AuditState::Push(std::shared_ptr<const audit_internal::Block> block) {
-  if (block->leads == 0 && block->phone_count == 0) return;
-  blocks_.push_back(std::move(block));
-  while (blocks_.size() >= 2 &&
-         blocks_[blocks_.size() - 2]->weight() <=
-             2 * blocks_.back()->weight()) {
+void AuditState::Push(
+    std::vector<std::shared_ptr<const audit_internal::Block>> blocks) {
+  for (auto& block : blocks) {
+    if (block->leads > 0 || block->phone_count > 0) {
+      blocks_.push_back(std::move(block));
+    }
+  }
+  // Past kSpareBlocks, the last blocks are written as one: the longest run
+  // at the end in which each block is at most twice the size of those after
+  // it together (at least two), so that every block is rewritten a few
+  // times however the state grew.
+  while (blocks_.size() > audit_internal::kSpareBlocks) {
+    size_t first = blocks_.size() - 1;
+    size_t after = blocks_[first]->weight();
+    while (first > 0 && (first + 1 == blocks_.size() ||
+                         blocks_[first - 1]->weight() <= 2 * after)) {
+      after += blocks_[--first]->weight();
+    }
     auto merged = audit_internal::MergeBlocks(
-        audit_internal::BlockList(blocks_).last(2));
-    blocks_.pop_back();
-    blocks_.back() = std::move(merged);
+        audit_internal::BlockList(blocks_).subspan(first));
+    blocks_.resize(first);
+    blocks_.push_back(std::move(merged));
   }
 }
+
 absl::Status AuditState::Add(const Cadence& cadence, const Columns& leads,
                              const Columns& touches, Instant as_of,
                              std::span<const uint8_t> include, int threads) {
@@ -953,14 +970,22 @@ absl::Status AuditState::Add(const Cadence& cadence, const Columns& leads,
   std::vector<audit_internal::Part> parts(static_cast<size_t>(threads));
   batch_internal::RunChunks(n, threads, [&](int k, int64_t begin,
                                               int64_t end) {
+    // The leads in a few chunks, each written as a block at once: the rows
+    // of one chunk at a time are all the state holds as strings.
     audit_internal::Part& part = parts[static_cast<size_t>(k)];
-    part.status = audit_internal::AuditRows(cadence, batch, text, clock, as_of,
-                                            *phone_key_, others, begin, end,
-                                            part);
-    audit_internal::SortByLead(part.rows);
-    std::sort(part.phones.begin(), part.phones.end());
-    if (part.status.ok()) {
-      part.block = audit_internal::Encode(part.rows, part.phones);
+    const int64_t step = std::max(
+        audit_internal::kChunkLeads,
+        (end - begin + audit_internal::kChunks - 1) / audit_internal::kChunks);
+    for (int64_t from = begin; from < end; from += step) {
+      part.status = audit_internal::AuditRows(
+          cadence, batch, text, clock, as_of, *phone_key_, others, from,
+          std::min(end, from + step), part);
+      if (!part.status.ok()) break;
+      audit_internal::SortByLead(part.rows);
+      std::sort(part.phones.begin(), part.phones.end());
+      part.blocks.push_back(audit_internal::Encode(part.rows, part.phones));
+      part.rows.clear();
+      part.phones.clear();
     }
     batch_internal::FreeMemory(part.rows);
     batch_internal::FreeMemory(part.phones);
@@ -972,7 +997,7 @@ absl::Status AuditState::Add(const Cadence& cadence, const Columns& leads,
         estimated, audit_internal::Sum(estimated, part.estimated, "estimated"));
   }
   estimated_ = estimated;
-  for (audit_internal::Part& part : parts) Push(std::move(part.block));
+  for (audit_internal::Part& part : parts) Push(std::move(part.blocks));
   return absl::OkStatus();
 }
 
@@ -987,12 +1012,7 @@ absl::Status AuditState::Merge(const AuditState& other) {
       const int64_t estimated,
       audit_internal::Sum(estimated_, other.estimated_, "estimated"));
   estimated_ = estimated;
-  const std::vector<std::shared_ptr<const audit_internal::Block>> more =
-      other.blocks_;  // a copy: `other` may be this state
-  blocks_.insert(blocks_.end(), more.begin(), more.end());
-  if (blocks_.size() > audit_internal::kMaxBlocks) {
-    blocks_ = {audit_internal::MergeBlocks(blocks_)};
-  }
+  Push(other.blocks_);  // a copy: `other` may be this state
   return absl::OkStatus();
 }
 
@@ -1135,7 +1155,7 @@ absl::StatusOr<AuditState> AuditState::Deserialize(
   block.phones =
       std::string(payload.substr(phones_begin, in.position() - phones_begin));
   LEADKIT_RETURN_IF_ERROR(in.Done());
-  state.Push(std::make_shared<const audit_internal::Block>(std::move(block)));
+  state.Push({std::make_shared<const audit_internal::Block>(std::move(block))});
   return state;
 }
 

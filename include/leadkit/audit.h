@@ -31,10 +31,12 @@
 // Both are held in the compact form of the state's bytes (each lead_id once
 // for all of its findings, front-coded; each detail as a pattern shared by
 // many details and its wall times as numbers; about 40 bytes a lead), in
-// sorted blocks: an Add writes one, a Merge shares the other state's blocks
-// (they never change) and blocks of like size are merged as streams, so that
-// a state of n blocks is read in one pass by Serialize and Finalize. A state
-// of ten million leads takes some 400 MB, and merging states copies nothing.
+// sorted blocks: an Add writes a few (a chunk of leads at a time, so that
+// only one chunk's findings are ever held as strings), a Merge shares the
+// other state's blocks (they never change), and past sixteen blocks the last
+// ones are merged as streams; Serialize and Finalize read all blocks in one
+// pass. A state of ten million leads takes some 400 MB, and merging states
+// copies nothing.
 //
 // Example:
 //   AuditState state;
@@ -166,10 +168,9 @@ class AuditState {
   };
 
  private:
-  // Adds a block and merges the last blocks while the one before is not
-  // more than twice the size of the last (so a state of many small Adds
-  // keeps a few blocks).
-  void Push(std::shared_ptr<const audit_internal::Block> block);
+  // Adds blocks; past a few, merges the last ones as one (so that a state of
+  // many Adds or Merges keeps a few blocks, each rewritten a few times).
+  void Push(std::vector<std::shared_ptr<const audit_internal::Block>> blocks);
 
   // The key's check (SipHash-2-4 of a fixed text under it), and the key
   // itself unless the state came from bytes without it.

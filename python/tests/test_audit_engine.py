@@ -99,6 +99,24 @@ def test_generated_data_matches_the_reference(generated):
              reference.audit(leads, touches, policy, scope=scope, dealers=dealers))
 
 
+def test_more_leads_than_one_block_holds_match_the_reference():
+    # The engine writes each thread's leads as blocks of at least 65,536 leads
+    # (include/leadkit/audit.h): this batch makes three on one thread, with shuffled ids
+    # so that the blocks' leads interleave, and duplicate phones across them.
+    policy = Policy.preset("abcd")
+    data = leadkit.synth.generate(leads=140_000, dealers=5, seed=11,
+                                  grades=tuple(policy.grades), touches_per_lead=1)
+    leads, touches = _with_gaps(data, policy.grades)
+    rng = np.random.default_rng(5)
+    names = dict(zip(leads["lead_id"], rng.permutation(len(leads)).astype(str)))
+    leads = leads.assign(lead_id=leads["lead_id"].map(names))
+    touches = touches.assign(lead_id=touches["lead_id"].map(names))
+    leads.loc[leads.index[::997], "phone"] = "13912345678"
+    expected = reference.audit(leads, touches, policy)
+    assert (expected["finding"] == "duplicate_phone").sum() >= 140
+    same(leadkit.audit(leads, touches, policy), expected)
+
+
 def test_dealer_calendars_match_the_reference():
     # Dealers judged on calendars of their own (one in Berlin): details stay in the policy's
     # zone, deadlines are each dealer's.
