@@ -4,6 +4,10 @@
     >>> policy = leadkit.Policy.preset("three_level")
     >>> policy.classify({"model": "C200", "asked_price": True, "purchase_within_days": 30}).grade
     'high'
+
+The documentation is installed with the package: a docstring's ``docs/kpis.md`` is the page
+``docs/kpis.md`` in the directory of this package (``pathlib.Path(leadkit.__file__).parent /
+"docs"``), the same pages as the source repository's ``docs/``.
 """
 
 from ._calendar import Calendar, CalendarError, CalendarZoneError, CoverageWarning

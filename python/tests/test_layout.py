@@ -143,3 +143,22 @@ def test_no_module_reads_another_modules_private_names():
                     and node.attr.startswith("_") and not node.attr.startswith("__")):
                 offences.append(f"{module}: {node.value.id}.{node.attr}")
     assert offences == []
+
+
+def test_every_docs_page_a_source_names_is_installed_with_the_package():
+    # Docstrings and messages name pages as "docs/<page>.md" (the package docstring says
+    # where they are): each such page must be in the installed package, identical to the
+    # repository's page.
+    import re
+
+    repository_docs = pathlib.Path(__file__).resolve().parents[2] / "docs"
+    named = set()
+    for path in MODULES.values():
+        named.update(re.findall(r"docs/([a-z_-]+\.md)", path.read_text(encoding="utf-8")))
+    assert len(named) >= 10
+    installed = PACKAGE / "docs"
+    missing = sorted(page for page in named if not (installed / page).is_file())
+    assert not missing, f"pages named in the sources but not installed: {missing}"
+    for page in named:
+        if (repository_docs / page).is_file():  # the tests run from a source checkout
+            assert (installed / page).read_bytes() == (repository_docs / page).read_bytes(), page
