@@ -126,6 +126,12 @@ typedef enum lk_status {
   LK_INTERNAL = 13             /* a failure inside leadkit */
 } lk_status;
 
+/* `as_of` arguments are the instant a call judges at, in seconds since
+ * 1970-01-01T00:00:00Z; LK_AS_OF_DATA stands for the latest instant of the
+ * call's input tables (never the machine's clock), as the Python calls do
+ * without as_of=. */
+#define LK_AS_OF_DATA INT64_MIN
+
 /* ---- Library ------------------------------------------------------------ */
 
 /* The library's version, "MAJOR.MINOR.PATCH". A static string: never freed. */
@@ -216,6 +222,106 @@ LK_API lk_status lk_classify_json(const lk_policy* policy,
 LK_API lk_status lk_classify_arrow(const lk_policy* policy,
                                    struct ArrowArrayStream* leads,
                                    struct ArrowArrayStream* result);
+
+/* ---- Bytes -------------------------------------------------------------- */
+
+/* Frees bytes leadkit returned through a `uint8_t**` (a saved state). NULL is
+ * ignored. */
+LK_API void lk_bytes_free(uint8_t* bytes);
+
+/* ---- Cadence ------------------------------------------------------------ */
+
+/* A policy with its business calendar: the deadline rules and the task
+ * engine (docs/cadence.md) that the KPIs judge timeliness by. Immutable once
+ * created. */
+typedef struct lk_cadence lk_cadence;
+
+/* The policy judged on its own calendar (the policy's `calendar`: a preset in
+ * the policy's zone, an inline document). *cadence receives a new handle on
+ * LK_OK, NULL otherwise; the policy may be freed afterwards. */
+LK_API lk_status lk_cadence_from_policy(const lk_policy* policy,
+                                        lk_cadence** cadence);
+
+/* Frees a cadence. NULL is ignored. */
+LK_API void lk_cadence_free(lk_cadence* cadence);
+
+/* ---- Report states ------------------------------------------------------ */
+
+/* Report states are mergeable: add batches to a state, merge states computed
+ * apart (threads, processes, machines), save one to bytes and load it back,
+ * and finalize it to the report's table. A state is not immutable: one thread
+ * at a time may use it (different states are independent).
+ *
+ * Saved bytes are leadkit-owned (free them with lk_bytes_free); damaged or
+ * foreign bytes are LK_INVALID_ARGUMENT naming what is wrong. */
+
+/* The core KPIs (docs/kpis.md), grouped. */
+typedef struct lk_kpi_state lk_kpi_state;
+
+/* A state of no leads grouped by the `by_count` names of `by` (may be NULL
+ * when by_count is 0): string columns of the leads (channel, dealer_id,
+ * consultant_id, model, region_id, ...) or the derived keys "grade",
+ * "current_grade", "month", "week". The names are copied. */
+LK_API lk_status lk_kpi_state_create(const char* const* by, size_t by_count,
+                                     lk_kpi_state** state);
+
+/* Adds the leads of `leads` with their touches and (when `surveys` is not
+ * NULL) their surveys, judged by `cadence` at `as_of` (or LK_AS_OF_DATA).
+ * Every lead's touches and surveys come in the same call as the lead. The
+ * streams are tables of docs/data.md, typed as lk_classify_arrow reads them:
+ *   leads    lead_id, created_at, the other columns the cadence reads
+ *            (assigned_at, won_at, delivered_at, lost_at, status,
+ *            lost_review, grade, channel, model, birthday, entered_at,
+ *            dealer_id), the policy's fields and the `by` columns
+ *   touches  lead_id, at (timestamp with a zone), method; grade_after
+ *   surveys  lead_id, at, satisfied (bool)
+ * Each stream is read to its end and released, whatever the outcome. Bad
+ * input is LK_INVALID_ARGUMENT naming the table, column, row and lead_id;
+ * the state is then unchanged. */
+LK_API lk_status lk_kpi_state_add(lk_kpi_state* state,
+                                  const lk_cadence* cadence,
+                                  struct ArrowArrayStream* leads,
+                                  struct ArrowArrayStream* touches,
+                                  struct ArrowArrayStream* surveys,
+                                  int64_t as_of);
+
+/* Adds `other`'s groups to `state` (other is unchanged).
+ * LK_FAILED_PRECONDITION when their `by` differ. */
+LK_API lk_status lk_kpi_state_merge(lk_kpi_state* state,
+                                    const lk_kpi_state* other);
+
+/* The state as bytes: *bytes receives `*size` bytes to free with
+ * lk_bytes_free. */
+LK_API lk_status lk_kpi_state_serialize(const lk_kpi_state* state,
+                                        uint8_t** bytes, size_t* size);
+
+/* A state from bytes lk_kpi_state_serialize gave (of this or an earlier
+ * release). *state receives a new handle on LK_OK, NULL otherwise. */
+LK_API lk_status lk_kpi_state_deserialize(const uint8_t* bytes, size_t size,
+                                          lk_kpi_state** state);
+
+/* The KPI table: a new stream (the caller releases it) of one batch, one row
+ * per group sorted by key (the null group last), columns
+ *   each `by` name  utf8, null for the null group
+ *   then the columns of Python's leadkit.KPI_COLUMNS, in that order: the
+ *   counts (leads, invalid, won, ...) int64, the rates and percentiles
+ *   (conversion_rate, ...) float64, NaN where the denominator is 0.
+ * On failure result->release is NULL. */
+LK_API lk_status lk_kpi_state_finalize(const lk_kpi_state* state,
+                                       struct ArrowArrayStream* result);
+
+/* Frees a KPI state. NULL is ignored. */
+LK_API void lk_kpi_state_free(lk_kpi_state* state);
+
+/* The KPI table of one batch at once: lk_kpi_state_create, _add and
+ * _finalize in one call, with their arguments and results. */
+LK_API lk_status lk_kpis_arrow(const lk_cadence* cadence,
+                               struct ArrowArrayStream* leads,
+                               struct ArrowArrayStream* touches,
+                               struct ArrowArrayStream* surveys,
+                               const char* const* by, size_t by_count,
+                               int64_t as_of,
+                               struct ArrowArrayStream* result);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -6,6 +6,7 @@
  *   default: low
  * The Arrow batches are built here by hand, as any C program would. Built with
  * -Wall -Wextra -Werror -std=c11; run by CTest and under AddressSanitizer. */
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -517,6 +518,301 @@ static void test_classify_arrow(const lk_policy* policy) {
                "leads");
 }
 
+/* ---- KPIs ------------------------------------------------------------------ */
+
+/* Four leads created Monday 2025-03-03 10:00 in Shanghai (02:00 UTC), judged
+ * at 2025-03-10 00:00 Shanghai, grouped by channel:
+ *   K1  website  won (no won_at: won by then)  touched +10 min   satisfied
+ *   K2  website  open                          touched +30 min   not satisfied
+ *                                              and two days later
+ *   K3  phone    invalid (counted apart)
+ *   K4  (null)   lost, no lost_review (counts as lost)
+ * Groups sorted by key, the null group last:
+ *   phone:   leads 0, invalid 1, conversion NaN
+ *   website: leads 2, won 1, conversion 0.5, first contacts due 2 (both
+ *            touched), minutes to first contact {10, 30}: p50 10, p90 30,
+ *            surveyed 2, satisfied 1
+ *   null:    leads 1, lost 1, conversion 0 */
+#define KPI_CREATED_MS 1740967200000LL
+static const int32_t kpi_ids_offsets[] = {0, 2, 4, 6, 8};
+static const char kpi_ids_chars[] = "K1K2K3K4";
+static const uint8_t kpi_channel_valid[] = {0x07};
+static const int32_t kpi_channel_offsets[] = {0, 7, 14, 19, 19};
+static const char kpi_channel_chars[] = "websitewebsitephone";
+static const int32_t kpi_status_offsets[] = {0, 3, 7, 14, 18};
+static const char kpi_status_chars[] = "wonopeninvalidlost";
+static const int64_t kpi_created[] = {KPI_CREATED_MS, KPI_CREATED_MS,
+                                      KPI_CREATED_MS, KPI_CREATED_MS};
+static const int32_t kpi_touch_ids_offsets[] = {0, 2, 4, 6};
+static const char kpi_touch_ids_chars[] = "K1K2K2";
+static const int64_t kpi_touch_at[] = {
+    (KPI_CREATED_MS + 10 * 60000) / 1000, (KPI_CREATED_MS + 30 * 60000) / 1000,
+    (KPI_CREATED_MS + 2 * 86400000LL) / 1000};
+static const int32_t kpi_method_offsets[] = {0, 5, 11, 16};
+static const char kpi_method_chars[] = "phonewechatphone";
+static const int32_t kpi_survey_ids_offsets[] = {0, 2, 4};
+static const char kpi_survey_ids_chars[] = "K1K2";
+static const int64_t kpi_survey_at[] = {(KPI_CREATED_MS + 86400000LL) / 1000,
+                                        (KPI_CREATED_MS + 86400000LL) / 1000};
+static const uint8_t kpi_satisfied[] = {0x01};
+static const int64_t kpi_as_of = (KPI_CREATED_MS + 7 * 86400000LL) / 1000;
+
+static void set_kpi_leads(struct test_stream* t) {
+  memset(t, 0, sizeof *t);
+  t->n_columns = 4;
+  t->n_batches = 1;
+  t->batch_length[0] = 4;
+  struct column* c = t->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 4, 0, 0, 3,
+                         {NULL, kpi_ids_offsets, kpi_ids_chars}};
+  c[1] = (struct column){"channel", "u", 4, 0, 1, 3,
+                         {kpi_channel_valid, kpi_channel_offsets,
+                          kpi_channel_chars}};
+  c[2] = (struct column){"status", "u", 4, 0, 0, 3,
+                         {NULL, kpi_status_offsets, kpi_status_chars}};
+  c[3] = (struct column){"created_at", "tsm:Asia/Shanghai", 4, 0, 0, 2,
+                         {NULL, kpi_created, NULL}};
+}
+
+static void set_kpi_touches(struct test_stream* t) {
+  memset(t, 0, sizeof *t);
+  t->n_columns = 3;
+  t->n_batches = 1;
+  t->batch_length[0] = 3;
+  struct column* c = t->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 3, 0, 0, 3,
+                         {NULL, kpi_touch_ids_offsets, kpi_touch_ids_chars}};
+  c[1] = (struct column){"at", "tss:UTC", 3, 0, 0, 2,
+                         {NULL, kpi_touch_at, NULL}};
+  c[2] = (struct column){"method", "u", 3, 0, 0, 3,
+                         {NULL, kpi_method_offsets, kpi_method_chars}};
+}
+
+static void set_kpi_surveys(struct test_stream* t) {
+  memset(t, 0, sizeof *t);
+  t->n_columns = 3;
+  t->n_batches = 1;
+  t->batch_length[0] = 2;
+  struct column* c = t->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 2, 0, 0, 3,
+                         {NULL, kpi_survey_ids_offsets, kpi_survey_ids_chars}};
+  c[1] = (struct column){"at", "tss:Asia/Shanghai", 2, 0, 0, 2,
+                         {NULL, kpi_survey_at, NULL}};
+  c[2] = (struct column){"satisfied", "b", 2, 0, 0, 2,
+                         {NULL, kpi_satisfied, NULL}};
+}
+
+/* A KPI table read whole: its schema and its one batch. */
+struct kpi_table {
+  struct ArrowSchema schema;
+  struct ArrowArray batch;
+};
+
+static bool read_kpis(struct ArrowArrayStream* result, struct kpi_table* t) {
+  memset(t, 0, sizeof *t);
+  if (result->release == NULL) return false;
+  CHECK(result->get_schema(result, &t->schema) == 0);
+  CHECK(result->get_next(result, &t->batch) == 0);
+  struct ArrowArray end;
+  CHECK(result->get_next(result, &end) == 0 && end.release == NULL);
+  result->release(result);
+  CHECK(result->release == NULL);
+  return t->batch.release != NULL;
+}
+
+static void free_kpis(struct kpi_table* t) {
+  if (t->schema.release != NULL) t->schema.release(&t->schema);
+  if (t->batch.release != NULL) t->batch.release(&t->batch);
+}
+
+static int64_t kpi_column(const struct kpi_table* t, const char* name) {
+  for (int64_t i = 0; i < t->schema.n_children; ++i) {
+    if (strcmp(t->schema.children[i]->name, name) == 0) return i;
+  }
+  fprintf(stderr, "no KPI column %s\n", name);
+  ++failures;
+  return -1;
+}
+
+/* The value of column `name` at `row`, counts and rates alike. */
+static double kpi_value(const struct kpi_table* t, const char* name,
+                        int64_t row) {
+  const int64_t i = kpi_column(t, name);
+  if (i < 0) return -1;
+  const struct ArrowArray* a = t->batch.children[i];
+  if (strcmp(t->schema.children[i]->format, "l") == 0) {
+    return (double)((const int64_t*)a->buffers[1])[a->offset + row];
+  }
+  return ((const double*)a->buffers[1])[a->offset + row];
+}
+
+static bool kpi_key_is_null(const struct kpi_table* t, int64_t row) {
+  const struct ArrowArray* a = t->batch.children[0];
+  const uint8_t* valid = (const uint8_t*)a->buffers[0];
+  return valid != NULL && ((valid[row / 8] >> (row % 8)) & 1) == 0;
+}
+
+static void check_kpis_by_channel(struct kpi_table* t) {
+  CHECK(t->batch.length == 3);
+  CHECK(strcmp(t->schema.children[0]->name, "channel") == 0);
+  CHECK(strcmp(t->schema.children[0]->format, "u") == 0);
+  if (t->batch.length != 3) return;
+  char key[16];
+  utf8_at(t->batch.children[0], 0, key, sizeof key);
+  CHECK(strcmp(key, "phone") == 0);
+  utf8_at(t->batch.children[0], 1, key, sizeof key);
+  CHECK(strcmp(key, "website") == 0);
+  CHECK(!kpi_key_is_null(t, 0) && !kpi_key_is_null(t, 1));
+  CHECK(kpi_key_is_null(t, 2));
+  /* phone */
+  CHECK(kpi_value(t, "leads", 0) == 0);
+  CHECK(kpi_value(t, "invalid", 0) == 1);
+  CHECK(isnan(kpi_value(t, "conversion_rate", 0)));
+  /* website */
+  CHECK(kpi_value(t, "leads", 1) == 2);
+  CHECK(kpi_value(t, "invalid", 1) == 0);
+  CHECK(kpi_value(t, "won", 1) == 1);
+  CHECK(kpi_value(t, "conversion_rate", 1) == 0.5);
+  CHECK(kpi_value(t, "first_contacts_due", 1) == 2);
+  CHECK(kpi_value(t, "first_contact_minutes_p50", 1) == 10);
+  CHECK(kpi_value(t, "first_contact_minutes_p90", 1) == 30);
+  CHECK(kpi_value(t, "surveyed", 1) == 2);
+  CHECK(kpi_value(t, "satisfied", 1) == 1);
+  CHECK(kpi_value(t, "satisfaction_rate", 1) == 0.5);
+  /* null channel */
+  CHECK(kpi_value(t, "leads", 2) == 1);
+  CHECK(kpi_value(t, "lost", 2) == 1);
+  CHECK(kpi_value(t, "won", 2) == 0);
+  CHECK(kpi_value(t, "conversion_rate", 2) == 0);
+  CHECK(isnan(kpi_value(t, "first_contact_minutes_p50", 2)));
+}
+
+static void test_kpis(const lk_policy* policy) {
+  lk_cadence* cadence = NULL;
+  CHECK_STATUS(lk_cadence_from_policy(policy, &cadence), LK_OK, "");
+  if (cadence == NULL) return;
+  const char* by[] = {"channel"};
+  struct test_stream tl, tt, ts;
+  struct ArrowArrayStream leads, touches, surveys, result;
+  struct kpi_table table;
+
+  /* One call. */
+  set_kpi_leads(&tl);
+  set_kpi_touches(&tt);
+  set_kpi_surveys(&ts);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  surveys = make_stream(&ts);
+  CHECK_STATUS(lk_kpis_arrow(cadence, &leads, &touches, &surveys, by, 1,
+                             kpi_as_of, &result),
+               LK_OK, "");
+  CHECK(tl.released == 1 && tt.released == 1 && ts.released == 1);
+  if (read_kpis(&result, &table)) check_kpis_by_channel(&table);
+  free_kpis(&table);
+
+  /* A state: K1 and K2 (with their touches and surveys) added to one, the
+   * rest to another, the second saved and loaded, then merged into the first:
+   * the same table. */
+  lk_kpi_state* first = NULL;
+  lk_kpi_state* second = NULL;
+  CHECK_STATUS(lk_kpi_state_create(by, 1, &first), LK_OK, "");
+  CHECK_STATUS(lk_kpi_state_create(by, 1, &second), LK_OK, "");
+  set_kpi_leads(&tl);
+  tl.batch_length[0] = 2;
+  for (int i = 0; i < tl.n_columns; ++i) tl.batch_columns[0][i].length = 2;
+  tl.batch_columns[0][1].null_count = 0;
+  set_kpi_touches(&tt);
+  set_kpi_surveys(&ts);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  surveys = make_stream(&ts);
+  CHECK_STATUS(lk_kpi_state_add(first, cadence, &leads, &touches, &surveys,
+                                kpi_as_of),
+               LK_OK, "");
+  /* K3 and K4: a slice of the leads from row 2, no touches, no surveys. */
+  set_kpi_leads(&tl);
+  tl.batch_length[0] = 2;
+  for (int i = 0; i < tl.n_columns; ++i) {
+    tl.batch_columns[0][i].offset = 2;
+    tl.batch_columns[0][i].length = 2;
+  }
+  set_kpi_touches(&tt);
+  tt.batch_length[0] = 0;
+  for (int i = 0; i < tt.n_columns; ++i) tt.batch_columns[0][i].length = 0;
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_kpi_state_add(second, cadence, &leads, &touches, NULL,
+                                kpi_as_of),
+               LK_OK, "");
+  uint8_t* bytes = NULL;
+  size_t size = 0;
+  CHECK_STATUS(lk_kpi_state_serialize(second, &bytes, &size), LK_OK, "");
+  CHECK(bytes != NULL && size > 0);
+  lk_kpi_state_free(second);
+  second = NULL;
+  CHECK_STATUS(lk_kpi_state_deserialize(bytes, size, &second), LK_OK, "");
+  /* Damaged bytes: cut short, or one byte changed in the header. */
+  lk_kpi_state* damaged = (lk_kpi_state*)&damaged;
+  CHECK_STATUS(lk_kpi_state_deserialize(bytes, size / 2, &damaged),
+               LK_INVALID_ARGUMENT, "");
+  CHECK(damaged == NULL && strlen(lk_last_error()) > 0);
+  bytes[0] ^= 0x55;
+  CHECK_STATUS(lk_kpi_state_deserialize(bytes, size, &damaged),
+               LK_INVALID_ARGUMENT, "");
+  CHECK(damaged == NULL);
+  lk_bytes_free(bytes);
+  CHECK_STATUS(lk_kpi_state_merge(first, second), LK_OK, "");
+  CHECK_STATUS(lk_kpi_state_finalize(first, &result), LK_OK, "");
+  if (read_kpis(&result, &table)) check_kpis_by_channel(&table);
+  free_kpis(&table);
+
+  /* States of different groupings do not merge. */
+  lk_kpi_state* ungrouped = NULL;
+  CHECK_STATUS(lk_kpi_state_create(NULL, 0, &ungrouped), LK_OK, "");
+  CHECK(lk_kpi_state_merge(first, ungrouped) == LK_FAILED_PRECONDITION);
+  lk_kpi_state_free(ungrouped);
+
+  /* Bad input: touches.at as text, named; every stream released. */
+  set_kpi_leads(&tl);
+  set_kpi_touches(&tt);
+  tt.batch_columns[0][1] =
+      (struct column){"at", "u", 3, 0, 0, 3,
+                      {NULL, kpi_method_offsets, kpi_method_chars}};
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_kpi_state_add(first, cadence, &leads, &touches, NULL,
+                                kpi_as_of),
+               LK_INVALID_ARGUMENT,
+               "touches.at: expected a timestamp with a time zone");
+  CHECK(tl.released == 1 && tt.released == 1);
+  /* NULL arguments: the streams are released all the same. */
+  set_kpi_leads(&tl);
+  set_kpi_touches(&tt);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_kpi_state_add(first, NULL, &leads, &touches, NULL,
+                                kpi_as_of),
+               LK_INVALID_ARGUMENT, "lk_kpi_state_add: cadence is NULL");
+  CHECK(tl.released == 1 && tt.released == 1);
+  CHECK_STATUS(lk_kpi_state_create(by, 1, NULL), LK_INVALID_ARGUMENT,
+               "state is NULL");
+  const char* null_name[] = {NULL};
+  lk_kpi_state* unnamed = NULL;
+  CHECK_STATUS(lk_kpi_state_create(null_name, 1, &unnamed),
+               LK_INVALID_ARGUMENT, "by[0] is NULL");
+  CHECK(unnamed == NULL);
+  CHECK_STATUS(lk_kpi_state_finalize(NULL, &result), LK_INVALID_ARGUMENT,
+               "state is NULL");
+  CHECK(result.release == NULL);
+
+  lk_kpi_state_free(first);
+  lk_kpi_state_free(second);
+  lk_kpi_state_free(NULL);
+  lk_cadence_free(cadence);
+  lk_cadence_free(NULL);
+  lk_bytes_free(NULL);
+}
+
 int main(void) {
   test_library();
   test_policy();
@@ -525,6 +821,7 @@ int main(void) {
   if (policy != NULL) {
     test_classify_json(policy);
     test_classify_arrow(policy);
+    test_kpis(policy);
   }
   lk_policy_free(policy);
   if (failures != 0) {
