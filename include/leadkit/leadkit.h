@@ -229,6 +229,31 @@ LK_API lk_status lk_classify_arrow(const lk_policy* policy,
  * ignored. */
 LK_API void lk_bytes_free(uint8_t* bytes);
 
+/* ---- Calendar ----------------------------------------------------------- */
+
+/* A dealer's business calendar (docs/calendars.md): open hours, holidays,
+ * make-up workdays, in a time zone. Immutable once created. */
+typedef struct lk_calendar lk_calendar;
+
+/* Loads a calendar document (`json_len` bytes of UTF-8). *calendar receives a
+ * new handle on LK_OK, NULL otherwise; `issues` (may be NULL) as
+ * lk_policy_from_json's: every issue as JSON on LK_OK and on
+ * LK_FAILED_PRECONDITION (errors in the document), NULL otherwise.
+ * LK_NOT_FOUND for an unknown time zone, naming it. */
+LK_API lk_status lk_calendar_from_json(const char* json, size_t json_len,
+                                       lk_calendar** calendar, char** issues);
+
+/* A bundled calendar: "cn_office" or "cn_showroom". LK_NOT_FOUND for another
+ * name, the message naming it. */
+LK_API lk_status lk_calendar_from_preset(const char* name,
+                                         lk_calendar** calendar);
+
+/* The calendar's canonical document; free it with lk_string_free. */
+LK_API lk_status lk_calendar_to_json(const lk_calendar* calendar, char** json);
+
+/* Frees a calendar. NULL is ignored. */
+LK_API void lk_calendar_free(lk_calendar* calendar);
+
 /* ---- Cadence ------------------------------------------------------------ */
 
 /* A policy with its business calendar: the deadline rules and the task
@@ -241,6 +266,34 @@ typedef struct lk_cadence lk_cadence;
  * LK_OK, NULL otherwise; the policy may be freed afterwards. */
 LK_API lk_status lk_cadence_from_policy(const lk_policy* policy,
                                         lk_cadence** cadence);
+
+/* The policy judged on `calendar` instead of its own (both may be freed
+ * afterwards). */
+LK_API lk_status lk_cadence_from_calendar(const lk_policy* policy,
+                                          const lk_calendar* calendar,
+                                          lk_cadence** cadence);
+
+/* The open tasks of one lead at `as_of` (seconds since the epoch, or
+ * LK_AS_OF_DATA for the latest instant of the lead and its touches): the
+ * online call of a dealer system that shows one lead.
+ *
+ * `lead_json`: the lead as lk_classify_json takes it (lead_id and created_at
+ * required). `touches_json` (may be NULL: no touches): a JSON array of the
+ * lead's touches, each {"at": instant, "method": text, "grade_after": grade
+ * or null}, instants as ISO 8601 text with an offset or epoch seconds.
+ * *tasks receives, on LK_OK, a JSON array in due order of
+ *   {"task": name (docs/cadence.md), "started_at": UTC time,
+ *    "due_at": UTC time, "agenda_at": UTC time or null,
+ *    "status": "pending" | "overdue", "detail": text or null,
+ *    "estimated": bool}
+ * with times as "YYYY-MM-DDTHH:MM:SSZ"; free it with lk_string_free.
+ * LK_INVALID_ARGUMENT naming the field and the value for bad input. */
+LK_API lk_status lk_cadence_lead_tasks(const lk_cadence* cadence,
+                                       const char* lead_json,
+                                       size_t lead_json_len,
+                                       const char* touches_json,
+                                       size_t touches_json_len, int64_t as_of,
+                                       char** tasks);
 
 /* Frees a cadence. NULL is ignored. */
 LK_API void lk_cadence_free(lk_cadence* cadence);

@@ -23,6 +23,10 @@ struct lk_policy {
   leadkit::Policy policy;
 };
 
+struct lk_calendar {
+  leadkit::Calendar calendar;
+};
+
 struct lk_cadence {
   leadkit::Cadence cadence;
 };

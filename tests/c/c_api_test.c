@@ -813,6 +813,147 @@ static void test_kpis(const lk_policy* policy) {
   lk_bytes_free(NULL);
 }
 
+/* ---- Calendars and the open tasks of one lead -------------------------------- */
+
+/* One open hour a day, 09:00-10:00 UTC, every day. */
+static const char kOneHour[] =
+    "{\"format\": 1, \"name\": \"one_hour\", \"time_zone\": \"UTC\","
+    " \"weekly\": {\"mon\": [[\"09:00\", \"10:00\"]],"
+    " \"tue\": [[\"09:00\", \"10:00\"]], \"wed\": [[\"09:00\", \"10:00\"]],"
+    " \"thu\": [[\"09:00\", \"10:00\"]], \"fri\": [[\"09:00\", \"10:00\"]],"
+    " \"sat\": [[\"09:00\", \"10:00\"]], \"sun\": [[\"09:00\", \"10:00\"]]}}";
+
+static void test_calendar_and_tasks(const lk_policy* policy) {
+  lk_calendar* calendar = NULL;
+  char* issues = NULL;
+  CHECK_STATUS(lk_calendar_from_json(kOneHour, strlen(kOneHour), &calendar,
+                                     &issues),
+               LK_OK, "");
+  CHECK(calendar != NULL && issues != NULL);
+  lk_string_free(issues);
+  char* json = NULL;
+  CHECK_STATUS(lk_calendar_to_json(calendar, &json), LK_OK, "");
+  CHECK(contains(json, "\"one_hour\""));
+  lk_string_free(json);
+
+  /* The three_level policy (first contact: 1 business hour) on that
+   * calendar: a lead created Monday 2025-03-03 09:30 UTC has half an hour
+   * that day and half the next, so its first contact is due Tuesday 09:30;
+   * at Monday 12:00 it is pending. */
+  lk_cadence* cadence = NULL;
+  CHECK_STATUS(lk_cadence_from_calendar(policy, calendar, &cadence), LK_OK, "");
+  lk_calendar_free(calendar);
+  const char lead[] =
+      "{\"lead_id\": \"T1\", \"created_at\": \"2025-03-03T09:30:00Z\","
+      " \"grade\": \"high\"}";
+  const int64_t monday_noon = 1741003200; /* 2025-03-03T12:00:00Z */
+  char* tasks = NULL;
+  if (cadence != NULL) {
+    CHECK_STATUS(lk_cadence_lead_tasks(cadence, lead, strlen(lead), NULL, 0,
+                                       monday_noon, &tasks),
+                 LK_OK, "");
+    CHECK(contains(tasks, "\"task\":\"first_contact\""));
+    CHECK(contains(tasks, "\"started_at\":\"2025-03-03T09:30:00Z\""));
+    CHECK(contains(tasks, "\"due_at\":\"2025-03-04T09:30:00Z\""));
+    CHECK(contains(tasks, "\"status\":\"pending\""));
+    if (failures != 0) printf("lead tasks: %s\n", tasks ? tasks : "(null)");
+    lk_string_free(tasks);
+  }
+  lk_cadence_free(cadence);
+
+  /* The policy's own calendar (cn_showroom, Shanghai): created Monday
+   * 10:00, no touch by 12:00 — the first contact (due 11:00 Shanghai, 03:00
+   * UTC) is overdue. After a phone call at 10:20, it is closed and the
+   * follow-up of a high lead (7 days, by the end of the day) is open, due
+   * Monday 2025-03-10. */
+  CHECK_STATUS(lk_cadence_from_policy(policy, &cadence), LK_OK, "");
+  const char sh_lead[] =
+      "{\"lead_id\": \"T2\", \"created_at\": \"2025-03-03T10:00:00+08:00\","
+      " \"grade\": \"high\"}";
+  const int64_t sh_noon = 1740974400; /* 2025-03-03T12:00:00+08:00 */
+  if (cadence != NULL) {
+    CHECK_STATUS(lk_cadence_lead_tasks(cadence, sh_lead, strlen(sh_lead), "[]",
+                                       2, sh_noon, &tasks),
+                 LK_OK, "");
+    CHECK(contains(tasks, "\"task\":\"first_contact\""));
+    CHECK(contains(tasks, "\"due_at\":\"2025-03-03T03:00:00Z\""));
+    CHECK(contains(tasks, "\"status\":\"overdue\""));
+    lk_string_free(tasks);
+    const char touches[] =
+        "[{\"at\": \"2025-03-03T10:20:00+08:00\", \"method\": \"phone\"}]";
+    CHECK_STATUS(lk_cadence_lead_tasks(cadence, sh_lead, strlen(sh_lead),
+                                       touches, strlen(touches), sh_noon,
+                                       &tasks),
+                 LK_OK, "");
+    CHECK(!contains(tasks, "first_contact"));
+    CHECK(contains(tasks, "\"task\":\"follow_up\""));
+    /* 03-03 + 7 days = Monday 03-10, open until 18:00 Shanghai. */
+    CHECK(contains(tasks, "\"due_at\":\"2025-03-10T10:00:00Z\""));
+    CHECK(contains(tasks, "\"started_at\":\"2025-03-03T02:20:00Z\""));
+    if (failures != 0) printf("lead tasks: %s\n", tasks ? tasks : "(null)");
+    lk_string_free(tasks);
+
+    /* Bad input, named. */
+    const char bad_touch[] = "[{\"at\": \"2025-03-03 10:20\", \"method\": \"phone\"}]";
+    CHECK_STATUS(lk_cadence_lead_tasks(cadence, sh_lead, strlen(sh_lead),
+                                       bad_touch, strlen(bad_touch), sh_noon,
+                                       &tasks),
+                 LK_INVALID_ARGUMENT, "touches[0].at: expected an ISO 8601 time");
+    CHECK(tasks == NULL);
+    const char no_method[] = "[{\"at\": 1740968400}]";
+    CHECK_STATUS(lk_cadence_lead_tasks(cadence, sh_lead, strlen(sh_lead),
+                                       no_method, strlen(no_method), sh_noon,
+                                       &tasks),
+                 LK_INVALID_ARGUMENT, "touches[0].method: expected a string");
+    const char typo[] = "[{\"at\": 1740968400, \"metod\": \"phone\"}]";
+    CHECK_STATUS(lk_cadence_lead_tasks(cadence, sh_lead, strlen(sh_lead), typo,
+                                       strlen(typo), sh_noon, &tasks),
+                 LK_INVALID_ARGUMENT, "touches[0]: unknown field \"metod\"");
+    const char no_id[] = "{\"created_at\": \"2025-03-03T10:00:00+08:00\"}";
+    CHECK_STATUS(lk_cadence_lead_tasks(cadence, no_id, strlen(no_id), NULL, 0,
+                                       sh_noon, &tasks),
+                 LK_INVALID_ARGUMENT, "lead.lead_id");
+    const char phone[] =
+        "{\"lead_id\": \"T3\", \"created_at\": \"2025-03-03T10:00:00+08:00\","
+        " \"phone\": 13800138000}";
+    CHECK_STATUS(lk_cadence_lead_tasks(cadence, phone, strlen(phone), NULL, 0,
+                                       sh_noon, &tasks),
+                 LK_INVALID_ARGUMENT, "phone");
+    CHECK(!contains(lk_last_error(), "13800138000"));
+    CHECK_STATUS(lk_cadence_lead_tasks(NULL, sh_lead, strlen(sh_lead), NULL, 0,
+                                       sh_noon, &tasks),
+                 LK_INVALID_ARGUMENT, "cadence is NULL");
+  }
+  lk_cadence_free(cadence);
+
+  /* Presets and bad documents. */
+  CHECK_STATUS(lk_calendar_from_preset("cn_office", &calendar), LK_OK, "");
+  lk_calendar_free(calendar);
+  CHECK_STATUS(lk_calendar_from_preset("cn_offices", &calendar), LK_NOT_FOUND,
+               "cn_offices");
+  CHECK(calendar == NULL);
+  const char bad_zone[] =
+      "{\"format\": 1, \"name\": \"x\", \"time_zone\": \"Mars/Olympus\","
+      " \"weekly\": {\"mon\": [[\"09:00\", \"10:00\"]]}}";
+  CHECK_STATUS(lk_calendar_from_json(bad_zone, strlen(bad_zone), &calendar,
+                                     &issues),
+               LK_NOT_FOUND, "Mars/Olympus");
+  CHECK(calendar == NULL && issues == NULL);
+  const char bad_hours[] =
+      "{\"format\": 1, \"name\": \"x\", \"time_zone\": \"UTC\","
+      " \"weekly\": {\"mon\": [[\"10:00\", \"09:00\"]]}}";
+  CHECK_STATUS(lk_calendar_from_json(bad_hours, strlen(bad_hours), &calendar,
+                                     &issues),
+               LK_FAILED_PRECONDITION, "");
+  CHECK(calendar == NULL);
+  CHECK(contains(issues, "\"severity\":\"error\""));
+  CHECK(contains(issues, "/weekly/mon"));
+  lk_string_free(issues);
+  CHECK_STATUS(lk_cadence_from_calendar(policy, NULL, &cadence),
+               LK_INVALID_ARGUMENT, "calendar is NULL");
+  lk_calendar_free(NULL);
+}
+
 int main(void) {
   test_library();
   test_policy();
@@ -822,6 +963,7 @@ int main(void) {
     test_classify_json(policy);
     test_classify_arrow(policy);
     test_kpis(policy);
+    test_calendar_and_tasks(policy);
   }
   lk_policy_free(policy);
   if (failures != 0) {
