@@ -376,6 +376,52 @@ LK_API lk_status lk_kpis_arrow(const lk_cadence* cadence,
                                int64_t as_of,
                                struct ArrowArrayStream* result);
 
+/* The lost-sales analysis (docs/kpis.md): lost leads per group and reason,
+ * with their reviews. */
+typedef struct lk_lost_analysis_state lk_lost_analysis_state;
+
+/* A state of no leads grouped by the `by_count` names of `by` before
+ * lost_reason: "month" or "week" of lost_at in `time_zone` (an IANA name;
+ * NULL: "UTC"), or a leads column (dealer_id, consultant_id, channel, model).
+ * by == NULL with by_count 0: by month. An unknown name or zone is reported
+ * by the first add. */
+LK_API lk_status lk_lost_analysis_state_create(const char* const* by,
+                                               size_t by_count,
+                                               const char* time_zone,
+                                               lk_lost_analysis_state** state);
+
+/* Adds the leads of `leads` lost by `as_of` (or LK_AS_OF_DATA): columns
+ * lead_id, status, lost_review, lost_reason, lost_at, created_at and the
+ * `by` columns, typed as lk_classify_arrow reads them. The stream is read to
+ * its end and released, whatever the outcome; a failed add leaves the state
+ * as it was. */
+LK_API lk_status lk_lost_analysis_state_add(lk_lost_analysis_state* state,
+                                            struct ArrowArrayStream* leads,
+                                            int64_t as_of);
+
+/* As the KPI state's: merge (LK_FAILED_PRECONDITION for other options),
+ * serialize (bytes to free with lk_bytes_free), deserialize, free. */
+LK_API lk_status lk_lost_analysis_state_merge(
+    lk_lost_analysis_state* state, const lk_lost_analysis_state* other);
+LK_API lk_status lk_lost_analysis_state_serialize(
+    const lk_lost_analysis_state* state, uint8_t** bytes, size_t* size);
+LK_API lk_status lk_lost_analysis_state_deserialize(
+    const uint8_t* bytes, size_t size, lk_lost_analysis_state** state);
+LK_API void lk_lost_analysis_state_free(lk_lost_analysis_state* state);
+
+/* The analysis: a new stream of one batch, one row per group sorted by key
+ * (null last), columns
+ *   each `by` name, then lost_reason   utf8, null for the null group
+ *   lost                               int64
+ *   share                              float64 (lost / lost of the rows
+ *                                      with the same `by` values)
+ *   approved, rejected, pending, review_null   int64
+ *   rejection_rate                     float64, NaN when no review
+ * — the columns of Python's leadkit.lost_analysis. On failure
+ * result->release is NULL. */
+LK_API lk_status lk_lost_analysis_state_finalize(
+    const lk_lost_analysis_state* state, struct ArrowArrayStream* result);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -14,6 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "c_api/arrow.h"
 #include "c_api/c_api_internal.h"
+#include "c_api/state.h"
 #include "leadkit/cadence.h"
 #include "leadkit/columns.h"
 #include "leadkit/internal/status_macros.h"
@@ -153,21 +154,6 @@ void ExportKpis(const KpiState& state, ArrowArrayStream* result) {
       std::move(batches), result);
 }
 
-absl::StatusOr<std::vector<std::string>> ByNames(absl::string_view function,
-                                                 const char* const* by,
-                                                 size_t by_count) {
-  std::vector<std::string> names;
-  if (by_count > 0 && by == nullptr) return NullArgument(function, "by");
-  for (size_t i = 0; i < by_count; ++i) {
-    if (by[i] == nullptr) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(function, ": by[", i, "] is NULL"));
-    }
-    names.emplace_back(by[i]);
-  }
-  return names;
-}
-
 }  // namespace
 }  // namespace leadkit::c_api_internal
 
@@ -208,48 +194,21 @@ lk_status lk_kpi_state_add(lk_kpi_state* state, const lk_cadence* cadence,
 }
 
 lk_status lk_kpi_state_merge(lk_kpi_state* state, const lk_kpi_state* other) {
-  return Guarded("lk_kpi_state_merge", [&]() -> absl::Status {
-    constexpr absl::string_view kFunction = "lk_kpi_state_merge";
-    if (state == nullptr) return NullArgument(kFunction, "state");
-    if (other == nullptr) return NullArgument(kFunction, "other");
-    if (state == other) {
-      const leadkit::KpiState copy = other->state;
-      return state->state.Merge(copy);
-    }
-    return state->state.Merge(other->state);
-  });
+  return leadkit::c_api_internal::MergeState("lk_kpi_state_merge", state,
+                                             other);
 }
 
 lk_status lk_kpi_state_serialize(const lk_kpi_state* state, uint8_t** bytes,
                                  size_t* size) {
-  if (bytes != nullptr) *bytes = nullptr;
-  if (size != nullptr) *size = 0;
-  return Guarded("lk_kpi_state_serialize", [&]() -> absl::Status {
-    constexpr absl::string_view kFunction = "lk_kpi_state_serialize";
-    if (state == nullptr) return NullArgument(kFunction, "state");
-    if (bytes == nullptr) return NullArgument(kFunction, "bytes");
-    if (size == nullptr) return NullArgument(kFunction, "size");
-    const std::string saved = state->state.Serialize();
-    *bytes = leadkit::c_api_internal::CopyBytesOut(saved);
-    *size = saved.size();
-    return absl::OkStatus();
-  });
+  return leadkit::c_api_internal::SerializeState("lk_kpi_state_serialize",
+                                                 state, bytes, size);
 }
 
 lk_status lk_kpi_state_deserialize(const uint8_t* bytes, size_t size,
                                    lk_kpi_state** state) {
-  if (state != nullptr) *state = nullptr;
-  return Guarded("lk_kpi_state_deserialize", [&]() -> absl::Status {
-    constexpr absl::string_view kFunction = "lk_kpi_state_deserialize";
-    if (state == nullptr) return NullArgument(kFunction, "state");
-    if (bytes == nullptr && size > 0) return NullArgument(kFunction, "bytes");
-    LEADKIT_ASSIGN_OR_RETURN(
-        leadkit::KpiState loaded,
-        leadkit::KpiState::Deserialize(absl::string_view(
-            reinterpret_cast<const char*>(bytes), bytes == nullptr ? 0 : size)));
-    *state = new lk_kpi_state{std::move(loaded)};
-    return absl::OkStatus();
-  });
+  return leadkit::c_api_internal::DeserializeState<lk_kpi_state,
+                                                   leadkit::KpiState>(
+      "lk_kpi_state_deserialize", bytes, size, state);
 }
 
 lk_status lk_kpi_state_finalize(const lk_kpi_state* state,

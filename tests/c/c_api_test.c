@@ -954,6 +954,167 @@ static void test_calendar_and_tasks(const lk_policy* policy) {
   lk_calendar_free(NULL);
 }
 
+/* ---- Lost-sales analysis ------------------------------------------------------ */
+
+/* The example of docs/kpis.md ("leadkit.lost_analysis"), worked out by hand
+ * there: six leads created 2024-05-01 10:00 Shanghai,
+ *   A lost 06-01 07:00 price approved    B lost 06-01 10:00 price rejected
+ *   C lost 06-10 10:00 (none) pending    D lost 06-15 10:00 price (none)
+ *   E lost, no lost_at, price approved   F won
+ * (times in Shanghai). */
+static const int32_t lost_ids_offsets[] = {0, 1, 2, 3, 4, 5, 6};
+static const int64_t lost_created[] = {1714528800, 1714528800, 1714528800,
+                                       1714528800, 1714528800, 1714528800};
+static const int32_t lost_status_offsets[] = {0, 4, 8, 12, 16, 20, 23};
+static const uint8_t lost_at_valid[] = {0x0f};
+static const int64_t lost_at[] = {1717196400, 1717207200, 1717984800,
+                                  1718416800, 0, 0};
+static const uint8_t lost_reason_valid[] = {0x1b};
+static const int32_t lost_reason_offsets[] = {0, 5, 10, 10, 15, 20, 20};
+static const uint8_t lost_review_valid[] = {0x17};
+static const int32_t lost_review_offsets[] = {0, 8, 16, 23, 23, 31, 31};
+
+static void set_lost_leads(struct test_stream* t) {
+  memset(t, 0, sizeof *t);
+  t->n_columns = 6;
+  t->n_batches = 1;
+  t->batch_length[0] = 6;
+  struct column* c = t->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 6, 0, 0, 3,
+                         {NULL, lost_ids_offsets, "ABCDEF"}};
+  c[1] = (struct column){"created_at", "tss:Asia/Shanghai", 6, 0, 0, 2,
+                         {NULL, lost_created, NULL}};
+  c[2] = (struct column){"status", "u", 6, 0, 0, 3,
+                         {NULL, lost_status_offsets,
+                          "lostlostlostlostlostwon"}};
+  c[3] = (struct column){"lost_at", "tss:Asia/Shanghai", 6, 0, 2, 2,
+                         {lost_at_valid, lost_at, NULL}};
+  c[4] = (struct column){"lost_reason", "u", 6, 0, 2, 3,
+                         {lost_reason_valid, lost_reason_offsets,
+                          "pricepricepriceprice"}};
+  c[5] = (struct column){"lost_review", "u", 6, 0, 2, 3,
+                         {lost_review_valid, lost_review_offsets,
+                          "approvedrejectedpendingapproved"}};
+}
+
+/* The key of column `column` at `row`: "null" for a null. */
+static void key_at(const struct kpi_table* t, int64_t column, int64_t row,
+                   char* out, size_t size) {
+  const struct ArrowArray* a = t->batch.children[column];
+  const uint8_t* valid = (const uint8_t*)a->buffers[0];
+  const int64_t i = a->offset + row;
+  if (valid != NULL && ((valid[i / 8] >> (i % 8)) & 1) == 0) {
+    snprintf(out, size, "null");
+    return;
+  }
+  utf8_at(a, row, out, size);
+}
+
+static void test_lost_analysis(void) {
+  struct test_stream tl;
+  struct ArrowArrayStream leads, result;
+  struct kpi_table table;
+  char month[16], reason[16];
+
+  /* By month in Shanghai: June price (A, B, D), June without a reason (C),
+   * no month, price (E). */
+  lk_lost_analysis_state* state = NULL;
+  const char* by[] = {"month"};
+  CHECK_STATUS(lk_lost_analysis_state_create(by, 1, "Asia/Shanghai", &state),
+               LK_OK, "");
+  set_lost_leads(&tl);
+  leads = make_stream(&tl);
+  CHECK_STATUS(lk_lost_analysis_state_add(state, &leads, LK_AS_OF_DATA), LK_OK,
+               "");
+  CHECK(tl.released == 1);
+  uint8_t* bytes = NULL;
+  size_t size = 0;
+  CHECK_STATUS(lk_lost_analysis_state_serialize(state, &bytes, &size), LK_OK, "");
+  lk_lost_analysis_state* loaded = NULL;
+  CHECK_STATUS(lk_lost_analysis_state_deserialize(bytes, size, &loaded), LK_OK,
+               "");
+  lk_lost_analysis_state* damaged = NULL;
+  CHECK_STATUS(lk_lost_analysis_state_deserialize(bytes, size - 1, &damaged),
+               LK_INVALID_ARGUMENT, "");
+  CHECK(damaged == NULL);
+  lk_bytes_free(bytes);
+  CHECK_STATUS(lk_lost_analysis_state_finalize(state, &result), LK_OK, "");
+  if (read_kpis(&result, &table)) {
+    CHECK(table.batch.length == 3);
+    CHECK(strcmp(table.schema.children[0]->name, "month") == 0);
+    CHECK(strcmp(table.schema.children[1]->name, "lost_reason") == 0);
+    if (table.batch.length == 3) {
+      key_at(&table, 0, 0, month, sizeof month);
+      key_at(&table, 1, 0, reason, sizeof reason);
+      CHECK(strcmp(month, "2024-06") == 0 && strcmp(reason, "price") == 0);
+      CHECK(kpi_value(&table, "lost", 0) == 3);
+      CHECK(kpi_value(&table, "share", 0) == 0.75);
+      CHECK(kpi_value(&table, "approved", 0) == 1);
+      CHECK(kpi_value(&table, "rejected", 0) == 1);
+      CHECK(kpi_value(&table, "review_null", 0) == 1);
+      CHECK(kpi_value(&table, "rejection_rate", 0) == 0.5);
+      key_at(&table, 0, 1, month, sizeof month);
+      key_at(&table, 1, 1, reason, sizeof reason);
+      CHECK(strcmp(month, "2024-06") == 0 && strcmp(reason, "null") == 0);
+      CHECK(kpi_value(&table, "lost", 1) == 1);
+      CHECK(kpi_value(&table, "share", 1) == 0.25);
+      CHECK(kpi_value(&table, "pending", 1) == 1);
+      CHECK(kpi_value(&table, "rejection_rate", 1) == 0);
+      key_at(&table, 0, 2, month, sizeof month);
+      key_at(&table, 1, 2, reason, sizeof reason);
+      CHECK(strcmp(month, "null") == 0 && strcmp(reason, "price") == 0);
+      CHECK(kpi_value(&table, "lost", 2) == 1);
+      CHECK(kpi_value(&table, "share", 2) == 1);
+    }
+  }
+  free_kpis(&table);
+
+  /* Merging the loaded copy doubles every count and keeps the shares. */
+  CHECK_STATUS(lk_lost_analysis_state_merge(state, loaded), LK_OK, "");
+  CHECK_STATUS(lk_lost_analysis_state_finalize(state, &result), LK_OK, "");
+  if (read_kpis(&result, &table)) {
+    CHECK(kpi_value(&table, "lost", 0) == 6);
+    CHECK(kpi_value(&table, "share", 0) == 0.75);
+  }
+  free_kpis(&table);
+  lk_lost_analysis_state_free(loaded);
+  lk_lost_analysis_state_free(state);
+
+  /* In UTC, A (07:00 on 1 June in Shanghai) was lost in May. */
+  CHECK_STATUS(lk_lost_analysis_state_create(NULL, 0, NULL, &state), LK_OK, "");
+  set_lost_leads(&tl);
+  leads = make_stream(&tl);
+  CHECK_STATUS(lk_lost_analysis_state_add(state, &leads, 1718416800), LK_OK, "");
+  CHECK_STATUS(lk_lost_analysis_state_finalize(state, &result), LK_OK, "");
+  if (read_kpis(&result, &table)) {
+    CHECK(table.batch.length == 4);
+    if (table.batch.length == 4) {
+      key_at(&table, 0, 0, month, sizeof month);
+      CHECK(strcmp(month, "2024-05") == 0);
+      CHECK(kpi_value(&table, "lost", 0) == 1);
+      key_at(&table, 0, 1, month, sizeof month);
+      key_at(&table, 1, 1, reason, sizeof reason);
+      CHECK(strcmp(month, "2024-06") == 0 && strcmp(reason, "price") == 0);
+      CHECK(kpi_value(&table, "lost", 1) == 2);
+    }
+  }
+  free_kpis(&table);
+
+  /* A bad grouping is named; the state keeps its groups. */
+  lk_lost_analysis_state* other = NULL;
+  const char* wrong[] = {"quarter"};
+  CHECK_STATUS(lk_lost_analysis_state_create(wrong, 1, NULL, &other), LK_OK, "");
+  set_lost_leads(&tl);
+  leads = make_stream(&tl);
+  CHECK_STATUS(lk_lost_analysis_state_add(other, &leads, LK_AS_OF_DATA),
+               LK_INVALID_ARGUMENT, "quarter");
+  CHECK(tl.released == 1);
+  CHECK(lk_lost_analysis_state_merge(state, other) == LK_FAILED_PRECONDITION);
+  lk_lost_analysis_state_free(other);
+  lk_lost_analysis_state_free(state);
+  lk_lost_analysis_state_free(NULL);
+}
+
 int main(void) {
   test_library();
   test_policy();
@@ -965,6 +1126,7 @@ int main(void) {
     test_kpis(policy);
     test_calendar_and_tasks(policy);
   }
+  test_lost_analysis();
   lk_policy_free(policy);
   if (failures != 0) {
     fprintf(stderr, "%d check(s) failed\n", failures);
