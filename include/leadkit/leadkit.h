@@ -223,6 +223,58 @@ LK_API lk_status lk_classify_arrow(const lk_policy* policy,
                                    struct ArrowArrayStream* leads,
                                    struct ArrowArrayStream* result);
 
+/* ---- Routing ------------------------------------------------------------ */
+
+/* Routes leads one by one (docs/routing.md): duplicates, the nearest dealer,
+ * a consultant by models, experience and fair shares; keeps loads and
+ * file-number counters. lk_router_route_json may be called from many threads
+ * at once (calls are served one at a time); save and restore likewise. */
+typedef struct lk_router lk_router;
+
+/* A router over the dealers and consultants tables of docs/data.md, as Arrow
+ * streams (read to their end and released, whatever the outcome):
+ *   dealers      dealer_id, region_id, lat, lon; city, models, active
+ *   consultants  consultant_id, dealer_id; models, experience_years, active,
+ *                max_open_leads, open_leads, weight, code
+ * `models` is text, names separated by ';' or ','; null or empty: every
+ * model. Absent or null values take docs/data.md's defaults. `phone_key`:
+ * NULL or 16 secret bytes (docs/routing.md, "Saved state"): without it a
+ * router that has seen a phone cannot be saved. The policy may be freed
+ * afterwards. Bad rows are LK_INVALID_ARGUMENT naming the table, the id, the
+ * column and the value. */
+LK_API lk_status lk_router_create(const lk_policy* policy,
+                                  struct ArrowArrayStream* dealers,
+                                  struct ArrowArrayStream* consultants,
+                                  const uint8_t* phone_key, lk_router** router);
+
+/* Routes one lead given as JSON (lk_classify_json's fields; lead_id and
+ * created_at required; phone, dealer_id, model, city, lat, lon read; its
+ * grade is its "grade" when given, else the policy's classification).
+ * *assignment receives, on LK_OK,
+ *   {"lead_id": id, "status": "assigned" | "duplicate" | "unassigned",
+ *    "dealer_id": id or null, "consultant_id": id or null,
+ *    "distance_km": number or null, "file_number": text or null,
+ *    "duplicate_of": id or null, "reason": code, "reasons": [text, ...],
+ *    "passed_over": [{"dealer_id", "reason", "distance_km"}, ...]}
+ * — Python's Assignment. Free it with lk_string_free. */
+LK_API lk_status lk_router_route_json(lk_router* router, const char* lead_json,
+                                      size_t lead_json_len, char** assignment);
+
+/* The router's state (loads, counters, the keyed hashes of the phones seen)
+ * as bytes to free with lk_bytes_free. LK_FAILED_PRECONDITION when it has
+ * seen a phone and has no phone_key. */
+LK_API lk_status lk_router_save(const lk_router* router, uint8_t** bytes,
+                                size_t* size);
+
+/* Replaces the router's state by bytes of lk_router_save (from a router over
+ * the same dealers and consultants, under the same phone_key), or leaves it
+ * unchanged and returns LK_INVALID_ARGUMENT saying what is wrong. */
+LK_API lk_status lk_router_restore(lk_router* router, const uint8_t* bytes,
+                                   size_t size);
+
+/* Frees a router. NULL is ignored. */
+LK_API void lk_router_free(lk_router* router);
+
 /* ---- Bytes -------------------------------------------------------------- */
 
 /* Frees bytes leadkit returned through a `uint8_t**` (a saved state). NULL is

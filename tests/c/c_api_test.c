@@ -1115,6 +1115,140 @@ static void test_lost_analysis(void) {
   lk_lost_analysis_state_free(NULL);
 }
 
+/* ---- Routing ------------------------------------------------------------------ */
+
+/* Two showrooms, Shanghai (31.23, 121.47) and Suzhou (31.30, 120.62), one
+ * consultant each. A lead at (31.2, 121.4) is 7.45 km from Shanghai and 75 km
+ * from Suzhou (routing.h's example): it goes to D1 and its consultant C1,
+ * file number C1-25-0001 (code = consultant_id, year of created_at, first
+ * serial); a later lead with the same phone is its duplicate. */
+static const int32_t two_ids_offsets[] = {0, 2, 4};
+static const double dealer_lat[] = {31.23, 31.30};
+static const double dealer_lon[] = {121.47, 120.62};
+
+static void set_dealers(struct test_stream* t) {
+  memset(t, 0, sizeof *t);
+  t->n_columns = 4;
+  t->n_batches = 1;
+  t->batch_length[0] = 2;
+  struct column* c = t->batch_columns[0];
+  c[0] = (struct column){"dealer_id", "u", 2, 0, 0, 3,
+                         {NULL, two_ids_offsets, "D1D2"}};
+  c[1] = (struct column){"region_id", "u", 2, 0, 0, 3,
+                         {NULL, two_ids_offsets, "R1R1"}};
+  c[2] = (struct column){"lat", "g", 2, 0, 0, 2, {NULL, dealer_lat, NULL}};
+  c[3] = (struct column){"lon", "g", 2, 0, 0, 2, {NULL, dealer_lon, NULL}};
+}
+
+static void set_consultants(struct test_stream* t) {
+  memset(t, 0, sizeof *t);
+  t->n_columns = 2;
+  t->n_batches = 1;
+  t->batch_length[0] = 2;
+  struct column* c = t->batch_columns[0];
+  c[0] = (struct column){"consultant_id", "u", 2, 0, 0, 3,
+                         {NULL, two_ids_offsets, "C1C2"}};
+  c[1] = (struct column){"dealer_id", "u", 2, 0, 0, 3,
+                         {NULL, two_ids_offsets, "D1D2"}};
+}
+
+static lk_router* make_router(const lk_policy* policy, const uint8_t* key) {
+  struct test_stream td, tc;
+  set_dealers(&td);
+  set_consultants(&tc);
+  struct ArrowArrayStream dealers = make_stream(&td);
+  struct ArrowArrayStream consultants = make_stream(&tc);
+  lk_router* router = NULL;
+  CHECK_STATUS(lk_router_create(policy, &dealers, &consultants, key, &router),
+               LK_OK, "");
+  CHECK(td.released == 1 && tc.released == 1);
+  return router;
+}
+
+static void test_router(const lk_policy* policy) {
+  const uint8_t key[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+  lk_router* router = make_router(policy, key);
+  if (router == NULL) return;
+  const char first[] =
+      "{\"lead_id\": \"R1\", \"created_at\": \"2025-03-03T10:00:00+08:00\","
+      " \"phone\": \"13800138000\", \"lat\": 31.2, \"lon\": 121.4,"
+      " \"grade\": \"low\"}";
+  char* out = NULL;
+  CHECK_STATUS(lk_router_route_json(router, first, strlen(first), &out), LK_OK,
+               "");
+  CHECK(contains(out, "\"lead_id\":\"R1\""));
+  CHECK(contains(out, "\"status\":\"assigned\""));
+  CHECK(contains(out, "\"dealer_id\":\"D1\""));
+  CHECK(contains(out, "\"consultant_id\":\"C1\""));
+  CHECK(contains(out, "\"distance_km\":7.4"));
+  CHECK(contains(out, "\"file_number\":\"C1-25-0001\""));
+  CHECK(contains(out, "\"reason\":\"nearest_dealer\""));
+  CHECK(!contains(out, "13800138000"));
+  if (failures != 0) printf("route: %s\n", out ? out : "(null)");
+  lk_string_free(out);
+
+  /* Saved, restored into a new router: the phone is remembered (as its keyed
+   * hash), so the same customer a day later is a duplicate of R1. */
+  uint8_t* bytes = NULL;
+  size_t size = 0;
+  CHECK_STATUS(lk_router_save(router, &bytes, &size), LK_OK, "");
+  lk_router_free(router);
+  router = make_router(policy, key);
+  CHECK_STATUS(lk_router_restore(router, bytes, size), LK_OK, "");
+  const char again[] =
+      "{\"lead_id\": \"R2\", \"created_at\": \"2025-03-04T10:00:00+08:00\","
+      " \"phone\": \"138 0013 8000\", \"lat\": 31.2, \"lon\": 121.4}";
+  CHECK_STATUS(lk_router_route_json(router, again, strlen(again), &out), LK_OK,
+               "");
+  CHECK(contains(out, "\"status\":\"duplicate\""));
+  CHECK(contains(out, "\"duplicate_of\":\"R1\""));
+  if (failures != 0) printf("route: %s\n", out ? out : "(null)");
+  lk_string_free(out);
+
+  /* Damaged bytes leave the router as it was. */
+  bytes[size / 2] ^= 0x20;
+  CHECK_STATUS(lk_router_restore(router, bytes, size), LK_INVALID_ARGUMENT, "");
+  CHECK(strlen(lk_last_error()) > 0);
+  CHECK_STATUS(lk_router_restore(router, bytes, 3), LK_INVALID_ARGUMENT, "");
+  lk_bytes_free(bytes);
+
+  /* Without a phone key a router that has seen a phone cannot be saved. */
+  lk_router* keyless = make_router(policy, NULL);
+  if (keyless != NULL) {
+    CHECK_STATUS(lk_router_route_json(keyless, first, strlen(first), &out),
+                 LK_OK, "");
+    lk_string_free(out);
+    CHECK_STATUS(lk_router_save(keyless, &bytes, &size), LK_FAILED_PRECONDITION,
+                 "");
+    CHECK(bytes == NULL);
+  }
+  lk_router_free(keyless);
+
+  /* Bad input, named; the phone masked. */
+  const char no_time[] = "{\"lead_id\": \"R3\", \"phone\": \"13800138000\"}";
+  CHECK_STATUS(lk_router_route_json(router, no_time, strlen(no_time), &out),
+               LK_INVALID_ARGUMENT, "created_at");
+  CHECK(!contains(lk_last_error(), "13800138000"));
+  const char bad_grade[] =
+      "{\"lead_id\": \"R4\", \"created_at\": 1741000000, \"grade\": \"hot\"}";
+  CHECK_STATUS(lk_router_route_json(router, bad_grade, strlen(bad_grade), &out),
+               LK_INVALID_ARGUMENT, "lead.grade: lead_id \"R4\" has \"hot\"");
+  lk_router_free(router);
+
+  /* A consultant at a dealer the table does not have. */
+  struct test_stream td, tc;
+  set_dealers(&td);
+  td.batch_length[0] = 1;
+  for (int i = 0; i < td.n_columns; ++i) td.batch_columns[0][i].length = 1;
+  set_consultants(&tc);
+  struct ArrowArrayStream dealers = make_stream(&td);
+  struct ArrowArrayStream consultants = make_stream(&tc);
+  CHECK_STATUS(lk_router_create(policy, &dealers, &consultants, NULL, &router),
+               LK_INVALID_ARGUMENT, "D2");
+  CHECK(router == NULL && td.released == 1 && tc.released == 1);
+  lk_router_free(NULL);
+}
+
 int main(void) {
   test_library();
   test_policy();
@@ -1125,6 +1259,7 @@ int main(void) {
     test_classify_arrow(policy);
     test_kpis(policy);
     test_calendar_and_tasks(policy);
+    test_router(policy);
   }
   test_lost_analysis();
   lk_policy_free(policy);
