@@ -223,6 +223,50 @@ LK_API lk_status lk_classify_arrow(const lk_policy* policy,
                                    struct ArrowArrayStream* leads,
                                    struct ArrowArrayStream* result);
 
+/* The customer profile (docs/kpis.md): leads, wins and conversion per group
+ * of customer attributes. */
+typedef struct lk_profile_state lk_profile_state;
+
+/* A state of no leads grouped by the `by_count` names of `by`: "age_band"
+ * (from `age`, cut at the `age_band_count` lower edges of `age_bands`; NULL:
+ * 25, 35, 45, 55) or a non-personal string field of the leads (gender,
+ * occupation, purpose, model, channel, city, dealer_id, ...). Bad names or
+ * edges are reported by the first add. */
+LK_API lk_status lk_profile_state_create(const char* const* by,
+                                         size_t by_count,
+                                         const int64_t* age_bands,
+                                         size_t age_band_count,
+                                         lk_profile_state** state);
+
+/* Adds the leads of `leads` created by `as_of` (or LK_AS_OF_DATA): columns
+ * lead_id, created_at, status, won_at, age and the `by` columns. As
+ * lk_lost_analysis_state_add otherwise. */
+LK_API lk_status lk_profile_state_add(lk_profile_state* state,
+                                      struct ArrowArrayStream* leads,
+                                      int64_t as_of);
+
+/* As the KPI state's. */
+LK_API lk_status lk_profile_state_merge(lk_profile_state* state,
+                                        const lk_profile_state* other);
+LK_API lk_status lk_profile_state_serialize(const lk_profile_state* state,
+                                            uint8_t** bytes, size_t* size);
+LK_API lk_status lk_profile_state_deserialize(const uint8_t* bytes,
+                                              size_t size,
+                                              lk_profile_state** state);
+LK_API void lk_profile_state_free(lk_profile_state* state);
+
+/* The profile: a new stream of one batch, one row per group holding a lead
+ * (age bands youngest first, null last; one row when ungrouped), columns
+ *   each `by` name   utf8, null for the null group
+ *   leads            int64 (not invalid)
+ *   share            float64 (leads / the leads of every group)
+ *   won              int64
+ *   conversion_rate  float64, NaN without leads
+ *   invalid          int64
+ * — the columns of Python's leadkit.profile. */
+LK_API lk_status lk_profile_state_finalize(const lk_profile_state* state,
+                                           struct ArrowArrayStream* result);
+
 /* ---- Routing ------------------------------------------------------------ */
 
 /* Routes leads one by one (docs/routing.md): duplicates, the nearest dealer,

@@ -62,55 +62,18 @@ absl::Status AddLeads(LostAnalysisState& state, ArrowArrayStream* leads,
 // leadkit.h's lk_lost_analysis_state_finalize: the keys, then the counts as
 // the Python lost_analysis gives them.
 void ExportLost(const LostAnalysisState& state, ArrowArrayStream* result) {
-  const std::vector<LostAnalysisRow> rows = state.Finalize();
+  using R = LostAnalysisRow;
+  static constexpr ResultColumn<R> kColumns[] = {
+      {"lost", [](const R& r) { return r.counts.lost; }},
+      {"share", nullptr, [](const R& r) { return r.share; }},
+      {"approved", [](const R& r) { return r.counts.approved; }},
+      {"rejected", [](const R& r) { return r.counts.rejected; }},
+      {"pending", [](const R& r) { return r.counts.pending; }},
+      {"review_null", [](const R& r) { return r.counts.review_null; }},
+      {"rejection_rate", nullptr, [](const R& r) { return r.rejection_rate(); }}};
   std::vector<std::string> keys = state.options().by;
   keys.emplace_back("lost_reason");
-  std::vector<ArrowArray> columns;
-  for (size_t k = 0; k < keys.size(); ++k) {
-    std::vector<std::optional<std::string>> values;
-    for (const LostAnalysisRow& row : rows) values.push_back(row.key[k]);
-    columns.push_back(ExportOptionalStrings(values));
-  }
-  struct Count {
-    const char* name;
-    int64_t LostCounts::*count;  // or nullptr: a value
-    double (*value)(const LostAnalysisRow&);
-  };
-  static constexpr Count kColumns[] = {
-      {"lost", &LostCounts::lost, nullptr},
-      {"share", nullptr, [](const LostAnalysisRow& r) { return r.share; }},
-      {"approved", &LostCounts::approved, nullptr},
-      {"rejected", &LostCounts::rejected, nullptr},
-      {"pending", &LostCounts::pending, nullptr},
-      {"review_null", &LostCounts::review_null, nullptr},
-      {"rejection_rate", nullptr,
-       [](const LostAnalysisRow& r) { return r.rejection_rate(); }}};
-  for (const Count& c : kColumns) {
-    if (c.count != nullptr) {
-      std::vector<int64_t> values;
-      for (const LostAnalysisRow& row : rows) values.push_back(row.counts.*c.count);
-      columns.push_back(ExportInt64s(values));
-    } else {
-      std::vector<double> values;
-      for (const LostAnalysisRow& row : rows) values.push_back(c.value(row));
-      columns.push_back(ExportDoubles(values));
-    }
-  }
-  std::vector<ArrowArray> batches;
-  batches.push_back(
-      ExportStruct(static_cast<int64_t>(rows.size()), std::move(columns)));
-  ExportStream(
-      [keys] {
-        std::vector<ArrowSchema> fields;
-        for (const std::string& key : keys) {
-          fields.push_back(ExportSchema("u", key, ARROW_FLAG_NULLABLE));
-        }
-        for (const Count& c : kColumns) {
-          fields.push_back(ExportSchema(c.count != nullptr ? "l" : "g", c.name, 0));
-        }
-        return ExportSchema("+s", "", 0, std::move(fields));
-      },
-      std::move(batches), result);
+  ExportGroups<R>(keys, state.Finalize(), kColumns, result);
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "c_api/arrow.h"
 #include "c_api/c_api_internal.h"
 #include "leadkit/internal/status_macros.h"
 #include "leadkit/leadkit.h"
@@ -79,6 +82,59 @@ inline absl::StatusOr<std::vector<std::string>> ByNames(
     names.emplace_back(by[i]);
   }
   return names;
+}
+
+// A column of a report's result: a count (int64) or a value (float64) of a
+// row.
+template <typename Row>
+struct ResultColumn {
+  const char* name;
+  int64_t (*count)(const Row&) = nullptr;  // or
+  double (*value)(const Row&) = nullptr;
+};
+
+// A report's groups as leadkit.h gives them: one batch, the key columns
+// (utf8, null for a null key part: row.key[i]) named `keys`, then `columns`.
+template <typename Row>
+void ExportGroups(const std::vector<std::string>& keys,
+                  const std::vector<Row>& rows,
+                  std::span<const ResultColumn<Row>> columns,
+                  ArrowArrayStream* result) {
+  std::vector<ArrowArray> arrays;
+  for (size_t k = 0; k < keys.size(); ++k) {
+    std::vector<std::optional<std::string>> values;
+    values.reserve(rows.size());
+    for (const Row& row : rows) values.push_back(row.key[k]);
+    arrays.push_back(ExportOptionalStrings(values));
+  }
+  std::vector<std::pair<std::string, bool>> fields;  // name, is a count
+  for (const ResultColumn<Row>& c : columns) {
+    fields.emplace_back(c.name, c.count != nullptr);
+    if (c.count != nullptr) {
+      std::vector<int64_t> values;
+      for (const Row& row : rows) values.push_back(c.count(row));
+      arrays.push_back(ExportInt64s(values));
+    } else {
+      std::vector<double> values;
+      for (const Row& row : rows) values.push_back(c.value(row));
+      arrays.push_back(ExportDoubles(values));
+    }
+  }
+  std::vector<ArrowArray> batches;
+  batches.push_back(
+      ExportStruct(static_cast<int64_t>(rows.size()), std::move(arrays)));
+  ExportStream(
+      [keys, fields] {
+        std::vector<ArrowSchema> schema;
+        for (const std::string& key : keys) {
+          schema.push_back(ExportSchema("u", key, ARROW_FLAG_NULLABLE));
+        }
+        for (const auto& [name, count] : fields) {
+          schema.push_back(ExportSchema(count ? "l" : "g", name, 0));
+        }
+        return ExportSchema("+s", "", 0, std::move(schema));
+      },
+      std::move(batches), result);
 }
 
 }  // namespace leadkit::c_api_internal

@@ -1249,6 +1249,126 @@ static void test_router(const lk_policy* policy) {
   lk_router_free(NULL);
 }
 
+/* ---- Customer profile ---------------------------------------------------------- */
+
+/* The example of docs/kpis.md ("leadkit.profile"), worked out there: seven
+ * leads created 2024-05-01 10:00 Shanghai,
+ *   P1 24 female won   P2 25 male (no status)   P3 34 male won
+ *   P4 40 female lost  P5 (no age) male open     P6 60 female invalid
+ *   P7 58 male won */
+static const int32_t prof_ids_offsets[] = {0, 2, 4, 6, 8, 10, 12, 14};
+static const int64_t prof_created[] = {1714528800, 1714528800, 1714528800,
+                                       1714528800, 1714528800, 1714528800,
+                                       1714528800};
+static const uint8_t prof_age_valid[] = {0x6f};
+static const double prof_age[] = {24, 25, 34, 40, 0, 60, 58};
+static const int32_t prof_gender_offsets[] = {0, 6, 10, 14, 20, 24, 30, 34};
+static const uint8_t prof_status_valid[] = {0x7d};
+static const int32_t prof_status_offsets[] = {0, 3, 3, 6, 10, 14, 21, 24};
+
+static void set_profile_leads(struct test_stream* t) {
+  memset(t, 0, sizeof *t);
+  t->n_columns = 5;
+  t->n_batches = 1;
+  t->batch_length[0] = 7;
+  struct column* c = t->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 7, 0, 0, 3,
+                         {NULL, prof_ids_offsets, "P1P2P3P4P5P6P7"}};
+  c[1] = (struct column){"created_at", "tss:Asia/Shanghai", 7, 0, 0, 2,
+                         {NULL, prof_created, NULL}};
+  c[2] = (struct column){"age", "g", 7, 0, 1, 2,
+                         {prof_age_valid, prof_age, NULL}};
+  c[3] = (struct column){"gender", "u", 7, 0, 0, 3,
+                         {NULL, prof_gender_offsets,
+                          "femalemalemalefemalemalefemalemale"}};
+  c[4] = (struct column){"status", "u", 7, 0, 1, 3,
+                         {prof_status_valid, prof_status_offsets,
+                          "wonwonlostopeninvalidwon"}};
+}
+
+static void test_profile(void) {
+  struct test_stream tl;
+  struct ArrowArrayStream leads, result;
+  struct kpi_table table;
+  char key[16];
+  lk_profile_state* state = NULL;
+  const char* by_age[] = {"age_band"};
+  CHECK_STATUS(lk_profile_state_create(by_age, 1, NULL, 0, &state), LK_OK, "");
+  set_profile_leads(&tl);
+  leads = make_stream(&tl);
+  CHECK_STATUS(lk_profile_state_add(state, &leads, LK_AS_OF_DATA), LK_OK, "");
+  CHECK(tl.released == 1);
+  /* Saved and loaded on the way. */
+  uint8_t* bytes = NULL;
+  size_t size = 0;
+  CHECK_STATUS(lk_profile_state_serialize(state, &bytes, &size), LK_OK, "");
+  lk_profile_state_free(state);
+  state = NULL;
+  CHECK_STATUS(lk_profile_state_deserialize(bytes, size, &state), LK_OK, "");
+  lk_bytes_free(bytes);
+  CHECK_STATUS(lk_profile_state_finalize(state, &result), LK_OK, "");
+  if (read_kpis(&result, &table)) {
+    static const char* const bands[] = {"<25", "25-34", "35-44", "55+", "null"};
+    static const double leads_of[] = {1, 2, 1, 1, 1};
+    static const double won_of[] = {1, 1, 0, 1, 0};
+    static const double invalid_of[] = {0, 0, 0, 1, 0};
+    CHECK(table.batch.length == 5);
+    CHECK(strcmp(table.schema.children[0]->name, "age_band") == 0);
+    for (int64_t row = 0; row < table.batch.length && row < 5; ++row) {
+      key_at(&table, 0, row, key, sizeof key);
+      CHECK(strcmp(key, bands[row]) == 0);
+      CHECK(kpi_value(&table, "leads", row) == leads_of[row]);
+      CHECK(kpi_value(&table, "share", row) == leads_of[row] / 6);
+      CHECK(kpi_value(&table, "won", row) == won_of[row]);
+      CHECK(kpi_value(&table, "conversion_rate", row) ==
+            won_of[row] / leads_of[row]);
+      CHECK(kpi_value(&table, "invalid", row) == invalid_of[row]);
+    }
+  }
+  free_kpis(&table);
+  lk_profile_state_free(state);
+
+  /* By gender, and other band edges refused for a grouping without them
+   * (merge of different options). */
+  const char* by_gender[] = {"gender"};
+  CHECK_STATUS(lk_profile_state_create(by_gender, 1, NULL, 0, &state), LK_OK, "");
+  set_profile_leads(&tl);
+  leads = make_stream(&tl);
+  CHECK_STATUS(lk_profile_state_add(state, &leads, 1714528800), LK_OK, "");
+  CHECK_STATUS(lk_profile_state_finalize(state, &result), LK_OK, "");
+  if (read_kpis(&result, &table)) {
+    CHECK(table.batch.length == 2);
+    key_at(&table, 0, 0, key, sizeof key);
+    CHECK(strcmp(key, "female") == 0);
+    CHECK(kpi_value(&table, "leads", 0) == 2);
+    CHECK(kpi_value(&table, "won", 0) == 1);
+    CHECK(kpi_value(&table, "invalid", 0) == 1);
+    CHECK(kpi_value(&table, "leads", 1) == 4);
+    CHECK(kpi_value(&table, "won", 1) == 2);
+  }
+  free_kpis(&table);
+  lk_profile_state* banded = NULL;
+  const int64_t edges[] = {30, 50};
+  CHECK_STATUS(lk_profile_state_create(by_gender, 1, edges, 2, &banded), LK_OK,
+               "");
+  CHECK(lk_profile_state_merge(state, banded) == LK_FAILED_PRECONDITION);
+  lk_profile_state_free(banded);
+
+  /* Personal data is not a group. */
+  const char* by_phone[] = {"phone"};
+  lk_profile_state* personal = NULL;
+  CHECK_STATUS(lk_profile_state_create(by_phone, 1, NULL, 0, &personal), LK_OK,
+               "");
+  set_profile_leads(&tl);
+  leads = make_stream(&tl);
+  CHECK_STATUS(lk_profile_state_add(personal, &leads, LK_AS_OF_DATA),
+               LK_INVALID_ARGUMENT, "phone");
+  CHECK(tl.released == 1);
+  lk_profile_state_free(personal);
+  lk_profile_state_free(state);
+  lk_profile_state_free(NULL);
+}
+
 int main(void) {
   test_library();
   test_policy();
@@ -1262,6 +1382,7 @@ int main(void) {
     test_router(policy);
   }
   test_lost_analysis();
+  test_profile();
   lk_policy_free(policy);
   if (failures != 0) {
     fprintf(stderr, "%d check(s) failed\n", failures);
