@@ -267,6 +267,88 @@ LK_API void lk_profile_state_free(lk_profile_state* state);
 LK_API lk_status lk_profile_state_finalize(const lk_profile_state* state,
                                            struct ArrowArrayStream* result);
 
+/* Showroom traffic (docs/kpis.md, "leadkit.showroom"): visits per group. */
+typedef struct lk_showroom_state lk_showroom_state;
+
+/* Groups, in order (none: one row): dealer_id, consultant_id, model, hour
+ * (local hour of arrival), weekday (local ISO weekday, 1 = Monday), day (local
+ * YYYY-MM-DD); `time_zone` (NULL: "UTC") for local times. Bad names or zones
+ * are reported by the first add. */
+LK_API lk_status lk_showroom_state_create(const char* const* by,
+                                          size_t by_count,
+                                          const char* time_zone,
+                                          lk_showroom_state** state);
+
+/* Adds the visits arrived by `as_of` (or LK_AS_OF_DATA): visit_id,
+ * dealer_id, arrived_at; left_at, lead_id, consultant_id, model, effective.
+ * `leads` (may be NULL): lead_id, status, won_at — a visit naming a lead not
+ * in it is an error. Both streams are read to their end and released; a
+ * failed add leaves the state as it was. */
+LK_API lk_status lk_showroom_state_add(lk_showroom_state* state,
+                                       struct ArrowArrayStream* visits,
+                                       struct ArrowArrayStream* leads,
+                                       int64_t as_of);
+
+/* As the KPI state's. */
+LK_API lk_status lk_showroom_state_merge(lk_showroom_state* state,
+                                         const lk_showroom_state* other);
+LK_API lk_status lk_showroom_state_serialize(const lk_showroom_state* state,
+                                             uint8_t** bytes, size_t* size);
+LK_API lk_status lk_showroom_state_deserialize(const uint8_t* bytes,
+                                               size_t size,
+                                               lk_showroom_state** state);
+LK_API void lk_showroom_state_free(lk_showroom_state* state);
+
+/* The report: one batch, one row per group (the null group last), columns
+ * the `by` names (utf8; hour and weekday as decimal text), visits,
+ * with_contact (int64), contact_share (float64), effective (int64),
+ * effective_share (float64), when some batch came with its leads won (int64)
+ * and visit_to_deal_rate (float64), avg_stay_minutes (float64) and
+ * top_models (utf8, the `top_models` >= 1 most asked, ";"-joined; null when
+ * no visit named one) — Python's leadkit.showroom. */
+LK_API lk_status lk_showroom_state_finalize(const lk_showroom_state* state,
+                                            int top_models,
+                                            struct ArrowArrayStream* result);
+
+/* Consultants' activity (docs/kpis.md, "leadkit.activity"): contacts per
+ * group. */
+typedef struct lk_activity_state lk_activity_state;
+
+/* Groups, in order: consultant_id (the touch's), dealer_id (the lead's;
+ * needs the leads), day, week, month (local to `time_zone`, NULL: "UTC").
+ * by == NULL with by_count 0: consultant_id and day. */
+LK_API lk_status lk_activity_state_create(const char* const* by,
+                                          size_t by_count,
+                                          const char* time_zone,
+                                          lk_activity_state** state);
+
+/* Adds the touches made by `as_of` (or LK_AS_OF_DATA): lead_id, at,
+ * method; consultant_id. `leads` (may be NULL): lead_id, created_at;
+ * assigned_at, status, dealer_id, consultant_id — every lead's touches in
+ * the same call as the lead. As lk_showroom_state_add otherwise. */
+LK_API lk_status lk_activity_state_add(lk_activity_state* state,
+                                       struct ArrowArrayStream* touches,
+                                       struct ArrowArrayStream* leads,
+                                       int64_t as_of);
+
+/* As the KPI state's. */
+LK_API lk_status lk_activity_state_merge(lk_activity_state* state,
+                                         const lk_activity_state* other);
+LK_API lk_status lk_activity_state_serialize(const lk_activity_state* state,
+                                             uint8_t** bytes, size_t* size);
+LK_API lk_status lk_activity_state_deserialize(const uint8_t* bytes,
+                                               size_t size,
+                                               lk_activity_state** state);
+LK_API void lk_activity_state_free(lk_activity_state* state);
+
+/* The report: one batch, one row per group (the null group last), columns
+ * the `by` names (utf8), contacts, contacts_<method> for phone, wechat, sms,
+ * email, visit, event and every other method seen (by name),
+ * leads_touched, and when some batch came with its leads new_leads (all
+ * int64) — Python's leadkit.activity. */
+LK_API lk_status lk_activity_state_finalize(const lk_activity_state* state,
+                                            struct ArrowArrayStream* result);
+
 /* ---- Routing ------------------------------------------------------------ */
 
 /* Routes leads one by one (docs/routing.md): duplicates, the nearest dealer,

@@ -63,7 +63,7 @@ absl::Status AddLeads(LostAnalysisState& state, ArrowArrayStream* leads,
 // the Python lost_analysis gives them.
 void ExportLost(const LostAnalysisState& state, ArrowArrayStream* result) {
   using R = LostAnalysisRow;
-  static constexpr ResultColumn<R> kColumns[] = {
+  static const ResultColumn<R> kColumns[] = {
       {"lost", [](const R& r) { return r.counts.lost; }},
       {"share", nullptr, [](const R& r) { return r.share; }},
       {"approved", [](const R& r) { return r.counts.approved; }},
@@ -73,7 +73,7 @@ void ExportLost(const LostAnalysisState& state, ArrowArrayStream* result) {
       {"rejection_rate", nullptr, [](const R& r) { return r.rejection_rate(); }}};
   std::vector<std::string> keys = state.options().by;
   keys.emplace_back("lost_reason");
-  ExportGroups<R>(keys, state.Finalize(), kColumns, result);
+  ExportGroups<R>(keys, state.Finalize(), std::span<const ResultColumn<R>>(kColumns), result);
 }
 
 }  // namespace

@@ -51,13 +51,14 @@ absl::Status AddLeads(ProfileState& state, ArrowArrayStream* leads,
 // leadkit.profile.
 void ExportProfile(const ProfileState& state, ArrowArrayStream* result) {
   using R = ProfileRow;
-  static constexpr ResultColumn<R> kColumns[] = {
+  static const ResultColumn<R> kColumns[] = {
       {"leads", [](const R& r) { return r.counts.leads; }},
       {"share", nullptr, [](const R& r) { return r.share; }},
       {"won", [](const R& r) { return r.counts.won; }},
       {"conversion_rate", nullptr, [](const R& r) { return r.conversion_rate(); }},
       {"invalid", [](const R& r) { return r.counts.invalid; }}};
-  ExportGroups<R>(state.options().by, state.Finalize(), kColumns, result);
+  ExportGroups<R>(state.options().by, state.Finalize(),
+                  std::span<const ResultColumn<R>>(kColumns), result);
 }
 
 }  // namespace

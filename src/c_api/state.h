@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -88,9 +89,10 @@ inline absl::StatusOr<std::vector<std::string>> ByNames(
 // row.
 template <typename Row>
 struct ResultColumn {
-  const char* name;
-  int64_t (*count)(const Row&) = nullptr;  // or
-  double (*value)(const Row&) = nullptr;
+  std::string name;
+  std::function<int64_t(const Row&)> count;  // int64, or
+  std::function<double(const Row&)> value;   // float64, or
+  std::function<std::optional<std::string>(const Row&)> text;  // utf8
 };
 
 // A report's groups as leadkit.h gives them: one batch, the key columns
@@ -107,10 +109,14 @@ void ExportGroups(const std::vector<std::string>& keys,
     for (const Row& row : rows) values.push_back(row.key[k]);
     arrays.push_back(ExportOptionalStrings(values));
   }
-  std::vector<std::pair<std::string, bool>> fields;  // name, is a count
+  std::vector<std::pair<std::string, std::string>> fields;  // name, format
   for (const ResultColumn<Row>& c : columns) {
-    fields.emplace_back(c.name, c.count != nullptr);
-    if (c.count != nullptr) {
+    fields.emplace_back(c.name, c.count ? "l" : c.value ? "g" : "u");
+    if (c.text) {
+      std::vector<std::optional<std::string>> values;
+      for (const Row& row : rows) values.push_back(c.text(row));
+      arrays.push_back(ExportOptionalStrings(values));
+    } else if (c.count) {
       std::vector<int64_t> values;
       for (const Row& row : rows) values.push_back(c.count(row));
       arrays.push_back(ExportInt64s(values));
@@ -129,8 +135,9 @@ void ExportGroups(const std::vector<std::string>& keys,
         for (const std::string& key : keys) {
           schema.push_back(ExportSchema("u", key, ARROW_FLAG_NULLABLE));
         }
-        for (const auto& [name, count] : fields) {
-          schema.push_back(ExportSchema(count ? "l" : "g", name, 0));
+        for (const auto& [name, format] : fields) {
+          schema.push_back(ExportSchema(
+              format, name, format == "u" ? ARROW_FLAG_NULLABLE : 0));
         }
         return ExportSchema("+s", "", 0, std::move(schema));
       },

@@ -1369,6 +1369,200 @@ static void test_profile(void) {
   lk_profile_state_free(NULL);
 }
 
+/* ---- Activity and showroom traffic ------------------------------------------- */
+
+/* The example of docs/kpis.md ("leadkit.activity"), in Shanghai time:
+ *   leads L1 created 06-03 08:50 (assigned 09:00, D1, C1), L2 06-04 10:00
+ *   (D1, C1), L3 06-03 19:00 (assigned 20:00, D2, C2), L4 06-04 11:00;
+ *   touches L1 06-03 09:30 phone C1, L1 06-03 15:00 wechat C1, L2 06-04 10:30
+ *   phone C1, L1 06-04 16:00 phone C1, L3 06-04 09:00 phone C2, L4 06-04
+ *   12:00 sms (no consultant).
+ * By consultant and day, as worked out there. */
+#define S3 1717344000LL /* 2024-06-03 00:00 Shanghai */
+#define S4 (S3 + 86400)
+static const int32_t act_ids_offsets[] = {0, 2, 4, 6, 8};
+static const int64_t act_created[] = {S3 + 31800, S4 + 36000, S3 + 68400,
+                                      S4 + 39600};
+static const uint8_t act_assigned_valid[] = {0x05};
+static const int64_t act_assigned[] = {S3 + 32400, 0, S3 + 72000, 0};
+static const uint8_t act_three_valid[] = {0x07};
+static const int32_t act_pair_offsets[] = {0, 2, 4, 6, 6};
+static const int32_t act_touch_ids_offsets[] = {0, 2, 4, 6, 8, 10, 12};
+static const int64_t act_touch_at[] = {S3 + 34200, S3 + 54000, S4 + 37800,
+                                       S4 + 57600, S4 + 32400, S4 + 43200};
+static const int32_t act_method_offsets[] = {0, 5, 11, 16, 21, 26, 29};
+static const uint8_t act_touch_consultant_valid[] = {0x1f};
+static const int32_t act_touch_consultant_offsets[] = {0, 2, 4, 6, 8, 10, 10};
+
+static void set_activity(struct test_stream* leads, struct test_stream* touches) {
+  memset(leads, 0, sizeof *leads);
+  leads->n_columns = 5;
+  leads->n_batches = 1;
+  leads->batch_length[0] = 4;
+  struct column* c = leads->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 4, 0, 0, 3,
+                         {NULL, act_ids_offsets, "L1L2L3L4"}};
+  c[1] = (struct column){"created_at", "tss:Asia/Shanghai", 4, 0, 0, 2,
+                         {NULL, act_created, NULL}};
+  c[2] = (struct column){"assigned_at", "tss:Asia/Shanghai", 4, 0, 2, 2,
+                         {act_assigned_valid, act_assigned, NULL}};
+  c[3] = (struct column){"dealer_id", "u", 4, 0, 1, 3,
+                         {act_three_valid, act_pair_offsets, "D1D1D2"}};
+  c[4] = (struct column){"consultant_id", "u", 4, 0, 1, 3,
+                         {act_three_valid, act_pair_offsets, "C1C1C2"}};
+  memset(touches, 0, sizeof *touches);
+  touches->n_columns = 4;
+  touches->n_batches = 1;
+  touches->batch_length[0] = 6;
+  c = touches->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 6, 0, 0, 3,
+                         {NULL, act_touch_ids_offsets, "L1L1L2L1L3L4"}};
+  c[1] = (struct column){"at", "tss:Asia/Shanghai", 6, 0, 0, 2,
+                         {NULL, act_touch_at, NULL}};
+  c[2] = (struct column){"method", "u", 6, 0, 0, 3,
+                         {NULL, act_method_offsets,
+                          "phonewechatphonephonephonesms"}};
+  c[3] = (struct column){"consultant_id", "u", 6, 0, 1, 3,
+                         {act_touch_consultant_valid,
+                          act_touch_consultant_offsets, "C1C1C1C1C2"}};
+}
+
+/* Three visits: V1 at D1 10:00-10:30 of lead L1 asking about the C200,
+ * effective; V2 at D1 11:00, no departure, no lead, GLC, effective unknown;
+ * V3 at D2 12:00-13:00, no lead, C200, not effective. */
+static const int32_t visit_ids_offsets[] = {0, 2, 4, 6};
+static const int32_t visit_dealer_offsets[] = {0, 2, 4, 6};
+static const int64_t visit_arrived[] = {S3 + 36000, S3 + 39600, S3 + 43200};
+static const uint8_t visit_left_valid[] = {0x05};
+static const int64_t visit_left[] = {S3 + 37800, 0, S3 + 46800};
+static const uint8_t visit_lead_valid[] = {0x01};
+static const int32_t visit_lead_offsets[] = {0, 2, 2, 2};
+static const int32_t visit_model_offsets[] = {0, 4, 7, 11};
+static const uint8_t visit_effective_valid[] = {0x05};
+static const uint8_t visit_effective[] = {0x01};
+
+static void set_visits(struct test_stream* t) {
+  memset(t, 0, sizeof *t);
+  t->n_columns = 7;
+  t->n_batches = 1;
+  t->batch_length[0] = 3;
+  struct column* c = t->batch_columns[0];
+  c[0] = (struct column){"visit_id", "u", 3, 0, 0, 3,
+                         {NULL, visit_ids_offsets, "V1V2V3"}};
+  c[1] = (struct column){"dealer_id", "u", 3, 0, 0, 3,
+                         {NULL, visit_dealer_offsets, "D1D1D2"}};
+  c[2] = (struct column){"arrived_at", "tss:Asia/Shanghai", 3, 0, 0, 2,
+                         {NULL, visit_arrived, NULL}};
+  c[3] = (struct column){"left_at", "tss:Asia/Shanghai", 3, 0, 1, 2,
+                         {visit_left_valid, visit_left, NULL}};
+  c[4] = (struct column){"lead_id", "u", 3, 0, 2, 3,
+                         {visit_lead_valid, visit_lead_offsets, "L1"}};
+  c[5] = (struct column){"model", "u", 3, 0, 0, 3,
+                         {NULL, visit_model_offsets, "C200GLCC200"}};
+  c[6] = (struct column){"effective", "b", 3, 0, 1, 2,
+                         {visit_effective_valid, visit_effective, NULL}};
+}
+
+static void test_traffic(void) {
+  struct test_stream tl, tt, tv;
+  struct ArrowArrayStream leads, touches, visits, result;
+  struct kpi_table table;
+  char consultant[16], day[16];
+
+  lk_activity_state* activity = NULL;
+  CHECK_STATUS(lk_activity_state_create(NULL, 0, "Asia/Shanghai", &activity),
+               LK_OK, "");
+  set_activity(&tl, &tt);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_activity_state_add(activity, &touches, &leads, LK_AS_OF_DATA),
+               LK_OK, "");
+  CHECK(tl.released == 1 && tt.released == 1);
+  CHECK_STATUS(lk_activity_state_finalize(activity, &result), LK_OK, "");
+  if (read_kpis(&result, &table)) {
+    static const char* const who[] = {"C1", "C1", "C2", "C2", "null"};
+    static const char* const when[] = {"2024-06-03", "2024-06-04", "2024-06-03",
+                                       "2024-06-04", "2024-06-04"};
+    static const double contacts[] = {2, 2, 0, 1, 1};
+    static const double phone[] = {1, 2, 0, 1, 0};
+    static const double wechat[] = {1, 0, 0, 0, 0};
+    static const double sms[] = {0, 0, 0, 0, 1};
+    static const double touched[] = {1, 2, 0, 1, 1};
+    static const double fresh[] = {1, 1, 1, 0, 1};
+    CHECK(table.batch.length == 5);
+    for (int64_t row = 0; row < table.batch.length && row < 5; ++row) {
+      key_at(&table, 0, row, consultant, sizeof consultant);
+      key_at(&table, 1, row, day, sizeof day);
+      CHECK(strcmp(consultant, who[row]) == 0);
+      CHECK(strcmp(day, when[row]) == 0);
+      CHECK(kpi_value(&table, "contacts", row) == contacts[row]);
+      CHECK(kpi_value(&table, "contacts_phone", row) == phone[row]);
+      CHECK(kpi_value(&table, "contacts_wechat", row) == wechat[row]);
+      CHECK(kpi_value(&table, "contacts_sms", row) == sms[row]);
+      CHECK(kpi_value(&table, "contacts_email", row) == 0);
+      CHECK(kpi_value(&table, "leads_touched", row) == touched[row]);
+      CHECK(kpi_value(&table, "new_leads", row) == fresh[row]);
+    }
+  }
+  free_kpis(&table);
+  uint8_t* bytes = NULL;
+  size_t size = 0;
+  CHECK_STATUS(lk_activity_state_serialize(activity, &bytes, &size), LK_OK, "");
+  lk_activity_state* copy = NULL;
+  CHECK_STATUS(lk_activity_state_deserialize(bytes, size, &copy), LK_OK, "");
+  CHECK_STATUS(lk_activity_state_merge(activity, copy), LK_OK, "");
+  lk_bytes_free(bytes);
+  lk_activity_state_free(copy);
+  CHECK_STATUS(lk_activity_state_finalize(activity, &result), LK_OK, "");
+  if (read_kpis(&result, &table)) CHECK(kpi_value(&table, "contacts", 0) == 4);
+  free_kpis(&table);
+  lk_activity_state_free(activity);
+
+  /* Showroom traffic by dealer, without the leads. */
+  lk_showroom_state* showroom = NULL;
+  const char* by_dealer[] = {"dealer_id"};
+  CHECK_STATUS(lk_showroom_state_create(by_dealer, 1, "Asia/Shanghai", &showroom),
+               LK_OK, "");
+  set_visits(&tv);
+  visits = make_stream(&tv);
+  CHECK_STATUS(lk_showroom_state_add(showroom, &visits, NULL, LK_AS_OF_DATA),
+               LK_OK, "");
+  CHECK(tv.released == 1);
+  CHECK_STATUS(lk_showroom_state_finalize(showroom, 3, &result), LK_OK, "");
+  if (read_kpis(&result, &table)) {
+    char models[32];
+    CHECK(table.batch.length == 2);
+    CHECK(table.schema.n_children == 8); /* no won columns without leads */
+    CHECK(kpi_value(&table, "visits", 0) == 2);
+    CHECK(kpi_value(&table, "with_contact", 0) == 1);
+    CHECK(kpi_value(&table, "contact_share", 0) == 0.5);
+    CHECK(kpi_value(&table, "effective", 0) == 1);
+    CHECK(kpi_value(&table, "effective_share", 0) == 0.5);
+    CHECK(kpi_value(&table, "avg_stay_minutes", 0) == 30);
+    key_at(&table, kpi_column(&table, "top_models"), 0, models, sizeof models);
+    CHECK(strcmp(models, "C200;GLC") == 0);
+    CHECK(kpi_value(&table, "visits", 1) == 1);
+    CHECK(kpi_value(&table, "effective", 1) == 0);
+    CHECK(kpi_value(&table, "avg_stay_minutes", 1) == 60);
+  }
+  free_kpis(&table);
+  CHECK_STATUS(lk_showroom_state_finalize(showroom, 0, &result),
+               LK_INVALID_ARGUMENT, "top_models");
+  CHECK(result.release == NULL);
+  CHECK_STATUS(lk_showroom_state_serialize(showroom, &bytes, &size), LK_OK, "");
+  lk_showroom_state* loaded = NULL;
+  CHECK_STATUS(lk_showroom_state_deserialize(bytes, size, &loaded), LK_OK, "");
+  lk_showroom_state* damaged = (lk_showroom_state*)&damaged;
+  CHECK_STATUS(lk_showroom_state_deserialize(bytes + 1, size - 1, &damaged),
+               LK_INVALID_ARGUMENT, "");
+  CHECK(damaged == NULL);
+  lk_bytes_free(bytes);
+  lk_showroom_state_free(loaded);
+  lk_showroom_state_free(showroom);
+  lk_showroom_state_free(NULL);
+  lk_activity_state_free(NULL);
+}
+
 int main(void) {
   test_library();
   test_policy();
@@ -1383,6 +1577,7 @@ int main(void) {
   }
   test_lost_analysis();
   test_profile();
+  test_traffic();
   lk_policy_free(policy);
   if (failures != 0) {
     fprintf(stderr, "%d check(s) failed\n", failures);
