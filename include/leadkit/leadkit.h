@@ -484,6 +484,32 @@ LK_API lk_status lk_cadence_lead_tasks(const lk_cadence* cadence,
 /* Frees a cadence. NULL is ignored. */
 LK_API void lk_cadence_free(lk_cadence* cadence);
 
+/* Every open task of a batch at `as_of` (or LK_AS_OF_DATA), as Python's
+ * leadkit.schedule lists them (without the playbook's action columns).
+ * `leads`: lead_id, created_at and the columns the cadence reads (those of
+ * lk_kpi_state_add) with consultant_id; `touches`: lead_id, at, method;
+ * grade_after. Both are read to their end and released, whatever the
+ * outcome; every lead's touches come in the same call as the lead.
+ *
+ * `result`: on LK_OK a new stream of one batch, one row per open task, in
+ * lead order and each lead's tasks by due time, columns
+ *   lead_id        utf8 (large_utf8 when the input's is)
+ *   consultant_id  utf8, the lead's, null when it has none
+ *   task           utf8 (docs/cadence.md's task names)
+ *   due_at         timestamp[s, UTC]
+ *   agenda_at      timestamp[s, UTC], null for a task without an agenda date
+ *   status         utf8, "pending" or "overdue"
+ *   started_at     timestamp[s, UTC]
+ *   detail         utf8, null when none
+ *   estimated      bool
+ * A bad row is LK_INVALID_ARGUMENT naming the table, row, lead_id and
+ * value. */
+LK_API lk_status lk_schedule_arrow(const lk_cadence* cadence,
+                                   struct ArrowArrayStream* leads,
+                                   struct ArrowArrayStream* touches,
+                                   int64_t as_of,
+                                   struct ArrowArrayStream* result);
+
 /* ---- Report states ------------------------------------------------------ */
 
 /* Report states are mergeable: add batches to a state, merge states computed

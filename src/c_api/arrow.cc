@@ -982,6 +982,41 @@ ArrowArray ExportDoubles(const std::vector<double>& values) {
                    std::nullopt);
 }
 
+ArrowArray ExportOptionalInt64s(
+    std::span<const std::optional<int64_t>> values) {
+  const auto length = static_cast<int64_t>(values.size());
+  std::vector<int64_t> data(values.size(), 0);
+  std::vector<uint8_t> validity(static_cast<size_t>(length + 7) / 8, 0);
+  int64_t nulls = 0;
+  for (int64_t i = 0; i < length; ++i) {
+    if (const std::optional<int64_t>& v = values[static_cast<size_t>(i)]) {
+      data[static_cast<size_t>(i)] = *v;
+      validity[static_cast<size_t>(i >> 3)] |=
+          static_cast<uint8_t>(1u << (i & 7));
+    } else {
+      ++nulls;
+    }
+  }
+  std::vector<std::vector<uint8_t>> buffers;
+  buffers.push_back(Bytes(data));
+  if (nulls == 0) validity.clear();
+  return MakeArray(length, std::move(buffers), {}, std::nullopt,
+                   std::move(validity), nulls);
+}
+
+ArrowArray ExportBools(const std::vector<uint8_t>& values) {
+  const auto length = static_cast<int64_t>(values.size());
+  std::vector<uint8_t> bits(static_cast<size_t>(length + 7) / 8, 0);
+  for (int64_t i = 0; i < length; ++i) {
+    if (values[static_cast<size_t>(i)] != 0) {
+      bits[static_cast<size_t>(i >> 3)] |= static_cast<uint8_t>(1u << (i & 7));
+    }
+  }
+  std::vector<std::vector<uint8_t>> buffers;
+  buffers.push_back(std::move(bits));
+  return MakeArray(length, std::move(buffers), {}, std::nullopt);
+}
+
 ArrowArray ExportStruct(int64_t length, std::vector<ArrowArray> children) {
   return MakeArray(length, {}, std::move(children), std::nullopt);
 }

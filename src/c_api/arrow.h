@@ -209,6 +209,11 @@ ArrowArray ExportOptionalStrings(
 ArrowArray ExportInt64s(const std::vector<int64_t>& values);
 ArrowArray ExportDoubles(const std::vector<double>& values);
 
+// An int64-backed array (int64, timestamps) of `values`, nullopt as null.
+ArrowArray ExportOptionalInt64s(std::span<const std::optional<int64_t>> values);
+// A bool array of `values`, none null.
+ArrowArray ExportBools(const std::vector<uint8_t>& values);
+
 // A struct array (a record batch) of `children`, each `length` long.
 ArrowArray ExportStruct(int64_t length, std::vector<ArrowArray> children);
 

@@ -640,7 +640,9 @@ static double kpi_value(const struct kpi_table* t, const char* name,
   const int64_t i = kpi_column(t, name);
   if (i < 0) return -1;
   const struct ArrowArray* a = t->batch.children[i];
-  if (strcmp(t->schema.children[i]->format, "l") == 0) {
+  /* int64 and timestamps (seconds) alike */
+  if (strcmp(t->schema.children[i]->format, "l") == 0 ||
+      strncmp(t->schema.children[i]->format, "ts", 2) == 0) {
     return (double)((const int64_t*)a->buffers[1])[a->offset + row];
   }
   return ((const double*)a->buffers[1])[a->offset + row];
@@ -1563,6 +1565,105 @@ static void test_traffic(void) {
   lk_activity_state_free(NULL);
 }
 
+/* ---- The schedule of a batch --------------------------------------------------- */
+
+/* The leads of test_calendar_and_tasks as a batch: S1 and S2 created Monday
+ * 2025-03-03 10:00 Shanghai, grade high, S1 of consultant K1; S2 called at
+ * 10:20. At 12:00: S1's first contact overdue since 11:00 (03:00 UTC); S2's
+ * follow-up due Monday 03-10 18:00 (10:00 UTC), started at the call. */
+static const int32_t sched_ids_offsets[] = {0, 2, 4};
+static const int64_t sched_created[] = {1740967200, 1740967200};
+static const int32_t sched_grade_offsets[] = {0, 4, 8};
+static const uint8_t sched_consultant_valid[] = {0x01};
+static const int32_t sched_consultant_offsets[] = {0, 2, 2};
+static const int32_t sched_touch_ids_offsets[] = {0, 2};
+static const int64_t sched_touch_at[] = {1740968400};
+static const int32_t sched_method_offsets[] = {0, 5};
+
+static void test_schedule(const lk_policy* policy) {
+  lk_cadence* cadence = NULL;
+  CHECK_STATUS(lk_cadence_from_policy(policy, &cadence), LK_OK, "");
+  if (cadence == NULL) return;
+  struct test_stream tl, tt;
+  memset(&tl, 0, sizeof tl);
+  tl.n_columns = 4;
+  tl.n_batches = 1;
+  tl.batch_length[0] = 2;
+  struct column* c = tl.batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 2, 0, 0, 3,
+                         {NULL, sched_ids_offsets, "S1S2"}};
+  c[1] = (struct column){"created_at", "tss:Asia/Shanghai", 2, 0, 0, 2,
+                         {NULL, sched_created, NULL}};
+  c[2] = (struct column){"grade", "u", 2, 0, 0, 3,
+                         {NULL, sched_grade_offsets, "highhigh"}};
+  c[3] = (struct column){"consultant_id", "u", 2, 0, 1, 3,
+                         {sched_consultant_valid, sched_consultant_offsets,
+                          "K1"}};
+  memset(&tt, 0, sizeof tt);
+  tt.n_columns = 3;
+  tt.n_batches = 1;
+  tt.batch_length[0] = 1;
+  c = tt.batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 1, 0, 0, 3,
+                         {NULL, sched_touch_ids_offsets, "S2"}};
+  c[1] = (struct column){"at", "tss:UTC", 1, 0, 0, 2,
+                         {NULL, sched_touch_at, NULL}};
+  c[2] = (struct column){"method", "u", 1, 0, 0, 3,
+                         {NULL, sched_method_offsets, "phone"}};
+  struct ArrowArrayStream leads = make_stream(&tl);
+  struct ArrowArrayStream touches = make_stream(&tt);
+  struct ArrowArrayStream result;
+  CHECK_STATUS(lk_schedule_arrow(cadence, &leads, &touches, 1740974400, &result),
+               LK_OK, "");
+  CHECK(tl.released == 1 && tt.released == 1);
+  struct kpi_table table;
+  if (read_kpis(&result, &table)) {
+    char text[32];
+    CHECK(table.schema.n_children == 9);
+    CHECK(strcmp(table.schema.children[3]->format, "tss:UTC") == 0);
+    /* S2's call also opened its thank-you, due 24 hours later (03-04 10:20
+     * Shanghai, an open hour), before the follow-up. */
+    CHECK(table.batch.length == 3);
+    if (table.batch.length == 3) {
+      key_at(&table, 0, 0, text, sizeof text);
+      CHECK(strcmp(text, "S1") == 0);
+      key_at(&table, 1, 0, text, sizeof text);
+      CHECK(strcmp(text, "K1") == 0);
+      key_at(&table, 2, 0, text, sizeof text);
+      CHECK(strcmp(text, "first_contact") == 0);
+      key_at(&table, 5, 0, text, sizeof text);
+      CHECK(strcmp(text, "overdue") == 0);
+      CHECK(kpi_value(&table, "due_at", 0) == 1740970800);
+      key_at(&table, 0, 1, text, sizeof text);
+      CHECK(strcmp(text, "S2") == 0);
+      key_at(&table, 1, 1, text, sizeof text);
+      CHECK(strcmp(text, "null") == 0);
+      key_at(&table, 2, 1, text, sizeof text);
+      CHECK(strcmp(text, "thank_you") == 0);
+      CHECK(kpi_value(&table, "due_at", 1) == 1740968400 + 86400);
+      key_at(&table, 2, 2, text, sizeof text);
+      CHECK(strcmp(text, "follow_up") == 0);
+      key_at(&table, 5, 2, text, sizeof text);
+      CHECK(strcmp(text, "pending") == 0);
+      CHECK(kpi_value(&table, "due_at", 2) == 1741600800);
+      CHECK(kpi_value(&table, "started_at", 2) == 1740968400);
+    }
+  }
+  free_kpis(&table);
+  /* A touch of a lead the batch does not have. */
+  tt.batch_columns[0][0].buffers[2] = "S9";
+  tt.released = 0;
+  tt.next = 0;
+  tl.released = 0;
+  tl.next = 0;
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_schedule_arrow(cadence, &leads, &touches, 1740974400, &result),
+               LK_INVALID_ARGUMENT, "S9");
+  CHECK(tl.released == 1 && tt.released == 1 && result.release == NULL);
+  lk_cadence_free(cadence);
+}
+
 int main(void) {
   test_library();
   test_policy();
@@ -1574,6 +1675,7 @@ int main(void) {
     test_kpis(policy);
     test_calendar_and_tasks(policy);
     test_router(policy);
+    test_schedule(policy);
   }
   test_lost_analysis();
   test_profile();
