@@ -68,7 +68,9 @@ class TouchTable {
       const auto at = touch.find("at");
       int64_t seconds = 0;
       bool ok = false;
-      if (at != touch.end() && at->is_number_integer()) {
+      if (at != touch.end() && at->is_number_integer() &&
+          !(at->is_number_unsigned() &&
+            at->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))) {
         seconds = at->get<int64_t>();
         ok = true;
       } else if (at != touch.end() && at->is_string()) {

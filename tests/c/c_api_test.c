@@ -925,6 +925,41 @@ static void test_calendar_and_tasks(const lk_policy* policy) {
     CHECK_STATUS(lk_cadence_lead_tasks(NULL, sh_lead, strlen(sh_lead), NULL, 0,
                                        sh_noon, &tasks),
                  LK_INVALID_ARGUMENT, "cadence is NULL");
+    /* Malformed documents of every kind: an error, never a crash. */
+    CHECK_STATUS(lk_cadence_lead_tasks(cadence, "", 0, NULL, 0, sh_noon, &tasks),
+                 LK_INVALID_ARGUMENT, "lead");
+    CHECK_STATUS(lk_cadence_lead_tasks(cadence, sh_lead, strlen(sh_lead), "{}",
+                                       2, sh_noon, &tasks),
+                 LK_INVALID_ARGUMENT, "touches: expected a JSON array");
+    CHECK_STATUS(lk_cadence_lead_tasks(cadence, sh_lead, strlen(sh_lead), "[1]",
+                                       3, sh_noon, &tasks),
+                 LK_INVALID_ARGUMENT, "touches[0]: expected a JSON object");
+    const char late_month[] =
+        "{\"lead_id\": \"T4\", \"created_at\": \"2025-13-45T10:00:00+08:00\"}";
+    CHECK_STATUS(lk_cadence_lead_tasks(cadence, late_month, strlen(late_month),
+                                       NULL, 0, sh_noon, &tasks),
+                 LK_INVALID_ARGUMENT, "created_at");
+    const char huge[] = "[{\"at\": 1e400, \"method\": \"phone\"}]";
+    CHECK_STATUS(lk_cadence_lead_tasks(cadence, sh_lead, strlen(sh_lead), huge,
+                                       strlen(huge), sh_noon, &tasks),
+                 LK_INVALID_ARGUMENT, "touches: malformed JSON");
+    const char beyond[] =
+        "[{\"at\": 18446744073709551615, \"method\": \"phone\"}]";
+    CHECK_STATUS(lk_cadence_lead_tasks(cadence, sh_lead, strlen(sh_lead), beyond,
+                                       strlen(beyond), sh_noon, &tasks),
+                 LK_INVALID_ARGUMENT, "touches[0].at");
+    const char fraction[] = "[{\"at\": 1.5, \"method\": \"phone\"}]";
+    CHECK_STATUS(lk_cadence_lead_tasks(cadence, sh_lead, strlen(sh_lead),
+                                       fraction, strlen(fraction), sh_noon,
+                                       &tasks),
+                 LK_INVALID_ARGUMENT, "touches[0].at");
+    const char bad_grade[] =
+        "[{\"at\": 1740968400, \"method\": \"phone\", \"grade_after\": \"warm\"}]";
+    CHECK_STATUS(lk_cadence_lead_tasks(cadence, sh_lead, strlen(sh_lead),
+                                       bad_grade, strlen(bad_grade), sh_noon,
+                                       &tasks),
+                 LK_INVALID_ARGUMENT, "warm");
+    CHECK(tasks == NULL);
   }
   lk_cadence_free(cadence);
 
@@ -1235,6 +1270,13 @@ static void test_router(const lk_policy* policy) {
       "{\"lead_id\": \"R4\", \"created_at\": 1741000000, \"grade\": \"hot\"}";
   CHECK_STATUS(lk_router_route_json(router, bad_grade, strlen(bad_grade), &out),
                LK_INVALID_ARGUMENT, "lead.grade: lead_id \"R4\" has \"hot\"");
+  const char north[] =
+      "{\"lead_id\": \"R5\", \"created_at\": 1741000000, \"lat\": \"north\"}";
+  CHECK_STATUS(lk_router_route_json(router, north, strlen(north), &out),
+               LK_INVALID_ARGUMENT, "lat");
+  CHECK_STATUS(lk_router_route_json(router, "[]", 2, &out), LK_INVALID_ARGUMENT,
+               "lead: expected a JSON object");
+  CHECK(out == NULL);
   lk_router_free(router);
 
   /* A consultant at a dealer the table does not have. */
