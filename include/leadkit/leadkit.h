@@ -357,6 +357,51 @@ LK_API void lk_activity_state_free(lk_activity_state* state);
 LK_API lk_status lk_activity_state_finalize(const lk_activity_state* state,
                                             struct ArrowArrayStream* result);
 
+/* Follow-up effectiveness (docs/kpis.md, "leadkit.effectiveness"): leads,
+ * wins and touches by how the leads were followed up. */
+typedef struct lk_effectiveness_state lk_effectiveness_state;
+
+/* `view` (NULL: "method_mix"): "method_mix" (by the mix of touch methods),
+ * "interval" (by the average days between touches, cut at the
+ * `bucket_count` upper bounds of `interval_buckets`; NULL: 1, 3, 7, 14, 30)
+ * or "action" (by each method and content a lead's touches used; with
+ * `playbook` non-zero, next to the action the policy's playbook
+ * recommended). Bad options are LK_INVALID_ARGUMENT naming them. */
+LK_API lk_status lk_effectiveness_state_create(
+    const char* view, const double* interval_buckets, size_t bucket_count,
+    int playbook, lk_effectiveness_state** state);
+
+/* Adds the leads of `leads` (lead_id, created_at, status, won_at) with all
+ * of their `touches` (lead_id, at, method; content) at `as_of` (or
+ * LK_AS_OF_DATA). `policy` may be NULL but for a playbook state; with it the
+ * leads are read as the cadence reads them (their grades, the touches'
+ * grade_after, the fields the playbook reads). Both streams are read to
+ * their end and released; a failed add leaves the state as it was. */
+LK_API lk_status lk_effectiveness_state_add(lk_effectiveness_state* state,
+                                            const lk_policy* policy,
+                                            struct ArrowArrayStream* leads,
+                                            struct ArrowArrayStream* touches,
+                                            int64_t as_of);
+
+/* As the KPI state's. */
+LK_API lk_status lk_effectiveness_state_merge(
+    lk_effectiveness_state* state, const lk_effectiveness_state* other);
+LK_API lk_status lk_effectiveness_state_serialize(
+    const lk_effectiveness_state* state, uint8_t** bytes, size_t* size);
+LK_API lk_status lk_effectiveness_state_deserialize(
+    const uint8_t* bytes, size_t size, lk_effectiveness_state** state);
+LK_API void lk_effectiveness_state_free(lk_effectiveness_state* state);
+
+/* The report: one batch, columns the group (utf8: `method_mix` or
+ * `interval` after the view; `method` and `content`, null without one, in
+ * the action view), leads, won (int64), conversion_rate (float64), touches
+ * (int64), touches_per_lead (float64), and next to the playbook
+ * recommended_touches, touches_as_recommended, leads_as_recommended,
+ * won_as_recommended (int64), conversion_rate_as_recommended (float64) —
+ * Python's leadkit.effectiveness; NaN where a denominator is 0. */
+LK_API lk_status lk_effectiveness_state_finalize(
+    const lk_effectiveness_state* state, struct ArrowArrayStream* result);
+
 /* ---- Routing ------------------------------------------------------------ */
 
 /* Routes leads one by one (docs/routing.md): duplicates, the nearest dealer,

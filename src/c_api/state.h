@@ -96,18 +96,21 @@ struct ResultColumn {
 };
 
 // A report's groups as leadkit.h gives them: one batch, the key columns
-// (utf8, null for a null key part: row.key[i]) named `keys`, then `columns`.
+// (utf8, null for a null key part: row.key[i]) named `keys` (none for rows
+// without a key), then `columns`.
 template <typename Row>
 void ExportGroups(const std::vector<std::string>& keys,
                   const std::vector<Row>& rows,
                   std::span<const ResultColumn<Row>> columns,
                   ArrowArrayStream* result) {
   std::vector<ArrowArray> arrays;
-  for (size_t k = 0; k < keys.size(); ++k) {
-    std::vector<std::optional<std::string>> values;
-    values.reserve(rows.size());
-    for (const Row& row : rows) values.push_back(row.key[k]);
-    arrays.push_back(ExportOptionalStrings(values));
+  if constexpr (requires(const Row& r) { r.key; }) {
+    for (size_t k = 0; k < keys.size(); ++k) {
+      std::vector<std::optional<std::string>> values;
+      values.reserve(rows.size());
+      for (const Row& row : rows) values.push_back(row.key[k]);
+      arrays.push_back(ExportOptionalStrings(values));
+    }
   }
   std::vector<std::pair<std::string, std::string>> fields;  // name, format
   for (const ResultColumn<Row>& c : columns) {

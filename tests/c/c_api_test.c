@@ -1706,6 +1706,146 @@ static void test_schedule(const lk_policy* policy) {
   lk_cadence_free(cadence);
 }
 
+/* ---- Follow-up effectiveness ---------------------------------------------------- */
+
+/* The example of docs/kpis.md ("leadkit.effectiveness"), worked out there:
+ * eight leads of June 2024 (Shanghai) and twelve touches, judged at 06-20
+ * 12:00. E5 and E8 have no status, E6 is invalid, E8 and E7's last touch
+ * come after as_of, E3 is won after it. */
+static const int32_t eff_ids_offsets[] = {0, 2, 4, 6, 8, 10, 12, 14, 16};
+static const int64_t eff_created[] = {1717203600, 1717290000, 1717376400, 1717549200, 1717635600, 1717722000, 1717808400, 1718931600};
+static const uint8_t eff_status_valid[] = {0x6f};
+static const int32_t eff_status_offsets[] = {0, 3, 7, 10, 14, 14, 21, 24, 24};
+static const char eff_status_chars[] = "wonopenwonlostinvalidwon";
+static const uint8_t eff_won_valid[] = {0x05};
+static const int64_t eff_won_at[] = {1717984800, 0, 1719280800, 0, 0, 0, 0, 0};
+static const int32_t eff_touch_ids_offsets[] = {0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24};
+static const char eff_touch_ids_chars[] = "E1E1E1E2E2E3E3E4E6E7E7E7";
+static const int64_t eff_touch_at[] = {1717207200, 1717380000, 1717552800, 1717293600, 1718157600, 1717383600, 1717470000, 1717639200, 1717725600, 1717812000, 1717855200, 1718935200};
+static const int32_t eff_method_offsets[] = {0, 5, 11, 16, 21, 26, 32, 37, 42, 47, 52, 57, 62};
+static const char eff_method_chars[] = "phonewechatphonephonephonewechatphonevisitphonephonephonephone";
+static const int64_t eff_as_of = 1718856000;
+
+static void set_effectiveness(struct test_stream* leads,
+                              struct test_stream* touches) {
+  memset(leads, 0, sizeof *leads);
+  leads->n_columns = 4;
+  leads->n_batches = 1;
+  leads->batch_length[0] = 8;
+  struct column* c = leads->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 8, 0, 0, 3,
+                         {NULL, eff_ids_offsets, "E1E2E3E4E5E6E7E8"}};
+  c[1] = (struct column){"created_at", "tss:Asia/Shanghai", 8, 0, 0, 2,
+                         {NULL, eff_created, NULL}};
+  c[2] = (struct column){"status", "u", 8, 0, 2, 3,
+                         {eff_status_valid, eff_status_offsets, eff_status_chars}};
+  c[3] = (struct column){"won_at", "tss:Asia/Shanghai", 8, 0, 6, 2,
+                         {eff_won_valid, eff_won_at, NULL}};
+  memset(touches, 0, sizeof *touches);
+  touches->n_columns = 3;
+  touches->n_batches = 1;
+  touches->batch_length[0] = 12;
+  c = touches->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 12, 0, 0, 3,
+                         {NULL, eff_touch_ids_offsets, eff_touch_ids_chars}};
+  c[1] = (struct column){"at", "tss:Asia/Shanghai", 12, 0, 0, 2,
+                         {NULL, eff_touch_at, NULL}};
+  c[2] = (struct column){"method", "u", 12, 0, 0, 3,
+                         {NULL, eff_method_offsets, eff_method_chars}};
+}
+
+static void test_effectiveness(void) {
+  struct test_stream tl, tt;
+  struct ArrowArrayStream leads, touches, result;
+  struct kpi_table table;
+  char group[24];
+
+  /* By method mix. */
+  lk_effectiveness_state* state = NULL;
+  CHECK_STATUS(lk_effectiveness_state_create(NULL, NULL, 0, 0, &state), LK_OK, "");
+  set_effectiveness(&tl, &tt);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_effectiveness_state_add(state, NULL, &leads, &touches, eff_as_of),
+               LK_OK, "");
+  CHECK(tl.released == 1 && tt.released == 1);
+  CHECK_STATUS(lk_effectiveness_state_finalize(state, &result), LK_OK, "");
+  if (read_kpis(&result, &table)) {
+    static const char* const mixes[] = {"none", "phone", "phone+wechat", "visit"};
+    static const double leads_of[] = {1, 2, 2, 1};
+    static const double won_of[] = {0, 1, 1, 0};
+    static const double touches_of[] = {0, 4, 5, 1};
+    CHECK(table.batch.length == 4);
+    CHECK(strcmp(table.schema.children[0]->name, "method_mix") == 0);
+    for (int64_t row = 0; row < table.batch.length && row < 4; ++row) {
+      key_at(&table, 0, row, group, sizeof group);
+      CHECK(strcmp(group, mixes[row]) == 0);
+      CHECK(kpi_value(&table, "leads", row) == leads_of[row]);
+      CHECK(kpi_value(&table, "won", row) == won_of[row]);
+      CHECK(kpi_value(&table, "touches", row) == touches_of[row]);
+      CHECK(kpi_value(&table, "touches_per_lead", row) ==
+            touches_of[row] / leads_of[row]);
+    }
+  }
+  free_kpis(&table);
+  uint8_t* bytes = NULL;
+  size_t size = 0;
+  CHECK_STATUS(lk_effectiveness_state_serialize(state, &bytes, &size), LK_OK, "");
+  lk_effectiveness_state* loaded = NULL;
+  CHECK_STATUS(lk_effectiveness_state_deserialize(bytes, size, &loaded), LK_OK, "");
+  lk_bytes_free(bytes);
+  CHECK_STATUS(lk_effectiveness_state_merge(state, loaded), LK_OK, "");
+  lk_effectiveness_state_free(loaded);
+  CHECK_STATUS(lk_effectiveness_state_finalize(state, &result), LK_OK, "");
+  if (read_kpis(&result, &table)) CHECK(kpi_value(&table, "touches", 2) == 10);
+  free_kpis(&table);
+  lk_effectiveness_state_free(state);
+
+  /* By interval: every group, the empty ones with NaN rates. */
+  CHECK_STATUS(lk_effectiveness_state_create("interval", NULL, 0, 0, &state), LK_OK,
+               "");
+  set_effectiveness(&tl, &tt);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_effectiveness_state_add(state, NULL, &leads, &touches, eff_as_of),
+               LK_OK, "");
+  CHECK_STATUS(lk_effectiveness_state_finalize(state, &result), LK_OK, "");
+  if (read_kpis(&result, &table)) {
+    static const char* const groups[] = {"no_touch", "single_touch", "<1d", "1-3d",
+                                         "3-7d", "7-14d", "14-30d", "30d+"};
+    static const double leads_of[] = {1, 1, 1, 2, 0, 1, 0, 0};
+    static const double won_of[] = {0, 0, 1, 1, 0, 0, 0, 0};
+    CHECK(table.batch.length == 8);
+    for (int64_t row = 0; row < table.batch.length && row < 8; ++row) {
+      key_at(&table, 0, row, group, sizeof group);
+      CHECK(strcmp(group, groups[row]) == 0);
+      CHECK(kpi_value(&table, "leads", row) == leads_of[row]);
+      CHECK(kpi_value(&table, "won", row) == won_of[row]);
+    }
+    CHECK(isnan(kpi_value(&table, "conversion_rate", 4)));
+  }
+  free_kpis(&table);
+  lk_effectiveness_state_free(state);
+
+  /* Bad options, named; a playbook state needs the policy. */
+  const double backwards[] = {3, 1};
+  CHECK_STATUS(lk_effectiveness_state_create("interval", backwards, 2, 0, &state),
+               LK_INVALID_ARGUMENT, "interval_buckets");
+  CHECK(state == NULL);
+  CHECK_STATUS(lk_effectiveness_state_create("mix", NULL, 0, 0, &state),
+               LK_INVALID_ARGUMENT, "view: \"mix\"");
+  CHECK_STATUS(lk_effectiveness_state_create("action", NULL, 0, 1, &state), LK_OK,
+               "");
+  set_effectiveness(&tl, &tt);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_effectiveness_state_add(state, NULL, &leads, &touches, eff_as_of),
+               LK_FAILED_PRECONDITION, "");
+  CHECK(tl.released == 1 && tt.released == 1);
+  lk_effectiveness_state_free(state);
+  lk_effectiveness_state_free(NULL);
+}
+
 int main(void) {
   test_library();
   test_policy();
@@ -1722,6 +1862,7 @@ int main(void) {
   test_lost_analysis();
   test_profile();
   test_traffic();
+  test_effectiveness();
   lk_policy_free(policy);
   if (failures != 0) {
     fprintf(stderr, "%d check(s) failed\n", failures);
