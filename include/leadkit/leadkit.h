@@ -402,6 +402,56 @@ LK_API void lk_effectiveness_state_free(lk_effectiveness_state* state);
 LK_API lk_status lk_effectiveness_state_finalize(
     const lk_effectiveness_state* state, struct ArrowArrayStream* result);
 
+/* The pipeline reports (docs/kpis.md): one state counts one of them. */
+typedef struct lk_pipeline_state lk_pipeline_state;
+
+/* `report`: "pipeline" (open leads by grade at `at`), "grade_migration"
+ * (grades at `start` -> at `end`), "monthly" (the month-end roll-over of the
+ * `month_count` "YYYY-MM" `months`, in the policy's time zone), "funnel"
+ * (grades and sales stages reached by `as_of`) or "touches_per_won_lead"
+ * (by `as_of`). Instants are seconds since the epoch; those the report does
+ * not use are ignored. `by`: group columns of the leads (pipeline, funnel,
+ * touches_per_won_lead only). `policy` gives the grades; it may be NULL for
+ * touches_per_won_lead only. Bad options are LK_INVALID_ARGUMENT naming
+ * them. */
+LK_API lk_status lk_pipeline_state_create(
+    const char* report, const lk_policy* policy, const char* const* by,
+    size_t by_count, int64_t at, int64_t start, int64_t end, int64_t as_of,
+    const char* const* months, size_t month_count, lk_pipeline_state** state);
+
+/* Adds the leads of `leads` (lead_id, created_at, status, won_at, lost_at,
+ * lost_review, grade — null: the policy's classification —, sales_stage,
+ * the `by` columns) with all of their `touches` (lead_id, at, method;
+ * grade_after). `policy` may be NULL for touches_per_won_lead only. Both
+ * streams are read to their end and released; a failed add leaves the state
+ * as it was. */
+LK_API lk_status lk_pipeline_state_add(lk_pipeline_state* state,
+                                       const lk_policy* policy,
+                                       struct ArrowArrayStream* leads,
+                                       struct ArrowArrayStream* touches);
+
+/* As the KPI state's. */
+LK_API lk_status lk_pipeline_state_merge(lk_pipeline_state* state,
+                                         const lk_pipeline_state* other);
+LK_API lk_status lk_pipeline_state_serialize(const lk_pipeline_state* state,
+                                             uint8_t** bytes, size_t* size);
+LK_API lk_status lk_pipeline_state_deserialize(const uint8_t* bytes,
+                                               size_t size,
+                                               lk_pipeline_state** state);
+LK_API void lk_pipeline_state_free(lk_pipeline_state* state);
+
+/* The report, one batch; strings utf8, counts int64, rates float64:
+ *   pipeline              by..., grade, open_leads, share
+ *   grade_migration       from, to, leads
+ *   monthly               month, carried_over, new, invalid, won, lost,
+ *                         open_at_end, conversion_rate, loss_rate
+ *   funnel                by..., kind, stage, leads, reached,
+ *                         share_of_leads, conversion_from_previous
+ *   touches_per_won_lead  by..., won_leads, touches, touches_per_won_lead
+ * — Python's PipelineState reports. */
+LK_API lk_status lk_pipeline_state_finalize(const lk_pipeline_state* state,
+                                            struct ArrowArrayStream* result);
+
 /* ---- Routing ------------------------------------------------------------ */
 
 /* Routes leads one by one (docs/routing.md): duplicates, the nearest dealer,

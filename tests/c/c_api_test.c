@@ -1846,6 +1846,157 @@ static void test_effectiveness(void) {
   lk_effectiveness_state_free(NULL);
 }
 
+/* ---- The pipeline reports ------------------------------------------------------- */
+
+/* The example of docs/kpis.md ("leadkit.pipeline"), worked out there: eight
+ * leads under oabc (grades O, A, B, C), at 2024-06-20 12:00 Shanghai. Open:
+ * P1 (O, after two touches), P5 (A: lost but the review rejected), P6 (no
+ * grade: classified O, deposit paid). */
+static const int32_t pl_ids_offsets[] = {0, 2, 4, 6, 8, 10, 12, 14, 16};
+static const int64_t pl_created[] = {1715306400, 1715738400, 1716170400, 1716602400, 1717293600, 1717466400, 1717725600, 1719280800};
+static const uint8_t pl_grade_valid[] = {0xdf};
+static const int32_t pl_grade_offsets[] = {0, 1, 2, 3, 4, 5, 5, 6, 7};
+static const char pl_grade_chars[] = "BCBCACC";
+static const uint8_t pl_deposit[] = {0x20};
+static const uint8_t pl_status_valid[] = {0xdf};
+static const int32_t pl_status_offsets[] = {0, 4, 7, 11, 15, 19, 19, 26, 30};
+static const char pl_status_chars[] = "openwonlostlostlostinvalidopen";
+static const uint8_t pl_won_valid[] = {0x02};
+static const int64_t pl_won_at[] = {0, 1718002800, 0, 0, 0, 0, 0, 0};
+static const uint8_t pl_lost_valid[] = {0x1c};
+static const int64_t pl_lost_at[] = {0, 0, 1717380000, 1717812000, 1717639200, 0, 0, 0};
+static const uint8_t pl_review_valid[] = {0x1c};
+static const int32_t pl_review_offsets[] = {0, 0, 0, 8, 15, 23, 23, 23, 23};
+static const char pl_review_chars[] = "approvedpendingrejected";
+static const int32_t pl_touch_ids_offsets[] = {0, 2, 4, 6, 8, 10, 12, 14, 16};
+static const char pl_touch_ids_chars[] = "P1P1P2P2P2P2P3P5";
+static const int64_t pl_touch_at[] = {1716170400, 1717552800, 1715824800, 1717207200, 1717981200, 1718157600, 1716256800, 1717297200};
+static const int32_t pl_method_offsets[] = {0, 5, 10, 15, 20, 25, 31, 36, 41};
+static const char pl_method_chars[] = "phonephonephonevisitphonewechatphonephone";
+static const uint8_t pl_grade_after_valid[] = {0x0f};
+static const int32_t pl_grade_after_offsets[] = {0, 1, 2, 3, 4, 4, 4, 4, 4};
+static const char pl_grade_after_chars[] = "AOBA";
+static const int64_t pl_at = 1718856000;
+
+static void set_pipeline(struct test_stream* leads, struct test_stream* touches) {
+  memset(leads, 0, sizeof *leads);
+  leads->n_columns = 8;
+  leads->n_batches = 1;
+  leads->batch_length[0] = 8;
+  struct column* c = leads->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 8, 0, 0, 3,
+                         {NULL, pl_ids_offsets, "P1P2P3P4P5P6P7P8"}};
+  c[1] = (struct column){"created_at", "tss:Asia/Shanghai", 8, 0, 0, 2,
+                         {NULL, pl_created, NULL}};
+  c[2] = (struct column){"grade", "u", 8, 0, 1, 3,
+                         {pl_grade_valid, pl_grade_offsets, pl_grade_chars}};
+  c[3] = (struct column){"deposit_paid", "b", 8, 0, 0, 2,
+                         {NULL, pl_deposit, NULL}};
+  c[4] = (struct column){"status", "u", 8, 0, 1, 3,
+                         {pl_status_valid, pl_status_offsets, pl_status_chars}};
+  c[5] = (struct column){"won_at", "tss:Asia/Shanghai", 8, 0, 7, 2,
+                         {pl_won_valid, pl_won_at, NULL}};
+  c[6] = (struct column){"lost_at", "tss:Asia/Shanghai", 8, 0, 5, 2,
+                         {pl_lost_valid, pl_lost_at, NULL}};
+  c[7] = (struct column){"lost_review", "u", 8, 0, 5, 3,
+                         {pl_review_valid, pl_review_offsets, pl_review_chars}};
+  memset(touches, 0, sizeof *touches);
+  touches->n_columns = 4;
+  touches->n_batches = 1;
+  touches->batch_length[0] = 8;
+  c = touches->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 8, 0, 0, 3,
+                         {NULL, pl_touch_ids_offsets, pl_touch_ids_chars}};
+  c[1] = (struct column){"at", "tss:Asia/Shanghai", 8, 0, 0, 2,
+                         {NULL, pl_touch_at, NULL}};
+  c[2] = (struct column){"method", "u", 8, 0, 0, 3,
+                         {NULL, pl_method_offsets, pl_method_chars}};
+  c[3] = (struct column){"grade_after", "u", 8, 0, 4, 3,
+                         {pl_grade_after_valid, pl_grade_after_offsets,
+                          pl_grade_after_chars}};
+}
+
+static void test_pipeline(void) {
+  lk_policy* oabc = NULL;
+  CHECK_STATUS(lk_policy_from_preset("oabc", &oabc), LK_OK, "");
+  if (oabc == NULL) return;
+  struct test_stream tl, tt;
+  struct ArrowArrayStream leads, touches, result;
+  struct kpi_table table;
+  char grade[8];
+  lk_pipeline_state* state = NULL;
+  CHECK_STATUS(lk_pipeline_state_create("pipeline", oabc, NULL, 0, pl_at, 0, 0, 0,
+                                        NULL, 0, &state),
+               LK_OK, "");
+  set_pipeline(&tl, &tt);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_pipeline_state_add(state, oabc, &leads, &touches), LK_OK, "");
+  CHECK(tl.released == 1 && tt.released == 1);
+  uint8_t* bytes = NULL;
+  size_t size = 0;
+  CHECK_STATUS(lk_pipeline_state_serialize(state, &bytes, &size), LK_OK, "");
+  lk_pipeline_state_free(state);
+  state = NULL;
+  CHECK_STATUS(lk_pipeline_state_deserialize(bytes, size, &state), LK_OK, "");
+  lk_bytes_free(bytes);
+  CHECK_STATUS(lk_pipeline_state_finalize(state, &result), LK_OK, "");
+  if (read_kpis(&result, &table)) {
+    static const char* const grades[] = {"O", "A", "B", "C"};
+    static const double open[] = {2, 1, 0, 0};
+    CHECK(table.batch.length == 4);
+    for (int64_t row = 0; row < table.batch.length && row < 4; ++row) {
+      key_at(&table, 0, row, grade, sizeof grade);
+      CHECK(strcmp(grade, grades[row]) == 0);
+      CHECK(kpi_value(&table, "open_leads", row) == open[row]);
+      CHECK(kpi_value(&table, "share", row) == open[row] / 3);
+    }
+  }
+  free_kpis(&table);
+
+  /* Touches per won lead needs no policy: P2, won 06-10 15:00, with its
+   * touches of 05-16, 06-01 and 06-10 09:00 (the one of 06-12 comes after the
+   * sale). */
+  lk_pipeline_state* touches_state = NULL;
+  CHECK_STATUS(lk_pipeline_state_create("touches_per_won_lead", NULL, NULL, 0, 0, 0,
+                                        0, pl_at, NULL, 0, &touches_state),
+               LK_OK, "");
+  set_pipeline(&tl, &tt);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_pipeline_state_add(touches_state, NULL, &leads, &touches), LK_OK,
+               "");
+  CHECK_STATUS(lk_pipeline_state_finalize(touches_state, &result), LK_OK, "");
+  if (read_kpis(&result, &table)) {
+    CHECK(table.batch.length == 1);
+    CHECK(kpi_value(&table, "won_leads", 0) == 1);
+    CHECK(kpi_value(&table, "touches", 0) == 3);
+    CHECK(kpi_value(&table, "touches_per_won_lead", 0) == 3);
+  }
+  free_kpis(&table);
+  CHECK(lk_pipeline_state_merge(state, touches_state) == LK_FAILED_PRECONDITION);
+  lk_pipeline_state_free(touches_state);
+  lk_pipeline_state_free(state);
+
+  /* Bad options, named. */
+  CHECK_STATUS(lk_pipeline_state_create("pipelines", oabc, NULL, 0, pl_at, 0, 0, 0,
+                                        NULL, 0, &state),
+               LK_INVALID_ARGUMENT, "report: \"pipelines\"");
+  CHECK(state == NULL);
+  CHECK_STATUS(lk_pipeline_state_create("grade_migration", oabc, NULL, 0, 0, pl_at,
+                                        pl_at - 86400, 0, NULL, 0, &state),
+               LK_INVALID_ARGUMENT, "");
+  const char* bad_month[] = {"2024-6"};
+  CHECK_STATUS(lk_pipeline_state_create("monthly", oabc, NULL, 0, 0, 0, 0, 0,
+                                        bad_month, 1, &state),
+               LK_INVALID_ARGUMENT, "2024-6");
+  CHECK_STATUS(lk_pipeline_state_create("pipeline", NULL, NULL, 0, pl_at, 0, 0, 0,
+                                        NULL, 0, &state),
+               LK_INVALID_ARGUMENT, "policy is NULL");
+  lk_pipeline_state_free(NULL);
+  lk_policy_free(oabc);
+}
+
 int main(void) {
   test_library();
   test_policy();
@@ -1863,6 +2014,7 @@ int main(void) {
   test_profile();
   test_traffic();
   test_effectiveness();
+  test_pipeline();
   lk_policy_free(policy);
   if (failures != 0) {
     fprintf(stderr, "%d check(s) failed\n", failures);
