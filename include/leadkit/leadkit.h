@@ -489,6 +489,26 @@ LK_API lk_status lk_router_create(const lk_policy* policy,
 LK_API lk_status lk_router_route_json(lk_router* router, const char* lead_json,
                                       size_t lead_json_len, char** assignment);
 
+/* Routes a batch: every lead of `leads` (lead_id, created_at; phone,
+ * dealer_id, model, city, lat, lon, grade and the fields the policy's rules
+ * read), duplicates found in created_at order; each lead's grade its `grade`
+ * when given (one of the policy's, else LK_INVALID_ARGUMENT naming the row),
+ * else the policy's classification. The stream is read to its end and
+ * released, whatever the outcome. `result`: one batch, one row per input
+ * lead in input order, columns
+ *   lead_id        utf8 (large_utf8 when the input's is)
+ *   status         utf8: "assigned", "duplicate", "unassigned"
+ *   dealer_id, consultant_id   utf8, null for none
+ *   distance_km    float64, NaN when unknown
+ *   file_number, duplicate_of  utf8, null for none
+ *   reason         utf8
+ *   passed_over    utf8: a JSON array of {"dealer_id", "reason",
+ *                  "distance_km"}, null when empty
+ * — Python's leadkit.route. */
+LK_API lk_status lk_route_arrow(lk_router* router,
+                                struct ArrowArrayStream* leads,
+                                struct ArrowArrayStream* result);
+
 /* The router's state (loads, counters, the keyed hashes of the phones seen)
  * as bytes to free with lk_bytes_free. LK_FAILED_PRECONDITION when it has
  * seen a phone and has no phone_key. */

@@ -24,6 +24,7 @@
 #include "json_reader.h"
 #include "leadkit/classify.h"
 #include "leadkit/columns.h"
+#include "leadkit/internal/dictionary.h"
 #include "leadkit/internal/status_macros.h"
 #include "leadkit/lead.h"
 #include "leadkit/lead_json.h"
@@ -261,6 +262,121 @@ std::string AssignmentJson(absl::string_view lead_id, const Assignment& a) {
   return out.dump();
 }
 
+// lk_route_arrow: the leads read whole, each graded (its `grade`, else the
+// policy's classification), Router::RouteBatch, the assignments out.
+absl::Status RouteArrow(Router& router, const Policy& policy,
+                        ArrowArrayStream* leads, ArrowArrayStream* result) {
+  std::vector<std::string> names = {"lead_id", "created_at", "phone",
+                                    "dealer_id", "model", "city", "lat", "lon",
+                                    "grade"};
+  for (const std::string& f : policy.fields()) names.push_back(f);
+  std::vector<ColumnSpec> specs;
+  for (ColumnSpec& spec : LeadColumnSpecs(names)) {
+    bool seen = false;
+    for (const ColumnSpec& t : specs) seen = seen || t.name == spec.name;
+    if (!seen) specs.push_back(std::move(spec));
+  }
+  LEADKIT_ASSIGN_OR_RETURN(const std::unique_ptr<StreamTable> table,
+                           StreamTable::Read(leads, "leads", specs, "lead_id"));
+  const Columns& c = table->columns();
+  const int64_t n = table->num_rows();
+  std::vector<int32_t> grades(static_cast<size_t>(n)), rules(static_cast<size_t>(n));
+  LEADKIT_RETURN_IF_ERROR(ClassifyBatch(policy, c, grades, rules));
+  const Column* ids = c.Find("lead_id");
+  if (const Column* given = c.Find("grade")) {
+    const auto& names_of = policy.grades();
+    for (int64_t row = 0; row < n; ++row) {
+      if (given->IsNull(row)) continue;
+      const absl::string_view grade = given->ViewAt(row);
+      const auto it = std::find(names_of.begin(), names_of.end(), grade);
+      if (it == names_of.end()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "leads.grade: row ", row, " (lead_id \"", ids->ViewAt(row),
+            "\") has \"", grade, "\", not one of the policy's grades"));
+      }
+      grades[static_cast<size_t>(row)] = static_cast<int32_t>(it - names_of.begin());
+    }
+  }
+  // RouteBatch reads lead_id as string codes: the ids as a dictionary.
+  std::vector<std::string> id_texts;
+  std::vector<int32_t> id_codes(static_cast<size_t>(n));
+  {
+    report_internal::Dictionary dictionary;
+    for (int64_t row = 0; row < n; ++row) {
+      id_codes[static_cast<size_t>(row)] = dictionary.Code(ids->ViewAt(row));
+    }
+    id_texts.assign(dictionary.texts().begin(), dictionary.texts().end());
+  }
+  Columns route_columns(n);
+  for (const auto& [name, column] : c.columns()) {
+    if (name != "lead_id") {
+      LEADKIT_RETURN_IF_ERROR(route_columns.Add(name, column));
+    }
+  }
+  LEADKIT_RETURN_IF_ERROR(
+      route_columns.Add("lead_id", Column::Codes(id_codes, id_texts)));
+  LEADKIT_ASSIGN_OR_RETURN(const std::vector<Assignment> routed,
+                           router.RouteBatch(route_columns, grades));
+  std::vector<std::string> lead_id, status, reason;
+  std::vector<std::optional<std::string>> dealer, consultant, file_number,
+      duplicate_of, passed_over;
+  std::vector<double> distance;
+  const auto text = [](const std::string& v) {
+    return v.empty() ? std::nullopt : std::optional<std::string>(v);
+  };
+  for (int64_t row = 0; row < n; ++row) {
+    const Assignment& a = routed[static_cast<size_t>(row)];
+    lead_id.emplace_back(ids->ViewAt(row));
+    status.emplace_back(RouteStatusName(a.status));
+    dealer.push_back(text(a.dealer_id));
+    consultant.push_back(text(a.consultant_id));
+    distance.push_back(a.distance_km.value_or(NAN));
+    file_number.push_back(text(a.file_number));
+    duplicate_of.push_back(text(a.duplicate_of));
+    reason.push_back(a.reason);
+    if (a.passed_over.empty()) {
+      passed_over.push_back(std::nullopt);
+    } else {
+      Json list = Json::array();
+      for (const PassedOver& p : a.passed_over) {
+        list.push_back({{"dealer_id", p.dealer_id},
+                        {"reason", p.reason},
+                        {"distance_km", p.distance_km}});
+      }
+      passed_over.push_back(list.dump());
+    }
+  }
+  std::vector<ArrowArray> columns;
+  columns.push_back(ExportStrings(lead_id, table->large_ids()));
+  columns.push_back(ExportStrings(status, false));
+  columns.push_back(ExportOptionalStrings(dealer));
+  columns.push_back(ExportOptionalStrings(consultant));
+  columns.push_back(ExportDoubles(distance));
+  columns.push_back(ExportOptionalStrings(file_number));
+  columns.push_back(ExportOptionalStrings(duplicate_of));
+  columns.push_back(ExportStrings(reason, false));
+  columns.push_back(ExportOptionalStrings(passed_over));
+  std::vector<ArrowArray> batches;
+  batches.push_back(ExportStruct(n, std::move(columns)));
+  const bool large = table->large_ids();
+  ExportStream(
+      [large] {
+        std::vector<ArrowSchema> f;
+        f.push_back(ExportSchema(large ? "U" : "u", "lead_id", 0));
+        f.push_back(ExportSchema("u", "status", 0));
+        f.push_back(ExportSchema("u", "dealer_id", ARROW_FLAG_NULLABLE));
+        f.push_back(ExportSchema("u", "consultant_id", ARROW_FLAG_NULLABLE));
+        f.push_back(ExportSchema("g", "distance_km", 0));
+        f.push_back(ExportSchema("u", "file_number", ARROW_FLAG_NULLABLE));
+        f.push_back(ExportSchema("u", "duplicate_of", ARROW_FLAG_NULLABLE));
+        f.push_back(ExportSchema("u", "reason", 0));
+        f.push_back(ExportSchema("u", "passed_over", ARROW_FLAG_NULLABLE));
+        return ExportSchema("+s", "", 0, std::move(f));
+      },
+      std::move(batches), result);
+  return absl::OkStatus();
+}
+
 }  // namespace
 }  // namespace leadkit::c_api_internal
 
@@ -347,6 +463,20 @@ lk_status lk_router_restore(lk_router* router, const uint8_t* bytes,
     if (bytes == nullptr && size > 0) return NullArgument(kFunction, "bytes");
     return router->router->Restore(absl::string_view(
         reinterpret_cast<const char*>(bytes), bytes == nullptr ? 0 : size));
+  });
+}
+
+lk_status lk_route_arrow(lk_router* router, struct ArrowArrayStream* leads,
+                         struct ArrowArrayStream* result) {
+  if (result != nullptr) result->release = nullptr;
+  return Guarded("lk_route_arrow", [&]() -> absl::Status {
+    constexpr absl::string_view kFunction = "lk_route_arrow";
+    ConsumeStreams consume({leads});
+    if (router == nullptr) return NullArgument(kFunction, "router");
+    if (leads == nullptr) return NullArgument(kFunction, "leads");
+    if (result == nullptr) return NullArgument(kFunction, "result");
+    return leadkit::c_api_internal::RouteArrow(*router->router, *router->policy,
+                                               leads, result);
   });
 }
 

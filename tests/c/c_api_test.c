@@ -1279,6 +1279,75 @@ static void test_router(const lk_policy* policy) {
   CHECK(out == NULL);
   lk_router_free(router);
 
+  /* A batch: B1 near Shanghai, B2 the same customer an hour later (a
+   * duplicate), B3 in Suzhou. */
+  router = make_router(policy, key);
+  if (router != NULL) {
+    static const int32_t batch_ids_offsets[] = {0, 2, 4, 6};
+    static const int64_t batch_created[] = {1740967200, 1740970800, 1740974400};
+    static const int32_t batch_phone_offsets[] = {0, 11, 22, 33};
+    static const double batch_lat[] = {31.2, 31.2, 31.3};
+    static const double batch_lon[] = {121.4, 121.4, 120.6};
+    static const int32_t batch_grade_offsets[] = {0, 3, 6, 9};
+    struct test_stream tb;
+    memset(&tb, 0, sizeof tb);
+    tb.n_columns = 6;
+    tb.n_batches = 1;
+    tb.batch_length[0] = 3;
+    struct column* bc = tb.batch_columns[0];
+    bc[0] = (struct column){"lead_id", "u", 3, 0, 0, 3,
+                            {NULL, batch_ids_offsets, "B1B2B3"}};
+    bc[1] = (struct column){"created_at", "tss:UTC", 3, 0, 0, 2,
+                            {NULL, batch_created, NULL}};
+    bc[2] = (struct column){"phone", "u", 3, 0, 0, 3,
+                            {NULL, batch_phone_offsets,
+                             "139001390001390013900013912345678"}};
+    bc[3] = (struct column){"lat", "g", 3, 0, 0, 2, {NULL, batch_lat, NULL}};
+    bc[4] = (struct column){"lon", "g", 3, 0, 0, 2, {NULL, batch_lon, NULL}};
+    bc[5] = (struct column){"grade", "u", 3, 0, 0, 3,
+                            {NULL, batch_grade_offsets, "lowlowlow"}};
+    struct ArrowArrayStream batch_leads = make_stream(&tb);
+    struct ArrowArrayStream routed;
+    CHECK_STATUS(lk_route_arrow(router, &batch_leads, &routed), LK_OK, "");
+    CHECK(tb.released == 1);
+    struct kpi_table table;
+    if (read_kpis(&routed, &table)) {
+      char text[32];
+      CHECK(table.batch.length == 3);
+      if (table.batch.length == 3) {
+        key_at(&table, 1, 0, text, sizeof text);
+        CHECK(strcmp(text, "assigned") == 0);
+        key_at(&table, 3, 0, text, sizeof text);
+        CHECK(strcmp(text, "C1") == 0);
+        key_at(&table, 5, 0, text, sizeof text);
+        CHECK(strcmp(text, "C1-25-0001") == 0);
+        CHECK(kpi_value(&table, "distance_km", 0) > 7.4 &&
+              kpi_value(&table, "distance_km", 0) < 7.5);
+        key_at(&table, 1, 1, text, sizeof text);
+        CHECK(strcmp(text, "duplicate") == 0);
+        key_at(&table, 6, 1, text, sizeof text);
+        CHECK(strcmp(text, "B1") == 0);
+        CHECK(isnan(kpi_value(&table, "distance_km", 1)));
+        key_at(&table, 2, 2, text, sizeof text);
+        CHECK(strcmp(text, "D2") == 0);
+        key_at(&table, 5, 2, text, sizeof text);
+        CHECK(strcmp(text, "C2-25-0001") == 0);
+        key_at(&table, 8, 2, text, sizeof text);
+        CHECK(strcmp(text, "null") == 0);
+      }
+    }
+    free_kpis(&table);
+    /* A grade the policy does not have, named with its row. */
+    bc[5].buffers[2] = "lowlowhot";
+    tb.released = 0;
+    tb.next = 0;
+    batch_leads = make_stream(&tb);
+    CHECK_STATUS(lk_route_arrow(router, &batch_leads, &routed),
+                 LK_INVALID_ARGUMENT, "leads.grade: row 2 (lead_id \"B3\") has \"hot\"");
+    CHECK(tb.released == 1 && routed.release == NULL);
+    lk_router_free(router);
+  }
+
   /* A consultant at a dealer the table does not have. */
   struct test_stream td, tc;
   set_dealers(&td);
