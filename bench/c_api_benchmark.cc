@@ -38,6 +38,9 @@ struct Data {
   std::vector<std::optional<Instant>> created, touch_at;
   std::unique_ptr<testing::TestTable> leads, touches;
   std::vector<std::unique_ptr<TestColumn>> lead_arrays, touch_arrays;
+  // The leads with model, channel and status dictionary-encoded (as Arrow
+  // Java, pandas categoricals and Polars enums give them).
+  std::vector<std::unique_ptr<TestColumn>> dictionary_arrays;
 
   Data() {
     std::mt19937_64 rng(7);
@@ -83,6 +86,22 @@ struct Data {
     }
     for (ColumnBuilder* b : {&t_id, &t_at, &t_method}) {
       touch_arrays.push_back(b->Build());
+    }
+    {
+      ColumnBuilder d_id("lead_id", "u"), d_price("asked_price", "b"),
+          d_created("created_at", "tss:Asia/Shanghai");
+      for (int64_t i = 0; i < kLeads; ++i) {
+        d_id.String(*id[static_cast<size_t>(i)]);
+        d_price.Bool(*price[static_cast<size_t>(i)]);
+        d_created.Value<int64_t>(testing::Seconds(*created[static_cast<size_t>(i)]));
+      }
+      dictionary_arrays.push_back(d_id.Build());
+      dictionary_arrays.push_back(ColumnBuilder::Dictionary("model", model));
+      dictionary_arrays.push_back(ColumnBuilder::Dictionary("channel", channel));
+      dictionary_arrays.push_back(ColumnBuilder::Dictionary("status", status));
+      dictionary_arrays.push_back(d_price.Build());
+      dictionary_arrays.push_back(d_created.Build());
+      for (auto& c : dictionary_arrays) testing::Export(*c);
     }
     for (auto& c : lead_arrays) testing::Export(*c);
     for (auto& c : touch_arrays) testing::Export(*c);
@@ -186,6 +205,22 @@ void BM_ClassifyArrow(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kLeads);
 }
 
+// The same with the strings dictionary-encoded: each distinct value is
+// converted once.
+void BM_ClassifyArrowDictionary(benchmark::State& state) {
+  const Data& d = TheData();
+  lk_policy* policy = nullptr;
+  lk_policy_from_preset("three_level", &policy);
+  OneBatch leads{&d.dictionary_arrays};
+  for (auto _ : state) {
+    ArrowArrayStream in = Stream(leads), out;
+    if (lk_classify_arrow(policy, &in, &out) != LK_OK) std::abort();
+    Drain(out);
+  }
+  lk_policy_free(policy);
+  state.SetItemsProcessed(state.iterations() * kLeads);
+}
+
 void BM_KpisCpp(benchmark::State& state) {
   const Data& d = TheData();
   const Cadence cadence = *Cadence::ForPolicy(*Policy::Preset("three_level"));
@@ -223,6 +258,7 @@ void BM_KpisArrow(benchmark::State& state) {
 
 BENCHMARK(BM_ClassifyCpp)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ClassifyArrow)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ClassifyArrowDictionary)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_KpisCpp)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_KpisArrow)->Unit(benchmark::kMillisecond);
 

@@ -385,6 +385,43 @@ std::vector<ColumnSpec> LeadColumnSpecs(std::span<const std::string> fields) {
   return out;
 }
 
+ArrowArray ArrowStrings::Export(int64_t n, bool large) const {
+  if (index_width_ != 0 || large != large_) {
+    return ExportStrings(
+        n, [&](int64_t row) { return At(row).value_or(absl::string_view()); },
+        large);
+  }
+  // Plain strings: the offsets rebased to 0 and the characters in one copy.
+  const int64_t first = column_.Index(0);
+  const auto offset = [&](int64_t i) -> int64_t {
+    return large_ ? static_cast<const int64_t*>(column_.array->buffers[1])[i]
+                  : static_cast<const int32_t*>(column_.array->buffers[1])[i];
+  };
+  const int64_t base = n > 0 ? offset(first) : 0;
+  const int64_t end = n > 0 ? offset(first + n) : 0;
+  return ExportStringBuffers(
+      n, large_, [&](int64_t row) { return offset(first + row) - base; },
+      n > 0 ? static_cast<const char*>(column_.array->buffers[2]) + base
+            : nullptr,
+      end - base);
+}
+
+std::optional<int64_t> ArrowStrings::IndexAt(int64_t row) const {
+  const int64_t i = column_.Index(row);
+  if (!IsValid(*column_.array, i)) return std::nullopt;
+  bool overflow = false;
+  return IntegerAt(column_.array->buffers[1], i, index_width_, index_signed_,
+                   overflow);
+}
+
+std::optional<absl::string_view> ArrowStrings::DictionaryValue(
+    int64_t index) const {
+  const ArrowArray& values = *column_.array->dictionary;
+  const int64_t j = values.offset + index;
+  if (!IsValid(values, j)) return std::nullopt;
+  return StringAt(values, large_, j);
+}
+
 absl::StatusOr<std::unique_ptr<ArrowTable>> ArrowTable::Read(
     const ArrowSchema& schema, const ArrowArray& batch,
     absl::string_view table, std::span<const std::string> fields,
@@ -418,7 +455,12 @@ absl::StatusOr<std::unique_ptr<ArrowTable>> ArrowTable::Read(
   if (id < 0) return MissingColumn(table, id_column, names);
   LEADKIT_ASSIGN_OR_RETURN(ArrowStrings ids,
                            ArrowStrings::Make(column_at(id), table, id_column));
-  for (int64_t row = 0; row < batch.length; ++row) {
+  // Plain strings without a null (by the array's count) need no look.
+  const ArrowArray& id_array = *batch.children[id];
+  const bool may_be_null = ids.dictionary_encoded() ||
+                           (id_array.null_count != 0 && id_array.n_buffers > 0 &&
+                            id_array.buffers[0] != nullptr);
+  for (int64_t row = 0; may_be_null && row < batch.length; ++row) {
     if (!ids.At(row)) {
       return absl::InvalidArgumentError(absl::StrCat(
           table, ".", id_column, ": row ", first_row + row, " has no id (null)"));
@@ -522,9 +564,26 @@ absl::Status ArrowTable::ReadField(const ColumnSpec& field,
       if (!strings.ok()) return strings.status();
       report_internal::Dictionary& dictionary = dictionaries_.emplace_back();
       std::vector<int32_t>& codes = codes_.emplace_back(size, -1);
-      for (int64_t row = 0; row < n; ++row) {
-        if (const auto value = strings->At(row)) {
-          codes[static_cast<size_t>(row)] = dictionary.Code(*value);
+      if (strings->dictionary_encoded()) {
+        // Each distinct value coded once, when a row first uses it (so the
+        // codes follow the rows, as for plain strings); -2: not seen yet.
+        std::vector<int32_t> code_of(
+            static_cast<size_t>(strings->dictionary_length()), -2);
+        for (int64_t row = 0; row < n; ++row) {
+          const std::optional<int64_t> index = strings->IndexAt(row);
+          if (!index) continue;
+          int32_t& code = code_of[static_cast<size_t>(*index)];
+          if (code == -2) {
+            const auto value = strings->DictionaryValue(*index);
+            code = value ? dictionary.Code(*value) : -1;
+          }
+          codes[static_cast<size_t>(row)] = code;
+        }
+      } else {
+        for (int64_t row = 0; row < n; ++row) {
+          if (const auto value = strings->At(row)) {
+            codes[static_cast<size_t>(row)] = dictionary.Code(*value);
+          }
         }
       }
       return columns_->Add(name, Column::Codes(codes, dictionary.texts()));
@@ -894,6 +953,31 @@ ArrowArray StringsOf(int64_t length,
 }
 
 }  // namespace
+
+ArrowArray ExportStringBuffers(int64_t length, bool large,
+                               const std::function<int64_t(int64_t)>& offset,
+                               const char* chars, int64_t size) {
+  std::vector<uint8_t> offsets(static_cast<size_t>(length + 1) *
+                               (large ? sizeof(int64_t) : sizeof(int32_t)));
+  if (!large && size > std::numeric_limits<int32_t>::max()) {
+    throw std::length_error("strings past the Arrow utf8 offsets' range");
+  }
+  for (int64_t i = 0; i <= length; ++i) {
+    const int64_t o = i == length ? size : offset(i);
+    if (large) {
+      std::memcpy(offsets.data() + i * 8, &o, 8);
+    } else {
+      const auto o32 = static_cast<int32_t>(o);
+      std::memcpy(offsets.data() + i * 4, &o32, 4);
+    }
+  }
+  std::vector<uint8_t> data(static_cast<size_t>(size));
+  if (size > 0) std::memcpy(data.data(), chars, static_cast<size_t>(size));
+  std::vector<std::vector<uint8_t>> buffers;
+  buffers.push_back(std::move(offsets));
+  buffers.push_back(std::move(data));
+  return MakeArray(length, std::move(buffers), {}, std::nullopt);
+}
 
 ArrowSchema ExportSchema(std::string format, std::string name, int64_t flags,
                          std::vector<ArrowSchema> children,

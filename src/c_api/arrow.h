@@ -82,6 +82,17 @@ class ArrowStrings {
                                            absl::string_view name);
   std::optional<absl::string_view> At(int64_t row) const;
   bool large() const { return large_; }  // large_utf8 values
+  // The first `n` rows as a utf8 (large_utf8 when `large`) array of their
+  // own, none null (a null row is ""): plain strings copied in bulk.
+  ArrowArray Export(int64_t n, bool large) const;
+
+  // Dictionary-encoded columns: the index of row `row` into the dictionary
+  // (nullopt for a null row), and the dictionary's value `index` (nullopt for
+  // a null value) — so that a reader converts each distinct value once.
+  bool dictionary_encoded() const { return index_width_ != 0; }
+  int64_t dictionary_length() const { return column_.array->dictionary->length; }
+  std::optional<int64_t> IndexAt(int64_t row) const;
+  std::optional<absl::string_view> DictionaryValue(int64_t index) const;
 
  private:
   ArrowColumn column_;
@@ -197,6 +208,12 @@ ArrowArray ExportStrings(std::span<const std::string> values, bool large);
 ArrowArray ExportStrings(int64_t length,
                          const std::function<absl::string_view(int64_t)>& at,
                          bool large);
+
+// A utf8 ("u") or large_utf8 ("U") array of `length` strings none null, row i
+// from offset(i) to offset(i + 1) (offset(length) is `size`) of `chars`.
+ArrowArray ExportStringBuffers(int64_t length, bool large,
+                               const std::function<int64_t(int64_t)>& offset,
+                               const char* chars, int64_t size);
 
 // A dictionary<int32, utf8> array: `codes` (none null) into `dictionary`.
 ArrowArray ExportDictionary(std::vector<int32_t> codes,
