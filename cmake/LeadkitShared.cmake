@@ -68,7 +68,16 @@ endfunction()
 add_library(leadkit_c_api OBJECT
   src/c_api/arrow.cc
   src/c_api/c_api.cc
-  src/c_api/classify_arrow.cc)
+  src/c_api/classify_arrow.cc
+  src/c_api/kpi_arrow.cc
+  src/c_api/cadence.cc
+  src/c_api/lost_analysis_arrow.cc
+  src/c_api/router.cc
+  src/c_api/profile_arrow.cc
+  src/c_api/traffic_arrow.cc
+  src/c_api/schedule_arrow.cc
+  src/c_api/effectiveness_arrow.cc
+  src/c_api/pipeline_arrow.cc)
 target_link_libraries(leadkit_c_api PRIVATE leadkit nlohmann_json::nlohmann_json)
 target_include_directories(leadkit_c_api PRIVATE ${PROJECT_SOURCE_DIR}/src)
 target_compile_definitions(leadkit_c_api PRIVATE LEADKIT_VERSION_STRING="${PROJECT_VERSION}")

@@ -20,6 +20,7 @@
 #include "leadkit/internal/status_macros.h"
 #include "leadkit/lead.h"
 #include "leadkit/phone.h"
+#include "lead_json_internal.h"
 #include "nlohmann/json.hpp"
 
 namespace leadkit {
@@ -64,6 +65,8 @@ bool HasDateAndTimeOfDay(absl::string_view text) {
   return true;
 }
 
+}  // namespace
+
 // Parses "2026-03-02T09:15:00+08:00", "2026-03-02 09:15:00Z" and fractional
 // seconds.
 bool ParseInstant(const std::string& text, int64_t& seconds) {
@@ -94,7 +97,6 @@ bool ParseDate(const std::string& text, int64_t& days) {
   return true;
 }
 
-}  // namespace
 }  // namespace lead_json_internal
 
 struct LeadTable::Storage {

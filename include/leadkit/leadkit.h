@@ -18,14 +18,22 @@
  *   - `char**` outputs are NUL-terminated UTF-8 strings that leadkit
  *     allocated; the caller frees each with lk_string_free. On failure they
  *     are set to NULL, except where a function says otherwise.
- *   - Handles (lk_policy) are created by an lk_*_from_* call and freed by
- *     their lk_*_free; a NULL handle may be freed.
+ *   - Handles (lk_policy, lk_calendar, lk_cadence, lk_router and the report
+ *     states lk_*_state) are created by an lk_*_from_*, lk_*_create or
+ *     lk_*_deserialize call and freed by their lk_*_free; a NULL handle may
+ *     be freed. A handle made from another keeps what it needs (a cadence
+ *     outlives its policy).
+ *   - `uint8_t**` outputs (saved states) are bytes leadkit allocated, with
+ *     their size; the caller frees them with lk_bytes_free.
  *   - Arrow streams follow the Arrow C stream interface's rules: an input
  *     stream handed to leadkit is consumed and released by it, whatever the
  *     outcome; an output stream belongs to the caller, who calls its release.
  *
- * Threads. Handles are immutable once created: any number of threads may use
- * one handle at once. lk_last_error is per thread.
+ * Threads. Policies, calendars and cadences are immutable once created: any
+ * number of threads may use one at once. A router serves concurrent calls
+ * one at a time. A report state changes as it is added to and merged: one
+ * thread at a time per state (states are independent). lk_last_error is per
+ * thread.
  *
  * Versioning. LK_ABI_VERSION is the ABI this header describes; the library's
  * own is lk_abi_version(). The shared library's symbols carry the version node
@@ -126,6 +134,12 @@ typedef enum lk_status {
   LK_INTERNAL = 13             /* a failure inside leadkit */
 } lk_status;
 
+/* `as_of` arguments are the instant a call judges at, in seconds since
+ * 1970-01-01T00:00:00Z; LK_AS_OF_DATA stands for the latest instant of the
+ * call's input tables (never the machine's clock), as the Python calls do
+ * without as_of=. */
+#define LK_AS_OF_DATA INT64_MIN
+
 /* ---- Library ------------------------------------------------------------ */
 
 /* The library's version, "MAJOR.MINOR.PATCH". A static string: never freed. */
@@ -216,6 +230,524 @@ LK_API lk_status lk_classify_json(const lk_policy* policy,
 LK_API lk_status lk_classify_arrow(const lk_policy* policy,
                                    struct ArrowArrayStream* leads,
                                    struct ArrowArrayStream* result);
+
+/* The customer profile (docs/kpis.md): leads, wins and conversion per group
+ * of customer attributes. */
+typedef struct lk_profile_state lk_profile_state;
+
+/* A state of no leads grouped by the `by_count` names of `by`: "age_band"
+ * (from `age`, cut at the `age_band_count` lower edges of `age_bands`; NULL:
+ * 25, 35, 45, 55) or a non-personal string field of the leads (gender,
+ * occupation, purpose, model, channel, city, dealer_id, ...). Bad names or
+ * edges are reported by the first add. */
+LK_API lk_status lk_profile_state_create(const char* const* by,
+                                         size_t by_count,
+                                         const int64_t* age_bands,
+                                         size_t age_band_count,
+                                         lk_profile_state** state);
+
+/* Adds the leads of `leads` created by `as_of` (or LK_AS_OF_DATA): columns
+ * lead_id, created_at, status, won_at, age and the `by` columns. As
+ * lk_lost_analysis_state_add otherwise. */
+LK_API lk_status lk_profile_state_add(lk_profile_state* state,
+                                      struct ArrowArrayStream* leads,
+                                      int64_t as_of);
+
+/* As the KPI state's. */
+LK_API lk_status lk_profile_state_merge(lk_profile_state* state,
+                                        const lk_profile_state* other);
+LK_API lk_status lk_profile_state_serialize(const lk_profile_state* state,
+                                            uint8_t** bytes, size_t* size);
+LK_API lk_status lk_profile_state_deserialize(const uint8_t* bytes,
+                                              size_t size,
+                                              lk_profile_state** state);
+LK_API void lk_profile_state_free(lk_profile_state* state);
+
+/* The profile: a new stream of one batch, one row per group holding a lead
+ * (age bands youngest first, null last; one row when ungrouped), columns
+ *   each `by` name   utf8, null for the null group
+ *   leads            int64 (not invalid)
+ *   share            float64 (leads / the leads of every group)
+ *   won              int64
+ *   conversion_rate  float64, NaN without leads
+ *   invalid          int64
+ * — the columns of Python's leadkit.profile. */
+LK_API lk_status lk_profile_state_finalize(const lk_profile_state* state,
+                                           struct ArrowArrayStream* result);
+
+/* Showroom traffic (docs/kpis.md, "leadkit.showroom"): visits per group. */
+typedef struct lk_showroom_state lk_showroom_state;
+
+/* Groups, in order (none: one row): dealer_id, consultant_id, model, hour
+ * (local hour of arrival), weekday (local ISO weekday, 1 = Monday), day (local
+ * YYYY-MM-DD); `time_zone` (NULL: "UTC") for local times. Bad names or zones
+ * are reported by the first add. */
+LK_API lk_status lk_showroom_state_create(const char* const* by,
+                                          size_t by_count,
+                                          const char* time_zone,
+                                          lk_showroom_state** state);
+
+/* Adds the visits arrived by `as_of` (or LK_AS_OF_DATA): visit_id,
+ * dealer_id, arrived_at; left_at, lead_id, consultant_id, model, effective.
+ * `leads` (may be NULL): lead_id, status, won_at — a visit naming a lead not
+ * in it is an error. Both streams are read to their end and released; a
+ * failed add leaves the state as it was. */
+LK_API lk_status lk_showroom_state_add(lk_showroom_state* state,
+                                       struct ArrowArrayStream* visits,
+                                       struct ArrowArrayStream* leads,
+                                       int64_t as_of);
+
+/* As the KPI state's. */
+LK_API lk_status lk_showroom_state_merge(lk_showroom_state* state,
+                                         const lk_showroom_state* other);
+LK_API lk_status lk_showroom_state_serialize(const lk_showroom_state* state,
+                                             uint8_t** bytes, size_t* size);
+LK_API lk_status lk_showroom_state_deserialize(const uint8_t* bytes,
+                                               size_t size,
+                                               lk_showroom_state** state);
+LK_API void lk_showroom_state_free(lk_showroom_state* state);
+
+/* The report: one batch, one row per group (the null group last), columns
+ * the `by` names (utf8; hour and weekday as decimal text), visits,
+ * with_contact (int64), contact_share (float64), effective (int64),
+ * effective_share (float64), when some batch came with its leads won (int64)
+ * and visit_to_deal_rate (float64), avg_stay_minutes (float64) and
+ * top_models (utf8, the `top_models` >= 1 most asked, ";"-joined; null when
+ * no visit named one) — Python's leadkit.showroom. */
+LK_API lk_status lk_showroom_state_finalize(const lk_showroom_state* state,
+                                            int top_models,
+                                            struct ArrowArrayStream* result);
+
+/* Consultants' activity (docs/kpis.md, "leadkit.activity"): contacts per
+ * group. */
+typedef struct lk_activity_state lk_activity_state;
+
+/* Groups, in order: consultant_id (the touch's), dealer_id (the lead's;
+ * needs the leads), day, week, month (local to `time_zone`, NULL: "UTC").
+ * by == NULL with by_count 0: consultant_id and day. */
+LK_API lk_status lk_activity_state_create(const char* const* by,
+                                          size_t by_count,
+                                          const char* time_zone,
+                                          lk_activity_state** state);
+
+/* Adds the touches made by `as_of` (or LK_AS_OF_DATA): lead_id, at,
+ * method; consultant_id. `leads` (may be NULL): lead_id, created_at;
+ * assigned_at, status, dealer_id, consultant_id — every lead's touches in
+ * the same call as the lead. As lk_showroom_state_add otherwise. */
+LK_API lk_status lk_activity_state_add(lk_activity_state* state,
+                                       struct ArrowArrayStream* touches,
+                                       struct ArrowArrayStream* leads,
+                                       int64_t as_of);
+
+/* As the KPI state's. */
+LK_API lk_status lk_activity_state_merge(lk_activity_state* state,
+                                         const lk_activity_state* other);
+LK_API lk_status lk_activity_state_serialize(const lk_activity_state* state,
+                                             uint8_t** bytes, size_t* size);
+LK_API lk_status lk_activity_state_deserialize(const uint8_t* bytes,
+                                               size_t size,
+                                               lk_activity_state** state);
+LK_API void lk_activity_state_free(lk_activity_state* state);
+
+/* The report: one batch, one row per group (the null group last), columns
+ * the `by` names (utf8), contacts, contacts_<method> for phone, wechat, sms,
+ * email, visit, event and every other method seen (by name),
+ * leads_touched, and when some batch came with its leads new_leads (all
+ * int64) — Python's leadkit.activity. */
+LK_API lk_status lk_activity_state_finalize(const lk_activity_state* state,
+                                            struct ArrowArrayStream* result);
+
+/* Follow-up effectiveness (docs/kpis.md, "leadkit.effectiveness"): leads,
+ * wins and touches by how the leads were followed up. */
+typedef struct lk_effectiveness_state lk_effectiveness_state;
+
+/* `view` (NULL: "method_mix"): "method_mix" (by the mix of touch methods),
+ * "interval" (by the average days between touches, cut at the
+ * `bucket_count` upper bounds of `interval_buckets`; NULL: 1, 3, 7, 14, 30)
+ * or "action" (by each method and content a lead's touches used; with
+ * `playbook` non-zero, next to the action the policy's playbook
+ * recommended). Bad options are LK_INVALID_ARGUMENT naming them. */
+LK_API lk_status lk_effectiveness_state_create(
+    const char* view, const double* interval_buckets, size_t bucket_count,
+    int playbook, lk_effectiveness_state** state);
+
+/* Adds the leads of `leads` (lead_id, created_at, status, won_at) with all
+ * of their `touches` (lead_id, at, method; content) at `as_of` (or
+ * LK_AS_OF_DATA). `policy` may be NULL but for a playbook state; with it the
+ * leads are read as the cadence reads them (their grades, the touches'
+ * grade_after, the fields the playbook reads). Both streams are read to
+ * their end and released; a failed add leaves the state as it was. */
+LK_API lk_status lk_effectiveness_state_add(lk_effectiveness_state* state,
+                                            const lk_policy* policy,
+                                            struct ArrowArrayStream* leads,
+                                            struct ArrowArrayStream* touches,
+                                            int64_t as_of);
+
+/* As the KPI state's. */
+LK_API lk_status lk_effectiveness_state_merge(
+    lk_effectiveness_state* state, const lk_effectiveness_state* other);
+LK_API lk_status lk_effectiveness_state_serialize(
+    const lk_effectiveness_state* state, uint8_t** bytes, size_t* size);
+LK_API lk_status lk_effectiveness_state_deserialize(
+    const uint8_t* bytes, size_t size, lk_effectiveness_state** state);
+LK_API void lk_effectiveness_state_free(lk_effectiveness_state* state);
+
+/* The report: one batch, columns the group (utf8: `method_mix` or
+ * `interval` after the view; `method` and `content`, null without one, in
+ * the action view), leads, won (int64), conversion_rate (float64), touches
+ * (int64), touches_per_lead (float64), and next to the playbook
+ * recommended_touches, touches_as_recommended, leads_as_recommended,
+ * won_as_recommended (int64), conversion_rate_as_recommended (float64) —
+ * Python's leadkit.effectiveness; NaN where a denominator is 0. */
+LK_API lk_status lk_effectiveness_state_finalize(
+    const lk_effectiveness_state* state, struct ArrowArrayStream* result);
+
+/* The pipeline reports (docs/kpis.md): one state counts one of them. */
+typedef struct lk_pipeline_state lk_pipeline_state;
+
+/* `report`: "pipeline" (open leads by grade at `at`), "grade_migration"
+ * (grades at `start` -> at `end`), "monthly" (the month-end roll-over of the
+ * `month_count` "YYYY-MM" `months`, in the policy's time zone), "funnel"
+ * (grades and sales stages reached by `as_of`) or "touches_per_won_lead"
+ * (by `as_of`). Instants are seconds since the epoch; those the report does
+ * not use are ignored. `by`: group columns of the leads (pipeline, funnel,
+ * touches_per_won_lead only). `policy` gives the grades; it may be NULL for
+ * touches_per_won_lead only. Bad options are LK_INVALID_ARGUMENT naming
+ * them. */
+LK_API lk_status lk_pipeline_state_create(
+    const char* report, const lk_policy* policy, const char* const* by,
+    size_t by_count, int64_t at, int64_t start, int64_t end, int64_t as_of,
+    const char* const* months, size_t month_count, lk_pipeline_state** state);
+
+/* Adds the leads of `leads` (lead_id, created_at, status, won_at, lost_at,
+ * lost_review, grade — null: the policy's classification —, sales_stage,
+ * the `by` columns) with all of their `touches` (lead_id, at, method;
+ * grade_after). `policy` may be NULL for touches_per_won_lead only. Both
+ * streams are read to their end and released; a failed add leaves the state
+ * as it was. */
+LK_API lk_status lk_pipeline_state_add(lk_pipeline_state* state,
+                                       const lk_policy* policy,
+                                       struct ArrowArrayStream* leads,
+                                       struct ArrowArrayStream* touches);
+
+/* As the KPI state's. */
+LK_API lk_status lk_pipeline_state_merge(lk_pipeline_state* state,
+                                         const lk_pipeline_state* other);
+LK_API lk_status lk_pipeline_state_serialize(const lk_pipeline_state* state,
+                                             uint8_t** bytes, size_t* size);
+LK_API lk_status lk_pipeline_state_deserialize(const uint8_t* bytes,
+                                               size_t size,
+                                               lk_pipeline_state** state);
+LK_API void lk_pipeline_state_free(lk_pipeline_state* state);
+
+/* The report, one batch; strings utf8, counts int64, rates float64:
+ *   pipeline              by..., grade, open_leads, share
+ *   grade_migration       from, to, leads
+ *   monthly               month, carried_over, new, invalid, won, lost,
+ *                         open_at_end, conversion_rate, loss_rate
+ *   funnel                by..., kind, stage, leads, reached,
+ *                         share_of_leads, conversion_from_previous
+ *   touches_per_won_lead  by..., won_leads, touches, touches_per_won_lead
+ * — Python's PipelineState reports. */
+LK_API lk_status lk_pipeline_state_finalize(const lk_pipeline_state* state,
+                                            struct ArrowArrayStream* result);
+
+/* ---- Routing ------------------------------------------------------------ */
+
+/* Routes leads one by one (docs/routing.md): duplicates, the nearest dealer,
+ * a consultant by models, experience and fair shares; keeps loads and
+ * file-number counters. lk_router_route_json may be called from many threads
+ * at once (calls are served one at a time); save and restore likewise. */
+typedef struct lk_router lk_router;
+
+/* A router over the dealers and consultants tables of docs/data.md, as Arrow
+ * streams (read to their end and released, whatever the outcome):
+ *   dealers      dealer_id, region_id, lat, lon; city, models, active
+ *   consultants  consultant_id, dealer_id; models, experience_years, active,
+ *                max_open_leads, open_leads, weight, code
+ * `models` is text, names separated by ';' or ','; null or empty: every
+ * model. Absent or null values take docs/data.md's defaults. `phone_key`:
+ * NULL or 16 secret bytes (docs/routing.md, "Saved state"): without it a
+ * router that has seen a phone cannot be saved. The policy may be freed
+ * afterwards. Bad rows are LK_INVALID_ARGUMENT naming the table, the id, the
+ * column and the value. */
+LK_API lk_status lk_router_create(const lk_policy* policy,
+                                  struct ArrowArrayStream* dealers,
+                                  struct ArrowArrayStream* consultants,
+                                  const uint8_t* phone_key, lk_router** router);
+
+/* Routes one lead given as JSON (lk_classify_json's fields; lead_id and
+ * created_at required; phone, dealer_id, model, city, lat, lon read; its
+ * grade is its "grade" when given, else the policy's classification).
+ * *assignment receives, on LK_OK,
+ *   {"lead_id": id, "status": "assigned" | "duplicate" | "unassigned",
+ *    "dealer_id": id or null, "consultant_id": id or null,
+ *    "distance_km": number or null, "file_number": text or null,
+ *    "duplicate_of": id or null, "reason": code, "reasons": [text, ...],
+ *    "passed_over": [{"dealer_id", "reason", "distance_km"}, ...]}
+ * — Python's Assignment. Free it with lk_string_free. */
+LK_API lk_status lk_router_route_json(lk_router* router, const char* lead_json,
+                                      size_t lead_json_len, char** assignment);
+
+/* Routes a batch: every lead of `leads` (lead_id, created_at; phone,
+ * dealer_id, model, city, lat, lon, grade and the fields the policy's rules
+ * read), duplicates found in created_at order; each lead's grade its `grade`
+ * when given (one of the policy's, else LK_INVALID_ARGUMENT naming the row),
+ * else the policy's classification. The stream is read to its end and
+ * released, whatever the outcome. `result`: one batch, one row per input
+ * lead in input order, columns
+ *   lead_id        utf8 (large_utf8 when the input's is)
+ *   status         utf8: "assigned", "duplicate", "unassigned"
+ *   dealer_id, consultant_id   utf8, null for none
+ *   distance_km    float64, NaN when unknown
+ *   file_number, duplicate_of  utf8, null for none
+ *   reason         utf8
+ *   passed_over    utf8: a JSON array of {"dealer_id", "reason",
+ *                  "distance_km"}, null when empty
+ * — Python's leadkit.route. */
+LK_API lk_status lk_route_arrow(lk_router* router,
+                                struct ArrowArrayStream* leads,
+                                struct ArrowArrayStream* result);
+
+/* The router's state (loads, counters, the keyed hashes of the phones seen)
+ * as bytes to free with lk_bytes_free. LK_FAILED_PRECONDITION when it has
+ * seen a phone and has no phone_key. */
+LK_API lk_status lk_router_save(const lk_router* router, uint8_t** bytes,
+                                size_t* size);
+
+/* Replaces the router's state by bytes of lk_router_save (from a router over
+ * the same dealers and consultants, under the same phone_key), or leaves it
+ * unchanged and returns LK_INVALID_ARGUMENT saying what is wrong. */
+LK_API lk_status lk_router_restore(lk_router* router, const uint8_t* bytes,
+                                   size_t size);
+
+/* Frees a router. NULL is ignored. */
+LK_API void lk_router_free(lk_router* router);
+
+/* ---- Bytes -------------------------------------------------------------- */
+
+/* Frees bytes leadkit returned through a `uint8_t**` (a saved state). NULL is
+ * ignored. */
+LK_API void lk_bytes_free(uint8_t* bytes);
+
+/* ---- Calendar ----------------------------------------------------------- */
+
+/* A dealer's business calendar (docs/calendars.md): open hours, holidays,
+ * make-up workdays, in a time zone. Immutable once created. */
+typedef struct lk_calendar lk_calendar;
+
+/* Loads a calendar document (`json_len` bytes of UTF-8). *calendar receives a
+ * new handle on LK_OK, NULL otherwise; `issues` (may be NULL) as
+ * lk_policy_from_json's: every issue as JSON on LK_OK and on
+ * LK_FAILED_PRECONDITION (errors in the document), NULL otherwise.
+ * LK_NOT_FOUND for an unknown time zone, naming it. */
+LK_API lk_status lk_calendar_from_json(const char* json, size_t json_len,
+                                       lk_calendar** calendar, char** issues);
+
+/* A bundled calendar: "cn_office" or "cn_showroom". LK_NOT_FOUND for another
+ * name, the message naming it. */
+LK_API lk_status lk_calendar_from_preset(const char* name,
+                                         lk_calendar** calendar);
+
+/* The calendar's canonical document; free it with lk_string_free. */
+LK_API lk_status lk_calendar_to_json(const lk_calendar* calendar, char** json);
+
+/* Frees a calendar. NULL is ignored. */
+LK_API void lk_calendar_free(lk_calendar* calendar);
+
+/* ---- Cadence ------------------------------------------------------------ */
+
+/* A policy with its business calendar: the deadline rules and the task
+ * engine (docs/cadence.md) that the KPIs judge timeliness by. Immutable once
+ * created. */
+typedef struct lk_cadence lk_cadence;
+
+/* The policy judged on its own calendar (the policy's `calendar`: a preset in
+ * the policy's zone, an inline document). *cadence receives a new handle on
+ * LK_OK, NULL otherwise; the policy may be freed afterwards. */
+LK_API lk_status lk_cadence_from_policy(const lk_policy* policy,
+                                        lk_cadence** cadence);
+
+/* The policy judged on `calendar` instead of its own (both may be freed
+ * afterwards). */
+LK_API lk_status lk_cadence_from_calendar(const lk_policy* policy,
+                                          const lk_calendar* calendar,
+                                          lk_cadence** cadence);
+
+/* The open tasks of one lead at `as_of` (seconds since the epoch, or
+ * LK_AS_OF_DATA for the latest instant of the lead and its touches): the
+ * online call of a dealer system that shows one lead.
+ *
+ * `lead_json`: the lead as lk_classify_json takes it (lead_id and created_at
+ * required). `touches_json` (may be NULL: no touches): a JSON array of the
+ * lead's touches, each {"at": instant, "method": text, "grade_after": grade
+ * or null}, instants as ISO 8601 text with an offset or epoch seconds.
+ * *tasks receives, on LK_OK, a JSON array in due order of
+ *   {"task": name (docs/cadence.md), "started_at": UTC time,
+ *    "due_at": UTC time, "agenda_at": UTC time or null,
+ *    "status": "pending" | "overdue", "detail": text or null,
+ *    "estimated": bool}
+ * with times as "YYYY-MM-DDTHH:MM:SSZ"; free it with lk_string_free.
+ * LK_INVALID_ARGUMENT naming the field and the value for bad input. */
+LK_API lk_status lk_cadence_lead_tasks(const lk_cadence* cadence,
+                                       const char* lead_json,
+                                       size_t lead_json_len,
+                                       const char* touches_json,
+                                       size_t touches_json_len, int64_t as_of,
+                                       char** tasks);
+
+/* Frees a cadence. NULL is ignored. */
+LK_API void lk_cadence_free(lk_cadence* cadence);
+
+/* Every open task of a batch at `as_of` (or LK_AS_OF_DATA), as Python's
+ * leadkit.schedule lists them (without the playbook's action columns).
+ * `leads`: lead_id, created_at and the columns the cadence reads (those of
+ * lk_kpi_state_add) with consultant_id; `touches`: lead_id, at, method;
+ * grade_after. Both are read to their end and released, whatever the
+ * outcome; every lead's touches come in the same call as the lead.
+ *
+ * `result`: on LK_OK a new stream of one batch, one row per open task, in
+ * lead order and each lead's tasks by due time, columns
+ *   lead_id        utf8 (large_utf8 when the input's is)
+ *   consultant_id  utf8, the lead's, null when it has none
+ *   task           utf8 (docs/cadence.md's task names)
+ *   due_at         timestamp[s, UTC]
+ *   agenda_at      timestamp[s, UTC], null for a task without an agenda date
+ *   status         utf8, "pending" or "overdue"
+ *   started_at     timestamp[s, UTC]
+ *   detail         utf8, null when none
+ *   estimated      bool
+ * A bad row is LK_INVALID_ARGUMENT naming the table, row, lead_id and
+ * value. */
+LK_API lk_status lk_schedule_arrow(const lk_cadence* cadence,
+                                   struct ArrowArrayStream* leads,
+                                   struct ArrowArrayStream* touches,
+                                   int64_t as_of,
+                                   struct ArrowArrayStream* result);
+
+/* ---- Report states ------------------------------------------------------ */
+
+/* Report states are mergeable: add batches to a state, merge states computed
+ * apart (threads, processes, machines), save one to bytes and load it back,
+ * and finalize it to the report's table. A state is not immutable: one thread
+ * at a time may use it (different states are independent).
+ *
+ * Saved bytes are leadkit-owned (free them with lk_bytes_free); damaged or
+ * foreign bytes are LK_INVALID_ARGUMENT naming what is wrong. */
+
+/* The core KPIs (docs/kpis.md), grouped. */
+typedef struct lk_kpi_state lk_kpi_state;
+
+/* A state of no leads grouped by the `by_count` names of `by` (may be NULL
+ * when by_count is 0): string columns of the leads (channel, dealer_id,
+ * consultant_id, model, region_id, ...) or the derived keys "grade",
+ * "current_grade", "month", "week". The names are copied. */
+LK_API lk_status lk_kpi_state_create(const char* const* by, size_t by_count,
+                                     lk_kpi_state** state);
+
+/* Adds the leads of `leads` with their touches and (when `surveys` is not
+ * NULL) their surveys, judged by `cadence` at `as_of` (or LK_AS_OF_DATA).
+ * Every lead's touches and surveys come in the same call as the lead. The
+ * streams are tables of docs/data.md, typed as lk_classify_arrow reads them:
+ *   leads    lead_id, created_at, the other columns the cadence reads
+ *            (assigned_at, won_at, delivered_at, lost_at, status,
+ *            lost_review, grade, channel, model, birthday, entered_at,
+ *            dealer_id), the policy's fields and the `by` columns
+ *   touches  lead_id, at (timestamp with a zone), method; grade_after
+ *   surveys  lead_id, at, satisfied (bool)
+ * Each stream is read to its end and released, whatever the outcome. Bad
+ * input is LK_INVALID_ARGUMENT naming the table, column, row and lead_id;
+ * the state is then unchanged. */
+LK_API lk_status lk_kpi_state_add(lk_kpi_state* state,
+                                  const lk_cadence* cadence,
+                                  struct ArrowArrayStream* leads,
+                                  struct ArrowArrayStream* touches,
+                                  struct ArrowArrayStream* surveys,
+                                  int64_t as_of);
+
+/* Adds `other`'s groups to `state` (other is unchanged).
+ * LK_FAILED_PRECONDITION when their `by` differ. */
+LK_API lk_status lk_kpi_state_merge(lk_kpi_state* state,
+                                    const lk_kpi_state* other);
+
+/* The state as bytes: *bytes receives `*size` bytes to free with
+ * lk_bytes_free. */
+LK_API lk_status lk_kpi_state_serialize(const lk_kpi_state* state,
+                                        uint8_t** bytes, size_t* size);
+
+/* A state from bytes lk_kpi_state_serialize gave (of this or an earlier
+ * release). *state receives a new handle on LK_OK, NULL otherwise. */
+LK_API lk_status lk_kpi_state_deserialize(const uint8_t* bytes, size_t size,
+                                          lk_kpi_state** state);
+
+/* The KPI table: a new stream (the caller releases it) of one batch, one row
+ * per group sorted by key (the null group last), columns
+ *   each `by` name  utf8, null for the null group
+ *   then the columns of Python's leadkit.KPI_COLUMNS, in that order: the
+ *   counts (leads, invalid, won, ...) int64, the rates and percentiles
+ *   (conversion_rate, ...) float64, NaN where the denominator is 0.
+ * On failure result->release is NULL. */
+LK_API lk_status lk_kpi_state_finalize(const lk_kpi_state* state,
+                                       struct ArrowArrayStream* result);
+
+/* Frees a KPI state. NULL is ignored. */
+LK_API void lk_kpi_state_free(lk_kpi_state* state);
+
+/* The KPI table of one batch at once: lk_kpi_state_create, _add and
+ * _finalize in one call, with their arguments and results. */
+LK_API lk_status lk_kpis_arrow(const lk_cadence* cadence,
+                               struct ArrowArrayStream* leads,
+                               struct ArrowArrayStream* touches,
+                               struct ArrowArrayStream* surveys,
+                               const char* const* by, size_t by_count,
+                               int64_t as_of,
+                               struct ArrowArrayStream* result);
+
+/* The lost-sales analysis (docs/kpis.md): lost leads per group and reason,
+ * with their reviews. */
+typedef struct lk_lost_analysis_state lk_lost_analysis_state;
+
+/* A state of no leads grouped by the `by_count` names of `by` before
+ * lost_reason: "month" or "week" of lost_at in `time_zone` (an IANA name;
+ * NULL: "UTC"), or a leads column (dealer_id, consultant_id, channel, model).
+ * by == NULL with by_count 0: by month. An unknown name or zone is reported
+ * by the first add. */
+LK_API lk_status lk_lost_analysis_state_create(const char* const* by,
+                                               size_t by_count,
+                                               const char* time_zone,
+                                               lk_lost_analysis_state** state);
+
+/* Adds the leads of `leads` lost by `as_of` (or LK_AS_OF_DATA): columns
+ * lead_id, status, lost_review, lost_reason, lost_at, created_at and the
+ * `by` columns, typed as lk_classify_arrow reads them. The stream is read to
+ * its end and released, whatever the outcome; a failed add leaves the state
+ * as it was. */
+LK_API lk_status lk_lost_analysis_state_add(lk_lost_analysis_state* state,
+                                            struct ArrowArrayStream* leads,
+                                            int64_t as_of);
+
+/* As the KPI state's: merge (LK_FAILED_PRECONDITION for other options),
+ * serialize (bytes to free with lk_bytes_free), deserialize, free. */
+LK_API lk_status lk_lost_analysis_state_merge(
+    lk_lost_analysis_state* state, const lk_lost_analysis_state* other);
+LK_API lk_status lk_lost_analysis_state_serialize(
+    const lk_lost_analysis_state* state, uint8_t** bytes, size_t* size);
+LK_API lk_status lk_lost_analysis_state_deserialize(
+    const uint8_t* bytes, size_t size, lk_lost_analysis_state** state);
+LK_API void lk_lost_analysis_state_free(lk_lost_analysis_state* state);
+
+/* The analysis: a new stream of one batch, one row per group sorted by key
+ * (null last), columns
+ *   each `by` name, then lost_reason   utf8, null for the null group
+ *   lost                               int64
+ *   share                              float64 (lost / lost of the rows
+ *                                      with the same `by` values)
+ *   approved, rejected, pending, review_null   int64
+ *   rejection_rate                     float64, NaN when no review
+ * — the columns of Python's leadkit.lost_analysis. On failure
+ * result->release is NULL. */
+LK_API lk_status lk_lost_analysis_state_finalize(
+    const lk_lost_analysis_state* state, struct ArrowArrayStream* result);
 
 #ifdef __cplusplus
 } /* extern "C" */

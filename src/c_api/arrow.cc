@@ -375,13 +375,70 @@ std::optional<absl::string_view> ArrowStrings::At(int64_t row) const {
   return StringAt(values, large_, j);
 }
 
+std::vector<ColumnSpec> LeadColumnSpecs(std::span<const std::string> fields) {
+  std::vector<ColumnSpec> out;
+  for (const std::string& field : fields) {
+    if (const LeadFieldInfo* info = FindLeadField(field)) {
+      out.push_back({field, info->type});
+    }
+  }
+  return out;
+}
+
+ArrowArray ArrowStrings::Export(int64_t n, bool large) const {
+  if (index_width_ != 0 || large != large_) {
+    return ExportStrings(
+        n, [&](int64_t row) { return At(row).value_or(absl::string_view()); },
+        large);
+  }
+  // Plain strings: the offsets rebased to 0 and the characters in one copy.
+  const int64_t first = column_.Index(0);
+  const auto offset = [&](int64_t i) -> int64_t {
+    return large_ ? static_cast<const int64_t*>(column_.array->buffers[1])[i]
+                  : static_cast<const int32_t*>(column_.array->buffers[1])[i];
+  };
+  const int64_t base = n > 0 ? offset(first) : 0;
+  const int64_t end = n > 0 ? offset(first + n) : 0;
+  return ExportStringBuffers(
+      n, large_, [&](int64_t row) { return offset(first + row) - base; },
+      n > 0 ? static_cast<const char*>(column_.array->buffers[2]) + base
+            : nullptr,
+      end - base);
+}
+
+std::optional<int64_t> ArrowStrings::IndexAt(int64_t row) const {
+  const int64_t i = column_.Index(row);
+  if (!IsValid(*column_.array, i)) return std::nullopt;
+  bool overflow = false;
+  return IntegerAt(column_.array->buffers[1], i, index_width_, index_signed_,
+                   overflow);
+}
+
+std::optional<absl::string_view> ArrowStrings::DictionaryValue(
+    int64_t index) const {
+  const ArrowArray& values = *column_.array->dictionary;
+  const int64_t j = values.offset + index;
+  if (!IsValid(values, j)) return std::nullopt;
+  return StringAt(values, large_, j);
+}
+
 absl::StatusOr<std::unique_ptr<ArrowTable>> ArrowTable::Read(
     const ArrowSchema& schema, const ArrowArray& batch,
     absl::string_view table, std::span<const std::string> fields,
     absl::string_view id_column, int64_t first_row) {
+  const std::vector<ColumnSpec> specs = LeadColumnSpecs(fields);
+  return Read(schema, batch, table, std::span<const ColumnSpec>(specs),
+              id_column, first_row);
+}
+
+absl::StatusOr<std::unique_ptr<ArrowTable>> ArrowTable::Read(
+    const ArrowSchema& schema, const ArrowArray& batch,
+    absl::string_view table, std::span<const ColumnSpec> fields,
+    absl::string_view id_column, int64_t first_row) {
   std::unique_ptr<ArrowTable> t(new ArrowTable());
   t->columns_ = std::make_unique<Columns>(batch.length);
   t->first_row_ = first_row;
+  t->id_column_ = std::string(id_column);
   auto column_at = [&](int64_t i) {
     return ArrowColumn{schema.children[i], batch.children[i], batch.offset,
                        batch.length};
@@ -398,7 +455,12 @@ absl::StatusOr<std::unique_ptr<ArrowTable>> ArrowTable::Read(
   if (id < 0) return MissingColumn(table, id_column, names);
   LEADKIT_ASSIGN_OR_RETURN(ArrowStrings ids,
                            ArrowStrings::Make(column_at(id), table, id_column));
-  for (int64_t row = 0; row < batch.length; ++row) {
+  // Plain strings without a null (by the array's count) need no look.
+  const ArrowArray& id_array = *batch.children[id];
+  const bool may_be_null = ids.dictionary_encoded() ||
+                           (id_array.null_count != 0 && id_array.n_buffers > 0 &&
+                            id_array.buffers[0] != nullptr);
+  for (int64_t row = 0; may_be_null && row < batch.length; ++row) {
     if (!ids.At(row)) {
       return absl::InvalidArgumentError(absl::StrCat(
           table, ".", id_column, ": row ", first_row + row, " has no id (null)"));
@@ -407,19 +469,17 @@ absl::StatusOr<std::unique_ptr<ArrowTable>> ArrowTable::Read(
   t->ids_ = std::move(ids);
 
   bool id_read = false;
-  for (const std::string& field : fields) {
-    const int64_t i = find(field);
+  for (const ColumnSpec& field : fields) {
+    const int64_t i = find(field.name);
     if (i < 0) continue;
     for (size_t j = static_cast<size_t>(i) + 1; j < names.size(); ++j) {
-      if (names[j] == field) {
+      if (names[j] == field.name) {
         return absl::InvalidArgumentError(absl::StrCat(
-            table, ": column \"", field, "\" appears more than once"));
+            table, ": column \"", field.name, "\" appears more than once"));
       }
     }
-    const LeadFieldInfo* info = FindLeadField(field);
-    if (info == nullptr) continue;
-    LEADKIT_RETURN_IF_ERROR(t->ReadField(*info, column_at(i), table));
-    id_read = id_read || field == id_column;
+    LEADKIT_RETURN_IF_ERROR(t->ReadField(field, column_at(i), table));
+    id_read = id_read || field.name == id_column;
   }
   if (!id_read) {
     // The ids as they lie, offsets and characters (Column::Strings), when they
@@ -439,16 +499,14 @@ absl::StatusOr<std::unique_ptr<ArrowTable>> ArrowTable::Read(
           id_column,
           Column::Strings(offsets, static_cast<const char*>(c.array->buffers[2]))));
     } else {
-      const LeadFieldInfo* info = FindLeadField(id_column);
-      if (info != nullptr) {
-        LEADKIT_RETURN_IF_ERROR(t->ReadField(*info, c, table));
-      }
+      LEADKIT_RETURN_IF_ERROR(t->ReadField(
+          ColumnSpec{std::string(id_column), FieldType::kString}, c, table));
     }
   }
   return t;
 }
 
-absl::Status ArrowTable::ReadField(const LeadFieldInfo& field,
+absl::Status ArrowTable::ReadField(const ColumnSpec& field,
                                    const ArrowColumn& c,
                                    absl::string_view table) {
   const int64_t n = columns_->num_rows();
@@ -462,7 +520,7 @@ absl::Status ArrowTable::ReadField(const LeadFieldInfo& field,
   };
   auto row_name = [&](int64_t row) {
     const std::optional<absl::string_view> id = ids_->At(row);
-    return absl::StrCat("row ", first_row_ + row, " (lead_id \"",
+    return absl::StrCat("row ", first_row_ + row, " (", id_column_, " \"",
                         id ? *id : "", "\")");
   };
 
@@ -506,9 +564,26 @@ absl::Status ArrowTable::ReadField(const LeadFieldInfo& field,
       if (!strings.ok()) return strings.status();
       report_internal::Dictionary& dictionary = dictionaries_.emplace_back();
       std::vector<int32_t>& codes = codes_.emplace_back(size, -1);
-      for (int64_t row = 0; row < n; ++row) {
-        if (const auto value = strings->At(row)) {
-          codes[static_cast<size_t>(row)] = dictionary.Code(*value);
+      if (strings->dictionary_encoded()) {
+        // Each distinct value coded once, when a row first uses it (so the
+        // codes follow the rows, as for plain strings); -2: not seen yet.
+        std::vector<int32_t> code_of(
+            static_cast<size_t>(strings->dictionary_length()), -2);
+        for (int64_t row = 0; row < n; ++row) {
+          const std::optional<int64_t> index = strings->IndexAt(row);
+          if (!index) continue;
+          int32_t& code = code_of[static_cast<size_t>(*index)];
+          if (code == -2) {
+            const auto value = strings->DictionaryValue(*index);
+            code = value ? dictionary.Code(*value) : -1;
+          }
+          codes[static_cast<size_t>(row)] = code;
+        }
+      } else {
+        for (int64_t row = 0; row < n; ++row) {
+          if (const auto value = strings->At(row)) {
+            codes[static_cast<size_t>(row)] = dictionary.Code(*value);
+          }
         }
       }
       return columns_->Add(name, Column::Codes(codes, dictionary.texts()));
@@ -618,6 +693,169 @@ absl::Status ArrowTable::ReadField(const LeadFieldInfo& field,
   return absl::InternalError("unknown field type");
 }
 
+// ---- A whole stream -------------------------------------------------------
+
+void StreamTable::Part::Append(const Column& c, int64_t n) {
+  std::vector<int32_t> code_of;
+  if (type == ColumnType::kCode) code_of = dictionary.Codes(c.dictionary());
+  if (type == ColumnType::kString && integers.empty()) integers.push_back(0);
+  for (int64_t row = 0; row < n; ++row) {
+    const bool null = c.IsNull(row);
+    valid.push_back(null ? 0 : 1);
+    any_null = any_null || null;
+    switch (type) {
+      case ColumnType::kDouble:
+        doubles.push_back(null ? NAN : c.data<double>()[row]);
+        break;
+      case ColumnType::kInt64:
+      case ColumnType::kInstant:
+      case ColumnType::kDate:
+        integers.push_back(null ? 0 : c.data<int64_t>()[row]);
+        break;
+      case ColumnType::kBool:
+        bytes.push_back(null ? 0 : c.data<uint8_t>()[row]);
+        break;
+      case ColumnType::kCode:
+        codes.push_back(
+            null ? -1
+                 : code_of[static_cast<size_t>(c.data<int32_t>()[row])]);
+        break;
+      case ColumnType::kString: {
+        if (!null) {
+          const absl::string_view v = c.ViewAt(row);
+          chars.append(v.data(), v.size());
+        }
+        integers.push_back(static_cast<int64_t>(chars.size()));
+        break;
+      }
+    }
+  }
+}
+
+Column StreamTable::Part::View() const {
+  const uint8_t* v = any_null ? valid.data() : nullptr;
+  switch (type) {
+    case ColumnType::kDouble:
+      return Column::Doubles(doubles, v);
+    case ColumnType::kInt64:
+      return Column::Int64s(integers, v);
+    case ColumnType::kInstant:
+      return Column::Instants(integers, v);
+    case ColumnType::kDate:
+      return Column::Dates(integers, v);
+    case ColumnType::kBool:
+      return Column::Bools(bytes, v);
+    case ColumnType::kCode:
+      return Column::Codes(codes, dictionary.texts());
+    case ColumnType::kString:
+      return Column::Strings(integers, chars.data(), v);
+  }
+  return Column::Doubles(doubles, v);
+}
+
+namespace {
+
+// The column type a field of `type` is read as when a stream has no batch.
+ColumnType EmptyColumnType(FieldType type) {
+  switch (type) {
+    case FieldType::kString:
+      return ColumnType::kCode;
+    case FieldType::kNumber:
+      return ColumnType::kDouble;
+    case FieldType::kBool:
+      return ColumnType::kBool;
+    case FieldType::kInstant:
+      return ColumnType::kInstant;
+    case FieldType::kDate:
+      return ColumnType::kDate;
+  }
+  return ColumnType::kDouble;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<StreamTable>> StreamTable::Read(
+    ArrowArrayStream* stream, absl::string_view table,
+    std::span<const ColumnSpec> columns, absl::string_view id_column) {
+  std::unique_ptr<StreamTable> t(new StreamTable());
+  int64_t rows = 0;
+  bool first = true;
+  LEADKIT_RETURN_IF_ERROR(ForEachBatch(
+      stream, table,
+      [&](const ArrowSchema& schema) -> absl::Status {
+        LEADKIT_ASSIGN_OR_RETURN(const ArrowSchema* ids,
+                                 RequiredColumn(schema, table, id_column));
+        LEADKIT_ASSIGN_OR_RETURN(t->large_ids_,
+                                 StringsAreLarge(*ids, table, id_column));
+        // The columns present, in case no batch comes.
+        t->parts_.push_back(
+            Part{.name = std::string(id_column), .type = ColumnType::kString});
+        for (const ColumnSpec& spec : columns) {
+          if (spec.name == id_column) continue;
+          for (int64_t i = 0; i < schema.n_children; ++i) {
+            const char* name = schema.children[i]->name;
+            if (name != nullptr && spec.name == name) {
+              t->parts_.push_back(
+                  Part{.name = spec.name, .type = EmptyColumnType(spec.type)});
+              break;
+            }
+          }
+        }
+        return absl::OkStatus();
+      },
+      [&](const ArrowSchema& schema, const ArrowArray& batch) -> absl::Status {
+        LEADKIT_ASSIGN_OR_RETURN(
+            const std::unique_ptr<ArrowTable> part,
+            ArrowTable::Read(schema, batch, table, columns, id_column, rows));
+        const Columns& read = part->columns();
+        if (first) {
+          // The types as read (an integer column is int64, a float one
+          // double; the id column as it lies).
+          std::deque<Part> parts;
+          for (const auto& [name, column] : read.columns()) {
+            const ColumnType type =
+                name == id_column ? ColumnType::kString : column.type();
+            parts.push_back(Part{.name = name, .type = type});
+          }
+          t->parts_ = std::move(parts);
+          first = false;
+        }
+        for (Part& p : t->parts_) {
+          const Column* column = read.Find(p.name);
+          if (column == nullptr) {
+            return absl::InternalError(
+                absl::StrCat(table, ".", p.name, ": column lost between batches"));
+          }
+          if (p.name == id_column && column->type() != ColumnType::kString) {
+            // Dictionary-encoded ids: as strings, row by row.
+            if (p.integers.empty()) p.integers.push_back(0);
+            for (int64_t row = 0; row < read.num_rows(); ++row) {
+              const absl::string_view v = column->ViewAt(row);
+              p.chars.append(v.data(), v.size());
+              p.integers.push_back(static_cast<int64_t>(p.chars.size()));
+              p.valid.push_back(1);
+            }
+            continue;
+          }
+          if (column->type() != p.type) {
+            return absl::InternalError(absl::StrCat(
+                table, ".", p.name, ": column type changed between batches"));
+          }
+          p.Append(*column, read.num_rows());
+        }
+        rows += read.num_rows();
+        return absl::OkStatus();
+      }));
+  t->columns_ = std::make_unique<Columns>(rows);
+  for (Part& p : t->parts_) {
+    if (p.type == ColumnType::kString && p.integers.empty()) {
+      p.integers.push_back(0);
+    }
+    LEADKIT_RETURN_IF_ERROR(t->columns_->Add(p.name, p.View()));
+  }
+  return t;
+}
+
 // ---- Export ----------------------------------------------------------------
 
 namespace {
@@ -654,22 +892,28 @@ void ReleaseArray(ArrowArray* array) {
   array->release = nullptr;
 }
 
-// An array over `buffers` (the first, validity, null: no value is null).
+// An array over `buffers`, after the validity bitmap `validity` (empty: no
+// value is null, the buffer NULL) with `null_count` nulls.
 ArrowArray MakeArray(int64_t length, std::vector<std::vector<uint8_t>> buffers,
                      std::vector<ArrowArray> children,
-                     std::optional<ArrowArray> dictionary) {
+                     std::optional<ArrowArray> dictionary,
+                     std::vector<uint8_t> validity = {},
+                     int64_t null_count = 0) {
   auto data = std::make_unique<ArrayData>();
   data->buffers = std::move(buffers);
-  data->buffer_pointers.push_back(nullptr);
-  for (const std::vector<uint8_t>& b : data->buffers) {
-    data->buffer_pointers.push_back(b.data());
+  if (!validity.empty()) data->buffers.push_back(std::move(validity));
+  data->buffer_pointers.push_back(
+      null_count > 0 ? data->buffers.back().data() : nullptr);
+  for (size_t i = 0; i < data->buffers.size() - (null_count > 0 ? 1 : 0);
+       ++i) {
+    data->buffer_pointers.push_back(data->buffers[i].data());
   }
   data->children = std::move(children);
   for (ArrowArray& child : data->children) data->child_pointers.push_back(&child);
   if (dictionary) data->dictionary = std::make_unique<ArrowArray>(*dictionary);
   ArrowArray out{};
   out.length = length;
-  out.null_count = 0;
+  out.null_count = null_count;
   out.offset = 0;
   out.n_buffers = static_cast<int64_t>(data->buffer_pointers.size());
   out.n_children = static_cast<int64_t>(data->children.size());
@@ -709,6 +953,31 @@ ArrowArray StringsOf(int64_t length,
 }
 
 }  // namespace
+
+ArrowArray ExportStringBuffers(int64_t length, bool large,
+                               const std::function<int64_t(int64_t)>& offset,
+                               const char* chars, int64_t size) {
+  std::vector<uint8_t> offsets(static_cast<size_t>(length + 1) *
+                               (large ? sizeof(int64_t) : sizeof(int32_t)));
+  if (!large && size > std::numeric_limits<int32_t>::max()) {
+    throw std::length_error("strings past the Arrow utf8 offsets' range");
+  }
+  for (int64_t i = 0; i <= length; ++i) {
+    const int64_t o = i == length ? size : offset(i);
+    if (large) {
+      std::memcpy(offsets.data() + i * 8, &o, 8);
+    } else {
+      const auto o32 = static_cast<int32_t>(o);
+      std::memcpy(offsets.data() + i * 4, &o32, 4);
+    }
+  }
+  std::vector<uint8_t> data(static_cast<size_t>(size));
+  if (size > 0) std::memcpy(data.data(), chars, static_cast<size_t>(size));
+  std::vector<std::vector<uint8_t>> buffers;
+  buffers.push_back(std::move(offsets));
+  buffers.push_back(std::move(data));
+  return MakeArray(length, std::move(buffers), {}, std::nullopt);
+}
 
 ArrowSchema ExportSchema(std::string format, std::string name, int64_t flags,
                          std::vector<ArrowSchema> children,
@@ -752,6 +1021,84 @@ ArrowArray ExportDictionary(std::vector<int32_t> codes,
   buffers.push_back(Bytes(codes));
   return MakeArray(length, std::move(buffers), {},
                    ExportStrings(dictionary, /*large=*/false));
+}
+
+ArrowArray ExportOptionalStrings(
+    std::span<const std::optional<std::string>> values) {
+  const auto length = static_cast<int64_t>(values.size());
+  ArrowArray out = ExportStrings(
+      length,
+      [&](int64_t i) -> absl::string_view {
+        const std::optional<std::string>& v = values[static_cast<size_t>(i)];
+        return v ? absl::string_view(*v) : absl::string_view();
+      },
+      /*large=*/false);
+  std::vector<uint8_t> validity(static_cast<size_t>(length + 7) / 8, 0);
+  int64_t nulls = 0;
+  for (int64_t i = 0; i < length; ++i) {
+    if (values[static_cast<size_t>(i)]) {
+      validity[static_cast<size_t>(i >> 3)] |=
+          static_cast<uint8_t>(1u << (i & 7));
+    } else {
+      ++nulls;
+    }
+  }
+  if (nulls == 0) return out;
+  // The strings' buffers again, now after a validity bitmap.
+  auto* data = static_cast<ArrayData*>(out.private_data);
+  std::vector<std::vector<uint8_t>> buffers = std::move(data->buffers);
+  Release(out);
+  return MakeArray(length, std::move(buffers), {}, std::nullopt,
+                   std::move(validity), nulls);
+}
+
+ArrowArray ExportInt64s(const std::vector<int64_t>& values) {
+  std::vector<std::vector<uint8_t>> buffers;
+  buffers.push_back(Bytes(values));
+  return MakeArray(static_cast<int64_t>(values.size()), std::move(buffers), {},
+                   std::nullopt);
+}
+
+ArrowArray ExportDoubles(const std::vector<double>& values) {
+  std::vector<std::vector<uint8_t>> buffers;
+  buffers.push_back(Bytes(values));
+  return MakeArray(static_cast<int64_t>(values.size()), std::move(buffers), {},
+                   std::nullopt);
+}
+
+ArrowArray ExportOptionalInt64s(
+    std::span<const std::optional<int64_t>> values) {
+  const auto length = static_cast<int64_t>(values.size());
+  std::vector<int64_t> data(values.size(), 0);
+  std::vector<uint8_t> validity(static_cast<size_t>(length + 7) / 8, 0);
+  int64_t nulls = 0;
+  for (int64_t i = 0; i < length; ++i) {
+    if (const std::optional<int64_t>& v = values[static_cast<size_t>(i)]) {
+      data[static_cast<size_t>(i)] = *v;
+      validity[static_cast<size_t>(i >> 3)] |=
+          static_cast<uint8_t>(1u << (i & 7));
+    } else {
+      ++nulls;
+    }
+  }
+  std::vector<std::vector<uint8_t>> buffers;
+  buffers.push_back(Bytes(data));
+  if (nulls == 0) validity.clear();
+  return MakeArray(length, std::move(buffers), {}, std::nullopt,
+                   std::move(validity), nulls);
+}
+
+ArrowArray ExportBools(const std::vector<uint8_t>& values) {
+  const auto length = static_cast<int64_t>(values.size());
+  std::vector<uint8_t> bits(static_cast<size_t>(length + 7) / 8, 0);
+  for (int64_t i = 0; i < length; ++i) {
+    if (values[static_cast<size_t>(i)] != 0) {
+      bits[static_cast<size_t>(i >> 3)] |= static_cast<uint8_t>(1u << (i & 7));
+    }
+  }
+  std::vector<std::vector<uint8_t>> buffers;
+  buffers.push_back(std::move(bits));
+  return MakeArray(length, std::move(buffers), {}, std::nullopt);
 }
 
 ArrowArray ExportStruct(int64_t length, std::vector<ArrowArray> children) {

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <span>
@@ -81,6 +82,17 @@ class ArrowStrings {
                                            absl::string_view name);
   std::optional<absl::string_view> At(int64_t row) const;
   bool large() const { return large_; }  // large_utf8 values
+  // The first `n` rows as a utf8 (large_utf8 when `large`) array of their
+  // own, none null (a null row is ""): plain strings copied in bulk.
+  ArrowArray Export(int64_t n, bool large) const;
+
+  // Dictionary-encoded columns: the index of row `row` into the dictionary
+  // (nullopt for a null row), and the dictionary's value `index` (nullopt for
+  // a null value) — so that a reader converts each distinct value once.
+  bool dictionary_encoded() const { return index_width_ != 0; }
+  int64_t dictionary_length() const { return column_.array->dictionary->length; }
+  std::optional<int64_t> IndexAt(int64_t row) const;
+  std::optional<absl::string_view> DictionaryValue(int64_t index) const;
 
  private:
   ArrowColumn column_;
@@ -90,14 +102,29 @@ class ArrowStrings {
   bool index_signed_ = true;
 };
 
+// A column a table read from Arrow may have, and the type it is read as.
+struct ColumnSpec {
+  std::string name;
+  FieldType type;
+};
+
+// The specs of the lead fields named in `fields` (LeadFields' types); names
+// that are not lead fields are left out.
+std::vector<ColumnSpec> LeadColumnSpecs(std::span<const std::string> fields);
+
 // A batch of a table read from Arrow: the Columns engines read, over memory
 // it owns or the caller's arrays (which must outlive it).
 class ArrowTable {
  public:
-  // Reads the columns of `batch` named in `fields` (lead fields, each read as
-  // its FieldType; an absent one is left out: null in every row) and the id
-  // column `id_column` (strings, no nulls; required). `first_row` numbers
-  // the batch's rows in messages ("row 1203"), across the stream's batches.
+  // Reads the columns of `batch` named in `columns` (each read as its type;
+  // an absent one is left out: null in every row) and the id column
+  // `id_column` (strings, no nulls; required). `first_row` numbers the
+  // batch's rows in messages ("row 1203"), across the stream's batches.
+  static absl::StatusOr<std::unique_ptr<ArrowTable>> Read(
+      const ArrowSchema& schema, const ArrowArray& batch,
+      absl::string_view table, std::span<const ColumnSpec> columns,
+      absl::string_view id_column, int64_t first_row);
+  // The same, of the lead fields named in `fields`.
   static absl::StatusOr<std::unique_ptr<ArrowTable>> Read(
       const ArrowSchema& schema, const ArrowArray& batch,
       absl::string_view table, std::span<const std::string> fields,
@@ -110,18 +137,62 @@ class ArrowTable {
 
  private:
   ArrowTable() = default;
-  absl::Status ReadField(const LeadFieldInfo& field, const ArrowColumn& column,
+  absl::Status ReadField(const ColumnSpec& field, const ArrowColumn& column,
                          absl::string_view table);
 
   std::unique_ptr<Columns> columns_;
   std::optional<ArrowStrings> ids_;
   int64_t first_row_ = 0;
+  std::string id_column_;
   // Stable addresses for the converted buffers.
   std::deque<std::vector<uint8_t>> bytes_;
   std::deque<std::vector<double>> doubles_;
   std::deque<std::vector<int64_t>> integers_;
   std::deque<std::vector<int32_t>> codes_;
   std::deque<report_internal::Dictionary> dictionaries_;
+};
+
+// A whole table read from an Arrow stream: the rows of every batch, in order,
+// as one Columns over memory it owns — for the engines that need a table at
+// once (a lead beside all of its touches). Its columns are those of
+// ArrowTable::Read; the id column is read as strings (Column::Strings).
+class StreamTable {
+ public:
+  // Reads `stream` to its end and releases it (also on failure). Errors as
+  // ForEachBatch's and ArrowTable::Read's.
+  static absl::StatusOr<std::unique_ptr<StreamTable>> Read(
+      ArrowArrayStream* stream, absl::string_view table,
+      std::span<const ColumnSpec> columns, absl::string_view id_column);
+
+  const Columns& columns() const { return *columns_; }
+  int64_t num_rows() const { return columns_->num_rows(); }
+  // Whether the stream's id column was large_utf8.
+  bool large_ids() const { return large_ids_; }
+
+  // One column's values, appended batch by batch.
+  struct Part {
+    std::string name;
+    ColumnType type = ColumnType::kDouble;
+    std::vector<double> doubles;    // kDouble
+    std::vector<int64_t> integers;  // kInt64, kInstant, kDate; kString offsets
+    std::vector<uint8_t> bytes;     // kBool
+    std::vector<int32_t> codes;     // kCode
+    report_internal::Dictionary dictionary;  // kCode
+    std::string chars;                       // kString
+    std::vector<uint8_t> valid;
+    bool any_null = false;
+
+    // Appends the `n` rows of `c` (of this part's type).
+    void Append(const Column& c, int64_t n);
+    // A Column over the values.
+    Column View() const;
+  };
+
+ private:
+  StreamTable() = default;
+  std::deque<Part> parts_;
+  std::unique_ptr<Columns> columns_;
+  bool large_ids_ = false;
 };
 
 // ---- Export: arrays and schemas that own their memory ---------------------
@@ -138,9 +209,27 @@ ArrowArray ExportStrings(int64_t length,
                          const std::function<absl::string_view(int64_t)>& at,
                          bool large);
 
+// A utf8 ("u") or large_utf8 ("U") array of `length` strings none null, row i
+// from offset(i) to offset(i + 1) (offset(length) is `size`) of `chars`.
+ArrowArray ExportStringBuffers(int64_t length, bool large,
+                               const std::function<int64_t(int64_t)>& offset,
+                               const char* chars, int64_t size);
+
 // A dictionary<int32, utf8> array: `codes` (none null) into `dictionary`.
 ArrowArray ExportDictionary(std::vector<int32_t> codes,
                             std::span<const std::string> dictionary);
+
+// A utf8 array of `values`, nullopt as null.
+ArrowArray ExportOptionalStrings(
+    std::span<const std::optional<std::string>> values);
+// An int64 ("l") or float64 ("g") array of `values`, none null.
+ArrowArray ExportInt64s(const std::vector<int64_t>& values);
+ArrowArray ExportDoubles(const std::vector<double>& values);
+
+// An int64-backed array (int64, timestamps) of `values`, nullopt as null.
+ArrowArray ExportOptionalInt64s(std::span<const std::optional<int64_t>> values);
+// A bool array of `values`, none null.
+ArrowArray ExportBools(const std::vector<uint8_t>& values);
 
 // A struct array (a record batch) of `children`, each `length` long.
 ArrowArray ExportStruct(int64_t length, std::vector<ArrowArray> children);
@@ -149,6 +238,25 @@ ArrowArray ExportStruct(int64_t length, std::vector<ArrowArray> children);
 // gives. The stream owns the batches; its release frees the rest.
 void ExportStream(std::function<ArrowSchema()> make_schema,
                   std::vector<ArrowArray> batches, ArrowArrayStream* out);
+
+// Releases, when it goes out of scope, each of its streams that is not
+// released yet: what makes a C ABI call consume its input streams whatever
+// the outcome.
+class ConsumeStreams {
+ public:
+  explicit ConsumeStreams(std::initializer_list<ArrowArrayStream*> streams)
+      : streams_(streams) {}
+  ConsumeStreams(const ConsumeStreams&) = delete;
+  ConsumeStreams& operator=(const ConsumeStreams&) = delete;
+  ~ConsumeStreams() {
+    for (ArrowArrayStream* s : streams_) {
+      if (s != nullptr && s->release != nullptr) s->release(s);
+    }
+  }
+
+ private:
+  std::vector<ArrowArrayStream*> streams_;
+};
 
 // Releases an array or schema if it is not released yet.
 void Release(ArrowArray& array);

@@ -50,16 +50,6 @@ lk_status CodeOf(absl::StatusCode code) {
   }
 }
 
-std::string IssuesJson(std::span<const Issue> issues) {
-  Json out = Json::array();
-  for (const Issue& issue : issues) {
-    out.push_back({{"severity", std::string(SeverityName(issue.severity))},
-                   {"path", issue.path},
-                   {"rule", issue.rule},
-                   {"message", issue.message}});
-  }
-  return out.dump();
-}
 
 Json OptionalNumber(const std::optional<double>& value) {
   return value ? Json(*value) : Json(nullptr);
@@ -89,6 +79,17 @@ std::string ExplanationJson(const nlohmann::json& lead_id,
 
 }  // namespace
 
+std::string IssuesJson(std::span<const Issue> issues) {
+  Json out = Json::array();
+  for (const Issue& issue : issues) {
+    out.push_back({{"severity", std::string(SeverityName(issue.severity))},
+                   {"path", issue.path},
+                   {"rule", issue.rule},
+                   {"message", issue.message}});
+  }
+  return out.dump();
+}
+
 lk_status Report(const absl::Status& status) noexcept {
   try {
     last_error_fixed = nullptr;
@@ -109,6 +110,13 @@ char* CopyOut(absl::string_view text) {
   if (out == nullptr) throw std::bad_alloc();
   std::memcpy(out, text.data(), text.size());
   out[text.size()] = '\0';
+  return out;
+}
+
+uint8_t* CopyBytesOut(absl::string_view bytes) {
+  auto* out = static_cast<uint8_t*>(std::malloc(bytes.empty() ? 1 : bytes.size()));
+  if (out == nullptr) throw std::bad_alloc();
+  if (!bytes.empty()) std::memcpy(out, bytes.data(), bytes.size());
   return out;
 }
 
@@ -184,6 +192,24 @@ lk_status lk_policy_to_json(const lk_policy* policy, char** json) {
 }
 
 void lk_policy_free(lk_policy* policy) { delete policy; }
+
+void lk_bytes_free(uint8_t* bytes) { std::free(bytes); }
+
+lk_status lk_cadence_from_policy(const lk_policy* policy,
+                                 lk_cadence** cadence) {
+  if (cadence != nullptr) *cadence = nullptr;
+  return Guarded("lk_cadence_from_policy", [&]() -> absl::Status {
+    constexpr absl::string_view kFunction = "lk_cadence_from_policy";
+    if (policy == nullptr) return NullArgument(kFunction, "policy");
+    if (cadence == nullptr) return NullArgument(kFunction, "cadence");
+    LEADKIT_ASSIGN_OR_RETURN(leadkit::Cadence made,
+                             leadkit::Cadence::ForPolicy(policy->policy));
+    *cadence = new lk_cadence{std::move(made)};
+    return absl::OkStatus();
+  });
+}
+
+void lk_cadence_free(lk_cadence* cadence) { delete cadence; }
 
 lk_status lk_classify_json(const lk_policy* policy, const char* lead_json,
                            size_t lead_json_len, char** result) {

@@ -6,17 +6,29 @@
 
 #include <exception>
 #include <new>
+#include <span>
 #include <string>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "leadkit/cadence.h"
+#include "leadkit/calendar.h"
+#include "leadkit/issue.h"
 #include "leadkit/leadkit.h"
 #include "leadkit/policy.h"
 
 struct lk_policy {
   leadkit::Policy policy;
+};
+
+struct lk_calendar {
+  leadkit::Calendar calendar;
+};
+
+struct lk_cadence {
+  leadkit::Cadence cadence;
 };
 
 namespace leadkit::c_api_internal {
@@ -33,6 +45,14 @@ lk_status ReportOutOfMemory() noexcept;
 // A string leadkit hands out through a `char**`: malloc'ed, NUL-terminated,
 // freed by lk_string_free. nullptr when memory runs out.
 char* CopyOut(absl::string_view text);
+
+// Bytes leadkit hands out through a `uint8_t**`: malloc'ed (at least one
+// byte, so never NULL), freed by lk_bytes_free.
+uint8_t* CopyBytesOut(absl::string_view bytes);
+
+// The issues of a document as leadkit.h's JSON array of {"severity", "path",
+// "rule", "message"}.
+std::string IssuesJson(std::span<const Issue> issues);
 
 // Runs `body` (returning absl::Status) and reports its status. An exception
 // thrown inside is caught here and becomes LK_INTERNAL with its message.

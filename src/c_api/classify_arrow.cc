@@ -57,8 +57,7 @@ absl::Status ClassifyArrow(const Policy& policy, ArrowArrayStream* leads,
         LEADKIT_RETURN_IF_ERROR(
             ClassifyBatch(policy, table->columns(), grades, rules));
         std::vector<ArrowArray> columns;
-        columns.push_back(ExportStrings(
-            n, [&](int64_t row) { return *table->ids().At(row); }, large_ids));
+        columns.push_back(table->ids().Export(n, large_ids));
         columns.push_back(ExportDictionary(std::move(grades), policy.grades()));
         columns.push_back(ExportDictionary(std::move(rules), policy.rule_ids()));
         out.arrays.push_back(ExportStruct(n, std::move(columns)));

@@ -6,6 +6,7 @@
  *   default: low
  * The Arrow batches are built here by hand, as any C program would. Built with
  * -Wall -Wextra -Werror -std=c11; run by CTest and under AddressSanitizer. */
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -517,6 +518,1554 @@ static void test_classify_arrow(const lk_policy* policy) {
                "leads");
 }
 
+/* ---- KPIs ------------------------------------------------------------------ */
+
+/* Four leads created Monday 2025-03-03 10:00 in Shanghai (02:00 UTC), judged
+ * at 2025-03-10 00:00 Shanghai, grouped by channel:
+ *   K1  website  won (no won_at: won by then)  touched +10 min   satisfied
+ *   K2  website  open                          touched +30 min   not satisfied
+ *                                              and two days later
+ *   K3  phone    invalid (counted apart)
+ *   K4  (null)   lost, no lost_review (counts as lost)
+ * Groups sorted by key, the null group last:
+ *   phone:   leads 0, invalid 1, conversion NaN
+ *   website: leads 2, won 1, conversion 0.5, first contacts due 2 (both
+ *            touched), minutes to first contact {10, 30}: p50 10, p90 30,
+ *            surveyed 2, satisfied 1
+ *   null:    leads 1, lost 1, conversion 0 */
+#define KPI_CREATED_MS 1740967200000LL
+static const int32_t kpi_ids_offsets[] = {0, 2, 4, 6, 8};
+static const char kpi_ids_chars[] = "K1K2K3K4";
+static const uint8_t kpi_channel_valid[] = {0x07};
+static const int32_t kpi_channel_offsets[] = {0, 7, 14, 19, 19};
+static const char kpi_channel_chars[] = "websitewebsitephone";
+static const int32_t kpi_status_offsets[] = {0, 3, 7, 14, 18};
+static const char kpi_status_chars[] = "wonopeninvalidlost";
+static const int64_t kpi_created[] = {KPI_CREATED_MS, KPI_CREATED_MS,
+                                      KPI_CREATED_MS, KPI_CREATED_MS};
+static const int32_t kpi_touch_ids_offsets[] = {0, 2, 4, 6};
+static const char kpi_touch_ids_chars[] = "K1K2K2";
+static const int64_t kpi_touch_at[] = {
+    (KPI_CREATED_MS + 10 * 60000) / 1000, (KPI_CREATED_MS + 30 * 60000) / 1000,
+    (KPI_CREATED_MS + 2 * 86400000LL) / 1000};
+static const int32_t kpi_method_offsets[] = {0, 5, 11, 16};
+static const char kpi_method_chars[] = "phonewechatphone";
+static const int32_t kpi_survey_ids_offsets[] = {0, 2, 4};
+static const char kpi_survey_ids_chars[] = "K1K2";
+static const int64_t kpi_survey_at[] = {(KPI_CREATED_MS + 86400000LL) / 1000,
+                                        (KPI_CREATED_MS + 86400000LL) / 1000};
+static const uint8_t kpi_satisfied[] = {0x01};
+static const int64_t kpi_as_of = (KPI_CREATED_MS + 7 * 86400000LL) / 1000;
+
+static void set_kpi_leads(struct test_stream* t) {
+  memset(t, 0, sizeof *t);
+  t->n_columns = 4;
+  t->n_batches = 1;
+  t->batch_length[0] = 4;
+  struct column* c = t->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 4, 0, 0, 3,
+                         {NULL, kpi_ids_offsets, kpi_ids_chars}};
+  c[1] = (struct column){"channel", "u", 4, 0, 1, 3,
+                         {kpi_channel_valid, kpi_channel_offsets,
+                          kpi_channel_chars}};
+  c[2] = (struct column){"status", "u", 4, 0, 0, 3,
+                         {NULL, kpi_status_offsets, kpi_status_chars}};
+  c[3] = (struct column){"created_at", "tsm:Asia/Shanghai", 4, 0, 0, 2,
+                         {NULL, kpi_created, NULL}};
+}
+
+static void set_kpi_touches(struct test_stream* t) {
+  memset(t, 0, sizeof *t);
+  t->n_columns = 3;
+  t->n_batches = 1;
+  t->batch_length[0] = 3;
+  struct column* c = t->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 3, 0, 0, 3,
+                         {NULL, kpi_touch_ids_offsets, kpi_touch_ids_chars}};
+  c[1] = (struct column){"at", "tss:UTC", 3, 0, 0, 2,
+                         {NULL, kpi_touch_at, NULL}};
+  c[2] = (struct column){"method", "u", 3, 0, 0, 3,
+                         {NULL, kpi_method_offsets, kpi_method_chars}};
+}
+
+static void set_kpi_surveys(struct test_stream* t) {
+  memset(t, 0, sizeof *t);
+  t->n_columns = 3;
+  t->n_batches = 1;
+  t->batch_length[0] = 2;
+  struct column* c = t->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 2, 0, 0, 3,
+                         {NULL, kpi_survey_ids_offsets, kpi_survey_ids_chars}};
+  c[1] = (struct column){"at", "tss:Asia/Shanghai", 2, 0, 0, 2,
+                         {NULL, kpi_survey_at, NULL}};
+  c[2] = (struct column){"satisfied", "b", 2, 0, 0, 2,
+                         {NULL, kpi_satisfied, NULL}};
+}
+
+/* A KPI table read whole: its schema and its one batch. */
+struct kpi_table {
+  struct ArrowSchema schema;
+  struct ArrowArray batch;
+};
+
+static bool read_kpis(struct ArrowArrayStream* result, struct kpi_table* t) {
+  memset(t, 0, sizeof *t);
+  if (result->release == NULL) return false;
+  CHECK(result->get_schema(result, &t->schema) == 0);
+  CHECK(result->get_next(result, &t->batch) == 0);
+  struct ArrowArray end;
+  CHECK(result->get_next(result, &end) == 0 && end.release == NULL);
+  result->release(result);
+  CHECK(result->release == NULL);
+  return t->batch.release != NULL;
+}
+
+static void free_kpis(struct kpi_table* t) {
+  if (t->schema.release != NULL) t->schema.release(&t->schema);
+  if (t->batch.release != NULL) t->batch.release(&t->batch);
+}
+
+static int64_t kpi_column(const struct kpi_table* t, const char* name) {
+  for (int64_t i = 0; i < t->schema.n_children; ++i) {
+    if (strcmp(t->schema.children[i]->name, name) == 0) return i;
+  }
+  fprintf(stderr, "no KPI column %s\n", name);
+  ++failures;
+  return -1;
+}
+
+/* The value of column `name` at `row`, counts and rates alike. */
+static double kpi_value(const struct kpi_table* t, const char* name,
+                        int64_t row) {
+  const int64_t i = kpi_column(t, name);
+  if (i < 0) return -1;
+  const struct ArrowArray* a = t->batch.children[i];
+  /* int64 and timestamps (seconds) alike */
+  if (strcmp(t->schema.children[i]->format, "l") == 0 ||
+      strncmp(t->schema.children[i]->format, "ts", 2) == 0) {
+    return (double)((const int64_t*)a->buffers[1])[a->offset + row];
+  }
+  return ((const double*)a->buffers[1])[a->offset + row];
+}
+
+static bool kpi_key_is_null(const struct kpi_table* t, int64_t row) {
+  const struct ArrowArray* a = t->batch.children[0];
+  const uint8_t* valid = (const uint8_t*)a->buffers[0];
+  return valid != NULL && ((valid[row / 8] >> (row % 8)) & 1) == 0;
+}
+
+static void check_kpis_by_channel(struct kpi_table* t) {
+  CHECK(t->batch.length == 3);
+  CHECK(strcmp(t->schema.children[0]->name, "channel") == 0);
+  CHECK(strcmp(t->schema.children[0]->format, "u") == 0);
+  if (t->batch.length != 3) return;
+  char key[16];
+  utf8_at(t->batch.children[0], 0, key, sizeof key);
+  CHECK(strcmp(key, "phone") == 0);
+  utf8_at(t->batch.children[0], 1, key, sizeof key);
+  CHECK(strcmp(key, "website") == 0);
+  CHECK(!kpi_key_is_null(t, 0) && !kpi_key_is_null(t, 1));
+  CHECK(kpi_key_is_null(t, 2));
+  /* phone */
+  CHECK(kpi_value(t, "leads", 0) == 0);
+  CHECK(kpi_value(t, "invalid", 0) == 1);
+  CHECK(isnan(kpi_value(t, "conversion_rate", 0)));
+  /* website */
+  CHECK(kpi_value(t, "leads", 1) == 2);
+  CHECK(kpi_value(t, "invalid", 1) == 0);
+  CHECK(kpi_value(t, "won", 1) == 1);
+  CHECK(kpi_value(t, "conversion_rate", 1) == 0.5);
+  CHECK(kpi_value(t, "first_contacts_due", 1) == 2);
+  CHECK(kpi_value(t, "first_contact_minutes_p50", 1) == 10);
+  CHECK(kpi_value(t, "first_contact_minutes_p90", 1) == 30);
+  CHECK(kpi_value(t, "surveyed", 1) == 2);
+  CHECK(kpi_value(t, "satisfied", 1) == 1);
+  CHECK(kpi_value(t, "satisfaction_rate", 1) == 0.5);
+  /* null channel */
+  CHECK(kpi_value(t, "leads", 2) == 1);
+  CHECK(kpi_value(t, "lost", 2) == 1);
+  CHECK(kpi_value(t, "won", 2) == 0);
+  CHECK(kpi_value(t, "conversion_rate", 2) == 0);
+  CHECK(isnan(kpi_value(t, "first_contact_minutes_p50", 2)));
+}
+
+static void test_kpis(const lk_policy* policy) {
+  lk_cadence* cadence = NULL;
+  CHECK_STATUS(lk_cadence_from_policy(policy, &cadence), LK_OK, "");
+  if (cadence == NULL) return;
+  const char* by[] = {"channel"};
+  struct test_stream tl, tt, ts;
+  struct ArrowArrayStream leads, touches, surveys, result;
+  struct kpi_table table;
+
+  /* One call. */
+  set_kpi_leads(&tl);
+  set_kpi_touches(&tt);
+  set_kpi_surveys(&ts);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  surveys = make_stream(&ts);
+  CHECK_STATUS(lk_kpis_arrow(cadence, &leads, &touches, &surveys, by, 1,
+                             kpi_as_of, &result),
+               LK_OK, "");
+  CHECK(tl.released == 1 && tt.released == 1 && ts.released == 1);
+  if (read_kpis(&result, &table)) check_kpis_by_channel(&table);
+  free_kpis(&table);
+
+  /* A state: K1 and K2 (with their touches and surveys) added to one, the
+   * rest to another, the second saved and loaded, then merged into the first:
+   * the same table. */
+  lk_kpi_state* first = NULL;
+  lk_kpi_state* second = NULL;
+  CHECK_STATUS(lk_kpi_state_create(by, 1, &first), LK_OK, "");
+  CHECK_STATUS(lk_kpi_state_create(by, 1, &second), LK_OK, "");
+  set_kpi_leads(&tl);
+  tl.batch_length[0] = 2;
+  for (int i = 0; i < tl.n_columns; ++i) tl.batch_columns[0][i].length = 2;
+  tl.batch_columns[0][1].null_count = 0;
+  set_kpi_touches(&tt);
+  set_kpi_surveys(&ts);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  surveys = make_stream(&ts);
+  CHECK_STATUS(lk_kpi_state_add(first, cadence, &leads, &touches, &surveys,
+                                kpi_as_of),
+               LK_OK, "");
+  /* K3 and K4: a slice of the leads from row 2, no touches, no surveys. */
+  set_kpi_leads(&tl);
+  tl.batch_length[0] = 2;
+  for (int i = 0; i < tl.n_columns; ++i) {
+    tl.batch_columns[0][i].offset = 2;
+    tl.batch_columns[0][i].length = 2;
+  }
+  set_kpi_touches(&tt);
+  tt.batch_length[0] = 0;
+  for (int i = 0; i < tt.n_columns; ++i) tt.batch_columns[0][i].length = 0;
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_kpi_state_add(second, cadence, &leads, &touches, NULL,
+                                kpi_as_of),
+               LK_OK, "");
+  uint8_t* bytes = NULL;
+  size_t size = 0;
+  CHECK_STATUS(lk_kpi_state_serialize(second, &bytes, &size), LK_OK, "");
+  CHECK(bytes != NULL && size > 0);
+  lk_kpi_state_free(second);
+  second = NULL;
+  CHECK_STATUS(lk_kpi_state_deserialize(bytes, size, &second), LK_OK, "");
+  /* Damaged bytes: cut short, or one byte changed in the header. */
+  lk_kpi_state* damaged = (lk_kpi_state*)&damaged;
+  CHECK_STATUS(lk_kpi_state_deserialize(bytes, size / 2, &damaged),
+               LK_INVALID_ARGUMENT, "");
+  CHECK(damaged == NULL && strlen(lk_last_error()) > 0);
+  bytes[0] ^= 0x55;
+  CHECK_STATUS(lk_kpi_state_deserialize(bytes, size, &damaged),
+               LK_INVALID_ARGUMENT, "");
+  CHECK(damaged == NULL);
+  lk_bytes_free(bytes);
+  CHECK_STATUS(lk_kpi_state_merge(first, second), LK_OK, "");
+  CHECK_STATUS(lk_kpi_state_finalize(first, &result), LK_OK, "");
+  if (read_kpis(&result, &table)) check_kpis_by_channel(&table);
+  free_kpis(&table);
+
+  /* States of different groupings do not merge. */
+  lk_kpi_state* ungrouped = NULL;
+  CHECK_STATUS(lk_kpi_state_create(NULL, 0, &ungrouped), LK_OK, "");
+  CHECK(lk_kpi_state_merge(first, ungrouped) == LK_FAILED_PRECONDITION);
+  lk_kpi_state_free(ungrouped);
+
+  /* Bad input: touches.at as text, named; every stream released. */
+  set_kpi_leads(&tl);
+  set_kpi_touches(&tt);
+  tt.batch_columns[0][1] =
+      (struct column){"at", "u", 3, 0, 0, 3,
+                      {NULL, kpi_method_offsets, kpi_method_chars}};
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_kpi_state_add(first, cadence, &leads, &touches, NULL,
+                                kpi_as_of),
+               LK_INVALID_ARGUMENT,
+               "touches.at: expected a timestamp with a time zone");
+  CHECK(tl.released == 1 && tt.released == 1);
+  /* NULL arguments: the streams are released all the same. */
+  set_kpi_leads(&tl);
+  set_kpi_touches(&tt);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_kpi_state_add(first, NULL, &leads, &touches, NULL,
+                                kpi_as_of),
+               LK_INVALID_ARGUMENT, "lk_kpi_state_add: cadence is NULL");
+  CHECK(tl.released == 1 && tt.released == 1);
+  CHECK_STATUS(lk_kpi_state_create(by, 1, NULL), LK_INVALID_ARGUMENT,
+               "state is NULL");
+  const char* null_name[] = {NULL};
+  lk_kpi_state* unnamed = NULL;
+  CHECK_STATUS(lk_kpi_state_create(null_name, 1, &unnamed),
+               LK_INVALID_ARGUMENT, "by[0] is NULL");
+  CHECK(unnamed == NULL);
+  CHECK_STATUS(lk_kpi_state_finalize(NULL, &result), LK_INVALID_ARGUMENT,
+               "state is NULL");
+  CHECK(result.release == NULL);
+
+  lk_kpi_state_free(first);
+  lk_kpi_state_free(second);
+  lk_kpi_state_free(NULL);
+  lk_cadence_free(cadence);
+  lk_cadence_free(NULL);
+  lk_bytes_free(NULL);
+}
+
+/* ---- Calendars and the open tasks of one lead -------------------------------- */
+
+/* One open hour a day, 09:00-10:00 UTC, every day. */
+static const char kOneHour[] =
+    "{\"format\": 1, \"name\": \"one_hour\", \"time_zone\": \"UTC\","
+    " \"weekly\": {\"mon\": [[\"09:00\", \"10:00\"]],"
+    " \"tue\": [[\"09:00\", \"10:00\"]], \"wed\": [[\"09:00\", \"10:00\"]],"
+    " \"thu\": [[\"09:00\", \"10:00\"]], \"fri\": [[\"09:00\", \"10:00\"]],"
+    " \"sat\": [[\"09:00\", \"10:00\"]], \"sun\": [[\"09:00\", \"10:00\"]]}}";
+
+static void test_calendar_and_tasks(const lk_policy* policy) {
+  lk_calendar* calendar = NULL;
+  char* issues = NULL;
+  CHECK_STATUS(lk_calendar_from_json(kOneHour, strlen(kOneHour), &calendar,
+                                     &issues),
+               LK_OK, "");
+  CHECK(calendar != NULL && issues != NULL);
+  lk_string_free(issues);
+  char* json = NULL;
+  CHECK_STATUS(lk_calendar_to_json(calendar, &json), LK_OK, "");
+  CHECK(contains(json, "\"one_hour\""));
+  lk_string_free(json);
+
+  /* The three_level policy (first contact: 1 business hour) on that
+   * calendar: a lead created Monday 2025-03-03 09:30 UTC has half an hour
+   * that day and half the next, so its first contact is due Tuesday 09:30;
+   * at Monday 12:00 it is pending. */
+  lk_cadence* cadence = NULL;
+  CHECK_STATUS(lk_cadence_from_calendar(policy, calendar, &cadence), LK_OK, "");
+  lk_calendar_free(calendar);
+  const char lead[] =
+      "{\"lead_id\": \"T1\", \"created_at\": \"2025-03-03T09:30:00Z\","
+      " \"grade\": \"high\"}";
+  const int64_t monday_noon = 1741003200; /* 2025-03-03T12:00:00Z */
+  char* tasks = NULL;
+  if (cadence != NULL) {
+    CHECK_STATUS(lk_cadence_lead_tasks(cadence, lead, strlen(lead), NULL, 0,
+                                       monday_noon, &tasks),
+                 LK_OK, "");
+    CHECK(contains(tasks, "\"task\":\"first_contact\""));
+    CHECK(contains(tasks, "\"started_at\":\"2025-03-03T09:30:00Z\""));
+    CHECK(contains(tasks, "\"due_at\":\"2025-03-04T09:30:00Z\""));
+    CHECK(contains(tasks, "\"status\":\"pending\""));
+    if (failures != 0) printf("lead tasks: %s\n", tasks ? tasks : "(null)");
+    lk_string_free(tasks);
+  }
+  lk_cadence_free(cadence);
+
+  /* The policy's own calendar (cn_showroom, Shanghai): created Monday
+   * 10:00, no touch by 12:00 — the first contact (due 11:00 Shanghai, 03:00
+   * UTC) is overdue. After a phone call at 10:20, it is closed and the
+   * follow-up of a high lead (7 days, by the end of the day) is open, due
+   * Monday 2025-03-10. */
+  CHECK_STATUS(lk_cadence_from_policy(policy, &cadence), LK_OK, "");
+  const char sh_lead[] =
+      "{\"lead_id\": \"T2\", \"created_at\": \"2025-03-03T10:00:00+08:00\","
+      " \"grade\": \"high\"}";
+  const int64_t sh_noon = 1740974400; /* 2025-03-03T12:00:00+08:00 */
+  if (cadence != NULL) {
+    CHECK_STATUS(lk_cadence_lead_tasks(cadence, sh_lead, strlen(sh_lead), "[]",
+                                       2, sh_noon, &tasks),
+                 LK_OK, "");
+    CHECK(contains(tasks, "\"task\":\"first_contact\""));
+    CHECK(contains(tasks, "\"due_at\":\"2025-03-03T03:00:00Z\""));
+    CHECK(contains(tasks, "\"status\":\"overdue\""));
+    lk_string_free(tasks);
+    const char touches[] =
+        "[{\"at\": \"2025-03-03T10:20:00+08:00\", \"method\": \"phone\"}]";
+    CHECK_STATUS(lk_cadence_lead_tasks(cadence, sh_lead, strlen(sh_lead),
+                                       touches, strlen(touches), sh_noon,
+                                       &tasks),
+                 LK_OK, "");
+    CHECK(!contains(tasks, "first_contact"));
+    CHECK(contains(tasks, "\"task\":\"follow_up\""));
+    /* 03-03 + 7 days = Monday 03-10, open until 18:00 Shanghai. */
+    CHECK(contains(tasks, "\"due_at\":\"2025-03-10T10:00:00Z\""));
+    CHECK(contains(tasks, "\"started_at\":\"2025-03-03T02:20:00Z\""));
+    if (failures != 0) printf("lead tasks: %s\n", tasks ? tasks : "(null)");
+    lk_string_free(tasks);
+
+    /* Bad input, named. */
+    const char bad_touch[] = "[{\"at\": \"2025-03-03 10:20\", \"method\": \"phone\"}]";
+    CHECK_STATUS(lk_cadence_lead_tasks(cadence, sh_lead, strlen(sh_lead),
+                                       bad_touch, strlen(bad_touch), sh_noon,
+                                       &tasks),
+                 LK_INVALID_ARGUMENT, "touches[0].at: expected an ISO 8601 time");
+    CHECK(tasks == NULL);
+    const char no_method[] = "[{\"at\": 1740968400}]";
+    CHECK_STATUS(lk_cadence_lead_tasks(cadence, sh_lead, strlen(sh_lead),
+                                       no_method, strlen(no_method), sh_noon,
+                                       &tasks),
+                 LK_INVALID_ARGUMENT, "touches[0].method: expected a string");
+    const char typo[] = "[{\"at\": 1740968400, \"metod\": \"phone\"}]";
+    CHECK_STATUS(lk_cadence_lead_tasks(cadence, sh_lead, strlen(sh_lead), typo,
+                                       strlen(typo), sh_noon, &tasks),
+                 LK_INVALID_ARGUMENT, "touches[0]: unknown field \"metod\"");
+    const char no_id[] = "{\"created_at\": \"2025-03-03T10:00:00+08:00\"}";
+    CHECK_STATUS(lk_cadence_lead_tasks(cadence, no_id, strlen(no_id), NULL, 0,
+                                       sh_noon, &tasks),
+                 LK_INVALID_ARGUMENT, "lead.lead_id");
+    const char phone[] =
+        "{\"lead_id\": \"T3\", \"created_at\": \"2025-03-03T10:00:00+08:00\","
+        " \"phone\": 13800138000}";
+    CHECK_STATUS(lk_cadence_lead_tasks(cadence, phone, strlen(phone), NULL, 0,
+                                       sh_noon, &tasks),
+                 LK_INVALID_ARGUMENT, "phone");
+    CHECK(!contains(lk_last_error(), "13800138000"));
+    CHECK_STATUS(lk_cadence_lead_tasks(NULL, sh_lead, strlen(sh_lead), NULL, 0,
+                                       sh_noon, &tasks),
+                 LK_INVALID_ARGUMENT, "cadence is NULL");
+    /* Malformed documents of every kind: an error, never a crash. */
+    CHECK_STATUS(lk_cadence_lead_tasks(cadence, "", 0, NULL, 0, sh_noon, &tasks),
+                 LK_INVALID_ARGUMENT, "lead");
+    CHECK_STATUS(lk_cadence_lead_tasks(cadence, sh_lead, strlen(sh_lead), "{}",
+                                       2, sh_noon, &tasks),
+                 LK_INVALID_ARGUMENT, "touches: expected a JSON array");
+    CHECK_STATUS(lk_cadence_lead_tasks(cadence, sh_lead, strlen(sh_lead), "[1]",
+                                       3, sh_noon, &tasks),
+                 LK_INVALID_ARGUMENT, "touches[0]: expected a JSON object");
+    const char late_month[] =
+        "{\"lead_id\": \"T4\", \"created_at\": \"2025-13-45T10:00:00+08:00\"}";
+    CHECK_STATUS(lk_cadence_lead_tasks(cadence, late_month, strlen(late_month),
+                                       NULL, 0, sh_noon, &tasks),
+                 LK_INVALID_ARGUMENT, "created_at");
+    const char huge[] = "[{\"at\": 1e400, \"method\": \"phone\"}]";
+    CHECK_STATUS(lk_cadence_lead_tasks(cadence, sh_lead, strlen(sh_lead), huge,
+                                       strlen(huge), sh_noon, &tasks),
+                 LK_INVALID_ARGUMENT, "touches: malformed JSON");
+    const char beyond[] =
+        "[{\"at\": 18446744073709551615, \"method\": \"phone\"}]";
+    CHECK_STATUS(lk_cadence_lead_tasks(cadence, sh_lead, strlen(sh_lead), beyond,
+                                       strlen(beyond), sh_noon, &tasks),
+                 LK_INVALID_ARGUMENT, "touches[0].at");
+    const char fraction[] = "[{\"at\": 1.5, \"method\": \"phone\"}]";
+    CHECK_STATUS(lk_cadence_lead_tasks(cadence, sh_lead, strlen(sh_lead),
+                                       fraction, strlen(fraction), sh_noon,
+                                       &tasks),
+                 LK_INVALID_ARGUMENT, "touches[0].at");
+    const char bad_grade[] =
+        "[{\"at\": 1740968400, \"method\": \"phone\", \"grade_after\": \"warm\"}]";
+    CHECK_STATUS(lk_cadence_lead_tasks(cadence, sh_lead, strlen(sh_lead),
+                                       bad_grade, strlen(bad_grade), sh_noon,
+                                       &tasks),
+                 LK_INVALID_ARGUMENT, "warm");
+    CHECK(tasks == NULL);
+  }
+  lk_cadence_free(cadence);
+
+  /* Presets and bad documents. */
+  CHECK_STATUS(lk_calendar_from_preset("cn_office", &calendar), LK_OK, "");
+  lk_calendar_free(calendar);
+  CHECK_STATUS(lk_calendar_from_preset("cn_offices", &calendar), LK_NOT_FOUND,
+               "cn_offices");
+  CHECK(calendar == NULL);
+  const char bad_zone[] =
+      "{\"format\": 1, \"name\": \"x\", \"time_zone\": \"Mars/Olympus\","
+      " \"weekly\": {\"mon\": [[\"09:00\", \"10:00\"]]}}";
+  CHECK_STATUS(lk_calendar_from_json(bad_zone, strlen(bad_zone), &calendar,
+                                     &issues),
+               LK_NOT_FOUND, "Mars/Olympus");
+  CHECK(calendar == NULL && issues == NULL);
+  const char bad_hours[] =
+      "{\"format\": 1, \"name\": \"x\", \"time_zone\": \"UTC\","
+      " \"weekly\": {\"mon\": [[\"10:00\", \"09:00\"]]}}";
+  CHECK_STATUS(lk_calendar_from_json(bad_hours, strlen(bad_hours), &calendar,
+                                     &issues),
+               LK_FAILED_PRECONDITION, "");
+  CHECK(calendar == NULL);
+  CHECK(contains(issues, "\"severity\":\"error\""));
+  CHECK(contains(issues, "/weekly/mon"));
+  lk_string_free(issues);
+  CHECK_STATUS(lk_cadence_from_calendar(policy, NULL, &cadence),
+               LK_INVALID_ARGUMENT, "calendar is NULL");
+  lk_calendar_free(NULL);
+}
+
+/* ---- Lost-sales analysis ------------------------------------------------------ */
+
+/* The example of docs/kpis.md ("leadkit.lost_analysis"), worked out by hand
+ * there: six leads created 2024-05-01 10:00 Shanghai,
+ *   A lost 06-01 07:00 price approved    B lost 06-01 10:00 price rejected
+ *   C lost 06-10 10:00 (none) pending    D lost 06-15 10:00 price (none)
+ *   E lost, no lost_at, price approved   F won
+ * (times in Shanghai). */
+static const int32_t lost_ids_offsets[] = {0, 1, 2, 3, 4, 5, 6};
+static const int64_t lost_created[] = {1714528800, 1714528800, 1714528800,
+                                       1714528800, 1714528800, 1714528800};
+static const int32_t lost_status_offsets[] = {0, 4, 8, 12, 16, 20, 23};
+static const uint8_t lost_at_valid[] = {0x0f};
+static const int64_t lost_at[] = {1717196400, 1717207200, 1717984800,
+                                  1718416800, 0, 0};
+static const uint8_t lost_reason_valid[] = {0x1b};
+static const int32_t lost_reason_offsets[] = {0, 5, 10, 10, 15, 20, 20};
+static const uint8_t lost_review_valid[] = {0x17};
+static const int32_t lost_review_offsets[] = {0, 8, 16, 23, 23, 31, 31};
+
+static void set_lost_leads(struct test_stream* t) {
+  memset(t, 0, sizeof *t);
+  t->n_columns = 6;
+  t->n_batches = 1;
+  t->batch_length[0] = 6;
+  struct column* c = t->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 6, 0, 0, 3,
+                         {NULL, lost_ids_offsets, "ABCDEF"}};
+  c[1] = (struct column){"created_at", "tss:Asia/Shanghai", 6, 0, 0, 2,
+                         {NULL, lost_created, NULL}};
+  c[2] = (struct column){"status", "u", 6, 0, 0, 3,
+                         {NULL, lost_status_offsets,
+                          "lostlostlostlostlostwon"}};
+  c[3] = (struct column){"lost_at", "tss:Asia/Shanghai", 6, 0, 2, 2,
+                         {lost_at_valid, lost_at, NULL}};
+  c[4] = (struct column){"lost_reason", "u", 6, 0, 2, 3,
+                         {lost_reason_valid, lost_reason_offsets,
+                          "pricepricepriceprice"}};
+  c[5] = (struct column){"lost_review", "u", 6, 0, 2, 3,
+                         {lost_review_valid, lost_review_offsets,
+                          "approvedrejectedpendingapproved"}};
+}
+
+/* The key of column `column` at `row`: "null" for a null. */
+static void key_at(const struct kpi_table* t, int64_t column, int64_t row,
+                   char* out, size_t size) {
+  const struct ArrowArray* a = t->batch.children[column];
+  const uint8_t* valid = (const uint8_t*)a->buffers[0];
+  const int64_t i = a->offset + row;
+  if (valid != NULL && ((valid[i / 8] >> (i % 8)) & 1) == 0) {
+    snprintf(out, size, "null");
+    return;
+  }
+  utf8_at(a, row, out, size);
+}
+
+static void test_lost_analysis(void) {
+  struct test_stream tl;
+  struct ArrowArrayStream leads, result;
+  struct kpi_table table;
+  char month[16], reason[16];
+
+  /* By month in Shanghai: June price (A, B, D), June without a reason (C),
+   * no month, price (E). */
+  lk_lost_analysis_state* state = NULL;
+  const char* by[] = {"month"};
+  CHECK_STATUS(lk_lost_analysis_state_create(by, 1, "Asia/Shanghai", &state),
+               LK_OK, "");
+  set_lost_leads(&tl);
+  leads = make_stream(&tl);
+  CHECK_STATUS(lk_lost_analysis_state_add(state, &leads, LK_AS_OF_DATA), LK_OK,
+               "");
+  CHECK(tl.released == 1);
+  uint8_t* bytes = NULL;
+  size_t size = 0;
+  CHECK_STATUS(lk_lost_analysis_state_serialize(state, &bytes, &size), LK_OK, "");
+  lk_lost_analysis_state* loaded = NULL;
+  CHECK_STATUS(lk_lost_analysis_state_deserialize(bytes, size, &loaded), LK_OK,
+               "");
+  lk_lost_analysis_state* damaged = NULL;
+  CHECK_STATUS(lk_lost_analysis_state_deserialize(bytes, size - 1, &damaged),
+               LK_INVALID_ARGUMENT, "");
+  CHECK(damaged == NULL);
+  lk_bytes_free(bytes);
+  CHECK_STATUS(lk_lost_analysis_state_finalize(state, &result), LK_OK, "");
+  if (read_kpis(&result, &table)) {
+    CHECK(table.batch.length == 3);
+    CHECK(strcmp(table.schema.children[0]->name, "month") == 0);
+    CHECK(strcmp(table.schema.children[1]->name, "lost_reason") == 0);
+    if (table.batch.length == 3) {
+      key_at(&table, 0, 0, month, sizeof month);
+      key_at(&table, 1, 0, reason, sizeof reason);
+      CHECK(strcmp(month, "2024-06") == 0 && strcmp(reason, "price") == 0);
+      CHECK(kpi_value(&table, "lost", 0) == 3);
+      CHECK(kpi_value(&table, "share", 0) == 0.75);
+      CHECK(kpi_value(&table, "approved", 0) == 1);
+      CHECK(kpi_value(&table, "rejected", 0) == 1);
+      CHECK(kpi_value(&table, "review_null", 0) == 1);
+      CHECK(kpi_value(&table, "rejection_rate", 0) == 0.5);
+      key_at(&table, 0, 1, month, sizeof month);
+      key_at(&table, 1, 1, reason, sizeof reason);
+      CHECK(strcmp(month, "2024-06") == 0 && strcmp(reason, "null") == 0);
+      CHECK(kpi_value(&table, "lost", 1) == 1);
+      CHECK(kpi_value(&table, "share", 1) == 0.25);
+      CHECK(kpi_value(&table, "pending", 1) == 1);
+      CHECK(kpi_value(&table, "rejection_rate", 1) == 0);
+      key_at(&table, 0, 2, month, sizeof month);
+      key_at(&table, 1, 2, reason, sizeof reason);
+      CHECK(strcmp(month, "null") == 0 && strcmp(reason, "price") == 0);
+      CHECK(kpi_value(&table, "lost", 2) == 1);
+      CHECK(kpi_value(&table, "share", 2) == 1);
+    }
+  }
+  free_kpis(&table);
+
+  /* Merging the loaded copy doubles every count and keeps the shares. */
+  CHECK_STATUS(lk_lost_analysis_state_merge(state, loaded), LK_OK, "");
+  CHECK_STATUS(lk_lost_analysis_state_finalize(state, &result), LK_OK, "");
+  if (read_kpis(&result, &table)) {
+    CHECK(kpi_value(&table, "lost", 0) == 6);
+    CHECK(kpi_value(&table, "share", 0) == 0.75);
+  }
+  free_kpis(&table);
+  lk_lost_analysis_state_free(loaded);
+  lk_lost_analysis_state_free(state);
+
+  /* In UTC, A (07:00 on 1 June in Shanghai) was lost in May. */
+  CHECK_STATUS(lk_lost_analysis_state_create(NULL, 0, NULL, &state), LK_OK, "");
+  set_lost_leads(&tl);
+  leads = make_stream(&tl);
+  CHECK_STATUS(lk_lost_analysis_state_add(state, &leads, 1718416800), LK_OK, "");
+  CHECK_STATUS(lk_lost_analysis_state_finalize(state, &result), LK_OK, "");
+  if (read_kpis(&result, &table)) {
+    CHECK(table.batch.length == 4);
+    if (table.batch.length == 4) {
+      key_at(&table, 0, 0, month, sizeof month);
+      CHECK(strcmp(month, "2024-05") == 0);
+      CHECK(kpi_value(&table, "lost", 0) == 1);
+      key_at(&table, 0, 1, month, sizeof month);
+      key_at(&table, 1, 1, reason, sizeof reason);
+      CHECK(strcmp(month, "2024-06") == 0 && strcmp(reason, "price") == 0);
+      CHECK(kpi_value(&table, "lost", 1) == 2);
+    }
+  }
+  free_kpis(&table);
+
+  /* A bad grouping is named; the state keeps its groups. */
+  lk_lost_analysis_state* other = NULL;
+  const char* wrong[] = {"quarter"};
+  CHECK_STATUS(lk_lost_analysis_state_create(wrong, 1, NULL, &other), LK_OK, "");
+  set_lost_leads(&tl);
+  leads = make_stream(&tl);
+  CHECK_STATUS(lk_lost_analysis_state_add(other, &leads, LK_AS_OF_DATA),
+               LK_INVALID_ARGUMENT, "quarter");
+  CHECK(tl.released == 1);
+  CHECK(lk_lost_analysis_state_merge(state, other) == LK_FAILED_PRECONDITION);
+  lk_lost_analysis_state_free(other);
+  lk_lost_analysis_state_free(state);
+  lk_lost_analysis_state_free(NULL);
+}
+
+/* ---- Routing ------------------------------------------------------------------ */
+
+/* Two showrooms, Shanghai (31.23, 121.47) and Suzhou (31.30, 120.62), one
+ * consultant each. A lead at (31.2, 121.4) is 7.45 km from Shanghai and 75 km
+ * from Suzhou (routing.h's example): it goes to D1 and its consultant C1,
+ * file number C1-25-0001 (code = consultant_id, year of created_at, first
+ * serial); a later lead with the same phone is its duplicate. */
+static const int32_t two_ids_offsets[] = {0, 2, 4};
+static const double dealer_lat[] = {31.23, 31.30};
+static const double dealer_lon[] = {121.47, 120.62};
+
+static void set_dealers(struct test_stream* t) {
+  memset(t, 0, sizeof *t);
+  t->n_columns = 4;
+  t->n_batches = 1;
+  t->batch_length[0] = 2;
+  struct column* c = t->batch_columns[0];
+  c[0] = (struct column){"dealer_id", "u", 2, 0, 0, 3,
+                         {NULL, two_ids_offsets, "D1D2"}};
+  c[1] = (struct column){"region_id", "u", 2, 0, 0, 3,
+                         {NULL, two_ids_offsets, "R1R1"}};
+  c[2] = (struct column){"lat", "g", 2, 0, 0, 2, {NULL, dealer_lat, NULL}};
+  c[3] = (struct column){"lon", "g", 2, 0, 0, 2, {NULL, dealer_lon, NULL}};
+}
+
+static void set_consultants(struct test_stream* t) {
+  memset(t, 0, sizeof *t);
+  t->n_columns = 2;
+  t->n_batches = 1;
+  t->batch_length[0] = 2;
+  struct column* c = t->batch_columns[0];
+  c[0] = (struct column){"consultant_id", "u", 2, 0, 0, 3,
+                         {NULL, two_ids_offsets, "C1C2"}};
+  c[1] = (struct column){"dealer_id", "u", 2, 0, 0, 3,
+                         {NULL, two_ids_offsets, "D1D2"}};
+}
+
+static lk_router* make_router(const lk_policy* policy, const uint8_t* key) {
+  struct test_stream td, tc;
+  set_dealers(&td);
+  set_consultants(&tc);
+  struct ArrowArrayStream dealers = make_stream(&td);
+  struct ArrowArrayStream consultants = make_stream(&tc);
+  lk_router* router = NULL;
+  CHECK_STATUS(lk_router_create(policy, &dealers, &consultants, key, &router),
+               LK_OK, "");
+  CHECK(td.released == 1 && tc.released == 1);
+  return router;
+}
+
+static void test_router(const lk_policy* policy) {
+  const uint8_t key[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+  lk_router* router = make_router(policy, key);
+  if (router == NULL) return;
+  const char first[] =
+      "{\"lead_id\": \"R1\", \"created_at\": \"2025-03-03T10:00:00+08:00\","
+      " \"phone\": \"13800138000\", \"lat\": 31.2, \"lon\": 121.4,"
+      " \"grade\": \"low\"}";
+  char* out = NULL;
+  CHECK_STATUS(lk_router_route_json(router, first, strlen(first), &out), LK_OK,
+               "");
+  CHECK(contains(out, "\"lead_id\":\"R1\""));
+  CHECK(contains(out, "\"status\":\"assigned\""));
+  CHECK(contains(out, "\"dealer_id\":\"D1\""));
+  CHECK(contains(out, "\"consultant_id\":\"C1\""));
+  CHECK(contains(out, "\"distance_km\":7.4"));
+  CHECK(contains(out, "\"file_number\":\"C1-25-0001\""));
+  CHECK(contains(out, "\"reason\":\"nearest_dealer\""));
+  CHECK(!contains(out, "13800138000"));
+  if (failures != 0) printf("route: %s\n", out ? out : "(null)");
+  lk_string_free(out);
+
+  /* Saved, restored into a new router: the phone is remembered (as its keyed
+   * hash), so the same customer a day later is a duplicate of R1. */
+  uint8_t* bytes = NULL;
+  size_t size = 0;
+  CHECK_STATUS(lk_router_save(router, &bytes, &size), LK_OK, "");
+  lk_router_free(router);
+  router = make_router(policy, key);
+  CHECK_STATUS(lk_router_restore(router, bytes, size), LK_OK, "");
+  const char again[] =
+      "{\"lead_id\": \"R2\", \"created_at\": \"2025-03-04T10:00:00+08:00\","
+      " \"phone\": \"138 0013 8000\", \"lat\": 31.2, \"lon\": 121.4}";
+  CHECK_STATUS(lk_router_route_json(router, again, strlen(again), &out), LK_OK,
+               "");
+  CHECK(contains(out, "\"status\":\"duplicate\""));
+  CHECK(contains(out, "\"duplicate_of\":\"R1\""));
+  if (failures != 0) printf("route: %s\n", out ? out : "(null)");
+  lk_string_free(out);
+
+  /* Damaged bytes leave the router as it was. */
+  bytes[size / 2] ^= 0x20;
+  CHECK_STATUS(lk_router_restore(router, bytes, size), LK_INVALID_ARGUMENT, "");
+  CHECK(strlen(lk_last_error()) > 0);
+  CHECK_STATUS(lk_router_restore(router, bytes, 3), LK_INVALID_ARGUMENT, "");
+  lk_bytes_free(bytes);
+
+  /* Without a phone key a router that has seen a phone cannot be saved. */
+  lk_router* keyless = make_router(policy, NULL);
+  if (keyless != NULL) {
+    CHECK_STATUS(lk_router_route_json(keyless, first, strlen(first), &out),
+                 LK_OK, "");
+    lk_string_free(out);
+    CHECK_STATUS(lk_router_save(keyless, &bytes, &size), LK_FAILED_PRECONDITION,
+                 "");
+    CHECK(bytes == NULL);
+  }
+  lk_router_free(keyless);
+
+  /* Bad input, named; the phone masked. */
+  const char no_time[] = "{\"lead_id\": \"R3\", \"phone\": \"13800138000\"}";
+  CHECK_STATUS(lk_router_route_json(router, no_time, strlen(no_time), &out),
+               LK_INVALID_ARGUMENT, "created_at");
+  CHECK(!contains(lk_last_error(), "13800138000"));
+  const char bad_grade[] =
+      "{\"lead_id\": \"R4\", \"created_at\": 1741000000, \"grade\": \"hot\"}";
+  CHECK_STATUS(lk_router_route_json(router, bad_grade, strlen(bad_grade), &out),
+               LK_INVALID_ARGUMENT, "lead.grade: lead_id \"R4\" has \"hot\"");
+  const char north[] =
+      "{\"lead_id\": \"R5\", \"created_at\": 1741000000, \"lat\": \"north\"}";
+  CHECK_STATUS(lk_router_route_json(router, north, strlen(north), &out),
+               LK_INVALID_ARGUMENT, "lat");
+  CHECK_STATUS(lk_router_route_json(router, "[]", 2, &out), LK_INVALID_ARGUMENT,
+               "lead: expected a JSON object");
+  CHECK(out == NULL);
+  lk_router_free(router);
+
+  /* A batch: B1 near Shanghai, B2 the same customer an hour later (a
+   * duplicate), B3 in Suzhou. */
+  router = make_router(policy, key);
+  if (router != NULL) {
+    static const int32_t batch_ids_offsets[] = {0, 2, 4, 6};
+    static const int64_t batch_created[] = {1740967200, 1740970800, 1740974400};
+    static const int32_t batch_phone_offsets[] = {0, 11, 22, 33};
+    static const double batch_lat[] = {31.2, 31.2, 31.3};
+    static const double batch_lon[] = {121.4, 121.4, 120.6};
+    static const int32_t batch_grade_offsets[] = {0, 3, 6, 9};
+    struct test_stream tb;
+    memset(&tb, 0, sizeof tb);
+    tb.n_columns = 6;
+    tb.n_batches = 1;
+    tb.batch_length[0] = 3;
+    struct column* bc = tb.batch_columns[0];
+    bc[0] = (struct column){"lead_id", "u", 3, 0, 0, 3,
+                            {NULL, batch_ids_offsets, "B1B2B3"}};
+    bc[1] = (struct column){"created_at", "tss:UTC", 3, 0, 0, 2,
+                            {NULL, batch_created, NULL}};
+    bc[2] = (struct column){"phone", "u", 3, 0, 0, 3,
+                            {NULL, batch_phone_offsets,
+                             "139001390001390013900013912345678"}};
+    bc[3] = (struct column){"lat", "g", 3, 0, 0, 2, {NULL, batch_lat, NULL}};
+    bc[4] = (struct column){"lon", "g", 3, 0, 0, 2, {NULL, batch_lon, NULL}};
+    bc[5] = (struct column){"grade", "u", 3, 0, 0, 3,
+                            {NULL, batch_grade_offsets, "lowlowlow"}};
+    struct ArrowArrayStream batch_leads = make_stream(&tb);
+    struct ArrowArrayStream routed;
+    CHECK_STATUS(lk_route_arrow(router, &batch_leads, &routed), LK_OK, "");
+    CHECK(tb.released == 1);
+    struct kpi_table table;
+    if (read_kpis(&routed, &table)) {
+      char text[32];
+      CHECK(table.batch.length == 3);
+      if (table.batch.length == 3) {
+        key_at(&table, 1, 0, text, sizeof text);
+        CHECK(strcmp(text, "assigned") == 0);
+        key_at(&table, 3, 0, text, sizeof text);
+        CHECK(strcmp(text, "C1") == 0);
+        key_at(&table, 5, 0, text, sizeof text);
+        CHECK(strcmp(text, "C1-25-0001") == 0);
+        CHECK(kpi_value(&table, "distance_km", 0) > 7.4 &&
+              kpi_value(&table, "distance_km", 0) < 7.5);
+        key_at(&table, 1, 1, text, sizeof text);
+        CHECK(strcmp(text, "duplicate") == 0);
+        key_at(&table, 6, 1, text, sizeof text);
+        CHECK(strcmp(text, "B1") == 0);
+        CHECK(isnan(kpi_value(&table, "distance_km", 1)));
+        key_at(&table, 2, 2, text, sizeof text);
+        CHECK(strcmp(text, "D2") == 0);
+        key_at(&table, 5, 2, text, sizeof text);
+        CHECK(strcmp(text, "C2-25-0001") == 0);
+        key_at(&table, 8, 2, text, sizeof text);
+        CHECK(strcmp(text, "null") == 0);
+      }
+    }
+    free_kpis(&table);
+    /* A grade the policy does not have, named with its row. */
+    bc[5].buffers[2] = "lowlowhot";
+    tb.released = 0;
+    tb.next = 0;
+    batch_leads = make_stream(&tb);
+    CHECK_STATUS(lk_route_arrow(router, &batch_leads, &routed),
+                 LK_INVALID_ARGUMENT, "leads.grade: row 2 (lead_id \"B3\") has \"hot\"");
+    CHECK(tb.released == 1 && routed.release == NULL);
+    lk_router_free(router);
+  }
+
+  /* A consultant at a dealer the table does not have. */
+  struct test_stream td, tc;
+  set_dealers(&td);
+  td.batch_length[0] = 1;
+  for (int i = 0; i < td.n_columns; ++i) td.batch_columns[0][i].length = 1;
+  set_consultants(&tc);
+  struct ArrowArrayStream dealers = make_stream(&td);
+  struct ArrowArrayStream consultants = make_stream(&tc);
+  CHECK_STATUS(lk_router_create(policy, &dealers, &consultants, NULL, &router),
+               LK_INVALID_ARGUMENT, "D2");
+  CHECK(router == NULL && td.released == 1 && tc.released == 1);
+  lk_router_free(NULL);
+}
+
+/* ---- Customer profile ---------------------------------------------------------- */
+
+/* The example of docs/kpis.md ("leadkit.profile"), worked out there: seven
+ * leads created 2024-05-01 10:00 Shanghai,
+ *   P1 24 female won   P2 25 male (no status)   P3 34 male won
+ *   P4 40 female lost  P5 (no age) male open     P6 60 female invalid
+ *   P7 58 male won */
+static const int32_t prof_ids_offsets[] = {0, 2, 4, 6, 8, 10, 12, 14};
+static const int64_t prof_created[] = {1714528800, 1714528800, 1714528800,
+                                       1714528800, 1714528800, 1714528800,
+                                       1714528800};
+static const uint8_t prof_age_valid[] = {0x6f};
+static const double prof_age[] = {24, 25, 34, 40, 0, 60, 58};
+static const int32_t prof_gender_offsets[] = {0, 6, 10, 14, 20, 24, 30, 34};
+static const uint8_t prof_status_valid[] = {0x7d};
+static const int32_t prof_status_offsets[] = {0, 3, 3, 6, 10, 14, 21, 24};
+
+static void set_profile_leads(struct test_stream* t) {
+  memset(t, 0, sizeof *t);
+  t->n_columns = 5;
+  t->n_batches = 1;
+  t->batch_length[0] = 7;
+  struct column* c = t->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 7, 0, 0, 3,
+                         {NULL, prof_ids_offsets, "P1P2P3P4P5P6P7"}};
+  c[1] = (struct column){"created_at", "tss:Asia/Shanghai", 7, 0, 0, 2,
+                         {NULL, prof_created, NULL}};
+  c[2] = (struct column){"age", "g", 7, 0, 1, 2,
+                         {prof_age_valid, prof_age, NULL}};
+  c[3] = (struct column){"gender", "u", 7, 0, 0, 3,
+                         {NULL, prof_gender_offsets,
+                          "femalemalemalefemalemalefemalemale"}};
+  c[4] = (struct column){"status", "u", 7, 0, 1, 3,
+                         {prof_status_valid, prof_status_offsets,
+                          "wonwonlostopeninvalidwon"}};
+}
+
+static void test_profile(void) {
+  struct test_stream tl;
+  struct ArrowArrayStream leads, result;
+  struct kpi_table table;
+  char key[16];
+  lk_profile_state* state = NULL;
+  const char* by_age[] = {"age_band"};
+  CHECK_STATUS(lk_profile_state_create(by_age, 1, NULL, 0, &state), LK_OK, "");
+  set_profile_leads(&tl);
+  leads = make_stream(&tl);
+  CHECK_STATUS(lk_profile_state_add(state, &leads, LK_AS_OF_DATA), LK_OK, "");
+  CHECK(tl.released == 1);
+  /* Saved and loaded on the way. */
+  uint8_t* bytes = NULL;
+  size_t size = 0;
+  CHECK_STATUS(lk_profile_state_serialize(state, &bytes, &size), LK_OK, "");
+  lk_profile_state_free(state);
+  state = NULL;
+  CHECK_STATUS(lk_profile_state_deserialize(bytes, size, &state), LK_OK, "");
+  lk_bytes_free(bytes);
+  CHECK_STATUS(lk_profile_state_finalize(state, &result), LK_OK, "");
+  if (read_kpis(&result, &table)) {
+    static const char* const bands[] = {"<25", "25-34", "35-44", "55+", "null"};
+    static const double leads_of[] = {1, 2, 1, 1, 1};
+    static const double won_of[] = {1, 1, 0, 1, 0};
+    static const double invalid_of[] = {0, 0, 0, 1, 0};
+    CHECK(table.batch.length == 5);
+    CHECK(strcmp(table.schema.children[0]->name, "age_band") == 0);
+    for (int64_t row = 0; row < table.batch.length && row < 5; ++row) {
+      key_at(&table, 0, row, key, sizeof key);
+      CHECK(strcmp(key, bands[row]) == 0);
+      CHECK(kpi_value(&table, "leads", row) == leads_of[row]);
+      CHECK(kpi_value(&table, "share", row) == leads_of[row] / 6);
+      CHECK(kpi_value(&table, "won", row) == won_of[row]);
+      CHECK(kpi_value(&table, "conversion_rate", row) ==
+            won_of[row] / leads_of[row]);
+      CHECK(kpi_value(&table, "invalid", row) == invalid_of[row]);
+    }
+  }
+  free_kpis(&table);
+  lk_profile_state_free(state);
+
+  /* By gender, and other band edges refused for a grouping without them
+   * (merge of different options). */
+  const char* by_gender[] = {"gender"};
+  CHECK_STATUS(lk_profile_state_create(by_gender, 1, NULL, 0, &state), LK_OK, "");
+  set_profile_leads(&tl);
+  leads = make_stream(&tl);
+  CHECK_STATUS(lk_profile_state_add(state, &leads, 1714528800), LK_OK, "");
+  CHECK_STATUS(lk_profile_state_finalize(state, &result), LK_OK, "");
+  if (read_kpis(&result, &table)) {
+    CHECK(table.batch.length == 2);
+    key_at(&table, 0, 0, key, sizeof key);
+    CHECK(strcmp(key, "female") == 0);
+    CHECK(kpi_value(&table, "leads", 0) == 2);
+    CHECK(kpi_value(&table, "won", 0) == 1);
+    CHECK(kpi_value(&table, "invalid", 0) == 1);
+    CHECK(kpi_value(&table, "leads", 1) == 4);
+    CHECK(kpi_value(&table, "won", 1) == 2);
+  }
+  free_kpis(&table);
+  lk_profile_state* banded = NULL;
+  const int64_t edges[] = {30, 50};
+  CHECK_STATUS(lk_profile_state_create(by_gender, 1, edges, 2, &banded), LK_OK,
+               "");
+  CHECK(lk_profile_state_merge(state, banded) == LK_FAILED_PRECONDITION);
+  lk_profile_state_free(banded);
+
+  /* Personal data is not a group. */
+  const char* by_phone[] = {"phone"};
+  lk_profile_state* personal = NULL;
+  CHECK_STATUS(lk_profile_state_create(by_phone, 1, NULL, 0, &personal), LK_OK,
+               "");
+  set_profile_leads(&tl);
+  leads = make_stream(&tl);
+  CHECK_STATUS(lk_profile_state_add(personal, &leads, LK_AS_OF_DATA),
+               LK_INVALID_ARGUMENT, "phone");
+  CHECK(tl.released == 1);
+  lk_profile_state_free(personal);
+  lk_profile_state_free(state);
+  lk_profile_state_free(NULL);
+}
+
+/* ---- Activity and showroom traffic ------------------------------------------- */
+
+/* The example of docs/kpis.md ("leadkit.activity"), in Shanghai time:
+ *   leads L1 created 06-03 08:50 (assigned 09:00, D1, C1), L2 06-04 10:00
+ *   (D1, C1), L3 06-03 19:00 (assigned 20:00, D2, C2), L4 06-04 11:00;
+ *   touches L1 06-03 09:30 phone C1, L1 06-03 15:00 wechat C1, L2 06-04 10:30
+ *   phone C1, L1 06-04 16:00 phone C1, L3 06-04 09:00 phone C2, L4 06-04
+ *   12:00 sms (no consultant).
+ * By consultant and day, as worked out there. */
+#define S3 1717344000LL /* 2024-06-03 00:00 Shanghai */
+#define S4 (S3 + 86400)
+static const int32_t act_ids_offsets[] = {0, 2, 4, 6, 8};
+static const int64_t act_created[] = {S3 + 31800, S4 + 36000, S3 + 68400,
+                                      S4 + 39600};
+static const uint8_t act_assigned_valid[] = {0x05};
+static const int64_t act_assigned[] = {S3 + 32400, 0, S3 + 72000, 0};
+static const uint8_t act_three_valid[] = {0x07};
+static const int32_t act_pair_offsets[] = {0, 2, 4, 6, 6};
+static const int32_t act_touch_ids_offsets[] = {0, 2, 4, 6, 8, 10, 12};
+static const int64_t act_touch_at[] = {S3 + 34200, S3 + 54000, S4 + 37800,
+                                       S4 + 57600, S4 + 32400, S4 + 43200};
+static const int32_t act_method_offsets[] = {0, 5, 11, 16, 21, 26, 29};
+static const uint8_t act_touch_consultant_valid[] = {0x1f};
+static const int32_t act_touch_consultant_offsets[] = {0, 2, 4, 6, 8, 10, 10};
+
+static void set_activity(struct test_stream* leads, struct test_stream* touches) {
+  memset(leads, 0, sizeof *leads);
+  leads->n_columns = 5;
+  leads->n_batches = 1;
+  leads->batch_length[0] = 4;
+  struct column* c = leads->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 4, 0, 0, 3,
+                         {NULL, act_ids_offsets, "L1L2L3L4"}};
+  c[1] = (struct column){"created_at", "tss:Asia/Shanghai", 4, 0, 0, 2,
+                         {NULL, act_created, NULL}};
+  c[2] = (struct column){"assigned_at", "tss:Asia/Shanghai", 4, 0, 2, 2,
+                         {act_assigned_valid, act_assigned, NULL}};
+  c[3] = (struct column){"dealer_id", "u", 4, 0, 1, 3,
+                         {act_three_valid, act_pair_offsets, "D1D1D2"}};
+  c[4] = (struct column){"consultant_id", "u", 4, 0, 1, 3,
+                         {act_three_valid, act_pair_offsets, "C1C1C2"}};
+  memset(touches, 0, sizeof *touches);
+  touches->n_columns = 4;
+  touches->n_batches = 1;
+  touches->batch_length[0] = 6;
+  c = touches->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 6, 0, 0, 3,
+                         {NULL, act_touch_ids_offsets, "L1L1L2L1L3L4"}};
+  c[1] = (struct column){"at", "tss:Asia/Shanghai", 6, 0, 0, 2,
+                         {NULL, act_touch_at, NULL}};
+  c[2] = (struct column){"method", "u", 6, 0, 0, 3,
+                         {NULL, act_method_offsets,
+                          "phonewechatphonephonephonesms"}};
+  c[3] = (struct column){"consultant_id", "u", 6, 0, 1, 3,
+                         {act_touch_consultant_valid,
+                          act_touch_consultant_offsets, "C1C1C1C1C2"}};
+}
+
+/* Three visits: V1 at D1 10:00-10:30 of lead L1 asking about the C200,
+ * effective; V2 at D1 11:00, no departure, no lead, GLC, effective unknown;
+ * V3 at D2 12:00-13:00, no lead, C200, not effective. */
+static const int32_t visit_ids_offsets[] = {0, 2, 4, 6};
+static const int32_t visit_dealer_offsets[] = {0, 2, 4, 6};
+static const int64_t visit_arrived[] = {S3 + 36000, S3 + 39600, S3 + 43200};
+static const uint8_t visit_left_valid[] = {0x05};
+static const int64_t visit_left[] = {S3 + 37800, 0, S3 + 46800};
+static const uint8_t visit_lead_valid[] = {0x01};
+static const int32_t visit_lead_offsets[] = {0, 2, 2, 2};
+static const int32_t visit_model_offsets[] = {0, 4, 7, 11};
+static const uint8_t visit_effective_valid[] = {0x05};
+static const uint8_t visit_effective[] = {0x01};
+
+static void set_visits(struct test_stream* t) {
+  memset(t, 0, sizeof *t);
+  t->n_columns = 7;
+  t->n_batches = 1;
+  t->batch_length[0] = 3;
+  struct column* c = t->batch_columns[0];
+  c[0] = (struct column){"visit_id", "u", 3, 0, 0, 3,
+                         {NULL, visit_ids_offsets, "V1V2V3"}};
+  c[1] = (struct column){"dealer_id", "u", 3, 0, 0, 3,
+                         {NULL, visit_dealer_offsets, "D1D1D2"}};
+  c[2] = (struct column){"arrived_at", "tss:Asia/Shanghai", 3, 0, 0, 2,
+                         {NULL, visit_arrived, NULL}};
+  c[3] = (struct column){"left_at", "tss:Asia/Shanghai", 3, 0, 1, 2,
+                         {visit_left_valid, visit_left, NULL}};
+  c[4] = (struct column){"lead_id", "u", 3, 0, 2, 3,
+                         {visit_lead_valid, visit_lead_offsets, "L1"}};
+  c[5] = (struct column){"model", "u", 3, 0, 0, 3,
+                         {NULL, visit_model_offsets, "C200GLCC200"}};
+  c[6] = (struct column){"effective", "b", 3, 0, 1, 2,
+                         {visit_effective_valid, visit_effective, NULL}};
+}
+
+static void test_traffic(void) {
+  struct test_stream tl, tt, tv;
+  struct ArrowArrayStream leads, touches, visits, result;
+  struct kpi_table table;
+  char consultant[16], day[16];
+
+  lk_activity_state* activity = NULL;
+  CHECK_STATUS(lk_activity_state_create(NULL, 0, "Asia/Shanghai", &activity),
+               LK_OK, "");
+  set_activity(&tl, &tt);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_activity_state_add(activity, &touches, &leads, LK_AS_OF_DATA),
+               LK_OK, "");
+  CHECK(tl.released == 1 && tt.released == 1);
+  CHECK_STATUS(lk_activity_state_finalize(activity, &result), LK_OK, "");
+  if (read_kpis(&result, &table)) {
+    static const char* const who[] = {"C1", "C1", "C2", "C2", "null"};
+    static const char* const when[] = {"2024-06-03", "2024-06-04", "2024-06-03",
+                                       "2024-06-04", "2024-06-04"};
+    static const double contacts[] = {2, 2, 0, 1, 1};
+    static const double phone[] = {1, 2, 0, 1, 0};
+    static const double wechat[] = {1, 0, 0, 0, 0};
+    static const double sms[] = {0, 0, 0, 0, 1};
+    static const double touched[] = {1, 2, 0, 1, 1};
+    static const double fresh[] = {1, 1, 1, 0, 1};
+    CHECK(table.batch.length == 5);
+    for (int64_t row = 0; row < table.batch.length && row < 5; ++row) {
+      key_at(&table, 0, row, consultant, sizeof consultant);
+      key_at(&table, 1, row, day, sizeof day);
+      CHECK(strcmp(consultant, who[row]) == 0);
+      CHECK(strcmp(day, when[row]) == 0);
+      CHECK(kpi_value(&table, "contacts", row) == contacts[row]);
+      CHECK(kpi_value(&table, "contacts_phone", row) == phone[row]);
+      CHECK(kpi_value(&table, "contacts_wechat", row) == wechat[row]);
+      CHECK(kpi_value(&table, "contacts_sms", row) == sms[row]);
+      CHECK(kpi_value(&table, "contacts_email", row) == 0);
+      CHECK(kpi_value(&table, "leads_touched", row) == touched[row]);
+      CHECK(kpi_value(&table, "new_leads", row) == fresh[row]);
+    }
+  }
+  free_kpis(&table);
+  uint8_t* bytes = NULL;
+  size_t size = 0;
+  CHECK_STATUS(lk_activity_state_serialize(activity, &bytes, &size), LK_OK, "");
+  lk_activity_state* copy = NULL;
+  CHECK_STATUS(lk_activity_state_deserialize(bytes, size, &copy), LK_OK, "");
+  CHECK_STATUS(lk_activity_state_merge(activity, copy), LK_OK, "");
+  lk_bytes_free(bytes);
+  lk_activity_state_free(copy);
+  CHECK_STATUS(lk_activity_state_finalize(activity, &result), LK_OK, "");
+  if (read_kpis(&result, &table)) CHECK(kpi_value(&table, "contacts", 0) == 4);
+  free_kpis(&table);
+  lk_activity_state_free(activity);
+
+  /* Showroom traffic by dealer, without the leads. */
+  lk_showroom_state* showroom = NULL;
+  const char* by_dealer[] = {"dealer_id"};
+  CHECK_STATUS(lk_showroom_state_create(by_dealer, 1, "Asia/Shanghai", &showroom),
+               LK_OK, "");
+  set_visits(&tv);
+  visits = make_stream(&tv);
+  CHECK_STATUS(lk_showroom_state_add(showroom, &visits, NULL, LK_AS_OF_DATA),
+               LK_OK, "");
+  CHECK(tv.released == 1);
+  CHECK_STATUS(lk_showroom_state_finalize(showroom, 3, &result), LK_OK, "");
+  if (read_kpis(&result, &table)) {
+    char models[32];
+    CHECK(table.batch.length == 2);
+    CHECK(table.schema.n_children == 8); /* no won columns without leads */
+    CHECK(kpi_value(&table, "visits", 0) == 2);
+    CHECK(kpi_value(&table, "with_contact", 0) == 1);
+    CHECK(kpi_value(&table, "contact_share", 0) == 0.5);
+    CHECK(kpi_value(&table, "effective", 0) == 1);
+    CHECK(kpi_value(&table, "effective_share", 0) == 0.5);
+    CHECK(kpi_value(&table, "avg_stay_minutes", 0) == 30);
+    key_at(&table, kpi_column(&table, "top_models"), 0, models, sizeof models);
+    CHECK(strcmp(models, "C200;GLC") == 0);
+    CHECK(kpi_value(&table, "visits", 1) == 1);
+    CHECK(kpi_value(&table, "effective", 1) == 0);
+    CHECK(kpi_value(&table, "avg_stay_minutes", 1) == 60);
+  }
+  free_kpis(&table);
+  CHECK_STATUS(lk_showroom_state_finalize(showroom, 0, &result),
+               LK_INVALID_ARGUMENT, "top_models");
+  CHECK(result.release == NULL);
+  CHECK_STATUS(lk_showroom_state_serialize(showroom, &bytes, &size), LK_OK, "");
+  lk_showroom_state* loaded = NULL;
+  CHECK_STATUS(lk_showroom_state_deserialize(bytes, size, &loaded), LK_OK, "");
+  lk_showroom_state* damaged = (lk_showroom_state*)&damaged;
+  CHECK_STATUS(lk_showroom_state_deserialize(bytes + 1, size - 1, &damaged),
+               LK_INVALID_ARGUMENT, "");
+  CHECK(damaged == NULL);
+  lk_bytes_free(bytes);
+  lk_showroom_state_free(loaded);
+  lk_showroom_state_free(showroom);
+  lk_showroom_state_free(NULL);
+  lk_activity_state_free(NULL);
+}
+
+/* ---- The schedule of a batch --------------------------------------------------- */
+
+/* The leads of test_calendar_and_tasks as a batch: S1 and S2 created Monday
+ * 2025-03-03 10:00 Shanghai, grade high, S1 of consultant K1; S2 called at
+ * 10:20. At 12:00: S1's first contact overdue since 11:00 (03:00 UTC); S2's
+ * follow-up due Monday 03-10 18:00 (10:00 UTC), started at the call. */
+static const int32_t sched_ids_offsets[] = {0, 2, 4};
+static const int64_t sched_created[] = {1740967200, 1740967200};
+static const int32_t sched_grade_offsets[] = {0, 4, 8};
+static const uint8_t sched_consultant_valid[] = {0x01};
+static const int32_t sched_consultant_offsets[] = {0, 2, 2};
+static const int32_t sched_touch_ids_offsets[] = {0, 2};
+static const int64_t sched_touch_at[] = {1740968400};
+static const int32_t sched_method_offsets[] = {0, 5};
+
+static void test_schedule(const lk_policy* policy) {
+  lk_cadence* cadence = NULL;
+  CHECK_STATUS(lk_cadence_from_policy(policy, &cadence), LK_OK, "");
+  if (cadence == NULL) return;
+  struct test_stream tl, tt;
+  memset(&tl, 0, sizeof tl);
+  tl.n_columns = 4;
+  tl.n_batches = 1;
+  tl.batch_length[0] = 2;
+  struct column* c = tl.batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 2, 0, 0, 3,
+                         {NULL, sched_ids_offsets, "S1S2"}};
+  c[1] = (struct column){"created_at", "tss:Asia/Shanghai", 2, 0, 0, 2,
+                         {NULL, sched_created, NULL}};
+  c[2] = (struct column){"grade", "u", 2, 0, 0, 3,
+                         {NULL, sched_grade_offsets, "highhigh"}};
+  c[3] = (struct column){"consultant_id", "u", 2, 0, 1, 3,
+                         {sched_consultant_valid, sched_consultant_offsets,
+                          "K1"}};
+  memset(&tt, 0, sizeof tt);
+  tt.n_columns = 3;
+  tt.n_batches = 1;
+  tt.batch_length[0] = 1;
+  c = tt.batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 1, 0, 0, 3,
+                         {NULL, sched_touch_ids_offsets, "S2"}};
+  c[1] = (struct column){"at", "tss:UTC", 1, 0, 0, 2,
+                         {NULL, sched_touch_at, NULL}};
+  c[2] = (struct column){"method", "u", 1, 0, 0, 3,
+                         {NULL, sched_method_offsets, "phone"}};
+  struct ArrowArrayStream leads = make_stream(&tl);
+  struct ArrowArrayStream touches = make_stream(&tt);
+  struct ArrowArrayStream result;
+  CHECK_STATUS(lk_schedule_arrow(cadence, &leads, &touches, 1740974400, &result),
+               LK_OK, "");
+  CHECK(tl.released == 1 && tt.released == 1);
+  struct kpi_table table;
+  if (read_kpis(&result, &table)) {
+    char text[32];
+    CHECK(table.schema.n_children == 9);
+    CHECK(strcmp(table.schema.children[3]->format, "tss:UTC") == 0);
+    /* S2's call also opened its thank-you, due 24 hours later (03-04 10:20
+     * Shanghai, an open hour), before the follow-up. */
+    CHECK(table.batch.length == 3);
+    if (table.batch.length == 3) {
+      key_at(&table, 0, 0, text, sizeof text);
+      CHECK(strcmp(text, "S1") == 0);
+      key_at(&table, 1, 0, text, sizeof text);
+      CHECK(strcmp(text, "K1") == 0);
+      key_at(&table, 2, 0, text, sizeof text);
+      CHECK(strcmp(text, "first_contact") == 0);
+      key_at(&table, 5, 0, text, sizeof text);
+      CHECK(strcmp(text, "overdue") == 0);
+      CHECK(kpi_value(&table, "due_at", 0) == 1740970800);
+      key_at(&table, 0, 1, text, sizeof text);
+      CHECK(strcmp(text, "S2") == 0);
+      key_at(&table, 1, 1, text, sizeof text);
+      CHECK(strcmp(text, "null") == 0);
+      key_at(&table, 2, 1, text, sizeof text);
+      CHECK(strcmp(text, "thank_you") == 0);
+      CHECK(kpi_value(&table, "due_at", 1) == 1740968400 + 86400);
+      key_at(&table, 2, 2, text, sizeof text);
+      CHECK(strcmp(text, "follow_up") == 0);
+      key_at(&table, 5, 2, text, sizeof text);
+      CHECK(strcmp(text, "pending") == 0);
+      CHECK(kpi_value(&table, "due_at", 2) == 1741600800);
+      CHECK(kpi_value(&table, "started_at", 2) == 1740968400);
+    }
+  }
+  free_kpis(&table);
+  /* A touch of a lead the batch does not have. */
+  tt.batch_columns[0][0].buffers[2] = "S9";
+  tt.released = 0;
+  tt.next = 0;
+  tl.released = 0;
+  tl.next = 0;
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_schedule_arrow(cadence, &leads, &touches, 1740974400, &result),
+               LK_INVALID_ARGUMENT, "S9");
+  CHECK(tl.released == 1 && tt.released == 1 && result.release == NULL);
+  lk_cadence_free(cadence);
+}
+
+/* ---- Follow-up effectiveness ---------------------------------------------------- */
+
+/* The example of docs/kpis.md ("leadkit.effectiveness"), worked out there:
+ * eight leads of June 2024 (Shanghai) and twelve touches, judged at 06-20
+ * 12:00. E5 and E8 have no status, E6 is invalid, E8 and E7's last touch
+ * come after as_of, E3 is won after it. */
+static const int32_t eff_ids_offsets[] = {0, 2, 4, 6, 8, 10, 12, 14, 16};
+static const int64_t eff_created[] = {1717203600, 1717290000, 1717376400, 1717549200, 1717635600, 1717722000, 1717808400, 1718931600};
+static const uint8_t eff_status_valid[] = {0x6f};
+static const int32_t eff_status_offsets[] = {0, 3, 7, 10, 14, 14, 21, 24, 24};
+static const char eff_status_chars[] = "wonopenwonlostinvalidwon";
+static const uint8_t eff_won_valid[] = {0x05};
+static const int64_t eff_won_at[] = {1717984800, 0, 1719280800, 0, 0, 0, 0, 0};
+static const int32_t eff_touch_ids_offsets[] = {0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24};
+static const char eff_touch_ids_chars[] = "E1E1E1E2E2E3E3E4E6E7E7E7";
+static const int64_t eff_touch_at[] = {1717207200, 1717380000, 1717552800, 1717293600, 1718157600, 1717383600, 1717470000, 1717639200, 1717725600, 1717812000, 1717855200, 1718935200};
+static const int32_t eff_method_offsets[] = {0, 5, 11, 16, 21, 26, 32, 37, 42, 47, 52, 57, 62};
+static const char eff_method_chars[] = "phonewechatphonephonephonewechatphonevisitphonephonephonephone";
+static const int64_t eff_as_of = 1718856000;
+
+static void set_effectiveness(struct test_stream* leads,
+                              struct test_stream* touches) {
+  memset(leads, 0, sizeof *leads);
+  leads->n_columns = 4;
+  leads->n_batches = 1;
+  leads->batch_length[0] = 8;
+  struct column* c = leads->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 8, 0, 0, 3,
+                         {NULL, eff_ids_offsets, "E1E2E3E4E5E6E7E8"}};
+  c[1] = (struct column){"created_at", "tss:Asia/Shanghai", 8, 0, 0, 2,
+                         {NULL, eff_created, NULL}};
+  c[2] = (struct column){"status", "u", 8, 0, 2, 3,
+                         {eff_status_valid, eff_status_offsets, eff_status_chars}};
+  c[3] = (struct column){"won_at", "tss:Asia/Shanghai", 8, 0, 6, 2,
+                         {eff_won_valid, eff_won_at, NULL}};
+  memset(touches, 0, sizeof *touches);
+  touches->n_columns = 3;
+  touches->n_batches = 1;
+  touches->batch_length[0] = 12;
+  c = touches->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 12, 0, 0, 3,
+                         {NULL, eff_touch_ids_offsets, eff_touch_ids_chars}};
+  c[1] = (struct column){"at", "tss:Asia/Shanghai", 12, 0, 0, 2,
+                         {NULL, eff_touch_at, NULL}};
+  c[2] = (struct column){"method", "u", 12, 0, 0, 3,
+                         {NULL, eff_method_offsets, eff_method_chars}};
+}
+
+static void test_effectiveness(void) {
+  struct test_stream tl, tt;
+  struct ArrowArrayStream leads, touches, result;
+  struct kpi_table table;
+  char group[24];
+
+  /* By method mix. */
+  lk_effectiveness_state* state = NULL;
+  CHECK_STATUS(lk_effectiveness_state_create(NULL, NULL, 0, 0, &state), LK_OK, "");
+  set_effectiveness(&tl, &tt);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_effectiveness_state_add(state, NULL, &leads, &touches, eff_as_of),
+               LK_OK, "");
+  CHECK(tl.released == 1 && tt.released == 1);
+  CHECK_STATUS(lk_effectiveness_state_finalize(state, &result), LK_OK, "");
+  if (read_kpis(&result, &table)) {
+    static const char* const mixes[] = {"none", "phone", "phone+wechat", "visit"};
+    static const double leads_of[] = {1, 2, 2, 1};
+    static const double won_of[] = {0, 1, 1, 0};
+    static const double touches_of[] = {0, 4, 5, 1};
+    CHECK(table.batch.length == 4);
+    CHECK(strcmp(table.schema.children[0]->name, "method_mix") == 0);
+    for (int64_t row = 0; row < table.batch.length && row < 4; ++row) {
+      key_at(&table, 0, row, group, sizeof group);
+      CHECK(strcmp(group, mixes[row]) == 0);
+      CHECK(kpi_value(&table, "leads", row) == leads_of[row]);
+      CHECK(kpi_value(&table, "won", row) == won_of[row]);
+      CHECK(kpi_value(&table, "touches", row) == touches_of[row]);
+      CHECK(kpi_value(&table, "touches_per_lead", row) ==
+            touches_of[row] / leads_of[row]);
+    }
+  }
+  free_kpis(&table);
+  uint8_t* bytes = NULL;
+  size_t size = 0;
+  CHECK_STATUS(lk_effectiveness_state_serialize(state, &bytes, &size), LK_OK, "");
+  lk_effectiveness_state* loaded = NULL;
+  CHECK_STATUS(lk_effectiveness_state_deserialize(bytes, size, &loaded), LK_OK, "");
+  lk_bytes_free(bytes);
+  CHECK_STATUS(lk_effectiveness_state_merge(state, loaded), LK_OK, "");
+  lk_effectiveness_state_free(loaded);
+  CHECK_STATUS(lk_effectiveness_state_finalize(state, &result), LK_OK, "");
+  if (read_kpis(&result, &table)) CHECK(kpi_value(&table, "touches", 2) == 10);
+  free_kpis(&table);
+  lk_effectiveness_state_free(state);
+
+  /* By interval: every group, the empty ones with NaN rates. */
+  CHECK_STATUS(lk_effectiveness_state_create("interval", NULL, 0, 0, &state), LK_OK,
+               "");
+  set_effectiveness(&tl, &tt);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_effectiveness_state_add(state, NULL, &leads, &touches, eff_as_of),
+               LK_OK, "");
+  CHECK_STATUS(lk_effectiveness_state_finalize(state, &result), LK_OK, "");
+  if (read_kpis(&result, &table)) {
+    static const char* const groups[] = {"no_touch", "single_touch", "<1d", "1-3d",
+                                         "3-7d", "7-14d", "14-30d", "30d+"};
+    static const double leads_of[] = {1, 1, 1, 2, 0, 1, 0, 0};
+    static const double won_of[] = {0, 0, 1, 1, 0, 0, 0, 0};
+    CHECK(table.batch.length == 8);
+    for (int64_t row = 0; row < table.batch.length && row < 8; ++row) {
+      key_at(&table, 0, row, group, sizeof group);
+      CHECK(strcmp(group, groups[row]) == 0);
+      CHECK(kpi_value(&table, "leads", row) == leads_of[row]);
+      CHECK(kpi_value(&table, "won", row) == won_of[row]);
+    }
+    CHECK(isnan(kpi_value(&table, "conversion_rate", 4)));
+  }
+  free_kpis(&table);
+  lk_effectiveness_state_free(state);
+
+  /* Bad options, named; a playbook state needs the policy. */
+  const double backwards[] = {3, 1};
+  CHECK_STATUS(lk_effectiveness_state_create("interval", backwards, 2, 0, &state),
+               LK_INVALID_ARGUMENT, "interval_buckets");
+  CHECK(state == NULL);
+  CHECK_STATUS(lk_effectiveness_state_create("mix", NULL, 0, 0, &state),
+               LK_INVALID_ARGUMENT, "view: \"mix\"");
+  CHECK_STATUS(lk_effectiveness_state_create("action", NULL, 0, 1, &state), LK_OK,
+               "");
+  set_effectiveness(&tl, &tt);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_effectiveness_state_add(state, NULL, &leads, &touches, eff_as_of),
+               LK_FAILED_PRECONDITION, "");
+  CHECK(tl.released == 1 && tt.released == 1);
+  lk_effectiveness_state_free(state);
+  lk_effectiveness_state_free(NULL);
+}
+
+/* ---- The pipeline reports ------------------------------------------------------- */
+
+/* The example of docs/kpis.md ("leadkit.pipeline"), worked out there: eight
+ * leads under oabc (grades O, A, B, C), at 2024-06-20 12:00 Shanghai. Open:
+ * P1 (O, after two touches), P5 (A: lost but the review rejected), P6 (no
+ * grade: classified O, deposit paid). */
+static const int32_t pl_ids_offsets[] = {0, 2, 4, 6, 8, 10, 12, 14, 16};
+static const int64_t pl_created[] = {1715306400, 1715738400, 1716170400, 1716602400, 1717293600, 1717466400, 1717725600, 1719280800};
+static const uint8_t pl_grade_valid[] = {0xdf};
+static const int32_t pl_grade_offsets[] = {0, 1, 2, 3, 4, 5, 5, 6, 7};
+static const char pl_grade_chars[] = "BCBCACC";
+static const uint8_t pl_deposit[] = {0x20};
+static const uint8_t pl_status_valid[] = {0xdf};
+static const int32_t pl_status_offsets[] = {0, 4, 7, 11, 15, 19, 19, 26, 30};
+static const char pl_status_chars[] = "openwonlostlostlostinvalidopen";
+static const uint8_t pl_won_valid[] = {0x02};
+static const int64_t pl_won_at[] = {0, 1718002800, 0, 0, 0, 0, 0, 0};
+static const uint8_t pl_lost_valid[] = {0x1c};
+static const int64_t pl_lost_at[] = {0, 0, 1717380000, 1717812000, 1717639200, 0, 0, 0};
+static const uint8_t pl_review_valid[] = {0x1c};
+static const int32_t pl_review_offsets[] = {0, 0, 0, 8, 15, 23, 23, 23, 23};
+static const char pl_review_chars[] = "approvedpendingrejected";
+static const int32_t pl_touch_ids_offsets[] = {0, 2, 4, 6, 8, 10, 12, 14, 16};
+static const char pl_touch_ids_chars[] = "P1P1P2P2P2P2P3P5";
+static const int64_t pl_touch_at[] = {1716170400, 1717552800, 1715824800, 1717207200, 1717981200, 1718157600, 1716256800, 1717297200};
+static const int32_t pl_method_offsets[] = {0, 5, 10, 15, 20, 25, 31, 36, 41};
+static const char pl_method_chars[] = "phonephonephonevisitphonewechatphonephone";
+static const uint8_t pl_grade_after_valid[] = {0x0f};
+static const int32_t pl_grade_after_offsets[] = {0, 1, 2, 3, 4, 4, 4, 4, 4};
+static const char pl_grade_after_chars[] = "AOBA";
+static const int64_t pl_at = 1718856000;
+
+static void set_pipeline(struct test_stream* leads, struct test_stream* touches) {
+  memset(leads, 0, sizeof *leads);
+  leads->n_columns = 8;
+  leads->n_batches = 1;
+  leads->batch_length[0] = 8;
+  struct column* c = leads->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 8, 0, 0, 3,
+                         {NULL, pl_ids_offsets, "P1P2P3P4P5P6P7P8"}};
+  c[1] = (struct column){"created_at", "tss:Asia/Shanghai", 8, 0, 0, 2,
+                         {NULL, pl_created, NULL}};
+  c[2] = (struct column){"grade", "u", 8, 0, 1, 3,
+                         {pl_grade_valid, pl_grade_offsets, pl_grade_chars}};
+  c[3] = (struct column){"deposit_paid", "b", 8, 0, 0, 2,
+                         {NULL, pl_deposit, NULL}};
+  c[4] = (struct column){"status", "u", 8, 0, 1, 3,
+                         {pl_status_valid, pl_status_offsets, pl_status_chars}};
+  c[5] = (struct column){"won_at", "tss:Asia/Shanghai", 8, 0, 7, 2,
+                         {pl_won_valid, pl_won_at, NULL}};
+  c[6] = (struct column){"lost_at", "tss:Asia/Shanghai", 8, 0, 5, 2,
+                         {pl_lost_valid, pl_lost_at, NULL}};
+  c[7] = (struct column){"lost_review", "u", 8, 0, 5, 3,
+                         {pl_review_valid, pl_review_offsets, pl_review_chars}};
+  memset(touches, 0, sizeof *touches);
+  touches->n_columns = 4;
+  touches->n_batches = 1;
+  touches->batch_length[0] = 8;
+  c = touches->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 8, 0, 0, 3,
+                         {NULL, pl_touch_ids_offsets, pl_touch_ids_chars}};
+  c[1] = (struct column){"at", "tss:Asia/Shanghai", 8, 0, 0, 2,
+                         {NULL, pl_touch_at, NULL}};
+  c[2] = (struct column){"method", "u", 8, 0, 0, 3,
+                         {NULL, pl_method_offsets, pl_method_chars}};
+  c[3] = (struct column){"grade_after", "u", 8, 0, 4, 3,
+                         {pl_grade_after_valid, pl_grade_after_offsets,
+                          pl_grade_after_chars}};
+}
+
+static void test_pipeline(void) {
+  lk_policy* oabc = NULL;
+  CHECK_STATUS(lk_policy_from_preset("oabc", &oabc), LK_OK, "");
+  if (oabc == NULL) return;
+  struct test_stream tl, tt;
+  struct ArrowArrayStream leads, touches, result;
+  struct kpi_table table;
+  char grade[8];
+  lk_pipeline_state* state = NULL;
+  CHECK_STATUS(lk_pipeline_state_create("pipeline", oabc, NULL, 0, pl_at, 0, 0, 0,
+                                        NULL, 0, &state),
+               LK_OK, "");
+  set_pipeline(&tl, &tt);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_pipeline_state_add(state, oabc, &leads, &touches), LK_OK, "");
+  CHECK(tl.released == 1 && tt.released == 1);
+  uint8_t* bytes = NULL;
+  size_t size = 0;
+  CHECK_STATUS(lk_pipeline_state_serialize(state, &bytes, &size), LK_OK, "");
+  lk_pipeline_state_free(state);
+  state = NULL;
+  CHECK_STATUS(lk_pipeline_state_deserialize(bytes, size, &state), LK_OK, "");
+  lk_bytes_free(bytes);
+  CHECK_STATUS(lk_pipeline_state_finalize(state, &result), LK_OK, "");
+  if (read_kpis(&result, &table)) {
+    static const char* const grades[] = {"O", "A", "B", "C"};
+    static const double open[] = {2, 1, 0, 0};
+    CHECK(table.batch.length == 4);
+    for (int64_t row = 0; row < table.batch.length && row < 4; ++row) {
+      key_at(&table, 0, row, grade, sizeof grade);
+      CHECK(strcmp(grade, grades[row]) == 0);
+      CHECK(kpi_value(&table, "open_leads", row) == open[row]);
+      CHECK(kpi_value(&table, "share", row) == open[row] / 3);
+    }
+  }
+  free_kpis(&table);
+
+  /* Touches per won lead needs no policy: P2, won 06-10 15:00, with its
+   * touches of 05-16, 06-01 and 06-10 09:00 (the one of 06-12 comes after the
+   * sale). */
+  lk_pipeline_state* touches_state = NULL;
+  CHECK_STATUS(lk_pipeline_state_create("touches_per_won_lead", NULL, NULL, 0, 0, 0,
+                                        0, pl_at, NULL, 0, &touches_state),
+               LK_OK, "");
+  set_pipeline(&tl, &tt);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_pipeline_state_add(touches_state, NULL, &leads, &touches), LK_OK,
+               "");
+  CHECK_STATUS(lk_pipeline_state_finalize(touches_state, &result), LK_OK, "");
+  if (read_kpis(&result, &table)) {
+    CHECK(table.batch.length == 1);
+    CHECK(kpi_value(&table, "won_leads", 0) == 1);
+    CHECK(kpi_value(&table, "touches", 0) == 3);
+    CHECK(kpi_value(&table, "touches_per_won_lead", 0) == 3);
+  }
+  free_kpis(&table);
+  CHECK(lk_pipeline_state_merge(state, touches_state) == LK_FAILED_PRECONDITION);
+  lk_pipeline_state_free(touches_state);
+  lk_pipeline_state_free(state);
+
+  /* Bad options, named. */
+  CHECK_STATUS(lk_pipeline_state_create("pipelines", oabc, NULL, 0, pl_at, 0, 0, 0,
+                                        NULL, 0, &state),
+               LK_INVALID_ARGUMENT, "report: \"pipelines\"");
+  CHECK(state == NULL);
+  CHECK_STATUS(lk_pipeline_state_create("grade_migration", oabc, NULL, 0, 0, pl_at,
+                                        pl_at - 86400, 0, NULL, 0, &state),
+               LK_INVALID_ARGUMENT, "");
+  const char* bad_month[] = {"2024-6"};
+  CHECK_STATUS(lk_pipeline_state_create("monthly", oabc, NULL, 0, 0, 0, 0, 0,
+                                        bad_month, 1, &state),
+               LK_INVALID_ARGUMENT, "2024-6");
+  CHECK_STATUS(lk_pipeline_state_create("pipeline", NULL, NULL, 0, pl_at, 0, 0, 0,
+                                        NULL, 0, &state),
+               LK_INVALID_ARGUMENT, "policy is NULL");
+  lk_pipeline_state_free(NULL);
+  lk_policy_free(oabc);
+}
+
 int main(void) {
   test_library();
   test_policy();
@@ -525,7 +2074,16 @@ int main(void) {
   if (policy != NULL) {
     test_classify_json(policy);
     test_classify_arrow(policy);
+    test_kpis(policy);
+    test_calendar_and_tasks(policy);
+    test_router(policy);
+    test_schedule(policy);
   }
+  test_lost_analysis();
+  test_profile();
+  test_traffic();
+  test_effectiveness();
+  test_pipeline();
   lk_policy_free(policy);
   if (failures != 0) {
     fprintf(stderr, "%d check(s) failed\n", failures);

@@ -1,0 +1,268 @@
+// What the C ABI's boundary costs: classify and the KPIs of one million leads
+// through libleadkit.so over Arrow streams (the leads' columns read, converted
+// and the result exported) against the C++ API over Columns built beforehand:
+//   build/release/bench/c_api_benchmark --benchmark_counters_tabular=true
+// items_per_second is leads per second; the ratio of a pair is the boundary's
+// share.
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "arrow_batches.h"
+#include "benchmark/benchmark.h"
+#include "leadkit/cadence.h"
+#include "leadkit/classify.h"
+#include "leadkit/kpi.h"
+#include "leadkit/leadkit.h"
+#include "leadkit/policy.h"
+#include "report_tables.h"
+
+namespace leadkit {
+namespace {
+
+using testing::ColumnBuilder;
+using testing::TestColumn;
+
+constexpr int64_t kLeads = 1'000'000;
+constexpr int64_t kAsOf = 1743465600;  // 2025-04-01T00:00:00Z
+
+// The data, once: as plain values, as C++ Columns and as Arrow arrays.
+struct Data {
+  std::vector<std::optional<std::string>> id, model, channel, status, touch_id,
+      method;
+  std::vector<std::optional<bool>> price;
+  std::vector<std::optional<Instant>> created, touch_at;
+  std::unique_ptr<testing::TestTable> leads, touches;
+  std::vector<std::unique_ptr<TestColumn>> lead_arrays, touch_arrays;
+  // The leads with model, channel and status dictionary-encoded (as Arrow
+  // Java, pandas categoricals and Polars enums give them).
+  std::vector<std::unique_ptr<TestColumn>> dictionary_arrays;
+
+  Data() {
+    std::mt19937_64 rng(7);
+    const char* models[] = {"C200", "GLC", "E300", "EQE"};
+    const char* channels[] = {"website", "phone", "showroom", "referral"};
+    const char* statuses[] = {"open", "open", "won", "lost", "invalid"};
+    const char* methods[] = {"phone", "wechat", "visit"};
+    const Instant base = testing::Sh("2025-01-01 09:00");
+    ColumnBuilder a_id("lead_id", "u"), a_model("model", "u"),
+        a_channel("channel", "u"), a_status("status", "u"),
+        a_price("asked_price", "b"), a_created("created_at", "tss:Asia/Shanghai");
+    ColumnBuilder t_id("lead_id", "u"), t_at("at", "tss:Asia/Shanghai"),
+        t_method("method", "u");
+    for (int64_t i = 0; i < kLeads; ++i) {
+      id.push_back("L" + std::to_string(i));
+      model.push_back(rng() % 3 == 0 ? std::nullopt
+                                     : std::optional<std::string>(models[rng() % 4]));
+      channel.push_back(channels[rng() % 4]);
+      status.push_back(statuses[rng() % 5]);
+      price.push_back(rng() % 2 == 0);
+      const Instant c = base + std::chrono::minutes(rng() % (60 * 24 * 80));
+      created.push_back(c);
+      a_id.String(*id.back());
+      model.back() ? a_model.String(*model.back()) : a_model.Null();
+      a_channel.String(*channel.back());
+      a_status.String(*status.back());
+      a_price.Bool(*price.back());
+      a_created.Value<int64_t>(testing::Seconds(c));
+      Instant at = c;
+      for (uint64_t t = rng() % 3; t > 0; --t) {
+        at += std::chrono::minutes(5 + rng() % (60 * 48));
+        touch_id.push_back(id.back());
+        method.push_back(methods[rng() % 3]);
+        touch_at.push_back(at);
+        t_id.String(*id.back());
+        t_at.Value<int64_t>(testing::Seconds(at));
+        t_method.String(*method.back());
+      }
+    }
+    for (ColumnBuilder* b : {&a_id, &a_model, &a_channel, &a_status, &a_price,
+                             &a_created}) {
+      lead_arrays.push_back(b->Build());
+    }
+    for (ColumnBuilder* b : {&t_id, &t_at, &t_method}) {
+      touch_arrays.push_back(b->Build());
+    }
+    {
+      ColumnBuilder d_id("lead_id", "u"), d_price("asked_price", "b"),
+          d_created("created_at", "tss:Asia/Shanghai");
+      for (int64_t i = 0; i < kLeads; ++i) {
+        d_id.String(*id[static_cast<size_t>(i)]);
+        d_price.Bool(*price[static_cast<size_t>(i)]);
+        d_created.Value<int64_t>(testing::Seconds(*created[static_cast<size_t>(i)]));
+      }
+      dictionary_arrays.push_back(d_id.Build());
+      dictionary_arrays.push_back(ColumnBuilder::Dictionary("model", model));
+      dictionary_arrays.push_back(ColumnBuilder::Dictionary("channel", channel));
+      dictionary_arrays.push_back(ColumnBuilder::Dictionary("status", status));
+      dictionary_arrays.push_back(d_price.Build());
+      dictionary_arrays.push_back(d_created.Build());
+      for (auto& c : dictionary_arrays) testing::Export(*c);
+    }
+    for (auto& c : lead_arrays) testing::Export(*c);
+    for (auto& c : touch_arrays) testing::Export(*c);
+    leads = std::make_unique<testing::TestTable>(kLeads);
+    std::vector<std::optional<bool>> asked(price.begin(), price.end());
+    leads->RawStrings("lead_id", id)
+        .Strings("model", model)
+        .Strings("channel", channel)
+        .Strings("status", status)
+        .Bools("asked_price", asked)
+        .Instants("created_at", created);
+    touches = std::make_unique<testing::TestTable>(
+        static_cast<int64_t>(touch_id.size()));
+    touches->RawStrings("lead_id", touch_id)
+        .Instants("at", touch_at)
+        .Strings("method", method);
+  }
+};
+
+const Data& TheData() {
+  static const Data* data = new Data();
+  return *data;
+}
+
+// A stream of one batch over arrays the data owns; each stream is read once.
+struct OneBatch {
+  const std::vector<std::unique_ptr<TestColumn>>* columns;
+  std::vector<ArrowSchema*> schemas;
+  std::vector<ArrowArray*> arrays;
+  const void* no_validity[1] = {nullptr};
+  bool sent = false;
+};
+
+ArrowArrayStream Stream(OneBatch& b) {
+  b.schemas.clear();
+  b.arrays.clear();
+  for (const auto& c : *b.columns) {
+    b.schemas.push_back(&c->schema);
+    b.arrays.push_back(&c->array);
+  }
+  b.sent = false;
+  ArrowArrayStream s{};
+  s.get_schema = [](ArrowArrayStream* s, ArrowSchema* out) {
+    auto* b = static_cast<OneBatch*>(s->private_data);
+    *out = ArrowSchema{.format = "+s", .name = "",
+                       .n_children = static_cast<int64_t>(b->schemas.size()),
+                       .children = b->schemas.data(),
+                       .release = testing::NoRelease};
+    return 0;
+  };
+  s.get_next = [](ArrowArrayStream* s, ArrowArray* out) {
+    auto* b = static_cast<OneBatch*>(s->private_data);
+    *out = ArrowArray{};
+    if (b->sent) return 0;
+    b->sent = true;
+    *out = ArrowArray{.length = b->arrays.front()->length, .n_buffers = 1,
+                      .n_children = static_cast<int64_t>(b->arrays.size()),
+                      .buffers = b->no_validity, .children = b->arrays.data(),
+                      .release = testing::NoRelease};
+    return 0;
+  };
+  s.get_last_error = [](ArrowArrayStream*) -> const char* { return nullptr; };
+  s.release = [](ArrowArrayStream* s) { s->release = nullptr; };
+  s.private_data = &b;
+  return s;
+}
+
+void Drain(ArrowArrayStream& result) {
+  for (;;) {
+    ArrowArray batch;
+    result.get_next(&result, &batch);
+    if (batch.release == nullptr) break;
+    benchmark::DoNotOptimize(batch.length);
+    batch.release(&batch);
+  }
+  result.release(&result);
+}
+
+void BM_ClassifyCpp(benchmark::State& state) {
+  const Data& d = TheData();
+  const Policy policy = *Policy::Preset("three_level");
+  std::vector<int32_t> grades(kLeads), rules(kLeads);
+  for (auto _ : state) {
+    if (!ClassifyBatch(policy, d.leads->columns(), grades, rules).ok()) std::abort();
+    benchmark::DoNotOptimize(grades.data());
+  }
+  state.SetItemsProcessed(state.iterations() * kLeads);
+}
+
+void BM_ClassifyArrow(benchmark::State& state) {
+  const Data& d = TheData();
+  lk_policy* policy = nullptr;
+  lk_policy_from_preset("three_level", &policy);
+  OneBatch leads{&d.lead_arrays};
+  for (auto _ : state) {
+    ArrowArrayStream in = Stream(leads), out;
+    if (lk_classify_arrow(policy, &in, &out) != LK_OK) std::abort();
+    Drain(out);
+  }
+  lk_policy_free(policy);
+  state.SetItemsProcessed(state.iterations() * kLeads);
+}
+
+// The same with the strings dictionary-encoded: each distinct value is
+// converted once.
+void BM_ClassifyArrowDictionary(benchmark::State& state) {
+  const Data& d = TheData();
+  lk_policy* policy = nullptr;
+  lk_policy_from_preset("three_level", &policy);
+  OneBatch leads{&d.dictionary_arrays};
+  for (auto _ : state) {
+    ArrowArrayStream in = Stream(leads), out;
+    if (lk_classify_arrow(policy, &in, &out) != LK_OK) std::abort();
+    Drain(out);
+  }
+  lk_policy_free(policy);
+  state.SetItemsProcessed(state.iterations() * kLeads);
+}
+
+void BM_KpisCpp(benchmark::State& state) {
+  const Data& d = TheData();
+  const Cadence cadence = *Cadence::ForPolicy(*Policy::Preset("three_level"));
+  for (auto _ : state) {
+    KpiState kpis({"channel"});
+    if (!kpis.Add(cadence, d.leads->columns(), d.touches->columns(), nullptr,
+                  Instant(std::chrono::seconds(kAsOf)))
+             .ok()) {
+      std::abort();
+    }
+    benchmark::DoNotOptimize(kpis.Finalize());
+  }
+  state.SetItemsProcessed(state.iterations() * kLeads);
+}
+
+void BM_KpisArrow(benchmark::State& state) {
+  const Data& d = TheData();
+  lk_policy* policy = nullptr;
+  lk_policy_from_preset("three_level", &policy);
+  lk_cadence* cadence = nullptr;
+  lk_cadence_from_policy(policy, &cadence);
+  OneBatch leads{&d.lead_arrays}, touches{&d.touch_arrays};
+  const char* by[] = {"channel"};
+  for (auto _ : state) {
+    ArrowArrayStream l = Stream(leads), t = Stream(touches), out;
+    if (lk_kpis_arrow(cadence, &l, &t, nullptr, by, 1, kAsOf, &out) != LK_OK) {
+      std::abort();
+    }
+    Drain(out);
+  }
+  lk_cadence_free(cadence);
+  lk_policy_free(policy);
+  state.SetItemsProcessed(state.iterations() * kLeads);
+}
+
+BENCHMARK(BM_ClassifyCpp)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ClassifyArrow)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ClassifyArrowDictionary)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_KpisCpp)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_KpisArrow)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace leadkit
+
+BENCHMARK_MAIN();

@@ -1,0 +1,253 @@
+// The KPI state over the C ABI (leadkit.h): Arrow streams of leads, touches
+// and surveys read into Columns, KpiState (kpi.h) does the rest, and its rows
+// go out as an Arrow stream of the KPI table.
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "c_api/arrow.h"
+#include "c_api/c_api_internal.h"
+#include "c_api/state.h"
+#include "leadkit/cadence.h"
+#include "leadkit/columns.h"
+#include "leadkit/internal/status_macros.h"
+#include "leadkit/kpi.h"
+#include "leadkit/lead.h"
+#include "leadkit/leadkit.h"
+
+struct lk_kpi_state {
+  leadkit::KpiState state;
+};
+
+namespace leadkit::c_api_internal {
+namespace {
+
+// Group keys computed from the leads rather than read as a column (kpi.h).
+bool DerivedKey(absl::string_view name) {
+  return name == "grade" || name == "current_grade" || name == "month" ||
+         name == "week";
+}
+
+void AddSpec(std::vector<ColumnSpec>& specs, ColumnSpec spec) {
+  for (const ColumnSpec& s : specs) {
+    if (s.name == spec.name) return;
+  }
+  specs.push_back(std::move(spec));
+}
+
+// The columns of the leads the KPIs read: the cadence's, the policy's fields
+// and the `by` columns (strings).
+std::vector<ColumnSpec> KpiLeadSpecs(const Cadence& cadence,
+                                     const std::vector<std::string>& by) {
+  std::vector<std::string> names(std::begin(kCadenceLeadColumns),
+                                 std::end(kCadenceLeadColumns));
+  for (const std::string& f : cadence.policy().fields()) names.push_back(f);
+  std::vector<ColumnSpec> specs;
+  for (ColumnSpec& s : LeadColumnSpecs(names)) AddSpec(specs, std::move(s));
+  for (const std::string& key : by) {
+    if (DerivedKey(key) || FindLeadField(key) != nullptr) {
+      if (const LeadFieldInfo* info = FindLeadField(key)) {
+        AddSpec(specs, {key, info->type});
+      }
+      continue;
+    }
+    AddSpec(specs, {key, FieldType::kString});
+  }
+  return specs;
+}
+
+const std::vector<ColumnSpec>& TouchSpecs() {
+  static const auto* specs = new std::vector<ColumnSpec>{
+      {"at", FieldType::kInstant},
+      {"method", FieldType::kString},
+      {"grade_after", FieldType::kString}};
+  return *specs;
+}
+
+const std::vector<ColumnSpec>& SurveySpecs() {
+  static const auto* specs = new std::vector<ColumnSpec>{
+      {"at", FieldType::kInstant}, {"satisfied", FieldType::kBool}};
+  return *specs;
+}
+
+absl::Status AddToState(KpiState& state, const Cadence& cadence,
+                        ArrowArrayStream* leads, ArrowArrayStream* touches,
+                        ArrowArrayStream* surveys, int64_t as_of) {
+  LEADKIT_ASSIGN_OR_RETURN(
+      const std::unique_ptr<StreamTable> lead_table,
+      StreamTable::Read(leads, "leads", KpiLeadSpecs(cadence, state.by()),
+                        "lead_id"));
+  LEADKIT_ASSIGN_OR_RETURN(
+      const std::unique_ptr<StreamTable> touch_table,
+      StreamTable::Read(touches, "touches", TouchSpecs(), "lead_id"));
+  std::unique_ptr<StreamTable> survey_table;
+  if (surveys != nullptr) {
+    LEADKIT_ASSIGN_OR_RETURN(
+        survey_table,
+        StreamTable::Read(surveys, "surveys", SurveySpecs(), "lead_id"));
+  }
+  const Columns* survey_columns =
+      survey_table != nullptr ? &survey_table->columns() : nullptr;
+  if (as_of == LK_AS_OF_DATA) {
+    std::vector<const Columns*> tables = {&lead_table->columns(),
+                                          &touch_table->columns()};
+    if (survey_columns != nullptr) tables.push_back(survey_columns);
+    LEADKIT_ASSIGN_OR_RETURN(as_of, DefaultAsOfSeconds(tables));
+  }
+  // Added to a copy, so that a failure leaves the state as it was.
+  KpiState added = state;
+  LEADKIT_RETURN_IF_ERROR(added.Add(
+      cadence, lead_table->columns(), touch_table->columns(), survey_columns,
+      Instant(std::chrono::seconds(as_of))));
+  state = std::move(added);
+  return absl::OkStatus();
+}
+
+// The KPI table of leadkit.h's lk_kpi_state_finalize.
+void ExportKpis(const KpiState& state, ArrowArrayStream* result) {
+  const std::vector<KpiRow> rows = state.Finalize();
+  const std::vector<std::string> by = state.by();
+  std::vector<ArrowArray> columns;
+  for (size_t k = 0; k < by.size(); ++k) {
+    std::vector<std::optional<std::string>> keys;
+    keys.reserve(rows.size());
+    for (const KpiRow& row : rows) keys.push_back(row.key[k]);
+    columns.push_back(ExportOptionalStrings(keys));
+  }
+  for (const KpiField& field : KpiFields()) {
+    if (!field.column) continue;
+    if (field.count != nullptr) {
+      std::vector<int64_t> values;
+      values.reserve(rows.size());
+      for (const KpiRow& row : rows) values.push_back(row.counts.*field.count);
+      columns.push_back(ExportInt64s(values));
+    } else {
+      std::vector<double> values;
+      values.reserve(rows.size());
+      for (const KpiRow& row : rows) values.push_back((row.*field.value)());
+      columns.push_back(ExportDoubles(values));
+    }
+  }
+  std::vector<ArrowArray> batches;
+  batches.push_back(
+      ExportStruct(static_cast<int64_t>(rows.size()), std::move(columns)));
+  ExportStream(
+      [by] {
+        std::vector<ArrowSchema> fields;
+        for (const std::string& key : by) {
+          fields.push_back(ExportSchema("u", key, ARROW_FLAG_NULLABLE));
+        }
+        for (const KpiField& field : KpiFields()) {
+          if (!field.column) continue;
+          fields.push_back(ExportSchema(field.count != nullptr ? "l" : "g",
+                                        std::string(field.name), 0));
+        }
+        return ExportSchema("+s", "", 0, std::move(fields));
+      },
+      std::move(batches), result);
+}
+
+}  // namespace
+}  // namespace leadkit::c_api_internal
+
+using leadkit::c_api_internal::ConsumeStreams;
+using leadkit::c_api_internal::Guarded;
+using leadkit::c_api_internal::NullArgument;
+
+extern "C" {
+
+lk_status lk_kpi_state_create(const char* const* by, size_t by_count,
+                              lk_kpi_state** state) {
+  if (state != nullptr) *state = nullptr;
+  return Guarded("lk_kpi_state_create", [&]() -> absl::Status {
+    constexpr absl::string_view kFunction = "lk_kpi_state_create";
+    if (state == nullptr) return NullArgument(kFunction, "state");
+    LEADKIT_ASSIGN_OR_RETURN(
+        std::vector<std::string> names,
+        leadkit::c_api_internal::ByNames(kFunction, by, by_count));
+    *state = new lk_kpi_state{leadkit::KpiState(std::move(names))};
+    return absl::OkStatus();
+  });
+}
+
+lk_status lk_kpi_state_add(lk_kpi_state* state, const lk_cadence* cadence,
+                           struct ArrowArrayStream* leads,
+                           struct ArrowArrayStream* touches,
+                           struct ArrowArrayStream* surveys, int64_t as_of) {
+  return Guarded("lk_kpi_state_add", [&]() -> absl::Status {
+    constexpr absl::string_view kFunction = "lk_kpi_state_add";
+    ConsumeStreams consume({leads, touches, surveys});
+    if (state == nullptr) return NullArgument(kFunction, "state");
+    if (cadence == nullptr) return NullArgument(kFunction, "cadence");
+    if (leads == nullptr) return NullArgument(kFunction, "leads");
+    if (touches == nullptr) return NullArgument(kFunction, "touches");
+    return leadkit::c_api_internal::AddToState(
+        state->state, cadence->cadence, leads, touches, surveys, as_of);
+  });
+}
+
+lk_status lk_kpi_state_merge(lk_kpi_state* state, const lk_kpi_state* other) {
+  return leadkit::c_api_internal::MergeState("lk_kpi_state_merge", state,
+                                             other);
+}
+
+lk_status lk_kpi_state_serialize(const lk_kpi_state* state, uint8_t** bytes,
+                                 size_t* size) {
+  return leadkit::c_api_internal::SerializeState("lk_kpi_state_serialize",
+                                                 state, bytes, size);
+}
+
+lk_status lk_kpi_state_deserialize(const uint8_t* bytes, size_t size,
+                                   lk_kpi_state** state) {
+  return leadkit::c_api_internal::DeserializeState<lk_kpi_state,
+                                                   leadkit::KpiState>(
+      "lk_kpi_state_deserialize", bytes, size, state);
+}
+
+lk_status lk_kpi_state_finalize(const lk_kpi_state* state,
+                                struct ArrowArrayStream* result) {
+  if (result != nullptr) result->release = nullptr;
+  return Guarded("lk_kpi_state_finalize", [&]() -> absl::Status {
+    constexpr absl::string_view kFunction = "lk_kpi_state_finalize";
+    if (state == nullptr) return NullArgument(kFunction, "state");
+    if (result == nullptr) return NullArgument(kFunction, "result");
+    leadkit::c_api_internal::ExportKpis(state->state, result);
+    return absl::OkStatus();
+  });
+}
+
+void lk_kpi_state_free(lk_kpi_state* state) { delete state; }
+
+lk_status lk_kpis_arrow(const lk_cadence* cadence,
+                        struct ArrowArrayStream* leads,
+                        struct ArrowArrayStream* touches,
+                        struct ArrowArrayStream* surveys,
+                        const char* const* by, size_t by_count, int64_t as_of,
+                        struct ArrowArrayStream* result) {
+  if (result != nullptr) result->release = nullptr;
+  return Guarded("lk_kpis_arrow", [&]() -> absl::Status {
+    constexpr absl::string_view kFunction = "lk_kpis_arrow";
+    ConsumeStreams consume({leads, touches, surveys});
+    if (cadence == nullptr) return NullArgument(kFunction, "cadence");
+    if (leads == nullptr) return NullArgument(kFunction, "leads");
+    if (touches == nullptr) return NullArgument(kFunction, "touches");
+    if (result == nullptr) return NullArgument(kFunction, "result");
+    LEADKIT_ASSIGN_OR_RETURN(
+        std::vector<std::string> names,
+        leadkit::c_api_internal::ByNames(kFunction, by, by_count));
+    leadkit::KpiState state(std::move(names));
+    LEADKIT_RETURN_IF_ERROR(leadkit::c_api_internal::AddToState(
+        state, cadence->cadence, leads, touches, surveys, as_of));
+    leadkit::c_api_internal::ExportKpis(state, result);
+    return absl::OkStatus();
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,152 @@
+// Not part of the API: the protocol every report state's handle shares over
+// the C ABI (leadkit.h, "Report states") — merge, serialize, deserialize —
+// written once for any handle holding a C++ state as `state` (kpi.h's
+// KpiState and the others, each with Merge, Serialize and Deserialize).
+#ifndef LEADKIT_C_API_STATE_H_
+#define LEADKIT_C_API_STATE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "c_api/arrow.h"
+#include "c_api/c_api_internal.h"
+#include "leadkit/internal/status_macros.h"
+#include "leadkit/leadkit.h"
+
+namespace leadkit::c_api_internal {
+
+template <typename Handle>
+lk_status MergeState(absl::string_view function, Handle* state,
+                     const Handle* other) {
+  return Guarded(function, [&]() -> absl::Status {
+    if (state == nullptr) return NullArgument(function, "state");
+    if (other == nullptr) return NullArgument(function, "other");
+    if (state == other) {
+      const auto copy = other->state;
+      return state->state.Merge(copy);
+    }
+    return state->state.Merge(other->state);
+  });
+}
+
+template <typename Handle>
+lk_status SerializeState(absl::string_view function, const Handle* state,
+                         uint8_t** bytes, size_t* size) {
+  if (bytes != nullptr) *bytes = nullptr;
+  if (size != nullptr) *size = 0;
+  return Guarded(function, [&]() -> absl::Status {
+    if (state == nullptr) return NullArgument(function, "state");
+    if (bytes == nullptr) return NullArgument(function, "bytes");
+    if (size == nullptr) return NullArgument(function, "size");
+    const std::string saved = state->state.Serialize();
+    *bytes = CopyBytesOut(saved);
+    *size = saved.size();
+    return absl::OkStatus();
+  });
+}
+
+template <typename Handle, typename State>
+lk_status DeserializeState(absl::string_view function, const uint8_t* bytes,
+                           size_t size, Handle** state) {
+  if (state != nullptr) *state = nullptr;
+  return Guarded(function, [&]() -> absl::Status {
+    if (state == nullptr) return NullArgument(function, "state");
+    if (bytes == nullptr && size > 0) return NullArgument(function, "bytes");
+    LEADKIT_ASSIGN_OR_RETURN(
+        State loaded,
+        State::Deserialize(absl::string_view(
+            reinterpret_cast<const char*>(bytes), bytes == nullptr ? 0 : size)));
+    *state = new Handle{std::move(loaded)};
+    return absl::OkStatus();
+  });
+}
+
+// The `by_count` names of `by` (a NULL entry is InvalidArgument naming it).
+inline absl::StatusOr<std::vector<std::string>> ByNames(
+    absl::string_view function, const char* const* by, size_t by_count) {
+  std::vector<std::string> names;
+  if (by_count > 0 && by == nullptr) return NullArgument(function, "by");
+  for (size_t i = 0; i < by_count; ++i) {
+    if (by[i] == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(function, ": by[", i, "] is NULL"));
+    }
+    names.emplace_back(by[i]);
+  }
+  return names;
+}
+
+// A column of a report's result: a count (int64) or a value (float64) of a
+// row.
+template <typename Row>
+struct ResultColumn {
+  std::string name;
+  std::function<int64_t(const Row&)> count;  // int64, or
+  std::function<double(const Row&)> value;   // float64, or
+  std::function<std::optional<std::string>(const Row&)> text;  // utf8
+};
+
+// A report's groups as leadkit.h gives them: one batch, the key columns
+// (utf8, null for a null key part: row.key[i]) named `keys` (none for rows
+// without a key), then `columns`.
+template <typename Row>
+void ExportGroups(const std::vector<std::string>& keys,
+                  const std::vector<Row>& rows,
+                  std::span<const ResultColumn<Row>> columns,
+                  ArrowArrayStream* result) {
+  std::vector<ArrowArray> arrays;
+  if constexpr (requires(const Row& r) { r.key; }) {
+    for (size_t k = 0; k < keys.size(); ++k) {
+      std::vector<std::optional<std::string>> values;
+      values.reserve(rows.size());
+      for (const Row& row : rows) values.push_back(row.key[k]);
+      arrays.push_back(ExportOptionalStrings(values));
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> fields;  // name, format
+  for (const ResultColumn<Row>& c : columns) {
+    fields.emplace_back(c.name, c.count ? "l" : c.value ? "g" : "u");
+    if (c.text) {
+      std::vector<std::optional<std::string>> values;
+      for (const Row& row : rows) values.push_back(c.text(row));
+      arrays.push_back(ExportOptionalStrings(values));
+    } else if (c.count) {
+      std::vector<int64_t> values;
+      for (const Row& row : rows) values.push_back(c.count(row));
+      arrays.push_back(ExportInt64s(values));
+    } else {
+      std::vector<double> values;
+      for (const Row& row : rows) values.push_back(c.value(row));
+      arrays.push_back(ExportDoubles(values));
+    }
+  }
+  std::vector<ArrowArray> batches;
+  batches.push_back(
+      ExportStruct(static_cast<int64_t>(rows.size()), std::move(arrays)));
+  ExportStream(
+      [keys, fields] {
+        std::vector<ArrowSchema> schema;
+        for (const std::string& key : keys) {
+          schema.push_back(ExportSchema("u", key, ARROW_FLAG_NULLABLE));
+        }
+        for (const auto& [name, format] : fields) {
+          schema.push_back(ExportSchema(
+              format, name, format == "u" ? ARROW_FLAG_NULLABLE : 0));
+        }
+        return ExportSchema("+s", "", 0, std::move(schema));
+      },
+      std::move(batches), result);
+}
+
+}  // namespace leadkit::c_api_internal
+
+#endif  // LEADKIT_C_API_STATE_H_
