@@ -38,19 +38,18 @@ absl::StatusOr<absl::string_view> Unframe(absl::string_view bytes,
                                           absl::string_view magic,
                                           absl::string_view what);
 
-// Reads what PutInt and PutString wrote (or, for states written before the
-// varint format, 8-byte little-endian numbers). Errors begin with `what`.
-// The sum of every count of a state (or of two, about to be merged), field
-// by field, checked for overflow. A state whose counts all add up within
-// int64 can be summed in any way (a group's counts, a total row, several
-// fields together) without overflow; Deserialize, Merge and Add keep every
-// state so. Counts are not negative (Deserialize checks).
+// The sum of every count of a state (or of two, about to be merged), checked
+// for overflow; the count whose addition passes int64's end is named. A state
+// whose counts all add up within int64 can be summed in any way (a group's
+// counts, a total row, several counts together) without overflow;
+// Deserialize, Merge and Add keep every state so. Counts are not negative
+// (Deserialize checks).
 class CountTotal {
  public:
   explicit CountTotal(absl::string_view what) : what_(what) {}
 
   // Adds `value`, a count of `field`; the first that passes int64's end is
-  // kept for status().
+  // kept for Status().
   void Add(absl::string_view field, int64_t value) {
     if (!overflow_.empty()) return;
     if (__builtin_add_overflow(total_, value, &total_)) {
@@ -71,6 +70,8 @@ class CountTotal {
   std::string overflow_;
 };
 
+// Reads what PutInt and PutString wrote (or, for states written before the
+// varint format, 8-byte little-endian numbers). Errors begin with `what`.
 class Reader {
  public:
   Reader(absl::string_view bytes, absl::string_view what, bool varints = true)
