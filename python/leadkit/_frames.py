@@ -506,7 +506,14 @@ def id_spec(name, series, table, labels):
     and characters without a copy or a dictionary; other columns as string codes."""
     array = _arrow_strings(series)
     if array is None:
-        return _string_spec(name, series, table, labels)
+        try:
+            return _string_spec(name, series, table, labels)
+        except ValueError:
+            # Any null is null here too (column_spec): read again with None for each.
+            nulls = series.isna()
+            if series.dtype != object or not nulls.any():
+                raise
+            return _string_spec(name, series.where(~nulls, None), table, labels)
     n = len(array)
     _, offsets_buffer, chars_buffer = array.buffers()
     wide = pa.types.is_large_string(array.type)

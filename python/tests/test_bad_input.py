@@ -593,3 +593,26 @@ def test_a_lone_surrogate_in_a_lead_id_is_a_value_error_naming_the_row():
     with pytest.raises(ValueError, match=r"^leads\.lead_id: row 1 has 'L\\\\udce9', which is "
                                          r"not valid text"):
         surface.CALLS["classify"](dataclasses.replace(BASE, leads=leads), POLICY)
+
+
+# --- Found by the full product (LEADKIT_FULL_SWEEP=1) ------------------------------------------
+
+
+@pytest.mark.parametrize("corruption", ["a_list", "lone_surrogate"])
+def test_the_leads_dealers_joined_to_regions_are_read_as_text_first(corruption):
+    # kpis(by=region_id) looked the leads' dealers up in a dict: a list was a TypeError
+    # (unhashable), a lone surrogate a UnicodeEncodeError naming nothing.
+    leads = CORRUPTIONS[corruption](BASE.leads, "dealer_id")
+    with pytest.raises(ValueError, match=r"^leads\.dealer_id: lead_id='L00000014' \(row 1\) "):
+        surface.CALLS["kpis"](dataclasses.replace(BASE, leads=leads), POLICY)
+
+
+@pytest.mark.parametrize("column", ["name", "phone"])
+def test_nat_in_a_personal_text_column_is_null_for_the_audit(column):
+    # The columns the audit reads as plain text (a dictionary would not shrink them) took NaT
+    # for a value of the wrong type, and named row 0, whose value was fine.
+    leads = _with_cell(BASE.leads, column, pd.NaT)
+    expected = surface.CALLS["audit"](dataclasses.replace(
+        BASE, leads=_with_cell(BASE.leads, column, None)), POLICY)
+    got = surface.CALLS["audit"](dataclasses.replace(BASE, leads=leads), POLICY)
+    pd.testing.assert_frame_equal(got, expected)
