@@ -1,11 +1,13 @@
 """The bad-input sweep: every public table function (surface.CALLS) × every column of every
-table it takes × a fixed list of corruptions.
+table it takes × a fixed list of corruptions × the table forms (pandas, pyarrow, Polars,
+DuckDB); docs/testing.md.
 
 Each call either succeeds — a call of surface.ROWS returning every input lead exactly once, in
 input order — or raises ValueError, KeyError or OverflowError whose message names the table
 and the column, and the row (its id or its position) when one row was corrupted. No other
-exception escapes. The tables are small (a few rows each) so that the whole sweep runs in
-well under a minute.
+exception escapes. The tables are small (a few rows each); each case calls a turn of the
+functions (every function meets every column in every form), or all of them with
+LEADKIT_FULL_SWEEP=1.
 """
 
 from __future__ import annotations
