@@ -260,6 +260,18 @@ bool PeriodInRange(Period period, int64_t n) {
 }
 
 }  // namespace
+
+// Every count of a group (ActivityState's Counts) into `total`, its contacts
+// by method too (CountTotal: the state's counts add up within int64, so no
+// sum of them overflows).
+template <typename Counts>
+void Total(state_internal::CountTotal& total, const Counts& c) {
+  total.Add("contacts", c.contacts);
+  total.Add("leads_touched", c.leads_touched);
+  total.Add("new_leads", c.new_leads);
+  for (const int64_t n : c.by_method) total.Add("contacts by method", n);
+}
+
 }  // namespace activity_internal
 
 void ActivityState::Counts::Merge(const Counts& o,
@@ -602,6 +614,22 @@ absl::Status ActivityState::Add(const Columns& touches, const Columns* leads,
     });
   }
 
+  // The state's counts and the batch's add up within int64 (a state restored
+  // from forged bytes may hold counts near its end).
+  state_internal::CountTotal total("activity state");
+  for (const auto& [key, counts] : groups_) {
+    activity_internal::Total(total, counts);
+  }
+  for (const std::vector<Local>* all : {&locals, &received}) {
+    for (const Local& local : *all) {
+      for (const Counts& counts : local.counts) {
+        activity_internal::Total(total, counts);
+      }
+    }
+  }
+  LEADKIT_RETURN_IF_ERROR(
+      total.Status(absl::StatusCode::kOutOfRange, "adding the touches"));
+
   // Into the state, still as numbers.
   for (const auto& used : seen) {
     for (size_t c = 0; c < used.size(); ++c) {
@@ -635,6 +663,17 @@ absl::Status ActivityState::Merge(const ActivityState& other) {
   LEADKIT_RETURN_IF_ERROR(report_internal::SameGrouping(
       "activity", options_.by, options_.time_zone, other.options_.by,
       other.options_.time_zone, activity_internal::UsesPeriod(options_.by)));
+  // Checked before anything changes: the two states' counts add up within
+  // int64, so no group's sum overflows.
+  state_internal::CountTotal total("activity state");
+  for (const auto& [key, counts] : groups_) {
+    activity_internal::Total(total, counts);
+  }
+  for (const auto& [key, counts] : other.groups_) {
+    activity_internal::Total(total, counts);
+  }
+  LEADKIT_RETURN_IF_ERROR(
+      total.Status(absl::StatusCode::kOutOfRange, "merging"));
   has_new_leads_ |= other.has_new_leads_;
   other_methods_.insert(other.other_methods_.begin(),
                         other.other_methods_.end());
@@ -739,6 +778,7 @@ absl::StatusOr<ActivityState> ActivityState::Deserialize(
     state.other_methods_.insert(std::move(method));
   }
   LEADKIT_ASSIGN_OR_RETURN(const int64_t groups, in.Count());
+  state_internal::CountTotal total(ai::kWhat);
   for (int64_t g = 0; g < groups; ++g) {
     Key key(parts.size(), -1);
     for (size_t p = 0; p < parts.size(); ++p) {
@@ -773,7 +813,12 @@ absl::StatusOr<ActivityState> ActivityState::Deserialize(
                                 " contacts, negative or given twice"));
       }
       c.by_method[code] = count;
-      by_methods += count;
+      // Summed with an overflow check: such counts are damage, and a sum
+      // past int64 cannot equal `contacts`.
+      if (__builtin_add_overflow(by_methods, count, &by_methods)) {
+        return bad(absl::StrCat("the contacts by method add up to more than ",
+                                std::numeric_limits<int64_t>::max()));
+      }
     }
     // Each contact is of one method and touches at most one lead more.
     if (c.contacts < 0 || c.leads_touched < 0 || c.new_leads < 0 ||
@@ -784,8 +829,12 @@ absl::StatusOr<ActivityState> ActivityState::Deserialize(
                               ", new_leads ", c.new_leads));
     }
     if (state.groups_.contains(key)) return bad("a group is given twice");
+    ai::Total(total, c);
     state.groups_[key].Merge(c, {});
   }
+  // No state counting touches holds more than int64 can sum.
+  LEADKIT_RETURN_IF_ERROR(
+      total.Status(absl::StatusCode::kInvalidArgument, "restoring"));
   LEADKIT_RETURN_IF_ERROR(in.Done());
   return state;
 }

@@ -455,6 +455,19 @@ absl::StatusOr<Columns> ActionTouches(const Columns& touches,
 }
 
 }  // namespace
+
+// Every count of `c` into `total` (CountTotal: the state's counts add up
+// within int64, so no sum of them overflows).
+void Total(state_internal::CountTotal& total, const EffectivenessCounts& c) {
+  total.Add("leads", c.leads);
+  total.Add("won", c.won);
+  total.Add("touches", c.touches);
+  total.Add("recommended_touches", c.recommended_touches);
+  total.Add("touches_as_recommended", c.touches_as_recommended);
+  total.Add("leads_as_recommended", c.leads_as_recommended);
+  total.Add("won_as_recommended", c.won_as_recommended);
+}
+
 }  // namespace effectiveness_internal
 
 absl::string_view EffectivenessViewName(EffectivenessView view) {
@@ -626,23 +639,36 @@ absl::Status EffectivenessState::AddBatch(const Policy* policy,
       groups_[std::move(name)].Merge(counts);
     }
   };
-  for (const internal::Local& local : locals) {
-    for (size_t g = 0; g < local.intervals.size(); ++g) {
-      put(labels[g], local.intervals[g]);
+  // Each group of the batch, given to `to`.
+  const auto each = [&](const auto& to) {
+    for (const internal::Local& local : locals) {
+      for (size_t g = 0; g < local.intervals.size(); ++g) {
+        to(labels[g], local.intervals[g]);
+      }
+      for (const auto& [mask, counts] : local.masks) {
+        to(mixes.Name(mask), counts);
+      }
+      for (const auto& [name, counts] : local.named) to(name, counts);
+      for (size_t r = 0; r < local.actions.size(); ++r) {
+        to(mixes.name(static_cast<int32_t>(r)), local.actions[r]);
+      }
+      to(std::string(internal::kUntouched), local.untouched);
+      for (size_t rule = 0; rule < local.recommended.size(); ++rule) {
+        to(advice->names[rule],
+           EffectivenessCounts{.recommended_touches = local.recommended[rule]});
+      }
     }
-    for (const auto& [mask, counts] : local.masks) {
-      put(mixes.Name(mask), counts);
-    }
-    for (const auto& [name, counts] : local.named) put(name, counts);
-    for (size_t r = 0; r < local.actions.size(); ++r) {
-      put(mixes.name(static_cast<int32_t>(r)), local.actions[r]);
-    }
-    put(std::string(internal::kUntouched), local.untouched);
-    for (size_t rule = 0; rule < local.recommended.size(); ++rule) {
-      put(advice->names[rule],
-          {.recommended_touches = local.recommended[rule]});
-    }
-  }
+  };
+  // The state's counts and the batch's add up within int64 (a state restored
+  // from forged bytes may hold counts near its end).
+  state_internal::CountTotal total("effectiveness state");
+  for (const auto& [name, counts] : groups_) internal::Total(total, counts);
+  each([&](const auto&, const EffectivenessCounts& counts) {
+    internal::Total(total, counts);
+  });
+  LEADKIT_RETURN_IF_ERROR(
+      total.Status(absl::StatusCode::kOutOfRange, "adding the leads"));
+  each(put);
   return absl::OkStatus();
 }
 
@@ -665,6 +691,17 @@ absl::Status EffectivenessState::Merge(const EffectivenessState& other) {
         "] differ from [",
         absl::StrJoin(IntervalLabels(options_.interval_buckets), ", "), "]"));
   }
+  // Checked before anything changes: the two states' counts add up within
+  // int64, so no group's sum overflows.
+  state_internal::CountTotal total("effectiveness state");
+  for (const auto& [name, counts] : groups_) {
+    effectiveness_internal::Total(total, counts);
+  }
+  for (const auto& [name, counts] : other.groups_) {
+    effectiveness_internal::Total(total, counts);
+  }
+  LEADKIT_RETURN_IF_ERROR(
+      total.Status(absl::StatusCode::kOutOfRange, "merging"));
   for (const auto& [name, counts] : other.groups_) groups_[name].Merge(counts);
   return absl::OkStatus();
 }
@@ -734,6 +771,7 @@ absl::StatusOr<EffectivenessState> EffectivenessState::Deserialize(
       IntervalLabels(options.interval_buckets);
   EffectivenessState state(std::move(options));
   LEADKIT_ASSIGN_OR_RETURN(const int64_t groups, in.Count());
+  state_internal::CountTotal total(internal::kWhat);
   for (int64_t g = 0; g < groups; ++g) {
     LEADKIT_ASSIGN_OR_RETURN(std::string name, in.String());
     EffectivenessCounts c;
@@ -768,10 +806,14 @@ absl::StatusOr<EffectivenessState> EffectivenessState::Deserialize(
         std::find(labels.begin(), labels.end(), name) == labels.end()) {
       return bad(absl::StrCat("\"", name, "\" is not an interval group"));
     }
+    internal::Total(total, c);
     if (!state.groups_.emplace(std::move(name), c).second) {
       return bad("a group is given twice");
     }
   }
+  // No state counting leads holds more than int64 can sum.
+  LEADKIT_RETURN_IF_ERROR(
+      total.Status(absl::StatusCode::kInvalidArgument, "restoring"));
   LEADKIT_RETURN_IF_ERROR(in.Done());
   return state;
 }

@@ -412,6 +412,18 @@ absl::StatusOr<LeadKpi> EvaluateBatchLead(const Cadence& cadence,
   return out;
 }
 
+// Every count of `c` into `total`, each minute of the histogram too
+// (CountTotal: the state's counts add up within int64, so no sum of them
+// overflows).
+void Total(state_internal::CountTotal& total, const KpiCounts& c) {
+  for (const KpiField& field : KpiFields()) {
+    if (field.count != nullptr) total.Add(field.name, c.*field.count);
+  }
+  for (const auto& [minutes, n] : c.first_contact_minutes) {
+    total.Add("first_contact_minutes", n);
+  }
+}
+
 }  // namespace kpi_internal
 
 std::span<const KpiField> KpiFields() {
@@ -539,6 +551,19 @@ absl::Status KpiState::Add(const Cadence& cadence, const Columns& leads,
         }
       });
   for (const absl::Status& s : statuses) LEADKIT_RETURN_IF_ERROR(s);
+  // The state's counts and the batch's add up within int64 (a state restored
+  // from forged bytes may hold counts near its end).
+  state_internal::CountTotal total("KPI state");
+  for (const auto& [encoded, row] : groups_) {
+    kpi_internal::Total(total, row.counts);
+  }
+  for (const auto& local : locals) {
+    for (const auto& [codes, tally] : local) {
+      kpi_internal::Total(total, tally.counts);
+    }
+  }
+  LEADKIT_RETURN_IF_ERROR(
+      total.Status(absl::StatusCode::kOutOfRange, "adding the leads"));
   std::vector<std::optional<std::string>> key(parts.size());
   for (const auto& local : locals) {
     for (const auto& [codes, tally] : local) {
@@ -592,6 +617,17 @@ absl::Status KpiState::Merge(const KpiState& other) {
     return absl::FailedPreconditionError(
         "KPI states grouped by different columns cannot be merged");
   }
+  // Checked before anything changes: the two states' counts add up within
+  // int64, so no group's sum overflows.
+  state_internal::CountTotal total("KPI state");
+  for (const auto& [encoded, row] : groups_) {
+    kpi_internal::Total(total, row.counts);
+  }
+  for (const auto& [encoded, row] : other.groups_) {
+    kpi_internal::Total(total, row.counts);
+  }
+  LEADKIT_RETURN_IF_ERROR(
+      total.Status(absl::StatusCode::kOutOfRange, "merging"));
   for (const auto& [encoded, row] : other.groups_)
     Group(row.key).Merge(row.counts);
   return absl::OkStatus();
@@ -742,6 +778,7 @@ absl::StatusOr<KpiState> KpiState::Deserialize(absl::string_view bytes) {
   }
   KpiState state(std::move(by));
   LEADKIT_ASSIGN_OR_RETURN(int64_t groups, in.Count());
+  state_internal::CountTotal total(kpi_internal::kWhat);
   for (int64_t g = 0; g < groups; ++g) {
     std::vector<std::optional<std::string>> key;
     for (int64_t p = 0; p < columns; ++p) {
@@ -782,8 +819,12 @@ absl::StatusOr<KpiState> KpiState::Deserialize(absl::string_view bytes) {
     if (state.groups_.count(kpi_internal::EncodeKey(row.key)) != 0) {
       return bad("a group is given twice");
     }
+    kpi_internal::Total(total, c);
     state.Group(row.key).Merge(c);
   }
+  // No state counting leads holds more than int64 can sum.
+  LEADKIT_RETURN_IF_ERROR(
+      total.Status(absl::StatusCode::kInvalidArgument, "restoring"));
   LEADKIT_RETURN_IF_ERROR(in.Done());
   return state;
 }

@@ -121,6 +121,17 @@ std::optional<std::string> PartText(const Part& part, int64_t code) {
 }
 
 }  // namespace
+
+// Every count of `c` into `total` (CountTotal: the state's counts add up
+// within int64, so no sum of them overflows).
+void Total(state_internal::CountTotal& total, const LostCounts& c) {
+  total.Add("lost", c.lost);
+  total.Add("approved", c.approved);
+  total.Add("rejected", c.rejected);
+  total.Add("pending", c.pending);
+  total.Add("review_null", c.review_null);
+}
+
 }  // namespace lost_internal
 
 std::span<const absl::string_view> LostAnalysisKeys() {
@@ -190,6 +201,17 @@ absl::Status LostAnalysisState::Add(const Columns& leads, Instant as_of,
     }
     return *lost_internal::PartText(parts[p], code);
   };
+  // The state's counts and the batch's add up within int64 (a state restored
+  // from forged bytes may hold counts near its end).
+  state_internal::CountTotal total("lost analysis state");
+  for (const auto& [encoded, group] : groups_) {
+    lost_internal::Total(total, group.second);
+  }
+  counted.Each([&](const breakdowns_internal::Codes&, const LostCounts& c) {
+    lost_internal::Total(total, c);
+  });
+  LEADKIT_RETURN_IF_ERROR(
+      total.Status(absl::StatusCode::kOutOfRange, "adding the leads"));
   report_internal::GroupKey key;
   counted.Each([&](const breakdowns_internal::Codes& codes,
                    const LostCounts& counts) {
@@ -205,6 +227,17 @@ absl::Status LostAnalysisState::Merge(const LostAnalysisState& other) {
         "lost analysis states with different options (by, time zone) cannot "
         "be merged");
   }
+  // Checked before anything changes: the two states' counts add up within
+  // int64, so no group's sum overflows.
+  state_internal::CountTotal total("lost analysis state");
+  for (const auto& [encoded, group] : groups_) {
+    lost_internal::Total(total, group.second);
+  }
+  for (const auto& [encoded, group] : other.groups_) {
+    lost_internal::Total(total, group.second);
+  }
+  LEADKIT_RETURN_IF_ERROR(
+      total.Status(absl::StatusCode::kOutOfRange, "merging"));
   for (const auto& [encoded, group] : other.groups_) {
     Group(group.first).Merge(group.second);
   }
@@ -255,6 +288,7 @@ absl::StatusOr<LostAnalysisState> LostAnalysisState::Deserialize(
   LEADKIT_ASSIGN_OR_RETURN(options.time_zone, in.String());
   LostAnalysisState state(std::move(options));
   LEADKIT_ASSIGN_OR_RETURN(const int64_t groups, in.Count());
+  state_internal::CountTotal total(kWhat);
   for (int64_t g = 0; g < groups; ++g) {
     std::vector<std::optional<std::string>> key;
     for (int64_t p = 0; p <= columns; ++p) {
@@ -294,8 +328,12 @@ absl::StatusOr<LostAnalysisState> LostAnalysisState::Deserialize(
           " + rejected ", c.rejected, " + pending ", c.pending,
           " + review null ", c.review_null));
     }
+    lost_internal::Total(total, c);
     state.Group(key).Merge(c);
   }
+  // No state counting leads holds more than int64 can sum.
+  LEADKIT_RETURN_IF_ERROR(
+      total.Status(absl::StatusCode::kInvalidArgument, "restoring"));
   LEADKIT_RETURN_IF_ERROR(in.Done());
   return state;
 }

@@ -390,6 +390,20 @@ bool PipelineState::KeyOrder::operator()(const Key& a, const Key& b) const {
   return report_internal::KeyLess(a, b, kText);
 }
 
+namespace pipeline_internal {
+
+// Every count of a group into `total`, each named by the report and its place
+// in the group's counts (CountTotal: the state's counts add up within int64,
+// so no sum of them overflows).
+void Total(state_internal::CountTotal& total, PipelineReport report,
+           const std::vector<int64_t>& counts) {
+  for (size_t i = 0; i < counts.size(); ++i) {
+    total.Add(PipelineReportName(report), i, counts[i]);
+  }
+}
+
+}  // namespace pipeline_internal
+
 size_t PipelineState::Width() const {
   const auto g = options_.grades.size();
   switch (options_.report) {
@@ -523,6 +537,17 @@ absl::Status PipelineState::Add(const Policy* policy, const Columns& leads,
       counts[m * internal::kPerMonth + 5] += open;
     }
   }
+  // The state's counts and the batch's add up within int64 (a state restored
+  // from forged bytes may hold counts near its end).
+  state_internal::CountTotal total("pipeline state");
+  for (const auto& [key, counts] : groups_) {
+    internal::Total(total, report, counts);
+  }
+  for (const auto& [codes, counts] : all) {
+    internal::Total(total, report, counts);
+  }
+  LEADKIT_RETURN_IF_ERROR(
+      total.Status(absl::StatusCode::kOutOfRange, "adding the leads"));
   for (auto& [codes, counts] : all) {
     Key key(codes.size());
     for (size_t k = 0; k < codes.size(); ++k) {
@@ -547,6 +572,17 @@ absl::Status PipelineState::Merge(const PipelineState& other) {
         " state of other parameters (report, by, grades, instants, months "
         "and zone must all be equal)"));
   }
+  // Checked before anything changes: the two states' counts add up within
+  // int64, so no group's sum overflows.
+  state_internal::CountTotal total("pipeline state");
+  for (const auto& [key, counts] : groups_) {
+    pipeline_internal::Total(total, options_.report, counts);
+  }
+  for (const auto& [key, counts] : other.groups_) {
+    pipeline_internal::Total(total, options_.report, counts);
+  }
+  LEADKIT_RETURN_IF_ERROR(
+      total.Status(absl::StatusCode::kOutOfRange, "merging"));
   for (const auto& [key, counts] : other.groups_) {
     std::vector<int64_t>& sum = groups_[key];
     if (sum.empty()) sum.assign(counts.size(), 0);
@@ -628,6 +664,7 @@ absl::StatusOr<PipelineState> PipelineState::Deserialize(
   }
   state.groups_.clear();
   const Key* previous = nullptr;
+  state_internal::CountTotal total(internal::kWhat);
   for (int64_t i = 0; i < groups; ++i) {
     Key key(state.options_.by.size());
     for (std::optional<std::string>& part : key) {
@@ -646,9 +683,13 @@ absl::StatusOr<PipelineState> PipelineState::Deserialize(
       return bad(absl::StrCat("group ", internal::KeyText(key),
                               " is out of order"));
     }
+    internal::Total(total, state.options_.report, counts);
     const auto it = state.groups_.emplace(std::move(key), std::move(counts));
     previous = &it.first->first;
   }
+  // No state counting leads holds more than int64 can sum.
+  LEADKIT_RETURN_IF_ERROR(
+      total.Status(absl::StatusCode::kInvalidArgument, "restoring"));
   LEADKIT_RETURN_IF_ERROR(in.Done());
   return state;
 }

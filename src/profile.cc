@@ -159,6 +159,15 @@ void AddRows(const breakdowns_internal::LeadColumns& leads,
 }
 
 }  // namespace
+
+// Every count of `c` into `total` (CountTotal: the state's counts add up
+// within int64, so no sum of them overflows).
+void Total(state_internal::CountTotal& total, const ProfileCounts& c) {
+  total.Add("leads", c.leads);
+  total.Add("won", c.won);
+  total.Add("invalid", c.invalid);
+}
+
 }  // namespace profile_internal
 
 std::vector<std::string> AgeBandLabels(std::span<const int64_t> edges) {
@@ -229,6 +238,17 @@ absl::Status ProfileState::Add(const Columns& leads, Instant as_of,
                ? labels[static_cast<size_t>(code)]
                : parts[p].column->dictionary()[static_cast<size_t>(code)];
   };
+  // The state's counts and the batch's add up within int64 (a state restored
+  // from forged bytes may hold counts near its end).
+  state_internal::CountTotal total("profile state");
+  for (const auto& [encoded, group] : groups_) {
+    profile_internal::Total(total, group.second);
+  }
+  counted.Each([&](const breakdowns_internal::Codes&, const ProfileCounts& c) {
+    profile_internal::Total(total, c);
+  });
+  LEADKIT_RETURN_IF_ERROR(
+      total.Status(absl::StatusCode::kOutOfRange, "adding the leads"));
   report_internal::GroupKey key;
   counted.Each([&](const breakdowns_internal::Codes& codes,
                    const ProfileCounts& counts) {
@@ -244,6 +264,17 @@ absl::Status ProfileState::Merge(const ProfileState& other) {
         "profile states with different options (by, age bands) cannot be "
         "merged");
   }
+  // Checked before anything changes: the two states' counts add up within
+  // int64, so no group's sum overflows.
+  state_internal::CountTotal total("profile state");
+  for (const auto& [encoded, group] : groups_) {
+    profile_internal::Total(total, group.second);
+  }
+  for (const auto& [encoded, group] : other.groups_) {
+    profile_internal::Total(total, group.second);
+  }
+  LEADKIT_RETURN_IF_ERROR(
+      total.Status(absl::StatusCode::kOutOfRange, "merging"));
   for (const auto& [encoded, group] : other.groups_) {
     Group(group.first).Merge(group.second);
   }
@@ -296,6 +327,7 @@ absl::StatusOr<ProfileState> ProfileState::Deserialize(
   }
   ProfileState state(std::move(options));
   LEADKIT_ASSIGN_OR_RETURN(const int64_t groups, in.Count());
+  state_internal::CountTotal total(kWhat);
   for (int64_t g = 0; g < groups; ++g) {
     std::vector<std::optional<std::string>> key;
     for (int64_t p = 0; p < columns; ++p) {
@@ -324,8 +356,12 @@ absl::StatusOr<ProfileState> ProfileState::Deserialize(
       return absl::InvalidArgumentError(absl::StrCat(
           kWhat, ": won ", c.won, " is more than leads ", c.leads));
     }
+    profile_internal::Total(total, c);
     state.Group(key).Merge(c);
   }
+  // No state counting leads holds more than int64 can sum.
+  LEADKIT_RETURN_IF_ERROR(
+      total.Status(absl::StatusCode::kInvalidArgument, "restoring"));
   LEADKIT_RETURN_IF_ERROR(in.Done());
   return state;
 }

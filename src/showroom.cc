@@ -186,6 +186,18 @@ void CountRows(const Visits& v, const std::vector<KeyPart>& parts,
 }
 
 }  // namespace
+
+// Every count of `c` into `total` (CountTotal: the state's counts add up
+// within int64, so no sum of them overflows).
+void Total(state_internal::CountTotal& total, const ShowroomCounts& c) {
+  total.Add("visits", c.visits);
+  total.Add("with_contact", c.with_contact);
+  total.Add("effective", c.effective);
+  total.Add("stayed", c.stayed);
+  total.Add("stay_seconds", c.stay_seconds);
+  total.Add("won", c.won);
+}
+
 }  // namespace showroom_internal
 
 void ShowroomCounts::Merge(const ShowroomCounts& o) {
@@ -324,6 +336,16 @@ absl::Status ShowroomState::Add(const Columns& visits, const Columns* leads,
         report_internal::Quoted(v.lead->ViewAt(r)), ", which is not in leads"));
   }
 
+  // The state's counts and the batch's add up within int64 (a state restored
+  // from forged bytes may hold counts near its end).
+  state_internal::CountTotal total("showroom state");
+  for (const auto& [key, counts] : groups_) si::Total(total, counts);
+  counted.Each([&](const report_internal::Codes&, const ShowroomCounts& c) {
+    si::Total(total, c);
+  });
+  LEADKIT_RETURN_IF_ERROR(
+      total.Status(absl::StatusCode::kOutOfRange, "adding the visits"));
+
   has_won_ |= leads != nullptr;
   // The last key part is the model.
   const auto text = [&](size_t p, int64_t code) -> std::string {
@@ -348,6 +370,17 @@ absl::Status ShowroomState::Merge(const ShowroomState& other) {
   LEADKIT_RETURN_IF_ERROR(report_internal::SameGrouping(
       "showroom", options_.by, options_.time_zone, other.options_.by,
       other.options_.time_zone, showroom_internal::UsesPeriod(options_.by)));
+  // Checked before anything changes: the two states' counts add up within
+  // int64, so no group's sum (nor a total row of Finalize) overflows.
+  state_internal::CountTotal total("showroom state");
+  for (const auto& [key, counts] : groups_) {
+    showroom_internal::Total(total, counts);
+  }
+  for (const auto& [key, counts] : other.groups_) {
+    showroom_internal::Total(total, counts);
+  }
+  LEADKIT_RETURN_IF_ERROR(
+      total.Status(absl::StatusCode::kOutOfRange, "merging"));
   has_won_ |= other.has_won_;
   for (const auto& [key, counts] : other.groups_) At(key).Merge(counts);
   return absl::OkStatus();
@@ -402,6 +435,7 @@ absl::StatusOr<ShowroomState> ShowroomState::Deserialize(
   ShowroomState state(std::move(options));
   state.has_won_ = has_won == 1;
   LEADKIT_ASSIGN_OR_RETURN(const int64_t groups, in.Count());
+  state_internal::CountTotal total(si::kWhat);
   for (int64_t g = 0; g < groups; ++g) {
     std::vector<std::optional<std::string>> key;
     for (int64_t p = 0; p <= columns; ++p) {
@@ -442,8 +476,12 @@ absl::StatusOr<ShowroomState> ShowroomState::Deserialize(
       return absl::InvalidArgumentError(
           absl::StrCat(si::kWhat, ": a group is given twice"));
     }
+    si::Total(total, c);
     state.At(key).Merge(c);
   }
+  // No state counting visits holds more than int64 can sum.
+  LEADKIT_RETURN_IF_ERROR(
+      total.Status(absl::StatusCode::kInvalidArgument, "restoring"));
   LEADKIT_RETURN_IF_ERROR(in.Done());
   return state;
 }

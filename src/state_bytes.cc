@@ -1,5 +1,7 @@
 #include "state_bytes.h"
 
+#include <limits>
+
 #include "absl/strings/str_cat.h"
 #include "leadkit/internal/status_macros.h"
 
@@ -154,6 +156,22 @@ absl::StatusOr<int64_t> Reader::Varint() {
 absl::Status Reader::Truncated() const {
   return absl::InvalidArgumentError(absl::StrCat(
       what_, ": truncated at byte ", pos_, " of ", bytes_.size()));
+}
+
+void CountTotal::Add(absl::string_view field, size_t index, int64_t value) {
+  if (!overflow_.empty()) return;
+  if (__builtin_add_overflow(total_, value, &total_)) {
+    overflow_ = absl::StrCat(field, " count ", index);
+  }
+}
+
+absl::Status CountTotal::Status(absl::StatusCode code,
+                               absl::string_view doing) const {
+  if (overflow_.empty()) return absl::OkStatus();
+  return absl::Status(
+      code, absl::StrCat(what_, ": ", doing, " overflows ", overflow_,
+                         ": the counts add up to more than ",
+                         std::numeric_limits<int64_t>::max()));
 }
 
 }  // namespace leadkit::state_internal

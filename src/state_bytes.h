@@ -38,6 +38,38 @@ absl::StatusOr<absl::string_view> Unframe(absl::string_view bytes,
                                           absl::string_view magic,
                                           absl::string_view what);
 
+// The sum of every count of a state (or of two, about to be merged), checked
+// for overflow; the count whose addition passes int64's end is named. A state
+// whose counts all add up within int64 can be summed in any way (a group's
+// counts, a total row, several counts together) without overflow;
+// Deserialize, Merge and Add keep every state so. Counts are not negative
+// (Deserialize checks).
+class CountTotal {
+ public:
+  explicit CountTotal(absl::string_view what) : what_(what) {}
+
+  // Adds `value`, a count of `field`; the first that passes int64's end is
+  // kept for Status().
+  void Add(absl::string_view field, int64_t value) {
+    if (!overflow_.empty()) return;
+    if (__builtin_add_overflow(total_, value, &total_)) {
+      overflow_.assign(field.data(), field.size());
+    }
+  }
+  // The same for count `index` of a list of counts named `field`.
+  void Add(absl::string_view field, size_t index, int64_t value);
+  int64_t total() const { return total_; }
+  // OK, or `code` (OutOfRange for Merge and Add, InvalidArgument for
+  // Deserialize): "<what>: <doing> overflows <field>: the counts add up to
+  // more than 9223372036854775807".
+  absl::Status Status(absl::StatusCode code, absl::string_view doing) const;
+
+ private:
+  std::string what_;
+  int64_t total_ = 0;
+  std::string overflow_;
+};
+
 // Reads what PutInt and PutString wrote (or, for states written before the
 // varint format, 8-byte little-endian numbers). Errors begin with `what`.
 class Reader {

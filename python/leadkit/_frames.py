@@ -97,13 +97,30 @@ def _arrow_table(data: Any) -> pa.Table | None:
     return None
 
 
+def _is_type(test: str, kind: pa.DataType) -> bool:
+    """pyarrow.types.<test>(kind); False where this pyarrow has no such type."""
+    return getattr(pa.types, test, lambda _: False)(kind)
+
+
 def _arrow_column_type(kind: pa.DataType) -> pa.DataType | None:
-    """The type an Arrow column is cast to before pandas wraps it, or None to keep it: string
-    views (Polars) become strings; dictionaries of string views, dictionaries of strings."""
+    """The type an Arrow column is cast to before pandas wraps it, or None to keep it: the
+    view types Polars gives, which pandas cannot wrap, become their plain forms (string and
+    binary views large strings and binaries, list views large lists), inside lists and
+    dictionaries too; the readers then judge the values (a binary or a list where text is
+    expected is a ValueError naming the column and row)."""
     if pa.types.is_string_view(kind):
         return pa.large_string()
-    if pa.types.is_dictionary(kind) and pa.types.is_string_view(kind.value_type):
-        return pa.dictionary(kind.index_type, pa.large_string())
+    if _is_type("is_binary_view", kind):
+        return pa.large_binary()
+    if pa.types.is_dictionary(kind):
+        value = _arrow_column_type(kind.value_type)
+        return None if value is None else pa.dictionary(kind.index_type, value)
+    view = _is_type("is_list_view", kind) or _is_type("is_large_list_view", kind)
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind) or view:
+        value = _arrow_column_type(kind.value_type)
+        if value is None and not view:
+            return None
+        return pa.large_list(value if value is not None else kind.value_type)
     return None
 
 
@@ -260,6 +277,13 @@ def require_ids(frame: pd.DataFrame, table: str, column: str) -> pd.Series:
     if missing.any():
         position = int(np.flatnonzero(missing)[0])
         raise ValueError(f"{table}.{column}: row {position} has no id (null)")
+    if ids.dtype == object:
+        # The ids go back in results: one that is not valid text (a lone surrogate) could not
+        # be written there.
+        texts = [value if isinstance(value, str) else "" for value in ids.to_numpy()]
+        position = first_not_text(texts)
+        if position >= 0:
+            raise not_text_error(table, column, f"row {position}", texts[position])
     return ids
 
 
@@ -482,7 +506,14 @@ def id_spec(name, series, table, labels):
     and characters without a copy or a dictionary; other columns as string codes."""
     array = _arrow_strings(series)
     if array is None:
-        return _string_spec(name, series, table, labels)
+        try:
+            return _string_spec(name, series, table, labels)
+        except ValueError:
+            # Any null is null here too (column_spec): read again with None for each.
+            nulls = series.isna()
+            if series.dtype != object or not nulls.any():
+                raise
+            return _string_spec(name, series.where(~nulls, None), table, labels)
     n = len(array)
     _, offsets_buffer, chars_buffer = array.buffers()
     wide = pa.types.is_large_string(array.type)
@@ -511,7 +542,16 @@ def _instant_spec(name, series, table, labels, tz):
     dtype = series.dtype
     if isinstance(dtype, pd.ArrowDtype) and dtype.kind == "M":
         zone = getattr(dtype.pyarrow_dtype, "tz", None)
-        series = series.astype(pd.DatetimeTZDtype("ns", zone) if zone else "datetime64[ns]")
+        try:
+            series = series.astype(pd.DatetimeTZDtype("ns", zone) if zone else "datetime64[ns]")
+        except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError):
+            # Arrow holds instants (year 1, year 9999) that pandas' nanoseconds cannot.
+            raw = np.array(pa.array(series.array).to_pylist(), dtype=object)
+            position = _first_out_of_range(raw)
+            if position < 0:
+                raise
+            raise _type_error(table, name, labels, position, raw[position],
+                              f"a timestamp from {_TIME_RANGE}") from None
         dtype = series.dtype
     if isinstance(dtype, pd.DatetimeTZDtype):
         utc = series.dt.tz_convert(None)  # the same numbers, no zone: no copy
@@ -562,15 +602,24 @@ def _to_datetime(series, raw, table, name, labels, *, utc=False, date=False):
     try:
         return pd.to_datetime(series, utc=utc)
     except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError):
-        for position, value in enumerate(raw):
-            if _is_null(value):
-                continue
-            try:
-                pd.Timestamp(value).as_unit("ns")
-            except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError):
-                raise _type_error(table, name, labels, position, value,
-                                  f"a {'date' if date else 'timestamp'} from {_TIME_RANGE}")
+        position = _first_out_of_range(raw)
+        if position >= 0:
+            raise _type_error(table, name, labels, position, raw[position],
+                              f"a {'date' if date else 'timestamp'} from {_TIME_RANGE}")
         raise
+
+
+def _first_out_of_range(raw) -> int:
+    """The position of the first date or time of `raw` that pandas' nanoseconds cannot hold,
+    or -1."""
+    for position, value in enumerate(raw):
+        if _is_null(value):
+            continue
+        try:
+            pd.Timestamp(value).as_unit("ns")
+        except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError):
+            return position
+    return -1
 
 
 def _date_spec(name, series, table, labels):
@@ -883,6 +932,10 @@ def dealers_frame(dealers: Any) -> pd.DataFrame | None:
     frame = as_frame(dealers, "dealers")
     require_columns(frame, "dealers", ["dealer_id", "region_id"])
     ids = require_ids(frame, "dealers", "dealer_id")
+    # Both read as text wherever dealers are joined (a list, bytes or a number there is a
+    # ValueError naming the dealer, not an error of whatever reads them later).
+    table_specs(frame, {"dealer_id": "string", "region_id": "string"}, table="dealers",
+                id_column="dealer_id")
     twice = ids[ids.duplicated()]
     if len(twice):
         raise ValueError(f"dealers.dealer_id: {show('dealer_id', twice.iloc[0])} is given twice")

@@ -48,6 +48,9 @@ class _Inputs:
             if self.dealers is None:
                 raise ValueError("by: region_id needs the dealers table (dealers=)")
             region_of = dict(zip(self.dealers["dealer_id"], self.dealers["region_id"]))
+            # The leads' dealers read as text before the join (a list or a lone surrogate
+            # there is a ValueError naming the lead, not an error of the lookup).
+            _frames.table_specs(lead_frame, {"dealer_id": "string"}, table="leads")
             lead_dealers = (lead_frame["dealer_id"] if "dealer_id" in lead_frame.columns
                             else pd.Series([None] * len(lead_frame), dtype=object))
             lead_frame = lead_frame.assign(region_id=lead_dealers.map(region_of).astype(object))
