@@ -454,17 +454,6 @@ absl::string_view TakeString(absl::string_view& in) {
   return s;
 }
 
-// `a` + `b`, or OutOfRange naming `what` past int64's end (counts of forged
-// bytes).
-absl::StatusOr<int64_t> Sum(int64_t a, int64_t b, absl::string_view what) {
-  int64_t out = 0;
-  if (__builtin_add_overflow(a, b, &out)) {
-    return absl::OutOfRangeError(
-        absl::StrCat("audit state: the ", what, " count passes 2^63"));
-  }
-  return out;
-}
-
 }  // namespace
 
 // Findings and phones in the form of the state's bytes (AuditState::
@@ -990,13 +979,15 @@ absl::Status AuditState::Add(const Cadence& cadence, const Columns& leads,
     batch_internal::FreeMemory(part.rows);
     batch_internal::FreeMemory(part.phones);
   });
-  int64_t estimated = estimated_;
+  state_internal::CountTotal total("audit state");
+  total.Add("estimated", estimated_);
   for (const audit_internal::Part& part : parts) {
     LEADKIT_RETURN_IF_ERROR(part.status);
-    LEADKIT_ASSIGN_OR_RETURN(
-        estimated, audit_internal::Sum(estimated, part.estimated, "estimated"));
+    total.Add("estimated", part.estimated);
   }
-  estimated_ = estimated;
+  LEADKIT_RETURN_IF_ERROR(
+      total.Status(absl::StatusCode::kOutOfRange, "adding"));
+  estimated_ = total.total();
   for (audit_internal::Part& part : parts) Push(std::move(part.blocks));
   return absl::OkStatus();
 }
@@ -1008,10 +999,12 @@ absl::Status AuditState::Merge(const AuditState& other) {
         "(or one has a key and the other none); duplicates across them "
         "could not be found");
   }
-  LEADKIT_ASSIGN_OR_RETURN(
-      const int64_t estimated,
-      audit_internal::Sum(estimated_, other.estimated_, "estimated"));
-  estimated_ = estimated;
+  state_internal::CountTotal total("audit state");
+  total.Add("estimated", estimated_);
+  total.Add("estimated", other.estimated_);
+  LEADKIT_RETURN_IF_ERROR(
+      total.Status(absl::StatusCode::kOutOfRange, "merging"));
+  estimated_ = total.total();
   Push(other.blocks_);  // a copy: `other` may be this state
   return absl::OkStatus();
 }
