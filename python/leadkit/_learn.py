@@ -113,7 +113,7 @@ def _number(value: float) -> int | float:
 
 
 def _candidate_items(specs: dict, fields: list[str], train: np.ndarray,
-                     base: Policy) -> list[_Item]:
+                     base: Policy, least: int) -> list[_Item]:
     """The indicators the fit may weigh: each item's conditions in the policy's words and
     its 0/1 column over every lead (null values hold no condition)."""
     items: list[_Item] = []
@@ -123,17 +123,17 @@ def _candidate_items(specs: dict, fields: list[str], train: np.ndarray,
         if kind == "bool":
             on = values.astype(bool)
             for flag, column in ((True, present & on), (False, present & ~on)):
-                if column[train].sum() >= MIN_LEADS_PER_ITEM:
+                if column[train].sum() >= least:
                     items.append(_Item(f"{name}={'true' if flag else 'false'}", name,
                                        [{"field": name, "op": "==", "value": flag}], column))
         elif kind == "code":
-            allowed = set(base.field_values(name)) if _frames.LEAD_FIELDS[name] and \
-                base.field_values(name) else None
+            # A field with a value set takes only its values (docs/policy.md, "Value sets").
+            allowed = set(base.field_values(name)) or None
             codes = np.asarray(values)
             counts = np.bincount(codes[train & (codes >= 0)], minlength=len(dictionary))
             for code in np.argsort([str(d) for d in dictionary], kind="stable"):
                 value = str(dictionary[code])
-                if counts[code] < MIN_LEADS_PER_ITEM or (allowed is not None
+                if counts[code] < least or (allowed is not None
                                                          and value not in allowed):
                     continue
                 items.append(_Item(f"{name}={value}", name,
@@ -158,7 +158,7 @@ def _candidate_items(specs: dict, fields: list[str], train: np.ndarray,
                 if not when:
                     continue  # a single bin: the field does not vary
                 column = present & (numbers >= lo) & (numbers < hi)
-                if column[train].sum() < MIN_LEADS_PER_ITEM:
+                if column[train].sum() < least:
                     continue
                 lo_text = "" if not np.isfinite(lo) else f"{_number(lo)}<="
                 hi_text = "" if not np.isfinite(hi) else f"<{_number(hi)}"
@@ -237,7 +237,8 @@ def learn_scoring(leads: Any, outcome: str = "won", as_of: Any = None, *,
                   fields: Sequence[str] | None = None, base: Policy,
                   bands: Mapping[str, float] | Sequence[Mapping[str, Any]] | None = None,
                   min_outcomes: int = 200, holdout_months: int = 3,
-                  on_insufficient: str = "raise", tz: str | None = None) -> LearnedScoring:
+                  on_insufficient: str = "raise", min_item_leads: int = MIN_LEADS_PER_ITEM,
+                  tz: str | None = None) -> LearnedScoring:
     """Learns points from the leads' history and writes them as a policy: the `base`
     policy with a ``scoring`` section and without its (grading) rules (docs/scoring.md).
 
@@ -246,7 +247,8 @@ def learn_scoring(leads: Any, outcome: str = "won", as_of: Any = None, *,
     `as_of`) are held out; the fit sees only the earlier ones. With fewer than
     `min_outcomes` won leads to train on, or a held-out AUC not above the base policy's
     grades', ``on_insufficient="raise"`` raises ValueError and ``"base"`` returns the base
-    policy unchanged with ``reason`` set.
+    policy unchanged with ``reason`` set. A category or bin needs `min_item_leads` training
+    leads to get an item of its own.
     """
     if not isinstance(base, Policy):
         raise TypeError(f"base: expected a leadkit.Policy, got {type(base).__name__}")
@@ -261,6 +263,9 @@ def learn_scoring(leads: Any, outcome: str = "won", as_of: Any = None, *,
     if isinstance(min_outcomes, bool) or not isinstance(min_outcomes, (int, np.integer)) \
             or min_outcomes < 0:
         raise ValueError(f"min_outcomes: a whole number, at least 0 (got {min_outcomes!r})")
+    if isinstance(min_item_leads, bool) or not isinstance(min_item_leads, (int, np.integer)) \
+            or min_item_leads < 1:
+        raise ValueError(f"min_item_leads: a whole number, at least 1 (got {min_item_leads!r})")
     frame = _frames.as_frame(leads, "leads")
     _frames.require_columns(frame, "leads", ["lead_id", "created_at"])
     ids = _frames.require_ids(frame, "leads", "lead_id")
@@ -324,7 +329,7 @@ def learn_scoring(leads: Any, outcome: str = "won", as_of: Any = None, *,
             f"{report['holdout_won']} won and {report['holdout_lost']} lost leads; both are "
             f"needed to validate the scoring")
 
-    candidates = _candidate_items(specs, used_fields, train, base)
+    candidates = _candidate_items(specs, used_fields, train, base, int(min_item_leads))
     if not candidates:
         return insufficient("no field varies enough among the training leads to learn from")
     x = np.column_stack([c.column[fit_rows] for c in candidates]).astype(np.float64)

@@ -160,7 +160,8 @@ except ImportError:
     pass
 else:
     CALLS["learn_scoring"] = lambda t, p: _learned(leadkit.learn_scoring(
-        t.leads, as_of=AS_OF, base=p, min_outcomes=1, on_insufficient="base"))
+        t.leads, as_of=AS_OF, base=p, min_outcomes=1, min_item_leads=1,
+        on_insufficient="base"))
 
 #: Calls that return one row per input lead, in input order.
 ROWS = {"classify", "route", "lead_kpis"}

@@ -269,6 +269,7 @@ def test_bad_fields(fields, message):
     ({"on_insufficient": "silent"}, "on_insufficient"),
     ({"holdout_months": 0}, "holdout_months"),
     ({"min_outcomes": -1}, "min_outcomes"),
+    ({"min_item_leads": 0}, "min_item_leads"),
     ({"bands": {"Z": 1.0}}, "'Z' is not one of"),
     ({"bands": {"A": 0.5, "B": 0.2}}, "sum to 1"),
 ])
