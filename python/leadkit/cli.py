@@ -399,6 +399,7 @@ def add_backtest_parser(pol_sub) -> None:
 
 
 def cmd_policy_learn(args) -> int:
+    from ._files import write_atomically
     from ._learn import learn_scoring
 
     fields = [f.strip() for f in args.fields.split(",") if f.strip()] if args.fields else None
@@ -406,24 +407,25 @@ def cmd_policy_learn(args) -> int:
                            base=resolve_policy(args.base), fields=fields,
                            min_outcomes=args.min_outcomes, holdout_months=args.holdout_months,
                            on_insufficient=args.on_insufficient)
-    with open(args.out, "w", encoding="utf-8") as f:
-        f.write(result.policy.to_json())
+    write_atomically(args.out, result.policy.to_json())
     if args.report:
-        with open(args.report, "w", encoding="utf-8") as f:
-            f.write(result.report_json())
+        write_atomically(args.report, result.report_json())
+    written = f"wrote {args.out}" + (f" and {args.report}" if args.report else "")
     if result.reason is not None:
-        print(f"kept the base policy: {result.reason}; wrote {args.out}", file=sys.stderr)
-        return 1
+        print(f"{written}: the base policy unchanged ({result.reason})")
+        return 0
     auc = result.report["auc"]
-    print(f"wrote {args.out}" + (f" and {args.report}" if args.report else "")
-          + f": held-out AUC {auc['learned']:.3f} (hand-written grades {auc['hand_written']:.3f})"
-          + f"; fields: {', '.join(result.fields)}")
+    print(f"{written}: held-out AUC {auc['learned']:.3f} (hand-written grades "
+          f"{auc['hand_written']:.3f}); fields: {', '.join(result.fields)}")
     return 0
 
 
 def add_learn_parser(pol_sub) -> None:
     """``leadkit policy learn`` (docs/scoring.md)."""
-    le = pol_sub.add_parser("learn", help="learn scoring points from history, as a policy")
+    le = pol_sub.add_parser(
+        "learn", help="learn scoring points from history, written as a policy",
+        **_example("leadkit policy learn --leads leads.csv --base abcd --on-insufficient base "
+                   "--out learned.json --report report.json"))
     le.add_argument("--leads", required=True, help="leads CSV or Parquet")
     le.add_argument("--base", required=True, help="the preset or policy file to start from")
     le.add_argument("--as-of", help="the instant outcomes are judged at (default: the latest)")
@@ -435,7 +437,7 @@ def add_learn_parser(pol_sub) -> None:
                     help="the latest months held out to validate on (default 3)")
     le.add_argument("--on-insufficient", choices=["raise", "base"], default="raise",
                     help="too little history or no gain: fail (default) or write the base "
-                         "policy and exit 1")
+                         "policy unchanged and say why")
     le.add_argument("--out", required=True, help="the learned policy JSON to write")
     le.add_argument("--report", help="also write the held-out report as JSON here")
     le.set_defaults(run=cmd_policy_learn)
