@@ -317,6 +317,8 @@ def learn_scoring(leads: Any, outcome: str = "won", as_of: Any = None, *,
                              f"the base policy")
         return LearnedScoring(policy=base, fields=[], report=report, reason=reason)
 
+    if start is None:
+        return insufficient("no valid lead was created by as_of")
     train_won = report["training_won"]
     if train_won < max(min_outcomes, 1) or report["training_lost"] == 0:
         return insufficient(

@@ -178,7 +178,17 @@ def test_no_gain_over_the_hand_written_grades_raises_or_keeps_the_base():
 def test_empty_leads_fall_back():
     leads = planted().iloc[0:0]
     kept = leadkit.learn_scoring(leads, as_of=AS_OF, base=ABCD, on_insufficient="base")
-    assert kept.policy is ABCD and "0 won" in kept.reason
+    assert kept.policy is ABCD and kept.reason == "no valid lead was created by as_of"
+
+
+def test_bands_given_as_a_list_are_used_as_they_are():
+    bands = [{"min": -40, "grade": "A"}, {"max": -40, "grade": "D"}]
+    result = learned(bands=bands)
+    assert json.loads(result.policy.to_json())["scoring"]["bands"] == [
+        {"max": -40, "grade": "D"}, {"min": -40, "grade": "A"}]
+    scores = _learn._scores(result.policy, planted(), None)
+    grades = leadkit.classify(planted(), result.policy)["grade"].astype(str).to_numpy()
+    assert (grades == np.where(scores >= -40, "A", "D")).all()
 
 
 # --- Validation by time -------------------------------------------------------------------
