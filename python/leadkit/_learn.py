@@ -313,8 +313,9 @@ def learn_scoring(leads: Any, outcome: str = "won", as_of: Any = None, *,
         if candidate is not None:
             report["candidate"] = json.loads(candidate.to_json())
         if on_insufficient == "raise":
-            raise ValueError(f"learn_scoring: {reason}; pass on_insufficient=\"base\" to keep "
-                             f"the base policy")
+            raise ValueError(f"learn_scoring: {reason}; to keep the base policy instead, pass "
+                             f"on_insufficient=\"base\" (leadkit policy learn "
+                             f"--on-insufficient base)")
         return LearnedScoring(policy=base, fields=[], report=report, reason=reason)
 
     if start is None:
