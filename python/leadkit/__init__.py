@@ -26,7 +26,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Calendar", "CalendarError", "CalendarZoneError", "Classification", "CoverageWarning",
-    "Explanation", "Issue", "Assignment", "LearnedScoring", "Policy", "PolicyError", "Router", "Scope",
-    "TraceEntry", "agenda", "classify", "handover", "next_actions", "parse_file_number",
-    "learn_scoring", "reclaim", "reports", "route", "schedule", "testing", *_report_names, "__version__",
+    "Explanation", "Issue", "Assignment", "LearnedScoring", "Policy", "PolicyError", "Router",
+    "Scope", "TraceEntry", "agenda", "classify", "handover", "learn_scoring", "next_actions",
+    "parse_file_number", "reclaim", "reports", "route", "schedule", "testing", *_report_names,
+    "__version__",
 ]
