@@ -131,6 +131,7 @@ void RegisterScope(py::module_& m);
 void RegisterLostAnalysis(py::module_& m);
 void RegisterProfile(py::module_& m);
 void RegisterScorecard(py::module_& m);
+void RegisterScoreReport(py::module_& m);
 
 }  // namespace leadkit::python
 

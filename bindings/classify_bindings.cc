@@ -81,6 +81,23 @@ void RegisterClassify(py::module_& m) {
       py::arg("policy"), py::arg("num_rows"), py::arg("columns"),
       "Grades every row: (grade codes, rule codes) as int32 arrays.");
   m.def(
+      "score_batch",
+      [](const Policy& policy, int64_t num_rows, const py::list& specs) {
+        BatchColumns batch(num_rows, specs);
+        py::array_t<double> scores(num_rows);
+        std::span<double> s(scores.mutable_data(),
+                            static_cast<size_t>(num_rows));
+        absl::Status status;
+        {
+          py::gil_scoped_release release;
+          status = ScoreBatch(policy, batch.columns(), s);
+        }
+        ThrowIfError(status);
+        return scores;
+      },
+      py::arg("policy"), py::arg("num_rows"), py::arg("columns"),
+      "The scoring total of every row, whatever rule takes it (float64).");
+  m.def(
       "explain",
       [](const Policy& policy, int64_t num_rows, const py::list& specs,
          int64_t row) {

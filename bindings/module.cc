@@ -21,4 +21,5 @@ PYBIND11_MODULE(_core, m) {
   leadkit::python::RegisterLostAnalysis(m);
   leadkit::python::RegisterProfile(m);
   leadkit::python::RegisterScorecard(m);
+  leadkit::python::RegisterScoreReport(m);
 }

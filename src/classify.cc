@@ -440,6 +440,30 @@ absl::Status ClassifyBatch(const Policy& policy, const Columns& leads,
   return absl::OkStatus();
 }
 
+absl::Status ScoreBatch(const Policy& policy, const Columns& leads,
+                        std::span<double> scores) {
+  const int64_t n = leads.num_rows();
+  if (!policy.scoring()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "ScoreBatch: the policy \"", policy.name(), "\" has no scoring section"));
+  }
+  if (static_cast<int64_t>(scores.size()) != n) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "ScoreBatch: the output span holds ", scores.size(), " values for ", n,
+        " rows"));
+  }
+  LEADKIT_ASSIGN_OR_RETURN(
+      classify_internal::Evaluator e,
+      classify_internal::Evaluator::Bind(policy.data(), leads));
+  for (int64_t begin = 0; begin < n; begin += classify_internal::kBlock) {
+    const int count = static_cast<int>(
+        std::min<int64_t>(classify_internal::kBlock, n - begin));
+    e.Score(begin, count);
+    for (int i = 0; i < count; ++i) scores[static_cast<size_t>(begin + i)] = e.total(i);
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Explanation> Explain(const Policy& policy, const Columns& leads,
                                     int64_t row) {
   using classify_internal::ValuesText;

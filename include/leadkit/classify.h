@@ -84,6 +84,13 @@ struct Explanation : Classification {
 absl::Status ClassifyBatch(const Policy& policy, const Columns& leads,
                            std::span<int32_t> grades, std::span<int32_t> rules);
 
+// The scoring total of every row of `leads`, whether or not a rule of the
+// decision list would take the lead: `scores` holds leads.num_rows() values.
+// FailedPrecondition when the policy has no scoring; InvalidArgument as
+// ClassifyBatch.
+absl::Status ScoreBatch(const Policy& policy, const Columns& leads,
+                        std::span<double> scores);
+
 // Grades row `row` of `leads` and explains the grade. OutOfRange for a row past
 // the end.
 absl::StatusOr<Classification> Classify(const Policy& policy,

@@ -12,6 +12,7 @@ The documentation is installed with the package: a docstring's ``docs/kpis.md`` 
 
 from ._calendar import Calendar, CalendarError, CalendarZoneError, CoverageWarning
 from ._classify import classify
+from ._learn import LearnedScoring, learn_scoring
 from ._policy import Classification, Explanation, Issue, Policy, PolicyError, TraceEntry
 from ._routing import Assignment, Router, handover, parse_file_number, reclaim, route
 from ._schedule import agenda, next_actions, schedule
@@ -25,7 +26,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Calendar", "CalendarError", "CalendarZoneError", "Classification", "CoverageWarning",
-    "Explanation", "Issue", "Assignment", "Policy", "PolicyError", "Router", "Scope",
-    "TraceEntry", "agenda", "classify", "handover", "next_actions", "parse_file_number",
-    "reclaim", "reports", "route", "schedule", "testing", *_report_names, "__version__",
+    "Explanation", "Issue", "Assignment", "LearnedScoring", "Policy", "PolicyError", "Router",
+    "Scope", "TraceEntry", "agenda", "classify", "handover", "learn_scoring", "next_actions",
+    "parse_file_number", "reclaim", "reports", "route", "schedule", "testing", *_report_names,
+    "__version__",
 ]

@@ -398,12 +398,65 @@ def add_backtest_parser(pol_sub) -> None:
     bt.set_defaults(run=cmd_policy_backtest)
 
 
+def cmd_policy_learn(args) -> int:
+    from ._files import write_atomically
+    from ._learn import learn_scoring
+
+    fields = [f.strip() for f in args.fields.split(",") if f.strip()] if args.fields else None
+    result = learn_scoring(read_table(args.leads, "leads"), as_of=args.as_of, tz=args.tz,
+                           base=resolve_policy(args.base), fields=fields,
+                           min_outcomes=args.min_outcomes, holdout_months=args.holdout_months,
+                           on_insufficient=args.on_insufficient)
+    write_atomically(args.out, result.policy.to_json())
+    if args.report:
+        write_atomically(args.report, result.report_json())
+    written = f"wrote {args.out}" + (f" and {args.report}" if args.report else "")
+    if result.reason is not None:
+        print(f"{written}: the base policy unchanged ({result.reason})")
+        return 0
+    auc = result.report["auc"]
+    print(f"{written}: held-out AUC {auc['learned']:.3f} (hand-written grades "
+          f"{auc['hand_written']:.3f}); fields: {', '.join(result.fields)}")
+    return 0
+
+
+def add_learn_parser(pol_sub) -> None:
+    """``leadkit policy learn`` (docs/scoring.md)."""
+    le = pol_sub.add_parser(
+        "learn", help="learn scoring points from history, written as a policy",
+        **_example("leadkit policy learn --leads leads.csv --base abcd --on-insufficient base "
+                   "--out learned.json --report report.json"))
+    le.add_argument("--leads", required=True, help="leads CSV or Parquet")
+    le.add_argument("--base", required=True, help="the preset or policy file to start from")
+    le.add_argument("--as-of", help="the instant outcomes are judged at (default: the latest)")
+    le.add_argument("--tz", help="the zone of naive timestamps")
+    le.add_argument("--fields", help="comma-separated lead fields to learn from")
+    le.add_argument("--min-outcomes", type=int, default=200,
+                    help="won leads the training months need (default 200)")
+    le.add_argument("--holdout-months", type=int, default=3,
+                    help="the latest months held out to validate on (default 3)")
+    le.add_argument("--on-insufficient", choices=["raise", "base"], default="raise",
+                    help="too little history or no gain: fail (default) or write the base "
+                         "policy unchanged and say why")
+    le.add_argument("--out", required=True, help="the learned policy JSON to write")
+    le.add_argument("--report", help="also write the held-out report as JSON here")
+    le.set_defaults(run=cmd_policy_learn)
+
+
 def cmd_synth(args) -> int:
     from . import synth
 
     grades = tuple(resolve_policy(args.policy).grades) if args.policy else ("A", "B", "C", "D")
+    driver = None
+    if args.driver:
+        field, sep, value = args.driver.partition("=")
+        if not sep or not field or not value:
+            raise UsageError(f'--driver: expected FIELD=VALUE, got "{args.driver}"')
+        driver = (field, {"true": True, "false": False}.get(value, value)
+                  if field in synth.DRIVER_FIELDS[-3:] else value)
     data = synth.generate(leads=args.leads, dealers=args.dealers, seed=args.seed, grades=grades,
-                          touches_per_lead=args.touches_per_lead)
+                          touches_per_lead=args.touches_per_lead, driver=driver,
+                          driver_share=args.driver_share)
     os.makedirs(args.out, exist_ok=True)
     for name, frame in data.tables().items():
         path = os.path.join(args.out, f"{name}.{args.format}")
@@ -516,6 +569,7 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--examples", type=int, default=3, help="example leads per change")
     diff.set_defaults(run=cmd_policy_diff)
     add_backtest_parser(pol_sub)
+    add_learn_parser(pol_sub)
 
     syn = sub.add_parser("synth", help="write realistic sample tables (leadkit.synth)",
                          **_example("leadkit synth --leads 1000 --format parquet --out data"))
@@ -525,6 +579,10 @@ def build_parser() -> argparse.ArgumentParser:
     syn.add_argument("--policy", help="a preset or policy file whose grades touches record")
     syn.add_argument("--touches-per-lead", type=float, metavar="X",
                      help="average touches per lead (default: about 2.4)")
+    syn.add_argument("--driver", metavar="FIELD=VALUE",
+                     help="plant a known driver of winning (e.g. occupation=pilot)")
+    syn.add_argument("--driver-share", type=float, default=0.5,
+                     help="the share of won leads given the driver's value (default 0.5)")
     syn.add_argument("--format", choices=["csv", "parquet"], default="csv")
     syn.add_argument("--out", required=True, help="a folder for the tables")
     syn.set_defaults(run=cmd_synth)

@@ -16,6 +16,7 @@ seconds.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -184,10 +185,51 @@ def _other_touch_rate(touches_per_lead: float | None, leads: int, won_touches: i
     return (wanted - won_touches) / others if others else 0.0
 
 
+#: The fields `driver` may plant a value in (categorical and boolean, filled by generate).
+DRIVER_FIELDS = ("channel", "model", "gender", "occupation", "purpose", "asked_price",
+                 "asked_config", "test_drive")
+
+
+def _check_driver(driver, share) -> None:
+    if driver is None:
+        return
+    if not isinstance(driver, tuple) or len(driver) != 2:
+        raise ValueError(f"generate: driver is a (field, value) pair (got {driver!r})")
+    field, value = driver
+    if field not in DRIVER_FIELDS:
+        raise ValueError(f"generate: driver field {field!r} is not one of {list(DRIVER_FIELDS)}")
+    boolean = field in ("asked_price", "asked_config", "test_drive")
+    if boolean != isinstance(value, (bool, np.bool_)) or (not boolean
+                                                          and not isinstance(value, str)):
+        raise ValueError(f"generate: driver value {value!r} does not fit {field!r} "
+                         f"({'true or false' if boolean else 'a string'})")
+    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < share <= 1:
+        raise ValueError(f"generate: driver_share is a probability in (0, 1] (got {share!r})")
+
+
+def _plant(frame: pd.DataFrame, won: np.ndarray, driver, share: float, rng) -> None:
+    """Gives `share` of the won leads the driver's value."""
+    field, value = driver
+    hit = won & (rng.random(len(frame)) < share)
+    column = frame[field]
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        if value not in column.cat.categories:
+            column = column.cat.add_categories([value])
+        column = column.copy()
+        column[hit] = value
+    else:
+        column = column.astype(object).copy()
+        column[hit] = value
+        if field in ("asked_price", "asked_config", "test_drive"):
+            column = column.astype(bool)
+    frame[field] = column
+
+
 def generate(leads: int = 10_000, dealers: int = 20, seed: int = 0, *,
              start: str = "2025-01-01", days: int = 365,
              grades: tuple[str, ...] = ("A", "B", "C", "D"),
-             touches_per_lead: float | None = None) -> Synth:
+             touches_per_lead: float | None = None,
+             driver: tuple[str, Any] | None = None, driver_share: float = 0.5) -> Synth:
     """Generates the tables; the same arguments give the same tables. `grades` are the names
     touches record in ``grade_after`` (those of the policy the data is meant for; the default
     fits the ``abcd`` preset).
@@ -198,11 +240,19 @@ def generate(leads: int = 10_000, dealers: int = 20, seed: int = 0, *,
     cannot be below what the won leads alone give (about 0.5 per lead: a ValueError names the
     floor). The leads, dealers and consultants do not depend on it; touches, surveys and
     visits are drawn afresh.
+
+    `driver` plants a known driver of winning, ``(field, value)`` for a categorical or
+    boolean lead field the generator fills (``channel``, ``model``, ``gender``,
+    ``occupation``, ``purpose``, ``asked_price``, ``asked_config``, ``test_drive``): each won
+    lead is given that value with probability `driver_share` (from its own random stream,
+    so every other column stays as without it), which raises the value's win rate above
+    the others'. A value outside the field's usual ones is allowed (say ``"pilot"``).
     """
     if leads < 1 or dealers < 1 or days < 1:
         raise ValueError(f"generate: leads >= 1, dealers >= 1 and days >= 1 are required (got "
                          f"leads={leads!r}, dealers={dealers!r}, days={days!r})")
     _check_touches_per_lead(touches_per_lead)
+    _check_driver(driver, driver_share)
     rng = np.random.default_rng(seed)
     base = pd.Timestamp(start, tz=ZONE)
     dealer_frame = _dealers(rng, dealers)
@@ -287,6 +337,9 @@ def generate(leads: int = 10_000, dealers: int = 20, seed: int = 0, *,
         "lost_review": review,
         "reassignments": np.where(rng.random(n) < 0.05, 1, 0),
     })
+
+    if driver is not None:
+        _plant(lead_frame, won, driver, driver_share, np.random.default_rng([seed, 2]))
 
     # Touches: 5-10 before a won deal (003), fewer for the others; gaps of days, some late.
     won_touches = rng.integers(5, 11, n)

@@ -84,6 +84,11 @@ BACKTEST_MAPS = {
     "funnel": None,  # no map: its grade changes are left out, and the notes say so
 }
 
+def _learned(result: leadkit.LearnedScoring) -> dict:
+    return {"policy": json.loads(result.policy.to_json()), "fields": result.fields,
+            "reason": result.reason, "report": json.loads(result.report_json())}
+
+
 CALLS: dict[str, Call] = {
     "classify": lambda t, p: leadkit.classify(t.leads, p),
     "route": lambda t, p: leadkit.route(t.leads, t.dealers, t.consultants, p),
@@ -145,6 +150,18 @@ CALLS: dict[str, Call] = {
     "plot.lost_reason_counts": lambda t, p: leadkit.plot.lost_reason_counts(t.leads,
                                                                             as_of=AS_OF),
 }
+
+# learn_scoring fits with scikit-learn, the optional extra leadkit[learn]: listed where it is
+# installed (the test environment), left out of a bare install. Forty leads teach little: the
+# result is often the base policy with its reason.
+try:
+    import sklearn  # noqa: F401
+except ImportError:
+    pass
+else:
+    CALLS["learn_scoring"] = lambda t, p: _learned(leadkit.learn_scoring(
+        t.leads, as_of=AS_OF, base=p, min_outcomes=1, min_item_leads=1,
+        on_insufficient="base"))
 
 #: Calls that return one row per input lead, in input order.
 ROWS = {"classify", "route", "lead_kpis"}
