@@ -213,14 +213,10 @@ lk_status lk_kpi_state_deserialize(const uint8_t* bytes, size_t size,
 
 lk_status lk_kpi_state_finalize(const lk_kpi_state* state,
                                 struct ArrowArrayStream* result) {
-  if (result != nullptr) result->release = nullptr;
-  return Guarded("lk_kpi_state_finalize", [&]() -> absl::Status {
-    constexpr absl::string_view kFunction = "lk_kpi_state_finalize";
-    if (state == nullptr) return NullArgument(kFunction, "state");
-    if (result == nullptr) return NullArgument(kFunction, "result");
-    leadkit::c_api_internal::ExportKpis(state->state, result);
-    return absl::OkStatus();
-  });
+  return leadkit::c_api_internal::FinalizeState(
+      "lk_kpi_state_finalize", state, result, [](const auto& s, ArrowArrayStream* out) {
+        leadkit::c_api_internal::ExportKpis(s, out);
+      });
 }
 
 void lk_kpi_state_free(lk_kpi_state* state) { delete state; }

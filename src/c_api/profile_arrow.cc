@@ -121,14 +121,10 @@ lk_status lk_profile_state_deserialize(const uint8_t* bytes, size_t size,
 
 lk_status lk_profile_state_finalize(const lk_profile_state* state,
                                     struct ArrowArrayStream* result) {
-  if (result != nullptr) result->release = nullptr;
-  return Guarded("lk_profile_state_finalize", [&]() -> absl::Status {
-    constexpr absl::string_view kFunction = "lk_profile_state_finalize";
-    if (state == nullptr) return NullArgument(kFunction, "state");
-    if (result == nullptr) return NullArgument(kFunction, "result");
-    leadkit::c_api_internal::ExportProfile(state->state, result);
-    return absl::OkStatus();
-  });
+  return leadkit::c_api_internal::FinalizeState(
+      "lk_profile_state_finalize", state, result, [](const auto& s, ArrowArrayStream* out) {
+        leadkit::c_api_internal::ExportProfile(s, out);
+      });
 }
 
 void lk_profile_state_free(lk_profile_state* state) { delete state; }

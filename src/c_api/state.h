@@ -147,6 +147,20 @@ void ExportGroups(const std::vector<std::string>& keys,
       std::move(batches), result);
 }
 
+// Finalize: `export_result(state->state, result)` writes the report's columns
+// as an Arrow stream into `result` (released, or set released on an error).
+template <typename Handle, typename Export>
+lk_status FinalizeState(absl::string_view function, const Handle* state,
+                        ArrowArrayStream* result, const Export& export_result) {
+  if (result != nullptr) result->release = nullptr;
+  return Guarded(function, [&]() -> absl::Status {
+    if (state == nullptr) return NullArgument(function, "state");
+    if (result == nullptr) return NullArgument(function, "result");
+    export_result(state->state, result);
+    return absl::OkStatus();
+  });
+}
+
 }  // namespace leadkit::c_api_internal
 
 #endif  // LEADKIT_C_API_STATE_H_
