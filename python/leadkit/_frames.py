@@ -873,6 +873,22 @@ def as_of_seconds(as_of, specs, tz=None, *, required: bool = True) -> int:
 # --- Leads and touches -----------------------------------------------------------------------
 
 
+def kpi_tables(leads: Any, touches: Any,
+               surveys: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The leads, touches and surveys of a call the KPI engine counts, as frames with the
+    columns every such call needs checked; surveys None is a table without rows."""
+    lead_frame = as_frame(leads, "leads")
+    touch_frame = as_frame(touches, "touches")
+    survey_frame = (as_frame(surveys, "surveys") if surveys is not None
+                    else pd.DataFrame({"lead_id": pd.Series([], dtype=object),
+                                       "at": pd.Series([], dtype="datetime64[ns, UTC]"),
+                                       "satisfied": pd.Series([], dtype=bool)}))
+    require_columns(lead_frame, "leads", ["lead_id", "created_at"])
+    require_columns(touch_frame, "touches", ["lead_id", "at", "method"])
+    require_columns(survey_frame, "surveys", ["lead_id", "at", "satisfied"])
+    return lead_frame, touch_frame, survey_frame
+
+
 def lead_and_touch_frames(leads: Any, touches: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The leads and touches tables with their required columns (ids not yet checked)."""
     lead_frame = as_frame(leads, "leads")

@@ -170,15 +170,7 @@ def backtest(leads: Any, touches: Any, policies: Mapping[str, Policy], *, as_of=
     checked = _check_policies(policies)
     names = list(checked)
     maps = _check_grade_maps(grade_map, names)
-    lead_frame = _frames.as_frame(leads, "leads")
-    touch_frame = _frames.as_frame(touches, "touches")
-    survey_frame = (_frames.as_frame(surveys, "surveys") if surveys is not None
-                    else pd.DataFrame({"lead_id": pd.Series([], dtype=object),
-                                       "at": pd.Series([], dtype="datetime64[ns, UTC]"),
-                                       "satisfied": pd.Series([], dtype=bool)}))
-    _frames.require_columns(lead_frame, "leads", ["lead_id", "created_at"])
-    _frames.require_columns(touch_frame, "touches", ["lead_id", "at", "method"])
-    _frames.require_columns(survey_frame, "surveys", ["lead_id", "at", "satisfied"])
+    lead_frame, touch_frame, survey_frame = _frames.kpi_tables(leads, touches, surveys)
     dealer_frame = _frames.dealers_frame(dealers)
     # What any of the policies reads, and the consultant of the task load.
     fields: dict[str, str] = {}

@@ -34,15 +34,7 @@ class _Inputs:
     def __init__(self, leads, touches, policy, surveys, dealers, names, tz, as_of):
         if not isinstance(policy, Policy):
             raise TypeError(f"policy: expected a leadkit.Policy, got {type(policy).__name__}")
-        lead_frame = _frames.as_frame(leads, "leads")
-        touch_frame = _frames.as_frame(touches, "touches")
-        survey_frame = (_frames.as_frame(surveys, "surveys") if surveys is not None
-                        else pd.DataFrame({"lead_id": pd.Series([], dtype=object),
-                                           "at": pd.Series([], dtype="datetime64[ns, UTC]"),
-                                           "satisfied": pd.Series([], dtype=bool)}))
-        _frames.require_columns(lead_frame, "leads", ["lead_id", "created_at"])
-        _frames.require_columns(touch_frame, "touches", ["lead_id", "at", "method"])
-        _frames.require_columns(survey_frame, "surveys", ["lead_id", "at", "satisfied"])
+        lead_frame, touch_frame, survey_frame = _frames.kpi_tables(leads, touches, surveys)
         self.dealers = _frames.dealers_frame(dealers)
         if "region_id" in names:
             if self.dealers is None:
