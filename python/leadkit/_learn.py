@@ -270,7 +270,11 @@ def learn_scoring(leads: Any, outcome: str = "won", as_of: Any = None, *,
     _frames.require_columns(frame, "leads", ["lead_id", "created_at"])
     ids = _frames.require_ids(frame, "leads", "lead_id")
     # One order whatever the input's: the fit and the report's sums do not depend on it.
-    order = np.argsort(ids.astype(str).to_numpy(dtype=object), kind="stable")
+    # (Sorted as text without decoding anything: an id that is not text is the engines'
+    # to name below, with its table, column and row.)
+    keys = np.array([v if isinstance(v, str) else repr(v) for v in ids.to_numpy(dtype=object)],
+                    dtype=object)
+    order = np.argsort(keys, kind="stable")
     frame = frame.iloc[order].reset_index(drop=True)
     used_fields = _check_fields(fields, frame)
 
