@@ -269,21 +269,24 @@ def learn_scoring(leads: Any, outcome: str = "won", as_of: Any = None, *,
     frame = _frames.as_frame(leads, "leads")
     _frames.require_columns(frame, "leads", ["lead_id", "created_at"])
     ids = _frames.require_ids(frame, "leads", "lead_id")
-    # One order whatever the input's: the fit and the report's sums do not depend on it.
-    # (Sorted as text without decoding anything: an id that is not text is the engines'
-    # to name below, with its table, column and row.)
-    keys = np.array([v if isinstance(v, str) else repr(v) for v in ids.to_numpy(dtype=object)],
-                    dtype=object)
-    order = np.argsort(keys, kind="stable")
-    frame = frame.iloc[order].reset_index(drop=True)
     used_fields = _check_fields(fields, frame)
-
-    # Outcomes and the hand-written grades, as the KPIs and classify give them.
+    # Read first in the caller's order, so that bad input is named by the caller's row.
     no_touches = pd.DataFrame({"lead_id": pd.Series([], dtype=object),
                                "at": pd.Series([], dtype="datetime64[ns, UTC]"),
                                "method": pd.Series([], dtype=object)})
     from .reports import lead_kpis
     facts = lead_kpis(frame, no_touches, base, as_of=as_of, tz=tz)
+    _frames.lead_specs(frame, ["created_at", *used_fields],
+                       compared=["created_at", *used_fields], tz=tz)
+    # Then one order whatever the input's: the fit and the report's sums do not depend on it.
+    # (Sorted as text without decoding anything.)
+    keys = np.array([v if isinstance(v, str) else repr(v) for v in ids.to_numpy(dtype=object)],
+                    dtype=object)
+    order = np.argsort(keys, kind="stable")
+    frame = frame.iloc[order].reset_index(drop=True)
+    facts = facts.iloc[order].reset_index(drop=True)
+
+    # Outcomes and the hand-written grades, as the KPIs and classify give them.
     counted = facts["counted"].to_numpy(bool) & ~facts["invalid"].to_numpy(bool)
     won = facts["won"].to_numpy(bool) & counted
     labelled = counted & (won | (facts["lost"].to_numpy(bool) & counted))
