@@ -15,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "audit_internal.h"
 #include "lead_batch.h"
+#include "report_internal.h"
 #include "leadkit/internal/status_macros.h"
 
 namespace leadkit {
@@ -47,6 +48,22 @@ std::vector<uint8_t> UsedCodes(const Column& grade_after) {
     if (!grade_after.IsNull(t)) used[static_cast<size_t>(codes[t])] = 1;
   }
   return used;
+}
+
+// The first touch whose grade_after holds dictionary code `code`, named by its
+// lead (RowLabel); a lead_id column that is not text is left for the batch
+// reader to report, and the row is named by position.
+std::string FirstRowWithCode(const Columns& touches, const Column& grade_after,
+                             size_t code) {
+  const int32_t* codes = grade_after.data<int32_t>();
+  int64_t row = 0;
+  while (row < grade_after.size() &&
+         (grade_after.IsNull(row) || codes[row] != static_cast<int32_t>(code))) {
+    ++row;
+  }
+  const absl::StatusOr<const Column*> ids =
+      report_internal::StringColumn(touches, "touches", "lead_id");
+  return report_internal::RowLabel(ids.ok() ? *ids : nullptr, "lead_id", row);
 }
 
 absl::StatusOr<PolicyTouches> TouchesFor(const BacktestPolicy& policy,
@@ -84,8 +101,9 @@ absl::StatusOr<PolicyTouches> TouchesFor(const BacktestPolicy& policy,
         const auto it = policy.grade_map->find(names[c]);
         if (it == policy.grade_map->end()) {
           return absl::InvalidArgumentError(absl::StrCat(
-              "grade_map[", Quote(policy.name), "]: no entry for grade_after ",
-              Quote(names[c]), " of the touches"));
+              "touches.grade_after: ", FirstRowWithCode(touches, *grade_after, c),
+              " has ", Quote(names[c]), ", which grade_map[", Quote(policy.name),
+              "] has no entry for"));
         }
         out.dictionary[c] = it->second;
       } else if (!has(names[c])) {

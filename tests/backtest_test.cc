@@ -219,8 +219,9 @@ TEST(Backtest, BadGradeMapsAndPoliciesAreNamed) {
   EXPECT_THAT(state.Add(policies, leads.columns(), touches.columns(), nullptr,
                         kAsOf),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("grade_map[\"proposed\"]: no entry for "
-                                 "grade_after \"O\"")));
+                       HasSubstr("touches.grade_after: lead_id='L1' (row 1) has "
+                                 "\"O\", which grade_map[\"proposed\"] has "
+                                 "no entry for")));
   BacktestState renamed({"current", "other"});
   EXPECT_THAT(renamed.Add(Policies(true), leads.columns(), touches.columns(),
                           nullptr, kAsOf),

@@ -125,7 +125,8 @@ def test_json_and_html():
      'grade_map["proposed"]: "O" maps to "E", which is not one of the policy\'s grades '
      "(A, B, C, D)"),
     ({"current": OABC, "proposed": ABCD}, {"proposed": {"B": "B"}},
-     'grade_map["proposed"]: no entry for grade_after "O" of the touches'),
+     'touches.grade_after: lead_id=\'L1\' (row 1) has "O", which grade_map["proposed"] has '
+     "no entry for"),
     ({"current": OABC, "proposed": ABCD}, {"proposed": {"O": 1}},
      "grade_map[\"proposed\"]: grade names are strings, got 'O': 1"),
 ])
