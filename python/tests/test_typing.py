@@ -35,3 +35,6 @@ def test_the_type_checked_script_runs():
     assert counts["graded"] == 200 and counts["routed"] == 20
     assert counts["audit"] == counts["audit_state"] > 0
     assert counts["merged"] == counts["kpis"] > 0
+    # Two policies, one summary row each; 200 leads are too few to learn from.
+    assert counts["backtest"] == 2
+    assert counts["fell_back"] == 1 and counts["learned_grades"] == 4

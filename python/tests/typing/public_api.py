@@ -42,12 +42,23 @@ def main() -> dict[str, int]:
     router = Router(data.dealers, data.consultants, policy, phone_key=bytes(16))
     routed: pd.DataFrame = leadkit.route(leads.head(20), data.dealers, data.consultants, policy)
     saved: bytes = router.save()
+
+    proposed = Policy.preset("three_level")
+    backtested: leadkit.Backtest = leadkit.backtest(leads, touches,
+                                                    {"current": policy, "proposed": proposed},
+                                                    as_of=as_of)
+    backtest_summary: pd.DataFrame = backtested.summary
+    learned: leadkit.LearnedScoring = leadkit.learn_scoring(leads, as_of=as_of, base=policy,
+                                                            on_insufficient="base")
+    learned_policy: Policy = learned.policy
     return {"graded": len(graded), "reasons": len(explained.reasons), "tasks": len(tasks),
             "actions": len(actions), "kpis": len(kpis), "merged": len(merged.finalize()),
             "audit": len(audit), "audit_state": len(audit_state.finalize()),
             "action_rows": len(actions_table), "intervals": len(effect.finalize()),
             "showroom": len(showroom), "in_scope": len(in_scope), "routed": len(routed),
-            "saved": len(saved),
+            "saved": len(saved), "backtest": len(backtest_summary),
+            "learned_grades": len(learned_policy.grades),
+            "fell_back": int(learned.reason is not None),
             "showroom_state": len(ShowroomState().add(data.visits, leads=leads,
                                                       as_of=as_of).finalize())}
 
