@@ -641,10 +641,7 @@ std::string KpiState::Serialize() const {
   for (const std::string& name : by_) PutString(out, name);
   PutInt(out, static_cast<int64_t>(groups_.size()));
   for (const auto& [encoded, row] : groups_) {
-    for (const auto& part : row.key) {
-      PutInt(out, part ? 1 : 0);
-      if (part) PutString(out, *part);
-    }
+    state_internal::PutKey(out, row.key);
     const KpiCounts& c = row.counts;
     for (const KpiField& field : KpiFields()) {
       if (field.count != nullptr) PutInt(out, c.*field.count);
@@ -780,19 +777,7 @@ absl::StatusOr<KpiState> KpiState::Deserialize(absl::string_view bytes) {
   LEADKIT_ASSIGN_OR_RETURN(int64_t groups, in.Count());
   state_internal::CountTotal total(kpi_internal::kWhat);
   for (int64_t g = 0; g < groups; ++g) {
-    std::vector<std::optional<std::string>> key;
-    for (int64_t p = 0; p < columns; ++p) {
-      LEADKIT_ASSIGN_OR_RETURN(int64_t present, in.Int());
-      if (present == 0) {
-        key.emplace_back(std::nullopt);
-        continue;
-      }
-      if (present != 1) {
-        return bad(absl::StrCat("a key part's flag is ", present));
-      }
-      LEADKIT_ASSIGN_OR_RETURN(std::string part, in.String());
-      key.emplace_back(std::move(part));
-    }
+    LEADKIT_ASSIGN_OR_RETURN(auto key, in.Key(columns));
     KpiRow row{.key = std::move(key)};
     KpiCounts& c = row.counts;
     for (const KpiField& field : KpiFields()) {

@@ -253,10 +253,7 @@ std::string LostAnalysisState::Serialize() const {
   PutString(out, options_.time_zone);
   PutInt(out, static_cast<int64_t>(groups_.size()));
   for (const auto& [encoded, group] : groups_) {
-    for (const auto& part : group.first) {
-      PutInt(out, part ? 1 : 0);
-      if (part) PutString(out, *part);
-    }
+    state_internal::PutKey(out, group.first);
     const LostCounts& c = group.second;
     for (int64_t v :
          {c.lost, c.approved, c.rejected, c.pending, c.review_null}) {
@@ -290,29 +287,11 @@ absl::StatusOr<LostAnalysisState> LostAnalysisState::Deserialize(
   LEADKIT_ASSIGN_OR_RETURN(const int64_t groups, in.Count());
   state_internal::CountTotal total(kWhat);
   for (int64_t g = 0; g < groups; ++g) {
-    std::vector<std::optional<std::string>> key;
-    for (int64_t p = 0; p <= columns; ++p) {
-      LEADKIT_ASSIGN_OR_RETURN(const int64_t present, in.Int());
-      if (present != 0 && present != 1) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(kWhat, ": a key part marked ", present));
-      }
-      if (present == 0) {
-        key.emplace_back(std::nullopt);
-        continue;
-      }
-      LEADKIT_ASSIGN_OR_RETURN(std::string part, in.String());
-      key.emplace_back(std::move(part));
-    }
+    // The `by` parts and the lost reason.
+    LEADKIT_ASSIGN_OR_RETURN(const auto key, in.Key(columns + 1));
     LostCounts c;
-    for (int64_t* v :
-         {&c.lost, &c.approved, &c.rejected, &c.pending, &c.review_null}) {
-      LEADKIT_ASSIGN_OR_RETURN(*v, in.Int());
-      if (*v < 0) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(kWhat, ": a negative count ", *v));
-      }
-    }
+    LEADKIT_RETURN_IF_ERROR(in.Counts(
+        {&c.lost, &c.approved, &c.rejected, &c.pending, &c.review_null}));
     // Each lost lead has one review state (approved, rejected, pending or
     // none).
     // Summed with overflow checks: counts near int64's end are damage, and a

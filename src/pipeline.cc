@@ -610,10 +610,7 @@ std::string PipelineState::Serialize() const {
   PutString(out, o.zone);
   PutInt(out, static_cast<int64_t>(groups_.size()));
   for (const auto& [key, counts] : groups_) {
-    for (const std::optional<std::string>& part : key) {
-      PutInt(out, part.has_value());
-      if (part) PutString(out, *part);
-    }
+    state_internal::PutKey(out, key);
     for (const int64_t c : counts) PutInt(out, c);
   }
   return state_internal::Frame(pipeline_internal::kMagic, out);
@@ -666,14 +663,8 @@ absl::StatusOr<PipelineState> PipelineState::Deserialize(
   const Key* previous = nullptr;
   state_internal::CountTotal total(internal::kWhat);
   for (int64_t i = 0; i < groups; ++i) {
-    Key key(state.options_.by.size());
-    for (std::optional<std::string>& part : key) {
-      LEADKIT_ASSIGN_OR_RETURN(const int64_t present, in.Int());
-      if (present != 0 && present != 1) return bad("a key part's flag is bad");
-      if (present) {
-        LEADKIT_ASSIGN_OR_RETURN(part, in.String());
-      }
-    }
+    LEADKIT_ASSIGN_OR_RETURN(
+        Key key, in.Key(static_cast<int64_t>(state.options_.by.size())));
     std::vector<int64_t> counts(width);
     for (int64_t& c : counts) {
       LEADKIT_ASSIGN_OR_RETURN(c, in.Int());

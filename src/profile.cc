@@ -291,10 +291,7 @@ std::string ProfileState::Serialize() const {
   for (const int64_t edge : options_.age_bands) PutInt(out, edge);
   PutInt(out, static_cast<int64_t>(groups_.size()));
   for (const auto& [encoded, group] : groups_) {
-    for (const auto& part : group.first) {
-      PutInt(out, part ? 1 : 0);
-      if (part) PutString(out, *part);
-    }
+    state_internal::PutKey(out, group.first);
     const ProfileCounts& c = group.second;
     for (int64_t v : {c.leads, c.won, c.invalid}) PutInt(out, v);
   }
@@ -329,28 +326,9 @@ absl::StatusOr<ProfileState> ProfileState::Deserialize(
   LEADKIT_ASSIGN_OR_RETURN(const int64_t groups, in.Count());
   state_internal::CountTotal total(kWhat);
   for (int64_t g = 0; g < groups; ++g) {
-    std::vector<std::optional<std::string>> key;
-    for (int64_t p = 0; p < columns; ++p) {
-      LEADKIT_ASSIGN_OR_RETURN(const int64_t present, in.Int());
-      if (present != 0 && present != 1) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(kWhat, ": a key part marked ", present));
-      }
-      if (present == 0) {
-        key.emplace_back(std::nullopt);
-        continue;
-      }
-      LEADKIT_ASSIGN_OR_RETURN(std::string part, in.String());
-      key.emplace_back(std::move(part));
-    }
+    LEADKIT_ASSIGN_OR_RETURN(const auto key, in.Key(columns));
     ProfileCounts c;
-    for (int64_t* v : {&c.leads, &c.won, &c.invalid}) {
-      LEADKIT_ASSIGN_OR_RETURN(*v, in.Int());
-      if (*v < 0) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(kWhat, ": a negative count ", *v));
-      }
-    }
+    LEADKIT_RETURN_IF_ERROR(in.Counts({&c.leads, &c.won, &c.invalid}));
     // A won lead is one of the (valid) leads counted.
     if (c.won > c.leads) {
       return absl::InvalidArgumentError(absl::StrCat(

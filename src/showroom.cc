@@ -397,10 +397,7 @@ std::string ShowroomState::Serialize() const {
   PutInt(out, static_cast<int64_t>(groups_.size()));
   for (const auto* entry : report_internal::Sorted(groups_)) {
     const auto& [key, counts] = *entry;
-    for (const auto& part : key) {
-      PutInt(out, part ? 1 : 0);
-      if (part) PutString(out, *part);
-    }
+    state_internal::PutKey(out, key);
     const ShowroomCounts& c = counts;
     for (int64_t value : {c.visits, c.with_contact, c.effective, c.stayed,
                           c.stay_seconds, c.won}) {
@@ -437,20 +434,8 @@ absl::StatusOr<ShowroomState> ShowroomState::Deserialize(
   LEADKIT_ASSIGN_OR_RETURN(const int64_t groups, in.Count());
   state_internal::CountTotal total(si::kWhat);
   for (int64_t g = 0; g < groups; ++g) {
-    std::vector<std::optional<std::string>> key;
-    for (int64_t p = 0; p <= columns; ++p) {
-      LEADKIT_ASSIGN_OR_RETURN(const int64_t present, in.Int());
-      if (present == 0) {
-        key.emplace_back(std::nullopt);
-        continue;
-      }
-      if (present != 1) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(si::kWhat, ": a flag is ", present));
-      }
-      LEADKIT_ASSIGN_OR_RETURN(std::string part, in.String());
-      key.emplace_back(std::move(part));
-    }
+    // The `by` parts and the model asked about.
+    LEADKIT_ASSIGN_OR_RETURN(auto key, in.Key(columns + 1));
     ShowroomCounts c;
     for (int64_t* value : {&c.visits, &c.with_contact, &c.effective,
                            &c.stayed, &c.stay_seconds, &c.won}) {

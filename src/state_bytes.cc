@@ -43,6 +43,14 @@ void PutString(std::string& out, absl::string_view s) {
   out.append(s.data(), s.size());
 }
 
+void PutKey(std::string& out,
+            std::span<const std::optional<std::string>> key) {
+  for (const std::optional<std::string>& part : key) {
+    PutInt(out, part.has_value() ? 1 : 0);
+    if (part) PutString(out, *part);
+  }
+}
+
 uint64_t Checksum(absl::string_view bytes) {
   uint64_t h = 0xcbf29ce484222325ULL;
   for (const char c : bytes) {
@@ -121,6 +129,37 @@ absl::StatusOr<int64_t> Reader::Count() {
         absl::StrCat(what_, ": impossible count ", n, " at byte ", at));
   }
   return n;
+}
+
+absl::StatusOr<std::vector<std::optional<std::string>>> Reader::Key(
+    int64_t parts) {
+  std::vector<std::optional<std::string>> key;
+  key.reserve(static_cast<size_t>(parts));
+  for (int64_t p = 0; p < parts; ++p) {
+    LEADKIT_ASSIGN_OR_RETURN(const int64_t flag, Int());
+    if (flag != 0 && flag != 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what_, ": a key part's flag is ", flag));
+    }
+    if (flag == 0) {
+      key.emplace_back(std::nullopt);
+      continue;
+    }
+    LEADKIT_ASSIGN_OR_RETURN(std::string part, String());
+    key.emplace_back(std::move(part));
+  }
+  return key;
+}
+
+absl::Status Reader::Counts(std::initializer_list<int64_t*> counts) {
+  for (int64_t* count : counts) {
+    LEADKIT_ASSIGN_OR_RETURN(*count, Int());
+    if (*count < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what_, ": a negative count ", *count));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Reader::Done() const {

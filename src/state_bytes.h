@@ -12,7 +12,11 @@
 #define LEADKIT_SRC_STATE_BYTES_H_
 
 #include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -24,6 +28,9 @@ namespace leadkit::state_internal {
 void PutInt(std::string& out, int64_t v);
 // Appends a length-prefixed string.
 void PutString(std::string& out, absl::string_view s);
+// Appends a group's key: per part a flag (1, or 0 for null) and the text when
+// there is one. Reader::Key reads it back.
+void PutKey(std::string& out, std::span<const std::optional<std::string>> key);
 
 // FNV-1a 64 of `bytes`.
 uint64_t Checksum(absl::string_view bytes);
@@ -82,6 +89,12 @@ class Reader {
   absl::StatusOr<std::string> String();
   // A count of things that follow: not negative, not more than bytes left.
   absl::StatusOr<int64_t> Count();
+  // A key of `parts` parts that PutKey wrote; a flag other than 0 or 1 is
+  // InvalidArgument ("<what>: a key part's flag is 2").
+  absl::StatusOr<std::vector<std::optional<std::string>>> Key(int64_t parts);
+  // Counts of a group, into `counts` in order; a negative one is
+  // InvalidArgument ("<what>: a negative count -1").
+  absl::Status Counts(std::initializer_list<int64_t*> counts);
   // OK when every byte was read, else InvalidArgument ("trailing bytes").
   absl::Status Done() const;
   bool done() const { return pos_ == bytes_.size(); }
