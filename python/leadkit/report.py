@@ -379,18 +379,17 @@ def _first_contact_summary(minutes: pd.DataFrame) -> dict:
         f"<= {b}" for b in bins[1:]] + [f"> {bins[-1]}"]).value_counts(sort=False)
     return {"sla_minutes": plot.sla_line(minutes), "leads": int(len(values)),
             "after_sla": int((~minutes["on_time"]).sum()),
-            "business_minutes_p50": _nearest_rank(values, 0.5),
-            "business_minutes_p90": _nearest_rank(values, 0.9),
+            **_business_percentiles(values),
             "histogram": {str(k): int(v) for k, v in counts.items()}}
 
 
-def _nearest_rank(values: pd.Series, share: float) -> int | None:
-    """The nearest-rank percentile, as the KPI engine takes first_contact_minutes_p50 and _p90
-    (docs/kpis.md): the smallest value with at least `share` of the values at or below it."""
-    ordered = np.sort(values.to_numpy())
-    if len(ordered) == 0:
-        return None
-    return int(ordered[max(math.ceil(share * len(ordered)), 1) - 1])
+def _business_percentiles(values: pd.Series) -> dict:
+    """``business_minutes_p50`` and ``_p90``: the nearest-rank percentiles (C++
+    ``NearestRank``, as the KPI engine takes first_contact_minutes_p50 and _p90, docs/kpis.md)
+    of the contacted leads' business minutes; None without a contacted lead."""
+    p50, p90 = _core.nearest_rank(values.to_numpy(dtype=np.int64), [0.5, 0.9])
+    return {"business_minutes_p50": None if math.isnan(p50) else int(p50),
+            "business_minutes_p90": None if math.isnan(p90) else int(p90)}
 
 
 def _ranking(policy: Policy) -> str:

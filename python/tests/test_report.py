@@ -694,12 +694,17 @@ def test_numbers_as_people_write_them():
 
 
 def test_first_contact_percentiles_on_the_business_clock_by_hand():
-    # Nearest rank: of 1..10, the median is the 5th value and the 90th percentile the 9th.
+    # Nearest rank (C++ NearestRank): of 1..10, the median is the 5th value and the 90th
+    # percentile the 9th; one value is both; none is neither.
     values = pd.Series([7, 1, 3, 10, 2, 9, 4, 8, 6, 5])
-    assert report._nearest_rank(values, 0.5) == 5
-    assert report._nearest_rank(values, 0.9) == 9
-    assert report._nearest_rank(pd.Series([42]), 0.5) == 42
-    assert report._nearest_rank(pd.Series([], dtype="int64"), 0.5) is None
+    assert report._business_percentiles(values) == {"business_minutes_p50": 5,
+                                                    "business_minutes_p90": 9}
+    assert report._business_percentiles(pd.Series([42])) == {"business_minutes_p50": 42,
+                                                             "business_minutes_p90": 42}
+    assert report._business_percentiles(pd.Series([], dtype="int64")) == {
+        "business_minutes_p50": None, "business_minutes_p90": None}
+    with pytest.raises(ValueError, match=r"nearest_rank: q must lie in \[0, 1\], got 1.5"):
+        leadkit._core.nearest_rank(values.to_numpy(), [1.5])
     leads, touches = _chinese_data()
     built = report.build(leads, touches, ABCD, as_of=ts("2025-03-10 12:00"))
     page = built.html()
