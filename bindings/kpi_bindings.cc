@@ -1,3 +1,4 @@
+#include <span>
 #include <string>
 #include <vector>
 
@@ -160,6 +161,26 @@ void RegisterKpi(py::module_& m) {
         return names;
       },
       "The columns of a KPI table, in order (KpiFields).");
+  m.def(
+      "nearest_rank",
+      [](const py::array_t<int64_t, py::array::c_style>& values,
+         const std::vector<double>& q) {
+        for (double share : q) {
+          if (!(share >= 0 && share <= 1)) {
+            throw py::value_error(absl::StrCat(
+                "nearest_rank: q must lie in [0, 1], got ", share));
+          }
+        }
+        const MinuteHistogram histogram = MinuteHistogramOf(
+            std::span<const int64_t>(values.data(),
+                                     static_cast<size_t>(values.size())));
+        std::vector<double> out;
+        for (double share : q) out.push_back(NearestRank(histogram, share));
+        return out;
+      },
+      py::arg("values"), py::arg("q"),
+      "The nearest-rank percentiles q of int64 values (MinuteHistogramOf, "
+      "NearestRank); NaN each when there are none.");
   m.def("lead_kpis", &LeadKpisToDict, py::arg("cadence"), py::arg("num_leads"),
         py::arg("leads"), py::arg("num_touches"), py::arg("touches"),
         py::arg("num_surveys"), py::arg("surveys"), py::arg("as_of"),

@@ -43,6 +43,9 @@ void RegisterPlaybook(py::module_& m) {
       .def_property_readonly(
           "goal", [](const PlaybookRule& r) { return r.action.goal; })
       .def_readonly("note", &PlaybookRule::note)
+      .def_readonly("zh", &PlaybookRule::zh,
+                    "The rule's guidance in Simplified Chinese (\"\" when "
+                    "the document gives none).")
       .def("__repr__",
            [](const PlaybookRule& r) {
              return absl::StrCat("PlaybookRule(id='", r.id, "', when=[",
@@ -56,7 +59,7 @@ void RegisterPlaybook(py::module_& m) {
       .def("__hash__", [](const PlaybookRule& r) {
         return py::hash(py::make_tuple(r.id, WhenText(r), r.action.method,
                                        r.action.content, r.action.goal,
-                                       r.note));
+                                       r.note, r.zh));
       });
 
   m.def("playbook_methods", [] { return Words(PlaybookMethods()); });

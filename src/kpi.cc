@@ -471,6 +471,13 @@ void KpiCounts::Merge(const KpiCounts& o) {
   }
 }
 
+MinuteHistogram MinuteHistogramOf(std::span<const int64_t> values) {
+  std::vector<int64_t> minutes(values.begin(), values.end());
+  MinuteHistogram histogram;
+  kpi_internal::FoldMinutes(minutes, histogram);
+  return histogram;
+}
+
 double NearestRank(const MinuteHistogram& histogram, double q) {
   int64_t total = 0;
   for (const auto& [value, n] : histogram) total += n;

@@ -1147,9 +1147,10 @@ class Loader : public json_internal::JsonReader {
       PlaybookRule rule;
       rule.id = RuleId(r, where, rules_path, i, seen);
       static constexpr absl::string_view kRuleKeys[] = {"id", "when", "action",
-                                                        "note"};
+                                                        "note", "zh"};
       CheckKeys(r, where, kRuleKeys, rule.id);
       rule.note = String(r, "note", where, false, rule.id).value_or("");
+      rule.zh = String(r, "zh", where, false, rule.id).value_or("");
       rule.when = When(r, where, rule.id);
       rule.action = ParseAction(r, where, rule.id, contents, goals);
       out.rules.push_back(std::move(rule));
@@ -1537,6 +1538,7 @@ std::string ToCanonicalJson(const PolicyData& d) {
                       {"content", r.action.content},
                       {"goal", r.action.goal}};
     if (!r.note.empty()) rule["note"] = r.note;
+    if (!r.zh.empty()) rule["zh"] = r.zh;
     playbook_rules.push_back(rule);
   }
   playbook["rules"] = playbook_rules;
@@ -1801,34 +1803,43 @@ struct DefaultRow {
   const char* content;
   const char* goal;
   const char* note;
+  const char* zh;
 };
 constexpr DefaultRow kDefaultPlaybook[] = {
     {"first_contact", "phone", "introduction", "make_contact",
-     "000 §5.2.1: first contact by phone."},
+     "000 §5.2.1: first contact by phone.", "电话首次联系,介绍品牌和车型。"},
     {"callback", "phone", "needs_questions", "confirm_grade",
-     "002 §2.6: call back within 24 h to confirm the grade."},
+     "002 §2.6: call back within 24 h to confirm the grade.",
+     "24 小时内回电,确认客户级别。"},
     {"thank_you", "sms", "thanks", "agree_next_contact",
-     "001 §3.3.1, §3.2: thanks within 24 h, by SMS."},
+     "001 §3.3.1, §3.2: thanks within 24 h, by SMS.",
+     "24 小时内短信致谢,约定下次联系。"},
     {"follow_up", "phone", "updates", "keep_interest",
-     "000 §5.2.2: the latest models, offers and events."},
+     "000 §5.2.2: the latest models, offers and events.",
+     "介绍最新车型、优惠和活动,保持客户关注。"},
     {"order_follow_up", "phone", "order_status", "prepare_delivery",
-     "leadkit's choice: the order until delivery."},
+     "leadkit's choice: the order until delivery.",
+     "电话告知订单进度,跟进至交车。"},
     {"post_sale", "phone", "delivery_care", "check_satisfaction",
-     "001 §3.3.6: calls after delivery."},
+     "001 §3.3.6: calls after delivery.", "交车后电话回访,确认客户满意。"},
     {"owner_care", "phone", "care_tips", "build_loyalty",
-     "002 §2.3, 001 §4.2: owners' visits, useful care knowledge."},
+     "002 §2.3, 001 §4.2: owners' visits, useful care knowledge.",
+     "定期回访车主,分享实用的用车养护知识。"},
     {"nurture", "wechat", "updates", "keep_in_touch",
-     "001 §3.3.7: keep in touch with the lost customer."},
+     "001 §3.3.7: keep in touch with the lost customer.",
+     "微信与战败客户保持联系,等待再次购车机会。"},
     {"birthday", "sms", "greeting", "keep_in_touch",
-     "001 §3.1, §3.2: birthday greetings by SMS."},
+     "001 §3.1, §3.2: birthday greetings by SMS.", "短信送上生日祝福。"},
     {"holiday_greeting", "sms", "greeting", "keep_in_touch",
-     "001 §3.1, §3.2: holiday greetings by SMS."},
+     "001 §3.1, §3.2: holiday greetings by SMS.", "短信送上节日问候。"},
     {"campaign", "phone", "offer", "book_visit",
-     "001 §3.1: a big offer or a launch on the model of interest."},
+     "001 §3.1: a big offer or a launch on the model of interest.",
+     "意向车型有大幅优惠或新车上市时,第一时间电话告知,邀约到店。"},
     {"lost_review", "phone", "loss_reason", "confirm_loss",
-     "002 §2.3: the supervisor re-confirms a loss."},
+     "002 §2.3: the supervisor re-confirms a loss.", "主管电话核实战败。"},
     {"downgrade_review", "phone", "needs_questions", "confirm_grade",
-     "leadkit's choice: missed follow-ups, the grade re-confirmed."},
+     "leadkit's choice: missed follow-ups, the grade re-confirmed.",
+     "多次未按时跟进:电话重新确认客户级别。"},
 };
 
 Playbook MakeDefaultPlaybook() {
@@ -1840,12 +1851,14 @@ Playbook MakeDefaultPlaybook() {
                             .op = Op::kEq,
                             .values = {Literal(std::string(row.task))}}},
          .action = {row.method, row.content, row.goal},
-         .note = row.note});
+         .note = row.note,
+         .zh = row.zh});
   }
   out.rules.push_back({.id = "default",
                        .action = {"phone", "updates", "keep_interest"},
                        .note = "000 §5.2.2: every follow-up brings the latest "
-                               "models, offers and events."});
+                               "models, offers and events.",
+                       .zh = "每次跟进都带去最新车型、优惠和活动信息。"});
   return out;
 }
 

@@ -538,6 +538,20 @@ TEST(NearestRank, SmallestValueWithAtLeastQAtOrBelow) {
   EXPECT_TRUE(std::isnan(NearestRank({}, 0.5)));
 }
 
+TEST(MinuteHistogramOf, CountsEachValueInAnyOrder) {
+  // Ten leads' minutes; in order 5 5 5 12 12 30 45 60 90 240. The median is
+  // the 5th value (ceil(0.5 * 10)), 12; the 90th percentile the 9th, 90.
+  const std::vector<int64_t> minutes = {30, 5, 12, 5, 90, 60, 12, 5, 240, 45};
+  const MinuteHistogram h = MinuteHistogramOf(minutes);
+  EXPECT_EQ(h, (MinuteHistogram{{5, 3}, {12, 2}, {30, 1}, {45, 1}, {60, 1},
+                                {90, 1}, {240, 1}}));
+  EXPECT_EQ(NearestRank(h, 0.5), 12);
+  EXPECT_EQ(NearestRank(h, 0.9), 90);
+  // One value is every percentile; none is NaN.
+  EXPECT_EQ(NearestRank(MinuteHistogramOf(std::vector<int64_t>{42}), 0.9), 42);
+  EXPECT_TRUE(MinuteHistogramOf({}).empty());
+}
+
 }  // namespace
 }  // namespace leadkit
 

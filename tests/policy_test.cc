@@ -847,7 +847,7 @@ constexpr char kPlaybookRules[] = R"(
                              {"field": "grade_now", "op": "==", "value": "hot"},
                              {"field": "touches", "op": ">=", "value": 2}],
      "action": {"method": "phone", "content": "ev_range", "goal": "nurture"},
-     "note": "000 §5.2.2"},
+     "note": "000 §5.2.2", "zh": "介绍新能源车型的续航"},
     {"id": "rest", "action": {"method": "sms", "content": "updates",
                               "goal": "win_back"}})";
 
@@ -873,6 +873,10 @@ TEST(PolicyPlaybook, ADocumentWithoutOneGetsTheDefaultPlaybook) {
             (PlaybookAction{"phone", "loss_reason", "confirm_loss"}));
   EXPECT_EQ(rules[13].id, "default");
   EXPECT_TRUE(rules[13].when.empty());
+  // Each with its guidance in Chinese.
+  EXPECT_EQ(rules[0].zh, "电话首次联系,介绍品牌和车型。");
+  EXPECT_EQ(rules[13].zh, "每次跟进都带去最新车型、优惠和活动信息。");
+  for (const PlaybookRule& rule : rules) EXPECT_FALSE(rule.zh.empty()) << rule.id;
   // The task field only: no lead column is read, nothing is warned.
   EXPECT_TRUE(policy->playbook_fields().empty());
   EXPECT_TRUE(policy->warnings().empty());
@@ -904,6 +908,8 @@ TEST(PolicyPlaybook, RulesLoadWithTheirVocabularyAndRoundTrip) {
   EXPECT_EQ(book.rules[0].action,
             (PlaybookAction{"phone", "ev_range", "nurture"}));
   EXPECT_EQ(book.rules[0].note, "000 §5.2.2");
+  EXPECT_EQ(book.rules[0].zh, "介绍新能源车型的续航");
+  EXPECT_EQ(book.rules[1].zh, "");  // none given
   EXPECT_EQ(book.rules[1].action, (PlaybookAction{"sms", "updates",
                                                   "win_back"}));
   // Lead fields only: task, grade_now and touches are not lead columns.
@@ -914,6 +920,10 @@ TEST(PolicyPlaybook, RulesLoadWithTheirVocabularyAndRoundTrip) {
   EXPECT_EQ(contents.size(), PlaybookContents().size() + 1);
   EXPECT_EQ(policy->PlaybookGoalValues().back(), "win_back");
   const std::string canonical = policy->ToJson();
+  EXPECT_NE(canonical.find("\"note\": \"000 §5.2.2\",\n        \"zh\": "
+                           "\"介绍新能源车型的续航\""),
+            std::string::npos)
+      << canonical;
   absl::StatusOr<Policy> again = Policy::FromJson(canonical)->policy();
   ASSERT_THAT(again, IsOk());
   EXPECT_EQ(again->playbook(), book);
@@ -950,6 +960,12 @@ TEST(PolicyPlaybook, ReportsEachProblemWithPathRuleAndMessage) {
        .path = "/playbook/rules/0/notes",
        .rule = "green",
        .message = "unknown key \"notes\""},
+      {.name = "a zh text that is not text",
+       .text = WithPlaybook(Replace(rules, "\"介绍新能源车型的续航\"", "3"), extra),
+       .severity = Severity::kError,
+       .path = "/playbook/rules/0/zh",
+       .rule = "green",
+       .message = "expected a string, got the number 3"},
       {.name = "a rule without an action",
        .text = WithPlaybook(Replace(rules, "\"action\": {\"method\": \"sms\", "
                                            "\"content\": \"updates\",\n"

@@ -79,6 +79,14 @@ inline double Rate(int64_t a, int64_t b) {
 // q of the values at or below it. NaN for an empty histogram.
 double NearestRank(const MinuteHistogram& histogram, double q);
 
+// The histogram of `values`, in any order: each distinct value -> how many
+// times it occurs. With NearestRank, the percentiles of per-lead minutes taken
+// elsewhere (the business-clock minutes of LeadKpis' rows that the report
+// charts) as the KPI table takes first_contact_minutes_p50 and _p90.
+// Example: MinuteHistogramOf({30, 5, 12, 5}) == {{5, 2}, {12, 1}, {30, 1}};
+// NearestRank of it at 0.5 == 5, at 0.9 == 30.
+MinuteHistogram MinuteHistogramOf(std::span<const int64_t> values);
+
 // One group: its key (one value per `by` column; nullopt = the null group) and
 // its counts.
 struct KpiRow {

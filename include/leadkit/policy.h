@@ -290,6 +290,9 @@ struct PlaybookRule {
   std::vector<Condition> when;  // implicitly all_of; empty = always holds
   PlaybookAction action;
   std::string note;  // where the rule comes from (a source section)
+  // The rule's guidance in Simplified Chinese (the document's "zh"; empty when
+  // it has none): what a zh report shows for the rule.
+  std::string zh;
 
   bool operator==(const PlaybookRule&) const = default;
 };

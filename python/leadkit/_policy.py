@@ -136,7 +136,8 @@ class Policy:
     def playbook(self) -> tuple:
         """The follow-up playbook's rules, in order (docs/playbook.md): each a
         ``PlaybookRule`` with ``id``, ``when`` (its conditions as text), ``method``,
-        ``content``, ``goal`` and ``note``. The first rule whose conditions hold gives a
+        ``content``, ``goal``, ``note`` and ``zh`` (its guidance in Chinese, "" when the document
+        gives none). The first rule whose conditions hold gives a
         task's action; a document without ``playbook`` has leadkit's default playbook."""
         return tuple(_core.playbook_rules_of(self._impl))
 

@@ -50,7 +50,7 @@ _CARDS = ["leads", "won", "conversion_rate", "first_contact_timeliness_rate",
 _COUNTS = {"leads", "won", "lost", "open_leads", "reached", "visits", "rank"}
 #: Columns whose values have a name in the catalogue (_messages.value).
 _NAMED_VALUES = {"channel": "channel", "status": "status", "sales_stage": "sales_stage",
-                 "method": "method", "task": "task"}
+                 "method": "method", "task": "task", "content": "content", "goal": "goal"}
 #: Columns of wall-clock minutes.
 _WALL_MINUTES = {"first_contact_minutes_p50", "first_contact_minutes_p90"}
 
@@ -137,6 +137,11 @@ class Report:
     #: the earliest due time of the overdue tasks listed (None: every overdue task)
     overdue_since: pd.Timestamp | None = None
     draw: Callable[[str], dict[str, Any]] | None = field(default=None, repr=False)
+    #: the scope applied (None: every lead), named in the page in its language
+    scoped_to: Scope | None = field(default=None, repr=False)
+    #: the policy's playbook rules (Policy.playbook): the overdue tasks' ``rule`` is shown by
+    #: the rule's text in the page's language, its id when the policy gives none
+    playbook: tuple = field(default=(), repr=False)
 
     def to_dict(self) -> dict:
         return {
@@ -188,10 +193,10 @@ class Report:
         heading = (_t("report.overdue", lang, **fields) if self.overdue_since is None else
                    _t("report.overdue_since", lang, since=_when(self.overdue_since, zone),
                       **fields))
-        overdue = f"<h2>{html.escape(heading)}</h2>{_table(self.overdue, lang, zone)}"
-        scope = _t("report.scope_all", lang) if self.scope == "all" else self.scope
+        overdue = f"<h2>{html.escape(heading)}</h2>{_table(self._overdue_in(lang), lang, zone)}"
         meta = _t("report.meta", lang, policy=self.policy,
-                  as_of=f"{_when(self.as_of, zone)} ({zone})", scope=scope)
+                  as_of=f"{_when(self.as_of, zone)} ({zone})",
+                  scope=_scope_text(self.scoped_to, lang))
         title = html.escape(_t("report.title", lang))
         return (
             f"<!doctype html><html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head>"
@@ -200,6 +205,17 @@ class Report:
             f"<p class='meta'>{html.escape(meta)}</p>"
             f"<div class='cards'>{cards}</div><div class='charts'>{charts}</div>{tables}"
             f"{overdue}</body></html>")
+
+    def _overdue_in(self, lang: str) -> pd.DataFrame:
+        """The overdue tasks with each playbook ``rule`` shown by its text in `lang` (the
+        policy's ``zh`` under zh), its id where the policy gives none."""
+        texts = {rule.id: rule.zh for rule in self.playbook if rule.zh} if lang == "zh" else {}
+        if not texts or "rule" not in self.overdue.columns:
+            return self.overdue
+        frame = self.overdue.copy()
+        frame["rule"] = pd.Series([texts.get(r, r) if isinstance(r, str) else r
+                                   for r in frame["rule"].astype(object)], dtype=object)
+        return frame
 
     def _consultants(self, table: pd.DataFrame, lang: str, zone: str) -> str:
         """The consultants ranked by `ranking` (leadkit.scorecard with that rate alone): the
@@ -379,18 +395,17 @@ def _first_contact_summary(minutes: pd.DataFrame) -> dict:
         f"<= {b}" for b in bins[1:]] + [f"> {bins[-1]}"]).value_counts(sort=False)
     return {"sla_minutes": plot.sla_line(minutes), "leads": int(len(values)),
             "after_sla": int((~minutes["on_time"]).sum()),
-            "business_minutes_p50": _nearest_rank(values, 0.5),
-            "business_minutes_p90": _nearest_rank(values, 0.9),
+            **_business_percentiles(values),
             "histogram": {str(k): int(v) for k, v in counts.items()}}
 
 
-def _nearest_rank(values: pd.Series, share: float) -> int | None:
-    """The nearest-rank percentile, as the KPI engine takes first_contact_minutes_p50 and _p90
-    (docs/kpis.md): the smallest value with at least `share` of the values at or below it."""
-    ordered = np.sort(values.to_numpy())
-    if len(ordered) == 0:
-        return None
-    return int(ordered[max(math.ceil(share * len(ordered)), 1) - 1])
+def _business_percentiles(values: pd.Series) -> dict:
+    """``business_minutes_p50`` and ``_p90``: the nearest-rank percentiles (C++
+    ``NearestRank``, as the KPI engine takes first_contact_minutes_p50 and _p90, docs/kpis.md)
+    of the contacted leads' business minutes; None without a contacted lead."""
+    p50, p90 = _core.nearest_rank(values.to_numpy(dtype=np.int64), [0.5, 0.9])
+    return {"business_minutes_p50": None if math.isnan(p50) else int(p50),
+            "business_minutes_p90": None if math.isnan(p90) else int(p90)}
 
 
 def _ranking(policy: Policy) -> str:
@@ -568,7 +583,15 @@ def build(leads: Any, touches: Any, policy: Policy, *, surveys=None, visits=None
         policy=policy.name, as_of=instant, scope=repr(scope) if scope is not None else "all",
         headline=headline, tables=tables, overdue=overdue.head(_OVERDUE_ROWS).reset_index(drop=True),
         overdue_total=int(len(overdue)), charts=charts, figures=figures, lang=lang,
-        ranking=_ranking(policy), overdue_since=since, draw=draw)
+        ranking=_ranking(policy), overdue_since=since, draw=draw, scoped_to=scope,
+        playbook=policy.playbook)
+
+
+def _scope_text(scope: Scope | None, lang: str) -> str:
+    """The scope as the page names it: every lead (headquarters), or one region or dealer."""
+    if scope is None or scope.kind == "hq":
+        return _t("report.scope_all", lang)
+    return _t(f"report.scope_{scope.kind}", lang, id=_frames.scrub(str(scope.id)))
 
 
 def _ordered_grades(policy: Policy) -> bool:

@@ -583,6 +583,7 @@ def test_report_of_pyarrow_tables_equals_the_report_of_pandas_frames():
 
 # --- Languages, readable numbers, the consultants' ranking, the overdue window ---------------
 
+import html  # noqa: E402
 import re  # noqa: E402
 import warnings  # noqa: E402
 
@@ -646,6 +647,93 @@ def test_the_same_report_in_english_and_chinese():
     assert "价格太高" in english and "价格太高" in chinese
 
 
+def _playbook_tasks(policy) -> pd.DataFrame:
+    """One overdue task per playbook rule of `policy`, with the rule's action."""
+    rules = policy.playbook
+    return pd.DataFrame({
+        "lead_id": [f"L{i}" for i in range(len(rules))],
+        "task": ["follow_up"] * len(rules),
+        "due_at": [ts("2025-03-09 18:00")] * len(rules),
+        "method": [r.method for r in rules], "content": [r.content for r in rules],
+        "goal": [r.goal for r in rules], "rule": [r.id for r in rules]})
+
+
+def _overdue_rows(page: str) -> list[list[str]]:
+    """The cells of the page's last table, the overdue tasks', row by row."""
+    table = page[page.rindex("<table>"):]
+    return [[html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+            for row in re.findall(r"<tr>(.*?)</tr>", table)[1:]]
+
+
+def test_a_chinese_report_gives_every_presets_playbook_in_chinese():
+    import dataclasses
+
+    leads, touches = _chinese_data()
+    built = report.build(leads, touches, ABCD, as_of=ts("2025-03-10 12:00"))
+    for name in leadkit.Policy.presets():
+        policy = leadkit.Policy.preset(name)
+        shown = dataclasses.replace(built, overdue=_playbook_tasks(policy),
+                                    overdue_total=len(policy.playbook), playbook=policy.playbook)
+        page = shown.html("zh")
+        rows, english = _overdue_rows(page), _overdue_rows(shown.html("en"))
+        assert len(rows) == len(policy.playbook)
+        for rule, row, en in zip(policy.playbook, rows, english):
+            # Each rule's Chinese text, as the preset gives it, in place of its id; its method,
+            # content and goal by their Chinese names; no English sentence of the playbook.
+            assert row[3:] == [_messages.value(field, value, "zh") for field, value in (
+                ("method", rule.method), ("content", rule.content), ("goal", rule.goal))] + [
+                rule.zh], (name, rule.id)
+            assert en[3:] == [rule.method, rule.content, rule.goal, rule.id]
+            assert rule.note not in html.unescape(page)
+            # Every cell of the playbook's columns is Chinese: no Latin word is left.
+            for cell in row[3:]:
+                assert not re.search(r"[A-Za-z]{2,}", cell), (name, cell)
+    # By hand, abcd's first rule and oabc's O grade.
+    abcd = dataclasses.replace(built, overdue=_playbook_tasks(ABCD), playbook=ABCD.playbook)
+    assert _overdue_rows(abcd.html("zh"))[0][3:] == ["电话", "需求问询", "了解需求",
+                                                     "电话首次联系,了解客户需求。"]
+    assert _overdue_rows(abcd.html("en"))[0][3:] == ["phone", "needs_questions",
+                                                     "discover_needs", "first_contact"]
+    oabc = leadkit.Policy.preset("oabc")
+    rows = _overdue_rows(dataclasses.replace(built, overdue=_playbook_tasks(oabc),
+                                             playbook=oabc.playbook).html("zh"))
+    assert rows[2][3:] == ["电话", "订单进度", "跟进订单至交车",
+                           "O 级(已下订)客户:至少每周回访一次,告知订单进度。"]
+
+
+def test_a_playbook_without_chinese_text_shows_the_rule_ids():
+    import dataclasses
+
+    leads, touches = _chinese_data()
+    built = report.build(leads, touches, ABCD, as_of=ts("2025-03-10 12:00"))
+    document = json.loads(ABCD.to_json())
+    for rule in document["playbook"]["rules"]:
+        rule.pop("zh", None)
+    document["playbook"]["content"] = ["ev_range"]
+    document["playbook"]["rules"][0]["action"]["content"] = "ev_range"
+    plain = leadkit.Policy.from_json(json.dumps(document))
+    shown = dataclasses.replace(built, overdue=_playbook_tasks(plain), playbook=plain.playbook)
+    # The English fallback: the rule's id, and the policy's own content type as written.
+    assert _overdue_rows(shown.html("zh"))[0][3:] == ["电话", "ev_range", "了解需求",
+                                                      "first_contact"]
+
+
+def test_the_scope_is_named_in_the_reports_language():
+    leads, touches = _chinese_data()
+    dealers = pd.DataFrame({"dealer_id": ["北京东方之星", "上海浦东汽车城"],
+                            "region_id": ["华北", "华东"]})
+    at = dict(as_of=ts("2025-03-10 12:00"), dealers=dealers)
+    dealer = report.build(leads, touches, ABCD, scope=leadkit.Scope.dealer("北京东方之星"), **at)
+    assert "范围 经销商 北京东方之星" in dealer.html("zh")
+    assert "scope dealer 北京东方之星" in dealer.html("en")
+    region = report.build(leads, touches, ABCD, scope=leadkit.Scope.region("华东"), **at)
+    assert "范围 区域 华东" in region.html("zh") and "scope region 华东" in region.html("en")
+    everyone = report.build(leads, touches, ABCD, scope=leadkit.Scope.hq(), **at)
+    assert "范围 全部" in everyone.html("zh") and "Scope." not in everyone.html("zh")
+    # The JSON keeps the scope as Python writes it.
+    assert dealer.to_dict()["scope"] == "Scope.dealer('北京东方之星')"
+
+
 def test_the_catalogue_has_every_word_the_code_asks_for_in_both_languages():
     import pathlib
 
@@ -666,6 +754,9 @@ def test_the_catalogue_has_every_word_the_code_asks_for_in_both_languages():
     assert set(values["sales_stage"]) == {"first_contact", "needs_analysis", "presentation",
                                           "objection_handling", "negotiation", "won", "lost"}
     assert {"open", "won", "lost", "invalid"} <= set(values["status"])
+    # Every word of the playbook's vocabularies (docs/playbook.md) has a Chinese name.
+    assert set(values["content"]) == set(leadkit._core.playbook_content_values(ABCD._impl))
+    assert set(values["goal"]) == set(leadkit._core.playbook_goal_values(ABCD._impl))
 
 
 @pytest.mark.parametrize("environ, lang", [
@@ -694,12 +785,17 @@ def test_numbers_as_people_write_them():
 
 
 def test_first_contact_percentiles_on_the_business_clock_by_hand():
-    # Nearest rank: of 1..10, the median is the 5th value and the 90th percentile the 9th.
+    # Nearest rank (C++ NearestRank): of 1..10, the median is the 5th value and the 90th
+    # percentile the 9th; one value is both; none is neither.
     values = pd.Series([7, 1, 3, 10, 2, 9, 4, 8, 6, 5])
-    assert report._nearest_rank(values, 0.5) == 5
-    assert report._nearest_rank(values, 0.9) == 9
-    assert report._nearest_rank(pd.Series([42]), 0.5) == 42
-    assert report._nearest_rank(pd.Series([], dtype="int64"), 0.5) is None
+    assert report._business_percentiles(values) == {"business_minutes_p50": 5,
+                                                    "business_minutes_p90": 9}
+    assert report._business_percentiles(pd.Series([42])) == {"business_minutes_p50": 42,
+                                                             "business_minutes_p90": 42}
+    assert report._business_percentiles(pd.Series([], dtype="int64")) == {
+        "business_minutes_p50": None, "business_minutes_p90": None}
+    with pytest.raises(ValueError, match=r"nearest_rank: q must lie in \[0, 1\], got 1.5"):
+        leadkit._core.nearest_rank(values.to_numpy(), [1.5])
     leads, touches = _chinese_data()
     built = report.build(leads, touches, ABCD, as_of=ts("2025-03-10 12:00"))
     page = built.html()
