@@ -378,9 +378,11 @@ std::optional<absl::string_view> ArrowStrings::At(int64_t row) const {
 std::vector<ColumnSpec> LeadColumnSpecs(std::span<const std::string> fields) {
   std::vector<ColumnSpec> out;
   for (const std::string& field : fields) {
-    if (const LeadFieldInfo* info = FindLeadField(field)) {
-      out.push_back({field, info->type});
-    }
+    const LeadFieldInfo* info = FindLeadField(field);
+    if (info == nullptr) continue;
+    bool seen = false;
+    for (const ColumnSpec& s : out) seen = seen || s.name == field;
+    if (!seen) out.push_back({field, info->type});
   }
   return out;
 }

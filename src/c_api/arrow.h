@@ -108,8 +108,9 @@ struct ColumnSpec {
   FieldType type;
 };
 
-// The specs of the lead fields named in `fields` (LeadFields' types); names
-// that are not lead fields are left out.
+// The specs of the lead fields named in `fields` (LeadFields' types), each
+// once in the order first named; names that are not lead fields are left
+// out.
 std::vector<ColumnSpec> LeadColumnSpecs(std::span<const std::string> fields);
 
 // A batch of a table read from Arrow: the Columns engines read, over memory

@@ -36,13 +36,7 @@ std::vector<ColumnSpec> AuditLeadSpecs(const Cadence& cadence) {
                                  std::end(kCadenceLeadColumns));
   for (const std::string& f : cadence.policy().fields()) names.push_back(f);
   for (const char* f : {"name", "phone", "consultant_id"}) names.emplace_back(f);
-  std::vector<ColumnSpec> specs;
-  for (ColumnSpec& s : LeadColumnSpecs(names)) {
-    bool seen = false;
-    for (const ColumnSpec& t : specs) seen = seen || t.name == s.name;
-    if (!seen) specs.push_back(std::move(s));
-  }
-  return specs;
+  return LeadColumnSpecs(names);
 }
 
 absl::Status AddToAudit(AuditState& state, const Cadence& cadence,
@@ -53,24 +47,13 @@ absl::Status AddToAudit(AuditState& state, const Cadence& cadence,
       {"method", FieldType::kString},
       {"grade_after", FieldType::kString},
       {"consultant_id", FieldType::kString}};
-  LEADKIT_ASSIGN_OR_RETURN(
-      const std::unique_ptr<StreamTable> lead_table,
-      StreamTable::Read(leads, "leads", AuditLeadSpecs(cadence), "lead_id"));
-  LEADKIT_ASSIGN_OR_RETURN(
-      const std::unique_ptr<StreamTable> touch_table,
-      StreamTable::Read(touches, "touches", kTouches, "lead_id"));
-  if (as_of == LK_AS_OF_DATA) {
-    const Columns* tables[] = {&lead_table->columns(), &touch_table->columns()};
-    LEADKIT_ASSIGN_OR_RETURN(as_of, DefaultAsOfSeconds(tables));
-  }
-  // Added to a copy (which shares the state's blocks), so that a failure
-  // leaves the state as it was.
-  AuditState added = state;
-  LEADKIT_RETURN_IF_ERROR(added.Add(cadence, lead_table->columns(),
-                                    touch_table->columns(),
-                                    Instant(std::chrono::seconds(as_of))));
-  state = std::move(added);
-  return absl::OkStatus();
+  const std::vector<ColumnSpec> lead_specs = AuditLeadSpecs(cadence);
+  // The copy AddTables adds to shares the state's blocks.
+  return AddTables(
+      state, {{leads, "leads", lead_specs}, {touches, "touches", kTouches}},
+      as_of, [&](AuditState& s, std::span<const Columns* const> t, Instant at) {
+        return s.Add(cadence, *t[0], *t[1], at);
+      });
 }
 
 // leadkit.h's lk_audit_state_finalize: lead_id and detail as utf8, finding as

@@ -270,12 +270,7 @@ absl::Status RouteArrow(Router& router, const Policy& policy,
                                     "dealer_id", "model", "city", "lat", "lon",
                                     "grade"};
   for (const std::string& f : policy.fields()) names.push_back(f);
-  std::vector<ColumnSpec> specs;
-  for (ColumnSpec& spec : LeadColumnSpecs(names)) {
-    bool seen = false;
-    for (const ColumnSpec& t : specs) seen = seen || t.name == spec.name;
-    if (!seen) specs.push_back(std::move(spec));
-  }
+  const std::vector<ColumnSpec> specs = LeadColumnSpecs(names);
   LEADKIT_ASSIGN_OR_RETURN(const std::unique_ptr<StreamTable> table,
                            StreamTable::Read(leads, "leads", specs, "lead_id"));
   const Columns& c = table->columns();
