@@ -259,7 +259,7 @@ std::string AssignmentJson(absl::string_view lead_id, const Assignment& a) {
   out["reason"] = a.reason;
   out["reasons"] = a.reasons;
   out["passed_over"] = std::move(passed);
-  return out.dump();
+  return JsonText(out);
 }
 
 // lk_route_arrow: the leads read whole, each graded (its `grade`, else the
@@ -338,7 +338,7 @@ absl::Status RouteArrow(Router& router, const Policy& policy,
                         {"reason", p.reason},
                         {"distance_km", p.distance_km}});
       }
-      passed_over.push_back(list.dump());
+      passed_over.push_back(JsonText(list));
     }
   }
   std::vector<ArrowArray> columns;

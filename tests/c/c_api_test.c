@@ -353,6 +353,16 @@ static void test_policy(void) {
   CHECK_STATUS(lk_policy_from_json(latin1, strlen(latin1), &policy, &issues),
                LK_INVALID_ARGUMENT, "UTF-8");
   CHECK(issues == NULL);
+  /* UTF-8, but the parser's message quotes the bytes it last read, which stop
+   * inside the character: they are written as U+FFFD (found by c_api_fuzz:
+   * the issues' JSON could not be written, LK_INTERNAL). */
+  const char cut[] = "{\"name\": \xc2\xa7}";
+  CHECK_STATUS(lk_policy_from_json(cut, strlen(cut), &policy, &issues),
+               LK_FAILED_PRECONDITION, "malformed JSON at line 1, column 10");
+  CHECK(contains(lk_last_error(), "\xef\xbf\xbd"));
+  CHECK(contains(issues, "\xef\xbf\xbd"));
+  CHECK(policy == NULL);
+  lk_string_free(issues);
 
   CHECK_STATUS(lk_policy_from_json(NULL, 0, &policy, NULL), LK_INVALID_ARGUMENT,
                "lk_policy_from_json: json is NULL");
