@@ -119,7 +119,9 @@ class ArrowTable {
  public:
   // Reads the columns of `batch` named in `columns` (each read as its type;
   // an absent one is left out: null in every row) and the id column
-  // `id_column` (strings, no nulls; required). `first_row` numbers the
+  // `id_column` (strings, no nulls; required), which is read as it lies —
+  // plain strings viewed (Column::Strings), a dictionary's as codes — also
+  // when `columns` names it. `first_row` numbers the
   // batch's rows in messages ("row 1203"), across the stream's batches.
   static absl::StatusOr<std::unique_ptr<ArrowTable>> Read(
       const ArrowSchema& schema, const ArrowArray& batch,
