@@ -1,6 +1,7 @@
-// What the C ABI's boundary costs: classify and the KPIs of one million leads
-// through libleadkit.so over Arrow streams (the leads' columns read, converted
-// and the result exported) against the C++ API over Columns built beforehand:
+// What the C ABI's boundary costs: classify, the KPIs and the lost-sales
+// analysis of one million leads through libleadkit.so over Arrow streams (the
+// leads' columns read, converted and the result exported) against the C++ API
+// over Columns built beforehand:
 //   build/release/bench/c_api_benchmark --benchmark_counters_tabular=true
 // items_per_second is leads per second; the ratio of a pair is the boundary's
 // share.
@@ -18,6 +19,7 @@
 #include "leadkit/classify.h"
 #include "leadkit/kpi.h"
 #include "leadkit/leadkit.h"
+#include "leadkit/lost_analysis.h"
 #include "leadkit/policy.h"
 #include "report_tables.h"
 
@@ -33,11 +35,14 @@ constexpr int64_t kAsOf = 1743465600;  // 2025-04-01T00:00:00Z
 // The data, once: as plain values, as C++ Columns and as Arrow arrays.
 struct Data {
   std::vector<std::optional<std::string>> id, model, channel, status, touch_id,
-      method;
+      method, lost_reason, lost_review;
   std::vector<std::optional<bool>> price;
-  std::vector<std::optional<Instant>> created, touch_at;
-  std::unique_ptr<testing::TestTable> leads, touches;
+  std::vector<std::optional<Instant>> created, touch_at, lost_at;
+  std::unique_ptr<testing::TestTable> leads, touches, lost;
   std::vector<std::unique_ptr<TestColumn>> lead_arrays, touch_arrays;
+  // The columns the lost-sales analysis reads: lead_id, status, created_at,
+  // lost_at, lost_reason, lost_review (set for the lost leads).
+  std::vector<std::unique_ptr<TestColumn>> lost_arrays;
   // The leads with model, channel and status dictionary-encoded (as Arrow
   // Java, pandas categoricals and Polars enums give them).
   std::vector<std::unique_ptr<TestColumn>> dictionary_arrays;
@@ -48,6 +53,8 @@ struct Data {
     const char* channels[] = {"website", "phone", "showroom", "referral"};
     const char* statuses[] = {"open", "open", "won", "lost", "invalid"};
     const char* methods[] = {"phone", "wechat", "visit"};
+    const char* reasons[] = {"price", "competitor", "no_response", "financing"};
+    const char* reviews[] = {"approved", "rejected", "pending"};
     const Instant base = testing::Sh("2025-01-01 09:00");
     ColumnBuilder a_id("lead_id", "u"), a_model("model", "u"),
         a_channel("channel", "u"), a_status("status", "u"),
@@ -69,6 +76,18 @@ struct Data {
       a_status.String(*status.back());
       a_price.Bool(*price.back());
       a_created.Value<int64_t>(testing::Seconds(c));
+      const bool is_lost = *status.back() == "lost";
+      lost_at.push_back(is_lost ? std::optional<Instant>(
+                                      c + std::chrono::hours(1 + rng() % 2000))
+                                : std::nullopt);
+      lost_reason.push_back(
+          is_lost && rng() % 8 != 0
+              ? std::optional<std::string>(reasons[rng() % 4])
+              : std::nullopt);
+      lost_review.push_back(
+          is_lost && rng() % 4 != 0
+              ? std::optional<std::string>(reviews[rng() % 3])
+              : std::nullopt);
       Instant at = c;
       for (uint64_t t = rng() % 3; t > 0; --t) {
         at += std::chrono::minutes(5 + rng() % (60 * 48));
@@ -103,6 +122,26 @@ struct Data {
       dictionary_arrays.push_back(d_created.Build());
       for (auto& c : dictionary_arrays) testing::Export(*c);
     }
+    {
+      ColumnBuilder l_id("lead_id", "u"), l_status("status", "u"),
+          l_created("created_at", "tss:Asia/Shanghai"),
+          l_lost_at("lost_at", "tss:Asia/Shanghai"),
+          l_reason("lost_reason", "u"), l_review("lost_review", "u");
+      for (size_t i = 0; i < static_cast<size_t>(kLeads); ++i) {
+        l_id.String(*id[i]);
+        l_status.String(*status[i]);
+        l_created.Value<int64_t>(testing::Seconds(*created[i]));
+        lost_at[i] ? l_lost_at.Value<int64_t>(testing::Seconds(*lost_at[i]))
+                   : l_lost_at.Null();
+        lost_reason[i] ? l_reason.String(*lost_reason[i]) : l_reason.Null();
+        lost_review[i] ? l_review.String(*lost_review[i]) : l_review.Null();
+      }
+      for (ColumnBuilder* b : {&l_id, &l_status, &l_created, &l_lost_at,
+                               &l_reason, &l_review}) {
+        lost_arrays.push_back(b->Build());
+        testing::Export(*lost_arrays.back());
+      }
+    }
     for (auto& c : lead_arrays) testing::Export(*c);
     for (auto& c : touch_arrays) testing::Export(*c);
     leads = std::make_unique<testing::TestTable>(kLeads);
@@ -113,6 +152,13 @@ struct Data {
         .Strings("status", status)
         .Bools("asked_price", asked)
         .Instants("created_at", created);
+    lost = std::make_unique<testing::TestTable>(kLeads);
+    lost->RawStrings("lead_id", id)
+        .Strings("status", status)
+        .Instants("created_at", created)
+        .Instants("lost_at", lost_at)
+        .Strings("lost_reason", lost_reason)
+        .Strings("lost_review", lost_review);
     touches = std::make_unique<testing::TestTable>(
         static_cast<int64_t>(touch_id.size()));
     touches->RawStrings("lead_id", touch_id)
@@ -256,11 +302,45 @@ void BM_KpisArrow(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kLeads);
 }
 
+// The lost-sales analysis by month (in Shanghai) and reason.
+void BM_LostAnalysisCpp(benchmark::State& state) {
+  const Data& d = TheData();
+  for (auto _ : state) {
+    LostAnalysisState lost({.by = {"month"}, .time_zone = "Asia/Shanghai"});
+    if (!lost.Add(d.lost->columns(), Instant(std::chrono::seconds(kAsOf)))
+             .ok()) {
+      std::abort();
+    }
+    benchmark::DoNotOptimize(lost.Finalize());
+  }
+  state.SetItemsProcessed(state.iterations() * kLeads);
+}
+
+void BM_LostAnalysisArrow(benchmark::State& state) {
+  const Data& d = TheData();
+  OneBatch leads{&d.lost_arrays};
+  const char* by[] = {"month"};
+  for (auto _ : state) {
+    lk_lost_analysis_state* lost = nullptr;
+    ArrowArrayStream in = Stream(leads), out;
+    if (lk_lost_analysis_state_create(by, 1, "Asia/Shanghai", &lost) != LK_OK ||
+        lk_lost_analysis_state_add(lost, &in, kAsOf) != LK_OK ||
+        lk_lost_analysis_state_finalize(lost, &out) != LK_OK) {
+      std::abort();
+    }
+    Drain(out);
+    lk_lost_analysis_state_free(lost);
+  }
+  state.SetItemsProcessed(state.iterations() * kLeads);
+}
+
 BENCHMARK(BM_ClassifyCpp)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ClassifyArrow)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ClassifyArrowDictionary)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_KpisCpp)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_KpisArrow)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LostAnalysisCpp)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LostAnalysisArrow)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace leadkit

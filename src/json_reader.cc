@@ -60,41 +60,65 @@ std::string Child(const std::string& path, size_t index) {
 
 namespace {
 
+// The length of the UTF-8 character at text[i]; 0 when the bytes there are
+// not one (a stray or cut-off byte, an overlong form, a surrogate).
+size_t Utf8CharLength(absl::string_view text, size_t i) {
+  const auto c = static_cast<unsigned char>(text[i]);
+  size_t extra;
+  uint32_t code_point;
+  if (c < 0x80) {
+    return 1;
+  } else if ((c >> 5) == 0x6) {
+    extra = 1;
+    code_point = c & 0x1F;
+  } else if ((c >> 4) == 0xE) {
+    extra = 2;
+    code_point = c & 0x0F;
+  } else if ((c >> 3) == 0x1E) {
+    extra = 3;
+    code_point = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + extra >= text.size()) return 0;
+  for (size_t k = 1; k <= extra; ++k) {
+    const auto d = static_cast<unsigned char>(text[i + k]);
+    if ((d >> 6) != 0x2) return 0;
+    code_point = (code_point << 6) | (d & 0x3F);
+  }
+  static constexpr uint32_t kMinimum[] = {0, 0x80, 0x800, 0x10000};
+  if (code_point < kMinimum[extra] || code_point > 0x10FFFF ||
+      (code_point >= 0xD800 && code_point <= 0xDFFF)) {
+    return 0;
+  }
+  return extra + 1;
+}
+
 bool IsValidUtf8(absl::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    size_t extra;
-    uint32_t code_point;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c >> 5) == 0x6) {
-      extra = 1;
-      code_point = c & 0x1F;
-    } else if ((c >> 4) == 0xE) {
-      extra = 2;
-      code_point = c & 0x0F;
-    } else if ((c >> 3) == 0x1E) {
-      extra = 3;
-      code_point = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + extra >= text.size()) return false;
-    for (size_t k = 1; k <= extra; ++k) {
-      const auto d = static_cast<unsigned char>(text[i + k]);
-      if ((d >> 6) != 0x2) return false;
-      code_point = (code_point << 6) | (d & 0x3F);
-    }
-    static constexpr uint32_t kMinimum[] = {0, 0x80, 0x800, 0x10000};
-    if (code_point < kMinimum[extra] || code_point > 0x10FFFF ||
-        (code_point >= 0xD800 && code_point <= 0xDFFF)) {
-      return false;
-    }
-    i += extra + 1;
+  for (size_t i = 0; i < text.size();) {
+    const size_t n = Utf8CharLength(text, i);
+    if (n == 0) return false;
+    i += n;
   }
   return true;
+}
+
+// `text` with each byte that is not part of a UTF-8 character written as
+// U+FFFD: nlohmann's message quotes the bytes it last read, which may stop
+// inside a character of a valid document.
+std::string WholeCharacters(absl::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size();) {
+    const size_t n = Utf8CharLength(text, i);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.append(text.data() + i, n);
+      i += n;
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -223,7 +247,7 @@ absl::StatusOr<std::optional<Json>> ParseDocument(absl::string_view text,
          absl::StrCat("malformed JSON at line ", line, ", column ", column,
                       reason == std::string::npos
                           ? std::string()
-                          : ScrubText(message.substr(reason)))});
+                          : WholeCharacters(ScrubText(message.substr(reason))))});
     return std::optional<Json>();
   } catch (const Json::exception& e) {
     // Not a syntax error but a value nlohmann cannot hold (a number like
@@ -233,9 +257,10 @@ absl::StatusOr<std::optional<Json>> ParseDocument(absl::string_view text,
     issues.push_back(
         {Severity::kError, "", "",
          absl::StrCat("malformed JSON: ",
-                      ScrubText(reason == std::string::npos
-                                    ? message
-                                    : message.substr(reason + 2)))});
+                      WholeCharacters(ScrubText(
+                          reason == std::string::npos
+                              ? message
+                              : message.substr(reason + 2))))});
     return std::optional<Json>();
   }
 }

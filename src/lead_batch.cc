@@ -91,12 +91,8 @@ std::string GivenTwice(absl::string_view id, int64_t first_row) {
 
 std::string InstantText(Instant t) { return date::format("%FT%TZ", t); }
 
-// What the value at `row` of code column `c` maps to through `of` (per
-// dictionary code, from CodeIndex): nullopt when absent or null, -1 when the
-// value is not one of the names.
-std::optional<int> Mapped(const Column* c, const std::vector<int>& of,
-                          int64_t row) {
-  if (c == nullptr || c->IsNull(row)) return std::nullopt;
+int Mapped(const Column* c, const std::vector<int>& of, int64_t row) {
+  if (c == nullptr || c->IsNull(row)) return kNotGiven;
   return of[static_cast<size_t>(c->data<int32_t>()[row])];
 }
 
@@ -338,33 +334,33 @@ std::optional<Problem> LeadRowReader::Lead(int64_t row, LeadFacts& f) const {
   f.delivered_at = InstantAt(delivered_, row);
   f.lost_at = InstantAt(lost_at_, row);
   // Code columns: null is absent; a value outside their names is the problem.
-  const std::optional<int> status = Mapped(status_, status_of_, row);
-  const std::optional<int> review = Mapped(review_, review_of_, row);
-  const std::optional<int> grade = Mapped(grade_, grade_of_, row);
+  const int status = Mapped(status_, status_of_, row);
+  const int review = Mapped(review_, review_of_, row);
+  const int grade = Mapped(grade_, grade_of_, row);
   const auto bad = [&](const Column* column, absl::string_view name,
                        absl::string_view before, absl::string_view after) {
     return Problem{
         row, name,
         absl::StrCat(who(), before, Quote(column->StringAt(row)), after)};
   };
-  if (status.value_or(0) < 0) {
+  if (status == kUnknown) {
     return bad(status_, "status", ": unknown status ",
                Allowed(status_->StringAt(row), FindLeadField("status")->values));
   }
-  if (review.value_or(0) < 0) {
+  if (review == kUnknown) {
     return bad(review_, "lost_review", ": unknown lost_review ",
                Allowed(review_->StringAt(row),
                        FindLeadField("lost_review")->values));
   }
-  if (grade.value_or(0) < 0) {
+  if (grade == kUnknown) {
     return bad(grade_, "grade", ": grade ",
                absl::StrCat(" is not one of the policy's grades",
                             AllowedGrades(grade_->StringAt(row))));
   }
-  if (status) f.status = static_cast<LeadStatus>(*status);
-  if (review) f.lost_review = static_cast<LostReview>(*review + 1);
-  f.grade = grade.value_or(classified_.empty() ? -1 : classified_[r]);
-  f.callback_channel = Mapped(channel_, callback_of_, row).value_or(-1) >= 0;
+  if (status >= 0) f.status = static_cast<LeadStatus>(status);
+  if (review >= 0) f.lost_review = static_cast<LostReview>(review + 1);
+  f.grade = grade >= 0 ? grade : classified_.empty() ? -1 : classified_[r];
+  f.callback_channel = Mapped(channel_, callback_of_, row) >= 0;
   if (model_ != nullptr && !model_->IsNull(row)) {
     f.campaigns =
         campaigns_of_[static_cast<size_t>(model_->data<int32_t>()[row])];
@@ -541,7 +537,7 @@ absl::StatusOr<LeadBatch> ReadBatch(const Policy* policy, const Columns& leads,
         problems.push_back({t, "method", who() + ": method is null"});
         return true;
       }
-      if (reader.GradeAfter(t).value_or(0) < 0) {
+      if (reader.GradeAfter(t) == kUnknown) {
         problems.push_back(
             {t, "grade_after",
              absl::StrCat(who(), ": grade_after ",

@@ -59,10 +59,13 @@ std::string GivenTwice(absl::string_view id, int64_t first_row);
 // An instant as UTC text, for messages: 2024-06-01T02:00:00Z.
 std::string InstantText(Instant t);
 // What the value at `row` of code column `c` maps to through `of` (per
-// dictionary code, from CodeIndex): nullopt when absent or null, -1 when the
-// value is not one of the names.
-std::optional<int> Mapped(const Column* c, const std::vector<int>& of,
-                          int64_t row);
+// dictionary code, from CodeIndex): kNotGiven when absent or null, kUnknown
+// when the value is not one of the names. A plain int, not an optional: the
+// callers' comparisons, compiled, may read an empty optional's uninitialised
+// value (which Valgrind reports for every lead without the column).
+inline constexpr int kUnknown = -1;
+inline constexpr int kNotGiven = -2;
+int Mapped(const Column* c, const std::vector<int>& of, int64_t row);
 
 // A bad row found while reading, reported later in row order.
 struct Problem {
@@ -101,7 +104,7 @@ class LeadRowReader {
     return {.at = touch_at_->data<int64_t>()[t],
             .lead = static_cast<uint32_t>(lead),
             .method = static_cast<int16_t>(method_->data<int32_t>()[t]),
-            .grade_after = static_cast<int16_t>(GradeAfter(t).value_or(-1))};
+            .grade_after = static_cast<int16_t>(std::max(GradeAfter(t), -1))};
   }
   // What the cadence reads of a grouped touch.
   TouchFacts Facts(const GroupedTouch& g) const {
@@ -119,11 +122,11 @@ class LeadRowReader {
     }
     return a.grade_after < b.grade_after;
   }
-  // Touch row `t`'s grade_after: nullopt when null, -1 when not one of the
-  // policy's grades. Inline: called for every touch, mostly of a batch
-  // without the column.
-  std::optional<int> GradeAfter(int64_t t) const {
-    if (grade_after_ == nullptr) return std::nullopt;
+  // Touch row `t`'s grade_after: kNotGiven when null, kUnknown when not one
+  // of the policy's grades (Mapped). Inline: called for every touch, mostly
+  // of a batch without the column.
+  int GradeAfter(int64_t t) const {
+    if (grade_after_ == nullptr) return kNotGiven;
     return Mapped(grade_after_, grade_after_of_, t);
   }
 

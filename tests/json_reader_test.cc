@@ -158,5 +158,16 @@ TEST(JsonReader, ParseOrErrorNamesWhatAndWhere) {
   EXPECT_EQ(ok->size(), 2u);
 }
 
+// Found by c_api_fuzz: the parser's message quotes the bytes it last read,
+// which may stop inside a character of a valid UTF-8 document; the message
+// then held a cut-off character, which the C ABI could not write as JSON.
+TEST(JsonReader, MalformedJsonMessageHoldsWholeCharactersOnly) {
+  EXPECT_THAT(json_internal::ParseOrError("{\"name\": \xc2\xa7}", "policy"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("policy: malformed JSON at line 1, column 10: "
+                                 "syntax error while parsing value - invalid "
+                                 "literal; last read: '\"name\": \xef\xbf\xbd'")));
+}
+
 }  // namespace
 }  // namespace leadkit

@@ -749,6 +749,65 @@ LK_API void lk_lost_analysis_state_free(lk_lost_analysis_state* state);
 LK_API lk_status lk_lost_analysis_state_finalize(
     const lk_lost_analysis_state* state, struct ArrowArrayStream* result);
 
+/* The supervisor's audit of lead records and follow-up (docs/kpis.md,
+ * "leadkit.audit"): one finding per lead and code, personal data masked in
+ * every detail. */
+typedef struct lk_audit_state lk_audit_state;
+
+/* A state of no findings. `phone_key`: NULL or 16 secret bytes, copied — the
+ * key of the phones' keyed hash the state keeps to find duplicates across
+ * batches (never the numbers); states merge only under the same key. Without
+ * one the hashes are under a fixed key anyone can test guessed numbers
+ * against: give one when states leave the process. */
+LK_API lk_status lk_audit_state_create(const uint8_t* phone_key,
+                                       lk_audit_state** state);
+
+/* Audits the leads of `leads` created by `as_of` (or LK_AS_OF_DATA) with
+ * all of their `touches`, judged by `cadence`. The streams are tables of
+ * docs/data.md, typed as lk_kpi_state_add reads them:
+ *   leads    lead_id, created_at, the columns the cadence reads (those of
+ *            lk_kpi_state_add), the policy's fields, and name, phone,
+ *            model, grade, consultant_id (text)
+ *   touches  lead_id, at, method; grade_after, consultant_id
+ * Each stream is read to its end and released, whatever the outcome. Bad
+ * input is LK_INVALID_ARGUMENT naming the table, column, row and lead_id,
+ * personal data masked; the state is then unchanged. LK_FAILED_PRECONDITION
+ * for a state restored from the bytes of a keyed state (it merges and
+ * finalizes, but does not add: merge it into a state created with the
+ * key). */
+LK_API lk_status lk_audit_state_add(lk_audit_state* state,
+                                    const lk_cadence* cadence,
+                                    struct ArrowArrayStream* leads,
+                                    struct ArrowArrayStream* touches,
+                                    int64_t as_of);
+
+/* As the KPI state's: merge (duplicates are then found across the states;
+ * LK_FAILED_PRECONDITION for another phone_key), serialize (bytes to free
+ * with lk_bytes_free; they carry a check of the key, never the key nor a
+ * phone number), deserialize, free. */
+LK_API lk_status lk_audit_state_merge(lk_audit_state* state,
+                                      const lk_audit_state* other);
+LK_API lk_status lk_audit_state_serialize(const lk_audit_state* state,
+                                          uint8_t** bytes, size_t* size);
+LK_API lk_status lk_audit_state_deserialize(const uint8_t* bytes, size_t size,
+                                            lk_audit_state** state);
+LK_API void lk_audit_state_free(lk_audit_state* state);
+
+/* The findings: a new stream of one batch, one row per finding sorted by
+ * lead_id (byte order), then by code, columns
+ *   lead_id   utf8
+ *   finding   dictionary<int32, utf8> over every code, in Python's
+ *             leadkit.AUDIT_FINDINGS order (missing_name, missing_phone,
+ *             missing_model, missing_grade, invalid_phone, entered_late,
+ *             entered_next_day, first_contact_late,
+ *             first_contact_not_phone, duplicate_phone,
+ *             touch_by_other_consultant)
+ *   detail    utf8, personal data masked ("same phone (138****8000) as A2")
+ * — the columns of Python's leadkit.audit. On failure result->release is
+ * NULL. */
+LK_API lk_status lk_audit_state_finalize(const lk_audit_state* state,
+                                         struct ArrowArrayStream* result);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -378,9 +378,11 @@ std::optional<absl::string_view> ArrowStrings::At(int64_t row) const {
 std::vector<ColumnSpec> LeadColumnSpecs(std::span<const std::string> fields) {
   std::vector<ColumnSpec> out;
   for (const std::string& field : fields) {
-    if (const LeadFieldInfo* info = FindLeadField(field)) {
-      out.push_back({field, info->type});
-    }
+    const LeadFieldInfo* info = FindLeadField(field);
+    if (info == nullptr) continue;
+    bool seen = false;
+    for (const ColumnSpec& s : out) seen = seen || s.name == field;
+    if (!seen) out.push_back({field, info->type});
   }
   return out;
 }
@@ -468,8 +470,10 @@ absl::StatusOr<std::unique_ptr<ArrowTable>> ArrowTable::Read(
   }
   t->ids_ = std::move(ids);
 
-  bool id_read = false;
   for (const ColumnSpec& field : fields) {
+    // The id column is read below, whatever its spec says: coding a million
+    // distinct ids into a dictionary costs more than the rest of a batch.
+    if (field.name == id_column) continue;
     const int64_t i = find(field.name);
     if (i < 0) continue;
     for (size_t j = static_cast<size_t>(i) + 1; j < names.size(); ++j) {
@@ -479,9 +483,8 @@ absl::StatusOr<std::unique_ptr<ArrowTable>> ArrowTable::Read(
       }
     }
     LEADKIT_RETURN_IF_ERROR(t->ReadField(field, column_at(i), table));
-    id_read = id_read || field.name == id_column;
   }
-  if (!id_read) {
+  {
     // The ids as they lie, offsets and characters (Column::Strings), when they
     // are plain strings; a dictionary's as codes.
     const ArrowColumn c = column_at(id);
@@ -878,6 +881,7 @@ void ReleaseSchema(ArrowSchema* schema) {
 
 struct ArrayData {
   std::vector<std::vector<uint8_t>> buffers;
+  std::vector<int32_t> codes;  // a dictionary array's indices, moved in
   std::vector<const void*> buffer_pointers;
   std::vector<ArrowArray> children;
   std::vector<ArrowArray*> child_pointers;
@@ -1017,10 +1021,15 @@ ArrowArray ExportStrings(std::span<const std::string> values, bool large) {
 ArrowArray ExportDictionary(std::vector<int32_t> codes,
                             std::span<const std::string> dictionary) {
   const auto length = static_cast<int64_t>(codes.size());
-  std::vector<std::vector<uint8_t>> buffers;
-  buffers.push_back(Bytes(codes));
-  return MakeArray(length, std::move(buffers), {},
-                   ExportStrings(dictionary, /*large=*/false));
+  // The indices are the array's buffer as they are (moved, not copied).
+  ArrowArray out = MakeArray(length, {}, {},
+                             ExportStrings(dictionary, /*large=*/false));
+  auto* data = static_cast<ArrayData*>(out.private_data);
+  data->codes = std::move(codes);
+  data->buffer_pointers.push_back(data->codes.data());
+  out.n_buffers = static_cast<int64_t>(data->buffer_pointers.size());
+  out.buffers = data->buffer_pointers.data();
+  return out;
 }
 
 ArrowArray ExportOptionalStrings(

@@ -108,8 +108,9 @@ struct ColumnSpec {
   FieldType type;
 };
 
-// The specs of the lead fields named in `fields` (LeadFields' types); names
-// that are not lead fields are left out.
+// The specs of the lead fields named in `fields` (LeadFields' types), each
+// once in the order first named; names that are not lead fields are left
+// out.
 std::vector<ColumnSpec> LeadColumnSpecs(std::span<const std::string> fields);
 
 // A batch of a table read from Arrow: the Columns engines read, over memory
@@ -118,7 +119,9 @@ class ArrowTable {
  public:
   // Reads the columns of `batch` named in `columns` (each read as its type;
   // an absent one is left out: null in every row) and the id column
-  // `id_column` (strings, no nulls; required). `first_row` numbers the
+  // `id_column` (strings, no nulls; required), which is read as it lies —
+  // plain strings viewed (Column::Strings), a dictionary's as codes — also
+  // when `columns` names it. `first_row` numbers the
   // batch's rows in messages ("row 1203"), across the stream's batches.
   static absl::StatusOr<std::unique_ptr<ArrowTable>> Read(
       const ArrowSchema& schema, const ArrowArray& batch,

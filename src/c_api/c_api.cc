@@ -74,7 +74,7 @@ std::string ExplanationJson(const nlohmann::json& lead_id,
   out["reasons"] = e.reasons;
   out["trace"] = std::move(trace);
   out["score"] = OptionalNumber(e.score);
-  return out.dump();
+  return JsonText(out);
 }
 
 }  // namespace
@@ -87,7 +87,7 @@ std::string IssuesJson(std::span<const Issue> issues) {
                    {"rule", issue.rule},
                    {"message", issue.message}});
   }
-  return out.dump();
+  return JsonText(out);
 }
 
 lk_status Report(const absl::Status& status) noexcept {

@@ -18,6 +18,7 @@
 #include "leadkit/issue.h"
 #include "leadkit/leadkit.h"
 #include "leadkit/policy.h"
+#include "nlohmann/json.hpp"
 
 struct lk_policy {
   leadkit::Policy policy;
@@ -49,6 +50,15 @@ char* CopyOut(absl::string_view text);
 // Bytes leadkit hands out through a `uint8_t**`: malloc'ed (at least one
 // byte, so never NULL), freed by lk_bytes_free.
 uint8_t* CopyBytesOut(absl::string_view bytes);
+
+// A JSON document leadkit hands out, as text. Text from the caller inside it
+// (a key or value quoted in a message, an id of an Arrow column, which nothing
+// checks to be UTF-8) may hold bytes that are not UTF-8: each is written as
+// U+FFFD, where dump() would throw (and the call answer LK_INTERNAL).
+template <typename Json>
+std::string JsonText(const Json& doc) {
+  return doc.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
 
 // The issues of a document as leadkit.h's JSON array of {"severity", "path",
 // "rule", "message"}.

@@ -177,7 +177,7 @@ absl::StatusOr<std::string> LeadTasks(const Cadence& cadence,
          {"detail", task.detail.empty() ? Json(nullptr) : Json(task.detail)},
          {"estimated", task.estimated}});
   }
-  return out.dump();
+  return JsonText(out);
 }
 
 }  // namespace

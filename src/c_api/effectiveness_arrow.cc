@@ -50,37 +50,19 @@ absl::Status AddBatch(EffectivenessState& state, const Policy* policy,
     for (const std::string& f : policy->fields()) names.push_back(f);
     for (const std::string& f : policy->playbook_fields()) names.push_back(f);
   }
-  std::vector<ColumnSpec> lead_specs;
-  for (ColumnSpec& spec : LeadColumnSpecs(names)) {
-    bool seen = false;
-    for (const ColumnSpec& s : lead_specs) seen = seen || s.name == spec.name;
-    if (!seen) lead_specs.push_back(std::move(spec));
-  }
+  const std::vector<ColumnSpec> lead_specs = LeadColumnSpecs(names);
   std::vector<ColumnSpec> touch_specs = {{"at", FieldType::kInstant},
                                          {"method", FieldType::kString},
                                          {"content", FieldType::kString}};
   if (policy != nullptr) touch_specs.push_back({"grade_after", FieldType::kString});
-  LEADKIT_ASSIGN_OR_RETURN(
-      const std::unique_ptr<StreamTable> lead_table,
-      StreamTable::Read(leads, "leads", lead_specs, "lead_id"));
-  LEADKIT_ASSIGN_OR_RETURN(
-      const std::unique_ptr<StreamTable> touch_table,
-      StreamTable::Read(touches, "touches", touch_specs, "lead_id"));
-  if (as_of == LK_AS_OF_DATA) {
-    const Columns* tables[] = {&lead_table->columns(), &touch_table->columns()};
-    LEADKIT_ASSIGN_OR_RETURN(as_of, DefaultAsOfSeconds(tables));
-  }
-  const Instant at = Instant(std::chrono::seconds(as_of));
-  EffectivenessState added = state;  // a failure leaves the state as it was
-  if (policy != nullptr) {
-    LEADKIT_RETURN_IF_ERROR(added.Add(*policy, lead_table->columns(),
-                                      touch_table->columns(), at));
-  } else {
-    LEADKIT_RETURN_IF_ERROR(
-        added.Add(lead_table->columns(), touch_table->columns(), at));
-  }
-  state = std::move(added);
-  return absl::OkStatus();
+  return AddTables(
+      state,
+      {{leads, "leads", lead_specs}, {touches, "touches", touch_specs}}, as_of,
+      [&](EffectivenessState& s, std::span<const Columns* const> t,
+          Instant at) {
+        return policy != nullptr ? s.Add(*policy, *t[0], *t[1], at)
+                                 : s.Add(*t[0], *t[1], at);
+      });
 }
 
 // leadkit.h's lk_effectiveness_state_finalize: Python's

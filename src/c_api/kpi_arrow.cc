@@ -49,8 +49,7 @@ std::vector<ColumnSpec> KpiLeadSpecs(const Cadence& cadence,
   std::vector<std::string> names(std::begin(kCadenceLeadColumns),
                                  std::end(kCadenceLeadColumns));
   for (const std::string& f : cadence.policy().fields()) names.push_back(f);
-  std::vector<ColumnSpec> specs;
-  for (ColumnSpec& s : LeadColumnSpecs(names)) AddSpec(specs, std::move(s));
+  std::vector<ColumnSpec> specs = LeadColumnSpecs(names);
   for (const std::string& key : by) {
     if (DerivedKey(key) || FindLeadField(key) != nullptr) {
       if (const LeadFieldInfo* info = FindLeadField(key)) {
@@ -80,34 +79,16 @@ const std::vector<ColumnSpec>& SurveySpecs() {
 absl::Status AddToState(KpiState& state, const Cadence& cadence,
                         ArrowArrayStream* leads, ArrowArrayStream* touches,
                         ArrowArrayStream* surveys, int64_t as_of) {
-  LEADKIT_ASSIGN_OR_RETURN(
-      const std::unique_ptr<StreamTable> lead_table,
-      StreamTable::Read(leads, "leads", KpiLeadSpecs(cadence, state.by()),
-                        "lead_id"));
-  LEADKIT_ASSIGN_OR_RETURN(
-      const std::unique_ptr<StreamTable> touch_table,
-      StreamTable::Read(touches, "touches", TouchSpecs(), "lead_id"));
-  std::unique_ptr<StreamTable> survey_table;
-  if (surveys != nullptr) {
-    LEADKIT_ASSIGN_OR_RETURN(
-        survey_table,
-        StreamTable::Read(surveys, "surveys", SurveySpecs(), "lead_id"));
-  }
-  const Columns* survey_columns =
-      survey_table != nullptr ? &survey_table->columns() : nullptr;
-  if (as_of == LK_AS_OF_DATA) {
-    std::vector<const Columns*> tables = {&lead_table->columns(),
-                                          &touch_table->columns()};
-    if (survey_columns != nullptr) tables.push_back(survey_columns);
-    LEADKIT_ASSIGN_OR_RETURN(as_of, DefaultAsOfSeconds(tables));
-  }
-  // Added to a copy, so that a failure leaves the state as it was.
-  KpiState added = state;
-  LEADKIT_RETURN_IF_ERROR(added.Add(
-      cadence, lead_table->columns(), touch_table->columns(), survey_columns,
-      Instant(std::chrono::seconds(as_of))));
-  state = std::move(added);
-  return absl::OkStatus();
+  const std::vector<ColumnSpec> lead_specs = KpiLeadSpecs(cadence, state.by());
+  return AddTables(
+      state,
+      {{leads, "leads", lead_specs},
+       {touches, "touches", TouchSpecs()},
+       {surveys, "surveys", SurveySpecs()}},
+      as_of,
+      [&](KpiState& s, std::span<const Columns* const> t, Instant at) {
+        return s.Add(cadence, *t[0], *t[1], t[2], at);
+      });
 }
 
 // The KPI table of leadkit.h's lk_kpi_state_finalize.

@@ -32,31 +32,7 @@ std::vector<ColumnSpec> LostLeadSpecs(const std::vector<std::string>& by) {
   std::vector<std::string> names = {"lead_id",     "status",  "lost_review",
                                     "lost_reason", "lost_at", "created_at"};
   for (const std::string& key : by) names.push_back(key);
-  std::vector<ColumnSpec> specs;
-  for (ColumnSpec& s : LeadColumnSpecs(names)) {
-    bool seen = false;
-    for (const ColumnSpec& t : specs) seen = seen || t.name == s.name;
-    if (!seen) specs.push_back(std::move(s));
-  }
-  return specs;
-}
-
-absl::Status AddLeads(LostAnalysisState& state, ArrowArrayStream* leads,
-                      int64_t as_of) {
-  LEADKIT_ASSIGN_OR_RETURN(
-      const std::unique_ptr<StreamTable> table,
-      StreamTable::Read(leads, "leads", LostLeadSpecs(state.options().by),
-                        "lead_id"));
-  if (as_of == LK_AS_OF_DATA) {
-    const Columns* tables[] = {&table->columns()};
-    LEADKIT_ASSIGN_OR_RETURN(as_of, DefaultAsOfSeconds(tables));
-  }
-  // Added to a copy, so that a failure leaves the state as it was.
-  LostAnalysisState added = state;
-  LEADKIT_RETURN_IF_ERROR(
-      added.Add(table->columns(), Instant(std::chrono::seconds(as_of))));
-  state = std::move(added);
-  return absl::OkStatus();
+  return LeadColumnSpecs(names);
 }
 
 // leadkit.h's lk_lost_analysis_state_finalize: the keys, then the counts as
@@ -79,7 +55,6 @@ void ExportLost(const LostAnalysisState& state, ArrowArrayStream* result) {
 }  // namespace
 }  // namespace leadkit::c_api_internal
 
-using leadkit::c_api_internal::ConsumeStreams;
 using leadkit::c_api_internal::Guarded;
 using leadkit::c_api_internal::NullArgument;
 
@@ -107,13 +82,11 @@ lk_status lk_lost_analysis_state_create(const char* const* by, size_t by_count,
 lk_status lk_lost_analysis_state_add(lk_lost_analysis_state* state,
                                      struct ArrowArrayStream* leads,
                                      int64_t as_of) {
-  return Guarded("lk_lost_analysis_state_add", [&]() -> absl::Status {
-    constexpr absl::string_view kFunction = "lk_lost_analysis_state_add";
-    ConsumeStreams consume({leads});
-    if (state == nullptr) return NullArgument(kFunction, "state");
-    if (leads == nullptr) return NullArgument(kFunction, "leads");
-    return leadkit::c_api_internal::AddLeads(state->state, leads, as_of);
-  });
+  return leadkit::c_api_internal::AddLeadsToState(
+      "lk_lost_analysis_state_add", state, leads, as_of,
+      [](const leadkit::LostAnalysisState& s) {
+        return leadkit::c_api_internal::LostLeadSpecs(s.options().by);
+      });
 }
 
 lk_status lk_lost_analysis_state_merge(lk_lost_analysis_state* state,

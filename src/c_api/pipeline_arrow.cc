@@ -52,12 +52,7 @@ absl::Status AddBatch(PipelineState& state, const Policy* policy,
   if (policy != nullptr) {
     for (const std::string& f : policy->fields()) names.push_back(f);
   }
-  std::vector<ColumnSpec> lead_specs;
-  for (ColumnSpec& spec : LeadColumnSpecs(names)) {
-    bool seen = false;
-    for (const ColumnSpec& s : lead_specs) seen = seen || s.name == spec.name;
-    if (!seen) lead_specs.push_back(std::move(spec));
-  }
+  std::vector<ColumnSpec> lead_specs = LeadColumnSpecs(names);
   // `by` columns the leads table does not define (region_id) as strings.
   for (const std::string& key : state.options().by) {
     bool seen = false;
@@ -68,17 +63,12 @@ absl::Status AddBatch(PipelineState& state, const Policy* policy,
       {"at", FieldType::kInstant},
       {"method", FieldType::kString},
       {"grade_after", FieldType::kString}};
-  LEADKIT_ASSIGN_OR_RETURN(
-      const std::unique_ptr<StreamTable> lead_table,
-      StreamTable::Read(leads, "leads", lead_specs, "lead_id"));
-  LEADKIT_ASSIGN_OR_RETURN(
-      const std::unique_ptr<StreamTable> touch_table,
-      StreamTable::Read(touches, "touches", kTouches, "lead_id"));
-  PipelineState added = state;  // a failure leaves the state as it was
-  LEADKIT_RETURN_IF_ERROR(
-      added.Add(policy, lead_table->columns(), touch_table->columns()));
-  state = std::move(added);
-  return absl::OkStatus();
+  return AddTables(
+      state, {{leads, "leads", lead_specs}, {touches, "touches", kTouches}},
+      std::nullopt,
+      [&](PipelineState& s, std::span<const Columns* const> t, Instant) {
+        return s.Add(policy, *t[0], *t[1]);
+      });
 }
 
 // leadkit.h's lk_pipeline_state_finalize: Python's report of the state's

@@ -24,27 +24,12 @@ struct lk_profile_state {
 namespace leadkit::c_api_internal {
 namespace {
 
-absl::Status AddLeads(ProfileState& state, ArrowArrayStream* leads,
-                      int64_t as_of) {
+// The leads columns the profile reads: its own and the `by` columns.
+std::vector<ColumnSpec> ProfileLeadSpecs(const ProfileState& state) {
   std::vector<std::string> names = {"lead_id", "created_at", "status",
                                     "won_at", "age"};
-  for (const std::string& key : state.options().by) {
-    bool seen = false;
-    for (const std::string& n : names) seen = seen || n == key;
-    if (!seen) names.push_back(key);
-  }
-  LEADKIT_ASSIGN_OR_RETURN(
-      const std::unique_ptr<StreamTable> table,
-      StreamTable::Read(leads, "leads", LeadColumnSpecs(names), "lead_id"));
-  if (as_of == LK_AS_OF_DATA) {
-    const Columns* tables[] = {&table->columns()};
-    LEADKIT_ASSIGN_OR_RETURN(as_of, DefaultAsOfSeconds(tables));
-  }
-  ProfileState added = state;  // a failure leaves the state as it was
-  LEADKIT_RETURN_IF_ERROR(
-      added.Add(table->columns(), Instant(std::chrono::seconds(as_of))));
-  state = std::move(added);
-  return absl::OkStatus();
+  for (const std::string& key : state.options().by) names.push_back(key);
+  return LeadColumnSpecs(names);
 }
 
 // leadkit.h's lk_profile_state_finalize: the columns of Python's
@@ -64,7 +49,6 @@ void ExportProfile(const ProfileState& state, ArrowArrayStream* result) {
 }  // namespace
 }  // namespace leadkit::c_api_internal
 
-using leadkit::c_api_internal::ConsumeStreams;
 using leadkit::c_api_internal::Guarded;
 using leadkit::c_api_internal::NullArgument;
 
@@ -91,13 +75,9 @@ lk_status lk_profile_state_create(const char* const* by, size_t by_count,
 
 lk_status lk_profile_state_add(lk_profile_state* state,
                                struct ArrowArrayStream* leads, int64_t as_of) {
-  return Guarded("lk_profile_state_add", [&]() -> absl::Status {
-    constexpr absl::string_view kFunction = "lk_profile_state_add";
-    ConsumeStreams consume({leads});
-    if (state == nullptr) return NullArgument(kFunction, "state");
-    if (leads == nullptr) return NullArgument(kFunction, "leads");
-    return leadkit::c_api_internal::AddLeads(state->state, leads, as_of);
-  });
+  return leadkit::c_api_internal::AddLeadsToState(
+      "lk_profile_state_add", state, leads, as_of,
+      leadkit::c_api_internal::ProfileLeadSpecs);
 }
 
 lk_status lk_profile_state_merge(lk_profile_state* state,

@@ -259,7 +259,7 @@ std::string AssignmentJson(absl::string_view lead_id, const Assignment& a) {
   out["reason"] = a.reason;
   out["reasons"] = a.reasons;
   out["passed_over"] = std::move(passed);
-  return out.dump();
+  return JsonText(out);
 }
 
 // lk_route_arrow: the leads read whole, each graded (its `grade`, else the
@@ -270,12 +270,7 @@ absl::Status RouteArrow(Router& router, const Policy& policy,
                                     "dealer_id", "model", "city", "lat", "lon",
                                     "grade"};
   for (const std::string& f : policy.fields()) names.push_back(f);
-  std::vector<ColumnSpec> specs;
-  for (ColumnSpec& spec : LeadColumnSpecs(names)) {
-    bool seen = false;
-    for (const ColumnSpec& t : specs) seen = seen || t.name == spec.name;
-    if (!seen) specs.push_back(std::move(spec));
-  }
+  const std::vector<ColumnSpec> specs = LeadColumnSpecs(names);
   LEADKIT_ASSIGN_OR_RETURN(const std::unique_ptr<StreamTable> table,
                            StreamTable::Read(leads, "leads", specs, "lead_id"));
   const Columns& c = table->columns();
@@ -343,7 +338,7 @@ absl::Status RouteArrow(Router& router, const Policy& policy,
                         {"reason", p.reason},
                         {"distance_km", p.distance_km}});
       }
-      passed_over.push_back(list.dump());
+      passed_over.push_back(JsonText(list));
     }
   }
   std::vector<ArrowArray> columns;

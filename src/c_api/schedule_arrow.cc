@@ -29,12 +29,7 @@ absl::Status ScheduleArrow(const Cadence& cadence, ArrowArrayStream* leads,
                                  std::end(kCadenceLeadColumns));
   for (const std::string& f : cadence.policy().fields()) names.push_back(f);
   names.emplace_back("consultant_id");
-  std::vector<ColumnSpec> lead_specs;
-  for (ColumnSpec& spec : LeadColumnSpecs(names)) {
-    bool seen = false;
-    for (const ColumnSpec& s : lead_specs) seen = seen || s.name == spec.name;
-    if (!seen) lead_specs.push_back(std::move(spec));
-  }
+  const std::vector<ColumnSpec> lead_specs = LeadColumnSpecs(names);
   static const std::vector<ColumnSpec> kTouches = {
       {"at", FieldType::kInstant},
       {"method", FieldType::kString},

@@ -1,13 +1,17 @@
 // Not part of the API: the protocol every report state's handle shares over
-// the C ABI (leadkit.h, "Report states") — merge, serialize, deserialize —
-// written once for any handle holding a C++ state as `state` (kpi.h's
-// KpiState and the others, each with Merge, Serialize and Deserialize).
+// the C ABI (leadkit.h, "Report states") — add, merge, serialize,
+// deserialize, finalize — written once for any handle holding a C++ state as
+// `state` (kpi.h's KpiState and the others, each with Add, Merge, Serialize
+// and Deserialize).
 #ifndef LEADKIT_C_API_STATE_H_
 #define LEADKIT_C_API_STATE_H_
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -19,10 +23,76 @@
 #include "absl/strings/string_view.h"
 #include "c_api/arrow.h"
 #include "c_api/c_api_internal.h"
+#include "leadkit/calendar.h"
+#include "leadkit/columns.h"
 #include "leadkit/internal/status_macros.h"
 #include "leadkit/leadkit.h"
 
 namespace leadkit::c_api_internal {
+
+// A table a state's add reads: its stream (nullptr: not given), its name in
+// messages, the columns read and its id column.
+struct AddTable {
+  ArrowArrayStream* stream = nullptr;
+  absl::string_view name;
+  std::span<const ColumnSpec> columns;
+  absl::string_view id_column = "lead_id";
+};
+
+// Reads `tables` (StreamTable::Read: each stream to its end, released), takes
+// `as_of` — seconds, LK_AS_OF_DATA for the latest instant of the tables read
+// (DefaultAsOfSeconds), nullopt for a state whose add takes none (`at` is
+// then the epoch) — and calls `add(copy, columns, at)` on a copy of `state`,
+// columns[i] the Columns of tables[i] (nullptr for one not given). The copy
+// replaces the state only when the add succeeds: a failed add leaves the
+// state as it was.
+// Example:
+//   AddTables(state, {{leads, "leads", specs}}, as_of,
+//             [](ProfileState& s, std::span<const Columns* const> t,
+//                Instant at) { return s.Add(*t[0], at); });
+template <typename State, typename Add>
+absl::Status AddTables(State& state, std::initializer_list<AddTable> tables,
+                       std::optional<int64_t> as_of, const Add& add) {
+  std::vector<std::unique_ptr<StreamTable>> read;
+  std::vector<const Columns*> columns, given;
+  for (const AddTable& t : tables) {
+    std::unique_ptr<StreamTable> table;
+    if (t.stream != nullptr) {
+      LEADKIT_ASSIGN_OR_RETURN(
+          table, StreamTable::Read(t.stream, t.name, t.columns, t.id_column));
+      given.push_back(&table->columns());
+    }
+    columns.push_back(table != nullptr ? &table->columns() : nullptr);
+    read.push_back(std::move(table));
+  }
+  if (as_of == LK_AS_OF_DATA) {
+    LEADKIT_ASSIGN_OR_RETURN(as_of, DefaultAsOfSeconds(given));
+  }
+  State added = state;
+  LEADKIT_RETURN_IF_ERROR(
+      add(added, std::span<const Columns* const>(columns),
+          Instant(std::chrono::seconds(as_of.value_or(0)))));
+  state = std::move(added);
+  return absl::OkStatus();
+}
+
+// lk_*_state_add of a state whose add reads the leads alone
+// (State::Add(leads, as_of)): `columns_of(state)` gives the columns it reads.
+// The stream is released whatever the outcome.
+template <typename Handle, typename ColumnsOf>
+lk_status AddLeadsToState(absl::string_view function, Handle* state,
+                          ArrowArrayStream* leads, int64_t as_of,
+                          const ColumnsOf& columns_of) {
+  return Guarded(function, [&]() -> absl::Status {
+    ConsumeStreams consume({leads});
+    if (state == nullptr) return NullArgument(function, "state");
+    if (leads == nullptr) return NullArgument(function, "leads");
+    const std::vector<ColumnSpec> columns = columns_of(state->state);
+    return AddTables(state->state, {{leads, "leads", columns}}, as_of,
+                     [](auto& s, std::span<const Columns* const> t,
+                        Instant at) { return s.Add(*t[0], at); });
+  });
+}
 
 template <typename Handle>
 lk_status MergeState(absl::string_view function, Handle* state,

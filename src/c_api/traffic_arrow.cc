@@ -33,7 +33,7 @@ namespace leadkit::c_api_internal {
 namespace {
 
 // Reads `main` (the visits or touches) and, when given, the leads, then
-// adds them to a copy of `state` so that a failure leaves it as it was.
+// adds them (AddTables).
 template <typename State>
 absl::Status AddWithLeads(State& state, ArrowArrayStream* main,
                           absl::string_view table,
@@ -41,25 +41,12 @@ absl::Status AddWithLeads(State& state, ArrowArrayStream* main,
                           absl::string_view main_id, ArrowArrayStream* leads,
                           const std::vector<ColumnSpec>& lead_specs,
                           int64_t as_of) {
-  LEADKIT_ASSIGN_OR_RETURN(const std::unique_ptr<StreamTable> rows,
-                           StreamTable::Read(main, table, main_specs, main_id));
-  std::unique_ptr<StreamTable> lead_table;
-  if (leads != nullptr) {
-    LEADKIT_ASSIGN_OR_RETURN(
-        lead_table, StreamTable::Read(leads, "leads", lead_specs, "lead_id"));
-  }
-  const Columns* lead_columns =
-      lead_table != nullptr ? &lead_table->columns() : nullptr;
-  if (as_of == LK_AS_OF_DATA) {
-    std::vector<const Columns*> tables = {&rows->columns()};
-    if (lead_columns != nullptr) tables.push_back(lead_columns);
-    LEADKIT_ASSIGN_OR_RETURN(as_of, DefaultAsOfSeconds(tables));
-  }
-  State added = state;
-  LEADKIT_RETURN_IF_ERROR(added.Add(rows->columns(), lead_columns,
-                                    Instant(std::chrono::seconds(as_of))));
-  state = std::move(added);
-  return absl::OkStatus();
+  return AddTables(
+      state,
+      {{main, table, main_specs, main_id}, {leads, "leads", lead_specs}},
+      as_of, [](State& s, std::span<const Columns* const> t, Instant at) {
+        return s.Add(*t[0], t[1], at);
+      });
 }
 
 absl::Status AddVisits(ShowroomState& state, ArrowArrayStream* visits,
