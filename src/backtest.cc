@@ -20,7 +20,6 @@
 #include "report_internal.h"
 #include "leadkit/internal/status_macros.h"
 #include "leadkit/lead.h"
-#include "report_internal.h"
 #include "state_bytes.h"
 
 namespace leadkit {
@@ -499,10 +498,7 @@ std::string BacktestState::Serialize() const {
     PutInt(out, policy.grade_changes_left_out);
     PutInt(out, static_cast<int64_t>(policy.groups.size()));
     for (const auto& [key, c] : policy.groups) {
-      for (const auto& part : key) {
-        PutInt(out, part ? 1 : 0);
-        if (part) PutString(out, *part);
-      }
+      state_internal::PutKey(out, key);
       for (const KpiField& field : KpiFields()) {
         if (field.count != nullptr) PutInt(out, c.kpis.*field.count);
       }
@@ -617,18 +613,8 @@ absl::StatusOr<BacktestState> BacktestState::Deserialize(
     }
     for (int64_t g = 0; g < groups; ++g) {
       KpiRow row;
-      for (size_t k = 0; k < state.by_.size(); ++k) {
-        LEADKIT_ASSIGN_OR_RETURN(const int64_t present, in.Int());
-        if (present == 0) {
-          row.key.emplace_back(std::nullopt);
-          continue;
-        }
-        if (present != 1) {
-          return bad(absl::StrCat("a key part's flag is ", present));
-        }
-        LEADKIT_ASSIGN_OR_RETURN(std::string part, in.String());
-        row.key.emplace_back(std::move(part));
-      }
+      LEADKIT_ASSIGN_OR_RETURN(
+          row.key, in.Key(static_cast<int64_t>(state.by_.size())));
       KpiCounts& kpis = row.counts;
       for (const KpiField& field : KpiFields()) {
         if (field.count == nullptr) continue;
