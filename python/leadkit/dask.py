@@ -469,8 +469,8 @@ def profile(leads: dd.DataFrame, *, by, scope: Scope | None = None, dealers=None
 
 def _plan_backtest(leads, touches, policies, *, as_of=None, grade_map=None, by=None,
                    surveys=None, dealers=None, scope=None, tz=None) -> _Plan:
-    checked = _backtest._check_policies(policies)
-    _backtest._check_grade_maps(grade_map, list(checked))
+    checked = _backtest.check_policies(policies)
+    _backtest.check_grade_maps(grade_map, list(checked))
     names = _kpis.by_list(by)
     dealers = _pandas(dealers)
     if "region_id" in names and dealers is None:

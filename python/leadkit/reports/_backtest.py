@@ -27,7 +27,7 @@ _CONVERSION_COLUMNS = ["policy", "grade", "leads", "won", "lost", "conversion_ra
 _SURVEY_COLUMNS = {"lead_id": "string", "at": "instant", "satisfied": "bool"}
 
 
-def _check_policies(policies: Any) -> dict[str, Policy]:
+def check_policies(policies: Any) -> dict[str, Policy]:
     if not isinstance(policies, Mapping) or not policies:
         raise ValueError("policies: expected a mapping of names to leadkit.Policy, such as "
                          "{'current': p1, 'proposed': p2}, with at least one entry; got "
@@ -43,7 +43,7 @@ def _check_policies(policies: Any) -> dict[str, Policy]:
     return out
 
 
-def _check_grade_maps(grade_map: Any, names: list[str]) -> list[dict[str, str] | None]:
+def check_grade_maps(grade_map: Any, names: list[str]) -> list[dict[str, str] | None]:
     if grade_map is None:
         return [None] * len(names)
     if not isinstance(grade_map, Mapping):
@@ -161,7 +161,7 @@ def _crosstab(out: dict, names: list[str]) -> pd.DataFrame:
 def _policy_names(policies: Any) -> list[str]:
     """The names of a state's policies: a list of names, or a mapping's keys."""
     if isinstance(policies, Mapping):
-        return list(_check_policies(policies))
+        return list(check_policies(policies))
     if isinstance(policies, (str, bytes)) or not isinstance(policies, (list, tuple)):
         raise ValueError("policies: expected the policies' names (a list) or a mapping of "
                          f"names to leadkit.Policy, got {type(policies).__name__}")
@@ -179,10 +179,10 @@ def state_for(leads: Any, touches: Any, policies: Mapping[str, Policy], *, grade
               threads: int = 1, state: _core.BacktestState | None = None):
     """Adds a batch to a backtest state (a new one unless given): the one path of
     ``backtest`` and of distributed runs. Returns (state, as_of seconds)."""
-    checked = _check_policies(policies)
+    checked = check_policies(policies)
     names = list(checked)
     groups = by_list(by)
-    maps = _check_grade_maps(grade_map, names)
+    maps = check_grade_maps(grade_map, names)
     if state is not None:
         if list(state.policies) != names:
             raise ValueError(f"policies: the state holds {list(state.policies)!r}, not "
