@@ -1,6 +1,8 @@
 // The policy backtest of two policies (oabc as recorded, abcd proposed) against
 // one KPI call per policy, over the same batch (a million leads, five touches
-// each, one in ten recording a grade change; docs/performance.md):
+// each, one in ten recording a grade change; docs/performance.md); the second
+// argument 1 groups both by channel. BM_BacktestState_Bytes: a grouped state's
+// Serialize, Deserialize and Merge, what a cluster adds per partition.
 //   build/release/bench/backtest_benchmark
 //   LEADKIT_BENCH_LEADS=100000 build/release/bench/backtest_benchmark
 #include <algorithm>
@@ -94,6 +96,12 @@ std::vector<BacktestPolicy> Policies() {
   return out;
 }
 
+// No group, or by channel (the benchmark's second argument).
+std::vector<std::string> Grouping(const benchmark::State& state) {
+  if (state.range(1) == 0) return {};
+  return {"channel"};
+}
+
 // The yardstick: one KPI call per policy (the recorded touches as they are
 // for oabc; abcd reads none of oabc's O and so would need the map).
 void BM_KpiAdd_OnePerPolicy(benchmark::State& state) {
@@ -101,7 +109,7 @@ void BM_KpiAdd_OnePerPolicy(benchmark::State& state) {
   const std::vector<BacktestPolicy> policies = Policies();
   for (auto _ : state) {
     for (const BacktestPolicy& p : policies) {
-      KpiState kpis;
+      KpiState kpis(Grouping(state));
       Columns touches(batch.touches.num_rows());
       for (const auto& [name, column] : batch.touches.columns()) {
         if (name != "grade_after") Batch::Check(touches.Add(name, column));
@@ -116,8 +124,9 @@ void BM_KpiAdd_OnePerPolicy(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * batch.n);
 }
 BENCHMARK(BM_KpiAdd_OnePerPolicy)
-    ->Arg(1)
-    ->Arg(2)
+    ->Args({1, 0})
+    ->Args({2, 0})
+    ->Args({1, 1})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
@@ -125,7 +134,7 @@ void BM_BacktestAdd_TwoPolicies(benchmark::State& state) {
   const Batch& batch = TheBatch();
   const std::vector<BacktestPolicy> policies = Policies();
   for (auto _ : state) {
-    BacktestState backtest({"current", "proposed"});
+    BacktestState backtest({"current", "proposed"}, Grouping(state));
     const absl::Status s =
         backtest.Add(policies, batch.leads, batch.touches, nullptr, kAsOf, {},
                      static_cast<int>(state.range(0)));
@@ -135,10 +144,29 @@ void BM_BacktestAdd_TwoPolicies(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * batch.n);
 }
 BENCHMARK(BM_BacktestAdd_TwoPolicies)
-    ->Arg(1)
-    ->Arg(2)
+    ->Args({1, 0})
+    ->Args({2, 0})
+    ->Args({1, 1})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+
+void BM_BacktestState_Bytes(benchmark::State& state) {
+  const Batch& batch = TheBatch();
+  BacktestState backtest({"current", "proposed"}, {"channel"});
+  if (!backtest.Add(Policies(), batch.leads, batch.touches, nullptr, kAsOf).ok()) {
+    std::abort();
+  }
+  size_t bytes = 0;
+  for (auto _ : state) {
+    const std::string saved = backtest.Serialize();
+    absl::StatusOr<BacktestState> back = BacktestState::Deserialize(saved);
+    if (!back.ok() || !back->Merge(backtest).ok()) std::abort();
+    bytes = saved.size();
+    benchmark::DoNotOptimize(*back);
+  }
+  state.counters["bytes"] = static_cast<double>(bytes);
+}
+BENCHMARK(BM_BacktestState_Bytes)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace leadkit

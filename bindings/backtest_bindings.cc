@@ -13,14 +13,23 @@ using GradeMap = std::map<std::string, std::string, std::less<>>;
 
 py::object Number(double value) { return py::float_(value); }
 
-// BacktestState::Finalize as lists and columns: `summary` (the KPI fields by
-// KpiFields, the task load, the grades' ranking, notes), `grades` (conversion
-// by grade), `grade_names` and `combinations` (grade indices and leads).
+// BacktestState::Finalize as lists and columns: `summary` (the group keys as
+// tuples, the KPI fields by KpiFields, the task load, the grades' ranking,
+// notes), `grades` (conversion by grade), `grade_names` and `combinations`
+// (grade indices and leads).
 py::dict ResultToDict(const BacktestResult& r) {
   py::dict summary;
-  py::list policy;
-  for (const BacktestRow& row : r.summary) policy.append(row.policy);
+  py::list policy, keys;
+  for (const BacktestRow& row : r.summary) {
+    policy.append(row.policy);
+    py::list key;
+    for (const auto& part : row.kpis.key) {
+      key.append(part ? py::object(py::str(*part)) : py::object(py::none()));
+    }
+    keys.append(py::tuple(key));
+  }
   summary["policy"] = policy;
+  summary["keys"] = keys;
   for (const KpiField& field : KpiFields()) {
     py::list values;
     for (const BacktestRow& row : r.summary) {
@@ -84,41 +93,53 @@ py::dict ResultToDict(const BacktestResult& r) {
 }  // namespace
 
 void RegisterBacktest(py::module_& m) {
-  m.def(
-      "backtest",
-      [](const std::vector<std::string>& names,
-         const std::vector<const Cadence*>& cadences,
-         const std::vector<std::optional<GradeMap>>& grade_maps,
-         int64_t num_leads, const py::list& leads, int64_t num_touches,
-         const py::list& touches, int64_t num_surveys, const py::list& surveys,
-         int64_t as_of, const IncludeArray& include, int threads) {
-        if (cadences.size() != names.size() ||
-            grade_maps.size() != names.size()) {
-          throw py::value_error(
-              "backtest: names, cadences and grade_maps differ in length");
-        }
-        std::vector<BacktestPolicy> policies;
-        for (size_t i = 0; i < names.size(); ++i) {
-          policies.push_back({.name = names[i],
-                              .cadence = *cadences[i],
-                              .grade_map = grade_maps[i]});
-        }
-        BatchColumns lead_columns(num_leads, leads);
-        BatchColumns touch_columns(num_touches, touches);
-        BatchColumns survey_columns(num_surveys, surveys);
-        BacktestState state(names);
-        AddWithoutGil([&] {
-          return state.Add(policies, lead_columns.columns(),
-                           touch_columns.columns(), &survey_columns.columns(),
-                           SecondsInstant(as_of), MaskFlags(include), threads);
-        });
-        return ResultToDict(state.Finalize());
-      },
-      py::arg("names"), py::arg("cadences"), py::arg("grade_maps"),
-      py::arg("num_leads"), py::arg("leads"), py::arg("num_touches"),
-      py::arg("touches"), py::arg("num_surveys"), py::arg("surveys"),
-      py::arg("as_of"), py::arg("include"), py::arg("threads") = 1,
-      "The leads and touches replayed under each policy (docs/backtest.md).");
+  DefineStateProtocol(py::class_<BacktestState>(
+                          m, "BacktestState",
+                          "Mergeable backtest counts per policy and group "
+                          "(docs/backtest.md)."))
+      .def(py::init<std::vector<std::string>, std::vector<std::string>>(),
+           py::arg("policies"), py::arg("by"))
+      .def_property_readonly("policies", &BacktestState::policies)
+      .def_property_readonly("by", &BacktestState::by)
+      .def(
+          "add",
+          [](BacktestState& state, const std::vector<const Cadence*>& cadences,
+             const std::vector<std::optional<GradeMap>>& grade_maps,
+             int64_t num_leads, const py::list& leads, int64_t num_touches,
+             const py::list& touches, int64_t num_surveys,
+             const py::list& surveys, int64_t as_of,
+             const IncludeArray& include, int threads) {
+            const std::vector<std::string>& names = state.policies();
+            if (cadences.size() != names.size() ||
+                grade_maps.size() != names.size()) {
+              throw py::value_error(
+                  "backtest: the state's policies, cadences and grade_maps "
+                  "differ in length");
+            }
+            std::vector<BacktestPolicy> policies;
+            for (size_t i = 0; i < names.size(); ++i) {
+              policies.push_back({.name = names[i],
+                                  .cadence = *cadences[i],
+                                  .grade_map = grade_maps[i]});
+            }
+            BatchColumns lead_columns(num_leads, leads);
+            BatchColumns touch_columns(num_touches, touches);
+            BatchColumns survey_columns(num_surveys, surveys);
+            AddWithoutGil([&] {
+              return state.Add(policies, lead_columns.columns(),
+                               touch_columns.columns(),
+                               &survey_columns.columns(), SecondsInstant(as_of),
+                               MaskFlags(include), threads);
+            });
+          },
+          py::arg("cadences"), py::arg("grade_maps"), py::arg("num_leads"),
+          py::arg("leads"), py::arg("num_touches"), py::arg("touches"),
+          py::arg("num_surveys"), py::arg("surveys"), py::arg("as_of"),
+          py::arg("include"), py::arg("threads") = 1)
+      .def("finalize",
+           [](const BacktestState& state) {
+             return ResultToDict(state.Finalize());
+           });
 }
 
 }  // namespace leadkit::python

@@ -1,16 +1,19 @@
 // What the audit and the backtest read of the KPI engine: one lead of a batch evaluated as
 // LeadKpis evaluates it, so that the audit's deadlines are the KPIs', and the
-// KPIs' counting, so that the backtest's KPIs are kpis()'s. Not part of the
-// API.
+// KPIs' counting and groups, so that the backtest's KPIs are kpis()'s. Not part
+// of the API.
 #ifndef LEADKIT_SRC_AUDIT_INTERNAL_H_
 #define LEADKIT_SRC_AUDIT_INTERNAL_H_
 
 #include <cstdint>
+#include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "lead_batch.h"
+#include "state_bytes.h"
 #include "leadkit/cadence.h"
 #include "leadkit/kpi.h"
 
@@ -43,6 +46,38 @@ void FoldMinutes(std::vector<int64_t>& minutes, MinuteHistogram& histogram);
 // `with_ids`. `surveys` may be null.
 batch_internal::WithIds SurveysInto(std::vector<int8_t>& survey,
                                     const Columns* surveys, Instant as_of);
+
+// The group keys of KpiState (kpi.h): a string column of the leads, or one
+// derived from the lead: its grade at creation, its grade in force at as_of,
+// the month or the ISO week of created_at in the cadence's zone.
+enum class KeyKind { kColumn, kGrade, kCurrentGrade, kMonth, kWeek };
+
+struct KeyPart {
+  KeyKind kind = KeyKind::kColumn;
+  const Column* column = nullptr;  // kColumn: the leads' column, or null
+};
+
+// The parts of `by` over `leads`. InvalidArgument for a column that does not
+// hold strings.
+absl::StatusOr<std::vector<KeyPart>> KeyParts(const std::vector<std::string>& by,
+                                              const Columns& leads);
+
+// The code of one key part of a lead: a dictionary code, a grade, a month
+// (year * 12 + month - 1) or a week (ISO year * 100 + week); -1 null.
+int64_t PartCode(const KeyPart& part, const Cadence& cadence,
+                 const LeadFacts& lead, int current_grade, int64_t row);
+
+// The text of a part's code ("2024-06", "2024-W23", a grade, a column's value
+// scrubbed of personal data); nullopt for -1.
+std::optional<std::string> PartText(const KeyPart& part, const Policy& policy,
+                                    int64_t code);
+
+// Every count of `c` (each minute of its histogram too) into `total`.
+void Total(state_internal::CountTotal& total, const KpiCounts& c);
+
+// What every group of counts Add builds satisfies: InvalidArgument beginning
+// with `what` ("KPI state bytes") naming the group and the counts otherwise.
+absl::Status CheckCounts(const KpiRow& row, absl::string_view what);
 
 }  // namespace leadkit::kpi_internal
 

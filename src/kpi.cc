@@ -296,60 +296,6 @@ std::string EncodeKey(const std::vector<std::optional<std::string>>& key) {
   return out;
 }
 
-enum class KeyKind { kColumn, kGrade, kCurrentGrade, kMonth, kWeek };
-
-struct KeyPart {
-  KeyKind kind = KeyKind::kColumn;
-  const Column* column = nullptr;
-};
-
-// The code of one key part of a lead: a dictionary code, a grade, a month or a
-// week; -1 null.
-int64_t PartCode(const KeyPart& part, const Cadence& cadence,
-                 const LeadFacts& lead, int current_grade, int64_t row) {
-  switch (part.kind) {
-    case KeyKind::kColumn:
-      return part.column == nullptr || part.column->IsNull(row)
-                 ? -1
-                 : part.column->data<int32_t>()[row];
-    case KeyKind::kGrade:
-      return lead.grade;
-    case KeyKind::kCurrentGrade:
-      return current_grade;
-    case KeyKind::kMonth:
-    case KeyKind::kWeek: {
-      const date::local_days day =
-          date::floor<date::days>(cadence.calendar().ToLocal(lead.created_at));
-      if (part.kind == KeyKind::kMonth) {
-        const date::year_month_day ymd{day};
-        return static_cast<int>(ymd.year()) * 12 +
-               static_cast<int>(unsigned(ymd.month())) - 1;
-      }
-      const iso_week::year_weeknum_weekday w{day};
-      return static_cast<int>(w.year()) * 100 +
-             static_cast<int>(unsigned(w.weeknum()));
-    }
-  }
-  return -1;
-}
-
-std::optional<std::string> PartText(const KeyPart& part, const Policy& policy,
-                                    int64_t code) {
-  if (code < 0) return std::nullopt;
-  switch (part.kind) {
-    case KeyKind::kColumn:  // a typed value: scrubbed of personal data
-      return ScrubText(part.column->dictionary()[static_cast<size_t>(code)]);
-    case KeyKind::kGrade:
-    case KeyKind::kCurrentGrade:
-      return policy.grades()[static_cast<size_t>(code)];
-    case KeyKind::kMonth:
-      return absl::StrFormat("%04d-%02d", code / 12, code % 12 + 1);
-    case KeyKind::kWeek:
-      return absl::StrFormat("%04d-W%02d", code / 100, code % 100);
-  }
-  return std::nullopt;
-}
-
 using Codes = absl::InlinedVector<int64_t, 4>;
 
 // A group's counts while rows are added: first-contact minutes are gathered in
@@ -410,6 +356,79 @@ absl::StatusOr<LeadKpi> EvaluateBatchLead(const Cadence& cadence,
   facts = std::move(scratch.facts);
   std::swap(scratch.touches, touches);
   return out;
+}
+
+int64_t PartCode(const KeyPart& part, const Cadence& cadence,
+                 const LeadFacts& lead, int current_grade, int64_t row) {
+  switch (part.kind) {
+    case KeyKind::kColumn:
+      return part.column == nullptr || part.column->IsNull(row)
+                 ? -1
+                 : part.column->data<int32_t>()[row];
+    case KeyKind::kGrade:
+      return lead.grade;
+    case KeyKind::kCurrentGrade:
+      return current_grade;
+    case KeyKind::kMonth:
+    case KeyKind::kWeek: {
+      const date::local_days day =
+          date::floor<date::days>(cadence.calendar().ToLocal(lead.created_at));
+      if (part.kind == KeyKind::kMonth) {
+        const date::year_month_day ymd{day};
+        return static_cast<int>(ymd.year()) * 12 +
+               static_cast<int>(unsigned(ymd.month())) - 1;
+      }
+      const iso_week::year_weeknum_weekday w{day};
+      return static_cast<int>(w.year()) * 100 +
+             static_cast<int>(unsigned(w.weeknum()));
+    }
+  }
+  return -1;
+}
+
+std::optional<std::string> PartText(const KeyPart& part, const Policy& policy,
+                                    int64_t code) {
+  if (code < 0) return std::nullopt;
+  switch (part.kind) {
+    case KeyKind::kColumn:  // a typed value: scrubbed of personal data
+      return ScrubText(part.column->dictionary()[static_cast<size_t>(code)]);
+    case KeyKind::kGrade:
+    case KeyKind::kCurrentGrade:
+      return policy.grades()[static_cast<size_t>(code)];
+    case KeyKind::kMonth:
+      return absl::StrFormat("%04d-%02d", code / 12, code % 12 + 1);
+    case KeyKind::kWeek:
+      return absl::StrFormat("%04d-W%02d", code / 100, code % 100);
+  }
+  return std::nullopt;
+}
+
+
+absl::StatusOr<std::vector<KeyPart>> KeyParts(const std::vector<std::string>& by,
+                                              const Columns& leads) {
+  std::vector<KeyPart> parts;
+  for (const std::string& name : by) {
+    KeyPart part;
+    if (name == "grade") {
+      part.kind = KeyKind::kGrade;
+    } else if (name == "current_grade") {
+      part.kind = KeyKind::kCurrentGrade;
+    } else if (name == "month") {
+      part.kind = KeyKind::kMonth;
+    } else if (name == "week") {
+      part.kind = KeyKind::kWeek;
+    } else {
+      part.column = leads.Find(name);
+      if (part.column != nullptr && (part.column->type() != ColumnType::kCode ||
+                                     part.column->validity_only())) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "leads.", name, ": a group key column holds strings, not ",
+            ColumnTypeName(part.column->type())));
+      }
+    }
+    parts.push_back(part);
+  }
+  return parts;
 }
 
 // Every count of `c` into `total`, each minute of the histogram too
@@ -505,7 +524,6 @@ absl::Status KpiState::Add(const Cadence& cadence, const Columns& leads,
                            const Columns& touches, const Columns* surveys,
                            Instant as_of, std::span<const uint8_t> include,
                            int threads) {
-  using kpi_internal::KeyKind;
   using kpi_internal::KeyPart;
   const int64_t n = leads.num_rows();
   threads = static_cast<int>(
@@ -521,28 +539,8 @@ absl::Status KpiState::Add(const Cadence& cadence, const Columns& leads,
           cadence.policy(), leads, touches, as_of, kpi_internal::RejectRow,
           include, threads, kpi_internal::SurveysInto(survey, surveys, as_of)));
 
-  std::vector<KeyPart> parts;
-  for (const std::string& name : by_) {
-    KeyPart part;
-    if (name == "grade") {
-      part.kind = KeyKind::kGrade;
-    } else if (name == "current_grade") {
-      part.kind = KeyKind::kCurrentGrade;
-    } else if (name == "month") {
-      part.kind = KeyKind::kMonth;
-    } else if (name == "week") {
-      part.kind = KeyKind::kWeek;
-    } else {
-      part.column = leads.Find(name);
-      if (part.column != nullptr && (part.column->type() != ColumnType::kCode ||
-                                     part.column->validity_only())) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "leads.", name, ": a group key column holds strings, not ",
-            ColumnTypeName(part.column->type())));
-      }
-    }
-    parts.push_back(part);
-  }
+  LEADKIT_ASSIGN_OR_RETURN(const std::vector<KeyPart> parts,
+                           kpi_internal::KeyParts(by_, leads));
 
   // Rows split over threads, each into groups of its own, merged in row order.
   std::vector<absl::flat_hash_map<kpi_internal::Codes, kpi_internal::Tally>>
@@ -665,7 +663,6 @@ std::string KpiState::Serialize() const {
 }
 
 namespace kpi_internal {
-namespace {
 
 // What every state Add builds satisfies, and so every state read back must:
 // no count negative; the per-lead counts (won, lost, entered on time, first
@@ -675,7 +672,7 @@ namespace {
 // all of them at most first_contacts_due (a lead has minutes only when it was
 // contacted, which makes its first contact due). InvalidArgument naming the
 // group and the counts.
-absl::Status CheckCounts(const KpiRow& row) {
+absl::Status CheckCounts(const KpiRow& row, absl::string_view what) {
   const KpiCounts& c = row.counts;
   const auto group = [&row] {
     std::string text = "group (";
@@ -686,9 +683,9 @@ absl::Status CheckCounts(const KpiRow& row) {
     }
     return absl::StrCat(text, ")");
   };
-  const auto bad = [&](std::string what) {
+  const auto bad = [&](std::string problem) {
     return absl::InvalidArgumentError(
-        absl::StrCat(kWhat, ": ", group(), ": ", what));
+        absl::StrCat(what, ": ", group(), ": ", problem));
   };
   for (const KpiField& field : KpiFields()) {
     if (field.count != nullptr && c.*field.count < 0) {
@@ -738,7 +735,6 @@ absl::Status CheckCounts(const KpiRow& row) {
   return absl::OkStatus();
 }
 
-}  // namespace
 }  // namespace kpi_internal
 
 absl::StatusOr<KpiState> KpiState::Deserialize(absl::string_view bytes) {
@@ -807,7 +803,7 @@ absl::StatusOr<KpiState> KpiState::Deserialize(absl::string_view bytes) {
                                 " minutes twice"));
       }
     }
-    LEADKIT_RETURN_IF_ERROR(kpi_internal::CheckCounts(row));
+    LEADKIT_RETURN_IF_ERROR(kpi_internal::CheckCounts(row, kpi_internal::kWhat));
     if (state.groups_.count(kpi_internal::EncodeKey(row.key)) != 0) {
       return bad("a group is given twice");
     }

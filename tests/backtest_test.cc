@@ -4,10 +4,12 @@
 #include "leadkit/backtest.h"
 
 #include <cmath>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "date/date.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -24,19 +26,25 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 // Five leads, recorded under oabc (docs/backtest.md); cn_showroom is open
-// every day 09:00-18:00 in Asia/Shanghai.
+// every day 09:00-18:00 in Asia/Shanghai. Dealer D1 has L1, L2 and L5, D2 has
+// L3 and L4.
 constexpr char kLeads[] = R"([
   {"lead_id": "L1", "created_at": "2024-06-10T09:00:00+08:00", "consultant_id": "c1",
+   "dealer_id": "D1",
    "deposit_paid": true, "purchase_within_days": 10, "grade": "C",
    "status": "won", "won_at": "2024-06-20T12:00:00+08:00"},
   {"lead_id": "L2", "created_at": "2024-06-10T09:00:00+08:00", "consultant_id": "c1",
+   "dealer_id": "D1",
    "purchase_within_days": 20, "status": "lost",
    "lost_at": "2024-06-15T10:00:00+08:00", "lost_review": "approved"},
   {"lead_id": "L3", "created_at": "2024-06-11T09:00:00+08:00", "consultant_id": "c2",
+   "dealer_id": "D2",
    "purchase_within_days": 60, "status": "won", "won_at": "2024-06-25T10:00:00+08:00"},
   {"lead_id": "L4", "created_at": "2024-06-11T09:00:00+08:00", "consultant_id": "c2",
+   "dealer_id": "D2",
    "status": "lost", "lost_at": "2024-06-20T10:00:00+08:00", "lost_review": "approved"},
-  {"lead_id": "L5", "created_at": "2024-06-12T09:00:00+08:00", "purchase_within_days": 10}
+  {"lead_id": "L5", "created_at": "2024-06-12T09:00:00+08:00", "dealer_id": "D1",
+   "purchase_within_days": 10}
 ])";
 
 // Shanghai local "YYYY-MM-DD HH:MM" as UTC seconds.
@@ -249,6 +257,189 @@ TEST(Backtest, NoLeadInScope) {
   EXPECT_TRUE(std::isnan(r.summary[0].grade_auc));
   EXPECT_TRUE(std::isnan(r.summary[0].tasks_per_consultant_day_mean));
   EXPECT_THAT(r.combinations, IsEmpty());
+}
+
+// docs/backtest.md, by dealer_id, worked by hand from the example's leads.
+TEST(Backtest, ByDealer) {
+  const LeadTable leads = *LeadTable::FromJson(kLeads);
+  const Touches touches;
+  BacktestState state({"current", "proposed"}, {"dealer_id"});
+  ASSERT_THAT(state.Add(Policies(true), leads.columns(), touches.columns(),
+                        nullptr, kAsOf),
+              IsOk());
+  const BacktestResult r = state.Finalize();
+  ASSERT_EQ(r.summary.size(), 4u);
+  using Key = std::vector<std::optional<std::string>>;
+  EXPECT_EQ(r.summary[0].kpis.key, Key{"D1"});
+  EXPECT_EQ(r.summary[0].policy, "current");
+  EXPECT_EQ(r.summary[1].kpis.key, Key{"D1"});
+  EXPECT_EQ(r.summary[1].policy, "proposed");
+  EXPECT_EQ(r.summary[2].kpis.key, Key{"D2"});
+  EXPECT_EQ(r.summary[3].policy, "proposed");
+  // D1 (L1 won, L2 lost, L5 open): all three touched within the hour; the
+  // follow-ups are L1's two and L5's one, L1's first met; L2 timely.
+  for (const int i : {0, 1}) {
+    const BacktestRow& row = r.summary[i];
+    const KpiCounts& c = row.kpis.counts;
+    EXPECT_EQ(c.leads, 3);
+    EXPECT_EQ(c.won, 1);
+    EXPECT_EQ(c.lost, 1);
+    EXPECT_EQ(c.first_contact_on_time, 3);
+    EXPECT_EQ(c.follow_ups_due, 3);
+    EXPECT_EQ(c.follow_ups_on_time, 1);
+    EXPECT_EQ(c.timely_leads, 1);
+    // c1: 2 first contacts on 06-10 and a follow-up on each of two days
+    // (06-17, 06-19 under oabc; 06-13, 06-15 under abcd): 1 x 3 days, 4
+    // tasks; sorted 1 1 2, the p90 the 3rd.
+    EXPECT_EQ(row.tasks, 4);
+    EXPECT_EQ(row.consultant_days, 3);
+    EXPECT_DOUBLE_EQ(row.tasks_per_consultant_day_mean, 4.0 / 3);
+    EXPECT_DOUBLE_EQ(row.tasks_per_consultant_day_p90, 2);
+    // L1 (O / A) won above L2 (B) lost: 1 of 1 pair; the top grade
+    // converted 1 of 1 against 1 of 2.
+    EXPECT_DOUBLE_EQ(row.grade_auc, 1.0);
+    EXPECT_DOUBLE_EQ(row.top_grade_lift, 2.0);
+    EXPECT_THAT(row.notes, ElementsAre("2 tasks of leads without "
+                                       "consultant_id not in the task load"));
+  }
+  // D2 (L3 won, touched late; L4 lost, never touched): c2's 2 first contacts
+  // on 06-11.
+  for (const int i : {2, 3}) {
+    const BacktestRow& row = r.summary[i];
+    const KpiCounts& c = row.kpis.counts;
+    EXPECT_EQ(c.leads, 2);
+    EXPECT_EQ(c.won, 1);
+    EXPECT_EQ(c.lost, 1);
+    EXPECT_EQ(c.first_contact_on_time, 0);
+    EXPECT_EQ(c.follow_ups_due, 0);
+    EXPECT_EQ(c.timely_leads, 0);
+    EXPECT_EQ(row.tasks, 2);
+    EXPECT_EQ(row.consultant_days, 1);
+    EXPECT_DOUBLE_EQ(row.tasks_per_consultant_day_max, 2);
+    // No lead of the top grade here.
+    EXPECT_TRUE(std::isnan(row.top_grade_lift));
+    EXPECT_THAT(row.notes, IsEmpty());
+  }
+  // L3 (C) won ties L4 (C) lost under oabc; above L4 (D) under abcd.
+  EXPECT_DOUBLE_EQ(r.summary[2].grade_auc, 0.5);
+  EXPECT_DOUBLE_EQ(r.summary[3].grade_auc, 1.0);
+  // Conversion by grade and the combinations are over every lead, as without
+  // groups.
+  BacktestState whole({"current", "proposed"});
+  ASSERT_THAT(whole.Add(Policies(true), leads.columns(), touches.columns(),
+                        nullptr, kAsOf),
+              IsOk());
+  const BacktestResult all = whole.Finalize();
+  ASSERT_EQ(r.grades.size(), all.grades.size());
+  for (size_t g = 0; g < all.grades.size(); ++g) {
+    EXPECT_EQ(r.grades[g].outcome, all.grades[g].outcome);
+  }
+  EXPECT_EQ(r.combinations, all.combinations);
+}
+
+TEST(Backtest, ByGradeIsEachPolicysOwnGrade) {
+  const LeadTable leads = *LeadTable::FromJson(kLeads);
+  const Touches touches;
+  BacktestState state({"current", "proposed"}, {"grade"});
+  ASSERT_THAT(state.Add(Policies(true), leads.columns(), touches.columns(),
+                        nullptr, kAsOf),
+              IsOk());
+  const BacktestResult r = state.Finalize();
+  // Keys A, B, C (both policies), D (abcd only), O (oabc only); current's
+  // rows first within a key. oabc: O L1, A L5, B L2, C L3 L4; abcd: A L1 L5,
+  // B L2, C L3, D L4.
+  std::vector<std::string> seen;
+  for (const BacktestRow& row : r.summary) {
+    seen.push_back(absl::StrCat(*row.kpis.key[0], ":", row.policy, ":",
+                                row.kpis.counts.leads));
+  }
+  EXPECT_THAT(seen, ElementsAre("A:current:1", "A:proposed:2", "B:current:1",
+                                "B:proposed:1", "C:current:2", "C:proposed:1",
+                                "D:proposed:1", "O:current:1"));
+}
+
+TEST(Backtest, GroupedStatesMergeAndRoundTrip) {
+  const LeadTable leads = *LeadTable::FromJson(kLeads);
+  const Touches touches;
+  BacktestState whole({"current", "proposed"}, {"dealer_id", "month"});
+  ASSERT_THAT(whole.Add(Policies(false), leads.columns(), touches.columns(),
+                        nullptr, kAsOf, {}, 2),
+              IsOk());
+  BacktestState first({"current", "proposed"}, {"dealer_id", "month"});
+  BacktestState second = first;
+  const std::vector<uint8_t> a = {0, 1, 1, 0, 1}, b = {1, 0, 0, 1, 0};
+  ASSERT_THAT(first.Add(Policies(false), leads.columns(), touches.columns(),
+                        nullptr, kAsOf, a),
+              IsOk());
+  ASSERT_THAT(second.Add(Policies(false), leads.columns(), touches.columns(),
+                         nullptr, kAsOf, b),
+              IsOk());
+  ASSERT_THAT(second.Merge(first), IsOk());
+  EXPECT_EQ(second, whole);
+
+  const std::string bytes = whole.Serialize();
+  EXPECT_EQ(bytes.substr(0, 6), "LKBKT1");
+  absl::StatusOr<BacktestState> back = BacktestState::Deserialize(bytes);
+  ASSERT_THAT(back, IsOk());
+  EXPECT_EQ(*back, whole);
+  EXPECT_EQ(back->Serialize(), bytes);
+  EXPECT_EQ(back->Finalize().summary.size(), whole.Finalize().summary.size());
+  // A state no batch was added to round-trips too.
+  const BacktestState empty({"current"}, {"channel"});
+  EXPECT_EQ(*BacktestState::Deserialize(empty.Serialize()), empty);
+
+  BacktestState other_by({"current", "proposed"}, {"dealer_id"});
+  ASSERT_THAT(other_by.Add(Policies(false), leads.columns(), touches.columns(),
+                           nullptr, kAsOf),
+              IsOk());
+  EXPECT_THAT(whole.Merge(other_by),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("grouped by (dealer_id) cannot merge into one "
+                                 "grouped by (dealer_id, month)")));
+}
+
+TEST(Backtest, BadBytesAreInvalidArgument) {
+  const LeadTable leads = *LeadTable::FromJson(kLeads);
+  const Touches touches;
+  BacktestState state({"current", "proposed"}, {"dealer_id"});
+  ASSERT_THAT(state.Add(Policies(false), leads.columns(), touches.columns(),
+                        nullptr, kAsOf),
+              IsOk());
+  const std::string bytes = state.Serialize();
+  EXPECT_THAT(BacktestState::Deserialize("LKKPI3" + bytes.substr(6)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("backtest state bytes")));
+  EXPECT_THAT(BacktestState::Deserialize(""),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("backtest state bytes")));
+  for (size_t cut = 0; cut < bytes.size(); ++cut) {
+    EXPECT_THAT(BacktestState::Deserialize(bytes.substr(0, cut)),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr("backtest state bytes")))
+        << cut;
+  }
+  for (size_t at = 0; at < bytes.size(); ++at) {
+    std::string flipped = bytes;
+    flipped[at] = static_cast<char>(flipped[at] ^ 0x10);
+    EXPECT_THAT(BacktestState::Deserialize(flipped),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr("backtest state bytes")))
+        << at;
+  }
+  EXPECT_THAT(BacktestState::Deserialize(bytes + "x"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("backtest state bytes")));
+}
+
+TEST(Backtest, AGroupColumnHoldsStrings) {
+  const LeadTable leads = *LeadTable::FromJson(kLeads);
+  const Touches touches;
+  BacktestState state({"current", "proposed"}, {"created_at"});
+  EXPECT_THAT(state.Add(Policies(true), leads.columns(), touches.columns(),
+                        nullptr, kAsOf),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("leads.created_at: a group key column holds "
+                                 "strings")));
 }
 
 // GradeAuc against every won-lost pair counted one by one.

@@ -15,6 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "leadkit/activity.h"
+#include "leadkit/backtest.h"
 #include "leadkit/effectiveness.h"
 #include "leadkit/kpi.h"
 #include "leadkit/lost_analysis.h"
@@ -325,6 +326,56 @@ TEST(PipelineStateNearInt64, CountsPastInt64DoNotRestore) {
       StatusIs(absl::StatusCode::kInvalidArgument,
                HasSubstr("pipeline state bytes: restoring overflows "
                          "touches_per_won_lead count 1")));
+}
+
+// --- BacktestState: one policy with one grade, by dealer_id ---
+
+std::string BacktestHead() {
+  std::string p;
+  PutInt(p, 1);
+  PutString(p, "current");
+  PutInt(p, 1);
+  PutString(p, "dealer_id");
+  PutInt(p, 1);  // the policies' grades follow
+  PutInt(p, 1);
+  PutString(p, "A");
+  PutInt(p, 0);  // no grade_after value left unread
+  PutInt(p, 0);  // no grade change left out
+  return p;
+}
+
+// A group of kNearMax leads, all of grade A, none closed, no tasks.
+void BacktestGroup(std::string& p, int g) {
+  PutInt(p, 1);
+  PutString(p, g == 0 ? "D1" : "D2");
+  for (const KpiField& field : KpiFields()) {
+    if (field.count == nullptr) continue;
+    PutInt(p, field.name == "leads" ? kNearMax : 0);
+  }
+  PutInt(p, 0);  // an empty first-contact histogram
+  for (const int64_t v : {kNearMax, int64_t{0}, int64_t{0}}) PutInt(p, v);
+  PutInt(p, 0);  // no consultant with a task
+  PutInt(p, 0);  // no task without one
+}
+
+std::string BacktestBytes(int groups) {
+  std::string p = BacktestHead();
+  PutInt(p, groups);
+  for (int g = 0; g < groups; ++g) BacktestGroup(p, g);
+  PutInt(p, 0);  // no combination
+  return state_internal::Frame("LKBKT1", p);
+}
+
+TEST(BacktestStateNearInt64, MergedWithItsCopyIsOutOfRange) {
+  ExpectMergeWithCopyOverflows<BacktestState>(BacktestBytes(1),
+                                              "backtest state", "leads");
+}
+
+TEST(BacktestStateNearInt64, TwoGroupsPastInt64DoNotRestore) {
+  EXPECT_THAT(
+      BacktestState::Deserialize(BacktestBytes(2)),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("backtest state bytes: restoring overflows leads")));
 }
 
 }  // namespace

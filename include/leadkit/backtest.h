@@ -21,13 +21,24 @@
 //                    won / (won + lost) among the closed leads
 // A ratio whose denominator is 0 is NaN.
 //
+// Groups (`by`, as KpiState's): the leads' string columns, "grade" (at
+// creation, under each policy), "current_grade", "month" and "week" of
+// created_at in each policy's zone. The summary has one row per group per
+// policy; each row's task load is over the consultants and days of its
+// group's tasks. The conversion by grade and the grades' combinations stay
+// over every lead.
+//
 // Grade maps: a policy's map names, for each grade_after value of the
 // history, the policy's grade it becomes. Without a map, a policy whose grades
 // hold every grade_after value reads them as they are; otherwise its grade
 // changes are left out and Finalize's notes say so.
 //
+// The state merges (any split of the leads, each with its touches and
+// surveys, and any merge order give the same result) and serializes to bytes
+// (src/state_bytes.h's framing, "LKBKT1").
+//
 // Example (docs/backtest.md):
-//   BacktestState state({"current", "proposed"});
+//   BacktestState state({"current", "proposed"}, {"dealer_id"});
 //   LEADKIT_RETURN_IF_ERROR(state.Add(policies, leads, touches, nullptr,
 //   as_of)); BacktestResult r = state.Finalize();
 //   // r.summary[1].grade_auc: how well "proposed" ranks won above lost
@@ -44,6 +55,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "leadkit/cadence.h"
 #include "leadkit/columns.h"
 #include "leadkit/kpi.h"
@@ -70,25 +83,48 @@ struct GradeOutcome {
   bool operator==(const GradeOutcome&) const = default;
 };
 
-// One policy's counts. Merging adds them.
+// A group's key: one value per `by` column; nullopt: the null group.
+using BacktestKey = std::vector<std::optional<std::string>>;
+
+// Keys in the summary's order: column by column, the null group last.
+struct BacktestKeyLess {
+  bool operator()(const BacktestKey& a, const BacktestKey& b) const {
+    for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+      if (a[i] == b[i]) continue;
+      if (!a[i]) return false;
+      if (!b[i]) return true;
+      return *a[i] < *b[i];
+    }
+    return a.size() < b.size();
+  }
+};
+
+// One policy's counts of one group. Merging adds them.
 struct BacktestCounts {
   KpiCounts kpis;
   std::vector<GradeOutcome> grades;  // per grade of the policy, in its order
   // consultant_id -> local day (days since 1970-01-01) -> tasks due.
   std::map<std::string, std::map<int64_t, int64_t>, std::less<>> tasks;
   int64_t tasks_without_consultant = 0;  // leads with a null consultant_id
+
+  bool operator==(const BacktestCounts&) const = default;
+};
+
+// One policy's groups, and the touches' grade changes it could not read.
+struct BacktestPolicyCounts {
+  std::map<BacktestKey, BacktestCounts, BacktestKeyLess> groups;
   // grade_after values the policy could not read without a map, and the
   // touches whose grade change was left out for them.
   std::set<std::string> unmapped_grades;
   int64_t grade_changes_left_out = 0;
 
-  bool operator==(const BacktestCounts&) const = default;
+  bool operator==(const BacktestPolicyCounts&) const = default;
 };
 
-// One policy's row of the summary.
+// One policy's row of the summary: one group's.
 struct BacktestRow {
   std::string policy;
-  KpiRow kpis;                     // no key: every lead of the backtest
+  KpiRow kpis;  // its key: the group's (empty without `by`)
   int64_t tasks = 0;               // in the task load
   int64_t consultant_days = 0;     // consultants × days of the task load
   double tasks_per_consultant_day_mean = 0;
@@ -107,7 +143,9 @@ struct BacktestGradeRow {
 };
 
 struct BacktestResult {
-  std::vector<BacktestRow> summary;       // one per policy, in their order
+  // Per group (in key order), one row per policy that has the group, in the
+  // policies' order. Without `by`: one row per policy.
+  std::vector<BacktestRow> summary;
   std::vector<BacktestGradeRow> grades;   // per policy, its grades in order
   std::vector<std::string> policies;      // the policies' names
   std::vector<std::vector<std::string>> grade_names;  // per policy
@@ -120,33 +158,48 @@ struct BacktestResult {
 // its touches and surveys) and any merge order give the same result.
 class BacktestState {
  public:
-  explicit BacktestState(std::vector<std::string> policies);
+  explicit BacktestState(std::vector<std::string> policies,
+                         std::vector<std::string> by = {});
 
   const std::vector<std::string>& policies() const { return names_; }
+  const std::vector<std::string>& by() const { return by_; }
 
   // Adds a batch's leads created by as_of under each policy (`policies` in
   // the state's order: same names). Rows with a zero in `include` (when given)
   // are left out. InvalidArgument for policies other than the state's, a
   // policy whose grades differ from an earlier batch's, a grade map naming a
   // grade the policy lacks or lacking a grade_after value of the touches, and
-  // the KPIs' bad input. `threads` > 1 splits the leads over threads.
+  // the KPIs' bad input (a group column that does not hold strings too).
+  // OutOfRange when the counts would pass int64's end. `threads` > 1 splits
+  // the leads over threads.
   absl::Status Add(std::span<const BacktestPolicy> policies,
                    const Columns& leads, const Columns& touches,
                    const Columns* surveys, Instant as_of,
                    std::span<const uint8_t> include = {}, int threads = 1);
 
-  // Adds another state's counts. FailedPrecondition when its policies or
-  // their grades differ.
+  // Adds another state's counts. FailedPrecondition when its policies, their
+  // grades or its `by` differ; OutOfRange when the counts would pass int64's
+  // end.
   absl::Status Merge(const BacktestState& other);
+
+  // Bytes that Deserialize turns back into an equal state. InvalidArgument
+  // ("backtest state bytes: ...") for bytes that are not one: another header,
+  // cut short, a changed byte, counts that no Add gives.
+  std::string Serialize() const;
+  static absl::StatusOr<BacktestState> Deserialize(absl::string_view bytes);
 
   BacktestResult Finalize() const;
 
   bool operator==(const BacktestState&) const = default;
 
  private:
+  absl::Status MergeCounts(const BacktestState& other,
+                           absl::string_view doing);
+
   std::vector<std::string> names_;
+  std::vector<std::string> by_;
   std::vector<std::vector<std::string>> grade_names_;  // empty until Add
-  std::vector<BacktestCounts> counts_;                 // per policy
+  std::vector<BacktestPolicyCounts> counts_;           // per policy
   std::map<std::vector<int>, int64_t> combinations_;
 };
 

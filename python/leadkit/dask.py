@@ -29,12 +29,13 @@ from ._calendar import warn_estimated
 from ._classify import classify as _classify_frame
 from ._policy import Policy, check_policy
 from ._scope import Scope, check_scope
-from .reports import (ActivityState, AuditState, EffectivenessState, KpiState,
+from .reports import (ActivityState, AuditState, BacktestState, EffectivenessState, KpiState,
                       LostAnalysisState, PipelineState, ProfileState, ShowroomState, _kpis)
+from .reports import _backtest
 from .reports import _pipeline
 from .reports import scorecard as _scorecard_frame
 
-__all__ = ["activity", "audit", "classify", "effectiveness", "funnel", "grade_migration",
+__all__ = ["activity", "audit", "backtest", "classify", "effectiveness", "funnel", "grade_migration",
            "kpis", "lost_analysis", "monthly", "partial_states", "pipeline", "profile",
            "report_states", "schedule", "scorecard", "showroom", "touches_per_won_lead"]
 
@@ -80,6 +81,8 @@ def _pipeline_report(name: str, as_of: str = "open") -> _Report:
 _REPORTS: dict[str, _Report] = {
     "kpis": _Report(KpiState, ("leads", "touches", "surveys"), ("leads", "touches"), True,
                     as_of="raise", keys=("leads", "touches", "surveys")),
+    "backtest": _Report(BacktestState, ("leads", "touches", "surveys"), ("leads", "touches"),
+                        True, as_of="raise", keys=("leads", "touches", "surveys")),
     "showroom": _Report(ShowroomState, ("visits", "leads"), ("visits",), True),
     "activity": _Report(ActivityState, ("touches", "leads"), ("touches",), True),
     "effectiveness": _Report(EffectivenessState, ("leads", "touches"), ("leads", "touches"),
@@ -464,6 +467,42 @@ def profile(leads: dd.DataFrame, *, by, scope: Scope | None = None, dealers=None
     return _table(plan, split_every)
 
 
+def _plan_backtest(leads, touches, policies, *, as_of=None, grade_map=None, by=None,
+                   surveys=None, dealers=None, scope=None, tz=None) -> _Plan:
+    checked = _backtest.check_policies(policies)
+    _backtest.check_grade_maps(grade_map, list(checked))
+    names = _kpis.by_list(by)
+    dealers = _pandas(dealers)
+    if "region_id" in names and dealers is None:
+        raise ValueError("by: region_id needs the dealers table (dealers=)")
+    scope, dealers = _checked_scope(scope, leads, dealers)
+    instants: set[str] = set()
+    for policy in checked.values():
+        instants |= _lead_instants(policy, ["entered_at", "consultant_id", *names])
+    stamp = _resolve_as_of([(leads, instants), (touches, {"at"}), (surveys, {"at"})], as_of,
+                           tz, "backtest")
+    return _plan("backtest", {"leads": leads, "touches": touches, "surveys": surveys},
+                 {"policies": list(checked), "by": names},
+                 {"policies": checked, "grade_map": grade_map, "dealers": dealers,
+                  "scope": scope, "as_of": stamp, "tz": tz})
+
+
+def backtest(leads: dd.DataFrame, touches: dd.DataFrame, policies, *, as_of=None,
+             grade_map=None, by=None, surveys=None, dealers=None, scope: Scope | None = None,
+             tz: str | None = None, split_every: int = 8) -> _backtest.Backtest:
+    """``leadkit.backtest`` on Dask DataFrames; the same :class:`leadkit.Backtest`, exactly.
+    `dealers` is a small table sent whole to every partition."""
+    plan = _plan_backtest(leads, touches, policies, as_of=as_of, grade_map=grade_map, by=by,
+                          surveys=surveys, dealers=dealers, scope=scope, tz=tz)
+    state = _merged(plan, split_every)
+    zone = next(iter(plan.job.params["policies"].values())).time_zone
+    result = state.finalize(as_of=plan.job.params["as_of"].tz_convert(zone))
+    sources = [*plan.sources, plan.job.params.get("dealers")]
+    result.summary = _frames.restore_key_dtypes(result.summary, sources)
+    result.task_load = _frames.restore_key_dtypes(result.task_load, sources)
+    return result
+
+
 def _plan_audit(leads, touches, policy, *, as_of=None, tz=None, scope=None,
                 dealers=None, phone_key=None) -> _Plan:
     check_policy(policy)
@@ -629,7 +668,8 @@ def touches_per_won_lead(leads: dd.DataFrame, touches: dd.DataFrame, *, as_of=No
 _PLANS: dict[str, Callable[..., _Plan]] = {
     "kpis": _plan_kpis, "showroom": _plan_showroom, "activity": _plan_activity,
     "effectiveness": _plan_effectiveness, "lost_analysis": _plan_lost_analysis,
-    "profile": _plan_profile, "audit": _plan_audit, "pipeline": _plan_pipeline,
+    "profile": _plan_profile, "audit": _plan_audit, "backtest": _plan_backtest,
+    "pipeline": _plan_pipeline,
     "grade_migration": _plan_grade_migration, "monthly": _plan_monthly,
     "funnel": _plan_funnel, "touches_per_won_lead": _plan_touches_per_won_lead,
 }

@@ -114,6 +114,13 @@ CALLS: dict[str, Call] = {
         t.leads, t.touches, {"history": p, "three_level": leadkit.Policy.preset("three_level")},
         grade_map={"three_level": BACKTEST_MAPS[p.name]}, surveys=t.surveys,
         as_of=AS_OF).to_dict(),
+    # The preset beside itself, by region, grade and month, on the dealers' calendars.
+    "backtest_by": lambda t, p: leadkit.backtest(
+        t.leads, t.touches, {"history": p, "again": p}, surveys=t.surveys, dealers=t.dealers,
+        by=["region_id", "grade", "month"], as_of=AS_OF).to_dict(),
+    "BacktestState": lambda t, p: leadkit.BacktestState(["history"], by="dealer_id").add(
+        t.leads, t.touches, {"history": p}, surveys=t.surveys, dealers=t.dealers,
+        as_of=AS_OF).finalize().to_dict(),
     "audit": lambda t, p: leadkit.audit(t.leads, t.touches, p, as_of=AS_OF, dealers=t.dealers),
     "effectiveness": lambda t, p: leadkit.effectiveness(t.leads, t.touches, as_of=AS_OF),
     "effectiveness_action": lambda t, p: leadkit.effectiveness(t.leads, t.touches,

@@ -137,10 +137,171 @@ def test_bad_input_is_named(policies, grade_map, message):
     assert message in str(raised.value)
 
 
-def test_by_is_refused_until_supported():
+# --- Groups ------------------------------------------------------------------------------------
+
+#: docs/backtest.md: dealer D1 has L1, L2 and L5, D2 has L3 and L4.
+DEALERS = ["D1", "D1", "D2", "D2", "D1"]
+
+
+def test_by_dealer_hand_worked_example():
     leads, touches = example()
-    with pytest.raises(ValueError, match="by: the backtest has no groups yet"):
-        leadkit.backtest(leads, touches, {"current": OABC}, as_of=AS_OF, by="channel")
+    leads["dealer_id"] = DEALERS
+    result = leadkit.backtest(leads, touches, {"current": OABC, "proposed": ABCD},
+                              as_of=AS_OF, grade_map={"proposed": {"O": "A"}}, by="dealer_id")
+    s = result.summary
+    assert list(s.columns) == ["dealer_id", *leadkit.BACKTEST_COLUMNS]
+    assert s["dealer_id"].tolist() == ["D1", "D1", "D2", "D2"]
+    assert s["policy"].tolist() == ["current", "proposed"] * 2
+    # Worked by hand in docs/backtest.md, "By dealer".
+    d1, d2 = s.iloc[:2], s.iloc[2:]
+    assert d1["leads"].tolist() == [3, 3] and d2["leads"].tolist() == [2, 2]
+    assert d1["won"].tolist() == [1, 1] and d1["lost"].tolist() == [1, 1]
+    assert d2["won"].tolist() == [1, 1] and d2["lost"].tolist() == [1, 1]
+    assert d1["first_contact_on_time"].tolist() == [3, 3]
+    assert d2["first_contact_on_time"].tolist() == [0, 0]
+    assert d1["follow_ups_due"].tolist() == [3, 3] and d2["follow_ups_due"].tolist() == [0, 0]
+    assert d1["follow_ups_on_time"].tolist() == [1, 1]
+    assert d1["timely_leads"].tolist() == [1, 1] and d2["timely_leads"].tolist() == [0, 0]
+    assert result.task_load["tasks"].tolist() == [4, 4, 2, 2]
+    assert result.task_load["consultant_days"].tolist() == [3, 3, 1, 1]
+    assert d1["tasks_per_consultant_day_mean"].tolist() == [4 / 3, 4 / 3]
+    assert d1["tasks_per_consultant_day_p90"].tolist() == [2, 2]
+    assert d2["tasks_per_consultant_day_mean"].tolist() == [2, 2]
+    assert s["grade_auc"].tolist() == [1.0, 1.0, 0.5, 1.0]
+    assert d1["top_grade_lift"].tolist() == [2.0, 2.0]
+    assert d2["top_grade_lift"].isna().all()  # no lead of the top grade in D2
+    assert d1["notes"].tolist() == [
+        "2 tasks of leads without consultant_id not in the task load"] * 2
+    assert d2["notes"].tolist() == ["", ""]
+    # The crosstab and the conversion by grade stay over every lead.
+    whole = leadkit.backtest(leads, touches, {"current": OABC, "proposed": ABCD},
+                             as_of=AS_OF, grade_map={"proposed": {"O": "A"}})
+    pd.testing.assert_frame_equal(result.grades, whole.grades)
+    pd.testing.assert_frame_equal(result.conversion, whole.conversion)
+    assert result.to_dict()["by"] == ["dealer_id"]
+    assert "D2" in result.to_html()
+
+
+def _count_columns() -> list[str]:
+    return [c for c in leadkit.KPI_COLUMNS
+            if not c.endswith(("_rate", "_p50", "_p90"))] + ["tasks"]
+
+
+@pytest.mark.parametrize("by", ["dealer_id", ["channel", "month"], "grade", "current_grade",
+                                "region_id"])
+def test_groups_add_up_to_the_whole(generated, by):
+    tables, as_of, whole = generated
+    grouped = leadkit.backtest(tables["leads"], tables["touches"],
+                               {"current": OABC, "proposed": ABCD}, as_of=as_of,
+                               grade_map={"proposed": MAP}, surveys=tables["surveys"],
+                               dealers=tables["dealers"], by=by)
+    names = [by] if isinstance(by, str) else by
+    assert list(grouped.summary.columns[:len(names) + 1]) == [*names, "policy"]
+    summary = grouped.summary.merge(grouped.task_load[[*names, "policy", "tasks"]],
+                                    on=[*names, "policy"])
+    totals = whole.summary.merge(whole.task_load[["policy", "tasks"]], on="policy")
+    sums = summary.groupby("policy")[_count_columns()].sum()
+    for policy in ("current", "proposed"):
+        for column in _count_columns():
+            assert sums.loc[policy, column] == totals.set_index("policy").loc[policy, column], (
+                policy, column)
+    pd.testing.assert_frame_equal(grouped.grades, whole.grades)
+    pd.testing.assert_frame_equal(grouped.conversion, whole.conversion)
+
+
+def test_groups_are_kpis_groups_under_each_policy(generated):
+    """Each group's KPI columns are kpis(by=...) on the re-graded leads and mapped touches."""
+    tables, as_of, _ = generated
+    leads, touches = tables["leads"], tables["touches"]
+    grouped = leadkit.backtest(leads, touches, {"current": OABC, "proposed": ABCD},
+                               as_of=as_of, grade_map={"proposed": MAP},
+                               surveys=tables["surveys"], by=["dealer_id", "grade"])
+    plain = leads.drop(columns=["grade"], errors="ignore")
+    for name, policy in (("current", OABC), ("proposed", ABCD)):
+        mapped = touches.copy()
+        after = mapped["grade_after"].astype(object)
+        if name == "proposed":
+            after = after.map(lambda g: MAP[g] if isinstance(g, str) else None)
+        mapped["grade_after"] = pd.Series(after.to_numpy(dtype=object), dtype=object)
+        want = leadkit.kpis(plain, mapped, policy, surveys=tables["surveys"], as_of=as_of,
+                            by=["dealer_id", "grade"])
+        got = grouped.summary[grouped.summary["policy"] == name]
+        assert len(got) == len(want)
+        for column in ["dealer_id", "grade", *leadkit.KPI_COLUMNS]:
+            a, b = got[column].tolist(), want[column].tolist()
+            assert [None if isinstance(x, float) and math.isnan(x) else x for x in a] == [
+                None if isinstance(x, float) and math.isnan(x) else x for x in b], column
+
+
+def test_by_region_needs_the_dealers_table():
+    leads, touches = example()
+    with pytest.raises(ValueError, match="by: region_id needs the dealers table"):
+        leadkit.backtest(leads, touches, {"current": OABC}, as_of=AS_OF, by="region_id")
+
+
+def test_a_personal_column_is_never_a_group():
+    leads, touches = example()
+    with pytest.raises(ValueError, match="phone"):
+        leadkit.backtest(leads, touches, {"current": OABC}, as_of=AS_OF, by="phone")
+
+
+# --- The state ----------------------------------------------------------------------------------
+
+
+def test_state_batches_merge_to_the_whole_and_round_trip():
+    import pickle
+
+    leads, touches = example()
+    leads["dealer_id"] = DEALERS
+    policies = {"current": OABC, "proposed": ABCD}
+    grade_map = {"proposed": {"O": "A"}}
+    whole = leadkit.backtest(leads, touches, policies, as_of=AS_OF, grade_map=grade_map,
+                             by="dealer_id")
+    parts = []
+    for rows in ([0, 3], [1, 2, 4]):
+        part_leads = leads.iloc[rows]
+        part_touches = touches[touches["lead_id"].isin(part_leads["lead_id"])]
+        state = leadkit.BacktestState(["current", "proposed"], by="dealer_id").add(
+            part_leads, part_touches, policies, as_of=AS_OF, grade_map=grade_map)
+        parts.append(leadkit.BacktestState.from_bytes(state.to_bytes()))
+    total = parts[1] + parts[0]
+    assert total.policies == ("current", "proposed") and total.by == ("dealer_id",)
+    assert repr(total) == "BacktestState(policies=['current', 'proposed'], by=['dealer_id'])"
+    result = total.finalize(as_of=AS_OF)
+    # A state's table has object keys; backtest() gives them the leads' dtype.
+    pd.testing.assert_frame_equal(result.summary, whole.summary, check_dtype=False)
+    pd.testing.assert_frame_equal(result.grades, whole.grades)
+    assert result.to_json() == whole.to_json()
+    assert pickle.loads(pickle.dumps(total)) == total
+    assert total.finalize().as_of is None
+
+
+def test_state_refuses_what_does_not_fit():
+    leads, touches = example()
+    state = leadkit.BacktestState({"current": OABC, "proposed": ABCD})
+    with pytest.raises(ValueError, match="as_of: a partial state needs an explicit as_of"):
+        state.add(leads, touches, {"current": OABC, "proposed": ABCD}, as_of=None)
+    with pytest.raises(ValueError, match=r"policies: the state holds \['current', 'proposed'\], "
+                                         r"not \['proposed', 'current'\]"):
+        state.add(leads, touches, {"proposed": ABCD, "current": OABC}, as_of=AS_OF)
+    with pytest.raises(ValueError, match="merge: a backtest of \\['current'\\] cannot merge"):
+        state.merge(leadkit.BacktestState(["current"]))
+    with pytest.raises(ValueError, match="merge: a state grouped by \\['channel'\\]"):
+        state.merge(leadkit.BacktestState(["current", "proposed"], by="channel"))
+    with pytest.raises(ValueError, match="policies: expected the policies' names"):
+        leadkit.BacktestState("current")
+    data = state.add(leads, touches, {"current": OABC, "proposed": ABCD}, as_of=AS_OF,
+                     grade_map={"proposed": {"O": "A"}}).to_bytes()
+    assert data[:6] == b"LKBKT1"
+    with pytest.raises(ValueError, match="^backtest state bytes"):
+        leadkit.BacktestState.from_bytes(data[:-1])
+    for at in range(0, len(data), 7):
+        flipped = bytearray(data)
+        flipped[at] ^= 0x04
+        with pytest.raises(ValueError, match="^backtest state bytes"):
+            leadkit.BacktestState.from_bytes(bytes(flipped))
+    with pytest.raises(ValueError, match="^backtest state bytes"):
+        leadkit.BacktestState.from_bytes(b"LKKPI3" + data[6:])
 
 
 # --- Generated data against an independent reference ------------------------------------------

@@ -243,8 +243,38 @@ def with_content(touches: pd.DataFrame) -> pd.DataFrame:
                                             index=touches.index, dtype=object))
 
 
+THREE_LEVEL = Policy.preset("three_level")
+
+
+def backtest_frames(result: leadkit.Backtest) -> pd.DataFrame:
+    """Every table of a backtest as one frame: the summary (the task load is its columns), then
+    the conversion by grade and the crosstab's counts as rows of their own."""
+    crosstab = result.grades.rename_axis(index="grade", columns="grade_2").stack()
+    crosstab = crosstab.rename("leads").reset_index()
+    return pd.concat([result.summary, result.conversion.assign(part="conversion"),
+                      crosstab.assign(part="crosstab")], ignore_index=True)
+
+
+def backtest_call(m, t, p, f, **kwargs) -> pd.DataFrame:
+    """The preset replayed beside three_level (grade changes mapped as surface does)."""
+    return backtest_frames(m.backtest(
+        f(t.leads, True), f(t.touches), {"history": p, "three_level": THREE_LEVEL},
+        grade_map={"three_level": surface.BACKTEST_MAPS[p.name]}, surveys=f(t.surveys),
+        **kwargs))
+
+
+def backtest_by_call(m, t, p, f) -> pd.DataFrame:
+    """The preset beside itself by region, grade and month, each lead on its dealer's calendar
+    (three_level names none of the calendars the dealers table gives)."""
+    return backtest_frames(m.backtest(
+        f(t.leads, True), f(t.touches), {"history": p, "again": p}, surveys=f(t.surveys),
+        by=["region_id", "grade", "month"], dealers=t.dealers))
+
+
 #: Each report called through a module (leadkit or leadkit.dask) on tables made by `f`.
 REPORTS = {
+    "backtest": lambda m, t, p, f: backtest_call(m, t, p, f, as_of=AS_OF),
+    "backtest-by": backtest_by_call,
     "kpis": lambda m, t, p, f: m.kpis(
         f(t.leads, True), f(t.touches), p, surveys=f(t.surveys), dealers=t.dealers,
         by=["channel", "region_id"], as_of=AS_OF),
@@ -429,6 +459,9 @@ STATE_CALLS = {
     "profile": (leadkit.ProfileState, lambda t, p, f: (f(t.leads),), {"by": "gender"}),
     "audit": (leadkit.AuditState, lambda t, p, f: (f(t.leads), f(t.touches), p),
               {"as_of": AS_OF}),
+    "backtest": (leadkit.BacktestState,
+                 lambda t, p, f: (f(t.leads), f(t.touches), {"current": p, "other": p}),
+                 {"as_of": AS_OF, "by": "dealer_id"}),
     "pipeline": (leadkit.PipelineState, lambda t, p, f: (f(t.leads), f(t.touches), p),
                  {"at": MID, "by": "channel"}),
     "grade_migration": (leadkit.PipelineState, lambda t, p, f: (f(t.leads), f(t.touches), p),
@@ -501,7 +534,7 @@ def test_no_rows_at_all(sync):
 
 
 @pytest.mark.parametrize("report", ["showroom", "activity", "effectiveness", "lost_analysis",
-                                    "profile", "audit", *PIPELINE])
+                                    "profile", "audit", "backtest", *PIPELINE])
 def test_scopes_of_every_report(sync, report):
     policy = Policy.preset("abcd")
     t = surface.generate(policy, leads=120, seed=7)
@@ -517,6 +550,9 @@ def test_scopes_of_every_report(sync, report):
         "profile": lambda m, f, s, d: m.profile(f(t.leads), by="channel", scope=s, dealers=d),
         "audit": lambda m, f, s, d: m.audit(f(t.leads), f(t.touches), policy, scope=s,
                                             dealers=d),
+        "backtest": lambda m, f, s, d: backtest_frames(m.backtest(
+            f(t.leads), f(t.touches), {"current": policy}, by="consultant_id", scope=s,
+            dealers=d, as_of=AS_OF)),
         "pipeline": lambda m, f, s, d: m.pipeline(f(t.leads), f(t.touches), policy, at=MID,
                                                   by="consultant_id", scope=s, dealers=d),
         "grade_migration": lambda m, f, s, d: m.grade_migration(
@@ -620,7 +656,7 @@ def test_every_report_on_a_local_cluster_without_a_warning(capfd):
 
 
 @pytest.mark.parametrize("report", ["lost_analysis", "profile", "effectiveness", "audit",
-                                    "kpis", *PIPELINE])
+                                    "kpis", "backtest", *PIPELINE])
 def test_a_lead_given_twice_in_two_partitions_is_refused(sync, report):
     """As in one process: partitions alone would each see the lead once and count it twice."""
     policy = Policy.preset("abcd")
@@ -635,6 +671,7 @@ def test_a_lead_given_twice_in_two_partitions_is_refused(sync, report):
         "effectiveness": lambda: ld.effectiveness(leads, touches, as_of=AS_OF),
         "audit": lambda: ld.audit(leads, touches, policy, as_of=AS_OF),
         "kpis": lambda: ld.kpis(leads, touches, policy, as_of=AS_OF),
+        "backtest": lambda: ld.backtest(leads, touches, {"current": policy}, as_of=AS_OF),
         "pipeline": lambda: ld.pipeline(leads, touches, policy, at=AS_OF),
         "grade_migration": lambda: ld.grade_migration(leads, touches, policy, start=START,
                                                       end=AS_OF),

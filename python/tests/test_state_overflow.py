@@ -105,6 +105,18 @@ def pipeline(touches: int, groups: int = 1) -> bytes:
     return _frame(b"LKPIP1", payload)
 
 
+def backtest(leads: int, groups: int = 1) -> bytes:
+    # One policy "current" with one grade "A", by dealer_id; no grade change left out.
+    payload = (_ints(1) + _str("current") + _ints(1) + _str("dealer_id") + _ints(1, 1)
+               + _str("A") + _ints(0, 0, groups))
+    for g in range(groups):
+        # The KPI counts (leads, then 12 zeros) and an empty histogram; grade A's leads, won,
+        # lost; no consultant with a task, no task without one.
+        payload += (_ints(1) + _str(f"D{g}") + _ints(leads, *[0] * 12) + _ints(0)
+                    + _ints(leads, 0, 0) + _ints(0, 0))
+    return _frame(b"LKBKT1", payload + _ints(0))  # no combination of grades
+
+
 #: state class, bytes writer, the count near the end that one state holds, what is named
 CASES = {
     "ShowroomState": (leadkit.ShowroomState, showroom, NEAR_MAX, "showroom state", "visits"),
@@ -118,6 +130,7 @@ CASES = {
     "ActivityState": (leadkit.ActivityState, activity, HALF, "activity state", "contacts"),
     "PipelineState": (leadkit.PipelineState, pipeline, NEAR_MAX, "pipeline state",
                       "touches_per_won_lead count 1"),
+    "BacktestState": (leadkit.BacktestState, backtest, NEAR_MAX, "backtest state", "leads"),
 }
 
 

@@ -14,6 +14,7 @@
 #include "fuzz_support.h"
 #include "leadkit/activity.h"
 #include "leadkit/audit.h"
+#include "leadkit/backtest.h"
 #include "leadkit/effectiveness.h"
 #include "leadkit/kpi.h"
 #include "leadkit/lost_analysis.h"
@@ -55,6 +56,7 @@ constexpr Kind kKinds[] = {
     {"LKPIP1", &RoundTrip<PipelineState>},
     {"LKPRF1", &RoundTrip<ProfileState>},
     {"LKSHW1", &RoundTrip<ShowroomState>},
+    {"LKBKT1", &RoundTrip<BacktestState>},
 };
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "fuzz_support.h"
 #include "leadkit/activity.h"
 #include "leadkit/audit.h"
+#include "leadkit/backtest.h"
 #include "leadkit/cadence.h"
 #include "leadkit/effectiveness.h"
 #include "leadkit/kpi.h"
@@ -171,6 +172,19 @@ void WriteStates() {
     EffectivenessState state(EffectivenessOptions{.view = view});
     WriteState(3, absl::StrCat("effectiveness_", static_cast<int>(view)),
                state.Add(leads, touches, s.as_of), state.Serialize());
+  }
+  {
+    // The history's grade_after values are three_level's: abcd leaves them
+    // out (and its notes say so).
+    const std::vector<BacktestPolicy> policies = {
+        {.name = "current", .cadence = cadence},
+        {.name = "proposed",
+         .cadence = *Cadence::ForPolicy(*Policy::Preset("abcd"))}};
+    BacktestState state({"current", "proposed"}, {"dealer_id"});
+    WriteState(8, "backtest_by_dealer",
+               state.Add(policies, leads, touches, &s.surveys.columns(),
+                         s.as_of),
+               state.Serialize());
   }
   {
     LostAnalysisState state;

@@ -7,7 +7,7 @@ Everything here is also at the top of the package (``leadkit.kpis`` is
 """
 
 from ._kpis import KPI_COLUMNS, LEAD_KPI_COLUMNS, KpiState, kpis, lead_kpis
-from ._backtest import BACKTEST_COLUMNS, Backtest, backtest
+from ._backtest import BACKTEST_COLUMNS, Backtest, BacktestState, backtest
 from ._audit import FINDINGS as AUDIT_FINDINGS, AuditState, audit
 from ._effectiveness import (EffectivenessState, effectiveness, effectiveness_finalize,
                              effectiveness_merge, effectiveness_state)
@@ -22,7 +22,7 @@ from ._breakdowns import (LostAnalysisState, ProfileState, lost_analysis,
 
 __all__ = [
     "KPI_COLUMNS", "LEAD_KPI_COLUMNS", "KpiState", "kpis", "lead_kpis",
-    "BACKTEST_COLUMNS", "Backtest", "backtest",
+    "BACKTEST_COLUMNS", "Backtest", "BacktestState", "backtest",
     "AUDIT_FINDINGS", "AuditState", "audit",
     "EffectivenessState", "effectiveness", "effectiveness_finalize", "effectiveness_merge",
     "effectiveness_state",

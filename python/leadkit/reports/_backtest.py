@@ -13,9 +13,10 @@ import pandas as pd
 from .. import _core, _frames
 from .._policy import Policy
 from .._scope import Scope, check_scope
-from ._kpis import KPI_COLUMNS
+from ._kpis import KPI_COLUMNS, by_list, with_region_id
+from ._state import EngineState
 
-#: The columns of ``Backtest.summary`` (part of the contract).
+#: The columns of ``Backtest.summary`` after the group columns (part of the contract).
 BACKTEST_COLUMNS = [
     "policy", *KPI_COLUMNS, "tasks_per_consultant_day_mean", "tasks_per_consultant_day_p90",
     "tasks_per_consultant_day_max", "grade_auc", "top_grade_lift", "notes",
@@ -26,7 +27,7 @@ _CONVERSION_COLUMNS = ["policy", "grade", "leads", "won", "lost", "conversion_ra
 _SURVEY_COLUMNS = {"lead_id": "string", "at": "instant", "satisfied": "bool"}
 
 
-def _check_policies(policies: Any) -> dict[str, Policy]:
+def check_policies(policies: Any) -> dict[str, Policy]:
     if not isinstance(policies, Mapping) or not policies:
         raise ValueError("policies: expected a mapping of names to leadkit.Policy, such as "
                          "{'current': p1, 'proposed': p2}, with at least one entry; got "
@@ -42,7 +43,7 @@ def _check_policies(policies: Any) -> dict[str, Policy]:
     return out
 
 
-def _check_grade_maps(grade_map: Any, names: list[str]) -> list[dict[str, str] | None]:
+def check_grade_maps(grade_map: Any, names: list[str]) -> list[dict[str, str] | None]:
     if grade_map is None:
         return [None] * len(names)
     if not isinstance(grade_map, Mapping):
@@ -77,24 +78,30 @@ def _number(value: Any) -> Any:
 
 
 class Backtest:
-    """The result of :func:`backtest`: ``summary`` (one row per policy: ``policy``, the
-    :func:`kpis` columns under that policy's deadlines, the task load, ``grade_auc``,
-    ``top_grade_lift`` and ``notes``), ``grades`` (the crosstab of the leads' grades under
-    the first two policies), ``conversion`` (leads, won, lost and conversion by grade under
-    each policy) and ``task_load`` (the tasks and consultant-days behind the load)."""
+    """The result of :func:`backtest`: ``summary`` (one row per policy, or per group and
+    policy with `by`: the group columns, ``policy``, the :func:`kpis` columns under that
+    policy's deadlines, the task load, ``grade_auc``, ``top_grade_lift`` and ``notes``),
+    ``grades`` (the crosstab of the leads' grades under the first two policies, over every
+    lead), ``conversion`` (leads, won, lost and conversion by grade under each policy, over
+    every lead) and ``task_load`` (the tasks and consultant-days behind the load, per row of
+    the summary). ``as_of`` is None for a result finalized from a state without one."""
 
-    __slots__ = ("summary", "grades", "conversion", "task_load", "as_of")
+    __slots__ = ("summary", "grades", "conversion", "task_load", "as_of", "by")
 
     def __init__(self, summary: pd.DataFrame, grades: pd.DataFrame, conversion: pd.DataFrame,
-                 task_load: pd.DataFrame, as_of: pd.Timestamp):
+                 task_load: pd.DataFrame, as_of: pd.Timestamp | None,
+                 by: tuple[str, ...] = ()):
         self.summary = summary
         self.grades = grades
         self.conversion = conversion
         self.task_load = task_load
         self.as_of = as_of
+        self.by = tuple(by)
 
     def __repr__(self) -> str:
-        return f"Backtest(policies={list(self.summary['policy'])!r}, as_of={self.as_of})"
+        policies = list(dict.fromkeys(self.conversion["policy"]))
+        by = f", by={list(self.by)!r}" if self.by else ""
+        return f"Backtest(policies={policies!r}{by}, as_of={self.as_of})"
 
     def to_dict(self) -> dict:
         """The result as plain data (NaN as None): what :meth:`to_json` writes."""
@@ -107,7 +114,8 @@ class Backtest:
                                   for col in self.grades.columns}
                        for row in self.grades.index},
         }
-        return {"as_of": self.as_of.isoformat(), "summary": records(self.summary),
+        as_of = None if self.as_of is None else self.as_of.isoformat()
+        return {"as_of": as_of, "by": list(self.by), "summary": records(self.summary),
                 "task_load": records(self.task_load),
                 "conversion": records(self.conversion), "grades": grades}
 
@@ -119,7 +127,7 @@ class Backtest:
         """The result as one self-contained HTML page."""
         def table(frame: pd.DataFrame, index: bool = False) -> str:
             return frame.to_html(index=index, na_rep="", float_format=lambda v: f"{v:.4g}")
-        summary = self.summary.set_index("policy").T
+        summary = self.summary.set_index([*self.by, "policy"]).T
         parts = [
             "<!DOCTYPE html>", '<html><head><meta charset="utf-8">',
             "<title>leadkit policy backtest</title>",
@@ -150,6 +158,157 @@ def _crosstab(out: dict, names: list[str]) -> pd.DataFrame:
     return frame
 
 
+def _policy_names(policies: Any) -> list[str]:
+    """The names of a state's policies: a list of names, or a mapping's keys."""
+    if isinstance(policies, Mapping):
+        return list(check_policies(policies))
+    if isinstance(policies, (str, bytes)) or not isinstance(policies, (list, tuple)):
+        raise ValueError("policies: expected the policies' names (a list) or a mapping of "
+                         f"names to leadkit.Policy, got {type(policies).__name__}")
+    names = list(policies)
+    if not names:
+        raise ValueError("policies: at least one name")
+    for name in names:
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"policies: a name must be a non-empty string, got {name!r}")
+    return names
+
+
+def state_for(leads: Any, touches: Any, policies: Mapping[str, Policy], *, grade_map=None,
+              by=None, surveys=None, dealers=None, scope=None, as_of=None, tz=None,
+              threads: int = 1, state: _core.BacktestState | None = None):
+    """Adds a batch to a backtest state (a new one unless given): the one path of
+    ``backtest`` and of distributed runs. Returns (state, as_of seconds)."""
+    checked = check_policies(policies)
+    names = list(checked)
+    groups = by_list(by)
+    maps = check_grade_maps(grade_map, names)
+    if state is not None:
+        if list(state.policies) != names:
+            raise ValueError(f"policies: the state holds {list(state.policies)!r}, not "
+                             f"{names!r}")
+        if list(state.by) != groups:
+            raise ValueError(f"by: the state groups by {list(state.by)!r}, not {groups!r}")
+    lead_frame, touch_frame, survey_frame = _frames.kpi_tables(leads, touches, surveys)
+    dealer_frame = _frames.dealers_frame(dealers)
+    lead_frame = with_region_id(lead_frame, dealer_frame, groups)
+    # What any of the policies reads, the consultant of the task load and the groups.
+    fields: dict[str, str] = {}
+    compared: set[str] = set()
+    for policy in checked.values():
+        f, c = _frames.engine_fields(policy._impl, cadence=True,
+                                     extra=["consultant_id", *groups])
+        fields.update(f)
+        compared |= c
+    if "region_id" in groups:
+        fields["region_id"] = "string"
+        compared.add("region_id")
+    fields.pop("grade", None)  # re-graded: the recorded grade is not read (nor grouped by)
+    lead_specs = _frames.table_specs(lead_frame, fields, table="leads", compared=compared,
+                                     tz=tz, ids_as_strings=True)
+    touch_specs = _frames.table_specs(touch_frame, _frames.CADENCE_TOUCH_COLUMNS,
+                                      table="touches", tz=tz, ids_as_strings=True)
+    survey_specs = _frames.table_specs(survey_frame, _SURVEY_COLUMNS, table="surveys", tz=tz,
+                                       ids_as_strings=True)
+    as_of_seconds = _frames.as_of_seconds(as_of, [*lead_specs, *touch_specs, *survey_specs],
+                                          tz)
+    mask = check_scope(scope).mask(lead_frame, dealer_frame)
+    cadences = [_frames.cadence_for(policy._impl, dealer_frame) for policy in checked.values()]
+    state = state if state is not None else _core.BacktestState(names, groups)
+    state.add(cadences, maps, len(lead_frame), lead_specs, len(touch_frame), touch_specs,
+              len(survey_frame), survey_specs, as_of_seconds, mask,
+              _frames.check_threads(threads))
+    return state, as_of_seconds
+
+
+def result_of(state: _core.BacktestState, as_of: pd.Timestamp | None) -> Backtest:
+    """The :class:`Backtest` of a state: its summary with the group columns first."""
+    out = state.finalize()
+    names = list(state.policies)
+    groups = list(state.by)
+    raw = out["summary"]
+    keys = raw["keys"]
+    data: dict[str, Any] = {name: pd.Series([k[i] for k in keys], dtype=object)
+                            for i, name in enumerate(groups)}
+    for column in BACKTEST_COLUMNS:
+        if column != "notes":
+            data[column] = raw[column]
+    data["notes"] = ["; ".join(_frames.scrub(note) for note in notes)
+                     for notes in raw["notes"]]
+    summary = pd.DataFrame(data, columns=[*groups, *BACKTEST_COLUMNS])
+    summary = summary.astype({"policy": object, "notes": object})
+    task_load = pd.DataFrame({**{g: summary[g] for g in groups},
+                              **{c: raw[c] for c in _TASK_LOAD_COLUMNS}},
+                             columns=[*groups, *_TASK_LOAD_COLUMNS])
+    task_load = task_load.astype({"policy": object})
+    conversion = pd.DataFrame(out["grades"], columns=_CONVERSION_COLUMNS).astype(
+        {"policy": object, "grade": object, "leads": "int64", "won": "int64",
+         "lost": "int64", "conversion_rate": "float64"})
+    return Backtest(summary, _crosstab(out, names), conversion, task_load, as_of, groups)
+
+
+class BacktestState(EngineState):
+    """The backtest counted so far (the C++ ``leadkit::BacktestState``, docs/backtest.md):
+    :meth:`add` batches of leads, each with all of its touches and surveys, under the same
+    policies; :meth:`merge` (or ``+``) states of other batches; :meth:`finalize` gives the
+    :class:`Backtest` of :func:`backtest`. ``to_bytes`` / :meth:`from_bytes` carry a state
+    between processes (docs/distributed.md), and states pickle.
+
+        state = leadkit.BacktestState(["current", "proposed"], by="dealer_id")
+        state.add(batch_leads, batch_touches, {"current": p1, "proposed": p2}, as_of=as_of)
+        result = (state + other_state).finalize()
+    """
+
+    _core_class = _core.BacktestState
+    __slots__ = ()
+
+    def __init__(self, policies: Any, by: Any = None):
+        self._state = _core.BacktestState(_policy_names(policies), by_list(by))
+
+    @property
+    def policies(self) -> tuple[str, ...]:
+        """The policies' names, in order."""
+        return tuple(self._state.policies)
+
+    @property
+    def by(self) -> tuple[str, ...]:
+        """The group columns."""
+        return tuple(self._state.by)
+
+    def add(self, leads: Any, touches: Any, policies: Mapping[str, Policy], *, as_of: Any,
+            grade_map: Mapping[str, Mapping[str, str]] | None = None, surveys=None,
+            dealers=None, scope: Scope | None = None, tz: str | None = None,
+            threads: int = 1) -> "BacktestState":
+        """Adds a batch of leads with all of their touches and surveys, replayed at `as_of`
+        (required: the same for every batch of one backtest) under `policies` (the state's,
+        by name and in order); the tables and parameters as :func:`backtest`. Returns the
+        state."""
+        if as_of is None:
+            raise ValueError("as_of: a partial state needs an explicit as_of, the same for "
+                             "every batch")
+        state_for(leads, touches, policies, grade_map=grade_map, by=list(self.by),
+                  surveys=surveys, dealers=dealers, scope=scope, as_of=as_of, tz=tz,
+                  threads=threads, state=self._state)
+        return self
+
+    def _check(self, core: _core.BacktestState) -> None:
+        if list(core.policies) != list(self.policies):
+            raise ValueError(f"merge: a backtest of {list(core.policies)!r} cannot merge into "
+                             f"one of {list(self.policies)!r}")
+        if list(core.by) != list(self.by):
+            raise ValueError(f"merge: a state grouped by {list(core.by)!r} cannot merge into "
+                             f"one grouped by {list(self.by)!r}")
+
+    def finalize(self, as_of: Any = None) -> Backtest:
+        """The :class:`Backtest` of the batches added and merged so far; `as_of` (the batches')
+        is shown on the result, None when not given."""
+        stamp = None if as_of is None else pd.Timestamp(as_of)
+        return result_of(self._state, stamp)
+
+    def __repr__(self) -> str:
+        return f"BacktestState(policies={list(self.policies)!r}, by={list(self.by)!r})"
+
+
 @_frames.keeps_key_dtypes("leads", "touches", "surveys", "dealers")
 def backtest(leads: Any, touches: Any, policies: Mapping[str, Policy], *, as_of=None,
              grade_map: Mapping[str, Mapping[str, str]] | None = None, by=None, surveys=None,
@@ -162,48 +321,19 @@ def backtest(leads: Any, touches: Any, policies: Mapping[str, Policy], *, as_of=
     is not read), and the touches' ``grade_after`` values — the history's grade names — are
     read through ``grade_map[name]`` (history grade -> the policy's grade). Without a map, a
     policy that has every recorded grade reads them as they are; one that lacks some leaves
-    its grade changes out, and its ``notes`` say so. `as_of`, `surveys`, `dealers`, `scope`,
-    `tz` and `threads` are as in :func:`kpis`. `by` is not supported yet (None only).
+    its grade changes out, and its ``notes`` say so. `by` groups the summary as
+    :func:`kpis` groups (lead columns, ``grade`` under each policy, ``current_grade``,
+    ``region_id`` with `dealers`, ``month``, ``week``): one row per group and policy, the
+    group columns first; the grade crosstab and the conversion by grade stay over every lead.
+    `as_of`, `surveys`, `dealers`, `scope`, `tz` and `threads` are as in :func:`kpis`.
     """
-    if by is not None:
-        raise ValueError("by: the backtest has no groups yet; pass by=None")
-    checked = _check_policies(policies)
-    names = list(checked)
-    maps = _check_grade_maps(grade_map, names)
-    lead_frame, touch_frame, survey_frame = _frames.kpi_tables(leads, touches, surveys)
-    dealer_frame = _frames.dealers_frame(dealers)
-    # What any of the policies reads, and the consultant of the task load.
-    fields: dict[str, str] = {}
-    compared: set[str] = set()
-    for policy in checked.values():
-        f, c = _frames.engine_fields(policy._impl, cadence=True, extra=["consultant_id"])
-        fields.update(f)
-        compared |= c
-    fields.pop("grade", None)  # re-graded: the recorded grade is not read
-    lead_specs = _frames.table_specs(lead_frame, fields, table="leads", compared=compared,
-                                     tz=tz, ids_as_strings=True)
-    touch_specs = _frames.table_specs(touch_frame, _frames.CADENCE_TOUCH_COLUMNS,
-                                      table="touches", tz=tz, ids_as_strings=True)
-    survey_specs = _frames.table_specs(survey_frame, _SURVEY_COLUMNS, table="surveys", tz=tz,
-                                       ids_as_strings=True)
-    as_of_seconds = _frames.as_of_seconds(as_of, [*lead_specs, *touch_specs, *survey_specs],
-                                          tz)
-    mask = check_scope(scope).mask(lead_frame, dealer_frame)
-    cadences = [_frames.cadence_for(policy._impl, dealer_frame) for policy in checked.values()]
-    out = _core.backtest(names, cadences, maps, len(lead_frame), lead_specs, len(touch_frame),
-                         touch_specs, len(survey_frame), survey_specs, as_of_seconds, mask,
-                         _frames.check_threads(threads))
-    raw = out["summary"]
-    summary = pd.DataFrame({column: raw[column] for column in BACKTEST_COLUMNS
-                            if column != "notes"})
-    summary["notes"] = ["; ".join(_frames.scrub(note) for note in notes)
-                        for notes in raw["notes"]]
-    summary = summary.astype({"policy": object, "notes": object})
-    task_load = pd.DataFrame({column: raw[column] for column in _TASK_LOAD_COLUMNS})
-    task_load = task_load.astype({"policy": object})
-    conversion = pd.DataFrame(out["grades"], columns=_CONVERSION_COLUMNS).astype(
-        {"policy": object, "grade": object, "leads": "int64", "won": "int64",
-         "lost": "int64", "conversion_rate": "float64"})
+    state, as_of_seconds = state_for(leads, touches, policies, grade_map=grade_map, by=by,
+                                     surveys=surveys, dealers=dealers, scope=scope,
+                                     as_of=as_of, tz=tz, threads=threads)
     as_of_time = pd.Timestamp(as_of_seconds, unit="s", tz="UTC").tz_convert(
-        next(iter(checked.values())).time_zone)
-    return Backtest(summary, _crosstab(out, names), conversion, task_load, as_of_time)
+        next(iter(policies.values())).time_zone)
+    result = result_of(state, as_of_time)
+    sources = [_frames.as_frame(leads, "leads"), _frames.dealers_frame(dealers)]
+    result.summary = _frames.restore_key_dtypes(result.summary, sources)
+    result.task_load = _frames.restore_key_dtypes(result.task_load, sources)
+    return result

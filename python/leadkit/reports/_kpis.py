@@ -26,6 +26,21 @@ def by_list(by) -> list[str]:
     return _frames.by_names(by, [*_frames.GROUP_FIELDS, *_DERIVED_KEYS])
 
 
+def with_region_id(lead_frame: pd.DataFrame, dealers: pd.DataFrame | None,
+                   names: list[str]) -> pd.DataFrame:
+    """The leads with the ``region_id`` of their dealer (through the dealers table) when the
+    group columns `names` hold it; as they are otherwise."""
+    if "region_id" not in names:
+        return lead_frame
+    if dealers is None:
+        raise ValueError("by: region_id needs the dealers table (dealers=)")
+    region_of = dict(zip(dealers["dealer_id"], dealers["region_id"]))
+    # The leads' dealers read as text before the join (a list or a lone surrogate there is a
+    # ValueError naming the lead, not an error of the lookup).
+    _frames.table_specs(lead_frame, {"dealer_id": "string"}, table="leads")
+    lead_dealers = (lead_frame["dealer_id"] if "dealer_id" in lead_frame.columns
+                    else pd.Series([None] * len(lead_frame), dtype=object))
+    return lead_frame.assign(region_id=lead_dealers.map(region_of).astype(object))
 
 
 class _Inputs:
@@ -36,16 +51,7 @@ class _Inputs:
             raise TypeError(f"policy: expected a leadkit.Policy, got {type(policy).__name__}")
         lead_frame, touch_frame, survey_frame = _frames.kpi_tables(leads, touches, surveys)
         self.dealers = _frames.dealers_frame(dealers)
-        if "region_id" in names:
-            if self.dealers is None:
-                raise ValueError("by: region_id needs the dealers table (dealers=)")
-            region_of = dict(zip(self.dealers["dealer_id"], self.dealers["region_id"]))
-            # The leads' dealers read as text before the join (a list or a lone surrogate
-            # there is a ValueError naming the lead, not an error of the lookup).
-            _frames.table_specs(lead_frame, {"dealer_id": "string"}, table="leads")
-            lead_dealers = (lead_frame["dealer_id"] if "dealer_id" in lead_frame.columns
-                            else pd.Series([None] * len(lead_frame), dtype=object))
-            lead_frame = lead_frame.assign(region_id=lead_dealers.map(region_of).astype(object))
+        lead_frame = with_region_id(lead_frame, self.dealers, names)
         impl = policy._impl
         fields, compared = _frames.engine_fields(impl, cadence=True, extra=names)
         if "region_id" in names:
