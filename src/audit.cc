@@ -765,8 +765,10 @@ constexpr int64_t kChunkLeads = 65536;
 
 // duplicate_phone's rows before their details are written: each lead of a
 // number's group (the group in lead_id order), with the first leads of its
-// group, which are all a detail can list. The views point into the blocks'
-// phones, so a row costs a view and an index, not its detail's text.
+// group, which are all a detail can list (ten others at most, then how many
+// more). The views point into the blocks' phones, so a row costs a view and
+// an index, not its detail's text. A lead given twice (a state merged with
+// itself) is one lead of its group, with its row twice.
 class DuplicateRows {
  public:
   explicit DuplicateRows(BlockList blocks) {
