@@ -2,17 +2,28 @@
 single-process pandas function, on the same generated data.
 
     python bench/dask_bench.py [--leads 10000000] [--touches-per-lead 1] [--partitions 16]
-                               [--reports kpis,showroom,...]
+                               [--reports kpis,showroom,...] [--fingerprints FILE]
+                               [--cluster-only | --single-only]
 
 Each partition's leads, touches and visits are generated on the workers (dd.from_map), so the
 data never passes through the client, and kept there (persist; --no-persist generates them in
-every report's run instead); the single-process run computes the same frames into pandas. Prints per report both times, that the tables are equal, the bytes of state shipped
-(in all, and the largest partial state) and the rows of the table.
+every report's run instead); the single-process run computes the same frames into pandas.
+Prints per report both times, that the tables are equal (by a fingerprint of each: its
+columns, dtypes, length and a hash of every row), the bytes of state shipped (in all, and the
+largest partial state), the rows of the table, the single process's peak resident memory
+during the report (VmHWM, with the frames) and the load average after it.
+
+A run too big to keep one process's frames beside the cluster runs in two processes:
+`--cluster-only --fingerprints FILE` writes the cluster's times, states and fingerprints,
+then `--single-only --fingerprints FILE` (the same --leads, --touches-per-lead and
+--partitions) runs one process alone and compares its tables with them.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 import time
 
@@ -24,6 +35,7 @@ from distributed import Client, LocalCluster, wait
 
 import leadkit
 import leadkit.dask as ld
+from _timing import give_back, peak, reset_peak
 
 ZONE = "Asia/Shanghai"
 DEALERS = [f"D{d:03d}" for d in range(200)]
@@ -96,6 +108,24 @@ def part_visits(index: int, per_part: int) -> pd.DataFrame:
     })
 
 
+def local_frames(leads: int, partitions: int, per_lead: int,
+                 names=("leads", "touches")) -> dict[str, pd.DataFrame]:
+    """The tables `names` of the run (leads, touches, visits) made in this process, as
+    pandas frames with Dask's dtypes."""
+    per_part = leads // partitions
+    parts = range(partitions)
+    made = {"leads": lambda: dd.from_map(part_leads, parts, per_part=per_part),
+            "touches": lambda: dd.from_map(part_touches, parts, per_part=per_part,
+                                           per_lead=per_lead),
+            "visits": lambda: dd.from_map(part_visits, parts, per_part=per_part)}
+    # Without the index of repeated row numbers the partitions bring (8 bytes a row): no
+    # report reads it.
+    out = {name: made[name]().compute(scheduler="threads").reset_index(drop=True)
+           for name in names}
+    give_back()  # what making them freed
+    return out
+
+
 #: The audit's phone key (16 bytes; a real one is secret, e.g. secrets.token_bytes(16)).
 PHONE_KEY = bytes(range(16))
 
@@ -150,14 +180,19 @@ def state_args(report, policy, as_of, t):
     }[report]
 
 
-def fingerprint(table: pd.DataFrame) -> tuple:
+def fingerprint(table: pd.DataFrame, step: int = 1 << 20) -> tuple:
     """What two equal tables share and two different ones almost surely do not: the column
     names and dtypes, the length, and a 64-bit hash of every row with its index, summed
-    and also weighted by position (so that rows in another order differ)."""
-    rows = pd.util.hash_pandas_object(table, index=True).to_numpy()
-    weights = np.arange(1, len(rows) + 1, dtype=np.uint64)
-    return (list(table.columns), [str(t) for t in table.dtypes], len(table),
-            int(rows.sum()), int((rows * weights).sum()))
+    and also weighted by position (so that rows in another order differ), modulo 2**64.
+    Hashed `step` rows at a time: hashing a column of Arrow strings makes Python strings of
+    it, which for tens of millions of rows would take more memory than the table."""
+    total = weighted = 0
+    for start in range(0, len(table), step):
+        rows = pd.util.hash_pandas_object(table.iloc[start:start + step], index=True).to_numpy()
+        weights = np.arange(start + 1, start + len(rows) + 1, dtype=np.uint64)
+        total = (total + int(rows.sum())) % 2**64
+        weighted = (weighted + int((rows * weights).sum())) % 2**64
+    return (list(table.columns), [str(t) for t in table.dtypes], len(table), total, weighted)
 
 
 def main() -> None:
@@ -173,13 +208,79 @@ def main() -> None:
                                               "lost_analysis,profile,audit,pipeline,"
                                               "grade_migration,monthly,funnel,"
                                               "touches_per_won_lead")
+    parser.add_argument("--fingerprints", metavar="FILE",
+                        help="a JSON file the cluster's run writes each report's time, "
+                             "states and table fingerprint to (with --single-only: reads)")
+    step = parser.add_mutually_exclusive_group()
+    step.add_argument("--cluster-only", action="store_true",
+                      help="stop after the cluster's run (its fingerprints in --fingerprints)")
+    step.add_argument("--single-only", action="store_true",
+                      help="no cluster: one process alone, here, its tables compared with "
+                           "the fingerprints an earlier --cluster-only run wrote")
     args = parser.parse_args()
-    per_part = args.leads // args.partitions
     policy = leadkit.Policy.preset("abcd")
     as_of = pd.Timestamp("2024-12-31 12:00", tz=ZONE)
     reports = args.reports.split(",")
     report_calls = calls(policy, as_of)
-    rows = []
+    names = ["leads", "touches", *(["visits"] if "showroom" in reports else [])]
+    if args.single_only:
+        if not args.fingerprints:
+            parser.error("--single-only needs --fingerprints FILE")
+        with open(args.fingerprints) as f:
+            run = json.load(f)
+        if run["setup"] != setup(args):
+            parser.error(f"{args.fingerprints} is of another run: {run['setup']}")
+    else:
+        run = {"setup": setup(args), **cluster_run(args, policy, as_of, reports, names)}
+        if args.fingerprints:
+            with open(args.fingerprints, "w") as f:
+                json.dump(run, f)
+        if args.cluster_only:
+            return
+    # The same frames made in this process once the cluster is gone (computing them through
+    # the cluster would gather every partition on one worker first), with Dask's dtypes.
+    reset_peak()
+    local = local_frames(args.leads, args.partitions, args.touches_per_lead, names)
+    made = (f"generated once in {run['generation']:.1f} s and kept on the workers; times "
+            "with the alignment shuffle" if args.persist else
+            "times with the generation and the alignment shuffle")
+    visits = len(local["visits"]) if "visits" in local else 0
+    print(f"{len(local['leads']):,} leads, {len(local['touches']):,} touches, "
+          f"{visits:,} visits, {args.partitions} partitions; LocalCluster of 2 "
+          f"workers ({made}) against one process (on the computed frames"
+          f"{', in a process of its own' if args.single_only else ''}): peak resident "
+          f"{peak() / 2**20:,.0f} MiB once the frames are made")
+    print("| report | cluster | one process | same table | state shipped | states | "
+          "largest state | rows | peak resident | load average |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for report in reports:
+        cluster_time, sizes, expected = run["reports"][report]
+        reset_peak()
+        start = time.perf_counter()
+        single = report_calls[report](leadkit, local)
+        single_time = time.perf_counter() - start
+        high = peak()  # the call's, with the frames (not the fingerprint's)
+        if json.loads(json.dumps(fingerprint(single))) != expected:
+            raise AssertionError(f"{report}: the cluster's table differs from one process's")
+        del single
+        print(f"| `{report}` | {cluster_time:.1f} s | {single_time:.1f} s | yes | "
+              f"{sum(sizes):,} B | {len(sizes)} | {max(sizes, default=0):,} B | "
+              f"{expected[2]:,} | {high / 2**20:,.0f} MiB | "
+              f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} |", flush=True)
+
+
+def setup(args) -> dict:
+    """What the tables of a run depend on."""
+    return {"leads": args.leads, "touches_per_lead": args.touches_per_lead,
+            "partitions": args.partitions}
+
+
+def cluster_run(args, policy, as_of, reports, names) -> dict:
+    """Each report on a LocalCluster of two workers: {"generation": seconds, "reports":
+    {report: [seconds, [bytes of each state], fingerprint of its table]}}."""
+    per_part = args.leads // args.partitions
+    report_calls = calls(policy, as_of)
+    out = {}
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=":0", memory_limit=args.worker_memory) as cluster, \
             Client(cluster):
@@ -190,58 +291,28 @@ def main() -> None:
                                    per_lead=args.touches_per_lead),
             "visits": dd.from_map(part_visits, parts, per_part=per_part),
         }
-        if "showroom" not in reports:  # the only report that reads the visits
-            del frames["visits"]
+        frames = {name: frames[name] for name in names}
         start = time.perf_counter()
         if args.persist:  # generated once, kept in the workers' memory
             frames = dict(zip(frames, dask.persist(*frames.values())))
             wait(list(frames.values()))
         generation = time.perf_counter() - start
-        results, sizes = {}, {}
         for report in reports:
             start = time.perf_counter()
             table = report_calls[report](ld, frames)
             cluster_time = time.perf_counter() - start
             # The table's fingerprint, not the table: the audit's has tens of millions of
-            # rows, and the single-process run below needs the memory.
-            results[report] = fingerprint(table)
+            # rows, and the single-process run needs the memory.
+            found = json.loads(json.dumps(fingerprint(table)))  # as the file holds it
             del table
             states_args, kwargs = state_args(report, policy, as_of, frames)
             states = dask.compute(*ld.report_states(report, *states_args, **kwargs))
-            sizes[report] = [len(s) for s in states if s is not None]
-            rows.append([report, cluster_time])
+            sizes = [len(s) for s in states if s is not None]
+            out[report] = [cluster_time, sizes, found]
             # Progress as it goes (a run at ten million leads takes long on two cores).
-            print(f"{report}: {cluster_time:.1f} s on the cluster, {sum(sizes[report]):,} B "
-                  "of state", file=sys.stderr, flush=True)
-    # The same frames made in this process once the cluster is gone (computing them through
-    # the cluster would gather every partition on one worker first), with Dask's dtypes.
-    local = {name: frame.compute(scheduler="threads") for name, frame in {
-        "leads": dd.from_map(part_leads, parts, per_part=per_part),
-        "touches": dd.from_map(part_touches, parts, per_part=per_part,
-                               per_lead=args.touches_per_lead),
-        "visits": dd.from_map(part_visits, parts, per_part=per_part)}.items()
-        if name in frames}
-    made = (f"generated once in {generation:.1f} s and kept on the workers; times with the "
-            "alignment shuffle" if args.persist else
-            "times with the generation and the alignment shuffle")
-    visits = len(local["visits"]) if "visits" in local else 0
-    print(f"{len(local['leads']):,} leads, {len(local['touches']):,} touches, "
-          f"{visits:,} visits, {args.partitions} partitions; LocalCluster of 2 "
-          f"workers ({made}) against one process (on the computed frames)")
-    print("| report | cluster | one process | same table | state shipped | states | "
-          "largest state | rows |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    for report, cluster_time in rows:
-        start = time.perf_counter()
-        single = report_calls[report](leadkit, local)
-        single_time = time.perf_counter() - start
-        if fingerprint(single) != results[report]:
-            raise AssertionError(f"{report}: the cluster's table differs from one process's")
-        del single
-        shipped = sum(sizes[report])
-        print(f"| `{report}` | {cluster_time:.1f} s | {single_time:.1f} s | yes | "
-              f"{shipped:,} B | {len(sizes[report])} | {max(sizes[report], default=0):,} B | "
-              f"{results[report][2]:,} |")
+            print(f"{report}: {cluster_time:.1f} s on the cluster, {sum(sizes):,} B of state, "
+                  f"{found[2]:,} rows", file=sys.stderr, flush=True)
+    return {"generation": generation, "reports": out}
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "bindings.h"
 #include "leadkit/audit.h"
@@ -23,34 +24,83 @@ py::array_t<T> Adopt(std::vector<T>&& values) {
                         owned->data(), free);
 }
 
-// The findings as buffers: lead_id and detail each as (offsets, characters),
-// int64 offsets into UTF-8 bytes (an Arrow large string array's buffers), and
-// each finding's code (AuditFinding) as int8. Written row by row as the state
-// streams them: no Python object, and no copy of the table, per row.
-py::dict FinalizeToDict(const AuditState& state) {
-  std::vector<int64_t> id_offsets = {0}, detail_offsets = {0};
-  std::vector<uint8_t> ids, details;
-  std::vector<int8_t> codes;
-  {
-    py::gil_scoped_release release;
-    const auto append = [](std::vector<uint8_t>& chars,
-                           std::vector<int64_t>& offsets, absl::string_view s) {
+// The findings as buffers, in chunks of `chunk_rows` rows (the last fewer):
+// lead_id and detail each as (offsets, characters), int64 offsets into UTF-8
+// bytes (an Arrow large string array's buffers), and each finding's code
+// (AuditFinding) as int8; {"lead_id": [(offsets, characters), ...],
+// "finding": [codes, ...], "detail": [(offsets, characters), ...]}. Written
+// row by row as the state streams them: no Python object, and no copy of the
+// table, per row; a chunk's buffers are trimmed to their size once full, so
+// no buffer of the whole table is grown by copying and none holds spare
+// capacity.
+py::dict FinalizeToDict(const AuditState& state, int64_t chunk_rows) {
+  if (chunk_rows < 1) {
+    throw py::value_error(
+        absl::StrCat("chunk_rows: expected 1 or more, got ", chunk_rows));
+  }
+  const auto rows = static_cast<size_t>(chunk_rows);
+  struct Strings {
+    std::vector<int64_t> offsets = {0};
+    std::vector<uint8_t> chars;
+    void Append(absl::string_view s) {
       chars.insert(chars.end(), s.begin(), s.end());
       offsets.push_back(static_cast<int64_t>(chars.size()));
+    }
+  };
+  struct Chunk {
+    Strings ids, details;
+    std::vector<int8_t> codes;
+  };
+  std::vector<Chunk> chunks;
+  {
+    py::gil_scoped_release release;
+    const auto trim = [](Chunk& chunk) {
+      chunk.ids.chars.shrink_to_fit();
+      chunk.details.chars.shrink_to_fit();
     };
     state.Finalize([&](absl::string_view lead_id, AuditFinding finding,
                        absl::string_view detail) {
-      append(ids, id_offsets, lead_id);
-      append(details, detail_offsets, detail);
-      codes.push_back(static_cast<int8_t>(finding));
+      if (chunks.empty() || chunks.back().codes.size() == rows) {
+        // Characters for as many as the chunk before held, and a little more
+        // (so that a chunk's characters are seldom grown by copying).
+        size_t id_chars = 0, detail_chars = 0;
+        if (!chunks.empty()) {
+          trim(chunks.back());
+          id_chars = chunks.back().ids.chars.size();
+          detail_chars = chunks.back().details.chars.size();
+        }
+        Chunk& chunk = chunks.emplace_back();
+        chunk.ids.offsets.reserve(rows + 1);
+        chunk.details.offsets.reserve(rows + 1);
+        chunk.codes.reserve(rows);
+        chunk.ids.chars.reserve(id_chars + id_chars / 8);
+        chunk.details.chars.reserve(detail_chars + detail_chars / 8);
+      }
+      Chunk& chunk = chunks.back();
+      chunk.ids.Append(lead_id);
+      chunk.details.Append(detail);
+      chunk.codes.push_back(static_cast<int8_t>(finding));
     });
+    if (!chunks.empty()) {
+      Chunk& last = chunks.back();
+      trim(last);
+      last.ids.offsets.shrink_to_fit();
+      last.details.offsets.shrink_to_fit();
+      last.codes.shrink_to_fit();
+    }
+  }
+  py::list ids, codes, details;
+  for (Chunk& chunk : chunks) {
+    ids.append(py::make_tuple(Adopt(std::move(chunk.ids.offsets)),
+                              Adopt(std::move(chunk.ids.chars))));
+    codes.append(Adopt(std::move(chunk.codes)));
+    details.append(py::make_tuple(Adopt(std::move(chunk.details.offsets)),
+                                  Adopt(std::move(chunk.details.chars))));
   }
   py::dict out;
-  out["lead_id"] = py::make_tuple(Adopt(std::move(id_offsets)),
-                                  Adopt(std::move(ids)));
-  out["finding"] = Adopt(std::move(codes));
-  out["detail"] = py::make_tuple(Adopt(std::move(detail_offsets)),
-                                 Adopt(std::move(details)));
+  out["lead_id"] = ids;
+  out["finding"] = codes;
+  out["detail"] = details;
   return out;
 }
 
@@ -91,7 +141,7 @@ void RegisterAudit(py::module_& m) {
           py::arg("cadence"), py::arg("num_leads"), py::arg("leads"),
           py::arg("num_touches"), py::arg("touches"), py::arg("as_of"),
           py::arg("include"), py::arg("threads") = 1)
-      .def("finalize", &FinalizeToDict)
+      .def("finalize", &FinalizeToDict, py::arg("chunk_rows") = int64_t{1} << 20)
       .def_property_readonly("estimated", &AuditState::estimated)
       .def_property_readonly("key_check", &AuditState::key_check)
       .def_property_readonly("can_add", &AuditState::can_add);

@@ -763,51 +763,83 @@ constexpr size_t kSpareBlocks = 16;
 constexpr int64_t kChunks = 8;
 constexpr int64_t kChunkLeads = 65536;
 
-// duplicate_phone: each lead of a number's group, the group in lead_id
-// order, lists the others (ten at most, then how many more); sorted by
-// lead_id (stable). A lead given twice (a state merged with itself) is one
-// lead of its group, with its row twice.
-std::vector<AuditRow> Duplicates(BlockList blocks) {
-  std::vector<AuditRow> out;
-  std::vector<PhoneView> group;
-  std::vector<absl::string_view> leads;  // the group's, each once
-  std::vector<absl::string_view> listed;
-  const auto flush = [&] {
-    leads.clear();
-    for (const PhoneView& phone : group) {
-      if (leads.empty() || leads.back() != phone.lead_id) {
-        leads.push_back(phone.lead_id);
-      }
-    }
-    if (leads.size() > 1) {
+// duplicate_phone's rows before their details are written: each lead of a
+// number's group (the group in lead_id order), with the first leads of its
+// group, which are all a detail can list (ten others at most, then how many
+// more). The views point into the blocks' phones, so a row costs a view and
+// an index, not its detail's text. A lead given twice (a state merged with
+// itself) is one lead of its group, with its row twice.
+class DuplicateRows {
+ public:
+  explicit DuplicateRows(BlockList blocks) {
+    std::vector<PhoneView> group;
+    absl::string_view last;
+    const auto flush = [&] {
+      Group g{.masked = group.empty() ? absl::string_view() : group[0].masked,
+              .first = listed_.size()};
       for (const PhoneView& phone : group) {
-        listed.clear();
-        for (size_t g = 0; g < leads.size() && listed.size() < kMaxListed;
-             ++g) {
-          if (leads[g] != phone.lead_id) listed.push_back(leads[g]);
-        }
-        const size_t more = leads.size() - 1 - listed.size();
-        out.push_back(
-            {std::string(phone.lead_id), AuditFinding::kDuplicatePhone,
-             absl::StrCat("same phone (", group[0].masked, ") as ",
-                          absl::StrJoin(listed, ", "),
-                          more > 0 ? absl::StrCat(" and ", more, " more")
-                                   : std::string())});
+        if (g.leads > 0 && phone.lead_id == last) continue;
+        last = phone.lead_id;
+        ++g.leads;
+        if (g.leads <= kMaxListed + 1) listed_.push_back(phone.lead_id);
       }
+      if (g.leads > 1) {
+        for (const PhoneView& phone : group) {
+          rows_.push_back({phone.lead_id, groups_.size()});
+        }
+        groups_.push_back(g);
+      } else {
+        listed_.resize(g.first);
+      }
+      group.clear();
+    };
+    ForEachPhone(blocks, [&](const PhoneView& phone) {
+      if (!group.empty() && group[0].digest != phone.digest) flush();
+      group.push_back(phone);
+    });
+    flush();
+    std::stable_sort(rows_.begin(), rows_.end(), [](const Row& a, const Row& b) {
+      return a.lead_id < b.lead_id;
+    });
+  }
+
+  size_t size() const { return rows_.size(); }
+  absl::string_view lead_id(size_t row) const { return rows_[row].lead_id; }
+
+  // Row `row`'s detail: the other leads of its group, ten at most, then how
+  // many more.
+  void Detail(size_t row, std::string& out) const {
+    const Group& g = groups_[rows_[row].group];
+    const absl::string_view self = rows_[row].lead_id;
+    out.clear();
+    absl::StrAppend(&out, "same phone (", g.masked, ") as ");
+    size_t listed = 0;
+    const size_t kept = std::min(g.leads, kMaxListed + 1);
+    for (size_t k = 0; k < kept && listed < kMaxListed; ++k) {
+      const absl::string_view lead = listed_[g.first + k];
+      if (lead == self) continue;
+      if (listed++ > 0) out += ", ";
+      out.append(lead.data(), lead.size());
     }
-    group.clear();
+    if (const size_t more = g.leads - 1 - listed; more > 0) {
+      absl::StrAppend(&out, " and ", more, " more");
+    }
+  }
+
+ private:
+  struct Group {
+    absl::string_view masked;  // its first phone's
+    size_t first = 0;          // its first lead in listed_
+    size_t leads = 0;          // its leads, each once
   };
-  ForEachPhone(blocks, [&](const PhoneView& phone) {
-    if (!group.empty() && group[0].digest != phone.digest) flush();
-    group.push_back(phone);
-  });
-  flush();
-  std::stable_sort(out.begin(), out.end(),
-                   [](const AuditRow& a, const AuditRow& b) {
-                     return a.lead_id < b.lead_id;
-                   });
-  return out;
-}
+  struct Row {
+    absl::string_view lead_id;
+    size_t group;
+  };
+  std::vector<Row> rows_;
+  std::vector<Group> groups_;
+  std::vector<absl::string_view> listed_;  // each group's first leads
+};
 
 }  // namespace
 }  // namespace audit_internal
@@ -1156,14 +1188,17 @@ void AuditState::Finalize(
     absl::FunctionRef<void(absl::string_view, AuditFinding, absl::string_view)>
         emit) const {
   using audit_internal::RowView;
-  const std::vector<AuditRow> duplicates = audit_internal::Duplicates(blocks_);
+  // duplicate_phone's rows, in lead_id order: their details are written as
+  // they are emitted.
+  const audit_internal::DuplicateRows duplicates(blocks_);
   size_t d = 0;
+  std::string detail;
   const auto emit_duplicates = [&](auto before) {
-    for (; d < duplicates.size() && before(duplicates[d].lead_id); ++d) {
-      emit(duplicates[d].lead_id, duplicates[d].finding, duplicates[d].detail);
+    for (; d < duplicates.size() && before(duplicates.lead_id(d)); ++d) {
+      duplicates.Detail(d, detail);
+      emit(duplicates.lead_id(d), AuditFinding::kDuplicatePhone, detail);
     }
   };
-  std::string detail;
   audit_internal::ForEachLead(
       blocks_, [&](absl::string_view id, std::span<const RowView> rows) {
         emit_duplicates([&](absl::string_view lead) { return lead < id; });

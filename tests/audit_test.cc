@@ -512,6 +512,76 @@ TEST(Audit, ManyDuplicatesListTenThenACount) {
             "M07, M08, M09 and 2 more");
 }
 
+// Two numbers, each one's group listed apart: eleven leads on 139 list the
+// ten others and no count; two on 137 list each other. Merged with itself,
+// the state has each finding twice and the same details (a lead given twice
+// is one lead of its group).
+TEST(Audit, DuplicateGroupsAreListedApart) {
+  std::string json = "[";
+  Touches touches;
+  for (int i = 0; i < 13; ++i) {
+    const std::string id = absl::StrCat(i < 11 ? "N" : "P", i < 10 ? "0" : "", i);
+    absl::StrAppend(&json, i ? "," : "", R"({"lead_id": ")", id,
+                    R"(", "created_at": "2024-06-10T09:00:00+08:00",
+                    "channel": "website", "name": "张三", "model": "C200",
+                    "grade": "C", "phone": ")",
+                    i < 11 ? "13900000000" : "+86 137 0000 1111", R"("})");
+    touches.Add(id, "2024-06-10 09:10", "phone", "");
+  }
+  json += "]";
+  const LeadTable leads = *LeadTable::FromJson(json);
+  AuditState state;
+  ASSERT_THAT(state.Add(*Cadence::ForPolicy(*Policy::Preset("oabc")),
+                        leads.columns(), touches.Table(),
+                        Shanghai("2024-06-20 12:00")),
+              IsOk());
+  const std::vector<Finding> want = {
+      {"N00", "duplicate_phone",
+       "same phone (139****0000) as N01, N02, N03, N04, N05, N06, N07, N08, "
+       "N09, N10"},
+      {"N01", "duplicate_phone",
+       "same phone (139****0000) as N00, N02, N03, N04, N05, N06, N07, N08, "
+       "N09, N10"},
+      {"N02", "duplicate_phone",
+       "same phone (139****0000) as N00, N01, N03, N04, N05, N06, N07, N08, "
+       "N09, N10"},
+      {"N03", "duplicate_phone",
+       "same phone (139****0000) as N00, N01, N02, N04, N05, N06, N07, N08, "
+       "N09, N10"},
+      {"N04", "duplicate_phone",
+       "same phone (139****0000) as N00, N01, N02, N03, N05, N06, N07, N08, "
+       "N09, N10"},
+      {"N05", "duplicate_phone",
+       "same phone (139****0000) as N00, N01, N02, N03, N04, N06, N07, N08, "
+       "N09, N10"},
+      {"N06", "duplicate_phone",
+       "same phone (139****0000) as N00, N01, N02, N03, N04, N05, N07, N08, "
+       "N09, N10"},
+      {"N07", "duplicate_phone",
+       "same phone (139****0000) as N00, N01, N02, N03, N04, N05, N06, N08, "
+       "N09, N10"},
+      {"N08", "duplicate_phone",
+       "same phone (139****0000) as N00, N01, N02, N03, N04, N05, N06, N07, "
+       "N09, N10"},
+      {"N09", "duplicate_phone",
+       "same phone (139****0000) as N00, N01, N02, N03, N04, N05, N06, N07, "
+       "N08, N10"},
+      {"N10", "duplicate_phone",
+       "same phone (139****0000) as N00, N01, N02, N03, N04, N05, N06, N07, "
+       "N08, N09"},
+      {"P11", "duplicate_phone", "same phone (137****1111) as P12"},
+      {"P12", "duplicate_phone", "same phone (137****1111) as P11"},
+  };
+  EXPECT_EQ(Rows(state), want);
+  ASSERT_THAT(state.Merge(state), IsOk());
+  std::vector<Finding> twice;
+  for (const Finding& f : want) {
+    twice.push_back(f);
+    twice.push_back(f);
+  }
+  EXPECT_EQ(Rows(state), twice);
+}
+
 TEST(Audit, BadInputNamesTableRowAndId) {
   const Example ex;
   Touches orphan = ex.touches;

@@ -415,7 +415,7 @@ def _string_spec(name, series, table, labels):
             )
         codes = series.cat.codes.to_numpy().astype(np.int32, copy=False)
         return _code_spec(name, codes, [str(c) for c in categories], table, labels)
-    array = _arrow_strings(series)
+    array = _arrow_strings(series, chunked=True)
     if array is not None:
         codes, dictionary = _arrow_codes(array)
         return (name, "code", codes, None, dictionary)
@@ -465,8 +465,10 @@ def _code_spec(name, codes, dictionary, table, labels):
     return (name, "code", codes, None, dictionary)
 
 
-def _arrow_strings(series: pd.Series):
-    """The one Arrow string array behind `series`, or None when it is not Arrow-backed."""
+def _arrow_strings(series: pd.Series, *, chunked: bool = False):
+    """The Arrow strings behind `series`, or None when it is not Arrow-backed: one array (its
+    chunks combined into one, a copy, when it has several), or with `chunked` the chunks as
+    they lie (a ChunkedArray, or an Array)."""
     dtype = series.dtype
     if isinstance(dtype, pd.StringDtype):
         arrow_backed = dtype.storage == "pyarrow"
@@ -476,29 +478,42 @@ def _arrow_strings(series: pd.Series):
         arrow_backed = False
     if not arrow_backed:
         return None
-    chunked = pa.array(series.array)
-    if isinstance(chunked, pa.Array):
-        return chunked
-    return chunked.combine_chunks() if chunked.num_chunks != 1 else chunked.chunk(0)
+    chunked_array = pa.array(series.array)
+    if isinstance(chunked_array, pa.Array) or chunked:
+        return chunked_array
+    return (chunked_array.combine_chunks() if chunked_array.num_chunks != 1
+            else chunked_array.chunk(0))
 
 
-def _arrow_codes(array: pa.Array) -> tuple[np.ndarray, list[str]]:
-    """Dictionary codes of an Arrow string array (-1 for a null) and the dictionary, in order
-    of first appearance — what pd.factorize gives, without its copies."""
+def _arrow_codes(array: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
+    """Dictionary codes of Arrow strings (-1 for a null) and the dictionary, in order of
+    first appearance — what pd.factorize gives, without its copies. Chunks are encoded as
+    they lie, over one dictionary, without combining their strings first."""
     if len(array) == 0:
         return np.zeros(0, np.int32), []
     encoded = pc.dictionary_encode(array)
-    indices = encoded.indices
+    if isinstance(encoded, pa.Array):
+        return _indices(encoded.indices), encoded.dictionary.to_pylist()
+    # Every chunk's dictionary is the one of the chunks so far: the last holds them all.
+    chunks = [chunk for chunk in encoded.chunks if len(chunk)]
+    codes = np.empty(len(array), np.int32)
+    at = 0
+    for chunk in chunks:
+        codes[at:at + len(chunk)] = _indices(chunk.indices)
+        at += len(chunk)
+    return codes, chunks[-1].dictionary.to_pylist()
+
+
+def _indices(indices: pa.Array) -> np.ndarray:
+    """Dictionary indices (int32) as numpy, -1 for a null, in memory of their own."""
     n = len(indices)
     values = np.frombuffer(indices.buffers()[1], dtype=np.int32, count=n,
                            offset=indices.offset * 4)
     if indices.null_count == 0:
-        codes = values.copy()  # the Arrow buffer lives only as long as `encoded`
-    else:
-        bits = np.unpackbits(np.frombuffer(indices.buffers()[0], dtype=np.uint8),
-                             bitorder="little")[indices.offset:indices.offset + n]
-        codes = np.where(bits.astype(bool), values, np.int32(-1))
-    return codes, encoded.dictionary.to_pylist()
+        return values.copy()  # the Arrow buffer lives only as long as the encoded array
+    bits = np.unpackbits(np.frombuffer(indices.buffers()[0], dtype=np.uint8),
+                         bitorder="little")[indices.offset:indices.offset + n]
+    return np.where(bits.astype(bool), values, np.int32(-1))
 
 
 def id_spec(name, series, table, labels):

@@ -3,6 +3,7 @@
 import re
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 import leadkit
@@ -86,6 +87,27 @@ def test_the_hand_worked_example():
     assert list(out.columns) == ["lead_id", "finding", "detail"]
     assert rows(out) == EXPECTED
     assert list(out.index) == list(range(len(EXPECTED)))
+
+
+def _chunked(series: pd.Series, at: int) -> pd.Series:
+    """`series` as Arrow strings in two chunks split at row `at`."""
+    values = [None if pd.isna(v) else v for v in series]
+    return pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array(
+        [pa.array(values[:at], pa.large_string()), pa.array(values[at:], pa.large_string())])))
+
+
+@pytest.mark.parametrize("at", [0, 3, 7])
+def test_text_columns_in_arrow_chunks_give_the_hand_worked_rows(at):
+    # Every text column the audit reads as Arrow strings in chunks (dictionary-encoded as
+    # they lie, over one dictionary): values first met in the second chunk, nulls in both.
+    leads, touches, _ = example()
+    texts = ["lead_id", "channel", "name", "phone", "model", "grade", "status", "dealer_id",
+             "consultant_id"]
+    leads = leads.assign(**{name: _chunked(leads[name], at) for name in texts})
+    touches = touches.assign(**{name: _chunked(touches[name], min(at, 6))
+                                for name in ["lead_id", "method", "consultant_id"]})
+    assert pa.array(leads["model"].array).num_chunks == 2
+    assert rows(leadkit.audit(leads, touches, OABC, as_of=AS_OF)) == EXPECTED
 
 
 def test_finding_codes_are_the_contract():

@@ -15,6 +15,7 @@ import leadkit.synth
 import reference_audit as reference
 import surface
 from leadkit import AuditState, Policy, Scope
+from leadkit.reports import _audit
 from test_audit import AS_OF, EXPECTED, OABC, example, rows
 
 
@@ -97,6 +98,23 @@ def test_generated_data_matches_the_reference(generated):
     for scope in (Scope.dealer(dealer), Scope.region(region)):
         same(leadkit.audit(leads, touches, policy, scope=scope, dealers=dealers, threads=2),
              reference.audit(leads, touches, policy, scope=scope, dealers=dealers))
+
+
+def test_a_table_handed_over_in_many_chunks_matches_the_reference(generated, monkeypatch):
+    # The engine hands the table over in chunks of rows (_audit._CHUNK_ROWS, a million in
+    # use): in chunks of 7 rows, the last one shorter, it is still the reference's table.
+    policy, leads, touches, _ = generated
+    expected = reference.audit(leads, touches, policy)
+    state = AuditState().add(leads, touches, policy)
+    out = state._state.finalize(7)
+    sizes = [len(codes) for codes in out["finding"]]
+    assert sum(sizes) == len(expected) and set(sizes[:-1]) == {7} and 1 <= sizes[-1] <= 7
+    assert [len(offsets) - 1 for offsets, _ in out["lead_id"]] == sizes
+    assert [len(offsets) - 1 for offsets, _ in out["detail"]] == sizes
+    monkeypatch.setattr(_audit, "_CHUNK_ROWS", 7)
+    same(state.finalize(), expected)
+    with pytest.raises(ValueError, match="chunk_rows: expected 1 or more, got 0"):
+        state._state.finalize(0)
 
 
 def test_more_leads_than_one_block_holds_match_the_reference():

@@ -107,15 +107,16 @@ class AuditState(EngineState):
 
     def finalize(self) -> pd.DataFrame:
         """The :func:`audit` table of the leads added (and merged) so far."""
-        out = self._state.finalize()
-        codes = out["finding"]
-        findings = pa.DictionaryArray.from_arrays(
-            pa.array(codes, pa.int8()), pa.array(FINDINGS, pa.large_string())
-        ).cast(pa.large_string())
-        columns = {"lead_id": _strings(*out["lead_id"]), "finding": findings,
-                   "detail": _strings(*out["detail"])}
-        if len(codes) and _TEXT_DTYPE != object:
-            # The dtype pandas infers for text (Arrow-backed): built from the buffers.
+        out = self._state.finalize(_CHUNK_ROWS)
+        # The engine's buffers in chunks, each column an Arrow chunked array over them.
+        dictionary = pa.array(FINDINGS, pa.large_string())
+        findings = pa.chunked_array(
+            [pa.DictionaryArray.from_arrays(pa.array(codes, pa.int8()), dictionary).cast(
+                pa.large_string()) for codes in out["finding"]], pa.large_string())
+        columns = {"lead_id": _strings(out["lead_id"]), "finding": findings,
+                   "detail": _strings(out["detail"])}
+        if len(findings) and _TEXT_DTYPE != object:
+            # The dtype pandas infers for text (Arrow-backed): over the same buffers.
             data = {name: pd.Series(values, dtype=_TEXT_DTYPE)
                     for name, values in columns.items()}
         else:
@@ -123,6 +124,10 @@ class AuditState(EngineState):
                     for name, values in columns.items()}
         return pd.DataFrame(data, columns=AUDIT_COLUMNS)
 
+
+#: Rows of each chunk of the finalized table's Arrow columns (the engine writes a chunk at a
+#: time, so that no buffer of the whole table is grown by copying).
+_CHUNK_ROWS = 1 << 20
 
 #: The dtype pandas gives a frame's column of Python strings (object, or with inferred
 #: strings an Arrow-backed ``str``): the audit table's columns have it, as they had before
@@ -138,10 +143,12 @@ def _phone_key(phone_key: Any) -> bytes | None:
     return None if phone_key is None else bytes(phone_key)
 
 
-def _strings(offsets: np.ndarray, chars: np.ndarray) -> pa.Array:
-    """An Arrow string array over the engine's (offsets, UTF-8 bytes) buffers."""
-    return pa.LargeStringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets),
-                                            pa.py_buffer(chars))
+def _strings(chunks: list[tuple[np.ndarray, np.ndarray]]) -> pa.ChunkedArray:
+    """An Arrow string column over the engine's chunks of (offsets, UTF-8 bytes) buffers."""
+    return pa.chunked_array(
+        [pa.LargeStringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets),
+                                          pa.py_buffer(chars)) for offsets, chars in chunks],
+        pa.large_string())
 
 
 @_frames.keeps_key_dtypes("leads", "touches", "dealers")
