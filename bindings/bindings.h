@@ -132,6 +132,7 @@ void RegisterLostAnalysis(py::module_& m);
 void RegisterProfile(py::module_& m);
 void RegisterScorecard(py::module_& m);
 void RegisterScoreReport(py::module_& m);
+void RegisterArrow(py::module_& m);
 
 }  // namespace leadkit::python
 

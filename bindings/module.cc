@@ -22,4 +22,5 @@ PYBIND11_MODULE(_core, m) {
   leadkit::python::RegisterProfile(m);
   leadkit::python::RegisterScorecard(m);
   leadkit::python::RegisterScoreReport(m);
+  leadkit::python::RegisterArrow(m);
 }

@@ -97,6 +97,107 @@ def _arrow_table(data: Any) -> pa.Table | None:
     return None
 
 
+# --- Arrow streams straight to the engines ---------------------------------------------------
+# A call whose every table is an Arrow stream (a pyarrow Table, RecordBatch or RecordBatchReader,
+# or any object with __arrow_c_stream__: Polars, DuckDB, nanoarrow) hands the streams to the
+# C ABI's importer (bindings/arrow_bindings.cc, src/c_api/arrow.h): no pandas frame is built.
+# The pandas path (as_frame) takes them instead where a column the engine reads is of an Arrow
+# type the importer does not read the same way (docs/data.md, "Arrow streams").
+
+
+def _is_arrow_stream(data: Any) -> bool:
+    return hasattr(data, "__arrow_c_stream__") and not isinstance(data, pd.DataFrame)
+
+
+def arrow_readers(tables: dict[str, Any]) -> dict[str, pa.RecordBatchReader] | None:
+    """The tables of a call (None ones left out) as RecordBatchReaders when every one given is
+    an Arrow stream, else None (nothing read). A reader reads no batch until the engine does:
+    it is how the schema is seen first; each stream is asked for once. With more than one
+    table, each stream but a pyarrow Table's is read to its end, as the Arrow batches it gives,
+    before the next is asked for: a DuckDB connection serves one open result at a time."""
+    given = {name: table for name, table in tables.items() if table is not None}
+    if not given or not all(_is_arrow_stream(table) for table in given.values()):
+        return None
+    readers = {}
+    for name, table in given.items():
+        reader = (table if isinstance(table, pa.RecordBatchReader)
+                  else pa.RecordBatchReader.from_stream(table))
+        if len(given) > 1 and not isinstance(table, (pa.Table, pa.RecordBatch)):
+            reader = reader.read_all().to_reader()
+        readers[name] = reader
+    return readers
+
+
+def _reads_as(kind: pa.DataType, field_type: str, *, key: bool) -> bool:
+    """Whether the C importer reads an Arrow column of `kind` as a field of `field_type` to
+    the values the pandas path reads (src/c_api/arrow.cc): the type the field has in Arrow
+    (strings of any width or a dictionary of them, a float or a signed integer, bool, a
+    timestamp with a zone, a date), or all null. A `key` (an id or a group key that comes
+    back in the result) is not dictionary-encoded: the pandas path gives it back as a
+    categorical."""
+    if pa.types.is_null(kind):
+        return True
+    if pa.types.is_dictionary(kind) and key:
+        return False
+    if field_type == "string":
+        value = kind.value_type if pa.types.is_dictionary(kind) else kind
+        return (pa.types.is_string(value) or pa.types.is_large_string(value)
+                or pa.types.is_string_view(value))
+    if field_type == "number":
+        return pa.types.is_signed_integer(kind) or pa.types.is_float32(
+            kind) or pa.types.is_float64(kind)
+    if field_type == "bool":
+        return pa.types.is_boolean(kind)
+    if field_type == "instant":
+        return pa.types.is_timestamp(kind) and kind.tz is not None
+    if field_type == "date":
+        return pa.types.is_date(kind)
+    return False
+
+
+def stream_ready(readers: dict[str, pa.RecordBatchReader],
+                 columns: dict[str, dict[str, str]], *, required: dict[str, Sequence[str]],
+                 keys: Iterable[str] = ()) -> bool:
+    """Whether the engine may read the streams of `readers` itself: every column of
+    ``columns[table]`` ({name: field type}) present in a stream reads as that type
+    (:func:`_reads_as`; the columns named in `keys` and each table's ``lead_id`` as keys), the
+    ``lead_id`` of each table as strings (the importer reads no other id, not even all null).
+    Raises as the pandas path does for a contract column given twice or a `required` column
+    missing."""
+    for name, reader in readers.items():
+        names = reader.schema.names
+        if len(set(names)) != len(names):
+            _duplicate_column(name, [c for c in names if c in CONTRACT_COLUMNS])
+    for name, reader in readers.items():
+        require_columns(reader.schema, name, required.get(name, ()))
+    keys = {"lead_id", *keys}
+    for name, reader in readers.items():
+        schema = reader.schema
+        ids = schema.get_field_index("lead_id")
+        if ids >= 0 and pa.types.is_null(schema.field(ids).type):
+            return False
+        for column, field_type in columns.get(name, {}).items():
+            index = schema.get_field_index(column)
+            if index >= 0 and not _reads_as(schema.field(index).type, field_type,
+                                            key=column in keys):
+                return False
+    return True
+
+
+class ArrowResult:
+    """An "arrow_array_stream" capsule of the core as an object of the Arrow PyCapsule
+    interface, for pyarrow to read."""
+
+    def __init__(self, capsule: Any):
+        self._capsule = capsule
+
+    def __arrow_c_stream__(self, requested_schema=None):
+        return self._capsule
+
+    def read_all(self) -> pa.Table:
+        return pa.RecordBatchReader.from_stream(self).read_all()
+
+
 def _is_type(test: str, kind: pa.DataType) -> bool:
     """pyarrow.types.<test>(kind); False where this pyarrow has no such type."""
     return getattr(pa.types, test, lambda _: False)(kind)
@@ -156,7 +257,18 @@ def _key_dtype(column: pd.Series):
     return dtype if _is_arrow_text(dtype) else None
 
 
-def restore_key_dtypes(result: Any, sources: Sequence[pd.DataFrame | None]) -> Any:
+def _schema_key_dtype(schema: pa.Schema, name: str):
+    """The dtype :func:`_key_dtype` gives the column `name` of an Arrow stream read through
+    :func:`arrow_frame`: Arrow strings (string views as large strings); None for another
+    type. Dictionary-encoded key columns never come here (:func:`stream_ready`)."""
+    kind = schema.field(schema.get_all_field_indices(name)[0]).type
+    kind = _arrow_column_type(kind) or kind
+    return pd.ArrowDtype(kind) if pa.types.is_string(kind) or pa.types.is_large_string(
+        kind) else None
+
+
+def restore_key_dtypes(result: Any,
+                       sources: Sequence[pd.DataFrame | pa.Schema | None]) -> Any:
     """`result` with each text column that an input table also has (a group key such as
     ``channel``, an id) in that input's dtype instead of ``object``: categoricals stay
     categoricals over the same categories, Arrow strings stay Arrow strings. A column holding a
@@ -168,8 +280,10 @@ def restore_key_dtypes(result: Any, sources: Sequence[pd.DataFrame | None]) -> A
         values = result[name]
         if not isinstance(name, str) or values.dtype != object:
             continue
-        source = next((f for f in sources if f is not None and name in f.columns), None)
-        dtype = None if source is None else _key_dtype(source[name])
+        source = next((f for f in sources if f is not None and name in _column_names(f)),
+                      None)
+        dtype = (None if source is None else _schema_key_dtype(source, name)
+                 if isinstance(source, pa.Schema) else _key_dtype(source[name]))
         if dtype is None or pd.api.types.infer_dtype(values, skipna=True) not in ("string",
                                                                                    "empty"):
             continue
@@ -258,12 +372,19 @@ class RowLabels:
         return f"{self._id_column}={show(self._id_column, str(value))} (row {position})"
 
 
-def require_columns(frame: pd.DataFrame, table: str, required: Iterable[str]) -> None:
+def _column_names(table: pd.DataFrame | pa.Schema) -> list:
+    return list(table.names) if isinstance(table, pa.Schema) else list(table.columns)
+
+
+def require_columns(frame: pd.DataFrame | pa.Schema, table: str,
+                    required: Iterable[str]) -> None:
+    """Each of `required` a column of `frame` (a DataFrame, or an Arrow stream's schema)."""
+    names = _column_names(frame)
     for column in required:
-        if column not in frame.columns:
+        if column not in names:
             raise ValueError(
                 f'{table}: missing required column "{column}"'
-                f"{suggest(column, frame.columns)}"
+                f"{suggest(column, names)}"
             )
 
 

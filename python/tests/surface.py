@@ -105,6 +105,11 @@ CALLS: dict[str, Call] = {
     "kpis": lambda t, p: leadkit.kpis(t.leads, t.touches, p, surveys=t.surveys,
                                       dealers=t.dealers, by=["channel", "region_id"],
                                       as_of=AS_OF),
+    # Without region_id (a join with the dealers) and without a scope: the call the C++ engine
+    # reads Arrow streams for itself (docs/data.md, "Arrow streams").
+    "kpis_by_month": lambda t, p: leadkit.kpis(t.leads, t.touches, p, surveys=t.surveys,
+                                               dealers=t.dealers, by=["channel", "month"],
+                                               as_of=AS_OF),
     "lead_kpis": lambda t, p: leadkit.lead_kpis(t.leads, t.touches, p, surveys=t.surveys,
                                                 as_of=AS_OF, dealers=t.dealers),
     "KpiState": lambda t, p: leadkit.KpiState(by=["month"]).add(

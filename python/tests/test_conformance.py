@@ -89,6 +89,9 @@ ARROW_FORMS = {
     "pyarrow_table": lambda t: t,
     "record_batch_reader": lambda t: t.to_reader(max_chunksize=7),
     "arrow_c_stream": CStream,
+    # A stream that can be read once, in batches of 7 rows, offered only through
+    # __arrow_c_stream__: what the C++ engine reads without pandas (docs/data.md).
+    "arrow_c_stream_batches": lambda t: CStream(t.to_reader(max_chunksize=7)),
     "polars": _polars,
     "duckdb": _duckdb,
 }

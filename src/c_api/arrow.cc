@@ -142,6 +142,46 @@ bool OffsetsInOrder(const ArrowArray& a, bool large, int64_t first,
   return true;
 }
 
+// The string at `index` of a string_view array: 16-byte views, a string of up
+// to 12 bytes inline after its length, a longer one as (length, prefix,
+// buffer, offset) into the data buffers 2 .. n_buffers - 2.
+absl::string_view ViewAt(const ArrowArray& a, int64_t index) {
+  const auto* view = static_cast<const uint8_t*>(a.buffers[1]) + index * 16;
+  int32_t length;
+  std::memcpy(&length, view, 4);
+  if (length <= 12) {
+    return {reinterpret_cast<const char*>(view + 4), static_cast<size_t>(length)};
+  }
+  int32_t buffer, offset;
+  std::memcpy(&buffer, view + 8, 4);
+  std::memcpy(&offset, view + 12, 4);
+  return {static_cast<const char*>(a.buffers[2 + buffer]) + offset,
+          static_cast<size_t>(length)};
+}
+
+// Whether the views of a string_view array over `count` values from `first`
+// lie inside its data buffers (whose sizes the last buffer holds).
+bool ViewsInBounds(const ArrowArray& a, int64_t first, int64_t count) {
+  const int64_t data_buffers = a.n_buffers - 3;
+  const auto* sizes = static_cast<const int64_t*>(a.buffers[a.n_buffers - 1]);
+  for (int64_t i = first; i < first + count; ++i) {
+    if (!IsValid(a, i)) continue;
+    const auto* view = static_cast<const uint8_t*>(a.buffers[1]) + i * 16;
+    int32_t length, buffer, offset;
+    std::memcpy(&length, view, 4);
+    if (length < 0) return false;
+    if (length <= 12) continue;
+    std::memcpy(&buffer, view + 8, 4);
+    std::memcpy(&offset, view + 12, 4);
+    if (buffer < 0 || buffer >= data_buffers || offset < 0 || sizes == nullptr ||
+        a.buffers[2 + buffer] == nullptr ||
+        int64_t{offset} + length > sizes[buffer]) {
+      return false;
+    }
+  }
+  return true;
+}
+
 absl::string_view StringAt(const ArrowArray& a, bool large, int64_t index) {
   int64_t begin, end;
   if (large) {
@@ -297,11 +337,11 @@ absl::StatusOr<bool> StringsAreLarge(const ArrowSchema& schema,
     values = schema.dictionary;
   }
   const absl::string_view f = values->format == nullptr ? "" : values->format;
-  if (f == "u" || f == "U") return f == "U";
+  if (f == "u" || f == "U" || f == "vu") return f != "u";
   return absl::InvalidArgumentError(
       absl::StrCat(table, ".", name,
-                   ": expected strings (Arrow utf8, large_utf8 or a dictionary "
-                   "of them), got Arrow type ",
+                   ": expected strings (Arrow utf8, large_utf8, string_view or "
+                   "a dictionary of them), got Arrow type ",
                    TypeName(schema)));
 }
 
@@ -345,7 +385,21 @@ absl::StatusOr<ArrowStrings> ArrowStrings::Make(const ArrowColumn& column,
     return absl::InvalidArgumentError(absl::StrCat(
         table, ".", name, ": the Arrow string array lacks its buffers"));
   }
+  const ArrowSchema& value_schema = column.schema->dictionary != nullptr
+                                        ? *column.schema->dictionary
+                                        : *column.schema;
+  out.view_ = absl::string_view(value_schema.format) == "vu";
   if (count == 0) return out;
+  if (out.view_) {
+    if (values->buffers[1] == nullptr ||
+        !ViewsInBounds(*values, first, count)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          table, ".", name,
+          ": the Arrow string views are missing or point outside their "
+          "buffers"));
+    }
+    return out;
+  }
   if (values->buffers[1] == nullptr ||
       !OffsetsInOrder(*values, out.large_, first, count)) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -365,14 +419,19 @@ absl::StatusOr<ArrowStrings> ArrowStrings::Make(const ArrowColumn& column,
 std::optional<absl::string_view> ArrowStrings::At(int64_t row) const {
   const int64_t i = column_.Index(row);
   if (!IsValid(*column_.array, i)) return std::nullopt;
-  if (index_width_ == 0) return StringAt(*column_.array, large_, i);
+  if (index_width_ == 0) return ValueAt(*column_.array, i);
   bool overflow = false;
   const int64_t code = IntegerAt(column_.array->buffers[1], i, index_width_,
                                  index_signed_, overflow);
   const ArrowArray& values = *column_.array->dictionary;
   const int64_t j = values.offset + code;
   if (!IsValid(values, j)) return std::nullopt;
-  return StringAt(values, large_, j);
+  return ValueAt(values, j);
+}
+
+absl::string_view ArrowStrings::ValueAt(const ArrowArray& values,
+                                        int64_t index) const {
+  return view_ ? ViewAt(values, index) : StringAt(values, large_, index);
 }
 
 std::vector<ColumnSpec> LeadColumnSpecs(std::span<const std::string> fields) {
@@ -388,7 +447,7 @@ std::vector<ColumnSpec> LeadColumnSpecs(std::span<const std::string> fields) {
 }
 
 ArrowArray ArrowStrings::Export(int64_t n, bool large) const {
-  if (index_width_ != 0 || large != large_) {
+  if (index_width_ != 0 || view_ || large != large_) {
     return ExportStrings(
         n, [&](int64_t row) { return At(row).value_or(absl::string_view()); },
         large);
@@ -421,7 +480,7 @@ std::optional<absl::string_view> ArrowStrings::DictionaryValue(
   const ArrowArray& values = *column_.array->dictionary;
   const int64_t j = values.offset + index;
   if (!IsValid(values, j)) return std::nullopt;
-  return StringAt(values, large_, j);
+  return ValueAt(values, j);
 }
 
 absl::StatusOr<std::unique_ptr<ArrowTable>> ArrowTable::Read(
@@ -486,9 +545,9 @@ absl::StatusOr<std::unique_ptr<ArrowTable>> ArrowTable::Read(
   }
   {
     // The ids as they lie, offsets and characters (Column::Strings), when they
-    // are plain strings; a dictionary's as codes.
+    // are plain strings; a dictionary's or string views' as codes.
     const ArrowColumn c = column_at(id);
-    if (c.schema->dictionary == nullptr) {
+    if (c.schema->dictionary == nullptr && !t->ids_->view()) {
       std::vector<int64_t>& offsets =
           t->integers_.emplace_back(static_cast<size_t>(batch.length) + 1);
       for (int64_t row = 0; row <= batch.length; ++row) {

@@ -8,7 +8,7 @@
 // column whose Arrow type cannot hold that type is an InvalidArgument naming
 // the table and the column ("leads.purchase_within_days: expected a number
 // (an integer or float type), got Arrow type utf8"). Strings become
-// dictionary codes, bit-packed booleans and validity become bytes, timestamps
+// dictionary codes (string views, as Polars gives, too), bit-packed booleans and validity become bytes, timestamps
 // of any unit become whole seconds (rounded down), dates become days.
 #ifndef LEADKIT_C_API_ARROW_H_
 #define LEADKIT_C_API_ARROW_H_
@@ -50,8 +50,9 @@ absl::StatusOr<const ArrowSchema*> RequiredColumn(const ArrowSchema& schema,
                                                   absl::string_view table,
                                                   absl::string_view name);
 
-// Whether a column of type `schema` holds large_utf8 strings (false: utf8),
-// directly or as a dictionary's values. InvalidArgument "<table>.<name>:
+// Whether a column of type `schema` holds large_utf8 or string_view strings
+// (false: utf8), directly or as a dictionary's values: the ids of a result are
+// exported as large_utf8 for either. InvalidArgument "<table>.<name>:
 // expected strings ..." for another type.
 absl::StatusOr<bool> StringsAreLarge(const ArrowSchema& schema,
                                      absl::string_view table,
@@ -71,8 +72,8 @@ struct ArrowColumn {
   }
 };
 
-// The strings of a utf8, large_utf8 or dictionary-of-either column, row by
-// row; nullopt for a null.
+// The strings of a utf8, large_utf8 or string_view column, or a dictionary of
+// one of them, row by row; nullopt for a null.
 class ArrowStrings {
  public:
   // InvalidArgument "<table>.<column>: expected a string ..." for another
@@ -81,7 +82,8 @@ class ArrowStrings {
                                            absl::string_view table,
                                            absl::string_view name);
   std::optional<absl::string_view> At(int64_t row) const;
-  bool large() const { return large_; }  // large_utf8 values
+  bool large() const { return large_; }  // large_utf8 or string_view values
+  bool view() const { return view_; }    // string_view values
   // The first `n` rows as a utf8 (large_utf8 when `large`) array of their
   // own, none null (a null row is ""): plain strings copied in bulk.
   ArrowArray Export(int64_t n, bool large) const;
@@ -95,8 +97,12 @@ class ArrowStrings {
   std::optional<absl::string_view> DictionaryValue(int64_t index) const;
 
  private:
+  // The string at `index` of `values` (the column's array or dictionary).
+  absl::string_view ValueAt(const ArrowArray& values, int64_t index) const;
+
   ArrowColumn column_;
   bool large_ = false;
+  bool view_ = false;
   // Dictionary-encoded: the indices' byte width and signedness.
   int index_width_ = 0;
   bool index_signed_ = true;

@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "c_api/arrow.h"
+#include "c_api/arrow_engines.h"
 #include "c_api/c_api_internal.h"
 #include "leadkit/classify.h"
 #include "leadkit/internal/status_macros.h"
@@ -31,6 +32,8 @@ ArrowSchema ClassifySchema(bool large_ids) {
   columns.push_back(ExportSchema("i", "rule", 0, {}, ExportSchema("u", "", 0)));
   return ExportSchema("+s", "", 0, std::move(columns));
 }
+
+}  // namespace
 
 absl::Status ClassifyArrow(const Policy& policy, ArrowArrayStream* leads,
                            ArrowArrayStream* result) {
@@ -70,7 +73,6 @@ absl::Status ClassifyArrow(const Policy& policy, ArrowArrayStream* leads,
   return absl::OkStatus();
 }
 
-}  // namespace
 }  // namespace leadkit::c_api_internal
 
 extern "C" lk_status lk_classify_arrow(const lk_policy* policy,

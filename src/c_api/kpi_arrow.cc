@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "c_api/arrow.h"
+#include "c_api/arrow_engines.h"
 #include "c_api/c_api_internal.h"
 #include "c_api/state.h"
 #include "leadkit/cadence.h"
@@ -76,20 +77,29 @@ const std::vector<ColumnSpec>& SurveySpecs() {
   return *specs;
 }
 
-absl::Status AddToState(KpiState& state, const Cadence& cadence,
-                        ArrowArrayStream* leads, ArrowArrayStream* touches,
-                        ArrowArrayStream* surveys, int64_t as_of) {
+}  // namespace
+
+absl::StatusOr<int64_t> AddToState(KpiState& state, const Cadence& cadence,
+                                   ArrowArrayStream* leads,
+                                   ArrowArrayStream* touches,
+                                   ArrowArrayStream* surveys, int64_t as_of,
+                                   int threads) {
   const std::vector<ColumnSpec> lead_specs = KpiLeadSpecs(cadence, state.by());
-  return AddTables(
+  int64_t used = as_of;
+  LEADKIT_RETURN_IF_ERROR(AddTables(
       state,
       {{leads, "leads", lead_specs},
        {touches, "touches", TouchSpecs()},
        {surveys, "surveys", SurveySpecs()}},
       as_of,
       [&](KpiState& s, std::span<const Columns* const> t, Instant at) {
-        return s.Add(cadence, *t[0], *t[1], t[2], at);
-      });
+        used = at.time_since_epoch().count();
+        return s.Add(cadence, *t[0], *t[1], t[2], at, {}, threads);
+      }));
+  return used;
 }
+
+namespace {
 
 // The KPI table of leadkit.h's lk_kpi_state_finalize.
 void ExportKpis(const KpiState& state, ArrowArrayStream* result) {
@@ -169,8 +179,9 @@ lk_status lk_kpi_state_add(lk_kpi_state* state, const lk_cadence* cadence,
     if (cadence == nullptr) return NullArgument(kFunction, "cadence");
     if (leads == nullptr) return NullArgument(kFunction, "leads");
     if (touches == nullptr) return NullArgument(kFunction, "touches");
-    return leadkit::c_api_internal::AddToState(
-        state->state, cadence->cadence, leads, touches, surveys, as_of);
+    return leadkit::c_api_internal::AddToState(state->state, cadence->cadence,
+                                               leads, touches, surveys, as_of)
+        .status();
   });
 }
 
@@ -221,7 +232,9 @@ lk_status lk_kpis_arrow(const lk_cadence* cadence,
         leadkit::c_api_internal::ByNames(kFunction, by, by_count));
     leadkit::KpiState state(std::move(names));
     LEADKIT_RETURN_IF_ERROR(leadkit::c_api_internal::AddToState(
-        state, cadence->cadence, leads, touches, surveys, as_of));
+                                state, cadence->cadence, leads, touches,
+                                surveys, as_of)
+                                .status());
     leadkit::c_api_internal::ExportKpis(state, result);
     return absl::OkStatus();
   });

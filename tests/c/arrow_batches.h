@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -25,7 +26,8 @@ struct TestColumn {
   int64_t offset = 0;
   std::vector<uint8_t> validity;  // bits; empty = no nulls
   std::vector<uint8_t> values;    // fixed-width values, or offsets
-  std::vector<uint8_t> chars;     // utf8 characters
+  std::vector<uint8_t> chars;     // utf8 characters; a string_view's one data buffer
+  int64_t chars_size = 0;         // string_view: the data buffer's size (its last buffer)
   std::unique_ptr<TestColumn> dictionary;
   int64_t null_count = 0;
 
@@ -76,6 +78,23 @@ class ColumnBuilder {
   }
   void String(const std::string& s) {
     Valid(true);
+    if (c_.format == "vu") {
+      // A 16-byte view: the length, then the string inline (up to 12 bytes) or
+      // its first 4 bytes, the data buffer (0) and the offset into it.
+      std::vector<uint8_t> view(16, 0);
+      const auto length = static_cast<int32_t>(s.size());
+      std::memcpy(view.data(), &length, 4);
+      if (s.size() <= 12) {
+        std::memcpy(view.data() + 4, s.data(), s.size());
+      } else {
+        const auto offset = static_cast<int32_t>(c_.chars.size());
+        std::memcpy(view.data() + 4, s.data(), 4);
+        std::memcpy(view.data() + 12, &offset, 4);
+        c_.chars.insert(c_.chars.end(), s.begin(), s.end());
+      }
+      c_.values.insert(c_.values.end(), view.begin(), view.end());
+      return;
+    }
     c_.chars.insert(c_.chars.end(), s.begin(), s.end());
     Append<int32_t>(c_.values, static_cast<int32_t>(c_.chars.size()));
   }
@@ -84,6 +103,8 @@ class ColumnBuilder {
     ++c_.null_count;
     if (c_.format == "u") {
       Append<int32_t>(c_.values, static_cast<int32_t>(c_.chars.size()));
+    } else if (c_.format == "vu") {
+      c_.values.insert(c_.values.end(), 16, 0);
     } else if (c_.format == "b") {
       SetBit(c_.values, c_.length - 1, false);
     } else if (c_.format == "g" || c_.format == "l" || c_.format.starts_with("ts")) {
@@ -134,6 +155,11 @@ inline void Export(TestColumn& c) {
   const bool has_nulls = c.null_count > 0;
   c.buffers = {has_nulls ? c.validity.data() : nullptr, c.values.data()};
   if (c.format == "u") c.buffers.push_back(c.chars.data());
+  if (c.format == "vu") {
+    c.chars_size = static_cast<int64_t>(c.chars.size());
+    c.buffers.push_back(c.chars.data());
+    c.buffers.push_back(&c.chars_size);
+  }
   c.schema = ArrowSchema{.format = c.format.c_str(),
                          .name = c.name.c_str(),
                          .flags = ARROW_FLAG_NULLABLE,
@@ -208,6 +234,13 @@ class TestStream {
 };
 
 // The string at `i` of a utf8 array.
+inline std::string LargeUtf8At(const ArrowArray& a, int64_t i) {
+  const auto* offsets = static_cast<const int64_t*>(a.buffers[1]);
+  const auto* chars = static_cast<const char*>(a.buffers[2]);
+  return std::string(chars + offsets[a.offset + i],
+                     static_cast<size_t>(offsets[a.offset + i + 1] - offsets[a.offset + i]));
+}
+
 inline std::string Utf8At(const ArrowArray& a, int64_t i) {
   const auto* offsets = static_cast<const int32_t*>(a.buffers[1]);
   const auto* chars = static_cast<const char*>(a.buffers[2]);

@@ -31,6 +31,7 @@ namespace {
 using testing::ColumnBuilder;
 using testing::TestColumn;
 using testing::TestStream;
+using testing::LargeUtf8At;
 using testing::Utf8At;
 
 std::string ReadFile(const std::string& path) {
@@ -50,7 +51,8 @@ std::ostream& operator<<(std::ostream& os, const Row& r) {
 }
 
 
-std::vector<Row> ClassifyThroughC(const lk_policy* policy, TestStream& leads) {
+std::vector<Row> ClassifyThroughC(const lk_policy* policy, TestStream& leads,
+                                  bool large_ids = false) {
   ArrowArrayStream in = leads.Stream();
   ArrowArrayStream out;
   const lk_status status = lk_classify_arrow(policy, &in, &out);
@@ -67,7 +69,7 @@ std::vector<Row> ClassifyThroughC(const lk_policy* policy, TestStream& leads) {
     const ArrowArray& rules = *batch.children[2];
     for (int64_t i = 0; i < batch.length; ++i) {
       rows.push_back(
-          {Utf8At(ids, i),
+          {large_ids ? LargeUtf8At(ids, i) : Utf8At(ids, i),
            Utf8At(*grades.dictionary, static_cast<const int32_t*>(grades.buffers[1])[i]),
            Utf8At(*rules.dictionary, static_cast<const int32_t*>(rules.buffers[1])[i])});
     }
@@ -167,7 +169,7 @@ std::unique_ptr<TestColumn> Typed(const nlohmann::json& records,
     const auto it = r.find(name);
     if (it == r.end() || it->is_null()) {
       b.Null();
-    } else if (format == "u") {
+    } else if (format == "u" || format == "vu") {
       b.String(it->get<std::string>());
     } else if (format == "b") {
       b.Bool(it->get<bool>());
@@ -244,6 +246,43 @@ TEST(ClassifyArrow, EveryAcceptedArrowTypeAsTheCppApi) {
     TestStream leads;
     leads.AddBatch(std::move(batch));
     EXPECT_THAT(ClassifyThroughC(handle, leads),
+                ::testing::ElementsAreArray(ClassifyThroughCpp(*policy, *table)));
+    lk_policy_free(handle);
+  }
+}
+
+// Strings as Polars gives them, Arrow string views ("vu"): ids and a model
+// both inline (up to 12 bytes) and in the data buffer, nulls, a sliced column;
+// the same grades as the C++ API, the ids back as large_utf8.
+TEST(ClassifyArrow, StringViewsAsTheCppApi) {
+  const char* models[] = {"C200", "GLC 300 4MATIC Coupe", "E300", "A180 Limousine"};
+  nlohmann::json records = nlohmann::json::array();
+  for (int i = 0; i < 200; ++i) {
+    nlohmann::json r = {
+        {"lead_id", i % 2 == 0 ? "V" + std::to_string(i)
+                               : "lead-with-a-long-id-" + std::to_string(i)},
+        {"purchase_within_days", (i * 37) % 120},
+        {"asked_price", i % 3 == 0}};
+    if (i % 5 != 0) r["model"] = models[i % 4];
+    records.push_back(r);
+  }
+  absl::StatusOr<LeadTable> table = LeadTable::FromJson(records.dump());
+  ASSERT_TRUE(table.ok()) << table.status();
+  for (const std::string& preset : Policy::PresetNames()) {
+    SCOPED_TRACE(preset);
+    lk_policy* handle = nullptr;
+    ASSERT_EQ(lk_policy_from_preset(preset.c_str(), &handle), LK_OK)
+        << lk_last_error();
+    absl::StatusOr<Policy> policy = Policy::Preset(preset);
+    ASSERT_TRUE(policy.ok());
+    std::vector<std::unique_ptr<TestColumn>> batch;
+    batch.push_back(Typed(records, "lead_id", "vu", /*skip=*/3));
+    batch.push_back(Typed(records, "model", "vu"));
+    batch.push_back(Typed(records, "purchase_within_days", "l"));
+    batch.push_back(Typed(records, "asked_price", "b"));
+    TestStream leads;
+    leads.AddBatch(std::move(batch));
+    EXPECT_THAT(ClassifyThroughC(handle, leads, /*large_ids=*/true),
                 ::testing::ElementsAreArray(ClassifyThroughCpp(*policy, *table)));
     lk_policy_free(handle);
   }

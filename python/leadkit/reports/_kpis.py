@@ -168,7 +168,6 @@ def warn_coverage(policy: Policy, dealers: Any, as_of_seconds: int, estimated: i
         warn_estimated(calendars, estimated, "kpis", unit="lead")
 
 
-@_frames.keeps_key_dtypes("leads", "touches", "surveys", "dealers")
 def kpis(leads: Any, touches: Any, policy: Policy, *, surveys=None, dealers=None, by=None,
          scope: Scope | None = None, as_of=None, tz: str | None = None,
          threads: int = 1) -> pd.DataFrame:
@@ -182,7 +181,58 @@ def kpis(leads: Any, touches: Any, policy: Policy, *, surveys=None, dealers=None
     its ``calendar`` column, each lead's deadlines are judged on its dealer's calendar
     (docs/policy.md, "Calendars per dealer"). `as_of` defaults to the latest timestamp of the
     inputs. `threads` splits the leads over threads whose states are merged.
+
+    When `leads`, `touches` and `surveys` (if given) are all Arrow streams (pyarrow, Polars,
+    DuckDB, any ``__arrow_c_stream__``), the C++ engine reads them itself, without pandas
+    (docs/data.md, "Arrow streams"); the result is the same.
     """
+    names = by_list(by)
+    if scope is None and tz is None and "region_id" not in names:
+        readers = _frames.arrow_readers({"leads": leads, "touches": touches,
+                                         "surveys": surveys})
+        if readers is not None:
+            if not isinstance(policy, Policy):
+                raise TypeError(f"policy: expected a leadkit.Policy, got "
+                                f"{type(policy).__name__}")
+            fields, _ = _frames.engine_fields(policy._impl, cadence=True, extra=names)
+            columns = {"leads": fields, "touches": _frames.CADENCE_TOUCH_COLUMNS,
+                       "surveys": _SURVEY_COLUMNS}
+            if _frames.stream_ready(readers, columns, required=_REQUIRED, keys=names):
+                return _kpis_arrow(readers, policy, dealers, names, as_of, threads)
+            leads, touches = readers["leads"], readers["touches"]
+            surveys = readers.get("surveys")
+    return _kpis_frames(leads, touches, policy, surveys=surveys, dealers=dealers, by=by,
+                        scope=scope, as_of=as_of, tz=tz, threads=threads)
+
+
+#: The columns each table of a KPI call must have (_frames.kpi_tables).
+_REQUIRED = {"leads": ["lead_id", "created_at"], "touches": ["lead_id", "at", "method"],
+             "surveys": ["lead_id", "at", "satisfied"]}
+
+
+def _kpis_arrow(readers: dict, policy: Policy, dealers: Any, names: list[str], as_of: Any,
+                threads: Any) -> pd.DataFrame:
+    """kpis() of Arrow streams, read and counted by the C ABI's code (lk_kpi_state_add); the
+    dealers table, a few rows, read as on the pandas path."""
+    dealer_frame = _frames.dealers_frame(dealers)
+    seconds = None if as_of is None else _frames.instant_seconds(as_of, "as_of")
+    cadence = _frames.cadence_for(policy._impl, dealer_frame)
+    threads = _frames.check_threads(threads)
+    state = _core.KpiState(names)
+    schemas = [readers[name].schema if name in readers else None
+               for name in ("leads", "touches", "surveys")]
+    as_of_seconds = _core.kpi_state_add_arrow(state, cadence, readers["leads"],
+                                              readers["touches"], readers.get("surveys"),
+                                              seconds, threads)
+    warn_coverage(policy, dealer_frame, as_of_seconds,
+                  int(np.sum(state.finalize()["estimated"])))
+    return _frames.restore_key_dtypes(frame_of(state), [*schemas, dealer_frame])
+
+
+@_frames.keeps_key_dtypes("leads", "touches", "surveys", "dealers")
+def _kpis_frames(leads: Any, touches: Any, policy: Policy, *, surveys, dealers, by, scope,
+                 as_of, tz, threads) -> pd.DataFrame:
+    """kpis() of pandas frames (and of Arrow tables the C importer does not take)."""
     state, as_of_seconds = state_for(leads, touches, policy, surveys=surveys, dealers=dealers,
                                      by=by, scope=scope, as_of=as_of, tz=tz, threads=threads)
     warn_coverage(policy, dealers, as_of_seconds, int(np.sum(state.finalize()["estimated"])))

@@ -1,0 +1,82 @@
+"""classify and kpis of pyarrow tables: the Arrow stream path (the C++ engine reads the Arrow C
+stream itself, docs/data.md "Arrow streams") against the path through pandas (the tables
+wrapped as pandas frames of Arrow arrays, then turned into column buffers), on tables from
+leadkit.synth.
+
+    python bench/python/arrow_stream_bench.py [--leads 1000000] [--repeat 3]
+
+Checks that both paths give the same tables, then prints the best of --repeat calls of each,
+the table's conversion included (as a caller with a pyarrow table sees it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+import sys
+
+import pandas as pd
+import pyarrow as pa
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(ROOT / "bench")]
+
+import leadkit  # noqa: E402
+from _timing import best  # noqa: E402
+from leadkit import _frames  # noqa: E402
+from leadkit.synth import generate  # noqa: E402
+
+
+def _decoded(table: pa.Table) -> pa.Table:
+    """`table` with its dictionary-encoded columns as their values."""
+    for index, field in enumerate(table.schema):
+        if pa.types.is_dictionary(field.type):
+            table = table.set_column(index, field.name,
+                                     table[field.name].cast(field.type.value_type))
+    return table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--leads", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    data = generate(leads=args.leads, dealers=50, seed=3)
+    policy = leadkit.Policy.preset("abcd")
+    # Strings as plain Arrow strings, as a Parquet or CSV file gives them: a dictionary-encoded
+    # group key (synth's categoricals) takes the pandas path (docs/data.md, "Arrow streams").
+    arrow = {name: _decoded(pa.Table.from_pandas(frame, preserve_index=False))
+             for name, frame in (("leads", data.leads), ("touches", data.touches),
+                                 ("surveys", data.surveys))}
+    as_of = data.touches["at"].max()
+    print(f"{arrow['leads'].num_rows} leads, {arrow['touches'].num_rows} touches, "
+          f"{arrow['surveys'].num_rows} surveys (pyarrow tables)")
+
+    def via_pandas(name):
+        # The path every Arrow table took before: wrapped as a pandas frame of Arrow arrays.
+        return _frames.arrow_frame(arrow[name])
+
+    calls = {
+        "classify": (lambda: leadkit.classify(arrow["leads"], policy),
+                     lambda: leadkit.classify(via_pandas("leads"), policy)),
+        "kpis by channel, month": (
+            lambda: leadkit.kpis(arrow["leads"], arrow["touches"], policy,
+                                 surveys=arrow["surveys"], by=["channel", "month"],
+                                 as_of=as_of),
+            lambda: leadkit.kpis(via_pandas("leads"), via_pandas("touches"), policy,
+                                 surveys=via_pandas("surveys"), by=["channel", "month"],
+                                 as_of=as_of)),
+    }
+    print(f"{'call':24} {'via pandas':>11} {'stream':>9} {'speed-up':>9}")
+    readers = _frames.arrow_readers(arrow)
+    fields, _ = _frames.engine_fields(policy._impl, cadence=True, extra=["channel"])
+    assert _frames.stream_ready(readers, {"leads": fields}, required={}, keys=["channel"])
+    for name, (stream, pandas) in calls.items():
+        pd.testing.assert_frame_equal(stream(), pandas(), check_exact=True)
+        old = best(pandas, args.repeat)
+        new = best(stream, args.repeat)
+        print(f"{name:24} {old:10.3f}s {new:8.3f}s {old / new:8.1f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,217 @@
+"""Arrow streams straight to the C++ engine (docs/data.md, "Arrow streams"): classify and kpis
+of tables that are all Arrow streams are read by the C ABI's importer, without pandas; the
+results are those of the same rows as pandas frames, and a column the importer does not read
+as the pandas path does sends the call down that path, with its messages."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+import leadkit
+from leadkit import _core, _frames
+
+import surface
+from test_conformance import _plain
+
+POLICY = surface.policy("abcd")
+#: Strings as plain text (a categorical becomes an Arrow dictionary, which the stream path
+#: leaves to pandas when it is a group key: test_a_dictionary_key_keeps_its_categories).
+TABLES = surface.Tables(**{name: _plain(getattr(surface.generate(POLICY, leads=60, seed=5),
+                                                name))
+                           for name in ("leads", "touches", "surveys", "visits", "dealers",
+                                        "consultants")})
+
+
+class StreamOnly:
+    """A table offered only through the Arrow PyCapsule interface."""
+
+    def __init__(self, table: pa.Table):
+        self._table = table
+
+    def __arrow_c_stream__(self, requested_schema=None):
+        return self._table.__arrow_c_stream__(requested_schema)
+
+
+def _arrow(frame: pd.DataFrame) -> pa.Table:
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def _classify(leads):
+    return leadkit.classify(leads, POLICY)
+
+
+def _kpis(leads, touches, surveys):
+    return leadkit.kpis(leads, touches, POLICY, surveys=surveys, by=["channel", "month"],
+                        as_of=surface.AS_OF)
+
+
+@pytest.fixture(scope="module")
+def expected():
+    """classify and kpis of the plain frames (the pandas path), computed before any test
+    refuses pandas."""
+    return (_classify(TABLES.leads), _kpis(TABLES.leads, TABLES.touches, TABLES.surveys))
+
+
+@pytest.fixture
+def no_pandas_frames(monkeypatch, expected):
+    """Fails the test if leadkit turns an Arrow table into a pandas frame."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("an Arrow table was turned into a pandas frame")
+
+    # Every table of a call becomes a frame through as_frame, Arrow data through arrow_frame.
+    monkeypatch.setattr(_frames, "as_frame", refuse)
+    monkeypatch.setattr(_frames, "arrow_frame", refuse)
+    monkeypatch.setattr(_frames, "_arrow_table", refuse)
+
+
+@pytest.mark.parametrize("form", ["pyarrow_table", "reader", "stream_only"])
+def test_arrow_streams_reach_the_engine_without_pandas(form, expected, no_pandas_frames):
+    want_grades, want_kpis = expected
+    make = {"pyarrow_table": lambda f: _arrow(f),
+            "reader": lambda f: _arrow(f).to_reader(max_chunksize=4),
+            "stream_only": lambda f: StreamOnly(_arrow(f))}[form]
+    grades = _classify(make(TABLES.leads))
+    assert grades["lead_id"].astype(object).tolist() == TABLES.leads["lead_id"].tolist()
+    assert grades["grade"].tolist() == want_grades["grade"].tolist()
+    assert grades["rule"].tolist() == want_grades["rule"].tolist()
+    assert grades["grade"].dtype == want_grades["grade"].dtype
+    got = _kpis(make(TABLES.leads), make(TABLES.touches), make(TABLES.surveys))
+    pd.testing.assert_frame_equal(got.astype({"channel": object}),
+                                  want_kpis.astype({"channel": object}), check_exact=True)
+
+
+def test_results_keep_the_dtypes_of_the_arrow_path():
+    """The stream path gives what the pandas path gave for an Arrow table: ids and group keys
+    as Arrow strings, grades as categoricals over the policy's grades."""
+    table = _arrow(TABLES.leads)
+    through_pandas = _frames.arrow_frame(table)  # what the engines read before
+    want = _classify(through_pandas)
+    got = _classify(table)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert got["lead_id"].dtype == pd.ArrowDtype(table.schema.field("lead_id").type)
+    kpis = _kpis(table, _arrow(TABLES.touches), _arrow(TABLES.surveys))
+    assert kpis["channel"].dtype == pd.ArrowDtype(table.schema.field("channel").type)
+    small = table.cast(pa.schema([field.with_type(pa.string()) if field.type in (
+        pa.large_string(), pa.string()) else field for field in table.schema]))
+    assert _classify(small)["lead_id"].dtype == pd.ArrowDtype(pa.string())
+
+
+def test_a_dictionary_key_keeps_its_categories():
+    """A dictionary-encoded group key goes down the pandas path, which gives it back as a
+    categorical over the input's categories."""
+    leads = TABLES.leads.astype({"channel": "category"})
+    want = _kpis(leads, TABLES.touches, TABLES.surveys)
+    got = _kpis(_arrow(leads), _arrow(TABLES.touches), _arrow(TABLES.surveys))
+    assert isinstance(got["channel"].dtype, pd.CategoricalDtype)
+    assert list(got["channel"].dtype.categories) == list(want["channel"].dtype.categories)
+    pd.testing.assert_frame_equal(got.astype({"channel": object}),
+                                  want.astype({"channel": object}), check_exact=True)
+
+
+def test_polars_string_views_are_read_by_the_engine(expected, no_pandas_frames):
+    """Polars hands its strings as Arrow string views: the importer reads them (ids come back
+    as large strings, as the pandas path's cast gave them)."""
+    polars = pytest.importorskip("polars", reason="polars is not installed")
+    want_grades, want_kpis = expected
+    leads = polars.from_pandas(TABLES.leads)
+    assert pa.RecordBatchReader.from_stream(leads).schema.field("lead_id").type == \
+        pa.string_view()
+    grades = _classify(leads)
+    assert grades["lead_id"].dtype == pd.ArrowDtype(pa.large_string())
+    assert grades["lead_id"].tolist() == TABLES.leads["lead_id"].tolist()
+    assert grades["grade"].tolist() == want_grades["grade"].tolist()
+    got = _kpis(leads, polars.from_pandas(TABLES.touches), polars.from_pandas(TABLES.surveys))
+    pd.testing.assert_frame_equal(got.astype({"channel": object}),
+                                  want_kpis.astype({"channel": object}), check_exact=True)
+
+
+def test_the_engine_gives_the_stream_back_as_it_read_it():
+    """The core's own entry point: a capsule taken from the object, grades in input order
+    across batches; a table without the id column is the importer's error."""
+    table = _arrow(TABLES.leads)
+    result = _frames.ArrowResult(_core.classify_arrow(POLICY._impl,
+                                                      table.to_reader(max_chunksize=3)))
+    read = result.read_all()
+    assert read.column_names == ["lead_id", "grade", "rule"]
+    assert read["lead_id"].to_pylist() == TABLES.leads["lead_id"].tolist()
+    with pytest.raises(ValueError, match='^leads: missing required column "lead_id"'):
+        _core.classify_arrow(POLICY._impl, table.drop_columns(["lead_id"]))
+    with pytest.raises(TypeError, match="leads: expected an object with __arrow_c_stream__"):
+        _core.classify_arrow(POLICY._impl, object())
+
+
+def test_as_of_defaults_to_the_latest_instant_as_on_the_pandas_path():
+    want = leadkit.kpis(TABLES.leads, TABLES.touches, POLICY, surveys=TABLES.surveys)
+    got = leadkit.kpis(_arrow(TABLES.leads), _arrow(TABLES.touches), POLICY,
+                       surveys=_arrow(TABLES.surveys))
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+# --- The fallback: columns the importer does not read as the pandas path does ---------------
+
+
+def test_a_dictionary_lead_id_comes_back_a_categorical_as_before():
+    table = _arrow(TABLES.leads.astype({"lead_id": "category"}))
+    got = _classify(table)
+    assert isinstance(got["lead_id"].dtype, pd.CategoricalDtype)
+    assert got["lead_id"].astype(object).tolist() == TABLES.leads["lead_id"].tolist()
+
+
+def test_naive_times_are_the_pandas_paths_error():
+    leads = TABLES.leads.assign(created_at=TABLES.leads["created_at"].dt.tz_localize(None))
+    with pytest.raises(ValueError) as on_frames:
+        _kpis(leads, TABLES.touches, TABLES.surveys)
+    with pytest.raises(ValueError) as on_stream:
+        _kpis(StreamOnly(_arrow(leads)), _arrow(TABLES.touches), _arrow(TABLES.surveys))
+    assert str(on_stream.value) == str(on_frames.value)
+    assert "leads.created_at" in str(on_stream.value)
+
+
+def test_text_where_a_number_is_expected_is_the_pandas_paths_error():
+    leads = TABLES.leads.assign(
+        purchase_within_days=TABLES.leads["purchase_within_days"].astype(object).map(
+            lambda v: None if pd.isna(v) else str(int(v))))
+    with pytest.raises(ValueError) as on_frames:
+        _classify(leads)
+    with pytest.raises(ValueError) as on_stream:
+        _classify(StreamOnly(_arrow(leads)))
+    assert str(on_stream.value) == str(on_frames.value)
+    assert str(on_stream.value).startswith("leads.purchase_within_days: ")
+
+
+def test_a_missing_column_and_a_column_twice_are_named_as_before():
+    touches = _arrow(TABLES.touches).drop_columns(["method"])
+    with pytest.raises(ValueError, match='^touches: missing required column "method"'):
+        _kpis(_arrow(TABLES.leads), touches, _arrow(TABLES.surveys))
+    leads = _arrow(TABLES.leads)
+    twice = leads.append_column("channel", leads["channel"])
+    with pytest.raises(ValueError, match='^leads: column "channel" appears more than once'):
+        _classify(twice)
+
+
+def test_a_stream_is_asked_for_once():
+    """A stream that can be read once (a reader behind __arrow_c_stream__) serves a call that
+    falls back to pandas too."""
+    leads = TABLES.leads.astype({"lead_id": "category"})
+    got = _classify(StreamOnly(_arrow(leads).to_reader(max_chunksize=5)))
+    assert got["lead_id"].astype(object).tolist() == TABLES.leads["lead_id"].tolist()
+
+
+def test_a_null_id_is_named_by_its_row_across_batches():
+    leads = TABLES.leads.copy()
+    leads.loc[9, "lead_id"] = None
+    with pytest.raises(ValueError, match=r"^leads\.lead_id: row 9 has no id \(null\)$"):
+        _classify(StreamOnly(_arrow(leads).to_reader(max_chunksize=4)))
+
+
+def test_an_unknown_survey_lead_is_the_engines_error_on_both_paths():
+    surveys = TABLES.surveys.copy()
+    surveys.loc[0, "lead_id"] = "NOT-A-LEAD"
+    with pytest.raises(ValueError) as on_frames:
+        _kpis(TABLES.leads, TABLES.touches, surveys)
+    with pytest.raises(ValueError) as on_stream:
+        _kpis(_arrow(TABLES.leads), _arrow(TABLES.touches), _arrow(surveys))
+    assert str(on_stream.value) == str(on_frames.value)
