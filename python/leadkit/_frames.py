@@ -674,8 +674,36 @@ def _whole_seconds(values: np.ndarray) -> np.ndarray:
     return values.astype("datetime64[s]").view(np.int64)
 
 
+#: The whole seconds pandas' nanosecond timestamps can hold.
+_SECONDS_RANGE = (pd.Timestamp.min.ceil("s").value // 10**9,
+                  pd.Timestamp.max.floor("s").value // 10**9)
+
+
+def _arrow_instants(series: pd.Series):
+    """Whole seconds (rounded down) and validity of a column of zoned Arrow timestamps, read
+    from its buffers (Arrow keeps a zoned instant as UTC ticks); None when an instant lies
+    outside what pandas holds, which the caller reports as any column's."""
+    array = pa.array(series.array)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    ticks = array.cast(pa.int64())
+    valid = array.is_valid().to_numpy(zero_copy_only=False)
+    seconds = ticks.fill_null(0).to_numpy() // _PER_SECOND[array.type.unit]
+    if valid.any():
+        low, high = seconds[valid].min(), seconds[valid].max()
+        if low < _SECONDS_RANGE[0] or high > _SECONDS_RANGE[1]:
+            return None
+    return seconds.astype(np.int64, copy=False), valid.view(np.uint8)
+
+
 def _instant_spec(name, series, table, labels, tz):
     dtype = series.dtype
+    if (isinstance(dtype, pd.ArrowDtype) and dtype.kind == "M"
+            and getattr(dtype.pyarrow_dtype, "tz", None)):
+        # pandas converts a zoned Arrow column value by value; its buffers say the same.
+        read = _arrow_instants(series)
+        if read is not None:
+            return (name, "instant", read[0], read[1], None)
     if isinstance(dtype, pd.ArrowDtype) and dtype.kind == "M":
         zone = getattr(dtype.pyarrow_dtype, "tz", None)
         try:

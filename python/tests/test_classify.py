@@ -2,6 +2,7 @@ import json
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 import leadkit
@@ -206,6 +207,33 @@ def test_naive_timestamps_need_a_zone():
     assert kind == "instant"
     assert list(valid) == [1, 0]
     assert seconds[0] == int(pd.Timestamp("2026-01-01 02:00", tz="UTC").timestamp())
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_zoned_arrow_timestamps_are_read_from_their_buffers(unit):
+    """A zoned Arrow column (a pandas ArrowDtype, as pyarrow and Polars tables give) is read as
+    its UTC ticks, rounded down to whole seconds: before 1970 too, sliced, in several chunks."""
+    from leadkit import _frames
+    per = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}[unit]
+    # 2026-01-01 10:00:00.5 +08:00 is 1767232800.5 s; 1969-12-31 23:59:59.25 UTC is -0.75 s.
+    ticks = [0, 1767232800 * per + per // 2, None, -per + per // 4, 5 * per]
+    array = pa.array(ticks, type=pa.timestamp(unit, "Asia/Shanghai"))
+    chunked = pa.chunked_array([array.slice(1, 2), array.slice(3, 1)])  # rows 1 to 3
+    frame = pd.DataFrame({"lead_id": ["a", "b", "c"],
+                          "entered_at": pd.arrays.ArrowExtensionArray(chunked)})
+    labels = _frames.RowLabels(frame, "lead_id")
+    name, kind, seconds, valid, _ = _frames.column_spec(
+        frame, "entered_at", "instant", table="leads", labels=labels)
+    assert (name, kind, list(valid)) == ("entered_at", "instant", [1, 0, 1])
+    assert [seconds[0], seconds[2]] == [1767232800, -1]
+    if unit == "ns":
+        return  # every nanosecond instant is one pandas holds
+    # An instant pandas cannot hold (year 1) is named as before.
+    frame["entered_at"] = pd.arrays.ArrowExtensionArray(pa.chunked_array([pa.array(
+        [0, -62135596800 * per, 0], type=pa.timestamp(unit, "UTC"))]))
+    with pytest.raises(ValueError, match=r"leads.entered_at: lead_id='b' \(row 1\) has .*"
+                                         r"expected a timestamp from 1677-09-21 to 2262-04-11"):
+        _frames.column_spec(frame, "entered_at", "instant", table="leads", labels=labels)
 
 
 def test_unsigned_columns_never_wrap():
