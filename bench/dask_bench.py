@@ -130,6 +130,12 @@ def local_frames(leads: int, partitions: int, per_lead: int,
 PHONE_KEY = bytes(range(16))
 
 
+def backtested(policy):
+    """The policies the backtest replays: `policy` beside three_level (its grade changes left
+    out, as the result says)."""
+    return {"current": policy, "proposed": leadkit.Policy.preset("three_level")}
+
+
 def calls(policy, as_of):
     """Each report called through a module (leadkit or leadkit.dask) on tables `t`."""
     return {
@@ -154,6 +160,9 @@ def calls(policy, as_of):
                                         by="dealer_id"),
         "touches_per_won_lead": lambda m, t: m.touches_per_won_lead(
             t["leads"], t["touches"], as_of=as_of, by="dealer_id"),
+        # The summary, one row per policy, stands for the Backtest.
+        "backtest": lambda m, t: m.backtest(t["leads"], t["touches"], backtested(policy),
+                                            as_of=as_of).summary,
     }
 
 
@@ -177,6 +186,7 @@ def state_args(report, policy, as_of, t):
         "funnel": ((t["leads"], t["touches"], policy), {"as_of": as_of, "by": "dealer_id"}),
         "touches_per_won_lead": ((t["leads"], t["touches"]),
                                  {"as_of": as_of, "by": "dealer_id"}),
+        "backtest": ((t["leads"], t["touches"], backtested(policy)), {"as_of": as_of}),
     }[report]
 
 
@@ -207,7 +217,7 @@ def main() -> None:
     parser.add_argument("--reports", default="kpis,showroom,activity,effectiveness,"
                                               "lost_analysis,profile,audit,pipeline,"
                                               "grade_migration,monthly,funnel,"
-                                              "touches_per_won_lead")
+                                              "touches_per_won_lead,backtest")
     parser.add_argument("--fingerprints", metavar="FILE",
                         help="a JSON file the cluster's run writes each report's time, "
                              "states and table fingerprint to (with --single-only: reads)")

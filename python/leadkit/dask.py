@@ -680,7 +680,7 @@ def report_states(report: str, *args: Any, **kwargs: Any) -> list:
     partition of ``leadkit.dask.<report>(*args, **kwargs)``: what that call merges, and what a
     benchmark measures the size of. `report` is one of ``kpis``, ``showroom``, ``activity``,
     ``effectiveness``, ``lost_analysis``, ``profile``, ``audit``, ``pipeline``,
-    ``grade_migration``, ``monthly``, ``funnel`` and ``touches_per_won_lead``."""
+    ``grade_migration``, ``monthly``, ``funnel``, ``touches_per_won_lead`` and ``backtest``."""
     if report not in _PLANS:
         raise ValueError(f"report: expected one of {', '.join(sorted(_PLANS))}, got "
                          f"{report!r}{_frames.suggest(str(report), _PLANS)}")
