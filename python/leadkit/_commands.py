@@ -190,12 +190,17 @@ def add_output_options(parser) -> None:
     parser.add_argument("--out", help="the file to write ('-' or none: standard output)")
 
 
+def group_columns(value: str) -> str | list[str]:
+    """``--by``'s value as the functions take ``by``: one name, or the comma-separated names."""
+    parts = [p.strip() for p in value.split(",") if p.strip()]
+    return parts[0] if len(parts) == 1 else parts
+
+
 def _convert(name: str, value: str, parse_scope) -> Any:
     if name == "scope":
         return parse_scope(value)
     if name == "by":
-        parts = [p.strip() for p in value.split(",") if p.strip()]
-        return parts[0] if len(parts) == 1 else parts
+        return group_columns(value)
     if name == "weights":
         weights = {}
         for part in filter(None, (p.strip() for p in value.split(","))):

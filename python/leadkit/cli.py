@@ -41,7 +41,8 @@ from ._classify import classify
 from ._policy import Policy, PolicyError
 
 
-from ._commands import UsageError, add_engine_parsers, add_output_options, write_table
+from ._commands import (UsageError, add_engine_parsers, add_output_options, group_columns,
+                        write_table)
 
 
 def sample_path(name: str = "sample_leads.csv") -> str:
@@ -367,6 +368,7 @@ def cmd_policy_backtest(args) -> int:
     result = backtest(read_table(args.leads, "leads"), read_table(args.touches, "touches"),
                       policies, as_of=args.as_of, tz=args.tz,
                       grade_map=_grade_maps(args.grade_map, names),
+                      by=group_columns(args.by) if args.by else None,
                       surveys=_read_optional(args.surveys, "surveys"),
                       dealers=_read_optional(args.dealers, "dealers"))
     from ._files import write_atomically
@@ -393,6 +395,8 @@ def add_backtest_parser(pol_sub) -> None:
                     help="a JSON object mapping the history's grades to policy NAME's")
     bt.add_argument("--as-of", help="the instant judged at (default: the latest in the data)")
     bt.add_argument("--tz", help="the zone of naive timestamps")
+    bt.add_argument("--by", help="one summary row per group and policy: these columns "
+                                 "(comma-separated), as leadkit kpis --by")
     bt.add_argument("--out", required=True, help="the HTML file to write")
     bt.add_argument("--json", help="also write the numbers as JSON here")
     bt.set_defaults(run=cmd_policy_backtest)

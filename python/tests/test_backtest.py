@@ -425,6 +425,25 @@ def test_command_line_writes_html_and_json(tmp_path, capsys):
     assert "<h1>Policy backtest" in out.read_text(encoding="utf-8")
 
 
+def test_command_line_groups_by_dealer(tmp_path, capsys):
+    from leadkit import cli
+
+    leads, touches = example()
+    leads["dealer_id"] = DEALERS
+    leads.to_csv(tmp_path / "leads.csv", index=False)
+    touches.to_csv(tmp_path / "touches.csv", index=False)
+    js = tmp_path / "backtest.json"
+    status = cli.main(["policy", "backtest", "--leads", str(tmp_path / "leads.csv"),
+                       "--touches", str(tmp_path / "touches.csv"), "oabc", "abcd",
+                       "--by", "dealer_id", "--as-of", "2024-06-30T12:00:00+08:00",
+                       "--out", str(tmp_path / "b.html"), "--json", str(js)])
+    assert status == 0, capsys.readouterr().err
+    rows = json.loads(js.read_text(encoding="utf-8"))["summary"]
+    # As by_dealer_hand_worked_example: D1 holds L1, L2 and L5, D2 holds L3 and L4.
+    assert [(r["dealer_id"], r["policy"], r["leads"]) for r in rows] == [
+        ("D1", "oabc", 3), ("D1", "abcd", 3), ("D2", "oabc", 2), ("D2", "abcd", 2)]
+
+
 def test_command_line_refuses_a_bad_grade_map(tmp_path, capsys):
     from leadkit import cli
 
