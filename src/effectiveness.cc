@@ -404,7 +404,8 @@ absl::StatusOr<Columns> ActionTouches(const Columns& touches,
         content->validity_only() ? "only null flags"
                                  : ColumnTypeName(content->type())));
   }
-  if (method == nullptr || method->type() != ColumnType::kCode) {
+  if (method == nullptr || method->type() != ColumnType::kCode ||
+      method->validity_only()) {
     return touches;  // the reader reports the method column
   }
   const int64_t n = touches.num_rows();

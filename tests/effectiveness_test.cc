@@ -321,6 +321,26 @@ TEST(Effectiveness, ActionContentMustBeText) {
   EXPECT_THAT(mix.Add(leads.columns(), touches, kAsOf), IsOk());
 }
 
+// Found by batch_fuzz: a method column known only by its null flags (no
+// values) was read for its codes by the action view.
+TEST(Effectiveness, ActionMethodOfNullFlagsOnlyIsNamed) {
+  const LeadTable leads = *LeadTable::FromJson(kLeads);
+  const Touches table = ActionTouches();
+  const Columns given = table.Table();
+  Columns touches(given.num_rows());
+  for (const auto& [name, column] : given.columns()) {
+    if (name != "method") ASSERT_THAT(touches.Add(name, column), IsOk());
+  }
+  ASSERT_THAT(touches.Add("method", Column::ValidityOnly(given.num_rows(),
+                                                         nullptr)),
+              IsOk());
+  EffectivenessState state(kAction);
+  EXPECT_THAT(state.Add(leads.columns(), touches, kAsOf),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("touches.method: expected string codes "
+                                 "values, got only null flags")));
+}
+
 TEST(Effectiveness, ActionContentCannotHoldTheSeparator) {
   // The byte that separates an action's method from its content in the
   // state's groups: named with the touch's row and lead.
