@@ -57,8 +57,8 @@ struct KeyPart {
   const Column* column = nullptr;  // kColumn: the leads' column, or null
 };
 
-// The parts of `by` over `leads`. InvalidArgument for a column that does not
-// hold strings.
+// The parts of `by` over `leads`. InvalidArgument for a personal field (name,
+// phone, WeChat, e-mail) or a column that does not hold strings.
 absl::StatusOr<std::vector<KeyPart>> KeyParts(const std::vector<std::string>& by,
                                               const Columns& leads);
 

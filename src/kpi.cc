@@ -418,6 +418,12 @@ absl::StatusOr<std::vector<KeyPart>> KeyParts(const std::vector<std::string>& by
     } else if (name == "week") {
       part.kind = KeyKind::kWeek;
     } else {
+      // Never a group: its values would be the table's keys.
+      if (const LeadFieldInfo* field = FindLeadField(name);
+          field != nullptr && field->personal) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "by: group column \"", name, "\" is personal data, never a group"));
+      }
       part.column = leads.Find(name);
       if (part.column != nullptr && (part.column->type() != ColumnType::kCode ||
                                      part.column->validity_only())) {

@@ -211,6 +211,17 @@ TEST(Backtest, SplitBatchesMergeToTheWhole) {
                                  "(current, proposed)")));
 }
 
+TEST(Backtest, APersonalFieldIsNeverAGroup) {
+  const LeadTable leads = *LeadTable::FromJson(kLeads);
+  const Touches touches;
+  BacktestState state({"current", "proposed"}, {"phone"});
+  EXPECT_THAT(state.Add(Policies(true), leads.columns(), touches.columns(),
+                        nullptr, kAsOf),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("by: group column \"phone\" is personal "
+                                 "data, never a group")));
+}
+
 TEST(Backtest, BadGradeMapsAndPoliciesAreNamed) {
   const LeadTable leads = *LeadTable::FromJson(kLeads);
   const Touches touches;

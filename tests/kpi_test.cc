@@ -207,6 +207,19 @@ TEST(Kpi, GroupsAreSortedWithTheNullGroupLast) {
   EXPECT_EQ(*weeks[1].key[0], "2024-W24");
 }
 
+TEST(Kpi, APersonalFieldIsNeverAGroup) {
+  const Example ex;
+  const Columns t = ex.touches.Touches();
+  for (const char* personal : {"name", "phone", "wechat", "email"}) {
+    KpiState state({"channel", personal});
+    EXPECT_THAT(state.Add(ex.cadence, ex.leads.columns(), t, nullptr, ex.as_of),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr(absl::StrCat("by: group column \"", personal,
+                                                "\" is personal data"))));
+    EXPECT_TRUE(state.Finalize().empty());  // nothing was added
+  }
+}
+
 TEST(Kpi, ThreadsSplitsMergesAndBytesGiveTheSameState) {
   const Example ex;
   const KpiState one = ex.Run({"channel", "grade"});
