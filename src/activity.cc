@@ -663,17 +663,12 @@ absl::Status ActivityState::Merge(const ActivityState& other) {
   LEADKIT_RETURN_IF_ERROR(report_internal::SameGrouping(
       "activity", options_.by, options_.time_zone, other.options_.by,
       other.options_.time_zone, activity_internal::UsesPeriod(options_.by)));
-  // Checked before anything changes: the two states' counts add up within
-  // int64, so no group's sum overflows.
-  state_internal::CountTotal total("activity state");
-  for (const auto& [key, counts] : groups_) {
-    activity_internal::Total(total, counts);
-  }
-  for (const auto& [key, counts] : other.groups_) {
-    activity_internal::Total(total, counts);
-  }
-  LEADKIT_RETURN_IF_ERROR(
-      total.Status(absl::StatusCode::kOutOfRange, "merging"));
+  // Checked before anything changes (no group's sum overflows).
+  LEADKIT_RETURN_IF_ERROR(state_internal::MergedCountsFit(
+      "activity state", groups_, other.groups_,
+      [&](state_internal::CountTotal& total, const auto& entry) {
+        activity_internal::Total(total, entry.second);
+      }));
   has_new_leads_ |= other.has_new_leads_;
   other_methods_.insert(other.other_methods_.begin(),
                         other.other_methods_.end());

@@ -692,17 +692,12 @@ absl::Status EffectivenessState::Merge(const EffectivenessState& other) {
         "] differ from [",
         absl::StrJoin(IntervalLabels(options_.interval_buckets), ", "), "]"));
   }
-  // Checked before anything changes: the two states' counts add up within
-  // int64, so no group's sum overflows.
-  state_internal::CountTotal total("effectiveness state");
-  for (const auto& [name, counts] : groups_) {
-    effectiveness_internal::Total(total, counts);
-  }
-  for (const auto& [name, counts] : other.groups_) {
-    effectiveness_internal::Total(total, counts);
-  }
-  LEADKIT_RETURN_IF_ERROR(
-      total.Status(absl::StatusCode::kOutOfRange, "merging"));
+  // Checked before anything changes (no group's sum overflows).
+  LEADKIT_RETURN_IF_ERROR(state_internal::MergedCountsFit(
+      "effectiveness state", groups_, other.groups_,
+      [&](state_internal::CountTotal& total, const auto& entry) {
+        effectiveness_internal::Total(total, entry.second);
+      }));
   for (const auto& [name, counts] : other.groups_) groups_[name].Merge(counts);
   return absl::OkStatus();
 }

@@ -628,17 +628,12 @@ absl::Status KpiState::Merge(const KpiState& other) {
     return absl::FailedPreconditionError(
         "KPI states grouped by different columns cannot be merged");
   }
-  // Checked before anything changes: the two states' counts add up within
-  // int64, so no group's sum overflows.
-  state_internal::CountTotal total("KPI state");
-  for (const auto& [encoded, row] : groups_) {
-    kpi_internal::Total(total, row.counts);
-  }
-  for (const auto& [encoded, row] : other.groups_) {
-    kpi_internal::Total(total, row.counts);
-  }
-  LEADKIT_RETURN_IF_ERROR(
-      total.Status(absl::StatusCode::kOutOfRange, "merging"));
+  // Checked before anything changes (no group's sum overflows).
+  LEADKIT_RETURN_IF_ERROR(state_internal::MergedCountsFit(
+      "KPI state", groups_, other.groups_,
+      [&](state_internal::CountTotal& total, const auto& entry) {
+        kpi_internal::Total(total, entry.second.counts);
+      }));
   for (const auto& [encoded, row] : other.groups_)
     Group(row.key).Merge(row.counts);
   return absl::OkStatus();

@@ -227,17 +227,12 @@ absl::Status LostAnalysisState::Merge(const LostAnalysisState& other) {
         "lost analysis states with different options (by, time zone) cannot "
         "be merged");
   }
-  // Checked before anything changes: the two states' counts add up within
-  // int64, so no group's sum overflows.
-  state_internal::CountTotal total("lost analysis state");
-  for (const auto& [encoded, group] : groups_) {
-    lost_internal::Total(total, group.second);
-  }
-  for (const auto& [encoded, group] : other.groups_) {
-    lost_internal::Total(total, group.second);
-  }
-  LEADKIT_RETURN_IF_ERROR(
-      total.Status(absl::StatusCode::kOutOfRange, "merging"));
+  // Checked before anything changes (no group's sum overflows).
+  LEADKIT_RETURN_IF_ERROR(state_internal::MergedCountsFit(
+      "lost analysis state", groups_, other.groups_,
+      [&](state_internal::CountTotal& total, const auto& entry) {
+        lost_internal::Total(total, entry.second.second);
+      }));
   for (const auto& [encoded, group] : other.groups_) {
     Group(group.first).Merge(group.second);
   }

@@ -572,17 +572,12 @@ absl::Status PipelineState::Merge(const PipelineState& other) {
         " state of other parameters (report, by, grades, instants, months "
         "and zone must all be equal)"));
   }
-  // Checked before anything changes: the two states' counts add up within
-  // int64, so no group's sum overflows.
-  state_internal::CountTotal total("pipeline state");
-  for (const auto& [key, counts] : groups_) {
-    pipeline_internal::Total(total, options_.report, counts);
-  }
-  for (const auto& [key, counts] : other.groups_) {
-    pipeline_internal::Total(total, options_.report, counts);
-  }
-  LEADKIT_RETURN_IF_ERROR(
-      total.Status(absl::StatusCode::kOutOfRange, "merging"));
+  // Checked before anything changes (no group's sum overflows).
+  LEADKIT_RETURN_IF_ERROR(state_internal::MergedCountsFit(
+      "pipeline state", groups_, other.groups_,
+      [&](state_internal::CountTotal& total, const auto& entry) {
+        pipeline_internal::Total(total, options_.report, entry.second);
+      }));
   for (const auto& [key, counts] : other.groups_) {
     std::vector<int64_t>& sum = groups_[key];
     if (sum.empty()) sum.assign(counts.size(), 0);

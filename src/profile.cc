@@ -264,17 +264,12 @@ absl::Status ProfileState::Merge(const ProfileState& other) {
         "profile states with different options (by, age bands) cannot be "
         "merged");
   }
-  // Checked before anything changes: the two states' counts add up within
-  // int64, so no group's sum overflows.
-  state_internal::CountTotal total("profile state");
-  for (const auto& [encoded, group] : groups_) {
-    profile_internal::Total(total, group.second);
-  }
-  for (const auto& [encoded, group] : other.groups_) {
-    profile_internal::Total(total, group.second);
-  }
-  LEADKIT_RETURN_IF_ERROR(
-      total.Status(absl::StatusCode::kOutOfRange, "merging"));
+  // Checked before anything changes (no group's sum overflows).
+  LEADKIT_RETURN_IF_ERROR(state_internal::MergedCountsFit(
+      "profile state", groups_, other.groups_,
+      [&](state_internal::CountTotal& total, const auto& entry) {
+        profile_internal::Total(total, entry.second.second);
+      }));
   for (const auto& [encoded, group] : other.groups_) {
     Group(group.first).Merge(group.second);
   }

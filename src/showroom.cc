@@ -370,17 +370,12 @@ absl::Status ShowroomState::Merge(const ShowroomState& other) {
   LEADKIT_RETURN_IF_ERROR(report_internal::SameGrouping(
       "showroom", options_.by, options_.time_zone, other.options_.by,
       other.options_.time_zone, showroom_internal::UsesPeriod(options_.by)));
-  // Checked before anything changes: the two states' counts add up within
-  // int64, so no group's sum (nor a total row of Finalize) overflows.
-  state_internal::CountTotal total("showroom state");
-  for (const auto& [key, counts] : groups_) {
-    showroom_internal::Total(total, counts);
-  }
-  for (const auto& [key, counts] : other.groups_) {
-    showroom_internal::Total(total, counts);
-  }
-  LEADKIT_RETURN_IF_ERROR(
-      total.Status(absl::StatusCode::kOutOfRange, "merging"));
+  // Checked before anything changes (no group's sum overflows).
+  LEADKIT_RETURN_IF_ERROR(state_internal::MergedCountsFit(
+      "showroom state", groups_, other.groups_,
+      [&](state_internal::CountTotal& total, const auto& entry) {
+        showroom_internal::Total(total, entry.second);
+      }));
   has_won_ |= other.has_won_;
   for (const auto& [key, counts] : other.groups_) At(key).Merge(counts);
   return absl::OkStatus();

@@ -77,6 +77,18 @@ class CountTotal {
   std::string overflow_;
 };
 
+// Merge's check, before anything changes: the counts of two states' groups
+// (maps; `add(total, entry)` adds one entry's counts) add up within int64, so
+// no sum of them overflows. OutOfRange naming `what` and the count otherwise.
+template <typename Groups, typename AddCounts>
+absl::Status MergedCountsFit(absl::string_view what, const Groups& mine,
+                             const Groups& theirs, AddCounts add) {
+  CountTotal total(what);
+  for (const auto& entry : mine) add(total, entry);
+  for (const auto& entry : theirs) add(total, entry);
+  return total.Status(absl::StatusCode::kOutOfRange, "merging");
+}
+
 // Reads what PutInt and PutString wrote (or, for states written before the
 // varint format, 8-byte little-endian numbers). Errors begin with `what`.
 class Reader {
