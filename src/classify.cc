@@ -419,6 +419,27 @@ std::string ValuesText(const PolicyData& policy, const Evaluator& e, int index,
 
 }  // namespace classify_internal
 
+namespace {
+
+// The policy's evaluator bound to `leads`, and block(evaluator, begin, count)
+// for each block of kBlock rows, in order.
+template <typename Block>
+absl::Status EachBlock(const Policy& policy, const Columns& leads,
+                       Block block) {
+  LEADKIT_ASSIGN_OR_RETURN(
+      classify_internal::Evaluator e,
+      classify_internal::Evaluator::Bind(policy.data(), leads));
+  const int64_t n = leads.num_rows();
+  for (int64_t begin = 0; begin < n; begin += classify_internal::kBlock) {
+    block(e, begin,
+          static_cast<int>(
+              std::min<int64_t>(classify_internal::kBlock, n - begin)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status ClassifyBatch(const Policy& policy, const Columns& leads,
                            std::span<int32_t> grades,
                            std::span<int32_t> rules) {
@@ -429,15 +450,10 @@ absl::Status ClassifyBatch(const Policy& policy, const Columns& leads,
         absl::StrCat("ClassifyBatch: output spans hold ", grades.size(),
                      " and ", rules.size(), " values for ", n, " rows"));
   }
-  LEADKIT_ASSIGN_OR_RETURN(
-      classify_internal::Evaluator e,
-      classify_internal::Evaluator::Bind(policy.data(), leads));
-  for (int64_t begin = 0; begin < n; begin += classify_internal::kBlock) {
-    const int count = static_cast<int>(
-        std::min<int64_t>(classify_internal::kBlock, n - begin));
+  return EachBlock(policy, leads, [&](classify_internal::Evaluator& e,
+                                       int64_t begin, int count) {
     e.ClassifyBlock(begin, count, grades.data() + begin, rules.data() + begin);
-  }
-  return absl::OkStatus();
+  });
 }
 
 absl::Status ScoreBatch(const Policy& policy, const Columns& leads,
@@ -452,16 +468,13 @@ absl::Status ScoreBatch(const Policy& policy, const Columns& leads,
         "ScoreBatch: the output span holds ", scores.size(), " values for ", n,
         " rows"));
   }
-  LEADKIT_ASSIGN_OR_RETURN(
-      classify_internal::Evaluator e,
-      classify_internal::Evaluator::Bind(policy.data(), leads));
-  for (int64_t begin = 0; begin < n; begin += classify_internal::kBlock) {
-    const int count = static_cast<int>(
-        std::min<int64_t>(classify_internal::kBlock, n - begin));
+  return EachBlock(policy, leads, [&](classify_internal::Evaluator& e,
+                                       int64_t begin, int count) {
     e.Score(begin, count);
-    for (int i = 0; i < count; ++i) scores[static_cast<size_t>(begin + i)] = e.total(i);
-  }
-  return absl::OkStatus();
+    for (int i = 0; i < count; ++i) {
+      scores[static_cast<size_t>(begin + i)] = e.total(i);
+    }
+  });
 }
 
 absl::StatusOr<Explanation> Explain(const Policy& policy, const Columns& leads,
