@@ -6,21 +6,23 @@
 
 namespace leadkit::python {
 
+Scope ScopeOf(const std::string& kind, const std::string& id) {
+  if (kind == "region") return Scope::Region(id);
+  if (kind == "dealer") return Scope::Dealer(id);
+  if (kind != "hq") {
+    throw py::value_error("scope: unknown kind '" + kind +
+                          "' (hq, region, dealer)");
+  }
+  return Scope::Hq();
+}
+
 void RegisterScope(py::module_& m) {
   m.def(
       "scope_mask",
       [](const std::string& kind, const std::string& id, int64_t num_rows,
          const py::list& row_specs, std::optional<int64_t> num_dealers,
          const py::list& dealer_specs) {
-        Scope scope;
-        if (kind == "region") {
-          scope = Scope::Region(id);
-        } else if (kind == "dealer") {
-          scope = Scope::Dealer(id);
-        } else if (kind != "hq") {
-          throw py::value_error("scope: unknown kind '" + kind +
-                                "' (hq, region, dealer)");
-        }
+        const Scope scope = ScopeOf(kind, id);
         BatchColumns rows(num_rows, row_specs);
         std::optional<BatchColumns> dealers;
         if (num_dealers) dealers.emplace(*num_dealers, dealer_specs);

@@ -7,15 +7,42 @@
 #define LEADKIT_C_API_ARROW_ENGINES_H_
 
 #include <cstdint>
+#include <span>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "leadkit/activity.h"
 #include "leadkit/cadence.h"
+#include "leadkit/columns.h"
+#include "leadkit/effectiveness.h"
 #include "leadkit/kpi.h"
 #include "leadkit/leadkit.h"
+#include "leadkit/lost_analysis.h"
+#include "leadkit/pipeline.h"
 #include "leadkit/policy.h"
+#include "leadkit/profile.h"
+#include "leadkit/scope.h"
+#include "leadkit/showroom.h"
 
 namespace leadkit::c_api_internal {
+
+// The rows an add counts (its leads; a showroom's visits): those in `scope`
+// (ScopeMask of scope.h, by each row's dealer_id) as `dealers` (dealer_id,
+// region_id; nullptr: not given) tells. The default, headquarters, counts
+// every row.
+struct LeadScope {
+  Scope scope;
+  const Columns* dealers = nullptr;
+};
+
+// The include flags of `leads` under `scope` (state Add's `include`): empty
+// at headquarters, ScopeMask's flags otherwise (its errors as they are).
+inline absl::StatusOr<std::vector<uint8_t>> ScopeIncludes(
+    const LeadScope& scope, const Columns& leads) {
+  if (scope.scope.kind == Scope::Kind::kHq) return std::vector<uint8_t>{};
+  return ScopeMask(scope.scope, leads, scope.dealers);
+}
 
 // lk_classify_arrow: grades every lead of `leads`; `result` receives batches
 // of (lead_id, grade, rule) in input order, lead_id as large_utf8 when the
@@ -27,12 +54,58 @@ absl::Status ClassifyArrow(const Policy& policy, ArrowArrayStream* leads,
 // lk_kpi_state_add: adds the leads, touches and surveys (nullptr: none) to
 // `state` at `as_of` seconds, LK_AS_OF_DATA for the latest instant of the
 // tables (DefaultAsOfSeconds), splitting the leads over `threads`. Returns
-// the as_of used. A failure leaves the state as it was.
+// the as_of used. Only the leads in `scope` count. A failure leaves the
+// state as it was.
 absl::StatusOr<int64_t> AddToState(KpiState& state, const Cadence& cadence,
                                    ArrowArrayStream* leads,
                                    ArrowArrayStream* touches,
                                    ArrowArrayStream* surveys, int64_t as_of,
-                                   int threads = 1);
+                                   int threads = 1,
+                                   const LeadScope& scope = {});
+
+// lk_lost_analysis_state_add and lk_profile_state_add: adds the leads of
+// `leads` in `scope` to `state` at `as_of` seconds, LK_AS_OF_DATA for the
+// latest instant of the columns read (without `as_of_required`, no limit
+// when they hold none, as Python's reports take it), splitting them over
+// `threads`. A failure leaves the state as it was.
+absl::Status AddLeads(LostAnalysisState& state, ArrowArrayStream* leads,
+                      int64_t as_of, int threads = 1,
+                      const LeadScope& scope = {}, bool as_of_required = true);
+absl::Status AddLeads(ProfileState& state, ArrowArrayStream* leads,
+                      int64_t as_of, int threads = 1,
+                      const LeadScope& scope = {}, bool as_of_required = true);
+
+// lk_showroom_state_add: adds the visits of `visits` with the leads they name
+// (`leads`, nullptr: none), the visits in `scope` only; as_of, threads and
+// as_of_required as AddLeads'.
+absl::Status AddVisits(ShowroomState& state, ArrowArrayStream* visits,
+                       ArrowArrayStream* leads, int64_t as_of, int threads = 1,
+                       const LeadScope& scope = {}, bool as_of_required = true);
+
+// lk_activity_state_add: adds the touches of `touches` with their leads
+// (`leads`, nullptr: none), the leads in `scope` only (a scope needs the
+// leads); as_of, threads and as_of_required as AddLeads'.
+absl::Status AddTouches(ActivityState& state, ArrowArrayStream* touches,
+                        ArrowArrayStream* leads, int64_t as_of,
+                        int threads = 1, const LeadScope& scope = {},
+                        bool as_of_required = true);
+
+// lk_effectiveness_state_add: adds the leads of `leads` in `scope` with all
+// of their `touches` at `as_of` seconds (LK_AS_OF_DATA: the latest instant
+// read), splitting the leads over `threads`; with `policy` (nullptr: none,
+// but for a playbook state) the leads are read as the cadence reads them.
+// A failure leaves the state as it was.
+absl::Status AddToState(EffectivenessState& state, const Policy* policy,
+                      ArrowArrayStream* leads, ArrowArrayStream* touches,
+                      int64_t as_of, int threads = 1,
+                      const LeadScope& scope = {});
+
+// lk_pipeline_state_add: adds the leads of `leads` in `scope` with all of
+// their `touches` (`policy` nullptr for touches_per_won_lead only), splitting
+// the leads over `threads`. A failure leaves the state as it was.
+absl::Status AddToState(PipelineState& state, const Policy* policy,
+                        ArrowArrayStream* leads, ArrowArrayStream* touches,
+                        int threads = 1, const LeadScope& scope = {});
 
 }  // namespace leadkit::c_api_internal
 

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "c_api/arrow.h"
+#include "c_api/arrow_engines.h"
 #include "c_api/c_api_internal.h"
 #include "c_api/state.h"
 #include "leadkit/cadence.h"
@@ -39,9 +40,11 @@ absl::StatusOr<EffectivenessView> ViewOf(absl::string_view name) {
       "view: \"", name, "\" is not one of method_mix, interval, action"));
 }
 
-absl::Status AddBatch(EffectivenessState& state, const Policy* policy,
+}  // namespace
+
+absl::Status AddToState(EffectivenessState& state, const Policy* policy,
                       ArrowArrayStream* leads, ArrowArrayStream* touches,
-                      int64_t as_of) {
+                      int64_t as_of, int threads, const LeadScope& scope) {
   std::vector<std::string> names = {"lead_id", "created_at", "status",
                                     "won_at"};
   if (policy != nullptr) {
@@ -50,6 +53,7 @@ absl::Status AddBatch(EffectivenessState& state, const Policy* policy,
     for (const std::string& f : policy->fields()) names.push_back(f);
     for (const std::string& f : policy->playbook_fields()) names.push_back(f);
   }
+  if (scope.scope.kind != Scope::Kind::kHq) names.emplace_back("dealer_id");
   const std::vector<ColumnSpec> lead_specs = LeadColumnSpecs(names);
   std::vector<ColumnSpec> touch_specs = {{"at", FieldType::kInstant},
                                          {"method", FieldType::kString},
@@ -59,11 +63,16 @@ absl::Status AddBatch(EffectivenessState& state, const Policy* policy,
       state,
       {{leads, "leads", lead_specs}, {touches, "touches", touch_specs}}, as_of,
       [&](EffectivenessState& s, std::span<const Columns* const> t,
-          Instant at) {
-        return policy != nullptr ? s.Add(*policy, *t[0], *t[1], at)
-                                 : s.Add(*t[0], *t[1], at);
+          Instant at) -> absl::Status {
+        LEADKIT_ASSIGN_OR_RETURN(const std::vector<uint8_t> include,
+                                 ScopeIncludes(scope, *t[0]));
+        return policy != nullptr
+                   ? s.Add(*policy, *t[0], *t[1], at, include, threads)
+                   : s.Add(*t[0], *t[1], at, include, threads);
       });
 }
+
+namespace {
 
 // leadkit.h's lk_effectiveness_state_finalize: Python's
 // leadkit.effectiveness.
@@ -149,7 +158,7 @@ lk_status lk_effectiveness_state_add(lk_effectiveness_state* state,
     if (state == nullptr) return NullArgument(kFunction, "state");
     if (leads == nullptr) return NullArgument(kFunction, "leads");
     if (touches == nullptr) return NullArgument(kFunction, "touches");
-    return leadkit::c_api_internal::AddBatch(
+    return leadkit::c_api_internal::AddToState(
         state->state, policy == nullptr ? nullptr : &policy->policy, leads,
         touches, as_of);
   });

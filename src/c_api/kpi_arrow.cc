@@ -83,7 +83,7 @@ absl::StatusOr<int64_t> AddToState(KpiState& state, const Cadence& cadence,
                                    ArrowArrayStream* leads,
                                    ArrowArrayStream* touches,
                                    ArrowArrayStream* surveys, int64_t as_of,
-                                   int threads) {
+                                   int threads, const LeadScope& scope) {
   const std::vector<ColumnSpec> lead_specs = KpiLeadSpecs(cadence, state.by());
   int64_t used = as_of;
   LEADKIT_RETURN_IF_ERROR(AddTables(
@@ -94,7 +94,9 @@ absl::StatusOr<int64_t> AddToState(KpiState& state, const Cadence& cadence,
       as_of,
       [&](KpiState& s, std::span<const Columns* const> t, Instant at) {
         used = at.time_since_epoch().count();
-        return s.Add(cadence, *t[0], *t[1], t[2], at, {}, threads);
+        LEADKIT_ASSIGN_OR_RETURN(const std::vector<uint8_t> include,
+                                 ScopeIncludes(scope, *t[0]));
+        return s.Add(cadence, *t[0], *t[1], t[2], at, include, threads);
       }));
   return used;
 }

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "c_api/arrow.h"
+#include "c_api/arrow_engines.h"
 #include "c_api/c_api_internal.h"
 #include "c_api/state.h"
 #include "leadkit/calendar.h"
@@ -43,8 +44,11 @@ absl::StatusOr<PipelineReport> ReportOf(absl::string_view name) {
       "touches_per_won_lead"));
 }
 
-absl::Status AddBatch(PipelineState& state, const Policy* policy,
-                      ArrowArrayStream* leads, ArrowArrayStream* touches) {
+}  // namespace
+
+absl::Status AddToState(PipelineState& state, const Policy* policy,
+                        ArrowArrayStream* leads, ArrowArrayStream* touches,
+                        int threads, const LeadScope& scope) {
   std::vector<std::string> names = {"lead_id", "created_at", "status",
                                     "won_at",  "lost_at",    "lost_review",
                                     "grade",   "sales_stage"};
@@ -52,6 +56,7 @@ absl::Status AddBatch(PipelineState& state, const Policy* policy,
   if (policy != nullptr) {
     for (const std::string& f : policy->fields()) names.push_back(f);
   }
+  if (scope.scope.kind != Scope::Kind::kHq) names.emplace_back("dealer_id");
   std::vector<ColumnSpec> lead_specs = LeadColumnSpecs(names);
   // `by` columns the leads table does not define (region_id) as strings.
   for (const std::string& key : state.options().by) {
@@ -66,10 +71,15 @@ absl::Status AddBatch(PipelineState& state, const Policy* policy,
   return AddTables(
       state, {{leads, "leads", lead_specs}, {touches, "touches", kTouches}},
       std::nullopt,
-      [&](PipelineState& s, std::span<const Columns* const> t, Instant) {
-        return s.Add(policy, *t[0], *t[1]);
+      [&](PipelineState& s, std::span<const Columns* const> t,
+          Instant) -> absl::Status {
+        LEADKIT_ASSIGN_OR_RETURN(const std::vector<uint8_t> include,
+                                 ScopeIncludes(scope, *t[0]));
+        return s.Add(policy, *t[0], *t[1], include, threads);
       });
 }
+
+namespace {
 
 // leadkit.h's lk_pipeline_state_finalize: Python's report of the state's
 // kind.
@@ -203,7 +213,7 @@ lk_status lk_pipeline_state_add(lk_pipeline_state* state,
     if (state == nullptr) return NullArgument(kFunction, "state");
     if (leads == nullptr) return NullArgument(kFunction, "leads");
     if (touches == nullptr) return NullArgument(kFunction, "touches");
-    return leadkit::c_api_internal::AddBatch(
+    return leadkit::c_api_internal::AddToState(
         state->state, policy == nullptr ? nullptr : &policy->policy, leads,
         touches);
   });

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <span>
@@ -41,8 +42,9 @@ struct AddTable {
 
 // Reads `tables` (StreamTable::Read: each stream to its end, released), takes
 // `as_of` — seconds, LK_AS_OF_DATA for the latest instant of the tables read
-// (DefaultAsOfSeconds), nullopt for a state whose add takes none (`at` is
-// then the epoch) — and calls `add(copy, columns, at)` on a copy of `state`,
+// (DefaultAsOfSeconds; without `as_of_required`, no limit — the largest
+// instant — when they hold none), nullopt for a state whose add takes none
+// (`at` is then the epoch) — and calls `add(copy, columns, at)` on a copy of `state`,
 // columns[i] the Columns of tables[i] (nullptr for one not given). The copy
 // replaces the state only when the add succeeds: a failed add leaves the
 // state as it was.
@@ -52,7 +54,8 @@ struct AddTable {
 //                Instant at) { return s.Add(*t[0], at); });
 template <typename State, typename Add>
 absl::Status AddTables(State& state, std::initializer_list<AddTable> tables,
-                       std::optional<int64_t> as_of, const Add& add) {
+                       std::optional<int64_t> as_of, const Add& add,
+                       bool as_of_required = true) {
   std::vector<std::unique_ptr<StreamTable>> read;
   std::vector<const Columns*> columns, given;
   for (const AddTable& t : tables) {
@@ -66,7 +69,11 @@ absl::Status AddTables(State& state, std::initializer_list<AddTable> tables,
     read.push_back(std::move(table));
   }
   if (as_of == LK_AS_OF_DATA) {
-    LEADKIT_ASSIGN_OR_RETURN(as_of, DefaultAsOfSeconds(given));
+    absl::StatusOr<int64_t> latest = DefaultAsOfSeconds(given);
+    if (!latest.ok() && !as_of_required) {
+      latest = std::numeric_limits<int64_t>::max();
+    }
+    LEADKIT_ASSIGN_OR_RETURN(as_of, std::move(latest));
   }
   State added = state;
   LEADKIT_RETURN_IF_ERROR(
@@ -74,24 +81,6 @@ absl::Status AddTables(State& state, std::initializer_list<AddTable> tables,
           Instant(std::chrono::seconds(as_of.value_or(0)))));
   state = std::move(added);
   return absl::OkStatus();
-}
-
-// lk_*_state_add of a state whose add reads the leads alone
-// (State::Add(leads, as_of)): `columns_of(state)` gives the columns it reads.
-// The stream is released whatever the outcome.
-template <typename Handle, typename ColumnsOf>
-lk_status AddLeadsToState(absl::string_view function, Handle* state,
-                          ArrowArrayStream* leads, int64_t as_of,
-                          const ColumnsOf& columns_of) {
-  return Guarded(function, [&]() -> absl::Status {
-    ConsumeStreams consume({leads});
-    if (state == nullptr) return NullArgument(function, "state");
-    if (leads == nullptr) return NullArgument(function, "leads");
-    const std::vector<ColumnSpec> columns = columns_of(state->state);
-    return AddTables(state->state, {{leads, "leads", columns}}, as_of,
-                     [](auto& s, std::span<const Columns* const> t,
-                        Instant at) { return s.Add(*t[0], at); });
-  });
 }
 
 template <typename Handle>

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "c_api/arrow.h"
+#include "c_api/arrow_engines.h"
 #include "c_api/c_api_internal.h"
 #include "c_api/state.h"
 #include "leadkit/activity.h"
@@ -33,24 +34,37 @@ namespace leadkit::c_api_internal {
 namespace {
 
 // Reads `main` (the visits or touches) and, when given, the leads, then
-// adds them (AddTables).
+// adds them (AddTables), the rows of `scope` only: of the main table when
+// `scope_main`, else of the leads.
 template <typename State>
 absl::Status AddWithLeads(State& state, ArrowArrayStream* main,
                           absl::string_view table,
                           const std::vector<ColumnSpec>& main_specs,
                           absl::string_view main_id, ArrowArrayStream* leads,
                           const std::vector<ColumnSpec>& lead_specs,
-                          int64_t as_of) {
+                          int64_t as_of, int threads, const LeadScope& scope,
+                          bool scope_main, bool as_of_required) {
   return AddTables(
       state,
       {{main, table, main_specs, main_id}, {leads, "leads", lead_specs}},
-      as_of, [](State& s, std::span<const Columns* const> t, Instant at) {
-        return s.Add(*t[0], t[1], at);
-      });
+      as_of,
+      [&](State& s, std::span<const Columns* const> t,
+          Instant at) -> absl::Status {
+        std::vector<uint8_t> include;
+        if (scope_main || t[1] != nullptr) {
+          LEADKIT_ASSIGN_OR_RETURN(
+              include, ScopeIncludes(scope, scope_main ? *t[0] : *t[1]));
+        }
+        return s.Add(*t[0], t[1], at, include, threads);
+      },
+      as_of_required);
 }
 
+}  // namespace
+
 absl::Status AddVisits(ShowroomState& state, ArrowArrayStream* visits,
-                       ArrowArrayStream* leads, int64_t as_of) {
+                       ArrowArrayStream* leads, int64_t as_of, int threads,
+                       const LeadScope& scope, bool as_of_required) {
   static const std::vector<ColumnSpec> kVisits = {
       {"dealer_id", FieldType::kString},  {"arrived_at", FieldType::kInstant},
       {"left_at", FieldType::kInstant},   {"lead_id", FieldType::kString},
@@ -59,11 +73,13 @@ absl::Status AddVisits(ShowroomState& state, ArrowArrayStream* visits,
   static const std::vector<ColumnSpec> kLeads = {
       {"status", FieldType::kString}, {"won_at", FieldType::kInstant}};
   return AddWithLeads(state, visits, "visits", kVisits, "visit_id", leads,
-                      kLeads, as_of);
+                      kLeads, as_of, threads, scope, /*scope_main=*/true,
+                      as_of_required);
 }
 
 absl::Status AddTouches(ActivityState& state, ArrowArrayStream* touches,
-                        ArrowArrayStream* leads, int64_t as_of) {
+                        ArrowArrayStream* leads, int64_t as_of, int threads,
+                        const LeadScope& scope, bool as_of_required) {
   static const std::vector<ColumnSpec> kTouches = {
       {"at", FieldType::kInstant},
       {"method", FieldType::kString},
@@ -75,8 +91,11 @@ absl::Status AddTouches(ActivityState& state, ArrowArrayStream* touches,
       {"dealer_id", FieldType::kString},
       {"consultant_id", FieldType::kString}};
   return AddWithLeads(state, touches, "touches", kTouches, "lead_id", leads,
-                      kLeads, as_of);
+                      kLeads, as_of, threads, scope, /*scope_main=*/false,
+                      as_of_required);
 }
+
+namespace {
 
 // leadkit.h's lk_showroom_state_finalize: Python's leadkit.showroom.
 void ExportShowroom(const ShowroomState& state, int top_models,
