@@ -57,6 +57,14 @@ class Scope:
         return _core.scope_mask(self.kind, self.id, len(leads), rows,
                                 None if dealers is None else len(dealers), dealer_specs)
 
+    def stream_arguments(self, dealers: pd.DataFrame | None) -> dict[str, Any]:
+        """The scope as the Arrow stream engines take it (``_core.*_add_arrow``): they apply
+        C++ ``ScopeMask`` to the leads they read; `dealers` is a checked dealers table."""
+        return {"scope_kind": self.kind, "scope_id": self.id or "",
+                "num_dealers": None if dealers is None else len(dealers),
+                "dealers": [] if dealers is None else _frames.table_specs(
+                    dealers, _SCOPE_DEALER_COLUMNS, table="dealers", id_column="dealer_id")}
+
 
 #: What a scope reads of the dealers table.
 _SCOPE_DEALER_COLUMNS = {"dealer_id": "string", "region_id": "string"}

@@ -136,6 +136,14 @@ class KpiState(EngineState):
         if as_of is None:
             raise ValueError("as_of: a partial state needs an explicit as_of, the same for "
                              "every batch")
+        names = list(self.by)
+        if tz is None and "region_id" not in names:
+            readers = stream_readers(leads, touches, surveys, policy, names)
+            if readers is not None and not isinstance(readers, tuple):
+                add_streams(self._state, readers, policy, dealers, scope, as_of, threads)
+                return self
+            if readers is not None:
+                leads, touches, surveys = readers
         state_for(leads, touches, policy, surveys=surveys, dealers=dealers, by=list(self.by),
                   scope=scope, as_of=as_of, tz=tz, threads=threads, state=self._state)
         return self
@@ -187,20 +195,12 @@ def kpis(leads: Any, touches: Any, policy: Policy, *, surveys=None, dealers=None
     (docs/data.md, "Arrow streams"); the result is the same.
     """
     names = by_list(by)
-    if scope is None and tz is None and "region_id" not in names:
-        readers = _frames.arrow_readers({"leads": leads, "touches": touches,
-                                         "surveys": surveys})
+    if tz is None and "region_id" not in names:
+        readers = stream_readers(leads, touches, surveys, policy, names)
+        if readers is not None and not isinstance(readers, tuple):
+            return _kpis_arrow(readers, policy, dealers, scope, names, as_of, threads)
         if readers is not None:
-            if not isinstance(policy, Policy):
-                raise TypeError(f"policy: expected a leadkit.Policy, got "
-                                f"{type(policy).__name__}")
-            fields, _ = _frames.engine_fields(policy._impl, cadence=True, extra=names)
-            columns = {"leads": fields, "touches": _frames.CADENCE_TOUCH_COLUMNS,
-                       "surveys": _SURVEY_COLUMNS}
-            if _frames.stream_ready(readers, columns, required=_REQUIRED, keys=names):
-                return _kpis_arrow(readers, policy, dealers, names, as_of, threads)
-            leads, touches = readers["leads"], readers["touches"]
-            surveys = readers.get("surveys")
+            leads, touches, surveys = readers
     return _kpis_frames(leads, touches, policy, surveys=surveys, dealers=dealers, by=by,
                         scope=scope, as_of=as_of, tz=tz, threads=threads)
 
@@ -210,20 +210,49 @@ _REQUIRED = {"leads": ["lead_id", "created_at"], "touches": ["lead_id", "at", "m
              "surveys": ["lead_id", "at", "satisfied"]}
 
 
-def _kpis_arrow(readers: dict, policy: Policy, dealers: Any, names: list[str], as_of: Any,
-                threads: Any) -> pd.DataFrame:
-    """kpis() of Arrow streams, read and counted by the C ABI's code (lk_kpi_state_add); the
-    dealers table, a few rows, read as on the pandas path."""
+def stream_readers(leads: Any, touches: Any, surveys: Any, policy: Policy,
+                   names: list[str]) -> dict | tuple | None:
+    """The tables of a KPI call as the engine reads them: a dict of readers when they are all
+    Arrow streams it reads as the pandas path does (docs/data.md, "Arrow streams"); the
+    tables (each stream read once) for the pandas path when they are Arrow streams it does
+    not; None for other tables."""
+    readers = _frames.arrow_readers({"leads": leads, "touches": touches, "surveys": surveys})
+    if readers is None:
+        return None
+    if not isinstance(policy, Policy):
+        raise TypeError(f"policy: expected a leadkit.Policy, got {type(policy).__name__}")
+    fields, _ = _frames.engine_fields(policy._impl, cadence=True, extra=names)
+    columns = {"leads": fields, "touches": _frames.CADENCE_TOUCH_COLUMNS,
+               "surveys": _SURVEY_COLUMNS}
+    if _frames.stream_ready(readers, columns, required=_REQUIRED, keys=names):
+        return readers
+    return readers["leads"], readers["touches"], readers.get("surveys")
+
+
+def add_streams(state: _core.KpiState, readers: dict, policy: Policy, dealers: Any,
+                scope: Any, as_of: Any, threads: Any) -> tuple[int, pd.DataFrame | None]:
+    """Adds the Arrow streams of `readers` to `state`, read and counted by the C ABI's code
+    (lk_kpi_state_add), the scope applied by it too; the dealers table, a few rows, read as
+    on the pandas path. Returns the as_of used (seconds) and the dealers frame."""
     dealer_frame = _frames.dealers_frame(dealers)
-    seconds = None if as_of is None else _frames.instant_seconds(as_of, "as_of")
+    scope = check_scope(scope)
+    seconds = _frames.stream_as_of(as_of)
     cadence = _frames.cadence_for(policy._impl, dealer_frame)
     threads = _frames.check_threads(threads)
+    as_of_seconds = _core.kpi_state_add_arrow(
+        state, cadence, readers["leads"], readers["touches"], readers.get("surveys"), seconds,
+        threads, **scope.stream_arguments(dealer_frame))
+    return as_of_seconds, dealer_frame
+
+
+def _kpis_arrow(readers: dict, policy: Policy, dealers: Any, scope: Any, names: list[str],
+                as_of: Any, threads: Any) -> pd.DataFrame:
+    """kpis() of Arrow streams (:func:`add_streams`)."""
     state = _core.KpiState(names)
     schemas = [readers[name].schema if name in readers else None
                for name in ("leads", "touches", "surveys")]
-    as_of_seconds = _core.kpi_state_add_arrow(state, cadence, readers["leads"],
-                                              readers["touches"], readers.get("surveys"),
-                                              seconds, threads)
+    as_of_seconds, dealer_frame = add_streams(state, readers, policy, dealers, scope, as_of,
+                                              threads)
     warn_coverage(policy, dealer_frame, as_of_seconds,
                   int(np.sum(state.finalize()["estimated"])))
     return _frames.restore_key_dtypes(frame_of(state), [*schemas, dealer_frame])
