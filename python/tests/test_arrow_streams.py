@@ -285,12 +285,18 @@ def test_results_keep_the_dtypes_of_the_arrow_path():
     assert _classify(small)["lead_id"].dtype == pd.ArrowDtype(pa.string())
 
 
-def test_a_dictionary_key_keeps_its_categories():
-    """A dictionary-encoded group key goes down the pandas path, which gives it back as a
-    categorical over the input's categories."""
+def test_a_dictionary_key_keeps_its_categories(monkeypatch):
+    """A dictionary-encoded group key is read by the engine and comes back a categorical over
+    the input's categories, as the pandas path gives it."""
     leads = TABLES.leads.astype({"channel": "category"})
     want = _kpis(leads, TABLES.touches, TABLES.surveys)
-    got = _kpis(_arrow(leads), _arrow(TABLES.touches), _arrow(TABLES.surveys))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("an Arrow table was turned into a pandas frame")
+
+    monkeypatch.setattr(_frames, "arrow_frame", refuse)
+    got = _kpis(StreamOnly(_arrow(leads).to_reader(max_chunksize=9)), _arrow(TABLES.touches),
+                _arrow(TABLES.surveys))
     assert isinstance(got["channel"].dtype, pd.CategoricalDtype)
     assert list(got["channel"].dtype.categories) == list(want["channel"].dtype.categories)
     pd.testing.assert_frame_equal(got.astype({"channel": object}),

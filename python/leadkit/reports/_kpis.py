@@ -212,11 +212,12 @@ _REQUIRED = {"leads": ["lead_id", "created_at"], "touches": ["lead_id", "at", "m
 
 def stream_readers(leads: Any, touches: Any, surveys: Any, policy: Policy,
                    names: list[str]) -> dict | tuple | None:
-    """The tables of a KPI call as the engine reads them: a dict of readers when they are all
-    Arrow streams it reads as the pandas path does (docs/data.md, "Arrow streams"); the
-    tables (each stream read once) for the pandas path when they are Arrow streams it does
-    not; None for other tables."""
-    readers = _frames.arrow_readers({"leads": leads, "touches": touches, "surveys": surveys})
+    """The tables of a KPI call as the engine reads them: a dict of pyarrow Tables (each
+    stream read once, without pandas: a dictionary-encoded group key's categories are in
+    them) when they are all Arrow streams it reads as the pandas path does (docs/data.md,
+    "Arrow streams"); those tables for the pandas path when it does not; None for other
+    tables."""
+    readers = _frames.arrow_tables({"leads": leads, "touches": touches, "surveys": surveys})
     if readers is None:
         return None
     if not isinstance(policy, Policy):
@@ -224,14 +225,14 @@ def stream_readers(leads: Any, touches: Any, surveys: Any, policy: Policy,
     fields, _ = _frames.engine_fields(policy._impl, cadence=True, extra=names)
     columns = {"leads": fields, "touches": _frames.CADENCE_TOUCH_COLUMNS,
                "surveys": _SURVEY_COLUMNS}
-    if _frames.stream_ready(readers, columns, required=_REQUIRED, keys=names):
+    if _frames.stream_ready(readers, columns, required=_REQUIRED):
         return readers
     return readers["leads"], readers["touches"], readers.get("surveys")
 
 
 def add_streams(state: _core.KpiState, readers: dict, policy: Policy, dealers: Any,
                 scope: Any, as_of: Any, threads: Any) -> tuple[int, pd.DataFrame | None]:
-    """Adds the Arrow streams of `readers` to `state`, read and counted by the C ABI's code
+    """Adds the Arrow tables of `readers` to `state`, read and counted by the C ABI's code
     (lk_kpi_state_add), the scope applied by it too; the dealers table, a few rows, read as
     on the pandas path. Returns the as_of used (seconds) and the dealers frame."""
     dealer_frame = _frames.dealers_frame(dealers)
@@ -249,13 +250,12 @@ def _kpis_arrow(readers: dict, policy: Policy, dealers: Any, scope: Any, names: 
                 as_of: Any, threads: Any) -> pd.DataFrame:
     """kpis() of Arrow streams (:func:`add_streams`)."""
     state = _core.KpiState(names)
-    schemas = [readers[name].schema if name in readers else None
-               for name in ("leads", "touches", "surveys")]
+    sources = [readers.get(name) for name in ("leads", "touches", "surveys")]
     as_of_seconds, dealer_frame = add_streams(state, readers, policy, dealers, scope, as_of,
                                               threads)
     warn_coverage(policy, dealer_frame, as_of_seconds,
                   int(np.sum(state.finalize()["estimated"])))
-    return _frames.restore_key_dtypes(frame_of(state), [*schemas, dealer_frame])
+    return _frames.restore_key_dtypes(frame_of(state), [*sources, dealer_frame])
 
 
 @_frames.keeps_key_dtypes("leads", "touches", "surveys", "dealers")
