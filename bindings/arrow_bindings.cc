@@ -13,6 +13,7 @@
 #include "bindings.h"
 #include "c_api/arrow_engines.h"
 #include "leadkit/activity.h"
+#include "leadkit/audit.h"
 #include "leadkit/cadence.h"
 #include "leadkit/effectiveness.h"
 #include "leadkit/kpi.h"
@@ -288,6 +289,28 @@ void RegisterArrow(py::module_& m) {
       py::arg("num_dealers") = py::none(), py::arg("dealers") = py::list(),
       "Adds Arrow streams of leads and all of their touches to a "
       "PipelineState (lk_pipeline_state_add), the leads in the scope only.");
+  m.def(
+      "audit_add_arrow",
+      [](AuditState& state, const Cadence& cadence, const py::handle leads,
+         const py::handle touches, std::optional<int64_t> as_of, int threads,
+         const std::string& scope_kind, const std::string& scope_id,
+         std::optional<int64_t> num_dealers, const py::list& dealers) {
+        const ScopeArg scope(scope_kind, scope_id, num_dealers, dealers);
+        OwnedStream lead_stream(leads, "leads");
+        OwnedStream touch_stream(touches, "touches");
+        AddWithoutGil([&] {
+          return c_api_internal::AddToState(
+              state, cadence, lead_stream.get(), touch_stream.get(),
+              as_of.value_or(LK_AS_OF_DATA), threads, scope.get());
+        });
+      },
+      py::arg("state"), py::arg("cadence"), py::arg("leads"),
+      py::arg("touches"), py::arg("as_of"), py::arg("threads") = 1,
+      py::arg("scope_kind") = "hq", py::arg("scope_id") = "",
+      py::arg("num_dealers") = py::none(), py::arg("dealers") = py::list(),
+      "Audits Arrow streams of leads and their touches into an AuditState "
+      "(lk_audit_state_add), the leads in the scope only; as_of None is the "
+      "tables' latest instant.");
 }
 
 }  // namespace leadkit::python

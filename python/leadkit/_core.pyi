@@ -153,6 +153,10 @@ def effectiveness_add_arrow(state: EffectivenessState, leads: Any, touches: Any,
                             policy: Policy | None = None, scope_kind: str = "hq",
                             scope_id: str = "", num_dealers: int | None = None,
                             dealers: list[_ColumnSpec] = ...) -> None: ...
+def audit_add_arrow(state: AuditState, cadence: Cadence, leads: Any, touches: Any,
+                    as_of: int | None, threads: int = 1, scope_kind: str = "hq",
+                    scope_id: str = "", num_dealers: int | None = None,
+                    dealers: list[_ColumnSpec] = ...) -> None: ...
 def pipeline_add_arrow(state: PipelineState, leads: Any, touches: Any,
                        policy: Policy | None = None, threads: int = 1,
                        scope_kind: str = "hq", scope_id: str = "",

@@ -1,9 +1,9 @@
 """Arrow streams straight to the C++ engine (docs/data.md, "Arrow streams"): classify, kpis,
-KpiState.add, showroom, activity, effectiveness, lost_analysis and profile (and their states'
-add) of tables that are all Arrow streams are read by the C ABI's importer, without pandas,
-scoped or not; the results are those of the same rows as pandas frames, and a column the
-importer does not read as the pandas path does sends the call down that path, with its
-messages."""
+KpiState.add, showroom, activity, effectiveness, the pipeline reports, the audit,
+lost_analysis and profile (and their states' add) of tables that are all Arrow streams are
+read by the C ABI's importer, without pandas, scoped or not; the results are those of the same
+rows as pandas frames, and a column the importer does not read as the pandas path does sends
+the call down that path, with its messages."""
 
 from __future__ import annotations
 
@@ -125,12 +125,18 @@ def _touches_per_won_lead(leads, touches, surveys):
     return state.finalize()
 
 
+def _audit(leads, touches, surveys):
+    return leadkit.audit(leads, touches, POLICY, scope=REGION, dealers=TABLES.dealers,
+                         as_of=surface.AS_OF)
+
+
 #: The calls of three tables (leads, touches, surveys or visits) and of the leads alone.
 CALLS_OF_THREE = {"kpis": _kpis, "KpiState": _kpi_state, "kpis_scoped": _scoped_kpis,
                   "showroom": _showroom, "activity": _activity,
                   "effectiveness": _effectiveness, "effectiveness_mixes": _mixes,
                   "pipeline": _pipeline, "funnel": _funnel, "grade_migration": _grade_migration,
-                  "monthly": _monthly, "touches_per_won_lead": _touches_per_won_lead}
+                  "monthly": _monthly, "touches_per_won_lead": _touches_per_won_lead,
+                  "audit": _audit}
 #: The third table of a call of three.
 THIRD = {"showroom": "visits", "activity": "visits"}
 CALLS_OF_LEADS = {"lost_analysis": _lost, "profile": _profile}
@@ -206,8 +212,8 @@ FORMS = {"pyarrow_table": lambda f: _arrow(f),
 def test_report_streams_reach_the_engine_without_pandas(call, form, expected_reports,
                                                         no_pandas_frames):
     """KpiState.add, scoped kpis, showroom, activity, effectiveness, the pipeline reports,
-    lost_analysis and profile (their states' add) read the streams in the engine: the tables
-    of the pandas path, cell for cell."""
+    the audit, lost_analysis and profile (their states' add) read the streams in the engine:
+    the tables of the pandas path, cell for cell."""
     make = FORMS[form]
     if call in CALLS_OF_THREE:
         got = CALLS_OF_THREE[call](make(TABLES.leads), make(TABLES.touches),

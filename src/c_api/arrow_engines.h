@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "leadkit/activity.h"
+#include "leadkit/audit.h"
 #include "leadkit/cadence.h"
 #include "leadkit/columns.h"
 #include "leadkit/effectiveness.h"
@@ -106,6 +107,14 @@ absl::Status AddToState(EffectivenessState& state, const Policy* policy,
 absl::Status AddToState(PipelineState& state, const Policy* policy,
                         ArrowArrayStream* leads, ArrowArrayStream* touches,
                         int threads = 1, const LeadScope& scope = {});
+
+// lk_audit_state_add: audits the leads of `leads` in `scope` with their
+// `touches` at `as_of` seconds (LK_AS_OF_DATA: the latest instant read),
+// splitting the leads over `threads`. A failure leaves the state as it was.
+absl::Status AddToState(AuditState& state, const Cadence& cadence,
+                        ArrowArrayStream* leads, ArrowArrayStream* touches,
+                        int64_t as_of, int threads = 1,
+                        const LeadScope& scope = {});
 
 }  // namespace leadkit::c_api_internal
 

@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "c_api/arrow.h"
+#include "c_api/arrow_engines.h"
 #include "c_api/c_api_internal.h"
 #include "c_api/state.h"
 #include "leadkit/audit.h"
@@ -39,9 +40,11 @@ std::vector<ColumnSpec> AuditLeadSpecs(const Cadence& cadence) {
   return LeadColumnSpecs(names);
 }
 
-absl::Status AddToAudit(AuditState& state, const Cadence& cadence,
+}  // namespace
+
+absl::Status AddToState(AuditState& state, const Cadence& cadence,
                         ArrowArrayStream* leads, ArrowArrayStream* touches,
-                        int64_t as_of) {
+                        int64_t as_of, int threads, const LeadScope& scope) {
   static const std::vector<ColumnSpec> kTouches = {
       {"at", FieldType::kInstant},
       {"method", FieldType::kString},
@@ -51,10 +54,16 @@ absl::Status AddToAudit(AuditState& state, const Cadence& cadence,
   // The copy AddTables adds to shares the state's blocks.
   return AddTables(
       state, {{leads, "leads", lead_specs}, {touches, "touches", kTouches}},
-      as_of, [&](AuditState& s, std::span<const Columns* const> t, Instant at) {
-        return s.Add(cadence, *t[0], *t[1], at);
+      as_of,
+      [&](AuditState& s, std::span<const Columns* const> t,
+          Instant at) -> absl::Status {
+        LEADKIT_ASSIGN_OR_RETURN(const std::vector<uint8_t> include,
+                                 ScopeIncludes(scope, *t[0]));
+        return s.Add(cadence, *t[0], *t[1], at, include, threads);
       });
 }
+
+namespace {
 
 // leadkit.h's lk_audit_state_finalize: lead_id and detail as utf8, finding as
 // a dictionary over every code (leadkit.AUDIT_FINDINGS' order), written from
@@ -133,7 +142,7 @@ lk_status lk_audit_state_add(lk_audit_state* state, const lk_cadence* cadence,
     if (cadence == nullptr) return NullArgument(kFunction, "cadence");
     if (leads == nullptr) return NullArgument(kFunction, "leads");
     if (touches == nullptr) return NullArgument(kFunction, "touches");
-    return leadkit::c_api_internal::AddToAudit(state->state, cadence->cadence,
+    return leadkit::c_api_internal::AddToState(state->state, cadence->cadence,
                                                leads, touches, as_of);
   });
 }
