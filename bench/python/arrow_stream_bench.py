@@ -1,13 +1,14 @@
-"""classify, kpis (also scoped), KpiState.add, showroom, activity, effectiveness, lost_analysis
-and profile of pyarrow tables: the Arrow stream path (the C++ engine reads the Arrow C
-stream itself, docs/data.md "Arrow streams") against the path through pandas (the tables
-wrapped as pandas frames of Arrow arrays, then turned into column buffers), on tables from
-leadkit.synth.
+"""classify, kpis (also scoped), KpiState.add, showroom, activity, effectiveness, pipeline,
+audit, lost_analysis and profile of pyarrow tables: the Arrow stream path (the C++ engine reads
+the Arrow C stream itself, docs/data.md "Arrow streams") against the path through pandas (the
+tables wrapped as pandas frames of Arrow arrays, then turned into column buffers), on tables
+from leadkit.synth.
 
     python bench/python/arrow_stream_bench.py [--leads 1000000] [--repeat 3]
 
-Checks that both paths give the same tables, then prints the best of --repeat calls of each,
-the table's conversion included (as a caller with a pyarrow table sees it).
+Checks that both paths give the same tables (the stream call building no pandas frame), then
+prints the best of --repeat calls of each, the table's conversion included (as a caller with a
+pyarrow table sees it).
 """
 
 from __future__ import annotations
@@ -103,6 +104,9 @@ def main() -> None:
             t("touches"), leads=t("leads"), by=["consultant_id", "month"], as_of=as_of)),
         "effectiveness by mix": both(lambda t: leadkit.effectiveness(
             t("leads"), t("touches"), as_of=as_of)),
+        "pipeline by channel": both(lambda t: leadkit.pipeline(
+            t("leads"), t("touches"), policy, at=as_of, by="channel")),
+        "audit": both(lambda t: leadkit.audit(t("leads"), t("touches"), policy, as_of=as_of)),
     }
     print(f"{'call':24} {'via pandas':>11} {'stream':>9} {'speed-up':>9}")
     readers = _frames.arrow_readers(arrow)

@@ -378,9 +378,10 @@ def keeps_key_dtypes(*tables: str, streams: bool = False) -> Callable:
                 value = bound.arguments.get(name)
                 if arrow is not None and name in arrow:
                     value = arrow[name]
+                    bound.arguments[name] = value
                 elif value is not None and not isinstance(value, pd.DataFrame):
                     value = as_frame(value, name)
-                bound.arguments[name] = value
+                    bound.arguments[name] = value
                 sources.append(value)
             return restore_key_dtypes(function(*bound.args, **bound.kwargs), sources)
 

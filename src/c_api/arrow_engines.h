@@ -97,9 +97,9 @@ absl::Status AddTouches(ActivityState& state, ArrowArrayStream* touches,
 // but for a playbook state) the leads are read as the cadence reads them.
 // A failure leaves the state as it was.
 absl::Status AddToState(EffectivenessState& state, const Policy* policy,
-                      ArrowArrayStream* leads, ArrowArrayStream* touches,
-                      int64_t as_of, int threads = 1,
-                      const LeadScope& scope = {});
+                        ArrowArrayStream* leads, ArrowArrayStream* touches,
+                        int64_t as_of, int threads = 1,
+                        const LeadScope& scope = {});
 
 // lk_pipeline_state_add: adds the leads of `leads` in `scope` with all of
 // their `touches` (`policy` nullptr for touches_per_won_lead only), splitting

@@ -43,8 +43,8 @@ absl::StatusOr<EffectivenessView> ViewOf(absl::string_view name) {
 }  // namespace
 
 absl::Status AddToState(EffectivenessState& state, const Policy* policy,
-                      ArrowArrayStream* leads, ArrowArrayStream* touches,
-                      int64_t as_of, int threads, const LeadScope& scope) {
+                        ArrowArrayStream* leads, ArrowArrayStream* touches,
+                        int64_t as_of, int threads, const LeadScope& scope) {
   std::vector<std::string> names = {"lead_id", "created_at", "status",
                                     "won_at"};
   if (policy != nullptr) {

@@ -44,10 +44,10 @@ struct AddTable {
 // `as_of` — seconds, LK_AS_OF_DATA for the latest instant of the tables read
 // (DefaultAsOfSeconds; without `as_of_required`, no limit — the largest
 // instant — when they hold none), nullopt for a state whose add takes none
-// (`at` is then the epoch) — and calls `add(copy, columns, at)` on a copy of `state`,
-// columns[i] the Columns of tables[i] (nullptr for one not given). The copy
-// replaces the state only when the add succeeds: a failed add leaves the
-// state as it was.
+// (`at` is then the epoch) — and calls `add(copy, columns, at)` on a copy of
+// `state`, columns[i] the Columns of tables[i] (nullptr for one not given).
+// The copy replaces the state only when the add succeeds: a failed add
+// leaves the state as it was.
 // Example:
 //   AddTables(state, {{leads, "leads", specs}}, as_of,
 //             [](ProfileState& s, std::span<const Columns* const> t,
