@@ -246,6 +246,24 @@ def test_a_dictionary_key_of_the_pipeline_stays_a_categorical(expected_reports,
                                       want.astype({"channel": object}), check_exact=True)
 
 
+def test_a_kpi_tz_names_a_naive_as_of_on_the_stream_path(monkeypatch, expected):
+    """The streams' times carry their zone; `tz` then names only the zone of a naive as_of:
+    the same instant as the aware one, the same table."""
+    naive = surface.AS_OF.tz_localize(None)
+
+    def call(*tables):
+        return leadkit.kpis(*tables[:2], POLICY, surveys=tables[2], by=["channel", "month"],
+                            as_of=naive, tz=surface.ZONE)
+
+    want = call(TABLES.leads, TABLES.touches, TABLES.surveys)
+    monkeypatch.setattr(_frames, "arrow_frame", lambda *a, **k: pytest.fail("pandas frame"))
+    got = call(_arrow(TABLES.leads), _arrow(TABLES.touches), _arrow(TABLES.surveys))
+    pd.testing.assert_frame_equal(_as_text(got, ["channel"]), _as_text(want, ["channel"]),
+                                  check_exact=True)
+    pd.testing.assert_frame_equal(_as_text(got, ["channel"]),
+                                  _as_text(expected[1], ["channel"]), check_exact=True)
+
+
 def test_a_scope_counts_only_its_dealers_leads():
     """Hand-checked: a dealer scope over the stream counts the leads of that dealer, no
     other."""

@@ -137,10 +137,10 @@ class KpiState(EngineState):
             raise ValueError("as_of: a partial state needs an explicit as_of, the same for "
                              "every batch")
         names = list(self.by)
-        if tz is None and "region_id" not in names:
+        if "region_id" not in names:
             readers = stream_readers(leads, touches, surveys, policy, names)
             if readers is not None and not isinstance(readers, tuple):
-                add_streams(self._state, readers, policy, dealers, scope, as_of, threads)
+                add_streams(self._state, readers, policy, dealers, scope, as_of, tz, threads)
                 return self
             if readers is not None:
                 leads, touches, surveys = readers
@@ -195,10 +195,10 @@ def kpis(leads: Any, touches: Any, policy: Policy, *, surveys=None, dealers=None
     (docs/data.md, "Arrow streams"); the result is the same.
     """
     names = by_list(by)
-    if tz is None and "region_id" not in names:
+    if "region_id" not in names:
         readers = stream_readers(leads, touches, surveys, policy, names)
         if readers is not None and not isinstance(readers, tuple):
-            return _kpis_arrow(readers, policy, dealers, scope, names, as_of, threads)
+            return _kpis_arrow(readers, policy, dealers, scope, names, as_of, tz, threads)
         if readers is not None:
             leads, touches, surveys = readers
     return _kpis_frames(leads, touches, policy, surveys=surveys, dealers=dealers, by=by,
@@ -231,13 +231,15 @@ def stream_readers(leads: Any, touches: Any, surveys: Any, policy: Policy,
 
 
 def add_streams(state: _core.KpiState, readers: dict, policy: Policy, dealers: Any,
-                scope: Any, as_of: Any, threads: Any) -> tuple[int, pd.DataFrame | None]:
+                scope: Any, as_of: Any, tz: Any, threads: Any
+                ) -> tuple[int, pd.DataFrame | None]:
     """Adds the Arrow tables of `readers` to `state`, read and counted by the C ABI's code
     (lk_kpi_state_add), the scope applied by it too; the dealers table, a few rows, read as
     on the pandas path. Returns the as_of used (seconds) and the dealers frame."""
     dealer_frame = _frames.dealers_frame(dealers)
     scope = check_scope(scope)
-    seconds = _frames.stream_as_of(as_of)
+    # The streams' times are zoned (stream_ready): `tz` names only a naive as_of's zone.
+    seconds = _frames.stream_as_of(as_of, tz)
     cadence = _frames.cadence_for(policy._impl, dealer_frame)
     threads = _frames.check_threads(threads)
     as_of_seconds = _core.kpi_state_add_arrow(
@@ -247,12 +249,12 @@ def add_streams(state: _core.KpiState, readers: dict, policy: Policy, dealers: A
 
 
 def _kpis_arrow(readers: dict, policy: Policy, dealers: Any, scope: Any, names: list[str],
-                as_of: Any, threads: Any) -> pd.DataFrame:
+                as_of: Any, tz: Any, threads: Any) -> pd.DataFrame:
     """kpis() of Arrow streams (:func:`add_streams`)."""
     state = _core.KpiState(names)
     sources = [readers.get(name) for name in ("leads", "touches", "surveys")]
     as_of_seconds, dealer_frame = add_streams(state, readers, policy, dealers, scope, as_of,
-                                              threads)
+                                              tz, threads)
     warn_coverage(policy, dealer_frame, as_of_seconds,
                   int(np.sum(state.finalize()["estimated"])))
     return _frames.restore_key_dtypes(frame_of(state), [*sources, dealer_frame])
