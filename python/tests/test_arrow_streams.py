@@ -77,6 +77,12 @@ def _profile(leads):
                                       threads=2).finalize()
 
 
+def _regions(leads, touches, surveys):
+    # region_id: each lead's dealer's region, joined in the engine.
+    return leadkit.kpis(leads, touches, POLICY, surveys=surveys, dealers=TABLES.dealers,
+                        by=["region_id", "channel"], as_of=surface.AS_OF)
+
+
 def _showroom(leads, touches, visits):
     return leadkit.showroom(visits, leads=leads, by=["dealer_id", "hour"], scope=REGION,
                             dealers=TABLES.dealers, as_of=surface.AS_OF)
@@ -132,6 +138,7 @@ def _audit(leads, touches, surveys):
 
 #: The calls of three tables (leads, touches, surveys or visits) and of the leads alone.
 CALLS_OF_THREE = {"kpis": _kpis, "KpiState": _kpi_state, "kpis_scoped": _scoped_kpis,
+                  "kpis_by_region": _regions,
                   "showroom": _showroom, "activity": _activity,
                   "effectiveness": _effectiveness, "effectiveness_mixes": _mixes,
                   "pipeline": _pipeline, "funnel": _funnel, "grade_migration": _grade_migration,
@@ -262,6 +269,25 @@ def test_a_kpi_tz_names_a_naive_as_of_on_the_stream_path(monkeypatch, expected):
                                   check_exact=True)
     pd.testing.assert_frame_equal(_as_text(got, ["channel"]),
                                   _as_text(expected[1], ["channel"]), check_exact=True)
+
+
+def test_regions_are_the_dealers_whatever_the_leads_say():
+    """By region_id: a lead's region is its dealer's in the dealers table (a region_id column
+    of the leads is not read), null without a known dealer; the region needs the dealers."""
+    leads = TABLES.leads.assign(region_id="NOT-A-REGION")
+    leads.loc[0, "dealer_id"] = "UNKNOWN-DEALER"
+    got = leadkit.kpis(_arrow(leads), _arrow(TABLES.touches), POLICY, dealers=TABLES.dealers,
+                       by="region_id", as_of=surface.AS_OF)
+    regions = dict(zip(TABLES.dealers["dealer_id"], TABLES.dealers["region_id"]))
+    known = leads["dealer_id"].map(regions)
+    # Every lead is created before as_of: counted, or invalid.
+    counted = got.set_index(got["region_id"].astype(object).fillna("<null>"))
+    counted = counted["leads"] + counted["invalid"]
+    for region in known.dropna().unique():
+        assert counted[region] == (known == region).sum()
+    assert counted["<null>"] == known.isna().sum() > 0
+    with pytest.raises(ValueError, match="^by: region_id needs the dealers table"):
+        leadkit.kpis(_arrow(leads), _arrow(TABLES.touches), POLICY, by="region_id")
 
 
 def test_a_scope_counts_only_its_dealers_leads():

@@ -31,7 +31,7 @@ namespace leadkit::c_api_internal {
 // The rows an add counts (its leads; a showroom's visits): those in `scope`
 // (ScopeMask of scope.h, by each row's dealer_id) as `dealers` (dealer_id,
 // region_id; nullptr: not given) tells. The default, headquarters, counts
-// every row.
+// every row. The KPIs also take their regions from `dealers`.
 struct LeadScope {
   Scope scope;
   const Columns* dealers = nullptr;
@@ -55,8 +55,10 @@ absl::Status ClassifyArrow(const Policy& policy, ArrowArrayStream* leads,
 // lk_kpi_state_add: adds the leads, touches and surveys (nullptr: none) to
 // `state` at `as_of` seconds, LK_AS_OF_DATA for the latest instant of the
 // tables (DefaultAsOfSeconds), splitting the leads over `threads`. Returns
-// the as_of used. Only the leads in `scope` count. A failure leaves the
-// state as it was.
+// the as_of used. Only the leads in `scope` count; with the scope's dealers
+// table, a `by` region_id is each lead's dealer's region (null for a lead
+// whose dealer the table lacks) rather than a column of the leads. A failure
+// leaves the state as it was.
 absl::StatusOr<int64_t> AddToState(KpiState& state, const Cadence& cadence,
                                    ArrowArrayStream* leads,
                                    ArrowArrayStream* touches,

@@ -1,6 +1,7 @@
 // The KPI state over the C ABI (leadkit.h): Arrow streams of leads, touches
 // and surveys read into Columns, KpiState (kpi.h) does the rest, and its rows
 // go out as an Arrow stream of the KPI table.
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -9,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -44,14 +46,17 @@ void AddSpec(std::vector<ColumnSpec>& specs, ColumnSpec spec) {
 }
 
 // The columns of the leads the KPIs read: the cadence's, the policy's fields
-// and the `by` columns (strings).
+// and the `by` columns (strings) but for a region_id derived from the
+// dealers.
 std::vector<ColumnSpec> KpiLeadSpecs(const Cadence& cadence,
-                                     const std::vector<std::string>& by) {
+                                     const std::vector<std::string>& by,
+                                     bool derived_region) {
   std::vector<std::string> names(std::begin(kCadenceLeadColumns),
                                  std::end(kCadenceLeadColumns));
   for (const std::string& f : cadence.policy().fields()) names.push_back(f);
   std::vector<ColumnSpec> specs = LeadColumnSpecs(names);
   for (const std::string& key : by) {
+    if (derived_region && key == "region_id") continue;
     if (DerivedKey(key) || FindLeadField(key) != nullptr) {
       if (const LeadFieldInfo* info = FindLeadField(key)) {
         AddSpec(specs, {key, info->type});
@@ -77,6 +82,46 @@ const std::vector<ColumnSpec>& SurveySpecs() {
   return *specs;
 }
 
+// `leads` with a region_id column in place of any it has: each lead's
+// dealer's region in `dealers` (dealer_id, region_id), null for a lead without
+// a dealer or with one the dealers table lacks. `codes` and `regions` hold the
+// new column's values.
+absl::StatusOr<Columns> WithRegions(const Columns& leads,
+                                    const Columns& dealers,
+                                    std::vector<int32_t>& codes,
+                                    std::vector<std::string>& regions) {
+  const Column* dealer_ids = dealers.Find("dealer_id");
+  const Column* region_ids = dealers.Find("region_id");
+  absl::flat_hash_map<std::string, int32_t> region_of;
+  absl::flat_hash_map<std::string, int32_t> index;
+  for (int64_t row = 0; row < dealers.num_rows(); ++row) {
+    if (dealer_ids == nullptr || region_ids == nullptr ||
+        dealer_ids->IsNull(row) || region_ids->IsNull(row)) {
+      continue;
+    }
+    const std::string region(region_ids->ViewAt(row));
+    const auto [at, added] =
+        index.try_emplace(region, static_cast<int32_t>(regions.size()));
+    if (added) regions.push_back(region);
+    region_of.try_emplace(std::string(dealer_ids->ViewAt(row)), at->second);
+  }
+  const Column* lead_dealers = leads.Find("dealer_id");
+  codes.assign(static_cast<size_t>(leads.num_rows()), -1);
+  for (int64_t row = 0; lead_dealers != nullptr && row < leads.num_rows();
+       ++row) {
+    if (lead_dealers->IsNull(row)) continue;
+    const auto it = region_of.find(lead_dealers->ViewAt(row));
+    if (it != region_of.end()) codes[static_cast<size_t>(row)] = it->second;
+  }
+  Columns out(leads.num_rows());
+  for (const auto& [name, column] : leads.columns()) {
+    if (name != "region_id") LEADKIT_RETURN_IF_ERROR(out.Add(name, column));
+  }
+  LEADKIT_RETURN_IF_ERROR(
+      out.Add("region_id", Column::Codes(codes, regions)));
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<int64_t> AddToState(KpiState& state, const Cadence& cadence,
@@ -84,7 +129,12 @@ absl::StatusOr<int64_t> AddToState(KpiState& state, const Cadence& cadence,
                                    ArrowArrayStream* touches,
                                    ArrowArrayStream* surveys, int64_t as_of,
                                    int threads, const LeadScope& scope) {
-  const std::vector<ColumnSpec> lead_specs = KpiLeadSpecs(cadence, state.by());
+  const std::vector<std::string>& by = state.by();
+  const bool derived_region =
+      scope.dealers != nullptr &&
+      std::find(by.begin(), by.end(), "region_id") != by.end();
+  const std::vector<ColumnSpec> lead_specs =
+      KpiLeadSpecs(cadence, by, derived_region);
   int64_t used = as_of;
   LEADKIT_RETURN_IF_ERROR(AddTables(
       state,
@@ -96,7 +146,15 @@ absl::StatusOr<int64_t> AddToState(KpiState& state, const Cadence& cadence,
         used = at.time_since_epoch().count();
         LEADKIT_ASSIGN_OR_RETURN(const std::vector<uint8_t> include,
                                  ScopeIncludes(scope, *t[0]));
-        return s.Add(cadence, *t[0], *t[1], t[2], at, include, threads);
+        if (!derived_region) {
+          return s.Add(cadence, *t[0], *t[1], t[2], at, include, threads);
+        }
+        std::vector<int32_t> codes;
+        std::vector<std::string> regions;
+        LEADKIT_ASSIGN_OR_RETURN(
+            const Columns leads,
+            WithRegions(*t[0], *scope.dealers, codes, regions));
+        return s.Add(cadence, leads, *t[1], t[2], at, include, threads);
       }));
   return used;
 }

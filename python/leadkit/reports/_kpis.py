@@ -137,13 +137,12 @@ class KpiState(EngineState):
             raise ValueError("as_of: a partial state needs an explicit as_of, the same for "
                              "every batch")
         names = list(self.by)
-        if "region_id" not in names:
-            readers = stream_readers(leads, touches, surveys, policy, names)
-            if readers is not None and not isinstance(readers, tuple):
-                add_streams(self._state, readers, policy, dealers, scope, as_of, tz, threads)
-                return self
-            if readers is not None:
-                leads, touches, surveys = readers
+        readers = stream_readers(leads, touches, surveys, policy, names)
+        if readers is not None and not isinstance(readers, tuple):
+            add_streams(self._state, readers, policy, dealers, scope, as_of, tz, threads)
+            return self
+        if readers is not None:
+            leads, touches, surveys = readers
         state_for(leads, touches, policy, surveys=surveys, dealers=dealers, by=list(self.by),
                   scope=scope, as_of=as_of, tz=tz, threads=threads, state=self._state)
         return self
@@ -195,12 +194,11 @@ def kpis(leads: Any, touches: Any, policy: Policy, *, surveys=None, dealers=None
     (docs/data.md, "Arrow streams"); the result is the same.
     """
     names = by_list(by)
-    if "region_id" not in names:
-        readers = stream_readers(leads, touches, surveys, policy, names)
-        if readers is not None and not isinstance(readers, tuple):
-            return _kpis_arrow(readers, policy, dealers, scope, names, as_of, tz, threads)
-        if readers is not None:
-            leads, touches, surveys = readers
+    readers = stream_readers(leads, touches, surveys, policy, names)
+    if readers is not None and not isinstance(readers, tuple):
+        return _kpis_arrow(readers, policy, dealers, scope, names, as_of, tz, threads)
+    if readers is not None:
+        leads, touches, surveys = readers
     return _kpis_frames(leads, touches, policy, surveys=surveys, dealers=dealers, by=by,
                         scope=scope, as_of=as_of, tz=tz, threads=threads)
 
@@ -234,9 +232,13 @@ def add_streams(state: _core.KpiState, readers: dict, policy: Policy, dealers: A
                 scope: Any, as_of: Any, tz: Any, threads: Any
                 ) -> tuple[int, pd.DataFrame | None]:
     """Adds the Arrow tables of `readers` to `state`, read and counted by the C ABI's code
-    (lk_kpi_state_add), the scope applied by it too; the dealers table, a few rows, read as
-    on the pandas path. Returns the as_of used (seconds) and the dealers frame."""
+    (lk_kpi_state_add), the scope applied by it too, and a ``region_id`` group each lead's
+    dealer's region in the dealers table (the join of :func:`with_region_id`); the dealers
+    table, a few rows, read as on the pandas path. Returns the as_of used (seconds) and the
+    dealers frame."""
     dealer_frame = _frames.dealers_frame(dealers)
+    if "region_id" in state.by and dealer_frame is None:
+        raise ValueError("by: region_id needs the dealers table (dealers=)")
     scope = check_scope(scope)
     # The streams' times are zoned (stream_ready): `tz` names only a naive as_of's zone.
     seconds = _frames.stream_as_of(as_of, tz)
