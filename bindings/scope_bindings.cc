@@ -35,6 +35,23 @@ void RegisterScope(py::module_& m) {
       py::arg("num_dealers"), py::arg("dealers"),
       "Per row (its dealer_id), 1 when in the scope (ScopeMask); num_dealers "
       "None without the dealers table.");
+  m.def(
+      "regions_of",
+      [](int64_t num_rows, const py::list& row_specs, int64_t num_dealers,
+         const py::list& dealer_specs) {
+        BatchColumns rows(num_rows, row_specs);
+        BatchColumns dealers(num_dealers, dealer_specs);
+        RowRegions out =
+            ValueOrThrow(RegionsOf(rows.columns(), dealers.columns()));
+        return py::make_tuple(
+            py::array_t<int32_t>(static_cast<py::ssize_t>(out.codes.size()),
+                                 out.codes.data()),
+            out.regions);
+      },
+      py::arg("num_rows"), py::arg("rows"), py::arg("num_dealers"),
+      py::arg("dealers"),
+      "Each row's region (RegionsOf): its dealer's region_id in the dealers "
+      "table, as (codes, regions), -1 for none.");
 }
 
 }  // namespace leadkit::python

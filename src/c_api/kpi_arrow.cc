@@ -10,7 +10,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -24,6 +23,7 @@
 #include "leadkit/kpi.h"
 #include "leadkit/lead.h"
 #include "leadkit/leadkit.h"
+#include "leadkit/scope.h"
 
 struct lk_kpi_state {
   leadkit::KpiState state;
@@ -83,42 +83,17 @@ const std::vector<ColumnSpec>& SurveySpecs() {
 }
 
 // `leads` with a region_id column in place of any it has: each lead's
-// dealer's region in `dealers` (dealer_id, region_id), null for a lead without
-// a dealer or with one the dealers table lacks. `codes` and `regions` hold the
-// new column's values.
+// dealer's region in `dealers` (RegionsOf, scope.h), held by `regions`.
 absl::StatusOr<Columns> WithRegions(const Columns& leads,
                                     const Columns& dealers,
-                                    std::vector<int32_t>& codes,
-                                    std::vector<std::string>& regions) {
-  const Column* dealer_ids = dealers.Find("dealer_id");
-  const Column* region_ids = dealers.Find("region_id");
-  absl::flat_hash_map<std::string, int32_t> region_of;
-  absl::flat_hash_map<std::string, int32_t> index;
-  for (int64_t row = 0; row < dealers.num_rows(); ++row) {
-    if (dealer_ids == nullptr || region_ids == nullptr ||
-        dealer_ids->IsNull(row) || region_ids->IsNull(row)) {
-      continue;
-    }
-    const std::string region(region_ids->ViewAt(row));
-    const auto [at, added] =
-        index.try_emplace(region, static_cast<int32_t>(regions.size()));
-    if (added) regions.push_back(region);
-    region_of.try_emplace(std::string(dealer_ids->ViewAt(row)), at->second);
-  }
-  const Column* lead_dealers = leads.Find("dealer_id");
-  codes.assign(static_cast<size_t>(leads.num_rows()), -1);
-  for (int64_t row = 0; lead_dealers != nullptr && row < leads.num_rows();
-       ++row) {
-    if (lead_dealers->IsNull(row)) continue;
-    const auto it = region_of.find(lead_dealers->ViewAt(row));
-    if (it != region_of.end()) codes[static_cast<size_t>(row)] = it->second;
-  }
+                                    RowRegions& regions) {
+  LEADKIT_ASSIGN_OR_RETURN(regions, RegionsOf(leads, dealers));
   Columns out(leads.num_rows());
   for (const auto& [name, column] : leads.columns()) {
     if (name != "region_id") LEADKIT_RETURN_IF_ERROR(out.Add(name, column));
   }
-  LEADKIT_RETURN_IF_ERROR(
-      out.Add("region_id", Column::Codes(codes, regions)));
+  LEADKIT_RETURN_IF_ERROR(out.Add(
+      "region_id", Column::Codes(regions.codes, regions.regions)));
   return out;
 }
 
@@ -149,11 +124,9 @@ absl::StatusOr<int64_t> AddToState(KpiState& state, const Cadence& cadence,
         if (!derived_region) {
           return s.Add(cadence, *t[0], *t[1], t[2], at, include, threads);
         }
-        std::vector<int32_t> codes;
-        std::vector<std::string> regions;
-        LEADKIT_ASSIGN_OR_RETURN(
-            const Columns leads,
-            WithRegions(*t[0], *scope.dealers, codes, regions));
+        RowRegions regions;
+        LEADKIT_ASSIGN_OR_RETURN(const Columns leads,
+                                 WithRegions(*t[0], *scope.dealers, regions));
         return s.Add(cadence, leads, *t[1], t[2], at, include, threads);
       }));
   return used;

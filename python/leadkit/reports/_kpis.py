@@ -34,13 +34,15 @@ def with_region_id(lead_frame: pd.DataFrame, dealers: pd.DataFrame | None,
         return lead_frame
     if dealers is None:
         raise ValueError("by: region_id needs the dealers table (dealers=)")
-    region_of = dict(zip(dealers["dealer_id"], dealers["region_id"]))
-    # The leads' dealers read as text before the join (a list or a lone surrogate there is a
-    # ValueError naming the lead, not an error of the lookup).
-    _frames.table_specs(lead_frame, {"dealer_id": "string"}, table="leads")
-    lead_dealers = (lead_frame["dealer_id"] if "dealer_id" in lead_frame.columns
-                    else pd.Series([None] * len(lead_frame), dtype=object))
-    return lead_frame.assign(region_id=lead_dealers.map(region_of).astype(object))
+    # The leads' dealers read as text (a list or a lone surrogate there is a ValueError naming
+    # the lead), then joined by the C++ RegionsOf, the join the stream path's engine makes.
+    rows = _frames.table_specs(lead_frame, {"dealer_id": "string"}, table="leads")
+    codes, regions = _core.regions_of(
+        len(lead_frame), rows, len(dealers),
+        _frames.table_specs(dealers, {"dealer_id": "string", "region_id": "string"},
+                            table="dealers", id_column="dealer_id"))
+    values = np.array([*regions, None], dtype=object)[codes]
+    return lead_frame.assign(region_id=pd.Series(values, index=lead_frame.index, dtype=object))
 
 
 class _Inputs:
