@@ -1011,7 +1011,7 @@ class Loader : public json_internal::JsonReader {
     if (zone.empty() || zone == preset->time_zone()) {
       return std::make_pair(CalendarRef{name, preset->time_zone()}, *preset);
     }
-    absl::StatusOr<const date::time_zone*> found = FindZone(zone);
+    absl::StatusOr<TimeZone> found = FindZone(zone);
     if (!found.ok()) {
       Error(Child(path, "time_zone"), "", std::string(found.status().message()));
       return std::nullopt;

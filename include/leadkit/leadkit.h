@@ -156,6 +156,24 @@ LK_API const char* lk_last_error(void);
 /* Frees a string leadkit returned through a `char**`. NULL is ignored. */
 LK_API void lk_string_free(char* text);
 
+/* ---- Time zones --------------------------------------------------------- */
+
+/* The zones that policies and calendars name are read from a tz database (a
+ * directory of TZif files, one per IANA name, as Debian's tzdata installs in
+ * /usr/share/zoneinfo or the `tzdata` Python package carries): the directory
+ * set here if one is, and then only there; else the TZDIR environment
+ * variable's; else the system's (/usr/share/zoneinfo, /usr/lib/zoneinfo,
+ * /usr/share/lib/zoneinfo, /etc/zoneinfo). "UTC" needs no database.
+ *
+ * Sets that directory. `directory` is borrowed; NULL or "" goes back to the
+ * search. LK_INVALID_ARGUMENT naming it when it is not a directory. Policies,
+ * calendars and cadences made before keep the zones they read. Any thread. */
+LK_API lk_status lk_set_tz_dir(const char* directory);
+
+/* The directory zones are read from now ("" when none is found), in a string
+ * the caller frees with lk_string_free. */
+LK_API lk_status lk_tz_dir(char** directory);
+
 /* ---- Policy ------------------------------------------------------------- */
 
 /* An immutable, validated dealer policy (docs/policy.md). */

@@ -292,6 +292,29 @@ static void test_library(void) {
   lk_policy_free(NULL);
 }
 
+/* Zones come from the system's database unless a directory is set; one
+ * without zones leaves a preset's calendar zone unknown. */
+static void test_time_zones(void) {
+  char* dir = NULL;
+  CHECK(lk_tz_dir(&dir) == LK_OK && dir != NULL && dir[0] == '/');
+  lk_string_free(dir);
+  CHECK_STATUS(lk_tz_dir(NULL), LK_INVALID_ARGUMENT, "directory");
+  CHECK_STATUS(lk_set_tz_dir("/nonexistent/zoneinfo"), LK_INVALID_ARGUMENT,
+               "\"/nonexistent/zoneinfo\" is not a directory");
+  CHECK(lk_set_tz_dir("/") == LK_OK);
+  CHECK(lk_tz_dir(&dir) == LK_OK && dir != NULL && strcmp(dir, "/") == 0);
+  lk_string_free(dir);
+  lk_policy* policy = NULL;
+  CHECK_STATUS(lk_policy_from_preset("three_level", &policy),
+               LK_FAILED_PRECONDITION,
+               "error at /calendar: calendar: unknown time zone \"Asia/Shanghai\"");
+  CHECK(policy == NULL);
+  CHECK(lk_set_tz_dir(NULL) == LK_OK);
+  CHECK(lk_policy_from_preset("three_level", &policy) == LK_OK);
+  CHECK(policy != NULL);
+  lk_policy_free(policy);
+}
+
 static const char kPolicy[] =
     "{\"grades\": [\"hot\", \"cold\"],"
     " \"rules\": ["
@@ -2376,6 +2399,7 @@ static void test_audit(void) {
 
 int main(void) {
   test_library();
+  test_time_zones();
   test_policy();
   lk_policy* policy = NULL;
   CHECK_STATUS(lk_policy_from_preset("three_level", &policy), LK_OK, "");

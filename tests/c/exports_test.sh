@@ -7,6 +7,7 @@
 #   - with ABSL=static, no NEEDED entry names an Abseil library (with ABSL=shared, where
 #     Abseil's archives cannot go into a shared object, cmake/LeadkitShared.cmake says why,
 #     the Abseil libraries needed are listed);
+#   - no NEEDED entry names date-tz (time zones are read through Abseil);
 #   - the SONAME carries the ABI version.
 # Usage: exports_test.sh LIBRARY HEADER ABSL
 set -euo pipefail
@@ -46,6 +47,8 @@ if [ "$absl_mode" = static ]; then
 elif [ -n "$absl" ]; then
   echo "exports_test: Abseil linked shared: $(printf '%s\n' "$absl" | wc -l) libabsl libraries needed"
 fi
+date_tz=$(printf '%s\n' "$needed" | grep -i 'libdate' || true)
+[ -z "$date_tz" ] || problem "needs date-tz at run time: $date_tz"
 soname=$(readelf -d "$lib" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 [ "$soname" = "libleadkit.so.${abi}" ] || problem "SONAME is '$soname', not libleadkit.so.${abi}"
 
