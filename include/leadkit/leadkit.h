@@ -19,8 +19,9 @@
  *     allocated; the caller frees each with lk_string_free. On failure they
  *     are set to NULL, except where a function says otherwise.
  *   - Handles (lk_policy, lk_calendar, lk_cadence, lk_router and the report
- *     states lk_*_state) are created by an lk_*_from_*, lk_*_create or
- *     lk_*_deserialize call and freed by their lk_*_free; a NULL handle may
+ *     states lk_*_state) are created by an lk_*_from_*, lk_*_create,
+ *     lk_*_deserialize or lk_cadence_with_dealers call and freed by their
+ *     lk_*_free; a NULL handle may
  *     be freed. A handle made from another keeps what it needs (a cadence
  *     outlives its policy).
  *   - `uint8_t**` outputs (saved states) are bytes leadkit allocated, with

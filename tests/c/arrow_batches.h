@@ -62,6 +62,7 @@ class ColumnBuilder {
     c_.name = std::move(name);
     c_.format = std::move(format);
     if (c_.format == "u" || c_.format == "+l") Append<int32_t>(c_.values, 0);
+    if (c_.format == "+L") Append<int64_t>(c_.values, 0);
   }
   // `leading` rows of padding the array's offset skips, as a slice has.
   ColumnBuilder& Skip(int64_t leading) {
@@ -108,6 +109,10 @@ class ColumnBuilder {
       int32_t last;
       std::memcpy(&last, c_.values.data() + c_.values.size() - 4, 4);
       Append<int32_t>(c_.values, last);
+    } else if (c_.format == "+L") {
+      int64_t last;
+      std::memcpy(&last, c_.values.data() + c_.values.size() - 8, 8);
+      Append<int64_t>(c_.values, last);
     } else if (c_.format == "u") {
       Append<int32_t>(c_.values, static_cast<int32_t>(c_.chars.size()));
     } else if (c_.format == "vu") {
@@ -122,21 +127,29 @@ class ColumnBuilder {
       Append<int16_t>(c_.values, 0);
     }
   }
-  // A list<utf8> column of `lists` (nullopt = null).
+  // A list<utf8> column of `lists` (nullopt = null), or with `large` a
+  // large_list<utf8>, its array `skip` rows longer at the front (an offset,
+  // as a slice has).
   static std::unique_ptr<TestColumn> List(
       std::string name,
-      const std::vector<std::optional<std::vector<std::string>>>& lists) {
-    ColumnBuilder list(std::move(name), "+l");
+      const std::vector<std::optional<std::vector<std::string>>>& lists,
+      bool large = false, int64_t skip = 0) {
+    ColumnBuilder list(std::move(name), large ? "+L" : "+l");
+    list.Skip(skip);
     ColumnBuilder values("item", "u");
-    int32_t end = 0;
+    int64_t end = 0;
     for (const auto& l : lists) {
       if (!l) {
         list.Null();
         continue;
       }
       for (const std::string& v : *l) values.String(v);
-      end += static_cast<int32_t>(l->size());
-      list.Value<int32_t>(end);
+      end += static_cast<int64_t>(l->size());
+      if (large) {
+        list.Value<int64_t>(end);
+      } else {
+        list.Value<int32_t>(static_cast<int32_t>(end));
+      }
     }
     std::unique_ptr<TestColumn> out = list.Build();
     out->list_values = values.Build();

@@ -239,19 +239,26 @@ TestStream DealerStream(const Data& d, bool calendars) {
   return s;
 }
 
-// The consultants, their models as text ("A;B") or as a list<utf8> column.
-TestStream ConsultantStream(const Data& d, bool lists) {
+// How the consultants' models come: text ("A; B"), a list<utf8> column, or
+// a large_list<utf8> column sliced (its array two rows longer at the front).
+// kNone: no models column (every consultant knows every model).
+enum class Models { kText, kList, kLargeList, kNone };
+
+TestStream ConsultantStream(const Data& d, Models form) {
   TestStream s;
   std::vector<std::unique_ptr<TestColumn>> c;
   c.push_back(Utf8("consultant_id", Strings(d.consultant_id.begin(), d.consultant_id.end()), 0));
   c.push_back(Utf8("dealer_id", Strings(d.consultant_dealer.begin(), d.consultant_dealer.end()), 0));
-  if (lists) {
+  if (form == Models::kNone) {
+    // no column
+  } else if (form != Models::kText) {
     std::vector<std::optional<std::vector<std::string>>> cells;
     for (const auto& m : d.consultant_models) {
       cells.push_back(m.empty() ? std::nullopt
                                 : std::optional<std::vector<std::string>>(m));
     }
-    c.push_back(ColumnBuilder::List("models", cells));
+    const bool large = form == Models::kLargeList;
+    c.push_back(ColumnBuilder::List("models", cells, large, large ? 2 : 0));
   } else {
     Strings text;
     for (const auto& m : d.consultant_models) {
@@ -472,8 +479,8 @@ TEST(HandoverArrow, MatchesRouterHandover) {
   const std::vector<std::string> expected = CppMoveRows(*moves, false);
   EXPECT_GT(expected.size(), 30u);
   // Models as text and as Arrow lists route alike.
-  for (const bool lists : {false, true}) {
-    TestStream dealers = DealerStream(d, false), consultants = ConsultantStream(d, lists);
+  for (const Models form : {Models::kText, Models::kList, Models::kLargeList}) {
+    TestStream dealers = DealerStream(d, false), consultants = ConsultantStream(d, form);
     ArrowArrayStream ds = dealers.Stream(), cs = consultants.Stream();
     lk_router* router = nullptr;
     ASSERT_EQ(lk_router_create(h.policy, &ds, &cs, nullptr, &router), LK_OK)
@@ -485,9 +492,24 @@ TEST(HandoverArrow, MatchesRouterHandover) {
               LK_OK)
         << lk_last_error();
     EXPECT_TRUE(leads.released());
-    EXPECT_EQ(Rows(out), expected) << (lists ? "lists" : "text");
+    EXPECT_EQ(Rows(out), expected) << "models form " << static_cast<int>(form);
     lk_router_free(router);
   }
+  // The models decide some moves: without them the moves differ.
+  TestStream dealers = DealerStream(d, false),
+             consultants = ConsultantStream(d, Models::kNone);
+  ArrowArrayStream ds = dealers.Stream(), cs = consultants.Stream();
+  lk_router* router = nullptr;
+  ASSERT_EQ(lk_router_create(h.policy, &ds, &cs, nullptr, &router), LK_OK)
+      << lk_last_error();
+  TestStream leads, touches;
+  LeadStreams(d, 4, leads, touches);
+  ArrowArrayStream in = leads.Stream(), out;
+  ASSERT_EQ(lk_router_handover_arrow(router, &in, leaving_c.data(), leaving_c.size(), &out),
+            LK_OK)
+      << lk_last_error();
+  EXPECT_NE(Rows(out), expected);
+  lk_router_free(router);
 }
 
 TEST(ReclaimArrow, MatchesFirstContactOverdueAndReclaim) {
@@ -513,7 +535,7 @@ TEST(ReclaimArrow, MatchesFirstContactOverdueAndReclaim) {
   for (const Move& m : *moves) escalated += m.status == MoveStatus::kEscalated;
   EXPECT_GT(escalated, 0u);
 
-  TestStream dealers = DealerStream(d, false), consultants = ConsultantStream(d, true);
+  TestStream dealers = DealerStream(d, false), consultants = ConsultantStream(d, Models::kLargeList);
   ArrowArrayStream ds = dealers.Stream(), cs = consultants.Stream();
   lk_router* router = nullptr;
   ASSERT_EQ(lk_router_create(h.policy, &ds, &cs, nullptr, &router), LK_OK)
