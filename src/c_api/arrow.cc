@@ -586,11 +586,6 @@ absl::Status ArrowTable::ReadField(const ColumnSpec& field,
         absl::StrCat(table, ".", name, ": expected ", what, ", got Arrow type ",
                      TypeName(*c.schema)));
   };
-  auto row_name = [&](int64_t row) {
-    const std::optional<absl::string_view> id = ids_->At(row);
-    return absl::StrCat("row ", first_row_ + row, " (", id_column_, " \"",
-                        id ? *id : "", "\")");
-  };
 
   if (format == "n" && c.schema->dictionary == nullptr) {  // all null
     std::vector<uint8_t>& none = bytes_.emplace_back(size, 0);
@@ -691,7 +686,7 @@ absl::Status ArrowTable::ReadField(const ColumnSpec& field,
             c.array->buffers[1], c.Index(row), width, is_signed, overflow);
         if (overflow && (valid == nullptr || valid[row] != 0)) {
           return absl::InvalidArgumentError(absl::StrCat(
-              table, ".", name, ": ", row_name(row), " has ",
+              table, ".", name, ": ", RowName(row), " has ",
               static_cast<uint64_t>(values[static_cast<size_t>(row)]),
               "; expected a number up to ", std::numeric_limits<int64_t>::max()));
         }
@@ -770,6 +765,12 @@ absl::Status ArrowTable::ReadField(const ColumnSpec& field,
   return absl::InternalError("unknown field type");
 }
 
+std::string ArrowTable::RowName(int64_t row) const {
+  const std::optional<absl::string_view> id = ids_->At(row);
+  return absl::StrCat("row ", first_row_ + row, " (", id_column_, " \"",
+                      id ? *id : "", "\")");
+}
+
 const StringLists* ArrowTable::lists(absl::string_view name) const {
   const auto it = lists_.find(name);
   return it == lists_.end() ? nullptr : &it->second;
@@ -781,11 +782,6 @@ absl::Status ArrowTable::ReadLists(const ColumnSpec& field,
   const int64_t n = columns_->num_rows();
   const absl::string_view name = field.name;
   const bool large = absl::string_view(c.schema->format) == "+L";
-  const auto row_name = [&](int64_t row) {
-    const std::optional<absl::string_view> id = ids_->At(row);
-    return absl::StrCat("row ", first_row_ + row, " (", id_column_, " \"",
-                        id ? *id : "", "\")");
-  };
   if (c.schema->n_children != 1 || c.schema->children == nullptr ||
       c.schema->children[0] == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -820,7 +816,7 @@ absl::Status ArrowTable::ReadLists(const ColumnSpec& field,
               : static_cast<const int32_t*>(c.array->buffers[1])[i + 1];
     if (begin < 0 || end < begin || end > values.length) {
       return absl::InvalidArgumentError(absl::StrCat(
-          table, ".", name, ": ", row_name(row), " has list offsets ", begin,
+          table, ".", name, ": ", RowName(row), " has list offsets ", begin,
           " to ", end, " outside the ", values.length, " values"));
     }
     std::vector<std::string>& names = rows[static_cast<size_t>(row)];
@@ -828,7 +824,7 @@ absl::Status ArrowTable::ReadLists(const ColumnSpec& field,
       const std::optional<absl::string_view> value = strings->At(j);
       if (!value) {
         return absl::InvalidArgumentError(absl::StrCat(
-            table, ".", name, ": ", row_name(row), " has a null in its list (",
+            table, ".", name, ": ", RowName(row), " has a null in its list (",
             j - begin, "); expected a list of strings"));
       }
       const absl::string_view trimmed = absl::StripAsciiWhitespace(*value);

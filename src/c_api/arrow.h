@@ -163,6 +163,8 @@ class ArrowTable {
   ArrowTable() = default;
   absl::Status ReadField(const ColumnSpec& field, const ArrowColumn& column,
                          absl::string_view table);
+  // "row <first_row + row> (<id_column> "<id>")", for messages.
+  std::string RowName(int64_t row) const;
   // A list or large_list column of strings into lists_. InvalidArgument
   // naming the table, column and row for a null string in a list.
   absl::Status ReadLists(const ColumnSpec& field, const ArrowColumn& column,
