@@ -1,5 +1,6 @@
-// What the C ABI's boundary costs: classify, the KPIs and the lost-sales
-// analysis of one million leads through libleadkit.so over Arrow streams (the
+// What the C ABI's boundary costs: classify, the KPIs, the lost-sales
+// analysis and the daily agenda of one million leads through libleadkit.so
+// over Arrow streams (the
 // leads' columns read, converted and the result exported) against the C++ API
 // over Columns built beforehand:
 //   build/release/bench/c_api_benchmark --benchmark_counters_tabular=true
@@ -15,6 +16,7 @@
 
 #include "arrow_batches.h"
 #include "benchmark/benchmark.h"
+#include "date/date.h"
 #include "leadkit/cadence.h"
 #include "leadkit/classify.h"
 #include "leadkit/kpi.h"
@@ -334,6 +336,39 @@ void BM_LostAnalysisArrow(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kLeads);
 }
 
+// The daily agenda of 2025-02-03 (Shanghai), leads and touches.
+constexpr int32_t kAgendaDay = 20122;  // 2025-02-03, days since 1970-01-01
+
+void BM_AgendaCpp(benchmark::State& state) {
+  const Data& d = TheData();
+  const Cadence cadence = *Cadence::ForPolicy(*Policy::Preset("three_level"));
+  const date::local_days day{date::days(kAgendaDay)};
+  for (auto _ : state) {
+    absl::StatusOr<ScheduleResult> agenda =
+        cadence.Agenda(d.leads->columns(), d.touches->columns(), day);
+    if (!agenda.ok()) std::abort();
+    benchmark::DoNotOptimize(agenda->tasks.data());
+  }
+  state.SetItemsProcessed(state.iterations() * kLeads);
+}
+
+void BM_AgendaArrow(benchmark::State& state) {
+  const Data& d = TheData();
+  lk_policy* policy = nullptr;
+  lk_policy_from_preset("three_level", &policy);
+  lk_cadence* cadence = nullptr;
+  lk_cadence_from_policy(policy, &cadence);
+  OneBatch leads{&d.lead_arrays}, touches{&d.touch_arrays};
+  for (auto _ : state) {
+    ArrowArrayStream l = Stream(leads), t = Stream(touches), out;
+    if (lk_agenda_arrow(cadence, &l, &t, kAgendaDay, &out) != LK_OK) std::abort();
+    Drain(out);
+  }
+  lk_cadence_free(cadence);
+  lk_policy_free(policy);
+  state.SetItemsProcessed(state.iterations() * kLeads);
+}
+
 BENCHMARK(BM_ClassifyCpp)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ClassifyArrow)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ClassifyArrowDictionary)->Unit(benchmark::kMillisecond);
@@ -341,6 +376,8 @@ BENCHMARK(BM_KpisCpp)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_KpisArrow)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_LostAnalysisCpp)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_LostAnalysisArrow)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_AgendaCpp)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_AgendaArrow)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace leadkit

@@ -90,6 +90,18 @@ class TestTable {
     return *this;
   }
 
+  TestTable& Doubles(const std::string& name,
+                     const std::vector<std::optional<double>>& values) {
+    std::vector<double>& numbers = doubles_.emplace_back();
+    std::vector<uint8_t>& valid = bytes_.emplace_back();
+    for (const auto& value : values) {
+      numbers.push_back(value.value_or(0));
+      valid.push_back(value ? 1 : 0);
+    }
+    Add(name, Column::Doubles(numbers, valid.data()));
+    return *this;
+  }
+
   TestTable& Bools(const std::string& name,
                    const std::vector<std::optional<bool>>& values) {
     std::vector<uint8_t>& flags = bytes_.emplace_back();
@@ -114,6 +126,7 @@ class TestTable {
   std::deque<std::vector<std::string>> dictionaries_;
   std::deque<std::vector<int32_t>> codes_;
   std::deque<std::vector<int64_t>> ints_;
+  std::deque<std::vector<double>> doubles_;
   std::deque<std::vector<uint8_t>> bytes_;
   std::deque<std::string> chars_;
 };

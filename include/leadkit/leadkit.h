@@ -19,8 +19,9 @@
  *     allocated; the caller frees each with lk_string_free. On failure they
  *     are set to NULL, except where a function says otherwise.
  *   - Handles (lk_policy, lk_calendar, lk_cadence, lk_router and the report
- *     states lk_*_state) are created by an lk_*_from_*, lk_*_create or
- *     lk_*_deserialize call and freed by their lk_*_free; a NULL handle may
+ *     states lk_*_state) are created by an lk_*_from_*, lk_*_create,
+ *     lk_*_deserialize or lk_cadence_with_dealers call and freed by their
+ *     lk_*_free; a NULL handle may
  *     be freed. A handle made from another keeps what it needs (a cadence
  *     outlives its policy).
  *   - `uint8_t**` outputs (saved states) are bytes leadkit allocated, with
@@ -37,7 +38,9 @@
  *
  * Versioning. LK_ABI_VERSION is the ABI this header describes; the library's
  * own is lk_abi_version(). The shared library's symbols carry the version node
- * LEADKIT_1; later releases add functions beside the existing ones.
+ * LEADKIT_1, and those added since a later node beside it (LEADKIT_1.1: the
+ * section "Agenda, dealer calendars, hand-over and reclaim"); later releases
+ * add functions beside the existing ones.
  *
  * Example (the whole program: tests/c/example.c, shown in docs/c-api.md):
  *   lk_policy* policy = NULL;
@@ -483,8 +486,9 @@ typedef struct lk_router lk_router;
  *   dealers      dealer_id, region_id, lat, lon; city, models, active
  *   consultants  consultant_id, dealer_id; models, experience_years, active,
  *                max_open_leads, open_leads, weight, code
- * `models` is text, names separated by ';' or ','; null or empty: every
- * model. Absent or null values take docs/data.md's defaults. `phone_key`:
+ * `models` is text, names separated by ';' or ',', or a list or large_list
+ * of strings (names trimmed, empty ones dropped; a null in a list is an
+ * error naming the row); null or empty: every model. Absent or null values take docs/data.md's defaults. `phone_key`:
  * NULL or 16 secret bytes (docs/routing.md, "Saved state"): without it a
  * router that has seen a phone cannot be saved. The policy may be freed
  * afterwards. Bad rows are LK_INVALID_ARGUMENT naming the table, the id, the
@@ -642,6 +646,99 @@ LK_API lk_status lk_schedule_arrow(const lk_cadence* cadence,
                                    struct ArrowArrayStream* touches,
                                    int64_t as_of,
                                    struct ArrowArrayStream* result);
+
+/* ---- Agenda, dealer calendars, hand-over and reclaim (LEADKIT_1.1) ------ */
+
+/* A cadence that judges each lead by its dealer's calendar (docs/policy.md,
+ * "Calendars per dealer"): `dealers` is the dealers table of docs/data.md as
+ * an Arrow stream (read to its end and released, whatever the outcome), of
+ * which dealer_id and calendar (strings; null: the policy's calendar) are
+ * read; each calendar names one of the policy's "calendars". A lead (leads
+ * column dealer_id) of a dealer given a calendar is judged on it, in its
+ * zone, by every call that takes the new cadence (lk_schedule_arrow,
+ * lk_agenda_arrow, lk_router_reclaim_arrow, the KPIs and the audit); any
+ * other lead on `cadence`'s calendar. Without a calendar column the new
+ * cadence judges as `cadence` does (dealer calendars `cadence` had are
+ * replaced, not added to). *with_dealers receives a new handle on LK_OK,
+ * NULL otherwise; `cadence` is unchanged and may be freed afterwards.
+ * LK_INVALID_ARGUMENT naming the row, the dealer_id and the name for an
+ * unknown calendar (with the policy's calendars), and for a dealer given two
+ * calendars. */
+LK_API lk_status lk_cadence_with_dealers(const lk_cadence* cadence,
+                                         struct ArrowArrayStream* dealers,
+                                         lk_cadence** with_dealers);
+
+/* The daily agenda (docs/cadence.md, "The daily agenda") of local day `day`,
+ * given as days since 1970-01-01 (the value of an Arrow date32; 2024-06-10
+ * is 19884): the day of the calendar the deadlines are judged in, from its
+ * midnight to the next, each lead's dealer's calendar with a cadence of
+ * lk_cadence_with_dealers. The schedule at the day's last second, keeping
+ * the tasks that are overdue, due that day, open that day or are on the
+ * agenda, as Python's leadkit.agenda lists them (without the playbook's
+ * action columns; Python's consultant_id= and dealer_id= filters are the
+ * caller's: filter the rows by consultant_id, or pass the leads of one
+ * dealer). `leads` and `touches` as lk_schedule_arrow's; `result` has its
+ * columns, with `status` as the task stands on that day ("overdue": due at
+ * or before the day's start). LK_OUT_OF_RANGE for a day outside the
+ * calendar's supported years. */
+LK_API lk_status lk_agenda_arrow(const lk_cadence* cadence,
+                                 struct ArrowArrayStream* leads,
+                                 struct ArrowArrayStream* touches, int32_t day,
+                                 struct ArrowArrayStream* result);
+
+/* Hand-over (docs/routing.md, "Hand-over and reclaim"): the consultants of
+ * `leaving` (`leaving_count` ids, copied; NULL when 0) leave or go on leave,
+ * and their open leads in `open_leads` are spread over their dealer's
+ * remaining eligible consultants by the routing rule, on the router's
+ * current loads, which rise as leads move (save the router afterwards to
+ * keep them). `open_leads`: lead_id, created_at, consultant_id; dealer_id
+ * (null: the consultant's dealer), model, grade and the fields the policy's
+ * rules read (each lead's grade its `grade` when given, else the policy's
+ * classification, as lk_route_arrow). Read to its end and released,
+ * whatever the outcome.
+ *
+ * `result`: on LK_OK a new stream of one batch, one row per lead of a
+ * leaving consultant, in input order, columns
+ *   lead_id             utf8 (large_utf8 when the input's is)
+ *   from_consultant_id  utf8
+ *   to_consultant_id    utf8, null when nobody could take the lead
+ *   status              utf8: "moved" or "unassigned"
+ *   reason              utf8: "handover", or routing's reason
+ *                       ("no_eligible_consultant")
+ * — Python's leadkit.handover. LK_NOT_FOUND naming a leaving consultant the
+ * router does not have; LK_INVALID_ARGUMENT naming the table, column, row
+ * and value for bad input (a lead_id given twice, a null created_at). */
+LK_API lk_status lk_router_handover_arrow(lk_router* router,
+                                          struct ArrowArrayStream* open_leads,
+                                          const char* const* leaving,
+                                          size_t leaving_count,
+                                          struct ArrowArrayStream* result);
+
+/* Reclaim: the leads whose first contact is overdue at `as_of` (or
+ * LK_AS_OF_DATA) by `cadence`'s rule (Cadence::FirstContactOverdue; each
+ * lead on its dealer's calendar with a cadence of lk_cadence_with_dealers)
+ * go to another eligible consultant of their dealer ("reclaimed",
+ * "first_contact_overdue"), loads moving with them; a lead already
+ * reassigned the policy's reclaim_limit times is "escalated"
+ * ("reclaim_limit"), one without a dealer or whom nobody can take
+ * "unassigned" ("no_dealer", or routing's reason). `leads`: the columns of
+ * lk_schedule_arrow's leads, with consultant_id, model and reassignments (a
+ * count; null: 0); grades as lk_router_handover_arrow's. `touches`: as
+ * lk_schedule_arrow's. Both read to their end and released, whatever the
+ * outcome.
+ *
+ * `result`: on LK_OK a new stream of one batch, one row per lead whose first
+ * contact is overdue, in input order: lk_router_handover_arrow's columns
+ * (from_consultant_id null for a lead without one; status "reclaimed",
+ * "escalated" or "unassigned"), then
+ *   reassignments  int64, the lead's count after the move
+ * — Python's leadkit.reclaim. */
+LK_API lk_status lk_router_reclaim_arrow(lk_router* router,
+                                         const lk_cadence* cadence,
+                                         struct ArrowArrayStream* leads,
+                                         struct ArrowArrayStream* touches,
+                                         int64_t as_of,
+                                         struct ArrowArrayStream* result);
 
 /* ---- Report states ------------------------------------------------------ */
 

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "leadkit/internal/status_macros.h"
@@ -45,6 +46,11 @@ std::string TypeName(const ArrowSchema& schema) {
                 {"z", "binary"},     {"Z", "large_binary"}, {"vu", "string_view"},
                 {"vz", "binary_view"}, {"tdD", "date32"},  {"tdm", "date64"},
                 {"+s", "struct"},    {"+l", "list"},       {"+L", "large_list"}};
+  if ((f == "+l" || f == "+L") && schema.n_children == 1 &&
+      schema.children != nullptr && schema.children[0] != nullptr) {
+    return absl::StrCat(f == "+l" ? "list<" : "large_list<",
+                        TypeName(*schema.children[0]), ">");
+  }
   for (const auto& [format, name] : kNames) {
     if (f == format) return name;
   }
@@ -580,11 +586,6 @@ absl::Status ArrowTable::ReadField(const ColumnSpec& field,
         absl::StrCat(table, ".", name, ": expected ", what, ", got Arrow type ",
                      TypeName(*c.schema)));
   };
-  auto row_name = [&](int64_t row) {
-    const std::optional<absl::string_view> id = ids_->At(row);
-    return absl::StrCat("row ", first_row_ + row, " (", id_column_, " \"",
-                        id ? *id : "", "\")");
-  };
 
   if (format == "n" && c.schema->dictionary == nullptr) {  // all null
     std::vector<uint8_t>& none = bytes_.emplace_back(size, 0);
@@ -622,8 +623,17 @@ absl::Status ArrowTable::ReadField(const ColumnSpec& field,
 
   switch (field.type) {
     case FieldType::kString: {
+      if (field.lists && c.schema->dictionary == nullptr &&
+          (format == "+l" || format == "+L")) {
+        return ReadLists(field, c, table);
+      }
       absl::StatusOr<ArrowStrings> strings = ArrowStrings::Make(c, table, name);
-      if (!strings.ok()) return strings.status();
+      if (!strings.ok()) {
+        if (!field.lists) return strings.status();
+        return expected(
+            "strings (Arrow utf8, large_utf8, string_view or a dictionary of "
+            "them) or a list or large_list of them");
+      }
       report_internal::Dictionary& dictionary = dictionaries_.emplace_back();
       std::vector<int32_t>& codes = codes_.emplace_back(size, -1);
       if (strings->dictionary_encoded()) {
@@ -676,7 +686,7 @@ absl::Status ArrowTable::ReadField(const ColumnSpec& field,
             c.array->buffers[1], c.Index(row), width, is_signed, overflow);
         if (overflow && (valid == nullptr || valid[row] != 0)) {
           return absl::InvalidArgumentError(absl::StrCat(
-              table, ".", name, ": ", row_name(row), " has ",
+              table, ".", name, ": ", RowName(row), " has ",
               static_cast<uint64_t>(values[static_cast<size_t>(row)]),
               "; expected a number up to ", std::numeric_limits<int64_t>::max()));
         }
@@ -753,6 +763,75 @@ absl::Status ArrowTable::ReadField(const ColumnSpec& field,
     }
   }
   return absl::InternalError("unknown field type");
+}
+
+std::string ArrowTable::RowName(int64_t row) const {
+  const std::optional<absl::string_view> id = ids_->At(row);
+  return absl::StrCat("row ", first_row_ + row, " (", id_column_, " \"",
+                      id ? *id : "", "\")");
+}
+
+const StringLists* ArrowTable::lists(absl::string_view name) const {
+  const auto it = lists_.find(name);
+  return it == lists_.end() ? nullptr : &it->second;
+}
+
+absl::Status ArrowTable::ReadLists(const ColumnSpec& field,
+                                   const ArrowColumn& c,
+                                   absl::string_view table) {
+  const int64_t n = columns_->num_rows();
+  const absl::string_view name = field.name;
+  const bool large = absl::string_view(c.schema->format) == "+L";
+  if (c.schema->n_children != 1 || c.schema->children == nullptr ||
+      c.schema->children[0] == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        table, ".", name, ": the Arrow list type lacks its value type"));
+  }
+  LEADKIT_RETURN_IF_ERROR(NeedBuffers(c, 2, table, name));
+  if (c.array->n_children != 1 || c.array->children == nullptr ||
+      c.array->children[0] == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        table, ".", name, ": the Arrow list array lacks its values"));
+  }
+  const ArrowColumn values{c.schema->children[0], c.array->children[0], 0,
+                          c.array->children[0]->length};
+  absl::StatusOr<ArrowStrings> strings = ArrowStrings::Make(values, table, name);
+  if (!strings.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        table, ".", name,
+        ": expected a list of strings (Arrow utf8, large_utf8, string_view or "
+        "a dictionary of them), got Arrow type ",
+        TypeName(*c.schema)));
+  }
+  StringLists& rows = lists_[field.name];
+  rows.assign(static_cast<size_t>(n), {});
+  for (int64_t row = 0; row < n; ++row) {
+    const int64_t i = c.Index(row);
+    if (!IsValid(*c.array, i)) continue;
+    const int64_t begin =
+        large ? static_cast<const int64_t*>(c.array->buffers[1])[i]
+              : static_cast<const int32_t*>(c.array->buffers[1])[i];
+    const int64_t end =
+        large ? static_cast<const int64_t*>(c.array->buffers[1])[i + 1]
+              : static_cast<const int32_t*>(c.array->buffers[1])[i + 1];
+    if (begin < 0 || end < begin || end > values.length) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          table, ".", name, ": ", RowName(row), " has list offsets ", begin,
+          " to ", end, " outside the ", values.length, " values"));
+    }
+    std::vector<std::string>& names = rows[static_cast<size_t>(row)];
+    for (int64_t j = begin; j < end; ++j) {
+      const std::optional<absl::string_view> value = strings->At(j);
+      if (!value) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            table, ".", name, ": ", RowName(row), " has a null in its list (",
+            j - begin, "); expected a list of strings"));
+      }
+      const absl::string_view trimmed = absl::StripAsciiWhitespace(*value);
+      if (!trimmed.empty()) names.emplace_back(trimmed);
+    }
+  }
+  return absl::OkStatus();
 }
 
 // ---- A whole stream -------------------------------------------------------
@@ -836,6 +915,11 @@ ColumnType EmptyColumnType(FieldType type) {
 
 }  // namespace
 
+const StringLists* StreamTable::lists(absl::string_view name) const {
+  const auto it = lists_.find(name);
+  return it == lists_.end() ? nullptr : &it->second;
+}
+
 absl::StatusOr<std::unique_ptr<StreamTable>> StreamTable::Read(
     ArrowArrayStream* stream, absl::string_view table,
     std::span<const ColumnSpec> columns, absl::string_view id_column) {
@@ -904,6 +988,10 @@ absl::StatusOr<std::unique_ptr<StreamTable>> StreamTable::Read(
                 table, ".", p.name, ": column type changed between batches"));
           }
           p.Append(*column, read.num_rows());
+        }
+        for (const auto& [name, lists] : part->lists_) {
+          StringLists& all = t->lists_[name];
+          all.insert(all.end(), lists.begin(), lists.end());
         }
         rows += read.num_rows();
         return absl::OkStatus();

@@ -9,7 +9,9 @@
 // the table and the column ("leads.purchase_within_days: expected a number
 // (an integer or float type), got Arrow type utf8"). Strings become
 // dictionary codes (string views, as Polars gives, too), bit-packed booleans and validity become bytes, timestamps
-// of any unit become whole seconds (rounded down), dates become days.
+// of any unit become whole seconds (rounded down), dates become days; a list
+// column of strings, where a spec allows one (a models cell), becomes each
+// row's strings.
 #ifndef LEADKIT_C_API_ARROW_H_
 #define LEADKIT_C_API_ARROW_H_
 
@@ -17,6 +19,7 @@
 #include <deque>
 #include <functional>
 #include <initializer_list>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -112,7 +115,15 @@ class ArrowStrings {
 struct ColumnSpec {
   std::string name;
   FieldType type;
+  // kString only: the column may also be a list or large_list of strings,
+  // each row a list of names (a models cell, docs/data.md). Such a column is
+  // not among the table's Columns: its rows are lists(name), each string
+  // trimmed of spaces, empty ones dropped, a null row empty.
+  bool lists = false;
 };
+
+// The rows of a list column (ColumnSpec::lists): each row's strings.
+using StringLists = std::vector<std::vector<std::string>>;
 
 // The specs of the lead fields named in `fields` (LeadFields' types), each
 // once in the order first named; names that are not lead fields are left
@@ -143,13 +154,24 @@ class ArrowTable {
   int64_t num_rows() const { return columns_->num_rows(); }
   // The id column's strings.
   const ArrowStrings& ids() const { return *ids_; }
+  // The rows of column `name` when it came as a list of strings
+  // (ColumnSpec::lists), else nullptr.
+  const StringLists* lists(absl::string_view name) const;
 
  private:
+  friend class StreamTable;
   ArrowTable() = default;
   absl::Status ReadField(const ColumnSpec& field, const ArrowColumn& column,
                          absl::string_view table);
+  // "row <first_row + row> (<id_column> "<id>")", for messages.
+  std::string RowName(int64_t row) const;
+  // A list or large_list column of strings into lists_. InvalidArgument
+  // naming the table, column and row for a null string in a list.
+  absl::Status ReadLists(const ColumnSpec& field, const ArrowColumn& column,
+                         absl::string_view table);
 
   std::unique_ptr<Columns> columns_;
+  std::map<std::string, StringLists, std::less<>> lists_;
   std::optional<ArrowStrings> ids_;
   int64_t first_row_ = 0;
   std::string id_column_;
@@ -177,6 +199,9 @@ class StreamTable {
   int64_t num_rows() const { return columns_->num_rows(); }
   // Whether the stream's id column was large_utf8.
   bool large_ids() const { return large_ids_; }
+  // The rows of column `name` when it came as a list of strings
+  // (ColumnSpec::lists), else nullptr.
+  const StringLists* lists(absl::string_view name) const;
 
   // One column's values, appended batch by batch.
   struct Part {
@@ -201,6 +226,7 @@ class StreamTable {
   StreamTable() = default;
   std::deque<Part> parts_;
   std::unique_ptr<Columns> columns_;
+  std::map<std::string, StringLists, std::less<>> lists_;
   bool large_ids_ = false;
 };
 

@@ -76,7 +76,24 @@ struct test_stream {
   struct ArrowSchema* schema_child_pointers[kMaxColumns];
   struct ArrowArray array_children[kMaxBatches][kMaxColumns];
   struct ArrowArray* array_child_pointers[kMaxBatches][kMaxColumns];
+  /* a list column's values (its one child), NULL for other columns; the
+   * same in every batch */
+  const struct column* values[kMaxColumns];
+  struct ArrowSchema value_schemas[kMaxColumns];
+  struct ArrowSchema* value_schema_pointers[kMaxColumns];
+  struct ArrowArray value_arrays[kMaxBatches][kMaxColumns];
+  struct ArrowArray* value_array_pointers[kMaxBatches][kMaxColumns];
 };
+
+static void set_array(struct ArrowArray* a, const struct column* col) {
+  memset(a, 0, sizeof *a);
+  a->length = col->length;
+  a->offset = col->offset;
+  a->null_count = col->null_count;
+  a->n_buffers = col->n_buffers;
+  a->buffers = (const void**)col->buffers;
+  a->release = release_array;
+}
 
 static int stream_get_schema(struct ArrowArrayStream* stream,
                              struct ArrowSchema* out) {
@@ -89,6 +106,18 @@ static int stream_get_schema(struct ArrowArrayStream* stream,
     c->flags = ARROW_FLAG_NULLABLE;
     c->release = release_schema;
     t->schema_child_pointers[i] = c;
+    const struct column* values = t->values[i];
+    if (values != NULL) {
+      struct ArrowSchema* v = &t->value_schemas[i];
+      memset(v, 0, sizeof *v);
+      v->format = values->format;
+      v->name = "item";
+      v->flags = ARROW_FLAG_NULLABLE;
+      v->release = release_schema;
+      t->value_schema_pointers[i] = v;
+      c->n_children = 1;
+      c->children = &t->value_schema_pointers[i];
+    }
   }
   memset(out, 0, sizeof *out);
   out->format = "+s";
@@ -108,13 +137,13 @@ static int stream_get_next(struct ArrowArrayStream* stream,
   for (int i = 0; i < t->n_columns; ++i) {
     const struct column* col = &t->batch_columns[b][i];
     struct ArrowArray* a = &t->array_children[b][i];
-    memset(a, 0, sizeof *a);
-    a->length = col->length;
-    a->offset = col->offset;
-    a->null_count = col->null_count;
-    a->n_buffers = col->n_buffers;
-    a->buffers = (const void**)col->buffers;
-    a->release = release_array;
+    set_array(a, col);
+    if (t->values[i] != NULL) {
+      set_array(&t->value_arrays[b][i], t->values[i]);
+      t->value_array_pointers[b][i] = &t->value_arrays[b][i];
+      a->n_children = 1;
+      a->children = &t->value_array_pointers[b][i];
+    }
     t->array_child_pointers[b][i] = a;
   }
   out->length = t->batch_length[b];
@@ -1808,6 +1837,585 @@ static void test_schedule(const lk_policy* policy) {
   lk_cadence_free(cadence);
 }
 
+/* ---- Agenda, dealer calendars, hand-over and reclaim ------------------------ */
+
+/* The rows of a task table (lk_schedule_arrow, lk_agenda_arrow) as
+ * "lead:task:due_at:status;" text. */
+static void tasks_text(struct ArrowArrayStream* result, char* out, size_t size) {
+  out[0] = '\0';
+  struct kpi_table t;
+  if (read_kpis(result, &t)) {
+    CHECK(t.schema.n_children == 9);
+    for (int64_t row = 0; row < t.batch.length; ++row) {
+      char id[32], task[32], status[32], line[128];
+      key_at(&t, 0, row, id, sizeof id);
+      key_at(&t, 2, row, task, sizeof task);
+      key_at(&t, 5, row, status, sizeof status);
+      snprintf(line, sizeof line, "%s:%s:%lld:%s;", id, task,
+               (long long)kpi_value(&t, "due_at", row), status);
+      strncat(out, line, size - strlen(out) - 1);
+    }
+  }
+  free_kpis(&t);
+}
+
+/* The rows of a moves table (hand-over, reclaim) as
+ * "lead:from>to:status:reason[:reassignments];" text. */
+static void moves_text(struct ArrowArrayStream* result, char* out, size_t size) {
+  out[0] = '\0';
+  struct kpi_table t;
+  if (read_kpis(result, &t)) {
+    CHECK(t.schema.n_children == 5 || t.schema.n_children == 6);
+    CHECK(strcmp(t.schema.children[0]->name, "lead_id") == 0);
+    CHECK(strcmp(t.schema.children[1]->name, "from_consultant_id") == 0);
+    CHECK(strcmp(t.schema.children[2]->name, "to_consultant_id") == 0);
+    CHECK(strcmp(t.schema.children[3]->name, "status") == 0);
+    CHECK(strcmp(t.schema.children[4]->name, "reason") == 0);
+    for (int64_t row = 0; row < t.batch.length; ++row) {
+      char id[32], from[32], to[32], status[32], reason[64], line[256];
+      key_at(&t, 0, row, id, sizeof id);
+      key_at(&t, 1, row, from, sizeof from);
+      key_at(&t, 2, row, to, sizeof to);
+      key_at(&t, 3, row, status, sizeof status);
+      key_at(&t, 4, row, reason, sizeof reason);
+      snprintf(line, sizeof line, "%s:%s>%s:%s:%s", id, from, to, status, reason);
+      strncat(out, line, size - strlen(out) - 1);
+      if (t.schema.n_children == 6) {
+        CHECK(strcmp(t.schema.children[5]->name, "reassignments") == 0 &&
+              strcmp(t.schema.children[5]->format, "l") == 0);
+        snprintf(line, sizeof line, ":%lld",
+                 (long long)kpi_value(&t, "reassignments", row));
+        strncat(out, line, size - strlen(out) - 1);
+      }
+      strncat(out, ";", size - strlen(out) - 1);
+    }
+  }
+  free_kpis(&t);
+}
+
+/* The birthday example of docs/cadence.md ("The daily agenda"), on the oabc
+ * preset (cn_showroom: every day 09:00-18:00 Shanghai): B1 created
+ * 2024-06-03 09:00 Shanghai, website, 20 days (grade B), born 1990-06-10
+ * (date32 7465), called 06-03 10:00 and 06-08 10:00. Its birthday task runs
+ * 2024-06-10 09:00 to 18:00 Shanghai (due 10:00 UTC, 1718013600): pending
+ * on the agenda of 2024-06-10 (day 19884), overdue on 06-11; its follow-up,
+ * due 06-15, is on neither. The leads' arrays start one row early (offset
+ * 1), as a slice's do. */
+static const int32_t agenda_ids_offsets[] = {0, 4, 6};
+static const int64_t agenda_created[] = {0, 1717376400};
+static const int32_t agenda_channel_offsets[] = {0, 0, 7};
+static const int64_t agenda_days[] = {0, 20};
+static const int32_t agenda_birthday[] = {0, 7465};
+static const int32_t agenda_touch_ids_offsets[] = {0, 2, 4};
+static const int64_t agenda_touch_at[] = {1717380000, 1717812000};
+static const int32_t agenda_method_offsets[] = {0, 5, 10};
+
+static void set_agenda_streams(struct test_stream* tl, struct test_stream* tt) {
+  memset(tl, 0, sizeof *tl);
+  tl->n_columns = 5;
+  tl->n_batches = 1;
+  tl->batch_length[0] = 1;
+  struct column* c = tl->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 1, 1, 0, 3,
+                         {NULL, agenda_ids_offsets, "skipB1"}};
+  c[1] = (struct column){"created_at", "tss:Asia/Shanghai", 1, 1, 0, 2,
+                         {NULL, agenda_created, NULL}};
+  c[2] = (struct column){"channel", "u", 1, 1, 0, 3,
+                         {NULL, agenda_channel_offsets, "website"}};
+  c[3] = (struct column){"purchase_within_days", "l", 1, 1, 0, 2,
+                         {NULL, agenda_days, NULL}};
+  c[4] = (struct column){"birthday", "tdD", 1, 1, 0, 2,
+                         {NULL, agenda_birthday, NULL}};
+  memset(tt, 0, sizeof *tt);
+  tt->n_columns = 3;
+  tt->n_batches = 1;
+  tt->batch_length[0] = 2;
+  c = tt->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 2, 0, 0, 3,
+                         {NULL, agenda_touch_ids_offsets, "B1B1"}};
+  c[1] = (struct column){"at", "tss:UTC", 2, 0, 0, 2,
+                         {NULL, agenda_touch_at, NULL}};
+  c[2] = (struct column){"method", "u", 2, 0, 0, 3,
+                         {NULL, agenda_method_offsets, "phonephone"}};
+}
+
+static void test_agenda(void) {
+  lk_policy* policy = NULL;
+  lk_cadence* cadence = NULL;
+  CHECK_STATUS(lk_policy_from_preset("oabc", &policy), LK_OK, "");
+  CHECK_STATUS(lk_cadence_from_policy(policy, &cadence), LK_OK, "");
+  lk_policy_free(policy);
+  if (cadence == NULL) return;
+  struct test_stream tl, tt;
+  struct ArrowArrayStream leads, touches, result;
+  char text[512];
+  const int32_t days[] = {19884, 19885};
+  const char* expected[] = {"B1:birthday:1718013600:pending;",
+                            "B1:birthday:1718013600:overdue;"};
+  for (int i = 0; i < 2; ++i) {
+    set_agenda_streams(&tl, &tt);
+    leads = make_stream(&tl);
+    touches = make_stream(&tt);
+    CHECK_STATUS(lk_agenda_arrow(cadence, &leads, &touches, days[i], &result),
+                 LK_OK, "");
+    CHECK(tl.released == 1 && tt.released == 1);
+    tasks_text(&result, text, sizeof text);
+    CHECK(strcmp(text, expected[i]) == 0);
+    if (strcmp(text, expected[i]) != 0) printf("agenda %d: %s\n", days[i], text);
+  }
+  /* The schedule at 2024-06-10 00:00 Shanghai: the follow-up due 06-15
+   * 18:00 Shanghai (10:00 UTC), not on those agendas. */
+  set_agenda_streams(&tl, &tt);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_schedule_arrow(cadence, &leads, &touches, 1717948800, &result),
+               LK_OK, "");
+  tasks_text(&result, text, sizeof text);
+  CHECK(strcmp(text, "B1:follow_up:1718445600:pending;") == 0);
+  if (strcmp(text, "B1:follow_up:1718445600:pending;") != 0) {
+    printf("schedule: %s\n", text);
+  }
+
+  /* Bad input, named; the streams released all the same. */
+  set_agenda_streams(&tl, &tt);
+  tl.batch_columns[0][4] = (struct column){"birthday", "u", 1, 1, 0, 3,
+                                           {NULL, agenda_channel_offsets,
+                                            "website"}};
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_agenda_arrow(cadence, &leads, &touches, 19884, &result),
+               LK_INVALID_ARGUMENT,
+               "leads.birthday: expected a date (Arrow date32 or date64), got "
+               "Arrow type utf8");
+  CHECK(tl.released == 1 && tt.released == 1 && result.release == NULL);
+  set_agenda_streams(&tl, &tt);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_agenda_arrow(cadence, &leads, &touches, 3000000, &result),
+               LK_OUT_OF_RANGE, "day 3000000");
+  CHECK(tl.released == 1 && tt.released == 1 && result.release == NULL);
+  set_agenda_streams(&tl, &tt);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_agenda_arrow(NULL, &leads, &touches, 19884, &result),
+               LK_INVALID_ARGUMENT, "lk_agenda_arrow: cadence is NULL");
+  CHECK(tl.released == 1 && tt.released == 1);
+  lk_cadence_free(cadence);
+}
+
+/* Dealer calendars: the example of docs/policy.md ("Calendars per dealer").
+ * The abcd preset with calendars sh_office (cn_office) and berlin (weekdays
+ * 09:00-18:00, Europe/Berlin); dealer SH on sh_office, BER on berlin. L1 of
+ * SH and L2 of BER, grade A, created Monday 2024-05-13 09:30 UTC: 17:30 in
+ * Shanghai (first contact within one business hour: 30 minutes that day, 30
+ * the next morning: 05-14 09:30 Shanghai, 01:30 UTC, 1715650200) and 11:30 in
+ * Berlin (12:30 Berlin, 10:30 UTC, 1715596200). On the policy's own calendar
+ * (cn_showroom, Shanghai) both are due 05-14 01:30 UTC. */
+static const int32_t dc_ids_offsets[] = {0, 2, 4};
+static const int32_t dc_dealer_offsets[] = {0, 2, 5};
+static const int32_t dc_grade_offsets[] = {0, 1, 2};
+static const int64_t dc_created[] = {1715592600, 1715592600};
+static const int32_t dc_calendar_offsets[] = {0, 9, 15};
+static const int32_t no_offsets[] = {0};
+
+static void set_dc_leads(struct test_stream* tl, struct test_stream* tt) {
+  memset(tl, 0, sizeof *tl);
+  tl->n_columns = 4;
+  tl->n_batches = 1;
+  tl->batch_length[0] = 2;
+  struct column* c = tl->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 2, 0, 0, 3,
+                         {NULL, dc_ids_offsets, "L1L2"}};
+  c[1] = (struct column){"dealer_id", "u", 2, 0, 0, 3,
+                         {NULL, dc_dealer_offsets, "SHBER"}};
+  c[2] = (struct column){"grade", "u", 2, 0, 0, 3,
+                         {NULL, dc_grade_offsets, "AA"}};
+  c[3] = (struct column){"created_at", "tss:UTC", 2, 0, 0, 2,
+                         {NULL, dc_created, NULL}};
+  memset(tt, 0, sizeof *tt);
+  tt->n_columns = 3;
+  tt->n_batches = 1;
+  tt->batch_length[0] = 0;
+  c = tt->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 0, 0, 0, 3, {NULL, no_offsets, ""}};
+  c[1] = (struct column){"at", "tss:UTC", 0, 0, 0, 2, {NULL, NULL, NULL}};
+  c[2] = (struct column){"method", "u", 0, 0, 0, 3, {NULL, no_offsets, ""}};
+}
+
+static void set_dc_dealers(struct test_stream* td, const char* calendars) {
+  memset(td, 0, sizeof *td);
+  td->n_columns = 2;
+  td->n_batches = 1;
+  td->batch_length[0] = 2;
+  struct column* c = td->batch_columns[0];
+  c[0] = (struct column){"dealer_id", "u", 2, 0, 0, 3,
+                         {NULL, dc_dealer_offsets, "SHBER"}};
+  c[1] = (struct column){"calendar", "u", 2, 0, 0, 3,
+                         {NULL, dc_calendar_offsets, calendars}};
+}
+
+static void test_dealer_calendars(void) {
+  lk_policy* abcd = NULL;
+  char* doc = NULL;
+  CHECK_STATUS(lk_policy_from_preset("abcd", &abcd), LK_OK, "");
+  CHECK_STATUS(lk_policy_to_json(abcd, &doc), LK_OK, "");
+  lk_policy_free(abcd);
+  if (doc == NULL) return;
+  /* The preset's document with "calendars" added before its closing brace. */
+  static const char kCalendars[] =
+      ", \"calendars\": {\"sh_office\": \"cn_office\", \"berlin\": {\"name\": "
+      "\"berlin_office\", \"time_zone\": \"Europe/Berlin\", \"weekly\": "
+      "{\"mon\": [[\"09:00\", \"18:00\"]], \"tue\": [[\"09:00\", \"18:00\"]], "
+      "\"wed\": [[\"09:00\", \"18:00\"]], \"thu\": [[\"09:00\", \"18:00\"]], "
+      "\"fri\": [[\"09:00\", \"18:00\"]]}}}}";
+  CHECK(!contains(doc, "\"calendars\""));
+  char* end = strrchr(doc, '}');
+  const size_t head = end == NULL ? 0 : (size_t)(end - doc);
+  char* group_doc = malloc(head + sizeof kCalendars);
+  if (group_doc == NULL || end == NULL) {
+    ++failures;
+    free(group_doc);
+    lk_string_free(doc);
+    return;
+  }
+  memcpy(group_doc, doc, head);
+  memcpy(group_doc + head, kCalendars, sizeof kCalendars);
+  lk_string_free(doc);
+  lk_policy* group = NULL;
+  char* issues = NULL;
+  CHECK_STATUS(lk_policy_from_json(group_doc, strlen(group_doc), &group, &issues),
+               LK_OK, "");
+  if (group == NULL && issues != NULL) printf("issues: %s\n", issues);
+  lk_string_free(issues);
+  free(group_doc);
+  lk_cadence* cadence = NULL;
+  CHECK_STATUS(lk_cadence_from_policy(group, &cadence), LK_OK, "");
+  lk_policy_free(group);
+  if (cadence == NULL) return;
+
+  struct test_stream td, tl, tt;
+  set_dc_dealers(&td, "sh_officeberlin");
+  struct ArrowArrayStream dealers = make_stream(&td);
+  lk_cadence* by_dealer = NULL;
+  CHECK_STATUS(lk_cadence_with_dealers(cadence, &dealers, &by_dealer), LK_OK, "");
+  CHECK(td.released == 1);
+  char text[512];
+  struct ArrowArrayStream leads, touches, result;
+  const lk_cadence* cadences[] = {cadence, by_dealer};
+  const char* expected[] = {
+      "L1:first_contact:1715650200:overdue;L2:first_contact:1715650200:overdue;",
+      "L1:first_contact:1715650200:overdue;L2:first_contact:1715596200:overdue;"};
+  for (int i = 0; i < 2 && by_dealer != NULL; ++i) {
+    set_dc_leads(&tl, &tt);
+    leads = make_stream(&tl);
+    touches = make_stream(&tt);
+    CHECK_STATUS(lk_schedule_arrow(cadences[i], &leads, &touches, 1715688000,
+                                   &result),
+                 LK_OK, "");
+    tasks_text(&result, text, sizeof text);
+    CHECK(strcmp(text, expected[i]) == 0);
+    if (strcmp(text, expected[i]) != 0) printf("dealer calendars %d: %s\n", i, text);
+  }
+  /* The agenda of 2024-05-13 (day 19856), each lead's day its dealer's: L1's
+   * first contact opens that day in Shanghai, L2's is due that day in
+   * Berlin. */
+  if (by_dealer != NULL) {
+    set_dc_leads(&tl, &tt);
+    leads = make_stream(&tl);
+    touches = make_stream(&tt);
+    CHECK_STATUS(lk_agenda_arrow(by_dealer, &leads, &touches, 19856, &result),
+                 LK_OK, "");
+    tasks_text(&result, text, sizeof text);
+    CHECK(strcmp(text, "L1:first_contact:1715650200:pending;"
+                       "L2:first_contact:1715596200:pending;") == 0);
+    if (failures != 0) printf("dealer agenda: %s\n", text);
+  }
+  lk_cadence_free(by_dealer);
+
+  /* A calendar the policy does not name. */
+  set_dc_dealers(&td, "sh_officeberln");
+  td.batch_columns[0][1].buffers[1] = (const int32_t[]){0, 9, 14};
+  dealers = make_stream(&td);
+  by_dealer = NULL;
+  CHECK_STATUS(lk_cadence_with_dealers(cadence, &dealers, &by_dealer),
+               LK_INVALID_ARGUMENT,
+               "dealers row 1: dealer_id \"BER\": unknown calendar \"berln\"");
+  CHECK(td.released == 1 && by_dealer == NULL);
+  /* A calendar column of numbers. */
+  set_dc_dealers(&td, "sh_officeberlin");
+  td.batch_columns[0][1] = (struct column){"calendar", "l", 2, 0, 0, 2,
+                                           {NULL, dc_created, NULL}};
+  dealers = make_stream(&td);
+  CHECK_STATUS(lk_cadence_with_dealers(cadence, &dealers, &by_dealer),
+               LK_INVALID_ARGUMENT, "dealers.calendar: expected strings");
+  CHECK(td.released == 1 && by_dealer == NULL);
+  lk_cadence_free(cadence);
+}
+
+/* Hand-over, worked by hand: dealer D1 (Shanghai) with C1 (leaving), C2
+ * (2 open leads of at most 3; every model) and C3 (no open lead; models
+ * ["GLC"], an Arrow list). C1's open leads, all grade low, in order:
+ *   H1 C200  C3 does not sell it: C2 (its load 3, full)    moved
+ *   H2 GLC   C2 full: C3 (load 1)                           moved
+ *   H3 GLC   C2's, who stays: not moved, no row
+ *   H4 GLC   C3 (load 2)                                    moved
+ *   H5 C200  C2 full, C3 does not sell it                   unassigned
+ * The leads' arrays start one row early (offset 1), as a slice's do. */
+static const int32_t three_ids_offsets[] = {0, 2, 4, 6};
+static const double one_lat[] = {31.23};
+static const double one_lon[] = {121.47};
+static const int32_t one_offsets[] = {0, 2};
+static const uint8_t c_models_valid[] = {0x04};
+static const int32_t c_models_offsets[] = {0, 0, 0, 1};
+static const int32_t c_model_name_offsets[] = {0, 3};
+static const int64_t c_open[] = {0, 2, 0};
+static const uint8_t c_max_valid[] = {0x02};
+static const int64_t c_max[] = {0, 3, 0};
+
+static void set_one_dealer(struct test_stream* td) {
+  memset(td, 0, sizeof *td);
+  td->n_columns = 4;
+  td->n_batches = 1;
+  td->batch_length[0] = 1;
+  struct column* c = td->batch_columns[0];
+  c[0] = (struct column){"dealer_id", "u", 1, 0, 0, 3, {NULL, one_offsets, "D1"}};
+  c[1] = (struct column){"region_id", "u", 1, 0, 0, 3, {NULL, one_offsets, "R1"}};
+  c[2] = (struct column){"lat", "g", 1, 0, 0, 2, {NULL, one_lat, NULL}};
+  c[3] = (struct column){"lon", "g", 1, 0, 0, 2, {NULL, one_lon, NULL}};
+}
+
+static const struct column glc_names = {"", "u", 1, 0, 0, 3,
+                                        {NULL, c_model_name_offsets, "GLC"}};
+
+static void set_three_consultants(struct test_stream* tc) {
+  memset(tc, 0, sizeof *tc);
+  tc->n_columns = 5;
+  tc->n_batches = 1;
+  tc->batch_length[0] = 3;
+  struct column* c = tc->batch_columns[0];
+  c[0] = (struct column){"consultant_id", "u", 3, 0, 0, 3,
+                         {NULL, three_ids_offsets, "C1C2C3"}};
+  c[1] = (struct column){"dealer_id", "u", 3, 0, 0, 3,
+                         {NULL, three_ids_offsets, "D1D1D1"}};
+  c[2] = (struct column){"models", "+l", 3, 0, 2, 2,
+                         {c_models_valid, c_models_offsets, NULL}};
+  tc->values[2] = &glc_names;
+  c[3] = (struct column){"open_leads", "l", 3, 0, 0, 2, {NULL, c_open, NULL}};
+  c[4] = (struct column){"max_open_leads", "l", 3, 0, 2, 2,
+                         {c_max_valid, c_max, NULL}};
+}
+
+static lk_router* make_one_dealer_router(const lk_policy* policy) {
+  struct test_stream td, tc;
+  set_one_dealer(&td);
+  set_three_consultants(&tc);
+  struct ArrowArrayStream dealers = make_stream(&td);
+  struct ArrowArrayStream consultants = make_stream(&tc);
+  lk_router* router = NULL;
+  CHECK_STATUS(lk_router_create(policy, &dealers, &consultants, NULL, &router),
+               LK_OK, "");
+  CHECK(td.released == 1 && tc.released == 1);
+  return router;
+}
+
+static const int32_t ho_ids_offsets[] = {0, 4, 6, 8, 10, 12, 14};
+static const int64_t ho_created[] = {0, 1740967200, 1740967200, 1740967200,
+                                     1740967200, 1740967200};
+static const int32_t ho_consultant_offsets[] = {0, 0, 2, 4, 6, 8, 10};
+static const int32_t ho_model_offsets[] = {0, 0, 4, 7, 10, 13, 17};
+static const int32_t ho_grade_offsets[] = {0, 0, 3, 6, 9, 12, 15};
+
+static void set_open_leads(struct test_stream* t) {
+  memset(t, 0, sizeof *t);
+  t->n_columns = 5;
+  t->n_batches = 1;
+  t->batch_length[0] = 5;
+  struct column* c = t->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 5, 1, 0, 3,
+                         {NULL, ho_ids_offsets, "skipH1H2H3H4H5"}};
+  c[1] = (struct column){"created_at", "tss:UTC", 5, 1, 0, 2,
+                         {NULL, ho_created, NULL}};
+  c[2] = (struct column){"consultant_id", "u", 5, 1, 0, 3,
+                         {NULL, ho_consultant_offsets, "C1C1C2C1C1"}};
+  c[3] = (struct column){"model", "u", 5, 1, 0, 3,
+                         {NULL, ho_model_offsets, "C200GLCGLCGLCC200"}};
+  c[4] = (struct column){"grade", "u", 5, 1, 0, 3,
+                         {NULL, ho_grade_offsets, "lowlowlowlowlow"}};
+}
+
+static void test_handover(const lk_policy* policy) {
+  lk_router* router = make_one_dealer_router(policy);
+  if (router == NULL) return;
+  struct test_stream tl;
+  set_open_leads(&tl);
+  struct ArrowArrayStream open_leads = make_stream(&tl), result;
+  const char* leaving[] = {"C1"};
+  CHECK_STATUS(lk_router_handover_arrow(router, &open_leads, leaving, 1, &result),
+               LK_OK, "");
+  CHECK(tl.released == 1);
+  char text[512];
+  moves_text(&result, text, sizeof text);
+  const char expected[] =
+      "H1:C1>C2:moved:handover;H2:C1>C3:moved:handover;"
+      "H4:C1>C3:moved:handover;H5:C1>null:unassigned:no_eligible_consultant;";
+  CHECK(strcmp(text, expected) == 0);
+  if (strcmp(text, expected) != 0) printf("handover: %s\n", text);
+
+  /* Nobody leaving: no move. An unknown consultant: named. */
+  set_open_leads(&tl);
+  open_leads = make_stream(&tl);
+  CHECK_STATUS(lk_router_handover_arrow(router, &open_leads, NULL, 0, &result),
+               LK_OK, "");
+  moves_text(&result, text, sizeof text);
+  CHECK(strcmp(text, "") == 0);
+  set_open_leads(&tl);
+  open_leads = make_stream(&tl);
+  const char* unknown[] = {"C9"};
+  CHECK_STATUS(lk_router_handover_arrow(router, &open_leads, unknown, 1, &result),
+               LK_NOT_FOUND, "leaving: unknown consultant 'C9'");
+  CHECK(tl.released == 1 && result.release == NULL);
+  /* A grade the policy does not have, a created_at without a zone. */
+  set_open_leads(&tl);
+  tl.batch_columns[0][4].buffers[2] = "lowlowlowlowhot";
+  tl.batch_columns[0][4].buffers[1] = (const int32_t[]){0, 0, 3, 6, 9, 12, 15};
+  open_leads = make_stream(&tl);
+  CHECK_STATUS(lk_router_handover_arrow(router, &open_leads, leaving, 1, &result),
+               LK_INVALID_ARGUMENT,
+               "open_leads.grade: row 4 (lead_id \"H5\") has \"hot\"");
+  set_open_leads(&tl);
+  tl.batch_columns[0][1].format = "tss:";
+  open_leads = make_stream(&tl);
+  CHECK_STATUS(lk_router_handover_arrow(router, &open_leads, leaving, 1, &result),
+               LK_INVALID_ARGUMENT, "open_leads.created_at: timestamps without a time zone");
+  CHECK(tl.released == 1 && result.release == NULL);
+  lk_router_free(router);
+
+  /* A models list holding a null, named with its row. */
+  struct test_stream td, tc;
+  set_one_dealer(&td);
+  set_three_consultants(&tc);
+  static const uint8_t null_name[] = {0x00};
+  static const struct column null_names = {"", "u", 1, 0, 1, 3,
+                                           {null_name, c_model_name_offsets, "GLC"}};
+  tc.values[2] = &null_names;
+  struct ArrowArrayStream dealers = make_stream(&td);
+  struct ArrowArrayStream consultants = make_stream(&tc);
+  router = NULL;
+  CHECK_STATUS(lk_router_create(policy, &dealers, &consultants, NULL, &router),
+               LK_INVALID_ARGUMENT,
+               "consultants.models: row 2 (consultant_id \"C3\") has a null in its list");
+  CHECK(router == NULL && td.released == 1 && tc.released == 1);
+  /* A list of numbers. */
+  set_one_dealer(&td);
+  set_three_consultants(&tc);
+  static const int64_t numbers[] = {5};
+  static const struct column number_list = {"", "l", 1, 0, 0, 2,
+                                            {NULL, numbers, NULL}};
+  tc.values[2] = &number_list;
+  dealers = make_stream(&td);
+  consultants = make_stream(&tc);
+  CHECK_STATUS(lk_router_create(policy, &dealers, &consultants, NULL, &router),
+               LK_INVALID_ARGUMENT,
+               "consultants.models: expected a list of strings (Arrow utf8, "
+               "large_utf8, string_view or a dictionary of them), got Arrow type "
+               "list<int64>");
+  CHECK(router == NULL);
+}
+
+/* Reclaim, worked by hand on the same network and the three_level preset
+ * (reclaim_limit 2; first contact within one business hour of cn_showroom):
+ * leads created Monday 2025-03-03 10:00 Shanghai, judged at 12:00 (first
+ * contacts due at 11:00):
+ *   K1 C1 D1 C200, no touch          late: C2 (C3 does not sell C200)  reclaimed, 1
+ *   K2 C1 D1 C200, called at 10:20   on time: no row
+ *   K3 C1 D1, reassigned twice       late, at the limit                escalated, 2
+ *   K4 C1, no dealer                 late                              unassigned, 0 */
+static const int32_t rc_ids_offsets[] = {0, 2, 4, 6, 8};
+static const int64_t rc_created[] = {1740967200, 1740967200, 1740967200,
+                                     1740967200};
+static const int32_t rc_consultant_offsets[] = {0, 2, 4, 6, 8};
+static const uint8_t rc_dealer_valid[] = {0x07};
+static const int32_t rc_dealer_offsets[] = {0, 2, 4, 6, 6};
+static const uint8_t rc_model_valid[] = {0x03};
+static const int32_t rc_model_offsets[] = {0, 4, 8, 8, 8};
+static const int32_t rc_grade_offsets[] = {0, 3, 6, 9, 12};
+static const uint8_t rc_count_valid[] = {0x04};
+static const double rc_count[] = {0, 0, 2, 0};
+static const int32_t rc_touch_ids_offsets[] = {0, 2};
+static const int64_t rc_touch_at[] = {1740968400};
+static const int32_t rc_method_offsets[] = {0, 5};
+
+static void test_reclaim(const lk_policy* policy) {
+  lk_router* router = make_one_dealer_router(policy);
+  lk_cadence* cadence = NULL;
+  CHECK_STATUS(lk_cadence_from_policy(policy, &cadence), LK_OK, "");
+  if (router == NULL || cadence == NULL) {
+    lk_router_free(router);
+    lk_cadence_free(cadence);
+    return;
+  }
+  struct test_stream tl, tt;
+  memset(&tl, 0, sizeof tl);
+  tl.n_columns = 7;
+  tl.n_batches = 1;
+  tl.batch_length[0] = 4;
+  struct column* c = tl.batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 4, 0, 0, 3,
+                         {NULL, rc_ids_offsets, "K1K2K3K4"}};
+  c[1] = (struct column){"created_at", "tss:Asia/Shanghai", 4, 0, 0, 2,
+                         {NULL, rc_created, NULL}};
+  c[2] = (struct column){"consultant_id", "u", 4, 0, 0, 3,
+                         {NULL, rc_consultant_offsets, "C1C1C1C1"}};
+  c[3] = (struct column){"dealer_id", "u", 4, 0, 1, 3,
+                         {rc_dealer_valid, rc_dealer_offsets, "D1D1D1"}};
+  c[4] = (struct column){"model", "u", 4, 0, 2, 3,
+                         {rc_model_valid, rc_model_offsets, "C200C200"}};
+  c[5] = (struct column){"grade", "u", 4, 0, 0, 3,
+                         {NULL, rc_grade_offsets, "lowlowlowlow"}};
+  c[6] = (struct column){"reassignments", "g", 4, 0, 3, 2,
+                         {rc_count_valid, rc_count, NULL}};
+  memset(&tt, 0, sizeof tt);
+  tt.n_columns = 3;
+  tt.n_batches = 1;
+  tt.batch_length[0] = 1;
+  c = tt.batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 1, 0, 0, 3,
+                         {NULL, rc_touch_ids_offsets, "K2"}};
+  c[1] = (struct column){"at", "tss:UTC", 1, 0, 0, 2, {NULL, rc_touch_at, NULL}};
+  c[2] = (struct column){"method", "u", 1, 0, 0, 3,
+                         {NULL, rc_method_offsets, "phone"}};
+  struct ArrowArrayStream leads = make_stream(&tl), touches = make_stream(&tt),
+                          result;
+  CHECK_STATUS(lk_router_reclaim_arrow(router, cadence, &leads, &touches,
+                                       1740974400, &result),
+               LK_OK, "");
+  CHECK(tl.released == 1 && tt.released == 1);
+  char text[512];
+  moves_text(&result, text, sizeof text);
+  const char expected[] =
+      "K1:C1>C2:reclaimed:first_contact_overdue:1;"
+      "K3:C1>null:escalated:reclaim_limit:2;"
+      "K4:C1>null:unassigned:no_dealer:0;";
+  CHECK(strcmp(text, expected) == 0);
+  if (strcmp(text, expected) != 0) printf("reclaim: %s\n", text);
+
+  /* A count that is not whole, named. */
+  static const double half[] = {0, 0, 1.5, 0};
+  tl.batch_columns[0][6].buffers[1] = half;
+  tl.released = 0;
+  tl.next = 0;
+  tt.released = 0;
+  tt.next = 0;
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_router_reclaim_arrow(router, cadence, &leads, &touches,
+                                       1740974400, &result),
+               LK_INVALID_ARGUMENT, "lead_id \"K3\": reassignments must be a count, got 1.5");
+  CHECK(tl.released == 1 && tt.released == 1 && result.release == NULL);
+  lk_cadence_free(cadence);
+  lk_router_free(router);
+}
+
 /* ---- Follow-up effectiveness ---------------------------------------------------- */
 
 /* The example of docs/kpis.md ("leadkit.effectiveness"), worked out there:
@@ -2410,7 +3018,11 @@ int main(void) {
     test_calendar_and_tasks(policy);
     test_router(policy);
     test_schedule(policy);
+    test_handover(policy);
+    test_reclaim(policy);
   }
+  test_agenda();
+  test_dealer_calendars();
   test_lost_analysis();
   test_profile();
   test_traffic();

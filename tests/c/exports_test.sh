@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # libleadkit.so exports the C ABI of leadkit.h and nothing else, and needs no Abseil at run
 # time:
-#   - every defined dynamic symbol is an lk_* function under the version node LEADKIT_<ABI>,
-#     and they are exactly the functions leadkit.h declares (LK_API);
+#   - every defined dynamic symbol is an lk_* function under the version node LEADKIT_<ABI>
+#     or one of its later nodes LEADKIT_<ABI>.<N> (functions added since), and they are
+#     exactly the functions leadkit.h declares (LK_API);
 #   - no symbol of Abseil, date, nlohmann/json or the C++ standard library is exported;
 #   - with ABSL=static, no NEEDED entry names an Abseil library (with ABSL=shared, where
 #     Abseil's archives cannot go into a shared object, cmake/LeadkitShared.cmake says why,
@@ -30,8 +31,8 @@ others=$(printf '%s\n' "$symbols" | grep -v '^lk_' || true)
 leaked=$(printf '%s\n' "$symbols" | c++filt | grep -E 'absl|date::|nlohmann|std::' || true)
 [ -z "$leaked" ] || problem "dependency symbols exported: $(printf '%s\n' "$leaked" | head -20)"
 
-unversioned=$(printf '%s\n' "$symbols" | grep '^lk_' | grep -v "@@LEADKIT_${abi}\$" || true)
-[ -z "$unversioned" ] || problem "lk_* symbols not under LEADKIT_${abi}: $unversioned"
+unversioned=$(printf '%s\n' "$symbols" | grep '^lk_' | grep -Ev "@@LEADKIT_${abi}(\.[0-9]+)?\$" || true)
+[ -z "$unversioned" ] || problem "lk_* symbols not under LEADKIT_${abi} or LEADKIT_${abi}.N: $unversioned"
 
 exported=$(printf '%s\n' "$symbols" | grep '^lk_' | sed 's/@.*//' | sort -u)
 declared=$(grep -E '^LK_API ' "$header" | sed -E 's/^LK_API [^(]*[ *](lk_[a-z0-9_]+)\(.*/\1/' | sort -u)
@@ -55,5 +56,6 @@ soname=$(readelf -d "$lib" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 if [ "$fail" -ne 0 ]; then
   exit 1
 fi
-echo "exports_test: $(printf '%s\n' "$exported" | wc -l) lk_* functions under LEADKIT_${abi};" \
+nodes=$(printf '%s\n' "$symbols" | grep '^lk_' | sed 's/.*@@//' | sort | uniq -c | awk '{ printf "%s %s, ", $1, $2 }')
+echo "exports_test: $(printf '%s\n' "$exported" | wc -l) lk_* functions (${nodes%, });" \
   "NEEDED: $(printf '%s ' $needed)"
