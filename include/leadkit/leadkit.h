@@ -39,7 +39,7 @@
  * Versioning. LK_ABI_VERSION is the ABI this header describes; the library's
  * own is lk_abi_version(). The shared library's symbols carry the version node
  * LEADKIT_1, and those added since a later node beside it (LEADKIT_1.1: the
- * section "Agenda, dealer calendars, hand-over and reclaim"); later releases
+ * sections marked so); later releases
  * add functions beside the existing ones.
  *
  * Example (the whole program: tests/c/example.c, shown in docs/c-api.md):
@@ -159,7 +159,7 @@ LK_API const char* lk_last_error(void);
 /* Frees a string leadkit returned through a `char**`. NULL is ignored. */
 LK_API void lk_string_free(char* text);
 
-/* ---- Time zones --------------------------------------------------------- */
+/* ---- Time zones (LEADKIT_1.1) ------------------------------------------- */
 
 /* The zones that policies and calendars name are read from a tz database (a
  * directory of TZif files, one per IANA name, as Debian's tzdata installs in
