@@ -5,6 +5,7 @@
 add_library(leadkit_c_api OBJECT
   src/c_api/arrow.cc
   src/c_api/audit_arrow.cc
+  src/c_api/backtest_arrow.cc
   src/c_api/c_api.cc
   src/c_api/classify_arrow.cc
   src/c_api/kpi_arrow.cc

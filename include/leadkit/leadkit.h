@@ -39,8 +39,8 @@
  * Versioning. LK_ABI_VERSION is the ABI this header describes; the library's
  * own is lk_abi_version(). The shared library's symbols carry the version node
  * LEADKIT_1, and those added since a later node beside it (LEADKIT_1.1: the
- * sections marked so); later releases
- * add functions beside the existing ones.
+ * sections and functions marked so); later releases add functions beside
+ * the existing ones.
  *
  * Example (the whole program: tests/c/example.c, shown in docs/c-api.md):
  *   lk_policy* policy = NULL;
@@ -922,6 +922,104 @@ LK_API void lk_audit_state_free(lk_audit_state* state);
  * NULL. */
 LK_API lk_status lk_audit_state_finalize(const lk_audit_state* state,
                                          struct ArrowArrayStream* result);
+
+/* A state from the bytes of a state created with `phone_key` (NULL: as
+ * lk_audit_state_deserialize), restored with that key so that it adds as
+ * well as it merges and finalizes: the way to carry a keyed audit across
+ * processes and runs. The key is copied and checked against the bytes' check
+ * of it: another key is LK_INVALID_ARGUMENT ("... another phone_key"), as
+ * are damaged bytes. *state receives a new handle on LK_OK, NULL otherwise.
+ * Since LEADKIT_1.1. */
+LK_API lk_status lk_audit_state_deserialize_keyed(const uint8_t* bytes,
+                                                  size_t size,
+                                                  const uint8_t* phone_key,
+                                                  lk_audit_state** state);
+
+/* The policy backtest (docs/backtest.md): the recorded leads and touches
+ * replayed under several policies side by side — each lead graded again by
+ * each policy, the KPIs judged on each policy's deadlines, the consultants'
+ * task load, and how well each policy's grades separate won from lost.
+ * Since LEADKIT_1.1. */
+typedef struct lk_backtest_state lk_backtest_state;
+
+/* A state of no leads comparing the `policy_count` (>= 1) policies named in
+ * `policies` (distinct, non-empty: the summary's `policy` values, in this
+ * order), grouped by the `by_count` names of `by` (may be NULL when by_count
+ * is 0) as lk_kpi_state_create's: string columns of the leads, "grade" (at
+ * creation, under each policy), "current_grade", "month", "week". The names
+ * are copied. */
+LK_API lk_status lk_backtest_state_create(const char* const* policies,
+                                          size_t policy_count,
+                                          const char* const* by,
+                                          size_t by_count,
+                                          lk_backtest_state** state);
+
+/* Adds a batch of leads with all of their touches and (when `surveys` is not
+ * NULL) surveys, replayed at `as_of` (or LK_AS_OF_DATA; give every batch of
+ * one backtest the same) under each policy. `cadences`: `cadence_count`
+ * cadences, one per policy of the state in its order (borrowed for the call;
+ * a count other than the state's is LK_INVALID_ARGUMENT).
+ *
+ * `grade_map_json` (`grade_map_json_len` bytes; NULL: no map) maps the
+ * touches' grade_after values, the history's grades, to each policy's:
+ *   {"proposed": {"O": "A", "A": "A", "B": "B"}, ...}
+ * A policy absent from it has no map: its grades read as they are when it
+ * has every grade_after value; otherwise its grade changes are left out, and
+ * the summary's notes say so. A name that is not one of the state's
+ * policies, a map naming a grade the policy lacks or lacking a grade_after
+ * value of the touches is LK_INVALID_ARGUMENT naming it.
+ *
+ * The streams are lk_kpi_state_add's tables, with the leads' consultant_id
+ * (for the task load) and the fields any of the policies reads; a recorded
+ * `grade` column is not read. Each stream is read to its end and released,
+ * whatever the outcome. Bad input is LK_INVALID_ARGUMENT naming the table,
+ * column, row and lead_id; the state is then unchanged. */
+LK_API lk_status lk_backtest_state_add(lk_backtest_state* state,
+                                       const lk_cadence* const* cadences,
+                                       size_t cadence_count,
+                                       const char* grade_map_json,
+                                       size_t grade_map_json_len,
+                                       struct ArrowArrayStream* leads,
+                                       struct ArrowArrayStream* touches,
+                                       struct ArrowArrayStream* surveys,
+                                       int64_t as_of);
+
+/* As the KPI state's: merge (LK_FAILED_PRECONDITION when the policies, their
+ * grades or `by` differ), serialize (bytes to free with lk_bytes_free),
+ * deserialize, free. */
+LK_API lk_status lk_backtest_state_merge(lk_backtest_state* state,
+                                         const lk_backtest_state* other);
+LK_API lk_status lk_backtest_state_serialize(const lk_backtest_state* state,
+                                             uint8_t** bytes, size_t* size);
+LK_API lk_status lk_backtest_state_deserialize(const uint8_t* bytes,
+                                               size_t size,
+                                               lk_backtest_state** state);
+LK_API void lk_backtest_state_free(lk_backtest_state* state);
+
+/* One table of the backtest, named by `table`, as a new stream of one batch
+ * (the tables of Python's leadkit.Backtest of the same names):
+ *   "summary"     one row per group (sorted by key, the null group last) and
+ *                 policy (in the state's order): each `by` name (utf8, null
+ *                 for the null group), policy (utf8), the columns of
+ *                 lk_kpi_state_finalize under that policy's deadlines,
+ *                 tasks_per_consultant_day_mean, _p90, _max, grade_auc,
+ *                 top_grade_lift (float64, NaN where the denominator is 0),
+ *                 notes (utf8, "; "-joined: what the numbers leave out)
+ *   "task_load"   the same rows: the `by` names, policy, tasks,
+ *                 consultant_days (int64), tasks_per_consultant_day_mean,
+ *                 _p90, _max (float64)
+ *   "conversion"  per policy, its grades in order: policy, grade (utf8),
+ *                 leads, won, lost (int64), conversion_rate (float64,
+ *                 won / (won + lost))
+ *   "grades"      one row per combination of grades holding a lead, in the
+ *                 policies' grade orders: a column per policy, named as the
+ *                 policy (utf8, its grade), then leads (int64) — the long
+ *                 form of Python's crosstab, over every policy
+ * LK_INVALID_ARGUMENT for another name. On failure result->release is
+ * NULL. */
+LK_API lk_status lk_backtest_state_finalize(const lk_backtest_state* state,
+                                            const char* table,
+                                            struct ArrowArrayStream* result);
 
 #ifdef __cplusplus
 } /* extern "C" */

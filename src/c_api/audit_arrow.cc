@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -54,6 +55,14 @@ absl::Status AddToAudit(AuditState& state, const Cadence& cadence,
       as_of, [&](AuditState& s, std::span<const Columns* const> t, Instant at) {
         return s.Add(cadence, *t[0], *t[1], at);
       });
+}
+
+// leadkit.h's `phone_key`: NULL, or 16 bytes copied.
+std::optional<std::array<uint8_t, 16>> PhoneKey(const uint8_t* phone_key) {
+  if (phone_key == nullptr) return std::nullopt;
+  std::array<uint8_t, 16> key;
+  std::memcpy(key.data(), phone_key, key.size());
+  return key;
 }
 
 // leadkit.h's lk_audit_state_finalize: lead_id and detail as utf8, finding as
@@ -112,13 +121,8 @@ lk_status lk_audit_state_create(const uint8_t* phone_key,
   if (state != nullptr) *state = nullptr;
   return Guarded("lk_audit_state_create", [&]() -> absl::Status {
     if (state == nullptr) return NullArgument("lk_audit_state_create", "state");
-    leadkit::AuditOptions options;
-    if (phone_key != nullptr) {
-      std::array<uint8_t, 16> key;
-      std::memcpy(key.data(), phone_key, key.size());
-      options.phone_key = key;
-    }
-    *state = new lk_audit_state{leadkit::AuditState(options)};
+    *state = new lk_audit_state{leadkit::AuditState(
+        {.phone_key = leadkit::c_api_internal::PhoneKey(phone_key)})};
     return absl::OkStatus();
   });
 }
@@ -155,6 +159,15 @@ lk_status lk_audit_state_deserialize(const uint8_t* bytes, size_t size,
   return leadkit::c_api_internal::DeserializeState<lk_audit_state,
                                                    leadkit::AuditState>(
       "lk_audit_state_deserialize", bytes, size, state);
+}
+
+lk_status lk_audit_state_deserialize_keyed(const uint8_t* bytes, size_t size,
+                                           const uint8_t* phone_key,
+                                           lk_audit_state** state) {
+  return leadkit::c_api_internal::DeserializeState<lk_audit_state,
+                                                   leadkit::AuditState>(
+      "lk_audit_state_deserialize_keyed", bytes, size, state,
+      leadkit::c_api_internal::PhoneKey(phone_key));
 }
 
 lk_status lk_audit_state_finalize(const lk_audit_state* state,

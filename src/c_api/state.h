@@ -23,6 +23,7 @@
 #include "absl/strings/string_view.h"
 #include "c_api/arrow.h"
 #include "c_api/c_api_internal.h"
+#include "leadkit/cadence.h"
 #include "leadkit/calendar.h"
 #include "leadkit/columns.h"
 #include "leadkit/internal/status_macros.h"
@@ -124,21 +125,37 @@ lk_status SerializeState(absl::string_view function, const Handle* state,
   });
 }
 
-template <typename Handle, typename State>
+// `options` (as many as the state's Deserialize takes beside the bytes, such
+// as AuditState's phone key) are passed on.
+template <typename Handle, typename State, typename... Options>
 lk_status DeserializeState(absl::string_view function, const uint8_t* bytes,
-                           size_t size, Handle** state) {
+                           size_t size, Handle** state,
+                           const Options&... options) {
   if (state != nullptr) *state = nullptr;
   return Guarded(function, [&]() -> absl::Status {
     if (state == nullptr) return NullArgument(function, "state");
     if (bytes == nullptr && size > 0) return NullArgument(function, "bytes");
     LEADKIT_ASSIGN_OR_RETURN(
         State loaded,
-        State::Deserialize(absl::string_view(
-            reinterpret_cast<const char*>(bytes), bytes == nullptr ? 0 : size)));
+        State::Deserialize(
+            absl::string_view(reinterpret_cast<const char*>(bytes),
+                              bytes == nullptr ? 0 : size),
+            options...));
     *state = new Handle{std::move(loaded)};
     return absl::OkStatus();
   });
 }
+
+// The leads columns the KPIs read (kpi_arrow.cc), for the KPI and backtest
+// states: each cadence's columns and policy fields, the lead fields named in
+// `extra`, and the `by` columns (a lead field as its type, a derived key —
+// grade, current_grade, month, week — not read, any other name as strings).
+std::vector<ColumnSpec> KpiLeadSpecs(std::span<const Cadence* const> cadences,
+                                     const std::vector<std::string>& by,
+                                     std::span<const std::string> extra = {});
+// The touches' (at, method, grade_after) and surveys' (at, satisfied).
+const std::vector<ColumnSpec>& KpiTouchSpecs();
+const std::vector<ColumnSpec>& KpiSurveySpecs();
 
 // The `by_count` names of `by` (a NULL entry is InvalidArgument naming it).
 inline absl::StatusOr<std::vector<std::string>> ByNames(
