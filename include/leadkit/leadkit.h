@@ -935,6 +935,77 @@ LK_API lk_status lk_audit_state_deserialize_keyed(const uint8_t* bytes,
                                                   const uint8_t* phone_key,
                                                   lk_audit_state** state);
 
+/* Scopes (docs/kpis.md, "Who sees what"): headquarters sees every row, a
+ * region the rows of its dealers, a dealer its own; a row without a dealer_id
+ * is seen at headquarters only. A report state applies a scope as the rows
+ * enter it (the _add_scoped calls below), so a scoped report never counts
+ * another dealer's rows. Immutable once created: any number of threads may use one.
+ * Since LEADKIT_1.1. */
+typedef struct lk_scope lk_scope;
+
+/* A scope of `kind` "hq", "region" or "dealer"; `id` the region's or the
+ * dealer's id (copied; ignored for "hq"). `dealers` (may be NULL; read to its
+ * end and released, whatever the outcome): the dealers table, dealer_id and
+ * region_id as strings — required by a region scope (which dealers it has);
+ * a dealer scope with it knows which dealers exist, without it the dealers
+ * the rows name. An unknown kind, a missing id, a region scope without
+ * dealers are LK_INVALID_ARGUMENT; a dealer or region the dealers table lacks
+ * is LK_NOT_FOUND naming it (without the table, an unknown dealer is found by
+ * the first add). *scope receives a new handle on LK_OK, NULL otherwise. */
+LK_API lk_status lk_scope_create(const char* kind, const char* id,
+                                 struct ArrowArrayStream* dealers,
+                                 lk_scope** scope);
+
+/* Frees a scope. NULL is ignored. */
+LK_API void lk_scope_free(lk_scope* scope);
+
+/* The states' add calls with a scope (borrowed for the call; NULL: every
+ * row, as the plain add), each otherwise as its plain add. The scope applies
+ * to the rows by their dealer_id column (read when present; rows without it
+ * are seen at headquarters only): the leads, and with them their touches and
+ * surveys; the showroom's visits; the activity's leads with their touches
+ * (a scope other than headquarters needs `leads` there, LK_INVALID_ARGUMENT
+ * without). A dealer the scope does not know is LK_NOT_FOUND naming it.
+ * Since LEADKIT_1.1. */
+LK_API lk_status lk_kpi_state_add_scoped(lk_kpi_state* state,
+                                         const lk_cadence* cadence,
+                                         struct ArrowArrayStream* leads,
+                                         struct ArrowArrayStream* touches,
+                                         struct ArrowArrayStream* surveys,
+                                         const lk_scope* scope, int64_t as_of);
+LK_API lk_status lk_lost_analysis_state_add_scoped(
+    lk_lost_analysis_state* state, struct ArrowArrayStream* leads,
+    const lk_scope* scope, int64_t as_of);
+LK_API lk_status lk_profile_state_add_scoped(lk_profile_state* state,
+                                             struct ArrowArrayStream* leads,
+                                             const lk_scope* scope,
+                                             int64_t as_of);
+LK_API lk_status lk_showroom_state_add_scoped(lk_showroom_state* state,
+                                              struct ArrowArrayStream* visits,
+                                              struct ArrowArrayStream* leads,
+                                              const lk_scope* scope,
+                                              int64_t as_of);
+LK_API lk_status lk_activity_state_add_scoped(lk_activity_state* state,
+                                              struct ArrowArrayStream* touches,
+                                              struct ArrowArrayStream* leads,
+                                              const lk_scope* scope,
+                                              int64_t as_of);
+LK_API lk_status lk_effectiveness_state_add_scoped(
+    lk_effectiveness_state* state, const lk_policy* policy,
+    struct ArrowArrayStream* leads, struct ArrowArrayStream* touches,
+    const lk_scope* scope, int64_t as_of);
+LK_API lk_status lk_pipeline_state_add_scoped(lk_pipeline_state* state,
+                                              const lk_policy* policy,
+                                              struct ArrowArrayStream* leads,
+                                              struct ArrowArrayStream* touches,
+                                              const lk_scope* scope);
+LK_API lk_status lk_audit_state_add_scoped(lk_audit_state* state,
+                                           const lk_cadence* cadence,
+                                           struct ArrowArrayStream* leads,
+                                           struct ArrowArrayStream* touches,
+                                           const lk_scope* scope,
+                                           int64_t as_of);
+
 /* The policy backtest (docs/backtest.md): the recorded leads and touches
  * replayed under several policies side by side — each lead graded again by
  * each policy, the KPIs judged on each policy's deadlines, the consultants'
@@ -972,8 +1043,9 @@ LK_API lk_status lk_backtest_state_create(const char* const* policies,
  * The streams are lk_kpi_state_add's tables, with the leads' consultant_id
  * (for the task load) and the fields any of the policies reads; a recorded
  * `grade` column is not read. Each stream is read to its end and released,
- * whatever the outcome. Bad input is LK_INVALID_ARGUMENT naming the table,
- * column, row and lead_id; the state is then unchanged. */
+ * whatever the outcome. `scope` (NULL: every lead) keeps the leads it sees,
+ * as lk_kpi_state_add_scoped. Bad input is LK_INVALID_ARGUMENT naming the
+ * table, column, row and lead_id; the state is then unchanged. */
 LK_API lk_status lk_backtest_state_add(lk_backtest_state* state,
                                        const lk_cadence* const* cadences,
                                        size_t cadence_count,
@@ -982,7 +1054,7 @@ LK_API lk_status lk_backtest_state_add(lk_backtest_state* state,
                                        struct ArrowArrayStream* leads,
                                        struct ArrowArrayStream* touches,
                                        struct ArrowArrayStream* surveys,
-                                       int64_t as_of);
+                                       const lk_scope* scope, int64_t as_of);
 
 /* As the KPI state's: merge (LK_FAILED_PRECONDITION when the policies, their
  * grades or `by` differ), serialize (bytes to free with lk_bytes_free),

@@ -42,7 +42,7 @@ std::vector<ColumnSpec> AuditLeadSpecs(const Cadence& cadence) {
 
 absl::Status AddToAudit(AuditState& state, const Cadence& cadence,
                         ArrowArrayStream* leads, ArrowArrayStream* touches,
-                        int64_t as_of) {
+                        int64_t as_of, const lk_scope* scope) {
   static const std::vector<ColumnSpec> kTouches = {
       {"at", FieldType::kInstant},
       {"method", FieldType::kString},
@@ -51,9 +51,13 @@ absl::Status AddToAudit(AuditState& state, const Cadence& cadence,
   const std::vector<ColumnSpec> lead_specs = AuditLeadSpecs(cadence);
   // The copy AddTables adds to shares the state's blocks.
   return AddTables(
-      state, {{leads, "leads", lead_specs}, {touches, "touches", kTouches}},
-      as_of, [&](AuditState& s, std::span<const Columns* const> t, Instant at) {
-        return s.Add(cadence, *t[0], *t[1], at);
+      state,
+      {{leads, "leads", lead_specs, "lead_id", scope},
+       {touches, "touches", kTouches}},
+      as_of,
+      [&](AuditState& s, std::span<const Columns* const> t, Instant at,
+          std::span<const uint8_t> include) {
+        return s.Add(cadence, *t[0], *t[1], at, include);
       });
 }
 
@@ -138,7 +142,24 @@ lk_status lk_audit_state_add(lk_audit_state* state, const lk_cadence* cadence,
     if (leads == nullptr) return NullArgument(kFunction, "leads");
     if (touches == nullptr) return NullArgument(kFunction, "touches");
     return leadkit::c_api_internal::AddToAudit(state->state, cadence->cadence,
-                                               leads, touches, as_of);
+                                               leads, touches, as_of, nullptr);
+  });
+}
+
+lk_status lk_audit_state_add_scoped(lk_audit_state* state,
+                                    const lk_cadence* cadence,
+                                    struct ArrowArrayStream* leads,
+                                    struct ArrowArrayStream* touches,
+                                    const lk_scope* scope, int64_t as_of) {
+  return Guarded("lk_audit_state_add_scoped", [&]() -> absl::Status {
+    constexpr absl::string_view kFunction = "lk_audit_state_add_scoped";
+    ConsumeStreams consume({leads, touches});
+    if (state == nullptr) return NullArgument(kFunction, "state");
+    if (cadence == nullptr) return NullArgument(kFunction, "cadence");
+    if (leads == nullptr) return NullArgument(kFunction, "leads");
+    if (touches == nullptr) return NullArgument(kFunction, "touches");
+    return leadkit::c_api_internal::AddToAudit(state->state, cadence->cadence,
+                                               leads, touches, as_of, scope);
   });
 }
 

@@ -82,7 +82,8 @@ absl::Status AddToBacktest(BacktestState& state,
                            std::span<const Cadence* const> cadences,
                            std::vector<std::optional<GradeMap>> grade_maps,
                            ArrowArrayStream* leads, ArrowArrayStream* touches,
-                           ArrowArrayStream* surveys, int64_t as_of) {
+                           ArrowArrayStream* surveys, const lk_scope* scope,
+                           int64_t as_of) {
   static const std::string kConsultant[] = {"consultant_id"};
   std::vector<ColumnSpec> lead_specs =
       KpiLeadSpecs(cadences, state.by(), kConsultant);
@@ -97,12 +98,13 @@ absl::Status AddToBacktest(BacktestState& state,
   }
   return AddTables(
       state,
-      {{leads, "leads", lead_specs},
+      {{leads, "leads", lead_specs, "lead_id", scope},
        {touches, "touches", KpiTouchSpecs()},
        {surveys, "surveys", KpiSurveySpecs()}},
       as_of,
-      [&](BacktestState& s, std::span<const Columns* const> t, Instant at) {
-        return s.Add(policies, *t[0], *t[1], t[2], at);
+      [&](BacktestState& s, std::span<const Columns* const> t, Instant at,
+          std::span<const uint8_t> include) {
+        return s.Add(policies, *t[0], *t[1], t[2], at, include);
       });
 }
 
@@ -288,7 +290,7 @@ lk_status lk_backtest_state_add(lk_backtest_state* state,
                                 struct ArrowArrayStream* leads,
                                 struct ArrowArrayStream* touches,
                                 struct ArrowArrayStream* surveys,
-                                int64_t as_of) {
+                                const lk_scope* scope, int64_t as_of) {
   return Guarded("lk_backtest_state_add", [&]() -> absl::Status {
     constexpr absl::string_view kFunction = "lk_backtest_state_add";
     ConsumeStreams consume({leads, touches, surveys});
@@ -322,7 +324,8 @@ lk_status lk_backtest_state_add(lk_backtest_state* state,
       return NullArgument(kFunction, "grade_map_json");
     }
     return leadkit::c_api_internal::AddToBacktest(
-        state->state, judged, std::move(maps), leads, touches, surveys, as_of);
+        state->state, judged, std::move(maps), leads, touches, surveys, scope,
+        as_of);
   });
 }
 

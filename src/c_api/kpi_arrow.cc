@@ -86,19 +86,20 @@ absl::StatusOr<int64_t> AddToState(KpiState& state, const Cadence& cadence,
                                    ArrowArrayStream* leads,
                                    ArrowArrayStream* touches,
                                    ArrowArrayStream* surveys, int64_t as_of,
-                                   int threads) {
+                                   int threads, const lk_scope* scope) {
   const Cadence* const judged[] = {&cadence};
   const std::vector<ColumnSpec> lead_specs = KpiLeadSpecs(judged, state.by());
   int64_t used = as_of;
   LEADKIT_RETURN_IF_ERROR(AddTables(
       state,
-      {{leads, "leads", lead_specs},
+      {{leads, "leads", lead_specs, "lead_id", scope},
        {touches, "touches", KpiTouchSpecs()},
        {surveys, "surveys", KpiSurveySpecs()}},
       as_of,
-      [&](KpiState& s, std::span<const Columns* const> t, Instant at) {
+      [&](KpiState& s, std::span<const Columns* const> t, Instant at,
+          std::span<const uint8_t> include) {
         used = at.time_since_epoch().count();
-        return s.Add(cadence, *t[0], *t[1], t[2], at, {}, threads);
+        return s.Add(cadence, *t[0], *t[1], t[2], at, include, threads);
       }));
   return used;
 }
@@ -185,6 +186,26 @@ lk_status lk_kpi_state_add(lk_kpi_state* state, const lk_cadence* cadence,
     if (touches == nullptr) return NullArgument(kFunction, "touches");
     return leadkit::c_api_internal::AddToState(state->state, cadence->cadence,
                                                leads, touches, surveys, as_of)
+        .status();
+  });
+}
+
+lk_status lk_kpi_state_add_scoped(lk_kpi_state* state,
+                                  const lk_cadence* cadence,
+                                  struct ArrowArrayStream* leads,
+                                  struct ArrowArrayStream* touches,
+                                  struct ArrowArrayStream* surveys,
+                                  const lk_scope* scope, int64_t as_of) {
+  return Guarded("lk_kpi_state_add_scoped", [&]() -> absl::Status {
+    constexpr absl::string_view kFunction = "lk_kpi_state_add_scoped";
+    ConsumeStreams consume({leads, touches, surveys});
+    if (state == nullptr) return NullArgument(kFunction, "state");
+    if (cadence == nullptr) return NullArgument(kFunction, "cadence");
+    if (leads == nullptr) return NullArgument(kFunction, "leads");
+    if (touches == nullptr) return NullArgument(kFunction, "touches");
+    return leadkit::c_api_internal::AddToState(state->state, cadence->cadence,
+                                               leads, touches, surveys, as_of,
+                                               1, scope)
         .status();
   });
 }

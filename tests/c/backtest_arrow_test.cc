@@ -377,7 +377,7 @@ class BacktestArrowTest : public ::testing::Test {
     ArrowArrayStream leads = s.leads.Stream(), touches = s.touches.Stream();
     EXPECT_EQ(lk_backtest_state_add(state, cadences_, 2, kGradeMap,
                                     std::strlen(kGradeMap), &leads, &touches,
-                                    nullptr, testing::Seconds(as_of)),
+                                    nullptr, nullptr, testing::Seconds(as_of)),
               LK_OK)
         << lk_last_error();
     EXPECT_TRUE(s.leads.released() && s.touches.released());
@@ -455,7 +455,7 @@ TEST_F(BacktestArrowTest, AGradeMapNamingAGradeThePolicyLacksIsRefused) {
   ArrowArrayStream leads = s.leads.Stream(), touches = s.touches.Stream();
   constexpr char kMap[] = R"({"proposed": {"O": "Z"}})";
   EXPECT_EQ(lk_backtest_state_add(state, cadences_, 2, kMap, std::strlen(kMap),
-                                  &leads, &touches, nullptr,
+                                  &leads, &touches, nullptr, nullptr,
                                   testing::Seconds(Sh("2024-07-01 00:00"))),
             LK_INVALID_ARGUMENT);
   EXPECT_THAT(lk_last_error(), ::testing::HasSubstr("\"Z\""));

@@ -3049,6 +3049,8 @@ static void test_audit(void) {
  *   L3  06-11 09:00, c2, 60 days, won 06-25 10:00
  *   L4  06-11 09:00, c2, no date, lost 06-20 10:00 (approved)
  *   L5  06-12 09:00, no consultant, 10 days, open
+ * (dealers: L1 and L2 D1, L3 D2, L4 D3, L5 none; D1 and D2 are region R1,
+ * D3 region R2)
  * touches (phone): L1 06-10 09:30, L1 06-12 10:00 (grade_after O), L2 06-10
  * 09:30, L3 06-11 10:30, L5 06-12 09:10; as_of 06-30 12:00; grade map
  * proposed: O -> A. Under both: 5 leads, 2 won, 2 lost, 3 first contacts on
@@ -3078,17 +3080,21 @@ static const int32_t bt_method_offsets[] = {0, 5, 10, 15, 20, 25};
 static const uint8_t bt_grade_after_valid[] = {0x02};
 static const int32_t bt_grade_after_offsets[] = {0, 0, 1, 1, 1, 1};
 static const int64_t bt_as_of = 1719720000;
+static const int32_t bt_dealer_offsets[] = {0, 2, 4, 6, 8, 8};
 static const char bt_grade_map[] = "{\"proposed\": {\"O\": \"A\"}}";
 
 /* The leads L1..L5 from row `first`, `count` of them. */
 static void set_backtest_leads(struct test_stream* t, int64_t first,
                                int64_t count) {
   memset(t, 0, sizeof *t);
-  t->n_columns = 9;
+  t->n_columns = 10;
   t->n_batches = 1;
   struct column* c = t->batch_columns[0];
   c[0] = (struct column){"lead_id", "u", 0, 0, 0, 3,
                          {NULL, bt_ids_offsets, "L1L2L3L4L5"}};
+  c[9] = (struct column){"dealer_id", "u", 0, 0, 0, 3,
+                         {bt_consultant_valid, bt_dealer_offsets,
+                          "D1D1D2D3"}};
   c[1] = (struct column){"created_at", "tss:Asia/Shanghai", 0, 0, 0, 2,
                          {NULL, bt_created, NULL}};
   c[2] = (struct column){"consultant_id", "u", 0, 0, 0, 3,
@@ -3129,11 +3135,12 @@ static void set_backtest_touches(struct test_stream* t, int64_t first,
 }
 
 /* Adds leads [first, first + count) with touches [touch_first, ...) under
- * both cadences and the grade map. */
+ * both cadences and the grade map, in `scope` (NULL: all). */
 static lk_status backtest_add(lk_backtest_state* state,
                               const lk_cadence* const* cadences,
                               int64_t first, int64_t count,
-                              int64_t touch_first, int64_t touch_count) {
+                              int64_t touch_first, int64_t touch_count,
+                              const lk_scope* scope) {
   struct test_stream tl, tt;
   set_backtest_leads(&tl, first, count);
   set_backtest_touches(&tt, touch_first, touch_count);
@@ -3141,7 +3148,7 @@ static lk_status backtest_add(lk_backtest_state* state,
   struct ArrowArrayStream touches = make_stream(&tt);
   const lk_status status = lk_backtest_state_add(
       state, cadences, 2, bt_grade_map, strlen(bt_grade_map), &leads,
-      &touches, NULL, bt_as_of);
+      &touches, NULL, scope, bt_as_of);
   CHECK(tl.released == 1 && tt.released == 1);
   return status;
 }
@@ -3274,7 +3281,7 @@ static void test_backtest(void) {
   /* All five leads at once. */
   lk_backtest_state* whole = NULL;
   CHECK_STATUS(lk_backtest_state_create(names, 2, NULL, 0, &whole), LK_OK, "");
-  CHECK_STATUS(backtest_add(whole, judged, 0, 5, 0, 5), LK_OK, "");
+  CHECK_STATUS(backtest_add(whole, judged, 0, 5, 0, 5, NULL), LK_OK, "");
   check_backtest_summary(whole);
   check_backtest_tables(whole);
 
@@ -3283,8 +3290,8 @@ static void test_backtest(void) {
   lk_backtest_state* rest = NULL;
   CHECK_STATUS(lk_backtest_state_create(names, 2, NULL, 0, &first), LK_OK, "");
   CHECK_STATUS(lk_backtest_state_create(names, 2, NULL, 0, &rest), LK_OK, "");
-  CHECK_STATUS(backtest_add(first, judged, 0, 2, 0, 3), LK_OK, "");
-  CHECK_STATUS(backtest_add(rest, judged, 2, 3, 3, 2), LK_OK, "");
+  CHECK_STATUS(backtest_add(first, judged, 0, 2, 0, 3, NULL), LK_OK, "");
+  CHECK_STATUS(backtest_add(rest, judged, 2, 3, 3, 2, NULL), LK_OK, "");
   uint8_t* bytes = NULL;
   size_t size = 0;
   CHECK_STATUS(lk_backtest_state_serialize(rest, &bytes, &size), LK_OK, "");
@@ -3311,7 +3318,7 @@ static void test_backtest(void) {
   const char* by[] = {"consultant_id"};
   lk_backtest_state* grouped = NULL;
   CHECK_STATUS(lk_backtest_state_create(names, 2, by, 1, &grouped), LK_OK, "");
-  CHECK_STATUS(backtest_add(grouped, judged, 0, 5, 0, 5), LK_OK, "");
+  CHECK_STATUS(backtest_add(grouped, judged, 0, 5, 0, 5, NULL), LK_OK, "");
   struct ArrowArrayStream result;
   struct kpi_table t;
   CHECK_STATUS(lk_backtest_state_finalize(grouped, "task_load", &result),
@@ -3353,7 +3360,7 @@ static void test_backtest(void) {
     touches = make_stream(&tt);
     CHECK_STATUS(lk_backtest_state_add(whole, judged, 2, maps[i],
                                        strlen(maps[i]), &leads, &touches, NULL,
-                                       bt_as_of),
+                                       NULL, bt_as_of),
                  LK_INVALID_ARGUMENT, messages[i]);
     CHECK(tl.released == 1 && tt.released == 1);
   }
@@ -3363,14 +3370,14 @@ static void test_backtest(void) {
   leads = make_stream(&tl);
   touches = make_stream(&tt);
   CHECK_STATUS(lk_backtest_state_add(whole, judged, 2, NULL, 0, &leads,
-                                     &touches, NULL, bt_as_of),
+                                     &touches, NULL, NULL, bt_as_of),
                LK_INVALID_ARGUMENT, "leads.consultant_id");
   set_backtest_leads(&tl, 0, 5);
   set_backtest_touches(&tt, 0, 5);
   leads = make_stream(&tl);
   touches = make_stream(&tt);
   CHECK_STATUS(lk_backtest_state_add(whole, judged, 1, NULL, 0, &leads,
-                                     &touches, NULL, bt_as_of),
+                                     &touches, NULL, NULL, bt_as_of),
                LK_INVALID_ARGUMENT, "1 cadences for the state's 2 policies");
   CHECK(tl.released == 1 && tt.released == 1);
   check_backtest_summary(whole);
@@ -3400,6 +3407,193 @@ static void test_backtest(void) {
   lk_cadence_free(cadences[1]);
 }
 
+/* The dealers D1, D2 (region R1) and D3 (region R2). */
+static const int32_t sc_offsets[] = {0, 2, 4, 6};
+static void set_scope_dealers(struct test_stream* t) {
+  memset(t, 0, sizeof *t);
+  t->n_columns = 2;
+  t->n_batches = 1;
+  t->batch_length[0] = 3;
+  struct column* c = t->batch_columns[0];
+  c[0] = (struct column){"dealer_id", "u", 3, 0, 0, 3,
+                         {NULL, sc_offsets, "D1D2D3"}};
+  c[1] = (struct column){"region_id", "u", 3, 0, 0, 3,
+                         {NULL, sc_offsets, "R1R1R2"}};
+}
+
+/* A scope of `kind` and `id` over the dealers (or none). */
+static lk_scope* make_scope(const char* kind, const char* id, bool dealers) {
+  struct test_stream td;
+  set_scope_dealers(&td);
+  struct ArrowArrayStream stream = make_stream(&td);
+  lk_scope* scope = NULL;
+  CHECK_STATUS(lk_scope_create(kind, id, dealers ? &stream : NULL, &scope),
+               LK_OK, "");
+  CHECK(td.released == (dealers ? 1 : 0));
+  return scope;
+}
+
+/* The summary's `column` of policy row `row` of a backtest of the example's
+ * leads in `scope`. */
+static double scoped_backtest(const lk_cadence* const* cadences,
+                              const lk_scope* scope, const char* column,
+                              int64_t row) {
+  const char* names[] = {"current", "proposed"};
+  lk_backtest_state* state = NULL;
+  CHECK_STATUS(lk_backtest_state_create(names, 2, NULL, 0, &state), LK_OK, "");
+  CHECK_STATUS(backtest_add(state, cadences, 0, 5, 0, 5, scope), LK_OK, "");
+  struct ArrowArrayStream result;
+  struct kpi_table t;
+  double value = -1;
+  CHECK_STATUS(lk_backtest_state_finalize(state, "summary", &result), LK_OK,
+               "");
+  if (read_kpis(&result, &t) && t.batch.length == 2) {
+    value = kpi_value(&t, column, row);
+  }
+  free_kpis(&t);
+  lk_backtest_state_free(state);
+  return value;
+}
+
+static void test_scopes(void) {
+  lk_policy* oabc = NULL;
+  lk_policy* abcd = NULL;
+  lk_cadence* cadences[2] = {NULL, NULL};
+  CHECK_STATUS(lk_policy_from_preset("oabc", &oabc), LK_OK, "");
+  CHECK_STATUS(lk_policy_from_preset("abcd", &abcd), LK_OK, "");
+  CHECK_STATUS(lk_cadence_from_policy(oabc, &cadences[0]), LK_OK, "");
+  CHECK_STATUS(lk_cadence_from_policy(abcd, &cadences[1]), LK_OK, "");
+  lk_policy_free(oabc);
+  lk_policy_free(abcd);
+  const lk_cadence* const* judged = (const lk_cadence* const*)cadences;
+
+  lk_scope* hq = make_scope("hq", NULL, false);
+  lk_scope* d1 = make_scope("dealer", "D1", true);
+  lk_scope* r1 = make_scope("region", "R1", true);
+  lk_scope* r2 = make_scope("region", "R2", true);
+  lk_scope* d2 = make_scope("dealer", "D2", false); /* knows the rows' */
+
+  /* The backtest: D1 has L1 (won) and L2 (lost), each policy grading L1
+   * above L2; R1 adds L3 (won); R2 has L4 (lost) alone; L5 (no dealer) only
+   * at headquarters. */
+  CHECK(scoped_backtest(judged, hq, "leads", 0) == 5);
+  CHECK(scoped_backtest(judged, d1, "leads", 0) == 2);
+  CHECK(scoped_backtest(judged, d1, "won", 1) == 1);
+  CHECK(scoped_backtest(judged, d1, "lost", 1) == 1);
+  CHECK(scoped_backtest(judged, d1, "grade_auc", 0) == 1);
+  CHECK(scoped_backtest(judged, d1, "grade_auc", 1) == 1);
+  CHECK(scoped_backtest(judged, r1, "leads", 1) == 3);
+  CHECK(scoped_backtest(judged, r1, "won", 0) == 2);
+  CHECK(scoped_backtest(judged, r2, "leads", 0) == 1);
+  CHECK(scoped_backtest(judged, r2, "lost", 0) == 1);
+  CHECK(scoped_backtest(judged, d2, "leads", 0) == 1);
+  CHECK(scoped_backtest(judged, d2, "won", 0) == 1);
+
+  /* The KPIs of R1 (L1, L2, L3; L5's touch left out with L5). */
+  struct test_stream tl, tt;
+  struct ArrowArrayStream leads, touches, result;
+  struct kpi_table t;
+  lk_kpi_state* kpis = NULL;
+  CHECK_STATUS(lk_kpi_state_create(NULL, 0, &kpis), LK_OK, "");
+  set_backtest_leads(&tl, 0, 5);
+  set_backtest_touches(&tt, 0, 5);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_kpi_state_add_scoped(kpis, cadences[0], &leads, &touches,
+                                       NULL, r1, bt_as_of),
+               LK_OK, "");
+  CHECK_STATUS(lk_kpi_state_finalize(kpis, &result), LK_OK, "");
+  if (read_kpis(&result, &t)) {
+    CHECK(kpi_value(&t, "leads", 0) == 3);
+    CHECK(kpi_value(&t, "won", 0) == 2);
+    CHECK(kpi_value(&t, "lost", 0) == 1);
+  } else {
+    CHECK(false);
+  }
+  free_kpis(&t);
+
+  /* A dealer no row names, without the dealers table: found by the add,
+   * which leaves the state as it was. */
+  lk_scope* d9 = make_scope("dealer", "D9", false);
+  set_backtest_leads(&tl, 0, 5);
+  set_backtest_touches(&tt, 0, 5);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_kpi_state_add_scoped(kpis, cadences[0], &leads, &touches,
+                                       NULL, d9, bt_as_of),
+               LK_NOT_FOUND, "unknown dealer 'D9'");
+  CHECK(tl.released == 1 && tt.released == 1);
+  CHECK_STATUS(lk_kpi_state_finalize(kpis, &result), LK_OK, "");
+  if (read_kpis(&result, &t)) CHECK(kpi_value(&t, "leads", 0) == 3);
+  free_kpis(&t);
+  lk_kpi_state_free(kpis);
+  lk_scope_free(d9);
+
+  /* The lost-sales analysis of R1: L2 alone (lost in June). */
+  lk_lost_analysis_state* lost = NULL;
+  CHECK_STATUS(lk_lost_analysis_state_create(NULL, 0, "Asia/Shanghai", &lost),
+               LK_OK, "");
+  set_backtest_leads(&tl, 0, 5);
+  leads = make_stream(&tl);
+  CHECK_STATUS(lk_lost_analysis_state_add_scoped(lost, &leads, r1, bt_as_of),
+               LK_OK, "");
+  CHECK_STATUS(lk_lost_analysis_state_finalize(lost, &result), LK_OK, "");
+  if (read_kpis(&result, &t) && t.batch.length == 1) {
+    CHECK(kpi_value(&t, "lost", 0) == 1);
+  } else {
+    CHECK(false);
+  }
+  free_kpis(&t);
+  lk_lost_analysis_state_free(lost);
+
+  /* The activity's scope applies to the leads: none given is an error. */
+  lk_activity_state* activity = NULL;
+  CHECK_STATUS(lk_activity_state_create(NULL, 0, NULL, &activity), LK_OK, "");
+  set_backtest_touches(&tt, 0, 5);
+  touches = make_stream(&tt);
+  CHECK_STATUS(
+      lk_activity_state_add_scoped(activity, &touches, NULL, d1, bt_as_of),
+      LK_INVALID_ARGUMENT, "scope: applies to the leads");
+  CHECK(tt.released == 1);
+  lk_activity_state_free(activity);
+
+  /* Bad scopes. */
+  struct test_stream td;
+  set_scope_dealers(&td);
+  struct ArrowArrayStream dealers = make_stream(&td);
+  lk_scope* bad = (lk_scope*)&bad;
+  CHECK_STATUS(lk_scope_create("region", "R9", &dealers, &bad), LK_NOT_FOUND,
+               "unknown region 'R9'");
+  CHECK(bad == NULL && td.released == 1);
+  set_scope_dealers(&td);
+  dealers = make_stream(&td);
+  CHECK_STATUS(lk_scope_create("dealer", "D9", &dealers, &bad), LK_NOT_FOUND,
+               "unknown dealer 'D9'");
+  CHECK_STATUS(lk_scope_create("region", "R1", NULL, &bad),
+               LK_INVALID_ARGUMENT, "dealers is NULL");
+  CHECK_STATUS(lk_scope_create("planet", "P1", NULL, &bad),
+               LK_INVALID_ARGUMENT, "unknown kind \"planet\"");
+  CHECK_STATUS(lk_scope_create("dealer", NULL, NULL, &bad),
+               LK_INVALID_ARGUMENT, "id is NULL");
+  set_scope_dealers(&td);
+  td.batch_columns[0][1].format = "l"; /* region ids as numbers */
+  dealers = make_stream(&td);
+  CHECK_STATUS(lk_scope_create("region", "R1", &dealers, &bad),
+               LK_INVALID_ARGUMENT, "dealers.region_id");
+  CHECK(bad == NULL && td.released == 1);
+  CHECK_STATUS(lk_scope_create("hq", NULL, NULL, NULL), LK_INVALID_ARGUMENT,
+               "lk_scope_create: scope is NULL");
+  lk_scope_free(NULL);
+
+  lk_scope_free(hq);
+  lk_scope_free(d1);
+  lk_scope_free(r1);
+  lk_scope_free(r2);
+  lk_scope_free(d2);
+  lk_cadence_free(cadences[0]);
+  lk_cadence_free(cadences[1]);
+}
+
 int main(void) {
   test_library();
   test_time_zones();
@@ -3425,6 +3619,7 @@ int main(void) {
   test_pipeline();
   test_audit();
   test_backtest();
+  test_scopes();
   lk_policy_free(policy);
   if (failures != 0) {
     fprintf(stderr, "%d check(s) failed\n", failures);
