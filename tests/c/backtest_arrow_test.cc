@@ -1,7 +1,8 @@
 // The backtest state of the C ABI (libleadkit.so) against the C++
 // BacktestState on the same generated leads and touches: every table of
 // lk_backtest_state_finalize, for a state added at once and for states added
-// apart, saved, loaded and merged, grouped and not. The Arrow batches are
+// apart, saved, loaded and merged, grouped and not, and under a scope (the
+// C++ API's ScopeMask). The Arrow batches are
 // built by hand (arrow_batches.h), independently of leadkit's own Arrow code.
 #include <cmath>
 #include <cstdint>
@@ -20,6 +21,7 @@
 #include "leadkit/kpi.h"
 #include "leadkit/leadkit.h"
 #include "leadkit/policy.h"
+#include "leadkit/scope.h"
 #include "report_tables.h"
 
 namespace leadkit {
@@ -34,7 +36,7 @@ using testing::Utf8At;
 
 // Leads recorded under oabc (grade changes O, A, B, C) with their touches.
 struct Data {
-  std::vector<std::optional<std::string>> lead_id, consultant, status;
+  std::vector<std::optional<std::string>> lead_id, consultant, dealer, status;
   std::vector<std::optional<Instant>> created_at, won_at, lost_at;
   std::vector<std::optional<bool>> deposit;
   std::vector<std::optional<int64_t>> days;
@@ -50,6 +52,7 @@ Data Generate(int n) {
     return (state >> 33) % bound;
   };
   const char* consultants[] = {"c1", "c2", "c3"};
+  const char* dealers[] = {"D1", "D2", "D3"};
   const char* statuses[] = {"open", "won", "lost", "invalid", "won"};
   const char* grades[] = {"O", "A", "B", "C"};
   const char* methods[] = {"phone", "wechat", "visit"};
@@ -60,6 +63,9 @@ Data Generate(int n) {
     d.consultant.push_back(next(5) == 0 ? std::nullopt
                                         : std::optional<std::string>(
                                               consultants[next(3)]));
+    d.dealer.push_back(next(6) == 0 ? std::nullopt
+                                    : std::optional<std::string>(
+                                          dealers[next(3)]));
     const std::string status = statuses[next(5)];
     d.status.push_back(status);
     const Instant created = base + std::chrono::minutes(131 * i + next(60));
@@ -134,6 +140,7 @@ void Fill(const Data& d, const std::vector<size_t>& rows, int batches,
     c.push_back(
         ColumnBuilder::Dictionary("consultant_id", Pick(d.consultant, part)));
     c.push_back(Strings("status", Pick(d.status, part)));
+    c.push_back(Strings("dealer_id", Pick(d.dealer, part)));
     c.push_back(Times("created_at", Pick(d.created_at, part)));
     c.push_back(Times("won_at", Pick(d.won_at, part)));
     c.push_back(Times("lost_at", Pick(d.lost_at, part)));
@@ -162,14 +169,21 @@ void Fill(const Data& d, const std::vector<size_t>& rows, int batches,
 constexpr char kGradeMap[] =
     R"({"proposed": {"O": "A", "A": "A", "B": "B", "C": "C"}})";
 
-// The C++ API's backtest of the whole data.
+// The dealers D1, D2 (region R1) and D3 (region R2).
+void DealerTable(TestTable& t) {
+  t.Strings("dealer_id", {"D1", "D2", "D3"})
+      .Strings("region_id", {"R1", "R1", "R2"});
+}
+
+// The C++ API's backtest of the whole data, the leads in `scope`.
 BacktestResult CppBacktest(const Data& d, const std::vector<std::string>& by,
-                           Instant as_of) {
+                           Instant as_of, const Scope& scope = Scope::Hq()) {
   const auto n = static_cast<int64_t>(d.lead_id.size());
   TestTable leads(n);
   leads.RawStrings("lead_id", d.lead_id)
       .Strings("consultant_id", d.consultant)
       .Strings("status", d.status)
+      .Strings("dealer_id", d.dealer)
       .Instants("created_at", d.created_at)
       .Instants("won_at", d.won_at)
       .Instants("lost_at", d.lost_at)
@@ -191,9 +205,15 @@ BacktestResult CppBacktest(const Data& d, const std::vector<std::string>& by,
        .cadence = *proposed,
        .grade_map = std::map<std::string, std::string, std::less<>>{
            {"O", "A"}, {"A", "A"}, {"B", "B"}, {"C", "C"}}}};
+  TestTable dealers(3);
+  DealerTable(dealers);
+  const absl::StatusOr<std::vector<uint8_t>> include =
+      ScopeMask(scope, leads.columns(), &dealers.columns());
+  EXPECT_TRUE(include.ok()) << include.status();
   BacktestState state({"current", "proposed"}, by);
-  const absl::Status added =
-      state.Add(policies, leads.columns(), touches.columns(), nullptr, as_of);
+  const absl::Status added = state.Add(policies, leads.columns(),
+                                       touches.columns(), nullptr, as_of,
+                                       *include);
   EXPECT_TRUE(added.ok()) << added;
   return state.Finalize();
 }
@@ -363,10 +383,10 @@ class BacktestArrowTest : public ::testing::Test {
     lk_cadence_free(cadences_[1]);
   }
 
-  // A state of the rows `rows` added in `batches` batches.
+  // A state of the rows `rows` added in `batches` batches, in `scope`.
   lk_backtest_state* Added(const Data& d, const std::vector<size_t>& rows,
                            int batches, const std::vector<const char*>& by,
-                           Instant as_of) {
+                           Instant as_of, const lk_scope* scope = nullptr) {
     const char* names[] = {"current", "proposed"};
     lk_backtest_state* state = nullptr;
     EXPECT_EQ(lk_backtest_state_create(names, 2, by.data(), by.size(), &state),
@@ -377,7 +397,7 @@ class BacktestArrowTest : public ::testing::Test {
     ArrowArrayStream leads = s.leads.Stream(), touches = s.touches.Stream();
     EXPECT_EQ(lk_backtest_state_add(state, cadences_, 2, kGradeMap,
                                     std::strlen(kGradeMap), &leads, &touches,
-                                    nullptr, nullptr, testing::Seconds(as_of)),
+                                    nullptr, scope, testing::Seconds(as_of)),
               LK_OK)
         << lk_last_error();
     EXPECT_TRUE(s.leads.released() && s.touches.released());
@@ -386,8 +406,9 @@ class BacktestArrowTest : public ::testing::Test {
 
   // Every table of `state` against the C++ API's on the whole data.
   void ExpectTables(const lk_backtest_state* state, const Data& d,
-                    const std::vector<std::string>& by, Instant as_of) {
-    const BacktestResult want = CppBacktest(d, by, as_of);
+                    const std::vector<std::string>& by, Instant as_of,
+                    const Scope& scope = Scope::Hq()) {
+    const BacktestResult want = CppBacktest(d, by, as_of, scope);
     ASSERT_EQ(want.summary.size(), 2 * (by.empty() ? 1 : 4u));
     const std::pair<const char*, Table> tables[] = {
         {"summary", ExpectedSummary(want, by)},
@@ -443,6 +464,30 @@ TEST_F(BacktestArrowTest, StatesAddedApartSavedAndMergedEqualTheCppApi) {
   lk_backtest_state_free(loaded);
   lk_backtest_state_free(first);
   lk_backtest_state_free(second);
+}
+
+TEST_F(BacktestArrowTest, ARegionScopeEqualsTheCppApiWithItsMask) {
+  const Data d = Generate(300);
+  const Instant as_of = Sh("2024-08-01 12:00");
+  TestStream dealers;
+  std::vector<std::unique_ptr<TestColumn>> c;
+  c.push_back(Strings("dealer_id", {"D1", "D2", "D3"}));
+  c.push_back(Strings("region_id", {"R1", "R1", "R2"}));
+  dealers.AddBatch(std::move(c));
+  ArrowArrayStream stream = dealers.Stream();
+  lk_scope* scope = nullptr;
+  ASSERT_EQ(lk_scope_create("region", "R1", &stream, &scope), LK_OK)
+      << lk_last_error();
+  lk_backtest_state* state = Added(d, AllRows(d.lead_id.size()), 2,
+                                   {"consultant_id"}, as_of, scope);
+  ExpectTables(state, d, {"consultant_id"}, as_of, Scope::Region("R1"));
+  // Fewer leads than all of them, more than none.
+  const BacktestResult all = CppBacktest(d, {}, as_of);
+  const BacktestResult mine = CppBacktest(d, {}, as_of, Scope::Region("R1"));
+  EXPECT_LT(mine.summary[0].kpis.counts.leads, all.summary[0].kpis.counts.leads);
+  EXPECT_GT(mine.summary[0].kpis.counts.leads, 0);
+  lk_backtest_state_free(state);
+  lk_scope_free(scope);
 }
 
 TEST_F(BacktestArrowTest, AGradeMapNamingAGradeThePolicyLacksIsRefused) {

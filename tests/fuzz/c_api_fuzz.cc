@@ -119,12 +119,11 @@ lk_status FinalizeBacktest(const lk_backtest_state* state,
   return lk_backtest_state_finalize(state, "grades", result);
 }
 
-// lk_audit_state_deserialize_keyed under a fixed key.
+// lk_audit_state_deserialize_keyed under the key of state_seeds' seed.
 lk_status DeserializeAuditKeyed(const uint8_t* bytes, size_t size,
                                 lk_audit_state** state) {
-  static constexpr uint8_t kKey[16] = {7, 1, 2, 3, 4, 5, 6, 7,
-                                       8, 9, 10, 11, 12, 13, 14, 15};
-  return lk_audit_state_deserialize_keyed(bytes, size, kKey, state);
+  return lk_audit_state_deserialize_keyed(
+      bytes, size, fuzz_internal::kCApiPhoneKey.data(), state);
 }
 
 void State(int kind, absl::string_view bytes, bool frame) {
