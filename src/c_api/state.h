@@ -111,6 +111,12 @@ absl::Status AddTables(State& state, std::initializer_list<AddTable> tables,
     LEADKIT_RETURN_IF_ERROR(
         add(added, tables_read, at, std::span<const uint8_t>(include)));
   } else {
+    for (const AddTable& t : tables) {
+      if (t.scope != nullptr) {
+        return absl::InternalError(
+            absl::StrCat(t.name, ": this state's add takes no scope"));
+      }
+    }
     LEADKIT_RETURN_IF_ERROR(add(added, tables_read, at));
   }
   state = std::move(added);
