@@ -18,20 +18,19 @@
  *   - `char**` outputs are NUL-terminated UTF-8 strings that leadkit
  *     allocated; the caller frees each with lk_string_free. On failure they
  *     are set to NULL, except where a function says otherwise.
- *   - Handles (lk_policy, lk_calendar, lk_cadence, lk_router and the report
- *     states lk_*_state) are created by an lk_*_from_*, lk_*_create,
- *     lk_*_deserialize or lk_cadence_with_dealers call and freed by their
- *     lk_*_free; a NULL handle may
- *     be freed. A handle made from another keeps what it needs (a cadence
- *     outlives its policy).
+ *   - Handles (lk_policy, lk_calendar, lk_cadence, lk_scope, lk_router and
+ *     the report states lk_*_state) are created by an lk_*_from_*,
+ *     lk_*_create, lk_*_deserialize or lk_cadence_with_dealers call and
+ *     freed by their lk_*_free; a NULL handle may be freed. A handle made
+ *     from another keeps what it needs (a cadence outlives its policy).
  *   - `uint8_t**` outputs (saved states) are bytes leadkit allocated, with
  *     their size; the caller frees them with lk_bytes_free.
  *   - Arrow streams follow the Arrow C stream interface's rules: an input
  *     stream handed to leadkit is consumed and released by it, whatever the
  *     outcome; an output stream belongs to the caller, who calls its release.
  *
- * Threads. Policies, calendars and cadences are immutable once created: any
- * number of threads may use one at once. A router serves concurrent calls
+ * Threads. Policies, calendars, cadences and scopes are immutable once
+ * created: any number of threads may use one at once. A router serves concurrent calls
  * one at a time. A report state changes as it is added to and merged: one
  * thread at a time per state (states are independent). lk_last_error is per
  * thread.
