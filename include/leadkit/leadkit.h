@@ -655,11 +655,11 @@ LK_API lk_status lk_schedule_arrow(const lk_cadence* cadence,
  * read; each calendar names one of the policy's "calendars". A lead (leads
  * column dealer_id) of a dealer given a calendar is judged on it, in its
  * zone, by every call that takes the new cadence (lk_schedule_arrow,
- * lk_agenda_arrow, lk_router_reclaim_arrow, the KPIs and the audit); any
- * other lead on `cadence`'s calendar. Without a calendar column the new
- * cadence judges as `cadence` does (dealer calendars `cadence` had are
- * replaced, not added to). *with_dealers receives a new handle on LK_OK,
- * NULL otherwise; `cadence` is unchanged and may be freed afterwards.
+ * lk_agenda_arrow, lk_router_reclaim_arrow, the KPIs, the audit and the
+ * backtest); any other lead on `cadence`'s calendar. Without a calendar
+ * column the new cadence judges as `cadence` does (dealer calendars `cadence`
+ * had are replaced, not added to). *with_dealers receives a new handle on
+ * LK_OK, NULL otherwise; `cadence` is unchanged and may be freed afterwards.
  * LK_INVALID_ARGUMENT naming the row, the dealer_id and the name for an
  * unknown calendar (with the policy's calendars), and for a dealer given two
  * calendars. */
