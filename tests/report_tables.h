@@ -114,6 +114,18 @@ class TestTable {
     return *this;
   }
 
+  TestTable& Int64s(const std::string& name,
+                    const std::vector<std::optional<int64_t>>& values) {
+    std::vector<int64_t>& numbers = ints_.emplace_back();
+    std::vector<uint8_t>& valid = bytes_.emplace_back();
+    for (const auto& value : values) {
+      numbers.push_back(value.value_or(0));
+      valid.push_back(value ? 1 : 0);
+    }
+    Add(name, Column::Int64s(numbers, valid.data()));
+    return *this;
+  }
+
   const Columns& columns() const { return columns_; }
 
  private:

@@ -26,13 +26,15 @@ absl::Status ClassifyArrow(const Policy& policy, ArrowArrayStream* leads,
 
 // lk_kpi_state_add: adds the leads, touches and surveys (nullptr: none) to
 // `state` at `as_of` seconds, LK_AS_OF_DATA for the latest instant of the
-// tables (DefaultAsOfSeconds), splitting the leads over `threads`. Returns
+// tables (DefaultAsOfSeconds), splitting the leads over `threads`, the
+// leads in `scope` (nullptr: every lead; lk_kpi_state_add_scoped). Returns
 // the as_of used. A failure leaves the state as it was.
 absl::StatusOr<int64_t> AddToState(KpiState& state, const Cadence& cadence,
                                    ArrowArrayStream* leads,
                                    ArrowArrayStream* touches,
                                    ArrowArrayStream* surveys, int64_t as_of,
-                                   int threads = 1);
+                                   int threads = 1,
+                                   const lk_scope* scope = nullptr);
 
 }  // namespace leadkit::c_api_internal
 

@@ -41,7 +41,7 @@ absl::StatusOr<EffectivenessView> ViewOf(absl::string_view name) {
 
 absl::Status AddBatch(EffectivenessState& state, const Policy* policy,
                       ArrowArrayStream* leads, ArrowArrayStream* touches,
-                      int64_t as_of) {
+                      int64_t as_of, const lk_scope* scope) {
   std::vector<std::string> names = {"lead_id", "created_at", "status",
                                     "won_at"};
   if (policy != nullptr) {
@@ -57,11 +57,13 @@ absl::Status AddBatch(EffectivenessState& state, const Policy* policy,
   if (policy != nullptr) touch_specs.push_back({"grade_after", FieldType::kString});
   return AddTables(
       state,
-      {{leads, "leads", lead_specs}, {touches, "touches", touch_specs}}, as_of,
-      [&](EffectivenessState& s, std::span<const Columns* const> t,
-          Instant at) {
-        return policy != nullptr ? s.Add(*policy, *t[0], *t[1], at)
-                                 : s.Add(*t[0], *t[1], at);
+      {{leads, "leads", lead_specs, "lead_id", scope},
+       {touches, "touches", touch_specs}},
+      as_of,
+      [&](EffectivenessState& s, std::span<const Columns* const> t, Instant at,
+          std::span<const uint8_t> include) {
+        return policy != nullptr ? s.Add(*policy, *t[0], *t[1], at, include)
+                                 : s.Add(*t[0], *t[1], at, include);
       });
 }
 
@@ -151,7 +153,25 @@ lk_status lk_effectiveness_state_add(lk_effectiveness_state* state,
     if (touches == nullptr) return NullArgument(kFunction, "touches");
     return leadkit::c_api_internal::AddBatch(
         state->state, policy == nullptr ? nullptr : &policy->policy, leads,
-        touches, as_of);
+        touches, as_of, nullptr);
+  });
+}
+
+lk_status lk_effectiveness_state_add_scoped(lk_effectiveness_state* state,
+                                            const lk_policy* policy,
+                                            struct ArrowArrayStream* leads,
+                                            struct ArrowArrayStream* touches,
+                                            const lk_scope* scope,
+                                            int64_t as_of) {
+  return Guarded("lk_effectiveness_state_add_scoped", [&]() -> absl::Status {
+    constexpr absl::string_view kFunction = "lk_effectiveness_state_add_scoped";
+    ConsumeStreams consume({leads, touches});
+    if (state == nullptr) return NullArgument(kFunction, "state");
+    if (leads == nullptr) return NullArgument(kFunction, "leads");
+    if (touches == nullptr) return NullArgument(kFunction, "touches");
+    return leadkit::c_api_internal::AddBatch(
+        state->state, policy == nullptr ? nullptr : &policy->policy, leads,
+        touches, as_of, scope);
   });
 }
 

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -43,13 +44,17 @@ void AddSpec(std::vector<ColumnSpec>& specs, ColumnSpec spec) {
   specs.push_back(std::move(spec));
 }
 
-// The columns of the leads the KPIs read: the cadence's, the policy's fields
-// and the `by` columns (strings).
-std::vector<ColumnSpec> KpiLeadSpecs(const Cadence& cadence,
-                                     const std::vector<std::string>& by) {
+}  // namespace
+
+std::vector<ColumnSpec> KpiLeadSpecs(std::span<const Cadence* const> cadences,
+                                     const std::vector<std::string>& by,
+                                     std::span<const std::string> extra) {
   std::vector<std::string> names(std::begin(kCadenceLeadColumns),
                                  std::end(kCadenceLeadColumns));
-  for (const std::string& f : cadence.policy().fields()) names.push_back(f);
+  for (const Cadence* cadence : cadences) {
+    for (const std::string& f : cadence->policy().fields()) names.push_back(f);
+  }
+  names.insert(names.end(), extra.begin(), extra.end());
   std::vector<ColumnSpec> specs = LeadColumnSpecs(names);
   for (const std::string& key : by) {
     if (DerivedKey(key) || FindLeadField(key) != nullptr) {
@@ -63,7 +68,7 @@ std::vector<ColumnSpec> KpiLeadSpecs(const Cadence& cadence,
   return specs;
 }
 
-const std::vector<ColumnSpec>& TouchSpecs() {
+const std::vector<ColumnSpec>& KpiTouchSpecs() {
   static const auto* specs = new std::vector<ColumnSpec>{
       {"at", FieldType::kInstant},
       {"method", FieldType::kString},
@@ -71,30 +76,30 @@ const std::vector<ColumnSpec>& TouchSpecs() {
   return *specs;
 }
 
-const std::vector<ColumnSpec>& SurveySpecs() {
+const std::vector<ColumnSpec>& KpiSurveySpecs() {
   static const auto* specs = new std::vector<ColumnSpec>{
       {"at", FieldType::kInstant}, {"satisfied", FieldType::kBool}};
   return *specs;
 }
 
-}  // namespace
-
 absl::StatusOr<int64_t> AddToState(KpiState& state, const Cadence& cadence,
                                    ArrowArrayStream* leads,
                                    ArrowArrayStream* touches,
                                    ArrowArrayStream* surveys, int64_t as_of,
-                                   int threads) {
-  const std::vector<ColumnSpec> lead_specs = KpiLeadSpecs(cadence, state.by());
+                                   int threads, const lk_scope* scope) {
+  const Cadence* const judged[] = {&cadence};
+  const std::vector<ColumnSpec> lead_specs = KpiLeadSpecs(judged, state.by());
   int64_t used = as_of;
   LEADKIT_RETURN_IF_ERROR(AddTables(
       state,
-      {{leads, "leads", lead_specs},
-       {touches, "touches", TouchSpecs()},
-       {surveys, "surveys", SurveySpecs()}},
+      {{leads, "leads", lead_specs, "lead_id", scope},
+       {touches, "touches", KpiTouchSpecs()},
+       {surveys, "surveys", KpiSurveySpecs()}},
       as_of,
-      [&](KpiState& s, std::span<const Columns* const> t, Instant at) {
+      [&](KpiState& s, std::span<const Columns* const> t, Instant at,
+          std::span<const uint8_t> include) {
         used = at.time_since_epoch().count();
-        return s.Add(cadence, *t[0], *t[1], t[2], at, {}, threads);
+        return s.Add(cadence, *t[0], *t[1], t[2], at, include, threads);
       }));
   return used;
 }
@@ -181,6 +186,26 @@ lk_status lk_kpi_state_add(lk_kpi_state* state, const lk_cadence* cadence,
     if (touches == nullptr) return NullArgument(kFunction, "touches");
     return leadkit::c_api_internal::AddToState(state->state, cadence->cadence,
                                                leads, touches, surveys, as_of)
+        .status();
+  });
+}
+
+lk_status lk_kpi_state_add_scoped(lk_kpi_state* state,
+                                  const lk_cadence* cadence,
+                                  struct ArrowArrayStream* leads,
+                                  struct ArrowArrayStream* touches,
+                                  struct ArrowArrayStream* surveys,
+                                  const lk_scope* scope, int64_t as_of) {
+  return Guarded("lk_kpi_state_add_scoped", [&]() -> absl::Status {
+    constexpr absl::string_view kFunction = "lk_kpi_state_add_scoped";
+    ConsumeStreams consume({leads, touches, surveys});
+    if (state == nullptr) return NullArgument(kFunction, "state");
+    if (cadence == nullptr) return NullArgument(kFunction, "cadence");
+    if (leads == nullptr) return NullArgument(kFunction, "leads");
+    if (touches == nullptr) return NullArgument(kFunction, "touches");
+    return leadkit::c_api_internal::AddToState(state->state, cadence->cadence,
+                                               leads, touches, surveys, as_of,
+                                               1, scope)
         .status();
   });
 }

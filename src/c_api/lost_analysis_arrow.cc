@@ -89,6 +89,18 @@ lk_status lk_lost_analysis_state_add(lk_lost_analysis_state* state,
       });
 }
 
+lk_status lk_lost_analysis_state_add_scoped(lk_lost_analysis_state* state,
+                                            struct ArrowArrayStream* leads,
+                                            const lk_scope* scope,
+                                            int64_t as_of) {
+  return leadkit::c_api_internal::AddLeadsToState(
+      "lk_lost_analysis_state_add_scoped", state, leads, as_of,
+      [](const leadkit::LostAnalysisState& s) {
+        return leadkit::c_api_internal::LostLeadSpecs(s.options().by);
+      },
+      scope);
+}
+
 lk_status lk_lost_analysis_state_merge(lk_lost_analysis_state* state,
                                        const lk_lost_analysis_state* other) {
   return leadkit::c_api_internal::MergeState("lk_lost_analysis_state_merge",

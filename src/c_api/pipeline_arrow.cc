@@ -44,7 +44,8 @@ absl::StatusOr<PipelineReport> ReportOf(absl::string_view name) {
 }
 
 absl::Status AddBatch(PipelineState& state, const Policy* policy,
-                      ArrowArrayStream* leads, ArrowArrayStream* touches) {
+                      ArrowArrayStream* leads, ArrowArrayStream* touches,
+                      const lk_scope* scope) {
   std::vector<std::string> names = {"lead_id", "created_at", "status",
                                     "won_at",  "lost_at",    "lost_review",
                                     "grade",   "sales_stage"};
@@ -64,10 +65,13 @@ absl::Status AddBatch(PipelineState& state, const Policy* policy,
       {"method", FieldType::kString},
       {"grade_after", FieldType::kString}};
   return AddTables(
-      state, {{leads, "leads", lead_specs}, {touches, "touches", kTouches}},
+      state,
+      {{leads, "leads", lead_specs, "lead_id", scope},
+       {touches, "touches", kTouches}},
       std::nullopt,
-      [&](PipelineState& s, std::span<const Columns* const> t, Instant) {
-        return s.Add(policy, *t[0], *t[1]);
+      [&](PipelineState& s, std::span<const Columns* const> t, Instant,
+          std::span<const uint8_t> include) {
+        return s.Add(policy, *t[0], *t[1], include);
       });
 }
 
@@ -205,7 +209,24 @@ lk_status lk_pipeline_state_add(lk_pipeline_state* state,
     if (touches == nullptr) return NullArgument(kFunction, "touches");
     return leadkit::c_api_internal::AddBatch(
         state->state, policy == nullptr ? nullptr : &policy->policy, leads,
-        touches);
+        touches, nullptr);
+  });
+}
+
+lk_status lk_pipeline_state_add_scoped(lk_pipeline_state* state,
+                                       const lk_policy* policy,
+                                       struct ArrowArrayStream* leads,
+                                       struct ArrowArrayStream* touches,
+                                       const lk_scope* scope) {
+  return Guarded("lk_pipeline_state_add_scoped", [&]() -> absl::Status {
+    constexpr absl::string_view kFunction = "lk_pipeline_state_add_scoped";
+    ConsumeStreams consume({leads, touches});
+    if (state == nullptr) return NullArgument(kFunction, "state");
+    if (leads == nullptr) return NullArgument(kFunction, "leads");
+    if (touches == nullptr) return NullArgument(kFunction, "touches");
+    return leadkit::c_api_internal::AddBatch(
+        state->state, policy == nullptr ? nullptr : &policy->policy, leads,
+        touches, scope);
   });
 }
 

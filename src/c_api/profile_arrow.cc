@@ -80,6 +80,14 @@ lk_status lk_profile_state_add(lk_profile_state* state,
       leadkit::c_api_internal::ProfileLeadSpecs);
 }
 
+lk_status lk_profile_state_add_scoped(lk_profile_state* state,
+                                      struct ArrowArrayStream* leads,
+                                      const lk_scope* scope, int64_t as_of) {
+  return leadkit::c_api_internal::AddLeadsToState(
+      "lk_profile_state_add_scoped", state, leads, as_of,
+      leadkit::c_api_internal::ProfileLeadSpecs, scope);
+}
+
 lk_status lk_profile_state_merge(lk_profile_state* state,
                                  const lk_profile_state* other) {
   return leadkit::c_api_internal::MergeState("lk_profile_state_merge", state,

@@ -6,6 +6,7 @@
 #ifndef LEADKIT_C_API_STATE_H_
 #define LEADKIT_C_API_STATE_H_
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -15,6 +16,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -23,10 +25,19 @@
 #include "absl/strings/string_view.h"
 #include "c_api/arrow.h"
 #include "c_api/c_api_internal.h"
+#include "leadkit/cadence.h"
 #include "leadkit/calendar.h"
 #include "leadkit/columns.h"
 #include "leadkit/internal/status_macros.h"
 #include "leadkit/leadkit.h"
+#include "leadkit/scope.h"
+
+// leadkit.h's scope: who sees what, with the dealers table it reads (nullptr:
+// not given).
+struct lk_scope {
+  leadkit::Scope scope;
+  std::unique_ptr<leadkit::c_api_internal::StreamTable> dealers;
+};
 
 namespace leadkit::c_api_internal {
 
@@ -37,6 +48,9 @@ struct AddTable {
   absl::string_view name;
   std::span<const ColumnSpec> columns;
   absl::string_view id_column = "lead_id";
+  // The scope (leadkit.h) applying to the table's rows, by their dealer_id
+  // (read beside `columns`); nullptr: every row.
+  const lk_scope* scope = nullptr;
 };
 
 // Reads `tables` (StreamTable::Read: each stream to its end, released), takes
@@ -45,7 +59,8 @@ struct AddTable {
 // then the epoch) — and calls `add(copy, columns, at)` on a copy of `state`,
 // columns[i] the Columns of tables[i] (nullptr for one not given). The copy
 // replaces the state only when the add succeeds: a failed add leaves the
-// state as it was.
+// state as it was. When a table has a scope, `add` takes a fourth argument:
+// the rows' include flags (ScopeMask of scope.h; empty without a scope).
 // Example:
 //   AddTables(state, {{leads, "leads", specs}}, as_of,
 //             [](ProfileState& s, std::span<const Columns* const> t,
@@ -55,12 +70,31 @@ absl::Status AddTables(State& state, std::initializer_list<AddTable> tables,
                        std::optional<int64_t> as_of, const Add& add) {
   std::vector<std::unique_ptr<StreamTable>> read;
   std::vector<const Columns*> columns, given;
+  std::vector<uint8_t> include;
   for (const AddTable& t : tables) {
+    std::vector<ColumnSpec> specs(t.columns.begin(), t.columns.end());
+    if (t.scope != nullptr &&
+        std::none_of(specs.begin(), specs.end(), [](const ColumnSpec& s) {
+          return s.name == "dealer_id";
+        })) {
+      specs.push_back({"dealer_id", FieldType::kString});
+    }
     std::unique_ptr<StreamTable> table;
     if (t.stream != nullptr) {
       LEADKIT_ASSIGN_OR_RETURN(
-          table, StreamTable::Read(t.stream, t.name, t.columns, t.id_column));
+          table, StreamTable::Read(t.stream, t.name, specs, t.id_column));
       given.push_back(&table->columns());
+    }
+    if (t.scope != nullptr && t.scope->scope.kind != Scope::Kind::kHq) {
+      if (table == nullptr) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "scope: applies to the ", t.name, " (their dealer_id), not given"));
+      }
+      LEADKIT_ASSIGN_OR_RETURN(
+          include, ScopeMask(t.scope->scope, table->columns(),
+                             t.scope->dealers != nullptr
+                                 ? &t.scope->dealers->columns()
+                                 : nullptr));
     }
     columns.push_back(table != nullptr ? &table->columns() : nullptr);
     read.push_back(std::move(table));
@@ -68,29 +102,47 @@ absl::Status AddTables(State& state, std::initializer_list<AddTable> tables,
   if (as_of == LK_AS_OF_DATA) {
     LEADKIT_ASSIGN_OR_RETURN(as_of, DefaultAsOfSeconds(given));
   }
+  const std::span<const Columns* const> tables_read(columns);
+  const Instant at(std::chrono::seconds(as_of.value_or(0)));
   State added = state;
-  LEADKIT_RETURN_IF_ERROR(
-      add(added, std::span<const Columns* const>(columns),
-          Instant(std::chrono::seconds(as_of.value_or(0)))));
+  if constexpr (std::is_invocable_v<const Add&, State&,
+                                    std::span<const Columns* const>, Instant,
+                                    std::span<const uint8_t>>) {
+    LEADKIT_RETURN_IF_ERROR(
+        add(added, tables_read, at, std::span<const uint8_t>(include)));
+  } else {
+    for (const AddTable& t : tables) {
+      if (t.scope != nullptr) {
+        return absl::InternalError(
+            absl::StrCat(t.name, ": this state's add takes no scope"));
+      }
+    }
+    LEADKIT_RETURN_IF_ERROR(add(added, tables_read, at));
+  }
   state = std::move(added);
   return absl::OkStatus();
 }
 
-// lk_*_state_add of a state whose add reads the leads alone
-// (State::Add(leads, as_of)): `columns_of(state)` gives the columns it reads.
-// The stream is released whatever the outcome.
+// lk_*_state_add (and _add_scoped, `scope` not nullptr) of a state whose add
+// reads the leads alone (State::Add(leads, as_of, include)):
+// `columns_of(state)` gives the columns it reads. The stream is released
+// whatever the outcome.
 template <typename Handle, typename ColumnsOf>
 lk_status AddLeadsToState(absl::string_view function, Handle* state,
                           ArrowArrayStream* leads, int64_t as_of,
-                          const ColumnsOf& columns_of) {
+                          const ColumnsOf& columns_of,
+                          const lk_scope* scope = nullptr) {
   return Guarded(function, [&]() -> absl::Status {
     ConsumeStreams consume({leads});
     if (state == nullptr) return NullArgument(function, "state");
     if (leads == nullptr) return NullArgument(function, "leads");
     const std::vector<ColumnSpec> columns = columns_of(state->state);
-    return AddTables(state->state, {{leads, "leads", columns}}, as_of,
-                     [](auto& s, std::span<const Columns* const> t,
-                        Instant at) { return s.Add(*t[0], at); });
+    return AddTables(
+        state->state, {{leads, "leads", columns, "lead_id", scope}}, as_of,
+        [](auto& s, std::span<const Columns* const> t, Instant at,
+           std::span<const uint8_t> include) {
+          return s.Add(*t[0], at, include);
+        });
   });
 }
 
@@ -124,21 +176,37 @@ lk_status SerializeState(absl::string_view function, const Handle* state,
   });
 }
 
-template <typename Handle, typename State>
+// `options` (as many as the state's Deserialize takes beside the bytes, such
+// as AuditState's phone key) are passed on.
+template <typename Handle, typename State, typename... Options>
 lk_status DeserializeState(absl::string_view function, const uint8_t* bytes,
-                           size_t size, Handle** state) {
+                           size_t size, Handle** state,
+                           const Options&... options) {
   if (state != nullptr) *state = nullptr;
   return Guarded(function, [&]() -> absl::Status {
     if (state == nullptr) return NullArgument(function, "state");
     if (bytes == nullptr && size > 0) return NullArgument(function, "bytes");
     LEADKIT_ASSIGN_OR_RETURN(
         State loaded,
-        State::Deserialize(absl::string_view(
-            reinterpret_cast<const char*>(bytes), bytes == nullptr ? 0 : size)));
+        State::Deserialize(
+            absl::string_view(reinterpret_cast<const char*>(bytes),
+                              bytes == nullptr ? 0 : size),
+            options...));
     *state = new Handle{std::move(loaded)};
     return absl::OkStatus();
   });
 }
+
+// The leads columns the KPIs read (kpi_arrow.cc), for the KPI and backtest
+// states: each cadence's columns and policy fields, the lead fields named in
+// `extra`, and the `by` columns (a lead field as its type, a derived key —
+// grade, current_grade, month, week — not read, any other name as strings).
+std::vector<ColumnSpec> KpiLeadSpecs(std::span<const Cadence* const> cadences,
+                                     const std::vector<std::string>& by,
+                                     std::span<const std::string> extra = {});
+// The touches' (at, method, grade_after) and surveys' (at, satisfied).
+const std::vector<ColumnSpec>& KpiTouchSpecs();
+const std::vector<ColumnSpec>& KpiSurveySpecs();
 
 // The `by_count` names of `by` (a NULL entry is InvalidArgument naming it).
 inline absl::StatusOr<std::vector<std::string>> ByNames(

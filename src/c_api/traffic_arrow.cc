@@ -33,24 +33,30 @@ namespace leadkit::c_api_internal {
 namespace {
 
 // Reads `main` (the visits or touches) and, when given, the leads, then
-// adds them (AddTables).
+// adds them (AddTables), the rows of `main_scope` or `lead_scope` in scope.
 template <typename State>
 absl::Status AddWithLeads(State& state, ArrowArrayStream* main,
                           absl::string_view table,
                           const std::vector<ColumnSpec>& main_specs,
                           absl::string_view main_id, ArrowArrayStream* leads,
                           const std::vector<ColumnSpec>& lead_specs,
-                          int64_t as_of) {
+                          int64_t as_of, const lk_scope* main_scope,
+                          const lk_scope* lead_scope) {
   return AddTables(
       state,
-      {{main, table, main_specs, main_id}, {leads, "leads", lead_specs}},
-      as_of, [](State& s, std::span<const Columns* const> t, Instant at) {
-        return s.Add(*t[0], t[1], at);
+      {{main, table, main_specs, main_id, main_scope},
+       {leads, "leads", lead_specs, "lead_id", lead_scope}},
+      as_of,
+      [](State& s, std::span<const Columns* const> t, Instant at,
+         std::span<const uint8_t> include) {
+        return s.Add(*t[0], t[1], at, include);
       });
 }
 
+// The visits in `scope` (their dealer_id).
 absl::Status AddVisits(ShowroomState& state, ArrowArrayStream* visits,
-                       ArrowArrayStream* leads, int64_t as_of) {
+                       ArrowArrayStream* leads, int64_t as_of,
+                       const lk_scope* scope) {
   static const std::vector<ColumnSpec> kVisits = {
       {"dealer_id", FieldType::kString},  {"arrived_at", FieldType::kInstant},
       {"left_at", FieldType::kInstant},   {"lead_id", FieldType::kString},
@@ -59,11 +65,13 @@ absl::Status AddVisits(ShowroomState& state, ArrowArrayStream* visits,
   static const std::vector<ColumnSpec> kLeads = {
       {"status", FieldType::kString}, {"won_at", FieldType::kInstant}};
   return AddWithLeads(state, visits, "visits", kVisits, "visit_id", leads,
-                      kLeads, as_of);
+                      kLeads, as_of, scope, nullptr);
 }
 
+// The touches of the leads in `scope` (the leads' dealer_id).
 absl::Status AddTouches(ActivityState& state, ArrowArrayStream* touches,
-                        ArrowArrayStream* leads, int64_t as_of) {
+                        ArrowArrayStream* leads, int64_t as_of,
+                        const lk_scope* scope) {
   static const std::vector<ColumnSpec> kTouches = {
       {"at", FieldType::kInstant},
       {"method", FieldType::kString},
@@ -75,7 +83,7 @@ absl::Status AddTouches(ActivityState& state, ArrowArrayStream* touches,
       {"dealer_id", FieldType::kString},
       {"consultant_id", FieldType::kString}};
   return AddWithLeads(state, touches, "touches", kTouches, "lead_id", leads,
-                      kLeads, as_of);
+                      kLeads, as_of, nullptr, scope);
 }
 
 // leadkit.h's lk_showroom_state_finalize: Python's leadkit.showroom.
@@ -155,7 +163,21 @@ lk_status lk_showroom_state_add(lk_showroom_state* state,
     if (state == nullptr) return NullArgument(kFunction, "state");
     if (visits == nullptr) return NullArgument(kFunction, "visits");
     return leadkit::c_api_internal::AddVisits(state->state, visits, leads,
-                                              as_of);
+                                              as_of, nullptr);
+  });
+}
+
+lk_status lk_showroom_state_add_scoped(lk_showroom_state* state,
+                                       struct ArrowArrayStream* visits,
+                                       struct ArrowArrayStream* leads,
+                                       const lk_scope* scope, int64_t as_of) {
+  return Guarded("lk_showroom_state_add_scoped", [&]() -> absl::Status {
+    constexpr absl::string_view kFunction = "lk_showroom_state_add_scoped";
+    ConsumeStreams consume({visits, leads});
+    if (state == nullptr) return NullArgument(kFunction, "state");
+    if (visits == nullptr) return NullArgument(kFunction, "visits");
+    return leadkit::c_api_internal::AddVisits(state->state, visits, leads,
+                                              as_of, scope);
   });
 }
 
@@ -224,7 +246,21 @@ lk_status lk_activity_state_add(lk_activity_state* state,
     if (state == nullptr) return NullArgument(kFunction, "state");
     if (touches == nullptr) return NullArgument(kFunction, "touches");
     return leadkit::c_api_internal::AddTouches(state->state, touches, leads,
-                                               as_of);
+                                               as_of, nullptr);
+  });
+}
+
+lk_status lk_activity_state_add_scoped(lk_activity_state* state,
+                                       struct ArrowArrayStream* touches,
+                                       struct ArrowArrayStream* leads,
+                                       const lk_scope* scope, int64_t as_of) {
+  return Guarded("lk_activity_state_add_scoped", [&]() -> absl::Status {
+    constexpr absl::string_view kFunction = "lk_activity_state_add_scoped";
+    ConsumeStreams consume({touches, leads});
+    if (state == nullptr) return NullArgument(kFunction, "state");
+    if (touches == nullptr) return NullArgument(kFunction, "touches");
+    return leadkit::c_api_internal::AddTouches(state->state, touches, leads,
+                                               as_of, scope);
   });
 }
 

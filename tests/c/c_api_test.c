@@ -2960,6 +2960,41 @@ static void test_audit(void) {
   lk_audit_state_free(restored);
   lk_audit_state_free(keyed);
 
+  /* Restored with its key, a keyed state adds as well; another key and
+   * damaged bytes are refused. */
+  static const uint8_t kOtherKey[16] = {1};
+  CHECK_STATUS(lk_audit_state_create(kKey, &keyed), LK_OK, "");
+  CHECK_STATUS(audit_add(keyed, cadence, 0, 1, 0, 1), LK_OK, "");
+  CHECK_STATUS(lk_audit_state_serialize(keyed, &bytes, &size), LK_OK, "");
+  lk_audit_state_free(keyed);
+  restored = (lk_audit_state*)&restored;
+  CHECK_STATUS(
+      lk_audit_state_deserialize_keyed(bytes, size, kOtherKey, &restored),
+      LK_INVALID_ARGUMENT, "another phone_key");
+  CHECK(restored == NULL);
+  CHECK_STATUS(
+      lk_audit_state_deserialize_keyed(bytes, size - 1, kKey, &restored),
+      LK_INVALID_ARGUMENT, "audit state bytes");
+  CHECK(restored == NULL);
+  CHECK_STATUS(lk_audit_state_deserialize_keyed(bytes, size, kKey, &restored),
+               LK_OK, "");
+  lk_bytes_free(bytes);
+  CHECK_STATUS(audit_add(restored, cadence, 1, 6, 1, 5), LK_OK, "");
+  read_audit(restored, text, sizeof text);
+  CHECK(strcmp(text, kWhole) == 0);
+  lk_audit_state_free(restored);
+  /* Unkeyed bytes with no key: as lk_audit_state_deserialize. */
+  CHECK_STATUS(lk_audit_state_serialize(whole, &bytes, &size), LK_OK, "");
+  CHECK_STATUS(lk_audit_state_deserialize_keyed(bytes, size, NULL, &restored),
+               LK_OK, "");
+  lk_bytes_free(bytes);
+  read_audit(restored, text, sizeof text);
+  CHECK(strcmp(text, kWhole) == 0);
+  lk_audit_state_free(restored);
+  CHECK_STATUS(lk_audit_state_deserialize_keyed(NULL, 0, kKey, NULL),
+               LK_INVALID_ARGUMENT,
+               "lk_audit_state_deserialize_keyed: state is NULL");
+
   /* Bad input is named, personal data masked; the state is unchanged. */
   struct test_stream tl, tt;
   struct ArrowArrayStream leads, touches, result;
@@ -3005,6 +3040,560 @@ static void test_audit(void) {
   lk_cadence_free(cadence);
 }
 
+/* ---- The policy backtest ------------------------------------------------ */
+
+/* docs/backtest.md's hand-worked example: five leads recorded under oabc
+ * ("current"), abcd proposed, both on cn_showroom (Asia/Shanghai):
+ *   L1  06-10 09:00, c1, deposit paid, 10 days, won 06-20 12:00
+ *   L2  06-10 09:00, c1, 20 days, lost 06-15 10:00 (approved)
+ *   L3  06-11 09:00, c2, 60 days, won 06-25 10:00
+ *   L4  06-11 09:00, c2, no date, lost 06-20 10:00 (approved)
+ *   L5  06-12 09:00, no consultant, 10 days, open
+ * (dealers: L1 and L2 D1, L3 D2, L4 D3, L5 none; D1 and D2 are region R1,
+ * D3 region R2)
+ * touches (phone): L1 06-10 09:30, L1 06-12 10:00 (grade_after O), L2 06-10
+ * 09:30, L3 06-11 10:30, L5 06-12 09:10; as_of 06-30 12:00; grade map
+ * proposed: O -> A. Under both: 5 leads, 2 won, 2 lost, 3 first contacts on
+ * time, 3 follow-ups due, 1 on time, 1 timely lead; 6 tasks over 2
+ * consultants x 4 days (0.75 a day, p90 2, max 2); lift 2.0. grade_auc:
+ * current 2.5 / 4 = 0.625, proposed 3 / 4 = 0.75. Grades (current,
+ * proposed): L1 (O, A), L2 (B, B), L3 (C, C), L4 (C, D), L5 (A, A). */
+static const int32_t bt_ids_offsets[] = {0, 2, 4, 6, 8, 10};
+static const int64_t bt_created[] = {1717981200, 1717981200, 1718067600,
+                                     1718067600, 1718154000};
+static const uint8_t bt_consultant_valid[] = {0x0f};
+static const int32_t bt_consultant_offsets[] = {0, 2, 4, 6, 8, 8};
+static const uint8_t bt_deposit_valid[] = {0x01};
+static const uint8_t bt_deposit[] = {0x01};
+static const uint8_t bt_days_valid[] = {0x17};
+static const int64_t bt_days[] = {10, 20, 60, 0, 10};
+static const int32_t bt_status_offsets[] = {0, 3, 7, 10, 14, 18};
+static const uint8_t bt_won_valid[] = {0x05};
+static const int64_t bt_won_at[] = {1718856000, 0, 1719280800, 0, 0};
+static const uint8_t bt_lost_valid[] = {0x0a};
+static const int64_t bt_lost_at[] = {0, 1718416800, 0, 1718848800, 0};
+static const int32_t bt_review_offsets[] = {0, 0, 8, 8, 16, 16};
+static const int32_t bt_touch_ids_offsets[] = {0, 2, 4, 6, 8, 10};
+static const int64_t bt_touch_at[] = {1717983000, 1718157600, 1717983000,
+                                      1718073000, 1718154600};
+static const int32_t bt_method_offsets[] = {0, 5, 10, 15, 20, 25};
+static const uint8_t bt_grade_after_valid[] = {0x02};
+static const int32_t bt_grade_after_offsets[] = {0, 0, 1, 1, 1, 1};
+static const int64_t bt_as_of = 1719720000;
+static const int32_t bt_dealer_offsets[] = {0, 2, 4, 6, 8, 8};
+static const char bt_grade_map[] = "{\"proposed\": {\"O\": \"A\"}}";
+
+/* The leads L1..L5 from row `first`, `count` of them. */
+static void set_backtest_leads(struct test_stream* t, int64_t first,
+                               int64_t count) {
+  memset(t, 0, sizeof *t);
+  t->n_columns = 10;
+  t->n_batches = 1;
+  struct column* c = t->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 0, 0, 0, 3,
+                         {NULL, bt_ids_offsets, "L1L2L3L4L5"}};
+  c[9] = (struct column){"dealer_id", "u", 0, 0, 0, 3,
+                         {bt_consultant_valid, bt_dealer_offsets,
+                          "D1D1D2D3"}};
+  c[1] = (struct column){"created_at", "tss:Asia/Shanghai", 0, 0, 0, 2,
+                         {NULL, bt_created, NULL}};
+  c[2] = (struct column){"consultant_id", "u", 0, 0, 0, 3,
+                         {bt_consultant_valid, bt_consultant_offsets,
+                          "c1c1c2c2"}};
+  c[3] = (struct column){"deposit_paid", "b", 0, 0, 0, 2,
+                         {bt_deposit_valid, bt_deposit, NULL}};
+  c[4] = (struct column){"purchase_within_days", "l", 0, 0, 0, 2,
+                         {bt_days_valid, bt_days, NULL}};
+  c[5] = (struct column){"status", "u", 0, 0, 0, 3,
+                         {NULL, bt_status_offsets, "wonlostwonlostopen"}};
+  c[6] = (struct column){"won_at", "tss:Asia/Shanghai", 0, 0, 0, 2,
+                         {bt_won_valid, bt_won_at, NULL}};
+  c[7] = (struct column){"lost_at", "tss:Asia/Shanghai", 0, 0, 0, 2,
+                         {bt_lost_valid, bt_lost_at, NULL}};
+  c[8] = (struct column){"lost_review", "u", 0, 0, 0, 3,
+                         {bt_lost_valid, bt_review_offsets,
+                          "approvedapproved"}};
+  slice_columns(t, first, count);
+}
+
+/* The touches from row `first`, `count` of them. */
+static void set_backtest_touches(struct test_stream* t, int64_t first,
+                                 int64_t count) {
+  memset(t, 0, sizeof *t);
+  t->n_columns = 4;
+  t->n_batches = 1;
+  struct column* c = t->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 0, 0, 0, 3,
+                         {NULL, bt_touch_ids_offsets, "L1L1L2L3L5"}};
+  c[1] = (struct column){"at", "tss:UTC", 0, 0, 0, 2,
+                         {NULL, bt_touch_at, NULL}};
+  c[2] = (struct column){"method", "u", 0, 0, 0, 3,
+                         {NULL, bt_method_offsets, "phonephonephonephonephone"}};
+  c[3] = (struct column){"grade_after", "u", 0, 0, 0, 3,
+                         {bt_grade_after_valid, bt_grade_after_offsets, "O"}};
+  slice_columns(t, first, count);
+}
+
+/* Adds leads [first, first + count) with touches [touch_first, ...) under
+ * both cadences and the grade map, in `scope` (NULL: all). */
+static lk_status backtest_add(lk_backtest_state* state,
+                              const lk_cadence* const* cadences,
+                              int64_t first, int64_t count,
+                              int64_t touch_first, int64_t touch_count,
+                              const lk_scope* scope) {
+  struct test_stream tl, tt;
+  set_backtest_leads(&tl, first, count);
+  set_backtest_touches(&tt, touch_first, touch_count);
+  struct ArrowArrayStream leads = make_stream(&tl);
+  struct ArrowArrayStream touches = make_stream(&tt);
+  const lk_status status = lk_backtest_state_add(
+      state, cadences, 2, bt_grade_map, strlen(bt_grade_map), &leads,
+      &touches, NULL, scope, bt_as_of);
+  CHECK(tl.released == 1 && tt.released == 1);
+  return status;
+}
+
+/* The text of column `name` at `row`. */
+static void text_at(const struct kpi_table* t, const char* name, int64_t row,
+                    char* out, size_t size) {
+  const int64_t i = kpi_column(t, name);
+  out[0] = '\0';
+  if (i >= 0) utf8_at(t->batch.children[i], row, out, size);
+}
+
+/* The summary of docs/backtest.md's example. */
+static void check_backtest_summary(const lk_backtest_state* state) {
+  struct ArrowArrayStream result;
+  struct kpi_table t;
+  char text[200];
+  CHECK_STATUS(lk_backtest_state_finalize(state, "summary", &result), LK_OK,
+               "");
+  if (!read_kpis(&result, &t) || t.batch.length != 2) {
+    CHECK(false);
+    free_kpis(&t);
+    return;
+  }
+  CHECK(strcmp(t.schema.children[0]->name, "policy") == 0);
+  CHECK(strcmp(t.schema.children[1]->name, "leads") == 0);
+  CHECK(strcmp(t.schema.children[t.schema.n_children - 1]->name, "notes") ==
+        0);
+  for (int64_t row = 0; row < 2; ++row) {
+    text_at(&t, "policy", row, text, sizeof text);
+    CHECK(strcmp(text, row == 0 ? "current" : "proposed") == 0);
+    CHECK(kpi_value(&t, "leads", row) == 5);
+    CHECK(kpi_value(&t, "won", row) == 2);
+    CHECK(kpi_value(&t, "lost", row) == 2);
+    CHECK(kpi_value(&t, "first_contact_on_time", row) == 3);
+    CHECK(kpi_value(&t, "follow_ups_due", row) == 3);
+    CHECK(kpi_value(&t, "follow_ups_on_time", row) == 1);
+    CHECK(kpi_value(&t, "timely_leads", row) == 1);
+    CHECK(kpi_value(&t, "tasks_per_consultant_day_mean", row) == 0.75);
+    CHECK(kpi_value(&t, "tasks_per_consultant_day_p90", row) == 2);
+    CHECK(kpi_value(&t, "tasks_per_consultant_day_max", row) == 2);
+    CHECK(kpi_value(&t, "top_grade_lift", row) == 2);
+    /* L5's two tasks have no consultant */
+    text_at(&t, "notes", row, text, sizeof text);
+    CHECK(contains(text, "2 tasks") && contains(text, "consultant_id"));
+  }
+  CHECK(kpi_value(&t, "grade_auc", 0) == 0.625);
+  CHECK(kpi_value(&t, "grade_auc", 1) == 0.75);
+  free_kpis(&t);
+}
+
+/* The other three tables of the example. */
+static void check_backtest_tables(const lk_backtest_state* state) {
+  struct ArrowArrayStream result;
+  struct kpi_table t;
+  char text[64], other[64];
+  CHECK_STATUS(lk_backtest_state_finalize(state, "task_load", &result), LK_OK,
+               "");
+  if (read_kpis(&result, &t) && t.batch.length == 2) {
+    CHECK(t.schema.n_children == 6);
+    for (int64_t row = 0; row < 2; ++row) {
+      CHECK(kpi_value(&t, "tasks", row) == 6);
+      CHECK(kpi_value(&t, "consultant_days", row) == 8);
+      CHECK(kpi_value(&t, "tasks_per_consultant_day_mean", row) == 0.75);
+    }
+  } else {
+    CHECK(false);
+  }
+  free_kpis(&t);
+
+  /* current O A B C, proposed A B C D: leads, won, lost each */
+  static const int64_t kConversion[8][3] = {{1, 1, 0}, {1, 0, 0}, {1, 0, 1},
+                                            {2, 1, 1}, {2, 1, 0}, {1, 0, 1},
+                                            {1, 1, 0}, {1, 0, 1}};
+  static const char* const kGrades[8] = {"O", "A", "B", "C",
+                                         "A", "B", "C", "D"};
+  CHECK_STATUS(lk_backtest_state_finalize(state, "conversion", &result), LK_OK,
+               "");
+  if (read_kpis(&result, &t) && t.batch.length == 8) {
+    for (int64_t row = 0; row < 8; ++row) {
+      text_at(&t, "policy", row, text, sizeof text);
+      CHECK(strcmp(text, row < 4 ? "current" : "proposed") == 0);
+      text_at(&t, "grade", row, text, sizeof text);
+      CHECK(strcmp(text, kGrades[row]) == 0);
+      CHECK(kpi_value(&t, "leads", row) == (double)kConversion[row][0]);
+      CHECK(kpi_value(&t, "won", row) == (double)kConversion[row][1]);
+      CHECK(kpi_value(&t, "lost", row) == (double)kConversion[row][2]);
+    }
+    CHECK(kpi_value(&t, "conversion_rate", 3) == 0.5);
+    CHECK(isnan(kpi_value(&t, "conversion_rate", 1))); /* L5 is open */
+  } else {
+    CHECK(false);
+  }
+  free_kpis(&t);
+
+  /* (O, A) L1, (A, A) L5, (B, B) L2, (C, C) L3, (C, D) L4 */
+  static const char* const kCombinations[5] = {"O A", "A A", "B B", "C C",
+                                               "C D"};
+  CHECK_STATUS(lk_backtest_state_finalize(state, "grades", &result), LK_OK,
+               "");
+  if (read_kpis(&result, &t) && t.batch.length == 5) {
+    CHECK(t.schema.n_children == 3);
+    for (int64_t row = 0; row < 5; ++row) {
+      char pair[140];
+      text_at(&t, "current", row, text, sizeof text);
+      text_at(&t, "proposed", row, other, sizeof other);
+      snprintf(pair, sizeof pair, "%s %s", text, other);
+      CHECK(strcmp(pair, kCombinations[row]) == 0);
+      CHECK(kpi_value(&t, "leads", row) == 1);
+    }
+  } else {
+    CHECK(false);
+  }
+  free_kpis(&t);
+}
+
+static void test_backtest(void) {
+  lk_policy* oabc = NULL;
+  lk_policy* abcd = NULL;
+  lk_cadence* cadences[2] = {NULL, NULL};
+  CHECK_STATUS(lk_policy_from_preset("oabc", &oabc), LK_OK, "");
+  CHECK_STATUS(lk_policy_from_preset("abcd", &abcd), LK_OK, "");
+  CHECK_STATUS(lk_cadence_from_policy(oabc, &cadences[0]), LK_OK, "");
+  CHECK_STATUS(lk_cadence_from_policy(abcd, &cadences[1]), LK_OK, "");
+  lk_policy_free(oabc);
+  lk_policy_free(abcd);
+  const lk_cadence* const* judged = (const lk_cadence* const*)cadences;
+  const char* names[] = {"current", "proposed"};
+
+  /* All five leads at once. */
+  lk_backtest_state* whole = NULL;
+  CHECK_STATUS(lk_backtest_state_create(names, 2, NULL, 0, &whole), LK_OK, "");
+  CHECK_STATUS(backtest_add(whole, judged, 0, 5, 0, 5, NULL), LK_OK, "");
+  check_backtest_summary(whole);
+  check_backtest_tables(whole);
+
+  /* L1, L2 and L3..L5 apart (slices), one carried through bytes, merged. */
+  lk_backtest_state* first = NULL;
+  lk_backtest_state* rest = NULL;
+  CHECK_STATUS(lk_backtest_state_create(names, 2, NULL, 0, &first), LK_OK, "");
+  CHECK_STATUS(lk_backtest_state_create(names, 2, NULL, 0, &rest), LK_OK, "");
+  CHECK_STATUS(backtest_add(first, judged, 0, 2, 0, 3, NULL), LK_OK, "");
+  CHECK_STATUS(backtest_add(rest, judged, 2, 3, 3, 2, NULL), LK_OK, "");
+  uint8_t* bytes = NULL;
+  size_t size = 0;
+  CHECK_STATUS(lk_backtest_state_serialize(rest, &bytes, &size), LK_OK, "");
+  lk_backtest_state_free(rest);
+  rest = NULL;
+  CHECK_STATUS(lk_backtest_state_deserialize(bytes, size, &rest), LK_OK, "");
+  lk_backtest_state* damaged = (lk_backtest_state*)&damaged;
+  CHECK_STATUS(lk_backtest_state_deserialize(bytes, size - 1, &damaged),
+               LK_INVALID_ARGUMENT, "backtest state bytes");
+  CHECK(damaged == NULL);
+  bytes[size / 2] ^= 0x20;
+  CHECK_STATUS(lk_backtest_state_deserialize(bytes, size, &damaged),
+               LK_INVALID_ARGUMENT, "backtest state bytes");
+  CHECK(damaged == NULL);
+  lk_bytes_free(bytes);
+  CHECK_STATUS(lk_backtest_state_merge(first, rest), LK_OK, "");
+  check_backtest_summary(first);
+  check_backtest_tables(first);
+  lk_backtest_state_free(first);
+  lk_backtest_state_free(rest);
+
+  /* Grouped by consultant: c1 (L1, L2), c2 (L3, L4), null (L5), each under
+   * both policies. */
+  const char* by[] = {"consultant_id"};
+  lk_backtest_state* grouped = NULL;
+  CHECK_STATUS(lk_backtest_state_create(names, 2, by, 1, &grouped), LK_OK, "");
+  CHECK_STATUS(backtest_add(grouped, judged, 0, 5, 0, 5, NULL), LK_OK, "");
+  struct ArrowArrayStream result;
+  struct kpi_table t;
+  CHECK_STATUS(lk_backtest_state_finalize(grouped, "task_load", &result),
+               LK_OK, "");
+  if (read_kpis(&result, &t) && t.batch.length == 6) {
+    char key[16], policy[16];
+    CHECK(strcmp(t.schema.children[0]->name, "consultant_id") == 0);
+    utf8_at(t.batch.children[0], 0, key, sizeof key);
+    text_at(&t, "policy", 1, policy, sizeof policy);
+    CHECK(strcmp(key, "c1") == 0 && strcmp(policy, "proposed") == 0);
+    CHECK(kpi_key_is_null(&t, 4) && kpi_key_is_null(&t, 5));
+    /* c1 under current: 2 first contacts on 06-10, follow-ups 06-17, 06-19
+     * over those 3 days */
+    CHECK(kpi_value(&t, "tasks", 0) == 4);
+    CHECK(kpi_value(&t, "consultant_days", 0) == 3);
+    CHECK(kpi_value(&t, "tasks", 2) == 2); /* c2: L3's and L4's contacts */
+    CHECK(kpi_value(&t, "tasks", 4) == 0); /* L5: no consultant */
+  } else {
+    CHECK(false);
+  }
+  free_kpis(&t);
+
+  /* Bad input is named; the state is unchanged. */
+  CHECK_STATUS(lk_backtest_state_merge(whole, grouped), LK_FAILED_PRECONDITION,
+               "");
+  lk_backtest_state_free(grouped);
+  struct test_stream tl, tt;
+  struct ArrowArrayStream leads, touches;
+  static const char kUnknownPolicy[] = "{\"propsed\": {\"O\": \"A\"}}";
+  static const char kUnknownGrade[] = "{\"proposed\": {\"O\": \"Z\"}}";
+  static const char kNotAnObject[] = "{\"proposed\": [\"A\"]}";
+  const char* maps[] = {kUnknownPolicy, kUnknownGrade, kNotAnObject, "{"};
+  const char* messages[] = {"grade_map: \"propsed\" is not one of the policies",
+                            "Z", "grade_map[\"proposed\"]: expected", "grade_map"};
+  for (int i = 0; i < 4; ++i) {
+    set_backtest_leads(&tl, 0, 5);
+    set_backtest_touches(&tt, 0, 5);
+    leads = make_stream(&tl);
+    touches = make_stream(&tt);
+    CHECK_STATUS(lk_backtest_state_add(whole, judged, 2, maps[i],
+                                       strlen(maps[i]), &leads, &touches, NULL,
+                                       NULL, bt_as_of),
+                 LK_INVALID_ARGUMENT, messages[i]);
+    CHECK(tl.released == 1 && tt.released == 1);
+  }
+  set_backtest_leads(&tl, 0, 5);
+  tl.batch_columns[0][2].format = "l"; /* consultant_id as numbers */
+  set_backtest_touches(&tt, 0, 5);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_backtest_state_add(whole, judged, 2, NULL, 0, &leads,
+                                     &touches, NULL, NULL, bt_as_of),
+               LK_INVALID_ARGUMENT, "leads.consultant_id");
+  set_backtest_leads(&tl, 0, 5);
+  set_backtest_touches(&tt, 0, 5);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_backtest_state_add(whole, judged, 1, NULL, 0, &leads,
+                                     &touches, NULL, NULL, bt_as_of),
+               LK_INVALID_ARGUMENT, "1 cadences for the state's 2 policies");
+  CHECK(tl.released == 1 && tt.released == 1);
+  check_backtest_summary(whole);
+
+  CHECK_STATUS(lk_backtest_state_finalize(whole, "crosstab", &result),
+               LK_INVALID_ARGUMENT, "unknown table \"crosstab\"");
+  CHECK(result.release == NULL);
+  CHECK_STATUS(lk_backtest_state_finalize(NULL, "summary", &result),
+               LK_INVALID_ARGUMENT, "lk_backtest_state_finalize: state is NULL");
+  CHECK(result.release == NULL);
+  const char* twice[] = {"current", "current"};
+  lk_backtest_state* none = (lk_backtest_state*)&none;
+  CHECK_STATUS(lk_backtest_state_create(twice, 2, NULL, 0, &none),
+               LK_INVALID_ARGUMENT, "policies[1]");
+  CHECK(none == NULL);
+  CHECK_STATUS(lk_backtest_state_create(names, 0, NULL, 0, &none),
+               LK_INVALID_ARGUMENT, "at least one");
+  CHECK_STATUS(lk_backtest_state_create(names, 2, NULL, 1, &none),
+               LK_INVALID_ARGUMENT, "by is NULL");
+  CHECK_STATUS(lk_backtest_state_merge(whole, NULL), LK_INVALID_ARGUMENT,
+               "other is NULL");
+  CHECK_STATUS(lk_backtest_state_serialize(whole, NULL, &size),
+               LK_INVALID_ARGUMENT, "bytes is NULL");
+  lk_backtest_state_free(whole);
+  lk_backtest_state_free(NULL);
+  lk_cadence_free(cadences[0]);
+  lk_cadence_free(cadences[1]);
+}
+
+/* The dealers D1, D2 (region R1) and D3 (region R2). */
+static const int32_t sc_offsets[] = {0, 2, 4, 6};
+static void set_scope_dealers(struct test_stream* t) {
+  memset(t, 0, sizeof *t);
+  t->n_columns = 2;
+  t->n_batches = 1;
+  t->batch_length[0] = 3;
+  struct column* c = t->batch_columns[0];
+  c[0] = (struct column){"dealer_id", "u", 3, 0, 0, 3,
+                         {NULL, sc_offsets, "D1D2D3"}};
+  c[1] = (struct column){"region_id", "u", 3, 0, 0, 3,
+                         {NULL, sc_offsets, "R1R1R2"}};
+}
+
+/* A scope of `kind` and `id` over the dealers (or none). */
+static lk_scope* make_scope(const char* kind, const char* id, bool dealers) {
+  struct test_stream td;
+  set_scope_dealers(&td);
+  struct ArrowArrayStream stream = make_stream(&td);
+  lk_scope* scope = NULL;
+  CHECK_STATUS(lk_scope_create(kind, id, dealers ? &stream : NULL, &scope),
+               LK_OK, "");
+  CHECK(td.released == (dealers ? 1 : 0));
+  return scope;
+}
+
+/* The summary's `column` of policy row `row` of a backtest of the example's
+ * leads in `scope`. */
+static double scoped_backtest(const lk_cadence* const* cadences,
+                              const lk_scope* scope, const char* column,
+                              int64_t row) {
+  const char* names[] = {"current", "proposed"};
+  lk_backtest_state* state = NULL;
+  CHECK_STATUS(lk_backtest_state_create(names, 2, NULL, 0, &state), LK_OK, "");
+  CHECK_STATUS(backtest_add(state, cadences, 0, 5, 0, 5, scope), LK_OK, "");
+  struct ArrowArrayStream result;
+  struct kpi_table t;
+  double value = -1;
+  CHECK_STATUS(lk_backtest_state_finalize(state, "summary", &result), LK_OK,
+               "");
+  if (read_kpis(&result, &t) && t.batch.length == 2) {
+    value = kpi_value(&t, column, row);
+  }
+  free_kpis(&t);
+  lk_backtest_state_free(state);
+  return value;
+}
+
+static void test_scopes(void) {
+  lk_policy* oabc = NULL;
+  lk_policy* abcd = NULL;
+  lk_cadence* cadences[2] = {NULL, NULL};
+  CHECK_STATUS(lk_policy_from_preset("oabc", &oabc), LK_OK, "");
+  CHECK_STATUS(lk_policy_from_preset("abcd", &abcd), LK_OK, "");
+  CHECK_STATUS(lk_cadence_from_policy(oabc, &cadences[0]), LK_OK, "");
+  CHECK_STATUS(lk_cadence_from_policy(abcd, &cadences[1]), LK_OK, "");
+  lk_policy_free(oabc);
+  lk_policy_free(abcd);
+  const lk_cadence* const* judged = (const lk_cadence* const*)cadences;
+
+  lk_scope* hq = make_scope("hq", NULL, false);
+  lk_scope* d1 = make_scope("dealer", "D1", true);
+  lk_scope* r1 = make_scope("region", "R1", true);
+  lk_scope* r2 = make_scope("region", "R2", true);
+  lk_scope* d2 = make_scope("dealer", "D2", false); /* knows the rows' */
+
+  /* The backtest: D1 has L1 (won) and L2 (lost), each policy grading L1
+   * above L2; R1 adds L3 (won); R2 has L4 (lost) alone; L5 (no dealer) only
+   * at headquarters. */
+  CHECK(scoped_backtest(judged, hq, "leads", 0) == 5);
+  CHECK(scoped_backtest(judged, d1, "leads", 0) == 2);
+  CHECK(scoped_backtest(judged, d1, "won", 1) == 1);
+  CHECK(scoped_backtest(judged, d1, "lost", 1) == 1);
+  CHECK(scoped_backtest(judged, d1, "grade_auc", 0) == 1);
+  CHECK(scoped_backtest(judged, d1, "grade_auc", 1) == 1);
+  CHECK(scoped_backtest(judged, r1, "leads", 1) == 3);
+  CHECK(scoped_backtest(judged, r1, "won", 0) == 2);
+  CHECK(scoped_backtest(judged, r2, "leads", 0) == 1);
+  CHECK(scoped_backtest(judged, r2, "lost", 0) == 1);
+  CHECK(scoped_backtest(judged, d2, "leads", 0) == 1);
+  CHECK(scoped_backtest(judged, d2, "won", 0) == 1);
+
+  /* The KPIs of R1 (L1, L2, L3; L5's touch left out with L5). */
+  struct test_stream tl, tt;
+  struct ArrowArrayStream leads, touches, result;
+  struct kpi_table t;
+  lk_kpi_state* kpis = NULL;
+  CHECK_STATUS(lk_kpi_state_create(NULL, 0, &kpis), LK_OK, "");
+  set_backtest_leads(&tl, 0, 5);
+  set_backtest_touches(&tt, 0, 5);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_kpi_state_add_scoped(kpis, cadences[0], &leads, &touches,
+                                       NULL, r1, bt_as_of),
+               LK_OK, "");
+  CHECK_STATUS(lk_kpi_state_finalize(kpis, &result), LK_OK, "");
+  if (read_kpis(&result, &t)) {
+    CHECK(kpi_value(&t, "leads", 0) == 3);
+    CHECK(kpi_value(&t, "won", 0) == 2);
+    CHECK(kpi_value(&t, "lost", 0) == 1);
+  } else {
+    CHECK(false);
+  }
+  free_kpis(&t);
+
+  /* A dealer no row names, without the dealers table: found by the add,
+   * which leaves the state as it was. */
+  lk_scope* d9 = make_scope("dealer", "D9", false);
+  set_backtest_leads(&tl, 0, 5);
+  set_backtest_touches(&tt, 0, 5);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_kpi_state_add_scoped(kpis, cadences[0], &leads, &touches,
+                                       NULL, d9, bt_as_of),
+               LK_NOT_FOUND, "unknown dealer 'D9'");
+  CHECK(tl.released == 1 && tt.released == 1);
+  CHECK_STATUS(lk_kpi_state_finalize(kpis, &result), LK_OK, "");
+  if (read_kpis(&result, &t)) CHECK(kpi_value(&t, "leads", 0) == 3);
+  free_kpis(&t);
+  lk_kpi_state_free(kpis);
+  lk_scope_free(d9);
+
+  /* The lost-sales analysis of R1: L2 alone (lost in June). */
+  lk_lost_analysis_state* lost = NULL;
+  CHECK_STATUS(lk_lost_analysis_state_create(NULL, 0, "Asia/Shanghai", &lost),
+               LK_OK, "");
+  set_backtest_leads(&tl, 0, 5);
+  leads = make_stream(&tl);
+  CHECK_STATUS(lk_lost_analysis_state_add_scoped(lost, &leads, r1, bt_as_of),
+               LK_OK, "");
+  CHECK_STATUS(lk_lost_analysis_state_finalize(lost, &result), LK_OK, "");
+  if (read_kpis(&result, &t) && t.batch.length == 1) {
+    CHECK(kpi_value(&t, "lost", 0) == 1);
+  } else {
+    CHECK(false);
+  }
+  free_kpis(&t);
+  lk_lost_analysis_state_free(lost);
+
+  /* The activity's scope applies to the leads: none given is an error. */
+  lk_activity_state* activity = NULL;
+  CHECK_STATUS(lk_activity_state_create(NULL, 0, NULL, &activity), LK_OK, "");
+  set_backtest_touches(&tt, 0, 5);
+  touches = make_stream(&tt);
+  CHECK_STATUS(
+      lk_activity_state_add_scoped(activity, &touches, NULL, d1, bt_as_of),
+      LK_INVALID_ARGUMENT, "scope: applies to the leads");
+  CHECK(tt.released == 1);
+  lk_activity_state_free(activity);
+
+  /* Bad scopes. */
+  struct test_stream td;
+  set_scope_dealers(&td);
+  struct ArrowArrayStream dealers = make_stream(&td);
+  lk_scope* bad = (lk_scope*)&bad;
+  CHECK_STATUS(lk_scope_create("region", "R9", &dealers, &bad), LK_NOT_FOUND,
+               "unknown region 'R9'");
+  CHECK(bad == NULL && td.released == 1);
+  set_scope_dealers(&td);
+  dealers = make_stream(&td);
+  CHECK_STATUS(lk_scope_create("dealer", "D9", &dealers, &bad), LK_NOT_FOUND,
+               "unknown dealer 'D9'");
+  CHECK_STATUS(lk_scope_create("region", "R1", NULL, &bad),
+               LK_INVALID_ARGUMENT, "dealers is NULL");
+  CHECK_STATUS(lk_scope_create("planet", "P1", NULL, &bad),
+               LK_INVALID_ARGUMENT, "unknown kind \"planet\"");
+  CHECK_STATUS(lk_scope_create("dealer", NULL, NULL, &bad),
+               LK_INVALID_ARGUMENT, "id is NULL");
+  set_scope_dealers(&td);
+  td.batch_columns[0][1].format = "l"; /* region ids as numbers */
+  dealers = make_stream(&td);
+  CHECK_STATUS(lk_scope_create("region", "R1", &dealers, &bad),
+               LK_INVALID_ARGUMENT, "dealers.region_id");
+  CHECK(bad == NULL && td.released == 1);
+  CHECK_STATUS(lk_scope_create("hq", NULL, NULL, NULL), LK_INVALID_ARGUMENT,
+               "lk_scope_create: scope is NULL");
+  lk_scope_free(NULL);
+
+  lk_scope_free(hq);
+  lk_scope_free(d1);
+  lk_scope_free(r1);
+  lk_scope_free(r2);
+  lk_scope_free(d2);
+  lk_cadence_free(cadences[0]);
+  lk_cadence_free(cadences[1]);
+}
+
 int main(void) {
   test_library();
   test_time_zones();
@@ -3029,6 +3618,8 @@ int main(void) {
   test_effectiveness();
   test_pipeline();
   test_audit();
+  test_backtest();
+  test_scopes();
   lk_policy_free(policy);
   if (failures != 0) {
     fprintf(stderr, "%d check(s) failed\n", failures);
