@@ -179,14 +179,17 @@ class ArrowTable {
   std::deque<std::vector<uint8_t>> bytes_;
   std::deque<std::vector<double>> doubles_;
   std::deque<std::vector<int64_t>> integers_;
+  std::deque<std::unique_ptr<int64_t[]>> offsets_;  // each value written
   std::deque<std::vector<int32_t>> codes_;
   std::deque<report_internal::Dictionary> dictionaries_;
 };
 
 // A whole table read from an Arrow stream: the rows of every batch, in order,
-// as one Columns over memory it owns — for the engines that need a table at
-// once (a lead beside all of its touches). Its columns are those of
-// ArrowTable::Read; the id column is read as strings (Column::Strings).
+// as one Columns — for the engines that need a table at once (a lead beside
+// all of its touches). Its columns are those of ArrowTable::Read; the id
+// column is read as strings (Column::Strings). A stream of one batch is read
+// in place (ArrowTable::Read's columns, over the batch, which the table keeps
+// until it goes); the batches of a longer stream are copied into one table.
 class StreamTable {
  public:
   // Reads `stream` to its end and releases it (also on failure). Errors as
@@ -194,6 +197,11 @@ class StreamTable {
   static absl::StatusOr<std::unique_ptr<StreamTable>> Read(
       ArrowArrayStream* stream, absl::string_view table,
       std::span<const ColumnSpec> columns, absl::string_view id_column);
+
+  StreamTable(const StreamTable&) = delete;
+  StreamTable& operator=(const StreamTable&) = delete;
+  // Releases the batch and the schema kept.
+  ~StreamTable();
 
   const Columns& columns() const { return *columns_; }
   int64_t num_rows() const { return columns_->num_rows(); }
@@ -218,6 +226,9 @@ class StreamTable {
 
     // Appends the `n` rows of `c` (of this part's type).
     void Append(const Column& c, int64_t n);
+    // Appends the `n` rows of the code or string column `c` as strings
+    // (kString).
+    void AppendStrings(const Column& c, int64_t n);
     // A Column over the values.
     Column View() const;
   };
@@ -228,6 +239,11 @@ class StreamTable {
   std::unique_ptr<Columns> columns_;
   std::map<std::string, StringLists, std::less<>> lists_;
   bool large_ids_ = false;
+  // A stream of one batch: the batch read in place, the batch and its schema
+  // (released by the destructor).
+  std::unique_ptr<ArrowTable> in_place_;
+  ArrowArray batch_{};
+  ArrowSchema schema_{};
 };
 
 // ---- Export: arrays and schemas that own their memory ---------------------
