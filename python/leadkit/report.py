@@ -390,13 +390,14 @@ def _first_contact_summary(minutes: pd.DataFrame) -> dict:
     deadline (``on_time`` false: the KPI engine's ``first_contact_on_time``), the SLA line
     and a histogram of business minutes."""
     values = minutes["business_minutes"]
-    bins = [0, 15, 30, 60, 120, 240, 480, 1440]
-    counts = pd.cut(values, bins=[-1, *bins[1:], float("inf")], labels=[
-        f"<= {b}" for b in bins[1:]] + [f"> {bins[-1]}"]).value_counts(sort=False)
+    # The bins and their counts are C++'s (kFirstContactBinEdges, BinCounts): each bin up to
+    # and including its edge, a last one above a day.
+    edges, counts = _core.first_contact_bins(values.to_numpy(dtype=np.int64))
+    labels = [f"<= {edge}" for edge in edges] + [f"> {edges[-1]}"]
     return {"sla_minutes": plot.sla_line(minutes), "leads": int(len(values)),
             "after_sla": int((~minutes["on_time"]).sum()),
             **_business_percentiles(values),
-            "histogram": {str(k): int(v) for k, v in counts.items()}}
+            "histogram": dict(zip(labels, counts))}
 
 
 def _business_percentiles(values: pd.Series) -> dict:

@@ -6,6 +6,7 @@ import stat
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -808,6 +809,42 @@ def test_first_contact_percentiles_on_the_business_clock_by_hand():
     assert ('<div class="k">90th percentile of time to first contact (business clock)</div>'
             in page)
     assert "median time to first contact (wall clock)" in page
+
+
+def test_first_contact_histogram_and_sla_line_by_hand():
+    # Thirteen contacted leads; the bins hold the minutes above the previous edge up to and
+    # including their own (C++ kFirstContactBinEdges, BinCounts), as the report's pd.cut over
+    # (-1, 15], (15, 30], ... (1440, inf) did: 0 and 15 | 16 and 30 | 31, 59 and 60 | 61 |
+    # none | 480 | 481 and 1440 | 1441 and 5000.
+    minutes = pd.DataFrame({
+        "lead_id": [f"L{i}" for i in range(13)],
+        "business_minutes": np.array([481, 0, 1441, 30, 15, 60, 16, 5000, 59, 480, 31, 1440,
+                                      61], dtype=np.int64),
+        # Sorted: 10, 20, ..., 130; the nearest-rank median is the 7th, 70.
+        "sla_minutes": np.array([130, 10, 70, 20, 120, 30, 110, 40, 100, 50, 90, 60, 80],
+                                dtype=np.int64),
+        "on_time": [False, True, False, True, True, True, True, False, True, False, True,
+                    False, True]})
+    summary = report._first_contact_summary(minutes)
+    assert summary["histogram"] == {"<= 15": 2, "<= 30": 2, "<= 60": 3, "<= 120": 1,
+                                    "<= 240": 0, "<= 480": 1, "<= 1440": 2, "> 1440": 2}
+    assert list(summary["histogram"]) == ["<= 15", "<= 30", "<= 60", "<= 120", "<= 240",
+                                          "<= 480", "<= 1440", "> 1440"]
+    assert (summary["leads"], summary["after_sla"], summary["sla_minutes"]) == (13, 5, 70)
+    assert plot.sla_line(minutes) == 70
+    # Sorted 0, 15, 16, 30, ...: the 7th of 13 is 60, the 12th (ceil(11.7)) 1441.
+    assert (summary["business_minutes_p50"], summary["business_minutes_p90"]) == (60, 1441)
+    # Four leads: the median is the 2nd of 30, 60, 60, 120.
+    assert plot.sla_line(pd.DataFrame({"sla_minutes": [120, 60, 30, 60]})) == 60
+    # No contacted lead: every bin empty, no line.
+    empty = report._first_contact_summary(minutes.iloc[:0])
+    assert set(empty["histogram"].values()) == {0} and len(empty["histogram"]) == 8
+    assert (empty["leads"], empty["after_sla"], empty["sla_minutes"]) == (0, 0, None)
+    assert plot.sla_line(minutes.iloc[:0]) is None
+    # The binding's edges are the labels' and the counts one more.
+    edges, counts = leadkit._core.first_contact_bins(np.array([0, 2000], dtype=np.int64))
+    assert edges == [15, 30, 60, 120, 240, 480, 1440]
+    assert counts == [1, 0, 0, 0, 0, 0, 0, 1]
 
 
 def test_grades_are_a_distribution_and_stages_a_funnel():
