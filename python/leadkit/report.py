@@ -208,8 +208,9 @@ class Report:
 
     def _overdue_in(self, lang: str) -> pd.DataFrame:
         """The overdue tasks with each playbook ``rule`` shown by its text in `lang` (the
-        policy's ``zh`` under zh), its id where the policy gives none."""
-        texts = {rule.id: rule.zh for rule in self.playbook if rule.zh} if lang == "zh" else {}
+        rule's ``note`` under en, its ``zh`` under zh), its id where the policy gives none."""
+        texts = {rule.id: rule.zh if lang == "zh" else rule.note for rule in self.playbook}
+        texts = {rule: text for rule, text in texts.items() if text}
         if not texts or "rule" not in self.overdue.columns:
             return self.overdue
         frame = self.overdue.copy()

@@ -684,7 +684,9 @@ def test_a_chinese_report_gives_every_presets_playbook_in_chinese():
             assert row[3:] == [_messages.value(field, value, "zh") for field, value in (
                 ("method", rule.method), ("content", rule.content), ("goal", rule.goal))] + [
                 rule.zh], (name, rule.id)
-            assert en[3:] == [rule.method, rule.content, rule.goal, rule.id]
+            # In English, the rule's note (every preset rule has one) in place of its id.
+            assert rule.note
+            assert en[3:] == [rule.method, rule.content, rule.goal, rule.note]
             assert rule.note not in html.unescape(page)
             # Every cell of the playbook's columns is Chinese: no Latin word is left.
             for cell in row[3:]:
@@ -693,8 +695,8 @@ def test_a_chinese_report_gives_every_presets_playbook_in_chinese():
     abcd = dataclasses.replace(built, overdue=_playbook_tasks(ABCD), playbook=ABCD.playbook)
     assert _overdue_rows(abcd.html("zh"))[0][3:] == ["电话", "需求问询", "了解需求",
                                                      "电话首次联系,了解客户需求。"]
-    assert _overdue_rows(abcd.html("en"))[0][3:] == ["phone", "needs_questions",
-                                                     "discover_needs", "first_contact"]
+    assert _overdue_rows(abcd.html("en"))[0][3:] == [
+        "phone", "needs_questions", "discover_needs", "001 §3.2: the phone for needs discovery."]
     oabc = leadkit.Policy.preset("oabc")
     rows = _overdue_rows(dataclasses.replace(built, overdue=_playbook_tasks(oabc),
                                              playbook=oabc.playbook).html("zh"))
@@ -710,12 +712,16 @@ def test_a_playbook_without_chinese_text_shows_the_rule_ids():
     document = json.loads(ABCD.to_json())
     for rule in document["playbook"]["rules"]:
         rule.pop("zh", None)
+        rule.pop("note", None)
     document["playbook"]["content"] = ["ev_range"]
     document["playbook"]["rules"][0]["action"]["content"] = "ev_range"
     plain = leadkit.Policy.from_json(json.dumps(document))
     shown = dataclasses.replace(built, overdue=_playbook_tasks(plain), playbook=plain.playbook)
-    # The English fallback: the rule's id, and the policy's own content type as written.
+    # The fallback in both languages: the rule's id, and the policy's own content type as
+    # written.
     assert _overdue_rows(shown.html("zh"))[0][3:] == ["电话", "ev_range", "了解需求",
+                                                      "first_contact"]
+    assert _overdue_rows(shown.html("en"))[0][3:] == ["phone", "ev_range", "discover_needs",
                                                       "first_contact"]
 
 
