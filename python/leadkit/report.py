@@ -142,6 +142,9 @@ class Report:
     #: the policy's playbook rules (Policy.playbook): the overdue tasks' ``rule`` is shown by
     #: the rule's text in the page's language, its id when the policy gives none
     playbook: tuple = field(default=(), repr=False)
+    #: the policy's Chinese names of playbook words (Policy.playbook_names_zh): a zh page
+    #: shows a task's ``content`` and ``goal`` by them, before the catalogue's names
+    playbook_names_zh: dict = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict:
         return {
@@ -208,14 +211,23 @@ class Report:
 
     def _overdue_in(self, lang: str) -> pd.DataFrame:
         """The overdue tasks with each playbook ``rule`` shown by its text in `lang` (the
-        rule's ``note`` under en, its ``zh`` under zh), its id where the policy gives none."""
-        texts = {rule.id: rule.zh if lang == "zh" else rule.note for rule in self.playbook}
-        texts = {rule: text for rule, text in texts.items() if text}
-        if not texts or "rule" not in self.overdue.columns:
-            return self.overdue
-        frame = self.overdue.copy()
-        frame["rule"] = pd.Series([texts.get(r, r) if isinstance(r, str) else r
-                                   for r in frame["rule"].astype(object)], dtype=object)
+        rule's ``note`` under en, its ``zh`` under zh), its id where the policy gives none;
+        under zh, each ``content`` and ``goal`` by the policy's own Chinese name where it
+        gives one (the catalogue names the rest, _cell)."""
+        names = {"rule": {rule.id: rule.zh if lang == "zh" else rule.note
+                          for rule in self.playbook}}
+        if lang == "zh":
+            names["content"] = self.playbook_names_zh.get("content", {})
+            names["goal"] = self.playbook_names_zh.get("goals", {})
+        frame = self.overdue
+        for column, shown in names.items():
+            shown = {word: name for word, name in shown.items() if name}
+            if not shown or column not in frame.columns:
+                continue
+            frame = frame.copy() if frame is self.overdue else frame
+            frame[column] = pd.Series([shown.get(w, w) if isinstance(w, str) else w
+                                       for w in frame[column].astype(object)],
+                                      dtype=object, index=frame.index)
         return frame
 
     def _consultants(self, table: pd.DataFrame, lang: str, zone: str) -> str:
@@ -586,7 +598,7 @@ def build(leads: Any, touches: Any, policy: Policy, *, surveys=None, visits=None
         headline=headline, tables=tables, overdue=overdue.head(_OVERDUE_ROWS).reset_index(drop=True),
         overdue_total=int(len(overdue)), charts=charts, figures=figures, lang=lang,
         ranking=_ranking(policy), overdue_since=since, draw=draw, scoped_to=scope,
-        playbook=policy.playbook)
+        playbook=policy.playbook, playbook_names_zh=policy.playbook_names_zh)
 
 
 def _scope_text(scope: Scope | None, lang: str) -> str:

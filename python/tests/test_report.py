@@ -716,13 +716,45 @@ def test_a_playbook_without_chinese_text_shows_the_rule_ids():
     document["playbook"]["content"] = ["ev_range"]
     document["playbook"]["rules"][0]["action"]["content"] = "ev_range"
     plain = leadkit.Policy.from_json(json.dumps(document))
-    shown = dataclasses.replace(built, overdue=_playbook_tasks(plain), playbook=plain.playbook)
+    shown = dataclasses.replace(built, overdue=_playbook_tasks(plain), playbook=plain.playbook,
+                                playbook_names_zh=plain.playbook_names_zh)
     # The fallback in both languages: the rule's id, and the policy's own content type as
-    # written.
+    # written (it names it nowhere).
     assert _overdue_rows(shown.html("zh"))[0][3:] == ["电话", "ev_range", "了解需求",
                                                       "first_contact"]
     assert _overdue_rows(shown.html("en"))[0][3:] == ["phone", "ev_range", "discover_needs",
                                                       "first_contact"]
+
+
+def test_a_chinese_report_names_a_policys_own_words_by_the_policys_names():
+    import dataclasses
+
+    leads, touches = _chinese_data()
+    document = json.loads(ABCD.to_json())
+    book = document["playbook"]
+    book["content"], book["goals"] = ["ev_range", "nev_tour"], ["win_back"]
+    # Its own content type ev_range and goal win_back named; nev_tour not; the documented
+    # goal discover_needs named anew (the policy's name comes before the catalogue's).
+    book["zh"] = {"content": {"ev_range": "新能源续航"},
+                  "goals": {"win_back": "挽回客户", "discover_needs": "摸清需求"}}
+    book["rules"][0]["action"].update(content="ev_range", goal="win_back")
+    book["rules"][1]["action"].update(content="nev_tour", goal="discover_needs")
+    policy = leadkit.Policy.from_json(json.dumps(document))
+    assert policy.playbook_names_zh == {
+        "content": {"ev_range": "新能源续航"},
+        "goals": {"discover_needs": "摸清需求", "win_back": "挽回客户"}}
+    built = report.build(leads, touches, policy, as_of=ts("2025-03-10 12:00"))
+    assert built.playbook_names_zh == policy.playbook_names_zh
+    shown = dataclasses.replace(built, overdue=_playbook_tasks(policy))
+    rows, english = _overdue_rows(shown.html("zh")), _overdue_rows(shown.html("en"))
+    assert rows[0][4:6] == ["新能源续航", "挽回客户"]
+    assert rows[1][4:6] == ["nev_tour", "摸清需求"]
+    # The rest by the catalogue's names, as before (abcd's third rule, lost_stage: the loss
+    # reason, to learn it).
+    assert rows[2][4:6] == ["战败原因回访", "了解战败原因"]
+    # English shows the words as written.
+    assert english[0][4:6] == ["ev_range", "win_back"]
+    assert english[1][4:6] == ["nev_tour", "discover_needs"]
 
 
 def test_the_scope_is_named_in_the_reports_language():
