@@ -9,6 +9,7 @@
 #include "leadkit/cadence.h"
 #include "leadkit/calendar.h"
 #include "leadkit/policy.h"
+#include "leadkit/tz.h"
 
 namespace leadkit::python {
 namespace {
@@ -62,6 +63,13 @@ py::tuple Many(const py::array_t<int64_t, py::array::c_style>& a,
 }  // namespace
 
 void RegisterCalendar(py::module_& m) {
+  m.def("set_tz_dir", [](const std::string& directory) {
+    ThrowIfError(SetTimeZoneDirectory(directory));
+  });
+  m.def("set_fallback_tz_dir", [](const std::string& directory) {
+    SetFallbackTimeZoneDirectory(directory);
+  });
+  m.def("tz_dir", [] { return TimeZoneDirectory(); });
   py::class_<Calendar>(m, "Calendar")
       .def_property_readonly("name", &Calendar::name)
       .def_property_readonly("time_zone", &Calendar::time_zone)

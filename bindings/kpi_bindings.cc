@@ -181,6 +181,25 @@ void RegisterKpi(py::module_& m) {
       py::arg("values"), py::arg("q"),
       "The nearest-rank percentiles q of int64 values (MinuteHistogramOf, "
       "NearestRank); NaN each when there are none.");
+  m.def(
+      "first_contact_bins",
+      [](const py::array_t<int64_t, py::array::c_style>& minutes) {
+        const std::span<const int64_t> values(
+            minutes.data(), static_cast<size_t>(minutes.size()));
+        std::vector<int64_t> counts;
+        {
+          py::gil_scoped_release release;
+          counts = BinCounts(MinuteHistogramOf(values), kFirstContactBinEdges);
+        }
+        return py::make_tuple(
+            std::vector<int64_t>(kFirstContactBinEdges.begin(),
+                                 kFirstContactBinEdges.end()),
+            counts);
+      },
+      py::arg("minutes"),
+      "(edges, counts): the report's first-contact histogram of int64 "
+      "business minutes (kFirstContactBinEdges, BinCounts); len(edges) + 1 "
+      "counts, the last of the minutes above edges[-1].");
   m.def("lead_kpis", &LeadKpisToDict, py::arg("cadence"), py::arg("num_leads"),
         py::arg("leads"), py::arg("num_touches"), py::arg("touches"),
         py::arg("num_surveys"), py::arg("surveys"), py::arg("as_of"),

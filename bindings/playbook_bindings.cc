@@ -83,6 +83,17 @@ void RegisterPlaybook(py::module_& m) {
       },
       py::arg("policy"), "The lead fields the playbook's rules read.");
   m.def(
+      "playbook_names_zh",
+      [](const Policy& p) {
+        py::dict names;
+        names["content"] = p.playbook().zh_contents;
+        names["goals"] = p.playbook().zh_goals;
+        return names;
+      },
+      py::arg("policy"),
+      "The playbook's Chinese names of its words: {\"content\": {word: "
+      "name}, \"goals\": {word: name}}.");
+  m.def(
       "playbook_content_values",
       [](const Policy& p) { return p.PlaybookContentValues(); },
       py::arg("policy"));

@@ -5,6 +5,7 @@
 add_library(leadkit_c_api OBJECT
   src/c_api/arrow.cc
   src/c_api/audit_arrow.cc
+  src/c_api/backtest_arrow.cc
   src/c_api/c_api.cc
   src/c_api/classify_arrow.cc
   src/c_api/kpi_arrow.cc
@@ -14,6 +15,7 @@ add_library(leadkit_c_api OBJECT
   src/c_api/profile_arrow.cc
   src/c_api/traffic_arrow.cc
   src/c_api/schedule_arrow.cc
+  src/c_api/scope.cc
   src/c_api/effectiveness_arrow.cc
   src/c_api/pipeline_arrow.cc)
 target_link_libraries(leadkit_c_api PRIVATE leadkit nlohmann_json::nlohmann_json)

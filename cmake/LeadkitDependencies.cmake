@@ -4,8 +4,9 @@ find_package(Threads REQUIRED)
 if(NOT TARGET absl::status)
   find_package(absl REQUIRED)
 endif()
-if(NOT TARGET date::date-tz)
-  # Debian's libhowardhinnant-date-dev: date-tz reads the system tz database (USE_OS_TZDB).
+if(NOT TARGET date::date)
+  # Debian's libhowardhinnant-date-dev: only its header-only civil calendar (date.h,
+  # iso_week.h). Time zones are read through Abseil (src/tz.cc).
   find_package(date REQUIRED)
 endif()
 if(NOT TARGET nlohmann_json::nlohmann_json)

@@ -8,8 +8,8 @@
 # hold — the link fails. With them the library links Abseil's shared libraries (Debian's
 # libabsl20220623 package); their symbols stay undefined in libleadkit.so and none is
 # exported. LEADKIT_SHARED_ABSL records which ("static" or "shared"); tests/c/exports_test.sh
-# checks the NEEDED entries against it. date-tz, which Debian ships only shared, stays a
-# shared dependency.
+# checks the NEEDED entries against it. Time zones are read through Abseil (src/tz.cc), so
+# the library needs no date-tz.
 
 # LK_ABI_VERSION of the header is the library's SOVERSION: one number, written once.
 file(STRINGS ${PROJECT_SOURCE_DIR}/include/leadkit/leadkit.h _lk_abi REGEX "^#define LK_ABI_VERSION ")
@@ -100,10 +100,10 @@ if(LEADKIT_SHARED_ABSL STREQUAL "static")
   target_link_libraries(leadkit_shared PRIVATE
     "$<TARGET_FILE:leadkit>"
     "-Wl,--start-group" ${_absl_archives} "-Wl,--end-group"
-    date::date-tz Threads::Threads)
+    Threads::Threads)
 else()
   target_link_libraries(leadkit_shared PRIVATE
-    "$<TARGET_FILE:leadkit>" ${_leadkit_absl} date::date-tz Threads::Threads)
+    "$<TARGET_FILE:leadkit>" ${_leadkit_absl} Threads::Threads)
 endif()
 target_link_options(leadkit_shared PRIVATE
   "LINKER:--version-script=${PROJECT_SOURCE_DIR}/src/c_api/leadkit.map"

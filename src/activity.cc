@@ -332,7 +332,7 @@ absl::Status ActivityState::Add(const Columns& touches, const Columns* leads,
   using report_internal::Quoted;
   using report_internal::RowLabel;
   LEADKIT_RETURN_IF_ERROR(ai::CheckBy(options_.by, leads != nullptr));
-  LEADKIT_ASSIGN_OR_RETURN(const date::time_zone* zone,
+  LEADKIT_ASSIGN_OR_RETURN(const TimeZone zone,
                            report_internal::Zone(options_.time_zone));
   if (!include.empty() &&
       (leads == nullptr ||

@@ -19,7 +19,6 @@
 #include "absl/strings/str_join.h"
 #include "audit_internal.h"
 #include "date/date.h"
-#include "date/tz.h"  // IWYU pragma: keep (sys_info)
 #include "lead_batch.h"
 #include "leadkit/internal/siphash.h"
 #include "leadkit/internal/status_macros.h"
@@ -218,22 +217,23 @@ size_t SharedPrefix(absl::string_view a, absl::string_view b) {
 }
 
 // Wall time in the policy's zone. The zone's offset is looked up once per
-// span of time it holds for (sys_info), not per call: one Clock per thread.
+// span of time it holds for (TimeZone::Span), not per call: one Clock per thread.
 class Clock {
  public:
-  explicit Clock(const date::time_zone* zone) : zone_(zone) {}
+  explicit Clock(TimeZone zone) : zone_(std::move(zone)) {}
 
   date::local_seconds Local(Instant t) {
-    if (t < info_.begin || t >= info_.end) info_ = zone_->get_info(t);
-    return date::local_seconds((t + info_.offset).time_since_epoch());
+    const int64_t utc = t.time_since_epoch().count();
+    if (!span_.Holds(utc)) span_ = zone_.SpanAt(utc);
+    return date::local_seconds(std::chrono::seconds(utc + span_.offset));
   }
   date::local_days Day(Instant t) { return date::floor<date::days>(Local(t)); }
   // "2024-06-12 18:30".
   std::string Text(Instant t) { return WallText(Local(t)); }
 
  private:
-  const date::time_zone* zone_;
-  date::sys_info info_{};  // empty until the first lookup
+  TimeZone zone_;
+  TimeZone::Span span_;  // empty until the first lookup
 };
 
 // A touch by someone other than its lead's consultant, by as_of.
@@ -923,7 +923,7 @@ absl::Status AuditState::Add(const Cadence& cadence, const Columns& leads,
   LEADKIT_ASSIGN_OR_RETURN(
       text.touch_consultant,
       audit_internal::ReadText(touches, "touches", "consultant_id"));
-  LEADKIT_ASSIGN_OR_RETURN(const date::time_zone* zone,
+  LEADKIT_ASSIGN_OR_RETURN(const TimeZone zone,
                            FindZone(cadence.policy().calendar().time_zone));
   const audit_internal::Clock clock(zone);
 

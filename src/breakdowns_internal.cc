@@ -9,7 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "date/iso_week.h"
-#include "date/tz.h"
+#include "date/date.h"
 #include "leadkit/internal/status_macros.h"
 #include "leadkit/lead.h"
 #include "leadkit/phone.h"
@@ -258,11 +258,10 @@ std::string WeekText(int64_t code) {
 
 date::local_days LocalDays::Day(int64_t seconds) {
   if (seconds < begin_ || seconds >= end_) {
-    const date::sys_info info =
-        zone_->get_info(date::sys_seconds(std::chrono::seconds(seconds)));
-    begin_ = info.begin.time_since_epoch().count();
-    end_ = info.end.time_since_epoch().count();
-    offset_ = info.offset.count();
+    const TimeZone::Span span = zone_.SpanAt(seconds);
+    begin_ = span.begin;
+    end_ = span.end;
+    offset_ = span.offset;
   }
   return date::floor<date::days>(
       date::local_seconds(std::chrono::seconds(seconds + offset_)));

@@ -23,10 +23,7 @@
 #include "date/date.h"
 #include "leadkit/cadence.h"
 #include "leadkit/columns.h"
-
-namespace date {
-class time_zone;
-}  // namespace date
+#include "leadkit/tz.h"
 
 namespace leadkit::breakdowns_internal {
 
@@ -111,11 +108,11 @@ std::string WeekText(int64_t code);
 // stretch of time they hold for (most rows need no lookup).
 class LocalDays {
  public:
-  explicit LocalDays(const date::time_zone* zone) : zone_(zone) {}
+  explicit LocalDays(TimeZone zone) : zone_(std::move(zone)) {}
   date::local_days Day(int64_t seconds);
 
  private:
-  const date::time_zone* zone_;
+  TimeZone zone_;
   int64_t begin_ = 1, end_ = 0;  // [begin_, end_) holds offset_
   int64_t offset_ = 0;
 };

@@ -14,7 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "date/tz.h"
+#include "date/date.h"
 #include "json_reader.h"
 #include "leadkit/internal/status_macros.h"
 #include "leadkit/tz.h"
@@ -26,7 +26,7 @@ struct CalendarData {
   std::string name;
   std::string description;
   std::string time_zone;
-  const date::time_zone* zone = nullptr;
+  TimeZone zone;
   std::array<std::vector<OpenHours>, 7> weekly;
   bool has_coverage = false;
   date::local_days from;  // coverage, inclusive
@@ -539,15 +539,13 @@ int64_t FromLocalSeconds(const CalendarData& c, date::local_seconds local) {
   // time skipped or repeated.
   if (guess >= c.fixed_from + kDay && guess < c.fixed_to - kDay) return guess;
   // Skipped local times take the offset before the transition, which moves them
-  // forward by the gap; repeated ones take the first (earlier) instant. Both
-  // are info.first.
-  const date::local_info info = c.zone->get_info(local);
-  return (local - info.first.offset).time_since_epoch().count();
+  // forward by the gap; repeated ones take the first (earlier) instant.
+  return c.zone.FromLocal(local.time_since_epoch().count());
 }
 
 int64_t ToLocalSeconds(const CalendarData& c, int64_t t) {
   if (t >= c.fixed_from && t < c.fixed_to) return t + c.fixed_offset;
-  return c.zone->to_local(Instant(seconds(t))).time_since_epoch().count();
+  return c.zone.ToLocal(t);
 }
 
 // The span around the coverage (or 2025) where the zone keeps one offset.
@@ -555,18 +553,18 @@ void FindFixedOffset(CalendarData& c) {
   const date::local_days probe =
       c.has_coverage ? c.from + (c.to - c.from) / 2
                      : date::local_days(date::year{2025} / 1 / 1);
-  const date::sys_info info =
-      c.zone->get_info(date::sys_seconds(probe.time_since_epoch()));
-  c.fixed_offset = info.offset.count();
-  c.fixed_from = info.begin.time_since_epoch().count();
-  c.fixed_to = info.end.time_since_epoch().count();
+  const TimeZone::Span span =
+      c.zone.SpanAt(probe.time_since_epoch() / std::chrono::seconds(1));
+  c.fixed_offset = span.offset;
+  c.fixed_from = span.begin;
+  c.fixed_to = span.end;
 }
 
 // True when local time `local` does not exist (a spring-forward gap skips it).
 bool Skipped(const CalendarData& c, date::local_seconds local) {
   const int64_t guess = local.time_since_epoch().count() - c.fixed_offset;
   if (guess >= c.fixed_from + kDay && guess < c.fixed_to - kDay) return false;
-  return c.zone->get_info(local).result == date::local_info::nonexistent;
+  return c.zone.Skipped(local.time_since_epoch().count());
 }
 
 // Appends day `day`'s open intervals (UTC seconds) to starts/ends.
@@ -948,7 +946,7 @@ absl::StatusOr<CalendarLoad> Calendar::FromJson(
   }
   if (std::optional<std::string> zone =
           loader.String(doc, "time_zone", "", !extends)) {
-    absl::StatusOr<const date::time_zone*> found = FindZone(*zone);
+    absl::StatusOr<TimeZone> found = FindZone(*zone);
     if (found.ok()) {
       data->time_zone = *zone;
       data->zone = *found;

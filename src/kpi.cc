@@ -503,6 +503,18 @@ MinuteHistogram MinuteHistogramOf(std::span<const int64_t> values) {
   return histogram;
 }
 
+std::vector<int64_t> BinCounts(const MinuteHistogram& histogram,
+                               std::span<const int64_t> edges) {
+  std::vector<int64_t> counts(edges.size() + 1, 0);
+  // Both in ascending order: one walk of the histogram, the bin moving up.
+  size_t bin = 0;
+  for (const auto& [value, n] : histogram) {
+    while (bin < edges.size() && value > edges[bin]) ++bin;
+    counts[bin] += n;
+  }
+  return counts;
+}
+
 double NearestRank(const MinuteHistogram& histogram, double q) {
   int64_t total = 0;
   for (const auto& [value, n] : histogram) total += n;

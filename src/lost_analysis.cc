@@ -56,7 +56,7 @@ absl::Status CheckBy(const std::vector<std::string>& by) {
 // parts, then the reason's code).
 void AddRows(const breakdowns_internal::LeadColumns& leads,
              const std::vector<Part>& parts, const Column* reason,
-             const date::time_zone* zone, int64_t as_of,
+             const TimeZone& zone, int64_t as_of,
              std::span<const uint8_t> include, int64_t begin, int64_t end,
              absl::flat_hash_map<Codes, LostCounts>& local) {
   breakdowns_internal::LocalDays days(zone);
@@ -163,7 +163,7 @@ absl::Status LostAnalysisState::Add(const Columns& leads, Instant as_of,
   using lost_internal::Part;
   using lost_internal::PartKind;
   LEADKIT_RETURN_IF_ERROR(lost_internal::CheckBy(options_.by));
-  LEADKIT_ASSIGN_OR_RETURN(const date::time_zone* zone,
+  LEADKIT_ASSIGN_OR_RETURN(const TimeZone zone,
                            FindZone(options_.time_zone));
   const int64_t n = leads.num_rows();
   LEADKIT_RETURN_IF_ERROR(breakdowns_internal::CheckInclude(include, n));

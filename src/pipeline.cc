@@ -98,7 +98,7 @@ struct Inputs {
   const Column* stage = nullptr;    // funnel: leads.sales_stage
   std::vector<int> stage_of;        // per code: index in kStages, -1 none
   std::vector<int64_t> months;      // monthly: month numbers, increasing
-  const date::time_zone* zone = nullptr;
+  TimeZone zone;
 };
 
 // The lead's state at t as a count index: -1 not created yet; the grade in

@@ -1011,7 +1011,7 @@ class Loader : public json_internal::JsonReader {
     if (zone.empty() || zone == preset->time_zone()) {
       return std::make_pair(CalendarRef{name, preset->time_zone()}, *preset);
     }
-    absl::StatusOr<const date::time_zone*> found = FindZone(zone);
+    absl::StatusOr<TimeZone> found = FindZone(zone);
     if (!found.ok()) {
       Error(Child(path, "time_zone"), "", std::string(found.status().message()));
       return std::nullopt;
@@ -1115,7 +1115,8 @@ class Loader : public json_internal::JsonReader {
     const std::string path = "/playbook";
     const Json& j = doc.at("playbook");
     if (!ExpectObject(j, path)) return out;
-    static constexpr absl::string_view kKeys[] = {"content", "goals", "rules"};
+    static constexpr absl::string_view kKeys[] = {"content", "goals", "zh",
+                                                  "rules"};
     CheckKeys(j, path, kKeys);
     out.extra_contents =
         Vocabulary(j, "content", path, PlaybookContents(), "content type");
@@ -1127,6 +1128,18 @@ class Loader : public json_internal::JsonReader {
     std::vector<absl::string_view> goals(PlaybookGoals().begin(),
                                          PlaybookGoals().end());
     goals.insert(goals.end(), out.extra_goals.begin(), out.extra_goals.end());
+    if (j.contains("zh")) {
+      const std::string zh_path = Child(path, "zh");
+      const Json& zh = j.at("zh");
+      if (ExpectObject(zh, zh_path)) {
+        static constexpr absl::string_view kZhKeys[] = {"content", "goals"};
+        CheckKeys(zh, zh_path, kZhKeys);
+        out.zh_contents = Names(zh, "content", zh_path, contents,
+                                "content type", "/playbook/content");
+        out.zh_goals =
+            Names(zh, "goals", zh_path, goals, "goal", "/playbook/goals");
+      }
+    }
     const std::string rules_path = Child(path, "rules");
     if (!j.contains("rules") || !j.at("rules").is_array() ||
         j.at("rules").empty()) {
@@ -1246,6 +1259,39 @@ class Loader : public json_internal::JsonReader {
         continue;
       }
       out.push_back(std::move(value));
+    }
+    return out;
+  }
+
+  // The names at obj[key] (playbook.zh.content, playbook.zh.goals): an
+  // object of word -> non-empty name, each word one of `words`, the
+  // vocabulary a policy extends under `extend`.
+  std::map<std::string, std::string, std::less<>> Names(
+      const Json& obj, absl::string_view key, const std::string& path,
+      std::span<const absl::string_view> words, absl::string_view what,
+      absl::string_view extend) {
+    std::map<std::string, std::string, std::less<>> out;
+    const std::string k(key);
+    if (!obj.contains(k)) return out;
+    const std::string where = Child(path, key);
+    const Json& names = obj.at(k);
+    if (!ExpectObject(names, where)) return out;
+    for (const auto& [word, name] : names.items()) {
+      const std::string at = Child(where, word);
+      if (std::find(words.begin(), words.end(), word) == words.end()) {
+        Error(at, "",
+              absl::StrCat("unknown ", what, " ", Quoted(word),
+                           Suggestion(word, words), "; a policy may declare ",
+                           "more under ", extend));
+        continue;
+      }
+      if (!name.is_string() || name.get<std::string>().empty()) {
+        Error(at, "",
+              absl::StrCat("expected a non-empty name, got ",
+                           name.is_string() ? "\"\"" : JsonKind(name)));
+        continue;
+      }
+      out.emplace(word, name.get<std::string>());
     }
     return out;
   }
@@ -1524,6 +1570,12 @@ std::string ToCanonicalJson(const PolicyData& d) {
   }
   if (!d.playbook.extra_goals.empty()) {
     playbook["goals"] = d.playbook.extra_goals;
+  }
+  if (!d.playbook.zh_contents.empty() || !d.playbook.zh_goals.empty()) {
+    OrderedJson zh = OrderedJson::object();
+    if (!d.playbook.zh_contents.empty()) zh["content"] = d.playbook.zh_contents;
+    if (!d.playbook.zh_goals.empty()) zh["goals"] = d.playbook.zh_goals;
+    playbook["zh"] = zh;
   }
   OrderedJson playbook_rules = OrderedJson::array();
   for (const PlaybookRule& r : d.playbook.rules) {

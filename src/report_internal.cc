@@ -7,7 +7,6 @@
 #include "absl/strings/str_join.h"
 #include "date/date.h"
 #include "date/iso_week.h"
-#include "date/tz.h"
 #include "leadkit/tz.h"
 
 namespace leadkit::report_internal {
@@ -53,11 +52,10 @@ Period PeriodNamed(absl::string_view name) {
 
 int64_t LocalClock::Local(int64_t seconds) {
   if (seconds < begin_ || seconds >= end_) {
-    const date::sys_seconds t{std::chrono::seconds(seconds)};
-    const date::sys_info info = zone_->get_info(t);
-    begin_ = info.begin.time_since_epoch().count();
-    end_ = info.end.time_since_epoch().count();
-    offset_ = info.offset.count();
+    const TimeZone::Span span = zone_.SpanAt(seconds);
+    begin_ = span.begin;
+    end_ = span.end;
+    offset_ = span.offset;
   }
   return seconds + offset_;
 }
@@ -121,7 +119,7 @@ std::string PeriodText(Period period, int64_t number) {
   return absl::StrCat(number);
 }
 
-absl::StatusOr<const date::time_zone*> Zone(absl::string_view name) {
+absl::StatusOr<TimeZone> Zone(absl::string_view name) {
   return FindZone(name);
 }
 

@@ -27,13 +27,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "leadkit/columns.h"
+#include "leadkit/tz.h"
 #include "leadkit/internal/dictionary.h"
 #include "leadkit/phone.h"
 #include "lead_batch.h"
-
-namespace date {
-class time_zone;
-}  // namespace date
 
 namespace leadkit::report_internal {
 
@@ -175,7 +172,7 @@ inline bool IsNumericPeriod(Period p) {
 // lookup. Not thread-safe: one per thread.
 class LocalClock {
  public:
-  explicit LocalClock(const date::time_zone* zone) : zone_(zone) {}
+  explicit LocalClock(TimeZone zone) : zone_(std::move(zone)) {}
 
   // Seconds since 1970-01-01 of the local wall time of `seconds` (UTC).
   int64_t Local(int64_t seconds);
@@ -186,7 +183,7 @@ class LocalClock {
   std::string Iso(int64_t seconds);
 
  private:
-  const date::time_zone* zone_;
+  TimeZone zone_;
   int64_t begin_ = 1;  // [begin_, end_) has offset_; empty at first
   int64_t end_ = 0;
   int64_t offset_ = 0;
@@ -196,7 +193,7 @@ class LocalClock {
 std::string PeriodText(Period period, int64_t number);
 
 // The zone named `name` (tz.h); NotFound naming it when unknown.
-absl::StatusOr<const date::time_zone*> Zone(absl::string_view name);
+absl::StatusOr<TimeZone> Zone(absl::string_view name);
 
 // numerator / denominator, NaN when the denominator is 0.
 inline double Ratio(double numerator, double denominator) {

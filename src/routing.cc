@@ -337,9 +337,8 @@ Router::Router(const Network& network, const Policy& policy,
       excluded_(network.consultants().size(), 0) {
   // File-number years are local years of the policy's calendar zone (UTC if it
   // is unknown, which a loaded policy never is).
-  absl::StatusOr<const date::time_zone*> zone =
-      FindZone(policy_.calendar().time_zone);
-  if (zone.ok()) zone_ = *zone;
+  absl::StatusOr<TimeZone> zone = FindZone(policy_.calendar().time_zone);
+  if (zone.ok()) zone_ = *std::move(zone);
   if (options.phone_key) {
     phone_key_ = *options.phone_key;
     has_phone_key_ = true;
@@ -539,11 +538,9 @@ absl::StatusOr<Assignment> Router::RouteLocked(const RouteLead& lead,
   if (step == "experience_fallback") out.reason = step;
 
   // File number: <code>-<yy>-<serial>, serial per consultant code and year.
-  const date::year_month_day ymd{
-      zone_ != nullptr
-          ? date::year_month_day{date::floor<date::days>(
-                zone_->to_local(lead.created_at))}
-          : date::year_month_day{date::floor<date::days>(lead.created_at)}};
+  const date::year_month_day ymd{date::floor<date::days>(date::sys_seconds(
+      std::chrono::seconds(zone_.ToLocal(lead.created_at.time_since_epoch() /
+                                         std::chrono::seconds(1)))))};
   const int yy = static_cast<int>(ymd.year()) % 100;
   const std::string code = k.code.empty() ? k.consultant_id : k.code;
   const int64_t serial = ++serials_[{chosen, yy}];

@@ -142,7 +142,7 @@ struct Visits {
 
 // Counts visit rows [begin, end) into `local`; the first bad rows into `bad`.
 void CountRows(const Visits& v, const std::vector<KeyPart>& parts,
-               const date::time_zone* zone, const Leads* leads,
+               const TimeZone& zone, const Leads* leads,
                const std::vector<int64_t>& lead_of_code,
                std::span<const uint8_t> include, int64_t as_of, int64_t begin,
                int64_t end, Local& local, Bad& bad) {
@@ -224,7 +224,7 @@ absl::Status ShowroomState::Add(const Columns& visits, const Columns* leads,
   namespace si = showroom_internal;
   using report_internal::RowLabel;
   LEADKIT_RETURN_IF_ERROR(si::CheckBy(options_.by));
-  LEADKIT_ASSIGN_OR_RETURN(const date::time_zone* zone,
+  LEADKIT_ASSIGN_OR_RETURN(const TimeZone zone,
                            report_internal::Zone(options_.time_zone));
   const int64_t n = visits.num_rows();
   if (!include.empty() && static_cast<int64_t>(include.size()) != n) {

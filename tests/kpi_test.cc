@@ -565,6 +565,41 @@ TEST(MinuteHistogramOf, CountsEachValueInAnyOrder) {
   EXPECT_TRUE(MinuteHistogramOf({}).empty());
 }
 
+TEST(BinCounts, EachValueInTheBinUpToAndIncludingItsEdge) {
+  // Edges 15 and 30: bins <= 15, 16..30, > 30. 0, 0 and 15 fall in the
+  // first; 16 and 30 in the second; 31 and 2000 in the last.
+  const std::vector<int64_t> edges = {15, 30};
+  EXPECT_EQ(BinCounts(MinuteHistogramOf(std::vector<int64_t>{
+                          30, 0, 16, 2000, 15, 31, 0}),
+                      edges),
+            (std::vector<int64_t>{3, 2, 2}));
+  EXPECT_EQ(BinCounts({{0, 2}, {15, 1}, {16, 1}, {2000, 1}}, edges),
+            (std::vector<int64_t>{3, 1, 1}));
+  // No values: every bin empty; no edges: one bin of everything.
+  EXPECT_EQ(BinCounts({}, edges), (std::vector<int64_t>{0, 0, 0}));
+  EXPECT_EQ(BinCounts({{5, 2}, {90, 1}}, {}), (std::vector<int64_t>{3}));
+}
+
+TEST(BinCounts, TheReportsFirstContactBins) {
+  // Each edge of kFirstContactBinEdges and the minute after it: 15 | 16, 30 |
+  // 31, 60 | 61, ... 1440 | 1441, so bin 0 holds 0 and 15, each middle bin
+  // the minute after the previous edge and its own edge, the last 1441 and
+  // 10000.
+  std::vector<int64_t> minutes = {0, 10000};
+  for (int64_t edge : kFirstContactBinEdges) {
+    minutes.push_back(edge);
+    minutes.push_back(edge + 1);
+  }
+  EXPECT_EQ(BinCounts(MinuteHistogramOf(minutes), kFirstContactBinEdges),
+            (std::vector<int64_t>{2, 2, 2, 2, 2, 2, 2, 2}));
+  // Three leads reached within a minute, one after 45 minutes, one after
+  // 1500: bins <= 15, 31..60 and > 1440.
+  EXPECT_EQ(BinCounts(MinuteHistogramOf(
+                          std::vector<int64_t>{1, 45, 1, 1500, 1}),
+                      kFirstContactBinEdges),
+            (std::vector<int64_t>{3, 0, 1, 0, 0, 0, 0, 1}));
+}
+
 }  // namespace
 }  // namespace leadkit
 

@@ -17,6 +17,7 @@ using ::leadkit::testing::IsOk;
 using ::leadkit::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Pair;
 
 // A small valid document; cases below break one part of it at a time.
 constexpr char kMinimal[] = R"({
@@ -930,6 +931,38 @@ TEST(PolicyPlaybook, RulesLoadWithTheirVocabularyAndRoundTrip) {
   EXPECT_EQ(again->ToJson(), canonical);
 }
 
+TEST(PolicyPlaybook, ChineseNamesOfItsWordsLoadAndRoundTrip) {
+  // The policy's own words and a documented one, each named in Chinese.
+  absl::StatusOr<PolicyLoad> load = Policy::FromJson(WithPlaybook(
+      kPlaybookRules,
+      absl::StrCat(kPlaybookExtra,
+                   R"("zh": {"content": {"ev_range": "新能源续航"},
+                             "goals": {"win_back": "挽回客户",
+                                       "nurture": "长期培育"}}, )")));
+  ASSERT_THAT(load, IsOk());
+  ASSERT_TRUE(load->issues().empty()) << FormatIssue(load->issues().front());
+  absl::StatusOr<Policy> policy = load->policy();
+  ASSERT_THAT(policy, IsOk());
+  const Playbook& book = policy->playbook();
+  EXPECT_THAT(book.zh_contents, ElementsAre(Pair("ev_range", "新能源续航")));
+  EXPECT_THAT(book.zh_goals, ElementsAre(Pair("nurture", "长期培育"),
+                                         Pair("win_back", "挽回客户")));
+  // The canonical document writes them after the words, and reads back the
+  // same.
+  const std::string canonical = policy->ToJson();
+  EXPECT_NE(canonical.find("\"zh\": {\n      \"content\": {\n        "
+                           "\"ev_range\": \"新能源续航\"\n      },"),
+            std::string::npos)
+      << canonical;
+  absl::StatusOr<Policy> again = Policy::FromJson(canonical)->policy();
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->playbook(), book);
+  EXPECT_EQ(again->ToJson(), canonical);
+  // Without them, none.
+  EXPECT_TRUE(
+      Policy::FromJson(kMinimal)->policy()->playbook().zh_goals.empty());
+}
+
 TEST(PolicyPlaybook, ReportsEachProblemWithPathRuleAndMessage) {
   const std::string rules = kPlaybookRules;
   const std::string extra = kPlaybookExtra;
@@ -1031,6 +1064,37 @@ TEST(PolicyPlaybook, ReportsEachProblemWithPathRuleAndMessage) {
        .severity = Severity::kError,
        .path = "/playbook/goals/1",
        .message = "goal \"win_back\" is declared twice"},
+      {.name = "a Chinese name of a word the policy lacks",
+       .text = WithPlaybook(
+           rules, extra + R"("zh": {"content": {"ev_rnge": "续航"}}, )"),
+       .severity = Severity::kError,
+       .path = "/playbook/zh/content/ev_rnge",
+       .message = "unknown content type \"ev_rnge\"; did you mean "
+                  "\"ev_range\"?; a policy may declare more under "
+                  "/playbook/content"},
+      {.name = "a Chinese name that is not text",
+       .text = WithPlaybook(rules,
+                            extra + R"("zh": {"goals": {"win_back": 3}}, )"),
+       .severity = Severity::kError,
+       .path = "/playbook/zh/goals/win_back",
+       .message = "expected a non-empty name, got the number 3"},
+      {.name = "an empty Chinese name",
+       .text = WithPlaybook(rules,
+                            extra + R"("zh": {"goals": {"nurture": ""}}, )"),
+       .severity = Severity::kError,
+       .path = "/playbook/zh/goals/nurture",
+       .message = "expected a non-empty name, got \"\""},
+      {.name = "unknown key of the Chinese names",
+       .text = WithPlaybook(rules, extra + R"("zh": {"goal": {}}, )"),
+       .severity = Severity::kError,
+       .path = "/playbook/zh/goal",
+       .message = "unknown key \"goal\"; did you mean \"goals\"?"},
+      {.name = "Chinese names that are no object",
+       .text = WithPlaybook(rules,
+                            extra + R"("zh": {"content": ["续航"]}, )"),
+       .severity = Severity::kError,
+       .path = "/playbook/zh/content",
+       .message = "expected an object"},
       {.name = "unknown field",
        .text = WithPlaybook(Replace(rules, "\"grade_now\"", "\"grade_nw\""),
                             extra),

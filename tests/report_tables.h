@@ -90,6 +90,18 @@ class TestTable {
     return *this;
   }
 
+  TestTable& Doubles(const std::string& name,
+                     const std::vector<std::optional<double>>& values) {
+    std::vector<double>& numbers = doubles_.emplace_back();
+    std::vector<uint8_t>& valid = bytes_.emplace_back();
+    for (const auto& value : values) {
+      numbers.push_back(value.value_or(0));
+      valid.push_back(value ? 1 : 0);
+    }
+    Add(name, Column::Doubles(numbers, valid.data()));
+    return *this;
+  }
+
   TestTable& Bools(const std::string& name,
                    const std::vector<std::optional<bool>>& values) {
     std::vector<uint8_t>& flags = bytes_.emplace_back();
@@ -99,6 +111,18 @@ class TestTable {
       valid.push_back(value ? 1 : 0);
     }
     Add(name, Column::Bools(flags, valid.data()));
+    return *this;
+  }
+
+  TestTable& Int64s(const std::string& name,
+                    const std::vector<std::optional<int64_t>>& values) {
+    std::vector<int64_t>& numbers = ints_.emplace_back();
+    std::vector<uint8_t>& valid = bytes_.emplace_back();
+    for (const auto& value : values) {
+      numbers.push_back(value.value_or(0));
+      valid.push_back(value ? 1 : 0);
+    }
+    Add(name, Column::Int64s(numbers, valid.data()));
     return *this;
   }
 
@@ -114,6 +138,7 @@ class TestTable {
   std::deque<std::vector<std::string>> dictionaries_;
   std::deque<std::vector<int32_t>> codes_;
   std::deque<std::vector<int64_t>> ints_;
+  std::deque<std::vector<double>> doubles_;
   std::deque<std::vector<uint8_t>> bytes_;
   std::deque<std::string> chars_;
 };

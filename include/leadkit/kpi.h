@@ -20,6 +20,7 @@
 #ifndef LEADKIT_KPI_H_
 #define LEADKIT_KPI_H_
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -86,6 +87,25 @@ double NearestRank(const MinuteHistogram& histogram, double q);
 // Example: MinuteHistogramOf({30, 5, 12, 5}) == {{5, 2}, {12, 1}, {30, 1}};
 // NearestRank of it at 0.5 == 5, at 0.9 == 30.
 MinuteHistogram MinuteHistogramOf(std::span<const int64_t> values);
+
+// The upper edges, in business minutes, of the bins of the report's
+// first-contact histogram (docs/report.md): a quarter hour, half an hour, an
+// hour, two, four and eight hours, a day; a last bin holds the minutes above a
+// day.
+inline constexpr std::array<int64_t, 7> kFirstContactBinEdges = {
+    15, 30, 60, 120, 240, 480, 1440};
+
+// How many values of `histogram` each bin of `edges` (strictly ascending)
+// holds: bin 0 the values at or below edges[0], bin i the values above
+// edges[i - 1] and at or below edges[i], the last bin the values above
+// edges.back(); edges.size() + 1 counts, every value in exactly one bin.
+//
+//   counts[i] = #{ v : edges[i - 1] < v <= edges[i] }
+//
+// Example: BinCounts({{0, 2}, {15, 1}, {16, 1}, {2000, 1}}, {15, 30})
+//   == {3, 1, 1}
+std::vector<int64_t> BinCounts(const MinuteHistogram& histogram,
+                               std::span<const int64_t> edges);
 
 // One group: its key (one value per `by` column; nullopt = the null group) and
 // its counts.

@@ -18,26 +18,28 @@
  *   - `char**` outputs are NUL-terminated UTF-8 strings that leadkit
  *     allocated; the caller frees each with lk_string_free. On failure they
  *     are set to NULL, except where a function says otherwise.
- *   - Handles (lk_policy, lk_calendar, lk_cadence, lk_router and the report
- *     states lk_*_state) are created by an lk_*_from_*, lk_*_create or
- *     lk_*_deserialize call and freed by their lk_*_free; a NULL handle may
- *     be freed. A handle made from another keeps what it needs (a cadence
- *     outlives its policy).
+ *   - Handles (lk_policy, lk_calendar, lk_cadence, lk_scope, lk_router and
+ *     the report states lk_*_state) are created by an lk_*_from_*,
+ *     lk_*_create, lk_*_deserialize or lk_cadence_with_dealers call and
+ *     freed by their lk_*_free; a NULL handle may be freed. A handle made
+ *     from another keeps what it needs (a cadence outlives its policy).
  *   - `uint8_t**` outputs (saved states) are bytes leadkit allocated, with
  *     their size; the caller frees them with lk_bytes_free.
  *   - Arrow streams follow the Arrow C stream interface's rules: an input
  *     stream handed to leadkit is consumed and released by it, whatever the
  *     outcome; an output stream belongs to the caller, who calls its release.
  *
- * Threads. Policies, calendars and cadences are immutable once created: any
- * number of threads may use one at once. A router serves concurrent calls
+ * Threads. Policies, calendars, cadences and scopes are immutable once
+ * created: any number of threads may use one at once. A router serves concurrent calls
  * one at a time. A report state changes as it is added to and merged: one
  * thread at a time per state (states are independent). lk_last_error is per
  * thread.
  *
  * Versioning. LK_ABI_VERSION is the ABI this header describes; the library's
  * own is lk_abi_version(). The shared library's symbols carry the version node
- * LEADKIT_1; later releases add functions beside the existing ones.
+ * LEADKIT_1, and those added since a later node beside it (LEADKIT_1.1: the
+ * sections and functions marked so); later releases add functions beside
+ * the existing ones.
  *
  * Example (the whole program: tests/c/example.c, shown in docs/c-api.md):
  *   lk_policy* policy = NULL;
@@ -155,6 +157,24 @@ LK_API const char* lk_last_error(void);
 
 /* Frees a string leadkit returned through a `char**`. NULL is ignored. */
 LK_API void lk_string_free(char* text);
+
+/* ---- Time zones (LEADKIT_1.1) ------------------------------------------- */
+
+/* The zones that policies and calendars name are read from a tz database (a
+ * directory of TZif files, one per IANA name, as Debian's tzdata installs in
+ * /usr/share/zoneinfo or the `tzdata` Python package carries): the directory
+ * set here if one is, and then only there; else the TZDIR environment
+ * variable's; else the system's (/usr/share/zoneinfo, /usr/lib/zoneinfo,
+ * /usr/share/lib/zoneinfo, /etc/zoneinfo). "UTC" needs no database.
+ *
+ * Sets that directory. `directory` is borrowed; NULL or "" goes back to the
+ * search. LK_INVALID_ARGUMENT naming it when it is not a directory. Policies,
+ * calendars and cadences made before keep the zones they read. Any thread. */
+LK_API lk_status lk_set_tz_dir(const char* directory);
+
+/* The directory zones are read from now ("" when none is found), in a string
+ * the caller frees with lk_string_free. */
+LK_API lk_status lk_tz_dir(char** directory);
 
 /* ---- Policy ------------------------------------------------------------- */
 
@@ -465,8 +485,9 @@ typedef struct lk_router lk_router;
  *   dealers      dealer_id, region_id, lat, lon; city, models, active
  *   consultants  consultant_id, dealer_id; models, experience_years, active,
  *                max_open_leads, open_leads, weight, code
- * `models` is text, names separated by ';' or ','; null or empty: every
- * model. Absent or null values take docs/data.md's defaults. `phone_key`:
+ * `models` is text, names separated by ';' or ',', or a list or large_list
+ * of strings (names trimmed, empty ones dropped; a null in a list is an
+ * error naming the row); null or empty: every model. Absent or null values take docs/data.md's defaults. `phone_key`:
  * NULL or 16 secret bytes (docs/routing.md, "Saved state"): without it a
  * router that has seen a phone cannot be saved. The policy may be freed
  * afterwards. Bad rows are LK_INVALID_ARGUMENT naming the table, the id, the
@@ -624,6 +645,99 @@ LK_API lk_status lk_schedule_arrow(const lk_cadence* cadence,
                                    struct ArrowArrayStream* touches,
                                    int64_t as_of,
                                    struct ArrowArrayStream* result);
+
+/* ---- Agenda, dealer calendars, hand-over and reclaim (LEADKIT_1.1) ------ */
+
+/* A cadence that judges each lead by its dealer's calendar (docs/policy.md,
+ * "Calendars per dealer"): `dealers` is the dealers table of docs/data.md as
+ * an Arrow stream (read to its end and released, whatever the outcome), of
+ * which dealer_id and calendar (strings; null: the policy's calendar) are
+ * read; each calendar names one of the policy's "calendars". A lead (leads
+ * column dealer_id) of a dealer given a calendar is judged on it, in its
+ * zone, by every call that takes the new cadence (lk_schedule_arrow,
+ * lk_agenda_arrow, lk_router_reclaim_arrow, the KPIs, the audit and the
+ * backtest); any other lead on `cadence`'s calendar. Without a calendar
+ * column the new cadence judges as `cadence` does (dealer calendars `cadence`
+ * had are replaced, not added to). *with_dealers receives a new handle on
+ * LK_OK, NULL otherwise; `cadence` is unchanged and may be freed afterwards.
+ * LK_INVALID_ARGUMENT naming the row, the dealer_id and the name for an
+ * unknown calendar (with the policy's calendars), and for a dealer given two
+ * calendars. */
+LK_API lk_status lk_cadence_with_dealers(const lk_cadence* cadence,
+                                         struct ArrowArrayStream* dealers,
+                                         lk_cadence** with_dealers);
+
+/* The daily agenda (docs/cadence.md, "The daily agenda") of local day `day`,
+ * given as days since 1970-01-01 (the value of an Arrow date32; 2024-06-10
+ * is 19884): the day of the calendar the deadlines are judged in, from its
+ * midnight to the next, each lead's dealer's calendar with a cadence of
+ * lk_cadence_with_dealers. The schedule at the day's last second, keeping
+ * the tasks that are overdue, due that day, open that day or are on the
+ * agenda, as Python's leadkit.agenda lists them (without the playbook's
+ * action columns; Python's consultant_id= and dealer_id= filters are the
+ * caller's: filter the rows by consultant_id, or pass the leads of one
+ * dealer). `leads` and `touches` as lk_schedule_arrow's; `result` has its
+ * columns, with `status` as the task stands on that day ("overdue": due at
+ * or before the day's start). LK_OUT_OF_RANGE for a day outside the
+ * calendar's supported years. */
+LK_API lk_status lk_agenda_arrow(const lk_cadence* cadence,
+                                 struct ArrowArrayStream* leads,
+                                 struct ArrowArrayStream* touches, int32_t day,
+                                 struct ArrowArrayStream* result);
+
+/* Hand-over (docs/routing.md, "Hand-over and reclaim"): the consultants of
+ * `leaving` (`leaving_count` ids, copied; NULL when 0) leave or go on leave,
+ * and their open leads in `open_leads` are spread over their dealer's
+ * remaining eligible consultants by the routing rule, on the router's
+ * current loads, which rise as leads move (save the router afterwards to
+ * keep them). `open_leads`: lead_id, created_at, consultant_id; dealer_id
+ * (null: the consultant's dealer), model, grade and the fields the policy's
+ * rules read (each lead's grade its `grade` when given, else the policy's
+ * classification, as lk_route_arrow). Read to its end and released,
+ * whatever the outcome.
+ *
+ * `result`: on LK_OK a new stream of one batch, one row per lead of a
+ * leaving consultant, in input order, columns
+ *   lead_id             utf8 (large_utf8 when the input's is)
+ *   from_consultant_id  utf8
+ *   to_consultant_id    utf8, null when nobody could take the lead
+ *   status              utf8: "moved" or "unassigned"
+ *   reason              utf8: "handover", or routing's reason
+ *                       ("no_eligible_consultant")
+ * — Python's leadkit.handover. LK_NOT_FOUND naming a leaving consultant the
+ * router does not have; LK_INVALID_ARGUMENT naming the table, column, row
+ * and value for bad input (a lead_id given twice, a null created_at). */
+LK_API lk_status lk_router_handover_arrow(lk_router* router,
+                                          struct ArrowArrayStream* open_leads,
+                                          const char* const* leaving,
+                                          size_t leaving_count,
+                                          struct ArrowArrayStream* result);
+
+/* Reclaim: the leads whose first contact is overdue at `as_of` (or
+ * LK_AS_OF_DATA) by `cadence`'s rule (Cadence::FirstContactOverdue; each
+ * lead on its dealer's calendar with a cadence of lk_cadence_with_dealers)
+ * go to another eligible consultant of their dealer ("reclaimed",
+ * "first_contact_overdue"), loads moving with them; a lead already
+ * reassigned the policy's reclaim_limit times is "escalated"
+ * ("reclaim_limit"), one without a dealer or whom nobody can take
+ * "unassigned" ("no_dealer", or routing's reason). `leads`: the columns of
+ * lk_schedule_arrow's leads, with consultant_id, model and reassignments (a
+ * count; null: 0); grades as lk_router_handover_arrow's. `touches`: as
+ * lk_schedule_arrow's. Both read to their end and released, whatever the
+ * outcome.
+ *
+ * `result`: on LK_OK a new stream of one batch, one row per lead whose first
+ * contact is overdue, in input order: lk_router_handover_arrow's columns
+ * (from_consultant_id null for a lead without one; status "reclaimed",
+ * "escalated" or "unassigned"), then
+ *   reassignments  int64, the lead's count after the move
+ * — Python's leadkit.reclaim. */
+LK_API lk_status lk_router_reclaim_arrow(lk_router* router,
+                                         const lk_cadence* cadence,
+                                         struct ArrowArrayStream* leads,
+                                         struct ArrowArrayStream* touches,
+                                         int64_t as_of,
+                                         struct ArrowArrayStream* result);
 
 /* ---- Report states ------------------------------------------------------ */
 
@@ -807,6 +921,176 @@ LK_API void lk_audit_state_free(lk_audit_state* state);
  * NULL. */
 LK_API lk_status lk_audit_state_finalize(const lk_audit_state* state,
                                          struct ArrowArrayStream* result);
+
+/* A state from the bytes of a state created with `phone_key` (NULL: as
+ * lk_audit_state_deserialize), restored with that key so that it adds as
+ * well as it merges and finalizes: the way to carry a keyed audit across
+ * processes and runs. The key is copied and checked against the bytes' check
+ * of it: another key is LK_INVALID_ARGUMENT ("... another phone_key"), as
+ * are damaged bytes. *state receives a new handle on LK_OK, NULL otherwise.
+ * Since LEADKIT_1.1. */
+LK_API lk_status lk_audit_state_deserialize_keyed(const uint8_t* bytes,
+                                                  size_t size,
+                                                  const uint8_t* phone_key,
+                                                  lk_audit_state** state);
+
+/* Scopes (docs/kpis.md, "Who sees what"): headquarters sees every row, a
+ * region the rows of its dealers, a dealer its own; a row without a dealer_id
+ * is seen at headquarters only. A report state applies a scope as the rows
+ * enter it (the _add_scoped calls below), so a scoped report never counts
+ * another dealer's rows. Immutable once created: any number of threads may use one.
+ * Since LEADKIT_1.1. */
+typedef struct lk_scope lk_scope;
+
+/* A scope of `kind` "hq", "region" or "dealer"; `id` the region's or the
+ * dealer's id (copied; ignored for "hq"). `dealers` (may be NULL; read to its
+ * end and released, whatever the outcome): the dealers table, dealer_id and
+ * region_id as strings — required by a region scope (which dealers it has);
+ * a dealer scope with it knows which dealers exist, without it the dealers
+ * the rows name. An unknown kind, a missing id, a region scope without
+ * dealers are LK_INVALID_ARGUMENT; a dealer or region the dealers table lacks
+ * is LK_NOT_FOUND naming it (without the table, an unknown dealer is found by
+ * the first add). *scope receives a new handle on LK_OK, NULL otherwise. */
+LK_API lk_status lk_scope_create(const char* kind, const char* id,
+                                 struct ArrowArrayStream* dealers,
+                                 lk_scope** scope);
+
+/* Frees a scope. NULL is ignored. */
+LK_API void lk_scope_free(lk_scope* scope);
+
+/* The states' add calls with a scope (borrowed for the call; NULL: every
+ * row, as the plain add), each otherwise as its plain add. The scope applies
+ * to the rows by their dealer_id column (read when present; rows without it
+ * are seen at headquarters only): the leads, and with them their touches and
+ * surveys; the showroom's visits; the activity's leads with their touches
+ * (a scope other than headquarters needs `leads` there, LK_INVALID_ARGUMENT
+ * without). A dealer the scope does not know is LK_NOT_FOUND naming it.
+ * Since LEADKIT_1.1. */
+LK_API lk_status lk_kpi_state_add_scoped(lk_kpi_state* state,
+                                         const lk_cadence* cadence,
+                                         struct ArrowArrayStream* leads,
+                                         struct ArrowArrayStream* touches,
+                                         struct ArrowArrayStream* surveys,
+                                         const lk_scope* scope, int64_t as_of);
+LK_API lk_status lk_lost_analysis_state_add_scoped(
+    lk_lost_analysis_state* state, struct ArrowArrayStream* leads,
+    const lk_scope* scope, int64_t as_of);
+LK_API lk_status lk_profile_state_add_scoped(lk_profile_state* state,
+                                             struct ArrowArrayStream* leads,
+                                             const lk_scope* scope,
+                                             int64_t as_of);
+LK_API lk_status lk_showroom_state_add_scoped(lk_showroom_state* state,
+                                              struct ArrowArrayStream* visits,
+                                              struct ArrowArrayStream* leads,
+                                              const lk_scope* scope,
+                                              int64_t as_of);
+LK_API lk_status lk_activity_state_add_scoped(lk_activity_state* state,
+                                              struct ArrowArrayStream* touches,
+                                              struct ArrowArrayStream* leads,
+                                              const lk_scope* scope,
+                                              int64_t as_of);
+LK_API lk_status lk_effectiveness_state_add_scoped(
+    lk_effectiveness_state* state, const lk_policy* policy,
+    struct ArrowArrayStream* leads, struct ArrowArrayStream* touches,
+    const lk_scope* scope, int64_t as_of);
+LK_API lk_status lk_pipeline_state_add_scoped(lk_pipeline_state* state,
+                                              const lk_policy* policy,
+                                              struct ArrowArrayStream* leads,
+                                              struct ArrowArrayStream* touches,
+                                              const lk_scope* scope);
+LK_API lk_status lk_audit_state_add_scoped(lk_audit_state* state,
+                                           const lk_cadence* cadence,
+                                           struct ArrowArrayStream* leads,
+                                           struct ArrowArrayStream* touches,
+                                           const lk_scope* scope,
+                                           int64_t as_of);
+
+/* The policy backtest (docs/backtest.md): the recorded leads and touches
+ * replayed under several policies side by side — each lead graded again by
+ * each policy, the KPIs judged on each policy's deadlines, the consultants'
+ * task load, and how well each policy's grades separate won from lost.
+ * Since LEADKIT_1.1. */
+typedef struct lk_backtest_state lk_backtest_state;
+
+/* A state of no leads comparing the `policy_count` (>= 1) policies named in
+ * `policies` (distinct, non-empty: the summary's `policy` values, in this
+ * order), grouped by the `by_count` names of `by` (may be NULL when by_count
+ * is 0) as lk_kpi_state_create's: string columns of the leads, "grade" (at
+ * creation, under each policy), "current_grade", "month", "week". The names
+ * are copied. */
+LK_API lk_status lk_backtest_state_create(const char* const* policies,
+                                          size_t policy_count,
+                                          const char* const* by,
+                                          size_t by_count,
+                                          lk_backtest_state** state);
+
+/* Adds a batch of leads with all of their touches and (when `surveys` is not
+ * NULL) surveys, replayed at `as_of` (or LK_AS_OF_DATA; give every batch of
+ * one backtest the same) under each policy. `cadences`: `cadence_count`
+ * cadences, one per policy of the state in its order (borrowed for the call;
+ * a count other than the state's is LK_INVALID_ARGUMENT).
+ *
+ * `grade_map_json` (`grade_map_json_len` bytes; NULL: no map) maps the
+ * touches' grade_after values, the history's grades, to each policy's:
+ *   {"proposed": {"O": "A", "A": "A", "B": "B"}, ...}
+ * A policy absent from it has no map: its grades read as they are when it
+ * has every grade_after value; otherwise its grade changes are left out, and
+ * the summary's notes say so. A name that is not one of the state's
+ * policies, a map naming a grade the policy lacks or lacking a grade_after
+ * value of the touches is LK_INVALID_ARGUMENT naming it.
+ *
+ * The streams are lk_kpi_state_add's tables, with the leads' consultant_id
+ * (for the task load) and the fields any of the policies reads; a recorded
+ * `grade` column is not read. Each stream is read to its end and released,
+ * whatever the outcome. `scope` (NULL: every lead) keeps the leads it sees,
+ * as lk_kpi_state_add_scoped. Bad input is LK_INVALID_ARGUMENT naming the
+ * table, column, row and lead_id; the state is then unchanged. */
+LK_API lk_status lk_backtest_state_add(lk_backtest_state* state,
+                                       const lk_cadence* const* cadences,
+                                       size_t cadence_count,
+                                       const char* grade_map_json,
+                                       size_t grade_map_json_len,
+                                       struct ArrowArrayStream* leads,
+                                       struct ArrowArrayStream* touches,
+                                       struct ArrowArrayStream* surveys,
+                                       const lk_scope* scope, int64_t as_of);
+
+/* As the KPI state's: merge (LK_FAILED_PRECONDITION when the policies, their
+ * grades or `by` differ), serialize (bytes to free with lk_bytes_free),
+ * deserialize, free. */
+LK_API lk_status lk_backtest_state_merge(lk_backtest_state* state,
+                                         const lk_backtest_state* other);
+LK_API lk_status lk_backtest_state_serialize(const lk_backtest_state* state,
+                                             uint8_t** bytes, size_t* size);
+LK_API lk_status lk_backtest_state_deserialize(const uint8_t* bytes,
+                                               size_t size,
+                                               lk_backtest_state** state);
+LK_API void lk_backtest_state_free(lk_backtest_state* state);
+
+/* One table of the backtest, named by `table`, as a new stream of one batch
+ * (the tables of Python's leadkit.Backtest of the same names):
+ *   "summary"     one row per group (sorted by key, the null group last) and
+ *                 policy (in the state's order): each `by` name (utf8, null
+ *                 for the null group), policy (utf8), the columns of
+ *                 lk_kpi_state_finalize under that policy's deadlines,
+ *                 tasks_per_consultant_day_mean, _p90, _max, grade_auc,
+ *                 top_grade_lift (float64, NaN where the denominator is 0),
+ *                 notes (utf8, "; "-joined: what the numbers leave out)
+ *   "task_load"   the same rows: the `by` names, policy, tasks,
+ *                 consultant_days (int64), tasks_per_consultant_day_mean,
+ *                 _p90, _max (float64)
+ *   "conversion"  per policy, its grades in order: policy, grade (utf8),
+ *                 leads, won, lost (int64), conversion_rate (float64,
+ *                 won / (won + lost))
+ *   "grades"      one row per combination of grades holding a lead, in the
+ *                 policies' grade orders: a column per policy, named as the
+ *                 policy (utf8, its grade), then leads (int64) — the long
+ *                 form of Python's crosstab, over every policy
+ * LK_INVALID_ARGUMENT for another name. On failure result->release is
+ * NULL. */
+LK_API lk_status lk_backtest_state_finalize(const lk_backtest_state* state,
+                                            const char* table,
+                                            struct ArrowArrayStream* result);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -302,6 +302,12 @@ struct Playbook {
   // order.
   std::vector<std::string> extra_contents;
   std::vector<std::string> extra_goals;
+  // Names in Simplified Chinese for words of the two vocabularies, documented
+  // or the policy's own (the document's "zh": {"content": {...}, "goals":
+  // {...}}), word -> name: what a zh report shows for the word, before the
+  // message catalogue's name. Empty when the document gives none.
+  std::map<std::string, std::string, std::less<>> zh_contents;
+  std::map<std::string, std::string, std::less<>> zh_goals;
   std::vector<PlaybookRule> rules;  // non-empty; the last has no conditions
 
   bool operator==(const Playbook&) const = default;

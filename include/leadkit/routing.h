@@ -34,10 +34,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "date/tz.h"
 #include "leadkit/calendar.h"
 #include "leadkit/columns.h"
 #include "leadkit/policy.h"
+#include "leadkit/tz.h"
 
 namespace leadkit {
 
@@ -334,8 +334,7 @@ class Router {
   mutable std::mutex mu_;
   std::vector<int64_t> routed_;  // per consultant: leads routed by this router
   std::vector<int64_t> dealer_routed_;  // per dealer
-  const date::time_zone* zone_ =
-      nullptr;  // the calendar's zone, for file-number years
+  TimeZone zone_;  // the calendar's zone (UTC if unknown), for file-number years
   // (consultant, two-digit year) -> the last serial given (per consultant, so
   // per code).
   absl::flat_hash_map<std::pair<int, int>, int64_t> serials_;

@@ -10,7 +10,8 @@ The documentation is installed with the package: a docstring's ``docs/kpis.md`` 
 "docs"``), the same pages as the source repository's ``docs/``.
 """
 
-from ._calendar import Calendar, CalendarError, CalendarZoneError, CoverageWarning
+from ._calendar import (Calendar, CalendarError, CalendarZoneError, CoverageWarning, set_tz_dir,
+                        tz_dir)
 from ._classify import classify
 from ._learn import LearnedScoring, learn_scoring
 from ._policy import Classification, Explanation, Issue, Policy, PolicyError, TraceEntry
@@ -28,6 +29,7 @@ __all__ = [
     "Calendar", "CalendarError", "CalendarZoneError", "Classification", "CoverageWarning",
     "Explanation", "Issue", "Assignment", "LearnedScoring", "Policy", "PolicyError", "Router",
     "Scope", "TraceEntry", "agenda", "classify", "handover", "learn_scoring", "next_actions",
-    "parse_file_number", "reclaim", "reports", "route", "schedule", "testing", *_report_names,
+    "parse_file_number", "reclaim", "reports", "route", "schedule", "set_tz_dir", "testing",
+    "tz_dir", *_report_names,
     "__version__",
 ]

@@ -4,11 +4,11 @@ pandas and numpy columns (docs/calendars.md)."""
 from __future__ import annotations
 
 import datetime as _dt
+import importlib.util
 import os
 import warnings
 from collections.abc import Mapping
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -35,6 +35,45 @@ class CoverageWarning(UserWarning):
     """Some results rest on a calendar's weekly hours past the dates it covers (its
     ``"outside": "estimate"``): public holidays and make-up workdays there are not known yet.
     The rows concerned carry ``estimated = True`` (docs/calendars.md, "Past the coverage")."""
+
+
+def set_tz_dir(directory: str | os.PathLike[str] | None) -> None:
+    """Reads the time zones that policies and calendars name from ``directory`` only: a tz
+    database, one TZif file per IANA name (``/usr/share/zoneinfo``, or the ``zoneinfo``
+    directory of the ``tzdata`` package). ``None`` goes back to the search: the ``TZDIR``
+    environment variable, the system's database, then the ``tzdata`` package (docs/calendars.md,
+    "Where time zones come from"). Policies and calendars loaded before keep their zones.
+
+        >>> import leadkit
+        >>> leadkit.set_tz_dir("/no/such/zoneinfo")
+        Traceback (most recent call last):
+        ...
+        ValueError: time zone directory "/no/such/zoneinfo" is not a directory
+    """
+    chosen = "" if directory is None else os.fspath(directory)
+    _core.set_tz_dir(chosen)
+    _frames.tz_directory = chosen
+
+
+def tz_dir() -> str:
+    """The directory time zones are read from now ("" when no database is found)."""
+    return _core.tz_dir()
+
+
+def _tzdata_directory() -> str:
+    """The ``zoneinfo`` directory of the ``tzdata`` package ("" when it is not installed),
+    found without importing it."""
+    spec = importlib.util.find_spec("tzdata")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        candidate = os.path.join(location, "zoneinfo")
+        if os.path.isdir(candidate):
+            return candidate
+    return ""
+
+
+# Where the system has no tz database, the zones come from the tzdata package, as for
+# Python's own zoneinfo.
+_core.set_fallback_tz_dir(_tzdata_directory())
 
 
 def warn_estimated(calendars: _core.Calendar | list[_core.Calendar], count: int,
@@ -112,7 +151,7 @@ class Calendar:
         if not isinstance(impl, _core.Calendar):
             raise TypeError("use Calendar.preset(), Calendar.from_json() or Calendar.load()")
         self._impl = impl
-        self._zone = ZoneInfo(impl.time_zone)
+        self._zone = _frames.zone_info(impl.time_zone)
 
     @classmethod
     def presets(cls) -> list[str]:

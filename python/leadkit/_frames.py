@@ -1012,9 +1012,34 @@ def check_threads(threads: Any) -> int:
     return int(threads)
 
 
+# The directory set with leadkit.set_tz_dir ("" when none is): Python's tzinfo objects are
+# then read from it too, so that they agree with the engine's zones.
+tz_directory = ""
+
+
+def zone_info(name: str) -> _dt.tzinfo:
+    """Python's tzinfo of the IANA zone `name`, from the database the engine reads: the
+    directory set with leadkit.set_tz_dir, else Python's own search (the system's database,
+    then the tzdata package). ZoneInfoNotFoundError or ValueError when it has none."""
+    if not tz_directory:
+        return zoneinfo.ZoneInfo(name)
+    return _zone_from(tz_directory, name)
+
+
+@functools.lru_cache(maxsize=64)
+def _zone_from(directory: str, name: str) -> _dt.tzinfo:
+    if not name or name.startswith("/") or ".." in name.split("/"):
+        raise ValueError(f"not a time zone name: {name!r}")
+    try:
+        with open(f"{directory}/{name}", "rb") as file:
+            return zoneinfo.ZoneInfo.from_file(file, key=name)
+    except OSError as error:
+        raise zoneinfo.ZoneInfoNotFoundError(f"No time zone found with key {name}") from error
+
+
 def _known_zone(name: str) -> bool:
     try:
-        zoneinfo.ZoneInfo(name)
+        zone_info(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return False
     return True

@@ -142,6 +142,12 @@ class Policy:
         return tuple(_core.playbook_rules_of(self._impl))
 
     @property
+    def playbook_names_zh(self) -> dict[str, dict[str, str]]:
+        """The document's Chinese names of playbook words (``playbook.zh``, docs/policy.md):
+        ``{"content": {word: name}, "goals": {word: name}}``, each empty when it gives none."""
+        return _core.playbook_names_zh(self._impl)
+
+    @property
     def time_zone(self) -> str:
         return self._impl.time_zone
 

@@ -252,9 +252,8 @@ def calendar_days(calendar, year: int) -> pd.DataFrame:
     answers: each starts at its ``next_open`` and ends where ``business_between`` stops
     counting every second as open."""
     import datetime as dt
-    from zoneinfo import ZoneInfo
 
-    zone, utc = ZoneInfo(calendar.time_zone), dt.timezone.utc
+    zone, utc = _frames.zone_info(calendar.time_zone), dt.timezone.utc
     rows = []
     day = dt.date(year, 1, 1)
     while day.year == year:

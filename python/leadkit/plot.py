@@ -28,13 +28,14 @@ chart                                  numbers                     from
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from . import _frames
+from . import _core, _frames
 from ._messages import text as _text, value as _value
 from .reports import _kpis, lead_kpis, lost_analysis, showroom
 from ._policy import Policy
@@ -316,9 +317,10 @@ def first_contact_minutes(leads: Any, touches: Any, policy: Policy, *, as_of=Non
 def sla_line(minutes: pd.DataFrame) -> int | None:
     """The SLA to mark on the chart, in business minutes: the median (nearest rank) of
     ``sla_minutes`` — the SLA itself when it runs on the business clock, as in the presets,
-    where every lead has the same value. None without a contacted lead."""
-    values = np.sort(minutes["sla_minutes"].to_numpy())
-    return int(values[(len(values) - 1) // 2]) if len(values) else None
+    where every lead has the same value. None without a contacted lead. C++'s ``NearestRank``
+    at 0.5, as the KPI engine takes first_contact_minutes_p50 (docs/kpis.md)."""
+    (median,) = _core.nearest_rank(minutes["sla_minutes"].to_numpy(dtype=np.int64), [0.5])
+    return None if math.isnan(median) else int(median)
 
 
 def first_contact(leads: Any, touches: Any, policy: Policy, *, as_of=None,

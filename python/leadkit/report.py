@@ -142,6 +142,9 @@ class Report:
     #: the policy's playbook rules (Policy.playbook): the overdue tasks' ``rule`` is shown by
     #: the rule's text in the page's language, its id when the policy gives none
     playbook: tuple = field(default=(), repr=False)
+    #: the policy's Chinese names of playbook words (Policy.playbook_names_zh): a zh page
+    #: shows a task's ``content`` and ``goal`` by them, before the catalogue's names
+    playbook_names_zh: dict = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict:
         return {
@@ -208,13 +211,23 @@ class Report:
 
     def _overdue_in(self, lang: str) -> pd.DataFrame:
         """The overdue tasks with each playbook ``rule`` shown by its text in `lang` (the
-        policy's ``zh`` under zh), its id where the policy gives none."""
-        texts = {rule.id: rule.zh for rule in self.playbook if rule.zh} if lang == "zh" else {}
-        if not texts or "rule" not in self.overdue.columns:
-            return self.overdue
-        frame = self.overdue.copy()
-        frame["rule"] = pd.Series([texts.get(r, r) if isinstance(r, str) else r
-                                   for r in frame["rule"].astype(object)], dtype=object)
+        rule's ``note`` under en, its ``zh`` under zh), its id where the policy gives none;
+        under zh, each ``content`` and ``goal`` by the policy's own Chinese name where it
+        gives one (the catalogue names the rest, _cell)."""
+        names = {"rule": {rule.id: rule.zh if lang == "zh" else rule.note
+                          for rule in self.playbook}}
+        if lang == "zh":
+            names["content"] = self.playbook_names_zh.get("content", {})
+            names["goal"] = self.playbook_names_zh.get("goals", {})
+        frame = self.overdue
+        for column, shown in names.items():
+            shown = {word: name for word, name in shown.items() if name}
+            if not shown or column not in frame.columns:
+                continue
+            frame = frame.copy() if frame is self.overdue else frame
+            frame[column] = pd.Series([shown.get(w, w) if isinstance(w, str) else w
+                                       for w in frame[column].astype(object)],
+                                      dtype=object, index=frame.index)
         return frame
 
     def _consultants(self, table: pd.DataFrame, lang: str, zone: str) -> str:
@@ -390,13 +403,14 @@ def _first_contact_summary(minutes: pd.DataFrame) -> dict:
     deadline (``on_time`` false: the KPI engine's ``first_contact_on_time``), the SLA line
     and a histogram of business minutes."""
     values = minutes["business_minutes"]
-    bins = [0, 15, 30, 60, 120, 240, 480, 1440]
-    counts = pd.cut(values, bins=[-1, *bins[1:], float("inf")], labels=[
-        f"<= {b}" for b in bins[1:]] + [f"> {bins[-1]}"]).value_counts(sort=False)
+    # The bins and their counts are C++'s (kFirstContactBinEdges, BinCounts): each bin up to
+    # and including its edge, a last one above a day.
+    edges, counts = _core.first_contact_bins(values.to_numpy(dtype=np.int64))
+    labels = [f"<= {edge}" for edge in edges] + [f"> {edges[-1]}"]
     return {"sla_minutes": plot.sla_line(minutes), "leads": int(len(values)),
             "after_sla": int((~minutes["on_time"]).sum()),
             **_business_percentiles(values),
-            "histogram": {str(k): int(v) for k, v in counts.items()}}
+            "histogram": dict(zip(labels, counts))}
 
 
 def _business_percentiles(values: pd.Series) -> dict:
@@ -584,7 +598,7 @@ def build(leads: Any, touches: Any, policy: Policy, *, surveys=None, visits=None
         headline=headline, tables=tables, overdue=overdue.head(_OVERDUE_ROWS).reset_index(drop=True),
         overdue_total=int(len(overdue)), charts=charts, figures=figures, lang=lang,
         ranking=_ranking(policy), overdue_since=since, draw=draw, scoped_to=scope,
-        playbook=policy.playbook)
+        playbook=policy.playbook, playbook_names_zh=policy.playbook_names_zh)
 
 
 def _scope_text(scope: Scope | None, lang: str) -> str:

@@ -1,5 +1,7 @@
 import datetime as dt
 import json
+import pathlib
+import shutil
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -321,3 +323,39 @@ def test_deeply_nested_json_a_two_megabyte_calendar_is_one_error_with_its_path()
     (issue,) = caught.value.issues
     assert issue.path == "/a" * 100
     assert issue.message == "calendar document nests arrays and objects deeper than 100 levels"
+
+
+def test_zones_come_from_the_directory_set_then_from_the_search_again(tmp_path):
+    (tmp_path / "Test").mkdir()
+    shutil.copyfile(pathlib.Path(leadkit.tz_dir()) / "Asia" / "Shanghai",
+                    tmp_path / "Test" / "Shanghai")
+    weekly = {"mon": [["09:00", "18:00"]]}
+    document = json.dumps({"time_zone": "Test/Shanghai", "weekly": weekly})
+    berlin = json.dumps({"time_zone": "Europe/Berlin", "weekly": weekly})
+    with pytest.raises(CalendarZoneError, match='unknown time zone "Test/Shanghai"'):
+        Calendar.from_json(document)
+    leadkit.set_tz_dir(tmp_path)
+    try:
+        assert leadkit.tz_dir() == str(tmp_path)
+        calendar = Calendar.from_json(document)
+        # Monday 2024-06-10 08:00 in Shanghai is 00:00 UTC: open at 09:00 local.
+        opens = calendar.next_open(dt.datetime(2024, 6, 10, 0, 0, tzinfo=dt.timezone.utc))
+        assert opens == dt.datetime(2024, 6, 10, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+        with pytest.raises(CalendarZoneError, match='unknown time zone "Europe/Berlin"'):
+            Calendar.from_json(berlin)
+    finally:
+        leadkit.set_tz_dir(None)
+    assert leadkit.tz_dir() != str(tmp_path)
+    assert Calendar.from_json(berlin).time_zone == "Europe/Berlin"
+
+
+@pytest.mark.parametrize("name", ["../zoneinfo/Asia/Shanghai", "/etc/passwd", "Asia/./Shanghai"])
+def test_a_name_that_is_not_a_zone_name_reads_no_file(name):
+    with pytest.raises(CalendarZoneError, match="unknown time zone"):
+        Calendar.from_json(json.dumps({"time_zone": name, "weekly": {"mon": [["09:00", "18:00"]]}}))
+
+
+def test_a_tz_directory_that_is_not_one_is_refused_naming_it(tmp_path):
+    with pytest.raises(ValueError, match=f'"{tmp_path / "missing"}" is not a directory'):
+        leadkit.set_tz_dir(tmp_path / "missing")
+    assert leadkit.tz_dir() != str(tmp_path / "missing")

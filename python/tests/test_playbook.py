@@ -160,6 +160,34 @@ def test_a_playbook_with_errors_is_a_policy_error_with_paths():
         ("/playbook/rules/0/action/method", "first_contact")]
 
 
+def test_chinese_names_of_playbook_words_round_trip_and_bad_ones_are_errors_at_their_path():
+    document = json.loads(ABCD.to_json())
+    assert ABCD.playbook_names_zh == {"content": {}, "goals": {}}
+    document["playbook"]["content"] = ["ev_range"]
+    document["playbook"]["zh"] = {"content": {"ev_range": "新能源续航"},
+                                  "goals": {"win_back": "挽回客户"}}
+    with pytest.raises(PolicyError) as e:
+        Policy.from_json(json.dumps(document))
+    # win_back is no goal of this policy: an error at its path, naming it.
+    assert [(i.path, i.message) for i in e.value.issues if i.severity == "error"] == [
+        ("/playbook/zh/goals/win_back",
+         'unknown goal "win_back" (expected one of ' + ", ".join(leadkit._core.playbook_goals())
+         + "); a policy may declare more under /playbook/goals")]
+    document["playbook"]["goals"] = ["win_back"]
+    document["playbook"]["zh"]["content"]["ev_range"] = ""
+    with pytest.raises(PolicyError) as e:
+        Policy.from_json(json.dumps(document))
+    assert [(i.path, i.message) for i in e.value.issues if i.severity == "error"] == [
+        ("/playbook/zh/content/ev_range", 'expected a non-empty name, got ""')]
+    document["playbook"]["zh"]["content"]["ev_range"] = "新能源续航"
+    named = Policy.from_json(json.dumps(document))
+    assert named.playbook_names_zh == {"content": {"ev_range": "新能源续航"},
+                                       "goals": {"win_back": "挽回客户"}}
+    # The canonical document keeps them.
+    assert json.loads(named.to_json())["playbook"]["zh"] == document["playbook"]["zh"]
+    assert Policy.from_json(named.to_json()).playbook_names_zh == named.playbook_names_zh
+
+
 def test_next_action_of_one_task():
     got = ABCD.next_action({"test_drive": True}, task="follow_up", grade_now="A", touches=2)
     assert got == {"rule": "a_after_test_drive", "method": "phone",

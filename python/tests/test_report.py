@@ -6,6 +6,7 @@ import stat
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -683,7 +684,9 @@ def test_a_chinese_report_gives_every_presets_playbook_in_chinese():
             assert row[3:] == [_messages.value(field, value, "zh") for field, value in (
                 ("method", rule.method), ("content", rule.content), ("goal", rule.goal))] + [
                 rule.zh], (name, rule.id)
-            assert en[3:] == [rule.method, rule.content, rule.goal, rule.id]
+            # In English, the rule's note (every preset rule has one) in place of its id.
+            assert rule.note
+            assert en[3:] == [rule.method, rule.content, rule.goal, rule.note]
             assert rule.note not in html.unescape(page)
             # Every cell of the playbook's columns is Chinese: no Latin word is left.
             for cell in row[3:]:
@@ -692,8 +695,8 @@ def test_a_chinese_report_gives_every_presets_playbook_in_chinese():
     abcd = dataclasses.replace(built, overdue=_playbook_tasks(ABCD), playbook=ABCD.playbook)
     assert _overdue_rows(abcd.html("zh"))[0][3:] == ["电话", "需求问询", "了解需求",
                                                      "电话首次联系,了解客户需求。"]
-    assert _overdue_rows(abcd.html("en"))[0][3:] == ["phone", "needs_questions",
-                                                     "discover_needs", "first_contact"]
+    assert _overdue_rows(abcd.html("en"))[0][3:] == [
+        "phone", "needs_questions", "discover_needs", "001 §3.2: the phone for needs discovery."]
     oabc = leadkit.Policy.preset("oabc")
     rows = _overdue_rows(dataclasses.replace(built, overdue=_playbook_tasks(oabc),
                                              playbook=oabc.playbook).html("zh"))
@@ -709,13 +712,49 @@ def test_a_playbook_without_chinese_text_shows_the_rule_ids():
     document = json.loads(ABCD.to_json())
     for rule in document["playbook"]["rules"]:
         rule.pop("zh", None)
+        rule.pop("note", None)
     document["playbook"]["content"] = ["ev_range"]
     document["playbook"]["rules"][0]["action"]["content"] = "ev_range"
     plain = leadkit.Policy.from_json(json.dumps(document))
-    shown = dataclasses.replace(built, overdue=_playbook_tasks(plain), playbook=plain.playbook)
-    # The English fallback: the rule's id, and the policy's own content type as written.
+    shown = dataclasses.replace(built, overdue=_playbook_tasks(plain), playbook=plain.playbook,
+                                playbook_names_zh=plain.playbook_names_zh)
+    # The fallback in both languages: the rule's id, and the policy's own content type as
+    # written (it names it nowhere).
     assert _overdue_rows(shown.html("zh"))[0][3:] == ["电话", "ev_range", "了解需求",
                                                       "first_contact"]
+    assert _overdue_rows(shown.html("en"))[0][3:] == ["phone", "ev_range", "discover_needs",
+                                                      "first_contact"]
+
+
+def test_a_chinese_report_names_a_policys_own_words_by_the_policys_names():
+    import dataclasses
+
+    leads, touches = _chinese_data()
+    document = json.loads(ABCD.to_json())
+    book = document["playbook"]
+    book["content"], book["goals"] = ["ev_range", "nev_tour"], ["win_back"]
+    # Its own content type ev_range and goal win_back named; nev_tour not; the documented
+    # goal discover_needs named anew (the policy's name comes before the catalogue's).
+    book["zh"] = {"content": {"ev_range": "新能源续航"},
+                  "goals": {"win_back": "挽回客户", "discover_needs": "摸清需求"}}
+    book["rules"][0]["action"].update(content="ev_range", goal="win_back")
+    book["rules"][1]["action"].update(content="nev_tour", goal="discover_needs")
+    policy = leadkit.Policy.from_json(json.dumps(document))
+    assert policy.playbook_names_zh == {
+        "content": {"ev_range": "新能源续航"},
+        "goals": {"discover_needs": "摸清需求", "win_back": "挽回客户"}}
+    built = report.build(leads, touches, policy, as_of=ts("2025-03-10 12:00"))
+    assert built.playbook_names_zh == policy.playbook_names_zh
+    shown = dataclasses.replace(built, overdue=_playbook_tasks(policy))
+    rows, english = _overdue_rows(shown.html("zh")), _overdue_rows(shown.html("en"))
+    assert rows[0][4:6] == ["新能源续航", "挽回客户"]
+    assert rows[1][4:6] == ["nev_tour", "摸清需求"]
+    # The rest by the catalogue's names, as before (abcd's third rule, lost_stage: the loss
+    # reason, to learn it).
+    assert rows[2][4:6] == ["战败原因回访", "了解战败原因"]
+    # English shows the words as written.
+    assert english[0][4:6] == ["ev_range", "win_back"]
+    assert english[1][4:6] == ["nev_tour", "discover_needs"]
 
 
 def test_the_scope_is_named_in_the_reports_language():
@@ -808,6 +847,42 @@ def test_first_contact_percentiles_on_the_business_clock_by_hand():
     assert ('<div class="k">90th percentile of time to first contact (business clock)</div>'
             in page)
     assert "median time to first contact (wall clock)" in page
+
+
+def test_first_contact_histogram_and_sla_line_by_hand():
+    # Thirteen contacted leads; the bins hold the minutes above the previous edge up to and
+    # including their own (C++ kFirstContactBinEdges, BinCounts), as the report's pd.cut over
+    # (-1, 15], (15, 30], ... (1440, inf) did: 0 and 15 | 16 and 30 | 31, 59 and 60 | 61 |
+    # none | 480 | 481 and 1440 | 1441 and 5000.
+    minutes = pd.DataFrame({
+        "lead_id": [f"L{i}" for i in range(13)],
+        "business_minutes": np.array([481, 0, 1441, 30, 15, 60, 16, 5000, 59, 480, 31, 1440,
+                                      61], dtype=np.int64),
+        # Sorted: 10, 20, ..., 130; the nearest-rank median is the 7th, 70.
+        "sla_minutes": np.array([130, 10, 70, 20, 120, 30, 110, 40, 100, 50, 90, 60, 80],
+                                dtype=np.int64),
+        "on_time": [False, True, False, True, True, True, True, False, True, False, True,
+                    False, True]})
+    summary = report._first_contact_summary(minutes)
+    assert summary["histogram"] == {"<= 15": 2, "<= 30": 2, "<= 60": 3, "<= 120": 1,
+                                    "<= 240": 0, "<= 480": 1, "<= 1440": 2, "> 1440": 2}
+    assert list(summary["histogram"]) == ["<= 15", "<= 30", "<= 60", "<= 120", "<= 240",
+                                          "<= 480", "<= 1440", "> 1440"]
+    assert (summary["leads"], summary["after_sla"], summary["sla_minutes"]) == (13, 5, 70)
+    assert plot.sla_line(minutes) == 70
+    # Sorted 0, 15, 16, 30, ...: the 7th of 13 is 60, the 12th (ceil(11.7)) 1441.
+    assert (summary["business_minutes_p50"], summary["business_minutes_p90"]) == (60, 1441)
+    # Four leads: the median is the 2nd of 30, 60, 60, 120.
+    assert plot.sla_line(pd.DataFrame({"sla_minutes": [120, 60, 30, 60]})) == 60
+    # No contacted lead: every bin empty, no line.
+    empty = report._first_contact_summary(minutes.iloc[:0])
+    assert set(empty["histogram"].values()) == {0} and len(empty["histogram"]) == 8
+    assert (empty["leads"], empty["after_sla"], empty["sla_minutes"]) == (0, 0, None)
+    assert plot.sla_line(minutes.iloc[:0]) is None
+    # The binding's edges are the labels' and the counts one more.
+    edges, counts = leadkit._core.first_contact_bins(np.array([0, 2000], dtype=np.int64))
+    assert edges == [15, 30, 60, 120, 240, 480, 1440]
+    assert counts == [1, 0, 0, 0, 0, 0, 0, 1]
 
 
 def test_grades_are_a_distribution_and_stages_a_funnel():

@@ -44,6 +44,14 @@ def test_the_whole_document_of_the_docs_validates_and_loads():
     assert Policy.from_json(block).grades == ["hot", "cold"]
 
 
+def test_chinese_names_of_playbook_words_validate_and_load():
+    doc = json.loads(Policy.preset("three_level").to_json())
+    doc["playbook"]["goals"] = ["win_back"]
+    doc["playbook"]["zh"] = {"content": {"updates": "最新资讯"}, "goals": {"win_back": "挽回客户"}}
+    VALIDATOR.validate(doc)
+    assert Policy.from_json(json.dumps(doc)).playbook_names_zh == doc["playbook"]["zh"]
+
+
 def test_lead_fields_match_the_library():
     assert SCHEMA["$defs"]["lead_field"]["enum"] == list(_frames.LEAD_FIELDS)
 
@@ -61,6 +69,9 @@ def test_lead_fields_match_the_library():
     lambda d: d["cadence"]["follow_up_days"].update(high={"due": "exact"}),
     lambda d: d["routing"].update(overflow="next_dealr"),
     lambda d: d["routing"].update(overflow=True),
+    lambda d: d["playbook"].update(zh={"goals": {"keep_interest": ""}}),
+    lambda d: d["playbook"].update(zh={"goal": {"keep_interest": "保持兴趣"}}),
+    lambda d: d["playbook"].update(zh={"content": ["新车型"]}),
 ])
 def test_schema_and_loader_both_reject(mutation):
     doc = json.loads(Policy.preset("three_level").to_json())

@@ -1,12 +1,17 @@
 #include "c_api/arrow.h"
 
+#include <array>
 #include <cerrno>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <stdexcept>
+#include <type_traits>
 #include <utility>
 
+#include "absl/base/attributes.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "leadkit/internal/status_macros.h"
@@ -27,6 +32,162 @@ bool IsValid(const ArrowArray& a, int64_t index) {
   return BitSet(a.buffers[0], index);
 }
 
+// Bits [first, first + n) of `bits` as bytes 0 or 1 into `out`: whole bytes
+// of bits at a time through a table of their eight bytes.
+void BitsToBytes(const void* bits, int64_t first, int64_t n, uint8_t* out) {
+  static const auto* const kBytesOf = [] {
+    auto* table = new std::array<std::array<uint8_t, 8>, 256>();
+    for (int v = 0; v < 256; ++v) {
+      for (int k = 0; k < 8; ++k) (*table)[v][k] = (v >> k) & 1;
+    }
+    return table;
+  }();
+  const auto* b = static_cast<const uint8_t*>(bits);
+  int64_t i = 0;
+  for (; i < n && ((first + i) & 7) != 0; ++i) out[i] = BitSet(b, first + i);
+  for (; i + 8 <= n; i += 8) {
+    std::memcpy(out + i, (*kBytesOf)[b[(first + i) >> 3]].data(), 8);
+  }
+  for (; i < n; ++i) out[i] = BitSet(b, first + i);
+}
+
+// The `T` values of `buffer` from its index `first`, where they lie, or
+// nullptr when they are not aligned for T (then they are copied).
+template <typename T>
+const T* AlignedAt(const void* buffer, int64_t first) {
+  const char* p = static_cast<const char*>(buffer) +
+                  first * static_cast<int64_t>(sizeof(T));
+  if (reinterpret_cast<uintptr_t>(p) % alignof(T) != 0) return nullptr;
+  return reinterpret_cast<const T*>(p);
+}
+
+// The `T` at index `index` of `buffer`, aligned or not.
+template <typename T>
+T LoadAt(const void* buffer, int64_t index) {
+  T v;
+  std::memcpy(&v, static_cast<const char*>(buffer) + index * sizeof(T),
+              sizeof(T));
+  return v;
+}
+
+// The values of the fixed-width column `c` as `Out`s: where they lie (its
+// offset included) when they are `In`s that are `Out`s aligned for it and
+// `kMayView`; else each converted by `convert` (In -> Out) into a buffer added
+// to `own`.
+template <typename Out, typename In, bool kMayView = std::is_same_v<Out, In>,
+          typename Convert>
+const Out* ValuesOf(const ArrowColumn& c, std::deque<std::vector<Out>>& own,
+                    const Convert& convert) {
+  const void* data = c.array->buffers[1];
+  const int64_t first = c.Index(0);
+  if constexpr (kMayView) {
+    if (c.length > 0) {
+      if (const Out* in_place = AlignedAt<Out>(data, first)) return in_place;
+    }
+  }
+  std::vector<Out>& values = own.emplace_back(static_cast<size_t>(c.length));
+  Out* out = values.data();
+  for (int64_t row = 0; row < c.length; ++row) {
+    out[row] = convert(LoadAt<In>(data, first + row));
+  }
+  return out;
+}
+
+// Strings as dense codes in the order first seen, for a batch's string
+// column: an open-addressing set of views into the batch's buffers (valid
+// while it is read) in front of the column's Dictionary, so that a row whose
+// value was seen costs one hash of its bytes and one comparison, and a new
+// value one copy into the dictionary. A string of up to eight bytes is
+// compared as one word (ShortWord) and its length.
+class ViewCoder {
+ public:
+  explicit ViewCoder(report_internal::Dictionary& dictionary)
+      : dictionary_(dictionary), slots_(kInitialSlots) {}
+
+  ABSL_ATTRIBUTE_ALWAYS_INLINE int32_t Code(absl::string_view s) {
+    const auto n = static_cast<int64_t>(s.size());
+    const bool is_short = n <= 8;
+    const uint64_t word = is_short ? ShortWord(s.data(), s.size()) : 0;
+    const uint64_t h = is_short ? Mix(word + static_cast<uint64_t>(n))
+                                : LongHash(s);
+    for (size_t i = Slot(h);; i = (i + 1) & (slots_.size() - 1)) {
+      Entry& e = slots_[i];
+      if (e.view < 0) return Insert(e, s, h, word);
+      if (e.hash == h && e.size == n &&
+          (is_short ? e.word == word
+                    : views_[static_cast<size_t>(e.view)] == s)) {
+        return e.code;
+      }
+    }
+  }
+
+ private:
+  static constexpr size_t kInitialSlots = 64;
+  static constexpr uint64_t kMul = 0x9E3779B97F4A7C15ULL;
+  struct Entry {
+    uint64_t hash = 0;
+    uint64_t word = 0;  // ShortWord of a string of up to eight bytes
+    int64_t size = 0;
+    int32_t view = -1;  // index into views_; -1: an empty slot
+    int32_t code = 0;
+  };
+
+  // A value first seen, into the empty slot `e`.
+  ABSL_ATTRIBUTE_NOINLINE int32_t Insert(Entry& e, absl::string_view s,
+                                         uint64_t h, uint64_t word) {
+    const int32_t code = dictionary_.Code(s);
+    e = {h, word, static_cast<int64_t>(s.size()),
+         static_cast<int32_t>(views_.size()), code};
+    views_.push_back(s);
+    if (views_.size() * 2 > slots_.size()) Grow();
+    return code;
+  }
+
+  static uint64_t Mix(uint64_t h) {
+    h *= kMul;
+    return h ^ (h >> 29);
+  }
+  // Up to eight bytes as one word: two overlapping four-byte reads from the
+  // start and the end (or the first, middle and last byte), which together
+  // cover every byte — for a given length, equal words are equal strings.
+  static uint64_t ShortWord(const char* p, size_t n) {
+    if (n >= 4) {
+      return uint64_t{LoadAt<uint32_t>(p, 0)} |
+             uint64_t{LoadAt<uint32_t>(p + n - 4, 0)} << 32;
+    }
+    if (n == 0) return 0;
+    return uint64_t{static_cast<uint8_t>(p[0])} |
+           uint64_t{static_cast<uint8_t>(p[n / 2])} << 8 |
+           uint64_t{static_cast<uint8_t>(p[n - 1])} << 16;
+  }
+  // A longer string's hash: eight bytes at a time, then its last eight.
+  static uint64_t LongHash(absl::string_view s) {
+    const char* p = s.data();
+    const size_t n = s.size();
+    uint64_t h = n;
+    for (size_t i = 0; i + 8 < n; i += 8) {
+      h = Mix(h ^ LoadAt<uint64_t>(p + i, 0));
+    }
+    return Mix(h ^ LoadAt<uint64_t>(p + n - 8, 0));
+  }
+  size_t Slot(uint64_t h) const { return (h >> 32) & (slots_.size() - 1); }
+
+  void Grow() {
+    std::vector<Entry> old(slots_.size() * 2);
+    old.swap(slots_);
+    for (const Entry& e : old) {
+      if (e.view < 0) continue;
+      size_t i = Slot(e.hash);
+      while (slots_[i].view >= 0) i = (i + 1) & (slots_.size() - 1);
+      slots_[i] = e;
+    }
+  }
+
+  report_internal::Dictionary& dictionary_;
+  std::vector<Entry> slots_;
+  std::vector<absl::string_view> views_;
+};
+
 // A readable name of an Arrow format string, for messages.
 std::string TypeName(const ArrowSchema& schema) {
   const absl::string_view f = schema.format == nullptr ? "" : schema.format;
@@ -45,6 +206,11 @@ std::string TypeName(const ArrowSchema& schema) {
                 {"z", "binary"},     {"Z", "large_binary"}, {"vu", "string_view"},
                 {"vz", "binary_view"}, {"tdD", "date32"},  {"tdm", "date64"},
                 {"+s", "struct"},    {"+l", "list"},       {"+L", "large_list"}};
+  if ((f == "+l" || f == "+L") && schema.n_children == 1 &&
+      schema.children != nullptr && schema.children[0] != nullptr) {
+    return absl::StrCat(f == "+l" ? "list<" : "large_list<",
+                        TypeName(*schema.children[0]), ">");
+  }
   for (const auto& [format, name] : kNames) {
     if (f == format) return name;
   }
@@ -59,6 +225,30 @@ std::string TypeName(const ArrowSchema& schema) {
 bool IsIntegerFormat(absl::string_view f) {
   return f == "c" || f == "C" || f == "s" || f == "S" || f == "i" ||
          f == "I" || f == "l" || f == "L";
+}
+
+// `f.template operator()<T>()`, T the C++ type of the Arrow integer format
+// `format` (one IsIntegerFormat accepts).
+template <typename F>
+decltype(auto) WithIntegerType(absl::string_view format, const F& f) {
+  switch (format[0]) {
+    case 'c':
+      return f.template operator()<int8_t>();
+    case 'C':
+      return f.template operator()<uint8_t>();
+    case 's':
+      return f.template operator()<int16_t>();
+    case 'S':
+      return f.template operator()<uint16_t>();
+    case 'i':
+      return f.template operator()<int32_t>();
+    case 'I':
+      return f.template operator()<uint32_t>();
+    case 'l':
+      return f.template operator()<int64_t>();
+    default:
+      return f.template operator()<uint64_t>();
+  }
 }
 
 int IntegerWidth(absl::string_view f) {
@@ -105,7 +295,8 @@ int64_t IntegerAt(const void* data, int64_t index, int width, bool is_signed,
   }
 }
 
-int64_t FloorDiv(int64_t a, int64_t b) {
+// a / b rounded down; inlined, a constant `b` makes it a multiplication.
+inline int64_t FloorDiv(int64_t a, int64_t b) {
   const int64_t q = a / b;
   return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
@@ -132,14 +323,14 @@ absl::Status NeedBuffers(const ArrowColumn& c, int64_t n, absl::string_view tabl
 // never decrease and start at 0 or more.
 bool OffsetsInOrder(const ArrowArray& a, bool large, int64_t first,
                     int64_t count) {
-  int64_t previous = 0;
-  for (int64_t i = first; i <= first + count; ++i) {
-    const int64_t o = large ? static_cast<const int64_t*>(a.buffers[1])[i]
-                            : static_cast<const int32_t*>(a.buffers[1])[i];
-    if (o < 0 || (i > first && o < previous)) return false;
-    previous = o;
-  }
-  return true;
+  auto in_order = [&]<typename Offset>() {
+    const auto* o = static_cast<const Offset*>(a.buffers[1]) + first;
+    bool decreases = false;
+    for (int64_t i = 0; i < count; ++i) decreases |= o[i + 1] < o[i];
+    return o[0] >= 0 && !decreases;
+  };
+  return large ? in_order.operator()<int64_t>()
+               : in_order.operator()<int32_t>();
 }
 
 // The string at `index` of a string_view array: 16-byte views, a string of up
@@ -232,11 +423,16 @@ void Release(ArrowSchema& schema) {
   if (schema.release != nullptr) schema.release(&schema);
 }
 
-absl::Status ForEachBatch(
+namespace {
+
+// ForEachBatch, where `body` may keep a batch: it moves the ArrowArray out
+// (leaving the given one's release NULL) and releases it later. When
+// `keep_schema` is given, the schema moves into it instead of being released.
+absl::Status ReadBatches(
     ArrowArrayStream* stream, absl::string_view table,
     const std::function<absl::Status(const ArrowSchema&)>& on_schema,
-    const std::function<absl::Status(const ArrowSchema&, const ArrowArray&)>&
-        body) {
+    const std::function<absl::Status(const ArrowSchema&, ArrowArray&)>& body,
+    ArrowSchema* keep_schema) {
   if (stream == nullptr) {
     return absl::InvalidArgumentError(
         absl::StrCat(table, ": the Arrow stream is NULL"));
@@ -251,7 +447,13 @@ absl::Status ForEachBatch(
   if (const int rc = stream->get_schema(stream, &schema.schema); rc != 0) {
     return StreamFailed(stream, table, rc);
   }
-  const ArrowSchema& s = schema.schema;
+  const ArrowSchema* schema_at = &schema.schema;
+  if (keep_schema != nullptr) {
+    *keep_schema = schema.schema;
+    schema.schema.release = nullptr;  // moved
+    schema_at = keep_schema;
+  }
+  const ArrowSchema& s = *schema_at;
   if (s.format == nullptr || absl::string_view(s.format) != "+s") {
     return absl::InvalidArgumentError(absl::StrCat(
         table, ": expected a stream of record batches (Arrow struct arrays), "
@@ -286,9 +488,24 @@ absl::Status ForEachBatch(
             ": the Arrow column is shorter than its batch"));
       }
     }
-    LEADKIT_RETURN_IF_ERROR(body(s, b));
+    LEADKIT_RETURN_IF_ERROR(body(s, batch.array));
   }
   return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ForEachBatch(
+    ArrowArrayStream* stream, absl::string_view table,
+    const std::function<absl::Status(const ArrowSchema&)>& on_schema,
+    const std::function<absl::Status(const ArrowSchema&, const ArrowArray&)>&
+        body) {
+  return ReadBatches(
+      stream, table, on_schema,
+      [&](const ArrowSchema& schema, ArrowArray& batch) {
+        return body(schema, batch);
+      },
+      nullptr);
 }
 
 namespace {
@@ -365,18 +582,32 @@ absl::StatusOr<ArrowStrings> ArrowStrings::Make(const ArrowColumn& column,
     const absl::string_view f = column.schema->format;
     out.index_width_ = IntegerWidth(f);
     out.index_signed_ = f[0] >= 'a';
-    for (int64_t row = 0; row < column.length; ++row) {
-      const int64_t i = column.Index(row);
-      if (!IsValid(*column.array, i)) continue;
-      bool overflow = false;
-      const int64_t code = IntegerAt(column.array->buffers[1], i,
-                                     out.index_width_, out.index_signed_,
-                                     overflow);
-      if (overflow || code < 0 || code >= values->length) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            table, ".", name, ": row ", row, " has the dictionary index ",
-            code, " outside the dictionary's ", values->length, " values"));
+    // The first valid row whose index lies outside the dictionary (a uint64
+    // past INT64_MAX reads as negative), or -1.
+    const ArrowArray& a = *column.array;
+    const auto* bits = a.null_count != 0 && a.buffers[0] != nullptr
+                           ? static_cast<const uint8_t*>(a.buffers[0])
+                           : nullptr;
+    const int64_t start = column.Index(0), rows = column.length,
+                  limit = values->length;
+    const int64_t bad = WithIntegerType(f, [&]<typename Index>() -> int64_t {
+      const void* indices = a.buffers[1];
+      for (int64_t row = 0; row < rows; ++row) {
+        if (bits != nullptr && !BitSet(bits, start + row)) continue;
+        const auto index =
+            static_cast<int64_t>(LoadAt<Index>(indices, start + row));
+        if (index < 0 || index >= limit) return row;
       }
+      return -1;
+    });
+    if (bad >= 0) {
+      bool overflow = false;
+      const int64_t code =
+          IntegerAt(a.buffers[1], column.Index(bad), out.index_width_,
+                    out.index_signed_, overflow);
+      return absl::InvalidArgumentError(absl::StrCat(
+          table, ".", name, ": row ", bad, " has the dictionary index ", code,
+          " outside the dictionary's ", values->length, " values"));
     }
     first = values->offset;
     count = values->length;
@@ -444,27 +675,6 @@ std::vector<ColumnSpec> LeadColumnSpecs(std::span<const std::string> fields) {
     if (!seen) out.push_back({field, info->type});
   }
   return out;
-}
-
-ArrowArray ArrowStrings::Export(int64_t n, bool large) const {
-  if (index_width_ != 0 || view_ || large != large_) {
-    return ExportStrings(
-        n, [&](int64_t row) { return At(row).value_or(absl::string_view()); },
-        large);
-  }
-  // Plain strings: the offsets rebased to 0 and the characters in one copy.
-  const int64_t first = column_.Index(0);
-  const auto offset = [&](int64_t i) -> int64_t {
-    return large_ ? static_cast<const int64_t*>(column_.array->buffers[1])[i]
-                  : static_cast<const int32_t*>(column_.array->buffers[1])[i];
-  };
-  const int64_t base = n > 0 ? offset(first) : 0;
-  const int64_t end = n > 0 ? offset(first + n) : 0;
-  return ExportStringBuffers(
-      n, large_, [&](int64_t row) { return offset(first + row) - base; },
-      n > 0 ? static_cast<const char*>(column_.array->buffers[2]) + base
-            : nullptr,
-      end - base);
 }
 
 std::optional<int64_t> ArrowStrings::IndexAt(int64_t row) const {
@@ -548,18 +758,34 @@ absl::StatusOr<std::unique_ptr<ArrowTable>> ArrowTable::Read(
     // are plain strings; a dictionary's or string views' as codes.
     const ArrowColumn c = column_at(id);
     if (c.schema->dictionary == nullptr && !t->ids_->view()) {
-      std::vector<int64_t>& offsets =
-          t->integers_.emplace_back(static_cast<size_t>(batch.length) + 1);
-      for (int64_t row = 0; row <= batch.length; ++row) {
-        const int64_t i = c.Index(row);
-        offsets[static_cast<size_t>(row)] =
-            t->ids_->large()
-                ? static_cast<const int64_t*>(c.array->buffers[1])[i]
-                : static_cast<const int32_t*>(c.array->buffers[1])[i];
+      const auto size = static_cast<size_t>(batch.length) + 1;
+      // large_utf8's offsets are the Column's as they lie; utf8's widened.
+      const int64_t* offsets =
+          batch.length > 0 && t->ids_->large()
+              ? AlignedAt<int64_t>(c.array->buffers[1], c.Index(0))
+              : nullptr;
+      if (offsets == nullptr) {
+        int64_t* copy = t->offsets_
+                            .emplace_back(
+                                std::make_unique_for_overwrite<int64_t[]>(size))
+                            .get();
+        copy[0] = 0;
+        const void* in = c.array->buffers[1];
+        auto widen = [&]<typename Offset>() {
+          for (int64_t row = 0; row <= batch.length; ++row) {
+            copy[row] = LoadAt<Offset>(in, c.Index(row));
+          }
+        };
+        if (batch.length > 0) {
+          t->ids_->large() ? widen.operator()<int64_t>()
+                           : widen.operator()<int32_t>();
+        }
+        offsets = copy;
       }
       LEADKIT_RETURN_IF_ERROR(t->columns_->Add(
           id_column,
-          Column::Strings(offsets, static_cast<const char*>(c.array->buffers[2]))));
+          Column::Strings(std::span<const int64_t>(offsets, size),
+                          static_cast<const char*>(c.array->buffers[2]))));
     } else {
       LEADKIT_RETURN_IF_ERROR(t->ReadField(
           ColumnSpec{std::string(id_column), FieldType::kString}, c, table));
@@ -579,11 +805,6 @@ absl::Status ArrowTable::ReadField(const ColumnSpec& field,
     return absl::InvalidArgumentError(
         absl::StrCat(table, ".", name, ": expected ", what, ", got Arrow type ",
                      TypeName(*c.schema)));
-  };
-  auto row_name = [&](int64_t row) {
-    const std::optional<absl::string_view> id = ids_->At(row);
-    return absl::StrCat("row ", first_row_ + row, " (", id_column_, " \"",
-                        id ? *id : "", "\")");
   };
 
   if (format == "n" && c.schema->dictionary == nullptr) {  // all null
@@ -613,17 +834,24 @@ absl::Status ArrowTable::ReadField(const ColumnSpec& field,
       return nullptr;
     }
     std::vector<uint8_t>& valid = bytes_.emplace_back(size);
-    for (int64_t row = 0; row < n; ++row) {
-      valid[static_cast<size_t>(row)] =
-          BitSet(c.array->buffers[0], c.Index(row)) ? 1 : 0;
-    }
+    BitsToBytes(c.array->buffers[0], c.Index(0), n, valid.data());
     return valid.data();
   };
+  const int64_t first = c.Index(0);
 
   switch (field.type) {
     case FieldType::kString: {
+      if (field.lists && c.schema->dictionary == nullptr &&
+          (format == "+l" || format == "+L")) {
+        return ReadLists(field, c, table);
+      }
       absl::StatusOr<ArrowStrings> strings = ArrowStrings::Make(c, table, name);
-      if (!strings.ok()) return strings.status();
+      if (!strings.ok()) {
+        if (!field.lists) return strings.status();
+        return expected(
+            "strings (Arrow utf8, large_utf8, string_view or a dictionary of "
+            "them) or a list or large_list of them");
+      }
       report_internal::Dictionary& dictionary = dictionaries_.emplace_back();
       std::vector<int32_t>& codes = codes_.emplace_back(size, -1);
       if (strings->dictionary_encoded()) {
@@ -631,21 +859,55 @@ absl::Status ArrowTable::ReadField(const ColumnSpec& field,
         // codes follow the rows, as for plain strings); -2: not seen yet.
         std::vector<int32_t> code_of(
             static_cast<size_t>(strings->dictionary_length()), -2);
-        for (int64_t row = 0; row < n; ++row) {
-          const std::optional<int64_t> index = strings->IndexAt(row);
-          if (!index) continue;
-          int32_t& code = code_of[static_cast<size_t>(*index)];
-          if (code == -2) {
-            const auto value = strings->DictionaryValue(*index);
-            code = value ? dictionary.Code(*value) : -1;
+        const ArrowArray& a = *c.array;
+        const void* bits = a.null_count != 0 && a.buffers[0] != nullptr
+                               ? a.buffers[0]
+                               : nullptr;
+        WithIntegerType(format, [&]<typename Index>() {
+          // Locals, not captures: the dictionary's calls leave them be.
+          const void* indices = a.buffers[1];
+          const auto* valid_bits = static_cast<const uint8_t*>(bits);
+          int32_t* out = codes.data();
+          int32_t* code_at = code_of.data();
+          const int64_t start = first, rows = n;
+          for (int64_t row = 0; row < rows; ++row) {
+            if (valid_bits != nullptr && !BitSet(valid_bits, start + row)) {
+              continue;
+            }
+            const auto index =
+                static_cast<int64_t>(LoadAt<Index>(indices, start + row));
+            int32_t code = code_at[index];
+            if (code == -2) [[unlikely]] {
+              const auto value = strings->DictionaryValue(index);
+              code = value ? dictionary.Code(*value) : -1;
+              code_at[index] = code;
+            }
+            out[row] = code;
           }
-          codes[static_cast<size_t>(row)] = code;
-        }
-      } else {
-        for (int64_t row = 0; row < n; ++row) {
-          if (const auto value = strings->At(row)) {
-            codes[static_cast<size_t>(row)] = dictionary.Code(*value);
+        });
+      } else if (n > 0) {
+        // Row by row through a set of views into the batch (ViewCoder).
+        ViewCoder coder(dictionary);
+        const ArrowArray& a = *c.array;
+        const void* bits = a.null_count != 0 && a.buffers[0] != nullptr
+                               ? a.buffers[0]
+                               : nullptr;
+        auto code_rows = [&](const auto& at) {
+          const auto* valid_bits = static_cast<const uint8_t*>(bits);
+          int32_t* out = codes.data();
+          const int64_t start = first, rows = n;
+          for (int64_t row = 0; row < rows; ++row) {
+            const int64_t i = start + row;
+            if (valid_bits != nullptr && !BitSet(valid_bits, i)) continue;
+            out[row] = coder.Code(at(i));
           }
+        };
+        if (strings->view()) {
+          code_rows([a](int64_t i) { return ViewAt(a, i); });
+        } else if (strings->large()) {
+          code_rows([a](int64_t i) { return StringAt(a, /*large=*/true, i); });
+        } else {
+          code_rows([a](int64_t i) { return StringAt(a, /*large=*/false, i); });
         }
       }
       return columns_->Add(name, Column::Codes(codes, dictionary.texts()));
@@ -658,30 +920,32 @@ absl::Status ArrowTable::ReadField(const ColumnSpec& field,
       LEADKIT_RETURN_IF_ERROR(NeedBuffers(c, 2, table, name));
       const uint8_t* valid = validity();
       if (format == "g" || format == "f") {
-        std::vector<double>& values = doubles_.emplace_back(size);
-        for (int64_t row = 0; row < n; ++row) {
-          const int64_t i = c.Index(row);
-          values[static_cast<size_t>(row)] =
-              format == "g" ? static_cast<const double*>(c.array->buffers[1])[i]
-                            : static_cast<const float*>(c.array->buffers[1])[i];
-        }
-        return columns_->Add(name, Column::Doubles(values, valid));
+        const double* values =
+            format == "g"
+                ? ValuesOf<double, double>(c, doubles_,
+                                           [](double v) { return v; })
+                : ValuesOf<double, float>(c, doubles_,
+                                          [](float v) -> double { return v; });
+        return columns_->Add(
+            name,
+            Column::Doubles(std::span<const double>(values, size), valid));
       }
-      std::vector<int64_t>& values = integers_.emplace_back(size);
-      const int width = IntegerWidth(format);
-      const bool is_signed = format[0] >= 'a';
-      for (int64_t row = 0; row < n; ++row) {
-        bool overflow = false;
-        values[static_cast<size_t>(row)] = IntegerAt(
-            c.array->buffers[1], c.Index(row), width, is_signed, overflow);
-        if (overflow && (valid == nullptr || valid[row] != 0)) {
+      // Widened to int64 (an aligned int64 column read where it lies); a
+      // valid uint64 past INT64_MAX is an error.
+      const int64_t* values = WithIntegerType(format, [&]<typename T>() {
+        return ValuesOf<int64_t, T>(
+            c, integers_, [](T v) { return static_cast<int64_t>(v); });
+      });
+      for (int64_t row = 0; format == "L" && row < n; ++row) {
+        if (values[row] < 0 && (valid == nullptr || valid[row] != 0)) {
           return absl::InvalidArgumentError(absl::StrCat(
-              table, ".", name, ": ", row_name(row), " has ",
-              static_cast<uint64_t>(values[static_cast<size_t>(row)]),
-              "; expected a number up to ", std::numeric_limits<int64_t>::max()));
+              table, ".", name, ": ", RowName(row), " has ",
+              static_cast<uint64_t>(values[row]), "; expected a number up to ",
+              std::numeric_limits<int64_t>::max()));
         }
       }
-      return columns_->Add(name, Column::Int64s(values, valid));
+      return columns_->Add(
+          name, Column::Int64s(std::span<const int64_t>(values, size), valid));
     }
     case FieldType::kBool: {
       if (format != "b" || c.schema->dictionary != nullptr) {
@@ -690,10 +954,7 @@ absl::Status ArrowTable::ReadField(const ColumnSpec& field,
       LEADKIT_RETURN_IF_ERROR(NeedBuffers(c, 2, table, name));
       const uint8_t* valid = validity();
       std::vector<uint8_t>& values = bytes_.emplace_back(size);
-      for (int64_t row = 0; row < n; ++row) {
-        values[static_cast<size_t>(row)] =
-            BitSet(c.array->buffers[1], c.Index(row)) ? 1 : 0;
-      }
+      if (n > 0) BitsToBytes(c.array->buffers[1], first, n, values.data());
       return columns_->Add(name, Column::Bools(values, valid));
     }
     case FieldType::kInstant: {
@@ -707,31 +968,35 @@ absl::Status ArrowTable::ReadField(const ColumnSpec& field,
             ": timestamps without a time zone; give the column a zone — "
             "leadkit never guesses one"));
       }
-      int64_t per_second = 1;
-      switch (format[2]) {
-        case 's':
-          break;
-        case 'm':
-          per_second = 1000;
-          break;
-        case 'u':
-          per_second = 1000 * 1000;
-          break;
-        case 'n':
-          per_second = 1000 * 1000 * 1000;
-          break;
-        default:
-          return expected("a timestamp with a time zone");
+      if (format[2] != 's' && format[2] != 'm' && format[2] != 'u' &&
+          format[2] != 'n') {
+        return expected("a timestamp with a time zone");
       }
       LEADKIT_RETURN_IF_ERROR(NeedBuffers(c, 2, table, name));
       const uint8_t* valid = validity();
-      std::vector<int64_t>& values = integers_.emplace_back(size);
-      for (int64_t row = 0; row < n; ++row) {
-        values[static_cast<size_t>(row)] = FloorDiv(
-            static_cast<const int64_t*>(c.array->buffers[1])[c.Index(row)],
-            per_second);
+      // Whole seconds, rounded down: a division by a constant per unit.
+      const int64_t* values = nullptr;
+      switch (format[2]) {
+        case 's':
+          values = ValuesOf<int64_t, int64_t>(c, integers_,
+                                              [](int64_t v) { return v; });
+          break;
+        case 'm':
+          values = ValuesOf<int64_t, int64_t, /*kMayView=*/false>(
+              c, integers_, [](int64_t v) { return FloorDiv(v, 1000); });
+          break;
+        case 'u':
+          values = ValuesOf<int64_t, int64_t, /*kMayView=*/false>(
+              c, integers_, [](int64_t v) { return FloorDiv(v, 1000000); });
+          break;
+        default:
+          values = ValuesOf<int64_t, int64_t, /*kMayView=*/false>(
+              c, integers_, [](int64_t v) { return FloorDiv(v, 1000000000); });
+          break;
       }
-      return columns_->Add(name, Column::Instants(values, valid));
+      return columns_->Add(
+          name,
+          Column::Instants(std::span<const int64_t>(values, size), valid));
     }
     case FieldType::kDate: {
       if ((format != "tdD" && format != "tdm") ||
@@ -740,57 +1005,157 @@ absl::Status ArrowTable::ReadField(const ColumnSpec& field,
       }
       LEADKIT_RETURN_IF_ERROR(NeedBuffers(c, 2, table, name));
       const uint8_t* valid = validity();
-      std::vector<int64_t>& values = integers_.emplace_back(size);
-      for (int64_t row = 0; row < n; ++row) {
-        const int64_t i = c.Index(row);
-        values[static_cast<size_t>(row)] =
-            format == "tdD"
-                ? static_cast<const int32_t*>(c.array->buffers[1])[i]
-                : FloorDiv(static_cast<const int64_t*>(c.array->buffers[1])[i],
-                           86400 * int64_t{1000});
-      }
-      return columns_->Add(name, Column::Dates(values, valid));
+      const int64_t* values =
+          format == "tdD"
+              ? ValuesOf<int64_t, int32_t>(
+                    c, integers_, [](int32_t v) -> int64_t { return v; })
+              : ValuesOf<int64_t, int64_t, /*kMayView=*/false>(
+                    c, integers_, [](int64_t v) {
+                      return FloorDiv(v, 86400 * int64_t{1000});
+                    });
+      return columns_->Add(
+          name, Column::Dates(std::span<const int64_t>(values, size), valid));
     }
   }
   return absl::InternalError("unknown field type");
 }
 
+std::string ArrowTable::RowName(int64_t row) const {
+  const std::optional<absl::string_view> id = ids_->At(row);
+  return absl::StrCat("row ", first_row_ + row, " (", id_column_, " \"",
+                      id ? *id : "", "\")");
+}
+
+const StringLists* ArrowTable::lists(absl::string_view name) const {
+  const auto it = lists_.find(name);
+  return it == lists_.end() ? nullptr : &it->second;
+}
+
+absl::Status ArrowTable::ReadLists(const ColumnSpec& field,
+                                   const ArrowColumn& c,
+                                   absl::string_view table) {
+  const int64_t n = columns_->num_rows();
+  const absl::string_view name = field.name;
+  const bool large = absl::string_view(c.schema->format) == "+L";
+  if (c.schema->n_children != 1 || c.schema->children == nullptr ||
+      c.schema->children[0] == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        table, ".", name, ": the Arrow list type lacks its value type"));
+  }
+  LEADKIT_RETURN_IF_ERROR(NeedBuffers(c, 2, table, name));
+  if (c.array->n_children != 1 || c.array->children == nullptr ||
+      c.array->children[0] == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        table, ".", name, ": the Arrow list array lacks its values"));
+  }
+  const ArrowColumn values{c.schema->children[0], c.array->children[0], 0,
+                          c.array->children[0]->length};
+  absl::StatusOr<ArrowStrings> strings = ArrowStrings::Make(values, table, name);
+  if (!strings.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        table, ".", name,
+        ": expected a list of strings (Arrow utf8, large_utf8, string_view or "
+        "a dictionary of them), got Arrow type ",
+        TypeName(*c.schema)));
+  }
+  StringLists& rows = lists_[field.name];
+  rows.assign(static_cast<size_t>(n), {});
+  for (int64_t row = 0; row < n; ++row) {
+    const int64_t i = c.Index(row);
+    if (!IsValid(*c.array, i)) continue;
+    const int64_t begin =
+        large ? static_cast<const int64_t*>(c.array->buffers[1])[i]
+              : static_cast<const int32_t*>(c.array->buffers[1])[i];
+    const int64_t end =
+        large ? static_cast<const int64_t*>(c.array->buffers[1])[i + 1]
+              : static_cast<const int32_t*>(c.array->buffers[1])[i + 1];
+    if (begin < 0 || end < begin || end > values.length) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          table, ".", name, ": ", RowName(row), " has list offsets ", begin,
+          " to ", end, " outside the ", values.length, " values"));
+    }
+    std::vector<std::string>& names = rows[static_cast<size_t>(row)];
+    for (int64_t j = begin; j < end; ++j) {
+      const std::optional<absl::string_view> value = strings->At(j);
+      if (!value) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            table, ".", name, ": ", RowName(row), " has a null in its list (",
+            j - begin, "); expected a list of strings"));
+      }
+      const absl::string_view trimmed = absl::StripAsciiWhitespace(*value);
+      if (!trimmed.empty()) names.emplace_back(trimmed);
+    }
+  }
+  return absl::OkStatus();
+}
+
 // ---- A whole stream -------------------------------------------------------
 
 void StreamTable::Part::Append(const Column& c, int64_t n) {
-  std::vector<int32_t> code_of;
-  if (type == ColumnType::kCode) code_of = dictionary.Codes(c.dictionary());
-  if (type == ColumnType::kString && integers.empty()) integers.push_back(0);
+  if (type == ColumnType::kString) return AppendStrings(c, n);
+  const auto base = valid.size();
+  const auto size = static_cast<size_t>(n);
+  valid.resize(base + size);
+  uint8_t* v = valid.data() + base;
+  if (c.validity() != nullptr) {
+    std::memcpy(v, c.validity(), size);
+    for (size_t row = 0; row < size; ++row) v[row] = v[row] != 0 ? 1 : 0;
+  } else {
+    std::memset(v, 1, size);
+  }
+  // Each column type's null marks (NaN, a negative code) joined into `v`, the
+  // values of the null rows set to the type's null value.
+  auto append = [&](auto& out, const auto* in, auto null_value,
+                    const auto& is_null) {
+    out.resize(base + size);
+    auto* o = out.data() + base;
+    for (size_t row = 0; row < size; ++row) {
+      if (v[row] != 0 && is_null(in[row])) v[row] = 0;
+      o[row] = v[row] != 0 ? in[row] : null_value;
+    }
+  };
+  auto never = [](auto) { return false; };
+  switch (type) {
+    case ColumnType::kDouble:
+      append(doubles, c.data<double>(), double{NAN},
+             [](double x) { return std::isnan(x); });
+      break;
+    case ColumnType::kInt64:
+    case ColumnType::kInstant:
+    case ColumnType::kDate:
+      append(integers, c.data<int64_t>(), int64_t{0}, never);
+      break;
+    case ColumnType::kBool:
+      append(bytes, c.data<uint8_t>(), uint8_t{0}, never);
+      break;
+    case ColumnType::kCode: {
+      const std::vector<int32_t> code_of = dictionary.Codes(c.dictionary());
+      const int32_t* in = c.data<int32_t>();
+      codes.resize(base + size);
+      int32_t* o = codes.data() + base;
+      for (size_t row = 0; row < size; ++row) {
+        if (v[row] != 0 && in[row] < 0) v[row] = 0;
+        o[row] = v[row] != 0 ? code_of[static_cast<size_t>(in[row])] : -1;
+      }
+      break;
+    }
+    case ColumnType::kString:
+      break;
+  }
+  for (size_t row = 0; row < size && !any_null; ++row) any_null = v[row] == 0;
+}
+
+void StreamTable::Part::AppendStrings(const Column& c, int64_t n) {
+  if (integers.empty()) integers.push_back(0);
   for (int64_t row = 0; row < n; ++row) {
     const bool null = c.IsNull(row);
     valid.push_back(null ? 0 : 1);
     any_null = any_null || null;
-    switch (type) {
-      case ColumnType::kDouble:
-        doubles.push_back(null ? NAN : c.data<double>()[row]);
-        break;
-      case ColumnType::kInt64:
-      case ColumnType::kInstant:
-      case ColumnType::kDate:
-        integers.push_back(null ? 0 : c.data<int64_t>()[row]);
-        break;
-      case ColumnType::kBool:
-        bytes.push_back(null ? 0 : c.data<uint8_t>()[row]);
-        break;
-      case ColumnType::kCode:
-        codes.push_back(
-            null ? -1
-                 : code_of[static_cast<size_t>(c.data<int32_t>()[row])]);
-        break;
-      case ColumnType::kString: {
-        if (!null) {
-          const absl::string_view v = c.ViewAt(row);
-          chars.append(v.data(), v.size());
-        }
-        integers.push_back(static_cast<int64_t>(chars.size()));
-        break;
-      }
+    if (!null) {
+      const absl::string_view v = c.ViewAt(row);
+      chars.append(v.data(), v.size());
     }
+    integers.push_back(static_cast<int64_t>(chars.size()));
   }
 }
 
@@ -836,13 +1201,44 @@ ColumnType EmptyColumnType(FieldType type) {
 
 }  // namespace
 
+const StringLists* StreamTable::lists(absl::string_view name) const {
+  const auto it = lists_.find(name);
+  return it == lists_.end() ? nullptr : &it->second;
+}
+
+StreamTable::~StreamTable() {
+  Release(batch_);
+  Release(schema_);
+}
+
 absl::StatusOr<std::unique_ptr<StreamTable>> StreamTable::Read(
     ArrowArrayStream* stream, absl::string_view table,
     std::span<const ColumnSpec> columns, absl::string_view id_column) {
   std::unique_ptr<StreamTable> t(new StreamTable());
   int64_t rows = 0;
-  bool first = true;
-  LEADKIT_RETURN_IF_ERROR(ForEachBatch(
+  int64_t batches = 0;
+  // Appends the columns of a batch read (ArrowTable::Read) to the parts: the
+  // ids as strings whatever they were read as.
+  auto append = [&](const Columns& read) -> absl::Status {
+    for (Part& p : t->parts_) {
+      const Column* column = read.Find(p.name);
+      if (column == nullptr) {
+        return absl::InternalError(
+            absl::StrCat(table, ".", p.name, ": column lost between batches"));
+      }
+      if (p.name == id_column) {
+        p.AppendStrings(*column, read.num_rows());
+        continue;
+      }
+      if (column->type() != p.type) {
+        return absl::InternalError(absl::StrCat(
+            table, ".", p.name, ": column type changed between batches"));
+      }
+      p.Append(*column, read.num_rows());
+    }
+    return absl::OkStatus();
+  };
+  LEADKIT_RETURN_IF_ERROR(ReadBatches(
       stream, table,
       [&](const ArrowSchema& schema) -> absl::Status {
         LEADKIT_ASSIGN_OR_RETURN(const ArrowSchema* ids,
@@ -865,50 +1261,61 @@ absl::StatusOr<std::unique_ptr<StreamTable>> StreamTable::Read(
         }
         return absl::OkStatus();
       },
-      [&](const ArrowSchema& schema, const ArrowArray& batch) -> absl::Status {
+      [&](const ArrowSchema& schema, ArrowArray& batch) -> absl::Status {
         LEADKIT_ASSIGN_OR_RETURN(
-            const std::unique_ptr<ArrowTable> part,
+            std::unique_ptr<ArrowTable> part,
             ArrowTable::Read(schema, batch, table, columns, id_column, rows));
         const Columns& read = part->columns();
-        if (first) {
-          // The types as read (an integer column is int64, a float one
-          // double; the id column as it lies).
-          std::deque<Part> parts;
-          for (const auto& [name, column] : read.columns()) {
-            const ColumnType type =
-                name == id_column ? ColumnType::kString : column.type();
-            parts.push_back(Part{.name = name, .type = type});
-          }
-          t->parts_ = std::move(parts);
-          first = false;
+        for (const auto& [name, lists] : part->lists_) {
+          StringLists& all = t->lists_[name];
+          all.insert(all.end(), lists.begin(), lists.end());
         }
-        for (Part& p : t->parts_) {
-          const Column* column = read.Find(p.name);
-          if (column == nullptr) {
-            return absl::InternalError(
-                absl::StrCat(table, ".", p.name, ": column lost between batches"));
-          }
-          if (p.name == id_column && column->type() != ColumnType::kString) {
-            // Dictionary-encoded ids: as strings, row by row.
-            if (p.integers.empty()) p.integers.push_back(0);
-            for (int64_t row = 0; row < read.num_rows(); ++row) {
-              const absl::string_view v = column->ViewAt(row);
-              p.chars.append(v.data(), v.size());
-              p.integers.push_back(static_cast<int64_t>(p.chars.size()));
-              p.valid.push_back(1);
+        if (batches == 0) {
+          // Kept as read, over the batch, in case it is the only one.
+          t->in_place_ = std::move(part);
+          t->batch_ = batch;
+          batch.release = nullptr;  // moved
+        } else {
+          if (batches == 1) {
+            // A second batch: the parts take the types the first was read as
+            // (an integer column is int64, a float one double; the ids
+            // strings) and its rows.
+            std::deque<Part> parts;
+            for (const auto& [name, column] :
+                 t->in_place_->columns().columns()) {
+              const ColumnType type =
+                  name == id_column ? ColumnType::kString : column.type();
+              parts.push_back(Part{.name = name, .type = type});
             }
-            continue;
+            t->parts_ = std::move(parts);
+            LEADKIT_RETURN_IF_ERROR(append(t->in_place_->columns()));
           }
-          if (column->type() != p.type) {
-            return absl::InternalError(absl::StrCat(
-                table, ".", p.name, ": column type changed between batches"));
-          }
-          p.Append(*column, read.num_rows());
+          LEADKIT_RETURN_IF_ERROR(append(read));
         }
+        ++batches;
         rows += read.num_rows();
         return absl::OkStatus();
-      }));
+      },
+      &t->schema_));
   t->columns_ = std::make_unique<Columns>(rows);
+  if (batches == 1) {
+    // One batch: its columns as read, the ids as strings.
+    t->parts_.clear();
+    for (const auto& [name, column] : t->in_place_->columns().columns()) {
+      if (name == id_column && column.type() != ColumnType::kString) {
+        Part& ids = t->parts_.emplace_back(
+            Part{.name = name, .type = ColumnType::kString});
+        ids.AppendStrings(column, rows);
+        LEADKIT_RETURN_IF_ERROR(t->columns_->Add(name, ids.View()));
+        continue;
+      }
+      LEADKIT_RETURN_IF_ERROR(t->columns_->Add(name, column));
+    }
+    return t;
+  }
+  // Batches after the first copied: the first is no longer needed.
+  t->in_place_.reset();
+  Release(t->batch_);
   for (Part& p : t->parts_) {
     if (p.type == ColumnType::kString && p.integers.empty()) {
       p.integers.push_back(0);
@@ -1016,6 +1423,36 @@ ArrowArray StringsOf(int64_t length,
 }
 
 }  // namespace
+
+ArrowArray ArrowStrings::Export(int64_t n, bool large) const {
+  if (index_width_ != 0 || view_ || large != large_ || n == 0) {
+    return ExportStrings(
+        n, [&](int64_t row) { return At(row).value_or(absl::string_view()); },
+        large);
+  }
+  // Plain strings: the offsets rebased to 0 and the characters in one copy.
+  const int64_t first = column_.Index(0);
+  const void* in = column_.array->buffers[1];
+  auto rebased = [&]<typename Offset>() {
+    std::vector<uint8_t> out(static_cast<size_t>(n + 1) * sizeof(Offset));
+    const Offset base = LoadAt<Offset>(in, first);
+    for (int64_t i = 0; i <= n; ++i) {
+      const Offset o = LoadAt<Offset>(in, first + i) - base;
+      std::memcpy(out.data() + i * int64_t{sizeof(Offset)}, &o, sizeof(Offset));
+    }
+    return std::pair(std::move(out), int64_t{base});
+  };
+  auto [offsets, base] =
+      large_ ? rebased.operator()<int64_t>() : rebased.operator()<int32_t>();
+  const int64_t end =
+      large_ ? LoadAt<int64_t>(in, first + n) : LoadAt<int32_t>(in, first + n);
+  const char* chars = static_cast<const char*>(column_.array->buffers[2]);
+  std::vector<std::vector<uint8_t>> buffers;
+  buffers.push_back(std::move(offsets));
+  buffers.push_back(end > base ? std::vector<uint8_t>(chars + base, chars + end)
+                               : std::vector<uint8_t>());
+  return MakeArray(n, std::move(buffers), {}, std::nullopt);
+}
 
 ArrowArray ExportStringBuffers(int64_t length, bool large,
                                const std::function<int64_t(int64_t)>& offset,

@@ -9,7 +9,9 @@
 // the table and the column ("leads.purchase_within_days: expected a number
 // (an integer or float type), got Arrow type utf8"). Strings become
 // dictionary codes (string views, as Polars gives, too), bit-packed booleans and validity become bytes, timestamps
-// of any unit become whole seconds (rounded down), dates become days.
+// of any unit become whole seconds (rounded down), dates become days; a list
+// column of strings, where a spec allows one (a models cell), becomes each
+// row's strings.
 #ifndef LEADKIT_C_API_ARROW_H_
 #define LEADKIT_C_API_ARROW_H_
 
@@ -17,6 +19,7 @@
 #include <deque>
 #include <functional>
 #include <initializer_list>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -112,7 +115,15 @@ class ArrowStrings {
 struct ColumnSpec {
   std::string name;
   FieldType type;
+  // kString only: the column may also be a list or large_list of strings,
+  // each row a list of names (a models cell, docs/data.md). Such a column is
+  // not among the table's Columns: its rows are lists(name), each string
+  // trimmed of spaces, empty ones dropped, a null row empty.
+  bool lists = false;
 };
+
+// The rows of a list column (ColumnSpec::lists): each row's strings.
+using StringLists = std::vector<std::vector<std::string>>;
 
 // The specs of the lead fields named in `fields` (LeadFields' types), each
 // once in the order first named; names that are not lead fields are left
@@ -143,13 +154,24 @@ class ArrowTable {
   int64_t num_rows() const { return columns_->num_rows(); }
   // The id column's strings.
   const ArrowStrings& ids() const { return *ids_; }
+  // The rows of column `name` when it came as a list of strings
+  // (ColumnSpec::lists), else nullptr.
+  const StringLists* lists(absl::string_view name) const;
 
  private:
+  friend class StreamTable;
   ArrowTable() = default;
   absl::Status ReadField(const ColumnSpec& field, const ArrowColumn& column,
                          absl::string_view table);
+  // "row <first_row + row> (<id_column> "<id>")", for messages.
+  std::string RowName(int64_t row) const;
+  // A list or large_list column of strings into lists_. InvalidArgument
+  // naming the table, column and row for a null string in a list.
+  absl::Status ReadLists(const ColumnSpec& field, const ArrowColumn& column,
+                         absl::string_view table);
 
   std::unique_ptr<Columns> columns_;
+  std::map<std::string, StringLists, std::less<>> lists_;
   std::optional<ArrowStrings> ids_;
   int64_t first_row_ = 0;
   std::string id_column_;
@@ -157,14 +179,17 @@ class ArrowTable {
   std::deque<std::vector<uint8_t>> bytes_;
   std::deque<std::vector<double>> doubles_;
   std::deque<std::vector<int64_t>> integers_;
+  std::deque<std::unique_ptr<int64_t[]>> offsets_;  // each value written
   std::deque<std::vector<int32_t>> codes_;
   std::deque<report_internal::Dictionary> dictionaries_;
 };
 
 // A whole table read from an Arrow stream: the rows of every batch, in order,
-// as one Columns over memory it owns — for the engines that need a table at
-// once (a lead beside all of its touches). Its columns are those of
-// ArrowTable::Read; the id column is read as strings (Column::Strings).
+// as one Columns — for the engines that need a table at once (a lead beside
+// all of its touches). Its columns are those of ArrowTable::Read; the id
+// column is read as strings (Column::Strings). A stream of one batch is read
+// in place (ArrowTable::Read's columns, over the batch, which the table keeps
+// until it goes); the batches of a longer stream are copied into one table.
 class StreamTable {
  public:
   // Reads `stream` to its end and releases it (also on failure). Errors as
@@ -173,10 +198,18 @@ class StreamTable {
       ArrowArrayStream* stream, absl::string_view table,
       std::span<const ColumnSpec> columns, absl::string_view id_column);
 
+  StreamTable(const StreamTable&) = delete;
+  StreamTable& operator=(const StreamTable&) = delete;
+  // Releases the batch and the schema kept.
+  ~StreamTable();
+
   const Columns& columns() const { return *columns_; }
   int64_t num_rows() const { return columns_->num_rows(); }
   // Whether the stream's id column was large_utf8.
   bool large_ids() const { return large_ids_; }
+  // The rows of column `name` when it came as a list of strings
+  // (ColumnSpec::lists), else nullptr.
+  const StringLists* lists(absl::string_view name) const;
 
   // One column's values, appended batch by batch.
   struct Part {
@@ -193,6 +226,9 @@ class StreamTable {
 
     // Appends the `n` rows of `c` (of this part's type).
     void Append(const Column& c, int64_t n);
+    // Appends the `n` rows of the code or string column `c` as strings
+    // (kString).
+    void AppendStrings(const Column& c, int64_t n);
     // A Column over the values.
     Column View() const;
   };
@@ -201,7 +237,13 @@ class StreamTable {
   StreamTable() = default;
   std::deque<Part> parts_;
   std::unique_ptr<Columns> columns_;
+  std::map<std::string, StringLists, std::less<>> lists_;
   bool large_ids_ = false;
+  // A stream of one batch: the batch read in place, the batch and its schema
+  // (released by the destructor).
+  std::unique_ptr<ArrowTable> in_place_;
+  ArrowArray batch_{};
+  ArrowSchema schema_{};
 };
 
 // ---- Export: arrays and schemas that own their memory ---------------------

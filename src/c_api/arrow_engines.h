@@ -28,22 +28,8 @@
 
 namespace leadkit::c_api_internal {
 
-// The rows an add counts (its leads; a showroom's visits): those in `scope`
-// (ScopeMask of scope.h, by each row's dealer_id) as `dealers` (dealer_id,
-// region_id; nullptr: not given) tells. The default, headquarters, counts
-// every row. The KPIs also take their regions from `dealers`.
-struct LeadScope {
-  Scope scope;
-  const Columns* dealers = nullptr;
-};
-
-// The include flags of `leads` under `scope` (state Add's `include`): empty
-// at headquarters, ScopeMask's flags otherwise (its errors as they are).
-inline absl::StatusOr<std::vector<uint8_t>> ScopeIncludes(
-    const LeadScope& scope, const Columns& leads) {
-  if (scope.scope.kind == Scope::Kind::kHq) return std::vector<uint8_t>{};
-  return ScopeMask(scope.scope, leads, scope.dealers);
-}
+// A `scope` (leadkit.h's lk_scope, lk_scope_create's; nullptr: every row)
+// keeps the rows of an add whose dealer_id it sees (AddTable::scope).
 
 // lk_classify_arrow: grades every lead of `leads`; `result` receives batches
 // of (lead_id, grade, rule) in input order, lead_id as large_utf8 when the
@@ -55,16 +41,17 @@ absl::Status ClassifyArrow(const Policy& policy, ArrowArrayStream* leads,
 // lk_kpi_state_add: adds the leads, touches and surveys (nullptr: none) to
 // `state` at `as_of` seconds, LK_AS_OF_DATA for the latest instant of the
 // tables (DefaultAsOfSeconds), splitting the leads over `threads`. Returns
-// the as_of used. Only the leads in `scope` count; with the scope's dealers
-// table, a `by` region_id is each lead's dealer's region (null for a lead
-// whose dealer the table lacks) rather than a column of the leads. A failure
-// leaves the state as it was.
+// the as_of used. Only the leads in `scope` count (nullptr: every lead;
+// lk_kpi_state_add_scoped); with the scope's dealers table, a `by` region_id
+// is each lead's dealer's region (null for a lead whose dealer the table
+// lacks) rather than a column of the leads. A failure leaves the state as it
+// was.
 absl::StatusOr<int64_t> AddToState(KpiState& state, const Cadence& cadence,
                                    ArrowArrayStream* leads,
                                    ArrowArrayStream* touches,
                                    ArrowArrayStream* surveys, int64_t as_of,
                                    int threads = 1,
-                                   const LeadScope& scope = {});
+                                   const lk_scope* scope = nullptr);
 
 // lk_lost_analysis_state_add and lk_profile_state_add: adds the leads of
 // `leads` in `scope` to `state` at `as_of` seconds, LK_AS_OF_DATA for the
@@ -73,24 +60,27 @@ absl::StatusOr<int64_t> AddToState(KpiState& state, const Cadence& cadence,
 // `threads`. A failure leaves the state as it was.
 absl::Status AddLeads(LostAnalysisState& state, ArrowArrayStream* leads,
                       int64_t as_of, int threads = 1,
-                      const LeadScope& scope = {}, bool as_of_required = true);
+                      const lk_scope* scope = nullptr,
+                      bool as_of_required = true);
 absl::Status AddLeads(ProfileState& state, ArrowArrayStream* leads,
                       int64_t as_of, int threads = 1,
-                      const LeadScope& scope = {}, bool as_of_required = true);
+                      const lk_scope* scope = nullptr,
+                      bool as_of_required = true);
 
 // lk_showroom_state_add: adds the visits of `visits` with the leads they name
 // (`leads`, nullptr: none), the visits in `scope` only; as_of, threads and
 // as_of_required as AddLeads'.
 absl::Status AddVisits(ShowroomState& state, ArrowArrayStream* visits,
                        ArrowArrayStream* leads, int64_t as_of, int threads = 1,
-                       const LeadScope& scope = {}, bool as_of_required = true);
+                       const lk_scope* scope = nullptr,
+                       bool as_of_required = true);
 
 // lk_activity_state_add: adds the touches of `touches` with their leads
 // (`leads`, nullptr: none), the leads in `scope` only (a scope needs the
 // leads); as_of, threads and as_of_required as AddLeads'.
 absl::Status AddTouches(ActivityState& state, ArrowArrayStream* touches,
                         ArrowArrayStream* leads, int64_t as_of,
-                        int threads = 1, const LeadScope& scope = {},
+                        int threads = 1, const lk_scope* scope = nullptr,
                         bool as_of_required = true);
 
 // lk_effectiveness_state_add: adds the leads of `leads` in `scope` with all
@@ -101,14 +91,14 @@ absl::Status AddTouches(ActivityState& state, ArrowArrayStream* touches,
 absl::Status AddToState(EffectivenessState& state, const Policy* policy,
                         ArrowArrayStream* leads, ArrowArrayStream* touches,
                         int64_t as_of, int threads = 1,
-                        const LeadScope& scope = {});
+                        const lk_scope* scope = nullptr);
 
 // lk_pipeline_state_add: adds the leads of `leads` in `scope` with all of
 // their `touches` (`policy` nullptr for touches_per_won_lead only), splitting
 // the leads over `threads`. A failure leaves the state as it was.
 absl::Status AddToState(PipelineState& state, const Policy* policy,
                         ArrowArrayStream* leads, ArrowArrayStream* touches,
-                        int threads = 1, const LeadScope& scope = {});
+                        int threads = 1, const lk_scope* scope = nullptr);
 
 // lk_audit_state_add: audits the leads of `leads` in `scope` with their
 // `touches` at `as_of` seconds (LK_AS_OF_DATA: the latest instant read),
@@ -116,7 +106,7 @@ absl::Status AddToState(PipelineState& state, const Policy* policy,
 absl::Status AddToState(AuditState& state, const Cadence& cadence,
                         ArrowArrayStream* leads, ArrowArrayStream* touches,
                         int64_t as_of, int threads = 1,
-                        const LeadScope& scope = {});
+                        const lk_scope* scope = nullptr);
 
 }  // namespace leadkit::c_api_internal
 

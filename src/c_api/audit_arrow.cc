@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -44,7 +45,7 @@ std::vector<ColumnSpec> AuditLeadSpecs(const Cadence& cadence) {
 
 absl::Status AddToState(AuditState& state, const Cadence& cadence,
                         ArrowArrayStream* leads, ArrowArrayStream* touches,
-                        int64_t as_of, int threads, const LeadScope& scope) {
+                        int64_t as_of, int threads, const lk_scope* scope) {
   static const std::vector<ColumnSpec> kTouches = {
       {"at", FieldType::kInstant},
       {"method", FieldType::kString},
@@ -53,17 +54,25 @@ absl::Status AddToState(AuditState& state, const Cadence& cadence,
   const std::vector<ColumnSpec> lead_specs = AuditLeadSpecs(cadence);
   // The copy AddTables adds to shares the state's blocks.
   return AddTables(
-      state, {{leads, "leads", lead_specs}, {touches, "touches", kTouches}},
+      state,
+      {{leads, "leads", lead_specs, "lead_id", scope},
+       {touches, "touches", kTouches}},
       as_of,
-      [&](AuditState& s, std::span<const Columns* const> t,
-          Instant at) -> absl::Status {
-        LEADKIT_ASSIGN_OR_RETURN(const std::vector<uint8_t> include,
-                                 ScopeIncludes(scope, *t[0]));
+      [&](AuditState& s, std::span<const Columns* const> t, Instant at,
+          std::span<const uint8_t> include) {
         return s.Add(cadence, *t[0], *t[1], at, include, threads);
       });
 }
 
 namespace {
+
+// leadkit.h's `phone_key`: NULL, or 16 bytes copied.
+std::optional<std::array<uint8_t, 16>> PhoneKey(const uint8_t* phone_key) {
+  if (phone_key == nullptr) return std::nullopt;
+  std::array<uint8_t, 16> key;
+  std::memcpy(key.data(), phone_key, key.size());
+  return key;
+}
 
 // leadkit.h's lk_audit_state_finalize: lead_id and detail as utf8, finding as
 // a dictionary over every code (leadkit.AUDIT_FINDINGS' order), written from
@@ -121,13 +130,8 @@ lk_status lk_audit_state_create(const uint8_t* phone_key,
   if (state != nullptr) *state = nullptr;
   return Guarded("lk_audit_state_create", [&]() -> absl::Status {
     if (state == nullptr) return NullArgument("lk_audit_state_create", "state");
-    leadkit::AuditOptions options;
-    if (phone_key != nullptr) {
-      std::array<uint8_t, 16> key;
-      std::memcpy(key.data(), phone_key, key.size());
-      options.phone_key = key;
-    }
-    *state = new lk_audit_state{leadkit::AuditState(options)};
+    *state = new lk_audit_state{leadkit::AuditState(
+        {.phone_key = leadkit::c_api_internal::PhoneKey(phone_key)})};
     return absl::OkStatus();
   });
 }
@@ -144,6 +148,23 @@ lk_status lk_audit_state_add(lk_audit_state* state, const lk_cadence* cadence,
     if (touches == nullptr) return NullArgument(kFunction, "touches");
     return leadkit::c_api_internal::AddToState(state->state, cadence->cadence,
                                                leads, touches, as_of);
+  });
+}
+
+lk_status lk_audit_state_add_scoped(lk_audit_state* state,
+                                    const lk_cadence* cadence,
+                                    struct ArrowArrayStream* leads,
+                                    struct ArrowArrayStream* touches,
+                                    const lk_scope* scope, int64_t as_of) {
+  return Guarded("lk_audit_state_add_scoped", [&]() -> absl::Status {
+    constexpr absl::string_view kFunction = "lk_audit_state_add_scoped";
+    ConsumeStreams consume({leads, touches});
+    if (state == nullptr) return NullArgument(kFunction, "state");
+    if (cadence == nullptr) return NullArgument(kFunction, "cadence");
+    if (leads == nullptr) return NullArgument(kFunction, "leads");
+    if (touches == nullptr) return NullArgument(kFunction, "touches");
+    return leadkit::c_api_internal::AddToState(state->state, cadence->cadence,
+                                               leads, touches, as_of, 1, scope);
   });
 }
 
@@ -164,6 +185,15 @@ lk_status lk_audit_state_deserialize(const uint8_t* bytes, size_t size,
   return leadkit::c_api_internal::DeserializeState<lk_audit_state,
                                                    leadkit::AuditState>(
       "lk_audit_state_deserialize", bytes, size, state);
+}
+
+lk_status lk_audit_state_deserialize_keyed(const uint8_t* bytes, size_t size,
+                                           const uint8_t* phone_key,
+                                           lk_audit_state** state) {
+  return leadkit::c_api_internal::DeserializeState<lk_audit_state,
+                                                   leadkit::AuditState>(
+      "lk_audit_state_deserialize_keyed", bytes, size, state,
+      leadkit::c_api_internal::PhoneKey(phone_key));
 }
 
 lk_status lk_audit_state_finalize(const lk_audit_state* state,

@@ -16,6 +16,7 @@
 #include "leadkit/lead_json.h"
 #include "leadkit/leadkit.h"
 #include "leadkit/policy.h"
+#include "leadkit/tz.h"
 #include "nlohmann/json.hpp"
 
 #ifndef LEADKIT_VERSION_STRING
@@ -144,6 +145,21 @@ const char* lk_last_error(void) {
 }
 
 void lk_string_free(char* text) { std::free(text); }
+
+lk_status lk_set_tz_dir(const char* directory) {
+  return Guarded("lk_set_tz_dir", [&]() -> absl::Status {
+    return leadkit::SetTimeZoneDirectory(directory == nullptr ? "" : directory);
+  });
+}
+
+lk_status lk_tz_dir(char** directory) {
+  if (directory != nullptr) *directory = nullptr;
+  return Guarded("lk_tz_dir", [&]() -> absl::Status {
+    if (directory == nullptr) return NullArgument("lk_tz_dir", "directory");
+    *directory = CopyOut(leadkit::TimeZoneDirectory());
+    return absl::OkStatus();
+  });
+}
 
 lk_status lk_policy_from_json(const char* json, size_t json_len,
                               lk_policy** policy, char** issues) {

@@ -1,8 +1,10 @@
 // Calendars, cadences and the open tasks of one lead over the C ABI
 // (leadkit.h): documents and JSON in, the C++ Calendar and Cadence
-// (calendar.h, cadence.h) do the work, tasks out as JSON.
+// (calendar.h, cadence.h) do the work, tasks out as JSON; the dealers' own
+// calendars from the dealers table as an Arrow stream (Cadence::WithDealers).
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -10,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "c_api/arrow.h"
 #include "c_api/c_api_internal.h"
 #include "date/date.h"
 #include "json_reader.h"
@@ -255,6 +258,29 @@ lk_status lk_cadence_from_calendar(const lk_policy* policy,
     if (cadence == nullptr) return NullArgument(kFunction, "cadence");
     *cadence = new lk_cadence{
         leadkit::Cadence(policy->policy, calendar->calendar)};
+    return absl::OkStatus();
+  });
+}
+
+lk_status lk_cadence_with_dealers(const lk_cadence* cadence,
+                                  struct ArrowArrayStream* dealers,
+                                  lk_cadence** with_dealers) {
+  if (with_dealers != nullptr) *with_dealers = nullptr;
+  return Guarded("lk_cadence_with_dealers", [&]() -> absl::Status {
+    constexpr absl::string_view kFunction = "lk_cadence_with_dealers";
+    leadkit::c_api_internal::ConsumeStreams consume({dealers});
+    if (cadence == nullptr) return NullArgument(kFunction, "cadence");
+    if (dealers == nullptr) return NullArgument(kFunction, "dealers");
+    if (with_dealers == nullptr) return NullArgument(kFunction, "with_dealers");
+    static const std::vector<leadkit::c_api_internal::ColumnSpec> kDealers = {
+        {"calendar", leadkit::FieldType::kString}};
+    LEADKIT_ASSIGN_OR_RETURN(
+        const std::unique_ptr<leadkit::c_api_internal::StreamTable> table,
+        leadkit::c_api_internal::StreamTable::Read(dealers, "dealers", kDealers,
+                                                   "dealer_id"));
+    LEADKIT_ASSIGN_OR_RETURN(leadkit::Cadence made,
+                             cadence->cadence.WithDealers(table->columns()));
+    *with_dealers = new lk_cadence{std::move(made)};
     return absl::OkStatus();
   });
 }

@@ -44,7 +44,7 @@ absl::StatusOr<EffectivenessView> ViewOf(absl::string_view name) {
 
 absl::Status AddToState(EffectivenessState& state, const Policy* policy,
                         ArrowArrayStream* leads, ArrowArrayStream* touches,
-                        int64_t as_of, int threads, const LeadScope& scope) {
+                        int64_t as_of, int threads, const lk_scope* scope) {
   std::vector<std::string> names = {"lead_id", "created_at", "status",
                                     "won_at"};
   if (policy != nullptr) {
@@ -53,7 +53,6 @@ absl::Status AddToState(EffectivenessState& state, const Policy* policy,
     for (const std::string& f : policy->fields()) names.push_back(f);
     for (const std::string& f : policy->playbook_fields()) names.push_back(f);
   }
-  if (scope.scope.kind != Scope::Kind::kHq) names.emplace_back("dealer_id");
   const std::vector<ColumnSpec> lead_specs = LeadColumnSpecs(names);
   std::vector<ColumnSpec> touch_specs = {{"at", FieldType::kInstant},
                                          {"method", FieldType::kString},
@@ -61,11 +60,11 @@ absl::Status AddToState(EffectivenessState& state, const Policy* policy,
   if (policy != nullptr) touch_specs.push_back({"grade_after", FieldType::kString});
   return AddTables(
       state,
-      {{leads, "leads", lead_specs}, {touches, "touches", touch_specs}}, as_of,
-      [&](EffectivenessState& s, std::span<const Columns* const> t,
-          Instant at) -> absl::Status {
-        LEADKIT_ASSIGN_OR_RETURN(const std::vector<uint8_t> include,
-                                 ScopeIncludes(scope, *t[0]));
+      {{leads, "leads", lead_specs, "lead_id", scope},
+       {touches, "touches", touch_specs}},
+      as_of,
+      [&](EffectivenessState& s, std::span<const Columns* const> t, Instant at,
+          std::span<const uint8_t> include) {
         return policy != nullptr
                    ? s.Add(*policy, *t[0], *t[1], at, include, threads)
                    : s.Add(*t[0], *t[1], at, include, threads);
@@ -161,6 +160,24 @@ lk_status lk_effectiveness_state_add(lk_effectiveness_state* state,
     return leadkit::c_api_internal::AddToState(
         state->state, policy == nullptr ? nullptr : &policy->policy, leads,
         touches, as_of);
+  });
+}
+
+lk_status lk_effectiveness_state_add_scoped(lk_effectiveness_state* state,
+                                            const lk_policy* policy,
+                                            struct ArrowArrayStream* leads,
+                                            struct ArrowArrayStream* touches,
+                                            const lk_scope* scope,
+                                            int64_t as_of) {
+  return Guarded("lk_effectiveness_state_add_scoped", [&]() -> absl::Status {
+    constexpr absl::string_view kFunction = "lk_effectiveness_state_add_scoped";
+    ConsumeStreams consume({leads, touches});
+    if (state == nullptr) return NullArgument(kFunction, "state");
+    if (leads == nullptr) return NullArgument(kFunction, "leads");
+    if (touches == nullptr) return NullArgument(kFunction, "touches");
+    return leadkit::c_api_internal::AddToState(
+        state->state, policy == nullptr ? nullptr : &policy->policy, leads,
+        touches, as_of, 1, scope);
   });
 }
 

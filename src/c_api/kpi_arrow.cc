@@ -6,6 +6,7 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,15 +46,18 @@ void AddSpec(std::vector<ColumnSpec>& specs, ColumnSpec spec) {
   specs.push_back(std::move(spec));
 }
 
-// The columns of the leads the KPIs read: the cadence's, the policy's fields
-// and the `by` columns (strings) but for a region_id derived from the
-// dealers.
-std::vector<ColumnSpec> KpiLeadSpecs(const Cadence& cadence,
+}  // namespace
+
+std::vector<ColumnSpec> KpiLeadSpecs(std::span<const Cadence* const> cadences,
                                      const std::vector<std::string>& by,
+                                     std::span<const std::string> extra,
                                      bool derived_region) {
   std::vector<std::string> names(std::begin(kCadenceLeadColumns),
                                  std::end(kCadenceLeadColumns));
-  for (const std::string& f : cadence.policy().fields()) names.push_back(f);
+  for (const Cadence* cadence : cadences) {
+    for (const std::string& f : cadence->policy().fields()) names.push_back(f);
+  }
+  names.insert(names.end(), extra.begin(), extra.end());
   std::vector<ColumnSpec> specs = LeadColumnSpecs(names);
   for (const std::string& key : by) {
     if (derived_region && key == "region_id") continue;
@@ -68,7 +72,7 @@ std::vector<ColumnSpec> KpiLeadSpecs(const Cadence& cadence,
   return specs;
 }
 
-const std::vector<ColumnSpec>& TouchSpecs() {
+const std::vector<ColumnSpec>& KpiTouchSpecs() {
   static const auto* specs = new std::vector<ColumnSpec>{
       {"at", FieldType::kInstant},
       {"method", FieldType::kString},
@@ -76,11 +80,13 @@ const std::vector<ColumnSpec>& TouchSpecs() {
   return *specs;
 }
 
-const std::vector<ColumnSpec>& SurveySpecs() {
+const std::vector<ColumnSpec>& KpiSurveySpecs() {
   static const auto* specs = new std::vector<ColumnSpec>{
       {"at", FieldType::kInstant}, {"satisfied", FieldType::kBool}};
   return *specs;
 }
+
+namespace {
 
 // `leads` with a region_id column in place of any it has: each lead's
 // dealer's region in `dealers` (RegionsOf, scope.h), held by `regions`.
@@ -103,30 +109,33 @@ absl::StatusOr<int64_t> AddToState(KpiState& state, const Cadence& cadence,
                                    ArrowArrayStream* leads,
                                    ArrowArrayStream* touches,
                                    ArrowArrayStream* surveys, int64_t as_of,
-                                   int threads, const LeadScope& scope) {
+                                   int threads, const lk_scope* scope) {
   const std::vector<std::string>& by = state.by();
+  const Columns* dealers = scope != nullptr && scope->dealers != nullptr
+                               ? &scope->dealers->columns()
+                               : nullptr;
   const bool derived_region =
-      scope.dealers != nullptr &&
+      dealers != nullptr &&
       std::find(by.begin(), by.end(), "region_id") != by.end();
+  const Cadence* const judged[] = {&cadence};
   const std::vector<ColumnSpec> lead_specs =
-      KpiLeadSpecs(cadence, by, derived_region);
+      KpiLeadSpecs(judged, by, {}, derived_region);
   int64_t used = as_of;
   LEADKIT_RETURN_IF_ERROR(AddTables(
       state,
-      {{leads, "leads", lead_specs},
-       {touches, "touches", TouchSpecs()},
-       {surveys, "surveys", SurveySpecs()}},
+      {{leads, "leads", lead_specs, "lead_id", scope},
+       {touches, "touches", KpiTouchSpecs()},
+       {surveys, "surveys", KpiSurveySpecs()}},
       as_of,
-      [&](KpiState& s, std::span<const Columns* const> t, Instant at) {
+      [&](KpiState& s, std::span<const Columns* const> t, Instant at,
+          std::span<const uint8_t> include) {
         used = at.time_since_epoch().count();
-        LEADKIT_ASSIGN_OR_RETURN(const std::vector<uint8_t> include,
-                                 ScopeIncludes(scope, *t[0]));
         if (!derived_region) {
           return s.Add(cadence, *t[0], *t[1], t[2], at, include, threads);
         }
         RowRegions regions;
         LEADKIT_ASSIGN_OR_RETURN(const Columns leads,
-                                 WithRegions(*t[0], *scope.dealers, regions));
+                                 WithRegions(*t[0], *dealers, regions));
         return s.Add(cadence, leads, *t[1], t[2], at, include, threads);
       }));
   return used;
@@ -214,6 +223,26 @@ lk_status lk_kpi_state_add(lk_kpi_state* state, const lk_cadence* cadence,
     if (touches == nullptr) return NullArgument(kFunction, "touches");
     return leadkit::c_api_internal::AddToState(state->state, cadence->cadence,
                                                leads, touches, surveys, as_of)
+        .status();
+  });
+}
+
+lk_status lk_kpi_state_add_scoped(lk_kpi_state* state,
+                                  const lk_cadence* cadence,
+                                  struct ArrowArrayStream* leads,
+                                  struct ArrowArrayStream* touches,
+                                  struct ArrowArrayStream* surveys,
+                                  const lk_scope* scope, int64_t as_of) {
+  return Guarded("lk_kpi_state_add_scoped", [&]() -> absl::Status {
+    constexpr absl::string_view kFunction = "lk_kpi_state_add_scoped";
+    ConsumeStreams consume({leads, touches, surveys});
+    if (state == nullptr) return NullArgument(kFunction, "state");
+    if (cadence == nullptr) return NullArgument(kFunction, "cadence");
+    if (leads == nullptr) return NullArgument(kFunction, "leads");
+    if (touches == nullptr) return NullArgument(kFunction, "touches");
+    return leadkit::c_api_internal::AddToState(state->state, cadence->cadence,
+                                               leads, touches, surveys, as_of,
+                                               1, scope)
         .status();
   });
 }

@@ -29,14 +29,11 @@ namespace leadkit::c_api_internal {
 namespace {
 
 // The leads columns the analysis reads: its own and the `by` columns that are
-// lead fields (month and week are derived from lost_at); dealer_id too for a
-// scope.
-std::vector<ColumnSpec> LostLeadSpecs(const std::vector<std::string>& by,
-                                      const LeadScope& scope) {
+// lead fields (month and week are derived from lost_at).
+std::vector<ColumnSpec> LostLeadSpecs(const std::vector<std::string>& by) {
   std::vector<std::string> names = {"lead_id",     "status",  "lost_review",
                                     "lost_reason", "lost_at", "created_at"};
   for (const std::string& key : by) names.push_back(key);
-  if (scope.scope.kind != Scope::Kind::kHq) names.emplace_back("dealer_id");
   return LeadColumnSpecs(names);
 }
 
@@ -60,16 +57,13 @@ void ExportLost(const LostAnalysisState& state, ArrowArrayStream* result) {
 }  // namespace
 
 absl::Status AddLeads(LostAnalysisState& state, ArrowArrayStream* leads,
-                      int64_t as_of, int threads, const LeadScope& scope,
+                      int64_t as_of, int threads, const lk_scope* scope,
                       bool as_of_required) {
-  const std::vector<ColumnSpec> columns =
-      LostLeadSpecs(state.options().by, scope);
+  const std::vector<ColumnSpec> columns = LostLeadSpecs(state.options().by);
   return AddTables(
-      state, {{leads, "leads", columns}}, as_of,
-      [&](LostAnalysisState& s, std::span<const Columns* const> t,
-          Instant at) -> absl::Status {
-        LEADKIT_ASSIGN_OR_RETURN(const std::vector<uint8_t> include,
-                                 ScopeIncludes(scope, *t[0]));
+      state, {{leads, "leads", columns, "lead_id", scope}}, as_of,
+      [&](LostAnalysisState& s, std::span<const Columns* const> t, Instant at,
+          std::span<const uint8_t> include) {
         return s.Add(*t[0], at, include, threads);
       },
       as_of_required);
@@ -111,6 +105,20 @@ lk_status lk_lost_analysis_state_add(lk_lost_analysis_state* state,
     if (state == nullptr) return NullArgument(kFunction, "state");
     if (leads == nullptr) return NullArgument(kFunction, "leads");
     return leadkit::c_api_internal::AddLeads(state->state, leads, as_of);
+  });
+}
+
+lk_status lk_lost_analysis_state_add_scoped(lk_lost_analysis_state* state,
+                                            struct ArrowArrayStream* leads,
+                                            const lk_scope* scope,
+                                            int64_t as_of) {
+  return Guarded("lk_lost_analysis_state_add_scoped", [&]() -> absl::Status {
+    constexpr absl::string_view kFunction = "lk_lost_analysis_state_add_scoped";
+    ConsumeStreams consume({leads});
+    if (state == nullptr) return NullArgument(kFunction, "state");
+    if (leads == nullptr) return NullArgument(kFunction, "leads");
+    return leadkit::c_api_internal::AddLeads(state->state, leads, as_of, 1,
+                                             scope);
   });
 }
 

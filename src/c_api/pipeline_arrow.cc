@@ -48,7 +48,7 @@ absl::StatusOr<PipelineReport> ReportOf(absl::string_view name) {
 
 absl::Status AddToState(PipelineState& state, const Policy* policy,
                         ArrowArrayStream* leads, ArrowArrayStream* touches,
-                        int threads, const LeadScope& scope) {
+                        int threads, const lk_scope* scope) {
   std::vector<std::string> names = {"lead_id", "created_at", "status",
                                     "won_at",  "lost_at",    "lost_review",
                                     "grade",   "sales_stage"};
@@ -56,7 +56,6 @@ absl::Status AddToState(PipelineState& state, const Policy* policy,
   if (policy != nullptr) {
     for (const std::string& f : policy->fields()) names.push_back(f);
   }
-  if (scope.scope.kind != Scope::Kind::kHq) names.emplace_back("dealer_id");
   std::vector<ColumnSpec> lead_specs = LeadColumnSpecs(names);
   // `by` columns the leads table does not define (region_id) as strings.
   for (const std::string& key : state.options().by) {
@@ -69,12 +68,12 @@ absl::Status AddToState(PipelineState& state, const Policy* policy,
       {"method", FieldType::kString},
       {"grade_after", FieldType::kString}};
   return AddTables(
-      state, {{leads, "leads", lead_specs}, {touches, "touches", kTouches}},
+      state,
+      {{leads, "leads", lead_specs, "lead_id", scope},
+       {touches, "touches", kTouches}},
       std::nullopt,
-      [&](PipelineState& s, std::span<const Columns* const> t,
-          Instant) -> absl::Status {
-        LEADKIT_ASSIGN_OR_RETURN(const std::vector<uint8_t> include,
-                                 ScopeIncludes(scope, *t[0]));
+      [&](PipelineState& s, std::span<const Columns* const> t, Instant,
+          std::span<const uint8_t> include) {
         return s.Add(policy, *t[0], *t[1], include, threads);
       });
 }
@@ -216,6 +215,23 @@ lk_status lk_pipeline_state_add(lk_pipeline_state* state,
     return leadkit::c_api_internal::AddToState(
         state->state, policy == nullptr ? nullptr : &policy->policy, leads,
         touches);
+  });
+}
+
+lk_status lk_pipeline_state_add_scoped(lk_pipeline_state* state,
+                                       const lk_policy* policy,
+                                       struct ArrowArrayStream* leads,
+                                       struct ArrowArrayStream* touches,
+                                       const lk_scope* scope) {
+  return Guarded("lk_pipeline_state_add_scoped", [&]() -> absl::Status {
+    constexpr absl::string_view kFunction = "lk_pipeline_state_add_scoped";
+    ConsumeStreams consume({leads, touches});
+    if (state == nullptr) return NullArgument(kFunction, "state");
+    if (leads == nullptr) return NullArgument(kFunction, "leads");
+    if (touches == nullptr) return NullArgument(kFunction, "touches");
+    return leadkit::c_api_internal::AddToState(
+        state->state, policy == nullptr ? nullptr : &policy->policy, leads,
+        touches, 1, scope);
   });
 }
 

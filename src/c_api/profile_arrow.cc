@@ -26,14 +26,11 @@ struct lk_profile_state {
 namespace leadkit::c_api_internal {
 namespace {
 
-// The leads columns the profile reads: its own and the `by` columns;
-// dealer_id too for a scope.
-std::vector<ColumnSpec> ProfileLeadSpecs(const ProfileState& state,
-                                         const LeadScope& scope) {
+// The leads columns the profile reads: its own and the `by` columns.
+std::vector<ColumnSpec> ProfileLeadSpecs(const ProfileState& state) {
   std::vector<std::string> names = {"lead_id", "created_at", "status",
                                     "won_at", "age"};
   for (const std::string& key : state.options().by) names.push_back(key);
-  if (scope.scope.kind != Scope::Kind::kHq) names.emplace_back("dealer_id");
   return LeadColumnSpecs(names);
 }
 
@@ -54,15 +51,13 @@ void ExportProfile(const ProfileState& state, ArrowArrayStream* result) {
 }  // namespace
 
 absl::Status AddLeads(ProfileState& state, ArrowArrayStream* leads,
-                      int64_t as_of, int threads, const LeadScope& scope,
+                      int64_t as_of, int threads, const lk_scope* scope,
                       bool as_of_required) {
-  const std::vector<ColumnSpec> columns = ProfileLeadSpecs(state, scope);
+  const std::vector<ColumnSpec> columns = ProfileLeadSpecs(state);
   return AddTables(
-      state, {{leads, "leads", columns}}, as_of,
-      [&](ProfileState& s, std::span<const Columns* const> t,
-          Instant at) -> absl::Status {
-        LEADKIT_ASSIGN_OR_RETURN(const std::vector<uint8_t> include,
-                                 ScopeIncludes(scope, *t[0]));
+      state, {{leads, "leads", columns, "lead_id", scope}}, as_of,
+      [&](ProfileState& s, std::span<const Columns* const> t, Instant at,
+          std::span<const uint8_t> include) {
         return s.Add(*t[0], at, include, threads);
       },
       as_of_required);
@@ -103,6 +98,19 @@ lk_status lk_profile_state_add(lk_profile_state* state,
     if (state == nullptr) return NullArgument(kFunction, "state");
     if (leads == nullptr) return NullArgument(kFunction, "leads");
     return leadkit::c_api_internal::AddLeads(state->state, leads, as_of);
+  });
+}
+
+lk_status lk_profile_state_add_scoped(lk_profile_state* state,
+                                      struct ArrowArrayStream* leads,
+                                      const lk_scope* scope, int64_t as_of) {
+  return Guarded("lk_profile_state_add_scoped", [&]() -> absl::Status {
+    constexpr absl::string_view kFunction = "lk_profile_state_add_scoped";
+    ConsumeStreams consume({leads});
+    if (state == nullptr) return NullArgument(kFunction, "state");
+    if (leads == nullptr) return NullArgument(kFunction, "leads");
+    return leadkit::c_api_internal::AddLeads(state->state, leads, as_of, 1,
+                                             scope);
   });
 }
 

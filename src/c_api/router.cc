@@ -1,7 +1,8 @@
 // The router over the C ABI (leadkit.h): dealers and consultants as Arrow
-// streams into a Network, one lead as JSON routed by the C++ Router
-// (routing.h), its assignment as JSON; the router's state saved and restored
-// as bytes.
+// streams into a Network, one lead as JSON or a batch as an Arrow stream
+// routed by the C++ Router (routing.h); hand-over and reclaim of open leads
+// (Router::Handover, Router::Reclaim, the late leads by the cadence); the
+// router's state saved and restored as bytes.
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -10,6 +11,7 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,6 +24,7 @@
 #include "c_api/arrow.h"
 #include "c_api/c_api_internal.h"
 #include "json_reader.h"
+#include "leadkit/cadence.h"
 #include "leadkit/classify.h"
 #include "leadkit/columns.h"
 #include "leadkit/internal/dictionary.h"
@@ -48,9 +51,13 @@ using Json = nlohmann::ordered_json;
 // \"<id>\" has ...").
 class Row {
  public:
-  Row(const Columns& table, absl::string_view name, absl::string_view id_column,
-      int64_t row)
-      : table_(table), name_(name), id_column_(id_column), row_(row) {}
+  Row(const StreamTable& table, absl::string_view name,
+      absl::string_view id_column, int64_t row)
+      : table_(table.columns()),
+        models_(table.lists("models")),
+        name_(name),
+        id_column_(id_column),
+        row_(row) {}
 
   std::string Id() const { return std::string(table_.Find(id_column_)->ViewAt(row_)); }
 
@@ -92,9 +99,10 @@ class Row {
     return c->data<uint8_t>()[row_] != 0;
   }
 
-  // Model names: text separated by ';' or ',', each trimmed, empty ones
-  // dropped; null or empty: every model.
+  // Model names: a list of strings, or text separated by ';' or ',', each
+  // trimmed, empty ones dropped; null or empty: every model.
   std::vector<std::string> Models() const {
+    if (models_ != nullptr) return (*models_)[static_cast<size_t>(row_)];
     std::vector<std::string> out;
     for (absl::string_view name :
          absl::StrSplit(Text("models"), absl::ByAnyChar(";,"))) {
@@ -113,6 +121,7 @@ class Row {
   std::string Who() const { return absl::StrCat(id_column_, " \"", Id(), "\""); }
 
   const Columns& table_;
+  const StringLists* models_;  // a list column's rows, else nullptr
   absl::string_view name_;
   absl::string_view id_column_;
   int64_t row_;
@@ -123,10 +132,11 @@ absl::StatusOr<std::unique_ptr<Network>> ReadNetwork(
   static const std::vector<ColumnSpec> kDealers = {
       {"region_id", FieldType::kString}, {"lat", FieldType::kNumber},
       {"lon", FieldType::kNumber},       {"city", FieldType::kString},
-      {"models", FieldType::kString},    {"active", FieldType::kBool}};
+      {"models", FieldType::kString, true},
+      {"active", FieldType::kBool}};
   static const std::vector<ColumnSpec> kConsultants = {
       {"dealer_id", FieldType::kString},
-      {"models", FieldType::kString},
+      {"models", FieldType::kString, true},
       {"experience_years", FieldType::kNumber},
       {"active", FieldType::kBool},
       {"max_open_leads", FieldType::kNumber},
@@ -142,7 +152,7 @@ absl::StatusOr<std::unique_ptr<Network>> ReadNetwork(
                         "consultant_id"));
   std::vector<Dealer> dealers;
   for (int64_t i = 0; i < dealer_table->num_rows(); ++i) {
-    const Row row(dealer_table->columns(), "dealers", "dealer_id", i);
+    const Row row(*dealer_table, "dealers", "dealer_id", i);
     LEADKIT_ASSIGN_OR_RETURN(std::string region, row.RequiredText("region_id"));
     const std::optional<double> lat = row.Number("lat");
     const std::optional<double> lon = row.Number("lon");
@@ -156,7 +166,7 @@ absl::StatusOr<std::unique_ptr<Network>> ReadNetwork(
   }
   std::vector<Consultant> consultants;
   for (int64_t i = 0; i < consultant_table->num_rows(); ++i) {
-    const Row row(consultant_table->columns(), "consultants", "consultant_id", i);
+    const Row row(*consultant_table, "consultants", "consultant_id", i);
     LEADKIT_ASSIGN_OR_RETURN(std::string dealer, row.RequiredText("dealer_id"));
     LEADKIT_ASSIGN_OR_RETURN(const std::optional<int64_t> capacity,
                              row.Count("max_open_leads"));
@@ -262,6 +272,33 @@ std::string AssignmentJson(absl::string_view lead_id, const Assignment& a) {
   return JsonText(out);
 }
 
+// Each lead's grade index: its `grade` when given (one of the policy's, else
+// InvalidArgument naming the table, row and lead_id), else the policy's
+// classification.
+absl::StatusOr<std::vector<int32_t>> LeadGrades(const Policy& policy,
+                                                const Columns& c,
+                                                absl::string_view table) {
+  const int64_t n = c.num_rows();
+  std::vector<int32_t> grades(static_cast<size_t>(n)), rules(static_cast<size_t>(n));
+  LEADKIT_RETURN_IF_ERROR(ClassifyBatch(policy, c, grades, rules));
+  const Column* ids = c.Find("lead_id");
+  if (const Column* given = c.Find("grade")) {
+    const auto& names_of = policy.grades();
+    for (int64_t row = 0; row < n; ++row) {
+      if (given->IsNull(row)) continue;
+      const absl::string_view grade = given->ViewAt(row);
+      const auto it = std::find(names_of.begin(), names_of.end(), grade);
+      if (it == names_of.end()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            table, ".grade: row ", row, " (lead_id \"", ids->ViewAt(row),
+            "\") has \"", grade, "\", not one of the policy's grades"));
+      }
+      grades[static_cast<size_t>(row)] = static_cast<int32_t>(it - names_of.begin());
+    }
+  }
+  return grades;
+}
+
 // lk_route_arrow: the leads read whole, each graded (its `grade`, else the
 // policy's classification), Router::RouteBatch, the assignments out.
 absl::Status RouteArrow(Router& router, const Policy& policy,
@@ -275,23 +312,9 @@ absl::Status RouteArrow(Router& router, const Policy& policy,
                            StreamTable::Read(leads, "leads", specs, "lead_id"));
   const Columns& c = table->columns();
   const int64_t n = table->num_rows();
-  std::vector<int32_t> grades(static_cast<size_t>(n)), rules(static_cast<size_t>(n));
-  LEADKIT_RETURN_IF_ERROR(ClassifyBatch(policy, c, grades, rules));
+  LEADKIT_ASSIGN_OR_RETURN(const std::vector<int32_t> grades,
+                           LeadGrades(policy, c, "leads"));
   const Column* ids = c.Find("lead_id");
-  if (const Column* given = c.Find("grade")) {
-    const auto& names_of = policy.grades();
-    for (int64_t row = 0; row < n; ++row) {
-      if (given->IsNull(row)) continue;
-      const absl::string_view grade = given->ViewAt(row);
-      const auto it = std::find(names_of.begin(), names_of.end(), grade);
-      if (it == names_of.end()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "leads.grade: row ", row, " (lead_id \"", ids->ViewAt(row),
-            "\") has \"", grade, "\", not one of the policy's grades"));
-      }
-      grades[static_cast<size_t>(row)] = static_cast<int32_t>(it - names_of.begin());
-    }
-  }
   // RouteBatch reads lead_id as string codes: the ids as a dictionary.
   std::vector<std::string> id_texts;
   std::vector<int32_t> id_codes(static_cast<size_t>(n));
@@ -369,6 +392,113 @@ absl::Status RouteArrow(Router& router, const Policy& policy,
         return ExportSchema("+s", "", 0, std::move(f));
       },
       std::move(batches), result);
+  return absl::OkStatus();
+}
+
+// The moves of a hand-over or reclaim as an Arrow stream: Python's
+// leadkit.handover columns, and with `counts` its reclaim's reassignments.
+void ExportMoves(const std::vector<Move>& moves, bool large_ids, bool counts,
+                 ArrowArrayStream* result) {
+  const auto text = [](const std::string& v) {
+    return v.empty() ? std::nullopt : std::optional<std::string>(v);
+  };
+  std::vector<std::string> lead_id, status, reason;
+  std::vector<std::optional<std::string>> from, to;
+  std::vector<int64_t> reassignments;
+  for (const Move& m : moves) {
+    lead_id.push_back(m.lead_id);
+    from.push_back(text(m.from_consultant_id));
+    to.push_back(text(m.to_consultant_id));
+    status.emplace_back(MoveStatusName(m.status));
+    reason.push_back(m.reason);
+    reassignments.push_back(m.reassignments);
+  }
+  std::vector<ArrowArray> columns;
+  columns.push_back(ExportStrings(lead_id, large_ids));
+  columns.push_back(ExportOptionalStrings(from));
+  columns.push_back(ExportOptionalStrings(to));
+  columns.push_back(ExportStrings(status, false));
+  columns.push_back(ExportStrings(reason, false));
+  if (counts) columns.push_back(ExportInt64s(reassignments));
+  std::vector<ArrowArray> batches;
+  batches.push_back(
+      ExportStruct(static_cast<int64_t>(moves.size()), std::move(columns)));
+  ExportStream(
+      [large_ids, counts] {
+        std::vector<ArrowSchema> f;
+        f.push_back(ExportSchema(large_ids ? "U" : "u", "lead_id", 0));
+        f.push_back(
+            ExportSchema("u", "from_consultant_id", ARROW_FLAG_NULLABLE));
+        f.push_back(ExportSchema("u", "to_consultant_id", ARROW_FLAG_NULLABLE));
+        f.push_back(ExportSchema("u", "status", 0));
+        f.push_back(ExportSchema("u", "reason", 0));
+        if (counts) f.push_back(ExportSchema("l", "reassignments", 0));
+        return ExportSchema("+s", "", 0, std::move(f));
+      },
+      std::move(batches), result);
+}
+
+// lk_router_handover_arrow: the open leads read whole and graded,
+// Router::Handover, the moves out.
+absl::Status HandoverArrow(Router& router, const Policy& policy,
+                           ArrowArrayStream* open_leads,
+                           std::span<const std::string> leaving,
+                           ArrowArrayStream* result) {
+  std::vector<std::string> names = {"lead_id",   "created_at", "consultant_id",
+                                    "dealer_id", "model",      "grade"};
+  for (const std::string& f : policy.fields()) names.push_back(f);
+  const std::vector<ColumnSpec> specs = LeadColumnSpecs(names);
+  LEADKIT_ASSIGN_OR_RETURN(
+      const std::unique_ptr<StreamTable> table,
+      StreamTable::Read(open_leads, "open_leads", specs, "lead_id"));
+  LEADKIT_ASSIGN_OR_RETURN(
+      const std::vector<int32_t> grades,
+      LeadGrades(policy, table->columns(), "open_leads"));
+  LEADKIT_ASSIGN_OR_RETURN(
+      const std::vector<Move> moves,
+      router.Handover(table->columns(), grades, leaving));
+  ExportMoves(moves, table->large_ids(), false, result);
+  return absl::OkStatus();
+}
+
+// lk_router_reclaim_arrow: the leads and touches read whole, the late ones
+// by Cadence::FirstContactOverdue, Router::Reclaim, the moves out.
+absl::Status ReclaimArrow(Router& router, const Policy& policy,
+                          const Cadence& cadence, ArrowArrayStream* leads,
+                          ArrowArrayStream* touches, int64_t as_of,
+                          ArrowArrayStream* result) {
+  std::vector<std::string> names(std::begin(kCadenceLeadColumns),
+                                 std::end(kCadenceLeadColumns));
+  for (const std::string& f : cadence.policy().fields()) names.push_back(f);
+  for (const std::string& f : policy.fields()) names.push_back(f);
+  names.emplace_back("consultant_id");
+  names.emplace_back("reassignments");
+  const std::vector<ColumnSpec> lead_specs = LeadColumnSpecs(names);
+  static const std::vector<ColumnSpec> kTouches = {
+      {"at", FieldType::kInstant},
+      {"method", FieldType::kString},
+      {"grade_after", FieldType::kString}};
+  LEADKIT_ASSIGN_OR_RETURN(
+      const std::unique_ptr<StreamTable> lead_table,
+      StreamTable::Read(leads, "leads", lead_specs, "lead_id"));
+  LEADKIT_ASSIGN_OR_RETURN(
+      const std::unique_ptr<StreamTable> touch_table,
+      StreamTable::Read(touches, "touches", kTouches, "lead_id"));
+  if (as_of == LK_AS_OF_DATA) {
+    const Columns* tables[] = {&lead_table->columns(), &touch_table->columns()};
+    LEADKIT_ASSIGN_OR_RETURN(as_of, DefaultAsOfSeconds(tables));
+  }
+  LEADKIT_ASSIGN_OR_RETURN(
+      const std::vector<uint8_t> late,
+      cadence.FirstContactOverdue(lead_table->columns(), touch_table->columns(),
+                                  Instant(std::chrono::seconds(as_of))));
+  LEADKIT_ASSIGN_OR_RETURN(
+      const std::vector<int32_t> grades,
+      LeadGrades(policy, lead_table->columns(), "leads"));
+  LEADKIT_ASSIGN_OR_RETURN(
+      const std::vector<Move> moves,
+      router.Reclaim(lead_table->columns(), grades, late));
+  ExportMoves(moves, lead_table->large_ids(), true, result);
   return absl::OkStatus();
 }
 
@@ -472,6 +602,54 @@ lk_status lk_route_arrow(lk_router* router, struct ArrowArrayStream* leads,
     if (result == nullptr) return NullArgument(kFunction, "result");
     return leadkit::c_api_internal::RouteArrow(*router->router, *router->policy,
                                                leads, result);
+  });
+}
+
+lk_status lk_router_handover_arrow(lk_router* router,
+                                   struct ArrowArrayStream* open_leads,
+                                   const char* const* leaving,
+                                   size_t leaving_count,
+                                   struct ArrowArrayStream* result) {
+  if (result != nullptr) result->release = nullptr;
+  return Guarded("lk_router_handover_arrow", [&]() -> absl::Status {
+    constexpr absl::string_view kFunction = "lk_router_handover_arrow";
+    ConsumeStreams consume({open_leads});
+    if (router == nullptr) return NullArgument(kFunction, "router");
+    if (open_leads == nullptr) return NullArgument(kFunction, "open_leads");
+    if (leaving == nullptr && leaving_count > 0) {
+      return NullArgument(kFunction, "leaving");
+    }
+    if (result == nullptr) return NullArgument(kFunction, "result");
+    std::vector<std::string> ids;
+    for (size_t i = 0; i < leaving_count; ++i) {
+      if (leaving[i] == nullptr) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(kFunction, ": leaving[", i, "] is NULL"));
+      }
+      ids.emplace_back(leaving[i]);
+    }
+    return leadkit::c_api_internal::HandoverArrow(
+        *router->router, *router->policy, open_leads, ids, result);
+  });
+}
+
+lk_status lk_router_reclaim_arrow(lk_router* router, const lk_cadence* cadence,
+                                  struct ArrowArrayStream* leads,
+                                  struct ArrowArrayStream* touches,
+                                  int64_t as_of,
+                                  struct ArrowArrayStream* result) {
+  if (result != nullptr) result->release = nullptr;
+  return Guarded("lk_router_reclaim_arrow", [&]() -> absl::Status {
+    constexpr absl::string_view kFunction = "lk_router_reclaim_arrow";
+    ConsumeStreams consume({leads, touches});
+    if (router == nullptr) return NullArgument(kFunction, "router");
+    if (cadence == nullptr) return NullArgument(kFunction, "cadence");
+    if (leads == nullptr) return NullArgument(kFunction, "leads");
+    if (touches == nullptr) return NullArgument(kFunction, "touches");
+    if (result == nullptr) return NullArgument(kFunction, "result");
+    return leadkit::c_api_internal::ReclaimArrow(
+        *router->router, *router->policy, cadence->cadence, leads, touches,
+        as_of, result);
   });
 }
 

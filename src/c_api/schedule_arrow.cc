@@ -1,6 +1,6 @@
-// lk_schedule_arrow (leadkit.h): Arrow streams of leads and touches read into
-// Columns, Cadence::Schedule (cadence.h) lists every open task, the tasks go
-// out as an Arrow stream.
+// lk_schedule_arrow and lk_agenda_arrow (leadkit.h): Arrow streams of leads
+// and touches read into Columns, Cadence::Schedule or Cadence::Agenda
+// (cadence.h) lists the tasks, which go out as an Arrow stream.
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -10,9 +10,11 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "c_api/arrow.h"
 #include "c_api/c_api_internal.h"
+#include "date/date.h"
 #include "leadkit/cadence.h"
 #include "leadkit/columns.h"
 #include "leadkit/internal/status_macros.h"
@@ -22,9 +24,11 @@
 namespace leadkit::c_api_internal {
 namespace {
 
-absl::Status ScheduleArrow(const Cadence& cadence, ArrowArrayStream* leads,
-                           ArrowArrayStream* touches, int64_t as_of,
-                           ArrowArrayStream* result) {
+// The tasks of a batch: with `day` (days since 1970-01-01) that local day's
+// agenda (as_of unused), else every task open at `as_of`.
+absl::Status TasksArrow(const Cadence& cadence, ArrowArrayStream* leads,
+                        ArrowArrayStream* touches, int64_t as_of,
+                        std::optional<int32_t> day, ArrowArrayStream* result) {
   std::vector<std::string> names(std::begin(kCadenceLeadColumns),
                                  std::end(kCadenceLeadColumns));
   for (const std::string& f : cadence.policy().fields()) names.push_back(f);
@@ -40,14 +44,22 @@ absl::Status ScheduleArrow(const Cadence& cadence, ArrowArrayStream* leads,
   LEADKIT_ASSIGN_OR_RETURN(
       const std::unique_ptr<StreamTable> touch_table,
       StreamTable::Read(touches, "touches", kTouches, "lead_id"));
-  if (as_of == LK_AS_OF_DATA) {
-    const Columns* tables[] = {&lead_table->columns(), &touch_table->columns()};
-    LEADKIT_ASSIGN_OR_RETURN(as_of, DefaultAsOfSeconds(tables));
+  ScheduleResult schedule;
+  if (day) {
+    LEADKIT_ASSIGN_OR_RETURN(
+        schedule,
+        cadence.Agenda(lead_table->columns(), touch_table->columns(),
+                       date::local_days(date::days(*day))));
+  } else {
+    if (as_of == LK_AS_OF_DATA) {
+      const Columns* tables[] = {&lead_table->columns(),
+                                 &touch_table->columns()};
+      LEADKIT_ASSIGN_OR_RETURN(as_of, DefaultAsOfSeconds(tables));
+    }
+    LEADKIT_ASSIGN_OR_RETURN(
+        schedule, cadence.Schedule(lead_table->columns(), touch_table->columns(),
+                                   Instant(std::chrono::seconds(as_of))));
   }
-  LEADKIT_ASSIGN_OR_RETURN(
-      const ScheduleResult schedule,
-      cadence.Schedule(lead_table->columns(), touch_table->columns(),
-                       Instant(std::chrono::seconds(as_of))));
 
   const Columns& c = lead_table->columns();
   const Column* ids = c.Find("lead_id");
@@ -124,7 +136,34 @@ extern "C" lk_status lk_schedule_arrow(const lk_cadence* cadence,
         if (leads == nullptr) return NullArgument(kFunction, "leads");
         if (touches == nullptr) return NullArgument(kFunction, "touches");
         if (result == nullptr) return NullArgument(kFunction, "result");
-        return leadkit::c_api_internal::ScheduleArrow(
-            cadence->cadence, leads, touches, as_of, result);
+        return leadkit::c_api_internal::TasksArrow(
+            cadence->cadence, leads, touches, as_of, std::nullopt, result);
+      });
+}
+
+extern "C" lk_status lk_agenda_arrow(const lk_cadence* cadence,
+                                     struct ArrowArrayStream* leads,
+                                     struct ArrowArrayStream* touches,
+                                     int32_t day,
+                                     struct ArrowArrayStream* result) {
+  using leadkit::c_api_internal::NullArgument;
+  if (result != nullptr) result->release = nullptr;
+  return leadkit::c_api_internal::Guarded(
+      "lk_agenda_arrow", [&]() -> absl::Status {
+        constexpr absl::string_view kFunction = "lk_agenda_arrow";
+        leadkit::c_api_internal::ConsumeStreams consume({leads, touches});
+        if (cadence == nullptr) return NullArgument(kFunction, "cadence");
+        if (leads == nullptr) return NullArgument(kFunction, "leads");
+        if (touches == nullptr) return NullArgument(kFunction, "touches");
+        if (result == nullptr) return NullArgument(kFunction, "result");
+        // date's civil arithmetic is exact for the years 1 to 9999 (Python's
+        // datetime.date's too): 0001-01-01 to 9999-12-31.
+        if (day < -719162 || day > 2932896) {
+          return absl::OutOfRangeError(absl::StrCat(
+              kFunction, ": day ", day,
+              " (days since 1970-01-01) falls outside the years 1 to 9999"));
+        }
+        return leadkit::c_api_internal::TasksArrow(
+            cadence->cadence, leads, touches, LK_AS_OF_DATA, day, result);
       });
 }

@@ -6,6 +6,7 @@
 #ifndef LEADKIT_C_API_STATE_H_
 #define LEADKIT_C_API_STATE_H_
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -16,20 +17,39 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "c_api/arrow.h"
 #include "c_api/c_api_internal.h"
+#include "leadkit/cadence.h"
 #include "leadkit/calendar.h"
 #include "leadkit/columns.h"
 #include "leadkit/internal/status_macros.h"
 #include "leadkit/leadkit.h"
+#include "leadkit/scope.h"
+
+// leadkit.h's scope: who sees what, with the dealers table it reads (nullptr:
+// not given).
+struct lk_scope {
+  leadkit::Scope scope;
+  std::unique_ptr<leadkit::c_api_internal::StreamTable> dealers;
+};
 
 namespace leadkit::c_api_internal {
+
+// lk_scope_create's scope once its kind and id are checked: `scope` with the
+// dealers table of `dealers` (dealer_id, region_id; nullptr: not given),
+// read (and released) and checked against the scope — an unknown dealer or
+// region is an error now rather than at each add. The Python bindings build
+// theirs the same way.
+absl::StatusOr<std::unique_ptr<lk_scope>> MakeScope(Scope scope,
+                                                    ArrowArrayStream* dealers);
 
 // A table a state's add reads: its stream (nullptr: not given), its name in
 // messages, the columns read and its id column.
@@ -38,6 +58,9 @@ struct AddTable {
   absl::string_view name;
   std::span<const ColumnSpec> columns;
   absl::string_view id_column = "lead_id";
+  // The scope (leadkit.h) applying to the table's rows, by their dealer_id
+  // (read beside `columns`); nullptr: every row.
+  const lk_scope* scope = nullptr;
 };
 
 // Reads `tables` (StreamTable::Read: each stream to its end, released), takes
@@ -47,7 +70,9 @@ struct AddTable {
 // (`at` is then the epoch) — and calls `add(copy, columns, at)` on a copy of
 // `state`, columns[i] the Columns of tables[i] (nullptr for one not given).
 // The copy replaces the state only when the add succeeds: a failed add
-// leaves the state as it was.
+// leaves the state as it was. When a table has a scope, `add` takes a fourth
+// argument: the rows' include flags (ScopeMask of scope.h; empty without a
+// scope).
 // Example:
 //   AddTables(state, {{leads, "leads", specs}}, as_of,
 //             [](ProfileState& s, std::span<const Columns* const> t,
@@ -58,12 +83,31 @@ absl::Status AddTables(State& state, std::initializer_list<AddTable> tables,
                        bool as_of_required = true) {
   std::vector<std::unique_ptr<StreamTable>> read;
   std::vector<const Columns*> columns, given;
+  std::vector<uint8_t> include;
   for (const AddTable& t : tables) {
+    std::vector<ColumnSpec> specs(t.columns.begin(), t.columns.end());
+    if (t.scope != nullptr &&
+        std::none_of(specs.begin(), specs.end(), [](const ColumnSpec& s) {
+          return s.name == "dealer_id";
+        })) {
+      specs.push_back({"dealer_id", FieldType::kString});
+    }
     std::unique_ptr<StreamTable> table;
     if (t.stream != nullptr) {
       LEADKIT_ASSIGN_OR_RETURN(
-          table, StreamTable::Read(t.stream, t.name, t.columns, t.id_column));
+          table, StreamTable::Read(t.stream, t.name, specs, t.id_column));
       given.push_back(&table->columns());
+    }
+    if (t.scope != nullptr && t.scope->scope.kind != Scope::Kind::kHq) {
+      if (table == nullptr) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "scope: applies to the ", t.name, " (their dealer_id), not given"));
+      }
+      LEADKIT_ASSIGN_OR_RETURN(
+          include, ScopeMask(t.scope->scope, table->columns(),
+                             t.scope->dealers != nullptr
+                                 ? &t.scope->dealers->columns()
+                                 : nullptr));
     }
     columns.push_back(table != nullptr ? &table->columns() : nullptr);
     read.push_back(std::move(table));
@@ -75,10 +119,23 @@ absl::Status AddTables(State& state, std::initializer_list<AddTable> tables,
     }
     LEADKIT_ASSIGN_OR_RETURN(as_of, std::move(latest));
   }
+  const std::span<const Columns* const> tables_read(columns);
+  const Instant at(std::chrono::seconds(as_of.value_or(0)));
   State added = state;
-  LEADKIT_RETURN_IF_ERROR(
-      add(added, std::span<const Columns* const>(columns),
-          Instant(std::chrono::seconds(as_of.value_or(0)))));
+  if constexpr (std::is_invocable_v<const Add&, State&,
+                                    std::span<const Columns* const>, Instant,
+                                    std::span<const uint8_t>>) {
+    LEADKIT_RETURN_IF_ERROR(
+        add(added, tables_read, at, std::span<const uint8_t>(include)));
+  } else {
+    for (const AddTable& t : tables) {
+      if (t.scope != nullptr) {
+        return absl::InternalError(
+            absl::StrCat(t.name, ": this state's add takes no scope"));
+      }
+    }
+    LEADKIT_RETURN_IF_ERROR(add(added, tables_read, at));
+  }
   state = std::move(added);
   return absl::OkStatus();
 }
@@ -113,21 +170,39 @@ lk_status SerializeState(absl::string_view function, const Handle* state,
   });
 }
 
-template <typename Handle, typename State>
+// `options` (as many as the state's Deserialize takes beside the bytes, such
+// as AuditState's phone key) are passed on.
+template <typename Handle, typename State, typename... Options>
 lk_status DeserializeState(absl::string_view function, const uint8_t* bytes,
-                           size_t size, Handle** state) {
+                           size_t size, Handle** state,
+                           const Options&... options) {
   if (state != nullptr) *state = nullptr;
   return Guarded(function, [&]() -> absl::Status {
     if (state == nullptr) return NullArgument(function, "state");
     if (bytes == nullptr && size > 0) return NullArgument(function, "bytes");
     LEADKIT_ASSIGN_OR_RETURN(
         State loaded,
-        State::Deserialize(absl::string_view(
-            reinterpret_cast<const char*>(bytes), bytes == nullptr ? 0 : size)));
+        State::Deserialize(
+            absl::string_view(reinterpret_cast<const char*>(bytes),
+                              bytes == nullptr ? 0 : size),
+            options...));
     *state = new Handle{std::move(loaded)};
     return absl::OkStatus();
   });
 }
+
+// The leads columns the KPIs read (kpi_arrow.cc), for the KPI and backtest
+// states: each cadence's columns and policy fields, the lead fields named in
+// `extra`, and the `by` columns (a lead field as its type, a derived key —
+// grade, current_grade, month, week — not read, any other name as strings;
+// region_id not read when `derived_region`: it comes from the dealers).
+std::vector<ColumnSpec> KpiLeadSpecs(std::span<const Cadence* const> cadences,
+                                     const std::vector<std::string>& by,
+                                     std::span<const std::string> extra = {},
+                                     bool derived_region = false);
+// The touches' (at, method, grade_after) and surveys' (at, satisfied).
+const std::vector<ColumnSpec>& KpiTouchSpecs();
+const std::vector<ColumnSpec>& KpiSurveySpecs();
 
 // The `by_count` names of `by` (a NULL entry is InvalidArgument naming it).
 inline absl::StatusOr<std::vector<std::string>> ByNames(

@@ -34,27 +34,23 @@ namespace leadkit::c_api_internal {
 namespace {
 
 // Reads `main` (the visits or touches) and, when given, the leads, then
-// adds them (AddTables), the rows of `scope` only: of the main table when
-// `scope_main`, else of the leads.
+// adds them (AddTables), the rows of `main_scope` or `lead_scope` in scope.
 template <typename State>
 absl::Status AddWithLeads(State& state, ArrowArrayStream* main,
                           absl::string_view table,
                           const std::vector<ColumnSpec>& main_specs,
                           absl::string_view main_id, ArrowArrayStream* leads,
                           const std::vector<ColumnSpec>& lead_specs,
-                          int64_t as_of, int threads, const LeadScope& scope,
-                          bool scope_main, bool as_of_required) {
+                          int64_t as_of, int threads,
+                          const lk_scope* main_scope,
+                          const lk_scope* lead_scope, bool as_of_required) {
   return AddTables(
       state,
-      {{main, table, main_specs, main_id}, {leads, "leads", lead_specs}},
+      {{main, table, main_specs, main_id, main_scope},
+       {leads, "leads", lead_specs, "lead_id", lead_scope}},
       as_of,
-      [&](State& s, std::span<const Columns* const> t,
-          Instant at) -> absl::Status {
-        std::vector<uint8_t> include;
-        if (scope_main || t[1] != nullptr) {
-          LEADKIT_ASSIGN_OR_RETURN(
-              include, ScopeIncludes(scope, scope_main ? *t[0] : *t[1]));
-        }
+      [&](State& s, std::span<const Columns* const> t, Instant at,
+          std::span<const uint8_t> include) {
         return s.Add(*t[0], t[1], at, include, threads);
       },
       as_of_required);
@@ -62,9 +58,10 @@ absl::Status AddWithLeads(State& state, ArrowArrayStream* main,
 
 }  // namespace
 
+// The visits in `scope` (their dealer_id).
 absl::Status AddVisits(ShowroomState& state, ArrowArrayStream* visits,
                        ArrowArrayStream* leads, int64_t as_of, int threads,
-                       const LeadScope& scope, bool as_of_required) {
+                       const lk_scope* scope, bool as_of_required) {
   static const std::vector<ColumnSpec> kVisits = {
       {"dealer_id", FieldType::kString},  {"arrived_at", FieldType::kInstant},
       {"left_at", FieldType::kInstant},   {"lead_id", FieldType::kString},
@@ -73,13 +70,14 @@ absl::Status AddVisits(ShowroomState& state, ArrowArrayStream* visits,
   static const std::vector<ColumnSpec> kLeads = {
       {"status", FieldType::kString}, {"won_at", FieldType::kInstant}};
   return AddWithLeads(state, visits, "visits", kVisits, "visit_id", leads,
-                      kLeads, as_of, threads, scope, /*scope_main=*/true,
+                      kLeads, as_of, threads, scope, nullptr,
                       as_of_required);
 }
 
+// The touches of the leads in `scope` (the leads' dealer_id).
 absl::Status AddTouches(ActivityState& state, ArrowArrayStream* touches,
                         ArrowArrayStream* leads, int64_t as_of, int threads,
-                        const LeadScope& scope, bool as_of_required) {
+                        const lk_scope* scope, bool as_of_required) {
   static const std::vector<ColumnSpec> kTouches = {
       {"at", FieldType::kInstant},
       {"method", FieldType::kString},
@@ -91,7 +89,7 @@ absl::Status AddTouches(ActivityState& state, ArrowArrayStream* touches,
       {"dealer_id", FieldType::kString},
       {"consultant_id", FieldType::kString}};
   return AddWithLeads(state, touches, "touches", kTouches, "lead_id", leads,
-                      kLeads, as_of, threads, scope, /*scope_main=*/false,
+                      kLeads, as_of, threads, nullptr, scope,
                       as_of_required);
 }
 
@@ -178,6 +176,20 @@ lk_status lk_showroom_state_add(lk_showroom_state* state,
   });
 }
 
+lk_status lk_showroom_state_add_scoped(lk_showroom_state* state,
+                                       struct ArrowArrayStream* visits,
+                                       struct ArrowArrayStream* leads,
+                                       const lk_scope* scope, int64_t as_of) {
+  return Guarded("lk_showroom_state_add_scoped", [&]() -> absl::Status {
+    constexpr absl::string_view kFunction = "lk_showroom_state_add_scoped";
+    ConsumeStreams consume({visits, leads});
+    if (state == nullptr) return NullArgument(kFunction, "state");
+    if (visits == nullptr) return NullArgument(kFunction, "visits");
+    return leadkit::c_api_internal::AddVisits(state->state, visits, leads,
+                                              as_of, 1, scope);
+  });
+}
+
 lk_status lk_showroom_state_merge(lk_showroom_state* state,
                                   const lk_showroom_state* other) {
   return leadkit::c_api_internal::MergeState("lk_showroom_state_merge", state,
@@ -244,6 +256,20 @@ lk_status lk_activity_state_add(lk_activity_state* state,
     if (touches == nullptr) return NullArgument(kFunction, "touches");
     return leadkit::c_api_internal::AddTouches(state->state, touches, leads,
                                                as_of);
+  });
+}
+
+lk_status lk_activity_state_add_scoped(lk_activity_state* state,
+                                       struct ArrowArrayStream* touches,
+                                       struct ArrowArrayStream* leads,
+                                       const lk_scope* scope, int64_t as_of) {
+  return Guarded("lk_activity_state_add_scoped", [&]() -> absl::Status {
+    constexpr absl::string_view kFunction = "lk_activity_state_add_scoped";
+    ConsumeStreams consume({touches, leads});
+    if (state == nullptr) return NullArgument(kFunction, "state");
+    if (touches == nullptr) return NullArgument(kFunction, "touches");
+    return leadkit::c_api_internal::AddTouches(state->state, touches, leads,
+                                               as_of, 1, scope);
   });
 }
 

@@ -29,6 +29,7 @@ struct TestColumn {
   std::vector<uint8_t> chars;     // utf8 characters; a string_view's one data buffer
   int64_t chars_size = 0;         // string_view: the data buffer's size (its last buffer)
   std::unique_ptr<TestColumn> dictionary;
+  std::unique_ptr<TestColumn> list_values;  // a list's ("+l") values
   int64_t null_count = 0;
 
   // Arrow views, filled by Export.
@@ -36,6 +37,8 @@ struct TestColumn {
   ArrowSchema schema{};
   ArrowSchema dictionary_schema{};
   ArrowArray array{};
+  ArrowSchema* child_schema = nullptr;
+  ArrowArray* child_array = nullptr;
 };
 
 inline void NoRelease(ArrowSchema* s) { s->release = nullptr; }
@@ -58,7 +61,8 @@ class ColumnBuilder {
   ColumnBuilder(std::string name, std::string format) {
     c_.name = std::move(name);
     c_.format = std::move(format);
-    if (c_.format == "u") Append<int32_t>(c_.values, 0);
+    if (c_.format == "u" || c_.format == "+l") Append<int32_t>(c_.values, 0);
+    if (c_.format == "+L") Append<int64_t>(c_.values, 0);
   }
   // `leading` rows of padding the array's offset skips, as a slice has.
   ColumnBuilder& Skip(int64_t leading) {
@@ -101,7 +105,15 @@ class ColumnBuilder {
   void Null() {
     Valid(false);
     ++c_.null_count;
-    if (c_.format == "u") {
+    if (c_.format == "+l") {  // the last offset again
+      int32_t last;
+      std::memcpy(&last, c_.values.data() + c_.values.size() - 4, 4);
+      Append<int32_t>(c_.values, last);
+    } else if (c_.format == "+L") {
+      int64_t last;
+      std::memcpy(&last, c_.values.data() + c_.values.size() - 8, 8);
+      Append<int64_t>(c_.values, last);
+    } else if (c_.format == "u") {
       Append<int32_t>(c_.values, static_cast<int32_t>(c_.chars.size()));
     } else if (c_.format == "vu") {
       c_.values.insert(c_.values.end(), 16, 0);
@@ -114,6 +126,34 @@ class ColumnBuilder {
     } else if (c_.format == "s") {
       Append<int16_t>(c_.values, 0);
     }
+  }
+  // A list<utf8> column of `lists` (nullopt = null), or with `large` a
+  // large_list<utf8>, its array `skip` rows longer at the front (an offset,
+  // as a slice has).
+  static std::unique_ptr<TestColumn> List(
+      std::string name,
+      const std::vector<std::optional<std::vector<std::string>>>& lists,
+      bool large = false, int64_t skip = 0) {
+    ColumnBuilder list(std::move(name), large ? "+L" : "+l");
+    list.Skip(skip);
+    ColumnBuilder values("item", "u");
+    int64_t end = 0;
+    for (const auto& l : lists) {
+      if (!l) {
+        list.Null();
+        continue;
+      }
+      for (const std::string& v : *l) values.String(v);
+      end += static_cast<int64_t>(l->size());
+      if (large) {
+        list.Value<int64_t>(end);
+      } else {
+        list.Value<int32_t>(static_cast<int32_t>(end));
+      }
+    }
+    std::unique_ptr<TestColumn> out = list.Build();
+    out->list_values = values.Build();
+    return out;
   }
   std::unique_ptr<TestColumn> Build() {
     c_.length -= c_.offset;
@@ -174,6 +214,15 @@ inline void Export(TestColumn& c) {
     Export(*c.dictionary);
     c.schema.dictionary = &c.dictionary->schema;
     c.array.dictionary = &c.dictionary->array;
+  }
+  if (c.list_values != nullptr) {
+    Export(*c.list_values);
+    c.child_schema = &c.list_values->schema;
+    c.child_array = &c.list_values->array;
+    c.schema.n_children = 1;
+    c.schema.children = &c.child_schema;
+    c.array.n_children = 1;
+    c.array.children = &c.child_array;
   }
 }
 

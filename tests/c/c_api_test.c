@@ -76,7 +76,24 @@ struct test_stream {
   struct ArrowSchema* schema_child_pointers[kMaxColumns];
   struct ArrowArray array_children[kMaxBatches][kMaxColumns];
   struct ArrowArray* array_child_pointers[kMaxBatches][kMaxColumns];
+  /* a list column's values (its one child), NULL for other columns; the
+   * same in every batch */
+  const struct column* values[kMaxColumns];
+  struct ArrowSchema value_schemas[kMaxColumns];
+  struct ArrowSchema* value_schema_pointers[kMaxColumns];
+  struct ArrowArray value_arrays[kMaxBatches][kMaxColumns];
+  struct ArrowArray* value_array_pointers[kMaxBatches][kMaxColumns];
 };
+
+static void set_array(struct ArrowArray* a, const struct column* col) {
+  memset(a, 0, sizeof *a);
+  a->length = col->length;
+  a->offset = col->offset;
+  a->null_count = col->null_count;
+  a->n_buffers = col->n_buffers;
+  a->buffers = (const void**)col->buffers;
+  a->release = release_array;
+}
 
 static int stream_get_schema(struct ArrowArrayStream* stream,
                              struct ArrowSchema* out) {
@@ -89,6 +106,18 @@ static int stream_get_schema(struct ArrowArrayStream* stream,
     c->flags = ARROW_FLAG_NULLABLE;
     c->release = release_schema;
     t->schema_child_pointers[i] = c;
+    const struct column* values = t->values[i];
+    if (values != NULL) {
+      struct ArrowSchema* v = &t->value_schemas[i];
+      memset(v, 0, sizeof *v);
+      v->format = values->format;
+      v->name = "item";
+      v->flags = ARROW_FLAG_NULLABLE;
+      v->release = release_schema;
+      t->value_schema_pointers[i] = v;
+      c->n_children = 1;
+      c->children = &t->value_schema_pointers[i];
+    }
   }
   memset(out, 0, sizeof *out);
   out->format = "+s";
@@ -108,13 +137,13 @@ static int stream_get_next(struct ArrowArrayStream* stream,
   for (int i = 0; i < t->n_columns; ++i) {
     const struct column* col = &t->batch_columns[b][i];
     struct ArrowArray* a = &t->array_children[b][i];
-    memset(a, 0, sizeof *a);
-    a->length = col->length;
-    a->offset = col->offset;
-    a->null_count = col->null_count;
-    a->n_buffers = col->n_buffers;
-    a->buffers = (const void**)col->buffers;
-    a->release = release_array;
+    set_array(a, col);
+    if (t->values[i] != NULL) {
+      set_array(&t->value_arrays[b][i], t->values[i]);
+      t->value_array_pointers[b][i] = &t->value_arrays[b][i];
+      a->n_children = 1;
+      a->children = &t->value_array_pointers[b][i];
+    }
     t->array_child_pointers[b][i] = a;
   }
   out->length = t->batch_length[b];
@@ -290,6 +319,29 @@ static void test_library(void) {
   CHECK(lk_abi_version() == LK_ABI_VERSION);
   lk_string_free(NULL);
   lk_policy_free(NULL);
+}
+
+/* Zones come from the system's database unless a directory is set; one
+ * without zones leaves a preset's calendar zone unknown. */
+static void test_time_zones(void) {
+  char* dir = NULL;
+  CHECK(lk_tz_dir(&dir) == LK_OK && dir != NULL && dir[0] == '/');
+  lk_string_free(dir);
+  CHECK_STATUS(lk_tz_dir(NULL), LK_INVALID_ARGUMENT, "directory");
+  CHECK_STATUS(lk_set_tz_dir("/nonexistent/zoneinfo"), LK_INVALID_ARGUMENT,
+               "\"/nonexistent/zoneinfo\" is not a directory");
+  CHECK(lk_set_tz_dir("/") == LK_OK);
+  CHECK(lk_tz_dir(&dir) == LK_OK && dir != NULL && strcmp(dir, "/") == 0);
+  lk_string_free(dir);
+  lk_policy* policy = NULL;
+  CHECK_STATUS(lk_policy_from_preset("three_level", &policy),
+               LK_FAILED_PRECONDITION,
+               "error at /calendar: calendar: unknown time zone \"Asia/Shanghai\"");
+  CHECK(policy == NULL);
+  CHECK(lk_set_tz_dir(NULL) == LK_OK);
+  CHECK(lk_policy_from_preset("three_level", &policy) == LK_OK);
+  CHECK(policy != NULL);
+  lk_policy_free(policy);
 }
 
 static const char kPolicy[] =
@@ -1785,6 +1837,585 @@ static void test_schedule(const lk_policy* policy) {
   lk_cadence_free(cadence);
 }
 
+/* ---- Agenda, dealer calendars, hand-over and reclaim ------------------------ */
+
+/* The rows of a task table (lk_schedule_arrow, lk_agenda_arrow) as
+ * "lead:task:due_at:status;" text. */
+static void tasks_text(struct ArrowArrayStream* result, char* out, size_t size) {
+  out[0] = '\0';
+  struct kpi_table t;
+  if (read_kpis(result, &t)) {
+    CHECK(t.schema.n_children == 9);
+    for (int64_t row = 0; row < t.batch.length; ++row) {
+      char id[32], task[32], status[32], line[128];
+      key_at(&t, 0, row, id, sizeof id);
+      key_at(&t, 2, row, task, sizeof task);
+      key_at(&t, 5, row, status, sizeof status);
+      snprintf(line, sizeof line, "%s:%s:%lld:%s;", id, task,
+               (long long)kpi_value(&t, "due_at", row), status);
+      strncat(out, line, size - strlen(out) - 1);
+    }
+  }
+  free_kpis(&t);
+}
+
+/* The rows of a moves table (hand-over, reclaim) as
+ * "lead:from>to:status:reason[:reassignments];" text. */
+static void moves_text(struct ArrowArrayStream* result, char* out, size_t size) {
+  out[0] = '\0';
+  struct kpi_table t;
+  if (read_kpis(result, &t)) {
+    CHECK(t.schema.n_children == 5 || t.schema.n_children == 6);
+    CHECK(strcmp(t.schema.children[0]->name, "lead_id") == 0);
+    CHECK(strcmp(t.schema.children[1]->name, "from_consultant_id") == 0);
+    CHECK(strcmp(t.schema.children[2]->name, "to_consultant_id") == 0);
+    CHECK(strcmp(t.schema.children[3]->name, "status") == 0);
+    CHECK(strcmp(t.schema.children[4]->name, "reason") == 0);
+    for (int64_t row = 0; row < t.batch.length; ++row) {
+      char id[32], from[32], to[32], status[32], reason[64], line[256];
+      key_at(&t, 0, row, id, sizeof id);
+      key_at(&t, 1, row, from, sizeof from);
+      key_at(&t, 2, row, to, sizeof to);
+      key_at(&t, 3, row, status, sizeof status);
+      key_at(&t, 4, row, reason, sizeof reason);
+      snprintf(line, sizeof line, "%s:%s>%s:%s:%s", id, from, to, status, reason);
+      strncat(out, line, size - strlen(out) - 1);
+      if (t.schema.n_children == 6) {
+        CHECK(strcmp(t.schema.children[5]->name, "reassignments") == 0 &&
+              strcmp(t.schema.children[5]->format, "l") == 0);
+        snprintf(line, sizeof line, ":%lld",
+                 (long long)kpi_value(&t, "reassignments", row));
+        strncat(out, line, size - strlen(out) - 1);
+      }
+      strncat(out, ";", size - strlen(out) - 1);
+    }
+  }
+  free_kpis(&t);
+}
+
+/* The birthday example of docs/cadence.md ("The daily agenda"), on the oabc
+ * preset (cn_showroom: every day 09:00-18:00 Shanghai): B1 created
+ * 2024-06-03 09:00 Shanghai, website, 20 days (grade B), born 1990-06-10
+ * (date32 7465), called 06-03 10:00 and 06-08 10:00. Its birthday task runs
+ * 2024-06-10 09:00 to 18:00 Shanghai (due 10:00 UTC, 1718013600): pending
+ * on the agenda of 2024-06-10 (day 19884), overdue on 06-11; its follow-up,
+ * due 06-15, is on neither. The leads' arrays start one row early (offset
+ * 1), as a slice's do. */
+static const int32_t agenda_ids_offsets[] = {0, 4, 6};
+static const int64_t agenda_created[] = {0, 1717376400};
+static const int32_t agenda_channel_offsets[] = {0, 0, 7};
+static const int64_t agenda_days[] = {0, 20};
+static const int32_t agenda_birthday[] = {0, 7465};
+static const int32_t agenda_touch_ids_offsets[] = {0, 2, 4};
+static const int64_t agenda_touch_at[] = {1717380000, 1717812000};
+static const int32_t agenda_method_offsets[] = {0, 5, 10};
+
+static void set_agenda_streams(struct test_stream* tl, struct test_stream* tt) {
+  memset(tl, 0, sizeof *tl);
+  tl->n_columns = 5;
+  tl->n_batches = 1;
+  tl->batch_length[0] = 1;
+  struct column* c = tl->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 1, 1, 0, 3,
+                         {NULL, agenda_ids_offsets, "skipB1"}};
+  c[1] = (struct column){"created_at", "tss:Asia/Shanghai", 1, 1, 0, 2,
+                         {NULL, agenda_created, NULL}};
+  c[2] = (struct column){"channel", "u", 1, 1, 0, 3,
+                         {NULL, agenda_channel_offsets, "website"}};
+  c[3] = (struct column){"purchase_within_days", "l", 1, 1, 0, 2,
+                         {NULL, agenda_days, NULL}};
+  c[4] = (struct column){"birthday", "tdD", 1, 1, 0, 2,
+                         {NULL, agenda_birthday, NULL}};
+  memset(tt, 0, sizeof *tt);
+  tt->n_columns = 3;
+  tt->n_batches = 1;
+  tt->batch_length[0] = 2;
+  c = tt->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 2, 0, 0, 3,
+                         {NULL, agenda_touch_ids_offsets, "B1B1"}};
+  c[1] = (struct column){"at", "tss:UTC", 2, 0, 0, 2,
+                         {NULL, agenda_touch_at, NULL}};
+  c[2] = (struct column){"method", "u", 2, 0, 0, 3,
+                         {NULL, agenda_method_offsets, "phonephone"}};
+}
+
+static void test_agenda(void) {
+  lk_policy* policy = NULL;
+  lk_cadence* cadence = NULL;
+  CHECK_STATUS(lk_policy_from_preset("oabc", &policy), LK_OK, "");
+  CHECK_STATUS(lk_cadence_from_policy(policy, &cadence), LK_OK, "");
+  lk_policy_free(policy);
+  if (cadence == NULL) return;
+  struct test_stream tl, tt;
+  struct ArrowArrayStream leads, touches, result;
+  char text[512];
+  const int32_t days[] = {19884, 19885};
+  const char* expected[] = {"B1:birthday:1718013600:pending;",
+                            "B1:birthday:1718013600:overdue;"};
+  for (int i = 0; i < 2; ++i) {
+    set_agenda_streams(&tl, &tt);
+    leads = make_stream(&tl);
+    touches = make_stream(&tt);
+    CHECK_STATUS(lk_agenda_arrow(cadence, &leads, &touches, days[i], &result),
+                 LK_OK, "");
+    CHECK(tl.released == 1 && tt.released == 1);
+    tasks_text(&result, text, sizeof text);
+    CHECK(strcmp(text, expected[i]) == 0);
+    if (strcmp(text, expected[i]) != 0) printf("agenda %d: %s\n", days[i], text);
+  }
+  /* The schedule at 2024-06-10 00:00 Shanghai: the follow-up due 06-15
+   * 18:00 Shanghai (10:00 UTC), not on those agendas. */
+  set_agenda_streams(&tl, &tt);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_schedule_arrow(cadence, &leads, &touches, 1717948800, &result),
+               LK_OK, "");
+  tasks_text(&result, text, sizeof text);
+  CHECK(strcmp(text, "B1:follow_up:1718445600:pending;") == 0);
+  if (strcmp(text, "B1:follow_up:1718445600:pending;") != 0) {
+    printf("schedule: %s\n", text);
+  }
+
+  /* Bad input, named; the streams released all the same. */
+  set_agenda_streams(&tl, &tt);
+  tl.batch_columns[0][4] = (struct column){"birthday", "u", 1, 1, 0, 3,
+                                           {NULL, agenda_channel_offsets,
+                                            "website"}};
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_agenda_arrow(cadence, &leads, &touches, 19884, &result),
+               LK_INVALID_ARGUMENT,
+               "leads.birthday: expected a date (Arrow date32 or date64), got "
+               "Arrow type utf8");
+  CHECK(tl.released == 1 && tt.released == 1 && result.release == NULL);
+  set_agenda_streams(&tl, &tt);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_agenda_arrow(cadence, &leads, &touches, 3000000, &result),
+               LK_OUT_OF_RANGE, "day 3000000");
+  CHECK(tl.released == 1 && tt.released == 1 && result.release == NULL);
+  set_agenda_streams(&tl, &tt);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_agenda_arrow(NULL, &leads, &touches, 19884, &result),
+               LK_INVALID_ARGUMENT, "lk_agenda_arrow: cadence is NULL");
+  CHECK(tl.released == 1 && tt.released == 1);
+  lk_cadence_free(cadence);
+}
+
+/* Dealer calendars: the example of docs/policy.md ("Calendars per dealer").
+ * The abcd preset with calendars sh_office (cn_office) and berlin (weekdays
+ * 09:00-18:00, Europe/Berlin); dealer SH on sh_office, BER on berlin. L1 of
+ * SH and L2 of BER, grade A, created Monday 2024-05-13 09:30 UTC: 17:30 in
+ * Shanghai (first contact within one business hour: 30 minutes that day, 30
+ * the next morning: 05-14 09:30 Shanghai, 01:30 UTC, 1715650200) and 11:30 in
+ * Berlin (12:30 Berlin, 10:30 UTC, 1715596200). On the policy's own calendar
+ * (cn_showroom, Shanghai) both are due 05-14 01:30 UTC. */
+static const int32_t dc_ids_offsets[] = {0, 2, 4};
+static const int32_t dc_dealer_offsets[] = {0, 2, 5};
+static const int32_t dc_grade_offsets[] = {0, 1, 2};
+static const int64_t dc_created[] = {1715592600, 1715592600};
+static const int32_t dc_calendar_offsets[] = {0, 9, 15};
+static const int32_t no_offsets[] = {0};
+
+static void set_dc_leads(struct test_stream* tl, struct test_stream* tt) {
+  memset(tl, 0, sizeof *tl);
+  tl->n_columns = 4;
+  tl->n_batches = 1;
+  tl->batch_length[0] = 2;
+  struct column* c = tl->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 2, 0, 0, 3,
+                         {NULL, dc_ids_offsets, "L1L2"}};
+  c[1] = (struct column){"dealer_id", "u", 2, 0, 0, 3,
+                         {NULL, dc_dealer_offsets, "SHBER"}};
+  c[2] = (struct column){"grade", "u", 2, 0, 0, 3,
+                         {NULL, dc_grade_offsets, "AA"}};
+  c[3] = (struct column){"created_at", "tss:UTC", 2, 0, 0, 2,
+                         {NULL, dc_created, NULL}};
+  memset(tt, 0, sizeof *tt);
+  tt->n_columns = 3;
+  tt->n_batches = 1;
+  tt->batch_length[0] = 0;
+  c = tt->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 0, 0, 0, 3, {NULL, no_offsets, ""}};
+  c[1] = (struct column){"at", "tss:UTC", 0, 0, 0, 2, {NULL, NULL, NULL}};
+  c[2] = (struct column){"method", "u", 0, 0, 0, 3, {NULL, no_offsets, ""}};
+}
+
+static void set_dc_dealers(struct test_stream* td, const char* calendars) {
+  memset(td, 0, sizeof *td);
+  td->n_columns = 2;
+  td->n_batches = 1;
+  td->batch_length[0] = 2;
+  struct column* c = td->batch_columns[0];
+  c[0] = (struct column){"dealer_id", "u", 2, 0, 0, 3,
+                         {NULL, dc_dealer_offsets, "SHBER"}};
+  c[1] = (struct column){"calendar", "u", 2, 0, 0, 3,
+                         {NULL, dc_calendar_offsets, calendars}};
+}
+
+static void test_dealer_calendars(void) {
+  lk_policy* abcd = NULL;
+  char* doc = NULL;
+  CHECK_STATUS(lk_policy_from_preset("abcd", &abcd), LK_OK, "");
+  CHECK_STATUS(lk_policy_to_json(abcd, &doc), LK_OK, "");
+  lk_policy_free(abcd);
+  if (doc == NULL) return;
+  /* The preset's document with "calendars" added before its closing brace. */
+  static const char kCalendars[] =
+      ", \"calendars\": {\"sh_office\": \"cn_office\", \"berlin\": {\"name\": "
+      "\"berlin_office\", \"time_zone\": \"Europe/Berlin\", \"weekly\": "
+      "{\"mon\": [[\"09:00\", \"18:00\"]], \"tue\": [[\"09:00\", \"18:00\"]], "
+      "\"wed\": [[\"09:00\", \"18:00\"]], \"thu\": [[\"09:00\", \"18:00\"]], "
+      "\"fri\": [[\"09:00\", \"18:00\"]]}}}}";
+  CHECK(!contains(doc, "\"calendars\""));
+  char* end = strrchr(doc, '}');
+  const size_t head = end == NULL ? 0 : (size_t)(end - doc);
+  char* group_doc = malloc(head + sizeof kCalendars);
+  if (group_doc == NULL || end == NULL) {
+    ++failures;
+    free(group_doc);
+    lk_string_free(doc);
+    return;
+  }
+  memcpy(group_doc, doc, head);
+  memcpy(group_doc + head, kCalendars, sizeof kCalendars);
+  lk_string_free(doc);
+  lk_policy* group = NULL;
+  char* issues = NULL;
+  CHECK_STATUS(lk_policy_from_json(group_doc, strlen(group_doc), &group, &issues),
+               LK_OK, "");
+  if (group == NULL && issues != NULL) printf("issues: %s\n", issues);
+  lk_string_free(issues);
+  free(group_doc);
+  lk_cadence* cadence = NULL;
+  CHECK_STATUS(lk_cadence_from_policy(group, &cadence), LK_OK, "");
+  lk_policy_free(group);
+  if (cadence == NULL) return;
+
+  struct test_stream td, tl, tt;
+  set_dc_dealers(&td, "sh_officeberlin");
+  struct ArrowArrayStream dealers = make_stream(&td);
+  lk_cadence* by_dealer = NULL;
+  CHECK_STATUS(lk_cadence_with_dealers(cadence, &dealers, &by_dealer), LK_OK, "");
+  CHECK(td.released == 1);
+  char text[512];
+  struct ArrowArrayStream leads, touches, result;
+  const lk_cadence* cadences[] = {cadence, by_dealer};
+  const char* expected[] = {
+      "L1:first_contact:1715650200:overdue;L2:first_contact:1715650200:overdue;",
+      "L1:first_contact:1715650200:overdue;L2:first_contact:1715596200:overdue;"};
+  for (int i = 0; i < 2 && by_dealer != NULL; ++i) {
+    set_dc_leads(&tl, &tt);
+    leads = make_stream(&tl);
+    touches = make_stream(&tt);
+    CHECK_STATUS(lk_schedule_arrow(cadences[i], &leads, &touches, 1715688000,
+                                   &result),
+                 LK_OK, "");
+    tasks_text(&result, text, sizeof text);
+    CHECK(strcmp(text, expected[i]) == 0);
+    if (strcmp(text, expected[i]) != 0) printf("dealer calendars %d: %s\n", i, text);
+  }
+  /* The agenda of 2024-05-13 (day 19856), each lead's day its dealer's: L1's
+   * first contact opens that day in Shanghai, L2's is due that day in
+   * Berlin. */
+  if (by_dealer != NULL) {
+    set_dc_leads(&tl, &tt);
+    leads = make_stream(&tl);
+    touches = make_stream(&tt);
+    CHECK_STATUS(lk_agenda_arrow(by_dealer, &leads, &touches, 19856, &result),
+                 LK_OK, "");
+    tasks_text(&result, text, sizeof text);
+    CHECK(strcmp(text, "L1:first_contact:1715650200:pending;"
+                       "L2:first_contact:1715596200:pending;") == 0);
+    if (failures != 0) printf("dealer agenda: %s\n", text);
+  }
+  lk_cadence_free(by_dealer);
+
+  /* A calendar the policy does not name. */
+  set_dc_dealers(&td, "sh_officeberln");
+  td.batch_columns[0][1].buffers[1] = (const int32_t[]){0, 9, 14};
+  dealers = make_stream(&td);
+  by_dealer = NULL;
+  CHECK_STATUS(lk_cadence_with_dealers(cadence, &dealers, &by_dealer),
+               LK_INVALID_ARGUMENT,
+               "dealers row 1: dealer_id \"BER\": unknown calendar \"berln\"");
+  CHECK(td.released == 1 && by_dealer == NULL);
+  /* A calendar column of numbers. */
+  set_dc_dealers(&td, "sh_officeberlin");
+  td.batch_columns[0][1] = (struct column){"calendar", "l", 2, 0, 0, 2,
+                                           {NULL, dc_created, NULL}};
+  dealers = make_stream(&td);
+  CHECK_STATUS(lk_cadence_with_dealers(cadence, &dealers, &by_dealer),
+               LK_INVALID_ARGUMENT, "dealers.calendar: expected strings");
+  CHECK(td.released == 1 && by_dealer == NULL);
+  lk_cadence_free(cadence);
+}
+
+/* Hand-over, worked by hand: dealer D1 (Shanghai) with C1 (leaving), C2
+ * (2 open leads of at most 3; every model) and C3 (no open lead; models
+ * ["GLC"], an Arrow list). C1's open leads, all grade low, in order:
+ *   H1 C200  C3 does not sell it: C2 (its load 3, full)    moved
+ *   H2 GLC   C2 full: C3 (load 1)                           moved
+ *   H3 GLC   C2's, who stays: not moved, no row
+ *   H4 GLC   C3 (load 2)                                    moved
+ *   H5 C200  C2 full, C3 does not sell it                   unassigned
+ * The leads' arrays start one row early (offset 1), as a slice's do. */
+static const int32_t three_ids_offsets[] = {0, 2, 4, 6};
+static const double one_lat[] = {31.23};
+static const double one_lon[] = {121.47};
+static const int32_t one_offsets[] = {0, 2};
+static const uint8_t c_models_valid[] = {0x04};
+static const int32_t c_models_offsets[] = {0, 0, 0, 1};
+static const int32_t c_model_name_offsets[] = {0, 3};
+static const int64_t c_open[] = {0, 2, 0};
+static const uint8_t c_max_valid[] = {0x02};
+static const int64_t c_max[] = {0, 3, 0};
+
+static void set_one_dealer(struct test_stream* td) {
+  memset(td, 0, sizeof *td);
+  td->n_columns = 4;
+  td->n_batches = 1;
+  td->batch_length[0] = 1;
+  struct column* c = td->batch_columns[0];
+  c[0] = (struct column){"dealer_id", "u", 1, 0, 0, 3, {NULL, one_offsets, "D1"}};
+  c[1] = (struct column){"region_id", "u", 1, 0, 0, 3, {NULL, one_offsets, "R1"}};
+  c[2] = (struct column){"lat", "g", 1, 0, 0, 2, {NULL, one_lat, NULL}};
+  c[3] = (struct column){"lon", "g", 1, 0, 0, 2, {NULL, one_lon, NULL}};
+}
+
+static const struct column glc_names = {"", "u", 1, 0, 0, 3,
+                                        {NULL, c_model_name_offsets, "GLC"}};
+
+static void set_three_consultants(struct test_stream* tc) {
+  memset(tc, 0, sizeof *tc);
+  tc->n_columns = 5;
+  tc->n_batches = 1;
+  tc->batch_length[0] = 3;
+  struct column* c = tc->batch_columns[0];
+  c[0] = (struct column){"consultant_id", "u", 3, 0, 0, 3,
+                         {NULL, three_ids_offsets, "C1C2C3"}};
+  c[1] = (struct column){"dealer_id", "u", 3, 0, 0, 3,
+                         {NULL, three_ids_offsets, "D1D1D1"}};
+  c[2] = (struct column){"models", "+l", 3, 0, 2, 2,
+                         {c_models_valid, c_models_offsets, NULL}};
+  tc->values[2] = &glc_names;
+  c[3] = (struct column){"open_leads", "l", 3, 0, 0, 2, {NULL, c_open, NULL}};
+  c[4] = (struct column){"max_open_leads", "l", 3, 0, 2, 2,
+                         {c_max_valid, c_max, NULL}};
+}
+
+static lk_router* make_one_dealer_router(const lk_policy* policy) {
+  struct test_stream td, tc;
+  set_one_dealer(&td);
+  set_three_consultants(&tc);
+  struct ArrowArrayStream dealers = make_stream(&td);
+  struct ArrowArrayStream consultants = make_stream(&tc);
+  lk_router* router = NULL;
+  CHECK_STATUS(lk_router_create(policy, &dealers, &consultants, NULL, &router),
+               LK_OK, "");
+  CHECK(td.released == 1 && tc.released == 1);
+  return router;
+}
+
+static const int32_t ho_ids_offsets[] = {0, 4, 6, 8, 10, 12, 14};
+static const int64_t ho_created[] = {0, 1740967200, 1740967200, 1740967200,
+                                     1740967200, 1740967200};
+static const int32_t ho_consultant_offsets[] = {0, 0, 2, 4, 6, 8, 10};
+static const int32_t ho_model_offsets[] = {0, 0, 4, 7, 10, 13, 17};
+static const int32_t ho_grade_offsets[] = {0, 0, 3, 6, 9, 12, 15};
+
+static void set_open_leads(struct test_stream* t) {
+  memset(t, 0, sizeof *t);
+  t->n_columns = 5;
+  t->n_batches = 1;
+  t->batch_length[0] = 5;
+  struct column* c = t->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 5, 1, 0, 3,
+                         {NULL, ho_ids_offsets, "skipH1H2H3H4H5"}};
+  c[1] = (struct column){"created_at", "tss:UTC", 5, 1, 0, 2,
+                         {NULL, ho_created, NULL}};
+  c[2] = (struct column){"consultant_id", "u", 5, 1, 0, 3,
+                         {NULL, ho_consultant_offsets, "C1C1C2C1C1"}};
+  c[3] = (struct column){"model", "u", 5, 1, 0, 3,
+                         {NULL, ho_model_offsets, "C200GLCGLCGLCC200"}};
+  c[4] = (struct column){"grade", "u", 5, 1, 0, 3,
+                         {NULL, ho_grade_offsets, "lowlowlowlowlow"}};
+}
+
+static void test_handover(const lk_policy* policy) {
+  lk_router* router = make_one_dealer_router(policy);
+  if (router == NULL) return;
+  struct test_stream tl;
+  set_open_leads(&tl);
+  struct ArrowArrayStream open_leads = make_stream(&tl), result;
+  const char* leaving[] = {"C1"};
+  CHECK_STATUS(lk_router_handover_arrow(router, &open_leads, leaving, 1, &result),
+               LK_OK, "");
+  CHECK(tl.released == 1);
+  char text[512];
+  moves_text(&result, text, sizeof text);
+  const char expected[] =
+      "H1:C1>C2:moved:handover;H2:C1>C3:moved:handover;"
+      "H4:C1>C3:moved:handover;H5:C1>null:unassigned:no_eligible_consultant;";
+  CHECK(strcmp(text, expected) == 0);
+  if (strcmp(text, expected) != 0) printf("handover: %s\n", text);
+
+  /* Nobody leaving: no move. An unknown consultant: named. */
+  set_open_leads(&tl);
+  open_leads = make_stream(&tl);
+  CHECK_STATUS(lk_router_handover_arrow(router, &open_leads, NULL, 0, &result),
+               LK_OK, "");
+  moves_text(&result, text, sizeof text);
+  CHECK(strcmp(text, "") == 0);
+  set_open_leads(&tl);
+  open_leads = make_stream(&tl);
+  const char* unknown[] = {"C9"};
+  CHECK_STATUS(lk_router_handover_arrow(router, &open_leads, unknown, 1, &result),
+               LK_NOT_FOUND, "leaving: unknown consultant 'C9'");
+  CHECK(tl.released == 1 && result.release == NULL);
+  /* A grade the policy does not have, a created_at without a zone. */
+  set_open_leads(&tl);
+  tl.batch_columns[0][4].buffers[2] = "lowlowlowlowhot";
+  tl.batch_columns[0][4].buffers[1] = (const int32_t[]){0, 0, 3, 6, 9, 12, 15};
+  open_leads = make_stream(&tl);
+  CHECK_STATUS(lk_router_handover_arrow(router, &open_leads, leaving, 1, &result),
+               LK_INVALID_ARGUMENT,
+               "open_leads.grade: row 4 (lead_id \"H5\") has \"hot\"");
+  set_open_leads(&tl);
+  tl.batch_columns[0][1].format = "tss:";
+  open_leads = make_stream(&tl);
+  CHECK_STATUS(lk_router_handover_arrow(router, &open_leads, leaving, 1, &result),
+               LK_INVALID_ARGUMENT, "open_leads.created_at: timestamps without a time zone");
+  CHECK(tl.released == 1 && result.release == NULL);
+  lk_router_free(router);
+
+  /* A models list holding a null, named with its row. */
+  struct test_stream td, tc;
+  set_one_dealer(&td);
+  set_three_consultants(&tc);
+  static const uint8_t null_name[] = {0x00};
+  static const struct column null_names = {"", "u", 1, 0, 1, 3,
+                                           {null_name, c_model_name_offsets, "GLC"}};
+  tc.values[2] = &null_names;
+  struct ArrowArrayStream dealers = make_stream(&td);
+  struct ArrowArrayStream consultants = make_stream(&tc);
+  router = NULL;
+  CHECK_STATUS(lk_router_create(policy, &dealers, &consultants, NULL, &router),
+               LK_INVALID_ARGUMENT,
+               "consultants.models: row 2 (consultant_id \"C3\") has a null in its list");
+  CHECK(router == NULL && td.released == 1 && tc.released == 1);
+  /* A list of numbers. */
+  set_one_dealer(&td);
+  set_three_consultants(&tc);
+  static const int64_t numbers[] = {5};
+  static const struct column number_list = {"", "l", 1, 0, 0, 2,
+                                            {NULL, numbers, NULL}};
+  tc.values[2] = &number_list;
+  dealers = make_stream(&td);
+  consultants = make_stream(&tc);
+  CHECK_STATUS(lk_router_create(policy, &dealers, &consultants, NULL, &router),
+               LK_INVALID_ARGUMENT,
+               "consultants.models: expected a list of strings (Arrow utf8, "
+               "large_utf8, string_view or a dictionary of them), got Arrow type "
+               "list<int64>");
+  CHECK(router == NULL);
+}
+
+/* Reclaim, worked by hand on the same network and the three_level preset
+ * (reclaim_limit 2; first contact within one business hour of cn_showroom):
+ * leads created Monday 2025-03-03 10:00 Shanghai, judged at 12:00 (first
+ * contacts due at 11:00):
+ *   K1 C1 D1 C200, no touch          late: C2 (C3 does not sell C200)  reclaimed, 1
+ *   K2 C1 D1 C200, called at 10:20   on time: no row
+ *   K3 C1 D1, reassigned twice       late, at the limit                escalated, 2
+ *   K4 C1, no dealer                 late                              unassigned, 0 */
+static const int32_t rc_ids_offsets[] = {0, 2, 4, 6, 8};
+static const int64_t rc_created[] = {1740967200, 1740967200, 1740967200,
+                                     1740967200};
+static const int32_t rc_consultant_offsets[] = {0, 2, 4, 6, 8};
+static const uint8_t rc_dealer_valid[] = {0x07};
+static const int32_t rc_dealer_offsets[] = {0, 2, 4, 6, 6};
+static const uint8_t rc_model_valid[] = {0x03};
+static const int32_t rc_model_offsets[] = {0, 4, 8, 8, 8};
+static const int32_t rc_grade_offsets[] = {0, 3, 6, 9, 12};
+static const uint8_t rc_count_valid[] = {0x04};
+static const double rc_count[] = {0, 0, 2, 0};
+static const int32_t rc_touch_ids_offsets[] = {0, 2};
+static const int64_t rc_touch_at[] = {1740968400};
+static const int32_t rc_method_offsets[] = {0, 5};
+
+static void test_reclaim(const lk_policy* policy) {
+  lk_router* router = make_one_dealer_router(policy);
+  lk_cadence* cadence = NULL;
+  CHECK_STATUS(lk_cadence_from_policy(policy, &cadence), LK_OK, "");
+  if (router == NULL || cadence == NULL) {
+    lk_router_free(router);
+    lk_cadence_free(cadence);
+    return;
+  }
+  struct test_stream tl, tt;
+  memset(&tl, 0, sizeof tl);
+  tl.n_columns = 7;
+  tl.n_batches = 1;
+  tl.batch_length[0] = 4;
+  struct column* c = tl.batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 4, 0, 0, 3,
+                         {NULL, rc_ids_offsets, "K1K2K3K4"}};
+  c[1] = (struct column){"created_at", "tss:Asia/Shanghai", 4, 0, 0, 2,
+                         {NULL, rc_created, NULL}};
+  c[2] = (struct column){"consultant_id", "u", 4, 0, 0, 3,
+                         {NULL, rc_consultant_offsets, "C1C1C1C1"}};
+  c[3] = (struct column){"dealer_id", "u", 4, 0, 1, 3,
+                         {rc_dealer_valid, rc_dealer_offsets, "D1D1D1"}};
+  c[4] = (struct column){"model", "u", 4, 0, 2, 3,
+                         {rc_model_valid, rc_model_offsets, "C200C200"}};
+  c[5] = (struct column){"grade", "u", 4, 0, 0, 3,
+                         {NULL, rc_grade_offsets, "lowlowlowlow"}};
+  c[6] = (struct column){"reassignments", "g", 4, 0, 3, 2,
+                         {rc_count_valid, rc_count, NULL}};
+  memset(&tt, 0, sizeof tt);
+  tt.n_columns = 3;
+  tt.n_batches = 1;
+  tt.batch_length[0] = 1;
+  c = tt.batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 1, 0, 0, 3,
+                         {NULL, rc_touch_ids_offsets, "K2"}};
+  c[1] = (struct column){"at", "tss:UTC", 1, 0, 0, 2, {NULL, rc_touch_at, NULL}};
+  c[2] = (struct column){"method", "u", 1, 0, 0, 3,
+                         {NULL, rc_method_offsets, "phone"}};
+  struct ArrowArrayStream leads = make_stream(&tl), touches = make_stream(&tt),
+                          result;
+  CHECK_STATUS(lk_router_reclaim_arrow(router, cadence, &leads, &touches,
+                                       1740974400, &result),
+               LK_OK, "");
+  CHECK(tl.released == 1 && tt.released == 1);
+  char text[512];
+  moves_text(&result, text, sizeof text);
+  const char expected[] =
+      "K1:C1>C2:reclaimed:first_contact_overdue:1;"
+      "K3:C1>null:escalated:reclaim_limit:2;"
+      "K4:C1>null:unassigned:no_dealer:0;";
+  CHECK(strcmp(text, expected) == 0);
+  if (strcmp(text, expected) != 0) printf("reclaim: %s\n", text);
+
+  /* A count that is not whole, named. */
+  static const double half[] = {0, 0, 1.5, 0};
+  tl.batch_columns[0][6].buffers[1] = half;
+  tl.released = 0;
+  tl.next = 0;
+  tt.released = 0;
+  tt.next = 0;
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_router_reclaim_arrow(router, cadence, &leads, &touches,
+                                       1740974400, &result),
+               LK_INVALID_ARGUMENT, "lead_id \"K3\": reassignments must be a count, got 1.5");
+  CHECK(tl.released == 1 && tt.released == 1 && result.release == NULL);
+  lk_cadence_free(cadence);
+  lk_router_free(router);
+}
+
 /* ---- Follow-up effectiveness ---------------------------------------------------- */
 
 /* The example of docs/kpis.md ("leadkit.effectiveness"), worked out there:
@@ -2329,6 +2960,41 @@ static void test_audit(void) {
   lk_audit_state_free(restored);
   lk_audit_state_free(keyed);
 
+  /* Restored with its key, a keyed state adds as well; another key and
+   * damaged bytes are refused. */
+  static const uint8_t kOtherKey[16] = {1};
+  CHECK_STATUS(lk_audit_state_create(kKey, &keyed), LK_OK, "");
+  CHECK_STATUS(audit_add(keyed, cadence, 0, 1, 0, 1), LK_OK, "");
+  CHECK_STATUS(lk_audit_state_serialize(keyed, &bytes, &size), LK_OK, "");
+  lk_audit_state_free(keyed);
+  restored = (lk_audit_state*)&restored;
+  CHECK_STATUS(
+      lk_audit_state_deserialize_keyed(bytes, size, kOtherKey, &restored),
+      LK_INVALID_ARGUMENT, "another phone_key");
+  CHECK(restored == NULL);
+  CHECK_STATUS(
+      lk_audit_state_deserialize_keyed(bytes, size - 1, kKey, &restored),
+      LK_INVALID_ARGUMENT, "audit state bytes");
+  CHECK(restored == NULL);
+  CHECK_STATUS(lk_audit_state_deserialize_keyed(bytes, size, kKey, &restored),
+               LK_OK, "");
+  lk_bytes_free(bytes);
+  CHECK_STATUS(audit_add(restored, cadence, 1, 6, 1, 5), LK_OK, "");
+  read_audit(restored, text, sizeof text);
+  CHECK(strcmp(text, kWhole) == 0);
+  lk_audit_state_free(restored);
+  /* Unkeyed bytes with no key: as lk_audit_state_deserialize. */
+  CHECK_STATUS(lk_audit_state_serialize(whole, &bytes, &size), LK_OK, "");
+  CHECK_STATUS(lk_audit_state_deserialize_keyed(bytes, size, NULL, &restored),
+               LK_OK, "");
+  lk_bytes_free(bytes);
+  read_audit(restored, text, sizeof text);
+  CHECK(strcmp(text, kWhole) == 0);
+  lk_audit_state_free(restored);
+  CHECK_STATUS(lk_audit_state_deserialize_keyed(NULL, 0, kKey, NULL),
+               LK_INVALID_ARGUMENT,
+               "lk_audit_state_deserialize_keyed: state is NULL");
+
   /* Bad input is named, personal data masked; the state is unchanged. */
   struct test_stream tl, tt;
   struct ArrowArrayStream leads, touches, result;
@@ -2374,8 +3040,563 @@ static void test_audit(void) {
   lk_cadence_free(cadence);
 }
 
+/* ---- The policy backtest ------------------------------------------------ */
+
+/* docs/backtest.md's hand-worked example: five leads recorded under oabc
+ * ("current"), abcd proposed, both on cn_showroom (Asia/Shanghai):
+ *   L1  06-10 09:00, c1, deposit paid, 10 days, won 06-20 12:00
+ *   L2  06-10 09:00, c1, 20 days, lost 06-15 10:00 (approved)
+ *   L3  06-11 09:00, c2, 60 days, won 06-25 10:00
+ *   L4  06-11 09:00, c2, no date, lost 06-20 10:00 (approved)
+ *   L5  06-12 09:00, no consultant, 10 days, open
+ * (dealers: L1 and L2 D1, L3 D2, L4 D3, L5 none; D1 and D2 are region R1,
+ * D3 region R2)
+ * touches (phone): L1 06-10 09:30, L1 06-12 10:00 (grade_after O), L2 06-10
+ * 09:30, L3 06-11 10:30, L5 06-12 09:10; as_of 06-30 12:00; grade map
+ * proposed: O -> A. Under both: 5 leads, 2 won, 2 lost, 3 first contacts on
+ * time, 3 follow-ups due, 1 on time, 1 timely lead; 6 tasks over 2
+ * consultants x 4 days (0.75 a day, p90 2, max 2); lift 2.0. grade_auc:
+ * current 2.5 / 4 = 0.625, proposed 3 / 4 = 0.75. Grades (current,
+ * proposed): L1 (O, A), L2 (B, B), L3 (C, C), L4 (C, D), L5 (A, A). */
+static const int32_t bt_ids_offsets[] = {0, 2, 4, 6, 8, 10};
+static const int64_t bt_created[] = {1717981200, 1717981200, 1718067600,
+                                     1718067600, 1718154000};
+static const uint8_t bt_consultant_valid[] = {0x0f};
+static const int32_t bt_consultant_offsets[] = {0, 2, 4, 6, 8, 8};
+static const uint8_t bt_deposit_valid[] = {0x01};
+static const uint8_t bt_deposit[] = {0x01};
+static const uint8_t bt_days_valid[] = {0x17};
+static const int64_t bt_days[] = {10, 20, 60, 0, 10};
+static const int32_t bt_status_offsets[] = {0, 3, 7, 10, 14, 18};
+static const uint8_t bt_won_valid[] = {0x05};
+static const int64_t bt_won_at[] = {1718856000, 0, 1719280800, 0, 0};
+static const uint8_t bt_lost_valid[] = {0x0a};
+static const int64_t bt_lost_at[] = {0, 1718416800, 0, 1718848800, 0};
+static const int32_t bt_review_offsets[] = {0, 0, 8, 8, 16, 16};
+static const int32_t bt_touch_ids_offsets[] = {0, 2, 4, 6, 8, 10};
+static const int64_t bt_touch_at[] = {1717983000, 1718157600, 1717983000,
+                                      1718073000, 1718154600};
+static const int32_t bt_method_offsets[] = {0, 5, 10, 15, 20, 25};
+static const uint8_t bt_grade_after_valid[] = {0x02};
+static const int32_t bt_grade_after_offsets[] = {0, 0, 1, 1, 1, 1};
+static const int64_t bt_as_of = 1719720000;
+static const int32_t bt_dealer_offsets[] = {0, 2, 4, 6, 8, 8};
+static const char bt_grade_map[] = "{\"proposed\": {\"O\": \"A\"}}";
+
+/* The leads L1..L5 from row `first`, `count` of them. */
+static void set_backtest_leads(struct test_stream* t, int64_t first,
+                               int64_t count) {
+  memset(t, 0, sizeof *t);
+  t->n_columns = 10;
+  t->n_batches = 1;
+  struct column* c = t->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 0, 0, 0, 3,
+                         {NULL, bt_ids_offsets, "L1L2L3L4L5"}};
+  c[9] = (struct column){"dealer_id", "u", 0, 0, 0, 3,
+                         {bt_consultant_valid, bt_dealer_offsets,
+                          "D1D1D2D3"}};
+  c[1] = (struct column){"created_at", "tss:Asia/Shanghai", 0, 0, 0, 2,
+                         {NULL, bt_created, NULL}};
+  c[2] = (struct column){"consultant_id", "u", 0, 0, 0, 3,
+                         {bt_consultant_valid, bt_consultant_offsets,
+                          "c1c1c2c2"}};
+  c[3] = (struct column){"deposit_paid", "b", 0, 0, 0, 2,
+                         {bt_deposit_valid, bt_deposit, NULL}};
+  c[4] = (struct column){"purchase_within_days", "l", 0, 0, 0, 2,
+                         {bt_days_valid, bt_days, NULL}};
+  c[5] = (struct column){"status", "u", 0, 0, 0, 3,
+                         {NULL, bt_status_offsets, "wonlostwonlostopen"}};
+  c[6] = (struct column){"won_at", "tss:Asia/Shanghai", 0, 0, 0, 2,
+                         {bt_won_valid, bt_won_at, NULL}};
+  c[7] = (struct column){"lost_at", "tss:Asia/Shanghai", 0, 0, 0, 2,
+                         {bt_lost_valid, bt_lost_at, NULL}};
+  c[8] = (struct column){"lost_review", "u", 0, 0, 0, 3,
+                         {bt_lost_valid, bt_review_offsets,
+                          "approvedapproved"}};
+  slice_columns(t, first, count);
+}
+
+/* The touches from row `first`, `count` of them. */
+static void set_backtest_touches(struct test_stream* t, int64_t first,
+                                 int64_t count) {
+  memset(t, 0, sizeof *t);
+  t->n_columns = 4;
+  t->n_batches = 1;
+  struct column* c = t->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 0, 0, 0, 3,
+                         {NULL, bt_touch_ids_offsets, "L1L1L2L3L5"}};
+  c[1] = (struct column){"at", "tss:UTC", 0, 0, 0, 2,
+                         {NULL, bt_touch_at, NULL}};
+  c[2] = (struct column){"method", "u", 0, 0, 0, 3,
+                         {NULL, bt_method_offsets, "phonephonephonephonephone"}};
+  c[3] = (struct column){"grade_after", "u", 0, 0, 0, 3,
+                         {bt_grade_after_valid, bt_grade_after_offsets, "O"}};
+  slice_columns(t, first, count);
+}
+
+/* Adds leads [first, first + count) with touches [touch_first, ...) under
+ * both cadences and the grade map, in `scope` (NULL: all). */
+static lk_status backtest_add(lk_backtest_state* state,
+                              const lk_cadence* const* cadences,
+                              int64_t first, int64_t count,
+                              int64_t touch_first, int64_t touch_count,
+                              const lk_scope* scope) {
+  struct test_stream tl, tt;
+  set_backtest_leads(&tl, first, count);
+  set_backtest_touches(&tt, touch_first, touch_count);
+  struct ArrowArrayStream leads = make_stream(&tl);
+  struct ArrowArrayStream touches = make_stream(&tt);
+  const lk_status status = lk_backtest_state_add(
+      state, cadences, 2, bt_grade_map, strlen(bt_grade_map), &leads,
+      &touches, NULL, scope, bt_as_of);
+  CHECK(tl.released == 1 && tt.released == 1);
+  return status;
+}
+
+/* The text of column `name` at `row`. */
+static void text_at(const struct kpi_table* t, const char* name, int64_t row,
+                    char* out, size_t size) {
+  const int64_t i = kpi_column(t, name);
+  out[0] = '\0';
+  if (i >= 0) utf8_at(t->batch.children[i], row, out, size);
+}
+
+/* The summary of docs/backtest.md's example. */
+static void check_backtest_summary(const lk_backtest_state* state) {
+  struct ArrowArrayStream result;
+  struct kpi_table t;
+  char text[200];
+  CHECK_STATUS(lk_backtest_state_finalize(state, "summary", &result), LK_OK,
+               "");
+  if (!read_kpis(&result, &t) || t.batch.length != 2) {
+    CHECK(false);
+    free_kpis(&t);
+    return;
+  }
+  CHECK(strcmp(t.schema.children[0]->name, "policy") == 0);
+  CHECK(strcmp(t.schema.children[1]->name, "leads") == 0);
+  CHECK(strcmp(t.schema.children[t.schema.n_children - 1]->name, "notes") ==
+        0);
+  for (int64_t row = 0; row < 2; ++row) {
+    text_at(&t, "policy", row, text, sizeof text);
+    CHECK(strcmp(text, row == 0 ? "current" : "proposed") == 0);
+    CHECK(kpi_value(&t, "leads", row) == 5);
+    CHECK(kpi_value(&t, "won", row) == 2);
+    CHECK(kpi_value(&t, "lost", row) == 2);
+    CHECK(kpi_value(&t, "first_contact_on_time", row) == 3);
+    CHECK(kpi_value(&t, "follow_ups_due", row) == 3);
+    CHECK(kpi_value(&t, "follow_ups_on_time", row) == 1);
+    CHECK(kpi_value(&t, "timely_leads", row) == 1);
+    CHECK(kpi_value(&t, "tasks_per_consultant_day_mean", row) == 0.75);
+    CHECK(kpi_value(&t, "tasks_per_consultant_day_p90", row) == 2);
+    CHECK(kpi_value(&t, "tasks_per_consultant_day_max", row) == 2);
+    CHECK(kpi_value(&t, "top_grade_lift", row) == 2);
+    /* L5's two tasks have no consultant */
+    text_at(&t, "notes", row, text, sizeof text);
+    CHECK(contains(text, "2 tasks") && contains(text, "consultant_id"));
+  }
+  CHECK(kpi_value(&t, "grade_auc", 0) == 0.625);
+  CHECK(kpi_value(&t, "grade_auc", 1) == 0.75);
+  free_kpis(&t);
+}
+
+/* The other three tables of the example. */
+static void check_backtest_tables(const lk_backtest_state* state) {
+  struct ArrowArrayStream result;
+  struct kpi_table t;
+  char text[64], other[64];
+  CHECK_STATUS(lk_backtest_state_finalize(state, "task_load", &result), LK_OK,
+               "");
+  if (read_kpis(&result, &t) && t.batch.length == 2) {
+    CHECK(t.schema.n_children == 6);
+    for (int64_t row = 0; row < 2; ++row) {
+      CHECK(kpi_value(&t, "tasks", row) == 6);
+      CHECK(kpi_value(&t, "consultant_days", row) == 8);
+      CHECK(kpi_value(&t, "tasks_per_consultant_day_mean", row) == 0.75);
+    }
+  } else {
+    CHECK(false);
+  }
+  free_kpis(&t);
+
+  /* current O A B C, proposed A B C D: leads, won, lost each */
+  static const int64_t kConversion[8][3] = {{1, 1, 0}, {1, 0, 0}, {1, 0, 1},
+                                            {2, 1, 1}, {2, 1, 0}, {1, 0, 1},
+                                            {1, 1, 0}, {1, 0, 1}};
+  static const char* const kGrades[8] = {"O", "A", "B", "C",
+                                         "A", "B", "C", "D"};
+  CHECK_STATUS(lk_backtest_state_finalize(state, "conversion", &result), LK_OK,
+               "");
+  if (read_kpis(&result, &t) && t.batch.length == 8) {
+    for (int64_t row = 0; row < 8; ++row) {
+      text_at(&t, "policy", row, text, sizeof text);
+      CHECK(strcmp(text, row < 4 ? "current" : "proposed") == 0);
+      text_at(&t, "grade", row, text, sizeof text);
+      CHECK(strcmp(text, kGrades[row]) == 0);
+      CHECK(kpi_value(&t, "leads", row) == (double)kConversion[row][0]);
+      CHECK(kpi_value(&t, "won", row) == (double)kConversion[row][1]);
+      CHECK(kpi_value(&t, "lost", row) == (double)kConversion[row][2]);
+    }
+    CHECK(kpi_value(&t, "conversion_rate", 3) == 0.5);
+    CHECK(isnan(kpi_value(&t, "conversion_rate", 1))); /* L5 is open */
+  } else {
+    CHECK(false);
+  }
+  free_kpis(&t);
+
+  /* (O, A) L1, (A, A) L5, (B, B) L2, (C, C) L3, (C, D) L4 */
+  static const char* const kCombinations[5] = {"O A", "A A", "B B", "C C",
+                                               "C D"};
+  CHECK_STATUS(lk_backtest_state_finalize(state, "grades", &result), LK_OK,
+               "");
+  if (read_kpis(&result, &t) && t.batch.length == 5) {
+    CHECK(t.schema.n_children == 3);
+    for (int64_t row = 0; row < 5; ++row) {
+      char pair[140];
+      text_at(&t, "current", row, text, sizeof text);
+      text_at(&t, "proposed", row, other, sizeof other);
+      snprintf(pair, sizeof pair, "%s %s", text, other);
+      CHECK(strcmp(pair, kCombinations[row]) == 0);
+      CHECK(kpi_value(&t, "leads", row) == 1);
+    }
+  } else {
+    CHECK(false);
+  }
+  free_kpis(&t);
+}
+
+static void test_backtest(void) {
+  lk_policy* oabc = NULL;
+  lk_policy* abcd = NULL;
+  lk_cadence* cadences[2] = {NULL, NULL};
+  CHECK_STATUS(lk_policy_from_preset("oabc", &oabc), LK_OK, "");
+  CHECK_STATUS(lk_policy_from_preset("abcd", &abcd), LK_OK, "");
+  CHECK_STATUS(lk_cadence_from_policy(oabc, &cadences[0]), LK_OK, "");
+  CHECK_STATUS(lk_cadence_from_policy(abcd, &cadences[1]), LK_OK, "");
+  lk_policy_free(oabc);
+  lk_policy_free(abcd);
+  const lk_cadence* const* judged = (const lk_cadence* const*)cadences;
+  const char* names[] = {"current", "proposed"};
+
+  /* All five leads at once. */
+  lk_backtest_state* whole = NULL;
+  CHECK_STATUS(lk_backtest_state_create(names, 2, NULL, 0, &whole), LK_OK, "");
+  CHECK_STATUS(backtest_add(whole, judged, 0, 5, 0, 5, NULL), LK_OK, "");
+  check_backtest_summary(whole);
+  check_backtest_tables(whole);
+
+  /* L1, L2 and L3..L5 apart (slices), one carried through bytes, merged. */
+  lk_backtest_state* first = NULL;
+  lk_backtest_state* rest = NULL;
+  CHECK_STATUS(lk_backtest_state_create(names, 2, NULL, 0, &first), LK_OK, "");
+  CHECK_STATUS(lk_backtest_state_create(names, 2, NULL, 0, &rest), LK_OK, "");
+  CHECK_STATUS(backtest_add(first, judged, 0, 2, 0, 3, NULL), LK_OK, "");
+  CHECK_STATUS(backtest_add(rest, judged, 2, 3, 3, 2, NULL), LK_OK, "");
+  uint8_t* bytes = NULL;
+  size_t size = 0;
+  CHECK_STATUS(lk_backtest_state_serialize(rest, &bytes, &size), LK_OK, "");
+  lk_backtest_state_free(rest);
+  rest = NULL;
+  CHECK_STATUS(lk_backtest_state_deserialize(bytes, size, &rest), LK_OK, "");
+  lk_backtest_state* damaged = (lk_backtest_state*)&damaged;
+  CHECK_STATUS(lk_backtest_state_deserialize(bytes, size - 1, &damaged),
+               LK_INVALID_ARGUMENT, "backtest state bytes");
+  CHECK(damaged == NULL);
+  bytes[size / 2] ^= 0x20;
+  CHECK_STATUS(lk_backtest_state_deserialize(bytes, size, &damaged),
+               LK_INVALID_ARGUMENT, "backtest state bytes");
+  CHECK(damaged == NULL);
+  lk_bytes_free(bytes);
+  CHECK_STATUS(lk_backtest_state_merge(first, rest), LK_OK, "");
+  check_backtest_summary(first);
+  check_backtest_tables(first);
+  lk_backtest_state_free(first);
+  lk_backtest_state_free(rest);
+
+  /* Grouped by consultant: c1 (L1, L2), c2 (L3, L4), null (L5), each under
+   * both policies. */
+  const char* by[] = {"consultant_id"};
+  lk_backtest_state* grouped = NULL;
+  CHECK_STATUS(lk_backtest_state_create(names, 2, by, 1, &grouped), LK_OK, "");
+  CHECK_STATUS(backtest_add(grouped, judged, 0, 5, 0, 5, NULL), LK_OK, "");
+  struct ArrowArrayStream result;
+  struct kpi_table t;
+  CHECK_STATUS(lk_backtest_state_finalize(grouped, "task_load", &result),
+               LK_OK, "");
+  if (read_kpis(&result, &t) && t.batch.length == 6) {
+    char key[16], policy[16];
+    CHECK(strcmp(t.schema.children[0]->name, "consultant_id") == 0);
+    utf8_at(t.batch.children[0], 0, key, sizeof key);
+    text_at(&t, "policy", 1, policy, sizeof policy);
+    CHECK(strcmp(key, "c1") == 0 && strcmp(policy, "proposed") == 0);
+    CHECK(kpi_key_is_null(&t, 4) && kpi_key_is_null(&t, 5));
+    /* c1 under current: 2 first contacts on 06-10, follow-ups 06-17, 06-19
+     * over those 3 days */
+    CHECK(kpi_value(&t, "tasks", 0) == 4);
+    CHECK(kpi_value(&t, "consultant_days", 0) == 3);
+    CHECK(kpi_value(&t, "tasks", 2) == 2); /* c2: L3's and L4's contacts */
+    CHECK(kpi_value(&t, "tasks", 4) == 0); /* L5: no consultant */
+  } else {
+    CHECK(false);
+  }
+  free_kpis(&t);
+
+  /* Bad input is named; the state is unchanged. */
+  CHECK_STATUS(lk_backtest_state_merge(whole, grouped), LK_FAILED_PRECONDITION,
+               "");
+  lk_backtest_state_free(grouped);
+  struct test_stream tl, tt;
+  struct ArrowArrayStream leads, touches;
+  static const char kUnknownPolicy[] = "{\"propsed\": {\"O\": \"A\"}}";
+  static const char kUnknownGrade[] = "{\"proposed\": {\"O\": \"Z\"}}";
+  static const char kNotAnObject[] = "{\"proposed\": [\"A\"]}";
+  const char* maps[] = {kUnknownPolicy, kUnknownGrade, kNotAnObject, "{"};
+  const char* messages[] = {"grade_map: \"propsed\" is not one of the policies",
+                            "Z", "grade_map[\"proposed\"]: expected", "grade_map"};
+  for (int i = 0; i < 4; ++i) {
+    set_backtest_leads(&tl, 0, 5);
+    set_backtest_touches(&tt, 0, 5);
+    leads = make_stream(&tl);
+    touches = make_stream(&tt);
+    CHECK_STATUS(lk_backtest_state_add(whole, judged, 2, maps[i],
+                                       strlen(maps[i]), &leads, &touches, NULL,
+                                       NULL, bt_as_of),
+                 LK_INVALID_ARGUMENT, messages[i]);
+    CHECK(tl.released == 1 && tt.released == 1);
+  }
+  set_backtest_leads(&tl, 0, 5);
+  tl.batch_columns[0][2].format = "l"; /* consultant_id as numbers */
+  set_backtest_touches(&tt, 0, 5);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_backtest_state_add(whole, judged, 2, NULL, 0, &leads,
+                                     &touches, NULL, NULL, bt_as_of),
+               LK_INVALID_ARGUMENT, "leads.consultant_id");
+  set_backtest_leads(&tl, 0, 5);
+  set_backtest_touches(&tt, 0, 5);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_backtest_state_add(whole, judged, 1, NULL, 0, &leads,
+                                     &touches, NULL, NULL, bt_as_of),
+               LK_INVALID_ARGUMENT, "1 cadences for the state's 2 policies");
+  CHECK(tl.released == 1 && tt.released == 1);
+  check_backtest_summary(whole);
+
+  CHECK_STATUS(lk_backtest_state_finalize(whole, "crosstab", &result),
+               LK_INVALID_ARGUMENT, "unknown table \"crosstab\"");
+  CHECK(result.release == NULL);
+  CHECK_STATUS(lk_backtest_state_finalize(NULL, "summary", &result),
+               LK_INVALID_ARGUMENT, "lk_backtest_state_finalize: state is NULL");
+  CHECK(result.release == NULL);
+  const char* twice[] = {"current", "current"};
+  lk_backtest_state* none = (lk_backtest_state*)&none;
+  CHECK_STATUS(lk_backtest_state_create(twice, 2, NULL, 0, &none),
+               LK_INVALID_ARGUMENT, "policies[1]");
+  CHECK(none == NULL);
+  CHECK_STATUS(lk_backtest_state_create(names, 0, NULL, 0, &none),
+               LK_INVALID_ARGUMENT, "at least one");
+  CHECK_STATUS(lk_backtest_state_create(names, 2, NULL, 1, &none),
+               LK_INVALID_ARGUMENT, "by is NULL");
+  CHECK_STATUS(lk_backtest_state_merge(whole, NULL), LK_INVALID_ARGUMENT,
+               "other is NULL");
+  CHECK_STATUS(lk_backtest_state_serialize(whole, NULL, &size),
+               LK_INVALID_ARGUMENT, "bytes is NULL");
+  lk_backtest_state_free(whole);
+  lk_backtest_state_free(NULL);
+  lk_cadence_free(cadences[0]);
+  lk_cadence_free(cadences[1]);
+}
+
+/* The dealers D1, D2 (region R1) and D3 (region R2). */
+static const int32_t sc_offsets[] = {0, 2, 4, 6};
+static void set_scope_dealers(struct test_stream* t) {
+  memset(t, 0, sizeof *t);
+  t->n_columns = 2;
+  t->n_batches = 1;
+  t->batch_length[0] = 3;
+  struct column* c = t->batch_columns[0];
+  c[0] = (struct column){"dealer_id", "u", 3, 0, 0, 3,
+                         {NULL, sc_offsets, "D1D2D3"}};
+  c[1] = (struct column){"region_id", "u", 3, 0, 0, 3,
+                         {NULL, sc_offsets, "R1R1R2"}};
+}
+
+/* A scope of `kind` and `id` over the dealers (or none). */
+static lk_scope* make_scope(const char* kind, const char* id, bool dealers) {
+  struct test_stream td;
+  set_scope_dealers(&td);
+  struct ArrowArrayStream stream = make_stream(&td);
+  lk_scope* scope = NULL;
+  CHECK_STATUS(lk_scope_create(kind, id, dealers ? &stream : NULL, &scope),
+               LK_OK, "");
+  CHECK(td.released == (dealers ? 1 : 0));
+  return scope;
+}
+
+/* The summary's `column` of policy row `row` of a backtest of the example's
+ * leads in `scope`. */
+static double scoped_backtest(const lk_cadence* const* cadences,
+                              const lk_scope* scope, const char* column,
+                              int64_t row) {
+  const char* names[] = {"current", "proposed"};
+  lk_backtest_state* state = NULL;
+  CHECK_STATUS(lk_backtest_state_create(names, 2, NULL, 0, &state), LK_OK, "");
+  CHECK_STATUS(backtest_add(state, cadences, 0, 5, 0, 5, scope), LK_OK, "");
+  struct ArrowArrayStream result;
+  struct kpi_table t;
+  double value = -1;
+  CHECK_STATUS(lk_backtest_state_finalize(state, "summary", &result), LK_OK,
+               "");
+  if (read_kpis(&result, &t) && t.batch.length == 2) {
+    value = kpi_value(&t, column, row);
+  }
+  free_kpis(&t);
+  lk_backtest_state_free(state);
+  return value;
+}
+
+static void test_scopes(void) {
+  lk_policy* oabc = NULL;
+  lk_policy* abcd = NULL;
+  lk_cadence* cadences[2] = {NULL, NULL};
+  CHECK_STATUS(lk_policy_from_preset("oabc", &oabc), LK_OK, "");
+  CHECK_STATUS(lk_policy_from_preset("abcd", &abcd), LK_OK, "");
+  CHECK_STATUS(lk_cadence_from_policy(oabc, &cadences[0]), LK_OK, "");
+  CHECK_STATUS(lk_cadence_from_policy(abcd, &cadences[1]), LK_OK, "");
+  lk_policy_free(oabc);
+  lk_policy_free(abcd);
+  const lk_cadence* const* judged = (const lk_cadence* const*)cadences;
+
+  lk_scope* hq = make_scope("hq", NULL, false);
+  lk_scope* d1 = make_scope("dealer", "D1", true);
+  lk_scope* r1 = make_scope("region", "R1", true);
+  lk_scope* r2 = make_scope("region", "R2", true);
+  lk_scope* d2 = make_scope("dealer", "D2", false); /* knows the rows' */
+
+  /* The backtest: D1 has L1 (won) and L2 (lost), each policy grading L1
+   * above L2; R1 adds L3 (won); R2 has L4 (lost) alone; L5 (no dealer) only
+   * at headquarters. */
+  CHECK(scoped_backtest(judged, hq, "leads", 0) == 5);
+  CHECK(scoped_backtest(judged, d1, "leads", 0) == 2);
+  CHECK(scoped_backtest(judged, d1, "won", 1) == 1);
+  CHECK(scoped_backtest(judged, d1, "lost", 1) == 1);
+  CHECK(scoped_backtest(judged, d1, "grade_auc", 0) == 1);
+  CHECK(scoped_backtest(judged, d1, "grade_auc", 1) == 1);
+  CHECK(scoped_backtest(judged, r1, "leads", 1) == 3);
+  CHECK(scoped_backtest(judged, r1, "won", 0) == 2);
+  CHECK(scoped_backtest(judged, r2, "leads", 0) == 1);
+  CHECK(scoped_backtest(judged, r2, "lost", 0) == 1);
+  CHECK(scoped_backtest(judged, d2, "leads", 0) == 1);
+  CHECK(scoped_backtest(judged, d2, "won", 0) == 1);
+
+  /* The KPIs of R1 (L1, L2, L3; L5's touch left out with L5). */
+  struct test_stream tl, tt;
+  struct ArrowArrayStream leads, touches, result;
+  struct kpi_table t;
+  lk_kpi_state* kpis = NULL;
+  CHECK_STATUS(lk_kpi_state_create(NULL, 0, &kpis), LK_OK, "");
+  set_backtest_leads(&tl, 0, 5);
+  set_backtest_touches(&tt, 0, 5);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_kpi_state_add_scoped(kpis, cadences[0], &leads, &touches,
+                                       NULL, r1, bt_as_of),
+               LK_OK, "");
+  CHECK_STATUS(lk_kpi_state_finalize(kpis, &result), LK_OK, "");
+  if (read_kpis(&result, &t)) {
+    CHECK(kpi_value(&t, "leads", 0) == 3);
+    CHECK(kpi_value(&t, "won", 0) == 2);
+    CHECK(kpi_value(&t, "lost", 0) == 1);
+  } else {
+    CHECK(false);
+  }
+  free_kpis(&t);
+
+  /* A dealer no row names, without the dealers table: found by the add,
+   * which leaves the state as it was. */
+  lk_scope* d9 = make_scope("dealer", "D9", false);
+  set_backtest_leads(&tl, 0, 5);
+  set_backtest_touches(&tt, 0, 5);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_kpi_state_add_scoped(kpis, cadences[0], &leads, &touches,
+                                       NULL, d9, bt_as_of),
+               LK_NOT_FOUND, "unknown dealer 'D9'");
+  CHECK(tl.released == 1 && tt.released == 1);
+  CHECK_STATUS(lk_kpi_state_finalize(kpis, &result), LK_OK, "");
+  if (read_kpis(&result, &t)) CHECK(kpi_value(&t, "leads", 0) == 3);
+  free_kpis(&t);
+  lk_kpi_state_free(kpis);
+  lk_scope_free(d9);
+
+  /* The lost-sales analysis of R1: L2 alone (lost in June). */
+  lk_lost_analysis_state* lost = NULL;
+  CHECK_STATUS(lk_lost_analysis_state_create(NULL, 0, "Asia/Shanghai", &lost),
+               LK_OK, "");
+  set_backtest_leads(&tl, 0, 5);
+  leads = make_stream(&tl);
+  CHECK_STATUS(lk_lost_analysis_state_add_scoped(lost, &leads, r1, bt_as_of),
+               LK_OK, "");
+  CHECK_STATUS(lk_lost_analysis_state_finalize(lost, &result), LK_OK, "");
+  if (read_kpis(&result, &t) && t.batch.length == 1) {
+    CHECK(kpi_value(&t, "lost", 0) == 1);
+  } else {
+    CHECK(false);
+  }
+  free_kpis(&t);
+  lk_lost_analysis_state_free(lost);
+
+  /* The activity's scope applies to the leads: none given is an error. */
+  lk_activity_state* activity = NULL;
+  CHECK_STATUS(lk_activity_state_create(NULL, 0, NULL, &activity), LK_OK, "");
+  set_backtest_touches(&tt, 0, 5);
+  touches = make_stream(&tt);
+  CHECK_STATUS(
+      lk_activity_state_add_scoped(activity, &touches, NULL, d1, bt_as_of),
+      LK_INVALID_ARGUMENT, "scope: applies to the leads");
+  CHECK(tt.released == 1);
+  lk_activity_state_free(activity);
+
+  /* Bad scopes. */
+  struct test_stream td;
+  set_scope_dealers(&td);
+  struct ArrowArrayStream dealers = make_stream(&td);
+  lk_scope* bad = (lk_scope*)&bad;
+  CHECK_STATUS(lk_scope_create("region", "R9", &dealers, &bad), LK_NOT_FOUND,
+               "unknown region 'R9'");
+  CHECK(bad == NULL && td.released == 1);
+  set_scope_dealers(&td);
+  dealers = make_stream(&td);
+  CHECK_STATUS(lk_scope_create("dealer", "D9", &dealers, &bad), LK_NOT_FOUND,
+               "unknown dealer 'D9'");
+  CHECK_STATUS(lk_scope_create("region", "R1", NULL, &bad),
+               LK_INVALID_ARGUMENT, "dealers is NULL");
+  CHECK_STATUS(lk_scope_create("planet", "P1", NULL, &bad),
+               LK_INVALID_ARGUMENT, "unknown kind \"planet\"");
+  CHECK_STATUS(lk_scope_create("dealer", NULL, NULL, &bad),
+               LK_INVALID_ARGUMENT, "id is NULL");
+  set_scope_dealers(&td);
+  td.batch_columns[0][1].format = "l"; /* region ids as numbers */
+  dealers = make_stream(&td);
+  CHECK_STATUS(lk_scope_create("region", "R1", &dealers, &bad),
+               LK_INVALID_ARGUMENT, "dealers.region_id");
+  CHECK(bad == NULL && td.released == 1);
+  CHECK_STATUS(lk_scope_create("hq", NULL, NULL, NULL), LK_INVALID_ARGUMENT,
+               "lk_scope_create: scope is NULL");
+  lk_scope_free(NULL);
+
+  lk_scope_free(hq);
+  lk_scope_free(d1);
+  lk_scope_free(r1);
+  lk_scope_free(r2);
+  lk_scope_free(d2);
+  lk_cadence_free(cadences[0]);
+  lk_cadence_free(cadences[1]);
+}
+
 int main(void) {
   test_library();
+  test_time_zones();
   test_policy();
   lk_policy* policy = NULL;
   CHECK_STATUS(lk_policy_from_preset("three_level", &policy), LK_OK, "");
@@ -2386,13 +3607,19 @@ int main(void) {
     test_calendar_and_tasks(policy);
     test_router(policy);
     test_schedule(policy);
+    test_handover(policy);
+    test_reclaim(policy);
   }
+  test_agenda();
+  test_dealer_calendars();
   test_lost_analysis();
   test_profile();
   test_traffic();
   test_effectiveness();
   test_pipeline();
   test_audit();
+  test_backtest();
+  test_scopes();
   lk_policy_free(policy);
   if (failures != 0) {
     fprintf(stderr, "%d check(s) failed\n", failures);

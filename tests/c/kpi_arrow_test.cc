@@ -332,6 +332,73 @@ TEST_F(KpiArrowTest, OneShotEqualsTheCppApi) {
   EXPECT_EQ(got.keys.back()[0], std::nullopt);
 }
 
+// Streams of one batch, read where they lie: every column starting rows into
+// its buffers (a slice), the instants in whole seconds (which the importer
+// views without a copy).
+TEST_F(KpiArrowTest, OneSlicedBatchReadInPlaceEqualsTheCppApi) {
+  const Data d = Generate(400);
+  const Instant as_of = Sh("2025-04-10 12:00");
+  const std::vector<std::string> by = {"channel"};
+  auto strings = [](const std::string& name,
+                    const std::vector<std::optional<std::string>>& v, int64_t skip) {
+    ColumnBuilder b(name, "u");
+    b.Skip(skip);
+    for (const auto& x : v) x ? b.String(*x) : b.Null();
+    return b.Build();
+  };
+  auto seconds = [](const std::string& name,
+                    const std::vector<std::optional<Instant>>& v, int64_t skip) {
+    ColumnBuilder b(name, "tss:Asia/Shanghai");
+    b.Skip(skip);
+    for (const auto& t : v) t ? b.Value<int64_t>(testing::Seconds(*t)) : b.Null();
+    return b.Build();
+  };
+  auto bools = [](const std::string& name, const std::vector<std::optional<bool>>& v,
+                  int64_t skip) {
+    ColumnBuilder b(name, "b");
+    b.Skip(skip);
+    for (const auto& x : v) x ? b.Bool(*x) : b.Null();
+    return b.Build();
+  };
+  Streams s;
+  {
+    std::vector<std::unique_ptr<TestColumn>> c;
+    c.push_back(strings("lead_id", d.lead_id, 3));
+    c.push_back(strings("channel", d.channel, 1));
+    c.push_back(strings("status", d.status, 2));
+    c.push_back(strings("grade", d.grade, 5));
+    c.push_back(seconds("created_at", d.created_at, 1));
+    c.push_back(seconds("assigned_at", d.assigned_at, 2));
+    c.push_back(seconds("won_at", d.won_at, 3));
+    c.push_back(seconds("lost_at", d.lost_at, 4));
+    s.leads.AddBatch(std::move(c));
+  }
+  {
+    std::vector<std::unique_ptr<TestColumn>> c;
+    c.push_back(strings("lead_id", d.touch_lead, 2));
+    c.push_back(seconds("at", d.touch_at, 7));
+    c.push_back(strings("method", d.method, 1));
+    s.touches.AddBatch(std::move(c));
+  }
+  {
+    std::vector<std::unique_ptr<TestColumn>> c;
+    c.push_back(strings("lead_id", d.survey_lead, 1));
+    c.push_back(seconds("at", d.survey_at, 2));
+    c.push_back(bools("satisfied", d.satisfied, 3));
+    s.surveys.AddBatch(std::move(c));
+  }
+  ArrowArrayStream leads = s.leads.Stream(), touches = s.touches.Stream(),
+                   surveys = s.surveys.Stream(), result;
+  const char* keys[] = {"channel"};
+  ASSERT_EQ(lk_kpis_arrow(cadence_, &leads, &touches, &surveys, keys, 1,
+                          testing::Seconds(as_of), &result),
+            LK_OK)
+      << lk_last_error();
+  EXPECT_TRUE(s.leads.released() && s.touches.released() && s.surveys.released());
+  ExpectSame(Read(result, 1),
+             Expected(CppKpis(*Policy::Preset("three_level"), d, by, as_of), by));
+}
+
 TEST_F(KpiArrowTest, StatesAddedApartSavedAndMergedEqualTheCppApi) {
   const Data d = Generate(300);
   const Instant as_of = Sh("2025-04-01 00:00");

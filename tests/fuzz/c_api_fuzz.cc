@@ -1,9 +1,11 @@
 // The C ABI's entry points that read a caller's bytes (leadkit.h), over
-// arbitrary bytes: every lk_*_state_deserialize, lk_policy_from_json and
+// arbitrary bytes: every lk_*_state_deserialize (and
+// lk_audit_state_deserialize_keyed), lk_policy_from_json and
 // lk_classify_json. Byte 0 picks the call — 0 to 7 the report states in
 // state_fuzz's order (so that its seeds serve here too), 8 the policy, 9 the
-// classification — byte 1 says whether a state's bytes are read as they are
-// or first framed with its magic, length and checksum; the rest is the input.
+// classification, 10 the backtest state, 11 the audit state restored with a
+// key — byte 1 says whether a state's bytes are read as they are or first
+// framed with its magic, length and checksum; the rest is the input.
 // Every call answers with a status a caller can act on (never
 // LK_INTERNAL or another), a message on failure and NULL outputs; a restored
 // state saves, restores again, merges with its copy and finalizes to a
@@ -104,6 +106,26 @@ lk_status FinalizeShowroom(const lk_showroom_state* state,
   return lk_showroom_state_finalize(state, 3, result);
 }
 
+// lk_backtest_state_finalize of every table: the first three read here, the
+// grades handed back.
+lk_status FinalizeBacktest(const lk_backtest_state* state,
+                           ArrowArrayStream* result) {
+  for (const char* table : {"summary", "task_load", "conversion"}) {
+    const lk_status status = lk_backtest_state_finalize(state, table, result);
+    CheckStatus(status);
+    if (status != LK_OK) return status;
+    Drain(result);
+  }
+  return lk_backtest_state_finalize(state, "grades", result);
+}
+
+// lk_audit_state_deserialize_keyed under the key of state_seeds' seed.
+lk_status DeserializeAuditKeyed(const uint8_t* bytes, size_t size,
+                                lk_audit_state** state) {
+  return lk_audit_state_deserialize_keyed(
+      bytes, size, fuzz_internal::kCApiPhoneKey.data(), state);
+}
+
 void State(int kind, absl::string_view bytes, bool frame) {
   const auto run = [&](const auto& calls) {
     if (frame) {
@@ -147,7 +169,17 @@ void State(int kind, absl::string_view bytes, bool frame) {
           "LKPRF1", lk_profile_state_deserialize, lk_profile_state_serialize,
           lk_profile_state_merge, lk_profile_state_finalize,
           lk_profile_state_free});
-    default:
+    case 8:
+      return run(StateCalls<lk_backtest_state>{
+          "LKBKT1", lk_backtest_state_deserialize,
+          lk_backtest_state_serialize, lk_backtest_state_merge,
+          FinalizeBacktest, lk_backtest_state_free});
+    case 9:
+      return run(StateCalls<lk_audit_state>{
+          "LKAUD2", DeserializeAuditKeyed, lk_audit_state_serialize,
+          lk_audit_state_merge, lk_audit_state_finalize,
+          lk_audit_state_free});
+    case 7:
       return run(StateCalls<lk_showroom_state>{
           "LKSHW1", lk_showroom_state_deserialize,
           lk_showroom_state_serialize, lk_showroom_state_merge,
@@ -215,7 +247,7 @@ void ClassifyJson(absl::string_view lead) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 2) return 0;
-  const int kind = data[0] % 10;
+  const int kind = data[0] % 12;
   const bool frame = (data[1] & 1) != 0;
   const absl::string_view rest(reinterpret_cast<const char*>(data) + 2,
                                size - 2);
@@ -223,8 +255,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     leadkit::State(kind, rest, frame);
   } else if (kind == 8) {
     leadkit::PolicyFromJson(rest);
-  } else {
+  } else if (kind == 9) {
     leadkit::ClassifyJson(rest);
+  } else {
+    leadkit::State(kind - 2, rest, frame);
   }
   return 0;
 }

@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include <array>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,11 @@
   } while (false)
 
 namespace leadkit::fuzz_internal {
+
+// The phone key c_api_fuzz restores audit states with
+// (lk_audit_state_deserialize_keyed); state_seeds writes a state under it.
+inline constexpr std::array<uint8_t, 16> kCApiPhoneKey = {
+    7, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
 
 // A preset with its cadence.
 struct Preset {

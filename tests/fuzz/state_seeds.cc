@@ -1,7 +1,9 @@
 // Writes the seed corpora of state_fuzz and router_restore_fuzz: the bytes of
 // every report state and of a router, built from a small sample of leads,
 // touches and visits, each in the two forms the targets read (the first
-// bytes say which: the bytes as saved, or the payload to be framed).
+// bytes say which: the bytes as saved, or the payload to be framed); and
+// c_api_fuzz's seeds of the states it reads apart from state_fuzz's order
+// (the backtest, the audit restored with its key).
 //
 //   state_seeds tests/fuzz/corpus
 #include <cstdio>
@@ -238,6 +240,41 @@ void WriteStates() {
   }
 }
 
+// c_api_fuzz: byte 0 picks the call (10 the backtest state, 11 the audit
+// state restored with fuzz_internal::kCApiPhoneKey), byte 1 as state_fuzz's.
+void WriteCApiState(int kind, absl::string_view name, const absl::Status& added,
+                    absl::string_view bytes) {
+  if (!added.ok()) {
+    std::fprintf(stderr, "%s: %s\n", std::string(name).c_str(),
+                 added.ToString().c_str());
+    std::exit(1);
+  }
+  const std::string head(1, static_cast<char>(kind));
+  Write("c_api_fuzz", absl::StrCat("state_", name, "_saved"),
+        absl::StrCat(head, std::string(1, '\0'), bytes));
+  Write("c_api_fuzz", absl::StrCat("state_", name, "_payload"),
+        absl::StrCat(head, std::string(1, '\1'), Payload(bytes)));
+}
+
+void WriteCApiStates() {
+  const Sample s;
+  const Cadence cadence = *Cadence::ForPolicy(*Policy::Preset("three_level"));
+  const std::vector<BacktestPolicy> policies = {
+      {.name = "current", .cadence = cadence},
+      {.name = "proposed",
+       .cadence = *Cadence::ForPolicy(*Policy::Preset("abcd"))}};
+  BacktestState backtest({"current", "proposed"}, {"dealer_id"});
+  WriteCApiState(10, "backtest_by_dealer",
+                 backtest.Add(policies, s.leads.columns(), s.touches.columns(),
+                              &s.surveys.columns(), s.as_of),
+                 backtest.Serialize());
+  AuditState audit({.phone_key = fuzz_internal::kCApiPhoneKey});
+  WriteCApiState(11, "audit_keyed",
+                 audit.Add(cadence, s.leads.columns(), s.touches.columns(),
+                           s.as_of),
+                 audit.Serialize());
+}
+
 // router_restore_fuzz: byte 0 is 0 for bytes as saved, 1 for a payload.
 void WriteRouter(absl::string_view name, const Router& router) {
   const std::string bytes = *router.Save();
@@ -287,5 +324,6 @@ int main(int argc, char** argv) {
   leadkit::out_dir = argv[1];
   leadkit::WriteStates();
   leadkit::WriteRouters();
+  leadkit::WriteCApiStates();
   return 0;
 }
