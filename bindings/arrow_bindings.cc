@@ -5,17 +5,29 @@
 // the same code lk_classify_arrow and lk_kpi_state_add run; no pandas and no
 // numpy buffers in between. python/leadkit/_frames.py decides when a call
 // takes this path (docs/architecture.md, "Arrow streams").
+#include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "bindings.h"
 #include "c_api/arrow_engines.h"
+#include "c_api/state.h"
+#include "leadkit/activity.h"
+#include "leadkit/audit.h"
 #include "leadkit/cadence.h"
+#include "leadkit/effectiveness.h"
 #include "leadkit/kpi.h"
 #include "leadkit/leadkit.h"
+#include "leadkit/lost_analysis.h"
+#include "leadkit/pipeline.h"
 #include "leadkit/policy.h"
+#include "leadkit/profile.h"
+#include "leadkit/showroom.h"
 
 namespace leadkit::python {
 namespace {
@@ -71,6 +83,54 @@ py::capsule StreamCapsule(ArrowArrayStream& stream) {
   });
 }
 
+// A call's scope as the engines take it: an lk_scope built as
+// lk_scope_create builds one (c_api_internal::MakeScope) from `kind` and `id`
+// of the Python Scope and the dealers table (an Arrow stream of dealer_id,
+// region_id; None: not given).
+class ScopeArg {
+ public:
+  ScopeArg(const std::string& kind, const std::string& id,
+           const py::handle dealers) {
+    Scope scope = ScopeOf(kind, id);
+    if (dealers.is_none()) {
+      scope_ =
+          ValueOrThrow(c_api_internal::MakeScope(std::move(scope), nullptr));
+    } else {
+      OwnedStream stream(dealers, "dealers");
+      scope_ = ValueOrThrow(
+          c_api_internal::MakeScope(std::move(scope), stream.get()));
+    }
+  }
+  // The scope of the rows an add keeps: nullptr (every row, no dealer_id
+  // read) at headquarters.
+  const lk_scope* get() const {
+    return scope_->scope.kind == Scope::Kind::kHq ? nullptr : scope_.get();
+  }
+  // The scope with its dealers table, also at headquarters (the KPIs' region
+  // of each lead's dealer): nullptr at headquarters without one.
+  const lk_scope* with_dealers() const {
+    return scope_->dealers != nullptr ? scope_.get() : get();
+  }
+
+ private:
+  std::unique_ptr<lk_scope> scope_;
+};
+
+// The add of a report state whose leads are its one table
+// (c_api_internal::AddLeads): `as_of` None is the latest instant of the
+// columns read, no limit when they hold none.
+template <typename State>
+void AddLeadsArrow(State& state, const py::handle leads,
+                   std::optional<int64_t> as_of, int threads,
+                   const ScopeArg& scope) {
+  OwnedStream stream(leads, "leads");
+  AddWithoutGil([&] {
+    return c_api_internal::AddLeads(state, stream.get(),
+                                    as_of.value_or(LK_AS_OF_DATA), threads,
+                                    scope.get(), /*as_of_required=*/false);
+  });
+}
+
 }  // namespace
 
 void RegisterArrow(py::module_& m) {
@@ -94,7 +154,16 @@ void RegisterArrow(py::module_& m) {
       "kpi_state_add_arrow",
       [](KpiState& state, const Cadence& cadence, const py::handle leads,
          const py::handle touches, const py::handle surveys,
-         std::optional<int64_t> as_of, int threads) {
+         std::optional<int64_t> as_of, int threads,
+         const std::string& scope_kind, const std::string& scope_id,
+         const py::handle dealers) {
+        const ScopeArg scope(scope_kind, scope_id, dealers);
+        const std::vector<std::string> by = state.by();
+        // A region_id key is each lead's dealer's region (AddToState).
+        const lk_scope* kpi_scope =
+            std::find(by.begin(), by.end(), "region_id") != by.end()
+                ? scope.with_dealers()
+                : scope.get();
         OwnedStream lead_stream(leads, "leads");
         OwnedStream touch_stream(touches, "touches");
         std::optional<OwnedStream> survey_stream;
@@ -105,16 +174,161 @@ void RegisterArrow(py::module_& m) {
           used = c_api_internal::AddToState(
               state, cadence, lead_stream.get(), touch_stream.get(),
               survey_stream ? survey_stream->get() : nullptr,
-              as_of.value_or(LK_AS_OF_DATA), threads);
+              as_of.value_or(LK_AS_OF_DATA), threads, kpi_scope);
         }
         return ValueOrThrow(std::move(used));
       },
       py::arg("state"), py::arg("cadence"), py::arg("leads"),
       py::arg("touches"), py::arg("surveys"), py::arg("as_of"),
-      py::arg("threads") = 1,
+      py::arg("threads") = 1, py::arg("scope_kind") = "hq",
+      py::arg("scope_id") = "", py::arg("dealers") = py::none(),
       "Adds Arrow streams of leads, touches and surveys (None: none) to a "
-      "KpiState (lk_kpi_state_add); as_of None is the tables' latest instant. "
-      "Returns the as_of used, in seconds.");
+      "KpiState (lk_kpi_state_add), the leads in the scope (kind, id; the "
+      "dealers table as an Arrow stream, None without it) only; "
+      "as_of None is the tables' latest instant. Returns the as_of used, in "
+      "seconds.");
+  m.def(
+      "lost_analysis_add_arrow",
+      [](LostAnalysisState& state, const py::handle leads,
+         std::optional<int64_t> as_of, int threads,
+         const std::string& scope_kind, const std::string& scope_id,
+         const py::handle dealers) {
+        AddLeadsArrow(state, leads, as_of, threads,
+                      ScopeArg(scope_kind, scope_id, dealers));
+      },
+      py::arg("state"), py::arg("leads"), py::arg("as_of"),
+      py::arg("threads") = 1, py::arg("scope_kind") = "hq",
+      py::arg("scope_id") = "", py::arg("dealers") = py::none(),
+      "Adds an Arrow stream of leads to a LostAnalysisState "
+      "(lk_lost_analysis_state_add), the scope as kpi_state_add_arrow's; "
+      "as_of None is the latest instant read, no limit without one.");
+  m.def(
+      "profile_add_arrow",
+      [](ProfileState& state, const py::handle leads,
+         std::optional<int64_t> as_of, int threads,
+         const std::string& scope_kind, const std::string& scope_id,
+         const py::handle dealers) {
+        AddLeadsArrow(state, leads, as_of, threads,
+                      ScopeArg(scope_kind, scope_id, dealers));
+      },
+      py::arg("state"), py::arg("leads"), py::arg("as_of"),
+      py::arg("threads") = 1, py::arg("scope_kind") = "hq",
+      py::arg("scope_id") = "", py::arg("dealers") = py::none(),
+      "Adds an Arrow stream of leads to a ProfileState (lk_profile_state_add), "
+      "as lost_analysis_add_arrow.");
+  m.def(
+      "showroom_add_arrow",
+      [](ShowroomState& state, const py::handle visits, const py::handle leads,
+         std::optional<int64_t> as_of, int threads,
+         const std::string& scope_kind, const std::string& scope_id,
+         const py::handle dealers) {
+        const ScopeArg scope(scope_kind, scope_id, dealers);
+        OwnedStream visit_stream(visits, "visits");
+        std::optional<OwnedStream> lead_stream;
+        if (!leads.is_none()) lead_stream.emplace(leads, "leads");
+        AddWithoutGil([&] {
+          return c_api_internal::AddVisits(
+              state, visit_stream.get(),
+              lead_stream ? lead_stream->get() : nullptr,
+              as_of.value_or(LK_AS_OF_DATA), threads, scope.get(),
+              /*as_of_required=*/false);
+        });
+      },
+      py::arg("state"), py::arg("visits"), py::arg("leads"), py::arg("as_of"),
+      py::arg("threads") = 1, py::arg("scope_kind") = "hq",
+      py::arg("scope_id") = "", py::arg("dealers") = py::none(),
+      "Adds Arrow streams of visits and their leads (None: none) to a "
+      "ShowroomState (lk_showroom_state_add), the visits in the scope only; "
+      "as_of as lost_analysis_add_arrow's.");
+  m.def(
+      "activity_add_arrow",
+      [](ActivityState& state, const py::handle touches, const py::handle leads,
+         std::optional<int64_t> as_of, int threads,
+         const std::string& scope_kind, const std::string& scope_id,
+         const py::handle dealers) {
+        const ScopeArg scope(scope_kind, scope_id, dealers);
+        OwnedStream touch_stream(touches, "touches");
+        std::optional<OwnedStream> lead_stream;
+        if (!leads.is_none()) lead_stream.emplace(leads, "leads");
+        AddWithoutGil([&] {
+          return c_api_internal::AddTouches(
+              state, touch_stream.get(),
+              lead_stream ? lead_stream->get() : nullptr,
+              as_of.value_or(LK_AS_OF_DATA), threads, scope.get(),
+              /*as_of_required=*/false);
+        });
+      },
+      py::arg("state"), py::arg("touches"), py::arg("leads"), py::arg("as_of"),
+      py::arg("threads") = 1, py::arg("scope_kind") = "hq",
+      py::arg("scope_id") = "", py::arg("dealers") = py::none(),
+      "Adds Arrow streams of touches and their leads (None: none) to an "
+      "ActivityState (lk_activity_state_add), the leads in the scope only; "
+      "as_of as lost_analysis_add_arrow's.");
+  m.def(
+      "effectiveness_add_arrow",
+      [](EffectivenessState& state, const py::handle leads,
+         const py::handle touches, std::optional<int64_t> as_of, int threads,
+         const Policy* policy, const std::string& scope_kind,
+         const std::string& scope_id, const py::handle dealers) {
+        const ScopeArg scope(scope_kind, scope_id, dealers);
+        OwnedStream lead_stream(leads, "leads");
+        OwnedStream touch_stream(touches, "touches");
+        AddWithoutGil([&] {
+          return c_api_internal::AddToState(
+              state, policy, lead_stream.get(), touch_stream.get(),
+              as_of.value_or(LK_AS_OF_DATA), threads, scope.get());
+        });
+      },
+      py::arg("state"), py::arg("leads"), py::arg("touches"), py::arg("as_of"),
+      py::arg("threads") = 1, py::arg("policy") = nullptr,
+      py::arg("scope_kind") = "hq", py::arg("scope_id") = "",
+      py::arg("dealers") = py::none(),
+      "Adds Arrow streams of leads and all of their touches to an "
+      "EffectivenessState (lk_effectiveness_state_add), read with the policy "
+      "when given, the leads in the scope only; as_of None is the tables' "
+      "latest instant.");
+  m.def(
+      "pipeline_add_arrow",
+      [](PipelineState& state, const py::handle leads, const py::handle touches,
+         const Policy* policy, int threads, const std::string& scope_kind,
+         const std::string& scope_id, const py::handle dealers) {
+        const ScopeArg scope(scope_kind, scope_id, dealers);
+        OwnedStream lead_stream(leads, "leads");
+        OwnedStream touch_stream(touches, "touches");
+        AddWithoutGil([&] {
+          return c_api_internal::AddToState(state, policy, lead_stream.get(),
+                                            touch_stream.get(), threads,
+                                            scope.get());
+        });
+      },
+      py::arg("state"), py::arg("leads"), py::arg("touches"),
+      py::arg("policy") = nullptr, py::arg("threads") = 1,
+      py::arg("scope_kind") = "hq", py::arg("scope_id") = "",
+      py::arg("dealers") = py::none(),
+      "Adds Arrow streams of leads and all of their touches to a "
+      "PipelineState (lk_pipeline_state_add), the leads in the scope only.");
+  m.def(
+      "audit_add_arrow",
+      [](AuditState& state, const Cadence& cadence, const py::handle leads,
+         const py::handle touches, std::optional<int64_t> as_of, int threads,
+         const std::string& scope_kind, const std::string& scope_id,
+         const py::handle dealers) {
+        const ScopeArg scope(scope_kind, scope_id, dealers);
+        OwnedStream lead_stream(leads, "leads");
+        OwnedStream touch_stream(touches, "touches");
+        AddWithoutGil([&] {
+          return c_api_internal::AddToState(
+              state, cadence, lead_stream.get(), touch_stream.get(),
+              as_of.value_or(LK_AS_OF_DATA), threads, scope.get());
+        });
+      },
+      py::arg("state"), py::arg("cadence"), py::arg("leads"),
+      py::arg("touches"), py::arg("as_of"), py::arg("threads") = 1,
+      py::arg("scope_kind") = "hq", py::arg("scope_id") = "",
+      py::arg("dealers") = py::none(),
+      "Audits Arrow streams of leads and their touches into an AuditState "
+      "(lk_audit_state_add), the leads in the scope only; as_of None is the "
+      "tables' latest instant.");
 }
 
 }  // namespace leadkit::python

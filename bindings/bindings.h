@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "leadkit/calendar.h"
 #include "leadkit/columns.h"
+#include "leadkit/scope.h"
 #include "pybind11/numpy.h"
 #include "pybind11/pybind11.h"
 #include "pybind11/stl.h"
@@ -53,6 +54,10 @@ class BatchColumns {
   std::vector<py::array> arrays_;
   std::deque<std::vector<std::string>> dictionaries_;
 };
+
+// A Python scope's kind ("hq", "region", "dealer"; ValueError for another)
+// and id as the C++ Scope.
+Scope ScopeOf(const std::string& kind, const std::string& id);
 
 // A scope mask as Python hands it to a state's add: one flag per row of the
 // main table, None for every row.

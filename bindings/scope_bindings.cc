@@ -6,21 +6,23 @@
 
 namespace leadkit::python {
 
+Scope ScopeOf(const std::string& kind, const std::string& id) {
+  if (kind == "region") return Scope::Region(id);
+  if (kind == "dealer") return Scope::Dealer(id);
+  if (kind != "hq") {
+    throw py::value_error("scope: unknown kind '" + kind +
+                          "' (hq, region, dealer)");
+  }
+  return Scope::Hq();
+}
+
 void RegisterScope(py::module_& m) {
   m.def(
       "scope_mask",
       [](const std::string& kind, const std::string& id, int64_t num_rows,
          const py::list& row_specs, std::optional<int64_t> num_dealers,
          const py::list& dealer_specs) {
-        Scope scope;
-        if (kind == "region") {
-          scope = Scope::Region(id);
-        } else if (kind == "dealer") {
-          scope = Scope::Dealer(id);
-        } else if (kind != "hq") {
-          throw py::value_error("scope: unknown kind '" + kind +
-                                "' (hq, region, dealer)");
-        }
+        const Scope scope = ScopeOf(kind, id);
         BatchColumns rows(num_rows, row_specs);
         std::optional<BatchColumns> dealers;
         if (num_dealers) dealers.emplace(*num_dealers, dealer_specs);
@@ -33,6 +35,23 @@ void RegisterScope(py::module_& m) {
       py::arg("num_dealers"), py::arg("dealers"),
       "Per row (its dealer_id), 1 when in the scope (ScopeMask); num_dealers "
       "None without the dealers table.");
+  m.def(
+      "regions_of",
+      [](int64_t num_rows, const py::list& row_specs, int64_t num_dealers,
+         const py::list& dealer_specs) {
+        BatchColumns rows(num_rows, row_specs);
+        BatchColumns dealers(num_dealers, dealer_specs);
+        RowRegions out =
+            ValueOrThrow(RegionsOf(rows.columns(), dealers.columns()));
+        return py::make_tuple(
+            py::array_t<int32_t>(static_cast<py::ssize_t>(out.codes.size()),
+                                 out.codes.data()),
+            out.regions);
+      },
+      py::arg("num_rows"), py::arg("rows"), py::arg("num_dealers"),
+      py::arg("dealers"),
+      "Each row's region (RegionsOf): its dealer's region_id in the dealers "
+      "table, as (codes, regions), -1 for none.");
 }
 
 }  // namespace leadkit::python

@@ -1,5 +1,6 @@
 #include "leadkit/scope.h"
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "leadkit/internal/status_macros.h"
@@ -97,6 +98,34 @@ absl::StatusOr<std::vector<uint8_t>> ScopeMask(const Scope& scope,
     mask[r] = !row_dealer->IsNull(row) && mine.contains(row_dealer->ViewAt(row));
   }
   return mask;
+}
+
+absl::StatusOr<RowRegions> RegionsOf(const Columns& rows,
+                                     const Columns& dealers) {
+  LEADKIT_ASSIGN_OR_RETURN(const Column* dealer_ids,
+                           Strings(dealers, "dealers", "dealer_id", true));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* region_ids,
+                           Strings(dealers, "dealers", "region_id", true));
+  LEADKIT_ASSIGN_OR_RETURN(const Column* row_dealers,
+                           Strings(rows, "leads", "dealer_id", false));
+  RowRegions out;
+  absl::flat_hash_map<std::string, int32_t> region_of, index;
+  for (int64_t row = 0; row < dealers.num_rows(); ++row) {
+    if (dealer_ids->IsNull(row) || region_ids->IsNull(row)) continue;
+    const std::string region(region_ids->ViewAt(row));
+    const auto [at, added] =
+        index.try_emplace(region, static_cast<int32_t>(out.regions.size()));
+    if (added) out.regions.push_back(region);
+    region_of.try_emplace(std::string(dealer_ids->ViewAt(row)), at->second);
+  }
+  out.codes.assign(static_cast<size_t>(rows.num_rows()), -1);
+  for (int64_t row = 0; row_dealers != nullptr && row < rows.num_rows();
+       ++row) {
+    if (row_dealers->IsNull(row)) continue;
+    const auto it = region_of.find(row_dealers->ViewAt(row));
+    if (it != region_of.end()) out.codes[static_cast<size_t>(row)] = it->second;
+  }
+  return out;
 }
 
 }  // namespace leadkit

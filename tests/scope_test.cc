@@ -96,5 +96,21 @@ TEST(Scope, UnknownIdsAndMissingTablesAreErrors) {
   EXPECT_THAT(*none, ElementsAre(0, 0));
 }
 
+// Rows D1, D3, none, D2, D9: east, west, none, east, none (D9 is no dealer
+// of the table); regions numbered as the dealers table first names them.
+TEST(Scope, RegionsOfRowsAreTheirDealers) {
+  const Tables t;
+  absl::StatusOr<RowRegions> regions = RegionsOf(t.Rows(), t.Dealers());
+  ASSERT_THAT(regions, IsOk());
+  EXPECT_THAT(regions->regions, ElementsAre("east", "west"));
+  EXPECT_THAT(regions->codes, ElementsAre(0, 1, -1, 0, -1));
+  // A table without dealer ids: no row has a region.
+  EXPECT_THAT(RegionsOf(Columns(2), t.Dealers())->codes, ElementsAre(-1, -1));
+  EXPECT_THAT(
+      RegionsOf(t.Rows(), Columns(0)),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("dealers: missing required column \"dealer_id\"")));
+}
+
 }  // namespace
 }  // namespace leadkit

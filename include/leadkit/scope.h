@@ -49,6 +49,20 @@ absl::StatusOr<std::vector<uint8_t>> ScopeMask(const Scope& scope,
                                                const Columns& rows,
                                                const Columns* dealers);
 
+// Each row's region (a report's region_id group): its dealer's region in
+// `dealers` (dealer_id, region_id), as codes into `regions` (first seen
+// first); -1 for a row without a dealer, with a dealer the table lacks, or
+// whose dealer has no region. Errors: InvalidArgument for a dealer_id or
+// region_id column that is not strings.
+// Example: dealers D1 -> east, D2 -> west; rows D2, none, D9 -> codes
+// {1, -1, -1} over regions {"east", "west"}.
+struct RowRegions {
+  std::vector<int32_t> codes;
+  std::vector<std::string> regions;
+};
+absl::StatusOr<RowRegions> RegionsOf(const Columns& rows,
+                                     const Columns& dealers);
+
 }  // namespace leadkit
 
 #endif  // LEADKIT_SCOPE_H_

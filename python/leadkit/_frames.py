@@ -128,6 +128,25 @@ def arrow_readers(tables: dict[str, Any]) -> dict[str, pa.RecordBatchReader] | N
     return readers
 
 
+def arrow_tables(tables: dict[str, Any]) -> dict[str, pa.Table] | None:
+    """The tables of a call (None ones left out) as pyarrow Tables when every one given is an
+    Arrow stream (each read to its end in turn, as its Arrow batches), else None (nothing
+    read)."""
+    given = {name: table for name, table in tables.items() if table is not None}
+    if not given or not all(_is_arrow_stream(table) for table in given.values()):
+        return None
+    out = {}
+    for name, table in given.items():
+        if isinstance(table, pa.RecordBatch):
+            table = pa.Table.from_batches([table])
+        elif not isinstance(table, pa.Table):
+            reader = (table if isinstance(table, pa.RecordBatchReader)
+                      else pa.RecordBatchReader.from_stream(table))
+            table = reader.read_all()
+        out[name] = table
+    return out
+
+
 def _reads_as(kind: pa.DataType, field_type: str, *, key: bool) -> bool:
     """Whether the C importer reads an Arrow column of `kind` as a field of `field_type` to
     the values the pandas path reads (src/c_api/arrow.cc): the type the field has in Arrow
@@ -182,6 +201,23 @@ def stream_ready(readers: dict[str, pa.RecordBatchReader],
                                             key=column in keys):
                 return False
     return True
+
+
+def stream_as_of(as_of: Any, tz: Any = None) -> int | None:
+    """`as_of` in seconds for a stream engine; None for its default, the latest instant of the
+    columns it reads (for a report, no limit without one). For the reports this gives the
+    counts of the pandas path's default, the latest instant of every time column of the
+    tables: the engines compare no other column with it."""
+    return None if as_of is None else instant_seconds(as_of, "as_of", tz)
+
+
+def schema_zone(schema: pa.Schema, column: str) -> str | None:
+    """The zone of the timestamps of `column` in an Arrow stream's schema, as :func:`own_zone`
+    gives it for the column wrapped as a frame; None without the column or a zone."""
+    index = schema.get_field_index(column)
+    if index < 0 or not pa.types.is_timestamp(schema.field(index).type):
+        return None
+    return schema.field(index).type.tz
 
 
 class ArrowResult:
@@ -267,8 +303,29 @@ def _schema_key_dtype(schema: pa.Schema, name: str):
         kind) else None
 
 
+def _table_key_dtype(table: pa.Table, name: str):
+    """The dtype :func:`_key_dtype` gives the column `name` of an Arrow table wrapped by
+    :func:`arrow_frame`, from the table's schema and dictionaries alone: Arrow strings as
+    :func:`_schema_key_dtype`; a dictionary of text the categorical over its dictionaries
+    unified in chunk order, as pandas makes it."""
+    column = table.column(table.column_names.index(name))
+    kind = column.type
+    if not pa.types.is_dictionary(kind):
+        return _schema_key_dtype(table.schema, name)
+    kind = _arrow_column_type(kind) or kind
+    value = kind.value_type
+    if not (pa.types.is_string(value) or pa.types.is_large_string(value)):
+        return None
+    unified = pa.Table.from_arrays([column], ["key"]).unify_dictionaries()["key"]
+    dictionary = (unified.chunk(0).dictionary.cast(value) if unified.num_chunks
+                  else pa.array([], value))
+    empty = pa.DictionaryArray.from_arrays(pa.array([], kind.index_type), dictionary,
+                                           ordered=kind.ordered)
+    return pa.table({"key": empty}).to_pandas(ignore_metadata=True)["key"].dtype
+
+
 def restore_key_dtypes(result: Any,
-                       sources: Sequence[pd.DataFrame | pa.Schema | None]) -> Any:
+                       sources: Sequence[pd.DataFrame | pa.Schema | pa.Table | None]) -> Any:
     """`result` with each text column that an input table also has (a group key such as
     ``channel``, an id) in that input's dtype instead of ``object``: categoricals stay
     categoricals over the same categories, Arrow strings stay Arrow strings. A column holding a
@@ -282,8 +339,14 @@ def restore_key_dtypes(result: Any,
             continue
         source = next((f for f in sources if f is not None and name in _column_names(f)),
                       None)
-        dtype = (None if source is None else _schema_key_dtype(source, name)
-                 if isinstance(source, pa.Schema) else _key_dtype(source[name]))
+        if source is None:
+            dtype = None
+        elif isinstance(source, pa.Table):
+            dtype = _table_key_dtype(source, name)
+        elif isinstance(source, pa.Schema):
+            dtype = _schema_key_dtype(source, name)
+        else:
+            dtype = _key_dtype(source[name])
         if dtype is None or pd.api.types.infer_dtype(values, skipna=True) not in ("string",
                                                                                    "empty"):
             continue
@@ -294,10 +357,13 @@ def restore_key_dtypes(result: Any,
     return result.assign(**changed) if changed else result
 
 
-def keeps_key_dtypes(*tables: str) -> Callable:
+def keeps_key_dtypes(*tables: str, streams: bool = False) -> Callable:
     """A public function's decorator: its tables named `tables` are read once (an Arrow stream
     can be read only once) and the text columns of its result come back in their dtype in
-    those tables (:func:`restore_key_dtypes`)."""
+    those tables (:func:`restore_key_dtypes`). With `streams`, when those tables (the dealers
+    table aside, always read as a frame) are all Arrow streams they reach the function as
+    pyarrow Tables, read without pandas (:func:`arrow_tables`), for its engine to read them
+    as Arrow streams."""
 
     def decorate(function):
         signature = inspect.signature(function)
@@ -305,10 +371,15 @@ def keeps_key_dtypes(*tables: str) -> Callable:
         @functools.wraps(function)
         def wrapper(*args, **kwargs):
             bound = signature.bind(*args, **kwargs)
+            arrow = (arrow_tables({name: bound.arguments.get(name) for name in tables
+                                   if name != "dealers"}) if streams else None)
             sources = []
             for name in tables:
                 value = bound.arguments.get(name)
-                if value is not None and not isinstance(value, pd.DataFrame):
+                if arrow is not None and name in arrow:
+                    value = arrow[name]
+                    bound.arguments[name] = value
+                elif value is not None and not isinstance(value, pd.DataFrame):
                     value = as_frame(value, name)
                     bound.arguments[name] = value
                 sources.append(value)
@@ -372,7 +443,9 @@ class RowLabels:
         return f"{self._id_column}={show(self._id_column, str(value))} (row {position})"
 
 
-def _column_names(table: pd.DataFrame | pa.Schema) -> list:
+def _column_names(table: pd.DataFrame | pa.Schema | pa.Table) -> list:
+    if isinstance(table, pa.Table):
+        return table.column_names
     return list(table.names) if isinstance(table, pa.Schema) else list(table.columns)
 
 

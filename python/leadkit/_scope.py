@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from . import _core, _frames
 
@@ -56,6 +57,22 @@ class Scope:
                                             id_column="dealer_id"))
         return _core.scope_mask(self.kind, self.id, len(leads), rows,
                                 None if dealers is None else len(dealers), dealer_specs)
+
+    def stream_arguments(self, dealers: pd.DataFrame | None) -> dict[str, Any]:
+        """The scope as the Arrow stream engines take it (``_core.*_add_arrow``): they build
+        the C ABI's scope (``lk_scope_create``) and apply C++ ``ScopeMask`` to the rows they
+        read; `dealers` is a checked dealers table, passed as an Arrow table."""
+        return {"scope_kind": self.kind, "scope_id": self.id or "",
+                "dealers": None if dealers is None else _dealers_arrow(dealers)}
+
+
+def _dealers_arrow(dealers: pd.DataFrame) -> pa.Table:
+    """The scope's columns of a checked dealers table (text or null) as a pyarrow Table."""
+    def text(column: str) -> pa.Array:
+        values = dealers[column]
+        return pa.array([None if pd.isna(v) else str(v) for v in values],
+                        type=pa.string())
+    return pa.table({name: text(name) for name in _SCOPE_DEALER_COLUMNS})
 
 
 #: What a scope reads of the dealers table.

@@ -110,6 +110,11 @@ CALLS: dict[str, Call] = {
     "kpis_by_month": lambda t, p: leadkit.kpis(t.leads, t.touches, p, surveys=t.surveys,
                                                dealers=t.dealers, by=["channel", "month"],
                                                as_of=AS_OF),
+    # One dealer's leads (the engine applies the scope to the streams it reads).
+    "kpis_scoped": lambda t, p: leadkit.kpis(t.leads, t.touches, p, surveys=t.surveys,
+                                             by=["channel", "month"],
+                                             scope=leadkit.Scope.dealer("D001"),
+                                             dealers=t.dealers, as_of=AS_OF),
     "lead_kpis": lambda t, p: leadkit.lead_kpis(t.leads, t.touches, p, surveys=t.surveys,
                                                 as_of=AS_OF, dealers=t.dealers),
     "KpiState": lambda t, p: leadkit.KpiState(by=["month"]).add(
@@ -144,8 +149,23 @@ CALLS: dict[str, Call] = {
     # Reports of local days and hours name the zone: a DuckDB relation gives times in UTC.
     "activity": lambda t, p: leadkit.activity(t.touches, leads=t.leads, as_of=AS_OF, tz=ZONE),
     "showroom": lambda t, p: leadkit.showroom(t.visits, leads=t.leads, as_of=AS_OF, tz=ZONE),
+    # One dealer's visits, and a region's leads and their touches (the scope applied by the
+    # engine to the streams it reads).
+    "showroom_scoped": lambda t, p: leadkit.showroom(
+        t.visits, leads=t.leads, by=["day", "model"], scope=leadkit.Scope.dealer("D002"),
+        dealers=t.dealers, as_of=AS_OF, tz=ZONE),
+    "activity_scoped": lambda t, p: leadkit.activity(
+        t.touches, leads=t.leads, by=["dealer_id", "week"], scope=leadkit.Scope.region("R1"),
+        dealers=t.dealers, tz=ZONE),
     "lost_analysis": lambda t, p: leadkit.lost_analysis(t.leads, policy=p, as_of=AS_OF),
     "profile": lambda t, p: leadkit.profile(t.leads, by="channel", as_of=AS_OF),
+    # A region's leads, through the dealers table; the periods in lost_at's own zone.
+    "lost_analysis_scoped": lambda t, p: leadkit.lost_analysis(
+        t.leads, by=["week", "dealer_id"], scope=leadkit.Scope.region("R1"), dealers=t.dealers,
+        as_of=AS_OF),
+    "profile_scoped": lambda t, p: leadkit.profile(t.leads, by=["age_band", "gender"],
+                                                   scope=leadkit.Scope.dealer("D002"),
+                                                   dealers=t.dealers),
     "scorecard": lambda t, p: leadkit.scorecard(
         leadkit.kpis(t.leads, t.touches, p, by="consultant_id", as_of=AS_OF),
         {"first_contact_timeliness_rate": 0.5, "conversion_rate": 0.5}),

@@ -1,7 +1,9 @@
-"""Arrow streams straight to the C++ engine (docs/data.md, "Arrow streams"): classify and kpis
-of tables that are all Arrow streams are read by the C ABI's importer, without pandas; the
-results are those of the same rows as pandas frames, and a column the importer does not read
-as the pandas path does sends the call down that path, with its messages."""
+"""Arrow streams straight to the C++ engine (docs/data.md, "Arrow streams"): classify, kpis,
+KpiState.add, showroom, activity, effectiveness, the pipeline reports, the audit,
+lost_analysis and profile (and their states' add) of tables that are all Arrow streams are
+read by the C ABI's importer, without pandas, scoped or not; the results are those of the same
+rows as pandas frames, and a column the importer does not read as the pandas path does sends
+the call down that path, with its messages."""
 
 from __future__ import annotations
 
@@ -47,6 +49,106 @@ def _kpis(leads, touches, surveys):
                         as_of=surface.AS_OF)
 
 
+def _kpi_state(leads, touches, surveys):
+    state = leadkit.KpiState(by=["channel", "month"])
+    half = leadkit.KpiState(by=["channel", "month"])
+    state.add(leads, touches, POLICY, surveys=surveys, as_of=surface.AS_OF)
+    return (state + half).finalize()
+
+
+#: The dealer whose leads a scoped call counts, and its region (with the dealers table).
+DEALER = leadkit.Scope.dealer(TABLES.leads["dealer_id"].dropna().iloc[0])
+REGION = leadkit.Scope.region(TABLES.dealers["region_id"].iloc[0])
+
+
+def _scoped_kpis(leads, touches, surveys):
+    return leadkit.kpis(leads, touches, POLICY, surveys=surveys, by=["channel", "month"],
+                        scope=DEALER, as_of=surface.AS_OF)
+
+
+def _lost(leads):
+    # No policy and no tz: the periods in lost_at's own zone, read from the stream's schema.
+    return leadkit.lost_analysis(leads, by=["month", "channel"], scope=REGION,
+                                 dealers=TABLES.dealers, as_of=surface.AS_OF)
+
+
+def _profile(leads):
+    return leadkit.ProfileState().add(leads, by=["age_band", "channel"], scope=DEALER,
+                                      threads=2).finalize()
+
+
+def _regions(leads, touches, surveys):
+    # region_id: each lead's dealer's region, joined in the engine.
+    return leadkit.kpis(leads, touches, POLICY, surveys=surveys, dealers=TABLES.dealers,
+                        by=["region_id", "channel"], as_of=surface.AS_OF)
+
+
+def _showroom(leads, touches, visits):
+    return leadkit.showroom(visits, leads=leads, by=["dealer_id", "hour"], scope=REGION,
+                            dealers=TABLES.dealers, as_of=surface.AS_OF)
+
+
+def _activity(leads, touches, visits):
+    # No tz: local days in the zone of the touches' own times, read from the stream's schema.
+    state = leadkit.ActivityState().add(touches, leads=leads, by=["consultant_id", "month"],
+                                        scope=DEALER, threads=2)
+    return state.finalize()
+
+
+def _effectiveness(leads, touches, surveys):
+    # The action view next to the playbook: the leads read with the policy.
+    state = leadkit.EffectivenessState(view="action", playbook=True)
+    state.add(leads, touches, policy=POLICY, scope=REGION, dealers=TABLES.dealers,
+              as_of=surface.AS_OF)
+    return state.finalize()
+
+
+def _mixes(leads, touches, surveys):
+    return leadkit.effectiveness(leads, touches, scope=DEALER, threads=2)
+
+
+def _pipeline(leads, touches, surveys):
+    return leadkit.pipeline(leads, touches, POLICY, at=surface.AS_OF, by="channel",
+                            scope=DEALER, threads=2)
+
+
+def _funnel(leads, touches, surveys):
+    return leadkit.funnel(leads, touches, POLICY, by="model", as_of=surface.AS_OF)
+
+
+def _grade_migration(leads, touches, surveys):
+    return leadkit.grade_migration(leads, touches, POLICY, start=surface.START,
+                                   end=surface.AS_OF, scope=REGION, dealers=TABLES.dealers)
+
+
+def _monthly(leads, touches, surveys):
+    return leadkit.monthly(leads, touches, POLICY, months=["2025-05", "2025-06", "2025-07"])
+
+
+def _touches_per_won_lead(leads, touches, surveys):
+    state = leadkit.PipelineState.touches_per_won_lead(leads, touches, by="channel",
+                                                       as_of=surface.AS_OF)
+    return state.finalize()
+
+
+def _audit(leads, touches, surveys):
+    return leadkit.audit(leads, touches, POLICY, scope=REGION, dealers=TABLES.dealers,
+                         as_of=surface.AS_OF)
+
+
+#: The calls of three tables (leads, touches, surveys or visits) and of the leads alone.
+CALLS_OF_THREE = {"kpis": _kpis, "KpiState": _kpi_state, "kpis_scoped": _scoped_kpis,
+                  "kpis_by_region": _regions,
+                  "showroom": _showroom, "activity": _activity,
+                  "effectiveness": _effectiveness, "effectiveness_mixes": _mixes,
+                  "pipeline": _pipeline, "funnel": _funnel, "grade_migration": _grade_migration,
+                  "monthly": _monthly, "touches_per_won_lead": _touches_per_won_lead,
+                  "audit": _audit}
+#: The third table of a call of three.
+THIRD = {"showroom": "visits", "activity": "visits"}
+CALLS_OF_LEADS = {"lost_analysis": _lost, "profile": _profile}
+
+
 @pytest.fixture(scope="module")
 def expected():
     """classify and kpis of the plain frames (the pandas path), computed before any test
@@ -54,15 +156,32 @@ def expected():
     return (_classify(TABLES.leads), _kpis(TABLES.leads, TABLES.touches, TABLES.surveys))
 
 
+@pytest.fixture(scope="module")
+def expected_reports():
+    """The other calls of the stream path on the plain frames (the pandas path)."""
+    out = {name: call(TABLES.leads, TABLES.touches, getattr(TABLES, THIRD.get(name, "surveys")))
+           for name, call in CALLS_OF_THREE.items()}
+    out.update({name: call(TABLES.leads) for name, call in CALLS_OF_LEADS.items()})
+    return out
+
+
 @pytest.fixture
-def no_pandas_frames(monkeypatch, expected):
-    """Fails the test if leadkit turns an Arrow table into a pandas frame."""
+def no_pandas_frames(monkeypatch, expected, expected_reports):
+    """Fails the test if leadkit turns an Arrow table into a pandas frame (the dealers table,
+    given as a pandas frame, is read as one)."""
 
     def refuse(*args, **kwargs):
         raise AssertionError("an Arrow table was turned into a pandas frame")
 
+    as_frame = _frames.as_frame
+
+    def dealers_only(data, table):
+        if table != "dealers" or not isinstance(data, pd.DataFrame):
+            refuse()
+        return as_frame(data, table)
+
     # Every table of a call becomes a frame through as_frame, Arrow data through arrow_frame.
-    monkeypatch.setattr(_frames, "as_frame", refuse)
+    monkeypatch.setattr(_frames, "as_frame", dealers_only)
     monkeypatch.setattr(_frames, "arrow_frame", refuse)
     monkeypatch.setattr(_frames, "_arrow_table", refuse)
 
@@ -83,6 +202,123 @@ def test_arrow_streams_reach_the_engine_without_pandas(form, expected, no_pandas
                                   want_kpis.astype({"channel": object}), check_exact=True)
 
 
+def _as_text(frame: pd.DataFrame, names) -> pd.DataFrame:
+    """`frame` with the columns `names` as Python strings, None for null."""
+    return frame.assign(**{name: frame[name].astype(object).where(frame[name].notna(), None)
+                           for name in names})
+
+
+FORMS = {"pyarrow_table": lambda f: _arrow(f),
+         "reader": lambda f: _arrow(f).to_reader(max_chunksize=4),
+         "stream_only": lambda f: StreamOnly(_arrow(f)),
+         "stream_only_batches": lambda f: StreamOnly(_arrow(f).to_reader(max_chunksize=4))}
+
+
+@pytest.mark.parametrize("form", list(FORMS))
+@pytest.mark.parametrize("call", [*CALLS_OF_THREE, *CALLS_OF_LEADS])
+def test_report_streams_reach_the_engine_without_pandas(call, form, expected_reports,
+                                                        no_pandas_frames):
+    """KpiState.add, scoped kpis, showroom, activity, effectiveness, the pipeline reports,
+    the audit, lost_analysis and profile (their states' add) read the streams in the engine:
+    the tables of the pandas path, cell for cell."""
+    make = FORMS[form]
+    if call in CALLS_OF_THREE:
+        got = CALLS_OF_THREE[call](make(TABLES.leads), make(TABLES.touches),
+                                   make(getattr(TABLES, THIRD.get(call, "surveys"))))
+    else:
+        got = CALLS_OF_LEADS[call](make(TABLES.leads))
+    want = expected_reports[call]
+    assert len(want) > 1, "an empty table would prove little"
+    # The KPIs and the pipeline reports give a group key back as the input's Arrow strings
+    # (from the plain frames: text).
+    keys = [name for name in want.columns if want[name].dtype == object]
+    pd.testing.assert_frame_equal(_as_text(got, keys), _as_text(want, keys), check_exact=True)
+
+
+def test_a_dictionary_key_of_the_pipeline_stays_a_categorical(expected_reports,
+                                                              no_pandas_frames):
+    """A dictionary-encoded group key is read by the engine, and comes back a categorical
+    over the input's categories (in chunk order), as the pandas path gives it."""
+    leads = TABLES.leads.astype({"channel": "category"})
+    table = _arrow(leads)
+    two = pa.concat_tables([table.slice(0, 20), _arrow(leads.iloc[20:].astype(
+        {"channel": object}).astype({"channel": "category"}))])
+    for form in (table, StreamOnly(two.to_reader(max_chunksize=7))):
+        got = _pipeline(form, _arrow(TABLES.touches), None)
+        assert isinstance(got["channel"].dtype, pd.CategoricalDtype)
+        want = expected_reports["pipeline"]
+        assert sorted(got["channel"].dtype.categories) == sorted(
+            TABLES.leads["channel"].dropna().unique())
+        pd.testing.assert_frame_equal(got.astype({"channel": object}),
+                                      want.astype({"channel": object}), check_exact=True)
+
+
+def test_a_kpi_tz_names_a_naive_as_of_on_the_stream_path(monkeypatch, expected):
+    """The streams' times carry their zone; `tz` then names only the zone of a naive as_of:
+    the same instant as the aware one, the same table."""
+    naive = surface.AS_OF.tz_localize(None)
+
+    def call(*tables):
+        return leadkit.kpis(*tables[:2], POLICY, surveys=tables[2], by=["channel", "month"],
+                            as_of=naive, tz=surface.ZONE)
+
+    want = call(TABLES.leads, TABLES.touches, TABLES.surveys)
+    monkeypatch.setattr(_frames, "arrow_frame", lambda *a, **k: pytest.fail("pandas frame"))
+    got = call(_arrow(TABLES.leads), _arrow(TABLES.touches), _arrow(TABLES.surveys))
+    pd.testing.assert_frame_equal(_as_text(got, ["channel"]), _as_text(want, ["channel"]),
+                                  check_exact=True)
+    pd.testing.assert_frame_equal(_as_text(got, ["channel"]),
+                                  _as_text(expected[1], ["channel"]), check_exact=True)
+
+
+def test_regions_are_the_dealers_whatever_the_leads_say():
+    """By region_id: a lead's region is its dealer's in the dealers table (a region_id column
+    of the leads is not read), null without a known dealer; the region needs the dealers."""
+    leads = TABLES.leads.assign(region_id="NOT-A-REGION")
+    leads.loc[0, "dealer_id"] = "UNKNOWN-DEALER"
+    got = leadkit.kpis(_arrow(leads), _arrow(TABLES.touches), POLICY, dealers=TABLES.dealers,
+                       by="region_id", as_of=surface.AS_OF)
+    regions = dict(zip(TABLES.dealers["dealer_id"], TABLES.dealers["region_id"]))
+    known = leads["dealer_id"].map(regions)
+    # Every lead is created before as_of: counted, or invalid.
+    counted = got.set_index(got["region_id"].astype(object).fillna("<null>"))
+    counted = counted["leads"] + counted["invalid"]
+    for region in known.dropna().unique():
+        assert counted[region] == (known == region).sum()
+    assert counted["<null>"] == known.isna().sum() > 0
+    with pytest.raises(ValueError, match="^by: region_id needs the dealers table"):
+        leadkit.kpis(_arrow(leads), _arrow(TABLES.touches), POLICY, by="region_id")
+
+
+def test_a_scope_counts_only_its_dealers_leads():
+    """Hand-checked: a dealer scope over the stream counts the leads of that dealer, no
+    other."""
+    leads = TABLES.leads
+    mine = leads[leads["dealer_id"] == DEALER.id]
+    got = leadkit.profile(_arrow(leads), by="channel", scope=DEALER, as_of=surface.AS_OF)
+    assert int(got["leads"].sum() + got["invalid"].sum()) == len(mine)
+    with pytest.raises(KeyError, match="NOPE"):
+        leadkit.profile(_arrow(leads), by="channel", scope=leadkit.Scope.dealer("NOPE"))
+    with pytest.raises(ValueError, match="dealers"):
+        leadkit.lost_analysis(_arrow(leads), scope=REGION)
+
+
+def test_empty_streams_count_nothing_without_as_of():
+    """No timestamp to take as_of from: the report of no leads, as on the pandas path."""
+    empty = TABLES.leads.iloc[:0]
+    for call in (lambda t: leadkit.profile(t, by="channel"),
+                 lambda t: leadkit.lost_analysis(t, by="channel")):
+        want = call(empty)
+        got = call(StreamOnly(_arrow(empty)))
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+def test_a_state_add_needs_as_of_on_the_stream_path_too():
+    with pytest.raises(ValueError, match="^as_of: a partial state needs an explicit as_of"):
+        leadkit.KpiState().add(_arrow(TABLES.leads), _arrow(TABLES.touches), POLICY,
+                               as_of=None)
+
+
 def test_results_keep_the_dtypes_of_the_arrow_path():
     """The stream path gives what the pandas path gave for an Arrow table: ids and group keys
     as Arrow strings, grades as categoricals over the policy's grades."""
@@ -99,12 +335,18 @@ def test_results_keep_the_dtypes_of_the_arrow_path():
     assert _classify(small)["lead_id"].dtype == pd.ArrowDtype(pa.string())
 
 
-def test_a_dictionary_key_keeps_its_categories():
-    """A dictionary-encoded group key goes down the pandas path, which gives it back as a
-    categorical over the input's categories."""
+def test_a_dictionary_key_keeps_its_categories(monkeypatch):
+    """A dictionary-encoded group key is read by the engine and comes back a categorical over
+    the input's categories, as the pandas path gives it."""
     leads = TABLES.leads.astype({"channel": "category"})
     want = _kpis(leads, TABLES.touches, TABLES.surveys)
-    got = _kpis(_arrow(leads), _arrow(TABLES.touches), _arrow(TABLES.surveys))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("an Arrow table was turned into a pandas frame")
+
+    monkeypatch.setattr(_frames, "arrow_frame", refuse)
+    got = _kpis(StreamOnly(_arrow(leads).to_reader(max_chunksize=9)), _arrow(TABLES.touches),
+                _arrow(TABLES.surveys))
     assert isinstance(got["channel"].dtype, pd.CategoricalDtype)
     assert list(got["channel"].dtype.categories) == list(want["channel"].dtype.categories)
     pd.testing.assert_frame_equal(got.astype({"channel": object}),

@@ -35,9 +35,11 @@ ALIASES = {"leads": ("leads", "open_leads", "lead")}
 ROW = 1
 #: Calls that return one row per input lead (surface.ROWS).
 ROWS = surface.ROWS
-#: The columns of other tables that refer to a table's id column.
+#: The columns of other tables (and the scope=, which names a dealer or a region) that refer
+#: to a table's id column.
 REFERENCES = {("leads", "lead_id"): ("touches.lead_id", "surveys.lead_id", "visits.lead_id"),
-              ("dealers", "dealer_id"): ("consultants.dealer_id", "leads.dealer_id"),
+              ("dealers", "dealer_id"): ("consultants.dealer_id", "leads.dealer_id", "scope"),
+              ("dealers", "region_id"): ("scope",),
               ("consultants", "consultant_id"): ("leads.consultant_id",
                                                  "touches.consultant_id")}
 #: The id column of each table (its rows are named by it).

@@ -7,15 +7,29 @@
 #define LEADKIT_C_API_ARROW_ENGINES_H_
 
 #include <cstdint>
+#include <span>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "leadkit/activity.h"
+#include "leadkit/audit.h"
 #include "leadkit/cadence.h"
+#include "leadkit/columns.h"
+#include "leadkit/effectiveness.h"
 #include "leadkit/kpi.h"
 #include "leadkit/leadkit.h"
+#include "leadkit/lost_analysis.h"
+#include "leadkit/pipeline.h"
 #include "leadkit/policy.h"
+#include "leadkit/profile.h"
+#include "leadkit/scope.h"
+#include "leadkit/showroom.h"
 
 namespace leadkit::c_api_internal {
+
+// A `scope` (leadkit.h's lk_scope, lk_scope_create's; nullptr: every row)
+// keeps the rows of an add whose dealer_id it sees (AddTable::scope).
 
 // lk_classify_arrow: grades every lead of `leads`; `result` receives batches
 // of (lead_id, grade, rule) in input order, lead_id as large_utf8 when the
@@ -26,15 +40,73 @@ absl::Status ClassifyArrow(const Policy& policy, ArrowArrayStream* leads,
 
 // lk_kpi_state_add: adds the leads, touches and surveys (nullptr: none) to
 // `state` at `as_of` seconds, LK_AS_OF_DATA for the latest instant of the
-// tables (DefaultAsOfSeconds), splitting the leads over `threads`, the
-// leads in `scope` (nullptr: every lead; lk_kpi_state_add_scoped). Returns
-// the as_of used. A failure leaves the state as it was.
+// tables (DefaultAsOfSeconds), splitting the leads over `threads`. Returns
+// the as_of used. Only the leads in `scope` count (nullptr: every lead;
+// lk_kpi_state_add_scoped); with the scope's dealers table, a `by` region_id
+// is each lead's dealer's region (null for a lead whose dealer the table
+// lacks) rather than a column of the leads. A failure leaves the state as it
+// was.
 absl::StatusOr<int64_t> AddToState(KpiState& state, const Cadence& cadence,
                                    ArrowArrayStream* leads,
                                    ArrowArrayStream* touches,
                                    ArrowArrayStream* surveys, int64_t as_of,
                                    int threads = 1,
                                    const lk_scope* scope = nullptr);
+
+// lk_lost_analysis_state_add and lk_profile_state_add: adds the leads of
+// `leads` in `scope` to `state` at `as_of` seconds, LK_AS_OF_DATA for the
+// latest instant of the columns read (without `as_of_required`, no limit
+// when they hold none, as Python's reports take it), splitting them over
+// `threads`. A failure leaves the state as it was.
+absl::Status AddLeads(LostAnalysisState& state, ArrowArrayStream* leads,
+                      int64_t as_of, int threads = 1,
+                      const lk_scope* scope = nullptr,
+                      bool as_of_required = true);
+absl::Status AddLeads(ProfileState& state, ArrowArrayStream* leads,
+                      int64_t as_of, int threads = 1,
+                      const lk_scope* scope = nullptr,
+                      bool as_of_required = true);
+
+// lk_showroom_state_add: adds the visits of `visits` with the leads they name
+// (`leads`, nullptr: none), the visits in `scope` only; as_of, threads and
+// as_of_required as AddLeads'.
+absl::Status AddVisits(ShowroomState& state, ArrowArrayStream* visits,
+                       ArrowArrayStream* leads, int64_t as_of, int threads = 1,
+                       const lk_scope* scope = nullptr,
+                       bool as_of_required = true);
+
+// lk_activity_state_add: adds the touches of `touches` with their leads
+// (`leads`, nullptr: none), the leads in `scope` only (a scope needs the
+// leads); as_of, threads and as_of_required as AddLeads'.
+absl::Status AddTouches(ActivityState& state, ArrowArrayStream* touches,
+                        ArrowArrayStream* leads, int64_t as_of,
+                        int threads = 1, const lk_scope* scope = nullptr,
+                        bool as_of_required = true);
+
+// lk_effectiveness_state_add: adds the leads of `leads` in `scope` with all
+// of their `touches` at `as_of` seconds (LK_AS_OF_DATA: the latest instant
+// read), splitting the leads over `threads`; with `policy` (nullptr: none,
+// but for a playbook state) the leads are read as the cadence reads them.
+// A failure leaves the state as it was.
+absl::Status AddToState(EffectivenessState& state, const Policy* policy,
+                        ArrowArrayStream* leads, ArrowArrayStream* touches,
+                        int64_t as_of, int threads = 1,
+                        const lk_scope* scope = nullptr);
+
+// lk_pipeline_state_add: adds the leads of `leads` in `scope` with all of
+// their `touches` (`policy` nullptr for touches_per_won_lead only), splitting
+// the leads over `threads`. A failure leaves the state as it was.
+absl::Status AddToState(PipelineState& state, const Policy* policy,
+                        ArrowArrayStream* leads, ArrowArrayStream* touches,
+                        int threads = 1, const lk_scope* scope = nullptr);
+
+// lk_audit_state_add: audits the leads of `leads` in `scope` with their
+// `touches` at `as_of` seconds (LK_AS_OF_DATA: the latest instant read),
+// splitting the leads over `threads`. A failure leaves the state as it was.
+absl::Status AddToState(AuditState& state, const Cadence& cadence,
+                        ArrowArrayStream* leads, ArrowArrayStream* touches,
+                        int64_t as_of, int threads = 1,
+                        const lk_scope* scope = nullptr);
 
 }  // namespace leadkit::c_api_internal
 

@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "c_api/arrow.h"
+#include "c_api/arrow_engines.h"
 #include "c_api/c_api_internal.h"
 #include "c_api/state.h"
 #include "leadkit/audit.h"
@@ -40,9 +41,11 @@ std::vector<ColumnSpec> AuditLeadSpecs(const Cadence& cadence) {
   return LeadColumnSpecs(names);
 }
 
-absl::Status AddToAudit(AuditState& state, const Cadence& cadence,
+}  // namespace
+
+absl::Status AddToState(AuditState& state, const Cadence& cadence,
                         ArrowArrayStream* leads, ArrowArrayStream* touches,
-                        int64_t as_of, const lk_scope* scope) {
+                        int64_t as_of, int threads, const lk_scope* scope) {
   static const std::vector<ColumnSpec> kTouches = {
       {"at", FieldType::kInstant},
       {"method", FieldType::kString},
@@ -57,9 +60,11 @@ absl::Status AddToAudit(AuditState& state, const Cadence& cadence,
       as_of,
       [&](AuditState& s, std::span<const Columns* const> t, Instant at,
           std::span<const uint8_t> include) {
-        return s.Add(cadence, *t[0], *t[1], at, include);
+        return s.Add(cadence, *t[0], *t[1], at, include, threads);
       });
 }
+
+namespace {
 
 // leadkit.h's `phone_key`: NULL, or 16 bytes copied.
 std::optional<std::array<uint8_t, 16>> PhoneKey(const uint8_t* phone_key) {
@@ -141,8 +146,8 @@ lk_status lk_audit_state_add(lk_audit_state* state, const lk_cadence* cadence,
     if (cadence == nullptr) return NullArgument(kFunction, "cadence");
     if (leads == nullptr) return NullArgument(kFunction, "leads");
     if (touches == nullptr) return NullArgument(kFunction, "touches");
-    return leadkit::c_api_internal::AddToAudit(state->state, cadence->cadence,
-                                               leads, touches, as_of, nullptr);
+    return leadkit::c_api_internal::AddToState(state->state, cadence->cadence,
+                                               leads, touches, as_of);
   });
 }
 
@@ -158,8 +163,8 @@ lk_status lk_audit_state_add_scoped(lk_audit_state* state,
     if (cadence == nullptr) return NullArgument(kFunction, "cadence");
     if (leads == nullptr) return NullArgument(kFunction, "leads");
     if (touches == nullptr) return NullArgument(kFunction, "touches");
-    return leadkit::c_api_internal::AddToAudit(state->state, cadence->cadence,
-                                               leads, touches, as_of, scope);
+    return leadkit::c_api_internal::AddToState(state->state, cadence->cadence,
+                                               leads, touches, as_of, 1, scope);
   });
 }
 

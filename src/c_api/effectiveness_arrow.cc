@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "c_api/arrow.h"
+#include "c_api/arrow_engines.h"
 #include "c_api/c_api_internal.h"
 #include "c_api/state.h"
 #include "leadkit/cadence.h"
@@ -39,9 +40,11 @@ absl::StatusOr<EffectivenessView> ViewOf(absl::string_view name) {
       "view: \"", name, "\" is not one of method_mix, interval, action"));
 }
 
-absl::Status AddBatch(EffectivenessState& state, const Policy* policy,
-                      ArrowArrayStream* leads, ArrowArrayStream* touches,
-                      int64_t as_of, const lk_scope* scope) {
+}  // namespace
+
+absl::Status AddToState(EffectivenessState& state, const Policy* policy,
+                        ArrowArrayStream* leads, ArrowArrayStream* touches,
+                        int64_t as_of, int threads, const lk_scope* scope) {
   std::vector<std::string> names = {"lead_id", "created_at", "status",
                                     "won_at"};
   if (policy != nullptr) {
@@ -62,10 +65,13 @@ absl::Status AddBatch(EffectivenessState& state, const Policy* policy,
       as_of,
       [&](EffectivenessState& s, std::span<const Columns* const> t, Instant at,
           std::span<const uint8_t> include) {
-        return policy != nullptr ? s.Add(*policy, *t[0], *t[1], at, include)
-                                 : s.Add(*t[0], *t[1], at, include);
+        return policy != nullptr
+                   ? s.Add(*policy, *t[0], *t[1], at, include, threads)
+                   : s.Add(*t[0], *t[1], at, include, threads);
       });
 }
+
+namespace {
 
 // leadkit.h's lk_effectiveness_state_finalize: Python's
 // leadkit.effectiveness.
@@ -151,9 +157,9 @@ lk_status lk_effectiveness_state_add(lk_effectiveness_state* state,
     if (state == nullptr) return NullArgument(kFunction, "state");
     if (leads == nullptr) return NullArgument(kFunction, "leads");
     if (touches == nullptr) return NullArgument(kFunction, "touches");
-    return leadkit::c_api_internal::AddBatch(
+    return leadkit::c_api_internal::AddToState(
         state->state, policy == nullptr ? nullptr : &policy->policy, leads,
-        touches, as_of, nullptr);
+        touches, as_of);
   });
 }
 
@@ -169,9 +175,9 @@ lk_status lk_effectiveness_state_add_scoped(lk_effectiveness_state* state,
     if (state == nullptr) return NullArgument(kFunction, "state");
     if (leads == nullptr) return NullArgument(kFunction, "leads");
     if (touches == nullptr) return NullArgument(kFunction, "touches");
-    return leadkit::c_api_internal::AddBatch(
+    return leadkit::c_api_internal::AddToState(
         state->state, policy == nullptr ? nullptr : &policy->policy, leads,
-        touches, as_of, scope);
+        touches, as_of, 1, scope);
   });
 }
 

@@ -1,6 +1,7 @@
 // The KPI state over the C ABI (leadkit.h): Arrow streams of leads, touches
 // and surveys read into Columns, KpiState (kpi.h) does the rest, and its rows
 // go out as an Arrow stream of the KPI table.
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -23,6 +24,7 @@
 #include "leadkit/kpi.h"
 #include "leadkit/lead.h"
 #include "leadkit/leadkit.h"
+#include "leadkit/scope.h"
 
 struct lk_kpi_state {
   leadkit::KpiState state;
@@ -48,7 +50,8 @@ void AddSpec(std::vector<ColumnSpec>& specs, ColumnSpec spec) {
 
 std::vector<ColumnSpec> KpiLeadSpecs(std::span<const Cadence* const> cadences,
                                      const std::vector<std::string>& by,
-                                     std::span<const std::string> extra) {
+                                     std::span<const std::string> extra,
+                                     bool derived_region) {
   std::vector<std::string> names(std::begin(kCadenceLeadColumns),
                                  std::end(kCadenceLeadColumns));
   for (const Cadence* cadence : cadences) {
@@ -57,6 +60,7 @@ std::vector<ColumnSpec> KpiLeadSpecs(std::span<const Cadence* const> cadences,
   names.insert(names.end(), extra.begin(), extra.end());
   std::vector<ColumnSpec> specs = LeadColumnSpecs(names);
   for (const std::string& key : by) {
+    if (derived_region && key == "region_id") continue;
     if (DerivedKey(key) || FindLeadField(key) != nullptr) {
       if (const LeadFieldInfo* info = FindLeadField(key)) {
         AddSpec(specs, {key, info->type});
@@ -82,13 +86,40 @@ const std::vector<ColumnSpec>& KpiSurveySpecs() {
   return *specs;
 }
 
+namespace {
+
+// `leads` with a region_id column in place of any it has: each lead's
+// dealer's region in `dealers` (RegionsOf, scope.h), held by `regions`.
+absl::StatusOr<Columns> WithRegions(const Columns& leads,
+                                    const Columns& dealers,
+                                    RowRegions& regions) {
+  LEADKIT_ASSIGN_OR_RETURN(regions, RegionsOf(leads, dealers));
+  Columns out(leads.num_rows());
+  for (const auto& [name, column] : leads.columns()) {
+    if (name != "region_id") LEADKIT_RETURN_IF_ERROR(out.Add(name, column));
+  }
+  LEADKIT_RETURN_IF_ERROR(out.Add(
+      "region_id", Column::Codes(regions.codes, regions.regions)));
+  return out;
+}
+
+}  // namespace
+
 absl::StatusOr<int64_t> AddToState(KpiState& state, const Cadence& cadence,
                                    ArrowArrayStream* leads,
                                    ArrowArrayStream* touches,
                                    ArrowArrayStream* surveys, int64_t as_of,
                                    int threads, const lk_scope* scope) {
+  const std::vector<std::string>& by = state.by();
+  const Columns* dealers = scope != nullptr && scope->dealers != nullptr
+                               ? &scope->dealers->columns()
+                               : nullptr;
+  const bool derived_region =
+      dealers != nullptr &&
+      std::find(by.begin(), by.end(), "region_id") != by.end();
   const Cadence* const judged[] = {&cadence};
-  const std::vector<ColumnSpec> lead_specs = KpiLeadSpecs(judged, state.by());
+  const std::vector<ColumnSpec> lead_specs =
+      KpiLeadSpecs(judged, by, {}, derived_region);
   int64_t used = as_of;
   LEADKIT_RETURN_IF_ERROR(AddTables(
       state,
@@ -99,7 +130,13 @@ absl::StatusOr<int64_t> AddToState(KpiState& state, const Cadence& cadence,
       [&](KpiState& s, std::span<const Columns* const> t, Instant at,
           std::span<const uint8_t> include) {
         used = at.time_since_epoch().count();
-        return s.Add(cadence, *t[0], *t[1], t[2], at, include, threads);
+        if (!derived_region) {
+          return s.Add(cadence, *t[0], *t[1], t[2], at, include, threads);
+        }
+        RowRegions regions;
+        LEADKIT_ASSIGN_OR_RETURN(const Columns leads,
+                                 WithRegions(*t[0], *dealers, regions));
+        return s.Add(cadence, leads, *t[1], t[2], at, include, threads);
       }));
   return used;
 }

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "c_api/arrow.h"
+#include "c_api/arrow_engines.h"
 #include "c_api/c_api_internal.h"
 #include "c_api/state.h"
 #include "leadkit/calendar.h"
@@ -43,9 +44,11 @@ absl::StatusOr<PipelineReport> ReportOf(absl::string_view name) {
       "touches_per_won_lead"));
 }
 
-absl::Status AddBatch(PipelineState& state, const Policy* policy,
-                      ArrowArrayStream* leads, ArrowArrayStream* touches,
-                      const lk_scope* scope) {
+}  // namespace
+
+absl::Status AddToState(PipelineState& state, const Policy* policy,
+                        ArrowArrayStream* leads, ArrowArrayStream* touches,
+                        int threads, const lk_scope* scope) {
   std::vector<std::string> names = {"lead_id", "created_at", "status",
                                     "won_at",  "lost_at",    "lost_review",
                                     "grade",   "sales_stage"};
@@ -71,9 +74,11 @@ absl::Status AddBatch(PipelineState& state, const Policy* policy,
       std::nullopt,
       [&](PipelineState& s, std::span<const Columns* const> t, Instant,
           std::span<const uint8_t> include) {
-        return s.Add(policy, *t[0], *t[1], include);
+        return s.Add(policy, *t[0], *t[1], include, threads);
       });
 }
+
+namespace {
 
 // leadkit.h's lk_pipeline_state_finalize: Python's report of the state's
 // kind.
@@ -207,9 +212,9 @@ lk_status lk_pipeline_state_add(lk_pipeline_state* state,
     if (state == nullptr) return NullArgument(kFunction, "state");
     if (leads == nullptr) return NullArgument(kFunction, "leads");
     if (touches == nullptr) return NullArgument(kFunction, "touches");
-    return leadkit::c_api_internal::AddBatch(
+    return leadkit::c_api_internal::AddToState(
         state->state, policy == nullptr ? nullptr : &policy->policy, leads,
-        touches, nullptr);
+        touches);
   });
 }
 
@@ -224,9 +229,9 @@ lk_status lk_pipeline_state_add_scoped(lk_pipeline_state* state,
     if (state == nullptr) return NullArgument(kFunction, "state");
     if (leads == nullptr) return NullArgument(kFunction, "leads");
     if (touches == nullptr) return NullArgument(kFunction, "touches");
-    return leadkit::c_api_internal::AddBatch(
+    return leadkit::c_api_internal::AddToState(
         state->state, policy == nullptr ? nullptr : &policy->policy, leads,
-        touches, scope);
+        touches, 1, scope);
   });
 }
 

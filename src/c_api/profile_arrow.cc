@@ -3,6 +3,7 @@
 // out as an Arrow stream.
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "c_api/arrow.h"
+#include "c_api/arrow_engines.h"
 #include "c_api/c_api_internal.h"
 #include "c_api/state.h"
 #include "leadkit/columns.h"
@@ -47,8 +49,23 @@ void ExportProfile(const ProfileState& state, ArrowArrayStream* result) {
 }
 
 }  // namespace
+
+absl::Status AddLeads(ProfileState& state, ArrowArrayStream* leads,
+                      int64_t as_of, int threads, const lk_scope* scope,
+                      bool as_of_required) {
+  const std::vector<ColumnSpec> columns = ProfileLeadSpecs(state);
+  return AddTables(
+      state, {{leads, "leads", columns, "lead_id", scope}}, as_of,
+      [&](ProfileState& s, std::span<const Columns* const> t, Instant at,
+          std::span<const uint8_t> include) {
+        return s.Add(*t[0], at, include, threads);
+      },
+      as_of_required);
+}
+
 }  // namespace leadkit::c_api_internal
 
+using leadkit::c_api_internal::ConsumeStreams;
 using leadkit::c_api_internal::Guarded;
 using leadkit::c_api_internal::NullArgument;
 
@@ -75,17 +92,26 @@ lk_status lk_profile_state_create(const char* const* by, size_t by_count,
 
 lk_status lk_profile_state_add(lk_profile_state* state,
                                struct ArrowArrayStream* leads, int64_t as_of) {
-  return leadkit::c_api_internal::AddLeadsToState(
-      "lk_profile_state_add", state, leads, as_of,
-      leadkit::c_api_internal::ProfileLeadSpecs);
+  return Guarded("lk_profile_state_add", [&]() -> absl::Status {
+    constexpr absl::string_view kFunction = "lk_profile_state_add";
+    ConsumeStreams consume({leads});
+    if (state == nullptr) return NullArgument(kFunction, "state");
+    if (leads == nullptr) return NullArgument(kFunction, "leads");
+    return leadkit::c_api_internal::AddLeads(state->state, leads, as_of);
+  });
 }
 
 lk_status lk_profile_state_add_scoped(lk_profile_state* state,
                                       struct ArrowArrayStream* leads,
                                       const lk_scope* scope, int64_t as_of) {
-  return leadkit::c_api_internal::AddLeadsToState(
-      "lk_profile_state_add_scoped", state, leads, as_of,
-      leadkit::c_api_internal::ProfileLeadSpecs, scope);
+  return Guarded("lk_profile_state_add_scoped", [&]() -> absl::Status {
+    constexpr absl::string_view kFunction = "lk_profile_state_add_scoped";
+    ConsumeStreams consume({leads});
+    if (state == nullptr) return NullArgument(kFunction, "state");
+    if (leads == nullptr) return NullArgument(kFunction, "leads");
+    return leadkit::c_api_internal::AddLeads(state->state, leads, as_of, 1,
+                                             scope);
+  });
 }
 
 lk_status lk_profile_state_merge(lk_profile_state* state,

@@ -3,9 +3,11 @@
 // rows enter (AddTable::scope).
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "c_api/arrow.h"
@@ -16,6 +18,28 @@
 #include "leadkit/leadkit.h"
 #include "leadkit/phone.h"
 #include "leadkit/scope.h"
+
+namespace leadkit::c_api_internal {
+
+absl::StatusOr<std::unique_ptr<lk_scope>> MakeScope(Scope scope,
+                                                    ArrowArrayStream* dealers) {
+  ConsumeStreams consume({dealers});
+  auto made = std::make_unique<lk_scope>();
+  made->scope = std::move(scope);
+  if (dealers != nullptr) {
+    static const std::vector<ColumnSpec> kDealers = {
+        {"region_id", FieldType::kString}};
+    LEADKIT_ASSIGN_OR_RETURN(
+        made->dealers,
+        StreamTable::Read(dealers, "dealers", kDealers, "dealer_id"));
+    LEADKIT_RETURN_IF_ERROR(
+        ScopeMask(made->scope, Columns(0), &made->dealers->columns())
+            .status());
+  }
+  return made;
+}
+
+}  // namespace leadkit::c_api_internal
 
 using leadkit::c_api_internal::ConsumeStreams;
 using leadkit::c_api_internal::Guarded;
@@ -32,39 +56,29 @@ lk_status lk_scope_create(const char* kind, const char* id,
     if (scope == nullptr) return NullArgument(kFunction, "scope");
     if (kind == nullptr) return NullArgument(kFunction, "kind");
     const absl::string_view k(kind);
-    auto made = std::make_unique<lk_scope>();
+    leadkit::Scope made;
     if (k == "region" || k == "dealer") {
       if (id == nullptr || id[0] == '\0') {
         return absl::InvalidArgumentError(absl::StrCat(
             kFunction, ": a ", k, " scope needs its ", k, "'s id (id is ",
             id == nullptr ? "NULL" : "empty", ")"));
       }
-      made->scope = k == "region" ? leadkit::Scope::Region(id)
-                                  : leadkit::Scope::Dealer(id);
+      made = k == "region" ? leadkit::Scope::Region(id)
+                           : leadkit::Scope::Dealer(id);
     } else if (k != "hq") {
       return absl::InvalidArgumentError(
           absl::StrCat(kFunction, ": unknown kind \"", leadkit::ScrubText(k),
                        "\" (hq, region, dealer)"));
     }
-    if (dealers != nullptr) {
-      static const std::vector<leadkit::c_api_internal::ColumnSpec> kDealers =
-          {{"region_id", leadkit::FieldType::kString}};
-      LEADKIT_ASSIGN_OR_RETURN(made->dealers,
-                               leadkit::c_api_internal::StreamTable::Read(
-                                   dealers, "dealers", kDealers, "dealer_id"));
-    } else if (made->scope.kind == leadkit::Scope::Kind::kRegion) {
+    if (dealers == nullptr && made.kind == leadkit::Scope::Kind::kRegion) {
       return absl::InvalidArgumentError(absl::StrCat(
           kFunction, ": a region scope needs the dealers table (dealer_id, "
                      "region_id): dealers is NULL"));
     }
-    if (made->dealers != nullptr) {
-      // An unknown dealer or region is found now rather than at each add.
-      LEADKIT_RETURN_IF_ERROR(leadkit::ScopeMask(made->scope,
-                                                 leadkit::Columns(0),
-                                                 &made->dealers->columns())
-                                  .status());
-    }
-    *scope = made.release();
+    LEADKIT_ASSIGN_OR_RETURN(
+        std::unique_ptr<lk_scope> created,
+        leadkit::c_api_internal::MakeScope(std::move(made), dealers));
+    *scope = created.release();
     return absl::OkStatus();
   });
 }

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <span>
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "c_api/arrow.h"
@@ -41,6 +43,14 @@ struct lk_scope {
 
 namespace leadkit::c_api_internal {
 
+// lk_scope_create's scope once its kind and id are checked: `scope` with the
+// dealers table of `dealers` (dealer_id, region_id; nullptr: not given),
+// read (and released) and checked against the scope — an unknown dealer or
+// region is an error now rather than at each add. The Python bindings build
+// theirs the same way.
+absl::StatusOr<std::unique_ptr<lk_scope>> MakeScope(Scope scope,
+                                                    ArrowArrayStream* dealers);
+
 // A table a state's add reads: its stream (nullptr: not given), its name in
 // messages, the columns read and its id column.
 struct AddTable {
@@ -55,19 +65,22 @@ struct AddTable {
 
 // Reads `tables` (StreamTable::Read: each stream to its end, released), takes
 // `as_of` — seconds, LK_AS_OF_DATA for the latest instant of the tables read
-// (DefaultAsOfSeconds), nullopt for a state whose add takes none (`at` is
-// then the epoch) — and calls `add(copy, columns, at)` on a copy of `state`,
-// columns[i] the Columns of tables[i] (nullptr for one not given). The copy
-// replaces the state only when the add succeeds: a failed add leaves the
-// state as it was. When a table has a scope, `add` takes a fourth argument:
-// the rows' include flags (ScopeMask of scope.h; empty without a scope).
+// (DefaultAsOfSeconds; without `as_of_required`, no limit — the largest
+// instant — when they hold none), nullopt for a state whose add takes none
+// (`at` is then the epoch) — and calls `add(copy, columns, at)` on a copy of
+// `state`, columns[i] the Columns of tables[i] (nullptr for one not given).
+// The copy replaces the state only when the add succeeds: a failed add
+// leaves the state as it was. When a table has a scope, `add` takes a fourth
+// argument: the rows' include flags (ScopeMask of scope.h; empty without a
+// scope).
 // Example:
 //   AddTables(state, {{leads, "leads", specs}}, as_of,
 //             [](ProfileState& s, std::span<const Columns* const> t,
 //                Instant at) { return s.Add(*t[0], at); });
 template <typename State, typename Add>
 absl::Status AddTables(State& state, std::initializer_list<AddTable> tables,
-                       std::optional<int64_t> as_of, const Add& add) {
+                       std::optional<int64_t> as_of, const Add& add,
+                       bool as_of_required = true) {
   std::vector<std::unique_ptr<StreamTable>> read;
   std::vector<const Columns*> columns, given;
   std::vector<uint8_t> include;
@@ -100,7 +113,11 @@ absl::Status AddTables(State& state, std::initializer_list<AddTable> tables,
     read.push_back(std::move(table));
   }
   if (as_of == LK_AS_OF_DATA) {
-    LEADKIT_ASSIGN_OR_RETURN(as_of, DefaultAsOfSeconds(given));
+    absl::StatusOr<int64_t> latest = DefaultAsOfSeconds(given);
+    if (!latest.ok() && !as_of_required) {
+      latest = std::numeric_limits<int64_t>::max();
+    }
+    LEADKIT_ASSIGN_OR_RETURN(as_of, std::move(latest));
   }
   const std::span<const Columns* const> tables_read(columns);
   const Instant at(std::chrono::seconds(as_of.value_or(0)));
@@ -121,29 +138,6 @@ absl::Status AddTables(State& state, std::initializer_list<AddTable> tables,
   }
   state = std::move(added);
   return absl::OkStatus();
-}
-
-// lk_*_state_add (and _add_scoped, `scope` not nullptr) of a state whose add
-// reads the leads alone (State::Add(leads, as_of, include)):
-// `columns_of(state)` gives the columns it reads. The stream is released
-// whatever the outcome.
-template <typename Handle, typename ColumnsOf>
-lk_status AddLeadsToState(absl::string_view function, Handle* state,
-                          ArrowArrayStream* leads, int64_t as_of,
-                          const ColumnsOf& columns_of,
-                          const lk_scope* scope = nullptr) {
-  return Guarded(function, [&]() -> absl::Status {
-    ConsumeStreams consume({leads});
-    if (state == nullptr) return NullArgument(function, "state");
-    if (leads == nullptr) return NullArgument(function, "leads");
-    const std::vector<ColumnSpec> columns = columns_of(state->state);
-    return AddTables(
-        state->state, {{leads, "leads", columns, "lead_id", scope}}, as_of,
-        [](auto& s, std::span<const Columns* const> t, Instant at,
-           std::span<const uint8_t> include) {
-          return s.Add(*t[0], at, include);
-        });
-  });
 }
 
 template <typename Handle>
@@ -200,10 +194,12 @@ lk_status DeserializeState(absl::string_view function, const uint8_t* bytes,
 // The leads columns the KPIs read (kpi_arrow.cc), for the KPI and backtest
 // states: each cadence's columns and policy fields, the lead fields named in
 // `extra`, and the `by` columns (a lead field as its type, a derived key —
-// grade, current_grade, month, week — not read, any other name as strings).
+// grade, current_grade, month, week — not read, any other name as strings;
+// region_id not read when `derived_region`: it comes from the dealers).
 std::vector<ColumnSpec> KpiLeadSpecs(std::span<const Cadence* const> cadences,
                                      const std::vector<std::string>& by,
-                                     std::span<const std::string> extra = {});
+                                     std::span<const std::string> extra = {},
+                                     bool derived_region = false);
 // The touches' (at, method, grade_after) and surveys' (at, satisfied).
 const std::vector<ColumnSpec>& KpiTouchSpecs();
 const std::vector<ColumnSpec>& KpiSurveySpecs();

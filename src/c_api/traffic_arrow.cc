@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "c_api/arrow.h"
+#include "c_api/arrow_engines.h"
 #include "c_api/c_api_internal.h"
 #include "c_api/state.h"
 #include "leadkit/activity.h"
@@ -40,23 +41,27 @@ absl::Status AddWithLeads(State& state, ArrowArrayStream* main,
                           const std::vector<ColumnSpec>& main_specs,
                           absl::string_view main_id, ArrowArrayStream* leads,
                           const std::vector<ColumnSpec>& lead_specs,
-                          int64_t as_of, const lk_scope* main_scope,
-                          const lk_scope* lead_scope) {
+                          int64_t as_of, int threads,
+                          const lk_scope* main_scope,
+                          const lk_scope* lead_scope, bool as_of_required) {
   return AddTables(
       state,
       {{main, table, main_specs, main_id, main_scope},
        {leads, "leads", lead_specs, "lead_id", lead_scope}},
       as_of,
-      [](State& s, std::span<const Columns* const> t, Instant at,
-         std::span<const uint8_t> include) {
-        return s.Add(*t[0], t[1], at, include);
-      });
+      [&](State& s, std::span<const Columns* const> t, Instant at,
+          std::span<const uint8_t> include) {
+        return s.Add(*t[0], t[1], at, include, threads);
+      },
+      as_of_required);
 }
+
+}  // namespace
 
 // The visits in `scope` (their dealer_id).
 absl::Status AddVisits(ShowroomState& state, ArrowArrayStream* visits,
-                       ArrowArrayStream* leads, int64_t as_of,
-                       const lk_scope* scope) {
+                       ArrowArrayStream* leads, int64_t as_of, int threads,
+                       const lk_scope* scope, bool as_of_required) {
   static const std::vector<ColumnSpec> kVisits = {
       {"dealer_id", FieldType::kString},  {"arrived_at", FieldType::kInstant},
       {"left_at", FieldType::kInstant},   {"lead_id", FieldType::kString},
@@ -65,13 +70,14 @@ absl::Status AddVisits(ShowroomState& state, ArrowArrayStream* visits,
   static const std::vector<ColumnSpec> kLeads = {
       {"status", FieldType::kString}, {"won_at", FieldType::kInstant}};
   return AddWithLeads(state, visits, "visits", kVisits, "visit_id", leads,
-                      kLeads, as_of, scope, nullptr);
+                      kLeads, as_of, threads, scope, nullptr,
+                      as_of_required);
 }
 
 // The touches of the leads in `scope` (the leads' dealer_id).
 absl::Status AddTouches(ActivityState& state, ArrowArrayStream* touches,
-                        ArrowArrayStream* leads, int64_t as_of,
-                        const lk_scope* scope) {
+                        ArrowArrayStream* leads, int64_t as_of, int threads,
+                        const lk_scope* scope, bool as_of_required) {
   static const std::vector<ColumnSpec> kTouches = {
       {"at", FieldType::kInstant},
       {"method", FieldType::kString},
@@ -83,8 +89,11 @@ absl::Status AddTouches(ActivityState& state, ArrowArrayStream* touches,
       {"dealer_id", FieldType::kString},
       {"consultant_id", FieldType::kString}};
   return AddWithLeads(state, touches, "touches", kTouches, "lead_id", leads,
-                      kLeads, as_of, nullptr, scope);
+                      kLeads, as_of, threads, nullptr, scope,
+                      as_of_required);
 }
+
+namespace {
 
 // leadkit.h's lk_showroom_state_finalize: Python's leadkit.showroom.
 void ExportShowroom(const ShowroomState& state, int top_models,
@@ -163,7 +172,7 @@ lk_status lk_showroom_state_add(lk_showroom_state* state,
     if (state == nullptr) return NullArgument(kFunction, "state");
     if (visits == nullptr) return NullArgument(kFunction, "visits");
     return leadkit::c_api_internal::AddVisits(state->state, visits, leads,
-                                              as_of, nullptr);
+                                              as_of);
   });
 }
 
@@ -177,7 +186,7 @@ lk_status lk_showroom_state_add_scoped(lk_showroom_state* state,
     if (state == nullptr) return NullArgument(kFunction, "state");
     if (visits == nullptr) return NullArgument(kFunction, "visits");
     return leadkit::c_api_internal::AddVisits(state->state, visits, leads,
-                                              as_of, scope);
+                                              as_of, 1, scope);
   });
 }
 
@@ -246,7 +255,7 @@ lk_status lk_activity_state_add(lk_activity_state* state,
     if (state == nullptr) return NullArgument(kFunction, "state");
     if (touches == nullptr) return NullArgument(kFunction, "touches");
     return leadkit::c_api_internal::AddTouches(state->state, touches, leads,
-                                               as_of, nullptr);
+                                               as_of);
   });
 }
 
@@ -260,7 +269,7 @@ lk_status lk_activity_state_add_scoped(lk_activity_state* state,
     if (state == nullptr) return NullArgument(kFunction, "state");
     if (touches == nullptr) return NullArgument(kFunction, "touches");
     return leadkit::c_api_internal::AddTouches(state->state, touches, leads,
-                                               as_of, scope);
+                                               as_of, 1, scope);
   });
 }
 

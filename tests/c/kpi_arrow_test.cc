@@ -3,9 +3,11 @@
 // state added batch by batch, and states added apart, saved, loaded and
 // merged all give the C++ API's numbers. The Arrow batches are built by hand
 // (arrow_batches.h), independently of leadkit's own Arrow code.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -462,6 +464,61 @@ TEST_F(KpiArrowTest, AsOfFromTheData) {
       << lk_last_error();
   ExpectSame(Read(result, 0),
              Expected(CppKpis(*Policy::Preset("three_level"), d, {}, latest), {}));
+}
+
+TEST_F(KpiArrowTest, ARegionIdKeyIsEachLeadsDealersRegionInTheScopesDealers) {
+  // Four leads of dealers D1, D2, D3 and D1; the scope's dealers table puts
+  // D1 in R1 and D2 in R2 and lacks D3. The leads' own region_id ("X") is
+  // not read: R1 has two leads, R2 one, and the lead of D3 has no region.
+  const Instant created = Sh("2025-03-03 09:00");
+  std::vector<std::unique_ptr<TestColumn>> c;
+  c.push_back(Strings("lead_id", {"L1", "L2", "L3", "L4"}));
+  c.push_back(Strings("status", {"open", "open", "won", "open"}));
+  c.push_back(Strings("grade", {"high", "low", "high", "medium"}));
+  c.push_back(Times("created_at", {created, created, created, created}));
+  c.push_back(Times("won_at", {std::nullopt, std::nullopt,
+                               created + std::chrono::hours(48), std::nullopt}));
+  c.push_back(Strings("dealer_id", {"D1", "D2", "D3", "D1"}));
+  c.push_back(Strings("region_id", {"X", "X", "X", "X"}));
+  TestStream leads_in, touches_in, dealers_in;
+  leads_in.AddBatch(std::move(c));
+  std::vector<std::unique_ptr<TestColumn>> t;
+  t.push_back(Strings("lead_id", {}));
+  t.push_back(Times("at", {}));
+  t.push_back(Strings("method", {}));
+  touches_in.AddBatch(std::move(t));
+  std::vector<std::unique_ptr<TestColumn>> d;
+  d.push_back(Strings("dealer_id", {"D1", "D2"}));
+  d.push_back(Strings("region_id", {"R1", "R2"}));
+  dealers_in.AddBatch(std::move(d));
+  ArrowArrayStream dealers = dealers_in.Stream();
+  lk_scope* scope = nullptr;
+  ASSERT_EQ(lk_scope_create("hq", nullptr, &dealers, &scope), LK_OK)
+      << lk_last_error();
+  const char* by[] = {"region_id"};
+  lk_kpi_state* state = nullptr;
+  ASSERT_EQ(lk_kpi_state_create(by, 1, &state), LK_OK) << lk_last_error();
+  ArrowArrayStream leads = leads_in.Stream(), touches = touches_in.Stream();
+  ASSERT_EQ(lk_kpi_state_add_scoped(state, cadence_, &leads, &touches, nullptr,
+                                    scope,
+                                    testing::Seconds(Sh("2025-03-10 12:00"))),
+            LK_OK)
+      << lk_last_error();
+  ArrowArrayStream result;
+  ASSERT_EQ(lk_kpi_state_finalize(state, &result), LK_OK) << lk_last_error();
+  const Table got = Read(result, 1);
+  const auto leads_column =
+      std::find(got.names.begin(), got.names.end(), "leads") - got.names.begin() -
+      1;
+  std::map<std::optional<std::string>, double> leads_of;
+  for (size_t r = 0; r < got.keys.size(); ++r) {
+    leads_of[got.keys[r][0]] = got.values[r][static_cast<size_t>(leads_column)];
+  }
+  const std::map<std::optional<std::string>, double> want = {
+      {std::nullopt, 1}, {"R1", 2}, {"R2", 1}};
+  EXPECT_EQ(leads_of, want);
+  lk_kpi_state_free(state);
+  lk_scope_free(scope);
 }
 
 TEST_F(KpiArrowTest, BadInputIsAnErrorNamingTheTableAndColumn) {

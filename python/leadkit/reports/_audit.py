@@ -85,10 +85,25 @@ class AuditState(EngineState):
                              "phone_key, without it; restore it with "
                              "AuditState.from_bytes(data, phone_key=key) to add to it")
         threads = _frames.check_threads(threads)
-        lead_frame, touch_frame = _frames.lead_and_touch_frames(leads, touches)
-        dealer_frame = _frames.dealers_frame(dealers)
         impl = policy._impl
         fields, compared = _frames.engine_fields(impl, cadence=True, extra=_TEXT_FIELDS)
+        tables = _frames.arrow_tables({"leads": leads, "touches": touches})
+        if tables is not None:
+            # Arrow streams the engine reads as the pandas path does: lk_audit_state_add's
+            # code reads them, the scope applied there (docs/data.md, "Arrow streams").
+            columns = {"leads": fields, "touches": _TOUCH_FIELDS}
+            required = {"leads": ["lead_id", "created_at"],
+                        "touches": ["lead_id", "at", "method"]}
+            if _frames.stream_ready(tables, columns, required=required):
+                dealer_frame = _frames.dealers_frame(dealers)
+                _core.audit_add_arrow(self._state, _frames.cadence_for(impl, dealer_frame),
+                                      tables["leads"], tables["touches"],
+                                      _frames.stream_as_of(as_of, tz), threads,
+                                      **check_scope(scope).stream_arguments(dealer_frame))
+                return self
+            leads, touches = tables["leads"], tables["touches"]
+        lead_frame, touch_frame = _frames.lead_and_touch_frames(leads, touches)
+        dealer_frame = _frames.dealers_frame(dealers)
         lead_specs = _frames.table_specs(lead_frame, fields, table="leads", compared=compared,
                                          tz=tz, ids_as_strings=True, texts=_TEXTS)
         touch_specs = _frames.table_specs(touch_frame, _TOUCH_FIELDS, table="touches", tz=tz,
@@ -151,7 +166,7 @@ def _strings(chunks: list[tuple[np.ndarray, np.ndarray]]) -> pa.ChunkedArray:
         pa.large_string())
 
 
-@_frames.keeps_key_dtypes("leads", "touches", "dealers")
+@_frames.keeps_key_dtypes("leads", "touches", "dealers", streams=True)
 def audit(leads: Any, touches: Any, policy: Policy, *, as_of: Any = None,
           tz: str | None = None, scope: Scope | None = None,
           dealers: Any = None, threads: int = 1,

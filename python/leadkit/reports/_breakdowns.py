@@ -37,16 +37,43 @@ class _Leads:
         dealer_frame = _frames.dealers_frame(dealers)
         frame = _frames.as_frame(leads, "leads")
         _frames.require_columns(frame, "leads", ["lead_id"])
-        fields = {"lead_id": "string", "status": "string",
-                  **{name: "string" for name in strings}, "dealer_id": "string",
-                  **{name: "number" for name in numbers},
-                  **{name: "instant" for name in _LEAD_TIMES}}
+        fields = _lead_columns(strings, numbers)
         self.frame = frame
         self.specs = _frames.table_specs(frame, fields, table="leads", tz=tz,
                                          ids_as_strings=True)
         self.as_of = _frames.as_of_seconds(as_of, self.specs, tz, required=False)
         mask = self.scope.mask(frame, dealer_frame)
         self.include = None if mask is None else np.ascontiguousarray(mask, dtype=np.uint8)
+
+
+def _lead_columns(strings: Iterable[str], numbers: Iterable[str] = ()) -> dict[str, str]:
+    """What :class:`_Leads` reads of the leads: {column: field type}."""
+    return {"lead_id": "string", "status": "string", **{name: "string" for name in strings},
+            "dealer_id": "string", **{name: "number" for name in numbers},
+            **{name: "instant" for name in _LEAD_TIMES}}
+
+
+def _lead_stream(leads: Any, columns: dict[str, str], required: Sequence[str]):
+    """`leads` as a RecordBatchReader when it is an Arrow stream the engine reads as the
+    pandas path does (`columns` read, `required` present; docs/data.md, "Arrow streams"), else
+    the table for the pandas path (a stream read once) and None."""
+    readers = _frames.arrow_readers({"leads": leads})
+    if readers is None:
+        return leads, None
+    if _frames.stream_ready(readers, {"leads": columns}, required={"leads": required}):
+        return leads, readers["leads"]
+    return readers["leads"], None
+
+
+def _add_stream(add: Any, state: Any, reader: Any, *, scope, dealers, as_of, tz,
+                threads: int) -> None:
+    """Adds the leads of an Arrow stream to the C++ `state` through `add` (a
+    ``_core.*_add_arrow``: the C ABI's reader and engine, the scope applied there;
+    :func:`_frames.stream_as_of`)."""
+    dealer_frame = _frames.dealers_frame(dealers)
+    scope = check_scope(scope)
+    add(state, reader, _frames.stream_as_of(as_of, tz), threads,
+        **scope.stream_arguments(dealer_frame))
 
 
 def _keys_frame(names: Sequence[str], keys: list) -> dict[str, pd.Series]:
@@ -84,21 +111,31 @@ class LostAnalysisState(EngineState):
             check_policy(policy)
         if tz is not None:
             tz_name = _frames.zone_name(tz, "tz")
-        frame = _frames.as_frame(leads, "leads")
+        strings = ["lost_review", "lost_reason",
+                   *[n for n in names if n not in ("month", "week", "dealer_id")]]
+        # The dealers first: a DuckDB connection serves one open result at a time.
+        dealers = _frames.dealers_frame(dealers)
+        leads, reader = _lead_stream(leads, _lead_columns(strings), ["lead_id"])
+        frame = _frames.as_frame(leads, "leads") if reader is None else None
         zone = "UTC"
         if {"month", "week"} & set(names):
             if policy is not None:
                 zone = policy.time_zone
             elif tz is not None:
                 zone = tz_name
+            elif reader is not None:
+                own = _frames.schema_zone(reader.schema, "lost_at")
+                zone = "UTC" if own is None else _frames.zone_name(own, "leads.lost_at")
             elif "lost_at" in frame.columns:
                 own = _frames.own_zone(frame["lost_at"], "leads", "lost_at")
                 zone = "UTC" if own is None else _frames.zone_name(own, "leads.lost_at")
-        batch = _Leads(frame, ["lost_review", "lost_reason",
-                               *[n for n in names if n not in ("month", "week", "dealer_id")]],
-                       scope=scope, dealers=dealers, as_of=as_of, tz=tz)
         state = _core.LostAnalysisState(names, zone)
-        state.add(len(batch.frame), batch.specs, batch.as_of, batch.include, threads)
+        if reader is not None:
+            _add_stream(_core.lost_analysis_add_arrow, state, reader, scope=scope,
+                        dealers=dealers, as_of=as_of, tz=tz, threads=threads)
+        else:
+            batch = _Leads(frame, strings, scope=scope, dealers=dealers, as_of=as_of, tz=tz)
+            state.add(len(batch.frame), batch.specs, batch.as_of, batch.include, threads)
         self._fold(state)
         return self
 
@@ -232,12 +269,22 @@ class ProfileState(EngineState):
         edges = _band_edges(age_bands)
         if tz is not None:
             _frames.zone_name(tz, "tz")
-        batch = _Leads(leads, [n for n in names if n not in ("age_band", "dealer_id")],
-                       scope=scope, dealers=dealers, as_of=as_of, tz=tz,
-                       numbers=["age"] if "age_band" in names else [])
-        _frames.require_columns(batch.frame, "leads", ["created_at"])
+        strings = [n for n in names if n not in ("age_band", "dealer_id")]
+        numbers = ["age"] if "age_band" in names else []
+        # The engine reads the ages whatever the groups: a stream whose ages it would not read
+        # as numbers goes down the pandas path, which leaves them alone.
+        dealers = _frames.dealers_frame(dealers)  # first, as in LostAnalysisState.add
+        leads, reader = _lead_stream(leads, _lead_columns(strings, ["age"]),
+                                     ["lead_id", "created_at"])
         state = _core.ProfileState(names, edges)
-        state.add(len(batch.frame), batch.specs, batch.as_of, batch.include, threads)
+        if reader is not None:
+            _add_stream(_core.profile_add_arrow, state, reader, scope=scope, dealers=dealers,
+                        as_of=as_of, tz=tz, threads=threads)
+        else:
+            batch = _Leads(leads, strings, scope=scope, dealers=dealers, as_of=as_of, tz=tz,
+                           numbers=numbers)
+            _frames.require_columns(batch.frame, "leads", ["created_at"])
+            state.add(len(batch.frame), batch.specs, batch.as_of, batch.include, threads)
         self._fold(state)
         return self
 

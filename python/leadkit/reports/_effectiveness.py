@@ -157,10 +157,6 @@ def _add(impl: _core.EffectivenessState, leads: Any, touches: Any, *, as_of: Any
             raise ValueError("policy: only the action view is compared with a policy's "
                              "playbook (view='action'; EffectivenessState(..., "
                              "playbook=True))")
-    lead_frame = _frames.as_frame(leads, "leads")
-    _frames.require_columns(lead_frame, "leads", ["lead_id", "created_at"])
-    _frames.require_ids(lead_frame, "leads", "lead_id")
-    touch_frame = _frames.touch_frame(touches)
     lead_types, compared = dict(_LEAD_TYPES), set(_LEAD_TYPES)
     touch_types = _ACTION_TOUCH_TYPES if impl.view == "action" else _TOUCH_TYPES
     if policy is not None:
@@ -169,6 +165,25 @@ def _add(impl: _core.EffectivenessState, leads: Any, touches: Any, *, as_of: Any
         lead_types.update(engine)
         compared |= engine_compared
         touch_types = {**touch_types, "grade_after": "string"}
+    readers = _frames.arrow_readers({"leads": leads, "touches": touches})
+    if readers is not None:
+        # The engine reads the touches' content in every view and the leads' dealer_id for
+        # a scope: a stream whose columns it would not read alike takes the pandas path.
+        columns = {"leads": {**lead_types, "dealer_id": "string"},
+                   "touches": {**touch_types, "content": "string"}}
+        required = {"leads": ["lead_id", "created_at"], "touches": ["lead_id", "at", "method"]}
+        if _frames.stream_ready(readers, columns, required=required):
+            dealer_frame = _frames.dealers_frame(dealers)
+            _core.effectiveness_add_arrow(
+                impl, readers["leads"], readers["touches"], _frames.stream_as_of(as_of, tz),
+                threads, None if policy is None else policy._impl,
+                **check_scope(scope).stream_arguments(dealer_frame))
+            return
+        leads, touches = readers["leads"], readers["touches"]
+    lead_frame = _frames.as_frame(leads, "leads")
+    _frames.require_columns(lead_frame, "leads", ["lead_id", "created_at"])
+    _frames.require_ids(lead_frame, "leads", "lead_id")
+    touch_frame = _frames.touch_frame(touches)
     lead_specs = _frames.table_specs(lead_frame, lead_types, table="leads", tz=tz,
                                      compared=compared, ids_as_strings=True)
     touch_specs = _frames.table_specs(touch_frame, touch_types, table="touches", tz=tz,

@@ -34,13 +34,15 @@ def with_region_id(lead_frame: pd.DataFrame, dealers: pd.DataFrame | None,
         return lead_frame
     if dealers is None:
         raise ValueError("by: region_id needs the dealers table (dealers=)")
-    region_of = dict(zip(dealers["dealer_id"], dealers["region_id"]))
-    # The leads' dealers read as text before the join (a list or a lone surrogate there is a
-    # ValueError naming the lead, not an error of the lookup).
-    _frames.table_specs(lead_frame, {"dealer_id": "string"}, table="leads")
-    lead_dealers = (lead_frame["dealer_id"] if "dealer_id" in lead_frame.columns
-                    else pd.Series([None] * len(lead_frame), dtype=object))
-    return lead_frame.assign(region_id=lead_dealers.map(region_of).astype(object))
+    # The leads' dealers read as text (a list or a lone surrogate there is a ValueError naming
+    # the lead), then joined by the C++ RegionsOf, the join the stream path's engine makes.
+    rows = _frames.table_specs(lead_frame, {"dealer_id": "string"}, table="leads")
+    codes, regions = _core.regions_of(
+        len(lead_frame), rows, len(dealers),
+        _frames.table_specs(dealers, {"dealer_id": "string", "region_id": "string"},
+                            table="dealers", id_column="dealer_id"))
+    values = np.array([*regions, None], dtype=object)[codes]
+    return lead_frame.assign(region_id=pd.Series(values, index=lead_frame.index, dtype=object))
 
 
 class _Inputs:
@@ -136,6 +138,13 @@ class KpiState(EngineState):
         if as_of is None:
             raise ValueError("as_of: a partial state needs an explicit as_of, the same for "
                              "every batch")
+        names = list(self.by)
+        readers = stream_readers(leads, touches, surveys, policy, names)
+        if readers is not None and not isinstance(readers, tuple):
+            add_streams(self._state, readers, policy, dealers, scope, as_of, tz, threads)
+            return self
+        if readers is not None:
+            leads, touches, surveys = readers
         state_for(leads, touches, policy, surveys=surveys, dealers=dealers, by=list(self.by),
                   scope=scope, as_of=as_of, tz=tz, threads=threads, state=self._state)
         return self
@@ -187,20 +196,11 @@ def kpis(leads: Any, touches: Any, policy: Policy, *, surveys=None, dealers=None
     (docs/data.md, "Arrow streams"); the result is the same.
     """
     names = by_list(by)
-    if scope is None and tz is None and "region_id" not in names:
-        readers = _frames.arrow_readers({"leads": leads, "touches": touches,
-                                         "surveys": surveys})
-        if readers is not None:
-            if not isinstance(policy, Policy):
-                raise TypeError(f"policy: expected a leadkit.Policy, got "
-                                f"{type(policy).__name__}")
-            fields, _ = _frames.engine_fields(policy._impl, cadence=True, extra=names)
-            columns = {"leads": fields, "touches": _frames.CADENCE_TOUCH_COLUMNS,
-                       "surveys": _SURVEY_COLUMNS}
-            if _frames.stream_ready(readers, columns, required=_REQUIRED, keys=names):
-                return _kpis_arrow(readers, policy, dealers, names, as_of, threads)
-            leads, touches = readers["leads"], readers["touches"]
-            surveys = readers.get("surveys")
+    readers = stream_readers(leads, touches, surveys, policy, names)
+    if readers is not None and not isinstance(readers, tuple):
+        return _kpis_arrow(readers, policy, dealers, scope, names, as_of, tz, threads)
+    if readers is not None:
+        leads, touches, surveys = readers
     return _kpis_frames(leads, touches, policy, surveys=surveys, dealers=dealers, by=by,
                         scope=scope, as_of=as_of, tz=tz, threads=threads)
 
@@ -210,23 +210,58 @@ _REQUIRED = {"leads": ["lead_id", "created_at"], "touches": ["lead_id", "at", "m
              "surveys": ["lead_id", "at", "satisfied"]}
 
 
-def _kpis_arrow(readers: dict, policy: Policy, dealers: Any, names: list[str], as_of: Any,
-                threads: Any) -> pd.DataFrame:
-    """kpis() of Arrow streams, read and counted by the C ABI's code (lk_kpi_state_add); the
-    dealers table, a few rows, read as on the pandas path."""
+def stream_readers(leads: Any, touches: Any, surveys: Any, policy: Policy,
+                   names: list[str]) -> dict | tuple | None:
+    """The tables of a KPI call as the engine reads them: a dict of pyarrow Tables (each
+    stream read once, without pandas: a dictionary-encoded group key's categories are in
+    them) when they are all Arrow streams it reads as the pandas path does (docs/data.md,
+    "Arrow streams"); those tables for the pandas path when it does not; None for other
+    tables."""
+    readers = _frames.arrow_tables({"leads": leads, "touches": touches, "surveys": surveys})
+    if readers is None:
+        return None
+    if not isinstance(policy, Policy):
+        raise TypeError(f"policy: expected a leadkit.Policy, got {type(policy).__name__}")
+    fields, _ = _frames.engine_fields(policy._impl, cadence=True, extra=names)
+    columns = {"leads": fields, "touches": _frames.CADENCE_TOUCH_COLUMNS,
+               "surveys": _SURVEY_COLUMNS}
+    if _frames.stream_ready(readers, columns, required=_REQUIRED):
+        return readers
+    return readers["leads"], readers["touches"], readers.get("surveys")
+
+
+def add_streams(state: _core.KpiState, readers: dict, policy: Policy, dealers: Any,
+                scope: Any, as_of: Any, tz: Any, threads: Any
+                ) -> tuple[int, pd.DataFrame | None]:
+    """Adds the Arrow tables of `readers` to `state`, read and counted by the C ABI's code
+    (lk_kpi_state_add), the scope applied by it too, and a ``region_id`` group each lead's
+    dealer's region in the dealers table (the join of :func:`with_region_id`); the dealers
+    table, a few rows, read as on the pandas path. Returns the as_of used (seconds) and the
+    dealers frame."""
     dealer_frame = _frames.dealers_frame(dealers)
-    seconds = None if as_of is None else _frames.instant_seconds(as_of, "as_of")
+    if "region_id" in state.by and dealer_frame is None:
+        raise ValueError("by: region_id needs the dealers table (dealers=)")
+    scope = check_scope(scope)
+    # The streams' times are zoned (stream_ready): `tz` names only a naive as_of's zone.
+    seconds = _frames.stream_as_of(as_of, tz)
     cadence = _frames.cadence_for(policy._impl, dealer_frame)
     threads = _frames.check_threads(threads)
+    as_of_seconds = _core.kpi_state_add_arrow(
+        state, cadence, readers["leads"], readers["touches"], readers.get("surveys"), seconds,
+        threads, **scope.stream_arguments(dealer_frame))
+    return as_of_seconds, dealer_frame
+
+
+def _kpis_arrow(readers: dict, policy: Policy, dealers: Any, scope: Any, names: list[str],
+                as_of: Any, tz: Any, threads: Any) -> pd.DataFrame:
+    """kpis() of Arrow streams (:func:`add_streams`)."""
     state = _core.KpiState(names)
-    schemas = [readers[name].schema if name in readers else None
-               for name in ("leads", "touches", "surveys")]
-    as_of_seconds = _core.kpi_state_add_arrow(state, cadence, readers["leads"],
-                                              readers["touches"], readers.get("surveys"),
-                                              seconds, threads)
+    sources = [readers.get(name) for name in ("leads", "touches", "surveys")]
+    as_of_seconds, dealer_frame = add_streams(state, readers, policy, dealers, scope, as_of,
+                                              tz, threads)
     warn_coverage(policy, dealer_frame, as_of_seconds,
                   int(np.sum(state.finalize()["estimated"])))
-    return _frames.restore_key_dtypes(frame_of(state), [*schemas, dealer_frame])
+    return _frames.restore_key_dtypes(frame_of(state), [*sources, dealer_frame])
 
 
 @_frames.keeps_key_dtypes("leads", "touches", "surveys", "dealers")

@@ -102,6 +102,67 @@ def _by(by) -> list[str]:
     return _frames.by_names(by, [*_frames.GROUP_FIELDS, "region_id"])
 
 
+def _batch(leads, touches, policy: Policy | None, *, by: list[str], tz, scope, dealers,
+           sales_stage: bool = False, stream: bool = True):
+    """A batch for the engine: the Arrow streams themselves when leads and touches are both
+    streams the engine reads as the pandas path does and `stream` (the report's parameters are
+    known without the data: its `as_of` given) — `by` naming no ``region_id``, a join with the
+    dealers done here — else the tables converted (:class:`_Batch`)."""
+    tables = _frames.arrow_tables({"leads": leads, "touches": touches})
+    if tables is not None and stream and "region_id" not in by:
+        if policy is not None:
+            check_policy(policy)
+        scope = check_scope(scope)
+        dealer_frame = _frames.dealers_frame(dealers)
+        fields, _, touch_fields = _fields(policy, by, sales_stage)
+        # The engine reads these too, whatever the report: a stream it would not read alike
+        # takes the pandas path.
+        columns = {"leads": {**fields, "grade": "string", "sales_stage": "string"},
+                   "touches": {**touch_fields, "grade_after": "string"}}
+        required = {"leads": ["lead_id", "created_at"], "touches": ["lead_id", "at", "method"]}
+        if _frames.stream_ready(tables, columns, required=required):
+            return _StreamBatch(tables, policy, scope.stream_arguments(dealer_frame))
+    if tables is not None:
+        leads, touches = tables["leads"], tables["touches"]
+    return _Batch(leads, touches, policy, by=by, tz=tz, scope=scope, dealers=dealers,
+                  sales_stage=sales_stage)
+
+
+def _fields(policy: Policy | None, by: list[str], sales_stage: bool):
+    """What a batch reads: the leads' {column: field type}, those compared with the
+    policy's values, and the touches' {column: field type}."""
+    fields = dict(_LEAD_TYPES)
+    compared = set(fields)
+    touch_fields = dict(_TOUCH_TYPES)
+    if policy is not None:
+        engine, engine_compared = _frames.engine_fields(policy._impl, cadence=True)
+        fields.update(engine)
+        compared |= engine_compared
+        touch_fields = dict(_frames.CADENCE_TOUCH_COLUMNS)
+    for name in [*by, *(["sales_stage"] if sales_stage else [])]:
+        fields[name] = "string"
+        compared.add(name)
+    return fields, compared, touch_fields
+
+
+class _StreamBatch:
+    """A batch of Arrow tables the engine reads itself (lk_pipeline_state_add's code), the
+    scope applied there."""
+
+    def __init__(self, tables: dict, policy: Policy | None, scope_arguments: dict):
+        self.tables = tables
+        self.policy = None if policy is None else policy._impl
+        self.scope_arguments = scope_arguments
+
+    def as_of(self, as_of, tz) -> int:
+        """`as_of` as seconds (a stream batch is made only when it is given)."""
+        return _instant(as_of, "as_of", tz)
+
+    def add_to(self, impl: _core.PipelineState, threads: int) -> None:
+        _core.pipeline_add_arrow(impl, self.tables["leads"], self.tables["touches"],
+                                 self.policy, threads, **self.scope_arguments)
+
+
 class _Batch:
     """A batch of leads and touches converted for the engine, with its scope mask."""
 
@@ -121,17 +182,7 @@ class _Batch:
             lead_frame = lead_frame.assign(region_id=lead_dealers.map(region_of).astype(object))
         _frames.require_ids(lead_frame, "leads", "lead_id")
         _frames.require_ids(touch_frame, "touches", "lead_id")
-        fields = dict(_LEAD_TYPES)
-        compared = set(fields)
-        touch_fields = dict(_TOUCH_TYPES)
-        if policy is not None:
-            engine, engine_compared = _frames.engine_fields(policy._impl, cadence=True)
-            fields.update(engine)
-            compared |= engine_compared
-            touch_fields = dict(_frames.CADENCE_TOUCH_COLUMNS)
-        for name in [*by, *(["sales_stage"] if sales_stage else [])]:
-            fields[name] = "string"
-            compared.add(name)
+        fields, compared, touch_fields = _fields(policy, by, sales_stage)
         self.num_leads = len(lead_frame)
         self.lead_specs = _frames.table_specs(lead_frame, fields, table="leads",
                                               compared=compared, tz=tz, ids_as_strings=True)
@@ -204,7 +255,7 @@ class PipelineState(EngineState):
         """Per group of `by`, the leads open at `at` by the grade in force then."""
         check_policy(policy)
         names = _by(by)
-        batch = _Batch(leads, touches, policy, by=names, tz=tz, scope=scope, dealers=dealers)
+        batch = _batch(leads, touches, policy, by=names, tz=tz, scope=scope, dealers=dealers)
         core = _core.PipelineState("pipeline", names, list(policy.grades),
                                    at=_instant(at, "at", tz))
         batch.add_to(core, _frames.check_threads(threads))
@@ -216,7 +267,7 @@ class PipelineState(EngineState):
                         ) -> "PipelineState":
         """Leads by (state at `start`, state at `end`)."""
         check_policy(policy)
-        batch = _Batch(leads, touches, policy, by=[], tz=tz, scope=scope, dealers=dealers)
+        batch = _batch(leads, touches, policy, by=[], tz=tz, scope=scope, dealers=dealers)
         t0, t1 = _instant(start, "start", tz), _instant(end, "end", tz)
         if t0 >= t1:
             raise ValueError(f"start: {_frames.utc_text(t0)} is not before end "
@@ -232,7 +283,7 @@ class PipelineState(EngineState):
         """Per month of `months`, in the policy's time zone: the roll-over counts."""
         check_policy(policy)
         periods = _months(months)
-        batch = _Batch(leads, touches, policy, by=[], tz=tz, scope=scope, dealers=dealers)
+        batch = _batch(leads, touches, policy, by=[], tz=tz, scope=scope, dealers=dealers)
         core = _core.PipelineState("monthly", [], list(policy.grades), months=periods,
                                    zone=policy.time_zone)
         batch.add_to(core, _frames.check_threads(threads))
@@ -244,8 +295,8 @@ class PipelineState(EngineState):
         """Per group of `by`: the leads reaching each grade and sales stage by `as_of`."""
         check_policy(policy)
         names = _by(by)
-        batch = _Batch(leads, touches, policy, by=names, tz=tz, scope=scope, dealers=dealers,
-                       sales_stage=True)
+        batch = _batch(leads, touches, policy, by=names, tz=tz, scope=scope, dealers=dealers,
+                       sales_stage=True, stream=as_of is not None)
         core = _core.PipelineState("funnel", names, list(policy.grades),
                                    as_of=batch.as_of(as_of, tz))
         batch.add_to(core, _frames.check_threads(threads))
@@ -256,7 +307,8 @@ class PipelineState(EngineState):
                              scope=None, dealers=None, threads: int = 1) -> "PipelineState":
         """Per group of `by`: the leads won at `as_of` and their touches up to the win."""
         names = _by(by)
-        batch = _Batch(leads, touches, None, by=names, tz=tz, scope=scope, dealers=dealers)
+        batch = _batch(leads, touches, None, by=names, tz=tz, scope=scope, dealers=dealers,
+                       stream=as_of is not None)
         core = _core.PipelineState("touches_per_won_lead", names, [],
                                    as_of=batch.as_of(as_of, tz))
         batch.add_to(core, _frames.check_threads(threads))
@@ -299,7 +351,7 @@ class PipelineState(EngineState):
             check_policy(policy)
         elif policy is not None:
             raise TypeError("policy: touches_per_won_lead reads no policy")
-        batch = _Batch(leads, touches, policy, by=list(self._state.by), tz=tz, scope=scope,
+        batch = _batch(leads, touches, policy, by=list(self._state.by), tz=tz, scope=scope,
                        dealers=dealers, sales_stage=report == "funnel")
         batch.add_to(self._state, _frames.check_threads(threads))
         return self
@@ -402,7 +454,7 @@ def _migration_frame(out: dict, grades: list[str], long: bool) -> pd.DataFrame:
 
 # The reports ----------------------------------------------------------------------------------
 
-@_frames.keeps_key_dtypes("leads", "touches", "dealers")
+@_frames.keeps_key_dtypes("leads", "touches", "dealers", streams=True)
 def pipeline(leads: Any, touches: Any, policy: Policy, *, at, by=None, tz: str | None = None,
              scope=None, dealers=None, threads: int = 1) -> pd.DataFrame:
     """Open leads by the grade in force at `at` (002 §2.5; docs/kpis.md).
@@ -419,7 +471,7 @@ def pipeline(leads: Any, touches: Any, policy: Policy, *, at, by=None, tz: str |
                                   dealers=dealers, threads=threads).finalize()
 
 
-@_frames.keeps_key_dtypes("leads", "touches", "dealers")
+@_frames.keeps_key_dtypes("leads", "touches", "dealers", streams=True)
 def grade_migration(leads: Any, touches: Any, policy: Policy, *, start, end,
                     tz: str | None = None, scope=None, dealers=None,
                     long: bool = False, threads: int = 1) -> pd.DataFrame:
@@ -436,7 +488,7 @@ def grade_migration(leads: Any, touches: Any, policy: Policy, *, start, end,
                                          threads=threads).finalize(long=long)
 
 
-@_frames.keeps_key_dtypes("leads", "touches", "dealers")
+@_frames.keeps_key_dtypes("leads", "touches", "dealers", streams=True)
 def monthly(leads: Any, touches: Any, policy: Policy, *, months, tz: str | None = None,
             scope=None, dealers=None, threads: int = 1) -> pd.DataFrame:
     """The monthly roll-over (002 §2.5; docs/kpis.md): one row per month of `months` (a list
@@ -452,7 +504,7 @@ def monthly(leads: Any, touches: Any, policy: Policy, *, months, tz: str | None 
                                  dealers=dealers, threads=threads).finalize()
 
 
-@_frames.keeps_key_dtypes("leads", "touches", "dealers")
+@_frames.keeps_key_dtypes("leads", "touches", "dealers", streams=True)
 def funnel(leads: Any, touches: Any, policy: Policy, *, as_of=None, by=None,
            tz: str | None = None, scope=None, dealers=None, threads: int = 1) -> pd.DataFrame:
     """Leads reaching each grade and each sales stage by `as_of` (003; 001 §3.3;
@@ -470,7 +522,7 @@ def funnel(leads: Any, touches: Any, policy: Policy, *, as_of=None, by=None,
                                 scope=scope, dealers=dealers, threads=threads).finalize()
 
 
-@_frames.keeps_key_dtypes("leads", "touches", "dealers")
+@_frames.keeps_key_dtypes("leads", "touches", "dealers", streams=True)
 def touches_per_won_lead(leads: Any, touches: Any, *, as_of=None, by=None,
                          tz: str | None = None, scope=None, dealers=None,
                          threads: int = 1) -> pd.DataFrame:

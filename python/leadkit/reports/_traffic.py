@@ -62,10 +62,32 @@ class _State(EngineState):
     def _check(self, core) -> None:
         self._check_options(self._state, list(core.by), core.time_zone, self._periods)
 
+    def _start(self, names: list[str], zone: str) -> None:
+        """The C++ state a batch of groups `names` in `zone` is added to: a new one for the
+        first batch, else this one, its options checked."""
+        if self._state is None:
+            self._state = self._core_class(names, zone)
+        self._check_options(self._state, names, zone, self._periods)
+
     def __repr__(self) -> str:
         if self._state is None:
             return f"{type(self).__name__}(empty)"
         return f"{type(self).__name__}(by={self.by!r}, tz={self._state.time_zone!r})"
+
+
+def _streams(tables: dict[str, Any], columns: dict[str, dict[str, str]],
+             required: dict[str, list[str]], keys: Sequence[str] = ()) -> Any:
+    """The tables of a traffic call (the main one, then the leads or None) as the engine
+    reads them: a dict of RecordBatchReaders when they are all Arrow streams it reads as the
+    pandas path does (docs/data.md, "Arrow streams"); a tuple of the tables for the pandas
+    path when they are Arrow streams it does not (each read once); None for other tables."""
+    readers = _frames.arrow_readers(tables)
+    if readers is None:
+        return None
+    if _frames.stream_ready(readers, columns, required=required, keys=keys):
+        return readers
+    main = next(iter(tables))
+    return readers[main], readers.get("leads")
 
 
 # --- showroom (002 §2.6) ---------------------------------------------------------------------
@@ -102,6 +124,20 @@ class ShowroomState(_State):
         if tz is not None:
             tz = _frames.zone_name(tz)
         threads = _frames.check_threads(threads)
+        readers = _streams({"visits": visits, "leads": leads},
+                           {"visits": _VISIT_FIELDS, "leads": _SHOWROOM_LEAD_FIELDS},
+                           {"visits": ["visit_id", "dealer_id", "arrived_at"],
+                            "leads": ["lead_id"]}, keys=["visit_id"])
+        if isinstance(readers, dict):
+            zone = _frames.zone_name(tz if tz is not None else _frames.schema_zone(
+                readers["visits"].schema, "arrived_at") or "UTC")
+            self._start(names, zone)
+            _core.showroom_add_arrow(self._state, readers["visits"], readers.get("leads"),
+                                     _frames.stream_as_of(as_of, tz), threads,
+                                     **scope.stream_arguments(dealer_frame))
+            return self
+        if readers is not None:
+            visits, leads = readers
         frame = _frames.as_frame(visits, "visits")
         _frames.require_columns(frame, "visits", ["visit_id", "dealer_id", "arrived_at"])
         specs = _frames.table_specs(frame, _VISIT_FIELDS, table="visits", tz=tz,
@@ -116,9 +152,7 @@ class ShowroomState(_State):
                                              tz=tz)
         at = _frames.as_of_seconds(as_of, [*specs, *lead_specs], tz, required=False)
         mask = scope.mask(frame, dealer_frame)
-        if self._state is None:
-            self._state = _core.ShowroomState(names, zone)
-        self._check_options(self._state, names, zone, self._periods)
+        self._start(names, zone)
         self._state.add(len(frame), specs, None if lead_table is None else len(lead_table),
                         lead_specs, at, mask, threads)
         return self
@@ -231,6 +265,20 @@ class ActivityState(_State):
         if leads is None and "dealer_id" in names:
             raise ValueError("by: dealer_id needs the leads table (leads=): touches carry no "
                              "dealer_id")
+        readers = _streams({"touches": touches, "leads": leads},
+                           {"touches": _TOUCH_FIELDS, "leads": _ACTIVITY_LEAD_FIELDS},
+                           {"touches": ["lead_id", "at", "method"],
+                            "leads": ["lead_id", "created_at"]})
+        if isinstance(readers, dict):
+            zone = _frames.zone_name(tz if tz is not None else _frames.schema_zone(
+                readers["touches"].schema, "at") or "UTC")
+            self._start(names, zone)
+            _core.activity_add_arrow(self._state, readers["touches"], readers.get("leads"),
+                                     _frames.stream_as_of(as_of, tz), threads,
+                                     **scope.stream_arguments(dealer_frame))
+            return self
+        if readers is not None:
+            touches, leads = readers
         frame = _frames.touch_frame(touches)
         specs = _frames.table_specs(frame, _TOUCH_FIELDS, table="touches", tz=tz,
                                     ids_as_strings=True)
@@ -244,9 +292,7 @@ class ActivityState(_State):
                                              tz=tz, ids_as_strings=True)
             mask = scope.mask(lead_table, dealer_frame)
         at = _frames.as_of_seconds(as_of, [*specs, *lead_specs], tz, required=False)
-        if self._state is None:
-            self._state = _core.ActivityState(names, zone)
-        self._check_options(self._state, names, zone, self._periods)
+        self._start(names, zone)
         self._state.add(len(frame), specs, None if lead_table is None else len(lead_table),
                         lead_specs, at, mask, threads)
         return self
