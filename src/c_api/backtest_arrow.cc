@@ -86,7 +86,7 @@ absl::Status AddToBacktest(BacktestState& state,
                            int64_t as_of) {
   static const std::string kConsultant[] = {"consultant_id"};
   std::vector<ColumnSpec> lead_specs =
-      KpiLeadSpecs(cadences, state.by(), kConsultant);
+      CadenceLeadSpecs(cadences, state.by(), kConsultant);
   // Each policy grades the leads again: a recorded grade is not read.
   std::erase_if(lead_specs,
                 [](const ColumnSpec& s) { return s.name == "grade"; });
@@ -99,7 +99,7 @@ absl::Status AddToBacktest(BacktestState& state,
   return AddTables(
       state,
       {{leads, "leads", lead_specs, "lead_id", scope},
-       {touches, "touches", KpiTouchSpecs()},
+       {touches, "touches", CadenceTouchSpecs()},
        {surveys, "surveys", KpiSurveySpecs()}},
       as_of,
       [&](BacktestState& s, std::span<const Columns* const> t, Instant at,

@@ -48,10 +48,9 @@ void AddSpec(std::vector<ColumnSpec>& specs, ColumnSpec spec) {
 
 }  // namespace
 
-std::vector<ColumnSpec> KpiLeadSpecs(std::span<const Cadence* const> cadences,
-                                     const std::vector<std::string>& by,
-                                     std::span<const std::string> extra,
-                                     bool derived_region) {
+std::vector<ColumnSpec> CadenceLeadSpecs(
+    std::span<const Cadence* const> cadences, const std::vector<std::string>& by,
+    std::span<const std::string> extra, bool derived_region) {
   std::vector<std::string> names(std::begin(kCadenceLeadColumns),
                                  std::end(kCadenceLeadColumns));
   for (const Cadence* cadence : cadences) {
@@ -72,7 +71,7 @@ std::vector<ColumnSpec> KpiLeadSpecs(std::span<const Cadence* const> cadences,
   return specs;
 }
 
-const std::vector<ColumnSpec>& KpiTouchSpecs() {
+const std::vector<ColumnSpec>& CadenceTouchSpecs() {
   static const auto* specs = new std::vector<ColumnSpec>{
       {"at", FieldType::kInstant},
       {"method", FieldType::kString},
@@ -119,12 +118,12 @@ absl::StatusOr<int64_t> AddToState(KpiState& state, const Cadence& cadence,
       std::find(by.begin(), by.end(), "region_id") != by.end();
   const Cadence* const judged[] = {&cadence};
   const std::vector<ColumnSpec> lead_specs =
-      KpiLeadSpecs(judged, by, {}, derived_region);
+      CadenceLeadSpecs(judged, by, {}, derived_region);
   int64_t used = as_of;
   LEADKIT_RETURN_IF_ERROR(AddTables(
       state,
       {{leads, "leads", lead_specs, "lead_id", scope},
-       {touches, "touches", KpiTouchSpecs()},
+       {touches, "touches", CadenceTouchSpecs()},
        {surveys, "surveys", KpiSurveySpecs()}},
       as_of,
       [&](KpiState& s, std::span<const Columns* const> t, Instant at,

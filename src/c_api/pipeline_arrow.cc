@@ -63,14 +63,10 @@ absl::Status AddToState(PipelineState& state, const Policy* policy,
     for (const ColumnSpec& s : lead_specs) seen = seen || s.name == key;
     if (!seen) lead_specs.push_back({key, FieldType::kString});
   }
-  static const std::vector<ColumnSpec> kTouches = {
-      {"at", FieldType::kInstant},
-      {"method", FieldType::kString},
-      {"grade_after", FieldType::kString}};
   return AddTables(
       state,
       {{leads, "leads", lead_specs, "lead_id", scope},
-       {touches, "touches", kTouches}},
+       {touches, "touches", CadenceTouchSpecs()}},
       std::nullopt,
       [&](PipelineState& s, std::span<const Columns* const> t, Instant,
           std::span<const uint8_t> include) {

@@ -23,6 +23,7 @@
 #include "absl/strings/string_view.h"
 #include "c_api/arrow.h"
 #include "c_api/c_api_internal.h"
+#include "c_api/state.h"
 #include "json_reader.h"
 #include "leadkit/cadence.h"
 #include "leadkit/classify.h"
@@ -467,23 +468,18 @@ absl::Status ReclaimArrow(Router& router, const Policy& policy,
                           const Cadence& cadence, ArrowArrayStream* leads,
                           ArrowArrayStream* touches, int64_t as_of,
                           ArrowArrayStream* result) {
-  std::vector<std::string> names(std::begin(kCadenceLeadColumns),
-                                 std::end(kCadenceLeadColumns));
-  for (const std::string& f : cadence.policy().fields()) names.push_back(f);
-  for (const std::string& f : policy.fields()) names.push_back(f);
-  names.emplace_back("consultant_id");
-  names.emplace_back("reassignments");
-  const std::vector<ColumnSpec> lead_specs = LeadColumnSpecs(names);
-  static const std::vector<ColumnSpec> kTouches = {
-      {"at", FieldType::kInstant},
-      {"method", FieldType::kString},
-      {"grade_after", FieldType::kString}};
+  std::vector<std::string> extra(policy.fields().begin(),
+                                 policy.fields().end());
+  extra.emplace_back("consultant_id");
+  extra.emplace_back("reassignments");
+  const Cadence* cadences[] = {&cadence};
   LEADKIT_ASSIGN_OR_RETURN(
       const std::unique_ptr<StreamTable> lead_table,
-      StreamTable::Read(leads, "leads", lead_specs, "lead_id"));
+      StreamTable::Read(leads, "leads", CadenceLeadSpecs(cadences, {}, extra),
+                        "lead_id"));
   LEADKIT_ASSIGN_OR_RETURN(
       const std::unique_ptr<StreamTable> touch_table,
-      StreamTable::Read(touches, "touches", kTouches, "lead_id"));
+      StreamTable::Read(touches, "touches", CadenceTouchSpecs(), "lead_id"));
   if (as_of == LK_AS_OF_DATA) {
     const Columns* tables[] = {&lead_table->columns(), &touch_table->columns()};
     LEADKIT_ASSIGN_OR_RETURN(as_of, DefaultAsOfSeconds(tables));

@@ -14,6 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "c_api/arrow.h"
 #include "c_api/c_api_internal.h"
+#include "c_api/state.h"
 #include "date/date.h"
 #include "leadkit/cadence.h"
 #include "leadkit/columns.h"
@@ -29,21 +30,16 @@ namespace {
 absl::Status TasksArrow(const Cadence& cadence, ArrowArrayStream* leads,
                         ArrowArrayStream* touches, int64_t as_of,
                         std::optional<int32_t> day, ArrowArrayStream* result) {
-  std::vector<std::string> names(std::begin(kCadenceLeadColumns),
-                                 std::end(kCadenceLeadColumns));
-  for (const std::string& f : cadence.policy().fields()) names.push_back(f);
-  names.emplace_back("consultant_id");
-  const std::vector<ColumnSpec> lead_specs = LeadColumnSpecs(names);
-  static const std::vector<ColumnSpec> kTouches = {
-      {"at", FieldType::kInstant},
-      {"method", FieldType::kString},
-      {"grade_after", FieldType::kString}};
+  const Cadence* cadences[] = {&cadence};
+  const std::string consultant_id[] = {"consultant_id"};
   LEADKIT_ASSIGN_OR_RETURN(
       const std::unique_ptr<StreamTable> lead_table,
-      StreamTable::Read(leads, "leads", lead_specs, "lead_id"));
+      StreamTable::Read(leads, "leads",
+                        CadenceLeadSpecs(cadences, {}, consultant_id),
+                        "lead_id"));
   LEADKIT_ASSIGN_OR_RETURN(
       const std::unique_ptr<StreamTable> touch_table,
-      StreamTable::Read(touches, "touches", kTouches, "lead_id"));
+      StreamTable::Read(touches, "touches", CadenceTouchSpecs(), "lead_id"));
   ScheduleResult schedule;
   if (day) {
     LEADKIT_ASSIGN_OR_RETURN(

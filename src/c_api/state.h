@@ -191,17 +191,17 @@ lk_status DeserializeState(absl::string_view function, const uint8_t* bytes,
   });
 }
 
-// The leads columns the KPIs read (kpi_arrow.cc), for the KPI and backtest
-// states: each cadence's columns and policy fields, the lead fields named in
+// The leads columns a cadence's engines read (the KPI and backtest states, the
+// schedule, the agenda, reclaim): each cadence's columns and policy fields
+// (kCadenceLeadColumns), the lead fields named in
 // `extra`, and the `by` columns (a lead field as its type, a derived key —
 // grade, current_grade, month, week — not read, any other name as strings;
 // region_id not read when `derived_region`: it comes from the dealers).
-std::vector<ColumnSpec> KpiLeadSpecs(std::span<const Cadence* const> cadences,
-                                     const std::vector<std::string>& by,
-                                     std::span<const std::string> extra = {},
-                                     bool derived_region = false);
+std::vector<ColumnSpec> CadenceLeadSpecs(
+    std::span<const Cadence* const> cadences, const std::vector<std::string>& by,
+    std::span<const std::string> extra = {}, bool derived_region = false);
 // The touches' (at, method, grade_after) and surveys' (at, satisfied).
-const std::vector<ColumnSpec>& KpiTouchSpecs();
+const std::vector<ColumnSpec>& CadenceTouchSpecs();
 const std::vector<ColumnSpec>& KpiSurveySpecs();
 
 // The `by_count` names of `by` (a NULL entry is InvalidArgument naming it).
