@@ -131,6 +131,24 @@ void AddLeadsArrow(State& state, const py::handle leads,
   });
 }
 
+// The add of a report state that reads rows of one table (`name`: visits,
+// touches) and their leads (None: none) through `add`
+// (c_api_internal::AddVisits, AddTouches); `as_of` as AddLeadsArrow's.
+template <typename State, typename Add>
+void AddRowsWithLeadsArrow(State& state, const py::handle rows,
+                           const char* name, const py::handle leads,
+                           std::optional<int64_t> as_of, int threads,
+                           const ScopeArg& scope, const Add& add) {
+  OwnedStream row_stream(rows, name);
+  std::optional<OwnedStream> lead_stream;
+  if (!leads.is_none()) lead_stream.emplace(leads, "leads");
+  AddWithoutGil([&] {
+    return add(state, row_stream.get(),
+               lead_stream ? lead_stream->get() : nullptr,
+               as_of.value_or(LK_AS_OF_DATA), threads, scope.get());
+  });
+}
+
 }  // namespace
 
 void RegisterArrow(py::module_& m) {
@@ -222,17 +240,14 @@ void RegisterArrow(py::module_& m) {
          std::optional<int64_t> as_of, int threads,
          const std::string& scope_kind, const std::string& scope_id,
          const py::handle dealers) {
-        const ScopeArg scope(scope_kind, scope_id, dealers);
-        OwnedStream visit_stream(visits, "visits");
-        std::optional<OwnedStream> lead_stream;
-        if (!leads.is_none()) lead_stream.emplace(leads, "leads");
-        AddWithoutGil([&] {
-          return c_api_internal::AddVisits(
-              state, visit_stream.get(),
-              lead_stream ? lead_stream->get() : nullptr,
-              as_of.value_or(LK_AS_OF_DATA), threads, scope.get(),
-              /*as_of_required=*/false);
-        });
+        AddRowsWithLeadsArrow(
+            state, visits, "visits", leads, as_of, threads,
+            ScopeArg(scope_kind, scope_id, dealers),
+            [](ShowroomState& s, ArrowArrayStream* rows, ArrowArrayStream* l,
+               int64_t at, int n, const lk_scope* scope) {
+              return c_api_internal::AddVisits(s, rows, l, at, n, scope,
+                                               /*as_of_required=*/false);
+            });
       },
       py::arg("state"), py::arg("visits"), py::arg("leads"), py::arg("as_of"),
       py::arg("threads") = 1, py::arg("scope_kind") = "hq",
@@ -246,17 +261,14 @@ void RegisterArrow(py::module_& m) {
          std::optional<int64_t> as_of, int threads,
          const std::string& scope_kind, const std::string& scope_id,
          const py::handle dealers) {
-        const ScopeArg scope(scope_kind, scope_id, dealers);
-        OwnedStream touch_stream(touches, "touches");
-        std::optional<OwnedStream> lead_stream;
-        if (!leads.is_none()) lead_stream.emplace(leads, "leads");
-        AddWithoutGil([&] {
-          return c_api_internal::AddTouches(
-              state, touch_stream.get(),
-              lead_stream ? lead_stream->get() : nullptr,
-              as_of.value_or(LK_AS_OF_DATA), threads, scope.get(),
-              /*as_of_required=*/false);
-        });
+        AddRowsWithLeadsArrow(
+            state, touches, "touches", leads, as_of, threads,
+            ScopeArg(scope_kind, scope_id, dealers),
+            [](ActivityState& s, ArrowArrayStream* rows, ArrowArrayStream* l,
+               int64_t at, int n, const lk_scope* scope) {
+              return c_api_internal::AddTouches(s, rows, l, at, n, scope,
+                                                /*as_of_required=*/false);
+            });
       },
       py::arg("state"), py::arg("touches"), py::arg("leads"), py::arg("as_of"),
       py::arg("threads") = 1, py::arg("scope_kind") = "hq",
