@@ -70,6 +70,8 @@ void RegisterCalendar(py::module_& m) {
     SetFallbackTimeZoneDirectory(directory);
   });
   m.def("tz_dir", [] { return TimeZoneDirectory(); });
+  m.def("is_zone",
+        [](const std::string& name) { return FindZone(name).ok(); });
   py::class_<Calendar>(m, "Calendar")
       .def_property_readonly("name", &Calendar::name)
       .def_property_readonly("time_zone", &Calendar::time_zone)
