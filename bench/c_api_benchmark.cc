@@ -51,8 +51,11 @@ struct Data {
   // lost_at, lost_reason, lost_review (set for the lost leads).
   std::vector<std::unique_ptr<TestColumn>> lost_arrays;
   // The leads with model, channel and status dictionary-encoded (as Arrow
-  // Java, pandas categoricals and Polars enums give them).
-  std::vector<std::unique_ptr<TestColumn>> dictionary_arrays;
+  // Java, pandas categoricals and Polars enums give them), the touches with
+  // method, and the lost-sales columns with status, lost_reason and
+  // lost_review: the Arrow form of the coded Columns of the C++ pairs.
+  std::vector<std::unique_ptr<TestColumn>> dictionary_arrays,
+      touch_dictionary_arrays, lost_dictionary_arrays;
 
   Data() {
     std::mt19937_64 rng(7);
@@ -128,6 +131,15 @@ struct Data {
       dictionary_arrays.push_back(d_price.Build());
       dictionary_arrays.push_back(d_created.Build());
       for (auto& c : dictionary_arrays) testing::Export(*c);
+      ColumnBuilder t_id("lead_id", "u"), t_at("at", "tss:Asia/Shanghai");
+      for (size_t i = 0; i < touch_id.size(); ++i) {
+        t_id.String(*touch_id[i]);
+        t_at.Value<int64_t>(testing::Seconds(*touch_at[i]));
+      }
+      touch_dictionary_arrays.push_back(t_id.Build());
+      touch_dictionary_arrays.push_back(t_at.Build());
+      touch_dictionary_arrays.push_back(ColumnBuilder::Dictionary("method", method));
+      for (auto& c : touch_dictionary_arrays) testing::Export(*c);
     }
     {
       ColumnBuilder l_id("lead_id", "u"), l_status("status", "u"),
@@ -148,6 +160,24 @@ struct Data {
         lost_arrays.push_back(b->Build());
         testing::Export(*lost_arrays.back());
       }
+      ColumnBuilder k_id("lead_id", "u"),
+          k_created("created_at", "tss:Asia/Shanghai"),
+          k_lost_at("lost_at", "tss:Asia/Shanghai");
+      for (size_t i = 0; i < static_cast<size_t>(kLeads); ++i) {
+        k_id.String(*id[i]);
+        k_created.Value<int64_t>(testing::Seconds(*created[i]));
+        lost_at[i] ? k_lost_at.Value<int64_t>(testing::Seconds(*lost_at[i]))
+                   : k_lost_at.Null();
+      }
+      lost_dictionary_arrays.push_back(k_id.Build());
+      lost_dictionary_arrays.push_back(ColumnBuilder::Dictionary("status", status));
+      lost_dictionary_arrays.push_back(k_created.Build());
+      lost_dictionary_arrays.push_back(k_lost_at.Build());
+      lost_dictionary_arrays.push_back(
+          ColumnBuilder::Dictionary("lost_reason", lost_reason));
+      lost_dictionary_arrays.push_back(
+          ColumnBuilder::Dictionary("lost_review", lost_review));
+      for (auto& c : lost_dictionary_arrays) testing::Export(*c);
     }
     for (auto& c : lead_arrays) testing::Export(*c);
     for (auto& c : touch_arrays) testing::Export(*c);
@@ -187,6 +217,17 @@ std::unique_ptr<testing::TestTable> LostFromValues(const Data& d) {
       .Strings("lost_reason", d.lost_reason)
       .Strings("lost_review", d.lost_review);
   return lost;
+}
+
+// The Columns a C++ caller that holds its rows coded (strings as codes into
+// dictionaries, ids as offsets and characters, bools as bytes) makes over
+// them for a call: every column added, and checked, anew.
+Columns Wrapped(const Columns& coded) {
+  Columns out(coded.num_rows());
+  for (const auto& [name, column] : coded.columns()) {
+    if (!out.Add(name, column).ok()) std::abort();
+  }
+  return out;
 }
 
 const Data& TheData() {
@@ -265,6 +306,20 @@ void BM_ClassifyCpp(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kLeads);
 }
 
+// The partner of BM_ClassifyArrowDictionary: the caller's coded rows
+// wrapped, and a new result, each call.
+void BM_ClassifyCppFromCodes(benchmark::State& state) {
+  const Data& d = TheData();
+  const Policy policy = *Policy::Preset("three_level");
+  for (auto _ : state) {
+    const Columns leads = Wrapped(d.leads->columns());
+    std::vector<int32_t> grades(kLeads), rules(kLeads);
+    if (!ClassifyBatch(policy, leads, grades, rules).ok()) std::abort();
+    benchmark::DoNotOptimize(grades.data());
+  }
+  state.SetItemsProcessed(state.iterations() * kLeads);
+}
+
 void BM_ClassifyCppFromValues(benchmark::State& state) {
   const Data& d = TheData();
   const Policy policy = *Policy::Preset("three_level");
@@ -322,6 +377,23 @@ void BM_KpisCpp(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kLeads);
 }
 
+void BM_KpisCppFromCodes(benchmark::State& state) {
+  const Data& d = TheData();
+  const Cadence cadence = *Cadence::ForPolicy(*Policy::Preset("three_level"));
+  for (auto _ : state) {
+    const Columns leads = Wrapped(d.leads->columns());
+    const Columns touches = Wrapped(d.touches->columns());
+    KpiState kpis({"channel"});
+    if (!kpis.Add(cadence, leads, touches, nullptr,
+                  Instant(std::chrono::seconds(kAsOf)))
+             .ok()) {
+      std::abort();
+    }
+    benchmark::DoNotOptimize(kpis.Finalize());
+  }
+  state.SetItemsProcessed(state.iterations() * kLeads);
+}
+
 void BM_KpisCppFromValues(benchmark::State& state) {
   const Data& d = TheData();
   const Cadence cadence = *Cadence::ForPolicy(*Policy::Preset("three_level"));
@@ -339,13 +411,15 @@ void BM_KpisCppFromValues(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kLeads);
 }
 
-void BM_KpisArrow(benchmark::State& state) {
-  const Data& d = TheData();
+// The KPIs by channel of `leads` and `touches` through lk_kpis_arrow.
+void KpisArrow(benchmark::State& state,
+               const std::vector<std::unique_ptr<TestColumn>>& lead_arrays,
+               const std::vector<std::unique_ptr<TestColumn>>& touch_arrays) {
   lk_policy* policy = nullptr;
   lk_policy_from_preset("three_level", &policy);
   lk_cadence* cadence = nullptr;
   lk_cadence_from_policy(policy, &cadence);
-  OneBatch leads{&d.lead_arrays}, touches{&d.touch_arrays};
+  OneBatch leads{&lead_arrays}, touches{&touch_arrays};
   const char* by[] = {"channel"};
   for (auto _ : state) {
     ArrowArrayStream l = Stream(leads), t = Stream(touches), out;
@@ -359,6 +433,16 @@ void BM_KpisArrow(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kLeads);
 }
 
+void BM_KpisArrow(benchmark::State& state) {
+  const Data& d = TheData();
+  KpisArrow(state, d.lead_arrays, d.touch_arrays);
+}
+
+void BM_KpisArrowDictionary(benchmark::State& state) {
+  const Data& d = TheData();
+  KpisArrow(state, d.dictionary_arrays, d.touch_dictionary_arrays);
+}
+
 // The lost-sales analysis by month (in Shanghai) and reason.
 void BM_LostAnalysisCpp(benchmark::State& state) {
   const Data& d = TheData();
@@ -366,6 +450,19 @@ void BM_LostAnalysisCpp(benchmark::State& state) {
     LostAnalysisState lost({.by = {"month"}, .time_zone = "Asia/Shanghai"});
     if (!lost.Add(d.lost->columns(), Instant(std::chrono::seconds(kAsOf)))
              .ok()) {
+      std::abort();
+    }
+    benchmark::DoNotOptimize(lost.Finalize());
+  }
+  state.SetItemsProcessed(state.iterations() * kLeads);
+}
+
+void BM_LostAnalysisCppFromCodes(benchmark::State& state) {
+  const Data& d = TheData();
+  for (auto _ : state) {
+    const Columns table = Wrapped(d.lost->columns());
+    LostAnalysisState lost({.by = {"month"}, .time_zone = "Asia/Shanghai"});
+    if (!lost.Add(table, Instant(std::chrono::seconds(kAsOf))).ok()) {
       std::abort();
     }
     benchmark::DoNotOptimize(lost.Finalize());
@@ -386,9 +483,9 @@ void BM_LostAnalysisCppFromValues(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kLeads);
 }
 
-void BM_LostAnalysisArrow(benchmark::State& state) {
-  const Data& d = TheData();
-  OneBatch leads{&d.lost_arrays};
+void LostAnalysisArrow(benchmark::State& state,
+                       const std::vector<std::unique_ptr<TestColumn>>& arrays) {
+  OneBatch leads{&arrays};
   const char* by[] = {"month"};
   for (auto _ : state) {
     lk_lost_analysis_state* lost = nullptr;
@@ -402,6 +499,14 @@ void BM_LostAnalysisArrow(benchmark::State& state) {
     lk_lost_analysis_state_free(lost);
   }
   state.SetItemsProcessed(state.iterations() * kLeads);
+}
+
+void BM_LostAnalysisArrow(benchmark::State& state) {
+  LostAnalysisArrow(state, TheData().lost_arrays);
+}
+
+void BM_LostAnalysisArrowDictionary(benchmark::State& state) {
+  LostAnalysisArrow(state, TheData().lost_dictionary_arrays);
 }
 
 // The daily agenda of 2025-02-03 (Shanghai), leads and touches.
@@ -438,13 +543,18 @@ void BM_AgendaArrow(benchmark::State& state) {
 }
 
 BENCHMARK(BM_ClassifyCpp)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ClassifyCppFromCodes)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ClassifyArrowDictionary)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ClassifyCppFromValues)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ClassifyArrow)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_ClassifyArrowDictionary)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_KpisCpp)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_KpisCppFromCodes)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_KpisArrowDictionary)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_KpisCppFromValues)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_KpisArrow)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_LostAnalysisCpp)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LostAnalysisCppFromCodes)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LostAnalysisArrowDictionary)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_LostAnalysisCppFromValues)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_LostAnalysisArrow)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_AgendaCpp)->Unit(benchmark::kMillisecond);

@@ -1,5 +1,7 @@
 #include "leadkit/columns.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 
 namespace leadkit {
@@ -87,7 +89,13 @@ absl::Status Columns::Add(absl::string_view name, Column column) {
   if (column.type() == ColumnType::kCode && !column.validity_only()) {
     const int32_t* codes = column.data<int32_t>();
     const auto limit = static_cast<int64_t>(column.dictionary().size());
+    // The greatest code first (a pass without a branch), the row only when
+    // it is too great.
+    int32_t greatest = -1;
     for (int64_t i = 0; i < num_rows_; ++i) {
+      greatest = std::max(greatest, codes[i]);
+    }
+    for (int64_t i = 0; greatest >= limit && i < num_rows_; ++i) {
       if (codes[i] >= limit) {
         return absl::InvalidArgumentError(absl::StrCat(
             "column \"", name, "\" row ", i, ": code ", codes[i],

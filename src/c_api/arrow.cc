@@ -1,5 +1,6 @@
 #include "c_api/arrow.h"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cmath>
@@ -413,6 +414,99 @@ struct ArrayOwner {
   ~ArrayOwner() { Release(array); }
 };
 
+// Dictionary indices as codes: `out[row]` is `indices[row]`, or -1 where
+// `valid` (bytes; nullptr: every row) says 0. Returns the least and the
+// greatest valid index (a null row counts as 0). Without a branch, so that
+// the loop runs on whole vector registers.
+template <typename Index>
+std::pair<Index, Index> IndicesToCodes(const Index* __restrict indices,
+                                       const uint8_t* __restrict valid,
+                                       int64_t n, int32_t* __restrict out) {
+  Index least = 0, greatest = 0;
+  if (valid == nullptr) {
+    least = greatest = indices[0];
+    for (int64_t row = 0; row < n; ++row) {
+      least = std::min(least, indices[row]);
+      greatest = std::max(greatest, indices[row]);
+      out[row] = static_cast<int32_t>(indices[row]);
+    }
+    return {least, greatest};
+  }
+  for (int64_t row = 0; row < n; ++row) {
+    const auto keep = static_cast<Index>(valid[row] != 0);
+    const Index index = indices[row] * keep;
+    least = std::min(least, index);
+    greatest = std::max(greatest, index);
+    out[row] = static_cast<int32_t>(index) * static_cast<int32_t>(keep) +
+               static_cast<int32_t>(keep) - 1;
+  }
+  return {least, greatest};
+}
+
+// The indices of the dictionary-encoded column `c` as the codes of
+// `dictionary` (-1 for a null row), when its dictionary is no longer than the
+// batch and holds distinct values, none null: each coded into the empty
+// `dictionary` as its own index. int32 indices without a null row are read
+// where they lie (when aligned); others are converted in one pass into a
+// buffer added to `own`. Every valid index is checked to lie inside the
+// dictionary (by the least and the greatest). nullptr when any of this fails,
+// `dictionary` left holding the values it was given.
+const int32_t* IndicesAsCodes(const ArrowColumn& c, const ArrowStrings& strings,
+                              report_internal::Dictionary& dictionary,
+                              std::deque<std::vector<int32_t>>& own) {
+  const ArrowArray& a = *c.array;
+  const int64_t n = c.length, limit = strings.dictionary_length();
+  if (n == 0 || limit > n) return nullptr;
+  for (int64_t j = 0; j < limit; ++j) {
+    const std::optional<absl::string_view> value = strings.DictionaryValue(j);
+    if (!value || dictionary.Code(*value) != j) return nullptr;
+  }
+  const auto* bits = a.null_count != 0 && a.buffers[0] != nullptr
+                         ? static_cast<const uint8_t*>(a.buffers[0])
+                         : nullptr;
+  const absl::string_view format = c.schema->format;
+  const int64_t first = c.Index(0);
+  if (format == "i" && bits == nullptr) {
+    if (const int32_t* indices = AlignedAt<int32_t>(a.buffers[1], first)) {
+      int32_t least = indices[0], greatest = indices[0];
+      for (int64_t row = 1; row < n; ++row) {
+        least = std::min(least, indices[row]);
+        greatest = std::max(greatest, indices[row]);
+      }
+      return least >= 0 && greatest < limit ? indices : nullptr;
+    }
+  }
+  std::vector<int32_t>& codes = own.emplace_back(static_cast<size_t>(n));
+  std::vector<uint8_t> valid;
+  if (bits != nullptr) {
+    valid.resize(static_cast<size_t>(n));
+    BitsToBytes(bits, first, n, valid.data());
+  }
+  const bool inside = WithIntegerType(format, [&]<typename Index>() {
+    // The indices as Index values where they lie, or a copy when unaligned.
+    std::vector<Index> copy;
+    const Index* indices = AlignedAt<Index>(a.buffers[1], first);
+    if (indices == nullptr) {
+      copy.resize(static_cast<size_t>(n));
+      std::memcpy(copy.data(),
+                  static_cast<const char*>(a.buffers[1]) + first * sizeof(Index),
+                  copy.size() * sizeof(Index));
+      indices = copy.data();
+    }
+    const auto [least, greatest] = IndicesToCodes<Index>(
+        indices, valid.empty() ? nullptr : valid.data(), n, codes.data());
+    if constexpr (std::is_signed_v<Index>) {
+      if (least < 0) return false;
+    }
+    return static_cast<uint64_t>(greatest) < static_cast<uint64_t>(limit);
+  });
+  if (!inside) {
+    own.pop_back();
+    return nullptr;
+  }
+  return codes.data();
+}
+
 }  // namespace
 
 void Release(ArrowArray& array) {
@@ -508,6 +602,13 @@ absl::Status ForEachBatch(
       nullptr);
 }
 
+absl::Status ForEachBatchTaken(
+    ArrowArrayStream* stream, absl::string_view table,
+    const std::function<absl::Status(const ArrowSchema&)>& on_schema,
+    const std::function<absl::Status(const ArrowSchema&, ArrowArray&)>& body) {
+  return ReadBatches(stream, table, on_schema, body, nullptr);
+}
+
 namespace {
 
 std::vector<absl::string_view> ColumnNames(const ArrowSchema& schema) {
@@ -564,7 +665,8 @@ absl::StatusOr<bool> StringsAreLarge(const ArrowSchema& schema,
 
 absl::StatusOr<ArrowStrings> ArrowStrings::Make(const ArrowColumn& column,
                                                 absl::string_view table,
-                                                absl::string_view name) {
+                                                absl::string_view name,
+                                                bool check_indices) {
   ArrowStrings out;
   out.column_ = column;
   LEADKIT_ASSIGN_OR_RETURN(out.large_,
@@ -590,25 +692,20 @@ absl::StatusOr<ArrowStrings> ArrowStrings::Make(const ArrowColumn& column,
                            : nullptr;
     const int64_t start = column.Index(0), rows = column.length,
                   limit = values->length;
-    const int64_t bad = WithIntegerType(f, [&]<typename Index>() -> int64_t {
-      const void* indices = a.buffers[1];
-      for (int64_t row = 0; row < rows; ++row) {
-        if (bits != nullptr && !BitSet(bits, start + row)) continue;
-        const auto index =
-            static_cast<int64_t>(LoadAt<Index>(indices, start + row));
-        if (index < 0 || index >= limit) return row;
-      }
-      return -1;
-    });
-    if (bad >= 0) {
-      bool overflow = false;
-      const int64_t code =
-          IntegerAt(a.buffers[1], column.Index(bad), out.index_width_,
-                    out.index_signed_, overflow);
-      return absl::InvalidArgumentError(absl::StrCat(
-          table, ".", name, ": row ", bad, " has the dictionary index ", code,
-          " outside the dictionary's ", values->length, " values"));
-    }
+    const int64_t bad =
+        !check_indices
+            ? -1
+            : WithIntegerType(f, [&]<typename Index>() -> int64_t {
+                const void* indices = a.buffers[1];
+                for (int64_t row = 0; row < rows; ++row) {
+                  if (bits != nullptr && !BitSet(bits, start + row)) continue;
+                  const auto index =
+                      static_cast<int64_t>(LoadAt<Index>(indices, start + row));
+                  if (index < 0 || index >= limit) return row;
+                }
+                return -1;
+              });
+    if (bad >= 0) return out.IndexOutside(bad, table, name);
     first = values->offset;
     count = values->length;
   }
@@ -645,6 +742,17 @@ absl::StatusOr<ArrowStrings> ArrowStrings::Make(const ArrowColumn& column,
         table, ".", name, ": the Arrow string characters are missing"));
   }
   return out;
+}
+
+absl::Status ArrowStrings::IndexOutside(int64_t row, absl::string_view table,
+                                        absl::string_view name) const {
+  bool overflow = false;
+  const int64_t code =
+      IntegerAt(column_.array->buffers[1], column_.Index(row), index_width_,
+                index_signed_, overflow);
+  return absl::InvalidArgumentError(absl::StrCat(
+      table, ".", name, ": row ", row, " has the dictionary index ", code,
+      " outside the dictionary's ", dictionary_length(), " values"));
 }
 
 std::optional<absl::string_view> ArrowStrings::At(int64_t row) const {
@@ -845,7 +953,8 @@ absl::Status ArrowTable::ReadField(const ColumnSpec& field,
           (format == "+l" || format == "+L")) {
         return ReadLists(field, c, table);
       }
-      absl::StatusOr<ArrowStrings> strings = ArrowStrings::Make(c, table, name);
+      absl::StatusOr<ArrowStrings> strings =
+          ArrowStrings::Make(c, table, name, /*check_indices=*/false);
       if (!strings.ok()) {
         if (!field.lists) return strings.status();
         return expected(
@@ -853,17 +962,26 @@ absl::Status ArrowTable::ReadField(const ColumnSpec& field,
             "them) or a list or large_list of them");
       }
       report_internal::Dictionary& dictionary = dictionaries_.emplace_back();
+      if (strings->dictionary_encoded()) {
+        if (const int32_t* in_place =
+                IndicesAsCodes(c, *strings, dictionary, codes_)) {
+          return columns_->Add(
+              name, Column::Codes(std::span<const int32_t>(in_place, size),
+                                  dictionary.texts()));
+        }
+      }
       std::vector<int32_t>& codes = codes_.emplace_back(size, -1);
       if (strings->dictionary_encoded()) {
-        // Each distinct value coded once, when a row first uses it (so the
-        // codes follow the rows, as for plain strings); -2: not seen yet.
-        std::vector<int32_t> code_of(
-            static_cast<size_t>(strings->dictionary_length()), -2);
+        // Each distinct value coded once, when a row first uses it; -2: not
+        // seen yet. Each index is checked to lie inside the dictionary as it
+        // is read.
+        const int64_t limit = strings->dictionary_length();
+        std::vector<int32_t> code_of(static_cast<size_t>(limit), -2);
         const ArrowArray& a = *c.array;
         const void* bits = a.null_count != 0 && a.buffers[0] != nullptr
                                ? a.buffers[0]
                                : nullptr;
-        WithIntegerType(format, [&]<typename Index>() {
+        const int64_t bad = WithIntegerType(format, [&]<typename Index>() {
           // Locals, not captures: the dictionary's calls leave them be.
           const void* indices = a.buffers[1];
           const auto* valid_bits = static_cast<const uint8_t*>(bits);
@@ -876,6 +994,7 @@ absl::Status ArrowTable::ReadField(const ColumnSpec& field,
             }
             const auto index =
                 static_cast<int64_t>(LoadAt<Index>(indices, start + row));
+            if (index < 0 || index >= limit) [[unlikely]] return row;
             int32_t code = code_at[index];
             if (code == -2) [[unlikely]] {
               const auto value = strings->DictionaryValue(index);
@@ -884,7 +1003,9 @@ absl::Status ArrowTable::ReadField(const ColumnSpec& field,
             }
             out[row] = code;
           }
+          return int64_t{-1};
         });
+        if (bad >= 0) return strings->IndexOutside(bad, table, name);
       } else if (n > 0) {
         // Row by row through a set of views into the batch (ViewCoder).
         ViewCoder coder(dictionary);
@@ -1352,12 +1473,17 @@ struct ArrayData {
   std::vector<ArrowArray> children;
   std::vector<ArrowArray*> child_pointers;
   std::unique_ptr<ArrowArray> dictionary;
+  // An imported batch whose buffers the array reads (ExportKeeping).
+  std::unique_ptr<ArrowArray> kept;
 };
 
 void ReleaseArray(ArrowArray* array) {
   auto* data = static_cast<ArrayData*>(array->private_data);
   for (ArrowArray& child : data->children) Release(child);
   if (data->dictionary != nullptr) Release(*data->dictionary);
+  if (data->kept != nullptr && data->kept->release != nullptr) {
+    data->kept->release(data->kept.get());
+  }
   delete data;
   array->release = nullptr;
 }
@@ -1452,6 +1578,27 @@ ArrowArray ArrowStrings::Export(int64_t n, bool large) const {
   buffers.push_back(end > base ? std::vector<uint8_t>(chars + base, chars + end)
                                : std::vector<uint8_t>());
   return MakeArray(n, std::move(buffers), {}, std::nullopt);
+}
+
+std::optional<ArrowArray> ArrowStrings::ExportKeeping(int64_t n, bool large,
+                                                      ArrowArray& batch) const {
+  const ArrowArray& a = *column_.array;
+  if (index_width_ != 0 || view_ || large != large_ || n == 0 ||
+      (a.null_count != 0 && a.buffers[0] != nullptr)) {
+    return std::nullopt;
+  }
+  auto data = std::make_unique<ArrayData>();
+  data->kept = std::make_unique<ArrowArray>(batch);
+  batch.release = nullptr;  // moved
+  data->buffer_pointers = {nullptr, a.buffers[1], a.buffers[2]};
+  ArrowArray out{};
+  out.length = n;
+  out.offset = column_.Index(0);
+  out.n_buffers = 3;
+  out.buffers = data->buffer_pointers.data();
+  out.release = ReleaseArray;
+  out.private_data = data.release();
+  return out;
 }
 
 ArrowArray ExportStringBuffers(int64_t length, bool large,

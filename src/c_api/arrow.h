@@ -47,6 +47,14 @@ absl::Status ForEachBatch(
     const std::function<absl::Status(const ArrowSchema&, const ArrowArray&)>&
         body);
 
+// ForEachBatch whose `body` may take the batch: moved out (an array that
+// holds it, its release set to NULL here), it is then the taker's to
+// release.
+absl::Status ForEachBatchTaken(
+    ArrowArrayStream* stream, absl::string_view table,
+    const std::function<absl::Status(const ArrowSchema&)>& on_schema,
+    const std::function<absl::Status(const ArrowSchema&, ArrowArray&)>& body);
+
 // The column `name` of a stream's schema. InvalidArgument "<table>: missing
 // required column "<name>"" (with the nearest column's name) when it has none.
 absl::StatusOr<const ArrowSchema*> RequiredColumn(const ArrowSchema& schema,
@@ -81,15 +89,26 @@ class ArrowStrings {
  public:
   // InvalidArgument "<table>.<column>: expected a string ..." for another
   // type.
+  // A dictionary's indices are checked to lie inside it, unless
+  // `check_indices` is false: then the caller checks them (IndexOutside)
+  // before it reads a row.
   static absl::StatusOr<ArrowStrings> Make(const ArrowColumn& column,
                                            absl::string_view table,
-                                           absl::string_view name);
+                                           absl::string_view name,
+                                           bool check_indices = true);
   std::optional<absl::string_view> At(int64_t row) const;
   bool large() const { return large_; }  // large_utf8 or string_view values
   bool view() const { return view_; }    // string_view values
   // The first `n` rows as a utf8 (large_utf8 when `large`) array of their
   // own, none null (a null row is ""): plain strings copied in bulk.
   ArrowArray Export(int64_t n, bool large) const;
+  // The first `n` rows as an array over the column's own buffers, none
+  // copied, when they are plain utf8 or large_utf8 strings (large_utf8 when
+  // `large`) without a null: the array keeps `batch` (the column's batch,
+  // moved in: its release set to NULL) and releases it with itself. Else
+  // nullopt, `batch` left alone.
+  std::optional<ArrowArray> ExportKeeping(int64_t n, bool large,
+                                          ArrowArray& batch) const;
 
   // Dictionary-encoded columns: the index of row `row` into the dictionary
   // (nullopt for a null row), and the dictionary's value `index` (nullopt for
@@ -98,6 +117,10 @@ class ArrowStrings {
   int64_t dictionary_length() const { return column_.array->dictionary->length; }
   std::optional<int64_t> IndexAt(int64_t row) const;
   std::optional<absl::string_view> DictionaryValue(int64_t index) const;
+  // InvalidArgument "<table>.<name>: row <row> has the dictionary index <i>
+  // outside the dictionary's <n> values", for a row whose index is.
+  absl::Status IndexOutside(int64_t row, absl::string_view table,
+                            absl::string_view name) const;
 
  private:
   // The string at `index` of `values` (the column's array or dictionary).

@@ -1,5 +1,6 @@
 // lk_classify_arrow (leadkit.h): Arrow batches of leads in, ClassifyBatch per
 // batch, Arrow batches of (lead_id, grade, rule) out.
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,7 +41,7 @@ absl::Status ClassifyArrow(const Policy& policy, ArrowArrayStream* leads,
   Batches out;
   bool large_ids = false;
   int64_t rows = 0;
-  LEADKIT_RETURN_IF_ERROR(ForEachBatch(
+  LEADKIT_RETURN_IF_ERROR(ForEachBatchTaken(
       leads, "leads",
       [&](const ArrowSchema& schema) -> absl::Status {
         LEADKIT_ASSIGN_OR_RETURN(const ArrowSchema* ids,
@@ -49,7 +50,7 @@ absl::Status ClassifyArrow(const Policy& policy, ArrowArrayStream* leads,
                                  StringsAreLarge(*ids, "leads", "lead_id"));
         return absl::OkStatus();
       },
-      [&](const ArrowSchema& schema, const ArrowArray& batch) -> absl::Status {
+      [&](const ArrowSchema& schema, ArrowArray& batch) -> absl::Status {
         LEADKIT_ASSIGN_OR_RETURN(
             const std::unique_ptr<ArrowTable> table,
             ArrowTable::Read(schema, batch, "leads", policy.fields(), "lead_id",
@@ -60,7 +61,11 @@ absl::Status ClassifyArrow(const Policy& policy, ArrowArrayStream* leads,
         LEADKIT_RETURN_IF_ERROR(
             ClassifyBatch(policy, table->columns(), grades, rules));
         std::vector<ArrowArray> columns;
-        columns.push_back(table->ids().Export(n, large_ids));
+        // The ids over the batch's own buffers when they are plain strings
+        // (the result keeps the batch), else copied.
+        std::optional<ArrowArray> ids =
+            table->ids().ExportKeeping(n, large_ids, batch);
+        columns.push_back(ids ? *ids : table->ids().Export(n, large_ids));
         columns.push_back(ExportDictionary(std::move(grades), policy.grades()));
         columns.push_back(ExportDictionary(std::move(rules), policy.rule_ids()));
         out.arrays.push_back(ExportStruct(n, std::move(columns)));
