@@ -125,9 +125,9 @@ struct Data {
         d_created.Value<int64_t>(testing::Seconds(*created[static_cast<size_t>(i)]));
       }
       dictionary_arrays.push_back(d_id.Build());
-      dictionary_arrays.push_back(ColumnBuilder::Dictionary("model", model));
-      dictionary_arrays.push_back(ColumnBuilder::Dictionary("channel", channel));
-      dictionary_arrays.push_back(ColumnBuilder::Dictionary("status", status));
+      dictionary_arrays.push_back(ColumnBuilder::Dictionary("model", model, "i"));
+      dictionary_arrays.push_back(ColumnBuilder::Dictionary("channel", channel, "i"));
+      dictionary_arrays.push_back(ColumnBuilder::Dictionary("status", status, "i"));
       dictionary_arrays.push_back(d_price.Build());
       dictionary_arrays.push_back(d_created.Build());
       for (auto& c : dictionary_arrays) testing::Export(*c);
@@ -138,7 +138,7 @@ struct Data {
       }
       touch_dictionary_arrays.push_back(t_id.Build());
       touch_dictionary_arrays.push_back(t_at.Build());
-      touch_dictionary_arrays.push_back(ColumnBuilder::Dictionary("method", method));
+      touch_dictionary_arrays.push_back(ColumnBuilder::Dictionary("method", method, "i"));
       for (auto& c : touch_dictionary_arrays) testing::Export(*c);
     }
     {
@@ -170,13 +170,13 @@ struct Data {
                    : k_lost_at.Null();
       }
       lost_dictionary_arrays.push_back(k_id.Build());
-      lost_dictionary_arrays.push_back(ColumnBuilder::Dictionary("status", status));
+      lost_dictionary_arrays.push_back(ColumnBuilder::Dictionary("status", status, "i"));
       lost_dictionary_arrays.push_back(k_created.Build());
       lost_dictionary_arrays.push_back(k_lost_at.Build());
       lost_dictionary_arrays.push_back(
-          ColumnBuilder::Dictionary("lost_reason", lost_reason));
+          ColumnBuilder::Dictionary("lost_reason", lost_reason, "i"));
       lost_dictionary_arrays.push_back(
-          ColumnBuilder::Dictionary("lost_review", lost_review));
+          ColumnBuilder::Dictionary("lost_review", lost_review, "i"));
       for (auto& c : lost_dictionary_arrays) testing::Export(*c);
     }
     for (auto& c : lead_arrays) testing::Export(*c);

@@ -70,6 +70,16 @@ Column Column::Strings(std::span<const int64_t> offsets, const char* chars,
   return c;
 }
 
+Column Column::Strings(std::span<const int32_t> offsets, const char* chars,
+                       const uint8_t* valid) {
+  Column c(ColumnType::kString, offsets.data(),
+           offsets.empty() ? 0 : static_cast<int64_t>(offsets.size()) - 1,
+           valid);
+  c.chars_ = chars;
+  c.narrow_offsets_ = true;
+  return c;
+}
+
 Column Column::ValidityOnly(int64_t size, const uint8_t* valid) {
   Column c(ColumnType::kCode, nullptr, size, valid);
   c.validity_only_ = true;

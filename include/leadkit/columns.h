@@ -38,7 +38,8 @@ enum class ColumnType {
   kCode,     // int32 codes into a dictionary of strings; negative = null
   kInstant,  // int64 seconds since 1970-01-01T00:00:00Z
   kDate,     // int64 days since 1970-01-01
-  kString,  // UTF-8 strings: int64 offsets (size + 1) into one character buffer
+  kString,  // UTF-8 strings: int64 or int32 offsets (size + 1) into one
+            // character buffer
 };
 
 // Returns "double", "int64", "bool", "string codes", "instant", "date" or
@@ -67,6 +68,10 @@ class Column {
   // Id columns (lead_id) come this way: every value differs, so a dictionary
   // would only copy them.
   static Column Strings(std::span<const int64_t> offsets, const char* chars,
+                        const uint8_t* valid = nullptr);
+  // The same over int32 offsets (an Arrow utf8 array's, where a large_utf8
+  // array has int64).
+  static Column Strings(std::span<const int32_t> offsets, const char* chars,
                         const uint8_t* valid = nullptr);
   // A column known only by which rows are null (values never read): what a rule
   // that only tests a string field for null needs, without building a
@@ -118,6 +123,11 @@ class Column {
   // The string at `row` of a code or string column. Undefined for a null.
   absl::string_view ViewAt(int64_t row) const {
     if (type_ == ColumnType::kString) {
+      if (narrow_offsets_) {
+        const int32_t* offsets = data<int32_t>();
+        return {chars_ + offsets[row],
+                static_cast<size_t>(offsets[row + 1] - offsets[row])};
+      }
       const int64_t* offsets = data<int64_t>();
       return {chars_ + offsets[row],
               static_cast<size_t>(offsets[row + 1] - offsets[row])};
@@ -135,6 +145,7 @@ class Column {
   const uint8_t* valid_;
   std::span<const std::string> dictionary_;
   const char* chars_ = nullptr;  // kString
+  bool narrow_offsets_ = false;   // kString over int32 offsets
   bool validity_only_ = false;
 };
 

@@ -867,18 +867,26 @@ absl::StatusOr<std::unique_ptr<ArrowTable>> ArrowTable::Read(
     const ArrowColumn c = column_at(id);
     if (c.schema->dictionary == nullptr && !t->ids_->view()) {
       const auto size = static_cast<size_t>(batch.length) + 1;
-      // large_utf8's offsets are the Column's as they lie; utf8's widened.
-      const int64_t* offsets =
-          batch.length > 0 && t->ids_->large()
-              ? AlignedAt<int64_t>(c.array->buffers[1], c.Index(0))
-              : nullptr;
-      if (offsets == nullptr) {
+      const auto* chars = static_cast<const char*>(c.array->buffers[2]);
+      const void* in = c.array->buffers[1];
+      // The offsets as they lie (utf8's int32, large_utf8's int64) when
+      // aligned, else widened into a copy.
+      std::optional<Column> ids;
+      if (batch.length > 0 && t->ids_->large()) {
+        if (const auto* o = AlignedAt<int64_t>(in, c.Index(0))) {
+          ids = Column::Strings(std::span<const int64_t>(o, size), chars);
+        }
+      } else if (batch.length > 0) {
+        if (const auto* o = AlignedAt<int32_t>(in, c.Index(0))) {
+          ids = Column::Strings(std::span<const int32_t>(o, size), chars);
+        }
+      }
+      if (!ids) {
         int64_t* copy = t->offsets_
                             .emplace_back(
                                 std::make_unique_for_overwrite<int64_t[]>(size))
                             .get();
         copy[0] = 0;
-        const void* in = c.array->buffers[1];
         auto widen = [&]<typename Offset>() {
           for (int64_t row = 0; row <= batch.length; ++row) {
             copy[row] = LoadAt<Offset>(in, c.Index(row));
@@ -888,12 +896,9 @@ absl::StatusOr<std::unique_ptr<ArrowTable>> ArrowTable::Read(
           t->ids_->large() ? widen.operator()<int64_t>()
                            : widen.operator()<int32_t>();
         }
-        offsets = copy;
+        ids = Column::Strings(std::span<const int64_t>(copy, size), chars);
       }
-      LEADKIT_RETURN_IF_ERROR(t->columns_->Add(
-          id_column,
-          Column::Strings(std::span<const int64_t>(offsets, size),
-                          static_cast<const char*>(c.array->buffers[2]))));
+      LEADKIT_RETURN_IF_ERROR(t->columns_->Add(id_column, *ids));
     } else {
       LEADKIT_RETURN_IF_ERROR(t->ReadField(
           ColumnSpec{std::string(id_column), FieldType::kString}, c, table));

@@ -160,9 +160,12 @@ class ColumnBuilder {
     return std::make_unique<TestColumn>(std::move(c_));
   }
   // A dictionary<int16, utf8> column of `strings` (nullopt = null).
+  // Indices of the Arrow integer format `index_format`: "s" (int16) or "i"
+  // (int32).
   static std::unique_ptr<TestColumn> Dictionary(
-      std::string name, const std::vector<std::optional<std::string>>& strings) {
-    ColumnBuilder indices(std::move(name), "s");
+      std::string name, const std::vector<std::optional<std::string>>& strings,
+      const std::string& index_format = "s") {
+    ColumnBuilder indices(std::move(name), index_format);
     ColumnBuilder values("", "u");
     std::vector<std::string> seen;
     for (const auto& s : strings) {
@@ -176,7 +179,11 @@ class ColumnBuilder {
         values.String(*s);
         it = seen.end() - 1;
       }
-      indices.Value<int16_t>(static_cast<int16_t>(it - seen.begin()));
+      if (index_format == "i") {
+        indices.Value<int32_t>(static_cast<int32_t>(it - seen.begin()));
+      } else {
+        indices.Value<int16_t>(static_cast<int16_t>(it - seen.begin()));
+      }
     }
     std::unique_ptr<TestColumn> out = indices.Build();
     out->dictionary = values.Build();
