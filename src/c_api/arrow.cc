@@ -325,10 +325,14 @@ absl::Status NeedBuffers(const ArrowColumn& c, int64_t n, absl::string_view tabl
 bool OffsetsInOrder(const ArrowArray& a, bool large, int64_t first,
                     int64_t count) {
   auto in_order = [&]<typename Offset>() {
-    const auto* o = static_cast<const Offset*>(a.buffers[1]) + first;
-    bool decreases = false;
-    for (int64_t i = 0; i < count; ++i) decreases |= o[i + 1] < o[i];
-    return o[0] >= 0 && !decreases;
+    const Offset* __restrict o = static_cast<const Offset*>(a.buffers[1]) + first;
+    // An accumulator as wide as the offsets: the loop runs on whole vector
+    // registers.
+    Offset decreases = 0;
+    for (int64_t i = 0; i < count; ++i) {
+      decreases |= static_cast<Offset>(o[i + 1] < o[i]);
+    }
+    return o[0] >= 0 && decreases == 0;
   };
   return large ? in_order.operator()<int64_t>()
                : in_order.operator()<int32_t>();
@@ -433,12 +437,13 @@ std::pair<Index, Index> IndicesToCodes(const Index* __restrict indices,
     return {least, greatest};
   }
   for (int64_t row = 0; row < n; ++row) {
-    const auto keep = static_cast<Index>(valid[row] != 0);
-    const Index index = indices[row] * keep;
+    // All ones for a valid row, else zero: masks, not products, which the
+    // baseline instruction set multiplies slowly.
+    const int32_t keep = -static_cast<int32_t>(valid[row] != 0);
+    const Index index = indices[row] & static_cast<Index>(keep);
     least = std::min(least, index);
     greatest = std::max(greatest, index);
-    out[row] = static_cast<int32_t>(index) * static_cast<int32_t>(keep) +
-               static_cast<int32_t>(keep) - 1;
+    out[row] = (static_cast<int32_t>(index) & keep) | ~keep;
   }
   return {least, greatest};
 }
@@ -453,7 +458,7 @@ std::pair<Index, Index> IndicesToCodes(const Index* __restrict indices,
 // `dictionary` left holding the values it was given.
 const int32_t* IndicesAsCodes(const ArrowColumn& c, const ArrowStrings& strings,
                               report_internal::Dictionary& dictionary,
-                              std::deque<std::vector<int32_t>>& own) {
+                              std::deque<std::unique_ptr<int32_t[]>>& own) {
   const ArrowArray& a = *c.array;
   const int64_t n = c.length, limit = strings.dictionary_length();
   if (n == 0 || limit > n) return nullptr;
@@ -476,11 +481,14 @@ const int32_t* IndicesAsCodes(const ArrowColumn& c, const ArrowStrings& strings,
       return least >= 0 && greatest < limit ? indices : nullptr;
     }
   }
-  std::vector<int32_t>& codes = own.emplace_back(static_cast<size_t>(n));
-  std::vector<uint8_t> valid;
+  // Buffers every byte of which is written: not cleared first.
+  int32_t* codes = own.emplace_back(std::make_unique_for_overwrite<int32_t[]>(
+                                        static_cast<size_t>(n)))
+                       .get();
+  std::unique_ptr<uint8_t[]> valid;
   if (bits != nullptr) {
-    valid.resize(static_cast<size_t>(n));
-    BitsToBytes(bits, first, n, valid.data());
+    valid = std::make_unique_for_overwrite<uint8_t[]>(static_cast<size_t>(n));
+    BitsToBytes(bits, first, n, valid.get());
   }
   const bool inside = WithIntegerType(format, [&]<typename Index>() {
     // The indices as Index values where they lie, or a copy when unaligned.
@@ -493,8 +501,8 @@ const int32_t* IndicesAsCodes(const ArrowColumn& c, const ArrowStrings& strings,
                   copy.size() * sizeof(Index));
       indices = copy.data();
     }
-    const auto [least, greatest] = IndicesToCodes<Index>(
-        indices, valid.empty() ? nullptr : valid.data(), n, codes.data());
+    const auto [least, greatest] =
+        IndicesToCodes<Index>(indices, valid.get(), n, codes);
     if constexpr (std::is_signed_v<Index>) {
       if (least < 0) return false;
     }
@@ -504,7 +512,7 @@ const int32_t* IndicesAsCodes(const ArrowColumn& c, const ArrowStrings& strings,
     own.pop_back();
     return nullptr;
   }
-  return codes.data();
+  return codes;
 }
 
 }  // namespace
@@ -907,6 +915,12 @@ absl::StatusOr<std::unique_ptr<ArrowTable>> ArrowTable::Read(
   return t;
 }
 
+uint8_t* ArrowTable::WrittenBytes(size_t size) {
+  return written_bytes_
+      .emplace_back(std::make_unique_for_overwrite<uint8_t[]>(size))
+      .get();
+}
+
 absl::Status ArrowTable::ReadField(const ColumnSpec& field,
                                    const ArrowColumn& c,
                                    absl::string_view table) {
@@ -946,9 +960,9 @@ absl::Status ArrowTable::ReadField(const ColumnSpec& field,
         c.array->buffers == nullptr || c.array->buffers[0] == nullptr) {
       return nullptr;
     }
-    std::vector<uint8_t>& valid = bytes_.emplace_back(size);
-    BitsToBytes(c.array->buffers[0], c.Index(0), n, valid.data());
-    return valid.data();
+    uint8_t* valid = WrittenBytes(size);
+    BitsToBytes(c.array->buffers[0], c.Index(0), n, valid);
+    return valid;
   };
   const int64_t first = c.Index(0);
 
@@ -969,7 +983,7 @@ absl::Status ArrowTable::ReadField(const ColumnSpec& field,
       report_internal::Dictionary& dictionary = dictionaries_.emplace_back();
       if (strings->dictionary_encoded()) {
         if (const int32_t* in_place =
-                IndicesAsCodes(c, *strings, dictionary, codes_)) {
+                IndicesAsCodes(c, *strings, dictionary, written_codes_)) {
           return columns_->Add(
               name, Column::Codes(std::span<const int32_t>(in_place, size),
                                   dictionary.texts()));
@@ -1079,9 +1093,10 @@ absl::Status ArrowTable::ReadField(const ColumnSpec& field,
       }
       LEADKIT_RETURN_IF_ERROR(NeedBuffers(c, 2, table, name));
       const uint8_t* valid = validity();
-      std::vector<uint8_t>& values = bytes_.emplace_back(size);
-      if (n > 0) BitsToBytes(c.array->buffers[1], first, n, values.data());
-      return columns_->Add(name, Column::Bools(values, valid));
+      uint8_t* values = WrittenBytes(size);
+      if (n > 0) BitsToBytes(c.array->buffers[1], first, n, values);
+      return columns_->Add(
+          name, Column::Bools(std::span<const uint8_t>(values, size), valid));
     }
     case FieldType::kInstant: {
       if (!absl::StartsWith(format, "ts") || format.size() < 4 ||

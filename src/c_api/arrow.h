@@ -186,6 +186,9 @@ class ArrowTable {
   ArrowTable() = default;
   absl::Status ReadField(const ColumnSpec& field, const ArrowColumn& column,
                          absl::string_view table);
+  // A buffer of `size` bytes the caller writes every one of (not cleared),
+  // kept as long as the table.
+  uint8_t* WrittenBytes(size_t size);
   // "row <first_row + row> (<id_column> "<id>")", for messages.
   std::string RowName(int64_t row) const;
   // A list or large_list column of strings into lists_. InvalidArgument
@@ -204,6 +207,8 @@ class ArrowTable {
   std::deque<std::vector<int64_t>> integers_;
   std::deque<std::unique_ptr<int64_t[]>> offsets_;  // each value written
   std::deque<std::vector<int32_t>> codes_;
+  std::deque<std::unique_ptr<int32_t[]>> written_codes_;  // each value written
+  std::deque<std::unique_ptr<uint8_t[]>> written_bytes_;  // each value written
   std::deque<report_internal::Dictionary> dictionaries_;
 };
 
