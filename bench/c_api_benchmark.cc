@@ -1,14 +1,20 @@
 // What the C ABI's boundary costs: classify, the KPIs, the lost-sales
 // analysis and the daily agenda of one million leads through libleadkit.so
-// over Arrow streams (the leads' columns read, converted and the result
-// exported) against the C++ API. The C++ API is timed over Columns built
-// beforehand (BM_*Cpp: strings already coded, the engine alone) and, for
-// classify, the KPIs and the lost-sales analysis, also building those Columns
-// from the plain values (strings, optional bools and instants) inside the
-// timed loop (BM_*CppFromValues), as a C++ caller that holds its rows as
-// values must — the fair partner of the Arrow path, which starts from strings
-// too.
-//   build/release/bench/c_api_benchmark --benchmark_counters_tabular=true
+// over Arrow streams of one batch (the leads' columns read, checked and
+// converted, the result exported) against the C++ API over the same data,
+// in pairs that start from the same form:
+//   BM_*CppFromCodes / BM_*ArrowDictionary: the caller holds its strings as
+//     codes into dictionaries (C++: Columns over its int32 codes, ids as
+//     offsets and characters, bools as bytes, every column added and checked
+//     anew and a new result each call; Arrow: the same strings
+//     dictionary-encoded with int32 indices, ids as utf8, bools as bits).
+//   BM_*CppFromValues / BM_*Arrow: the caller holds plain strings (C++:
+//     Columns built from the values, strings coded in the timed loop; Arrow:
+//     utf8 columns), but for the agenda.
+// BM_*Cpp is the engine alone: Columns built beforehand and, for classify,
+// result buffers reused.
+//   build/release/bench/c_api_benchmark --benchmark_repetitions=3 \
+//     --benchmark_report_aggregates_only=true
 // items_per_second is leads per second; the ratio of a pair is the boundary's
 // share.
 #include <chrono>
@@ -525,13 +531,28 @@ void BM_AgendaCpp(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kLeads);
 }
 
-void BM_AgendaArrow(benchmark::State& state) {
+void BM_AgendaCppFromCodes(benchmark::State& state) {
   const Data& d = TheData();
+  const Cadence cadence = *Cadence::ForPolicy(*Policy::Preset("three_level"));
+  const date::local_days day{date::days(kAgendaDay)};
+  for (auto _ : state) {
+    const Columns leads = Wrapped(d.leads->columns());
+    const Columns touches = Wrapped(d.touches->columns());
+    absl::StatusOr<ScheduleResult> agenda = cadence.Agenda(leads, touches, day);
+    if (!agenda.ok()) std::abort();
+    benchmark::DoNotOptimize(agenda->tasks.data());
+  }
+  state.SetItemsProcessed(state.iterations() * kLeads);
+}
+
+void AgendaArrow(benchmark::State& state,
+                 const std::vector<std::unique_ptr<TestColumn>>& lead_arrays,
+                 const std::vector<std::unique_ptr<TestColumn>>& touch_arrays) {
   lk_policy* policy = nullptr;
   lk_policy_from_preset("three_level", &policy);
   lk_cadence* cadence = nullptr;
   lk_cadence_from_policy(policy, &cadence);
-  OneBatch leads{&d.lead_arrays}, touches{&d.touch_arrays};
+  OneBatch leads{&lead_arrays}, touches{&touch_arrays};
   for (auto _ : state) {
     ArrowArrayStream l = Stream(leads), t = Stream(touches), out;
     if (lk_agenda_arrow(cadence, &l, &t, kAgendaDay, &out) != LK_OK) std::abort();
@@ -540,6 +561,16 @@ void BM_AgendaArrow(benchmark::State& state) {
   lk_cadence_free(cadence);
   lk_policy_free(policy);
   state.SetItemsProcessed(state.iterations() * kLeads);
+}
+
+void BM_AgendaArrow(benchmark::State& state) {
+  const Data& d = TheData();
+  AgendaArrow(state, d.lead_arrays, d.touch_arrays);
+}
+
+void BM_AgendaArrowDictionary(benchmark::State& state) {
+  const Data& d = TheData();
+  AgendaArrow(state, d.dictionary_arrays, d.touch_dictionary_arrays);
 }
 
 BENCHMARK(BM_ClassifyCpp)->Unit(benchmark::kMillisecond);
@@ -558,6 +589,8 @@ BENCHMARK(BM_LostAnalysisArrowDictionary)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_LostAnalysisCppFromValues)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_LostAnalysisArrow)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_AgendaCpp)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_AgendaCppFromCodes)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_AgendaArrowDictionary)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_AgendaArrow)->Unit(benchmark::kMillisecond);
 
 }  // namespace

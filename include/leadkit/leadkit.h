@@ -246,7 +246,10 @@ LK_API lk_status lk_classify_json(const lk_policy* policy,
  *   grade    dictionary<int32, utf8> over the policy's grades
  *   rule     dictionary<int32, utf8> over the policy's rule ids
  * — the columns of the Python leadkit.classify result. On failure
- * result->release is NULL. */
+ * result->release is NULL. A result batch's lead_id reads utf8 and large_utf8
+ * ids where the input batch holds them (no copy): that input batch is
+ * released when the result batch is, not when the call ends; its producer's
+ * memory stays in use until then. */
 LK_API lk_status lk_classify_arrow(const lk_policy* policy,
                                    struct ArrowArrayStream* leads,
                                    struct ArrowArrayStream* result);

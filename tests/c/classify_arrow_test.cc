@@ -387,6 +387,73 @@ TEST(ClassifyArrow, EveryDictionaryFormAsTheCppApi) {
   }
 }
 
+// The batches a stream handed out and that were released since.
+int batches_released = 0;
+void CountRelease(ArrowArray* a) {
+  ++batches_released;
+  a->release = nullptr;
+}
+
+// The result's ids read the input batch's own buffers: that batch stays
+// unreleased while the result batch lives and is released with it; ids a
+// dictionary holds are copied, their batch released when the call ends.
+TEST(ClassifyArrow, ResultIdsKeepTheirBatchUntilReleased) {
+  lk_policy* handle = nullptr;
+  ASSERT_EQ(lk_policy_from_preset("three_level", &handle), LK_OK) << lk_last_error();
+  for (const bool dictionary_ids : {false, true}) {
+    SCOPED_TRACE(dictionary_ids ? "dictionary ids" : "utf8 ids, sliced");
+    std::vector<std::optional<std::string>> id_values = {"K1", "K2", "K3"};
+    std::vector<std::unique_ptr<TestColumn>> batch;
+    if (dictionary_ids) {
+      batch.push_back(ColumnBuilder::Dictionary("lead_id", id_values));
+    } else {
+      ColumnBuilder ids("lead_id", "u");
+      ids.Skip(2);
+      for (const auto& id : id_values) ids.String(*id);
+      batch.push_back(ids.Build());
+    }
+    TestStream leads;
+    leads.AddBatch(std::move(batch));
+    // The test stream's batches, each released through CountRelease.
+    struct Counting {
+      ArrowArrayStream inner;
+    } counting{leads.Stream()};
+    ArrowArrayStream in = counting.inner;
+    in.private_data = &counting;
+    in.get_schema = [](ArrowArrayStream* s, ArrowSchema* out) {
+      auto* c = static_cast<Counting*>(s->private_data);
+      return c->inner.get_schema(&c->inner, out);
+    };
+    in.get_next = [](ArrowArrayStream* s, ArrowArray* out) {
+      auto* c = static_cast<Counting*>(s->private_data);
+      const int rc = c->inner.get_next(&c->inner, out);
+      if (rc == 0 && out->release != nullptr) out->release = CountRelease;
+      return rc;
+    };
+    in.release = [](ArrowArrayStream* s) {
+      auto* c = static_cast<Counting*>(s->private_data);
+      c->inner.release(&c->inner);
+      s->release = nullptr;
+    };
+    batches_released = 0;
+    ArrowArrayStream out;
+    ASSERT_EQ(lk_classify_arrow(handle, &in, &out), LK_OK) << lk_last_error();
+    EXPECT_EQ(batches_released, dictionary_ids ? 1 : 0);
+    ArrowArray result;
+    ASSERT_EQ(out.get_next(&out, &result), 0);
+    ASSERT_NE(result.release, nullptr);
+    ASSERT_EQ(result.length, 3);
+    const ArrowArray& ids = *result.children[0];
+    EXPECT_EQ(Utf8At(ids, 0), "K1");
+    EXPECT_EQ(Utf8At(ids, 2), "K3");
+    out.release(&out);
+    EXPECT_EQ(batches_released, dictionary_ids ? 1 : 0);  // the batch outlives its stream
+    result.release(&result);
+    EXPECT_EQ(batches_released, 1);
+  }
+  lk_policy_free(handle);
+}
+
 // An index outside the dictionary is refused naming the column, the row and
 // the index, whichever way the column would be read.
 TEST(ClassifyArrow, DictionaryIndexOutsideIsRefusedInEveryForm) {
