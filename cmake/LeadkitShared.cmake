@@ -70,8 +70,23 @@ string(REGEX MATCHALL "absl::[A-Za-z0-9_]+" _leadkit_absl "${_leadkit_links}")
 leadkit_absl_archives(_absl_archives ${_leadkit_absl})
 
 # Can the archives go into a shared object? Not when an object holds relocations only an
-# executable may have: local-exec thread-locals, or absolute 32-bit addresses.
+# executable may have: local-exec thread-locals, absolute 32-bit addresses, or addresses
+# relative to the code of data another library holds (a C++ stream's vtable, glibc's
+# stderr; Abseil's own data, the exception personality's reference and section-relative
+# ones are fine). Such objects
+# are compiled again, position-independent, from an Abseil source tree of the installed
+# version (LEADKIT_ABSL_SOURCE_DIR; scripts/absl-source unpacks Debian's into
+# build/deps/abseil), against the installed headers; their archives' other objects are
+# linked as they are. Without that source, the library links Abseil's shared libraries.
+set(_absl_source_default "")
+if(EXISTS "${PROJECT_SOURCE_DIR}/build/deps/abseil/absl")
+  set(_absl_source_default "${PROJECT_SOURCE_DIR}/build/deps/abseil")
+endif()
+set(LEADKIT_ABSL_SOURCE_DIR "${_absl_source_default}" CACHE PATH
+    "An Abseil source tree of the installed version, for the objects of its archives that cannot go into a shared object")
+set(_leadkit_bad_relocation "R_X86_64_TPOFF32|R_X86_64_32S? |R_AARCH64_TLSLE_")
 set(LEADKIT_SHARED_ABSL static)
+set(_absl_pic_sources)
 find_program(LEADKIT_READELF NAMES readelf ${CMAKE_READELF})
 foreach(_archive IN LISTS _absl_archives)
   if(TARGET ${_archive})
@@ -83,15 +98,71 @@ foreach(_archive IN LISTS _absl_archives)
   endif()
   execute_process(COMMAND ${LEADKIT_READELF} -rW ${_archive}
     OUTPUT_VARIABLE _relocations ERROR_QUIET)
-  if(_relocations MATCHES "R_X86_64_TPOFF32|R_X86_64_32S? |R_AARCH64_TLSLE_")
-    set(LEADKIT_SHARED_ABSL shared)
-    message(STATUS "libleadkit.so links Abseil's shared libraries: ${_archive} cannot go "
-                   "into a shared object (built for executables only)")
+  if(NOT _relocations MATCHES "${_leadkit_bad_relocation}" AND
+     NOT _relocations MATCHES "R_X86_64_PC32 +[0-9a-f]+ [^.\n]")
+    continue()
+  endif()
+  # The archive's members that hold such relocations, each to its one source file.
+  string(REPLACE ";" "," _relocations "${_relocations}")
+  string(REPLACE "\n" ";" _lines "${_relocations}")
+  set(_member "")
+  set(_bad_members)
+  foreach(_line IN LISTS _lines)
+    if(_line MATCHES "^File: .*\\(([^()]+)\\)$")
+      set(_member "${CMAKE_MATCH_1}")
+    elseif(NOT _member)
+      continue()
+    elseif(_line MATCHES "${_leadkit_bad_relocation}")
+      list(APPEND _bad_members "${_member}")
+    elseif(_line MATCHES "R_X86_64_PC32 +[0-9a-f]+ ([^ ]+)")
+      set(_symbol "${CMAKE_MATCH_1}")
+      if(NOT _symbol MATCHES "^\\.|^DW\\.ref\\.|absl|^__dso_handle$")
+        list(APPEND _bad_members "${_member}")
+      endif()
+    endif()
+  endforeach()
+  list(REMOVE_DUPLICATES _bad_members)
+  foreach(_member IN LISTS _bad_members)
+    string(REGEX REPLACE "\\.o$" "" _name "${_member}")
+    set(_found)
+    if(LEADKIT_ABSL_SOURCE_DIR)
+      file(GLOB_RECURSE _found "${LEADKIT_ABSL_SOURCE_DIR}/absl/${_name}")
+    endif()
+    list(LENGTH _found _count)
+    if(NOT _count EQUAL 1)
+      set(LEADKIT_SHARED_ABSL shared)
+      message(STATUS "libleadkit.so links Abseil's shared libraries: ${_archive}(${_member}) "
+                     "cannot go into a shared object (built for executables only) and "
+                     "LEADKIT_ABSL_SOURCE_DIR has no single ${_name} to compile again "
+                     "(scripts/absl-source)")
+      break()
+    endif()
+    list(APPEND _absl_pic_sources ${_found})
+  endforeach()
+  if(LEADKIT_SHARED_ABSL STREQUAL "shared")
     break()
   endif()
 endforeach()
+if(LEADKIT_SHARED_ABSL STREQUAL "static" AND _absl_pic_sources)
+  # Compiled as Debian compiles Abseil (C++17), against the installed headers only (their
+  # options.h names the inline namespace): the same symbols as the archives' objects they
+  # stand in for, which are then never pulled in.
+  add_library(leadkit_absl_pic OBJECT ${_absl_pic_sources})
+  target_link_libraries(leadkit_absl_pic PRIVATE ${_leadkit_absl})
+  set_target_properties(leadkit_absl_pic PROPERTIES
+    CXX_STANDARD 17
+    POSITION_INDEPENDENT_CODE ON
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON)
+  list(LENGTH _absl_pic_sources _count)
+  message(STATUS "libleadkit.so carries Abseil; ${_count} of its source files compiled "
+                 "again position-independent from ${LEADKIT_ABSL_SOURCE_DIR}")
+endif()
 
 add_library(leadkit_shared SHARED $<TARGET_OBJECTS:leadkit_c_api>)
+if(TARGET leadkit_absl_pic)
+  target_sources(leadkit_shared PRIVATE $<TARGET_OBJECTS:leadkit_absl_pic>)
+endif()
 add_library(leadkit::shared ALIAS leadkit_shared)
 add_dependencies(leadkit_shared leadkit)
 if(LEADKIT_SHARED_ABSL STREQUAL "static")
