@@ -61,23 +61,27 @@ Column Column::Dates(std::span<const int64_t> days, const uint8_t* valid) {
                 static_cast<int64_t>(days.size()), valid);
 }
 
-Column Column::Strings(std::span<const int64_t> offsets, const char* chars,
-                       const uint8_t* valid) {
-  Column c(ColumnType::kString, offsets.data(),
-           offsets.empty() ? 0 : static_cast<int64_t>(offsets.size()) - 1,
+Column Column::StringsOver(const void* offsets, size_t offset_count,
+                           bool narrow, const char* chars,
+                           const uint8_t* valid) {
+  Column c(ColumnType::kString, offsets,
+           offset_count == 0 ? 0 : static_cast<int64_t>(offset_count) - 1,
            valid);
   c.chars_ = chars;
+  c.narrow_offsets_ = narrow;
   return c;
+}
+
+Column Column::Strings(std::span<const int64_t> offsets, const char* chars,
+                       const uint8_t* valid) {
+  return StringsOver(offsets.data(), offsets.size(), /*narrow=*/false, chars,
+                     valid);
 }
 
 Column Column::Strings(std::span<const int32_t> offsets, const char* chars,
                        const uint8_t* valid) {
-  Column c(ColumnType::kString, offsets.data(),
-           offsets.empty() ? 0 : static_cast<int64_t>(offsets.size()) - 1,
-           valid);
-  c.chars_ = chars;
-  c.narrow_offsets_ = true;
-  return c;
+  return StringsOver(offsets.data(), offsets.size(), /*narrow=*/true, chars,
+                     valid);
 }
 
 Column Column::ValidityOnly(int64_t size, const uint8_t* valid) {

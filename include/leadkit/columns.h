@@ -138,6 +138,10 @@ class Column {
  private:
   Column(ColumnType type, const void* data, int64_t size, const uint8_t* valid)
       : type_(type), data_(data), size_(size), valid_(valid) {}
+  // A kString column over `offset_count` offsets, int32 when `narrow`.
+  static Column StringsOver(const void* offsets, size_t offset_count,
+                            bool narrow, const char* chars,
+                            const uint8_t* valid);
 
   ColumnType type_;
   const void* data_;

@@ -10,6 +10,7 @@
 #include <optional>
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -188,6 +189,28 @@ std::unique_ptr<TestColumn> Typed(const nlohmann::json& records,
   return b.Build();
 }
 
+// Under every preset, the leads of `make_batch()` (one batch, made anew for
+// each preset) classified through the C ABI get the C++ API's grades of
+// `table`, the same leads.
+void ExpectEveryPresetAsTheCppApi(
+    const LeadTable& table,
+    const std::function<std::vector<std::unique_ptr<TestColumn>>()>& make_batch,
+    bool large_ids = false) {
+  for (const std::string& preset : Policy::PresetNames()) {
+    SCOPED_TRACE(preset);
+    lk_policy* handle = nullptr;
+    ASSERT_EQ(lk_policy_from_preset(preset.c_str(), &handle), LK_OK)
+        << lk_last_error();
+    absl::StatusOr<Policy> policy = Policy::Preset(preset);
+    ASSERT_TRUE(policy.ok());
+    TestStream leads;
+    leads.AddBatch(make_batch());
+    EXPECT_THAT(ClassifyThroughC(handle, leads, large_ids),
+                ::testing::ElementsAreArray(ClassifyThroughCpp(*policy, table)));
+    lk_policy_free(handle);
+  }
+}
+
 // 1,000 generated leads, the fields in other Arrow types than float64 and
 // utf8 (int32, int16 and int64 numbers, float32, dictionary strings, a sliced
 // column, nulls everywhere), classified by every preset: the same grades as
@@ -225,13 +248,7 @@ TEST(ClassifyArrow, EveryAcceptedArrowTypeAsTheCppApi) {
   }
   absl::StatusOr<LeadTable> table = LeadTable::FromJson(records.dump());
   ASSERT_TRUE(table.ok()) << table.status();
-  for (const std::string& preset : Policy::PresetNames()) {
-    SCOPED_TRACE(preset);
-    lk_policy* handle = nullptr;
-    ASSERT_EQ(lk_policy_from_preset(preset.c_str(), &handle), LK_OK)
-        << lk_last_error();
-    absl::StatusOr<Policy> policy = Policy::Preset(preset);
-    ASSERT_TRUE(policy.ok());
+  ExpectEveryPresetAsTheCppApi(*table, [&] {
     std::vector<std::unique_ptr<TestColumn>> batch;
     batch.push_back(Typed(records, "lead_id", "u", /*skip=*/3));
     batch.push_back(Typed(records, "models_considered", "i"));
@@ -243,12 +260,8 @@ TEST(ClassifyArrow, EveryAcceptedArrowTypeAsTheCppApi) {
     batch.push_back(Typed(records, "deposit_paid", "b"));
     batch.push_back(Typed(records, "test_drive", "b"));
     batch.push_back(ColumnBuilder::Dictionary("model", model));
-    TestStream leads;
-    leads.AddBatch(std::move(batch));
-    EXPECT_THAT(ClassifyThroughC(handle, leads),
-                ::testing::ElementsAreArray(ClassifyThroughCpp(*policy, *table)));
-    lk_policy_free(handle);
-  }
+    return batch;
+  });
 }
 
 // Strings as Polars gives them, Arrow string views ("vu"): ids and a model
@@ -268,24 +281,17 @@ TEST(ClassifyArrow, StringViewsAsTheCppApi) {
   }
   absl::StatusOr<LeadTable> table = LeadTable::FromJson(records.dump());
   ASSERT_TRUE(table.ok()) << table.status();
-  for (const std::string& preset : Policy::PresetNames()) {
-    SCOPED_TRACE(preset);
-    lk_policy* handle = nullptr;
-    ASSERT_EQ(lk_policy_from_preset(preset.c_str(), &handle), LK_OK)
-        << lk_last_error();
-    absl::StatusOr<Policy> policy = Policy::Preset(preset);
-    ASSERT_TRUE(policy.ok());
-    std::vector<std::unique_ptr<TestColumn>> batch;
-    batch.push_back(Typed(records, "lead_id", "vu", /*skip=*/3));
-    batch.push_back(Typed(records, "model", "vu"));
-    batch.push_back(Typed(records, "purchase_within_days", "l"));
-    batch.push_back(Typed(records, "asked_price", "b"));
-    TestStream leads;
-    leads.AddBatch(std::move(batch));
-    EXPECT_THAT(ClassifyThroughC(handle, leads, /*large_ids=*/true),
-                ::testing::ElementsAreArray(ClassifyThroughCpp(*policy, *table)));
-    lk_policy_free(handle);
-  }
+  ExpectEveryPresetAsTheCppApi(
+      *table,
+      [&] {
+        std::vector<std::unique_ptr<TestColumn>> batch;
+        batch.push_back(Typed(records, "lead_id", "vu", /*skip=*/3));
+        batch.push_back(Typed(records, "model", "vu"));
+        batch.push_back(Typed(records, "purchase_within_days", "l"));
+        batch.push_back(Typed(records, "asked_price", "b"));
+        return batch;
+      },
+      /*large_ids=*/true);
 }
 
 // A dictionary-encoded column over `dictionary` with the index `index[i]` at
@@ -364,13 +370,7 @@ TEST(ClassifyArrow, EveryDictionaryFormAsTheCppApi) {
     }
     absl::StatusOr<LeadTable> table = LeadTable::FromJson(rows.dump());
     ASSERT_TRUE(table.ok()) << table.status();
-    for (const std::string& preset : Policy::PresetNames()) {
-      SCOPED_TRACE(preset);
-      lk_policy* handle = nullptr;
-      ASSERT_EQ(lk_policy_from_preset(preset.c_str(), &handle), LK_OK)
-          << lk_last_error();
-      absl::StatusOr<Policy> policy = Policy::Preset(preset);
-      ASSERT_TRUE(policy.ok());
+    ExpectEveryPresetAsTheCppApi(*table, [&] {
       std::vector<std::unique_ptr<TestColumn>> batch;
       batch.push_back(Typed(rows, "lead_id", "u", form.skip));
       batch.push_back(Typed(rows, "purchase_within_days", "l", form.skip));
@@ -378,12 +378,8 @@ TEST(ClassifyArrow, EveryDictionaryFormAsTheCppApi) {
       batch.push_back(Typed(rows, "test_drive", "b", form.skip));
       batch.push_back(
           DictionaryOf("model", index, form.dictionary, form.format, form.skip));
-      TestStream leads;
-      leads.AddBatch(std::move(batch));
-      EXPECT_THAT(ClassifyThroughC(handle, leads),
-                  ::testing::ElementsAreArray(ClassifyThroughCpp(*policy, *table)));
-      lk_policy_free(handle);
-    }
+      return batch;
+    });
   }
 }
 
