@@ -90,7 +90,8 @@ Column Column::ValidityOnly(int64_t size, const uint8_t* valid) {
   return c;
 }
 
-absl::Status Columns::Add(absl::string_view name, Column column) {
+absl::Status Columns::CheckShape(absl::string_view name,
+                                 const Column& column) const {
   if (Find(name) != nullptr) {
     return absl::InvalidArgumentError(
         absl::StrCat("column \"", name, "\" is given twice"));
@@ -100,6 +101,18 @@ absl::Status Columns::Add(absl::string_view name, Column column) {
         absl::StrCat("column \"", name, "\" has ", column.size(),
                      " values but the table has ", num_rows_, " rows"));
   }
+  return absl::OkStatus();
+}
+
+absl::Status Columns::AddCodesMadeInside(absl::string_view name,
+                                         Column column) {
+  if (absl::Status shape = CheckShape(name, column); !shape.ok()) return shape;
+  columns_.emplace_back(std::string(name), column);
+  return absl::OkStatus();
+}
+
+absl::Status Columns::Add(absl::string_view name, Column column) {
+  if (absl::Status shape = CheckShape(name, column); !shape.ok()) return shape;
   if (column.type() == ColumnType::kCode && !column.validity_only()) {
     const int32_t* codes = column.data<int32_t>();
     const auto limit = static_cast<int64_t>(column.dictionary().size());

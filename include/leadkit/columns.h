@@ -153,6 +153,10 @@ class Column {
   bool validity_only_ = false;
 };
 
+namespace c_api_internal {
+class ArrowTable;
+}  // namespace c_api_internal
+
 // A table: named columns of equal length. Columns missing from a table read as
 // all null.
 class Columns {
@@ -172,6 +176,14 @@ class Columns {
   }
 
  private:
+  // The Arrow importer adds code columns whose codes it made itself (each
+  // inside its dictionary by construction or checked as read): Add without
+  // its pass over the codes.
+  friend class c_api_internal::ArrowTable;
+  absl::Status AddCodesMadeInside(absl::string_view name, Column column);
+  // The checks of Add but the codes'.
+  absl::Status CheckShape(absl::string_view name, const Column& column) const;
+
   int64_t num_rows_;
   std::vector<std::pair<std::string, Column>> columns_;
 };

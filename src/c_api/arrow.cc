@@ -448,6 +448,16 @@ std::pair<Index, Index> IndicesToCodes(const Index* __restrict indices,
   return {least, greatest};
 }
 
+// Whether indices from `least` to `greatest` lie inside a dictionary of
+// `limit` values.
+template <typename Index>
+bool IndicesInside(Index least, Index greatest, int64_t limit) {
+  if constexpr (std::is_signed_v<Index>) {
+    if (least < 0) return false;
+  }
+  return static_cast<uint64_t>(greatest) < static_cast<uint64_t>(limit);
+}
+
 // The indices of the dictionary-encoded column `c` as the codes of
 // `dictionary` (-1 for a null row), when its dictionary is no longer than the
 // batch and holds distinct values, none null: each coded into the empty
@@ -478,18 +488,13 @@ const int32_t* IndicesAsCodes(const ArrowColumn& c, const ArrowStrings& strings,
         least = std::min(least, indices[row]);
         greatest = std::max(greatest, indices[row]);
       }
-      return least >= 0 && greatest < limit ? indices : nullptr;
+      return IndicesInside(least, greatest, limit) ? indices : nullptr;
     }
   }
   // Buffers every byte of which is written: not cleared first.
   int32_t* codes = own.emplace_back(std::make_unique_for_overwrite<int32_t[]>(
                                         static_cast<size_t>(n)))
                        .get();
-  std::unique_ptr<uint8_t[]> valid;
-  if (bits != nullptr) {
-    valid = std::make_unique_for_overwrite<uint8_t[]>(static_cast<size_t>(n));
-    BitsToBytes(bits, first, n, valid.get());
-  }
   const bool inside = WithIntegerType(format, [&]<typename Index>() {
     // The indices as Index values where they lie, or a copy when unaligned.
     std::vector<Index> copy;
@@ -501,12 +506,23 @@ const int32_t* IndicesAsCodes(const ArrowColumn& c, const ArrowStrings& strings,
                   copy.size() * sizeof(Index));
       indices = copy.data();
     }
-    const auto [least, greatest] =
-        IndicesToCodes<Index>(indices, valid.get(), n, codes);
-    if constexpr (std::is_signed_v<Index>) {
-      if (least < 0) return false;
+    if (bits == nullptr) {
+      const auto [least, greatest] =
+          IndicesToCodes<Index>(indices, nullptr, n, codes);
+      return IndicesInside(least, greatest, limit);
     }
-    return static_cast<uint64_t>(greatest) < static_cast<uint64_t>(limit);
+    // With nulls: the validity bytes of a run of rows at a time, in a buffer
+    // that stays in the cache.
+    constexpr int64_t kRun = 4096;
+    uint8_t valid[kRun];
+    for (int64_t start = 0; start < n; start += kRun) {
+      const int64_t run = std::min(kRun, n - start);
+      BitsToBytes(bits, first + start, run, valid);
+      const auto [least, greatest] = IndicesToCodes<Index>(
+          indices + start, valid, run, codes + start);
+      if (!IndicesInside(least, greatest, limit)) return false;
+    }
+    return true;
   });
   if (!inside) {
     own.pop_back();
@@ -984,7 +1000,8 @@ absl::Status ArrowTable::ReadField(const ColumnSpec& field,
       if (strings->dictionary_encoded()) {
         if (const int32_t* in_place =
                 IndicesAsCodes(c, *strings, dictionary, written_codes_)) {
-          return columns_->Add(
+          // Every index inside the dictionary: IndicesAsCodes checked.
+          return columns_->AddCodesMadeInside(
               name, Column::Codes(std::span<const int32_t>(in_place, size),
                                   dictionary.texts()));
         }
@@ -1050,7 +1067,9 @@ absl::Status ArrowTable::ReadField(const ColumnSpec& field,
           code_rows([a](int64_t i) { return StringAt(a, /*large=*/false, i); });
         }
       }
-      return columns_->Add(name, Column::Codes(codes, dictionary.texts()));
+      // Every code is the dictionary's: made by it, or -1.
+      return columns_->AddCodesMadeInside(
+          name, Column::Codes(codes, dictionary.texts()));
     }
     case FieldType::kNumber: {
       if (c.schema->dictionary != nullptr ||
