@@ -127,6 +127,10 @@ def score_batch(policy: Policy, num_rows: int, columns: list[_ColumnSpec]
 def explain(policy: Policy, num_rows: int, columns: list[_ColumnSpec], row: int
             ) -> Classification: ...
 def classify_arrow(policy: Policy, leads: Any) -> Any: ...
+def tasks_arrow(cadence: Cadence, leads: Any, touches: Any, as_of: int | None,
+                day: int | None = None, explain: bool = False, collect: bool = False,
+                consultant_id: str | None = None, dealer_id: str | None = None
+                ) -> tuple[Any, Any]: ...
 def kpi_state_add_arrow(state: KpiState, cadence: Cadence, leads: Any, touches: Any,
                         surveys: Any, as_of: int | None, threads: int = 1,
                         scope_kind: str = "hq", scope_id: str = "",
