@@ -164,31 +164,38 @@ absl::Status TasksArrow(const Cadence& cadence, ArrowArrayStream* leads,
     goal_of.push_back(WordCode(goals, rule.action.goal));
   }
 
+  // The tasks kept, by index into schedule.tasks.
+  std::vector<size_t> kept;
+  kept.reserve(schedule.tasks.size());
+  for (size_t k = 0; k < schedule.tasks.size(); ++k) {
+    const int64_t row = schedule.tasks[k].lead_row;
+    if ((options.consultant_id &&
+         !Matches(consultants, row, *options.consultant_id)) ||
+        (options.dealer_id && !Matches(dealers, row, *options.dealer_id))) {
+      continue;
+    }
+    kept.push_back(k);
+  }
+  const auto n = static_cast<int64_t>(kept.size());
+  const auto task_at = [&](int64_t i) -> const ScheduledTask& {
+    return schedule.tasks[kept[static_cast<size_t>(i)]];
+  };
   const auto seconds = [](Instant t) { return t.time_since_epoch().count(); };
-  std::vector<std::string> lead_id, task, status;
   std::vector<std::optional<std::string>> consultant, detail;
   std::vector<std::optional<int64_t>> due, agenda, started;
   std::vector<uint8_t> estimated;
   std::vector<int32_t> method, content, goal, rule;
   std::vector<std::vector<std::string>> reasons;
-  for (size_t k = 0; k < schedule.tasks.size(); ++k) {
+  for (const size_t k : kept) {
     const ScheduledTask& s = schedule.tasks[k];
-    if ((options.consultant_id &&
-         !Matches(consultants, s.lead_row, *options.consultant_id)) ||
-        (options.dealer_id && !Matches(dealers, s.lead_row, *options.dealer_id))) {
-      continue;
-    }
     const Task& t = s.task;
-    lead_id.emplace_back(ids->ViewAt(s.lead_row));
     consultant.push_back(
         consultants == nullptr || consultants->IsNull(s.lead_row)
             ? std::nullopt
             : std::optional<std::string>(consultants->ViewAt(s.lead_row)));
-    task.emplace_back(TaskName(t.kind));
     due.push_back(seconds(t.due));
     agenda.push_back(t.agenda ? std::optional<int64_t>(seconds(*t.agenda))
                               : std::nullopt);
-    status.emplace_back(t.overdue ? "overdue" : "pending");
     started.push_back(seconds(t.start));
     detail.push_back(t.detail.empty() ? std::nullopt
                                       : std::optional<std::string>(t.detail));
@@ -205,14 +212,21 @@ absl::Status TasksArrow(const Cadence& cadence, ArrowArrayStream* leads,
       reasons.push_back(std::move(why.reasons));
     }
   }
-  const auto n = static_cast<int64_t>(lead_id.size());
   std::vector<ArrowArray> columns;
-  columns.push_back(ExportStrings(lead_id, lead_table->large_ids()));
+  columns.push_back(ExportStrings(
+      n, [&](int64_t i) { return ids->ViewAt(task_at(i).lead_row); },
+      lead_table->large_ids()));
   columns.push_back(ExportOptionalStrings(consultant));
-  columns.push_back(ExportStrings(task, false));
+  columns.push_back(ExportStrings(
+      n, [&](int64_t i) { return TaskName(task_at(i).task.kind); }, false));
   columns.push_back(ExportOptionalInt64s(due));
   columns.push_back(ExportOptionalInt64s(agenda));
-  columns.push_back(ExportStrings(status, false));
+  columns.push_back(ExportStrings(
+      n,
+      [&](int64_t i) -> absl::string_view {
+        return task_at(i).task.overdue ? "overdue" : "pending";
+      },
+      false));
   columns.push_back(ExportOptionalInt64s(started));
   columns.push_back(ExportOptionalStrings(detail));
   columns.push_back(ExportBools(estimated));
