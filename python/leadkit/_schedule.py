@@ -163,8 +163,14 @@ def _consultants(values: pa.ChunkedArray, leads: pa.Table) -> pd.Series:
     lack it."""
     schema = leads.schema
     index = schema.get_field_index("consultant_id")
-    if index >= 0 and pa.types.is_null(schema.field(index).type):
+    kind = schema.field(index).type if index >= 0 else None
+    if kind is not None and pa.types.is_null(kind):
         return pd.Series(pd.arrays.ArrowExtensionArray(pa.nulls(len(values))))
+    if kind is not None and (pa.types.is_string(kind) or pa.types.is_large_string(kind)
+                             or pa.types.is_string_view(kind)):
+        # Arrow strings as they are (string views as large strings, as arrow_frame casts).
+        kind = pa.string() if pa.types.is_string(kind) else pa.large_string()
+        return pd.Series(pd.arrays.ArrowExtensionArray(values.cast(kind)))
     objects = pd.DataFrame({"consultant_id": pd.Series(
         values.to_numpy(zero_copy_only=False), dtype=object)})
     return _frames.restore_key_dtypes(objects, [leads])["consultant_id"]
