@@ -27,6 +27,7 @@
 #include "leadkit/pipeline.h"
 #include "leadkit/policy.h"
 #include "leadkit/profile.h"
+#include "leadkit/routing.h"
 #include "leadkit/showroom.h"
 
 namespace leadkit::python {
@@ -150,6 +151,20 @@ void AddRowsWithLeadsArrow(State& state, const py::handle rows,
 }
 
 }  // namespace
+
+py::object RouteArrowCapsule(Router& router, const Policy& policy,
+                             const py::handle leads) {
+  OwnedStream input(leads, "leads");
+  ArrowArrayStream result{};
+  absl::Status status;
+  {
+    py::gil_scoped_release release;
+    status = c_api_internal::RouteArrow(router, policy, input.get(), &result,
+                                        /*passed_over_text=*/true);
+  }
+  ThrowIfError(status);
+  return StreamCapsule(result);
+}
 
 void RegisterArrow(py::module_& m) {
   m.def(

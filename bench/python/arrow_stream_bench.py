@@ -1,8 +1,8 @@
 """classify, kpis (also scoped), KpiState.add, showroom, activity, effectiveness, pipeline,
-audit, lost_analysis, profile, schedule, next_actions and agenda of pyarrow tables: the Arrow
-stream path (the C++ engine reads the Arrow C stream itself, docs/data.md "Arrow streams")
-against the path through pandas (the tables wrapped as pandas frames of Arrow arrays, then
-turned into column buffers), on tables from leadkit.synth.
+audit, lost_analysis, profile, route, schedule, next_actions and agenda of pyarrow tables: the
+Arrow stream path (the C++ engine reads the Arrow C stream itself, docs/data.md "Arrow
+streams") against the path through pandas (the tables wrapped as pandas frames of Arrow
+arrays, then turned into column buffers), on tables from leadkit.synth.
 
     python bench/python/arrow_stream_bench.py [--leads 1000000] [--repeat 3]
 
@@ -112,6 +112,8 @@ def main() -> None:
                                                     as_of=as_of)),
         "next_actions": both(lambda t: leadkit.next_actions(t("leads"), t("touches"), policy,
                                                             as_of=as_of)),
+        "route": both(lambda t: leadkit.route(t("leads"), data.dealers, data.consultants,
+                                              policy)),
         "agenda of a day": both(lambda t: leadkit.agenda(t("leads"), t("touches"), policy,
                                                          day=day)),
     }

@@ -1,10 +1,9 @@
 """Arrow streams straight to the C++ engine (docs/data.md, "Arrow streams"): classify, kpis,
 KpiState.add, showroom, activity, effectiveness, the pipeline reports, the audit,
-lost_analysis and profile (and their states' add), schedule, next_actions and agenda of tables
-that are all Arrow streams are
-read by the C ABI's importer, without pandas, scoped or not; the results are those of the same
-rows as pandas frames, and a column the importer does not read as the pandas path does sends
-the call down that path, with its messages."""
+lost_analysis and profile (and their states' add), schedule, next_actions, agenda and route of
+tables that are all Arrow streams are read by the C ABI's importer, without pandas, scoped or
+not; the results are those of the same rows as pandas frames, and a column the importer does
+not read as the pandas path does sends the call down that path, with its messages."""
 
 from __future__ import annotations
 
@@ -188,7 +187,12 @@ CALLS_OF_THREE = {"kpis": _kpis, "KpiState": _kpi_state, "kpis_scoped": _scoped_
                   "agenda_of_a_dealer": _dealers_agenda}
 #: The third table of a call of three.
 THIRD = {"showroom": "visits", "activity": "visits"}
-CALLS_OF_LEADS = {"lost_analysis": _lost, "profile": _profile}
+def _route(leads):
+    # The dealers and consultants (a few rows) are read as frames on both paths.
+    return leadkit.route(leads, TABLES.dealers, TABLES.consultants, POLICY)
+
+
+CALLS_OF_LEADS = {"lost_analysis": _lost, "profile": _profile, "route": _route}
 
 
 @pytest.fixture(scope="module")
@@ -209,8 +213,8 @@ def expected_reports():
 
 @pytest.fixture
 def no_pandas_frames(monkeypatch, expected, expected_reports):
-    """Fails the test if leadkit turns an Arrow table into a pandas frame (the dealers table,
-    given as a pandas frame, is read as one)."""
+    """Fails the test if leadkit turns an Arrow table into a pandas frame (the dealers and
+    consultants tables, given as pandas frames, are read as such)."""
 
     def refuse(*args, **kwargs):
         raise AssertionError("an Arrow table was turned into a pandas frame")
@@ -218,7 +222,7 @@ def no_pandas_frames(monkeypatch, expected, expected_reports):
     as_frame = _frames.as_frame
 
     def dealers_only(data, table):
-        if table != "dealers" or not isinstance(data, pd.DataFrame):
+        if table not in ("dealers", "consultants") or not isinstance(data, pd.DataFrame):
             refuse()
         return as_frame(data, table)
 
@@ -524,6 +528,41 @@ def test_agenda_filters_on_streams():
         want["consultant_id"].dtype.categories)
     pd.testing.assert_frame_equal(_as_text(got, ["lead_id"]), _as_text(want, ["lead_id"]),
                                   check_exact=True)
+
+
+def test_route_passes_over_dealers_as_text_and_names_a_bad_grade_alike(monkeypatch):
+    """route() of a stream: the engine's assignments with passed_over as the pandas path's
+    "dealer:reason" text (hand-checked: a full nearest dealer is passed over), and a grade
+    that is not the policy's named as the pandas path names it."""
+    dealers = pd.DataFrame({"dealer_id": ["NEAR", "FAR"], "region_id": ["R1", "R1"],
+                            "lat": [31.0, 31.1], "lon": [121.0, 121.0]})
+    consultants = pd.DataFrame({"consultant_id": ["N1", "F1"], "dealer_id": ["NEAR", "FAR"],
+                                "open_leads": [5, 0], "max_open_leads": [5, 10]})
+    leads = pd.DataFrame({"lead_id": ["L1", "L2"],
+                          "created_at": pd.to_datetime(["2025-03-03 10:00", "2025-03-03 11:00"],
+                                                       utc=True),
+                          "lat": [31.0, 31.0], "lon": [121.0, 121.0],
+                          "grade": ["A", "B"], "phone": ["13800000001", "13800000002"]})
+
+    def call(table):
+        return leadkit.route(table, dealers, consultants, POLICY)
+
+    want = call(leads)
+    monkeypatch.setattr(_frames, "arrow_frame", lambda *a, **k: pytest.fail("pandas frame"))
+    got = call(StreamOnly(_arrow(leads)))
+    pd.testing.assert_frame_equal(_as_text(got, ["lead_id"]), _as_text(want, ["lead_id"]),
+                                  check_exact=True)
+    assert got["dealer_id"].tolist() == ["FAR", "FAR"]
+    assert got["passed_over"].tolist() == ["NEAR:nearest_full", "NEAR:nearest_full"]
+    bad = leads.assign(grade=["A", "Z"])
+    monkeypatch.undo()
+    with pytest.raises(ValueError) as on_frames:
+        call(bad)
+    monkeypatch.setattr(_frames, "arrow_frame", lambda *a, **k: pytest.fail("pandas frame"))
+    with pytest.raises(ValueError) as on_stream:
+        call(_arrow(bad))
+    assert str(on_stream.value) == str(on_frames.value)
+    assert str(on_stream.value).startswith("leads.grade: lead_id='L2' (row 1) has 'Z'")
 
 
 # --- The fallback: columns the importer does not read as the pandas path does ---------------

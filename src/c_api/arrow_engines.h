@@ -25,6 +25,7 @@
 #include "leadkit/pipeline.h"
 #include "leadkit/policy.h"
 #include "leadkit/profile.h"
+#include "leadkit/routing.h"
 #include "leadkit/scope.h"
 #include "leadkit/showroom.h"
 
@@ -109,6 +110,14 @@ absl::Status AddToState(AuditState& state, const Cadence& cadence,
                         ArrowArrayStream* leads, ArrowArrayStream* touches,
                         int64_t as_of, int threads = 1,
                         const lk_scope* scope = nullptr);
+
+// lk_route_arrow: the leads read whole, each graded (its `grade`, else the
+// policy's classification), Router::RouteBatch, the assignments out;
+// passed_over as JSON, or with `passed_over_text` as PassedOverText (Python's
+// leadkit.route).
+absl::Status RouteArrow(Router& router, const Policy& policy,
+                        ArrowArrayStream* leads, ArrowArrayStream* result,
+                        bool passed_over_text = false);
 
 // What lk_schedule_actions_arrow and lk_agenda_actions_arrow (and
 // lk_schedule_arrow, lk_agenda_arrow without them) list.
