@@ -27,6 +27,7 @@
 #include "leadkit/pipeline.h"
 #include "leadkit/policy.h"
 #include "leadkit/profile.h"
+#include "leadkit/routing.h"
 #include "leadkit/showroom.h"
 
 namespace leadkit::python {
@@ -151,6 +152,20 @@ void AddRowsWithLeadsArrow(State& state, const py::handle rows,
 
 }  // namespace
 
+py::object RouteArrowCapsule(Router& router, const Policy& policy,
+                             const py::handle leads) {
+  OwnedStream input(leads, "leads");
+  ArrowArrayStream result{};
+  absl::Status status;
+  {
+    py::gil_scoped_release release;
+    status = c_api_internal::RouteArrow(router, policy, input.get(), &result,
+                                        /*passed_over_text=*/true);
+  }
+  ThrowIfError(status);
+  return StreamCapsule(result);
+}
+
 void RegisterArrow(py::module_& m) {
   m.def(
       "classify_arrow",
@@ -168,6 +183,44 @@ void RegisterArrow(py::module_& m) {
       py::arg("policy"), py::arg("leads"),
       "Grades every lead of an Arrow stream (lk_classify_arrow): an "
       "\"arrow_array_stream\" capsule of (lead_id, grade, rule).");
+  m.def(
+      "tasks_arrow",
+      [](const Cadence& cadence, const py::handle leads,
+         const py::handle touches, std::optional<int64_t> as_of,
+         std::optional<int32_t> day, bool explain, bool collect,
+         std::optional<std::string> consultant_id,
+         std::optional<std::string> dealer_id) {
+        const c_api_internal::TasksOptions options{
+            .day = day,
+            .actions = true,
+            .explain = explain,
+            .collect_errors = collect,
+            .consultant_id = std::move(consultant_id),
+            .dealer_id = std::move(dealer_id)};
+        OwnedStream lead_stream(leads, "leads");
+        OwnedStream touch_stream(touches, "touches");
+        ArrowArrayStream result{}, errors{};
+        absl::Status status;
+        {
+          py::gil_scoped_release release;
+          status = c_api_internal::TasksArrow(
+              cadence, lead_stream.get(), touch_stream.get(),
+              as_of.value_or(LK_AS_OF_DATA), options, &result, &errors);
+        }
+        ThrowIfError(status);
+        py::object tasks = StreamCapsule(result);
+        return py::make_tuple(
+            tasks, collect ? py::object(StreamCapsule(errors)) : py::none());
+      },
+      py::arg("cadence"), py::arg("leads"), py::arg("touches"),
+      py::arg("as_of"), py::arg("day") = py::none(),
+      py::arg("explain") = false, py::arg("collect") = false,
+      py::arg("consultant_id") = py::none(), py::arg("dealer_id") = py::none(),
+      "The open tasks of Arrow streams of leads and touches with the "
+      "playbook's actions (lk_schedule_actions_arrow; with `day`, days since "
+      "1970-01-01, that day's agenda, lk_agenda_actions_arrow, as_of unused): "
+      "(tasks, errors), \"arrow_array_stream\" capsules, errors None unless "
+      "`collect`; as_of None is the tables' latest instant.");
   m.def(
       "kpi_state_add_arrow",
       [](KpiState& state, const Cadence& cadence, const py::handle leads,

@@ -20,6 +20,8 @@
 #include "absl/strings/str_cat.h"
 #include "leadkit/calendar.h"
 #include "leadkit/columns.h"
+#include "leadkit/policy.h"
+#include "leadkit/routing.h"
 #include "leadkit/scope.h"
 #include "pybind11/numpy.h"
 #include "pybind11/pybind11.h"
@@ -54,6 +56,12 @@ class BatchColumns {
   std::vector<py::array> arrays_;
   std::deque<std::vector<std::string>> dictionaries_;
 };
+
+// The leads of an Arrow stream (an object with __arrow_c_stream__) routed by
+// `router` (c_api_internal::RouteArrow, lk_route_arrow's code, passed_over as
+// PassedOverText): an "arrow_array_stream" capsule (arrow_bindings.cc).
+py::object RouteArrowCapsule(Router& router, const Policy& policy,
+                             py::handle leads);
 
 // A Python scope's kind ("hq", "region", "dealer"; ValueError for another)
 // and id as the C++ Scope.

@@ -206,12 +206,7 @@ void RegisterRouting(py::module_& m) {
               duplicate_of.append(text(a.duplicate_of));
               reason.append(py::str(a.reason));
               // "D1:nearest_full;D2:no_model_at_nearest"; None when none.
-              std::string passed;
-              for (const PassedOver& p : a.passed_over) {
-                absl::StrAppend(&passed, passed.empty() ? "" : ";", p.dealer_id,
-                                ":", p.reason);
-              }
-              passed_over.append(text(passed));
+              passed_over.append(text(PassedOverText(a.passed_over)));
             }
             py::dict out;
             out["status"] = status;
@@ -225,6 +220,15 @@ void RegisterRouting(py::module_& m) {
             return out;
           },
           py::arg("num_rows"), py::arg("leads"), py::arg("grades"))
+      .def(
+          "route_arrow",
+          [](PyRouter& self, const Policy& policy, const py::handle leads) {
+            return RouteArrowCapsule(*self.router, policy, leads);
+          },
+          py::arg("policy"), py::arg("leads"),
+          "Routes the leads of an Arrow stream (lk_route_arrow's code), "
+          "passed_over as route_batch's text: an \"arrow_array_stream\" "
+          "capsule.")
       .def(
           "handover",
           [](PyRouter& self, int64_t num_rows, const py::list& specs,

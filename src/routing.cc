@@ -118,6 +118,14 @@ absl::string_view RouteStatusName(RouteStatus status) {
   return "unassigned";
 }
 
+std::string PassedOverText(std::span<const PassedOver> passed) {
+  std::string out;
+  for (const PassedOver& p : passed) {
+    absl::StrAppend(&out, out.empty() ? "" : ";", p.dealer_id, ":", p.reason);
+  }
+  return out;
+}
+
 absl::Status CheckLocation(absl::string_view table, absl::string_view id_column,
                            absl::string_view id, std::optional<double> lat,
                            std::optional<double> lon) {

@@ -75,6 +75,15 @@ std::vector<Consultant> Staff(int per_dealer) {
   return out;
 }
 
+TEST(Routing, PassedOverTextListsTheDealersInOrder) {
+  EXPECT_EQ(PassedOverText({}), "");
+  const std::vector<PassedOver> one = {{"D1", "nearest_full", 2.5}};
+  EXPECT_EQ(PassedOverText(one), "D1:nearest_full");
+  const std::vector<PassedOver> two = {{"D1", "nearest_full", 2.5},
+                                       {"D2", "no_model_at_nearest", 4}};
+  EXPECT_EQ(PassedOverText(two), "D1:nearest_full;D2:no_model_at_nearest");
+}
+
 TEST(Routing, NearestDealerAndReasons) {
   absl::StatusOr<Network> net = Network::Create(Dealers(), Staff(2));
   ASSERT_THAT(net, IsOk());

@@ -1,8 +1,8 @@
 """classify, kpis (also scoped), KpiState.add, showroom, activity, effectiveness, pipeline,
-audit, lost_analysis and profile of pyarrow tables: the Arrow stream path (the C++ engine reads
-the Arrow C stream itself, docs/data.md "Arrow streams") against the path through pandas (the
-tables wrapped as pandas frames of Arrow arrays, then turned into column buffers), on tables
-from leadkit.synth.
+audit, lost_analysis, profile, route, schedule, next_actions and agenda of pyarrow tables: the
+Arrow stream path (the C++ engine reads the Arrow C stream itself, docs/data.md "Arrow
+streams") against the path through pandas (the tables wrapped as pandas frames of Arrow
+arrays, then turned into column buffers), on tables from leadkit.synth.
 
     python bench/python/arrow_stream_bench.py [--leads 1000000] [--repeat 3]
 
@@ -74,6 +74,7 @@ def main() -> None:
         # The path every Arrow table took before: wrapped as a pandas frame of Arrow arrays.
         return _frames.arrow_frame(arrow[name])
 
+    day = as_of.tz_convert(policy.time_zone).date()
     dealer = leadkit.Scope.dealer(str(data.dealers["dealer_id"].iloc[0]))
 
     def kpi_state(tables):
@@ -107,6 +108,14 @@ def main() -> None:
         "pipeline by channel": both(lambda t: leadkit.pipeline(
             t("leads"), t("touches"), policy, at=as_of, by="channel")),
         "audit": both(lambda t: leadkit.audit(t("leads"), t("touches"), policy, as_of=as_of)),
+        "schedule": both(lambda t: leadkit.schedule(t("leads"), t("touches"), policy,
+                                                    as_of=as_of)),
+        "next_actions": both(lambda t: leadkit.next_actions(t("leads"), t("touches"), policy,
+                                                            as_of=as_of)),
+        "route": both(lambda t: leadkit.route(t("leads"), data.dealers, data.consultants,
+                                              policy)),
+        "agenda of a day": both(lambda t: leadkit.agenda(t("leads"), t("touches"), policy,
+                                                         day=day)),
     }
     print(f"{'call':24} {'via pandas':>11} {'stream':>9} {'speed-up':>9}")
     readers = _frames.arrow_readers(arrow)

@@ -37,9 +37,9 @@
  *
  * Versioning. LK_ABI_VERSION is the ABI this header describes; the library's
  * own is lk_abi_version(). The shared library's symbols carry the version node
- * LEADKIT_1, and those added since a later node beside it (LEADKIT_1.1: the
- * sections and functions marked so); later releases add functions beside
- * the existing ones.
+ * LEADKIT_1, and those added since a later node beside it (LEADKIT_1.1,
+ * LEADKIT_1.2: the sections and functions marked so); later releases add
+ * functions beside the existing ones.
  *
  * Example (the whole program: tests/c/example.c, shown in docs/c-api.md):
  *   lk_policy* policy = NULL;
@@ -741,6 +741,77 @@ LK_API lk_status lk_router_reclaim_arrow(lk_router* router,
                                          struct ArrowArrayStream* touches,
                                          int64_t as_of,
                                          struct ArrowArrayStream* result);
+
+/* ---- Tasks with the playbook's actions (LEADKIT_1.2) -------------------- */
+
+/* Flags of lk_schedule_actions_arrow and lk_agenda_actions_arrow, or-ed (0:
+ * neither). */
+/* A reasons column: list<utf8>, each task's conditions that held, with the
+ * lead's values (personal data masked) — Python's next_actions(explain=True). */
+#define LK_TASKS_EXPLAIN 1u
+/* A bad row (a null created_at, a touch of a lead the batch lacks, a task
+ * whose deadline cannot be computed) is a row of `errors`, not a failure: the
+ * lead's other tasks stay — Python's schedule(errors="collect"). */
+#define LK_TASKS_COLLECT_ERRORS 2u
+
+/* lk_schedule_arrow with what to do for each task, from the policy's
+ * playbook (docs/playbook.md): Python's leadkit.schedule and
+ * leadkit.next_actions. `leads` as lk_schedule_arrow's, with the lead fields
+ * the playbook's rules read; `touches` as lk_schedule_arrow's. Both read to
+ * their end and released, whatever the outcome.
+ *
+ * `result`: on LK_OK a new stream of one batch, lk_schedule_arrow's rows and
+ * columns, then
+ *   method   dictionary<int32, utf8> over the playbook's methods
+ *            (docs/playbook.md: phone, sms, email, wechat, visit, test_drive,
+ *            event)
+ *   content  dictionary<int32, utf8> over the documented content types, then
+ *            the policy's own
+ *   goal     dictionary<int32, utf8> over the documented goals, then the
+ *            policy's own
+ *   rule     dictionary<int32, utf8> over the playbook's rule ids, in order
+ *   reasons  list<utf8> (with LK_TASKS_EXPLAIN only)
+ * (each dictionary the whole vocabulary, in that order, whatever the rows
+ * use).
+ *
+ * `errors` (may be NULL without LK_TASKS_COLLECT_ERRORS, and is then left
+ * alone but for its release set to NULL): with LK_TASKS_COLLECT_ERRORS, on
+ * LK_OK a new stream of one batch, one row per rejected input row, in the
+ * order found, columns
+ *   table    utf8, "leads" or "touches"
+ *   row      int64, the row's position in that table (across its batches)
+ *   lead_id  utf8, the row's lead_id
+ *   column   utf8, the column at fault, null for the row as a whole
+ *   reason   utf8, naming the lead_id and the value (personal data masked)
+ * which the caller releases; its release is NULL on failure. Without the
+ * flag a bad row is LK_INVALID_ARGUMENT as for lk_schedule_arrow; a bad
+ * column (a type the field cannot hold) is LK_INVALID_ARGUMENT either way.
+ * LK_INVALID_ARGUMENT for an unknown flag and for NULL `errors` with
+ * LK_TASKS_COLLECT_ERRORS. */
+LK_API lk_status lk_schedule_actions_arrow(const lk_cadence* cadence,
+                                           struct ArrowArrayStream* leads,
+                                           struct ArrowArrayStream* touches,
+                                           int64_t as_of, uint32_t flags,
+                                           struct ArrowArrayStream* result,
+                                           struct ArrowArrayStream* errors);
+
+/* lk_agenda_arrow with the playbook's actions: Python's leadkit.agenda,
+ * filters included. `consultant_id` (may be NULL: every consultant) keeps
+ * the tasks of the leads of that consultant, `dealer_id` (may be NULL: every
+ * dealer) those of the leads of that dealer (the leads' dealer_id column; a
+ * lead without one never matches); both borrowed for the call. `leads`,
+ * `touches`, `flags`, `result` and `errors` as lk_schedule_actions_arrow's,
+ * `day` as lk_agenda_arrow's (LK_OUT_OF_RANGE outside the years 1 to 9999).
+ * LK_INVALID_ARGUMENT naming the column for a `dealer_id` when the leads
+ * have no dealer_id column. */
+LK_API lk_status lk_agenda_actions_arrow(const lk_cadence* cadence,
+                                         struct ArrowArrayStream* leads,
+                                         struct ArrowArrayStream* touches,
+                                         int32_t day,
+                                         const char* consultant_id,
+                                         const char* dealer_id, uint32_t flags,
+                                         struct ArrowArrayStream* result,
+                                         struct ArrowArrayStream* errors);
 
 /* ---- Report states ------------------------------------------------------ */
 

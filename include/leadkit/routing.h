@@ -201,6 +201,13 @@ struct PassedOver {
   bool operator==(const PassedOver&) const = default;
 };
 
+// The dealers passed over as one text, in order, each "dealer_id:reason",
+// joined by ";" ("" when none): Python's leadkit.route column passed_over.
+// Example:
+//   PassedOverText({{"D1", "nearest_full", 2.5}, {"D2", "no_model_at_nearest", 4}})
+//   // "D1:nearest_full;D2:no_model_at_nearest"
+std::string PassedOverText(std::span<const PassedOver> passed);
+
 struct Assignment {
   RouteStatus status = RouteStatus::kUnassigned;
   std::string dealer_id;      // "" = none

@@ -7,6 +7,8 @@ from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import _core, _frames
 from ._classify import classify
@@ -257,8 +259,21 @@ def route(leads: Any, dealers: Any, consultants: Any, policy: Policy, *,
     ``created_at``, ties by input order; in the batch or in `open_leads`) within the policy's
     window; it keeps the original's dealer and consultant, and ``duplicate_of`` names the
     first lead of the chain.
+
+    When `leads` is an Arrow stream (pyarrow, Polars, DuckDB, any ``__arrow_c_stream__``), the
+    C++ engine reads it itself, without pandas (docs/data.md, "Arrow streams"); the result is
+    the same. The dealers, consultants and `open_leads` are read as on the pandas path.
     """
     router = Router(dealers, consultants, policy, open_leads=open_leads)
+    tables = _frames.arrow_tables({"leads": leads})
+    if tables is not None:
+        # The rules' fields and grade, read as the pandas path reads them (classify's).
+        names = [*_ROUTE_COLUMNS, "grade", *policy._impl.fields]
+        fields = {name: _frames.LEAD_FIELDS[name][0] for name in names}
+        if _frames.stream_ready(tables, {"leads": fields},
+                                required={"leads": ["lead_id", "created_at"]}):
+            return _route_arrow(router, tables["leads"], policy)
+        leads = tables["leads"]
     frame = _frames.as_frame(leads, "leads")
     ids = _frames.require_ids(frame, "leads", "lead_id")
     _frames.require_columns(frame, "leads", ["created_at"])
@@ -278,6 +293,61 @@ def route(leads: Any, dealers: Any, consultants: Any, policy: Policy, *,
         "passed_over": pd.Series(out["passed_over"], dtype=object),
     })
     return result
+
+
+#: The categories of route()'s status column.
+_ROUTE_STATUSES = ["assigned", "duplicate", "unassigned"]
+
+
+def _route_arrow(router: Router, leads: pa.Table, policy: Policy) -> pd.DataFrame:
+    """route() of an Arrow table, read, graded and routed by the C ABI's code
+    (lk_route_arrow; ``passed_over`` as the pandas path's text): the same frame as the
+    pandas path gives, the ids the table's strings."""
+    try:
+        capsule = router._impl.route_arrow(policy._impl, leads)
+    except ValueError as error:
+        if str(error).startswith("leads.grade: "):
+            _check_grades(leads, policy)
+        raise
+    out = _frames.ArrowResult(capsule).read_all()
+    status = pc.index_in(out["status"], value_set=pa.array(_ROUTE_STATUSES))
+
+    def texts(name: str) -> pd.Series:
+        return pd.Series(out[name].to_pylist(), dtype=object)
+
+    return pd.DataFrame({
+        "lead_id": pd.arrays.ArrowExtensionArray(out["lead_id"]),
+        "status": pd.Categorical.from_codes(status.to_numpy(zero_copy_only=False),
+                                            categories=_ROUTE_STATUSES),
+        "dealer_id": texts("dealer_id"),
+        "consultant_id": texts("consultant_id"),
+        "distance_km": np.asarray(out["distance_km"].to_numpy(), dtype=np.float64),
+        "file_number": texts("file_number"),
+        "duplicate_of": texts("duplicate_of"),
+        "reason": texts("reason"),
+        "passed_over": texts("passed_over"),
+    })
+
+
+def _check_grades(leads: pa.Table, policy: Policy) -> None:
+    """The first given ``grade`` that is not one of the policy's (the engine's error), named
+    as the pandas path names it (:func:`_grade_codes`)."""
+    if "grade" not in leads.column_names:
+        return
+    grades = leads["grade"]
+    if pa.types.is_null(grades.type):
+        return
+    if pa.types.is_dictionary(grades.type):
+        grades = grades.cast(grades.type.value_type)
+    unknown = pc.and_(pc.is_valid(grades),
+                      pc.invert(pc.is_in(grades, value_set=pa.array(policy.grades))))
+    if not pc.any(unknown).as_py():
+        return
+    position = pc.index(unknown, True).as_py()
+    lead_id = leads["lead_id"][position].as_py()
+    raise ValueError(f"leads.grade: lead_id={_frames.show('lead_id', str(lead_id))} "
+                     f"(row {position}) has {_frames.show('grade', grades[position].as_py())}, "
+                     "not one of the policy's grades")
 
 
 def _grade_codes(frame: pd.DataFrame, ids: pd.Series, policy: Policy, table: str) -> np.ndarray:

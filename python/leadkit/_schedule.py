@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import _core, _frames
 from ._calendar import warn_estimated
@@ -54,25 +56,34 @@ def first_contact_overdue(leads, touches, policy: Policy, *, as_of, tz=None,
     return inputs.leads, late
 
 
+def _vocabularies(policy: Policy) -> dict[str, list[str]]:
+    """The categories of the action columns: the playbook's methods, the policy's content
+    types and goals, and the playbook's rule ids in order."""
+    impl = policy._impl
+    return {
+        "method": list(_core.playbook_methods()),
+        "content": list(_core.playbook_content_values(impl)),
+        "goal": list(_core.playbook_goal_values(impl)),
+        "rule": [r.id for r in _core.playbook_rules_of(impl)],
+    }
+
+
 def _actions(policy: Policy, rules: np.ndarray) -> dict[str, pd.Categorical]:
     """The playbook's action of each task from its rule index (C++ ``PlaybookBatch``):
     ``method``, ``content``, ``goal`` and ``rule`` as categoricals over the vocabularies."""
-    impl = policy._impl
-    book = _core.playbook_rules_of(impl)
-    methods = list(_core.playbook_methods())
-    contents = list(_core.playbook_content_values(impl))
-    goals = list(_core.playbook_goal_values(impl))
+    book = _core.playbook_rules_of(policy._impl)
+    words = _vocabularies(policy)
     rules = rules.astype(np.int32)
 
-    def column(words, pick):
-        codes = np.array([words.index(pick(r)) for r in book], dtype=np.int32)
-        return pd.Categorical.from_codes(codes[rules], categories=words)
+    def column(name, pick):
+        codes = np.array([words[name].index(pick(r)) for r in book], dtype=np.int32)
+        return pd.Categorical.from_codes(codes[rules], categories=words[name])
 
     return {
-        "method": column(methods, lambda r: r.method),
-        "content": column(contents, lambda r: r.content),
-        "goal": column(goals, lambda r: r.goal),
-        "rule": pd.Categorical.from_codes(rules, categories=[r.id for r in book]),
+        "method": column("method", lambda r: r.method),
+        "content": column("content", lambda r: r.content),
+        "goal": column("goal", lambda r: r.goal),
+        "rule": pd.Categorical.from_codes(rules, categories=words["rule"]),
     }
 
 
@@ -119,6 +130,145 @@ def _run(leads, touches, policy: Policy, as_of, tz, collect: bool, dealers=None,
     return tasks, errors, lead_frame, rows, pd.Timestamp(as_of_seconds, unit="s", tz="UTC")
 
 
+#: The columns each table of a cadence call must have.
+_REQUIRED = {"leads": ["lead_id", "created_at"], "touches": ["lead_id", "at", "method"]}
+#: The columns of the errors table of ``errors="collect"``.
+_ERROR_COLUMNS = ["table", "row", "lead_id", "column", "reason"]
+
+
+def _stream_tables(leads: Any, touches: Any, policy: Policy,
+                   filters: tuple) -> dict | tuple | None:
+    """The leads and touches as the engine reads them: a dict of pyarrow Tables (each stream
+    read once, without pandas) when both are Arrow streams it reads as the pandas path does
+    (docs/data.md, "Arrow streams") and the agenda's filters are text; those tables for the
+    pandas path when not; None for other tables."""
+    tables = _frames.arrow_tables({"leads": leads, "touches": touches})
+    if tables is None or len(tables) < 2:
+        return None if tables is None else tuple(tables.get(n) for n in ("leads", "touches"))
+    impl = policy._impl
+    # The pandas path's columns, with the consultant_id the tasks carry.
+    fields, _ = _frames.engine_fields(impl, cadence=True,
+                                      extra=[*_core.playbook_fields(impl), "consultant_id"])
+    columns = {"leads": fields, "touches": _frames.CADENCE_TOUCH_COLUMNS}
+    ready = _frames.stream_ready(tables, columns, required=_REQUIRED)
+    if ready and all(f is None or isinstance(f, str) for f in filters):
+        return tables
+    return tables["leads"], tables["touches"]
+
+
+def _consultants(values: pa.ChunkedArray, leads: pa.Table) -> pd.Series:
+    """The tasks' consultant_id as the engine gives it, in the dtype the pandas path keeps:
+    the leads' column's as :func:`_frames.arrow_frame` wraps it (Arrow strings, a
+    categorical over its dictionaries, Arrow nulls), or Python objects (None) when the leads
+    lack it."""
+    schema = leads.schema
+    index = schema.get_field_index("consultant_id")
+    kind = schema.field(index).type if index >= 0 else None
+    if kind is not None and pa.types.is_null(kind):
+        return pd.Series(pd.arrays.ArrowExtensionArray(pa.nulls(len(values))))
+    if kind is not None and (pa.types.is_string(kind) or pa.types.is_large_string(kind)
+                             or pa.types.is_string_view(kind)):
+        # Arrow strings as they are (string views as large strings, as arrow_frame casts).
+        kind = pa.string() if pa.types.is_string(kind) else pa.large_string()
+        return pd.Series(pd.arrays.ArrowExtensionArray(values.cast(kind)))
+    objects = pd.DataFrame({"consultant_id": pd.Series(
+        values.to_numpy(zero_copy_only=False), dtype=object)})
+    return _frames.restore_key_dtypes(objects, [leads])["consultant_id"]
+
+
+def _run_arrow(tables: dict, policy: Policy, as_of, tz, collect: bool, dealers,
+               day: _dt.date | None, explain: bool, consultant_id: str | None,
+               dealer_id: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The tasks (and rows rejected) of Arrow tables, read, scheduled and given their
+    playbook actions by the C ABI's code (lk_schedule_actions_arrow, lk_agenda_actions_arrow
+    with the agenda's filters): the frames of the pandas path."""
+    impl = policy._impl
+    cadence = _frames.cadence_for(impl, _frames.dealers_frame(dealers))
+    leads = tables["leads"]
+    # The pandas path's order: a bad row is named before a filter without its column.
+    unfiltered = dealer_id is not None and "dealer_id" not in leads.column_names
+    tasks_capsule, errors_capsule = _core.tasks_arrow(
+        cadence, leads, tables["touches"],
+        None if day is not None else _frames.stream_as_of(as_of, tz),
+        day=None if day is None else (day - _dt.date(1970, 1, 1)).days, explain=explain,
+        collect=collect, consultant_id=consultant_id,
+        dealer_id=None if unfiltered else dealer_id)
+    if unfiltered:
+        raise ValueError('leads: dealer_id= needs a "dealer_id" column')
+    out = _frames.ArrowResult(tasks_capsule).read_all()
+    zone = policy.time_zone
+    words = _vocabularies(policy)
+
+    def seconds(name: str) -> tuple[np.ndarray, np.ndarray]:
+        values = out[name].cast(pa.int64())
+        return (values.fill_null(0).to_numpy(),
+                values.is_valid().to_numpy(zero_copy_only=False))
+
+    def codes(name: str, categories: list[str]) -> pd.Categorical:
+        column = out[name]
+        if pa.types.is_dictionary(column.type):
+            indices = column.combine_chunks().indices.to_numpy(zero_copy_only=False)
+        else:
+            indices = pc.index_in(column, value_set=pa.array(categories)).to_numpy(
+                zero_copy_only=False)
+        return pd.Categorical.from_codes(indices.astype(np.int32), categories=categories)
+
+    agenda, agenda_valid = seconds("agenda_at")
+    tasks = pd.DataFrame({
+        "lead_id": pd.arrays.ArrowExtensionArray(out["lead_id"]),
+        "consultant_id": _consultants(out["consultant_id"], leads),
+        "task": codes("task", _TASK_NAMES),
+        "due_at": _frames.zoned_times(seconds("due_at")[0], zone),
+        "agenda_at": _frames.zoned_times(agenda, zone, agenda_valid),
+        "status": codes("status", ["pending", "overdue"]),
+        "started_at": _frames.zoned_times(seconds("started_at")[0], zone),
+        "detail": pd.Series(out["detail"].to_pylist(), dtype=object),
+        "estimated": np.asarray(out["estimated"].to_numpy(), dtype=bool),
+        **{name: codes(name, words[name]) for name in ("method", "content", "goal", "rule")},
+    })
+    if explain:
+        tasks["reasons"] = pd.Series(out["reasons"].to_pylist(), dtype=object)
+    rows = []
+    if errors_capsule is not None:
+        rejected = _frames.ArrowResult(errors_capsule).read_all()
+        rows = list(zip(*(rejected[name].to_pylist() for name in _ERROR_COLUMNS)))
+    return tasks, pd.DataFrame(rows, columns=_ERROR_COLUMNS)
+
+
+def _tasks(leads, touches, policy: Policy, *, as_of=None, tz=None, collect: bool = False,
+           dealers=None, day: _dt.date | None = None, explain: bool = False,
+           consultant_id: str | None = None,
+           dealer_id: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The tasks of :func:`schedule`, :func:`agenda` (with `day`, kept by the filters) and
+    :func:`next_actions` (with `explain`), and the rows rejected (with `collect`). Arrow
+    streams go to the C ABI's engine as they are (:func:`_run_arrow`); other tables, and
+    streams whose columns the importer does not read as the pandas path does, through
+    pandas (:func:`_run`)."""
+    if not isinstance(policy, Policy):
+        raise TypeError(f"policy: expected a leadkit.Policy, got {type(policy).__name__}")
+    tables = _stream_tables(leads, touches, policy, (consultant_id, dealer_id))
+    if isinstance(tables, dict):
+        return _run_arrow(tables, policy, as_of, tz, collect, dealers, day, explain,
+                          consultant_id, dealer_id)
+    if tables is not None:
+        leads, touches = tables
+    tasks, errors, lead_frame, rows, _ = _run(leads, touches, policy, as_of, tz, collect,
+                                              dealers, day, explain)
+    if consultant_id is None and dealer_id is None:
+        return tasks, errors
+    # A null never matches (Arrow-backed columns compare to NA there).
+    keep = np.ones(len(tasks), dtype=bool)
+    if consultant_id is not None:
+        keep &= (tasks["consultant_id"] == consultant_id).to_numpy(dtype=bool, na_value=False)
+    if dealer_id is not None:
+        if "dealer_id" not in lead_frame.columns:
+            raise ValueError('leads: dealer_id= needs a "dealer_id" column')
+        lead_dealers = (lead_frame["dealer_id"].reset_index(drop=True).take(rows)
+                        .reset_index(drop=True))
+        keep &= (lead_dealers == dealer_id).to_numpy(dtype=bool, na_value=False)
+    return tasks[keep].reset_index(drop=True), errors
+
+
 def schedule(leads: Any, touches: Any, policy: Policy, *, as_of=None, tz: str | None = None,
              errors: str = "raise", dealers: Any = None):
     """Every open follow-up task at `as_of` (docs/cadence.md).
@@ -143,11 +293,15 @@ def schedule(leads: Any, touches: Any, policy: Policy, *, as_of=None, tz: str | 
     lead's deadlines are judged on its dealer's calendar — one of the policy's
     ``calendars`` — in that calendar's zone (docs/policy.md, "Calendars per dealer").
     Instants are shown in the policy's zone whatever the calendar.
+
+    When `leads` and `touches` are both Arrow streams (pyarrow, Polars, DuckDB, any
+    ``__arrow_c_stream__``), the C++ engine reads them itself, without pandas (docs/data.md,
+    "Arrow streams"); the result is the same. So for :func:`agenda` and :func:`next_actions`.
     """
     if errors not in ("raise", "collect"):
         raise ValueError(f'errors: expected "raise" or "collect", got {errors!r}')
-    tasks, rejected, *_ = _run(leads, touches, policy, as_of, tz, errors == "collect",
-                               dealers)
+    tasks, rejected = _tasks(leads, touches, policy, as_of=as_of, tz=tz,
+                             collect=errors == "collect", dealers=dealers)
     warn_estimated(_frames.judging_calendars(policy._impl, _frames.dealers_frame(dealers)),
                    int(tasks["estimated"].sum()), "schedule")
     return (tasks, rejected) if errors == "collect" else tasks
@@ -165,18 +319,8 @@ def agenda(leads: Any, touches: Any, policy: Policy, *, day: _dt.date,
     if isinstance(day, _dt.datetime) or not isinstance(day, _dt.date):
         raise TypeError(f"day: expected a datetime.date, got {type(day).__name__}")
     # The day's bounds and its rule are the cadence's (Cadence::Agenda), lead by lead.
-    tasks, _, lead_frame, rows, _ = _run(leads, touches, policy, None, tz, False, dealers,
-                                         day)
-    keep = np.ones(len(tasks), dtype=bool)
-    if consultant_id is not None:
-        keep &= (tasks["consultant_id"] == consultant_id).to_numpy()
-    if dealer_id is not None:
-        if "dealer_id" not in lead_frame.columns:
-            raise ValueError('leads: dealer_id= needs a "dealer_id" column')
-        lead_dealers = (lead_frame["dealer_id"].reset_index(drop=True).take(rows)
-                        .reset_index(drop=True))
-        keep &= (lead_dealers == dealer_id).to_numpy()
-    out = tasks[keep].reset_index(drop=True)
+    out, _ = _tasks(leads, touches, policy, tz=tz, dealers=dealers, day=day,
+                    consultant_id=consultant_id, dealer_id=dealer_id)
     warn_estimated(_frames.judging_calendars(policy._impl, _frames.dealers_frame(dealers)),
                    int(out["estimated"].sum()), "agenda")
     return out
@@ -191,7 +335,8 @@ def next_actions(leads: Any, touches: Any, policy: Policy, *, as_of=None, tz: st
     (personal data masked). Inputs, `as_of`, `tz` and `dealers` as :func:`schedule`."""
     if not isinstance(explain, bool):
         raise TypeError(f"explain: expected a bool, got {type(explain).__name__}")
-    tasks, *_ = _run(leads, touches, policy, as_of, tz, False, dealers, explain=explain)
+    tasks, _ = _tasks(leads, touches, policy, as_of=as_of, tz=tz, dealers=dealers,
+                      explain=explain)
     warn_estimated(_frames.judging_calendars(policy._impl, _frames.dealers_frame(dealers)),
                    int(tasks["estimated"].sum()), "next_actions")
     columns = ["lead_id", "task", "due_at", "method", "content", "goal", "rule"]

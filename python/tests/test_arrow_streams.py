@@ -1,11 +1,13 @@
 """Arrow streams straight to the C++ engine (docs/data.md, "Arrow streams"): classify, kpis,
 KpiState.add, showroom, activity, effectiveness, the pipeline reports, the audit,
-lost_analysis and profile (and their states' add) of tables that are all Arrow streams are
-read by the C ABI's importer, without pandas, scoped or not; the results are those of the same
-rows as pandas frames, and a column the importer does not read as the pandas path does sends
-the call down that path, with its messages."""
+lost_analysis and profile (and their states' add), schedule, next_actions, agenda and route of
+tables that are all Arrow streams are read by the C ABI's importer, without pandas, scoped or
+not; the results are those of the same rows as pandas frames, and a column the importer does
+not read as the pandas path does sends the call down that path, with its messages."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pandas as pd
 import pyarrow as pa
@@ -136,6 +138,42 @@ def _audit(leads, touches, surveys):
                          as_of=surface.AS_OF)
 
 
+def _schedule(leads, touches, surveys):
+    # Each lead on its dealer's calendar where the dealers table gives one.
+    return leadkit.schedule(leads, touches, POLICY, as_of=surface.AS_OF,
+                            dealers=TABLES.dealers)
+
+
+def _collected(leads, touches, surveys):
+    # The tasks and the rows rejected (none here: test_rejected_rows_are_collected_alike).
+    tasks, errors = leadkit.schedule(leads, touches, POLICY, as_of=surface.AS_OF,
+                                     errors="collect")
+    assert errors.empty and list(errors.columns) == ["table", "row", "lead_id", "column",
+                                                     "reason"]
+    return tasks
+
+
+def _next_actions(leads, touches, surveys):
+    return leadkit.next_actions(leads, touches, POLICY, as_of=surface.AS_OF, explain=True)
+
+
+#: The agenda's day, and a consultant with tasks on it.
+DAY = dt.date(2025, 12, 30)
+CONSULTANT = TABLES.leads["consultant_id"].dropna().iloc[0]
+
+
+def _agenda(leads, touches, surveys):
+    return leadkit.agenda(leads, touches, POLICY, day=DAY, dealers=TABLES.dealers)
+
+
+def _consultants_agenda(leads, touches, surveys):
+    return leadkit.agenda(leads, touches, POLICY, day=DAY, consultant_id=CONSULTANT)
+
+
+def _dealers_agenda(leads, touches, surveys):
+    return leadkit.agenda(leads, touches, POLICY, day=DAY, dealer_id=DEALER.id)
+
+
 #: The calls of three tables (leads, touches, surveys or visits) and of the leads alone.
 CALLS_OF_THREE = {"kpis": _kpis, "KpiState": _kpi_state, "kpis_scoped": _scoped_kpis,
                   "kpis_by_region": _regions,
@@ -143,10 +181,18 @@ CALLS_OF_THREE = {"kpis": _kpis, "KpiState": _kpi_state, "kpis_scoped": _scoped_
                   "effectiveness": _effectiveness, "effectiveness_mixes": _mixes,
                   "pipeline": _pipeline, "funnel": _funnel, "grade_migration": _grade_migration,
                   "monthly": _monthly, "touches_per_won_lead": _touches_per_won_lead,
-                  "audit": _audit}
+                  "audit": _audit, "schedule": _schedule, "schedule_collected": _collected,
+                  "next_actions": _next_actions, "agenda": _agenda,
+                  "agenda_of_a_consultant": _consultants_agenda,
+                  "agenda_of_a_dealer": _dealers_agenda}
 #: The third table of a call of three.
 THIRD = {"showroom": "visits", "activity": "visits"}
-CALLS_OF_LEADS = {"lost_analysis": _lost, "profile": _profile}
+def _route(leads):
+    # The dealers and consultants (a few rows) are read as frames on both paths.
+    return leadkit.route(leads, TABLES.dealers, TABLES.consultants, POLICY)
+
+
+CALLS_OF_LEADS = {"lost_analysis": _lost, "profile": _profile, "route": _route}
 
 
 @pytest.fixture(scope="module")
@@ -167,8 +213,8 @@ def expected_reports():
 
 @pytest.fixture
 def no_pandas_frames(monkeypatch, expected, expected_reports):
-    """Fails the test if leadkit turns an Arrow table into a pandas frame (the dealers table,
-    given as a pandas frame, is read as one)."""
+    """Fails the test if leadkit turns an Arrow table into a pandas frame (the dealers and
+    consultants tables, given as pandas frames, are read as such)."""
 
     def refuse(*args, **kwargs):
         raise AssertionError("an Arrow table was turned into a pandas frame")
@@ -176,7 +222,7 @@ def no_pandas_frames(monkeypatch, expected, expected_reports):
     as_frame = _frames.as_frame
 
     def dealers_only(data, table):
-        if table != "dealers" or not isinstance(data, pd.DataFrame):
+        if table not in ("dealers", "consultants") or not isinstance(data, pd.DataFrame):
             refuse()
         return as_frame(data, table)
 
@@ -230,7 +276,7 @@ def test_report_streams_reach_the_engine_without_pandas(call, form, expected_rep
     want = expected_reports[call]
     assert len(want) > 1, "an empty table would prove little"
     # The KPIs and the pipeline reports give a group key back as the input's Arrow strings
-    # (from the plain frames: text).
+    # (from the plain frames: text), the tasks their ids and consultants.
     keys = [name for name in want.columns if want[name].dtype == object]
     pd.testing.assert_frame_equal(_as_text(got, keys), _as_text(want, keys), check_exact=True)
 
@@ -390,6 +436,133 @@ def test_as_of_defaults_to_the_latest_instant_as_on_the_pandas_path():
     got = leadkit.kpis(_arrow(TABLES.leads), _arrow(TABLES.touches), POLICY,
                        surveys=_arrow(TABLES.surveys))
     pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+def test_the_tasks_are_the_engines_own():
+    """The tasks of the stream path are the C ABI's (lk_schedule_actions_arrow): the
+    pandas path's code is not run, and the frame is the one the pandas path gives the same
+    Arrow tables, dtypes included (ids and consultants as the input's Arrow strings)."""
+    leads, touches = _arrow(TABLES.leads), _arrow(TABLES.touches)
+    through_pandas = [_frames.arrow_frame(t) for t in (leads, touches)]
+    calls = [_schedule, _next_actions, _agenda, _consultants_agenda]
+    want = [call(*through_pandas, None) for call in calls]
+    import leadkit._schedule as module
+    original = module._run
+    try:
+        module._run = lambda *a, **k: pytest.fail("the pandas path ran")
+        for call, expected in zip(calls, want):
+            got = call(leads, touches, None)
+            pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    finally:
+        module._run = original
+    assert want[0]["lead_id"].dtype == pd.ArrowDtype(leads.schema.field("lead_id").type)
+    assert want[0]["consultant_id"].dtype == pd.ArrowDtype(
+        leads.schema.field("consultant_id").type)
+    # One consultant's agenda: only their tasks, and some.
+    assert 0 < len(want[3]) < len(want[2])
+    assert set(want[3]["consultant_id"]) == {CONSULTANT}
+
+
+def _broken() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The tables with a lead without created_at (row 3) and a touch of a lead the batch
+    lacks (row 5)."""
+    leads, touches = TABLES.leads.copy(), TABLES.touches.copy()
+    leads.loc[3, "created_at"] = pd.NaT
+    touches.loc[5, "lead_id"] = "NOT-A-LEAD"
+    return leads, touches
+
+
+def test_rejected_rows_are_collected_alike(monkeypatch):
+    """errors="collect" on streams: each bad row named as on the pandas path (table, row,
+    lead_id, column, reason), the other leads' tasks kept; without it, the pandas path's
+    error."""
+    leads, touches = _broken()
+
+    def call(*tables):
+        return leadkit.schedule(*tables, POLICY, as_of=surface.AS_OF, errors="collect")
+
+    want_tasks, want_errors = call(leads, touches)
+    monkeypatch.setattr(_frames, "arrow_frame", lambda *a, **k: pytest.fail("pandas frame"))
+    got_tasks, got_errors = call(StreamOnly(_arrow(leads).to_reader(max_chunksize=4)),
+                                 _arrow(touches))
+    pd.testing.assert_frame_equal(_as_text(got_tasks, ["lead_id", "consultant_id"]),
+                                  _as_text(want_tasks, ["lead_id", "consultant_id"]),
+                                  check_exact=True)
+    pd.testing.assert_frame_equal(got_errors, want_errors, check_exact=True)
+    bad_lead = TABLES.leads["lead_id"].iloc[3]
+    assert got_errors[["table", "row", "lead_id", "column"]].values.tolist() == [
+        ["leads", 3, bad_lead, "created_at"], ["touches", 5, "NOT-A-LEAD", "lead_id"]]
+    assert got_errors["reason"].tolist() == [f'lead_id "{bad_lead}": created_at is null',
+                                             'lead_id "NOT-A-LEAD" is not in the leads']
+    # Every lead but the one rejected keeps its tasks.
+    assert set(got_tasks["lead_id"].astype(object)) <= set(leads["lead_id"]) - {bad_lead}
+    assert bad_lead not in set(got_tasks["lead_id"].astype(object))
+    with pytest.raises(ValueError) as on_frames:
+        leadkit.schedule(leads, touches, POLICY, as_of=surface.AS_OF)
+    with pytest.raises(ValueError) as on_stream:
+        leadkit.schedule(_arrow(leads), _arrow(touches), POLICY, as_of=surface.AS_OF)
+    assert str(on_stream.value) == str(on_frames.value)
+    assert str(on_stream.value).startswith("leads row 3: ")
+
+
+def test_agenda_filters_on_streams():
+    """A dealer filter without the leads' dealer_id column is the pandas path's error; a
+    filter that is not text takes the pandas path (nothing matches); a dictionary-encoded
+    consultant_id comes back a categorical over the input's categories."""
+    leads = TABLES.leads.drop(columns=["dealer_id"])
+    with pytest.raises(ValueError) as on_frames:
+        leadkit.agenda(leads, TABLES.touches, POLICY, day=DAY, dealer_id="D001")
+    with pytest.raises(ValueError) as on_stream:
+        leadkit.agenda(_arrow(leads), _arrow(TABLES.touches), POLICY, day=DAY,
+                       dealer_id="D001")
+    assert str(on_stream.value) == str(on_frames.value) == \
+        'leads: dealer_id= needs a "dealer_id" column'
+    assert leadkit.agenda(_arrow(TABLES.leads), _arrow(TABLES.touches), POLICY, day=DAY,
+                          consultant_id=7).empty
+    categorical = TABLES.leads.astype({"consultant_id": "category"})
+    want = leadkit.agenda(categorical, TABLES.touches, POLICY, day=DAY)
+    got = leadkit.agenda(StreamOnly(_arrow(categorical).to_reader(max_chunksize=9)),
+                         _arrow(TABLES.touches), POLICY, day=DAY)
+    assert isinstance(got["consultant_id"].dtype, pd.CategoricalDtype)
+    assert list(got["consultant_id"].dtype.categories) == list(
+        want["consultant_id"].dtype.categories)
+    pd.testing.assert_frame_equal(_as_text(got, ["lead_id"]), _as_text(want, ["lead_id"]),
+                                  check_exact=True)
+
+
+def test_route_passes_over_dealers_as_text_and_names_a_bad_grade_alike(monkeypatch):
+    """route() of a stream: the engine's assignments with passed_over as the pandas path's
+    "dealer:reason" text (hand-checked: a full nearest dealer is passed over), and a grade
+    that is not the policy's named as the pandas path names it."""
+    dealers = pd.DataFrame({"dealer_id": ["NEAR", "FAR"], "region_id": ["R1", "R1"],
+                            "lat": [31.0, 31.1], "lon": [121.0, 121.0]})
+    consultants = pd.DataFrame({"consultant_id": ["N1", "F1"], "dealer_id": ["NEAR", "FAR"],
+                                "open_leads": [5, 0], "max_open_leads": [5, 10]})
+    leads = pd.DataFrame({"lead_id": ["L1", "L2"],
+                          "created_at": pd.to_datetime(["2025-03-03 10:00", "2025-03-03 11:00"],
+                                                       utc=True),
+                          "lat": [31.0, 31.0], "lon": [121.0, 121.0],
+                          "grade": ["A", "B"], "phone": ["13800000001", "13800000002"]})
+
+    def call(table):
+        return leadkit.route(table, dealers, consultants, POLICY)
+
+    want = call(leads)
+    monkeypatch.setattr(_frames, "arrow_frame", lambda *a, **k: pytest.fail("pandas frame"))
+    got = call(StreamOnly(_arrow(leads)))
+    pd.testing.assert_frame_equal(_as_text(got, ["lead_id"]), _as_text(want, ["lead_id"]),
+                                  check_exact=True)
+    assert got["dealer_id"].tolist() == ["FAR", "FAR"]
+    assert got["passed_over"].tolist() == ["NEAR:nearest_full", "NEAR:nearest_full"]
+    bad = leads.assign(grade=["A", "Z"])
+    monkeypatch.undo()
+    with pytest.raises(ValueError) as on_frames:
+        call(bad)
+    monkeypatch.setattr(_frames, "arrow_frame", lambda *a, **k: pytest.fail("pandas frame"))
+    with pytest.raises(ValueError) as on_stream:
+        call(_arrow(bad))
+    assert str(on_stream.value) == str(on_frames.value)
+    assert str(on_stream.value).startswith("leads.grade: lead_id='L2' (row 1) has 'Z'")
 
 
 # --- The fallback: columns the importer does not read as the pandas path does ---------------

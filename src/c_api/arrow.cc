@@ -1854,4 +1854,29 @@ void ExportStream(std::function<ArrowSchema()> make_schema,
   out->private_data = data.release();
 }
 
+ArrowArray ExportStringLists(
+    std::span<const std::vector<std::string>> values) {
+  const auto length = static_cast<int64_t>(values.size());
+  std::vector<int32_t> offsets(values.size() + 1, 0);
+  std::vector<const std::string*> items;
+  for (size_t i = 0; i < values.size(); ++i) {
+    for (const std::string& s : values[i]) items.push_back(&s);
+    if (items.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+      throw std::length_error("list items past the Arrow list offsets' range");
+    }
+    offsets[i + 1] = static_cast<int32_t>(items.size());
+  }
+  std::vector<ArrowArray> children;
+  children.push_back(ExportStrings(
+      static_cast<int64_t>(items.size()),
+      [&](int64_t i) -> absl::string_view {
+        return *items[static_cast<size_t>(i)];
+      },
+      /*large=*/false));
+  std::vector<std::vector<uint8_t>> buffers;
+  buffers.push_back(Bytes(offsets));
+  return MakeArray(length, std::move(buffers), std::move(children),
+                   std::nullopt);
+}
+
 }  // namespace leadkit::c_api_internal

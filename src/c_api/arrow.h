@@ -318,6 +318,10 @@ ArrowArray ExportStruct(int64_t length, std::vector<ArrowArray> children);
 void ExportStream(std::function<ArrowSchema()> make_schema,
                   std::vector<ArrowArray> batches, ArrowArrayStream* out);
 
+// A list<utf8> array ("+l" over "u"): row i holds the strings of values[i],
+// none null.
+ArrowArray ExportStringLists(std::span<const std::vector<std::string>> values);
+
 // Releases, when it goes out of scope, each of its streams that is not
 // released yet: what makes a C ABI call consume its input streams whatever
 // the outcome.

@@ -7,7 +7,9 @@
 #define LEADKIT_C_API_ARROW_ENGINES_H_
 
 #include <cstdint>
+#include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -23,6 +25,7 @@
 #include "leadkit/pipeline.h"
 #include "leadkit/policy.h"
 #include "leadkit/profile.h"
+#include "leadkit/routing.h"
 #include "leadkit/scope.h"
 #include "leadkit/showroom.h"
 
@@ -107,6 +110,48 @@ absl::Status AddToState(AuditState& state, const Cadence& cadence,
                         ArrowArrayStream* leads, ArrowArrayStream* touches,
                         int64_t as_of, int threads = 1,
                         const lk_scope* scope = nullptr);
+
+// lk_route_arrow: the leads read whole, each graded (its `grade`, else the
+// policy's classification), Router::RouteBatch, the assignments out;
+// passed_over as JSON, or with `passed_over_text` as PassedOverText (Python's
+// leadkit.route).
+absl::Status RouteArrow(Router& router, const Policy& policy,
+                        ArrowArrayStream* leads, ArrowArrayStream* result,
+                        bool passed_over_text = false);
+
+// What lk_schedule_actions_arrow and lk_agenda_actions_arrow (and
+// lk_schedule_arrow, lk_agenda_arrow without them) list.
+struct TasksOptions {
+  // Days since 1970-01-01: that local day's agenda (Cadence::Agenda; as_of
+  // unused); nullopt: the schedule at as_of.
+  std::optional<int32_t> day;
+  // false: lk_schedule_arrow's columns only; true: the playbook's method,
+  // content, goal and rule of each task (PlaybookBatch) after them, the
+  // playbook's lead fields read too.
+  bool actions = false;
+  // With actions, a reasons column: each task's conditions that held
+  // (ExplainTask), list<utf8>.
+  bool explain = false;
+  // false: the first bad row is an InvalidArgument error; true: bad rows go
+  // to the errors stream (ScheduleOptions::collect_errors).
+  bool collect_errors = false;
+  // Only the tasks of the leads of this consultant or of this dealer
+  // (nullopt: every lead; a lead without one never matches). A dealer_id
+  // filter needs the leads' dealer_id column.
+  std::optional<std::string> consultant_id;
+  std::optional<std::string> dealer_id;
+};
+
+// lk_schedule_arrow, lk_agenda_arrow, lk_schedule_actions_arrow and
+// lk_agenda_actions_arrow: the tasks of `leads` and `touches` at `as_of`
+// seconds (LK_AS_OF_DATA: the latest instant read) or on options.day into
+// `result`; with options.collect_errors the rows rejected into `errors`
+// (table, row, lead_id, column, reason; `errors` unused otherwise and then
+// may be nullptr).
+absl::Status TasksArrow(const Cadence& cadence, ArrowArrayStream* leads,
+                        ArrowArrayStream* touches, int64_t as_of,
+                        const TasksOptions& options, ArrowArrayStream* result,
+                        ArrowArrayStream* errors);
 
 }  // namespace leadkit::c_api_internal
 

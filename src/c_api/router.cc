@@ -22,6 +22,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "c_api/arrow.h"
+#include "c_api/arrow_engines.h"
 #include "c_api/c_api_internal.h"
 #include "c_api/state.h"
 #include "json_reader.h"
@@ -300,10 +301,11 @@ absl::StatusOr<std::vector<int32_t>> LeadGrades(const Policy& policy,
   return grades;
 }
 
-// lk_route_arrow: the leads read whole, each graded (its `grade`, else the
-// policy's classification), Router::RouteBatch, the assignments out.
+}  // namespace
+
 absl::Status RouteArrow(Router& router, const Policy& policy,
-                        ArrowArrayStream* leads, ArrowArrayStream* result) {
+                        ArrowArrayStream* leads, ArrowArrayStream* result,
+                        bool passed_over_text) {
   std::vector<std::string> names = {"lead_id", "created_at", "phone",
                                     "dealer_id", "model", "city", "lat", "lon",
                                     "grade"};
@@ -355,6 +357,8 @@ absl::Status RouteArrow(Router& router, const Policy& policy,
     reason.push_back(a.reason);
     if (a.passed_over.empty()) {
       passed_over.push_back(std::nullopt);
+    } else if (passed_over_text) {
+      passed_over.push_back(PassedOverText(a.passed_over));
     } else {
       Json list = Json::array();
       for (const PassedOver& p : a.passed_over) {
@@ -395,6 +399,8 @@ absl::Status RouteArrow(Router& router, const Policy& policy,
       std::move(batches), result);
   return absl::OkStatus();
 }
+
+namespace {
 
 // The moves of a hand-over or reclaim as an Arrow stream: Python's
 // leadkit.handover columns, and with `counts` its reclaim's reassignments.

@@ -1753,16 +1753,13 @@ static const int32_t sched_touch_ids_offsets[] = {0, 2};
 static const int64_t sched_touch_at[] = {1740968400};
 static const int32_t sched_method_offsets[] = {0, 5};
 
-static void test_schedule(const lk_policy* policy) {
-  lk_cadence* cadence = NULL;
-  CHECK_STATUS(lk_cadence_from_policy(policy, &cadence), LK_OK, "");
-  if (cadence == NULL) return;
-  struct test_stream tl, tt;
-  memset(&tl, 0, sizeof tl);
-  tl.n_columns = 4;
-  tl.n_batches = 1;
-  tl.batch_length[0] = 2;
-  struct column* c = tl.batch_columns[0];
+static void set_schedule_streams(struct test_stream* tl,
+                                 struct test_stream* tt) {
+  memset(tl, 0, sizeof *tl);
+  tl->n_columns = 4;
+  tl->n_batches = 1;
+  tl->batch_length[0] = 2;
+  struct column* c = tl->batch_columns[0];
   c[0] = (struct column){"lead_id", "u", 2, 0, 0, 3,
                          {NULL, sched_ids_offsets, "S1S2"}};
   c[1] = (struct column){"created_at", "tss:Asia/Shanghai", 2, 0, 0, 2,
@@ -1772,17 +1769,25 @@ static void test_schedule(const lk_policy* policy) {
   c[3] = (struct column){"consultant_id", "u", 2, 0, 1, 3,
                          {sched_consultant_valid, sched_consultant_offsets,
                           "K1"}};
-  memset(&tt, 0, sizeof tt);
-  tt.n_columns = 3;
-  tt.n_batches = 1;
-  tt.batch_length[0] = 1;
-  c = tt.batch_columns[0];
+  memset(tt, 0, sizeof *tt);
+  tt->n_columns = 3;
+  tt->n_batches = 1;
+  tt->batch_length[0] = 1;
+  c = tt->batch_columns[0];
   c[0] = (struct column){"lead_id", "u", 1, 0, 0, 3,
                          {NULL, sched_touch_ids_offsets, "S2"}};
   c[1] = (struct column){"at", "tss:UTC", 1, 0, 0, 2,
                          {NULL, sched_touch_at, NULL}};
   c[2] = (struct column){"method", "u", 1, 0, 0, 3,
                          {NULL, sched_method_offsets, "phone"}};
+}
+
+static void test_schedule(const lk_policy* policy) {
+  lk_cadence* cadence = NULL;
+  CHECK_STATUS(lk_cadence_from_policy(policy, &cadence), LK_OK, "");
+  if (cadence == NULL) return;
+  struct test_stream tl, tt;
+  set_schedule_streams(&tl, &tt);
   struct ArrowArrayStream leads = make_stream(&tl);
   struct ArrowArrayStream touches = make_stream(&tt);
   struct ArrowArrayStream result;
@@ -2000,6 +2005,192 @@ static void test_agenda(void) {
   CHECK_STATUS(lk_agenda_arrow(NULL, &leads, &touches, 19884, &result),
                LK_INVALID_ARGUMENT, "lk_agenda_arrow: cadence is NULL");
   CHECK(tl.released == 1 && tt.released == 1);
+  lk_cadence_free(cadence);
+}
+
+/* The rows of a task table with the playbook's actions
+ * (lk_schedule_actions_arrow, lk_agenda_actions_arrow) as
+ * "lead:task:status:method/content/goal/rule;" text; `reasons` receives the
+ * first row's reasons as "reason|reason|" (with a reasons column). */
+static void action_text(struct ArrowArrayStream* result, char* out,
+                        size_t size, char* reasons, size_t reasons_size) {
+  out[0] = '\0';
+  if (reasons != NULL) reasons[0] = '\0';
+  struct kpi_table t;
+  if (read_kpis(result, &t)) {
+    CHECK(t.schema.n_children == (reasons != NULL ? 14 : 13));
+    const char* names[] = {"method", "content", "goal", "rule"};
+    for (int k = 0; k < 4; ++k) {
+      CHECK(strcmp(t.schema.children[9 + k]->name, names[k]) == 0);
+      CHECK(strcmp(t.schema.children[9 + k]->format, "i") == 0);
+    }
+    for (int64_t row = 0; row < t.batch.length; ++row) {
+      char id[32], task[32], status[32], words[4][64], line[400];
+      key_at(&t, 0, row, id, sizeof id);
+      key_at(&t, 2, row, task, sizeof task);
+      key_at(&t, 5, row, status, sizeof status);
+      for (int k = 0; k < 4; ++k) {
+        dictionary_at(t.batch.children[9 + k], row, words[k], sizeof words[k]);
+      }
+      snprintf(line, sizeof line, "%s:%s:%s:%s/%s/%s/%s;", id, task, status,
+               words[0], words[1], words[2], words[3]);
+      strncat(out, line, size - strlen(out) - 1);
+    }
+    if (reasons != NULL && t.schema.n_children == 14 && t.batch.length > 0) {
+      CHECK(strcmp(t.schema.children[13]->name, "reasons") == 0);
+      CHECK(strcmp(t.schema.children[13]->format, "+l") == 0);
+      const struct ArrowArray* list = t.batch.children[13];
+      const int32_t* offsets = (const int32_t*)list->buffers[1];
+      for (int32_t i = offsets[list->offset]; i < offsets[list->offset + 1];
+           ++i) {
+        char reason[128];
+        utf8_at(list->children[0], i, reason, sizeof reason);
+        strncat(reasons, reason, reasons_size - strlen(reasons) - 1);
+        strncat(reasons, "|", reasons_size - strlen(reasons) - 1);
+      }
+    }
+  }
+  free_kpis(&t);
+}
+
+/* The schedule of test_schedule with the three_level playbook's actions
+ * (docs/playbook.md): S1's first contact "first_contact" (phone,
+ * introduction, discover_needs); S2's thank-you "thank_you" (sms, thanks,
+ * agree_next_contact); S2's follow-up, without a purpose or an asked price,
+ * "follow_up" (phone, updates, strengthen_intent). Collected, a touch of a
+ * lead the batch lacks is a row of the errors and S2, without its call, has
+ * its first contact overdue like S1. */
+static void test_schedule_actions(const lk_policy* policy) {
+  lk_cadence* cadence = NULL;
+  CHECK_STATUS(lk_cadence_from_policy(policy, &cadence), LK_OK, "");
+  if (cadence == NULL) return;
+  struct test_stream tl, tt;
+  struct ArrowArrayStream leads, touches, result, errors;
+  char text[512], reasons[256];
+  set_schedule_streams(&tl, &tt);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_schedule_actions_arrow(cadence, &leads, &touches, 1740974400,
+                                         LK_TASKS_EXPLAIN, &result, NULL),
+               LK_OK, "");
+  CHECK(tl.released == 1 && tt.released == 1);
+  action_text(&result, text, sizeof text, reasons, sizeof reasons);
+  const char* want =
+      "S1:first_contact:overdue:phone/introduction/discover_needs/"
+      "first_contact;"
+      "S2:thank_you:pending:sms/thanks/agree_next_contact/thank_you;"
+      "S2:follow_up:pending:phone/updates/strengthen_intent/follow_up;";
+  CHECK(strcmp(text, want) == 0);
+  if (strcmp(text, want) != 0) printf("schedule actions: %s\n", text);
+  CHECK(strcmp(reasons,
+               "task == \"first_contact\" (value: \"first_contact\")|") == 0);
+  if (reasons[0] != 't') printf("reasons: %s\n", reasons);
+
+  /* Collected: the touch of S9 rejected, the tasks of both leads kept. */
+  set_schedule_streams(&tl, &tt);
+  tt.batch_columns[0][0].buffers[2] = "S9";
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_schedule_actions_arrow(cadence, &leads, &touches, 1740974400,
+                                         LK_TASKS_COLLECT_ERRORS, &result,
+                                         &errors),
+               LK_OK, "");
+  CHECK(tl.released == 1 && tt.released == 1);
+  action_text(&result, text, sizeof text, NULL, 0);
+  want = "S1:first_contact:overdue:phone/introduction/discover_needs/"
+         "first_contact;"
+         "S2:first_contact:overdue:phone/introduction/discover_needs/"
+         "first_contact;";
+  CHECK(strcmp(text, want) == 0);
+  if (strcmp(text, want) != 0) printf("collected: %s\n", text);
+  struct kpi_table e;
+  if (read_kpis(&errors, &e)) {
+    char cell[128];
+    CHECK(e.schema.n_children == 5 && e.batch.length == 1);
+    CHECK(strcmp(e.schema.children[1]->name, "row") == 0);
+    key_at(&e, 0, 0, cell, sizeof cell);
+    CHECK(strcmp(cell, "touches") == 0);
+    CHECK(kpi_value(&e, "row", 0) == 0);
+    key_at(&e, 2, 0, cell, sizeof cell);
+    CHECK(strcmp(cell, "S9") == 0);
+    key_at(&e, 4, 0, cell, sizeof cell);
+    CHECK(strstr(cell, "S9") != NULL);
+  } else {
+    CHECK(!"no errors stream");
+  }
+  free_kpis(&e);
+
+  /* Bad calls: the streams released all the same, no output. */
+  set_schedule_streams(&tl, &tt);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_schedule_actions_arrow(cadence, &leads, &touches, 1740974400,
+                                         LK_TASKS_COLLECT_ERRORS, &result,
+                                         NULL),
+               LK_INVALID_ARGUMENT, "lk_schedule_actions_arrow: errors is NULL");
+  CHECK(tl.released == 1 && tt.released == 1 && result.release == NULL);
+  set_schedule_streams(&tl, &tt);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_schedule_actions_arrow(cadence, &leads, &touches, 1740974400,
+                                         8u, &result, &errors),
+               LK_INVALID_ARGUMENT, "unknown flags 0x8");
+  CHECK(tl.released == 1 && tt.released == 1 && result.release == NULL &&
+        errors.release == NULL);
+  /* Not collected, the touch of S9 fails the call as lk_schedule_arrow's. */
+  set_schedule_streams(&tl, &tt);
+  tt.batch_columns[0][0].buffers[2] = "S9";
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_schedule_actions_arrow(cadence, &leads, &touches, 1740974400,
+                                         0, &result, &errors),
+               LK_INVALID_ARGUMENT, "S9");
+  CHECK(tl.released == 1 && tt.released == 1 && result.release == NULL &&
+        errors.release == NULL);
+
+  /* The agenda of Monday 2025-03-03 (day 20150) for consultant K1: S1's
+   * first contact only; for K2, nothing; for a dealer, the leads have no
+   * dealer_id column. */
+  set_schedule_streams(&tl, &tt);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_agenda_actions_arrow(cadence, &leads, &touches, 20150, "K1",
+                                       NULL, 0, &result, NULL),
+               LK_OK, "");
+  action_text(&result, text, sizeof text, NULL, 0);
+  CHECK(strcmp(text,
+               "S1:first_contact:pending:phone/introduction/discover_needs/"
+               "first_contact;") == 0);
+  if (strncmp(text, "S1:", 3) != 0) printf("agenda K1: %s\n", text);
+  set_schedule_streams(&tl, &tt);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_agenda_actions_arrow(cadence, &leads, &touches, 20150, "K2",
+                                       NULL, 0, &result, NULL),
+               LK_OK, "");
+  action_text(&result, text, sizeof text, NULL, 0);
+  CHECK(strcmp(text, "") == 0);
+  set_schedule_streams(&tl, &tt);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_agenda_actions_arrow(cadence, &leads, &touches, 20150, NULL,
+                                       "D1", 0, &result, NULL),
+               LK_INVALID_ARGUMENT, "dealer_id");
+  CHECK(tl.released == 1 && tt.released == 1 && result.release == NULL);
+  set_schedule_streams(&tl, &tt);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_agenda_actions_arrow(cadence, &leads, &touches, 3000000,
+                                       NULL, NULL, 0, &result, NULL),
+               LK_OUT_OF_RANGE, "day 3000000");
+  CHECK(tl.released == 1 && tt.released == 1 && result.release == NULL);
+  set_schedule_streams(&tl, &tt);
+  leads = make_stream(&tl);
+  touches = make_stream(&tt);
+  CHECK_STATUS(lk_agenda_actions_arrow(NULL, &leads, &touches, 20150, NULL,
+                                       NULL, 0, &result, NULL),
+               LK_INVALID_ARGUMENT, "lk_agenda_actions_arrow: cadence is NULL");
+  CHECK(tl.released == 1 && tt.released == 1 && result.release == NULL);
   lk_cadence_free(cadence);
 }
 
@@ -3607,6 +3798,7 @@ int main(void) {
     test_calendar_and_tasks(policy);
     test_router(policy);
     test_schedule(policy);
+    test_schedule_actions(policy);
     test_handover(policy);
     test_reclaim(policy);
   }

@@ -1,4 +1,5 @@
-// The daily agenda, dealer calendars, hand-over and reclaim of the C ABI
+// The daily agenda (with the playbook's actions, filtered, bad rows collected),
+// dealer calendars, hand-over and reclaim of the C ABI
 // (libleadkit.so) against the C++ API on the same generated leads: the
 // agenda of several days (Cadence::Agenda, with and without dealer
 // calendars), Router::Handover and Cadence::FirstContactOverdue with
@@ -22,6 +23,7 @@
 #include "leadkit/cadence.h"
 #include "leadkit/classify.h"
 #include "leadkit/leadkit.h"
+#include "leadkit/playbook.h"
 #include "leadkit/policy.h"
 #include "leadkit/routing.h"
 #include "nlohmann/json.hpp"
@@ -327,6 +329,15 @@ std::vector<std::string> Rows(ArrowArrayStream& result) {
           line << "null";
         } else if (f == "u") {
           line << testing::Utf8At(a, row);
+        } else if (f == "i") {  // dictionary<int32, utf8>
+          line << testing::Utf8At(*a.dictionary,
+                                  static_cast<const int32_t*>(a.buffers[1])[at]);
+        } else if (f == "+l") {  // list<utf8>, items joined by "; "
+          const auto* offsets = static_cast<const int32_t*>(a.buffers[1]);
+          for (int32_t k = offsets[at]; k < offsets[at + 1]; ++k) {
+            line << (k == offsets[at] ? "" : "; ")
+                 << testing::Utf8At(*a.children[0], k);
+          }
         } else if (f == "b") {
           line << (((static_cast<const uint8_t*>(a.buffers[1])[at / 8] >> (at % 8)) & 1) != 0);
         } else {
@@ -460,6 +471,133 @@ TEST(AgendaArrow, MatchesCadenceAgenda) {
   EXPECT_GT(rows, 100u);
   EXPECT_GT(differ, 0u);
   lk_cadence_free(by_dealer);
+}
+
+// The C++ schedule or agenda with the playbook's action of each task
+// (PlaybookBatch; with `explain`, ExplainTask's reasons), as Rows gives
+// lk_schedule_actions_arrow's, the tasks `keep` accepts by lead row.
+template <typename Keep>
+std::vector<std::string> CppActionRows(const Policy& policy, const Columns& leads,
+                                       const ScheduleResult& r, const Data& d,
+                                       bool explain, const Keep& keep) {
+  const absl::StatusOr<std::vector<int32_t>> rules = PlaybookRules(policy, leads, r);
+  EXPECT_TRUE(rules.ok()) << rules.status();
+  const std::vector<std::string> tasks = CppAgendaRows(r, d);
+  std::vector<std::string> out;
+  for (size_t k = 0; k < r.tasks.size(); ++k) {
+    if (!keep(static_cast<size_t>(r.tasks[k].lead_row))) continue;
+    const PlaybookRule& rule = policy.playbook().rules[static_cast<size_t>((*rules)[k])];
+    std::string line = tasks[k] + "|" + rule.action.method + "|" + rule.action.content +
+                       "|" + rule.action.goal + "|" + rule.id;
+    if (explain) {
+      const absl::StatusOr<NextAction> why = ExplainTask(policy, leads, r, k);
+      EXPECT_TRUE(why.ok()) << why.status();
+      line += "|";
+      for (size_t i = 0; i < why->reasons.size(); ++i) {
+        line += (i == 0 ? "" : "; ") + why->reasons[i];
+      }
+    }
+    out.push_back(line);
+  }
+  return out;
+}
+
+TEST(AgendaArrow, ActionsMatchThePlaybookAndFiltersKeepTheirLeads) {
+  const Data d = Generate(300);
+  const Policy policy = GroupPolicy();
+  Handles h;
+  Load(policy, h);
+  const absl::StatusOr<Cadence> cadence = Cadence::ForPolicy(policy);
+  ASSERT_TRUE(cadence.ok()) << cadence.status();
+  CppTables tables(d);
+  const Instant as_of = Sh("2025-03-20 12:00");
+  const auto all = [](size_t) { return true; };
+
+  // The schedule with its actions and their reasons.
+  {
+    TestStream leads, touches;
+    LeadStreams(d, 3, leads, touches);
+    ArrowArrayStream in_leads = leads.Stream(), in_touches = touches.Stream(), out;
+    ASSERT_EQ(lk_schedule_actions_arrow(h.cadence, &in_leads, &in_touches,
+                                        testing::Seconds(as_of), LK_TASKS_EXPLAIN, &out,
+                                        nullptr),
+              LK_OK)
+        << lk_last_error();
+    EXPECT_TRUE(leads.released() && touches.released());
+    const absl::StatusOr<ScheduleResult> cpp =
+        cadence->Schedule(tables.leads.columns(), tables.touches.columns(), as_of);
+    ASSERT_TRUE(cpp.ok()) << cpp.status();
+    const std::vector<std::string> expected =
+        CppActionRows(policy, tables.leads.columns(), *cpp, d, true, all);
+    EXPECT_GT(expected.size(), 100u);
+    EXPECT_EQ(Rows(out), expected);
+  }
+
+  // The agenda of a day for one consultant, and for one dealer.
+  const date::local_days day = date::local_days(date::year{2025} / 3 / 7);
+  const auto days = static_cast<int32_t>(day.time_since_epoch().count());
+  const absl::StatusOr<ScheduleResult> agenda =
+      cadence->Agenda(tables.leads.columns(), tables.touches.columns(), day);
+  ASSERT_TRUE(agenda.ok()) << agenda.status();
+  // The consultant of the first task's lead that has one.
+  std::string consultant;
+  for (const ScheduledTask& t : agenda->tasks) {
+    if (d.consultant[static_cast<size_t>(t.lead_row)]) {
+      consultant = *d.consultant[static_cast<size_t>(t.lead_row)];
+      break;
+    }
+  }
+  for (const bool by_dealer : {false, true}) {
+    const std::string who = by_dealer ? "D1" : consultant;
+    const Strings& column = by_dealer ? d.dealer : d.consultant;
+    TestStream leads, touches;
+    LeadStreams(d, 2, leads, touches);
+    ArrowArrayStream in_leads = leads.Stream(), in_touches = touches.Stream(), out;
+    ASSERT_EQ(lk_agenda_actions_arrow(h.cadence, &in_leads, &in_touches, days,
+                                      by_dealer ? nullptr : who.c_str(),
+                                      by_dealer ? who.c_str() : nullptr, 0, &out, nullptr),
+              LK_OK)
+        << lk_last_error();
+    const std::vector<std::string> expected =
+        CppActionRows(policy, tables.leads.columns(), *agenda, d, false,
+                      [&](size_t row) { return column[row] == who; });
+    EXPECT_GT(expected.size(), 0u) << who;
+    EXPECT_LT(expected.size(), agenda->tasks.size()) << who;
+    EXPECT_EQ(Rows(out), expected) << who;
+  }
+
+  // Collected: touches of a lead the batch lacks are rows of the errors, as
+  // Cadence::Schedule collects them, and every lead keeps its tasks.
+  {
+    Data bad = d;
+    for (int k = 0; k < 2; ++k) {
+      bad.touch_lead.push_back("NOT-A-LEAD");
+      bad.method.push_back("phone");
+      bad.touch_at.push_back(as_of - std::chrono::hours(k + 1));
+    }
+    TestStream leads, touches;
+    LeadStreams(bad, 1, leads, touches);
+    ArrowArrayStream in_leads = leads.Stream(), in_touches = touches.Stream(), out, errors;
+    ASSERT_EQ(lk_schedule_actions_arrow(h.cadence, &in_leads, &in_touches,
+                                        testing::Seconds(as_of), LK_TASKS_COLLECT_ERRORS,
+                                        &out, &errors),
+              LK_OK)
+        << lk_last_error();
+    CppTables bad_tables(bad);
+    const absl::StatusOr<ScheduleResult> cpp = cadence->Schedule(
+        bad_tables.leads.columns(), bad_tables.touches.columns(), as_of,
+        {.collect_errors = true});
+    ASSERT_TRUE(cpp.ok()) << cpp.status();
+    ASSERT_EQ(cpp->errors.size(), 2u);
+    std::vector<std::string> expected_errors;
+    for (const RowError& e : cpp->errors) {
+      expected_errors.push_back(e.table + "|" + std::to_string(e.row) + "|NOT-A-LEAD|" +
+                                Text(e.column) + "|" + e.message);
+    }
+    EXPECT_EQ(Rows(out), CppActionRows(policy, bad_tables.leads.columns(), *cpp, bad,
+                                       false, all));
+    EXPECT_EQ(Rows(errors), expected_errors);
+  }
 }
 
 TEST(HandoverArrow, MatchesRouterHandover) {
