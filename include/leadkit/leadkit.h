@@ -533,6 +533,21 @@ LK_API lk_status lk_route_arrow(lk_router* router,
                                 struct ArrowArrayStream* leads,
                                 struct ArrowArrayStream* result);
 
+/* Holds the open leads of `open_leads` (LEADKIT_1.2) as leads the router
+ * routed before it started — Python's Router(..., open_leads=...): a later
+ * lead of the same phone within the policy's duplicate window is a duplicate
+ * of the first lead of their chain, kept with that lead's dealer and
+ * consultant. Their loads are not counted again (the consultants'
+ * open_leads column holds them). `open_leads`: the leads table of
+ * docs/data.md as an Arrow stream, of which lead_id (strings, no nulls) and
+ * created_at (a timestamp with a zone, none null) are required and phone,
+ * dealer_id and consultant_id (strings; null: none) read; a row without a
+ * phone is not held. The stream is read to its end and released, whatever
+ * the outcome. A bad row is LK_INVALID_ARGUMENT naming the row and its
+ * lead_id, and then no row is held. */
+LK_API lk_status lk_router_add_open_leads_arrow(
+    lk_router* router, struct ArrowArrayStream* open_leads);
+
 /* The router's state (loads, counters, the keyed hashes of the phones seen)
  * as bytes to free with lk_bytes_free. LK_FAILED_PRECONDITION when it has
  * seen a phone and has no phone_key. */

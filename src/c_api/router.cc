@@ -445,6 +445,49 @@ void ExportMoves(const std::vector<Move>& moves, bool large_ids, bool counts,
       std::move(batches), result);
 }
 
+// lk_router_add_open_leads_arrow: the open leads read whole and checked (a
+// time on every row), then each held by Router::AddOpenLead — none when a
+// row is bad.
+absl::Status AddOpenLeadsArrow(Router& router, ArrowArrayStream* open_leads) {
+  const std::vector<std::string> names = {"lead_id", "created_at", "phone",
+                                          "dealer_id", "consultant_id"};
+  const std::vector<ColumnSpec> specs = LeadColumnSpecs(names);
+  LEADKIT_ASSIGN_OR_RETURN(
+      const std::unique_ptr<StreamTable> table,
+      StreamTable::Read(open_leads, "open_leads", specs, "lead_id"));
+  const Columns& c = table->columns();
+  const Column* ids = c.Find("lead_id");
+  const Column* created = c.Find("created_at");
+  if (created == nullptr) {
+    return absl::InvalidArgumentError(
+        "open_leads: missing required column \"created_at\"");
+  }
+  const int64_t n = table->num_rows();
+  for (int64_t row = 0; row < n; ++row) {
+    if (created->IsNull(row)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "open_leads.created_at: row ", row, " (lead_id \"", ids->ViewAt(row),
+          "\") has no time"));
+    }
+  }
+  // A null or absent string column reads as "".
+  const auto text = [&](absl::string_view name, int64_t row) {
+    const Column* column = c.Find(name);
+    return column == nullptr || column->IsNull(row)
+               ? std::string()
+               : std::string(column->ViewAt(row));
+  };
+  for (int64_t row = 0; row < n; ++row) {
+    const RouteLead lead{
+        .lead_id = std::string(ids->ViewAt(row)),
+        .created_at =
+            Instant(std::chrono::seconds(created->data<int64_t>()[row])),
+        .phone = text("phone", row)};
+    router.AddOpenLead(lead, text("dealer_id", row), text("consultant_id", row));
+  }
+  return absl::OkStatus();
+}
+
 // lk_router_handover_arrow: the open leads read whole and graded,
 // Router::Handover, the moves out.
 absl::Status HandoverArrow(Router& router, const Policy& policy,
@@ -604,6 +647,18 @@ lk_status lk_route_arrow(lk_router* router, struct ArrowArrayStream* leads,
     if (result == nullptr) return NullArgument(kFunction, "result");
     return leadkit::c_api_internal::RouteArrow(*router->router, *router->policy,
                                                leads, result);
+  });
+}
+
+lk_status lk_router_add_open_leads_arrow(lk_router* router,
+                                         struct ArrowArrayStream* open_leads) {
+  return Guarded("lk_router_add_open_leads_arrow", [&]() -> absl::Status {
+    constexpr absl::string_view kFunction = "lk_router_add_open_leads_arrow";
+    ConsumeStreams consume({open_leads});
+    if (router == nullptr) return NullArgument(kFunction, "router");
+    if (open_leads == nullptr) return NullArgument(kFunction, "open_leads");
+    return leadkit::c_api_internal::AddOpenLeadsArrow(*router->router,
+                                                      open_leads);
   });
 }
 

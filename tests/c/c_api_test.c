@@ -1424,6 +1424,95 @@ static void test_router(const lk_policy* policy) {
   lk_router_free(NULL);
 }
 
+/* Open leads held before the router starts: O1 (2025-03-01 10:00 Shanghai,
+ * phone 138 0013 8000, at D2 with C2) and O2 (no phone). A lead of O1's phone
+ * two days later (inside three_level's 30-day window), though nearest to D1,
+ * is a duplicate of O1 kept at D2 with C2; O2 holds nothing. */
+static const int32_t held_ids_offsets[] = {0, 2, 4};
+static const int64_t held_created[] = {1740794400, 1740794400};
+static const uint8_t held_phone_valid[] = {0x01};
+static const int32_t held_phone_offsets[] = {0, 11, 11};
+
+static void set_held_leads(struct test_stream* t) {
+  memset(t, 0, sizeof *t);
+  t->n_columns = 5;
+  t->n_batches = 1;
+  t->batch_length[0] = 2;
+  struct column* c = t->batch_columns[0];
+  c[0] = (struct column){"lead_id", "u", 2, 0, 0, 3,
+                         {NULL, held_ids_offsets, "O1O2"}};
+  c[1] = (struct column){"created_at", "tss:Asia/Shanghai", 2, 0, 0, 2,
+                         {NULL, held_created, NULL}};
+  c[2] = (struct column){"phone", "u", 2, 0, 1, 3,
+                         {held_phone_valid, held_phone_offsets, "13800138000"}};
+  c[3] = (struct column){"dealer_id", "u", 2, 0, 0, 3,
+                         {NULL, two_ids_offsets, "D2D1"}};
+  c[4] = (struct column){"consultant_id", "u", 2, 0, 0, 3,
+                         {NULL, two_ids_offsets, "C2C1"}};
+}
+
+static void test_open_leads(const lk_policy* policy) {
+  const char later[] =
+      "{\"lead_id\": \"N1\", \"created_at\": \"2025-03-03T10:00:00+08:00\","
+      " \"phone\": \"138-0013-8000\", \"lat\": 31.2, \"lon\": 121.4,"
+      " \"grade\": \"low\"}";
+  lk_router* router = make_router(policy, NULL);
+  if (router == NULL) return;
+  struct test_stream to;
+  set_held_leads(&to);
+  struct ArrowArrayStream open_leads = make_stream(&to);
+  CHECK_STATUS(lk_router_add_open_leads_arrow(router, &open_leads), LK_OK, "");
+  CHECK(to.released == 1);
+  char* out = NULL;
+  CHECK_STATUS(lk_router_route_json(router, later, strlen(later), &out), LK_OK,
+               "");
+  CHECK(contains(out, "\"status\":\"duplicate\""));
+  CHECK(contains(out, "\"duplicate_of\":\"O1\""));
+  CHECK(contains(out, "\"dealer_id\":\"D2\""));
+  CHECK(contains(out, "\"consultant_id\":\"C2\""));
+  if (failures != 0) printf("open leads: %s\n", out ? out : "(null)");
+  lk_string_free(out);
+  lk_router_free(router);
+
+  /* A row without a time: refused naming it, and O1 is not held either, so
+   * the same lead is then assigned to the nearest dealer. */
+  router = make_router(policy, NULL);
+  if (router == NULL) return;
+  static const uint8_t one_time_valid[] = {0x01};
+  set_held_leads(&to);
+  to.batch_columns[0][1] = (struct column){"created_at", "tss:Asia/Shanghai", 2,
+                                           0, 1, 2,
+                                           {one_time_valid, held_created, NULL}};
+  open_leads = make_stream(&to);
+  CHECK_STATUS(lk_router_add_open_leads_arrow(router, &open_leads),
+               LK_INVALID_ARGUMENT,
+               "open_leads.created_at: row 1 (lead_id \"O2\") has no time");
+  CHECK(to.released == 1);
+  CHECK(!contains(lk_last_error(), "13800138000"));
+  CHECK_STATUS(lk_router_route_json(router, later, strlen(later), &out), LK_OK,
+               "");
+  CHECK(contains(out, "\"status\":\"assigned\""));
+  CHECK(contains(out, "\"dealer_id\":\"D1\""));
+  lk_string_free(out);
+
+  /* No created_at column; NULL arguments (the stream released all the same). */
+  set_held_leads(&to);
+  to.n_columns = 1;
+  open_leads = make_stream(&to);
+  CHECK_STATUS(lk_router_add_open_leads_arrow(router, &open_leads),
+               LK_INVALID_ARGUMENT,
+               "open_leads: missing required column \"created_at\"");
+  CHECK(to.released == 1);
+  set_held_leads(&to);
+  open_leads = make_stream(&to);
+  CHECK_STATUS(lk_router_add_open_leads_arrow(NULL, &open_leads),
+               LK_INVALID_ARGUMENT, "router");
+  CHECK(to.released == 1);
+  CHECK_STATUS(lk_router_add_open_leads_arrow(router, NULL),
+               LK_INVALID_ARGUMENT, "open_leads");
+  lk_router_free(router);
+}
+
 /* ---- Customer profile ---------------------------------------------------------- */
 
 /* The example of docs/kpis.md ("leadkit.profile"), worked out there: seven
@@ -3797,6 +3886,7 @@ int main(void) {
     test_kpis(policy);
     test_calendar_and_tasks(policy);
     test_router(policy);
+    test_open_leads(policy);
     test_schedule(policy);
     test_schedule_actions(policy);
     test_handover(policy);
