@@ -1567,24 +1567,44 @@ std::vector<uint8_t> Bytes(const std::vector<T>& values) {
   return out;
 }
 
-template <typename Offset>
-ArrowArray StringsOf(int64_t length,
-                     const std::function<absl::string_view(int64_t)>& at) {
-  std::vector<Offset> offsets(static_cast<size_t>(length) + 1, 0);
+// A utf8 (Offset int32) or large_utf8 (int64) array of `length` strings, row
+// i `at(i)`: a string_view, or an optional one (nullopt: null). The offsets
+// are written where the array keeps them; a validity bitmap only once a row
+// is null.
+template <typename Offset, typename At>
+ArrowArray StringsOf(int64_t length, const At& at) {
+  std::vector<uint8_t> offset_bytes((static_cast<size_t>(length) + 1) *
+                                    sizeof(Offset));
+  auto* offsets = reinterpret_cast<Offset*>(offset_bytes.data());
+  offsets[0] = 0;
   std::vector<uint8_t> chars;
+  std::vector<uint8_t> validity;
+  int64_t nulls = 0;
   for (int64_t row = 0; row < length; ++row) {
-    const absl::string_view s = at(row);
+    const std::optional<absl::string_view> value = at(row);
+    if (!value) {
+      if (validity.empty()) {
+        validity.assign(static_cast<size_t>(length + 7) / 8, 0xff);
+      }
+      validity[static_cast<size_t>(row >> 3)] &=
+          static_cast<uint8_t>(~(1u << (row & 7)));
+      ++nulls;
+      offsets[row + 1] = offsets[row];
+      continue;
+    }
+    const absl::string_view s = *value;
     if (chars.size() + s.size() >
         static_cast<size_t>(std::numeric_limits<Offset>::max())) {
       throw std::length_error("strings past the Arrow utf8 offsets' range");
     }
     chars.insert(chars.end(), s.begin(), s.end());
-    offsets[static_cast<size_t>(row) + 1] = static_cast<Offset>(chars.size());
+    offsets[row + 1] = static_cast<Offset>(chars.size());
   }
   std::vector<std::vector<uint8_t>> buffers;
-  buffers.push_back(Bytes(offsets));
+  buffers.push_back(std::move(offset_bytes));
   buffers.push_back(std::move(chars));
-  return MakeArray(length, std::move(buffers), {}, std::nullopt);
+  return MakeArray(length, std::move(buffers), {}, std::nullopt,
+                   std::move(validity), nulls);
 }
 
 }  // namespace
@@ -1716,31 +1736,19 @@ ArrowArray ExportDictionary(std::vector<int32_t> codes,
 
 ArrowArray ExportOptionalStrings(
     std::span<const std::optional<std::string>> values) {
-  const auto length = static_cast<int64_t>(values.size());
-  ArrowArray out = ExportStrings(
-      length,
-      [&](int64_t i) -> absl::string_view {
+  return ExportOptionalStrings(
+      static_cast<int64_t>(values.size()),
+      [&](int64_t i) -> std::optional<absl::string_view> {
         const std::optional<std::string>& v = values[static_cast<size_t>(i)];
-        return v ? absl::string_view(*v) : absl::string_view();
-      },
-      /*large=*/false);
-  std::vector<uint8_t> validity(static_cast<size_t>(length + 7) / 8, 0);
-  int64_t nulls = 0;
-  for (int64_t i = 0; i < length; ++i) {
-    if (values[static_cast<size_t>(i)]) {
-      validity[static_cast<size_t>(i >> 3)] |=
-          static_cast<uint8_t>(1u << (i & 7));
-    } else {
-      ++nulls;
-    }
-  }
-  if (nulls == 0) return out;
-  // The strings' buffers again, now after a validity bitmap.
-  auto* data = static_cast<ArrayData*>(out.private_data);
-  std::vector<std::vector<uint8_t>> buffers = std::move(data->buffers);
-  Release(out);
-  return MakeArray(length, std::move(buffers), {}, std::nullopt,
-                   std::move(validity), nulls);
+        if (!v) return std::nullopt;
+        return absl::string_view(*v);
+      });
+}
+
+ArrowArray ExportOptionalStrings(
+    int64_t length,
+    const std::function<std::optional<absl::string_view>(int64_t)>& at) {
+  return StringsOf<int32_t>(length, at);
 }
 
 ArrowArray ExportInt64s(const std::vector<int64_t>& values) {

@@ -301,6 +301,10 @@ ArrowArray ExportDictionary(std::vector<int32_t> codes,
 // A utf8 array of `values`, nullopt as null.
 ArrowArray ExportOptionalStrings(
     std::span<const std::optional<std::string>> values);
+// The same, of strings given row by row.
+ArrowArray ExportOptionalStrings(
+    int64_t length,
+    const std::function<std::optional<absl::string_view>(int64_t)>& at);
 // An int64 ("l") or float64 ("g") array of `values`, none null.
 ArrowArray ExportInt64s(const std::vector<int64_t>& values);
 ArrowArray ExportDoubles(const std::vector<double>& values);

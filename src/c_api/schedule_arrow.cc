@@ -181,7 +181,6 @@ absl::Status TasksArrow(const Cadence& cadence, ArrowArrayStream* leads,
     return schedule.tasks[kept[static_cast<size_t>(i)]];
   };
   const auto seconds = [](Instant t) { return t.time_since_epoch().count(); };
-  std::vector<std::optional<std::string>> consultant, detail;
   std::vector<std::optional<int64_t>> due, agenda, started;
   std::vector<uint8_t> estimated;
   std::vector<int32_t> method, content, goal, rule;
@@ -189,16 +188,10 @@ absl::Status TasksArrow(const Cadence& cadence, ArrowArrayStream* leads,
   for (const size_t k : kept) {
     const ScheduledTask& s = schedule.tasks[k];
     const Task& t = s.task;
-    consultant.push_back(
-        consultants == nullptr || consultants->IsNull(s.lead_row)
-            ? std::nullopt
-            : std::optional<std::string>(consultants->ViewAt(s.lead_row)));
     due.push_back(seconds(t.due));
     agenda.push_back(t.agenda ? std::optional<int64_t>(seconds(*t.agenda))
                               : std::nullopt);
     started.push_back(seconds(t.start));
-    detail.push_back(t.detail.empty() ? std::nullopt
-                                      : std::optional<std::string>(t.detail));
     estimated.push_back(t.estimated ? 1 : 0);
     if (!options.actions) continue;
     const auto r = static_cast<size_t>(rules[k]);
@@ -216,7 +209,14 @@ absl::Status TasksArrow(const Cadence& cadence, ArrowArrayStream* leads,
   columns.push_back(ExportStrings(
       n, [&](int64_t i) { return ids->ViewAt(task_at(i).lead_row); },
       lead_table->large_ids()));
-  columns.push_back(ExportOptionalStrings(consultant));
+  columns.push_back(ExportOptionalStrings(
+      n, [&](int64_t i) -> std::optional<absl::string_view> {
+        const int64_t row = task_at(i).lead_row;
+        if (consultants == nullptr || consultants->IsNull(row)) {
+          return std::nullopt;
+        }
+        return consultants->ViewAt(row);
+      }));
   columns.push_back(ExportStrings(
       n, [&](int64_t i) { return TaskName(task_at(i).task.kind); }, false));
   columns.push_back(ExportOptionalInt64s(due));
@@ -228,7 +228,12 @@ absl::Status TasksArrow(const Cadence& cadence, ArrowArrayStream* leads,
       },
       false));
   columns.push_back(ExportOptionalInt64s(started));
-  columns.push_back(ExportOptionalStrings(detail));
+  columns.push_back(ExportOptionalStrings(
+      n, [&](int64_t i) -> std::optional<absl::string_view> {
+        const std::string& detail = task_at(i).task.detail;
+        if (detail.empty()) return std::nullopt;
+        return absl::string_view(detail);
+      }));
   columns.push_back(ExportBools(estimated));
   if (options.actions) {
     columns.push_back(ExportDictionary(std::move(method), methods));
