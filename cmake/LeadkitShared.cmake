@@ -78,9 +78,22 @@ leadkit_absl_archives(_absl_archives ${_leadkit_absl})
 # version (LEADKIT_ABSL_SOURCE_DIR; scripts/absl-source unpacks Debian's into
 # build/deps/abseil), against the installed headers; their archives' other objects are
 # linked as they are. Without that source, the library links Abseil's shared libraries.
+# build/deps/abseil serves only while it is the source of the installed version (its
+# .debian-version is what dpkg says libabsl-dev is).
 set(_absl_source_default "")
-if(EXISTS "${PROJECT_SOURCE_DIR}/build/deps/abseil/absl")
-  set(_absl_source_default "${PROJECT_SOURCE_DIR}/build/deps/abseil")
+set(_absl_tree "${PROJECT_SOURCE_DIR}/build/deps/abseil")
+find_program(LEADKIT_DPKG_QUERY dpkg-query)
+if(EXISTS "${_absl_tree}/absl" AND EXISTS "${_absl_tree}/.debian-version" AND
+   LEADKIT_DPKG_QUERY)
+  file(STRINGS "${_absl_tree}/.debian-version" _absl_tree_version LIMIT_COUNT 1)
+  execute_process(COMMAND ${LEADKIT_DPKG_QUERY} -W "-f=\${Version}" libabsl-dev
+    OUTPUT_VARIABLE _absl_installed_version ERROR_QUIET)
+  if(_absl_tree_version STREQUAL _absl_installed_version)
+    set(_absl_source_default "${_absl_tree}")
+  else()
+    message(STATUS "${_absl_tree} holds Abseil ${_absl_tree_version}, not the installed "
+                   "${_absl_installed_version}: not used (scripts/absl-source)")
+  endif()
 endif()
 set(LEADKIT_ABSL_SOURCE_DIR "${_absl_source_default}" CACHE PATH
     "An Abseil source tree of the installed version, for the objects of its archives that cannot go into a shared object")
@@ -144,11 +157,13 @@ foreach(_archive IN LISTS _absl_archives)
   endif()
 endforeach()
 if(LEADKIT_SHARED_ABSL STREQUAL "static" AND _absl_pic_sources)
-  # Compiled as Debian compiles Abseil (C++17), against the installed headers only (their
+  # Compiled as Debian compiles Abseil (C++17, assertions on), against the installed headers only (their
   # options.h names the inline namespace): the same symbols as the archives' objects they
   # stand in for, which are then never pulled in.
   add_library(leadkit_absl_pic OBJECT ${_absl_pic_sources})
   target_link_libraries(leadkit_absl_pic PRIVATE ${_leadkit_absl})
+  # Debian compiles Abseil with its assertions (no NDEBUG): so do these.
+  target_compile_options(leadkit_absl_pic PRIVATE -UNDEBUG)
   set_target_properties(leadkit_absl_pic PROPERTIES
     CXX_STANDARD 17
     POSITION_INDEPENDENT_CODE ON

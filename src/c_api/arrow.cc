@@ -325,7 +325,17 @@ absl::Status NeedBuffers(const ArrowColumn& c, int64_t n, absl::string_view tabl
 bool OffsetsInOrder(const ArrowArray& a, bool large, int64_t first,
                     int64_t count) {
   auto in_order = [&]<typename Offset>() {
-    const Offset* __restrict o = static_cast<const Offset*>(a.buffers[1]) + first;
+    const Offset* __restrict o = AlignedAt<Offset>(a.buffers[1], first);
+    if (o == nullptr) {  // unaligned: each offset loaded on its own
+      Offset previous = LoadAt<Offset>(a.buffers[1], first);
+      if (previous < 0) return false;
+      for (int64_t i = 1; i <= count; ++i) {
+        const Offset next = LoadAt<Offset>(a.buffers[1], first + i);
+        if (next < previous) return false;
+        previous = next;
+      }
+      return true;
+    }
     // An accumulator as wide as the offsets: the loop runs on whole vector
     // registers.
     Offset decreases = 0;
@@ -452,6 +462,7 @@ std::pair<Index, Index> IndicesToCodes(const Index* __restrict indices,
 // `limit` values.
 template <typename Index>
 bool IndicesInside(Index least, Index greatest, int64_t limit) {
+  if (limit <= 0) return false;
   if constexpr (std::is_signed_v<Index>) {
     if (least < 0) return false;
   }
@@ -705,6 +716,11 @@ absl::StatusOr<ArrowStrings> ArrowStrings::Make(const ArrowColumn& column,
       return absl::InvalidArgumentError(absl::StrCat(
           table, ".", name, ": the Arrow dictionary array is missing"));
     }
+    if (values->length < 0 || values->offset < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          table, ".", name, ": the Arrow dictionary array has length ",
+          values->length, " and offset ", values->offset));
+    }
     const absl::string_view f = column.schema->format;
     out.index_width_ = IntegerWidth(f);
     out.index_signed_ = f[0] >= 'a';
@@ -759,8 +775,8 @@ absl::StatusOr<ArrowStrings> ArrowStrings::Make(const ArrowColumn& column,
         ": the Arrow string offsets are missing or out of order"));
   }
   const int64_t chars =
-      out.large_ ? static_cast<const int64_t*>(values->buffers[1])[first + count]
-                 : static_cast<const int32_t*>(values->buffers[1])[first + count];
+      out.large_ ? LoadAt<int64_t>(values->buffers[1], first + count)
+                 : LoadAt<int32_t>(values->buffers[1], first + count);
   if (values->buffers[2] == nullptr && chars > 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         table, ".", name, ": the Arrow string characters are missing"));
@@ -774,8 +790,10 @@ absl::Status ArrowStrings::IndexOutside(int64_t row, absl::string_view table,
   const int64_t code =
       IntegerAt(column_.array->buffers[1], column_.Index(row), index_width_,
                 index_signed_, overflow);
+  // A uint64 index past INT64_MAX reads as negative: shown as it is.
   return absl::InvalidArgumentError(absl::StrCat(
-      table, ".", name, ": row ", row, " has the dictionary index ", code,
+      table, ".", name, ": row ", row, " has the dictionary index ",
+      overflow ? absl::StrCat(static_cast<uint64_t>(code)) : absl::StrCat(code),
       " outside the dictionary's ", dictionary_length(), " values"));
 }
 
@@ -1005,6 +1023,8 @@ absl::Status ArrowTable::ReadField(const ColumnSpec& field,
               name, Column::Codes(std::span<const int32_t>(in_place, size),
                                   dictionary.texts()));
         }
+        // Coded again from the start, as rows first use the values.
+        dictionary = report_internal::Dictionary();
       }
       std::vector<int32_t>& codes = codes_.emplace_back(size, -1);
       if (strings->dictionary_encoded()) {

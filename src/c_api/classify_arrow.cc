@@ -60,15 +60,21 @@ absl::Status ClassifyArrow(const Policy& policy, ArrowArrayStream* leads,
         std::vector<int32_t> rules(static_cast<size_t>(n));
         LEADKIT_RETURN_IF_ERROR(
             ClassifyBatch(policy, table->columns(), grades, rules));
-        std::vector<ArrowArray> columns;
+        // Released if an export below fails.
+        Batches columns;
+        columns.arrays.reserve(3);
         // The ids over the batch's own buffers when they are plain strings
         // (the result keeps the batch), else copied.
         std::optional<ArrowArray> ids =
             table->ids().ExportKeeping(n, large_ids, batch);
-        columns.push_back(ids ? *ids : table->ids().Export(n, large_ids));
-        columns.push_back(ExportDictionary(std::move(grades), policy.grades()));
-        columns.push_back(ExportDictionary(std::move(rules), policy.rule_ids()));
-        out.arrays.push_back(ExportStruct(n, std::move(columns)));
+        columns.arrays.push_back(ids ? *ids : table->ids().Export(n, large_ids));
+        columns.arrays.push_back(
+            ExportDictionary(std::move(grades), policy.grades()));
+        columns.arrays.push_back(
+            ExportDictionary(std::move(rules), policy.rule_ids()));
+        std::vector<ArrowArray> children = std::move(columns.arrays);
+        columns.arrays.clear();
+        out.arrays.push_back(ExportStruct(n, std::move(children)));
         rows += n;
         return absl::OkStatus();
       }));

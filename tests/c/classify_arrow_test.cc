@@ -489,6 +489,38 @@ TEST(ClassifyArrow, DictionaryIndexOutsideIsRefusedInEveryForm) {
                                      std::to_string(form.dictionary.size()) +
                                      " values"));
   }
+  // A dictionary array of a negative length is refused, not read; a uint64
+  // index past INT64_MAX is named as it is.
+  for (const bool negative_length : {true, false}) {
+    ColumnBuilder ids("lead_id", "u");
+    ids.String("E0");
+    ids.String("E1");
+    std::vector<std::unique_ptr<TestColumn>> batch;
+    batch.push_back(ids.Build());
+    if (negative_length) {
+      batch.push_back(DictionaryOf("model", {0, 5}, models, "i"));
+      batch.back()->dictionary->length = -1;
+    } else {
+      ColumnBuilder indices("model", "L");
+      indices.Value<uint64_t>(0);
+      indices.Value<uint64_t>(9223372036854775809ull);
+      ColumnBuilder values("", "u");
+      for (const std::string& v : models) values.String(v);
+      batch.push_back(indices.Build());
+      batch.back()->dictionary = values.Build();
+    }
+    TestStream leads;
+    leads.AddBatch(std::move(batch));
+    ArrowArrayStream in = leads.Stream(), out;
+    EXPECT_EQ(lk_classify_arrow(handle, &in, &out), LK_INVALID_ARGUMENT);
+    EXPECT_TRUE(leads.released());
+    EXPECT_THAT(std::string(lk_last_error()),
+                ::testing::HasSubstr(
+                    negative_length
+                        ? "leads.model: the Arrow dictionary array has length -1"
+                        : "leads.model: row 1 has the dictionary index "
+                          "9223372036854775809 outside the dictionary's 3 values"));
+  }
   lk_policy_free(handle);
 }
 
