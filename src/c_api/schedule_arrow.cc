@@ -295,6 +295,20 @@ absl::Status CheckDay(absl::string_view function, int32_t day) {
   return absl::OkStatus();
 }
 
+// The arguments every task call needs: InvalidArgument naming a NULL one.
+absl::Status CheckTaskArguments(absl::string_view function,
+                                const lk_cadence* cadence,
+                                const ArrowArrayStream* leads,
+                                const ArrowArrayStream* touches,
+                                const ArrowArrayStream* result) {
+  using leadkit::c_api_internal::NullArgument;
+  if (cadence == nullptr) return NullArgument(function, "cadence");
+  if (leads == nullptr) return NullArgument(function, "leads");
+  if (touches == nullptr) return NullArgument(function, "touches");
+  if (result == nullptr) return NullArgument(function, "result");
+  return absl::OkStatus();
+}
+
 // The flags of lk_schedule_actions_arrow and lk_agenda_actions_arrow as
 // TasksOptions, and the errors stream they need. InvalidArgument naming an
 // unknown flag, and a NULL `errors` when errors are collected.
@@ -323,16 +337,13 @@ extern "C" lk_status lk_schedule_arrow(const lk_cadence* cadence,
                                        struct ArrowArrayStream* touches,
                                        int64_t as_of,
                                        struct ArrowArrayStream* result) {
-  using leadkit::c_api_internal::NullArgument;
   if (result != nullptr) result->release = nullptr;
   return leadkit::c_api_internal::Guarded(
       "lk_schedule_arrow", [&]() -> absl::Status {
         constexpr absl::string_view kFunction = "lk_schedule_arrow";
         leadkit::c_api_internal::ConsumeStreams consume({leads, touches});
-        if (cadence == nullptr) return NullArgument(kFunction, "cadence");
-        if (leads == nullptr) return NullArgument(kFunction, "leads");
-        if (touches == nullptr) return NullArgument(kFunction, "touches");
-        if (result == nullptr) return NullArgument(kFunction, "result");
+        LEADKIT_RETURN_IF_ERROR(
+            CheckTaskArguments(kFunction, cadence, leads, touches, result));
         return leadkit::c_api_internal::TasksArrow(
             cadence->cadence, leads, touches, as_of, {}, result, nullptr);
       });
@@ -343,16 +354,13 @@ extern "C" lk_status lk_agenda_arrow(const lk_cadence* cadence,
                                      struct ArrowArrayStream* touches,
                                      int32_t day,
                                      struct ArrowArrayStream* result) {
-  using leadkit::c_api_internal::NullArgument;
   if (result != nullptr) result->release = nullptr;
   return leadkit::c_api_internal::Guarded(
       "lk_agenda_arrow", [&]() -> absl::Status {
         constexpr absl::string_view kFunction = "lk_agenda_arrow";
         leadkit::c_api_internal::ConsumeStreams consume({leads, touches});
-        if (cadence == nullptr) return NullArgument(kFunction, "cadence");
-        if (leads == nullptr) return NullArgument(kFunction, "leads");
-        if (touches == nullptr) return NullArgument(kFunction, "touches");
-        if (result == nullptr) return NullArgument(kFunction, "result");
+        LEADKIT_RETURN_IF_ERROR(
+            CheckTaskArguments(kFunction, cadence, leads, touches, result));
         LEADKIT_RETURN_IF_ERROR(CheckDay(kFunction, day));
         return leadkit::c_api_internal::TasksArrow(
             cadence->cadence, leads, touches, LK_AS_OF_DATA, {.day = day},
@@ -364,17 +372,14 @@ extern "C" lk_status lk_schedule_actions_arrow(
     const lk_cadence* cadence, struct ArrowArrayStream* leads,
     struct ArrowArrayStream* touches, int64_t as_of, uint32_t flags,
     struct ArrowArrayStream* result, struct ArrowArrayStream* errors) {
-  using leadkit::c_api_internal::NullArgument;
   if (result != nullptr) result->release = nullptr;
   if (errors != nullptr) errors->release = nullptr;
   return leadkit::c_api_internal::Guarded(
       "lk_schedule_actions_arrow", [&]() -> absl::Status {
         constexpr absl::string_view kFunction = "lk_schedule_actions_arrow";
         leadkit::c_api_internal::ConsumeStreams consume({leads, touches});
-        if (cadence == nullptr) return NullArgument(kFunction, "cadence");
-        if (leads == nullptr) return NullArgument(kFunction, "leads");
-        if (touches == nullptr) return NullArgument(kFunction, "touches");
-        if (result == nullptr) return NullArgument(kFunction, "result");
+        LEADKIT_RETURN_IF_ERROR(
+            CheckTaskArguments(kFunction, cadence, leads, touches, result));
         LEADKIT_ASSIGN_OR_RETURN(
             const leadkit::c_api_internal::TasksOptions options,
             ActionOptions(kFunction, flags, errors));
@@ -388,17 +393,14 @@ extern "C" lk_status lk_agenda_actions_arrow(
     struct ArrowArrayStream* touches, int32_t day, const char* consultant_id,
     const char* dealer_id, uint32_t flags, struct ArrowArrayStream* result,
     struct ArrowArrayStream* errors) {
-  using leadkit::c_api_internal::NullArgument;
   if (result != nullptr) result->release = nullptr;
   if (errors != nullptr) errors->release = nullptr;
   return leadkit::c_api_internal::Guarded(
       "lk_agenda_actions_arrow", [&]() -> absl::Status {
         constexpr absl::string_view kFunction = "lk_agenda_actions_arrow";
         leadkit::c_api_internal::ConsumeStreams consume({leads, touches});
-        if (cadence == nullptr) return NullArgument(kFunction, "cadence");
-        if (leads == nullptr) return NullArgument(kFunction, "leads");
-        if (touches == nullptr) return NullArgument(kFunction, "touches");
-        if (result == nullptr) return NullArgument(kFunction, "result");
+        LEADKIT_RETURN_IF_ERROR(
+            CheckTaskArguments(kFunction, cadence, leads, touches, result));
         LEADKIT_RETURN_IF_ERROR(CheckDay(kFunction, day));
         LEADKIT_ASSIGN_OR_RETURN(leadkit::c_api_internal::TasksOptions options,
                                  ActionOptions(kFunction, flags, errors));
