@@ -79,11 +79,19 @@ leadkit_absl_archives(_absl_archives ${_leadkit_absl})
 # build/deps/abseil), against the installed headers; their archives' other objects are
 # linked as they are. Without that source, the library links Abseil's shared libraries.
 # build/deps/abseil serves only while it is the source of the installed version (its
-# .debian-version is what dpkg says libabsl-dev is).
+# .debian-version is what dpkg says libabsl-dev is), and by default only for the Abseil
+# releases this was built and tested with (the objects to compile again, and the flags they
+# need, differ from release to release); set LEADKIT_ABSL_SOURCE_DIR to try another.
+set(LEADKIT_ABSL_RECOMPILE_TESTED 20220623)
 set(_absl_source_default "")
 set(_absl_tree "${PROJECT_SOURCE_DIR}/build/deps/abseil")
 find_program(LEADKIT_DPKG_QUERY dpkg-query)
-if(EXISTS "${_absl_tree}/absl" AND EXISTS "${_absl_tree}/.debian-version" AND
+if(NOT absl_VERSION IN_LIST LEADKIT_ABSL_RECOMPILE_TESTED)
+  if(EXISTS "${_absl_tree}/absl")
+    message(STATUS "Abseil ${absl_VERSION}: ${_absl_tree} not used by default (compiling "
+                   "Abseil's objects again is tested with ${LEADKIT_ABSL_RECOMPILE_TESTED})")
+  endif()
+elseif(EXISTS "${_absl_tree}/absl" AND EXISTS "${_absl_tree}/.debian-version" AND
    LEADKIT_DPKG_QUERY)
   file(STRINGS "${_absl_tree}/.debian-version" _absl_tree_version LIMIT_COUNT 1)
   execute_process(COMMAND ${LEADKIT_DPKG_QUERY} -W "-f=\${Version}" libabsl-dev
@@ -144,10 +152,13 @@ foreach(_archive IN LISTS _absl_archives)
     list(LENGTH _found _count)
     if(NOT _count EQUAL 1)
       set(LEADKIT_SHARED_ABSL shared)
+      if(LEADKIT_ABSL_SOURCE_DIR)
+        set(_why "LEADKIT_ABSL_SOURCE_DIR has no single ${_name} to compile again")
+      else()
+        set(_why "no Abseil source to compile it again from (LEADKIT_ABSL_SOURCE_DIR)")
+      endif()
       message(STATUS "libleadkit.so links Abseil's shared libraries: ${_archive}(${_member}) "
-                     "cannot go into a shared object (built for executables only) and "
-                     "LEADKIT_ABSL_SOURCE_DIR has no single ${_name} to compile again "
-                     "(scripts/absl-source)")
+                     "cannot go into a shared object (built for executables only) and ${_why}")
       break()
     endif()
     list(APPEND _absl_pic_sources ${_found})
