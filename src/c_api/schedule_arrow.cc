@@ -247,8 +247,12 @@ absl::Status TasksArrow(const Cadence& cadence, ArrowArrayStream* leads,
   const bool large = lead_table->large_ids();
   const bool actions = options.actions;
   const bool explain = options.actions && options.explain;
+  // The errors stream is handed over only once the result is: released here
+  // if exporting the result fails.
+  ArrowArrayStream collected{};
+  ConsumeStreams release_unless_handed({&collected});
   if (options.collect_errors) {
-    ExportErrors(schedule, c, touch_table->columns(), errors);
+    ExportErrors(schedule, c, touch_table->columns(), &collected);
   }
   ExportStream(
       [large, actions, explain] {
@@ -276,6 +280,10 @@ absl::Status TasksArrow(const Cadence& cadence, ArrowArrayStream* leads,
         return ExportSchema("+s", "", 0, std::move(f));
       },
       std::move(batches), result);
+  if (options.collect_errors) {
+    *errors = collected;
+    collected.release = nullptr;  // moved
+  }
   return absl::OkStatus();
 }
 
