@@ -81,12 +81,15 @@ leadkit_absl_archives(_absl_archives ${_leadkit_absl})
 # build/deps/abseil serves only while it is the source of the installed version (its
 # .debian-version is what dpkg says libabsl-dev is), and by default only for the Abseil
 # releases this was built and tested with (the objects to compile again, and the flags they
-# need, differ from release to release); set LEADKIT_ABSL_SOURCE_DIR to try another.
+# need, differ from release to release), on x86-64; set LEADKIT_ABSL_SOURCE_DIR to try
+# another.
 set(LEADKIT_ABSL_RECOMPILE_TESTED 20220623)
 set(_absl_source_default "")
 set(_absl_tree "${PROJECT_SOURCE_DIR}/build/deps/abseil")
 find_program(LEADKIT_DPKG_QUERY dpkg-query)
-if(NOT absl_VERSION IN_LIST LEADKIT_ABSL_RECOMPILE_TESTED)
+if(NOT CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
+  # The relocations below are x86-64's: elsewhere the archives go in whole or not at all.
+elseif(NOT absl_VERSION IN_LIST LEADKIT_ABSL_RECOMPILE_TESTED)
   if(EXISTS "${_absl_tree}/absl")
     message(STATUS "Abseil ${absl_VERSION}: ${_absl_tree} not used by default (compiling "
                    "Abseil's objects again is tested with ${LEADKIT_ABSL_RECOMPILE_TESTED})")
