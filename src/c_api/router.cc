@@ -470,9 +470,11 @@ absl::Status AddOpenLeadsArrow(Router& router, ArrowArrayStream* open_leads) {
           "\") has no time"));
     }
   }
+  const Column* phones = c.Find("phone");
+  const Column* dealers = c.Find("dealer_id");
+  const Column* consultants = c.Find("consultant_id");
   // A null or absent string column reads as "".
-  const auto text = [&](absl::string_view name, int64_t row) {
-    const Column* column = c.Find(name);
+  const auto text = [](const Column* column, int64_t row) {
     return column == nullptr || column->IsNull(row)
                ? std::string()
                : std::string(column->ViewAt(row));
@@ -482,8 +484,8 @@ absl::Status AddOpenLeadsArrow(Router& router, ArrowArrayStream* open_leads) {
         .lead_id = std::string(ids->ViewAt(row)),
         .created_at =
             Instant(std::chrono::seconds(created->data<int64_t>()[row])),
-        .phone = text("phone", row)};
-    router.AddOpenLead(lead, text("dealer_id", row), text("consultant_id", row));
+        .phone = text(phones, row)};
+    router.AddOpenLead(lead, text(dealers, row), text(consultants, row));
   }
   return absl::OkStatus();
 }
